@@ -1,0 +1,33 @@
+/**
+ * The certfleet command line (yargs). Handlers only parse and delegate (house rule 8); every option
+ * can also be given as a `CERTFLEET_*` environment variable (e.g. `CERTFLEET_DIR` for `--dir`).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.ts';
+import { reportFailure } from './output.ts';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('certfleet')
+  .usage('$0 <command> [options]\n\nSimulate MDM certificate deployment across fleets of devices.')
+  .env('CERTFLEET')
+  .strict()
+  .demandCommand(1, 'Name a command: see the list above.')
+  .recommendCommands()
+  .help()
+  .alias('h', 'help')
+  .version()
+  .wrap(Math.min(110, process.stdout.columns || 110))
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`error USAGE: ${msg}\nRun 'certfleet --help' for usage.\n`);
+    process.exit(2);
+  });
+
+for (const command of commands) cli.command(command);
+
+try {
+  await cli.parseAsync();
+} catch (e) {
+  process.exitCode = reportFailure(e);
+}

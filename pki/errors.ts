@@ -1,0 +1,103 @@
+/**
+ * The project's one closed list of error codes, and the error type that carries them (house rule 5).
+ *
+ * Every failure certfleet reports — a CLI usage error, a PKCS#12 with the wrong password, a CA denial, a
+ * missing certificate variable, a payload a device refuses — carries one of these codes. Codes are stable:
+ * tests, reports and QA tooling match on them, so rename nothing; add new codes to the section they belong
+ * to. Native statuses (SyncML, HRESULT, Apple ErrorChain…) are mapped from these codes in one place per
+ * wire format, never scattered through the code.
+ */
+export const ERROR_CODES = {
+  // --- general / CLI -------------------------------------------------------------------------------
+  USAGE: 'The command line is wrong: an unknown option, a missing argument or a bad value.',
+  IO: 'A file or folder could not be read or written.',
+  INTERNAL: 'An unexpected internal error (a bug in certfleet).',
+
+  // --- pki/ -----------------------------------------------------------------------------------------
+  KEY_UNSUPPORTED: 'The key algorithm or size is not supported.',
+  KEY_PARSE: 'A private or public key could not be parsed.',
+  DN_SYNTAX: 'A distinguished name does not follow RFC 4514.',
+  CERT_PARSE: 'An X.509 certificate could not be parsed (bad DER/PEM, truncated, wrong tag).',
+  CSR_PARSE: 'A certificate signing request could not be parsed.',
+  CSR_BAD_SIGNATURE: 'The signature on a certificate signing request does not verify.',
+  PKCS12_PARSE: 'A PKCS#12 (PFX) blob is corrupt or not a PKCS#12 at all.',
+  PKCS12_BAD_PASSWORD: 'The PKCS#12 password is wrong (the MAC or the decryption fails).',
+  PKCS12_UNSUPPORTED: 'The PKCS#12 uses an algorithm this simulator does not implement.',
+  CHAIN_INCOMPLETE: 'No issuer for a certificate in the chain could be found.',
+  CHAIN_UNTRUSTED: 'The chain does not lead to a trusted root.',
+  CHAIN_BAD_SIGNATURE: 'A certificate signature in the chain does not verify.',
+  CHAIN_EXPIRED: 'A certificate in the chain has expired at the evaluation time.',
+  CHAIN_NOT_YET_VALID: 'A certificate in the chain is not yet valid at the evaluation time.',
+  CHAIN_NOT_CA: 'An issuer in the chain is not a CA (basic constraints).',
+  CRL_PARSE: 'A CRL could not be parsed.',
+
+  // --- simulator/service/ca (AD CS) -----------------------------------------------------------------
+  CA_NOT_FOUND: 'No certification authority exists in the given folder.',
+  CA_EXISTS: 'A certification authority already exists in the given folder.',
+  CA_CORRUPT: 'The certification authority folder is damaged or incomplete.',
+  CA_TEMPLATE_NOT_SUPPORTED:
+    'CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800: the template is not published on this CA.',
+  CA_NO_TEMPLATE: 'CERTSRV_E_NO_CERT_TYPE 0x80094801: the request names no certificate template.',
+  CA_TEMPLATE_DENIED: 'CERTSRV_E_TEMPLATE_DENIED 0x80094012: Denied by Policy Module (no Enroll permission).',
+  CA_KEY_LENGTH: 'CERTSRV_E_KEY_LENGTH 0x80094811: the key is smaller than the template minimum.',
+  CA_SUBJECT_EMAIL_REQUIRED: 'CERTSRV_E_SUBJECT_EMAIL_REQUIRED 0x80094812: the e-mail name is unavailable.',
+  CA_BAD_SUBJECT: 'CERTSRV_E_BAD_REQUESTSUBJECT 0x80094001: the request subject is invalid or too long.',
+  CA_VALIDITY_TOO_LONG: 'The requested validity exceeds what the template or the issuing CA allows.',
+  CA_STANDALONE_NO_TEMPLATES: 'A standalone (non-enterprise) CA does not use certificate templates.',
+  CA_KEY_NOT_EXPORTABLE:
+    'The template does not allow private-key export, which server-side (PKCS) issuance needs.',
+  CA_SERIAL_NOT_FOUND: 'No certificate with that serial number was issued by this CA.',
+  CA_ALREADY_REVOKED: 'The certificate is already revoked.',
+
+  // --- profiles/ ------------------------------------------------------------------------------------
+  PROFILE_INVALID: 'A profile setting is missing, of the wrong type, or out of range.',
+  GRAPH_UNSUPPORTED_TYPE: 'The Graph JSON @odata.type is not a certificate profile certfleet models.',
+  GRAPH_PARSE: 'The Graph JSON could not be parsed.',
+  VARIABLE_MISSING: 'The device cannot supply a certificate variable the profile uses.',
+  VARIABLE_UNKNOWN: 'A {{variable}} is not one of the documented Intune certificate variables.',
+  VARIABLE_NOT_ALLOWED: 'A variable is not allowed here (certificate type, platform or SAN attribute).',
+  TEMPLATE_MALFORMED:
+    'A subject or SAN template is malformed (single braces, a forbidden character after a variable…).',
+  SUBJECT_ESCAPED_CHARS:
+    'The subject carries an escaped special character (\\+ \\, \\; \\=), a known Intune issue.',
+  PLIST_PARSE: 'The .mobileconfig is not a well-formed property list.',
+  MOBILECONFIG_INVALID:
+    'The .mobileconfig breaks Apple\u2019s profile schema (a key missing, of the wrong type or value).',
+  SYNCML_PARSE: 'The SyncML message is not well-formed XML.',
+  SYNCML_INVALID: 'The SyncML message breaks the OMA-DM or CSP rules.',
+  ANDROID_POLICY_PARSE: 'The Android policy is not valid JSON.',
+  ANDROID_POLICY_INVALID: 'The Android policy breaks the ONC / device-policy rules.',
+} as const;
+
+/** One code from the closed list {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Options for {@link CertfleetError}: an underlying cause, and structured details for reports. */
+export interface CertfleetErrorOptions {
+  cause?: unknown;
+  /** Machine-readable facts about the failure (a key path, a line, an HRESULT…). Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * An error with a stable code from {@link ERROR_CODES} and a message a person can act on.
+ *
+ * @example
+ * throw new CertfleetError('PKCS12_BAD_PASSWORD', 'The PKCS#12 password is wrong (MAC check failed).');
+ */
+export class CertfleetError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: CertfleetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CertfleetError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True when `e` is a {@link CertfleetError}, optionally with the given code. */
+export function isCertfleetError(e: unknown, code?: ErrorCode): e is CertfleetError {
+  return e instanceof CertfleetError && (code === undefined || e.code === code);
+}
