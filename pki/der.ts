@@ -1,0 +1,161 @@
+/**
+ * A minimal DER tag-length-value reader and writer (ITU-T X.690 §8.1), used where certfleet needs exact
+ * control over bytes (distinguished names, Microsoft extensions) or precise messages about broken input
+ * ("declares 865 bytes, has 825").
+ *
+ * @example
+ * const tlv = readTlv(der, 0); // { tag: 0x30, start: 0, contentStart: 4, length: 861, end: 865 }
+ */
+
+/** One TLV found in a buffer; `end` is the offset just past its content. */
+export interface Tlv {
+  tag: number;
+  start: number;
+  contentStart: number;
+  length: number;
+  end: number;
+}
+
+/** A structural DER problem, with the offset where it was found. Callers wrap it in a CertfleetError. */
+export class DerError extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(message);
+    this.name = 'DerError';
+    this.offset = offset;
+  }
+}
+
+/**
+ * Reads the TLV header at `offset` (single-byte tags only, definite lengths only, as DER requires) and checks
+ * that its content fits inside `buf`. Throws {@link DerError} with a precise message otherwise.
+ */
+export function readTlv(buf: Uint8Array, offset: number): Tlv {
+  if (offset >= buf.length)
+    throw new DerError(`expected a tag at byte ${String(offset)} but the data ends there`, offset);
+  const tag = buf[offset] as number;
+  if ((tag & 0x1f) === 0x1f)
+    throw new DerError(`multi-byte tag at byte ${String(offset)} is not supported`, offset);
+  if (offset + 1 >= buf.length)
+    throw new DerError(`tag 0x${hex2(tag)} at byte ${String(offset)} has no length`, offset);
+  const first = buf[offset + 1] as number;
+  let length: number;
+  let contentStart: number;
+  if (first < 0x80) {
+    length = first;
+    contentStart = offset + 2;
+  } else if (first === 0x80) {
+    throw new DerError(`indefinite length at byte ${String(offset + 1)} is not allowed in DER`, offset + 1);
+  } else {
+    const n = first & 0x7f;
+    if (n > 4)
+      throw new DerError(
+        `length of ${String(n)} bytes at byte ${String(offset + 1)} is too large`,
+        offset + 1,
+      );
+    if (offset + 2 + n > buf.length)
+      throw new DerError(`length at byte ${String(offset + 1)} is cut off`, offset + 1);
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + (buf[offset + 2 + i] as number);
+    contentStart = offset + 2 + n;
+  }
+  const end = contentStart + length;
+  if (end > buf.length) {
+    throw new DerError(
+      `the element with tag 0x${hex2(tag)} at byte ${String(offset)} declares ${String(end - offset)} bytes, has ${String(buf.length - offset)}`,
+      offset,
+    );
+  }
+  return { tag, start: offset, contentStart, length, end };
+}
+
+/** The TLVs directly inside a constructed element's content. */
+export function readChildren(buf: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  let pos = parent.contentStart;
+  while (pos < parent.end) {
+    const child = readTlv(buf.subarray(0, parent.end), pos);
+    out.push(child);
+    pos = child.end;
+  }
+  return out;
+}
+
+/** Encodes a DER length. */
+export function encodeLength(length: number): Uint8Array {
+  if (length < 0x80) return Uint8Array.of(length);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+}
+
+/** Encodes one TLV from a tag and its content. */
+export function encodeTlv(tag: number, content: Uint8Array): Uint8Array {
+  const len = encodeLength(content.length);
+  const out = new Uint8Array(1 + len.length + content.length);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(content, 1 + len.length);
+  return out;
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+/** Encodes an OBJECT IDENTIFIER from dotted text. */
+export function encodeOid(oid: string): Uint8Array {
+  const arcs = oid.split('.').map((s) => BigInt(s));
+  const [a, b, ...rest] = arcs;
+  if (a === undefined || b === undefined) throw new DerError(`"${oid}" is not a dotted OID`, 0);
+  const body: number[] = [];
+  for (const arc of [a * 40n + b, ...rest]) {
+    const chunk: number[] = [];
+    let v = arc;
+    do {
+      chunk.unshift(Number(v & 0x7fn));
+      v >>= 7n;
+    } while (v > 0n);
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i] = (chunk[i] as number) | 0x80;
+    body.push(...chunk);
+  }
+  return encodeTlv(0x06, Uint8Array.from(body));
+}
+
+/** Decodes the content octets of an OBJECT IDENTIFIER to dotted text. */
+export function decodeOidContent(content: Uint8Array): string {
+  const arcs: bigint[] = [];
+  let v = 0n;
+  for (const byte of content) {
+    v = (v << 7n) | BigInt(byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      arcs.push(v);
+      v = 0n;
+    }
+  }
+  const first = arcs.shift() ?? 0n;
+  const a = first < 80n ? first / 40n : 2n;
+  return [a, first - a * 40n, ...arcs].join('.');
+}
+
+/** Two upper-case hex digits. */
+export function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
+
+/** Upper-case hex of a byte array. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}
+
+/** Compares byte arrays for equality. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+}

@@ -1,0 +1,184 @@
+/**
+ * Key pairs: native generation (node:crypto, off the main thread), the key "spec" of a public key, and
+ * PEM/DER import and export (private keys as PKCS#8, public keys as SubjectPublicKeyInfo).
+ *
+ * @example
+ * const pair = await generateKeyPair({ kind: 'ec', curve: 'P-256' });
+ * keySpecOf(pair.publicKey); // { kind: 'ec', curve: 'P-256' }
+ */
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as nodeGenerateKeyPair,
+  type KeyObject,
+} from 'node:crypto';
+import { CertfleetError } from './errors.ts';
+
+/** The key algorithms certfleet issues: RSA 2048/3072/4096 and ECDSA on P-256/P-384. */
+export type KeySpec = { kind: 'rsa'; size: 2048 | 3072 | 4096 } | { kind: 'ec'; curve: 'P-256' | 'P-384' };
+
+/** A native key pair. */
+export interface KeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+const RSA_SIZES: readonly number[] = [2048, 3072, 4096];
+const CURVE_TO_NODE: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
+const NODE_TO_CURVE: Record<string, 'P-256' | 'P-384'> = { prime256v1: 'P-256', secp384r1: 'P-384' };
+
+/** Throws KEY_UNSUPPORTED unless `spec` is one of the supported {@link KeySpec}s. */
+export function assertKeySpec(spec: KeySpec): void {
+  if (spec.kind === 'rsa') {
+    if (!RSA_SIZES.includes(spec.size)) {
+      throw new CertfleetError(
+        'KEY_UNSUPPORTED',
+        `RSA key size ${String(spec.size)} is not supported; use 2048, 3072 or 4096.`,
+        {
+          details: { spec },
+        },
+      );
+    }
+    return;
+  }
+  if (spec.kind === 'ec') {
+    if (!(spec.curve in CURVE_TO_NODE)) {
+      throw new CertfleetError(
+        'KEY_UNSUPPORTED',
+        `Elliptic curve ${String(spec.curve)} is not supported; use P-256 or P-384.`,
+        {
+          details: { spec },
+        },
+      );
+    }
+    return;
+  }
+  throw new CertfleetError(
+    'KEY_UNSUPPORTED',
+    `Key kind ${String((spec as { kind: unknown }).kind)} is not supported; use rsa or ec.`,
+    {
+      details: { spec },
+    },
+  );
+}
+
+/**
+ * Generates a key pair with node:crypto. The work runs on libuv's thread pool, so the event loop stays free.
+ * Throws KEY_UNSUPPORTED for any size or curve outside {@link KeySpec}.
+ */
+export async function generateKeyPair(spec: KeySpec): Promise<KeyPair> {
+  assertKeySpec(spec);
+  return new Promise<KeyPair>((resolve, reject) => {
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
+      if (err)
+        reject(new CertfleetError('INTERNAL', `Key generation failed: ${err.message}`, { cause: err }));
+      else resolve({ privateKey, publicKey });
+    };
+    if (spec.kind === 'rsa')
+      nodeGenerateKeyPair('rsa', { modulusLength: spec.size, publicExponent: 0x10001 }, done);
+    else nodeGenerateKeyPair('ec', { namedCurve: CURVE_TO_NODE[spec.curve] ?? spec.curve }, done);
+  });
+}
+
+/** The {@link KeySpec} of a public (or private) key; KEY_UNSUPPORTED for any other algorithm or size. */
+export function keySpecOf(key: KeyObject): KeySpec {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    const size = details.modulusLength ?? 0;
+    if (size === 2048 || size === 3072 || size === 4096) return { kind: 'rsa', size };
+    throw new CertfleetError(
+      'KEY_UNSUPPORTED',
+      `RSA key size ${String(size)} is not supported; use 2048, 3072 or 4096.`,
+      {
+        details: { size },
+      },
+    );
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = NODE_TO_CURVE[details.namedCurve ?? ''];
+    if (curve) return { kind: 'ec', curve };
+    throw new CertfleetError(
+      'KEY_UNSUPPORTED',
+      `Elliptic curve ${String(details.namedCurve)} is not supported; use P-256 or P-384.`,
+      {
+        details: { curve: details.namedCurve },
+      },
+    );
+  }
+  throw new CertfleetError(
+    'KEY_UNSUPPORTED',
+    `Key algorithm ${String(key.asymmetricKeyType)} is not supported; use RSA or EC.`,
+    {
+      details: { type: key.asymmetricKeyType },
+    },
+  );
+}
+
+/** A short label for a key spec, e.g. `RSA-2048` or `EC-P-256`. */
+export function keySpecLabel(spec: KeySpec): string {
+  return spec.kind === 'rsa' ? `RSA-${String(spec.size)}` : `EC-${spec.curve}`;
+}
+
+function isPem(input: string | Uint8Array): input is string {
+  return typeof input === 'string';
+}
+
+/**
+ * Imports a private key from PEM (PKCS#8 `PRIVATE KEY`; PKCS#1 and SEC1 PEM are accepted too) or PKCS#8 DER.
+ * Encrypted keys are not accepted here. Throws KEY_PARSE.
+ */
+export function importPrivateKey(input: string | Uint8Array): KeyObject {
+  try {
+    if (isPem(input)) return createPrivateKey({ key: input, format: 'pem' });
+    return createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
+  } catch (cause) {
+    throw new CertfleetError(
+      'KEY_PARSE',
+      'The private key could not be parsed: expected an unencrypted PKCS#8 key (PEM or DER).',
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Imports a public key from SubjectPublicKeyInfo PEM (`PUBLIC KEY`) or DER. Throws KEY_PARSE. */
+export function importPublicKey(input: string | Uint8Array): KeyObject {
+  try {
+    if (isPem(input)) return createPublicKey({ key: input, format: 'pem' });
+    return createPublicKey({ key: Buffer.from(input), format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new CertfleetError(
+      'KEY_PARSE',
+      'The public key could not be parsed: expected a SubjectPublicKeyInfo (PEM or DER).',
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** The public half of a private key. */
+export function publicKeyOf(privateKey: KeyObject): KeyObject {
+  return createPublicKey(privateKey);
+}
+
+/** A private key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`). */
+export function exportPrivateKeyPem(privateKey: KeyObject): string {
+  return privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+}
+
+/** A private key as unencrypted PKCS#8 DER. */
+export function exportPrivateKeyDer(privateKey: KeyObject): Uint8Array {
+  return new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+}
+
+/** A public key as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`). */
+export function exportPublicKeyPem(publicKey: KeyObject): string {
+  return publicKey.export({ format: 'pem', type: 'spki' }) as string;
+}
+
+/** A public key as SubjectPublicKeyInfo DER. */
+export function exportPublicKeyDer(publicKey: KeyObject): Uint8Array {
+  return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import {
+  exportPrivateKeyDer,
+  exportPrivateKeyPem,
+  exportPublicKeyDer,
+  exportPublicKeyPem,
+  generateKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  keySpecOf,
+  type KeySpec,
+} from '../../../pki/keys.ts';
+import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/thumbprint.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
+import { openssl } from './openssl.ts';
+
+describe('generateKeyPair (the one keygen test: one RSA-2048 and one P-256 key)', () => {
+  it.each<KeySpec>([
+    { kind: 'rsa', size: 2048 },
+    { kind: 'ec', curve: 'P-256' },
+  ])('generates %o natively and keySpecOf reads it back', async (spec) => {
+    const pair = await generateKeyPair(spec);
+    expect(keySpecOf(pair.publicKey)).toEqual(spec);
+    expect(keySpecOf(pair.privateKey)).toEqual(spec);
+    expect(pair.privateKey.type).toBe('private');
+    expect(pair.publicKey.type).toBe('public');
+  });
+
+  it.each([
+    [{ kind: 'rsa', size: 1024 }],
+    [{ kind: 'rsa', size: 8192 }],
+    [{ kind: 'ec', curve: 'P-521' }],
+    [{ kind: 'ed25519' }],
+  ])('rejects %o with KEY_UNSUPPORTED before generating anything', async (spec) => {
+    await expect(generateKeyPair(spec as unknown as KeySpec)).rejects.toSatisfy((e) =>
+      isCertfleetError(e, 'KEY_UNSUPPORTED'),
+    );
+  });
+});
+
+describe('keySpecOf on pool keys', () => {
+  it.each([
+    ['rsa2048', { kind: 'rsa', size: 2048 }],
+    ['rsa3072', { kind: 'rsa', size: 3072 }],
+    ['rsa4096', { kind: 'rsa', size: 4096 }],
+    ['p256', { kind: 'ec', curve: 'P-256' }],
+    ['p384', { kind: 'ec', curve: 'P-384' }],
+  ] as const)('%s → %o', (family, spec) => {
+    expect(keySpecOf(poolKey(family).publicKey)).toEqual(spec);
+  });
+});
+
+describe('PEM / DER import and export', () => {
+  it.each(['rsa2048', 'p256', 'p384'] as const)(
+    '%s round-trips through PKCS#8 and SPKI, PEM and DER',
+    (family) => {
+      const { privateKey, publicKey } = poolKey(family);
+      const pem = exportPrivateKeyPem(privateKey);
+      expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+      expect(importPrivateKey(pem).equals(privateKey)).toBe(true);
+      expect(importPrivateKey(exportPrivateKeyDer(privateKey)).equals(privateKey)).toBe(true);
+      const pub = exportPublicKeyPem(publicKey);
+      expect(pub).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+      expect(importPublicKey(pub).equals(publicKey)).toBe(true);
+      expect(importPublicKey(exportPublicKeyDer(publicKey)).equals(publicKey)).toBe(true);
+      // OpenSSL reads our PKCS#8 PEM too.
+      const r = openssl(['pkey', '-noout', '-text'], pem);
+      expect(r.status).toBe(0);
+      expect(r.output).toMatch(
+        family === 'rsa2048' ? /Private-Key: \(2048 bit/ : /Private-Key: \((256|384) bit/,
+      );
+    },
+  );
+
+  it.each([
+    ['a PEM with a broken body', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'],
+    ['random DER', Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)],
+  ])('importPrivateKey rejects %s with KEY_PARSE', (_what, input) => {
+    expect(() => importPrivateKey(input)).toThrow(expect.objectContaining({ code: 'KEY_PARSE' }));
+  });
+
+  it('importPublicKey rejects a private key PEM with KEY_PARSE', () => {
+    expect(() => importPublicKey(Uint8Array.of(1, 2, 3))).toThrow(
+      expect.objectContaining({ code: 'KEY_PARSE' }),
+    );
+  });
+});
+
+describe('thumbprints', () => {
+  it.each([
+    ['empty', new Uint8Array(0), 'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709'],
+    ['abc', new TextEncoder().encode('abc'), 'A9993E364706816ABA3E25717850C26C9CD0D89D'],
+  ])('SHA-1 of %s is upper-case hex without separators', (_n, data, expected) => {
+    expect(sha1Thumbprint(data)).toBe(expected);
+  });
+
+  it('SHA-256 matches node:crypto, upper-case', () => {
+    const data = Uint8Array.of(1, 2, 3);
+    expect(sha256Thumbprint(data)).toBe(createHash('sha256').update(data).digest('hex').toUpperCase());
+    expect(sha256Thumbprint(data)).toMatch(/^[0-9A-F]{64}$/);
+  });
+});
