@@ -1,0 +1,101 @@
+/**
+ * The PKCS#12 password-based key derivation function (RFC 7292 Appendix B.2) over native hashes, and the
+ * BMPString password encoding it takes (RFC 7292 Appendix B.1).
+ *
+ * Used for the pkcs-12PbeIds ciphers (3DES) and for the PFX MAC key. PBES2 does not use it (PBES2 is
+ * PBKDF2 over the UTF-8 password, see pkcs12-cipher.ts).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7292#appendix-B
+ */
+import { createHash, hash as oneShotHash } from 'node:crypto';
+
+/** Purpose byte of the KDF ("ID" in RFC 7292 B.3): 1 cipher key, 2 IV, 3 MAC key. */
+export type Pkcs12KdfPurpose = 1 | 2 | 3;
+
+/** Hashes the KDF accepts, with their output length u and block length v in bytes (RFC 7292 B.2). */
+export const PKCS12_KDF_HASHES = {
+  sha1: { u: 20, v: 64 },
+  sha224: { u: 28, v: 64 },
+  sha256: { u: 32, v: 64 },
+  sha384: { u: 48, v: 128 },
+  sha512: { u: 64, v: 128 },
+} as const;
+
+/** A hash name the KDF (and the PFX MAC) supports. */
+export type Pkcs12Hash = keyof typeof PKCS12_KDF_HASHES;
+
+/**
+ * The password as RFC 7292 B.1 wants it: UTF-16 big-endian code units followed by two zero bytes.
+ * The empty password becomes `00 00` (what OpenSSL writes for `-passout pass:`); readers that also accept
+ * the zero-length form use {@link pkcs12PasswordCandidates}.
+ */
+export function bmpPassword(password: string): Buffer {
+  const out = Buffer.alloc(password.length * 2 + 2);
+  for (let i = 0; i < password.length; i++) out.writeUInt16BE(password.charCodeAt(i), i * 2);
+  return out;
+}
+
+/**
+ * The BMPString encodings to try when reading: the password itself, and for the empty password also the
+ * zero-length form (Java/BouncyCastle write the empty password as no bytes at all; OpenSSL and BoringSSL
+ * try both, and so do we).
+ */
+export function pkcs12PasswordCandidates(password: string): Buffer[] {
+  return password === '' ? [bmpPassword(''), Buffer.alloc(0)] : [bmpPassword(password)];
+}
+
+const digest: (alg: string, data: Buffer) => Buffer =
+  typeof oneShotHash === 'function'
+    ? (alg, data) => oneShotHash(alg, data, 'buffer')
+    : (alg, data) => createHash(alg).update(data).digest();
+
+function repeatToMultiple(src: Buffer, v: number): Buffer {
+  if (src.length === 0) return Buffer.alloc(0);
+  const len = v * Math.ceil(src.length / v);
+  const out = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) out[i] = src[i % src.length] as number;
+  return out;
+}
+
+/**
+ * Derives `length` bytes from a BMPString password (RFC 7292 B.2).
+ *
+ * @param hashName the hash H (also fixes u and v)
+ * @param password the password already encoded by {@link bmpPassword} (or a zero-length buffer)
+ * @param salt the salt from the PBE parameters or the MacData
+ * @param iterations the iteration count r (≥ 1)
+ * @param id 1 = key, 2 = IV, 3 = MAC key
+ * @param length how many bytes to produce
+ */
+export function pkcs12Kdf(
+  hashName: Pkcs12Hash,
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  id: Pkcs12KdfPurpose,
+  length: number,
+): Buffer {
+  const { u, v } = PKCS12_KDF_HASHES[hashName];
+  const D = Buffer.alloc(v, id);
+  const I = Buffer.concat([repeatToMultiple(salt, v), repeatToMultiple(password, v)]);
+  const blocks = Math.ceil(length / u);
+  const out = Buffer.alloc(blocks * u);
+  const B = Buffer.alloc(v);
+  for (let i = 0; i < blocks; i++) {
+    let A = digest(hashName, Buffer.concat([D, I]));
+    for (let r = 1; r < iterations; r++) A = digest(hashName, A);
+    A.copy(out, i * u);
+    if (i + 1 === blocks) break;
+    for (let k = 0; k < v; k++) B[k] = A[k % u] as number;
+    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block I_j of I.
+    for (let j = 0; j < I.length; j += v) {
+      let carry = 1;
+      for (let k = v - 1; k >= 0; k--) {
+        const sum = (I[j + k] as number) + (B[k] as number) + carry;
+        I[j + k] = sum & 0xff;
+        carry = sum >>> 8;
+      }
+    }
+  }
+  return out.subarray(0, length);
+}

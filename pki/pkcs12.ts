@@ -1,0 +1,579 @@
+/**
+ * PKCS#12 (PFX) build, parse and re-wrap with native crypto (RFC 7292), in the two shapes devices need:
+ *
+ * - `legacy`: shrouded key bag and certificate safe encrypted with pbeWithSHAAnd3-KeyTripleDES-CBC, SHA-1
+ *   MAC — what older Apple and Android devices (and Windows before 10 1709) open;
+ * - `modern`: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for key and certificates, SHA-256 MAC — what
+ *   `openssl pkcs12 -export` writes by default in OpenSSL 3.
+ *
+ * The layout follows OpenSSL's: AuthenticatedSafe = [EncryptedData(SafeContents of CertBags),
+ * Data(SafeContents of one PKCS8ShroudedKeyBag)], the leaf's CertBag and the key bag linked by a
+ * localKeyId attribute (SHA-1 of the leaf certificate's DER) and, when given, a friendlyName.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7292
+ * @example
+ * const p12 = buildPkcs12({ privateKey, certificates: [leafDer, caDer], password: 'pw', profile: 'modern' });
+ * const { privateKey: k, certificates } = parsePkcs12(p12, 'pw');
+ */
+import { createHash, createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
+import { ContentInfo, EncryptedContent, EncryptedContentInfo } from '@peculiar/asn1-cms';
+import { AuthenticatedSafe, CertBag, PKCS12Attribute, SafeBag, SafeContents } from '@peculiar/asn1-pfx';
+import { EncryptedData, EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { CertfleetError } from './errors.ts';
+import {
+  CmsEncryptedData,
+  derBmpString,
+  derTlv,
+  OID,
+  Pkcs12Pfx,
+  readBmpString,
+  readPrimitive,
+  readTlvHeader,
+} from './pkcs12-asn1.ts';
+import {
+  encryptionName,
+  pbeDecrypt,
+  pbeEncrypt,
+  Pkcs12DecryptError,
+  takeRandom,
+  type Pkcs12Profile,
+  type RandomBytes,
+} from './pkcs12-cipher.ts';
+import { bmpPassword } from './pkcs12-kdf.ts';
+import { makeMacData, verifyPkcs12Mac } from './pkcs12-mac.ts';
+
+export type { Pkcs12Profile, RandomBytes } from './pkcs12-cipher.ts';
+
+/** Default PBE and MAC iteration count (OpenSSL's PKCS12_DEFAULT_ITER). */
+export const PKCS12_DEFAULT_ITERATIONS = 2048;
+
+/** Display names of the schemes the two profiles use (as reported by {@link parsePkcs12}). */
+export const PKCS12_PROFILE_ALGORITHMS = {
+  legacy: { mac: 'sha1', encryption: 'pbeWithSHAAnd3-KeyTripleDES-CBC' },
+  modern: { mac: 'sha256', encryption: 'PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC' },
+} as const satisfies Record<Pkcs12Profile, { mac: string; encryption: string }>;
+
+/** Input of {@link buildPkcs12}. */
+export interface BuildPkcs12Options {
+  /** The identity's private key (any type node:crypto can export as PKCS#8: RSA, EC, Ed25519…). */
+  privateKey: KeyObject;
+  /** DER certificates: the leaf (matching `privateKey`) first, then its chain. */
+  certificates: Buffer[];
+  /** The password; may be empty (Android ONC wants an empty passphrase). Never appears in errors. */
+  password: string;
+  /** 'legacy' (3DES + SHA-1 MAC) or 'modern' (PBES2 AES-256-CBC + SHA-256 MAC). */
+  profile: Pkcs12Profile;
+  /** Written as the friendlyName attribute of the key bag and the leaf's certificate bag. */
+  friendlyName?: string;
+  /** PBE and MAC iteration count; default {@link PKCS12_DEFAULT_ITERATIONS}. */
+  iterations?: number;
+  /** Random source for salts and IVs; default crypto.randomBytes. Inject one for deterministic bytes. */
+  random?: RandomBytes;
+}
+
+/** What {@link parsePkcs12} found. */
+export interface ParsedPkcs12 {
+  privateKey: KeyObject;
+  /** DER certificates: the one matching the key first, then its issuers in chain order, then the rest. */
+  certificates: Buffer[];
+  /** friendlyName of the key bag (or of the leaf's certificate bag). */
+  friendlyName?: string;
+  /** 'legacy' / 'modern' when the file uses exactly that profile's algorithms, else 'other'. */
+  profile: Pkcs12Profile | 'other';
+  /** MAC hash ('sha1', 'sha256'…) or 'none' for a PFX without MacData. */
+  macAlgorithm: string;
+  /** Encryption of the key bag and of the certificate safe(s) ('none' when unencrypted). */
+  encryption: { key: string; certificates: string };
+}
+
+/**
+ * Builds a password-protected PKCS#12 holding one private key and its certificate chain.
+ *
+ * @throws CertfleetError USAGE for bad arguments (no certificate, key not matching the leaf, bad
+ *   iteration count), CERT_PARSE for a certificate that is not DER X.509
+ */
+export function buildPkcs12(options: BuildPkcs12Options): Buffer {
+  const { privateKey, certificates, password, profile, friendlyName } = options;
+  const iterations = options.iterations ?? PKCS12_DEFAULT_ITERATIONS;
+  const random = options.random ?? randomBytes;
+  checkBuildOptions(options, iterations);
+  const leaf = certificates[0] as Buffer;
+  const localKeyId = createHash('sha1').update(leaf).digest();
+  const attributes = bagAttributes(friendlyName, localKeyId);
+
+  const certBags = certificates.map(
+    (der, i) =>
+      new SafeBag({
+        bagId: OID.certBag,
+        bagValue: AsnSerializer.serialize(
+          new CertBag({ certId: OID.x509Certificate, certValue: toArrayBuffer(derTlv(0x04, der)) }),
+        ),
+        bagAttributes: i === 0 ? attributes : undefined,
+      }),
+  );
+  const certSafe = Buffer.from(AsnSerializer.serialize(new SafeContents(certBags)));
+  const certEnc = pbeEncrypt(profile, password, certSafe, iterations, random);
+  const encryptedData = new CmsEncryptedData({
+    version: 0,
+    encryptedContentInfo: new EncryptedContentInfo({
+      contentType: OID.data,
+      contentEncryptionAlgorithm: certEnc.algorithm,
+      encryptedContent: new EncryptedContent({ value: new OctetString(certEnc.ciphertext) }),
+    }),
+  });
+
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+  const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, random);
+  const shrouded = new EncryptedPrivateKeyInfo({
+    encryptionAlgorithm: keyEnc.algorithm,
+    encryptedData: new EncryptedData(keyEnc.ciphertext),
+  });
+  const keySafe = AsnSerializer.serialize(
+    new SafeContents([
+      new SafeBag({
+        bagId: OID.pkcs8ShroudedKeyBag,
+        bagValue: AsnSerializer.serialize(shrouded),
+        bagAttributes: attributes,
+      }),
+    ]),
+  );
+
+  const authSafe = Buffer.from(
+    AsnSerializer.serialize(
+      new AuthenticatedSafe([
+        new ContentInfo({ contentType: OID.encryptedData, content: AsnSerializer.serialize(encryptedData) }),
+        new ContentInfo({
+          contentType: OID.data,
+          content: toArrayBuffer(derTlv(0x04, Buffer.from(keySafe))),
+        }),
+      ]),
+    ),
+  );
+  const macSalt = takeRandom(random, 8);
+  const macHash = profile === 'legacy' ? 'sha1' : 'sha256';
+  const pfx = new Pkcs12Pfx({
+    version: 3,
+    authSafe: new ContentInfo({ contentType: OID.data, content: toArrayBuffer(derTlv(0x04, authSafe)) }),
+    macData: makeMacData(macHash, bmpPassword(password), macSalt, iterations, authSafe),
+  });
+  return Buffer.from(AsnSerializer.serialize(pfx));
+}
+
+function checkBuildOptions(o: BuildPkcs12Options, iterations: number): void {
+  if (o.profile !== 'legacy' && o.profile !== 'modern') {
+    throw new CertfleetError(
+      'USAGE',
+      `Unknown PKCS#12 profile '${String(o.profile)}'; use 'legacy' or 'modern'.`,
+    );
+  }
+  if (!Number.isSafeInteger(iterations) || iterations < 1) {
+    throw new CertfleetError('USAGE', `PKCS#12 iterations must be a positive integer, got ${iterations}.`);
+  }
+  if (typeof o.password !== 'string') {
+    throw new CertfleetError('USAGE', 'The PKCS#12 password must be a string (use "" for no password).');
+  }
+  if (o.privateKey?.type !== 'private') {
+    throw new CertfleetError('USAGE', 'buildPkcs12 needs a private KeyObject (createPrivateKey(…)).');
+  }
+  if (!Array.isArray(o.certificates) || o.certificates.length === 0) {
+    throw new CertfleetError(
+      'USAGE',
+      'buildPkcs12 needs at least the leaf certificate (DER) in `certificates`.',
+    );
+  }
+  o.certificates.forEach((der, i) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(der);
+    } catch (cause) {
+      throw new CertfleetError('CERT_PARSE', `certificates[${i}] is not a DER X.509 certificate.`, {
+        cause,
+        details: { index: i },
+      });
+    }
+    if (i === 0 && !cert.checkPrivateKey(o.privateKey)) {
+      throw new CertfleetError(
+        'USAGE',
+        `certificates[0] (${cert.subject.replace(/\n/g, ', ')}) does not match the private key; ` +
+          'put the leaf certificate of that key first.',
+      );
+    }
+  });
+}
+
+/** The bag attributes, in DER SET OF order (sorted by encoding). */
+function bagAttributes(friendlyName: string | undefined, localKeyId: Buffer): PKCS12Attribute[] {
+  const attrs: PKCS12Attribute[] = [];
+  const make = (id: string, value: Buffer): void => {
+    // PKCS12Attribute's constructor drops its argument (asn1-pfx 2.x), so set the fields.
+    const a = new PKCS12Attribute();
+    a.attrId = id;
+    a.attrValues = [toArrayBuffer(value)];
+    attrs.push(a);
+  };
+  if (friendlyName !== undefined) make(OID.friendlyName, derBmpString(friendlyName));
+  make(OID.localKeyId, derTlv(0x04, localKeyId));
+  const enc = (a: PKCS12Attribute): Buffer => Buffer.from(AsnSerializer.serialize(a));
+  return attrs.sort((a, b) => Buffer.compare(enc(a), enc(b)));
+}
+
+function toArrayBuffer(b: Buffer): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Parsing
+
+function parseError(where: string, message: string, cause?: unknown): CertfleetError {
+  return new CertfleetError('PKCS12_PARSE', `Not a readable PKCS#12 at ${where}: ${message}`, {
+    cause,
+    details: { where },
+  });
+}
+
+function decodeAt<T>(bytes: ArrayBuffer | Uint8Array, type: new () => T, where: string, expected: string): T {
+  try {
+    return AsnParser.parse(bytes, type);
+  } catch (cause) {
+    throw parseError(where, `expected ${expected}; the bytes do not decode as that.`, cause);
+  }
+}
+
+/** The value of an OCTET STRING (DER primitive, or BER constructed of primitive segments). */
+function octetStringValue(bytes: ArrayBuffer | Uint8Array, where: string): Buffer {
+  const buf = Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+  const prim = readPrimitive(buf, 0x04);
+  if (prim) return prim;
+  if (buf[0] === 0x24) {
+    try {
+      return Buffer.from(AsnParser.parse(buf, OctetString).buffer);
+    } catch (cause) {
+      throw parseError(where, 'expected a constructed OCTET STRING; it does not decode.', cause);
+    }
+  }
+  throw parseError(where, `expected an OCTET STRING, found tag 0x${(buf[0] ?? 0).toString(16)}.`);
+}
+
+/** Rejects input that is plainly not a DER PFX before handing it to the ASN.1 parser. */
+function checkEnvelope(buf: Buffer): void {
+  const head = buf.subarray(0, 64).toString('latin1');
+  if (head.trimStart().startsWith('-----BEGIN')) {
+    throw parseError(
+      'byte 0',
+      'this is PEM text, but a PKCS#12 is binary DER. Convert it (`openssl pkcs12 -export`) or pass the DER bytes.',
+    );
+  }
+  if (/^\s*MII[A-Za-z0-9+/]/.test(head)) {
+    throw parseError('byte 0', 'this looks like base64 text; base64-decode it to the DER bytes first.');
+  }
+  const h = readTlvHeader(buf);
+  if (typeof h === 'string') throw parseError('byte 0', `expected a DER SEQUENCE (PFX); ${h}.`);
+  if (h.tag !== 0x30) {
+    throw parseError(
+      'byte 0',
+      `expected a SEQUENCE (tag 0x30) starting the PFX, found tag 0x${h.tag.toString(16)}.`,
+    );
+  }
+  if (h.length !== undefined) {
+    const total = h.headerLength + h.length;
+    if (buf.length < total) {
+      throw parseError(
+        'PFX',
+        `truncated: the PFX SEQUENCE declares ${total} bytes but only ${buf.length} are present.`,
+      );
+    }
+    if (buf.length > total) {
+      throw parseError(
+        'PFX',
+        `${buf.length - total} unexpected byte(s) after the PFX SEQUENCE (${total} bytes).`,
+      );
+    }
+  }
+}
+
+interface Bag {
+  kind: 'key' | 'cert';
+  where: string;
+  der: Buffer;
+  localKeyId?: Buffer;
+  friendlyName?: string;
+  encryption: string;
+}
+
+interface WalkState {
+  password: string;
+  macPassword: Buffer | undefined;
+  hasMac: boolean;
+  bags: Bag[];
+}
+
+/**
+ * Parses a PKCS#12 and returns its private key and certificates.
+ *
+ * Reads both certfleet profiles, `openssl pkcs12 -export` output (PBES2/AES or 3DES), unencrypted
+ * certificate safes, plain key bags and nested SafeContents. The MAC is checked before anything is
+ * decrypted; for the empty password both encodings (`00 00` and zero-length) are tried.
+ *
+ * @throws CertfleetError PKCS12_PARSE (not DER, not a PFX, truncated, no key or no matching certificate —
+ *   the message says what was expected where), PKCS12_BAD_PASSWORD (MAC mismatch; or, without a MAC, a
+ *   decryption padding error), PKCS12_UNSUPPORTED (an algorithm not implemented, named with its OID)
+ */
+export function parsePkcs12(blob: Buffer | Uint8Array, password: string): ParsedPkcs12 {
+  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  checkEnvelope(buf);
+  const pfx = decodeAt(buf, Pkcs12Pfx, 'PFX', 'PFX ::= SEQUENCE { version, authSafe ContentInfo, macData }');
+  if (pfx.version !== 3) throw parseError('PFX.version', `expected version 3, found ${pfx.version}.`);
+  if (pfx.authSafe.contentType === OID.signedData) {
+    throw new CertfleetError(
+      'PKCS12_UNSUPPORTED',
+      `PFX.authSafe is signedData (${OID.signedData}): public-key integrity mode is not implemented; ` +
+        'only password integrity (MacData) is.',
+      { details: { oid: OID.signedData, algorithm: 'signedData', where: 'PFX.authSafe' } },
+    );
+  }
+  if (pfx.authSafe.contentType !== OID.data) {
+    throw parseError(
+      'PFX.authSafe.contentType',
+      `expected data (${OID.data}), found ${pfx.authSafe.contentType}.`,
+    );
+  }
+  const authSafeBytes = octetStringValue(pfx.authSafe.content, 'PFX.authSafe.content');
+  const safes = decodeAt(authSafeBytes, AuthenticatedSafe, 'AuthenticatedSafe', 'SEQUENCE OF ContentInfo');
+
+  let macAlgorithm = 'none';
+  let macPassword: Buffer | undefined;
+  if (pfx.macData) {
+    const ok = verifyPkcs12Mac(pfx.macData, password, authSafeBytes);
+    macAlgorithm = ok.hash;
+    macPassword = ok.password;
+  }
+
+  const state: WalkState = { password, macPassword, hasMac: pfx.macData !== undefined, bags: [] };
+  safes.forEach((ci, i) => readSafe(ci, `AuthenticatedSafe[${i}]`, state));
+  return assemble(state.bags, macAlgorithm);
+}
+
+function readSafe(ci: ContentInfo, where: string, state: WalkState): void {
+  let safeBytes: Buffer;
+  let encryption = 'none';
+  if (ci.contentType === OID.data) {
+    safeBytes = octetStringValue(ci.content, `${where}.content`);
+  } else if (ci.contentType === OID.encryptedData) {
+    const ed = decodeAt(ci.content, CmsEncryptedData, `${where}.content`, 'CMS EncryptedData');
+    const eci = ed.encryptedContentInfo;
+    const alg = eci.contentEncryptionAlgorithm;
+    const content = eci.encryptedContent;
+    const ciphertext = content?.value
+      ? Buffer.from(content.value.buffer)
+      : content?.constructedValue
+        ? Buffer.concat(content.constructedValue.map((o) => Buffer.from(o.buffer)))
+        : undefined;
+    if (!ciphertext) throw parseError(`${where}.encryptedContentInfo`, 'the encryptedContent is missing.');
+    encryption = encryptionName(alg, `${where} (certificate safe encryption)`);
+    safeBytes = decrypt(alg, ciphertext, `${where} (encrypted SafeContents)`, state);
+  } else if (ci.contentType === OID.envelopedData) {
+    throw new CertfleetError(
+      'PKCS12_UNSUPPORTED',
+      `${where} is envelopedData (${OID.envelopedData}): public-key privacy mode is not implemented.`,
+      { details: { oid: OID.envelopedData, algorithm: 'envelopedData', where } },
+    );
+  } else {
+    throw parseError(`${where}.contentType`, `expected data or encryptedData, found ${ci.contentType}.`);
+  }
+  let contents: SafeContents;
+  try {
+    contents = AsnParser.parse(safeBytes, SafeContents);
+  } catch (cause) {
+    if (encryption !== 'none' && !state.hasMac) throw garbledWithoutMac(where, cause);
+    throw parseError(
+      where,
+      'expected SafeContents (SEQUENCE OF SafeBag); the bytes do not decode as that.',
+      cause,
+    );
+  }
+  readBags(contents, where, encryption, state);
+}
+
+function decrypt(
+  alg: EncryptedContentInfo['contentEncryptionAlgorithm'],
+  data: Buffer,
+  where: string,
+  state: WalkState,
+): Buffer {
+  try {
+    return pbeDecrypt(alg, state.password, data, where, state.macPassword);
+  } catch (e) {
+    if (!(e instanceof Pkcs12DecryptError)) throw e;
+    throw new CertfleetError(
+      'PKCS12_BAD_PASSWORD',
+      state.hasMac
+        ? `${where}: the MAC verifies but decryption fails, so the file uses a different privacy password ` +
+            '(two-password mode); ask for that password.'
+        : `${where}: decryption fails (bad padding) and the file has no MAC: the password is wrong.`,
+      { cause: e, details: { where } },
+    );
+  }
+}
+
+function garbledWithoutMac(where: string, cause: unknown): CertfleetError {
+  return new CertfleetError(
+    'PKCS12_BAD_PASSWORD',
+    `${where}: the decrypted data is not valid DER and the file has no MAC: the password is most likely wrong.`,
+    { cause, details: { where } },
+  );
+}
+
+function readBags(contents: SafeContents, where: string, encryption: string, state: WalkState): void {
+  contents.forEach((bag, j) => {
+    const at = `${where}.SafeContents[${j}]`;
+    const attrs = readAttributes(bag, at);
+    if (bag.bagId === OID.certBag) {
+      const cb = decodeAt(bag.bagValue, CertBag, `${at}.certBag`, 'CertBag');
+      if (cb.certId !== OID.x509Certificate) return; // SDSI certificates and others are not identities
+      const der = octetStringValue(cb.certValue, `${at}.certBag.certValue`);
+      try {
+        new X509Certificate(der);
+      } catch (cause) {
+        throw parseError(`${at}.certBag.certValue`, 'expected a DER X.509 certificate.', cause);
+      }
+      state.bags.push({ kind: 'cert', where: at, der, encryption, ...attrs });
+    } else if (bag.bagId === OID.pkcs8ShroudedKeyBag) {
+      const epki = decodeAt(bag.bagValue, EncryptedPrivateKeyInfo, at, 'EncryptedPrivateKeyInfo');
+      const name = encryptionName(epki.encryptionAlgorithm, `${at} (shrouded key bag)`);
+      const der = decrypt(
+        epki.encryptionAlgorithm,
+        Buffer.from(epki.encryptedData.buffer),
+        `${at} (shrouded key bag)`,
+        state,
+      );
+      state.bags.push({ kind: 'key', where: at, der, encryption: name, ...attrs });
+    } else if (bag.bagId === OID.keyBag) {
+      state.bags.push({
+        kind: 'key',
+        where: at,
+        der: Buffer.from(bag.bagValue),
+        encryption: 'none',
+        ...attrs,
+      });
+    } else if (bag.bagId === OID.safeContentsBag) {
+      const nested = decodeAt(bag.bagValue, SafeContents, at, 'nested SafeContents');
+      readBags(nested, at, encryption, state);
+    }
+    // CRL and secret bags carry nothing an identity needs; they are skipped.
+  });
+}
+
+function readAttributes(bag: SafeBag, at: string): { localKeyId?: Buffer; friendlyName?: string } {
+  const out: { localKeyId?: Buffer; friendlyName?: string } = {};
+  for (const a of bag.bagAttributes ?? []) {
+    const first = a.attrValues[0];
+    if (!first) continue;
+    if (a.attrId === OID.localKeyId) {
+      const v = readPrimitive(new Uint8Array(first), 0x04);
+      if (!v) throw parseError(`${at}.localKeyId`, 'expected an OCTET STRING.');
+      out.localKeyId = v;
+    } else if (a.attrId === OID.friendlyName) {
+      const v = readBmpString(new Uint8Array(first));
+      if (v === undefined) throw parseError(`${at}.friendlyName`, 'expected a BMPString.');
+      out.friendlyName = v;
+    }
+  }
+  return out;
+}
+
+function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
+  const keys = bags.filter((b) => b.kind === 'key');
+  const certBags = bags.filter((b) => b.kind === 'cert');
+  if (keys.length !== 1) {
+    throw parseError(
+      'SafeContents',
+      keys.length === 0
+        ? 'no private key bag found; a PKCS#12 identity needs exactly one.'
+        : `${keys.length} private key bags found; a PKCS#12 identity needs exactly one.`,
+    );
+  }
+  const keyBag = keys[0] as Bag;
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: keyBag.der, format: 'der', type: 'pkcs8' });
+  } catch (cause) {
+    throw parseError(keyBag.where, 'expected a PKCS#8 PrivateKeyInfo inside the key bag.', cause);
+  }
+  const certs = certBags.map((b) => ({ bag: b, x509: new X509Certificate(b.der) }));
+  const byKey = certs.filter((c) => c.x509.checkPrivateKey(privateKey));
+  const byId = (c: (typeof certs)[number]): boolean =>
+    !!keyBag.localKeyId && !!c.bag.localKeyId && keyBag.localKeyId.equals(c.bag.localKeyId);
+  const leaf = byKey.find(byId) ?? byKey[0] ?? certs.find(byId);
+  if (!leaf) {
+    throw parseError('SafeContents', 'no certificate matches the private key (by public key or localKeyId).');
+  }
+  // Leaf first, then its issuers as far as they are present, then whatever else is in the file.
+  const ordered = [leaf];
+  let rest = certs.filter((c) => c !== leaf);
+  for (let cur = leaf; ;) {
+    const issuer = rest.find(
+      (c) => cur.x509.checkIssued(c.x509) && c.x509.fingerprint256 !== cur.x509.fingerprint256,
+    );
+    if (!issuer) break;
+    ordered.push(issuer);
+    rest = rest.filter((c) => c !== issuer);
+    cur = issuer;
+  }
+  ordered.push(...rest);
+
+  const certEncryptions = [...new Set(certBags.map((b) => b.encryption))];
+  const encryption = { key: keyBag.encryption, certificates: certEncryptions.join(', ') || 'none' };
+  const friendlyName = keyBag.friendlyName ?? leaf.bag.friendlyName;
+  const result: ParsedPkcs12 = {
+    privateKey,
+    certificates: ordered.map((c) => c.bag.der),
+    profile: detectProfile(macAlgorithm, encryption),
+    macAlgorithm,
+    encryption,
+  };
+  if (friendlyName !== undefined) result.friendlyName = friendlyName;
+  return result;
+}
+
+function detectProfile(mac: string, enc: { key: string; certificates: string }): Pkcs12Profile | 'other' {
+  for (const profile of ['legacy', 'modern'] as const) {
+    const p = PKCS12_PROFILE_ALGORITHMS[profile];
+    if (mac === p.mac && enc.key === p.encryption && enc.certificates === p.encryption) return profile;
+  }
+  return 'other';
+}
+
+/** Options of {@link rewrapPkcs12} beyond the passwords and profile. */
+export interface RewrapPkcs12Options {
+  iterations?: number;
+  random?: RandomBytes;
+  /** Replaces the friendlyName; default: keep the one the input has. */
+  friendlyName?: string;
+}
+
+/**
+ * Opens a PKCS#12 with `oldPassword` and writes the same key, certificates and friendlyName under
+ * `newPassword` in `profile` (the Android ONC path re-wraps with the empty passphrase).
+ *
+ * @throws CertfleetError the codes of {@link parsePkcs12} and {@link buildPkcs12}
+ */
+export function rewrapPkcs12(
+  blob: Buffer | Uint8Array,
+  oldPassword: string,
+  newPassword: string,
+  profile: Pkcs12Profile,
+  options: RewrapPkcs12Options = {},
+): Buffer {
+  const parsed = parsePkcs12(blob, oldPassword);
+  const friendlyName = options.friendlyName ?? parsed.friendlyName;
+  return buildPkcs12({
+    privateKey: parsed.privateKey,
+    certificates: parsed.certificates,
+    password: newPassword,
+    profile,
+    ...(friendlyName !== undefined ? { friendlyName } : {}),
+    ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+    ...(options.random !== undefined ? { random: options.random } : {}),
+  });
+}
