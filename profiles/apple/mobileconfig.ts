@@ -1,0 +1,202 @@
+/**
+ * Encode and strictly decode Apple `.mobileconfig` configuration profiles (unsigned XML plists).
+ *
+ * - {@link encodeMobileconfig}: typed profile → deterministic XML plist bytes (layout in
+ *   `plist-xml-writer.ts`: plistlib-identical, keys sorted by code point, tab indentation). Refuses, with
+ *   `MOBILECONFIG_INVALID`, anything the target platform or Apple's schema forbids, so whatever it writes
+ *   decodes cleanly on that platform.
+ * - {@link decodeMobileconfig}: bytes → typed profile, or every problem with its key path (and line/column),
+ *   as a strict device would; the raw bytes are always kept.
+ *
+ * Sources: FORMATS.md §1.1–1.4 (keys, types, platform rules), §1.7 (real-world quirks); ERRORS.md §2.3.
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+import type { PlistValue } from './plist-value.ts';
+import { readPlistXml } from './plist-xml-reader.ts';
+import { writePlistXml } from './plist-xml-writer.ts';
+import type { AppleCertificateProfile, ApplePlatform, AppleProfile } from './mobileconfig-types.ts';
+import { CERTIFICATE_PAYLOAD_TYPES } from './mobileconfig-types.ts';
+import { COMMON_PAYLOAD_KEYS, PAYLOAD_KEYS, TOP_LEVEL_KEYS } from './profile-schema.ts';
+import type { KeySpec, ValueSpec } from './profile-schema.ts';
+import { validateProfileTree } from './profile-validate.ts';
+import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
+import type { Problem } from './problem.ts';
+
+/** Options for {@link encodeMobileconfig} and {@link decodeMobileconfig}. */
+export interface MobileconfigOptions {
+  /** The platform whose rules apply (macOS-only keys are refused for iOS). */
+  readonly platform: ApplePlatform;
+}
+
+/** The result of {@link decodeMobileconfig}: a typed profile or every problem; the raw bytes either way. */
+export type MobileconfigDecodeResult =
+  | {
+      readonly ok: true;
+      readonly profile: AppleProfile;
+      /** The exact bytes decoded (a private copy). */
+      readonly raw: Buffer;
+      /** Things a device ignores: keys outside Apple's schema, advisory values. */
+      readonly warnings: readonly Problem[];
+    }
+  | {
+      readonly ok: false;
+      /** Every problem found, each with its key path; never empty. */
+      readonly problems: readonly Problem[];
+      readonly raw: Buffer;
+      readonly warnings: readonly Problem[];
+    };
+
+function invalid(path: string, message: string): CertfleetError {
+  return new CertfleetError('MOBILECONFIG_INVALID', message, { details: { path } });
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return (
+    typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x) && !(x instanceof Date)
+  );
+}
+
+function buildDict(obj: unknown, keys: readonly KeySpec[], path: string): PlistValue {
+  if (!isPlainObject(obj)) throw invalid(path, `${describePath(path)} must be an object (a <dict>).`);
+  const byKey = new Map(keys.map((k) => [k.key, k]));
+  const entries = new Map<string, PlistValue>();
+  for (const [key, value] of Object.entries(obj)) {
+    if (value === undefined) continue;
+    const childPath = joinKeyPath(path, key);
+    const spec = byKey.get(key);
+    if (spec === undefined)
+      throw invalid(childPath, `${childPath} is not a key Apple's schema defines here; remove it.`);
+    entries.set(key, buildValue(spec.value, value, childPath));
+  }
+  return { kind: 'dict', entries };
+}
+
+function buildValue(spec: ValueSpec, x: unknown, path: string): PlistValue {
+  const expect = (what: string): CertfleetError => invalid(path, `${path} must be ${what}.`);
+  switch (spec.type) {
+    case 'string':
+      if (typeof x !== 'string') throw expect('a string');
+      return { kind: 'string', value: x };
+    case 'integer':
+      if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw expect('an integer');
+      return { kind: 'integer', value: x };
+    case 'real':
+      if (typeof x !== 'number') throw expect('a number');
+      return { kind: 'real', value: x };
+    case 'boolean':
+      if (typeof x !== 'boolean') throw expect('a boolean');
+      return { kind: 'boolean', value: x };
+    case 'date':
+      if (!(x instanceof Date)) throw expect('a Date');
+      return { kind: 'date', value: x };
+    case 'data':
+      if (!(x instanceof Uint8Array)) throw expect('a Buffer (the bytes of <data>)');
+      return { kind: 'data', value: Buffer.from(x) };
+    case 'array':
+      if (!Array.isArray(x)) throw expect('an array');
+      return {
+        kind: 'array',
+        items: x.map((item, i) => buildValue(spec.items, item, joinIndexPath(path, i))),
+      };
+    case 'dict':
+      return buildDict(x, spec.keys, path);
+    case 'string-map': {
+      if (!isPlainObject(x)) throw expect('an object of strings');
+      const entries = new Map<string, PlistValue>();
+      for (const [k, v] of Object.entries(x))
+        entries.set(k, buildValue({ type: 'string' }, v, joinKeyPath(path, k)));
+      return { kind: 'dict', entries };
+    }
+    case 'string-or-strings':
+      return Array.isArray(x)
+        ? buildValue({ type: 'array', items: { type: 'string' } }, x, path)
+        : buildValue({ type: 'string' }, x, path);
+    case 'payloads': {
+      if (!Array.isArray(x)) throw expect('an array of payloads');
+      return {
+        kind: 'array',
+        items: x.map((payload: unknown, i) => {
+          const p = joinIndexPath(path, i);
+          const type = isPlainObject(payload) ? payload['PayloadType'] : undefined;
+          if (typeof type !== 'string' || !(CERTIFICATE_PAYLOAD_TYPES as readonly string[]).includes(type)) {
+            throw invalid(
+              joinKeyPath(p, 'PayloadType'),
+              `${joinKeyPath(p, 'PayloadType')} is ${JSON.stringify(type)}; the encoder writes only ${CERTIFICATE_PAYLOAD_TYPES.join(', ')}.`,
+            );
+          }
+          return buildDict(
+            payload,
+            [...COMMON_PAYLOAD_KEYS, ...PAYLOAD_KEYS[type as (typeof CERTIFICATE_PAYLOAD_TYPES)[number]]],
+            p,
+          );
+        }),
+      };
+    }
+  }
+}
+
+/**
+ * Turns decode problems into one {@link CertfleetError} (code `PLIST_PARSE` if the bytes are not a
+ * well-formed plist, else `MOBILECONFIG_INVALID`); the message lists every problem, `details.problems`
+ * carries them.
+ */
+export function mobileconfigProblemsError(problems: readonly Problem[]): CertfleetError {
+  const code = problems.some((p) => p.code === 'PLIST_PARSE') ? 'PLIST_PARSE' : 'MOBILECONFIG_INVALID';
+  const lines = problems.map(
+    (p) => `- ${p.message}${p.line === undefined ? '' : ` (line ${p.line}, column ${p.column ?? 1})`}`,
+  );
+  return new CertfleetError(
+    code,
+    `The .mobileconfig has ${problems.length} problem(s):\n${lines.join('\n')}`,
+    {
+      details: { problems },
+    },
+  );
+}
+
+/**
+ * Encodes a certificate profile as XML plist bytes for `platform`. Same input → same bytes.
+ *
+ * @throws CertfleetError `MOBILECONFIG_INVALID` when the profile breaks Apple's schema or uses a key the
+ * platform forbids (AllowAllAppsAccess/KeyIsExtractable/PayloadScope on iOS), or a payload type other than
+ * root/pkcs1/pem/pkcs12.
+ *
+ * @example
+ * const bytes = encodeMobileconfig(profile, { platform: 'ios' });
+ */
+export function encodeMobileconfig(profile: AppleCertificateProfile, options: MobileconfigOptions): Buffer {
+  const tree = buildDict(profile, TOP_LEVEL_KEYS, '');
+  const { problems } = validateProfileTree(tree, options.platform);
+  if (problems.length > 0) {
+    const e = mobileconfigProblemsError(problems);
+    throw new CertfleetError(
+      'MOBILECONFIG_INVALID',
+      `Refusing to encode for ${options.platform}: ${e.message}`,
+      {
+        details: e.details,
+      },
+    );
+  }
+  return writePlistXml(tree);
+}
+
+/**
+ * Decodes `.mobileconfig` bytes strictly for `platform`. Never throws for bad input: returns every problem
+ * (`PLIST_PARSE` for XML/plist syntax, `MOBILECONFIG_INVALID` for schema breaches), each with a key path.
+ *
+ * @example
+ * const r = decodeMobileconfig(bytes, { platform: 'macos' });
+ * if (!r.ok) console.log(r.problems.map((p) => `${p.path}: ${p.message}`));
+ */
+export function decodeMobileconfig(
+  bytes: Uint8Array,
+  options: MobileconfigOptions,
+): MobileconfigDecodeResult {
+  const raw = Buffer.from(bytes);
+  const read = readPlistXml(raw);
+  if (read.value === undefined) return { ok: false, problems: read.problems, raw, warnings: read.warnings };
+  const { profile, problems, warnings: schemaWarnings } = validateProfileTree(read.value, options.platform);
+  const warnings = [...read.warnings, ...schemaWarnings];
+  if (profile === undefined) return { ok: false, problems, raw, warnings };
+  return { ok: true, profile, raw, warnings };
+}
