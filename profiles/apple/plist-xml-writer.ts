@@ -31,8 +31,8 @@ export const PLIST_XML_HEADER =
   '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n';
 
 // XML 1.0 Char production minus TAB, LF, CR; plus lone surrogates.
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 
 /** Compares two strings by Unicode code point (Python's `str` order), not UTF-16 code unit. */
@@ -49,7 +49,7 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 function escapeText(text: string, path: string): string {
-  if (FORBIDDEN_CHARS.test(text.replace(/[\ud800-\udbff][\udc00-\udfff]/gu, 'x'))) {
+  if (FORBIDDEN_CHARS.test(text)) {
     throw new CertfleetError(
       'MOBILECONFIG_INVALID',
       `The string at ${describePath(path)} holds a control character or a lone surrogate that XML cannot carry; ` +
