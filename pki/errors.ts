@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   SUBJECT_ESCAPED_CHARS:
     'The subject carries an escaped special character (\\+ \\, \\; \\=), a known Intune issue.',
   PLIST_PARSE: 'The .mobileconfig is not a well-formed property list.',
+  APPLE_MDM_RESPONSE_INVALID:
+    'An Apple MDM command response breaks the protocol (Status, CommandUUID, ErrorChain).',
   MOBILECONFIG_INVALID:
     'The .mobileconfig breaks Apple\u2019s profile schema (a key missing, of the wrong type or value).',
   SYNCML_PARSE: 'The SyncML message is not well-formed XML.',
