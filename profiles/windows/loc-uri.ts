@@ -19,7 +19,8 @@ export function locUriFault(uri: string): string | undefined {
     if (seg === '') return `node name ${i + 1} is empty (a doubled or trailing "/")`;
     if (/^\*+$/.test(seg)) return `node name ${i + 1} is only "*"`;
     if (seg === '..') return `".." is not a node name (segment ${i + 1})`;
-    if (/%(?![0-9A-Fa-f]{2})/.test(seg)) return `node name ${i + 1} has a "%" that does not start a %XX escape`;
+    if (/%(?![0-9A-Fa-f]{2})/.test(seg))
+      return `node name ${i + 1} has a "%" that does not start a %XX escape`;
     if (/\s/.test(seg)) return `node name ${i + 1} contains whitespace (URL-escape it as %20)`;
   }
   return undefined;

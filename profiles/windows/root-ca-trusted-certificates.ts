@@ -15,7 +15,14 @@ import { syncmlProblem } from './syncml-problem.ts';
 import { walkCommands } from './syncml-walk.ts';
 
 /** The stores of the CSP (RCA; FORMATS.md §2.4). Intune uses Root and CA. */
-export const ROOT_CA_STORES = ['Root', 'CA', 'TrustedPeople', 'TrustedPublisher', 'UntrustedCertificates', 'OemEsim'] as const;
+export const ROOT_CA_STORES = [
+  'Root',
+  'CA',
+  'TrustedPeople',
+  'TrustedPublisher',
+  'UntrustedCertificates',
+  'OemEsim',
+] as const;
 
 /** One RootCATrustedCertificates store. */
 export type RootCaStore = (typeof ROOT_CA_STORES)[number];
@@ -128,7 +135,10 @@ function readOperation(
   };
   const [store, thumbprint, leaf, ...extra] = rest;
   if (store === undefined || thumbprint === undefined) {
-    problem(405, `${command.kind} needs a store and a certificate node (…/{Store}/{Thumbprint}/EncodedCertificate)`);
+    problem(
+      405,
+      `${command.kind} needs a store and a certificate node (…/{Store}/{Thumbprint}/EncodedCertificate)`,
+    );
     return;
   }
   if (!(ROOT_CA_STORES as readonly string[]).includes(store)) {
@@ -140,7 +150,10 @@ function readOperation(
     problem(405, './User configuration is not supported for RootCATrustedCertificates/Root; use ./Device');
     return;
   }
-  if (extra.length > 0 || (leaf !== undefined && leaf !== 'EncodedCertificate' && !GET_ONLY_LEAVES.has(leaf))) {
+  if (
+    extra.length > 0 ||
+    (leaf !== undefined && leaf !== 'EncodedCertificate' && !GET_ONLY_LEAVES.has(leaf))
+  ) {
     problem(404, `the node "${rest.slice(2).join('/')}" does not exist under a certificate`);
     return;
   }
@@ -172,7 +185,8 @@ function readOperation(
   if (fault !== undefined) {
     const why = {
       empty: 'the certificate data is empty',
-      whitespace: 'the base64 certificate contains line breaks or spaces, which the CSP does not allow; send it on one line',
+      whitespace:
+        'the base64 certificate contains line breaks or spaces, which the CSP does not allow; send it on one line',
       invalid: 'the certificate data is not valid base64',
     }[fault];
     problem(500, why);
@@ -189,7 +203,12 @@ function readOperation(
   });
 }
 
-function thumbprintWarning(result: TrustedCertDecodeResult, locUri: string, cmdId: number, thumbprint: string): void {
+function thumbprintWarning(
+  result: TrustedCertDecodeResult,
+  locUri: string,
+  cmdId: number,
+  thumbprint: string,
+): void {
   if (THUMBPRINT.test(thumbprint)) return;
   result.warnings.push(
     syncmlProblem(

@@ -29,8 +29,7 @@ import {
 
 /** The outcome of {@link decodeSyncml}: the message, or every problem found; the raw bytes either way. */
 export type SyncmlDecodeResult =
-  | { ok: true; message: SyncmlMessage; raw: Buffer }
-  | { ok: false; problems: CertfleetError[]; raw: Buffer };
+  { ok: true; message: SyncmlMessage; raw: Buffer } | { ok: false; problems: CertfleetError[]; raw: Buffer };
 
 /** Decodes SyncML XML bytes strictly. */
 export function decodeSyncml(bytes: Uint8Array | string): SyncmlDecodeResult {
@@ -86,7 +85,12 @@ function leafText(ctx: Ctx, el: Element, path: string): string {
   for (let n = el.firstChild; n !== null; n = n.nextSibling) {
     if (n.nodeType === 3 || n.nodeType === 4) s += n.nodeValue ?? '';
     else if (isElement(n)) {
-      fail(ctx, el, path, `<${el.localName}> must hold text, not a <${n.localName}> element (escape embedded XML)`);
+      fail(
+        ctx,
+        el,
+        path,
+        `<${el.localName}> must hold text, not a <${n.localName}> element (escape embedded XML)`,
+      );
     }
   }
   return s;
@@ -94,7 +98,12 @@ function leafText(ctx: Ctx, el: Element, path: string): string {
 
 function checkNs(ctx: Ctx, el: Element, path: string, ns: string): boolean {
   if (el.namespaceURI === ns) return true;
-  fail(ctx, el, path, `<${el.localName}> must be in namespace "${ns}", found "${el.namespaceURI ?? '(none)'}"`);
+  fail(
+    ctx,
+    el,
+    path,
+    `<${el.localName}> must be in namespace "${ns}", found "${el.namespaceURI ?? '(none)'}"`,
+  );
   return false;
 }
 
@@ -266,7 +275,12 @@ function readBody(ctx: Ctx, el: Element, path: string): { commands: SyncmlComman
       continue;
     }
     if (!COMMANDS.has(name)) {
-      fail(ctx, c, cpath, `<${name}> is not a SyncML command (expected one of ${SYNCML_COMMAND_NAMES.join(', ')})`);
+      fail(
+        ctx,
+        c,
+        cpath,
+        `<${name}> is not a SyncML command (expected one of ${SYNCML_COMMAND_NAMES.join(', ')})`,
+      );
       continue;
     }
     const cmd = readCommand(ctx, c, cpath);
@@ -330,14 +344,13 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
       const childCmds: SyncmlCommand[] = [];
       let meta: SyncmlMeta | undefined;
       const counts = new Map<string, number>();
-      let cmdId: number | undefined;
       for (const c of kids) {
         if (c.localName === 'CmdID') {
           map.set('CmdID', [...(map.get('CmdID') ?? []), c]);
         }
       }
       if ((map.get('CmdID') ?? []).length > 1) fail(ctx, el, path, '<CmdID> appears more than once');
-      cmdId = readCmdId(ctx, map, el, path);
+      const cmdId = readCmdId(ctx, map, el, path);
       for (const c of kids) {
         const name = c.localName ?? '';
         const n = (counts.get(name) ?? 0) + 1;
@@ -356,7 +369,9 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
         if (child !== undefined) childCmds.push(child);
       }
       if (cmdId === undefined) return undefined;
-      return meta === undefined ? { kind, cmdId, children: childCmds } : { kind, cmdId, meta, children: childCmds };
+      return meta === undefined
+        ? { kind, cmdId, children: childCmds }
+        : { kind, cmdId, meta, children: childCmds };
     }
     case 'Status': {
       const map = fields(ctx, el, path, {
@@ -364,8 +379,20 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
         multi: ['TargetRef', 'SourceRef', 'Item'],
       });
       const cmdId = readCmdId(ctx, map, el, path);
-      const msgRef = integer(ctx, one(map, 'MsgRef'), `${path}/MsgRef`, requiredText(ctx, map, el, path, 'MsgRef'), 1);
-      const cmdRef = integer(ctx, one(map, 'CmdRef'), `${path}/CmdRef`, requiredText(ctx, map, el, path, 'CmdRef'), 0);
+      const msgRef = integer(
+        ctx,
+        one(map, 'MsgRef'),
+        `${path}/MsgRef`,
+        requiredText(ctx, map, el, path, 'MsgRef'),
+        1,
+      );
+      const cmdRef = integer(
+        ctx,
+        one(map, 'CmdRef'),
+        `${path}/CmdRef`,
+        requiredText(ctx, map, el, path, 'CmdRef'),
+        0,
+      );
       const cmd = requiredText(ctx, map, el, path, 'Cmd', cmdId);
       if (cmd !== undefined && cmd !== 'SyncHdr' && !COMMANDS.has(cmd)) {
         fail(ctx, one(map, 'Cmd'), `${path}/Cmd`, `"${cmd}" is not a SyncML command name or SyncHdr`, cmdId);
@@ -374,10 +401,21 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
       let code: number | undefined;
       if (codeText !== undefined) {
         if (/^[1-5][0-9]{2}$/.test(codeText)) code = Number(codeText);
-        else fail(ctx, one(map, 'Data'), `${path}/Data`, `status code "${codeText}" is not a 3-digit code`, cmdId);
+        else
+          fail(
+            ctx,
+            one(map, 'Data'),
+            `${path}/Data`,
+            `status code "${codeText}" is not a 3-digit code`,
+            cmdId,
+          );
       }
-      const targetRefs = (map.get('TargetRef') ?? []).map((t, i) => leafText(ctx, t, `${path}/TargetRef[${i + 1}]`));
-      const sourceRefs = (map.get('SourceRef') ?? []).map((t, i) => leafText(ctx, t, `${path}/SourceRef[${i + 1}]`));
+      const targetRefs = (map.get('TargetRef') ?? []).map((t, i) =>
+        leafText(ctx, t, `${path}/TargetRef[${i + 1}]`),
+      );
+      const sourceRefs = (map.get('SourceRef') ?? []).map((t, i) =>
+        leafText(ctx, t, `${path}/SourceRef[${i + 1}]`),
+      );
       const items = readItems(ctx, map, el, path, cmdId, { target: 'optional', source: 'optional', min: 0 });
       if (
         cmdId === undefined ||
@@ -411,8 +449,21 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
       const msgRef =
         msgRefEl === undefined
           ? undefined
-          : integer(ctx, msgRefEl, `${path}/MsgRef`, leafText(ctx, msgRefEl, `${path}/MsgRef`).trim(), 1, cmdId);
-      const cmdRef = integer(ctx, one(map, 'CmdRef'), `${path}/CmdRef`, requiredText(ctx, map, el, path, 'CmdRef'), 1);
+          : integer(
+              ctx,
+              msgRefEl,
+              `${path}/MsgRef`,
+              leafText(ctx, msgRefEl, `${path}/MsgRef`).trim(),
+              1,
+              cmdId,
+            );
+      const cmdRef = integer(
+        ctx,
+        one(map, 'CmdRef'),
+        `${path}/CmdRef`,
+        requiredText(ctx, map, el, path, 'CmdRef'),
+        1,
+      );
       const meta = readMeta(ctx, one(map, 'Meta'), `${path}/Meta`, cmdId);
       const tEl = one(map, 'TargetRef');
       const sEl = one(map, 'SourceRef');
@@ -485,7 +536,13 @@ function readItems(
       fail(ctx, itemEl, ipath, `an <Item> of <${parent.localName}> needs <Source><LocURI>`, cmdId);
     }
     if (rule.target === 'either' && one(imap, 'Target') === undefined && one(imap, 'Source') === undefined) {
-      fail(ctx, itemEl, ipath, `an <Item> of <${parent.localName}> needs <Target> or <Source> with a <LocURI>`, cmdId);
+      fail(
+        ctx,
+        itemEl,
+        ipath,
+        `an <Item> of <${parent.localName}> needs <Target> or <Source> with a <LocURI>`,
+        cmdId,
+      );
     }
     if (rule.source === 'forbidden' && one(imap, 'Source') !== undefined) {
       fail(ctx, itemEl, ipath, `an <Item> of <${parent.localName}> takes <Target>, not <Source>`, cmdId);

@@ -48,6 +48,7 @@ export function encodeSyncml(message: SyncmlMessage): Buffer {
 }
 
 // Characters outside the XML 1.0 Char production (CR, LF and TAB are allowed).
+// eslint-disable-next-line no-control-regex -- matching the control characters XML forbids is the point
 const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 function text(parent: XMLBuilder, name: string, value: string): void {

@@ -8,7 +8,10 @@ export const SYNCML_STATUS_CODES = {
   200: { name: 'OK', meaning: 'The SyncML command completed successfully.' },
   202: { name: 'ACCEPTED', meaning: 'Accepted for processing (asynchronous, e.g. Exec).' },
   212: { name: 'AUTHENTICATION_ACCEPTED', meaning: 'Authentication accepted (normally only on SyncHdr).' },
-  214: { name: 'OPERATION_CANCELLED', meaning: 'Operation cancelled: no more commands processed in session.' },
+  214: {
+    name: 'OPERATION_CANCELLED',
+    meaning: 'Operation cancelled: no more commands processed in session.',
+  },
   215: { name: 'NOT_EXECUTED', meaning: 'Not executed: the user cancelled.' },
   216: { name: 'ATOMIC_ROLLBACK_OK', meaning: 'Atomic roll back OK: the command was rolled back.' },
   400: { name: 'BAD_REQUEST', meaning: 'Bad request: malformed syntax (e.g. missing CmdID).' },

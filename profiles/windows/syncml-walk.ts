@@ -11,7 +11,10 @@ export interface WalkedCommand {
 }
 
 /** Every command of `body`, containers before their children. */
-export function walkCommands(body: readonly SyncmlCommand[], parents: SyncmlContainer[] = []): WalkedCommand[] {
+export function walkCommands(
+  body: readonly SyncmlCommand[],
+  parents: SyncmlContainer[] = [],
+): WalkedCommand[] {
   const out: WalkedCommand[] = [];
   for (const command of body) {
     out.push({ command, parents });

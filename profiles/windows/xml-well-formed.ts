@@ -48,7 +48,8 @@ export function parseStrictXml(raw: Buffer): XmlParseResult {
     const line = locator?.lineNumber !== undefined && locator.lineNumber > 0 ? locator.lineNumber : undefined;
     const column = line !== undefined ? locator?.columnNumber : undefined;
     const what = messages[0] ?? (cause instanceof Error ? cause.message : String(cause));
-    const where = line === undefined ? '' : ` at line ${line}${column === undefined ? '' : `, column ${column}`}`;
+    const where =
+      line === undefined ? '' : ` at line ${line}${column === undefined ? '' : `, column ${column}`}`;
     return {
       ok: false,
       problem: syncmlProblem(
@@ -70,6 +71,7 @@ function position(text: string, offset: number): { line: number; column: number 
 }
 
 // XML 1.0 Char production minus the surrogate handling done by the decoder.
+// eslint-disable-next-line no-control-regex -- matching the control characters XML forbids is the point
 const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const ENTITY_REF = /^&(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z_:][A-Za-z0-9_:.-]*);/;
 

@@ -1,0 +1,14 @@
+/**
+ * The Windows OMA-DM SyncML codec (FORMATS.md §2): the generic message model and codec, the
+ * RootCATrustedCertificates and ClientCertificateInstall/PFXCertInstall helpers, and the device's replies.
+ */
+export * from './syncml-model.ts';
+export * from './syncml-status-codes.ts';
+export * from './syncml-encode.ts';
+export * from './syncml-decode.ts';
+export * from './syncml-problem.ts';
+export * from './syncml-walk.ts';
+export * from './loc-uri.ts';
+export * from './root-ca-trusted-certificates.ts';
+export * from './pfx-cert-install.ts';
+export * from './device-reply.ts';
