@@ -1,0 +1,51 @@
+/**
+ * A validation problem: where (a path into the input), which rule was broken, and the stable error code.
+ * Codes come from the closed list in pki/errors.ts.
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+import type { ErrorCode } from '../../pki/errors.ts';
+
+/** The error codes a profile or template validation can report. */
+export type ProblemCode = Extract<
+  ErrorCode,
+  'PROFILE_INVALID' | 'TEMPLATE_MALFORMED' | 'VARIABLE_UNKNOWN' | 'VARIABLE_NOT_ALLOWED'
+>;
+
+/**
+ * One broken rule.
+ * @example { path: 'renewalThresholdPercentage', rule: 'must be an integer from 1 to 99', code: 'PROFILE_INVALID' }
+ */
+export interface ProfileProblem {
+  /** Dotted path with `[i]` indexes, e.g. `customSubjectAlternativeNames[2].name`. */
+  path: string;
+  /** The rule, phrased to follow the path: "must be an integer from 1 to 99". */
+  rule: string;
+  code: ProblemCode;
+}
+
+/** Either the validated value or every problem found (never a half-loaded value). */
+export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ProfileProblem[] };
+
+/** `path` + `.key`, or `key` when path is empty. */
+export function joinPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/** One line per problem: "path: rule [CODE]". */
+export function formatProblems(problems: readonly ProfileProblem[]): string {
+  return problems.map((p) => `${p.path || '(root)'}: ${p.rule} [${p.code}]`).join('\n');
+}
+
+/**
+ * A PROFILE_INVALID {@link CertfleetError} listing the problems (also in `details.problems`).
+ * `what` names the input, e.g. "The Graph profile" or a file name.
+ */
+export function profileInvalidError(what: string, problems: readonly ProfileProblem[]): CertfleetError {
+  const n = problems.length;
+  return new CertfleetError(
+    'PROFILE_INVALID',
+    `${what} has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and load it again:\n${formatProblems(problems)}`,
+    { details: { problems: problems.map((p) => ({ ...p })) } },
+  );
+}

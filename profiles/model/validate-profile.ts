@@ -1,0 +1,475 @@
+/**
+ * Validation of a certificate profile given as plain data (a scenario file, the Graph importer's output,
+ * a test): either the fully typed {@link CertificateProfile} with defaults filled in, or every problem with
+ * its path and rule — never a half-loaded profile. Settings that do not apply to the profile's family are
+ * problems too (e.g. `keyStorageProvider` on iOS). Templates are checked with the variable catalogue.
+ */
+import { checkTemplate } from '../variables/validate-template.ts';
+import {
+  APPLE_DEPLOYMENT_CHANNEL,
+  APPLE_SUBJECT_NAME_FORMAT,
+  CERTIFICATE_ACCESS_TYPE,
+  CERTIFICATE_DESTINATION_STORE,
+  CERTIFICATION_AUTHORITY_TYPE,
+  KEY_STORAGE_PROVIDER,
+  SAN_TYPES,
+  SUBJECT_NAME_FORMAT,
+  VALIDITY_SCALE,
+} from './enums.ts';
+import type { SanType, SubjectNameFormat } from './enums.ts';
+import { PROFILE_FAMILY_INFO, PROFILE_FAMILIES, isProfileFamily } from './platform.ts';
+import type { ProfileFamily } from './platform.ts';
+import { joinPath } from './problem.ts';
+import type { ProfileProblem, Validated } from './problem.ts';
+import { nameTemplatesOf } from './profile-names.ts';
+import { CERTIFICATE_TYPES, PROFILE_KINDS } from './profile.ts';
+import type {
+  CertificateAccess,
+  CertificateProfile,
+  CustomSubjectAlternativeName,
+  ExtendedKeyUsage,
+  PkcsCertificateProfile,
+  ProfileKind,
+  TrustedCertificateProfile,
+} from './profile.ts';
+import { ALL_PROFILE_FIELDS, PKCS_LIMITS, PROFILE_FIELDS } from './settings.ts';
+
+const FQDN =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const OID = /^[0-2](?:\.(?:0|[1-9][0-9]*))+$/;
+const PACKAGE = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** True when `value` is a CA FQDN or a `Host\CA-Name` configuration string (PFXDOC; corpus graph-json sample). */
+export function isCertificationAuthority(value: string): boolean {
+  const slash = value.indexOf('\\');
+  if (slash < 0) return FQDN.test(value);
+  const host = value.slice(0, slash);
+  const name = value.slice(slash + 1);
+  return HOST.test(host) && name.trim() !== '' && !name.includes('\\');
+}
+
+/** True when `der` is one complete DER SEQUENCE (the outer shape of an X.509 certificate). Full parsing is pki's job. */
+export function looksLikeDerCertificate(der: Uint8Array): boolean {
+  if (der.length < 4 || der[0] !== 0x30) return false;
+  const first = der[1] ?? 0;
+  let length = first;
+  let header = 2;
+  if (first & 0x80) {
+    const n = first & 0x7f;
+    if (n === 0 || n > 4 || der.length < 2 + n) return false;
+    length = 0;
+    for (let k = 0; k < n; k += 1) length = length * 256 + (der[2 + k] ?? 0);
+    header = 2 + n;
+  }
+  return header + length === der.length;
+}
+
+type Rec = Record<string, unknown>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function isRecord(v: unknown): v is Rec {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** Collects problems while reading fields of one object. */
+class Reader {
+  constructor(
+    readonly obj: Rec,
+    readonly base: string,
+    readonly problems: ProfileProblem[],
+  ) {}
+
+  path(key: string): string {
+    return joinPath(this.base, key);
+  }
+
+  bad(key: string, rule: string): undefined {
+    this.problems.push({ path: this.path(key), rule, code: 'PROFILE_INVALID' });
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
+
+  string(key: string, opts: { required: boolean }): string | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return opts.required ? this.bad(key, 'is required') : undefined;
+    if (typeof v !== 'string' || v.trim() === '') return this.bad(key, 'must be a non-empty string');
+    return v;
+  }
+
+  integer(key: string, min: number, max: number, dflt: number): number | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      return this.bad(key, `must be an integer from ${min} to ${max}`);
+    }
+    return v;
+  }
+
+  boolean(key: string, dflt: boolean): boolean | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'boolean') return this.bad(key, 'must be true or false');
+    return v;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], dflt: T | undefined): T | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return dflt === undefined ? this.bad(key, 'is required') : dflt;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      return this.bad(key, `must be one of ${allowed.join(', ')}`);
+    }
+    return v as T;
+  }
+
+  array(key: string, max: number): unknown[] | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) return this.bad(key, 'must be a list');
+    if (v.length > max) return this.bad(key, `must have at most ${max} entries`);
+    return v;
+  }
+}
+
+function names<T extends Record<string, number>>(
+  table: T,
+  without: readonly string[] = [],
+): (keyof T & string)[] {
+  return (Object.keys(table) as (keyof T & string)[]).filter((k) => !without.includes(k));
+}
+
+/**
+ * Validates a profile given as plain data.
+ * @example
+ * const r = validateProfile({ kind: 'pkcs-certificate', family: 'ios', displayName: 'Wi-Fi', renewalThresholdPercentage: 120, … });
+ * // r.ok === false; r.problems[0] = { path: 'renewalThresholdPercentage', rule: 'must be an integer from 1 to 99', code: 'PROFILE_INVALID' }
+ */
+export function validateProfile(input: unknown): Validated<CertificateProfile> {
+  const problems: ProfileProblem[] = [];
+  if (!isRecord(input)) {
+    return { ok: false, problems: [{ path: '', rule: 'must be an object', code: 'PROFILE_INVALID' }] };
+  }
+  const r = new Reader(input, '', problems);
+  const kind = r.oneOf<ProfileKind>('kind', PROFILE_KINDS, undefined);
+  const family = r.oneOf<ProfileFamily>('family', PROFILE_FAMILIES, undefined);
+  if (kind === undefined || family === undefined || !isProfileFamily(family)) return { ok: false, problems };
+
+  const allowed: readonly string[] = PROFILE_FIELDS[kind][family];
+  for (const key of Object.keys(input)) {
+    if (input[key] === undefined || allowed.includes(key)) continue;
+    r.bad(
+      key,
+      ALL_PROFILE_FIELDS.has(key)
+        ? `does not apply to ${PROFILE_FAMILY_INFO[family].label} ${kind === 'pkcs-certificate' ? 'PKCS' : 'trusted'} certificate profiles`
+        : 'is not a certificate-profile setting',
+    );
+  }
+  const meta = {
+    displayName: r.string('displayName', { required: true }),
+    ...optional('id', r.string('id', { required: false })),
+    ...optional('description', r.has('description') ? readDescription(r) : undefined),
+  };
+  const profile = kind === 'trusted-certificate' ? readTrusted(r, family) : readPkcs(r, family);
+  if (problems.length > 0 || profile === undefined || meta.displayName === undefined)
+    return { ok: false, problems };
+  const result = { ...profile, ...meta } as CertificateProfile;
+  if (result.kind === 'pkcs-certificate') {
+    for (const t of nameTemplatesOf(result)) {
+      problems.push(
+        ...checkTemplate(t.template, {
+          certificateType: result.certificateType,
+          target: t.target,
+          family: result.family,
+          path: t.path,
+        }).problems,
+      );
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function readDescription(r: Reader): string | undefined {
+  const v = r.obj['description'];
+  if (typeof v !== 'string') return r.bad('description', 'must be a string');
+  return v;
+}
+
+function readCertificate(r: Reader): Uint8Array | undefined {
+  const v = r.obj['certificate'];
+  if (v === undefined) return r.bad('certificate', 'is required (the DER bytes of the CA certificate)');
+  let der: Uint8Array;
+  if (v instanceof Uint8Array) {
+    der = new Uint8Array(v);
+  } else if (typeof v === 'string' && BASE64.test(v) && v !== '') {
+    der = new Uint8Array(Buffer.from(v, 'base64'));
+  } else {
+    return r.bad('certificate', 'must be DER bytes or a base64 string');
+  }
+  if (!looksLikeDerCertificate(der)) {
+    return r.bad('certificate', 'must be a DER-encoded X.509 certificate (one complete ASN.1 SEQUENCE)');
+  }
+  return der;
+}
+
+function readTrusted(
+  r: Reader,
+  family: ProfileFamily,
+): DistributiveOmit<TrustedCertificateProfile, 'displayName'> | undefined {
+  const certificate = readCertificate(r);
+  const certFileName = r.string('certFileName', { required: true });
+  if (certificate === undefined || certFileName === undefined) return undefined;
+  const common = { kind: 'trusted-certificate' as const, certificate, certFileName };
+  if (family === 'windows') {
+    const destinationStore = r.oneOf(
+      'destinationStore',
+      names(CERTIFICATE_DESTINATION_STORE),
+      'computerCertStoreRoot',
+    );
+    return destinationStore === undefined ? undefined : { ...common, family, destinationStore };
+  }
+  if (family === 'macos') {
+    const deploymentChannel = r.oneOf(
+      'deploymentChannel',
+      names(APPLE_DEPLOYMENT_CHANNEL, ['unknownFutureValue']) as ('deviceChannel' | 'userChannel')[],
+      'deviceChannel',
+    );
+    return deploymentChannel === undefined ? undefined : { ...common, family, deploymentChannel };
+  }
+  return { ...common, family };
+}
+
+function readValidity(r: Reader): PkcsCertificateProfile['validity'] | undefined {
+  const v = r.obj['validity'];
+  if (v === undefined) return { ...PKCS_LIMITS.validity.default };
+  if (!isRecord(v)) return r.bad('validity', 'must be an object {value, unit}');
+  const vr = new Reader(v, r.path('validity'), r.problems);
+  const unit = vr.oneOf('unit', names(VALIDITY_SCALE), undefined);
+  const value = v['value'];
+  if (unit === undefined) return undefined;
+  const { min, max } = PKCS_LIMITS.validity[unit];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    return vr.bad(
+      'value',
+      `must be an integer from ${min} to ${max} ${unit}: use at least 5 days (shorter certificates may be rejected as near-expired) and at most 24 months (PFXDOC, SCEPDOC)`,
+    );
+  }
+  return { value, unit };
+}
+
+function readEkus(r: Reader): ExtendedKeyUsage[] | undefined {
+  const list = r.array('extendedKeyUsages', PKCS_LIMITS.maxExtendedKeyUsages);
+  if (list === undefined) return undefined;
+  const out: ExtendedKeyUsage[] = [];
+  list.forEach((e, i) => {
+    const path = joinPath(r.path('extendedKeyUsages'), i);
+    if (!isRecord(e))
+      return void r.problems.push({
+        path,
+        rule: 'must be an object {name, objectIdentifier}',
+        code: 'PROFILE_INVALID',
+      });
+    const er = new Reader(e, path, r.problems);
+    const name = er.string('name', { required: true });
+    const oid = er.string('objectIdentifier', { required: true });
+    if (oid !== undefined && !OID.test(oid))
+      er.bad('objectIdentifier', 'must be a dotted-decimal OID such as 1.3.6.1.5.5.7.3.2');
+    else if (name !== undefined && oid !== undefined) out.push({ name, objectIdentifier: oid });
+  });
+  return out.length === list.length ? out : undefined;
+}
+
+function readSans(r: Reader): CustomSubjectAlternativeName[] | undefined {
+  const list = r.array('customSubjectAlternativeNames', PKCS_LIMITS.maxCustomSubjectAlternativeNames);
+  if (list === undefined) return undefined;
+  const out: CustomSubjectAlternativeName[] = [];
+  list.forEach((e, i) => {
+    const path = joinPath(r.path('customSubjectAlternativeNames'), i);
+    if (!isRecord(e))
+      return void r.problems.push({
+        path,
+        rule: 'must be an object {sanType, name}',
+        code: 'PROFILE_INVALID',
+      });
+    const er = new Reader(e, path, r.problems);
+    const sanType = er.oneOf<SanType>('sanType', SAN_TYPES, undefined);
+    const name = er.string('name', { required: true });
+    if (sanType !== undefined && name !== undefined) out.push({ sanType, name });
+  });
+  return out.length === list.length ? out : undefined;
+}
+
+function readSanFlags(r: Reader): SanType[] | undefined {
+  const v = r.obj['subjectAlternativeNameType'];
+  if (v === undefined) return [];
+  if (!Array.isArray(v))
+    return r.bad('subjectAlternativeNameType', `must be a list of ${SAN_TYPES.join(', ')}`);
+  const out = new Set<SanType>();
+  let ok = true;
+  v.forEach((f, i) => {
+    if (f === 'none') return;
+    if (typeof f !== 'string' || !(SAN_TYPES as readonly string[]).includes(f)) {
+      ok = false;
+      r.problems.push({
+        path: joinPath(r.path('subjectAlternativeNameType'), i),
+        rule: `must be one of ${SAN_TYPES.join(', ')}`,
+        code: 'PROFILE_INVALID',
+      });
+    } else out.add(f as SanType);
+  });
+  return ok ? SAN_TYPES.filter((t) => out.has(t)) : undefined;
+}
+
+function readAccess(r: Reader): CertificateAccess | undefined {
+  const v = r.obj['certificateAccess'];
+  if (v === undefined) return { type: 'userApproval' };
+  if (!isRecord(v)) return r.bad('certificateAccess', 'must be an object {type, packageIds?}');
+  const ar = new Reader(v, r.path('certificateAccess'), r.problems);
+  const type = ar.oneOf(
+    'type',
+    names(CERTIFICATE_ACCESS_TYPE, ['unknownFutureValue']) as CertificateAccess['type'][],
+    undefined,
+  );
+  if (type === undefined) return undefined;
+  if (type === 'userApproval') {
+    if (v['packageIds'] !== undefined && !(Array.isArray(v['packageIds']) && v['packageIds'].length === 0)) {
+      return ar.bad('packageIds', 'only applies when type is specificApps');
+    }
+    return { type };
+  }
+  const list = ar.array('packageIds', PKCS_LIMITS.maxSilentAccessPackages);
+  if (list === undefined) return undefined;
+  if (list.length === 0)
+    return ar.bad('packageIds', 'must list at least one app package id when type is specificApps');
+  const bad = list.findIndex((p) => typeof p !== 'string' || !PACKAGE.test(p));
+  if (bad >= 0) {
+    return void r.problems.push({
+      path: joinPath(joinPath(r.path('certificateAccess'), 'packageIds'), bad),
+      rule: 'must be an Android package name such as com.contoso.vpn',
+      code: 'PROFILE_INVALID',
+    });
+  }
+  return { type, packageIds: list as string[] };
+}
+
+function readPkcs(
+  r: Reader,
+  family: ProfileFamily,
+): DistributiveOmit<PkcsCertificateProfile, 'displayName'> | undefined {
+  const lim = PKCS_LIMITS.renewalThresholdPercentage;
+  const renewalThresholdPercentage = r.integer('renewalThresholdPercentage', lim.min, lim.max, lim.default);
+  const validity = readValidity(r);
+  const certificationAuthority = r.string('certificationAuthority', { required: true });
+  if (certificationAuthority !== undefined && !isCertificationAuthority(certificationAuthority)) {
+    r.bad(
+      'certificationAuthority',
+      'must be the CA\u2019s FQDN (ca01.corp.contoso.com) or a configuration string Host\\CA-Name',
+    );
+  }
+  const certificationAuthorityName = r.string('certificationAuthorityName', { required: true });
+  const certificateTemplateName = r.string('certificateTemplateName', { required: true });
+  const certificateType =
+    family === 'android-device-admin'
+      ? r.oneOf('certificateType', ['user'] as const, 'user')
+      : r.oneOf('certificateType', CERTIFICATE_TYPES, 'user');
+  const apple = family === 'macos' || family === 'ios';
+  const formats: SubjectNameFormat[] = apple
+    ? names(APPLE_SUBJECT_NAME_FORMAT)
+    : names(SUBJECT_NAME_FORMAT, family === 'android-device-admin' ? ['custom'] : []);
+  const subjectNameFormat = r.oneOf('subjectNameFormat', formats, 'commonName');
+  const subjectNameFormatString = r.string('subjectNameFormatString', {
+    required: subjectNameFormat === 'custom',
+  });
+  const subjectAlternativeNameType = readSanFlags(r);
+  const subjectAlternativeNameFormatString = r.string('subjectAlternativeNameFormatString', {
+    required: false,
+  });
+  const customSubjectAlternativeNames = family === 'android-device-admin' ? [] : readSans(r);
+  const problemsBefore = r.problems.length;
+  const extra = readFamilyExtras(r, family);
+  if (
+    r.problems.length > problemsBefore ||
+    extra === undefined ||
+    renewalThresholdPercentage === undefined ||
+    validity === undefined ||
+    certificationAuthority === undefined ||
+    certificationAuthorityName === undefined ||
+    certificateTemplateName === undefined ||
+    certificateType === undefined ||
+    subjectNameFormat === undefined ||
+    subjectAlternativeNameType === undefined ||
+    customSubjectAlternativeNames === undefined
+  ) {
+    return undefined;
+  }
+  const common = {
+    kind: 'pkcs-certificate' as const,
+    renewalThresholdPercentage,
+    validity,
+    certificationAuthority,
+    certificationAuthorityName,
+    certificateTemplateName,
+    certificateType,
+    subjectNameFormat,
+    ...optional('subjectNameFormatString', subjectNameFormatString),
+    subjectAlternativeNameType,
+    ...optional('subjectAlternativeNameFormatString', subjectAlternativeNameFormatString),
+    ...(family === 'android-device-admin' ? {} : { customSubjectAlternativeNames }),
+  };
+  return { ...common, ...extra, family } as DistributiveOmit<PkcsCertificateProfile, 'displayName'>;
+}
+
+function readFamilyExtras(r: Reader, family: ProfileFamily): Rec | undefined {
+  switch (family) {
+    case 'windows': {
+      const keyStorageProvider = r.oneOf(
+        'keyStorageProvider',
+        names(KEY_STORAGE_PROVIDER),
+        'useTpmKspOtherwiseUseSoftwareKsp',
+      );
+      const extendedKeyUsages = readEkus(r);
+      return keyStorageProvider && extendedKeyUsages ? { keyStorageProvider, extendedKeyUsages } : undefined;
+    }
+    case 'macos': {
+      const allowAllAppsAccess = r.boolean('allowAllAppsAccess', false);
+      const deploymentChannel = r.oneOf(
+        'deploymentChannel',
+        names(APPLE_DEPLOYMENT_CHANNEL, ['unknownFutureValue']),
+        'deviceChannel',
+      );
+      return allowAllAppsAccess !== undefined && deploymentChannel
+        ? { allowAllAppsAccess, deploymentChannel }
+        : undefined;
+    }
+    case 'ios':
+      return {};
+    case 'android-work-profile':
+    case 'android-device-admin':
+    case 'android-device-owner': {
+      const extendedKeyUsages = readEkus(r);
+      const rootCertificateId = r.string('rootCertificateId', { required: false });
+      const base = extendedKeyUsages && {
+        extendedKeyUsages,
+        ...optional('rootCertificateId', rootCertificateId),
+      };
+      if (family !== 'android-device-owner') return base;
+      const certificateAccess = readAccess(r);
+      const certificationAuthorityType = r.oneOf(
+        'certificationAuthorityType',
+        names(CERTIFICATION_AUTHORITY_TYPE),
+        'notConfigured',
+      );
+      return base && certificateAccess && certificationAuthorityType
+        ? { ...base, certificateAccess, certificationAuthorityType }
+        : undefined;
+    }
+  }
+}

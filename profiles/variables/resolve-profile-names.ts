@@ -1,0 +1,50 @@
+/**
+ * Resolves every name a PKCS profile asks for — the subject and all SANs — for one device, platform
+ * independently. The service calls this before asking the connector for a certificate; a failure here is
+ * the "missing variable" install failure (FORMATS.md §5.2).
+ */
+import { nameTemplatesOf } from '../model/profile-names.ts';
+import type { TemplateTarget } from '../model/profile-names.ts';
+import type { PkcsCertificateProfile } from '../model/profile.ts';
+import type { DeviceFacts } from './facts.ts';
+import { resolveTemplate } from './resolve-template.ts';
+import type { ResolveFailure } from './resolve-template.ts';
+
+/** One resolved SAN. */
+export interface ResolvedSan {
+  target: Exclude<TemplateTarget, 'subject'>;
+  value: string;
+  path: string;
+}
+
+/** The resolved names, or every failure (in profile order: subject first, then SANs). */
+export type ProfileNamesResult =
+  | { ok: true; subject: string; sans: ResolvedSan[] }
+  | { ok: false; failures: ResolveFailure[]; first: ResolveFailure };
+
+/**
+ * Resolves the subject and all SANs of `profile` for `facts`. Every template is tried, so the result lists
+ * all failures; `first` is the one a device reports (the subject's, if it fails).
+ */
+export function resolveProfileNames(profile: PkcsCertificateProfile, facts: DeviceFacts): ProfileNamesResult {
+  const failures: ResolveFailure[] = [];
+  let subject = '';
+  const sans: ResolvedSan[] = [];
+  for (const t of nameTemplatesOf(profile)) {
+    const r = resolveTemplate(t.template, facts, {
+      certificateType: profile.certificateType,
+      target: t.target,
+      family: profile.family,
+      path: t.path,
+    });
+    if (!r.ok) {
+      failures.push(r.outcome);
+    } else if (t.target === 'subject') {
+      subject = r.value;
+    } else {
+      sans.push({ target: t.target, value: r.value, path: t.path });
+    }
+  }
+  const first = failures[0];
+  return first === undefined ? { ok: true, subject, sans } : { ok: false, failures, first };
+}

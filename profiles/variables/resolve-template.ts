@@ -1,0 +1,284 @@
+/**
+ * Resolving a subject or SAN template against one device: either the value, or an outcome that names the
+ * variable, the attribute behind it and why it is absent — the failure of FORMATS.md §5.2 "Missing
+ * variable": "A device must support all variables specified in a certificate profile for that profile to
+ * install on that device" (PFXDOC, SCEPDOC).
+ */
+import type { ProfileFamily } from '../model/platform.ts';
+import type { ProfileProblem } from '../model/problem.ts';
+import { formatProblems } from '../model/problem.ts';
+import type { TemplateTarget } from '../model/profile-names.ts';
+import type { CertificateType } from '../model/profile.ts';
+import { attributeFor } from './catalogue.ts';
+import type { VariableSpec } from './catalogue.ts';
+import type { AbsenceReason, AttributeName, DeviceFacts } from './facts.ts';
+import { majorVersion } from './facts.ts';
+import { lexTemplate } from './template-syntax.ts';
+import { checkTemplate, contextRuleBroken } from './validate-template.ts';
+
+/** Where the template is used (as for validation). */
+export interface ResolveContext {
+  certificateType: CertificateType;
+  target: TemplateTarget;
+  family?: ProfileFamily;
+  /** Path of the template in the profile, reported in outcomes; default `template`. */
+  path?: string;
+}
+
+/** The device cannot supply a variable. */
+export interface MissingVariable {
+  kind: 'MissingVariable';
+  code: 'VARIABLE_MISSING';
+  /** As written in the template, e.g. `{{IMEI}}`. */
+  variable: string;
+  attribute: AttributeName;
+  reason: AbsenceReason;
+  target: TemplateTarget;
+  path: string;
+  /** A sentence a person can act on. */
+  message: string;
+}
+/** A variable is not allowed in this place (certificate type, SAN attribute, enrollment kind). */
+export interface VariableNotAllowed {
+  kind: 'VariableNotAllowed';
+  code: 'VARIABLE_NOT_ALLOWED';
+  variable: string;
+  target: TemplateTarget;
+  path: string;
+  message: string;
+}
+/** The template itself is malformed or names an unknown variable. */
+export interface InvalidTemplate {
+  kind: 'InvalidTemplate';
+  code: 'TEMPLATE_MALFORMED' | 'VARIABLE_UNKNOWN';
+  target: TemplateTarget;
+  path: string;
+  problems: ProfileProblem[];
+  message: string;
+}
+/** Why a template could not be resolved. */
+export type ResolveFailure = MissingVariable | VariableNotAllowed | InvalidTemplate;
+/** The resolved value, or the failure. */
+export type ResolveResult = { ok: true; value: string } | { ok: false; outcome: ResolveFailure };
+
+/** Prefix of the URI SAN Intune makes from `{{OnPremisesSecurityIdentifier}}` (SCEPDOC; FORMATS.md §5.1). */
+export const SID_URI_PREFIX = 'tag:microsoft.com,2022-09-14:sid:';
+
+const ATTRIBUTE_LABEL = {
+  userName: 'user name',
+  userPrincipalName: 'user principal name',
+  emailAddress: 'e-mail address',
+  entraDeviceId: 'Microsoft Entra device ID',
+  intuneDeviceId: 'Intune device ID',
+  serialNumber: 'serial number',
+  imei: 'IMEI',
+  meid: 'MEID',
+  wifiMacAddress: 'Wi-Fi MAC address',
+  deviceName: 'device name',
+  fullyQualifiedDomainName: 'fully qualified domain name',
+  onPremisesDistinguishedName: 'on-premises distinguished name',
+  onPremisesSamAccountName: 'on-premises sAMAccountName',
+  userSid: 'on-premises user SID',
+  deviceSid: 'on-premises computer SID',
+  udid: 'UDID',
+  department: 'department',
+} as const satisfies Record<AttributeName, string>;
+
+const PLATFORM_LABEL = { windows: 'Windows', macos: 'macOS', ios: 'iOS/iPadOS', android: 'Android' } as const;
+const KIND_LABEL = {
+  'entra-joined': 'Microsoft Entra joined',
+  'hybrid-joined': 'Microsoft Entra hybrid joined',
+  workplace: 'Microsoft Entra registered',
+  device: 'device enrollment',
+  user: 'user enrollment',
+  'device-admin': 'device administrator',
+  'work-profile-personal': 'personally-owned work profile',
+  'work-profile-corporate': 'corporate-owned work profile',
+  'fully-managed': 'fully managed',
+  dedicated: 'dedicated',
+} as const;
+
+const TARGET_LABEL = {
+  subject: 'subject name',
+  'san:email': 'e-mail subject alternative name',
+  'san:upn': 'UPN subject alternative name',
+  'san:dns': 'DNS subject alternative name',
+  'san:uri': 'URI subject alternative name',
+  'san:aad-attribute': 'custom Entra attribute subject alternative name',
+} as const satisfies Record<TemplateTarget, string>;
+
+const ANDROID_DEVICE_OWNER_KINDS: readonly string[] = [
+  'fully-managed',
+  'dedicated',
+  'work-profile-corporate',
+];
+
+/** The absence a documented restriction forces on this device, or undefined when none applies. */
+export function restrictedAbsence(
+  spec: VariableSpec,
+  facts: DeviceFacts,
+  certificateType: CertificateType,
+): AbsenceReason | undefined {
+  const r = spec.restrictions as readonly string[];
+  const needsUser = spec.scope === 'user' && !(r.includes('sid-platforms') && certificateType === 'device');
+  if (r.includes('needs-user') && needsUser && !facts.hasUser) return 'user-less';
+  if (r.includes('apple-only') && facts.platform !== 'macos' && facts.platform !== 'ios')
+    return 'not-on-platform';
+  if (r.includes('windows-domain-joined-only')) {
+    if (facts.platform !== 'windows') return 'not-on-platform';
+    if (facts.enrollmentKind !== 'hybrid-joined') return 'not-domain-joined';
+  }
+  if (
+    r.includes('no-android12-work-profile') &&
+    facts.platform === 'android' &&
+    facts.enrollmentKind === 'work-profile-personal' &&
+    majorVersion(facts.enrolledOsVersion ?? facts.osVersion) >= 12
+  ) {
+    return 'android12-work-profile';
+  }
+  if (r.includes('sid-platforms')) {
+    if (certificateType === 'user' && facts.platform === 'android') return 'not-on-platform';
+    if (certificateType === 'device') {
+      if (facts.platform !== 'windows') return 'not-on-platform';
+      if (facts.enrollmentKind !== 'hybrid-joined') return 'not-hybrid-joined';
+    }
+  }
+  return undefined;
+}
+
+function describeDevice(facts: DeviceFacts): string {
+  const kind = KIND_LABEL[facts.enrollmentKind];
+  const version = facts.enrolledOsVersion ?? facts.osVersion;
+  const enrolled =
+    facts.platform === 'android' && facts.enrollmentKind === 'work-profile-personal'
+      ? `, enrolled on Android ${version}`
+      : '';
+  return `this ${PLATFORM_LABEL[facts.platform]} device (${kind}${enrolled}${facts.hasUser ? '' : ', no user'})`;
+}
+
+function explainAbsence(reason: AbsenceReason, label: string, facts: DeviceFacts, raw: string): string {
+  switch (reason) {
+    case 'not-reported':
+      return `${describeDevice(facts)} did not report a ${label} — it has none (a Wi-Fi-only tablet has no IMEI, a device without a cellular radio no MEID) or does not share it`;
+    case 'not-on-platform':
+      return `${PLATFORM_LABEL[facts.platform]} devices never supply the ${label} Intune needs for ${raw}`;
+    case 'android12-work-profile':
+      return `${describeDevice(facts)} does not expose its ${label}: Android 12 and later hide the serial number, IMEI and MEID from personally-owned work profiles, so profiles using them fail on devices enrolled on Android 12 or later (PFXDOC, SCEPDOC)`;
+    case 'user-less':
+      return `${describeDevice(facts)} has no user, and user attributes such as the ${label} are unavailable on devices without a user association (PFXDOC, SCEPDOC)`;
+    case 'not-domain-joined':
+      return `${describeDevice(facts)} is not joined to an on-premises domain, and ${raw} only applies to Windows domain-joined devices (PFXDOC, SCEPDOC)`;
+    case 'not-synced':
+      return `the user's ${label} is not synchronised from on-premises Active Directory to Microsoft Entra ID (Entra Connect must sync it) (PFXDOC, SCEPDOC)`;
+    case 'not-hybrid-joined':
+      return `${describeDevice(facts)} is not Microsoft Entra hybrid joined, and ${raw} in a device certificate is supported only on hybrid-joined Windows devices (SCEPDOC)`;
+  }
+}
+
+/** Builds the MissingVariable outcome with its explanation. */
+export function missingVariable(
+  raw: string,
+  attribute: AttributeName,
+  reason: AbsenceReason,
+  facts: DeviceFacts,
+  target: TemplateTarget,
+  path: string,
+): MissingVariable {
+  const label = ATTRIBUTE_LABEL[attribute];
+  const message =
+    `The profile uses ${raw} in the ${TARGET_LABEL[target]}, but ${explainAbsence(reason, label, facts, raw)}. ` +
+    `Intune cannot fill ${raw}, so the profile fails to install on this device: a device must support every variable a profile uses.`;
+  return {
+    kind: 'MissingVariable',
+    code: 'VARIABLE_MISSING',
+    variable: raw,
+    attribute,
+    reason,
+    target,
+    path,
+    message,
+  };
+}
+
+/**
+ * Resolves one template for one device.
+ * @example
+ * resolveTemplate('CN={{IMEI}}', wp13Phone, { certificateType: 'device', target: 'subject' })
+ * // → { ok: false, outcome: { kind: 'MissingVariable', variable: '{{IMEI}}', attribute: 'imei',
+ * //      reason: 'android12-work-profile', message: 'The profile uses {{IMEI}} in the subject name, but …' } }
+ */
+export function resolveTemplate(template: string, facts: DeviceFacts, ctx: ResolveContext): ResolveResult {
+  const path = ctx.path ?? 'template';
+  const target = ctx.target;
+  const check = checkTemplate(template, { ...ctx, path });
+  const syntax = check.problems.filter((p) => p.code !== 'VARIABLE_NOT_ALLOWED');
+  if (syntax.length > 0) {
+    const code = syntax.some((p) => p.code === 'TEMPLATE_MALFORMED')
+      ? 'TEMPLATE_MALFORMED'
+      : 'VARIABLE_UNKNOWN';
+    return {
+      ok: false,
+      outcome: {
+        kind: 'InvalidTemplate',
+        code,
+        target,
+        path,
+        problems: syntax,
+        message: `The ${TARGET_LABEL[target]} template "${template}" is invalid:\n${formatProblems(syntax)}`,
+      },
+    };
+  }
+  let value = '';
+  const { tokens } = lexTemplate(template, path);
+  for (const t of tokens) {
+    if (t.kind === 'text') {
+      value += t.value;
+      continue;
+    }
+    const used = check.variables.find((v) => v.raw === t.raw);
+    if (used === undefined) continue; // unreachable: unknown variables were reported above
+    const { spec } = used;
+    const notAllowed = contextRuleBroken(spec, ctx) ?? enrollmentRuleBroken(spec, facts, target);
+    if (notAllowed !== undefined) {
+      return {
+        ok: false,
+        outcome: {
+          kind: 'VariableNotAllowed',
+          code: 'VARIABLE_NOT_ALLOWED',
+          variable: t.raw,
+          target,
+          path,
+          message: `The profile uses ${t.raw} in the ${TARGET_LABEL[target]}, but ${notAllowed}; the profile fails to install on ${describeDevice(facts)}.`,
+        },
+      };
+    }
+    const attribute = attributeFor(spec, ctx.certificateType);
+    const forced = restrictedAbsence(spec, facts, ctx.certificateType);
+    const reported = facts.attributes[attribute];
+    if (forced !== undefined || reported === undefined || reported === '') {
+      const reason = forced ?? facts.absent[attribute] ?? 'not-reported';
+      return { ok: false, outcome: missingVariable(t.raw, attribute, reason, facts, target, path) };
+    }
+    value += (spec.restrictions as readonly string[]).includes('uri-san-only')
+      ? SID_URI_PREFIX + reported
+      : reported;
+  }
+  return { ok: true, value };
+}
+
+/** Enrollment-kind rules that only a device can decide (UserName in an AE device-owner SAN). */
+function enrollmentRuleBroken(
+  spec: VariableSpec,
+  facts: DeviceFacts,
+  target: TemplateTarget,
+): string | undefined {
+  if (
+    (spec.restrictions as readonly string[]).includes('not-in-san-on-android-device-owner') &&
+    target !== 'subject' &&
+    facts.platform === 'android' &&
+    ANDROID_DEVICE_OWNER_KINDS.includes(facts.enrollmentKind)
+  ) {
+    return `{{${spec.name}}} is not supported in the subject alternative name on Android Enterprise fully managed, dedicated and corporate-owned work profile devices (SCEPDOC)`;
+  }
+  return undefined;
+}
