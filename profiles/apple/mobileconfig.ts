@@ -11,15 +11,12 @@
  * Sources: FORMATS.md §1.1–1.4 (keys, types, platform rules), §1.7 (real-world quirks); ERRORS.md §2.3.
  */
 import { CertfleetError } from '../../pki/errors.ts';
-import type { PlistValue } from './plist-value.ts';
 import { readPlistXml } from './plist-xml-reader.ts';
 import { writePlistXml } from './plist-xml-writer.ts';
 import type { AppleCertificateProfile, ApplePlatform, AppleProfile } from './mobileconfig-types.ts';
-import { CERTIFICATE_PAYLOAD_TYPES } from './mobileconfig-types.ts';
-import { COMMON_PAYLOAD_KEYS, PAYLOAD_KEYS, TOP_LEVEL_KEYS } from './profile-schema.ts';
-import type { KeySpec, ValueSpec } from './profile-schema.ts';
+import { TOP_LEVEL_KEYS } from './profile-schema.ts';
+import { buildDictFromSpec } from './schema-build.ts';
 import { validateProfileTree } from './profile-validate.ts';
-import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
 import type { Problem } from './problem.ts';
 
 /** Options for {@link encodeMobileconfig} and {@link decodeMobileconfig}. */
@@ -45,95 +42,6 @@ export type MobileconfigDecodeResult =
       readonly raw: Buffer;
       readonly warnings: readonly Problem[];
     };
-
-function invalid(path: string, message: string): CertfleetError {
-  return new CertfleetError('MOBILECONFIG_INVALID', message, { details: { path } });
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return (
-    typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x) && !(x instanceof Date)
-  );
-}
-
-function buildDict(obj: unknown, keys: readonly KeySpec[], path: string): PlistValue {
-  if (!isPlainObject(obj)) throw invalid(path, `${describePath(path)} must be an object (a <dict>).`);
-  const byKey = new Map(keys.map((k) => [k.key, k]));
-  const entries = new Map<string, PlistValue>();
-  for (const [key, value] of Object.entries(obj)) {
-    if (value === undefined) continue;
-    const childPath = joinKeyPath(path, key);
-    const spec = byKey.get(key);
-    if (spec === undefined)
-      throw invalid(childPath, `${childPath} is not a key Apple's schema defines here; remove it.`);
-    entries.set(key, buildValue(spec.value, value, childPath));
-  }
-  return { kind: 'dict', entries };
-}
-
-function buildValue(spec: ValueSpec, x: unknown, path: string): PlistValue {
-  const expect = (what: string): CertfleetError => invalid(path, `${path} must be ${what}.`);
-  switch (spec.type) {
-    case 'string':
-      if (typeof x !== 'string') throw expect('a string');
-      return { kind: 'string', value: x };
-    case 'integer':
-      if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw expect('an integer');
-      return { kind: 'integer', value: x };
-    case 'real':
-      if (typeof x !== 'number') throw expect('a number');
-      return { kind: 'real', value: x };
-    case 'boolean':
-      if (typeof x !== 'boolean') throw expect('a boolean');
-      return { kind: 'boolean', value: x };
-    case 'date':
-      if (!(x instanceof Date)) throw expect('a Date');
-      return { kind: 'date', value: x };
-    case 'data':
-      if (!(x instanceof Uint8Array)) throw expect('a Buffer (the bytes of <data>)');
-      return { kind: 'data', value: Buffer.from(x) };
-    case 'array':
-      if (!Array.isArray(x)) throw expect('an array');
-      return {
-        kind: 'array',
-        items: x.map((item, i) => buildValue(spec.items, item, joinIndexPath(path, i))),
-      };
-    case 'dict':
-      return buildDict(x, spec.keys, path);
-    case 'string-map': {
-      if (!isPlainObject(x)) throw expect('an object of strings');
-      const entries = new Map<string, PlistValue>();
-      for (const [k, v] of Object.entries(x))
-        entries.set(k, buildValue({ type: 'string' }, v, joinKeyPath(path, k)));
-      return { kind: 'dict', entries };
-    }
-    case 'string-or-strings':
-      return Array.isArray(x)
-        ? buildValue({ type: 'array', items: { type: 'string' } }, x, path)
-        : buildValue({ type: 'string' }, x, path);
-    case 'payloads': {
-      if (!Array.isArray(x)) throw expect('an array of payloads');
-      return {
-        kind: 'array',
-        items: x.map((payload: unknown, i) => {
-          const p = joinIndexPath(path, i);
-          const type = isPlainObject(payload) ? payload['PayloadType'] : undefined;
-          if (typeof type !== 'string' || !(CERTIFICATE_PAYLOAD_TYPES as readonly string[]).includes(type)) {
-            throw invalid(
-              joinKeyPath(p, 'PayloadType'),
-              `${joinKeyPath(p, 'PayloadType')} is ${JSON.stringify(type)}; the encoder writes only ${CERTIFICATE_PAYLOAD_TYPES.join(', ')}.`,
-            );
-          }
-          return buildDict(
-            payload,
-            [...COMMON_PAYLOAD_KEYS, ...PAYLOAD_KEYS[type as (typeof CERTIFICATE_PAYLOAD_TYPES)[number]]],
-            p,
-          );
-        }),
-      };
-    }
-  }
-}
 
 /**
  * Turns decode problems into one {@link CertfleetError} (code `PLIST_PARSE` if the bytes are not a
@@ -165,7 +73,7 @@ export function mobileconfigProblemsError(problems: readonly Problem[]): Certfle
  * const bytes = encodeMobileconfig(profile, { platform: 'ios' });
  */
 export function encodeMobileconfig(profile: AppleCertificateProfile, options: MobileconfigOptions): Buffer {
-  const tree = buildDict(profile, TOP_LEVEL_KEYS, '');
+  const tree = buildDictFromSpec(profile, TOP_LEVEL_KEYS, 'MOBILECONFIG_INVALID');
   const { problems } = validateProfileTree(tree, options.platform);
   if (problems.length > 0) {
     const e = mobileconfigProblemsError(problems);

@@ -44,10 +44,19 @@ export type ProblemRule =
   /** (warning only) A value outside an advisory rangelist that devices are known to accept. */
   | 'advisory-value';
 
+/** The error codes a {@link Problem} can carry. */
+export type ProblemCode = Extract<
+  ErrorCode,
+  'PLIST_PARSE' | 'MOBILECONFIG_INVALID' | 'APPLE_MDM_RESPONSE_INVALID'
+>;
+
 /** One thing wrong with a decoded document. Never contains secrets (no Password values). */
 export interface Problem {
-  /** `PLIST_PARSE` or `MOBILECONFIG_INVALID` (from the closed list in pki/errors.ts). */
-  readonly code: Extract<ErrorCode, 'PLIST_PARSE' | 'MOBILECONFIG_INVALID'>;
+  /**
+   * `PLIST_PARSE` (not a well-formed plist), `MOBILECONFIG_INVALID` (a profile breaking Apple's schema) or
+   * `APPLE_MDM_RESPONSE_INVALID` (a command response breaking the protocol); from pki/errors.ts.
+   */
+  readonly code: ProblemCode;
   /** The precise rule broken. */
   readonly rule: ProblemRule;
   /** Key path such as `PayloadContent[0].PayloadContent`; `''` for the document itself. */

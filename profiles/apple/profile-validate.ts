@@ -15,7 +15,7 @@ import { KNOWN_PAYLOAD_TYPES } from './mobileconfig-types.ts';
 import { COMMON_PAYLOAD_KEYS, PAYLOAD_KEYS, SECRET_KEYS, TOP_LEVEL_KEYS } from './profile-schema.ts';
 import type { KeySpec, ValueSpec } from './profile-schema.ts';
 import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
-import type { Problem, ProblemRule } from './problem.ts';
+import type { Problem, ProblemCode, ProblemRule } from './problem.ts';
 
 /** The outcome of {@link validateProfileTree}. */
 export interface ProfileValidation {
@@ -36,11 +36,14 @@ class Validator {
   readonly uuids: { path: string; value: string; loc?: PlistLocation }[] = [];
   readonly identifiers: { path: string; value: string; loc?: PlistLocation }[] = [];
 
-  constructor(readonly platform: ApplePlatform) {}
+  constructor(
+    readonly platform: ApplePlatform,
+    readonly code: ProblemCode = 'MOBILECONFIG_INVALID',
+  ) {}
 
   report(rule: ProblemRule, path: string, message: string, loc?: PlistLocation): void {
     const target = rule === 'unknown-key' || rule === 'advisory-value' ? this.warnings : this.problems;
-    target.push({ code: 'MOBILECONFIG_INVALID', rule, path, message, ...(loc ?? {}) });
+    target.push({ code: this.code, rule, path, message, ...(loc ?? {}) });
   }
 
   quote(key: string, v: PlistValue): string {
@@ -306,4 +309,37 @@ export function validateProfileTree(root: PlistValue, platform: ApplePlatform): 
   v.duplicates();
   if (v.problems.length > 0 || profile === undefined) return { problems: v.problems, warnings: v.warnings };
   return { profile: profile as unknown as AppleProfile, problems: [], warnings: v.warnings };
+}
+
+/** The outcome of {@link validateDictTree}. */
+export interface DictValidation {
+  /** The plain object (plist keys as property names), present only when there are no problems. */
+  readonly value?: Record<string, unknown>;
+  readonly problems: readonly Problem[];
+  readonly warnings: readonly Problem[];
+}
+
+/**
+ * Validates any plist `<dict>` against a key table (types, presence, rangelists, platform) and converts it
+ * to a plain object; problems carry `code`. Used for messages other than profiles (MDM command responses).
+ */
+export function validateDictTree(
+  root: PlistValue,
+  keys: readonly KeySpec[],
+  platform: ApplePlatform,
+  code: ProblemCode,
+): DictValidation {
+  const v = new Validator(platform, code);
+  if (root.kind !== 'dict') {
+    v.report(
+      'wrong-type',
+      '',
+      `The document must be a <dict>, but its root is ${plistElementName(root.kind)}.`,
+      root.loc,
+    );
+    return { problems: v.problems, warnings: v.warnings };
+  }
+  const value = v.dict(root, keys, '');
+  if (v.problems.length > 0 || value === undefined) return { problems: v.problems, warnings: v.warnings };
+  return { value, problems: [], warnings: v.warnings };
 }
