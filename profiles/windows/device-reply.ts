@@ -19,6 +19,7 @@ import type {
   SyncmlStatus,
 } from './syncml-model.ts';
 import { pfxLocUri } from './pfx-cert-install.ts';
+import { isContainer } from './syncml-walk.ts';
 
 /** A value returned for one node by a Get (FORMATS.md §2.1 "Results"). */
 export interface NodeValue {
@@ -90,7 +91,7 @@ export function buildReply(input: ReplyInput): SyncmlMessage {
   };
   const answerOne = (cmd: SyncmlCommand, inAtomic: boolean, forced?: number): void => {
     if (cmd.kind === 'Status' || cmd.kind === 'Results') return;
-    if (cmd.kind === 'Atomic' || cmd.kind === 'Sequence') {
+    if (isContainer(cmd)) {
       if (cmd.kind === 'Sequence') {
         status(cmd.cmdId, 'Sequence', forced ?? codeOf(cmd));
         answer(cmd.children, inAtomic);

@@ -24,3 +24,8 @@ export function walkCommands(
   }
   return out;
 }
+
+/** True for `<Atomic>` and `<Sequence>` (narrows the command type; the shared `kind` union defeats TS narrowing). */
+export function isContainer(command: SyncmlCommand): command is SyncmlContainer {
+  return command.kind === 'Atomic' || command.kind === 'Sequence';
+}
