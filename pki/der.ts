@@ -159,3 +159,105 @@ export function toHex(bytes: Uint8Array): string {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 }
+
+/** A SEQUENCE of already-encoded elements. */
+export function encodeSequence(items: readonly Uint8Array[]): Uint8Array {
+  return encodeTlv(0x30, concatBytes(items));
+}
+
+/** A positive INTEGER from hex digits (leading zeros dropped, a 00 added when the high bit is set). */
+export function encodeIntegerHex(hex: string): Uint8Array {
+  let h = hex.replace(/^0+/, '');
+  if (h.length % 2 !== 0) h = `0${h}`;
+  if (h === '') h = '00';
+  const bytes = Buffer.from(h, 'hex');
+  return encodeTlv(0x02, (bytes[0] as number) & 0x80 ? concatBytes([Uint8Array.of(0), bytes]) : bytes);
+}
+
+/** A small non-negative INTEGER. */
+export function encodeInteger(n: number): Uint8Array {
+  return encodeIntegerHex(n.toString(16));
+}
+
+/** Hex (upper-case, no leading zero bytes except one for 0) of an INTEGER's content octets. */
+export function decodeIntegerHex(content: Uint8Array): string {
+  let i = 0;
+  while (i < content.length - 1 && content[i] === 0) i++;
+  return toHex(content.subarray(i));
+}
+
+/** A BOOLEAN. */
+export function encodeBoolean(v: boolean): Uint8Array {
+  return Uint8Array.of(0x01, 0x01, v ? 0xff : 0x00);
+}
+
+/** An OCTET STRING. */
+export function encodeOctetString(content: Uint8Array): Uint8Array {
+  return encodeTlv(0x04, content);
+}
+
+/** A BIT STRING with no unused bits. */
+export function encodeBitString(content: Uint8Array): Uint8Array {
+  return encodeTlv(0x03, concatBytes([Uint8Array.of(0), content]));
+}
+
+/** A NULL. */
+export const DER_NULL = Uint8Array.of(0x05, 0x00);
+
+/** A Time (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime from 2050; seconds precision, `Z`. */
+export function encodeTime(date: Date): Uint8Array {
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
+  const year = date.getUTCFullYear();
+  if (year >= 1950 && year < 2050) return encodeTlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
+  return encodeTlv(0x18, Buffer.from(`${digits}Z`, 'latin1'));
+}
+
+/** Decodes a UTCTime (0x17) or GeneralizedTime (0x18) TLV; throws DerError on anything else. */
+export function decodeTime(buf: Uint8Array, tlv: Tlv): Date {
+  const text = Buffer.from(buf.subarray(tlv.contentStart, tlv.end)).toString('latin1');
+  let m: RegExpMatchArray | null;
+  if (tlv.tag === 0x17 && (m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text))) {
+    const yy = Number(m[1]);
+    return new Date(
+      Date.UTC(
+        yy < 50 ? 2000 + yy : 1900 + yy,
+        Number(m[2]) - 1,
+        Number(m[3]),
+        Number(m[4]),
+        Number(m[5]),
+        Number(m[6]),
+      ),
+    );
+  }
+  if (tlv.tag === 0x18 && (m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d+)?Z$/.exec(text))) {
+    const ms = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
+    return new Date(
+      Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms),
+    );
+  }
+  throw new DerError(
+    `"${text}" at byte ${String(tlv.start)} is not a valid UTCTime or GeneralizedTime`,
+    tlv.start,
+  );
+}
+
+/** The content octets of a TLV. */
+export function contentOf(buf: Uint8Array, tlv: Tlv): Uint8Array {
+  return buf.subarray(tlv.contentStart, tlv.end);
+}
+
+/** The whole encoding (tag, length, content) of a TLV. */
+export function bytesOf(buf: Uint8Array, tlv: Tlv): Uint8Array {
+  return buf.subarray(tlv.start, tlv.end);
+}
+
+/** Reads `buf` as exactly one TLV with the given tag (throws DerError otherwise). */
+export function readOnly(buf: Uint8Array, tag: number, what: string): Tlv {
+  const tlv = readTlv(buf, 0);
+  if (tlv.tag !== tag)
+    throw new DerError(`${what}: expected tag 0x${hex2(tag)}, found 0x${hex2(tlv.tag)}`, 0);
+  if (tlv.end !== buf.length)
+    throw new DerError(`${what}: ${String(buf.length - tlv.end)} extra bytes after the element`, tlv.end);
+  return tlv;
+}
