@@ -1,0 +1,402 @@
+/**
+ * Import of Microsoft Graph (beta) certificate-profile JSON (FORMATS.md §4) into the profile model.
+ *
+ * - Bad JSON → GRAPH_PARSE with line, column and offset.
+ * - An `@odata.type` that is not one of {@link GRAPH_TYPES} → GRAPH_UNSUPPORTED_TYPE.
+ * - Wrong values → PROFILE_INVALID with every problem, each with its Graph JSON path
+ *   (e.g. `customSubjectAlternativeNames[2].sanType`). Properties that belong to another certificate type
+ *   (e.g. `keyStorageProvider` on iOS) are problems; properties unknown to certfleet are ignored and listed.
+ * - Enums by member name or number; `subjectNameFormat` numbers are read with the Apple table for Apple
+ *   types (`appleSubjectNameFormat` 1 = commonNameAsEmail, 3 = commonNameIncludingEmail) and the general
+ *   table otherwise (1 = commonNameIncludingEmail, 2 = commonNameAsEmail).
+ * - `null` counts as absent (Graph returns nulls for unset properties).
+ * - `rootCertificate` relationship: an expanded object `{ id }` or `rootCertificate@odata.bind` with a URL
+ *   ending in `deviceConfigurations('<id>')` or `deviceConfigurations/<id>` (OData binding convention **[inferred]**).
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+import {
+  APPLE_DEPLOYMENT_CHANNEL,
+  APPLE_SUBJECT_NAME_FORMAT,
+  CERTIFICATE_ACCESS_TYPE,
+  CERTIFICATE_DESTINATION_STORE,
+  CERTIFICATE_STORE,
+  CERTIFICATION_AUTHORITY_TYPE,
+  KEY_STORAGE_PROVIDER,
+  SUBJECT_ALTERNATIVE_NAME_TYPE,
+  SUBJECT_NAME_FORMAT,
+  VALIDITY_SCALE,
+} from '../model/enums.ts';
+import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
+import { joinPath, profileInvalidError } from '../model/problem.ts';
+import type { ProfileProblem } from '../model/problem.ts';
+import type { CertificateProfile } from '../model/profile.ts';
+import { validateProfile } from '../model/validate-profile.ts';
+import { decodeEnum, decodeFlags } from './graph-enums.ts';
+import { findJsonSyntaxError } from './json-syntax.ts';
+import {
+  ALL_GRAPH_PROPERTIES,
+  GRAPH_TYPE_NAMES,
+  GRAPH_TYPE_PREFIX,
+  GRAPH_TYPES,
+  INHERITED_PROPERTIES,
+} from './odata-types.ts';
+import type { GraphTypeInfo, GraphTypeName } from './odata-types.ts';
+
+/** Result of {@link importGraphProfile}. */
+export type GraphImportResult =
+  | { ok: true; profile: CertificateProfile; graphType: GraphTypeName; ignored: string[] }
+  | { ok: false; error: CertfleetError; problems: ProfileProblem[] };
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Model path prefix → Graph property, for reporting validation problems in Graph terms. */
+const MODEL_TO_GRAPH: readonly (readonly [RegExp, (m: RegExpExecArray) => string])[] = [
+  [/^validity\.value$/, () => 'certificateValidityPeriodValue'],
+  [/^validity\.unit$/, () => 'certificateValidityPeriodScale'],
+  [/^validity$/, () => 'certificateValidityPeriodValue'],
+  [/^certificateType$/, () => 'certificateStore'],
+  [/^certificate$/, () => 'trustedRootCertificate'],
+  [/^certificateAccess\.type$/, () => 'certificateAccessType'],
+  [/^certificateAccess\.packageIds\[(\d+)\]$/, (m) => `silentCertificateAccessDetails[${m[1]}].packageId`],
+  [/^certificateAccess(\.packageIds)?$/, () => 'silentCertificateAccessDetails'],
+  [/^rootCertificateId$/, () => 'rootCertificate'],
+];
+
+/** The Graph JSON path of a model path. */
+export function graphPathOf(modelPath: string): string {
+  for (const [re, to] of MODEL_TO_GRAPH) {
+    const m = re.exec(modelPath);
+    if (m !== null) return to(m);
+  }
+  return modelPath;
+}
+
+function parseText(text: string): unknown {
+  const where = findJsonSyntaxError(text);
+  if (where !== undefined) {
+    throw new CertfleetError(
+      'GRAPH_PARSE',
+      `The Graph JSON is not valid JSON: expected ${where.expected} at line ${where.line}, column ${where.column} (offset ${where.offset}). Export the profile again or fix the file there.`,
+      { details: { ...where } },
+    );
+  }
+  return JSON.parse(text) as unknown;
+}
+
+function graphTypeOf(obj: Rec): GraphTypeName {
+  const raw = obj['@odata.type'];
+  if (typeof raw !== 'string') {
+    throw new CertfleetError(
+      'GRAPH_UNSUPPORTED_TYPE',
+      'The Graph JSON has no "@odata.type" string, so certfleet cannot tell which certificate profile it is. Add it, e.g. "#microsoft.graph.iosPkcsCertificateProfile".',
+      { details: { path: '@odata.type' } },
+    );
+  }
+  const name = raw.replace(/^#?microsoft\.graph\./, '');
+  if (!(GRAPH_TYPE_NAMES as string[]).includes(name)) {
+    throw new CertfleetError(
+      'GRAPH_UNSUPPORTED_TYPE',
+      `"@odata.type": "${raw}" is not a certificate profile certfleet models; supported: ${GRAPH_TYPE_NAMES.map((n) => GRAPH_TYPE_PREFIX + n).join(', ')}.`,
+      { details: { path: '@odata.type', odataType: raw } },
+    );
+  }
+  return name as GraphTypeName;
+}
+
+/** Extracts the target id of a `rootCertificate@odata.bind` URL. */
+export function idFromBindUrl(url: string): string | undefined {
+  const m = /deviceConfigurations(?:\('([^']+)'\)|\/([^/?#]+))\s*$/.exec(url);
+  return m?.[1] ?? m?.[2];
+}
+
+/**
+ * Imports one Graph certificate profile (JSON text or an already-parsed object). Never throws for bad
+ * input: every failure is returned as a {@link CertfleetError} with its code.
+ */
+export function importGraphProfile(input: string | unknown): GraphImportResult {
+  try {
+    return importOrThrow(input);
+  } catch (e) {
+    if (e instanceof CertfleetError) {
+      const problems = Array.isArray(e.details['problems'])
+        ? (e.details['problems'] as ProfileProblem[])
+        : [];
+      return { ok: false, error: e, problems };
+    }
+    throw e;
+  }
+}
+
+/** Like {@link importGraphProfile} but returns the profile or throws the {@link CertfleetError}. */
+export function importGraphProfileOrThrow(input: string | unknown): CertificateProfile {
+  return importOrThrow(input).profile;
+}
+
+function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok: true }> {
+  const json = typeof input === 'string' ? parseText(input) : input;
+  if (!isRecord(json)) {
+    throw new CertfleetError(
+      'GRAPH_PARSE',
+      'The Graph JSON must be one object (a deviceConfiguration), not a list or a value.',
+      {
+        details: { path: '' },
+      },
+    );
+  }
+  const graphType = graphTypeOf(json);
+  const info: GraphTypeInfo = GRAPH_TYPES[graphType];
+  const problems: ProfileProblem[] = [];
+  const ignored: string[] = [];
+  const model: Rec = { kind: info.kind, family: info.family };
+  const bad = (path: string, rule: string): undefined => {
+    problems.push({ path, rule, code: 'PROFILE_INVALID' });
+    return undefined;
+  };
+  const own = new Set<string>(info.properties);
+  if (info.rootCertificate) {
+    own.add('rootCertificate');
+    own.add('rootCertificate@odata.bind');
+  }
+  const present = (key: string): boolean => json[key] !== undefined && json[key] !== null;
+
+  for (const key of Object.keys(json)) {
+    if (!present(key) || own.has(key) || INHERITED_PROPERTIES.has(key)) continue;
+    if (ALL_GRAPH_PROPERTIES.has(key)) {
+      bad(
+        key,
+        `does not apply to ${GRAPH_TYPE_PREFIX}${graphType} (${PROFILE_FAMILY_INFO[info.family].label})`,
+      );
+    } else {
+      ignored.push(key);
+    }
+  }
+  for (const key of ['id', 'displayName', 'description'] as const) {
+    if (present(key)) model[key] = json[key];
+  }
+  const copy = (key: string): void => {
+    if (own.has(key) && present(key)) model[key] = json[key];
+  };
+  const enumInto = <T extends Record<string, number>>(
+    key: string,
+    table: T,
+    enumName: string,
+    to: (name: keyof T & string) => void,
+  ): void => {
+    if (!own.has(key) || !present(key)) return;
+    const r = decodeEnum(table, json[key], key, enumName);
+    if (r.ok) to(r.name);
+    else problems.push(r.problem);
+  };
+
+  if (info.kind === 'trusted-certificate') {
+    if (present('trustedRootCertificate')) {
+      const v = json['trustedRootCertificate'];
+      if (typeof v === 'string') model['certificate'] = v;
+      else bad('trustedRootCertificate', 'must be a base64 string (Graph Binary)');
+    }
+    copy('certFileName');
+    enumInto('destinationStore', CERTIFICATE_DESTINATION_STORE, 'certificateDestinationStore', (n) => {
+      model['destinationStore'] = n;
+    });
+    enumInto('deploymentChannel', APPLE_DEPLOYMENT_CHANNEL, 'appleDeploymentChannel', (n) => {
+      model['deploymentChannel'] = n;
+    });
+  } else {
+    for (const key of [
+      'renewalThresholdPercentage',
+      'certificationAuthority',
+      'certificationAuthorityName',
+      'certificateTemplateName',
+      'subjectNameFormatString',
+      'subjectAlternativeNameFormatString',
+      'allowAllAppsAccess',
+    ]) {
+      copy(key);
+    }
+    const apple = info.subjectEnum === 'appleSubjectNameFormat';
+    enumInto(
+      'subjectNameFormat',
+      apple ? APPLE_SUBJECT_NAME_FORMAT : SUBJECT_NAME_FORMAT,
+      apple ? 'appleSubjectNameFormat' : 'subjectNameFormat',
+      (n) => {
+        model['subjectNameFormat'] = n;
+      },
+    );
+    if (present('subjectAlternativeNameType')) {
+      const r = decodeFlags(
+        SUBJECT_ALTERNATIVE_NAME_TYPE,
+        json['subjectAlternativeNameType'],
+        'subjectAlternativeNameType',
+        'subjectAlternativeNameType',
+      );
+      if (r.ok) model['subjectAlternativeNameType'] = r.names;
+      else problems.push(r.problem);
+    }
+    const validity: Rec = {};
+    enumInto('certificateValidityPeriodScale', VALIDITY_SCALE, 'certificateValidityPeriodScale', (n) => {
+      validity['unit'] = n;
+    });
+    if (present('certificateValidityPeriodValue')) validity['value'] = json['certificateValidityPeriodValue'];
+    if (present('certificateValidityPeriodValue') || present('certificateValidityPeriodScale')) {
+      if (validity['unit'] === undefined && !present('certificateValidityPeriodScale')) {
+        bad('certificateValidityPeriodScale', 'is required with certificateValidityPeriodValue');
+      }
+      if (validity['value'] === undefined)
+        bad('certificateValidityPeriodValue', 'is required with certificateValidityPeriodScale');
+      model['validity'] = validity;
+    }
+    enumInto('certificateStore', CERTIFICATE_STORE, 'certificateStore', (n) => {
+      model['certificateType'] = n === 'machine' ? 'device' : 'user';
+    });
+    enumInto('keyStorageProvider', KEY_STORAGE_PROVIDER, 'keyStorageProviderOption', (n) => {
+      model['keyStorageProvider'] = n;
+    });
+    enumInto('deploymentChannel', APPLE_DEPLOYMENT_CHANNEL, 'appleDeploymentChannel', (n) => {
+      model['deploymentChannel'] = n;
+    });
+    enumInto(
+      'certificationAuthorityType',
+      CERTIFICATION_AUTHORITY_TYPE,
+      'deviceManagementCertificationAuthority',
+      (n) => {
+        model['certificationAuthorityType'] = n;
+      },
+    );
+    readList(
+      json,
+      own,
+      'extendedKeyUsages',
+      problems,
+      (e, path) => {
+        if (!isRecord(e)) return bad(path, 'must be an object {name, objectIdentifier}');
+        return { name: e['name'], objectIdentifier: e['objectIdentifier'] };
+      },
+      model,
+    );
+    readList(
+      json,
+      own,
+      'customSubjectAlternativeNames',
+      problems,
+      (e, path) => {
+        if (!isRecord(e)) return bad(path, 'must be an object {sanType, name}');
+        const r = decodeEnum(
+          SUBJECT_ALTERNATIVE_NAME_TYPE,
+          e['sanType'],
+          joinPath(path, 'sanType'),
+          'subjectAlternativeNameType',
+          ['none'],
+        );
+        if (!r.ok) {
+          problems.push(r.problem);
+          return undefined;
+        }
+        return { sanType: r.name, name: e['name'] };
+      },
+      model,
+    );
+    readAccess(json, own, problems, model);
+    readRoot(json, own, problems, model);
+  }
+
+  const validated = validateProfile(model);
+  if (!validated.ok || problems.length > 0) {
+    const seen = new Set(problems.map((p) => p.path));
+    const mapped = (validated.ok ? [] : validated.problems)
+      .map((p) => ({ ...p, path: graphPathOf(p.path) }))
+      .filter((p) => !seen.has(p.path) && !['kind', 'family'].includes(p.path));
+    throw profileInvalidError(`The Graph profile ${GRAPH_TYPE_PREFIX}${graphType}`, [...problems, ...mapped]);
+  }
+  return { ok: true, profile: validated.value, graphType, ignored };
+}
+
+function readList(
+  json: Rec,
+  own: ReadonlySet<string>,
+  key: string,
+  problems: ProfileProblem[],
+  each: (e: unknown, path: string) => Rec | undefined,
+  model: Rec,
+): void {
+  const v = json[key];
+  if (!own.has(key) || v === undefined || v === null) return;
+  if (!Array.isArray(v)) {
+    problems.push({ path: key, rule: 'must be a list', code: 'PROFILE_INVALID' });
+    return;
+  }
+  const out: Rec[] = [];
+  v.forEach((e, i) => {
+    const r = each(e, joinPath(key, i));
+    if (r !== undefined) out.push(r);
+  });
+  if (out.length === v.length) model[key] = out;
+}
+
+function readAccess(json: Rec, own: ReadonlySet<string>, problems: ProfileProblem[], model: Rec): void {
+  if (!own.has('certificateAccessType')) return;
+  const typeRaw = json['certificateAccessType'];
+  const details = json['silentCertificateAccessDetails'];
+  if ((typeRaw === undefined || typeRaw === null) && (details === undefined || details === null)) return;
+  let type: string | undefined = 'userApproval';
+  if (typeRaw !== undefined && typeRaw !== null) {
+    const r = decodeEnum(
+      CERTIFICATE_ACCESS_TYPE,
+      typeRaw,
+      'certificateAccessType',
+      'androidDeviceOwnerCertificateAccessType',
+    );
+    if (!r.ok) {
+      problems.push(r.problem);
+      type = undefined;
+    } else type = r.name;
+  }
+  const access: Rec = { type };
+  if (details !== undefined && details !== null) {
+    if (!Array.isArray(details)) {
+      problems.push({
+        path: 'silentCertificateAccessDetails',
+        rule: 'must be a list',
+        code: 'PROFILE_INVALID',
+      });
+      return;
+    }
+    access['packageIds'] = details.map((d, i) => {
+      if (!isRecord(d) || typeof d['packageId'] !== 'string') {
+        problems.push({
+          path: `silentCertificateAccessDetails[${i}].packageId`,
+          rule: 'must be an Android package name string',
+          code: 'PROFILE_INVALID',
+        });
+        return '';
+      }
+      return d['packageId'];
+    });
+  }
+  if (type !== undefined) model['certificateAccess'] = access;
+}
+
+function readRoot(json: Rec, own: ReadonlySet<string>, problems: ProfileProblem[], model: Rec): void {
+  if (!own.has('rootCertificate')) return;
+  const expanded = json['rootCertificate'];
+  const bind = json['rootCertificate@odata.bind'];
+  if (expanded !== undefined && expanded !== null) {
+    if (isRecord(expanded) && typeof expanded['id'] === 'string') model['rootCertificateId'] = expanded['id'];
+    else
+      problems.push({
+        path: 'rootCertificate',
+        rule: 'must be an object with the trusted-certificate profile id',
+        code: 'PROFILE_INVALID',
+      });
+  } else if (bind !== undefined && bind !== null) {
+    const id = typeof bind === 'string' ? idFromBindUrl(bind) : undefined;
+    if (id !== undefined) model['rootCertificateId'] = id;
+    else {
+      problems.push({
+        path: 'rootCertificate@odata.bind',
+        rule: "must be a URL ending in deviceConfigurations('<id>')",
+        code: 'PROFILE_INVALID',
+      });
+    }
+  }
+}

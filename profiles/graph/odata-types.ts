@@ -1,0 +1,219 @@
+/**
+ * The Microsoft Graph (beta) `@odata.type`s of Intune certificate profiles that certfleet models, and the
+ * properties each one has (FORMATS.md §4.1–§4.3).
+ *
+ * Android device administrator types are not in FORMATS.md §4; they come from
+ * microsoftgraph/microsoft-graph-docs-contrib `api-reference/beta/resources/intune-deviceconfig-androidpkcscertificateprofile.md@022b186d`
+ * (inherits androidCertificateProfileBase: renewalThresholdPercentage, subjectNameFormat (subjectNameFormat
+ * enum), subjectAlternativeNameType, certificateValidityPeriodValue/Scale, extendedKeyUsages (≤ 500); own:
+ * certificationAuthority, certificationAuthorityName, certificateTemplateName,
+ * subjectAlternativeNameFormatString; relationship rootCertificate → androidTrustedRootCertificate — no
+ * certificateStore, subjectNameFormatString nor customSubjectAlternativeNames) and
+ * `…/intune-deviceconfig-androidtrustedrootcertificate.md@01784a99` (trustedRootCertificate, certFileName).
+ */
+import type { ProfileFamily } from '../model/platform.ts';
+import type { ProfileKind } from '../model/profile.ts';
+
+/** Namespace prefix of `@odata.type` values. */
+export const GRAPH_TYPE_PREFIX = '#microsoft.graph.';
+
+const TRUSTED = ['trustedRootCertificate', 'certFileName'] as const;
+const PKCS_BASE = [
+  'renewalThresholdPercentage',
+  'subjectNameFormat',
+  'subjectAlternativeNameType',
+  'certificateValidityPeriodValue',
+  'certificateValidityPeriodScale',
+] as const;
+const PKCS_OWN = [
+  'certificationAuthority',
+  'certificationAuthorityName',
+  'certificateTemplateName',
+  'subjectAlternativeNameFormatString',
+  'subjectNameFormatString',
+  'certificateStore',
+  'customSubjectAlternativeNames',
+] as const;
+
+/** Description of one Graph type. */
+export interface GraphTypeInfo {
+  readonly kind: ProfileKind;
+  readonly family: ProfileFamily;
+  /** Which subject-name enum numbers the type uses. */
+  readonly subjectEnum?: 'subjectNameFormat' | 'appleSubjectNameFormat';
+  /** The type's own (non-inherited-from-deviceConfiguration) properties. */
+  readonly properties: readonly string[];
+  /** Whether the type has the `rootCertificate` relationship. */
+  readonly rootCertificate: boolean;
+  readonly source: string;
+}
+
+/** Every supported type, keyed by its name without the `#microsoft.graph.` prefix. */
+export const GRAPH_TYPES = {
+  windows81TrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'windows',
+    properties: [...TRUSTED, 'destinationStore'],
+    rootCertificate: false,
+    source: 'GRAPH @007852ac (also used for Windows 10/11, TRUSTDOC)',
+  },
+  iosTrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'ios',
+    properties: TRUSTED,
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  macOSTrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'macos',
+    properties: [...TRUSTED, 'deploymentChannel'],
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  androidWorkProfileTrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'android-work-profile',
+    properties: TRUSTED,
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  androidDeviceOwnerTrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'android-device-owner',
+    properties: TRUSTED,
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  androidTrustedRootCertificate: {
+    kind: 'trusted-certificate',
+    family: 'android-device-admin',
+    properties: TRUSTED,
+    rootCertificate: false,
+    source: 'GRAPH intune-deviceconfig-androidtrustedrootcertificate.md@01784a99',
+  },
+  windows10PkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'windows',
+    subjectEnum: 'subjectNameFormat',
+    properties: [...PKCS_BASE, ...PKCS_OWN, 'keyStorageProvider', 'extendedKeyUsages'],
+    rootCertificate: false,
+    source: 'GRAPH @00e146a9',
+  },
+  iosPkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'ios',
+    subjectEnum: 'appleSubjectNameFormat',
+    properties: [...PKCS_BASE, ...PKCS_OWN],
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  macOSPkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'macos',
+    subjectEnum: 'appleSubjectNameFormat',
+    properties: [...PKCS_BASE, ...PKCS_OWN, 'allowAllAppsAccess', 'deploymentChannel'],
+    rootCertificate: false,
+    source: 'GRAPH @022b186d',
+  },
+  androidWorkProfilePkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'android-work-profile',
+    subjectEnum: 'subjectNameFormat',
+    properties: [...PKCS_BASE, ...PKCS_OWN, 'extendedKeyUsages'],
+    rootCertificate: true,
+    source: 'GRAPH @022b186d',
+  },
+  androidDeviceOwnerPkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'android-device-owner',
+    subjectEnum: 'subjectNameFormat',
+    properties: [
+      ...PKCS_BASE,
+      ...PKCS_OWN,
+      'extendedKeyUsages',
+      'certificationAuthorityType',
+      'certificateAccessType',
+      'silentCertificateAccessDetails',
+    ],
+    rootCertificate: true,
+    source: 'GRAPH @022b186d',
+  },
+  androidPkcsCertificateProfile: {
+    kind: 'pkcs-certificate',
+    family: 'android-device-admin',
+    subjectEnum: 'subjectNameFormat',
+    properties: [
+      ...PKCS_BASE,
+      'extendedKeyUsages',
+      'certificationAuthority',
+      'certificationAuthorityName',
+      'certificateTemplateName',
+      'subjectAlternativeNameFormatString',
+    ],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androidpkcscertificateprofile.md@022b186d',
+  },
+} as const satisfies Record<string, GraphTypeInfo>;
+
+/** A supported Graph type name (without prefix). */
+export type GraphTypeName = keyof typeof GRAPH_TYPES;
+/** Every supported Graph type name. */
+export const GRAPH_TYPE_NAMES = Object.keys(GRAPH_TYPES) as GraphTypeName[];
+
+/** The Graph type of each profile kind × family (the inverse of {@link GRAPH_TYPES}). */
+export const GRAPH_TYPE_OF = {
+  'trusted-certificate': {
+    windows: 'windows81TrustedRootCertificate',
+    macos: 'macOSTrustedRootCertificate',
+    ios: 'iosTrustedRootCertificate',
+    'android-work-profile': 'androidWorkProfileTrustedRootCertificate',
+    'android-device-owner': 'androidDeviceOwnerTrustedRootCertificate',
+    'android-device-admin': 'androidTrustedRootCertificate',
+  },
+  'pkcs-certificate': {
+    windows: 'windows10PkcsCertificateProfile',
+    macos: 'macOSPkcsCertificateProfile',
+    ios: 'iosPkcsCertificateProfile',
+    'android-work-profile': 'androidWorkProfilePkcsCertificateProfile',
+    'android-device-owner': 'androidDeviceOwnerPkcsCertificateProfile',
+    'android-device-admin': 'androidPkcsCertificateProfile',
+  },
+} as const satisfies Record<ProfileKind, Record<ProfileFamily, GraphTypeName>>;
+
+/**
+ * Inherited `deviceConfiguration` properties and OData annotations (FORMATS.md §4.1): accepted and, except
+ * id/displayName/description, dropped.
+ */
+export const INHERITED_PROPERTIES: ReadonlySet<string> = new Set([
+  '@odata.type',
+  '@odata.context',
+  '@odata.etag',
+  '@odata.id',
+  'id',
+  'lastModifiedDateTime',
+  'createdDateTime',
+  'roleScopeTagIds',
+  'supportsScopeTags',
+  'deviceManagementApplicabilityRuleOsEdition',
+  'deviceManagementApplicabilityRuleOsVersion',
+  'deviceManagementApplicabilityRuleDeviceMode',
+  'description',
+  'displayName',
+  'version',
+  'assignments',
+  'groupAssignments',
+  'deviceStatuses',
+  'userStatuses',
+  'deviceStatusOverview',
+  'userStatusOverview',
+  'deviceSettingStateSummaries',
+  'managedDeviceCertificateStates',
+]);
+
+/** Every own property of any supported type (to tell "belongs to another type" from "unknown"). */
+export const ALL_GRAPH_PROPERTIES: ReadonlySet<string> = new Set([
+  ...Object.values(GRAPH_TYPES).flatMap((t) => t.properties),
+  'rootCertificate',
+  'rootCertificate@odata.bind',
+]);

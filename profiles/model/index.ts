@@ -1,0 +1,8 @@
+/** Public API of the profile model: vocabulary, enums, profile types, validation and name templates. */
+export * from './platform.ts';
+export * from './enums.ts';
+export * from './profile.ts';
+export * from './problem.ts';
+export * from './settings.ts';
+export * from './profile-names.ts';
+export { validateProfile, isCertificationAuthority, looksLikeDerCertificate } from './validate-profile.ts';
