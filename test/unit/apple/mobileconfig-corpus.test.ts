@@ -31,22 +31,25 @@ describe.each(APPLE_PLATFORMS)('corpus on %s', (platform) => {
     expect(r.raw.equals(read(`${APPLE}certificatepkcs12.mobileconfig`))).toBe(true);
   });
 
-  it.each(['root', 'pkcs1', 'pem', 'pkcs12'])('mosen %s template: each template quirk named by key', (kind) => {
-    const r = decode(`${MOSEN}${kind}.mobileconfig`);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.problems.map((p) => [p.rule, p.path])).toEqual([
-      ['wrong-type', 'PayloadContent[0].PayloadContent'],
-      ['bad-uuid', 'PayloadContent[0].PayloadUUID'],
-      ['wrong-type', 'PayloadVersion'],
-    ]);
-    expect(r.problems[0]?.message).toMatch(/must be <data>.*but is <string>/);
-    expect(r.problems[1]?.message).toContain('is empty');
-    expect(r.problems[2]?.message).toMatch(/must be <integer>, but is <string>/);
-    // Password is not a key of root/pkcs1/pem: devices ignore it, we warn.
-    const unknown = r.warnings.filter((w) => w.rule === 'unknown-key').map((w) => w.path);
-    expect(unknown).toEqual(kind === 'pkcs12' ? [] : ['PayloadContent[0].Password']);
-  });
+  it.each(['root', 'pkcs1', 'pem', 'pkcs12'])(
+    'mosen %s template: each template quirk named by key',
+    (kind) => {
+      const r = decode(`${MOSEN}${kind}.mobileconfig`);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.problems.map((p) => [p.rule, p.path])).toEqual([
+        ['wrong-type', 'PayloadContent[0].PayloadContent'],
+        ['bad-uuid', 'PayloadContent[0].PayloadUUID'],
+        ['wrong-type', 'PayloadVersion'],
+      ]);
+      expect(r.problems[0]?.message).toMatch(/must be <data>.*but is <string>/);
+      expect(r.problems[1]?.message).toContain('is empty');
+      expect(r.problems[2]?.message).toMatch(/must be <integer>, but is <string>/);
+      // Password is not a key of root/pkcs1/pem: devices ignore it, we warn.
+      const unknown = r.warnings.filter((w) => w.rule === 'unknown-key').map((w) => w.path);
+      expect(unknown).toEqual(kind === 'pkcs12' ? [] : ['PayloadContent[0].Password']);
+    },
+  );
 
   it('Apple root example decodes: one root payload with 1430 DER bytes', () => {
     const r = decode(`${APPLE}certificateroot.mobileconfig`);
