@@ -223,3 +223,36 @@ export function readBmpString(buf: Uint8Array): string | undefined {
   for (let i = 0; i < body.length; i += 2) s += String.fromCharCode(body.readUInt16BE(i));
   return s;
 }
+
+/**
+ * The value of a BER OCTET STRING: primitive (tag 0x04) or constructed (tag 0x24, definite or indefinite
+ * length, segments nested to any depth), as some PKCS#12 writers (Windows, Java) emit. Returns the bytes and
+ * how many input bytes the TLV took, or a reason why it is not one.
+ */
+export function readBerOctetString(buf: Uint8Array): { value: Buffer; consumed: number } | string {
+  const h = readTlvHeader(buf);
+  if (typeof h === 'string') return h;
+  if (h.tag === 0x04) {
+    if (h.length === undefined) return 'a primitive OCTET STRING cannot have an indefinite length';
+    if (h.headerLength + h.length > buf.length) return 'the OCTET STRING is truncated';
+    const value = Buffer.from(buf.buffer, buf.byteOffset + h.headerLength, h.length);
+    return { value, consumed: h.headerLength + h.length };
+  }
+  if (h.tag !== 0x24) return `expected an OCTET STRING, found tag 0x${h.tag.toString(16)}`;
+  const parts: Buffer[] = [];
+  let pos = h.headerLength;
+  const end = h.length === undefined ? buf.length : h.headerLength + h.length;
+  if (end > buf.length) return 'the constructed OCTET STRING is truncated';
+  for (;;) {
+    if (h.length === undefined) {
+      if (pos + 2 > end) return 'the constructed OCTET STRING has no end-of-contents marker';
+      if (buf[pos] === 0 && buf[pos + 1] === 0) return { value: Buffer.concat(parts), consumed: pos + 2 };
+    } else if (pos === end) {
+      return { value: Buffer.concat(parts), consumed: end };
+    }
+    const seg = readBerOctetString(buf.subarray(pos, end));
+    if (typeof seg === 'string') return `segment at offset ${pos}: ${seg}`;
+    parts.push(seg.value);
+    pos += seg.consumed;
+  }
+}

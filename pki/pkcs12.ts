@@ -27,6 +27,7 @@ import {
   derTlv,
   OID,
   Pkcs12Pfx,
+  readBerOctetString,
   readBmpString,
   readPrimitive,
   readTlvHeader,
@@ -240,19 +241,14 @@ function decodeAt<T>(bytes: ArrayBuffer | Uint8Array, type: new () => T, where: 
   }
 }
 
-/** The value of an OCTET STRING (DER primitive, or BER constructed of primitive segments). */
+/** The value of an OCTET STRING (DER primitive, or BER constructed of segments); nothing may follow it. */
 function octetStringValue(bytes: ArrayBuffer | Uint8Array, where: string): Buffer {
-  const buf = Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
-  const prim = readPrimitive(buf, 0x04);
-  if (prim) return prim;
-  if (buf[0] === 0x24) {
-    try {
-      return Buffer.from(AsnParser.parse(buf, OctetString).buffer);
-    } catch (cause) {
-      throw parseError(where, 'expected a constructed OCTET STRING; it does not decode.', cause);
-    }
-  }
-  throw parseError(where, `expected an OCTET STRING, found tag 0x${(buf[0] ?? 0).toString(16)}.`);
+  const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  const r = readBerOctetString(buf);
+  if (typeof r === 'string') throw parseError(where, `${r}.`);
+  if (r.consumed !== buf.length)
+    throw parseError(where, `${buf.length - r.consumed} unexpected byte(s) after the OCTET STRING.`);
+  return r.value;
 }
 
 /** Rejects input that is plainly not a DER PFX before handing it to the ASN.1 parser. */
@@ -296,6 +292,8 @@ interface Bag {
   kind: 'key' | 'cert';
   where: string;
   der: Buffer;
+  /** The parsed certificate (cert bags only). */
+  x509?: X509Certificate;
   localKeyId?: Buffer;
   friendlyName?: string;
   encryption: string;
@@ -431,13 +429,14 @@ function readBags(contents: SafeContents, where: string, encryption: string, sta
     if (bag.bagId === OID.certBag) {
       const cb = decodeAt(bag.bagValue, CertBag, `${at}.certBag`, 'CertBag');
       if (cb.certId !== OID.x509Certificate) return; // SDSI certificates and others are not identities
-      const der = octetStringValue(cb.certValue, `${at}.certBag.certValue`);
+      const der = Buffer.from(octetStringValue(cb.certValue, `${at}.certBag.certValue`));
+      let x509: X509Certificate;
       try {
-        new X509Certificate(der);
+        x509 = new X509Certificate(der);
       } catch (cause) {
         throw parseError(`${at}.certBag.certValue`, 'expected a DER X.509 certificate.', cause);
       }
-      state.bags.push({ kind: 'cert', where: at, der, encryption, ...attrs });
+      state.bags.push({ kind: 'cert', where: at, der, x509, encryption, ...attrs });
     } else if (bag.bagId === OID.pkcs8ShroudedKeyBag) {
       const epki = decodeAt(bag.bagValue, EncryptedPrivateKeyInfo, at, 'EncryptedPrivateKeyInfo');
       const name = encryptionName(epki.encryptionAlgorithm, `${at} (shrouded key bag)`);
@@ -500,7 +499,7 @@ function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
   } catch (cause) {
     throw parseError(keyBag.where, 'expected a PKCS#8 PrivateKeyInfo inside the key bag.', cause);
   }
-  const certs = certBags.map((b) => ({ bag: b, x509: new X509Certificate(b.der) }));
+  const certs = certBags.map((b) => ({ bag: b, x509: b.x509 ?? new X509Certificate(b.der) }));
   const byKey = certs.filter((c) => c.x509.checkPrivateKey(privateKey));
   const byId = (c: (typeof certs)[number]): boolean =>
     !!keyBag.localKeyId && !!c.bag.localKeyId && keyBag.localKeyId.equals(c.bag.localKeyId);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { buildPkcs12, parsePkcs12, rewrapPkcs12, type RandomBytes } from '../../../pki/pkcs12.ts';
+import { derTlv, readBerOctetString, readTlvHeader } from '../../../pki/pkcs12-asn1.ts';
 import { makeFixtures, openssl, opensslBytes, type Pkcs12Fixtures } from './openssl-fixtures.ts';
 
 let fx: Pkcs12Fixtures;
@@ -179,6 +180,57 @@ describe.each(['legacy', 'modern'] as const)('round trip, %s profile', (profile)
     expect(r.status).toBe(0);
     expect(r.stderr.match(/Iteration 1000/g)).toHaveLength(3);
     expect(parsePkcs12(p12, 'p').profile).toBe(profile);
+  });
+});
+
+describe('BER input', () => {
+  /** Re-encodes the PFX with its authSafe OCTET STRING as a BER constructed string of 3 segments. */
+  function berify(p12: Buffer, indefinite: boolean): Buffer {
+    const outer = readTlvHeader(p12);
+    if (typeof outer === 'string') throw new Error(outer);
+    let pos = outer.headerLength;
+    const version = p12.subarray(pos, pos + 3); // 02 01 03
+    pos += 3;
+    const ci = readTlvHeader(p12.subarray(pos));
+    if (typeof ci === 'string' || ci.length === undefined) throw new Error('ContentInfo');
+    const ciBody = p12.subarray(pos + ci.headerLength, pos + ci.headerLength + ci.length);
+    const macData = p12.subarray(pos + ci.headerLength + ci.length);
+    const oid = ciBody.subarray(0, 11); // 06 09 <data>
+    const explicit = readTlvHeader(ciBody.subarray(11));
+    if (typeof explicit === 'string') throw new Error('[0]');
+    const os = readBerOctetString(ciBody.subarray(11 + explicit.headerLength));
+    if (typeof os === 'string') throw new Error(os);
+    const v = os.value;
+    const third = Math.floor(v.length / 3);
+    const segs = [v.subarray(0, third), v.subarray(third, 2 * third), v.subarray(2 * third)].map((x) =>
+      derTlv(0x04, x),
+    );
+    const constructed = indefinite
+      ? Buffer.concat([Buffer.from([0x24, 0x80]), ...segs, Buffer.from([0, 0])])
+      : derTlv(0x24, Buffer.concat(segs));
+    return derTlv(
+      0x30,
+      Buffer.concat([version, derTlv(0x30, Buffer.concat([oid, derTlv(0xa0, constructed)])), macData]),
+    );
+  }
+
+  it.each([
+    ['definite', false],
+    ['indefinite', true],
+  ] as const)('reads an authSafe sent as a constructed OCTET STRING (%s length)', (_n, indefinite) => {
+    for (const profile of ['legacy', 'modern'] as const) {
+      const p12 = buildPkcs12({
+        privateKey: fx.ec.privateKey,
+        certificates: fx.ec.chain,
+        password: 'b',
+        profile,
+      });
+      const ber = berify(p12, indefinite);
+      expect(ber.equals(p12)).toBe(false);
+      const parsed = parsePkcs12(ber, 'b');
+      expect(hex(parsed.certificates)).toEqual(hex(fx.ec.chain));
+      expect(codeOf(() => parsePkcs12(ber, 'c')).code).toBe('PKCS12_BAD_PASSWORD');
+    }
   });
 });
 
