@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { buildPkcs12, parsePkcs12, rewrapPkcs12, type RandomBytes } from '../../../pki/pkcs12.ts';
-import { derTlv, readBerOctetString, readTlvHeader } from '../../../pki/pkcs12-asn1.ts';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
+import { derTlv, Pkcs12Pfx, readBerOctetString, readTlvHeader } from '../../../pki/pkcs12-asn1.ts';
+import { makeMacData } from '../../../pki/pkcs12-mac.ts';
 import { makeFixtures, openssl, opensslBytes, type Pkcs12Fixtures } from './openssl-fixtures.ts';
 
 let fx: Pkcs12Fixtures;
@@ -231,6 +233,37 @@ describe('BER input', () => {
       expect(hex(parsed.certificates)).toEqual(hex(fx.ec.chain));
       expect(codeOf(() => parsePkcs12(ber, 'c')).code).toBe('PKCS12_BAD_PASSWORD');
     }
+  });
+});
+
+describe('the empty password', () => {
+  it('is written as BMPString 00 00 (like `openssl pkcs12 -export -passout pass:`), and the zero-length form (Java/BouncyCastle) is read too', () => {
+    const p12 = buildPkcs12({
+      privateKey: fx.ec.privateKey,
+      certificates: fx.ec.chain,
+      password: '',
+      profile: 'modern',
+    });
+    const pfx = AsnParser.parse(p12, Pkcs12Pfx);
+    const content = readBerOctetString(new Uint8Array(pfx.authSafe.content));
+    if (typeof content === 'string') throw new Error(content);
+    const salt = Buffer.from(pfx.macData?.macSalt.buffer ?? new ArrayBuffer(0));
+    // Our MAC is the one over 00 00 …
+    const bmp = makeMacData('sha256', Buffer.alloc(2), salt, 2048, content.value);
+    expect(
+      Buffer.from(bmp.mac.digest.buffer).equals(
+        Buffer.from(pfx.macData?.mac.digest.buffer ?? new ArrayBuffer(0)),
+      ),
+    ).toBe(true);
+    // … and a file whose MAC uses the zero-length password still opens, here and in OpenSSL.
+    pfx.macData = makeMacData('sha256', Buffer.alloc(0), salt, 2048, content.value);
+    const zeroLength = Buffer.from(AsnSerializer.serialize(pfx));
+    expect(zeroLength.equals(p12)).toBe(false);
+    expect(hex(parsePkcs12(zeroLength, '').certificates)).toEqual(hex(fx.ec.chain));
+    expect(
+      openssl(['pkcs12', '-in', fx.file('zero.p12', zeroLength), '-passin', 'pass:', '-noout']).status,
+    ).toBe(0);
+    expect(codeOf(() => parsePkcs12(zeroLength, 'x')).code).toBe('PKCS12_BAD_PASSWORD');
   });
 });
 
