@@ -22,10 +22,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i += 1;
   };
   const literal = (word: string): void => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail(`the literal ${word}`);
-      i += 1;
-    }
+    // Reported at the start of the misspelt word, where a person looks for it.
+    if (!text.startsWith(word, i)) fail(`the literal ${word}`);
+    i += word.length;
   };
   const string = (): void => {
     if (text[i] !== '"') fail('a string');

@@ -25,7 +25,10 @@ export function rootDer(): Uint8Array {
 
 /** Family-specific settings that make a valid PKCS input. */
 export const PKCS_EXTRAS: Record<ProfileFamily, Record<string, unknown>> = {
-  windows: { keyStorageProvider: 'useSoftwareKsp', extendedKeyUsages: [{ name: 'Client Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.2' }] },
+  windows: {
+    keyStorageProvider: 'useSoftwareKsp',
+    extendedKeyUsages: [{ name: 'Client Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.2' }],
+  },
   macos: { allowAllAppsAccess: true, deploymentChannel: 'userChannel' },
   ios: {},
   'android-work-profile': { extendedKeyUsages: [], rootCertificateId: 'root-wp' },
@@ -34,11 +37,16 @@ export const PKCS_EXTRAS: Record<ProfileFamily, Record<string, unknown>> = {
     certificationAuthorityType: 'microsoft',
     rootCertificateId: 'root-do',
   },
-  'android-device-admin': { extendedKeyUsages: [{ name: 'Client Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.2' }] },
+  'android-device-admin': {
+    extendedKeyUsages: [{ name: 'Client Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.2' }],
+  },
 };
 
 /** A valid PKCS input for `family`, with overrides. */
-export function pkcsInput(family: ProfileFamily, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function pkcsInput(
+  family: ProfileFamily,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const custom = family !== 'android-device-admin';
   return {
     kind: 'pkcs-certificate',
@@ -65,7 +73,10 @@ export function pkcsInput(family: ProfileFamily, overrides: Record<string, unkno
 }
 
 /** A valid trusted-certificate input for `family`. */
-export function trustedInput(family: ProfileFamily, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function trustedInput(
+  family: ProfileFamily,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     kind: 'trusted-certificate',
     family,

@@ -8,7 +8,11 @@ import {
   profileFamilyOf,
 } from '../../../profiles/model/platform.ts';
 import type { ProfileFamily } from '../../../profiles/model/platform.ts';
-import { subjectTemplateOf, sanTemplatesOf, SUBJECT_FORMAT_TEMPLATES } from '../../../profiles/model/profile-names.ts';
+import {
+  subjectTemplateOf,
+  sanTemplatesOf,
+  SUBJECT_FORMAT_TEMPLATES,
+} from '../../../profiles/model/profile-names.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
 import { pkcsInput, trustedInput } from './fixtures.ts';
 
@@ -42,7 +46,20 @@ describe.each(PROFILE_FAMILIES)('family %s', (family: ProfileFamily) => {
 
   it('fills defaults (renewal 20 %, 1 year, user certificate, commonName)', () => {
     const input = pkcsInput(family);
-    for (const k of ['renewalThresholdPercentage', 'validity', 'certificateType', 'subjectNameFormat', 'subjectNameFormatString', 'customSubjectAlternativeNames', 'subjectAlternativeNameType', 'keyStorageProvider', 'deploymentChannel', 'allowAllAppsAccess', 'certificateAccess', 'certificationAuthorityType']) {
+    for (const k of [
+      'renewalThresholdPercentage',
+      'validity',
+      'certificateType',
+      'subjectNameFormat',
+      'subjectNameFormatString',
+      'customSubjectAlternativeNames',
+      'subjectAlternativeNameType',
+      'keyStorageProvider',
+      'deploymentChannel',
+      'allowAllAppsAccess',
+      'certificateAccess',
+      'certificationAuthorityType',
+    ]) {
       delete input[k];
     }
     const r = validateProfile(input);
@@ -52,8 +69,10 @@ describe.each(PROFILE_FAMILIES)('family %s', (family: ProfileFamily) => {
     expect(r.value.validity).toEqual({ value: 1, unit: 'years' });
     expect(r.value.certificateType).toBe('user');
     expect(r.value.subjectNameFormat).toBe('commonName');
-    if (r.value.family === 'windows') expect(r.value.keyStorageProvider).toBe('useTpmKspOtherwiseUseSoftwareKsp');
-    if (r.value.family === 'macos') expect([r.value.deploymentChannel, r.value.allowAllAppsAccess]).toEqual(['deviceChannel', false]);
+    if (r.value.family === 'windows')
+      expect(r.value.keyStorageProvider).toBe('useTpmKspOtherwiseUseSoftwareKsp');
+    if (r.value.family === 'macos')
+      expect([r.value.deploymentChannel, r.value.allowAllAppsAccess]).toEqual(['deviceChannel', false]);
     if (r.value.family === 'android-device-owner') {
       expect(r.value.certificateAccess).toEqual({ type: 'userApproval' });
       expect(r.value.certificationAuthorityType).toBe('notConfigured');
@@ -65,7 +84,8 @@ describe.each(PROFILE_FAMILIES)('family %s', (family: ProfileFamily) => {
     expect(r.ok, r.ok ? '' : JSON.stringify(r.problems)).toBe(true);
     if (r.ok && r.value.kind === 'trusted-certificate') {
       expect(r.value.certificate[0]).toBe(0x30);
-      if (r.value.family === 'windows') expect(r.value.destinationStore).toBe('computerCertStoreIntermediate');
+      if (r.value.family === 'windows')
+        expect(r.value.destinationStore).toBe('computerCertStoreIntermediate');
     }
   });
 
@@ -80,23 +100,88 @@ describe.each(PROFILE_FAMILIES)('family %s', (family: ProfileFamily) => {
 
 describe('invalid settings name the path and the rule', () => {
   it.each([
-    ['renewalThresholdPercentage', { renewalThresholdPercentage: 0 }, 'renewalThresholdPercentage', 'must be an integer from 1 to 99'],
-    ['renewalThresholdPercentage', { renewalThresholdPercentage: 100 }, 'renewalThresholdPercentage', 'must be an integer from 1 to 99'],
-    ['renewalThresholdPercentage', { renewalThresholdPercentage: 20.5 }, 'renewalThresholdPercentage', 'must be an integer from 1 to 99'],
+    [
+      'renewalThresholdPercentage',
+      { renewalThresholdPercentage: 0 },
+      'renewalThresholdPercentage',
+      'must be an integer from 1 to 99',
+    ],
+    [
+      'renewalThresholdPercentage',
+      { renewalThresholdPercentage: 100 },
+      'renewalThresholdPercentage',
+      'must be an integer from 1 to 99',
+    ],
+    [
+      'renewalThresholdPercentage',
+      { renewalThresholdPercentage: 20.5 },
+      'renewalThresholdPercentage',
+      'must be an integer from 1 to 99',
+    ],
     ['validity < 5 days', { validity: { value: 4, unit: 'days' } }, 'validity.value', 'from 5 to 730 days'],
-    ['validity > 24 months', { validity: { value: 25, unit: 'months' } }, 'validity.value', 'from 1 to 24 months'],
+    [
+      'validity > 24 months',
+      { validity: { value: 25, unit: 'months' } },
+      'validity.value',
+      'from 1 to 24 months',
+    ],
     ['validity 3 years', { validity: { value: 3, unit: 'years' } }, 'validity.value', 'from 1 to 2 years'],
-    ['validity unit', { validity: { value: 3, unit: 'weeks' } }, 'validity.unit', 'must be one of days, months, years'],
+    [
+      'validity unit',
+      { validity: { value: 3, unit: 'weeks' } },
+      'validity.unit',
+      'must be one of days, months, years',
+    ],
     ['CA', { certificationAuthority: 'not a host' }, 'certificationAuthority', 'FQDN'],
-    ['CA config string without name', { certificationAuthority: 'ca01\\' }, 'certificationAuthority', 'Host\\CA-Name'],
-    ['CA name missing', { certificationAuthorityName: undefined }, 'certificationAuthorityName', 'is required'],
+    [
+      'CA config string without name',
+      { certificationAuthority: 'ca01\\' },
+      'certificationAuthority',
+      'Host\\CA-Name',
+    ],
+    [
+      'CA name missing',
+      { certificationAuthorityName: undefined },
+      'certificationAuthorityName',
+      'is required',
+    ],
     ['template empty', { certificateTemplateName: ' ' }, 'certificateTemplateName', 'non-empty'],
     ['certificate type', { certificateType: 'computer' }, 'certificateType', 'must be one of user, device'],
-    ['custom without string', { subjectNameFormatString: undefined }, 'subjectNameFormatString', 'is required'],
-    ['SAN type', { customSubjectAlternativeNames: [{ sanType: 'ipAddress', name: 'x' }] }, 'customSubjectAlternativeNames[0].sanType', 'must be one of'],
-    ['SAN flags', { subjectAlternativeNameType: ['emailAddress', 'ip'] }, 'subjectAlternativeNameType[1]', 'must be one of'],
-    ['too many SANs', { customSubjectAlternativeNames: Array.from({ length: 501 }, () => ({ sanType: 'domainNameService', name: 'a' })) }, 'customSubjectAlternativeNames', 'at most 500'],
-    ['EKU OID', { extendedKeyUsages: [{ name: 'x', objectIdentifier: '1.3.6.1.5.5.7.3.02' }] }, 'extendedKeyUsages[0].objectIdentifier', 'dotted-decimal OID'],
+    [
+      'custom without string',
+      { subjectNameFormatString: undefined },
+      'subjectNameFormatString',
+      'is required',
+    ],
+    [
+      'SAN type',
+      { customSubjectAlternativeNames: [{ sanType: 'ipAddress', name: 'x' }] },
+      'customSubjectAlternativeNames[0].sanType',
+      'must be one of',
+    ],
+    [
+      'SAN flags',
+      { subjectAlternativeNameType: ['emailAddress', 'ip'] },
+      'subjectAlternativeNameType[1]',
+      'must be one of',
+    ],
+    [
+      'too many SANs',
+      {
+        customSubjectAlternativeNames: Array.from({ length: 501 }, () => ({
+          sanType: 'domainNameService',
+          name: 'a',
+        })),
+      },
+      'customSubjectAlternativeNames',
+      'at most 500',
+    ],
+    [
+      'EKU OID',
+      { extendedKeyUsages: [{ name: 'x', objectIdentifier: '1.3.6.1.5.5.7.3.02' }] },
+      'extendedKeyUsages[0].objectIdentifier',
+      'dotted-decimal OID',
+    ],
     ['KSP name', { keyStorageProvider: 'useTpm' }, 'keyStorageProvider', 'must be one of'],
     ['unknown key', { colour: 'red' }, 'colour', 'is not a certificate-profile setting'],
     ['display name', { displayName: '' }, 'displayName', 'non-empty'],
@@ -111,9 +196,20 @@ describe('invalid settings name the path and the rule', () => {
   });
 
   it('reports every problem at once and returns no profile', () => {
-    const r = validateProfile(pkcsInput('ios', { renewalThresholdPercentage: 0, certificateTemplateName: '', validity: { value: 1, unit: 'days' } }));
+    const r = validateProfile(
+      pkcsInput('ios', {
+        renewalThresholdPercentage: 0,
+        certificateTemplateName: '',
+        validity: { value: 1, unit: 'days' },
+      }),
+    );
     expect(r).toEqual({ ok: false, problems: expect.any(Array) });
-    if (!r.ok) expect(r.problems.map((p) => p.path).sort()).toEqual(['certificateTemplateName', 'renewalThresholdPercentage', 'validity.value']);
+    if (!r.ok)
+      expect(r.problems.map((p) => p.path).sort()).toEqual([
+        'certificateTemplateName',
+        'renewalThresholdPercentage',
+        'validity.value',
+      ]);
   });
 
   it.each([
@@ -187,7 +283,12 @@ describe('trusted certificate bytes', () => {
   ])('rejects %s', (_l, certificate, rule) => {
     const r = validateProfile(trustedInput('ios', { certificate }));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems[0]).toEqual({ path: 'certificate', rule: expect.stringContaining(rule), code: 'PROFILE_INVALID' });
+    if (!r.ok)
+      expect(r.problems[0]).toEqual({
+        path: 'certificate',
+        rule: expect.stringContaining(rule),
+        code: 'PROFILE_INVALID',
+      });
   });
   it('accepts base64 text of a DER certificate', () => {
     const b64 = Buffer.from(trustedInput('ios')['certificate'] as Uint8Array).toString('base64');
@@ -198,18 +299,39 @@ describe('trusted certificate bytes', () => {
 describe('Android device-owner certificate access', () => {
   it.each([
     [{ type: 'specificApps', packageIds: [] }, 'certificateAccess.packageIds', 'at least one'],
-    [{ type: 'specificApps', packageIds: Array.from({ length: 51 }, (_, i) => `com.app.a${i}`) }, 'certificateAccess.packageIds', 'at most 50'],
-    [{ type: 'specificApps', packageIds: ['com.ok.app', 'not a package'] }, 'certificateAccess.packageIds[1]', 'Android package name'],
-    [{ type: 'userApproval', packageIds: ['com.ok.app'] }, 'certificateAccess.packageIds', 'only applies when type is specificApps'],
+    [
+      { type: 'specificApps', packageIds: Array.from({ length: 51 }, (_, i) => `com.app.a${i}`) },
+      'certificateAccess.packageIds',
+      'at most 50',
+    ],
+    [
+      { type: 'specificApps', packageIds: ['com.ok.app', 'not a package'] },
+      'certificateAccess.packageIds[1]',
+      'Android package name',
+    ],
+    [
+      { type: 'userApproval', packageIds: ['com.ok.app'] },
+      'certificateAccess.packageIds',
+      'only applies when type is specificApps',
+    ],
     [{ type: 'unknownFutureValue' }, 'certificateAccess.type', 'must be one of userApproval, specificApps'],
   ])('%j → %s', (certificateAccess, path, rule) => {
     const r = validateProfile(pkcsInput('android-device-owner', { certificateAccess }));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems).toContainEqual({ path, rule: expect.stringContaining(rule), code: 'PROFILE_INVALID' });
+    if (!r.ok)
+      expect(r.problems).toContainEqual({
+        path,
+        rule: expect.stringContaining(rule),
+        code: 'PROFILE_INVALID',
+      });
   });
   it('accepts 50 packages', () => {
     const packageIds = Array.from({ length: 50 }, (_, i) => `com.app.a${i}`);
-    expect(validateProfile(pkcsInput('android-device-owner', { certificateAccess: { type: 'specificApps', packageIds } })).ok).toBe(true);
+    expect(
+      validateProfile(
+        pkcsInput('android-device-owner', { certificateAccess: { type: 'specificApps', packageIds } }),
+      ).ok,
+    ).toBe(true);
   });
 });
 
@@ -218,7 +340,15 @@ describe('templates are checked at validation', () => {
     [{ certificateType: 'device' }, 'subjectNameFormatString', 'VARIABLE_NOT_ALLOWED'],
     [{ subjectNameFormatString: 'CN={UserName}' }, 'subjectNameFormatString', 'TEMPLATE_MALFORMED'],
     [{ subjectNameFormatString: 'CN={{Nickname}}' }, 'subjectNameFormatString', 'VARIABLE_UNKNOWN'],
-    [{ customSubjectAlternativeNames: [{ sanType: 'domainNameService', name: '{{OnPremisesSecurityIdentifier}}' }] }, 'customSubjectAlternativeNames[0].name', 'VARIABLE_NOT_ALLOWED'],
+    [
+      {
+        customSubjectAlternativeNames: [
+          { sanType: 'domainNameService', name: '{{OnPremisesSecurityIdentifier}}' },
+        ],
+      },
+      'customSubjectAlternativeNames[0].name',
+      'VARIABLE_NOT_ALLOWED',
+    ],
   ])('%j → %s %s', (overrides, path, code) => {
     const r = validateProfile(pkcsInput('windows', overrides));
     expect(r.ok).toBe(false);
@@ -226,11 +356,19 @@ describe('templates are checked at validation', () => {
   });
   it('UserName in a SAN is refused on Android Enterprise device owner', () => {
     const r = validateProfile(
-      pkcsInput('android-device-owner', { customSubjectAlternativeNames: [{ sanType: 'emailAddress', name: '{{UserName}}@contoso.com' }] }),
+      pkcsInput('android-device-owner', {
+        customSubjectAlternativeNames: [{ sanType: 'emailAddress', name: '{{UserName}}@contoso.com' }],
+      }),
     );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]?.code).toBe('VARIABLE_NOT_ALLOWED');
-    expect(validateProfile(pkcsInput('android-work-profile', { customSubjectAlternativeNames: [{ sanType: 'emailAddress', name: '{{UserName}}@contoso.com' }] })).ok).toBe(true);
+    expect(
+      validateProfile(
+        pkcsInput('android-work-profile', {
+          customSubjectAlternativeNames: [{ sanType: 'emailAddress', name: '{{UserName}}@contoso.com' }],
+        }),
+      ).ok,
+    ).toBe(true);
   });
 });
 
@@ -247,10 +385,17 @@ describe('named subject formats expand to templates', () => {
     ['commonNameAsDurableDeviceId', 'device', 'CN={{DeviceId}}'],
   ] as const)('%s (%s) → %s', (subjectNameFormat, certificateType, template) => {
     expect(subjectTemplateOf({ subjectNameFormat, certificateType }).template).toBe(template);
-    if (subjectNameFormat !== 'custom') expect(SUBJECT_FORMAT_TEMPLATES[subjectNameFormat][certificateType].template).toBe(template);
+    if (subjectNameFormat !== 'custom')
+      expect(SUBJECT_FORMAT_TEMPLATES[subjectNameFormat][certificateType].template).toBe(template);
   });
   it('custom uses the string', () => {
-    expect(subjectTemplateOf({ subjectNameFormat: 'custom', subjectNameFormatString: 'CN=x', certificateType: 'user' })).toEqual({
+    expect(
+      subjectTemplateOf({
+        subjectNameFormat: 'custom',
+        subjectNameFormatString: 'CN=x',
+        certificateType: 'user',
+      }),
+    ).toEqual({
       path: 'subjectNameFormatString',
       target: 'subject',
       template: 'CN=x',
@@ -259,9 +404,16 @@ describe('named subject formats expand to templates', () => {
   it('SAN flags and the custom list become SAN templates', () => {
     expect(
       sanTemplatesOf({
-        subjectAlternativeNameType: ['emailAddress', 'userPrincipalName', 'customAzureADAttribute', 'domainNameService'],
+        subjectAlternativeNameType: [
+          'emailAddress',
+          'userPrincipalName',
+          'customAzureADAttribute',
+          'domainNameService',
+        ],
         subjectAlternativeNameFormatString: '{{Department}}',
-        customSubjectAlternativeNames: [{ sanType: 'universalResourceIdentifier', name: '{{OnPremisesSecurityIdentifier}}' }],
+        customSubjectAlternativeNames: [
+          { sanType: 'universalResourceIdentifier', name: '{{OnPremisesSecurityIdentifier}}' },
+        ],
       }).map((t) => [t.target, t.template]),
     ).toEqual([
       ['san:email', '{{EmailAddress}}'],
