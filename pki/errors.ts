@@ -30,7 +30,8 @@ export const ERROR_CODES = {
   CHAIN_NOT_YET_VALID: 'A certificate in the chain is not yet valid at the evaluation time.',
   CHAIN_NOT_CA: 'An issuer in the chain is not a CA (basic constraints).',
   CRL_PARSE: 'A CRL could not be parsed.',
-  CERT_BAD_INPUT: 'A certificate, CSR or CRL cannot be built from the given values (serial, dates, SAN, EKU…).',
+  CERT_BAD_INPUT:
+    'A certificate, CSR or CRL cannot be built from the given values (serial, dates, SAN, EKU…).',
 
   // --- simulator/service/ca (AD CS) -----------------------------------------------------------------
   CA_NOT_FOUND: 'No certification authority exists in the given folder.',

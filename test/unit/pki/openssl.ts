@@ -1,5 +1,5 @@
 /**
- * Runs the OpenSSL CLI for tests that check certfleet's output with OpenSSL's own parser, and a per-test
+ * Runs the OpenSSL CLI (spawnSync, no shell; stdout and stderr both kept) for tests that check certfleet's output with OpenSSL's own parser, and a per-test
  * temporary folder to put files in.
  *
  * @example
@@ -9,7 +9,7 @@
  * expect(r.status).toBe(0);
  * dir.remove();
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,20 +25,14 @@ export interface OpensslResult {
 
 /** Runs `openssl ...args` (no shell) and returns its output and status instead of throwing. */
 export function openssl(args: readonly string[], input?: string | Uint8Array): OpensslResult {
-  try {
-    const stdout = execFileSync('openssl', args, {
-      input,
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
-    });
-    return { status: 0, stdout, stderr: '', output: stdout };
-  } catch (e) {
-    const err = e as { status?: number | null; stdout?: string; stderr?: string };
-    const stdout = String(err.stdout ?? '');
-    const stderr = String(err.stderr ?? '');
-    return { status: err.status ?? -1, stdout, stderr, output: stdout + stderr };
-  }
+  const r = spawnSync('openssl', args, {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const stdout = r.stdout ?? '';
+  const stderr = r.stderr ?? '';
+  return { status: r.status ?? -1, stdout, stderr, output: stdout + stderr };
 }
 
 /** A temporary folder for one test: `file(name, data)` writes into it and returns the path. */
