@@ -1,0 +1,20 @@
+/**
+ * The simulated device (issue 4, "Devices and their attributes"): model, seeded generation, availability
+ * rules, identifier formats and native inventories.
+ */
+export * from './device.ts';
+export { generateDevice, tenantOf, type DeviceOverrides, type GenerateDeviceOptions } from './generate.ts';
+export {
+  AVAILABILITY_RULES,
+  absenceRule,
+  type AvailabilityContext,
+  type AvailabilityRule,
+} from './availability.ts';
+export { isValidImei, luhnCheckDigit, meidCheckDigit } from './check-digits.ts';
+export { HARDWARE_MODELS, findModel, modelsOf, type HardwareModel } from './hardware-catalog.ts';
+export { inventoryOf, type Inventory } from './inventory.ts';
+export { windowsInventory, windowsNode, type OmaDmNode, type WindowsInventory } from './inventory-windows.ts';
+export { appleInventory, type AppleDeviceInformation } from './inventory-apple.ts';
+export { androidInventory, type AndroidDeviceReport } from './inventory-android.ts';
+export { toDeviceFacts } from './facts.ts';
+export { newDeviceReport, type DeviceReport, type NewDeviceOptions } from './device-report.ts';

@@ -1,0 +1,66 @@
+/**
+ * An Apple device's inventory: the `QueryResponses` of a DeviceInformation command
+ * (ADM `mdm/commands/information.device.yaml`, shared/schemas/apple/commands/), with the availability that
+ * file states: `IMEI`, `MEID`, `CellularTechnology` only on iOS (macOS `introduced: n/a`), `IsAppleSilicon`
+ * only on macOS, `ModelNumber` on macOS only with Apple silicon ("Requires Apple silicon on macOS"),
+ * `EthernetMAC` only on macOS. A key the device cannot answer is simply missing from the dictionary.
+ *
+ * Formats **[observed]** in real device responses: `IMEI` is written in groups, `35 717185 037376 0`; a
+ * CDMA-capable iPhone's `MEID` is the IMEI's first 14 digits, `35717185037376`.
+ */
+import type { Device } from './device.ts';
+
+/** DeviceInformation `QueryResponses` (the keys certfleet models). */
+export interface AppleDeviceInformation {
+  UDID?: string;
+  SerialNumber?: string;
+  IMEI?: string;
+  MEID?: string;
+  WiFiMAC?: string;
+  DeviceName: string;
+  Model: string;
+  ModelName: string;
+  ModelNumber?: string;
+  ProductName: string;
+  OSVersion: string;
+  BuildVersion: string;
+  IsSupervised: boolean;
+  /** iOS: 0 none, 1 GSM, 2 CDMA, 3 GSM and CDMA (ADM CellularTechnology). */
+  CellularTechnology?: number;
+  /** macOS 12+. */
+  IsAppleSilicon?: boolean;
+}
+
+/** Apple's grouped IMEI text: `AA BBBBBB CCCCCC D`. */
+export function appleImeiText(imei: string): string {
+  return `${imei.slice(0, 2)} ${imei.slice(2, 8)} ${imei.slice(8, 14)} ${imei.slice(14)}`;
+}
+
+/** The DeviceInformation answers of an Apple `device` (macOS or iOS). */
+export function appleInventory(device: Device): AppleDeviceInformation {
+  const a = device.attributes;
+  const ios = device.platform === 'ios';
+  const info: AppleDeviceInformation = {
+    DeviceName: a.deviceName ?? device.hardware.modelName ?? device.model,
+    Model: device.hardware.modelNumber ?? device.hardware.productName,
+    ModelName: device.hardware.modelName ?? device.model,
+    ProductName: device.hardware.productName,
+    OSVersion: device.osVersion,
+    BuildVersion: device.osBuild,
+    IsSupervised: device.supervised,
+  };
+  if (a.udid !== undefined) info.UDID = a.udid;
+  if (a.serialNumber !== undefined) info.SerialNumber = a.serialNumber;
+  if (a.wifiMacAddress !== undefined) info.WiFiMAC = a.wifiMacAddress.toLowerCase();
+  if (ios) {
+    if (a.imei !== undefined) info.IMEI = appleImeiText(a.imei);
+    if (a.meid !== undefined) info.MEID = a.meid;
+    info.CellularTechnology = device.cellular ? (device.hardware.cdma ? 3 : 1) : 0;
+  } else {
+    info.IsAppleSilicon = device.hardware.appleSilicon ?? false;
+  }
+  if (device.hardware.modelNumber !== undefined && (ios || device.hardware.appleSilicon === true)) {
+    info.ModelNumber = device.hardware.modelNumber;
+  }
+  return info;
+}

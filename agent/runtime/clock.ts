@@ -1,0 +1,35 @@
+/**
+ * Time, passed in (house rule 2: no module-level singletons). The fleet's virtual clock lives in
+ * simulator/; the agent only needs something that says what time it is.
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+
+/** Something that tells the time. */
+export interface Clock {
+  /** The current instant (a fresh Date each call; callers may mutate it). */
+  now(): Date;
+}
+
+/** A clock stopped at one instant: tests and reproducible runs. */
+export class FixedClock implements Clock {
+  readonly #ms: number;
+
+  /** @param at the instant this clock always reports (a Date, an ISO-8601 string or epoch milliseconds). */
+  constructor(at: Date | string | number) {
+    this.#ms = new Date(at).getTime();
+    if (Number.isNaN(this.#ms)) {
+      throw new CertfleetError('USAGE', `Not a valid instant: ${String(at)}. Use an ISO-8601 date-time.`);
+    }
+  }
+
+  now(): Date {
+    return new Date(this.#ms);
+  }
+}
+
+/** The machine's wall clock. */
+export class SystemClock implements Clock {
+  now(): Date {
+    return new Date();
+  }
+}
