@@ -22,7 +22,7 @@
  *
  * @example
  * parseDnAsCertStrToName('CN="Test user (TestCompany, LLC)",O=Contoso'); // CN = 'Test user (TestCompany, LLC)'
- * parseDnAsCertStrToName('CN=Test\\, LLC'); // throws DN_SYNTAX naming ' LLC' at offset 9
+ * parseDnAsCertStrToName('CN=Test\\, LLC'); // throws DN_SYNTAX naming 'LLC' at offset 10
  */
 import { attributeName, attributeTypeByName } from './dn-attributes.ts';
 import type { Dn, DnAttribute, Rdn } from './dn.ts';
