@@ -1,2 +1,8 @@
 /** The benchmark suites `npm run bench` knows, by name. */
-export const suites: Record<string, () => Promise<void>> = {};
+import { benchPkcs12 } from './pkcs12.ts';
+import { benchPki } from './pki.ts';
+
+export const suites: Record<string, () => Promise<void>> = {
+  pki: benchPki,
+  pkcs12: benchPkcs12,
+};

@@ -1,5 +1,7 @@
 /** Every certfleet command, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { caCommand } from './ca.ts';
+import { demoCommand } from './demo.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [demoCommand, caCommand];

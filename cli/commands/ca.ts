@@ -1,0 +1,175 @@
+/**
+ * `certfleet ca …`: the enterprise CA of the simulated service — init, templates, issue, revoke, crl.
+ * Handlers parse and delegate to simulator/service/ca (house rule 8).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, printJson } from '../output.ts';
+import {
+  caInit,
+  caIssue,
+  caRevoke,
+  caPublishCrl,
+  caTemplates,
+  type SanSpec,
+} from '../../simulator/service/ca/commands.ts';
+import { REVOCATION_REASONS, type RevocationReason } from '../../simulator/service/ca/enterprise-ca.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+
+const dirOption = {
+  type: 'string',
+  demandOption: true,
+  describe: 'The CA folder (made by `certfleet ca init`).',
+} as const;
+
+function parseSan(values: string[]): SanSpec[] {
+  return values.map((v) => {
+    const m = /^(upn|email|dns|uri):(.+)$/i.exec(v);
+    if (!m) {
+      throw new CertfleetError(
+        'USAGE',
+        `--san '${v}' must be TYPE:VALUE with TYPE one of upn, email, dns, uri.`,
+      );
+    }
+    return { type: m[1]!.toLowerCase() as SanSpec['type'], value: m[2]! };
+  });
+}
+
+const init: CommandModule = {
+  command: 'init',
+  describe: 'Create a two-tier CA (root + issuing CA) and the default templates in --dir.',
+  builder: (y: Argv) =>
+    y
+      .option('dir', dirOption)
+      .option('force', { type: 'boolean', default: false, describe: 'Replace an existing CA in --dir.' })
+      .option('name', { type: 'string', default: 'Certfleet', describe: 'Prefix for the CA common names.' })
+      .option('standalone', {
+        type: 'boolean',
+        default: false,
+        describe: 'Make a standalone (non-enterprise) CA, which refuses templates.',
+      }),
+  handler: async (a) => {
+    const r = await caInit({
+      dir: String(a.dir),
+      force: Boolean(a.force),
+      name: String(a.name),
+      standalone: Boolean(a.standalone),
+    });
+    process.stdout.write(r.summary);
+  },
+};
+
+const templates: CommandModule = {
+  command: 'templates',
+  describe: 'List the certificate templates the CA publishes.',
+  builder: (y: Argv) =>
+    y.option('dir', dirOption).option('json', { type: 'boolean', default: false, describe: 'Print JSON.' }),
+  handler: (a) => {
+    const r = caTemplates(String(a.dir));
+    if (a.json) printJson(r.templates);
+    else process.stdout.write(r.table);
+  },
+};
+
+const issue: CommandModule = {
+  command: 'issue',
+  describe: 'Generate a key server-side, issue a certificate from a template, and write a PKCS#12.',
+  builder: (y: Argv) =>
+    y
+      .option('dir', dirOption)
+      .option('template', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Template name, e.g. CertfleetUser.',
+      })
+      .option('subject', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Subject DN (RFC 4514), e.g. "CN=Ada".',
+      })
+      .option('san', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'Subject alternative name: upn:V, email:V, dns:V or uri:V (repeatable).',
+      })
+      .option('key-size', { type: 'number', default: 2048, describe: 'RSA key size: 2048, 3072 or 4096.' })
+      .option('legacy', {
+        type: 'boolean',
+        default: false,
+        describe: 'Legacy PKCS#12 (3DES + SHA-1 MAC) for older Apple and Android devices.',
+      })
+      .option('password', { type: 'string', demandOption: true, describe: 'PKCS#12 password.' })
+      .option('requester', {
+        type: 'string',
+        default: 'certfleet-cli',
+        describe: 'Identity that submits the request (checked against the template Enroll permission).',
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the .pfx.' }),
+  handler: async (a) => {
+    const r = await caIssue({
+      dir: String(a.dir),
+      template: String(a.template),
+      subject: String(a.subject),
+      san: parseSan((a.san as unknown[]).map(String)),
+      keySize: Number(a['key-size']),
+      legacy: Boolean(a.legacy),
+      password: String(a.password),
+      requester: String(a.requester),
+      out: String(a.out),
+    });
+    process.stdout.write(r.summary);
+  },
+};
+
+const revoke: CommandModule = {
+  command: 'revoke',
+  describe: 'Revoke an issued certificate by serial number.',
+  builder: (y: Argv) =>
+    y
+      .option('dir', dirOption)
+      .option('serial', { type: 'string', demandOption: true, describe: 'Serial number (hex).' })
+      .option('reason', {
+        type: 'string',
+        default: 'unspecified',
+        choices: [...REVOCATION_REASONS],
+        describe: 'RFC 5280 revocation reason.',
+      }),
+  handler: (a) => {
+    const r = caRevoke({
+      dir: String(a.dir),
+      serial: String(a.serial),
+      reason: a.reason as RevocationReason,
+    });
+    process.stdout.write(r.summary);
+  },
+};
+
+const crl: CommandModule = {
+  command: 'crl',
+  describe: 'Publish a signed CRL of the issuing CA.',
+  builder: (y: Argv) =>
+    y
+      .option('dir', dirOption)
+      .option('out', { type: 'string', demandOption: true, describe: 'CRL file (DER).' }),
+  handler: (a) => {
+    const r = caPublishCrl({ dir: String(a.dir), out: String(a.out) });
+    process.stdout.write(r.summary);
+  },
+};
+
+/** `certfleet ca <init|templates|issue|revoke|crl>` */
+export const caCommand: CommandModule = {
+  command: 'ca <command>',
+  describe: 'The enterprise CA: create it, list templates, issue, revoke, publish a CRL.',
+  builder: (y: Argv) =>
+    y
+      .command(init)
+      .command(templates)
+      .command(issue)
+      .command(revoke)
+      .command(crl)
+      .demandCommand(1, 'Name a ca command: init, templates, issue, revoke or crl.'),
+  handler: () => {
+    process.exitCode = EXIT.usage;
+  },
+};

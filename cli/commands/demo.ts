@@ -1,0 +1,17 @@
+/** `certfleet demo`: issue and verify one certificate end to end (what `npm start` runs for now). */
+import type { CommandModule } from 'yargs';
+import { runDemo } from '../../simulator/demo.ts';
+import { EXIT } from '../output.ts';
+
+/** `certfleet demo [--dir DIR]` */
+export const demoCommand: CommandModule = {
+  command: 'demo',
+  describe: 'Create a CA, issue a PKCS#12 from a template, and verify its chain.',
+  builder: (y) =>
+    y.option('dir', { type: 'string', describe: 'CA folder to use (a temporary one by default).' }),
+  handler: async (a) => {
+    const r = await runDemo({ dir: a.dir === undefined ? undefined : String(a.dir) });
+    process.stdout.write(`${r.lines.join('\n')}\n`);
+    if (!r.ok) process.exitCode = EXIT.failed;
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * The CA folder: where an enterprise CA lives between commands and runs.
+ *
+ * ```
+ * DIR/ca.json        settings, templates, published template names, CRL number (no secrets)
+ * DIR/root.cer       root CA certificate, DER (what `certutil -ca.cert` gives an admin)
+ * DIR/root.pem       the same, PEM
+ * DIR/root.key       root CA private key, PKCS#8 PEM (mode 0600)
+ * DIR/issuing.pem    issuing CA certificate, PEM (DIR/issuing.cer: DER)
+ * DIR/issuing.key    issuing CA private key, PKCS#8 PEM (mode 0600)
+ * DIR/issued.json    one record per issued certificate (serial, subject, template, requester, revocation)
+ * ```
+ * Every write goes to a temporary file first and is renamed into place, so a crash never leaves a
+ * half-written file (house rule 7).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CertfleetError } from '../../../pki/errors.ts';
+import type { CertificateTemplate } from './template.ts';
+
+/** The file names inside a CA folder. */
+export const CA_FILES = {
+  config: 'ca.json',
+  rootDer: 'root.cer',
+  rootPem: 'root.pem',
+  rootKey: 'root.key',
+  issuingPem: 'issuing.pem',
+  issuingDer: 'issuing.cer',
+  issuingKey: 'issuing.key',
+  issued: 'issued.json',
+} as const;
+
+/** `ca.json`: the CA's settings. */
+export interface CaConfig {
+  format: 'certfleet-ca/1';
+  /** Enterprise CAs use templates; standalone CAs refuse them. */
+  kind: 'enterprise' | 'standalone';
+  /** The CA's config string as Intune's certificationAuthority names it: `host\CA-Name`. */
+  configString: string;
+  /** CRL distribution point URL written into issued certificates. */
+  crlUrl: string;
+  templates: CertificateTemplate[];
+  /** Names of the templates this CA publishes (a template may exist in AD without being published). */
+  published: string[];
+  nextCrlNumber: number;
+}
+
+/** One row of `issued.json`. */
+export interface IssuedRecord {
+  serial: string;
+  subject: string;
+  template: string | null;
+  requester: string;
+  notBefore: string;
+  notAfter: string;
+  thumbprint: string;
+  revoked?: { at: string; reason: string };
+}
+
+/** Writes a file atomically (temp file + rename). */
+export function writeAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+}
+
+/** True when `dir` holds a CA (its ca.json exists). */
+export function hasCa(dir: string): boolean {
+  return existsSync(join(dir, CA_FILES.config));
+}
+
+/** Prepares `dir` for a new CA: refuses an existing one unless `force`, in which case its files are removed. */
+export function prepareCaFolder(dir: string, force: boolean): void {
+  if (hasCa(dir) && !force) {
+    throw new CertfleetError(
+      'CA_EXISTS',
+      `A CA already exists in ${dir}. Use --force to replace it (its keys and issued records are lost).`,
+      { details: { dir } },
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const f of Object.values(CA_FILES)) rmSync(join(dir, f), { force: true });
+  rmSync(join(dir, 'crl.der'), { force: true });
+}
+
+/** Reads a file of a CA folder, with a clear error when it is missing. */
+export function readCaFile(dir: string, name: string): Buffer {
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    if (!hasCa(dir)) {
+      throw new CertfleetError(
+        'CA_NOT_FOUND',
+        `No CA in ${dir}: create one with 'certfleet ca init --dir ${dir}'.`,
+        {
+          details: { dir },
+        },
+      );
+    }
+    throw new CertfleetError('CA_CORRUPT', `The CA folder ${dir} lacks ${name}; re-create it with --force.`, {
+      details: { dir, file: name },
+    });
+  }
+  return readFileSync(path);
+}
+
+/** Reads and parses a JSON file of a CA folder. */
+export function readCaJson<T>(dir: string, name: string): T {
+  const text = readCaFile(dir, name).toString('utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new CertfleetError(
+      'CA_CORRUPT',
+      `${join(dir, name)} is not valid JSON; re-create the CA with --force.`,
+      {
+        cause,
+        details: { dir, file: name },
+      },
+    );
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * How an AD CS enterprise CA says no: each issuance denial certfleet simulates, with the HRESULT, the
+ * symbolic name and the winerror.h message text a real CA (and the Intune certificate connector's log) shows.
+ *
+ * Source: ../shared/docs/ERRORS.md §4.1 (winerror.h MessageText, MicrosoftDocs SupportArticles-docs
+ * troubleshoot-pkcs-certificate-profiles.md@162fcc97) and §4.2 (dispositions, "Denied by Policy Module").
+ */
+import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
+
+/** A request disposition as ICertRequest::Submit returns it (certcli.h; ERRORS.md §4.2). */
+export type Disposition = 'issued' | 'denied' | 'error' | 'under-submission';
+
+/** The native facts of one denial. */
+export interface DenialInfo {
+  /** HRESULT, unsigned hex as Windows prints it, e.g. `0x80094800`. */
+  hresult: string;
+  /** Signed decimal form, as the CA console prints it beside the hex. */
+  hresultDecimal: number;
+  /** winerror.h symbolic name. */
+  symbolic: string;
+  /** winerror.h MessageText. */
+  text: string;
+  disposition: Disposition;
+  /** "Additional information" in CA event 53 / the connector log, when the policy module denied it. */
+  additional?: 'Denied by Policy Module';
+  confidence: 'documented' | 'observed' | 'inferred';
+}
+
+function info(hex: number, symbolic: string, text: string, extra: Partial<DenialInfo> = {}): DenialInfo {
+  return {
+    hresult: `0x${hex.toString(16).toUpperCase().padStart(8, '0')}`,
+    hresultDecimal: hex | 0,
+    symbolic,
+    text,
+    disposition: 'denied',
+    confidence: 'documented',
+    ...extra,
+  };
+}
+
+/** Every CA error code certfleet can answer with, mapped to its native form (one place: house rule 5). */
+export const CA_DENIALS = {
+  CA_TEMPLATE_NOT_SUPPORTED: info(
+    0x80094800,
+    'CERTSRV_E_UNSUPPORTED_CERT_TYPE',
+    'The requested certificate template is not supported by this CA.',
+    { disposition: 'error', confidence: 'observed' },
+  ),
+  CA_NO_TEMPLATE: info(
+    0x80094801,
+    'CERTSRV_E_NO_CERT_TYPE',
+    'The request contains no certificate template information.',
+    {
+      disposition: 'error',
+    },
+  ),
+  CA_TEMPLATE_DENIED: info(
+    0x80094012,
+    'CERTSRV_E_TEMPLATE_DENIED',
+    'The permissions on the certificate template do not allow the current user to enroll for this type of certificate.',
+    { additional: 'Denied by Policy Module', confidence: 'observed' },
+  ),
+  CA_KEY_LENGTH: info(
+    0x80094811,
+    'CERTSRV_E_KEY_LENGTH',
+    'The public key does not meet the minimum size required by the specified certificate template.',
+    { additional: 'Denied by Policy Module', confidence: 'observed' },
+  ),
+  CA_SUBJECT_EMAIL_REQUIRED: info(
+    0x80094812,
+    'CERTSRV_E_SUBJECT_EMAIL_REQUIRED',
+    'The EMail name is unavailable and cannot be added to the Subject or Subject Alternate name.',
+    { additional: 'Denied by Policy Module', confidence: 'observed' },
+  ),
+  CA_BAD_SUBJECT: info(
+    0x80094001,
+    'CERTSRV_E_BAD_REQUESTSUBJECT',
+    'The request subject name is invalid or too long.',
+    {
+      confidence: 'observed',
+    },
+  ),
+  // AD CS has no dedicated HRESULT for an over-long requested validity (it normally truncates); certfleet
+  // denies instead, as FORMATS.md §5.2 says the validity "can't exceed template or issuing-CA remaining
+  // validity". E_INVALIDARG is the connector's generic answer (ERRORS.md §4.1) — inferred.
+  CA_VALIDITY_TOO_LONG: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
+    confidence: 'inferred',
+    additional: 'Denied by Policy Module',
+  }),
+  CA_STANDALONE_NO_TEMPLATES: info(
+    0x80094801,
+    'CERTSRV_E_NO_CERT_TYPE',
+    'The request contains no certificate template information.',
+    { disposition: 'error', confidence: 'inferred' },
+  ),
+  CA_KEY_NOT_EXPORTABLE: info(
+    0x8009400a,
+    'CERTSRV_E_KEY_ARCHIVAL_NOT_CONFIGURED',
+    'Cannot archive private key. The certification authority is not configured for key archival.',
+    { confidence: 'inferred' },
+  ),
+} as const satisfies Partial<Record<ErrorCode, DenialInfo>>;
+
+/** A CA error code that has a native denial form. */
+export type CaDenialCode = keyof typeof CA_DENIALS;
+
+/**
+ * Builds the error for a denial: message in the CA console's own words (event 53 shape), native facts in
+ * `details` so reports can show the HRESULT.
+ */
+export function denial(code: CaDenialCode, reason: string, requestFor: string): CertfleetError {
+  const d: DenialInfo = CA_DENIALS[code];
+  const extra = d.additional ? ` Additional information: ${d.additional}` : '';
+  return new CertfleetError(
+    code,
+    `${reason} — ${d.text} ${d.hresult} (${d.hresultDecimal} ${d.symbolic}). The request was for ${requestFor}.${extra}`,
+    { details: { ...d, reason } },
+  );
+}

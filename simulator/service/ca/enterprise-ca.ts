@@ -1,0 +1,368 @@
+/**
+ * A two-tier certification authority modelled on an AD CS enterprise CA: an offline-style root that signs
+ * one issuing CA, which issues end-entity certificates from certificate templates, keeps a record of what
+ * it issued, revokes, and publishes CRLs. Persisted in a CA folder (see ca-folder.ts) so a later command
+ * or fleet run reuses it.
+ *
+ * Time and randomness are passed in (house rule 2): `now` on every operation, `random` at open/init.
+ */
+import { randomBytes as nodeRandomBytes, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { CertfleetError } from '../../../pki/errors.ts';
+import {
+  createCertificate,
+  createCrl,
+  exportPrivateKeyPem,
+  generateKeyPair,
+  importPrivateKeyPem,
+  parseCertificate,
+  parseDn,
+  type Certificate,
+  type KeyPair,
+  type KeySpec,
+  type SanEntry,
+} from '../../../pki/index.ts';
+import {
+  CA_FILES,
+  prepareCaFolder,
+  readCaFile,
+  readCaJson,
+  writeAtomic,
+  type CaConfig,
+  type IssuedRecord,
+} from './ca-folder.ts';
+import { checkRequest } from './policy-module.ts';
+import {
+  addValidity,
+  APPLICATION_POLICIES,
+  checkTemplate,
+  defaultTemplates,
+  type CertificateTemplate,
+  type ValidityPeriod,
+} from './template.ts';
+
+/** RFC 5280 CRL reason codes, by name. */
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
+
+/** A revocation reason name. */
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+/** Options for {@link EnterpriseCa.init}. */
+export interface CaInitOptions {
+  now: Date;
+  force?: boolean;
+  /** Prefix of the CA names: `<name> Root CA`, `<name> Issuing CA`. */
+  name?: string;
+  kind?: 'enterprise' | 'standalone';
+  /** Key of the root / issuing CA; generated (RSA-2048, natively) when absent. Tests pass pool keys. */
+  rootKey?: KeyPair;
+  issuingKey?: KeyPair;
+  /** Random bytes source for serial numbers. */
+  random?: (n: number) => Buffer;
+  /** Issuing CA lifetime in years (default 10; the root gets twice that). */
+  issuingYears?: number;
+}
+
+/** The identity that submits a request: a connector's computer account, with its groups and directory entry. */
+export interface Requester {
+  identity: string;
+  groups?: string[];
+  /** E-mail of the requester's directory object, used when a template builds the subject from AD. */
+  email?: string;
+}
+
+/** A certificate request as the CA's policy module sees it. */
+export interface IssueRequest {
+  /** Template name; an enterprise CA requires one, a standalone CA refuses one. */
+  template?: string;
+  requester: Requester;
+  /** Subject DN (RFC 4514 text) as supplied in the request. */
+  subject: string;
+  san?: SanEntry[];
+  publicKey: KeyObject;
+  /** Validity the request asks for; the template's when absent. */
+  validity?: ValidityPeriod;
+  /** True when the key was generated server-side (PKCS): the template must allow private-key export. */
+  serverSideKey?: boolean;
+  now: Date;
+}
+
+/** What the CA hands back for an issued request. */
+export interface IssuedCertificate {
+  certificate: Certificate;
+  /** The issuing CA then the root, DER. */
+  chain: Buffer[];
+  record: IssuedRecord;
+}
+
+/** An AD CS-style enterprise (or standalone) CA backed by a CA folder. */
+export class EnterpriseCa {
+  private constructor(
+    readonly dir: string,
+    private config: CaConfig,
+    readonly root: Certificate,
+    readonly issuing: Certificate,
+    private readonly issuingKey: KeyObject,
+    private issued: IssuedRecord[],
+    private readonly random: (n: number) => Buffer,
+  ) {}
+
+  /** Creates the hierarchy and the default templates in `dir`; refuses an existing CA unless `force`. */
+  static async init(dir: string, opts: CaInitOptions): Promise<EnterpriseCa> {
+    prepareCaFolder(dir, opts.force ?? false);
+    const random = opts.random ?? nodeRandomBytes;
+    const name = opts.name ?? 'Certfleet';
+    const spec: KeySpec = { kind: 'rsa', size: 2048 };
+    const [rootKey, issuingKey] = await Promise.all([
+      opts.rootKey ?? generateKeyPair(spec),
+      opts.issuingKey ?? generateKeyPair(spec),
+    ]);
+    const years = opts.issuingYears ?? 10;
+    const rootSubject = parseDn(`CN=${name} Root CA,O=Certfleet,C=US`);
+    const issuingSubject = parseDn(`CN=${name} Issuing CA,O=Certfleet,C=US`);
+    const notBefore = new Date(opts.now.getTime() - 60_000);
+    const root = createCertificate({
+      subject: rootSubject,
+      publicKey: rootKey.publicKey,
+      issuer: 'self',
+      signingKey: rootKey.privateKey,
+      serialNumber: serialHex(random),
+      notBefore,
+      notAfter: addValidity(notBefore, { value: 2 * years, unit: 'years' }),
+      extensions: {
+        basicConstraints: { ca: true },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    const hostName = `ca01.certfleet.test`;
+    const issuingCaName = `${name} Issuing CA`;
+    const crlUrl = `http://pki.certfleet.test/CertEnroll/${encodeURIComponent(issuingCaName)}.crl`;
+    const issuing = createCertificate({
+      subject: issuingSubject,
+      publicKey: issuingKey.publicKey,
+      issuer: root,
+      signingKey: rootKey.privateKey,
+      serialNumber: serialHex(random),
+      notBefore,
+      notAfter: addValidity(notBefore, { value: years, unit: 'years' }),
+      extensions: {
+        basicConstraints: { ca: true, pathLength: 0 },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    const templates = defaultTemplates();
+    const config: CaConfig = {
+      format: 'certfleet-ca/1',
+      kind: opts.kind ?? 'enterprise',
+      configString: `${hostName}\\${issuingCaName}`,
+      crlUrl,
+      templates,
+      published: templates.map((t) => t.name),
+      nextCrlNumber: 1,
+    };
+    writeAtomic(join(dir, CA_FILES.rootKey), exportPrivateKeyPem(rootKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootDer), root.der);
+    writeAtomic(join(dir, CA_FILES.rootPem), root.pem);
+    writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
+    writeAtomic(join(dir, CA_FILES.issuingPem), issuing.pem);
+    writeAtomic(join(dir, CA_FILES.issued), '[]\n');
+    // ca.json last: its presence marks a complete CA.
+    writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+    return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
+  }
+
+  /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
+  static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
+    const config = readCaJson<CaConfig>(dir, CA_FILES.config);
+    if (config.format !== 'certfleet-ca/1') {
+      throw new CertfleetError(
+        'CA_CORRUPT',
+        `${dir}/ca.json has an unknown format '${String(config.format)}'.`,
+      );
+    }
+    config.templates.forEach(checkTemplate);
+    try {
+      const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
+      const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));
+      const issuingKey = importPrivateKeyPem(readCaFile(dir, CA_FILES.issuingKey).toString('utf8'));
+      const issued = readCaJson<IssuedRecord[]>(dir, CA_FILES.issued);
+      return new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
+    } catch (e) {
+      if (e instanceof CertfleetError && (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT')) throw e;
+      throw new CertfleetError('CA_CORRUPT', `The CA in ${dir} cannot be loaded: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** Enterprise or standalone. */
+  get kind(): CaConfig['kind'] {
+    return this.config.kind;
+  }
+
+  /** The CA config string (`host\CA-Name`), as an Intune PKCS profile names the CA. */
+  get configString(): string {
+    return this.config.configString;
+  }
+
+  /** The templates that exist, with whether this CA publishes each. */
+  templates(): { template: CaConfig['templates'][number]; published: boolean }[] {
+    return this.config.templates.map((t) => ({
+      template: t,
+      published: this.config.published.includes(t.name),
+    }));
+  }
+
+  /**
+   * Replaces the template set and/or which templates are published (the Certificate Templates console and
+   * the CA's "Certificate Templates to Issue" list), and saves it.
+   */
+  configureTemplates(change: { templates?: CertificateTemplate[]; published?: string[] }): void {
+    const templates = (change.templates ?? this.config.templates).map(checkTemplate);
+    this.config = { ...this.config, templates, published: change.published ?? this.config.published };
+    this.saveConfig();
+  }
+
+  /** Every certificate this CA issued, in issue order. */
+  issuedRecords(): readonly IssuedRecord[] {
+    return this.issued;
+  }
+
+  /**
+   * Issues a certificate, or throws the denial a real CA gives (see denials.ts): template not published,
+   * no Enroll permission, key too small, e-mail required, bad subject, key not exportable, validity too long.
+   * Nothing is recorded for a denied request.
+   */
+  issue(req: IssueRequest): IssuedCertificate {
+    const decision = checkRequest({
+      caKind: this.config.kind,
+      templates: this.config.templates,
+      published: this.config.published,
+      issuingNotAfter: this.issuing.notAfter,
+      request: req,
+    });
+    const template = decision.template;
+    const notBefore = new Date(req.now.getTime() - 10 * 60_000); // AD CS back-dates 10 minutes (clock skew)
+    const notAfter = decision.notAfter;
+    const subject = parseDn(decision.subject);
+    const eku = template
+      ? template.applicationPolicies.map((p) => APPLICATION_POLICIES[p])
+      : [APPLICATION_POLICIES.clientAuth];
+    const keyUsage: ('digitalSignature' | 'keyEncipherment' | 'nonRepudiation')[] = [];
+    if (!template || template.keyUsage.digitalSignature) keyUsage.push('digitalSignature');
+    if (!template || template.keyUsage.keyEncipherment) keyUsage.push('keyEncipherment');
+    if (template?.keyUsage.nonRepudiation) keyUsage.push('nonRepudiation');
+    const certificate = createCertificate({
+      subject,
+      publicKey: req.publicKey,
+      issuer: this.issuing,
+      signingKey: this.issuingKey,
+      serialNumber: serialHex(this.random),
+      notBefore,
+      notAfter,
+      extensions: {
+        keyUsage,
+        extKeyUsage: eku,
+        subjectAltName: req.san && req.san.length > 0 ? req.san : undefined,
+        crlDistributionPoints: [this.config.crlUrl],
+        template: template
+          ? { oid: template.oid, majorVersion: template.majorVersion, minorVersion: template.minorVersion }
+          : undefined,
+        // AD CS mirrors the EKUs as Microsoft application policies (1.3.6.1.4.1.311.21.10).
+        applicationPolicies: template !== undefined,
+      },
+    });
+    const record: IssuedRecord = {
+      serial: certificate.serialNumber,
+      subject: certificate.subjectText,
+      template: template?.name ?? null,
+      requester: req.requester.identity,
+      notBefore: certificate.notBefore.toISOString(),
+      notAfter: certificate.notAfter.toISOString(),
+      thumbprint: certificate.sha1Thumbprint,
+    };
+    this.issued.push(record);
+    this.saveIssued();
+    return { certificate, chain: [this.issuing.der, this.root.der], record };
+  }
+
+  /** Revokes an issued certificate by serial (hex, case-insensitive, leading zeros ignored). */
+  revoke(serial: string, reason: RevocationReason, now: Date): IssuedRecord {
+    const norm = normaliseSerial(serial);
+    const record = this.issued.find((r) => normaliseSerial(r.serial) === norm);
+    if (!record) {
+      throw new CertfleetError(
+        'CA_SERIAL_NOT_FOUND',
+        `This CA issued no certificate with serial ${serial}.`,
+        {
+          details: { serial },
+        },
+      );
+    }
+    if (record.revoked) {
+      throw new CertfleetError(
+        'CA_ALREADY_REVOKED',
+        `Certificate ${record.serial} was already revoked on ${record.revoked.at} (${record.revoked.reason}).`,
+        { details: { serial: record.serial } },
+      );
+    }
+    record.revoked = { at: now.toISOString(), reason };
+    this.saveIssued();
+    return record;
+  }
+
+  /** Signs and returns a CRL (DER) listing every revoked certificate; valid for 7 days from `now`. */
+  publishCrl(now: Date): Buffer {
+    const crlNumber = this.config.nextCrlNumber;
+    const der = createCrl({
+      issuer: this.issuing,
+      signingKey: this.issuingKey,
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 7 * 86_400_000),
+      crlNumber,
+      entries: this.issued
+        .filter((r) => r.revoked)
+        .map((r) => ({
+          serialNumber: r.serial,
+          revokedAt: new Date(r.revoked!.at),
+          reason: r.revoked!.reason as RevocationReason,
+        })),
+    });
+    this.config = { ...this.config, nextCrlNumber: crlNumber + 1 };
+    this.saveConfig();
+    return der;
+  }
+
+  private saveConfig(): void {
+    writeAtomic(join(this.dir, CA_FILES.config), `${JSON.stringify(this.config, null, 2)}\n`);
+  }
+
+  private saveIssued(): void {
+    writeAtomic(join(this.dir, CA_FILES.issued), `${JSON.stringify(this.issued, null, 1)}\n`);
+  }
+}
+
+/** A positive serial number of 16 random bytes, upper-case hex (AD CS uses 19 bytes; any length ≤ 20 is valid). */
+function serialHex(random: (n: number) => Buffer): string {
+  const b = Buffer.from(random(16));
+  b[0] = (b[0]! & 0x7f) | 0x10; // positive, and no leading zero byte to strip
+  return b.toString('hex').toUpperCase();
+}
+
+function normaliseSerial(s: string): string {
+  return s
+    .replace(/[^0-9a-f]/gi, '')
+    .replace(/^0+/, '')
+    .toUpperCase();
+}

@@ -1,0 +1,53 @@
+/**
+ * Server-side PKCS issuance, as the Intune certificate connector does it: generate the key pair on the
+ * server, have the CA issue from the template, and pack key + leaf + issuing CA into a password-protected
+ * PKCS#12 (FORMATS.md §5.2 "PKCS key handling"; PFXDOC).
+ */
+import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
+import { buildPkcs12 } from '../../../pki/pkcs12.ts';
+import type { EnterpriseCa, IssuedCertificate, Requester } from './enterprise-ca.ts';
+import type { ValidityPeriod } from './template.ts';
+
+/** A PKCS (server-side key) request. */
+export interface PfxRequest {
+  template: string;
+  subject: string;
+  san?: SanEntry[];
+  /** RSA key size for the server-side key (2048 default). */
+  keySize?: 2048 | 3072 | 4096;
+  /** Use a key made elsewhere (tests pass pool keys; connectors may pre-generate). */
+  keyPair?: KeyPair;
+  /** Legacy PKCS#12 (3DES + SHA-1 MAC) for older Apple/Android devices; PBES2/AES-256 + SHA-256 MAC otherwise. */
+  legacy?: boolean;
+  password: string;
+  requester: Requester;
+  validity?: ValidityPeriod;
+  now: Date;
+}
+
+/** The issued certificate and its PKCS#12. */
+export interface IssuedPfx extends IssuedCertificate {
+  pfx: Buffer;
+}
+
+/** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA). */
+export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<IssuedPfx> {
+  const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size: req.keySize ?? 2048 }));
+  const issued = ca.issue({
+    template: req.template,
+    requester: req.requester,
+    subject: req.subject,
+    san: req.san,
+    publicKey: keyPair.publicKey,
+    validity: req.validity,
+    serverSideKey: true,
+    now: req.now,
+  });
+  const pfx = buildPkcs12({
+    privateKey: keyPair.privateKey,
+    certificates: [issued.certificate.der, ca.issuing.der],
+    password: req.password,
+    profile: req.legacy ? 'legacy' : 'modern',
+  });
+  return { ...issued, pfx };
+}

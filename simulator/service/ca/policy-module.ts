@@ -1,0 +1,188 @@
+/**
+ * The CA's policy module: decides whether a request is issued, in the order AD CS checks it, and answers a
+ * denial exactly as the CA would (see denials.ts). Pure: no I/O, no clock reads.
+ */
+import type { KeyObject } from 'node:crypto';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { parseDn, type SanEntry } from '../../../pki/index.ts';
+import { denial } from './denials.ts';
+import { addValidity, type CertificateTemplate, type ValidityPeriod } from './template.ts';
+
+/** Everything the policy module needs to decide. */
+export interface PolicyInput {
+  caKind: 'enterprise' | 'standalone';
+  templates: readonly CertificateTemplate[];
+  published: readonly string[];
+  issuingNotAfter: Date;
+  request: {
+    template?: string;
+    requester: { identity: string; groups?: string[]; email?: string };
+    subject: string;
+    san?: SanEntry[];
+    publicKey: KeyObject;
+    validity?: ValidityPeriod;
+    serverSideKey?: boolean;
+    now: Date;
+  };
+}
+
+/** The policy module's yes: the template that applies, the subject to issue to, and the validity end. */
+export interface PolicyDecision {
+  template: CertificateTemplate | undefined;
+  subject: string;
+  notAfter: Date;
+}
+
+/** Upper bound of a CN in X.520 (ub-common-name); AD CS refuses longer ones unless DN length checks are off. */
+const MAX_CN = 64;
+
+/** Default validity a standalone CA gives (it has no templates). */
+const STANDALONE_VALIDITY: ValidityPeriod = { value: 1, unit: 'years' };
+
+/**
+ * Checks a request and returns what to issue, or throws the CA's denial (a CertfleetError whose details
+ * carry the HRESULT, symbolic name and CA message text).
+ */
+export function checkRequest(input: PolicyInput): PolicyDecision {
+  const { request: req } = input;
+  const what = req.template ? `template ${req.template}` : 'no template';
+
+  // 1. Template: standalone CAs take none; enterprise CAs need a published one.
+  let template: CertificateTemplate | undefined;
+  if (input.caKind === 'standalone') {
+    if (req.template) {
+      throw denial(
+        'CA_STANDALONE_NO_TEMPLATES',
+        `This is a standalone CA: it does not use certificate templates, so it cannot issue from '${req.template}'`,
+        what,
+      );
+    }
+  } else {
+    if (!req.template) throw denial('CA_NO_TEMPLATE', 'An enterprise CA needs a certificate template', what);
+    template = input.templates.find((t) => t.name.toLowerCase() === req.template!.toLowerCase());
+    if (!template || !input.published.includes(template.name)) {
+      throw denial(
+        'CA_TEMPLATE_NOT_SUPPORTED',
+        template
+          ? `Template '${template.name}' exists but is not published on this CA`
+          : `No template named '${req.template}' (known: ${input.templates.map((t) => t.name).join(', ') || 'none'})`,
+        what,
+      );
+    }
+  }
+
+  if (template) {
+    // 2. Security: the requester (or one of its groups) needs Read and Enroll.
+    const principals = new Set(
+      [req.requester.identity, ...(req.requester.groups ?? [])].map((p) => p.toLowerCase()),
+    );
+    const allowed = template.permissions.some(
+      (p) =>
+        p.read &&
+        p.enroll &&
+        (principals.has(p.principal.toLowerCase()) || p.principal === 'Authenticated Users'),
+    );
+    if (!allowed) {
+      throw denial(
+        'CA_TEMPLATE_DENIED',
+        `'${req.requester.identity}' lacks Read and Enroll on template '${template.name}' (Denied by Policy Module)`,
+        what,
+      );
+    }
+
+    // 3. Cryptography: key size at least the template minimum.
+    const { algorithm, bits } = describeKey(req.publicKey);
+    if (algorithm !== 'RSA' || bits < template.minimumKeySize) {
+      throw denial(
+        'CA_KEY_LENGTH',
+        `The request's ${algorithm}-${bits} key is below the ${template.minimumKeySize}-bit RSA minimum of '${template.name}'`,
+        what,
+      );
+    }
+
+    // 4. Request handling: a server-side (PKCS) key must be exportable.
+    if (req.serverSideKey && !template.allowPrivateKeyExport) {
+      throw denial(
+        'CA_KEY_NOT_EXPORTABLE',
+        `Template '${template.name}' does not allow the private key to be exported, which PKCS issuance needs (the key is made on the connector)`,
+        what,
+      );
+    }
+  }
+
+  // 5. Subject name: supplied in the request, or built from the requester's directory object.
+  let subject = req.subject;
+  if (template?.subjectSource === 'directory') {
+    if (template.requireEmail && !req.requester.email) {
+      throw denial(
+        'CA_SUBJECT_EMAIL_REQUIRED',
+        `Template '${template.name}' builds the subject from Active Directory and requires an e-mail name, but '${req.requester.identity}' has none (set "Supply in the request" on the template)`,
+        what,
+      );
+    }
+    subject = `CN=${escapeRdnValue(req.requester.identity)}${req.requester.email ? `,E=${escapeRdnValue(req.requester.email)}` : ''}`;
+  }
+  checkSubject(subject, what);
+
+  // 6. Validity: not longer than the template, and not past the issuing CA.
+  const maxPeriod = template?.validity ?? STANDALONE_VALIDITY;
+  const period = req.validity ?? maxPeriod;
+  const notAfter = addValidity(req.now, period);
+  const templateLimit = addValidity(req.now, maxPeriod);
+  if (notAfter.getTime() > templateLimit.getTime()) {
+    throw denial(
+      'CA_VALIDITY_TOO_LONG',
+      `The request asks for ${period.value} ${period.unit}, longer than the ${maxPeriod.value} ${maxPeriod.unit} of ${template ? `template '${template.name}'` : 'this CA'}`,
+      what,
+    );
+  }
+  if (notAfter.getTime() > input.issuingNotAfter.getTime()) {
+    throw denial(
+      'CA_VALIDITY_TOO_LONG',
+      `The certificate would end ${notAfter.toISOString()}, after the issuing CA itself expires (${input.issuingNotAfter.toISOString()})`,
+      what,
+    );
+  }
+  return { template, subject, notAfter };
+}
+
+function checkSubject(subject: string, what: string): void {
+  let dn;
+  try {
+    dn = parseDn(subject);
+  } catch (e) {
+    const msg = e instanceof CertfleetError ? e.message : String(e);
+    throw denial(
+      'CA_BAD_SUBJECT',
+      `The request subject '${subject}' is not a valid distinguished name: ${msg}`,
+      what,
+    );
+  }
+  if (dn.rdns.length === 0) throw denial('CA_BAD_SUBJECT', 'The request subject is empty', what);
+  for (const rdn of dn.rdns) {
+    for (const atv of rdn) {
+      if (atv.shortName === 'CN' && atv.value.length > MAX_CN) {
+        throw denial(
+          'CA_BAD_SUBJECT',
+          `The CN is ${atv.value.length} characters, over the ${MAX_CN}-character limit (disable DN length enforcement on the CA to allow it)`,
+          what,
+        );
+      }
+    }
+  }
+}
+
+/** Algorithm and size of a public key, for any size (a 1024-bit key must reach the CA to be denied). */
+function describeKey(key: KeyObject): { algorithm: string; bits: number } {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') return { algorithm: 'RSA', bits: d.modulusLength ?? 0 };
+  if (key.asymmetricKeyType === 'ec') {
+    const bits = d.namedCurve === 'secp384r1' ? 384 : d.namedCurve === 'secp521r1' ? 521 : 256;
+    return { algorithm: 'ECDSA', bits };
+  }
+  return { algorithm: String(key.asymmetricKeyType).toUpperCase(), bits: 0 };
+}
+
+function escapeRdnValue(v: string): string {
+  return v.replace(/([,+"\\<>;=])/g, '\\$1');
+}

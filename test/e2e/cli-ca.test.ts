@@ -1,0 +1,193 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openssl } from '../unit/pki/openssl.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
+
+function certfleet(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-cli-'));
+  dir = join(work, 'ca');
+  const r = certfleet(['ca', 'init', '--dir', dir]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('certfleet ca (CLI)', () => {
+  it('init wrote root.cer (DER), root.pem and issuing.pem, and refuses a second init without --force', () => {
+    expect(readFileSync(join(dir, 'root.cer'))[0]).toBe(0x30);
+    expect(readFileSync(join(dir, 'root.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+    expect(openssl(['verify', '-CAfile', join(dir, 'root.pem'), join(dir, 'issuing.pem')]).stdout).toContain(
+      'OK',
+    );
+    const again = certfleet(['ca', 'init', '--dir', dir]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^error CA_EXISTS: .*--force/);
+  });
+
+  it('templates lists both templates, as a table and as JSON', () => {
+    const table = certfleet(['ca', 'templates', '--dir', dir]);
+    expect(table.stdout).toMatch(/CertfleetUser .*efs\+emailProtection\+clientAuth/);
+    expect(table.stdout).toMatch(/CertfleetDevice .*clientAuth/);
+    const json = JSON.parse(certfleet(['ca', 'templates', '--dir', dir, '--json']).stdout) as {
+      name: string;
+    }[];
+    expect(json.map((t) => t.name)).toEqual(['CertfleetUser', 'CertfleetDevice']);
+  });
+
+  it('issue writes a PKCS#12 that OpenSSL opens; the CA directory can also come from CERTFLEET_DIR', () => {
+    const out = join(work, 'ada.pfx');
+    const r = certfleet(
+      [
+        'ca',
+        'issue',
+        '--template',
+        'CertfleetUser',
+        '--subject',
+        'CN=Ada,O=Contoso',
+        '--san',
+        'upn:ada@contoso.com',
+        '--san',
+        'email:ada@contoso.com',
+        '--password',
+        'S3cret!',
+        '--out',
+        out,
+      ],
+      { CERTFLEET_DIR: dir },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('S3cret!');
+    const text = execFileSync(
+      'openssl',
+      ['pkcs12', '-in', out, '-passin', 'pass:S3cret!', '-nokeys', '-clcerts'],
+      { encoding: 'utf8' },
+    );
+    const leaf = join(work, 'ada.pem');
+    writeFileSync(leaf, text);
+    const x = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
+    expect(x).toContain('CN = Ada');
+    expect(x).toMatch(/UPN:ada@contoso.com|othername: UPN::ada@contoso.com/);
+  });
+
+  it('a denial exits 1 with the CA code and reason, and writes no file', () => {
+    const out = join(work, 'small.pfx');
+    const r = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--template',
+      'CertfleetUser',
+      '--subject',
+      'CN=x',
+      '--key-size',
+      '1024',
+      '--password',
+      'p',
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error CA_KEY_LENGTH: .*0x80094811/);
+    expect(() => readFileSync(out)).toThrow();
+    const nt = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--template',
+      'Nope',
+      '--subject',
+      'CN=x',
+      '--password',
+      'p',
+      '--out',
+      out,
+    ]);
+    expect(nt.stderr).toMatch(/^error CA_TEMPLATE_NOT_SUPPORTED: .*0x80094800/);
+  });
+
+  it('revoke + crl: the CRL verifies against the issuing CA and lists the serial', () => {
+    const out = join(work, 'rev.pfx');
+    const issued = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--template',
+      'CertfleetDevice',
+      '--subject',
+      'CN=PC-1',
+      '--password',
+      'p',
+      '--out',
+      out,
+    ]);
+    const serial = /serial\s+([0-9A-F]+)/.exec(issued.stdout)?.[1];
+    expect(serial).toBeDefined();
+    expect(
+      certfleet(['ca', 'revoke', '--dir', dir, '--serial', serial!, '--reason', 'superseded']).status,
+    ).toBe(0);
+    const crl = join(work, 'ca.crl');
+    expect(certfleet(['ca', 'crl', '--dir', dir, '--out', crl]).status).toBe(0);
+    const r = openssl([
+      'crl',
+      '-inform',
+      'DER',
+      '-in',
+      crl,
+      '-CAfile',
+      join(dir, 'issuing.pem'),
+      '-noout',
+      '-text',
+    ]);
+    expect(r.stderr + r.stdout).toContain('verify OK');
+    expect(r.stdout).toContain(serial!);
+    const again = certfleet(['ca', 'revoke', '--dir', dir, '--serial', serial!]);
+    expect(again.stderr).toMatch(/^error CA_ALREADY_REVOKED/);
+  });
+
+  it('usage errors exit 2 and say what to fix', () => {
+    const r = certfleet(['ca', 'issue', '--dir', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Missing required arguments?: .*template/);
+    const bad = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--template',
+      'T',
+      '--subject',
+      'CN=x',
+      '--password',
+      'p',
+      '--out',
+      'x',
+      '--san',
+      'ip:1.2.3.4',
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/error USAGE: --san 'ip:1.2.3.4'/);
+    expect(certfleet(['nonsense']).status).toBe(2);
+  });
+});
