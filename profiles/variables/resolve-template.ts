@@ -159,7 +159,7 @@ function describeDevice(facts: DeviceFacts): string {
 function explainAbsence(reason: AbsenceReason, label: string, facts: DeviceFacts, raw: string): string {
   switch (reason) {
     case 'not-reported':
-      return `${describeDevice(facts)} did not report a ${label} — it has none (a Wi-Fi-only tablet has no IMEI, a device without a cellular radio no MEID) or does not share it`;
+      return `${describeDevice(facts)} did not report its ${label} — it has none (a Wi-Fi-only tablet has no IMEI, a device without a cellular radio no MEID) or does not share it`;
     case 'not-on-platform':
       return `${PLATFORM_LABEL[facts.platform]} devices never supply the ${label} Intune needs for ${raw}`;
     case 'android12-work-profile':
