@@ -4,9 +4,11 @@
  * AD CS certificate-template extensions (v1 name 1.3.6.1.4.1.311.20.2 as a BMPString; v2
  * templateInformation 1.3.6.1.4.1.311.21.7) plus Microsoft application policies 1.3.6.1.4.1.311.21.10.
  *
- * Sources: RFC 5280 §4.2.1.1–§4.2.1.13; MS-WCCE §2.2.2.7.7.1 (CertificateTemplateOID: SEQUENCE {templateID,
- * templateMajorVersion, templateMinorVersion OPTIONAL}) and §2.2.2.7.7.2 (template name as BMPString);
- * MS-WCCE application policies = CertificatePolicies syntax with EKU OIDs.
+ * Sources: RFC 5280 §4.2.1.1–§4.2.1.13; Microsoft [MS-WCCE] (the certificate template extensions: v2
+ * CertificateTemplateOID = SEQUENCE {templateID OBJECT IDENTIFIER, templateMajorVersion INTEGER,
+ * templateMinorVersion INTEGER OPTIONAL}; v1 = the template name as a BMPString) and "Object IDs associated
+ * with Microsoft cryptography" for the OIDs (see oids.ts). Application policies use the CertificatePolicies
+ * syntax with EKU OIDs, as AD CS writes them. (Section numbers of MS-WCCE were not checked here.)
  *
  * @example
  * encodeExtensions({ keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'],
