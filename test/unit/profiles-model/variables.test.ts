@@ -158,7 +158,8 @@ const SUBJ = { certificateType: 'user', target: 'subject' } as const;
 const DEV = { certificateType: 'device', target: 'subject' } as const;
 
 /** Every documented restriction × platform/enrollment case. The restriction column is checked for coverage below. */
-const CASES: readonly [RestrictionKind | 'none', string, ResolveContext, Partial<DeviceFacts>, Expect][] = [
+type Case = readonly [RestrictionKind | 'none', string, ResolveContext, Partial<DeviceFacts>, Expect];
+const CASES: readonly Case[] = [
   // Android 12+ personally-owned work profile hides serial number, IMEI and MEID (PFXDOC, SCEPDOC)
   ...(['IMEI', 'IMEINumber', 'Device_IMEI'] as const).map(
     (v) =>
