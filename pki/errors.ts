@@ -71,6 +71,28 @@ export const ERROR_CODES = {
   SYNCML_INVALID: 'The SyncML message breaks the OMA-DM or CSP rules.',
   ANDROID_POLICY_PARSE: 'The Android policy is not valid JSON.',
   ANDROID_POLICY_INVALID: 'The Android policy breaks the ONC / device-policy rules.',
+
+  // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
+  INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',
+  INSTALL_CERT_EXPIRED: 'The certificate has expired (or is not yet valid) on the device clock.',
+  INSTALL_NOT_A_CA: 'A trusted-certificate payload carries a certificate that is not a CA.',
+  INSTALL_STORE_NOT_SUPPORTED:
+    'The target store does not exist for that scope (e.g. ./User RootCATrustedCertificates/Root).',
+  INSTALL_KSP_UNAVAILABLE:
+    'The key storage provider the payload requires is not available on this device (no TPM, no Windows Hello).',
+  INSTALL_KSP_KEY_SIZE:
+    'The key storage provider cannot hold a key of this size (4096-bit keys only in the software KSP; Windows Hello only 2048).',
+  INSTALL_CONTAINER_REQUIRED: 'Windows Hello for Business needs a ContainerName, and none was given.',
+  INSTALL_EXPORT_NOT_ALLOWED: 'PFXKeyExportable=true is only allowed with the software KSP (KeyLocation 3).',
+  INSTALL_PASSWORD_UNDECRYPTABLE: 'The PFX password is encrypted to a certificate this device does not hold.',
+  INSTALL_KEY_USAGE_REFUSED:
+    'The platform refuses the certificate\u2019s key usage (iOS: no nonRepudiation).',
+  INSTALL_ALREADY_EXISTS: 'The node or item already exists and the command may not replace it.',
+  INSTALL_NOT_FOUND: 'The node, profile or item to replace or remove does not exist.',
+  INSTALL_ROLLED_BACK: 'The command was rolled back because another command of its Atomic block failed.',
+  INSTALL_NOT_ALLOWED: 'The platform does not allow this install (management mode, OS version or channel).',
+  RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
+  RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */

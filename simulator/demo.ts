@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCertificate, verifyChain } from '../pki/index.ts';
+import { ekuName, parseCertificate, verifyChain } from '../pki/index.ts';
 import { parsePkcs12 } from '../pki/pkcs12.ts';
 import { EnterpriseCa } from './service/ca/enterprise-ca.ts';
 import { issuePfx } from './service/ca/issue-pfx.ts';
@@ -47,7 +47,7 @@ export async function runDemo(
     `Issued from template CertfleetUser (server-side RSA-2048 key, PKCS#12 ${issued.pfx.length} bytes)`,
     `  subject  ${leaf.subjectText}`,
     `  SAN      ${leaf.subjectAltName.map((s) => `${s.type}:${s.value}`).join(', ')}`,
-    `  EKU      ${leaf.extKeyUsage.join(', ')}`,
+    `  EKU      ${leaf.extKeyUsage.map((o) => ekuName(o)).join(', ')}`,
     `  serial   ${leaf.serialNumber}`,
     `PKCS#12 re-opened with its password: key + ${opened.certificates.length} certificates`,
     result.ok
