@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { caCommand } from './ca.ts';
 import { demoCommand } from './demo.ts';
+import { deviceCommand } from './device.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [demoCommand, caCommand];
+export const commands: CommandModule<any, any>[] = [demoCommand, caCommand, deviceCommand];
