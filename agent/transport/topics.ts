@@ -1,0 +1,114 @@
+/**
+ * The topic tree, one per tenant:
+ *
+ * ```
+ * certfleet/{tenant}/device/{deviceId}/in/{format}/{profileId}/{threshold}   service → device: a native payload
+ * certfleet/{tenant}/device/{deviceId}/in/remove/{profileId}                 service → device: remove a profile
+ * certfleet/{tenant}/device/{deviceId}/in/enrolled                           service → device: management certificate (PEM)
+ * certfleet/{tenant}/device/{deviceId}/out/{kind}[/{profileId}]              device → service: enroll, inventory,
+ *                                                                             status (native reply), renew, checkin
+ * certfleet/{tenant}/service/...                                             service-internal (connectors)
+ * ```
+ * The payload format and the profile it came from travel in the topic, not in MQTT 5 properties, so MQTT
+ * 3.1.1 (what the embedded aedes broker speaks) carries everything. A device may publish only under its own
+ * `device/{id}/out/#` and subscribe only to its own `device/{id}/in/#` (the broker's ACL enforces it).
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+import type { PayloadFormat } from '../platform-adapter.ts';
+
+/** What a device sends to the service. */
+export type DeviceMessageKind = 'enroll' | 'inventory' | 'status' | 'renew' | 'checkin';
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+function seg(value: string, what: string): string {
+  if (!SEGMENT.test(value)) {
+    throw new CertfleetError(
+      'USAGE',
+      `The ${what} '${value}' cannot be a topic segment: use letters, digits, . _ -.`,
+    );
+  }
+  return value;
+}
+
+/** The root of a tenant's tree. */
+export function tenantRoot(tenant: string): string {
+  return `certfleet/${seg(tenant, 'tenant')}`;
+}
+
+/** Where the service publishes a native payload for a device. */
+export function payloadTopic(t: {
+  tenant: string;
+  deviceId: string;
+  format: PayloadFormat;
+  profileId: string;
+  threshold: number;
+}): string {
+  return `${tenantRoot(t.tenant)}/device/${seg(t.deviceId, 'device id')}/in/${t.format}/${seg(t.profileId, 'profile id')}/${t.threshold}`;
+}
+
+/** The device's inbox filter (what it subscribes to). */
+export function deviceInbox(tenant: string, deviceId: string): string {
+  return `${tenantRoot(tenant)}/device/${seg(deviceId, 'device id')}/in/#`;
+}
+
+/** Where a device publishes a message of `kind`. */
+export function deviceOutTopic(
+  tenant: string,
+  deviceId: string,
+  kind: DeviceMessageKind,
+  profileId?: string,
+): string {
+  const base = `${tenantRoot(tenant)}/device/${seg(deviceId, 'device id')}/out/${kind}`;
+  return profileId === undefined ? base : `${base}/${seg(profileId, 'profile id')}`;
+}
+
+/** Parsed form of any device topic. */
+export type ParsedDeviceTopic =
+  | {
+      direction: 'in';
+      deviceId: string;
+      kind: 'payload';
+      format: PayloadFormat;
+      profileId: string;
+      threshold: number;
+    }
+  | { direction: 'in'; deviceId: string; kind: 'remove'; profileId: string }
+  | { direction: 'in'; deviceId: string; kind: 'enrolled' }
+  | { direction: 'out'; deviceId: string; kind: DeviceMessageKind; profileId?: string };
+
+const FORMATS: readonly string[] = ['mobileconfig', 'syncml', 'android-policy'];
+
+/** Parses a device topic of `tenant`; undefined when it is not one. */
+export function parseDeviceTopic(tenant: string, topic: string): ParsedDeviceTopic | undefined {
+  const prefix = `${tenantRoot(tenant)}/device/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const [deviceId, direction, a, b, c, ...rest] = topic.slice(prefix.length).split('/');
+  if (!deviceId || rest.length > 0) return undefined;
+  if (direction === 'in') {
+    if (a === 'enrolled' && b === undefined) return { direction, deviceId, kind: 'enrolled' };
+    if (a === 'remove' && b && c === undefined) return { direction, deviceId, kind: 'remove', profileId: b };
+    if (a && FORMATS.includes(a) && b && c && /^\d{1,2}$/.test(c)) {
+      return {
+        direction,
+        deviceId,
+        kind: 'payload',
+        format: a as PayloadFormat,
+        profileId: b,
+        threshold: Number(c),
+      };
+    }
+    return undefined;
+  }
+  if (
+    direction === 'out' &&
+    a &&
+    ['enroll', 'inventory', 'status', 'renew', 'checkin'].includes(a) &&
+    c === undefined
+  ) {
+    return b === undefined
+      ? { direction, deviceId, kind: a as DeviceMessageKind }
+      : { direction, deviceId, kind: a as DeviceMessageKind, profileId: b };
+  }
+  return undefined;
+}

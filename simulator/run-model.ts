@@ -1,0 +1,81 @@
+/**
+ * What a fleet run produces, in one shape shared by the service (which records it), the expectations
+ * (which judge it) and the reports (which print it). `report.json` is this object.
+ */
+import type { OutcomeCode } from '../agent/outcome.ts';
+import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
+
+/** Where one device × profile ended. `pending`: no answer by the end of the run. */
+export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped';
+
+/** The final state of one device × profile. */
+export interface DeviceProfileOutcome {
+  device: string;
+  platform: Platform;
+  kind: EnrollmentKind;
+  /** The profile's name (as the scenario names it). */
+  profile: string;
+  status: RunStatus;
+  code: OutcomeCode;
+  message: string;
+  /** Certificates renewed for this profile during the run. */
+  renewals: number;
+  /** The native status the device sent (SyncML code, Apple status/ErrorChain, Android non-compliance). */
+  native?: unknown;
+  /** Virtual time of the last change. */
+  at: string;
+}
+
+/** One event of a device's story (`show device`, the HTML timeline). */
+export interface RunEvent {
+  at: string;
+  device?: string;
+  profile?: string;
+  /** enrolled, delivered, installed, failed, renewal-requested, renewed, revoked, retry, offline, … */
+  type: string;
+  detail: string;
+}
+
+/** One expectation QA wrote in the scenario, and whether it held. */
+export interface ExpectationResult {
+  text: string;
+  held: boolean;
+  /** Why it did not hold (or the figures that show it did). */
+  detail: string;
+}
+
+/** Per-device summary for reports. */
+export interface DeviceSummary {
+  id: string;
+  index: number;
+  platform: Platform;
+  kind: EnrollmentKind;
+  osVersion: string;
+  model: string;
+  enrolled: boolean;
+}
+
+/** Throughput and load figures of a run. */
+export interface RunMetrics {
+  wallSeconds: number;
+  virtualStart: string;
+  virtualEnd: string;
+  devicesPerSecond: number;
+  certificatesIssued: number;
+  /** Requests served per connector id. */
+  connectorLoad: Record<string, number>;
+  messages: number;
+}
+
+/** The whole result of a run (report.json). */
+export interface RunResult {
+  scenario: string;
+  seed: string;
+  devices: number;
+  startedAt: string;
+  devicesList: DeviceSummary[];
+  outcomes: DeviceProfileOutcome[];
+  events: RunEvent[];
+  expectations: ExpectationResult[];
+  metrics: RunMetrics;
+}
