@@ -72,6 +72,10 @@ export const ERROR_CODES = {
   ANDROID_POLICY_PARSE: 'The Android policy is not valid JSON.',
   ANDROID_POLICY_INVALID: 'The Android policy breaks the ONC / device-policy rules.',
 
+  // --- simulator/scenario ---------------------------------------------------------------------------
+  SCENARIO_PARSE: 'The scenario file is not well-formed YAML (the message gives the line and column).',
+  SCENARIO_INVALID: 'The scenario breaks the scenario format (each problem listed with its line and key path).',
+
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',
   INSTALL_CERT_EXPIRED: 'The certificate has expired (or is not yet valid) on the device clock.',
