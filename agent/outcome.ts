@@ -45,5 +45,7 @@ export interface InstallOutcome {
   status: 'installed' | 'failed' | 'skipped';
   code: OutcomeCode;
   message: string;
+  /** Where in the payload the problem is (plist key path, SyncML element path, JSON path), when known. */
+  path?: string;
   native: NativeStatus;
 }

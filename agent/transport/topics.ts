@@ -6,7 +6,7 @@
  * certfleet/{tenant}/device/{deviceId}/in/remove/{profileId}                 service → device: remove a profile
  * certfleet/{tenant}/device/{deviceId}/in/enrolled                           service → device: management certificate (PEM)
  * certfleet/{tenant}/device/{deviceId}/out/{kind}[/{profileId}]              device → service: enroll, inventory,
- *                                                                             status (native reply), renew, checkin
+ *                                                                             status (native reply), outcome, renew, checkin
  * certfleet/{tenant}/service/...                                             service-internal (connectors)
  * ```
  * The payload format and the profile it came from travel in the topic, not in MQTT 5 properties, so MQTT
@@ -17,7 +17,7 @@ import { CertfleetError } from '../../pki/errors.ts';
 import type { PayloadFormat } from '../platform-adapter.ts';
 
 /** What a device sends to the service. */
-export type DeviceMessageKind = 'enroll' | 'inventory' | 'status' | 'renew' | 'checkin';
+export type DeviceMessageKind = 'enroll' | 'inventory' | 'status' | 'outcome' | 'renew' | 'checkin';
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -103,7 +103,7 @@ export function parseDeviceTopic(tenant: string, topic: string): ParsedDeviceTop
   if (
     direction === 'out' &&
     a &&
-    ['enroll', 'inventory', 'status', 'renew', 'checkin'].includes(a) &&
+    ['enroll', 'inventory', 'status', 'outcome', 'renew', 'checkin'].includes(a) &&
     c === undefined
   ) {
     return b === undefined
