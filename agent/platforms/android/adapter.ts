@@ -1,0 +1,314 @@
+/**
+ * The Android device: receives certfleet's Android Enterprise policy JSON (profiles/android, FORMATS.md §3),
+ * applies its certificate commands with the rules of the device's enrollment kind (enrollment-rules.ts), and
+ * answers with an AMAPI-style compliance report (ERRORS.md §3).
+ *
+ * **Atomicity — per command, not per policy.** AMAPI applies a policy's settings independently and reports each
+ * failed one as its own `NonComplianceDetail` (ERRORS.md §3.1–§3.3); a DPC calls `installCaCert` / `installKeyPair`
+ * once per certificate, each succeeding or failing on its own (ERRORS.md §3.4). So one bad PKCS#12 does not stop
+ * the root beside it from installing — unlike an Apple profile or a SyncML Atomic. Each command is atomic: it is
+ * planned completely (parse, password, validity, mode rules) before anything is written, and a key pair is one
+ * store row holding both key and certificate, so nothing is ever half-installed. All writes of one delivery run in
+ * one StoreDb transaction (a crash mid-delivery leaves the previous state). A policy that does not decode changes
+ * nothing at all.
+ *
+ * **Policies.** A device may hold several policies side by side, keyed by AMAPI `Policy.name` (certfleet's service
+ * compiles one policy per profile); a new delivery of the same name is that policy's whole desired state: its
+ * certificates no longer listed leave the device, those whose command fails this time stay as they were (a DPC
+ * that cannot open the new PKCS#12 does not delete the old key). Same name and same bytes, after a compliant
+ * delivery → `UNCHANGED`, nothing written.
+ */
+import { createHash } from 'node:crypto';
+import { CertfleetError } from '../../../pki/errors.ts';
+import {
+  decodeAndroidPolicy,
+  encodeComplianceReport,
+  type AndroidComplianceReport,
+  type AndroidPolicy,
+  type NonComplianceDetail,
+} from '../../../profiles/android/index.ts';
+import { isEnrollmentKindOf, type AndroidEnrollmentKind } from '../../../profiles/model/platform.ts';
+import type { InstallOutcome } from '../../outcome.ts';
+import {
+  heldFromItem,
+  type DeliveryMeta,
+  type DeliveryResult,
+  type DeviceContext,
+  type HeldCertificate,
+  type PlatformAdapter,
+} from '../../platform-adapter.ts';
+import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
+import { androidNative, nonComplianceDetail } from './native-status.ts';
+import { planPolicy, type CommandPlan } from './plan.ts';
+import { androidItems, holdersOf, putPlanned, refreshTrust, releasePolicy } from './policy-store.ts';
+
+/** The ref under which a policy is recorded: its AMAPI name, else the delivery's profile id. */
+export function policyRefOf(policy: AndroidPolicy, meta: DeliveryMeta = {}): string {
+  return policy.name ?? meta.profileId ?? 'policy';
+}
+
+function androidKind(ctx: DeviceContext): AndroidEnrollmentKind | undefined {
+  const { device } = ctx;
+  return device.platform === 'android' && isEnrollmentKindOf('android', device.enrollmentKind)
+    ? device.enrollmentKind
+    : undefined;
+}
+
+function outcome(
+  ctx: DeviceContext,
+  payload: string,
+  status: InstallOutcome['status'],
+  code: InstallOutcome['code'],
+  message: string,
+  detail?: NonComplianceDetail,
+): InstallOutcome {
+  return {
+    device: ctx.device.id,
+    platform: 'android',
+    payload,
+    status,
+    code,
+    message,
+    native: androidNative(detail),
+  };
+}
+
+function reply(version: string | undefined, details: NonComplianceDetail[]): Buffer {
+  const report: AndroidComplianceReport = {
+    policyCompliant: details.length === 0,
+    nonComplianceDetails: details,
+  };
+  if (version !== undefined) report.appliedPolicyVersion = version;
+  return encodeComplianceReport(report);
+}
+
+function rejectWhole(
+  ctx: DeviceContext,
+  payload: string,
+  problems: CertfleetError[],
+  detail: (p: CertfleetError) => NonComplianceDetail,
+): DeliveryResult {
+  const first = problems[0] ?? new CertfleetError('INTERNAL', 'The policy was refused without a reason.');
+  const message =
+    problems.length === 1
+      ? first.message
+      : `${problems.length} problems: ${problems.map((p) => p.message).join('; ')}`;
+  const details = problems.map(detail);
+  return {
+    outcomes: [outcome(ctx, payload, 'failed', first.code, message, details[0])],
+    reply: reply(undefined, details),
+  };
+}
+
+function successMessage(plan: Extract<CommandPlan, { ok: true }>, kind: AndroidEnrollmentKind): string {
+  const { item } = plan;
+  const subject = item.certificate.subjectText;
+  if (item.kind === 'certificate') {
+    const apps =
+      item.attrs.trustedByApps === false ? '; apps do not trust user CAs by default (Android 7+)' : '';
+    return `Installed CA certificate "${subject}" as a user CA in ${item.store}${apps}.`;
+  }
+  const access = item.attrs.access as { type: string; packages?: string[] };
+  const who =
+    access.type === 'SILENT'
+      ? `granted silently to ${(access.packages ?? []).join(', ')}`
+      : 'apps need user approval';
+  const hidden = ANDROID_KIND_RULES[kind].keyPairsVisibleToUser ? '' : '; not visible to the device user';
+  return `Installed key pair "${String(item.attrs.alias)}" ("${subject}") in ${item.store} (${who})${hidden}.`;
+}
+
+function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): DeliveryResult {
+  const kind = androidKind(ctx);
+  const fallbackRef = meta.profileId ?? 'policy';
+  if (kind === undefined) {
+    const problem = new CertfleetError(
+      'INSTALL_NOT_ALLOWED',
+      `Device ${ctx.device.id} is a ${ctx.device.platform} device (${ctx.device.enrollmentKind}); it cannot apply an Android policy.`,
+    );
+    return rejectWhole(ctx, fallbackRef, [problem], () => nonComplianceDetail('wrongPlatform', undefined));
+  }
+  const decoded = decodeAndroidPolicy(payload);
+  if (!decoded.ok) {
+    return rejectWhole(ctx, fallbackRef, decoded.problems, (p) => {
+      const path = typeof p.details.path === 'string' ? p.details.path.replace(/^\$\.?/, '') : '';
+      return p.code === 'ANDROID_POLICY_PARSE' || path === ''
+        ? nonComplianceDetail('policyParse', undefined)
+        : nonComplianceDetail('policyInvalid', path);
+    });
+  }
+  const policy = decoded.policy;
+  const policyRef = policyRefOf(policy, meta);
+  const deviceId = ctx.device.id;
+  const now = ctx.clock.now();
+  const contentHash = createHash('sha256').update(payload).digest('hex');
+  const commands = policy.certificateCommands ?? [];
+  const guidOf = (i: number): string => {
+    const c = commands[i];
+    return c === undefined ? policyRef : c.type === 'INSTALL_CA_CERT' ? c.certificateGuid : c.pkcs12Guid;
+  };
+
+  const previous = ctx.db.profile(deviceId, policyRef);
+  if (previous?.contentHash === contentHash && previous.meta.compliant === true) {
+    return {
+      outcomes: commands.map((_, i) =>
+        outcome(
+          ctx,
+          guidOf(i),
+          'installed',
+          'UNCHANGED',
+          `Policy "${policyRef}" is already applied; nothing changed.`,
+        ),
+      ),
+      reply: reply(policy.version, []),
+    };
+  }
+
+  const plans = planPolicy({ device: ctx.device, kind, now }, policy);
+  const details = plans.flatMap((p) => (p.ok ? [] : [p.detail]));
+  try {
+    const results = ctx.db.transaction(() => {
+      const written = plans.map((p) =>
+        p.ok ? putPlanned(ctx.db, deviceId, policyRef, p.item, now) : ('failed' as const),
+      );
+      const keepFailed = plans.filter((p) => !p.ok);
+      releasePolicy(ctx.db, deviceId, policyRef, (item) => {
+        if (
+          plans.some(
+            (p) =>
+              p.ok &&
+              p.item.store === item.store &&
+              p.item.kind === item.kind &&
+              p.item.certificate.sha1Thumbprint === item.thumbprint,
+          )
+        ) {
+          return true;
+        }
+        return keepFailed.some((p) =>
+          p.command.type === 'INSTALL_KEY_PAIR'
+            ? item.kind === 'identity' && item.attrs.alias === p.command.alias
+            : item.kind === 'certificate' && item.attrs.guid === p.guid,
+        );
+      });
+      refreshTrust(ctx.db, deviceId, now);
+      const profileMeta: Record<string, unknown> = { compliant: details.length === 0, kind };
+      if (meta.profileId !== undefined) profileMeta.profileId = meta.profileId;
+      profileMeta.renewalThreshold = meta.renewalThreshold ?? 20;
+      if (meta.commandUuid !== undefined) profileMeta.commandUuid = meta.commandUuid;
+      if (policy.version !== undefined) profileMeta.version = policy.version;
+      if (policy.privateKeySelectionEnabled !== undefined)
+        profileMeta.privateKeySelectionEnabled = policy.privateKeySelectionEnabled;
+      ctx.db.putProfile({
+        deviceId,
+        ref: policyRef,
+        contentHash,
+        meta: profileMeta,
+        installedAt: now.toISOString(),
+      });
+      return written;
+    });
+    const outcomes = plans.map((p, i) =>
+      p.ok
+        ? results[i] === 'unchanged'
+          ? outcome(
+              ctx,
+              p.guid,
+              'installed',
+              'UNCHANGED',
+              `"${p.guid}" is already installed by policy "${policyRef}"; nothing changed.`,
+            )
+          : outcome(ctx, p.guid, 'installed', 'OK', successMessage(p, kind))
+        : outcome(ctx, p.guid, 'failed', p.code, p.message, p.detail),
+    );
+    return { outcomes, reply: reply(policy.version, details) };
+  } catch (e) {
+    const problem = new CertfleetError(
+      'INTERNAL',
+      `Applying policy "${policyRef}" failed and was rolled back: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+    const detail = nonComplianceDetail('internal', undefined);
+    return {
+      outcomes: commands.map((_, i) =>
+        outcome(ctx, guidOf(i), 'failed', 'INTERNAL', problem.message, detail),
+      ),
+      reply: reply(policy.version, [detail]),
+    };
+  }
+}
+
+/**
+ * Removes what `ref` installed: a policy name (the policy is withdrawn: its certificates leave unless another
+ * policy still holds them), or a certificate GUID / key-pair alias (as a new policy version without that
+ * certificate would; the policy is then re-applied in full on its next delivery).
+ */
+function remove(ctx: DeviceContext, ref: string): InstallOutcome {
+  const deviceId = ctx.device.id;
+  const now = ctx.clock.now();
+  try {
+    return ctx.db.transaction(() => {
+      if (ctx.db.profile(deviceId, ref) !== undefined) {
+        const removed = releasePolicy(ctx.db, deviceId, ref);
+        ctx.db.removeProfile(deviceId, ref);
+        refreshTrust(ctx.db, deviceId, now);
+        return outcome(
+          ctx,
+          ref,
+          'installed',
+          'OK',
+          `Policy "${ref}" withdrawn; ${removed} certificate(s) left the device.`,
+        );
+      }
+      const victims = androidItems(ctx.db, deviceId).filter(
+        (i) => i.attrs.guid === ref || (i.kind === 'identity' && i.attrs.alias === ref),
+      );
+      if (victims.length === 0) {
+        return outcome(
+          ctx,
+          ref,
+          'failed',
+          'INSTALL_NOT_FOUND',
+          `No Android policy, certificate GUID or key alias "${ref}" is installed on this device.`,
+        );
+      }
+      for (const v of victims) {
+        ctx.db.removeItems(deviceId, { store: v.store, thumbprint: v.thumbprint, kind: v.kind });
+        for (const holder of holdersOf(v)) {
+          const p = ctx.db.profile(deviceId, holder);
+          if (p !== undefined)
+            ctx.db.putProfile({ ...p, contentHash: '', meta: { ...p.meta, compliant: false } });
+        }
+      }
+      refreshTrust(ctx.db, deviceId, now);
+      return outcome(ctx, ref, 'installed', 'OK', `Removed "${ref}" (${victims.length} item(s)).`);
+    });
+  } catch (e) {
+    return outcome(
+      ctx,
+      ref,
+      'failed',
+      'INTERNAL',
+      `Removing "${ref}" failed and was rolled back: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** The certificates on the device; the user view hides work-profile PKCS key pairs (PFXDOC). */
+function held(ctx: DeviceContext, view: 'admin' | 'user'): HeldCertificate[] {
+  return androidItems(ctx.db, ctx.device.id)
+    .filter((i) => view === 'admin' || i.attrs.visibleToUser !== false)
+    .map((i) =>
+      heldFromItem(
+        i,
+        i.kind === 'identity' ? 'identity' : i.attrs.selfSigned === true ? 'root' : 'intermediate',
+      ),
+    );
+}
+
+/** The Android platform adapter. */
+export const androidAdapter: PlatformAdapter = {
+  platform: 'android',
+  format: 'android-policy',
+  deliver,
+  remove,
+  held,
+};

@@ -1,0 +1,166 @@
+/**
+ * The one place where Android install failures become native statuses (house rule 5): each case the Android
+ * adapter can meet → its certfleet code, the AMAPI `NonComplianceDetail.nonComplianceReason` (ERRORS.md §3.1,
+ * source G1), which top-level policy field (`settingName`) it is reported against, and how sure we are.
+ *
+ * ERRORS.md §3 §5.5: AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
+ * DevicePolicyManager returns booleans or throws. Every reason value below is documented (G1); which reason a
+ * certificate case gets is mostly **inferred** (ERRORS.md §3.3/§3.4 say so), as the `confidence` column records.
+ */
+import type { ErrorCode } from '../../../pki/errors.ts';
+import type { NonComplianceDetail, NonComplianceReason } from '../../../profiles/android/non-compliance.ts';
+import type { NativeStatus } from '../../outcome.ts';
+
+/**
+ * The top-level policy field a failure is reported against. `policy`: the first segment of the detail's
+ * `fieldPath` when it has one (a decode problem at `certificateCommands[0].access` → `certificateCommands`),
+ * else the literal `policy` (certfleet's name for the whole policy).
+ */
+export type AndroidSetting = 'openNetworkConfiguration' | 'certificateCommands' | 'policy';
+
+/** One row of {@link ANDROID_NATIVE_CASES}. */
+export interface AndroidNativeCase {
+  readonly code: ErrorCode;
+  readonly reason: NonComplianceReason;
+  readonly setting: AndroidSetting;
+  readonly confidence: 'documented' | 'observed' | 'inferred';
+  /** Where the fact comes from (ERRORS.md / FORMATS.md rows). */
+  readonly source: string;
+}
+
+/**
+ * Every Android failure case, with its native status. A policy that does not parse has no field to blame
+ * (`settingName: "policy"`, certfleet's own name); AMAPI itself rejects such a policy at
+ * `enterprises.policies.patch` with HTTP 400 (ERRORS.md §3.3, observed), so a device never sees one.
+ */
+export const ANDROID_NATIVE_CASES = {
+  policyParse: {
+    code: 'ANDROID_POLICY_PARSE',
+    reason: 'INVALID_VALUE',
+    setting: 'policy',
+    confidence: 'inferred',
+    source: 'ERRORS.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
+  },
+  policyInvalid: {
+    code: 'ANDROID_POLICY_INVALID',
+    reason: 'INVALID_VALUE',
+    setting: 'policy',
+    confidence: 'inferred',
+    source:
+      'ERRORS.md §3.3 "Wrong field value in ONC" → INVALID_VALUE with fieldPath (G1; mapping partly inferred)',
+  },
+  caCertParse: {
+    code: 'CERT_PARSE',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    confidence: 'inferred',
+    source:
+      'ERRORS.md §3.4 installCaCert returns false "if the certBuffer cannot be parsed" (documented); reason inferred',
+  },
+  certExpired: {
+    code: 'INSTALL_CERT_EXPIRED',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    confidence: 'inferred',
+    source: 'issue 4 "an expired certificate"; no Android source names a status — inferred',
+  },
+  pkcs12BadPassword: {
+    code: 'PKCS12_BAD_PASSWORD',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    confidence: 'inferred',
+    source:
+      'ERRORS.md §3.4 wrong PKCS#12 password: KeyStore.load throws IOException, DPM never called (inferred); ONC: passphrase "must be empty" (FORMATS.md §3.2)',
+  },
+  pkcs12Parse: {
+    code: 'PKCS12_PARSE',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    confidence: 'inferred',
+    source: 'ERRORS.md §3.4 corrupt PKCS#12 before installKeyPair (inferred)',
+  },
+  pkcs12Unsupported: {
+    code: 'PKCS12_UNSUPPORTED',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    confidence: 'inferred',
+    source: 'ERRORS.md §3.4 (the app cannot load the PKCS#12; inferred)',
+  },
+  deviceAdminCaOnAndroid11: {
+    code: 'INSTALL_NOT_ALLOWED',
+    reason: 'API_LEVEL',
+    setting: 'certificateCommands',
+    confidence: 'inferred',
+    source:
+      'FORMATS.md §3.4 / TRUSTDOC: Android 11+ device administrator cannot install roots (documented); API_LEVEL chosen because the OS version removed it (inferred)',
+  },
+  silentAccessWrongMode: {
+    code: 'INSTALL_NOT_ALLOWED',
+    reason: 'MANAGEMENT_MODE',
+    setting: 'certificateCommands',
+    confidence: 'inferred',
+    source:
+      'FORMATS.md §3.4/§4.3: certificate access is a Fully Managed/Dedicated/COPE (androidDeviceOwner) setting; ERRORS.md §3.3 MANAGEMENT_MODE (documented reason, inferred use)',
+  },
+  wrongPlatform: {
+    code: 'INSTALL_NOT_ALLOWED',
+    reason: 'DEVICE_INCOMPATIBLE',
+    setting: 'policy',
+    confidence: 'inferred',
+    source: 'G1 DEVICE_INCOMPATIBLE (a non-Android device given an Android policy; certfleet wiring error)',
+  },
+  internal: {
+    code: 'INTERNAL',
+    reason: 'UNSUPPORTED',
+    setting: 'policy',
+    confidence: 'inferred',
+    source: 'certfleet bug guard; G1 UNSUPPORTED',
+  },
+} as const satisfies Record<string, AndroidNativeCase>;
+
+/** One case name of {@link ANDROID_NATIVE_CASES}. */
+export type AndroidNativeCaseName = keyof typeof ANDROID_NATIVE_CASES;
+
+/** The case of a failure code met while opening a certificate (PKCS#12, X.509, validity). */
+export function caseOfCertificateError(code: ErrorCode): AndroidNativeCaseName {
+  switch (code) {
+    case 'PKCS12_BAD_PASSWORD':
+      return 'pkcs12BadPassword';
+    case 'PKCS12_PARSE':
+      return 'pkcs12Parse';
+    case 'PKCS12_UNSUPPORTED':
+      return 'pkcs12Unsupported';
+    case 'CERT_PARSE':
+      return 'caCertParse';
+    case 'INSTALL_CERT_EXPIRED':
+      return 'certExpired';
+    default:
+      return 'internal';
+  }
+}
+
+/** The AMAPI non-compliance detail of a case at `fieldPath` (a JS-style path inside the policy). */
+export function nonComplianceDetail(
+  name: AndroidNativeCaseName,
+  fieldPath: string | undefined,
+): NonComplianceDetail {
+  const c = ANDROID_NATIVE_CASES[name];
+  const settingName =
+    c.setting === 'policy' && fieldPath !== undefined ? (fieldPath.split(/[.[]/)[0] ?? c.setting) : c.setting;
+  const detail: NonComplianceDetail = { settingName, nonComplianceReason: c.reason };
+  if (fieldPath !== undefined) detail.fieldPath = fieldPath;
+  return detail;
+}
+
+/** The outcome's native status: the detail when non-compliant, nothing when compliant. */
+export function androidNative(detail?: NonComplianceDetail): NativeStatus {
+  if (detail === undefined) return { platform: 'android' };
+  const nonCompliance: NonNullable<Extract<NativeStatus, { platform: 'android' }>['nonCompliance']> = {
+    settingName: detail.settingName,
+    nonComplianceReason: detail.nonComplianceReason,
+  };
+  if (detail.specificNonComplianceReason !== undefined)
+    nonCompliance.specificNonComplianceReason = detail.specificNonComplianceReason;
+  if (detail.fieldPath !== undefined) nonCompliance.fieldPath = detail.fieldPath;
+  return { platform: 'android', nonCompliance };
+}
