@@ -76,6 +76,12 @@ export const ERROR_CODES = {
   SCENARIO_PARSE: 'The scenario file is not well-formed YAML (the message gives the line and column).',
   SCENARIO_INVALID: 'The scenario breaks the scenario format (each problem listed with its line and key path).',
 
+  // --- simulator/service/mdm (enrollment restrictions, delivery) -----------------------------------
+  ENROLL_PLATFORM_BLOCKED: 'An enrollment restriction blocks this platform (or this enrollment kind / ownership).',
+  ENROLL_OS_TOO_OLD: 'The device OS version is below the minimum an enrollment restriction sets for its platform.',
+  ENROLL_DEVICE_LIMIT: 'The user already enrolled as many devices as the device limit restriction allows.',
+  DELIVERY_NO_ANSWER: 'The device never answered the payload after every retry; the profile stays pending.',
+
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',
   INSTALL_CERT_EXPIRED: 'The certificate has expired (or is not yet valid) on the device clock.',
