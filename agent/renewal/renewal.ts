@@ -49,6 +49,7 @@ export function checkRenewals(ctx: DeviceContext, options: RenewalOptions = {}):
   const locked = options.locked ?? device.lockState === 'locked';
   const decisions: RenewalDecision[] = [];
   for (const item of db.items(device.id, { kind: 'identity' })) {
+    if (item.store.startsWith('mdm/')) continue; // the management identity renews through enrollment, not profiles
     const meta = db.profile(device.id, item.ref)?.meta ?? {};
     const threshold = validThreshold(meta.renewalThreshold);
     const start = Date.parse(item.notBefore);

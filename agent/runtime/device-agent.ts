@@ -1,0 +1,255 @@
+/**
+ * The running device: connects as itself, enrols (inventory + CSR → management certificate), receives
+ * native payloads on its inbox, installs them through its platform adapter, answers with the native reply
+ * (and the typed outcomes, as certfleet telemetry), and checks in on its interval to renew at the
+ * profile's threshold. Everything it knows survives a restart in its StoreDb.
+ */
+import { createHash } from 'node:crypto';
+import { CertfleetError } from '../../pki/errors.ts';
+import {
+  createCsr,
+  exportPrivateKeyDer,
+  importPrivateKey,
+  parseCertificate,
+  type KeyPair,
+} from '../../pki/index.ts';
+import type { KeySource } from '../../pki/key-factory.ts';
+import type { Device } from '../device/device.ts';
+import { inventoryOf } from '../device/inventory.ts';
+import type { StoreDb } from '../keystore/store-db.ts';
+import type { InstallOutcome } from '../outcome.ts';
+import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
+import { checkRenewals, markRenewalRequested } from '../renewal/renewal.ts';
+import type {
+  CheckIn,
+  EnrollRequest,
+  EnrollResponse,
+  OutcomeReport,
+  RenewRequest,
+} from '../transport/messages.ts';
+import { deviceInbox, deviceOutTopic, parseDeviceTopic } from '../transport/topics.ts';
+import type { Transport, TransportMessage } from '../transport/transport.ts';
+import type { Clock } from './clock.ts';
+import type { ScheduledTask, Scheduler } from './scheduler.ts';
+
+/** Where the management identity is kept in the device's store. */
+export const MDM_IDENTITY_STORE = 'mdm/identity';
+const MDM_IDENTITY_REF = 'mdm-enrollment';
+
+/** Options of a {@link DeviceAgent}. */
+export interface DeviceAgentOptions {
+  device: Device;
+  tenant: string;
+  db: StoreDb;
+  clock: Clock;
+  scheduler: Scheduler;
+  transport: Transport;
+  adapter: PlatformAdapter;
+  /** Keys for the management identity (RSA for Windows: PFX passwords are CMS-encrypted to it). */
+  keys: KeySource;
+  /** Check-in interval in ms of clock time (default 8 h). */
+  checkInIntervalMs?: number;
+  /** Whether an Apple device is locked at a given check-in (default: the device's lock state). */
+  lockedAt?: (at: Date) => boolean;
+  /** Called for every typed outcome (the fleet runner's progress). */
+  onOutcome?: (o: InstallOutcome) => void;
+  /** Called when enrollment is refused. */
+  onEnrollRefused?: (code: string, message: string) => void;
+}
+
+/** One simulated device at work. */
+export class DeviceAgent {
+  readonly #o: DeviceAgentOptions;
+  #identity: ManagementIdentity | undefined;
+  #timer: ScheduledTask | undefined;
+  #stopped = false;
+
+  constructor(options: DeviceAgentOptions) {
+    this.#o = options;
+  }
+
+  get device(): Device {
+    return this.#o.device;
+  }
+
+  /** True once the device holds its management certificate. */
+  get enrolled(): boolean {
+    return this.#identity !== undefined;
+  }
+
+  /** The context adapters install into. */
+  get context(): DeviceContext {
+    const { device, db, clock } = this.#o;
+    return this.#identity ? { device, db, clock, identity: this.#identity } : { device, db, clock };
+  }
+
+  /**
+   * Subscribes to the inbox, then enrols — or, when the store already holds a management identity (a
+   * restarted agent), resumes with it and checks in so the service re-sends anything pending.
+   */
+  async start(): Promise<void> {
+    const { transport, tenant, device } = this.#o;
+    this.#identity = this.#loadIdentity();
+    await transport.subscribe(deviceInbox(tenant, device.id), (m) => this.#onMessage(m));
+    if (this.#identity) {
+      await this.#checkIn();
+      return;
+    }
+    const keyPair = await this.#o.keys.take();
+    this.#pendingKey = keyPair;
+    const csr = createCsr({ subject: `CN=${device.id}`, keyPair });
+    const request: EnrollRequest = {
+      type: 'enroll',
+      deviceId: device.id,
+      platform: device.platform,
+      kind: device.enrollmentKind,
+      osVersion: device.osVersion,
+      ownership: device.ownership,
+      inventory: inventoryOf(device),
+      csr: csr.pem,
+    };
+    await this.#publishJson(deviceOutTopic(tenant, device.id, 'enroll'), request);
+  }
+
+  #pendingKey: KeyPair | undefined;
+
+  /** Stops check-ins and disconnects (the persistent session keeps queuing QoS 1 payloads). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    await this.#o.transport.close();
+  }
+
+  async #onMessage(m: TransportMessage): Promise<void> {
+    const t = parseDeviceTopic(this.#o.tenant, m.topic);
+    if (!t || t.direction !== 'in' || t.deviceId !== this.#o.device.id) return;
+    if (t.kind === 'enrolled') return this.#onEnrolled(m.payload);
+    if (t.kind === 'remove') {
+      const ref = this.#refOfProfile(t.profileId);
+      const outcome = ref ? this.#o.adapter.remove(this.context, ref) : undefined;
+      if (outcome) await this.#reportOutcomes(t.profileId, [outcome]);
+      return;
+    }
+    // A native payload.
+    const result = this.#o.adapter.deliver(this.context, m.payload, {
+      profileId: t.profileId,
+      renewalThreshold: t.threshold,
+      commandUuid: uuidFrom(m.payload, this.#o.device.id),
+    });
+    const { tenant, device } = this.#o;
+    await this.#o.transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
+    await this.#reportOutcomes(t.profileId, result.outcomes);
+  }
+
+  async #onEnrolled(payload: Buffer): Promise<void> {
+    let msg: EnrollResponse;
+    try {
+      msg = JSON.parse(payload.toString('utf8')) as EnrollResponse;
+    } catch {
+      return; // not ours to answer: a malformed enrollment answer is ignored, the device retries at check-in
+    }
+    if (msg.type === 'enroll-refused') {
+      this.#o.onEnrollRefused?.(msg.code, msg.message);
+      return;
+    }
+    const key = this.#pendingKey;
+    if (!key || this.#identity) return;
+    const certificate = parseCertificate(msg.certificate);
+    if (!certificate.publicKey.equals(key.publicKey)) {
+      throw new CertfleetError('INTERNAL', `Enrollment answer for ${this.#o.device.id} carries another key.`);
+    }
+    this.#identity = { certificate, privateKey: key.privateKey };
+    const { db, device, clock } = this.#o;
+    db.putItem({
+      deviceId: device.id,
+      store: MDM_IDENTITY_STORE,
+      kind: 'identity',
+      ref: MDM_IDENTITY_REF,
+      thumbprint: certificate.sha1Thumbprint,
+      subject: certificate.subjectText,
+      issuer: certificate.issuerText,
+      notBefore: certificate.notBefore.toISOString(),
+      notAfter: certificate.notAfter.toISOString(),
+      certificate: certificate.der,
+      privateKey: Buffer.from(exportPrivateKeyDer(key.privateKey)),
+      attrs: { purpose: 'mdm' },
+      installedAt: clock.now().toISOString(),
+    });
+    this.#pendingKey = undefined;
+    this.#scheduleCheckIn();
+  }
+
+  #scheduleCheckIn(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#o.scheduler.after(this.#o.checkInIntervalMs ?? 8 * 3_600_000, async () => {
+      await this.#checkIn();
+    });
+  }
+
+  /** Checks in: tells the service it is alive, and asks for renewal of what is due. */
+  async #checkIn(): Promise<void> {
+    if (this.#stopped) return;
+    const { tenant, device, clock } = this.#o;
+    const at = clock.now();
+    const checkIn: CheckIn = { type: 'checkin', deviceId: device.id, at: at.toISOString() };
+    await this.#publishJson(deviceOutTopic(tenant, device.id, 'checkin'), checkIn);
+    const ctx = this.context;
+    const locked = this.#o.lockedAt?.(at);
+    for (const d of checkRenewals(ctx, locked === undefined ? {} : { locked })) {
+      if (d.action !== 'renew') continue;
+      const profileId = this.#profileIdOfRef(d.ref);
+      if (!profileId) continue;
+      const req: RenewRequest = {
+        type: 'renew',
+        deviceId: device.id,
+        profileId,
+        thumbprint: d.thumbprint,
+        notAfter: d.notAfter,
+        at: at.toISOString(),
+      };
+      markRenewalRequested(ctx, d);
+      await this.#publishJson(deviceOutTopic(tenant, device.id, 'renew', profileId), req);
+    }
+    this.#scheduleCheckIn();
+  }
+
+  async #reportOutcomes(profileId: string, outcomes: InstallOutcome[]): Promise<void> {
+    const { tenant, device, clock } = this.#o;
+    for (const o of outcomes) this.#o.onOutcome?.(o);
+    const report: OutcomeReport = {
+      type: 'outcome',
+      deviceId: device.id,
+      profileId,
+      outcomes,
+      at: clock.now().toISOString(),
+    };
+    await this.#publishJson(deviceOutTopic(tenant, device.id, 'outcome', profileId), report);
+  }
+
+  async #publishJson(topic: string, value: unknown): Promise<void> {
+    await this.#o.transport.publish(topic, Buffer.from(JSON.stringify(value)));
+  }
+
+  #loadIdentity(): ManagementIdentity | undefined {
+    const { db, device } = this.#o;
+    const item = db.items(device.id, { store: MDM_IDENTITY_STORE, ref: MDM_IDENTITY_REF })[0];
+    if (!item?.privateKey) return undefined;
+    return { certificate: parseCertificate(item.certificate), privateKey: importPrivateKey(item.privateKey) };
+  }
+
+  /** The store ref (PayloadIdentifier / node / GUID) of what `profileId` installed. */
+  #refOfProfile(profileId: string): string | undefined {
+    return this.#o.db.profiles(this.#o.device.id).find((p) => p.meta.profileId === profileId)?.ref;
+  }
+
+  #profileIdOfRef(ref: string): string | undefined {
+    const meta = this.#o.db.profile(this.#o.device.id, ref)?.meta;
+    return typeof meta?.profileId === 'string' ? meta.profileId : undefined;
+  }
+}
+
+/** A deterministic CommandUUID for a delivery (same payload to the same device → same UUID). */
+function uuidFrom(payload: Buffer, deviceId: string): string {
+  const h = createHash('sha256').update(deviceId).update(payload).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`.toUpperCase();
+}

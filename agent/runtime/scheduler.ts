@@ -1,0 +1,11 @@
+/** Deferred work on the (virtual) clock, passed in (house rule 2). The fleet's VirtualClock implements it. */
+
+/** A scheduled callback that can be cancelled. */
+export interface ScheduledTask {
+  cancel(): void;
+}
+
+/** Runs callbacks after a delay of clock time. */
+export interface Scheduler {
+  after(ms: number, fn: () => void | Promise<void>): ScheduledTask;
+}
