@@ -104,6 +104,15 @@ export const ERROR_CODES = {
   INSTALL_NOT_SIMULATED: 'A valid payload certfleet does not simulate (Apple SCEP enrollment); it is skipped.',
   RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
   RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
+
+  // --- agent/transport + simulator/broker (MQTT) -------------------------------------------------------
+  TRANSPORT_UNREACHABLE: 'The MQTT broker cannot be reached (refused, no route, TLS handshake failed, timed out).',
+  TRANSPORT_NOT_AUTHORIZED: 'The broker refused the connection: bad user name or password, or no valid certificate.',
+  TRANSPORT_PROTOCOL: 'The broker does not speak the requested MQTT version (aedes speaks only 3.1.1).',
+  TRANSPORT_SUBSCRIBE_REFUSED: 'The broker refused a subscription (SUBACK failure 0x80): the topic ACL denies it.',
+  TRANSPORT_TIMEOUT: 'The broker did not acknowledge in time (it went away and has not come back).',
+  TRANSPORT_CLOSED: 'The MQTT client was closed; nothing more can be published or subscribed on it.',
+  BROKER_START: 'The MQTT broker (embedded or Mosquitto) could not be started or configured.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */
