@@ -1,0 +1,86 @@
+/**
+ * `compileProfile`: one validated profile + one device → the native payload that device's OS receives
+ * (DESIGN.md flow step 5; FORMATS.md §6 cheat-sheet), or the typed outcome that stops it. Pure: no I/O, no
+ * clock, no randomness of its own (ids and PKCS#12 salts are injected).
+ *
+ * | family | trusted certificate | PKCS certificate |
+ * |---|---|---|
+ * | windows | SyncML Add RootCATrustedCertificates (compile-windows.ts) | SyncML Atomic PFXCertInstall |
+ * | macos, ios | `.mobileconfig` com.apple.security.root (compile-apple.ts) | `.mobileconfig` com.apple.security.pkcs12 |
+ * | android-* | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
+ *
+ * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
+ * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
+ * profile on that device (FORMATS.md §5.2). The identity itself is issued beforehand by the connector
+ * (simulator/service/compile issueForDevice) and passed in `options.issued`.
+ */
+import type { CertificateProfile } from '../model/profile.ts';
+import type { DeviceFacts } from '../variables/facts.ts';
+import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
+import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
+import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
+import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
+import { validationError } from './outcomes.ts';
+import { familyMismatch, resolveRequest } from './resolve-request.ts';
+
+/**
+ * Compiles `profile` for the device described by `facts`.
+ *
+ * @throws CertfleetError only for inputs the caller got wrong (an issued PKCS#12 that does not open with its
+ *   password → PKCS12_BAD_PASSWORD / PKCS12_PARSE; a codec refusing its input → SYNCML_INVALID /
+ *   MOBILECONFIG_INVALID); every device-dependent failure is a returned outcome.
+ * @example
+ * const r = compileProfile(iosPkcs, ipadFacts, { ids: seededIds(1), issued: { pfx, password } });
+ * if (r.ok) writeFileSync('out.mobileconfig', r.payload.bytes);
+ * else console.log(r.outcome.message); // e.g. "The profile uses {{IMEI}} in the subject name, but …"
+ */
+export function compileProfile(
+  profile: CertificateProfile,
+  facts: DeviceFacts,
+  options: CompileOptions,
+): CompileResult {
+  if (profile.kind === 'trusted-certificate') {
+    const mismatch = familyMismatch(profile, facts);
+    if (mismatch !== undefined) return { ok: false, outcome: mismatch };
+    let payload: NativePayload;
+    switch (profile.family) {
+      case 'windows':
+        payload = compileWindowsTrusted(profile, facts, options);
+        break;
+      case 'macos':
+      case 'ios':
+        payload = compileAppleTrusted(profile, profile.family, options);
+        break;
+      default:
+        payload = compileAndroidTrusted(profile, options);
+    }
+    return { ok: true, payload };
+  }
+
+  const resolved = resolveRequest(profile, facts);
+  if (!resolved.ok) return resolved;
+  const issued = options.issued;
+  if (issued === undefined) {
+    return {
+      ok: false,
+      outcome: validationError(
+        'USAGE',
+        '',
+        `The PKCS profile "${profile.displayName}" needs the certificate the connector issued for this device; pass options.issued (see issueForDevice).`,
+      ),
+    };
+  }
+  let payload: NativePayload;
+  switch (profile.family) {
+    case 'windows':
+      payload = compileWindowsPkcs(profile, issued, facts, options);
+      break;
+    case 'macos':
+    case 'ios':
+      payload = compileApplePkcs(profile, issued, options);
+      break;
+    default:
+      payload = compileAndroidPkcs(profile, issued, options);
+  }
+  return { ok: true, payload, request: resolved.request };
+}

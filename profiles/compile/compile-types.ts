@@ -1,0 +1,75 @@
+/**
+ * Inputs and outputs of {@link compileProfile}: the identity the connector issued, the options that make a
+ * compilation deterministic, and the native payload a device receives (FORMATS.md §6 cheat-sheet).
+ */
+import type { RandomBytes } from '../../pki/pkcs12.ts';
+import type { AppleCertificateProfile } from '../apple/mobileconfig-types.ts';
+import type { AndroidPolicy } from '../android/policy-model.ts';
+import type { SyncmlMessage } from '../windows/syncml-model.ts';
+import type { IdSource } from './ids.ts';
+import type { CompileFailure } from './outcomes.ts';
+import type { CertificateRequestSpec } from './resolve-request.ts';
+
+/** What the connector produced for a PKCS profile: the password-protected PKCS#12 and its password. */
+export interface IssuedIdentity {
+  /** PKCS#12 bytes: key, leaf, then the issuing CA (simulator/service/ca issuePfx). */
+  pfx: Buffer;
+  /** The PFX password. Never logged or put in an error. */
+  password: string;
+  /** The leaf certificate DER (informational: reported in the compile result). */
+  certificateDer?: Buffer;
+}
+
+/** The SyncML header values of the server's message (FORMATS.md §2.1). */
+export interface SyncmlHeaderOptions {
+  sessionId?: string;
+  msgId?: number;
+  /** `<Target><LocURI>`: the device id (`./DevInfo/DevId`). Default: the device's Entra device ID or `device`. */
+  deviceId?: string;
+  /** `<Source><LocURI>`: the server URL. Default `https://mdm.certfleet.test/omadm`. */
+  serverUrl?: string;
+}
+
+/** Options of {@link compileProfile}. */
+export interface CompileOptions {
+  /** Where every GUID/UUID comes from (see ids.ts); inject {@link seededIds} for stable bytes. */
+  ids: IdSource;
+  /** Required for a PKCS profile: what the connector issued for this device. */
+  issued?: IssuedIdentity;
+  /**
+   * Windows only: encrypts the PFX password to the device's MDM (management) certificate and returns the
+   * base64 CMS blob; when given, PFXCertPasswordEncryptionType is 1, else the password goes in clear with
+   * type 0 (FORMATS.md §2.3; §2.6: Intune encrypts it, DIRKJAN). The agent's
+   * `encryptPfxPasswordForDevice` fits here; profiles/ never imports the agent.
+   */
+  encryptPassword?: (password: string) => string;
+  /** Android only: salts/IVs for re-wrapping the PKCS#12 with the empty ONC passphrase (stable bytes). */
+  random?: RandomBytes;
+  /** Android only: PKCS#12 algorithms of the re-wrapped blob; default `modern`. */
+  pkcs12Profile?: 'legacy' | 'modern';
+  /** Windows only: SyncML header values. */
+  syncml?: SyncmlHeaderOptions;
+  /** Windows only: CmdID of the first command (default 1); later commands count up. */
+  firstCmdId?: number;
+  /** Apple only: `PayloadOrganization`; default `certfleet`. */
+  organization?: string;
+}
+
+/** The three native formats (FORMATS.md §6). */
+export type PayloadFormat = 'mobileconfig' | 'syncml' | 'android-policy';
+
+/** A compiled payload: the bytes a device receives plus the typed value they encode. */
+export type NativePayload =
+  | { format: 'mobileconfig'; bytes: Buffer; fileExtension: '.mobileconfig'; native: AppleCertificateProfile }
+  | { format: 'syncml'; bytes: Buffer; fileExtension: '.xml'; native: SyncmlMessage }
+  | { format: 'android-policy'; bytes: Buffer; fileExtension: '.json'; native: AndroidPolicy };
+
+/** The result of {@link compileProfile}. */
+export type CompileResult =
+  | {
+      ok: true;
+      payload: NativePayload;
+      /** PKCS only: what was resolved for the request (subject, SANs…). */
+      request?: CertificateRequestSpec;
+    }
+  | { ok: false; outcome: CompileFailure };

@@ -1,0 +1,204 @@
+/**
+ * The PKCS issuance of one profile for one device, end to end on the service side (DESIGN.md flow steps
+ * 3–4): resolve the subject and SANs against the device (resolveRequest) → the connector builds the request
+ * subject (buildRequestSubject, Windows CertStrToName semantics) → the CA issues from the profile's template
+ * with a server-side key (issuePfx) → the service checks that the issued subject is the one the profile
+ * meant. Every failure is a typed outcome (house rule 4), never an exception.
+ *
+ * The subject check is where the escaped-special-character known issue (FORMATS.md §5.2) surfaces when the
+ * connector could build a (wrong) request; see request-subject.ts for the inferred model.
+ */
+import type { KeyPair } from '../../../pki/index.ts';
+import { isCertfleetError, parseDn, type ErrorCode } from '../../../pki/index.ts';
+import {
+  resolveRequest,
+  type CertificateRequestSpec,
+  type CompileFailure,
+  type IssuedIdentity,
+} from '../../../profiles/compile/index.ts';
+import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
+import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
+import { issuePfx, type IssuedPfx } from '../ca/issue-pfx.ts';
+import {
+  buildRequestSubject,
+  canonicalSubject,
+  escapedSpecialsOf,
+  quotedWorkaround,
+} from './request-subject.ts';
+
+/** The escaped-special-character known issue (FORMATS.md §5.2) hit this device's request. */
+export interface SubjectEscapedChars {
+  kind: 'SubjectEscapedChars';
+  code: 'SUBJECT_ESCAPED_CHARS';
+  /** The resolved subject as the profile wrote it. */
+  profileSubject: string;
+  /** What the profile means (RFC 4514 reading, canonical text). */
+  intendedSubject: string;
+  /** What the connector requested (absent when it could not build a request at all). */
+  requestSubject?: string;
+  /** The subject of the certificate the CA issued (absent when nothing was issued). */
+  issuedSubject?: string;
+  /** The escaped characters among `+ , ; =`. */
+  escaped: string[];
+  /** The documented workaround for this subject: the values quoted. */
+  workaround?: string;
+  /** CRYPT_E_INVALID_X500_STRING when the request could not be built; a subject mismatch otherwise. */
+  native:
+    { hresult: '0x80092023'; symbolic: 'CRYPT_E_INVALID_X500_STRING' } | { symbolic: 'SUBJECT_MISMATCH' };
+  message: string;
+}
+
+/** The CA denied the request, or the request subject was unusable for another reason. */
+export interface CaDenied {
+  kind: 'CaDenied';
+  code: ErrorCode;
+  message: string;
+  /** The native facts of the denial (HRESULT, symbolic name, CA text) from simulator/service/ca/denials.ts. */
+  native: Record<string, unknown>;
+}
+
+/** Why issuance for this device failed. */
+export type IssueFailure = CompileFailure | SubjectEscapedChars | CaDenied;
+
+/** What the connector sent, beside what the profile resolved to. */
+export interface SubmittedRequest extends CertificateRequestSpec {
+  /** The subject as the connector built it (RFC 4514). */
+  requestSubject: string;
+}
+
+/** Issued: the identity for compileProfile plus the CA's certificate and record. */
+export type IssueForDeviceResult =
+  | { ok: true; issued: IssuedIdentity & IssuedPfx; request: SubmittedRequest }
+  | { ok: false; outcome: IssueFailure };
+
+/** Options of {@link issueForDevice}. */
+export interface IssueForDeviceOptions {
+  requester: Requester;
+  /** The PFX password the connector sets. */
+  password: string;
+  now: Date;
+  /** A key made elsewhere (tests pass pool keys); generated natively otherwise. */
+  keyPair?: KeyPair;
+  /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC). */
+  legacy?: boolean;
+}
+
+/**
+ * Issues the PKCS certificate `profile` asks for on the device described by `facts`.
+ *
+ * @example
+ * const r = await issueForDevice(ca, profile, facts, { requester, password: 'pw', now });
+ * if (r.ok) compileProfile(profile, facts, { ids, issued: r.issued });
+ * else console.log(r.outcome.code, r.outcome.message);
+ */
+export async function issueForDevice(
+  ca: EnterpriseCa,
+  profile: PkcsCertificateProfile,
+  facts: DeviceFacts,
+  options: IssueForDeviceOptions,
+): Promise<IssueForDeviceResult> {
+  const resolved = resolveRequest(profile, facts);
+  if (!resolved.ok) return resolved;
+  const request = resolved.request;
+  const escaped = escapedSpecialsOf(request.subject);
+
+  const built = buildRequestSubject(request.subject);
+  if (!built.ok) {
+    if (escaped.length > 0) {
+      return {
+        ok: false,
+        outcome: escapedOutcome(request, escaped, {
+          native: { hresult: '0x80092023', symbolic: 'CRYPT_E_INVALID_X500_STRING' },
+          what: `the connector cannot build the request at all: ${built.error.message}`,
+        }),
+      };
+    }
+    return {
+      ok: false,
+      outcome: {
+        kind: 'CaDenied',
+        code: 'CA_BAD_SUBJECT',
+        message: `The connector cannot build a request subject from "${request.subject}": ${built.error.message} Quote values that contain , ; + or =.`,
+        native: { hresult: built.hresult, symbolic: 'CRYPT_E_INVALID_X500_STRING' },
+      },
+    };
+  }
+
+  let issued: IssuedPfx;
+  try {
+    issued = await issuePfx(ca, {
+      template: request.template,
+      subject: built.subject,
+      san: request.sans,
+      keySize: request.keySize,
+      ...(options.keyPair !== undefined && { keyPair: options.keyPair }),
+      ...(options.legacy !== undefined && { legacy: options.legacy }),
+      password: options.password,
+      requester: options.requester,
+      validity: request.validity,
+      now: options.now,
+    });
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+  }
+
+  const issuedSubject = issued.certificate.subjectText;
+  if (canonicalSubject(issued.certificate.subject) !== canonicalSubject(parseDn(request.intendedSubject))) {
+    if (escaped.length > 0) {
+      return {
+        ok: false,
+        outcome: escapedOutcome(request, escaped, {
+          native: { symbolic: 'SUBJECT_MISMATCH' },
+          requestSubject: built.subject,
+          issuedSubject,
+          what: `the request went out as "${built.subject}" and the CA issued "${issuedSubject}", not the subject the profile means; the service discards that certificate`,
+        }),
+      };
+    }
+    return {
+      ok: false,
+      outcome: {
+        kind: 'CaDenied',
+        code: 'CA_BAD_SUBJECT',
+        message: `The CA issued "${issuedSubject}" but the profile means "${request.intendedSubject}"; the service discards that certificate.`,
+        native: { symbolic: 'SUBJECT_MISMATCH' },
+      },
+    };
+  }
+  return {
+    ok: true,
+    issued: { ...issued, password: options.password, certificateDer: issued.certificate.der },
+    request: { ...request, requestSubject: built.subject },
+  };
+}
+
+function escapedOutcome(
+  request: CertificateRequestSpec,
+  escaped: string[],
+  o: {
+    native: SubjectEscapedChars['native'];
+    what: string;
+    requestSubject?: string;
+    issuedSubject?: string;
+  },
+): SubjectEscapedChars {
+  const workaround = quotedWorkaround(request.subject);
+  const chars = escaped.map((c) => `\\${c}`).join(' ');
+  return {
+    kind: 'SubjectEscapedChars',
+    code: 'SUBJECT_ESCAPED_CHARS',
+    profileSubject: request.subject,
+    intendedSubject: request.intendedSubject,
+    ...(o.requestSubject !== undefined && { requestSubject: o.requestSubject }),
+    ...(o.issuedSubject !== undefined && { issuedSubject: o.issuedSubject }),
+    escaped,
+    ...(workaround !== undefined && { workaround }),
+    native: o.native,
+    message:
+      `The subject "${request.subject}" escapes ${chars} with a backslash, a known Intune issue: the connector reads the subject with Windows CertStrToName, where a backslash is not an escape, so ${o.what}. ` +
+      `The profile meant "${request.intendedSubject}". No certificate is delivered. ` +
+      `Quote the value instead${workaround !== undefined ? ` (${workaround})` : ''} or remove the character.`,
+  };
+}

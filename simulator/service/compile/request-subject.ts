@@ -1,0 +1,116 @@
+/**
+ * The connector's side of the subject: how the Intune certificate connector turns the profile's resolved
+ * subject text into the subject of its certificate request, and the known issue that follows from it.
+ *
+ * FORMATS.md §5.2 "Escaped special characters": a subject CN containing an escaped `\+`, `\,`, `\;`, `\=`
+ * "produces a CSR with an incorrect subject; … no certificate is issued; same issue for PKCS. Workaround:
+ * quote the whole CN value or remove the character" (SCEPDOC, PFXDOC).
+ *
+ * certfleet's model of why — **[inferred]**, no Microsoft document explains the mechanism: the connector
+ * hands the subject text to Windows `CertStrToName` (pki parseDnAsCertStrToName, whose module comment gives
+ * the basis), where a backslash is NOT an escape and only double quotes protect `, ; + =`. So:
+ * - `CN=Test user\, LLC` → CertStrToName stops at ` LLC` (no `=`): the request cannot be built
+ *   (CRYPT_E_INVALID_X500_STRING 0x80092023); the same for `\+` and `\;`, which are separators there;
+ * - `CN=a\=b` → read as CN = `a\=b`, a subject other than the profile's `a=b`: the request goes out wrong and
+ *   the service's check of the issued subject fails;
+ * - `CN="Test user (TestCompany, LLC)"` → read as intended.
+ */
+import {
+  CRYPT_E_INVALID_X500_STRING,
+  formatDn,
+  isCertfleetError,
+  parseDn,
+  parseDnAsCertStrToName,
+  type CertfleetError,
+  type Dn,
+} from '../../../pki/index.ts';
+import { ESCAPE_SENSITIVE } from '../../../profiles/compile/index.ts';
+
+/** The subject a request carries, or why the connector could not build one. */
+export type RequestSubjectResult =
+  | {
+      ok: true;
+      /** RFC 4514 text of what CertStrToName read: the subject the CA is asked for. */
+      subject: string;
+      dn: Dn;
+    }
+  | {
+      ok: false;
+      /** The DN_SYNTAX error of the CertStrToName model (names the part and offset it cannot read). */
+      error: CertfleetError;
+      /** `0x80092023`. */
+      hresult: typeof CRYPT_E_INVALID_X500_STRING;
+    };
+
+/**
+ * Builds the request subject from the profile's resolved subject text the way the connector does (Windows
+ * CertStrToName semantics, see the module comment).
+ *
+ * @example
+ * buildRequestSubject('CN="Test user (TestCompany, LLC)"'); // { ok: true, subject: 'CN=Test user (TestCompany\\, LLC)' }
+ * buildRequestSubject('CN=Test user\\, LLC'); // { ok: false, hresult: '0x80092023', error: DN_SYNTAX naming ' LLC' }
+ */
+export function buildRequestSubject(text: string): RequestSubjectResult {
+  try {
+    const dn = parseDnAsCertStrToName(text);
+    return { ok: true, subject: formatDn(dn), dn };
+  } catch (e) {
+    if (isCertfleetError(e, 'DN_SYNTAX'))
+      return { ok: false, error: e, hresult: CRYPT_E_INVALID_X500_STRING };
+    throw e;
+  }
+}
+
+/**
+ * A comparable form of a DN: `OID=value` per attribute, attributes of one RDN sorted (DER sorts a SET OF, so
+ * the issued order may differ), RDNs in order.
+ */
+export function canonicalSubject(dn: Dn): string {
+  return dn.rdns
+    .map((rdn) =>
+      rdn
+        .map((a) => `${a.type}=${JSON.stringify(a.value)}`)
+        .sort()
+        .join('+'),
+    )
+    .join(',');
+}
+
+/** The characters among `+ , ; =` that `subject` writes with a backslash escape (RFC 4514 reading). */
+export function escapedSpecialsOf(subject: string): string[] {
+  try {
+    const found = parseDn(subject)
+      .rdns.flat()
+      .flatMap((a) => a.escaped)
+      .filter((c) => (ESCAPE_SENSITIVE as readonly string[]).includes(c));
+    return [...new Set(found)];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The workaround FORMATS.md §5.2 documents: the same subject with every value that had an escaped special
+ * character written in double quotes instead (`CN=Test user\, LLC` → `CN="Test user, LLC"`). Returns
+ * undefined when the subject does not parse.
+ */
+export function quotedWorkaround(subject: string): string | undefined {
+  let dn: Dn;
+  try {
+    dn = parseDn(subject);
+  } catch {
+    return undefined;
+  }
+  return [...dn.rdns]
+    .reverse()
+    .map((rdn) =>
+      rdn
+        .map((a) => {
+          const key = a.typeText ?? a.shortName;
+          if (a.escaped.length === 0) return `${key}=${a.raw ?? a.value}`;
+          return `${key}="${a.value.replace(/"/g, '""')}"`;
+        })
+        .join('+'),
+    )
+    .join(',');
+}
