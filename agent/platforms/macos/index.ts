@@ -1,0 +1,2 @@
+/** The macOS platform adapter (implemented with iOS in agent/platforms/apple/). */
+export { macosAdapter } from '../apple/index.ts';
