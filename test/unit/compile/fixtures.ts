@@ -1,9 +1,11 @@
 /**
- * Fixed inputs for the compile tests: a deterministic root CA and client identity (pool keys, fixed serials
+ * Fixed inputs for the compile tests: a deterministic root CA and client identity (fixed keys, fixed serials
  * and dates, a seeded PKCS#12 random), one device per profile family, and one trusted + one PKCS profile
  * per family.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createCertificate, type Certificate } from '../../../pki/index.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import type { RandomBytes } from '../../../pki/pkcs12.ts';
@@ -16,7 +18,6 @@ import type {
 } from '../../../profiles/model/profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
-import { poolKey } from '../../fixtures/key-pool.ts';
 
 /** A deterministic byte source: SHA-256 of `seed/counter`, concatenated. */
 export function seededRandom(seed: string): RandomBytes {
@@ -33,11 +34,22 @@ export function seededRandom(seed: string): RandomBytes {
   };
 }
 
+/**
+ * Fixed RSA-2048 test keys kept beside the golden files (throwaway keys made once with `openssl genpkey`; not
+ * secrets). The shared key pool is regenerated every run, so golden bytes that embed key material (the
+ * PKCS#12 payloads) need keys that never change.
+ */
+function fixedKey(name: 'root' | 'leaf'): { privateKey: KeyObject; publicKey: KeyObject } {
+  const pem = readFileSync(join(import.meta.dirname, '..', '..', 'golden', 'compile', 'keys', `${name}.pem`));
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 const NOT_BEFORE = new Date('2026-01-01T00:00:00Z');
 
-/** A self-signed root CA (pool key 0), identical bytes every run. */
+/** A self-signed root CA (fixed key), identical bytes every run. */
 export function fixedRoot(): Certificate {
-  const k = poolKey('rsa2048', 0);
+  const k = fixedKey('root');
   return createCertificate({
     subject: 'CN=Certfleet Compile Test Root,O=Certfleet,C=US',
     publicKey: k.publicKey,
@@ -53,15 +65,15 @@ export function fixedRoot(): Certificate {
 /** The PFX password of {@link fixedIdentity}. */
 export const PFX_PASSWORD = 'Compile-Test-Pw1';
 
-/** A client identity (pool key 3) issued by {@link fixedRoot}, packed deterministically. */
+/** A client identity (fixed key) issued by {@link fixedRoot}, packed deterministically. */
 export function fixedIdentity(): IssuedIdentity & { leaf: Certificate; root: Certificate } {
   const root = fixedRoot();
-  const k = poolKey('rsa2048', 3);
+  const k = fixedKey('leaf');
   const leaf = createCertificate({
     subject: 'CN=Ada Lovelace,O=Contoso',
     publicKey: k.publicKey,
     issuer: root,
-    signingKey: poolKey('rsa2048', 0).privateKey,
+    signingKey: fixedKey('root').privateKey,
     serialNumber: '5E5E0001',
     notBefore: NOT_BEFORE,
     notAfter: new Date('2027-01-01T00:00:00Z'),
