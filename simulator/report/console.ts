@@ -1,0 +1,133 @@
+/**
+ * The console summary printed at the end of a run: a per-platform × profile table (installed / failed by
+ * code / pending / skipped / renewed), the top failure reasons with one example device and its message,
+ * and the expectations with held/broken. `renderSummary` is pure: colour is an argument, decided by the
+ * caller with `shouldColor(stream.isTTY, process.env)`.
+ */
+import { painter, stripAnsi, type Paint, type Style } from './ansi.ts';
+import { summarize, type OutcomeCounts, type RunSummary } from './summary.ts';
+import type { RunResult } from '../run-model.ts';
+
+/** Options of {@link renderSummary}. */
+export interface RenderSummaryOptions {
+  /** ANSI colours on or off. */
+  color: boolean;
+  /** How many failure reasons to list (default 5). */
+  topReasons?: number;
+  /** A summary already computed with `summarize(result)`. */
+  summary?: RunSummary;
+}
+
+interface Cell {
+  text: string;
+  style?: Style;
+  align: 'left' | 'right';
+}
+
+function countCell(v: number, style: Style): Cell {
+  return v === 0 ? { text: '0', style: 'dim', align: 'right' } : { text: String(v), style, align: 'right' };
+}
+
+function codesText(byCode: Record<string, number>): string {
+  return Object.entries(byCode)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+}
+
+function table(rows: Cell[][], paint: Paint): string[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, stripAnsi(c.text).length)));
+  return rows.map((row) =>
+    row
+      .map((c, i) => {
+        const w = widths[i] ?? 0;
+        const pad = ' '.repeat(w - stripAnsi(c.text).length);
+        const styled = c.style ? paint(c.style, c.text) : c.text;
+        return c.align === 'right' ? pad + styled : i === row.length - 1 ? styled : styled + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function fmtSeconds(s: number): string {
+  return s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
+}
+
+/** Renders the end-of-run summary as text (lines end with `\n`). */
+export function renderSummary(result: RunResult, options: RenderSummaryOptions): string {
+  const paint = painter(options.color);
+  const s = options.summary ?? summarize(result);
+  const showSkipped = s.totals.skipped > 0;
+  const out: string[] = [];
+
+  const m = result.metrics;
+  out.push(
+    `${paint('bold', 'certfleet run')} · scenario ${oneLine(result.scenario)} · seed ${oneLine(result.seed)} · ` +
+      `${result.devices} devices (${s.enrolled} enrolled) · ${fmtSeconds(m.wallSeconds)} · ` +
+      `${m.devicesPerSecond.toFixed(1)} devices/s · ${m.certificatesIssued} certificates issued`,
+  );
+  out.push('');
+
+  const header = ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING']
+    .concat(showSkipped ? ['SKIPPED'] : [])
+    .concat(['RENEWED', 'FAILURES BY CODE'])
+    .map((t, i): Cell => ({
+      text: t,
+      style: 'bold',
+      align: i >= 2 && i < (showSkipped ? 8 : 7) ? 'right' : 'left',
+    }));
+  const row = (platform: string, profile: string, c: OutcomeCounts): Cell[] => [
+    { text: oneLine(platform), align: 'left' },
+    { text: oneLine(profile), align: 'left' },
+    { text: String(c.total), align: 'right' },
+    countCell(c.installed, 'green'),
+    countCell(c.failed, 'red'),
+    countCell(c.pending, 'yellow'),
+    ...(showSkipped ? [countCell(c.skipped, 'magenta')] : []),
+    countCell(c.renewed, 'cyan'),
+    { text: codesText(c.failedByCode), style: 'red', align: 'left' },
+  ];
+  const rows: Cell[][] = [header];
+  for (const c of s.byPlatformProfile) rows.push(row(c.platform, c.profile, c));
+  rows.push(row('total', '', s.totals).map((c, i) => (i < 2 ? { ...c, style: 'bold' } : c)));
+  out.push(...table(rows, paint));
+
+  const top = s.failureReasons.slice(0, options.topReasons ?? 5);
+  if (top.length > 0) {
+    out.push('');
+    const more = s.failureReasons.length - top.length;
+    out.push(paint('bold', `Top failure reasons${more > 0 ? ` (${more} more in report.html)` : ''}`));
+    top.forEach((r, i) => {
+      const where = Object.entries(r.where)
+        .map(([w, c]) => `${w} ${c}`)
+        .join(', ');
+      out.push(
+        `  ${i + 1}. ${paint('red', oneLine(r.code))} × ${r.count} on "${oneLine(r.profile)}" (${oneLine(where)})`,
+      );
+      out.push(
+        `     e.g. ${oneLine(r.example.device)} (${r.example.platform}/${r.example.kind}): ${oneLine(r.example.message)}`,
+      );
+    });
+  }
+
+  if (result.expectations.length > 0) {
+    out.push('');
+    out.push(paint('bold', `Expectations: ${s.expectations.held}/${s.expectations.total} held`));
+    for (const e of result.expectations) {
+      const mark = e.held ? paint('green', '✔ held  ') : paint('red', '✘ broken');
+      out.push(`  ${mark} ${oneLine(e.text)}${e.detail ? paint('dim', ` — ${oneLine(e.detail)}`) : ''}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Collapses text from the run (messages, names) to one printable line: newlines from native payloads
+ * become spaces, and control characters — an escape sequence in a device name included — are dropped.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { shouldColor, stripAnsi } from '../../../simulator/report/ansi.ts';
+import { renderSummary } from '../../../simulator/report/console.ts';
+import { sampleRun } from './fixture.ts';
+
+const ESC = '\u001b';
+
+describe('renderSummary', () => {
+  const plain = renderSummary(sampleRun(), { color: false });
+  const coloured = renderSummary(sampleRun(), { color: true });
+
+  it('without colour has no escape sequence; with colour it has, and says the same text', () => {
+    expect(plain).not.toContain(ESC);
+    expect(coloured).toContain(`${ESC}[31m`);
+    expect(coloured).toContain(`${ESC}[32m`);
+    expect(stripAnsi(coloured)).toBe(plain);
+  });
+
+  it.each([
+    // a row's cells, whitespace-separated: platform profile targeted installed failed pending skipped renewed codes
+    ['windows', 'Wi-Fi PKCS', '2 1 1 0 0 1 INSTALL_KSP_UNAVAILABLE 1'],
+    ['android', 'Wi-Fi PKCS', '3 1 2 0 0 1 VARIABLE_MISSING 2'],
+    ['ios', 'Wi-Fi PKCS', '1 0 0 1 0 0'],
+    ['macos', 'Wi-Fi PKCS', '1 0 0 0 1 0'],
+    ['android', 'Contoso Root', '3 3 0 0 0 0'],
+  ])('table row %s × %s reads %s', (platform, profile, cells) => {
+    const line = plain.split('\n').find((l) => l.startsWith(platform) && l.includes(profile));
+    expect(line?.replace(/\s+/g, ' ').trim()).toBe(`${platform} ${profile} ${cells}`);
+  });
+
+  it('has a header with a skipped column only when something was skipped', () => {
+    expect(plain).toMatch(/PLATFORM\s+PROFILE\s+TARGETED\s+INSTALLED\s+FAILED\s+PENDING\s+SKIPPED\s+RENEWED/);
+    const run = sampleRun();
+    run.outcomes = run.outcomes.filter((o) => o.status !== 'skipped');
+    expect(renderSummary(run, { color: false })).not.toContain('SKIPPED');
+  });
+
+  it('lists the top failure reasons with an example device and its message', () => {
+    expect(plain).toContain('1. VARIABLE_MISSING × 2 on "Wi-Fi PKCS" (android/work-profile-personal 2)');
+    expect(plain).toContain('e.g. and-1 (android/work-profile-personal): The device cannot supply {{IMEI}}');
+    expect(plain).toContain('2. INSTALL_KSP_UNAVAILABLE × 1');
+    const one = renderSummary(sampleRun(), { color: false, topReasons: 1 });
+    expect(one).toContain('Top failure reasons (1 more in report.html)');
+    expect(one).not.toContain('2. INSTALL_KSP_UNAVAILABLE');
+  });
+
+  it('marks expectations held and broken', () => {
+    expect(plain).toContain('Expectations: 1/2 held');
+    expect(plain).toMatch(/✔ held\s+Android work profiles/);
+    expect(plain).toMatch(/✘ broken all Windows devices install both profiles — win-2/);
+  });
+
+  it('drops control characters a device name or message could smuggle in', () => {
+    const run = sampleRun();
+    run.outcomes = run.outcomes.map((o) =>
+      o.status === 'failed'
+        ? { ...o, device: `evil${ESC}[2J`, message: `line1\nline2${ESC}]0;title\u0007` }
+        : o,
+    );
+    const text = renderSummary(run, { color: false });
+    expect(text).not.toContain(ESC);
+    expect(text).toContain('line1 line2');
+  });
+});
+
+describe('shouldColor', () => {
+  it.each([
+    [true, {}, true],
+    [false, {}, false],
+    [undefined, {}, false],
+    [true, { NO_COLOR: '1' }, false],
+    [true, { NO_COLOR: '' }, true],
+    [false, { FORCE_COLOR: '1' }, true],
+    [false, { FORCE_COLOR: '0' }, false],
+    [true, { NO_COLOR: '1', FORCE_COLOR: '1' }, false],
+  ] as const)('isTTY=%s env=%j → %s', (tty, env, expected) => {
+    expect(shouldColor(tty, env)).toBe(expected);
+  });
+});
