@@ -1,0 +1,373 @@
+/**
+ * PFXCertPasswordEncryptionType 1: the PFX password travels as a CMS (PKCS#7) EnvelopedData encrypted to the
+ * device's MDM management certificate, so only the enrolled device can read it (FORMATS.md §2.3 CCI
+ * "1 – Password is encrypted with the MDM certificate"; §2.6: "The PFX password is CMS/PKCS7-encrypted to the
+ * MDM client certificate" (DIRKJAN); PKCSTS step 6 "re-encrypts for the device using the Device Management
+ * Certificate").
+ *
+ * Wire shape (RFC 5652 §6): `ContentInfo { id-envelopedData, EnvelopedData { version 0, recipientInfos { one
+ * KeyTransRecipientInfo, rid = issuerAndSerialNumber }, encryptedContentInfo { id-data, AES-CBC, ciphertext } } }`,
+ * DER, base64 on one line in the PFXCertPassword node.
+ *
+ * **[inferred]** choices (no public capture of Intune's exact blob):
+ * - the plaintext is the password as UTF-16LE without a terminator (Windows CSP strings are WCHAR);
+ * - {@link encryptPfxPasswordForDevice} uses RSAES-OAEP (SHA-256, MGF1-SHA-256) key transport and AES-256-CBC by
+ *   default; {@link decryptPfxPassword} also reads RSAES-PKCS1-v1_5 and OAEP-SHA-1 key transport (what Windows'
+ *   CryptEncryptMessage writes by default) and AES-128/192/256-CBC or 3DES-CBC content.
+ *
+ * Node 20 refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809), so PKCS#1 v1.5 is unpadded here by hand
+ * after a raw (no-padding) RSA operation. Fine for a simulator; not a hardened implementation.
+ *
+ * @example
+ * const blob = encryptPfxPasswordForDevice('s3cret', device.identity.certificate);
+ * decryptPfxPassword(blob, [device.identity]); // 's3cret'
+ */
+import {
+  constants,
+  createDecipheriv,
+  createCipheriv,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  ContentInfo,
+  EncryptedContent,
+  EncryptedContentInfo,
+  EnvelopedData,
+  IssuerAndSerialNumber,
+  KeyTransRecipientInfo,
+  RecipientIdentifier,
+  RecipientInfo,
+  RecipientInfos,
+  id_data,
+  id_envelopedData,
+} from '@peculiar/asn1-cms';
+import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate as AsnCertificate } from '@peculiar/asn1-x509';
+import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
+import {
+  decodeOidContent,
+  encodeOid,
+  encodeSequence,
+  encodeTlv,
+  readChildren,
+  readTlv,
+} from '../../../pki/der.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
+
+/** Key-transport schemes {@link encryptPfxPasswordForDevice} can write. */
+export type KeyTransport = 'rsa-oaep-sha256' | 'rsa-oaep-sha1' | 'rsa-pkcs1';
+
+/** Options of {@link encryptPfxPasswordForDevice}. */
+export interface EncryptPasswordOptions {
+  /** Default `rsa-oaep-sha256`. */
+  keyTransport?: KeyTransport;
+  /** Random source for the content key and IV; default crypto.randomBytes (house rule 2: pass it in). */
+  random?: (size: number) => Buffer;
+}
+
+/** A certificate + private key that may be a recipient (the management identity, or a My-store identity). */
+export interface PasswordRecipient {
+  certificate: Certificate;
+  privateKey: KeyObject;
+}
+
+/** Why a password blob could not be decrypted (`details.reason` of INSTALL_PASSWORD_UNDECRYPTABLE). */
+export type UndecryptableReason = 'not-cms' | 'no-recipient' | 'decrypt-failed' | 'unsupported';
+
+const OID = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsaesOaep: '1.2.840.113549.1.1.7',
+  mgf1: '1.2.840.113549.1.1.8',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+  aes128Cbc: '2.16.840.1.101.3.4.1.2',
+  aes192Cbc: '2.16.840.1.101.3.4.1.22',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  desEde3Cbc: '1.2.840.113549.3.7',
+} as const;
+
+const HASH_NAMES: Readonly<Record<string, string>> = {
+  [OID.sha1]: 'sha1',
+  [OID.sha256]: 'sha256',
+  [OID.sha384]: 'sha384',
+  [OID.sha512]: 'sha512',
+};
+
+const CIPHERS: Readonly<Record<string, { name: string; keyLength: number; ivLength: number }>> = {
+  [OID.aes128Cbc]: { name: 'aes-128-cbc', keyLength: 16, ivLength: 16 },
+  [OID.aes192Cbc]: { name: 'aes-192-cbc', keyLength: 24, ivLength: 16 },
+  [OID.aes256Cbc]: { name: 'aes-256-cbc', keyLength: 32, ivLength: 16 },
+  [OID.desEde3Cbc]: { name: 'des-ede3-cbc', keyLength: 24, ivLength: 8 },
+};
+
+const DER_NULL = Uint8Array.of(0x05, 0x00);
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function algorithm(oid: string, parameters: Uint8Array | null): AlgorithmIdentifier {
+  return new AlgorithmIdentifier({
+    algorithm: oid,
+    parameters: parameters === null ? null : toArrayBuffer(parameters),
+  });
+}
+
+/** RSAES-OAEP-params (RFC 8017 A.2.1) with SHA-256 for the hash and MGF1. */
+function oaepSha256Params(): Uint8Array {
+  const sha256 = encodeSequence([encodeOid(OID.sha256), DER_NULL]);
+  return encodeSequence([
+    encodeTlv(0xa0, sha256),
+    encodeTlv(0xa1, encodeSequence([encodeOid(OID.mgf1), sha256])),
+  ]);
+}
+
+function issuerAndSerial(certificate: Certificate): IssuerAndSerialNumber {
+  const asn = AsnParser.parse(certificate.der, AsnCertificate);
+  return new IssuerAndSerialNumber({
+    issuer: asn.tbsCertificate.issuer,
+    serialNumber: asn.tbsCertificate.serialNumber,
+  });
+}
+
+function undecryptable(reason: UndecryptableReason, message: string, cause?: unknown): CertfleetError {
+  return new CertfleetError('INSTALL_PASSWORD_UNDECRYPTABLE', message, { cause, details: { reason } });
+}
+
+/**
+ * Encrypts a PFX password to a device's MDM management certificate (RSA key) as the service does for
+ * PFXCertPasswordEncryptionType 1; returns the base64 DER CMS ContentInfo for the PFXCertPassword node.
+ *
+ * @throws CertfleetError CERT_PARSE when `managementCertificate` is not a certificate, KEY_UNSUPPORTED when
+ *   its key is not RSA (CMS key transport needs RSA).
+ */
+export function encryptPfxPasswordForDevice(
+  password: string,
+  managementCertificate: Certificate | Uint8Array,
+  options: EncryptPasswordOptions = {},
+): string {
+  const cert =
+    managementCertificate instanceof Uint8Array
+      ? parseCertificate(managementCertificate)
+      : managementCertificate;
+  if (cert.publicKey.asymmetricKeyType !== 'rsa') {
+    throw new CertfleetError(
+      'KEY_UNSUPPORTED',
+      `The management certificate "${cert.subjectText}" has a ${String(cert.publicKey.asymmetricKeyType)} key; encrypting a PFX password to it needs an RSA key (CMS key transport).`,
+    );
+  }
+  const random = options.random ?? randomBytes;
+  const transport = options.keyTransport ?? 'rsa-oaep-sha256';
+  const cek = random(32);
+  const iv = random(16);
+  const cipher = createCipheriv('aes-256-cbc', cek, iv);
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(password, 'utf16le')), cipher.final()]);
+
+  let encryptedKey: Buffer;
+  let keyAlg: AlgorithmIdentifier;
+  if (transport === 'rsa-pkcs1') {
+    encryptedKey = publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
+    keyAlg = algorithm(OID.rsaEncryption, DER_NULL);
+  } else {
+    const hash = transport === 'rsa-oaep-sha256' ? 'sha256' : 'sha1';
+    encryptedKey = publicEncrypt(
+      { key: cert.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash },
+      cek,
+    );
+    // OAEP with all-default parameters (SHA-1) is an empty SEQUENCE.
+    keyAlg = algorithm(OID.rsaesOaep, hash === 'sha256' ? oaepSha256Params() : encodeSequence([]));
+  }
+
+  const enveloped = new EnvelopedData({
+    version: 0,
+    recipientInfos: new RecipientInfos([
+      new RecipientInfo({
+        ktri: new KeyTransRecipientInfo({
+          version: 0,
+          rid: new RecipientIdentifier({ issuerAndSerialNumber: issuerAndSerial(cert) }),
+          keyEncryptionAlgorithm: keyAlg,
+          encryptedKey: new OctetString(encryptedKey),
+        }),
+      }),
+    ]),
+    encryptedContentInfo: new EncryptedContentInfo({
+      contentType: id_data,
+      contentEncryptionAlgorithm: algorithm(OID.aes256Cbc, encodeTlv(0x04, iv)),
+      encryptedContent: new EncryptedContent({ value: new OctetString(ciphertext) }),
+    }),
+  });
+  const info = new ContentInfo({
+    contentType: id_envelopedData,
+    content: AsnSerializer.serialize(enveloped),
+  });
+  return Buffer.from(AsnSerializer.serialize(info)).toString('base64');
+}
+
+function parseEnveloped(base64: string): EnvelopedData {
+  const text = base64.trim();
+  if (text === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) {
+    throw undecryptable(
+      'not-cms',
+      'PFXCertPassword is not base64; with PFXCertPasswordEncryptionType 1 it must be a base64 CMS EnvelopedData.',
+    );
+  }
+  try {
+    const info = AsnParser.parse(Buffer.from(text, 'base64'), ContentInfo);
+    if (info.contentType !== id_envelopedData) {
+      throw new Error(`content type ${info.contentType} is not id-envelopedData (${id_envelopedData})`);
+    }
+    return AsnParser.parse(info.content, EnvelopedData);
+  } catch (cause) {
+    if (cause instanceof CertfleetError) throw cause;
+    throw undecryptable(
+      'not-cms',
+      `PFXCertPassword is not a CMS EnvelopedData (${(cause as Error).message}); the service must encrypt the password to the device's management certificate.`,
+      cause,
+    );
+  }
+}
+
+function ridMatches(rid: RecipientIdentifier, candidate: Certificate): boolean {
+  if (rid.issuerAndSerialNumber !== undefined) {
+    const want = Buffer.from(AsnSerializer.serialize(rid.issuerAndSerialNumber));
+    return want.equals(Buffer.from(AsnSerializer.serialize(issuerAndSerial(candidate))));
+  }
+  if (rid.subjectKeyIdentifier !== undefined) {
+    const ski = Buffer.from(rid.subjectKeyIdentifier.buffer).toString('hex').toUpperCase();
+    return candidate.ski === ski;
+  }
+  return false;
+}
+
+function oaepHashOf(params: ArrayBuffer | null | undefined): string {
+  if (params === null || params === undefined) return 'sha1';
+  const buf = new Uint8Array(params);
+  if (buf.length === 0 || (buf.length === 2 && buf[0] === 0x05)) return 'sha1';
+  const top = readTlv(buf, 0);
+  let hash = 'sha1';
+  let mgfHash = 'sha1';
+  for (const field of readChildren(buf, top)) {
+    const inner = readTlv(buf, field.contentStart);
+    const [oidTlv, paramTlv] = readChildren(buf, inner);
+    if (oidTlv === undefined) continue;
+    const oid = decodeOidContent(buf.subarray(oidTlv.contentStart, oidTlv.end));
+    if (field.tag === 0xa0) hash = HASH_NAMES[oid] ?? `unsupported hash ${oid}`;
+    else if (field.tag === 0xa1) {
+      if (oid !== OID.mgf1 || paramTlv === undefined) {
+        throw new Error(`mask generation function ${oid} is not MGF1`);
+      }
+      const [mgfOid] = readChildren(buf, paramTlv);
+      if (mgfOid === undefined) throw new Error('MGF1 has no hash');
+      const m = decodeOidContent(buf.subarray(mgfOid.contentStart, mgfOid.end));
+      mgfHash = HASH_NAMES[m] ?? `unsupported hash ${m}`;
+    } else if (field.tag === 0xa2) {
+      throw new Error('an OAEP label (pSourceAlgorithm) is not supported');
+    }
+  }
+  if (hash !== mgfHash) throw new Error(`OAEP hash ${hash} differs from the MGF1 hash ${mgfHash}`);
+  if (hash.startsWith('unsupported')) throw new Error(hash);
+  return hash;
+}
+
+/** RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) on top of a raw RSA operation. */
+function pkcs1v15Decrypt(privateKey: KeyObject, encrypted: Buffer): Buffer {
+  const em = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, encrypted);
+  const sep = em.indexOf(0, 2);
+  if (em[0] !== 0 || em[1] !== 2 || sep < 10) throw new Error('PKCS#1 v1.5 padding is invalid');
+  return em.subarray(sep + 1);
+}
+
+function unwrapKey(ktri: KeyTransRecipientInfo, privateKey: KeyObject): Buffer {
+  const alg = ktri.keyEncryptionAlgorithm;
+  const encrypted = Buffer.from(ktri.encryptedKey.buffer);
+  if (alg.algorithm === OID.rsaEncryption) return pkcs1v15Decrypt(privateKey, encrypted);
+  if (alg.algorithm === OID.rsaesOaep) {
+    const oaepHash = oaepHashOf(alg.parameters);
+    return privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
+      encrypted,
+    );
+  }
+  throw new Error(`key transport ${alg.algorithm} is not RSA`);
+}
+
+function decryptContent(eci: EncryptedContentInfo, cek: Buffer): Buffer {
+  const alg = eci.contentEncryptionAlgorithm;
+  const cipher = CIPHERS[alg.algorithm];
+  if (cipher === undefined) throw new Error(`content encryption ${alg.algorithm} is not supported`);
+  if (cek.length !== cipher.keyLength) throw new Error('the content key has the wrong length');
+  if (!alg.parameters) throw new Error('the content encryption has no IV');
+  const ivBytes = new Uint8Array(alg.parameters);
+  const ivTlv = readTlv(ivBytes, 0);
+  const iv = Buffer.from(ivBytes.subarray(ivTlv.contentStart, ivTlv.end));
+  if (ivTlv.tag !== 0x04 || iv.length !== cipher.ivLength) throw new Error('the IV is malformed');
+  const content = eci.encryptedContent;
+  const ciphertext = content?.value
+    ? Buffer.from(content.value.buffer)
+    : Buffer.concat((content?.constructedValue ?? []).map((o) => Buffer.from(o.buffer)));
+  const decipher = createDecipheriv(cipher.name, cek, iv);
+  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+}
+
+/**
+ * Decrypts a PFXCertPassword blob with the first of `recipients` it was encrypted to.
+ *
+ * @throws CertfleetError INSTALL_PASSWORD_UNDECRYPTABLE with `details.reason`: `not-cms` (not base64 CMS
+ *   EnvelopedData), `no-recipient` (encrypted to a certificate none of `recipients` is — e.g. another device's
+ *   or a device without an MDM identity), `decrypt-failed` (the key does not open it), `unsupported` (an
+ *   algorithm not implemented). Messages never contain the password.
+ */
+export function decryptPfxPassword(base64: string, recipients: readonly PasswordRecipient[]): string {
+  const enveloped = parseEnveloped(base64);
+  const ktris = enveloped.recipientInfos.map((ri) => ri.ktri).filter((k) => k !== undefined);
+  if (ktris.length === 0) {
+    throw undecryptable(
+      'unsupported',
+      'The password EnvelopedData has no key-transport (RSA) recipient; only KeyTransRecipientInfo is supported.',
+    );
+  }
+  for (const ktri of ktris) {
+    const recipient = recipients.find((r) => ridMatches(ktri.rid, r.certificate));
+    if (recipient === undefined) continue;
+    let cek: Buffer;
+    try {
+      cek = unwrapKey(ktri, recipient.privateKey);
+    } catch (cause) {
+      throw undecryptable(
+        'decrypt-failed',
+        `The device's key for "${recipient.certificate.subjectText}" cannot unwrap the password's content key (${(cause as Error).message}).`,
+        cause,
+      );
+    }
+    let plain: Buffer;
+    try {
+      plain = decryptContent(enveloped.encryptedContentInfo, cek);
+    } catch (cause) {
+      const unsupported = /not supported/.test((cause as Error).message);
+      throw undecryptable(
+        unsupported ? 'unsupported' : 'decrypt-failed',
+        `The password content cannot be decrypted (${(cause as Error).message}).`,
+        cause,
+      );
+    }
+    if (plain.length % 2 !== 0) {
+      throw undecryptable(
+        'decrypt-failed',
+        'The decrypted password is not UTF-16LE text (odd length); the service must encrypt the UTF-16LE password.',
+      );
+    }
+    return plain.toString('utf16le').replace(/\0+$/, '');
+  }
+  const names = recipients.map((r) => `"${r.certificate.subjectText}"`).join(', ');
+  throw undecryptable(
+    'no-recipient',
+    recipients.length === 0
+      ? 'The PFX password is encrypted to an MDM certificate, but this device has no management identity (not enrolled); it cannot decrypt it.'
+      : `The PFX password is encrypted to a certificate this device does not hold (the device has ${names}); re-encrypt it to this device's management certificate.`,
+  );
+}
