@@ -62,7 +62,7 @@ function outcome(
   message: string,
   detail?: NonComplianceDetail,
 ): InstallOutcome {
-  return {
+  const o: InstallOutcome = {
     device: ctx.device.id,
     platform: 'android',
     payload,
@@ -71,6 +71,9 @@ function outcome(
     message,
     native: androidNative(detail),
   };
+  // The JSON path of the problem, in the codec's `$.`-rooted form.
+  if (detail?.fieldPath !== undefined) o.path = `$.${detail.fieldPath}`;
+  return o;
 }
 
 function reply(version: string | undefined, details: NonComplianceDetail[]): Buffer {
@@ -197,6 +200,17 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
       if (policy.version !== undefined) profileMeta.version = policy.version;
       if (policy.privateKeySelectionEnabled !== undefined)
         profileMeta.privateKeySelectionEnabled = policy.privateKeySelectionEnabled;
+      // A renewal request stays pending while the certificate it was made for is still held (agent/renewal).
+      const pendingFor = previous?.meta.renewalRequestedFor;
+      if (
+        typeof pendingFor === 'string' &&
+        androidItems(ctx.db, deviceId).some(
+          (i) => i.thumbprint === pendingFor && holdersOf(i).includes(policyRef),
+        )
+      ) {
+        profileMeta.renewalRequestedFor = pendingFor;
+        profileMeta.renewalRequestedAt = previous?.meta.renewalRequestedAt;
+      }
       ctx.db.putProfile({
         deviceId,
         ref: policyRef,

@@ -178,6 +178,7 @@ describe('refusals (every rule × every kind)', () => {
       ...(row.fieldPath !== undefined && { fieldPath: row.fieldPath }),
     };
     expect(o?.native).toEqual({ platform: 'android', nonCompliance: expectedDetail });
+    expect(o?.path).toBe(row.fieldPath === undefined ? undefined : `$.${row.fieldPath}`);
     const report = decodeComplianceReport(result.reply);
     expect(report.ok && report.report.policyCompliant).toBe(false);
     expect(report.ok && report.report.nonComplianceDetails).toEqual([expectedDetail]);

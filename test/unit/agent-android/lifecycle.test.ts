@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreDb } from '../../../agent/keystore/store-db.ts';
+import { checkRenewals, markRenewalRequested } from '../../../agent/renewal/renewal.ts';
 import { androidAdapter } from '../../../agent/platforms/android/index.ts';
 import { decodeComplianceReport } from '../../../profiles/android/non-compliance.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -223,5 +224,49 @@ describe('restart keeps duplicate detection', () => {
     const b = contextFor(dev, undefined, StoreDb.open(file));
     expect(androidAdapter.deliver(b, full).outcomes.map((o) => o.code)).toEqual(['UNCHANGED', 'UNCHANGED']);
     b.db.close();
+  });
+});
+
+describe.each(KINDS)('renewal bookkeeping on %s', (kind) => {
+  // The leaf lives T0 .. T0 + 1 year; at 79 % elapsed nothing happens, at 81 % a 20 % threshold renews.
+  it.each([
+    [0.79, 20, 'none'],
+    [0.81, 20, 'renew'],
+    [0.69, 30, 'none'],
+    [0.71, 30, 'renew'],
+  ] as const)('at %f of the lifetime with threshold %i → %s', (elapsed, threshold, action) => {
+    const db = StoreDb.open(':memory:');
+    const dev = androidDevice(kind, { osVersion: '10' });
+    androidAdapter.deliver(contextFor(dev, undefined, db), full, {
+      renewalThreshold: threshold,
+      profileId: 'p',
+    });
+    const at = new Date(
+      h.leaf.notBefore.getTime() + elapsed * (h.leaf.notAfter.getTime() - h.leaf.notBefore.getTime()),
+    );
+    const decisions = checkRenewals(contextFor(dev, at, db));
+    expect(decisions.map((d) => [d.ref, d.thumbprint, d.threshold, d.action])).toEqual([
+      [POLICY_NAME, h.leaf.sha1Thumbprint, threshold, action],
+    ]);
+  });
+
+  it('a pending renewal request survives a re-delivery that keeps the certificate, and clears when it is replaced', () => {
+    const db = StoreDb.open(':memory:');
+    const dev = androidDevice(kind, { osVersion: '10' });
+    const ctx = contextFor(dev, undefined, db);
+    androidAdapter.deliver(ctx, full);
+    const [d] = checkRenewals(contextFor(dev, new Date(h.leaf.notAfter.getTime() - 86_400_000), db));
+    if (d === undefined) throw new Error('no decision');
+    markRenewalRequested(ctx, d);
+    androidAdapter.deliver(
+      ctx,
+      policyBytes({ version: '2', keyPairs: [{ guid: CLIENT_GUID, alias: ALIAS, pkcs12: PFX }] }),
+    );
+    expect(db.profile(dev.id, POLICY_NAME)?.meta.renewalRequestedFor).toBe(h.leaf.sha1Thumbprint);
+    androidAdapter.deliver(
+      ctx,
+      policyBytes({ version: '3', keyPairs: [{ guid: CLIENT_GUID, alias: ALIAS, pkcs12: PFX2 }] }),
+    );
+    expect(db.profile(dev.id, POLICY_NAME)?.meta.renewalRequestedFor).toBeUndefined();
   });
 });
