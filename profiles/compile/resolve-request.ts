@@ -102,7 +102,8 @@ export function resolveRequest(profile: PkcsCertificateProfile, facts: DeviceFac
     intendedSubject = formatDn(dn);
     escapedSpecials = [
       ...new Set(
-        dn.rdns
+        [...dn.rdns]
+          .reverse()
           .flat()
           .flatMap((a) => a.escaped)
           .filter((c) => (ESCAPE_SENSITIVE as readonly string[]).includes(c)),

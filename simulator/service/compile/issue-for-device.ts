@@ -23,6 +23,7 @@ import { issuePfx, type IssuedPfx } from '../ca/issue-pfx.ts';
 import {
   buildRequestSubject,
   canonicalSubject,
+  describeDn,
   escapedSpecialsOf,
   quotedWorkaround,
 } from './request-subject.ts';
@@ -110,7 +111,7 @@ export async function issueForDevice(
         ok: false,
         outcome: escapedOutcome(request, escaped, {
           native: { hresult: '0x80092023', symbolic: 'CRYPT_E_INVALID_X500_STRING' },
-          what: `the connector cannot build the request at all: ${built.error.message}`,
+          what: `the connector cannot build the request at all: ${built.error.message.replace(/\.$/, '')}`,
         }),
       };
     }
@@ -153,7 +154,7 @@ export async function issueForDevice(
           native: { symbolic: 'SUBJECT_MISMATCH' },
           requestSubject: built.subject,
           issuedSubject,
-          what: `the request went out as "${built.subject}" and the CA issued "${issuedSubject}", not the subject the profile means; the service discards that certificate`,
+          what: `the request went out as ${describeDn(built.dn)} and the CA issued ${describeDn(issued.certificate.subject)}, not the subject the profile means; the service discards that certificate`,
         }),
       };
     }
@@ -198,7 +199,7 @@ function escapedOutcome(
     native: o.native,
     message:
       `The subject "${request.subject}" escapes ${chars} with a backslash, a known Intune issue: the connector reads the subject with Windows CertStrToName, where a backslash is not an escape, so ${o.what}. ` +
-      `The profile meant "${request.intendedSubject}". No certificate is delivered. ` +
+      `The profile meant ${describeDn(parseDn(request.intendedSubject))}. No certificate is delivered. ` +
       `Quote the value instead${workaround !== undefined ? ` (${workaround})` : ''} or remove the character.`,
   };
 }

@@ -76,11 +76,30 @@ export function canonicalSubject(dn: Dn): string {
     .join(',');
 }
 
+/**
+ * A DN as a person reads it, most specific first, values quoted when they hold a special character
+ * (the OpenSSL `-nameopt oneline` look): `CN = "Test user, LLC", O = Contoso`.
+ */
+export function describeDn(dn: Dn): string {
+  return [...dn.rdns]
+    .reverse()
+    .map((rdn) =>
+      rdn
+        .map((a) => {
+          const v = /[,+;=\\"<>#]|^\s|\s$/.test(a.value) ? `"${a.value.replace(/"/g, '\\"')}"` : a.value;
+          return `${a.shortName} = ${v}`;
+        })
+        .join(' + '),
+    )
+    .join(', ');
+}
+
 /** The characters among `+ , ; =` that `subject` writes with a backslash escape (RFC 4514 reading). */
 export function escapedSpecialsOf(subject: string): string[] {
   try {
-    const found = parseDn(subject)
-      .rdns.flat()
+    const found = [...parseDn(subject).rdns]
+      .reverse()
+      .flat()
       .flatMap((a) => a.escaped)
       .filter((c) => (ESCAPE_SENSITIVE as readonly string[]).includes(c));
     return [...new Set(found)];
