@@ -14,8 +14,8 @@ import { nativeText, sortedOutcomes, type ReportOutcome } from './report-json.ts
 import { byCodeUnits } from './summary.ts';
 
 // Chars outside the XML 1.0 Char production (§2.2): C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates.
-// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Escapes text for XML character data. */
