@@ -1,0 +1,168 @@
+/**
+ * A quiescence counter for the virtual clock: "has every message published in this process been handled
+ * by every in-process subscriber it was meant for?". The clock only moves time on once it has.
+ *
+ * How it counts — per recipient client id:
+ * - every transport of the process registers its granted subscriptions here ({@link InFlight.subscribed});
+ * - when a transport publishes, {@link InFlight.published} adds one pending message to each registered
+ *   client whose filters match the topic (once per client, as an MQTT broker delivers once per client)
+ *   and which the broker will actually deliver to (see `admits` below);
+ * - when a subscriber's handler has finished for a received message, {@link InFlight.handled} takes one
+ *   pending message off that client.
+ *
+ * Limits (by design; document them where the counter is used):
+ * - In-process only: a subscriber in another process (an agent shard, `certfleet serve`) is not
+ *   registered here, so messages to it are not waited for; messages from another process are handled
+ *   without having been counted (the count never goes below 0 for a client).
+ * - QoS 1 is at-least-once: a duplicate redelivered after a reconnect is handled twice but counted once;
+ *   the second `handled` may take off a different message of the same client a little early.
+ * - A message to a client that is offline (its transport closed, persistent session kept by the broker)
+ *   stays pending until that client reconnects and handles it. {@link InFlight.settled} with
+ *   `{ exceptOffline: true }` ignores offline clients ("settled except for offline devices"); the fleet
+ *   runner marks simulated-offline devices with {@link InFlight.setOnline} (the MQTT transport does it on
+ *   connect and close).
+ * - A publish the broker refuses (topic ACL) would never be delivered: pass `admits` (e.g. built from
+ *   topic-acl.ts) so that such publishes are not counted.
+ * - A clean-session client that closes loses its subscriptions and its pending messages.
+ */
+import { topicMatches } from './topic-filter.ts';
+
+/** Options of {@link InFlight}. */
+export interface InFlightOptions {
+  /**
+   * Whether the broker lets `publisherClientId` publish `topic` (default: always). A publish it does not
+   * admit is not counted: the broker drops it.
+   */
+  admits?: (publisherClientId: string, topic: string) => boolean;
+}
+
+/** Options of {@link InFlight.settled}. */
+export interface SettledOptions {
+  /** Ignore messages pending for clients currently marked offline (default false). */
+  exceptOffline?: boolean;
+}
+
+interface ClientState {
+  filters: Set<string>;
+  pending: number;
+  online: boolean;
+}
+
+/** The in-process in-flight message counter, shared by every transport of one process. */
+export class InFlight {
+  readonly #clients = new Map<string, ClientState>();
+  readonly #admits: (publisherClientId: string, topic: string) => boolean;
+  #waiters: Array<{ exceptOffline: boolean; resolve: () => void }> = [];
+  #checkScheduled = false;
+
+  constructor(options: InFlightOptions = {}) {
+    this.#admits = options.admits ?? (() => true);
+  }
+
+  #client(clientId: string): ClientState {
+    let c = this.#clients.get(clientId);
+    if (!c) {
+      c = { filters: new Set(), pending: 0, online: true };
+      this.#clients.set(clientId, c);
+    }
+    return c;
+  }
+
+  /** Registers a subscription the broker granted to `clientId`. */
+  subscribed(clientId: string, filter: string): void {
+    this.#client(clientId).filters.add(filter);
+  }
+
+  /** Counts a message `publisherClientId` is about to publish on `topic`, once per matching client. */
+  published(publisherClientId: string, topic: string): void {
+    if (!this.#admits(publisherClientId, topic)) return;
+    for (const c of this.#clients.values()) {
+      for (const f of c.filters) {
+        if (topicMatches(f, topic)) {
+          c.pending++;
+          break;
+        }
+      }
+    }
+  }
+
+  /** Undoes {@link InFlight.published} for a publish the broker refused (MQTT 5 PUBACK failure). */
+  cancelled(publisherClientId: string, topic: string): void {
+    if (!this.#admits(publisherClientId, topic)) return;
+    for (const c of this.#clients.values()) {
+      if (c.pending > 0 && [...c.filters].some((f) => topicMatches(f, topic))) c.pending--;
+    }
+    this.#scheduleCheck();
+  }
+
+  /** Takes one message off `clientId` after its handler finished (or failed). Never below 0. */
+  handled(clientId: string): void {
+    const c = this.#clients.get(clientId);
+    if (c && c.pending > 0) c.pending--;
+    this.#scheduleCheck();
+  }
+
+  /** Marks a client online or offline (the MQTT transport calls this on connect and close). */
+  setOnline(clientId: string, online: boolean): void {
+    this.#client(clientId).online = online;
+    this.#scheduleCheck();
+  }
+
+  /** Forgets a client: its subscriptions and pending messages (a clean session ended, a device retired). */
+  forget(clientId: string): void {
+    this.#clients.delete(clientId);
+    this.#scheduleCheck();
+  }
+
+  /** Messages pending, in total or for one client. */
+  count(options: SettledOptions & { clientId?: string } = {}): number {
+    if (options.clientId !== undefined) return this.#clients.get(options.clientId)?.pending ?? 0;
+    let n = 0;
+    for (const c of this.#clients.values()) {
+      if (options.exceptOffline && !c.online) continue;
+      n += c.pending;
+    }
+    return n;
+  }
+
+  /** Client ids with messages pending (for diagnostics: who is the run waiting for?). */
+  pendingClients(options: SettledOptions = {}): string[] {
+    return [...this.#clients.entries()]
+      .filter(([, c]) => c.pending > 0 && (!options.exceptOffline || c.online))
+      .map(([id]) => id);
+  }
+
+  /** Resolves once the count is 0 and has stayed 0 for one macrotask. */
+  settled(options: SettledOptions = {}): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ exceptOffline: options.exceptOffline ?? false, resolve });
+      this.#scheduleCheck();
+    });
+  }
+
+  #scheduleCheck(): void {
+    if (this.#checkScheduled || this.#waiters.length === 0) return;
+    this.#checkScheduled = true;
+    // First look: the count is 0 now; second look one macrotask later: it stayed 0.
+    setImmediate(() => {
+      const batch = this.#waiters;
+      this.#waiters = [];
+      const zeroNow = batch.map((w) => this.count({ exceptOffline: w.exceptOffline }) === 0);
+      setImmediate(() => {
+        this.#checkScheduled = false;
+        const kept = batch.filter((w, i) => {
+          if (zeroNow[i] && this.count({ exceptOffline: w.exceptOffline }) === 0) {
+            w.resolve();
+            return false;
+          }
+          return true;
+        });
+        // waiters added between the two looks are checked on the next round
+        this.#waiters = [...kept, ...this.#waiters];
+        if (this.#waiters.some((w) => this.count({ exceptOffline: w.exceptOffline }) === 0)) {
+          this.#scheduleCheck();
+        }
+      });
+    });
+  }
+}

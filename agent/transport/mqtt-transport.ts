@@ -1,0 +1,467 @@
+/**
+ * The {@link Transport} over MQTT (the `mqtt` package), MQTT 3.1.1 by default (protocol level 4, what the
+ * embedded aedes broker speaks), MQTT 5 as an option for external brokers. Nothing depends on MQTT 5
+ * properties.
+ *
+ * Behaviour:
+ * - QoS 1 publish/subscribe, persistent session (clean session off) by default: the broker queues QoS 1
+ *   messages for a client that is offline and delivers them when it reconnects with the same client id.
+ * - Handlers run one at a time, in arrival order, per client; the PUBACK for a received QoS 1 message is
+ *   sent only after its handler finished (MQTT 3.1.1 §4.6 keeps PUBACKs in arrival order), so a client
+ *   killed mid-handler gets the message again from the broker. Handlers may publish and await the broker's
+ *   acknowledgement (the handler queue is separate from mqtt.js's packet loop, so that cannot deadlock).
+ * - A message that arrives before any matching handler is registered (a persistent session delivers its
+ *   queue right after CONNACK, before the caller subscribes again) waits, unacknowledged, until a matching
+ *   `subscribe()` or the `subscriptions` option provides one. It also blocks the messages behind it.
+ * - Broker gone mid-run: the client reconnects by itself (every `reconnectPeriodMs`). A publish or
+ *   subscribe made meanwhile is queued by the client and sent on reconnect; if the broker has not
+ *   acknowledged it within `ackTimeoutMs` the promise rejects with TRANSPORT_TIMEOUT. The message stays
+ *   queued in the client, so it may still be delivered later (QoS 1 is at-least-once: retrying is safe).
+ * - Failures are {@link CertfleetError}s: TRANSPORT_UNREACHABLE, TRANSPORT_NOT_AUTHORIZED (CONNACK 4/5,
+ *   MQTT 5 0x86/0x87), TRANSPORT_PROTOCOL (CONNACK 1, MQTT 5 0x84), TRANSPORT_SUBSCRIBE_REFUSED (SUBACK
+ *   0x80, MQTT 5 ≥ 0x80), TRANSPORT_TIMEOUT, TRANSPORT_CLOSED. Passwords never appear in messages or events.
+ *
+ * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (CONNACK §3.2.2.3, SUBACK §3.9.3)
+ * @see https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/mqtt-v5.0-os.html (reason codes §2.4)
+ */
+import mqtt from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { CertfleetError, type ErrorCode } from '../../pki/errors.ts';
+import type { InFlight } from './in-flight.ts';
+import { topicMatches } from './topic-filter.ts';
+import type { MessageHandler, Transport } from './transport.ts';
+
+/** TLS material for the client side (PEM). `cert` + `key`: the client certificate the broker maps. */
+export interface MqttTlsOptions {
+  /** The CA certificate(s) that sign the broker's server certificate. */
+  ca: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** Something worth logging about a connection (never carries a password). */
+export interface TransportEvent {
+  clientId: string;
+  type: 'connect' | 'offline' | 'reconnect' | 'error' | 'handler-error';
+  detail: string;
+}
+
+/** Options of {@link connectMqtt}. */
+export interface MqttTransportOptions {
+  /** `mqtt://host:port` or `mqtts://host:port` (with `tls`, `mqtt:` is upgraded to `mqtts:`). */
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5 (external brokers only; aedes refuses it). */
+  protocolVersion?: 4 | 5;
+  /** Clean session; default false (persistent session: the broker queues QoS 1 messages while offline). */
+  clean?: boolean;
+  tls?: MqttTlsOptions;
+  /** How long the first connection may take before TRANSPORT_UNREACHABLE (default 10 s). */
+  connectTimeoutMs?: number;
+  /** How long publish/subscribe wait for the broker's acknowledgement (default 30 s). */
+  ackTimeoutMs?: number;
+  /** Delay between reconnection attempts after the broker went away (default 500 ms). */
+  reconnectPeriodMs?: number;
+  /** Keep-alive in seconds (default 30). */
+  keepaliveSeconds?: number;
+  /** The process's quiescence counter (see in-flight.ts). */
+  inFlight?: InFlight;
+  /**
+   * Subscriptions whose handlers are in place before CONNECT, so that a persistent session's queued
+   * messages find their handler at once; they are (re)subscribed right after the connection is up.
+   */
+  subscriptions?: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
+  /** Connection events, for logs. */
+  onEvent?: (event: TransportEvent) => void;
+}
+
+interface Received {
+  topic: string;
+  payload: Buffer;
+  messageId: number | undefined;
+  qos: number;
+  epoch: number;
+}
+
+/** The URL without user info, for messages. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Maps a CONNACK return code (3.1.1) or reason code (5) to an error code and an explanation. */
+function connackError(rc: number, version: 4 | 5): { code: ErrorCode; why: string } {
+  if (version === 4) {
+    switch (rc) {
+      case 1:
+        return { code: 'TRANSPORT_PROTOCOL', why: 'unacceptable protocol version (CONNACK 1)' };
+      case 2:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'client identifier rejected (CONNACK 2)' };
+      case 3:
+        return { code: 'TRANSPORT_UNREACHABLE', why: 'server unavailable (CONNACK 3)' };
+      case 4:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'bad user name or password (CONNACK 4)' };
+      case 5:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'not authorised (CONNACK 5)' };
+    }
+  } else {
+    switch (rc) {
+      case 0x84:
+        return { code: 'TRANSPORT_PROTOCOL', why: 'unsupported protocol version (reason 0x84)' };
+      case 0x85:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'client identifier not valid (reason 0x85)' };
+      case 0x86:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'bad user name or password (reason 0x86)' };
+      case 0x87:
+        return { code: 'TRANSPORT_NOT_AUTHORIZED', why: 'not authorized (reason 0x87)' };
+      case 0x88:
+      case 0x89:
+        return {
+          code: 'TRANSPORT_UNREACHABLE',
+          why: `server unavailable or busy (reason 0x${rc.toString(16)})`,
+        };
+    }
+  }
+  return { code: 'TRANSPORT_NOT_AUTHORIZED', why: `connection refused (code ${rc})` };
+}
+
+/** Turns a first-connection failure into a CertfleetError. */
+function connectError(err: unknown, o: MqttTransportOptions, version: 4 | 5): CertfleetError {
+  const where = `${safeUrl(o.url)} as client '${o.clientId}'`;
+  const e = err as { code?: unknown; message?: string } | undefined;
+  const message = e?.message ?? String(err);
+  // mqtt.js: ErrorWithReasonCode for a refused CONNACK; aedes answers an MQTT 5 CONNECT with a 3.1.1
+  // CONNACK "unacceptable protocol version", which mqtt.js reads as a v5 CONNACK.
+  if (/unacceptable protocol version|unsupported protocol version/i.test(message)) {
+    return new CertfleetError(
+      'TRANSPORT_PROTOCOL',
+      `The broker at ${where} refused MQTT ${version === 5 ? '5' : '3.1.1'} (${message}). The embedded aedes ` +
+        'broker speaks only MQTT 3.1.1: use protocol version 4 (--mqtt-version 4), or an external broker for MQTT 5.',
+      { cause: err, details: { url: safeUrl(o.url), clientId: o.clientId, protocolVersion: version } },
+    );
+  }
+  if (typeof e?.code === 'number') {
+    const { code, why } = connackError(e.code, version);
+    const hint =
+      code === 'TRANSPORT_NOT_AUTHORIZED'
+        ? o.tls?.cert
+          ? ' Check that the client certificate is issued by the CA the broker trusts and maps to a known identity.'
+          : ' Check the user name and password (CERTFLEET_BROKER_USERNAME / CERTFLEET_BROKER_PASSWORD for an external broker), or that the identity is registered with the broker.'
+        : code === 'TRANSPORT_PROTOCOL'
+          ? ' The embedded aedes broker speaks only MQTT 3.1.1: use protocol version 4.'
+          : '';
+    return new CertfleetError(code, `The broker at ${where} refused the connection: ${why}.${hint}`, {
+      cause: err,
+      details: { url: safeUrl(o.url), clientId: o.clientId, returnCode: e.code },
+    });
+  }
+  const sys = typeof e?.code === 'string' ? ` (${e.code})` : '';
+  const tlsHint = /certificate|ssl|tls|alert/i.test(message)
+    ? ' The TLS handshake failed: check the CA that signs the broker certificate, and the client certificate.'
+    : '';
+  return new CertfleetError(
+    'TRANSPORT_UNREACHABLE',
+    `Cannot reach the MQTT broker at ${safeUrl(o.url)}${sys}: ${message}. Is it running, and is the URL right?${tlsHint}`,
+    { cause: err, details: { url: safeUrl(o.url), clientId: o.clientId } },
+  );
+}
+
+/** Runs `op` (which calls back once) with a timeout; rejects with TRANSPORT_TIMEOUT. */
+function withTimeout<T>(
+  ms: number,
+  what: () => string,
+  op: (done: (err: unknown, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let finished = false;
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      reject(new CertfleetError('TRANSPORT_TIMEOUT', what(), { details: { timeoutMs: ms } }));
+    }, ms);
+    op((err, value) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value as T);
+    });
+  });
+}
+
+class MqttTransport implements Transport {
+  readonly clientId: string;
+  readonly #client: MqttClient;
+  readonly #o: MqttTransportOptions;
+  readonly #handlers: Array<{ filter: string; handler: MessageHandler }> = [];
+  readonly #queue: Received[] = [];
+  #epoch = 0;
+  #pumping = false;
+  #closed = false;
+  #offlineSince: Date | undefined;
+
+  constructor(client: MqttClient, o: MqttTransportOptions) {
+    this.clientId = o.clientId;
+    this.#client = client;
+    this.#o = o;
+    for (const s of o.subscriptions ?? []) this.#handlers.push({ filter: s.filter, handler: s.handler });
+    // Take every incoming PUBLISH off mqtt.js's packet loop at once and withhold its PUBACK: answering
+    // the callback with an error makes mqtt.js skip its own PUBACK (mqtt 5.x handlers/publish.js); the
+    // PUBACK is sent by #ack once the handler finished.
+    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      this.#queue.push({
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        messageId: packet.messageId,
+        qos: packet.qos,
+        epoch: this.#epoch,
+      });
+      callback(new Error('certfleet: PUBACK deferred until the handler ran'));
+      void this.#pump();
+    };
+    client.on('connect', (connack) => {
+      this.#epoch++;
+      this.#offlineSince = undefined;
+      // Messages of an earlier connection that were not handled yet: a persistent session gets them
+      // again from the broker, so drop ours to avoid handling them twice.
+      if (connack.sessionPresent) {
+        const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
+        this.#queue.splice(0, this.#queue.length, ...keep);
+      }
+      o.inFlight?.setOnline(o.clientId, true);
+      this.#event('connect', `connected to ${safeUrl(o.url)} (session present: ${connack.sessionPresent})`);
+    });
+    client.on('offline', () => {
+      this.#offlineSince ??= new Date();
+      this.#event('offline', `lost the broker at ${safeUrl(o.url)}; reconnecting`);
+    });
+    client.on('reconnect', () => this.#event('reconnect', `reconnecting to ${safeUrl(o.url)}`));
+    client.on('error', (err) => this.#event('error', err.message));
+  }
+
+  #event(type: TransportEvent['type'], detail: string): void {
+    this.#o.onEvent?.({ clientId: this.clientId, type, detail });
+  }
+
+  #ackTimeoutMessage(what: string): string {
+    const since = this.#offlineSince
+      ? ` (no broker connection since ${this.#offlineSince.toISOString()})`
+      : '';
+    return (
+      `The broker at ${safeUrl(this.#o.url)} did not acknowledge ${what} within ${this.#ackTimeoutMs} ms${since}. ` +
+      'The client keeps it queued and sends it when the broker is back; restart the broker or raise the timeout.'
+    );
+  }
+
+  get #ackTimeoutMs(): number {
+    return this.#o.ackTimeoutMs ?? 30_000;
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) {
+      throw new CertfleetError(
+        'TRANSPORT_CLOSED',
+        `Cannot ${what}: the MQTT client '${this.clientId}' was closed. Connect again.`,
+      );
+    }
+  }
+
+  async publish(
+    topic: string,
+    payload: Buffer,
+    options: { qos?: 0 | 1; retain?: boolean } = {},
+  ): Promise<void> {
+    this.#assertOpen(`publish to ${topic}`);
+    const qos = options.qos ?? 1;
+    this.#o.inFlight?.published(this.clientId, topic);
+    try {
+      await withTimeout<void>(
+        this.#ackTimeoutMs,
+        () => this.#ackTimeoutMessage(`the publish to ${topic}`),
+        (done) =>
+          this.#client.publish(topic, payload, { qos, retain: options.retain ?? false }, (err) => done(err)),
+      );
+    } catch (err) {
+      if (err instanceof CertfleetError) throw err;
+      // MQTT 5 PUBACK with a failure reason (e.g. 0x87 not authorized): nothing will be delivered.
+      this.#o.inFlight?.cancelled(this.clientId, topic);
+      const rc = (err as { code?: unknown }).code;
+      throw new CertfleetError(
+        'TRANSPORT_NOT_AUTHORIZED',
+        `The broker refused the publish of '${this.clientId}' to ${topic}: ${(err as Error).message}. The topic ACL lets a device publish only under its own certfleet/{tenant}/device/{id}/out/.`,
+        { cause: err, details: { topic, reasonCode: rc } },
+      );
+    }
+  }
+
+  async subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {
+    this.#assertOpen(`subscribe to ${topicFilter}`);
+    const entry = { filter: topicFilter, handler };
+    this.#handlers.push(entry);
+    try {
+      await this.#sendSubscribe(topicFilter);
+    } catch (err) {
+      this.#handlers.splice(this.#handlers.indexOf(entry), 1);
+      throw err;
+    }
+    void this.#pump();
+  }
+
+  async #sendSubscribe(topicFilter: string): Promise<void> {
+    await withTimeout<void>(
+      this.#ackTimeoutMs,
+      () => this.#ackTimeoutMessage(`the subscription to ${topicFilter}`),
+      (done) =>
+        this.#client.subscribe(topicFilter, { qos: 1 }, (err, granted) => {
+          const refused = granted?.find((g) => (g.qos & 0x80) !== 0);
+          if (err || refused) {
+            const fromErr = (err as { packet?: { granted?: number[] } } | undefined)?.packet?.granted;
+            const rc = refused?.qos ?? fromErr?.find((g) => (g & 0x80) !== 0);
+            done(
+              new CertfleetError(
+                'TRANSPORT_SUBSCRIBE_REFUSED',
+                `The broker refused the subscription of '${this.clientId}' to ${topicFilter} (SUBACK ${typeof rc === 'number' ? `0x${rc.toString(16)}` : 'failure'}). A device may subscribe only to its own certfleet/{tenant}/device/{id}/in/#.`,
+                { cause: err ?? undefined, details: { topicFilter, returnCode: rc } },
+              ),
+            );
+            return;
+          }
+          this.#o.inFlight?.subscribed(this.clientId, topicFilter);
+          done(undefined);
+        }),
+    );
+  }
+
+  /** Subscribes the handlers given in the options (after the first CONNACK). */
+  async subscribeInitial(): Promise<void> {
+    for (const s of this.#o.subscriptions ?? []) await this.#sendSubscribe(s.filter);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#closed) {
+        const m = this.#queue[0];
+        if (!m) break;
+        const handlers = this.#handlers.filter((h) => topicMatches(h.filter, m.topic));
+        if (handlers.length === 0) break; // waits for a matching subscribe()
+        for (const h of handlers) {
+          try {
+            await h.handler({ topic: m.topic, payload: m.payload });
+          } catch (err) {
+            this.#event('handler-error', `handler for ${m.topic} failed: ${(err as Error).message}`);
+          }
+        }
+        if (this.#closed) break; // not acknowledged: the broker delivers it again to the session
+        this.#queue.shift();
+        this.#ack(m);
+        this.#o.inFlight?.handled(this.clientId);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #ack(m: Received): void {
+    if (m.qos !== 1 || m.messageId === undefined) return;
+    // A PUBACK belongs to the connection the PUBLISH came on; after a reconnect the broker resends.
+    if (m.epoch !== this.#epoch || !this.#client.connected) return;
+    const send = (
+      this.#client as unknown as {
+        _sendPacket(p: object, cb: () => void, s?: unknown, noStore?: boolean): void;
+      }
+    )._sendPacket;
+    send.call(this.#client, { cmd: 'puback', messageId: m.messageId }, () => undefined, undefined, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#o.inFlight?.setOnline(this.clientId, false);
+    if (this.#o.clean) this.#o.inFlight?.forget(this.clientId);
+    await new Promise<void>((resolve) => {
+      // force when offline: nothing could be flushed anyway
+      this.#client.end(!this.#client.connected, {}, () => resolve());
+    });
+  }
+}
+
+/**
+ * Connects to an MQTT broker and returns a {@link Transport}; rejects with a {@link CertfleetError} when
+ * the broker cannot be reached (TRANSPORT_UNREACHABLE), refuses the credentials (TRANSPORT_NOT_AUTHORIZED)
+ * or the protocol version (TRANSPORT_PROTOCOL).
+ *
+ * @example
+ * const t = await connectMqtt({ url: broker.url, clientId: 'dev-1', username: 'dev-1', password });
+ * await t.subscribe(deviceInbox('acme', 'dev-1'), async (m) => install(m.payload));
+ */
+export async function connectMqtt(o: MqttTransportOptions): Promise<Transport> {
+  const version = o.protocolVersion ?? 4;
+  let url = o.url;
+  if (o.tls && url.startsWith('mqtt:')) url = `mqtts:${url.slice('mqtt:'.length)}`;
+  const options: IClientOptions = {
+    clientId: o.clientId,
+    protocolVersion: version,
+    clean: o.clean ?? false,
+    reconnectPeriod: o.reconnectPeriodMs ?? 500,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    keepalive: o.keepaliveSeconds ?? 30,
+    resubscribe: true,
+    queueQoSZero: false,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.password !== undefined ? { password: o.password } : {}),
+    ...(o.tls
+      ? {
+          ca: o.tls.ca,
+          rejectUnauthorized: true,
+          ...(o.tls.cert ? { cert: o.tls.cert } : {}),
+          ...(o.tls.key ? { key: o.tls.key } : {}),
+        }
+      : {}),
+    ...(version === 5 ? { properties: { sessionExpiryInterval: o.clean ? 0 : 0xffffffff } } : {}),
+  };
+  const client = mqtt.connect(url, options);
+  const transport = new MqttTransport(client, o);
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      cleanup();
+      client.end(true);
+      reject(connectError(err, o, version));
+    };
+    const onError = (err: Error): void => fail(err);
+    const onClose = (): void => fail(new Error('the connection closed before the broker answered CONNECT'));
+    const timer = setTimeout(
+      () => fail(new Error(`no CONNACK within ${o.connectTimeoutMs ?? 10_000} ms`)),
+      o.connectTimeoutMs ?? 10_000,
+    );
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('error', onError);
+      client.off('close', onClose);
+      client.off('connect', onConnect);
+    };
+    client.on('error', onError);
+    client.on('close', onClose);
+    client.on('connect', onConnect);
+  });
+  try {
+    await transport.subscribeInitial();
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+  return transport;
+}

@@ -1,0 +1,70 @@
+/**
+ * The topic ACL of topics.ts as one pure function, shared by the embedded broker's authorize hooks, the
+ * Mosquitto ACL file the project writes (simulator/broker/mosquitto.ts renders the same rules), and the
+ * in-flight counter (so that it does not wait for a message the broker drops):
+ *
+ * | identity  | publish                                  | subscribe                               |
+ * |-----------|------------------------------------------|-----------------------------------------|
+ * | device    | `certfleet/{tenant}/device/{id}/out/...` | `certfleet/{tenant}/device/{id}/in/...` |
+ * | service   | `certfleet/{tenant}/...`                 | `certfleet/{tenant}/...`                |
+ * | connector | `certfleet/{tenant}/service/...`         | `certfleet/{tenant}/service/...`        |
+ *
+ * A filter is allowed only when its first levels spell the allowed prefix literally: `certfleet/t/device/+/in/#`
+ * is refused to every device, `#` to everyone.
+ */
+import { tenantRoot } from './topics.ts';
+import { filterWithin } from './topic-filter.ts';
+
+/** What an identity is for the broker. */
+export type BrokerRole = 'device' | 'service' | 'connector';
+
+/**
+ * Who a connected client is, as the broker knows it: the user name it authenticated with (or the name its
+ * TLS client certificate maps to). For a device, `name` is its device id.
+ */
+export interface BrokerIdentity {
+  role: BrokerRole;
+  /** The MQTT user name; for a device its device id (a topic segment). */
+  name: string;
+}
+
+/** What a client wants to do with a topic (publish) or a topic filter (subscribe). */
+export type AclAction = 'publish' | 'subscribe';
+
+/** The literal topic prefix an identity may use for `action` in `tenant`'s tree. */
+export function aclPrefix(tenant: string, identity: BrokerIdentity, action: AclAction): string {
+  const root = tenantRoot(tenant);
+  switch (identity.role) {
+    case 'service':
+      return root;
+    case 'connector':
+      return `${root}/service`;
+    case 'device':
+      return `${root}/device/${identity.name}/${action === 'publish' ? 'out' : 'in'}`;
+  }
+}
+
+/** True when `identity` may `action` the topic (publish) or topic filter (subscribe) in `tenant`'s tree. */
+export function aclAllows(
+  tenant: string,
+  identity: BrokerIdentity,
+  action: AclAction,
+  topicOrFilter: string,
+): boolean {
+  if (action === 'publish' && /[+#]/.test(topicOrFilter)) return false;
+  return filterWithin(topicOrFilter, aclPrefix(tenant, identity, action));
+}
+
+/**
+ * An `admits` predicate for the in-flight counter (in-flight.ts): whether the broker lets the client
+ * `publisherClientId` publish `topic`, given how client ids map to identities (unknown clients: admitted).
+ */
+export function aclAdmits(
+  tenant: string,
+  identityOf: (clientId: string) => BrokerIdentity | undefined,
+): (publisherClientId: string, topic: string) => boolean {
+  return (publisherClientId, topic) => {
+    const identity = identityOf(publisherClientId);
+    return identity === undefined || aclAllows(tenant, identity, 'publish', topic);
+  };
+}

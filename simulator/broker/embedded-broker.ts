@@ -1,0 +1,209 @@
+/**
+ * The embedded broker: aedes 1.x in-process, on real TCP (or TLS) on 127.0.0.1, on a free port. It speaks
+ * MQTT 3.1.1 only (an MQTT 5 CONNECT gets CONNACK "unacceptable protocol version").
+ *
+ * - Authentication: by user name + password against a {@link CredentialTable} (updatable while running),
+ *   or, with `tls`, by a client certificate signed by the given CA, mapped to an identity (its subject CN by
+ *   default). A device must connect with its device id as client id (its persistent session is its own).
+ * - Authorization: the topic ACL of agent/transport/topic-acl.ts. A refused subscription gets SUBACK 0x80;
+ *   a refused publish is acknowledged and dropped (MQTT 3.1.1 §3.3.5 allows either that or closing the
+ *   connection; Mosquitto drops too, so both brokers behave alike) and recorded in `denials`.
+ */
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { CertfleetError } from '../../pki/errors.ts';
+import { aclAllows, type BrokerIdentity } from '../../agent/transport/topic-acl.ts';
+import { tenantRoot } from '../../agent/transport/topics.ts';
+import type { BrokerHandle } from './broker-handle.ts';
+import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
+
+/** TLS settings of the embedded broker (PEM). */
+export interface EmbeddedBrokerTls {
+  /** The CA whose certificates clients must present (the CA that issues management certificates). */
+  ca: string | Buffer;
+  /** The broker's server certificate and key (its SAN should name 127.0.0.1 / localhost). */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** The identity name a client certificate stands for; default its subject CN. */
+  identityOf?: (cert: PeerCertificate) => string | undefined;
+}
+
+/** A refused publish or subscription. */
+export interface AclDenial {
+  clientId: string;
+  identity: BrokerIdentity;
+  action: 'publish' | 'subscribe';
+  topic: string;
+}
+
+/** Options of {@link startEmbeddedBroker}. */
+export interface EmbeddedBrokerOptions {
+  /** The tenant whose topic tree the ACL protects. */
+  tenant: string;
+  /** The accounts (a table the caller keeps updating, or a list). */
+  credentials?: CredentialTable | Iterable<BrokerAccountInit>;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  tls?: EmbeddedBrokerTls;
+  /** Called for each refused publish or subscription. */
+  onDenied?: (denial: AclDenial) => void;
+}
+
+/** A running embedded broker. */
+export interface EmbeddedBroker extends BrokerHandle {
+  kind: 'embedded';
+  credentials: CredentialTable;
+  /** Refused publishes and subscriptions, in order. */
+  readonly denials: readonly AclDenial[];
+  /** The identity a connected client id authenticated as. */
+  identityOf(clientId: string): BrokerIdentity | undefined;
+}
+
+const DENIED_PREFIX = '$certfleet/denied/';
+const DEVICE_ID = /^[A-Za-z0-9._-]+$/;
+
+function refuse(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
+  const e = new Error(message) as AuthenticateError;
+  (e as { returnCode: number }).returnCode = returnCode;
+  return e;
+}
+
+/**
+ * Starts aedes on `host` and a free port (real TCP, or TLS with `tls`) and returns its URL.
+ *
+ * @example
+ * const broker = await startEmbeddedBroker({ tenant: 'acme', credentials: [{ role: 'service', name: 'svc', password }] });
+ * broker.credentials.set({ role: 'device', name: 'dev-1', password: devicePassword }); // enrollment
+ * await broker.close();
+ */
+export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  tenantRoot(o.tenant); // validates the tenant
+  const credentials = toCredentialTable(o.credentials);
+  const identities = new Map<Client, BrokerIdentity>();
+  const byClientId = new Map<string, BrokerIdentity>();
+  const denials: AclDenial[] = [];
+  const deny = (
+    client: Client,
+    identity: BrokerIdentity,
+    action: AclDenial['action'],
+    topic: string,
+  ): void => {
+    const d = { clientId: client.id, identity, action, topic };
+    denials.push(d);
+    o.onDenied?.(d);
+  };
+
+  const aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      let identity: BrokerIdentity | undefined;
+      if (o.tls) {
+        const socket = client.conn as TLSSocket;
+        const cert = socket.getPeerCertificate?.();
+        if (!socket.authorized || !cert || Object.keys(cert).length === 0) {
+          return done(
+            refuse(
+              `client certificate missing or not trusted: ${String(socket.authorizationError ?? 'none')}`,
+              5,
+            ),
+            null,
+          );
+        }
+        const name = o.tls.identityOf ? o.tls.identityOf(cert) : (cert.subject?.CN as string | undefined);
+        if (!name || (username !== undefined && username !== name)) {
+          return done(refuse('the client certificate maps to no identity, or to another user', 5), null);
+        }
+        identity =
+          credentials.get(name)?.identity ?? (DEVICE_ID.test(name) ? { role: 'device', name } : undefined);
+        if (!identity) return done(refuse('the certificate name is not a device id', 5), null);
+      } else {
+        identity = credentials.verify(username, password);
+        if (!identity) return done(refuse('bad user name or password', 4), null);
+      }
+      if (identity.role === 'device' && client.id !== identity.name) {
+        return done(refuse('a device must connect with its device id as client id', 2), null);
+      }
+      identities.set(client, identity);
+      byClientId.set(client.id, identity);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      if (!client) return done(null); // a stored will of a gone client: checked when it was set
+      const identity = identities.get(client);
+      if (!identity) return done(new Error('not authenticated'));
+      if (!aclAllows(o.tenant, identity, 'publish', packet.topic)) {
+        deny(client, identity, 'publish', packet.topic);
+        // Acknowledge and drop: divert to a topic no subscription can match (see authorizeForward).
+        packet.topic = `${DENIED_PREFIX}${client.id}`;
+        packet.retain = false;
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, sub, done) {
+      const identity = identities.get(client);
+      if (identity && aclAllows(o.tenant, identity, 'subscribe', sub.topic)) return done(null, sub);
+      if (identity) deny(client, identity, 'subscribe', sub.topic);
+      done(null, null); // SUBACK 0x80
+    },
+    authorizeForward(_client, packet) {
+      return packet.topic.startsWith(DENIED_PREFIX) ? null : packet;
+    },
+  });
+  aedes.on('clientDisconnect', (client) => {
+    identities.delete(client);
+    if (byClientId.get(client.id) !== undefined) byClientId.delete(client.id);
+  });
+
+  const sockets = new Set<Socket>();
+  const handle = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    aedes.handle(socket);
+  };
+  const server: Server = o.tls
+    ? createTlsServer(
+        { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, requestCert: true, rejectUnauthorized: false },
+        handle,
+      )
+    : createNetServer(handle);
+  server.on('tlsClientError', () => undefined);
+  const host = o.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new CertfleetError(
+          'BROKER_START',
+          `The embedded broker cannot listen on ${host}:${o.port ?? 0}: ${err.message}`,
+          {
+            cause: err,
+          },
+        ),
+      ),
+    );
+    server.listen(o.port ?? 0, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    });
+  });
+
+  let closed = false;
+  return {
+    kind: 'embedded',
+    url: `${o.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+    port,
+    credentials,
+    denials,
+    identityOf: (clientId) => byClientId.get(clientId),
+    synced: async () => undefined,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
