@@ -37,10 +37,18 @@ import {
   type HeldCertificate,
   type PlatformAdapter,
 } from '../../platform-adapter.ts';
+import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
 import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
 import { androidNative, nonComplianceDetail } from './native-status.ts';
 import { planPolicy, type CommandPlan } from './plan.ts';
-import { androidItems, holdersOf, putPlanned, refreshTrust, releasePolicy } from './policy-store.ts';
+import {
+  androidItems,
+  forgetContent,
+  holdersOf,
+  putPlanned,
+  refreshTrust,
+  releasePolicy,
+} from './policy-store.ts';
 
 /** The ref under which a policy is recorded: its AMAPI name, else the delivery's profile id. */
 export function policyRefOf(policy: AndroidPolicy, meta: DeliveryMeta = {}): string {
@@ -195,7 +203,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
       refreshTrust(ctx.db, deviceId, now);
       const profileMeta: Record<string, unknown> = { compliant: details.length === 0, kind };
       if (meta.profileId !== undefined) profileMeta.profileId = meta.profileId;
-      profileMeta.renewalThreshold = meta.renewalThreshold ?? 20;
+      profileMeta.renewalThreshold = meta.renewalThreshold ?? DEFAULT_RENEWAL_THRESHOLD;
       if (meta.commandUuid !== undefined) profileMeta.commandUuid = meta.commandUuid;
       if (policy.version !== undefined) profileMeta.version = policy.version;
       if (policy.privateKeySelectionEnabled !== undefined)
@@ -286,11 +294,7 @@ function remove(ctx: DeviceContext, ref: string): InstallOutcome {
       }
       for (const v of victims) {
         ctx.db.removeItems(deviceId, { store: v.store, thumbprint: v.thumbprint, kind: v.kind });
-        for (const holder of holdersOf(v)) {
-          const p = ctx.db.profile(deviceId, holder);
-          if (p !== undefined)
-            ctx.db.putProfile({ ...p, contentHash: '', meta: { ...p.meta, compliant: false } });
-        }
+        for (const holder of holdersOf(v)) forgetContent(ctx.db, deviceId, holder);
       }
       refreshTrust(ctx.db, deviceId, now);
       return outcome(ctx, ref, 'installed', 'OK', `Removed "${ref}" (${victims.length} item(s)).`);

@@ -3,7 +3,7 @@
  * adapter can meet → its certfleet code, the AMAPI `NonComplianceDetail.nonComplianceReason` (ERRORS.md §3.1,
  * source G1), which top-level policy field (`settingName`) it is reported against, and how sure we are.
  *
- * ERRORS.md §3 §5.5: AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
+ * ERRORS.md §5 (item 5): AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
  * DevicePolicyManager returns booleans or throws. Every reason value below is documented (G1); which reason a
  * certificate case gets is mostly **inferred** (ERRORS.md §3.3/§3.4 say so), as the `confidence` column records.
  */

@@ -46,6 +46,7 @@ export function putPlanned(
     for (const other of db.items(deviceId, { store: planned.store, kind: 'identity' })) {
       if (other.attrs.alias === planned.attrs.alias && other.thumbprint !== thumbprint) {
         db.removeItems(deviceId, { store: other.store, thumbprint: other.thumbprint, kind: 'identity' });
+        for (const holder of holdersOf(other)) if (holder !== policyRef) forgetContent(db, deviceId, holder);
       }
     }
   }
@@ -73,6 +74,15 @@ export function putPlanned(
   if (planned.privateKey !== undefined) item.privateKey = planned.privateKey;
   db.putItem(item);
   return 'installed';
+}
+
+/**
+ * Marks a policy as no longer fully applied (one of its items was taken away by another policy or by
+ * remove(GUID)), so that its next delivery is applied again instead of being answered UNCHANGED.
+ */
+export function forgetContent(db: StoreDb, deviceId: string, policyRef: string): void {
+  const p = db.profile(deviceId, policyRef);
+  if (p !== undefined) db.putProfile({ ...p, contentHash: '', meta: { ...p.meta, compliant: false } });
 }
 
 /**

@@ -152,6 +152,11 @@ describe.each(KINDS)('Android %s', (kind) => {
     expect(ctx.db.items(ctx.device.id, { kind: 'identity' }).map((i) => [i.thumbprint, i.ref])).toEqual([
       [h2.leaf.sha1Thumbprint, OTHER],
     ]);
+    // The first policy is no longer fully applied: its next delivery re-installs its key pair.
+    expect(androidAdapter.deliver(ctx, full).outcomes.map((o) => o.code)).toEqual(['UNCHANGED', 'OK']);
+    expect(ctx.db.items(ctx.device.id, { kind: 'identity' }).map((i) => i.thumbprint)).toEqual([
+      h.leaf.sha1Thumbprint,
+    ]);
   });
 
   it('remove(policy name) withdraws the policy; remove(unknown) → INSTALL_NOT_FOUND, nothing changes', () => {
