@@ -17,7 +17,10 @@
  *    NOT stop the install: Apple keychains accept an identity whatever its trust, and apps fail later at
  *    trust evaluation. The identity is stored with `attrs.trusted=false` and the outcome says so (inferred
  *    from keychain behaviour: SecPKCS12Import/SecItemAdd do not evaluate trust).
- * 6. Key attributes: macOS honours `KeyIsExtractable` (default true) and `AllowAllAppsAccess` (default false)
+ * 6. The CA certificates inside the PKCS#12 are stored beside the identity as key-less certificates
+ *    (`attrs.fromPkcs12`), never as anchors: macOS `security import`/SecPKCS12Import add a PKCS#12's
+ *    certificates to the keychain; that iOS keeps them for trust evaluation too is inferred.
+ * 7. Key attributes: macOS honours `KeyIsExtractable` (default true) and `AllowAllAppsAccess` (default false)
  *    (FORMATS.md §1.3), stored as `attrs.exportable` / `attrs.allowAllAppsAccess`. iOS has neither key; its
  *    PKCS keys are stored not exportable (PFXDOC: "the private key is marked as not exportable").
  */
@@ -117,11 +120,21 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
   };
   if (ctx.platform === 'macos') attrs.allowAllAppsAccess = p.AllowAllAppsAccess ?? false;
 
+  // The PKCS#12's CA certificates join the keychain as key-less certificates (never as anchors, even a
+  // self-issued root: only a certificate payload makes an anchor), so later trust evaluation finds them.
+  const chainItems = extra
+    .filter((c) => c.basicConstraints?.ca === true)
+    .map((c) => ({
+      store: ctx.keychain,
+      kind: 'certificate' as const,
+      ...certificateFields(c),
+      attrs: { ...baseAttrs(p, ctx), role: 'intermediate', ca: true, fromPkcs12: true },
+    }));
   const fields = certificateFields(leaf);
   const privateKey = parsed.privateKey.export({ type: 'pkcs8', format: 'der' });
   return {
     kind: 'install',
-    items: [{ store: ctx.keychain, kind: 'identity', ...fields, privateKey, attrs }],
+    items: [{ store: ctx.keychain, kind: 'identity', ...fields, privateKey, attrs }, ...chainItems],
     identity: {
       payloadIdentifier: p.PayloadIdentifier,
       thumbprint: fields.thumbprint,

@@ -15,7 +15,7 @@ function sharedWith(item: StoreItem): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Writes `planned` as the items of profile `ref`. */
+/** Writes `planned` as the items of profile `ref` (after its previous version's items were removed). */
 export function writeProfileItems(
   db: StoreDb,
   deviceId: string,
@@ -25,7 +25,8 @@ export function writeProfileItems(
 ): void {
   for (const p of planned) {
     const existing = db.items(deviceId, { store: p.store, thumbprint: p.thumbprint, kind: p.kind })[0];
-    if (existing && existing.ref !== ref) {
+    if (existing?.ref === ref) continue; // the same certificate twice in one profile: the first payload keeps it
+    if (existing) {
       const shared = [...new Set([...sharedWith(existing), ref])];
       db.putItem({ ...existing, attrs: { ...existing.attrs, sharedWith: shared } });
       continue;
