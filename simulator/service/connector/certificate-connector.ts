@@ -1,0 +1,286 @@
+/**
+ * A certificate connector (the Intune Certificate Connector's PKCS role, DESIGN.md flow step 4): polls the
+ * MDM service for pending PKCS requests every `pollIntervalMs` of clock time (30 s by default, as the real
+ * connector has polled since 2019), claims a batch under a lease, generates each key pair server-side
+ * (RSA, natively on libuv's thread pool, at most `concurrency` at once), commits the lease, has the CA issue
+ * (issueForDevice: subject per CertStrToName, template rules, PKCS#12 with a password) and reports the result
+ * or the CA's denial. Protocol: protocol.ts.
+ *
+ * Each connector has its own Transport (its own MQTT client id, `connector-{n}`). `stop()` drops work in
+ * progress at its next step: a request it had claimed goes to another connector when its lease runs out.
+ */
+import type { Clock } from '../../../agent/runtime/clock.ts';
+import type { Random } from '../../../agent/runtime/random.ts';
+import type { ScheduledTask, Scheduler } from '../../../agent/runtime/scheduler.ts';
+import type { Transport, TransportMessage } from '../../../agent/transport/transport.ts';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
+import type { KeySource } from '../../../pki/key-factory.ts';
+import { PKCS_KEY_SIZE } from '../../../profiles/compile/index.ts';
+import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../ca/template.ts';
+import { issueForDevice } from '../compile/issue-for-device.ts';
+import { Limiter } from './limiter.ts';
+import {
+  connectorTopics,
+  type BatchMessage,
+  type CommitAnswerMessage,
+  type CommitMessage,
+  type IssueResult,
+  type PollMessage,
+  type ResultMessage,
+  type ToConnectorMessage,
+  type WorkLease,
+} from './protocol.ts';
+
+/** Options of {@link CertificateConnector}. */
+export interface CertificateConnectorOptions {
+  /** Connector id = MQTT client id, e.g. `connector-1`. */
+  id: string;
+  tenant: string;
+  transport: Transport;
+  ca: EnterpriseCa;
+  clock: Clock & Scheduler;
+  /** Seeded randomness (PFX passwords). */
+  random: Random;
+  /** Default 30 000 ms (30 s). */
+  pollIntervalMs?: number;
+  /** Delay of the first poll after start (stagger connectors); default 0. */
+  firstPollDelayMs?: number;
+  /** Requests claimed per poll at most (default 5). */
+  batchSize?: number;
+  /** Key generations running at once (default 4). */
+  concurrency?: number;
+  /** RSA-2048 keys (a KeyFactory, or the test pool); other sizes are generated natively. Default: native. */
+  keys?: KeySource;
+  /** The identity the connector submits as; default its id, member of CertfleetConnectors. */
+  requester?: Requester;
+  /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC) for every PFX; default false (AES-256 + SHA-256). */
+  legacyPkcs12?: boolean;
+  /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
+  onAbandon?: (requestId: string, why: string) => void;
+}
+
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** One certificate connector. */
+export class CertificateConnector {
+  readonly #o: CertificateConnectorOptions;
+  readonly #limiter: Limiter;
+  readonly #topics: ReturnType<typeof connectorTopics>;
+  readonly #commits = new Map<string, (answer: CommitAnswerMessage) => void>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: ScheduledTask | undefined;
+  #stopped = false;
+  #polls = 0;
+  #served = 0;
+  #abandoned = 0;
+  #busy = 0;
+
+  constructor(options: CertificateConnectorOptions) {
+    this.#o = options;
+    this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
+    this.#topics = connectorTopics(options.tenant);
+  }
+
+  /** The connector id. */
+  get id(): string {
+    return this.#o.id;
+  }
+
+  /** Requests this connector issued (or had denied) and reported. */
+  get served(): number {
+    return this.#served;
+  }
+
+  /** Leases this connector dropped without reporting. */
+  get abandoned(): number {
+    return this.#abandoned;
+  }
+
+  /** True once stopped. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Subscribes to its inbox and schedules its first poll. */
+  async start(): Promise<void> {
+    await this.#o.transport.subscribe(this.#topics.connectorInbox(this.#o.id), (m) => this.#onMessage(m));
+    this.#schedule(this.#o.firstPollDelayMs ?? 0);
+  }
+
+  /**
+   * Stops polling and drops work in progress (nothing more is committed, issued or reported), then closes
+   * the transport. Its leased requests go to other connectors when the leases run out.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    for (const [k, resolve] of this.#commits) {
+      const [requestId = '', leaseId = ''] = k.split('|');
+      resolve({ type: 'commit-answer', requestId, leaseId, ok: false, reason: 'connector stopped' });
+    }
+    this.#commits.clear();
+    await this.#o.transport.close();
+  }
+
+  /** Resolves when every batch this connector received has been processed or dropped. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = this.#o.clock.after(ms, () => this.#poll());
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#stopped) return;
+    this.#schedule(this.#o.pollIntervalMs ?? 30_000);
+    const max = (this.#o.batchSize ?? 5) - this.#busy;
+    if (max <= 0) return;
+    this.#polls += 1;
+    const poll: PollMessage = {
+      type: 'poll',
+      connectorId: this.#o.id,
+      pollId: `${this.#o.id}/${this.#polls}`,
+      max,
+    };
+    await this.#publish(this.#topics.poll, poll);
+  }
+
+  #onMessage(m: TransportMessage): void {
+    if (this.#stopped) return;
+    let msg: ToConnectorMessage;
+    try {
+      msg = JSON.parse(m.payload.toString('utf8')) as ToConnectorMessage;
+    } catch {
+      return;
+    }
+    if (msg.type === 'batch') this.#onBatch(msg);
+    else if (msg.type === 'commit-answer') {
+      const k = `${msg.requestId}|${msg.leaseId}`;
+      const resolve = this.#commits.get(k);
+      this.#commits.delete(k);
+      resolve?.(msg);
+    }
+  }
+
+  /** Starts each lease without awaiting it: commit answers arrive on this same inbox. */
+  #onBatch(batch: BatchMessage): void {
+    for (const lease of batch.leases) {
+      this.#busy += 1;
+      const p = this.#process(lease).finally(() => {
+        this.#busy -= 1;
+        this.#inFlight.delete(p);
+      });
+      this.#inFlight.add(p);
+    }
+  }
+
+  async #process(lease: WorkLease): Promise<void> {
+    const { work } = lease;
+    let keyPair: KeyPair;
+    try {
+      keyPair = await this.#limiter.run(() => this.#key(PKCS_KEY_SIZE));
+    } catch (e) {
+      return this.#report(lease, {
+        ok: false,
+        code: 'INTERNAL',
+        message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
+      });
+    }
+    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+    if (this.#o.clock.now().getTime() >= Date.parse(lease.leaseUntil)) {
+      return this.#abandon(lease, `lease ${lease.leaseId} ran out before the key was ready`);
+    }
+    const answer = await this.#commit(lease);
+    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
+    let result: IssueResult;
+    try {
+      const r = await issueForDevice(this.#o.ca, work.pkcs, work.facts, {
+        requester: this.#o.requester ?? { identity: this.#o.id, groups: [CONNECTOR_GROUP] },
+        password,
+        now: this.#o.clock.now(),
+        keyPair,
+        ...(this.#o.legacyPkcs12 === true && { legacy: true }),
+      });
+      if (r.ok) {
+        const c = r.issued.certificate;
+        result = {
+          ok: true,
+          pfx: r.issued.pfx.toString('base64'),
+          password,
+          certificate: c.der.toString('base64'),
+          serial: c.serialNumber,
+          thumbprint: c.sha1Thumbprint,
+          notAfter: c.notAfter.toISOString(),
+        };
+      } else {
+        const native = 'native' in r.outcome ? (r.outcome.native as Record<string, unknown>) : undefined;
+        result = {
+          ok: false,
+          code: r.outcome.code,
+          message: r.outcome.message,
+          ...(native !== undefined && { native }),
+        };
+      }
+    } catch (e) {
+      result = {
+        ok: false,
+        code: isCertfleetError(e) ? e.code : 'INTERNAL',
+        message: `The connector ${this.#o.id} could not issue: ${(e as Error).message}`,
+      };
+    }
+    await this.#report(lease, result);
+  }
+
+  async #key(size: 2048 | 3072 | 4096): Promise<KeyPair> {
+    if (size === 2048 && this.#o.keys !== undefined) return this.#o.keys.take();
+    return generateKeyPair({ kind: 'rsa', size });
+  }
+
+  #commit(lease: WorkLease): Promise<CommitAnswerMessage> {
+    return new Promise((resolve) => {
+      this.#commits.set(`${lease.requestId}|${lease.leaseId}`, resolve);
+      const msg: CommitMessage = {
+        type: 'commit',
+        connectorId: this.#o.id,
+        requestId: lease.requestId,
+        leaseId: lease.leaseId,
+      };
+      this.#publish(this.#topics.commit, msg).catch(() => {
+        this.#commits.delete(`${lease.requestId}|${lease.leaseId}`);
+        resolve({ ...msg, type: 'commit-answer', ok: false, reason: 'publish failed' });
+      });
+    });
+  }
+
+  /** Reports even when stop() came meanwhile: a certificate the CA issued must reach the service. */
+  async #report(lease: WorkLease, result: IssueResult): Promise<void> {
+    const msg: ResultMessage = {
+      type: 'result',
+      connectorId: this.#o.id,
+      requestId: lease.requestId,
+      leaseId: lease.leaseId,
+      result,
+    };
+    try {
+      await this.#publish(this.#topics.result, msg);
+      this.#served += 1;
+    } catch {
+      this.#abandon(lease, 'the result could not be sent (transport closed)');
+    }
+  }
+
+  #abandon(lease: WorkLease, why: string): void {
+    this.#abandoned += 1;
+    this.#o.onAbandon?.(lease.requestId, why);
+  }
+
+  async #publish(topic: string, value: unknown): Promise<void> {
+    await this.#o.transport.publish(topic, Buffer.from(JSON.stringify(value)));
+  }
+}

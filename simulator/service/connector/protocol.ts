@@ -1,0 +1,153 @@
+/**
+ * The small request/response protocol between the MDM service and its certificate connectors, over the
+ * tenant's service-internal topics (agent/transport/topics.ts: `certfleet/{tenant}/service/...`, which the
+ * broker ACL opens to the service and connector roles only). JSON bodies; certfleet's own design, modelled
+ * on how the Intune Certificate Connector works: it polls the service for pending PKCS requests on an
+ * interval (30 s) rather than being pushed work, so nothing beyond MQTT 3.1.1 publish/subscribe is needed.
+ *
+ * ```
+ * connector → service  certfleet/{t}/service/to-service/poll     Poll     "give me up to N requests"
+ * service → connector  certfleet/{t}/service/to-connector/{id}/batch   Batch  leases (possibly none)
+ * connector → service  certfleet/{t}/service/to-service/commit   Commit   "I am about to issue under lease L"
+ * service → connector  certfleet/{t}/service/to-connector/{id}/commit  CommitAnswer ok | refused
+ * connector → service  certfleet/{t}/service/to-service/result   Result   issued PFX | the CA's denial
+ * ```
+ *
+ * Leases: a claimed request is the connector's until `leaseUntil`; after that any connector may claim it
+ * again (under a new lease id). Before it asks the CA, a connector commits: the service grants the commit
+ * only to the current, unexpired lease and from then on never hands the request to anyone else (until the
+ * commit deadline passes without a result, when it is re-queued — none lost). The service accepts a result
+ * only from the committed lease, so a connector that lost its lease never issues and a late result is
+ * ignored — none issued twice.
+ */
+import { tenantRoot } from '../../../agent/transport/topics.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
+import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
+import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** Topics of the connector protocol for `tenant`. */
+export function connectorTopics(tenant: string): {
+  /** Where the service listens (subscribe filter). */
+  serviceInbox: string;
+  poll: string;
+  commit: string;
+  result: string;
+  /** A connector's inbox filter. */
+  connectorInbox: (connectorId: string) => string;
+  batch: (connectorId: string) => string;
+  commitAnswer: (connectorId: string) => string;
+} {
+  const root = `${tenantRoot(tenant)}/service`;
+  const to = (id: string): string => {
+    if (!SEGMENT.test(id)) {
+      throw new CertfleetError(
+        'USAGE',
+        `The connector id '${id}' cannot be a topic segment: use letters, digits, . _ -.`,
+      );
+    }
+    return `${root}/to-connector/${id}`;
+  };
+  return {
+    serviceInbox: `${root}/to-service/+`,
+    poll: `${root}/to-service/poll`,
+    commit: `${root}/to-service/commit`,
+    result: `${root}/to-service/result`,
+    connectorInbox: (id) => `${to(id)}/#`,
+    batch: (id) => `${to(id)}/batch`,
+    commitAnswer: (id) => `${to(id)}/commit`,
+  };
+}
+
+/** A connector asks for work. */
+export interface PollMessage {
+  type: 'poll';
+  connectorId: string;
+  /** Echoed in the batch. */
+  pollId: string;
+  /** At most this many requests. */
+  max: number;
+}
+
+/** What a connector needs to issue one PKCS certificate: the profile and the device as the service sees it. */
+export interface CertificateWork {
+  deviceId: string;
+  /** The profile assignment name (profile id on the wire). */
+  profile: string;
+  pkcs: PkcsCertificateProfile;
+  facts: DeviceFacts;
+  /** Why it is requested. */
+  reason: 'initial' | 'renewal';
+}
+
+/** One claimed request. */
+export interface WorkLease {
+  requestId: string;
+  leaseId: string;
+  /** ISO-8601 instant the lease ends. */
+  leaseUntil: string;
+  work: CertificateWork;
+}
+
+/** The service's answer to a poll. */
+export interface BatchMessage {
+  type: 'batch';
+  pollId: string;
+  leases: WorkLease[];
+}
+
+/** A connector is about to ask the CA. */
+export interface CommitMessage {
+  type: 'commit';
+  connectorId: string;
+  requestId: string;
+  leaseId: string;
+}
+
+/** The service's answer to a commit. */
+export interface CommitAnswerMessage {
+  type: 'commit-answer';
+  requestId: string;
+  leaseId: string;
+  ok: boolean;
+  /** Why it was refused (lease expired or taken over, request cancelled). */
+  reason?: string;
+}
+
+/** What the connector got from the CA. */
+export type IssueResult =
+  | {
+      ok: true;
+      /** Base64 PKCS#12 (key, leaf, issuing CA). */
+      pfx: string;
+      /** The PFX password (service-internal topic only; never logged). */
+      password: string;
+      /** Base64 DER of the leaf. */
+      certificate: string;
+      serial: string;
+      thumbprint: string;
+      notAfter: string;
+    }
+  | {
+      ok: false;
+      /** A code of pki/errors.ts (CA_KEY_LENGTH, SUBJECT_ESCAPED_CHARS, …). */
+      code: string;
+      message: string;
+      /** The CA's native facts: HRESULT, symbolic name, text (denials.ts), when there are some. */
+      native?: Record<string, unknown>;
+    };
+
+/** A connector reports what happened. */
+export interface ResultMessage {
+  type: 'result';
+  connectorId: string;
+  requestId: string;
+  leaseId: string;
+  result: IssueResult;
+}
+
+/** Anything sent to the service on this protocol. */
+export type ToServiceMessage = PollMessage | CommitMessage | ResultMessage;
+/** Anything sent to a connector. */
+export type ToConnectorMessage = BatchMessage | CommitAnswerMessage;

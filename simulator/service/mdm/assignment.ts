@@ -1,0 +1,90 @@
+/**
+ * Profile assignment as Intune does it: a profile is assigned to groups (included) and may be excluded
+ * from groups; a device receives the profile when it is in at least one included group and in no excluded
+ * group — exclusion wins over inclusion ("Exclusion takes precedence over inclusion", Intune "Assign
+ * device profiles" docs). Groups here are filters over what the service knows of a device: platform,
+ * enrollment kind, ownership and tags (the simulator's stand-in for Entra groups).
+ *
+ * A profile also has a platform of its own (its family): whatever the groups say, a device only receives
+ * profiles of the family that matches its platform and enrollment kind (profileFamilyOf).
+ */
+import { CertfleetError } from '../../../pki/errors.ts';
+import { profileFamilyOf, type EnrollmentKind, type Platform } from '../../../profiles/model/platform.ts';
+import type { CertificateProfile } from '../../../profiles/model/profile.ts';
+
+/**
+ * A group: every field present must match (AND); a list matches when it contains the device's value; `tags`
+ * matches when the device has every listed tag. `{}` is "All devices".
+ */
+export interface GroupFilter {
+  platforms?: Platform[];
+  kinds?: EnrollmentKind[];
+  ownership?: 'corporate' | 'personal';
+  tags?: string[];
+}
+
+/** One profile and where it is assigned. */
+export interface ProfileAssignment {
+  /**
+   * The profile's name in the run: the profile id on the wire (topics: letters, digits, `.`, `_`, `-`)
+   * and in reports.
+   */
+  name: string;
+  profile: CertificateProfile;
+  include: GroupFilter[];
+  exclude?: GroupFilter[];
+}
+
+/** What assignment looks at on a device. */
+export interface AssignmentTarget {
+  platform: Platform;
+  kind: EnrollmentKind;
+  ownership: 'corporate' | 'personal';
+  tags: readonly string[];
+}
+
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+/** True when `target` is in the group `g`. */
+export function inGroup(g: GroupFilter, target: AssignmentTarget): boolean {
+  if (g.platforms !== undefined && !g.platforms.includes(target.platform)) return false;
+  if (g.kinds !== undefined && !g.kinds.includes(target.kind)) return false;
+  if (g.ownership !== undefined && g.ownership !== target.ownership) return false;
+  if (g.tags !== undefined && !g.tags.every((t) => target.tags.includes(t))) return false;
+  return true;
+}
+
+/** True when `a` applies to `target`: right family, in an included group, in no excluded group. */
+export function assignmentApplies(a: ProfileAssignment, target: AssignmentTarget): boolean {
+  if (profileFamilyOf(target.platform, target.kind) !== a.profile.family) return false;
+  if ((a.exclude ?? []).some((g) => inGroup(g, target))) return false;
+  return a.include.some((g) => inGroup(g, target));
+}
+
+/** The assignments that apply to `target`, in the given order. */
+export function applicableAssignments(
+  assignments: readonly ProfileAssignment[],
+  target: AssignmentTarget,
+): ProfileAssignment[] {
+  return assignments.filter((a) => assignmentApplies(a, target));
+}
+
+/** Checks assignment names (unique, usable as a topic segment); throws USAGE naming the bad one. */
+export function checkAssignments(assignments: readonly ProfileAssignment[]): void {
+  const seen = new Set<string>();
+  for (const a of assignments) {
+    if (!NAME.test(a.name)) {
+      throw new CertfleetError(
+        'USAGE',
+        `The profile assignment name '${a.name}' cannot be a profile id: use letters, digits, . _ -.`,
+      );
+    }
+    if (seen.has(a.name)) {
+      throw new CertfleetError(
+        'USAGE',
+        `Two profile assignments are named '${a.name}': names must be unique.`,
+      );
+    }
+    seen.add(a.name);
+  }
+}
