@@ -1,0 +1,176 @@
+/**
+ * The validated scenario: what `loadScenario` returns once every problem of the YAML file has been ruled
+ * out. Durations are milliseconds, times are epoch milliseconds, defaults are filled in. The file format
+ * itself is documented in scenarios/README.md (certfleet's own format; no external spec).
+ */
+import type { OutcomeCode } from '../../agent/outcome.ts';
+import type { AttributeName, Ownership } from '../../agent/device/device.ts';
+import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
+import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';
+import type { RunStatus } from '../run-model.ts';
+import type { CertificateTemplate } from '../service/ca/template.ts';
+import type { VersionFilter } from './versions.ts';
+
+/** A numeric comparison such as `">=0.9"`, `"<3"` or an exact `1`. */
+export interface NumberCheck {
+  op: '>=' | '>' | '<=' | '<' | '=';
+  value: number;
+  /** As written, for reports. */
+  text: string;
+}
+
+/** A share of devices that has a property: `true`/`false` (all/none) or a probability 0..1. */
+export type Share = boolean | number;
+
+/** OS versions of a mix entry: an explicit list to draw from (evenly), or a filter over the known releases. */
+export type OsVersionChoice =
+  { type: 'list'; versions: string[] } | { type: 'filter'; filter: VersionFilter };
+
+/** One line of the fleet mix. */
+export interface MixEntry {
+  platform: Platform;
+  /** Drawn evenly among the platform's kinds when not given. */
+  kind?: EnrollmentKind;
+  /** Relative weight (> 0); weights need not sum to 100. */
+  weight: number;
+  osVersions?: OsVersionChoice;
+  /** Android: the OS version the device enrolled on (the Android 12 work-profile rule looks at it). */
+  enrolledOsVersions?: OsVersionChoice;
+  /** Hardware model ids (agent/device/hardware-catalog.ts) to draw from. */
+  models?: string[];
+  ownership?: Ownership;
+  /** Share of devices with a cellular modem (an IMEI); only models that can have one are drawn when true. */
+  cellular?: Share;
+  /** Windows: share of devices with a usable TPM. */
+  tpm?: Share;
+  /** Apple device enrollment: share supervised. */
+  supervised?: Share;
+  /** Labels for assignments and expectations (`tags: [kiosk]`). */
+  tags: string[];
+  /** Line of the entry in the file (for messages). */
+  line: number;
+}
+
+/** Offline windows injected into devices. */
+export interface OfflineFailure {
+  /** Share of devices that go offline. */
+  probability: number;
+  /** How long each window lasts. */
+  durationMs: number;
+  /** Windows per offline device (default 1). */
+  times: number;
+}
+
+/** Failure injection (all probabilities default to 0). */
+export interface FailureSpec {
+  offline: OfflineFailure;
+  /** Per connector: probability it goes down once during the run, and for how long. */
+  connectorDown: { probability: number; durationMs: number };
+  /** Share of devices that answer every payload late, and by how much. */
+  slowDevice: { probability: number; delayMs: number };
+}
+
+/** Locked Apple devices: renewal waits until they unlock (SCEPDOC; agent/renewal). */
+export interface LockedAppleSpec {
+  /** Share of Apple devices that are locked at check-ins. */
+  share: number;
+  /** How long a locked device stays locked once a renewal falls due, before it unlocks (default 2d). */
+  unlockAfterMs: number;
+}
+
+/** The fleet section. */
+export interface FleetSpec {
+  devices: number;
+  mix: MixEntry[];
+  /** Share of devices lacking an attribute beyond what the platform rules remove (`missing: {imei: 0.1}`). */
+  missing: Partial<Record<AttributeName, number>>;
+  /** Devices enrol evenly over this period from the start (0: all at once). */
+  rampMs: number;
+  failures: FailureSpec;
+  lockedApple: LockedAppleSpec;
+}
+
+/** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */
+export type CaSpec = { type: 'folder'; dir: string } | { type: 'fresh'; templates: CertificateTemplate[] };
+
+/** A device group: every listed field must match; a list means "any of". Empty: every device. */
+export interface DeviceSelector {
+  platform?: Platform[];
+  kind?: EnrollmentKind[];
+  ownership?: Ownership[];
+  /** The device carries at least one of these tags. */
+  tags?: string[];
+}
+
+/** Include/exclude groups of one profile (exclude wins, as in Intune). */
+export interface Assignment {
+  include: DeviceSelector[];
+  exclude: DeviceSelector[];
+}
+
+/** Where a trusted certificate comes from: the run's CA root (known only once the CA exists), or a file. */
+export type TrustedSource = { type: 'ca-root' } | { type: 'file'; path: string } | { type: 'inline' };
+
+/**
+ * One profile of the scenario, expanded to a {@link CertificateProfile} per profile family it targets.
+ * A trusted profile with `certificate: root` carries a placeholder until {@link bindCaRoot} puts the CA's root in.
+ */
+export interface ScenarioProfile {
+  name: string;
+  kind: ProfileKind;
+  families: ProfileFamily[];
+  /** One validated model per family in {@link families}. */
+  models: Partial<Record<ProfileFamily, CertificateProfile>>;
+  trustedSource?: TrustedSource;
+  /** PKCS: RSA key size the connector generates (default 2048). */
+  keySize?: number;
+  /** The Graph JSON file it was imported from, if any. */
+  graphFile?: string;
+  assign: Assignment;
+  line: number;
+}
+
+/** Which device × profile rows an expectation looks at. */
+export interface RowFilter {
+  platform?: Platform[];
+  kind?: EnrollmentKind[];
+  ownership?: Ownership[];
+  osVersion?: VersionFilter;
+  enrolledOsVersion?: VersionFilter;
+  tags?: string[];
+}
+
+/** One expectation QA wrote. */
+export interface Expectation {
+  text: string;
+  where: RowFilter;
+  /** Profile name; every profile when absent. */
+  profile?: string;
+  status?: RunStatus;
+  code?: OutcomeCode;
+  messageContains?: string;
+  renewals?: NumberCheck;
+  /** How many selected rows must pass: a share (default: all) or a count. */
+  quantity: { type: 'share'; check: NumberCheck } | { type: 'count'; check: NumberCheck };
+  line: number;
+}
+
+/** A validated scenario. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** The file it came from (as given), for messages. */
+  file: string;
+  /** Folder relative paths in the file are resolved against. */
+  baseDir: string;
+  seed: string;
+  /** Virtual start, epoch ms (default 2026-01-01T00:00:00Z). */
+  start: number;
+  durationMs: number;
+  checkInIntervalMs: number;
+  fleet: FleetSpec;
+  ca: CaSpec;
+  connectors: { count: number; pollIntervalMs: number };
+  profiles: ScenarioProfile[];
+  expect: Expectation[];
+}

@@ -1,0 +1,133 @@
+/**
+ * A scenario file read into a small positioned tree: every map, list and scalar keeps the line and column
+ * it starts at, so that each validation problem can name `file:line:column` (house rule 6).
+ *
+ * Parsing uses the `yaml` package's document API with a `LineCounter` (eemeli/yaml docs, "Documents" and
+ * "LineCounter"): syntax errors, duplicate keys and bad indentation come back from `parseDocument` with
+ * their `linePos`, and become one SCENARIO_PARSE error. Anchors/aliases are resolved; tags are refused.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { CertfleetError } from '../../pki/errors.ts';
+
+/** Where a node starts in the file (1-based). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A YAML scalar: string, number, boolean or null. */
+export interface ScalarNode {
+  type: 'scalar';
+  value: string | number | boolean | null;
+  pos: Position;
+}
+/** A YAML list. */
+export interface SeqNode {
+  type: 'seq';
+  items: TreeNode[];
+  pos: Position;
+}
+/** One `key: value` of a map; `keyPos` is where the key is written. */
+export interface MapEntry {
+  key: string;
+  keyPos: Position;
+  value: TreeNode;
+}
+/** A YAML map with string keys, in file order. */
+export interface MapNode {
+  type: 'map';
+  entries: MapEntry[];
+  pos: Position;
+}
+/** Any node of the tree. */
+export type TreeNode = ScalarNode | SeqNode | MapNode;
+
+/** The value of `key` in a map node, if present. */
+export function entryOf(map: MapNode, key: string): MapEntry | undefined {
+  return map.entries.find((e) => e.key === key);
+}
+
+/** The plain JS value of a node (maps → objects, lists → arrays). */
+export function toPlain(node: TreeNode): unknown {
+  switch (node.type) {
+    case 'scalar':
+      return node.value;
+    case 'seq':
+      return node.items.map(toPlain);
+    case 'map':
+      return Object.fromEntries(node.entries.map((e) => [e.key, toPlain(e.value)]));
+  }
+}
+
+/**
+ * Parses YAML text into a positioned tree.
+ * @throws CertfleetError SCENARIO_PARSE with every syntax error as `file:line:column: message`.
+ */
+export function parseYamlTree(text: string, file: string): TreeNode {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const p = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      const first = e.message.split('\n')[0] ?? e.message;
+      return { line: p.line, column: p.col, message: first.replace(/ at line \d+, column \d+:?$/, '') };
+    });
+    throw new CertfleetError(
+      'SCENARIO_PARSE',
+      `${file} is not valid YAML; fix it there:\n${lines.map((l) => `  ${file}:${l.line}:${l.column}: ${l.message}`).join('\n')}`,
+      { details: { file, problems: lines } },
+    );
+  }
+  const pos = (offset: number | undefined): Position => {
+    const p = lineCounter.linePos(offset ?? 0);
+    return { line: p.line, column: p.col };
+  };
+  const convert = (node: unknown, depth: number): TreeNode => {
+    if (depth > 64) throw parseError(file, pos(0), 'nesting is too deep (an alias loop?)');
+    if (isAlias(node)) return convert(node.resolve(doc as Document), depth + 1);
+    const n = node as YamlNode | null | undefined;
+    const at = pos(n?.range?.[0]);
+    if (n === null || n === undefined) return { type: 'scalar', value: null, pos: at };
+    if (n.tag !== undefined && !n.tag.startsWith('tag:yaml.org,2002:')) {
+      throw parseError(file, at, `the tag ${n.tag} is not supported in scenario files`);
+    }
+    if (isScalar(n)) {
+      const v = n.value;
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+        return { type: 'scalar', value: v, pos: at };
+      }
+      if (v instanceof Date) return { type: 'scalar', value: v.toISOString(), pos: at };
+      if (typeof v === 'bigint') return { type: 'scalar', value: Number(v), pos: at };
+      return { type: 'scalar', value: String(v), pos: at };
+    }
+    if (isSeq(n)) return { type: 'seq', items: n.items.map((i) => convert(i, depth + 1)), pos: at };
+    if (isMap(n)) {
+      const entries: MapEntry[] = [];
+      for (const pair of n.items) {
+        const k = pair.key as YamlNode | null;
+        const keyPos = pos(k?.range?.[0] ?? n.range?.[0]);
+        const keyValue = isScalar(k) ? k.value : undefined;
+        if (typeof keyValue !== 'string' && typeof keyValue !== 'number' && typeof keyValue !== 'boolean') {
+          throw parseError(file, keyPos, 'map keys must be plain words');
+        }
+        const value: TreeNode =
+          pair.value === null || pair.value === undefined
+            ? { type: 'scalar', value: null, pos: keyPos }
+            : convert(pair.value, depth + 1);
+        entries.push({ key: String(keyValue), keyPos, value });
+      }
+      return { type: 'map', entries, pos: at };
+    }
+    throw parseError(file, at, 'unexpected YAML node');
+  };
+  return convert(doc.contents, 0);
+}
+
+function parseError(file: string, at: Position, message: string): CertfleetError {
+  return new CertfleetError(
+    'SCENARIO_PARSE',
+    `${file} is not valid YAML; fix it there:\n  ${file}:${at.line}:${at.column}: ${message}`,
+    { details: { file, problems: [{ line: at.line, column: at.column, message }] } },
+  );
+}
