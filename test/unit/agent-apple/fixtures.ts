@@ -2,13 +2,15 @@
  * Shared helpers for the Apple adapter tests: fresh devices and stores, certificates from the pool-key
  * hierarchy, payloads built with the Apple codec's encoder, and store snapshots for "nothing changed".
  */
+import type { KeyObject } from 'node:crypto';
 import { expect } from 'vitest';
 import { generateDevice, type DeviceOverrides } from '../../../agent/device/index.ts';
 import { StoreDb } from '../../../agent/keystore/store-db.ts';
 import type { DeliveryResult, DeviceContext } from '../../../agent/platform-adapter.ts';
 import { FixedClock } from '../../../agent/runtime/clock.ts';
 import { iosAdapter, macosAdapter } from '../../../agent/platforms/apple/index.ts';
-import type { Certificate } from '../../../pki/certificate.ts';
+import { createCertificate, type Certificate } from '../../../pki/certificate.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import {
   decodeCommandResponse,
@@ -75,11 +77,18 @@ export function certPayload(
   };
 }
 
-/** The PKCS#12 of a hierarchy's leaf (with its issuing CA), protected by `password`. */
-export function pfxOf(h: Hierarchy, password: string): Buffer {
+/** A leaf with its key and (optionally) the CA that issued it. */
+export interface IdentitySource {
+  leaf: Certificate;
+  leafKey: { privateKey: KeyObject };
+  issuing?: Certificate;
+}
+
+/** The PKCS#12 of a leaf (with its issuing CA when there is one), protected by `password`. */
+export function pfxOf(h: IdentitySource, password: string): Buffer {
   return buildPkcs12({
     privateKey: h.leafKey.privateKey,
-    certificates: [Buffer.from(h.leaf.der), Buffer.from(h.issuing.der)],
+    certificates: [Buffer.from(h.leaf.der), ...(h.issuing ? [Buffer.from(h.issuing.der)] : [])],
     password,
     profile: 'legacy',
     iterations: 1,
@@ -129,6 +138,36 @@ export function profileBytes(
 /** The hierarchy with default options (root → issuing → leaf, leaf valid 2025-01-01 … 2026-01-01). */
 export function hierarchy(o: HierarchyOptions = {}): Hierarchy {
   return makeHierarchy(o);
+}
+
+/**
+ * A second, unrelated PKI (makeHierarchy always builds the same root): root (pool key 5) → leaf (key 6),
+ * no issuing CA.
+ */
+export function otherPki(): { root: Certificate; leaf: Certificate; leafKey: ReturnType<typeof poolKey> } {
+  const rootKey = poolKey('rsa2048', 5);
+  const leafKey = poolKey('rsa2048', 6);
+  const root = createCertificate({
+    subject: 'CN=Other Root CA,O=Fabrikam,C=US',
+    publicKey: rootKey.publicKey,
+    issuer: 'self',
+    signingKey: rootKey.privateKey,
+    serialNumber: '05',
+    notBefore: new Date('2025-01-01T00:00:00Z'),
+    notAfter: new Date('2035-01-01T00:00:00Z'),
+    extensions: { basicConstraints: { ca: true }, keyUsage: ['keyCertSign', 'cRLSign'] },
+  });
+  const leaf = createCertificate({
+    subject: 'CN=Grace Hopper,O=Fabrikam,C=US',
+    publicKey: leafKey.publicKey,
+    issuer: root,
+    signingKey: rootKey.privateKey,
+    serialNumber: '0600',
+    notBefore: new Date('2025-01-01T00:00:00Z'),
+    notAfter: new Date('2026-01-01T00:00:00Z'),
+    extensions: { keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['clientAuth'] },
+  });
+  return { root, leaf, leafKey };
 }
 
 /** Decodes a delivery's reply, failing the test when it is not a valid command response. */

@@ -20,6 +20,7 @@ import {
   codes,
   hierarchy,
   newContext,
+  otherPki,
   pfxOf,
   pkcs12Payload,
   profileBytes,
@@ -34,7 +35,7 @@ const CASES = APPLE_PLATFORMS.flatMap((p) => KINDS.map((k) => [p, k] as const));
 /** A device that already holds an unrelated root, so "unchanged" compares a non-empty store. */
 function seeded(platform: ApplePlatform, kind: 'device' | 'user' = 'device'): DeviceContext {
   const ctx = newContext(platform, kind);
-  const other = hierarchy({ leafSubject: 'CN=unused' });
+  const other = otherPki();
   const r = ADAPTERS[platform].deliver(
     ctx,
     profileBytes(platform, 'com.example.seed', [certPayload(other.root, 'com.example.seed.root')]),
