@@ -1,0 +1,72 @@
+/**
+ * `certfleet profile …`: import a profile (Graph JSON or certfleet's own JSON) into the validated model, and
+ * compile it for one device into the native payload that device receives. Handlers parse and delegate to
+ * simulator/service/compile (house rule 8).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, printJson } from '../output.ts';
+import { profileCompile, profileImport } from '../../simulator/service/compile/commands.ts';
+
+const importCommand: CommandModule = {
+  command: 'import <file>',
+  describe: 'Read a Graph JSON (or certfleet) profile, validate it, and print the model.',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'The profile JSON file.' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the model as JSON.' }),
+  handler: (a) => {
+    const r = profileImport({ file: String(a.file) });
+    if (a.json) printJson(r.json);
+    else process.stdout.write(r.summary);
+  },
+};
+
+const compileCommand: CommandModule = {
+  command: 'compile',
+  describe:
+    'Write the native payload (SyncML, .mobileconfig or Android policy) a device receives for a profile.',
+  builder: (y: Argv) =>
+    y
+      .option('profile', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Profile file (Graph JSON or certfleet JSON).',
+      })
+      .option('device', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Device file, as `certfleet device new --json` prints it.',
+      })
+      .option('ca', {
+        type: 'string',
+        describe: 'CA folder (`certfleet ca init`); required for PKCS profiles.',
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the payload.' })
+      .option('password', { type: 'string', describe: 'PFX password (default: derived from --seed).' })
+      .option('seed', { type: 'string', default: '0', describe: 'Seed of the payload ids.' }),
+  handler: async (a) => {
+    const r = await profileCompile({
+      profile: String(a.profile),
+      device: String(a.device),
+      ...(a.ca !== undefined && { ca: String(a.ca) }),
+      out: String(a.out),
+      ...(a.password !== undefined && { password: String(a.password) }),
+      seed: String(a.seed),
+    });
+    process.stdout.write(r.summary);
+  },
+};
+
+/** `certfleet profile <import|compile>` */
+export const profileCommand: CommandModule = {
+  command: 'profile <command>',
+  describe: 'Certificate profiles: import Graph JSON, compile a profile for a device.',
+  builder: (y: Argv) =>
+    y
+      .command(importCommand)
+      .command(compileCommand)
+      .demandCommand(1, 'Name a profile command: import or compile.'),
+  handler: () => {
+    process.exitCode = EXIT.usage;
+  },
+};

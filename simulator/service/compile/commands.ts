@@ -1,0 +1,178 @@
+/**
+ * The operations behind `certfleet profile import|compile`: each takes plain options, does the work, and
+ * returns what the CLI prints; failures are CertfleetErrors (the CLI prints `error CODE: message`). The CLI
+ * only parses arguments and calls these (house rule 8).
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { parseCertificate } from '../../../pki/index.ts';
+import { compileProfile, seededIds, type IssuedIdentity } from '../../../profiles/compile/index.ts';
+import { PROFILE_FAMILY_INFO } from '../../../profiles/model/platform.ts';
+import { subjectTemplateOf, sanTemplatesOf } from '../../../profiles/model/profile-names.ts';
+import { EnterpriseCa } from '../ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../ca/template.ts';
+import { loadDeviceFile } from './device-file.ts';
+import { issueForDevice, type IssueFailure, type SubmittedRequest } from './issue-for-device.ts';
+import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
+
+/** `profile import`: the validated model, as JSON-ready data and as a readable summary. */
+export function profileImport(o: { file: string }): LoadedProfile & {
+  json: Record<string, unknown>;
+  summary: string;
+} {
+  const loaded = loadProfileFile(o.file);
+  return { ...loaded, json: profileToJson(loaded.profile), summary: summarizeProfile(loaded) };
+}
+
+/** A readable summary of a loaded profile. */
+export function summarizeProfile(loaded: LoadedProfile): string {
+  const p = loaded.profile;
+  const kind = p.kind === 'pkcs-certificate' ? 'PKCS certificate' : 'trusted certificate';
+  const from = loaded.graphType
+    ? ` (Graph #microsoft.graph.${loaded.graphType})`
+    : ' (certfleet profile JSON)';
+  const rows: [string, string][] = [];
+  if (p.kind === 'trusted-certificate') {
+    try {
+      const c = parseCertificate(p.certificate);
+      rows.push([
+        'certificate',
+        `${c.subjectText} (SHA-1 ${c.sha1Thumbprint}, until ${c.notAfter.toISOString()})`,
+      ]);
+    } catch {
+      rows.push(['certificate', `${p.certificate.length} bytes (not parseable as X.509)`]);
+    }
+    rows.push(['file name', p.certFileName]);
+    if (p.family === 'windows') rows.push(['destination store', p.destinationStore]);
+    if (p.family === 'macos') rows.push(['deployment channel', p.deploymentChannel]);
+  } else {
+    rows.push(['CA', `${p.certificationAuthority} (${p.certificationAuthorityName})`]);
+    rows.push(['template', p.certificateTemplateName]);
+    rows.push(['certificate type', p.certificateType]);
+    rows.push(['subject', `${subjectTemplateOf(p).template} (format ${p.subjectNameFormat})`]);
+    const sans = sanTemplatesOf(p).map((s) => `${s.target.replace('san:', '')} ${s.template}`);
+    rows.push(['SANs', sans.length > 0 ? sans.join(', ') : 'none']);
+    rows.push(['validity', `${p.validity.value} ${p.validity.unit}`]);
+    rows.push(['renewal', `at ${p.renewalThresholdPercentage} % of the lifetime remaining`]);
+    if (p.family === 'windows') {
+      rows.push(['key storage', p.keyStorageProvider]);
+      rows.push([
+        'EKUs',
+        p.extendedKeyUsages.map((e) => `${e.name} ${e.objectIdentifier}`).join(', ') || 'none',
+      ]);
+    }
+    if (p.family === 'macos') {
+      rows.push(['deployment channel', p.deploymentChannel]);
+      rows.push(['all apps access', String(p.allowAllAppsAccess)]);
+    }
+    if (p.family === 'android-device-owner') {
+      const a = p.certificateAccess;
+      rows.push([
+        'certificate access',
+        a.type === 'specificApps' ? `silent for ${a.packageIds.join(', ')}` : a.type,
+      ]);
+    }
+  }
+  if (loaded.ignored.length > 0) rows.push(['ignored', loaded.ignored.join(', ')]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    `${p.displayName} — ${kind} profile for ${PROFILE_FAMILY_INFO[p.family].label}${from}`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    '',
+  ].join('\n');
+}
+
+/** The CertfleetError a failed issuance or compilation ends the command with (exit 1). */
+export function outcomeError(outcome: IssueFailure): CertfleetError {
+  if (outcome.kind === 'MissingVariable') {
+    return new CertfleetError(
+      'VARIABLE_MISSING',
+      `${outcome.variable} cannot be filled on this device (variable ${outcome.variable}, attribute ${outcome.attribute}, reason ${outcome.reason}, at ${outcome.path}). ${outcome.message}`,
+      {
+        details: {
+          variable: outcome.variable,
+          attribute: outcome.attribute,
+          reason: outcome.reason,
+          path: outcome.path,
+        },
+      },
+    );
+  }
+  const { kind: _kind, code, message, ...rest } = outcome;
+  return new CertfleetError(code, message, { details: { ...rest } });
+}
+
+/** A PFX password derived from the seed (the connector's password is random in reality; this one is reproducible). */
+export function derivedPassword(seed: string): string {
+  return createHash('sha256').update(`certfleet/pfx-password/${seed}`).digest('base64url').slice(0, 20);
+}
+
+/** Options of {@link profileCompile}. */
+export interface ProfileCompileOptions {
+  profile: string;
+  device: string;
+  /** CA folder; required for PKCS profiles. */
+  ca?: string;
+  out: string;
+  /** The PFX password; derived from the seed when absent. */
+  password?: string;
+  /** Seed of the payload ids (and of the derived password). */
+  seed: string;
+  now?: Date;
+}
+
+/**
+ * `profile compile`: the native payload a device of that inventory receives, written to `out`. A PKCS
+ * certificate is issued from the CA in `ca` first (issueForDevice). Any outcome that stops it — a missing
+ * variable, the escaped-subject issue, a CA denial — is thrown as its CertfleetError and nothing is written.
+ */
+export async function profileCompile(o: ProfileCompileOptions): Promise<{
+  summary: string;
+  format: string;
+  request?: SubmittedRequest;
+}> {
+  const { profile } = loadProfileFile(o.profile);
+  const { device, facts } = loadDeviceFile(o.device);
+  const ids = seededIds(o.seed);
+  let issued: IssuedIdentity | undefined;
+  let request: SubmittedRequest | undefined;
+  const lines: string[] = [];
+  if (profile.kind === 'pkcs-certificate') {
+    if (o.ca === undefined) {
+      throw new CertfleetError(
+        'USAGE',
+        `--ca is required: "${profile.displayName}" is a PKCS profile, and the certificate is issued from that CA.`,
+      );
+    }
+    const ca = EnterpriseCa.open(o.ca);
+    const r = await issueForDevice(ca, profile, facts, {
+      requester: { identity: 'certfleet-connector', groups: [CONNECTOR_GROUP] },
+      password: o.password ?? derivedPassword(o.seed),
+      now: o.now ?? new Date(),
+    });
+    if (!r.ok) throw outcomeError(r.outcome);
+    issued = r.issued;
+    request = r.request;
+    const c = r.issued.certificate;
+    lines.push(
+      `  certificate  ${c.subjectText} from template ${request.template} (serial ${c.serialNumber}, SHA-1 ${c.sha1Thumbprint})`,
+      `  SANs         ${c.subjectAltName.map((s) => `${s.type}:${s.value}`).join(', ') || 'none'}`,
+      ...request.notes.map((n) => `  note         ${n}`),
+    );
+  }
+  const compiled = compileProfile(profile, facts, { ids, ...(issued !== undefined && { issued }) });
+  if (!compiled.ok) throw outcomeError(compiled.outcome);
+  const { payload } = compiled;
+  try {
+    writeFileSync(o.out, payload.bytes, { mode: 0o600 });
+  } catch (cause) {
+    throw new CertfleetError('IO', `Cannot write ${o.out}: ${(cause as Error).message}.`, { cause });
+  }
+  const summary = [
+    `Wrote the ${payload.format} payload of "${profile.displayName}" for ${device.platform} device ${device.id} (${device.enrollmentKind}) to ${o.out} (${payload.bytes.length} bytes)`,
+    ...lines,
+    '',
+  ].join('\n');
+  return { summary, format: payload.format, ...(request !== undefined && { request }) };
+}

@@ -1,0 +1,80 @@
+/**
+ * Reading a device file for `certfleet profile compile --device FILE`: the JSON `certfleet device new --json`
+ * prints (agent/device/device-report.ts {@link DeviceReport}: `{device, inventory}`), or a bare device object.
+ * The service uses the device's attributes and absence reasons through agent/device toDeviceFacts — the same
+ * view the variable resolver has of a live device.
+ */
+import { CertfleetError } from '../../../pki/errors.ts';
+import type { Device } from '../../../agent/device/device.ts';
+import { toDeviceFacts } from '../../../agent/device/facts.ts';
+import { ABSENCE_REASONS, ATTRIBUTE_NAMES } from '../../../profiles/variables/facts.ts';
+import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import { isEnrollmentKindOf, isPlatform } from '../../../profiles/model/platform.ts';
+import { readTextFile } from './profile-file.ts';
+
+/** A device read from a file, and the resolver's view of it. */
+export interface LoadedDevice {
+  device: Device;
+  facts: DeviceFacts;
+}
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses device JSON and checks the fields the service reads (platform, enrollment kind, OS versions, user,
+ * attributes, absence reasons).
+ *
+ * @throws CertfleetError USAGE naming every bad field
+ */
+export function parseDeviceText(text: string, source: string): LoadedDevice {
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new CertfleetError('USAGE', `${source} is not JSON: ${(cause as Error).message}.`, { cause });
+  }
+  const d = isRecord(json) && isRecord(json['device']) ? json['device'] : json;
+  const problems: string[] = [];
+  if (!isRecord(d)) {
+    problems.push('it must be an object (the output of `certfleet device new --json`)');
+  } else {
+    if (!isPlatform(d['platform'])) problems.push('device.platform must be windows, macos, ios or android');
+    else if (!isEnrollmentKindOf(d['platform'], d['enrollmentKind']))
+      problems.push(`device.enrollmentKind is not an enrollment kind of ${d['platform']}`);
+    for (const k of ['osVersion', 'enrolledOsVersion', 'id'] as const)
+      if (typeof d[k] !== 'string') problems.push(`device.${k} must be a string`);
+    if (d['user'] !== null && !isRecord(d['user'])) problems.push('device.user must be an object or null');
+    const attrs = d['attributes'];
+    if (!isRecord(attrs)) problems.push('device.attributes must be an object');
+    else
+      for (const [k, v] of Object.entries(attrs)) {
+        if (!(ATTRIBUTE_NAMES as readonly string[]).includes(k))
+          problems.push(`device.attributes.${k} is not a device attribute`);
+        else if (typeof v !== 'string') problems.push(`device.attributes.${k} must be a string`);
+      }
+    const absent = d['absent'];
+    if (!isRecord(absent)) problems.push('device.absent must be an object');
+    else
+      for (const [k, v] of Object.entries(absent)) {
+        if (!(ATTRIBUTE_NAMES as readonly string[]).includes(k))
+          problems.push(`device.absent.${k} is not a device attribute`);
+        else if (!(ABSENCE_REASONS as readonly unknown[]).includes(v))
+          problems.push(`device.absent.${k} must be one of ${ABSENCE_REASONS.join(', ')}`);
+      }
+  }
+  if (problems.length > 0) {
+    throw new CertfleetError(
+      'USAGE',
+      `${source} is not a device as \`certfleet device new --json\` prints it:\n${problems.map((p) => `- ${p}`).join('\n')}`,
+      { details: { problems } },
+    );
+  }
+  const device = d as unknown as Device;
+  return { device, facts: toDeviceFacts(device) };
+}
+
+/** Reads and parses a device file. */
+export function loadDeviceFile(file: string): LoadedDevice {
+  return parseDeviceText(readTextFile(file, 'device'), file);
+}

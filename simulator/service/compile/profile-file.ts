@@ -1,0 +1,83 @@
+/**
+ * Reading a profile file for `certfleet profile import|compile`. Two formats are accepted, told apart by
+ * their keys:
+ * - Microsoft Graph (beta) JSON — an object with `@odata.type` (FORMATS.md §4), imported with
+ *   profiles/graph importGraphProfile (enums by name or number, problems with Graph paths);
+ * - certfleet's own profile JSON — an object with `kind` and `family` (profiles/model, the shape
+ *   {@link profileToJson} writes and `profile import --json` prints), validated with validateProfile;
+ *   the certificate is base64.
+ * Either way the result is a validated {@link CertificateProfile}, or one CertfleetError that lists every
+ * problem with its path.
+ */
+import { readFileSync } from 'node:fs';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { importGraphProfile } from '../../../profiles/graph/import-graph.ts';
+import type { GraphTypeName } from '../../../profiles/graph/odata-types.ts';
+import { profileInvalidError } from '../../../profiles/model/problem.ts';
+import type { CertificateProfile } from '../../../profiles/model/profile.ts';
+import { validateProfile } from '../../../profiles/model/validate-profile.ts';
+
+/** A loaded profile and where it came from. */
+export interface LoadedProfile {
+  profile: CertificateProfile;
+  format: 'graph' | 'certfleet';
+  /** The Graph type, for Graph JSON. */
+  graphType?: GraphTypeName;
+  /** Graph properties certfleet does not model (ignored), for Graph JSON. */
+  ignored: string[];
+}
+
+/** Reads a file as UTF-8, or throws IO naming it. */
+export function readTextFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new CertfleetError('IO', `Cannot read the ${what} file ${file}: ${(cause as Error).message}.`, {
+      cause,
+      details: { file },
+    });
+  }
+}
+
+/**
+ * Parses profile JSON text (Graph or certfleet's own, see the module comment).
+ *
+ * @throws CertfleetError GRAPH_PARSE (bad JSON, with line/column), GRAPH_UNSUPPORTED_TYPE, PROFILE_INVALID
+ *   (every problem with its path)
+ */
+export function parseProfileText(text: string, source: string): LoadedProfile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch {
+    json = undefined; // importGraphProfile reports the syntax error with line and column
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(json) && !('@odata.type' in json) && 'kind' in json) {
+    const r = validateProfile(json);
+    if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
+    return { profile: r.value, format: 'certfleet', ignored: [] };
+  }
+  const r = importGraphProfile(text);
+  if (!r.ok) {
+    throw new CertfleetError(r.error.code, `${source}: ${r.error.message}`, {
+      cause: r.error,
+      details: r.error.details,
+    });
+  }
+  return { profile: r.profile, format: 'graph', graphType: r.graphType, ignored: r.ignored };
+}
+
+/** Reads and parses a profile file. */
+export function loadProfileFile(file: string): LoadedProfile {
+  return parseProfileText(readTextFile(file, 'profile'), file);
+}
+
+/** The profile as certfleet's own JSON (the certificate as base64), which {@link parseProfileText} reads back. */
+export function profileToJson(profile: CertificateProfile): Record<string, unknown> {
+  if (profile.kind === 'trusted-certificate') {
+    return { ...profile, certificate: Buffer.from(profile.certificate).toString('base64') };
+  }
+  return { ...profile };
+}

@@ -1,0 +1,271 @@
+/**
+ * `certfleet profile import|compile` end to end: spawns `node bin/certfleet.mjs` as a user would, against the
+ * real corpus samples, device files shaped like `certfleet device new --json`, and a CA made by `ca init`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newDeviceReport, type NewDeviceOptions } from '../../../agent/device/index.ts';
+import { parseCertificate } from '../../../pki/index.ts';
+import { parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { decodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
+import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
+import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'bin/certfleet.mjs');
+const CORPUS = resolve(ROOT, '../shared/corpus/graph-json');
+const MAC_PKCS = join(
+  CORPUS,
+  'deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json',
+);
+const MAC_TRUSTED = join(
+  CORPUS,
+  'deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json',
+);
+
+function certfleet(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let work: string;
+const file = (name: string): string => join(work, name);
+const writeJson = (name: string, value: unknown): string => {
+  writeFileSync(file(name), JSON.stringify(value, null, 2));
+  return file(name);
+};
+const deviceFile = (name: string, o: NewDeviceOptions): string =>
+  writeJson(name, newDeviceReport({ seed: 'cli', ...o }));
+
+const PKCS = {
+  kind: 'pkcs-certificate',
+  displayName: 'Contoso Wi-Fi',
+  certificationAuthority: 'ca01.certfleet.test\\Certfleet Issuing CA',
+  certificationAuthorityName: 'Certfleet Issuing CA',
+  certificateTemplateName: 'CertfleetUser',
+  certificateType: 'user',
+  subjectNameFormat: 'custom',
+  subjectNameFormatString: 'CN={{UserName}}',
+  subjectAlternativeNameType: ['userPrincipalName'],
+};
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-cli-profile-'));
+  const r = certfleet(['ca', 'init', '--dir', file('ca')]);
+  expect(r.status).toBe(0);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('certfleet profile import', () => {
+  it('prints a readable summary of the real Graph PKCS sample', () => {
+    const r = certfleet(['profile', 'import', MAC_PKCS]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(
+      /PKCS certificate profile for macOS \(Graph #microsoft\.graph\.macOSPkcsCertificateProfile\)/,
+    );
+    expect(r.stdout).toMatch(/template\s+UserAuthentication/);
+    expect(r.stdout).toMatch(/deployment channel\s+userChannel/);
+  });
+
+  it.each([MAC_PKCS, MAC_TRUSTED])(
+    '--json prints the model, which imports again to the same model (%s)',
+    (sample) => {
+      const first = certfleet(['profile', 'import', sample, '--json']);
+      expect(first.status).toBe(0);
+      const model = JSON.parse(first.stdout) as Record<string, unknown>;
+      expect(model['family']).toBe('macos');
+      const again = certfleet(['profile', 'import', writeJson('model.json', model), '--json']);
+      expect(again.status).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual(model);
+    },
+  );
+
+  it('an invalid profile exits 1 and lists every problem with its path', () => {
+    const bad = writeJson('bad.json', {
+      '@odata.type': '#microsoft.graph.iosPkcsCertificateProfile',
+      displayName: 'Bad',
+      renewalThresholdPercentage: 120,
+      certificationAuthority: 'ca01.contoso.com',
+      certificationAuthorityName: 'Contoso CA',
+      certificateTemplateName: 'User',
+      subjectNameFormat: 'custom',
+      subjectNameFormatString: 'CN={{UserName}}',
+      certificateStore: 'nobody',
+    });
+    const r = certfleet(['profile', 'import', bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error PROFILE_INVALID: /);
+    expect(r.stderr).toContain('renewalThresholdPercentage:');
+    expect(r.stderr).toContain('certificateStore:');
+  });
+
+  it('JSON that does not parse exits 1 with GRAPH_PARSE and the line', () => {
+    writeFileSync(
+      file('broken.json'),
+      '{\n  "@odata.type": "#microsoft.graph.iosTrustedRootCertificate",\n  oops\n}',
+    );
+    const r = certfleet(['profile', 'import', file('broken.json')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error GRAPH_PARSE: .*line 3/);
+  });
+
+  it.each([
+    ['no file', ['profile', 'import'], 2, /^error USAGE: /],
+    [
+      'a file that does not exist',
+      ['profile', 'import', '/nonexistent/p.json'],
+      1,
+      /^error IO: .*\/nonexistent\/p\.json/,
+    ],
+  ] as const)('%s → exit %s', (_n, args, status, message) => {
+    const r = certfleet([...args]);
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('certfleet profile compile', () => {
+  it('a trusted-certificate profile needs no CA and writes the .mobileconfig a Mac receives', () => {
+    const out = file('trusted.mobileconfig');
+    const mac = deviceFile('mac.json', { platform: 'macos', kind: 'device' });
+    const r = certfleet(['profile', 'compile', '--profile', MAC_TRUSTED, '--device', mac, '--out', out]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const decoded = decodeMobileconfig(readFileSync(out), { platform: 'macos' });
+    expect(decoded.ok && decoded.profile.PayloadScope).toBe('System');
+    expect(decoded.ok && decoded.profile.PayloadContent[0]?.PayloadType).toBe('com.apple.security.root');
+  });
+
+  it('a Windows PKCS profile is issued from --ca and written as the PFXCertInstall SyncML', () => {
+    const out = file('pkcs.xml');
+    const pc = deviceFile('pc.json', { platform: 'windows', kind: 'entra-joined' });
+    const profile = writeJson('win-pkcs.json', {
+      ...PKCS,
+      family: 'windows',
+      keyStorageProvider: 'useSoftwareKsp',
+    });
+    const r = certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      pc,
+      '--ca',
+      file('ca'),
+      '--out',
+      out,
+      '--password',
+      'Pw-123',
+      '--seed',
+      's1',
+    ]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).not.toContain('Pw-123');
+    const msg = decodeSyncml(readFileSync(out));
+    if (!msg.ok) throw new Error('SyncML does not decode');
+    const installs = decodePfxInstalls(msg.message).installs;
+    expect(installs.map((i) => [i.install.scope, i.install.keyLocation, i.install.password])).toEqual([
+      ['User', 3, 'Pw-123'],
+    ]);
+    const pfx = parsePkcs12(installs[0]!.install.pfxBlob, 'Pw-123');
+    const leaf = parseCertificate(pfx.certificates[0]!);
+    const user = (JSON.parse(readFileSync(pc, 'utf8')) as { device: { attributes: Record<string, string> } })
+      .device.attributes;
+    expect(leaf.subjectText).toBe(`CN=${user['userName']}`);
+    expect(leaf.subjectAltName).toEqual([{ type: 'upn', value: user['userPrincipalName'] }]);
+  });
+
+  it.each([
+    [
+      'a Wi-Fi-only iPad',
+      'ios',
+      { platform: 'ios', kind: 'device', overrides: { modelId: 'apple-ipad-10-wifi' } },
+      'not-reported',
+    ],
+    [
+      'an Android 13 personally-owned work profile',
+      'android-work-profile',
+      {
+        platform: 'android',
+        kind: 'work-profile-personal',
+        overrides: { modelId: 'google-pixel-8', osVersion: '13', enrolledOsVersion: '13' },
+      },
+      'android12-work-profile',
+    ],
+  ] as const)(
+    '{{IMEI}} on %s exits 1 naming the variable, attribute and reason; nothing is written',
+    (_n, family, device, reason) => {
+      const out = file(`imei-${family}.out`);
+      const profile = writeJson(`imei-${family}.json`, {
+        ...PKCS,
+        family,
+        certificateType: 'device',
+        certificateTemplateName: 'CertfleetDevice',
+        subjectNameFormatString: 'CN={{IMEI}}',
+        subjectAlternativeNameType: [],
+      });
+      const r = certfleet([
+        'profile',
+        'compile',
+        '--profile',
+        profile,
+        '--device',
+        deviceFile(`d-${family}.json`, device as NewDeviceOptions),
+        '--ca',
+        file('ca'),
+        '--out',
+        out,
+      ]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^error VARIABLE_MISSING: \{\{IMEI\}\} cannot be filled on this device/);
+      expect(r.stderr).toContain(`attribute imei, reason ${reason}`);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
+
+  it('an escaped comma in the subject exits 1 with SUBJECT_ESCAPED_CHARS and the quoted workaround', () => {
+    const profile = writeJson('escaped.json', {
+      ...PKCS,
+      family: 'ios',
+      subjectNameFormatString: 'CN=Test user\\, LLC',
+    });
+    const r = certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      deviceFile('phone.json', { platform: 'ios', kind: 'device' }),
+      '--ca',
+      file('ca'),
+      '--out',
+      file('escaped.out'),
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error SUBJECT_ESCAPED_CHARS: The subject "CN=Test user\\, LLC" escapes \\,/);
+    expect(r.stderr).toContain('CN="Test user, LLC"');
+  });
+
+  it.each([
+    [
+      'a PKCS profile without --ca',
+      (p: string, d: string) => ['--profile', p, '--device', d],
+      /--ca is required/,
+    ],
+    [
+      'a device file that is not a device',
+      (p: string) => ['--profile', p, '--device', MAC_PKCS],
+      /is not a device as `certfleet device new --json` prints it/,
+    ],
+  ] as const)('%s → exit 2', (_n, args, message) => {
+    const profile = writeJson('usage.json', { ...PKCS, family: 'ios' });
+    const d = deviceFile('usage-device.json', { platform: 'ios', kind: 'device' });
+    const r = certfleet(['profile', 'compile', ...args(profile, d), '--out', file('usage.out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error USAGE: /);
+    expect(r.stderr).toMatch(message);
+  });
+});
