@@ -202,7 +202,7 @@ class Delivery {
       return;
     }
     const reason = `Atomic ${atomic.cmdId} failed (507): ${failures[0] ?? ''}`;
-    this.outcomes.push(...collected.map((o) => (isSuccess(syncmlOf(o)) ? rolledBack(o, reason) : o)));
+    this.outcomes.push(...collected.map((o) => (o.status === 'installed' ? rolledBack(o, reason) : o)));
   }
 
   private command(cmd: SyncmlCommand, inAtomic: boolean): CmdResult {
@@ -294,10 +294,10 @@ function tagText(xml: string, tag: string): string | undefined {
 }
 
 /** The reply to a message that does not decode: SyncHdr 400, header fields recovered where possible. */
-function rejectReply(raw: Buffer, status: number): Buffer {
+function rejectReply(raw: Buffer, status: number, deviceId: string): Buffer {
   const text = raw.toString('utf8');
   const hdr = /<SyncHdr>([\s\S]*?)<\/SyncHdr>/.exec(text)?.[1] ?? '';
-  const msgId = Number(tagText(hdr, 'MsgID') ?? '0');
+  const msgId = Number(tagText(hdr, 'MsgID') ?? '1');
   const loc = (el: string): string =>
     tagText(new RegExp(`<${el}>([\\s\\S]*?)</${el}>`).exec(hdr)?.[1] ?? '', 'LocURI') ?? '';
   const request: SyncmlMessage = {
@@ -305,9 +305,9 @@ function rejectReply(raw: Buffer, status: number): Buffer {
       verDtd: '1.2',
       verProto: 'DM/1.2',
       sessionId: tagText(hdr, 'SessionID') ?? '0',
-      msgId: Number.isSafeInteger(msgId) ? msgId : 0,
-      target: loc('Target'),
-      source: loc('Source'),
+      msgId: Number.isSafeInteger(msgId) && msgId >= 1 ? msgId : 1,
+      target: loc('Target') || deviceId,
+      source: loc('Source') || 'unknown-server',
     },
     body: [],
     final: true,
@@ -320,7 +320,10 @@ export function deliverSyncml(ctx: DeviceContext, payload: Buffer, meta?: Delive
   const decoded = decodeSyncml(payload);
   if (!decoded.ok) {
     const outcomes = decoded.problems.map((p) => classifyProblem(p, 400).outcome);
-    return { outcomes: toOutcomes(ctx.device.id, outcomes), reply: rejectReply(decoded.raw, 400) };
+    return {
+      outcomes: toOutcomes(ctx.device.id, outcomes),
+      reply: rejectReply(decoded.raw, 400, ctx.device.id),
+    };
   }
   const message = decoded.message;
   const env: ApplyEnv = { ctx, meta, now: ctx.clock.now() };
@@ -335,7 +338,10 @@ export function deliverSyncml(ctx: DeviceContext, payload: Buffer, meta?: Delive
       message: `certfleet failed unexpectedly while applying the message (${(e as Error).message}); nothing was changed. This is a bug, please report it.`,
       csp: null,
     };
-    return { outcomes: toOutcomes(ctx.device.id, [outcome]), reply: rejectReply(decoded.raw, 500) };
+    return {
+      outcomes: toOutcomes(ctx.device.id, [outcome]),
+      reply: rejectReply(decoded.raw, 500, ctx.device.id),
+    };
   }
   const reply = buildReply({
     request: message,

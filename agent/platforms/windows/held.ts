@@ -12,7 +12,7 @@ import { heldFromItem, type DeviceContext, type HeldCertificate } from '../../pl
 import { evaluateTrust } from './apply-context.ts';
 import { heldKindOf, WINDOWS_STORES } from './stores.ts';
 
-/** The device's certificates, in store order. */
+/** The device's certificates: roots, then intermediates, then identities (each in store order). */
 export function heldCertificates(ctx: DeviceContext, view: 'admin' | 'user'): HeldCertificate[] {
   const env = { ctx, meta: undefined, now: ctx.clock.now() };
   const out: HeldCertificate[] = [];
@@ -27,5 +27,7 @@ export function heldCertificates(ctx: DeviceContext, view: 'admin' | 'user'): He
     }
     out.push(held);
   }
-  return out;
+  const rank: Record<HeldCertificate['kind'], number> = { root: 0, intermediate: 1, identity: 2 };
+  // Stable sort: within a kind, the store order (machine before user) and install order of items().
+  return out.sort((a, b) => rank[a.kind] - rank[b.kind]);
 }
