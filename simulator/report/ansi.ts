@@ -41,3 +41,12 @@ export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
+
+/**
+ * Collapses text from the run (messages, names) to one printable line: newlines from native payloads
+ * become spaces, and control characters — an escape sequence in a device name included — are dropped.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+}

@@ -4,7 +4,7 @@
  * and the expectations with held/broken. `renderSummary` is pure: colour is an argument, decided by the
  * caller with `shouldColor(stream.isTTY, process.env)`.
  */
-import { painter, stripAnsi, type Paint, type Style } from './ansi.ts';
+import { oneLine, painter, stripAnsi, type Paint, type Style } from './ansi.ts';
 import { summarize, type OutcomeCounts, type RunSummary } from './summary.ts';
 import type { RunResult } from '../run-model.ts';
 
@@ -121,13 +121,4 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     }
   }
   return out.join('\n') + '\n';
-}
-
-/**
- * Collapses text from the run (messages, names) to one printable line: newlines from native payloads
- * become spaces, and control characters — an escape sequence in a device name included — are dropped.
- */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
 }
