@@ -365,6 +365,28 @@ describe('PFX password (PFXCertPasswordEncryptionType)', () => {
   });
 });
 
+describe('PFXCertBlob that is not base64 (codec-reported)', () => {
+  it('→ PKCS12_PARSE, 500 on the blob, 507 on the Atomic, nothing stored', () => {
+    const ctx = ctxFor(db);
+    const before = snapshot(ctx);
+    const atomic = patchLeaf(
+      pfxAtomic(pfxInstall({ pfxBlob: pfxOf(hierarchy()) })),
+      'PFXCertBlob',
+      'not*base64',
+    );
+    const { outcomes, read } = deliverAtomic(ctx, atomic);
+    expect(outcomes.map((o) => [o.payload, o.code, o.native])).toEqual([
+      [
+        NODE,
+        'PKCS12_PARSE',
+        { platform: 'windows', syncml: 500, cspStatus: '0x80092002', intune: '0x87D101F4' },
+      ],
+    ]);
+    expect(read.statuses.get(2)?.code).toBe(507);
+    expect(snapshot(ctx)).toEqual(before);
+  });
+});
+
 describe('PFXCertInstall: chain and validity (installed anyway, trusted=false)', () => {
   it.each<[string, boolean, () => ReturnType<typeof hierarchy>, string]>([
     ['chain to an installed machine Root', true, hierarchy, 'OK'],

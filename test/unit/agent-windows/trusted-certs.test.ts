@@ -108,6 +108,19 @@ describe('RootCATrustedCertificates Add (RCA, FORMATS.md §2.4)', () => {
       undefined,
     ],
     [
+      'base64 with a line break (codec-reported) → CERT_PARSE',
+      () => {
+        const add = trustedAdd(hierarchy().root, 1);
+        const item = add.items[0]!;
+        return { ...add, items: [{ ...item, data: `${item.data!.slice(0, 64)}\n${item.data!.slice(64)}` }] };
+      },
+      'CERT_PARSE',
+      'failed',
+      500,
+      '0x8009310B',
+      undefined,
+    ],
+    [
       'a leaf into Root → INSTALL_NOT_A_CA',
       () => trustedAdd(hierarchy().leaf, 1),
       'INSTALL_NOT_A_CA',
