@@ -133,7 +133,7 @@ th{background:#f0f0f0;position:sticky;top:0}td.n,th.n{text-align:right}
 .st{display:inline-block;padding:0 6px;border-radius:4px;margin-right:4px;color:#fff;font-size:.85em}
 .installed{background:#2e7d32}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
 .held{color:#2e7d32;font-weight:600}.broken{color:#c62828;font-weight:600}
-.chart text{font-size:12px;fill:#333}.legend span{margin-right:12px}
+.chart{max-width:100%;height:auto}.chart text{font-size:12px;fill:#333}.legend span{margin-right:12px}
 .controls{display:flex;gap:8px;margin:8px 0}.controls input{flex:1;padding:6px}.controls select{padding:6px}
 #rows tr{cursor:pointer}#rows tr:hover{background:#f3f7ff}#story{background:#fff;border:1px solid #ddd;padding:8px 12px;margin:8px 0;display:none}
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.95em}

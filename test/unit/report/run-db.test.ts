@@ -180,7 +180,7 @@ describe('RunDb', () => {
   it('round trip: what the run recorded is the story `show device` reads back', () => {
     const dir = freshDir();
     const path = runDbPath(dir);
-    require_dir(dir);
+    ensureDir(dir);
     recordSample(path);
     const db = RunDb.open(dir); // the folder, as --run DIR gives it
     expect(db.deviceStory('win-2')).toEqual(expectedWin2Story());
@@ -234,7 +234,7 @@ describe('RunDb', () => {
 
   it('never stores a private key, certificate bytes or a secret-looking attribute', () => {
     const dir = freshDir();
-    require_dir(dir);
+    ensureDir(dir);
     recordSample(runDbPath(dir), 1);
     expect(readdirSync(dir)).toEqual([RUN_DB_FILE]); // WAL checkpointed on close
     const bytes = readFileSync(runDbPath(dir));
@@ -418,6 +418,6 @@ describe('renderDeviceStory', () => {
   });
 });
 
-function require_dir(dir: string): void {
+function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
