@@ -110,7 +110,8 @@ export function planDevice(scenario: Scenario, index: number): DevicePlan {
   if (entry.ownership !== undefined) overrides.ownership = entry.ownership;
 
   const apple = platform === 'ios' || platform === 'macos';
-  const locked = apple && r.fork('lock').chance(fleet.lockedApple.share);
+  const rl = r.fork('lock');
+  const locked = apple && (shareOf(rl, entry.locked) ?? rl.chance(fleet.lockedApple.share));
   if (apple) overrides.lockState = locked ? 'locked' : 'unlocked';
 
   const missing: Partial<Record<AttributeName, string | null>> = {};

@@ -8,7 +8,7 @@ import type { Ownership } from '../../agent/device/device.ts';
 import { ERROR_CODES } from '../../pki/errors.ts';
 import { ALL_ENROLLMENT_KINDS, PLATFORMS } from '../../profiles/model/platform.ts';
 import type { RunStatus } from '../run-model.ts';
-import { child, type At, type Checker } from './checker.ts';
+import type { At, Checker } from './checker.ts';
 import { checkKinds, readWords, unknownProfile } from './selectors.ts';
 import type { Expectation, NumberCheck, RowFilter } from './types.ts';
 import { parseVersionFilter, type VersionFilter } from './versions.ts';

@@ -44,6 +44,7 @@ const MIX_KEYS = [
   'cellular',
   'tpm',
   'supervised',
+  'locked',
   'tags',
 ] as const;
 const OWNERSHIPS: readonly Ownership[] = ['corporate', 'personal'];
@@ -123,6 +124,10 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
       supervisedAt.path,
       'applies to Apple devices in device enrollment only (platform ios or macos, kind device)',
     );
+  const lockedAt = c.get(map, 'locked');
+  const locked = c.share(lockedAt);
+  if (lockedAt !== undefined && platform !== undefined && platform !== 'ios' && platform !== 'macos')
+    c.add(lockedAt.node.pos, lockedAt.path, `applies to Apple devices only (ios, macos), not ${platform}`);
   const models = platform === undefined ? undefined : readModels(c, c.get(map, 'models'), platform);
   const osAt = c.get(map, 'osVersions');
   const osVersions = platform === undefined ? undefined : readVersions(c, osAt, platform);
@@ -149,6 +154,7 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
     ...(cellular !== undefined && { cellular }),
     ...(tpm !== undefined && { tpm }),
     ...(supervised !== undefined && { supervised }),
+    ...(locked !== undefined && { locked }),
     tags,
     line: map.node.pos.line,
   };

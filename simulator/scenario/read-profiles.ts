@@ -330,6 +330,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       `does not apply to any listed platform (${families.join(', ')})`,
     );
   }
+  const modelProblems = new Map<string, { problem: ProfileProblem; families: ProfileFamily[] }>();
   for (const family of families) {
     const own = adaptToFamily(c, map, family, settings);
     if (own === undefined) continue;
@@ -339,8 +340,16 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     }
     const r = validateProfile(input);
     if (r.ok) models[family] = r.value;
-    else for (const p of r.problems) reportModelProblem(c, map, family, p);
+    else {
+      for (const p of r.problems) {
+        const key = `${p.path}\u0000${p.rule}\u0000${p.code}`;
+        const seen = modelProblems.get(key);
+        if (seen === undefined) modelProblems.set(key, { problem: p, families: [family] });
+        else seen.families.push(family);
+      }
+    }
   }
+  for (const { problem, families: fs } of modelProblems.values()) reportModelProblem(c, map, fs, problem);
   if (c.problems.length > before) return undefined;
   return {
     name,
@@ -354,16 +363,21 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
   };
 }
 
-function reportModelProblem(c: Checker, map: At<MapNode>, family: ProfileFamily, p: ProfileProblem): void {
+function reportModelProblem(
+  c: Checker,
+  map: At<MapNode>,
+  families: ProfileFamily[],
+  p: ProfileProblem,
+): void {
   const top = /^[A-Za-z]+/.exec(p.path)?.[0] ?? '';
   const scenarioKey = MODEL_TO_SCENARIO[top] ?? top;
   const rest = p.path.slice(top.length);
   const at = c.get(map, scenarioKey);
   const path = child(map.path, scenarioKey) + (scenarioKey === top ? rest : '');
   const code = p.code === 'PROFILE_INVALID' ? '' : ` [${p.code}]`;
-  const label = PROFILE_FAMILY_INFO[family].label;
+  const label = families.length === 1 ? ` (${PROFILE_FAMILY_INFO[families[0]!].label})` : '';
   const where = scenarioKey === top ? '' : ` (${p.path})`;
-  c.add(at?.node.pos ?? map.node.pos, path, `for ${family} (${label})${where}: ${p.rule}${code}`);
+  c.add(at?.node.pos ?? map.node.pos, path, `for ${families.join(', ')}${label}${where}: ${p.rule}${code}`);
 }
 
 /** Family-specific reshaping: Android device administrator has SAN flags instead of custom SANs. */

@@ -13,7 +13,7 @@ import {
   type EnrollmentKind,
   type Platform,
 } from '../../profiles/model/platform.ts';
-import { child, type At, type Checker } from './checker.ts';
+import type { At, Checker } from './checker.ts';
 import { suggestion } from './suggest.ts';
 import type { Assignment, DeviceSelector, ScenarioProfile } from './types.ts';
 import type { MapNode } from './yaml-tree.ts';

@@ -45,6 +45,8 @@ export interface MixEntry {
   tpm?: Share;
   /** Apple device enrollment: share supervised. */
   supervised?: Share;
+  /** Apple: share locked at check-ins (overrides fleet.lockedApple for this entry). */
+  locked?: Share;
   /** Labels for assignments and expectations (`tags: [kiosk]`). */
   tags: string[];
   /** Line of the entry in the file (for messages). */
