@@ -21,8 +21,11 @@
  *   `{ exceptOffline: true }` ignores offline clients ("settled except for offline devices"); the fleet
  *   runner marks simulated-offline devices with {@link InFlight.setOnline} (the MQTT transport does it on
  *   connect and close).
- * - A publish the broker refuses (topic ACL) would never be delivered: pass `admits` (e.g. built from
- *   topic-acl.ts) so that such publishes are not counted.
+ * - A publish the broker refuses (topic ACL) would never be delivered, nor would a message a broker
+ *   filters at delivery (Mosquitto grants any literal subscription and checks read access per message):
+ *   pass `admits` and `delivers` (topic-acl.ts `aclInFlightOptions`) so that such messages are not counted.
+ * - Overlapping subscriptions of one client: counted once, but Mosquitto delivers one copy per matching
+ *   subscription (the extra `handled` calls are clamped at 0).
  * - A clean-session client that closes loses its subscriptions and its pending messages.
  */
 import { topicMatches } from './topic-filter.ts';
@@ -34,6 +37,12 @@ export interface InFlightOptions {
    * admit is not counted: the broker drops it.
    */
   admits?: (publisherClientId: string, topic: string) => boolean;
+  /**
+   * Whether the broker delivers `topic` to `recipientClientId` (default: whenever one of its granted
+   * filters matches). Mosquitto grants a subscription its ACL does not allow and filters at delivery, so
+   * a granted filter is not proof of delivery: pass the ACL here too.
+   */
+  delivers?: (recipientClientId: string, topic: string) => boolean;
 }
 
 /** Options of {@link InFlight.settled}. */
@@ -52,11 +61,13 @@ interface ClientState {
 export class InFlight {
   readonly #clients = new Map<string, ClientState>();
   readonly #admits: (publisherClientId: string, topic: string) => boolean;
+  readonly #delivers: (recipientClientId: string, topic: string) => boolean;
   #waiters: Array<{ exceptOffline: boolean; resolve: () => void }> = [];
   #checkScheduled = false;
 
   constructor(options: InFlightOptions = {}) {
     this.#admits = options.admits ?? (() => true);
+    this.#delivers = options.delivers ?? (() => true);
   }
 
   #client(clientId: string): ClientState {
@@ -76,22 +87,21 @@ export class InFlight {
   /** Counts a message `publisherClientId` is about to publish on `topic`, once per matching client. */
   published(publisherClientId: string, topic: string): void {
     if (!this.#admits(publisherClientId, topic)) return;
-    for (const c of this.#clients.values()) {
-      for (const f of c.filters) {
-        if (topicMatches(f, topic)) {
-          c.pending++;
-          break;
-        }
-      }
+    for (const c of this.#recipients(topic)) c.pending++;
+  }
+
+  #recipients(topic: string): ClientState[] {
+    const out: ClientState[] = [];
+    for (const [id, c] of this.#clients) {
+      if ([...c.filters].some((f) => topicMatches(f, topic)) && this.#delivers(id, topic)) out.push(c);
     }
+    return out;
   }
 
   /** Undoes {@link InFlight.published} for a publish the broker refused (MQTT 5 PUBACK failure). */
   cancelled(publisherClientId: string, topic: string): void {
     if (!this.#admits(publisherClientId, topic)) return;
-    for (const c of this.#clients.values()) {
-      if (c.pending > 0 && [...c.filters].some((f) => topicMatches(f, topic))) c.pending--;
-    }
+    for (const c of this.#recipients(topic)) if (c.pending > 0) c.pending--;
     this.#scheduleCheck();
   }
 

@@ -68,3 +68,23 @@ export function aclAdmits(
     return identity === undefined || aclAllows(tenant, identity, 'publish', topic);
   };
 }
+
+/**
+ * The `admits` and `delivers` options of the in-flight counter (in-flight.ts) from this ACL: what the
+ * broker lets a client publish, and what it delivers to a client. Unknown client ids: allowed.
+ */
+export function aclInFlightOptions(
+  tenant: string,
+  identityOf: (clientId: string) => BrokerIdentity | undefined,
+): {
+  admits: (publisherClientId: string, topic: string) => boolean;
+  delivers: (recipientClientId: string, topic: string) => boolean;
+} {
+  return {
+    admits: aclAdmits(tenant, identityOf),
+    delivers: (recipientClientId, topic) => {
+      const identity = identityOf(recipientClientId);
+      return identity === undefined || aclAllows(tenant, identity, 'subscribe', topic);
+    },
+  };
+}

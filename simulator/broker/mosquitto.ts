@@ -1,0 +1,212 @@
+/**
+ * A Mosquitto 2.x broker started by the project (CI runs the end-to-end suite against it): writes
+ * `mosquitto.conf`, a password file (the `$7$` PBKDF2-SHA512 hashes of password-hash.ts, the format
+ * `mosquitto_passwd` writes) and an ACL file rendering the topic ACL of agent/transport/topic-acl.ts for
+ * one tenant, starts `mosquitto -c mosquitto.conf` on a free loopback port, waits until it accepts
+ * connections, and on close stops it and removes its folder. Credential changes rewrite both files and
+ * send SIGHUP (Mosquitto reloads them); {@link BrokerHandle.synced} waits for the reload.
+ *
+ * Sessions live in memory (`persistence false`): QoS 1 messages for an offline persistent session are kept
+ * for as long as this broker runs, which is what a run needs.
+ * @see https://mosquitto.org/man/mosquitto-conf-5.html (password_file, acl_file, pattern, %u)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { CertfleetError } from '../../pki/errors.ts';
+import { tenantRoot } from '../../agent/transport/topics.ts';
+import type { BrokerHandle } from './broker-handle.ts';
+import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
+import { freePort } from './free-port.ts';
+
+/** Options of {@link startMosquitto}. */
+export interface MosquittoOptions {
+  tenant: string;
+  credentials?: CredentialTable | Iterable<BrokerAccountInit>;
+  /** The mosquitto binary (default: `mosquitto` on PATH, else /usr/sbin/mosquitto). */
+  binary?: string;
+  /** How long to wait for the broker to accept connections (default 10 s). */
+  startTimeoutMs?: number;
+}
+
+/** A running Mosquitto started by {@link startMosquitto}. */
+export interface MosquittoBroker extends BrokerHandle {
+  kind: 'mosquitto';
+  credentials: CredentialTable;
+  /** The folder holding mosquitto.conf, the password and ACL files (removed on close). */
+  dir: string;
+  /** The broker's log so far (stderr), for diagnostics. */
+  log(): string;
+}
+
+/** The path of the mosquitto binary, or undefined when it is not installed. */
+export function findMosquitto(binary?: string): string | undefined {
+  const candidates = binary ? [binary] : ['mosquitto', '/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'];
+  for (const c of candidates) {
+    const r = spawnSync(c, ['-h'], { stdio: 'ignore' });
+    // `mosquitto -h` prints usage and exits 3; ENOENT when absent
+    if (!r.error) return c;
+  }
+  return undefined;
+}
+
+/** The password file: one `name:$7$…` line per account. */
+export function renderPasswordFile(credentials: CredentialTable): string {
+  return credentials
+    .accounts()
+    .map((a) => `${a.identity.name}:${a.passwordHash}\n`)
+    .join('');
+}
+
+/** The ACL file: the rules of topic-acl.ts for `tenant` (pattern lines for devices, user blocks else). */
+export function renderAclFile(tenant: string, credentials: CredentialTable): string {
+  const root = tenantRoot(tenant);
+  const lines = [
+    '# certfleet topic ACL (agent/transport/topic-acl.ts), generated: do not edit.',
+    '# Devices (user name = device id): publish under out/, subscribe to in/, their own only.',
+    `pattern write ${root}/device/%u/out/#`,
+    `pattern read ${root}/device/%u/in/#`,
+    '',
+  ];
+  for (const a of credentials.accounts()) {
+    if (a.identity.role === 'device') continue;
+    lines.push(`user ${a.identity.name}`);
+    lines.push(`topic readwrite ${a.identity.role === 'service' ? `${root}/#` : `${root}/service/#`}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderConf(dir: string, port: number): string {
+  return [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous false',
+    `password_file ${join(dir, 'passwd')}`,
+    `acl_file ${join(dir, 'acl')}`,
+    'persistence false',
+    // 0 = no limit on QoS 1 messages queued per offline persistent session (the default 1000 drops)
+    'max_queued_messages 0',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    'connection_messages true',
+    // run as the current user even as root (Mosquitto otherwise drops to the `mosquitto` user)
+    ...(process.getuid?.() === 0 ? [`user ${userInfo().username}`] : []),
+    '',
+  ].join('\n');
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts Mosquitto for `tenant` on a free loopback port.
+ *
+ * @example
+ * const broker = await startMosquitto({ tenant: 'acme', credentials: [{ role: 'service', name: 'svc', password }] });
+ * broker.credentials.set({ role: 'device', name: 'dev-1', password: p });
+ * await broker.synced(); // the reload happened: dev-1 can connect
+ */
+export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBroker> {
+  const binary = findMosquitto(o.binary);
+  if (!binary) {
+    throw new CertfleetError(
+      'BROKER_START',
+      'The mosquitto binary was not found. Install it (Debian: apt-get install mosquitto) or use the embedded broker.',
+    );
+  }
+  const credentials = toCredentialTable(o.credentials);
+  const dir = await mkdtemp(join(tmpdir(), 'certfleet-mosquitto-'));
+  await chmod(dir, 0o700);
+  const writeAuthFiles = async (): Promise<void> => {
+    await writeFile(join(dir, 'passwd'), renderPasswordFile(credentials), { mode: 0o600 });
+    await writeFile(join(dir, 'acl'), renderAclFile(o.tenant, credentials), { mode: 0o600 });
+  };
+  await writeAuthFiles();
+
+  let log = '';
+  let child: ChildProcess | undefined;
+  let port = 0;
+  const timeout = o.startTimeoutMs ?? 10_000;
+  for (let attempt = 0; attempt < 3 && !child; attempt++) {
+    port = await freePort();
+    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, port), { mode: 0o600 });
+    const c = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    c.stderr?.setEncoding('utf8');
+    c.stderr?.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-64_000);
+    });
+    let exited = false;
+    c.once('exit', () => (exited = true));
+    c.once('error', () => (exited = true));
+    const deadline = Date.now() + timeout;
+    while (!exited && Date.now() < deadline && !(await canConnect(port))) await sleep(25);
+    if (!exited && (await canConnect(port))) child = c;
+    else {
+      c.kill('SIGKILL');
+      if (!/Address already in use/i.test(log)) break; // not a port race: retrying will not help
+    }
+  }
+  if (!child) {
+    await rm(dir, { recursive: true, force: true });
+    throw new CertfleetError(
+      'BROKER_START',
+      `Mosquitto (${binary}) did not start on 127.0.0.1:${port} within ${timeout} ms. Its log:\n${log.trim().slice(-2000)}`,
+    );
+  }
+  const proc = child;
+
+  // Credential changes: rewrite, then SIGHUP; `synced()` waits for the reload line of each signal.
+  let pending: Promise<void> = Promise.resolve();
+  const reload = async (): Promise<void> => {
+    await writeAuthFiles();
+    const before = (log.match(/Reloading config/g) ?? []).length;
+    proc.kill('SIGHUP');
+    const deadline = Date.now() + 5000;
+    while ((log.match(/Reloading config/g) ?? []).length <= before && Date.now() < deadline) await sleep(10);
+  };
+  const stop = credentials.onChange(() => {
+    pending = pending.then(reload, reload);
+  });
+
+  let closed = false;
+  return {
+    kind: 'mosquitto',
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    credentials,
+    dir,
+    log: () => log,
+    synced: () => pending,
+    async close() {
+      if (closed) return;
+      closed = true;
+      stop();
+      await pending.catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        proc.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
