@@ -76,9 +76,23 @@ export function inspectPayload(
     const ctx = { device, db, clock: options.clock ?? new FixedClock(Date.now()) };
     const adapter = adapters[platform];
     const result = adapter.deliver(ctx, bytes);
-    const errors = result.outcomes
-      .filter((o) => o.status === 'failed')
-      .map((o) => ({ code: o.code, message: o.message, path: o.path ?? o.payload }));
+    // Every refusal, with every decode problem behind it listed once with its own path; a payload the
+    // simulator skips (e.g. SCEP, not simulated) would not install either, so it is listed too.
+    const errors: InspectReport['errors'] = [];
+    const seen = new Set<string>();
+    for (const o of result.outcomes) {
+      if (o.status === 'installed' || o.code === 'UNCHANGED') continue;
+      const entries = o.problems?.length
+        ? o.problems
+        : [{ code: o.code, message: o.message, path: o.path ?? o.payload }];
+      for (const e of entries) {
+        const key = `${e.code}|${e.path}|${e.message}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          errors.push(e);
+        }
+      }
+    }
     const items = adapter.held(ctx, 'admin').map((h) => ({
       kind: h.kind,
       subject: h.subject,

@@ -47,5 +47,7 @@ export interface InstallOutcome {
   message: string;
   /** Where in the payload the problem is (plist key path, SyncML element path, JSON path), when known. */
   path?: string;
+  /** Every decode problem behind a refusal, each with its own path (a strict decode reports them all). */
+  problems?: { code: string; path: string; message: string }[];
   native: NativeStatus;
 }

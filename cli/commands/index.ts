@@ -3,6 +3,14 @@ import type { CommandModule } from 'yargs';
 import { caCommand } from './ca.ts';
 import { demoCommand } from './demo.ts';
 import { deviceCommand } from './device.ts';
+import { inspectCommand } from './inspect.ts';
+import { profileCommand } from './profile.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [demoCommand, caCommand, deviceCommand];
+export const commands: CommandModule<any, any>[] = [
+  demoCommand,
+  caCommand,
+  deviceCommand,
+  inspectCommand,
+  profileCommand,
+];

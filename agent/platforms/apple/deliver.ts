@@ -141,10 +141,20 @@ function undecodable(
     ? 'PLIST_PARSE'
     : 'MOBILECONFIG_INVALID';
   const all = problems.map(problemText);
+  const listed = problems.map((pr) => ({
+    code: pr.code,
+    path: pr.path || '(top level)',
+    message: problemText(pr),
+  }));
   const summary = `The profile "${labels.name}" is invalid, nothing was installed: ${all.join('; ')}`;
   if (labels.payloads.length === 0) {
     return {
-      outcomes: [outcome(ctx, platform, labels.identifier ?? labels.name, 'failed', code, summary, native)],
+      outcomes: [
+        {
+          ...outcome(ctx, platform, labels.identifier ?? labels.name, 'failed', code, summary, native),
+          problems: listed,
+        },
+      ],
       reply,
     };
   }
@@ -156,7 +166,7 @@ function undecodable(
         ? `Payload "${p.name}" is invalid: ${own.join('; ')}${own.length < all.length ? ` (the profile has ${all.length} problem(s) in all; nothing was installed)` : ''}`
         : `Payload "${p.name}" was not installed: ${summary}`) +
       (diagnosis === undefined ? '' : ` Its content would be refused too: ${diagnosis}`);
-    return outcome(ctx, platform, p.identifier, 'failed', code, message, native);
+    return { ...outcome(ctx, platform, p.identifier, 'failed', code, message, native), problems: listed };
   });
   return { outcomes, reply };
 }

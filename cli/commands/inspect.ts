@@ -1,0 +1,48 @@
+/** `certfleet inspect FILE`: what a fresh device of a platform would do with a native payload. */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { inspectPayload } from '../../agent/inspect.ts';
+import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { PLATFORMS, type Platform } from '../../profiles/model/platform.ts';
+import { EXIT, printJson } from '../output.ts';
+
+/** `certfleet inspect FILE [--platform P] [--json]` */
+export const inspectCommand: CommandModule = {
+  command: 'inspect <file>',
+  describe:
+    'Decode a native payload (.mobileconfig, SyncML, Android policy) and say what a fresh device would install.',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'The payload file.' })
+      .option('platform', {
+        type: 'string',
+        choices: [...PLATFORMS],
+        describe: 'Device platform (default: the one the format goes to; mobileconfig → macos).',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'Print exactly one JSON object.' }),
+  handler: (a) => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(String(a.file));
+    } catch (cause) {
+      throw new CertfleetError('USAGE', `Cannot read ${String(a.file)}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    const r = inspectPayload(bytes, PLATFORM_ADAPTERS, { platform: a.platform as Platform | undefined });
+    if (a.json) {
+      printJson(r);
+    } else {
+      const lines = [
+        `${r.format} on a fresh ${r.platform} device: ${r.ok ? 'would install' : 'would be REFUSED'}`,
+        ...r.items.map(
+          (i) => `  + ${i.kind.padEnd(12)} ${i.subject}  (until ${i.notAfter}, ${i.thumbprint}) → ${i.store}`,
+        ),
+        ...r.errors.map((e) => `  ! ${e.code} at ${e.path}: ${e.message}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    process.exitCode = r.ok ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspectPayload, type InspectReport } from '../../agent/inspect.ts';
+import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
+import { FixedClock } from '../../agent/runtime/clock.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CORPUS = resolve(ROOT, '../shared/corpus/apple-mobileconfig');
+const GOLDEN = resolve(ROOT, 'test/golden/compile');
+const clock = new FixedClock('2026-06-01T00:00:00Z');
+
+function corpusFile(fragment: string): string {
+  const name = readdirSync(CORPUS).find((f) => f.includes(fragment));
+  if (!name) throw new Error(`corpus file *${fragment}* not found in ${CORPUS}`);
+  return join(CORPUS, name);
+}
+
+// What ../shared/corpus/README.md says each Apple sample must produce.
+const CORPUS_ROWS: {
+  file: string;
+  ok: boolean;
+  items?: { kind: string; subject: RegExp }[];
+  errors?: { code: string; path?: RegExp; message?: RegExp }[];
+}[] = [
+  {
+    file: 'certificateroot',
+    ok: true,
+    items: [{ kind: 'root', subject: /Charles Proxy Custom Root/ }],
+    errors: [],
+  },
+  {
+    file: 'certificatepkcs1',
+    ok: false,
+    errors: [{ code: 'CERT_PARSE', message: /truncated|declares 865/ }],
+  },
+  { file: 'certificatepem', ok: false, errors: [{ code: 'CERT_PARSE' }] },
+  {
+    file: 'certificatepkcs12',
+    ok: false,
+    errors: [{ code: 'MOBILECONFIG_INVALID', path: /^PayloadType$/ }],
+  },
+  {
+    file: 'docs_devicemanagement_scep',
+    ok: false,
+    errors: [{ code: 'INSTALL_NOT_SIMULATED', message: /SCEP/ }],
+  },
+  ...['root', 'pkcs12', 'pem', 'pkcs1'].map((t) => ({
+    file: `com.apple.security.${t}.mobileconfig`,
+    ok: false,
+    errors: [
+      { code: 'MOBILECONFIG_INVALID', path: /^PayloadContent\[0\]\.PayloadContent$/, message: /<data>/ },
+      { code: 'MOBILECONFIG_INVALID', path: /^PayloadContent\[0\]\.PayloadUUID$/, message: /empty/ },
+      { code: 'MOBILECONFIG_INVALID', path: /^PayloadVersion$/, message: /<integer>/ },
+    ],
+  })),
+];
+
+describe.each(['macos', 'ios'] as const)('inspect: the Apple corpus on a fresh %s device', (platform) => {
+  it.each(CORPUS_ROWS)('$file', (row) => {
+    const r: InspectReport = inspectPayload(readFileSync(corpusFile(row.file)), PLATFORM_ADAPTERS, {
+      platform,
+      clock,
+    });
+    expect(r.format).toBe('mobileconfig');
+    expect(r.ok).toBe(row.ok);
+    if (row.items) {
+      expect(r.items.map((i) => i.kind)).toEqual(row.items.map((i) => i.kind));
+      row.items.forEach((want, n) => expect(r.items[n]?.subject).toMatch(want.subject));
+    }
+    if (!row.ok) expect(r.items).toEqual([]); // a refused profile installs nothing
+    for (const want of row.errors ?? []) {
+      const hit = r.errors.find(
+        (e) =>
+          e.code === want.code &&
+          (!want.path || want.path.test(e.path)) &&
+          (!want.message || want.message.test(e.message)),
+      );
+      expect(hit, `${want.code} ${want.path ?? ''} in ${JSON.stringify(r.errors)}`).toBeDefined();
+    }
+    if (row.errors?.length === 0) expect(r.errors).toEqual([]);
+  });
+});
+
+describe('inspect: other formats and platforms', () => {
+  it.each([
+    {
+      file: 'windows-trusted-root.xml',
+      format: 'syncml',
+      platform: 'windows',
+      ok: true,
+      store: 'windows/machine/Root',
+    },
+    {
+      file: 'android-device-owner-trusted-root.json',
+      format: 'android-policy',
+      platform: 'android',
+      ok: true,
+    },
+    // the golden's password is a placeholder "CMS" blob: a fresh device (no management certificate) cannot decrypt it
+    {
+      file: 'windows-pkcs-user.xml',
+      format: 'syncml',
+      platform: 'windows',
+      ok: false,
+      code: 'INSTALL_PASSWORD_UNDECRYPTABLE',
+    },
+  ])('$file → $format on $platform, ok=$ok', ({ file, format, platform, ok, store, code }) => {
+    const r = inspectPayload(readFileSync(join(GOLDEN, file)), PLATFORM_ADAPTERS, { clock });
+    expect(r).toMatchObject({ format, platform, ok });
+    if (store) expect(r.items.map((i) => i.store)).toContain(store);
+    if (code) expect(r.errors.map((e) => e.code)).toContain(code);
+  });
+
+  it.each([
+    { bytes: 'hello', error: /Cannot tell the payload format/ },
+    {
+      bytes: '<SyncML xmlns="SYNCML:SYNCML1.2"></SyncML>',
+      platform: 'ios' as const,
+      error: /not what a ios device receives/,
+    },
+  ])('refuses $bytes with a usage error', ({ bytes, platform, error }) => {
+    expect(() => inspectPayload(Buffer.from(bytes), PLATFORM_ADAPTERS, { platform, clock })).toThrow(error);
+  });
+});
+
+describe('certfleet inspect (CLI)', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin/certfleet.mjs'), 'inspect', ...args], { encoding: 'utf8' });
+
+  it('prints exactly one JSON object and exits 0 when everything would install', () => {
+    const r = run([corpusFile('certificateroot'), '--json']);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as InspectReport;
+    expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+    expect(json.items[0]).toMatchObject({
+      kind: 'root',
+      thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/),
+    });
+    expect(json.items[0]!.notAfter).toMatch(/^2045-02-04T/); // corpus README: valid to 2045-02-04
+  });
+
+  it('exits 1 when the device would refuse, 2 on usage errors', () => {
+    const refused = run([corpusFile('certificatepkcs1'), '--json', '--platform', 'ios']);
+    expect(refused.status).toBe(1);
+    expect((JSON.parse(refused.stdout) as InspectReport).errors[0]?.code).toBe('CERT_PARSE');
+    expect(run([corpusFile('certificateroot'), '--platform', 'android']).status).toBe(2);
+    expect(run(['/nonexistent/file']).status).toBe(2);
+  });
+});
