@@ -22,6 +22,7 @@ import { PROFILE_FAMILIES, PROFILE_FAMILY_INFO, type ProfileFamily } from '../..
 import type { ProfileProblem } from '../../profiles/model/problem.ts';
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import { PROFILE_FIELDS } from '../../profiles/model/settings.ts';
+import { SUBJECT_FORMAT_TEMPLATES } from '../../profiles/model/profile-names.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
@@ -380,10 +381,34 @@ function reportModelProblem(
   c.add(at?.node.pos ?? map.node.pos, path, `for ${families.join(', ')}${label}${where}: ${p.rule}${code}`);
 }
 
-/** Family-specific reshaping: Android device administrator has SAN flags instead of custom SANs. */
-function adaptToFamily(c: Checker, map: At<MapNode>, family: ProfileFamily, settings: Rec): Rec | undefined {
-  if (family !== 'android-device-admin' || settings['customSubjectAlternativeNames'] === undefined)
-    return settings;
+/**
+ * Family-specific reshaping for Android device administrator, whose Graph type has neither a custom
+ * subject nor custom SANs: a custom subject that is exactly a named format's template (`CN={{UserName}}`
+ * is `commonName`, profiles/model/profile-names.ts) becomes that format, and the e-mail / UPN SANs become
+ * the SAN type flags.
+ */
+function adaptToFamily(c: Checker, map: At<MapNode>, family: ProfileFamily, input: Rec): Rec | undefined {
+  if (family !== 'android-device-admin') return input;
+  let settings = input;
+  if (settings['subjectNameFormat'] === 'custom') {
+    const subject = settings['subjectNameFormatString'];
+    const named = Object.entries(SUBJECT_FORMAT_TEMPLATES).find(([, t]) => t.user.template === subject)?.[0];
+    if (named === undefined) {
+      const at = c.get(map, 'subject');
+      const forms = Object.entries(SUBJECT_FORMAT_TEMPLATES)
+        .map(([name, t]) => `${name} (${t.user.template})`)
+        .join(', ');
+      c.add(
+        at?.node.pos ?? map.node.pos,
+        child(map.path, 'subject'),
+        `for android-device-admin: device administrator profiles take only a named subject format, not a custom subject; use one of ${forms}, or drop android-device-admin from platforms`,
+      );
+      return undefined;
+    }
+    const { subjectNameFormatString: _s, ...rest } = settings;
+    settings = { ...rest, subjectNameFormat: named };
+  }
+  if (settings['customSubjectAlternativeNames'] === undefined) return settings;
   const sans = settings['customSubjectAlternativeNames'] as { sanType: SanType; name: string }[];
   const flags: SanType[] = [];
   const sanAt = c.get(map, 'san');

@@ -211,3 +211,21 @@ describe('problems are all listed at once', () => {
     expect(() => loadScenario('/nonexistent/scenario.yaml')).toThrow(expect.objectContaining({ code: 'IO' }));
   });
 });
+
+describe('Android device administrator (no custom subject in Graph)', () => {
+  it('a custom subject equal to a named format becomes that format', () => {
+    const s = loadScenario({ text: withLine(12, '    platforms: all'), file: 'ok.yaml' });
+    const m = s.profiles[0]!.models['android-device-admin'];
+    expect(m?.kind === 'pkcs-certificate' && m.subjectNameFormat).toBe('commonName');
+    const ios = s.profiles[0]!.models['ios'];
+    expect(ios?.kind === 'pkcs-certificate' && ios.subjectNameFormatString).toBe('CN={{UserName}}');
+  });
+
+  it('another custom subject is a problem on the subject line that names the formats', () => {
+    const text = withLine(12, '    platforms: all').replace('CN={{UserName}}', 'CN={{UserName}},OU=Wi-Fi');
+    const r = problemsOf(text);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ line: 14, path: 'profiles[0].subject' });
+    expect(r.problems[0]!.message).toContain('commonNameAsIMEI (CN={{IMEI}})');
+  });
+});
