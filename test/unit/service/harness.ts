@@ -208,7 +208,8 @@ export interface WorldOptions {
   restrictions?: EnrollmentRestrictions;
   /** Connector key sources by index (default: the pool). */
   connectorKeys?: (index: number) => KeySource;
-  batchSize?: number;
+  /** Requests per poll, for all connectors or per connector index. */
+  batchSize?: number | ((index: number) => number);
   service?: Partial<MdmServiceOptions>;
   directory?: Map<string, DirectoryEntry>;
 }
@@ -248,27 +249,34 @@ export async function world(o: WorldOptions) {
       clock,
       random: createRandom('service-test').fork(id),
       keys: o.connectorKeys?.(i) ?? new FixedKeySource(pool),
-      ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+      ...(o.batchSize !== undefined && {
+        batchSize: typeof o.batchSize === 'number' ? o.batchSize : o.batchSize(i),
+      }),
     });
   });
   for (const c of connectors) await c.start();
 
+  /** Connectors whose in-flight work settle() does not wait for (a test holds their keys back). */
+  const unwaited = new Set<CertificateConnector>();
   const settle = async (): Promise<void> => {
     for (;;) {
       await bus.settle();
       await service.idle();
-      for (const c of connectors) if (!c.stopped) await c.idle();
+      for (const c of connectors) if (!c.stopped && !unwaited.has(c)) await c.idle();
       if (!bus.busy) return;
     }
   };
   let deviceCount = 0;
   const devices: FakeDevice[] = [];
   /** Makes, registers in the directory, and enrols a device. */
-  const enrol = async (opts: Omit<GenerateDeviceOptions, 'seed' | 'index'> & { tags?: string[] } = {}) => {
-    const { tags, ...gen } = opts;
+  const enrol = async (
+    opts: Omit<GenerateDeviceOptions, 'seed' | 'index'> & { tags?: string[]; answer?: Answer } = {},
+  ) => {
+    const { tags, answer, ...gen } = opts;
     const device = generateDevice({ seed: 'service-world', index: deviceCount++, ...gen });
     if (!directory.has(device.id)) directory.set(device.id, directoryEntryOf(device, tags ?? []));
     const fake = new FakeDevice(device, bus, poolKey('rsa2048', 8 + (deviceCount % 4)));
+    if (answer !== undefined) fake.answer = answer;
     devices.push(fake);
     await fake.enrol();
     await settle();
@@ -278,7 +286,7 @@ export async function world(o: WorldOptions) {
   const run = async (ms: number): Promise<void> => {
     await clock.runUntil(clock.now().getTime() + ms, settle);
   };
-  return { clock, ca, bus, service, connectors, directory, settle, enrol, run, devices };
+  return { clock, ca, bus, service, connectors, directory, settle, enrol, run, devices, unwaited };
 }
 
 /** The outcome of `device` × `profile`. */
