@@ -5,7 +5,8 @@
  * An expectation that selects no rows does NOT hold. The detail quotes the figures and, when it breaks,
  * one device that breaks it.
  */
-import type { Ownership } from '../../agent/device/device.ts';
+import type { Device, Ownership } from '../../agent/device/device.ts';
+import type { DevicePlan } from './plan-fleet.ts';
 import type { DeviceProfileOutcome, DeviceSummary, ExpectationResult, RunResult } from '../run-model.ts';
 import { passes } from './checker.ts';
 import type { Expectation, NumberCheck, RowFilter } from './types.ts';
@@ -20,6 +21,23 @@ export interface ExtraDeviceFacts {
   ownership?: Ownership;
   enrolledOsVersion?: string;
   tags?: readonly string[];
+}
+
+/**
+ * The extra facts `where` may ask for, from the generated devices and their plans (tags come from the
+ * plan, ownership and the enrolment OS version from the device).
+ */
+export function extraFactsOf(
+  devices: readonly Pick<Device, 'id' | 'index' | 'ownership' | 'enrolledOsVersion'>[],
+  plans: readonly Pick<DevicePlan, 'index' | 'tags'>[] = [],
+): Map<string, ExtraDeviceFacts> {
+  const tags = new Map(plans.map((p) => [p.index, p.tags]));
+  return new Map(
+    devices.map((d) => [
+      d.id,
+      { ownership: d.ownership, enrolledOsVersion: d.enrolledOsVersion, tags: tags.get(d.index) ?? [] },
+    ]),
+  );
 }
 
 /** Options of {@link evaluateExpectations}. */

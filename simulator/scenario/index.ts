@@ -25,6 +25,7 @@ export { isAssigned, isTargeted, matchesSelector, profilesFor, type AssignmentTa
 export {
   evaluateExpectations,
   evaluateExpectation,
+  extraFactsOf,
   describeChecks,
   describeWhere,
   type EvaluateOptions,

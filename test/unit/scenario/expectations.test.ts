@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, loadScenario } from '../../../simulator/scenario/index.ts';
+import { evaluateExpectations, extraFactsOf, loadScenario } from '../../../simulator/scenario/index.ts';
 import type { DeviceProfileOutcome, DeviceSummary, RunResult } from '../../../simulator/run-model.ts';
 import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.ts';
 
@@ -183,5 +183,15 @@ describe('without extra facts', () => {
       withFacts,
     );
     expect(r!.held).toBe(true);
+  });
+});
+
+describe('extraFactsOf', () => {
+  it('joins devices (ownership, enrolment version) with plans (tags) by index', () => {
+    const f = extraFactsOf(
+      [{ id: 'd1', index: 0, ownership: 'personal', enrolledOsVersion: '12' }],
+      [{ index: 0, tags: ['wp-12'] }],
+    );
+    expect(f.get('d1')).toEqual({ ownership: 'personal', enrolledOsVersion: '12', tags: ['wp-12'] });
   });
 });
