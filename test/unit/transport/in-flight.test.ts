@@ -1,0 +1,120 @@
+/**
+ * The quiescence counter: per-recipient counting, ACL-aware, offline clients, and — over the embedded
+ * broker — settling only after the handlers (and what they published in turn) ran.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InFlight } from '../../../agent/transport/in-flight.ts';
+import { connectMqtt } from '../../../agent/transport/mqtt-transport.ts';
+import { aclInFlightOptions } from '../../../agent/transport/topic-acl.ts';
+import type { Transport } from '../../../agent/transport/transport.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../../simulator/broker/embedded-broker.ts';
+import { TENANT } from './brokers.ts';
+
+const identityOf = (id: string) =>
+  id === 'svc' ? ({ role: 'service', name: 'svc' } as const) : ({ role: 'device', name: id } as const);
+
+describe('InFlight counting (no broker)', () => {
+  it.each([
+    { topic: 'certfleet/acme/device/d1/in/enrolled', publisher: 'svc', expected: { d1: 1, d2: 0, svc: 0 } },
+    { topic: 'certfleet/acme/device/d2/in/enrolled', publisher: 'svc', expected: { d1: 0, d2: 1, svc: 0 } },
+    { topic: 'certfleet/acme/device/d1/out/checkin', publisher: 'd1', expected: { d1: 0, d2: 0, svc: 1 } },
+    // refused by the broker: d1 may not publish as d2
+    { topic: 'certfleet/acme/device/d2/out/checkin', publisher: 'd1', expected: { d1: 0, d2: 0, svc: 0 } },
+    // d2 subscribed a wildcard Mosquitto would grant, but d1's inbox is never delivered to it
+    { topic: 'certfleet/acme/device/d1/in/remove/p', publisher: 'svc', expected: { d1: 1, d2: 0, svc: 0 } },
+  ])('$publisher → $topic counts $expected', ({ topic, publisher, expected }) => {
+    const f = new InFlight(aclInFlightOptions(TENANT, identityOf));
+    f.subscribed('d1', 'certfleet/acme/device/d1/in/#');
+    f.subscribed('d2', 'certfleet/acme/device/d2/in/#');
+    f.subscribed('d2', 'certfleet/acme/device/+/in/#');
+    f.subscribed('svc', 'certfleet/acme/device/+/out/#');
+    f.published(publisher, topic);
+    expect({
+      d1: f.count({ clientId: 'd1' }),
+      d2: f.count({ clientId: 'd2' }),
+      svc: f.count({ clientId: 'svc' }),
+    }).toEqual(expected);
+  });
+
+  it('settles except for offline clients, and never counts below zero', async () => {
+    const f = new InFlight();
+    f.subscribed('a', 'x/#');
+    f.subscribed('b', 'y/#');
+    f.published('p', 'x/1');
+    f.published('p', 'y/1');
+    f.setOnline('b', false);
+    let all = false;
+    void f.settled().then(() => (all = true));
+    let online = false;
+    void f.settled({ exceptOffline: true }).then(() => (online = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(online).toBe(false); // a is online and still pending
+    f.handled('a');
+    await f.settled({ exceptOffline: true });
+    expect(online).toBe(true);
+    expect(all).toBe(false);
+    expect(f.pendingClients()).toEqual(['b']);
+    f.handled('b');
+    f.handled('b'); // a QoS 1 duplicate
+    expect(f.count()).toBe(0);
+    await f.settled();
+    expect(all).toBe(true);
+  });
+});
+
+describe('InFlight over the embedded broker', () => {
+  let broker: EmbeddedBroker;
+  const open: Transport[] = [];
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker({
+      tenant: TENANT,
+      credentials: [
+        { role: 'service', name: 'svc', password: 's' },
+        { role: 'device', name: 'd1', password: 'd' },
+      ],
+    });
+  });
+  afterAll(async () => {
+    for (const t of open) await t.close();
+    await broker?.close();
+  });
+
+  it('settles only after the device handler and the service handler of its reply both finished', async () => {
+    const f = new InFlight(aclInFlightOptions(TENANT, identityOf));
+    const svc = await connectMqtt({
+      url: broker.url,
+      clientId: 'svc',
+      username: 'svc',
+      password: 's',
+      inFlight: f,
+    });
+    const dev = await connectMqtt({
+      url: broker.url,
+      clientId: 'd1',
+      username: 'd1',
+      password: 'd',
+      inFlight: f,
+    });
+    open.push(svc, dev);
+    const steps: string[] = [];
+    await dev.subscribe('certfleet/acme/device/d1/in/#', async (m) => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // a slow install
+      steps.push(`device handled ${m.payload.toString()}`);
+      await dev.publish('certfleet/acme/device/d1/out/status/p1', Buffer.from('installed'));
+    });
+    await svc.subscribe('certfleet/acme/device/+/out/#', async (m) => {
+      await new Promise((r) => setTimeout(r, 20));
+      steps.push(`service handled ${m.payload.toString()}`);
+    });
+    await svc.publish('certfleet/acme/device/d1/in/enrolled', Buffer.from('one'));
+    await svc.publish('certfleet/acme/device/d1/in/enrolled', Buffer.from('two'));
+    await f.settled();
+    expect(steps).toEqual([
+      'device handled one',
+      'device handled two',
+      'service handled installed',
+      'service handled installed',
+    ]);
+    expect(f.count()).toBe(0);
+  });
+});
