@@ -45,6 +45,13 @@ export interface CertificateConnectorOptions {
   random: Random;
   /** Default 30 000 ms (30 s). */
   pollIntervalMs?: number;
+  /**
+   * While polls come back empty, the interval doubles up to this (default 15 min); any work resets it to
+   * `pollIntervalMs`. Set it to `pollIntervalMs` for a strict 30 s poll. Why: a year of virtual time at a
+   * strict 30 s is ~1 million poll round trips per connector, each a clock event — the backoff keeps long
+   * runs fast while a busy connector still polls every 30 s.
+   */
+  maxIdlePollIntervalMs?: number;
   /** Delay of the first poll after start (stagger connectors); default 0. */
   firstPollDelayMs?: number;
   /** Requests claimed per poll at most (default 5). */
@@ -76,11 +83,13 @@ export class CertificateConnector {
   #served = 0;
   #abandoned = 0;
   #busy = 0;
+  #interval: number;
 
   constructor(options: CertificateConnectorOptions) {
     this.#o = options;
     this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
     this.#topics = connectorTopics(options.tenant);
+    this.#interval = options.pollIntervalMs ?? 30_000;
   }
 
   /** The connector id. */
@@ -136,7 +145,7 @@ export class CertificateConnector {
 
   async #poll(): Promise<void> {
     if (this.#stopped) return;
-    this.#schedule(this.#o.pollIntervalMs ?? 30_000);
+    this.#schedule(this.#interval);
     const max = (this.#o.batchSize ?? 5) - this.#busy;
     if (max <= 0) return;
     this.#polls += 1;
@@ -157,8 +166,14 @@ export class CertificateConnector {
     } catch {
       return;
     }
-    if (msg.type === 'batch') this.#onBatch(msg);
-    else if (msg.type === 'commit-answer') {
+    if (msg.type === 'batch') {
+      const base = this.#o.pollIntervalMs ?? 30_000;
+      this.#interval =
+        msg.leases.length > 0
+          ? base
+          : Math.min(Math.max(base, this.#o.maxIdlePollIntervalMs ?? 15 * 60_000), this.#interval * 2);
+      this.#onBatch(msg);
+    } else if (msg.type === 'commit-answer') {
       const k = `${msg.requestId}|${msg.leaseId}`;
       const resolve = this.#commits.get(k);
       this.#commits.delete(k);

@@ -51,6 +51,7 @@ describe('connectors', () => {
     const w = await world({
       assignments: [toAll('wifi', pkcs('ios'))],
       connectors: 2,
+      connector: { maxIdlePollIntervalMs: 30_000 }, // strict 30 s polls
       connectorKeys: (i) => (i === 0 ? gated : new FixedKeySource([poolKey('rsa2048', 3)])),
     });
     const d = await w.enrol({ platform: 'ios', kind: 'device' });
@@ -81,6 +82,7 @@ describe('connectors', () => {
     const w = await world({
       assignments: [toAll('wifi', pkcs('macos'))],
       connectors: 2,
+      connector: { maxIdlePollIntervalMs: 30_000 },
       batchSize: (i) => (i === 0 ? 1 : 5), // a busy connector-1 does not poll again
       connectorKeys: (i) => (i === 0 ? gated : new FixedKeySource([poolKey('rsa2048', 3)])),
     });
@@ -128,6 +130,33 @@ describe('connectors', () => {
       code: 'SUBJECT_ESCAPED_CHARS',
     });
     expect(d.payloads()).toEqual([]);
+  });
+});
+
+describe('poll interval', () => {
+  it.each([
+    ['strict 30 s', 30_000, 241],
+    [
+      'idle backoff up to 15 min (default): 0, 30 s, 1.5, 3.5, 7.5, 15.5 min, then every 15 min',
+      undefined,
+      12,
+    ],
+  ] as const)('%s: polls of one idle connector in 2 h', async (_l, maxIdle, polls) => {
+    const w = await world({
+      assignments: [],
+      connectors: 1,
+      ...(maxIdle !== undefined && { connector: { maxIdlePollIntervalMs: maxIdle } }),
+    });
+    await w.run(2 * 3_600_000);
+    expect(w.bus.on('certfleet/+/service/to-service/poll')).toHaveLength(polls);
+  });
+
+  it('work resets the backoff: a request queued while idle is served within the idle interval', async () => {
+    const w = await world({ assignments: [toAll('wifi', pkcs('ios'))], connectors: 1 });
+    await w.run(3_600_000);
+    const d = await w.enrol({ platform: 'ios', kind: 'device' });
+    await w.run(15 * 60_000);
+    expect(outcomeOf(w.service, d.id, 'wifi')?.status).toBe('installed');
   });
 });
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decryptPfxPassword } from '../../../agent/platforms/windows/pfx-password.ts';
 import { parseDeviceTopic, payloadTopic } from '../../../agent/transport/topics.ts';
@@ -26,7 +27,7 @@ function pfxOf(
   format: string,
   payload: Buffer,
   platform: Platform,
-  identity: { certificate: ReturnType<typeof parseCertificate>; privateKey: import('node:crypto').KeyObject },
+  identity: { certificate: ReturnType<typeof parseCertificate>; privateKey: KeyObject },
 ): { pfx: Buffer; password: string } {
   if (format === 'syncml') {
     const m = decodeSyncml(payload);
@@ -51,7 +52,7 @@ function pfxOf(
   const r = decodeAndroidPolicy(payload);
   if (!r.ok) throw new Error('policy does not decode');
   const cert = r.policy.openNetworkConfiguration!.Certificates!.find((c) => c.Type === 'Client')!;
-  return { pfx: Buffer.from((cert as { PKCS12: string }).PKCS12, 'base64'), password: '' };
+  return { pfx: Buffer.from(cert.PKCS12 as Uint8Array), password: '' };
 }
 
 describe.each(CASES)('%s: trusted + PKCS', (family, platform, kind, format) => {

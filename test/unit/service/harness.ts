@@ -30,7 +30,10 @@ import type {
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
 import { VirtualClock } from '../../../simulator/clock/virtual-clock.ts';
 import { EnterpriseCa } from '../../../simulator/service/ca/enterprise-ca.ts';
-import { CertificateConnector } from '../../../simulator/service/connector/certificate-connector.ts';
+import {
+  CertificateConnector,
+  type CertificateConnectorOptions,
+} from '../../../simulator/service/connector/certificate-connector.ts';
 import type { ProfileAssignment } from '../../../simulator/service/mdm/assignment.ts';
 import { directoryEntryOf, type DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
 import type { EnrollmentRestrictions } from '../../../simulator/service/mdm/enrollment-restrictions.ts';
@@ -212,6 +215,8 @@ export interface WorldOptions {
   batchSize?: number | ((index: number) => number);
   service?: Partial<MdmServiceOptions>;
   directory?: Map<string, DirectoryEntry>;
+  /** Extra options for every connector. */
+  connector?: Partial<CertificateConnectorOptions>;
 }
 
 /** The whole service side, started. */
@@ -249,6 +254,7 @@ export async function world(o: WorldOptions) {
       clock,
       random: createRandom('service-test').fork(id),
       keys: o.connectorKeys?.(i) ?? new FixedKeySource(pool),
+      ...o.connector,
       ...(o.batchSize !== undefined && {
         batchSize: typeof o.batchSize === 'number' ? o.batchSize : o.batchSize(i),
       }),
