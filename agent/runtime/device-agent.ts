@@ -19,7 +19,7 @@ import { inventoryOf } from '../device/inventory.ts';
 import type { StoreDb } from '../keystore/store-db.ts';
 import type { InstallOutcome } from '../outcome.ts';
 import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
-import { checkRenewals, markRenewalRequested } from '../renewal/renewal.ts';
+import { checkRenewals, markRenewalRequested, type RenewalDecision } from '../renewal/renewal.ts';
 import type {
   CheckIn,
   EnrollRequest,
@@ -49,8 +49,12 @@ export interface DeviceAgentOptions {
   keys: KeySource;
   /** Check-in interval in ms of clock time (default 8 h). */
   checkInIntervalMs?: number;
-  /** Whether an Apple device is locked at a given check-in (default: the device's lock state). */
-  lockedAt?: (at: Date) => boolean;
+  /** Whether an Apple device is locked right now (default: the device's lock state). */
+  isLocked?: () => boolean;
+  /** Called when a due renewal waits because the Apple device is locked. */
+  onRenewalDeferred?: (decision: RenewalDecision) => void;
+  /** A slow device: how long it takes to process each payload (clock time; default 0). */
+  answerDelayMs?: number;
   /** Called for every typed outcome (the fleet runner's progress). */
   onOutcome?: (o: InstallOutcome) => void;
   /** Called when enrollment is refused. */
@@ -130,7 +134,19 @@ export class DeviceAgent {
       if (outcome) await this.#reportOutcomes(t.profileId, [outcome]);
       return;
     }
-    // A native payload.
+    // A native payload (a slow device takes its time: the message is acknowledged, the work is scheduled).
+    const delay = this.#o.answerDelayMs ?? 0;
+    if (delay > 0) {
+      this.#o.scheduler.after(delay, () => this.#install(t.profileId, t.threshold, m.payload));
+      return;
+    }
+    await this.#install(t.profileId, t.threshold, m.payload);
+  }
+
+  async #install(profileId: string, threshold: number, payload: Buffer): Promise<void> {
+    if (this.#stopped) return;
+    const t = { profileId, threshold };
+    const m = { payload };
     const result = this.#o.adapter.deliver(this.context, m.payload, {
       profileId: t.profileId,
       renewalThreshold: t.threshold,
@@ -186,6 +202,12 @@ export class DeviceAgent {
     });
   }
 
+  /** Checks in now (e.g. the device was just unlocked), besides the regular interval. */
+  async checkInNow(): Promise<void> {
+    this.#timer?.cancel();
+    await this.#checkIn();
+  }
+
   /** Checks in: tells the service it is alive, and asks for renewal of what is due. */
   async #checkIn(): Promise<void> {
     if (this.#stopped) return;
@@ -194,9 +216,13 @@ export class DeviceAgent {
     const checkIn: CheckIn = { type: 'checkin', deviceId: device.id, at: at.toISOString() };
     await this.#publishJson(deviceOutTopic(tenant, device.id, 'checkin'), checkIn);
     const ctx = this.context;
-    const locked = this.#o.lockedAt?.(at);
-    for (const d of checkRenewals(ctx, locked === undefined ? {} : { locked })) {
+    const apple = device.platform === 'macos' || device.platform === 'ios';
+    for (const d of checkRenewals(ctx, { locked: false })) {
       if (d.action !== 'renew') continue;
+      if (apple && (this.#o.isLocked?.() ?? device.lockState === 'locked')) {
+        this.#o.onRenewalDeferred?.({ ...d, action: 'deferred-locked', code: 'RENEWAL_DEFERRED_LOCKED' });
+        continue;
+      }
       const profileId = this.#profileIdOfRef(d.ref);
       if (!profileId) continue;
       const req: RenewRequest = {

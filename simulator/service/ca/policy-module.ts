@@ -92,7 +92,9 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
 
     // 3. Cryptography: key size at least the template minimum.
     const { algorithm, bits } = describeKey(req.publicKey);
-    if (algorithm !== 'RSA' || bits < template.minimumKeySize) {
+    const accepted = template.keyAlgorithms ?? ['RSA'];
+    const ecdsaOk = algorithm === 'ECDSA' && accepted.includes('ECDSA') && bits >= 256;
+    if (!ecdsaOk && (algorithm !== 'RSA' || !accepted.includes('RSA') || bits < template.minimumKeySize)) {
       throw denial(
         'CA_KEY_LENGTH',
         `The request's ${algorithm}-${bits} key is below the ${template.minimumKeySize}-bit RSA minimum of '${template.name}'`,

@@ -47,8 +47,13 @@ export interface CertificateTemplate {
   oid: string;
   majorVersion: number;
   minorVersion: number;
-  /** Minimum key size in bits (Cryptography tab). 2048 by default; 4096 allowed. */
+  /** Minimum RSA key size in bits (Cryptography tab). 2048 by default; 4096 allowed. */
   minimumKeySize: number;
+  /**
+   * Key algorithms the template's provider category accepts (Cryptography tab: "Key Storage Provider" +
+   * algorithm). Absent = RSA only, as the legacy CSP templates Intune PKCS uses.
+   */
+  keyAlgorithms?: ('RSA' | 'ECDSA')[];
   /** Subject Name tab: "Supply in the request" (Intune PKCS needs it) or built from Active Directory. */
   subjectSource: 'request' | 'directory';
   /** When built from AD: require the e-mail name in subject/SAN (CT_FLAG_SUBJECT_REQUIRE_EMAIL). */

@@ -79,12 +79,15 @@ export function checkAssignments(assignments: readonly ProfileAssignment[]): voi
         `The profile assignment name '${a.name}' cannot be a profile id: use letters, digits, . _ -.`,
       );
     }
-    if (seen.has(a.name)) {
+    // One name may carry one profile per family (a scenario profile expands to each platform family it
+    // targets); a device belongs to one family, so it still sees the name once.
+    const id = `${a.name}\u0000${a.profile.family}`;
+    if (seen.has(id)) {
       throw new CertfleetError(
         'USAGE',
-        `Two profile assignments are named '${a.name}': names must be unique.`,
+        `Two profile assignments are named '${a.name}' for the ${a.profile.family} family: names must be unique per family.`,
       );
     }
-    seen.add(a.name);
+    seen.add(id);
   }
 }

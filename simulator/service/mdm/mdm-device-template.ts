@@ -26,6 +26,9 @@ export function mdmDeviceTemplate(): CertificateTemplate {
     majorVersion: 100,
     minorVersion: 1,
     minimumKeySize: 2048,
+    // Devices other than Windows enrol with ECDSA P-256 keys (cheap to make); Windows needs RSA because
+    // PFX passwords are CMS-encrypted to the management key (key transport).
+    keyAlgorithms: ['RSA', 'ECDSA'],
     subjectSource: 'request',
     requireEmail: false,
     allowPrivateKeyExport: false,

@@ -76,16 +76,24 @@ describe('enrollment', () => {
     expect((await enrolAs(w, 'bob@contoso.com')).refusal).toBeUndefined();
   });
 
-  it('refuses a CSR with an EC key with the CA denial (the policy module takes RSA only)', async () => {
-    const w = await world({ assignments: [] });
-    const { generateDevice } = await import('../../../agent/device/generate.ts');
-    const device = generateDevice({ seed: 'ec', index: 0, platform: 'macos', kind: 'device' });
-    const fake = new FakeDevice(device, w.bus, poolKey('p256'));
-    await fake.enrol();
-    await w.settle();
-    expect(fake.refusal?.code).toBe('CA_KEY_LENGTH');
-    expect(fake.refusal?.message).toContain('0x80094811');
-  });
+  it.each([
+    { key: 'p256' as const, refused: undefined },
+    { key: 'rsa1024' as const, refused: 'CA_KEY_LENGTH' },
+  ])(
+    'management key $key: the MDM template takes ECDSA P-256 and RSA ≥ 2048 (refused: $refused)',
+    async ({ key, refused }) => {
+      const w = await world({ assignments: [] });
+      const { generateDevice } = await import('../../../agent/device/generate.ts');
+      const { generateKeyPairSync } = await import('node:crypto');
+      const device = generateDevice({ seed: 'ec', index: 0, platform: 'macos', kind: 'device' });
+      const pair = key === 'p256' ? poolKey('p256') : generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const fake = new FakeDevice(device, w.bus, pair);
+      await fake.enrol();
+      await w.settle();
+      expect(fake.refusal?.code).toBe(refused);
+      if (refused) expect(fake.refusal?.message).toContain('0x80094811');
+    },
+  );
 
   it('answers on device/{id}/in/enrolled only', async () => {
     const w = await world({ assignments: [] });
