@@ -5,9 +5,11 @@ import { demoCommand } from './demo.ts';
 import { deviceCommand } from './device.ts';
 import { inspectCommand } from './inspect.ts';
 import { profileCommand } from './profile.ts';
+import { runCommandModule } from './run.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  runCommandModule,
   demoCommand,
   caCommand,
   deviceCommand,

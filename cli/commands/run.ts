@@ -1,0 +1,49 @@
+/** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
+import type { Argv, CommandModule } from 'yargs';
+import { runCommand } from '../../simulator/fleet/run-command.ts';
+import { EXIT } from '../output.ts';
+
+/** `certfleet run [SCENARIO] [--devices N] [--seed S] [--broker URL] [--out DIR] [--json]` */
+export const runCommandModule: CommandModule = {
+  command: 'run [scenario]',
+  describe: 'Run a scenario: service + connectors + CA, a broker, and a fleet of devices; then report.',
+  builder: (y: Argv) =>
+    y
+      .positional('scenario', {
+        type: 'string',
+        default: 'scenarios/default.yaml',
+        describe: 'Scenario file (YAML).',
+      })
+      .option('devices', { type: 'number', describe: 'Fleet size (overrides the scenario).' })
+      .option('seed', { type: 'string', describe: 'Seed (overrides the scenario).' })
+      .option('broker', {
+        type: 'string',
+        default: 'embedded',
+        describe:
+          "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or mqtt://host:port (credentials: CERTFLEET_BROKER_USERNAME/PASSWORD).",
+      })
+      .option('mqtt-version', {
+        type: 'number',
+        choices: [4, 5],
+        default: 4,
+        describe: 'MQTT 3.1.1 (4) or 5 (external brokers).',
+      })
+      .option('out', { type: 'string', describe: 'Run folder (default runs/<timestamp>/).' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print report.json instead of the table.',
+      }),
+  handler: async (a) => {
+    const r = await runCommand({
+      scenario: String(a.scenario),
+      ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+      ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
+      broker: String(a.broker),
+      mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+      ...(a.out !== undefined ? { out: String(a.out) } : {}),
+      json: Boolean(a.json),
+    });
+    process.exitCode = r.passed ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * The operation behind `certfleet run`: run the scenario with a progress bar, write the reports into the
+ * run folder, print the summary, and say whether every expectation held.
+ */
+import { resolve } from 'node:path';
+import { ProgressBar } from '../report/progress-bar.ts';
+import { renderSummary } from '../report/console.ts';
+import { shouldColor } from '../report/ansi.ts';
+import { writeReports } from '../report/write-reports.ts';
+import { buildReportJson } from '../report/report-json.ts';
+import { runFleet, type BrokerChoice } from './run-fleet.ts';
+
+/** Options of {@link runCommand} (the CLI's flags). */
+export interface RunCommandOptions {
+  scenario: string;
+  devices?: number;
+  seed?: string;
+  /** `embedded` (default), `mosquitto`, or an `mqtt://host:port` URL. */
+  broker?: string;
+  mqttVersion?: 4 | 5;
+  out?: string;
+  json?: boolean;
+  /** Replay: only these device indices. */
+  only?: number[];
+}
+
+/** Parses the `--broker` value. */
+export function brokerChoice(value: string | undefined): BrokerChoice {
+  if (!value || value === 'embedded') return { type: 'embedded' };
+  if (value === 'mosquitto') return { type: 'mosquitto' };
+  return { type: 'external', url: value };
+}
+
+/** Default run folder: `runs/<timestamp>/`. */
+export function defaultRunDir(now = new Date()): string {
+  return resolve('runs', now.toISOString().replace(/[:.]/g, '-'));
+}
+
+/** Runs, reports, prints; returns true when every expectation held. */
+export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolean; dir: string }> {
+  const out = o.out ?? defaultRunDir();
+  const color = shouldColor(process.stdout.isTTY, process.env);
+  let bar: ProgressBar | undefined;
+  const run = await runFleet({
+    scenario: o.scenario,
+    out,
+    broker: brokerChoice(o.broker),
+    ...(o.devices !== undefined ? { devices: o.devices } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+    ...(o.only ? { only: o.only } : {}),
+    onProgress: (p) => {
+      if (o.json) return;
+      bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
+      bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed });
+    },
+  });
+  bar?.done();
+  await writeReports(run.result, run.dir);
+  const passed = run.result.expectations.every((e) => e.held);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(buildReportJson(run.result), null, 2)}\n`);
+  } else {
+    process.stdout.write(renderSummary(run.result, { color }));
+    process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
+  }
+  return { passed, dir: run.dir };
+}

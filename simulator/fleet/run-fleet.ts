@@ -1,0 +1,390 @@
+/**
+ * `certfleet run`: brings up the service side (CA, MDM service, certificate connectors), a real MQTT
+ * broker, and a fleet of device agents; runs a scenario on the virtual clock; and reports per platform and
+ * per device what installed, what failed and why, and what renewed.
+ *
+ * Everything is in one process here: agents, service and connectors each have their own MQTT client on a
+ * real broker, and the virtual clock moves only when every message in flight has been handled, every
+ * connector has finished its batch and the service is idle — so a run is reproducible from its seed
+ * (outcomes, codes, times and payload bytes except fresh key material).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateDevice } from '../../agent/device/generate.ts';
+import type { Device } from '../../agent/device/device.ts';
+import { StoreDb } from '../../agent/keystore/store-db.ts';
+import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
+import { DeviceAgent } from '../../agent/runtime/device-agent.ts';
+import { createRandom } from '../../agent/runtime/random.ts';
+import { InFlight } from '../../agent/transport/in-flight.ts';
+import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
+import { aclInFlightOptions, type BrokerIdentity } from '../../agent/transport/topic-acl.ts';
+import type { Transport } from '../../agent/transport/transport.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { KeyFactory } from '../../pki/key-factory.ts';
+import type { BrokerHandle } from '../broker/broker-handle.ts';
+import { CredentialTable } from '../broker/credential-table.ts';
+import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
+import { externalBroker } from '../broker/external-broker.ts';
+import { findMosquitto, startMosquitto } from '../broker/mosquitto.ts';
+import { VirtualClock } from '../clock/virtual-clock.ts';
+import { deviceRecordOf, RunDb } from '../report/run-db.ts';
+import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../run-model.ts';
+import {
+  bindCaRoot,
+  evaluateExpectations,
+  extraFactsOf,
+  loadScenario,
+  needsCaRoot,
+  planConnectors,
+  planFleet,
+  type DevicePlan,
+  type Scenario,
+} from '../scenario/index.ts';
+import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
+import { CertificateConnector } from '../service/connector/index.ts';
+import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
+import { assignmentsOf } from './assignments.ts';
+
+/** Which broker carries the run. */
+export type BrokerChoice =
+  { type: 'embedded' } | { type: 'mosquitto'; binary?: string } | { type: 'external'; url: string };
+
+/** Options of {@link runFleet}. */
+export interface RunFleetOptions {
+  /** A scenario file, or a loaded scenario. */
+  scenario: string | Scenario;
+  /** Overrides `fleet.devices`. */
+  devices?: number;
+  /** Overrides the scenario's seed. */
+  seed?: string;
+  broker?: BrokerChoice;
+  /** MQTT protocol version (5 only with external brokers or Mosquitto). */
+  mqttVersion?: 4 | 5;
+  /** The run folder (reports, run DB, key stores, the CA when the scenario makes one). */
+  out: string;
+  /** Progress and live counts (the console progress bar). */
+  onProgress?: (p: { enrolled: number; answered: number; failed: number; total: number }) => void;
+  /** Events as they happen (also recorded in the run DB). */
+  onEvent?: (e: RunEvent) => void;
+  /** Only devices with these indices (replay of one device). */
+  only?: number[];
+}
+
+/** What a run hands back: the result, and where its files are. */
+export interface FleetRun {
+  result: RunResult;
+  dir: string;
+  dbPath: string;
+}
+
+const TENANT = 'contoso';
+
+/** Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts). */
+export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
+  const wallStart = performance.now();
+  let scenario = typeof o.scenario === 'string' ? loadScenario(o.scenario) : o.scenario;
+  if (o.devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices: o.devices } };
+  if (o.seed !== undefined) scenario = { ...scenario, seed: o.seed };
+  const dir = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
+  const dbPath = join(dir, 'run.db');
+  rmSync(dbPath, { force: true });
+  const runDb = RunDb.create(dbPath, { overwrite: true });
+  const storeDb = StoreDb.open(join(dir, 'agents.db'));
+
+  // --- the CA -------------------------------------------------------------------------------------------
+  const clock = new VirtualClock(scenario.start);
+  const ca =
+    scenario.ca.type === 'folder'
+      ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
+      : await freshCa(join(dir, 'ca'), scenario, clock.now());
+  if (needsCaRoot(scenario)) scenario = bindCaRoot(scenario, ca.root.der);
+
+  // --- the fleet plan, the devices and their directory entries --------------------------------------------
+  const plans = planFleet(scenario).filter((p) => !o.only || o.only.includes(p.index));
+  const devices = new Map<string, { device: Device; plan: DevicePlan }>();
+  const directory = new Map<string, DirectoryEntry>();
+  for (const plan of plans) {
+    const device = generateDevice(plan.generate);
+    devices.set(device.id, { device, plan });
+    directory.set(device.id, directoryEntryOf(device, plan.tags));
+    runDb.recordDevice(deviceRecordOf(device, false));
+  }
+  runDb.recordRun({
+    scenario: scenario.name,
+    seed: scenario.seed,
+    startedAt: new Date().toISOString(),
+    devices: plans.length,
+  });
+
+  // --- the broker and accounts ------------------------------------------------------------------------------
+  const secret = randomBytes(16);
+  const passwordOf = (name: string): string =>
+    createHash('sha256').update(secret).update(name).digest('base64url');
+  const credentials = new CredentialTable([
+    { role: 'service', name: 'mdm-service', password: passwordOf('mdm-service') },
+  ]);
+  const connectorPlans = planConnectors(scenario);
+  for (const c of connectorPlans)
+    credentials.set({ role: 'connector', name: c.id, password: passwordOf(c.id) });
+  const broker = await startBroker(o.broker ?? { type: 'embedded' }, credentials);
+  const identityOf = (clientId: string): BrokerIdentity | undefined => {
+    if (clientId === 'mdm-service') return { role: 'service', name: clientId };
+    if (connectorPlans.some((c) => c.id === clientId)) return { role: 'connector', name: clientId };
+    return devices.has(clientId) ? { role: 'device', name: clientId } : undefined;
+  };
+  const inFlight = new InFlight(aclInFlightOptions(TENANT, identityOf));
+  const connect = (clientId: string): Promise<Transport> =>
+    connectMqtt({
+      url: broker.url,
+      clientId,
+      username: clientId,
+      password: passwordOf(clientId),
+      protocolVersion: o.mqttVersion ?? 4,
+      inFlight,
+    });
+
+  // --- the service and connectors ---------------------------------------------------------------------------
+  const rsaKeys = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
+  const ecKeys = new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 });
+  rsaKeys.prime();
+  const random = createRandom(scenario.seed);
+  const { assignments, nameOfId } = assignmentsOf(scenario);
+  const named = <T extends { profile?: string }>(x: T): T =>
+    x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
+  let enrolled = 0;
+  let answered = 0;
+  let failed = 0;
+  const progress = (): void => o.onProgress?.({ enrolled, answered, failed, total: plans.length });
+  const service = new MdmService({
+    tenant: TENANT,
+    transport: await connect('mdm-service'),
+    ca,
+    clock,
+    random: random.fork('service'),
+    assignments,
+    directory,
+    onEvent: (e) => {
+      if (e.type === 'enrolled') {
+        enrolled += 1;
+        if (e.device) runDb.recordEnrolled(e.device);
+      }
+      runDb.recordEvent(named(e));
+      o.onEvent?.(named(e));
+    },
+    onOutcome: (out: DeviceProfileOutcome) => {
+      if (out.status === 'installed' || out.status === 'failed' || out.status === 'skipped') answered += 1;
+      if (out.status === 'failed') failed += 1;
+      progress();
+    },
+  });
+  await service.start();
+
+  const connectors = new Map<string, CertificateConnector>();
+  const startConnector = async (id: string, firstPollDelayMs: number): Promise<void> => {
+    const c = new CertificateConnector({
+      id,
+      tenant: TENANT,
+      transport: await connect(id),
+      ca,
+      clock,
+      random: random.fork(`connector/${id}`),
+      pollIntervalMs: scenario.connectors.pollIntervalMs,
+      firstPollDelayMs,
+      keys: rsaKeys,
+    });
+    await c.start();
+    connectors.set(id, c);
+  };
+  for (const [i, c] of connectorPlans.entries()) {
+    await startConnector(c.id, Math.round((i * scenario.connectors.pollIntervalMs) / connectorPlans.length));
+    for (const w of c.down) {
+      clock.schedule(w.from, async () => {
+        const running = connectors.get(c.id);
+        connectors.delete(c.id);
+        await running?.stop();
+      });
+      clock.schedule(w.to, () => startConnector(c.id, 0));
+    }
+  }
+
+  // --- the agents ---------------------------------------------------------------------------------------------
+  const agents = new Map<string, DeviceAgent>();
+  const unlocked = new Set<string>();
+  const startAgent = async (device: Device, plan: DevicePlan): Promise<void> => {
+    credentials.set({ role: 'device', name: device.id, password: passwordOf(device.id) });
+    await broker.synced?.();
+    const transport = await connect(device.id);
+    inFlight.setOnline(device.id, true);
+    const agent: DeviceAgent = new DeviceAgent({
+      device,
+      tenant: TENANT,
+      db: storeDb,
+      clock,
+      scheduler: clock,
+      transport,
+      adapter: PLATFORM_ADAPTERS[device.platform],
+      keys: device.platform === 'windows' ? rsaKeys : ecKeys,
+      checkInIntervalMs: scenario.checkInIntervalMs,
+      answerDelayMs: plan.slowDelayMs,
+      isLocked: () => plan.locked && !unlocked.has(device.id),
+      onRenewalDeferred: (d) => {
+        runDb.recordEvent({
+          at: clock.now().toISOString(),
+          device: device.id,
+          type: 'renewal-deferred',
+          detail: d.message,
+        });
+        if (unlocked.has(device.id) || plan.unlockAfterMs === undefined) return;
+        clock.after(plan.unlockAfterMs, async () => {
+          unlocked.add(device.id);
+          await agents.get(device.id)?.checkInNow();
+        });
+      },
+    });
+    agents.set(device.id, agent);
+    await agent.start();
+  };
+  for (const { device, plan } of devices.values()) {
+    clock.schedule(plan.enrolAt, () => startAgent(device, plan));
+    for (const w of plan.offline) {
+      clock.schedule(w.from, async () => {
+        const agent = agents.get(device.id);
+        if (!agent) return;
+        agents.delete(device.id);
+        inFlight.setOnline(device.id, false);
+        await agent.stop();
+        runDb.recordEvent({
+          at: clock.now().toISOString(),
+          device: device.id,
+          type: 'offline',
+          detail: 'device went offline',
+        });
+      });
+      clock.schedule(w.to, async () => {
+        if (agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
+        runDb.recordEvent({
+          at: clock.now().toISOString(),
+          device: device.id,
+          type: 'online',
+          detail: 'device back online',
+        });
+        await startAgent(device, plan);
+      });
+    }
+  }
+
+  // --- run -----------------------------------------------------------------------------------------------------
+  const settle = async (): Promise<void> => {
+    for (let round = 0; round < 1000; round++) {
+      await inFlight.settled({ exceptOffline: true });
+      await service.idle();
+      await Promise.all([...connectors.values()].map((c) => c.idle()));
+      if (inFlight.count({ exceptOffline: true }) === 0) return;
+    }
+  };
+  const end = scenario.start + scenario.durationMs;
+  try {
+    await clock.runUntil(end, settle);
+  } finally {
+    for (const a of agents.values()) await a.stop().catch(() => undefined);
+    for (const c of connectors.values()) await c.stop().catch(() => undefined);
+    await service.stop().catch(() => undefined);
+    await broker.close().catch(() => undefined);
+  }
+
+  // --- result ----------------------------------------------------------------------------------------------------
+  const enrolledIds = new Set(
+    service
+      .devices()
+      .filter((d) => d.state === 'enrolled')
+      .map((d) => d.id),
+  );
+  const devicesList: DeviceSummary[] = [...devices.values()].map(({ device, plan }) => ({
+    id: device.id,
+    index: plan.index,
+    platform: device.platform,
+    kind: device.enrollmentKind,
+    osVersion: device.osVersion,
+    model: device.model,
+    enrolled: enrolledIds.has(device.id),
+  }));
+  const counters = service.counters();
+  const wallSeconds = (performance.now() - wallStart) / 1000;
+  const result: RunResult = {
+    scenario: scenario.name,
+    seed: scenario.seed,
+    devices: plans.length,
+    startedAt: new Date(scenario.start).toISOString(),
+    devicesList,
+    outcomes: sortOutcomes(service.outcomes().map(named)),
+    events: service.events().map(named),
+    expectations: [],
+    metrics: {
+      wallSeconds,
+      virtualStart: new Date(scenario.start).toISOString(),
+      virtualEnd: new Date(end).toISOString(),
+      devicesPerSecond: plans.length / wallSeconds,
+      certificatesIssued: counters.certificatesIssued,
+      connectorLoad: counters.connectorLoad,
+      messages: counters.messagesIn + counters.messagesOut,
+    },
+  };
+  result.expectations = evaluateExpectations(scenario.expect, result, {
+    facts: extraFactsOf(
+      [...devices.values()].map((d) => d.device),
+      plans,
+    ),
+  });
+  for (const id of devices.keys()) runDb.snapshotStores(storeDb.items(id));
+  runDb.finishRun(result);
+  runDb.close();
+  storeDb.close();
+  return { result, dir, dbPath };
+}
+
+async function freshCa(dir: string, scenario: Scenario, now: Date): Promise<EnterpriseCa> {
+  // The CA is made a year before the run starts, as a tenant's CA would be.
+  const ca = await EnterpriseCa.init(dir, {
+    now: new Date(now.getTime() - 365 * 86_400_000),
+    force: true,
+    random: (n) =>
+      createHash('sha256').update(`${scenario.seed}/ca/${Math.random()}`).digest().subarray(0, n),
+  });
+  if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
+    ca.configureTemplates({
+      templates: scenario.ca.templates,
+      published: scenario.ca.templates.map((t) => t.name),
+    });
+  }
+  return ca;
+}
+
+async function startBroker(choice: BrokerChoice, credentials: CredentialTable): Promise<BrokerHandle> {
+  switch (choice.type) {
+    case 'embedded':
+      return startEmbeddedBroker({ tenant: TENANT, credentials });
+    case 'mosquitto':
+      if (!findMosquitto(choice.binary)) {
+        throw new CertfleetError(
+          'BROKER_START',
+          'Mosquitto is not installed: apt-get install mosquitto, or use the embedded broker.',
+        );
+      }
+      return startMosquitto({
+        tenant: TENANT,
+        credentials,
+        ...(choice.binary ? { binary: choice.binary } : {}),
+      });
+    case 'external':
+      return externalBroker(choice.url, process.env);
+  }
+}
+
+function sortOutcomes(outcomes: DeviceProfileOutcome[]): DeviceProfileOutcome[] {
+  return outcomes.sort((a, b) =>
+    a.device === b.device ? a.profile.localeCompare(b.profile) : a.device.localeCompare(b.device),
+  );
+}
