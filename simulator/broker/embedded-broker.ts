@@ -159,6 +159,9 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const sockets = new Set<Socket>();
   const handle = (socket: Socket): void => {
     sockets.add(socket);
+    // MQTT exchanges many small packets that wait on each other: Nagle's algorithm with delayed ACKs
+    // stalls each round trip ~40 ms on loopback, so send at once.
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     aedes.handle(socket);

@@ -4,9 +4,11 @@
  * the key storage provider, and puts the identity (certificate + PKCS#8 key) into My.
  *
  * Decisions (see README.md in this folder):
- * - Only the PFX's leaf (the certificate matching its key) is installed, into machine or user My; the other
- *   certificates of the PFX are not imported (Intune delivers roots and intermediates with trusted-certificate
- *   profiles, PFXDOC) and are not used for the trust decision.
+ * - The PFX's leaf (the certificate matching its key) is installed into machine or user My; the CA
+ *   certificates the PFX carries with it (the issuing CA that the connector packs beside the leaf) go into the
+ *   Intermediate Certification Authorities store of the same scope, as PFX import does on Windows, remembered
+ *   under the same node so that Delete removes them too. Self-signed roots in the PFX are NOT trusted
+ *   (Intune delivers roots with trusted-certificate profiles, PFXDOC).
  * - A leaf whose chain does not lead to an installed machine Root (or that is expired / not yet valid) is
  *   installed anyway — the store does not validate chains or time at import — with attrs.trusted=false and
  *   code INSTALL_UNTRUSTED_CHAIN / INSTALL_CERT_EXPIRED, SyncML 200.
@@ -145,12 +147,17 @@ export function applyPfxInstall(env: ApplyEnv, op: PfxInstallOperation): Pending
   if (typeof password !== 'string') return password;
   let leaf: Certificate;
   let privateKey: KeyObject;
+  let chainCas: Certificate[];
   try {
     const parsed = parsePkcs12(install.pfxBlob, password);
     const leafDer = parsed.certificates[0];
     if (leafDer === undefined) throw new CertfleetError('PKCS12_PARSE', 'The PFX holds no certificate.');
     leaf = parseCertificate(leafDer);
     privateKey = parsed.privateKey;
+    chainCas = parsed.certificates
+      .slice(1)
+      .map((der) => parseCertificate(der))
+      .filter((c) => c.basicConstraints?.ca === true && !c.isSelfSigned);
   } catch (e) {
     if (isCertfleetError(e)) {
       const code =
@@ -167,10 +174,30 @@ export function applyPfxInstall(env: ApplyEnv, op: PfxInstallOperation): Pending
   const ksp = chooseKsp(device, install, privateKey);
   if (!ksp.ok) return fail(payload, ksp.code, `${payload}: ${ksp.message}`);
 
-  if (existing !== undefined) db.removeItems(device.id, { ref: payload });
+  if (existing !== undefined) {
+    db.removeItems(device.id, { ref: payload });
+    db.removeItems(device.id, { ref: chainRefOf(payload) });
+  }
+  const installedAt = env.now.toISOString();
+  const caStore = install.scope === 'User' ? WINDOWS_STORES.userCa : WINDOWS_STORES.machineCa;
+  for (const ca of chainCas) {
+    db.putItem({
+      deviceId: device.id,
+      store: caStore,
+      kind: 'certificate',
+      ref: chainRefOf(payload),
+      thumbprint: ca.sha1Thumbprint,
+      subject: ca.subjectText,
+      issuer: ca.issuerText,
+      notBefore: ca.notBefore.toISOString(),
+      notAfter: ca.notAfter.toISOString(),
+      certificate: ca.der,
+      attrs: { fromPfx: install.uniqueId },
+      installedAt,
+    });
+  }
   const trust = evaluateTrust(env, leaf);
   const store = personalStoreFor(install.scope);
-  const installedAt = env.now.toISOString();
   const attrs: Record<string, unknown> = {
     uniqueId: install.uniqueId,
     keyLocation: install.keyLocation,
@@ -225,11 +252,17 @@ export function applyPfxInstall(env: ApplyEnv, op: PfxInstallOperation): Pending
   return { payload, status: 'installed', code: 'OK', message: `Installed ${what}.` };
 }
 
+/** The store ref of the CA certificates a PFX node brought with it (removed with the node). */
+export function chainRefOf(node: string): string {
+  return `${node}#chain`;
+}
+
 /** Deletes PFXCertInstall/{UniqueID}: exactly the certificates and keys that node installed. */
 export function applyPfxDelete(env: ApplyEnv, op: PfxDeleteOperation): PendingOutcome {
   const payload = pfxLocUri(op.scope, op.uniqueId);
   const { db, device } = env.ctx;
   const removed = db.removeItems(device.id, { ref: payload });
+  db.removeItems(device.id, { ref: chainRefOf(payload) });
   const had = db.removeProfile(device.id, payload);
   if (removed === 0 && !had) {
     return fail(payload, 'INSTALL_NOT_FOUND', `${payload} does not exist on this device; nothing to delete.`);

@@ -3,6 +3,7 @@
  * effect as a SyncML Delete of `PFXCertInstall/{UniqueID}` (CCI: removes the certificates and keys the blob
  * installed) or of `RootCATrustedCertificates/{store}/{node}` (removes that certificate).
  */
+import { chainRefOf } from './pfx-apply.ts';
 import type { InstallOutcome } from '../../outcome.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { toOutcomes } from './deliver.ts';
@@ -33,6 +34,7 @@ export function removeNode(ctx: DeviceContext, ref: string): InstallOutcome {
   }
   const removed = ctx.db.transaction(() => {
     const n = ctx.db.removeItems(ctx.device.id, { ref: node });
+    ctx.db.removeItems(ctx.device.id, { ref: chainRefOf(node) });
     ctx.db.removeProfile(ctx.device.id, node);
     return n;
   });

@@ -424,7 +424,12 @@ describe('PFXCertInstall: chain and validity (installed anyway, trusted=false)',
   it('a leaf installed before its root becomes trusted in held() once the root arrives', () => {
     const ctx = ctxFor(db);
     deliverAtomic(ctx, pfxAtomic(pfxInstall({ pfxBlob: pfxOf(hierarchy()) })));
-    expect(windowsAdapter.held(ctx, 'admin').map((x) => x.trusted)).toEqual([false]);
+    const held = windowsAdapter.held(ctx, 'admin');
+    expect(held.filter((x) => x.kind === 'identity').map((x) => x.trusted)).toEqual([false]);
+    // the issuing CA the PFX carried went to the CA store with it (no root yet: not trusted either)
+    expect(held.filter((x) => x.kind === 'intermediate').map((x) => [x.store, x.trusted])).toEqual([
+      ['windows/machine/CA', false],
+    ]);
     trustChain(ctx);
     expect(windowsAdapter.held(ctx, 'admin').find((x) => x.ref === NODE)?.trusted).toBe(true);
   });
