@@ -320,7 +320,9 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     startedAt: new Date(scenario.start).toISOString(),
     devicesList,
     outcomes: sortOutcomes(service.outcomes().map(named)),
-    events: service.events().map(named),
+    // Events of one virtual instant happen in whatever order the network delivered them; sort them so the
+    // same seed gives the same report.
+    events: service.events().map(named).sort(compareEvents),
     expectations: [],
     metrics: {
       wallSeconds,
@@ -381,6 +383,31 @@ async function startBroker(choice: BrokerChoice, credentials: CredentialTable): 
     case 'external':
       return externalBroker(choice.url, process.env);
   }
+}
+
+/** A deterministic byte stream from a label (CA serial numbers of a fresh run CA). */
+function seededBytes(label: string): (n: number) => Buffer {
+  let counter = 0;
+  return (n) => {
+    const out: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      const block = createHash('sha256').update(`${label}/${counter++}`).digest();
+      out.push(block);
+      have += block.length;
+    }
+    return Buffer.concat(out).subarray(0, n);
+  };
+}
+
+function compareEvents(a: RunEvent, b: RunEvent): number {
+  return (
+    a.at.localeCompare(b.at) ||
+    (a.device ?? '').localeCompare(b.device ?? '') ||
+    (a.profile ?? '').localeCompare(b.profile ?? '') ||
+    a.type.localeCompare(b.type) ||
+    a.detail.localeCompare(b.detail)
+  );
 }
 
 function sortOutcomes(outcomes: DeviceProfileOutcome[]): DeviceProfileOutcome[] {
