@@ -9,7 +9,7 @@
  * (outcomes, codes, times and payload bytes except fresh key material).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDevice } from '../../agent/device/generate.ts';
 import type { Device } from '../../agent/device/device.ts';
@@ -46,6 +46,7 @@ import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
 import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 
 /** Which broker carries the run. */
 export type BrokerChoice =
@@ -53,8 +54,11 @@ export type BrokerChoice =
 
 /** Options of {@link runFleet}. */
 export interface RunFleetOptions {
-  /** A scenario file, or a loaded scenario. */
-  scenario: string | Scenario;
+  /**
+   * A scenario file, scenario text (with its file name and base folder), or a loaded scenario. For a file
+   * or text, `run.json` keeps the text so that `certfleet replay` reproduces the run even if the file changes.
+   */
+  scenario: string | Scenario | { text: string; file?: string; baseDir?: string };
   /** Overrides `fleet.devices`. */
   devices?: number;
   /** Overrides the scenario's seed. */
@@ -84,13 +88,30 @@ const TENANT = 'contoso';
 /** Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts). */
 export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   const wallStart = performance.now();
-  let scenario = typeof o.scenario === 'string' ? loadScenario(o.scenario) : o.scenario;
+  const { scenario: loaded, text: scenarioText } = scenarioOf(o.scenario);
+  let scenario = loaded;
   if (o.devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices: o.devices } };
   if (o.seed !== undefined) scenario = { ...scenario, seed: o.seed };
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
+  writeRunManifest(dir, {
+    format: RUN_MANIFEST_FORMAT,
+    scenario: {
+      name: scenario.name,
+      file: typeof o.scenario === 'string' ? resolve(o.scenario) : scenario.file,
+      baseDir: scenario.baseDir,
+      ...(scenarioText !== undefined ? { text: scenarioText } : {}),
+    },
+    seed: scenario.seed,
+    devices: scenario.fleet.devices,
+    ...(o.only ? { only: [...o.only] } : {}),
+    startedAt: new Date().toISOString(),
+  });
   const dbPath = join(dir, 'run.db');
-  rmSync(dbPath, { force: true });
+  // A run starts from nothing: key stores left by an earlier run in this folder would make its devices
+  // believe they are already enrolled.
+  for (const f of ['run.db', 'agents.db'])
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, f + suffix), { force: true });
   const runDb = RunDb.create(dbPath, { overwrite: true });
   const storeDb = StoreDb.open(join(dir, 'agents.db'));
 
@@ -347,7 +368,22 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   return { result, dir, dbPath };
 }
 
-async function freshCa(dir: string, scenario: Scenario, now: Date): Promise<EnterpriseCa> {
+/** The scenario of {@link RunFleetOptions.scenario}, and its text when it came from a file or text. */
+function scenarioOf(source: RunFleetOptions['scenario']): { scenario: Scenario; text?: string } {
+  if (typeof source === 'string') {
+    const scenario = loadScenario(source);
+    return { scenario, text: readFileSync(source, 'utf8') };
+  }
+  if ('text' in source && typeof source.text === 'string' && !('fleet' in source)) {
+    const baseDir = resolve(source.baseDir ?? '.');
+    const file = source.file ?? join(baseDir, 'scenario.yaml');
+    return { scenario: loadScenario({ text: source.text, file, baseDir }), text: source.text };
+  }
+  return { scenario: source as Scenario };
+}
+
+/** A fresh run CA in `dir`, made a year before the run starts (exported for `certfleet serve`). */
+export async function freshCa(dir: string, scenario: Scenario, now: Date): Promise<EnterpriseCa> {
   // The CA is made a year before the run starts, as a tenant's CA would be.
   const ca = await EnterpriseCa.init(dir, {
     now: new Date(now.getTime() - 365 * 86_400_000),

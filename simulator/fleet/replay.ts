@@ -1,0 +1,157 @@
+/**
+ * The operation behind `certfleet replay ID --run DIR [--out DIR2]`: re-run one device of a finished run
+ * alone, to reproduce its failure. The run folder's `run.json` gives the scenario text, the seed and the
+ * fleet size; the run database gives the device's index and its outcomes. A device's plan (platform,
+ * attributes, enrol time, offline windows…) depends only on the seed, its index and the fleet size, so
+ * `runFleet({ only: [index] })` brings up the same device, with the same service, connectors and CA
+ * templates, on the same virtual clock.
+ *
+ * The replay matches when the device has the same id and every profile ends with the same status and code
+ * as in the original run. What can legitimately differ: effects of other devices (an enrollment device
+ * limit, connector contention) — the comparison then shows which profile moved.
+ */
+import { join } from 'node:path';
+import type { DeviceProfileOutcome } from '../run-model.ts';
+import type { DeviceStory } from '../report/run-db.ts';
+import { painter } from '../report/ansi.ts';
+import { runFleet, type BrokerChoice } from './run-fleet.ts';
+import { readRunManifest, resolveRunFolder } from './run-folder.ts';
+import { loadDeviceStory } from './show-device.ts';
+
+/** Options of {@link replayDevice}. */
+export interface ReplayOptions {
+  /** A device id, a unique id prefix, or `#N`. */
+  device: string;
+  /** The original run folder (default: the newest under `runs/`). */
+  run?: string;
+  /** Where to look for the newest run. */
+  runsDir?: string;
+  /** The replay's own run folder (default `<run>/replay/<device id>/`). */
+  out?: string;
+  broker?: BrokerChoice;
+  color?: boolean;
+}
+
+/** One profile of the replayed device: the original and the replayed outcome. */
+export interface ReplayRow {
+  profile: string;
+  original?: Pick<DeviceProfileOutcome, 'status' | 'code' | 'message' | 'renewals'>;
+  replay?: Pick<DeviceProfileOutcome, 'status' | 'code' | 'message' | 'renewals'>;
+  /** Same status and code (and both present). */
+  same: boolean;
+}
+
+/** What {@link replayDevice} found. */
+export interface ReplayResult {
+  /** The original run folder and the replay's folder. */
+  run: string;
+  out: string;
+  device: DeviceStory['device'];
+  /** The device id the replay generated (equal to `device.id` unless the scenario changed). */
+  replayedId: string | undefined;
+  rows: ReplayRow[];
+  /** Same device id, same profiles, each with the same status and code. */
+  match: boolean;
+  /** The comparison as text (ends with a newline). */
+  text: string;
+}
+
+function pick(o: DeviceProfileOutcome): NonNullable<ReplayRow['original']> {
+  return { status: o.status, code: o.code, message: o.message, renewals: o.renewals };
+}
+
+/** Compares the outcomes of the original run with the replay's, by profile. */
+export function compareOutcomes(
+  original: DeviceProfileOutcome[],
+  replay: DeviceProfileOutcome[],
+): ReplayRow[] {
+  const profiles = [...new Set([...original, ...replay].map((o) => o.profile))].sort();
+  return profiles.map((profile) => {
+    const a = original.find((o) => o.profile === profile);
+    const b = replay.find((o) => o.profile === profile);
+    const row: ReplayRow = {
+      profile,
+      same: a !== undefined && b !== undefined && a.status === b.status && a.code === b.code,
+    };
+    if (a) row.original = pick(a);
+    if (b) row.replay = pick(b);
+    return row;
+  });
+}
+
+/** Re-runs one device of a run alone and compares its outcomes with the original run's. */
+export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
+  const run = resolveRunFolder(o.run, o.runsDir);
+  const manifest = readRunManifest(run);
+  const { story } = loadDeviceStory(o.device, run);
+  const d = story.device;
+  const out = o.out ?? join(run, 'replay', d.id);
+  const { scenario } = manifest;
+  const fleet = await runFleet({
+    scenario:
+      scenario.text !== undefined
+        ? { text: scenario.text, file: scenario.file, baseDir: scenario.baseDir }
+        : scenario.file,
+    seed: manifest.seed,
+    devices: manifest.devices,
+    only: [d.index],
+    out,
+    ...(o.broker ? { broker: o.broker } : {}),
+  });
+  const replayedId = fleet.result.devicesList.find((x) => x.index === d.index)?.id;
+  const rows = compareOutcomes(
+    story.outcomes,
+    fleet.result.outcomes.filter((x) => x.device === replayedId),
+  );
+  const match = replayedId === d.id && rows.length > 0 && rows.every((r) => r.same);
+  return {
+    run,
+    out,
+    device: d,
+    replayedId,
+    rows,
+    match,
+    text: renderReplay(d, replayedId, rows, match, o.color ?? false, out),
+  };
+}
+
+function renderReplay(
+  d: DeviceStory['device'],
+  replayedId: string | undefined,
+  rows: ReplayRow[],
+  match: boolean,
+  color: boolean,
+  out: string,
+): string {
+  const paint = painter(color);
+  const lines = [
+    `Replay of device ${d.id} (#${d.index}) · ${d.platform} / ${d.kind} · OS ${d.osVersion} · ${d.model}`,
+  ];
+  if (replayedId !== d.id)
+    lines.push(
+      paint(
+        'red',
+        `The replay generated device ${replayedId ?? '(none)'} at index #${d.index}: the scenario or seed is not the run's.`,
+      ),
+    );
+  const w = Math.max(7, ...rows.map((r) => r.profile.length));
+  const cell = (x: ReplayRow['original']): string => (x ? `${x.status} ${x.code}` : '(none)').padEnd(34);
+  lines.push('', `  ${'PROFILE'.padEnd(w)}  ${'ORIGINAL'.padEnd(34)}  ${'REPLAY'.padEnd(34)}`);
+  for (const r of rows) {
+    lines.push(
+      `  ${r.profile.padEnd(w)}  ${cell(r.original)}  ${cell(r.replay)}  ${r.same ? paint('green', 'same') : paint('red', 'DIFFERENT')}`,
+    );
+    const message = r.replay?.message ?? r.original?.message;
+    if (message && r.replay?.status === 'failed')
+      lines.push(`  ${' '.repeat(w)}  ${message.replace(/\s+/g, ' ')}`);
+  }
+  if (rows.length === 0) lines.push('  (the device has no outcomes in either run)');
+  lines.push(
+    '',
+    match
+      ? paint('green', 'Reproduced: every profile ends with the same status and code as in the original run.')
+      : paint('red', 'Not reproduced: see the rows marked DIFFERENT.'),
+    `Replay run folder: ${out} (certfleet show device ${d.id.slice(0, 8)} --run ${out})`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,126 @@
+/**
+ * The run folder as `certfleet show device` and `certfleet replay` find it: which folder (`--run DIR`, or
+ * the newest one under `runs/`), and `run.json` — what a run needs to be replayed: the scenario (its file,
+ * the folder its relative paths resolve against, and its text as it was when the run started), the seed,
+ * and the fleet size (a device's plan depends on the seed, its index and the fleet size).
+ *
+ * `run.json` format (version 1):
+ * ```json
+ * { "format": "certfleet-run/1", "scenario": { "name", "file", "baseDir", "text"? },
+ *   "seed", "devices", "only"?, "startedAt" }
+ * ```
+ * `text` is absent when the scenario was built in code (no file): replay then reads `file` if it exists.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CertfleetError } from '../../pki/errors.ts';
+import { RUN_DB_FILE } from '../report/run-db.ts';
+
+/** The manifest's file name inside a run folder. */
+export const RUN_MANIFEST_FILE = 'run.json';
+
+/** The `format` value of the manifest this version writes. */
+export const RUN_MANIFEST_FORMAT = 'certfleet-run/1';
+
+/** What `run.json` holds (see the file comment). */
+export interface RunManifest {
+  format: typeof RUN_MANIFEST_FORMAT;
+  scenario: {
+    name: string;
+    /** The scenario file as given (absolute when it was a path), for messages and as a fallback. */
+    file: string;
+    /** Folder the scenario's relative paths (CA folder, Graph JSON files) resolve against. */
+    baseDir: string;
+    /** The scenario text as it was read at the start of the run. */
+    text?: string;
+  };
+  seed: string;
+  /** The fleet size (`fleet.devices` after `--devices`), not the number of devices that ran. */
+  devices: number;
+  /** Device indices the run was restricted to (a replay), if any. */
+  only?: number[];
+  /** Wall time the run started (ISO). */
+  startedAt: string;
+}
+
+/** Writes `run.json` into `dir`. */
+export function writeRunManifest(dir: string, manifest: RunManifest): void {
+  writeFileSync(join(dir, RUN_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Reads `run.json` from a run folder.
+ * @throws CertfleetError USAGE when the folder has no manifest (a run of an older certfleet) or it is not one.
+ */
+export function readRunManifest(dir: string): RunManifest {
+  const file = join(dir, RUN_MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new CertfleetError(
+      'USAGE',
+      `${dir} has no ${RUN_MANIFEST_FILE}, so its scenario and seed are unknown: re-run the scenario with this certfleet, then replay from the new run folder.`,
+      { cause },
+    );
+  }
+  let m: Partial<RunManifest>;
+  try {
+    m = JSON.parse(text) as Partial<RunManifest>;
+  } catch (cause) {
+    throw new CertfleetError('USAGE', `${file} is not JSON (${(cause as Error).message}).`, { cause });
+  }
+  if (
+    m.format !== RUN_MANIFEST_FORMAT ||
+    typeof m.seed !== 'string' ||
+    typeof m.devices !== 'number' ||
+    typeof m.scenario?.file !== 'string'
+  ) {
+    throw new CertfleetError(
+      'USAGE',
+      `${file} is not a ${RUN_MANIFEST_FORMAT} manifest; re-run the scenario with this certfleet.`,
+    );
+  }
+  return m as RunManifest;
+}
+
+/** True when `dir` holds a run database. */
+export function isRunFolder(dir: string): boolean {
+  return existsSync(join(dir, RUN_DB_FILE));
+}
+
+/**
+ * The run folder a command means: `run` when given (it must hold run.db), else the newest folder under
+ * `runsDir` (default `runs/` in the working folder) that holds one.
+ * @throws CertfleetError USAGE when there is no such folder, saying what to pass.
+ */
+export function resolveRunFolder(run: string | undefined, runsDir = resolve('runs')): string {
+  if (run !== undefined) {
+    const dir = resolve(run);
+    if (!existsSync(dir))
+      throw new CertfleetError(
+        'USAGE',
+        `No run folder ${dir}: pass --run with the --out folder of a finished certfleet run.`,
+      );
+    if (!isRunFolder(dir))
+      throw new CertfleetError(
+        'USAGE',
+        `${dir} is not a run folder (it has no ${RUN_DB_FILE}): pass --run with the --out folder of a finished certfleet run.`,
+      );
+    return dir;
+  }
+  const candidates = existsSync(runsDir)
+    ? readdirSync(runsDir)
+        .map((name) => join(runsDir, name))
+        .filter((d) => statSync(d).isDirectory() && isRunFolder(d))
+        .map((d) => ({ d, t: statSync(join(d, RUN_DB_FILE)).mtimeMs }))
+        .sort((a, b) => b.t - a.t || b.d.localeCompare(a.d))
+    : [];
+  const newest = candidates[0];
+  if (!newest)
+    throw new CertfleetError(
+      'USAGE',
+      `No run folder under ${runsDir}: run a scenario first (certfleet run), or pass --run DIR.`,
+    );
+  return newest.d;
+}
