@@ -388,8 +388,8 @@ export async function freshCa(dir: string, scenario: Scenario, now: Date): Promi
   const ca = await EnterpriseCa.init(dir, {
     now: new Date(now.getTime() - 365 * 86_400_000),
     force: true,
-    random: (n) =>
-      createHash('sha256').update(`${scenario.seed}/ca/${Math.random()}`).digest().subarray(0, n),
+    // serial numbers from the seed: the same run issues the same serials (the keys are fresh anyway)
+    random: seededBytes(`${scenario.seed}/ca`),
   });
   if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
     ca.configureTemplates({
