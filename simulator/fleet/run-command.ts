@@ -8,6 +8,7 @@ import { renderSummary } from '../report/console.ts';
 import { shouldColor } from '../report/ansi.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { buildReportJson } from '../report/report-json.ts';
+import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
 /** Options of {@link runCommand} (the CLI's flags). */
@@ -49,6 +50,8 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
     ...(o.only ? { only: o.only } : {}),
+    // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
+    ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
     onProgress: (p) => {
       if (o.json) return;
       bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });

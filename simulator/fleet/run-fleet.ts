@@ -46,6 +46,7 @@ import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
 import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 
 /** Which broker carries the run. */
@@ -74,6 +75,11 @@ export interface RunFleetOptions {
   onEvent?: (e: RunEvent) => void;
   /** Only devices with these indices (replay of one device). */
   only?: number[];
+  /**
+   * The secret broker passwords derive from (fleet-secret.ts): give the `CERTFLEET_FLEET_SECRET` value to
+   * run against a broker started by `certfleet broker`. Default: a random one for this run.
+   */
+  fleetSecret?: Buffer;
 }
 
 /** What a run hands back: the result, and where its files are. */
@@ -141,9 +147,8 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   });
 
   // --- the broker and accounts ------------------------------------------------------------------------------
-  const secret = randomBytes(16);
-  const passwordOf = (name: string): string =>
-    createHash('sha256').update(secret).update(name).digest('base64url');
+  const secret = o.fleetSecret ?? randomBytes(32);
+  const passwordOf = (name: string): string => derivePassword(secret, name);
   const credentials = new CredentialTable([
     { role: 'service', name: 'mdm-service', password: passwordOf('mdm-service') },
   ]);

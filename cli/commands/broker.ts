@@ -1,0 +1,65 @@
+/** `certfleet broker [--port P] [--tenant T]`: the embedded MQTT broker alone, for a fleet split over processes. */
+import type { Argv, CommandModule } from 'yargs';
+import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
+import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
+import { untilSignal } from '../../simulator/fleet/until-signal.ts';
+
+/** `certfleet broker [--port P] [--host H] [--tenant T] [--mosquitto --scenario F]` */
+export const brokerCommand: CommandModule = {
+  command: 'broker',
+  describe: `Run the MQTT broker alone (embedded aedes, or Mosquitto) until Ctrl-C, for certfleet serve and certfleet agents in other processes; passwords derive from ${FLEET_SECRET_ENV}.`,
+  builder: (y: Argv) =>
+    y
+      .option('port', { type: 'number', default: 0, describe: 'Port (0: a free one). Embedded broker only.' })
+      .option('host', {
+        type: 'string',
+        default: '127.0.0.1',
+        describe: 'Interface to listen on (0.0.0.0 for agents on other machines). Embedded broker only.',
+      })
+      .option('tenant', {
+        type: 'string',
+        default: 'contoso',
+        describe: 'Tenant whose topic tree the ACL protects.',
+      })
+      .option('mosquitto', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Start Mosquitto instead, with accounts for the --scenario's service, connectors and devices.",
+      })
+      .option('scenario', { type: 'string', describe: 'Scenario file (with --mosquitto).' })
+      .option('devices', {
+        type: 'number',
+        describe: 'Fleet size (with --mosquitto; overrides the scenario).',
+      }),
+  handler: async (a) => {
+    const secret = fleetSecretFrom(process.env);
+    const stop = untilSignal();
+    const broker = await startFleetBroker({
+      tenant: String(a.tenant),
+      secret,
+      host: String(a.host),
+      port: Number(a.port),
+      ...(a.mosquitto
+        ? {
+            mosquitto: {
+              scenario: String(a.scenario ?? 'scenarios/default.yaml'),
+              ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+            },
+          }
+        : {}),
+    });
+    process.stdout.write(
+      `certfleet broker (${broker.kind}) listening on ${broker.url} · tenant ${String(a.tenant)}\n` +
+        `Logins: user name = client id, password = base64url(HMAC-SHA256(${FLEET_SECRET_ENV}, client id)).\n` +
+        `Next, with the same ${FLEET_SECRET_ENV} in the environment:\n` +
+        `  certfleet serve  --scenario F --broker ${broker.url}\n` +
+        `  certfleet agents --scenario F --broker ${broker.url} [--shard i/n]\n` +
+        `Ctrl-C stops the broker.\n`,
+    );
+    const signal = await stop.promise;
+    stop.dispose();
+    await broker.close();
+    process.stdout.write(`certfleet broker stopped (${signal}).\n`);
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * Broker credentials for a fleet split over several processes (`certfleet broker`, `certfleet serve`,
+ * `certfleet agents --shard i/n`): one shared secret, given to every side in the environment variable
+ * `CERTFLEET_FLEET_SECRET`, from which each side derives any client's password as
+ * `base64url(HMAC-SHA256(secret, clientId))`. So the service, its connectors and every agent shard know
+ * their own passwords, and the broker can check any of them, without the sides ever talking.
+ *
+ * Who a user name is (its role for the topic ACL of agent/transport/topic-acl.ts) follows from the name:
+ * `mdm-service` is the service, `connector-N` a certificate connector, anything else a device (device ids
+ * are Intune device GUIDs, so they never take those names). Whoever holds the secret can act as any of
+ * them: treat it like the broker's admin password.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { BrokerIdentity, BrokerRole } from '../../agent/transport/topic-acl.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { CredentialTable, type BrokerAccountInit } from '../broker/credential-table.ts';
+
+/** The environment variable that carries the shared secret. */
+export const FLEET_SECRET_ENV = 'CERTFLEET_FLEET_SECRET';
+
+/** The MQTT client id (and user name) of the MDM service. */
+export const SERVICE_CLIENT_ID = 'mdm-service';
+
+const CONNECTOR_ID = /^connector-\d+$/;
+const DEVICE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The shared secret from `env` (at least 16 characters).
+ * @throws CertfleetError USAGE when it is missing or too short, saying how to make one.
+ */
+export function fleetSecretFrom(env: Record<string, string | undefined> = process.env): Buffer {
+  const value = env[FLEET_SECRET_ENV];
+  if (!value || value.length < 16) {
+    throw new CertfleetError(
+      'USAGE',
+      `${value ? 'The' : 'No'} fleet secret${value ? ' is too short' : ''}: set ${FLEET_SECRET_ENV} to the same random value (at least 16 characters, e.g. \`openssl rand -hex 32\`) for certfleet broker, serve and agents.`,
+    );
+  }
+  return Buffer.from(value, 'utf8');
+}
+
+/** The password of `clientId`: base64url(HMAC-SHA256(secret, clientId)). */
+export function derivePassword(secret: Buffer, clientId: string): string {
+  return createHmac('sha256', secret).update(clientId, 'utf8').digest('base64url');
+}
+
+/** The role a user name stands for (see the file comment). */
+export function roleOfClientId(name: string): BrokerRole {
+  if (name === SERVICE_CLIENT_ID) return 'service';
+  if (CONNECTOR_ID.test(name)) return 'connector';
+  return 'device';
+}
+
+/** An account with a derived password (for brokers that need a password file: Mosquitto). */
+export function derivedAccount(secret: Buffer, name: string): BrokerAccountInit {
+  return { role: roleOfClientId(name), name, password: derivePassword(secret, name) };
+}
+
+/**
+ * A credential table that, besides its own accounts, accepts any user name whose password is derived from
+ * the shared secret — what the embedded broker of `certfleet broker` checks logins against, so that it
+ * needs no list of devices.
+ */
+export class SecretCredentialTable extends CredentialTable {
+  readonly #secret: Buffer;
+
+  constructor(secret: Buffer, accounts: Iterable<BrokerAccountInit> = []) {
+    super(accounts);
+    this.#secret = secret;
+  }
+
+  override verify(
+    username: string | undefined,
+    password: Buffer | string | undefined,
+  ): BrokerIdentity | undefined {
+    const own = super.verify(username, password);
+    if (own || username === undefined || password === undefined) return own;
+    if (!DEVICE_ID.test(username)) return undefined;
+    const expected = Buffer.from(derivePassword(this.#secret, username));
+    const given = Buffer.from(password.toString());
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    return { role: roleOfClientId(username), name: username };
+  }
+}
