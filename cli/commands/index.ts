@@ -1,5 +1,6 @@
 /** Every certfleet command, in the order `--help` lists them. */
 import type { Argv, CommandModule } from 'yargs';
+import { agentsCommand } from './agents.ts';
 import { brokerCommand } from './broker.ts';
 import { caCommand } from './ca.ts';
 import { demoCommand } from './demo.ts';
@@ -8,6 +9,7 @@ import { inspectCommand } from './inspect.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
 import { runCommandModule } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
 
 /**
@@ -34,6 +36,8 @@ const list: CommandModule<any, any>[] = [
   showCommand,
   replayCommand,
   brokerCommand,
+  serveCommand,
+  agentsCommand,
   demoCommand,
   caCommand,
   deviceCommand,

@@ -89,7 +89,8 @@ export interface FleetRun {
   dbPath: string;
 }
 
-const TENANT = 'contoso';
+/** The tenant of a fleet run (its topic tree: `certfleet/contoso/…`). */
+export const TENANT = 'contoso';
 
 /** Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts). */
 export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
@@ -322,13 +323,43 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   }
 
   // --- result ----------------------------------------------------------------------------------------------------
+  const result = buildRunResult({
+    scenario,
+    devices: [...devices.values()],
+    service,
+    named,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+    end,
+  });
+  for (const id of devices.keys()) runDb.snapshotStores(storeDb.items(id));
+  runDb.finishRun(result);
+  runDb.close();
+  storeDb.close();
+  return { result, dir, dbPath };
+}
+
+/** What {@link buildRunResult} needs: the scenario, its devices, the service after the run. */
+export interface RunResultInput {
+  scenario: Scenario;
+  devices: { device: Device; plan: DevicePlan }[];
+  service: MdmService;
+  /** Maps profile ids in outcomes and events to the scenario's profile names. */
+  named: <T extends { profile?: string }>(x: T) => T;
+  wallSeconds: number;
+  /** Virtual end of the run, epoch ms. */
+  end: number;
+}
+
+/** The {@link RunResult} of a run from the service's records, with the expectations evaluated. */
+export function buildRunResult(i: RunResultInput): RunResult {
+  const { scenario, service, named, wallSeconds, end } = i;
   const enrolledIds = new Set(
     service
       .devices()
       .filter((d) => d.state === 'enrolled')
       .map((d) => d.id),
   );
-  const devicesList: DeviceSummary[] = [...devices.values()].map(({ device, plan }) => ({
+  const devicesList: DeviceSummary[] = i.devices.map(({ device, plan }) => ({
     id: device.id,
     index: plan.index,
     platform: device.platform,
@@ -338,11 +369,10 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     enrolled: enrolledIds.has(device.id),
   }));
   const counters = service.counters();
-  const wallSeconds = (performance.now() - wallStart) / 1000;
   const result: RunResult = {
     scenario: scenario.name,
     seed: scenario.seed,
-    devices: plans.length,
+    devices: i.devices.length,
     startedAt: new Date(scenario.start).toISOString(),
     devicesList,
     outcomes: sortOutcomes(service.outcomes().map(named)),
@@ -354,7 +384,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       wallSeconds,
       virtualStart: new Date(scenario.start).toISOString(),
       virtualEnd: new Date(end).toISOString(),
-      devicesPerSecond: plans.length / wallSeconds,
+      devicesPerSecond: i.devices.length / wallSeconds,
       certificatesIssued: counters.certificatesIssued,
       connectorLoad: counters.connectorLoad,
       messages: counters.messagesIn + counters.messagesOut,
@@ -362,15 +392,11 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   };
   result.expectations = evaluateExpectations(scenario.expect, result, {
     facts: extraFactsOf(
-      [...devices.values()].map((d) => d.device),
-      plans,
+      i.devices.map((d) => d.device),
+      i.devices.map((d) => d.plan),
     ),
   });
-  for (const id of devices.keys()) runDb.snapshotStores(storeDb.items(id));
-  runDb.finishRun(result);
-  runDb.close();
-  storeDb.close();
-  return { result, dir, dbPath };
+  return result;
 }
 
 /** The scenario of {@link RunFleetOptions.scenario}, and its text when it came from a file or text. */

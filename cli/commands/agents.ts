@@ -1,0 +1,94 @@
+/** `certfleet agents --scenario F --broker URL [--shard i/n]`: the devices of a split fleet. */
+import type { Argv, CommandModule } from 'yargs';
+import { runAgents } from '../../simulator/fleet/agents.ts';
+import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
+import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
+import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
+import { untilSignal } from '../../simulator/fleet/until-signal.ts';
+import { printJson } from '../output.ts';
+
+/** The options `serve` and `agents` share. */
+export function splitFleetOptions(y: Argv): Argv {
+  return y
+    .option('scenario', {
+      type: 'string',
+      demandOption: true,
+      describe: 'Scenario file (the same on every side).',
+    })
+    .option('broker', {
+      type: 'string',
+      demandOption: true,
+      describe: `Broker URL (certfleet broker, Mosquitto…); logins derive from ${FLEET_SECRET_ENV}.`,
+    })
+    .option('time-scale', {
+      type: 'number',
+      default: DEFAULT_TIME_SCALE,
+      describe:
+        'Virtual ms per real ms (60: a virtual minute per second; 3600: an hour per second). Same on every side.',
+    })
+    .option('epoch', {
+      type: 'string',
+      describe:
+        'Real time (ISO-8601 or epoch ms) at which the scenario starts; give every side the same (default: now).',
+    })
+    .option('tenant', { type: 'string', default: 'contoso', describe: 'Tenant (topic tree).' })
+    .option('devices', {
+      type: 'number',
+      describe: 'Fleet size (overrides the scenario; same on every side).',
+    })
+    .option('seed', { type: 'string', describe: 'Seed (overrides the scenario; same on every side).' })
+    .option('mqtt-version', { type: 'number', choices: [4, 5], default: 4, describe: 'MQTT 3.1.1 (4) or 5.' })
+    .option('out', {
+      type: 'string',
+      describe: 'Output folder (default runs/<timestamp>-serve or -agents-i-of-n).',
+    });
+}
+
+/** `certfleet agents --scenario F --broker URL [--shard i/n] [--time-scale X] [--epoch T] [--out DIR]` */
+export const agentsCommand: CommandModule = {
+  command: 'agents',
+  describe:
+    'Run only the devices (all, or shard i of n: devices whose index mod n = i) against a broker, on scaled real time; key stores go to <out>/agents.db.',
+  builder: (y: Argv) =>
+    splitFleetOptions(y)
+      .option('shard', {
+        type: 'string',
+        describe: 'i/n: run the devices whose index mod n is i (0 ≤ i < n).',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the per-device summary as JSON.' }),
+  handler: async (a) => {
+    const shard = parseShard(a.shard as string | undefined);
+    const stop = untilSignal();
+    const out =
+      a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`;
+    const run = await runAgents({
+      scenario: String(a.scenario),
+      broker: String(a.broker),
+      out,
+      shard,
+      secret: fleetSecretFrom(process.env),
+      tenant: String(a.tenant),
+      timeScale: Number(a['time-scale'] ?? DEFAULT_TIME_SCALE),
+      epoch: parseEpoch(a.epoch as string | undefined),
+      ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+      ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
+      mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+      stop: stop.promise,
+      onReady: ({ devices, epoch, timeScale }) =>
+        process.stderr.write(
+          `certfleet agents: shard ${shard.index}/${shard.count}, ${devices} devices · epoch ${new Date(epoch).toISOString()} · ${timeScale}x\n`,
+        ),
+    });
+    stop.dispose();
+    if (a.json) return printJson(run);
+    for (const d of run.devices) {
+      const outcomes = Object.entries(d.outcomes)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ');
+      process.stdout.write(
+        `#${d.index} ${d.id} ${d.platform.padEnd(7)} ${d.enrolled ? 'enrolled' : 'NOT enrolled'} · ${d.storeItems} store items · ${outcomes || 'no installs'}\n`,
+      );
+    }
+    process.stdout.write(`Key stores: ${run.storePath}\n`);
+  },
+};
