@@ -2,12 +2,13 @@
  * The fleet commands of issue 5 beside `certfleet run`: `show device`, `replay`, `broker`, `serve` and
  * `agents`, through the real CLI (bin/certfleet.mjs) on a small run made in beforeAll.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { runFleet } from '../../simulator/fleet/run-fleet.ts';
 import { derivePassword, roleOfClientId, SecretCredentialTable } from '../../simulator/fleet/fleet-secret.ts';
 import type { DeviceSummary, RunResult } from '../../simulator/run-model.ts';
@@ -242,4 +243,123 @@ describe('fleet secret: passwords derived with HMAC(secret, client id)', () => {
     if (role) expect(identity?.name).toBe(user);
     if (role) expect(roleOfClientId(user)).toBe(role);
   });
+});
+
+/** A child certfleet process and its output so far. */
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], env: Record<string, string>, cwd: string): Child {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, out: () => out, exited };
+}
+
+async function waitFor(child: Child, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = pattern.exec(child.out());
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${child.out()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Six devices on three platforms, two hours of virtual time: 10 s of real time at 720×. */
+const SPLIT_SCENARIO = `name: split-tiny
+description: six devices for the split-fleet test
+seed: split-1
+duration: 2h
+fleet:
+  devices: 6
+  mix:
+    - { platform: windows, kind: entra-joined, weight: 1 }
+    - { platform: ios, kind: device, weight: 1 }
+    - { platform: android, kind: fully-managed, weight: 1 }
+profiles:
+  - name: Root
+    type: trusted-certificate
+    platforms: all
+    certificate: root
+  - name: Device cert
+    type: pkcs
+    platforms: [windows, ios, android-device-owner]
+    template: CertfleetDevice
+    certificateType: device
+    subject: 'CN={{DeviceId}}'
+expect:
+  - text: every device installs both
+    status: installed
+`;
+
+describe('certfleet broker + serve + agents (three processes, one broker, loopback)', () => {
+  it('the agents of two shards hold the certificates the service reports installed', async () => {
+    const dir = mkdtempSync(join(work, 'split-'));
+    writeFileSync(join(dir, 'split.yaml'), SPLIT_SCENARIO);
+    const env = { CERTFLEET_FLEET_SECRET: 'split-fleet-test-secret-0123456789' };
+    const broker = start(['broker'], env, dir);
+    const children: Child[] = [broker];
+    try {
+      const url = (await waitFor(broker, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/, 15_000))[1]!;
+      // both sides agree on when the scenario starts: a few seconds ahead, so that every process is
+      // connected (and the service subscribed) before the first device enrols
+      const epoch = new Date(Date.now() + 5000).toISOString();
+      const common = ['--scenario', 'split.yaml', '--broker', url, '--epoch', epoch, '--time-scale', '720'];
+      const serve = start(['serve', ...common, '--out', 'serve'], env, dir);
+      const shards = [0, 1].map((i) =>
+        start(['agents', ...common, '--shard', `${i}/2`, '--out', `agents-${i}`, '--json'], env, dir),
+      );
+      children.push(serve, ...shards);
+      const codes = await Promise.all([serve.exited, ...shards.map((s) => s.exited)]);
+      expect(codes, [serve, ...shards].map((c) => c.out()).join('\n---\n')).toEqual([0, 0, 0]);
+
+      // the service side: every device × profile installed
+      const report = JSON.parse(readFileSync(join(dir, 'serve', 'report.json'), 'utf8')) as {
+        outcomes: { device: string; profile: string; status: string }[];
+      };
+      expect(report.outcomes).toHaveLength(12);
+      expect(report.outcomes.filter((o) => o.status !== 'installed')).toEqual([]);
+
+      // the agents' side: each shard ran its own devices (index mod 2), and their stores hold the certificates
+      const seen = new Set<string>();
+      for (const [i, shard] of shards.entries()) {
+        const run = JSON.parse(shard.out().slice(shard.out().indexOf('{'))) as {
+          devices: { id: string; index: number; enrolled: boolean }[];
+        };
+        expect(run.devices.map((d) => d.index % 2)).toEqual([i, i, i]);
+        const db = StoreDb.open(join(dir, `agents-${i}`, 'agents.db'));
+        try {
+          for (const d of run.devices) {
+            seen.add(d.id);
+            expect(d.enrolled).toBe(true);
+            // the management identity (mdm/identity) is not a profile's: look at the platform's stores
+            const items = db.items(d.id).filter((it) => it.store !== 'mdm/identity');
+            expect(items.map((it) => it.subject)).toContain('CN=Certfleet Root CA,O=Certfleet,C=US');
+            expect(
+              items
+                .filter((it) => it.kind === 'identity' || it.kind === 'certificate')
+                .map((it) => it.subject),
+            ).toContain(`CN=${d.id}`);
+          }
+        } finally {
+          db.close();
+        }
+      }
+      expect([...seen].sort()).toEqual([...new Set(report.outcomes.map((o) => o.device))].sort());
+    } finally {
+      for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGINT');
+      await broker.exited;
+    }
+    expect(broker.out()).toContain('certfleet broker stopped (SIGINT)');
+  }, 60_000);
 });
