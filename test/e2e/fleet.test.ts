@@ -1,0 +1,199 @@
+/**
+ * End-to-end fleet runs (issue 5): real MQTT (the embedded aedes broker by default; Mosquitto when
+ * CERTFLEET_E2E_BROKER=mosquitto, which .ci/run sets for its second pass), real CA, real key stores.
+ */
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreDb } from '../../agent/keystore/store-db.ts';
+import { parseCertificate } from '../../pki/index.ts';
+import { findMosquitto } from '../../simulator/broker/mosquitto.ts';
+import { runFleet, type BrokerChoice } from '../../simulator/fleet/run-fleet.ts';
+import type { RunResult } from '../../simulator/run-model.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BROKER: BrokerChoice =
+  process.env.CERTFLEET_E2E_BROKER === 'mosquitto' ? { type: 'mosquitto' } : { type: 'embedded' };
+const haveBroker = BROKER.type !== 'mosquitto' || findMosquitto() !== undefined;
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-e2e-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function brokenExpectations(r: RunResult): string[] {
+  return r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`);
+}
+
+const MIXED = `
+name: e2e-mixed
+seed: e2e-mixed-6 # chosen so that 24 devices cover all 12 platform/kind pairs (planFleet is seed-only)
+duration: 1d
+fleet:
+  devices: 24
+  ramp: 5m
+  mix:
+    - { platform: windows, kind: entra-joined, weight: 2 }
+    - { platform: windows, kind: hybrid-joined, weight: 2 }
+    - { platform: windows, kind: workplace, weight: 2 }
+    - { platform: macos, kind: device, weight: 2 }
+    - { platform: macos, kind: user, weight: 2 }
+    - { platform: ios, kind: device, weight: 2 }
+    - { platform: ios, kind: user, weight: 2 }
+    - { platform: android, kind: work-profile-personal, weight: 2 }
+    - { platform: android, kind: work-profile-corporate, weight: 2 }
+    - { platform: android, kind: fully-managed, weight: 2 }
+    - { platform: android, kind: dedicated, weight: 2 }
+    - { platform: android, kind: device-admin, models: [samsung-galaxy-s23], weight: 2 }
+profiles:
+  - name: Root
+    type: trusted-certificate
+    platforms: all
+    certificate: root
+  - name: Device cert
+    type: pkcs
+    platforms: [windows, macos, ios, android-work-profile, android-device-owner]
+    template: CertfleetDevice
+    certificateType: device
+    subject: 'CN={{AAD_Device_ID}}'
+  # Android device administrator PKCS profiles are user certificates with a named subject format only.
+  - name: Device cert (DA)
+    type: pkcs
+    platforms: [android-device-admin]
+    template: CertfleetUser
+    certificateType: user
+    subject: commonName
+expect:
+  - text: every device installs the root
+    profile: Root
+    status: installed
+  - text: every device installs its PKCS certificate
+    profile: Device cert
+    status: installed
+  - text: Samsung device administrators install their user certificate
+    profile: Device cert (DA)
+    status: installed
+`;
+
+describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { timeout: 240_000 }, () => {
+  it('a mixed fleet of every platform and enrollment kind installs a root and a PKCS certificate that OpenSSL verifies', async () => {
+    const file = join(work, 'mixed.yaml');
+    writeFileSync(file, MIXED);
+    const run = await runFleet({ scenario: file, out: join(work, 'mixed'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const kinds = new Set(run.result.devicesList.map((d) => `${d.platform}/${d.kind}`));
+    expect(kinds.size).toBe(12);
+    expect(run.result.outcomes).toHaveLength(48);
+
+    // Every identity a device holds chains to the run CA's root, in OpenSSL's own judgement.
+    const ca = join(run.dir, 'ca');
+    const db = StoreDb.open(join(run.dir, 'agents.db'));
+    let verified = 0;
+    try {
+      for (const d of run.result.devicesList) {
+        const identities = db.items(d.id, { kind: 'identity' }).filter((i) => !i.store.startsWith('mdm/'));
+        expect(identities.length, `${d.platform}/${d.kind} ${d.id}`).toBe(1);
+        const leaf = join(work, 'leaf.pem');
+        writeFileSync(leaf, parseCertificate(identities[0]!.certificate).pem);
+        const out = execFileSync(
+          'openssl',
+          ['verify', '-CAfile', join(ca, 'root.pem'), '-untrusted', join(ca, 'issuing.pem'), leaf],
+          { encoding: 'utf8' },
+        );
+        expect(out).toContain(': OK');
+        verified += 1;
+      }
+    } finally {
+      db.close();
+    }
+    expect(verified).toBe(24);
+  });
+
+  it.each([
+    { scenario: 'missing-imei', code: 'VARIABLE_MISSING' },
+    { scenario: 'escaped-subject', code: 'SUBJECT_ESCAPED_CHARS' },
+    { scenario: 'ksp-no-tpm', code: 'INSTALL_KSP_UNAVAILABLE' },
+    { scenario: 'android-12-work-profile', code: 'VARIABLE_MISSING' },
+  ])('scenario $scenario fails exactly the devices it should, with $code', async ({ scenario, code }) => {
+    const file = join(ROOT, 'scenarios', `${scenario}.yaml`);
+    const run = await runFleet({ scenario: file, out: join(work, scenario), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const failed = run.result.outcomes.filter((o) => o.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed.map((o) => o.code))).toEqual(new Set([code]));
+    expect(run.result.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
+  });
+
+  it('renews once at the 20 % threshold on the virtual clock (locked Apple devices once unlocked)', async () => {
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios/renewal-20.yaml'),
+      out: join(work, 'renewal'),
+      broker: BROKER,
+    });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    expect(run.result.outcomes.every((o) => o.renewals === 1)).toBe(true);
+    // each renewal was requested after 80 % of the 30-day lifetime (day 24), never before
+    const requested = run.result.events.filter((e) => e.type === 'renewal-requested');
+    const start = Date.parse(run.result.metrics.virtualStart);
+    for (const e of requested) expect(Date.parse(e.at) - start).toBeGreaterThanOrEqual(24 * 86_400_000);
+    expect(run.result.events.some((e) => e.type === 'renewal-deferred')).toBe(false); // deferrals live in run.db
+  });
+
+  it('devices that go offline mid-run (agent stopped, restarted from its store) lose no payload', async () => {
+    const text = `
+name: e2e-offline
+seed: e2e-offline
+duration: 3d
+fleet:
+  devices: 12
+  ramp: 1h
+  failures: { offline: { probability: 1, duration: 6h, times: 2 } }
+  mix:
+    - { platform: windows, kind: entra-joined, weight: 1 }
+    - { platform: ios, kind: device, weight: 1 }
+    - { platform: android, kind: fully-managed, weight: 1 }
+profiles:
+  - name: Root
+    type: trusted-certificate
+    platforms: all
+    certificate: root
+  - name: Device cert
+    type: pkcs
+    platforms: [windows, ios, android-device-owner]
+    template: CertfleetDevice
+    certificateType: device
+    subject: 'CN={{AAD_Device_ID}}'
+expect:
+  - text: every payload reaches every device despite the outages
+    status: installed
+`;
+    const file = join(work, 'offline.yaml');
+    writeFileSync(file, text);
+    const run = await runFleet({ scenario: file, out: join(work, 'offline'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    expect(run.result.outcomes).toHaveLength(24);
+    // the outages did happen: every device went offline twice and came back
+    const db = new Database(join(run.dir, 'run.db'), { readonly: true });
+    try {
+      const count = (type: string): number =>
+        (db.prepare('SELECT count(*) AS n FROM events WHERE type = ?').get(type) as { n: number }).n;
+      expect(count('offline')).toBeGreaterThanOrEqual(12);
+      expect(count('online')).toBeGreaterThanOrEqual(12);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('the same seed gives the same report', async () => {
+    const file = join(ROOT, 'scenarios/android-12-work-profile.yaml');
+    const a = await runFleet({ scenario: file, out: join(work, 'same-a'), broker: BROKER });
+    const b = await runFleet({ scenario: file, out: join(work, 'same-b'), broker: BROKER });
+    expect(b.result.outcomes).toEqual(a.result.outcomes);
+    expect(b.result.expectations).toEqual(a.result.expectations);
+    expect(b.result.devicesList).toEqual(a.result.devicesList);
+  });
+});
