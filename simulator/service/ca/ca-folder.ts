@@ -8,12 +8,20 @@
  * DIR/root.key       root CA private key, PKCS#8 PEM (mode 0600)
  * DIR/issuing.pem    issuing CA certificate, PEM (DIR/issuing.cer: DER)
  * DIR/issuing.key    issuing CA private key, PKCS#8 PEM (mode 0600)
- * DIR/issued.json    one record per issued certificate (serial, subject, template, requester, revocation)
+ * DIR/issued.jsonl   the CA database as an append-only log: one line per issued certificate, one per revocation
  * ```
  * Every write goes to a temporary file first and is renamed into place, so a crash never leaves a
  * half-written file (house rule 7).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CertfleetError } from '../../../pki/errors.ts';
 import type { CertificateTemplate } from './template.ts';
@@ -27,7 +35,7 @@ export const CA_FILES = {
   issuingPem: 'issuing.pem',
   issuingDer: 'issuing.cer',
   issuingKey: 'issuing.key',
-  issued: 'issued.json',
+  issued: 'issued.jsonl',
 } as const;
 
 /** `ca.json`: the CA's settings. */
@@ -45,7 +53,7 @@ export interface CaConfig {
   nextCrlNumber: number;
 }
 
-/** One row of `issued.json`. */
+/** One issued certificate (an `issued` line of `issued.jsonl`, folded with its revocation line). */
 export interface IssuedRecord {
   serial: string;
   subject: string;
@@ -55,6 +63,48 @@ export interface IssuedRecord {
   notAfter: string;
   thumbprint: string;
   revoked?: { at: string; reason: string };
+}
+
+/** One line of `issued.jsonl`. Appending a line per event keeps issuance O(1) however many were issued. */
+export type IssuedLogLine =
+  | ({ type: 'issued' } & Omit<IssuedRecord, 'revoked'>)
+  | { type: 'revoked'; serial: string; at: string; reason: string };
+
+/** Appends lines to the issued log (one write; a crash leaves at most a torn last line, which reading skips). */
+export function appendIssuedLog(dir: string, lines: readonly IssuedLogLine[]): void {
+  appendFileSync(join(dir, CA_FILES.issued), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+/** Reads the issued log into records (revocations folded in); CA_CORRUPT on a bad line before the last. */
+export function readIssuedLog(dir: string): IssuedRecord[] {
+  const text = readCaFile(dir, CA_FILES.issued).toString('utf8');
+  const lines = text.split('\n');
+  const bySerial = new Map<string, IssuedRecord>();
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let entry: IssuedLogLine;
+    try {
+      entry = JSON.parse(line) as IssuedLogLine;
+    } catch (cause) {
+      if (i === lines.length - 1) return; // a torn last line: the write it belongs to never completed
+      throw new CertfleetError(
+        'CA_CORRUPT',
+        `${join(dir, CA_FILES.issued)} line ${i + 1} is not valid JSON; re-create the CA with --force.`,
+        {
+          cause,
+          details: { dir, file: CA_FILES.issued, line: i + 1 },
+        },
+      );
+    }
+    if (entry.type === 'issued') {
+      const { type: _type, ...record } = entry;
+      bySerial.set(record.serial, record);
+    } else if (entry.type === 'revoked') {
+      const r = bySerial.get(entry.serial);
+      if (r) r.revoked = { at: entry.at, reason: entry.reason };
+    }
+  });
+  return [...bySerial.values()];
 }
 
 /** Writes a file atomically (temp file + rename). */

@@ -24,8 +24,10 @@ import {
 } from '../../../pki/index.ts';
 import {
   CA_FILES,
+  appendIssuedLog,
   prepareCaFolder,
   readCaFile,
+  readIssuedLog,
   readCaJson,
   writeAtomic,
   type CaConfig,
@@ -176,7 +178,7 @@ export class EnterpriseCa {
     writeAtomic(join(dir, CA_FILES.rootPem), root.pem);
     writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
     writeAtomic(join(dir, CA_FILES.issuingPem), issuing.pem);
-    writeAtomic(join(dir, CA_FILES.issued), '[]\n');
+    writeAtomic(join(dir, CA_FILES.issued), '');
     // ca.json last: its presence marks a complete CA.
     writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
@@ -196,7 +198,7 @@ export class EnterpriseCa {
       const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
       const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));
       const issuingKey = importPrivateKeyPem(readCaFile(dir, CA_FILES.issuingKey).toString('utf8'));
-      const issued = readCaJson<IssuedRecord[]>(dir, CA_FILES.issued);
+      const issued = readIssuedLog(dir);
       return new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
     } catch (e) {
       if (e instanceof CertfleetError && (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT')) throw e;
@@ -293,7 +295,7 @@ export class EnterpriseCa {
       thumbprint: certificate.sha1Thumbprint,
     };
     this.issued.push(record);
-    this.saveIssued();
+    appendIssuedLog(this.dir, [{ type: 'issued', ...record }]);
     return { certificate, chain: [this.issuing.der, this.root.der], record };
   }
 
@@ -318,7 +320,7 @@ export class EnterpriseCa {
       );
     }
     record.revoked = { at: now.toISOString(), reason };
-    this.saveIssued();
+    appendIssuedLog(this.dir, [{ type: 'revoked', serial: record.serial, at: record.revoked.at, reason }]);
     return record;
   }
 
@@ -346,10 +348,6 @@ export class EnterpriseCa {
 
   private saveConfig(): void {
     writeAtomic(join(this.dir, CA_FILES.config), `${JSON.stringify(this.config, null, 2)}\n`);
-  }
-
-  private saveIssued(): void {
-    writeAtomic(join(this.dir, CA_FILES.issued), `${JSON.stringify(this.issued, null, 1)}\n`);
   }
 }
 

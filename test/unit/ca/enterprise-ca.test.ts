@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 describe('EnterpriseCa hierarchy', () => {
   it('writes root (DER + PEM) and issuing CA that OpenSSL accepts as a chain', async () => {
     const ca = await newCa();
-    for (const f of ['root.cer', 'root.pem', 'issuing.pem', 'ca.json', 'issued.json']) {
+    for (const f of ['root.cer', 'root.pem', 'issuing.pem', 'ca.json', 'issued.jsonl']) {
       expect(existsSync(join(ca.dir, f)), f).toBe(true);
     }
     const der = openssl(['x509', '-inform', 'DER', '-in', join(ca.dir, 'root.cer'), '-noout', '-subject']);
@@ -94,8 +94,19 @@ describe('EnterpriseCa hierarchy', () => {
       expect.objectContaining({ code: 'CA_NOT_FOUND' }),
     );
     const ca = await newCa();
-    writeFileSync(join(ca.dir, 'issued.json'), '{not json');
+    writeFileSync(join(ca.dir, 'issued.jsonl'), '{not json\n{"type":"issued"}\n');
     expect(() => EnterpriseCa.open(ca.dir)).toThrow(expect.objectContaining({ code: 'CA_CORRUPT' }));
+  });
+
+  it('the issued log survives a torn last line (a crash mid-append) and keeps revocations', async () => {
+    const ca = await newCa();
+    const a = ca.issue(request());
+    ca.issue(request({ publicKey: poolKey('rsa2048', 7).publicKey }));
+    ca.revoke(a.record.serial, 'superseded', NOW);
+    appendFileSync(join(ca.dir, 'issued.jsonl'), '{"type":"issued","serial":"AB');
+    const records = EnterpriseCa.open(ca.dir).issuedRecords();
+    expect(records).toHaveLength(2);
+    expect(records[0]?.revoked).toEqual({ at: NOW.toISOString(), reason: 'superseded' });
   });
 
   it('has the two default templates of the issue', async () => {
@@ -306,7 +317,7 @@ describe('issuance', () => {
   it.each(denials)('denies: $name → $code', async (row) => {
     const ca = await newCa({ kind: row.kind, issuingYears: row.issuingYears });
     row.setup?.(ca);
-    const before = readFileSync(join(ca.dir, 'issued.json'), 'utf8');
+    const before = readFileSync(join(ca.dir, 'issued.jsonl'), 'utf8');
     let err: unknown;
     try {
       ca.issue(request(row.req));
@@ -319,7 +330,7 @@ describe('issuance', () => {
     expect(err.message).toContain(row.hresult);
     expect(err.details.hresult).toBe(row.hresult);
     // A denial records nothing.
-    expect(readFileSync(join(ca.dir, 'issued.json'), 'utf8')).toBe(before);
+    expect(readFileSync(join(ca.dir, 'issued.jsonl'), 'utf8')).toBe(before);
     expect(EnterpriseCa.open(ca.dir).issuedRecords()).toHaveLength(0);
   });
 
