@@ -8,14 +8,15 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Certificate } from '../pki/certificate.ts';
+import type { PayloadFormat } from '../profiles/compile/compile-types.ts';
 import type { Platform } from '../profiles/model/platform.ts';
 import type { Device } from './device/device.ts';
 import type { StoreDb, StoreItem } from './keystore/store-db.ts';
 import type { Clock } from './runtime/clock.ts';
 import type { InstallOutcome } from './outcome.ts';
 
-/** The native payload formats, as `inspect` names them. */
-export type PayloadFormat = 'mobileconfig' | 'syncml' | 'android-policy';
+/** The native payload formats, as `inspect` names them (defined with the compiler that produces them). */
+export type { PayloadFormat };
 
 /** The device's MDM identity (from enrollment): Windows decrypts PFX passwords encrypted to it. */
 export interface ManagementIdentity {
