@@ -49,6 +49,12 @@ export interface CompileOptions {
   pkcs12Profile?: 'legacy' | 'modern';
   /** Windows only: SyncML header values. */
   syncml?: SyncmlHeaderOptions;
+  /**
+   * Windows only: the device already holds this profile's PFXCertInstall node (a renewal or a re-issue with
+   * the same {UniqueID}): a Delete of the node precedes the Atomic, the remove-then-reinstall pattern of the
+   * CCI PFX example (clientcertificateinstall-csp.md@03378db7), so the replaced certificate leaves the store.
+   */
+  replacesInstalled?: boolean;
   /** Windows only: CmdID of the first command (default 1); later commands count up. */
   firstCmdId?: number;
   /** Apple only: `PayloadOrganization`; default `certfleet`. */

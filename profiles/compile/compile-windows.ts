@@ -25,10 +25,10 @@ import type { CertificateDestinationStore, KeyStorageProvider } from '../model/e
 import type { WindowsPkcsProfile, WindowsTrustedCertificateProfile } from '../model/profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import type { LocUriScope } from '../windows/loc-uri.ts';
-import { buildPfxInstallAtomic, type PfxKeyLocation } from '../windows/pfx-cert-install.ts';
+import { buildPfxInstallAtomic, pfxLocUri, type PfxKeyLocation } from '../windows/pfx-cert-install.ts';
 import { buildTrustedCertAdd, type RootCaStore } from '../windows/root-ca-trusted-certificates.ts';
 import { encodeSyncml } from '../windows/syncml-encode.ts';
-import type { SyncHdr, SyncmlCommand, SyncmlMessage } from '../windows/syncml-model.ts';
+import type { SyncHdr, SyncmlCommand, SyncmlItemCommand, SyncmlMessage } from '../windows/syncml-model.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
 
 /** `destinationStore` → RootCATrustedCertificates scope and store (FORMATS.md §2.4 [inferred], §6). */
@@ -94,9 +94,14 @@ export function compileWindowsPkcs(
   const uniqueId = options.ids('windows-unique-id');
   const keyLocation = KEY_LOCATION_OF_PROVIDER[profile.keyStorageProvider];
   const encrypted = options.encryptPassword !== undefined;
+  const scope = PFX_SCOPE_OF_CERTIFICATE_TYPE[profile.certificateType];
+  const firstCmdId = options.firstCmdId ?? 1;
+  const remove: SyncmlItemCommand[] = options.replacesInstalled
+    ? [{ kind: 'Delete', cmdId: firstCmdId, items: [{ target: pfxLocUri(scope, uniqueId) }] }]
+    : [];
   const atomic = buildPfxInstallAtomic(
     {
-      scope: PFX_SCOPE_OF_CERTIFICATE_TYPE[profile.certificateType],
+      scope,
       uniqueId,
       keyLocation,
       ...(keyLocation === 4 && { containerName: `certfleet-${uniqueId}` }),
@@ -105,7 +110,7 @@ export function compileWindowsPkcs(
       keyExportable: false,
       pfxBlob: Buffer.from(issued.pfx),
     },
-    options.firstCmdId ?? 1,
+    firstCmdId + remove.length,
   );
-  return encode(facts, options, [atomic]);
+  return encode(facts, options, [...remove, atomic]);
 }

@@ -141,6 +141,17 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     const start = Date.parse(run.result.metrics.virtualStart);
     for (const e of requested) expect(Date.parse(e.at) - start).toBeGreaterThanOrEqual(24 * 86_400_000);
     expect(run.result.events.some((e) => e.type === 'renewal-deferred')).toBe(false); // deferrals live in run.db
+    // the replaced certificate left the store: each device holds one identity, the renewed one
+    const db = StoreDb.open(join(run.dir, 'agents.db'));
+    try {
+      for (const d of run.result.devicesList) {
+        const ids = db.items(d.id, { kind: 'identity' }).filter((i) => !i.store.startsWith('mdm/'));
+        expect(ids, `${d.platform}/${d.kind}`).toHaveLength(1);
+        expect(Date.parse(ids[0]!.notBefore) - start).toBeGreaterThanOrEqual(23 * 86_400_000);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('devices that go offline mid-run (agent stopped, restarted from its store) lose no payload', async () => {

@@ -587,8 +587,17 @@ export class MdmService {
     d.sends += 1;
     const seed = `${this.#o.random.key}/${device.id}/${assignment.name}/${d.sends}`;
     const salts = this.#o.random.fork(`pkcs12/${device.id}/${assignment.name}/${d.sends}`);
+    // The identifiers a device matches on stay the same for one device × profile across re-sends and
+    // renewals (Apple PayloadIdentifier, Windows PFXCertInstall {UniqueID}), so a renewed certificate
+    // replaces the old one on the device; every other id is fresh per send.
+    const stable = seededIds(`${this.#o.random.key}/${device.id}/${assignment.name}`);
+    const fresh = seededIds(seed);
     const options: CompileOptions = {
-      ids: seededIds(seed),
+      ids: (purpose) =>
+        purpose === 'apple-profile-uuid' || purpose === 'windows-unique-id'
+          ? stable(purpose)
+          : fresh(purpose),
+      ...(issued !== undefined && d.current !== undefined && { replacesInstalled: true }),
       random: (n) => Buffer.from(salts.bytes(n)),
       ...(issued !== undefined && { issued }),
     };
