@@ -74,11 +74,14 @@ export const ERROR_CODES = {
 
   // --- simulator/scenario ---------------------------------------------------------------------------
   SCENARIO_PARSE: 'The scenario file is not well-formed YAML (the message gives the line and column).',
-  SCENARIO_INVALID: 'The scenario breaks the scenario format (each problem listed with its line and key path).',
+  SCENARIO_INVALID:
+    'The scenario breaks the scenario format (each problem listed with its line and key path).',
 
   // --- simulator/service/mdm (enrollment restrictions, delivery) -----------------------------------
-  ENROLL_PLATFORM_BLOCKED: 'An enrollment restriction blocks this platform (or this enrollment kind / ownership).',
-  ENROLL_OS_TOO_OLD: 'The device OS version is below the minimum an enrollment restriction sets for its platform.',
+  ENROLL_PLATFORM_BLOCKED:
+    'An enrollment restriction blocks this platform (or this enrollment kind / ownership).',
+  ENROLL_OS_TOO_OLD:
+    'The device OS version is below the minimum an enrollment restriction sets for its platform.',
   ENROLL_DEVICE_LIMIT: 'The user already enrolled as many devices as the device limit restriction allows.',
   DELIVERY_NO_ANSWER: 'The device never answered the payload after every retry; the profile stays pending.',
 
@@ -101,15 +104,19 @@ export const ERROR_CODES = {
   INSTALL_NOT_FOUND: 'The node, profile or item to replace or remove does not exist.',
   INSTALL_ROLLED_BACK: 'The command was rolled back because another command of its Atomic block failed.',
   INSTALL_NOT_ALLOWED: 'The platform does not allow this install (management mode, OS version or channel).',
-  INSTALL_NOT_SIMULATED: 'A valid payload certfleet does not simulate (Apple SCEP enrollment); it is skipped.',
+  INSTALL_NOT_SIMULATED:
+    'A valid payload certfleet does not simulate (Apple SCEP enrollment); it is skipped.',
   RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
   RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
 
   // --- agent/transport + simulator/broker (MQTT) -------------------------------------------------------
-  TRANSPORT_UNREACHABLE: 'The MQTT broker cannot be reached (refused, no route, TLS handshake failed, timed out).',
-  TRANSPORT_NOT_AUTHORIZED: 'The broker refused the connection: bad user name or password, or no valid certificate.',
+  TRANSPORT_UNREACHABLE:
+    'The MQTT broker cannot be reached (refused, no route, TLS handshake failed, timed out).',
+  TRANSPORT_NOT_AUTHORIZED:
+    'The broker refused the connection: bad user name or password, or no valid certificate.',
   TRANSPORT_PROTOCOL: 'The broker does not speak the requested MQTT version (aedes speaks only 3.1.1).',
-  TRANSPORT_SUBSCRIBE_REFUSED: 'The broker refused a subscription (SUBACK failure 0x80): the topic ACL denies it.',
+  TRANSPORT_SUBSCRIBE_REFUSED:
+    'The broker refused a subscription (SUBACK failure 0x80): the topic ACL denies it.',
   TRANSPORT_TIMEOUT: 'The broker did not acknowledge in time (it went away and has not come back).',
   TRANSPORT_CLOSED: 'The MQTT client was closed; nothing more can be published or subscribed on it.',
   BROKER_START: 'The MQTT broker (embedded or Mosquitto) could not be started or configured.',
