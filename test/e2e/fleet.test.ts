@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { parseCertificate } from '../../pki/index.ts';
 import { findMosquitto } from '../../simulator/broker/mosquitto.ts';
-import { runFleet, type BrokerChoice } from '../../simulator/fleet/run-fleet.ts';
+import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
+import { deviceInbox, deviceOutTopic } from '../../agent/transport/topics.ts';
+import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
+import { derivePassword } from '../../simulator/fleet/fleet-secret.ts';
+import { runFleet, TENANT, type BrokerChoice } from '../../simulator/fleet/run-fleet.ts';
 import type { RunResult } from '../../simulator/run-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -206,5 +211,46 @@ expect:
     expect(b.result.outcomes).toEqual(a.result.outcomes);
     expect(b.result.expectations).toEqual(a.result.expectations);
     expect(b.result.devicesList).toEqual(a.result.devicesList);
+  });
+});
+
+describe('broker ACL in a fleet run', () => {
+  it('a device that tries another device’s topics is refused', { timeout: 120_000 }, async () => {
+    const secret = randomBytes(32);
+    const broker = await startFleetBroker({ tenant: TENANT, secret });
+    try {
+      const run = await runFleet({
+        scenario: join(ROOT, 'scenarios/android-12-work-profile.yaml'),
+        devices: 4,
+        out: join(work, 'acl'),
+        broker: { type: 'external', url: broker.url },
+        fleetSecret: secret,
+      });
+      const [a, b] = run.result.devicesList;
+      expect(a && b).toBeTruthy();
+      const rogue = await connectMqtt({
+        url: broker.url,
+        clientId: a!.id,
+        username: a!.id,
+        password: derivePassword(secret, a!.id),
+      });
+      try {
+        await expect(rogue.subscribe(deviceInbox(TENANT, b!.id), () => undefined)).rejects.toMatchObject({
+          code: 'TRANSPORT_SUBSCRIBE_REFUSED',
+        });
+        // its own inbox is fine
+        await rogue.subscribe(deviceInbox(TENANT, a!.id), () => undefined);
+        // publishing as another device is dropped by the broker
+        await rogue.publish(deviceOutTopic(TENANT, b!.id, 'checkin'), Buffer.from('{}'));
+        const denials = (broker as unknown as { denials: readonly { action: string; topic: string }[] })
+          .denials;
+        expect(denials.map((d) => d.action)).toEqual(expect.arrayContaining(['subscribe', 'publish']));
+        expect(denials.every((d) => d.topic.includes(b!.id))).toBe(true);
+      } finally {
+        await rogue.close();
+      }
+    } finally {
+      await broker.close();
+    }
   });
 });
