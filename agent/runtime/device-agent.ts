@@ -27,7 +27,7 @@ import type {
   OutcomeReport,
   RenewRequest,
 } from '../transport/messages.ts';
-import { deviceInbox, deviceOutTopic, parseDeviceTopic } from '../transport/topics.ts';
+import { deviceInbox, deviceOutTopic, enrolledTopic, parseDeviceTopic } from '../transport/topics.ts';
 import type { Transport, TransportMessage } from '../transport/transport.ts';
 import type { Clock } from './clock.ts';
 import type { ScheduledTask, Scheduler } from './scheduler.ts';
@@ -55,6 +55,11 @@ export interface DeviceAgentOptions {
   onRenewalDeferred?: (decision: RenewalDecision) => void;
   /** A slow device: how long it takes to process each payload (clock time; default 0). */
   answerDelayMs?: number;
+  /**
+   * TLS mode (`--tls`): the broker takes a password only for enrollment; once the device holds its
+   * management certificate it reconnects with it as its TLS client certificate, through this function.
+   */
+  reconnect?: (identity: ManagementIdentity) => Promise<Transport>;
   /** Called for every typed outcome (the fleet runner's progress). */
   onOutcome?: (o: InstallOutcome) => void;
   /** Called when enrollment is refused. */
@@ -67,9 +72,11 @@ export class DeviceAgent {
   #identity: ManagementIdentity | undefined;
   #timer: ScheduledTask | undefined;
   #stopped = false;
+  #transport: Transport;
 
   constructor(options: DeviceAgentOptions) {
     this.#o = options;
+    this.#transport = options.transport;
   }
 
   get device(): Device {
@@ -92,9 +99,14 @@ export class DeviceAgent {
    * restarted agent), resumes with it and checks in so the service re-sends anything pending.
    */
   async start(): Promise<void> {
-    const { transport, tenant, device } = this.#o;
+    const { tenant, device } = this.#o;
     this.#identity = this.#loadIdentity();
-    await transport.subscribe(deviceInbox(tenant, device.id), (m) => this.#onMessage(m));
+    // Before enrollment on a TLS broker the device may read only its enrollment answer.
+    const inbox =
+      this.#identity || !this.#o.reconnect
+        ? deviceInbox(tenant, device.id)
+        : enrolledTopic(tenant, device.id);
+    await this.#transport.subscribe(inbox, (m) => this.#onMessage(m));
     if (this.#identity) {
       await this.#checkIn();
       return;
@@ -121,7 +133,7 @@ export class DeviceAgent {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
-    await this.#o.transport.close();
+    await this.#transport.close();
   }
 
   async #onMessage(m: TransportMessage): Promise<void> {
@@ -153,7 +165,7 @@ export class DeviceAgent {
       commandUuid: uuidFrom(m.payload, this.#o.device.id),
     });
     const { tenant, device } = this.#o;
-    await this.#o.transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
+    await this.#transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
     await this.#reportOutcomes(t.profileId, result.outcomes);
   }
 
@@ -192,6 +204,19 @@ export class DeviceAgent {
       installedAt: clock.now().toISOString(),
     });
     this.#pendingKey = undefined;
+    const reconnect = this.#o.reconnect;
+    if (reconnect) {
+      // Reconnect with the management certificate once this handler has returned (its message acknowledged).
+      const identity = this.#identity;
+      this.#o.scheduler.after(0, async () => {
+        if (this.#stopped) return;
+        await this.#transport.close();
+        this.#transport = await reconnect(identity);
+        await this.#transport.subscribe(deviceInbox(this.#o.tenant, device.id), (m) => this.#onMessage(m));
+        await this.#checkIn();
+      });
+      return;
+    }
     this.#scheduleCheckIn();
   }
 
@@ -253,7 +278,7 @@ export class DeviceAgent {
   }
 
   async #publishJson(topic: string, value: unknown): Promise<void> {
-    await this.#o.transport.publish(topic, Buffer.from(JSON.stringify(value)));
+    await this.#transport.publish(topic, Buffer.from(JSON.stringify(value)));
   }
 
   #loadIdentity(): ManagementIdentity | undefined {

@@ -9,6 +9,9 @@
  * | service   | `certfleet/{tenant}/...`                 | `certfleet/{tenant}/...`                |
  * | connector | `certfleet/{tenant}/service/...`         | `certfleet/{tenant}/service/...`        |
  *
+ * A device that connects over TLS without its management certificate yet (enrollment, `--tls`) is
+ * `enrollOnly`: it may publish only `device/{id}/out/enroll` and subscribe only `device/{id}/in/enrolled`.
+ *
  * A filter is allowed only when its first levels spell the allowed prefix literally: `certfleet/t/device/+/in/#`
  * is refused to every device, `#` to everyone.
  */
@@ -26,6 +29,8 @@ export interface BrokerIdentity {
   role: BrokerRole;
   /** The MQTT user name; for a device its device id (a topic segment). */
   name: string;
+  /** A device authenticated by password on a TLS broker, before it holds a management certificate. */
+  enrollOnly?: boolean;
 }
 
 /** What a client wants to do with a topic (publish) or a topic filter (subscribe). */
@@ -40,6 +45,9 @@ export function aclPrefix(tenant: string, identity: BrokerIdentity, action: AclA
     case 'connector':
       return `${root}/service`;
     case 'device':
+      if (identity.enrollOnly) {
+        return `${root}/device/${identity.name}/${action === 'publish' ? 'out/enroll' : 'in/enrolled'}`;
+      }
       return `${root}/device/${identity.name}/${action === 'publish' ? 'out' : 'in'}`;
   }
 }

@@ -52,6 +52,11 @@ export function deviceInbox(tenant: string, deviceId: string): string {
   return `${tenantRoot(tenant)}/device/${seg(deviceId, 'device id')}/in/#`;
 }
 
+/** Where the service answers an enrollment (the one inbox topic a not-yet-enrolled TLS device may read). */
+export function enrolledTopic(tenant: string, deviceId: string): string {
+  return `${tenantRoot(tenant)}/device/${seg(deviceId, 'device id')}/in/enrolled`;
+}
+
 /** Where a device publishes a message of `kind`. */
 export function deviceOutTopic(
   tenant: string,

@@ -22,6 +22,12 @@ export const runCommandModule: CommandModule = {
         describe:
           "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or mqtt://host:port (credentials: CERTFLEET_BROKER_USERNAME/PASSWORD).",
       })
+      .option('tls', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'TLS broker: each enrolled device connects with its device-management certificate as client certificate (embedded broker only).',
+      })
       .option('mqtt-version', {
         type: 'number',
         choices: [4, 5],
@@ -41,6 +47,7 @@ export const runCommandModule: CommandModule = {
       ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
       broker: String(a.broker),
       mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+      tls: Boolean(a.tls),
       ...(a.out !== undefined ? { out: String(a.out) } : {}),
       json: Boolean(a.json),
     });

@@ -27,6 +27,16 @@ export interface EmbeddedBrokerTls {
   key: string | Buffer;
   /** The identity name a client certificate stands for; default its subject CN. */
   identityOf?: (cert: PeerCertificate) => string | undefined;
+  /**
+   * Let clients without a certificate authenticate by password over TLS: devices then may only enrol
+   * (publish `out/enroll`, receive `in/enrolled`) and reconnect with their management certificate.
+   */
+  passwordEnrollment?: boolean;
+  /**
+   * Judges a client certificate (DER) instead of Node's TLS check, which uses the wall clock: a fleet run
+   * on a virtual clock verifies client certificates at virtual time (pki verifyChain).
+   */
+  verifyClient?: (certificateDer: Buffer) => boolean;
 }
 
 /** A refused publish or subscription. */
@@ -102,7 +112,17 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       if (o.tls) {
         const socket = client.conn as TLSSocket;
         const cert = socket.getPeerCertificate?.();
-        if (!socket.authorized || !cert || Object.keys(cert).length === 0) {
+        const noCert = !cert || Object.keys(cert).length === 0;
+        if (noCert && o.tls.passwordEnrollment && password !== undefined) {
+          // No client certificate: a password over TLS. A device may only enrol this way (enrollOnly ACL);
+          // the service and connectors authenticate by password as on a plain broker.
+          const byPassword = credentials.verify(username, password);
+          if (!byPassword) return done(refuse('bad user name or password', 4), null);
+          identity = byPassword.role === 'device' ? { ...byPassword, enrollOnly: true } : byPassword;
+        } else if (
+          noCert ||
+          !(o.tls.verifyClient ? o.tls.verifyClient(Buffer.from(cert.raw)) : socket.authorized)
+        ) {
           return done(
             refuse(
               `client certificate missing or not trusted: ${String(socket.authorizationError ?? 'none')}`,
@@ -110,14 +130,15 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
             ),
             null,
           );
+        } else {
+          const name = o.tls.identityOf ? o.tls.identityOf(cert) : (cert.subject?.CN as string | undefined);
+          if (!name || (username !== undefined && username !== name)) {
+            return done(refuse('the client certificate maps to no identity, or to another user', 5), null);
+          }
+          identity =
+            credentials.get(name)?.identity ?? (DEVICE_ID.test(name) ? { role: 'device', name } : undefined);
+          if (!identity) return done(refuse('the certificate name is not a device id', 5), null);
         }
-        const name = o.tls.identityOf ? o.tls.identityOf(cert) : (cert.subject?.CN as string | undefined);
-        if (!name || (username !== undefined && username !== name)) {
-          return done(refuse('the client certificate maps to no identity, or to another user', 5), null);
-        }
-        identity =
-          credentials.get(name)?.identity ?? (DEVICE_ID.test(name) ? { role: 'device', name } : undefined);
-        if (!identity) return done(refuse('the certificate name is not a device id', 5), null);
       } else {
         identity = credentials.verify(username, password);
         if (!identity) return done(refuse('bad user name or password', 4), null);

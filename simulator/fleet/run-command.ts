@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   /** `embedded` (default), `mosquitto`, or an `mqtt://host:port` URL. */
   broker?: string;
   mqttVersion?: 4 | 5;
+  /** TLS broker; devices connect with their management certificate (embedded broker only). */
+  tls?: boolean;
   out?: string;
   json?: boolean;
   /** Replay: only these device indices. */
@@ -50,6 +52,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
     ...(o.only ? { only: o.only } : {}),
+    ...(o.tls ? { tls: true } : {}),
     // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
     ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
     onProgress: (p) => {

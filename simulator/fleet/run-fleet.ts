@@ -15,13 +15,15 @@ import { generateDevice } from '../../agent/device/generate.ts';
 import type { Device } from '../../agent/device/device.ts';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
-import { DeviceAgent } from '../../agent/runtime/device-agent.ts';
+import type { ManagementIdentity } from '../../agent/platform-adapter.ts';
+import { DeviceAgent, MDM_IDENTITY_STORE } from '../../agent/runtime/device-agent.ts';
 import { createRandom } from '../../agent/runtime/random.ts';
 import { InFlight } from '../../agent/transport/in-flight.ts';
 import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
 import { aclInFlightOptions, type BrokerIdentity } from '../../agent/transport/topic-acl.ts';
 import type { Transport } from '../../agent/transport/transport.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import { generateKeyPair, importPrivateKey, parseCertificate } from '../../pki/index.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import type { BrokerHandle } from '../broker/broker-handle.ts';
 import { CredentialTable } from '../broker/credential-table.ts';
@@ -46,6 +48,7 @@ import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
 import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 
@@ -80,6 +83,11 @@ export interface RunFleetOptions {
    * run against a broker started by `certfleet broker`. Default: a random one for this run.
    */
   fleetSecret?: Buffer;
+  /**
+   * TLS broker (embedded only): enrolled devices connect with their management certificate as TLS client
+   * certificate; before enrollment they may only enrol (see tls-setup.ts).
+   */
+  tls?: boolean;
 }
 
 /** What a run hands back: the result, and where its files are. */
@@ -156,21 +164,35 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   const connectorPlans = planConnectors(scenario);
   for (const c of connectorPlans)
     credentials.set({ role: 'connector', name: c.id, password: passwordOf(c.id) });
-  const broker = await startBroker(o.broker ?? { type: 'embedded' }, credentials);
+  const brokerChoice = o.broker ?? { type: 'embedded' };
+  if (o.tls && brokerChoice.type !== 'embedded') {
+    throw new CertfleetError(
+      'USAGE',
+      '--tls works with the embedded broker only (drop --broker, or drop --tls).',
+    );
+  }
+  const tls = o.tls
+    ? setUpRunTls(ca, await generateKeyPair({ kind: 'ec', curve: 'P-256' }), new Date(), () => clock.now())
+    : undefined;
+  const broker = tls
+    ? await startEmbeddedBroker({ tenant: TENANT, credentials, tls: tls.broker })
+    : await startBroker(brokerChoice, credentials);
   const identityOf = (clientId: string): BrokerIdentity | undefined => {
     if (clientId === 'mdm-service') return { role: 'service', name: clientId };
     if (connectorPlans.some((c) => c.id === clientId)) return { role: 'connector', name: clientId };
     return devices.has(clientId) ? { role: 'device', name: clientId } : undefined;
   };
   const inFlight = new InFlight(aclInFlightOptions(TENANT, identityOf));
-  const connect = (clientId: string): Promise<Transport> =>
+  const connect = (clientId: string, identity?: ManagementIdentity): Promise<Transport> =>
     connectMqtt({
       url: broker.url,
       clientId,
       username: clientId,
-      password: passwordOf(clientId),
+      // with its management certificate a TLS device authenticates by certificate, not by password
+      ...(identity ? {} : { password: passwordOf(clientId) }),
       protocolVersion: o.mqttVersion ?? 4,
       inFlight,
+      ...(tls ? { tls: identity ? tls.deviceClient(identity) : tls.client } : {}),
     });
 
   // --- the service and connectors ---------------------------------------------------------------------------
@@ -243,7 +265,8 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   const startAgent = async (device: Device, plan: DevicePlan): Promise<void> => {
     credentials.set({ role: 'device', name: device.id, password: passwordOf(device.id) });
     await broker.synced?.();
-    const transport = await connect(device.id);
+    const held = tls ? storedIdentity(storeDb, device.id) : undefined;
+    const transport = await connect(device.id, held);
     inFlight.setOnline(device.id, true);
     const agent: DeviceAgent = new DeviceAgent({
       device,
@@ -254,6 +277,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       transport,
       adapter: PLATFORM_ADAPTERS[device.platform],
       keys: device.platform === 'windows' ? rsaKeys : ecKeys,
+      ...(tls ? { reconnect: (identity: ManagementIdentity) => connect(device.id, identity) } : {}),
       checkInIntervalMs: scenario.checkInIntervalMs,
       answerDelayMs: plan.slowDelayMs,
       isLocked: () => plan.locked && !unlocked.has(device.id),
@@ -429,6 +453,13 @@ export async function freshCa(dir: string, scenario: Scenario, now: Date): Promi
     });
   }
   return ca;
+}
+
+/** The management identity a device's store holds (a restarted TLS device connects with it). */
+function storedIdentity(db: StoreDb, deviceId: string): ManagementIdentity | undefined {
+  const item = db.items(deviceId, { store: MDM_IDENTITY_STORE })[0];
+  if (!item?.privateKey) return undefined;
+  return { certificate: parseCertificate(item.certificate), privateKey: importPrivateKey(item.privateKey) };
 }
 
 async function startBroker(choice: BrokerChoice, credentials: CredentialTable): Promise<BrokerHandle> {

@@ -10,10 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
-import { parseCertificate } from '../../pki/index.ts';
+import { createCertificate, exportPrivateKeyPem, parseCertificate } from '../../pki/index.ts';
 import { findMosquitto } from '../../simulator/broker/mosquitto.ts';
 import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
-import { deviceInbox, deviceOutTopic } from '../../agent/transport/topics.ts';
+import { deviceInbox, deviceOutTopic, enrolledTopic } from '../../agent/transport/topics.ts';
+import { startEmbeddedBroker } from '../../simulator/broker/embedded-broker.ts';
+import { EnterpriseCa } from '../../simulator/service/ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../../simulator/service/ca/template.ts';
+import { setUpRunTls } from '../../simulator/fleet/tls-setup.ts';
+import { poolKey } from '../fixtures/key-pool.ts';
 import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { derivePassword } from '../../simulator/fleet/fleet-secret.ts';
 import { runFleet, TENANT, type BrokerChoice } from '../../simulator/fleet/run-fleet.ts';
@@ -254,3 +259,105 @@ describe('broker ACL in a fleet run', () => {
     }
   });
 });
+
+describe('--tls: devices connect with their management certificate', () => {
+  it(
+    'a fleet runs over a TLS broker: every device enrols by password, then reconnects with its certificate',
+    { timeout: 180_000 },
+    async () => {
+      const run = await runFleet({
+        scenario: join(ROOT, 'scenarios/missing-imei.yaml'),
+        out: join(work, 'tls'),
+        tls: true,
+      });
+      expect(brokenExpectations(run.result)).toEqual([]);
+      expect(run.result.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
+    },
+  );
+
+  it(
+    'over TLS a password lets a device only enrol; its certificate gives it its inbox',
+    { timeout: 60_000 },
+    async () => {
+      const ca = await EnterpriseCa.init(join(work, 'tls-ca'), {
+        now: new Date(),
+        rootKey: poolKey('rsa2048', 8),
+        issuingKey: poolKey('rsa2048', 9),
+      });
+      const tls = setUpRunTls(ca, poolKey('p256'), new Date(), () => new Date());
+      const broker = await startEmbeddedBroker({
+        tenant: TENANT,
+        credentials: [{ role: 'device', name: 'dev-1', password: 'pw-1' }],
+        tls: tls.broker,
+      });
+      try {
+        const enrolling = await connectMqtt({
+          url: broker.url,
+          clientId: 'dev-1',
+          username: 'dev-1',
+          password: 'pw-1',
+          tls: tls.client,
+        });
+        await expect(
+          enrolling.subscribe(deviceInbox(TENANT, 'dev-1'), () => undefined),
+        ).rejects.toMatchObject({
+          code: 'TRANSPORT_SUBSCRIBE_REFUSED',
+        });
+        await enrolling.subscribe(enrolledTopic(TENANT, 'dev-1'), () => undefined);
+        await enrolling.publish(deviceOutTopic(TENANT, 'dev-1', 'checkin'), Buffer.from('{}'));
+        expect(broker.denials.map((d) => `${d.action} ${d.topic.split('/').slice(-2).join('/')}`)).toEqual([
+          'subscribe in/#',
+          'publish out/checkin',
+        ]);
+        await enrolling.close();
+
+        const key = poolKey('rsa2048', 10);
+        const issued = ca.issue({
+          template: 'CertfleetDevice',
+          requester: { identity: 'test', groups: [CONNECTOR_GROUP] },
+          subject: 'CN=dev-1',
+          publicKey: key.publicKey,
+          now: new Date(),
+        });
+        const enrolled = await connectMqtt({
+          url: broker.url,
+          clientId: 'dev-1',
+          username: 'dev-1',
+          tls: tls.deviceClient({ certificate: issued.certificate, privateKey: key.privateKey }),
+        });
+        await enrolled.subscribe(deviceInbox(TENANT, 'dev-1'), () => undefined);
+        await enrolled.close();
+        expect(broker.denials).toHaveLength(2);
+        // a certificate from another CA is refused at CONNECT
+        await expect(
+          connectMqtt({
+            url: broker.url,
+            clientId: 'dev-1',
+            username: 'dev-1',
+            tls: {
+              ...tls.client,
+              cert: makeSelfSigned(),
+              key: exportPrivateKeyPem(poolKey('rsa2048', 11).privateKey),
+            },
+            connectTimeoutMs: 5_000,
+          }),
+        ).rejects.toMatchObject({ code: 'TRANSPORT_NOT_AUTHORIZED' });
+      } finally {
+        await broker.close();
+      }
+    },
+  );
+});
+
+function makeSelfSigned(): string {
+  const key = poolKey('rsa2048', 11);
+  return createCertificate({
+    subject: 'CN=dev-1',
+    publicKey: key.publicKey,
+    issuer: 'self',
+    signingKey: key.privateKey,
+    serialNumber: '01',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+  }).pem;
+}
