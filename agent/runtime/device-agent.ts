@@ -4,13 +4,16 @@
  * (and the typed outcomes, as certfleet telemetry), and checks in on its interval to renew at the
  * profile's threshold. Everything it knows survives a restart in its StoreDb.
  */
-import { createHash } from 'node:crypto';
-import { CertfleetError } from '../../pki/errors.ts';
+import { createHash, type KeyObject } from 'node:crypto';
 import {
   createCsr,
   exportPrivateKeyDer,
+  exportPublicKeyDer,
   importPrivateKey,
   parseCertificate,
+  publicKeyOf,
+  sha1Thumbprint,
+  type Certificate,
   type KeyPair,
 } from '../../pki/index.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
@@ -34,6 +37,8 @@ import type { ScheduledTask, Scheduler } from './scheduler.ts';
 
 /** Where the management identity is kept in the device's store. */
 export const MDM_IDENTITY_STORE = 'mdm/identity';
+/** Where the enrollment key waits for its certificate. */
+const MDM_PENDING_STORE = 'mdm/pending';
 const MDM_IDENTITY_REF = 'mdm-enrollment';
 
 /** Options of a {@link DeviceAgent}. */
@@ -111,7 +116,10 @@ export class DeviceAgent {
       await this.#checkIn();
       return;
     }
-    const keyPair = await this.#o.keys.take();
+    // The enrollment key is kept in the store before the CSR leaves, as a real device keeps it in its key
+    // store: an agent killed before the answer arrives resumes with the same key and accepts that answer.
+    const keyPair = this.#loadPendingKey() ?? (await this.#o.keys.take());
+    this.#savePendingKey(keyPair);
     this.#pendingKey = keyPair;
     const csr = createCsr({ subject: `CN=${device.id}`, keyPair });
     const request: EnrollRequest = {
@@ -180,29 +188,28 @@ export class DeviceAgent {
       this.#o.onEnrollRefused?.(msg.code, msg.message);
       return;
     }
-    const key = this.#pendingKey;
-    if (!key || this.#identity) return;
     const certificate = parseCertificate(msg.certificate);
-    if (!certificate.publicKey.equals(key.publicKey)) {
-      throw new CertfleetError('INTERNAL', `Enrollment answer for ${this.#o.device.id} carries another key.`);
+    const { db, device } = this.#o;
+    if (this.#identity) {
+      // A later answer for the same key (the device re-sent its CSR after a restart): the service now knows
+      // this certificate as the device's, so the device takes it too; anything else is stale.
+      const current = this.#identity;
+      if (
+        certificate.publicKey.equals(current.certificate.publicKey) &&
+        certificate.sha1Thumbprint !== current.certificate.sha1Thumbprint
+      ) {
+        db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
+        this.#storeIdentity(certificate, current.privateKey);
+        this.#identity = { certificate, privateKey: current.privateKey };
+      }
+      return;
     }
+    const key = this.#pendingKey;
+    // No request outstanding, or an answer to an earlier request of this device (another key): stale.
+    if (!key || !certificate.publicKey.equals(key.publicKey)) return;
     this.#identity = { certificate, privateKey: key.privateKey };
-    const { db, device, clock } = this.#o;
-    db.putItem({
-      deviceId: device.id,
-      store: MDM_IDENTITY_STORE,
-      kind: 'identity',
-      ref: MDM_IDENTITY_REF,
-      thumbprint: certificate.sha1Thumbprint,
-      subject: certificate.subjectText,
-      issuer: certificate.issuerText,
-      notBefore: certificate.notBefore.toISOString(),
-      notAfter: certificate.notAfter.toISOString(),
-      certificate: certificate.der,
-      privateKey: Buffer.from(exportPrivateKeyDer(key.privateKey)),
-      attrs: { purpose: 'mdm' },
-      installedAt: clock.now().toISOString(),
-    });
+    this.#storeIdentity(certificate, key.privateKey);
+    db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;
     const reconnect = this.#o.reconnect;
     if (reconnect) {
@@ -279,6 +286,53 @@ export class DeviceAgent {
 
   async #publishJson(topic: string, value: unknown): Promise<void> {
     await this.#transport.publish(topic, Buffer.from(JSON.stringify(value)));
+  }
+
+  #storeIdentity(certificate: Certificate, privateKey: KeyObject): void {
+    const { db, device, clock } = this.#o;
+    db.putItem({
+      deviceId: device.id,
+      store: MDM_IDENTITY_STORE,
+      kind: 'identity',
+      ref: MDM_IDENTITY_REF,
+      thumbprint: certificate.sha1Thumbprint,
+      subject: certificate.subjectText,
+      issuer: certificate.issuerText,
+      notBefore: certificate.notBefore.toISOString(),
+      notAfter: certificate.notAfter.toISOString(),
+      certificate: certificate.der,
+      privateKey: Buffer.from(exportPrivateKeyDer(privateKey)),
+      attrs: { purpose: 'mdm' },
+      installedAt: clock.now().toISOString(),
+    });
+  }
+
+  #loadPendingKey(): KeyPair | undefined {
+    const item = this.#o.db.items(this.#o.device.id, { store: MDM_PENDING_STORE })[0];
+    if (!item?.privateKey) return undefined;
+    const privateKey = importPrivateKey(item.privateKey);
+    return { privateKey, publicKey: publicKeyOf(privateKey) };
+  }
+
+  #savePendingKey(keyPair: KeyPair): void {
+    const { db, device, clock } = this.#o;
+    const spki = Buffer.from(exportPublicKeyDer(keyPair.publicKey));
+    const at = clock.now().toISOString();
+    db.putItem({
+      deviceId: device.id,
+      store: MDM_PENDING_STORE,
+      kind: 'key',
+      ref: MDM_IDENTITY_REF,
+      thumbprint: sha1Thumbprint(spki),
+      subject: `CN=${device.id}`,
+      issuer: '',
+      notBefore: at,
+      notAfter: at,
+      certificate: Buffer.alloc(0),
+      privateKey: Buffer.from(exportPrivateKeyDer(keyPair.privateKey)),
+      attrs: { purpose: 'mdm-enrollment-key' },
+      installedAt: at,
+    });
   }
 
   #loadIdentity(): ManagementIdentity | undefined {

@@ -45,9 +45,9 @@ import {
   type Scenario,
 } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
-import { CertificateConnector } from '../service/connector/index.ts';
 import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { startConnectorPool } from './connector-pool.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
@@ -231,33 +231,16 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   });
   await service.start();
 
-  const connectors = new Map<string, CertificateConnector>();
-  const startConnector = async (id: string, firstPollDelayMs: number): Promise<void> => {
-    const c = new CertificateConnector({
-      id,
-      tenant: TENANT,
-      transport: await connect(id),
-      ca,
-      clock,
-      random: random.fork(`connector/${id}`),
-      pollIntervalMs: scenario.connectors.pollIntervalMs,
-      firstPollDelayMs,
-      keys: rsaKeys,
-    });
-    await c.start();
-    connectors.set(id, c);
-  };
-  for (const [i, c] of connectorPlans.entries()) {
-    await startConnector(c.id, Math.round((i * scenario.connectors.pollIntervalMs) / connectorPlans.length));
-    for (const w of c.down) {
-      clock.schedule(w.from, async () => {
-        const running = connectors.get(c.id);
-        connectors.delete(c.id);
-        await running?.stop();
-      });
-      clock.schedule(w.to, () => startConnector(c.id, 0));
-    }
-  }
+  const connectors = await startConnectorPool({
+    plans: connectorPlans,
+    tenant: TENANT,
+    connect: (id) => connect(id),
+    ca,
+    clock,
+    random,
+    pollIntervalMs: scenario.connectors.pollIntervalMs,
+    keys: rsaKeys,
+  });
 
   // --- the agents ---------------------------------------------------------------------------------------------
   const agents = new Map<string, DeviceAgent>();

@@ -21,9 +21,9 @@ import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
 import { bindCaRoot, needsCaRoot, planConnectors, planFleet, type DevicePlan } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
-import { CertificateConnector } from '../service/connector/index.ts';
 import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { startConnectorPool } from './connector-pool.ts';
 import { derivePassword, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
@@ -115,34 +115,16 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
   });
   await service.start();
 
-  const connectors = new Map<string, CertificateConnector>();
-  const startConnector = async (id: string, firstPollDelayMs: number): Promise<void> => {
-    const c = new CertificateConnector({
-      id,
-      tenant,
-      transport: await connect(id),
-      ca,
-      clock,
-      random: random.fork(`connector/${id}`),
-      pollIntervalMs: scenario.connectors.pollIntervalMs,
-      firstPollDelayMs,
-      keys: rsaKeys,
-    });
-    await c.start();
-    connectors.set(id, c);
-  };
-  const connectorPlans = planConnectors(scenario);
-  for (const [i, c] of connectorPlans.entries()) {
-    await startConnector(c.id, Math.round((i * scenario.connectors.pollIntervalMs) / connectorPlans.length));
-    for (const w of c.down) {
-      clock.schedule(w.from, async () => {
-        const running = connectors.get(c.id);
-        connectors.delete(c.id);
-        await running?.stop();
-      });
-      clock.schedule(w.to, () => startConnector(c.id, 0));
-    }
-  }
+  const connectors = await startConnectorPool({
+    plans: planConnectors(scenario),
+    tenant: tenant,
+    connect: (id) => connect(id),
+    ca,
+    clock,
+    random,
+    pollIntervalMs: scenario.connectors.pollIntervalMs,
+    keys: rsaKeys,
+  });
 
   const end = scenario.start + scenario.durationMs;
   o.onReady?.({ epoch, timeScale, virtualEnd: end });

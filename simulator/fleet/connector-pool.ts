@@ -1,0 +1,61 @@
+/**
+ * The certificate connectors of a run: one per planned connector, each with its own MQTT client, staggered
+ * first polls, and the scenario's "connector down" windows (stopped at the start of a window — its leased
+ * requests go to the others when the leases run out — and started again at its end).
+ */
+import type { Clock } from '../../agent/runtime/clock.ts';
+import type { Random } from '../../agent/runtime/random.ts';
+import type { Scheduler } from '../../agent/runtime/scheduler.ts';
+import type { Transport } from '../../agent/transport/transport.ts';
+import type { KeySource } from '../../pki/key-factory.ts';
+import type { ConnectorPlan } from '../scenario/index.ts';
+import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
+import { CertificateConnector } from '../service/connector/index.ts';
+
+/** Options of {@link startConnectorPool}. */
+export interface ConnectorPoolOptions {
+  plans: readonly ConnectorPlan[];
+  tenant: string;
+  /** Opens the MQTT client of a connector id. */
+  connect: (clientId: string) => Promise<Transport>;
+  ca: EnterpriseCa;
+  /** The run's clock: the virtual clock, or the scaled wall clock of a split run. */
+  clock: Clock & Scheduler & { schedule(at: Date | number, fn: () => void | Promise<void>): unknown };
+  random: Random;
+  pollIntervalMs: number;
+  keys: KeySource;
+}
+
+/** Starts the connectors and schedules their down windows; the map holds the ones running at any time. */
+export async function startConnectorPool(
+  o: ConnectorPoolOptions,
+): Promise<Map<string, CertificateConnector>> {
+  const running = new Map<string, CertificateConnector>();
+  const start = async (id: string, firstPollDelayMs: number): Promise<void> => {
+    const c = new CertificateConnector({
+      id,
+      tenant: o.tenant,
+      transport: await o.connect(id),
+      ca: o.ca,
+      clock: o.clock,
+      random: o.random.fork(`connector/${id}`),
+      pollIntervalMs: o.pollIntervalMs,
+      firstPollDelayMs,
+      keys: o.keys,
+    });
+    await c.start();
+    running.set(id, c);
+  };
+  for (const [i, plan] of o.plans.entries()) {
+    await start(plan.id, Math.round((i * o.pollIntervalMs) / o.plans.length));
+    for (const w of plan.down) {
+      o.clock.schedule(w.from, async () => {
+        const c = running.get(plan.id);
+        running.delete(plan.id);
+        await c?.stop();
+      });
+      o.clock.schedule(w.to, () => start(plan.id, 0));
+    }
+  }
+  return running;
+}
