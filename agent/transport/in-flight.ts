@@ -30,6 +30,12 @@
  */
 import { topicMatches } from './topic-filter.ts';
 
+/** The part of a topic filter before its first `+` or `#`. */
+function literalPrefix(filter: string): string {
+  const i = filter.search(/[+#]/);
+  return i < 0 ? filter : filter.slice(0, i);
+}
+
 /** Options of {@link InFlight}. */
 export interface InFlightOptions {
   /**
@@ -52,7 +58,8 @@ export interface SettledOptions {
 }
 
 interface ClientState {
-  filters: Set<string>;
+  /** Granted filters, each with its literal prefix (a cheap first test before matching). */
+  filters: Map<string, string>;
   pending: number;
   online: boolean;
 }
@@ -73,7 +80,7 @@ export class InFlight {
   #client(clientId: string): ClientState {
     let c = this.#clients.get(clientId);
     if (!c) {
-      c = { filters: new Set(), pending: 0, online: true };
+      c = { filters: new Map(), pending: 0, online: true };
       this.#clients.set(clientId, c);
     }
     return c;
@@ -81,7 +88,7 @@ export class InFlight {
 
   /** Registers a subscription the broker granted to `clientId`. */
   subscribed(clientId: string, filter: string): void {
-    this.#client(clientId).filters.add(filter);
+    this.#client(clientId).filters.set(filter, literalPrefix(filter));
   }
 
   /** Counts a message `publisherClientId` is about to publish on `topic`, once per matching client. */
@@ -93,7 +100,16 @@ export class InFlight {
   #recipients(topic: string): ClientState[] {
     const out: ClientState[] = [];
     for (const [id, c] of this.#clients) {
-      if ([...c.filters].some((f) => topicMatches(f, topic)) && this.#delivers(id, topic)) out.push(c);
+      let matches = false;
+      for (const [f, prefix] of c.filters) {
+        // cheap test first: the literal part of a filter before its first wildcard must start the topic
+        // (a fleet has thousands of device filters, each naming its own device)
+        if (topic.startsWith(prefix) && topicMatches(f, topic)) {
+          matches = true;
+          break;
+        }
+      }
+      if (matches && this.#delivers(id, topic)) out.push(c);
     }
     return out;
   }
