@@ -175,8 +175,28 @@ export function validateProfile(input: unknown): Validated<CertificateProfile> {
     ...optional('description', r.has('description') ? readDescription(r) : undefined),
   };
   const profile = kind === 'trusted-certificate' ? readTrusted(r, family) : readPkcs(r, family);
-  if (problems.length > 0 || profile === undefined || meta.displayName === undefined)
+  if (profile === undefined) {
+    // Other settings are wrong: still check a custom subject template that can be read on its own, so
+    // one pass lists its problems too.
+    const subject = input['subjectNameFormatString'];
+    const type = input['certificateType'];
+    if (
+      kind === 'pkcs-certificate' &&
+      typeof subject === 'string' &&
+      (type === 'user' || type === 'device')
+    ) {
+      problems.push(
+        ...checkTemplate(subject, {
+          certificateType: type,
+          target: 'subject',
+          family,
+          path: 'subjectNameFormatString',
+        }).problems,
+      );
+    }
     return { ok: false, problems };
+  }
+  // Templates are checked even when other settings are wrong, so one pass lists every problem.
   const result = { ...profile, ...meta } as CertificateProfile;
   if (result.kind === 'pkcs-certificate') {
     for (const t of nameTemplatesOf(result)) {
@@ -190,7 +210,9 @@ export function validateProfile(input: unknown): Validated<CertificateProfile> {
       );
     }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+  return problems.length > 0 || meta.displayName === undefined
+    ? { ok: false, problems }
+    : { ok: true, value: result };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

@@ -422,3 +422,22 @@ describe('named subject formats expand to templates', () => {
     ]);
   });
 });
+
+describe('regression (issue 3): every problem in one pass', () => {
+  it('a malformed subject template is listed beside another setting’s problem', () => {
+    const r = validateProfile(
+      pkcsInput('windows', {
+        renewalThresholdPercentage: 120,
+        subjectNameFormat: 'custom',
+        subjectNameFormatString: 'CN={UserName}',
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.path, p.code])).toEqual([
+      ['renewalThresholdPercentage', 'PROFILE_INVALID'],
+      ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
+      ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
+    ]);
+  });
+});
