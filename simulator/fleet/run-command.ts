@@ -2,7 +2,9 @@
  * The operation behind `certfleet run`: run the scenario with a progress bar, write the reports into the
  * run folder, print the summary, and say whether every expectation held.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ProgressBar } from '../report/progress-bar.ts';
 import { renderSummary } from '../report/console.ts';
 import { shouldColor } from '../report/ansi.ts';
@@ -39,13 +41,22 @@ export function defaultRunDir(now = new Date()): string {
   return resolve('runs', now.toISOString().replace(/[:.]/g, '-'));
 }
 
+/**
+ * The scenario file to run: as given, or — for the default `scenarios/default.yaml` when the current folder
+ * has none — the one shipped with certfleet, so `npx certfleet run` works from any folder.
+ */
+export function scenarioPath(given: string): string {
+  if (existsSync(given) || given !== 'scenarios/default.yaml') return given;
+  return fileURLToPath(new URL('../../scenarios/default.yaml', import.meta.url));
+}
+
 /** Runs, reports, prints; returns true when every expectation held. */
 export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolean; dir: string }> {
   const out = o.out ?? defaultRunDir();
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
   const run = await runFleet({
-    scenario: o.scenario,
+    scenario: scenarioPath(o.scenario),
     out,
     broker: brokerChoice(o.broker),
     ...(o.devices !== undefined ? { devices: o.devices } : {}),
