@@ -11,7 +11,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDevice } from '../../agent/device/generate.ts';
 import type { Device } from '../../agent/device/device.ts';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
@@ -31,7 +30,7 @@ import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { externalBroker } from '../broker/external-broker.ts';
 import { findMosquitto, startMosquitto } from '../broker/mosquitto.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
-import { deviceRecordOf, RunDb } from '../report/run-db.ts';
+import { RunDb } from '../report/run-db.ts';
 import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../run-model.ts';
 import {
   bindCaRoot,
@@ -40,13 +39,13 @@ import {
   loadScenario,
   needsCaRoot,
   planConnectors,
-  planFleet,
   type DevicePlan,
   type Scenario,
 } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
-import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
+import { MdmService } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
+import { planDevices } from './plan-devices.ts';
 import { startConnectorPool } from './connector-pool.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
@@ -139,21 +138,10 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   if (needsCaRoot(scenario)) scenario = bindCaRoot(scenario, ca.root.der);
 
   // --- the fleet plan, the devices and their directory entries --------------------------------------------
-  const plans = planFleet(scenario).filter((p) => !o.only || o.only.includes(p.index));
-  const devices = new Map<string, { device: Device; plan: DevicePlan }>();
-  const directory = new Map<string, DirectoryEntry>();
-  for (const plan of plans) {
-    const device = generateDevice(plan.generate);
-    devices.set(device.id, { device, plan });
-    directory.set(device.id, directoryEntryOf(device, plan.tags));
-    runDb.recordDevice(deviceRecordOf(device, false));
-  }
-  runDb.recordRun({
-    scenario: scenario.name,
-    seed: scenario.seed,
-    startedAt: new Date().toISOString(),
-    devices: plans.length,
-  });
+  const planned = planDevices(scenario, runDb, o.only);
+  const { directory } = planned;
+  const plans = planned.devices.map((d) => d.plan);
+  const devices = new Map(planned.devices.map((d) => [d.device.id, d]));
 
   // --- the broker and accounts ------------------------------------------------------------------------------
   const secret = o.fleetSecret ?? randomBytes(32);

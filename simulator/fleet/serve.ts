@@ -10,20 +10,19 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDevice } from '../../agent/device/generate.ts';
-import type { Device } from '../../agent/device/device.ts';
 import { createRandom } from '../../agent/runtime/random.ts';
 import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
 import type { Transport } from '../../agent/transport/transport.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
-import { deviceRecordOf, RunDb } from '../report/run-db.ts';
+import { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
-import { bindCaRoot, needsCaRoot, planConnectors, planFleet, type DevicePlan } from '../scenario/index.ts';
+import { bindCaRoot, needsCaRoot, planConnectors } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
-import { directoryEntryOf, MdmService, type DirectoryEntry } from '../service/mdm/index.ts';
+import { MdmService } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
 import { startConnectorPool } from './connector-pool.ts';
+import { planDevices } from './plan-devices.ts';
 import { derivePassword, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
@@ -69,20 +68,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
       : await freshCa(join(dir, 'ca'), scenario, new Date(scenario.start));
   if (needsCaRoot(scenario)) scenario = bindCaRoot(scenario, ca.root.der);
 
-  const devices: { device: Device; plan: DevicePlan }[] = [];
-  const directory = new Map<string, DirectoryEntry>();
-  for (const plan of planFleet(scenario)) {
-    const device = generateDevice(plan.generate);
-    devices.push({ device, plan });
-    directory.set(device.id, directoryEntryOf(device, plan.tags));
-    runDb.recordDevice(deviceRecordOf(device, false));
-  }
-  runDb.recordRun({
-    scenario: scenario.name,
-    seed: scenario.seed,
-    startedAt: new Date().toISOString(),
-    devices: devices.length,
-  });
+  const { devices, directory } = planDevices(scenario, runDb);
 
   const connect = (clientId: string): Promise<Transport> =>
     connectMqtt({

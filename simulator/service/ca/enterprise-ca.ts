@@ -20,7 +20,6 @@ import {
   type Certificate,
   type KeyPair,
   type KeySpec,
-  type SanEntry,
 } from '../../../pki/index.ts';
 import {
   CA_FILES,
@@ -33,14 +32,13 @@ import {
   type CaConfig,
   type IssuedRecord,
 } from './ca-folder.ts';
-import { checkRequest } from './policy-module.ts';
+import { checkRequest, type IssueRequest } from './policy-module.ts';
 import {
   addValidity,
   APPLICATION_POLICIES,
   checkTemplate,
   defaultTemplates,
   type CertificateTemplate,
-  type ValidityPeriod,
 } from './template.ts';
 
 /** RFC 5280 CRL reason codes, by name. */
@@ -75,29 +73,7 @@ export interface CaInitOptions {
   issuingYears?: number;
 }
 
-/** The identity that submits a request: a connector's computer account, with its groups and directory entry. */
-export interface Requester {
-  identity: string;
-  groups?: string[];
-  /** E-mail of the requester's directory object, used when a template builds the subject from AD. */
-  email?: string;
-}
-
-/** A certificate request as the CA's policy module sees it. */
-export interface IssueRequest {
-  /** Template name; an enterprise CA requires one, a standalone CA refuses one. */
-  template?: string;
-  requester: Requester;
-  /** Subject DN (RFC 4514 text) as supplied in the request. */
-  subject: string;
-  san?: SanEntry[];
-  publicKey: KeyObject;
-  /** Validity the request asks for; the template's when absent. */
-  validity?: ValidityPeriod;
-  /** True when the key was generated server-side (PKCS): the template must allow private-key export. */
-  serverSideKey?: boolean;
-  now: Date;
-}
+export type { IssueRequest, Requester } from './policy-module.ts';
 
 /** What the CA hands back for an issued request. */
 export interface IssuedCertificate {

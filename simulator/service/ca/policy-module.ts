@@ -8,22 +8,37 @@ import { parseDn, type SanEntry } from '../../../pki/index.ts';
 import { denial } from './denials.ts';
 import { addValidity, type CertificateTemplate, type ValidityPeriod } from './template.ts';
 
+/** The identity that submits a request: a connector's computer account, with its groups and directory entry. */
+export interface Requester {
+  identity: string;
+  groups?: string[];
+  /** E-mail of the requester's directory object, used when a template builds the subject from AD. */
+  email?: string;
+}
+
+/** A certificate request as the CA's policy module sees it. */
+export interface IssueRequest {
+  /** Template name; an enterprise CA requires one, a standalone CA refuses one. */
+  template?: string;
+  requester: Requester;
+  /** Subject DN (RFC 4514 text) as supplied in the request. */
+  subject: string;
+  san?: SanEntry[];
+  publicKey: KeyObject;
+  /** Validity the request asks for; the template's when absent. */
+  validity?: ValidityPeriod;
+  /** True when the key was generated server-side (PKCS): the template must allow private-key export. */
+  serverSideKey?: boolean;
+  now: Date;
+}
+
 /** Everything the policy module needs to decide. */
 export interface PolicyInput {
   caKind: 'enterprise' | 'standalone';
   templates: readonly CertificateTemplate[];
   published: readonly string[];
   issuingNotAfter: Date;
-  request: {
-    template?: string;
-    requester: { identity: string; groups?: string[]; email?: string };
-    subject: string;
-    san?: SanEntry[];
-    publicKey: KeyObject;
-    validity?: ValidityPeriod;
-    serverSideKey?: boolean;
-    now: Date;
-  };
+  request: IssueRequest;
 }
 
 /** The policy module's yes: the template that applies, the subject to issue to, and the validity end. */

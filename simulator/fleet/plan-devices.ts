@@ -1,0 +1,39 @@
+/**
+ * The devices of a run: the scenario's plan turned into devices, their directory entries (the stand-in for
+ * Entra ID the service reads user attributes from), recorded in the run database.
+ */
+import type { Device } from '../../agent/device/device.ts';
+import { generateDevice } from '../../agent/device/generate.ts';
+import { deviceRecordOf, type RunDb } from '../report/run-db.ts';
+import { planFleet, type DevicePlan, type Scenario } from '../scenario/index.ts';
+import { directoryEntryOf, type DirectoryEntry } from '../service/mdm/index.ts';
+
+/** One planned device. */
+export interface PlannedDevice {
+  device: Device;
+  plan: DevicePlan;
+}
+
+/** Generates the planned devices (only the indices in `only`, when given) and records them and the run. */
+export function planDevices(
+  scenario: Scenario,
+  runDb: RunDb,
+  only?: readonly number[],
+): { devices: PlannedDevice[]; directory: Map<string, DirectoryEntry> } {
+  const devices: PlannedDevice[] = [];
+  const directory = new Map<string, DirectoryEntry>();
+  for (const plan of planFleet(scenario)) {
+    if (only && !only.includes(plan.index)) continue;
+    const device = generateDevice(plan.generate);
+    devices.push({ device, plan });
+    directory.set(device.id, directoryEntryOf(device, plan.tags));
+    runDb.recordDevice(deviceRecordOf(device, false));
+  }
+  runDb.recordRun({
+    scenario: scenario.name,
+    seed: scenario.seed,
+    startedAt: new Date().toISOString(),
+    devices: devices.length,
+  });
+  return { devices, directory };
+}
