@@ -297,6 +297,11 @@ interface Bag {
   localKeyId?: Buffer;
   friendlyName?: string;
   encryption: string;
+  /**
+   * Decrypted under a password no MAC confirmed: a wrong password passes the CBC padding check about
+   * once in 256 tries and yields garbage, so garbage here means "wrong password", not "corrupt file".
+   */
+  unconfirmed?: boolean;
 }
 
 interface WalkState {
@@ -315,7 +320,7 @@ interface WalkState {
  *
  * @throws CertfleetError PKCS12_PARSE (not DER, not a PFX, truncated, no key or no matching certificate —
  *   the message says what was expected where), PKCS12_BAD_PASSWORD (MAC mismatch; or, without a MAC, a
- *   decryption padding error), PKCS12_UNSUPPORTED (an algorithm not implemented, named with its OID)
+ *   decryption padding error or decrypted bytes that are not DER), PKCS12_UNSUPPORTED (an algorithm not implemented, named with its OID)
  */
 export function parsePkcs12(blob: Buffer | Uint8Array, password: string): ParsedPkcs12 {
   const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -446,7 +451,14 @@ function readBags(contents: SafeContents, where: string, encryption: string, sta
         `${at} (shrouded key bag)`,
         state,
       );
-      state.bags.push({ kind: 'key', where: at, der, encryption: name, ...attrs });
+      state.bags.push({
+        kind: 'key',
+        where: at,
+        der,
+        encryption: name,
+        unconfirmed: !state.hasMac,
+        ...attrs,
+      });
     } else if (bag.bagId === OID.keyBag) {
       state.bags.push({
         kind: 'key',
@@ -497,6 +509,7 @@ function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
   try {
     privateKey = createPrivateKey({ key: keyBag.der, format: 'der', type: 'pkcs8' });
   } catch (cause) {
+    if (keyBag.unconfirmed) throw garbledWithoutMac(keyBag.where, cause);
     throw parseError(keyBag.where, 'expected a PKCS#8 PrivateKeyInfo inside the key bag.', cause);
   }
   const certs = certBags.map((b) => ({ bag: b, x509: b.x509 ?? new X509Certificate(b.der) }));

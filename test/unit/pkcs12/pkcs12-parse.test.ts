@@ -103,6 +103,33 @@ describe('reading `openssl pkcs12 -export` output', () => {
   });
 });
 
+// Regression (issue 2, CI): without a MAC, a wrong password passes the CBC padding check about once in
+// 256 tries and the key bag "decrypts" to garbage, which was reported as PKCS12_PARSE.
+describe('regression issue 2: a MAC-less file and a wrong password whose garbage passes the padding check', () => {
+  it.each(['rsa', 'ec'] as const)('%s: every wrong password is PKCS12_BAD_PASSWORD', (id) => {
+    const ident = fx[id];
+    const out = fx.file('nomac.p12', '');
+    // -iter 1 keeps 3,000 wrong tries cheap (before -nomac: OpenSSL's -iter also sets the MAC iterations);
+    // -nomac leaves the certificate safe unencrypted, so the key bag is the only encrypted part.
+    opensslBytes([
+      'pkcs12', '-export', '-inkey', ident.keyPem, '-in', ident.leafPem, '-iter', '1', '-nomac',
+      '-passout', 'pass:right', '-out', out,
+    ]); // prettier-ignore
+    const blob = readFileSync(out);
+    expect(parsePkcs12(blob, 'right').macAlgorithm).toBe('none');
+    const messages = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const err = codeOf(() => parsePkcs12(blob, `wrong-${i}`));
+      expect(err.code).toBe('PKCS12_BAD_PASSWORD');
+      messages.add(err.message.replace(/^[^:]*: /, ''));
+    }
+    // Both ways a wrong password shows: bad padding (most tries), and garbage that passed it (~1 in 256;
+    // the chance that none of 3,000 tries does is below 1e-5).
+    expect([...messages].some((m) => m.includes('bad padding'))).toBe(true);
+    expect([...messages].some((m) => m.includes('most likely wrong'))).toBe(true);
+  });
+});
+
 describe.each(['legacy', 'modern'] as const)('round trip, %s profile', (profile) => {
   const cases = (['rsa', 'ec'] as const).flatMap((id) =>
     [undefined, 'Wi-Fi cert ä€'].flatMap((friendlyName) =>
