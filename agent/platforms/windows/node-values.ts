@@ -15,6 +15,7 @@ import {
   trustedCertLocUri,
   type RootCaStore,
 } from '../../../profiles/windows/root-ca-trusted-certificates.ts';
+import { itemsHeldBy } from '../../keystore/shared-items.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { statusNodeValue } from './native-status.ts';
 
@@ -51,7 +52,7 @@ function rcaValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'):
   if (store === undefined || node === undefined || leaf === undefined || extra.length > 0) return undefined;
   if (!(ROOT_CA_STORES as readonly string[]).includes(store)) return undefined;
   const ref = trustedCertLocUri(scope, store as RootCaStore, node);
-  const item = ctx.db.items(ctx.device.id, { ref })[0];
+  const item = itemsHeldBy(ctx.db, ctx.device.id, ref)[0];
   if (item === undefined) return undefined;
   switch (leaf) {
     case 'EncodedCertificate':

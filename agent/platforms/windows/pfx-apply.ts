@@ -7,7 +7,9 @@
  * - The PFX's leaf (the certificate matching its key) is installed into machine or user My; the CA
  *   certificates the PFX carries with it (the issuing CA that the connector packs beside the leaf) go into the
  *   Intermediate Certification Authorities store of the same scope, as PFX import does on Windows, remembered
- *   under the same node so that Delete removes them too. Self-signed roots in the PFX are NOT trusted
+ *   under the node (`{node}#chain`) so that Delete removes them too — unless another node still holds the same
+ *   certificate (a RootCATrustedCertificates CA, another PFX): such a row keeps its owner, lists this node as a
+ *   co-holder (agent/keystore/shared-items.ts) and leaves only with its last holder. Self-signed roots in the PFX are NOT trusted
  *   (Intune delivers roots with trusted-certificate profiles, PFXDOC).
  * - A leaf whose chain does not lead to an installed machine Root (or that is expired / not yet valid) is
  *   installed anyway — the store does not validate chains or time at import — with attrs.trusted=false and
@@ -30,6 +32,7 @@ import {
   type PfxDeleteOperation,
   type PfxInstallOperation,
 } from '../../../profiles/windows/pfx-cert-install.ts';
+import { putSharedItem, releaseItems, type ReleaseResult } from '../../keystore/shared-items.ts';
 import type { OutcomeCode } from '../../outcome.ts';
 import {
   chainSummary,
@@ -174,14 +177,13 @@ export function applyPfxInstall(env: ApplyEnv, op: PfxInstallOperation): Pending
   const ksp = chooseKsp(device, install, privateKey);
   if (!ksp.ok) return fail(payload, ksp.code, `${payload}: ${ksp.message}`);
 
-  if (existing !== undefined) {
-    db.removeItems(device.id, { ref: payload });
-    db.removeItems(device.id, { ref: chainRefOf(payload) });
-  }
+  if (existing !== undefined) releaseNode(env, payload);
   const installedAt = env.now.toISOString();
   const caStore = install.scope === 'User' ? WINDOWS_STORES.userCa : WINDOWS_STORES.machineCa;
   for (const ca of chainCas) {
-    db.putItem({
+    // A CA certificate already in the store (a RootCATrustedCertificates node put it there, or another PFX)
+    // keeps its owner; this node becomes a co-holder, so deleting either leaves it for the other.
+    putSharedItem(db, {
       deviceId: device.id,
       store: caStore,
       kind: 'certificate',
@@ -257,20 +259,47 @@ export function chainRefOf(node: string): string {
   return `${node}#chain`;
 }
 
+/** What {@link releaseNode} released: the node's own items (identity + key) and the CA certificates it brought. */
+export interface ReleasedNode {
+  own: ReleaseResult;
+  chain: ReleaseResult;
+}
+
+/**
+ * Releases what the PFX node `node` holds: its identity and the CA certificates it brought; a CA certificate
+ * another node (a RootCATrustedCertificates node, another PFX) still holds stays in the store.
+ */
+export function releaseNode(env: Pick<ApplyEnv, 'ctx'>, node: string): ReleasedNode {
+  const { db, device } = env.ctx;
+  return {
+    own: releaseItems(db, device.id, node),
+    chain: releaseItems(db, device.id, chainRefOf(node)),
+  };
+}
+
+/** A short account of a release, for "Removed …" messages. */
+export function describeRelease(r: ReleasedNode): string {
+  const parts = [`${r.own.removed} certificate and key`];
+  if (r.chain.removed > 0) parts.push(`${r.chain.removed} CA certificate(s) it brought`);
+  if (r.chain.kept > 0) {
+    parts.push(`${r.chain.kept} CA certificate(s) kept because another node still holds them`);
+  }
+  return parts.join('; ');
+}
+
 /** Deletes PFXCertInstall/{UniqueID}: exactly the certificates and keys that node installed. */
 export function applyPfxDelete(env: ApplyEnv, op: PfxDeleteOperation): PendingOutcome {
   const payload = pfxLocUri(op.scope, op.uniqueId);
   const { db, device } = env.ctx;
-  const removed = db.removeItems(device.id, { ref: payload });
-  db.removeItems(device.id, { ref: chainRefOf(payload) });
+  const released = releaseNode(env, payload);
   const had = db.removeProfile(device.id, payload);
-  if (removed === 0 && !had) {
+  if (released.own.removed === 0 && !had) {
     return fail(payload, 'INSTALL_NOT_FOUND', `${payload} does not exist on this device; nothing to delete.`);
   }
   return {
     payload,
     status: 'installed',
     code: 'OK',
-    message: `Removed ${payload} (${removed} certificate and key).`,
+    message: `Removed ${payload} (${describeRelease(released)}).`,
   };
 }

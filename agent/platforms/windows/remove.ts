@@ -3,7 +3,8 @@
  * effect as a SyncML Delete of `PFXCertInstall/{UniqueID}` (CCI: removes the certificates and keys the blob
  * installed) or of `RootCATrustedCertificates/{store}/{node}` (removes that certificate).
  */
-import { chainRefOf } from './pfx-apply.ts';
+import { describeRelease, releaseNode } from './pfx-apply.ts';
+import { releaseItems } from '../../keystore/shared-items.ts';
 import type { InstallOutcome } from '../../outcome.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { toOutcomes } from './deliver.ts';
@@ -32,13 +33,19 @@ export function removeNode(ctx: DeviceContext, ref: string): InstallOutcome {
       },
     ])[0] as InstallOutcome;
   }
-  const removed = ctx.db.transaction(() => {
-    const n = ctx.db.removeItems(ctx.device.id, { ref: node });
-    ctx.db.removeItems(ctx.device.id, { ref: chainRefOf(node) });
+  const what = ctx.db.transaction(() => {
+    const csp = ctx.db.profile(ctx.device.id, node)?.meta.csp;
+    let text: string;
+    if (csp === 'ClientCertificateInstall') {
+      text = describeRelease(releaseNode({ ctx }, node));
+    } else {
+      const r = releaseItems(ctx.db, ctx.device.id, node);
+      text = `${r.removed} item(s)${r.kept > 0 ? `; ${r.kept} kept because another node still holds them` : ''}`;
+    }
     ctx.db.removeProfile(ctx.device.id, node);
-    return n;
+    return text;
   });
   return toOutcomes(ctx.device.id, [
-    { payload: node, status: 'installed', code: 'OK', message: `Removed ${node} (${removed} item(s)).` },
+    { payload: node, status: 'installed', code: 'OK', message: `Removed ${node} (${what}).` },
   ])[0] as InstallOutcome;
 }

@@ -15,7 +15,9 @@
  * - Validity is not checked at import (Windows stores do not); an expired / not-yet-valid or unchained
  *   certificate is installed with trusted=false and reported with INSTALL_CERT_EXPIRED / INSTALL_UNTRUSTED_CHAIN
  *   and SyncML 200.
- * - Delete removes the node's certificate; an unknown node → 404 INSTALL_NOT_FOUND.
+ * - Delete removes the node's certificate; an unknown node → 404 INSTALL_NOT_FOUND. A certificate that a PFX
+ *   node also brought into the same store (its chain CA) is held by both (agent/keystore/shared-items.ts) and
+ *   leaves only when neither holds it (issue 4 regression: a renewal's PFX Delete removed the profile's CA).
  */
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
@@ -31,6 +33,7 @@ import {
   type ApplyEnv,
   type PendingOutcome,
 } from './apply-context.ts';
+import { putSharedItem, releaseItems } from '../../keystore/shared-items.ts';
 import type { StoreItem } from '../../keystore/store-db.ts';
 import { trustedStoreFor } from './stores.ts';
 
@@ -44,9 +47,9 @@ export function applyTrustedCert(env: ApplyEnv, op: TrustedCertOperation): Pendi
   const payload = trustedCertLocUri(op.scope, op.store, op.thumbprint);
   const { db, device } = env.ctx;
   if (op.command === 'Delete') {
-    const removed = db.removeItems(device.id, { ref: payload });
+    const released = releaseItems(db, device.id, payload);
     const had = db.removeProfile(device.id, payload);
-    if (removed === 0 && !had) {
+    if (released.removed + released.kept === 0 && !had) {
       return {
         payload,
         status: 'failed',
@@ -58,7 +61,10 @@ export function applyTrustedCert(env: ApplyEnv, op: TrustedCertOperation): Pendi
       payload,
       status: 'installed',
       code: 'OK',
-      message: `Removed ${payload} (${removed} certificate).`,
+      message:
+        released.kept > 0
+          ? `Removed ${payload}; its certificate stays in the store because another node (a PFX that brought it) still holds it.`
+          : `Removed ${payload} (${released.removed} certificate).`,
     };
   }
 
@@ -113,7 +119,7 @@ export function applyTrustedCert(env: ApplyEnv, op: TrustedCertOperation): Pendi
       message: `${payload} already exists with another certificate; use Replace (or Delete then Add) to change it.`,
     };
   }
-  if (existing !== undefined) db.removeItems(device.id, { ref: payload });
+  if (existing !== undefined) releaseItems(db, device.id, payload);
 
   const notes: string[] = [];
   if (op.thumbprint.toUpperCase() !== cert.sha1Thumbprint) {
@@ -136,10 +142,11 @@ export function applyTrustedCert(env: ApplyEnv, op: TrustedCertOperation): Pendi
     attrs: { nodeName: op.thumbprint, trusted: true },
     installedAt,
   };
-  db.putItem(item);
+  // A certificate a PFX already brought into this store keeps that row; this node becomes a co-holder.
+  const held = putSharedItem(db, item);
   // Evaluated after the put so that a root is its own anchor.
   const trust = evaluateTrust(env, cert);
-  if (!trust.trusted) {
+  if (!trust.trusted && held === 'owned') {
     db.putItem({
       ...item,
       attrs: { ...item.attrs, trusted: false, chainProblems: trust.problems.map((p) => p.code) },
