@@ -81,7 +81,7 @@ export function nodeValue(ctx: DeviceContext, locUri: string): NodeValue | undef
   if (startsWith(split.segments, RCA_CSP)) {
     return rcaValue(ctx, split.segments.slice(RCA_CSP.length), split.scope);
   }
-  const node = windowsNode(windowsInventory(ctx.device), locUri);
+  const node = windowsNode(windowsInventory(ctx.device, { now: ctx.clock.now() }), locUri);
   if (node === undefined || node.status !== 200) return undefined;
   return { data: node.value, format: node.format };
 }

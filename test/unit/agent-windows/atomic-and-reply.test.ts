@@ -160,6 +160,26 @@ describe('commands outside Atomic are independent; malformed messages change not
     expect(r.outcomes.map((o) => o.code)).toEqual(['INSTALL_NOT_FOUND']);
     expect(read.results.get(2)?.items[0]?.data).toBe(ctx.device.manufacturer);
   });
+
+  it('regression issue 4: Gets of FORMATS.md §2.6 nodes added later (LocalTime from the device clock, CSPVersions)', () => {
+    const ctx = ctxFor(db);
+    const r = windowsAdapter.deliver(
+      ctx,
+      message([
+        { kind: 'Get', cmdId: 2, items: [{ target: './DevDetail/Ext/Microsoft/LocalTime' }] },
+        {
+          kind: 'Get',
+          cmdId: 3,
+          items: [{ target: './Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions' }],
+        },
+        { kind: 'Get', cmdId: 4, items: [{ target: './DevDetail/Ext/VoLTEServiceSetting' }] },
+      ]),
+    );
+    const read = reply(r.reply);
+    expect(codes(read)).toEqual({ 2: 200, 3: 200, 4: 404 });
+    expect(new Date(read.results.get(2)?.items[0]?.data ?? '').getTime()).toBe(ctx.clock.now().getTime());
+    expect(read.results.get(3)?.items[0]?.data).toContain('ClientCertificateInstall');
+  });
 });
 
 describe('remove() and held()', () => {

@@ -137,6 +137,174 @@ describe('Windows inventory agrees with the attributes', () => {
   );
 });
 
+// FORMATS.md §2.6 "Device identity / attribute nodes", bullets DevInfo, DevDetail, DeviceStatus / DMClient,
+// DeviceInstanceService and "Nodes an Intune session actually queries", expanded: `URI/MaxDepth|MaxTotLen|
+// MaxSegLen` into three nodes, `TPM/*` and `Battery/*` into the DeviceStatus CSP's leaves, `{Roaming, …}` into four.
+const FORMATS_2_6: readonly string[] = [
+  './DevInfo/DevId',
+  './DevInfo/Man',
+  './DevInfo/Mod',
+  './DevInfo/DmV',
+  './DevInfo/Lang',
+  ...[
+    'DevTyp',
+    'OEM',
+    'FwV',
+    'SwV',
+    'HwV',
+    'LrgObj',
+    'URI/MaxDepth',
+    'URI/MaxTotLen',
+    'URI/MaxSegLen',
+    'Ext/Microsoft/MobileID',
+    'Ext/Microsoft/RadioSwV',
+    'Ext/Microsoft/Resolution',
+    'Ext/Microsoft/CommercializationOperator',
+    'Ext/Microsoft/ProcessorArchitecture',
+    'Ext/Microsoft/ProcessorType',
+    'Ext/Microsoft/OSPlatform',
+    'Ext/Microsoft/LocalTime',
+    'Ext/Microsoft/DeviceName',
+    'Ext/Microsoft/DNSComputerName',
+    'Ext/Microsoft/TotalStorage',
+    'Ext/Microsoft/TotalRAM',
+    'Ext/Microsoft/SMBIOSSerialNumber',
+    'Ext/WLANMACAddress',
+    'Ext/VoLTEServiceSetting',
+    'Ext/WlanIPv4Address',
+    'Ext/WlanIPv6Address',
+    'Ext/WlanDnsSuffix',
+    'Ext/WlanSubnetMask',
+    'Ext/DeviceHardwareData',
+  ].map((n) => `./DevDetail/${n}`),
+  './Vendor/MSFT/DeviceStatus/DomainName',
+  './Vendor/MSFT/DeviceStatus/OS/Edition',
+  './Vendor/MSFT/DeviceStatus/TPM/SpecificationVersion',
+  './Vendor/MSFT/DeviceStatus/TPM/ManufacturerIdTxt',
+  './Vendor/MSFT/DeviceStatus/TPM/ManufacturerVersion',
+  './Vendor/MSFT/DeviceStatus/Battery/Status',
+  './Vendor/MSFT/DeviceStatus/Battery/EstimatedChargeRemaining',
+  './Vendor/MSFT/DeviceStatus/Battery/EstimatedRuntime',
+  './Vendor/MSFT/DMClient/HWDevID',
+  './Vendor/MSFT/DMClient/Provider/MS%20DM%20Server/EntDeviceName',
+  './Vendor/MSFT/DeviceInstanceService/Roaming',
+  './Vendor/MSFT/DeviceInstanceService/PhoneNumber',
+  './Vendor/MSFT/DeviceInstanceService/IMEI',
+  './Vendor/MSFT/DeviceInstanceService/IMSI',
+  './Vendor/MSFT/Uefi/DeviceIdentifier',
+  './cimv2/MDM_ConfigSetting/MDM_ConfigSetting.SettingName=%22AccountId%22/SettingValue',
+  './Vendor/MSFT/NodeCache/MS%20DM%20Server/CacheVersion',
+  './Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions',
+];
+const FORMATS_MD = SHARED('docs/FORMATS.md');
+
+describe('regression issue 4: the Windows inventory answers every node of FORMATS.md §2.6', () => {
+  const kinds = ENROLLMENT_KINDS.windows;
+  const NOW = new Date('2025-03-01T10:00:00Z');
+  const sample = kinds.flatMap((kind) =>
+    [true, false].map((rich, i) =>
+      generateDevice({
+        seed: 'formats-2-6',
+        index: i,
+        platform: 'windows',
+        kind,
+        overrides: rich
+          ? { tpm: true, cellular: true, modelId: 'lenovo-thinkpad-x1-carbon-gen11' }
+          : { tpm: false, cellular: false, modelId: 'dell-optiplex-7010' },
+      }),
+    ),
+  );
+
+  it.each(sample.map((d) => [`${d.enrollmentKind} ${d.model}`, d] as const))(
+    '%s: each node is a value or a 404 with a reason',
+    (_name, d) => {
+      const inv = windowsInventory(d, { now: NOW });
+      const missing = FORMATS_2_6.filter((uri) => windowsNode(inv, uri) === undefined);
+      expect(missing).toEqual([]);
+      for (const uri of FORMATS_2_6) {
+        const node = windowsNode(inv, uri)!;
+        if (node.status === 404) expect(node.reason, uri).toBeTruthy();
+        else if (node.format === 'int') expect(node.value, uri).toMatch(/^-?\d+$/);
+      }
+    },
+  );
+
+  it.skipIf(!existsSync(FORMATS_MD))('the list covers every full node path written in §2.6', () => {
+    const text = readFileSync(FORMATS_MD, 'utf8');
+    const section = text.slice(text.indexOf('### 2.6'), text.indexOf('* Intune PKCS on Windows'));
+    const paths = [...section.matchAll(/`(\.\/[^`]+)`/g)]
+      .map((m) => m[1]!)
+      .filter((p) => !/[*{}]|\.\.\./.test(p)); // wildcards and elisions are expanded by hand above
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths.filter((p) => !FORMATS_2_6.includes(p))).toEqual([]);
+  });
+
+  it('values follow the devices: cellular, Wi-Fi, domain, battery, clock', () => {
+    for (const d of sample) {
+      const inv = windowsInventory(d, { now: NOW });
+      const at = (uri: string) => windowsNode(inv, uri)!;
+      expect(at('./DevDetail/URI/MaxDepth')).toEqual({ status: 200, format: 'int', value: '0' });
+      expect(at('./DevDetail/Ext/Microsoft/CommercializationOperator').status).toBe(d.cellular ? 200 : 404);
+      expect(at('./DevDetail/Ext/Microsoft/RadioSwV').status).toBe(d.cellular ? 200 : 404);
+      expect(at('./DevDetail/Ext/VoLTEServiceSetting')).toMatchObject({
+        status: 404,
+        reason: 'not-reported',
+      });
+      const local = at('./DevDetail/Ext/Microsoft/LocalTime');
+      expect(local.status).toBe(200);
+      if (local.status === 200) {
+        expect(local.value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+        expect(new Date(local.value).getTime()).toBe(NOW.getTime());
+      }
+      const v6 = at('./DevDetail/Ext/WlanIPv6Address');
+      expect(v6.status).toBe(d.hardware.wifi ? 200 : 404);
+      if (v6.status === 200) expect(v6.value).toMatch(/^fe80::[0-9a-f]{1,4}(:[0-9a-f]{1,4}){3}$/);
+      const suffix = at('./DevDetail/Ext/WlanDnsSuffix');
+      expect(suffix.status).toBe(d.hardware.wifi && d.enrollmentKind === 'hybrid-joined' ? 200 : 404);
+      const battery = at('./Vendor/MSFT/DeviceStatus/Battery/Status');
+      expect(battery).toMatchObject({ status: 200, format: 'int' });
+      if (battery.status === 200) expect(battery.value === '128').toBe(d.hardware.formFactor === 'desktop');
+      const csp = at('./Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions');
+      expect(csp.status === 200 && csp.format).toBe('xml');
+      if (csp.status === 200) {
+        expect(csp.value).toContain(
+          '<CSP Node="./Device/Vendor/MSFT/ClientCertificateInstall" Version="1.1">',
+        );
+        expect(csp.value).toContain(
+          '<CSP Node="./Device/Vendor/MSFT/RootCATrustedCertificates" Version="1.2">',
+        );
+      }
+      expect(at('./Vendor/MSFT/NodeCache/MS%20DM%20Server/CacheVersion')).toEqual({
+        status: 200,
+        format: 'chr',
+        value: '0',
+      });
+    }
+  });
+
+  it('without a clock (a static snapshot) LocalTime is a 404 that says why; same seed → same inventory', () => {
+    const d = sample[0]!;
+    expect(windowsNode(windowsInventory(d), './DevDetail/Ext/Microsoft/LocalTime')).toMatchObject({
+      status: 404,
+      note: expect.stringContaining('live value'),
+    });
+    expect(JSON.stringify(windowsInventory(d, { now: NOW }))).toBe(
+      JSON.stringify(
+        windowsInventory(
+          generateDevice({
+            seed: 'formats-2-6',
+            index: 0,
+            platform: 'windows',
+            kind: d.enrollmentKind,
+            overrides: { tpm: true, cellular: true, modelId: 'lenovo-thinkpad-x1-carbon-gen11' },
+          }),
+          { now: NOW },
+        ),
+      ),
+    );
+  });
+});
+
 describe('Apple DeviceInformation agrees with the attributes and the ADM schema', () => {
   const yaml = existsSync(APPLE_YAML)
     ? (parseYaml(readFileSync(APPLE_YAML, 'utf8')) as {
