@@ -1,9 +1,12 @@
 /**
  * Issue 4: a device agent process killed (SIGKILL, no clean shutdown) and started again has exactly the
- * store it had — per platform, with the payloads compiled in test/golden/compile.
+ * store it had — per platform, with the payloads compiled in test/golden/compile (and, on Windows, a
+ * message with the test hierarchy's trusted certificates and two PFX installs with KSP attributes, since the
+ * golden PFX's password is encrypted to a fixed management certificate). "The same store" is every row:
+ * items with their attributes and key-material digests, and the installed profiles.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,13 +15,57 @@ import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
 import { FixedClock } from '../../agent/runtime/clock.ts';
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
+import { poolKey } from '../fixtures/key-pool.ts';
+import { T0, YEAR } from '../unit/pki/hierarchy.ts';
+import {
+  leafWith,
+  message,
+  pfxAtomic,
+  pfxInstall,
+  pfxOf,
+  trustedAdd,
+} from '../unit/agent-windows/fixtures.ts';
+import { storeRows } from './fixtures/store-rows.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const GOLDEN = join(ROOT, 'test/golden/compile');
 const work = mkdtempSync(join(tmpdir(), 'certfleet-restart-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function runUntilKilled(args: string[]): Promise<{ codes: string[][]; held: unknown[] }> {
+interface ChildReport {
+  codes: string[][];
+  held: unknown[];
+  rows: unknown;
+}
+
+/** A SyncML message (written to the work folder): RCA root + CA, a software-KSP exportable PFX, a KL2 PFX. */
+function windowsPfxMessage(): string {
+  const h = leafWith({ notAfter: new Date(T0.getTime() + 3 * YEAR) });
+  const other = leafWith({
+    key: poolKey('rsa2048', 4),
+    subject: 'CN=Restart Other',
+    notAfter: new Date(T0.getTime() + 3 * YEAR),
+  });
+  const body = [
+    trustedAdd(h.root, 1),
+    trustedAdd(h.issuing, 2, { store: 'CA' }),
+    pfxAtomic(pfxInstall({ pfxBlob: pfxOf(h), keyLocation: 3, keyExportable: true }), 3),
+    pfxAtomic(
+      pfxInstall({
+        uniqueId: '0B1F6D2A-1111-4222-8333-444455556666',
+        pfxBlob: pfxOf(other),
+        keyLocation: 2,
+        keyExportable: false,
+      }),
+      20,
+    ),
+  ];
+  const file = join(work, 'windows-pfx.xml');
+  writeFileSync(file, message(body));
+  return file;
+}
+
+function runUntilKilled(args: string[]): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
@@ -37,13 +84,13 @@ function runUntilKilled(args: string[]): Promise<{ codes: string[][]; held: unkn
     });
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`agent exited ${code ?? signal}: ${err}`));
-      resolvePromise(JSON.parse(out.split('\n')[0]!) as { codes: string[][]; held: unknown[] });
+      resolvePromise(JSON.parse(out.split('\n')[0]!) as ChildReport);
     });
   });
 }
 
 describe.each([
-  { platform: 'windows', files: ['windows-trusted-root.xml'] },
+  { platform: 'windows', files: ['windows-trusted-root.xml', 'windows-pfx.xml'] },
   { platform: 'macos', files: ['macos-trusted-root.mobileconfig', 'macos-pkcs.mobileconfig'] },
   { platform: 'ios', files: ['ios-trusted-root.mobileconfig', 'ios-pkcs.mobileconfig'] },
   {
@@ -54,29 +101,52 @@ describe.each([
 ] as const)('a killed $platform agent restarts with the same store', (row) => {
   const { platform, files } = row;
   const kind = 'kind' in row ? row.kind : undefined;
-  it('SIGKILL after install, reopen: held() is the same', { timeout: 60_000 }, async () => {
-    const store = join(work, `${platform}.db`);
-    const target = kind ? `${platform}:${kind}` : platform;
-    const before = await runUntilKilled([store, target, 'restart', ...files.map((f) => join(GOLDEN, f))]);
-    expect(before.codes.flat().every((c) => c === 'OK')).toBe(true);
-    expect(before.held.length).toBeGreaterThan(0);
-    // the "restarted agent": same device, same store file
-    const device = generateDevice({
-      seed: 'restart',
-      index: 0,
-      platform: platform as Platform,
-      ...(kind ? { kind: kind as EnrollmentKind } : {}),
-    });
-    const db = StoreDb.open(store);
-    try {
-      const ctx = { device, db, clock: new FixedClock('2026-06-01T00:00:00Z') };
-      expect(PLATFORM_ADAPTERS[platform].held(ctx, 'admin')).toEqual(before.held);
-      // and it knows what it installed: the last payload again changes nothing
-      const last = files[files.length - 1]!;
-      const again = PLATFORM_ADAPTERS[platform].deliver(ctx, readFileSync(join(GOLDEN, last)));
-      expect(again.outcomes.map((o) => o.code)).toEqual(['UNCHANGED']);
-    } finally {
-      db.close();
-    }
-  });
+  const pathOf = (f: string): string => (f === 'windows-pfx.xml' ? windowsPfxMessage() : join(GOLDEN, f));
+  it(
+    'SIGKILL after install, reopen: every store row and held() are the same',
+    { timeout: 60_000 },
+    async () => {
+      const store = join(work, `${platform}.db`);
+      const target = kind ? `${platform}:${kind}` : platform;
+      const paths = files.map(pathOf);
+      const before = await runUntilKilled([store, target, 'restart', ...paths]);
+      expect(before.codes.flat().every((c) => c === 'OK')).toBe(true);
+      expect(before.held.length).toBeGreaterThan(0);
+      const rowsBefore = before.rows as {
+        items: { kind: string; privateKey: string | null; attrs: Record<string, unknown> }[];
+      };
+      // the comparison covers key material: every platform row installs at least one private key
+      expect(rowsBefore.items.some((i) => i.privateKey !== null)).toBe(true);
+      if (platform === 'windows') {
+        const identities = rowsBefore.items.filter((i) => i.kind === 'identity');
+        expect(identities.map((i) => [i.attrs.keyLocation, i.attrs.exportable])).toEqual(
+          expect.arrayContaining([
+            [3, true],
+            [2, false],
+          ]),
+        );
+        expect(identities.every((i) => typeof i.attrs.ksp === 'string' && i.privateKey !== null)).toBe(true);
+      }
+      // the "restarted agent": same device, same store file
+      const device = generateDevice({
+        seed: 'restart',
+        index: 0,
+        platform: platform as Platform,
+        ...(kind ? { kind: kind as EnrollmentKind } : {}),
+      });
+      const db = StoreDb.open(store);
+      try {
+        const ctx = { device, db, clock: new FixedClock('2026-06-01T00:00:00Z') };
+        expect(storeRows(db, device.id)).toEqual(before.rows);
+        expect(PLATFORM_ADAPTERS[platform].held(ctx, 'admin')).toEqual(before.held);
+        // and it knows what it installed: the last payload again changes nothing
+        const last = paths[paths.length - 1]!;
+        const again = PLATFORM_ADAPTERS[platform].deliver(ctx, readFileSync(last));
+        expect(again.outcomes.every((o) => o.code === 'UNCHANGED')).toBe(true);
+        expect(storeRows(db, device.id)).toEqual(before.rows);
+      } finally {
+        db.close();
+      }
+    },
+  );
 });
