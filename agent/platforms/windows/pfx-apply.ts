@@ -9,8 +9,8 @@
  *   Intermediate Certification Authorities store of the same scope, as PFX import does on Windows, remembered
  *   under the node (`{node}#chain`) so that Delete removes them too — unless another node still holds the same
  *   certificate (a RootCATrustedCertificates CA, another PFX): such a row keeps its owner, lists this node as a
- *   co-holder (agent/keystore/shared-items.ts) and leaves only with its last holder. Self-signed roots in the PFX are NOT trusted
- *   (Intune delivers roots with trusted-certificate profiles, PFXDOC).
+ *   co-holder (agent/keystore/shared-items.ts) and leaves only with its last holder. Self-signed roots in the
+ *   PFX are not imported, so not trusted (Intune delivers roots with trusted-certificate profiles, PFXDOC).
  * - A leaf whose chain does not lead to an installed machine Root (or that is expired / not yet valid) is
  *   installed anyway — the store does not validate chains or time at import — with attrs.trusted=false and
  *   code INSTALL_UNTRUSTED_CHAIN / INSTALL_CERT_EXPIRED, SyncML 200.
