@@ -30,6 +30,11 @@ export interface PendingOutcome {
   syncml?: number;
   /** The CSP Status value; the native table's when absent, none when null. */
   csp?: Win32Name | null;
+  /**
+   * Set on a successful Delete of a PFX node: the certificate it removed (`subject (thumbprint)`), so that an
+   * install of the same node later in the message (a renewal: Delete, then Atomic Add) can say what it replaced.
+   */
+  removed?: string;
 }
 
 /** True for 2xx SyncML codes. */

@@ -38,7 +38,7 @@ import type { DeliveryMeta, DeliveryResult, DeviceContext } from '../../platform
 import { isSuccess, type ApplyEnv, type PendingOutcome } from './apply-context.ts';
 import { nativeRow, windowsNative } from './native-status.ts';
 import { nodeValue } from './node-values.ts';
-import { applyPfxDelete, applyPfxInstall } from './pfx-apply.ts';
+import { applyPfxDelete, applyPfxInstall, foldReplacements } from './pfx-apply.ts';
 import { classifyProblem } from './problem-outcome.ts';
 import { applyTrustedCert } from './trusted-cert-apply.ts';
 
@@ -349,5 +349,8 @@ export function deliverSyncml(ctx: DeviceContext, payload: Buffer, meta?: Delive
     codes: delivery.codes,
     results: delivery.results,
   });
-  return { outcomes: toOutcomes(ctx.device.id, delivery.outcomes), reply: encodeSyncml(reply) };
+  return {
+    outcomes: toOutcomes(ctx.device.id, foldReplacements(delivery.outcomes)),
+    reply: encodeSyncml(reply),
+  };
 }

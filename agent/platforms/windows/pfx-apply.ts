@@ -291,6 +291,7 @@ export function describeRelease(r: ReleasedNode): string {
 export function applyPfxDelete(env: ApplyEnv, op: PfxDeleteOperation): PendingOutcome {
   const payload = pfxLocUri(op.scope, op.uniqueId);
   const { db, device } = env.ctx;
+  const previous = db.items(device.id, { ref: payload, kind: 'identity' })[0];
   const released = releaseNode(env, payload);
   const had = db.removeProfile(device.id, payload);
   if (released.own.removed === 0 && !had) {
@@ -301,5 +302,37 @@ export function applyPfxDelete(env: ApplyEnv, op: PfxDeleteOperation): PendingOu
     status: 'installed',
     code: 'OK',
     message: `Removed ${payload} (${describeRelease(released)}).`,
+    removed: previous === undefined ? '' : `${previous.subject} (${previous.thumbprint})`,
   };
+}
+
+/**
+ * One outcome per node for a renewal-shaped message: when a PFX node is deleted and then installed again in
+ * the same message (Delete, then Atomic Add — what the service sends to replace a certificate), the Delete's
+ * "Removed …" outcome is folded into the install's, which says that it replaced the previous certificate.
+ * An install that failed leaves both outcomes as they are (the Delete did happen).
+ */
+export function foldReplacements(pending: readonly PendingOutcome[]): PendingOutcome[] {
+  const out: PendingOutcome[] = [];
+  for (const o of pending) {
+    const i =
+      o.status === 'installed' && o.removed === undefined
+        ? out.findIndex((p) => p.payload === o.payload && p.removed !== undefined)
+        : -1;
+    const deletion = i >= 0 ? out[i] : undefined;
+    if (deletion === undefined) {
+      out.push(o);
+      continue;
+    }
+    out.splice(i, 1);
+    const what =
+      deletion.removed === ''
+        ? 'the previous certificate of this node'
+        : `the previous certificate ${deletion.removed}`;
+    out.push({
+      ...o,
+      message: `${o.message} It replaces ${what}, which the Delete before it removed with its key.`,
+    });
+  }
+  return out;
 }
