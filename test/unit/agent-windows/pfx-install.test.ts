@@ -56,191 +56,195 @@ type Key = 'rsa2048' | 'rsa4096' | 'p256';
 const keyOf = (k: Key) => (k === 'rsa2048' ? poolKey('rsa2048', 2) : poolKey(k));
 
 describe('PFXCertInstall: key storage providers (CCI KeyLocation, issue 4 key stores)', () => {
-  it.each<
-    [
-      string,
-      boolean,
-      Partial<PfxInstall>,
-      Key,
-      string,
-      string | undefined,
-      boolean | undefined,
-      string | undefined,
-    ]
-  >([
-    // name, tpm, install, key, code, ksp, exportable, cspStatus
-    ['KL1 with a TPM → TPM', true, { keyLocation: 1 }, 'rsa2048', 'OK', 'tpm', false, '0x00000000'],
-    [
-      'KL1 without a TPM → fails',
-      false,
-      { keyLocation: 1 },
-      'rsa2048',
-      'INSTALL_KSP_UNAVAILABLE',
-      undefined,
-      undefined,
-      '0x80090035',
-    ],
-    ['KL2 with a TPM → TPM', true, { keyLocation: 2 }, 'rsa2048', 'OK', 'tpm', false, '0x00000000'],
-    [
-      'KL2 without a TPM → software',
-      false,
-      { keyLocation: 2 },
-      'rsa2048',
-      'OK',
-      'software',
-      false,
-      '0x00000000',
-    ],
-    [
-      'KL3 → software, not exportable',
-      true,
-      { keyLocation: 3 },
-      'rsa2048',
-      'OK',
-      'software',
-      false,
-      '0x00000000',
-    ],
-    [
-      'KL3 + PFXKeyExportable → exportable',
-      true,
-      { keyLocation: 3, keyExportable: true },
-      'rsa2048',
-      'OK',
-      'software',
-      true,
-      '0x00000000',
-    ],
-    [
-      'KL4 with a container → Windows Hello',
-      true,
-      { keyLocation: 4, containerName: 'WHfB-1' },
-      'rsa2048',
-      'OK',
-      'passport',
-      false,
-      '0x00000000',
-    ],
-    [
-      'KL3 RSA-4096 → software holds it',
-      false,
-      { keyLocation: 3 },
-      'rsa4096',
-      'OK',
-      'software',
-      false,
-      '0x00000000',
-    ],
-    [
-      'KL1 RSA-4096 → TPM cannot',
-      true,
-      { keyLocation: 1 },
-      'rsa4096',
-      'INSTALL_KSP_KEY_SIZE',
-      undefined,
-      undefined,
-      '0x80090029',
-    ],
-    [
-      'KL2 RSA-4096 with a TPM → TPM cannot',
-      true,
-      { keyLocation: 2 },
-      'rsa4096',
-      'INSTALL_KSP_KEY_SIZE',
-      undefined,
-      undefined,
-      '0x80090029',
-    ],
-    [
-      'KL4 RSA-4096 → Hello is 2048 only',
-      true,
-      { keyLocation: 4, containerName: 'c' },
-      'rsa4096',
-      'INSTALL_KSP_KEY_SIZE',
-      undefined,
-      undefined,
-      '0x80090029',
-    ],
-    [
-      'KL4 EC P-256 → Hello is RSA-2048 only',
-      true,
-      { keyLocation: 4, containerName: 'c' },
-      'p256',
-      'INSTALL_KSP_KEY_SIZE',
-      undefined,
-      undefined,
-      '0x80090029',
-    ],
-    ['KL1 EC P-256 → TPM', true, { keyLocation: 1 }, 'p256', 'OK', 'tpm', false, '0x00000000'],
-  ])('%s', (_name, tpm, params, key, code, ksp, exportable, csp) => {
-    const ctx = ctxFor(db, { tpm });
-    trustChain(ctx);
-    const h = key === 'rsa2048' ? hierarchy() : leafWith({ key: keyOf(key) });
-    const before = snapshot(ctx);
-    const { outcomes, read } = deliverAtomic(ctx, pfxAtomic(pfxInstall({ pfxBlob: pfxOf(h), ...params })));
-    expect(outcomes).toHaveLength(1);
-    const [o] = outcomes;
-    expect(o?.code).toBe(code);
-    expect(o?.payload).toBe(NODE);
-    expect(o?.native).toMatchObject({ platform: 'windows', cspStatus: csp });
-    const items = db.items(ctx.device.id, { ref: NODE });
-    if (ksp === undefined) {
-      expect(o?.status).toBe('failed');
-      expect(o?.native).toMatchObject({ syncml: 500, intune: '0x87D101F4' });
-      expect(read.statuses.get(2)?.code).toBe(507);
-      expect(snapshot(ctx)).toEqual(before);
-      return;
-    }
-    expect(o?.status).toBe('installed');
-    expect(read.statuses.get(2)?.code).toBe(200);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({
-      store: 'windows/machine/My',
-      kind: 'identity',
-      thumbprint: h.leaf.sha1Thumbprint,
+  // The same rules for every Windows enrollment kind: FORMATS.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
+  // and PFXCertPasswordEncryptionType to the device (TPM, management certificate), never to how it joined.
+  describe.each(WINDOWS_KINDS)('%s', (kind) => {
+    it.each<
+      [
+        string,
+        boolean,
+        Partial<PfxInstall>,
+        Key,
+        string,
+        string | undefined,
+        boolean | undefined,
+        string | undefined,
+      ]
+    >([
+      // name, tpm, install, key, code, ksp, exportable, cspStatus
+      ['KL1 with a TPM → TPM', true, { keyLocation: 1 }, 'rsa2048', 'OK', 'tpm', false, '0x00000000'],
+      [
+        'KL1 without a TPM → fails',
+        false,
+        { keyLocation: 1 },
+        'rsa2048',
+        'INSTALL_KSP_UNAVAILABLE',
+        undefined,
+        undefined,
+        '0x80090035',
+      ],
+      ['KL2 with a TPM → TPM', true, { keyLocation: 2 }, 'rsa2048', 'OK', 'tpm', false, '0x00000000'],
+      [
+        'KL2 without a TPM → software',
+        false,
+        { keyLocation: 2 },
+        'rsa2048',
+        'OK',
+        'software',
+        false,
+        '0x00000000',
+      ],
+      [
+        'KL3 → software, not exportable',
+        true,
+        { keyLocation: 3 },
+        'rsa2048',
+        'OK',
+        'software',
+        false,
+        '0x00000000',
+      ],
+      [
+        'KL3 + PFXKeyExportable → exportable',
+        true,
+        { keyLocation: 3, keyExportable: true },
+        'rsa2048',
+        'OK',
+        'software',
+        true,
+        '0x00000000',
+      ],
+      [
+        'KL4 with a container → Windows Hello',
+        true,
+        { keyLocation: 4, containerName: 'WHfB-1' },
+        'rsa2048',
+        'OK',
+        'passport',
+        false,
+        '0x00000000',
+      ],
+      [
+        'KL3 RSA-4096 → software holds it',
+        false,
+        { keyLocation: 3 },
+        'rsa4096',
+        'OK',
+        'software',
+        false,
+        '0x00000000',
+      ],
+      [
+        'KL1 RSA-4096 → TPM cannot',
+        true,
+        { keyLocation: 1 },
+        'rsa4096',
+        'INSTALL_KSP_KEY_SIZE',
+        undefined,
+        undefined,
+        '0x80090029',
+      ],
+      [
+        'KL2 RSA-4096 with a TPM → TPM cannot',
+        true,
+        { keyLocation: 2 },
+        'rsa4096',
+        'INSTALL_KSP_KEY_SIZE',
+        undefined,
+        undefined,
+        '0x80090029',
+      ],
+      [
+        'KL4 RSA-4096 → Hello is 2048 only',
+        true,
+        { keyLocation: 4, containerName: 'c' },
+        'rsa4096',
+        'INSTALL_KSP_KEY_SIZE',
+        undefined,
+        undefined,
+        '0x80090029',
+      ],
+      [
+        'KL4 EC P-256 → Hello is RSA-2048 only',
+        true,
+        { keyLocation: 4, containerName: 'c' },
+        'p256',
+        'INSTALL_KSP_KEY_SIZE',
+        undefined,
+        undefined,
+        '0x80090029',
+      ],
+      ['KL1 EC P-256 → TPM', true, { keyLocation: 1 }, 'p256', 'OK', 'tpm', false, '0x00000000'],
+    ])('%s', (_name, tpm, params, key, code, ksp, exportable, csp) => {
+      const ctx = ctxFor(db, { tpm, kind });
+      trustChain(ctx);
+      const h = key === 'rsa2048' ? hierarchy() : leafWith({ key: keyOf(key) });
+      const before = snapshot(ctx);
+      const { outcomes, read } = deliverAtomic(ctx, pfxAtomic(pfxInstall({ pfxBlob: pfxOf(h), ...params })));
+      expect(outcomes).toHaveLength(1);
+      const [o] = outcomes;
+      expect(o?.code).toBe(code);
+      expect(o?.payload).toBe(NODE);
+      expect(o?.native).toMatchObject({ platform: 'windows', cspStatus: csp });
+      const items = db.items(ctx.device.id, { ref: NODE });
+      if (ksp === undefined) {
+        expect(o?.status).toBe('failed');
+        expect(o?.native).toMatchObject({ syncml: 500, intune: '0x87D101F4' });
+        expect(read.statuses.get(2)?.code).toBe(507);
+        expect(snapshot(ctx)).toEqual(before);
+        return;
+      }
+      expect(o?.status).toBe('installed');
+      expect(read.statuses.get(2)?.code).toBe(200);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({
+        store: 'windows/machine/My',
+        kind: 'identity',
+        thumbprint: h.leaf.sha1Thumbprint,
+      });
+      expect(items[0]?.attrs).toMatchObject({
+        ksp,
+        exportable,
+        trusted: true,
+        keyLocation: params.keyLocation,
+      });
+      expect(
+        items[0]?.privateKey?.equals(h.leafKey.privateKey.export({ type: 'pkcs8', format: 'der' })),
+      ).toBe(true);
     });
-    expect(items[0]?.attrs).toMatchObject({
-      ksp,
-      exportable,
-      trusted: true,
-      keyLocation: params.keyLocation,
-    });
-    expect(items[0]?.privateKey?.equals(h.leafKey.privateKey.export({ type: 'pkcs8', format: 'der' }))).toBe(
-      true,
-    );
-  });
 
-  it.each<[string, (a: SyncmlContainer) => SyncmlContainer, string, string]>([
-    [
-      'PFXKeyExportable true with KeyLocation 2 (codec-reported) → INSTALL_EXPORT_NOT_ALLOWED',
-      (a) => patchLeaf(a, 'KeyLocation', '2'),
-      'INSTALL_EXPORT_NOT_ALLOWED',
-      '0x80090029',
-    ],
-    [
-      'KeyLocation 4 without ContainerName (codec-reported) → INSTALL_CONTAINER_REQUIRED',
-      (a) => patchLeaf(a, 'KeyLocation', '4'),
-      'INSTALL_CONTAINER_REQUIRED',
-      '0x80090016',
-    ],
-  ])('%s', (_name, patch, code, csp) => {
-    const ctx = ctxFor(db);
-    const before = snapshot(ctx);
-    const install = pfxInstall({
-      pfxBlob: pfxOf(hierarchy()),
-      keyLocation: 3,
-      keyExportable: code === 'INSTALL_EXPORT_NOT_ALLOWED',
+    it.each<[string, (a: SyncmlContainer) => SyncmlContainer, string, string]>([
+      [
+        'PFXKeyExportable true with KeyLocation 2 (codec-reported) → INSTALL_EXPORT_NOT_ALLOWED',
+        (a) => patchLeaf(a, 'KeyLocation', '2'),
+        'INSTALL_EXPORT_NOT_ALLOWED',
+        '0x80090029',
+      ],
+      [
+        'KeyLocation 4 without ContainerName (codec-reported) → INSTALL_CONTAINER_REQUIRED',
+        (a) => patchLeaf(a, 'KeyLocation', '4'),
+        'INSTALL_CONTAINER_REQUIRED',
+        '0x80090016',
+      ],
+    ])('%s', (_name, patch, code, csp) => {
+      const ctx = ctxFor(db, { kind });
+      const before = snapshot(ctx);
+      const install = pfxInstall({
+        pfxBlob: pfxOf(hierarchy()),
+        keyLocation: 3,
+        keyExportable: code === 'INSTALL_EXPORT_NOT_ALLOWED',
+      });
+      const atomic = patch(pfxAtomic(install));
+      const blobCmd = atomic.children.at(-1)?.cmdId ?? -1;
+      const { outcomes, read } = deliverAtomic(ctx, atomic);
+      expect(outcomes.map((o) => [o.payload, o.code, o.native])).toEqual([
+        [NODE, code, { platform: 'windows', syncml: 500, cspStatus: csp, intune: '0x87D101F4' }],
+      ]);
+      expect(read.statuses.get(2)?.code).toBe(507);
+      expect(read.statuses.get(blobCmd)?.code).toBe(500);
+      expect(read.statuses.get(3)?.code).toBe(216);
+      expect(snapshot(ctx)).toEqual(before);
     });
-    const atomic = patch(pfxAtomic(install));
-    const blobCmd = atomic.children.at(-1)?.cmdId ?? -1;
-    const { outcomes, read } = deliverAtomic(ctx, atomic);
-    expect(outcomes.map((o) => [o.payload, o.code, o.native])).toEqual([
-      [NODE, code, { platform: 'windows', syncml: 500, cspStatus: csp, intune: '0x87D101F4' }],
-    ]);
-    expect(read.statuses.get(2)?.code).toBe(507);
-    expect(read.statuses.get(blobCmd)?.code).toBe(500);
-    expect(read.statuses.get(3)?.code).toBe(216);
-    expect(snapshot(ctx)).toEqual(before);
   });
 });
 
@@ -270,85 +274,89 @@ describe('PFXCertInstall: per enrollment kind and scope', () => {
 
 describe('PFX password (PFXCertPasswordEncryptionType)', () => {
   const other = () => managementIdentity(6);
-  it.each<
-    [
-      string,
-      { identity?: 'own' | 'none' | 'other'; type: 0 | 1; password: () => string },
-      string,
-      string | undefined,
-    ]
-  >([
-    ['clear password, right', { type: 0, password: () => PASSWORD }, 'OK', '0x00000000'],
-    ['clear password, wrong', { type: 0, password: () => 'nope' }, 'PKCS12_BAD_PASSWORD', '0x00000056'],
-    [
-      'CMS to this device, right',
-      { type: 1, password: () => encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate) },
-      'OK',
-      '0x00000000',
-    ],
-    [
-      'CMS (PKCS#1 v1.5 key transport) to this device',
-      {
-        type: 1,
-        password: () =>
-          encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate, {
-            keyTransport: 'rsa-pkcs1',
-          }),
-      },
-      'OK',
-      '0x00000000',
-    ],
-    [
-      'CMS to this device, wrong password inside',
-      { type: 1, password: () => encryptPfxPasswordForDevice('wrong', managementIdentity(5).certificate) },
-      'PKCS12_BAD_PASSWORD',
-      '0x00000056',
-    ],
-    [
-      'CMS to another device',
-      { type: 1, password: () => encryptPfxPasswordForDevice(PASSWORD, other().certificate) },
-      'INSTALL_PASSWORD_UNDECRYPTABLE',
-      '0x8009200C',
-    ],
-    [
-      'CMS but the device has no management identity',
-      {
-        identity: 'none',
-        type: 1,
-        password: () => encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate),
-      },
-      'INSTALL_PASSWORD_UNDECRYPTABLE',
-      '0x8009200C',
-    ],
-    [
-      'type 1 with a clear-text password',
-      { type: 1, password: () => PASSWORD },
-      'INSTALL_PASSWORD_UNDECRYPTABLE',
-      '0x80092002',
-    ],
-  ])('%s', (_name, o, code, csp) => {
-    const ctx = ctxFor(db, { identity: o.identity === 'none' ? null : undefined });
-    trustChain(ctx);
-    const before = snapshot(ctx);
-    const install = pfxInstall({
-      pfxBlob: pfxOf(hierarchy()),
-      passwordEncryptionType: o.type,
-      password: o.password(),
+  // The same rules for every Windows enrollment kind: FORMATS.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
+  // and PFXCertPasswordEncryptionType to the device (TPM, management certificate), never to how it joined.
+  describe.each(WINDOWS_KINDS)('%s', (kind) => {
+    it.each<
+      [
+        string,
+        { identity?: 'own' | 'none' | 'other'; type: 0 | 1; password: () => string },
+        string,
+        string | undefined,
+      ]
+    >([
+      ['clear password, right', { type: 0, password: () => PASSWORD }, 'OK', '0x00000000'],
+      ['clear password, wrong', { type: 0, password: () => 'nope' }, 'PKCS12_BAD_PASSWORD', '0x00000056'],
+      [
+        'CMS to this device, right',
+        { type: 1, password: () => encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate) },
+        'OK',
+        '0x00000000',
+      ],
+      [
+        'CMS (PKCS#1 v1.5 key transport) to this device',
+        {
+          type: 1,
+          password: () =>
+            encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate, {
+              keyTransport: 'rsa-pkcs1',
+            }),
+        },
+        'OK',
+        '0x00000000',
+      ],
+      [
+        'CMS to this device, wrong password inside',
+        { type: 1, password: () => encryptPfxPasswordForDevice('wrong', managementIdentity(5).certificate) },
+        'PKCS12_BAD_PASSWORD',
+        '0x00000056',
+      ],
+      [
+        'CMS to another device',
+        { type: 1, password: () => encryptPfxPasswordForDevice(PASSWORD, other().certificate) },
+        'INSTALL_PASSWORD_UNDECRYPTABLE',
+        '0x8009200C',
+      ],
+      [
+        'CMS but the device has no management identity',
+        {
+          identity: 'none',
+          type: 1,
+          password: () => encryptPfxPasswordForDevice(PASSWORD, managementIdentity(5).certificate),
+        },
+        'INSTALL_PASSWORD_UNDECRYPTABLE',
+        '0x8009200C',
+      ],
+      [
+        'type 1 with a clear-text password',
+        { type: 1, password: () => PASSWORD },
+        'INSTALL_PASSWORD_UNDECRYPTABLE',
+        '0x80092002',
+      ],
+    ])('%s', (_name, o, code, csp) => {
+      const ctx = ctxFor(db, { kind, identity: o.identity === 'none' ? null : undefined });
+      trustChain(ctx);
+      const before = snapshot(ctx);
+      const install = pfxInstall({
+        pfxBlob: pfxOf(hierarchy()),
+        passwordEncryptionType: o.type,
+        password: o.password(),
+      });
+      const atomic = pfxAtomic(install);
+      const { outcomes, read } = deliverAtomic(ctx, atomic);
+      expect(
+        outcomes.map((x) => [x.code, x.native.platform === 'windows' ? x.native.cspStatus : '']),
+      ).toEqual([[code, csp]]);
+      for (const x of outcomes) expect(x.message).not.toContain(PASSWORD);
+      if (code === 'OK') return;
+      // 507 on the Atomic, 500 on the blob, 216 on every other command.
+      const blob = atomic.children.at(-1)?.cmdId ?? -1;
+      expect([read.headerStatus?.code, read.headerStatus?.msgRef, read.msgId]).toEqual([200, 3, 4]);
+      const expected: Record<number, number> = { 2: 507 };
+      for (const c of atomic.children) expected[c.cmdId] = c.cmdId === blob ? 500 : 216;
+      expect(codes(read)).toEqual(expected);
+      expect(snapshot(ctx)).toEqual(before);
     });
-    const atomic = pfxAtomic(install);
-    const { outcomes, read } = deliverAtomic(ctx, atomic);
-    expect(outcomes.map((x) => [x.code, x.native.platform === 'windows' ? x.native.cspStatus : ''])).toEqual([
-      [code, csp],
-    ]);
-    for (const x of outcomes) expect(x.message).not.toContain(PASSWORD);
-    if (code === 'OK') return;
-    // 507 on the Atomic, 500 on the blob, 216 on every other command.
-    const blob = atomic.children.at(-1)?.cmdId ?? -1;
-    expect([read.headerStatus?.code, read.headerStatus?.msgRef, read.msgId]).toEqual([200, 3, 4]);
-    const expected: Record<number, number> = { 2: 507 };
-    for (const c of atomic.children) expected[c.cmdId] = c.cmdId === blob ? 500 : 216;
-    expect(codes(read)).toEqual(expected);
-    expect(snapshot(ctx)).toEqual(before);
   });
 
   it('a corrupt PFX blob → PKCS12_PARSE with CRYPT_E_BAD_ENCODE, nothing stored', () => {
