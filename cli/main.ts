@@ -1,16 +1,20 @@
 /**
  * The certfleet command line (yargs). Handlers only parse and delegate (house rule 8); every option
- * can also be given as a `CERTFLEET_*` environment variable (e.g. `CERTFLEET_DIR` for `--dir`).
+ * can also be given as a `CERTFLEET_*` environment variable (e.g. `CERTFLEET_DIR` for `--dir`). Variables
+ * for options the command does not have are ignored (env-options.ts); unknown flags are usage errors.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.ts';
+import { ENV_PREFIX, ignoreUndeclaredEnv } from './env-options.ts';
 import { reportFailure } from './output.ts';
 
-const cli = yargs(hideBin(process.argv))
+const args = hideBin(process.argv);
+const cli = yargs(args)
   .scriptName('certfleet')
   .usage('$0 <command> [options]\n\nSimulate MDM certificate deployment across fleets of devices.')
-  .env('CERTFLEET')
+  .env(ENV_PREFIX)
+  .middleware(ignoreUndeclaredEnv(process.env, args), true)
   .strict()
   .demandCommand(1, 'Name a command: see the list above.')
   .recommendCommands()

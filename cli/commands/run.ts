@@ -20,7 +20,10 @@ export const runCommandModule: CommandModule = {
         type: 'string',
         default: 'embedded',
         describe:
-          "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or mqtt://host:port (credentials: CERTFLEET_BROKER_USERNAME/PASSWORD).",
+          "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or an external mqtt://host:port. " +
+          'External broker: with CERTFLEET_BROKER_USERNAME and CERTFLEET_BROKER_PASSWORD set, every client of the run ' +
+          '(service, connectors, each device under its own client id) logs in with that one account; without them each ' +
+          'logs in as its client id with a password derived from CERTFLEET_FLEET_SECRET (a `certfleet broker`).',
       })
       .option('tls', {
         type: 'boolean',
@@ -32,7 +35,8 @@ export const runCommandModule: CommandModule = {
         type: 'number',
         choices: [4, 5],
         default: 4,
-        describe: 'MQTT 3.1.1 (4) or 5 (external brokers).',
+        describe:
+          'MQTT 3.1.1 (4) or 5 (Mosquitto or an external broker; the embedded aedes speaks 3.1.1 only).',
       })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<timestamp>/).' })
       .option('json', {

@@ -1,7 +1,13 @@
 /**
  * An external MQTT broker given by URL (`--broker mqtt://host:port`): EMQX, HiveMQ, a Mosquitto run by
- * someone else. certfleet neither starts nor configures it; its accounts and ACL are managed there. The
- * credentials certfleet uses come from `CERTFLEET_BROKER_USERNAME` / `CERTFLEET_BROKER_PASSWORD`.
+ * someone else. certfleet neither starts nor configures it; its accounts and ACL are managed there.
+ *
+ * Credentials: with `CERTFLEET_BROKER_USERNAME` (and usually `CERTFLEET_BROKER_PASSWORD`) set, every
+ * client of the run — the service, each connector, each device — logs in with that one account, each
+ * under its own client id (device id, `mdm-service`, `connector-N`), as a shared test broker would be set
+ * up; per-device topic isolation is then the broker's ACL on client ids (e.g. Mosquitto `pattern … %c`).
+ * Without them, each client logs in as its client id with the password derived from the fleet secret
+ * (fleet-secret.ts), which is what a broker started by `certfleet broker` checks.
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import type { BrokerHandle } from './broker-handle.ts';
@@ -44,6 +50,13 @@ export function externalBroker(
   const defaultPort = u.protocol === 'mqtts:' || u.protocol === 'ssl:' ? 8883 : 1883;
   const username = env.CERTFLEET_BROKER_USERNAME || undefined;
   const password = env.CERTFLEET_BROKER_PASSWORD || undefined;
+  if (password !== undefined && username === undefined) {
+    // MQTT 3.1.1 §3.1.2.9: no password without a user name
+    throw new CertfleetError(
+      'USAGE',
+      'CERTFLEET_BROKER_PASSWORD is set but CERTFLEET_BROKER_USERNAME is not: set both (or neither).',
+    );
+  }
   return {
     kind: 'external',
     url: `${u.protocol}//${u.host}`,
@@ -53,4 +66,16 @@ export function externalBroker(
     synced: async () => undefined,
     close: async () => undefined,
   };
+}
+
+/**
+ * The one account every client of a run logs in with: the external broker's `CERTFLEET_BROKER_USERNAME` /
+ * `CERTFLEET_BROKER_PASSWORD` when set; undefined otherwise (and for brokers certfleet starts), when each
+ * client logs in as itself.
+ */
+export function sharedLogin(broker: BrokerHandle): { username: string; password?: string } | undefined {
+  if (broker.kind !== 'external') return undefined;
+  const { username, password } = broker as ExternalBroker;
+  if (username === undefined) return undefined;
+  return { username, ...(password !== undefined ? { password } : {}) };
 }

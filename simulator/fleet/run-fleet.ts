@@ -27,7 +27,7 @@ import { KeyFactory } from '../../pki/key-factory.ts';
 import type { BrokerHandle } from '../broker/broker-handle.ts';
 import { CredentialTable } from '../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
-import { externalBroker } from '../broker/external-broker.ts';
+import { externalBroker, sharedLogin } from '../broker/external-broker.ts';
 import { findMosquitto, startMosquitto } from '../broker/mosquitto.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
 import { RunDb } from '../report/run-db.ts';
@@ -50,6 +50,7 @@ import { startConnectorPool } from './connector-pool.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import { Teardown } from './teardown.ts';
 
 /** Which broker carries the run. */
 export type BrokerChoice =
@@ -99,8 +100,49 @@ export interface FleetRun {
 /** The tenant of a fleet run (its topic tree: `certfleet/contoso/…`). */
 export const TENANT = 'contoso';
 
-/** Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts). */
+/**
+ * Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts).
+ * Whatever fails, everything the run started (broker, clients, databases) is released before it returns.
+ */
 export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
+  checkBrokerOptions(o);
+  // two stacks: the network side goes down when the clock stops; the databases stay open for the result
+  const teardown = { network: new Teardown(), stores: new Teardown() };
+  try {
+    return await runFleetWith(o, teardown);
+  } finally {
+    await teardown.network.run();
+    await teardown.stores.run();
+  }
+}
+
+/**
+ * Refuses option combinations the broker cannot carry, before anything starts (USAGE, exit 2).
+ * aedes 1.x speaks only MQTT 3.1.1: an MQTT 5 CONNECT gets CONNACK "unacceptable protocol version" (tried,
+ * see the issue 5 text), so `--mqtt-version 5` needs Mosquitto or an external broker.
+ */
+function checkBrokerOptions(o: RunFleetOptions): void {
+  const type = (o.broker ?? { type: 'embedded' }).type;
+  if (o.tls && type !== 'embedded') {
+    throw new CertfleetError(
+      'USAGE',
+      '--tls works with the embedded broker only (drop --broker, or drop --tls).',
+    );
+  }
+  if (o.mqttVersion === 5 && type === 'embedded') {
+    throw new CertfleetError(
+      'USAGE',
+      '--mqtt-version 5 needs a broker that speaks MQTT 5: the embedded broker (aedes) speaks MQTT 3.1.1 only. ' +
+        'Use --broker mosquitto or an external broker (--broker mqtt://host:port), or drop --mqtt-version.',
+    );
+  }
+}
+
+/** The body of {@link runFleet}: registers everything it starts with `teardown` as soon as it started. */
+async function runFleetWith(
+  o: RunFleetOptions,
+  teardown: { network: Teardown; stores: Teardown },
+): Promise<FleetRun> {
   const wallStart = performance.now();
   const { scenario: loaded, text: scenarioText } = scenarioOf(o.scenario);
   let scenario = loaded;
@@ -127,7 +169,9 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   for (const f of ['run.db', 'agents.db'])
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, f + suffix), { force: true });
   const runDb = RunDb.create(dbPath, { overwrite: true });
+  teardown.stores.add(() => runDb.close());
   const storeDb = StoreDb.open(join(dir, 'agents.db'));
+  teardown.stores.add(() => storeDb.close());
 
   // --- the CA -------------------------------------------------------------------------------------------
   const clock = new VirtualClock(scenario.start);
@@ -153,35 +197,44 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   for (const c of connectorPlans)
     credentials.set({ role: 'connector', name: c.id, password: passwordOf(c.id) });
   const brokerChoice = o.broker ?? { type: 'embedded' };
-  if (o.tls && brokerChoice.type !== 'embedded') {
-    throw new CertfleetError(
-      'USAGE',
-      '--tls works with the embedded broker only (drop --broker, or drop --tls).',
-    );
-  }
   const tls = o.tls
     ? setUpRunTls(ca, await generateKeyPair({ kind: 'ec', curve: 'P-256' }), new Date(), () => clock.now())
     : undefined;
   const broker = tls
     ? await startEmbeddedBroker({ tenant: TENANT, credentials, tls: tls.broker })
     : await startBroker(brokerChoice, credentials);
+  teardown.network.add(() => broker.close());
+  // an external broker's one account (CERTFLEET_BROKER_USERNAME/PASSWORD), used by every client of the run
+  const shared = sharedLogin(broker);
   const identityOf = (clientId: string): BrokerIdentity | undefined => {
     if (clientId === 'mdm-service') return { role: 'service', name: clientId };
     if (connectorPlans.some((c) => c.id === clientId)) return { role: 'connector', name: clientId };
     return devices.has(clientId) ? { role: 'device', name: clientId } : undefined;
   };
   const inFlight = new InFlight(aclInFlightOptions(TENANT, identityOf));
-  const connect = (clientId: string, identity?: ManagementIdentity): Promise<Transport> =>
-    connectMqtt({
+  // every client of the run, so that a setup step failing half-way leaves none connected
+  const opened = new Set<Transport>();
+  teardown.network.add(() => Promise.all([...opened].map((t) => t.close().catch(() => undefined))));
+  const connect = async (clientId: string, identity?: ManagementIdentity): Promise<Transport> => {
+    const transport = await connectMqtt({
       url: broker.url,
       clientId,
-      username: clientId,
+      username: shared?.username ?? clientId,
       // with its management certificate a TLS device authenticates by certificate, not by password
-      ...(identity ? {} : { password: passwordOf(clientId) }),
+      ...(shared
+        ? shared.password !== undefined
+          ? { password: shared.password }
+          : {}
+        : identity
+          ? {}
+          : { password: passwordOf(clientId) }),
       protocolVersion: o.mqttVersion ?? 4,
       inFlight,
       ...(tls ? { tls: identity ? tls.deviceClient(identity) : tls.client } : {}),
     });
+    opened.add(transport);
+    return transport;
+  };
 
   // --- the service and connectors ---------------------------------------------------------------------------
   const rsaKeys = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
@@ -217,6 +270,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       progress();
     },
   });
+  teardown.network.add(() => service.stop());
   await service.start();
 
   const connectors = await startConnectorPool({
@@ -229,9 +283,15 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     keys: rsaKeys,
   });
+  teardown.network.add(() =>
+    Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))),
+  );
 
   // --- the agents ---------------------------------------------------------------------------------------------
   const agents = new Map<string, DeviceAgent>();
+  teardown.network.add(async () => {
+    for (const a of agents.values()) await a.stop().catch(() => undefined);
+  });
   const unlocked = new Set<string>();
   const startAgent = async (device: Device, plan: DevicePlan): Promise<void> => {
     credentials.set({ role: 'device', name: device.id, password: passwordOf(device.id) });
@@ -308,14 +368,8 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     }
   };
   const end = scenario.start + scenario.durationMs;
-  try {
-    await clock.runUntil(end, settle);
-  } finally {
-    for (const a of agents.values()) await a.stop().catch(() => undefined);
-    for (const c of connectors.values()) await c.stop().catch(() => undefined);
-    await service.stop().catch(() => undefined);
-    await broker.close().catch(() => undefined);
-  }
+  await clock.runUntil(end, settle);
+  await teardown.network.run(); // agents, connectors, service, broker: the reverse of their start
 
   // --- result ----------------------------------------------------------------------------------------------------
   const result = buildRunResult({
@@ -328,8 +382,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   });
   for (const id of devices.keys()) runDb.snapshotStores(storeDb.items(id));
   runDb.finishRun(result);
-  runDb.close();
-  storeDb.close();
+  await teardown.stores.run();
   return { result, dir, dbPath };
 }
 

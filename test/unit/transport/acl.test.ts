@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { aclAllows, type AclAction, type BrokerIdentity } from '../../../agent/transport/topic-acl.ts';
 import { topicMatches } from '../../../agent/transport/topic-filter.ts';
 import { CredentialTable } from '../../../simulator/broker/credential-table.ts';
-import { externalBroker } from '../../../simulator/broker/external-broker.ts';
+import { externalBroker, sharedLogin } from '../../../simulator/broker/external-broker.ts';
 import { renderAclFile, renderPasswordFile } from '../../../simulator/broker/mosquitto.ts';
 import { hashPassword, verifyPassword } from '../../../simulator/broker/password-hash.ts';
 
@@ -147,5 +147,31 @@ describe('externalBroker', () => {
 
   it.each(['http://x', 'not a url', 'mqtt://user:secret@host:1883'])('refuses %s with USAGE', (url) => {
     expect(() => externalBroker(url, {})).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  describe('regression issue 5: the shared login every client of a run uses', () => {
+    it.each([
+      { env: {}, login: undefined },
+      { env: { CERTFLEET_BROKER_USERNAME: 'qa' }, login: { username: 'qa' } },
+      {
+        env: { CERTFLEET_BROKER_USERNAME: 'qa', CERTFLEET_BROKER_PASSWORD: 'pw' },
+        login: { username: 'qa', password: 'pw' },
+      },
+    ])('$env', ({ env, login }) => {
+      expect(sharedLogin(externalBroker('mqtt://h:1883', env))).toEqual(login);
+    });
+
+    it('is none for a broker certfleet starts', () => {
+      const started = { kind: 'embedded', url: 'mqtt://127.0.0.1:1', port: 1 } as const;
+      expect(sharedLogin({ ...started, synced: async () => undefined, close: async () => undefined })).toBe(
+        undefined,
+      );
+    });
+
+    it('refuses a password without a user name (MQTT 3.1.1 §3.1.2.9), without quoting it', () => {
+      expect(() => externalBroker('mqtt://h', { CERTFLEET_BROKER_PASSWORD: 'hunter2' })).toThrow(
+        expect.objectContaining({ code: 'USAGE', message: expect.not.stringContaining('hunter2') }),
+      );
+    });
   });
 });
