@@ -10,9 +10,11 @@ import {
   caRevoke,
   caPublishCrl,
   caTemplates,
+  DEFAULT_CLI_REQUESTER,
   type SanSpec,
 } from '../../simulator/service/ca/commands.ts';
 import { REVOCATION_REASONS, type RevocationReason } from '../../simulator/service/ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../../simulator/service/ca/template.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 
 const dirOption = {
@@ -101,8 +103,13 @@ const issue: CommandModule = {
       .option('password', { type: 'string', demandOption: true, describe: 'PKCS#12 password.' })
       .option('requester', {
         type: 'string',
-        default: 'certfleet-cli',
-        describe: 'Identity that submits the request (checked against the template Enroll permission).',
+        default: DEFAULT_CLI_REQUESTER,
+        describe: 'Identity that submits the request (checked against the template Read/Enroll permissions).',
+      })
+      .option('group', {
+        type: 'string',
+        array: true,
+        describe: `Group the requester belongs to (repeatable). Default: ${CONNECTOR_GROUP} for the default requester, none for any other.`,
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the .pfx.' }),
   handler: async (a) => {
@@ -115,6 +122,7 @@ const issue: CommandModule = {
       legacy: Boolean(a.legacy),
       password: String(a.password),
       requester: String(a.requester),
+      groups: a.group === undefined ? undefined : (a.group as unknown[]).map(String),
       out: String(a.out),
     });
     process.stdout.write(r.summary);

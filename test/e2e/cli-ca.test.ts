@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,5 +189,45 @@ describe('certfleet ca (CLI)', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/error USAGE: --san 'ip:1.2.3.4'/);
     expect(certfleet(['nonsense']).status).toBe(2);
+  });
+});
+
+/** `ca issue` arguments for the shared CA, with the given extra options. */
+function issueArgs(out: string, extra: string[] = []): string[] {
+  return [
+    'ca',
+    'issue',
+    '--dir',
+    dir,
+    '--template',
+    'CertfleetUser',
+    '--subject',
+    'CN=Ada,O=Contoso',
+    '--password',
+    'p',
+    '--out',
+    out,
+    ...extra,
+  ];
+}
+
+describe('regression issue 2: the CLI requester is checked against the template permissions', () => {
+  it('--requester rogue (in no group) is denied with CA_TEMPLATE_DENIED and nothing is recorded', () => {
+    const before = readFileSync(join(dir, 'issued.jsonl'), 'utf8');
+    const out = join(work, 'rogue.pfx');
+    const r = certfleet(issueArgs(out, ['--requester', 'rogue']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error CA_TEMPLATE_DENIED: .*'rogue'.*0x80094012/);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(join(dir, 'issued.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('--group puts a requester in a group the template lets enroll', () => {
+    const out = join(work, 'member.pfx');
+    const r = certfleet(issueArgs(out, ['--requester', 'connector-02', '--group', 'CertfleetConnectors']));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const last = readFileSync(join(dir, 'issued.jsonl'), 'utf8').trim().split('\n').pop()!;
+    expect(JSON.parse(last)).toMatchObject({ type: 'issued', requester: 'connector-02' });
   });
 });

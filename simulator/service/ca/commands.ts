@@ -11,6 +11,19 @@ import { CA_FILES } from './ca-folder.ts';
 import { issuePfx } from './issue-pfx.ts';
 import { CONNECTOR_GROUP, type CertificateTemplate } from './template.ts';
 
+/** The identity `ca issue` submits as when no `--requester` is given: a member of {@link CONNECTOR_GROUP}. */
+export const DEFAULT_CLI_REQUESTER = 'certfleet-cli';
+
+/**
+ * The groups a CLI requester belongs to: the `--group` values when given; otherwise the connector group for
+ * the default requester and none for any other identity, so that `--requester rogue` is checked against the
+ * template's permissions on its own (and denied, as AD CS denies an identity missing from the ACL).
+ */
+export function cliRequesterGroups(requester: string, groups: readonly string[] | undefined): string[] {
+  if (groups !== undefined) return [...groups];
+  return requester === DEFAULT_CLI_REQUESTER ? [CONNECTOR_GROUP] : [];
+}
+
 /** A SAN as the command line gives it. */
 export interface SanSpec {
   type: 'upn' | 'email' | 'dns' | 'uri';
@@ -100,6 +113,8 @@ export async function caIssue(o: {
   legacy: boolean;
   password: string;
   requester: string;
+  /** Groups of the requester (see {@link cliRequesterGroups}); absent = the default for `requester`. */
+  groups?: readonly string[];
   out: string;
   now?: Date;
 }): Promise<{ summary: string; serial: string }> {
@@ -111,7 +126,7 @@ export async function caIssue(o: {
   }
   const ca = EnterpriseCa.open(o.dir);
   const now = o.now ?? new Date();
-  const requester = { identity: o.requester, groups: [CONNECTOR_GROUP] };
+  const requester = { identity: o.requester, groups: cliRequesterGroups(o.requester, o.groups) };
   const issued =
     o.keySize === 1024
       ? await issueWith1024(ca, o, requester, now)
