@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,5 +229,34 @@ describe('regression issue 2: the CLI requester is checked against the template 
     expect(r.status).toBe(0);
     const last = readFileSync(join(dir, 'issued.jsonl'), 'utf8').trim().split('\n').pop()!;
     expect(JSON.parse(last)).toMatchObject({ type: 'issued', requester: 'connector-02' });
+  });
+});
+
+describe('regression issue 2: an unwritable --out changes nothing', () => {
+  it.each([
+    ['a missing folder', '/nonexistent/dir/x.pfx', /folder does not exist \(ENOENT\)/],
+    ['a path that is a folder', '.', /it is a folder \(EISDIR\)/],
+  ])('ca issue --out %s: error IO before issuing, no record appended', (_what, out, reason) => {
+    const before = readFileSync(join(dir, 'issued.jsonl'), 'utf8');
+    const r = certfleet(issueArgs(out === '.' ? work : out));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error IO: Cannot write /);
+    expect(r.stderr).toMatch(reason);
+    expect(readFileSync(join(dir, 'issued.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('ca crl --out /bad/path: error IO, and the CRL number is not used up', () => {
+    const crlNumber = (): number =>
+      (JSON.parse(readFileSync(join(dir, 'ca.json'), 'utf8')) as { nextCrlNumber: number }).nextCrlNumber;
+    const before = crlNumber();
+    const r = certfleet(['ca', 'crl', '--dir', dir, '--out', '/nonexistent/dir/ca.crl']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error IO: Cannot write \/nonexistent\/dir\/ca.crl: the folder does not exist/);
+    expect(crlNumber()).toBe(before);
+    const ok = join(work, 'next.crl');
+    expect(certfleet(['ca', 'crl', '--dir', dir, '--out', ok]).status).toBe(0);
+    const text = openssl(['crl', '-inform', 'DER', '-in', ok, '-noout', '-text']).stdout;
+    expect(text).toMatch(new RegExp(`CRL Number:\\s*\\n\\s*${before}\\b`));
+    expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -2,13 +2,13 @@
  * The operations behind `certfleet ca …`: each takes plain options, does the work, and returns what the
  * CLI prints. The CLI only parses arguments and calls these (house rule 8).
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SanEntry } from '../../../pki/index.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { EnterpriseCa, type RevocationReason } from './enterprise-ca.ts';
 import { CA_FILES } from './ca-folder.ts';
 import { issuePfx } from './issue-pfx.ts';
+import { reserveOutput } from './output-file.ts';
 import { CONNECTOR_GROUP, type CertificateTemplate } from './template.ts';
 
 /** The identity `ca issue` submits as when no `--requester` is given: a member of {@link CONNECTOR_GROUP}. */
@@ -127,20 +127,27 @@ export async function caIssue(o: {
   const ca = EnterpriseCa.open(o.dir);
   const now = o.now ?? new Date();
   const requester = { identity: o.requester, groups: cliRequesterGroups(o.requester, o.groups) };
-  const issued =
-    o.keySize === 1024
-      ? await issueWith1024(ca, o, requester, now)
-      : await issuePfx(ca, {
-          template: o.template,
-          subject: o.subject,
-          san: o.san.map(toSanEntry),
-          keySize: o.keySize as 2048 | 3072 | 4096,
-          legacy: o.legacy,
-          password: o.password,
-          requester,
-          now,
-        });
-  writeFileSync(o.out, issued.pfx, { mode: 0o600 });
+  // Reserve the output before issuing: an unwritable --out must not leave an issued record (house rule 7).
+  const out = reserveOutput(o.out, 0o600);
+  let issued: Awaited<ReturnType<typeof issuePfx>>;
+  try {
+    issued =
+      o.keySize === 1024
+        ? await issueWith1024(ca, o, requester, now)
+        : await issuePfx(ca, {
+            template: o.template,
+            subject: o.subject,
+            san: o.san.map(toSanEntry),
+            keySize: o.keySize as 2048 | 3072 | 4096,
+            legacy: o.legacy,
+            password: o.password,
+            requester,
+            now,
+          });
+    out.commit(issued.pfx);
+  } finally {
+    out.abort();
+  }
   const c = issued.certificate;
   const summary = [
     `Issued ${c.subjectText} from template ${o.template}`,
@@ -187,8 +194,13 @@ export function caRevoke(o: { dir: string; serial: string; reason: RevocationRea
 /** `ca crl`: writes a freshly signed CRL (DER) to `out`. */
 export function caPublishCrl(o: { dir: string; out: string; now?: Date }): { summary: string } {
   const ca = EnterpriseCa.open(o.dir);
-  const der = ca.publishCrl(o.now ?? new Date());
-  writeFileSync(o.out, der);
+  // Reserve the output before the CRL number is used: a bad --out changes nothing (house rule 7).
+  const out = reserveOutput(o.out);
+  try {
+    out.commit(ca.publishCrl(o.now ?? new Date()));
+  } finally {
+    out.abort();
+  }
   const revoked = ca.issuedRecords().filter((r) => r.revoked).length;
   return { summary: `Wrote CRL with ${revoked} revoked certificate(s) to ${o.out}\n` };
 }
