@@ -236,7 +236,7 @@ describe('issuance', () => {
             permissions: [{ principal: CONNECTOR_GROUP, read: true, enroll: false }],
           })),
         }),
-      message: /lacks Read and Enroll/,
+      message: /lacks Enroll on template/,
     },
     {
       name: 'key below the minimum',
@@ -332,6 +332,68 @@ describe('issuance', () => {
     // A denial records nothing.
     expect(readFileSync(join(ca.dir, 'issued.jsonl'), 'utf8')).toBe(before);
     expect(EnterpriseCa.open(ca.dir).issuedRecords()).toHaveLength(0);
+  });
+
+  type Ace = { principal: string; read: boolean; enroll: boolean };
+  const permissionRows: { name: string; acl: Ace[]; groups?: string[]; issued: boolean; lacks?: RegExp }[] = [
+    {
+      name: 'Authenticated Users: Read + Connectors: Enroll',
+      acl: [
+        { principal: 'Authenticated Users', read: true, enroll: false },
+        { principal: CONNECTOR_GROUP, read: false, enroll: true },
+      ],
+      issued: true,
+    },
+    {
+      name: 'identity: Read + group: Enroll',
+      acl: [
+        { principal: 'CONNECTOR-01', read: true, enroll: false },
+        { principal: CONNECTOR_GROUP, read: false, enroll: true },
+      ],
+      issued: true,
+    },
+    {
+      name: 'Read and Enroll on one entry',
+      acl: [{ principal: CONNECTOR_GROUP, read: true, enroll: true }],
+      issued: true,
+    },
+    {
+      name: 'Enroll only (no entry grants Read)',
+      acl: [{ principal: CONNECTOR_GROUP, read: false, enroll: true }],
+      issued: false,
+      lacks: /lacks Read on template/,
+    },
+    {
+      name: 'Enroll granted to a group the requester is not in',
+      acl: [
+        { principal: 'Authenticated Users', read: true, enroll: false },
+        { principal: 'OtherConnectors', read: true, enroll: true },
+      ],
+      issued: false,
+      lacks: /lacks Enroll on template/,
+    },
+    {
+      name: 'no matching entry at all',
+      acl: [{ principal: 'OtherConnectors', read: true, enroll: true }],
+      groups: [],
+      issued: false,
+      lacks: /lacks Read and Enroll on template/,
+    },
+  ];
+
+  describe('regression issue 2: template permissions combine across the requester\u2019s principals', () => {
+    it.each(permissionRows)('$name → issued: $issued', async ({ acl, groups, issued, lacks }) => {
+      const ca = await newCa();
+      ca.configureTemplates({ templates: defaultTemplates().map((t) => ({ ...t, permissions: acl })) });
+      const req = request({ requester: { identity: 'connector-01', groups: groups ?? [CONNECTOR_GROUP] } });
+      if (issued) {
+        expect(ca.issue(req).record.requester).toBe('connector-01');
+      } else {
+        expect(() => ca.issue(req)).toThrow(
+          expect.objectContaining({ code: 'CA_TEMPLATE_DENIED', message: expect.stringMatching(lacks!) }),
+        );
+      }
+    });
   });
 
   it('a standalone CA issues without a template', async () => {
