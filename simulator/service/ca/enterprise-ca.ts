@@ -32,6 +32,7 @@ import {
   type CaConfig,
   type IssuedRecord,
 } from './ca-folder.ts';
+import { checkCaConfig } from './config-check.ts';
 import { checkRequest, type IssueRequest } from './policy-module.ts';
 import {
   addValidity,
@@ -162,14 +163,7 @@ export class EnterpriseCa {
 
   /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
   static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
-    const config = readCaJson<CaConfig>(dir, CA_FILES.config);
-    if (config.format !== 'certfleet-ca/1') {
-      throw new CertfleetError(
-        'CA_CORRUPT',
-        `${dir}/ca.json has an unknown format '${String(config.format)}'.`,
-      );
-    }
-    config.templates.forEach(checkTemplate);
+    const config = checkCaConfig(readCaJson<unknown>(dir, CA_FILES.config), join(dir, CA_FILES.config));
     try {
       const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
       const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));

@@ -98,6 +98,78 @@ describe('EnterpriseCa hierarchy', () => {
     expect(() => EnterpriseCa.open(ca.dir)).toThrow(expect.objectContaining({ code: 'CA_CORRUPT' }));
   });
 
+  type Json = Record<string, unknown> & { templates: Record<string, unknown>[] };
+  it.each<[string, (c: Json) => unknown, RegExp]>([
+    [
+      'templates missing',
+      (c) => {
+        delete (c as Partial<Json>).templates;
+        return c;
+      },
+      /ca\.json is damaged: templates is missing/,
+    ],
+    [
+      'a template without validity',
+      (c) => {
+        delete c.templates[1]!.validity;
+        return c;
+      },
+      /templates\[1\]\.validity is missing/,
+    ],
+    [
+      'a validity value of the wrong type',
+      (c) => {
+        (c.templates[0]!.validity as { value: unknown }).value = '1';
+        return c;
+      },
+      /templates\[0\]\.validity\.value must be an integer, not the string '1'/,
+    ],
+    [
+      'a permission entry that is not an object',
+      (c) => {
+        c.templates[0]!.permissions = [null];
+        return c;
+      },
+      /templates\[0\]\.permissions\[0\] must be an object, not null/,
+    ],
+    [
+      'nextCrlNumber missing',
+      (c) => ({ ...c, nextCrlNumber: undefined }),
+      /nextCrlNumber is missing|nextCrlNumber must be/,
+    ],
+    [
+      'an unknown format',
+      (c) => ({ ...c, format: 'certfleet-ca/9' }),
+      /format must be one of certfleet-ca\/1/,
+    ],
+    ['an array instead of an object', () => [], /\(top level\) must be an object, not an array/],
+    [
+      'a template whose values break the template rules',
+      (c) => {
+        c.templates[0]!.minimumKeySize = 1000;
+        return c;
+      },
+      /templates\[0\]: Template 'CertfleetUser' is invalid: minimumKeySize/,
+    ],
+  ])(
+    'regression issue 2: a ca.json with %s is CA_CORRUPT naming the field',
+    async (_what, damage, message) => {
+      const ca = await newCa();
+      const file = join(ca.dir, 'ca.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as Json;
+      writeFileSync(file, JSON.stringify(damage(config)));
+      let err: unknown;
+      try {
+        EnterpriseCa.open(ca.dir);
+      } catch (e) {
+        err = e;
+      }
+      expect(isCertfleetError(err, 'CA_CORRUPT'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toMatch(/Cannot read properties/);
+    },
+  );
+
   it('the issued log survives a torn last line (a crash mid-append) and keeps revocations', async () => {
     const ca = await newCa();
     const a = ca.issue(request());
