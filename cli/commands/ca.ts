@@ -74,14 +74,15 @@ const templates: CommandModule = {
 
 const issue: CommandModule = {
   command: 'issue',
-  describe: 'Generate a key server-side, issue a certificate from a template, and write a PKCS#12.',
+  describe:
+    'Generate a key server-side, issue a certificate (from a template on an enterprise CA), and write a PKCS#12.',
   builder: (y: Argv) =>
     y
       .option('dir', dirOption)
       .option('template', {
         type: 'string',
-        demandOption: true,
-        describe: 'Template name, e.g. CertfleetUser.',
+        describe:
+          'Template name, e.g. CertfleetUser. Required by an enterprise CA; omit it for a standalone CA.',
       })
       .option('subject', {
         type: 'string',
@@ -115,7 +116,7 @@ const issue: CommandModule = {
   handler: async (a) => {
     const r = await caIssue({
       dir: String(a.dir),
-      template: String(a.template),
+      template: a.template === undefined ? undefined : String(a.template),
       subject: String(a.subject),
       san: parseSan((a.san as unknown[]).map(String)),
       keySize: Number(a['key-size']),

@@ -169,7 +169,7 @@ describe('certfleet ca (CLI)', () => {
   it('usage errors exit 2 and say what to fix', () => {
     const r = certfleet(['ca', 'issue', '--dir', dir]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Missing required arguments?: .*template/);
+    expect(r.stderr).toMatch(/Missing required arguments?: .*subject/);
     const bad = certfleet([
       'ca',
       'issue',
@@ -258,5 +258,117 @@ describe('regression issue 2: an unwritable --out changes nothing', () => {
     const text = openssl(['crl', '-inform', 'DER', '-in', ok, '-noout', '-text']).stdout;
     expect(text).toMatch(new RegExp(`CRL Number:\\s*\\n\\s*${before}\\b`));
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+/** The leaf of a PKCS#12 (openssl pkcs12 -nokeys -clcerts), written beside it as PEM. */
+function extractLeaf(pfx: string, password: string): string {
+  const pem = `${pfx}.leaf.pem`;
+  const r = openssl([
+    'pkcs12',
+    '-in',
+    pfx,
+    '-passin',
+    `pass:${password}`,
+    '-nokeys',
+    '-clcerts',
+    '-out',
+    pem,
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+  return pem;
+}
+
+/** `openssl verify` of a leaf against a CA folder's root.pem, with its issuing.pem as the intermediate. */
+function opensslVerify(caDir: string, leaf: string): string {
+  const r = openssl([
+    'verify',
+    '-CAfile',
+    join(caDir, 'root.pem'),
+    '-untrusted',
+    join(caDir, 'issuing.pem'),
+    leaf,
+  ]);
+  return r.output;
+}
+
+describe('regression issue 2: a standalone CA is consistent from the CLI', () => {
+  let sdir: string;
+  beforeAll(() => {
+    sdir = join(work, 'standalone');
+    const r = certfleet(['ca', 'init', '--dir', sdir, '--standalone']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('(none: standalone CA)');
+  });
+
+  it('ca templates lists none', () => {
+    expect(certfleet(['ca', 'templates', '--dir', sdir]).stdout).toMatch(
+      /No templates: this is a standalone CA/,
+    );
+    expect(JSON.parse(certfleet(['ca', 'templates', '--dir', sdir, '--json']).stdout)).toEqual([]);
+  });
+
+  it('ca issue without --template issues with the CA defaults, and the leaf verifies in OpenSSL', () => {
+    const out = join(work, 'standalone.pfx');
+    const r = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      sdir,
+      '--subject',
+      'CN=PC-7',
+      '--password',
+      'pw',
+      '--out',
+      out,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("with the standalone CA's defaults (no template)");
+    const leaf = extractLeaf(out, 'pw');
+    expect(opensslVerify(sdir, leaf)).toContain(': OK');
+    expect(openssl(['x509', '-in', leaf, '-noout', '-text']).stdout).toContain(
+      'TLS Web Client Authentication',
+    );
+  });
+
+  it('ca issue --template on a standalone CA is refused, saying why', () => {
+    const before = readFileSync(join(sdir, 'issued.jsonl'), 'utf8');
+    const r = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      sdir,
+      '--template',
+      'CertfleetUser',
+      '--subject',
+      'CN=x',
+      '--password',
+      'p',
+      '--out',
+      join(work, 'refused.pfx'),
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error CA_STANDALONE_NO_TEMPLATES: This is a standalone CA: it has no certificate templates.*without a template.*0x80094800/,
+    );
+    expect(readFileSync(join(sdir, 'issued.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('ca issue without --template on an enterprise CA is CA_NO_TEMPLATE (0x80094801)', () => {
+    const r = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--subject',
+      'CN=x',
+      '--password',
+      'p',
+      '--out',
+      join(work, 'nt.pfx'),
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error CA_NO_TEMPLATE: .*0x80094801/);
   });
 });

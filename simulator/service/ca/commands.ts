@@ -75,6 +75,9 @@ export interface TemplateListing extends CertificateTemplate {
 /** `ca templates`: the templates, as JSON-ready objects and as a text table. */
 export function caTemplates(dir: string): { templates: TemplateListing[]; table: string } {
   const ca = EnterpriseCa.open(dir);
+  if (ca.kind === 'standalone') {
+    return { templates: [], table: 'No templates: this is a standalone CA; it issues without a template.\n' };
+  }
   const templates = ca.templates().map(({ template, published }) => ({ ...template, published }));
   const rows = templates.map((t) => [
     t.name,
@@ -106,7 +109,8 @@ export function caTemplates(dir: string): { templates: TemplateListing[]; table:
 /** `ca issue`: server-side key + issuance + PKCS#12 written to `out`. Denials throw their CA error. */
 export async function caIssue(o: {
   dir: string;
-  template: string;
+  /** Required by an enterprise CA; a standalone CA refuses one and issues with its defaults. */
+  template?: string;
   subject: string;
   san: SanSpec[];
   keySize: number;
@@ -150,7 +154,7 @@ export async function caIssue(o: {
   }
   const c = issued.certificate;
   const summary = [
-    `Issued ${c.subjectText} from template ${o.template}`,
+    `Issued ${c.subjectText} ${o.template === undefined ? `with the ${ca.kind} CA's defaults (no template)` : `from template ${o.template}`}`,
     `  serial      ${c.serialNumber}`,
     `  thumbprint  ${c.sha1Thumbprint}`,
     `  valid       ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()}`,
@@ -162,7 +166,7 @@ export async function caIssue(o: {
 
 async function issueWith1024(
   ca: EnterpriseCa,
-  o: { template: string; subject: string; san: SanSpec[]; legacy: boolean; password: string },
+  o: { template?: string; subject: string; san: SanSpec[]; legacy: boolean; password: string },
   requester: { identity: string; groups: string[] },
   now: Date,
 ): Promise<Awaited<ReturnType<typeof issuePfx>>> {

@@ -71,7 +71,7 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
     if (req.template) {
       throw denial(
         'CA_STANDALONE_NO_TEMPLATES',
-        `This is a standalone CA: it does not use certificate templates, so it cannot issue from '${req.template}'`,
+        `This is a standalone CA: it has no certificate templates, so it cannot issue from '${req.template}'; submit the request without a template to get the CA's defaults (Client Authentication, ${STANDALONE_VALIDITY.value} ${STANDALONE_VALIDITY.unit})`,
         what,
       );
     }

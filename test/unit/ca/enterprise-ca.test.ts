@@ -380,9 +380,10 @@ describe('issuance', () => {
     {
       name: 'standalone CA refuses templates',
       code: 'CA_STANDALONE_NO_TEMPLATES',
-      hresult: '0x80094801',
+      hresult: '0x80094800',
       kind: 'standalone',
-      message: /standalone CA/,
+      message:
+        /standalone CA: it has no certificate templates, so it cannot issue from 'CertfleetUser'; submit the request without a template/,
     },
   ];
 
@@ -472,6 +473,40 @@ describe('issuance', () => {
     const ca = await newCa({ kind: 'standalone' });
     const issued = ca.issue(request({ template: undefined }));
     expect(issued.record.template).toBeNull();
+  });
+
+  describe('regression issue 2: a standalone CA has no templates', () => {
+    it('init writes none, publishes none, and configureTemplates refuses to add one', async () => {
+      const ca = await newCa({ kind: 'standalone' });
+      expect(ca.templates()).toEqual([]);
+      const saved = JSON.parse(readFileSync(join(ca.dir, 'ca.json'), 'utf8')) as {
+        templates: unknown[];
+        published: unknown[];
+      };
+      expect(saved).toMatchObject({ kind: 'standalone', templates: [], published: [] });
+      expect(() => ca.configureTemplates({ templates: defaultTemplates() })).toThrow(
+        expect.objectContaining({ code: 'CA_STANDALONE_NO_TEMPLATES' }),
+      );
+      expect(EnterpriseCa.open(ca.dir).templates()).toEqual([]);
+    });
+
+    it('issues a PKCS#12 with the CA defaults: Client Authentication, 1 year, no template extension', async () => {
+      const ca = await newCa({ kind: 'standalone' });
+      const issued = await issuePfx(ca, {
+        subject: 'CN=PC-9',
+        keyPair: poolKey('rsa2048', 8),
+        password: 'pw',
+        requester: { identity: 'anyone' },
+        now: NOW,
+      });
+      expect(issued.certificate.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+      expect(issued.certificate.notAfter.toISOString()).toBe('2027-06-01T12:00:00.000Z');
+      const leaf = join(ca.dir, 'standalone-leaf.pem');
+      writeFileSync(leaf, issued.certificate.pem);
+      const text = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
+      expect(text).not.toContain('1.3.6.1.4.1.311.21.7');
+      expect(issued.record.template).toBeNull();
+    });
   });
 });
 
