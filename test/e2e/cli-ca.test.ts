@@ -372,3 +372,85 @@ describe('regression issue 2: a standalone CA is consistent from the CLI', () =>
     expect(r.stderr).toMatch(/^error CA_NO_TEMPLATE: .*0x80094801/);
   });
 });
+
+describe('regression issue 2: CLI options the e2e tests never used', () => {
+  it.each([
+    {
+      name: '--legacy, --san dns: + uri:, --key-size 3072',
+      template: 'CertfleetDevice',
+      extra: ['--legacy', '--san', 'dns:pc-1.contoso.com', '--san', 'uri:https://contoso.com/devices/1'],
+      keySize: 3072,
+      pbe: /pbeWithSHA1And3-KeyTripleDES-CBC/,
+      sans: ['DNS:pc-1.contoso.com', 'URI:https://contoso.com/devices/1'],
+    },
+    {
+      name: 'modern PKCS#12, --san email:, --key-size 4096',
+      template: 'CertfleetUser',
+      extra: ['--san', 'email:ada@contoso.com'],
+      keySize: 4096,
+      pbe: /AES-256-CBC/,
+      sans: ['email:ada@contoso.com'],
+    },
+  ])('$name: the leaf verifies in OpenSSL against root.pem + issuing.pem', (row) => {
+    const out = join(work, `opts-${row.keySize}.pfx`);
+    const r = certfleet([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--template',
+      row.template,
+      '--subject',
+      'CN=Opts,O=Contoso',
+      '--key-size',
+      String(row.keySize),
+      '--password',
+      'Pw-1',
+      '--out',
+      out,
+      ...row.extra,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const info = openssl(['pkcs12', '-in', out, '-passin', 'pass:Pw-1', '-info', '-nokeys', '-noout']);
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.output).toMatch(row.pbe);
+    expect(openssl(['pkcs12', '-in', out, '-passin', 'pass:wrong', '-nokeys', '-noout']).status).not.toBe(0);
+    const leaf = extractLeaf(out, 'Pw-1');
+    expect(opensslVerify(dir, leaf)).toContain(`${leaf}: OK`);
+    const text = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
+    expect(text).toContain(`Public-Key: (${row.keySize} bit)`);
+    for (const san of row.sans) expect(text).toContain(san);
+  });
+
+  it('ca init --force replaces an existing CA: new root, empty issued log, old leaves no longer verify', () => {
+    const fdir = join(work, 'forced');
+    expect(certfleet(['ca', 'init', '--dir', fdir]).status).toBe(0);
+    const oldRoot = readFileSync(join(fdir, 'root.pem'), 'utf8');
+    const out = join(work, 'forced.pfx');
+    expect(
+      certfleet([
+        'ca',
+        'issue',
+        '--dir',
+        fdir,
+        '--template',
+        'CertfleetDevice',
+        '--subject',
+        'CN=Old',
+        '--password',
+        'p',
+        '--out',
+        out,
+      ]).status,
+    ).toBe(0);
+    const leaf = extractLeaf(out, 'p');
+    expect(opensslVerify(fdir, leaf)).toContain(': OK');
+    const r = certfleet(['ca', 'init', '--dir', fdir, '--force']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(fdir, 'root.pem'), 'utf8')).not.toBe(oldRoot);
+    expect(readFileSync(join(fdir, 'issued.jsonl'), 'utf8')).toBe('');
+    expect(opensslVerify(fdir, leaf)).not.toContain(': OK');
+  });
+});

@@ -249,6 +249,14 @@ describe('issuance', () => {
     expect(issued.certificate.keyUsage).toContain('nonRepudiation');
   });
 
+  it('a template with a 4096-bit minimum accepts a 4096-bit key', async () => {
+    const ca = await newCa();
+    ca.configureTemplates({ templates: defaultTemplates().map((t) => ({ ...t, minimumKeySize: 4096 })) });
+    expect(ca.issue(request({ publicKey: poolKey('rsa4096').publicKey })).record.template).toBe(
+      'CertfleetUser',
+    );
+  });
+
   it('accepts a 4096-bit key and a shorter requested validity', async () => {
     const ca = await newCa();
     const issued = ca.issue(
@@ -316,6 +324,16 @@ describe('issuance', () => {
       hresult: '0x80094811',
       req: { publicKey: rsa1024 },
       message: /RSA-1024 key is below the 2048-bit/,
+    },
+    {
+      name: 'RSA-2048 key on a template with a 4096-bit minimum',
+      code: 'CA_KEY_LENGTH',
+      hresult: '0x80094811',
+      setup: (ca) =>
+        ca.configureTemplates({
+          templates: defaultTemplates().map((t) => ({ ...t, minimumKeySize: 4096 })),
+        }),
+      message: /RSA-2048 key is below the 4096-bit RSA minimum of 'CertfleetUser'/,
     },
     {
       name: 'EC key on an RSA template',
