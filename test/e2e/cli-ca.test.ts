@@ -10,10 +10,12 @@ const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 function certfleet(
   args: string[],
   env: Record<string, string> = {},
+  timeoutMs?: number,
 ): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    ...(timeoutMs !== undefined && { timeout: timeoutMs, killSignal: 'SIGKILL' as const }),
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -452,5 +454,31 @@ describe('regression issue 2: CLI options the e2e tests never used', () => {
     expect(readFileSync(join(fdir, 'root.pem'), 'utf8')).not.toBe(oldRoot);
     expect(readFileSync(join(fdir, 'issued.jsonl'), 'utf8')).toBe('');
     expect(opensslVerify(fdir, leaf)).not.toContain(': OK');
+  });
+});
+
+describe('regression issue 2: ca init on a folder that cannot be made fails fast with IO', () => {
+  it.each([
+    // Under /proc, Node 20's recursive mkdir never returns; the timeout kills a regression instead of hanging.
+    {
+      name: 'a path under /proc',
+      dir: () => '/proc/certfleet-x',
+      reason: /\/proc does not allow new folders/,
+    },
+    {
+      name: 'a path whose parent is a regular file',
+      dir: () => {
+        const file = join(work, 'plain-file');
+        writeFileSync(file, 'x');
+        return join(file, 'ca');
+      },
+      reason: /a part of the path is not a folder \(ENOTDIR\)/,
+    },
+  ])('$name → exit 1, error IO', ({ name, dir: target, reason }) => {
+    if (name.includes('/proc') && !existsSync('/proc/self')) return; // no procfs on this machine
+    const r = certfleet(['ca', 'init', '--dir', target()], {}, 30_000);
+    expect(r.status, 'killed by the timeout: ca init hangs').toBe(1);
+    expect(r.stderr).toMatch(/^error IO: Cannot create the folder /);
+    expect(r.stderr).toMatch(reason);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CertfleetError } from '../../../pki/errors.ts';
+import { ioError } from './fs-error.ts';
 
 /** A reserved output file: write it with `commit`, or give it up with `abort` (both idempotent). */
 export interface ReservedOutput {
@@ -15,33 +15,6 @@ export interface ReservedOutput {
   commit(data: Uint8Array): void;
   /** Removes the temporary file (a no-op after `commit`). */
   abort(): void;
-}
-
-/** Plain words for the file-system errors a user can fix, by errno code. */
-const FS_REASONS: Record<string, string> = {
-  ENOENT: 'the folder does not exist',
-  ENOTDIR: 'a part of the path is not a folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'the file system is read-only',
-  EISDIR: 'it is a folder',
-  ENOSPC: 'no space left on the device',
-  EEXIST: 'it already exists',
-};
-
-/**
- * Wraps a file-system error as an IO CertfleetError: `Cannot <action> <path>: <reason> (<errno code>).`
- * The errno code stays in `details.errno` and the original error in `cause`.
- */
-export function ioError(cause: unknown, action: string, path: string): CertfleetError {
-  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    (errno !== undefined ? FS_REASONS[errno] : undefined) ?? (cause as Error | undefined)?.message;
-  return new CertfleetError(
-    'IO',
-    `Cannot ${action} ${path}: ${reason ?? 'unknown error'}${errno ? ` (${errno})` : ''}.`,
-    { cause, details: { path, ...(errno !== undefined && { errno }) } },
-  );
 }
 
 /**
