@@ -36,6 +36,14 @@ function parseSan(values: string[]): SanSpec[] {
   });
 }
 
+/** `--key-size` as a whole number of bits; anything else is a usage error that quotes what was given. */
+function parseKeySize(v: string): number {
+  if (!/^\d+$/.test(v.trim())) {
+    throw new CertfleetError('USAGE', `--key-size '${v}' is not a number of bits: give 2048, 3072 or 4096.`);
+  }
+  return Number(v.trim());
+}
+
 const init: CommandModule = {
   command: 'init',
   describe: 'Create a two-tier CA (root + issuing CA) and the default templates in --dir.',
@@ -95,7 +103,11 @@ const issue: CommandModule = {
         default: [],
         describe: 'Subject alternative name: upn:V, email:V, dns:V or uri:V (repeatable).',
       })
-      .option('key-size', { type: 'number', default: 2048, describe: 'RSA key size: 2048, 3072 or 4096.' })
+      .option('key-size', {
+        type: 'string',
+        default: '2048',
+        describe: 'RSA key size in bits: 2048, 3072 or 4096.',
+      })
       .option('legacy', {
         type: 'boolean',
         default: false,
@@ -119,7 +131,7 @@ const issue: CommandModule = {
       template: a.template === undefined ? undefined : String(a.template),
       subject: String(a.subject),
       san: parseSan((a.san as unknown[]).map(String)),
-      keySize: Number(a['key-size']),
+      keySize: parseKeySize(String(a['key-size'])),
       legacy: Boolean(a.legacy),
       password: String(a.password),
       requester: String(a.requester),

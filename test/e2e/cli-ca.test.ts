@@ -482,3 +482,14 @@ describe('regression issue 2: ca init on a folder that cannot be made fails fast
     expect(r.stderr).toMatch(reason);
   });
 });
+
+describe('regression issue 2: --key-size that is not a number', () => {
+  it.each(['abc', '2048.5', ''])("--key-size '%s' exits 2 with a usage error quoting it", (v) => {
+    const out = join(work, 'ks.pfx');
+    const r = certfleet(issueArgs(out, ['--key-size', v]));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`error USAGE: --key-size '${v}' is not a number of bits`);
+    expect(r.stderr).not.toContain('NaN');
+    expect(existsSync(out)).toBe(false);
+  });
+});
