@@ -14,7 +14,10 @@ export function reportFailure(e: unknown): number {
     return e.code === 'USAGE' ? EXIT.usage : EXIT.failed;
   }
   const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`error INTERNAL: ${message}\n`);
+  // A file-system error that no command wrapped is still an IO failure, not a bug: say so with its code.
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  const code = typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? 'IO' : 'INTERNAL';
+  process.stderr.write(`error ${code}: ${message}\n`);
   if (process.env.CERTFLEET_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return EXIT.failed;
 }

@@ -1,25 +1,53 @@
 /**
- * The demo `npm start` runs until the fleet simulator exists: create a CA, issue a user certificate from
- * the CertfleetUser template with a server-side key (as a PKCS connector does), open the PKCS#12 again,
- * and verify its chain to the root at the current time.
+ * `certfleet demo`: the smallest end-to-end check of the PKI and CA layers, without a fleet. Create a CA,
+ * issue a user certificate from the CertfleetUser template with a server-side key (as a PKCS connector
+ * does), open the PKCS#12 again, and verify its chain to the root at the current time. Without `dir` the
+ * CA lives in a temporary folder that is removed at the end (it holds the CA private keys).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ekuName, parseCertificate, verifyChain } from '../pki/index.ts';
+import { ekuName, parseCertificate, verifyChain, type KeyPair } from '../pki/index.ts';
 import { parsePkcs12 } from '../pki/pkcs12.ts';
 import { EnterpriseCa } from './service/ca/enterprise-ca.ts';
 import { issuePfx } from './service/ca/issue-pfx.ts';
 import { CONNECTOR_GROUP } from './service/ca/template.ts';
 
-/** Runs the demo and returns its report lines; `ok` is false when the chain does not verify. */
-export async function runDemo(
-  o: { dir?: string; now?: Date } = {},
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** CA folder to (re)create; a temporary one, removed at the end, when absent. */
+  dir?: string;
+  now?: Date;
+  /** Root, issuing CA and leaf keys (generated natively when absent; tests pass pool keys). */
+  keys?: { root: KeyPair; issuing: KeyPair; leaf: KeyPair };
+}
+
+/**
+ * Runs the demo and returns its report lines; `ok` is false when the chain does not verify. A CA folder
+ * the demo made itself (no `dir`) is removed before it returns, whatever happens.
+ */
+export async function runDemo(o: DemoOptions = {}): Promise<{ ok: boolean; lines: string[] }> {
+  if (o.dir !== undefined) return demoIn(o.dir, o, false);
+  const dir = mkdtempSync(join(tmpdir(), 'certfleet-demo-'));
+  try {
+    return await demoIn(dir, o, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function demoIn(
+  dir: string,
+  o: DemoOptions,
+  temporary: boolean,
 ): Promise<{ ok: boolean; lines: string[] }> {
   const now = o.now ?? new Date();
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'certfleet-demo-'));
   const started = Date.now();
-  const ca = await EnterpriseCa.init(dir, { now, force: true });
+  const ca = await EnterpriseCa.init(dir, {
+    now,
+    force: true,
+    ...(o.keys && { rootKey: o.keys.root, issuingKey: o.keys.issuing }),
+  });
   const password = 'demo-only-password';
   const issued = await issuePfx(ca, {
     template: 'CertfleetUser',
@@ -29,6 +57,7 @@ export async function runDemo(
       { type: 'email', value: 'ada@contoso.com' },
     ],
     password,
+    ...(o.keys && { keyPair: o.keys.leaf }),
     requester: { identity: 'demo-connector', groups: [CONNECTOR_GROUP] },
     now,
   });
@@ -41,7 +70,7 @@ export async function runDemo(
     at: now,
   });
   const lines = [
-    `CA created in ${dir}`,
+    `CA created in ${dir}${temporary ? ' (temporary: removed when the demo ends; pass --dir to keep it)' : ''}`,
     `  root     ${ca.root.subjectText}  ${ca.root.sha1Thumbprint}`,
     `  issuing  ${ca.issuing.subjectText}  ${ca.issuing.sha1Thumbprint}`,
     `Issued from template CertfleetUser (server-side RSA-2048 key, PKCS#12 ${issued.pfx.length} bytes)`,
@@ -53,7 +82,7 @@ export async function runDemo(
     result.ok
       ? `Chain verified: leaf -> issuing CA -> root at ${now.toISOString()}`
       : `Chain FAILED: ${result.problems.map((p) => `${p.code}: ${p.message}`).join('; ')}`,
-    `Done in ${Date.now() - started} ms. The fleet simulator is not built yet; see README.`,
+    `Done in ${Date.now() - started} ms. For a whole simulated fleet run 'npm start' (certfleet run); see README.`,
   ];
   return { ok: result.ok, lines };
 }

@@ -10,9 +10,11 @@ import {
   caRevoke,
   caPublishCrl,
   caTemplates,
+  DEFAULT_CLI_REQUESTER,
   type SanSpec,
 } from '../../simulator/service/ca/commands.ts';
 import { REVOCATION_REASONS, type RevocationReason } from '../../simulator/service/ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../../simulator/service/ca/template.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 
 const dirOption = {
@@ -32,6 +34,14 @@ function parseSan(values: string[]): SanSpec[] {
     }
     return { type: m[1]!.toLowerCase() as SanSpec['type'], value: m[2]! };
   });
+}
+
+/** `--key-size` as a whole number of bits; anything else is a usage error that quotes what was given. */
+function parseKeySize(v: string): number {
+  if (!/^\d+$/.test(v.trim())) {
+    throw new CertfleetError('USAGE', `--key-size '${v}' is not a number of bits: give 2048, 3072 or 4096.`);
+  }
+  return Number(v.trim());
 }
 
 const init: CommandModule = {
@@ -72,14 +82,15 @@ const templates: CommandModule = {
 
 const issue: CommandModule = {
   command: 'issue',
-  describe: 'Generate a key server-side, issue a certificate from a template, and write a PKCS#12.',
+  describe:
+    'Generate a key server-side, issue a certificate (from a template on an enterprise CA), and write a PKCS#12.',
   builder: (y: Argv) =>
     y
       .option('dir', dirOption)
       .option('template', {
         type: 'string',
-        demandOption: true,
-        describe: 'Template name, e.g. CertfleetUser.',
+        describe:
+          'Template name, e.g. CertfleetUser. Required by an enterprise CA; omit it for a standalone CA.',
       })
       .option('subject', {
         type: 'string',
@@ -92,7 +103,11 @@ const issue: CommandModule = {
         default: [],
         describe: 'Subject alternative name: upn:V, email:V, dns:V or uri:V (repeatable).',
       })
-      .option('key-size', { type: 'number', default: 2048, describe: 'RSA key size: 2048, 3072 or 4096.' })
+      .option('key-size', {
+        type: 'string',
+        default: '2048',
+        describe: 'RSA key size in bits: 2048, 3072 or 4096.',
+      })
       .option('legacy', {
         type: 'boolean',
         default: false,
@@ -101,20 +116,26 @@ const issue: CommandModule = {
       .option('password', { type: 'string', demandOption: true, describe: 'PKCS#12 password.' })
       .option('requester', {
         type: 'string',
-        default: 'certfleet-cli',
-        describe: 'Identity that submits the request (checked against the template Enroll permission).',
+        default: DEFAULT_CLI_REQUESTER,
+        describe: 'Identity that submits the request (checked against the template Read/Enroll permissions).',
+      })
+      .option('group', {
+        type: 'string',
+        array: true,
+        describe: `Group the requester belongs to (repeatable). Default: ${CONNECTOR_GROUP} for the default requester, none for any other.`,
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the .pfx.' }),
   handler: async (a) => {
     const r = await caIssue({
       dir: String(a.dir),
-      template: String(a.template),
+      template: a.template === undefined ? undefined : String(a.template),
       subject: String(a.subject),
       san: parseSan((a.san as unknown[]).map(String)),
-      keySize: Number(a['key-size']),
+      keySize: parseKeySize(String(a['key-size'])),
       legacy: Boolean(a.legacy),
       password: String(a.password),
       requester: String(a.requester),
+      groups: a.group === undefined ? undefined : (a.group as unknown[]).map(String),
       out: String(a.out),
     });
     process.stdout.write(r.summary);

@@ -13,17 +13,10 @@
  * Every write goes to a temporary file first and is renamed into place, so a crash never leaves a
  * half-written file (house rule 7).
  */
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertfleetError } from '../../../pki/errors.ts';
+import { makeFolder } from './make-folder.ts';
 import type { CertificateTemplate } from './template.ts';
 
 /** The file names inside a CA folder. */
@@ -119,7 +112,10 @@ export function hasCa(dir: string): boolean {
   return existsSync(join(dir, CA_FILES.config));
 }
 
-/** Prepares `dir` for a new CA: refuses an existing one unless `force`, in which case its files are removed. */
+/**
+ * Prepares `dir` for a new CA: creates it (IO when it cannot be), refuses an existing CA unless `force`, in
+ * which case its files are removed.
+ */
 export function prepareCaFolder(dir: string, force: boolean): void {
   if (hasCa(dir) && !force) {
     throw new CertfleetError(
@@ -128,7 +124,7 @@ export function prepareCaFolder(dir: string, force: boolean): void {
       { details: { dir } },
     );
   }
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   for (const f of Object.values(CA_FILES)) rmSync(join(dir, f), { force: true });
   rmSync(join(dir, 'crl.der'), { force: true });
 }

@@ -2,14 +2,27 @@
  * The operations behind `certfleet ca …`: each takes plain options, does the work, and returns what the
  * CLI prints. The CLI only parses arguments and calls these (house rule 8).
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SanEntry } from '../../../pki/index.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { EnterpriseCa, type RevocationReason } from './enterprise-ca.ts';
 import { CA_FILES } from './ca-folder.ts';
 import { issuePfx } from './issue-pfx.ts';
+import { reserveOutput } from './output-file.ts';
 import { CONNECTOR_GROUP, type CertificateTemplate } from './template.ts';
+
+/** The identity `ca issue` submits as when no `--requester` is given: a member of {@link CONNECTOR_GROUP}. */
+export const DEFAULT_CLI_REQUESTER = 'certfleet-cli';
+
+/**
+ * The groups a CLI requester belongs to: the `--group` values when given; otherwise the connector group for
+ * the default requester and none for any other identity, so that `--requester rogue` is checked against the
+ * template's permissions on its own (and denied, as AD CS denies an identity missing from the ACL).
+ */
+export function cliRequesterGroups(requester: string, groups: readonly string[] | undefined): string[] {
+  if (groups !== undefined) return [...groups];
+  return requester === DEFAULT_CLI_REQUESTER ? [CONNECTOR_GROUP] : [];
+}
 
 /** A SAN as the command line gives it. */
 export interface SanSpec {
@@ -62,6 +75,9 @@ export interface TemplateListing extends CertificateTemplate {
 /** `ca templates`: the templates, as JSON-ready objects and as a text table. */
 export function caTemplates(dir: string): { templates: TemplateListing[]; table: string } {
   const ca = EnterpriseCa.open(dir);
+  if (ca.kind === 'standalone') {
+    return { templates: [], table: 'No templates: this is a standalone CA; it issues without a template.\n' };
+  }
   const templates = ca.templates().map(({ template, published }) => ({ ...template, published }));
   const rows = templates.map((t) => [
     t.name,
@@ -93,13 +109,16 @@ export function caTemplates(dir: string): { templates: TemplateListing[]; table:
 /** `ca issue`: server-side key + issuance + PKCS#12 written to `out`. Denials throw their CA error. */
 export async function caIssue(o: {
   dir: string;
-  template: string;
+  /** Required by an enterprise CA; a standalone CA refuses one and issues with its defaults. */
+  template?: string;
   subject: string;
   san: SanSpec[];
   keySize: number;
   legacy: boolean;
   password: string;
   requester: string;
+  /** Groups of the requester (see {@link cliRequesterGroups}); absent = the default for `requester`. */
+  groups?: readonly string[];
   out: string;
   now?: Date;
 }): Promise<{ summary: string; serial: string }> {
@@ -111,24 +130,31 @@ export async function caIssue(o: {
   }
   const ca = EnterpriseCa.open(o.dir);
   const now = o.now ?? new Date();
-  const requester = { identity: o.requester, groups: [CONNECTOR_GROUP] };
-  const issued =
-    o.keySize === 1024
-      ? await issueWith1024(ca, o, requester, now)
-      : await issuePfx(ca, {
-          template: o.template,
-          subject: o.subject,
-          san: o.san.map(toSanEntry),
-          keySize: o.keySize as 2048 | 3072 | 4096,
-          legacy: o.legacy,
-          password: o.password,
-          requester,
-          now,
-        });
-  writeFileSync(o.out, issued.pfx, { mode: 0o600 });
+  const requester = { identity: o.requester, groups: cliRequesterGroups(o.requester, o.groups) };
+  // Reserve the output before issuing: an unwritable --out must not leave an issued record (house rule 7).
+  const out = reserveOutput(o.out, 0o600);
+  let issued: Awaited<ReturnType<typeof issuePfx>>;
+  try {
+    issued =
+      o.keySize === 1024
+        ? await issueWith1024(ca, o, requester, now)
+        : await issuePfx(ca, {
+            template: o.template,
+            subject: o.subject,
+            san: o.san.map(toSanEntry),
+            keySize: o.keySize as 2048 | 3072 | 4096,
+            legacy: o.legacy,
+            password: o.password,
+            requester,
+            now,
+          });
+    out.commit(issued.pfx);
+  } finally {
+    out.abort();
+  }
   const c = issued.certificate;
   const summary = [
-    `Issued ${c.subjectText} from template ${o.template}`,
+    `Issued ${c.subjectText} ${o.template === undefined ? `with the ${ca.kind} CA's defaults (no template)` : `from template ${o.template}`}`,
     `  serial      ${c.serialNumber}`,
     `  thumbprint  ${c.sha1Thumbprint}`,
     `  valid       ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()}`,
@@ -140,7 +166,7 @@ export async function caIssue(o: {
 
 async function issueWith1024(
   ca: EnterpriseCa,
-  o: { template: string; subject: string; san: SanSpec[]; legacy: boolean; password: string },
+  o: { template?: string; subject: string; san: SanSpec[]; legacy: boolean; password: string },
   requester: { identity: string; groups: string[] },
   now: Date,
 ): Promise<Awaited<ReturnType<typeof issuePfx>>> {
@@ -172,8 +198,13 @@ export function caRevoke(o: { dir: string; serial: string; reason: RevocationRea
 /** `ca crl`: writes a freshly signed CRL (DER) to `out`. */
 export function caPublishCrl(o: { dir: string; out: string; now?: Date }): { summary: string } {
   const ca = EnterpriseCa.open(o.dir);
-  const der = ca.publishCrl(o.now ?? new Date());
-  writeFileSync(o.out, der);
+  // Reserve the output before the CRL number is used: a bad --out changes nothing (house rule 7).
+  const out = reserveOutput(o.out);
+  try {
+    out.commit(ca.publishCrl(o.now ?? new Date()));
+  } finally {
+    out.abort();
+  }
   const revoked = ca.issuedRecords().filter((r) => r.revoked).length;
   return { summary: `Wrote CRL with ${revoked} revoked certificate(s) to ${o.out}\n` };
 }

@@ -87,10 +87,13 @@ export const CA_DENIALS = {
     confidence: 'inferred',
     additional: 'Denied by Policy Module',
   }),
+  // A template request to a standalone CA. No source gives the HRESULT; CERTSRV_E_UNSUPPORTED_CERT_TYPE is
+  // the one whose text fits (a standalone CA supports no template at all), where CERTSRV_E_NO_CERT_TYPE
+  // ("the request contains no certificate template information") would say the opposite — inferred.
   CA_STANDALONE_NO_TEMPLATES: info(
-    0x80094801,
-    'CERTSRV_E_NO_CERT_TYPE',
-    'The request contains no certificate template information.',
+    0x80094800,
+    'CERTSRV_E_UNSUPPORTED_CERT_TYPE',
+    'The requested certificate template is not supported by this CA.',
     { disposition: 'error', confidence: 'inferred' },
   ),
   CA_KEY_NOT_EXPORTABLE: info(

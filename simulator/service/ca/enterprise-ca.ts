@@ -32,6 +32,7 @@ import {
   type CaConfig,
   type IssuedRecord,
 } from './ca-folder.ts';
+import { checkCaConfig } from './config-check.ts';
 import { checkRequest, type IssueRequest } from './policy-module.ts';
 import {
   addValidity,
@@ -95,7 +96,10 @@ export class EnterpriseCa {
     private readonly random: (n: number) => Buffer,
   ) {}
 
-  /** Creates the hierarchy and the default templates in `dir`; refuses an existing CA unless `force`. */
+  /**
+   * Creates the hierarchy in `dir`, with the default templates for an enterprise CA and none for a
+   * standalone one; refuses an existing CA unless `force`.
+   */
   static async init(dir: string, opts: CaInitOptions): Promise<EnterpriseCa> {
     prepareCaFolder(dir, opts.force ?? false);
     const random = opts.random ?? nodeRandomBytes;
@@ -138,10 +142,12 @@ export class EnterpriseCa {
         keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
       },
     });
-    const templates = defaultTemplates();
+    // A standalone CA has no templates (it issues from the request's own settings and the CA's defaults).
+    const kind = opts.kind ?? 'enterprise';
+    const templates = kind === 'standalone' ? [] : defaultTemplates();
     const config: CaConfig = {
       format: 'certfleet-ca/1',
-      kind: opts.kind ?? 'enterprise',
+      kind,
       configString: `${hostName}\\${issuingCaName}`,
       crlUrl,
       templates,
@@ -162,14 +168,7 @@ export class EnterpriseCa {
 
   /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
   static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
-    const config = readCaJson<CaConfig>(dir, CA_FILES.config);
-    if (config.format !== 'certfleet-ca/1') {
-      throw new CertfleetError(
-        'CA_CORRUPT',
-        `${dir}/ca.json has an unknown format '${String(config.format)}'.`,
-      );
-    }
-    config.templates.forEach(checkTemplate);
+    const config = checkCaConfig(readCaJson<unknown>(dir, CA_FILES.config), join(dir, CA_FILES.config));
     try {
       const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
       const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));
@@ -207,6 +206,13 @@ export class EnterpriseCa {
    * the CA's "Certificate Templates to Issue" list), and saves it.
    */
   configureTemplates(change: { templates?: CertificateTemplate[]; published?: string[] }): void {
+    if (this.config.kind === 'standalone' && (change.templates?.length || change.published?.length)) {
+      throw new CertfleetError(
+        'CA_STANDALONE_NO_TEMPLATES',
+        `The CA in ${this.dir} is a standalone CA: it cannot have or publish certificate templates.`,
+        { details: { dir: this.dir } },
+      );
+    }
     const templates = (change.templates ?? this.config.templates).map(checkTemplate);
     this.config = { ...this.config, templates, published: change.published ?? this.config.published };
     this.saveConfig();

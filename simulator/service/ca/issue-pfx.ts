@@ -10,7 +10,8 @@ import type { ValidityPeriod } from './template.ts';
 
 /** A PKCS (server-side key) request. */
 export interface PfxRequest {
-  template: string;
+  /** Template name; omit it for a standalone CA, which issues with its defaults. */
+  template?: string;
   subject: string;
   san?: SanEntry[];
   /** RSA key size for the server-side key (2048 default). */

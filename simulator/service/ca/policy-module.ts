@@ -48,6 +48,9 @@ export interface PolicyDecision {
   notAfter: Date;
 }
 
+/** The well-known group every authenticated requester is a member of. */
+const AUTHENTICATED_USERS = 'Authenticated Users';
+
 /** Upper bound of a CN in X.520 (ub-common-name); AD CS refuses longer ones unless DN length checks are off. */
 const MAX_CN = 64;
 
@@ -68,7 +71,7 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
     if (req.template) {
       throw denial(
         'CA_STANDALONE_NO_TEMPLATES',
-        `This is a standalone CA: it does not use certificate templates, so it cannot issue from '${req.template}'`,
+        `This is a standalone CA: it has no certificate templates, so it cannot issue from '${req.template}'; submit the request without a template to get the CA's defaults (Client Authentication, ${STANDALONE_VALIDITY.value} ${STANDALONE_VALIDITY.unit})`,
         what,
       );
     }
@@ -87,20 +90,26 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
   }
 
   if (template) {
-    // 2. Security: the requester (or one of its groups) needs Read and Enroll.
+    // 2. Security: the requester needs Read and Enroll. As in any Windows access check, the rights are the
+    // union of the allow entries of every principal in the requester's token (its own identity, its groups,
+    // Authenticated Users): "Authenticated Users: Read" + "Connectors: Enroll" lets a connector enroll.
+    // Source: https://learn.microsoft.com/windows/win32/secauthz/how-dacls-control-access-to-an-object
+    // (the system accumulates the access granted by each allow ACE until every requested right is granted).
+    // Templates here model allow entries only, so no deny entry can take a right back.
     const principals = new Set(
-      [req.requester.identity, ...(req.requester.groups ?? [])].map((p) => p.toLowerCase()),
+      [req.requester.identity, ...(req.requester.groups ?? []), AUTHENTICATED_USERS].map((p) =>
+        p.toLowerCase(),
+      ),
     );
-    const allowed = template.permissions.some(
-      (p) =>
-        p.read &&
-        p.enroll &&
-        (principals.has(p.principal.toLowerCase()) || p.principal === 'Authenticated Users'),
-    );
-    if (!allowed) {
+    const entries = template.permissions.filter((p) => principals.has(p.principal.toLowerCase()));
+    const missing = [
+      ...(entries.some((p) => p.read) ? [] : ['Read']),
+      ...(entries.some((p) => p.enroll) ? [] : ['Enroll']),
+    ];
+    if (missing.length > 0) {
       throw denial(
         'CA_TEMPLATE_DENIED',
-        `'${req.requester.identity}' lacks Read and Enroll on template '${template.name}' (Denied by Policy Module)`,
+        `'${req.requester.identity}' lacks ${missing.join(' and ')} on template '${template.name}' (Denied by Policy Module)`,
         what,
       );
     }

@@ -98,6 +98,78 @@ describe('EnterpriseCa hierarchy', () => {
     expect(() => EnterpriseCa.open(ca.dir)).toThrow(expect.objectContaining({ code: 'CA_CORRUPT' }));
   });
 
+  type Json = Record<string, unknown> & { templates: Record<string, unknown>[] };
+  it.each<[string, (c: Json) => unknown, RegExp]>([
+    [
+      'templates missing',
+      (c) => {
+        delete (c as Partial<Json>).templates;
+        return c;
+      },
+      /ca\.json is damaged: templates is missing/,
+    ],
+    [
+      'a template without validity',
+      (c) => {
+        delete c.templates[1]!.validity;
+        return c;
+      },
+      /templates\[1\]\.validity is missing/,
+    ],
+    [
+      'a validity value of the wrong type',
+      (c) => {
+        (c.templates[0]!.validity as { value: unknown }).value = '1';
+        return c;
+      },
+      /templates\[0\]\.validity\.value must be an integer, not the string '1'/,
+    ],
+    [
+      'a permission entry that is not an object',
+      (c) => {
+        c.templates[0]!.permissions = [null];
+        return c;
+      },
+      /templates\[0\]\.permissions\[0\] must be an object, not null/,
+    ],
+    [
+      'nextCrlNumber missing',
+      (c) => ({ ...c, nextCrlNumber: undefined }),
+      /nextCrlNumber is missing|nextCrlNumber must be/,
+    ],
+    [
+      'an unknown format',
+      (c) => ({ ...c, format: 'certfleet-ca/9' }),
+      /format must be one of certfleet-ca\/1/,
+    ],
+    ['an array instead of an object', () => [], /\(top level\) must be an object, not an array/],
+    [
+      'a template whose values break the template rules',
+      (c) => {
+        c.templates[0]!.minimumKeySize = 1000;
+        return c;
+      },
+      /templates\[0\]: Template 'CertfleetUser' is invalid: minimumKeySize/,
+    ],
+  ])(
+    'regression issue 2: a ca.json with %s is CA_CORRUPT naming the field',
+    async (_what, damage, message) => {
+      const ca = await newCa();
+      const file = join(ca.dir, 'ca.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as Json;
+      writeFileSync(file, JSON.stringify(damage(config)));
+      let err: unknown;
+      try {
+        EnterpriseCa.open(ca.dir);
+      } catch (e) {
+        err = e;
+      }
+      expect(isCertfleetError(err, 'CA_CORRUPT'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toMatch(/Cannot read properties/);
+    },
+  );
+
   it('the issued log survives a torn last line (a crash mid-append) and keeps revocations', async () => {
     const ca = await newCa();
     const a = ca.issue(request());
@@ -177,6 +249,14 @@ describe('issuance', () => {
     expect(issued.certificate.keyUsage).toContain('nonRepudiation');
   });
 
+  it('a template with a 4096-bit minimum accepts a 4096-bit key', async () => {
+    const ca = await newCa();
+    ca.configureTemplates({ templates: defaultTemplates().map((t) => ({ ...t, minimumKeySize: 4096 })) });
+    expect(ca.issue(request({ publicKey: poolKey('rsa4096').publicKey })).record.template).toBe(
+      'CertfleetUser',
+    );
+  });
+
   it('accepts a 4096-bit key and a shorter requested validity', async () => {
     const ca = await newCa();
     const issued = ca.issue(
@@ -236,7 +316,7 @@ describe('issuance', () => {
             permissions: [{ principal: CONNECTOR_GROUP, read: true, enroll: false }],
           })),
         }),
-      message: /lacks Read and Enroll/,
+      message: /lacks Enroll on template/,
     },
     {
       name: 'key below the minimum',
@@ -244,6 +324,16 @@ describe('issuance', () => {
       hresult: '0x80094811',
       req: { publicKey: rsa1024 },
       message: /RSA-1024 key is below the 2048-bit/,
+    },
+    {
+      name: 'RSA-2048 key on a template with a 4096-bit minimum',
+      code: 'CA_KEY_LENGTH',
+      hresult: '0x80094811',
+      setup: (ca) =>
+        ca.configureTemplates({
+          templates: defaultTemplates().map((t) => ({ ...t, minimumKeySize: 4096 })),
+        }),
+      message: /RSA-2048 key is below the 4096-bit RSA minimum of 'CertfleetUser'/,
     },
     {
       name: 'EC key on an RSA template',
@@ -308,9 +398,10 @@ describe('issuance', () => {
     {
       name: 'standalone CA refuses templates',
       code: 'CA_STANDALONE_NO_TEMPLATES',
-      hresult: '0x80094801',
+      hresult: '0x80094800',
       kind: 'standalone',
-      message: /standalone CA/,
+      message:
+        /standalone CA: it has no certificate templates, so it cannot issue from 'CertfleetUser'; submit the request without a template/,
     },
   ];
 
@@ -334,10 +425,106 @@ describe('issuance', () => {
     expect(EnterpriseCa.open(ca.dir).issuedRecords()).toHaveLength(0);
   });
 
+  type Ace = { principal: string; read: boolean; enroll: boolean };
+  const permissionRows: { name: string; acl: Ace[]; groups?: string[]; issued: boolean; lacks?: RegExp }[] = [
+    {
+      name: 'Authenticated Users: Read + Connectors: Enroll',
+      acl: [
+        { principal: 'Authenticated Users', read: true, enroll: false },
+        { principal: CONNECTOR_GROUP, read: false, enroll: true },
+      ],
+      issued: true,
+    },
+    {
+      name: 'identity: Read + group: Enroll',
+      acl: [
+        { principal: 'CONNECTOR-01', read: true, enroll: false },
+        { principal: CONNECTOR_GROUP, read: false, enroll: true },
+      ],
+      issued: true,
+    },
+    {
+      name: 'Read and Enroll on one entry',
+      acl: [{ principal: CONNECTOR_GROUP, read: true, enroll: true }],
+      issued: true,
+    },
+    {
+      name: 'Enroll only (no entry grants Read)',
+      acl: [{ principal: CONNECTOR_GROUP, read: false, enroll: true }],
+      issued: false,
+      lacks: /lacks Read on template/,
+    },
+    {
+      name: 'Enroll granted to a group the requester is not in',
+      acl: [
+        { principal: 'Authenticated Users', read: true, enroll: false },
+        { principal: 'OtherConnectors', read: true, enroll: true },
+      ],
+      issued: false,
+      lacks: /lacks Enroll on template/,
+    },
+    {
+      name: 'no matching entry at all',
+      acl: [{ principal: 'OtherConnectors', read: true, enroll: true }],
+      groups: [],
+      issued: false,
+      lacks: /lacks Read and Enroll on template/,
+    },
+  ];
+
+  describe('regression issue 2: template permissions combine across the requester\u2019s principals', () => {
+    it.each(permissionRows)('$name → issued: $issued', async ({ acl, groups, issued, lacks }) => {
+      const ca = await newCa();
+      ca.configureTemplates({ templates: defaultTemplates().map((t) => ({ ...t, permissions: acl })) });
+      const req = request({ requester: { identity: 'connector-01', groups: groups ?? [CONNECTOR_GROUP] } });
+      if (issued) {
+        expect(ca.issue(req).record.requester).toBe('connector-01');
+      } else {
+        expect(() => ca.issue(req)).toThrow(
+          expect.objectContaining({ code: 'CA_TEMPLATE_DENIED', message: expect.stringMatching(lacks!) }),
+        );
+      }
+    });
+  });
+
   it('a standalone CA issues without a template', async () => {
     const ca = await newCa({ kind: 'standalone' });
     const issued = ca.issue(request({ template: undefined }));
     expect(issued.record.template).toBeNull();
+  });
+
+  describe('regression issue 2: a standalone CA has no templates', () => {
+    it('init writes none, publishes none, and configureTemplates refuses to add one', async () => {
+      const ca = await newCa({ kind: 'standalone' });
+      expect(ca.templates()).toEqual([]);
+      const saved = JSON.parse(readFileSync(join(ca.dir, 'ca.json'), 'utf8')) as {
+        templates: unknown[];
+        published: unknown[];
+      };
+      expect(saved).toMatchObject({ kind: 'standalone', templates: [], published: [] });
+      expect(() => ca.configureTemplates({ templates: defaultTemplates() })).toThrow(
+        expect.objectContaining({ code: 'CA_STANDALONE_NO_TEMPLATES' }),
+      );
+      expect(EnterpriseCa.open(ca.dir).templates()).toEqual([]);
+    });
+
+    it('issues a PKCS#12 with the CA defaults: Client Authentication, 1 year, no template extension', async () => {
+      const ca = await newCa({ kind: 'standalone' });
+      const issued = await issuePfx(ca, {
+        subject: 'CN=PC-9',
+        keyPair: poolKey('rsa2048', 8),
+        password: 'pw',
+        requester: { identity: 'anyone' },
+        now: NOW,
+      });
+      expect(issued.certificate.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+      expect(issued.certificate.notAfter.toISOString()).toBe('2027-06-01T12:00:00.000Z');
+      const leaf = join(ca.dir, 'standalone-leaf.pem');
+      writeFileSync(leaf, issued.certificate.pem);
+      const text = openssl(['x509', '-in', leaf, '-noout', '-text']).stdout;
+      expect(text).not.toContain('1.3.6.1.4.1.311.21.7');
+      expect(issued.record.template).toBeNull();
+    });
   });
 });
 

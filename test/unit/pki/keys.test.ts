@@ -16,10 +16,14 @@ import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/thumbprint.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { openssl } from './openssl.ts';
 
-describe('generateKeyPair (the one keygen test: one RSA-2048 and one P-256 key)', () => {
+describe('generateKeyPair (the one keygen test: one key of each supported kind)', () => {
+  // Key generation itself is under test here, so these keys are generated, not taken from the pool.
   it.each<KeySpec>([
     { kind: 'rsa', size: 2048 },
+    { kind: 'rsa', size: 3072 },
+    { kind: 'rsa', size: 4096 },
     { kind: 'ec', curve: 'P-256' },
+    { kind: 'ec', curve: 'P-384' },
   ])('generates %o natively and keySpecOf reads it back', async (spec) => {
     const pair = await generateKeyPair(spec);
     expect(keySpecOf(pair.publicKey)).toEqual(spec);
