@@ -1,4 +1,4 @@
-/** `certfleet demo`: issue and verify one certificate end to end (what `npm start` runs for now). */
+/** `certfleet demo`: issue and verify one certificate end to end (a first check of the PKI alone). */
 import type { CommandModule } from 'yargs';
 import { runDemo } from '../../simulator/demo.ts';
 import { EXIT } from '../output.ts';
