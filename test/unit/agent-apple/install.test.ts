@@ -287,8 +287,14 @@ describe.each(APPLE_PLATFORMS)('%s: trust and key usage', (platform) => {
       ctx,
       profileBytes(platform, 'com.example.id', [pkcs12Payload(pfxOf(h, SECRET), 'id', SECRET)]),
     );
-    expect(codes(r)).toEqual([['OK', 'installed']]);
+    // regression issue 4: installed but marked untrusted is INSTALL_UNTRUSTED_CHAIN (as on Windows), the
+    // message names the missing root, and the device still acknowledges the command.
+    expect(codes(r)).toEqual([['INSTALL_UNTRUSTED_CHAIN', 'installed']]);
     expect(r.outcomes[0]?.message).toMatch(/NOT trusted/);
+    expect(r.outcomes[0]?.message).toContain(
+      `"${h.root.subjectText}" (the issuer of "${h.issuing.subjectText}") is not installed`,
+    );
+    expect(r.outcomes[0]?.native).toMatchObject({ status: 'Acknowledged', errorChain: [] });
     expect(ctx.db.items(ctx.device.id, { kind: 'identity' })[0]?.attrs).toMatchObject({
       trusted: false,
       chainProblem: 'CHAIN_INCOMPLETE',
@@ -350,7 +356,7 @@ describe.each(APPLE_PLATFORMS)('%s: trust and key usage', (platform) => {
       ]);
       expect(ctx.db.items(ctx.device.id)).toEqual([]);
     } else {
-      expect(codes(r)).toEqual([['OK', 'installed']]);
+      expect(codes(r)).toEqual([['INSTALL_UNTRUSTED_CHAIN', 'installed']] /* no root on the device */);
     }
   });
 
@@ -371,7 +377,7 @@ describe.each(APPLE_PLATFORMS)('%s: trust and key usage', (platform) => {
       );
       expect(chainOf(r)[1]).toEqual(['MCCertificateErrorDomain', 9000]);
     } else {
-      expect(codes(r)).toEqual([['OK', 'installed']]);
+      expect(codes(r)).toEqual([['INSTALL_UNTRUSTED_CHAIN', 'installed']] /* no root on the device */);
     }
   });
 
