@@ -136,7 +136,11 @@ function undecodable(
     platform,
     ctx.device,
     commandUuid,
-    decodeFailureChain(labels.name, problems),
+    decodeFailureChain(
+      labels.name,
+      problems,
+      labels.payloads.map((x) => x.name),
+    ),
   );
   const code: OutcomeCode = problems.some((p) => p.code === 'PLIST_PARSE')
     ? 'PLIST_PARSE'
