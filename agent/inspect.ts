@@ -4,7 +4,12 @@
  * device would install and what it would refuse, with codes and paths.
  */
 import { CertfleetError } from '../pki/errors.ts';
-import type { Platform } from '../profiles/model/platform.ts';
+import {
+  ENROLLMENT_KINDS,
+  isEnrollmentKindOf,
+  type EnrollmentKind,
+  type Platform,
+} from '../profiles/model/platform.ts';
 import { generateDevice } from './device/generate.ts';
 import { StoreDb } from './keystore/store-db.ts';
 import type { HeldCertificate, PayloadFormat, PlatformAdapter } from './platform-adapter.ts';
@@ -22,6 +27,10 @@ export interface InspectReport {
     notAfter: string;
     thumbprint: string;
     store: string;
+    /** False when the device installs it but does not trust it (its chain leads to no installed root). */
+    trusted: boolean;
+    /** Why it is not trusted (INSTALL_UNTRUSTED_CHAIN: installable, so not an error; the exit code stays 0). */
+    warning?: string;
   }[];
   errors: { code: string; message: string; path: string }[];
 }
@@ -54,7 +63,7 @@ export function detectFormat(bytes: Buffer): PayloadFormat | undefined {
 export function inspectPayload(
   bytes: Buffer,
   adapters: Record<Platform, PlatformAdapter>,
-  options: { platform?: Platform; clock?: Clock; seed?: string } = {},
+  options: { platform?: Platform; kind?: string; clock?: Clock; seed?: string } = {},
 ): InspectReport {
   const format = detectFormat(bytes);
   if (!format) {
@@ -70,7 +79,23 @@ export function inspectPayload(
       `A ${format} payload is not what a ${platform} device receives (it goes to ${PLATFORMS_OF[format].join(' or ')}).`,
     );
   }
-  const device = generateDevice({ seed: options.seed ?? 'inspect', index: 0, platform });
+  let kind: EnrollmentKind | undefined;
+  if (options.kind !== undefined) {
+    if (!isEnrollmentKindOf(platform, options.kind)) {
+      throw new CertfleetError(
+        'USAGE',
+        `'${options.kind}' is not an enrollment kind of ${platform}; use one of ${ENROLLMENT_KINDS[platform].join(', ')}.`,
+      );
+    }
+    kind = options.kind;
+  }
+  // Without --kind the kind is drawn from the seed (Android results depend on it: pass --kind to pin it).
+  const device = generateDevice({
+    seed: options.seed ?? 'inspect',
+    index: 0,
+    platform,
+    ...(kind !== undefined && { kind }),
+  });
   const db = StoreDb.open(':memory:');
   try {
     const ctx = { device, db, clock: options.clock ?? new FixedClock(Date.now()) };
@@ -93,14 +118,32 @@ export function inspectPayload(
         }
       }
     }
-    const items = adapter.held(ctx, 'admin').map((h) => ({
-      kind: h.kind,
-      subject: h.subject,
-      issuer: h.issuer,
-      notAfter: h.notAfter,
-      thumbprint: h.thumbprint,
-      store: h.store,
-    }));
+    // An identity installed but not trusted is reported by its outcome (INSTALL_UNTRUSTED_CHAIN, status
+    // installed): its message becomes the item's warning.
+    const untrusted = result.outcomes
+      .filter((o) => o.status === 'installed' && o.code === 'INSTALL_UNTRUSTED_CHAIN')
+      .map((o) => o.message);
+    const items = adapter.held(ctx, 'admin').map((h) => {
+      const item: InspectReport['items'][number] = {
+        kind: h.kind,
+        subject: h.subject,
+        issuer: h.issuer,
+        notAfter: h.notAfter,
+        thumbprint: h.thumbprint,
+        store: h.store,
+        trusted: h.trusted,
+      };
+      if (!h.trusted) {
+        const own =
+          h.kind !== 'identity'
+            ? undefined
+            : (untrusted.find((m) => m.includes(h.thumbprint)) ??
+              (untrusted.length === 1 ? untrusted[0] : undefined));
+        item.warning =
+          own ?? `${h.subject} is installed but not trusted: its chain does not lead to an installed root.`;
+      }
+      return item;
+    });
     return { format, platform, ok: errors.length === 0 && result.outcomes.length > 0, items, errors };
   } finally {
     db.close();

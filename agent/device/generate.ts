@@ -19,6 +19,7 @@ import { CertfleetError } from '../../pki/errors.ts';
 import { createRandom, type Random, type Seed, type Weighted } from '../runtime/random.ts';
 import { absenceRule, type AvailabilityContext } from './availability.ts';
 import { luhnCheckDigit, meidCheckDigit } from './check-digits.ts';
+import { drawMeid } from './meid.ts';
 import {
   ATTRIBUTE_NAMES,
   type AbsenceReason,
@@ -195,9 +196,9 @@ export function generateDevice(options: GenerateDeviceOptions): Device {
     const tac = model.tacs.length > 0 ? ri.pick(model.tacs) : `35${ri.chars(DIGITS, 6)}`;
     const body = tac + ri.chars(DIGITS, 6);
     imei = body + luhnCheckDigit(body);
-    // A CDMA-capable LTE phone's MEID is its IMEI without the check digit (a decimal MEID, regional code
-    // below A0), as real devices report it (e.g. IMEI "35 717185 037376 0" with MEID "35717185037376").
-    if (cdma) meid = body;
+    // A CDMA-capable phone has a hexadecimal MEID of its manufacturer (meid.ts, 3GPP2 S.R0048), drawn from
+    // its own fork so that the other identifiers of a seed stay what they were.
+    if (cdma) meid = drawMeid(root.fork('meid'), model.manufacturer).meid;
     imsi = ri.pick(IMSI_PREFIXES) + ri.chars(DIGITS, 9);
   }
   const udid = isApple ? drawUdid(ri, platform, model) : undefined;

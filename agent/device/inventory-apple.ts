@@ -5,8 +5,8 @@
  * only on macOS, `ModelNumber` on macOS only with Apple silicon ("Requires Apple silicon on macOS"),
  * `EthernetMAC` only on macOS. A key the device cannot answer is simply missing from the dictionary.
  *
- * Formats **[observed]** in real device responses: `IMEI` is written in groups, `35 717185 037376 0`; a
- * CDMA-capable iPhone's `MEID` is the IMEI's first 14 digits, `35717185037376`.
+ * Formats **[observed]** in real device responses: `IMEI` is written in groups, `35 717185 037376 0`.
+ * `MEID` is reported as its 14 hexadecimal digits without the check digit (agent/device/meid.ts).
  */
 import type { Device } from './device.ts';
 

@@ -22,6 +22,7 @@ import { inventoryOf } from '../device/inventory.ts';
 import type { StoreDb } from '../keystore/store-db.ts';
 import type { InstallOutcome } from '../outcome.ts';
 import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
+import { expiredOutcome, expiryReported, markExpiryReported } from '../renewal/expired-outcome.ts';
 import { checkRenewals, markRenewalRequested, type RenewalDecision } from '../renewal/renewal.ts';
 import type {
   CheckIn,
@@ -240,7 +241,10 @@ export class DeviceAgent {
     await this.#checkIn();
   }
 
-  /** Checks in: tells the service it is alive, and asks for renewal of what is due. */
+  /**
+   * Checks in: tells the service it is alive, asks for renewal of what is due, and reports (once per
+   * certificate) a certificate that expired before it was renewed.
+   */
   async #checkIn(): Promise<void> {
     if (this.#stopped) return;
     const { tenant, device, clock } = this.#o;
@@ -250,6 +254,10 @@ export class DeviceAgent {
     const ctx = this.context;
     const apple = device.platform === 'macos' || device.platform === 'ios';
     for (const d of checkRenewals(ctx, { locked: false })) {
+      if (d.action === 'expired') {
+        await this.#reportExpired(d);
+        continue;
+      }
       if (d.action !== 'renew') continue;
       if (apple && (this.#o.isLocked?.() ?? device.lockState === 'locked')) {
         this.#o.onRenewalDeferred?.({ ...d, action: 'deferred-locked', code: 'RENEWAL_DEFERRED_LOCKED' });
@@ -269,6 +277,16 @@ export class DeviceAgent {
       await this.#publishJson(deviceOutTopic(tenant, device.id, 'renew', profileId), req);
     }
     this.#scheduleCheckIn();
+  }
+
+  /** Reports an expired, unrenewed certificate as a failed outcome of its profile — once per certificate. */
+  async #reportExpired(d: RenewalDecision): Promise<void> {
+    const ctx = this.context;
+    if (expiryReported(ctx, d)) return;
+    const profileId = this.#profileIdOfRef(d.ref);
+    if (!profileId) return;
+    markExpiryReported(ctx, d);
+    await this.#reportOutcomes(profileId, [expiredOutcome(this.#o.device, d)]);
   }
 
   async #reportOutcomes(profileId: string, outcomes: InstallOutcome[]): Promise<void> {

@@ -132,7 +132,7 @@ export function intuneCodeForAppleError(code: number): number {
  * Which Apple error a device would most plausibly report for a profile decode problem (the inner error of
  * the chain; a real chain wraps it in {@link APPLE_ERRORS.installFailure}, ERRORS.md §2.1). Top-level keys
  * map to MCProfileErrorDomain, keys inside a payload to MCPayloadErrorDomain. The codes are documented;
- * this mapping is **inferred** (observed chains often use the generic 1000/2000 instead).
+ * this mapping is **inferred**, except a missing key, which follows the observed generic 1000/2000.
  */
 export function appleErrorForProblem(problem: Problem): AppleErrorDefinition {
   const inPayload = problem.path.startsWith('PayloadContent[');
@@ -146,7 +146,9 @@ export function appleErrorForProblem(problem: Problem): AppleErrorDefinition {
     case 'wrong-type':
       return pick('profileBadDataType', 'payloadBadDataType');
     case 'missing-key':
-      return pick('profileMissingField', 'payloadMissingField');
+      // ERRORS.md §2.3 "Missing required key in a payload": the observed chain (micromdm/micromdm#496) uses
+      // the generic 1000/2000, not the table's 1002/2002 "Missing required field".
+      return pick('profileMalformed', 'payloadMalformed');
     case 'bad-value':
     case 'bad-uuid':
       return /PayloadVersion$/.test(problem.path)

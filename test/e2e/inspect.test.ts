@@ -33,13 +33,25 @@ const CORPUS_ROWS: {
   {
     file: 'certificatepkcs1',
     ok: false,
-    errors: [{ code: 'CERT_PARSE', message: /truncated|declares 865/ }],
+    // regression issue 4: a content refusal points at the key path, not the PayloadIdentifier.
+    errors: [
+      {
+        code: 'CERT_PARSE',
+        path: /^PayloadContent\[0\]\.PayloadContent$/,
+        message: /truncated|declares 865/,
+      },
+    ],
   },
   { file: 'certificatepem', ok: false, errors: [{ code: 'CERT_PARSE' }] },
   {
     file: 'certificatepkcs12',
     ok: false,
-    errors: [{ code: 'MOBILECONFIG_INVALID', path: /^PayloadType$/ }],
+    // corpus README: the bad PayloadType AND `Password123` failing the MAC (regression issue 4: the password
+    // diagnosis is its own error entry, at its key path, without echoing the password).
+    errors: [
+      { code: 'MOBILECONFIG_INVALID', path: /^PayloadType$/ },
+      { code: 'PKCS12_BAD_PASSWORD', path: /^PayloadContent\[0\]\.Password$/, message: /^(?!.*Password123)/ },
+    ],
   },
   {
     file: 'docs_devicemanagement_scep',
@@ -80,6 +92,74 @@ describe.each(['macos', 'ios'] as const)('inspect: the Apple corpus on a fresh %
       expect(hit, `${want.code} ${want.path ?? ''} in ${JSON.stringify(r.errors)}`).toBeDefined();
     }
     if (row.errors?.length === 0) expect(r.errors).toEqual([]);
+    expect(JSON.stringify(r)).not.toContain('Password123'); // secrets never appear in output
+  });
+});
+
+/** A PKCS profile of each platform whose chain reaches a root the fresh device does not have. */
+const UNTRUSTED_ROWS = [
+  { file: 'macos-pkcs.mobileconfig', platform: 'macos' as const },
+  { file: 'ios-pkcs.mobileconfig', platform: 'ios' as const },
+  { file: 'android-device-owner-pkcs.json', platform: 'android' as const, kind: 'fully-managed' },
+];
+
+describe('regression issue 4: inspect an identity whose chain leads to no installed root', () => {
+  it.each(UNTRUSTED_ROWS)('$file on $platform: installable (ok), trusted=false with a warning', (row) => {
+    const r = inspectPayload(readFileSync(join(GOLDEN, row.file)), PLATFORM_ADAPTERS, {
+      platform: row.platform,
+      clock,
+      ...(row.kind !== undefined && { kind: row.kind }),
+    });
+    expect(r.ok).toBe(true);
+    expect(r.errors).toEqual([]);
+    const identity = r.items.find((i) => i.kind === 'identity');
+    expect(identity).toMatchObject({ trusted: false });
+    expect(identity?.warning).toMatch(
+      /NOT trusted: .*the root "CN=Certfleet Compile Test Root,O=Certfleet,C=US" is not installed/,
+    );
+  });
+
+  it('a trusted root is trusted and has no warning', () => {
+    const r = inspectPayload(readFileSync(corpusFile('certificateroot')), PLATFORM_ADAPTERS, { clock });
+    expect(r.items).toEqual([expect.objectContaining({ kind: 'root', trusted: true })]);
+    expect(r.items[0]).not.toHaveProperty('warning');
+  });
+});
+
+describe('regression issue 4: inspect --kind', () => {
+  const pkcs = () => readFileSync(join(GOLDEN, 'android-device-owner-pkcs.json'));
+
+  it.each([
+    { kind: 'fully-managed', ok: true },
+    { kind: 'dedicated', ok: true },
+    { kind: 'work-profile-corporate', ok: true },
+    // SILENT key access exists only in device-owner modes (FORMATS.md §3.4).
+    { kind: 'device-admin', ok: false, code: 'INSTALL_NOT_ALLOWED' },
+    { kind: 'work-profile-personal', ok: false, code: 'INSTALL_NOT_ALLOWED' },
+  ])('android $kind → ok=$ok', ({ kind, ok, code }) => {
+    const r = inspectPayload(pkcs(), PLATFORM_ADAPTERS, { platform: 'android', kind, clock });
+    expect(r.ok).toBe(ok);
+    if (code) expect(r.errors.map((e) => e.code)).toContain(code);
+  });
+
+  it.each([
+    { platform: 'android' as const, kind: 'device' },
+    { platform: 'ios' as const, kind: 'fully-managed' },
+    { platform: 'windows' as const, kind: 'nope' },
+  ])('$kind is not a kind of $platform: USAGE', ({ platform, kind }) => {
+    const bytes = readFileSync(
+      join(
+        GOLDEN,
+        platform === 'android'
+          ? 'android-device-owner-pkcs.json'
+          : platform === 'ios'
+            ? 'ios-pkcs.mobileconfig'
+            : 'windows-trusted-root.xml',
+      ),
+    );
+    expect(() => inspectPayload(bytes, PLATFORM_ADAPTERS, { platform, kind, clock })).toThrow(
+      /is not an enrollment kind of/,
+    );
   });
 });
 
@@ -136,6 +216,7 @@ describe('certfleet inspect (CLI)', () => {
     expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
     expect(json.items[0]).toMatchObject({
       kind: 'root',
+      trusted: true,
       thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/),
     });
     expect(json.items[0]!.notAfter).toMatch(/^2045-02-04T/); // corpus README: valid to 2045-02-04
@@ -147,5 +228,21 @@ describe('certfleet inspect (CLI)', () => {
     expect((JSON.parse(refused.stdout) as InspectReport).errors[0]?.code).toBe('CERT_PARSE');
     expect(run([corpusFile('certificateroot'), '--platform', 'android']).status).toBe(2);
     expect(run(['/nonexistent/file']).status).toBe(2);
+  });
+
+  it('regression issue 4: exits 0 for an installable but untrusted identity; --kind pins the device', () => {
+    const file = join(GOLDEN, 'android-device-owner-pkcs.json');
+    const managed = run([file, '--json', '--kind', 'fully-managed']);
+    expect(managed.status).toBe(0);
+    const json = JSON.parse(managed.stdout) as InspectReport;
+    expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+    expect(json.items[0]).toMatchObject({ kind: 'identity', trusted: false, warning: expect.any(String) });
+    const admin = run([file, '--json', '--kind', 'device-admin']);
+    expect(admin.status).toBe(1);
+    expect((JSON.parse(admin.stdout) as InspectReport).errors[0]?.code).toBe('INSTALL_NOT_ALLOWED');
+    const bad = run([file, '--kind', 'kiosk']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not an enrollment kind of android/);
+    expect(run([file, '--kind', 'device', '--platform', 'android']).status).toBe(2);
   });
 });

@@ -41,8 +41,10 @@ import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
 import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
 import { androidNative, nonComplianceDetail } from './native-status.ts';
 import { planPolicy, type CommandPlan } from './plan.ts';
+import { untrustedChainText } from '../../missing-root.ts';
 import {
   androidItems,
+  chainResultOf,
   forgetContent,
   holdersOf,
   putPlanned,
@@ -126,6 +128,26 @@ function successMessage(plan: Extract<CommandPlan, { ok: true }>, kind: AndroidE
       : 'apps need user approval';
   const hidden = ANDROID_KIND_RULES[kind].keyPairsVisibleToUser ? '' : '; not visible to the device user';
   return `Installed key pair "${String(item.attrs.alias)}" ("${subject}") in ${item.store} (${who})${hidden}.`;
+}
+
+/**
+ * The outcome of a command that was written. A key pair whose chain does not lead to an installed root is
+ * installed all the same (`installKeyPair` does no chain check, plan.ts) and reported as status installed,
+ * code INSTALL_UNTRUSTED_CHAIN, naming the missing root — as Windows reports it; the compliance report stays
+ * compliant (the setting was applied; trust is evaluated when an app uses the key, inferred).
+ */
+function installedOutcome(
+  ctx: DeviceContext,
+  p: Extract<CommandPlan, { ok: true }>,
+  kind: AndroidEnrollmentKind,
+  now: Date,
+): InstallOutcome {
+  const message = successMessage(p, kind);
+  if (p.item.kind !== 'identity') return outcome(ctx, p.guid, 'installed', 'OK', message);
+  const chain = chainResultOf(ctx.db, ctx.device.id, p.item.store, p.item.certificate.sha1Thumbprint, now);
+  if (!chain || chain.ok) return outcome(ctx, p.guid, 'installed', 'OK', message);
+  const text = `${message.replace(/\.$/, '')}, NOT trusted: ${untrustedChainText(chain)} Apps will fail trust evaluation until the root is installed.`;
+  return outcome(ctx, p.guid, 'installed', 'INSTALL_UNTRUSTED_CHAIN', text);
 }
 
 function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): DeliveryResult {
@@ -238,7 +260,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
               'UNCHANGED',
               `"${p.guid}" is already installed by policy "${policyRef}"; nothing changed.`,
             )
-          : outcome(ctx, p.guid, 'installed', 'OK', successMessage(p, kind))
+          : installedOutcome(ctx, p, kind, now)
         : outcome(ctx, p.guid, 'failed', p.code, p.message, p.detail),
     );
     return { outcomes, reply: reply(policy.version, details) };

@@ -9,7 +9,7 @@
  * anchors, the other installed CAs and each key pair's own PKCS#12 chain are intermediates.
  */
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
-import { verifyChain } from '../../../pki/chain.ts';
+import { verifyChain, type ChainResult } from '../../../pki/chain.ts';
 import type { StoreDb, StoreItem } from '../../keystore/store-db.ts';
 import type { PlannedItem } from './plan.ts';
 
@@ -122,6 +122,41 @@ function chainOf(item: StoreItem): Certificate[] {
     .map((c) => parseCertificate(Buffer.from(c, 'base64')));
 }
 
+/** The anchors (installed self-signed user CAs) and other installed CAs of a device. */
+function trustMaterial(items: readonly StoreItem[]): { roots: Certificate[]; intermediates: Certificate[] } {
+  const cas = items.filter((i) => i.kind === 'certificate').map((i) => parseCertificate(i.certificate));
+  return { roots: cas.filter((c) => c.isSelfSigned), intermediates: cas.filter((c) => !c.isSelfSigned) };
+}
+
+function evaluate(
+  item: StoreItem,
+  material: { roots: Certificate[]; intermediates: Certificate[] },
+  at: Date,
+): ChainResult {
+  return verifyChain({
+    leaf: parseCertificate(item.certificate),
+    intermediates: [...material.intermediates, ...chainOf(item)],
+    trustedRoots: material.roots,
+    at,
+  });
+}
+
+/**
+ * The chain evaluation of the device's item `thumbprint` in `store` against what the device holds now (the
+ * reason behind `attrs.trusted=false`), or undefined when there is no such item.
+ */
+export function chainResultOf(
+  db: StoreDb,
+  deviceId: string,
+  store: string,
+  thumbprint: string,
+  at: Date,
+): ChainResult | undefined {
+  const items = androidItems(db, deviceId);
+  const item = items.find((i) => i.store === store && i.thumbprint === thumbprint);
+  return item ? evaluate(item, trustMaterial(items), at) : undefined;
+}
+
 /**
  * Recomputes `attrs.trusted` of every Android item of the device at `at` and writes the ones that changed.
  * A self-signed user CA is trusted (it is an anchor of the user CA store); anything else is trusted when
@@ -129,21 +164,11 @@ function chainOf(item: StoreItem): Certificate[] {
  */
 export function refreshTrust(db: StoreDb, deviceId: string, at: Date): void {
   const items = androidItems(db, deviceId);
-  const cas = items
-    .filter((i) => i.kind === 'certificate')
-    .map((i) => ({ item: i, cert: parseCertificate(i.certificate) }));
-  const roots = cas.filter((c) => c.cert.isSelfSigned).map((c) => c.cert);
-  const intermediates = cas.filter((c) => !c.cert.isSelfSigned).map((c) => c.cert);
+  const material = trustMaterial(items);
   for (const item of items) {
-    const cert = parseCertificate(item.certificate);
     const trusted =
-      (item.kind === 'certificate' && cert.isSelfSigned) ||
-      verifyChain({
-        leaf: cert,
-        intermediates: [...intermediates, ...chainOf(item)],
-        trustedRoots: roots,
-        at,
-      }).ok;
+      (item.kind === 'certificate' && parseCertificate(item.certificate).isSelfSigned) ||
+      evaluate(item, material, at).ok;
     if (item.attrs.trusted !== trusted) db.putItem({ ...item, attrs: { ...item.attrs, trusted } });
   }
 }

@@ -40,6 +40,7 @@ import {
   type AppleCase,
 } from './native-status.ts';
 import { pkcs12Verdict } from './pkcs12-payload.ts';
+import { refusalPath } from './refusal-path.ts';
 import {
   payloadName,
   type IdentityFacts,
@@ -135,17 +136,28 @@ function undecodable(
     platform,
     ctx.device,
     commandUuid,
-    decodeFailureChain(labels.name, problems),
+    decodeFailureChain(
+      labels.name,
+      problems,
+      labels.payloads.map((x) => x.name),
+    ),
   );
   const code: OutcomeCode = problems.some((p) => p.code === 'PLIST_PARSE')
     ? 'PLIST_PARSE'
     : 'MOBILECONFIG_INVALID';
   const all = problems.map(problemText);
-  const listed = problems.map((pr) => ({
+  const listed: { code: string; path: string; message: string }[] = problems.map((pr) => ({
     code: pr.code,
     path: pr.path || '(top level)',
     message: problemText(pr),
   }));
+  // Content faults of payloads that decoded on their own are listed as problems too, each with its key path
+  // (issue 4: the Apple pkcs12 example's wrong Password is reported beside its bad PayloadType).
+  const diagnoses = labels.payloads.map((p, i) => {
+    const own = problems.some((pr) => pr.path.startsWith(`PayloadContent[${i}]`));
+    return !own && p.lenient ? diagnose(platform, ctx, p.lenient, i) : undefined;
+  });
+  for (const d of diagnoses) if (d) listed.push(d);
   const summary = `The profile "${labels.name}" is invalid, nothing was installed: ${all.join('; ')}`;
   if (labels.payloads.length === 0) {
     return {
@@ -160,7 +172,8 @@ function undecodable(
   }
   const outcomes = labels.payloads.map((p, i) => {
     const own = problems.filter((pr) => pr.path.startsWith(`PayloadContent[${i}]`)).map(problemText);
-    const diagnosis = own.length === 0 && p.lenient ? diagnose(platform, ctx, p.lenient) : undefined;
+    const d = diagnoses[i];
+    const diagnosis = d === undefined ? undefined : `${d.message} [${d.code}]`;
     const message =
       (own.length > 0
         ? `Payload "${p.name}" is invalid: ${own.join('; ')}${own.length < all.length ? ` (the profile has ${all.length} problem(s) in all; nothing was installed)` : ''}`
@@ -176,7 +189,12 @@ function undecodable(
  * diagnosis for a refused profile, so that one delivery reports every fault: Apple's pkcs12 example has a
  * bad top-level PayloadType AND a Password that does not open its PKCS#12). Reads nothing from the store.
  */
-function diagnose(platform: ApplePlatform, ctx: DeviceContext, p: CertificatePayload): string | undefined {
+function diagnose(
+  platform: ApplePlatform,
+  ctx: DeviceContext,
+  p: CertificatePayload,
+  index: number,
+): { code: string; path: string; message: string } | undefined {
   const vctx: VerdictContext = {
     platform,
     device: ctx.device,
@@ -186,7 +204,12 @@ function diagnose(platform: ApplePlatform, ctx: DeviceContext, p: CertificatePay
   };
   const v =
     p.PayloadType === 'com.apple.security.pkcs12' ? pkcs12Verdict(p, vctx) : certificateVerdict(p, vctx);
-  return v.kind === 'refuse' ? `${v.message} [${APPLE_CASES[v.case].code}]` : undefined;
+  if (v.kind !== 'refuse') return undefined;
+  return {
+    code: APPLE_CASES[v.case].code,
+    path: refusalPath(v.case, index) ?? `PayloadContent[${index}]`,
+    message: v.message,
+  };
 }
 
 /** Delivers one `.mobileconfig` to an Apple device (the adapter's `deliver`). Never throws for bad input. */
@@ -287,7 +310,10 @@ export function deliverAppleProfile(
   const replaced = installed ? ` (replaced the earlier version of profile "${ref}")` : '';
   const outcomes = profile.PayloadContent.map((p, i) => {
     const v = verdicts[i] as PayloadVerdict & { kind: 'install' };
-    return outcome(ctx, platform, p.PayloadIdentifier, 'installed', 'OK', `${v.message}${replaced}`, native);
+    // An untrusted identity is installed and acknowledged like any other (the device does not evaluate trust
+    // at install); only the typed code says it is not trusted (pkcs12-payload.ts rule 5).
+    const code = v.code ?? 'OK';
+    return outcome(ctx, platform, p.PayloadIdentifier, 'installed', code, `${v.message}${replaced}`, native);
   });
   return { outcomes, reply };
 }
@@ -330,7 +356,7 @@ function refused(
     const v = verdicts[i] as PayloadVerdict;
     if (v.kind === 'refuse') {
       const code = APPLE_CASES[v.case].code;
-      return outcome(
+      const o = outcome(
         ctx,
         platform,
         p.PayloadIdentifier,
@@ -339,6 +365,8 @@ function refused(
         v.message,
         native,
       );
+      const path = refusalPath(v.case, i);
+      return path === undefined ? o : { ...o, path };
     }
     return outcome(
       ctx,

@@ -170,19 +170,48 @@ export function profileFailureChain(profileName: string, kase: AppleCase, messag
  * breaks the schema: `4001` then, per problem, the codec's inferred mapping ({@link appleErrorForProblem}:
  * MCProfileErrorDomain 10xx for top-level keys, MCPayloadErrorDomain 20xx inside a payload), each naming the key.
  */
-export function decodeFailureChain(profileName: string, problems: readonly Problem[]): ErrorChainItem[] {
+export function decodeFailureChain(
+  profileName: string,
+  problems: readonly Problem[],
+  payloadNames: readonly string[] = [],
+): ErrorChainItem[] {
   const syntax = problems.some((p) => p.code === 'PLIST_PARSE');
   const top = syntax
     ? chainItem(APPLE_ERRORS.installCannotParse, 'The profile could not be parsed.')
     : chainItem(APPLE_ERRORS.installFailure, `The profile \u201c${profileName}\u201d is invalid.`);
   return [
     top,
-    ...problems.map((p) =>
-      chainItem(
-        p.rule === 'plist-syntax' ? APPLE_ERRORS.plistUnexpectedCharacter : appleErrorForProblem(p),
-        problemText(p),
-      ),
+    ...problems.flatMap((p) =>
+      p.rule === 'missing-key'
+        ? missingKeyChain(profileName, p, payloadNames)
+        : [
+            chainItem(
+              p.rule === 'plist-syntax' ? APPLE_ERRORS.plistUnexpectedCharacter : appleErrorForProblem(p),
+              problemText(p),
+            ),
+          ],
     ),
+  ];
+}
+
+/**
+ * A missing required key, as ERRORS.md §2.3 observes it (micromdm/micromdm#496: 4001 → 1000
+ * MCProfileErrorDomain "The profile “X” is invalid." with "The required field “Topic” is missing." → 2000
+ * MCPayloadErrorDomain "The payload “X” is invalid."): 1000 naming the field, then — for a key inside a
+ * payload — 2000 naming the payload. A top-level key gets the 1000 item only (inferred).
+ */
+function missingKeyChain(profileName: string, p: Problem, payloadNames: readonly string[]): ErrorChainItem[] {
+  const field = p.path.split('.').pop() ?? p.path;
+  const profileItem = chainItem(
+    APPLE_ERRORS.profileMalformed,
+    `The profile \u201c${profileName}\u201d is invalid. The required field \u201c${field}\u201d is missing.`,
+  );
+  const index = /^PayloadContent\[(\d+)\]/.exec(p.path)?.[1];
+  if (index === undefined) return [profileItem];
+  const payload = payloadNames[Number(index)] ?? `PayloadContent[${index}]`;
+  return [
+    profileItem,
+    chainItem(APPLE_ERRORS.payloadMalformed, `The payload \u201c${payload}\u201d is invalid.`),
   ];
 }
 

@@ -27,6 +27,8 @@ export type PayloadVerdict =
       readonly kind: 'install';
       readonly items: PlannedItem[];
       readonly message: string;
+      /** The outcome code of the install: `OK` unless said (INSTALL_UNTRUSTED_CHAIN: installed, not trusted). */
+      readonly code?: 'OK' | 'INSTALL_UNTRUSTED_CHAIN';
       readonly identity?: IdentityFacts;
     }
   | { readonly kind: 'refuse'; readonly case: AppleCase; readonly message: string };

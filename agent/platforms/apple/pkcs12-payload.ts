@@ -15,8 +15,9 @@
  * 5. Trust: the chain is evaluated against the keychains' anchors (plus the profile's own roots, and the CA
  *    certificates inside the PKCS#12 as intermediates). A chain that does not reach an installed root does
  *    NOT stop the install: Apple keychains accept an identity whatever its trust, and apps fail later at
- *    trust evaluation. The identity is stored with `attrs.trusted=false` and the outcome says so (inferred
- *    from keychain behaviour: SecPKCS12Import/SecItemAdd do not evaluate trust).
+ *    trust evaluation. The identity is stored with `attrs.trusted=false` and the outcome is status installed,
+ *    code INSTALL_UNTRUSTED_CHAIN, naming the missing root (as Windows reports it); the command response stays
+ *    `Acknowledged` (inferred from keychain behaviour: SecPKCS12Import/SecItemAdd do not evaluate trust).
  * 6. The CA certificates inside the PKCS#12 are stored beside the identity as key-less certificates
  *    (`attrs.fromPkcs12`), never as anchors: macOS `security import`/SecPKCS12Import add a PKCS#12's
  *    certificates to the keychain; that iOS keeps them for trust evaluation too is inferred.
@@ -27,6 +28,7 @@
 import { isCertfleetError, parseCertificate, verifyChain, type Certificate } from '../../../pki/index.ts';
 import { parsePkcs12, type ParsedPkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12CertificatePayload } from '../../../profiles/apple/index.ts';
+import { untrustedChainText } from '../../missing-root.ts';
 import type { AppleCase } from './native-status.ts';
 import {
   baseAttrs,
@@ -134,6 +136,7 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
   const privateKey = parsed.privateKey.export({ type: 'pkcs8', format: 'der' });
   return {
     kind: 'install',
+    code: trusted ? 'OK' : 'INSTALL_UNTRUSTED_CHAIN',
     items: [{ store: ctx.keychain, kind: 'identity', ...fields, privateKey, attrs }, ...chainItems],
     identity: {
       payloadIdentifier: p.PayloadIdentifier,
@@ -146,6 +149,6 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
       `Installed identity "${leaf.subjectText}" (SHA-1 ${leaf.sha1Thumbprint}) in ${ctx.keychain}` +
       (trusted
         ? '; its chain leads to an installed root.'
-        : `, NOT trusted: ${firstProblem?.message ?? 'the chain does not lead to an installed root'} Apps will fail trust evaluation until the root is installed.`),
+        : `, NOT trusted: ${untrustedChainText(chain)} Apps will fail trust evaluation until the root is installed.`),
   };
 }

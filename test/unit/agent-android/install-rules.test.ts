@@ -167,7 +167,8 @@ describe.each(KINDS)('Android %s: SILENT access for listed packages', (kind) => 
     want.silent ? 'is granted (device-owner mode)' : 'is refused with MANAGEMENT_MODE, nothing stored',
     () => {
       if (want.silent) {
-        expect([o?.status, o?.code]).toEqual(['installed', 'OK']);
+        // No root on the device: installed, not trusted (regression issue 4).
+        expect([o?.status, o?.code]).toEqual(['installed', 'INSTALL_UNTRUSTED_CHAIN']);
         expect(ctx.db.items(ctx.device.id, { kind: 'identity' })[0]?.attrs.access).toEqual({
           type: 'SILENT',
           packages,
@@ -245,7 +246,9 @@ describe('CA install by kind × Android version × manufacturer', () => {
       const ctx = contextFor(androidDevice(kind));
       const result = androidAdapter.deliver(ctx, rootAndKeyPair);
       const codes = result.outcomes.map((o) => o.code);
-      expect(codes).toEqual(kind === 'device-admin' ? ['INSTALL_NOT_ALLOWED', 'OK'] : ['OK', 'OK']);
+      expect(codes).toEqual(
+        kind === 'device-admin' ? ['INSTALL_NOT_ALLOWED', 'INSTALL_UNTRUSTED_CHAIN'] : ['OK', 'OK'],
+      );
       expect(ctx.db.items(ctx.device.id, { kind: 'identity' })).toHaveLength(1);
       // Without the root, the device-admin key pair is installed but not trusted.
       expect(ctx.db.items(ctx.device.id, { kind: 'identity' })[0]?.attrs.trusted).toBe(
@@ -284,7 +287,14 @@ describe.each(KINDS)('Android %s: chain trust is recorded, not required', (kind)
       ctx,
       policyBytes({ keyPairs: [{ guid: CLIENT_GUID, alias: ALIAS, pkcs12: PFX }] }),
     );
-    expect(r1.outcomes.map((o) => o.code)).toEqual(['OK']);
+    // regression issue 4: installed but not trusted is INSTALL_UNTRUSTED_CHAIN (as on Windows), naming the
+    // missing root; the compliance report stays compliant (the setting was applied).
+    expect(r1.outcomes.map((o) => [o.status, o.code])).toEqual([['installed', 'INSTALL_UNTRUSTED_CHAIN']]);
+    expect(r1.outcomes[0]?.message).toContain(
+      `"${h.root.subjectText}" (the issuer of "${h.issuing.subjectText}") is not installed`,
+    );
+    const report = decodeComplianceReport(r1.reply);
+    expect(report.ok && report.report.policyCompliant).toBe(true);
     expect(androidAdapter.held(ctx, 'admin').map((c) => [c.kind, c.trusted])).toEqual([['identity', false]]);
     androidAdapter.deliver(
       ctx,

@@ -8,6 +8,7 @@ import { APPLE_CASES } from '../../../agent/platforms/apple/index.ts';
 import { payloadFailureChain } from '../../../agent/platforms/apple/native-status.ts';
 import { ERROR_CODES } from '../../../pki/errors.ts';
 import { APPLE_ERRORS, decodeCommandResponse, encodeCommandResponse } from '../../../profiles/apple/index.ts';
+import { ADAPTERS, certPayload, chainOf, hierarchy, newContext, profileBytes, replyOf } from './fixtures.ts';
 
 const ROWS = Object.entries(APPLE_CASES);
 
@@ -36,3 +37,47 @@ describe('APPLE_CASES', () => {
     });
   });
 });
+
+describe.each(['macos', 'ios'] as const)(
+  'regression issue 4: a missing key answers with the observed 4001 → 1000 → 2000 chain on %s',
+  (platform) => {
+    // ERRORS.md §2.3 "Missing required key in a payload": observed (micromdm/micromdm#496) 4001 → 1000
+    // MCProfileErrorDomain → 2000 MCPayloadErrorDomain, not the table's 1002/2002.
+    const h = hierarchy();
+    const valid = profileBytes(platform, 'com.example.missing', [
+      certPayload(h.root, 'root-payload'),
+    ]).toString('utf8');
+
+    it('a key missing inside a payload (PayloadUUID)', () => {
+      const text = valid.replace(
+        /(<key>PayloadType<\/key>\s*<string>com\.apple\.security\.root<\/string>[\s\S]*?)<key>PayloadUUID<\/key>\s*<string>[^<]*<\/string>/,
+        '$1',
+      );
+      expect(text).not.toBe(valid);
+      const r = ADAPTERS[platform].deliver(newContext(platform), Buffer.from(text));
+      expect(chainOf(r)).toEqual([
+        ['MCInstallationErrorDomain', 4001],
+        ['MCProfileErrorDomain', 1000],
+        ['MCPayloadErrorDomain', 2000],
+      ]);
+      const chain = replyOf(r).ErrorChain ?? [];
+      expect(chain[1]?.LocalizedDescription).toMatch(
+        /The required field \u201cPayloadUUID\u201d is missing\./,
+      );
+      expect(chain[2]?.LocalizedDescription).toMatch(/^The payload \u201c.+\u201d is invalid\.$/);
+    });
+
+    it('a top-level key missing (PayloadIdentifier)', () => {
+      const text = valid.replace(
+        /<key>PayloadIdentifier<\/key>\s*<string>com\.example\.missing<\/string>/,
+        '',
+      );
+      expect(text).not.toBe(valid);
+      const r = ADAPTERS[platform].deliver(newContext(platform), Buffer.from(text));
+      expect(chainOf(r)).toEqual([
+        ['MCInstallationErrorDomain', 4001],
+        ['MCProfileErrorDomain', 1000],
+      ]);
+    });
+  },
+);

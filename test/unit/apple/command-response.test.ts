@@ -193,7 +193,9 @@ describe('Apple error catalogue', () => {
     [{ rule: 'wrong-type', path: 'PayloadVersion' }, 'MCProfileErrorDomain', 1003],
     [{ rule: 'wrong-type', path: 'PayloadContent[0].PayloadContent' }, 'MCPayloadErrorDomain', 2003],
     [{ rule: 'bad-value', path: 'PayloadVersion' }, 'MCProfileErrorDomain', 1001],
-    [{ rule: 'missing-key', path: 'PayloadContent[1].PayloadUUID' }, 'MCPayloadErrorDomain', 2002],
+    // regression issue 4: ERRORS.md §2.3 observes 1000/2000 for a missing key, not 1002/2002.
+    [{ rule: 'missing-key', path: 'PayloadContent[1].PayloadUUID' }, 'MCPayloadErrorDomain', 2000],
+    [{ rule: 'missing-key', path: 'PayloadIdentifier' }, 'MCProfileErrorDomain', 1000],
     [{ rule: 'duplicate-uuid', path: 'PayloadContent[1].PayloadUUID' }, 'MCProfileErrorDomain', 1007],
     [{ rule: 'plist-syntax', path: '' }, 'MCInstallationErrorDomain', 4000],
   ] as const)('maps %o to %s %i (inferred mapping)', (p, domain, code) => {

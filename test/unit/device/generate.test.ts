@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidImei, meidCheckDigit } from '../../../agent/device/check-digits.ts';
+import { isValidImei, luhnCheckDigit, meidCheckDigit } from '../../../agent/device/check-digits.ts';
+import { meidPrefixesOf } from '../../../agent/device/meid.ts';
 import { ATTRIBUTE_NAMES, type Device } from '../../../agent/device/device.ts';
 import { generateDevice, tenantOf } from '../../../agent/device/generate.ts';
 import { HARDWARE_MODELS, findModel } from '../../../agent/device/hardware-catalog.ts';
@@ -59,6 +60,15 @@ describe('determinism', () => {
   });
 });
 
+describe('regression issue 4: CDMA phones have hexadecimal MEIDs', () => {
+  it('a fleet of phones includes MEIDs, each with a valid base-16 check digit', () => {
+    const phones = [...fleet('ios', 'device', 200), ...fleet('android', 'fully-managed', 200)];
+    const meids = phones.flatMap((d) => (d.attributes.meid === undefined ? [] : [d]));
+    expect(meids.length).toBeGreaterThan(0);
+    for (const d of meids) expect(luhnCheckDigit(d.attributes.meid!, 16)).toBe(d.hardware.meidCheckDigit);
+  });
+});
+
 describe.each(PLATFORM_KINDS)('%s / %s', (platform, kind) => {
   const devices = fleet(platform, kind);
 
@@ -91,15 +101,30 @@ describe.each(PLATFORM_KINDS)('%s / %s', (platform, kind) => {
     }
   });
 
-  it('MEIDs are 14 (hex) digits, only on CDMA phones, with a check digit on record', () => {
+  it('regression issue 4: MEIDs are 14 hex digits (RR A0–FF), only on CDMA phones, with a valid check digit', () => {
     for (const d of devices) {
       const meid = d.attributes.meid;
       if (meid === undefined) continue;
-      expect(meid).toMatch(/^[0-9A-F]{14}$/);
+      // 3GPP2 S.R0048: RR XXXXXX ZZZZZZ, a globally administered regional code A0–FF (hexadecimal MEID).
+      expect(meid).toMatch(/^[A-F][0-9A-F]{13}$/);
+      expect(Number.parseInt(meid.slice(0, 2), 16)).toBeGreaterThanOrEqual(0xa0);
       expect(d.hardware.cdma).toBe(true);
-      expect(d.hardware.meidCheckDigit).toBe(meidCheckDigit(meid));
-      expect(d.attributes.imei?.slice(0, 14)).toBe(meid);
+      // The check digit is Luhn in base 16 (S.R0048 Annex A): the 15 hex digits sum to 0 mod 16.
+      const check = d.hardware.meidCheckDigit;
+      expect(check).toMatch(/^[0-9A-F]$/);
+      expect(check).toBe(meidCheckDigit(meid));
+      expect(luhnCheckDigit(meid, 16)).toBe(check);
+      // The manufacturer code is one of the manufacturer's.
+      expect(meidPrefixesOf(d.manufacturer)).toContain(meid.slice(0, 8));
+      // Not derived from the IMEI any more.
+      expect(d.attributes.imei?.slice(0, 14)).not.toBe(meid);
     }
+  });
+
+  it('regression issue 4: the MEID is part of the seeded device (same seed and index → same MEID)', () => {
+    expect(fleet(platform, kind).map((d) => [d.attributes.meid, d.hardware.meidCheckDigit])).toEqual(
+      devices.map((d) => [d.attributes.meid, d.hardware.meidCheckDigit]),
+    );
   });
 
   it("Wi-Fi MACs carry one of the manufacturer's OUIs, universally administered and unicast", () => {
