@@ -20,11 +20,19 @@ import type { SanType, SubjectNameFormat } from './enums.ts';
 import { PROFILE_FAMILY_INFO, PROFILE_FAMILIES, isProfileFamily } from './platform.ts';
 import type { ProfileFamily } from './platform.ts';
 import { joinPath } from './problem.ts';
-import type { ProfileProblem, Validated } from './problem.ts';
-import { nameTemplatesOf } from './profile-names.ts';
+import type { ProfileProblem, ProfileWarning, Validated } from './problem.ts';
+import {
+  nameTemplatesOf,
+  SAN_TARGET_OF_TYPE,
+  sanTemplatesOf,
+  SUBJECT_FORMAT_TEMPLATES,
+  subjectTemplateOf,
+} from './profile-names.ts';
+import type { NameTemplate } from './profile-names.ts';
 import { CERTIFICATE_TYPES, PROFILE_KINDS } from './profile.ts';
 import type {
   CertificateAccess,
+  CertificateType,
   CertificateProfile,
   CustomSubjectAlternativeName,
   ExtendedKeyUsage,
@@ -152,12 +160,17 @@ function names<T extends Record<string, number>>(
 export function validateProfile(input: unknown): Validated<CertificateProfile> {
   const problems: ProfileProblem[] = [];
   if (!isRecord(input)) {
-    return { ok: false, problems: [{ path: '', rule: 'must be an object', code: 'PROFILE_INVALID' }] };
+    return {
+      ok: false,
+      problems: [{ path: '', rule: 'must be an object', code: 'PROFILE_INVALID' }],
+      warnings: [],
+    };
   }
   const r = new Reader(input, '', problems);
   const kind = r.oneOf<ProfileKind>('kind', PROFILE_KINDS, undefined);
   const family = r.oneOf<ProfileFamily>('family', PROFILE_FAMILIES, undefined);
-  if (kind === undefined || family === undefined || !isProfileFamily(family)) return { ok: false, problems };
+  if (kind === undefined || family === undefined || !isProfileFamily(family))
+    return { ok: false, problems, warnings: [] };
 
   const allowed: readonly string[] = PROFILE_FIELDS[kind][family];
   for (const key of Object.keys(input)) {
@@ -175,44 +188,81 @@ export function validateProfile(input: unknown): Validated<CertificateProfile> {
     ...optional('description', r.has('description') ? readDescription(r) : undefined),
   };
   const profile = kind === 'trusted-certificate' ? readTrusted(r, family) : readPkcs(r, family);
-  if (profile === undefined) {
-    // Other settings are wrong: still check a custom subject template that can be read on its own, so
-    // one pass lists its problems too.
-    const subject = input['subjectNameFormatString'];
-    const type = input['certificateType'];
-    if (
-      kind === 'pkcs-certificate' &&
-      typeof subject === 'string' &&
-      (type === 'user' || type === 'device')
-    ) {
-      problems.push(
-        ...checkTemplate(subject, {
-          certificateType: type,
-          target: 'subject',
-          family,
-          path: 'subjectNameFormatString',
-        }).problems,
-      );
-    }
-    return { ok: false, problems };
-  }
-  // Templates are checked even when other settings are wrong, so one pass lists every problem.
-  const result = { ...profile, ...meta } as CertificateProfile;
-  if (result.kind === 'pkcs-certificate') {
-    for (const t of nameTemplatesOf(result)) {
-      problems.push(
-        ...checkTemplate(t.template, {
-          certificateType: result.certificateType,
-          target: t.target,
-          family: result.family,
-          path: t.path,
-        }).problems,
-      );
+  const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
+  // Templates are checked even when other settings are wrong (an unreadable certificate type included),
+  // so one pass lists every problem; advisory warnings are collected beside them.
+  const warnings: ProfileWarning[] = [];
+  if (kind === 'pkcs-certificate') {
+    const named =
+      result?.kind === 'pkcs-certificate'
+        ? { certificateType: result.certificateType, templates: nameTemplatesOf(result) }
+        : readableTemplatesOf(input, family);
+    for (const t of named.templates) {
+      const check = checkTemplate(t.template, {
+        certificateType: named.certificateType,
+        target: t.target,
+        family,
+        path: t.path,
+      });
+      problems.push(...check.problems);
+      warnings.push(...check.warnings);
     }
   }
-  return problems.length > 0 || meta.displayName === undefined
-    ? { ok: false, problems }
-    : { ok: true, value: result };
+  return result === undefined || problems.length > 0 || meta.displayName === undefined
+    ? { ok: false, problems, warnings }
+    : { ok: true, value: result, warnings };
+}
+
+/**
+ * The name templates that can be read from a profile whose other settings are wrong, for the one-pass
+ * check. An unreadable certificate type falls back to `user`: it is the more permissive type (every device
+ * variable is allowed in user certificates, PFXDOC), and the one rule it adds — `{{OnPremisesSecurityIdentifier}}`
+ * in Android user certificates — holds for Android device certificates too, so the fallback reports no
+ * problem the profile would not have under either type.
+ */
+function readableTemplatesOf(
+  input: Rec,
+  family: ProfileFamily,
+): { certificateType: CertificateType; templates: NameTemplate[] } {
+  const certificateType: CertificateType =
+    input['certificateType'] === 'device' && family !== 'android-device-admin' ? 'device' : 'user';
+  const templates: NameTemplate[] = [];
+  const format = input['subjectNameFormat'];
+  const custom = input['subjectNameFormatString'];
+  const isNamed = (f: unknown): f is keyof typeof SUBJECT_FORMAT_TEMPLATES =>
+    typeof f === 'string' && Object.hasOwn(SUBJECT_FORMAT_TEMPLATES, f);
+  if (typeof custom === 'string' && (format === 'custom' || !isNamed(format ?? 'commonName'))) {
+    templates.push({ path: 'subjectNameFormatString', target: 'subject', template: custom });
+  } else if (format === undefined || isNamed(format)) {
+    templates.push(subjectTemplateOf({ subjectNameFormat: format ?? 'commonName', certificateType }));
+  }
+  const flags = Array.isArray(input['subjectAlternativeNameType'])
+    ? (input['subjectAlternativeNameType'] as unknown[]).filter((f): f is SanType =>
+        (SAN_TYPES as readonly unknown[]).includes(f),
+      )
+    : [];
+  const aad = input['subjectAlternativeNameFormatString'];
+  templates.push(
+    ...sanTemplatesOf({
+      subjectAlternativeNameType: flags,
+      ...optional('subjectAlternativeNameFormatString', typeof aad === 'string' ? aad : undefined),
+      customSubjectAlternativeNames: [],
+    }),
+  );
+  const list = input['customSubjectAlternativeNames'];
+  if (Array.isArray(list)) {
+    list.forEach((e, i) => {
+      if (!isRecord(e) || typeof e['name'] !== 'string') return;
+      const sanType = e['sanType'];
+      if (!(SAN_TYPES as readonly unknown[]).includes(sanType)) return;
+      templates.push({
+        path: `customSubjectAlternativeNames[${i}].name`,
+        target: SAN_TARGET_OF_TYPE[sanType as SanType],
+        template: e['name'],
+      });
+    });
+  }
+  return { certificateType, templates };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -411,9 +461,16 @@ function readPkcs(
     required: subjectNameFormat === 'custom',
   });
   const subjectAlternativeNameType = readSanFlags(r);
-  const subjectAlternativeNameFormatString = r.string('subjectAlternativeNameFormatString', {
-    required: false,
-  });
+  // GRAPH: subjectAlternativeNameFormatString is the "Custom String that defines the AAD Attribute"; the
+  // customAzureADAttribute flag without it names no attribute, so no SAN value could be produced.
+  const subjectAlternativeNameFormatString =
+    r.obj['subjectAlternativeNameFormatString'] === undefined &&
+    subjectAlternativeNameType?.includes('customAzureADAttribute') === true
+      ? r.bad(
+          'subjectAlternativeNameFormatString',
+          'is required when subjectAlternativeNameType includes customAzureADAttribute (the custom Entra attribute the SAN is made from)',
+        )
+      : r.string('subjectAlternativeNameFormatString', { required: false });
   const customSubjectAlternativeNames = family === 'android-device-admin' ? [] : readSans(r);
   const problemsBefore = r.problems.length;
   const extra = readFamilyExtras(r, family);

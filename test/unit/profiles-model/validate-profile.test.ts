@@ -203,7 +203,7 @@ describe('invalid settings name the path and the rule', () => {
         validity: { value: 1, unit: 'days' },
       }),
     );
-    expect(r).toEqual({ ok: false, problems: expect.any(Array) });
+    expect(r).toEqual({ ok: false, problems: expect.any(Array), warnings: [] });
     if (!r.ok)
       expect(r.problems.map((p) => p.path).sort()).toEqual([
         'certificateTemplateName',
@@ -439,5 +439,105 @@ describe('regression (issue 3): every problem in one pass', () => {
       ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
       ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
     ]);
+  });
+});
+
+describe('regression issue 3: one pass with an unreadable certificate type', () => {
+  it.each([
+    ['an invalid certificateType', { certificateType: 'nobody' }],
+    ['device on Android device administrator (user only)', { certificateType: 'device' }],
+  ])('%s: subject and SAN template problems are still listed', (_n, extra) => {
+    const family = _n.includes('administrator') ? 'android-device-admin' : 'windows';
+    const r = validateProfile(
+      pkcsInput(family, {
+        ...extra,
+        subjectNameFormat: 'custom',
+        subjectNameFormatString: 'CN={UserName}',
+        subjectAlternativeNameType: ['customAzureADAttribute'],
+        subjectAlternativeNameFormatString: '{{NoSuchVariable}}',
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.path, p.code])).toEqual(
+      expect.arrayContaining([
+        ['certificateType', 'PROFILE_INVALID'],
+        ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
+        ['subjectAlternativeNameFormatString', 'VARIABLE_UNKNOWN'],
+      ]),
+    );
+  });
+
+  it('the custom SAN list keeps its indexes, and the user-type fallback adds no user-variable problem', () => {
+    const r = validateProfile(
+      pkcsInput('ios', {
+        certificateType: 42,
+        customSubjectAlternativeNames: [
+          { sanType: 'userPrincipalName', name: '{{UserPrincipalName}}' },
+          { sanType: 'bogus', name: 'x' },
+          { sanType: 'domainNameService', name: '{{DeviceName}|x' },
+        ],
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const templateProblems = r.problems.filter((p) => p.code !== 'PROFILE_INVALID');
+    expect(templateProblems.map((p) => p.path)).toEqual(['customSubjectAlternativeNames[2].name']);
+  });
+});
+
+describe('regression issue 3: customAzureADAttribute needs its attribute string', () => {
+  it.each(PROFILE_FAMILIES.filter((f) => f !== 'android-device-admin'))(
+    '%s: the flag without subjectAlternativeNameFormatString is a problem',
+    (family) => {
+      const r = validateProfile(
+        pkcsInput(family, { subjectAlternativeNameType: ['customAzureADAttribute'] }),
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.problems).toEqual([
+          {
+            path: 'subjectAlternativeNameFormatString',
+            rule: expect.stringContaining(
+              'is required when subjectAlternativeNameType includes customAzureADAttribute',
+            ),
+            code: 'PROFILE_INVALID',
+          },
+        ]);
+    },
+  );
+
+  it('with the string it validates and the SAN template is made from it', () => {
+    const r = validateProfile(
+      pkcsInput('windows', {
+        subjectAlternativeNameType: ['customAzureADAttribute'],
+        subjectAlternativeNameFormatString: '{{Department}}',
+      }),
+    );
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('regression issue 3: advisory warnings are returned, apart from problems', () => {
+  it.each([
+    ['windows', 'CN={{DeviceId}}', ['{{DeviceId}}']],
+    ['ios', 'CN={{DeviceId}}', []],
+    ['windows', 'CN={{OnPrem_Distinguished_Name}}', ['{{OnPrem_Distinguished_Name}}']],
+    ['macos', 'CN={{OnPrem_Distinguished_Name}}', ['{{OnPrem_Distinguished_Name}}']],
+    ['windows', 'CN="{{OnPrem_Distinguished_Name}}"', []],
+  ] as const)('%s %s → ok with warnings %j', (family, subject, variables) => {
+    const r = validateProfile(pkcsInput(family, { subjectNameFormatString: subject }));
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((w) => [w.path, w.code, w.variable])).toEqual(
+      variables.map((v) => ['subjectNameFormatString', 'VARIABLE_ADVISORY', v]),
+    );
+  });
+
+  it('an invalid profile still carries its warnings beside its problems', () => {
+    const r = validateProfile(
+      pkcsInput('windows', { renewalThresholdPercentage: 0, subjectNameFormatString: 'CN={{DeviceId}}' }),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.warnings).toHaveLength(1);
   });
 });
