@@ -4,6 +4,8 @@
  * its path and rule — never a half-loaded profile. Settings that do not apply to the profile's family are
  * problems too (e.g. `keyStorageProvider` on iOS). Templates are checked with the variable catalogue.
  */
+import { isCertfleetError } from '../../pki/errors.ts';
+import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import { checkTemplate } from '../variables/validate-template.ts';
 import {
   APPLE_DEPLOYMENT_CHANNEL,
@@ -59,20 +61,25 @@ export function isCertificationAuthority(value: string): boolean {
   return HOST.test(host) && name.trim() !== '' && !name.includes('\\');
 }
 
-/** True when `der` is one complete DER SEQUENCE (the outer shape of an X.509 certificate). Full parsing is pki's job. */
-export function looksLikeDerCertificate(der: Uint8Array): boolean {
-  if (der.length < 4 || der[0] !== 0x30) return false;
-  const first = der[1] ?? 0;
-  let length = first;
-  let header = 2;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n === 0 || n > 4 || der.length < 2 + n) return false;
-    length = 0;
-    for (let k = 0; k < n; k += 1) length = length * 256 + (der[2 + k] ?? 0);
-    header = 2 + n;
+/**
+ * Why `der` cannot be the certificate of a trusted-certificate profile, or undefined when it can. It must
+ * parse as X.509 (pki parseCertificate) and be a CA certificate: TRUSTDOC, trusted certificate profiles
+ * deliver only root or intermediate certificates (FORMATS.md §5.2 "Trust chain"). A CA certificate is one
+ * with basicConstraints cA=TRUE; a self-signed certificate without basicConstraints (an X.509 v1 root) is
+ * accepted as a root too — the same rule the simulated Windows device applies to its Root store
+ * (agent/platforms/windows/trusted-cert-apply.ts), so a profile that validates is one a device installs.
+ */
+export function trustedCertificateProblem(der: Uint8Array): string | undefined {
+  let cert: Certificate;
+  try {
+    cert = parseCertificate(der);
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    return `must be a DER-encoded X.509 certificate: ${e.message.replace(/\.$/, '')}`;
   }
-  return header + length === der.length;
+  if (cert.basicConstraints?.ca === true) return undefined;
+  if (cert.basicConstraints === undefined && cert.isSelfSigned) return undefined;
+  return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates (TRUSTDOC); deliver a leaf through a PKCS profile`;
 }
 
 type Rec = Record<string, unknown>;
@@ -286,9 +293,8 @@ function readCertificate(r: Reader): Uint8Array | undefined {
   } else {
     return r.bad('certificate', 'must be DER bytes or a base64 string');
   }
-  if (!looksLikeDerCertificate(der)) {
-    return r.bad('certificate', 'must be a DER-encoded X.509 certificate (one complete ASN.1 SEQUENCE)');
-  }
+  const problem = trustedCertificateProblem(der);
+  if (problem !== undefined) return r.bad('certificate', problem);
   return der;
 }
 

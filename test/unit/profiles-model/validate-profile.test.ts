@@ -14,6 +14,9 @@ import {
   SUBJECT_FORMAT_TEMPLATES,
 } from '../../../profiles/model/profile-names.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
+import { createCertificate } from '../../../pki/certificate.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
+import { makeHierarchy } from '../pki/hierarchy.ts';
 import { pkcsInput, trustedInput } from './fixtures.ts';
 
 describe('platform vocabulary', () => {
@@ -539,5 +542,54 @@ describe('regression issue 3: advisory warnings are returned, apart from problem
     );
     expect(r.ok).toBe(false);
     expect(r.warnings).toHaveLength(1);
+  });
+});
+
+describe('regression issue 3: a trusted certificate must parse and be a CA', () => {
+  const h = makeHierarchy();
+  const key = poolKey('rsa2048', 3);
+  const selfSigned = (extensions: Parameters<typeof createCertificate>[0]['extensions']) =>
+    createCertificate({
+      subject: 'CN=Self',
+      publicKey: key.publicKey,
+      issuer: 'self',
+      signingKey: key.privateKey,
+      serialNumber: '05',
+      notBefore: new Date('2025-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+      ...(extensions !== undefined && { extensions }),
+    }).der;
+
+  it.each([
+    [
+      'a tiny DER SEQUENCE (30 03 02 01 00)',
+      new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]),
+      'DER-encoded X.509',
+    ],
+    ['a leaf certificate', h.leaf.der, 'is not a CA'],
+    [
+      'a self-signed certificate with cA=FALSE',
+      selfSigned({ basicConstraints: { ca: false } }),
+      'is not a CA',
+    ],
+  ])('%s is refused, naming the path', (_n, der, rule) => {
+    for (const family of PROFILE_FAMILIES) {
+      const r = validateProfile(trustedInput(family, { certificate: der }));
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.problems).toEqual([
+          { path: 'certificate', rule: expect.stringContaining(rule), code: 'PROFILE_INVALID' },
+        ]);
+    }
+  });
+
+  it.each([
+    ['a root', h.root.der],
+    ['an intermediate (issuing) CA', h.issuing.der],
+    ['an X.509 v1-style self-signed root without basicConstraints', selfSigned(undefined)],
+    ['base64 of a root', Buffer.from(h.root.der).toString('base64')],
+  ])('%s is accepted', (_n, certificate) => {
+    const r = validateProfile(trustedInput('windows', { certificate }));
+    expect(r.ok, r.ok ? '' : JSON.stringify(r.problems)).toBe(true);
   });
 });
