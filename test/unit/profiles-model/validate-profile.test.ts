@@ -593,3 +593,66 @@ describe('regression issue 3: a trusted certificate must parse and be a CA', () 
     expect(r.ok, r.ok ? '' : JSON.stringify(r.problems)).toBe(true);
   });
 });
+
+describe('regression issue 3: defaults of trusted-certificate profiles', () => {
+  it('Windows destinationStore defaults to computerCertStoreRoot (GRAPH certificateDestinationStore 0)', () => {
+    const input = trustedInput('windows');
+    delete input['destinationStore'];
+    const r = validateProfile(input);
+    expect(
+      r.ok && r.value.kind === 'trusted-certificate' && r.value.family === 'windows'
+        ? r.value.destinationStore
+        : r,
+    ).toBe('computerCertStoreRoot');
+  });
+
+  it('macOS deploymentChannel defaults to deviceChannel', () => {
+    const input = trustedInput('macos');
+    delete input['deploymentChannel'];
+    const r = validateProfile(input);
+    expect(
+      r.ok && r.value.kind === 'trusted-certificate' && r.value.family === 'macos'
+        ? r.value.deploymentChannel
+        : r,
+    ).toBe('deviceChannel');
+  });
+
+  it.each([
+    ['windows', 'destinationStore', 'userCertStoreRoot'],
+    ['macos', 'deploymentChannel', 'unknownFutureValue'],
+  ] as const)('%s %s %s is refused', (family, key, value) => {
+    const r = validateProfile(trustedInput(family, { [key]: value }));
+    expect(r.ok ? [] : r.problems.map((p) => p.path)).toEqual([key]);
+  });
+});
+
+describe('regression issue 3: range boundaries, both sides (GRAPH 1–99; PFXDOC/SCEPDOC ≥ 5 days, ≤ 24 months)', () => {
+  it.each([
+    [{ renewalThresholdPercentage: 0 }, false],
+    [{ renewalThresholdPercentage: 1 }, true],
+    [{ renewalThresholdPercentage: 99 }, true],
+    [{ renewalThresholdPercentage: 100 }, false],
+    [{ validity: { value: 4, unit: 'days' } }, false],
+    [{ validity: { value: 5, unit: 'days' } }, true],
+    // 24 months taken as 730 days [inferred] (settings.ts PKCS_LIMITS)
+    [{ validity: { value: 730, unit: 'days' } }, true],
+    [{ validity: { value: 731, unit: 'days' } }, false],
+    [{ validity: { value: 0, unit: 'months' } }, false],
+    [{ validity: { value: 1, unit: 'months' } }, true],
+    [{ validity: { value: 24, unit: 'months' } }, true],
+    [{ validity: { value: 25, unit: 'months' } }, false],
+    [{ validity: { value: 0, unit: 'years' } }, false],
+    [{ validity: { value: 1, unit: 'years' } }, true],
+    [{ validity: { value: 2, unit: 'years' } }, true],
+    [{ validity: { value: 3, unit: 'years' } }, false],
+  ] as const)('%j → valid %s', (extra, ok) => {
+    for (const family of PROFILE_FAMILIES) {
+      const r = validateProfile(pkcsInput(family, extra));
+      expect(r.ok, `${family}: ${r.ok ? '' : JSON.stringify(r.problems)}`).toBe(ok);
+      if (!r.ok) {
+        const key = Object.keys(extra)[0] === 'validity' ? 'validity.value' : 'renewalThresholdPercentage';
+        expect(r.problems.map((p) => p.path)).toEqual([key]);
+      }
+    }
+  });
+});
