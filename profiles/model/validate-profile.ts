@@ -158,13 +158,26 @@ function names<T extends Record<string, number>>(
   return (Object.keys(table) as (keyof T & string)[]).filter((k) => !without.includes(k));
 }
 
+/** Options of {@link validateProfile}. */
+export interface ValidateProfileOptions {
+  /**
+   * The trusted certificate is a placeholder that the caller replaces with a CA root it makes later (a
+   * scenario's `certificate: root`, bound to the run's CA): only its presence as bytes is checked, not
+   * that it is a CA certificate.
+   */
+  certificateBoundLater?: boolean;
+}
+
 /**
  * Validates a profile given as plain data.
  * @example
  * const r = validateProfile({ kind: 'pkcs-certificate', family: 'ios', displayName: 'Wi-Fi', renewalThresholdPercentage: 120, … });
  * // r.ok === false; r.problems[0] = { path: 'renewalThresholdPercentage', rule: 'must be an integer from 1 to 99', code: 'PROFILE_INVALID' }
  */
-export function validateProfile(input: unknown): Validated<CertificateProfile> {
+export function validateProfile(
+  input: unknown,
+  options: ValidateProfileOptions = {},
+): Validated<CertificateProfile> {
   const problems: ProfileProblem[] = [];
   if (!isRecord(input)) {
     return {
@@ -194,7 +207,10 @@ export function validateProfile(input: unknown): Validated<CertificateProfile> {
     ...optional('id', r.string('id', { required: false })),
     ...optional('description', r.has('description') ? readDescription(r) : undefined),
   };
-  const profile = kind === 'trusted-certificate' ? readTrusted(r, family) : readPkcs(r, family);
+  const profile =
+    kind === 'trusted-certificate'
+      ? readTrusted(r, family, options.certificateBoundLater === true)
+      : readPkcs(r, family);
   const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
   // Templates are checked even when other settings are wrong (an unreadable certificate type included),
   // so one pass lists every problem; advisory warnings are collected beside them.
@@ -282,7 +298,7 @@ function readDescription(r: Reader): string | undefined {
   return v;
 }
 
-function readCertificate(r: Reader): Uint8Array | undefined {
+function readCertificate(r: Reader, boundLater: boolean): Uint8Array | undefined {
   const v = r.obj['certificate'];
   if (v === undefined) return r.bad('certificate', 'is required (the DER bytes of the CA certificate)');
   let der: Uint8Array;
@@ -293,7 +309,7 @@ function readCertificate(r: Reader): Uint8Array | undefined {
   } else {
     return r.bad('certificate', 'must be DER bytes or a base64 string');
   }
-  const problem = trustedCertificateProblem(der);
+  const problem = boundLater ? undefined : trustedCertificateProblem(der);
   if (problem !== undefined) return r.bad('certificate', problem);
   return der;
 }
@@ -301,8 +317,9 @@ function readCertificate(r: Reader): Uint8Array | undefined {
 function readTrusted(
   r: Reader,
   family: ProfileFamily,
+  boundLater: boolean,
 ): DistributiveOmit<TrustedCertificateProfile, 'displayName'> | undefined {
-  const certificate = readCertificate(r);
+  const certificate = readCertificate(r, boundLater);
   const certFileName = r.string('certFileName', { required: true });
   if (certificate === undefined || certFileName === undefined) return undefined;
   const common = { kind: 'trusted-certificate' as const, certificate, certFileName };

@@ -583,6 +583,13 @@ describe('regression issue 3: a trusted certificate must parse and be a CA', () 
     }
   });
 
+  it('certificateBoundLater (a scenario\u2019s `certificate: root` placeholder) only requires the bytes', () => {
+    const placeholder = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]);
+    const input = trustedInput('ios', { certificate: placeholder });
+    expect(validateProfile(input).ok).toBe(false);
+    expect(validateProfile(input, { certificateBoundLater: true }).ok).toBe(true);
+  });
+
   it.each([
     ['a root', h.root.der],
     ['an intermediate (issuing) CA', h.issuing.der],
