@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   VARIABLE_MISSING: 'The device cannot supply a certificate variable the profile uses.',
   VARIABLE_UNKNOWN: 'A {{variable}} is not one of the documented Intune certificate variables.',
   VARIABLE_NOT_ALLOWED: 'A variable is not allowed here (certificate type, platform or SAN attribute).',
+  VARIABLE_ADVISORY:
+    'A variable is allowed but documented as risky where it is used (a warning that never fails the profile).',
   TEMPLATE_MALFORMED:
     'A subject or SAN template is malformed (single braces, a forbidden character after a variable…).',
   SUBJECT_ESCAPED_CHARS:

@@ -5,6 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';
+import { formatWarnings } from '../../profiles/model/problem.ts';
 import { profileCompile, profileImport } from '../../simulator/service/compile/commands.ts';
 
 const importCommand: CommandModule = {
@@ -16,6 +17,8 @@ const importCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the model as JSON.' }),
   handler: (a) => {
     const r = profileImport({ file: String(a.file) });
+    // Warnings go to stderr in both modes: --json stdout stays the model, which imports again.
+    process.stderr.write(formatWarnings(r.warnings));
     if (a.json) printJson(r.json);
     else process.stdout.write(r.summary);
   },
@@ -53,6 +56,7 @@ const compileCommand: CommandModule = {
       ...(a.password !== undefined && { password: String(a.password) }),
       seed: String(a.seed),
     });
+    process.stderr.write(formatWarnings(r.warnings));
     process.stdout.write(r.summary);
   },
 };

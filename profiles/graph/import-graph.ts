@@ -28,7 +28,7 @@ import {
 } from '../model/enums.ts';
 import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
 import { joinPath, profileInvalidError } from '../model/problem.ts';
-import type { ProfileProblem } from '../model/problem.ts';
+import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { CertificateProfile } from '../model/profile.ts';
 import { validateProfile } from '../model/validate-profile.ts';
 import { decodeEnum, decodeFlags } from './graph-enums.ts';
@@ -44,7 +44,14 @@ import type { GraphTypeInfo, GraphTypeName } from './odata-types.ts';
 
 /** Result of {@link importGraphProfile}. */
 export type GraphImportResult =
-  | { ok: true; profile: CertificateProfile; graphType: GraphTypeName; ignored: string[] }
+  | {
+      ok: true;
+      profile: CertificateProfile;
+      graphType: GraphTypeName;
+      ignored: string[];
+      /** Advisory warnings of the templates (never a failure), with Graph paths. */
+      warnings: ProfileWarning[];
+    }
   | { ok: false; error: CertfleetError; problems: ProfileProblem[] };
 
 type Rec = Record<string, unknown>;
@@ -308,7 +315,8 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
       .filter((p) => !seen.has(p.path) && !['kind', 'family'].includes(p.path));
     throw profileInvalidError(`The Graph profile ${GRAPH_TYPE_PREFIX}${graphType}`, [...problems, ...mapped]);
   }
-  return { ok: true, profile: validated.value, graphType, ignored };
+  const warnings = validated.warnings.map((w) => ({ ...w, path: graphPathOf(w.path) }));
+  return { ok: true, profile: validated.value, graphType, ignored, warnings };
 }
 
 function readList(

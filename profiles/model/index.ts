@@ -5,4 +5,4 @@ export * from './profile.ts';
 export * from './problem.ts';
 export * from './settings.ts';
 export * from './profile-names.ts';
-export { validateProfile, isCertificationAuthority, looksLikeDerCertificate } from './validate-profile.ts';
+export { validateProfile, isCertificationAuthority, trustedCertificateProblem } from './validate-profile.ts';

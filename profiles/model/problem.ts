@@ -23,8 +23,29 @@ export interface ProfileProblem {
   code: ProblemCode;
 }
 
-/** Either the validated value or every problem found (never a half-loaded value). */
-export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ProfileProblem[] };
+/** The codes a validation warning can carry (pki/errors.ts). */
+export type WarningCode = Extract<ErrorCode, 'VARIABLE_ADVISORY'>;
+
+/**
+ * Something allowed but documented as risky (FORMATS.md §5.1 restrictions table): reported beside the
+ * result, never a failure.
+ * @example { path: 'subjectNameFormatString', code: 'VARIABLE_ADVISORY', variable: '{{DeviceId}}', advice: 'avoid {{DeviceId}} in a Windows subject: …' }
+ */
+export interface ProfileWarning {
+  path: string;
+  code: WarningCode;
+  /** The variable as written, e.g. `{{DeviceId}}`. */
+  variable: string;
+  advice: string;
+}
+
+/**
+ * Either the validated value or every problem found (never a half-loaded value); warnings either way,
+ * kept apart from problems because a warning does not fail validation.
+ */
+export type Validated<T> =
+  | { ok: true; value: T; warnings: ProfileWarning[] }
+  | { ok: false; problems: ProfileProblem[]; warnings: ProfileWarning[] };
 
 /** `path` + `.key`, or `key` when path is empty. */
 export function joinPath(path: string, key: string | number): string {
@@ -35,6 +56,11 @@ export function joinPath(path: string, key: string | number): string {
 /** One line per problem: "path: rule [CODE]". */
 export function formatProblems(problems: readonly ProfileProblem[]): string {
   return problems.map((p) => `${p.path || '(root)'}: ${p.rule} [${p.code}]`).join('\n');
+}
+
+/** One line per warning, the CLI's `warning CODE: path: advice` style (each line ends with a newline; empty when none). */
+export function formatWarnings(warnings: readonly ProfileWarning[]): string {
+  return warnings.map((w) => `warning ${w.code}: ${w.path || '(root)'}: ${w.advice}\n`).join('');
 }
 
 /**

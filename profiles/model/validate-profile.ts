@@ -4,6 +4,8 @@
  * its path and rule — never a half-loaded profile. Settings that do not apply to the profile's family are
  * problems too (e.g. `keyStorageProvider` on iOS). Templates are checked with the variable catalogue.
  */
+import { isCertfleetError } from '../../pki/errors.ts';
+import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import { checkTemplate } from '../variables/validate-template.ts';
 import {
   APPLE_DEPLOYMENT_CHANNEL,
@@ -20,11 +22,19 @@ import type { SanType, SubjectNameFormat } from './enums.ts';
 import { PROFILE_FAMILY_INFO, PROFILE_FAMILIES, isProfileFamily } from './platform.ts';
 import type { ProfileFamily } from './platform.ts';
 import { joinPath } from './problem.ts';
-import type { ProfileProblem, Validated } from './problem.ts';
-import { nameTemplatesOf } from './profile-names.ts';
+import type { ProfileProblem, ProfileWarning, Validated } from './problem.ts';
+import {
+  nameTemplatesOf,
+  SAN_TARGET_OF_TYPE,
+  sanTemplatesOf,
+  SUBJECT_FORMAT_TEMPLATES,
+  subjectTemplateOf,
+} from './profile-names.ts';
+import type { NameTemplate } from './profile-names.ts';
 import { CERTIFICATE_TYPES, PROFILE_KINDS } from './profile.ts';
 import type {
   CertificateAccess,
+  CertificateType,
   CertificateProfile,
   CustomSubjectAlternativeName,
   ExtendedKeyUsage,
@@ -51,20 +61,25 @@ export function isCertificationAuthority(value: string): boolean {
   return HOST.test(host) && name.trim() !== '' && !name.includes('\\');
 }
 
-/** True when `der` is one complete DER SEQUENCE (the outer shape of an X.509 certificate). Full parsing is pki's job. */
-export function looksLikeDerCertificate(der: Uint8Array): boolean {
-  if (der.length < 4 || der[0] !== 0x30) return false;
-  const first = der[1] ?? 0;
-  let length = first;
-  let header = 2;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n === 0 || n > 4 || der.length < 2 + n) return false;
-    length = 0;
-    for (let k = 0; k < n; k += 1) length = length * 256 + (der[2 + k] ?? 0);
-    header = 2 + n;
+/**
+ * Why `der` cannot be the certificate of a trusted-certificate profile, or undefined when it can. It must
+ * parse as X.509 (pki parseCertificate) and be a CA certificate: TRUSTDOC, trusted certificate profiles
+ * deliver only root or intermediate certificates (FORMATS.md §5.2 "Trust chain"). A CA certificate is one
+ * with basicConstraints cA=TRUE; a self-signed certificate without basicConstraints (an X.509 v1 root) is
+ * accepted as a root too — the same rule the simulated Windows device applies to its Root store
+ * (agent/platforms/windows/trusted-cert-apply.ts), so a profile that validates is one a device installs.
+ */
+export function trustedCertificateProblem(der: Uint8Array): string | undefined {
+  let cert: Certificate;
+  try {
+    cert = parseCertificate(der);
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    return `must be a DER-encoded X.509 certificate: ${e.message.replace(/\.$/, '')}`;
   }
-  return header + length === der.length;
+  if (cert.basicConstraints?.ca === true) return undefined;
+  if (cert.basicConstraints === undefined && cert.isSelfSigned) return undefined;
+  return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates (TRUSTDOC); deliver a leaf through a PKCS profile`;
 }
 
 type Rec = Record<string, unknown>;
@@ -143,21 +158,39 @@ function names<T extends Record<string, number>>(
   return (Object.keys(table) as (keyof T & string)[]).filter((k) => !without.includes(k));
 }
 
+/** Options of {@link validateProfile}. */
+export interface ValidateProfileOptions {
+  /**
+   * The trusted certificate is a placeholder that the caller replaces with a CA root it makes later (a
+   * scenario's `certificate: root`, bound to the run's CA): only its presence as bytes is checked, not
+   * that it is a CA certificate.
+   */
+  certificateBoundLater?: boolean;
+}
+
 /**
  * Validates a profile given as plain data.
  * @example
  * const r = validateProfile({ kind: 'pkcs-certificate', family: 'ios', displayName: 'Wi-Fi', renewalThresholdPercentage: 120, … });
  * // r.ok === false; r.problems[0] = { path: 'renewalThresholdPercentage', rule: 'must be an integer from 1 to 99', code: 'PROFILE_INVALID' }
  */
-export function validateProfile(input: unknown): Validated<CertificateProfile> {
+export function validateProfile(
+  input: unknown,
+  options: ValidateProfileOptions = {},
+): Validated<CertificateProfile> {
   const problems: ProfileProblem[] = [];
   if (!isRecord(input)) {
-    return { ok: false, problems: [{ path: '', rule: 'must be an object', code: 'PROFILE_INVALID' }] };
+    return {
+      ok: false,
+      problems: [{ path: '', rule: 'must be an object', code: 'PROFILE_INVALID' }],
+      warnings: [],
+    };
   }
   const r = new Reader(input, '', problems);
   const kind = r.oneOf<ProfileKind>('kind', PROFILE_KINDS, undefined);
   const family = r.oneOf<ProfileFamily>('family', PROFILE_FAMILIES, undefined);
-  if (kind === undefined || family === undefined || !isProfileFamily(family)) return { ok: false, problems };
+  if (kind === undefined || family === undefined || !isProfileFamily(family))
+    return { ok: false, problems, warnings: [] };
 
   const allowed: readonly string[] = PROFILE_FIELDS[kind][family];
   for (const key of Object.keys(input)) {
@@ -174,45 +207,85 @@ export function validateProfile(input: unknown): Validated<CertificateProfile> {
     ...optional('id', r.string('id', { required: false })),
     ...optional('description', r.has('description') ? readDescription(r) : undefined),
   };
-  const profile = kind === 'trusted-certificate' ? readTrusted(r, family) : readPkcs(r, family);
-  if (profile === undefined) {
-    // Other settings are wrong: still check a custom subject template that can be read on its own, so
-    // one pass lists its problems too.
-    const subject = input['subjectNameFormatString'];
-    const type = input['certificateType'];
-    if (
-      kind === 'pkcs-certificate' &&
-      typeof subject === 'string' &&
-      (type === 'user' || type === 'device')
-    ) {
-      problems.push(
-        ...checkTemplate(subject, {
-          certificateType: type,
-          target: 'subject',
-          family,
-          path: 'subjectNameFormatString',
-        }).problems,
-      );
-    }
-    return { ok: false, problems };
-  }
-  // Templates are checked even when other settings are wrong, so one pass lists every problem.
-  const result = { ...profile, ...meta } as CertificateProfile;
-  if (result.kind === 'pkcs-certificate') {
-    for (const t of nameTemplatesOf(result)) {
-      problems.push(
-        ...checkTemplate(t.template, {
-          certificateType: result.certificateType,
-          target: t.target,
-          family: result.family,
-          path: t.path,
-        }).problems,
-      );
+  const profile =
+    kind === 'trusted-certificate'
+      ? readTrusted(r, family, options.certificateBoundLater === true)
+      : readPkcs(r, family);
+  const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
+  // Templates are checked even when other settings are wrong (an unreadable certificate type included),
+  // so one pass lists every problem; advisory warnings are collected beside them.
+  const warnings: ProfileWarning[] = [];
+  if (kind === 'pkcs-certificate') {
+    const named =
+      result?.kind === 'pkcs-certificate'
+        ? { certificateType: result.certificateType, templates: nameTemplatesOf(result) }
+        : readableTemplatesOf(input, family);
+    for (const t of named.templates) {
+      const check = checkTemplate(t.template, {
+        certificateType: named.certificateType,
+        target: t.target,
+        family,
+        path: t.path,
+      });
+      problems.push(...check.problems);
+      warnings.push(...check.warnings);
     }
   }
-  return problems.length > 0 || meta.displayName === undefined
-    ? { ok: false, problems }
-    : { ok: true, value: result };
+  return result === undefined || problems.length > 0 || meta.displayName === undefined
+    ? { ok: false, problems, warnings }
+    : { ok: true, value: result, warnings };
+}
+
+/**
+ * The name templates that can be read from a profile whose other settings are wrong, for the one-pass
+ * check. An unreadable certificate type falls back to `user`: it is the more permissive type (every device
+ * variable is allowed in user certificates, PFXDOC), and the one rule it adds — `{{OnPremisesSecurityIdentifier}}`
+ * in Android user certificates — holds for Android device certificates too, so the fallback reports no
+ * problem the profile would not have under either type.
+ */
+function readableTemplatesOf(
+  input: Rec,
+  family: ProfileFamily,
+): { certificateType: CertificateType; templates: NameTemplate[] } {
+  const certificateType: CertificateType =
+    input['certificateType'] === 'device' && family !== 'android-device-admin' ? 'device' : 'user';
+  const templates: NameTemplate[] = [];
+  const format = input['subjectNameFormat'];
+  const custom = input['subjectNameFormatString'];
+  const isNamed = (f: unknown): f is keyof typeof SUBJECT_FORMAT_TEMPLATES =>
+    typeof f === 'string' && Object.hasOwn(SUBJECT_FORMAT_TEMPLATES, f);
+  if (typeof custom === 'string' && (format === 'custom' || !isNamed(format ?? 'commonName'))) {
+    templates.push({ path: 'subjectNameFormatString', target: 'subject', template: custom });
+  } else if (format === undefined || isNamed(format)) {
+    templates.push(subjectTemplateOf({ subjectNameFormat: format ?? 'commonName', certificateType }));
+  }
+  const flags = Array.isArray(input['subjectAlternativeNameType'])
+    ? (input['subjectAlternativeNameType'] as unknown[]).filter((f): f is SanType =>
+        (SAN_TYPES as readonly unknown[]).includes(f),
+      )
+    : [];
+  const aad = input['subjectAlternativeNameFormatString'];
+  templates.push(
+    ...sanTemplatesOf({
+      subjectAlternativeNameType: flags,
+      ...optional('subjectAlternativeNameFormatString', typeof aad === 'string' ? aad : undefined),
+      customSubjectAlternativeNames: [],
+    }),
+  );
+  const list = input['customSubjectAlternativeNames'];
+  if (Array.isArray(list)) {
+    list.forEach((e, i) => {
+      if (!isRecord(e) || typeof e['name'] !== 'string') return;
+      const sanType = e['sanType'];
+      if (!(SAN_TYPES as readonly unknown[]).includes(sanType)) return;
+      templates.push({
+        path: `customSubjectAlternativeNames[${i}].name`,
+        target: SAN_TARGET_OF_TYPE[sanType as SanType],
+        template: e['name'],
+      });
+    });
+  }
+  return { certificateType, templates };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -225,7 +298,7 @@ function readDescription(r: Reader): string | undefined {
   return v;
 }
 
-function readCertificate(r: Reader): Uint8Array | undefined {
+function readCertificate(r: Reader, boundLater: boolean): Uint8Array | undefined {
   const v = r.obj['certificate'];
   if (v === undefined) return r.bad('certificate', 'is required (the DER bytes of the CA certificate)');
   let der: Uint8Array;
@@ -236,17 +309,17 @@ function readCertificate(r: Reader): Uint8Array | undefined {
   } else {
     return r.bad('certificate', 'must be DER bytes or a base64 string');
   }
-  if (!looksLikeDerCertificate(der)) {
-    return r.bad('certificate', 'must be a DER-encoded X.509 certificate (one complete ASN.1 SEQUENCE)');
-  }
+  const problem = boundLater ? undefined : trustedCertificateProblem(der);
+  if (problem !== undefined) return r.bad('certificate', problem);
   return der;
 }
 
 function readTrusted(
   r: Reader,
   family: ProfileFamily,
+  boundLater: boolean,
 ): DistributiveOmit<TrustedCertificateProfile, 'displayName'> | undefined {
-  const certificate = readCertificate(r);
+  const certificate = readCertificate(r, boundLater);
   const certFileName = r.string('certFileName', { required: true });
   if (certificate === undefined || certFileName === undefined) return undefined;
   const common = { kind: 'trusted-certificate' as const, certificate, certFileName };
@@ -411,9 +484,16 @@ function readPkcs(
     required: subjectNameFormat === 'custom',
   });
   const subjectAlternativeNameType = readSanFlags(r);
-  const subjectAlternativeNameFormatString = r.string('subjectAlternativeNameFormatString', {
-    required: false,
-  });
+  // GRAPH: subjectAlternativeNameFormatString is the "Custom String that defines the AAD Attribute"; the
+  // customAzureADAttribute flag without it names no attribute, so no SAN value could be produced.
+  const subjectAlternativeNameFormatString =
+    r.obj['subjectAlternativeNameFormatString'] === undefined &&
+    subjectAlternativeNameType?.includes('customAzureADAttribute') === true
+      ? r.bad(
+          'subjectAlternativeNameFormatString',
+          'is required when subjectAlternativeNameType includes customAzureADAttribute (the custom Entra attribute the SAN is made from)',
+        )
+      : r.string('subjectAlternativeNameFormatString', { required: false });
   const customSubjectAlternativeNames = family === 'android-device-admin' ? [] : readSans(r);
   const problemsBefore = r.problems.length;
   const extra = readFamilyExtras(r, family);

@@ -5,7 +5,7 @@
  */
 import type { ProfileFamily } from '../model/platform.ts';
 import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
-import type { ProfileProblem } from '../model/problem.ts';
+import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';
 import type { CertificateType } from '../model/profile.ts';
 import { lookupVariable } from './catalogue.ts';
@@ -22,12 +22,8 @@ export interface TemplateContext {
   path?: string;
 }
 
-/** Something allowed but documented as risky. */
-export interface TemplateWarning {
-  path: string;
-  variable: string;
-  advice: string;
-}
+/** Something allowed but documented as risky (code VARIABLE_ADVISORY). */
+export type TemplateWarning = ProfileWarning;
 
 /** A variable reference found in a template, with its catalogue entry. */
 export interface UsedVariable {
@@ -100,6 +96,7 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
     if (r.includes('avoid-in-windows-subject') && ctx.target === 'subject' && ctx.family === 'windows') {
       warnings.push({
         path,
+        code: 'VARIABLE_ADVISORY',
         variable: t.raw,
         advice:
           'avoid {{DeviceId}} in a Windows subject: in certain instances it causes sync with Intune to fail (SCEPDOC)',
@@ -116,8 +113,9 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
       if (!quoted) {
         warnings.push({
           path,
+          code: 'VARIABLE_ADVISORY',
           variable: t.raw,
-          advice: `the value contains commas; quote it: CN="${t.raw}" (SCEPDOC)`,
+          advice: `${t.raw} is a distinguished name and its value contains commas: unquoted, the subject reads it as several RDNs (CN=CN=…,OU=…,DC=…); quote it: CN="${t.raw}" (SCEPDOC)`,
         });
       }
     }

@@ -9,6 +9,7 @@ import { CertfleetError } from '../../../pki/errors.ts';
 import { parseCertificate } from '../../../pki/index.ts';
 import { compileProfile, seededIds, type IssuedIdentity } from '../../../profiles/compile/index.ts';
 import { PROFILE_FAMILY_INFO } from '../../../profiles/model/platform.ts';
+import type { ProfileWarning } from '../../../profiles/model/problem.ts';
 import { subjectTemplateOf, sanTemplatesOf } from '../../../profiles/model/profile-names.ts';
 import { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
@@ -16,7 +17,11 @@ import { loadDeviceFile } from './device-file.ts';
 import { issueForDevice, type IssueFailure, type SubmittedRequest } from './issue-for-device.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
 
-/** `profile import`: the validated model, as JSON-ready data and as a readable summary. */
+/**
+ * `profile import`: the validated model, as JSON-ready data and as a readable summary, with the profile's
+ * advisory warnings in `warnings` (the CLI prints them on stderr in both modes, so `--json` stays the model
+ * that imports again).
+ */
 export function profileImport(o: { file: string }): LoadedProfile & {
   json: Record<string, unknown>;
   summary: string;
@@ -131,8 +136,10 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
   summary: string;
   format: string;
   request?: SubmittedRequest;
+  /** The profile's advisory warnings (the CLI prints them on stderr); the payload was written anyway. */
+  warnings: ProfileWarning[];
 }> {
-  const { profile } = loadProfileFile(o.profile);
+  const { profile, warnings } = loadProfileFile(o.profile);
   const { device, facts } = loadDeviceFile(o.device);
   const ids = seededIds(o.seed);
   let issued: IssuedIdentity | undefined;
@@ -174,5 +181,5 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
     ...lines,
     '',
   ].join('\n');
-  return { summary, format: payload.format, ...(request !== undefined && { request }) };
+  return { summary, format: payload.format, warnings, ...(request !== undefined && { request }) };
 }

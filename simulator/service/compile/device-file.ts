@@ -1,21 +1,30 @@
 /**
  * Reading a device file for `certfleet profile compile --device FILE`: the JSON `certfleet device new --json`
- * prints (agent/device/device-report.ts {@link DeviceReport}: `{device, inventory}`), or a bare device object.
- * The service uses the device's attributes and absence reasons through agent/device toDeviceFacts — the same
- * view the variable resolver has of a live device.
+ * prints (agent/device/device-report.ts `DeviceReport`: `{device, inventory}`), or a bare device object.
+ *
+ * The variables are resolved from what the real service reads: the device's native `inventory` (Windows
+ * OMA-DM nodes, Apple DeviceInformation, Android report) through simulator/service/mdm factsFromInventory —
+ * the same function the MDM service uses at enrollment — with the tenant directory's view (user attributes,
+ * Entra/Intune ids, computer SID) taken from the device record (directoryEntryOf). Edit the inventory and the
+ * compiled payload changes as it would for a live device. A file without `inventory` (a bare device object)
+ * falls back to the device's `attributes` and `absent` (agent/device toDeviceFacts).
  */
-import { CertfleetError } from '../../../pki/errors.ts';
+import { CertfleetError, isCertfleetError } from '../../../pki/errors.ts';
 import type { Device } from '../../../agent/device/device.ts';
 import { toDeviceFacts } from '../../../agent/device/facts.ts';
 import { ABSENCE_REASONS, ATTRIBUTE_NAMES } from '../../../profiles/variables/facts.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import { isEnrollmentKindOf, isPlatform } from '../../../profiles/model/platform.ts';
+import { directoryEntryOf } from '../mdm/directory.ts';
+import { factsFromInventory } from '../mdm/facts-from-inventory.ts';
 import { readTextFile } from './profile-file.ts';
 
 /** A device read from a file, and the resolver's view of it. */
 export interface LoadedDevice {
   device: Device;
   facts: DeviceFacts;
+  /** Where the facts came from: the native inventory (as the service reads it) or the device's attributes. */
+  factsFrom: 'inventory' | 'attributes';
 }
 
 type Rec = Record<string, unknown>;
@@ -71,7 +80,21 @@ export function parseDeviceText(text: string, source: string): LoadedDevice {
     );
   }
   const device = d as unknown as Device;
-  return { device, facts: toDeviceFacts(device) };
+  const inventory = isRecord(json) && isRecord(json['device']) ? json['inventory'] : undefined;
+  if (inventory === undefined) return { device, facts: toDeviceFacts(device), factsFrom: 'attributes' };
+  try {
+    const facts = factsFromInventory(
+      device.platform,
+      device.enrollmentKind,
+      inventory,
+      directoryEntryOf(device),
+      device.id,
+    );
+    return { device, facts, factsFrom: 'inventory' };
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    throw new CertfleetError('USAGE', `${source}: ${e.message}`, { cause: e, details: e.details });
+  }
 }
 
 /** Reads and parses a device file. */

@@ -1,12 +1,17 @@
 /**
  * The PKCS issuance of one profile for one device, end to end on the service side (DESIGN.md flow steps
  * 3–4): resolve the subject and SANs against the device (resolveRequest) → the connector builds the request
- * subject (buildRequestSubject, Windows CertStrToName semantics) → the CA issues from the profile's template
- * with a server-side key (issuePfx) → the service checks that the issued subject is the one the profile
- * meant. Every failure is a typed outcome (house rule 4), never an exception.
+ * subject (buildRequestSubject, Windows CertStrToName semantics) → the request's subject is checked against
+ * the subject the profile means, and refused when they differ, BEFORE the CA is asked → the CA issues from
+ * the profile's template with a server-side key (issuePfx). Every failure is a typed outcome (house rule
+ * 4), never an exception.
  *
- * The subject check is where the escaped-special-character known issue (FORMATS.md §5.2) surfaces when the
- * connector could build a (wrong) request; see request-subject.ts for the inferred model.
+ * The pre-CA check is where the escaped-special-character known issue (FORMATS.md §5.2: "produces a CSR
+ * with an incorrect subject; SCEP challenge validation fails and no certificate is issued; same issue for
+ * PKCS") surfaces: it is certfleet's analogue of that challenge validation — the service/connector validates
+ * the request against the profile and refuses it, so the CA never sees it and nothing is issued
+ * **[inferred]** (no document says which component checks a PKCS request). See request-subject.ts for the
+ * inferred model of how the request goes wrong.
  */
 import type { KeyPair } from '../../../pki/index.ts';
 import { isCertfleetError, parseDn, type ErrorCode } from '../../../pki/index.ts';
@@ -36,10 +41,8 @@ export interface SubjectEscapedChars {
   profileSubject: string;
   /** What the profile means (RFC 4514 reading, canonical text). */
   intendedSubject: string;
-  /** What the connector requested (absent when it could not build a request at all). */
+  /** What the request would have carried (absent when the connector could not build a request at all). Never sent to the CA. */
   requestSubject?: string;
-  /** The subject of the certificate the CA issued (absent when nothing was issued). */
-  issuedSubject?: string;
   /** The escaped characters among `+ , ; =`. */
   escaped: string[];
   /** The documented workaround for this subject: the values quoted. */
@@ -126,6 +129,29 @@ export async function issueForDevice(
     };
   }
 
+  // The request is checked against the profile before the CA is asked (see the module comment).
+  if (canonicalSubject(built.dn) !== canonicalSubject(parseDn(request.intendedSubject))) {
+    if (escaped.length > 0) {
+      return {
+        ok: false,
+        outcome: escapedOutcome(request, escaped, {
+          native: { symbolic: 'SUBJECT_MISMATCH' },
+          requestSubject: built.subject,
+          what: `the request would go out as ${describeDn(built.dn)}, not the subject the profile means; the service refuses that request before the CA sees it`,
+        }),
+      };
+    }
+    return {
+      ok: false,
+      outcome: {
+        kind: 'CaDenied',
+        code: 'CA_BAD_SUBJECT',
+        message: `The connector would request "${built.subject}" but the profile means "${request.intendedSubject}"; the service refuses that request before the CA sees it.`,
+        native: { symbolic: 'SUBJECT_MISMATCH' },
+      },
+    };
+  }
+
   let issued: IssuedPfx;
   try {
     issued = await issuePfx(ca, {
@@ -145,25 +171,15 @@ export async function issueForDevice(
     return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
   }
 
+  // Defence in depth: a CA that alters the requested subject is caught too (not expected of the simulated CA).
   const issuedSubject = issued.certificate.subjectText;
-  if (canonicalSubject(issued.certificate.subject) !== canonicalSubject(parseDn(request.intendedSubject))) {
-    if (escaped.length > 0) {
-      return {
-        ok: false,
-        outcome: escapedOutcome(request, escaped, {
-          native: { symbolic: 'SUBJECT_MISMATCH' },
-          requestSubject: built.subject,
-          issuedSubject,
-          what: `the request went out as ${describeDn(built.dn)} and the CA issued ${describeDn(issued.certificate.subject)}, not the subject the profile means; the service discards that certificate`,
-        }),
-      };
-    }
+  if (canonicalSubject(issued.certificate.subject) !== canonicalSubject(built.dn)) {
     return {
       ok: false,
       outcome: {
         kind: 'CaDenied',
         code: 'CA_BAD_SUBJECT',
-        message: `The CA issued "${issuedSubject}" but the profile means "${request.intendedSubject}"; the service discards that certificate.`,
+        message: `The CA issued "${issuedSubject}" but the request asked for "${built.subject}"; the service discards that certificate.`,
         native: { symbolic: 'SUBJECT_MISMATCH' },
       },
     };
@@ -182,7 +198,6 @@ function escapedOutcome(
     native: SubjectEscapedChars['native'];
     what: string;
     requestSubject?: string;
-    issuedSubject?: string;
   },
 ): SubjectEscapedChars {
   const workaround = quotedWorkaround(request.subject);
@@ -193,13 +208,12 @@ function escapedOutcome(
     profileSubject: request.subject,
     intendedSubject: request.intendedSubject,
     ...(o.requestSubject !== undefined && { requestSubject: o.requestSubject }),
-    ...(o.issuedSubject !== undefined && { issuedSubject: o.issuedSubject }),
     escaped,
     ...(workaround !== undefined && { workaround }),
     native: o.native,
     message:
       `The subject "${request.subject}" escapes ${chars} with a backslash, a known Intune issue: the connector reads the subject with Windows CertStrToName, where a backslash is not an escape, so ${o.what}. ` +
-      `The profile meant ${describeDn(parseDn(request.intendedSubject))}. No certificate is delivered. ` +
+      `The profile meant ${describeDn(parseDn(request.intendedSubject))}. No certificate is issued. ` +
       `Quote the value instead${workaround !== undefined ? ` (${workaround})` : ''} or remove the character.`,
   };
 }

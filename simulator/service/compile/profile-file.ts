@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { importGraphProfile } from '../../../profiles/graph/import-graph.ts';
 import type { GraphTypeName } from '../../../profiles/graph/odata-types.ts';
-import { profileInvalidError } from '../../../profiles/model/problem.ts';
+import { profileInvalidError, type ProfileWarning } from '../../../profiles/model/problem.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
 
@@ -25,6 +25,8 @@ export interface LoadedProfile {
   graphType?: GraphTypeName;
   /** Graph properties certfleet does not model (ignored), for Graph JSON. */
   ignored: string[];
+  /** Advisory warnings (documented risky variable uses); the profile loaded anyway. */
+  warnings: ProfileWarning[];
 }
 
 /** Reads a file as UTF-8, or throws IO naming it. */
@@ -57,7 +59,7 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
   if (isObject(json) && !('@odata.type' in json) && 'kind' in json) {
     const r = validateProfile(json);
     if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
-    return { profile: r.value, format: 'certfleet', ignored: [] };
+    return { profile: r.value, format: 'certfleet', ignored: [], warnings: r.warnings };
   }
   const r = importGraphProfile(text);
   if (!r.ok) {
@@ -66,7 +68,13 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
       details: r.error.details,
     });
   }
-  return { profile: r.profile, format: 'graph', graphType: r.graphType, ignored: r.ignored };
+  return {
+    profile: r.profile,
+    format: 'graph',
+    graphType: r.graphType,
+    ignored: r.ignored,
+    warnings: r.warnings,
+  };
 }
 
 /** Reads and parses a profile file. */

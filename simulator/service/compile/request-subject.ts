@@ -9,10 +9,17 @@
  * certfleet's model of why — **[inferred]**, no Microsoft document explains the mechanism: the connector
  * hands the subject text to Windows `CertStrToName` (pki parseDnAsCertStrToName, whose module comment gives
  * the basis), where a backslash is NOT an escape and only double quotes protect `, ; + =`. So:
- * - `CN=Test user\, LLC` → CertStrToName stops at ` LLC` (no `=`): the request cannot be built
- *   (CRYPT_E_INVALID_X500_STRING 0x80092023); the same for `\+` and `\;`, which are separators there;
- * - `CN=a\=b` → read as CN = `a\=b`, a subject other than the profile's `a=b`: the request goes out wrong and
- *   the service's check of the issued subject fails;
+ * - `CN=a\=b` → read as CN = `a\=b`, a subject other than the profile's `a=b`: a request with an
+ *   incorrect subject;
+ * - `\, \+ \;` are separators there, so the backslash stays in the value before them and what follows is
+ *   read as a new RDN / attribute. When that reads as KEY=value (`CN=Test user\,O=Contoso` → CN = `Test
+ *   user\`, O = `Contoso`; `CN=a\+E=b@c.d` → CN = `a\` + E = `b@c.d`) the result is again a request with an
+ *   incorrect subject — the doc's wording, which covers all four characters. When it does not
+ *   (`CN=Test user\, LLC` → ` LLC` has no `=`) the request cannot be built at all
+ *   (CRYPT_E_INVALID_X500_STRING 0x80092023). Decision: the CertStrToName model is kept for all four
+ *   rather than forcing "incorrect subject" where CertStrToName itself would refuse the text; both paths
+ *   end the same documented way — no certificate is issued, because issue-for-device checks the request
+ *   subject against the profile's before the CA is asked;
  * - `CN="Test user (TestCompany, LLC)"` → read as intended.
  */
 import {

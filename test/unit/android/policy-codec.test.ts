@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseJsonStrict } from '../../../profiles/android/json-strict.ts';
 import {
@@ -10,17 +7,9 @@ import {
 } from '../../../profiles/android/non-compliance.ts';
 import { decodeAndroidPolicy, encodeAndroidPolicy } from '../../../profiles/android/policy-codec.ts';
 import type { AndroidPolicy } from '../../../profiles/android/policy-model.ts';
+import { golden as goldenFile } from '../../fixtures/golden.ts';
 
-const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'golden', 'android');
-
-function golden(name: string, actual: Buffer): string {
-  const file = join(GOLDEN, name);
-  if (process.env.CERTFLEET_UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-  }
-  return readFileSync(file, 'utf8');
-}
+const golden = (name: string, actual: Buffer): string => goldenFile('android', name, actual).toString('utf8');
 
 const ROOT_GUID = '3F2504E0-4F89-41D3-9A0C-0305E82C3301';
 const CLIENT_GUID = 'B1E3C4A2-7D6F-4E8A-9C0B-1A2B3C4D5E6F';

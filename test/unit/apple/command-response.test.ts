@@ -3,9 +3,6 @@
  * rules, and the ErrorChain catalogue (ERRORS.md §2.2–2.3).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -15,11 +12,9 @@ import {
 } from '../../../profiles/apple/apple-error-catalogue.ts';
 import { decodeCommandResponse, encodeCommandResponse } from '../../../profiles/apple/command-response.ts';
 import type { AppleCommandResponse } from '../../../profiles/apple/command-response.ts';
+import { golden, goldenPath } from '../../fixtures/golden.ts';
 
-const GOLDEN = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../golden/apple/command-response-error.plist',
-);
+const GOLDEN = goldenPath('apple', 'command-response-error.plist');
 const UDID = '00008110-000A1B2C3D4E5F60';
 const CMD = '9F3C2B1A-0000-4000-8000-000000000001';
 const { installFailure, certificateInvalidPassword } = APPLE_ERRORS;
@@ -63,8 +58,9 @@ describe('command response codec', () => {
 
   it('pins the Error response bytes (golden) and plistlib reads them back', () => {
     const bytes = encodeCommandResponse((samples[4] as [string, AppleCommandResponse])[1]);
-    if (process.env['CERTFLEET_UPDATE_GOLDEN'] === '1' || !existsSync(GOLDEN)) writeFileSync(GOLDEN, bytes);
-    expect(bytes.toString('utf8')).toBe(readFileSync(GOLDEN, 'utf8'));
+    expect(bytes.toString('utf8')).toBe(
+      golden('apple', 'command-response-error.plist', bytes).toString('utf8'),
+    );
     const py = execFileSync(
       'python3',
       [

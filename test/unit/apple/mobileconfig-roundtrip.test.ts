@@ -3,23 +3,22 @@
  * macOS and iOS (DESIGN.md house rule 3). Regenerate goldens with `CERTFLEET_UPDATE_GOLDEN=1` and read them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeMobileconfig, encodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
 import { APPLE_PLATFORMS, CERTIFICATE_PAYLOAD_TYPES } from '../../../profiles/apple/mobileconfig-types.ts';
 import type { PlistValue } from '../../../profiles/apple/plist-value.ts';
 import { TOP_LEVEL_KEYS } from '../../../profiles/apple/profile-schema.ts';
 import { buildDictFromSpec } from '../../../profiles/apple/schema-build.ts';
+import { golden, goldenPath as goldenFile } from '../../fixtures/golden.ts';
 import { sampleProfile } from './apple-fixtures.ts';
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../golden/apple');
 const cases = APPLE_PLATFORMS.flatMap((platform) =>
   CERTIFICATE_PAYLOAD_TYPES.map((type) => ({ platform, type })),
 );
+const goldenName = (platform: string, type: string): string =>
+  `${platform}-${type.split('.').pop() ?? type}.mobileconfig`;
 const goldenPath = (platform: string, type: string): string =>
-  join(GOLDEN_DIR, `${platform}-${type.split('.').pop() ?? type}.mobileconfig`);
+  goldenFile('apple', goldenName(platform, type));
 
 /** `path → [type, value]` for every leaf and container, in the vocabulary Python prints below. */
 function summarise(
@@ -88,12 +87,7 @@ describe.each(APPLE_PLATFORMS)('mobileconfig codec on %s', (platform) => {
     const a = encodeMobileconfig(sampleProfile(type, platform), { platform });
     const b = encodeMobileconfig(sampleProfile(type, platform), { platform });
     expect(a.equals(b)).toBe(true);
-    const file = goldenPath(platform, type);
-    if (process.env['CERTFLEET_UPDATE_GOLDEN'] === '1' || !existsSync(file)) {
-      mkdirSync(GOLDEN_DIR, { recursive: true });
-      writeFileSync(file, a);
-    }
-    expect(a.toString('utf8')).toBe(readFileSync(file, 'utf8'));
+    expect(a.toString('utf8')).toBe(golden('apple', goldenName(platform, type), a).toString('utf8'));
   });
 });
 

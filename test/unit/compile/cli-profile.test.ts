@@ -269,3 +269,76 @@ describe('certfleet profile compile', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('regression issue 3: advisory warnings are shown, and do not fail', () => {
+  const DEVICE_ID_WARNING =
+    /^warning VARIABLE_ADVISORY: subjectNameFormatString: avoid \{\{DeviceId\}\} in a Windows subject/m;
+
+  it.each([false, true])('profile import (--json %s) prints the {{DeviceId}} warning on stderr', (json) => {
+    const profile = writeJson(`warn-import-${json}.json`, {
+      ...PKCS,
+      family: 'windows',
+      subjectNameFormatString: 'CN={{DeviceId}}',
+    });
+    const r = certfleet(['profile', 'import', profile, ...(json ? ['--json'] : [])]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(DEVICE_ID_WARNING);
+    if (json) expect((JSON.parse(r.stdout) as { family: string }).family).toBe('windows');
+    else expect(r.stdout).toContain('PKCS certificate profile for Windows');
+  });
+
+  it('a Graph profile with an unquoted {{OnPrem_Distinguished_Name}} warns with the Graph path', () => {
+    const graph = writeJson('warn-graph.json', {
+      '@odata.type': '#microsoft.graph.windows10PkcsCertificateProfile',
+      displayName: 'DN',
+      certificationAuthority: 'ca01.contoso.com',
+      certificationAuthorityName: 'Contoso CA',
+      certificateTemplateName: 'User',
+      certificateStore: 'user',
+      subjectNameFormat: 'custom',
+      subjectNameFormatString: 'CN={{OnPrem_Distinguished_Name}}',
+    });
+    const r = certfleet(['profile', 'import', graph, '--json']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning VARIABLE_ADVISORY: subjectNameFormatString: \{\{OnPrem_Distinguished_Name\}\} is a distinguished name .*quote it: CN="\{\{OnPrem_Distinguished_Name\}\}"/m,
+    );
+  });
+
+  it('profile compile of CN={{OnPrem_Distinguished_Name}} on a hybrid device warns on stderr, writes, exits 0', () => {
+    const out = file('dn.xml');
+    const profile = writeJson('warn-dn.json', {
+      ...PKCS,
+      family: 'windows',
+      keyStorageProvider: 'useSoftwareKsp',
+      subjectNameFormatString: 'CN={{OnPrem_Distinguished_Name}}',
+    });
+    const pc = deviceFile('hybrid.json', { platform: 'windows', kind: 'hybrid-joined' });
+    const r = certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      pc,
+      '--ca',
+      file('ca'),
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^warning VARIABLE_ADVISORY: subjectNameFormatString: .*quote it/m);
+    expect(r.stdout).toMatch(/certificate {2}CN=CN=/);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('the quoted form gives no warning', () => {
+    const profile = writeJson('warn-quoted.json', {
+      ...PKCS,
+      family: 'windows',
+      subjectNameFormatString: 'CN="{{OnPrem_Distinguished_Name}}"',
+    });
+    const r = certfleet(['profile', 'import', profile]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+});

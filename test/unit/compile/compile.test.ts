@@ -226,3 +226,19 @@ describe('a profile of another family is not compiled for the device', () => {
     ]);
   });
 });
+
+describe('regression issue 3: the trusted-certificate defaults reach the device', () => {
+  it('Windows without destinationStore → ./Device RootCATrustedCertificates/Root', () => {
+    const p = trustedProfile('windows');
+    expect(p.family === 'windows' && p.destinationStore).toBe('computerCertStoreRoot');
+    const ops = decodeTrusted(payloadOf(compileProfile(p, FACTS.windows, { ids: seededIds(1) })));
+    expect(ops.map((o) => [o.scope, o.store])).toEqual([['Device', 'Root']]);
+  });
+
+  it('macOS without deploymentChannel → the device channel (PayloadScope System)', () => {
+    const p = trustedProfile('macos');
+    expect(p.family === 'macos' && p.deploymentChannel).toBe('deviceChannel');
+    const decoded = decodeApple(payloadOf(compileProfile(p, FACTS.macos, { ids: seededIds(1) })), 'macos');
+    expect(decoded.PayloadScope).toBe('System');
+  });
+});

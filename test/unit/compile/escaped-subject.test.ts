@@ -47,44 +47,73 @@ const issue = (subject: string, keyIndex = 2) =>
     keyPair: poolKey('rsa2048', keyIndex),
   });
 
-describe('escaped special characters fail issuance with SUBJECT_ESCAPED_CHARS', () => {
+describe('regression issue 3: escaped special characters are refused before the CA (SUBJECT_ESCAPED_CHARS)', () => {
   it.each([
-    ['\\,', 'CN=Test user\\, LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user, LLC"'],
-    ['\\+', 'CN=Test user\\+LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user+LLC"'],
-    ['\\;', 'CN=Test user\\; LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user; LLC"'],
-    ['\\=', 'CN=Test user\\=LLC', 'SUBJECT_MISMATCH', 'CN="Test user=LLC"'],
-  ] as const)('%s in %s → %s', async (chars, subject, symbolic, workaround) => {
-    const before = ca.issuedRecords().length;
-    const r = await issue(subject);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    const o = r.outcome;
-    expect(o.kind).toBe('SubjectEscapedChars');
-    if (o.kind !== 'SubjectEscapedChars') return;
-    expect(o.code).toBe('SUBJECT_ESCAPED_CHARS');
-    expect(o.escaped).toEqual([chars.slice(1)]);
-    expect(o.native.symbolic).toBe(symbolic);
-    expect(o.workaround).toBe(workaround);
-    // the message quotes both subjects and names the escaped character
-    expect(o.message).toContain(`"${subject}"`);
-    expect(o.message).toContain(`The profile meant ${describeDn(parseDn(o.intendedSubject))}`);
-    expect(o.message).toContain(chars);
-    if (symbolic === 'CRYPT_E_INVALID_X500_STRING') {
-      expect(o.requestSubject).toBeUndefined();
-      expect(ca.issuedRecords().length).toBe(before); // the request never reached the CA
-      expect(o.message).toContain('0x80092023');
-    } else {
-      // the request went out with a wrong subject: CN=`Test user\=LLC` instead of CN=`Test user=LLC`
-      expect(o.requestSubject).toBe('CN=Test user\\\\=LLC');
-      expect(o.issuedSubject).toBe(o.requestSubject);
-      expect(o.message).toContain('the request went out as CN = "Test user\\=LLC"');
-    }
+    ['\\,', 'CN=Test user\\, LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user, LLC"', undefined],
+    ['\\+', 'CN=Test user\\+LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user+LLC"', undefined],
+    ['\\;', 'CN=Test user\\; LLC', 'CRYPT_E_INVALID_X500_STRING', 'CN="Test user; LLC"', undefined],
+    ['\\=', 'CN=Test user\\=LLC', 'SUBJECT_MISMATCH', 'CN="Test user=LLC"', 'CN = "Test user\\=LLC"'],
+    // CertStrToName can read these, into a wrong subject: the CSR-with-an-incorrect-subject path for , + ;
+    ['\\,', 'CN=Test user\\,O=Contoso', 'SUBJECT_MISMATCH', 'CN="Test user,O=Contoso"', 'CN = "Test user\\"'],
+    ['\\+', 'CN=a\\+E=b@c.d', 'SUBJECT_MISMATCH', 'CN="a+E=b@c.d"', 'E = b@c.d'],
+    ['\\;', 'CN=a\\;O=b', 'SUBJECT_MISMATCH', 'CN="a;O=b"', 'CN = "a\\"'],
+  ] as const)(
+    '%s in %s → %s, and the CA issues nothing',
+    async (chars, subject, symbolic, workaround, shown) => {
+      const before = ca.issuedRecords().length;
+      const r = await issue(subject);
+      // the request never reached the CA: no certificate issued (FORMATS.md §5.2 "no certificate is issued")
+      expect(ca.issuedRecords().length).toBe(before);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      const o = r.outcome;
+      expect(o.kind).toBe('SubjectEscapedChars');
+      if (o.kind !== 'SubjectEscapedChars') return;
+      expect(o.code).toBe('SUBJECT_ESCAPED_CHARS');
+      expect(o.escaped).toEqual([chars.slice(1)]);
+      expect(o.native.symbolic).toBe(symbolic);
+      expect(o.workaround).toBe(workaround);
+      // the message quotes both subjects, names the escaped character and says nothing was issued
+      expect(o.message).toContain(`"${subject}"`);
+      expect(o.message).toContain(`The profile meant ${describeDn(parseDn(o.intendedSubject))}`);
+      expect(o.message).toContain(chars);
+      expect(o.message).toContain('No certificate is issued');
+      expect(o.message).toContain(`(${workaround})`);
+      if (symbolic === 'CRYPT_E_INVALID_X500_STRING') {
+        expect(o.requestSubject).toBeUndefined();
+        expect(o.message).toContain('0x80092023');
+      } else {
+        // what the request would have carried is named in the outcome and the message
+        expect(o.requestSubject).toBeDefined();
+        expect(o.message).toContain(`the request would go out as `);
+        expect(o.message).toContain(shown);
+        expect(o.message).toContain('refuses that request before the CA sees it');
+      }
+    },
+  );
+
+  it('CN=Test user\\=LLC: the request would have carried CN=`Test user\\=LLC`, not CN=`Test user=LLC`', async () => {
+    const r = await issue('CN=Test user\\=LLC');
+    const o = r.ok ? undefined : r.outcome;
+    expect(o?.kind === 'SubjectEscapedChars' ? o.requestSubject : undefined).toBe('CN=Test user\\\\=LLC');
   });
 
   it('the same subject escaped in the middle of an O value is caught too', async () => {
+    const before = ca.issuedRecords().length;
     const r = await issue('CN=Ada,O=Contoso\\, Ltd');
     expect(r.ok ? undefined : r.outcome.code).toBe('SUBJECT_ESCAPED_CHARS');
+    expect(ca.issuedRecords().length).toBe(before);
   });
+
+  it.each(['CN="Test user, LLC"', 'CN="Test user+LLC"', 'CN="Test user; LLC"', 'CN="Test user=LLC"'])(
+    'the quoted workaround %s issues one certificate',
+    async (subject) => {
+      const before = ca.issuedRecords().length;
+      const r = await issue(subject, 3);
+      if (!r.ok) throw new Error(r.outcome.message);
+      expect(ca.issuedRecords().length).toBe(before + 1);
+    },
+  );
 });
 
 describe('the quoted workaround and plain subjects issue the intended subject', () => {

@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compileProfile, seededIds } from '../../../profiles/compile/index.ts';
 import type { CompileResult } from '../../../profiles/compile/index.ts';
-import { golden, goldenPath, xmllint } from '../windows/golden.ts';
+import { golden, goldenPath, xmllint } from '../../fixtures/golden.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { FACTS, fixedIdentity, pkcsProfile, seededRandom, trustedProfile } from './fixtures.ts';
 
 const DIR = 'compile';
@@ -69,6 +71,46 @@ const CASES = [
         random: seededRandom('golden-android-rewrap'),
       }),
   ],
+  [
+    'windows-pkcs-device.xml',
+    () =>
+      compileProfile(
+        pkcsProfile('windows', {
+          certificateType: 'device',
+          certificateTemplateName: 'CertfleetDevice',
+          subjectNameFormatString: 'CN={{DeviceName}}',
+          subjectAlternativeNameType: [],
+          customSubjectAlternativeNames: [
+            { sanType: 'domainNameService', name: '{{FullyQualifiedDomainName}}' },
+          ],
+          keyStorageProvider: 'useTpmKspOtherwiseFail',
+        }),
+        FACTS.windows,
+        {
+          ids: seededIds('golden'),
+          issued: fixedIdentity(),
+          encryptPassword: (pw) => Buffer.from(`golden-cms:${pw.length}`).toString('base64'),
+        },
+      ),
+  ],
+  ...(['android-work-profile', 'android-device-admin'] as const).flatMap(
+    (family) =>
+      [
+        [
+          `${family}-trusted-root.json`,
+          () => compileProfile(trustedProfile(family), FACTS[family], { ids: seededIds('golden') }),
+        ],
+        [
+          `${family}-pkcs.json`,
+          () =>
+            compileProfile(pkcsProfile(family), FACTS[family], {
+              ids: seededIds('golden'),
+              issued: fixedIdentity(),
+              random: seededRandom('golden-android-rewrap'),
+            }),
+        ],
+      ] as const,
+  ),
 ] as const;
 
 describe('compiled payloads are byte-stable (golden files)', () => {
@@ -89,5 +131,33 @@ describe('compiled payloads are byte-stable (golden files)', () => {
       goldenPath(DIR, name),
     ]).toString();
     expect(out.trim()).toMatch(/^Configuration com\.apple\.security\.(root|pkcs12)$/);
+  });
+});
+
+describe('regression issue 3: a missing golden file fails instead of being written', () => {
+  it('golden() throws naming the file and CERTFLEET_UPDATE_GOLDEN=1, and writes nothing', () => {
+    const saved = process.env['CERTFLEET_UPDATE_GOLDEN'];
+    delete process.env['CERTFLEET_UPDATE_GOLDEN'];
+    try {
+      expect(() => golden('compile', 'no-such-golden.bin', Buffer.from('x'))).toThrow(
+        /golden file .*compile\/no-such-golden\.bin is missing\. Run the test with CERTFLEET_UPDATE_GOLDEN=1/,
+      );
+      expect(existsSync(goldenPath('compile', 'no-such-golden.bin'))).toBe(false);
+    } finally {
+      if (saved !== undefined) process.env['CERTFLEET_UPDATE_GOLDEN'] = saved;
+    }
+  });
+
+  it('with CERTFLEET_UPDATE_GOLDEN=1 it writes the file', () => {
+    const saved = process.env['CERTFLEET_UPDATE_GOLDEN'];
+    const dir = mkdtempSync(join(goldenPath('', ''), 'helper-test-'));
+    process.env['CERTFLEET_UPDATE_GOLDEN'] = '1';
+    try {
+      expect(golden(relative(goldenPath('', ''), dir), 'new.bin', Buffer.from('abc')).toString()).toBe('abc');
+    } finally {
+      if (saved === undefined) delete process.env['CERTFLEET_UPDATE_GOLDEN'];
+      else process.env['CERTFLEET_UPDATE_GOLDEN'] = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

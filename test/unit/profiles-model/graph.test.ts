@@ -329,3 +329,42 @@ describe('failures', () => {
     ['https://example.com/other', undefined],
   ])('bind URL %s → %s', (u, id) => expect(idFromBindUrl(u)).toBe(id));
 });
+
+describe('regression issue 3: Graph import lists every problem in one pass, and returns warnings', () => {
+  it('an invalid certificateStore does not hide subject and SAN template problems', () => {
+    const r = importGraphProfile(
+      JSON.stringify(
+        base('windows10PkcsCertificateProfile', {
+          certificateStore: 'nobody',
+          subjectNameFormat: 'custom',
+          subjectNameFormatString: 'CN={UserName}',
+          subjectAlternativeNameType: 'customAzureADAttribute',
+          subjectAlternativeNameFormatString: '{{Nickname}}',
+        }),
+      ),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect([...new Set(r.problems.map((p) => `${p.path} ${p.code}`))]).toEqual([
+      'certificateStore PROFILE_INVALID',
+      'subjectNameFormatString TEMPLATE_MALFORMED',
+      'subjectAlternativeNameFormatString VARIABLE_UNKNOWN',
+    ]);
+  });
+
+  it('warnings come back with the Graph paths and do not fail the import', () => {
+    const r = importGraphProfile(
+      JSON.stringify(
+        base('windows10PkcsCertificateProfile', {
+          subjectNameFormat: 'custom',
+          subjectNameFormatString: 'CN={{DeviceId}}',
+        }),
+      ),
+    );
+    expect(r.ok).toBe(true);
+    if (r.ok)
+      expect(r.warnings.map((w) => [w.path, w.code, w.variable])).toEqual([
+        ['subjectNameFormatString', 'VARIABLE_ADVISORY', '{{DeviceId}}'],
+      ]);
+  });
+});

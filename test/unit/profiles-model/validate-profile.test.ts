@@ -14,6 +14,9 @@ import {
   SUBJECT_FORMAT_TEMPLATES,
 } from '../../../profiles/model/profile-names.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
+import { createCertificate } from '../../../pki/certificate.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
+import { makeHierarchy } from '../pki/hierarchy.ts';
 import { pkcsInput, trustedInput } from './fixtures.ts';
 
 describe('platform vocabulary', () => {
@@ -203,7 +206,7 @@ describe('invalid settings name the path and the rule', () => {
         validity: { value: 1, unit: 'days' },
       }),
     );
-    expect(r).toEqual({ ok: false, problems: expect.any(Array) });
+    expect(r).toEqual({ ok: false, problems: expect.any(Array), warnings: [] });
     if (!r.ok)
       expect(r.problems.map((p) => p.path).sort()).toEqual([
         'certificateTemplateName',
@@ -439,5 +442,224 @@ describe('regression (issue 3): every problem in one pass', () => {
       ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
       ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
     ]);
+  });
+});
+
+describe('regression issue 3: one pass with an unreadable certificate type', () => {
+  it.each([
+    ['an invalid certificateType', { certificateType: 'nobody' }],
+    ['device on Android device administrator (user only)', { certificateType: 'device' }],
+  ])('%s: subject and SAN template problems are still listed', (_n, extra) => {
+    const family = _n.includes('administrator') ? 'android-device-admin' : 'windows';
+    const r = validateProfile(
+      pkcsInput(family, {
+        ...extra,
+        subjectNameFormat: 'custom',
+        subjectNameFormatString: 'CN={UserName}',
+        subjectAlternativeNameType: ['customAzureADAttribute'],
+        subjectAlternativeNameFormatString: '{{NoSuchVariable}}',
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.path, p.code])).toEqual(
+      expect.arrayContaining([
+        ['certificateType', 'PROFILE_INVALID'],
+        ['subjectNameFormatString', 'TEMPLATE_MALFORMED'],
+        ['subjectAlternativeNameFormatString', 'VARIABLE_UNKNOWN'],
+      ]),
+    );
+  });
+
+  it('the custom SAN list keeps its indexes, and the user-type fallback adds no user-variable problem', () => {
+    const r = validateProfile(
+      pkcsInput('ios', {
+        certificateType: 42,
+        customSubjectAlternativeNames: [
+          { sanType: 'userPrincipalName', name: '{{UserPrincipalName}}' },
+          { sanType: 'bogus', name: 'x' },
+          { sanType: 'domainNameService', name: '{{DeviceName}|x' },
+        ],
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const templateProblems = r.problems.filter((p) => p.code !== 'PROFILE_INVALID');
+    expect(templateProblems.map((p) => p.path)).toEqual(['customSubjectAlternativeNames[2].name']);
+  });
+});
+
+describe('regression issue 3: customAzureADAttribute needs its attribute string', () => {
+  it.each(PROFILE_FAMILIES.filter((f) => f !== 'android-device-admin'))(
+    '%s: the flag without subjectAlternativeNameFormatString is a problem',
+    (family) => {
+      const r = validateProfile(
+        pkcsInput(family, { subjectAlternativeNameType: ['customAzureADAttribute'] }),
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.problems).toEqual([
+          {
+            path: 'subjectAlternativeNameFormatString',
+            rule: expect.stringContaining(
+              'is required when subjectAlternativeNameType includes customAzureADAttribute',
+            ),
+            code: 'PROFILE_INVALID',
+          },
+        ]);
+    },
+  );
+
+  it('with the string it validates and the SAN template is made from it', () => {
+    const r = validateProfile(
+      pkcsInput('windows', {
+        subjectAlternativeNameType: ['customAzureADAttribute'],
+        subjectAlternativeNameFormatString: '{{Department}}',
+      }),
+    );
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('regression issue 3: advisory warnings are returned, apart from problems', () => {
+  it.each([
+    ['windows', 'CN={{DeviceId}}', ['{{DeviceId}}']],
+    ['ios', 'CN={{DeviceId}}', []],
+    ['windows', 'CN={{OnPrem_Distinguished_Name}}', ['{{OnPrem_Distinguished_Name}}']],
+    ['macos', 'CN={{OnPrem_Distinguished_Name}}', ['{{OnPrem_Distinguished_Name}}']],
+    ['windows', 'CN="{{OnPrem_Distinguished_Name}}"', []],
+  ] as const)('%s %s → ok with warnings %j', (family, subject, variables) => {
+    const r = validateProfile(pkcsInput(family, { subjectNameFormatString: subject }));
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((w) => [w.path, w.code, w.variable])).toEqual(
+      variables.map((v) => ['subjectNameFormatString', 'VARIABLE_ADVISORY', v]),
+    );
+  });
+
+  it('an invalid profile still carries its warnings beside its problems', () => {
+    const r = validateProfile(
+      pkcsInput('windows', { renewalThresholdPercentage: 0, subjectNameFormatString: 'CN={{DeviceId}}' }),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.warnings).toHaveLength(1);
+  });
+});
+
+describe('regression issue 3: a trusted certificate must parse and be a CA', () => {
+  const h = makeHierarchy();
+  const key = poolKey('rsa2048', 3);
+  const selfSigned = (extensions: Parameters<typeof createCertificate>[0]['extensions']) =>
+    createCertificate({
+      subject: 'CN=Self',
+      publicKey: key.publicKey,
+      issuer: 'self',
+      signingKey: key.privateKey,
+      serialNumber: '05',
+      notBefore: new Date('2025-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+      ...(extensions !== undefined && { extensions }),
+    }).der;
+
+  it.each([
+    [
+      'a tiny DER SEQUENCE (30 03 02 01 00)',
+      new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]),
+      'DER-encoded X.509',
+    ],
+    ['a leaf certificate', h.leaf.der, 'is not a CA'],
+    [
+      'a self-signed certificate with cA=FALSE',
+      selfSigned({ basicConstraints: { ca: false } }),
+      'is not a CA',
+    ],
+  ])('%s is refused, naming the path', (_n, der, rule) => {
+    for (const family of PROFILE_FAMILIES) {
+      const r = validateProfile(trustedInput(family, { certificate: der }));
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.problems).toEqual([
+          { path: 'certificate', rule: expect.stringContaining(rule), code: 'PROFILE_INVALID' },
+        ]);
+    }
+  });
+
+  it('certificateBoundLater (a scenario\u2019s `certificate: root` placeholder) only requires the bytes', () => {
+    const placeholder = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]);
+    const input = trustedInput('ios', { certificate: placeholder });
+    expect(validateProfile(input).ok).toBe(false);
+    expect(validateProfile(input, { certificateBoundLater: true }).ok).toBe(true);
+  });
+
+  it.each([
+    ['a root', h.root.der],
+    ['an intermediate (issuing) CA', h.issuing.der],
+    ['an X.509 v1-style self-signed root without basicConstraints', selfSigned(undefined)],
+    ['base64 of a root', Buffer.from(h.root.der).toString('base64')],
+  ])('%s is accepted', (_n, certificate) => {
+    const r = validateProfile(trustedInput('windows', { certificate }));
+    expect(r.ok, r.ok ? '' : JSON.stringify(r.problems)).toBe(true);
+  });
+});
+
+describe('regression issue 3: defaults of trusted-certificate profiles', () => {
+  it('Windows destinationStore defaults to computerCertStoreRoot (GRAPH certificateDestinationStore 0)', () => {
+    const input = trustedInput('windows');
+    delete input['destinationStore'];
+    const r = validateProfile(input);
+    expect(
+      r.ok && r.value.kind === 'trusted-certificate' && r.value.family === 'windows'
+        ? r.value.destinationStore
+        : r,
+    ).toBe('computerCertStoreRoot');
+  });
+
+  it('macOS deploymentChannel defaults to deviceChannel', () => {
+    const input = trustedInput('macos');
+    delete input['deploymentChannel'];
+    const r = validateProfile(input);
+    expect(
+      r.ok && r.value.kind === 'trusted-certificate' && r.value.family === 'macos'
+        ? r.value.deploymentChannel
+        : r,
+    ).toBe('deviceChannel');
+  });
+
+  it.each([
+    ['windows', 'destinationStore', 'userCertStoreRoot'],
+    ['macos', 'deploymentChannel', 'unknownFutureValue'],
+  ] as const)('%s %s %s is refused', (family, key, value) => {
+    const r = validateProfile(trustedInput(family, { [key]: value }));
+    expect(r.ok ? [] : r.problems.map((p) => p.path)).toEqual([key]);
+  });
+});
+
+describe('regression issue 3: range boundaries, both sides (GRAPH 1–99; PFXDOC/SCEPDOC ≥ 5 days, ≤ 24 months)', () => {
+  it.each([
+    [{ renewalThresholdPercentage: 0 }, false],
+    [{ renewalThresholdPercentage: 1 }, true],
+    [{ renewalThresholdPercentage: 99 }, true],
+    [{ renewalThresholdPercentage: 100 }, false],
+    [{ validity: { value: 4, unit: 'days' } }, false],
+    [{ validity: { value: 5, unit: 'days' } }, true],
+    // 24 months taken as 730 days [inferred] (settings.ts PKCS_LIMITS)
+    [{ validity: { value: 730, unit: 'days' } }, true],
+    [{ validity: { value: 731, unit: 'days' } }, false],
+    [{ validity: { value: 0, unit: 'months' } }, false],
+    [{ validity: { value: 1, unit: 'months' } }, true],
+    [{ validity: { value: 24, unit: 'months' } }, true],
+    [{ validity: { value: 25, unit: 'months' } }, false],
+    [{ validity: { value: 0, unit: 'years' } }, false],
+    [{ validity: { value: 1, unit: 'years' } }, true],
+    [{ validity: { value: 2, unit: 'years' } }, true],
+    [{ validity: { value: 3, unit: 'years' } }, false],
+  ] as const)('%j → valid %s', (extra, ok) => {
+    for (const family of PROFILE_FAMILIES) {
+      const r = validateProfile(pkcsInput(family, extra));
+      expect(r.ok, `${family}: ${r.ok ? '' : JSON.stringify(r.problems)}`).toBe(ok);
+      if (!r.ok) {
+        const key = Object.keys(extra)[0] === 'validity' ? 'validity.value' : 'renewalThresholdPercentage';
+        expect(r.problems.map((p) => p.path)).toEqual([key]);
+      }
+    }
   });
 });

@@ -5,8 +5,10 @@ import {
   VARIABLES,
   lookupVariable,
 } from '../../../profiles/variables/catalogue.ts';
-import type { RestrictionKind } from '../../../profiles/variables/catalogue.ts';
-import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import { attributeFor } from '../../../profiles/variables/catalogue.ts';
+import type { RestrictionKind, VariableSpec } from '../../../profiles/variables/catalogue.ts';
+import type { AttributeName, DeviceFacts } from '../../../profiles/variables/facts.ts';
+import type { TemplateTarget } from '../../../profiles/model/profile-names.ts';
 import { SID_URI_PREFIX, resolveTemplate } from '../../../profiles/variables/resolve-template.ts';
 import type { ResolveContext } from '../../../profiles/variables/resolve-template.ts';
 import { resolveProfileNames } from '../../../profiles/variables/resolve-profile-names.ts';
@@ -474,14 +476,6 @@ describe('resolveTemplate: every variable × platform restriction', () => {
     }
   });
 
-  it('has a case for every restriction that a template or a device can break', () => {
-    const tested = new Set(CASES.map((c) => c[0]));
-    const enforceable = (Object.keys(RESTRICTIONS) as RestrictionKind[]).filter((k) =>
-      ['template', 'device'].includes(RESTRICTIONS[k].stage),
-    );
-    expect(enforceable.filter((k) => !tested.has(k))).toEqual([]);
-  });
-
   it('explains the Android 12 work-profile IMEI failure like a person would', () => {
     const r = resolveTemplate('CN={{IMEI}}', fullFacts(android('work-profile-personal', '13')), {
       ...DEV,
@@ -512,6 +506,279 @@ describe('resolveTemplate: every variable × platform restriction', () => {
       ok: false,
       outcome: expect.objectContaining({ kind: 'InvalidTemplate', code: 'VARIABLE_UNKNOWN' }),
     });
+  });
+});
+
+/**
+ * Variable × restriction cases generated from the catalogue: for every variable and every restriction it
+ * carries that a template or a device can break, one or more failing cases and one or more passing cases
+ * (the restriction's boundary from both sides). A restriction kind with no generator below makes the guard fail.
+ */
+interface GenCase {
+  variable: string;
+  restriction: RestrictionKind | 'none';
+  template: string;
+  ctx: ResolveContext;
+  facts: Partial<DeviceFacts>;
+  expected: Expect;
+}
+
+type Enforceable = {
+  [K in RestrictionKind]: (typeof RESTRICTIONS)[K]['stage'] extends 'template' | 'device' ? K : never;
+}[RestrictionKind];
+
+const isSid = (spec: VariableSpec): boolean =>
+  (spec.restrictions as readonly string[]).includes('uri-san-only');
+
+/** The template, context and expected value of `spec` where it works. */
+function usage(spec: VariableSpec, certificateType: 'user' | 'device', target?: TemplateTarget) {
+  const t: TemplateTarget = target ?? (isSid(spec) ? 'san:uri' : 'subject');
+  const raw = `{{${spec.name}}}`;
+  const template = t === 'subject' ? `CN="${raw}"` : t === 'san:email' ? `${raw}@contoso.com` : raw;
+  const attr = fullFacts().attributes[attributeFor(spec, certificateType)] ?? '';
+  const value = isSid(spec) ? SID_URI_PREFIX + attr : attr;
+  const ok = template.replace(raw, value);
+  return { template, ctx: { certificateType, target: t } as ResolveContext, ok: { ok } as Expect };
+}
+/** The certificate type a variable works in by default. */
+const typeOf = (spec: VariableSpec): 'user' | 'device' => (spec.scope === 'user' ? 'user' : 'device');
+/** A device on which the variable works, for the restriction under test to be the only thing that varies. */
+function homeDevice(spec: VariableSpec): Partial<DeviceFacts> {
+  const r = spec.restrictions as readonly string[];
+  if (r.includes('apple-only')) return apple('ios');
+  return win('hybrid-joined');
+}
+
+const GENERATORS: {
+  [K in Enforceable]: (spec: VariableSpec) => Omit<GenCase, 'variable' | 'restriction'>[];
+} = {
+  'windows-domain-joined-only': (spec) => {
+    const u = usage(spec, typeOf(spec));
+    const missing = (reason: string): Expect => ({
+      missing: `{{${spec.name}}}`,
+      attribute: spec.attribute,
+      reason,
+    });
+    return [
+      { ...u, facts: win('entra-joined'), expected: missing('not-domain-joined') },
+      { ...u, facts: win('workplace'), expected: missing('not-domain-joined') },
+      { ...u, facts: apple('ios'), expected: missing('not-on-platform') },
+      { ...u, facts: apple('macos'), expected: missing('not-on-platform') },
+      { ...u, facts: android('fully-managed', '14'), expected: missing('not-on-platform') },
+      { ...u, facts: win('hybrid-joined'), expected: u.ok },
+    ];
+  },
+  'no-android12-work-profile': (spec) => {
+    const u = usage(spec, typeOf(spec));
+    const missing: Expect = {
+      missing: `{{${spec.name}}}`,
+      attribute: spec.attribute,
+      reason: 'android12-work-profile',
+    };
+    return [
+      { ...u, facts: android('work-profile-personal', '12'), expected: missing },
+      { ...u, facts: android('work-profile-personal', '14', { enrolledOsVersion: '13' }), expected: missing },
+      { ...u, facts: android('work-profile-personal', '11'), expected: u.ok },
+      { ...u, facts: android('work-profile-personal', '14', { enrolledOsVersion: '11' }), expected: u.ok },
+      { ...u, facts: android('work-profile-corporate', '14'), expected: u.ok },
+    ];
+  },
+  'needs-user': (spec) => {
+    const u = usage(spec, 'user');
+    const home = isSid(spec) ? win('hybrid-joined') : android('fully-managed', '14');
+    const userLessHome = isSid(spec)
+      ? { ...win('hybrid-joined'), ...userLess }
+      : android('dedicated', '14', userLess);
+    return [
+      {
+        ...u,
+        facts: userLessHome,
+        expected: { missing: `{{${spec.name}}}`, attribute: spec.attribute, reason: 'user-less' },
+      },
+      { ...u, facts: home, expected: u.ok },
+    ];
+  },
+  'user-certificate-only': (spec) => [
+    { ...usage(spec, 'device'), facts: homeDevice(spec), expected: { notAllowed: `{{${spec.name}}}` } },
+    { ...usage(spec, 'user'), facts: homeDevice(spec), expected: usage(spec, 'user').ok },
+  ],
+  'uri-san-only': (spec) => {
+    const notAllowed: Expect = { notAllowed: `{{${spec.name}}}` };
+    return [
+      { ...usage(spec, 'user', 'subject'), facts: homeDevice(spec), expected: notAllowed },
+      { ...usage(spec, 'user', 'san:dns'), facts: homeDevice(spec), expected: notAllowed },
+      { ...usage(spec, 'user', 'san:upn'), facts: homeDevice(spec), expected: notAllowed },
+      { ...usage(spec, 'user', 'san:uri'), facts: homeDevice(spec), expected: usage(spec, 'user').ok },
+    ];
+  },
+  'sid-platforms': (spec) => {
+    const user = usage(spec, 'user');
+    const device = usage(spec, 'device');
+    const missing = (attribute: AttributeName, reason: string): Expect => ({
+      missing: `{{${spec.name}}}`,
+      attribute,
+      reason,
+    });
+    return [
+      {
+        ...user,
+        facts: android('work-profile-personal', '14'),
+        expected: missing(spec.attribute, 'not-on-platform'),
+      },
+      {
+        ...user,
+        facts: android('fully-managed', '14'),
+        expected: missing(spec.attribute, 'not-on-platform'),
+      },
+      { ...user, facts: win('entra-joined'), expected: user.ok },
+      { ...user, facts: apple('ios'), expected: user.ok },
+      { ...user, facts: apple('macos'), expected: user.ok },
+      {
+        ...device,
+        facts: win('entra-joined'),
+        expected: missing(attributeFor(spec, 'device'), 'not-hybrid-joined'),
+      },
+      {
+        ...device,
+        facts: apple('macos'),
+        expected: missing(attributeFor(spec, 'device'), 'not-on-platform'),
+      },
+      {
+        ...device,
+        facts: android('fully-managed', '14'),
+        expected: missing(attributeFor(spec, 'device'), 'not-on-platform'),
+      },
+      { ...device, facts: { ...win('hybrid-joined'), ...userLess }, expected: device.ok },
+    ];
+  },
+  'not-in-san-on-android-device-owner': (spec) => {
+    const san = usage(spec, 'user', 'san:email');
+    const subject = usage(spec, 'user', 'subject');
+    return [
+      ...(['fully-managed', 'dedicated', 'work-profile-corporate'] as const).map((k) => ({
+        ...san,
+        facts: android(k, '14'),
+        expected: { notAllowed: `{{${spec.name}}}` } as Expect,
+      })),
+      { ...san, facts: android('work-profile-personal', '14'), expected: san.ok },
+      { ...san, facts: win('entra-joined'), expected: san.ok },
+      { ...subject, facts: android('fully-managed', '14'), expected: subject.ok },
+    ];
+  },
+  'apple-only': (spec) => {
+    const u = usage(spec, 'device');
+    const missing: Expect = {
+      missing: `{{${spec.name}}}`,
+      attribute: spec.attribute,
+      reason: 'not-on-platform',
+    };
+    return [
+      { ...u, facts: win('entra-joined'), expected: missing },
+      { ...u, facts: android('fully-managed', '14'), expected: missing },
+      { ...u, facts: apple('ios'), expected: u.ok },
+      { ...u, facts: apple('macos'), expected: u.ok },
+    ];
+  },
+  'needs-entra-connect-sync': (spec) => {
+    const u = usage(spec, 'user');
+    const attributes = { ...fullFacts().attributes };
+    delete attributes[spec.attribute];
+    return [
+      {
+        ...u,
+        facts: { ...win('hybrid-joined'), attributes, absent: { [spec.attribute]: 'not-synced' } },
+        expected: { missing: `{{${spec.name}}}`, attribute: spec.attribute, reason: 'not-synced' },
+      },
+      { ...u, facts: win('hybrid-joined'), expected: u.ok },
+    ];
+  },
+};
+
+const enforceable = (k: RestrictionKind): k is Enforceable =>
+  RESTRICTIONS[k].stage === 'template' || RESTRICTIONS[k].stage === 'device';
+
+const GENERATED: readonly GenCase[] = VARIABLE_NAMES.flatMap((name) => {
+  const spec: VariableSpec = VARIABLES[name];
+  const base: GenCase = {
+    variable: name,
+    restriction: 'none',
+    ...usage(spec, typeOf(spec)),
+    facts: homeDevice(spec),
+    expected: usage(spec, typeOf(spec)).ok,
+  };
+  return [
+    base,
+    ...spec.restrictions
+      .filter(enforceable)
+      .flatMap((restriction) =>
+        GENERATORS[restriction](spec).map((c) => ({ ...c, variable: name, restriction })),
+      ),
+  ];
+});
+
+describe('regression issue 3: every variable × every restriction it carries, from the catalogue', () => {
+  it.each(GENERATED.map((c) => [c.variable, c.restriction, c.template, c.ctx, c.facts, c.expected] as const))(
+    '{{%s}} [%s] %s (%j) on %j',
+    (_v, _r, template, ctx, facts, expected) => {
+      const r = resolveTemplate(template, fullFacts(facts), ctx);
+      if ('ok' in expected) expect(r).toEqual({ ok: true, value: expected.ok });
+      else if ('missing' in expected)
+        expect(r).toEqual({
+          ok: false,
+          outcome: expect.objectContaining({
+            kind: 'MissingVariable',
+            variable: expected.missing,
+            attribute: expected.attribute,
+            reason: expected.reason,
+          }),
+        });
+      else
+        expect(r).toEqual({
+          ok: false,
+          outcome: expect.objectContaining({ kind: 'VariableNotAllowed', variable: expected.notAllowed }),
+        });
+    },
+  );
+
+  it('every (variable, restriction) pair has a failing and a passing case', () => {
+    const gaps: string[] = [];
+    for (const name of VARIABLE_NAMES) {
+      const spec: VariableSpec = VARIABLES[name];
+      for (const restriction of spec.restrictions.filter(enforceable)) {
+        const cases = GENERATED.filter((c) => c.variable === name && c.restriction === restriction);
+        if (!cases.some((c) => !('ok' in c.expected))) gaps.push(`${name} × ${restriction}: no failing case`);
+        if (!cases.some((c) => 'ok' in c.expected)) gaps.push(`${name} × ${restriction}: no passing case`);
+      }
+      if (!GENERATED.some((c) => c.variable === name && c.restriction === 'none' && 'ok' in c.expected))
+        gaps.push(`${name}: no case where it resolves`);
+    }
+    expect(gaps).toEqual([]);
+    // every restriction kind a template or a device can break is carried by some variable, so is covered
+    const carried = new Set(VARIABLE_NAMES.flatMap((n) => VARIABLES[n].restrictions as readonly string[]));
+    const kinds = (Object.keys(RESTRICTIONS) as RestrictionKind[]).filter(enforceable);
+    expect(kinds.filter((k) => !carried.has(k))).toEqual([]);
+  });
+
+  it.each(
+    VARIABLE_NAMES.flatMap((name) => {
+      const spec: VariableSpec = VARIABLES[name];
+      const r = spec.restrictions as readonly string[];
+      const out: [string, string, string, number][] = [];
+      if (r.includes('avoid-in-windows-subject')) {
+        out.push([name, 'windows', `CN={{${name}}}`, 1], [name, 'ios', `CN={{${name}}}`, 0]);
+      }
+      if (r.includes('quote-if-comma')) {
+        out.push([name, 'windows', `CN={{${name}}}`, 1], [name, 'windows', `CN="{{${name}}}"`, 0]);
+      }
+      return out;
+    }),
+  )('advisory: {{%s}} on %s in %s → %i warning(s)', (_n, family, template, n) => {
+    const w = checkTemplate(template, {
+      certificateType: 'user',
+      target: 'subject',
+      family: family as 'windows' | 'ios',
+    }).warnings;
+    expect(w).toHaveLength(n);
   });
 });
 

@@ -13,7 +13,7 @@ import {
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { encodeSyncml } from '../../../profiles/windows/syncml-encode.ts';
 import type { SyncmlMessage } from '../../../profiles/windows/syncml-model.ts';
-import { golden, goldenPath, xmllint } from './golden.ts';
+import { golden, goldenPath, xmllint } from '../../fixtures/golden.ts';
 import {
   addXml,
   CA_DER,

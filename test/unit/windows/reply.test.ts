@@ -12,7 +12,7 @@ import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { encodeSyncml } from '../../../profiles/windows/syncml-encode.ts';
 import type { SyncmlMessage, SyncmlStatus } from '../../../profiles/windows/syncml-model.ts';
 import { PFX, SERVER_HEADER, UNIQUE_ID } from './fixtures.ts';
-import { golden, goldenPath, xmllint } from './golden.ts';
+import { golden, goldenPath, xmllint } from '../../fixtures/golden.ts';
 
 const install = buildPfxInstallAtomic(
   {
