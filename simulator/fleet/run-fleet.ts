@@ -47,6 +47,7 @@ import { MdmService } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
 import { planDevices } from './plan-devices.ts';
 import { startConnectorPool } from './connector-pool.ts';
+import { serviceRecorder } from './service-recorder.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
@@ -203,14 +204,10 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     random: random.fork('service'),
     assignments,
     directory,
-    onEvent: (e) => {
-      if (e.type === 'enrolled') {
-        enrolled += 1;
-        if (e.device) runDb.recordEnrolled(e.device);
-      }
-      runDb.recordEvent(named(e));
-      o.onEvent?.(named(e));
-    },
+    ...serviceRecorder(runDb, named, (e) => {
+      if (e.type === 'enrolled') enrolled += 1;
+      o.onEvent?.(e);
+    }),
     onOutcome: (out: DeviceProfileOutcome) => {
       if (out.status === 'installed' || out.status === 'failed' || out.status === 'skipped') answered += 1;
       if (out.status === 'failed') failed += 1;

@@ -27,6 +27,7 @@ import { derivePassword, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
+import { serviceRecorder } from './service-recorder.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 
 /** Options of {@link serveFleet}. */
@@ -93,11 +94,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     random: random.fork('service'),
     assignments,
     directory,
-    onEvent: (e) => {
-      if (e.type === 'enrolled' && e.device) runDb.recordEnrolled(e.device);
-      runDb.recordEvent(named(e));
-      o.onEvent?.(named(e));
-    },
+    ...serviceRecorder(runDb, named, o.onEvent),
   });
   await service.start();
 
