@@ -204,6 +204,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     random: random.fork('service'),
     assignments,
     directory,
+    restrictions: scenario.enrollmentRestrictions,
     ...serviceRecorder(runDb, named, (e) => {
       if (e.type === 'enrolled') enrolled += 1;
       o.onEvent?.(e);

@@ -94,6 +94,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     random: random.fork('service'),
     assignments,
     directory,
+    restrictions: scenario.enrollmentRestrictions,
     ...serviceRecorder(runDb, named, o.onEvent),
   });
   await service.start();

@@ -13,6 +13,7 @@ import { readCa } from './read-ca.ts';
 import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
 import { readProfiles, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
+import { readRestrictions } from './read-restrictions.ts';
 import type { Scenario } from './types.ts';
 import { parseYamlTree, type MapNode } from './yaml-tree.ts';
 
@@ -32,6 +33,7 @@ const TOP_KEYS = [
   'ca',
   'connectors',
   'connectorPollInterval',
+  'enrollmentRestrictions',
   'profiles',
   'assignments',
   'expect',
@@ -120,6 +122,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const connectors = connAt === undefined ? 2 : c.number(connAt, 1, MAX_CONNECTORS, true);
   const pollAt = c.get(map, 'connectorPollInterval');
   const pollIntervalMs = pollAt === undefined ? 30 * DURATION_UNITS.s : c.duration(pollAt, DURATION_UNITS.s);
+  const enrollmentRestrictions = readRestrictions(c, c.get(map, 'enrollmentRestrictions'));
   const profiles = readProfiles(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
@@ -151,6 +154,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     fleet: fleet!,
     ca: ca!,
     connectors: { count: connectors!, pollIntervalMs: pollIntervalMs! },
+    enrollmentRestrictions: enrollmentRestrictions!,
     profiles: profiles!,
     expect: expect!,
   };

@@ -9,6 +9,7 @@ import type { CertificateProfile, ProfileKind } from '../../profiles/model/profi
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';
 import type { RunStatus } from '../run-model.ts';
 import type { CertificateTemplate } from '../service/ca/template.ts';
+import type { EnrollmentRestrictions } from '../service/mdm/enrollment-restrictions.ts';
 import type { VersionFilter } from './versions.ts';
 
 /** A numeric comparison such as `">=0.9"`, `"<3"` or an exact `1`. */
@@ -173,6 +174,8 @@ export interface Scenario {
   fleet: FleetSpec;
   ca: CaSpec;
   connectors: { count: number; pollIntervalMs: number };
+  /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
+  enrollmentRestrictions: EnrollmentRestrictions;
   profiles: ScenarioProfile[];
   expect: Expectation[];
 }

@@ -241,9 +241,15 @@ export class MdmService {
 
   // --- state for reports ----------------------------------------------------------------------------------
 
-  /** The current outcome of every device × profile (removed assignments are left out). */
+  /**
+   * The current outcome of every device × profile (removed assignments are left out); a device whose
+   * enrollment was refused has a failed row, with the refusal's code, for each profile it would have received.
+   */
   outcomes(): DeviceProfileOutcome[] {
-    return [...this.#deliveries.values()].filter((d) => !d.removed).map((d) => ({ ...d.outcome }));
+    return [
+      ...[...this.#deliveries.values()].filter((d) => !d.removed).map((d) => ({ ...d.outcome })),
+      ...[...this.#refused.values()].flat().map((o) => ({ ...o })),
+    ];
   }
 
   /** Every event so far, in order. */
@@ -416,6 +422,7 @@ export class MdmService {
     device.enrolledAt = clock.now().toISOString();
     this.#mgmtCerts.set(id, certificate);
     this.#devices.set(id, device);
+    this.#refused.delete(id);
     this.#o.onInventory?.({ device: id, at: device.enrolledAt, inventory: req.inventory });
     const response: EnrollResponse = {
       type: 'enrolled',
@@ -453,11 +460,31 @@ export class MdmService {
   }
 
   readonly #mgmtCerts = new Map<string, Certificate>();
+  /** Outcome rows of devices whose enrollment was refused (one per profile they would have received). */
+  readonly #refused = new Map<string, DeviceProfileOutcome[]>();
 
   async #refuseDevice(device: ServiceDevice, code: ErrorCode, message: string): Promise<void> {
     device.state = 'refused';
     device.refusal = { code, message };
-    if (this.#devices.get(device.id)?.state !== 'enrolled') this.#devices.set(device.id, device);
+    if (this.#devices.get(device.id)?.state !== 'enrolled') {
+      this.#devices.set(device.id, device);
+      // Each profile the device would have received fails with the refusal's code, so that reports and
+      // expectations see the refused device × profile rows (nothing is sent).
+      const at = this.#now();
+      const rows = applicableAssignments(this.#assignments, device).map((a): DeviceProfileOutcome => ({
+        device: device.id,
+        platform: device.platform,
+        kind: device.kind,
+        profile: a.name,
+        status: 'failed',
+        code,
+        message,
+        renewals: 0,
+        at,
+      }));
+      this.#refused.set(device.id, rows);
+      for (const r of rows) this.#o.onOutcome?.({ ...r });
+    }
     await this.#refuse(device.id, code, message);
   }
 
