@@ -48,6 +48,7 @@ import { assignmentsOf } from './assignments.ts';
 import { planDevices } from './plan-devices.ts';
 import { startConnectorPool } from './connector-pool.ts';
 import { serviceRecorder } from './service-recorder.ts';
+import { crlWriter, scheduleActions } from './scenario-actions.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
@@ -205,6 +206,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     assignments,
     directory,
     restrictions: scenario.enrollmentRestrictions,
+    onCrl: crlWriter(dir),
     ...serviceRecorder(runDb, named, (e) => {
       if (e.type === 'enrolled') enrolled += 1;
       o.onEvent?.(e);
@@ -226,6 +228,15 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     keys: rsaKeys,
+  });
+
+  const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
+  scheduleActions({
+    scenario,
+    service,
+    clock,
+    idOfProfile: (name) => idOfName.get(name),
+    indexOf: (id) => devices.get(id)?.plan.index ?? Number.MAX_SAFE_INTEGER,
   });
 
   // --- the agents ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { serviceRecorder } from './service-recorder.ts';
+import { crlWriter, scheduleActions } from './scenario-actions.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 
 /** Options of {@link serveFleet}. */
@@ -95,6 +96,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     assignments,
     directory,
     restrictions: scenario.enrollmentRestrictions,
+    onCrl: crlWriter(dir),
     ...serviceRecorder(runDb, named, o.onEvent),
   });
   await service.start();
@@ -108,6 +110,16 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     keys: rsaKeys,
+  });
+
+  const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
+  const indexOf = new Map(devices.map((d) => [d.device.id, d.plan.index]));
+  scheduleActions({
+    scenario,
+    service,
+    clock,
+    idOfProfile: (name) => idOfName.get(name),
+    indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
   });
 
   const end = scenario.start + scenario.durationMs;

@@ -14,6 +14,7 @@ import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
 import { readProfiles, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
 import { readRestrictions } from './read-restrictions.ts';
+import { readActions } from './read-actions.ts';
 import type { Scenario } from './types.ts';
 import { parseYamlTree, type MapNode } from './yaml-tree.ts';
 
@@ -36,6 +37,7 @@ const TOP_KEYS = [
   'enrollmentRestrictions',
   'profiles',
   'assignments',
+  'actions',
   'expect',
 ] as const;
 
@@ -126,6 +128,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const profiles = readProfiles(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
+  const actions = readActions(c, c.get(map, 'actions'), durationMs, profileNames);
   if (profiles !== undefined && ca?.type === 'fresh') {
     const templates = ca.templates.map((t) => t.name);
     for (const p of profiles) {
@@ -156,6 +159,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     connectors: { count: connectors!, pollIntervalMs: pollIntervalMs! },
     enrollmentRestrictions: enrollmentRestrictions!,
     profiles: profiles!,
+    actions: actions!,
     expect: expect!,
   };
 }

@@ -158,6 +158,19 @@ export interface Expectation {
   line: number;
 }
 
+/** An administrator action during the run (`actions:`), at `atMs` after the start. */
+export type ScenarioAction =
+  | {
+      type: 'retire';
+      atMs: number;
+      /** The devices to retire: enrolled devices in this group, in fleet order. */
+      where: DeviceSelector;
+      /** At most this many (default: every device of the group). */
+      count?: number;
+      line: number;
+    }
+  | { type: 'remove-profile'; atMs: number; profile: string; line: number };
+
 /** A validated scenario. */
 export interface Scenario {
   name: string;
@@ -177,5 +190,7 @@ export interface Scenario {
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
   enrollmentRestrictions: EnrollmentRestrictions;
   profiles: ScenarioProfile[];
+  /** Administrator actions, in time order (`actions:`; none by default). */
+  actions: ScenarioAction[];
   expect: Expectation[];
 }

@@ -68,3 +68,32 @@ describe('regression issue 5: enrollmentRestrictions', () => {
     expect(p!.message).toContain(message);
   });
 });
+
+describe('regression issue 5: actions', () => {
+  it('reads retire groups and profile removals, in time order', () => {
+    const s = load(
+      'duration: 30d\nactions:\n  - { at: 20d, removeProfile: Wi-Fi }\n  - { at: 10d, retire: { platform: ios, count: 3 } }\n  - { at: 11d, retire: all }\n',
+    );
+    expect(s.actions).toEqual([
+      { type: 'retire', atMs: 10 * 86_400_000, where: { platform: ['ios'] }, count: 3, line: EXTRA_LINE + 3 },
+      { type: 'retire', atMs: 11 * 86_400_000, where: {}, line: EXTRA_LINE + 4 },
+      { type: 'remove-profile', atMs: 20 * 86_400_000, profile: 'Wi-Fi', line: EXTRA_LINE + 2 },
+    ]);
+  });
+
+  it('defaults to none', () => expect(load('').actions).toEqual([]));
+
+  it.each([
+    ['  - { at: 1d, removeProfile: WiFi }\n', 'actions[0].removeProfile', "did you mean 'Wi-Fi'"],
+    ['  - { at: 40d, removeProfile: Wi-Fi }\n', 'actions[0].at', 'after the end of the run'],
+    ['  - { at: 1d }\n', 'actions[0]', 'exactly one of retire or removeProfile'],
+    ['  - { at: 1d, retire: all, removeProfile: Wi-Fi }\n', 'actions[0]', 'exactly one of'],
+    ['  - { at: 1d, retire: { platfrom: ios } }\n', 'actions[0].retire.platfrom', "did you mean 'platform'"],
+    ['  - { at: 1d, retire: { platform: ios, count: 0 } }\n', 'actions[0].retire.count', 'from 1'],
+    ['  - { retire: all }\n', 'actions[0].at', 'is required'],
+  ])('%j is a problem at its line', (body, path, message) => {
+    const [p] = problemsOf(`duration: 30d\nactions:\n${body}`);
+    expect(p).toMatchObject({ line: EXTRA_LINE + 2, path });
+    expect(p!.message).toContain(message);
+  });
+});
