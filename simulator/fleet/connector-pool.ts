@@ -23,6 +23,8 @@ export interface ConnectorPoolOptions {
   clock: Clock & Scheduler & { schedule(at: Date | number, fn: () => void | Promise<void>): unknown };
   random: Random;
   pollIntervalMs: number;
+  /** Longest interval idle polls back off to (CertificateConnectorOptions.maxIdlePollIntervalMs). */
+  maxIdlePollIntervalMs?: number;
   keys: KeySource;
 }
 
@@ -40,6 +42,7 @@ export async function startConnectorPool(
       clock: o.clock,
       random: o.random.fork(`connector/${id}`),
       pollIntervalMs: o.pollIntervalMs,
+      ...(o.maxIdlePollIntervalMs !== undefined && { maxIdlePollIntervalMs: o.maxIdlePollIntervalMs }),
       firstPollDelayMs,
       keys: o.keys,
     });

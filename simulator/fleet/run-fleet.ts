@@ -227,6 +227,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     clock,
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
+    maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
   });
 

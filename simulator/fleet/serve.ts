@@ -109,6 +109,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     clock,
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
+    maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
   });
 

@@ -120,10 +120,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
   }
   const fleet = readFleet(c, c.get(map, 'fleet'), root);
   const ca = readCa(c, c.get(map, 'ca'), baseDir);
-  const connAt = c.get(map, 'connectors');
-  const connectors = connAt === undefined ? 2 : c.number(connAt, 1, MAX_CONNECTORS, true);
-  const pollAt = c.get(map, 'connectorPollInterval');
-  const pollIntervalMs = pollAt === undefined ? 30 * DURATION_UNITS.s : c.duration(pollAt, DURATION_UNITS.s);
+  const connectors = readConnectors(c, c.get(map, 'connectors'), c.get(map, 'connectorPollInterval'));
   const enrollmentRestrictions = readRestrictions(c, c.get(map, 'enrollmentRestrictions'));
   const profiles = readProfiles(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
@@ -156,12 +153,69 @@ export function loadScenario(source: ScenarioSource): Scenario {
     checkInIntervalMs: checkInIntervalMs!,
     fleet: fleet!,
     ca: ca!,
-    connectors: { count: connectors!, pollIntervalMs: pollIntervalMs! },
+    connectors: connectors!,
     enrollmentRestrictions: enrollmentRestrictions!,
     profiles: profiles!,
     actions: actions!,
     expect: expect!,
   };
+}
+
+/** Default idle backoff of a connector: polls that find no work stretch the interval up to this. */
+export const DEFAULT_IDLE_BACKOFF_MS = 15 * DURATION_UNITS.m;
+
+/**
+ * Reads `connectors:` — a count (`connectors: 4`) or `{count, pollInterval, idleBackoff}` — and the older
+ * top-level `connectorPollInterval` (not both poll intervals at once).
+ */
+function readConnectors(
+  c: Checker,
+  at: At | undefined,
+  legacyPollAt: At | undefined,
+): Scenario['connectors'] | undefined {
+  const before = c.problems.length;
+  let count: number | undefined = 2;
+  let pollAt = legacyPollAt;
+  let backoffAt: At | undefined;
+  if (at !== undefined && at.node.type === 'map') {
+    const m = at as At<MapNode>;
+    c.keys(m, ['count', 'pollInterval', 'idleBackoff']);
+    const countAt = c.get(m, 'count');
+    if (countAt !== undefined) count = c.number(countAt, 1, MAX_CONNECTORS, true);
+    const inner = c.get(m, 'pollInterval');
+    if (inner !== undefined && legacyPollAt !== undefined) {
+      c.add(legacyPollAt.node.pos, legacyPollAt.path, 'is also given as connectors.pollInterval: keep one');
+    }
+    pollAt = inner ?? legacyPollAt;
+    backoffAt = c.get(m, 'idleBackoff');
+  } else if (at !== undefined) {
+    count = c.number(at, 1, MAX_CONNECTORS, true);
+  }
+  const pollIntervalMs = pollAt === undefined ? 30 * DURATION_UNITS.s : c.duration(pollAt, DURATION_UNITS.s);
+  let maxIdlePollIntervalMs: number | undefined = Math.max(DEFAULT_IDLE_BACKOFF_MS, pollIntervalMs ?? 0);
+  if (backoffAt !== undefined) {
+    if (
+      backoffAt.node.type === 'scalar' &&
+      (backoffAt.node.value === 'off' || backoffAt.node.value === false)
+    ) {
+      maxIdlePollIntervalMs = pollIntervalMs;
+    } else {
+      maxIdlePollIntervalMs = c.duration(backoffAt, DURATION_UNITS.s);
+      if (
+        maxIdlePollIntervalMs !== undefined &&
+        pollIntervalMs !== undefined &&
+        maxIdlePollIntervalMs < pollIntervalMs
+      ) {
+        c.add(
+          backoffAt.node.pos,
+          backoffAt.path,
+          `must be off or at least the poll interval (${pollIntervalMs / 1000}s)`,
+        );
+      }
+    }
+  }
+  if (c.problems.length > before) return undefined;
+  return { count: count!, pollIntervalMs: pollIntervalMs!, maxIdlePollIntervalMs: maxIdlePollIntervalMs! };
 }
 
 /** Profile names written in the file even when the profiles themselves have problems (for expectation checks). */

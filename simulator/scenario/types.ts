@@ -186,7 +186,11 @@ export interface Scenario {
   checkInIntervalMs: number;
   fleet: FleetSpec;
   ca: CaSpec;
-  connectors: { count: number; pollIntervalMs: number };
+  /**
+   * Certificate connectors: how many, their poll interval, and the longest interval idle polling backs
+   * off to (equal to pollIntervalMs when `idleBackoff: off`: strict polls).
+   */
+  connectors: { count: number; pollIntervalMs: number; maxIdlePollIntervalMs: number };
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
   enrollmentRestrictions: EnrollmentRestrictions;
   profiles: ScenarioProfile[];

@@ -97,3 +97,41 @@ describe('regression issue 5: actions', () => {
     expect(p!.message).toContain(message);
   });
 });
+
+describe('regression issue 5: connectors', () => {
+  it.each([
+    ['', { count: 2, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 900_000 }],
+    ['connectors: 1\n', { count: 1, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 900_000 }],
+    ['connectors: 100\n', { count: 100, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 900_000 }],
+    [
+      'connectors: 3\nconnectorPollInterval: 1m\n',
+      { count: 3, pollIntervalMs: 60_000, maxIdlePollIntervalMs: 900_000 },
+    ],
+    [
+      'connectors: { count: 4, idleBackoff: off }\n',
+      { count: 4, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 30_000 },
+    ],
+    [
+      'connectors: { pollInterval: 20m }\n',
+      { count: 2, pollIntervalMs: 1_200_000, maxIdlePollIntervalMs: 1_200_000 },
+    ],
+    [
+      'connectors: { idleBackoff: 1h }\n',
+      { count: 2, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 3_600_000 },
+    ],
+  ])('%j', (extra, expected) => expect(load(extra).connectors).toEqual(expected));
+
+  it.each([
+    ['connectors: 0\n', 'connectors', 'from 1 to 100'],
+    ['connectors: 101\n', 'connectors', 'from 1 to 100'],
+    ['connectors: 2.5\n', 'connectors', 'whole number'],
+    ['connectors: { count: 101 }\n', 'connectors.count', 'from 1 to 100'],
+    ['connectors: { idleBackoff: 10s }\n', 'connectors.idleBackoff', 'at least the poll interval'],
+    ['connectors: { idleBackof: off }\n', 'connectors.idleBackof', "did you mean 'idleBackoff'"],
+    ['connectorPollInterval: 1m\nconnectors: { pollInterval: 2m }\n', 'connectorPollInterval', 'keep one'],
+  ])('%j is a problem', (extra, path, message) => {
+    const [p] = problemsOf(extra);
+    expect(p).toMatchObject({ line: EXTRA_LINE, path });
+    expect(p!.message).toContain(message);
+  });
+});
