@@ -15,7 +15,7 @@ import { readFleet } from './read-fleet.ts';
 import { readProfiles, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
 import { readRestrictions } from './read-restrictions.ts';
 import { readActions } from './read-actions.ts';
-import type { Scenario } from './types.ts';
+import type { CaSpec, Scenario } from './types.ts';
 import { parseYamlTree, type MapNode } from './yaml-tree.ts';
 
 /** Default virtual start of a run. */
@@ -141,6 +141,10 @@ export function loadScenario(source: ScenarioSource): Scenario {
       }
     }
   }
+  const runStart =
+    ca?.type === 'folder' && start !== undefined && !Number.isNaN(start)
+      ? checkCaValidity(c, ca, startAt, start, durationMs, durationAt)
+      : start;
   if (c.problems.length > 0) throw scenarioInvalid(file, c.problems);
   return {
     name: name!,
@@ -148,7 +152,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     file,
     baseDir,
     seed: String(seedValue),
-    start: start!,
+    start: runStart!,
     durationMs: durationMs!,
     checkInIntervalMs: checkInIntervalMs!,
     fleet: fleet!,
@@ -160,6 +164,52 @@ export function loadScenario(source: ScenarioSource): Scenario {
     expect: expect!,
   };
 }
+
+/**
+ * The run must fit the validity of a reused CA (`ca: {dir}`): leaves issued before the issuing CA's
+ * notBefore, or after its notAfter, would not chain (RFC 5280 §6.1.3 (a)(2): each certificate in the path
+ * must be valid at the time checked). Without `start`, the run starts at the CA's notBefore when the
+ * default start is earlier (a CA made by `certfleet ca init` today); an explicit `start` that does not fit
+ * is a problem on its line that says which start to set. Returns the start to use.
+ */
+function checkCaValidity(
+  c: Checker,
+  ca: Extract<CaSpec, { type: 'folder' }>,
+  startAt: At | undefined,
+  start: number,
+  durationMs: number | undefined,
+  durationAt: At | undefined,
+): number {
+  const { notAfter } = ca.validity;
+  // Leaves are back-dated 10 minutes (EnterpriseCa.issue, as AD CS does for clock skew): the earliest start
+  // whose leaves all begin inside the CA's validity.
+  const notBefore = ca.validity.notBefore + CA_BACKDATE_MS;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  let runStart = start;
+  if (start < notBefore) {
+    if (startAt === undefined) runStart = notBefore;
+    else {
+      c.add(
+        startAt.node.pos,
+        startAt.path,
+        `${iso(start)} is too early for the CA in ${ca.dir} (valid from ${iso(ca.validity.notBefore)}; leaves are back-dated 10 min): set start: ${iso(notBefore)} or later, or leave start out to begin then`,
+      );
+      return runStart;
+    }
+  }
+  if (durationMs !== undefined && runStart + durationMs > notAfter) {
+    const at = durationAt ?? startAt;
+    c.add(
+      at?.node.pos ?? { line: ca.line, column: 1 },
+      at?.path ?? 'ca.dir',
+      `the run ends ${iso(runStart + durationMs)}, after the CA in ${ca.dir} expires (notAfter ${iso(notAfter)}): set an earlier start: or a shorter duration:`,
+    );
+  }
+  return runStart;
+}
+
+/** How far EnterpriseCa.issue back-dates a leaf's notBefore (simulator/service/ca/enterprise-ca.ts). */
+const CA_BACKDATE_MS = 10 * 60_000;
 
 /** Default idle backoff of a connector: polls that find no work stretch the interval up to this. */
 export const DEFAULT_IDLE_BACKOFF_MS = 15 * DURATION_UNITS.m;

@@ -94,7 +94,15 @@ export interface FleetSpec {
 }
 
 /** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */
-export type CaSpec = { type: 'folder'; dir: string } | { type: 'fresh'; templates: CertificateTemplate[] };
+export type CaSpec =
+  | {
+      type: 'folder';
+      dir: string;
+      /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
+      validity: { notBefore: number; notAfter: number };
+      line: number;
+    }
+  | { type: 'fresh'; templates: CertificateTemplate[] };
 
 /** A device group: every listed field must match; a list means "any of". Empty: every device. */
 export interface DeviceSelector {
@@ -180,7 +188,10 @@ export interface Scenario {
   /** Folder relative paths in the file are resolved against. */
   baseDir: string;
   seed: string;
-  /** Virtual start, epoch ms (default 2026-01-01T00:00:00Z). */
+  /**
+   * Virtual start, epoch ms (default 2026-01-01T00:00:00Z; with `ca: {dir}` and no `start`, the CA's
+   * notBefore when that is later).
+   */
   start: number;
   durationMs: number;
   checkInIntervalMs: number;
