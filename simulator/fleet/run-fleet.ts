@@ -229,6 +229,10 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
+    onEvent: (e) => {
+      runDb.recordEvent(e);
+      o.onEvent?.(e);
+    },
   });
 
   const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));

@@ -111,6 +111,10 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
+    onEvent: (e) => {
+      runDb.recordEvent(e);
+      o.onEvent?.(e);
+    },
   });
 
   const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
