@@ -8,6 +8,7 @@ import type { Random } from '../../agent/runtime/random.ts';
 import type { Scheduler } from '../../agent/runtime/scheduler.ts';
 import type { Transport } from '../../agent/transport/transport.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
+import type { RunEvent } from '../run-model.ts';
 import type { ConnectorPlan } from '../scenario/index.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
@@ -23,7 +24,11 @@ export interface ConnectorPoolOptions {
   clock: Clock & Scheduler & { schedule(at: Date | number, fn: () => void | Promise<void>): unknown };
   random: Random;
   pollIntervalMs: number;
+  /** Longest interval idle polls back off to (CertificateConnectorOptions.maxIdlePollIntervalMs). */
+  maxIdlePollIntervalMs?: number;
   keys: KeySource;
+  /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
+  onEvent?: (e: RunEvent) => void;
 }
 
 /** Starts the connectors and schedules their down windows; the map holds the ones running at any time. */
@@ -40,6 +45,7 @@ export async function startConnectorPool(
       clock: o.clock,
       random: o.random.fork(`connector/${id}`),
       pollIntervalMs: o.pollIntervalMs,
+      ...(o.maxIdlePollIntervalMs !== undefined && { maxIdlePollIntervalMs: o.maxIdlePollIntervalMs }),
       firstPollDelayMs,
       keys: o.keys,
     });
@@ -52,9 +58,21 @@ export async function startConnectorPool(
       o.clock.schedule(w.from, async () => {
         const c = running.get(plan.id);
         running.delete(plan.id);
+        o.onEvent?.({
+          at: o.clock.now().toISOString(),
+          type: 'connector-down',
+          detail: `${plan.id} stopped until ${new Date(w.to).toISOString()}; its leased requests go to another connector when the leases run out`,
+        });
         await c?.stop();
       });
-      o.clock.schedule(w.to, () => start(plan.id, 0));
+      o.clock.schedule(w.to, async () => {
+        await start(plan.id, 0);
+        o.onEvent?.({
+          at: o.clock.now().toISOString(),
+          type: 'connector-up',
+          detail: `${plan.id} polling again`,
+        });
+      });
     }
   }
   return running;

@@ -47,6 +47,8 @@ import { MdmService } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
 import { planDevices } from './plan-devices.ts';
 import { startConnectorPool } from './connector-pool.ts';
+import { serviceRecorder } from './service-recorder.ts';
+import { crlWriter, scheduleActions } from './scenario-actions.ts';
 import { setUpRunTls } from './tls-setup.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
@@ -256,14 +258,12 @@ async function runFleetWith(
     random: random.fork('service'),
     assignments,
     directory,
-    onEvent: (e) => {
-      if (e.type === 'enrolled') {
-        enrolled += 1;
-        if (e.device) runDb.recordEnrolled(e.device);
-      }
-      runDb.recordEvent(named(e));
-      o.onEvent?.(named(e));
-    },
+    restrictions: scenario.enrollmentRestrictions,
+    onCrl: crlWriter(dir),
+    ...serviceRecorder(runDb, named, (e) => {
+      if (e.type === 'enrolled') enrolled += 1;
+      o.onEvent?.(e);
+    }),
     onOutcome: (out: DeviceProfileOutcome) => {
       if (out.status === 'installed' || out.status === 'failed' || out.status === 'skipped') answered += 1;
       if (out.status === 'failed') failed += 1;
@@ -281,7 +281,21 @@ async function runFleetWith(
     clock,
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
+    maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
+    onEvent: (e) => {
+      runDb.recordEvent(e);
+      o.onEvent?.(e);
+    },
+  });
+
+  const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
+  scheduleActions({
+    scenario,
+    service,
+    clock,
+    idOfProfile: (name) => idOfName.get(name),
+    indexOf: (id) => devices.get(id)?.plan.index ?? Number.MAX_SAFE_INTEGER,
   });
   teardown.network.add(() =>
     Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))),

@@ -27,6 +27,8 @@ import { derivePassword, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
+import { serviceRecorder } from './service-recorder.ts';
+import { crlWriter, scheduleActions } from './scenario-actions.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 
 /** Options of {@link serveFleet}. */
@@ -93,11 +95,9 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     random: random.fork('service'),
     assignments,
     directory,
-    onEvent: (e) => {
-      if (e.type === 'enrolled' && e.device) runDb.recordEnrolled(e.device);
-      runDb.recordEvent(named(e));
-      o.onEvent?.(named(e));
-    },
+    restrictions: scenario.enrollmentRestrictions,
+    onCrl: crlWriter(dir),
+    ...serviceRecorder(runDb, named, o.onEvent),
   });
   await service.start();
 
@@ -109,7 +109,22 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     clock,
     random,
     pollIntervalMs: scenario.connectors.pollIntervalMs,
+    maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: rsaKeys,
+    onEvent: (e) => {
+      runDb.recordEvent(e);
+      o.onEvent?.(e);
+    },
+  });
+
+  const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
+  const indexOf = new Map(devices.map((d) => [d.device.id, d.plan.index]));
+  scheduleActions({
+    scenario,
+    service,
+    clock,
+    idOfProfile: (name) => idOfName.get(name),
+    indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
   });
 
   const end = scenario.start + scenario.durationMs;

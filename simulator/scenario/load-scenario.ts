@@ -13,7 +13,9 @@ import { readCa } from './read-ca.ts';
 import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
 import { readProfiles, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
-import type { Scenario } from './types.ts';
+import { readRestrictions } from './read-restrictions.ts';
+import { readActions } from './read-actions.ts';
+import type { CaSpec, Scenario } from './types.ts';
 import { parseYamlTree, type MapNode } from './yaml-tree.ts';
 
 /** Default virtual start of a run. */
@@ -32,8 +34,10 @@ const TOP_KEYS = [
   'ca',
   'connectors',
   'connectorPollInterval',
+  'enrollmentRestrictions',
   'profiles',
   'assignments',
+  'actions',
   'expect',
 ] as const;
 
@@ -116,13 +120,12 @@ export function loadScenario(source: ScenarioSource): Scenario {
   }
   const fleet = readFleet(c, c.get(map, 'fleet'), root);
   const ca = readCa(c, c.get(map, 'ca'), baseDir);
-  const connAt = c.get(map, 'connectors');
-  const connectors = connAt === undefined ? 2 : c.number(connAt, 1, MAX_CONNECTORS, true);
-  const pollAt = c.get(map, 'connectorPollInterval');
-  const pollIntervalMs = pollAt === undefined ? 30 * DURATION_UNITS.s : c.duration(pollAt, DURATION_UNITS.s);
+  const connectors = readConnectors(c, c.get(map, 'connectors'), c.get(map, 'connectorPollInterval'));
+  const enrollmentRestrictions = readRestrictions(c, c.get(map, 'enrollmentRestrictions'));
   const profiles = readProfiles(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
+  const actions = readActions(c, c.get(map, 'actions'), durationMs, profileNames);
   if (profiles !== undefined && ca?.type === 'fresh') {
     const templates = ca.templates.map((t) => t.name);
     for (const p of profiles) {
@@ -138,6 +141,10 @@ export function loadScenario(source: ScenarioSource): Scenario {
       }
     }
   }
+  const runStart =
+    ca?.type === 'folder' && start !== undefined && !Number.isNaN(start)
+      ? checkCaValidity(c, ca, startAt, start, durationMs, durationAt)
+      : start;
   if (c.problems.length > 0) throw scenarioInvalid(file, c.problems);
   return {
     name: name!,
@@ -145,15 +152,120 @@ export function loadScenario(source: ScenarioSource): Scenario {
     file,
     baseDir,
     seed: String(seedValue),
-    start: start!,
+    start: runStart!,
     durationMs: durationMs!,
     checkInIntervalMs: checkInIntervalMs!,
     fleet: fleet!,
     ca: ca!,
-    connectors: { count: connectors!, pollIntervalMs: pollIntervalMs! },
+    connectors: connectors!,
+    enrollmentRestrictions: enrollmentRestrictions!,
     profiles: profiles!,
+    actions: actions!,
     expect: expect!,
   };
+}
+
+/**
+ * The run must fit the validity of a reused CA (`ca: {dir}`): leaves issued before the issuing CA's
+ * notBefore, or after its notAfter, would not chain (RFC 5280 §6.1.3 (a)(2): each certificate in the path
+ * must be valid at the time checked). Without `start`, the run starts at the CA's notBefore when the
+ * default start is earlier (a CA made by `certfleet ca init` today); an explicit `start` that does not fit
+ * is a problem on its line that says which start to set. Returns the start to use.
+ */
+function checkCaValidity(
+  c: Checker,
+  ca: Extract<CaSpec, { type: 'folder' }>,
+  startAt: At | undefined,
+  start: number,
+  durationMs: number | undefined,
+  durationAt: At | undefined,
+): number {
+  const { notAfter } = ca.validity;
+  // Leaves are back-dated 10 minutes (EnterpriseCa.issue, as AD CS does for clock skew): the earliest start
+  // whose leaves all begin inside the CA's validity.
+  const notBefore = ca.validity.notBefore + CA_BACKDATE_MS;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  let runStart = start;
+  if (start < notBefore) {
+    if (startAt === undefined) runStart = notBefore;
+    else {
+      c.add(
+        startAt.node.pos,
+        startAt.path,
+        `${iso(start)} is too early for the CA in ${ca.dir} (valid from ${iso(ca.validity.notBefore)}; leaves are back-dated 10 min): set start: ${iso(notBefore)} or later, or leave start out to begin then`,
+      );
+      return runStart;
+    }
+  }
+  if (durationMs !== undefined && runStart + durationMs > notAfter) {
+    const at = durationAt ?? startAt;
+    c.add(
+      at?.node.pos ?? { line: ca.line, column: 1 },
+      at?.path ?? 'ca.dir',
+      `the run ends ${iso(runStart + durationMs)}, after the CA in ${ca.dir} expires (notAfter ${iso(notAfter)}): set an earlier start: or a shorter duration:`,
+    );
+  }
+  return runStart;
+}
+
+/** How far EnterpriseCa.issue back-dates a leaf's notBefore (simulator/service/ca/enterprise-ca.ts). */
+const CA_BACKDATE_MS = 10 * 60_000;
+
+/** Default idle backoff of a connector: polls that find no work stretch the interval up to this. */
+export const DEFAULT_IDLE_BACKOFF_MS = 15 * DURATION_UNITS.m;
+
+/**
+ * Reads `connectors:` — a count (`connectors: 4`) or `{count, pollInterval, idleBackoff}` — and the older
+ * top-level `connectorPollInterval` (not both poll intervals at once).
+ */
+function readConnectors(
+  c: Checker,
+  at: At | undefined,
+  legacyPollAt: At | undefined,
+): Scenario['connectors'] | undefined {
+  const before = c.problems.length;
+  let count: number | undefined = 2;
+  let pollAt = legacyPollAt;
+  let backoffAt: At | undefined;
+  if (at !== undefined && at.node.type === 'map') {
+    const m = at as At<MapNode>;
+    c.keys(m, ['count', 'pollInterval', 'idleBackoff']);
+    const countAt = c.get(m, 'count');
+    if (countAt !== undefined) count = c.number(countAt, 1, MAX_CONNECTORS, true);
+    const inner = c.get(m, 'pollInterval');
+    if (inner !== undefined && legacyPollAt !== undefined) {
+      c.add(legacyPollAt.node.pos, legacyPollAt.path, 'is also given as connectors.pollInterval: keep one');
+    }
+    pollAt = inner ?? legacyPollAt;
+    backoffAt = c.get(m, 'idleBackoff');
+  } else if (at !== undefined) {
+    count = c.number(at, 1, MAX_CONNECTORS, true);
+  }
+  const pollIntervalMs = pollAt === undefined ? 30 * DURATION_UNITS.s : c.duration(pollAt, DURATION_UNITS.s);
+  let maxIdlePollIntervalMs: number | undefined = Math.max(DEFAULT_IDLE_BACKOFF_MS, pollIntervalMs ?? 0);
+  if (backoffAt !== undefined) {
+    if (
+      backoffAt.node.type === 'scalar' &&
+      (backoffAt.node.value === 'off' || backoffAt.node.value === false)
+    ) {
+      maxIdlePollIntervalMs = pollIntervalMs;
+    } else {
+      maxIdlePollIntervalMs = c.duration(backoffAt, DURATION_UNITS.s);
+      if (
+        maxIdlePollIntervalMs !== undefined &&
+        pollIntervalMs !== undefined &&
+        maxIdlePollIntervalMs < pollIntervalMs
+      ) {
+        c.add(
+          backoffAt.node.pos,
+          backoffAt.path,
+          `must be off or at least the poll interval (${pollIntervalMs / 1000}s)`,
+        );
+      }
+    }
+  }
+  if (c.problems.length > before) return undefined;
+  return { count: count!, pollIntervalMs: pollIntervalMs!, maxIdlePollIntervalMs: maxIdlePollIntervalMs! };
 }
 
 /** Profile names written in the file even when the profiles themselves have problems (for expectation checks). */

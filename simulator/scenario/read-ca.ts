@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { hasCa } from '../service/ca/ca-folder.ts';
+import { parseCertificate } from '../../pki/index.ts';
+import { CA_FILES, hasCa, readCaFile } from '../service/ca/ca-folder.ts';
 import {
   APPLICATION_POLICIES,
   checkTemplate,
@@ -63,7 +64,23 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
         `no CA in ${full}: create one with \`certfleet ca init --dir ${dir}\`, or remove dir to use a fresh CA`,
       );
     }
-    return { type: 'folder', dir: full };
+    let validity: { notBefore: number; notAfter: number };
+    try {
+      const certs = [CA_FILES.rootPem, CA_FILES.issuingPem].map((f) =>
+        parseCertificate(readCaFile(full, f).toString('utf8')),
+      );
+      validity = {
+        notBefore: Math.max(...certs.map((x) => x.notBefore.getTime())),
+        notAfter: Math.min(...certs.map((x) => x.notAfter.getTime())),
+      };
+    } catch (e) {
+      return c.add(
+        dirAt.node.pos,
+        dirAt.path,
+        `cannot read the CA certificates in ${full}: ${(e as Error).message}`,
+      );
+    }
+    return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line };
   }
   const templates = defaultTemplates();
   const items = c.list(templatesAt) ?? [];

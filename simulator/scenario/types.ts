@@ -9,6 +9,7 @@ import type { CertificateProfile, ProfileKind } from '../../profiles/model/profi
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';
 import type { RunStatus } from '../run-model.ts';
 import type { CertificateTemplate } from '../service/ca/template.ts';
+import type { EnrollmentRestrictions } from '../service/mdm/enrollment-restrictions.ts';
 import type { VersionFilter } from './versions.ts';
 
 /** A numeric comparison such as `">=0.9"`, `"<3"` or an exact `1`. */
@@ -93,7 +94,15 @@ export interface FleetSpec {
 }
 
 /** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */
-export type CaSpec = { type: 'folder'; dir: string } | { type: 'fresh'; templates: CertificateTemplate[] };
+export type CaSpec =
+  | {
+      type: 'folder';
+      dir: string;
+      /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
+      validity: { notBefore: number; notAfter: number };
+      line: number;
+    }
+  | { type: 'fresh'; templates: CertificateTemplate[] };
 
 /** A device group: every listed field must match; a list means "any of". Empty: every device. */
 export interface DeviceSelector {
@@ -157,6 +166,19 @@ export interface Expectation {
   line: number;
 }
 
+/** An administrator action during the run (`actions:`), at `atMs` after the start. */
+export type ScenarioAction =
+  | {
+      type: 'retire';
+      atMs: number;
+      /** The devices to retire: enrolled devices in this group, in fleet order. */
+      where: DeviceSelector;
+      /** At most this many (default: every device of the group). */
+      count?: number;
+      line: number;
+    }
+  | { type: 'remove-profile'; atMs: number; profile: string; line: number };
+
 /** A validated scenario. */
 export interface Scenario {
   name: string;
@@ -166,13 +188,24 @@ export interface Scenario {
   /** Folder relative paths in the file are resolved against. */
   baseDir: string;
   seed: string;
-  /** Virtual start, epoch ms (default 2026-01-01T00:00:00Z). */
+  /**
+   * Virtual start, epoch ms (default 2026-01-01T00:00:00Z; with `ca: {dir}` and no `start`, the CA's
+   * notBefore when that is later).
+   */
   start: number;
   durationMs: number;
   checkInIntervalMs: number;
   fleet: FleetSpec;
   ca: CaSpec;
-  connectors: { count: number; pollIntervalMs: number };
+  /**
+   * Certificate connectors: how many, their poll interval, and the longest interval idle polling backs
+   * off to (equal to pollIntervalMs when `idleBackoff: off`: strict polls).
+   */
+  connectors: { count: number; pollIntervalMs: number; maxIdlePollIntervalMs: number };
+  /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
+  enrollmentRestrictions: EnrollmentRestrictions;
   profiles: ScenarioProfile[];
+  /** Administrator actions, in time order (`actions:`; none by default). */
+  actions: ScenarioAction[];
   expect: Expectation[];
 }

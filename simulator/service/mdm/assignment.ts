@@ -14,7 +14,8 @@ import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 
 /**
  * A group: every field present must match (AND); a list matches when it contains the device's value; `tags`
- * matches when the device has every listed tag. `{}` is "All devices".
+ * matches when the device has at least one listed tag (any of, as scenarios/README.md and the expectation
+ * selectors have it). `{}` is "All devices".
  */
 export interface GroupFilter {
   platforms?: Platform[];
@@ -50,7 +51,7 @@ export function inGroup(g: GroupFilter, target: AssignmentTarget): boolean {
   if (g.platforms !== undefined && !g.platforms.includes(target.platform)) return false;
   if (g.kinds !== undefined && !g.kinds.includes(target.kind)) return false;
   if (g.ownership !== undefined && g.ownership !== target.ownership) return false;
-  if (g.tags !== undefined && !g.tags.every((t) => target.tags.includes(t))) return false;
+  if (g.tags !== undefined && !g.tags.some((t) => target.tags.includes(t))) return false;
   return true;
 }
 

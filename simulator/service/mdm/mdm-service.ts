@@ -11,6 +11,7 @@
  * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (agent/transport/topics.ts) and to the
  * connector protocol's service inbox (../connector/protocol.ts).
  */
+import { createHash } from 'node:crypto';
 import { encryptPfxPasswordForDevice } from '../../../agent/platforms/windows/pfx-password.ts';
 import type { Clock } from '../../../agent/runtime/clock.ts';
 import type { Random } from '../../../agent/runtime/random.ts';
@@ -33,6 +34,7 @@ import {
   seededIds,
   type CompileOptions,
   type IssuedIdentity,
+  type NativePayload,
 } from '../../../profiles/compile/index.ts';
 import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
@@ -86,6 +88,27 @@ export interface MdmServiceOptions {
   onOutcome?: (outcome: DeviceProfileOutcome) => void;
   /** Called with each CRL the service has the CA publish (DER). */
   onCrl?: (crl: Buffer) => void;
+  /** Called with the inventory of each device the service enrols (the run DB's inventories table). */
+  onInventory?: (r: { device: string; at: string; inventory: unknown }) => void;
+  /** Called for each payload the service publishes to a device (the run DB's deliveries table). */
+  onDelivery?: (r: PublishedPayload) => void;
+}
+
+/** One native payload published to a device, as {@link MdmServiceOptions.onDelivery} reports it. */
+export interface PublishedPayload {
+  device: string;
+  /** The profile id (assignment name). */
+  profile: string;
+  /** Apple PayloadIdentifier, Windows CSP node LocURI, Android certificate alias/GUID (best effort). */
+  payload: string;
+  format: string;
+  topic: string;
+  bytes: number;
+  /** 1 for the first publish of a compiled payload, 2, 3… for re-sends of the same bytes. */
+  attempt: number;
+  at: string;
+  /** SHA-256 of the payload bytes, hex. */
+  contentHash: string;
 }
 
 /** What the service knows about one device. */
@@ -138,12 +161,23 @@ interface Delivery {
   current?: IssuedRef;
   /** A certificate sent and not yet confirmed. */
   sentCert?: IssuedRef;
-  sent?: { topic: string; payload: Buffer };
+  sent?: { topic: string; payload: Buffer; format: string; id: string };
   attempt: number;
   timer?: ScheduledTask;
   awaiting: boolean;
   sends: number;
   removed: boolean;
+}
+
+/** The identifier a device matches the payload on (for the run DB; best effort, from the native value or the bytes). */
+function payloadIdOf(p: NativePayload): string {
+  if (p.format === 'mobileconfig') return p.native.PayloadIdentifier;
+  const text = p.bytes.toString('utf8');
+  if (p.format === 'syncml') {
+    const uri = /<LocURI>(\.\/(?:Device|User)\/Vendor\/MSFT\/[^<]*)<\/LocURI>/.exec(text)?.[1];
+    return uri ?? '';
+  }
+  return /"(?:guid|GUID|alias)"\s*:\s*"([^"]*)"/.exec(text)?.[1] ?? '';
 }
 
 const key = (deviceId: string, profile: string): string => `${deviceId}\u0000${profile}`;
@@ -207,9 +241,15 @@ export class MdmService {
 
   // --- state for reports ----------------------------------------------------------------------------------
 
-  /** The current outcome of every device × profile (removed assignments are left out). */
+  /**
+   * The current outcome of every device × profile (removed assignments are left out); a device whose
+   * enrollment was refused has a failed row, with the refusal's code, for each profile it would have received.
+   */
   outcomes(): DeviceProfileOutcome[] {
-    return [...this.#deliveries.values()].filter((d) => !d.removed).map((d) => ({ ...d.outcome }));
+    return [
+      ...[...this.#deliveries.values()].filter((d) => !d.removed).map((d) => ({ ...d.outcome })),
+      ...[...this.#refused.values()].flat().map((o) => ({ ...o })),
+    ];
   }
 
   /** Every event so far, in order. */
@@ -382,6 +422,8 @@ export class MdmService {
     device.enrolledAt = clock.now().toISOString();
     this.#mgmtCerts.set(id, certificate);
     this.#devices.set(id, device);
+    this.#refused.delete(id);
+    this.#o.onInventory?.({ device: id, at: device.enrolledAt, inventory: req.inventory });
     const response: EnrollResponse = {
       type: 'enrolled',
       deviceId: id,
@@ -418,11 +460,31 @@ export class MdmService {
   }
 
   readonly #mgmtCerts = new Map<string, Certificate>();
+  /** Outcome rows of devices whose enrollment was refused (one per profile they would have received). */
+  readonly #refused = new Map<string, DeviceProfileOutcome[]>();
 
   async #refuseDevice(device: ServiceDevice, code: ErrorCode, message: string): Promise<void> {
     device.state = 'refused';
     device.refusal = { code, message };
-    if (this.#devices.get(device.id)?.state !== 'enrolled') this.#devices.set(device.id, device);
+    if (this.#devices.get(device.id)?.state !== 'enrolled') {
+      this.#devices.set(device.id, device);
+      // Each profile the device would have received fails with the refusal's code, so that reports and
+      // expectations see the refused device × profile rows (nothing is sent).
+      const at = this.#now();
+      const rows = applicableAssignments(this.#assignments, device).map((a): DeviceProfileOutcome => ({
+        device: device.id,
+        platform: device.platform,
+        kind: device.kind,
+        profile: a.name,
+        status: 'failed',
+        code,
+        message,
+        renewals: 0,
+        at,
+      }));
+      this.#refused.set(device.id, rows);
+      for (const r of rows) this.#o.onOutcome?.({ ...r });
+    }
     await this.#refuse(device.id, code, message);
   }
 
@@ -624,6 +686,8 @@ export class MdmService {
     const profile = assignment.profile;
     const threshold = profile.kind === 'pkcs-certificate' ? profile.renewalThresholdPercentage : 0;
     d.sent = {
+      format: result.payload.format,
+      id: payloadIdOf(result.payload),
       topic: payloadTopic({
         tenant: this.#o.tenant,
         deviceId: device.id,
@@ -666,6 +730,17 @@ export class MdmService {
       d.device.id,
       d.assignment.name,
     );
+    this.#o.onDelivery?.({
+      device: d.device.id,
+      profile: d.assignment.name,
+      payload: d.sent.id,
+      format: d.sent.format,
+      topic: d.sent.topic,
+      bytes: d.sent.payload.length,
+      attempt,
+      at: this.#now(),
+      contentHash: createHash('sha256').update(d.sent.payload).digest('hex'),
+    });
     await this.#publish(d.sent.topic, d.sent.payload);
   }
 

@@ -49,7 +49,7 @@ describe('a valid scenario', () => {
     expect(s.durationMs).toBe(30 * 86_400_000);
     expect(s.checkInIntervalMs).toBe(8 * 3_600_000);
     expect(s.start).toBe(Date.parse('2026-01-01T00:00:00Z'));
-    expect(s.connectors).toEqual({ count: 2, pollIntervalMs: 30_000 });
+    expect(s.connectors).toEqual({ count: 2, pollIntervalMs: 30_000, maxIdlePollIntervalMs: 900_000 });
     expect(s.profiles[0]!.models['ios']?.kind).toBe('pkcs-certificate');
   });
 });

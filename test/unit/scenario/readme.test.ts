@@ -7,7 +7,7 @@ const README = readFileSync(join(import.meta.dirname, '../../../scenarios/README
 const BLOCKS = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('scenarios/README.md examples load', () => {
-  it('has three YAML examples', () => expect(BLOCKS).toHaveLength(3));
+  it('has four YAML examples', () => expect(BLOCKS).toHaveLength(4));
 
   it('the small example is a whole scenario', () => {
     const s = loadScenario({ text: BLOCKS[0]!, file: 'example.yaml' });
@@ -45,5 +45,13 @@ describe('scenarios/README.md examples load', () => {
       include: [{ platform: ['windows', 'ios'] }, { tags: ['pilot'] }],
       exclude: [{ kind: ['dedicated'] }],
     });
+  });
+
+  it('the actions example reads a retire group and a profile removal', () => {
+    const s = loadScenario({
+      text: `duration: 30d\nfleet: { devices: 1 }\nprofiles:\n  - { name: Wi-Fi, type: trusted, platforms: all }\n${BLOCKS[3]!}`,
+      file: 'a.yaml',
+    });
+    expect(s.actions.map((a) => a.type)).toEqual(['retire', 'remove-profile']);
   });
 });

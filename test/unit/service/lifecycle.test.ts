@@ -127,10 +127,17 @@ describe('assignment groups', () => {
       true,
     ],
     [
-      'include needs every tag',
+      'regression issue 5: a tag list is any of (one listed tag is enough)',
       [{ tags: ['finance', 'us'] }],
       [],
       { platform: 'ios', kind: 'device', tags: ['finance'] },
+      true,
+    ],
+    [
+      'a tag list: none of the tags',
+      [{ tags: ['finance', 'us'] }],
+      [],
+      { platform: 'ios', kind: 'device', tags: ['eu'] },
       false,
     ],
     [

@@ -1,0 +1,49 @@
+/**
+ * Carries out a scenario's `actions:` on the run's clock (virtual in `certfleet run`, scaled in `certfleet
+ * serve`): retiring devices and removing profile assignments through the MDM service, which revokes the
+ * PKCS certificates, publishes a CRL and tells the devices to remove the profiles. The CRL goes to the run
+ * folder as `crl.der` (DER, as a CA's CDP serves it), rewritten at each publication.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { matchesSelector, type Scenario } from '../scenario/index.ts';
+import type { MdmService } from '../service/mdm/index.ts';
+
+/** The file of the latest CRL in a run folder. */
+export const CRL_FILE = 'crl.der';
+
+/** Writes each CRL the service publishes to `dir`/crl.der (MdmServiceOptions.onCrl). */
+export function crlWriter(dir: string): (crl: Buffer) => void {
+  return (crl) => writeFileSync(join(dir, CRL_FILE), crl);
+}
+
+/** What {@link scheduleActions} needs. */
+export interface ScheduleActionsOptions {
+  scenario: Scenario;
+  service: MdmService;
+  clock: { schedule(at: number, fn: () => void | Promise<void>): unknown };
+  /** Scenario profile name → profile id on the wire (assignmentsOf's nameOfId, inverted). */
+  idOfProfile: (name: string) => string | undefined;
+  /** Device id → its index in the fleet (retire picks devices in fleet order). */
+  indexOf: (deviceId: string) => number;
+}
+
+/** Schedules every action of the scenario at `start + at`. */
+export function scheduleActions(o: ScheduleActionsOptions): void {
+  const { scenario, service } = o;
+  for (const action of scenario.actions) {
+    o.clock.schedule(scenario.start + action.atMs, async () => {
+      if (action.type === 'remove-profile') {
+        const id = o.idOfProfile(action.profile);
+        if (id !== undefined) await service.removeAssignment(id);
+        return;
+      }
+      const chosen = service
+        .devices()
+        .filter((d) => d.state === 'enrolled' && matchesSelector(d, action.where))
+        .sort((a, b) => o.indexOf(a.id) - o.indexOf(b.id))
+        .slice(0, action.count ?? Number.MAX_SAFE_INTEGER);
+      for (const d of chosen) await service.retireDevice(d.id);
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * regression issue 5: the failure injections `connectorDown` and `slowDevice` had no test in an actual run.
+ * Over the real MQTT run: an event shows the connector going down, and while it is down the requests of
+ * devices enrolling then are issued by the other connector; a slow device's answer arrives its delay after
+ * the payload, the others' at once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+import type { RunEvent } from '../../simulator/run-model.ts';
+import { loadScenario, planConnectors, planFleet } from '../../simulator/scenario/index.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'certfleet-failures-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// seed chosen so that exactly one connector goes down, while devices enrol (checked below from the plan)
+const SCENARIO = `
+name: failures
+seed: down-3
+duration: 4h
+connectors: { count: 2, idleBackoff: off }
+fleet:
+  devices: 6
+  ramp: 4h
+  mix: [{ platform: windows, kind: entra-joined }]
+  failures:
+    connectorDown: { probability: 0.5, duration: 1h }
+    slowDevice: { probability: 0.5, delay: 2m }
+profiles:
+  - { name: Device cert, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{AAD_Device_ID}}' }
+`;
+
+const ms = (iso: string): number => Date.parse(iso);
+
+describe('regression issue 5: connectorDown and slowDevice in a run', { timeout: 120_000 }, () => {
+  it('another connector serves while one is down; slow devices answer late', async () => {
+    const scenario = loadScenario({ text: SCENARIO, file: join(work, 'failures.yaml'), baseDir: work });
+    const down = planConnectors(scenario).filter((c) => c.down.length > 0);
+    expect(down).toHaveLength(1);
+    const [
+      {
+        id: downId,
+        down: [window],
+      },
+    ] = down as [{ id: string; down: [{ from: number; to: number }] }];
+    const plans = planFleet(scenario);
+    const slow = plans.filter((p) => p.slowDelayMs > 0);
+    expect(slow.length).toBeGreaterThan(0);
+    expect(slow.length).toBeLessThan(plans.length);
+
+    const live: RunEvent[] = [];
+    const { result } = await runFleet({
+      scenario: { text: SCENARIO, file: join(work, 'failures.yaml'), baseDir: work },
+      out: join(work, 'run'),
+      onEvent: (e) => live.push(e),
+    });
+    expect(result.outcomes.map((o) => o.status)).toEqual(plans.map(() => 'installed'));
+
+    // the connector going down (and back), at its planned window
+    const downEvent = live.find((e) => e.type === 'connector-down');
+    expect(downEvent?.detail).toContain(downId);
+    expect(ms(downEvent!.at)).toBe(window.from);
+    expect(ms(live.find((e) => e.type === 'connector-up')!.at)).toBe(window.to);
+    // while it is down, the other connector takes every request
+    const issuedInWindow = result.events.filter(
+      (e) => e.type === 'issued' && ms(e.at) >= window.from && ms(e.at) < window.to,
+    );
+    expect(issuedInWindow.length).toBeGreaterThan(0);
+    for (const e of issuedInWindow) {
+      expect(e.detail).not.toContain(`by ${downId} `);
+      expect(e.detail).toMatch(/by connector-\d+ /);
+    }
+
+    // a slow device answers its delay after the payload went out; the others at once
+    const byId = new Map(result.devicesList.map((d) => [d.index, d.id]));
+    for (const p of plans) {
+      const id = byId.get(p.index)!;
+      const sent = result.events.find((e) => e.device === id && e.type === 'delivered');
+      const installed = result.events.find((e) => e.device === id && e.type === 'installed');
+      expect({ id, lag: ms(installed!.at) - ms(sent!.at) }).toEqual({ id, lag: p.slowDelayMs });
+    }
+    expect(slow.every((p) => p.slowDelayMs === 2 * 60_000)).toBe(true);
+  });
+});
