@@ -9,7 +9,7 @@
 import type { Device } from '../device/device.ts';
 import type { InstallOutcome, NativeStatus } from '../outcome.ts';
 import type { DeviceContext } from '../platform-adapter.ts';
-import type { RenewalDecision } from './renewal.ts';
+import { updateProfileMeta, type RenewalDecision } from './renewal.ts';
 
 /**
  * The native side of the report. Inferred: no OS sends a status of its own when a certificate expires — the
@@ -49,17 +49,8 @@ export function expiryReported(ctx: DeviceContext, decision: RenewalDecision): b
 
 /** Records that the expiry of `decision`'s certificate was reported, so later check-ins stay quiet. */
 export function markExpiryReported(ctx: DeviceContext, decision: RenewalDecision): void {
-  const { device, db, clock } = ctx;
-  const existing = db.profile(device.id, decision.ref);
-  db.putProfile({
-    deviceId: device.id,
-    ref: decision.ref,
-    contentHash: existing?.contentHash ?? '',
-    installedAt: existing?.installedAt ?? clock.now().toISOString(),
-    meta: {
-      ...(existing?.meta ?? {}),
-      expiryReportedFor: decision.thumbprint,
-      expiryReportedAt: clock.now().toISOString(),
-    },
+  updateProfileMeta(ctx, decision, {
+    expiryReportedFor: decision.thumbprint,
+    expiryReportedAt: ctx.clock.now().toISOString(),
   });
 }

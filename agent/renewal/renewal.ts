@@ -104,10 +104,14 @@ export function checkRenewals(ctx: DeviceContext, options: RenewalOptions = {}):
 }
 
 /**
- * Records that renewal of `decision`'s certificate was requested, so later check-ins wait for the answer
- * instead of asking again. The record is cleared naturally when the new certificate replaces the old one.
+ * Merges `meta` into the stored profile record of `decision`'s profile (creating the record if needed):
+ * the agent's per-certificate bookkeeping (renewal asked, expiry reported).
  */
-export function markRenewalRequested(ctx: DeviceContext, decision: RenewalDecision): void {
+export function updateProfileMeta(
+  ctx: DeviceContext,
+  decision: RenewalDecision,
+  meta: Record<string, unknown>,
+): void {
   const { device, db, clock } = ctx;
   const existing = db.profile(device.id, decision.ref);
   db.putProfile({
@@ -115,11 +119,18 @@ export function markRenewalRequested(ctx: DeviceContext, decision: RenewalDecisi
     ref: decision.ref,
     contentHash: existing?.contentHash ?? '',
     installedAt: existing?.installedAt ?? clock.now().toISOString(),
-    meta: {
-      ...(existing?.meta ?? {}),
-      renewalRequestedFor: decision.thumbprint,
-      renewalRequestedAt: clock.now().toISOString(),
-    },
+    meta: { ...(existing?.meta ?? {}), ...meta },
+  });
+}
+
+/**
+ * Records that renewal of `decision`'s certificate was requested, so later check-ins wait for the answer
+ * instead of asking again. The record is cleared naturally when the new certificate replaces the old one.
+ */
+export function markRenewalRequested(ctx: DeviceContext, decision: RenewalDecision): void {
+  updateProfileMeta(ctx, decision, {
+    renewalRequestedFor: decision.thumbprint,
+    renewalRequestedAt: ctx.clock.now().toISOString(),
   });
 }
 
