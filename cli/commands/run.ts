@@ -29,7 +29,7 @@ export const runCommandModule: CommandModule = {
         type: 'boolean',
         default: false,
         describe:
-          'TLS broker: each enrolled device connects with its device-management certificate as client certificate (embedded broker only).',
+          'TLS broker: each enrolled device connects with its device-management certificate as client certificate (embedded broker or --broker mosquitto; on Mosquitto the virtual start moves into the wall-clock past).',
       })
       .option('mqtt-version', {
         type: 'number',

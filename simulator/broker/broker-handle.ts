@@ -12,6 +12,11 @@ export interface BrokerHandle {
   url: string;
   port: number;
   /**
+   * Where enrolled devices connect with their management certificate, when that is another listener than
+   * {@link url} (Mosquitto with `--tls`: `url` takes passwords, this one client certificates only).
+   */
+  deviceTlsUrl?: string;
+  /**
    * The accounts the broker accepts; changes apply to new connections (the Mosquitto broker rewrites its
    * password and ACL files and reloads). Undefined for an external broker: its accounts are managed there.
    */

@@ -8,7 +8,19 @@
  *
  * Sessions live in memory (`persistence false`): QoS 1 messages for an offline persistent session are kept
  * for as long as this broker runs, which is what a run needs.
- * @see https://mosquitto.org/man/mosquitto-conf-5.html (password_file, acl_file, pattern, %u)
+ *
+ * With `tls` (`certfleet run --tls --broker mosquitto`), `per_listener_settings true` and two TLS listeners,
+ * both trusting the run CA (root + issuing) and presenting the broker certificate of tls-setup.ts:
+ * - the password listener ({@link BrokerHandle.url}): service, connectors, and devices enrolling by
+ *   password — these with the enroll-only ACL of topic-acl.ts;
+ * - the device listener ({@link BrokerHandle.deviceTlsUrl}): `require_certificate true` and
+ *   `use_identity_as_username true`, so the user name is the certificate's subject CN, which is the device
+ *   id (the MDM service issues management certificates with `CN={device id}`, mdm-service.ts); only the
+ *   device `pattern` lines apply there.
+ * Mosquitto (OpenSSL) checks certificate dates against the wall clock, not the run's virtual clock: see
+ * simulator/fleet/wall-clock-start.ts.
+ * @see https://mosquitto.org/man/mosquitto-conf-5.html (password_file, acl_file, pattern, %u,
+ *   per_listener_settings, cafile, certfile, keyfile, require_certificate, use_identity_as_username)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +28,7 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
+import { aclPrefix } from '../../agent/transport/topic-acl.ts';
 import { tenantRoot } from '../../agent/transport/topics.ts';
 import type { BrokerHandle } from './broker-handle.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
@@ -29,6 +42,18 @@ export interface MosquittoOptions {
   binary?: string;
   /** How long to wait for the broker to accept connections (default 10 s). */
   startTimeoutMs?: number;
+  /** TLS listeners (password and client-certificate), see the file comment. */
+  tls?: MosquittoTls;
+}
+
+/** The TLS material of a Mosquitto started with `tls` (PEM; written to its folder with mode 0600). */
+export interface MosquittoTls {
+  /** The CA chain clients are checked against (root + issuing). */
+  ca: string | Buffer;
+  /** The broker certificate (with its chain). */
+  cert: string | Buffer;
+  /** The broker's private key (never logged). */
+  key: string | Buffer;
 }
 
 /** A running Mosquitto started by {@link startMosquitto}. */
@@ -60,16 +85,32 @@ export function renderPasswordFile(credentials: CredentialTable): string {
     .join('');
 }
 
-/** The ACL file: the rules of topic-acl.ts for `tenant` (pattern lines for devices, user blocks else). */
-export function renderAclFile(tenant: string, credentials: CredentialTable): string {
+/** Which device rules an ACL file carries (see {@link renderAclFile}). */
+export interface AclFileOptions {
+  /** Devices get the enroll-only rules (password listener of a TLS broker). */
+  devicesEnrollOnly?: boolean;
+  /** Only the device `pattern` lines, no user blocks (the client-certificate listener). */
+  devicesOnly?: boolean;
+}
+
+/**
+ * The ACL file: the rules of topic-acl.ts for `tenant` (pattern lines for devices, user blocks else). The
+ * device lines are {@link aclPrefix} for the user name `%u` (Mosquitto substitutes it), so both brokers
+ * apply the same rules; `#` also matches the prefix itself (MQTT 3.1.1 §4.7.1.2), as topic-filter.ts does.
+ */
+export function renderAclFile(tenant: string, credentials: CredentialTable, o: AclFileOptions = {}): string {
   const root = tenantRoot(tenant);
+  const device = { role: 'device', name: '%u', enrollOnly: o.devicesEnrollOnly === true } as const;
   const lines = [
     '# certfleet topic ACL (agent/transport/topic-acl.ts), generated: do not edit.',
-    '# Devices (user name = device id): publish under out/, subscribe to in/, their own only.',
-    `pattern write ${root}/device/%u/out/#`,
-    `pattern read ${root}/device/%u/in/#`,
+    o.devicesEnrollOnly
+      ? '# Devices by password (user name = device id): enrolment only, their own topics.'
+      : '# Devices (user name = device id): publish under out/, subscribe to in/, their own only.',
+    `pattern write ${aclPrefix(tenant, device, 'publish')}/#`,
+    `pattern read ${aclPrefix(tenant, device, 'subscribe')}/#`,
     '',
   ];
+  if (o.devicesOnly) return `${lines.join('\n')}\n`;
   for (const a of credentials.accounts()) {
     if (a.identity.role === 'device') continue;
     lines.push(`user ${a.identity.name}`);
@@ -79,12 +120,42 @@ export function renderAclFile(tenant: string, credentials: CredentialTable): str
   return `${lines.join('\n')}\n`;
 }
 
-function renderConf(dir: string, port: number): string {
-  return [
-    `listener ${port} 127.0.0.1`,
+/** The listener ports of a broker: one, or (TLS) the password and the client-certificate listener. */
+interface Ports {
+  main: number;
+  device?: number;
+}
+
+function renderConf(dir: string, ports: Ports, tls: boolean): string {
+  const auth = [
     'allow_anonymous false',
     `password_file ${join(dir, 'passwd')}`,
     `acl_file ${join(dir, 'acl')}`,
+  ];
+  const tlsFiles = [
+    `cafile ${join(dir, 'ca.pem')}`,
+    `certfile ${join(dir, 'broker.pem')}`,
+    `keyfile ${join(dir, 'broker.key')}`,
+  ];
+  const listeners = tls
+    ? [
+        // per listener: each listener its own authentication and ACL (mosquitto.conf(5), per_listener_settings)
+        'per_listener_settings true',
+        `listener ${ports.main} 127.0.0.1`,
+        ...auth,
+        ...tlsFiles,
+        'require_certificate false',
+        `listener ${ports.device} 127.0.0.1`,
+        // no password file here: the client certificate is the login, its subject CN the user name
+        'allow_anonymous false',
+        `acl_file ${join(dir, 'acl-devices')}`,
+        ...tlsFiles,
+        'require_certificate true',
+        'use_identity_as_username true',
+      ]
+    : [`listener ${ports.main} 127.0.0.1`, ...auth];
+  return [
+    ...listeners,
     'persistence false',
     // 0 = no limit on QoS 1 messages queued per offline persistent session (the default 1000 drops)
     'max_queued_messages 0',
@@ -134,19 +205,39 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
   const credentials = toCredentialTable(o.credentials);
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-mosquitto-'));
   await chmod(dir, 0o700);
+  const tls = o.tls;
   const writeAuthFiles = async (): Promise<void> => {
     await writeFile(join(dir, 'passwd'), renderPasswordFile(credentials), { mode: 0o600 });
-    await writeFile(join(dir, 'acl'), renderAclFile(o.tenant, credentials), { mode: 0o600 });
+    await writeFile(
+      join(dir, 'acl'),
+      renderAclFile(o.tenant, credentials, { devicesEnrollOnly: tls !== undefined }),
+      { mode: 0o600 },
+    );
+    if (tls) {
+      await writeFile(join(dir, 'acl-devices'), renderAclFile(o.tenant, credentials, { devicesOnly: true }), {
+        mode: 0o600,
+      });
+    }
   };
   await writeAuthFiles();
+  if (tls) {
+    await writeFile(join(dir, 'ca.pem'), tls.ca, { mode: 0o600 });
+    await writeFile(join(dir, 'broker.pem'), tls.cert, { mode: 0o600 });
+    await writeFile(join(dir, 'broker.key'), tls.key, { mode: 0o600 });
+  }
 
   let log = '';
   let child: ChildProcess | undefined;
-  let port = 0;
+  let ports: Ports = { main: 0 };
   const timeout = o.startTimeoutMs ?? 10_000;
+  const allUp = async (): Promise<boolean> =>
+    (await canConnect(ports.main)) && (ports.device === undefined || (await canConnect(ports.device)));
   for (let attempt = 0; attempt < 3 && !child; attempt++) {
-    port = await freePort();
-    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, port), { mode: 0o600 });
+    const main = await freePort();
+    let device = tls ? await freePort() : undefined;
+    while (device === main) device = await freePort();
+    ports = { main, ...(device !== undefined ? { device } : {}) };
+    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, ports, tls !== undefined), { mode: 0o600 });
     const c = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.setEncoding('utf8');
     c.stderr?.on('data', (chunk: string) => {
@@ -156,8 +247,8 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
     c.once('exit', () => (exited = true));
     c.once('error', () => (exited = true));
     const deadline = Date.now() + timeout;
-    while (!exited && Date.now() < deadline && !(await canConnect(port))) await sleep(25);
-    if (!exited && (await canConnect(port))) child = c;
+    while (!exited && Date.now() < deadline && !(await allUp())) await sleep(25);
+    if (!exited && (await allUp())) child = c;
     else {
       c.kill('SIGKILL');
       if (!/Address already in use/i.test(log)) break; // not a port race: retrying will not help
@@ -167,7 +258,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
     await rm(dir, { recursive: true, force: true });
     throw new CertfleetError(
       'BROKER_START',
-      `Mosquitto (${binary}) did not start on 127.0.0.1:${port} within ${timeout} ms. Its log:\n${log.trim().slice(-2000)}`,
+      `Mosquitto (${binary}) did not start on 127.0.0.1:${ports.main}${ports.device ? ` and :${ports.device}` : ''} within ${timeout} ms. Its log:\n${log.trim().slice(-2000)}`,
     );
   }
   const proc = child;
@@ -188,8 +279,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
   let closed = false;
   return {
     kind: 'mosquitto',
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
+    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${ports.main}`,
+    port: ports.main,
+    ...(ports.device !== undefined ? { deviceTlsUrl: `mqtts://127.0.0.1:${ports.device}` } : {}),
     credentials,
     dir,
     log: () => log,

@@ -44,12 +44,14 @@ import {
 } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { MdmService } from '../service/mdm/index.ts';
+import { MDM_DEVICE_TEMPLATE, mdmDeviceTemplate } from '../service/mdm/mdm-device-template.ts';
 import { assignmentsOf } from './assignments.ts';
 import { planDevices } from './plan-devices.ts';
 import { startConnectorPool } from './connector-pool.ts';
 import { serviceRecorder } from './service-recorder.ts';
 import { crlWriter, scheduleActions } from './scenario-actions.ts';
-import { setUpRunTls } from './tls-setup.ts';
+import { setUpRunTls, type RunTls } from './tls-setup.ts';
+import { wallClockTlsStart } from './wall-clock-start.ts';
 import { derivePassword } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { Teardown } from './teardown.ts';
@@ -86,8 +88,10 @@ export interface RunFleetOptions {
    */
   fleetSecret?: Buffer;
   /**
-   * TLS broker (embedded only): enrolled devices connect with their management certificate as TLS client
-   * certificate; before enrollment they may only enrol (see tls-setup.ts).
+   * TLS broker (embedded or the Mosquitto the run starts): enrolled devices connect with their management
+   * certificate as TLS client certificate; before enrollment they may only enrol (see tls-setup.ts). On
+   * Mosquitto, which checks certificates by the wall clock, the virtual start moves into the wall-clock past
+   * (wall-clock-start.ts).
    */
   tls?: boolean;
 }
@@ -125,10 +129,14 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
  */
 function checkBrokerOptions(o: RunFleetOptions): void {
   const type = (o.broker ?? { type: 'embedded' }).type;
-  if (o.tls && type !== 'embedded') {
+  if (o.tls && type === 'external') {
+    // The broker must trust the run's CA (made for this run) to check device certificates, and map each
+    // certificate to its device: only a broker the run sets up itself can.
     throw new CertfleetError(
       'USAGE',
-      '--tls works with the embedded broker only (drop --broker, or drop --tls).',
+      '--tls works with the embedded broker (no --broker) or --broker mosquitto (the Mosquitto the run starts): ' +
+        "the broker must trust the run's CA, which is made for this run, to accept device certificates — an " +
+        'external broker does not. Drop --broker URL, use --broker mosquitto, or drop --tls.',
     );
   }
   if (o.mqttVersion === 5 && type === 'embedded') {
@@ -175,12 +183,34 @@ async function runFleetWith(
   const storeDb = StoreDb.open(join(dir, 'agents.db'));
   teardown.stores.add(() => storeDb.close());
 
-  // --- the CA -------------------------------------------------------------------------------------------
+  // --- the CA and the virtual start -----------------------------------------------------------------------
+  const brokerChoice = o.broker ?? { type: 'embedded' };
+  const folderCa =
+    scenario.ca.type === 'folder' ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir)) : undefined;
+  if (o.tls && brokerChoice.type === 'mosquitto') {
+    // Mosquitto checks client certificates by the WALL clock (the embedded broker at virtual time): the run
+    // is moved into the wall-clock past so that every management certificate it issues is valid for it.
+    const caCerts = folderCa ? [folderCa.root, folderCa.issuing] : [];
+    scenario = {
+      ...scenario,
+      start: wallClockTlsStart({
+        file: scenario.file,
+        start: scenario.start,
+        ...(scenario.startLine !== undefined ? { startLine: scenario.startLine } : {}),
+        durationMs: scenario.durationMs,
+        rampMs: scenario.fleet.rampMs,
+        managementValidity:
+          folderCa?.templates().find((t) => t.template.name === MDM_DEVICE_TEMPLATE)?.template.validity ??
+          mdmDeviceTemplate().validity,
+        wallNow: Date.now(),
+        ...(caCerts.length > 0
+          ? { earliestStart: Math.max(...caCerts.map((c) => c.notBefore.getTime())) + 10 * 60_000 }
+          : {}),
+      }),
+    };
+  }
   const clock = new VirtualClock(scenario.start);
-  const ca =
-    scenario.ca.type === 'folder'
-      ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
-      : await freshCa(join(dir, 'ca'), scenario, clock.now());
+  const ca = folderCa ?? (await freshCa(join(dir, 'ca'), scenario, clock.now()));
   if (needsCaRoot(scenario)) scenario = bindCaRoot(scenario, ca.root.der);
 
   // --- the fleet plan, the devices and their directory entries --------------------------------------------
@@ -198,13 +228,10 @@ async function runFleetWith(
   const connectorPlans = planConnectors(scenario);
   for (const c of connectorPlans)
     credentials.set({ role: 'connector', name: c.id, password: passwordOf(c.id) });
-  const brokerChoice = o.broker ?? { type: 'embedded' };
   const tls = o.tls
     ? setUpRunTls(ca, await generateKeyPair({ kind: 'ec', curve: 'P-256' }), new Date(), () => clock.now())
     : undefined;
-  const broker = tls
-    ? await startEmbeddedBroker({ tenant: TENANT, credentials, tls: tls.broker })
-    : await startBroker(brokerChoice, credentials);
+  const broker = await startBroker(brokerChoice, credentials, tls);
   teardown.network.add(() => broker.close());
   // an external broker's one account (CERTFLEET_BROKER_USERNAME/PASSWORD), used by every client of the run
   const shared = sharedLogin(broker);
@@ -219,7 +246,8 @@ async function runFleetWith(
   teardown.network.add(() => Promise.all([...opened].map((t) => t.close().catch(() => undefined))));
   const connect = async (clientId: string, identity?: ManagementIdentity): Promise<Transport> => {
     const transport = await connectMqtt({
-      url: broker.url,
+      // Mosquitto with --tls: certificates on their own listener, passwords (enrolment) on `url`
+      url: identity && broker.deviceTlsUrl ? broker.deviceTlsUrl : broker.url,
       clientId,
       username: shared?.username ?? clientId,
       // with its management certificate a TLS device authenticates by certificate, not by password
@@ -500,10 +528,14 @@ function storedIdentity(db: StoreDb, deviceId: string): ManagementIdentity | und
   return { certificate: parseCertificate(item.certificate), privateKey: importPrivateKey(item.privateKey) };
 }
 
-async function startBroker(choice: BrokerChoice, credentials: CredentialTable): Promise<BrokerHandle> {
+async function startBroker(
+  choice: BrokerChoice,
+  credentials: CredentialTable,
+  tls: RunTls | undefined,
+): Promise<BrokerHandle> {
   switch (choice.type) {
     case 'embedded':
-      return startEmbeddedBroker({ tenant: TENANT, credentials });
+      return startEmbeddedBroker({ tenant: TENANT, credentials, ...(tls ? { tls: tls.broker } : {}) });
     case 'mosquitto':
       if (!findMosquitto(choice.binary)) {
         throw new CertfleetError(
@@ -515,6 +547,7 @@ async function startBroker(choice: BrokerChoice, credentials: CredentialTable): 
         tenant: TENANT,
         credentials,
         ...(choice.binary ? { binary: choice.binary } : {}),
+        ...(tls ? { tls: { ca: tls.broker.ca, cert: tls.broker.cert, key: tls.broker.key } } : {}),
       });
     case 'external':
       return externalBroker(choice.url, process.env);

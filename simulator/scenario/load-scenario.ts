@@ -153,6 +153,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     baseDir,
     seed: String(seedValue),
     start: runStart!,
+    ...(startAt !== undefined ? { startLine: startAt.node.pos.line } : {}),
     durationMs: durationMs!,
     checkInIntervalMs: checkInIntervalMs!,
     fleet: fleet!,

@@ -193,6 +193,8 @@ export interface Scenario {
    * notBefore when that is later).
    */
   start: number;
+  /** The line of an explicit `start:` key; undefined when the scenario gives none (the default applies). */
+  startLine?: number;
   durationMs: number;
   checkInIntervalMs: number;
   fleet: FleetSpec;

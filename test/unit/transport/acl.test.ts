@@ -127,6 +127,31 @@ describe('credentials table and Mosquitto files', () => {
     expect(acl).toContain('user conn-1\ntopic readwrite certfleet/acme/service/#\n');
     expect(acl).not.toContain('user d1');
   });
+
+  // regression issue 5: `--tls --broker mosquitto` needs the enroll-only ACL on the password listener and
+  // only the device patterns on the certificate listener.
+  it.each([
+    {
+      name: 'password listener of a TLS broker (enroll-only devices)',
+      options: { devicesEnrollOnly: true },
+      has: [
+        'pattern write certfleet/acme/device/%u/out/enroll/#\n',
+        'pattern read certfleet/acme/device/%u/in/enrolled/#\n',
+        'user svc\n',
+      ],
+      not: ['/out/#', '/in/#'],
+    },
+    {
+      name: 'certificate listener (devices only)',
+      options: { devicesOnly: true },
+      has: ['pattern write certfleet/acme/device/%u/out/#\n', 'pattern read certfleet/acme/device/%u/in/#\n'],
+      not: ['\nuser '],
+    },
+  ])('renders the ACL of the $name', ({ options, has, not }) => {
+    const acl = renderAclFile('acme', table, options);
+    for (const h of has) expect(acl).toContain(h);
+    for (const n of not) expect(acl).not.toContain(n);
+  });
 });
 
 describe('externalBroker', () => {
