@@ -20,7 +20,7 @@ import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
 import type { InstallOutcome } from '../../agent/outcome.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { planFleet, type DevicePlan } from '../scenario/index.ts';
-import { derivePassword } from './fleet-secret.ts';
+import { splitFleetLogin } from './fleet-secret.ts';
 import { TENANT } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import {
@@ -94,12 +94,12 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
 
   const agents = new Map<string, DeviceAgent>();
   const unlocked = new Set<string>();
+  const loginOf = splitFleetLogin(o.broker, o.secret);
   const startAgent = async (device: Device, plan: DevicePlan, summary: AgentDeviceSummary): Promise<void> => {
     const transport = await connectMqtt({
       url: o.broker,
       clientId: device.id,
-      username: device.id,
-      password: derivePassword(o.secret, device.id),
+      ...loginOf(device.id),
       protocolVersion: o.mqttVersion ?? 4,
     });
     const agent: DeviceAgent = new DeviceAgent({

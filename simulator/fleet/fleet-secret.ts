@@ -14,6 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BrokerIdentity, BrokerRole } from '../../agent/transport/topic-acl.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { CredentialTable, type BrokerAccountInit } from '../broker/credential-table.ts';
+import { externalBroker, sharedLogin } from '../broker/external-broker.ts';
 
 /** The environment variable that carries the shared secret. */
 export const FLEET_SECRET_ENV = 'CERTFLEET_FLEET_SECRET';
@@ -42,6 +43,20 @@ export function fleetSecretFrom(env: Record<string, string | undefined> = proces
 /** The password of `clientId`: base64url(HMAC-SHA256(secret, clientId)). */
 export function derivePassword(secret: Buffer, clientId: string): string {
   return createHmac('sha256', secret).update(clientId, 'utf8').digest('base64url');
+}
+
+/**
+ * How a client of a split fleet (`serve`, `agents`) logs in to the broker at `url`: the external broker's one
+ * account when CERTFLEET_BROKER_USERNAME/PASSWORD are set (as `certfleet run` does), else as itself with
+ * the password derived from the fleet secret.
+ */
+export function splitFleetLogin(
+  url: string,
+  secret: Buffer,
+  env: Record<string, string | undefined> = process.env,
+): (clientId: string) => { username: string; password?: string } {
+  const shared = sharedLogin(externalBroker(url, env));
+  return (clientId) => shared ?? { username: clientId, password: derivePassword(secret, clientId) };
 }
 
 /** The role a user name stands for (see the file comment). */

@@ -23,7 +23,7 @@ import { MdmService } from '../service/mdm/index.ts';
 import { assignmentsOf } from './assignments.ts';
 import { startConnectorPool } from './connector-pool.ts';
 import { planDevices } from './plan-devices.ts';
-import { derivePassword, SERVICE_CLIENT_ID } from './fleet-secret.ts';
+import { SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
@@ -72,12 +72,12 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
 
   const { devices, directory } = planDevices(scenario, runDb);
 
+  const loginOf = splitFleetLogin(o.broker, o.secret);
   const connect = (clientId: string): Promise<Transport> =>
     connectMqtt({
       url: o.broker,
       clientId,
-      username: clientId,
-      password: derivePassword(o.secret, clientId),
+      ...loginOf(clientId),
       protocolVersion: o.mqttVersion ?? 4,
     });
 
