@@ -35,6 +35,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** A CA from pool keys in `work/dir` and the TLS material of a run on it (wall-clock dated). */
+async function tlsCa(dir: string): Promise<{ ca: EnterpriseCa; tls: ReturnType<typeof setUpRunTls> }> {
+  const ca = await EnterpriseCa.init(join(work, dir), {
+    now: new Date(),
+    rootKey: poolKey('rsa2048', 8),
+    issuingKey: poolKey('rsa2048', 9),
+  });
+  return { ca, tls: setUpRunTls(ca, poolKey('p256'), new Date(), () => new Date()) };
+}
+
 function brokenExpectations(r: RunResult): string[] {
   return r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`);
 }
@@ -334,12 +344,7 @@ describe.skipIf(!haveBroker)(
       'over TLS a password lets a device only enrol; its certificate gives it its inbox',
       { timeout: 60_000 },
       async () => {
-        const ca = await EnterpriseCa.init(join(work, 'tls-ca'), {
-          now: new Date(),
-          rootKey: poolKey('rsa2048', 8),
-          issuingKey: poolKey('rsa2048', 9),
-        });
-        const tls = setUpRunTls(ca, poolKey('p256'), new Date(), () => new Date());
+        const { ca, tls } = await tlsCa('tls-ca');
         const broker = await startEmbeddedBroker({
           tenant: TENANT,
           credentials: [{ role: 'device', name: 'dev-1', password: 'pw-1' }],
@@ -410,12 +415,7 @@ describe.skipIf(BROKER.type !== 'mosquitto' || !haveBroker)('--tls on Mosquitto:
     'regression issue 5: the certificate listener refuses a client without a certificate, and a device certificate gets only its own topics',
     { timeout: 60_000 },
     async () => {
-      const ca = await EnterpriseCa.init(join(work, 'tls-mosquitto-ca'), {
-        now: new Date(),
-        rootKey: poolKey('rsa2048', 8),
-        issuingKey: poolKey('rsa2048', 9),
-      });
-      const tls = setUpRunTls(ca, poolKey('p256'), new Date(), () => new Date());
+      const { ca, tls } = await tlsCa('tls-mosquitto-ca');
       const broker = await startMosquitto({
         tenant: TENANT,
         credentials: [
