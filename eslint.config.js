@@ -19,7 +19,7 @@ export default tseslint.config(
       ],
     },
   },
-  // Layering (DESIGN.md): dependencies point downwards only.
+  // Layering (docs/architecture.md): dependencies point downwards only.
   {
     files: ['pki/**/*.ts'],
     rules: {

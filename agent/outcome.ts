@@ -1,5 +1,5 @@
 /**
- * What a device says about each payload it was given: a typed value (house rule 4), with a code from the
+ * What a device says about each payload it was given: a typed value (docs/architecture.md house rule 4), with a code from the
  * one closed list (pki/errors.ts), a message a person can act on, and the native status the real OS would
  * send (SyncML status + CSP Status node, Apple ErrorChain, Android non-compliance detail).
  */
@@ -17,7 +17,7 @@ export type NativeStatus =
       syncml: number;
       /** The PFXCertInstall/{id}/Status node value (GetLastError after PFXImportCertStore), when there is one. */
       cspStatus?: string;
-      /** The Intune-side code (0x87D10000 + SyncML status, ERRORS.md §1.3). */
+      /** The Intune-side code (0x87D10000 + SyncML status, docs/errors.md §1.3). */
       intune?: string;
     }
   | {

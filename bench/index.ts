@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- SUITE…]`: runs the named benchmark suites (all when none is named) and prints their
- * figures. Timing lives here, never in a test's pass/fail (house rule 12).
+ * figures. Timing lives here, never in a test's pass/fail (docs/architecture.md house rule 12).
  */
 import { suites } from './suites.ts';
 

@@ -1,7 +1,7 @@
 /**
  * PKCS#12 benchmark: builds/s and parses/s of certfleet's native-crypto PKCS#12 (pki/pkcs12.ts), both
  * profiles, against node-forge's (`forge.pkcs12.toPkcs12Asn1` with algorithm '3des' / `pkcs12FromAsn1`)
- * on the same RSA-2048 key and self-signed certificate. Timing only; no pass/fail (house rule 12).
+ * on the same RSA-2048 key and self-signed certificate. Timing only; no pass/fail (docs/architecture.md house rule 12).
  */
 import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';

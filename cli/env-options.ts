@@ -1,5 +1,5 @@
 /**
- * `CERTFLEET_*` environment variables as options (house rule 8), for the options the running command
+ * `CERTFLEET_*` environment variables as options (docs/architecture.md house rule 8), for the options the running command
  * declares only. yargs' `.env('CERTFLEET')` turns every `CERTFLEET_*` variable into an argument, and
  * `.strict()` then refuses those the command does not declare: `CERTFLEET_DIR=x certfleet run` exited 2
  * with "Unknown argument: dir", and so did every command with `CERTFLEET_BROKER_PASSWORD` set (issue 5).

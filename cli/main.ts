@@ -1,5 +1,5 @@
 /**
- * The certfleet command line (yargs). Handlers only parse and delegate (house rule 8); every option
+ * The certfleet command line (yargs). Handlers only parse and delegate (docs/architecture.md house rule 8); every option
  * can also be given as a `CERTFLEET_*` environment variable (e.g. `CERTFLEET_DIR` for `--dir`). Variables
  * for options the command does not have are ignored (env-options.ts); unknown flags are usage errors.
  */

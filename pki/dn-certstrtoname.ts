@@ -2,7 +2,7 @@
  * A model of how Windows `CertStrToName` with `CERT_X500_NAME_STR` reads a subject string — the reader on the
  * Windows side of Intune's SCEP/PKCS pipeline. It reproduces the documented Intune issue: "a subject with an
  * escaped `\+`, `\,`, `\;` or `\=` produces a CSR with an incorrect subject and issuance fails; quote the value
- * instead" (FORMATS.md §5.2, SCEPDOC "Avoid certificate signing requests with escaped special characters").
+ * instead" (docs/formats.md §5.2, SCEPDOC "Avoid certificate signing requests with escaped special characters").
  *
  * The model — **inferred** from Microsoft's CertStrToName documentation (learn.microsoft.com/windows/win32/api/
  * wincrypt/nf-wincrypt-certstrtonamew: "quotation marks … must be used to enclose a value containing special

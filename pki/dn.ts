@@ -5,11 +5,11 @@
  * The parser is RFC 4514 (https://www.rfc-editor.org/rfc/rfc4514 §3) with the usual RFC 1779 / RFC 2253
  * leniencies: spaces around separators and `=` are ignored, `;` separates RDNs like `,`, `OID.` may prefix a
  * dotted type, and values may be double-quoted (RFC 1779 §2.3; Windows CertStrToName style, with `""` for a
- * quote) — Intune documents quoting as the workaround for subjects with commas (FORMATS.md §5.1, §5.2,
+ * quote) — Intune documents quoting as the workaround for subjects with commas (docs/formats.md §5.1, §5.2,
  * SCEPDOC "Avoid certificate signing requests with escaped special characters").
  *
  * Every value keeps how it was written (`form`, `escaped`, `raw`), because the difference between
- * `CN=Test\, LLC` and `CN="Test, LLC"` decides whether Intune's CSR subject comes out right (FORMATS.md §5.2).
+ * `CN=Test\, LLC` and `CN="Test, LLC"` decides whether Intune's CSR subject comes out right (docs/formats.md §5.2).
  *
  * @example
  * const dn = parseDn('CN=Test\\, LLC,O=Contoso,C=US');

@@ -1,5 +1,5 @@
 /**
- * The project's one closed list of error codes, and the error type that carries them (house rule 5).
+ * The project's one closed list of error codes, and the error type that carries them (docs/architecture.md house rule 5).
  *
  * Every failure certfleet reports — a CLI usage error, a PKCS#12 with the wrong password, a CA denial, a
  * missing certificate variable, a payload a device refuses — carries one of these codes. Codes are stable:

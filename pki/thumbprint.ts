@@ -2,7 +2,7 @@
  * Certificate thumbprints (hashes of the whole DER certificate).
  *
  * Windows shows and addresses certificates by the SHA-1 thumbprint as upper-case hex without separators
- * (e.g. the `<SHA1-hex>` node of the RootCATrustedCertificates CSP, FORMATS.md §2.4 / §6).
+ * (e.g. the `<SHA1-hex>` node of the RootCATrustedCertificates CSP, docs/formats.md §2.4 / §6).
  *
  * @example
  * sha1Thumbprint(cert.der); // 'A1B2…' (40 upper-case hex digits)

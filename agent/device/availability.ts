@@ -2,7 +2,7 @@
  * Which attributes a device can report, and why not when it cannot — one table of rules, checked in order;
  * the first rule that matches an attribute gives its absence reason.
  *
- * Sources: FORMATS.md §5.1 (PFXDOC, SCEPDOC restrictions table); ADM `information.device.yaml` (IMEI/MEID
+ * Sources: docs/formats.md §5.1 (PFXDOC, SCEPDOC restrictions table); ADM `information.device.yaml` (IMEI/MEID
  * `introduced: n/a` on macOS); Apple "StatusDeviceUDID" (developer.apple.com/documentation/devicemanagement/
  * statusdeviceudid: "Allowed in user enrollment: N/A"); AMAPI `HardwareInfo.enterpriseSpecificId` ("available on
  * personally-owned devices with a work profile on devices running Android 12 and above", the identifier
@@ -73,7 +73,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ['fullyQualifiedDomainName'],
     reason: 'not-on-platform',
     explanation: '{{FullyQualifiedDomainName}} is only applicable for Windows and domain-joined devices.',
-    source: 'PFXDOC, SCEPDOC (FORMATS.md §5.1)',
+    source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => c.platform !== 'windows',
   },
   {
@@ -81,7 +81,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ['deviceSid'],
     reason: 'not-on-platform',
     explanation: 'A device (computer account) SID exists only for Windows devices joined to AD.',
-    source: 'SCEPDOC (FORMATS.md §5.1, OnPremisesSecurityIdentifier)',
+    source: 'SCEPDOC (docs/formats.md §5.1, OnPremisesSecurityIdentifier)',
     applies: (c) => c.platform !== 'windows',
   },
   {
@@ -98,7 +98,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     reason: 'user-less',
     explanation:
       'No user is associated with the device (dedicated/kiosk), so user attributes are unavailable.',
-    source: 'PFXDOC, SCEPDOC (FORMATS.md §5.1)',
+    source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => !c.hasUser,
   },
   {
@@ -106,7 +106,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ON_PREM_USER_ATTRIBUTES,
     reason: 'not-synced',
     explanation: 'The user is cloud-only: on-premises DN, SAM account name and SID need Entra Connect sync.',
-    source: 'SCEPDOC (FORMATS.md §5.1)',
+    source: 'SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => c.hasUser && !c.userSynced,
   },
   {
@@ -114,7 +114,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ['imei'],
     reason: 'not-reported',
     explanation: 'The device has no cellular modem (Wi-Fi-only tablet, PC without WWAN), so it has no IMEI.',
-    source: 'PFXDOC (FORMATS.md §5.2 "a device that doesn\u2019t have an IMEI number")',
+    source: 'PFXDOC (docs/formats.md §5.2 "a device that doesn\u2019t have an IMEI number")',
     applies: (c) => !c.cellular,
   },
   {
@@ -139,7 +139,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     reason: 'android12-work-profile',
     explanation:
       'Personally-owned work profile enrolled on Android 12 or later: serial number, IMEI and MEID are not available.',
-    source: 'PFXDOC, SCEPDOC (FORMATS.md §5.1); AMAPI HardwareInfo.enterpriseSpecificId',
+    source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1); AMAPI HardwareInfo.enterpriseSpecificId',
     applies: (c) =>
       c.platform === 'android' &&
       c.enrollmentKind === 'work-profile-personal' &&
@@ -160,7 +160,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ['fullyQualifiedDomainName'],
     reason: 'not-domain-joined',
     explanation: 'The Windows device is not joined to an on-premises domain, so it has no FQDN.',
-    source: 'PFXDOC, SCEPDOC (FORMATS.md §5.1)',
+    source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => c.platform === 'windows' && c.enrollmentKind !== 'hybrid-joined',
   },
   {
@@ -168,7 +168,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     attributes: ['deviceSid'],
     reason: 'not-hybrid-joined',
     explanation: 'Only Microsoft Entra hybrid-joined Windows devices have a computer-account SID.',
-    source: 'SCEPDOC (FORMATS.md §5.1)',
+    source: 'SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => c.platform === 'windows' && c.enrollmentKind !== 'hybrid-joined',
   },
 ];

@@ -1,6 +1,6 @@
 /**
  * An Android device's inventory, shaped like the Android Management API `Device` resource
- * (AMAPI-DISC, FORMATS.md sources; developers.google.com/android/management/reference/rest/v1/enterprises.devices):
+ * (AMAPI-DISC, docs/formats.md sources; developers.google.com/android/management/reference/rest/v1/enterprises.devices):
  * `hardwareInfo {brand, hardware, manufacturer, serialNumber, model, enterpriseSpecificId}`,
  * `networkInfo {imei, meid, wifiMacAddress}` (AMAPI examples: `A1000031212`, `A00000292788E1`,
  * `7c:11:11:11:11:11`), `softwareInfo {androidVersion, androidBuildNumber}`, `managementMode`

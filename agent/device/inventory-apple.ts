@@ -1,6 +1,6 @@
 /**
  * An Apple device's inventory: the `QueryResponses` of a DeviceInformation command
- * (ADM `mdm/commands/information.device.yaml`, shared/schemas/apple/commands/), with the availability that
+ * (Apple device-management schema, github.com/apple/device-management `mdm/commands/information.device.yaml`), with the availability that
  * file states: `IMEI`, `MEID`, `CellularTechnology` only on iOS (macOS `introduced: n/a`), `IsAppleSilicon`
  * only on macOS, `ModelNumber` on macOS only with Apple silicon ("Requires Apple silicon on macOS"),
  * `EthernetMAC` only on macOS. A key the device cannot answer is simply missing from the dictionary.

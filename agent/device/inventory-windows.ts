@@ -2,7 +2,7 @@
  * A Windows device's inventory: the OMA-DM nodes it answers, keyed by LocURI, each a value (SyncML Status 200
  * with the Item's Format and Data) or explicitly absent (Status 404 Not Found, with certfleet's reason).
  *
- * Node list: FORMATS.md §2.6 — DevInfo (DEVINFO), DevDetail (DEVDETAIL), DeviceStatus/DMClient, and the
+ * Node list: docs/formats.md §2.6 — DevInfo (DEVINFO), DevDetail (DEVDETAIL), DeviceStatus/DMClient, and the
  * nodes an Intune session is observed to query (IMITUNE `managementTree.json.template`). Two DeviceStatus
  * sub-trees come from the DeviceStatus DDF (learn.microsoft.com/windows/client-management/mdm/devicestatus-ddf)
  * and its WMI bridge classes: `CellularIdentities/<IMEI>/{IMSI, PhoneNumber}` and
@@ -52,7 +52,7 @@ const OPERATOR_BY_MCC_MNC: Readonly<Record<string, string>> = {
 
 /**
  * The CSPs (and versions) `DeviceManageability/Capabilities/CSPVersions` lists: the ones certfleet's device
- * implements or answers. Versions as a Windows 11 device reports them (FORMATS.md §2.6: ClientCertificateInstall
+ * implements or answers. Versions as a Windows 11 device reports them (docs/formats.md §2.6: ClientCertificateInstall
  * 1.1, RootCATrustedCertificates 1.2; the others as in the IMITUNE managementTree sample).
  */
 const CSP_VERSIONS: readonly (readonly [node: string, version: string])[] = [
@@ -213,7 +213,7 @@ export function windowsInventory(device: Device, opts: WindowsInventoryOptions =
       : notFound('not-domain-joined'),
     './Vendor/MSFT/DeviceStatus/OS/Edition': ok(EDITION_SKU[edition] ?? '48', 'int'),
     './Vendor/MSFT/DeviceStatus/OS/Mode': ok('0', 'int'),
-    // Capabilities and node cache the service queries (FORMATS.md §2.6 "Nodes an Intune session actually
+    // Capabilities and node cache the service queries (docs/formats.md §2.6 "Nodes an Intune session actually
     // queries"): the CSP versions, and the NodeCache version of a device whose cache the server never filled.
     './Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions': ok(cspVersionsXml(), 'xml'),
     './Vendor/MSFT/NodeCache/MS%20DM%20Server/CacheVersion': ok('0'),

@@ -1,5 +1,5 @@
 /**
- * `inventoryOf(device)`: the device's inventory in its platform's own shape (DESIGN.md flow step 2) — one
+ * `inventoryOf(device)`: the device's inventory in its platform's own shape (docs/architecture.md flow step 2) — one
  * builder per platform in a table typed `satisfies Record<Platform, …>`, so a new platform cannot be half-wired.
  */
 import type { Platform } from '../../profiles/model/platform.ts';

@@ -5,7 +5,7 @@
  * digits `RR XXXXXX ZZZZZZ` — RR the regional code, XXXXXX the manufacturer code (assigned to a
  * manufacturer by the global administrator), ZZZZZZ the serial number the manufacturer assigns. Regional
  * codes A0–FF are globally administered; decimal MEIDs (RR below A0, e.g. derived from an IMEI) are not what
- * the issue asks for. FORMATS.md has no MEID section, so the structure is cited from S.R0048; that real
+ * the issue asks for. docs/formats.md has no MEID section, so the structure is cited from S.R0048; that real
  * allocations so far use RR `A0`/`A1` is **inferred** from public examples (AMAPI's `A00000292788E1`).
  * The check digit (S.R0048 Annex A, Luhn in base 16, check-digits.ts) is printed on labels; devices and MDM
  * inventories report the 14 digits without it (AMAPI `networkInfo.meid`, Apple DeviceInformation `MEID`).

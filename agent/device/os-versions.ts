@@ -1,7 +1,7 @@
 /**
  * Realistic OS versions and builds per platform, to draw from.
  *
- * - Windows: the version is what DevDetail `SwV` reports, `Major.Minor.Build.QFE` (DEVDETAIL, FORMATS.md §2.6):
+ * - Windows: the version is what DevDetail `SwV` reports, `Major.Minor.Build.QFE` (DEVDETAIL, docs/formats.md §2.6):
  *   Windows 10 22H2 is build 19045, Windows 11 23H2 is 22631, Windows 11 24H2 is 26100; the QFE numbers are
  *   monthly cumulative updates of 2024–2025.
  * - Apple: `OSVersion` / `BuildVersion` of DeviceInformation (ADM `information.device.yaml`): macOS 13–15,

@@ -1,5 +1,5 @@
 /**
- * Every platform's device behaviour, in one table: a new platform cannot be half-wired (DESIGN.md).
+ * Every platform's device behaviour, in one table: a new platform cannot be half-wired (docs/architecture.md).
  */
 import type { Platform } from '../../profiles/model/platform.ts';
 import type { PlatformAdapter } from '../platform-adapter.ts';

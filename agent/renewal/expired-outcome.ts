@@ -1,6 +1,6 @@
 /**
  * The report of a certificate that expired before it was renewed (issue 4: "an expired certificate is not
- * renewed silently but reported"; FORMATS.md §5.2 "Renewal": expired certificates are not redeployed).
+ * renewed silently but reported"; docs/formats.md §5.2 "Renewal": expired certificates are not redeployed).
  *
  * The agent sends it once per certificate, as an outcome of the profile that installed it, so the service
  * records it among the run's outcomes like any other failure. The store remembers which certificate was
@@ -14,7 +14,7 @@ import { updateProfileMeta, type RenewalDecision } from './renewal.ts';
 /**
  * The native side of the report. Inferred: no OS sends a status of its own when a certificate expires — the
  * real service learns it from the certificate inventory it reads (Windows CertificateStore `ValidTo`,
- * FORMATS.md §2 CSTORE; Apple CertificateList; Android device report), which answers normally. So the
+ * docs/formats.md §2 CSTORE; Apple CertificateList; Android device report), which answers normally. So the
  * native status is the plain success of that inventory answer, and the typed code carries the finding.
  */
 function inventoryNative(device: Device): NativeStatus {

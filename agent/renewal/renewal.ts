@@ -2,7 +2,7 @@
  * Renewal, as the device sees it: at each check-in, compare each identity certificate's remaining lifetime
  * with its profile's renewal threshold and decide whether to ask the service for a new one.
  *
- * Rules (FORMATS.md §5.2 "Renewal", SCEPDOC): the threshold is the percentage of the validity that may
+ * Rules (docs/formats.md §5.2 "Renewal", SCEPDOC): the threshold is the percentage of the validity that may
  * remain before renewal (20 by default: renew once less than 20 % remains, i.e. after 80 % has elapsed);
  * iOS/macOS renew only inside the threshold and when unlocked; an expired certificate is not redeployed
  * silently but reported. A request already made is not repeated while its answer is pending, so a

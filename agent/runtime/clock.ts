@@ -1,5 +1,5 @@
 /**
- * Time, passed in (house rule 2: no module-level singletons). The fleet's virtual clock lives in
+ * Time, passed in (docs/architecture.md house rule 2: no module-level singletons). The fleet's virtual clock lives in
  * simulator/; the agent only needs something that says what time it is.
  */
 import { CertfleetError } from '../../pki/errors.ts';

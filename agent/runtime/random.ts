@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for everything certfleet draws (house rule 2: same seed, same fleet).
+ * Seeded pseudo-random numbers for everything certfleet draws (docs/architecture.md house rule 2: same seed, same fleet).
  *
  * Generator: **sfc32** ("Small Fast Counter", Chris Doty-Humphrey, from the PractRand test suite; 128-bit
  * state, passes PractRand and BigCrush), written here from its published definition:
@@ -14,7 +14,7 @@
  * current state — so `fork('device/7')` is the same stream however many numbers were drawn before it,
  * and device #7 never depends on what device #6 drew.
  *
- * Not for secrets: key material uses node:crypto (DESIGN.md "Real parts").
+ * Not for secrets: key material uses node:crypto (docs/architecture.md "Real parts").
  */
 import { createHash } from 'node:crypto';
 import { CertfleetError } from '../../pki/errors.ts';

@@ -1,4 +1,4 @@
-/** Deferred work on the (virtual) clock, passed in (house rule 2). The fleet's VirtualClock implements it. */
+/** Deferred work on the (virtual) clock, passed in (docs/architecture.md house rule 2). The fleet's VirtualClock implements it. */
 
 /** A scheduled callback that can be cancelled. */
 export interface ScheduledTask {

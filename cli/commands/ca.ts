@@ -1,6 +1,6 @@
 /**
  * `certfleet ca …`: the enterprise CA of the simulated service — init, templates, issue, revoke, crl.
- * Handlers parse and delegate to simulator/service/ca (house rule 8).
+ * Handlers parse and delegate to simulator/service/ca (docs/architecture.md house rule 8).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';

@@ -1,7 +1,7 @@
 /**
  * `certfleet profile …`: import a profile (Graph JSON or certfleet's own JSON) into the validated model, and
  * compile it for one device into the native payload that device receives. Handlers parse and delegate to
- * simulator/service/compile (house rule 8).
+ * simulator/service/compile (docs/architecture.md house rule 8).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';

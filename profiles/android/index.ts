@@ -1,6 +1,6 @@
 /**
- * The Android Enterprise codec (FORMATS.md §3): certfleet's inferred policy JSON (AMAPI Policy + ONC
- * Certificates + DPC certificate commands) and the device's AMAPI-style non-compliance report (ERRORS.md §3).
+ * The Android Enterprise codec (docs/formats.md §3): certfleet's inferred policy JSON (AMAPI Policy + ONC
+ * Certificates + DPC certificate commands) and the device's AMAPI-style non-compliance report (docs/errors.md §3).
  */
 export * from './policy-model.ts';
 export * from './policy-codec.ts';

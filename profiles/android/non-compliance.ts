@@ -1,7 +1,7 @@
 /**
  * The Android device's answer to a policy: AMAPI-style per-setting non-compliance details.
  *
- * Models ERRORS.md §3.1–§3.3 (source G1, `googleapis/google-api-go-client:androidmanagement/v1/androidmanagement-api.json@007774894a48d24634ace7b9e09def4d61433f7f`,
+ * Models docs/errors.md §3.1–§3.3 (source G1, `googleapis/google-api-go-client:androidmanagement/v1/androidmanagement-api.json@007774894a48d24634ace7b9e09def4d61433f7f`,
  * schemas `NonComplianceDetail`, `NonComplianceDetailCondition`, `OncWifiContext`): `settingName`,
  * `nonComplianceReason`, `fieldPath`, `currentValue`, `packageName`, `specificNonComplianceReason` and
  * `specificNonComplianceContext.oncWifiContext.wifiGuid`. The report wrapper follows the AMAPI `Device`
@@ -10,7 +10,7 @@
 import { CertfleetError } from '../../pki/errors.ts';
 import { parseJsonStrict, type JsonValue } from './json-strict.ts';
 
-/** `NonComplianceDetail.nonComplianceReason` values (ERRORS.md §3.1; UNSPECIFIED "is disallowed"). */
+/** `NonComplianceDetail.nonComplianceReason` values (docs/errors.md §3.1; UNSPECIFIED "is disallowed"). */
 export const NON_COMPLIANCE_REASONS = {
   API_LEVEL: 'The setting is not supported in the API level of the Android version running on the device.',
   MANAGEMENT_MODE: "The management mode (profile owner, device owner, etc.) doesn't support the setting.",
@@ -30,7 +30,7 @@ export const NON_COMPLIANCE_REASONS = {
 /** One documented non-compliance reason. */
 export type NonComplianceReason = keyof typeof NON_COMPLIANCE_REASONS;
 
-/** `specificNonComplianceReason` values (ERRORS.md §3.2) with the `nonComplianceReason` each pairs with. */
+/** `specificNonComplianceReason` values (docs/errors.md §3.2) with the `nonComplianceReason` each pairs with. */
 export const SPECIFIC_NON_COMPLIANCE_REASONS = {
   PASSWORD_POLICIES_USER_CREDENTIALS_CONFIRMATION_REQUIRED: 'USER_ACTION',
   PASSWORD_POLICIES_PASSWORD_EXPIRED: 'USER_ACTION',
@@ -45,7 +45,7 @@ export const SPECIFIC_NON_COMPLIANCE_REASONS = {
 /** One documented specific reason (SPECIFIC_NON_COMPLIANCE_REASON_UNSPECIFIED is modelled by omission). */
 export type SpecificNonComplianceReason = keyof typeof SPECIFIC_NON_COMPLIANCE_REASONS;
 
-/** AMAPI `NonComplianceDetail` (ERRORS.md §3.2 "Other NonComplianceDetail fields"). */
+/** AMAPI `NonComplianceDetail` (docs/errors.md §3.2 "Other NonComplianceDetail fields"). */
 export interface NonComplianceDetail {
   /** Top-level Policy field name, e.g. `openNetworkConfiguration`. */
   settingName: string;
@@ -98,7 +98,7 @@ export type ComplianceReportDecodeResult =
 
 /**
  * Decodes a report strictly: bad JSON → ANDROID_POLICY_PARSE with line/column; an unknown key, a reason outside
- * ERRORS.md §3.1/§3.2 (including the disallowed NON_COMPLIANCE_REASON_UNSPECIFIED), a specific reason paired
+ * docs/errors.md §3.1/§3.2 (including the disallowed NON_COMPLIANCE_REASON_UNSPECIFIED), a specific reason paired
  * with the wrong general reason, or `policyCompliant: true` beside details → ANDROID_POLICY_INVALID with a path.
  */
 export function decodeComplianceReport(input: Uint8Array | string): ComplianceReportDecodeResult {
@@ -180,7 +180,7 @@ function readDetail(
   if (!knownReason) {
     fail(
       `${path}.nonComplianceReason`,
-      `${JSON.stringify(reason ?? null)} is not a documented nonComplianceReason (ERRORS.md §3.1)`,
+      `${JSON.stringify(reason ?? null)} is not a documented nonComplianceReason (docs/errors.md §3.1)`,
     );
   }
   const detail = { settingName, nonComplianceReason: reason } as NonComplianceDetail;
@@ -199,7 +199,7 @@ function readDetail(
     ) {
       fail(
         `${path}.specificNonComplianceReason`,
-        `${JSON.stringify(specific)} is not a documented specific reason (ERRORS.md §3.2)`,
+        `${JSON.stringify(specific)} is not a documented specific reason (docs/errors.md §3.2)`,
       );
     } else {
       const pair = SPECIFIC_NON_COMPLIANCE_REASONS[specific as SpecificNonComplianceReason];

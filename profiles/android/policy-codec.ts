@@ -1,12 +1,12 @@
 /**
- * Encodes and strictly decodes certfleet's Android Enterprise policy JSON ({@link AndroidPolicy}; FORMATS.md §3,
+ * Encodes and strictly decodes certfleet's Android Enterprise policy JSON ({@link AndroidPolicy}; docs/formats.md §3,
  * the model is certfleet's own inferred shape — see policy-model.ts).
  *
  * Encoding: stable key order, 2-space JSON, trailing newline; bytes as base64. Decoding: JSON that does not
  * parse → ANDROID_POLICY_PARSE with line/column; schema errors → ANDROID_POLICY_INVALID with a JSON path
  * (`$.openNetworkConfiguration.Certificates[0].GUID`). Every problem is collected. The legacy ONC `Trust` key
- * is accepted beside or instead of `TrustBits` with a note (FORMATS.md §3.2 quirk); `TrustBits` itself is
- * accepted with a note that AMAPI does not support it and a device ignores it (FORMATS.md §3.1).
+ * is accepted beside or instead of `TrustBits` with a note (docs/formats.md §3.2 quirk); `TrustBits` itself is
+ * accepted with a note that AMAPI does not support it and a device ignores it (docs/formats.md §3.1).
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import { parseJsonStrict, type JsonValue } from './json-strict.ts';

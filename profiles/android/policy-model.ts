@@ -1,26 +1,26 @@
 /**
  * certfleet's model of the Android Enterprise policy JSON the simulated MDM service sends to a device.
  *
- * **Inferred design.** FORMATS.md §3.4 and §6 say Intune's exact Android Enterprise certificate mechanism is not
+ * **Inferred design.** docs/formats.md §3.4 and §6 say Intune's exact Android Enterprise certificate mechanism is not
  * documented. certfleet therefore defines its own minimal shape, kept close to AMAPI naming:
- * - an AMAPI-style `Policy` (FORMATS.md §3.1, AMAPI-DISC) whose `openNetworkConfiguration` carries ONC
- *   `Certificates[]` entries exactly as the Chromium ONC spec defines them (FORMATS.md §3.2: `GUID`, `Type`,
+ * - an AMAPI-style `Policy` (docs/formats.md §3.1, AMAPI-DISC) whose `openNetworkConfiguration` carries ONC
+ *   `Certificates[]` entries exactly as the Chromium ONC spec defines them (docs/formats.md §3.2: `GUID`, `Type`,
  *   `X509` for Authority/Server, `PKCS12` for Client, optional `TrustBits`);
  * - a certfleet extension, `certificateCommands`, standing for what the device-policy controller (DPC) does with
- *   those entries through DevicePolicyManager (FORMATS.md §3.3): `INSTALL_CA_CERT` (DPM `installCaCert`) and
+ *   those entries through DevicePolicyManager (docs/formats.md §3.3): `INSTALL_CA_CERT` (DPM `installCaCert`) and
  *   `INSTALL_KEY_PAIR` (DPM `installKeyPair`) with the access rule Intune offers on fully managed, dedicated and
- *   COPE devices (FORMATS.md §3.4: "Require user approval for apps" or "Grant silently for specific apps",
+ *   COPE devices (docs/formats.md §3.4: "Require user approval for apps" or "Grant silently for specific apps",
  *   Graph `certificateAccessType` userApproval/specificApps). Commands refer to certificates by ONC GUID so the
  *   bytes travel once.
  * AMAPI itself has no such command; the names (`UPPER_SNAKE` enum values, camelCase fields) follow AMAPI style.
  */
 
-/** One ONC certificate `Type` (FORMATS.md §3.2). */
+/** One ONC certificate `Type` (docs/formats.md §3.2). */
 export type OncCertificateType = 'Authority' | 'Server' | 'Client';
 
 /**
- * An ONC `Certificates[]` entry for a CA or server certificate (FORMATS.md §3.2): `X509` is the DER (bare base64
- * on the wire). `TrustBits` is kept for fidelity with the ONC spec but AMAPI does not support it (FORMATS.md
+ * An ONC `Certificates[]` entry for a CA or server certificate (docs/formats.md §3.2): `X509` is the DER (bare base64
+ * on the wire). `TrustBits` is kept for fidelity with the ONC spec but AMAPI does not support it (docs/formats.md
  * §3.1, AMAPI-NET): the decoder accepts it (and the legacy `Trust` key) with a note, and a device ignores it.
  */
 export interface OncAuthorityCertificate {
@@ -31,7 +31,7 @@ export interface OncAuthorityCertificate {
 }
 
 /**
- * An ONC `Certificates[]` entry for a client identity (FORMATS.md §3.2): `PKCS12` is the PKCS#12 (base64 on the
+ * An ONC `Certificates[]` entry for a client identity (docs/formats.md §3.2): `PKCS12` is the PKCS#12 (base64 on the
  * wire) whose passphrase "must be empty" (ONC). The codec cannot check the passphrase (no crypto here); the
  * device agent does when it opens the PKCS#12.
  */
@@ -45,7 +45,7 @@ export interface OncClientCertificate {
 export type OncCertificate = OncAuthorityCertificate | OncClientCertificate;
 
 /**
- * `Policy.openNetworkConfiguration` (FORMATS.md §3.1): ONC top-level object. `Type` is omitted or
+ * `Policy.openNetworkConfiguration` (docs/formats.md §3.1): ONC top-level object. `Type` is omitted or
  * `UnencryptedConfiguration` (AMAPI-NET). `NetworkConfigurations` is carried as opaque JSON (Wi-Fi is out of
  * scope for certificate profiles).
  */
@@ -61,15 +61,15 @@ export type KeyPairAccess = { type: 'USER_APPROVAL' } | { type: 'SILENT'; packag
 /** At most this many packages in a SILENT access rule (certfleet's limit; no source documents one). */
 export const MAX_SILENT_PACKAGES = 50;
 
-/** Install the ONC Authority entry `certificateGuid` as a user CA (DPM `installCaCert`, FORMATS.md §3.3). */
+/** Install the ONC Authority entry `certificateGuid` as a user CA (DPM `installCaCert`, docs/formats.md §3.3). */
 export interface InstallCaCertCommand {
   type: 'INSTALL_CA_CERT';
   certificateGuid: string;
 }
 
 /**
- * Install the ONC Client entry `pkcs12Guid` as a key pair under `alias` (DPM `installKeyPair`, FORMATS.md §3.3),
- * with its access rule (FORMATS.md §3.4).
+ * Install the ONC Client entry `pkcs12Guid` as a key pair under `alias` (DPM `installKeyPair`, docs/formats.md §3.3),
+ * with its access rule (docs/formats.md §3.4).
  */
 export interface InstallKeyPairCommand {
   type: 'INSTALL_KEY_PAIR';
@@ -87,7 +87,7 @@ export interface AndroidPolicy {
   name?: string;
   /** AMAPI `Policy.version` (an int64, as a decimal string like AMAPI's JSON). */
   version?: string;
-  /** AMAPI `Policy.privateKeySelectionEnabled` (FORMATS.md §3.1). */
+  /** AMAPI `Policy.privateKeySelectionEnabled` (docs/formats.md §3.1). */
   privateKeySelectionEnabled?: boolean;
   openNetworkConfiguration?: OpenNetworkConfiguration;
   /** certfleet extension: what the DPC installs through DevicePolicyManager. */

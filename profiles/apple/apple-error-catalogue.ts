@@ -1,6 +1,6 @@
 /**
  * The Apple error domains and codes a device puts in a command response's `ErrorChain`, with how sure we
- * are of each (ERRORS.md §2.2–2.3, confidence labels as defined at the top of ERRORS.md):
+ * are of each (docs/errors.md §2.2–2.3, confidence labels as defined at the top of docs/errors.md):
  * - `documented`: the code is in Apple's legacy MDM Protocol Reference "Error Codes" table (A1) or
  *   Microsoft's Intune iOS error table (A2);
  * - `observed`: seen in a real device log or MDM response (GitHub issue cited);
@@ -10,7 +10,7 @@
  */
 import type { Problem } from './problem.ts';
 
-/** How sure we are of a catalogue row (ERRORS.md, "Confidence labels"). */
+/** How sure we are of a catalogue row (docs/errors.md, "Confidence labels"). */
 export type Confidence = 'documented' | 'observed' | 'inferred';
 
 /** One known Apple error. */
@@ -20,12 +20,12 @@ export interface AppleErrorDefinition {
   /** Apple's short meaning (A1/A2 wording) or the observed text. */
   readonly meaning: string;
   readonly confidence: Confidence;
-  /** Where the row comes from (ERRORS.md source). */
+  /** Where the row comes from (docs/errors.md source). */
   readonly source: string;
 }
 
 const A1 =
-  'Apple MDM Protocol Reference (legacy), Error Codes; https://developer.apple.com/library/content/documentation/Miscellaneous/Reference/MobileDeviceManagementProtocolRef/3-MDM_Protocol/MDM_Protocol.html (ERRORS.md §2.2)';
+  'Apple MDM Protocol Reference (legacy), Error Codes; https://developer.apple.com/library/content/documentation/Miscellaneous/Reference/MobileDeviceManagementProtocolRef/3-MDM_Protocol/MDM_Protocol.html (docs/errors.md §2.2)';
 
 const doc = (domain: string, code: number, meaning: string): AppleErrorDefinition => ({
   domain,
@@ -35,7 +35,7 @@ const doc = (domain: string, code: number, meaning: string): AppleErrorDefinitio
   source: A1,
 });
 
-/** Every Apple error certfleet knows, keyed by a stable name. ERRORS.md §2.2 (table) and §2.3 (observed). */
+/** Every Apple error certfleet knows, keyed by a stable name. docs/errors.md §2.2 (table) and §2.3 (observed). */
 export const APPLE_ERRORS = {
   profileMalformed: doc('MCProfileErrorDomain', 1000, 'Malformed profile'),
   profileUnsupportedVersion: doc('MCProfileErrorDomain', 1001, 'Unsupported profile version'),
@@ -95,42 +95,42 @@ export const APPLE_ERRORS = {
     code: 3840,
     meaning: 'Unexpected character 0 at line 1 (property list could not be parsed)',
     confidence: 'observed',
-    source: 'https://github.com/fleetdm/fleet/issues/19771 (ERRORS.md §2.3)',
+    source: 'https://github.com/fleetdm/fleet/issues/19771 (docs/errors.md §2.3)',
   },
   userScopeOnDeviceChannel: {
     domain: 'NSPOSIXErrorDomain',
     code: 1,
     meaning: 'The profile must be a system profile. User profiles are not supported',
     confidence: 'observed',
-    source: 'https://github.com/micromdm/micromdm/issues/1083 (ERRORS.md §2.3)',
+    source: 'https://github.com/micromdm/micromdm/issues/1083 (docs/errors.md §2.3)',
   },
   commandParameterInvalid: {
     domain: 'DeviceManagement.error',
     code: 1,
     meaning: 'A parameter was invalid.',
     confidence: 'observed',
-    source: 'https://github.com/micromdm/micromdm/issues/622 (ERRORS.md §2.3)',
+    source: 'https://github.com/micromdm/micromdm/issues/622 (docs/errors.md §2.3)',
   },
   profileNotInstalled: {
     domain: 'MDMErrorDomain',
     code: 12075,
     meaning: 'Specified profile not installed (older OS: MCMDMErrorDomain)',
     confidence: 'observed',
-    source: 'https://github.com/fleetdm/fleet/pull/43872 (ERRORS.md §2.2–2.3)',
+    source: 'https://github.com/fleetdm/fleet/pull/43872 (docs/errors.md §2.2–2.3)',
   },
 } as const satisfies Record<string, AppleErrorDefinition>;
 
 /** A stable name of one {@link APPLE_ERRORS} row. */
 export type AppleErrorName = keyof typeof APPLE_ERRORS;
 
-/** The Intune admin-center code for an MC* error: 0x87D10000 + 10000 + code (ERRORS.md §2.2, A2 arithmetic). */
+/** The Intune admin-center code for an MC* error: 0x87D10000 + 10000 + code (docs/errors.md §2.2, A2 arithmetic). */
 export function intuneCodeForAppleError(code: number): number {
   return 0x87d10000 + 10000 + code;
 }
 
 /**
  * Which Apple error a device would most plausibly report for a profile decode problem (the inner error of
- * the chain; a real chain wraps it in {@link APPLE_ERRORS.installFailure}, ERRORS.md §2.1). Top-level keys
+ * the chain; a real chain wraps it in {@link APPLE_ERRORS.installFailure}, docs/errors.md §2.1). Top-level keys
  * map to MCProfileErrorDomain, keys inside a payload to MCPayloadErrorDomain. The codes are documented;
  * this mapping is **inferred**, except a missing key, which follows the observed generic 1000/2000.
  */
@@ -146,7 +146,7 @@ export function appleErrorForProblem(problem: Problem): AppleErrorDefinition {
     case 'wrong-type':
       return pick('profileBadDataType', 'payloadBadDataType');
     case 'missing-key':
-      // ERRORS.md §2.3 "Missing required key in a payload": the observed chain (micromdm/micromdm#496) uses
+      // docs/errors.md §2.3 "Missing required key in a payload": the observed chain (micromdm/micromdm#496) uses
       // the generic 1000/2000, not the table's 1002/2002 "Missing required field".
       return pick('profileMalformed', 'payloadMalformed');
     case 'bad-value':

@@ -2,7 +2,7 @@
  * The result an Apple device sends back for an MDM command (e.g. InstallProfile): `Status`, `CommandUUID`,
  * `UDID` and, on failure, an `ErrorChain`, as an XML plist. Encode + strict decode.
  *
- * Sources: FORMATS.md §1.5 (command response `Status`, `ErrorChain` items); ERRORS.md §2.1 (envelope:
+ * Sources: docs/formats.md §1.5 (command response `Status`, `ErrorChain` items); docs/errors.md §2.1 (envelope:
  * `micromdm/nanomdm:mdm/command.go@06466a8d` struct `ErrorChain`, Apple `InstallProfileResponse.ErrorChainItem`).
  *
  * Rules beyond the key types: `CommandUUID` is required except for `Idle` (where it must be absent);
@@ -20,13 +20,13 @@ import { validateDictTree } from './profile-validate.ts';
 import { buildDictFromSpec } from './schema-build.ts';
 import type { Problem } from './problem.ts';
 
-/** The command statuses a device reports (FORMATS.md §1.5, ERRORS.md §2.1). */
+/** The command statuses a device reports (docs/formats.md §1.5, docs/errors.md §2.1). */
 export const COMMAND_STATUSES = ['Acknowledged', 'Error', 'CommandFormatError', 'Idle', 'NotNow'] as const;
 
 /** One of {@link COMMAND_STATUSES}. */
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
-/** One `ErrorChain` item; the first is the top-level error, the rest underlying ones (ERRORS.md §2.1). */
+/** One `ErrorChain` item; the first is the top-level error, the rest underlying ones (docs/errors.md §2.1). */
 export interface ErrorChainItem {
   ErrorCode: number;
   ErrorDomain: string;
@@ -34,7 +34,7 @@ export interface ErrorChainItem {
   USEnglishDescription?: string;
 }
 
-/** A device's answer to one MDM command (FORMATS.md §1.5, ERRORS.md §2.1). */
+/** A device's answer to one MDM command (docs/formats.md §1.5, docs/errors.md §2.1). */
 export interface AppleCommandResponse {
   Status: CommandStatus;
   /** The command answered; absent only for `Idle`. */
@@ -47,7 +47,7 @@ export interface AppleCommandResponse {
 
 const BOTH = ['macos', 'ios'] as const;
 
-/** The response keys (FORMATS.md §1.5). */
+/** The response keys (docs/formats.md §1.5). */
 export const COMMAND_RESPONSE_KEYS: readonly KeySpec[] = [
   {
     key: 'Status',

@@ -1,6 +1,6 @@
 /**
  * The Apple codecs: `.mobileconfig` profiles with certificate payloads and MDM command responses.
- * Pure (bytes in, typed values out); see FORMATS.md §1 and ERRORS.md §2.
+ * Pure (bytes in, typed values out); see docs/formats.md §1 and docs/errors.md §2.
  */
 export { encodeMobileconfig, decodeMobileconfig, mobileconfigProblemsError } from './mobileconfig.ts';
 export type { MobileconfigDecodeResult, MobileconfigOptions } from './mobileconfig.ts';

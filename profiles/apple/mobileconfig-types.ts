@@ -4,7 +4,7 @@
  * Field names are the plist keys, so a decoded profile reads like the XML. `Buffer` fields are `<data>`;
  * the codec treats certificate and PKCS#12 bytes as opaque (the device agent parses them later).
  *
- * Sources: FORMATS.md §1.1 (top level, ADM `mdm/profiles/TopLevel.yaml`), §1.2 (common payload keys,
+ * Sources: docs/formats.md §1.1 (top level, ADM `mdm/profiles/TopLevel.yaml`), §1.2 (common payload keys,
  * `CommonPayloadKeys.yaml`), §1.3 (certificate payloads, `com.apple.security.{root,pkcs1,pem,pkcs12}.yaml`),
  * §1.4 (`com.apple.security.scep.yaml`).
  */
@@ -15,7 +15,7 @@ export type ApplePlatform = 'macos' | 'ios';
 /** Both Apple platforms, for table-driven code and tests. */
 export const APPLE_PLATFORMS: readonly ApplePlatform[] = ['macos', 'ios'];
 
-/** The certificate payload types the encoder writes (FORMATS.md §1.3). */
+/** The certificate payload types the encoder writes (docs/formats.md §1.3). */
 export const CERTIFICATE_PAYLOAD_TYPES = [
   'com.apple.security.root',
   'com.apple.security.pkcs1',
@@ -23,13 +23,13 @@ export const CERTIFICATE_PAYLOAD_TYPES = [
   'com.apple.security.pkcs12',
 ] as const;
 
-/** Every payload type the decoder accepts: the four certificate payloads and SCEP (FORMATS.md §1.3–1.4). */
+/** Every payload type the decoder accepts: the four certificate payloads and SCEP (docs/formats.md §1.3–1.4). */
 export const KNOWN_PAYLOAD_TYPES = [...CERTIFICATE_PAYLOAD_TYPES, 'com.apple.security.scep'] as const;
 
 /** One of {@link KNOWN_PAYLOAD_TYPES}. */
 export type ApplePayloadType = (typeof KNOWN_PAYLOAD_TYPES)[number];
 
-/** Keys common to every payload dictionary (FORMATS.md §1.2, ADM `CommonPayloadKeys.yaml`). */
+/** Keys common to every payload dictionary (docs/formats.md §1.2, ADM `CommonPayloadKeys.yaml`). */
 export interface CommonPayloadKeys {
   /** Reverse-DNS identifier, unique within the profile. */
   PayloadIdentifier: string;
@@ -42,7 +42,7 @@ export interface CommonPayloadKeys {
   PayloadOrganization?: string;
 }
 
-/** Keys shared by the four certificate payloads (FORMATS.md §1.3). */
+/** Keys shared by the four certificate payloads (docs/formats.md §1.3). */
 export interface CertificatePayloadKeys extends CommonPayloadKeys {
   /** The file name of the enclosed certificate (shown in UI and in the wrong-password message). */
   PayloadCertificateFileName?: string;
@@ -50,22 +50,22 @@ export interface CertificatePayloadKeys extends CommonPayloadKeys {
   PayloadContent: Buffer;
 }
 
-/** `com.apple.security.root`: "Alias for com.apple.security.pkcs1" (FORMATS.md §1.3). */
+/** `com.apple.security.root`: "Alias for com.apple.security.pkcs1" (docs/formats.md §1.3). */
 export interface RootCertificatePayload extends CertificatePayloadKeys {
   PayloadType: 'com.apple.security.root';
 }
 
-/** `com.apple.security.pkcs1`: a DER certificate without private key (FORMATS.md §1.3). */
+/** `com.apple.security.pkcs1`: a DER certificate without private key (docs/formats.md §1.3). */
 export interface Pkcs1CertificatePayload extends CertificatePayloadKeys {
   PayloadType: 'com.apple.security.pkcs1';
 }
 
-/** `com.apple.security.pem`: PayloadContent is the PEM *text* as bytes (FORMATS.md §1.3, §1.7). */
+/** `com.apple.security.pem`: PayloadContent is the PEM *text* as bytes (docs/formats.md §1.3, §1.7). */
 export interface PemCertificatePayload extends CertificatePayloadKeys {
   PayloadType: 'com.apple.security.pem';
 }
 
-/** `com.apple.security.pkcs12`: a password-protected identity (FORMATS.md §1.3). */
+/** `com.apple.security.pkcs12`: a password-protected identity (docs/formats.md §1.3). */
 export interface Pkcs12CertificatePayload extends CertificatePayloadKeys {
   PayloadType: 'com.apple.security.pkcs12';
   /** The PKCS#12 password (optional; Apple recommends omitting it or encrypting the profile). */
@@ -76,10 +76,10 @@ export interface Pkcs12CertificatePayload extends CertificatePayloadKeys {
   KeyIsExtractable?: boolean;
 }
 
-/** Values of the SCEP `SubjectAltName` dictionary: a string or an array of strings (FORMATS.md §1.4). */
+/** Values of the SCEP `SubjectAltName` dictionary: a string or an array of strings (docs/formats.md §1.4). */
 export type ScepSanValue = string | string[];
 
-/** The SCEP `PayloadContent` dictionary (FORMATS.md §1.4, ADM `com.apple.security.scep.yaml`). */
+/** The SCEP `PayloadContent` dictionary (docs/formats.md §1.4, ADM `com.apple.security.scep.yaml`). */
 export interface ScepPayloadContent {
   URL: string;
   Name?: string;
@@ -104,7 +104,7 @@ export interface ScepPayloadContent {
   AllowAllAppsAccess?: boolean;
 }
 
-/** `com.apple.security.scep` (decode only; FORMATS.md §1.4). */
+/** `com.apple.security.scep` (decode only; docs/formats.md §1.4). */
 export interface ScepPayload extends CommonPayloadKeys {
   PayloadType: 'com.apple.security.scep';
   PayloadContent: ScepPayloadContent;
@@ -118,7 +118,7 @@ export type CertificatePayload =
 export type ApplePayload = CertificatePayload | ScepPayload;
 
 /**
- * The top-level profile dictionary, PayloadType `Configuration` (FORMATS.md §1.1, ADM `TopLevel.yaml`).
+ * The top-level profile dictionary, PayloadType `Configuration` (docs/formats.md §1.1, ADM `TopLevel.yaml`).
  * Encrypted profiles (`IsEncrypted` true / `EncryptedPayloadContent`) are not simulated.
  */
 export interface AppleProfile<P extends ApplePayload = ApplePayload> {

@@ -8,7 +8,7 @@
  * - {@link decodeMobileconfig}: bytes → typed profile, or every problem with its key path (and line/column),
  *   as a strict device would; the raw bytes are always kept.
  *
- * Sources: FORMATS.md §1.1–1.4 (keys, types, platform rules), §1.7 (real-world quirks); ERRORS.md §2.3.
+ * Sources: docs/formats.md §1.1–1.4 (keys, types, platform rules), §1.7 (real-world quirks); docs/errors.md §2.3.
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import { readPlistXml } from './plist-xml-reader.ts';

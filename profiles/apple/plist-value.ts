@@ -5,8 +5,8 @@
  * `<integer>` and `<real>` stay distinguishable (the lenient `plist` npm package loses this). The reader
  * also records where each node starts in the source, so that problems can quote a line and column.
  *
- * Models the element vocabulary of Apple's `PropertyList-1.0.dtd` (FORMATS.md §1; the DTD named in every
- * `.mobileconfig` DOCTYPE, e.g. the Apple samples in `../shared/corpus/apple-mobileconfig/`).
+ * Models the element vocabulary of Apple's `PropertyList-1.0.dtd` (docs/formats.md §1; the DTD named in every
+ * `.mobileconfig` DOCTYPE, e.g. the samples of Apple's developer documentation).
  */
 
 /** Where a node starts in the XML source (1-based), when it came from the reader. */

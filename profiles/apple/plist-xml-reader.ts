@@ -8,7 +8,7 @@
  * key path and source line/column. XML well-formedness errors come from xmldom with its locator.
  *
  * Not read: binary plists (`bplist00`) and CMS-signed profiles; both are reported as `PLIST_PARSE`.
- * Source: FORMATS.md §1 and §1.7 (quirks seen in the wild); Apple's `PropertyList-1.0.dtd` element set.
+ * Source: docs/formats.md §1 and §1.7 (quirks seen in the wild); Apple's `PropertyList-1.0.dtd` element set.
  */
 import { DOMParser } from '@xmldom/xmldom';
 import type { Element, Node } from '@xmldom/xmldom';

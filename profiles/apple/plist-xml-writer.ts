@@ -19,7 +19,7 @@
  * - `<integer>` in decimal, `<real>` with at least one decimal digit (`3.0`), `<date>` as
  *   `YYYY-MM-DDTHH:MM:SSZ` (UTC; fractional seconds are refused).
  *
- * Source: FORMATS.md §1 (XML plist profiles); Python `Lib/plistlib.py` (`_PlistWriter`, `_encode_base64`).
+ * Source: docs/formats.md §1 (XML plist profiles); Python `Lib/plistlib.py` (`_PlistWriter`, `_encode_base64`).
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import type { PlistValue } from './plist-value.ts';

@@ -3,7 +3,7 @@
  *
  * Paths name the key the way a person reads the profile: `PayloadVersion`, `PayloadContent[0].PayloadUUID`,
  * `PayloadContent[0].PayloadContent["Key Type"]` (keys that are not plain identifiers are quoted); the empty
- * path is the document itself. Source: FORMATS.md §1 (keys and types), DESIGN.md house rule 6.
+ * path is the document itself. Source: docs/formats.md §1 (keys and types), docs/architecture.md house rule 6.
  */
 import type { ErrorCode } from '../../pki/errors.ts';
 

@@ -1,12 +1,12 @@
 /**
  * Key tables for the top-level profile and the certificate/SCEP payloads, transcribed from Apple's
- * machine-readable schema (ADM `mdm/profiles/*.yaml`, FORMATS.md §1.1–1.4): each key's plist type, presence,
+ * machine-readable schema (ADM `mdm/profiles/*.yaml`, docs/formats.md §1.1–1.4): each key's plist type, presence,
  * rangelist and the platforms (of macOS/iOS) that support it. `test/unit/apple/profile-schema.test.ts`
  * re-reads the YAML files and checks these tables against them, so the runtime needs no YAML.
  *
  * Platform rule (ADM `docs/schema.md`): a key inherits its payload's `supportedOS` and its own
  * `supportedOS` only overrides entries; `introduced: n/a` removes the platform. One deliberate exception:
- * `PayloadScope` is treated as macOS-only, as FORMATS.md §1.1 states (its YAML lists only macOS 10.8).
+ * `PayloadScope` is treated as macOS-only, as docs/formats.md §1.1 states (its YAML lists only macOS 10.8).
  */
 import type { ApplePayloadType, ApplePlatform } from './mobileconfig-types.ts';
 
@@ -29,7 +29,7 @@ export type ValueSpec =
   | { readonly type: 'dict'; readonly keys: readonly KeySpec[] }
   /** A `<dict>` whose keys are free-form and whose values are all `<string>` (ConsentText). */
   | { readonly type: 'string-map' }
-  /** A `<string>` or an `<array>` of `<string>` (SCEP SubjectAltName values, FORMATS.md §1.4). */
+  /** A `<string>` or an `<array>` of `<string>` (SCEP SubjectAltName values, docs/formats.md §1.4). */
   | { readonly type: 'string-or-strings' }
   /** The top-level `PayloadContent`: an `<array>` of payload `<dict>`s, dispatched on PayloadType. */
   | { readonly type: 'payloads' };
@@ -62,7 +62,7 @@ const str = (
   ...extra,
 });
 
-/** Top-level keys (FORMATS.md §1.1, ADM `TopLevel.yaml`). */
+/** Top-level keys (docs/formats.md §1.1, ADM `TopLevel.yaml`). */
 export const TOP_LEVEL_KEYS: readonly KeySpec[] = [
   str('PayloadIdentifier', 'required', { value: { type: 'string', format: 'nonempty' } }),
   str('PayloadUUID', 'required', { value: { type: 'string', format: 'uuid' } }),
@@ -123,7 +123,7 @@ export const TOP_LEVEL_KEYS: readonly KeySpec[] = [
   { key: 'ConsentText', presence: 'optional', value: { type: 'string-map' }, platforms: BOTH },
 ];
 
-/** Keys common to every payload (FORMATS.md §1.2, ADM `CommonPayloadKeys.yaml`). */
+/** Keys common to every payload (docs/formats.md §1.2, ADM `CommonPayloadKeys.yaml`). */
 export const COMMON_PAYLOAD_KEYS: readonly KeySpec[] = [
   str('PayloadIdentifier', 'required', { value: { type: 'string', format: 'nonempty' } }),
   str('PayloadUUID', 'required', { value: { type: 'string', format: 'uuid' } }),
@@ -151,7 +151,7 @@ const sanKey = (key: string): KeySpec => ({
   platforms: BOTH,
 });
 
-/** The SCEP `PayloadContent` dictionary keys (FORMATS.md §1.4, ADM `com.apple.security.scep.yaml`). */
+/** The SCEP `PayloadContent` dictionary keys (docs/formats.md §1.4, ADM `com.apple.security.scep.yaml`). */
 export const SCEP_CONTENT_KEYS: readonly KeySpec[] = [
   str('URL', 'required'),
   str('Name'),
@@ -209,7 +209,7 @@ export const SCEP_CONTENT_KEYS: readonly KeySpec[] = [
 
 /**
  * The payload-specific keys of each known payload type (the common keys come from
- * {@link COMMON_PAYLOAD_KEYS}). FORMATS.md §1.3–1.4.
+ * {@link COMMON_PAYLOAD_KEYS}). docs/formats.md §1.3–1.4.
  */
 export const PAYLOAD_KEYS: Readonly<Record<ApplePayloadType, readonly KeySpec[]>> = {
   'com.apple.security.root': CERTIFICATE_KEYS,

@@ -2,7 +2,7 @@
  * Checks a plist value tree against the profile key tables, as a strict device would, and turns it into
  * the typed {@link AppleProfile} model. Reports every problem (with its key path), not just the first.
  *
- * Rules (FORMATS.md §1.1–1.4; duplicate rules from ERRORS.md §2.3): the root is a `<dict>`; each key has
+ * Rules (docs/formats.md §1.1–1.4; duplicate rules from docs/errors.md §2.3): the root is a `<dict>`; each key has
  * its schema type; required keys are present; rangelists hold (PayloadType `Configuration`, PayloadVersion
  * 1…); PayloadUUIDs are UUIDs; payload types are known; keys are valid on the target platform; no two
  * payloads share a PayloadIdentifier; no PayloadUUID appears twice in the profile (top level included).

@@ -3,7 +3,7 @@
  * number for an `<integer>` key becomes `<integer>`…). Refuses keys the table does not define and values of
  * the wrong JavaScript type with a {@link CertfleetError} carrying `code`. Schema rules (presence,
  * rangelists, platforms) are checked afterwards by the validator on the built tree, so encoder and decoder
- * share one set of rules. Source: FORMATS.md §1.1–1.5.
+ * share one set of rules. Source: docs/formats.md §1.1–1.5.
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import type { PlistValue } from './plist-value.ts';

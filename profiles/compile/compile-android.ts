@@ -1,10 +1,10 @@
 /**
  * Android (Enterprise work profile, device owner, and device administrator): a profile → certfleet's Android
- * policy JSON (profiles/android/policy-model.ts, itself an **[inferred]** shape: FORMATS.md §3.4 and §6 say
+ * policy JSON (profiles/android/policy-model.ts, itself an **[inferred]** shape: docs/formats.md §3.4 and §6 say
  * Intune's Android Enterprise mechanism is not documented).
  *
- * Mappings (FORMATS.md §6 "Android Enterprise" column, [inferred] there):
- * - trusted certificate → ONC `Certificates[]` entry `{Type: 'Authority', X509: DER}` (FORMATS.md §3.2) plus
+ * Mappings (docs/formats.md §6 "Android Enterprise" column, [inferred] there):
+ * - trusted certificate → ONC `Certificates[]` entry `{Type: 'Authority', X509: DER}` (docs/formats.md §3.2) plus
  *   the DPC command `INSTALL_CA_CERT` (DPM `installCaCert`, §3.3);
  * - PKCS → ONC `{Type: 'Client', PKCS12}` re-wrapped with the **empty passphrase** ONC requires (§3.2; pki
  *   rewrapPkcs12) plus `INSTALL_KEY_PAIR` (DPM `installKeyPair`, §3.3) whose access follows Graph

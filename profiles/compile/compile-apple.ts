@@ -1,7 +1,7 @@
 /**
- * macOS and iOS/iPadOS: a profile → one `.mobileconfig` with one certificate payload (FORMATS.md §1, §6).
+ * macOS and iOS/iPadOS: a profile → one `.mobileconfig` with one certificate payload (docs/formats.md §1, §6).
  *
- * Mappings (FORMATS.md §6 "macOS / iOS" column, all **[inferred mapping]** there):
+ * Mappings (docs/formats.md §6 "macOS / iOS" column, all **[inferred mapping]** there):
  * - trusted certificate → `com.apple.security.root`, `PayloadContent` = the DER, `PayloadCertificateFileName`
  *   = Graph `certFileName` (§1.3: root is "Alias for com.apple.security.pkcs1", DER without private key);
  * - PKCS → `com.apple.security.pkcs12`, `PayloadContent` = the connector's PKCS#12, `Password` = its password
@@ -24,7 +24,7 @@ import type { AppleDeploymentChannel } from '../model/enums.ts';
 import type { IosPkcsProfile, MacosPkcsProfile, TrustedCertificateProfile } from '../model/profile.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
 
-/** macOS `deploymentChannel` → `PayloadScope` (FORMATS.md §1.1, §6). */
+/** macOS `deploymentChannel` → `PayloadScope` (docs/formats.md §1.1, §6). */
 export const PAYLOAD_SCOPE_OF_CHANNEL = {
   deviceChannel: 'System',
   userChannel: 'User',

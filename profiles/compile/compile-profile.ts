@@ -1,6 +1,6 @@
 /**
  * `compileProfile`: one validated profile + one device → the native payload that device's OS receives
- * (DESIGN.md flow step 5; FORMATS.md §6 cheat-sheet), or the typed outcome that stops it. Pure: no I/O, no
+ * (docs/architecture.md flow step 5; docs/formats.md §6 cheat-sheet), or the typed outcome that stops it. Pure: no I/O, no
  * clock, no randomness of its own (ids and PKCS#12 salts are injected).
  *
  * | family | trusted certificate | PKCS certificate |
@@ -11,7 +11,7 @@
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
- * profile on that device (FORMATS.md §5.2). The identity itself is issued beforehand by the connector
+ * profile on that device (docs/formats.md §5.2). The identity itself is issued beforehand by the connector
  * (simulator/service/compile issueForDevice) and passed in `options.issued`.
  */
 import type { CertificateProfile } from '../model/profile.ts';

@@ -1,6 +1,6 @@
 /**
  * Inputs and outputs of {@link compileProfile}: the identity the connector issued, the options that make a
- * compilation deterministic, and the native payload a device receives (FORMATS.md §6 cheat-sheet).
+ * compilation deterministic, and the native payload a device receives (docs/formats.md §6 cheat-sheet).
  */
 import type { RandomBytes } from '../../pki/pkcs12.ts';
 import type { AppleCertificateProfile } from '../apple/mobileconfig-types.ts';
@@ -20,7 +20,7 @@ export interface IssuedIdentity {
   certificateDer?: Buffer;
 }
 
-/** The SyncML header values of the server's message (FORMATS.md §2.1). */
+/** The SyncML header values of the server's message (docs/formats.md §2.1). */
 export interface SyncmlHeaderOptions {
   sessionId?: string;
   msgId?: number;
@@ -39,7 +39,7 @@ export interface CompileOptions {
   /**
    * Windows only: encrypts the PFX password to the device's MDM (management) certificate and returns the
    * base64 CMS blob; when given, PFXCertPasswordEncryptionType is 1, else the password goes in clear with
-   * type 0 (FORMATS.md §2.3; §2.6: Intune encrypts it, DIRKJAN). The agent's
+   * type 0 (docs/formats.md §2.3; §2.6: Intune encrypts it, DIRKJAN). The agent's
    * `encryptPfxPasswordForDevice` fits here; profiles/ never imports the agent.
    */
   encryptPassword?: (password: string) => string;
@@ -61,7 +61,7 @@ export interface CompileOptions {
   organization?: string;
 }
 
-/** The three native formats (FORMATS.md §6). */
+/** The three native formats (docs/formats.md §6). */
 export type PayloadFormat = 'mobileconfig' | 'syncml' | 'android-policy';
 
 /** A compiled payload: the bytes a device receives plus the typed value they encode. */

@@ -1,24 +1,24 @@
 /**
- * Windows 10/11: a profile → one OMA-DM SyncML 1.2 server message (FORMATS.md §2, §6).
+ * Windows 10/11: a profile → one OMA-DM SyncML 1.2 server message (docs/formats.md §2, §6).
  *
  * Mappings:
- * - trusted certificate `destinationStore` → RootCATrustedCertificates node (FORMATS.md §2.4 **[inferred]**
+ * - trusted certificate `destinationStore` → RootCATrustedCertificates node (docs/formats.md §2.4 **[inferred]**
  *   Graph → CSP mapping; §6): `computerCertStoreRoot` → `./Device/…/Root`, `computerCertStoreIntermediate` →
  *   `./Device/…/CA`, `userCertStoreIntermediate` → `./User/…/CA`; the node name is the certificate's SHA-1
  *   thumbprint in upper-case hex and the DER goes to `EncodedCertificate` as one-line base64 (§2.4 observed
  *   Intune LocURIs).
- * - PKCS `keyStorageProvider` → `KeyLocation` (FORMATS.md §2.3 KeyLocation values; the Graph → CSP mapping is
+ * - PKCS `keyStorageProvider` → `KeyLocation` (docs/formats.md §2.3 KeyLocation values; the Graph → CSP mapping is
  *   **[inferred]**): `useTpmKspOtherwiseFail` → 1, `useTpmKspOtherwiseUseSoftwareKsp` → 2, `useSoftwareKsp`
  *   → 3, `usePassportForWorkKspOtherwiseFail` → 4 (with a ContainerName, which CCI requires for 4; its value
  *   is not documented, certfleet uses `certfleet-<UniqueID>` [inferred]).
  * - PKCS certificate type (Graph `certificateStore` user/machine) → `./User` or `./Device`
- *   ClientCertificateInstall tree (FORMATS.md §6 "./User or ./Device per certificateStore").
- * - `PFXKeyExportable` false: PFXDOC "the private key is marked as not exportable" (FORMATS.md §5.2), and
+ *   ClientCertificateInstall tree (docs/formats.md §6 "./User or ./Device per certificateStore").
+ * - `PFXKeyExportable` false: PFXDOC "the private key is marked as not exportable" (docs/formats.md §5.2), and
  *   CCI allows true only with KeyLocation 3.
  * - `PFXCertPassword` + `PFXCertPasswordEncryptionType`: 1 with the base64 CMS blob when the caller passes
- *   `encryptPassword` (Intune re-encrypts the password to the device management certificate, FORMATS.md §2.6
- *   DIRKJAN/PKCSTS), else 0 with the password in clear (FORMATS.md §2.3).
- * - `{UniqueID}`: an upper-case GUID from the injected id source (FORMATS.md §2.6 IMITUNE).
+ *   `encryptPassword` (Intune re-encrypts the password to the device management certificate, docs/formats.md §2.6
+ *   DIRKJAN/PKCSTS), else 0 with the password in clear (docs/formats.md §2.3).
+ * - `{UniqueID}`: an upper-case GUID from the injected id source (docs/formats.md §2.6 IMITUNE).
  */
 import { sha1Thumbprint } from '../../pki/thumbprint.ts';
 import type { CertificateDestinationStore, KeyStorageProvider } from '../model/enums.ts';
@@ -31,14 +31,14 @@ import { encodeSyncml } from '../windows/syncml-encode.ts';
 import type { SyncHdr, SyncmlCommand, SyncmlItemCommand, SyncmlMessage } from '../windows/syncml-model.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
 
-/** `destinationStore` → RootCATrustedCertificates scope and store (FORMATS.md §2.4 [inferred], §6). */
+/** `destinationStore` → RootCATrustedCertificates scope and store (docs/formats.md §2.4 [inferred], §6). */
 export const TRUSTED_STORE_OF_DESTINATION = {
   computerCertStoreRoot: { scope: 'Device', store: 'Root' },
   computerCertStoreIntermediate: { scope: 'Device', store: 'CA' },
   userCertStoreIntermediate: { scope: 'User', store: 'CA' },
 } as const satisfies Record<CertificateDestinationStore, { scope: LocUriScope; store: RootCaStore }>;
 
-/** `keyStorageProvider` → CCI `KeyLocation` (FORMATS.md §2.3 values; mapping [inferred]). */
+/** `keyStorageProvider` → CCI `KeyLocation` (docs/formats.md §2.3 values; mapping [inferred]). */
 export const KEY_LOCATION_OF_PROVIDER = {
   useTpmKspOtherwiseFail: 1,
   useTpmKspOtherwiseUseSoftwareKsp: 2,
@@ -46,7 +46,7 @@ export const KEY_LOCATION_OF_PROVIDER = {
   usePassportForWorkKspOtherwiseFail: 4,
 } as const satisfies Record<KeyStorageProvider, PfxKeyLocation>;
 
-/** Certificate type → ClientCertificateInstall scope (FORMATS.md §6). */
+/** Certificate type → ClientCertificateInstall scope (docs/formats.md §6). */
 export const PFX_SCOPE_OF_CERTIFICATE_TYPE = {
   user: 'User',
   device: 'Device',

@@ -1,9 +1,9 @@
 /**
- * Deterministic identifiers for compiled payloads (house rule 2: same seed, same payload bytes).
+ * Deterministic identifiers for compiled payloads (docs/architecture.md house rule 2: same seed, same payload bytes).
  *
- * A compiled payload needs fresh-looking ids — Apple `PayloadUUID`s (FORMATS.md §1.1/§1.2: "globally
- * unique"), the Windows PFXCertInstall `{UniqueID}` (an upper-case GUID as Intune sends it, FORMATS.md §2.6,
- * IMITUNE) and the ONC certificate `GUID`s (FORMATS.md §3.2). The compiler never draws them itself: it asks an
+ * A compiled payload needs fresh-looking ids — Apple `PayloadUUID`s (docs/formats.md §1.1/§1.2: "globally
+ * unique"), the Windows PFXCertInstall `{UniqueID}` (an upper-case GUID as Intune sends it, docs/formats.md §2.6,
+ * IMITUNE) and the ONC certificate `GUID`s (docs/formats.md §3.2). The compiler never draws them itself: it asks an
  * injected {@link IdSource}, so tests and golden files pin them and a scenario seed reproduces them.
  */
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * Public API of profile compilation: resolve what a PKCS certificate request needs for one device, and
- * compile a profile into the native payload that device receives (FORMATS.md §6).
+ * compile a profile into the native payload that device receives (docs/formats.md §6).
  */
 export { compileProfile } from './compile-profile.ts';
 export type {

@@ -1,9 +1,9 @@
 /**
  * Why a profile cannot be compiled for a device: the typed outcomes of {@link resolveRequest} and
- * {@link compileProfile} (house rule 4: install outcomes are values, not exceptions).
+ * {@link compileProfile} (docs/architecture.md house rule 4: install outcomes are values, not exceptions).
  *
  * - `MissingVariable`, `VariableNotAllowed`, `InvalidTemplate` — passed through unchanged from the
- *   variable resolver (profiles/variables/resolve-template.ts; FORMATS.md §5.1, §5.2 "Missing variable").
+ *   variable resolver (profiles/variables/resolve-template.ts; docs/formats.md §5.1, §5.2 "Missing variable").
  * - `ValidationError` — the profile cannot apply to this device or cannot be compiled as given (another
  *   platform, a subject that is not a distinguished name, a PKCS profile without an issued identity…).
  */

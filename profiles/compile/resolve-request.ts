@@ -1,10 +1,10 @@
 /**
  * What the connector must request for one device and one PKCS profile: the resolved subject and SANs, the
- * template, the CA and the validity — the service-side step 3 of DESIGN.md ("resolves the profile's subject
+ * template, the CA and the validity — the service-side step 3 of docs/architecture.md ("resolves the profile's subject
  * name and SAN templates against the inventory; a variable the device cannot supply fails that profile").
  *
- * SAN attribute → certificate SAN type (FORMATS.md §4.4 `subjectAlternativeNameType`, §5.1 "SAN: attributes
- * Email address, UPN, DNS, URI"; the Windows CSP equivalents 2/11/3/7 are in FORMATS.md §2.3):
+ * SAN attribute → certificate SAN type (docs/formats.md §4.4 `subjectAlternativeNameType`, §5.1 "SAN: attributes
+ * Email address, UPN, DNS, URI"; the Windows CSP equivalents 2/11/3/7 are in docs/formats.md §2.3):
  * | Graph SAN type | template target | {@link SanEntry} type |
  * |---|---|---|
  * | emailAddress | `san:email` | `email` (rfc822Name) |
@@ -13,8 +13,8 @@
  * | universalResourceIdentifier | `san:uri` | `uri` (URI; `{{OnPremisesSecurityIdentifier}}` becomes `tag:microsoft.com,2022-09-14:sid:<SID>`, SCEPDOC) |
  * | customAzureADAttribute | `san:aad-attribute` | **not requested** — no source says which SAN type Intune writes for a custom Entra attribute; it is listed in `notes` instead [inferred] |
  *
- * Key size: a PKCS profile has no key-size setting (FORMATS.md §4.3); the connector makes a 2048-bit RSA key,
- * the template minimum PFXDOC requires ("template minimum 2048", FORMATS.md §5.2) [inferred].
+ * Key size: a PKCS profile has no key-size setting (docs/formats.md §4.3); the connector makes a 2048-bit RSA key,
+ * the template minimum PFXDOC requires ("template minimum 2048", docs/formats.md §5.2) [inferred].
  */
 import { CertfleetError, formatDn, parseDn, type SanEntry } from '../../pki/index.ts';
 import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
@@ -42,7 +42,7 @@ export interface CertificateRequestSpec {
   subject: string;
   /** The same subject read as RFC 4514 (escapes and quotes resolved) and written canonically. */
   intendedSubject: string;
-  /** Characters the subject writes with a backslash escape among `+ , ; =` (FORMATS.md §5.2 known issue). */
+  /** Characters the subject writes with a backslash escape among `+ , ; =` (docs/formats.md §5.2 known issue). */
   escapedSpecials: string[];
   sans: SanEntry[];
   keySize: typeof PKCS_KEY_SIZE;
@@ -62,12 +62,12 @@ export interface CertificateRequestSpec {
 export type ResolveRequestResult =
   { ok: true; request: CertificateRequestSpec } | { ok: false; outcome: CompileFailure };
 
-/** The special characters whose backslash-escaped form triggers the Intune known issue (FORMATS.md §5.2). */
+/** The special characters whose backslash-escaped form triggers the Intune known issue (docs/formats.md §5.2). */
 export const ESCAPE_SENSITIVE = ['+', ',', ';', '='] as const;
 
 /**
  * A {@link ValidationError} when the device's platform or enrollment kind does not receive profiles of this
- * family (PROFILE_FAMILY_INFO; FORMATS.md §4), else undefined.
+ * family (PROFILE_FAMILY_INFO; docs/formats.md §4), else undefined.
  */
 export function familyMismatch(
   profile: { family: PkcsCertificateProfile['family'] | string; displayName: string },

@@ -1,5 +1,5 @@
 /**
- * Export of a profile model to Microsoft Graph (beta) JSON (FORMATS.md §4): the object a
+ * Export of a profile model to Microsoft Graph (beta) JSON (docs/formats.md §4): the object a
  * `POST /deviceManagement/deviceConfigurations` would carry. Enums are written by member name (Graph's own
  * JSON form) or, on request, by number (the subject-name numbers then follow the Apple table for Apple
  * types). `importGraphProfile(exportGraphProfile(p))` gives `p` back.

@@ -1,5 +1,5 @@
 /**
- * Decoding and encoding of Graph enum values: by member name or by number (FORMATS.md §4.4). Flag enums
+ * Decoding and encoding of Graph enum values: by member name or by number (docs/formats.md §4.4). Flag enums
  * (`subjectAlternativeNameType`) also accept OData's comma-separated member list ("emailAddress,userPrincipalName")
  * and a bitmask number.
  */

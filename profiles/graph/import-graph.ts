@@ -1,5 +1,5 @@
 /**
- * Import of Microsoft Graph (beta) certificate-profile JSON (FORMATS.md §4) into the profile model.
+ * Import of Microsoft Graph (beta) certificate-profile JSON (docs/formats.md §4) into the profile model.
  *
  * - Bad JSON → GRAPH_PARSE with line, column and offset.
  * - An `@odata.type` that is not one of {@link GRAPH_TYPES} → GRAPH_UNSUPPORTED_TYPE.

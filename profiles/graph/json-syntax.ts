@@ -1,7 +1,7 @@
 /**
  * Locates the first syntax error in JSON text (RFC 8259), because `JSON.parse` in Node 20 does not always
  * say where it failed ("Unexpected token '}', … is not valid JSON"). Used for GRAPH_PARSE messages
- * (house rule 6: a parse error quotes where it failed).
+ * (docs/architecture.md house rule 6: a parse error quotes where it failed).
  */
 
 /** Where JSON text breaks: 0-based offset, 1-based line and column, and what was expected there. */

@@ -1,8 +1,8 @@
 /**
  * The Microsoft Graph (beta) `@odata.type`s of Intune certificate profiles that certfleet models, and the
- * properties each one has (FORMATS.md §4.1–§4.3).
+ * properties each one has (docs/formats.md §4.1–§4.3).
  *
- * Android device administrator types are not in FORMATS.md §4; they come from
+ * Android device administrator types are not in docs/formats.md §4; they come from
  * microsoftgraph/microsoft-graph-docs-contrib `api-reference/beta/resources/intune-deviceconfig-androidpkcscertificateprofile.md@022b186d`
  * (inherits androidCertificateProfileBase: renewalThresholdPercentage, subjectNameFormat (subjectNameFormat
  * enum), subjectAlternativeNameType, certificateValidityPeriodValue/Scale, extendedKeyUsages (≤ 500); own:
@@ -182,7 +182,7 @@ export const GRAPH_TYPE_OF = {
 } as const satisfies Record<ProfileKind, Record<ProfileFamily, GraphTypeName>>;
 
 /**
- * Inherited `deviceConfiguration` properties and OData annotations (FORMATS.md §4.1): accepted and, except
+ * Inherited `deviceConfiguration` properties and OData annotations (docs/formats.md §4.1): accepted and, except
  * id/displayName/description, dropped.
  */
 export const INHERITED_PROPERTIES: ReadonlySet<string> = new Set([

@@ -1,14 +1,14 @@
 /**
  * The Microsoft Graph (beta) enumerations that certificate profiles use, member name → numeric value.
  * The profile model stores member names; the Graph codec accepts names or numbers.
- * Source: FORMATS.md §4.4 (GRAPH pages, commits noted there); the numbers of `appleDeploymentChannel`,
+ * Source: docs/formats.md §4.4 (GRAPH pages, commits noted there); the numbers of `appleDeploymentChannel`,
  * `deviceManagementCertificationAuthority` and `androidDeviceOwnerCertificateAccessType`, which §4.4 lists
  * without values, come from microsoftgraph/microsoft-graph-docs-contrib
  * `api-reference/beta/resources/intune-deviceconfig-appledeploymentchannel.md@00609221`,
  * `…-devicemanagementcertificationauthority.md@022b186d`, `…-androiddeviceownercertificateaccesstype.md@022b186d`.
  */
 
-/** `subjectNameFormat` (Windows, Android): FORMATS.md §4.4. */
+/** `subjectNameFormat` (Windows, Android): docs/formats.md §4.4. */
 export const SUBJECT_NAME_FORMAT = {
   commonName: 0,
   commonNameIncludingEmail: 1,
@@ -22,7 +22,7 @@ export const SUBJECT_NAME_FORMAT = {
 } as const;
 
 /**
- * `appleSubjectNameFormat` (iOS, macOS): FORMATS.md §4.4. **The numbers differ from
+ * `appleSubjectNameFormat` (iOS, macOS): docs/formats.md §4.4. **The numbers differ from
  * {@link SUBJECT_NAME_FORMAT}** (1 is commonNameAsEmail here, commonNameIncludingEmail there).
  */
 export const APPLE_SUBJECT_NAME_FORMAT = {
@@ -39,7 +39,7 @@ export type SubjectNameFormat = keyof typeof SUBJECT_NAME_FORMAT;
 /** A subject name format Apple profiles can carry. */
 export type AppleSubjectNameFormat = keyof typeof APPLE_SUBJECT_NAME_FORMAT;
 
-/** `subjectAlternativeNameType` flags, also `customSubjectAlternativeName.sanType`: FORMATS.md §4.4. */
+/** `subjectAlternativeNameType` flags, also `customSubjectAlternativeName.sanType`: docs/formats.md §4.4. */
 export const SUBJECT_ALTERNATIVE_NAME_TYPE = {
   none: 0,
   emailAddress: 1,
@@ -61,7 +61,7 @@ export const SAN_TYPES = [
   'universalResourceIdentifier',
 ] as const satisfies readonly SanType[];
 
-/** `keyStorageProviderOption` (Windows only): FORMATS.md §4.4. */
+/** `keyStorageProviderOption` (Windows only): docs/formats.md §4.4. */
 export const KEY_STORAGE_PROVIDER = {
   useTpmKspOtherwiseUseSoftwareKsp: 0,
   useTpmKspOtherwiseFail: 1,
@@ -71,17 +71,17 @@ export const KEY_STORAGE_PROVIDER = {
 /** Where Windows stores the private key (TPM else software, TPM else fail, Windows Hello else fail, software). */
 export type KeyStorageProvider = keyof typeof KEY_STORAGE_PROVIDER;
 
-/** `certificateValidityPeriodScale`: FORMATS.md §4.4. */
+/** `certificateValidityPeriodScale`: docs/formats.md §4.4. */
 export const VALIDITY_SCALE = { days: 0, months: 1, years: 2 } as const;
 /** Unit of a certificate validity period. */
 export type ValidityUnit = keyof typeof VALIDITY_SCALE;
 
-/** `certificateStore`: FORMATS.md §4.4. */
+/** `certificateStore`: docs/formats.md §4.4. */
 export const CERTIFICATE_STORE = { user: 1, machine: 2 } as const;
 /** Target certificate store. */
 export type CertificateStore = keyof typeof CERTIFICATE_STORE;
 
-/** `certificateDestinationStore` (Windows trusted root): FORMATS.md §4.4. */
+/** `certificateDestinationStore` (Windows trusted root): docs/formats.md §4.4. */
 export const CERTIFICATE_DESTINATION_STORE = {
   computerCertStoreRoot: 0,
   computerCertStoreIntermediate: 1,

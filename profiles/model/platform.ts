@@ -1,7 +1,7 @@
 /**
  * Platform, enrollment-kind and profile-family vocabulary shared by the whole project (agent, fleet,
  * service, codecs). Sources: PFXDOC (platform list of the "Create a PKCS certificate profile" step),
- * FORMATS.md §3.4 (Android Enterprise kinds), §4 (Graph types per platform family).
+ * docs/formats.md §3.4 (Android Enterprise kinds), §4 (Graph types per platform family).
  */
 
 /** The four operating-system platforms certfleet simulates. */
@@ -17,7 +17,7 @@ export const WINDOWS_ENROLLMENT_KINDS = ['entra-joined', 'hybrid-joined', 'workp
 /** Apple enrollment kinds: device enrollment and (account-driven) user enrollment. Supervision is a separate flag. */
 export const APPLE_ENROLLMENT_KINDS = ['device', 'user'] as const;
 /**
- * Android enrollment kinds (PFXDOC platform list; FORMATS.md §3.4): device administrator, Android Enterprise
+ * Android enrollment kinds (PFXDOC platform list; docs/formats.md §3.4): device administrator, Android Enterprise
  * personally-owned work profile, corporate-owned work profile (COPE), fully managed, dedicated (kiosk, user-less).
  */
 export const ANDROID_ENROLLMENT_KINDS = [
@@ -66,7 +66,7 @@ export function isEnrollmentKindOf<P extends Platform>(
 
 /**
  * A profile family: the Intune "platform" a certificate profile is created for, which decides its Graph
- * `@odata.type` and which settings apply (FORMATS.md §4.2/§4.3; PFXDOC settings table):
+ * `@odata.type` and which settings apply (docs/formats.md §4.2/§4.3; PFXDOC settings table):
  * - `windows` — Windows 10/11 (trusted root: `windows81TrustedRootCertificate`; PKCS: `windows10PkcsCertificateProfile`)
  * - `macos`, `ios` — Apple
  * - `android-work-profile` — Android Enterprise personally-owned work profile (`androidWorkProfile*`)

@@ -27,7 +27,7 @@ export interface ProfileProblem {
 export type WarningCode = Extract<ErrorCode, 'VARIABLE_ADVISORY'>;
 
 /**
- * Something allowed but documented as risky (FORMATS.md §5.1 restrictions table): reported beside the
+ * Something allowed but documented as risky (docs/formats.md §5.1 restrictions table): reported beside the
  * result, never a failure.
  * @example { path: 'subjectNameFormatString', code: 'VARIABLE_ADVISORY', variable: '{{DeviceId}}', advice: 'avoid {{DeviceId}} in a Windows subject: …' }
  */

@@ -13,7 +13,7 @@
  * | commonNameAsIMEI | `CN={{IMEI}}` | member name; `{{IMEI}}` is a documented device variable |
  * | commonNameAsSerialNumber | `CN={{SerialNumber}}` | member name |
  * | commonNameAsAadDeviceId | `CN={{AAD_Device_ID}}` | member name |
- * | commonNameAsIntuneDeviceId | `CN={{DeviceId}}` | member name; `{{DeviceId}}` is "Intune device ID" (FORMATS.md §5.1) |
+ * | commonNameAsIntuneDeviceId | `CN={{DeviceId}}` | member name; `{{DeviceId}}` is "Intune device ID" (docs/formats.md §5.1) |
  * | commonNameAsDurableDeviceId | `CN={{DeviceId}}` | no source defines a "durable device ID"; certfleet treats it as the Intune device ID |
  * | custom | `subjectNameFormatString` | GRAPH: "Custom format to use with SubjectNameFormat = Custom" |
  *

@@ -1,6 +1,6 @@
 /**
  * The certificate profile model: Intune "trusted certificate" and "PKCS certificate" profiles per profile
- * family. Field names follow the Microsoft Graph (beta) properties where one exists (FORMATS.md §4.2/§4.3),
+ * family. Field names follow the Microsoft Graph (beta) properties where one exists (docs/formats.md §4.2/§4.3),
  * so a problem path such as `renewalThresholdPercentage` reads the same in the model and in Graph JSON.
  * Values are Graph enum member names ({@link ./enums.ts}).
  *
@@ -33,7 +33,7 @@ export const CERTIFICATE_TYPES = ['user', 'device'] as const;
 /** One of {@link CERTIFICATE_TYPES}. */
 export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
 
-/** Graph `deviceConfiguration` metadata the model keeps (FORMATS.md §4.1); other inherited properties are dropped. */
+/** Graph `deviceConfiguration` metadata the model keeps (docs/formats.md §4.1); other inherited properties are dropped. */
 export interface ProfileMetadata {
   /** Graph entity id (a GUID in Graph; any non-empty string in scenario files). */
   id?: string;
@@ -43,7 +43,7 @@ export interface ProfileMetadata {
 
 // --- trusted certificate -------------------------------------------------------------------------
 
-/** Settings every trusted-certificate profile has (FORMATS.md §4.2). */
+/** Settings every trusted-certificate profile has (docs/formats.md §4.2). */
 export interface TrustedCertificateCommon extends ProfileMetadata {
   kind: 'trusted-certificate';
   /** DER bytes of the root or intermediate CA certificate (Graph `trustedRootCertificate`, base64 in JSON). */
@@ -94,12 +94,12 @@ export interface ExtendedKeyUsage {
   objectIdentifier: string;
 }
 
-/** Android device-owner certificate access (PFXDOC "Certificate access"; FORMATS.md §3.4). */
+/** Android device-owner certificate access (PFXDOC "Certificate access"; docs/formats.md §3.4). */
 export type CertificateAccess =
   | { type: Extract<CertificateAccessType, 'userApproval'> }
   | { type: Extract<CertificateAccessType, 'specificApps'>; packageIds: string[] };
 
-/** Settings every PKCS profile has (FORMATS.md §4.3 "certificate profile base" + PKCS own properties). */
+/** Settings every PKCS profile has (docs/formats.md §4.3 "certificate profile base" + PKCS own properties). */
 export interface PkcsCommon<F extends SubjectNameFormat = SubjectNameFormat> extends ProfileMetadata {
   kind: 'pkcs-certificate';
   /** Renew when this % of the lifetime remains; integer 1–99, default 20. */

@@ -1,7 +1,7 @@
 /**
  * Which settings apply to which profile kind and family, with their defaults and ranges.
- * Sources: PFXDOC settings table (platform column), GRAPH property lists (FORMATS.md §4.2/§4.3),
- * FORMATS.md §5.2 (validity), brief of issue 3.
+ * Sources: PFXDOC settings table (platform column), GRAPH property lists (docs/formats.md §4.2/§4.3),
+ * docs/formats.md §5.2 (validity), brief of issue 3.
  */
 import type { ProfileFamily } from './platform.ts';
 import type { ProfileKind } from './profile.ts';

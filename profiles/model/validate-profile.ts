@@ -64,7 +64,7 @@ export function isCertificationAuthority(value: string): boolean {
 /**
  * Why `der` cannot be the certificate of a trusted-certificate profile, or undefined when it can. It must
  * parse as X.509 (pki parseCertificate) and be a CA certificate: TRUSTDOC, trusted certificate profiles
- * deliver only root or intermediate certificates (FORMATS.md §5.2 "Trust chain"). A CA certificate is one
+ * deliver only root or intermediate certificates (docs/formats.md §5.2 "Trust chain"). A CA certificate is one
  * with basicConstraints cA=TRUE; a self-signed certificate without basicConstraints (an X.509 v1 root) is
  * accepted as a root too — the same rule the simulated Windows device applies to its Root store
  * (agent/platforms/windows/trusted-cert-apply.ts), so a profile that validates is one a device installs.

@@ -1,5 +1,5 @@
 /**
- * The catalogue of Intune certificate variables (FORMATS.md §5.1, from PFXDOC "Subject name format" and
+ * The catalogue of Intune certificate variables (docs/formats.md §5.1, from PFXDOC "Subject name format" and
  * SCEPDOC), each with its scope (user or device variable), the attribute behind it, and its documented
  * restrictions ({@link RESTRICTIONS}).
  *
@@ -53,7 +53,7 @@ export const RESTRICTIONS = {
     stage: 'template',
   },
   'apple-only': {
-    text: 'the UDID exists only on Apple devices [inferred; not in FORMATS.md §5.1]',
+    text: 'the UDID exists only on Apple devices [inferred; not in docs/formats.md §5.1]',
     source: 'inferred',
     stage: 'device',
   },
@@ -110,7 +110,7 @@ const HIDDEN_ON_WP12 = [
 ] as const satisfies readonly RestrictionKind[];
 const USER = ['needs-user', 'user-certificate-only'] as const satisfies readonly RestrictionKind[];
 
-/** Every documented variable (FORMATS.md §5.1 plus `{{UDID}}`), keyed by canonical name. */
+/** Every documented variable (docs/formats.md §5.1 plus `{{UDID}}`), keyed by canonical name. */
 export const VARIABLES = {
   UserName: {
     name: 'UserName',
@@ -157,7 +157,7 @@ export const VARIABLES = {
     scope: 'device',
     attribute: 'intuneDeviceId',
     description: 'the Intune device ID',
-    source: 'FORMATS.md §5.1 (SCEPDOC)',
+    source: 'docs/formats.md §5.1 (SCEPDOC)',
     restrictions: ['avoid-in-windows-subject'],
   },
   Device_Serial: {
@@ -280,7 +280,7 @@ export const VARIABLES = {
     scope: 'device',
     attribute: 'udid',
     description: 'the Apple device UDID',
-    source: 'inferred (not in FORMATS.md §5.1)',
+    source: 'inferred (not in docs/formats.md §5.1)',
     restrictions: ['apple-only'],
   },
   Department: {

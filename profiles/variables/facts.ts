@@ -1,7 +1,7 @@
 /**
  * What the resolver needs to know about one device: its platform and enrollment, the attribute values it
  * reported, and why the others are absent. The device agent fills this from its inventory.
- * Attribute sources per platform: FORMATS.md §2.6 (Windows DevDetail/DevInfo nodes), §1.5 (Apple
+ * Attribute sources per platform: docs/formats.md §2.6 (Windows DevDetail/DevInfo nodes), §1.5 (Apple
  * DeviceInformation), §3.4 (Android).
  */
 import type { EnrollmentKind, Platform } from '../model/platform.ts';

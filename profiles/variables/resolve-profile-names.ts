@@ -1,7 +1,7 @@
 /**
  * Resolves every name a PKCS profile asks for — the subject and all SANs — for one device, platform
  * independently. The service calls this before asking the connector for a certificate; a failure here is
- * the "missing variable" install failure (FORMATS.md §5.2).
+ * the "missing variable" install failure (docs/formats.md §5.2).
  */
 import { nameTemplatesOf } from '../model/profile-names.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';

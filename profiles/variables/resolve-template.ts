@@ -1,6 +1,6 @@
 /**
  * Resolving a subject or SAN template against one device: either the value, or an outcome that names the
- * variable, the attribute behind it and why it is absent — the failure of FORMATS.md §5.2 "Missing
+ * variable, the attribute behind it and why it is absent — the failure of docs/formats.md §5.2 "Missing
  * variable": "A device must support all variables specified in a certificate profile for that profile to
  * install on that device" (PFXDOC, SCEPDOC).
  */
@@ -61,7 +61,7 @@ export type ResolveFailure = MissingVariable | VariableNotAllowed | InvalidTempl
 /** The resolved value, or the failure. */
 export type ResolveResult = { ok: true; value: string } | { ok: false; outcome: ResolveFailure };
 
-/** Prefix of the URI SAN Intune makes from `{{OnPremisesSecurityIdentifier}}` (SCEPDOC; FORMATS.md §5.1). */
+/** Prefix of the URI SAN Intune makes from `{{OnPremisesSecurityIdentifier}}` (SCEPDOC; docs/formats.md §5.1). */
 export const SID_URI_PREFIX = 'tag:microsoft.com,2022-09-14:sid:';
 
 const ATTRIBUTE_LABEL = {

@@ -1,6 +1,6 @@
 /**
  * Lexing of subject/SAN templates: static text and `{{Variable}}` references.
- * Rules (SCEPDOC "Subject name format" / "Subject alternative name" notes; FORMATS.md §5.2 "Curly braces"):
+ * Rules (SCEPDOC "Subject name format" / "Subject alternative name" notes; docs/formats.md §5.2 "Curly braces"):
  * variables use double braces `{{ }}`; single braces are an error; `{ } | ;` must not follow a variable.
  * certfleet reads "the text that follows the variable" as: a brace immediately after `}}`, or a `|`/`;`
  * anywhere in the static text between that variable and the next one.

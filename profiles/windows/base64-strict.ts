@@ -1,7 +1,7 @@
 /**
  * Strict base64 checks for SyncML `b64` data: the standard alphabet, correct padding, and no whitespace or
  * line breaks (RootCATrustedCertificates: "The Base-64 string value can't include extra formatting characters
- * such as embedded linefeeds", FORMATS.md §2.4).
+ * such as embedded linefeeds", docs/formats.md §2.4).
  */
 
 const STRICT_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

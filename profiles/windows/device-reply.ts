@@ -3,9 +3,9 @@
  * for Gets), reading such a reply back, the answers to Gets on the PFX Status/Thumbprint nodes and on the
  * inventory nodes, and the DevInfo package a device opens a session with.
  *
- * Models FORMATS.md §2.1 (Status/Results shapes, SyncHdr status with CmdRef 0, Atomic rules, DevInfo package),
- * §2.6 (inventory nodes) and ERRORS.md §1.1: a failed Atomic answers 507, its failing child its own code
- * (typically 500) and every other child 216 (that shape is inferred in ERRORS.md §1.1); a nested Atomic gets
+ * Models docs/formats.md §2.1 (Status/Results shapes, SyncHdr status with CmdRef 0, Atomic rules, DevInfo package),
+ * §2.6 (inventory nodes) and docs/errors.md §1.1: a failed Atomic answers 507, its failing child its own code
+ * (typically 500) and every other child 216 (that shape is inferred in docs/errors.md §1.1); a nested Atomic gets
  * 500 and its parent 507; a Get inside Atomic gets 500 (OMADM).
  */
 import type { LocUriScope } from './loc-uri.ts';
@@ -21,7 +21,7 @@ import type {
 import { pfxLocUri } from './pfx-cert-install.ts';
 import { isContainer } from './syncml-walk.ts';
 
-/** A value returned for one node by a Get (FORMATS.md §2.1 "Results"). */
+/** A value returned for one node by a Get (docs/formats.md §2.1 "Results"). */
 export interface NodeValue {
   data: string;
   format?: SyncmlFormat;
@@ -177,7 +177,7 @@ export function resultValue(reply: ReadReply, locUri: string): string | undefine
 
 /**
  * The device's values for a Get on `PFXCertInstall/{id}/Status` and `/Thumbprint` (CCI): Status is the
- * GetLastError code after PFXImportCertStore (0 on success; value format inferred, ERRORS.md §5.1), Thumbprint
+ * GetLastError code after PFXImportCertStore (0 on success; value format inferred, docs/errors.md §5.1), Thumbprint
  * the installed certificate's SHA-1 hex.
  */
 export function pfxStatusValues(
@@ -196,7 +196,7 @@ export function pfxStatusValues(
 
 /**
  * Answers every Get of a request from a `{locUri: value}` table (device inventory: DevInfo, DevDetail,
- * DeviceStatus… FORMATS.md §2.6): a Get whose LocURIs all have values → 200 and Results; otherwise 404 (OMADM:
+ * DeviceStatus… docs/formats.md §2.6): a Get whose LocURIs all have values → 200 and Results; otherwise 404 (OMADM:
  * "generated if you query a node that doesn't exist"). Feed the output into {@link buildReply}.
  */
 export function answerGets(
@@ -230,7 +230,7 @@ export function answerGets(
 
 /**
  * The message a device opens a session with: `Alert 1201` (client-initiated session, [MS-MDM] §3.1.5.1.2)
- * and a `Replace` whose items carry `<Source>` LocURIs with the DevInfo values (FORMATS.md §2.1 "DevInfo").
+ * and a `Replace` whose items carry `<Source>` LocURIs with the DevInfo values (docs/formats.md §2.1 "DevInfo").
  */
 export function buildDevInfoPackage(input: {
   sessionId: string;

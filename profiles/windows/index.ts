@@ -1,5 +1,5 @@
 /**
- * The Windows OMA-DM SyncML codec (FORMATS.md §2): the generic message model and codec, the
+ * The Windows OMA-DM SyncML codec (docs/formats.md §2): the generic message model and codec, the
  * RootCATrustedCertificates and ClientCertificateInstall/PFXCertInstall helpers, and the device's replies.
  */
 export * from './syncml-model.ts';

@@ -1,7 +1,7 @@
 /**
  * OMA-DM node addresses (`<LocURI>`): the syntax rules Windows enforces.
  *
- * Models FORMATS.md §2.1 (OMADM): a LocURI can't start with `/`; `.` is only valid as the first segment; a node
+ * Models docs/formats.md §2.1 (OMADM): a LocURI can't start with `/`; `.` is only valid as the first segment; a node
  * name can't be empty or only `*`; non-alphanumerics are URL-escaped (so a `%` must start a `%XX` escape).
  * The scope prefix `./Device/…` targets the device, `./User/…` the user, and no prefix means the device.
  */

@@ -2,7 +2,7 @@
  * The ClientCertificateInstall CSP's PFX branch on top of the generic SyncML model: build the Atomic that
  * installs a PKCS#12, and decode a message into typed installs, reporting every illegal combination.
  *
- * Models FORMATS.md §2.3 (CCI, `MicrosoftDocs/windows-itpro-docs:windows/client-management/mdm/clientcertificateinstall-csp.md`):
+ * Models docs/formats.md §2.3 (CCI, `MicrosoftDocs/windows-itpro-docs:windows/client-management/mdm/clientcertificateinstall-csp.md`):
  * `./{Device|User}/Vendor/MSFT/ClientCertificateInstall/PFXCertInstall/{UniqueID}/…` wrapped in `<Atomic>`;
  * KeyLocation int 1–4; ContainerName chr (required for 4); PFXCertPassword chr; PFXCertPasswordEncryptionType
  * int 0/1/2 (2 needs PFXCertPasswordEncryptionStore); PFXKeyExportable bool (true only with KeyLocation 3);
@@ -23,10 +23,10 @@ export type PfxKeyLocation = 1 | 2 | 3 | 4;
 /** CCI PFXCertPasswordEncryptionType: 0 clear, 1 encrypted to the MDM certificate, 2 custom certificate. */
 export type PfxPasswordEncryptionType = 0 | 1 | 2;
 
-/** One PFX install (CCI PFXCertInstall/{UniqueID}; FORMATS.md §2.3). */
+/** One PFX install (CCI PFXCertInstall/{UniqueID}; docs/formats.md §2.3). */
 export interface PfxInstall {
   scope: LocUriScope;
-  /** The {UniqueID} node name; Intune uses an upper-case GUID (FORMATS.md §2.6, IMITUNE). */
+  /** The {UniqueID} node name; Intune uses an upper-case GUID (docs/formats.md §2.6, IMITUNE). */
   uniqueId: string;
   keyLocation: PfxKeyLocation;
   /** Windows Hello for Business container (required when keyLocation is 4). */
@@ -164,7 +164,7 @@ const CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'PFXCertInstall'];
  * twice → 418; and, on the PFXCertBlob command, 500 for a bad value or an illegal combination (not inside
  * Atomic, blob not last, PFXKeyExportable true with KeyLocation ≠ 3, KeyLocation 4 without ContainerName,
  * KeyLocation outside 1–4, EncryptionType 2 without PFXCertPasswordEncryptionStore, missing KeyLocation,
- * invalid base64). 500 on the blob is inferred from CCI "the CSP will fail" (ERRORS.md §1.2).
+ * invalid base64). 500 on the blob is inferred from CCI "the CSP will fail" (docs/errors.md §1.2).
  */
 export function decodePfxInstalls(message: SyncmlMessage): PfxDecodeResult {
   const result: PfxDecodeResult = { installs: [], deletes: [], problems: [], warnings: [] };

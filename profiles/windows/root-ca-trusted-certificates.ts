@@ -2,7 +2,7 @@
  * The RootCATrustedCertificates CSP on top of the generic SyncML model: build the Add that installs a trusted
  * certificate, and decode a message into typed trusted-certificate operations, reporting the illegal ones.
  *
- * Models FORMATS.md §2.4 (RCA, `MicrosoftDocs/windows-itpro-docs:windows/client-management/mdm/rootcacertificates-csp.md`)
+ * Models docs/formats.md §2.4 (RCA, `MicrosoftDocs/windows-itpro-docs:windows/client-management/mdm/rootcacertificates-csp.md`)
  * and the Intune observation of §2.4/§6: `Add ./Device/Vendor/MSFT/RootCATrustedCertificates/{Root|CA}/{SHA1-HEX}/EncodedCertificate`
  * with Format b64 and the DER as base64 on one line. Pure: the SHA-1 thumbprint is given by the caller and the
  * certificate stays opaque bytes (the agent parses it).
@@ -14,7 +14,7 @@ import type { SyncmlItem, SyncmlItemCommand, SyncmlMessage } from './syncml-mode
 import { syncmlProblem } from './syncml-problem.ts';
 import { walkCommands } from './syncml-walk.ts';
 
-/** The stores of the CSP (RCA; FORMATS.md §2.4). Intune uses Root and CA. */
+/** The stores of the CSP (RCA; docs/formats.md §2.4). Intune uses Root and CA. */
 export const ROOT_CA_STORES = [
   'Root',
   'CA',
@@ -102,8 +102,8 @@ export function buildTrustedCertAdd(install: TrustedCertInstall, cmdId: number):
  * Reads every RootCATrustedCertificates operation of a decoded message (items under other CSPs are ignored;
  * Get commands are not operations). Illegal operations become problems with the SyncML status a device
  * answers (in `details.status`): `./User/.../Root` → 405 (the User tree has no Root node; code inferred,
- * ERRORS.md §1.2), a store that does not exist → 404, Add/Replace of a Get-only leaf → 405, a Format other
- * than b64 → 415, base64 with line breaks or invalid → 500 (ERRORS.md §1.2, inferred). A node name that is not
+ * docs/errors.md §1.2), a store that does not exist → 404, Add/Replace of a Get-only leaf → 405, a Format other
+ * than b64 → 415, base64 with line breaks or invalid → 500 (docs/errors.md §1.2, inferred). A node name that is not
  * a 40-hex thumbprint is tolerated (Windows accepts free-text names in practice, FLEET) but flagged as a
  * warning.
  */

@@ -1,7 +1,7 @@
 /**
  * Strict decoding of SyncML 1.2 XML into a {@link SyncmlMessage}, as strictly as a Windows device would read it.
  *
- * XML that is not well-formed → SYNCML_PARSE with line and column. Structure errors (FORMATS.md §2.1, OMADM:
+ * XML that is not well-formed → SYNCML_PARSE with line and column. Structure errors (docs/formats.md §2.1, OMADM:
  * missing CmdID, an element that is not a command under SyncBody/Atomic/Sequence, a non-numeric or duplicated
  * CmdID, a LocURI that starts with `/`, a `.` that is not the first segment, an empty or `*` node name, a Meta
  * child outside `syncml:metinf`…) → SYNCML_INVALID with the element path, its line/column, and the status (400)
@@ -319,7 +319,7 @@ function readCommand(ctx: Ctx, el: Element, path: string): SyncmlCommand | undef
       const cmdId = readCmdId(ctx, map, el, path);
       const meta = readMeta(ctx, one(map, 'Meta'), `${path}/Meta`, cmdId);
       // Server commands address nodes with <Target>; a device's own Replace/Add (the DevInfo package) uses
-      // <Source> (FORMATS.md §2.1 "DevInfo"), so Add/Replace take either; Get/Delete/Exec need <Target>.
+      // <Source> (docs/formats.md §2.1 "DevInfo"), so Add/Replace take either; Get/Delete/Exec need <Target>.
       const needsTarget = kind === 'Get' || kind === 'Delete' || kind === 'Exec';
       const items = readItems(ctx, map, el, path, cmdId, {
         target: needsTarget ? 'required' : 'either',

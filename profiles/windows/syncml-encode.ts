@@ -1,7 +1,7 @@
 /**
  * Encodes a {@link SyncmlMessage} as SyncML 1.2 XML: `<SyncML xmlns="SYNCML:SYNCML1.2">`, Meta children in
  * `xmlns="syncml:metinf"`, elements in the DTD's order, 2-space indentation and a trailing newline. Pure and
- * deterministic: the same message always gives the same bytes (FORMATS.md §2.1).
+ * deterministic: the same message always gives the same bytes (docs/formats.md §2.1).
  */
 import { create } from 'xmlbuilder2';
 import { CertfleetError } from '../../pki/errors.ts';

@@ -1,25 +1,25 @@
 /**
  * The typed model of an OMA-DM SyncML 1.2 message, as Windows MDM speaks it.
  *
- * Models FORMATS.md §2.1 (sources: STRUCT, OMADM, CCI examples, [MS-MDM] §3.1.5.1.2). Only the XML form is
+ * Models docs/formats.md §2.1 (sources: STRUCT, OMADM, CCI examples, [MS-MDM] §3.1.5.1.2). Only the XML form is
  * modelled (Windows also accepts WBXML, OMADM). Every command carries its CmdID as a positive integer:
  * Windows requires distinct numeric CmdIDs (STRUCT), which is also why `<CmdID>313$</CmdID>` from the CCI
  * SCEP example is rejected by the decoder.
  */
 
-/** The SyncML namespace of a DM 1.2 message (`<SyncML xmlns="SYNCML:SYNCML1.2">`, FORMATS.md §2.1). */
+/** The SyncML namespace of a DM 1.2 message (`<SyncML xmlns="SYNCML:SYNCML1.2">`, docs/formats.md §2.1). */
 export const SYNCML_NAMESPACE = 'SYNCML:SYNCML1.2';
 
-/** The namespace of `<Meta>` children such as `<Format>`, `<Type>`, `<MaxMsgSize>` (FORMATS.md §2.1). */
+/** The namespace of `<Meta>` children such as `<Format>`, `<Type>`, `<MaxMsgSize>` (docs/formats.md §2.1). */
 export const METINF_NAMESPACE = 'syncml:metinf';
 
-/** The node formats an `<Item>`'s `<Meta><Format>` may name (FORMATS.md §2.1 "Item"). */
+/** The node formats an `<Item>`'s `<Meta><Format>` may name (docs/formats.md §2.1 "Item"). */
 export const SYNCML_FORMATS = ['int', 'chr', 'b64', 'bin', 'bool', 'node', 'xml'] as const;
 
-/** One node format: `int | chr | b64 | bin | bool | node | xml` (FORMATS.md §2.1). */
+/** One node format: `int | chr | b64 | bin | bool | node | xml` (docs/formats.md §2.1). */
 export type SyncmlFormat = (typeof SYNCML_FORMATS)[number];
 
-/** `<Meta>` of an item or command: the `syncml:metinf` Format and Type (FORMATS.md §2.1). */
+/** `<Meta>` of an item or command: the `syncml:metinf` Format and Type (docs/formats.md §2.1). */
 export interface SyncmlMeta {
   /** `<Format xmlns="syncml:metinf">`; OMA-DM's default when absent is `chr`. */
   format?: SyncmlFormat;
@@ -29,7 +29,7 @@ export interface SyncmlMeta {
 
 /**
  * One `<Item>`: a node addressed by `<Target><LocURI>` (server → device) or `<Source><LocURI>` (results and
- * alerts, device → server), its Meta and its Data (FORMATS.md §2.1 "Item"). Data is the element's exact text;
+ * alerts, device → server), its Meta and its Data (docs/formats.md §2.1 "Item"). Data is the element's exact text;
  * `''` is an empty `<Data/>`, `undefined` means no `<Data>` element at all.
  */
 export interface SyncmlItem {
@@ -39,7 +39,7 @@ export interface SyncmlItem {
   data?: string;
 }
 
-/** The commands Windows supports inside `<SyncBody>` (OMADM, FORMATS.md §2.1). */
+/** The commands Windows supports inside `<SyncBody>` (OMADM, docs/formats.md §2.1). */
 export const SYNCML_COMMAND_NAMES = [
   'Add',
   'Replace',
@@ -56,7 +56,7 @@ export const SYNCML_COMMAND_NAMES = [
 /** The name of one SyncML command element. */
 export type SyncmlCommandName = (typeof SYNCML_COMMAND_NAMES)[number];
 
-/** Add / Replace / Delete / Get / Exec: a command that acts on the nodes its items name (FORMATS.md §2.1). */
+/** Add / Replace / Delete / Get / Exec: a command that acts on the nodes its items name (docs/formats.md §2.1). */
 export interface SyncmlItemCommand {
   kind: 'Add' | 'Replace' | 'Delete' | 'Get' | 'Exec';
   cmdId: number;
@@ -86,7 +86,7 @@ export interface SyncmlContainer {
 export type SyncmlStatusCmd = SyncmlCommandName | 'SyncHdr';
 
 /**
- * `<Status>`: the answer to one command (FORMATS.md §2.1 "Status element shape"; ERRORS.md §1.1). The header
+ * `<Status>`: the answer to one command (docs/formats.md §2.1 "Status element shape"; docs/errors.md §1.1). The header
  * status uses `cmdRef: 0` and `cmd: 'SyncHdr'`.
  */
 export interface SyncmlStatus {
@@ -104,7 +104,7 @@ export interface SyncmlStatus {
   items: SyncmlItem[];
 }
 
-/** `<Results>`: the values answering a Get, with `<Source>` LocURIs (FORMATS.md §2.1 "Results"). */
+/** `<Results>`: the values answering a Get, with `<Source>` LocURIs (docs/formats.md §2.1 "Results"). */
 export interface SyncmlResults {
   kind: 'Results';
   cmdId: number;
@@ -120,7 +120,7 @@ export interface SyncmlResults {
 export type SyncmlCommand = SyncmlItemCommand | SyncmlAlert | SyncmlContainer | SyncmlStatus | SyncmlResults;
 
 /**
- * `<SyncHdr>` (FORMATS.md §2.1). `target`/`source` are the header's `<Target><LocURI>` and
+ * `<SyncHdr>` (docs/formats.md §2.1). `target`/`source` are the header's `<Target><LocURI>` and
  * `<Source><LocURI>`: the server URL and the device id (`./DevInfo/DevId`) depending on the direction.
  */
 export interface SyncHdr {

@@ -1,7 +1,7 @@
 /**
  * How the Windows codecs report what is wrong with a message: a {@link CertfleetError} whose details name the
  * element path (and line/column for XML that is not well-formed), the CmdID concerned and the SyncML status a
- * device would answer with (FORMATS.md §2.2, ERRORS.md §1.1), so that the agent maps problems to statuses in one
+ * device would answer with (docs/formats.md §2.2, docs/errors.md §1.1), so that the agent maps problems to statuses in one
  * place.
  */
 import { CertfleetError } from '../../pki/errors.ts';

@@ -1,7 +1,7 @@
 /**
  * The SyncML status codes a Windows device returns, with their meanings.
  *
- * Models FORMATS.md §2.2 (OMADM table; the full list is SyncML RepPro §10) and ERRORS.md §1.1 (source S1,
+ * Models docs/formats.md §2.2 (OMADM table; the full list is SyncML RepPro §10) and docs/errors.md §1.1 (source S1,
  * `MicrosoftDocs/windows-itpro-docs:windows/client-management/oma-dm-protocol-support.md@00af39a1`).
  */
 export const SYNCML_STATUS_CODES = {
@@ -28,15 +28,15 @@ export const SYNCML_STATUS_CODES = {
   516: { name: 'ATOMIC_ROLLBACK_FAILED', meaning: 'Atomic roll back failed.' },
 } as const satisfies Record<number, { name: string; meaning: string }>;
 
-/** A status code from the FORMATS.md §2.2 table. */
+/** A status code from the docs/formats.md §2.2 table. */
 export type SyncmlStatusCode = keyof typeof SYNCML_STATUS_CODES;
 
-/** True when `code` is one of the codes of FORMATS.md §2.2. */
+/** True when `code` is one of the codes of docs/formats.md §2.2. */
 export function isKnownSyncmlStatus(code: number): code is SyncmlStatusCode {
   return Object.prototype.hasOwnProperty.call(SYNCML_STATUS_CODES, code);
 }
 
-/** The meaning of a status code, or a generic text for a code outside the FORMATS.md §2.2 table. */
+/** The meaning of a status code, or a generic text for a code outside the docs/formats.md §2.2 table. */
 export function syncmlStatusMeaning(code: number): string {
   return isKnownSyncmlStatus(code) ? SYNCML_STATUS_CODES[code].meaning : `SyncML status ${code}`;
 }

@@ -1,6 +1,6 @@
 /**
  * Walks the commands of a SyncML body depth-first, in document order, with the containers (Atomic/Sequence)
- * that enclose each one (FORMATS.md §2.1).
+ * that enclose each one (docs/formats.md §2.1).
  */
 import type { SyncmlCommand, SyncmlContainer } from './syncml-model.ts';
 

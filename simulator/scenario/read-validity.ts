@@ -1,7 +1,7 @@
 /**
  * Certificate validity periods as scenario files write them: `1y`, `6mo`, `30d`, `2w`, or `{value, unit}`
  * with the unit spelled out (`days`, `weeks`, `months`, `years`). Profiles take days, months or years
- * (Graph `certificateValidityPeriodScale`, FORMATS.md §4.4); templates also weeks (template console).
+ * (Graph `certificateValidityPeriodScale`, docs/formats.md §4.4); templates also weeks (template console).
  */
 import type { ValidityPeriod as TemplateValidity } from '../service/ca/template.ts';
 import type { At, Checker } from './checker.ts';

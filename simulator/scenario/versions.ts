@@ -4,7 +4,7 @@
  * Versions compare component by component as numbers (`17.10` > `17.9`). A filter's missing components
  * match anything: `"14"` is every `14.x`; `">=17"` admits `17.0.1`.
  *
- * Windows reports `10.0.<build>.<qfe>` for both Windows 10 and 11 (DevDetail `SwV`, FORMATS.md §2.6). A
+ * Windows reports `10.0.<build>.<qfe>` for both Windows 10 and 11 (DevDetail `SwV`, docs/formats.md §2.6). A
  * one-component Windows filter therefore compares the marketing major instead: build 22000 and later is
  * Windows 11 (Microsoft: Windows 11 original release is build 22000), earlier is Windows 10. So
  * `">=11"` selects Windows 11 devices and `"10.0.26100"` selects 24H2.

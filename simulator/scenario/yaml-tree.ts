@@ -1,6 +1,6 @@
 /**
  * A scenario file read into a small positioned tree: every map, list and scalar keeps the line and column
- * it starts at, so that each validation problem can name `file:line:column` (house rule 6).
+ * it starts at, so that each validation problem can name `file:line:column` (docs/architecture.md house rule 6).
  *
  * Parsing uses the `yaml` package's document API with a `LineCounter` (eemeli/yaml docs, "Documents" and
  * "LineCounter"): syntax errors, duplicate keys and bad indentation come back from `parseDocument` with

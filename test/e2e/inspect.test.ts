@@ -133,7 +133,7 @@ describe('regression issue 4: inspect --kind', () => {
     { kind: 'fully-managed', ok: true },
     { kind: 'dedicated', ok: true },
     { kind: 'work-profile-corporate', ok: true },
-    // SILENT key access exists only in device-owner modes (FORMATS.md §3.4).
+    // SILENT key access exists only in device-owner modes (docs/formats.md §3.4).
     { kind: 'device-admin', ok: false, code: 'INSTALL_NOT_ALLOWED' },
     { kind: 'work-profile-personal', ok: false, code: 'INSTALL_NOT_ALLOWED' },
   ])('android $kind → ok=$ok', ({ kind, ok, code }) => {

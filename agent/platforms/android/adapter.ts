@@ -1,11 +1,11 @@
 /**
- * The Android device: receives certfleet's Android Enterprise policy JSON (profiles/android, FORMATS.md §3),
+ * The Android device: receives certfleet's Android Enterprise policy JSON (profiles/android, docs/formats.md §3),
  * applies its certificate commands with the rules of the device's enrollment kind (enrollment-rules.ts), and
- * answers with an AMAPI-style compliance report (ERRORS.md §3).
+ * answers with an AMAPI-style compliance report (docs/errors.md §3).
  *
  * **Atomicity — per command, not per policy.** AMAPI applies a policy's settings independently and reports each
- * failed one as its own `NonComplianceDetail` (ERRORS.md §3.1–§3.3); a DPC calls `installCaCert` / `installKeyPair`
- * once per certificate, each succeeding or failing on its own (ERRORS.md §3.4). So one bad PKCS#12 does not stop
+ * failed one as its own `NonComplianceDetail` (docs/errors.md §3.1–§3.3); a DPC calls `installCaCert` / `installKeyPair`
+ * once per certificate, each succeeding or failing on its own (docs/errors.md §3.4). So one bad PKCS#12 does not stop
  * the root beside it from installing — unlike an Apple profile or a SyncML Atomic. Each command is atomic: it is
  * planned completely (parse, password, validity, mode rules) before anything is written, and a key pair is one
  * store row holding both key and certificate, so nothing is ever half-installed. All writes of one delivery run in

@@ -1,5 +1,5 @@
 /**
- * What each Android enrollment kind may do with certificates, in one table (issue 4 "Key stores", FORMATS.md
+ * What each Android enrollment kind may do with certificates, in one table (issue 4 "Key stores", docs/formats.md
  * §3.3/§3.4), and the Android version → API level rules the install path needs.
  *
  * | kind | key pairs go to | CAs go to | PKCS visible to the user | SILENT access | path |
@@ -10,13 +10,13 @@
  * | fully-managed | `android/keychain` | `android/ca` | yes | yes | DPM, device owner |
  * | dedicated | `android/keychain` | `android/ca` | yes | yes | DPM, device owner |
  *
- * Sources: PFXDOC (FORMATS.md §3.4) "On devices with an Android Enterprise profile, certificates installed using a
+ * Sources: PFXDOC (docs/formats.md §3.4) "On devices with an Android Enterprise profile, certificates installed using a
  * PKCS certificate profile are not visible on the device" — certfleet applies it to the work-profile store, as
  * issue 4 words it; "Certificate access" (user approval / grant silently) is offered for Fully Managed, Dedicated
  * and COPE only (PFXDOC, SCEPDOC; Graph `certificateAccessType` exists only on `androidDeviceOwner*` types,
- * FORMATS.md §4.3); device administrator on Android 11+ cannot install roots through a trusted-certificate
- * profile, except Samsung Knox (TRUSTDOC, FORMATS.md §3.4); user CAs are not trusted by apps by default from
- * Android 7.0, API 24 (FORMATS.md §3.3, `installCaCert` Javadoc).
+ * docs/formats.md §4.3); device administrator on Android 11+ cannot install roots through a trusted-certificate
+ * profile, except Samsung Knox (TRUSTDOC, docs/formats.md §3.4); user CAs are not trusted by apps by default from
+ * Android 7.0, API 24 (docs/formats.md §3.3, `installCaCert` Javadoc).
  */
 import type { AndroidEnrollmentKind } from '../../../profiles/model/platform.ts';
 import type { Device } from '../../device/device.ts';

@@ -1,5 +1,5 @@
 /**
- * The Android device adapter (issue 4 "Key stores", "Install and status"; FORMATS.md §3, ERRORS.md §3):
+ * The Android device adapter (issue 4 "Key stores", "Install and status"; docs/formats.md §3, docs/errors.md §3):
  * `androidAdapter` for the platform table, plus the rule and native-status tables it is built from.
  */
 export { androidAdapter, policyRefOf } from './adapter.ts';

@@ -1,11 +1,11 @@
 /**
- * The one place where Android install failures become native statuses (house rule 5): each case the Android
- * adapter can meet → its certfleet code, the AMAPI `NonComplianceDetail.nonComplianceReason` (ERRORS.md §3.1,
+ * The one place where Android install failures become native statuses (docs/architecture.md house rule 5): each case the Android
+ * adapter can meet → its certfleet code, the AMAPI `NonComplianceDetail.nonComplianceReason` (docs/errors.md §3.1,
  * source G1), which top-level policy field (`settingName`) it is reported against, and how sure we are.
  *
- * ERRORS.md §5 (item 5): AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
+ * docs/errors.md §5 (item 5): AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
  * DevicePolicyManager returns booleans or throws. Every reason value below is documented (G1); which reason a
- * certificate case gets is mostly **inferred** (ERRORS.md §3.3/§3.4 say so), as the `confidence` column records.
+ * certificate case gets is mostly **inferred** (docs/errors.md §3.3/§3.4 say so), as the `confidence` column records.
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
 import type { NonComplianceDetail, NonComplianceReason } from '../../../profiles/android/non-compliance.ts';
@@ -24,14 +24,14 @@ export interface AndroidNativeCase {
   readonly reason: NonComplianceReason;
   readonly setting: AndroidSetting;
   readonly confidence: 'documented' | 'observed' | 'inferred';
-  /** Where the fact comes from (ERRORS.md / FORMATS.md rows). */
+  /** Where the fact comes from (docs/errors.md / docs/formats.md rows). */
   readonly source: string;
 }
 
 /**
  * Every Android failure case, with its native status. A policy that does not parse has no field to blame
  * (`settingName: "policy"`, certfleet's own name); AMAPI itself rejects such a policy at
- * `enterprises.policies.patch` with HTTP 400 (ERRORS.md §3.3, observed), so a device never sees one.
+ * `enterprises.policies.patch` with HTTP 400 (docs/errors.md §3.3, observed), so a device never sees one.
  */
 export const ANDROID_NATIVE_CASES = {
   policyParse: {
@@ -39,7 +39,7 @@ export const ANDROID_NATIVE_CASES = {
     reason: 'INVALID_VALUE',
     setting: 'policy',
     confidence: 'inferred',
-    source: 'ERRORS.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
+    source: 'docs/errors.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
   },
   policyInvalid: {
     code: 'ANDROID_POLICY_INVALID',
@@ -47,7 +47,7 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'policy',
     confidence: 'inferred',
     source:
-      'ERRORS.md §3.3 "Wrong field value in ONC" → INVALID_VALUE with fieldPath (G1; mapping partly inferred)',
+      'docs/errors.md §3.3 "Wrong field value in ONC" → INVALID_VALUE with fieldPath (G1; mapping partly inferred)',
   },
   caCertParse: {
     code: 'CERT_PARSE',
@@ -55,7 +55,7 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'openNetworkConfiguration',
     confidence: 'inferred',
     source:
-      'ERRORS.md §3.4 installCaCert returns false "if the certBuffer cannot be parsed" (documented); reason inferred',
+      'docs/errors.md §3.4 installCaCert returns false "if the certBuffer cannot be parsed" (documented); reason inferred',
   },
   certExpired: {
     code: 'INSTALL_CERT_EXPIRED',
@@ -70,21 +70,21 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'openNetworkConfiguration',
     confidence: 'inferred',
     source:
-      'ERRORS.md §3.4 wrong PKCS#12 password: KeyStore.load throws IOException, DPM never called (inferred); ONC: passphrase "must be empty" (FORMATS.md §3.2)',
+      'docs/errors.md §3.4 wrong PKCS#12 password: KeyStore.load throws IOException, DPM never called (inferred); ONC: passphrase "must be empty" (docs/formats.md §3.2)',
   },
   pkcs12Parse: {
     code: 'PKCS12_PARSE',
     reason: 'INVALID_VALUE',
     setting: 'openNetworkConfiguration',
     confidence: 'inferred',
-    source: 'ERRORS.md §3.4 corrupt PKCS#12 before installKeyPair (inferred)',
+    source: 'docs/errors.md §3.4 corrupt PKCS#12 before installKeyPair (inferred)',
   },
   pkcs12Unsupported: {
     code: 'PKCS12_UNSUPPORTED',
     reason: 'INVALID_VALUE',
     setting: 'openNetworkConfiguration',
     confidence: 'inferred',
-    source: 'ERRORS.md §3.4 (the app cannot load the PKCS#12; inferred)',
+    source: 'docs/errors.md §3.4 (the app cannot load the PKCS#12; inferred)',
   },
   deviceAdminCaOnAndroid11: {
     code: 'INSTALL_NOT_ALLOWED',
@@ -92,7 +92,7 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'certificateCommands',
     confidence: 'inferred',
     source:
-      'FORMATS.md §3.4 / TRUSTDOC: Android 11+ device administrator cannot install roots (documented); API_LEVEL chosen because the OS version removed it (inferred)',
+      'docs/formats.md §3.4 / TRUSTDOC: Android 11+ device administrator cannot install roots (documented); API_LEVEL chosen because the OS version removed it (inferred)',
   },
   silentAccessWrongMode: {
     code: 'INSTALL_NOT_ALLOWED',
@@ -100,7 +100,7 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'certificateCommands',
     confidence: 'inferred',
     source:
-      'FORMATS.md §3.4/§4.3: certificate access is a Fully Managed/Dedicated/COPE (androidDeviceOwner) setting; ERRORS.md §3.3 MANAGEMENT_MODE (documented reason, inferred use)',
+      'docs/formats.md §3.4/§4.3: certificate access is a Fully Managed/Dedicated/COPE (androidDeviceOwner) setting; docs/errors.md §3.3 MANAGEMENT_MODE (documented reason, inferred use)',
   },
   wrongPlatform: {
     code: 'INSTALL_NOT_ALLOWED',

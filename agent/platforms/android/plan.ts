@@ -4,12 +4,12 @@
  * The adapter then applies the successful plans inside one transaction, so a refused command changes nothing
  * and a key pair is always stored together with its certificate (one `identity` row holds both).
  *
- * What the device checks, per command (issue 4 "Install and status", FORMATS.md §3.2–§3.4):
+ * What the device checks, per command (issue 4 "Install and status", docs/formats.md §3.2–§3.4):
  * - `INSTALL_CA_CERT`: device administrator on Android 11+ may not install CAs (TRUSTDOC; Samsung Knox excepted);
  *   the X509 must parse (`installCaCert` "returns false if the certBuffer cannot be parsed"); it must be valid on
  *   the device clock. ONC: "Type wins over X.509 basic constraints", so a non-CA certificate sent as an Authority is
  *   installed as a user CA like Android's `installCaCert` does (recorded as `attrs.basicConstraintsCa=false`).
- * - `INSTALL_KEY_PAIR`: SILENT access only in device-owner modes (FORMATS.md §3.4/§4.3); the PKCS#12 is opened with
+ * - `INSTALL_KEY_PAIR`: SILENT access only in device-owner modes (docs/formats.md §3.4/§4.3); the PKCS#12 is opened with
  *   the empty passphrase ONC requires (a non-empty one → PKCS12_BAD_PASSWORD, corrupt → PKCS12_PARSE); the leaf
  *   must be valid on the device clock. The chain is not required to be trusted: Android installs the key pair
  *   regardless (`installKeyPair` does no chain check) and certfleet records `attrs.trusted`.

@@ -2,7 +2,7 @@
  * How Android policies own store items: every item lists the policies that installed it (`attrs.holders`,
  * sorted), so the same CA installed by two policies stays until neither references it, and a policy that no
  * longer lists a certificate releases it ("a policy without the certificate removes it", issue 4 / AMAPI:
- * "omit the certificate from the configuration", FORMATS.md §3.1). `item.ref` is the first holder.
+ * "omit the certificate from the configuration", docs/formats.md §3.1). `item.ref` is the first holder.
  *
  * Trust (`attrs.trusted`) is a property of the whole store, not of one install: after every change it is
  * recomputed for all of the device's Android items with pki verifyChain — user CAs that are self-signed are the
@@ -31,7 +31,7 @@ function withoutVolatile(attrs: Record<string, unknown>): string {
 
 /**
  * Puts a planned item on behalf of `policyRef`. A key pair overwrites any other key pair with the same alias in
- * its store (DPM `installKeyPair`: "An existing alias will be overwritten", ERRORS.md §3.4). Returns
+ * its store (DPM `installKeyPair`: "An existing alias will be overwritten", docs/errors.md §3.4). Returns
  * `unchanged` when the policy already holds exactly this item (then nothing is written).
  */
 export function putPlanned(

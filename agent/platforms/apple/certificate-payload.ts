@@ -1,5 +1,5 @@
 /**
- * `com.apple.security.root`, `.pkcs1` and `.pem`: a certificate without a private key (FORMATS.md §1.3).
+ * `com.apple.security.root`, `.pkcs1` and `.pem`: a certificate without a private key (docs/formats.md §1.3).
  *
  * Rules the simulated device applies:
  * - root/pkcs1 `PayloadContent` is DER ("DER-encoded certificate without private key"); it must parse
@@ -8,7 +8,7 @@
  * - pem `PayloadContent` is the PEM *text*; it must be plain ASCII with one CERTIFICATE block (Apple's own
  *   pem example holds a stray 0x8A byte → CERT_PARSE).
  * - Any certificate is accepted, CA or not: `root` is "Alias for com.apple.security.pkcs1" and pkcs1 "May
- *   contain root certificates" (ADM; FORMATS.md §1.3), so a leaf is allowed. A **self-issued** certificate
+ *   contain root certificates" (ADM; docs/formats.md §1.3), so a leaf is allowed. A **self-issued** certificate
  *   (subject = issuer; its self-signature is not checked, as for any trust anchor) becomes a trust anchor (`attrs.role` `root`: MDM-installed roots are trusted without the user's "Certificate
  *   Trust Settings" step — inferred); any other is kept for chain building (`attrs.role` `intermediate`, or
  *   `leaf` when it is not a CA).

@@ -1,6 +1,6 @@
 /**
  * The Apple device's answer to an MDM command (InstallProfile, RemoveProfile): the command-response plist
- * (FORMATS.md §1.5, ERRORS.md §2.1) built with the codec's {@link encodeCommandResponse}, and the same answer
+ * (docs/formats.md §1.5, docs/errors.md §2.1) built with the codec's {@link encodeCommandResponse}, and the same answer
  * as the typed {@link NativeStatus} every outcome carries.
  */
 import { createHash } from 'node:crypto';

@@ -5,12 +5,12 @@
  *
  * - Not decodable (PLIST_PARSE / MOBILECONFIG_INVALID): `Status Error` (not `CommandFormatError`: the
  *   InstallProfile command itself is well-formed; its Payload is a bad profile, for which Apple's table has
- *   4000 "Cannot parse profile" — ERRORS.md §2.2/§2.3). Every problem becomes one chain item naming its key.
+ *   4000 "Cannot parse profile" — docs/errors.md §2.2/§2.3). Every problem becomes one chain item naming its key.
  * - Any payload refused (or a SCEP payload, which certfleet does not simulate): nothing is installed; the
  *   refused payloads carry their own code, the others `INSTALL_ROLLED_BACK`; the chain holds, per refused
  *   payload, `4001 "The payload “X” could not be installed."` wrapping the specific Apple error.
  * - Same PayloadIdentifier and same bytes as the installed profile: no change, `UNCHANGED`, Acknowledged.
- *   Same identifier, other bytes: the profile's items are replaced (FORMATS.md §1.1; ERRORS.md §2.3 "No error:
+ *   Same identifier, other bytes: the profile's items are replaced (docs/formats.md §1.1; docs/errors.md §2.3 "No error:
  *   replaces the installed profile").
  * - User Enrollment: ADM allows all four certificate payloads and SCEP in user enrollment on iOS and macOS
  *   (`userenrollment: mode: allowed`), and so PayloadScope `System` on macOS too; the one key it forbids is

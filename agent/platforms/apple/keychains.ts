@@ -1,11 +1,11 @@
 /**
  * The simulated Apple keychains and which one a profile's items go to (issue 4 "Key stores"):
  * - macOS: the System keychain (`macos/system`, device channel; profiles with PayloadScope `System` or none)
- *   and the user's login keychain (`macos/login`, user channel; PayloadScope `User`). FORMATS.md §1.1:
+ *   and the user's login keychain (`macos/login`, user channel; PayloadScope `User`). docs/formats.md §1.1:
  *   PayloadScope is macOS-only and "determines the location of certificate items, such as keychains".
  * - iOS/iPadOS: one keychain (`ios/keychain`).
  *
- * Items are typed as mdmb's keychain types them (DESIGN.md anchors): `certificate` (roots and other
+ * Items are typed as mdmb's keychain types them (docs/architecture.md anchors): `certificate` (roots and other
  * certificates without a key) and `identity` (certificate + private key). Each remembers the profile that
  * installed it (StoreItem `ref` = the profile's top-level PayloadIdentifier).
  */

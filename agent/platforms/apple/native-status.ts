@@ -1,11 +1,11 @@
 /**
  * The ONE table that maps what an Apple device concluded about a payload (an install "case") to the outcome
  * code certfleet reports and to the Apple error the device puts in its command response's `ErrorChain`
- * (house rule 5: errors map to wire statuses in one place).
+ * (docs/architecture.md house rule 5: errors map to wire statuses in one place).
  *
  * Each row cites where the Apple error comes from and how sure we are of the *mapping* (confidence labels as
- * in ERRORS.md: documented / observed / inferred). The Apple codes themselves come from the codec's
- * catalogue ({@link APPLE_ERRORS}, ERRORS.md §2.2–2.3), which carries the code's own confidence.
+ * in docs/errors.md: documented / observed / inferred). The Apple codes themselves come from the codec's
+ * catalogue ({@link APPLE_ERRORS}, docs/errors.md §2.2–2.3), which carries the code's own confidence.
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
 import {
@@ -26,12 +26,12 @@ export interface AppleCaseRow {
   readonly error: AppleErrorName;
   /** How sure we are that a device reports this error in this case. */
   readonly mapping: Confidence;
-  /** ERRORS.md / FORMATS.md row the mapping rests on. */
+  /** docs/errors.md / docs/formats.md row the mapping rests on. */
   readonly source: string;
 }
 
 /**
- * Every payload-level failure an Apple device simulated by certfleet can report. ERRORS.md §2.3 ("Case
+ * Every payload-level failure an Apple device simulated by certfleet can report. docs/errors.md §2.3 ("Case
  * mapping") is the source unless a row says otherwise.
  */
 export const APPLE_CASES = {
@@ -40,21 +40,21 @@ export const APPLE_CASES = {
     code: 'CERT_PARSE',
     error: 'certificateMalformed',
     mapping: 'inferred',
-    source: 'ERRORS.md §2.3 "Malformed certificate data" (code documented, case mapping inferred)',
+    source: 'docs/errors.md §2.3 "Malformed certificate data" (code documented, case mapping inferred)',
   },
   /** A PKCS#12 that is not one (or has no / several keys): 9005, as for malformed certificate data. */
   pkcs12Parse: {
     code: 'PKCS12_PARSE',
     error: 'certificateMalformed',
     mapping: 'inferred',
-    source: 'ERRORS.md §2.3 "Malformed certificate data (root or PKCS#12 content)"',
+    source: 'docs/errors.md §2.3 "Malformed certificate data (root or PKCS#12 content)"',
   },
   /** A PKCS#12 algorithm certfleet does not implement: reported as malformed data. */
   pkcs12Unsupported: {
     code: 'PKCS12_UNSUPPORTED',
     error: 'certificateMalformed',
     mapping: 'inferred',
-    source: 'ERRORS.md §2.3 "Malformed certificate data" (certfleet limitation, not a device rule)',
+    source: 'docs/errors.md §2.3 "Malformed certificate data" (certfleet limitation, not a device rule)',
   },
   /** Wrong PKCS#12 password: 9000 "Invalid password" (UI: "The password for the certificate … is incorrect."). */
   pkcs12BadPassword: {
@@ -62,14 +62,14 @@ export const APPLE_CASES = {
     error: 'certificateInvalidPassword',
     mapping: 'documented',
     source:
-      'ERRORS.md §2.3 "Wrong PKCS#12 password" (code documented, text observed: trailofbits/algo#14558)',
+      'docs/errors.md §2.3 "Wrong PKCS#12 password" (code documented, text observed: trailofbits/algo#14558)',
   },
-  /** iOS and a PKCS#12 with an empty (or absent) password: FORMATS.md §1.6 Radar 12307889, reported as 9000. */
+  /** iOS and a PKCS#12 with an empty (or absent) password: docs/formats.md §1.6 Radar 12307889, reported as 9000. */
   pkcs12EmptyPasswordIos: {
     code: 'PKCS12_BAD_PASSWORD',
     error: 'certificateInvalidPassword',
     mapping: 'inferred',
-    source: 'FORMATS.md §1.6 (Radar 12307889, lionheart/openradar-mirror#14450); code choice inferred',
+    source: 'docs/formats.md §1.6 (Radar 12307889, lionheart/openradar-mirror#14450); code choice inferred',
   },
   /** Expired or not-yet-valid certificate: 9002 "Cannot store certificate" (certfleet's rule). */
   certExpired: {
@@ -77,7 +77,7 @@ export const APPLE_CASES = {
     error: 'certificateCannotStore',
     mapping: 'inferred',
     source:
-      'ERRORS.md §2.2 (9002 documented); refusing expired certificates is certfleet policy (agent preamble)',
+      'docs/errors.md §2.2 (9002 documented); refusing expired certificates is certfleet policy (agent preamble)',
   },
   /** iOS identity whose leaf carries nonRepudiation: 4023 "Unacceptable payload" (certfleet's model of PFXDOC's warning). */
   keyUsageRefused: {
@@ -85,7 +85,7 @@ export const APPLE_CASES = {
     error: 'installUnacceptablePayload',
     mapping: 'inferred',
     source:
-      'FORMATS.md §5.2 "iOS non-repudiation" (PFXDOC); ERRORS.md §2.3 "Payload not supported…" candidates',
+      'docs/formats.md §5.2 "iOS non-repudiation" (PFXDOC); docs/errors.md §2.3 "Payload not supported…" candidates',
   },
   /** A key forbidden in User Enrollment (PayloadRemovalDisallowed on iOS): 4023. */
   forbiddenInUserEnrollment: {
@@ -93,7 +93,7 @@ export const APPLE_CASES = {
     error: 'installUnacceptablePayload',
     mapping: 'inferred',
     source:
-      'ADM TopLevel.yaml PayloadRemovalDisallowed iOS userenrollment mode: forbidden; ERRORS.md §2.3 (4023 candidate)',
+      'ADM TopLevel.yaml PayloadRemovalDisallowed iOS userenrollment mode: forbidden; docs/errors.md §2.3 (4023 candidate)',
   },
   /** PayloadScope User on a Mac without a user (no user channel): NSPOSIXErrorDomain 1 (observed). */
   userScopeWithoutUser: {
@@ -101,35 +101,35 @@ export const APPLE_CASES = {
     error: 'userScopeOnDeviceChannel',
     mapping: 'observed',
     source:
-      'ERRORS.md §2.3 "Profile with user scope sent on the macOS device channel" (micromdm/micromdm#1083)',
+      'docs/errors.md §2.3 "Profile with user scope sent on the macOS device channel" (micromdm/micromdm#1083)',
   },
   /** A SCEP payload: valid, but certfleet does not enroll over SCEP. 4023 stands for "not done" (certfleet). */
   scepNotSimulated: {
     code: 'INSTALL_NOT_SIMULATED',
     error: 'installUnacceptablePayload',
     mapping: 'inferred',
-    source: 'certfleet limitation (no SCEP server); 4023 from ERRORS.md §2.2',
+    source: 'certfleet limitation (no SCEP server); 4023 from docs/errors.md §2.2',
   },
   /** RemoveProfile for an identifier that is not installed: MDMErrorDomain 12075 (observed). */
   profileNotInstalled: {
     code: 'INSTALL_NOT_FOUND',
     error: 'profileNotInstalled',
     mapping: 'observed',
-    source: 'ERRORS.md §2.3 "Removal of an identifier that isn\u2019t installed" (fleetdm/fleet#43872)',
+    source: 'docs/errors.md §2.3 "Removal of an identifier that isn\u2019t installed" (fleetdm/fleet#43872)',
   },
   /** The key store failed underneath (a bug or I/O): 6000 "Keychain system error". */
   keychainError: {
     code: 'INTERNAL',
     error: 'keychainSystemError',
     mapping: 'inferred',
-    source: 'ERRORS.md §2.2 (6000 documented)',
+    source: 'docs/errors.md §2.2 (6000 documented)',
   },
 } as const satisfies Record<string, AppleCaseRow>;
 
 /** A case name of {@link APPLE_CASES}. */
 export type AppleCase = keyof typeof APPLE_CASES;
 
-/** The wrapper of every payload failure: 4001 "Installation failure" (ERRORS.md §2.1 typical chain, FORMATS.md §1.6). */
+/** The wrapper of every payload failure: 4001 "Installation failure" (docs/errors.md §2.1 typical chain, docs/formats.md §1.6). */
 export const PAYLOAD_WRAPPER: AppleErrorDefinition = APPLE_ERRORS.installFailure;
 
 /** Builds one ErrorChain item (US English description equals the localized one: the simulated device speaks English). */
@@ -195,7 +195,7 @@ export function decodeFailureChain(
 }
 
 /**
- * A missing required key, as ERRORS.md §2.3 observes it (micromdm/micromdm#496: 4001 → 1000
+ * A missing required key, as docs/errors.md §2.3 observes it (micromdm/micromdm#496: 4001 → 1000
  * MCProfileErrorDomain "The profile “X” is invalid." with "The required field “Topic” is missing." → 2000
  * MCPayloadErrorDomain "The payload “X” is invalid."): 1000 naming the field, then — for a key inside a
  * payload — 2000 naming the payload. A top-level key gets the 1000 item only (inferred).

@@ -1,17 +1,17 @@
 /**
  * `com.apple.security.pkcs12`: "Password-protected identity certificate. Only one certificate may be
- * included." (ADM; FORMATS.md §1.3).
+ * included." (ADM; docs/formats.md §1.3).
  *
  * Rules the simulated device applies, in order:
  * 1. The `Password` opens the PKCS#12 (wrong → PKCS12_BAD_PASSWORD, Apple 9000). An absent `Password` is
  *    tried as the empty password: an MDM install cannot prompt for one. **iOS** refuses an empty (or absent)
- *    password outright: iOS historically cannot install a .p12 exported with an empty password (FORMATS.md
+ *    password outright: iOS historically cannot install a .p12 exported with an empty password (docs/formats.md
  *    §1.6, Radar 12307889) — modelled as PKCS12_BAD_PASSWORD (Apple 9000, inferred).
  * 2. It holds exactly one identity (pki parsePkcs12: one key bag and a matching certificate; else PKCS12_PARSE).
  * 3. The identity certificate is valid on the device clock (else INSTALL_CERT_EXPIRED, certfleet policy).
  * 4. **iOS**: a leaf with the nonRepudiation key usage is refused (INSTALL_KEY_USAGE_REFUSED). This is
  *    certfleet's model of PFXDOC's instruction "For iOS/iPadOS certificate templates … deselect Signature is
- *    proof of origin" (FORMATS.md §5.2) — **inferred**: Microsoft documents the template setting, not a device error.
+ *    proof of origin" (docs/formats.md §5.2) — **inferred**: Microsoft documents the template setting, not a device error.
  * 5. Trust: the chain is evaluated against the keychains' anchors (plus the profile's own roots, and the CA
  *    certificates inside the PKCS#12 as intermediates). A chain that does not reach an installed root does
  *    NOT stop the install: Apple keychains accept an identity whatever its trust, and apps fail later at
@@ -22,7 +22,7 @@
  *    (`attrs.fromPkcs12`), never as anchors: macOS `security import`/SecPKCS12Import add a PKCS#12's
  *    certificates to the keychain; that iOS keeps them for trust evaluation too is inferred.
  * 7. Key attributes: macOS honours `KeyIsExtractable` (default true) and `AllowAllAppsAccess` (default false)
- *    (FORMATS.md §1.3), stored as `attrs.exportable` / `attrs.allowAllAppsAccess`. iOS has neither key; its
+ *    (docs/formats.md §1.3), stored as `attrs.exportable` / `attrs.allowAllAppsAccess`. iOS has neither key; its
  *    PKCS keys are stored not exportable (PFXDOC: "the private key is marked as not exportable").
  */
 import { isCertfleetError, parseCertificate, verifyChain, type Certificate } from '../../../pki/index.ts';
@@ -58,7 +58,7 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
       'pkcs12EmptyPasswordIos',
       `iOS cannot install the PKCS#12 "${fileName}" with an empty password` +
         `${p.Password === undefined ? ' (the payload has no Password key)' : ''}; ` +
-        'export the PKCS#12 with a password and put it in the payload (FORMATS.md §1.6, Radar 12307889).',
+        'export the PKCS#12 with a password and put it in the payload (docs/formats.md §1.6, Radar 12307889).',
     );
   }
 

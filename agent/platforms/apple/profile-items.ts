@@ -1,5 +1,5 @@
 /**
- * Keychain items remembered per profile (mdmb's model, DESIGN.md anchors): writing a profile's items and
+ * Keychain items remembered per profile (mdmb's model, docs/architecture.md anchors): writing a profile's items and
  * removing exactly them. Call inside a {@link StoreDb.transaction}.
  *
  * One certificate in one keychain is one item (a keychain does not hold duplicates). When a second profile

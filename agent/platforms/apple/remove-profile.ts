@@ -1,7 +1,7 @@
 /**
- * RemoveProfile on a simulated Apple device (FORMATS.md §1.5: key `Identifier` = the profile's
+ * RemoveProfile on a simulated Apple device (docs/formats.md §1.5: key `Identifier` = the profile's
  * PayloadIdentifier): removes exactly that profile's keychain items, in one transaction. An identifier that
- * is not installed answers `MDMErrorDomain 12075` "The profile “X” is not installed." (ERRORS.md §2.3,
+ * is not installed answers `MDMErrorDomain 12075` "The profile “X” is not installed." (docs/errors.md §2.3,
  * observed; older OS versions say MCMDMErrorDomain) with outcome code INSTALL_NOT_FOUND.
  *
  * The outcome of a successful removal has status `installed` and code `OK` (InstallOutcome has no

@@ -1,12 +1,12 @@
 /**
- * One SyncML message from the MDM server, applied as a Windows device applies it (FORMATS.md §2.1–§2.4,
- * ERRORS.md §1.1): decode strictly, execute the commands in document order, and answer with a SyncML reply
+ * One SyncML message from the MDM server, applied as a Windows device applies it (docs/formats.md §2.1–§2.4,
+ * docs/errors.md §1.1): decode strictly, execute the commands in document order, and answer with a SyncML reply
  * (SyncHdr status with CmdRef 0, one Status per command with MsgRef/CmdRef, Results for Gets).
  *
  * Transactions: the whole delivery runs in one StoreDb transaction; inside it every top-level command is its
  * own savepoint (OMA-DM commands outside `<Atomic>` succeed or fail on their own), and every `<Atomic>` is one
  * savepoint: if any child fails, nothing of the Atomic stays in the store; the Atomic answers 507, the failing
- * child its own code and the others 216 (ERRORS.md §1.1, shape inferred). A nested Atomic answers 500 and its
+ * child its own code and the others 216 (docs/errors.md §1.1, shape inferred). A nested Atomic answers 500 and its
  * parent 507; a Get inside Atomic answers 500 (OMADM). A message that does not decode changes nothing and is
  * answered with SyncHdr status 400.
  */

@@ -1,6 +1,6 @@
 /**
  * Key storage providers (KSPs) of a simulated Windows device and the ClientCertificateInstall rules for
- * choosing one (FORMATS.md §2.3 CCI KeyLocation / ContainerName / PFXKeyExportable; issue 4 "Key stores").
+ * choosing one (docs/formats.md §2.3 CCI KeyLocation / ContainerName / PFXKeyExportable; issue 4 "Key stores").
  *
  * - KeyLocation 1: TPM (Microsoft Platform Crypto Provider) if present, fail if not; 2: TPM if present else
  *   software; 3: software; 4: Windows Hello for Business (Passport) in the container ContainerName names.

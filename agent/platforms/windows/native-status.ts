@@ -1,13 +1,13 @@
 /**
- * The ONE place where Windows outcome codes become native statuses (house rule 5): the SyncML status of the
+ * The ONE place where Windows outcome codes become native statuses (docs/architecture.md house rule 5): the SyncML status of the
  * command, the value of `PFXCertInstall/{id}/Status` (GetLastError after PFXImportCertStore) and the Intune
  * code (0x87D10000 + SyncML status).
  *
- * Sources are the rows of ../shared/docs/ERRORS.md §1 (S1 = OMADM status table, S2 = CCI, S3 = winerror.h,
+ * Sources are the rows of docs/errors.md §1 (S1 = OMADM status table, S2 = CCI, S3 = winerror.h,
  * S4 = RCA, S5/S6 = Intune tables), each with the confidence label it has there. Choices certfleet made where
  * the docs are silent are marked **[certfleet]**.
  *
- * CSP Status value format (ERRORS.md §5.1 — undocumented): certfleet reports GetLastError's DWORD as it is,
+ * CSP Status value format (docs/errors.md §5.1 — undocumented): certfleet reports GetLastError's DWORD as it is,
  * in `0x%08X` form. GetLastError returns Win32 errors unwrapped, so a wrong password is ERROR_INVALID_PASSWORD
  * = 86 → `0x00000056` (not HRESULT_FROM_WIN32's 0x80070056); crypto failures are already HRESULT-shaped DWORDs
  * (`0x80092002`). The Status node itself is an int (sint32 in the WMI bridge class
@@ -16,11 +16,11 @@
  */
 import type { NativeStatus, OutcomeCode } from '../../outcome.ts';
 
-/** The Win32 / HRESULT values this adapter reports (values and texts: winerror.h, ERRORS.md §1.2 S3). */
+/** The Win32 / HRESULT values this adapter reports (values and texts: winerror.h, docs/errors.md §1.2 S3). */
 export const WIN32 = {
   /** The operation completed successfully. */
   ERROR_SUCCESS: 0x00000000,
-  /** "The specified network password is not correct." (ERRORS.md §1.2 row "Wrong PFX password"; observed via .NET.) */
+  /** "The specified network password is not correct." (docs/errors.md §1.2 row "Wrong PFX password"; observed via .NET.) */
   ERROR_INVALID_PASSWORD: 0x00000056,
   /** "An error occurred during encode or decode operation." (§1.2 "Corrupt or non-PFX blob"; observed at API level.) */
   CRYPT_E_BAD_ENCODE: 0x80092002,
@@ -34,9 +34,9 @@ export const WIN32 = {
   NTE_NOT_SUPPORTED: 0x80090029,
   /** "Bad Data." (§1.2 alternative for corrupt key data; certfleet: a password blob that does not decrypt.) */
   NTE_BAD_DATA: 0x80090005,
-  /** "Invalid algorithm specified." **[certfleet]** winerror.h value; not in ERRORS.md: a PFX algorithm not implemented. */
+  /** "Invalid algorithm specified." **[certfleet]** winerror.h value; not in docs/errors.md: a PFX algorithm not implemented. */
   NTE_BAD_ALGID: 0x80090008,
-  /** "Cannot find the certificate and private key to use for decryption." **[certfleet]** winerror.h; not in ERRORS.md: the password is encrypted to another certificate. */
+  /** "Cannot find the certificate and private key to use for decryption." **[certfleet]** winerror.h; not in docs/errors.md: the password is encrypted to another certificate. */
   CRYPT_E_NO_DECRYPT_CERT: 0x8009200c,
 } as const;
 
@@ -45,11 +45,11 @@ export type Win32Name = keyof typeof WIN32;
 
 /** How one outcome code shows natively on Windows. */
 export interface WindowsNativeRow {
-  /** SyncML status of the command that carried the payload (ERRORS.md §1.1). */
+  /** SyncML status of the command that carried the payload (docs/errors.md §1.1). */
   syncml: number;
   /** The Status node's GetLastError value, when the CSP has one for this case. */
   csp?: Win32Name;
-  /** Where the row comes from, with ERRORS.md's confidence label. */
+  /** Where the row comes from, with docs/errors.md's confidence label. */
   source: string;
 }
 
@@ -78,34 +78,34 @@ export const WINDOWS_NATIVE_TABLE = {
   CERT_PARSE: {
     syncml: 500,
     csp: 'CRYPT_E_ASN1_BADTAG',
-    source: 'ERRORS.md §1.2 "EncodedCertificate is not valid base64/X.509" (inferred)',
+    source: 'docs/errors.md §1.2 "EncodedCertificate is not valid base64/X.509" (inferred)',
   },
   PKCS12_PARSE: {
     syncml: 500,
     csp: 'CRYPT_E_BAD_ENCODE',
-    source: 'ERRORS.md §1.2 "Corrupt or non-PFX blob" (observed API level; CSP inferred)',
+    source: 'docs/errors.md §1.2 "Corrupt or non-PFX blob" (observed API level; CSP inferred)',
   },
   PKCS12_BAD_PASSWORD: {
     syncml: 500,
     csp: 'ERROR_INVALID_PASSWORD',
-    source: 'ERRORS.md §1.2 "Wrong PFX password" (code observed via .NET; Status value inferred)',
+    source: 'docs/errors.md §1.2 "Wrong PFX password" (code observed via .NET; Status value inferred)',
   },
   PKCS12_UNSUPPORTED: { syncml: 500, csp: 'NTE_BAD_ALGID', source: '[certfleet] winerror.h NTE_BAD_ALGID' },
   INSTALL_KSP_UNAVAILABLE: {
     syncml: 500,
     csp: 'NTE_DEVICE_NOT_FOUND',
-    source: 'ERRORS.md §1.2 "KeyLocation=1 with no TPM" (behaviour documented S2, code inferred)',
+    source: 'docs/errors.md §1.2 "KeyLocation=1 with no TPM" (behaviour documented S2, code inferred)',
   },
   INSTALL_CONTAINER_REQUIRED: {
     syncml: 500,
     csp: 'NTE_BAD_KEYSET',
-    source: 'ERRORS.md §1.2 "KeyLocation=4 without ContainerName" (behaviour documented S2, code inferred)',
+    source: 'docs/errors.md §1.2 "KeyLocation=4 without ContainerName" (behaviour documented S2, code inferred)',
   },
   INSTALL_EXPORT_NOT_ALLOWED: {
     syncml: 500,
     csp: 'NTE_NOT_SUPPORTED',
     source:
-      'ERRORS.md §1.2 "PFXKeyExportable=true with KeyLocation≠3" (behaviour documented S2, code inferred)',
+      'docs/errors.md §1.2 "PFXKeyExportable=true with KeyLocation≠3" (behaviour documented S2, code inferred)',
   },
   INSTALL_KSP_KEY_SIZE: {
     syncml: 500,
@@ -124,7 +124,7 @@ export const WINDOWS_NATIVE_TABLE = {
   },
   INSTALL_STORE_NOT_SUPPORTED: {
     syncml: 405,
-    source: 'ERRORS.md §1.2 "./User/…/RootCATrustedCertificates/Root" (documented S4, 405 inferred)',
+    source: 'docs/errors.md §1.2 "./User/…/RootCATrustedCertificates/Root" (documented S4, 405 inferred)',
   },
   INSTALL_ALREADY_EXISTS: {
     syncml: 418,
@@ -136,7 +136,7 @@ export const WINDOWS_NATIVE_TABLE = {
   },
   INSTALL_ROLLED_BACK: {
     syncml: 216,
-    source: 'S1 216 documented; 507/500/216 shape inferred (ERRORS.md §1.1)',
+    source: 'S1 216 documented; 507/500/216 shape inferred (docs/errors.md §1.1)',
   },
   SYNCML_PARSE: { syncml: 400, source: 'S1 400 "malformed syntax" documented' },
   SYNCML_INVALID: {
@@ -163,7 +163,7 @@ export function statusNodeValue(value: number): number {
   return value | 0;
 }
 
-/** The Intune code for a SyncML status: 0x87D10000 + status (ERRORS.md §1.3 S5/S6), for failures (≥ 400). */
+/** The Intune code for a SyncML status: 0x87D10000 + status (docs/errors.md §1.3 S5/S6), for failures (≥ 400). */
 export function intuneCode(syncml: number): string | undefined {
   return syncml >= 400 ? dwordText(0x87d10000 + syncml) : undefined;
 }

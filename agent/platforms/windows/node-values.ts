@@ -1,10 +1,10 @@
 /**
- * What the device answers to a `<Get>` of one node (FORMATS.md §2.1 "Results"): the PFXCertInstall Status and
+ * What the device answers to a `<Get>` of one node (docs/formats.md §2.1 "Results"): the PFXCertInstall Status and
  * Thumbprint of an installed node (CCI; values from the codec's pfxStatusValues), the read-only leaves of an
  * installed RootCATrustedCertificates node (RCA: EncodedCertificate, IssuedBy, IssuedTo, ValidFrom, ValidTo,
  * TemplateName), and the device inventory (DevInfo, DevDetail, DeviceStatus… agent/device/inventory-windows.ts).
  * Anything else is undefined (the reply says 404). A PFX node whose install failed was rolled back with its
- * Atomic, so its Status is 404 too — Intune then re-sends the PFX (FORMATS.md §2.6, IMITUNE).
+ * Atomic, so its Status is 404 too — Intune then re-sends the PFX (docs/formats.md §2.6, IMITUNE).
  */
 import { windowsInventory, windowsNode } from '../../device/inventory-windows.ts';
 import { splitLocUri } from '../../../profiles/windows/loc-uri.ts';

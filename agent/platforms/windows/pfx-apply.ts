@@ -1,5 +1,5 @@
 /**
- * Applies one decoded ClientCertificateInstall/PFXCertInstall/{UniqueID} install or delete (FORMATS.md §2.3,
+ * Applies one decoded ClientCertificateInstall/PFXCertInstall/{UniqueID} install or delete (docs/formats.md §2.3,
  * CCI) to the device's stores: decrypts the password (PFXCertPasswordEncryptionType), opens the PFX, chooses
  * the key storage provider, and puts the identity (certificate + PKCS#8 key) into My.
  *

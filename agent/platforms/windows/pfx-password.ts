@@ -1,6 +1,6 @@
 /**
  * PFXCertPasswordEncryptionType 1: the PFX password travels as a CMS (PKCS#7) EnvelopedData encrypted to the
- * device's MDM management certificate, so only the enrolled device can read it (FORMATS.md §2.3 CCI
+ * device's MDM management certificate, so only the enrolled device can read it (docs/formats.md §2.3 CCI
  * "1 – Password is encrypted with the MDM certificate"; §2.6: "The PFX password is CMS/PKCS7-encrypted to the
  * MDM client certificate" (DIRKJAN); PKCSTS step 6 "re-encrypts for the device using the Device Management
  * Certificate").
@@ -64,7 +64,7 @@ export type KeyTransport = 'rsa-oaep-sha256' | 'rsa-oaep-sha1' | 'rsa-pkcs1';
 export interface EncryptPasswordOptions {
   /** Default `rsa-oaep-sha256`. */
   keyTransport?: KeyTransport;
-  /** Random source for the content key and IV; default crypto.randomBytes (house rule 2: pass it in). */
+  /** Random source for the content key and IV; default crypto.randomBytes (docs/architecture.md house rule 2: pass it in). */
   random?: (size: number) => Buffer;
 }
 

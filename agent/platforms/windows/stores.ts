@@ -1,6 +1,6 @@
 /**
  * The Windows certificate stores certfleet models and how CSP nodes map onto them (issue 4 "Key stores";
- * FORMATS.md §2.3/§2.4): machine Root, CA and My; user CA and My. `./User/…/RootCATrustedCertificates/Root`
+ * docs/formats.md §2.3/§2.4): machine Root, CA and My; user CA and My. `./User/…/RootCATrustedCertificates/Root`
  * does not exist (RCA: "./User configuration is not supported for RootCATrustedCertificates/Root").
  * The other RCA stores (TrustedPeople, TrustedPublisher, UntrustedCertificates, OemEsim) exist on a real
  * device but are not modelled: certfleet answers them as an unsupported store.

@@ -1,8 +1,8 @@
 /**
- * Applies one decoded RootCATrustedCertificates operation (FORMATS.md §2.4, RCA) to the device's stores.
+ * Applies one decoded RootCATrustedCertificates operation (docs/formats.md §2.4, RCA) to the device's stores.
  *
  * Decisions (see README.md in this folder):
- * - The certificate must parse (else CERT_PARSE, SyncML 500, CRYPT_E_ASN1_BADTAG — ERRORS.md §1.2, inferred).
+ * - The certificate must parse (else CERT_PARSE, SyncML 500, CRYPT_E_ASN1_BADTAG — docs/errors.md §1.2, inferred).
  * - A node name that is not the certificate's SHA-1 is tolerated (FLEET: Windows accepts free-text node names
  *   in practice); the certificate is stored under its real thumbprint and the message says so.
  * - Root accepts a CA certificate or a self-signed certificate without basicConstraints (X.509 v1 roots are

@@ -11,7 +11,7 @@
  * DIR/issued.jsonl   the CA database as an append-only log: one line per issued certificate, one per revocation
  * ```
  * Every write goes to a temporary file first and is renamed into place, so a crash never leaves a
- * half-written file (house rule 7).
+ * half-written file (docs/architecture.md house rule 7).
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

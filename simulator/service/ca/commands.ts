@@ -1,6 +1,6 @@
 /**
  * The operations behind `certfleet ca …`: each takes plain options, does the work, and returns what the
- * CLI prints. The CLI only parses arguments and calls these (house rule 8).
+ * CLI prints. The CLI only parses arguments and calls these (docs/architecture.md house rule 8).
  */
 import { join } from 'node:path';
 import type { SanEntry } from '../../../pki/index.ts';
@@ -131,7 +131,7 @@ export async function caIssue(o: {
   const ca = EnterpriseCa.open(o.dir);
   const now = o.now ?? new Date();
   const requester = { identity: o.requester, groups: cliRequesterGroups(o.requester, o.groups) };
-  // Reserve the output before issuing: an unwritable --out must not leave an issued record (house rule 7).
+  // Reserve the output before issuing: an unwritable --out must not leave an issued record (docs/architecture.md house rule 7).
   const out = reserveOutput(o.out, 0o600);
   let issued: Awaited<ReturnType<typeof issuePfx>>;
   try {
@@ -198,7 +198,7 @@ export function caRevoke(o: { dir: string; serial: string; reason: RevocationRea
 /** `ca crl`: writes a freshly signed CRL (DER) to `out`. */
 export function caPublishCrl(o: { dir: string; out: string; now?: Date }): { summary: string } {
   const ca = EnterpriseCa.open(o.dir);
-  // Reserve the output before the CRL number is used: a bad --out changes nothing (house rule 7).
+  // Reserve the output before the CRL number is used: a bad --out changes nothing (docs/architecture.md house rule 7).
   const out = reserveOutput(o.out);
   try {
     out.commit(ca.publishCrl(o.now ?? new Date()));

@@ -1,7 +1,7 @@
 /**
  * Checks the shape of a `ca.json` read back from a CA folder before anything uses it, so that a damaged
  * file (a key deleted, a value of the wrong type) is reported as CA_CORRUPT naming the field path —
- * `templates[1].validity` — instead of failing later inside the CA (house rule 6: a parse error says where).
+ * `templates[1].validity` — instead of failing later inside the CA (docs/architecture.md house rule 6: a parse error says where).
  */
 import { CertfleetError } from '../../../pki/errors.ts';
 import type { CaConfig } from './ca-folder.ts';

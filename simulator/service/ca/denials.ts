@@ -2,12 +2,12 @@
  * How an AD CS enterprise CA says no: each issuance denial certfleet simulates, with the HRESULT, the
  * symbolic name and the winerror.h message text a real CA (and the Intune certificate connector's log) shows.
  *
- * Source: ../shared/docs/ERRORS.md §4.1 (winerror.h MessageText, MicrosoftDocs SupportArticles-docs
+ * Source: docs/errors.md §4.1 (winerror.h MessageText, MicrosoftDocs SupportArticles-docs
  * troubleshoot-pkcs-certificate-profiles.md@162fcc97) and §4.2 (dispositions, "Denied by Policy Module").
  */
 import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 
-/** A request disposition as ICertRequest::Submit returns it (certcli.h; ERRORS.md §4.2). */
+/** A request disposition as ICertRequest::Submit returns it (certcli.h; docs/errors.md §4.2). */
 export type Disposition = 'issued' | 'denied' | 'error' | 'under-submission';
 
 /** The native facts of one denial. */
@@ -38,7 +38,7 @@ function info(hex: number, symbolic: string, text: string, extra: Partial<Denial
   };
 }
 
-/** Every CA error code certfleet can answer with, mapped to its native form (one place: house rule 5). */
+/** Every CA error code certfleet can answer with, mapped to its native form (one place: docs/architecture.md house rule 5). */
 export const CA_DENIALS = {
   CA_TEMPLATE_NOT_SUPPORTED: info(
     0x80094800,
@@ -81,8 +81,8 @@ export const CA_DENIALS = {
     },
   ),
   // AD CS has no dedicated HRESULT for an over-long requested validity (it normally truncates); certfleet
-  // denies instead, as FORMATS.md §5.2 says the validity "can't exceed template or issuing-CA remaining
-  // validity". E_INVALIDARG is the connector's generic answer (ERRORS.md §4.1) — inferred.
+  // denies instead, as docs/formats.md §5.2 says the validity "can't exceed template or issuing-CA remaining
+  // validity". E_INVALIDARG is the connector's generic answer (docs/errors.md §4.1) — inferred.
   CA_VALIDITY_TOO_LONG: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
     confidence: 'inferred',
     additional: 'Denied by Policy Module',

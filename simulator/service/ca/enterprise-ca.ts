@@ -4,7 +4,7 @@
  * it issued, revokes, and publishes CRLs. Persisted in a CA folder (see ca-folder.ts) so a later command
  * or fleet run reuses it.
  *
- * Time and randomness are passed in (house rule 2): `now` on every operation, `random` at open/init.
+ * Time and randomness are passed in (docs/architecture.md house rule 2): `now` on every operation, `random` at open/init.
  */
 import { randomBytes as nodeRandomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';

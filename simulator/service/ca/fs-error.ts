@@ -1,4 +1,4 @@
-/** File-system failures as IO errors with the path and a reason a person can act on (house rule 5). */
+/** File-system failures as IO errors with the path and a reason a person can act on (docs/architecture.md house rule 5). */
 import { CertfleetError } from '../../../pki/errors.ts';
 
 /** Plain words for the file-system errors a user can fix, by errno code. */

@@ -1,7 +1,7 @@
 /**
  * Server-side PKCS issuance, as the Intune certificate connector does it: generate the key pair on the
  * server, have the CA issue from the template, and pack key + leaf + issuing CA into a password-protected
- * PKCS#12 (FORMATS.md §5.2 "PKCS key handling"; PFXDOC).
+ * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC).
  */
 import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';

@@ -1,5 +1,5 @@
 /**
- * An output file a CA command reserves before it changes anything (house rule 7: bad input changes
+ * An output file a CA command reserves before it changes anything (docs/architecture.md house rule 7: bad input changes
  * nothing). `reserveOutput` creates a temporary file beside the target at once, so a missing folder, a
  * read-only one or a target that is a folder fails with IO before a certificate is issued or a CRL number
  * is used; `commit` then writes the data and renames it into place, `abort` removes the temporary file.

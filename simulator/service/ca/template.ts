@@ -3,9 +3,9 @@
  * name and display name, subject type, minimum key size, subject name source, private-key export,
  * application policies, key usage, validity, and Read/Enroll permissions.
  *
- * Sources: FORMATS.md §5.2 (key size, validity, "Supply in the request", export for PKCS), PFXDOC
+ * Sources: docs/formats.md §5.2 (key size, validity, "Supply in the request", export for PKCS), PFXDOC
  * (MicrosoftDocs/memdocs certificates-pfx-configure.md@27ddcb82: the template settings Intune needs),
- * ERRORS.md §4 (what a CA answers when a template rule is broken).
+ * docs/errors.md §4 (what a CA answers when a template rule is broken).
  */
 import { CertfleetError } from '../../../pki/errors.ts';
 

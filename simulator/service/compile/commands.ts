@@ -1,7 +1,7 @@
 /**
  * The operations behind `certfleet profile import|compile`: each takes plain options, does the work, and
  * returns what the CLI prints; failures are CertfleetErrors (the CLI prints `error CODE: message`). The CLI
- * only parses arguments and calls these (house rule 8).
+ * only parses arguments and calls these (docs/architecture.md house rule 8).
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';

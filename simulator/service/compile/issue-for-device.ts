@@ -1,12 +1,12 @@
 /**
- * The PKCS issuance of one profile for one device, end to end on the service side (DESIGN.md flow steps
+ * The PKCS issuance of one profile for one device, end to end on the service side (docs/architecture.md flow steps
  * 3–4): resolve the subject and SANs against the device (resolveRequest) → the connector builds the request
  * subject (buildRequestSubject, Windows CertStrToName semantics) → the request's subject is checked against
  * the subject the profile means, and refused when they differ, BEFORE the CA is asked → the CA issues from
- * the profile's template with a server-side key (issuePfx). Every failure is a typed outcome (house rule
- * 4), never an exception.
+ * the profile's template with a server-side key (issuePfx). Every failure is a typed outcome (docs/architecture.md
+ * house rule 4), never an exception.
  *
- * The pre-CA check is where the escaped-special-character known issue (FORMATS.md §5.2: "produces a CSR
+ * The pre-CA check is where the escaped-special-character known issue (docs/formats.md §5.2: "produces a CSR
  * with an incorrect subject; SCEP challenge validation fails and no certificate is issued; same issue for
  * PKCS") surfaces: it is certfleet's analogue of that challenge validation — the service/connector validates
  * the request against the profile and refuses it, so the CA never sees it and nothing is issued
@@ -33,7 +33,7 @@ import {
   quotedWorkaround,
 } from './request-subject.ts';
 
-/** The escaped-special-character known issue (FORMATS.md §5.2) hit this device's request. */
+/** The escaped-special-character known issue (docs/formats.md §5.2) hit this device's request. */
 export interface SubjectEscapedChars {
   kind: 'SubjectEscapedChars';
   code: 'SUBJECT_ESCAPED_CHARS';

@@ -1,7 +1,7 @@
 /**
  * Reading a profile file for `certfleet profile import|compile`. Two formats are accepted, told apart by
  * their keys:
- * - Microsoft Graph (beta) JSON — an object with `@odata.type` (FORMATS.md §4), imported with
+ * - Microsoft Graph (beta) JSON — an object with `@odata.type` (docs/formats.md §4), imported with
  *   profiles/graph importGraphProfile (enums by name or number, problems with Graph paths);
  * - certfleet's own profile JSON — an object with `kind` and `family` (profiles/model, the shape
  *   {@link profileToJson} writes and `profile import --json` prints), validated with validateProfile;

@@ -2,7 +2,7 @@
  * The connector's side of the subject: how the Intune certificate connector turns the profile's resolved
  * subject text into the subject of its certificate request, and the known issue that follows from it.
  *
- * FORMATS.md §5.2 "Escaped special characters": a subject CN containing an escaped `\+`, `\,`, `\;`, `\=`
+ * docs/formats.md §5.2 "Escaped special characters": a subject CN containing an escaped `\+`, `\,`, `\;`, `\=`
  * "produces a CSR with an incorrect subject; … no certificate is issued; same issue for PKCS. Workaround:
  * quote the whole CN value or remove the character" (SCEPDOC, PFXDOC).
  *
@@ -116,7 +116,7 @@ export function escapedSpecialsOf(subject: string): string[] {
 }
 
 /**
- * The workaround FORMATS.md §5.2 documents: the same subject with every value that had an escaped special
+ * The workaround docs/formats.md §5.2 documents: the same subject with every value that had an escaped special
  * character written in double quotes instead (`CN=Test user\, LLC` → `CN="Test user, LLC"`). Returns
  * undefined when the subject does not parse.
  */

@@ -1,5 +1,5 @@
 /**
- * A certificate connector (the Intune Certificate Connector's PKCS role, DESIGN.md flow step 4): polls the
+ * A certificate connector (the Intune Certificate Connector's PKCS role, docs/architecture.md flow step 4): polls the
  * MDM service for pending PKCS requests every `pollIntervalMs` of clock time (30 s by default, as the real
  * connector has polled since 2019), claims a batch under a lease, generates each key pair server-side
  * (RSA, natively on libuv's thread pool, at most `concurrency` at once), commits the lease, has the CA issue

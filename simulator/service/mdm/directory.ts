@@ -2,7 +2,7 @@
  * The tenant directory the MDM service reads besides the device's own inventory: the simulator's stand-in
  * for Microsoft Entra ID (users and device objects, on-premises attributes synchronised by Entra Connect)
  * and for Intune's own device record. A device never reports its user's UPN, e-mail or on-premises DN/SAM/SID
- * — the service takes them from the directory (FORMATS.md §5.1: user variables read "the enrolled user's
+ * — the service takes them from the directory (docs/formats.md §5.1: user variables read "the enrolled user's
  * Entra attributes"; on-premises ones "need Entra Connect sync", SCEPDOC).
  *
  * The fleet runner builds one {@link DirectoryEntry} per device (keyed by device id) with

@@ -5,7 +5,7 @@
  * directory.ts). It never looks at the simulated `Device` itself.
  *
  * Where each attribute comes from:
- * | attribute | Windows (OMA-DM nodes, FORMATS.md §2.6) | Apple (DeviceInformation, §1.5) | Android (AMAPI report, §3.4) |
+ * | attribute | Windows (OMA-DM nodes, docs/formats.md §2.6) | Apple (DeviceInformation, §1.5) | Android (AMAPI report, §3.4) |
  * |---|---|---|---|
  * | serialNumber | `DevDetail/Ext/Microsoft/SMBIOSSerialNumber` | `SerialNumber` | `hardwareInfo.serialNumber` |
  * | imei | `DeviceStatus/CellularIdentities` (child name) | `IMEI` (grouped digits) | `networkInfo.imei` |

@@ -5,7 +5,7 @@
  *
  * Note: the CA's policy module accepts RSA keys only (simulator/service/ca/policy-module.ts, step 3), so a
  * device enrolling with an EC key is refused with the CA's CA_KEY_LENGTH denial. Windows devices need an
- * RSA management key anyway: PFX passwords are CMS-encrypted to it with RSA key transport (FORMATS.md §2.3).
+ * RSA management key anyway: PFX passwords are CMS-encrypted to it with RSA key transport (docs/formats.md §2.3).
  */
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import type { CertificateTemplate } from '../ca/template.ts';

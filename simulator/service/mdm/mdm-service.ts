@@ -1,11 +1,11 @@
 /**
- * The MDM service (DESIGN.md flow steps 3 and 5; issue 5 "Service"): enrols devices (restrictions, then a
+ * The MDM service (docs/architecture.md flow steps 3 and 5; issue 5 "Service"): enrols devices (restrictions, then a
  * device-management certificate from the CA), assigns profiles to them, and for each device × profile
  * resolves the variables, has a connector issue the PKCS certificate (through the lease queue), compiles
  * the native payload, publishes it, collects the device's answer, re-sends on no answer with backoff,
  * renews on request, and revokes on retirement or removal.
  *
- * Everything is passed in (house rule 2): the transport, the CA, a clock that is also a scheduler (the
+ * Everything is passed in (docs/architecture.md house rule 2): the transport, the CA, a clock that is also a scheduler (the
  * fleet's VirtualClock), a seeded Random (payload ids, PKCS#12 salts). No timers of its own, no globals.
  *
  * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (agent/transport/topics.ts) and to the

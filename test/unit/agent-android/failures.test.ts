@@ -1,6 +1,6 @@
 /**
  * Bad input on an Android device: deliver() never throws, answers with AMAPI non-compliance details, and a
- * refused command changes nothing in the store (issue 4 "Install and status"; ERRORS.md §3).
+ * refused command changes nothing in the store (issue 4 "Install and status"; docs/errors.md §3).
  */
 import { describe, expect, it } from 'vitest';
 import { androidAdapter } from '../../../agent/platforms/android/index.ts';

@@ -1,5 +1,5 @@
 /**
- * The Android install rules per enrollment kind (issue 4 "Key stores" / "Install and status"; FORMATS.md §3.3,
+ * The Android install rules per enrollment kind (issue 4 "Key stores" / "Install and status"; docs/formats.md §3.3,
  * §3.4): which store, who sees what, access rules, device administrator on Android 11+, user-CA trust by apps.
  */
 import { describe, expect, it } from 'vitest';
@@ -258,7 +258,7 @@ describe('CA install by kind × Android version × manufacturer', () => {
   );
 });
 
-/** Apps trust user CAs by default only before Android 7.0 (API 24) — FORMATS.md §3.3. */
+/** Apps trust user CAs by default only before Android 7.0 (API 24) — docs/formats.md §3.3. */
 const trustRows: [AndroidEnrollmentKind, string, boolean][] = KINDS.flatMap((kind) =>
   (['6.0', '7.0', '7.1.2', '10'] as const).map((os): [AndroidEnrollmentKind, string, boolean] => [
     kind,

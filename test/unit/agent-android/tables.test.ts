@@ -1,6 +1,6 @@
 /**
  * The Android adapter's tables: the native-status table uses only documented codes and reasons, the per-kind
- * rules agree with the profile families (FORMATS.md §4.3: certificate access is an androidDeviceOwner setting),
+ * rules agree with the profile families (docs/formats.md §4.3: certificate access is an androidDeviceOwner setting),
  * and Android versions map to the right API levels.
  */
 import { describe, expect, it } from 'vitest';

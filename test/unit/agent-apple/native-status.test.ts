@@ -41,7 +41,7 @@ describe('APPLE_CASES', () => {
 describe.each(['macos', 'ios'] as const)(
   'regression issue 4: a missing key answers with the observed 4001 → 1000 → 2000 chain on %s',
   (platform) => {
-    // ERRORS.md §2.3 "Missing required key in a payload": observed (micromdm/micromdm#496) 4001 → 1000
+    // docs/errors.md §2.3 "Missing required key in a payload": observed (micromdm/micromdm#496) 4001 → 1000
     // MCProfileErrorDomain → 2000 MCPayloadErrorDomain, not the table's 1002/2002.
     const h = hierarchy();
     const valid = profileBytes(platform, 'com.example.missing', [

@@ -28,7 +28,7 @@ afterEach(() => db.close());
 
 const NODE = pfxLocUri('Device', UNIQUE_ID);
 
-describe('Atomic: all or nothing (OMADM; ERRORS.md §1.1)', () => {
+describe('Atomic: all or nothing (OMADM; docs/errors.md §1.1)', () => {
   type Row = [string, () => SyncmlCommand[], Record<number, number>, [string, string][]];
   const h = () => hierarchy();
   it.each<Row>([
@@ -161,7 +161,7 @@ describe('commands outside Atomic are independent; malformed messages change not
     expect(read.results.get(2)?.items[0]?.data).toBe(ctx.device.manufacturer);
   });
 
-  it('regression issue 4: Gets of FORMATS.md §2.6 nodes added later (LocalTime from the device clock, CSPVersions)', () => {
+  it('regression issue 4: Gets of docs/formats.md §2.6 nodes added later (LocalTime from the device clock, CSPVersions)', () => {
     const ctx = ctxFor(db);
     const r = windowsAdapter.deliver(
       ctx,

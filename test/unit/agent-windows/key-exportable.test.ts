@@ -1,5 +1,5 @@
 /**
- * PFXKeyExportable defaults (FORMATS.md §2.3, CCI): "default true; DependsOn KeyLocation == 3 … You can only
+ * PFXKeyExportable defaults (docs/formats.md §2.3, CCI): "default true; DependsOn KeyLocation == 3 … You can only
  * set PFXKeyExportable to true if KeyLocation=3". A missing node therefore makes a software-KSP key
  * exportable and leaves a TPM / Windows Hello key not exportable (without failing the CSP: only *setting* it
  * true with another KeyLocation fails); keys from a PKCS profile stay not exportable because the compiler

@@ -56,7 +56,7 @@ type Key = 'rsa2048' | 'rsa4096' | 'p256';
 const keyOf = (k: Key) => (k === 'rsa2048' ? poolKey('rsa2048', 2) : poolKey(k));
 
 describe('PFXCertInstall: key storage providers (CCI KeyLocation, issue 4 key stores)', () => {
-  // The same rules for every Windows enrollment kind: FORMATS.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
+  // The same rules for every Windows enrollment kind: docs/formats.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
   // and PFXCertPasswordEncryptionType to the device (TPM, management certificate), never to how it joined.
   describe.each(WINDOWS_KINDS)('%s', (kind) => {
     it.each<
@@ -274,7 +274,7 @@ describe('PFXCertInstall: per enrollment kind and scope', () => {
 
 describe('PFX password (PFXCertPasswordEncryptionType)', () => {
   const other = () => managementIdentity(6);
-  // The same rules for every Windows enrollment kind: FORMATS.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
+  // The same rules for every Windows enrollment kind: docs/formats.md §2.3 (CCI) ties KeyLocation, PFXKeyExportable
   // and PFXCertPasswordEncryptionType to the device (TPM, management certificate), never to how it joined.
   describe.each(WINDOWS_KINDS)('%s', (kind) => {
     it.each<

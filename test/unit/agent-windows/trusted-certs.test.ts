@@ -38,7 +38,7 @@ const selfSigned = (o: { ca?: boolean; notAfter?: Date; index?: number }) => {
   });
 };
 
-describe('RootCATrustedCertificates Add (RCA, FORMATS.md §2.4)', () => {
+describe('RootCATrustedCertificates Add (RCA, docs/formats.md §2.4)', () => {
   type Row = [
     string,
     () => SyncmlItemCommand,

@@ -20,7 +20,7 @@ const PLATFORM_KINDS: { platform: Platform; kind: EnrollmentKind }[] = PLATFORMS
 
 /**
  * The issue's "79 % / 81 % of lifetime for thresholds 20 and custom". The threshold is the share of the
- * validity that may remain (FORMATS.md §5.2: "20 → renew at 80 % elapsed"), so 79 % / 81 % elapsed sit one
+ * validity that may remain (docs/formats.md §5.2: "20 → renew at 80 % elapsed"), so 79 % / 81 % elapsed sit one
  * point either side of the default threshold's boundary. For a custom threshold we read the wording as the
  * same one-point margin around that threshold's own boundary (threshold 25 → 74 % / 76 % elapsed, 10 →
  * 89 % / 91 %): 79 % / 81 % elapsed would be on the same side of any other boundary and test nothing.

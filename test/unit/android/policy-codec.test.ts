@@ -298,7 +298,7 @@ describe('decodeAndroidPolicy: bad JSON → ANDROID_POLICY_PARSE with line and c
   });
 });
 
-describe('the legacy ONC "Trust" key and TrustBits (FORMATS.md §3.2 quirk; AMAPI does not support TrustBits)', () => {
+describe('the legacy ONC "Trust" key and TrustBits (docs/formats.md §3.2 quirk; AMAPI does not support TrustBits)', () => {
   it.each<[string, Record<string, unknown>, string[], RegExp[]]>([
     [
       'Trust instead of TrustBits',
@@ -381,7 +381,7 @@ const reports: [string, AndroidComplianceReport][] = [
   ],
 ];
 
-describe('Android compliance report (AMAPI NonComplianceDetail, ERRORS.md §3)', () => {
+describe('Android compliance report (AMAPI NonComplianceDetail, docs/errors.md §3)', () => {
   it.each(reports)('%s round-trips', (_n, report) => {
     const r = decodeComplianceReport(encodeComplianceReport(report));
     expect(r.ok && r.report).toEqual(report);

@@ -1,6 +1,6 @@
 /**
- * Apple MDM command responses (FORMATS.md §1.5, ERRORS.md §2.1): round trip, golden bytes, strict decode
- * rules, and the ErrorChain catalogue (ERRORS.md §2.2–2.3).
+ * Apple MDM command responses (docs/formats.md §1.5, docs/errors.md §2.1): round trip, golden bytes, strict decode
+ * rules, and the ErrorChain catalogue (docs/errors.md §2.2–2.3).
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -189,7 +189,7 @@ describe('Apple error catalogue', () => {
     [{ rule: 'wrong-type', path: 'PayloadVersion' }, 'MCProfileErrorDomain', 1003],
     [{ rule: 'wrong-type', path: 'PayloadContent[0].PayloadContent' }, 'MCPayloadErrorDomain', 2003],
     [{ rule: 'bad-value', path: 'PayloadVersion' }, 'MCProfileErrorDomain', 1001],
-    // regression issue 4: ERRORS.md §2.3 observes 1000/2000 for a missing key, not 1002/2002.
+    // regression issue 4: docs/errors.md §2.3 observes 1000/2000 for a missing key, not 1002/2002.
     [{ rule: 'missing-key', path: 'PayloadContent[1].PayloadUUID' }, 'MCPayloadErrorDomain', 2000],
     [{ rule: 'missing-key', path: 'PayloadIdentifier' }, 'MCProfileErrorDomain', 1000],
     [{ rule: 'duplicate-uuid', path: 'PayloadContent[1].PayloadUUID' }, 'MCProfileErrorDomain', 1007],

@@ -1,6 +1,6 @@
 /**
  * Round trip, determinism, golden bytes and Python plistlib agreement for every certificate payload type on
- * macOS and iOS (DESIGN.md house rule 3). Regenerate goldens with `CERTFLEET_UPDATE_GOLDEN=1` and read them.
+ * macOS and iOS (docs/architecture.md house rule 3). Regenerate goldens with `CERTFLEET_UPDATE_GOLDEN=1` and read them.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

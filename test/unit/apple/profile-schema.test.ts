@@ -2,7 +2,7 @@
  * The runtime key tables (profiles/apple/profile-schema.ts) against Apple's own schema YAML in
  * ../shared/schemas/apple/profiles/ (read in place): same keys, plist types, presence, rangelists and
  * macOS/iOS availability (key supportedOS inherits the payload's and overrides it; `introduced: n/a`
- * removes a platform — ADM docs/schema.md). PayloadScope is the one documented exception (FORMATS.md §1.1).
+ * removes a platform — ADM docs/schema.md). PayloadScope is the one documented exception (docs/formats.md §1.1).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -81,7 +81,7 @@ function compare(
 }
 
 describe('key tables match Apple schema YAML', () => {
-  it('TopLevel.yaml (PayloadScope: macOS only, per FORMATS.md §1.1)', () => {
+  it('TopLevel.yaml (PayloadScope: macOS only, per docs/formats.md §1.1)', () => {
     const doc = load('TopLevel.yaml');
     compare(doc, doc.payloadkeys, TOP_LEVEL_KEYS, { PayloadScope: ['macos'] });
   });

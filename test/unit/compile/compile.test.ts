@@ -1,6 +1,6 @@
 /**
  * compileProfile across every profile family and both kinds: compile → decode with the platform's strict
- * codec → the decoded payload carries what the profile asked for (FORMATS.md §6 mappings).
+ * codec → the decoded payload carries what the profile asked for (docs/formats.md §6 mappings).
  */
 import { describe, expect, it } from 'vitest';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';

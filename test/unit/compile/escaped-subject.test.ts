@@ -1,5 +1,5 @@
 /**
- * The escaped-special-character known issue (FORMATS.md §5.2; SCEPDOC "Avoid certificate signing requests
+ * The escaped-special-character known issue (docs/formats.md §5.2; SCEPDOC "Avoid certificate signing requests
  * with escaped special characters"): a subject with `\+ \, \; \=` fails issuance with SUBJECT_ESCAPED_CHARS,
  * the quoted workaround issues a certificate with the intended subject, plain subjects work.
  */
@@ -62,7 +62,7 @@ describe('regression issue 3: escaped special characters are refused before the 
     async (chars, subject, symbolic, workaround, shown) => {
       const before = ca.issuedRecords().length;
       const r = await issue(subject);
-      // the request never reached the CA: no certificate issued (FORMATS.md §5.2 "no certificate is issued")
+      // the request never reached the CA: no certificate issued (docs/formats.md §5.2 "no certificate is issued")
       expect(ca.issuedRecords().length).toBe(before);
       expect(r.ok).toBe(false);
       if (r.ok) return;

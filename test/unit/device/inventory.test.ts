@@ -95,7 +95,7 @@ describe('Windows inventory agrees with the attributes', () => {
     }
   });
 
-  // What the real service queries (IMITUNE, FORMATS.md §2.6): every node about the device's identity or
+  // What the real service queries (IMITUNE, docs/formats.md §2.6): every node about the device's identity or
   // attributes is answered (200) or explicitly absent (404 with a reason). The GPL file is read in place.
   const identityNode =
     /^\.\/(DevInfo\/|DevDetail\/|Vendor\/MSFT\/(DMClient\/HWDevID|DMClient\/Provider\/MS%20DM%20Server\/EntDeviceName|DeviceStatus\/(DomainName|OS\/Edition|TPM\/)|DeviceInstanceService\/|Uefi\/DeviceIdentifier)|cimv2\/MDM_ConfigSetting\/MDM_ConfigSetting\.SettingName=%22AccountId%22)/;
@@ -137,7 +137,7 @@ describe('Windows inventory agrees with the attributes', () => {
   );
 });
 
-// FORMATS.md §2.6 "Device identity / attribute nodes", bullets DevInfo, DevDetail, DeviceStatus / DMClient,
+// docs/formats.md §2.6 "Device identity / attribute nodes", bullets DevInfo, DevDetail, DeviceStatus / DMClient,
 // DeviceInstanceService and "Nodes an Intune session actually queries", expanded: `URI/MaxDepth|MaxTotLen|
 // MaxSegLen` into three nodes, `TPM/*` and `Battery/*` into the DeviceStatus CSP's leaves, `{Roaming, …}` into four.
 const FORMATS_2_6: readonly string[] = [
@@ -198,7 +198,7 @@ const FORMATS_2_6: readonly string[] = [
 ];
 const FORMATS_MD = SHARED('docs/FORMATS.md');
 
-describe('regression issue 4: the Windows inventory answers every node of FORMATS.md §2.6', () => {
+describe('regression issue 4: the Windows inventory answers every node of docs/formats.md §2.6', () => {
   const kinds = ENROLLMENT_KINDS.windows;
   const NOW = new Date('2025-03-01T10:00:00Z');
   const sample = kinds.flatMap((kind) =>

@@ -46,7 +46,7 @@ describe('parseDn: values and how they were written', () => {
     expect(a.escaped).toEqual(escaped);
   });
 
-  it('keeps escaped and quoted apart for the same value (FORMATS.md §5.2)', () => {
+  it('keeps escaped and quoted apart for the same value (docs/formats.md §5.2)', () => {
     const escaped = attr('CN=Test user (TestCompany\\, LLC)');
     const quoted = attr('CN="Test user (TestCompany, LLC)"');
     expect(escaped.value).toBe(quoted.value);

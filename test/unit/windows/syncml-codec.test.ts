@@ -154,7 +154,7 @@ describe('SyncML status code table', () => {
       expect(SYNCML_STATUS_CODES[code as keyof typeof SYNCML_STATUS_CODES].meaning.length).toBeGreaterThan(5);
     },
   );
-  it.each([201, 213, 417, 501])('%i is not in the FORMATS.md §2.2 table', (code) => {
+  it.each([201, 213, 417, 501])('%i is not in the docs/formats.md §2.2 table', (code) => {
     expect(isKnownSyncmlStatus(code)).toBe(false);
   });
 });
