@@ -4,7 +4,7 @@
  * rangelist and the platforms (of macOS/iOS) that support it. `test/unit/apple/profile-schema.test.ts`
  * re-reads the YAML files and checks these tables against them, so the runtime needs no YAML.
  *
- * Platform rule (ADM `docs/schema.md`): a key inherits its payload's `supportedOS` and its own
+ * Platform rule (ADM, `apple/device-management:docs/schema.md`): a key inherits its payload's `supportedOS` and its own
  * `supportedOS` only overrides entries; `introduced: n/a` removes the platform. One deliberate exception:
  * `PayloadScope` is treated as macOS-only, as docs/formats.md §1.1 states (its YAML lists only macOS 10.8).
  */
