@@ -39,7 +39,8 @@ export const ANDROID_NATIVE_CASES = {
     reason: 'INVALID_VALUE',
     setting: 'policy',
     confidence: 'inferred',
-    source: 'docs/errors.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
+    source:
+      'docs/errors.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
   },
   policyInvalid: {
     code: 'ANDROID_POLICY_INVALID',
