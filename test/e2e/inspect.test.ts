@@ -5,9 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { inspectPayload, type InspectReport } from '../../agent/inspect.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
 import { FixedClock } from '../../agent/runtime/clock.ts';
+import { conformancePath, describeConformance, itConformance } from '../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CORPUS = resolve(ROOT, '../shared/corpus/apple-mobileconfig');
+// The Apple samples of the conformance material (test/fixtures/conformance.ts, read in place): the tests that
+// read them are skipped, or fail under CERTFLEET_CONFORMANCE_REQUIRED=1, when it is missing. Project-made
+// mirror: test/unit/conformance-own/inspect.test.ts.
+const CORPUS_REL = 'corpus/apple-mobileconfig';
+const CORPUS = conformancePath(CORPUS_REL);
 const GOLDEN = resolve(ROOT, 'test/golden/compile');
 const clock = new FixedClock('2026-06-01T00:00:00Z');
 
@@ -17,7 +22,7 @@ function corpusFile(fragment: string): string {
   return join(CORPUS, name);
 }
 
-// What ../shared/corpus/README.md says each Apple sample must produce.
+// What the README of the conformance material's corpus says each Apple sample must produce.
 const CORPUS_ROWS: {
   file: string;
   ok: boolean;
@@ -69,30 +74,32 @@ const CORPUS_ROWS: {
   })),
 ];
 
-describe.each(['macos', 'ios'] as const)('inspect: the Apple corpus on a fresh %s device', (platform) => {
-  it.each(CORPUS_ROWS)('$file', (row) => {
-    const r: InspectReport = inspectPayload(readFileSync(corpusFile(row.file)), PLATFORM_ADAPTERS, {
-      platform,
-      clock,
+describeConformance('inspect: the Apple corpus', CORPUS_REL, () => {
+  describe.each(['macos', 'ios'] as const)('inspect: the Apple corpus on a fresh %s device', (platform) => {
+    it.each(CORPUS_ROWS)('$file', (row) => {
+      const r: InspectReport = inspectPayload(readFileSync(corpusFile(row.file)), PLATFORM_ADAPTERS, {
+        platform,
+        clock,
+      });
+      expect(r.format).toBe('mobileconfig');
+      expect(r.ok).toBe(row.ok);
+      if (row.items) {
+        expect(r.items.map((i) => i.kind)).toEqual(row.items.map((i) => i.kind));
+        row.items.forEach((want, n) => expect(r.items[n]?.subject).toMatch(want.subject));
+      }
+      if (!row.ok) expect(r.items).toEqual([]); // a refused profile installs nothing
+      for (const want of row.errors ?? []) {
+        const hit = r.errors.find(
+          (e) =>
+            e.code === want.code &&
+            (!want.path || want.path.test(e.path)) &&
+            (!want.message || want.message.test(e.message)),
+        );
+        expect(hit, `${want.code} ${want.path ?? ''} in ${JSON.stringify(r.errors)}`).toBeDefined();
+      }
+      if (row.errors?.length === 0) expect(r.errors).toEqual([]);
+      expect(JSON.stringify(r)).not.toContain('Password123'); // secrets never appear in output
     });
-    expect(r.format).toBe('mobileconfig');
-    expect(r.ok).toBe(row.ok);
-    if (row.items) {
-      expect(r.items.map((i) => i.kind)).toEqual(row.items.map((i) => i.kind));
-      row.items.forEach((want, n) => expect(r.items[n]?.subject).toMatch(want.subject));
-    }
-    if (!row.ok) expect(r.items).toEqual([]); // a refused profile installs nothing
-    for (const want of row.errors ?? []) {
-      const hit = r.errors.find(
-        (e) =>
-          e.code === want.code &&
-          (!want.path || want.path.test(e.path)) &&
-          (!want.message || want.message.test(e.message)),
-      );
-      expect(hit, `${want.code} ${want.path ?? ''} in ${JSON.stringify(r.errors)}`).toBeDefined();
-    }
-    if (row.errors?.length === 0) expect(r.errors).toEqual([]);
-    expect(JSON.stringify(r)).not.toContain('Password123'); // secrets never appear in output
   });
 });
 
@@ -119,7 +126,7 @@ describe('regression issue 4: inspect an identity whose chain leads to no instal
     );
   });
 
-  it('a trusted root is trusted and has no warning', () => {
+  itConformance('a trusted root is trusted and has no warning', CORPUS_REL, () => {
     const r = inspectPayload(readFileSync(corpusFile('certificateroot')), PLATFORM_ADAPTERS, { clock });
     expect(r.items).toEqual([expect.objectContaining({ kind: 'root', trusted: true })]);
     expect(r.items[0]).not.toHaveProperty('warning');
@@ -209,20 +216,24 @@ describe('certfleet inspect (CLI)', () => {
   const run = (args: string[]) =>
     spawnSync(process.execPath, [join(ROOT, 'bin/certfleet.mjs'), 'inspect', ...args], { encoding: 'utf8' });
 
-  it('prints exactly one JSON object and exits 0 when everything would install', () => {
-    const r = run([corpusFile('certificateroot'), '--json']);
-    expect(r.status).toBe(0);
-    const json = JSON.parse(r.stdout) as InspectReport;
-    expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
-    expect(json.items[0]).toMatchObject({
-      kind: 'root',
-      trusted: true,
-      thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/),
-    });
-    expect(json.items[0]!.notAfter).toMatch(/^2045-02-04T/); // corpus README: valid to 2045-02-04
-  });
+  itConformance(
+    'prints exactly one JSON object and exits 0 when everything would install',
+    CORPUS_REL,
+    () => {
+      const r = run([corpusFile('certificateroot'), '--json']);
+      expect(r.status).toBe(0);
+      const json = JSON.parse(r.stdout) as InspectReport;
+      expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+      expect(json.items[0]).toMatchObject({
+        kind: 'root',
+        trusted: true,
+        thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/),
+      });
+      expect(json.items[0]!.notAfter).toMatch(/^2045-02-04T/); // corpus README: valid to 2045-02-04
+    },
+  );
 
-  it('exits 1 when the device would refuse, 2 on usage errors', () => {
+  itConformance('exits 1 when the device would refuse, 2 on usage errors', CORPUS_REL, () => {
     const refused = run([corpusFile('certificatepkcs1'), '--json', '--platform', 'ios']);
     expect(refused.status).toBe(1);
     expect((JSON.parse(refused.stdout) as InspectReport).errors[0]?.code).toBe('CERT_PARSE');

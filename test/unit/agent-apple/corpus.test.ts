@@ -1,15 +1,18 @@
 /**
- * Every real-world sample in ../shared/corpus/apple-mobileconfig/ (read in place) delivered to a fresh macOS
- * and a fresh iOS device: the result its README states, and nothing installed unless it says so.
+ * Conformance suite: every real-world sample in corpus/apple-mobileconfig/ of the conformance material
+ * (test/fixtures/conformance.ts; read in place) delivered to a fresh macOS and a fresh iOS device: the result
+ * its README states, and nothing installed unless it says so. Project-made mirror:
+ * test/unit/conformance-own/apple-deliver.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLE_PLATFORMS } from '../../../profiles/apple/index.ts';
+import { conformancePath, describeConformance } from '../../fixtures/conformance.ts';
 import { ADAPTERS, chainOf, codes, newContext, replyOf } from './fixtures.ts';
 
-const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/corpus/apple-mobileconfig');
+const CORPUS_REL = 'corpus/apple-mobileconfig';
+const CORPUS = conformancePath(CORPUS_REL);
 const APPLE = 'apple-devdocs-via-MagnusHJensen-unofficial-apple-docs-changelog__docs_devicemanagement_';
 const MOSEN = 'mosen-profiledocs__source__static_examples__com.apple.security.';
 
@@ -90,41 +93,49 @@ const EXPECTED: Expectation[] = [
   })),
 ];
 
-describe('the corpus README lists exactly the files tested here', () => {
+describeConformance('the corpus README lists exactly the files tested here', CORPUS_REL, () => {
   it('no sample is left out', () => {
     expect(readdirSync(CORPUS).sort()).toEqual(EXPECTED.map((e) => e.file).sort());
   });
 });
 
-describe.each(APPLE_PLATFORMS)('corpus delivered to a fresh %s device', (platform) => {
-  it.each(EXPECTED)('$file', (e) => {
-    const ctx = newContext(platform);
-    const r = ADAPTERS[platform].deliver(ctx, readFileSync(join(CORPUS, e.file)), { commandUuid: 'CMD-1' });
-    expect(codes(r)).toEqual(e.outcomes);
-    for (const s of e.says) expect(r.outcomes[0]?.message).toMatch(s);
-    expect(chainOf(r)).toEqual(e.chain);
-    const reply = replyOf(r);
-    expect(reply.Status).toBe(e.installs > 0 ? 'Acknowledged' : 'Error');
-    expect(reply.CommandUUID).toBe('CMD-1');
-    expect(reply.UDID).toBe(ctx.device.attributes.udid);
-    expect(r.outcomes[0]?.native).toMatchObject({ platform, status: reply.Status });
-    expect(ctx.db.items(ctx.device.id)).toHaveLength(e.installs);
-    expect(ctx.db.profiles(ctx.device.id)).toHaveLength(e.installs > 0 ? 1 : 0);
-  });
+describeConformance(
+  'Apple corpus delivered',
+  EXPECTED.map((e) => `${CORPUS_REL}/${e.file}`),
+  () => {
+    describe.each(APPLE_PLATFORMS)('corpus delivered to a fresh %s device', (platform) => {
+      it.each(EXPECTED)('$file', (e) => {
+        const ctx = newContext(platform);
+        const r = ADAPTERS[platform].deliver(ctx, readFileSync(join(CORPUS, e.file)), {
+          commandUuid: 'CMD-1',
+        });
+        expect(codes(r)).toEqual(e.outcomes);
+        for (const s of e.says) expect(r.outcomes[0]?.message).toMatch(s);
+        expect(chainOf(r)).toEqual(e.chain);
+        const reply = replyOf(r);
+        expect(reply.Status).toBe(e.installs > 0 ? 'Acknowledged' : 'Error');
+        expect(reply.CommandUUID).toBe('CMD-1');
+        expect(reply.UDID).toBe(ctx.device.attributes.udid);
+        expect(r.outcomes[0]?.native).toMatchObject({ platform, status: reply.Status });
+        expect(ctx.db.items(ctx.device.id)).toHaveLength(e.installs);
+        expect(ctx.db.profiles(ctx.device.id)).toHaveLength(e.installs > 0 ? 1 : 0);
+      });
 
-  it('the Apple root example installs one trusted root, valid 2000-01-01 to 2045-02-04', () => {
-    const ctx = newContext(platform);
-    ADAPTERS[platform].deliver(ctx, readFileSync(join(CORPUS, `${APPLE}certificateroot.mobileconfig`)));
-    const held = ADAPTERS[platform].held(ctx, 'admin');
-    expect(held.map((h) => [h.kind, h.trusted, h.store, h.ref, h.notAfter.slice(0, 10)])).toEqual([
-      [
-        'root',
-        true,
-        platform === 'macos' ? 'macos/system' : 'ios/keychain',
-        'com.example.myprofile',
-        '2045-02-04',
-      ],
-    ]);
-    expect(held[0]?.subject).toContain('CN=Charles Proxy Custom Root Certificate');
-  });
-});
+      it('the Apple root example installs one trusted root, valid 2000-01-01 to 2045-02-04', () => {
+        const ctx = newContext(platform);
+        ADAPTERS[platform].deliver(ctx, readFileSync(join(CORPUS, `${APPLE}certificateroot.mobileconfig`)));
+        const held = ADAPTERS[platform].held(ctx, 'admin');
+        expect(held.map((h) => [h.kind, h.trusted, h.store, h.ref, h.notAfter.slice(0, 10)])).toEqual([
+          [
+            'root',
+            true,
+            platform === 'macos' ? 'macos/system' : 'ios/keychain',
+            'com.example.myprofile',
+            '2045-02-04',
+          ],
+        ]);
+        expect(held[0]?.subject).toContain('CN=Charles Proxy Custom Root Certificate');
+      });
+    });
+  },
+);

@@ -1,12 +1,13 @@
 /**
- * The runtime key tables (profiles/apple/profile-schema.ts) against Apple's own schema YAML in
- * ../shared/schemas/apple/profiles/ (read in place): same keys, plist types, presence, rangelists and
- * macOS/iOS availability (key supportedOS inherits the payload's and overrides it; `introduced: n/a`
- * removes a platform — ADM docs/schema.md). PayloadScope is the one documented exception (docs/formats.md §1.1).
+ * Conformance suite: the runtime key tables (profiles/apple/profile-schema.ts) against Apple's own schema YAML
+ * in schemas/apple/profiles/ of the conformance material (test/fixtures/conformance.ts; read in place): same
+ * keys, plist types, presence, rangelists and macOS/iOS availability (key supportedOS inherits the payload's
+ * and overrides it; `introduced: n/a` removes a platform — ADM, `apple/device-management:docs/schema.md`). PayloadScope is the one
+ * documented exception (docs/formats.md §1.1).
+ * Project-made mirror (payloads checked against the tables): test/unit/conformance-own/apple-schema.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -16,8 +17,15 @@ import {
   TOP_LEVEL_KEYS,
 } from '../../../profiles/apple/profile-schema.ts';
 import type { KeySpec } from '../../../profiles/apple/profile-schema.ts';
+import { conformancePath, describeConformance } from '../../fixtures/conformance.ts';
 
-const SCHEMAS = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/schemas/apple/profiles');
+const SCHEMAS_REL = 'schemas/apple/profiles';
+const SCHEMAS = conformancePath(SCHEMAS_REL);
+const YAML_FILES = [
+  'TopLevel.yaml',
+  'CommonPayloadKeys.yaml',
+  ...['root', 'pkcs1', 'pem', 'pkcs12', 'scep'].map((k) => `com.apple.security.${k}.yaml`),
+];
 
 interface YamlOs {
   introduced?: string;
@@ -80,26 +88,32 @@ function compare(
   }
 }
 
-describe('key tables match Apple schema YAML', () => {
-  it('TopLevel.yaml (PayloadScope: macOS only, per docs/formats.md §1.1)', () => {
-    const doc = load('TopLevel.yaml');
-    compare(doc, doc.payloadkeys, TOP_LEVEL_KEYS, { PayloadScope: ['macos'] });
-  });
+describeConformance(
+  'key tables match Apple schema YAML',
+  YAML_FILES.map((f) => `${SCHEMAS_REL}/${f}`),
+  () => {
+    it('TopLevel.yaml (PayloadScope: macOS only, per docs/formats.md §1.1)', () => {
+      const doc = load('TopLevel.yaml');
+      compare(doc, doc.payloadkeys, TOP_LEVEL_KEYS, { PayloadScope: ['macos'] });
+    });
 
-  it('CommonPayloadKeys.yaml', () => {
-    const doc = load('CommonPayloadKeys.yaml');
-    compare(doc, doc.payloadkeys, COMMON_PAYLOAD_KEYS);
-  });
+    it('CommonPayloadKeys.yaml', () => {
+      const doc = load('CommonPayloadKeys.yaml');
+      compare(doc, doc.payloadkeys, COMMON_PAYLOAD_KEYS);
+    });
 
-  it.each(['root', 'pkcs1', 'pem', 'pkcs12', 'scep'] as const)('com.apple.security.%s.yaml', (kind) => {
-    const doc = load(`com.apple.security.${kind}.yaml`);
-    compare(doc, doc.payloadkeys, PAYLOAD_KEYS[`com.apple.security.${kind}`]);
-    if (kind === 'scep') {
-      const content = doc.payloadkeys.find((k) => k.key === 'PayloadContent') as YamlKey;
-      compare(doc, content.subkeys ?? [], SCEP_CONTENT_KEYS);
-    }
-  });
+    it.each(['root', 'pkcs1', 'pem', 'pkcs12', 'scep'] as const)('com.apple.security.%s.yaml', (kind) => {
+      const doc = load(`com.apple.security.${kind}.yaml`);
+      compare(doc, doc.payloadkeys, PAYLOAD_KEYS[`com.apple.security.${kind}`]);
+      if (kind === 'scep') {
+        const content = doc.payloadkeys.find((k) => k.key === 'PayloadContent') as YamlKey;
+        compare(doc, content.subkeys ?? [], SCEP_CONTENT_KEYS);
+      }
+    });
+  },
+);
 
+describe('key tables without the YAML', () => {
   it('pkcs12 AllowAllAppsAccess and KeyIsExtractable are macOS-only (iOS n/a in the YAML)', () => {
     const keys = PAYLOAD_KEYS['com.apple.security.pkcs12'];
     expect(keys.find((k) => k.key === 'AllowAllAppsAccess')?.platforms).toEqual(['macos']);

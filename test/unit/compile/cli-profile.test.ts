@@ -1,6 +1,8 @@
 /**
  * `certfleet profile import|compile` end to end: spawns `node bin/certfleet.mjs` as a user would, against the
- * real corpus samples, device files shaped like `certfleet device new --json`, and a CA made by `ca init`.
+ * real corpus samples (conformance material, read in place: test/fixtures/conformance.ts; project-made mirror
+ * test/unit/conformance-own/cli-profile.test.ts), device files shaped like `certfleet device new --json`, and
+ * a CA made by `ca init`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,18 +15,16 @@ import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
+import { conformancePath, itConformance } from '../../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/certfleet.mjs');
-const CORPUS = resolve(ROOT, '../shared/corpus/graph-json');
-const MAC_PKCS = join(
-  CORPUS,
-  'deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json',
-);
-const MAC_TRUSTED = join(
-  CORPUS,
-  'deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json',
-);
+const MAC_PKCS_REL =
+  'corpus/graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json';
+const MAC_TRUSTED_REL =
+  'corpus/graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json';
+const MAC_PKCS = conformancePath(MAC_PKCS_REL);
+const MAC_TRUSTED = conformancePath(MAC_TRUSTED_REL);
 
 function certfleet(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
@@ -60,7 +60,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('certfleet profile import', () => {
-  it('prints a readable summary of the real Graph PKCS sample', () => {
+  itConformance('prints a readable summary of the real Graph PKCS sample', MAC_PKCS_REL, () => {
     const r = certfleet(['profile', 'import', MAC_PKCS]);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(
@@ -70,9 +70,11 @@ describe('certfleet profile import', () => {
     expect(r.stdout).toMatch(/deployment channel\s+userChannel/);
   });
 
-  it.each([MAC_PKCS, MAC_TRUSTED])(
-    '--json prints the model, which imports again to the same model (%s)',
-    (sample) => {
+  for (const [sample, rel] of [
+    [MAC_PKCS, MAC_PKCS_REL],
+    [MAC_TRUSTED, MAC_TRUSTED_REL],
+  ] as const)
+    itConformance(`--json prints the model, which imports again to the same model (${rel})`, rel, () => {
       const first = certfleet(['profile', 'import', sample, '--json']);
       expect(first.status).toBe(0);
       const model = JSON.parse(first.stdout) as Record<string, unknown>;
@@ -80,8 +82,7 @@ describe('certfleet profile import', () => {
       const again = certfleet(['profile', 'import', writeJson('model.json', model), '--json']);
       expect(again.status).toBe(0);
       expect(JSON.parse(again.stdout)).toEqual(model);
-    },
-  );
+    });
 
   it('an invalid profile exits 1 and lists every problem with its path', () => {
     const bad = writeJson('bad.json', {
@@ -128,15 +129,19 @@ describe('certfleet profile import', () => {
 });
 
 describe('certfleet profile compile', () => {
-  it('a trusted-certificate profile needs no CA and writes the .mobileconfig a Mac receives', () => {
-    const out = file('trusted.mobileconfig');
-    const mac = deviceFile('mac.json', { platform: 'macos', kind: 'device' });
-    const r = certfleet(['profile', 'compile', '--profile', MAC_TRUSTED, '--device', mac, '--out', out]);
-    expect([r.status, r.stderr]).toEqual([0, '']);
-    const decoded = decodeMobileconfig(readFileSync(out), { platform: 'macos' });
-    expect(decoded.ok && decoded.profile.PayloadScope).toBe('System');
-    expect(decoded.ok && decoded.profile.PayloadContent[0]?.PayloadType).toBe('com.apple.security.root');
-  });
+  itConformance(
+    'a trusted-certificate profile needs no CA and writes the .mobileconfig a Mac receives',
+    MAC_TRUSTED_REL,
+    () => {
+      const out = file('trusted.mobileconfig');
+      const mac = deviceFile('mac.json', { platform: 'macos', kind: 'device' });
+      const r = certfleet(['profile', 'compile', '--profile', MAC_TRUSTED, '--device', mac, '--out', out]);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const decoded = decodeMobileconfig(readFileSync(out), { platform: 'macos' });
+      expect(decoded.ok && decoded.profile.PayloadScope).toBe('System');
+      expect(decoded.ok && decoded.profile.PayloadContent[0]?.PayloadType).toBe('com.apple.security.root');
+    },
+  );
 
   it('a Windows PKCS profile is issued from --ca and written as the PFXCertInstall SyncML', () => {
     const out = file('pkcs.xml');
@@ -256,8 +261,8 @@ describe('certfleet profile compile', () => {
       /--ca is required/,
     ],
     [
-      'a device file that is not a device',
-      (p: string) => ['--profile', p, '--device', MAC_PKCS],
+      'a device file that is not a device (a profile)',
+      (p: string) => ['--profile', p, '--device', p],
       /is not a device as `certfleet device new --json` prints it/,
     ],
   ] as const)('%s → exit 2', (_n, args, message) => {

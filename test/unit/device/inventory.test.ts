@@ -16,12 +16,16 @@ import {
 import { inventoryOf } from '../../../agent/device/inventory.ts';
 import { MANUFACTURER_OUIS, OUI_REGISTRANTS, type Manufacturer } from '../../../agent/device/vendors.ts';
 import { ENROLLMENT_KINDS, PLATFORMS, type Platform } from '../../../profiles/model/platform.ts';
+import { conformancePath, hasConformance, itConformance } from '../../fixtures/conformance.ts';
 
-const SHARED = (rel: string): string => fileURLToPath(new URL(`../../../../shared/${rel}`, import.meta.url));
-const IMITUNE = SHARED(
-  'corpus/windows-devdetail/hotnops-Imitune__src_imitune_data__managementTree.json.template.json',
-);
-const APPLE_YAML = SHARED('schemas/apple/commands/information.device.yaml');
+// Conformance material (test/fixtures/conformance.ts, read in place); the tests reading it are skipped, or
+// fail under CERTFLEET_CONFORMANCE_REQUIRED=1, when it is missing. Project-made mirror of what they check:
+// test/unit/conformance-own/inventory.test.ts.
+const IMITUNE_REL =
+  'corpus/windows-devdetail/hotnops-Imitune__src_imitune_data__managementTree.json.template.json';
+const IMITUNE = conformancePath(IMITUNE_REL);
+const APPLE_YAML_REL = 'schemas/apple/commands/information.device.yaml';
+const APPLE_YAML = conformancePath(APPLE_YAML_REL);
 
 function devices(platform: Platform, n = 40): Device[] {
   return ENROLLMENT_KINDS[platform].flatMap((kind) =>
@@ -100,8 +104,9 @@ describe('Windows inventory agrees with the attributes', () => {
   const identityNode =
     /^\.\/(DevInfo\/|DevDetail\/|Vendor\/MSFT\/(DMClient\/HWDevID|DMClient\/Provider\/MS%20DM%20Server\/EntDeviceName|DeviceStatus\/(DomainName|OS\/Edition|TPM\/)|DeviceInstanceService\/|Uefi\/DeviceIdentifier)|cimv2\/MDM_ConfigSetting\/MDM_ConfigSetting\.SettingName=%22AccountId%22)/;
 
-  it.skipIf(!existsSync(IMITUNE))(
+  itConformance(
     'answers every identity node the real service queries (Imitune checklist)',
+    IMITUNE_REL,
     () => {
       const queried = Object.keys(
         JSON.parse(readFileSync(IMITUNE, 'utf8')) as Record<string, unknown>,
@@ -196,7 +201,7 @@ const FORMATS_2_6: readonly string[] = [
   './Vendor/MSFT/NodeCache/MS%20DM%20Server/CacheVersion',
   './Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions',
 ];
-const FORMATS_MD = SHARED('docs/FORMATS.md');
+const FORMATS_MD = fileURLToPath(new URL('../../../docs/formats.md', import.meta.url));
 
 describe('regression issue 4: the Windows inventory answers every node of docs/formats.md §2.6', () => {
   const kinds = ENROLLMENT_KINDS.windows;
@@ -229,12 +234,13 @@ describe('regression issue 4: the Windows inventory answers every node of docs/f
     },
   );
 
-  it.skipIf(!existsSync(FORMATS_MD))('the list covers every full node path written in §2.6', () => {
+  it('the list covers every full node path written in docs/formats.md §2.6', () => {
     const text = readFileSync(FORMATS_MD, 'utf8');
-    const section = text.slice(text.indexOf('### 2.6'), text.indexOf('* Intune PKCS on Windows'));
+    const start = text.indexOf('### 2.6');
+    const section = text.slice(start, text.indexOf('\n## 3.', start));
     const paths = [...section.matchAll(/`(\.\/[^`]+)`/g)]
       .map((m) => m[1]!)
-      .filter((p) => !/[*{}]|\.\.\./.test(p)); // wildcards and elisions are expanded by hand above
+      .filter((p) => !/[*{}<>…]|\.\.\./.test(p)); // wildcards and elisions are expanded by hand above
     expect(paths.length).toBeGreaterThan(20);
     expect(paths.filter((p) => !FORMATS_2_6.includes(p))).toEqual([]);
   });
@@ -306,7 +312,7 @@ describe('regression issue 4: the Windows inventory answers every node of docs/f
 });
 
 describe('Apple DeviceInformation agrees with the attributes and the ADM schema', () => {
-  const yaml = existsSync(APPLE_YAML)
+  const yaml = hasConformance([APPLE_YAML_REL])
     ? (parseYaml(readFileSync(APPLE_YAML, 'utf8')) as {
         responsekeys: {
           key: string;
@@ -339,8 +345,9 @@ describe('Apple DeviceInformation agrees with the attributes and the ADM schema'
       }
     });
 
-    it.skipIf(yaml === undefined)(
+    itConformance(
       `uses only QueryResponses keys, none of those the schema marks n/a on ${os}`,
+      APPLE_YAML_REL,
       () => {
         const known = new Set(queryKeys.map((k) => k.key));
         const forbidden = new Set(unsupportedOn(os));

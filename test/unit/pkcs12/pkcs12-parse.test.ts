@@ -10,6 +10,7 @@ import { buildPkcs12, parsePkcs12, rewrapPkcs12, type RandomBytes } from '../../
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { derTlv, Pkcs12Pfx, readBerOctetString, readTlvHeader } from '../../../pki/pkcs12-asn1.ts';
 import { makeMacData } from '../../../pki/pkcs12-mac.ts';
+import { conformancePath, itConformance } from '../../fixtures/conformance.ts';
 import { makeFixtures, openssl, opensslBytes, type Pkcs12Fixtures } from './openssl-fixtures.ts';
 
 let fx: Pkcs12Fixtures;
@@ -400,21 +401,34 @@ describe('errors', () => {
     expect(codeOf(() => parsePkcs12(readFileSync(out), 'nope')).code).toBe('PKCS12_BAD_PASSWORD');
   });
 
-  it('Apple sample (certificatepkcs12.mobileconfig): the stated password Password123 fails the SHA-1 MAC', () => {
-    const path =
-      '/work/shared/corpus/apple-mobileconfig/apple-devdocs-via-MagnusHJensen-unofficial-apple-docs-changelog__docs_devicemanagement_certificatepkcs12.mobileconfig';
-    const xml = readFileSync(path, 'utf8');
-    const b64 = /<key>PayloadContent<\/key>\s*<data>([^<]+)<\/data>/.exec(xml)?.[1];
-    expect(b64).toBeDefined();
-    const p12 = Buffer.from((b64 as string).replace(/\s+/g, ''), 'base64');
-    const e = codeOf(() => parsePkcs12(p12, 'Password123'));
-    expect(e.code).toBe('PKCS12_BAD_PASSWORD');
-    expect(e.details.macAlgorithm).toBe('sha1');
-    expect(e.message).not.toContain('Password123');
-    // OpenSSL agrees.
-    const r = openssl(['pkcs12', '-in', fx.file('apple.p12', p12), '-passin', 'pass:Password123', '-noout']);
-    expect(r.stderr).toContain('Mac verify error');
-  });
+  // Conformance suite (the corpus sample, read in place); project-made mirror:
+  // test/unit/conformance-own/apple-pkcs12-password.test.ts.
+  const APPLE_PKCS12 =
+    'corpus/apple-mobileconfig/apple-devdocs-via-MagnusHJensen-unofficial-apple-docs-changelog__docs_devicemanagement_certificatepkcs12.mobileconfig';
+  itConformance(
+    'Apple sample (certificatepkcs12.mobileconfig): the stated password Password123 fails the SHA-1 MAC',
+    APPLE_PKCS12,
+    () => {
+      const xml = readFileSync(conformancePath(APPLE_PKCS12), 'utf8');
+      const b64 = /<key>PayloadContent<\/key>\s*<data>([^<]+)<\/data>/.exec(xml)?.[1];
+      expect(b64).toBeDefined();
+      const p12 = Buffer.from((b64 as string).replace(/\s+/g, ''), 'base64');
+      const e = codeOf(() => parsePkcs12(p12, 'Password123'));
+      expect(e.code).toBe('PKCS12_BAD_PASSWORD');
+      expect(e.details.macAlgorithm).toBe('sha1');
+      expect(e.message).not.toContain('Password123');
+      // OpenSSL agrees.
+      const r = openssl([
+        'pkcs12',
+        '-in',
+        fx.file('apple.p12', p12),
+        '-passin',
+        'pass:Password123',
+        '-noout',
+      ]);
+      expect(r.stderr).toContain('Mac verify error');
+    },
+  );
 });
 
 describe('build argument checks', () => {

@@ -1,26 +1,33 @@
 /** Valid profile inputs per family, for the profiles-model tests. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ProfileFamily } from '../../../profiles/model/platform.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import { conformancePath } from '../../fixtures/conformance.ts';
+import { makeHierarchy } from '../pki/hierarchy.ts';
 
-/** The shared corpus folder beside the checkout (read in place, never copied). */
-export const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-
-/** Reads a corpus file as text. */
+/**
+ * Reads a file of the conformance material's corpus/ as text (read in place, never copied). Only the
+ * conformance tests (wrapped in describeConformance/itConformance) call it.
+ */
 export function corpusText(rel: string): string {
-  return readFileSync(CORPUS + rel, 'utf8');
+  return readFileSync(conformancePath(`corpus/${rel}`), 'utf8');
 }
 
 export const MACOS_PKCS_SAMPLE =
   'graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json';
 export const MACOS_TRUSTED_SAMPLE =
   'graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json';
+/** The two samples, as paths relative to the conformance folder (for describeConformance). */
+export const MACOS_SAMPLES_NEEDED = [MACOS_PKCS_SAMPLE, MACOS_TRUSTED_SAMPLE].map((f) => `corpus/${f}`);
 
-/** DER of a real root (Microsoft Root Certificate Authority 2011), from the corpus trusted-root sample. */
+let root: Uint8Array | undefined;
+/**
+ * DER of a project-made root CA ("CN=Certfleet Test Root CA", self-signed with pool key rsa2048-0 by
+ * test/unit/pki/hierarchy.ts), so the inputs below need no third-party material. A fresh copy each call.
+ */
 export function rootDer(): Uint8Array {
-  const json = JSON.parse(corpusText(MACOS_TRUSTED_SAMPLE)) as { trustedRootCertificate: string };
-  return new Uint8Array(Buffer.from(json.trustedRootCertificate, 'base64'));
+  root ??= new Uint8Array(makeHierarchy().root.der);
+  return new Uint8Array(root);
 }
 
 /** Family-specific settings that make a valid PKCS input. */

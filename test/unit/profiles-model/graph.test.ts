@@ -12,7 +12,15 @@ import { GRAPH_TYPE_NAMES, GRAPH_TYPE_OF, GRAPH_TYPES } from '../../../profiles/
 import { PROFILE_FAMILIES } from '../../../profiles/model/platform.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
-import { MACOS_PKCS_SAMPLE, MACOS_TRUSTED_SAMPLE, corpusText, pkcsInput, trustedInput } from './fixtures.ts';
+import { describeConformance, itConformance } from '../../fixtures/conformance.ts';
+import {
+  MACOS_PKCS_SAMPLE,
+  MACOS_SAMPLES_NEEDED,
+  MACOS_TRUSTED_SAMPLE,
+  corpusText,
+  pkcsInput,
+  trustedInput,
+} from './fixtures.ts';
 
 function model(input: Record<string, unknown>): CertificateProfile {
   const r = validateProfile(input);
@@ -29,7 +37,9 @@ const base = (type: string, extra: Record<string, unknown> = {}): Record<string,
   ...extra,
 });
 
-describe('corpus graph-json samples', () => {
+// Conformance suite (the corpus samples, read in place); project-made mirror:
+// test/unit/conformance-own/graph-import.test.ts.
+describeConformance('corpus graph-json samples', MACOS_SAMPLES_NEEDED, () => {
   it('imports the macOS PKCS sample (CA config string, every sanType)', () => {
     const r = importGraphProfile(corpusText(MACOS_PKCS_SAMPLE));
     expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
@@ -254,7 +264,7 @@ describe('failures', () => {
     expect(r.error.details).toMatchObject({ line, column });
     expect(r.error.message).toContain(`line ${line}, column ${column}`);
   });
-  it('valid JSON has no syntax error', () => {
+  itConformance('valid JSON has no syntax error', `corpus/${MACOS_PKCS_SAMPLE}`, () => {
     expect(findJsonSyntaxError(corpusText(MACOS_PKCS_SAMPLE))).toBeUndefined();
   });
   it.each([

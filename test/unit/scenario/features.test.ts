@@ -1,8 +1,8 @@
 /**
  * regression issue 5: scenario features that had no test — `graph:` profile files (the Graph JSON corpus
- * samples, read in place), `osVersions` (a list and a filter), `checkInInterval`.
+ * samples of the conformance material, read in place: test/fixtures/conformance.ts; project-made mirror
+ * test/unit/conformance-own/scenario-graph.test.ts), `osVersions` (a list and a filter), `checkInInterval`.
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
@@ -12,13 +12,21 @@ import {
   versionMatches,
   parseVersionFilter,
 } from '../../../simulator/scenario/index.ts';
+import { conformancePath, describeConformance } from '../../fixtures/conformance.ts';
 
-const CORPUS = '/work/shared/corpus/graph-json';
-const PKCS = `${CORPUS}/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json`;
-const TRUSTED = `${CORPUS}/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json`;
+const PKCS_REL =
+  'corpus/graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json';
+const TRUSTED_REL =
+  'corpus/graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_trusted_certificate_success.json';
+const CORPUS = conformancePath('corpus/graph-json');
+const PKCS = conformancePath(PKCS_REL);
+const TRUSTED = conformancePath(TRUSTED_REL);
 
-describe.skipIf(!existsSync(PKCS))('regression issue 5: graph: profile files (corpus, in place)', () => {
-  const text = `
+describeConformance(
+  'regression issue 5: graph: profile files (corpus, in place)',
+  [PKCS_REL, TRUSTED_REL],
+  () => {
+    const text = `
 fleet: { devices: 2, mix: [{ platform: macos, kind: user }] }
 ca: { templates: [{ name: UserAuthentication, base: CertfleetUser }] }
 profiles:
@@ -26,56 +34,60 @@ profiles:
   - { name: Mac PKCS, graph: '${PKCS}', keySize: 3072, assign: { include: [{ tags: [pilot] }] } }
 `;
 
-  it('imports a trusted root and a PKCS profile as one macOS family each', () => {
-    const s = loadScenario({ text, file: 'g.yaml' });
-    const [root, pkcs] = s.profiles;
-    expect(root).toMatchObject({
-      name: 'unit-test-macOS-trusted-root-certificate-example',
-      kind: 'trusted-certificate',
-      families: ['macos'],
-      trustedSource: { type: 'inline' },
-      graphFile: TRUSTED,
-    });
-    expect(pkcs).toMatchObject({
-      name: 'Mac PKCS',
-      kind: 'pkcs-certificate',
-      families: ['macos'],
-      keySize: 3072,
-    });
-    expect(pkcs!.assign).toEqual({ include: [{ tags: ['pilot'] }], exclude: [] });
-    const model = pkcs!.models.macos;
-    expect(model?.kind).toBe('pkcs-certificate');
-    if (model?.kind === 'pkcs-certificate') {
-      expect(model.certificateTemplateName).toBe('UserAuthentication');
-      expect(model.renewalThresholdPercentage).toBe(30);
-    }
-  });
-
-  it.each([
-    [`{ graph: '${PKCS}', type: trusted }`, 'is a pkcs-certificate profile, not trusted-certificate'],
-    [`{ graph: '${CORPUS}/no-such.json' }`, 'cannot read'],
-    [`{ graph: '${PKCS}', template: X }`, "unknown key 'template'"],
-  ])('%s is a problem on its line', (profile, message) => {
-    try {
-      loadScenario({
-        text: `fleet: { devices: 1 }\nca: { templates: [{ name: UserAuthentication, base: CertfleetUser }] }\nprofiles:\n  - ${profile}\n`,
-        file: 'g.yaml',
+    it('imports a trusted root and a PKCS profile as one macOS family each', () => {
+      const s = loadScenario({ text, file: 'g.yaml' });
+      const [root, pkcs] = s.profiles;
+      expect(root).toMatchObject({
+        name: 'unit-test-macOS-trusted-root-certificate-example',
+        kind: 'trusted-certificate',
+        families: ['macos'],
+        trustedSource: { type: 'inline' },
+        graphFile: TRUSTED,
       });
-      throw new Error('loaded');
-    } catch (e) {
-      if (!isCertfleetError(e, 'SCENARIO_INVALID')) throw e;
-      const p = (e.details['problems'] as { line: number; message: string }[])[0]!;
-      expect(p.line).toBe(4);
-      expect(p.message).toContain(message);
-    }
-  });
+      expect(pkcs).toMatchObject({
+        name: 'Mac PKCS',
+        kind: 'pkcs-certificate',
+        families: ['macos'],
+        keySize: 3072,
+      });
+      expect(pkcs!.assign).toEqual({ include: [{ tags: ['pilot'] }], exclude: [] });
+      const model = pkcs!.models.macos;
+      expect(model?.kind).toBe('pkcs-certificate');
+      if (model?.kind === 'pkcs-certificate') {
+        expect(model.certificateTemplateName).toBe('UserAuthentication');
+        expect(model.renewalThresholdPercentage).toBe(30);
+      }
+    });
 
-  it('a PKCS Graph profile whose template the CA lacks is a problem', () => {
-    expect(() =>
-      loadScenario({ text: `fleet: { devices: 1 }\nprofiles:\n  - { graph: '${PKCS}' }\n`, file: 'g.yaml' }),
-    ).toThrow(/no template 'UserAuthentication'/);
-  });
-});
+    it.each([
+      [`{ graph: '${PKCS}', type: trusted }`, 'is a pkcs-certificate profile, not trusted-certificate'],
+      [`{ graph: '${CORPUS}/no-such.json' }`, 'cannot read'],
+      [`{ graph: '${PKCS}', template: X }`, "unknown key 'template'"],
+    ])('%s is a problem on its line', (profile, message) => {
+      try {
+        loadScenario({
+          text: `fleet: { devices: 1 }\nca: { templates: [{ name: UserAuthentication, base: CertfleetUser }] }\nprofiles:\n  - ${profile}\n`,
+          file: 'g.yaml',
+        });
+        throw new Error('loaded');
+      } catch (e) {
+        if (!isCertfleetError(e, 'SCENARIO_INVALID')) throw e;
+        const p = (e.details['problems'] as { line: number; message: string }[])[0]!;
+        expect(p.line).toBe(4);
+        expect(p.message).toContain(message);
+      }
+    });
+
+    it('a PKCS Graph profile whose template the CA lacks is a problem', () => {
+      expect(() =>
+        loadScenario({
+          text: `fleet: { devices: 1 }\nprofiles:\n  - { graph: '${PKCS}' }\n`,
+          file: 'g.yaml',
+        }),
+      ).toThrow(/no template 'UserAuthentication'/);
+    });
+  },
+);
 
 describe('regression issue 5: osVersions', () => {
   it.each([
