@@ -9,7 +9,7 @@
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
 import type { NonComplianceDetail, NonComplianceReason } from '../../../profiles/android/non-compliance.ts';
-import type { NativeStatus } from '../../outcome.ts';
+import type { NativeStatus } from '../../../protocol/wire/outcome.ts';
 
 /**
  * The top-level policy field a failure is reported against. `policy`: the first segment of the detail's
@@ -39,7 +39,8 @@ export const ANDROID_NATIVE_CASES = {
     reason: 'INVALID_VALUE',
     setting: 'policy',
     confidence: 'inferred',
-    source: 'docs/errors.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
+    source:
+      'docs/errors.md §3.3 "Malformed policy rejected at enterprises.policies.patch" (observed, API side)',
   },
   policyInvalid: {
     code: 'ANDROID_POLICY_INVALID',

@@ -14,7 +14,7 @@
  * MDM_ClientCertificateInstall_PFXCertInstall01_01), so a Get returns the signed decimal of the same DWORD
  * ({@link statusNodeValue}).
  */
-import type { NativeStatus, OutcomeCode } from '../../outcome.ts';
+import type { NativeStatus, OutcomeCode } from '../../../protocol/wire/outcome.ts';
 
 /** The Win32 / HRESULT values this adapter reports (values and texts: winerror.h, docs/errors.md §1.2 S3). */
 export const WIN32 = {
@@ -99,7 +99,8 @@ export const WINDOWS_NATIVE_TABLE = {
   INSTALL_CONTAINER_REQUIRED: {
     syncml: 500,
     csp: 'NTE_BAD_KEYSET',
-    source: 'docs/errors.md §1.2 "KeyLocation=4 without ContainerName" (behaviour documented S2, code inferred)',
+    source:
+      'docs/errors.md §1.2 "KeyLocation=4 without ContainerName" (behaviour documented S2, code inferred)',
   },
   INSTALL_EXPORT_NOT_ALLOWED: {
     syncml: 500,
