@@ -1,5 +1,5 @@
 /**
- * The one interface every platform implements (docs/architecture.md: one module per platform behind one interface,
+ * The one interface every platform implements (docs/architecture.md "How to add … a platform": one module per platform behind one interface,
  * listed in one table typed `satisfies Record<Platform, PlatformAdapter>` in agent/platforms/index.ts).
  *
  * An adapter receives only native payload bytes — never the abstract profile — decodes them as strictly as

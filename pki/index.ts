@@ -1,6 +1,6 @@
 /**
  * The public API of pki/: keys, thumbprints, distinguished names, X.509 certificates, CSRs, CRLs and chains.
- * pki/ knows nothing of devices, profiles or the simulator (docs/architecture.md layout).
+ * pki/ knows nothing of devices, profiles or the simulator (docs/architecture.md "Layers").
  */
 export { CertfleetError, ERROR_CODES, isCertfleetError, type ErrorCode } from './errors.ts';
 export {

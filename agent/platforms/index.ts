@@ -1,5 +1,5 @@
 /**
- * Every platform's device behaviour, in one table: a new platform cannot be half-wired (docs/architecture.md).
+ * Every platform's device behaviour, in one table: a new platform cannot be half-wired (docs/architecture.md "How to add … a platform").
  */
 import type { Platform } from '../../profiles/model/platform.ts';
 import type { PlatformAdapter } from '../platform-adapter.ts';

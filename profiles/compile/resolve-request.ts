@@ -1,6 +1,6 @@
 /**
  * What the connector must request for one device and one PKCS profile: the resolved subject and SANs, the
- * template, the CA and the validity — the service-side step 3 of docs/architecture.md ("resolves the profile's subject
+ * template, the CA and the validity — docs/architecture.md flow step 3 ("resolves the profile's subject
  * name and SAN templates against the inventory; a variable the device cannot supply fails that profile").
  *
  * SAN attribute → certificate SAN type (docs/formats.md §4.4 `subjectAlternativeNameType`, §5.1 "SAN: attributes

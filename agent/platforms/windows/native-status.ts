@@ -34,9 +34,9 @@ export const WIN32 = {
   NTE_NOT_SUPPORTED: 0x80090029,
   /** "Bad Data." (§1.2 alternative for corrupt key data; certfleet: a password blob that does not decrypt.) */
   NTE_BAD_DATA: 0x80090005,
-  /** "Invalid algorithm specified." **[certfleet]** winerror.h value; not in docs/errors.md: a PFX algorithm not implemented. */
+  /** "Invalid algorithm specified." **[certfleet]** winerror.h value; docs/errors.md §1.2 marks it inferred: a PFX algorithm not implemented. */
   NTE_BAD_ALGID: 0x80090008,
-  /** "Cannot find the certificate and private key to use for decryption." **[certfleet]** winerror.h; not in docs/errors.md: the password is encrypted to another certificate. */
+  /** "Cannot find the certificate and private key to use for decryption." **[certfleet]** winerror.h; docs/errors.md §1.2 marks it inferred: the password is encrypted to another certificate. */
   CRYPT_E_NO_DECRYPT_CERT: 0x8009200c,
 } as const;
 
