@@ -21,18 +21,28 @@ const PRODUCT = [
 
 /**
  * The layers (docs/architecture.md "Layers"): dependencies point downwards only,
- * cli/ → simulator/ → agent/ → profiles/ → pki/. Each entry: the folder, the folders above it, and why.
+ * cli/ → simulator/ → agent/ → protocol/ → profiles/ → pki/, and the service side (simulator/service/) skips
+ * agent/: it meets the devices only through the neutral protocol/ layer (wire protocol, runtime ports,
+ * transport). The rest of simulator/ (the fleet, which hosts agents; tools/) may import agent/.
+ * Each entry: the folder, the folders it must not import, and why. A more specific folder comes after the
+ * folder that contains it, so that its block (carrying the full list) replaces the outer one for its files.
  */
 const LAYERS = [
   {
     folder: 'pki',
-    banned: ['profiles', 'agent', 'simulator', 'cli'],
+    banned: ['profiles', 'protocol', 'agent', 'simulator', 'cli'],
     message: 'pki/ knows nothing of devices, profiles or the simulator.',
   },
   {
     folder: 'profiles',
-    banned: ['agent', 'simulator', 'cli'],
+    banned: ['protocol', 'agent', 'simulator', 'cli'],
     message: 'profiles/ may only depend on pki/.',
+  },
+  {
+    folder: 'protocol',
+    banned: ['agent', 'simulator', 'cli'],
+    message:
+      'protocol/ is the neutral layer both sides share: it never imports the agent, the simulator or the CLI (only profiles/ and pki/).',
   },
   {
     folder: 'agent',
@@ -43,6 +53,12 @@ const LAYERS = [
     folder: 'simulator',
     banned: ['cli'],
     message: 'simulator/ never imports the CLI: cli/ delegates to it.',
+  },
+  {
+    folder: 'simulator/service',
+    banned: ['agent', 'cli'],
+    message:
+      'The service side never imports the agent (what both share is in protocol/) nor the CLI; only the fleet hosts agents.',
   },
 ];
 

@@ -13,7 +13,7 @@ import {
 import { generateDevice } from './device/generate.ts';
 import { StoreDb } from './keystore/store-db.ts';
 import type { HeldCertificate, PayloadFormat, PlatformAdapter } from './platform-adapter.ts';
-import { FixedClock, type Clock } from './runtime/clock.ts';
+import { FixedClock, type Clock } from '../protocol/runtime/clock.ts';
 
 /** The JSON `inspect --json` prints (issue 4). */
 export interface InspectReport {

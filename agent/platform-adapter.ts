@@ -12,8 +12,8 @@ import type { PayloadFormat } from '../profiles/compile/compile-types.ts';
 import type { Platform } from '../profiles/model/platform.ts';
 import type { Device } from './device/device.ts';
 import type { StoreDb, StoreItem } from './keystore/store-db.ts';
-import type { Clock } from './runtime/clock.ts';
-import type { InstallOutcome } from './outcome.ts';
+import type { Clock } from '../protocol/runtime/clock.ts';
+import type { InstallOutcome } from '../protocol/wire/outcome.ts';
 
 /** The native payload formats, as `inspect` names them (defined with the compiler that produces them). */
 export type { PayloadFormat };

@@ -111,7 +111,7 @@ export const ERROR_CODES = {
   RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
   RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
 
-  // --- agent/transport + simulator/broker (MQTT) -------------------------------------------------------
+  // --- protocol/transport + simulator/broker (MQTT) ----------------------------------------------------
   TRANSPORT_UNREACHABLE:
     'The MQTT broker cannot be reached (refused, no route, TLS handshake failed, timed out).',
   TRANSPORT_NOT_AUTHORIZED:

@@ -2,7 +2,7 @@
  * What a fleet run produces, in one shape shared by the service (which records it), the expectations
  * (which judge it) and the reports (which print it). `report.json` is this object.
  */
-import type { OutcomeCode } from '../agent/outcome.ts';
+import type { OutcomeCode } from '../protocol/wire/outcome.ts';
 import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
 
 /** Where one device × profile ended. `pending`: no answer by the end of the run. */

@@ -4,10 +4,11 @@
  * its options and prints `JSON.stringify(newDeviceReport(...))`.
  */
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
-import type { Seed } from '../runtime/random.ts';
+import type { Seed } from '../../protocol/runtime/random.ts';
 import type { Device } from './device.ts';
 import { generateDevice, type DeviceOverrides } from './generate.ts';
-import { inventoryOf, type Inventory } from './inventory.ts';
+import type { Inventory } from '../../protocol/wire/inventory.ts';
+import { inventoryOf } from './inventory.ts';
 
 /** What `certfleet device new --json` prints. */
 export interface DeviceReport {

@@ -16,7 +16,7 @@ import {
   type Platform,
 } from '../../profiles/model/platform.ts';
 import { CertfleetError } from '../../pki/errors.ts';
-import { createRandom, type Random, type Seed, type Weighted } from '../runtime/random.ts';
+import { createRandom, type Random, type Seed, type Weighted } from '../../protocol/runtime/random.ts';
 import { absenceRule, type AvailabilityContext } from './availability.ts';
 import { luhnCheckDigit, meidCheckDigit } from './check-digits.ts';
 import { drawMeid } from './meid.ts';

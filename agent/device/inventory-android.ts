@@ -9,33 +9,12 @@
  *
  * `enterpriseSpecificId` is "available on personally-owned devices with a work profile on devices running
  * Android 12 and above" (AMAPI `HardwareInfo`), where the serial number is not.
+ *
+ * The report's type is a wire type shared with the service (protocol/wire/inventory.ts); this file builds it.
  */
-import { createRandom } from '../runtime/random.ts';
+import { createRandom } from '../../protocol/runtime/random.ts';
+import type { AndroidDeviceReport, AndroidManagementMode } from '../../protocol/wire/inventory.ts';
 import type { Device } from './device.ts';
-
-/** AMAPI `ManagementMode`. */
-export type AndroidManagementMode = 'DEVICE_OWNER' | 'PROFILE_OWNER';
-/** AMAPI `Ownership`. */
-export type AndroidOwnership = 'COMPANY_OWNED' | 'PERSONALLY_OWNED';
-
-/** The device report (a subset of the AMAPI `Device` resource, plus Intune's enrollment type). */
-export interface AndroidDeviceReport {
-  hardwareInfo: {
-    brand: string;
-    hardware: string;
-    manufacturer: string;
-    model: string;
-    serialNumber?: string;
-    enterpriseSpecificId?: string;
-  };
-  networkInfo: { imei?: string; meid?: string; wifiMacAddress?: string };
-  softwareInfo: { androidVersion: string; androidBuildNumber: string };
-  /** Device admin enrollments are not AMAPI devices: certfleet reports them without a management mode. */
-  managementMode?: AndroidManagementMode;
-  ownership: AndroidOwnership;
-  /** certfleet's enrollment kind (Intune's "enrollment type"). */
-  enrollmentType: string;
-}
 
 /** The Android device report of `device`. */
 export function androidInventory(device: Device): AndroidDeviceReport {

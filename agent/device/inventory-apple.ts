@@ -7,29 +7,11 @@
  *
  * Formats **[observed]** in real device responses: `IMEI` is written in groups, `35 717185 037376 0`.
  * `MEID` is reported as its 14 hexadecimal digits without the check digit (agent/device/meid.ts).
+ *
+ * The answers' type is a wire type shared with the service (protocol/wire/inventory.ts); this file builds it.
  */
+import type { AppleDeviceInformation } from '../../protocol/wire/inventory.ts';
 import type { Device } from './device.ts';
-
-/** DeviceInformation `QueryResponses` (the keys certfleet models). */
-export interface AppleDeviceInformation {
-  UDID?: string;
-  SerialNumber?: string;
-  IMEI?: string;
-  MEID?: string;
-  WiFiMAC?: string;
-  DeviceName: string;
-  Model: string;
-  ModelName: string;
-  ModelNumber?: string;
-  ProductName: string;
-  OSVersion: string;
-  BuildVersion: string;
-  IsSupervised: boolean;
-  /** iOS: 0 none, 1 GSM, 2 CDMA, 3 GSM and CDMA (ADM CellularTechnology). */
-  CellularTechnology?: number;
-  /** macOS 12+. */
-  IsAppleSilicon?: boolean;
-}
 
 /** Apple's grouped IMEI text: `AA BBBBBB CCCCCC D`. */
 export function appleImeiText(imei: string): string {

@@ -14,25 +14,12 @@
  * `DevDetail/Ext/Microsoft/MobileID` answers 404 without cellular, as DEVDETAIL says (the IMITUNE sample
  * answers the text "Not Present" instead). Values that only identify hardware opaquely (hardware hash, UEFI
  * device identifier, HWDevID) are seeded bytes, not real hashes.
+ *
+ * The node types are wire types shared with the service (protocol/wire/inventory.ts); this file builds them.
  */
-import { createRandom } from '../runtime/random.ts';
+import { createRandom } from '../../protocol/runtime/random.ts';
+import type { OmaDmFormat, OmaDmNode, WindowsInventory } from '../../protocol/wire/inventory.ts';
 import type { AbsenceReason, AttributeName, Device } from './device.ts';
-
-/** SyncML Item Meta/Format of a node value (OMA-DM: chr, int, bool, b64, xml, node). */
-export type OmaDmFormat = 'chr' | 'int' | 'bool' | 'b64' | 'xml' | 'node';
-
-/** The answer to a Get on one node. */
-export type OmaDmNode =
-  | { readonly status: 200; readonly format: OmaDmFormat; readonly value: string }
-  | {
-      readonly status: 404;
-      readonly reason: AbsenceReason;
-      /** Why this node in particular is absent, when the reason alone does not say (source cited). */
-      readonly note?: string;
-    };
-
-/** Node answers keyed by LocURI (`./DevInfo/DevId`, `./Vendor/MSFT/DeviceStatus/DomainName`…). */
-export type WindowsInventory = Readonly<Record<string, OmaDmNode>>;
 
 const ok = (value: string, format: OmaDmFormat = 'chr'): OmaDmNode => ({ status: 200, format, value });
 const notFound = (reason: AbsenceReason, note?: string): OmaDmNode =>

@@ -1,18 +1,14 @@
 /**
  * `inventoryOf(device)`: the device's inventory in its platform's own shape (docs/architecture.md flow step 2) — one
  * builder per platform in a table typed `satisfies Record<Platform, …>`, so a new platform cannot be half-wired.
+ * The shapes themselves are wire types, shared with the service: protocol/wire/inventory.ts `Inventory`.
  */
+import type { Inventory } from '../../protocol/wire/inventory.ts';
 import type { Platform } from '../../profiles/model/platform.ts';
 import type { Device } from './device.ts';
-import { androidInventory, type AndroidDeviceReport } from './inventory-android.ts';
-import { appleInventory, type AppleDeviceInformation } from './inventory-apple.ts';
-import { windowsInventory, type WindowsInventory } from './inventory-windows.ts';
-
-/** An inventory, tagged with its shape. */
-export type Inventory =
-  | { readonly shape: 'windows-omadm'; readonly nodes: WindowsInventory }
-  | { readonly shape: 'apple-device-information'; readonly queryResponses: AppleDeviceInformation }
-  | { readonly shape: 'android-device'; readonly device: AndroidDeviceReport };
+import { androidInventory } from './inventory-android.ts';
+import { appleInventory } from './inventory-apple.ts';
+import { windowsInventory } from './inventory-windows.ts';
 
 const BUILDERS = {
   windows: (d) => ({ shape: 'windows-omadm', nodes: windowsInventory(d) }),

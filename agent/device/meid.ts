@@ -10,8 +10,8 @@
  * The check digit (S.R0048 Annex A, Luhn in base 16, check-digits.ts) is printed on labels; devices and MDM
  * inventories report the 14 digits without it (AMAPI `networkInfo.meid`, Apple DeviceInformation `MEID`).
  */
-import type { Random } from '../runtime/random.ts';
-import { createRandom } from '../runtime/random.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
+import { createRandom } from '../../protocol/runtime/random.ts';
 import { meidCheckDigit } from './check-digits.ts';
 
 const HEX = '0123456789ABCDEF';

@@ -9,7 +9,7 @@
  * - Android: AMAPI `softwareInfo.androidVersion` is the user-visible version (`14`); the build id prefix
  *   (`UP1A`, `AP3A`…) follows the release's code name letter.
  */
-import type { Random } from '../runtime/random.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
 
 /** One OS release to draw. */
 export interface OsRelease {

@@ -3,7 +3,7 @@
  * shares one Entra tenant, one AD domain and one domain SID (user and computer SIDs differ only in their RID).
  * Domain names are Microsoft's documentation example companies.
  */
-import type { Random } from '../runtime/random.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
 import type { Tenant } from './device.ts';
 
 const ORGANISATIONS = [

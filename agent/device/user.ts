@@ -2,7 +2,7 @@
  * A device's primary user: names, UPN, mail, department and — for users synchronised from on-premises AD —
  * distinguished name, SAM account name and SID (SCEPDOC: on-premises attributes need Entra Connect sync).
  */
-import type { Random } from '../runtime/random.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
 import type { DeviceUser, Tenant } from './device.ts';
 import { domainDn } from './tenant.ts';
 

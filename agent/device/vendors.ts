@@ -11,7 +11,7 @@
  * Serial numbers follow each vendor's visible pattern (length, alphabet, well-known leading characters). They
  * are illustrative: certfleet does not encode real factory, date or model codes.
  */
-import type { Random } from '../runtime/random.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
 
 /** Manufacturers certfleet simulates, by the name their devices report (DevInfo/Man, AMAPI `manufacturer`). */
 export const MANUFACTURERS = [

@@ -7,7 +7,7 @@
  * reported ({@link markExpiryReported}); a renewed certificate has another thumbprint and is reported anew.
  */
 import type { Device } from '../device/device.ts';
-import type { InstallOutcome, NativeStatus } from '../outcome.ts';
+import type { InstallOutcome, NativeStatus } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext } from '../platform-adapter.ts';
 import { updateProfileMeta, type RenewalDecision } from './renewal.ts';
 

@@ -8,7 +8,7 @@
  * silently but reported. A request already made is not repeated while its answer is pending, so a
  * certificate renews once.
  */
-import type { OutcomeCode } from '../outcome.ts';
+import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext } from '../platform-adapter.ts';
 
 /** The renewal threshold when the profile does not say (Intune's default). */

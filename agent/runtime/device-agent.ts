@@ -20,7 +20,7 @@ import type { KeySource } from '../../pki/key-factory.ts';
 import type { Device } from '../device/device.ts';
 import { inventoryOf } from '../device/inventory.ts';
 import type { StoreDb } from '../keystore/store-db.ts';
-import type { InstallOutcome } from '../outcome.ts';
+import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
 import { expiredOutcome, expiryReported, markExpiryReported } from '../renewal/expired-outcome.ts';
 import { checkRenewals, markRenewalRequested, type RenewalDecision } from '../renewal/renewal.ts';
@@ -30,11 +30,11 @@ import type {
   EnrollResponse,
   OutcomeReport,
   RenewRequest,
-} from '../transport/messages.ts';
-import { deviceInbox, deviceOutTopic, enrolledTopic, parseDeviceTopic } from '../transport/topics.ts';
-import type { Transport, TransportMessage } from '../transport/transport.ts';
-import type { Clock } from './clock.ts';
-import type { ScheduledTask, Scheduler } from './scheduler.ts';
+} from '../../protocol/wire/messages.ts';
+import { deviceInbox, deviceOutTopic, enrolledTopic, parseDeviceTopic } from '../../protocol/wire/topics.ts';
+import type { Transport, TransportMessage } from '../../protocol/transport/transport.ts';
+import type { Clock } from '../../protocol/runtime/clock.ts';
+import type { ScheduledTask, Scheduler } from '../../protocol/runtime/scheduler.ts';
 
 /** Where the management identity is kept in the device's store. */
 export const MDM_IDENTITY_STORE = 'mdm/identity';

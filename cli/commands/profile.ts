@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';
 import { formatWarnings } from '../../profiles/model/problem.ts';
-import { profileCompile, profileImport } from '../../simulator/service/compile/commands.ts';
+import { profileCompile, profileImport } from '../../simulator/tools/profile-commands.ts';
 
 const importCommand: CommandModule = {
   command: 'import <file>',

@@ -39,8 +39,8 @@ export interface CompileOptions {
   /**
    * Windows only: encrypts the PFX password to the device's MDM (management) certificate and returns the
    * base64 CMS blob; when given, PFXCertPasswordEncryptionType is 1, else the password goes in clear with
-   * type 0 (docs/formats.md §2.3; §2.6: Intune encrypts it, DIRKJAN). The agent's
-   * `encryptPfxPasswordForDevice` fits here; profiles/ never imports the agent.
+   * type 0 (docs/formats.md §2.3; §2.6: Intune encrypts it, DIRKJAN). profiles/windows/pfx-password.ts
+   * `encryptPfxPasswordForDevice` fits here; the compiler stays free of key material by taking it as a function.
    */
   encryptPassword?: (password: string) => string;
   /** Android only: salts/IVs for re-wrapping the PKCS#12 with the empty ONC passphrase (stable bytes). */

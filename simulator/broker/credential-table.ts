@@ -1,11 +1,11 @@
 /**
  * The broker's accounts: who may connect (user name → password hash) and as what (a device, the service,
- * a connector — see agent/transport/topic-acl.ts). Given when a broker starts and updatable while it runs
+ * a connector — see protocol/wire/topic-acl.ts). Given when a broker starts and updatable while it runs
  * (enrollment adds devices, retiring removes them); brokers listen with {@link CredentialTable.onChange}.
  * Passwords are hashed at once (password-hash.ts) and never kept.
  */
 import { CertfleetError } from '../../pki/errors.ts';
-import type { BrokerIdentity, BrokerRole } from '../../agent/transport/topic-acl.ts';
+import type { BrokerIdentity, BrokerRole } from '../../protocol/wire/topic-acl.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 
 /** One account: an identity and its password hash (`$7$…`). */

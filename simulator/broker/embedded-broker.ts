@@ -5,7 +5,7 @@
  * - Authentication: by user name + password against a {@link CredentialTable} (updatable while running),
  *   or, with `tls`, by a client certificate signed by the given CA, mapped to an identity (its subject CN by
  *   default). A device must connect with its device id as client id (its persistent session is its own).
- * - Authorization: the topic ACL of agent/transport/topic-acl.ts. A refused subscription gets SUBACK 0x80;
+ * - Authorization: the topic ACL of protocol/wire/topic-acl.ts. A refused subscription gets SUBACK 0x80;
  *   a refused publish is acknowledged and dropped (MQTT 3.1.1 §3.3.5 allows either that or closing the
  *   connection; Mosquitto drops too, so both brokers behave alike) and recorded in `denials`.
  */
@@ -13,8 +13,8 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { CertfleetError } from '../../pki/errors.ts';
-import { aclAllows, type BrokerIdentity } from '../../agent/transport/topic-acl.ts';
-import { tenantRoot } from '../../agent/transport/topics.ts';
+import { aclAllows, type BrokerIdentity } from '../../protocol/wire/topic-acl.ts';
+import { tenantRoot } from '../../protocol/wire/topics.ts';
 import type { BrokerHandle } from './broker-handle.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
 

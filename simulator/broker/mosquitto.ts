@@ -1,7 +1,7 @@
 /**
  * A Mosquitto 2.x broker started by the project (CI runs the end-to-end suite against it): writes
  * `mosquitto.conf`, a password file (the `$7$` PBKDF2-SHA512 hashes of password-hash.ts, the format
- * `mosquitto_passwd` writes) and an ACL file rendering the topic ACL of agent/transport/topic-acl.ts for
+ * `mosquitto_passwd` writes) and an ACL file rendering the topic ACL of protocol/wire/topic-acl.ts for
  * one tenant, starts `mosquitto -c mosquitto.conf` on a free loopback port, waits until it accepts
  * connections, and on close stops it and removes its folder. Credential changes rewrite both files and
  * send SIGHUP (Mosquitto reloads them); {@link BrokerHandle.synced} waits for the reload.
@@ -28,8 +28,8 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
-import { aclPrefix } from '../../agent/transport/topic-acl.ts';
-import { tenantRoot } from '../../agent/transport/topics.ts';
+import { aclPrefix } from '../../protocol/wire/topic-acl.ts';
+import { tenantRoot } from '../../protocol/wire/topics.ts';
 import type { BrokerHandle } from './broker-handle.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
 import { freePort } from './free-port.ts';
@@ -102,7 +102,7 @@ export function renderAclFile(tenant: string, credentials: CredentialTable, o: A
   const root = tenantRoot(tenant);
   const device = { role: 'device', name: '%u', enrollOnly: o.devicesEnrollOnly === true } as const;
   const lines = [
-    '# certfleet topic ACL (agent/transport/topic-acl.ts), generated: do not edit.',
+    '# certfleet topic ACL (protocol/wire/topic-acl.ts), generated: do not edit.',
     o.devicesEnrollOnly
       ? '# Devices by password (user name = device id): enrolment only, their own topics.'
       : '# Devices (user name = device id): publish under out/, subscribe to in/, their own only.',

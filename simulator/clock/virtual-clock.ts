@@ -4,7 +4,7 @@
  * connector polls and renewals run in seconds — and the order of events depends only on the schedule,
  * which makes a run reproducible from its seed.
  */
-import type { Clock } from '../../agent/runtime/clock.ts';
+import type { Clock } from '../../protocol/runtime/clock.ts';
 
 interface Timer {
   at: number;

@@ -3,10 +3,10 @@
  * first polls, and the scenario's "connector down" windows (stopped at the start of a window — its leased
  * requests go to the others when the leases run out — and started again at its end).
  */
-import type { Clock } from '../../agent/runtime/clock.ts';
-import type { Random } from '../../agent/runtime/random.ts';
-import type { Scheduler } from '../../agent/runtime/scheduler.ts';
-import type { Transport } from '../../agent/transport/transport.ts';
+import type { Clock } from '../../protocol/runtime/clock.ts';
+import type { Random } from '../../protocol/runtime/random.ts';
+import type { Scheduler } from '../../protocol/runtime/scheduler.ts';
+import type { Transport } from '../../protocol/transport/transport.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
 import type { RunEvent } from '../run-model.ts';
 import type { ConnectorPlan } from '../scenario/index.ts';

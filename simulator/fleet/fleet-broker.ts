@@ -1,7 +1,7 @@
 /**
  * The broker of a split fleet (`certfleet broker`): the embedded aedes broker alone, or a Mosquitto the
  * project starts, taking logins whose passwords derive from the shared fleet secret (fleet-secret.ts), with
- * the tenant's topic ACL (agent/transport/topic-acl.ts). `certfleet serve` and `certfleet agents` — in
+ * the tenant's topic ACL (protocol/wire/topic-acl.ts). `certfleet serve` and `certfleet agents` — in
  * other processes or on other machines — connect to its URL with the same `CERTFLEET_FLEET_SECRET`.
  *
  * - Embedded (default): accepts any client id whose password is HMAC(secret, clientId); no device list.

@@ -5,13 +5,13 @@
  * `base64url(HMAC-SHA256(secret, clientId))`. So the service, its connectors and every agent shard know
  * their own passwords, and the broker can check any of them, without the sides ever talking.
  *
- * Who a user name is (its role for the topic ACL of agent/transport/topic-acl.ts) follows from the name:
+ * Who a user name is (its role for the topic ACL of protocol/wire/topic-acl.ts) follows from the name:
  * `mdm-service` is the service, `connector-N` a certificate connector, anything else a device (device ids
  * are Intune device GUIDs, so they never take those names). Whoever holds the secret can act as any of
  * them: treat it like the broker's admin password.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { BrokerIdentity, BrokerRole } from '../../agent/transport/topic-acl.ts';
+import type { BrokerIdentity, BrokerRole } from '../../protocol/wire/topic-acl.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { CredentialTable, type BrokerAccountInit } from '../broker/credential-table.ts';
 import { externalBroker, sharedLogin } from '../broker/external-broker.ts';

@@ -6,7 +6,8 @@ import type { Device } from '../../agent/device/device.ts';
 import { generateDevice } from '../../agent/device/generate.ts';
 import { deviceRecordOf, type RunDb } from '../report/run-db.ts';
 import { planFleet, type DevicePlan, type Scenario } from '../scenario/index.ts';
-import { directoryEntryOf, type DirectoryEntry } from '../service/mdm/index.ts';
+import type { DirectoryEntry } from '../service/mdm/index.ts';
+import { directoryEntryOf } from './directory-entry.ts';
 
 /** One planned device. */
 export interface PlannedDevice {

@@ -14,8 +14,8 @@
  * a split run is not reproducible event for event (its outcomes are, when the scale leaves the service's
  * retry and lease windows — minutes of virtual time — well above the real round-trip times).
  */
-import type { Clock } from '../../agent/runtime/clock.ts';
-import type { ScheduledTask, Scheduler } from '../../agent/runtime/scheduler.ts';
+import type { Clock } from '../../protocol/runtime/clock.ts';
+import type { ScheduledTask, Scheduler } from '../../protocol/runtime/scheduler.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 
 /** Options of {@link ScaledClock}. */

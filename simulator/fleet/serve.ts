@@ -10,9 +10,9 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createRandom } from '../../agent/runtime/random.ts';
-import { connectMqtt } from '../../agent/transport/mqtt-transport.ts';
-import type { Transport } from '../../agent/transport/transport.ts';
+import { createRandom } from '../../protocol/runtime/random.ts';
+import { connectMqtt } from '../../protocol/transport/mqtt-transport.ts';
+import type { Transport } from '../../protocol/transport/transport.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';

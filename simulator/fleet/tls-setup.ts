@@ -10,7 +10,7 @@
 import { exportPrivateKeyPem, parseCertificate, verifyChain, type KeyPair } from '../../pki/index.ts';
 import type { ManagementIdentity } from '../../agent/platform-adapter.ts';
 import type { EmbeddedBrokerTls } from '../broker/embedded-broker.ts';
-import type { MqttTlsOptions } from '../../agent/transport/mqtt-transport.ts';
+import type { MqttTlsOptions } from '../../protocol/transport/mqtt-transport.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { defaultTemplates, type CertificateTemplate } from '../service/ca/template.ts';
 

@@ -6,7 +6,7 @@
  * [{"device", "platform", "kind", "profile", "status", "code", "message", "renewals"}], "expectations":
  * [{"text", "held"}]}`.
  */
-import type { NativeStatus } from '../../agent/outcome.ts';
+import type { NativeStatus } from '../../protocol/wire/outcome.ts';
 import type {
   DeviceProfileOutcome,
   DeviceSummary,

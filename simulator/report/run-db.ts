@@ -40,7 +40,7 @@ export interface DeviceRecord extends DeviceSummary {
   absent: Record<string, string>;
 }
 
-/** An inventory a device reported, in its platform's own shape (agent/device/inventory.ts). */
+/** An inventory a device reported, in its platform's own shape (protocol/wire/inventory.ts `Inventory`). */
 export interface InventoryRecord {
   device: string;
   at: string;

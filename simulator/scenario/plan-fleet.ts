@@ -2,13 +2,13 @@
  * The fleet plan: for each device index, what the scenario makes of it — mix entry, platform, kind,
  * model and OS version when the entry constrains them, missing attributes, locked state, enrolment time
  * within the ramp, check-in phase, offline windows and slowness — and the `generateDevice` options that
- * build it. Deterministic: device #i draws only from `<seed>/plan/device/<i>` (agent/runtime/random.ts
+ * build it. Deterministic: device #i draws only from `<seed>/plan/device/<i>` (protocol/runtime/random.ts
  * forks), so the same scenario gives the same plan, and planning a slice (a shard) gives the same devices
  * as planning the whole fleet.
  */
 import type { AttributeName } from '../../agent/device/device.ts';
 import type { DeviceOverrides, GenerateDeviceOptions } from '../../agent/device/generate.ts';
-import { createRandom, type Random } from '../../agent/runtime/random.ts';
+import { createRandom, type Random } from '../../protocol/runtime/random.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { ENROLLMENT_KINDS, type EnrollmentKind, type Platform } from '../../profiles/model/platform.ts';
 import { mixCandidates, type MixCandidate } from './mix-candidates.ts';

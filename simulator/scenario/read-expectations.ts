@@ -3,7 +3,7 @@
  * (`where` + `profile`), says what each row must show (`status`, `code`, `messageContains`, `renewals`),
  * and how many rows must show it (`share`, default all; or `count`).
  */
-import type { OutcomeCode } from '../../agent/outcome.ts';
+import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { Ownership } from '../../agent/device/device.ts';
 import { ERROR_CODES } from '../../pki/errors.ts';
 import { ALL_ENROLLMENT_KINDS, PLATFORMS } from '../../profiles/model/platform.ts';

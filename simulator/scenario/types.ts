@@ -3,7 +3,7 @@
  * out. Durations are milliseconds, times are epoch milliseconds, defaults are filled in. The file format
  * itself is documented in scenarios/README.md (certfleet's own format; no external spec).
  */
-import type { OutcomeCode } from '../../agent/outcome.ts';
+import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { AttributeName, Ownership } from '../../agent/device/device.ts';
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';

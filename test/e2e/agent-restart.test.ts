@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../agent/device/generate.ts';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
-import { FixedClock } from '../../agent/runtime/clock.ts';
+import { FixedClock } from '../../protocol/runtime/clock.ts';
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
 import { poolKey } from '../fixtures/key-pool.ts';
 import { T0, YEAR } from '../unit/pki/hierarchy.ts';

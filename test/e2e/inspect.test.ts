@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectPayload, type InspectReport } from '../../agent/inspect.ts';
 import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
-import { FixedClock } from '../../agent/runtime/clock.ts';
+import { FixedClock } from '../../protocol/runtime/clock.ts';
 import { conformancePath, describeConformance, itConformance } from '../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

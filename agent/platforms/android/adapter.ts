@@ -28,7 +28,7 @@ import {
   type NonComplianceDetail,
 } from '../../../profiles/android/index.ts';
 import { isEnrollmentKindOf, type AndroidEnrollmentKind } from '../../../profiles/model/platform.ts';
-import type { InstallOutcome } from '../../outcome.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import {
   heldFromItem,
   type DeliveryMeta,

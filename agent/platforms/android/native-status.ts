@@ -9,7 +9,7 @@
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
 import type { NonComplianceDetail, NonComplianceReason } from '../../../profiles/android/non-compliance.ts';
-import type { NativeStatus } from '../../outcome.ts';
+import type { NativeStatus } from '../../../protocol/wire/outcome.ts';
 
 /**
  * The top-level policy field a failure is reported against. `policy`: the first segment of the detail's

@@ -10,7 +10,7 @@ import {
   type ErrorChainItem,
 } from '../../../profiles/apple/index.ts';
 import type { Device } from '../../device/device.ts';
-import type { NativeStatus } from '../../outcome.ts';
+import type { NativeStatus } from '../../../protocol/wire/outcome.ts';
 
 /** A reply and its typed form. */
 export interface AppleReply {

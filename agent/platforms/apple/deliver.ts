@@ -27,7 +27,7 @@ import type {
 } from '../../../profiles/apple/index.ts';
 import { decodeMobileconfig } from '../../../profiles/apple/index.ts';
 import type { DeliveryMeta, DeliveryResult, DeviceContext } from '../../platform-adapter.ts';
-import type { InstallOutcome, OutcomeCode } from '../../outcome.ts';
+import type { InstallOutcome, OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import { certificateVerdict } from './certificate-payload.ts';
 import { appleReply, commandUuidFor, contentHashOf } from './command-reply.ts';
 import { keychainFor, keychainPrefix, trustMaterial } from './keychains.ts';

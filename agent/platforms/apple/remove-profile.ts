@@ -9,7 +9,7 @@
  */
 import type { ApplePlatform } from '../../../profiles/apple/index.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
-import type { InstallOutcome } from '../../outcome.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import { appleReply, commandUuidFor, contentHashOf } from './command-reply.ts';
 import { keychainPrefix } from './keychains.ts';
 import { APPLE_CASES, chainItem } from './native-status.ts';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { verifyChain, type ChainProblem } from '../../../pki/chain.ts';
-import type { OutcomeCode } from '../../outcome.ts';
+import type { OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import type { DeliveryMeta, DeviceContext } from '../../platform-adapter.ts';
 import type { StoreItem } from '../../keystore/store-db.ts';
 import type { Win32Name } from './native-status.ts';

@@ -33,7 +33,7 @@ import type {
   SyncmlMessage,
 } from '../../../profiles/windows/syncml-model.ts';
 import { walkCommands } from '../../../profiles/windows/syncml-walk.ts';
-import type { InstallOutcome } from '../../outcome.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import type { DeliveryMeta, DeliveryResult, DeviceContext } from '../../platform-adapter.ts';
 import { isSuccess, type ApplyEnv, type PendingOutcome } from './apply-context.ts';
 import { nativeRow, windowsNative } from './native-status.ts';

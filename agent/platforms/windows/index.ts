@@ -25,14 +25,6 @@ export { heldCertificates } from './held.ts';
 export { removeNode, resolveRef } from './remove.ts';
 export { chooseKsp, describeKey, KSP_NAMES, type Ksp, type KspDecision } from './key-storage.ts';
 export {
-  decryptPfxPassword,
-  encryptPfxPasswordForDevice,
-  type EncryptPasswordOptions,
-  type KeyTransport,
-  type PasswordRecipient,
-  type UndecryptableReason,
-} from './pfx-password.ts';
-export {
   WIN32,
   WINDOWS_NATIVE_TABLE,
   dwordText,

@@ -14,7 +14,7 @@
  * MDM_ClientCertificateInstall_PFXCertInstall01_01), so a Get returns the signed decimal of the same DWORD
  * ({@link statusNodeValue}).
  */
-import type { NativeStatus, OutcomeCode } from '../../outcome.ts';
+import type { NativeStatus, OutcomeCode } from '../../../protocol/wire/outcome.ts';
 
 /** The Win32 / HRESULT values this adapter reports (values and texts: winerror.h, docs/errors.md §1.2 S3). */
 export const WIN32 = {

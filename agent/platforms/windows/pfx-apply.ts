@@ -33,7 +33,7 @@ import {
   type PfxInstallOperation,
 } from '../../../profiles/windows/pfx-cert-install.ts';
 import { putSharedItem, releaseItems, type ReleaseResult } from '../../keystore/shared-items.ts';
-import type { OutcomeCode } from '../../outcome.ts';
+import type { OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import {
   chainSummary,
   contentHash,
@@ -44,7 +44,11 @@ import {
 } from './apply-context.ts';
 import { chooseKsp, describeKey, KSP_NAMES } from './key-storage.ts';
 import type { Win32Name } from './native-status.ts';
-import { decryptPfxPassword, type PasswordRecipient, type UndecryptableReason } from './pfx-password.ts';
+import {
+  decryptPfxPassword,
+  type PasswordRecipient,
+  type UndecryptableReason,
+} from '../../../profiles/windows/pfx-password.ts';
 import { personalStoreFor, WINDOWS_STORES } from './stores.ts';
 
 /** CSP Status per reason a password blob did not decrypt (native-status.ts WIN32 rows). */

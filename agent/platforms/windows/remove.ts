@@ -5,7 +5,7 @@
  */
 import { describeRelease, releaseNode } from './pfx-apply.ts';
 import { releaseItems } from '../../keystore/shared-items.ts';
-import type { InstallOutcome } from '../../outcome.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { toOutcomes } from './deliver.ts';
 

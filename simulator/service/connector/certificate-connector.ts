@@ -9,10 +9,10 @@
  * Each connector has its own Transport (its own MQTT client id, `connector-{n}`). `stop()` drops work in
  * progress at its next step: a request it had claimed goes to another connector when its lease runs out.
  */
-import type { Clock } from '../../../agent/runtime/clock.ts';
-import type { Random } from '../../../agent/runtime/random.ts';
-import type { ScheduledTask, Scheduler } from '../../../agent/runtime/scheduler.ts';
-import type { Transport, TransportMessage } from '../../../agent/transport/transport.ts';
+import type { Clock } from '../../../protocol/runtime/clock.ts';
+import type { Random } from '../../../protocol/runtime/random.ts';
+import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
+import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';

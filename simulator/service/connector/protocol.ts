@@ -1,6 +1,6 @@
 /**
  * The small request/response protocol between the MDM service and its certificate connectors, over the
- * tenant's service-internal topics (agent/transport/topics.ts: `certfleet/{tenant}/service/...`, which the
+ * tenant's service-internal topics (protocol/wire/topics.ts: `certfleet/{tenant}/service/...`, which the
  * broker ACL opens to the service and connector roles only). JSON bodies; certfleet's own design, modelled
  * on how the Intune Certificate Connector works: it polls the service for pending PKCS requests on an
  * interval (30 s) rather than being pushed work, so nothing beyond MQTT 3.1.1 publish/subscribe is needed.
@@ -20,7 +20,7 @@
  * only from the committed lease, so a connector that lost its lease never issues and a late result is
  * ignored — none issued twice.
  */
-import { tenantRoot } from '../../../agent/transport/topics.ts';
+import { tenantRoot } from '../../../protocol/wire/topics.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';

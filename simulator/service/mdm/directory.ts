@@ -5,10 +5,10 @@
  * — the service takes them from the directory (docs/formats.md §5.1: user variables read "the enrolled user's
  * Entra attributes"; on-premises ones "need Entra Connect sync", SCEPDOC).
  *
- * The fleet runner builds one {@link DirectoryEntry} per device (keyed by device id) with
- * {@link directoryEntryOf} and hands the map to the service.
+ * Plain data: the service never sees a simulated device. The fleet builds one {@link DirectoryEntry} per
+ * device (keyed by device id; simulator/fleet/directory-entry.ts `directoryEntryOf`) and hands the map to
+ * the service.
  */
-import type { Device } from '../../../agent/device/device.ts';
 
 /** A user object in Entra ID (absent fields: the attribute is empty in the directory). */
 export interface DirectoryUser {
@@ -53,39 +53,3 @@ export interface DirectoryEntry {
 
 /** The directory: entries by device id. */
 export type Directory = ReadonlyMap<string, DirectoryEntry>;
-
-/**
- * The directory entry of a simulated `device`: what Entra ID holds about it and its user, built from the
- * device's own attribute values so that forced absences (scenario overrides) carry over.
- */
-export function directoryEntryOf(device: Device, tags: readonly string[] = []): DirectoryEntry {
-  const a = device.attributes;
-  const user: DirectoryUser | null =
-    device.user === null
-      ? null
-      : {
-          ...(a.userName !== undefined && { userName: a.userName }),
-          ...(a.userPrincipalName !== undefined && { userPrincipalName: a.userPrincipalName }),
-          ...(a.emailAddress !== undefined && { mail: a.emailAddress }),
-          ...(a.department !== undefined && { department: a.department }),
-          ...(device.user.synced && {
-            onPremises: {
-              ...(a.onPremisesDistinguishedName !== undefined && {
-                distinguishedName: a.onPremisesDistinguishedName,
-              }),
-              ...(a.onPremisesSamAccountName !== undefined && { samAccountName: a.onPremisesSamAccountName }),
-              ...(a.userSid !== undefined && { sid: a.userSid }),
-            },
-          }),
-        };
-  return {
-    intuneDeviceId: a.intuneDeviceId ?? null,
-    ...(a.entraDeviceId !== undefined && { entraDeviceId: a.entraDeviceId }),
-    ...(a.deviceName !== undefined && { deviceName: a.deviceName }),
-    ...(a.deviceSid !== undefined && { deviceSid: a.deviceSid }),
-    ...(device.enrolledOsVersion !== device.osVersion && { enrolledOsVersion: device.enrolledOsVersion }),
-    user,
-    ...(tags.length > 0 && { tags: [...tags] }),
-    ...(device.user !== null && { limitKey: device.user.userPrincipalName }),
-  };
-}

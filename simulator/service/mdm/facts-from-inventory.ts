@@ -24,13 +24,16 @@
  * hidden → `android12-work-profile`). User attributes are `user-less` without a user and `not-synced` for a
  * cloud-only user; the computer SID is `not-hybrid-joined` outside hybrid-joined Windows.
  */
-import type { AndroidDeviceReport } from '../../../agent/device/inventory-android.ts';
-import type { AppleDeviceInformation } from '../../../agent/device/inventory-apple.ts';
-import type { Inventory } from '../../../agent/device/inventory.ts';
-import type { OmaDmNode, WindowsInventory } from '../../../agent/device/inventory-windows.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.ts';
 import type { AbsenceReason, AttributeName, DeviceFacts } from '../../../profiles/variables/facts.ts';
+import type {
+  AndroidDeviceReport,
+  AppleDeviceInformation,
+  Inventory,
+  OmaDmNode,
+  WindowsInventory,
+} from '../../../protocol/wire/inventory.ts';
 import type { DirectoryEntry } from './directory.ts';
 
 type Found = { value: string } | { reason: AbsenceReason };
@@ -45,7 +48,7 @@ const SHAPE_OF_PLATFORM = {
 function bad(platform: Platform, why: string): CertfleetError {
   return new CertfleetError(
     'USAGE',
-    `The ${platform} inventory cannot be read: ${why}. A ${platform} device reports its inventory as '${SHAPE_OF_PLATFORM[platform]}' (agent/device/inventory.ts).`,
+    `The ${platform} inventory cannot be read: ${why}. A ${platform} device reports its inventory as '${SHAPE_OF_PLATFORM[platform]}' (protocol/wire/inventory.ts).`,
   );
 }
 

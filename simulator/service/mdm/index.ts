@@ -1,7 +1,6 @@
 /** The MDM service side of a fleet run: enrollment, assignment, delivery, renewal, revocation (issue 5). */
 export { MdmService } from './mdm-service.ts';
 export type { MdmServiceOptions, PublishedPayload, ServiceCounters, ServiceDevice } from './mdm-service.ts';
-export { directoryEntryOf } from './directory.ts';
 export type { Directory, DirectoryEntry, DirectoryUser } from './directory.ts';
 export { factsFromInventory } from './facts-from-inventory.ts';
 export { applicableAssignments, assignmentApplies, checkAssignments, inGroup } from './assignment.ts';

@@ -8,24 +8,24 @@
  * Everything is passed in (docs/architecture.md house rule 2): the transport, the CA, a clock that is also a scheduler (the
  * fleet's VirtualClock), a seeded Random (payload ids, PKCS#12 salts). No timers of its own, no globals.
  *
- * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (agent/transport/topics.ts) and to the
+ * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (protocol/wire/topics.ts) and to the
  * connector protocol's service inbox (../connector/protocol.ts).
  */
 import { createHash } from 'node:crypto';
-import { encryptPfxPasswordForDevice } from '../../../agent/platforms/windows/pfx-password.ts';
-import type { Clock } from '../../../agent/runtime/clock.ts';
-import type { Random } from '../../../agent/runtime/random.ts';
-import type { ScheduledTask, Scheduler } from '../../../agent/runtime/scheduler.ts';
+import { encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
+import type { Clock } from '../../../protocol/runtime/clock.ts';
+import type { Random } from '../../../protocol/runtime/random.ts';
+import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type {
   CheckIn,
   EnrollRequest,
   EnrollResponse,
   OutcomeReport,
   RenewRequest,
-} from '../../../agent/transport/messages.ts';
-import { parseDeviceTopic, payloadTopic, tenantRoot } from '../../../agent/transport/topics.ts';
-import type { Transport, TransportMessage } from '../../../agent/transport/transport.ts';
-import type { InstallOutcome, OutcomeCode } from '../../../agent/outcome.ts';
+} from '../../../protocol/wire/messages.ts';
+import { parseDeviceTopic, payloadTopic, tenantRoot } from '../../../protocol/wire/topics.ts';
+import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
+import type { InstallOutcome, OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import { ERROR_CODES, isCertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { parseCsr, type Certificate } from '../../../pki/index.ts';
 import {
@@ -79,7 +79,7 @@ export interface MdmServiceOptions {
   commitMs?: number;
   /**
    * Encrypts a Windows PFX password to the device's management certificate (PFXCertPasswordEncryptionType 1).
-   * Default: the agent's encryptPfxPasswordForDevice (CMS, RSA-OAEP). `false`: send it in clear (type 0).
+   * Default: profiles/windows encryptPfxPasswordForDevice (CMS, RSA-OAEP). `false`: send it in clear (type 0).
    */
   encryptPassword?: ((password: string, managementCertificate: Certificate) => string) | false;
   /** Called for each event, as it happens (the fleet runner records them in the run DB). */

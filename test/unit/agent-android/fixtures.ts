@@ -6,7 +6,7 @@ import { generateDevice, type DeviceOverrides } from '../../../agent/device/gene
 import type { Device } from '../../../agent/device/device.ts';
 import { StoreDb } from '../../../agent/keystore/store-db.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import { createCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import { encodeAndroidPolicy } from '../../../profiles/android/policy-codec.ts';

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { generateDevice, type DeviceOverrides } from '../../../agent/device/index.ts';
 import { StoreDb } from '../../../agent/keystore/store-db.ts';
 import type { DeliveryResult, DeviceContext } from '../../../agent/platform-adapter.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import { iosAdapter, macosAdapter } from '../../../agent/platforms/apple/index.ts';
 import { createCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';

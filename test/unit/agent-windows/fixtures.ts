@@ -2,7 +2,7 @@
 import { generateDevice } from '../../../agent/device/generate.ts';
 import type { StoreDb } from '../../../agent/keystore/store-db.ts';
 import type { DeviceContext, ManagementIdentity } from '../../../agent/platform-adapter.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import { createCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import type { WindowsEnrollmentKind } from '../../../profiles/model/platform.ts';

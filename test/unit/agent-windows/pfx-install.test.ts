@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreDb } from '../../../agent/keystore/store-db.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
-import { encryptPfxPasswordForDevice, windowsAdapter } from '../../../agent/platforms/windows/index.ts';
+import { windowsAdapter } from '../../../agent/platforms/windows/index.ts';
+import { encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
 import { pfxLocUri, type PfxInstall } from '../../../profiles/windows/pfx-cert-install.ts';
 import type { SyncmlContainer } from '../../../profiles/windows/syncml-model.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';

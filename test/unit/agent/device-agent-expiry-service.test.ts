@@ -10,7 +10,7 @@ import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
 import { DeviceAgent } from '../../../agent/runtime/device-agent.ts';
 import { FixedKeySource } from '../../../pki/key-factory.ts';
 import { profileFamilyOf, type EnrollmentKind, type Platform } from '../../../profiles/model/platform.ts';
-import { directoryEntryOf } from '../../../simulator/service/mdm/directory.ts';
+import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { outcomeOf, pkcs, TENANT, toAll, world } from '../service/harness.ts';
 

@@ -3,7 +3,7 @@ import { generateDevice } from '../../../agent/device/generate.ts';
 import { StoreDb, type StoreItem } from '../../../agent/keystore/store-db.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
 import { checkRenewals, markRenewalRequested } from '../../../agent/renewal/renewal.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import type { Platform } from '../../../profiles/model/platform.ts';
 
 const NOT_BEFORE = Date.parse('2026-01-01T00:00:00Z');

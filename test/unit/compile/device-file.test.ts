@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { newDeviceReport } from '../../../agent/device/index.ts';
 import { resolveTemplate } from '../../../profiles/variables/resolve-template.ts';
-import { parseDeviceText } from '../../../simulator/service/compile/device-file.ts';
+import { parseDeviceText } from '../../../simulator/tools/device-file.ts';
 
 type Json = { device: Record<string, unknown>; inventory: Record<string, unknown> };
 const report = (platform: 'ios' | 'windows'): Json =>

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectPayload } from '../../../agent/inspect.ts';
 import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { APPLE_PLATFORMS } from '../../../profiles/apple/index.ts';

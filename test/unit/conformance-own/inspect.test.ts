@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectPayload, type InspectReport } from '../../../agent/inspect.ts';
 import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
-import { FixedClock } from '../../../agent/runtime/clock.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import { REPO_ROOT } from '../../fixtures/conformance-files.ts';
 import { pfxOf } from '../agent-apple/fixtures.ts';
 import { makeHierarchy } from '../pki/hierarchy.ts';

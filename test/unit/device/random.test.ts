@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FixedClock, SystemClock } from '../../../agent/runtime/clock.ts';
-import { createRandom } from '../../../agent/runtime/random.ts';
+import { FixedClock, SystemClock } from '../../../protocol/runtime/clock.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 
 const draw = (seed: string | number, n = 8): number[] => {

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { OutcomeCode } from '../../../agent/outcome.ts';
+import type { OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import { ANDROID_NATIVE_CASES } from '../../../agent/platforms/android/native-status.ts';
 import { APPLE_CASES } from '../../../agent/platforms/apple/native-status.ts';
 import {

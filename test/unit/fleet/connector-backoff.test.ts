@@ -5,8 +5,8 @@
  * `off` gives strict 30 s polls, the default backs off up to 15 min.
  */
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../../agent/runtime/random.ts';
-import type { Transport, TransportMessage } from '../../../agent/transport/transport.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
+import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { startConnectorPool } from '../../../simulator/fleet/connector-pool.ts';
 import { VirtualClock } from '../../../simulator/clock/virtual-clock.ts';
 import { loadScenario, planConnectors } from '../../../simulator/scenario/index.ts';

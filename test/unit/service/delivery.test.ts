@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptPfxPassword } from '../../../agent/platforms/windows/pfx-password.ts';
-import { parseDeviceTopic, payloadTopic } from '../../../agent/transport/topics.ts';
+import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
+import { parseDeviceTopic, payloadTopic } from '../../../protocol/wire/topics.ts';
 import { parseCertificate } from '../../../pki/index.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decodeAndroidPolicy } from '../../../profiles/android/policy-codec.ts';

@@ -111,7 +111,7 @@ describe('enrollment', () => {
 /** Enrols a new iOS device whose directory entry counts against `user`. */
 async function enrolAs(w: Awaited<ReturnType<typeof world>>, user: string): Promise<FakeDevice> {
   const { generateDevice } = await import('../../../agent/device/generate.ts');
-  const { directoryEntryOf } = await import('../../../simulator/service/mdm/directory.ts');
+  const { directoryEntryOf } = await import('../../../simulator/fleet/directory-entry.ts');
   const n = w.devices.length + w.directory.size;
   const device = generateDevice({ seed: 'limit', index: n, platform: 'ios', kind: 'device' });
   w.directory.set(device.id, { ...directoryEntryOf(device), limitKey: user });

@@ -8,7 +8,7 @@ import { ENROLLMENT_KINDS, PLATFORMS, type EnrollmentKind } from '../../../profi
 import { VARIABLES } from '../../../profiles/variables/catalogue.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import { resolveTemplate } from '../../../profiles/variables/resolve-template.ts';
-import { directoryEntryOf } from '../../../simulator/service/mdm/directory.ts';
+import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
 import { factsFromInventory } from '../../../simulator/service/mdm/facts-from-inventory.ts';
 
 /** Every documented variable, in the place it may be used, for both certificate types. */

@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
 import { generateDevice, type GenerateDeviceOptions } from '../../../agent/device/generate.ts';
 import { inventoryOf } from '../../../agent/device/inventory.ts';
-import type { InstallOutcome } from '../../../agent/outcome.ts';
-import { createRandom } from '../../../agent/runtime/random.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
 import type {
   EnrollRequest,
   EnrollResponse,
   OutcomeReport,
   RenewRequest,
-} from '../../../agent/transport/messages.ts';
-import { deviceInbox, deviceOutTopic, parseDeviceTopic } from '../../../agent/transport/topics.ts';
-import type { Transport } from '../../../agent/transport/transport.ts';
+} from '../../../protocol/wire/messages.ts';
+import { deviceInbox, deviceOutTopic, parseDeviceTopic } from '../../../protocol/wire/topics.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
 import { createCsr, parseCertificate, type Certificate, type KeyPair } from '../../../pki/index.ts';
 import { FixedKeySource, type KeySource } from '../../../pki/key-factory.ts';
 import type { ProfileFamily } from '../../../profiles/model/platform.ts';
@@ -35,7 +35,8 @@ import {
   type CertificateConnectorOptions,
 } from '../../../simulator/service/connector/certificate-connector.ts';
 import type { ProfileAssignment } from '../../../simulator/service/mdm/assignment.ts';
-import { directoryEntryOf, type DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
+import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
+import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
 import type { EnrollmentRestrictions } from '../../../simulator/service/mdm/enrollment-restrictions.ts';
 import { MdmService, type MdmServiceOptions } from '../../../simulator/service/mdm/mdm-service.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';

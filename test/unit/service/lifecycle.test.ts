@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceTopic } from '../../../agent/transport/topics.ts';
+import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
 import { parseCrl } from '../../../pki/crl.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../../simulator/run-model.ts';

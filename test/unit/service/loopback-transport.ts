@@ -4,7 +4,7 @@
  * and the bus knows when everything it delivered has been handled ({@link LoopbackBus.settle}). No broker,
  * no persistence: a closed transport receives nothing more. The real MQTT runs in the end-to-end tests.
  */
-import type { MessageHandler, Transport } from '../../../agent/transport/transport.ts';
+import type { MessageHandler, Transport } from '../../../protocol/transport/transport.ts';
 
 /** One published message, for assertions. */
 export interface Published {

@@ -3,10 +3,10 @@
  * broker — settling only after the handlers (and what they published in turn) ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InFlight } from '../../../agent/transport/in-flight.ts';
-import { connectMqtt } from '../../../agent/transport/mqtt-transport.ts';
-import { aclInFlightOptions } from '../../../agent/transport/topic-acl.ts';
-import type { Transport } from '../../../agent/transport/transport.ts';
+import { InFlight } from '../../../protocol/transport/in-flight.ts';
+import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
+import { aclInFlightOptions } from '../../../protocol/wire/topic-acl.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../simulator/broker/embedded-broker.ts';
 import { TENANT } from './brokers.ts';
 

@@ -3,7 +3,7 @@
  * by itself when the broker is back on the same port, and publishing works again.
  */
 import { describe, expect, it } from 'vitest';
-import { connectMqtt } from '../../../agent/transport/mqtt-transport.ts';
+import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { startEmbeddedBroker } from '../../../simulator/broker/embedded-broker.ts';
 import { TENANT } from './brokers.ts';

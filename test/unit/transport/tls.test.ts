@@ -4,8 +4,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMqtt } from '../../../agent/transport/mqtt-transport.ts';
-import type { Transport } from '../../../agent/transport/transport.ts';
+import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
 import { createCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { exportPrivateKeyPem } from '../../../pki/keys.ts';

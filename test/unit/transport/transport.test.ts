@@ -3,11 +3,11 @@
  * the topic ACL with two real device clients, refused credentials, MQTT 5, enrollment at runtime.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InFlight } from '../../../agent/transport/in-flight.ts';
-import { connectMqtt, type MqttTransportOptions } from '../../../agent/transport/mqtt-transport.ts';
-import { aclInFlightOptions } from '../../../agent/transport/topic-acl.ts';
-import { deviceInbox, deviceOutTopic, payloadTopic } from '../../../agent/transport/topics.ts';
-import type { Transport, TransportMessage } from '../../../agent/transport/transport.ts';
+import { InFlight } from '../../../protocol/transport/in-flight.ts';
+import { connectMqtt, type MqttTransportOptions } from '../../../protocol/transport/mqtt-transport.ts';
+import { aclInFlightOptions } from '../../../protocol/wire/topic-acl.ts';
+import { deviceInbox, deviceOutTopic, payloadTopic } from '../../../protocol/wire/topics.ts';
+import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { BROKERS, TENANT, type TestBroker } from './brokers.ts';
 

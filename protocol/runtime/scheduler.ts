@@ -1,4 +1,7 @@
-/** Deferred work on the (virtual) clock, passed in (docs/architecture.md house rule 2). The fleet's VirtualClock implements it. */
+/**
+ * Deferred work on the (virtual) clock, passed in (docs/architecture.md house rule 2). A runtime port of the
+ * neutral protocol/ layer, taken by the agent and the service side alike; the fleet's VirtualClock implements it.
+ */
 
 /** A scheduled callback that can be cancelled. */
 export interface ScheduledTask {

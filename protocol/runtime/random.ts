@@ -1,5 +1,7 @@
 /**
  * Seeded pseudo-random numbers for everything certfleet draws (docs/architecture.md house rule 2: same seed, same fleet).
+ * A runtime port of the neutral protocol/ layer: devices (agent/) and the service side (simulator/service/) both draw
+ * from it.
  *
  * Generator: **sfc32** ("Small Fast Counter", Chris Doty-Humphrey, from the PractRand test suite; 128-bit
  * state, passes PractRand and BigCrush), written here from its published definition:

@@ -5,6 +5,9 @@
  * MDM client certificate" (DIRKJAN); PKCSTS step 6 "re-encrypts for the device using the Device Management
  * Certificate").
  *
+ * A codec both sides use — the service encrypts (simulator/service/mdm), the Windows device decrypts
+ * (agent/platforms/windows/pfx-apply.ts) — so it lives here, below both.
+ *
  * Wire shape (RFC 5652 §6): `ContentInfo { id-envelopedData, EnvelopedData { version 0, recipientInfos { one
  * KeyTransRecipientInfo, rid = issuerAndSerialNumber }, encryptedContentInfo { id-data, AES-CBC, ciphertext } } }`,
  * DER, base64 on one line in the PFXCertPassword node.
@@ -46,7 +49,7 @@ import {
 } from '@peculiar/asn1-cms';
 import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate as AsnCertificate } from '@peculiar/asn1-x509';
-import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
+import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import {
   decodeOidContent,
   encodeOid,
@@ -54,8 +57,8 @@ import {
   encodeTlv,
   readChildren,
   readTlv,
-} from '../../../pki/der.ts';
-import { CertfleetError } from '../../../pki/errors.ts';
+} from '../../pki/der.ts';
+import { CertfleetError } from '../../pki/errors.ts';
 
 /** Key-transport schemes {@link encryptPfxPasswordForDevice} can write. */
 export type KeyTransport = 'rsa-oaep-sha256' | 'rsa-oaep-sha1' | 'rsa-pkcs1';

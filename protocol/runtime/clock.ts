@@ -1,6 +1,7 @@
 /**
- * Time, passed in (docs/architecture.md house rule 2: no module-level singletons). The fleet's virtual clock lives in
- * simulator/; the agent only needs something that says what time it is.
+ * Time, passed in (docs/architecture.md house rule 2: no module-level singletons). A runtime port of the neutral
+ * protocol/ layer: the agent and the service side each take a {@link Clock}; the fleet's virtual clock
+ * (simulator/clock) implements it, and neither side needs more than something that says what time it is.
  */
 import { CertfleetError } from '../../pki/errors.ts';
 

@@ -1,10 +1,11 @@
 /**
  * What a device says about each payload it was given: a typed value (docs/architecture.md house rule 4), with a code from the
  * one closed list (pki/errors.ts), a message a person can act on, and the native status the real OS would
- * send (SyncML status + CSP Status node, Apple ErrorChain, Android non-compliance detail).
+ * send (SyncML status + CSP Status node, Apple ErrorChain, Android non-compliance detail). Wire types: they travel
+ * from device to service in an `OutcomeReport` (messages.ts).
  */
-import type { ErrorCode } from '../pki/errors.ts';
-import type { Platform } from '../profiles/model/platform.ts';
+import type { ErrorCode } from '../../pki/errors.ts';
+import type { Platform } from '../../profiles/model/platform.ts';
 
 /** Success codes beside the error codes: installed, or a duplicate delivery that changed nothing. */
 export type OutcomeCode = 'OK' | 'UNCHANGED' | ErrorCode;

@@ -5,18 +5,21 @@
  * The variables are resolved from what the real service reads: the device's native `inventory` (Windows
  * OMA-DM nodes, Apple DeviceInformation, Android report) through simulator/service/mdm factsFromInventory —
  * the same function the MDM service uses at enrollment — with the tenant directory's view (user attributes,
- * Entra/Intune ids, computer SID) taken from the device record (directoryEntryOf). Edit the inventory and the
+ * Entra/Intune ids, computer SID) taken from the device record (simulator/fleet directoryEntryOf). Edit the inventory and the
  * compiled payload changes as it would for a live device. A file without `inventory` (a bare device object)
  * falls back to the device's `attributes` and `absent` (agent/device toDeviceFacts).
+ *
+ * A tool, not part of the service: it joins a simulated device (agent/) with the service's reading of an
+ * inventory, which simulator/service/ itself may not do (it never imports the agent).
  */
-import { CertfleetError, isCertfleetError } from '../../../pki/errors.ts';
-import type { Device } from '../../../agent/device/device.ts';
-import { toDeviceFacts } from '../../../agent/device/facts.ts';
-import { ABSENCE_REASONS, ATTRIBUTE_NAMES } from '../../../profiles/variables/facts.ts';
-import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
-import { isEnrollmentKindOf, isPlatform } from '../../../profiles/model/platform.ts';
-import { directoryEntryOf } from '../mdm/directory.ts';
-import { factsFromInventory } from '../mdm/facts-from-inventory.ts';
+import { CertfleetError, isCertfleetError } from '../../pki/errors.ts';
+import type { Device } from '../../agent/device/device.ts';
+import { toDeviceFacts } from '../../agent/device/facts.ts';
+import { ABSENCE_REASONS, ATTRIBUTE_NAMES } from '../../profiles/variables/facts.ts';
+import type { DeviceFacts } from '../../profiles/variables/facts.ts';
+import { isEnrollmentKindOf, isPlatform } from '../../profiles/model/platform.ts';
+import { directoryEntryOf } from '../fleet/directory-entry.ts';
+import { factsFromInventory } from '../service/mdm/facts-from-inventory.ts';
 import { readTextFile } from './profile-file.ts';
 
 /** A device read from a file, and the resolver's view of it. */

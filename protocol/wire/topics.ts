@@ -14,7 +14,7 @@
  * `device/{id}/out/#` and subscribe only to its own `device/{id}/in/#` (the broker's ACL enforces it).
  */
 import { CertfleetError } from '../../pki/errors.ts';
-import type { PayloadFormat } from '../platform-adapter.ts';
+import type { PayloadFormat } from '../../profiles/compile/compile-types.ts';
 
 /** What a device sends to the service. */
 export type DeviceMessageKind = 'enroll' | 'inventory' | 'status' | 'outcome' | 'renew' | 'checkin';

@@ -1,7 +1,8 @@
 /**
  * The wire between devices and the service: publish/subscribe of raw bytes on topics (MQTT in practice,
- * agent/transport/mqtt-transport.ts). Native payloads travel as they are, never wrapped in JSON; what the
- * payload is travels in the topic (see topics.ts), so nothing depends on MQTT 5 properties.
+ * protocol/transport/mqtt-transport.ts). Native payloads travel as they are, never wrapped in JSON; what the
+ * payload is travels in the topic (see protocol/wire/topics.ts), so nothing depends on MQTT 5 properties. Part of
+ * the neutral protocol/ layer: devices, the MDM service and the connectors all talk through it.
  */
 
 /** A received message. */

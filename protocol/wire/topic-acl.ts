@@ -16,7 +16,7 @@
  * is refused to every device, `#` to everyone.
  */
 import { tenantRoot } from './topics.ts';
-import { filterWithin } from './topic-filter.ts';
+import { filterWithin } from '../transport/topic-filter.ts';
 
 /** What an identity is for the broker. */
 export type BrokerRole = 'device' | 'service' | 'connector';

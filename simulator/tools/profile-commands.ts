@@ -2,19 +2,27 @@
  * The operations behind `certfleet profile import|compile`: each takes plain options, does the work, and
  * returns what the CLI prints; failures are CertfleetErrors (the CLI prints `error CODE: message`). The CLI
  * only parses arguments and calls these (docs/architecture.md house rule 8).
+ *
+ * A tool beside the service (simulator/tools/): `--device` reads a simulated device file (device-file.ts), so
+ * it lives outside simulator/service/, which never imports the agent; issuance goes through the service's
+ * own issueForDevice and EnterpriseCa.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { CertfleetError } from '../../../pki/errors.ts';
-import { parseCertificate } from '../../../pki/index.ts';
-import { compileProfile, seededIds, type IssuedIdentity } from '../../../profiles/compile/index.ts';
-import { PROFILE_FAMILY_INFO } from '../../../profiles/model/platform.ts';
-import type { ProfileWarning } from '../../../profiles/model/problem.ts';
-import { subjectTemplateOf, sanTemplatesOf } from '../../../profiles/model/profile-names.ts';
-import { EnterpriseCa } from '../ca/enterprise-ca.ts';
-import { CONNECTOR_GROUP } from '../ca/template.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { parseCertificate } from '../../pki/index.ts';
+import { compileProfile, seededIds, type IssuedIdentity } from '../../profiles/compile/index.ts';
+import { PROFILE_FAMILY_INFO } from '../../profiles/model/platform.ts';
+import type { ProfileWarning } from '../../profiles/model/problem.ts';
+import { subjectTemplateOf, sanTemplatesOf } from '../../profiles/model/profile-names.ts';
+import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
+import { CONNECTOR_GROUP } from '../service/ca/template.ts';
 import { loadDeviceFile } from './device-file.ts';
-import { issueForDevice, type IssueFailure, type SubmittedRequest } from './issue-for-device.ts';
+import {
+  issueForDevice,
+  type IssueFailure,
+  type SubmittedRequest,
+} from '../service/compile/issue-for-device.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The JSON messages devices and the service exchange besides the native payloads (which travel as raw
- * bytes). Topics are in topics.ts.
+ * bytes). Topics are in topics.ts, the typed outcomes in outcome.ts, the inventory shapes in inventory.ts — the
+ * wire protocol of the neutral protocol/ layer, which the agent and the service side both speak.
  *
  * - `out/enroll`            EnrollRequest      device → service (first contact: inventory + CSR)
  * - `in/enrolled`           EnrollResponse     service → device (management certificate, or the refusal)
@@ -11,7 +12,7 @@
  *                                              instrumentation so reports can name exact codes)
  * - `out/renew/{profile}`   RenewRequest       device → service (renewal due at the threshold)
  */
-import type { InstallOutcome } from '../outcome.ts';
+import type { InstallOutcome } from './outcome.ts';
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
 
 /** First contact: who the device is, its native inventory, and a CSR for its management certificate. */
@@ -22,7 +23,7 @@ export interface EnrollRequest {
   kind: EnrollmentKind;
   osVersion: string;
   ownership: 'corporate' | 'personal';
-  /** The platform-shaped inventory (agent/device/inventory.ts). */
+  /** The platform-shaped inventory (`Inventory`, inventory.ts); `unknown` until the service has checked it. */
   inventory: unknown;
   /** PEM CSR for the device-management certificate. */
   csr: string;

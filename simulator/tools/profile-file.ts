@@ -7,15 +7,15 @@
  *   {@link profileToJson} writes and `profile import --json` prints), validated with validateProfile;
  *   the certificate is base64.
  * Either way the result is a validated {@link CertificateProfile}, or one CertfleetError that lists every
- * problem with its path.
+ * problem with its path. Used by the `profile` tools beside it (profile-commands.ts, device-file.ts).
  */
 import { readFileSync } from 'node:fs';
-import { CertfleetError } from '../../../pki/errors.ts';
-import { importGraphProfile } from '../../../profiles/graph/import-graph.ts';
-import type { GraphTypeName } from '../../../profiles/graph/odata-types.ts';
-import { profileInvalidError, type ProfileWarning } from '../../../profiles/model/problem.ts';
-import type { CertificateProfile } from '../../../profiles/model/profile.ts';
-import { validateProfile } from '../../../profiles/model/validate-profile.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { importGraphProfile } from '../../profiles/graph/import-graph.ts';
+import type { GraphTypeName } from '../../profiles/graph/odata-types.ts';
+import { profileInvalidError, type ProfileWarning } from '../../profiles/model/problem.ts';
+import type { CertificateProfile } from '../../profiles/model/profile.ts';
+import { validateProfile } from '../../profiles/model/validate-profile.ts';
 
 /** A loaded profile and where it came from. */
 export interface LoadedProfile {

@@ -1,14 +1,31 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { createCertificate } from '../../../pki/certificate.ts';
+import { isCertfleetError } from '../../../pki/errors.ts';
 import {
   decryptPfxPassword,
   encryptPfxPasswordForDevice,
   type KeyTransport,
-} from '../../../agent/platforms/windows/pfx-password.ts';
-import { isCertfleetError } from '../../../pki/errors.ts';
+  type PasswordRecipient,
+} from '../../../profiles/windows/pfx-password.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
+import { T0, YEAR } from '../pki/hierarchy.ts';
 import { makeTempDir, openssl, type TempDir } from '../pki/openssl.ts';
-import { managementIdentity } from './fixtures.ts';
+
+/** A self-signed management (MDM) certificate from a pool key, with its private key. */
+function managementIdentity(index: number): PasswordRecipient {
+  const key = poolKey('rsa2048', index);
+  const certificate = createCertificate({
+    subject: `CN=MDM Device ${index},O=Certfleet MDM`,
+    publicKey: key.publicKey,
+    issuer: 'self',
+    signingKey: key.privateKey,
+    serialNumber: `4D${index}`,
+    notBefore: T0,
+    notAfter: new Date(T0.getTime() + 2 * YEAR),
+  });
+  return { certificate, privateKey: key.privateKey };
+}
 
 let dir: TempDir;
 beforeEach(() => {
