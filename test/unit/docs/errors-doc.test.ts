@@ -1,7 +1,7 @@
 /**
  * docs/errors.md is kept in step with the code by this test, not by hand (issue 8):
  * - "Codes certfleet emits" has exactly one row per code of ERROR_CODES (pki/errors.ts) and per success code
- *   of OutcomeCode (agent/outcome.ts), and each row's meaning is the code's own text;
+ *   of OutcomeCode (protocol/wire/outcome.ts), and each row's meaning is the code's own text;
  * - every native status a mapping table gives for a code is on that code's row, with the table's confidence
  *   label: Windows (WINDOWS_NATIVE_TABLE), Apple (APPLE_CASES), Android (ANDROID_NATIVE_CASES), AD CS
  *   (CA_DENIALS); the row's confidence column is the weakest label of its native forms;
