@@ -1,14 +1,16 @@
 /**
  * Issue 9 point 5: "a request is resolved once and carried". resolveRequest is spied on for every importer
  * (the service, compileProfile, the connector's issue path), and each PKCS delivery must resolve exactly once
- * — through issuance, compilation, re-sends and a renewal.
+ * — through issuance, compilation, re-sends and a renewal. Only a re-enrolment, which brings the device's facts
+ * anew, resolves it once more.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type * as ResolveModule from '../../../profiles/compile/resolve-request.ts';
 import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import type { BatchMessage } from '../../../simulator/service/connector/protocol.ts';
-import { outcomeOf, pkcs, TENANT, toAll, trusted, world } from './harness.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
+import { FakeDevice, outcomeOf, pkcs, TENANT, toAll, trusted, world } from './harness.ts';
 
 const calls = vi.hoisted(() => [] as { profile: unknown; facts: unknown }[]);
 
@@ -111,5 +113,24 @@ describe('issue 9: a PKCS request is resolved once per delivery and carried to t
       request: { subject: `CN=${d.device.attributes.userName},O=Contoso`, template: 'CertfleetUser' },
     });
     expect(calls).toHaveLength(1);
+  });
+
+  it('a re-enrolled device resolves its request once more, against its new facts, and is sent the payload again', async () => {
+    calls.length = 0;
+    const w = await world({ assignments: [toAll('wifi', pkcs('windows'))] });
+    const first = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+    await w.run(5 * 60_000);
+    expect(outcomeOf(w.service, first.id, 'wifi')?.status).toBe('installed');
+    expect(calls).toHaveLength(1);
+    first.answer = 'silent';
+    const again = new FakeDevice(first.device, w.bus, poolKey('rsa2048', 9));
+    await again.enrol(); // an agent that lost its state
+    await w.settle();
+    expect(w.service.events().some((e) => e.type === 're-enrolled' && e.device === first.id)).toBe(true);
+    expect(again.payloads()).toHaveLength(1);
+    expect(outcomeOf(w.service, first.id, 'wifi')?.status).toBe('installed');
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.facts).not.toBe(calls[0]!.facts);
+    expect(calls[1]!.facts).toEqual(calls[0]!.facts);
   });
 });
