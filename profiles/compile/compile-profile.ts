@@ -11,7 +11,8 @@
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
- * profile on that device (docs/formats.md §5.2). The identity itself is issued beforehand by the connector
+ * profile on that device (docs/formats.md §5.2) — unless the caller passes the request it already resolved
+ * (`options.request`; the MDM service resolves once per delivery). The identity itself is issued beforehand by the connector
  * (simulator/service/compile issueForDevice) and passed in `options.issued`.
  */
 import type { CertificateProfile } from '../model/profile.ts';
@@ -21,7 +22,7 @@ import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
 import { validationError } from './outcomes.ts';
-import { familyMismatch, resolveRequest } from './resolve-request.ts';
+import { familyMismatch, resolveRequest, type CertificateRequestSpec } from './resolve-request.ts';
 
 /**
  * Compiles `profile` for the device described by `facts`.
@@ -57,8 +58,14 @@ export function compileProfile(
     return { ok: true, payload };
   }
 
-  const resolved = resolveRequest(profile, facts);
-  if (!resolved.ok) return resolved;
+  let request: CertificateRequestSpec;
+  if (options.request !== undefined) {
+    request = options.request; // resolved once by the caller (the MDM service), carried here
+  } else {
+    const resolved = resolveRequest(profile, facts);
+    if (!resolved.ok) return resolved;
+    request = resolved.request;
+  }
   const issued = options.issued;
   if (issued === undefined) {
     return {
@@ -82,5 +89,5 @@ export function compileProfile(
     default:
       payload = compileAndroidPkcs(profile, issued, options);
   }
-  return { ok: true, payload, request: resolved.request };
+  return { ok: true, payload, request };
 }

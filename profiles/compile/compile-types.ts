@@ -37,6 +37,12 @@ export interface CompileOptions {
   /** Required for a PKCS profile: what the connector issued for this device. */
   issued?: IssuedIdentity;
   /**
+   * PKCS only: the request already resolved for this profile and device (`resolveRequest` with the same
+   * `profile` and `facts`). When given, compileProfile does not resolve it again: the MDM service resolves a
+   * request once per delivery and carries it through the connector into compilation.
+   */
+  request?: CertificateRequestSpec;
+  /**
    * Windows only: encrypts the PFX password to the device's MDM (management) certificate and returns the
    * base64 CMS blob; when given, PFXCertPasswordEncryptionType is 1, else the password goes in clear with
    * type 0 (docs/formats.md §2.3; §2.6: Intune encrypts it, DIRKJAN). profiles/windows/pfx-password.ts

@@ -306,6 +306,11 @@ export class EnterpriseCa {
     return record;
   }
 
+  /** The CRL number of the last CRL this CA published (0 before the first). */
+  get lastCrlNumber(): number {
+    return this.config.nextCrlNumber - 1;
+  }
+
   /** Signs and returns a CRL (DER) listing every revoked certificate; valid for 7 days from `now`. */
   publishCrl(now: Date): Buffer {
     const crlNumber = this.config.nextCrlNumber;

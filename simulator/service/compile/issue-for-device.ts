@@ -1,6 +1,7 @@
 /**
  * The PKCS issuance of one profile for one device, end to end on the service side (docs/architecture.md flow steps
- * 3–4): resolve the subject and SANs against the device (resolveRequest) → the connector builds the request
+ * 3–4): resolve the subject and SANs against the device (resolveRequest; the MDM service does it once per
+ * delivery and the connector starts from that request, {@link issueForRequest}) → the connector builds the request
  * subject (buildRequestSubject, Windows CertStrToName semantics) → the request's subject is checked against
  * the subject the profile means, and refused when they differ, BEFORE the CA is asked → the CA issues from
  * the profile's template with a server-side key (issuePfx). Every failure is a typed outcome (docs/architecture.md
@@ -76,7 +77,12 @@ export type IssueForDeviceResult =
   | { ok: true; issued: IssuedIdentity & IssuedPfx; request: SubmittedRequest }
   | { ok: false; outcome: IssueFailure };
 
-/** Options of {@link issueForDevice}. */
+/** {@link issueForRequest}'s result: as {@link IssueForDeviceResult}, without the resolution failures. */
+export type IssueForRequestResult =
+  | { ok: true; issued: IssuedIdentity & IssuedPfx; request: SubmittedRequest }
+  | { ok: false; outcome: SubjectEscapedChars | CaDenied };
+
+/** Options of {@link issueForDevice} and {@link issueForRequest}. */
 export interface IssueForDeviceOptions {
   requester: Requester;
   /** The PFX password the connector sets. */
@@ -104,7 +110,27 @@ export async function issueForDevice(
 ): Promise<IssueForDeviceResult> {
   const resolved = resolveRequest(profile, facts);
   if (!resolved.ok) return resolved;
-  const request = resolved.request;
+  return issueForRequest(ca, resolved.request, options);
+}
+
+/**
+ * Issues the certificate of a request already resolved for one device (`resolveRequest`): what a
+ * certificate connector does with the request the MDM service carries in its work item
+ * (../connector/protocol.ts `CertificateWork`), so the request is resolved once per delivery. The steps
+ * after resolution are those of {@link issueForDevice}.
+ *
+ * @example
+ * const resolved = resolveRequest(profile, facts);
+ * if (resolved.ok) {
+ *   const r = await issueForRequest(ca, resolved.request, { requester, password: 'pw', now });
+ *   if (r.ok) compileProfile(profile, facts, { ids, issued: r.issued, request: resolved.request });
+ * }
+ */
+export async function issueForRequest(
+  ca: EnterpriseCa,
+  request: CertificateRequestSpec,
+  options: IssueForDeviceOptions,
+): Promise<IssueForRequestResult> {
   const escaped = escapedSpecialsOf(request.subject);
 
   const built = buildRequestSubject(request.subject);

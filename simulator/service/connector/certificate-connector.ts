@@ -3,7 +3,8 @@
  * MDM service for pending PKCS requests every `pollIntervalMs` of clock time (30 s by default, as the real
  * connector has polled since 2019), claims a batch under a lease, generates each key pair server-side
  * (RSA, natively on libuv's thread pool, at most `concurrency` at once), commits the lease, has the CA issue
- * (issueForDevice: subject per CertStrToName, template rules, PKCS#12 with a password) and reports the result
+ * the request the service resolved and carried in the work item (issueForRequest: subject per CertStrToName,
+ * template rules, PKCS#12 with a password) and reports the result
  * or the CA's denial. Protocol: protocol.ts.
  *
  * Each connector has its own Transport (its own MQTT client id, `connector-{n}`). `stop()` drops work in
@@ -19,7 +20,7 @@ import type { KeySource } from '../../../pki/key-factory.ts';
 import { PKCS_KEY_SIZE } from '../../../profiles/compile/index.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
-import { issueForDevice } from '../compile/issue-for-device.ts';
+import { issueForRequest } from '../compile/issue-for-device.ts';
 import { Limiter } from './limiter.ts';
 import {
   connectorTopics,
@@ -215,7 +216,7 @@ export class CertificateConnector {
     const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
     let result: IssueResult;
     try {
-      const r = await issueForDevice(this.#o.ca, work.pkcs, work.facts, {
+      const r = await issueForRequest(this.#o.ca, work.request, {
         requester: this.#o.requester ?? { identity: this.#o.id, groups: [CONNECTOR_GROUP] },
         password,
         now: this.#o.clock.now(),

@@ -22,8 +22,7 @@
  */
 import { tenantRoot } from '../../../protocol/wire/topics.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
-import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
-import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import type { CertificateRequestSpec } from '../../../profiles/compile/resolve-request.ts';
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -70,13 +69,17 @@ export interface PollMessage {
   max: number;
 }
 
-/** What a connector needs to issue one PKCS certificate: the profile and the device as the service sees it. */
+/**
+ * What a connector needs to issue one PKCS certificate: the request the service resolved for this device ×
+ * profile when the delivery started (subject, SANs, template, CA, validity: profiles/compile/resolve-request.ts).
+ * The connector issues exactly that request (issueForRequest) and never resolves the profile again.
+ */
 export interface CertificateWork {
   deviceId: string;
   /** The profile assignment name (profile id on the wire). */
   profile: string;
-  pkcs: PkcsCertificateProfile;
-  facts: DeviceFacts;
+  /** The resolved request, carried from the delivery's start. */
+  request: CertificateRequestSpec;
   /** Why it is requested. */
   reason: 'initial' | 'renewal';
 }

@@ -1,0 +1,318 @@
+/**
+ * The delivery state machine of one device × profile (docs/architecture.md flow steps 3 and 5), shared by
+ * the message handlers: start a delivery (trusted: compile now; PKCS: resolve the request once, queue it
+ * for a connector), compile with the issued identity and send, re-send with backoff when the device does
+ * not answer, and withdraw (retire, assignment removed).
+ *
+ * The request is resolved once per delivery ({@link requestOf}): at its start; the resolved request goes
+ * into each certificate work item (initial and renewal) for the connector, and into compileProfile
+ * (`options.request`), which then does not resolve it again. Only a re-enrolment, which brings new device
+ * facts, makes the next use resolve it again (handlers/enroll.ts clears it).
+ */
+import { createHash } from 'node:crypto';
+import { payloadTopic } from '../../../../protocol/wire/topics.ts';
+import { isCertfleetError } from '../../../../pki/errors.ts';
+import {
+  compileProfile,
+  resolveRequest,
+  seededIds,
+  type CompileOptions,
+  type IssuedIdentity,
+  type NativePayload,
+  type ResolveRequestResult,
+} from '../../../../profiles/compile/index.ts';
+import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
+import type { ProfileAssignment } from '../assignment.ts';
+import { answerTimeout } from '../retry-policy.ts';
+import type { ServiceDevice } from '../service-types.ts';
+import type { Delivery } from '../stores/deliveries.ts';
+import type { ServiceContext } from './context.ts';
+
+/** What the delivery state machine uses. */
+export type DeliveryContext = Pick<
+  ServiceContext,
+  | 'tenant'
+  | 'clock'
+  | 'random'
+  | 'retry'
+  | 'encryptPassword'
+  | 'hooks'
+  | 'deliveries'
+  | 'enrollments'
+  | 'requests'
+  | 'now'
+  | 'event'
+  | 'setOutcome'
+  | 'publish'
+  | 'deviceTopic'
+  | 'revoke'
+  | 'track'
+  | 'stopped'
+>;
+
+/** The identifier a device matches the payload on (for the run DB; best effort, from the native value or the bytes). */
+function payloadIdOf(p: NativePayload): string {
+  if (p.format === 'mobileconfig') return p.native.PayloadIdentifier;
+  const text = p.bytes.toString('utf8');
+  if (p.format === 'syncml') {
+    const uri = /<LocURI>(\.\/(?:Device|User)\/Vendor\/MSFT\/[^<]*)<\/LocURI>/.exec(text)?.[1];
+    return uri ?? '';
+  }
+  return /"(?:guid|GUID|alias)"\s*:\s*"([^"]*)"/.exec(text)?.[1] ?? '';
+}
+
+/**
+ * The request of a PKCS delivery: the one resolved when it started, or — when there is none yet (the start,
+ * or the first use after a re-enrolment) — resolved now against the device's facts and kept.
+ */
+export function requestOf(d: Delivery): ResolveRequestResult {
+  if (d.request !== undefined) return { ok: true, request: d.request };
+  const profile = d.assignment.profile;
+  if (profile.kind !== 'pkcs-certificate') {
+    throw new TypeError(`requestOf: ${d.assignment.name} is not a PKCS certificate profile`);
+  }
+  const resolved = resolveRequest(profile, d.device.facts!);
+  if (resolved.ok) d.request = resolved.request;
+  return resolved;
+}
+
+/** Fails the delivery with a compile or resolution outcome. */
+function fail(ctx: DeliveryContext, d: Delivery, code: Delivery['outcome']['code'], message: string): void {
+  ctx.setOutcome(d, 'failed', code, message);
+  ctx.event('failed', `${code}: ${message}`, d.device.id, d.assignment.name);
+}
+
+/**
+ * Starts the delivery of `assignment` to an enrolled `device` (nothing when one is already running):
+ * trusted certificates compile and go out at once; a PKCS request is resolved (a variable the device
+ * cannot supply fails it here) and queued for a connector.
+ */
+export async function startDelivery(
+  ctx: DeliveryContext,
+  device: ServiceDevice,
+  assignment: ProfileAssignment,
+): Promise<void> {
+  const existing = ctx.deliveries.get(device.id, assignment.name);
+  if (existing && !existing.removed) return;
+  const d: Delivery = {
+    device,
+    assignment,
+    outcome: {
+      device: device.id,
+      platform: device.platform,
+      kind: device.kind,
+      profile: assignment.name,
+      status: 'pending',
+      code: 'DELIVERY_NO_ANSWER',
+      message: 'Assigned; not sent yet.',
+      renewals: 0,
+      at: ctx.now(),
+    },
+    attempt: 0,
+    awaiting: false,
+    sends: 0,
+    removed: false,
+  };
+  ctx.deliveries.put(d);
+  if (assignment.profile.kind === 'trusted-certificate') {
+    await compileAndSend(ctx, d);
+    return;
+  }
+  const resolved = requestOf(d);
+  if (!resolved.ok) {
+    fail(ctx, d, resolved.outcome.code, resolved.outcome.message);
+    return;
+  }
+  enqueue(ctx, d, 'initial');
+}
+
+/**
+ * Queues a certificate request for a PKCS delivery, carrying its resolved request in the work item. Should
+ * the request not resolve (only possible after a re-enrolment with other facts), the delivery fails.
+ */
+export function enqueue(ctx: DeliveryContext, d: Delivery, reason: 'initial' | 'renewal'): void {
+  if (d.assignment.profile.kind !== 'pkcs-certificate') return;
+  const resolved = requestOf(d);
+  if (!resolved.ok) {
+    fail(ctx, d, resolved.outcome.code, resolved.outcome.message);
+    return;
+  }
+  const requestId = ctx.requests.enqueue({
+    deviceId: d.device.id,
+    profile: d.assignment.name,
+    request: resolved.request,
+    reason,
+  });
+  d.requestId = requestId;
+  d.reason = reason;
+  if (reason === 'initial')
+    ctx.setOutcome(
+      d,
+      'pending',
+      'DELIVERY_NO_ANSWER',
+      'Waiting for a certificate connector to issue the certificate.',
+    );
+  ctx.event('certificate-requested', `${requestId} (${reason})`, d.device.id, d.assignment.name);
+}
+
+/** Compiles (trusted: now; PKCS: with `issued` and the delivery's resolved request) and sends. */
+export async function compileAndSend(
+  ctx: DeliveryContext,
+  d: Delivery,
+  issued?: IssuedIdentity,
+): Promise<void> {
+  const { device, assignment } = d;
+  d.sends += 1;
+  const seed = `${ctx.random.key}/${device.id}/${assignment.name}/${d.sends}`;
+  const salts = ctx.random.fork(`pkcs12/${device.id}/${assignment.name}/${d.sends}`);
+  // The identifiers a device matches on stay the same for one device × profile across re-sends and
+  // renewals (Apple PayloadIdentifier, Windows PFXCertInstall {UniqueID}), so a renewed certificate
+  // replaces the old one on the device; every other id is fresh per send.
+  const stable = seededIds(`${ctx.random.key}/${device.id}/${assignment.name}`);
+  const fresh = seededIds(seed);
+  const options: CompileOptions = {
+    ids: (purpose) =>
+      purpose === 'apple-profile-uuid' || purpose === 'windows-unique-id' ? stable(purpose) : fresh(purpose),
+    ...(issued !== undefined && d.current !== undefined && { replacesInstalled: true }),
+    random: (n) => Buffer.from(salts.bytes(n)),
+    ...(issued !== undefined && { issued }),
+  };
+  const encrypt = ctx.encryptPassword;
+  const mgmt = ctx.enrollments.managementCertificate(device.id);
+  if (device.platform === 'windows' && encrypt !== false && mgmt !== undefined) {
+    options.encryptPassword = (pw) =>
+      encrypt === undefined ? encryptPfxPasswordForDevice(pw, mgmt) : encrypt(pw, mgmt);
+  }
+  if (assignment.profile.kind === 'pkcs-certificate') {
+    const resolved = requestOf(d);
+    if (!resolved.ok) {
+      fail(ctx, d, resolved.outcome.code, resolved.outcome.message);
+      return;
+    }
+    options.request = resolved.request;
+  }
+  let result;
+  try {
+    result = compileProfile(assignment.profile, device.facts!, options);
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    fail(ctx, d, e.code, e.message);
+    return;
+  }
+  if (!result.ok) {
+    fail(ctx, d, result.outcome.code, result.outcome.message);
+    return;
+  }
+  const profile = assignment.profile;
+  const threshold = profile.kind === 'pkcs-certificate' ? profile.renewalThresholdPercentage : 0;
+  d.sent = {
+    format: result.payload.format,
+    id: payloadIdOf(result.payload),
+    topic: payloadTopic({
+      tenant: ctx.tenant,
+      deviceId: device.id,
+      format: result.payload.format,
+      profileId: assignment.name,
+      threshold,
+    }),
+    payload: result.payload.bytes,
+  };
+  d.attempt = 0;
+  d.timer?.cancel();
+  await send(ctx, d);
+}
+
+/** Compiles again with the identity last issued (a re-enrolled device: new management certificate). */
+export async function recompileAndSend(ctx: DeliveryContext, d: Delivery): Promise<void> {
+  await compileAndSend(ctx, d, d.issued);
+}
+
+/** Publishes the compiled payload (attempt n) and arms the no-answer timer. */
+export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
+  if (!d.sent || ctx.stopped()) return;
+  d.attempt += 1;
+  d.awaiting = true;
+  const attempt = d.attempt;
+  const wait = answerTimeout(ctx.retry, attempt);
+  d.timer = ctx.clock.after(wait, () => ctx.track(noAnswer(ctx, d, attempt)));
+  if (d.reason !== 'renewal' || d.outcome.status !== 'installed') {
+    ctx.setOutcome(
+      d,
+      'pending',
+      'DELIVERY_NO_ANSWER',
+      `Sent (attempt ${attempt} of ${ctx.retry.maxAttempts}); waiting for the device's answer.`,
+    );
+  }
+  ctx.event(
+    attempt === 1 ? 'delivered' : 'retry',
+    `attempt ${attempt}: ${d.sent.topic}`,
+    d.device.id,
+    d.assignment.name,
+  );
+  ctx.hooks.onDelivery?.({
+    device: d.device.id,
+    profile: d.assignment.name,
+    payload: d.sent.id,
+    format: d.sent.format,
+    topic: d.sent.topic,
+    bytes: d.sent.payload.length,
+    attempt,
+    at: ctx.now(),
+    contentHash: createHash('sha256').update(d.sent.payload).digest('hex'),
+  });
+  await ctx.publish(d.sent.topic, d.sent.payload);
+}
+
+/** The no-answer timer of send number `attempt`: re-send, or after the last one leave the delivery pending. */
+async function noAnswer(ctx: DeliveryContext, d: Delivery, attempt: number): Promise<void> {
+  if (d.attempt !== attempt || !d.awaiting || d.removed) return;
+  d.timer = undefined;
+  if (attempt < ctx.retry.maxAttempts) {
+    await send(ctx, d);
+    return;
+  }
+  const message = `The device did not answer after ${attempt} sends (backoff up to ${Math.round(answerTimeout(ctx.retry, attempt) / 60_000)} min); it stays pending until it checks in.`;
+  if (d.reason !== 'renewal' || d.outcome.status !== 'installed') {
+    ctx.setOutcome(d, 'pending', 'DELIVERY_NO_ANSWER', message);
+  }
+  ctx.event('no-answer', message, d.device.id, d.assignment.name);
+}
+
+/** The device answered: no more re-sends. */
+export function answered(d: Delivery): void {
+  d.awaiting = false;
+  d.timer?.cancel();
+  d.timer = undefined;
+}
+
+/**
+ * Stops a delivery: cancels its timer and its certificate request, revokes its certificates, tells the
+ * device to remove the profile; returns how many certificates were revoked.
+ */
+export async function withdraw(
+  ctx: DeliveryContext,
+  d: Delivery,
+  why: 'retired' | 'assignment-removed',
+): Promise<number> {
+  d.timer?.cancel();
+  d.timer = undefined;
+  d.awaiting = false;
+  if (d.requestId !== undefined) {
+    ctx.requests.cancel(d.requestId);
+    d.requestId = undefined;
+  }
+  let revoked = 0;
+  for (const c of [d.current, d.sentCert]) {
+    if (c !== undefined && ctx.revoke(c.serial, 'cessationOfOperation')) revoked += 1;
+  }
+  if (d.sent !== undefined) {
+    await ctx.publish(ctx.deviceTopic(d.device.id, `remove/${d.assignment.name}`), Buffer.alloc(0));
+  }
+  ctx.event(
+    'removed',
+    `${why}: profile removed, ${revoked} certificate(s) revoked`,
+    d.device.id,
+    d.assignment.name,
+  );
+  return revoked;
+}

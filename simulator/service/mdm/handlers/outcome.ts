@@ -1,0 +1,62 @@
+/**
+ * `out/outcome/{profile}` (protocol/wire/messages.ts `OutcomeReport`, protocol/wire/outcome.ts): the typed
+ * outcomes of one payload on the device. A failure fails the delivery with its code and native status; an
+ * install records it installed — and when it installs the certificate sent to replace the current one, the
+ * replaced certificate is revoked (superseded), a CRL published and the renewal counted.
+ */
+import type { OutcomeReport } from '../../../../protocol/wire/messages.ts';
+import type { InstallOutcome } from '../../../../protocol/wire/outcome.ts';
+import type { ServiceContext } from './context.ts';
+import { answered } from './delivery.ts';
+
+/** What the outcome handler uses. */
+export type OutcomeContext = Pick<
+  ServiceContext,
+  'deliveries' | 'reports' | 'setOutcome' | 'event' | 'revoke' | 'publishCrl'
+>;
+
+/** Handles the outcome report of one device about `profile` (device id already checked against the topic). */
+export async function handleOutcome(
+  ctx: OutcomeContext,
+  report: OutcomeReport,
+  profile: string,
+): Promise<void> {
+  const d = ctx.deliveries.get(report.deviceId, profile);
+  if (!d || d.removed || d.device.state !== 'enrolled' || !Array.isArray(report.outcomes)) return;
+  answered(d);
+  const outcomes = report.outcomes;
+  const failed = outcomes.find((o) => o.status === 'failed');
+  const installed = outcomes.filter((o) => o.status === 'installed');
+  if (failed) {
+    ctx.setOutcome(d, 'failed', failed.code, failed.message, failed.native);
+    ctx.event('failed', `${failed.code}: ${failed.message}`, d.device.id, profile);
+    return;
+  }
+  if (installed.length === 0) {
+    const first: InstallOutcome | undefined = outcomes[0];
+    if (first) ctx.setOutcome(d, 'skipped', first.code, first.message, first.native);
+    return;
+  }
+  const o = installed.find((x) => x.code === 'OK') ?? installed[0]!;
+  if (o.code === 'UNCHANGED' && d.outcome.status === 'installed' && d.sentCert === undefined) return; // a duplicate
+  const sentCert = d.sentCert;
+  if (sentCert !== undefined && sentCert.serial !== d.current?.serial) {
+    const replaced = d.current;
+    d.current = sentCert;
+    if (replaced !== undefined) {
+      d.outcome.renewals += 1;
+      ctx.reports.counters.renewals += 1;
+      if (ctx.revoke(replaced.serial, 'superseded')) ctx.publishCrl();
+      ctx.event(
+        'renewed',
+        `certificate ${sentCert.serial} replaces ${replaced.serial} (revoked: superseded)`,
+        d.device.id,
+        profile,
+      );
+    }
+  }
+  d.sentCert = undefined;
+  d.reason = undefined;
+  ctx.setOutcome(d, 'installed', o.code, o.message, o.native);
+  ctx.event('installed', o.message, d.device.id, profile);
+}

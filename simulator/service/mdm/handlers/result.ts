@@ -1,0 +1,71 @@
+/**
+ * Connector `result` (../../connector/protocol.ts `ResultMessage`): what the CA did with a committed
+ * request. Accepted only from the committed lease: a late result is ignored (and a certificate issued for
+ * a request cancelled meanwhile is revoked, so nothing stays valid unseen). A denial fails the delivery
+ * with the CA's code and native facts; an issued certificate is compiled — with the delivery's resolved
+ * request, not resolved again — and sent.
+ */
+import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
+import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
+import type { ResultMessage } from '../../connector/protocol.ts';
+import type { ServiceContext } from './context.ts';
+import { compileAndSend, type DeliveryContext } from './delivery.ts';
+
+/** What the result handler uses. */
+export type ResultContext = DeliveryContext & Pick<ServiceContext, 'reports' | 'publishCrl'>;
+
+function errorCode(code: string): ErrorCode {
+  return code in ERROR_CODES ? (code as ErrorCode) : 'INTERNAL';
+}
+
+/** Handles one result. */
+export async function handleResult(ctx: ResultContext, msg: ResultMessage): Promise<void> {
+  const { connectorId, requestId, leaseId, result } = msg;
+  const done = ctx.requests.complete(requestId, leaseId);
+  if (!done.ok) {
+    ctx.reports.counters.lateResultsIgnored += 1;
+    const owner = ctx.requests.owner(requestId);
+    if (
+      result.ok &&
+      ctx.requests.wasCancelled(requestId) &&
+      ctx.revoke(result.serial, 'cessationOfOperation')
+    ) {
+      ctx.publishCrl();
+    }
+    ctx.event(
+      'late-result-ignored',
+      `${requestId} from ${connectorId} (${leaseId}): ${done.reason}`,
+      owner?.deviceId,
+      owner?.profile,
+    );
+    return;
+  }
+  ctx.reports.countResult(connectorId);
+  // The delivery the request was made for, if it still waits for this very request (not withdrawn, not
+  // restarted after its assignment was removed and given again).
+  const d = ctx.deliveries.get(done.work.deviceId, done.work.profile);
+  if (!d || d.requestId !== requestId) return;
+  d.requestId = undefined;
+  if (!result.ok) {
+    const code = errorCode(result.code);
+    ctx.setOutcome(d, 'failed', code, result.message, result.native);
+    ctx.event('failed', `${code}: ${result.message}`, d.device.id, d.assignment.name);
+    d.reason = undefined;
+    return;
+  }
+  ctx.reports.counters.certificatesIssued += 1;
+  d.sentCert = { serial: result.serial, thumbprint: result.thumbprint, notAfter: result.notAfter };
+  ctx.event(
+    'issued',
+    `certificate ${result.serial} by ${connectorId} (${d.reason ?? 'initial'})`,
+    d.device.id,
+    d.assignment.name,
+  );
+  const issued: IssuedIdentity = {
+    pfx: Buffer.from(result.pfx, 'base64'),
+    password: result.password,
+    certificateDer: Buffer.from(result.certificate, 'base64'),
+  };
+  d.issued = issued;
+  await compileAndSend(ctx, d, issued);
+}

@@ -1,0 +1,26 @@
+/**
+ * Administration: retire a device. Its PKCS certificates and its management certificate are revoked
+ * (cessationOfOperation), a CRL is published, and the device is told to remove each profile it was sent.
+ * A retired device cannot enrol again in the run (handlers/enroll.ts).
+ */
+import type { ServiceContext } from './context.ts';
+import { withdraw, type DeliveryContext } from './delivery.ts';
+
+/** What retiring uses. */
+export type RetireContext = DeliveryContext & Pick<ServiceContext, 'publishCrl'>;
+
+/** Retires `deviceId`; nothing when it is not enrolled. */
+export async function retireDevice(ctx: RetireContext, deviceId: string): Promise<void> {
+  const device = ctx.enrollments.device(deviceId);
+  if (!device || !ctx.enrollments.retired(deviceId)) return;
+  let revoked = 0;
+  for (const d of ctx.deliveries.ofDevice(deviceId)) {
+    if (d.removed) continue;
+    revoked += await withdraw(ctx, d, 'retired');
+  }
+  if (device.managementSerial !== undefined && ctx.revoke(device.managementSerial, 'cessationOfOperation')) {
+    revoked += 1;
+  }
+  if (revoked > 0) ctx.publishCrl();
+  ctx.event('retired', `device retired; ${revoked} certificate(s) revoked`, deviceId);
+}

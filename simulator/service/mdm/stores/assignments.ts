@@ -1,0 +1,40 @@
+/**
+ * The assignments store of the MDM service: the profile assignments in force (the tenant's configuration,
+ * given at start; an administrator may remove one while the service runs). Which assignments apply to a
+ * device is assignment.ts's business; this store only holds the list.
+ */
+import type { ProfileAssignment } from '../assignment.ts';
+
+/** Reads the assignments in force. */
+export interface AssignmentReader {
+  /** The assignments in force, in their configured order. */
+  list(): readonly ProfileAssignment[];
+}
+
+/** Removes assignments. */
+export interface AssignmentWriter {
+  /** Removes the assignment named `name`; false when there is none. */
+  remove(name: string): boolean;
+}
+
+/** The assignments store. */
+export class AssignmentStore implements AssignmentReader, AssignmentWriter {
+  #assignments: ProfileAssignment[];
+
+  /** Starts with a copy of `assignments` (already checked with checkAssignments). */
+  constructor(assignments: readonly ProfileAssignment[]) {
+    this.#assignments = [...assignments];
+  }
+
+  /** @inheritdoc */
+  list(): readonly ProfileAssignment[] {
+    return this.#assignments;
+  }
+
+  /** @inheritdoc */
+  remove(name: string): boolean {
+    if (!this.#assignments.some((a) => a.name === name)) return false;
+    this.#assignments = this.#assignments.filter((a) => a.name !== name);
+    return true;
+  }
+}

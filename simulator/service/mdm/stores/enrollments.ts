@@ -1,0 +1,122 @@
+/**
+ * The enrollments store of the MDM service: every device that asked to enrol (enrolled, refused or
+ * retired), the management certificate of each enrolled device, the outcome rows of refused devices, and
+ * how many enrolled devices each user holds (the device-limit restriction, enrollment-restrictions.ts).
+ *
+ * Role interfaces in the manner of nanomdm's storage.go (docs/architecture.md "Anchors"): a handler names
+ * the role it needs — {@link EnrollmentReader} to look a device up, {@link EnrollmentWriter} to record an
+ * enrolment, a refusal or a retirement — and {@link EnrollmentStore} implements both. Pure bookkeeping: no
+ * clock, no transport.
+ */
+import type { Certificate } from '../../../../pki/index.ts';
+import type { DeviceProfileOutcome } from '../../../run-model.ts';
+import type { ServiceDevice } from '../service-types.ts';
+
+/** Looks up what the service knows of devices. */
+export interface EnrollmentReader {
+  /** The device record of `id` (the same object the deliveries of that device hold). */
+  device(id: string): ServiceDevice | undefined;
+  /** Every device that asked to enrol, in the order they first did. */
+  devices(): ServiceDevice[];
+  /** The management certificate of an enrolled (or retired) device. */
+  managementCertificate(id: string): Certificate | undefined;
+  /** How many enrolled devices count against `limitKey`, leaving `exceptId` out. */
+  enrolledUnder(limitKey: string, exceptId?: string): number;
+  /** The outcome rows of every refused device (one per profile it would have received). */
+  refusals(): DeviceProfileOutcome[];
+}
+
+/** Records enrolments, refusals and retirements. */
+export interface EnrollmentWriter {
+  /**
+   * Records `device` as enrolled (state `enrolled`) with its management certificate; `limitKey` is the user
+   * it counts against (undefined: none). Replaces an earlier record of the same id and its refusal rows.
+   */
+  enrolled(device: ServiceDevice, certificate: Certificate, limitKey: string | undefined): void;
+  /**
+   * Records a refused device with the rows of the profiles it would have received, unless a device of
+   * that id is enrolled (an enrolled device stays enrolled when a second enrolment is refused); true when
+   * recorded.
+   */
+  refused(device: ServiceDevice, rows: DeviceProfileOutcome[]): boolean;
+  /** Marks an enrolled device retired (it no longer counts against its user); false when not enrolled. */
+  retired(id: string): boolean;
+}
+
+/** The enrollments store. */
+export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
+  readonly #devices = new Map<string, ServiceDevice>();
+  readonly #certificates = new Map<string, Certificate>();
+  readonly #refusals = new Map<string, DeviceProfileOutcome[]>();
+  /** Enrolled device ids per limit key, and the limit key of each of them. */
+  readonly #byUser = new Map<string, Set<string>>();
+  readonly #userOf = new Map<string, string>();
+
+  /** @inheritdoc */
+  device(id: string): ServiceDevice | undefined {
+    return this.#devices.get(id);
+  }
+
+  /** @inheritdoc */
+  devices(): ServiceDevice[] {
+    return [...this.#devices.values()];
+  }
+
+  /** @inheritdoc */
+  managementCertificate(id: string): Certificate | undefined {
+    return this.#certificates.get(id);
+  }
+
+  /** @inheritdoc */
+  enrolledUnder(limitKey: string, exceptId?: string): number {
+    const ids = this.#byUser.get(limitKey);
+    if (ids === undefined) return 0;
+    return ids.size - (exceptId !== undefined && ids.has(exceptId) ? 1 : 0);
+  }
+
+  /** @inheritdoc */
+  refusals(): DeviceProfileOutcome[] {
+    return [...this.#refusals.values()].flat();
+  }
+
+  /** @inheritdoc */
+  enrolled(device: ServiceDevice, certificate: Certificate, limitKey: string | undefined): void {
+    device.state = 'enrolled';
+    this.#uncount(device.id);
+    if (limitKey !== undefined) {
+      let ids = this.#byUser.get(limitKey);
+      if (ids === undefined) this.#byUser.set(limitKey, (ids = new Set()));
+      ids.add(device.id);
+      this.#userOf.set(device.id, limitKey);
+    }
+    this.#certificates.set(device.id, certificate);
+    this.#devices.set(device.id, device);
+    this.#refusals.delete(device.id);
+  }
+
+  /** @inheritdoc */
+  refused(device: ServiceDevice, rows: DeviceProfileOutcome[]): boolean {
+    if (this.#devices.get(device.id)?.state === 'enrolled') return false;
+    this.#devices.set(device.id, device);
+    this.#refusals.set(device.id, rows);
+    return true;
+  }
+
+  /** @inheritdoc */
+  retired(id: string): boolean {
+    const device = this.#devices.get(id);
+    if (device?.state !== 'enrolled') return false;
+    device.state = 'retired';
+    this.#uncount(id);
+    return true;
+  }
+
+  #uncount(id: string): void {
+    const key = this.#userOf.get(id);
+    if (key === undefined) return;
+    this.#userOf.delete(id);
+    const ids = this.#byUser.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#byUser.delete(key);
+  }
+}
