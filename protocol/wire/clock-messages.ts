@@ -201,7 +201,8 @@ class Reader {
 
   object(key: string): Reader {
     const v = this.obj[key];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(this.#at(key), 'must be an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      this.fail(this.#at(key), 'must be an object');
     return new Reader(this.where, v as Obj, this.#at(key));
   }
 
@@ -233,7 +234,10 @@ function parse(where: string, payload: Buffer): Reader {
   }
   const r = new Reader(where, value as Obj, '');
   if (r.obj.v !== CLOCK_PROTOCOL_VERSION) {
-    r.fail('v', `must be ${CLOCK_PROTOCOL_VERSION} (this certfleet speaks clock protocol ${CLOCK_PROTOCOL_VERSION}; run the same certfleet version everywhere)`);
+    r.fail(
+      'v',
+      `must be ${CLOCK_PROTOCOL_VERSION} (this certfleet speaks clock protocol ${CLOCK_PROTOCOL_VERSION}; run the same certfleet version everywhere)`,
+    );
   }
   return r;
 }
@@ -253,7 +257,7 @@ function readShard(r: Reader): ShardRef {
  * @throws CertfleetError CLOCK_PROTOCOL when it is malformed.
  */
 export function decodeHostMessage(where: string, payload: Buffer): JoinMessage | HostReportMessage {
-  const r = parse(where, payload);
+  const r: Reader = parse(where, payload);
   const type = r.obj.type;
   switch (type) {
     case 'join': {
@@ -303,13 +307,15 @@ export function decodeHostMessage(where: string, payload: Buffer): JoinMessage |
           value.length === 2 &&
           value.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
         if (!ok) c.fail(`counters.${device}`, 'must be [sent, handled] (two integers ≥ 0) of a device id');
-        counters[device] = [value[0] as number, value[1] as number];
+        const [sent, handled] = value as [number, number];
+        counters[device] = [sent, handled];
       }
       const p = r.object('progress');
       const progress: Record<string, number> = {};
       for (const key of Object.keys(p.obj)) progress[key] = p.int(key, 0);
       const events = r.array('events').map((e, i): HostEvent => {
-        if (typeof e !== 'object' || e === null || Array.isArray(e)) r.fail(`events[${i}]`, 'must be an object');
+        if (typeof e !== 'object' || e === null || Array.isArray(e))
+          r.fail(`events[${i}]`, 'must be an object');
         const er = new Reader(where, e as Obj, `events[${i}]`);
         er.keys(['seq', 'data']);
         return { seq: er.int('seq', 0), data: er.obj.data };
@@ -338,7 +344,7 @@ export function decodeHostMessage(where: string, payload: Buffer): JoinMessage |
  * @throws CertfleetError CLOCK_PROTOCOL when it is malformed.
  */
 export function decodeCtlMessage(where: string, payload: Buffer): CtlMessage {
-  const r = parse(where, payload);
+  const r: Reader = parse(where, payload);
   const type = r.obj.type;
   switch (type) {
     case 'start': {
@@ -369,8 +375,9 @@ export function decodeCtlMessage(where: string, payload: Buffer): CtlMessage {
     }
     case 'end': {
       r.keys(['v', 'type', 'run', 't', 'reason'], ['message', 'code']);
-      const reason = r.string('reason');
-      if (reason !== 'done' && reason !== 'error') r.fail('reason', 'must be done or error');
+      const text = r.string('reason');
+      if (text !== 'done' && text !== 'error') r.fail('reason', 'must be done or error');
+      const reason: EndMessage['reason'] = text;
       const message = r.optionalString('message');
       const code = r.optionalString('code');
       return {
