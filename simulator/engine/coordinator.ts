@@ -401,7 +401,7 @@ export class Coordinator {
         m.t,
       );
     }
-    h.latest = m;
+    if (h.latest === undefined || m.wave >= h.latest.wave) h.latest = m;
     if (m.wave === this.#wave) h.report = m;
     this.#o.onReport?.(m);
   }
@@ -615,20 +615,23 @@ export class Coordinator {
     const wave = ++this.#wave;
     for (const h of this.#hosts.values()) h.report = undefined;
     await this.#publish({ type: kind, run: this.#run, t: this.#t, wave });
-    let lastSend = this.#wall();
+    // silence counts from when the coordinator started waiting: its own long settle is not the hosts' fault
+    const waitingSince = this.#wall();
+    const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
+    let lastSend = waitingSince;
     for (;;) {
       this.#throwIfFailed();
       const missing = [...this.#hosts.values()].filter((h) => h.report === undefined);
       if (missing.length === 0) return;
       const now = this.#wall();
-      const silent = missing.filter((h) => now - h.lastHeard > this.#limits.livenessMs);
+      const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
       if (silent.length > 0) {
         throw new CertfleetError(
           'HOST_MISSING',
           `Agent host${silent.length > 1 ? 's' : ''} ${silent
             .map(
               (h) =>
-                `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - h.lastHeard) / 1000)} s)`,
+                `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - heard(h)) / 1000)} s)`,
             )
             .join(', ')} stopped answering while the run waited for wave ${wave} at ${iso(this.#t)}. ` +
             'Restart it with the same command: it rejoins at the current instant.',
@@ -642,7 +645,7 @@ export class Coordinator {
         lastSend = now;
       }
       const untilResend = lastSend + this.#limits.resendMs - now;
-      const untilSilent = Math.min(...missing.map((h) => h.lastHeard + this.#limits.livenessMs - now)) + 1;
+      const untilSilent = Math.min(...missing.map((h) => heard(h) + this.#limits.livenessMs - now)) + 1;
       await this.#news(Math.max(1, Math.min(untilResend, untilSilent)));
     }
   }

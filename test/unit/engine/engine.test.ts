@@ -170,6 +170,22 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     expect((error as Error).message).toMatch(/'host-1' \(shard 1\/2, silent for \d+ s\) stopped answering/);
   });
 
+  it('does not count a long settle of the service side against the hosts’ liveness', async () => {
+    let slow = 2;
+    const { outcome } = await runFakeFleet({
+      ...world(23),
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: { ...FAST, livenessMs: 150 },
+      hostLimits: { heartbeatMs: 50 },
+      // the first two settles take twice the liveness limit (key generation for a whole wave, say)
+      beforeSettle: async () => {
+        if (slow-- > 0) await new Promise((r) => setTimeout(r, 300));
+      },
+    });
+    expect(outcome.result.t).toBe(T0 + 10 * HOUR);
+  });
+
   it('fails with RUN_STALLED naming the device whose message never arrives', async () => {
     let dropped = false;
     const error = await runFakeFleet({

@@ -279,6 +279,8 @@ export interface FakeFleetOptions {
   coordinatorLimits?: Partial<CoordinatorLimits>;
   hostLimits?: Partial<HostRunnerLimits>;
   onReport?: (report: ReportMessage, service: { counts(d: string): DeviceCounts }) => void;
+  /** Runs before each local settle (a test may make the service side slow). */
+  beforeSettle?: () => Promise<void>;
   /** Called after each instant closed, with the hosts (a test may kill and restart one). */
   onInstant?: (state: InstantClosed, fleet: FakeFleetHandle) => void;
 }
@@ -350,6 +352,7 @@ export async function runFakeFleet(
       runDue: () => clock.runDue(),
       nextAt: () => clock.nextAtMs(),
       settle: async () => {
+        await o.beforeSettle?.();
         await gate.flush();
         await ledger.idle();
       },
