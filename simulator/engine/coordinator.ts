@@ -140,6 +140,8 @@ export interface CoordinatorOptions {
   /** The host id that holds device `d`, when the caller knows (else learnt from the reports). */
   hostOf?: (deviceId: string) => string | undefined;
   limits?: Partial<CoordinatorLimits>;
+  /** Called when a host joins (`rejoined`: a known host with a new incarnation), for progress displays. */
+  onHostJoined?: (hostId: string, shard: ShardRef, rejoined: boolean) => void;
   /** Called after each instant closed. */
   onInstant?: (state: InstantClosed) => void;
   /** Host-side events for the run database, in each host's order, once each. */
@@ -334,6 +336,7 @@ export class Coordinator {
         lastEventSeq: -1,
         rebasing: false,
       });
+      this.#o.onHostJoined?.(m.host, m.shard, false);
       return;
     }
     known.lastHeard = now;
@@ -341,7 +344,10 @@ export class Coordinator {
       known.incarnation = m.incarnation;
       return;
     }
-    if (known.incarnation !== m.incarnation) this.#rejoin(known, m.incarnation);
+    if (known.incarnation !== m.incarnation) {
+      this.#rejoin(known, m.incarnation);
+      this.#o.onHostJoined?.(m.host, m.shard, true);
+    }
     // a host that joins again did not hear the start (or restarted): welcome it at the current instant,
     // and ask for the wave in progress
     void this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave, host: known.id }).catch(

@@ -268,11 +268,14 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     const baseline = await runFakeFleet({ ...world(51), shards: 2, devices: 4, coordinatorLimits: FAST });
     let killedAt: number | undefined;
     let restarted: Promise<{ startedAt: () => number | undefined }> | undefined;
+    const joins: string[] = [];
     const { outcome } = await runFakeFleet({
       ...world(52),
       shards: 2,
       devices: 4,
       coordinatorLimits: FAST,
+      onHostJoined: (id, shard, rejoined) =>
+        joins.push(`${id} ${shard.index}/${shard.count}${rejoined ? ' again' : ''}`),
       onInstant: (s, fleet) => {
         if (killedAt !== undefined || s.t < T0 + 4 * HOUR) return;
         killedAt = s.t;
@@ -284,6 +287,7 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
       },
     });
     expect(killedAt).toBeDefined();
+    expect(joins.sort()).toEqual(['host-0 0/2', 'host-1 1/2', 'host-1 1/2 again']);
     const host = await restarted!;
     // welcomed back at the instant after the one it was killed at, not at the start of the run
     expect(host.startedAt()).toBeGreaterThan(killedAt!);

@@ -279,6 +279,8 @@ export interface FakeFleetOptions {
   coordinatorLimits?: Partial<CoordinatorLimits>;
   hostLimits?: Partial<HostRunnerLimits>;
   onReport?: (report: ReportMessage, service: { counts(d: string): DeviceCounts }) => void;
+  /** Passed to the coordinator. */
+  onHostJoined?: (hostId: string, shard: { index: number; count: number }, rejoined: boolean) => void;
   /** Runs before each local settle (a test may make the service side slow). */
   beforeSettle?: () => Promise<void>;
   /** Called after each instant closed, with the hosts (a test may kill and restart one). */
@@ -365,6 +367,7 @@ export async function runFakeFleet(
     isOnline,
     limits: o.coordinatorLimits ?? {},
     onReport: (r) => o.onReport?.(r, ledger),
+    ...(o.onHostJoined ? { onHostJoined: o.onHostJoined } : {}),
     onInstant: (s) => {
       instants.push(iso(s.t));
       waves.push(s.wavesThisInstant);
