@@ -56,7 +56,10 @@ export interface LocalSide {
   idle?(): boolean;
   /** A number that grows whenever the local side does something the device counters do not show. */
   activity?(): number;
-  /** The service side's device ledger (protocol/transport/device-ledger.ts). */
+  /**
+   * The service side's device ledger (protocol/transport/device-ledger.ts), fed by the service's transport.
+   * The coordinator takes its `snapshotChanged()`: nothing else may read snapshots of this ledger.
+   */
   ledger: {
     counts(deviceId: string): DeviceCounts;
     totals(): DeviceCounts;
