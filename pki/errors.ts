@@ -122,6 +122,14 @@ export const ERROR_CODES = {
   TRANSPORT_TIMEOUT: 'The broker did not acknowledge in time (it went away and has not come back).',
   TRANSPORT_CLOSED: 'The MQTT client was closed; nothing more can be published or subscribed on it.',
   BROKER_START: 'The MQTT broker (embedded or Mosquitto) could not be started or configured.',
+
+  // --- simulator/engine (the fleet engine: one virtual clock across hosts) -------------------------
+  RUN_STALLED:
+    'The run stopped making progress: messages stayed in flight or a part never went idle (the message names them).',
+  HOST_MISSING:
+    'An agent host did not join in time, or fell silent longer than the liveness limit (the message names it).',
+  CLOCK_PROTOCOL:
+    'A clock message of the fleet engine is malformed, or a host does not fit the run (the message names the field).',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */

@@ -27,6 +27,7 @@
 import mqtt from 'mqtt';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { CertfleetError, type ErrorCode } from '../../pki/errors.ts';
+import type { TransportLedger } from './device-ledger.ts';
 import type { InFlight } from './in-flight.ts';
 import { topicMatches } from './topic-filter.ts';
 import type { MessageHandler, Transport } from './transport.ts';
@@ -68,6 +69,12 @@ export interface MqttTransportOptions {
   keepaliveSeconds?: number;
   /** The process's quiescence counter (see in-flight.ts). */
   inFlight?: InFlight;
+  /**
+   * Per-device counters for the fleet engine (device-ledger.ts): told when a publish starts, when a
+   * message arrives, when its handler finished and when a received message is dropped unhandled. Default
+   * none.
+   */
+  ledger?: TransportLedger;
   /**
    * Subscriptions whose handlers are in place before CONNECT, so that a persistent session's queued
    * messages find their handler at once; they are (re)subscribed right after the connection is up.
@@ -217,6 +224,7 @@ class MqttTransport implements Transport {
     // the callback with an error makes mqtt.js skip its own PUBACK (mqtt 5.x handlers/publish.js); the
     // PUBACK is sent by #ack once the handler finished.
     client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      if (!this.#closed) o.ledger?.arrived(packet.topic);
       this.#queue.push({
         topic: packet.topic,
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
@@ -236,6 +244,7 @@ class MqttTransport implements Transport {
       // again from the broker, so drop ours to avoid handling them twice.
       if (connack.sessionPresent) {
         const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
+        for (const m of this.#queue) if (!keep.includes(m)) o.ledger?.abandoned(m.topic);
         this.#queue.splice(0, this.#queue.length, ...keep);
       }
       o.inFlight?.setOnline(o.clientId, true);
@@ -284,6 +293,7 @@ class MqttTransport implements Transport {
     this.#assertOpen(`publish to ${topic}`);
     const qos = options.qos ?? 1;
     this.#o.inFlight?.published(this.clientId, topic);
+    this.#o.ledger?.published(topic);
     try {
       await withTimeout<void>(
         this.#ackTimeoutMs,
@@ -367,6 +377,7 @@ class MqttTransport implements Transport {
         this.#queue.shift();
         this.#ack(m);
         this.#o.inFlight?.handled(this.clientId);
+        this.#o.ledger?.handled(m.topic);
       }
     } finally {
       this.#pumping = false;
@@ -388,6 +399,8 @@ class MqttTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // what was received and not handled is not acknowledged: the broker delivers it again to the session
+    for (const m of this.#queue) this.#o.ledger?.abandoned(m.topic);
     this.#o.inFlight?.setOnline(this.clientId, false);
     if (this.#o.clean) this.#o.inFlight?.forget(this.clientId);
     await new Promise<void>((resolve) => {

@@ -8,6 +8,11 @@
  * | device    | `certfleet/{tenant}/device/{id}/out/...` | `certfleet/{tenant}/device/{id}/in/...` |
  * | service   | `certfleet/{tenant}/...`                 | `certfleet/{tenant}/...`                |
  * | connector | `certfleet/{tenant}/service/...`         | `certfleet/{tenant}/service/...`        |
+ * | host      | `certfleet/{tenant}/clock/host/{id}/...` | `certfleet/{tenant}/clock/ctl`          |
+ *
+ * A `host` is the control client of an agent host of the fleet engine (simulator/engine/): it joins the run
+ * and reports on its own `clock/host/{id}/` topics and reads the coordinator's `clock/ctl`; its devices
+ * connect as devices. The coordinator's control client is the service (it publishes `clock/ctl`).
  *
  * A device that connects over TLS without its management certificate yet (enrollment, `--tls`) is
  * `enrollOnly`: it may publish only `device/{id}/out/enroll` and subscribe only `device/{id}/in/enrolled`.
@@ -15,15 +20,15 @@
  * A filter is allowed only when its first levels spell the allowed prefix literally: `certfleet/t/device/+/in/#`
  * is refused to every device, `#` to everyone.
  */
-import { tenantRoot } from './topics.ts';
+import { clockCtlTopic, clockHostPrefix, tenantRoot } from './topics.ts';
 import { filterWithin } from '../transport/topic-filter.ts';
 
 /** What an identity is for the broker. */
-export type BrokerRole = 'device' | 'service' | 'connector';
+export type BrokerRole = 'device' | 'service' | 'connector' | 'host';
 
 /**
  * Who a connected client is, as the broker knows it: the user name it authenticated with (or the name its
- * TLS client certificate maps to). For a device, `name` is its device id.
+ * TLS client certificate maps to). For a device, `name` is its device id; for a host, its host id.
  */
 export interface BrokerIdentity {
   role: BrokerRole;
@@ -49,6 +54,8 @@ export function aclPrefix(tenant: string, identity: BrokerIdentity, action: AclA
         return `${root}/device/${identity.name}/${action === 'publish' ? 'out/enroll' : 'in/enrolled'}`;
       }
       return `${root}/device/${identity.name}/${action === 'publish' ? 'out' : 'in'}`;
+    case 'host':
+      return action === 'publish' ? clockHostPrefix(tenant, identity.name) : clockCtlTopic(tenant);
   }
 }
 

@@ -8,7 +8,13 @@
  * certfleet/{tenant}/device/{deviceId}/out/{kind}[/{profileId}]              device → service: enroll, inventory,
  *                                                                             status (native reply), outcome, renew, checkin
  * certfleet/{tenant}/service/...                                             service-internal (connectors)
+ * certfleet/{tenant}/clock/ctl                                               coordinator → hosts: start, step, probe, end
+ * certfleet/{tenant}/clock/host/{hostId}/join                                host → coordinator: join the run
+ * certfleet/{tenant}/clock/host/{hostId}/report                              host → coordinator: a wave's report, alive
  * ```
+ * The `clock/` topics carry the fleet engine's clock protocol (clock-messages.ts, docs/architecture.md "The
+ * fleet engine: one virtual clock across hosts"); an agent host may publish only under its own
+ * `clock/host/{hostId}/` and read only `clock/ctl`.
  * The payload format and the profile it came from travel in the topic, not in MQTT 5 properties, so MQTT
  * 3.1.1 (what the embedded aedes broker speaks) carries everything. A device may publish only under its own
  * `device/{id}/out/#` and subscribe only to its own `device/{id}/in/#` (the broker's ACL enforces it).
@@ -114,6 +120,47 @@ export function parseDeviceTopic(tenant: string, topic: string): ParsedDeviceTop
     return b === undefined
       ? { direction, deviceId, kind: a as DeviceMessageKind }
       : { direction, deviceId, kind: a as DeviceMessageKind, profileId: b };
+  }
+  return undefined;
+}
+
+/** Where the coordinator publishes its clock control messages (start, step, probe, end) for every host. */
+export function clockCtlTopic(tenant: string): string {
+  return `${tenantRoot(tenant)}/clock/ctl`;
+}
+
+/** The topic prefix an agent host publishes under (its join and its reports). */
+export function clockHostPrefix(tenant: string, hostId: string): string {
+  return `${tenantRoot(tenant)}/clock/host/${seg(hostId, 'host id')}`;
+}
+
+/** Where agent host `hostId` announces itself (clock-messages.ts `join`). */
+export function clockJoinTopic(tenant: string, hostId: string): string {
+  return `${clockHostPrefix(tenant, hostId)}/join`;
+}
+
+/** Where agent host `hostId` reports (clock-messages.ts `report`, `alive`). */
+export function clockReportTopic(tenant: string, hostId: string): string {
+  return `${clockHostPrefix(tenant, hostId)}/report`;
+}
+
+/** What the coordinator subscribes to: every host's join and reports. */
+export function clockHostsFilter(tenant: string): string {
+  return `${tenantRoot(tenant)}/clock/host/+/+`;
+}
+
+/** Parsed form of a clock topic. */
+export type ParsedClockTopic = { kind: 'ctl' } | { kind: 'join' | 'report'; hostId: string };
+
+/** Parses a clock topic of `tenant`; undefined when it is not one. */
+export function parseClockTopic(tenant: string, topic: string): ParsedClockTopic | undefined {
+  const prefix = `${tenantRoot(tenant)}/clock/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split('/');
+  if (parts.length === 1 && parts[0] === 'ctl') return { kind: 'ctl' };
+  const [host, hostId, kind] = parts;
+  if (parts.length === 3 && host === 'host' && hostId && SEGMENT.test(hostId)) {
+    if (kind === 'join' || kind === 'report') return { kind, hostId };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The broker's accounts: who may connect (user name → password hash) and as what (a device, the service,
- * a connector — see protocol/wire/topic-acl.ts). Given when a broker starts and updatable while it runs
+ * a connector, an agent host's control client — see protocol/wire/topic-acl.ts). Given when a broker starts and updatable while it runs
  * (enrollment adds devices, retiring removes them); brokers listen with {@link CredentialTable.onChange}.
  * Passwords are hashed at once (password-hash.ts) and never kept.
  */
@@ -24,13 +24,15 @@ const DEVICE_NAME = /^[A-Za-z0-9._-]+$/;
 const ANY_NAME = /^[^\s:#+/]{1,128}$/;
 
 function checkName(role: BrokerRole, name: string): void {
-  const ok = role === 'device' ? DEVICE_NAME.test(name) && name.length <= 128 : ANY_NAME.test(name);
+  // a device id and a host id are topic segments (protocol/wire/topics.ts)
+  const segment = role === 'device' || role === 'host';
+  const ok = segment ? DEVICE_NAME.test(name) && name.length <= 128 : ANY_NAME.test(name);
   if (!ok) {
     throw new CertfleetError(
       'USAGE',
       `The broker user name '${name}' cannot be used for a ${role}: ` +
-        (role === 'device'
-          ? 'a device id is a topic segment (letters, digits, . _ -).'
+        (segment
+          ? `a ${role} id is a topic segment (letters, digits, . _ -).`
           : 'use 1-128 characters without spaces, :, #, + or /.'),
     );
   }

@@ -95,11 +95,11 @@ export interface AclFileOptions {
 
 /**
  * The ACL file: the rules of topic-acl.ts for `tenant` (pattern lines for devices, user blocks else). The
- * device lines are {@link aclPrefix} for the user name `%u` (Mosquitto substitutes it), so both brokers
- * apply the same rules; `#` also matches the prefix itself (MQTT 3.1.1 §4.7.1.2), as topic-filter.ts does.
+ * device lines are {@link aclPrefix} for the user name `%u` (Mosquitto substitutes it) and each user block
+ * is {@link aclPrefix} of its account (write and read), so both brokers apply the same rules; `#` also matches the prefix itself (MQTT 3.1.1 §4.7.1.2), as topic-filter.ts does.
  */
 export function renderAclFile(tenant: string, credentials: CredentialTable, o: AclFileOptions = {}): string {
-  const root = tenantRoot(tenant);
+  tenantRoot(tenant); // validates the tenant
   const device = { role: 'device', name: '%u', enrollOnly: o.devicesEnrollOnly === true } as const;
   const lines = [
     '# certfleet topic ACL (protocol/wire/topic-acl.ts), generated: do not edit.',
@@ -113,8 +113,11 @@ export function renderAclFile(tenant: string, credentials: CredentialTable, o: A
   if (o.devicesOnly) return `${lines.join('\n')}\n`;
   for (const a of credentials.accounts()) {
     if (a.identity.role === 'device') continue;
+    const write = aclPrefix(tenant, a.identity, 'publish');
+    const read = aclPrefix(tenant, a.identity, 'subscribe');
     lines.push(`user ${a.identity.name}`);
-    lines.push(`topic readwrite ${a.identity.role === 'service' ? `${root}/#` : `${root}/service/#`}`);
+    if (write === read) lines.push(`topic readwrite ${write}/#`);
+    else lines.push(`topic write ${write}/#`, `topic read ${read}/#`);
     lines.push('');
   }
   return `${lines.join('\n')}\n`;

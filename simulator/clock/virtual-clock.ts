@@ -3,11 +3,22 @@
  * jumps to the next scheduled event once everything in flight has settled, so months of check-ins,
  * connector polls and renewals run in seconds — and the order of events depends only on the schedule,
  * which makes a run reproducible from its seed.
+ *
+ * Two ways to drive it:
+ * - {@link VirtualClock.runUntil}: one process owns time and moves it itself (the in-process fleet).
+ * - {@link VirtualClock.advanceTo} + {@link VirtualClock.runDue}: time is moved from outside, by the fleet
+ *   engine's coordinator (simulator/engine/, docs/architecture.md "The fleet engine: one virtual clock
+ *   across hosts"): every host is told the next instant, moves there and runs what is due.
+ *
+ * Timers due at the same instant run in (at, key, seq) order: `key` is an optional stable tie-break a caller
+ * gives to {@link VirtualClock.schedule} (a device id, say) so that ties do not depend on which handler
+ * happened to schedule first; timers without a key sort as key '' (before keyed ones) in schedule order.
  */
 import type { Clock } from '../../protocol/runtime/clock.ts';
 
 interface Timer {
   at: number;
+  key: string;
   seq: number;
   fn: () => void | Promise<void>;
   cancelled: boolean;
@@ -18,7 +29,17 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-/** A virtual clock + scheduler. `now()` only moves inside {@link VirtualClock.runUntil}. */
+/** Timer order: (at, key, seq). */
+function before(a: Timer, b: Timer): boolean {
+  if (a.at !== b.at) return a.at < b.at;
+  if (a.key !== b.key) return a.key < b.key;
+  return a.seq < b.seq;
+}
+
+/**
+ * A virtual clock + scheduler. `now()` only moves inside {@link VirtualClock.runUntil} or
+ * {@link VirtualClock.advanceTo}, never backwards.
+ */
 export class VirtualClock implements Clock {
   #now: number;
   #seq = 0;
@@ -32,30 +53,33 @@ export class VirtualClock implements Clock {
     return new Date(this.#now);
   }
 
-  /** Runs `fn` at virtual time `at` (immediately-next step if `at` is in the past). Ties run in schedule order. */
-  schedule(at: Date | number, fn: () => void | Promise<void>): TimerHandle {
+  /**
+   * Runs `fn` at virtual time `at` (immediately-next step if `at` is in the past). Timers due at the same
+   * instant run in order of `key` (default '', first), then in schedule order.
+   */
+  schedule(at: Date | number, fn: () => void | Promise<void>, key?: string): TimerHandle {
     const t: Timer = {
       at: Math.max(new Date(at).getTime(), this.#now),
+      key: key ?? '',
       seq: this.#seq++,
       fn,
       cancelled: false,
     };
-    // keep the queue sorted by (at, seq): binary insertion
+    // keep the queue sorted by (at, key, seq): binary insertion
     let lo = 0;
     let hi = this.#queue.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const m = this.#queue[mid]!;
-      if (m.at < t.at || (m.at === t.at && m.seq < t.seq)) lo = mid + 1;
+      if (before(this.#queue[mid]!, t)) lo = mid + 1;
       else hi = mid;
     }
     this.#queue.splice(lo, 0, t);
     return { cancel: () => void (t.cancelled = true) };
   }
 
-  /** Runs `fn` after `ms` virtual milliseconds. */
-  after(ms: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.schedule(this.#now + ms, fn);
+  /** Runs `fn` after `ms` virtual milliseconds (`key`: see {@link VirtualClock.schedule}). */
+  after(ms: number, fn: () => void | Promise<void>, key?: string): TimerHandle {
+    return this.schedule(this.#now + ms, fn, key);
   }
 
   /** Number of pending (not cancelled) timers. */
@@ -65,8 +89,45 @@ export class VirtualClock implements Clock {
 
   /** The time of the next pending timer, if any. */
   nextAt(): Date | undefined {
-    const t = this.#queue.find((x) => !x.cancelled);
-    return t ? new Date(t.at) : undefined;
+    const t = this.nextAtMs();
+    return t === undefined ? undefined : new Date(t);
+  }
+
+  /** The time of the next pending timer in epoch milliseconds, if any. */
+  nextAtMs(): number | undefined {
+    while (this.#queue[0]?.cancelled) this.#queue.shift();
+    return this.#queue[0]?.at;
+  }
+
+  /** The current instant in epoch milliseconds. */
+  nowMs(): number {
+    return this.#now;
+  }
+
+  /**
+   * Moves the clock to `t` without running anything (never backwards: an earlier `t` is ignored). Timers
+   * that were due before `t` stay due and run, late, at the next {@link VirtualClock.runDue}; the fleet
+   * engine never skips one, since it moves to the earliest next event of every part of the run.
+   */
+  advanceTo(t: Date | number): void {
+    this.#now = Math.max(this.#now, new Date(t).getTime());
+  }
+
+  /**
+   * Runs every timer due at or before now, one at a time in (at, key, seq) order and awaiting each,
+   * including timers those schedule at or before now; returns once none is due, with the number run.
+   * Time does not move.
+   */
+  async runDue(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      while (this.#queue[0]?.cancelled) this.#queue.shift();
+      const next = this.#queue[0];
+      if (!next || next.at > this.#now) return n;
+      this.#queue.shift();
+      n++;
+      await next.fn();
+    }
   }
 
   /**

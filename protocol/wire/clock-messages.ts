@@ -1,0 +1,395 @@
+/**
+ * The fleet engine's clock protocol: how one coordinator (the service side) and K agent hosts advance one
+ * virtual clock together over the broker (docs/architecture.md "The fleet engine: one virtual clock across
+ * hosts"; the state machines are simulator/engine/coordinator.ts and host-runner.ts). JSON, UTF-8, QoS 1,
+ * each message carrying `v: 1`; decoded strictly: an unknown type, a missing or extra key or a value of the
+ * wrong type is a {@link CertfleetError} CLOCK_PROTOCOL naming the key path, never a crash.
+ *
+ * ```
+ * host → coordinator  certfleet/{t}/clock/host/{hostId}/join     join    shard i/K, scenario digest, seed, devices, incarnation
+ * coordinator → hosts certfleet/{t}/clock/ctl                    start   the run starts (or, with `host`, welcomes one host back) at t
+ *                                                                step    advance to t, run what is due, settle, report for `wave`
+ *                                                                probe   run what is due at t, settle, report for `wave`
+ *                                                                end     the run is over (done, or failed with a message)
+ * host → coordinator  certfleet/{t}/clock/host/{hostId}/report   report  wave, idle, counters, nextAt, progress, events
+ *                                                                alive   still working on `wave` (liveness only)
+ * ```
+ *
+ * Instants (`t`, `nextAt`) are epoch milliseconds of virtual time. Waves are numbered from 1 for the whole
+ * run; a `step` is also the first wave of its instant. `counters` holds, per device id, the cumulative
+ * `[sent, handled]` of the host's device ledger (protocol/transport/device-ledger.ts) for the devices whose
+ * counts changed since the last report the coordinator is known to have received. `events` carry what the
+ * run database records from the host side, numbered per incarnation so that a resent report is merged once.
+ */
+import { CertfleetError } from '../../pki/errors.ts';
+
+/** The protocol version every message carries. */
+export const CLOCK_PROTOCOL_VERSION = 1;
+
+/** A shard of the fleet: devices with `index mod count = index` (0 ≤ index < count). */
+export interface ShardRef {
+  index: number;
+  count: number;
+}
+
+/** host → coordinator: "host `host`, holding shard `shard`, of this scenario and seed, is here". */
+export interface JoinMessage {
+  type: 'join';
+  host: string;
+  shard: ShardRef;
+  /** A digest of the scenario as loaded (both sides must plan the same fleet). */
+  digest: string;
+  seed: string;
+  /** The fleet's device count. */
+  devices: number;
+  /** New for every start of the host process: a new incarnation is a rejoin. */
+  incarnation: string;
+}
+
+/** coordinator → hosts: the run starts at `t` (or, with `host`, that host is welcomed back at `t`). */
+export interface StartMessage {
+  type: 'start';
+  run: string;
+  t: number;
+  /** The last wave the coordinator sent (0 before the first step). */
+  wave: number;
+  /** Only this host acts on it (a rejoin); absent: every host. */
+  host?: string;
+}
+
+/** coordinator → hosts: move to `t`, run what is due, settle, report for `wave`. */
+export interface StepMessage {
+  type: 'step';
+  run: string;
+  t: number;
+  wave: number;
+}
+
+/** coordinator → hosts: run what is due at `t`, settle, report for `wave`. */
+export interface ProbeMessage {
+  type: 'probe';
+  run: string;
+  t: number;
+  wave: number;
+  /** Only this host answers (a resend to one host, a rejoin); absent: every host. */
+  host?: string;
+}
+
+/** coordinator → hosts: the run is over. */
+export interface EndMessage {
+  type: 'end';
+  run: string;
+  t: number;
+  reason: 'done' | 'error';
+  /** With `error`: what went wrong (the coordinator's error message). */
+  message?: string;
+  /** With `error`: the error code. */
+  code?: string;
+}
+
+/** What the coordinator publishes on `clock/ctl`. */
+export type CtlMessage = StartMessage | StepMessage | ProbeMessage | EndMessage;
+
+/** One host-side event for the run database, numbered per incarnation. */
+export interface HostEvent {
+  seq: number;
+  data: unknown;
+}
+
+/** host → coordinator: the host's state at the end of its part of `wave`. */
+export interface ReportMessage {
+  type: 'report';
+  host: string;
+  incarnation: string;
+  run: string;
+  wave: number;
+  /** The host's virtual now. */
+  t: number;
+  /** Nothing received is unhandled, nothing local is in progress, no timer is due at or before `t`. */
+  idle: boolean;
+  /** The host's next timer (epoch ms), or null when it has none. */
+  nextAt: number | null;
+  /** Per device id: cumulative [sent, handled] (device side), for the devices that changed. */
+  counters: Record<string, [number, number]>;
+  /** Progress counts for the coordinator's display (devices enrolled, installed…). */
+  progress: Record<string, number>;
+  events: HostEvent[];
+}
+
+/** host → coordinator: still working on `wave` (a heartbeat: liveness only). */
+export interface AliveMessage {
+  type: 'alive';
+  host: string;
+  incarnation: string;
+  run: string;
+  wave: number;
+}
+
+/** What a host publishes on its `clock/host/{id}/report` topic. */
+export type HostReportMessage = ReportMessage | AliveMessage;
+
+/** Any message of the protocol. */
+export type ClockMessage = JoinMessage | CtlMessage | HostReportMessage;
+
+/** Encodes a message (adds `v`). */
+export function encodeClockMessage(message: ClockMessage): Buffer {
+  return Buffer.from(JSON.stringify({ v: CLOCK_PROTOCOL_VERSION, ...message }), 'utf8');
+}
+
+// --- strict decoding ---------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+class Reader {
+  constructor(
+    readonly where: string,
+    readonly obj: Obj,
+    readonly path: string,
+  ) {}
+
+  fail(path: string, problem: string): never {
+    throw new CertfleetError(
+      'CLOCK_PROTOCOL',
+      `A clock message on ${this.where} is malformed: ${path === '' ? 'the message' : path} ${problem}.`,
+      { details: { topic: this.where, path } },
+    );
+  }
+
+  #at(key: string): string {
+    return this.path === '' ? key : `${this.path}.${key}`;
+  }
+
+  keys(required: readonly string[], optional: readonly string[] = []): void {
+    for (const k of required) if (!(k in this.obj)) this.fail(this.#at(k), 'is missing');
+    for (const k of Object.keys(this.obj)) {
+      if (!required.includes(k) && !optional.includes(k)) this.fail(this.#at(k), 'is not a known key');
+    }
+  }
+
+  string(key: string, pattern?: RegExp): string {
+    const v = this.obj[key];
+    if (typeof v !== 'string' || v === '') this.fail(this.#at(key), 'must be a non-empty string');
+    if (pattern && !pattern.test(v)) this.fail(this.#at(key), `must match ${pattern}`);
+    return v;
+  }
+
+  optionalString(key: string, pattern?: RegExp): string | undefined {
+    return key in this.obj ? this.string(key, pattern) : undefined;
+  }
+
+  int(key: string, min = 0): number {
+    const v = this.obj[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+      this.fail(this.#at(key), `must be an integer ≥ ${min}`);
+    }
+    return v;
+  }
+
+  instant(key: string): number {
+    const v = this.obj[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+      this.fail(this.#at(key), 'must be an instant (integer epoch milliseconds)');
+    }
+    return v;
+  }
+
+  boolean(key: string): boolean {
+    const v = this.obj[key];
+    if (typeof v !== 'boolean') this.fail(this.#at(key), 'must be true or false');
+    return v;
+  }
+
+  object(key: string): Reader {
+    const v = this.obj[key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      this.fail(this.#at(key), 'must be an object');
+    return new Reader(this.where, v as Obj, this.#at(key));
+  }
+
+  array(key: string): unknown[] {
+    const v = this.obj[key];
+    if (!Array.isArray(v)) this.fail(this.#at(key), 'must be an array');
+    return v;
+  }
+}
+
+/** A topic segment (host ids, device ids). */
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+function parse(where: string, payload: Buffer): Reader {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw new CertfleetError(
+      'CLOCK_PROTOCOL',
+      `A clock message on ${where} is not JSON: ${(err as Error).message}.`,
+      { cause: err, details: { topic: where } },
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CertfleetError('CLOCK_PROTOCOL', `A clock message on ${where} is not a JSON object.`, {
+      details: { topic: where },
+    });
+  }
+  const r = new Reader(where, value as Obj, '');
+  if (r.obj.v !== CLOCK_PROTOCOL_VERSION) {
+    r.fail(
+      'v',
+      `must be ${CLOCK_PROTOCOL_VERSION} (this certfleet speaks clock protocol ${CLOCK_PROTOCOL_VERSION}; run the same certfleet version everywhere)`,
+    );
+  }
+  return r;
+}
+
+function readShard(r: Reader): ShardRef {
+  const s = r.object('shard');
+  s.keys(['index', 'count']);
+  const count = s.int('count', 1);
+  const index = s.int('index', 0);
+  if (index >= count) s.fail(`${s.path}.index`, `must be below shard.count (${count})`);
+  return { index, count };
+}
+
+/**
+ * Decodes what the coordinator receives on a host's topic: a join, a report or an alive.
+ * @param where the topic, for messages.
+ * @throws CertfleetError CLOCK_PROTOCOL when it is malformed.
+ */
+export function decodeHostMessage(where: string, payload: Buffer): JoinMessage | HostReportMessage {
+  const r: Reader = parse(where, payload);
+  const type = r.obj.type;
+  switch (type) {
+    case 'join': {
+      r.keys(['v', 'type', 'host', 'shard', 'digest', 'seed', 'devices', 'incarnation']);
+      return {
+        type,
+        host: r.string('host', SEGMENT),
+        shard: readShard(r),
+        digest: r.string('digest'),
+        seed: r.string('seed'),
+        devices: r.int('devices', 0),
+        incarnation: r.string('incarnation'),
+      };
+    }
+    case 'alive': {
+      r.keys(['v', 'type', 'host', 'incarnation', 'run', 'wave']);
+      return {
+        type,
+        host: r.string('host', SEGMENT),
+        incarnation: r.string('incarnation'),
+        run: r.string('run'),
+        wave: r.int('wave', 0),
+      };
+    }
+    case 'report': {
+      r.keys([
+        'v',
+        'type',
+        'host',
+        'incarnation',
+        'run',
+        'wave',
+        't',
+        'idle',
+        'nextAt',
+        'counters',
+        'progress',
+        'events',
+      ]);
+      const nextAt = r.obj.nextAt === null ? null : r.instant('nextAt');
+      const c = r.object('counters');
+      const counters: Record<string, [number, number]> = {};
+      for (const [device, value] of Object.entries(c.obj)) {
+        const ok =
+          SEGMENT.test(device) &&
+          Array.isArray(value) &&
+          value.length === 2 &&
+          value.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
+        if (!ok) c.fail(`counters.${device}`, 'must be [sent, handled] (two integers ≥ 0) of a device id');
+        const [sent, handled] = value as [number, number];
+        counters[device] = [sent, handled];
+      }
+      const p = r.object('progress');
+      const progress: Record<string, number> = {};
+      for (const key of Object.keys(p.obj)) progress[key] = p.int(key, 0);
+      const events = r.array('events').map((e, i): HostEvent => {
+        if (typeof e !== 'object' || e === null || Array.isArray(e))
+          r.fail(`events[${i}]`, 'must be an object');
+        const er = new Reader(where, e as Obj, `events[${i}]`);
+        er.keys(['seq', 'data']);
+        return { seq: er.int('seq', 0), data: er.obj.data };
+      });
+      return {
+        type,
+        host: r.string('host', SEGMENT),
+        incarnation: r.string('incarnation'),
+        run: r.string('run'),
+        wave: r.int('wave', 0),
+        t: r.instant('t'),
+        idle: r.boolean('idle'),
+        nextAt,
+        counters,
+        progress,
+        events,
+      };
+    }
+    default:
+      return r.fail('type', `must be join, report or alive (got ${JSON.stringify(type)})`);
+  }
+}
+
+/**
+ * Decodes what a host receives on `clock/ctl`.
+ * @throws CertfleetError CLOCK_PROTOCOL when it is malformed.
+ */
+export function decodeCtlMessage(where: string, payload: Buffer): CtlMessage {
+  const r: Reader = parse(where, payload);
+  const type = r.obj.type;
+  switch (type) {
+    case 'start': {
+      r.keys(['v', 'type', 'run', 't', 'wave'], ['host']);
+      const host = r.optionalString('host', SEGMENT);
+      return {
+        type,
+        run: r.string('run'),
+        t: r.instant('t'),
+        wave: r.int('wave', 0),
+        ...(host !== undefined ? { host } : {}),
+      };
+    }
+    case 'step': {
+      r.keys(['v', 'type', 'run', 't', 'wave']);
+      return { type, run: r.string('run'), t: r.instant('t'), wave: r.int('wave', 1) };
+    }
+    case 'probe': {
+      r.keys(['v', 'type', 'run', 't', 'wave'], ['host']);
+      const host = r.optionalString('host', SEGMENT);
+      return {
+        type,
+        run: r.string('run'),
+        t: r.instant('t'),
+        wave: r.int('wave', 1),
+        ...(host !== undefined ? { host } : {}),
+      };
+    }
+    case 'end': {
+      r.keys(['v', 'type', 'run', 't', 'reason'], ['message', 'code']);
+      const text = r.string('reason');
+      if (text !== 'done' && text !== 'error') r.fail('reason', 'must be done or error');
+      const reason: EndMessage['reason'] = text;
+      const message = r.optionalString('message');
+      const code = r.optionalString('code');
+      return {
+        type,
+        run: r.string('run'),
+        t: r.instant('t'),
+        reason,
+        ...(message !== undefined ? { message } : {}),
+        ...(code !== undefined ? { code } : {}),
+      };
+    }
+    default:
+      return r.fail('type', `must be start, step, probe or end (got ${JSON.stringify(type)})`);
+  }
+}

@@ -1,0 +1,708 @@
+/**
+ * The fleet engine's coordinator: the side of the run that owns the virtual clock's progress. It runs in
+ * the service's process, waits for the K agent hosts, and then moves every part of the run — its own side
+ * (the service, the connectors) and every host — from one instant to the next, closing an instant only once
+ * no message of it is left anywhere (docs/architecture.md "The fleet engine: one virtual clock across
+ * hosts"). Barrier-synchronised discrete-event simulation over the broker: the protocol is
+ * protocol/wire/clock-messages.ts, the channel control-channel.ts, the mirror host-runner.ts.
+ *
+ * One instant `t` (the earliest next event of the local side and of every host):
+ * 1. the local clock moves to `t`; `step t` (wave w) goes to every host: each moves to `t`, runs its due
+ *    timers, settles and reports — so no device can see a message of instant `t` before its host is at `t`;
+ * 2. the local side runs its own due timers;
+ * 3. waves: each wave the coordinator has every host's report for it; when every host is idle and the
+ *    device counters balance (below) the service's inbox of the wave is complete, and the local side runs
+ *    what became due and `settle()`s (releases the inbox in canonical order, round-gate.ts, and waits for
+ *    its own quiescence); then `probe w+1`, and so on;
+ * 4. the instant is closed when, for `confirmWaves` consecutive waves (default 2) with no counter change:
+ *    every host reported idle, the local side is idle with nothing due at or before `t`, and for every
+ *    device `d` that is online at `t` (the caller's `isOnline`):
+ *    `service.sent[d] ≤ host.handled[d]` and `host.sent[d] ≤ service.handled[d]`
+ *    (device-ledger.ts; the host's side arrives in its reports, the service's is read after the reports).
+ *
+ * Idle is not enough: a host that has handled everything it received reports idle while a message to one
+ * of its devices is still in the broker; only the counters see it.
+ *
+ * Wall-clock time is used for liveness only — how long to wait for hosts to join, when to resend a probe,
+ * when a silent host is missing, when a run that stopped changing has stalled, how long to pause between
+ * waves that changed nothing — never for anything a run's outcome depends on.
+ */
+import { CertfleetError, isCertfleetError } from '../../pki/errors.ts';
+import type { DeviceCounts } from '../../protocol/transport/device-ledger.ts';
+import type {
+  CtlMessage,
+  HostReportMessage,
+  JoinMessage,
+  ReportMessage,
+  ShardRef,
+} from '../../protocol/wire/clock-messages.ts';
+import type { ControlChannel } from './control-channel.ts';
+
+/** The coordinator's own side of the run (the service, the connectors) as the coordinator drives it. */
+export interface LocalSide {
+  /** Moves the local clock to `t` (epoch ms, never backwards) without running anything. */
+  advanceTo(t: number): void;
+  /** Runs every local timer due at or before the local now (VirtualClock.runDue). */
+  runDue(): Promise<unknown>;
+  /** The local side's next timer (epoch ms), if any. */
+  nextAt(): number | undefined;
+  /**
+   * Releases what the service's inbox holds (RoundGate.flush) — once, not in a loop: what arrives
+   * meanwhile belongs to the next wave — and waits until the local side is quiescent (its in-flight
+   * counter settled, its device ledger idle). Called only when the inbox of the wave is complete.
+   */
+  settle(): Promise<void>;
+  /** Nothing is held in the inbox, in progress or in flight locally (default: always, after settle). */
+  idle?(): boolean;
+  /** A number that grows whenever the local side does something the device counters do not show. */
+  activity?(): number;
+  /**
+   * The service side's device ledger (protocol/transport/device-ledger.ts), fed by the service's transport.
+   * The coordinator takes its `snapshotChanged()`: nothing else may read snapshots of this ledger.
+   */
+  ledger: {
+    counts(deviceId: string): DeviceCounts;
+    totals(): DeviceCounts;
+    snapshotChanged(): Record<string, DeviceCounts>;
+  };
+}
+
+/** What the coordinator expects of every host's join. */
+export interface RunIdentity {
+  /** The number of shards (hosts): shards 0/K … K-1/K must all join. */
+  shards: number;
+  /** The digest of the scenario as loaded. */
+  digest: string;
+  seed: string;
+  /** The fleet's device count. */
+  devices: number;
+}
+
+/** Wall-clock limits (liveness and pacing only). */
+export interface CoordinatorLimits {
+  /** How long every shard has to join (default 120 s). */
+  joinTimeoutMs: number;
+  /** How long a host may stay silent while the coordinator waits for it (default 60 s). */
+  livenessMs: number;
+  /** When to resend a probe to a host whose report has not come (default 2 s). */
+  resendMs: number;
+  /** Waves in a row that change nothing before a run counts as stalled (default 50)… */
+  stallWaves: number;
+  /** …and the wall time they must span at least (default 30 s). */
+  stallMs: number;
+  /** The longest pause between two waves that changed nothing (default 50 ms; the pause doubles from 1 ms). */
+  maxPauseMs: number;
+  /** Consecutive quiet, balanced waves that close an instant (default 2; 1 is enough, see docs). */
+  confirmWaves: number;
+  /**
+   * After a host rejoined: how long its devices' counts may stay unbalanced, with nothing changing,
+   * before the coordinator stops waiting for them (default 2 s; see {@link Coordinator} on rejoins).
+   */
+  rebaseGraceMs: number;
+}
+
+/** The default limits. */
+export const DEFAULT_COORDINATOR_LIMITS: CoordinatorLimits = {
+  joinTimeoutMs: 120_000,
+  livenessMs: 60_000,
+  resendMs: 2_000,
+  stallWaves: 50,
+  stallMs: 30_000,
+  maxPauseMs: 50,
+  confirmWaves: 2,
+  rebaseGraceMs: 2_000,
+};
+
+/** The fleet's state after an instant closed (for progress displays). */
+export interface InstantClosed {
+  /** The instant (epoch ms). */
+  t: number;
+  /** Instants closed so far, this one included. */
+  instants: number;
+  /** Waves sent so far. */
+  waves: number;
+  /** Waves this instant took. */
+  wavesThisInstant: number;
+  /** Each host's latest progress counts. */
+  hosts: Record<string, Record<string, number>>;
+}
+
+/** Options of {@link Coordinator}. */
+export interface CoordinatorOptions {
+  channel: ControlChannel;
+  local: LocalSide;
+  /** The first instant (epoch ms). */
+  start: number;
+  /** The last instant (epoch ms): timers due after it do not run. */
+  end: number;
+  expect: RunIdentity;
+  /** An id for this run (default: derived from the digest, the seed and the wall clock). */
+  runId?: string;
+  /** Whether device `d` is connected at `t` (simulated offline windows); default always. */
+  isOnline?: (deviceId: string, t: number) => boolean;
+  /** The host id that holds device `d`, when the caller knows (else learnt from the reports). */
+  hostOf?: (deviceId: string) => string | undefined;
+  limits?: Partial<CoordinatorLimits>;
+  /** Called when a host joins (`rejoined`: a known host with a new incarnation), for progress displays. */
+  onHostJoined?: (hostId: string, shard: ShardRef, rejoined: boolean) => void;
+  /** Called after each instant closed. */
+  onInstant?: (state: InstantClosed) => void;
+  /** Host-side events for the run database, in each host's order, once each. */
+  onEvents?: (hostId: string, events: unknown[], t: number) => void;
+  /** Every report as it arrives (progress displays, diagnostics). */
+  onReport?: (report: ReportMessage) => void;
+  /** Stops the run at the next instant boundary (it ends as done, `stopped` set). */
+  signal?: AbortSignal;
+  /** The wall clock (liveness only; tests inject one). Default Date.now. */
+  wallNow?: () => number;
+}
+
+/** How a run ended. */
+export interface CoordinatorResult {
+  /** The last instant the clock reached (the end, or the instant it stopped at). */
+  t: number;
+  instants: number;
+  waves: number;
+  /** True when the signal stopped it before the end. */
+  stopped: boolean;
+}
+
+interface HostState {
+  id: string;
+  shard: ShardRef;
+  incarnation: string;
+  lastHeard: number;
+  /** The report of the current wave, once it came. */
+  report: ReportMessage | undefined;
+  /** The latest report of any wave. */
+  latest: ReportMessage | undefined;
+  lastEventSeq: number;
+  /** Rejoined during this instant: its devices' counts restarted; re-based when the instant closes. */
+  rebasing: boolean;
+}
+
+/** Device counts of one device on both sides, and the offsets a rejoin left. */
+interface DeviceTally {
+  /** What the host side reported (cumulative within the host's incarnation). */
+  hostSent: number;
+  hostHandled: number;
+  /** Offsets after a host's rejoin (its counts restarted at 0). */
+  inBase: number;
+  outBase: number;
+  owner: string | undefined;
+}
+
+const fmtShard = (s: ShardRef): string => `${s.index}/${s.count}`;
+const iso = (t: number): string => new Date(t).toISOString();
+
+/** The coordinator state machine (see the file comment). */
+export class Coordinator {
+  readonly #o: CoordinatorOptions;
+  readonly #limits: CoordinatorLimits;
+  readonly #wall: () => number;
+  readonly #hosts = new Map<string, HostState>();
+  readonly #byShard = new Map<number, string>();
+  readonly #tally = new Map<string, DeviceTally>();
+  /** Devices whose counts do not balance (online or not). */
+  readonly #open = new Set<string>();
+  #hostSentSum = 0;
+  #hostHandledSum = 0;
+  #run = '';
+  #phase: 'joining' | 'running' | 'ended' = 'joining';
+  #t: number;
+  #wave = 0;
+  #instants = 0;
+  #error: CertfleetError | undefined;
+  /** Wall time of the last change of the counters in the current instant. */
+  #lastChange = 0;
+  #wakers: Array<() => void> = [];
+
+  constructor(o: CoordinatorOptions) {
+    if (!Number.isInteger(o.expect.shards) || o.expect.shards < 1) {
+      throw new CertfleetError('USAGE', `The run needs at least one agent host (got ${o.expect.shards}).`);
+    }
+    this.#o = o;
+    this.#limits = { ...DEFAULT_COORDINATOR_LIMITS, ...o.limits };
+    this.#wall = o.wallNow ?? Date.now;
+    this.#t = o.start;
+  }
+
+  /** The instant the run is at (epoch ms). */
+  get now(): number {
+    return this.#t;
+  }
+
+  /** Waits for the hosts, runs every instant up to the end, and tells the hosts the run is over. */
+  async run(): Promise<CoordinatorResult> {
+    this.#o.channel.listen({
+      onHostMessage: (m) => this.#onHostMessage(m),
+      onInvalid: (e) => this.#fail(e),
+    });
+    try {
+      await this.#waitForHosts();
+      this.#run = this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
+      this.#phase = 'running';
+      await this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave });
+      let stopped = false;
+      let t: number | undefined = this.#o.start;
+      while (t !== undefined && t <= this.#o.end) {
+        await this.#instant(t);
+        if (this.#o.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        t = this.#nextInstant();
+      }
+      if (!stopped) {
+        this.#t = Math.max(this.#t, this.#o.end);
+        this.#o.local.advanceTo(this.#t);
+      }
+      this.#phase = 'ended';
+      await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
+      return { t: this.#t, instants: this.#instants, waves: this.#wave, stopped };
+    } catch (err) {
+      this.#phase = 'ended';
+      const e = isCertfleetError(err)
+        ? err
+        : new CertfleetError('INTERNAL', `The coordinator failed: ${(err as Error).message}`, { cause: err });
+      // tell the hosts, best effort: they exit instead of waiting for a coordinator that is gone
+      await this.#publish({
+        type: 'end',
+        run: this.#run || 'not-started',
+        t: this.#t,
+        reason: 'error',
+        message: e.message,
+        code: e.code,
+      }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  // --- hosts' messages -----------------------------------------------------------------------------
+
+  #onHostMessage(m: JoinMessage | HostReportMessage): void {
+    if (this.#phase === 'ended' || this.#error) return;
+    if (m.type === 'join') this.#onJoin(m);
+    else {
+      const h = this.#hosts.get(m.host);
+      // a message of an earlier incarnation, or of an earlier run, says nothing about the host now
+      if (!h || h.incarnation !== m.incarnation || (this.#run !== '' && m.run !== this.#run)) return;
+      h.lastHeard = this.#wall();
+      if (m.type === 'report') this.#onReport(h, m);
+    }
+    this.#wake();
+  }
+
+  #onJoin(m: JoinMessage): void {
+    const e = this.#o.expect;
+    const mismatch = (what: string, got: unknown, want: unknown): CertfleetError =>
+      new CertfleetError(
+        'CLOCK_PROTOCOL',
+        `Host '${m.host}' joined with ${what} ${JSON.stringify(got)}, but this run has ${JSON.stringify(want)}: ` +
+          'start every agents process with the same scenario, --seed and --devices as the coordinator, and --shard i/K with K the coordinator\u2019s --hosts.',
+        { details: { host: m.host, field: what } },
+      );
+    if (m.shard.count !== e.shards) return this.#fail(mismatch('shard count', m.shard.count, e.shards));
+    if (m.digest !== e.digest) return this.#fail(mismatch('scenario digest', m.digest, e.digest));
+    if (m.seed !== e.seed) return this.#fail(mismatch('seed', m.seed, e.seed));
+    if (m.devices !== e.devices) return this.#fail(mismatch('device count', m.devices, e.devices));
+    const holder = this.#byShard.get(m.shard.index);
+    if (holder !== undefined && holder !== m.host) {
+      return this.#fail(
+        new CertfleetError(
+          'CLOCK_PROTOCOL',
+          `Shard ${fmtShard(m.shard)} joined twice: as host '${holder}' and as host '${m.host}'. Give each agents process its own --shard.`,
+          { details: { shard: fmtShard(m.shard), hosts: [holder, m.host] } },
+        ),
+      );
+    }
+    const known = this.#hosts.get(m.host);
+    if (known && known.shard.index !== m.shard.index) {
+      return this.#fail(
+        new CertfleetError(
+          'CLOCK_PROTOCOL',
+          `Host '${m.host}' joined as shard ${fmtShard(m.shard)}, but it holds shard ${fmtShard(known.shard)}.`,
+          { details: { host: m.host } },
+        ),
+      );
+    }
+    const now = this.#wall();
+    if (!known) {
+      this.#byShard.set(m.shard.index, m.host);
+      this.#hosts.set(m.host, {
+        id: m.host,
+        shard: m.shard,
+        incarnation: m.incarnation,
+        lastHeard: now,
+        report: undefined,
+        latest: undefined,
+        lastEventSeq: -1,
+        rebasing: false,
+      });
+      this.#o.onHostJoined?.(m.host, m.shard, false);
+      return;
+    }
+    known.lastHeard = now;
+    if (this.#phase !== 'running') {
+      known.incarnation = m.incarnation;
+      return;
+    }
+    if (known.incarnation !== m.incarnation) {
+      this.#rejoin(known, m.incarnation);
+      this.#o.onHostJoined?.(m.host, m.shard, true);
+    }
+    // a host that joins again did not hear the start (or restarted): welcome it at the current instant,
+    // and ask for the wave in progress
+    void this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave, host: known.id }).catch(
+      (err: unknown) => this.#failWith(err),
+    );
+    if (this.#wave > 0 && known.report === undefined) {
+      void this.#publish({
+        type: 'probe',
+        run: this.#run,
+        t: this.#t,
+        wave: this.#wave,
+        host: known.id,
+      }).catch((err: unknown) => this.#failWith(err));
+    }
+  }
+
+  /**
+   * A host restarted: its counts start again at 0. What its earlier incarnation reported is folded into
+   * the devices' bases (so the sums stay what they were), its devices are left out of the balance for the
+   * rest of this instant, and they are re-based when it closes (see {@link Coordinator.#closeInstant}).
+   */
+  #rejoin(h: HostState, incarnation: string): void {
+    h.incarnation = incarnation;
+    h.report = undefined;
+    h.latest = undefined;
+    h.lastEventSeq = -1;
+    h.rebasing = true;
+    for (const [d, tally] of this.#tally) {
+      if (this.#ownerOf(d, tally) !== h.id) continue;
+      tally.outBase += tally.hostSent;
+      tally.inBase += tally.hostHandled;
+      tally.hostSent = 0;
+      tally.hostHandled = 0;
+    }
+  }
+
+  #onReport(h: HostState, m: ReportMessage): void {
+    for (const [d, [sent, handled]] of Object.entries(m.counters)) {
+      const tally = this.#tallyOf(d);
+      tally.owner ??= h.id;
+      if (sent > tally.hostSent) {
+        this.#hostSentSum += sent - tally.hostSent;
+        tally.hostSent = sent;
+      }
+      if (handled > tally.hostHandled) {
+        this.#hostHandledSum += handled - tally.hostHandled;
+        tally.hostHandled = handled;
+      }
+      this.#recheck(d);
+    }
+    const fresh = m.events.filter((e) => e.seq > h.lastEventSeq);
+    if (fresh.length > 0) {
+      h.lastEventSeq = Math.max(...fresh.map((e) => e.seq));
+      this.#o.onEvents?.(
+        h.id,
+        fresh.map((e) => e.data),
+        m.t,
+      );
+    }
+    if (h.latest === undefined || m.wave >= h.latest.wave) h.latest = m;
+    if (m.wave === this.#wave) h.report = m;
+    this.#o.onReport?.(m);
+  }
+
+  // --- device counts -------------------------------------------------------------------------------
+
+  #tallyOf(d: string): DeviceTally {
+    let t = this.#tally.get(d);
+    if (!t) {
+      t = { hostSent: 0, hostHandled: 0, inBase: 0, outBase: 0, owner: undefined };
+      this.#tally.set(d, t);
+    }
+    return t;
+  }
+
+  #ownerOf(d: string, tally: DeviceTally | undefined): string | undefined {
+    return this.#o.hostOf?.(d) ?? tally?.owner;
+  }
+
+  /** Why device `d` does not balance, or undefined when it does. */
+  #imbalance(d: string): string | undefined {
+    const tally = this.#tally.get(d);
+    const svc = this.#o.local.ledger.counts(d);
+    const hostHandled = (tally?.hostHandled ?? 0) + (tally?.inBase ?? 0);
+    const hostSent = (tally?.hostSent ?? 0) + (tally?.outBase ?? 0);
+    const parts: string[] = [];
+    if (svc.sent > hostHandled) {
+      parts.push(`the service sent it ${svc.sent} message(s), its host handled ${hostHandled}`);
+    }
+    if (hostSent > svc.handled) {
+      parts.push(`it sent ${hostSent} message(s), the service handled ${svc.handled}`);
+    }
+    return parts.length === 0 ? undefined : parts.join('; ');
+  }
+
+  #recheck(d: string): void {
+    if (this.#imbalance(d) === undefined) this.#open.delete(d);
+    else this.#open.add(d);
+  }
+
+  /** Takes in what changed on the local ledger since the last look. */
+  #readLocal(): void {
+    for (const d of Object.keys(this.#o.local.ledger.snapshotChanged())) this.#recheck(d);
+  }
+
+  /**
+   * Devices that do not balance and count now: online at `t`, and — for a host that rejoined in this
+   * instant — only until nothing has changed for `rebaseGraceMs`.
+   */
+  #pending(): string[] {
+    const isOnline = this.#o.isOnline ?? (() => true);
+    const graceOver = this.#wall() - this.#lastChange >= this.#limits.rebaseGraceMs;
+    const out: string[] = [];
+    for (const d of this.#open) {
+      const owner = this.#hosts.get(this.#ownerOf(d, this.#tally.get(d)) ?? '');
+      if (owner?.rebasing && graceOver) continue;
+      if (isOnline(d, this.#t)) out.push(d);
+    }
+    return out.sort();
+  }
+
+  #signature(): string {
+    const s = this.#o.local.ledger.totals();
+    return `${s.sent}/${s.handled}/${this.#hostSentSum}/${this.#hostHandledSum}/${this.#o.local.activity?.() ?? 0}`;
+  }
+
+  // --- the run -------------------------------------------------------------------------------------
+
+  async #waitForHosts(): Promise<void> {
+    const deadline = this.#wall() + this.#limits.joinTimeoutMs;
+    for (;;) {
+      this.#throwIfFailed();
+      if (this.#byShard.size === this.#o.expect.shards) return;
+      const left = deadline - this.#wall();
+      if (left <= 0) {
+        const missing: string[] = [];
+        for (let i = 0; i < this.#o.expect.shards; i++) {
+          if (!this.#byShard.has(i)) missing.push(`${i}/${this.#o.expect.shards}`);
+        }
+        const joined = [...this.#hosts.values()].map((h) => `${h.id} (${fmtShard(h.shard)})`);
+        throw new CertfleetError(
+          'HOST_MISSING',
+          `No agent host joined for shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} within ` +
+            `${Math.round(this.#limits.joinTimeoutMs / 1000)} s` +
+            `${joined.length > 0 ? ` (joined: ${joined.join(', ')})` : ''}. Start one agents process per shard ` +
+            `with --shard i/${this.#o.expect.shards} against the same broker and tenant.`,
+          { details: { missingShards: missing } },
+        );
+      }
+      await this.#news(left);
+    }
+  }
+
+  #nextInstant(): number | undefined {
+    let next = this.#o.local.nextAt();
+    for (const h of this.#hosts.values()) {
+      const n = h.latest?.nextAt;
+      if (n !== null && n !== undefined && (next === undefined || n < next)) next = n;
+    }
+    // nothing runs before the current instant again (a late nextAt would only run late)
+    return next === undefined ? undefined : Math.max(next, this.#t);
+  }
+
+  async #instant(t: number): Promise<void> {
+    const local = this.#o.local;
+    this.#t = Math.max(this.#t, t);
+    this.#instants++;
+    local.advanceTo(this.#t);
+    const firstWave = this.#wave + 1;
+    await this.#collect('step');
+    await local.runDue();
+
+    let prevOk = false;
+    let prevSig: string | undefined;
+    let streak = 0;
+    let unproductive = 0;
+    this.#lastChange = this.#wall();
+    for (;;) {
+      this.#readLocal();
+      const hostsIdle = [...this.#hosts.values()].every((h) => h.report?.idle === true);
+      if (hostsIdle && this.#pending().length === 0) {
+        // the wave's inbox is complete: every message sent to the service side has arrived
+        const due = local.nextAt();
+        if (due !== undefined && due <= this.#t) await local.runDue();
+        await local.settle();
+        this.#readLocal();
+      }
+      const due = local.nextAt();
+      const localIdle = (local.idle?.() ?? true) && !(due !== undefined && due <= this.#t);
+      const pending = this.#pending();
+      const ok = hostsIdle && localIdle && pending.length === 0;
+      const sig = this.#signature();
+      const changed = sig !== prevSig;
+      streak = ok ? (prevOk && !changed ? streak + 1 : 1) : 0;
+      if (streak >= this.#limits.confirmWaves) break;
+      if (changed) {
+        unproductive = 0;
+        this.#lastChange = this.#wall();
+      } else if (!ok) {
+        unproductive++;
+        if (
+          unproductive >= this.#limits.stallWaves &&
+          this.#wall() - this.#lastChange >= this.#limits.stallMs
+        ) {
+          throw this.#stalled(pending, localIdle);
+        }
+      }
+      prevOk = ok;
+      prevSig = sig;
+      if (unproductive > 0) {
+        await this.#pause(Math.min(this.#limits.maxPauseMs, 2 ** Math.min(unproductive - 1, 16)));
+      }
+      await this.#collect('probe');
+    }
+    this.#closeInstant();
+    this.#o.onInstant?.({
+      t: this.#t,
+      instants: this.#instants,
+      waves: this.#wave,
+      wavesThisInstant: this.#wave - firstWave + 1,
+      hosts: Object.fromEntries([...this.#hosts.values()].map((h) => [h.id, h.latest?.progress ?? {}])),
+    });
+  }
+
+  /**
+   * Re-bases the devices of hosts that rejoined during the instant. The instant closed with the rejoined
+   * host idle and nothing changing, so every message to or from one of its devices that is online has
+   * arrived: its counts are made to balance exactly (the earlier incarnation may have handled messages
+   * after its last report, which the broker will not deliver again). A device that is offline keeps the
+   * folded counts of the earlier incarnation: what waits for it in the broker is still owed.
+   */
+  #closeInstant(): void {
+    const rebasing = [...this.#hosts.values()].filter((h) => h.rebasing);
+    if (rebasing.length === 0) return;
+    const ids = new Set(rebasing.map((h) => h.id));
+    const isOnline = this.#o.isOnline ?? (() => true);
+    for (const [d, tally] of this.#tally) {
+      if (!ids.has(this.#ownerOf(d, tally) ?? '') || !isOnline(d, this.#t)) continue;
+      const svc = this.#o.local.ledger.counts(d);
+      tally.inBase = svc.sent - tally.hostHandled;
+      tally.outBase = svc.handled - tally.hostSent;
+    }
+    for (const h of rebasing) h.rebasing = false;
+    for (const d of this.#tally.keys()) this.#recheck(d);
+  }
+
+  #stalled(pending: string[], localIdle: boolean): CertfleetError {
+    const parts: string[] = [];
+    const shown = pending.slice(0, 10).map((d) => {
+      const owner = this.#ownerOf(d, this.#tally.get(d));
+      return `device ${d}${owner ? ` (host ${owner})` : ''}: ${this.#imbalance(d) ?? 'balanced'}`;
+    });
+    if (shown.length > 0) {
+      parts.push(
+        `messages in flight for ${pending.length} device(s): ${shown.join('; ')}${pending.length > 10 ? '; …' : ''}`,
+      );
+    }
+    const busy = [...this.#hosts.values()].filter((h) => h.report?.idle !== true).map((h) => h.id);
+    if (busy.length > 0) parts.push(`host(s) not idle: ${busy.join(', ')}`);
+    if (!localIdle) parts.push('the service side is not idle');
+    return new CertfleetError(
+      'RUN_STALLED',
+      `The run stopped making progress at ${iso(this.#t)}: ${parts.join('; ') || 'nothing changed'}. ` +
+        'A message the broker refused (topic ACL) or lost is never handled; a part that keeps work pending never goes idle.',
+      { details: { t: iso(this.#t), devices: pending, hosts: busy, localIdle } },
+    );
+  }
+
+  /** Sends `kind` for a new wave and waits until every host reported for it. */
+  async #collect(kind: 'step' | 'probe'): Promise<void> {
+    const wave = ++this.#wave;
+    for (const h of this.#hosts.values()) h.report = undefined;
+    await this.#publish({ type: kind, run: this.#run, t: this.#t, wave });
+    // silence counts from when the coordinator started waiting: its own long settle is not the hosts' fault
+    const waitingSince = this.#wall();
+    const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
+    let lastSend = waitingSince;
+    for (;;) {
+      this.#throwIfFailed();
+      const missing = [...this.#hosts.values()].filter((h) => h.report === undefined);
+      if (missing.length === 0) return;
+      const now = this.#wall();
+      const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
+      if (silent.length > 0) {
+        throw new CertfleetError(
+          'HOST_MISSING',
+          `Agent host${silent.length > 1 ? 's' : ''} ${silent
+            .map(
+              (h) =>
+                `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - heard(h)) / 1000)} s)`,
+            )
+            .join(', ')} stopped answering while the run waited for wave ${wave} at ${iso(this.#t)}. ` +
+            'Restart it with the same command: it rejoins at the current instant.',
+          { details: { hosts: silent.map((h) => h.id), wave, t: iso(this.#t) } },
+        );
+      }
+      if (now - lastSend >= this.#limits.resendMs) {
+        for (const h of missing) {
+          await this.#publish({ type: 'probe', run: this.#run, t: this.#t, wave, host: h.id });
+        }
+        lastSend = now;
+      }
+      const untilResend = lastSend + this.#limits.resendMs - now;
+      const untilSilent = Math.min(...missing.map((h) => heard(h) + this.#limits.livenessMs - now)) + 1;
+      await this.#news(Math.max(1, Math.min(untilResend, untilSilent)));
+    }
+  }
+
+  async #publish(m: CtlMessage): Promise<void> {
+    await this.#o.channel.publish(m);
+  }
+
+  // --- waiting ---------------------------------------------------------------------------------------
+
+  #fail(e: CertfleetError): void {
+    this.#error ??= e;
+    this.#wake();
+  }
+
+  #failWith(err: unknown): void {
+    this.#fail(
+      isCertfleetError(err)
+        ? err
+        : new CertfleetError('INTERNAL', `The coordinator could not publish: ${(err as Error).message}`, {
+            cause: err,
+          }),
+    );
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error) throw this.#error;
+  }
+
+  #wake(): void {
+    const w = this.#wakers;
+    this.#wakers = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves on the next host message (or failure), or after `ms` of wall time. */
+  #news(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakers.push(done);
+    });
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The fleet engine's state machines (coordinator.ts, host-runner.ts) over the in-memory broker and control
+ * bus of memory-net.ts, which deliver in a seeded random order with random delays: the outcome of a run
+ * must not depend on that order; an instant never closes while a message is in flight, even when every
+ * host says it is idle; a host that never joins, a host that falls silent and a message that never
+ * arrives end the run with a clear error naming them; a host killed and restarted rejoins at the current
+ * instant and the run ends as if nothing had happened.
+ */
+import { describe, expect, it } from 'vitest';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
+import { encodeClockMessage } from '../../../protocol/wire/clock-messages.ts';
+import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
+import {
+  HOUR,
+  T0,
+  TENANT,
+  hostId,
+  runFakeFleet,
+  type FakeFleetOptions,
+  type FakeFleetOutcome,
+} from './fake-fleet.ts';
+import { MemoryBroker, MemoryControlBus, type Fate } from './memory-net.ts';
+import type { TransportMessage } from '../../../protocol/transport/transport.ts';
+
+/** Short liveness limits so that failures show in well under a second. */
+const FAST = { resendMs: 50, maxPauseMs: 2 };
+
+function world(
+  seed: number,
+  fate?: (from: string, to: string, m: TransportMessage) => Fate,
+): Pick<FakeFleetOptions, 'connect' | 'control'> & { bus: MemoryControlBus; broker: MemoryBroker } {
+  const rng = createRandom(`delivery/${seed}`);
+  const broker = new MemoryBroker(rng.fork('broker'), fate);
+  const bus = new MemoryControlBus(rng.fork('bus'));
+  return {
+    broker,
+    bus,
+    connect: (o) => broker.connect(o),
+    control: { coordinator: async () => bus.coordinator(), host: async (id) => bus.host(id) },
+  };
+}
+
+/** The parts of an outcome that must be the same in every delivery order. */
+function comparable(o: FakeFleetOutcome): Omit<FakeFleetOutcome, 'waves' | 'result'> & { t: number } {
+  return {
+    instants: o.instants,
+    serviceLog: o.serviceLog,
+    deviceLogs: o.deviceLogs,
+    serviceCounts: o.serviceCounts,
+    hostCounts: o.hostCounts,
+    t: o.result.t,
+  };
+}
+
+describe('fleet engine: coordinator and hosts over a seeded random in-memory broker', () => {
+  it('gives the same instants, logs and per-device counts for every delivery order (3 hosts, 7 devices)', async () => {
+    const outcomes: FakeFleetOutcome[] = [];
+    for (const seed of [1, 2, 3, 4]) {
+      const { outcome } = await runFakeFleet({
+        ...world(seed),
+        shards: 3,
+        devices: 7,
+        coordinatorLimits: FAST,
+      });
+      outcomes.push(outcome);
+    }
+    const first = comparable(outcomes[0]!);
+    // the run did something worth comparing: several instants, chains of answers, an offline device
+    expect(first.instants.length).toBeGreaterThan(8);
+    expect(first.serviceLog.length).toBeGreaterThan(40);
+    expect(first.serviceLog.some((l) => l.includes('outcome:'))).toBe(true);
+    expect(first.deviceLogs['dev-001']).toContain('05:00:00 got ping:' + pingNumber(first.serviceLog));
+    expect(first.t).toBe(T0 + 10 * HOUR);
+    // both sides agree on every device's counts once the run is over
+    for (const [d, [sent, handled]] of Object.entries(first.serviceCounts)) {
+      expect([d, first.hostCounts[d]]).toEqual([d, [handled, sent]]);
+    }
+    for (const o of outcomes.slice(1)) expect(comparable(o)).toEqual(first);
+  });
+
+  it('closes instants as well with one confirming wave instead of two (same outcome, fewer waves)', async () => {
+    const two = await runFakeFleet({ ...world(5), shards: 3, devices: 7, coordinatorLimits: FAST });
+    const one = await runFakeFleet({
+      ...world(6),
+      shards: 3,
+      devices: 7,
+      coordinatorLimits: { ...FAST, confirmWaves: 1 },
+    });
+    expect(comparable(one.outcome)).toEqual(comparable(two.outcome));
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    expect(sum(one.outcome.waves)).toBeLessThan(sum(two.outcome.waves));
+  });
+
+  it('gives the same outcome with one host and with three (the split does not change what happens)', async () => {
+    const one = await runFakeFleet({ ...world(7), shards: 1, devices: 7, coordinatorLimits: FAST });
+    const three = await runFakeFleet({ ...world(8), shards: 3, devices: 7, coordinatorLimits: FAST });
+    expect(comparable(three.outcome)).toEqual(comparable(one.outcome));
+  });
+
+  it('never closes an instant while a message is still in the broker, though every host reports idle', async () => {
+    // Hold the service's first answer to dev-000 in the broker for 40 ms of wall time: dev-000's host has
+    // nothing left to do and reports idle meanwhile; only the counters show the message is owed.
+    let held = false;
+    const w = world(11, (from, _to, m) => {
+      const p = parseDeviceTopic(TENANT, m.topic);
+      if (!held && from === 'svc' && p?.deviceId === 'dev-000' && p.direction === 'in') {
+        held = true;
+        return { hold: 40 };
+      }
+      return undefined;
+    });
+    let idleWhileInFlight = 0;
+    const { outcome } = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: FAST,
+      onReport: (r, service) => {
+        if (r.host !== hostId(0) || !r.idle) return;
+        if (w.broker.inTransit > 0 && service.counts('dev-000').sent > 0) idleWhileInFlight++;
+      },
+    });
+    expect(held).toBe(true);
+    expect(idleWhileInFlight).toBeGreaterThan(0);
+    // the held answer was handled at the instant it was sent (enrolment at T0), not at a later one
+    expect(outcome.deviceLogs['dev-000']?.[0]).toMatch(/^00:00:00 got ack:\d+$/);
+    const baseline = await runFakeFleet({ ...world(12), shards: 2, devices: 4, coordinatorLimits: FAST });
+    expect(comparable(outcome)).toEqual(comparable(baseline.outcome));
+  });
+
+  it('fails with HOST_MISSING naming the shard that never joined', async () => {
+    const w = world(21);
+    const started = Date.now();
+    const error = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      start: [0],
+      coordinatorLimits: { ...FAST, joinTimeoutMs: 150 },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCertfleetError(error, 'HOST_MISSING')).toBe(true);
+    expect((error as Error).message).toMatch(/shard 1\/2 within/);
+    expect((error as Error).message).toContain('joined: host-0 (0/2)');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // the host that joined was told the run is over
+    expect(w.bus.sent.some((m) => m.type === 'end' && m.reason === 'error')).toBe(true);
+  });
+
+  it('fails with HOST_MISSING naming a host that falls silent mid-run', async () => {
+    const w = world(22);
+    const error = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: { ...FAST, livenessMs: 500 },
+      // the healthy host says it is alive every 50 ms while it works, so only the silenced one is missed
+      hostLimits: { heartbeatMs: 50 },
+      onInstant: (s) => {
+        if (s.t >= T0 + 2 * HOUR) w.bus.silenced.add(hostId(1));
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCertfleetError(error, 'HOST_MISSING')).toBe(true);
+    expect((error as Error).message).toMatch(/'host-1' \(shard 1\/2, silent for \d+ s\) stopped answering/);
+  });
+
+  it('does not count a long settle of the service side against the hosts’ liveness', async () => {
+    let slow = 2;
+    const { outcome } = await runFakeFleet({
+      ...world(23),
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: { ...FAST, livenessMs: 150 },
+      hostLimits: { heartbeatMs: 50 },
+      // the first two settles take twice the liveness limit (key generation for a whole wave, say)
+      beforeSettle: async () => {
+        if (slow-- > 0) await new Promise((r) => setTimeout(r, 300));
+      },
+    });
+    expect(outcome.result.t).toBe(T0 + 10 * HOUR);
+  });
+
+  it('fails with RUN_STALLED naming the device whose message never arrives', async () => {
+    let dropped = false;
+    const error = await runFakeFleet({
+      ...world(31, (from, _to, m) => {
+        const p = parseDeviceTopic(TENANT, m.topic);
+        if (!dropped && from === 'svc' && p?.deviceId === 'dev-002' && p.direction === 'in') {
+          dropped = true;
+          return 'drop';
+        }
+        return undefined;
+      }),
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: { ...FAST, stallWaves: 5, stallMs: 100 },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(dropped).toBe(true);
+    expect(isCertfleetError(error, 'RUN_STALLED')).toBe(true);
+    expect((error as Error).message).toContain(
+      'device dev-002 (host host-0): the service sent it 1 message(s), its host handled 0',
+    );
+  });
+
+  it('ends the run with CLOCK_PROTOCOL when a host sends a malformed report', async () => {
+    const w = world(41);
+    const error = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: FAST,
+      onInstant: (s) => {
+        if (s.instants === 2)
+          w.bus.injectFromHost(hostId(1), Buffer.from('{"v":1,"type":"report","host":"host-1"}'));
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCertfleetError(error, 'CLOCK_PROTOCOL')).toBe(true);
+    expect((error as Error).message).toMatch(/incarnation is missing/);
+  });
+
+  it('ends the run with CLOCK_PROTOCOL when a host joins with another seed', async () => {
+    const w = world(42);
+    // shard 1's host joins with another seed while the coordinator waits for it
+    const timer = setTimeout(
+      () =>
+        w.bus.injectFromHost(
+          'host-9',
+          encodeClockMessage({
+            type: 'join',
+            host: 'host-9',
+            shard: { index: 1, count: 2 },
+            digest: 'digest-1',
+            seed: 'another-seed',
+            devices: 4,
+            incarnation: 'x',
+          }),
+        ),
+      50,
+    );
+    const error = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      start: [0],
+      coordinatorLimits: { ...FAST, joinTimeoutMs: 10_000 },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    clearTimeout(timer);
+    expect(isCertfleetError(error, 'CLOCK_PROTOCOL')).toBe(true);
+    expect((error as Error).message).toContain('"another-seed"');
+  });
+
+  it('takes back a host killed between instants: it rejoins at the current instant and the run ends as without the kill', async () => {
+    const baseline = await runFakeFleet({ ...world(51), shards: 2, devices: 4, coordinatorLimits: FAST });
+    let killedAt: number | undefined;
+    let restarted: Promise<{ startedAt: () => number | undefined }> | undefined;
+    const joins: string[] = [];
+    const { outcome } = await runFakeFleet({
+      ...world(52),
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: FAST,
+      onHostJoined: (id, shard, rejoined) =>
+        joins.push(`${id} ${shard.index}/${shard.count}${rejoined ? ' again' : ''}`),
+      onInstant: (s, fleet) => {
+        if (killedAt !== undefined || s.t < T0 + 4 * HOUR) return;
+        killedAt = s.t;
+        const old = fleet.hosts.get(1)!;
+        restarted = old.kill().then(async () => {
+          const host = await fleet.startHost(1);
+          return { startedAt: () => host.startedAt };
+        });
+      },
+    });
+    expect(killedAt).toBeDefined();
+    expect(joins.sort()).toEqual(['host-0 0/2', 'host-1 1/2', 'host-1 1/2 again']);
+    const host = await restarted!;
+    // welcomed back at the instant after the one it was killed at, not at the start of the run
+    expect(host.startedAt()).toBeGreaterThan(killedAt!);
+    expect(comparable(outcome).deviceLogs).toEqual(comparable(baseline.outcome).deviceLogs);
+    expect(outcome.serviceLog).toEqual(baseline.outcome.serviceLog);
+    expect(outcome.instants).toEqual(baseline.outcome.instants);
+  });
+});
+
+/** The number the service put in its 4 h ping to dev-001 (queued while dev-001 is offline). */
+function pingNumber(serviceLog: string[]): string {
+  const line = serviceLog.find((l) => l.startsWith('04:00:00 ping dev-001'));
+  return line?.split('#')[1] ?? '?';
+}
