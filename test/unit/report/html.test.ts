@@ -44,6 +44,8 @@ function fakeDom(html: string) {
     value = '';
     style: Record<string, string> = {};
     listeners: Record<string, (() => void)[]> = {};
+    parentNode: El | null = null;
+    colSpan = 1;
     #text = '';
     constructor(readonly tagName: string) {}
     get textContent(): string {
@@ -53,8 +55,25 @@ function fakeDom(html: string) {
       this.#text = v;
       this.children = [];
     }
+    get nextSibling(): El | null {
+      const siblings = this.parentNode?.children ?? [];
+      return siblings[siblings.indexOf(this) + 1] ?? null;
+    }
     appendChild(c: El) {
+      c.parentNode = this;
       this.children.push(c);
+      return c;
+    }
+    insertBefore(c: El, ref: El | null) {
+      c.parentNode = this;
+      const i = ref ? this.children.indexOf(ref) : -1;
+      if (i < 0) this.children.push(c);
+      else this.children.splice(i, 0, c);
+      return c;
+    }
+    removeChild(c: El) {
+      this.children = this.children.filter((x) => x !== c);
+      c.parentNode = null;
       return c;
     }
     addEventListener(type: string, fn: () => void) {
@@ -73,11 +92,14 @@ function fakeDom(html: string) {
     platform: new El('select'),
     rows: new El('tbody'),
     count: new El('p'),
-    story: new El('div'),
   };
-  const document = { getElementById: (id: string) => byId[id], createElement: (t: string) => new El(t) };
+  const document = {
+    getElementById: (id: string) => byId[id],
+    createElement: (t: string) => new El(t),
+    querySelectorAll: () => [],
+  };
   new Script(inlineScript(html)).runInContext(createContext({ document, JSON, String }));
-  return byId as Record<string, El> & { rows: El; q: El; status: El; count: El; story: El };
+  return byId as Record<string, El> & { rows: El; q: El; status: El; count: El };
 }
 
 describe('renderHtml', () => {
@@ -162,8 +184,17 @@ describe('renderHtml', () => {
     dom.status.fire('change');
     expect(dom.rows.children.map((tr) => tr.children[0]?.textContent)).toEqual([EVIL, 'and-1', 'and-2']);
     dom.rows.children[0]?.fire('click');
-    expect(dom.story.textContent).toContain(`${EVIL}OS 1.0`);
-    expect(dom.story.textContent).toContain('enrolled');
+    // regression issue 13: the timeline opens in place, in a row right below the clicked one
+    expect(dom.rows.children).toHaveLength(4);
+    const story = dom.rows.children[1]!;
+    expect(story.className).toBe('story-row');
+    expect(story.textContent).toContain(`${EVIL}OS 1.0`);
+    expect(story.textContent).toContain('enrolled');
+    expect(dom.rows.children[0]?.className).toBe('open');
+    dom.rows.children[0]?.fire('click'); // a second click closes it
+    expect(dom.rows.children.map((tr) => tr.className)).toEqual(['', '', '']);
+    dom.rows.children[2]?.fire('click');
+    expect(dom.rows.children.map((tr) => tr.className)).toEqual(['', '', 'open', 'story-row']);
   });
 });
 
