@@ -131,7 +131,7 @@ th[aria-sort=ascending]::after{content:" ▲";font-size:.75em}th[aria-sort=desce
 .pct{color:#555;font-size:.85em}
 .st{display:inline-block;padding:0 6px;border-radius:4px;margin-right:4px;color:#fff;font-size:.85em}
 .installed{background:#2e7d32}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
-.held{color:#2e7d32;font-weight:600}.broken{color:#c62828;font-weight:600}.warn{color:#ef6c00;font-weight:600}
+.held{color:#2e7d32;font-weight:600;white-space:nowrap}.broken{color:#c62828;font-weight:600;white-space:nowrap}.warn{color:#ef6c00;font-weight:600}
 .chart{max-width:100%;height:auto}.chart text{font-size:12px;fill:#333}.legend span{margin-right:12px}
 .time-chart .series{font-weight:600}.time-chart .total,.time-chart .max,.time-chart .axis{fill:#666;font-size:11px}
 .controls{display:flex;gap:8px;margin:8px 0}.controls input{flex:1;padding:6px}.controls select,.controls button{padding:6px}
