@@ -356,7 +356,9 @@ export function renderHtml(result: RunResult, options: RenderHtmlOptions = {}): 
   out.push(`<h2>Expectations: ${s.expectations.held}/${s.expectations.total} held</h2>`);
   if (r.expectations.length === 0) out.push('<p class="meta">The scenario states no expectations.</p>');
   else {
-    out.push('<table class="sortable"><thead><tr><th>Result</th><th>Expectation</th><th>Detail</th></tr></thead><tbody>');
+    out.push(
+      '<table class="sortable"><thead><tr><th>Result</th><th>Expectation</th><th>Detail</th></tr></thead><tbody>',
+    );
     for (const x of r.expectations)
       out.push(
         `<tr><td class="${x.held ? 'held' : 'broken'}">${x.held ? '✔ held' : '✘ broken'}</td><td>${e(x.text)}</td><td>${e(x.detail)}</td></tr>`,
