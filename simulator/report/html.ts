@@ -8,7 +8,7 @@
  * and SHA-256, seed, wall-clock start, machine), a per-platform × enrollment-kind breakdown with
  * percentages, the chart over virtual time with deferrals, expiries and validity left (html-time.ts),
  * sortable columns (click a header; every table of class `sortable`, and the device table by its data),
- * a CSV download of the device table's matching rows (a `data:` URL), a device's timeline opened in place
+ * a CSV download of the device table's matching rows (a `data:` URL; a Blob past a megabyte), a device's timeline opened in place
  * below its row, and a print layout (`@media print`).
  *
  * The table is rendered by a small vanilla script from a JSON blob embedded in a
@@ -269,7 +269,12 @@ const SCRIPT = `
       lines.push([r[0], r[1], r[2], d[0], d[1], d[2] ? 'yes' : 'no', r[3], r[4], r[5], r[7], r[6], r[8], r[9]].map(csvCell).join(','));
     });
     csvLink.setAttribute('download', data.name + '.csv');
-    csvLink.href = 'data:text/csv;charset=utf-8,' + encodeURIComponent('\\ufeff' + lines.join('\\r\\n') + '\\r\\n');
+    var text = '\\ufeff' + lines.join('\\r\\n') + '\\r\\n';
+    // a data: URL up to about a megabyte (browsers cap them); a Blob for larger tables
+    if (text.length > 1000000 && typeof Blob === 'function' && typeof URL === 'function' && URL.createObjectURL) {
+      if (csvLink.href.indexOf('blob:') === 0) URL.revokeObjectURL(csvLink.href);
+      csvLink.href = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+    } else csvLink.href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(text);
     csvLink.textContent = lines.length - 1 + ' rows';
     csvLink.click();
   });

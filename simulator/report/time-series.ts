@@ -227,15 +227,14 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
         b.failures += 1;
         if (e.detail.startsWith('RENEWAL_EXPIRED')) {
           b.expiries += 1;
-          const rec: ExpiryRecord = {
+          const p = platformOf.get(e.device ?? '');
+          expiries.push({
             device: e.device ?? '',
+            ...(p ? { platform: p } : {}),
             profile: e.profile ?? '',
             at: e.at,
             message: e.detail.replace(/^RENEWAL_EXPIRED:\s*/, ''),
-          };
-          const p = platformOf.get(rec.device);
-          if (p) rec.platform = p;
-          expiries.push(rec);
+          });
         }
         break;
       }
@@ -252,10 +251,14 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
     slot(e.at).deferrals += 1;
     const r = byDevice.get(e.device);
     if (!r) {
-      const rec: DeferralRecord = { device: e.device, count: 1, first: e.at, last: e.at };
       const p = platformOf.get(e.device);
-      if (p) rec.platform = p;
-      byDevice.set(e.device, rec);
+      byDevice.set(e.device, {
+        device: e.device,
+        ...(p ? { platform: p } : {}),
+        count: 1,
+        first: e.at,
+        last: e.at,
+      });
     } else {
       r.count += 1;
       if (byCodeUnits(e.at, r.first) < 0) r.first = e.at;
@@ -315,18 +318,17 @@ function validityOf(c: EndCertificate, endMs: number, platform: Platform | undef
   const life = na - nb;
   const expired = !(left > 0);
   const percentLeft = expired || !(life > 0) ? 0 : round1((left / life) * 100);
-  const v: CertificateValidity = {
+  return {
     device: c.device,
+    ...(platform ? { platform } : {}),
     profile: c.profile,
     notAfter: c.notAfter,
     daysLeft: Number.isFinite(left) ? round1(left / DAY) : 0,
     percentLeft,
+    ...(c.threshold !== undefined ? { threshold: c.threshold } : {}),
     belowThreshold: !expired && c.threshold !== undefined && percentLeft <= c.threshold,
     expired,
   };
-  if (platform) v.platform = platform;
-  if (c.threshold !== undefined) v.threshold = c.threshold;
-  return v;
 }
 
 /** The profile id and renewal threshold a delivery topic carries: `…/in/{format}/{profile}/{threshold}`. */

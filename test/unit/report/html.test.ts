@@ -111,7 +111,15 @@ function fakeDom(html: string) {
     querySelectorAll: () => [],
   };
   new Script(inlineScript(html)).runInContext(createContext({ document, JSON, String }));
-  return byId as Record<string, El> & { rows: El; q: El; status: El; count: El; csv: El; 'csv-link': El };
+  return byId as Record<string, El> & {
+    rows: El;
+    q: El;
+    status: El;
+    platform: El;
+    count: El;
+    csv: El;
+    'csv-link': El;
+  };
 }
 
 describe('renderHtml', () => {
