@@ -5,6 +5,7 @@ import { brokerCommand } from './broker.ts';
 import { caCommand } from './ca.ts';
 import { demoCommand } from './demo.ts';
 import { deviceCommand } from './device.ts';
+import { diffCommand } from './diff.ts';
 import { inspectCommand } from './inspect.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
@@ -34,6 +35,7 @@ function acceptFleetSecret(c: CommandModule<any, any>): CommandModule<any, any> 
 const list: CommandModule<any, any>[] = [
   runCommandModule,
   showCommand,
+  diffCommand,
   replayCommand,
   brokerCommand,
   serveCommand,

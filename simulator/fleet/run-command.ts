@@ -9,7 +9,6 @@ import { ProgressBar } from '../report/progress-bar.ts';
 import { renderSummary } from '../report/console.ts';
 import { shouldColor } from '../report/ansi.ts';
 import { writeReports } from '../report/write-reports.ts';
-import { buildReportJson } from '../report/report-json.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
@@ -69,14 +68,14 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
     onProgress: (p) => {
       if (o.json) return;
       bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
-      bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed });
+      bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
     },
   });
   bar?.done();
-  await writeReports(run.result, run.dir);
+  const written = await writeReports(run.result, run.dir);
   const passed = run.result.expectations.every((e) => e.held);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(buildReportJson(run.result), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(written.report, null, 2)}\n`);
   } else {
     process.stdout.write(renderSummary(run.result, { color }));
     process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);

@@ -76,8 +76,14 @@ export interface RunFleetOptions {
   mqttVersion?: 4 | 5;
   /** The run folder (reports, run DB, key stores, the CA when the scenario makes one). */
   out: string;
-  /** Progress and live counts (the console progress bar). */
-  onProgress?: (p: { enrolled: number; answered: number; failed: number; total: number }) => void;
+  /** Progress and live counts (the console progress bar), with the virtual clock (epoch ms). */
+  onProgress?: (p: {
+    enrolled: number;
+    answered: number;
+    failed: number;
+    total: number;
+    virtual: { now: number; start: number; end: number };
+  }) => void;
   /** Events as they happen (also recorded in the run DB). */
   onEvent?: (e: RunEvent) => void;
   /** Only devices with these indices (replay of one device). */
@@ -277,7 +283,13 @@ async function runFleetWith(
   let enrolled = 0;
   let answered = 0;
   let failed = 0;
-  const progress = (): void => o.onProgress?.({ enrolled, answered, failed, total: plans.length });
+  const virtual = (): { now: number; start: number; end: number } => ({
+    now: clock.now().getTime(),
+    start: scenario.start,
+    end: scenario.start + scenario.durationMs,
+  });
+  const progress = (): void =>
+    o.onProgress?.({ enrolled, answered, failed, total: plans.length, virtual: virtual() });
   const service = new MdmService({
     tenant: TENANT,
     transport: await connect('mdm-service'),
@@ -402,6 +414,7 @@ async function runFleetWith(
 
   // --- run -----------------------------------------------------------------------------------------------------
   const settle = async (): Promise<void> => {
+    progress(); // the virtual date moves on the progress line even when nothing is answered (issue 13 point 4)
     for (let round = 0; round < 1000; round++) {
       await inFlight.settled({ exceptOffline: true });
       await service.idle();

@@ -15,7 +15,10 @@ import type {
   RunMetrics,
   RunResult,
 } from '../run-model.ts';
+import { platformKindBreakdown, type PlatformKindRow } from './breakdown.ts';
+import type { RunMeta } from './run-meta.ts';
 import { byCodeUnits, summarize, type RunSummary } from './summary.ts';
+import { buildTimeReport, type TimeInputs, type TimeReport } from './time-series.ts';
 
 /** The version of the report.json layout; bumped when a field changes meaning or goes away. */
 export const REPORT_FORMAT = 'certfleet-report/1';
@@ -38,6 +41,18 @@ export interface ReportJson {
   metrics: RunMetrics;
   devicesList: DeviceSummary[];
   events: RunEvent[];
+  /** Who ran what where (issue 13 point 6); absent when the report was built outside a run folder. */
+  run?: RunMeta;
+  /** Per platform × enrollment kind, with percentages (issue 13 point 6). */
+  byPlatformKind: PlatformKindRow[];
+  /** Installs, failures, renewals, deferrals and expiries over virtual time; validity left at the end. */
+  time: TimeReport;
+}
+
+/** What a report adds to the run itself: its metadata, and what run.db holds beyond the result. */
+export interface ReportExtras {
+  run?: RunMeta;
+  time?: TimeInputs;
 }
 
 function str(v: unknown): string {
@@ -159,9 +174,13 @@ export function sortedOutcomes(outcomes: readonly DeviceProfileOutcome[]): Repor
 }
 
 /** Builds the content of report.json from a run. */
-export function buildReportJson(result: RunResult, summary: RunSummary = summarize(result)): ReportJson {
+export function buildReportJson(
+  result: RunResult,
+  summary: RunSummary = summarize(result),
+  extras: ReportExtras = {},
+): ReportJson {
   const m = result.metrics;
-  return {
+  const report: ReportJson = {
     format: REPORT_FORMAT,
     scenario: str(result.scenario),
     seed: str(result.seed),
@@ -203,5 +222,9 @@ export function buildReportJson(result: RunResult, summary: RunSummary = summari
       if (e.profile !== undefined) ev.profile = str(e.profile);
       return ev;
     }),
+    byPlatformKind: platformKindBreakdown(result),
+    time: buildTimeReport(result, extras.time),
   };
+  if (extras.run) report.run = extras.run;
+  return report;
 }

@@ -263,6 +263,37 @@ function json(text: string): unknown {
   return JSON.parse(text) as unknown;
 }
 
+function storeItemOf(r: StoreRow): StoreSnapshotItem {
+  return {
+    deviceId: r.device_id,
+    store: r.store,
+    kind: r.kind as StoreSnapshotItem['kind'],
+    ref: r.ref,
+    subject: r.subject,
+    issuer: r.issuer,
+    thumbprint: r.thumbprint,
+    notBefore: r.not_before,
+    notAfter: r.not_after,
+    installedAt: r.installed_at,
+    attrs: json(r.attrs) as Record<string, unknown>,
+  };
+}
+
+function deliveryOf(r: DeliveryRow): DeliveryRecord {
+  const x: DeliveryRecord = {
+    device: r.device_id,
+    profile: r.profile,
+    payload: r.payload,
+    format: r.format,
+    topic: r.topic,
+    bytes: r.bytes,
+    attempt: r.attempt,
+    at: r.at,
+  };
+  if (r.content_hash !== null) x.contentHash = r.content_hash;
+  return x;
+}
+
 /** The run database; see the file comment. Write side: {@link RunDb.create}; read side: {@link RunDb.open}. */
 export class RunDb {
   readonly #db: Database.Database;
@@ -598,35 +629,10 @@ export class RunDb {
         this.#stmt(
           'SELECT * FROM store_items WHERE device_id = ? ORDER BY store, installed_at, thumbprint, kind',
         ).all(id) as StoreRow[]
-      ).map((r) => ({
-        deviceId: r.device_id,
-        store: r.store,
-        kind: r.kind as StoreSnapshotItem['kind'],
-        ref: r.ref,
-        subject: r.subject,
-        issuer: r.issuer,
-        thumbprint: r.thumbprint,
-        notBefore: r.not_before,
-        notAfter: r.not_after,
-        installedAt: r.installed_at,
-        attrs: json(r.attrs) as Record<string, unknown>,
-      })),
+      ).map(storeItemOf),
       deliveries: (
         this.#stmt('SELECT * FROM deliveries WHERE device_id = ? ORDER BY seq').all(id) as DeliveryRow[]
-      ).map((r) => {
-        const x: DeliveryRecord = {
-          device: r.device_id,
-          profile: r.profile,
-          payload: r.payload,
-          format: r.format,
-          topic: r.topic,
-          bytes: r.bytes,
-          attempt: r.attempt,
-          at: r.at,
-        };
-        if (r.content_hash !== null) x.contentHash = r.content_hash;
-        return x;
-      }),
+      ).map(deliveryOf),
       outcomes: (
         this.#stmt('SELECT * FROM outcomes WHERE device_id = ? ORDER BY profile').all(id) as OutcomeRow[]
       ).map((r) => {
@@ -655,6 +661,38 @@ export class RunDb {
     };
     if (inv) story.inventory = { device: inv.device_id, at: inv.at, inventory: json(inv.inventory) };
     return story;
+  }
+
+  /** Every event of the run, or those of one type, in time order. */
+  events(type?: string): RunEvent[] {
+    this.flush();
+    const rows = (
+      type === undefined
+        ? this.#stmt('SELECT * FROM events ORDER BY at, seq').all()
+        : this.#stmt('SELECT * FROM events WHERE type = ? ORDER BY at, seq').all(type)
+    ) as EventRow[];
+    return rows.map((r) => {
+      const e: RunEvent = { at: r.at, type: r.type, detail: r.detail };
+      if (r.device_id !== null) e.device = r.device_id;
+      if (r.profile !== null) e.profile = r.profile;
+      return e;
+    });
+  }
+
+  /** The key-store snapshot of every device (public facts only), by device, store and install time. */
+  storeItems(): StoreSnapshotItem[] {
+    this.flush();
+    return (
+      this.#stmt(
+        'SELECT * FROM store_items ORDER BY device_id, store, installed_at, thumbprint, kind',
+      ).all() as StoreRow[]
+    ).map(storeItemOf);
+  }
+
+  /** Every payload published in the run, in the order it was sent. */
+  deliveries(): DeliveryRecord[] {
+    this.flush();
+    return (this.#stmt('SELECT * FROM deliveries ORDER BY seq').all() as DeliveryRow[]).map(deliveryOf);
   }
 
   /** Applies queued writes (write side) and closes the database. */

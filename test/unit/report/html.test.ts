@@ -2,6 +2,7 @@ import { Script, createContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../pki/errors.ts';
 import { htmlEscape, renderHtml, scriptJson } from '../../../simulator/report/html.ts';
+import { buildReportJson } from '../../../simulator/report/report-json.ts';
 import { NASTY_MESSAGE, sampleRun } from './fixture.ts';
 
 const EVIL = '</script><script>alert(1)</script>';
@@ -44,6 +45,8 @@ function fakeDom(html: string) {
     value = '';
     style: Record<string, string> = {};
     listeners: Record<string, (() => void)[]> = {};
+    parentNode: El | null = null;
+    colSpan = 1;
     #text = '';
     constructor(readonly tagName: string) {}
     get textContent(): string {
@@ -53,8 +56,34 @@ function fakeDom(html: string) {
       this.#text = v;
       this.children = [];
     }
+    get nextSibling(): El | null {
+      const siblings = this.parentNode?.children ?? [];
+      return siblings[siblings.indexOf(this) + 1] ?? null;
+    }
     appendChild(c: El) {
+      c.parentNode = this;
       this.children.push(c);
+      return c;
+    }
+    insertBefore(c: El, ref: El | null) {
+      c.parentNode = this;
+      const i = ref ? this.children.indexOf(ref) : -1;
+      if (i < 0) this.children.push(c);
+      else this.children.splice(i, 0, c);
+      return c;
+    }
+    attributes: Record<string, string> = {};
+    href = '';
+    clicks = 0;
+    setAttribute(k: string, v: string) {
+      this.attributes[k] = v;
+    }
+    click() {
+      this.clicks += 1;
+    }
+    removeChild(c: El) {
+      this.children = this.children.filter((x) => x !== c);
+      c.parentNode = null;
       return c;
     }
     addEventListener(type: string, fn: () => void) {
@@ -73,11 +102,24 @@ function fakeDom(html: string) {
     platform: new El('select'),
     rows: new El('tbody'),
     count: new El('p'),
-    story: new El('div'),
+    csv: new El('button'),
+    'csv-link': new El('a'),
   };
-  const document = { getElementById: (id: string) => byId[id], createElement: (t: string) => new El(t) };
+  const document = {
+    getElementById: (id: string) => byId[id],
+    createElement: (t: string) => new El(t),
+    querySelectorAll: () => [],
+  };
   new Script(inlineScript(html)).runInContext(createContext({ document, JSON, String }));
-  return byId as Record<string, El> & { rows: El; q: El; status: El; count: El; story: El };
+  return byId as Record<string, El> & {
+    rows: El;
+    q: El;
+    status: El;
+    platform: El;
+    count: El;
+    csv: El;
+    'csv-link': El;
+  };
 }
 
 describe('renderHtml', () => {
@@ -161,9 +203,107 @@ describe('renderHtml', () => {
     dom.status.value = 'failed';
     dom.status.fire('change');
     expect(dom.rows.children.map((tr) => tr.children[0]?.textContent)).toEqual([EVIL, 'and-1', 'and-2']);
+  });
+
+  it('regression issue 13: a clicked row opens its timeline in place, in a row right below it', () => {
+    const dom = fakeDom(renderHtml(evilRun()));
+    dom.status.value = 'failed';
+    dom.status.fire('change');
     dom.rows.children[0]?.fire('click');
-    expect(dom.story.textContent).toContain(`${EVIL}OS 1.0`);
-    expect(dom.story.textContent).toContain('enrolled');
+    expect(dom.rows.children).toHaveLength(4);
+    const story = dom.rows.children[1]!;
+    expect(story.className).toBe('story-row');
+    expect(story.textContent).toContain(`${EVIL}OS 1.0`);
+    expect(story.textContent).toContain('enrolled');
+    expect(dom.rows.children[0]?.className).toBe('open');
+    dom.rows.children[0]?.fire('click'); // a second click closes it
+    expect(dom.rows.children.map((tr) => tr.className)).toEqual(['', '', '']);
+    dom.rows.children[2]?.fire('click');
+    expect(dom.rows.children.map((tr) => tr.className)).toEqual(['', '', 'open', 'story-row']);
+  });
+
+  it('the CSV button gives the matching rows as a data: URL, quoted, with formulas defused', () => {
+    const run = evilRun();
+    run.outcomes = run.outcomes.map((o) =>
+      o.device === 'and-1' ? { ...o, message: '=HYPERLINK("x"), then "more"' } : o,
+    );
+    const dom = fakeDom(renderHtml(run));
+    dom.platform.value = 'android';
+    dom.platform.fire('change');
+    dom.csv.fire('click');
+    const link = dom['csv-link'];
+    expect(link.clicks).toBe(1);
+    expect(link.attributes.download).toMatch(/^certfleet-.*-seed-42\.csv$/);
+    expect(link.href.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
+    const csv = decodeURIComponent(link.href.slice('data:text/csv;charset=utf-8,'.length));
+    const lines = csv
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'device,platform,kind,os_version,model,enrolled,profile,status,code,renewals,message,native,at',
+    );
+    expect(lines).toHaveLength(1 + 6); // three Android devices × two profiles
+    expect(lines.every((l, i) => i === 0 || l.split(',')[1] === 'android')).toBe(true);
+    expect(csv).toContain(`"'=HYPERLINK(""x""), then ""more"""`);
+  });
+});
+
+describe('renderHtml: metadata, breakdown, time, print (issue 13)', () => {
+  const run = sampleRun();
+  const report = buildReportJson(run, undefined, {
+    run: {
+      version: '9.8.7',
+      command: 'certfleet run wifi.yaml --devices 8',
+      scenario: {
+        name: 'fixture',
+        description: 'Wi-Fi <rollout>',
+        file: '/s/wifi.yaml',
+        sha256: 'ab'.repeat(32),
+      },
+      seed: 'seed-42',
+      wallStart: '2026-05-04T10:11:12.000Z',
+      machine: { os: 'Linux 6 (linux)', arch: 'x64', cpus: 2, cpuModel: 'Xeon', node: 'v20.19.0' },
+    },
+  });
+  const html = renderHtml(run, { report });
+
+  it('regression issue 13: report.html shows who ran what where — version, command, scenario, hash, seed, wall start, machine', () => {
+    const dl = /<dl class="run-meta">(.*?)<\/dl>/s.exec(html)?.[1] ?? '';
+    const pairs = Object.fromEntries(
+      [...dl.matchAll(/<dt>(.*?)<\/dt><dd>(.*?)<\/dd>/g)].map((m) => [m[1], m[2]]),
+    );
+    expect(pairs).toEqual({
+      certfleet: '9.8.7',
+      Command: '<code>certfleet run wifi.yaml --devices 8</code>',
+      Scenario: 'fixture — Wi-Fi &lt;rollout&gt;',
+      'Scenario file': `<code>/s/wifi.yaml</code> · SHA-256 <code class="sha">${'ab'.repeat(32)}</code>`,
+      Seed: '<code>seed-42</code>',
+      'Started (wall clock)': '2026-05-04T10:11:12.000Z',
+      'Virtual time': '2026-03-01T00:00:00.000Z → 2026-12-01T00:00:00.000Z',
+      Machine: 'Linux 6 (linux) · x64 · 2 CPUs (Xeon) · Node.js v20.19.0',
+    });
+  });
+
+  it('has the platform × enrollment-kind table with percentages, sortable', () => {
+    const table = /<table class="sortable" id="platform-kind">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+    expect(table.match(/<tr>/g)).toHaveLength(1 + 6);
+    expect(table).toContain(
+      '<td>android</td><td>work-profile-personal</td><td class="n">2</td><td class="n">2</td><td class="n">4</td>' +
+        '<td class="n" data-sort="50">2 <span class="pct">50.0 %</span></td><td class="n" data-sort="50">2 <span class="pct">50.0 %</span></td>',
+    );
+  });
+
+  it('has the time section; without run.db it says deferrals and validity are unknown', () => {
+    expect(html).toContain('<h2 id="time">Over virtual time</h2>');
+    expect(html).toContain('<svg class="chart time-chart"');
+    expect(html.match(/Unknown: this report was written without the run database\./g)).toHaveLength(2);
+  });
+
+  it('has a print layout that hides the controls', () => {
+    expect(html).toMatch(
+      /@media print\{[\s\S]*?\.controls,button,\.no-print,noscript\{display:none!important\}/,
+    );
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   ProgressBar,
+  estimateEta,
+  etaText,
   renderProgressLine,
   type ProgressStream,
 } from '../../../simulator/report/progress-bar.ts';
@@ -102,5 +104,56 @@ describe('ProgressBar', () => {
     const bar = new ProgressBar({ total: 10, stream: s, now: () => 0 });
     bar.done();
     expect(s.writes[0]).toBe(`\r[${'-'.repeat(20)}] 0/10 d\u001b[K`);
+  });
+});
+
+describe('virtual time on the progress line', () => {
+  const DAY = 86_400_000;
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const end = start + 300 * DAY;
+  const at = (day: number) => ({ now: start + day * DAY, start, end });
+
+  it('regression issue 13: a long run shows its virtual date and share after every device enrolled', () => {
+    // 60/60 enrolled on day 72 of 300: the bar follows virtual time (24 %), not enrolment (100 %)
+    const counts = { enrolled: 60, answered: 120, failed: 0, virtual: at(72) };
+    expect(renderProgressLine(counts, 60, { barWidth: 10, etaMs: 130_000 })).toBe(
+      '[##--------] virtual 2026-03-14 00:00 (24 %) · 60/60 devices enrolled · 120 payloads answered · 0 failed · ETA 2 min 10 s',
+    );
+    expect(renderProgressLine(counts, 60, { bar: false })).toBe(
+      'virtual 2026-03-14 00:00 (24 %) · 60/60 devices enrolled · 120 payloads answered · 0 failed',
+    );
+  });
+
+  it.each([
+    [0, '0 s'],
+    [44_600, '45 s'],
+    [130_000, '2 min 10 s'],
+    [3_900_000, '1 h 05 min'],
+  ])('etaText(%i) = %s', (ms, text) => {
+    expect(etaText(ms)).toBe(text);
+  });
+
+  it('estimates the ETA from the wall time so far and the virtual share done; none too early or once done', () => {
+    expect(estimateEta(30_000, 0.25)).toBe(90_000);
+    expect(estimateEta(30_000, 0.005)).toBeUndefined();
+    expect(estimateEta(500, 0.5)).toBeUndefined();
+    expect(estimateEta(30_000, 1)).toBeUndefined();
+  });
+
+  it('the bar adds the ETA from its own clock and moves as the virtual clock moves', () => {
+    let t = 0;
+    const s = sink(false);
+    const bar = new ProgressBar({ total: 2, stream: s, now: () => t, lineIntervalMs: 1000 });
+    bar.update({ enrolled: 2, virtual: at(0) });
+    t = 20_000;
+    bar.update({ virtual: at(100) }); // a third of the way in 20 s: 40 s to go
+    t = 40_000;
+    bar.update({ virtual: at(300) });
+    bar.done();
+    expect(s.writes).toEqual([
+      'virtual 2026-01-01 00:00 (0 %) · 2/2 devices enrolled · 0 payloads answered · 0 failed\n',
+      'virtual 2026-04-11 00:00 (33 %) · 2/2 devices enrolled · 0 payloads answered · 0 failed · ETA 40 s\n',
+      'virtual 2026-10-28 00:00 (100 %) · 2/2 devices enrolled · 0 payloads answered · 0 failed\n',
+    ]);
   });
 });

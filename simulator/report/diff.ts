@@ -1,0 +1,486 @@
+/**
+ * `certfleet diff RUN_A RUN_B` (issue 13 point 7): what changed between two runs — typically the same
+ * scenario and seed before and after a profile change. Read from each run folder's `report.json`:
+ *
+ * - per platform × profile, the counts (targeted, installed, failed, pending, skipped, renewed) in A and B;
+ * - every device × profile whose outcome changed (status or code), with both codes and B's message — the
+ *   same seed and fleet size give the same device ids, so rows match by device id and profile; rows in
+ *   only one run are listed with the other side empty;
+ * - every expectation that flipped (held in one, broken in the other; matched by its text), or that is in
+ *   only one run.
+ *
+ * A **regression** is something that passed in A and fails in B: a device × profile installed in A and
+ * failed in B, or an expectation held in A and broken in B. `certfleet diff` exits 1 when there is one,
+ * 0 otherwise. Pure apart from {@link loadRunReport}; {@link renderDiff} is the text form.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CertfleetError } from '../../pki/errors.ts';
+import type { RunStatus } from '../run-model.ts';
+import { oneLine, painter, stripAnsi, type Paint } from './ansi.ts';
+import { REPORT_FORMAT, type ReportJson, type ReportOutcome } from './report-json.ts';
+import { byCodeUnits } from './summary.ts';
+
+/** The version of the `--json` layout. */
+export const DIFF_FORMAT = 'certfleet-diff/1';
+
+/** One side of a diff: where the run is and what it was. */
+export interface DiffRun {
+  /** The run folder. */
+  dir: string;
+  scenario: string;
+  seed: string;
+  devices: number;
+  passed: boolean;
+  expectations: { total: number; held: number };
+  /** Wall-clock start, when the report has it. */
+  wallStart?: string;
+}
+
+/** The counts of one platform × profile in one run. */
+export interface DiffCounts {
+  total: number;
+  installed: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  renewed: number;
+}
+
+/** One platform × profile in A and B (null: not in that run). */
+export interface DiffCountsRow {
+  platform: string;
+  profile: string;
+  a: DiffCounts | null;
+  b: DiffCounts | null;
+}
+
+/** One side of a changed outcome. */
+export interface DiffOutcomeSide {
+  status: RunStatus;
+  code: string;
+  message: string;
+  renewals: number;
+}
+
+/** A device × profile whose outcome differs between A and B (a side is null when the row is not there). */
+export interface OutcomeChange {
+  device: string;
+  platform: string;
+  kind: string;
+  profile: string;
+  a: DiffOutcomeSide | null;
+  b: DiffOutcomeSide | null;
+  /** Installed in A, failed in B. */
+  regression: boolean;
+}
+
+/** An expectation whose result differs (null: not in that run). */
+export interface ExpectationFlip {
+  text: string;
+  a: boolean | null;
+  b: boolean | null;
+  detailA: string;
+  detailB: string;
+  /** Held in A, broken in B. */
+  regression: boolean;
+}
+
+/** The whole diff (`certfleet diff --json`). */
+export interface RunDiff {
+  format: typeof DIFF_FORMAT;
+  a: DiffRun;
+  b: DiffRun;
+  /** Same seed and fleet size: device ids are comparable. */
+  comparable: boolean;
+  counts: DiffCountsRow[];
+  /** Device × profile rows in both runs. */
+  rowsInBoth: number;
+  changed: OutcomeChange[];
+  expectations: ExpectationFlip[];
+  regressions: { outcomes: number; expectations: number };
+  /** Something that passed in A fails in B (the exit code is 1 exactly then). */
+  regressed: boolean;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads a run's `report.json`: `path` is a run folder (the `--out` of `certfleet run`) or the report file.
+ * @throws CertfleetError USAGE when there is no such folder, it holds no report.json, or the file is not a
+ * certfleet report of this version.
+ */
+export function loadRunReport(path: string): { dir: string; report: ReportJson } {
+  const full = resolve(path);
+  if (!existsSync(full))
+    throw new CertfleetError(
+      'USAGE',
+      `No run folder ${full}: give the folder of a finished run (the --out DIR of certfleet run, or runs/<timestamp>).`,
+    );
+  const isDir = statSync(full).isDirectory();
+  const file = isDir ? join(full, 'report.json') : full;
+  const dir = isDir ? full : resolve(full, '..');
+  if (!existsSync(file))
+    throw new CertfleetError(
+      'USAGE',
+      `${full} is not a finished run: it has no report.json (a run writes it when it ends). Give the --out folder of a certfleet run.`,
+    );
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (cause) {
+    throw new CertfleetError('USAGE', `${file} is not JSON (${(cause as Error).message}).`, { cause });
+  }
+  if (
+    !isRecord(doc) ||
+    doc.format !== REPORT_FORMAT ||
+    !Array.isArray(doc.outcomes) ||
+    !Array.isArray(doc.expectations)
+  )
+    throw new CertfleetError(
+      'USAGE',
+      `${file} is not a ${REPORT_FORMAT} report (format ${isRecord(doc) ? JSON.stringify(doc.format) : 'none'}); re-run the scenario with this certfleet.`,
+    );
+  return { dir, report: doc as unknown as ReportJson };
+}
+
+function side(dir: string, r: ReportJson): DiffRun {
+  const held = r.expectations.filter((e) => e.held).length;
+  const run: DiffRun = {
+    dir,
+    scenario: String(r.scenario),
+    seed: String(r.seed),
+    devices: Number(r.devices),
+    passed: r.expectations.every((e) => e.held),
+    expectations: { total: r.expectations.length, held },
+  };
+  if (r.run?.wallStart) run.wallStart = r.run.wallStart;
+  return run;
+}
+
+function countsOf(
+  outcomes: readonly ReportOutcome[],
+): Map<string, DiffCounts & { platform: string; profile: string }> {
+  const m = new Map<string, DiffCounts & { platform: string; profile: string }>();
+  for (const o of outcomes) {
+    const k = `${o.platform}\u0000${o.profile}`;
+    let c = m.get(k);
+    if (!c) {
+      c = {
+        platform: o.platform,
+        profile: o.profile,
+        total: 0,
+        installed: 0,
+        failed: 0,
+        pending: 0,
+        skipped: 0,
+        renewed: 0,
+      };
+      m.set(k, c);
+    }
+    c.total += 1;
+    if (o.status in c) c[o.status] += 1;
+    if (o.renewals > 0) c.renewed += 1;
+  }
+  return m;
+}
+
+const PLATFORM_ORDER = ['windows', 'macos', 'ios', 'android'];
+function platformRank(p: string): number {
+  const i = PLATFORM_ORDER.indexOf(p);
+  return i < 0 ? PLATFORM_ORDER.length : i;
+}
+
+function sideOf(o: ReportOutcome): DiffOutcomeSide {
+  return { status: o.status, code: String(o.code), message: String(o.message), renewals: Number(o.renewals) };
+}
+
+/** Compares run A with run B (see the file comment). */
+export function diffReports(
+  a: { dir: string; report: ReportJson },
+  b: { dir: string; report: ReportJson },
+): RunDiff {
+  const A = a.report;
+  const B = b.report;
+
+  const ca = countsOf(A.outcomes);
+  const cb = countsOf(B.outcomes);
+  const strip = (c: DiffCounts & { platform: string; profile: string }): DiffCounts => ({
+    total: c.total,
+    installed: c.installed,
+    failed: c.failed,
+    pending: c.pending,
+    skipped: c.skipped,
+    renewed: c.renewed,
+  });
+  const counts: DiffCountsRow[] = [...new Set([...ca.keys(), ...cb.keys()])]
+    .map((k) => {
+      const x = ca.get(k);
+      const y = cb.get(k);
+      const any = (x ?? y)!;
+      return { platform: any.platform, profile: any.profile, a: x ? strip(x) : null, b: y ? strip(y) : null };
+    })
+    .sort(
+      (x, y) =>
+        platformRank(x.platform) - platformRank(y.platform) ||
+        byCodeUnits(x.platform, y.platform) ||
+        byCodeUnits(x.profile, y.profile),
+    );
+
+  const key = (o: ReportOutcome): string => `${o.device}\u0000${o.profile}`;
+  const rowsA = new Map(A.outcomes.map((o) => [key(o), o]));
+  const rowsB = new Map(B.outcomes.map((o) => [key(o), o]));
+  const changed: OutcomeChange[] = [];
+  let rowsInBoth = 0;
+  for (const k of new Set([...rowsA.keys(), ...rowsB.keys()])) {
+    const x = rowsA.get(k);
+    const y = rowsB.get(k);
+    if (x && y) {
+      rowsInBoth += 1;
+      if (x.status === y.status && x.code === y.code) continue;
+    }
+    const any = (y ?? x)!;
+    changed.push({
+      device: any.device,
+      platform: any.platform,
+      kind: any.kind,
+      profile: any.profile,
+      a: x ? sideOf(x) : null,
+      b: y ? sideOf(y) : null,
+      regression: x?.status === 'installed' && y?.status === 'failed',
+    });
+  }
+  changed.sort(
+    (x, y) =>
+      byCodeUnits(transition(x), transition(y)) ||
+      platformRank(x.platform) - platformRank(y.platform) ||
+      byCodeUnits(x.device, y.device) ||
+      byCodeUnits(x.profile, y.profile),
+  );
+
+  // expectations match by text; the n-th of several with one text matches the n-th in the other run
+  const expectations: ExpectationFlip[] = [];
+  const byText = (list: ReportJson['expectations']): Map<string, { held: boolean; detail: string }[]> => {
+    const m = new Map<string, { held: boolean; detail: string }[]>();
+    for (const e of list) {
+      const l = m.get(e.text) ?? [];
+      l.push({ held: e.held === true, detail: String(e.detail ?? '') });
+      m.set(e.text, l);
+    }
+    return m;
+  };
+  const ea = byText(A.expectations);
+  const eb = byText(B.expectations);
+  const order = [...A.expectations.map((e) => e.text), ...B.expectations.map((e) => e.text)];
+  for (const text of new Set(order)) {
+    const la = ea.get(text) ?? [];
+    const lb = eb.get(text) ?? [];
+    for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+      const x = la[i];
+      const y = lb[i];
+      if (x && y && x.held === y.held) continue;
+      expectations.push({
+        text,
+        a: x ? x.held : null,
+        b: y ? y.held : null,
+        detailA: x?.detail ?? '',
+        detailB: y?.detail ?? '',
+        regression: x?.held === true && y?.held === false,
+      });
+    }
+  }
+
+  const regressions = {
+    outcomes: changed.filter((c) => c.regression).length,
+    expectations: expectations.filter((e) => e.regression).length,
+  };
+  const runA = side(a.dir, A);
+  const runB = side(b.dir, B);
+  return {
+    format: DIFF_FORMAT,
+    a: runA,
+    b: runB,
+    comparable: runA.seed === runB.seed && runA.devices === runB.devices,
+    counts,
+    rowsInBoth,
+    changed,
+    expectations,
+    regressions,
+    regressed: regressions.outcomes + regressions.expectations > 0,
+  };
+}
+
+/** Loads both runs and compares them. */
+export function diffRuns(a: string, b: string): RunDiff {
+  return diffReports(loadRunReport(a), loadRunReport(b));
+}
+
+function sideText(s: DiffOutcomeSide | null): string {
+  return s ? `${s.status} ${s.code}` : '(not in this run)';
+}
+
+/** `installed OK → failed VARIABLE_MISSING`: how a changed row is grouped. */
+export function transition(c: OutcomeChange): string {
+  return `${sideText(c.a)} → ${sideText(c.b)}`;
+}
+
+/** Options of {@link renderDiff}. */
+export interface RenderDiffOptions {
+  color?: boolean;
+  /** Devices listed per kind of change (default 20; 0 lists all). */
+  limit?: number;
+}
+
+function table(rows: string[][], rightFrom: number): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, stripAnsi(c).length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - stripAnsi(c).length);
+        return i >= rightFrom ? pad + c : i === r.length - 1 ? c : c + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function runLine(label: string, r: DiffRun, paint: Paint): string {
+  const verdict = r.passed ? paint('green', 'PASSED') : paint('red', 'FAILED');
+  return (
+    `  ${label}: ${oneLine(r.dir)}\n` +
+    `     scenario ${oneLine(r.scenario)} · seed ${oneLine(r.seed)} · ${r.devices} devices · ` +
+    `${verdict} (${r.expectations.held}/${r.expectations.total} expectations held)` +
+    (r.wallStart ? ` · ran ${oneLine(r.wallStart)}` : '')
+  );
+}
+
+/** The diff as text (lines end with `\n`). */
+export function renderDiff(d: RunDiff, options: RenderDiffOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const limit = options.limit ?? 20;
+  const out: string[] = [paint('bold', 'certfleet diff'), runLine('A', d.a, paint), runLine('B', d.b, paint)];
+  if (!d.comparable)
+    out.push(
+      paint(
+        'yellow',
+        `  Note: the runs differ in seed or fleet size (${d.a.seed}/${d.a.devices} vs ${d.b.seed}/${d.b.devices}), so their devices differ: compare runs of one seed and --devices to see per-device changes.`,
+      ),
+    );
+
+  out.push('', paint('bold', 'Per platform × profile (A → B)'));
+  const cell = (x: number | undefined, y: number | undefined): string => {
+    if (x === undefined) return `– → ${y ?? '–'}`;
+    if (y === undefined) return `${x} → –`;
+    if (x === y) return String(x);
+    const delta = y - x;
+    return `${x} → ${y} (${delta > 0 ? '+' : ''}${delta})`;
+  };
+  const cols: (keyof DiffCounts)[] = ['total', 'installed', 'failed', 'pending', 'skipped', 'renewed'];
+  const rows: string[][] = [
+    ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING', 'SKIPPED', 'RENEWED'].map((h) =>
+      paint('bold', h),
+    ),
+  ];
+  for (const r of d.counts) {
+    const cells = cols.map((k) => {
+      const text = cell(r.a?.[k], r.b?.[k]);
+      const worse =
+        (k === 'failed' && (r.b?.[k] ?? 0) > (r.a?.[k] ?? 0)) ||
+        (k === 'installed' && (r.b?.[k] ?? 0) < (r.a?.[k] ?? 0));
+      return text.includes('→') ? paint(worse ? 'red' : 'cyan', text) : text;
+    });
+    rows.push([oneLine(r.platform), oneLine(r.profile), ...cells]);
+  }
+  out.push(...table(rows, 2).map((l) => `  ${l}`));
+
+  out.push('');
+  if (d.changed.length === 0) {
+    out.push(paint('bold', `Outcomes: none changed (${d.rowsInBoth} device × profile rows in both runs)`));
+  } else {
+    out.push(
+      paint(
+        'bold',
+        `Outcomes that changed: ${d.changed.length} device × profile rows (of ${d.rowsInBoth} in both runs)`,
+      ),
+    );
+    const groups = new Map<string, OutcomeChange[]>();
+    for (const c of d.changed) {
+      const t = transition(c);
+      const l = groups.get(t) ?? [];
+      l.push(c);
+      groups.set(t, l);
+    }
+    const ordered = [...groups.entries()].sort(
+      ([t1, l1], [t2, l2]) =>
+        Number(l2[0]?.regression === true) - Number(l1[0]?.regression === true) ||
+        l2.length - l1.length ||
+        byCodeUnits(t1, t2),
+    );
+    for (const [t, list] of ordered) {
+      const where = new Map<string, number>();
+      for (const c of list)
+        where.set(`${c.platform}/${c.kind}`, (where.get(`${c.platform}/${c.kind}`) ?? 0) + 1);
+      const whereText = [...where.entries()]
+        .sort(([x], [y]) => byCodeUnits(x, y))
+        .map(([w, n]) => `${w} ${n}`)
+        .join(', ');
+      const regression = list[0]?.regression === true;
+      out.push(
+        `  ${paint(regression ? 'red' : 'cyan', oneLine(t))} × ${list.length} (${oneLine(whereText)})${regression ? paint('red', ' — regression') : ''}`,
+      );
+      // the message that explains the change (B's when B did not install, else A's), once per group
+      const why = (c: OutcomeChange): string =>
+        c.b && c.b.status !== 'installed'
+          ? `B: ${c.b.message}`
+          : c.a && c.a.status !== 'installed'
+            ? `A: ${c.a.message}`
+            : '';
+      const first = list[0] ? why(list[0]) : '';
+      if (first) out.push(paint('dim', `    ${oneLine(first)}`));
+      const shown = limit > 0 ? list.slice(0, limit) : list;
+      for (const c of shown) {
+        const msg = why(c);
+        out.push(
+          `    ${oneLine(c.device)}  ${c.platform}/${oneLine(c.kind)}  ${oneLine(c.profile)}` +
+            (msg && msg !== first ? paint('dim', ` — ${oneLine(msg)}`) : ''),
+        );
+      }
+      if (shown.length < list.length)
+        out.push(
+          paint(
+            'dim',
+            `    … ${list.length - shown.length} more (--limit 0 lists all, --json has every row)`,
+          ),
+        );
+    }
+  }
+
+  out.push('');
+  if (d.expectations.length === 0) out.push(paint('bold', 'Expectations: none flipped'));
+  else {
+    out.push(paint('bold', `Expectations that flipped: ${d.expectations.length}`));
+    const mark = (h: boolean | null): string =>
+      h === null ? paint('dim', 'absent') : h ? paint('green', 'held') : paint('red', 'broken');
+    for (const e of d.expectations) {
+      out.push(
+        `  ${mark(e.a)} → ${mark(e.b)}  ${oneLine(e.text)}${e.regression ? paint('red', ' — regression') : ''}`,
+      );
+      if (e.b === false && e.detailB) out.push(paint('dim', `    B: ${oneLine(e.detailB)}`));
+      else if (e.a === false && e.detailA) out.push(paint('dim', `    A: ${oneLine(e.detailA)}`));
+    }
+  }
+
+  out.push('');
+  if (d.regressed)
+    out.push(
+      paint(
+        'red',
+        `Regressions: ${d.regressions.outcomes} device × profile installed in A fail in B; ${d.regressions.expectations} expectation(s) held in A break in B.`,
+      ),
+    );
+  else out.push(paint('green', 'No regression: nothing that passed in A fails in B.'));
+  return out.join('\n') + '\n';
+}
