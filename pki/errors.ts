@@ -122,6 +122,10 @@ export const ERROR_CODES = {
   TRANSPORT_TIMEOUT: 'The broker did not acknowledge in time (it went away and has not come back).',
   TRANSPORT_CLOSED: 'The MQTT client was closed; nothing more can be published or subscribed on it.',
   BROKER_START: 'The MQTT broker (embedded or Mosquitto) could not be started or configured.',
+
+  // --- simulator/fleet (running a fleet) --------------------------------------------------------------
+  RUN_STALLED:
+    'The run stopped making progress: messages kept flowing at one virtual instant, so the virtual clock could not move on (the message names the clients still pending).',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */
