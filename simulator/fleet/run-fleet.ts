@@ -15,19 +15,19 @@ import { VirtualClock } from '../clock/virtual-clock.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { MDM_DEVICE_TEMPLATE, mdmDeviceTemplate } from '../service/mdm/mdm-device-template.ts';
-import type { DeviceProfileOutcome, RunEvent, RunResult } from '../run-model.ts';
+import type { DeviceProfileOutcome, RunEvent } from '../run-model.ts';
 import { agentHost } from './compose/agent-host.ts';
 import { checkBrokerOptions, runBroker, type BrokerChoice } from './compose/broker.ts';
 import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need } from './compose/fleet-context.ts';
 import { KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { runRecords } from './compose/run-records.ts';
-import { buildRunResult, serviceCa, serviceSide, TENANT } from './compose/service-side.ts';
+import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { settleFleet } from './compose/settle.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { wallClockTlsStart } from './wall-clock-start.ts';
 
-export { TENANT, type BrokerChoice };
+export { TENANT, type BrokerChoice, type FleetRun };
 
 /** Options of {@link runFleet}. */
 export interface RunFleetOptions {
@@ -63,13 +63,6 @@ export interface RunFleetOptions {
    * (wall-clock-start.ts).
    */
   tls?: boolean;
-}
-
-/** What a run hands back: the result, and where its files are. */
-export interface FleetRun {
-  result: RunResult;
-  dir: string;
-  dbPath: string;
 }
 
 /**

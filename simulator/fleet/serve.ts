@@ -19,9 +19,8 @@ import { joinedBroker } from './compose/broker.ts';
 import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need } from './compose/fleet-context.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
-import { buildRunResult, serviceCa, serviceSide, TENANT } from './compose/service-side.ts';
+import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
-import type { FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 

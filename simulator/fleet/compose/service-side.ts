@@ -160,6 +160,13 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
   };
 }
 
+/** What a run (`certfleet run` or `serve`) hands back: the result, and where its files are. */
+export interface FleetRun {
+  result: RunResult;
+  dir: string;
+  dbPath: string;
+}
+
 /** What {@link buildRunResult} needs: the scenario, its devices, the service after the run. */
 export interface RunResultInput {
   scenario: Scenario;
