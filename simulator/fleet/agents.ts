@@ -8,20 +8,26 @@
  * The store is kept across restarts: an agents process killed mid-run and started again with the same
  * `--out` resumes each device with its management identity (the broker kept its persistent session and
  * the QoS 1 payloads sent meanwhile; the device checks in, so the service re-sends anything pending).
+ *
+ * Its parts — key stores, device event log, broker, agent host — are the ones `certfleet run` hosts its
+ * agents with (compose/): the devices record the same device-side events (offline, online,
+ * renewal-deferred), here into `device-events.jsonl` in the agents' folder. A start that fails (the broker
+ * cannot be reached, say) releases what it started, last first: the key stores are closed cleanly.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDevice } from '../../agent/device/generate.ts';
 import type { Device } from '../../agent/device/device.ts';
-import { StoreDb } from '../../agent/keystore/store-db.ts';
-import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
-import { DeviceAgent } from '../../agent/runtime/device-agent.ts';
-import { connectMqtt } from '../../protocol/transport/mqtt-transport.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
-import { planFleet, type DevicePlan } from '../scenario/index.ts';
-import { splitFleetLogin } from './fleet-secret.ts';
-import { TENANT } from './run-fleet.ts';
+import { planFleet } from '../scenario/index.ts';
+import { agentHost } from './compose/agent-host.ts';
+import { joinedBroker } from './compose/broker.ts';
+import { deviceEventLog } from './compose/device-event-log.ts';
+import { startFleet } from './compose/fleet-builder.ts';
+import { fleetContext, need } from './compose/fleet-context.ts';
+import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
+import { TENANT } from './compose/service-side.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import {
   DEFAULT_TIME_SCALE,
@@ -62,103 +68,82 @@ export interface AgentsRun {
 /** Runs the shard's devices until the scenario's virtual end (or `stop`). */
 export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
   const scenario = splitScenario(o);
-  const tenant = o.tenant ?? TENANT;
   const shard = o.shard ?? { index: 0, count: 1 };
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
-  const storePath = join(dir, 'agents.db');
-  const db = StoreDb.open(storePath);
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });
-  const rsaKeys = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 });
-  const ecKeys = new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 });
 
-  const mine: { device: Device; plan: DevicePlan; summary: AgentDeviceSummary }[] = planFleet(scenario)
+  const devices = planFleet(scenario)
     .filter((plan) => inShard(shard, plan.index))
-    .map((plan) => {
-      const device = generateDevice(plan.generate);
-      return {
-        device,
-        plan,
-        summary: {
-          id: device.id,
-          index: plan.index,
-          platform: device.platform,
-          enrolled: false,
-          outcomes: {},
-          storeItems: 0,
-        },
-      };
-    });
-
-  const agents = new Map<string, DeviceAgent>();
-  const unlocked = new Set<string>();
-  const loginOf = splitFleetLogin(o.broker, o.secret);
-  const startAgent = async (device: Device, plan: DevicePlan, summary: AgentDeviceSummary): Promise<void> => {
-    const transport = await connectMqtt({
-      url: o.broker,
-      clientId: device.id,
-      ...loginOf(device.id),
-      protocolVersion: o.mqttVersion ?? 4,
-    });
-    const agent: DeviceAgent = new DeviceAgent({
-      device,
-      tenant,
-      db,
-      clock,
-      scheduler: clock,
-      transport,
-      adapter: PLATFORM_ADAPTERS[device.platform],
-      keys: device.platform === 'windows' ? rsaKeys : ecKeys,
-      checkInIntervalMs: scenario.checkInIntervalMs,
-      answerDelayMs: plan.slowDelayMs,
-      isLocked: () => plan.locked && !unlocked.has(device.id),
-      onRenewalDeferred: () => {
-        if (unlocked.has(device.id) || plan.unlockAfterMs === undefined) return;
-        clock.after(plan.unlockAfterMs, async () => {
-          unlocked.add(device.id);
-          await agents.get(device.id)?.checkInNow();
-        });
+    .map((plan) => ({ device: generateDevice(plan.generate), plan }));
+  const summaries = new Map<string, AgentDeviceSummary>(
+    devices.map(({ device, plan }) => [
+      device.id,
+      {
+        id: device.id,
+        index: plan.index,
+        platform: device.platform,
+        enrolled: false,
+        outcomes: {},
+        storeItems: 0,
       },
-      onOutcome: (out: InstallOutcome) => {
-        const key = `${out.status} ${out.code}`;
-        summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
-      },
-    });
-    agents.set(device.id, agent);
-    await agent.start();
-  };
-  const stopAgent = async (id: string): Promise<void> => {
-    const agent = agents.get(id);
-    agents.delete(id);
-    await agent?.stop().catch(() => undefined);
-  };
-
-  for (const { device, plan, summary } of mine) {
-    clock.schedule(plan.enrolAt, () => startAgent(device, plan, summary));
-    for (const w of plan.offline) {
-      clock.schedule(w.from, () => stopAgent(device.id));
-      clock.schedule(w.to, async () => {
-        if (!agents.has(device.id)) await startAgent(device, plan, summary);
-      });
-    }
-  }
-
-  const end = scenario.start + scenario.durationMs;
-  o.onReady?.({ epoch, timeScale, devices: mine.length, virtualEnd: end });
+    ]),
+  );
+  const ctx = fleetContext({
+    dir,
+    scenario,
+    tenant: o.tenant ?? TENANT,
+    clock,
+    keys: {
+      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
+      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
+    },
+    devices,
+  });
   try {
-    await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
-  } finally {
-    await clock.stop();
-    for (const id of [...agents.keys()]) {
-      const agent = agents.get(id);
-      const s = mine.find((m) => m.device.id === id)?.summary;
-      if (agent && s) s.enrolled = agent.enrolled;
-      await stopAgent(id);
+    const fleet = await startFleet(ctx, [
+      keyStores(),
+      deviceEventLog(),
+      joinedBroker({
+        url: o.broker,
+        secret: o.secret,
+        ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+      }),
+      agentHost({
+        onOutcome: (id: string, out: InstallOutcome) => {
+          const summary = summaries.get(id);
+          if (!summary) return;
+          const key = `${out.status} ${out.code}`;
+          summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
+        },
+      }),
+    ]);
+    try {
+      const end = scenario.start + scenario.durationMs;
+      o.onReady?.({ epoch, timeScale, devices: devices.length, virtualEnd: end });
+      try {
+        await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
+      } finally {
+        await clock.stop();
+      }
+      // a device counts as enrolled when its agent runs at the end and holds its management identity
+      for (const [id, agent] of need(ctx.agents, 'the agent host', 'agents').running) {
+        const summary = summaries.get(id);
+        if (summary) summary.enrolled = agent.enrolled;
+      }
+      await fleet.stopAfter(KEY_STORES); // agents, broker clients, the event log
+      const storeDb = need(ctx.storeDb, 'the key stores', 'agents');
+      for (const s of summaries.values()) s.storeItems = storeDb.items(s.id).length;
+      await fleet.stop();
+      return { dir, storePath: join(dir, AGENTS_DB_FILE), devices: [...summaries.values()] };
+    } catch (failure) {
+      await fleet.stop({ failure });
+      throw failure;
     }
+  } finally {
+    // timers of a start that failed half-way (the parts cancel their own; this catches the rest)
+    await clock.stop();
   }
-  for (const { device, summary } of mine) summary.storeItems = db.items(device.id).length;
-  db.close();
-  return { dir, storePath, devices: mine.map((m) => m.summary) };
 }

@@ -6,29 +6,22 @@
  * every side), logs in as `mdm-service` / `connector-N` with passwords derived from the fleet secret, runs
  * until the scenario's virtual end (or a stop request), then writes report.json, junit.xml, report.html and
  * run.db into its folder — as `certfleet run` does, without the key-store snapshot (the stores live with
- * the agents: their agents.db).
+ * the agents: their agents.db). Its parts — run records, service CA, broker, service side — are the ones
+ * `certfleet run` starts (compose/); a start that fails releases what it started, last first, and run.db
+ * records why (a `run-failed` event; the run row stays unfinished).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createRandom } from '../../protocol/runtime/random.ts';
-import { connectMqtt } from '../../protocol/transport/mqtt-transport.ts';
-import type { Transport } from '../../protocol/transport/transport.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
-import { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
-import { bindCaRoot, needsCaRoot, planConnectors } from '../scenario/index.ts';
-import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
-import { MdmService } from '../service/mdm/index.ts';
-import { assignmentsOf } from './assignments.ts';
-import { startConnectorPool } from './connector-pool.ts';
-import { planDevices } from './plan-devices.ts';
-import { SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
+import { joinedBroker } from './compose/broker.ts';
+import { startFleet } from './compose/fleet-builder.ts';
+import { fleetContext, need } from './compose/fleet-context.ts';
+import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
+import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
-import { buildRunResult, freshCa, TENANT, type FleetRun } from './run-fleet.ts';
 import { ScaledClock } from './scaled-clock.ts';
-import { serviceRecorder } from './service-recorder.ts';
-import { crlWriter, scheduleActions } from './scenario-actions.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 
 /** Options of {@link serveFleet}. */
@@ -41,8 +34,7 @@ export interface ServeOptions extends SplitFleetOptions {
 /** Runs the service side until the scenario's virtual end (or `stop`), then writes the reports. */
 export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
   const wallStart = performance.now();
-  let scenario = splitScenario(o);
-  const tenant = o.tenant ?? TENANT;
+  const scenario = splitScenario(o);
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
@@ -58,95 +50,59 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     devices: scenario.fleet.devices,
     startedAt: new Date().toISOString(),
   });
-  const dbPath = join(dir, 'run.db');
-  for (const s of ['', '-wal', '-shm']) rmSync(dbPath + s, { force: true });
-  const runDb = RunDb.create(dbPath, { overwrite: true });
 
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });
-  const ca =
-    scenario.ca.type === 'folder'
-      ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
-      : await freshCa(join(dir, 'ca'), scenario, new Date(scenario.start));
-  if (needsCaRoot(scenario)) scenario = bindCaRoot(scenario, ca.root.der);
-
-  const { devices, directory } = planDevices(scenario, runDb);
-
-  const loginOf = splitFleetLogin(o.broker, o.secret);
-  const connect = (clientId: string): Promise<Transport> =>
-    connectMqtt({
-      url: o.broker,
-      clientId,
-      ...loginOf(clientId),
-      protocolVersion: o.mqttVersion ?? 4,
-    });
-
-  const rsaKeys = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
-  rsaKeys.prime();
-  const random = createRandom(scenario.seed);
-  const { assignments, nameOfId } = assignmentsOf(scenario);
-  const named = <T extends { profile?: string }>(x: T): T =>
-    x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
-  const service = new MdmService({
-    tenant,
-    transport: await connect(SERVICE_CLIENT_ID),
-    ca,
-    clock,
-    random: random.fork('service'),
-    assignments,
-    directory,
-    restrictions: scenario.enrollmentRestrictions,
-    onCrl: crlWriter(dir),
-    ...serviceRecorder(runDb, named, o.onEvent),
-  });
-  await service.start();
-
-  const connectors = await startConnectorPool({
-    plans: planConnectors(scenario),
-    tenant: tenant,
-    connect: (id) => connect(id),
-    ca,
-    clock,
-    random,
-    pollIntervalMs: scenario.connectors.pollIntervalMs,
-    maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
-    keys: rsaKeys,
-    onEvent: (e) => {
-      runDb.recordEvent(e);
-      o.onEvent?.(e);
-    },
-  });
-
-  const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
-  const indexOf = new Map(devices.map((d) => [d.device.id, d.plan.index]));
-  scheduleActions({
+  const rsa = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
+  const ctx = fleetContext({
+    dir,
     scenario,
-    service,
+    tenant: o.tenant ?? TENANT,
     clock,
-    idOfProfile: (name) => idOfName.get(name),
-    indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
+    // the connectors make RSA keys; EC keys are for devices, which serve does not host (never primed)
+    keys: { rsa, ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }) },
   });
-
-  const end = scenario.start + scenario.durationMs;
-  o.onReady?.({ epoch, timeScale, virtualEnd: end });
   try {
-    await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
-  } finally {
-    await clock.stop();
-    for (const c of connectors.values()) await c.stop().catch(() => undefined);
-    await service.stop().catch(() => undefined);
-  }
+    const fleet = await startFleet(ctx, [
+      runRecords(),
+      serviceCa(),
+      joinedBroker({
+        url: o.broker,
+        secret: o.secret,
+        ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+      }),
+      serviceSide(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ]);
+    try {
+      const end = ctx.scenario.start + ctx.scenario.durationMs;
+      o.onReady?.({ epoch, timeScale, virtualEnd: end });
+      try {
+        await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
+      } finally {
+        await clock.stop();
+      }
+      await fleet.stopAfter(RUN_RECORDS); // connectors, service, broker clients
 
-  const result = buildRunResult({
-    scenario,
-    devices,
-    service,
-    named,
-    wallSeconds: (performance.now() - wallStart) / 1000,
-    end: Math.min(end, clock.now().getTime()),
-  });
-  runDb.finishRun(result);
-  runDb.close();
-  await writeReports(result, dir);
-  return { result, dir, dbPath };
+      const runDb = need(ctx.runDb, 'the run database', 'serve');
+      const { service, named } = need(ctx.service, 'the service side', 'serve');
+      const result = buildRunResult({
+        scenario: ctx.scenario,
+        devices: ctx.devices,
+        service,
+        named,
+        wallSeconds: (performance.now() - wallStart) / 1000,
+        end: Math.min(end, clock.now().getTime()),
+      });
+      runDb.finishRun(result);
+      await fleet.stop();
+      await writeReports(result, dir);
+      return { result, dir, dbPath: join(dir, 'run.db') };
+    } catch (failure) {
+      await fleet.stop({ failure });
+      throw failure;
+    }
+  } finally {
+    // timers of a start that failed half-way (the parts cancel their own; this catches the rest)
+    await clock.stop();
+  }
 }

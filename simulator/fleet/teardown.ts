@@ -14,24 +14,32 @@
  * }
  */
 export class Teardown {
-  readonly #steps: Array<() => unknown> = [];
+  readonly #steps: Array<(reason?: TeardownReason) => unknown> = [];
 
-  /** Registers how to release something just started; released before everything added earlier. */
-  add(step: () => unknown): void {
+  /**
+   * Registers how to release something just started; released before everything added earlier. The step
+   * is told why, when the release is due to a failure (e.g. to record it before closing a database).
+   */
+  add(step: (reason?: TeardownReason) => unknown): void {
     this.#steps.push(step);
   }
 
   /**
    * Releases everything added so far, last added first, each exactly once. A failing step does not stop
-   * the others (the first failure is what the caller already reports).
+   * the others (the first failure is what the caller already reports). `reason` is handed to each step.
    */
-  async run(): Promise<void> {
+  async run(reason?: TeardownReason): Promise<void> {
     for (let step = this.#steps.pop(); step; step = this.#steps.pop()) {
       try {
-        await step();
+        await step(reason);
       } catch {
         // releasing is best effort: keep going
       }
     }
   }
+}
+
+/** Why a teardown runs early: the error that ended the start or the run. */
+export interface TeardownReason {
+  failure: unknown;
 }

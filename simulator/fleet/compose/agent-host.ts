@@ -1,0 +1,128 @@
+/**
+ * The agent host: the devices a process hosts — the whole fleet in `certfleet run`, one shard in
+ * `certfleet agents` — each a `DeviceAgent` over its own MQTT client and the key stores, on the device
+ * plan's timers: it enrols at its planned time, goes offline and comes back in its planned windows
+ * (restarted from its store), answers slowly when planned so, and a locked Apple device defers a due
+ * renewal until it unlocks. The same device-side events — `offline`, `online`, `renewal-deferred` — are
+ * recorded wherever the host runs (`ctx.recordDeviceEvent`: run.db for `run`, the agents' event log for
+ * `agents`).
+ */
+import type { ManagementIdentity } from '../../../agent/platform-adapter.ts';
+import type { StoreDb } from '../../../agent/keystore/store-db.ts';
+import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
+import { DeviceAgent, MDM_IDENTITY_STORE } from '../../../agent/runtime/device-agent.ts';
+import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
+import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
+import { importPrivateKey, parseCertificate } from '../../../pki/index.ts';
+import type { PlannedDevice } from '../plan-devices.ts';
+import type { FleetPart } from './fleet-builder.ts';
+import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
+
+/** The name of the agent host part. */
+export const AGENT_HOST = 'agent host';
+
+/** Options of {@link agentHost}. */
+export interface AgentHostOptions {
+  /** Each install outcome a device reports, as the device saw it. */
+  onOutcome?: (deviceId: string, outcome: InstallOutcome) => void;
+}
+
+/** The running agent host. */
+export interface AgentHost {
+  /** The agents running now, by device id (a device offline, or not enrolled yet, has none). */
+  readonly running: ReadonlyMap<string, DeviceAgent>;
+}
+
+/**
+ * Schedules every device of `ctx.devices` on the clock. Needs the key stores, the broker, and somewhere
+ * to record device events (run records or the device event log). Released: cancels the devices' timers,
+ * stops every running agent, and starts none after that.
+ */
+export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
+  return {
+    name: AGENT_HOST,
+    start(ctx, teardown) {
+      const storeDb = need(ctx.storeDb, 'the key stores', AGENT_HOST);
+      const broker = need(ctx.broker, 'the broker', AGENT_HOST);
+      const record = need(ctx.recordDeviceEvent, 'a device event record', AGENT_HOST);
+      const { clock, scenario } = ctx;
+      const agents = new Map<string, DeviceAgent>();
+      const unlocked = new Set<string>();
+      const tasks: ScheduledTask[] = [];
+      let released = false;
+      teardown.add(async () => {
+        released = true;
+        for (const t of tasks) t.cancel();
+        for (const a of agents.values()) await a.stop().catch(() => undefined);
+      });
+      const timers = recordingSchedules(clock, tasks);
+      const event = (device: string, type: string, detail: string): void =>
+        record({ at: clock.now().toISOString(), device, type, detail });
+
+      const startAgent = async ({ device, plan }: PlannedDevice): Promise<void> => {
+        if (released) return;
+        await broker.admitDevice(device.id);
+        const held = broker.certificateLogin ? storedIdentity(storeDb, device.id) : undefined;
+        const transport = await broker.connect(device.id, held);
+        if (released) return void (await transport.close().catch(() => undefined));
+        broker.inFlight?.setOnline(device.id, true);
+        const agent: DeviceAgent = new DeviceAgent({
+          device,
+          tenant: ctx.tenant,
+          db: storeDb,
+          clock,
+          scheduler: clock,
+          transport,
+          adapter: PLATFORM_ADAPTERS[device.platform],
+          keys: device.platform === 'windows' ? ctx.keys.rsa : ctx.keys.ec,
+          ...(broker.certificateLogin
+            ? { reconnect: (identity: ManagementIdentity) => broker.connect(device.id, identity) }
+            : {}),
+          checkInIntervalMs: scenario.checkInIntervalMs,
+          answerDelayMs: plan.slowDelayMs,
+          isLocked: () => plan.locked && !unlocked.has(device.id),
+          onRenewalDeferred: (d) => {
+            event(device.id, 'renewal-deferred', d.message);
+            if (unlocked.has(device.id) || plan.unlockAfterMs === undefined) return;
+            clock.after(plan.unlockAfterMs, async () => {
+              if (released) return;
+              unlocked.add(device.id);
+              await agents.get(device.id)?.checkInNow();
+            });
+          },
+          ...(o.onOutcome ? { onOutcome: (out: InstallOutcome) => o.onOutcome?.(device.id, out) } : {}),
+        });
+        agents.set(device.id, agent);
+        await agent.start();
+      };
+
+      for (const planned of ctx.devices) {
+        const { device, plan } = planned;
+        timers.schedule(plan.enrolAt, () => startAgent(planned));
+        for (const w of plan.offline) {
+          timers.schedule(w.from, async () => {
+            const agent = agents.get(device.id);
+            if (!agent || released) return;
+            agents.delete(device.id);
+            broker.inFlight?.setOnline(device.id, false);
+            await agent.stop();
+            event(device.id, 'offline', 'device went offline');
+          });
+          timers.schedule(w.to, async () => {
+            if (released || agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
+            event(device.id, 'online', 'device back online');
+            await startAgent(planned);
+          });
+        }
+      }
+      ctx.agents = { running: agents };
+    },
+  };
+}
+
+/** The management identity a device's store holds (a restarted TLS device connects with it). */
+function storedIdentity(db: StoreDb, deviceId: string): ManagementIdentity | undefined {
+  const item = db.items(deviceId, { store: MDM_IDENTITY_STORE })[0];
+  if (!item?.privateKey) return undefined;
+  return { certificate: parseCertificate(item.certificate), privateKey: importPrivateKey(item.privateKey) };
+}

@@ -1,0 +1,54 @@
+/**
+ * The run records part: the run database (`run.db`) of `certfleet run` and `certfleet serve`, with the
+ * fleet's devices planned and recorded in it (plan-devices.ts), and the device-side events of a run that
+ * hosts its own agents. Released last of all (it is started first): if the start or the run fails, the
+ * database records a `run-failed` event with the error's code and message before it is closed, and its run
+ * row stays unfinished (no `finished_at`) — the run folder says what happened.
+ */
+import { join } from 'node:path';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { RUN_DB_FILE, RunDb } from '../../report/run-db.ts';
+import { planDevices } from '../plan-devices.ts';
+import type { FleetPart } from './fleet-builder.ts';
+import type { FleetContext } from './fleet-context.ts';
+
+/** The name of the run records part. */
+export const RUN_RECORDS = 'run records';
+
+/** The event type a failed run records in its run database. */
+export const RUN_FAILED_EVENT = 'run-failed';
+
+/** Options of {@link runRecords}. */
+export interface RunRecordsOptions {
+  /** Only the devices with these indices (a replay of one device). */
+  only?: readonly number[];
+}
+
+/**
+ * Creates `run.db` in the run folder (replacing one left there), plans the fleet's devices into
+ * `ctx.devices` and `ctx.directory`, and sends the device-side events there (`ctx.recordDeviceEvent`).
+ */
+export function runRecords(o: RunRecordsOptions = {}): FleetPart<FleetContext> {
+  return {
+    name: RUN_RECORDS,
+    start(ctx, teardown) {
+      const runDb = RunDb.create(join(ctx.dir, RUN_DB_FILE), { overwrite: true });
+      teardown.add((reason) => {
+        if (reason) runDb.recordEvent(failureEvent(reason.failure, ctx.clock.now()));
+        runDb.close();
+      });
+      const { devices, directory } = planDevices(ctx.scenario, runDb, o.only);
+      ctx.runDb = runDb;
+      ctx.devices = devices;
+      ctx.directory = directory;
+      ctx.recordDeviceEvent = (e) => runDb.recordEvent(e);
+    },
+  };
+}
+
+/** The `run-failed` event of an error: `CODE: message`, at the clock's time. */
+function failureEvent(failure: unknown, at: Date): { at: string; type: string; detail: string } {
+  const code = failure instanceof CertfleetError ? failure.code : 'INTERNAL';
+  const message = failure instanceof Error ? failure.message : String(failure);
+  return { at: at.toISOString(), type: RUN_FAILED_EVENT, detail: `${code}: ${message}` };
+}

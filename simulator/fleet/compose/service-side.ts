@@ -1,0 +1,278 @@
+/**
+ * The service side of a fleet, as `certfleet run` and `certfleet serve` both build it: the CA (the
+ * scenario's CA folder, or a fresh one made for the run), the MDM service recording into the run database
+ * (service-recorder.ts), its certificate connectors (connector-pool.ts) and the scenario's actions
+ * (scenario-actions.ts) on the process's clock — and, after the run, the {@link RunResult} built from the
+ * service's records ({@link buildRunResult}).
+ */
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Device } from '../../../agent/device/device.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
+import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
+import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../../run-model.ts';
+import {
+  bindCaRoot,
+  evaluateExpectations,
+  extraFactsOf,
+  needsCaRoot,
+  planConnectors,
+  type DevicePlan,
+  type Scenario,
+} from '../../scenario/index.ts';
+import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
+import type { CertificateConnector } from '../../service/connector/index.ts';
+import { MdmService } from '../../service/mdm/index.ts';
+import { assignmentsOf } from '../assignments.ts';
+import { startConnectorPool } from '../connector-pool.ts';
+import { SERVICE_CLIENT_ID } from '../fleet-secret.ts';
+import { crlWriter, scheduleActions } from '../scenario-actions.ts';
+import { serviceRecorder } from '../service-recorder.ts';
+import type { FleetPart } from './fleet-builder.ts';
+import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
+
+/** The tenant of a fleet run (its topic tree: `certfleet/contoso/…`). */
+export const TENANT = 'contoso';
+
+/** The name of the service CA part. */
+export const SERVICE_CA = 'service CA';
+
+/** The name of the service side part. */
+export const SERVICE_SIDE = 'service side';
+
+/** Maps profile ids in outcomes and events to the scenario's profile names. */
+export type ProfileNamer = <T extends { profile?: string }>(x: T) => T;
+
+/** The running service side, as the command reads it after the run. */
+export interface ServiceSide {
+  service: MdmService;
+  /** The connectors running now (a connector in a down window is not in the map). */
+  connectors: Map<string, CertificateConnector>;
+  named: ProfileNamer;
+}
+
+/** Options of {@link serviceCa}. */
+export interface ServiceCaOptions {
+  /** The scenario's CA folder, when the command opened it already (run --tls on Mosquitto reads its dates). */
+  opened?: EnterpriseCa;
+}
+
+/**
+ * The CA into `ctx.ca`: the scenario's CA folder, or a fresh CA in `<run folder>/ca` made a year before the
+ * scenario starts; binds the CA root into profiles that name it (`certificate: root`).
+ */
+export function serviceCa(o: ServiceCaOptions = {}): FleetPart<FleetContext> {
+  return {
+    name: SERVICE_CA,
+    async start(ctx) {
+      const { scenario } = ctx;
+      const ca =
+        o.opened ??
+        (scenario.ca.type === 'folder'
+          ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
+          : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start)));
+      if (needsCaRoot(scenario)) ctx.scenario = bindCaRoot(scenario, ca.root.der);
+      ctx.ca = ca;
+    },
+  };
+}
+
+/** Options of {@link serviceSide}. */
+export interface ServiceSideOptions {
+  /** Every event the service and connectors record (also written to the run database). */
+  onEvent?: (e: RunEvent) => void;
+  /** Each device × profile outcome as the service learns it (the progress bar). */
+  onOutcome?: (out: DeviceProfileOutcome) => void;
+}
+
+/**
+ * Starts the MDM service and the connectors over the broker part's clients, recording into the run
+ * database, and schedules the scenario's actions; the virtual clock waits for the service, then the
+ * connectors, to be idle (`ctx.idle`). Needs the run records, the CA and the broker parts.
+ */
+export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext> {
+  return {
+    name: SERVICE_SIDE,
+    async start(ctx, teardown) {
+      const runDb = need(ctx.runDb, 'the run database', SERVICE_SIDE);
+      const ca = need(ctx.ca, 'the CA', SERVICE_SIDE);
+      const broker = need(ctx.broker, 'the broker', SERVICE_SIDE);
+      const { scenario } = ctx;
+      // actions and connector down windows: cancelled when the part is released
+      const tasks: ScheduledTask[] = [];
+      teardown.add(() => tasks.forEach((t) => t.cancel()));
+      const clock = recordingSchedules(ctx.clock, tasks);
+
+      ctx.keys.rsa.prime?.(); // the connectors' keys, made ahead
+      const random = createRandom(scenario.seed);
+      const { assignments, nameOfId } = assignmentsOf(scenario);
+      const named: ProfileNamer = (x) =>
+        x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
+      const service = new MdmService({
+        tenant: ctx.tenant,
+        transport: await broker.connect(SERVICE_CLIENT_ID),
+        ca,
+        clock: ctx.clock,
+        random: random.fork('service'),
+        assignments,
+        ...(ctx.directory ? { directory: ctx.directory } : {}),
+        restrictions: scenario.enrollmentRestrictions,
+        onCrl: crlWriter(ctx.dir),
+        ...serviceRecorder(runDb, named, o.onEvent),
+        ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
+      });
+      teardown.add(() => service.stop());
+      await service.start();
+
+      const connectors = await startConnectorPool({
+        plans: planConnectors(scenario),
+        tenant: ctx.tenant,
+        connect: (id) => broker.connect(id),
+        ca,
+        clock,
+        random,
+        pollIntervalMs: scenario.connectors.pollIntervalMs,
+        maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
+        keys: ctx.keys.rsa,
+        onEvent: (e) => {
+          runDb.recordEvent(e);
+          o.onEvent?.(e);
+        },
+      });
+
+      const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
+      const indexOf = new Map(ctx.devices.map((d) => [d.device.id, d.plan.index]));
+      scheduleActions({
+        scenario,
+        service,
+        clock,
+        idOfProfile: (name) => idOfName.get(name),
+        indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
+      });
+      teardown.add(() => Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))));
+
+      ctx.idle.push(
+        () => service.idle(),
+        () => Promise.all([...connectors.values()].map((c) => c.idle())),
+      );
+      ctx.service = { service, connectors, named };
+    },
+  };
+}
+
+/** What a run (`certfleet run` or `serve`) hands back: the result, and where its files are. */
+export interface FleetRun {
+  result: RunResult;
+  dir: string;
+  dbPath: string;
+}
+
+/** What {@link buildRunResult} needs: the scenario, its devices, the service after the run. */
+export interface RunResultInput {
+  scenario: Scenario;
+  devices: { device: Device; plan: DevicePlan }[];
+  service: MdmService;
+  /** Maps profile ids in outcomes and events to the scenario's profile names. */
+  named: ProfileNamer;
+  wallSeconds: number;
+  /** Virtual end of the run, epoch ms. */
+  end: number;
+}
+
+/** The {@link RunResult} of a run from the service's records, with the expectations evaluated. */
+export function buildRunResult(i: RunResultInput): RunResult {
+  const { scenario, service, named, wallSeconds, end } = i;
+  const enrolledIds = new Set(
+    service
+      .devices()
+      .filter((d) => d.state === 'enrolled')
+      .map((d) => d.id),
+  );
+  const devicesList: DeviceSummary[] = i.devices.map(({ device, plan }) => ({
+    id: device.id,
+    index: plan.index,
+    platform: device.platform,
+    kind: device.enrollmentKind,
+    osVersion: device.osVersion,
+    model: device.model,
+    enrolled: enrolledIds.has(device.id),
+  }));
+  const counters = service.counters();
+  const result: RunResult = {
+    scenario: scenario.name,
+    seed: scenario.seed,
+    devices: i.devices.length,
+    startedAt: new Date(scenario.start).toISOString(),
+    devicesList,
+    outcomes: sortOutcomes(service.outcomes().map(named)),
+    // Events of one virtual instant happen in whatever order the network delivered them; sort them so the
+    // same seed gives the same report.
+    events: service.events().map(named).sort(compareEvents),
+    expectations: [],
+    metrics: {
+      wallSeconds,
+      virtualStart: new Date(scenario.start).toISOString(),
+      virtualEnd: new Date(end).toISOString(),
+      devicesPerSecond: i.devices.length / wallSeconds,
+      certificatesIssued: counters.certificatesIssued,
+      connectorLoad: counters.connectorLoad,
+      messages: counters.messagesIn + counters.messagesOut,
+    },
+  };
+  result.expectations = evaluateExpectations(scenario.expect, result, {
+    facts: extraFactsOf(
+      i.devices.map((d) => d.device),
+      i.devices.map((d) => d.plan),
+    ),
+  });
+  return result;
+}
+
+/** A fresh run CA in `dir`, made a year before `now` (the run's virtual start), with the scenario's templates. */
+export async function freshCa(dir: string, scenario: Scenario, now: Date): Promise<EnterpriseCa> {
+  // The CA is made a year before the run starts, as a tenant's CA would be.
+  const ca = await EnterpriseCa.init(dir, {
+    now: new Date(now.getTime() - 365 * 86_400_000),
+    force: true,
+    // serial numbers from the seed: the same run issues the same serials (the keys are fresh anyway)
+    random: seededBytes(`${scenario.seed}/ca`),
+  });
+  if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
+    ca.configureTemplates({
+      templates: scenario.ca.templates,
+      published: scenario.ca.templates.map((t) => t.name),
+    });
+  }
+  return ca;
+}
+
+/** A deterministic byte stream from a label (CA serial numbers of a fresh run CA). */
+function seededBytes(label: string): (n: number) => Buffer {
+  let counter = 0;
+  return (n) => {
+    const out: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      const block = createHash('sha256').update(`${label}/${counter++}`).digest();
+      out.push(block);
+      have += block.length;
+    }
+    return Buffer.concat(out).subarray(0, n);
+  };
+}
+
+function compareEvents(a: RunEvent, b: RunEvent): number {
+  return (
+    a.at.localeCompare(b.at) ||
+    (a.device ?? '').localeCompare(b.device ?? '') ||
+    (a.profile ?? '').localeCompare(b.profile ?? '') ||
+    a.type.localeCompare(b.type) ||
+    a.detail.localeCompare(b.detail)
+  );
+}
+
+function sortOutcomes(outcomes: DeviceProfileOutcome[]): DeviceProfileOutcome[] {
+  return outcomes.sort((a, b) =>
+    a.device === b.device ? a.profile.localeCompare(b.profile) : a.device.localeCompare(b.device),
+  );
+}
