@@ -64,7 +64,8 @@ export function loadScenario(source: ScenarioSource): Scenario {
       throw new CertfleetError(
         'IO',
         `Cannot read the scenario ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-        { cause: e },
+        // an input the command reads: the CLI exits 3 (cli/output.ts isInputError)
+        { cause: e, details: { file: source, input: true } },
       );
     }
   } else {

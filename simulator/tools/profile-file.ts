@@ -36,7 +36,8 @@ export function readTextFile(file: string, what: string): string {
   } catch (cause) {
     throw new CertfleetError('IO', `Cannot read the ${what} file ${file}: ${(cause as Error).message}.`, {
       cause,
-      details: { file },
+      // an input the command reads: the CLI exits 3 (cli/output.ts isInputError)
+      details: { file, input: true },
     });
   }
 }
