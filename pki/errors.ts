@@ -12,8 +12,7 @@ export const ERROR_CODES = {
   USAGE: 'The command line is wrong: an unknown option, a missing argument or a bad value.',
   IO: 'A file or folder could not be read or written.',
   INTERNAL: 'An unexpected internal error (a bug in certfleet).',
-  DEVICE_FILE_INVALID:
-    'A device file is not JSON, or not a device as certfleet device new --json prints it.',
+  DEVICE_FILE_INVALID: 'A device file is not JSON, or not a device as certfleet device new --json prints it.',
 
   // --- pki/ -----------------------------------------------------------------------------------------
   KEY_UNSUPPORTED: 'The key algorithm or size is not supported.',

@@ -44,7 +44,9 @@ export function parseDeviceText(text: string, source: string): LoadedDevice {
   try {
     json = JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new CertfleetError('DEVICE_FILE_INVALID', `${source} is not JSON: ${(cause as Error).message}.`, { cause });
+    throw new CertfleetError('DEVICE_FILE_INVALID', `${source} is not JSON: ${(cause as Error).message}.`, {
+      cause,
+    });
   }
   const d = isRecord(json) && isRecord(json['device']) ? json['device'] : json;
   const problems: string[] = [];
