@@ -1,35 +1,12 @@
 /** How the CLI prints results and failures: one place for exit codes and error lines. */
-import { CertfleetError, type ErrorCode } from '../pki/errors.ts';
+import { CertfleetError, isInputError } from '../pki/errors.ts';
 
 /**
  * Exit codes (README "Exit codes"): 0 success (every expectation held), 1 the operation was refused or
  * failed (an expectation broke, a CA denial, a broker that cannot be reached…), 2 usage errors (the
- * command line), 3 an input the command reads cannot be loaded (see {@link isInputError}).
+ * command line), 3 an input the command reads cannot be loaded (pki/errors.ts `isInputError`).
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, input: 3 } as const;
-
-/**
- * The codes that always mean "an input file or folder cannot be loaded": a scenario that is not YAML or
- * breaks the format, a profile or device file that does not parse or validate, a CA folder that is
- * missing or damaged. An `IO` error is an input error when the failing operation was a read of an input
- * (`details.input`, set where the file is read); writing a report or a payload stays exit 1.
- */
-export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'SCENARIO_PARSE',
-  'SCENARIO_INVALID',
-  'PROFILE_INVALID',
-  'GRAPH_PARSE',
-  'GRAPH_UNSUPPORTED_TYPE',
-  'DEVICE_FILE_INVALID',
-  'CA_NOT_FOUND',
-  'CA_CORRUPT',
-]);
-
-/** True when `e` says an input (scenario, profile, device file, payload, CA or run folder) cannot be loaded. */
-export function isInputError(e: unknown): e is CertfleetError {
-  if (!(e instanceof CertfleetError)) return false;
-  return INPUT_ERROR_CODES.has(e.code) || (e.code === 'IO' && e.details['input'] === true);
-}
 
 /** The exit code of a failure: {@link EXIT}. */
 export function exitCodeOf(e: unknown): number {

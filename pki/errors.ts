@@ -157,3 +157,29 @@ export class CertfleetError extends Error {
 export function isCertfleetError(e: unknown, code?: ErrorCode): e is CertfleetError {
   return e instanceof CertfleetError && (code === undefined || e.code === code);
 }
+
+/**
+ * The codes that always mean "an input cannot be loaded": a scenario that is not YAML or breaks the
+ * format, a profile or device file that does not parse or validate, a CA folder that is missing or
+ * damaged. The CLI exits 3 for them (README "Exit codes").
+ */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SCENARIO_PARSE',
+  'SCENARIO_INVALID',
+  'PROFILE_INVALID',
+  'GRAPH_PARSE',
+  'GRAPH_UNSUPPORTED_TYPE',
+  'DEVICE_FILE_INVALID',
+  'CA_NOT_FOUND',
+  'CA_CORRUPT',
+]);
+
+/**
+ * True when `e` says an input the command reads cannot be loaded: a code of {@link INPUT_ERROR_CODES}, or
+ * an `IO` error raised while reading an input file (`details.input`, set where the file is read; writing a
+ * report or a payload is not an input error).
+ */
+export function isInputError(e: unknown): e is CertfleetError {
+  if (!(e instanceof CertfleetError)) return false;
+  return INPUT_ERROR_CODES.has(e.code) || (e.code === 'IO' && e.details['input'] === true);
+}

@@ -36,12 +36,37 @@ export interface RunEvent {
   detail: string;
 }
 
+/** One device × profile row, named. */
+export interface RowRef {
+  device: string;
+  profile: string;
+}
+
 /** One expectation QA wrote in the scenario, and whether it held. */
 export interface ExpectationResult {
   text: string;
   held: boolean;
   /** Why it did not hold (or the figures that show it did). */
   detail: string;
+  /** Its line in the scenario file. */
+  line?: number;
+  /** What each selected row must show, in words (`status failed, code INSTALL_NOT_ALLOWED`). */
+  checks?: string;
+  /** Rows it selected, and how many of them show what it checks. */
+  selected?: number;
+  passing?: number;
+  /**
+   * When it did not hold: the rows that break it, with why — rows that lack what it checks, or (for
+   * `share: none`, `"<0.1"`, a count exceeded) rows that have it. Reports (junit.xml) fail exactly these.
+   */
+  offenders?: (RowRef & { why: string })[];
+  /**
+   * Rows it says fail (it checks `status: failed` or an error code) and that fail as it says: expected
+   * failures, which reports show as passed, not as failures.
+   */
+  expectedFailures?: RowRef[];
+  /** Wall-clock seconds its judgement took. */
+  seconds?: number;
 }
 
 /** Per-device summary for reports. */
