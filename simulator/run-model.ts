@@ -4,6 +4,7 @@
  */
 import type { OutcomeCode } from '../protocol/wire/outcome.ts';
 import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
+import type { AbsenceReason, AttributeName } from '../profiles/variables/facts.ts';
 
 /** Where one device × profile ended. `pending`: no answer by the end of the run. */
 export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped';
@@ -69,6 +70,20 @@ export interface ExpectationResult {
   seconds?: number;
 }
 
+/** Where the absence of a device attribute comes from (simulator/scenario/absence-causes.ts). */
+export type AbsenceSource =
+  'platform' | 'enrollment-kind' | 'os-version' | 'hardware' | 'user' | 'scenario' | 'device';
+
+/** Why one attribute of one device is absent. */
+export interface AbsenceCause {
+  reason: AbsenceReason;
+  source: AbsenceSource;
+  /** The availability rule (agent/device/availability.ts `id`), `fleet.missing.<attribute>` or `not-reported`. */
+  rule: string;
+  /** In words, short enough for a report line: "no cellular modem (a Wi-Fi-only model)". */
+  text: string;
+}
+
 /** Per-device summary for reports. */
 export interface DeviceSummary {
   id: string;
@@ -78,6 +93,8 @@ export interface DeviceSummary {
   osVersion: string;
   model: string;
   enrolled: boolean;
+  /** Why each absent attribute is absent (reports group VARIABLE_MISSING failures by it). */
+  absent?: Partial<Record<AttributeName, AbsenceCause>>;
 }
 
 /** Throughput and load figures of a run. */

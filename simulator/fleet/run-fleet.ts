@@ -33,6 +33,7 @@ import { VirtualClock } from '../clock/virtual-clock.ts';
 import { RunDb } from '../report/run-db.ts';
 import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../run-model.ts';
 import {
+  absenceCausesOf,
   bindCaRoot,
   evaluateExpectations,
   extraFactsOf,
@@ -457,6 +458,7 @@ export function buildRunResult(i: RunResultInput): RunResult {
     osVersion: device.osVersion,
     model: device.model,
     enrolled: enrolledIds.has(device.id),
+    absent: absenceCausesOf(device, plan, scenario.fleet.missing),
   }));
   const counters = service.counters();
   const result: RunResult = {

@@ -60,7 +60,18 @@ export function sampleRun(): RunResult {
   const ROOT = 'Contoso Root';
   const PKCS = 'Wi-Fi PKCS';
   const imei =
-    'The device cannot supply {{IMEI}}: a personally-owned work profile enrolled on Android 12+ exposes no IMEI.';
+    'The profile uses {{IMEI}} in the subject name, but this Android device (personally-owned work profile, enrolled on Android 13) does not expose its IMEI: Android 12 and later hide the serial number, IMEI and MEID from personally-owned work profiles.';
+  // why their IMEI is absent, as simulator/scenario/absence-causes.ts says it
+  for (const d of [and1, and2]) {
+    d.absent = {
+      imei: {
+        reason: 'android12-work-profile',
+        source: 'os-version',
+        rule: 'android12-work-profile',
+        text: 'a personally-owned work profile enrolled on Android 12 or later',
+      },
+    };
+  }
   const outcomes: DeviceProfileOutcome[] = [
     out(win1, ROOT, 'installed', 'OK', 'installed'),
     out(win1, PKCS, 'installed', 'OK', 'installed', { renewals: 1 }),
