@@ -109,6 +109,16 @@ export interface RunMetrics {
   messages: number;
 }
 
+/** A setting of the scenario the run read past (simulator/scenario Checker.warn), with its place. */
+export interface InputWarning {
+  file: string;
+  line: number;
+  column: number;
+  /** Key path in the scenario, e.g. `profiles[1].graph`. */
+  path: string;
+  message: string;
+}
+
 /** The whole result of a run (report.json). */
 export interface RunResult {
   scenario: string;
@@ -120,4 +130,6 @@ export interface RunResult {
   events: RunEvent[];
   expectations: ExpectationResult[];
   metrics: RunMetrics;
+  /** Settings of the scenario the run read past (a misspelled Graph property, an ignored subject string…). */
+  warnings?: InputWarning[];
 }

@@ -8,7 +8,8 @@ import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
 import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';
 import type { CertificateType } from '../model/profile.ts';
-import { lookupVariable } from './catalogue.ts';
+import { closest } from '../model/suggest.ts';
+import { lookupVariable, VARIABLE_NAMES } from './catalogue.ts';
 import type { VariableSpec } from './catalogue.ts';
 import { lexTemplate } from './template-syntax.ts';
 
@@ -72,6 +73,14 @@ export function contextRuleBroken(
   return undefined;
 }
 
+/** The rule for an unknown variable: the closest catalogue name when it looks like a typo (`{{IMIE}}`). */
+function unknownVariableRule(raw: string, name: string): string {
+  const near = closest(name, VARIABLE_NAMES);
+  return near !== undefined
+    ? `uses ${raw}, which is not an Intune certificate variable: did you mean {{${near}}}?`
+    : `uses ${raw}, which is not an Intune certificate variable (see the variable catalogue, e.g. {{UserPrincipalName}}, {{IMEI}}, {{DeviceName}})`;
+}
+
 /** Full static check: problems (errors), warnings (documented advice) and the variables used. */
 export function checkTemplate(template: string, ctx: TemplateContext): TemplateCheck {
   const path = ctx.path ?? 'template';
@@ -84,7 +93,7 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
     if (spec === undefined) {
       problems.push({
         path,
-        rule: `uses ${t.raw}, which is not an Intune certificate variable (see the variable catalogue, e.g. {{UserPrincipalName}}, {{IMEI}}, {{DeviceName}})`,
+        rule: unknownVariableRule(t.raw, t.name),
         code: 'VARIABLE_UNKNOWN',
       });
       return;

@@ -472,6 +472,7 @@ export function buildRunResult(i: RunResultInput): RunResult {
     // same seed gives the same report.
     events: service.events().map(named).sort(compareEvents),
     expectations: [],
+    ...(scenario.warnings?.length ? { warnings: scenario.warnings.map((w) => ({ ...w })) } : {}),
     metrics: {
       wallSeconds,
       virtualStart: new Date(scenario.start).toISOString(),

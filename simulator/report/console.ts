@@ -75,6 +75,21 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   );
   out.push('');
 
+  const warnings = result.warnings ?? [];
+  if (warnings.length > 0) {
+    out.push(
+      paint(
+        'yellow',
+        `Warnings: ${warnings.length} setting${warnings.length === 1 ? '' : 's'} of the scenario had no effect`,
+      ),
+    );
+    for (const w of warnings)
+      out.push(
+        `  ${oneLine(`${w.file}:${w.line}:${w.column}: ${w.path === '' ? '(top level)' : w.path}: ${w.message}`)}`,
+      );
+    out.push('');
+  }
+
   const header = ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING']
     .concat(showSkipped ? ['SKIPPED'] : [])
     .concat(['RENEWED', 'FAILURES BY CODE'])

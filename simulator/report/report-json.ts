@@ -11,6 +11,7 @@ import type {
   DeviceProfileOutcome,
   DeviceSummary,
   ExpectationResult,
+  InputWarning,
   RunEvent,
   RunMetrics,
   RunResult,
@@ -38,6 +39,8 @@ export interface ReportJson {
   metrics: RunMetrics;
   devicesList: DeviceSummary[];
   events: RunEvent[];
+  /** Settings of the scenario the run read past, each with its place (empty when none). */
+  warnings: InputWarning[];
 }
 
 function str(v: unknown): string {
@@ -203,5 +206,12 @@ export function buildReportJson(result: RunResult, summary: RunSummary = summari
       if (e.profile !== undefined) ev.profile = str(e.profile);
       return ev;
     }),
+    warnings: (result.warnings ?? []).map((w) => ({
+      file: str(w.file),
+      line: num(w.line),
+      column: num(w.column),
+      path: str(w.path),
+      message: str(w.message),
+    })),
   };
 }
