@@ -3,48 +3,19 @@
  * ("(PFXDOC, SCEPDOC)", "(FLEET)", "DEVDETAIL …") belong in code comments and `source` fields, never in a
  * string that can reach a message, a warning or a report. This test reads every string literal of the
  * product code with the TypeScript parser and refuses one that cites a tag, except as the value of a
- * `source`, `sources` or `note` property. (test/e2e/run-command.test.ts checks a real run's output too.)
+ * `source`, `sources` or `note` property. (test/e2e/issue13-cli.test.ts checks a real run’s output too.)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceTags, tagCitations } from '../../fixtures/source-tags.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const LAYERS = ['cli', 'simulator', 'agent', 'protocol', 'profiles', 'pki'];
 /** Properties whose strings cite sources on purpose (tables' `source` columns). */
 const CITATION_PROPERTIES = new Set(['source', 'sources', 'note']);
-
-/** The tags of the Sources tables of docs/errors.md and docs/formats.md (`S1 / OMADM` defines both). */
-export function sourceTags(): Set<string> {
-  const tags = new Set<string>();
-  for (const doc of ['docs/errors.md', 'docs/formats.md']) {
-    const text = readFileSync(join(ROOT, doc), 'utf8');
-    const start = text.indexOf('## Sources');
-    const rest = text.slice(start + 1);
-    const ends = [rest.indexOf('\n## '), rest.indexOf('\n---')].filter((i) => i >= 0);
-    const section = rest.slice(0, ends.length > 0 ? Math.min(...ends) : rest.length);
-    for (const m of section.matchAll(/^\|\s*`([^`]+)`\s*\|/gm))
-      for (const t of (m[1] as string).split(/\s*\/\s*/)) tags.add(t);
-  }
-  return tags;
-}
-
-/** Tags that never read as ordinary words, so a bare mention (`DEVDETAIL RadioSwV`) counts too. */
-const DISTINCTIVE =
-  /\b(?:[A-Z]{2,}DOC|PKCSTS|SCEPTS|DIRKJAN|IMITUNE|OMADM|DEVDETAIL|DEVINFO|CSTORE|AMAPI-[A-Z]+|MS-MDM|AppleDocs)\b/g;
-
-/** Tag citations in a text: a parenthesis whose words include a tag, or a distinctive tag anywhere. */
-export function tagCitations(text: string, tags: ReadonlySet<string>): string[] {
-  const hits: string[] = [];
-  for (const m of text.matchAll(/\(([^()]*)\)/g)) {
-    const words = (m[1] as string).split(/[,;]\s*|\s+/).filter(Boolean);
-    if (words.some((w) => tags.has(w))) hits.push(m[0]);
-  }
-  for (const m of text.matchAll(DISTINCTIVE)) hits.push(m[0]);
-  return hits;
-}
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
