@@ -66,8 +66,8 @@ export interface ExpectationResult {
    * failures, which reports show as passed, not as failures.
    */
   expectedFailures?: RowRef[];
-  /** Wall-clock seconds its judgement took. */
-  seconds?: number;
+  /** The rows it selected (reports time an expectation by the wall-clock span of its rows). */
+  rows?: RowRef[];
 }
 
 /** Where the absence of a device attribute comes from (simulator/scenario/absence-causes.ts). */

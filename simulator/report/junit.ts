@@ -12,17 +12,18 @@
  *   expectation says these rows fail, with this code) passes, noted as an expected failure; a row no
  *   expectation judges and that did not install (failed, pending, skipped) is `<skipped>` with why.
  * - times are real: each suite's `timestamp` is the wall-clock start of the command, `time` attributes
- *   are wall-clock seconds (the run, each row from its device's first event to the row's last, each
- *   expectation's judgement); the virtual start and end are properties.
+ *   are wall-clock seconds (the run; each row from its device's first event to the row's last; each
+ *   expectation the span of the rows it selected; each suite the span of its cases); the virtual start and
+ *   end are properties. A case whose span was not measured carries no `time`.
  * - a run that could not be loaded or did not finish gets one failing test case saying why
  *   ({@link renderFailureJunit}).
  * Everything from the run is escaped, and characters XML 1.0 cannot carry at all are replaced by U+FFFD.
  */
 import { PLATFORMS } from '../../profiles/model/platform.ts';
-import type { ExpectationResult, RunResult } from '../run-model.ts';
+import type { ExpectationResult, RowRef, RunResult } from '../run-model.ts';
 import { nativeText, sortedOutcomes, type ReportOutcome } from './report-json.ts';
 import { byCodeUnits } from './summary.ts';
-import type { WallClock } from './wall-times.ts';
+import type { WallClock, WallSpan } from './wall-times.ts';
 
 // Chars outside the XML 1.0 Char production (§2.2): C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates.
 const NOT_XML_CHAR =
@@ -207,9 +208,23 @@ function rowCase(
   return { xml: `${head}>\n${body.join('\n')}\n    </testcase>`, failed, skipped };
 }
 
-function expectationCase(e: ExpectationResult): string {
+/** The wall-clock span of a set of rows (undefined when none was measured). */
+function spanOfRows(rows: readonly RowRef[], wall: WallClock | undefined): WallSpan | undefined {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    const span = wall?.spanOf(r.device, r.profile);
+    if (!span) continue;
+    start = Math.min(start, span.start);
+    end = Math.max(end, span.end);
+  }
+  return end >= start ? { start, end } : undefined;
+}
+
+function expectationCase(e: ExpectationResult, span: WallSpan | undefined): string {
   const name = e.text;
-  const head = `    <testcase${attrs({ classname: 'certfleet.expectations', name, time: seconds(e.seconds ?? 0) })}>`;
+  const time = span === undefined ? undefined : seconds((span.end - span.start) / 1000);
+  const head = `    <testcase${attrs({ classname: 'certfleet.expectations', name, time })}>`;
   const where = e.line !== undefined ? `scenario line ${e.line}\n` : '';
   const body = e.held
     ? `      <system-out>${xmlText(`${where}${e.detail}`)}</system-out>`
@@ -237,13 +252,18 @@ export function renderJunit(result: RunResult, options: JunitOptions = {}): stri
   const suites: Suite[] = [];
 
   const ex = result.expectations;
+  const exSpans = ex.map((e) => spanOfRows(e.rows ?? [], options.wall));
+  const exAll = spanOfRows(
+    ex.flatMap((e) => e.rows ?? []),
+    options.wall,
+  );
   suites.push({
     name: 'certfleet.expectations',
-    cases: ex.map(expectationCase),
+    cases: ex.map((e, i) => expectationCase(e, exSpans[i])),
     tests: ex.length,
     failures: ex.filter((e) => !e.held).length,
     skipped: 0,
-    time: ex.reduce((t, e) => t + (e.seconds ?? 0), 0),
+    time: exAll ? (exAll.end - exAll.start) / 1000 : wallSeconds,
     properties: runProperties(result),
   });
 

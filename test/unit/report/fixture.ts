@@ -148,6 +148,12 @@ export function sampleRun(): RunResult {
         checks: 'status installed',
         selected: 4,
         passing: 3,
+        rows: [
+          { device: 'win-1', profile: ROOT },
+          { device: 'win-1', profile: PKCS },
+          { device: 'win-2', profile: ROOT },
+          { device: 'win-2', profile: PKCS },
+        ],
         offenders: [{ device: 'win-2', profile: PKCS, why: 'status failed' }],
         expectedFailures: [],
       },

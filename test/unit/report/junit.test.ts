@@ -170,6 +170,9 @@ describe('renderJunit', () => {
     expect(caseNamed(d, 'Wi-Fi PKCS on win-2').time).toBe('3.000');
     expect(caseNamed(d, 'Contoso Root on win-2').time).toBe('2.000');
     expect(d.suites.find((s) => s.name === 'certfleet.windows · Wi-Fi PKCS')?.attrs['time']).toBe('3.000');
+    // an expectation lasts as long as the rows it selected (here win-2's, the only ones measured)
+    expect(caseNamed(d, 'all Windows devices install both profiles').time).toBe('3.000');
+    expect(d.suites[0]?.attrs['time']).toBe('3.000');
     // a row whose device never showed up has no measured time
     expect(caseNamed(d, 'Wi-Fi PKCS on ios-1').time).toBeNull();
     // the virtual times are properties, not timestamps
