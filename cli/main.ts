@@ -23,8 +23,10 @@ const cli = yargs(args)
   .version()
   .wrap(Math.min(110, process.stdout.columns || 110))
   .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`error USAGE: ${msg}\nRun 'certfleet --help' for usage.\n`);
+    // yargs reports its own validation — a `coerce` that refused a value (numeric-options.ts) included — as
+    // a YError: a usage error. Anything else is the command's own failure.
+    if (err && err.name !== 'YError') throw err;
+    process.stderr.write(`error USAGE: ${msg ?? err?.message}\nRun 'certfleet --help' for usage.\n`);
     process.exit(2);
   });
 

@@ -1,8 +1,18 @@
 /** How the CLI prints results and failures: one place for exit codes and error lines. */
-import { CertfleetError } from '../pki/errors.ts';
+import { CertfleetError, isInputError } from '../pki/errors.ts';
 
-/** Exit codes: 0 success, 1 the operation was refused or failed, 2 usage errors. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes (README "Exit codes"): 0 success (every expectation held), 1 the operation was refused or
+ * failed (an expectation broke, a CA denial, a broker that cannot be reached…), 2 usage errors (the
+ * command line), 3 an input the command reads cannot be loaded (pki/errors.ts `isInputError`).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, input: 3 } as const;
+
+/** The exit code of a failure: {@link EXIT}. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof CertfleetError && e.code === 'USAGE') return EXIT.usage;
+  return isInputError(e) ? EXIT.input : EXIT.failed;
+}
 
 /**
  * Prints a failure as `error CODE: message` on stderr (never a bare stack trace) and returns the exit
@@ -11,7 +21,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export function reportFailure(e: unknown): number {
   if (e instanceof CertfleetError) {
     process.stderr.write(`error ${e.code}: ${e.message}\n`);
-    return e.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+    return exitCodeOf(e);
   }
   const message = e instanceof Error ? e.message : String(e);
   // A file-system error that no command wrapped is still an IO failure, not a bug: say so with its code.

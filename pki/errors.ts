@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   USAGE: 'The command line is wrong: an unknown option, a missing argument or a bad value.',
   IO: 'A file or folder could not be read or written.',
   INTERNAL: 'An unexpected internal error (a bug in certfleet).',
+  DEVICE_FILE_INVALID: 'A device file is not JSON, or not a device as certfleet device new --json prints it.',
 
   // --- pki/ -----------------------------------------------------------------------------------------
   KEY_UNSUPPORTED: 'The key algorithm or size is not supported.',
@@ -163,4 +164,30 @@ export class CertfleetError extends Error {
 /** True when `e` is a {@link CertfleetError}, optionally with the given code. */
 export function isCertfleetError(e: unknown, code?: ErrorCode): e is CertfleetError {
   return e instanceof CertfleetError && (code === undefined || e.code === code);
+}
+
+/**
+ * The codes that always mean "an input cannot be loaded": a scenario that is not YAML or breaks the
+ * format, a profile or device file that does not parse or validate, a CA folder that is missing or
+ * damaged. The CLI exits 3 for them (README "Exit codes").
+ */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SCENARIO_PARSE',
+  'SCENARIO_INVALID',
+  'PROFILE_INVALID',
+  'GRAPH_PARSE',
+  'GRAPH_UNSUPPORTED_TYPE',
+  'DEVICE_FILE_INVALID',
+  'CA_NOT_FOUND',
+  'CA_CORRUPT',
+]);
+
+/**
+ * True when `e` says an input the command reads cannot be loaded: a code of {@link INPUT_ERROR_CODES}, or
+ * an `IO` error raised while reading an input file (`details.input`, set where the file is read; writing a
+ * report or a payload is not an input error).
+ */
+export function isInputError(e: unknown): e is CertfleetError {
+  if (!(e instanceof CertfleetError)) return false;
+  return INPUT_ERROR_CODES.has(e.code) || (e.code === 'IO' && e.details['input'] === true);
 }

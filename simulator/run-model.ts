@@ -4,6 +4,7 @@
  */
 import type { OutcomeCode } from '../protocol/wire/outcome.ts';
 import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
+import type { AbsenceReason, AttributeName } from '../profiles/variables/facts.ts';
 
 /** Where one device × profile ended. `pending`: no answer by the end of the run. */
 export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped';
@@ -36,12 +37,51 @@ export interface RunEvent {
   detail: string;
 }
 
+/** One device × profile row, named. */
+export interface RowRef {
+  device: string;
+  profile: string;
+}
+
 /** One expectation QA wrote in the scenario, and whether it held. */
 export interface ExpectationResult {
   text: string;
   held: boolean;
   /** Why it did not hold (or the figures that show it did). */
   detail: string;
+  /** Its line in the scenario file. */
+  line?: number;
+  /** What each selected row must show, in words (`status failed, code INSTALL_NOT_ALLOWED`). */
+  checks?: string;
+  /** Rows it selected, and how many of them show what it checks. */
+  selected?: number;
+  passing?: number;
+  /**
+   * When it did not hold: the rows that break it, with why — rows that lack what it checks, or (for
+   * `share: none`, `"<0.1"`, a count exceeded) rows that have it. Reports (junit.xml) fail exactly these.
+   */
+  offenders?: (RowRef & { why: string })[];
+  /**
+   * Rows it says fail (it checks `status: failed` or an error code) and that fail as it says: expected
+   * failures, which reports show as passed, not as failures.
+   */
+  expectedFailures?: RowRef[];
+  /** The rows it selected (reports time an expectation by the wall-clock span of its rows). */
+  rows?: RowRef[];
+}
+
+/** Where the absence of a device attribute comes from (simulator/scenario/absence-causes.ts). */
+export type AbsenceSource =
+  'platform' | 'enrollment-kind' | 'os-version' | 'hardware' | 'user' | 'scenario' | 'device';
+
+/** Why one attribute of one device is absent. */
+export interface AbsenceCause {
+  reason: AbsenceReason;
+  source: AbsenceSource;
+  /** The availability rule (agent/device/availability.ts `id`), `fleet.missing.<attribute>` or `not-reported`. */
+  rule: string;
+  /** In words, short enough for a report line: "no cellular modem (a Wi-Fi-only model)". */
+  text: string;
 }
 
 /** Per-device summary for reports. */
@@ -53,6 +93,8 @@ export interface DeviceSummary {
   osVersion: string;
   model: string;
   enrolled: boolean;
+  /** Why each absent attribute is absent (reports group VARIABLE_MISSING failures by it). */
+  absent?: Partial<Record<AttributeName, AbsenceCause>>;
 }
 
 /** Throughput and load figures of a run. */
@@ -67,6 +109,16 @@ export interface RunMetrics {
   messages: number;
 }
 
+/** A setting of the scenario the run read past (simulator/scenario Checker.warn), with its place. */
+export interface InputWarning {
+  file: string;
+  line: number;
+  column: number;
+  /** Key path in the scenario, e.g. `profiles[1].graph`. */
+  path: string;
+  message: string;
+}
+
 /** The whole result of a run (report.json). */
 export interface RunResult {
   scenario: string;
@@ -78,4 +130,6 @@ export interface RunResult {
   events: RunEvent[];
   expectations: ExpectationResult[];
   metrics: RunMetrics;
+  /** Settings of the scenario the run read past (a misspelled Graph property, an ignored subject string…). */
+  warnings?: InputWarning[];
 }

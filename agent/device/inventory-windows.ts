@@ -128,14 +128,11 @@ export function windowsInventory(device: Device, opts: WindowsInventoryOptions =
     // a modem has no radio stack to report (404, inferred).
     './DevDetail/Ext/Microsoft/RadioSwV': device.cellular
       ? ok(`${radio.int(1, 3)}.${radio.int(0, 40)}.${radio.int(100, 999)}`)
-      : notFound(
-          'not-reported',
-          'no cellular modem, so no radio stack version (DEVDETAIL RadioSwV; inferred)',
-        ),
+      : notFound('not-reported', 'no cellular modem, so no radio stack version'),
     // DEVDETAIL: "Returns the name of the mobile operator if it exists; otherwise it returns 404".
     './DevDetail/Ext/Microsoft/CommercializationOperator':
       device.hardware.imsi === undefined
-        ? notFound('not-reported', 'no mobile operator: no SIM (DEVDETAIL CommercializationOperator)')
+        ? notFound('not-reported', 'no mobile operator: no SIM')
         : ok(OPERATOR_BY_MCC_MNC[device.hardware.imsi.slice(0, 6)] ?? 'Unknown'),
     // DEVDETAIL "Returns the client local time in ISO 8601 format"; the offset is drawn per device (inferred).
     './DevDetail/Ext/Microsoft/LocalTime':
@@ -148,7 +145,7 @@ export function windowsInventory(device: Device, opts: WindowsInventoryOptions =
     // DEVDETAIL: "This is only exposed to mobile operator OMA-DM servers"; the MDM is an enterprise server.
     './DevDetail/Ext/VoLTEServiceSetting': notFound(
       'not-reported',
-      'only exposed to mobile operator OMA-DM servers, not to an enterprise MDM (DEVDETAIL VoLTEServiceSetting)',
+      'only exposed to mobile operator OMA-DM servers, not to an enterprise MDM',
     ),
     './DevDetail/Ext/Microsoft/MobileID':
       device.hardware.imsi === undefined ? notFound('not-reported') : ok(device.hardware.imsi),

@@ -5,6 +5,7 @@ import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-s
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
+import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
 import { printJson } from '../output.ts';
 
 /** The options `serve` and `agents` share. */
@@ -21,8 +22,9 @@ export function splitFleetOptions(y: Argv): Argv {
       describe: `Broker URL (certfleet broker, Mosquitto…); logins derive from ${FLEET_SECRET_ENV}.`,
     })
     .option('time-scale', {
-      type: 'number',
-      default: DEFAULT_TIME_SCALE,
+      type: 'string',
+      default: String(DEFAULT_TIME_SCALE),
+      coerce: numberCoerce(TIME_SCALE_RULE),
       describe:
         'Virtual ms per real ms (60: a virtual minute per second; 3600: an hour per second). Same on every side.',
     })
@@ -33,8 +35,9 @@ export function splitFleetOptions(y: Argv): Argv {
     })
     .option('tenant', { type: 'string', default: 'contoso', describe: 'Tenant (topic tree).' })
     .option('devices', {
-      type: 'number',
-      describe: 'Fleet size (overrides the scenario; same on every side).',
+      type: 'string',
+      coerce: numberCoerce(DEVICES_RULE),
+      describe: 'Fleet size, a whole number from 1 (overrides the scenario; same on every side).',
     })
     .option('seed', { type: 'string', describe: 'Seed (overrides the scenario; same on every side).' })
     .option('mqtt-version', { type: 'number', choices: [4, 5], default: 4, describe: 'MQTT 3.1.1 (4) or 5.' })

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
+import { DEVICES_RULE, numberCoerce, PORT_RULE } from '../numeric-options.ts';
 
 /** `certfleet broker [--port P] [--host H] [--tenant T] [--mosquitto --scenario F]` */
 export const brokerCommand: CommandModule = {
@@ -10,11 +11,16 @@ export const brokerCommand: CommandModule = {
   describe: `Run the MQTT broker alone (embedded aedes, or Mosquitto) until Ctrl-C, for certfleet serve and certfleet agents in other processes; passwords derive from ${FLEET_SECRET_ENV}.`,
   builder: (y: Argv) =>
     y
-      .option('port', { type: 'number', default: 0, describe: 'Port (0: a free one). Embedded broker only.' })
+      .option('port', {
+        type: 'string',
+        default: '0',
+        coerce: numberCoerce(PORT_RULE),
+        describe: 'Port to listen on (0: a free one).',
+      })
       .option('host', {
         type: 'string',
         default: '127.0.0.1',
-        describe: 'Interface to listen on (0.0.0.0 for agents on other machines). Embedded broker only.',
+        describe: 'Interface to listen on (0.0.0.0 for agents on other machines).',
       })
       .option('tenant', {
         type: 'string',
@@ -29,7 +35,8 @@ export const brokerCommand: CommandModule = {
       })
       .option('scenario', { type: 'string', describe: 'Scenario file (with --mosquitto).' })
       .option('devices', {
-        type: 'number',
+        type: 'string',
+        coerce: numberCoerce(DEVICES_RULE),
         describe: 'Fleet size (with --mosquitto; overrides the scenario).',
       }),
   handler: async (a) => {

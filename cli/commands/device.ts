@@ -7,6 +7,7 @@ import {
   type EnrollmentKind,
   type Platform,
 } from '../../profiles/model/platform.ts';
+import { INDEX_RULE, numberCoerce } from '../numeric-options.ts';
 import { printJson } from '../output.ts';
 
 const newDevice: CommandModule = {
@@ -25,7 +26,12 @@ const newDevice: CommandModule = {
         describe: 'Enrollment kind (must belong to the platform).',
       })
       .option('seed', { type: 'string', default: '0', describe: 'Seed of the fleet.' })
-      .option('index', { type: 'number', default: 0, describe: 'Index of the device in the fleet.' })
+      .option('index', {
+        type: 'string',
+        default: '0',
+        coerce: numberCoerce(INDEX_RULE),
+        describe: 'Index of the device in the fleet (a whole number from 0).',
+      })
       .option('json', {
         type: 'boolean',
         default: false,

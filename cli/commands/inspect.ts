@@ -14,7 +14,7 @@ export const inspectCommand: CommandModule = {
     'Decode a native payload (.mobileconfig, SyncML, Android policy) and say what a fresh device would install. ' +
     'Exit 0 when everything would install (also when an identity would install but not be trusted, its chain ' +
     'leading to no installed root: the device installs it, so the item has trusted=false and a warning), 1 when ' +
-    'the device would refuse any of it, 2 on usage errors.',
+    'the device would refuse any of it, 2 on usage errors, 3 when the file cannot be read.',
   builder: (y: Argv) =>
     y
       .positional('file', { type: 'string', describe: 'The payload file.' })
@@ -35,8 +35,10 @@ export const inspectCommand: CommandModule = {
     try {
       bytes = readFileSync(String(a.file));
     } catch (cause) {
-      throw new CertfleetError('USAGE', `Cannot read ${String(a.file)}: ${(cause as Error).message}`, {
+      // an input the command reads: exit 3 (output.ts isInputError)
+      throw new CertfleetError('IO', `Cannot read ${String(a.file)}: ${(cause as Error).message}`, {
         cause,
+        details: { file: String(a.file), input: true },
       });
     }
     const r = inspectPayload(bytes, PLATFORM_ADAPTERS, {

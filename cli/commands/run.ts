@@ -1,6 +1,7 @@
 /** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
 import type { Argv, CommandModule } from 'yargs';
 import { runCommand } from '../../simulator/fleet/run-command.ts';
+import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
 import { EXIT } from '../output.ts';
 
 /** `certfleet run [SCENARIO] [--devices N] [--seed S] [--broker URL] [--out DIR] [--json]` */
@@ -14,7 +15,11 @@ export const runCommandModule: CommandModule = {
         default: 'scenarios/default.yaml',
         describe: 'Scenario file (YAML).',
       })
-      .option('devices', { type: 'number', describe: 'Fleet size (overrides the scenario).' })
+      .option('devices', {
+        type: 'string',
+        coerce: numberCoerce(DEVICES_RULE),
+        describe: 'Fleet size, a whole number from 1 (overrides the scenario).',
+      })
       .option('seed', { type: 'string', describe: 'Seed (overrides the scenario).' })
       .option('broker', {
         type: 'string',

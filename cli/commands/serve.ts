@@ -7,6 +7,7 @@ import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { renderSummary } from '../../simulator/report/console.ts';
 import { shouldColor } from '../../simulator/report/ansi.ts';
+import { failureReporter } from '../../simulator/report/write-reports.ts';
 import { EXIT } from '../output.ts';
 import { splitFleetOptions } from './agents.ts';
 
@@ -21,6 +22,7 @@ export const serveCommand: CommandModule = {
     const out = a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`;
     const scenario = String(a.scenario);
     const broker = String(a.broker);
+    const startedAt = Date.now();
     const run = await serveFleet({
       scenario,
       broker,
@@ -40,7 +42,8 @@ export const serveCommand: CommandModule = {
             `  certfleet agents --scenario ${scenario} --broker ${broker} --epoch ${new Date(epoch).toISOString()} --time-scale ${timeScale} [--shard i/n]\n`,
         );
       },
-    });
+      // a scenario that cannot be loaded (exit 3) or a run that fails: junit.xml in --out says why
+    }).catch(failureReporter(scenario, out, startedAt));
     stop.dispose();
     const color = shouldColor(process.stdout.isTTY, process.env);
     process.stdout.write(renderSummary(run.result, { color }));

@@ -332,9 +332,10 @@ function readTrust(ctx: Ctx, v: Record<string, JsonValue>, path: string): string
     });
     const unknown = result.filter((b) => b !== 'Web');
     if (unknown.length > 0) {
+      // ONC: TrustBits values other than the known flags are ignored
       ctx.notes.push({
         path: `${path}.TrustBits`,
-        message: `unknown trust flags ignored (ONC): ${unknown.join(', ')}`,
+        message: `unknown trust flags ignored: ${unknown.join(', ')}`,
       });
     }
   }

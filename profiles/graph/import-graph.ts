@@ -32,6 +32,7 @@ import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { CertificateProfile } from '../model/profile.ts';
 import { validateProfile } from '../model/validate-profile.ts';
 import { decodeEnum, decodeFlags } from './graph-enums.ts';
+import { closest } from '../model/suggest.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
 import {
   ALL_GRAPH_PROPERTIES,
@@ -42,6 +43,19 @@ import {
 } from './odata-types.ts';
 import type { GraphTypeInfo, GraphTypeName } from './odata-types.ts';
 
+/**
+ * A property of the export that certfleet reads past: unknown to it (a typo such as
+ * `renewalThresholdPercentag`), or known but without effect — a `subjectNameFormatString` under a named
+ * subject format, applicability rules, assignments, the root-certificate link. A scenario run lists each as
+ * a warning (issue 13 point 5).
+ */
+export interface GraphUnused {
+  /** The Graph property. */
+  path: string;
+  /** Why it has no effect, phrased to follow the path. */
+  message: string;
+}
+
 /** Result of {@link importGraphProfile}. */
 export type GraphImportResult =
   | {
@@ -49,6 +63,8 @@ export type GraphImportResult =
       profile: CertificateProfile;
       graphType: GraphTypeName;
       ignored: string[];
+      /** Every property with no effect ({@link GraphUnused}), `ignored` included, in the export's order. */
+      unused: GraphUnused[];
       /** Advisory warnings of the templates (never a failure), with Graph paths. */
       warnings: ProfileWarning[];
     }
@@ -316,7 +332,82 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
     throw profileInvalidError(`The Graph profile ${GRAPH_TYPE_PREFIX}${graphType}`, [...problems, ...mapped]);
   }
   const warnings = validated.warnings.map((w) => ({ ...w, path: graphPathOf(w.path) }));
-  return { ok: true, profile: validated.value, graphType, ignored, warnings };
+  const unused = unusedProperties(json, graphType, info, ignored, validated.value);
+  return { ok: true, profile: validated.value, graphType, ignored, unused, warnings };
+}
+
+const APPLICABILITY_RULES = [
+  'deviceManagementApplicabilityRuleOsEdition',
+  'deviceManagementApplicabilityRuleOsVersion',
+  'deviceManagementApplicabilityRuleDeviceMode',
+];
+
+/** The properties of an imported export that have no effect: see {@link GraphUnused}. */
+function unusedProperties(
+  json: Rec,
+  graphType: GraphTypeName,
+  info: GraphTypeInfo,
+  ignored: readonly string[],
+  profile: CertificateProfile,
+): GraphUnused[] {
+  const type = `${GRAPH_TYPE_PREFIX}${graphType}`;
+  const known = [
+    ...info.properties,
+    ...INHERITED_PROPERTIES,
+    ...(info.rootCertificate ? ['rootCertificate'] : []),
+  ];
+  const present = (key: string): boolean => json[key] !== undefined && json[key] !== null;
+  const out: GraphUnused[] = [];
+  for (const key of Object.keys(json)) {
+    if (ignored.includes(key)) {
+      const near = closest(key, known);
+      out.push({
+        path: key,
+        message: `is not a property of ${type}${near !== undefined && near !== key ? `: did you mean ${near}?` : ''}; certfleet ignores it`,
+      });
+    } else if (APPLICABILITY_RULES.includes(key) && present(key)) {
+      out.push({
+        path: key,
+        message:
+          'is an applicability rule, which certfleet does not simulate: every device of the profile’s family receives it',
+      });
+    } else if (
+      (key === 'assignments' || key === 'groupAssignments') &&
+      Array.isArray(json[key]) &&
+      (json[key] as unknown[]).length > 0
+    ) {
+      out.push({
+        path: key,
+        message:
+          'is not read: a scenario assigns profiles with assign: or assignments:, every device of the family otherwise',
+      });
+    } else if ((key === 'rootCertificate' || key === 'rootCertificate@odata.bind') && present(key)) {
+      out.push({
+        path: key,
+        message:
+          'links a trusted-root profile, which a run does not follow: the run’s CA issues the certificate, and devices trust its root through the scenario’s trusted-certificate profile',
+      });
+    }
+  }
+  if (profile.kind === 'pkcs-certificate') {
+    if (present('subjectNameFormatString') && profile.subjectNameFormat !== 'custom') {
+      out.push({
+        path: 'subjectNameFormatString',
+        message: `is ignored: subjectNameFormat is ${profile.subjectNameFormat}, not custom, so the subject follows that format and this string (${JSON.stringify(json['subjectNameFormatString'])}) is dropped; set subjectNameFormat to custom to use it`,
+      });
+    }
+    if (
+      present('subjectAlternativeNameFormatString') &&
+      !profile.subjectAlternativeNameType.includes('customAzureADAttribute')
+    ) {
+      out.push({
+        path: 'subjectAlternativeNameFormatString',
+        message:
+          'is ignored: subjectAlternativeNameType does not include customAzureADAttribute, the only SAN that reads it',
+      });
+    }
+  }
+  return out;
 }
 
 function readList(

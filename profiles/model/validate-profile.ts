@@ -79,7 +79,8 @@ export function trustedCertificateProblem(der: Uint8Array): string | undefined {
   }
   if (cert.basicConstraints?.ca === true) return undefined;
   if (cert.basicConstraints === undefined && cert.isSelfSigned) return undefined;
-  return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates (TRUSTDOC); deliver a leaf through a PKCS profile`;
+  // TRUSTDOC: trusted certificate profiles deliver root or intermediate CA certificates only
+  return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates; deliver a leaf through a PKCS profile`;
 }
 
 type Rec = Record<string, unknown>;
@@ -352,9 +353,10 @@ function readValidity(r: Reader): PkcsCertificateProfile['validity'] | undefined
   if (unit === undefined) return undefined;
   const { min, max } = PKCS_LIMITS.validity[unit];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    // PFXDOC, SCEPDOC: validity from 5 days to 24 months
     return vr.bad(
       'value',
-      `must be an integer from ${min} to ${max} ${unit}: use at least 5 days (shorter certificates may be rejected as near-expired) and at most 24 months (PFXDOC, SCEPDOC)`,
+      `must be an integer from ${min} to ${max} ${unit}: use at least 5 days (shorter certificates may be rejected as near-expired) and at most 24 months`,
     );
   }
   return { value, unit };

@@ -253,7 +253,8 @@ export const VARIABLES = {
     name: 'onPremisesSamAccountName',
     scope: 'user',
     attribute: 'onPremisesSamAccountName',
-    description: 'the user\u2019s on-premises sAMAccountName (PFXDOC spelling)',
+    description:
+      'the user\u2019s on-premises sAMAccountName (spelling of the PKCS certificate documentation)',
     source: 'PFXDOC',
     restrictions: [...USER, 'needs-entra-connect-sync', 'not-on-aosp'],
   },
@@ -261,7 +262,8 @@ export const VARIABLES = {
     name: 'OnPremisesSamAccountName',
     scope: 'user',
     attribute: 'onPremisesSamAccountName',
-    description: 'the user\u2019s on-premises sAMAccountName (SCEPDOC spelling)',
+    description:
+      'the user\u2019s on-premises sAMAccountName (spelling of the SCEP certificate documentation)',
     source: 'SCEPDOC',
     restrictions: [...USER, 'needs-entra-connect-sync', 'not-on-aosp'],
   },

@@ -156,22 +156,67 @@ function describeDevice(facts: DeviceFacts): string {
   return `this ${PLATFORM_LABEL[facts.platform]} device (${kind}${enrolled}${facts.hasUser ? '' : ', no user'})`;
 }
 
-function explainAbsence(reason: AbsenceReason, label: string, facts: DeviceFacts, raw: string): string {
+/** The user attributes the service reads from the directory (Microsoft Entra ID), not from the device. */
+const DIRECTORY_USER_ATTRIBUTES: readonly AttributeName[] = [
+  'userName',
+  'userPrincipalName',
+  'emailAddress',
+  'department',
+  'onPremisesDistinguishedName',
+  'onPremisesSamAccountName',
+  'userSid',
+];
+
+/**
+ * Why a device that simply did not report an attribute lacks it, per attribute: a Wi-Fi-only tablet
+ * explains a missing IMEI, never a missing e-mail address (issue 13 point 3).
+ */
+function notReported(attribute: AttributeName, facts: DeviceFacts): string {
+  const label = ATTRIBUTE_LABEL[attribute];
+  const device = describeDevice(facts);
+  switch (attribute) {
+    case 'imei':
+      return `${device} reported no IMEI — it has no cellular modem (a Wi-Fi-only tablet, a PC without WWAN) or does not share it`;
+    case 'meid':
+      return `${device} reported no MEID — its modem does not speak CDMA, or it has no cellular modem`;
+    case 'wifiMacAddress':
+      return `${device} reported no Wi-Fi MAC address — it has no Wi-Fi radio (a wired desktop) or does not share it`;
+    case 'entraDeviceId':
+    case 'intuneDeviceId':
+      return `the ${label} of ${device} is not recorded in the tenant's directory`;
+    case 'deviceSid':
+      return `${device} has no computer account SID recorded in the tenant's directory`;
+    default:
+      return DIRECTORY_USER_ATTRIBUTES.includes(attribute)
+        ? `the ${label} of the device's user is empty in Microsoft Entra ID, where Intune reads it`
+        : `${device} did not report its ${label}`;
+  }
+}
+
+// The explanations below follow docs/formats.md §5.1 and §5.2 (sources PFXDOC, SCEPDOC); the tags stay in
+// these comments: messages are for the people who read reports (issue 13 point 3).
+function explainAbsence(
+  reason: AbsenceReason,
+  attribute: AttributeName,
+  facts: DeviceFacts,
+  raw: string,
+): string {
+  const label = ATTRIBUTE_LABEL[attribute];
   switch (reason) {
     case 'not-reported':
-      return `${describeDevice(facts)} did not report its ${label} — it has none (a Wi-Fi-only tablet has no IMEI, a device without a cellular radio no MEID) or does not share it`;
+      return notReported(attribute, facts);
     case 'not-on-platform':
       return `${PLATFORM_LABEL[facts.platform]} devices never supply the ${label} Intune needs for ${raw}`;
     case 'android12-work-profile':
-      return `${describeDevice(facts)} does not expose its ${label}: Android 12 and later hide the serial number, IMEI and MEID from personally-owned work profiles, so profiles using them fail on devices enrolled on Android 12 or later (PFXDOC, SCEPDOC)`;
+      return `${describeDevice(facts)} does not expose its ${label}: Android 12 and later hide the serial number, IMEI and MEID from personally-owned work profiles, so profiles using them fail on devices enrolled on Android 12 or later`;
     case 'user-less':
-      return `${describeDevice(facts)} has no user, and user attributes such as the ${label} are unavailable on devices without a user association (PFXDOC, SCEPDOC)`;
+      return `${describeDevice(facts)} has no user, and user attributes such as the ${label} are unavailable on devices without a user association`;
     case 'not-domain-joined':
-      return `${describeDevice(facts)} is not joined to an on-premises domain, and ${raw} only applies to Windows domain-joined devices (PFXDOC, SCEPDOC)`;
+      return `${describeDevice(facts)} is not joined to an on-premises domain, and ${raw} only applies to Windows domain-joined devices`;
     case 'not-synced':
-      return `the user's ${label} is not synchronised from on-premises Active Directory to Microsoft Entra ID (Entra Connect must sync it) (PFXDOC, SCEPDOC)`;
+      return `the user's ${label} is not synchronised from on-premises Active Directory to Microsoft Entra ID (Entra Connect must sync it)`;
     case 'not-hybrid-joined':
-      return `${describeDevice(facts)} is not Microsoft Entra hybrid joined, and ${raw} in a device certificate is supported only on hybrid-joined Windows devices (SCEPDOC)`;
+      return `${describeDevice(facts)} is not Microsoft Entra hybrid joined, and ${raw} in a device certificate is supported only on hybrid-joined Windows devices`;
   }
 }
 
@@ -184,9 +229,8 @@ export function missingVariable(
   target: TemplateTarget,
   path: string,
 ): MissingVariable {
-  const label = ATTRIBUTE_LABEL[attribute];
   const message =
-    `The profile uses ${raw} in the ${TARGET_LABEL[target]}, but ${explainAbsence(reason, label, facts, raw)}. ` +
+    `The profile uses ${raw} in the ${TARGET_LABEL[target]}, but ${explainAbsence(reason, attribute, facts, raw)}. ` +
     `Intune cannot fill ${raw}, so the profile fails to install on this device: a device must support every variable a profile uses.`;
   return {
     kind: 'MissingVariable',
@@ -278,7 +322,8 @@ function enrollmentRuleBroken(
     facts.platform === 'android' &&
     ANDROID_DEVICE_OWNER_KINDS.includes(facts.enrollmentKind)
   ) {
-    return `{{${spec.name}}} is not supported in the subject alternative name on Android Enterprise fully managed, dedicated and corporate-owned work profile devices (SCEPDOC)`;
+    // SCEPDOC (docs/formats.md §5.1)
+    return `{{${spec.name}}} is not supported in the subject alternative name on Android Enterprise fully managed, dedicated and corporate-owned work profile devices`;
   }
   return undefined;
 }

@@ -8,7 +8,8 @@ import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
 import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';
 import type { CertificateType } from '../model/profile.ts';
-import { lookupVariable } from './catalogue.ts';
+import { closest } from '../model/suggest.ts';
+import { lookupVariable, VARIABLE_NAMES } from './catalogue.ts';
 import type { VariableSpec } from './catalogue.ts';
 import { lexTemplate } from './template-syntax.ts';
 
@@ -45,29 +46,39 @@ export function contextRuleBroken(
 ): string | undefined {
   const { certificateType, target, family } = ctx;
   const r = spec.restrictions as readonly string[];
+  // The rules and their wording follow SCEPDOC (and PFXDOC for user variables in device certificates),
+  // docs/formats.md §5.1; the source tags stay here, out of the messages people read.
   if (r.includes('uri-san-only') && target !== 'san:uri') {
-    return `{{${spec.name}}} may only be used in a URI subject alternative name (Intune renders it as tag:microsoft.com,2022-09-14:sid:<SID>) (SCEPDOC)`;
+    return `{{${spec.name}}} may only be used in a URI subject alternative name (Intune renders it as tag:microsoft.com,2022-09-14:sid:<SID>)`;
   }
   if (r.includes('sid-platforms') && family !== undefined) {
     const platform = PROFILE_FAMILY_INFO[family].platform;
     if (certificateType === 'device' && platform !== 'windows') {
-      return `{{${spec.name}}} is supported in device certificates only on Microsoft Entra hybrid-joined Windows devices (SCEPDOC)`;
+      return `{{${spec.name}}} is supported in device certificates only on Microsoft Entra hybrid-joined Windows devices`;
     }
     if (certificateType === 'user' && platform === 'android') {
-      return `{{${spec.name}}} is supported in user certificates only on iOS/iPadOS, macOS and Windows (SCEPDOC)`;
+      return `{{${spec.name}}} is supported in user certificates only on iOS/iPadOS, macOS and Windows`;
     }
   }
   if (spec.scope === 'user' && certificateType === 'device' && !r.includes('sid-platforms')) {
-    return `{{${spec.name}}} is a user variable, and device certificates can only contain device variables (PFXDOC, SCEPDOC)`;
+    return `{{${spec.name}}} is a user variable, and device certificates can only contain device variables`;
   }
   if (
     r.includes('not-in-san-on-android-device-owner') &&
     target !== 'subject' &&
     family === 'android-device-owner'
   ) {
-    return `{{${spec.name}}} is not supported in the subject alternative name on Android Enterprise fully managed, dedicated and corporate-owned work profile devices (SCEPDOC)`;
+    return `{{${spec.name}}} is not supported in the subject alternative name on Android Enterprise fully managed, dedicated and corporate-owned work profile devices`;
   }
   return undefined;
+}
+
+/** The rule for an unknown variable: the closest catalogue name when it looks like a typo (`{{IMIE}}`). */
+function unknownVariableRule(raw: string, name: string): string {
+  const near = closest(name, VARIABLE_NAMES);
+  return near !== undefined
+    ? `uses ${raw}, which is not an Intune certificate variable: did you mean {{${near}}}?`
+    : `uses ${raw}, which is not an Intune certificate variable (see the variable catalogue, e.g. {{UserPrincipalName}}, {{IMEI}}, {{DeviceName}})`;
 }
 
 /** Full static check: problems (errors), warnings (documented advice) and the variables used. */
@@ -82,7 +93,7 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
     if (spec === undefined) {
       problems.push({
         path,
-        rule: `uses ${t.raw}, which is not an Intune certificate variable (see the variable catalogue, e.g. {{UserPrincipalName}}, {{IMEI}}, {{DeviceName}})`,
+        rule: unknownVariableRule(t.raw, t.name),
         code: 'VARIABLE_UNKNOWN',
       });
       return;
@@ -98,8 +109,9 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
         path,
         code: 'VARIABLE_ADVISORY',
         variable: t.raw,
+        // SCEPDOC: {{DeviceId}} in a Windows subject
         advice:
-          'avoid {{DeviceId}} in a Windows subject: in certain instances it causes sync with Intune to fail (SCEPDOC)',
+          'avoid {{DeviceId}} in a Windows subject: in certain instances it causes sync with Intune to fail',
       });
     }
     if (r.includes('quote-if-comma') && ctx.target === 'subject') {
@@ -115,7 +127,8 @@ export function checkTemplate(template: string, ctx: TemplateContext): TemplateC
           path,
           code: 'VARIABLE_ADVISORY',
           variable: t.raw,
-          advice: `${t.raw} is a distinguished name and its value contains commas: unquoted, the subject reads it as several RDNs (CN=CN=…,OU=…,DC=…); quote it: CN="${t.raw}" (SCEPDOC)`,
+          // SCEPDOC: quote {{OnPrem_Distinguished_Name}}
+          advice: `${t.raw} is a distinguished name and its value contains commas: unquoted, the subject reads it as several RDNs (CN=CN=…,OU=…,DC=…); quote it: CN="${t.raw}"`,
         });
       }
     }

@@ -73,10 +73,11 @@ export function pfxInstallFault(install: PfxInstall): string | undefined {
     return `PFXCertPasswordEncryptionType ${install.passwordEncryptionType} is not 0, 1 or 2`;
   }
   if (install.keyExportable && install.keyLocation !== 3) {
-    return `PFXKeyExportable is true with KeyLocation ${install.keyLocation}; CCI: "You can only set PFXKeyExportable to true if KeyLocation=3. For any other KeyLocation value, the CSP will fail."`;
+    return `PFXKeyExportable is true with KeyLocation ${install.keyLocation}; the ClientCertificateInstall CSP documentation says: "You can only set PFXKeyExportable to true if KeyLocation=3. For any other KeyLocation value, the CSP will fail."`;
   }
   if (install.keyLocation === 4 && (install.containerName ?? '') === '') {
-    return 'KeyLocation 4 (Windows Hello for Business) needs ContainerName; without it "enrollment will fail" (CCI)';
+    // CCI: ContainerName with KeyLocation 4
+    return 'KeyLocation 4 (Windows Hello for Business) needs ContainerName; without it "enrollment will fail"';
   }
   if (install.passwordEncryptionType === 2 && (install.passwordEncryptionStore ?? '') === '') {
     return 'PFXCertPasswordEncryptionType 2 needs PFXCertPasswordEncryptionStore';

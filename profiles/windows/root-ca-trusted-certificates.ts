@@ -210,10 +210,11 @@ function thumbprintWarning(
   thumbprint: string,
 ): void {
   if (THUMBPRINT.test(thumbprint)) return;
+  // FLEET: Windows tolerates a node name that is not the thumbprint
   result.warnings.push(
     syncmlProblem(
       'SYNCML_INVALID',
-      `${locUri}: node name "${thumbprint}" is not a 40-hex SHA-1 thumbprint; Windows tolerates it (FLEET) but Intune names the node by thumbprint.`,
+      `${locUri}: node name "${thumbprint}" is not a 40-hex SHA-1 thumbprint; Windows tolerates it but Intune names the node by thumbprint.`,
       { locUri, cmdId },
     ),
   );

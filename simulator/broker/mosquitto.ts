@@ -44,6 +44,10 @@ export interface MosquittoOptions {
   startTimeoutMs?: number;
   /** TLS listeners (password and client-certificate), see the file comment. */
   tls?: MosquittoTls;
+  /** The interface the (main) listener binds to (default 127.0.0.1; `0.0.0.0` for other machines). */
+  host?: string;
+  /** The port of the (main) listener (default 0: a free one). */
+  port?: number;
 }
 
 /** The TLS material of a Mosquitto started with `tls` (PEM; written to its folder with mode 0600). */
@@ -129,7 +133,7 @@ interface Ports {
   device?: number;
 }
 
-function renderConf(dir: string, ports: Ports, tls: boolean): string {
+function renderConf(dir: string, ports: Ports, tls: boolean, host: string): string {
   const auth = [
     'allow_anonymous false',
     `password_file ${join(dir, 'passwd')}`,
@@ -144,11 +148,11 @@ function renderConf(dir: string, ports: Ports, tls: boolean): string {
     ? [
         // per listener: each listener its own authentication and ACL (mosquitto.conf(5), per_listener_settings)
         'per_listener_settings true',
-        `listener ${ports.main} 127.0.0.1`,
+        `listener ${ports.main} ${host}`,
         ...auth,
         ...tlsFiles,
         'require_certificate false',
-        `listener ${ports.device} 127.0.0.1`,
+        `listener ${ports.device} ${host}`,
         // no password file here: the client certificate is the login, its subject CN the user name
         'allow_anonymous false',
         `acl_file ${join(dir, 'acl-devices')}`,
@@ -156,7 +160,7 @@ function renderConf(dir: string, ports: Ports, tls: boolean): string {
         'require_certificate true',
         'use_identity_as_username true',
       ]
-    : [`listener ${ports.main} 127.0.0.1`, ...auth];
+    : [`listener ${ports.main} ${host}`, ...auth];
   return [
     ...listeners,
     'persistence false',
@@ -176,9 +180,9 @@ function renderConf(dir: string, ports: Ports, tls: boolean): string {
   ].join('\n');
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect(port, host);
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -190,7 +194,7 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts Mosquitto for `tenant` on a free loopback port.
+ * Starts Mosquitto for `tenant` on `host:port` (default: a free loopback port).
  *
  * @example
  * const broker = await startMosquitto({ tenant: 'acme', credentials: [{ role: 'service', name: 'svc', password }] });
@@ -233,14 +237,21 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
   let child: ChildProcess | undefined;
   let ports: Ports = { main: 0 };
   const timeout = o.startTimeoutMs ?? 10_000;
+  const host = o.host ?? '127.0.0.1';
+  // where this process reaches the broker: loopback when it listens on every interface
+  const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const fixedPort = o.port !== undefined && o.port !== 0 ? o.port : undefined;
   const allUp = async (): Promise<boolean> =>
-    (await canConnect(ports.main)) && (ports.device === undefined || (await canConnect(ports.device)));
+    (await canConnect(ports.main, reach)) &&
+    (ports.device === undefined || (await canConnect(ports.device, reach)));
   for (let attempt = 0; attempt < 3 && !child; attempt++) {
-    const main = await freePort();
+    const main = fixedPort ?? (await freePort());
     let device = tls ? await freePort() : undefined;
     while (device === main) device = await freePort();
     ports = { main, ...(device !== undefined ? { device } : {}) };
-    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, ports, tls !== undefined), { mode: 0o600 });
+    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, ports, tls !== undefined, host), {
+      mode: 0o600,
+    });
     const c = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.setEncoding('utf8');
     c.stderr?.on('data', (chunk: string) => {
@@ -254,14 +265,15 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
     if (!exited && (await allUp())) child = c;
     else {
       c.kill('SIGKILL');
-      if (!/Address already in use/i.test(log)) break; // not a port race: retrying will not help
+      // not a port race (or a port the caller chose, which another attempt cannot change): stop here
+      if (fixedPort !== undefined || !/Address already in use/i.test(log)) break;
     }
   }
   if (!child) {
     await rm(dir, { recursive: true, force: true });
     throw new CertfleetError(
       'BROKER_START',
-      `Mosquitto (${binary}) did not start on 127.0.0.1:${ports.main}${ports.device ? ` and :${ports.device}` : ''} within ${timeout} ms. Its log:\n${log.trim().slice(-2000)}`,
+      `Mosquitto (${binary}) did not start on ${host}:${ports.main}${ports.device ? ` and :${ports.device}` : ''} within ${timeout} ms. Its log:\n${log.trim().slice(-2000)}`,
     );
   }
   const proc = child;
@@ -282,9 +294,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
   let closed = false;
   return {
     kind: 'mosquitto',
-    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${ports.main}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://${host}:${ports.main}`,
     port: ports.main,
-    ...(ports.device !== undefined ? { deviceTlsUrl: `mqtts://127.0.0.1:${ports.device}` } : {}),
+    ...(ports.device !== undefined ? { deviceTlsUrl: `mqtts://${host}:${ports.device}` } : {}),
     credentials,
     dir,
     log: () => log,

@@ -20,9 +20,9 @@ import { derivedAccount, SecretCredentialTable, SERVICE_CLIENT_ID } from './flee
 export interface FleetBrokerOptions {
   tenant: string;
   secret: Buffer;
-  /** Embedded broker: the interface (default 127.0.0.1; `0.0.0.0` for other machines). */
+  /** The interface (default 127.0.0.1; `0.0.0.0` for other machines). */
   host?: string;
-  /** Embedded broker: the port (default 0, a free one). */
+  /** The port (default 0, a free one). */
   port?: number;
   /** Start Mosquitto with accounts for this scenario's service, connectors and devices. */
   mosquitto?: { scenario: string; devices?: number; binary?: string };
@@ -42,6 +42,8 @@ export async function startFleetBroker(o: FleetBrokerOptions): Promise<BrokerHan
     tenant: o.tenant,
     credentials: fleetAccounts(o.secret, o.mosquitto.scenario, o.mosquitto.devices),
     ...(o.mosquitto.binary ? { binary: o.mosquitto.binary } : {}),
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
   });
 }
 

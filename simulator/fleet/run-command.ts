@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { ProgressBar } from '../report/progress-bar.ts';
 import { renderSummary } from '../report/console.ts';
 import { shouldColor } from '../report/ansi.ts';
-import { writeReports } from '../report/write-reports.ts';
+import { failureReporter, writeReports } from '../report/write-reports.ts';
+import { WallTimes } from '../report/wall-times.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
@@ -54,6 +55,8 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
   const out = o.out ?? defaultRunDir();
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
+  // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)
+  const wall = new WallTimes();
   const run = await runFleet({
     scenario: scenarioPath(o.scenario),
     out,
@@ -65,14 +68,16 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
     ...(o.tls ? { tls: true } : {}),
     // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
     ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
+    onEvent: wall.record,
     onProgress: (p) => {
       if (o.json) return;
       bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
       bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
     },
-  });
+    // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
+  }).catch(failureReporter(o.scenario, out, wall.startedAt));
   bar?.done();
-  const written = await writeReports(run.result, run.dir);
+  const written = await writeReports(run.result, run.dir, { wall });
   const passed = run.result.expectations.every((e) => e.held);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(written.report, null, 2)}\n`);

@@ -1,7 +1,7 @@
 /**
  * The console summary printed at the end of a run: a per-platform × profile table (installed / failed by
- * code / pending / skipped / renewed), the top failure reasons with one example device and its message,
- * and the expectations with held/broken. `renderSummary` is pure: colour is an argument, decided by the
+ * code / pending / skipped / renewed), the failures grouped by code and cause (count, share of the
+ * profile's rows, where, one example device and its message), and the expectations with held/broken. `renderSummary` is pure: colour is an argument, decided by the
  * caller with `shouldColor(stream.isTTY, process.env)`.
  */
 import { oneLine, painter, stripAnsi, type Paint, type Style } from './ansi.ts';
@@ -51,6 +51,11 @@ function table(rows: Cell[][], paint: Paint): string[] {
   );
 }
 
+/** A share as a person reads it: `29.2 %`. */
+function percentText(share: number): string {
+  return `${(Math.round(share * 1000) / 10).toString()} %`;
+}
+
 function fmtSeconds(s: number): string {
   return s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
 }
@@ -69,6 +74,21 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
       `${m.devicesPerSecond.toFixed(1)} devices/s · ${m.certificatesIssued} certificates issued`,
   );
   out.push('');
+
+  const warnings = result.warnings ?? [];
+  if (warnings.length > 0) {
+    out.push(
+      paint(
+        'yellow',
+        `Warnings: ${warnings.length} setting${warnings.length === 1 ? '' : 's'} of the scenario had no effect`,
+      ),
+    );
+    for (const w of warnings)
+      out.push(
+        `  ${oneLine(`${w.file}:${w.line}:${w.column}: ${w.path === '' ? '(top level)' : w.path}: ${w.message}`)}`,
+      );
+    out.push('');
+  }
 
   const header = ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING']
     .concat(showSkipped ? ['SKIPPED'] : [])
@@ -98,16 +118,24 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   if (top.length > 0) {
     out.push('');
     const more = s.failureReasons.length - top.length;
-    out.push(paint('bold', `Top failure reasons${more > 0 ? ` (${more} more in report.html)` : ''}`));
+    out.push(
+      paint(
+        'bold',
+        `Failures by cause${more > 0 ? ` (top ${top.length} of ${s.failureReasons.length}; all in report.json)` : ''}`,
+      ),
+    );
     top.forEach((r, i) => {
       const where = Object.entries(r.where)
         .map(([w, c]) => `${w} ${c}`)
         .join(', ');
+      const source = r.cause.source === undefined ? '' : ` [${r.cause.source}]`;
       out.push(
-        `  ${i + 1}. ${paint('red', oneLine(r.code))} × ${r.count} on "${oneLine(r.profile)}" (${oneLine(where)})`,
+        `  ${i + 1}. ${paint('red', oneLine(r.code))} × ${r.count} (${percentText(r.share)} of "${oneLine(r.profile)}") — ${oneLine(r.cause.text)}${source}`,
       );
+      out.push(`     on ${oneLine(where)}`);
+      const os = r.example.osVersion === undefined ? '' : ` ${oneLine(r.example.osVersion)}`;
       out.push(
-        `     e.g. ${oneLine(r.example.device)} (${r.example.platform}/${r.example.kind}): ${oneLine(r.example.message)}`,
+        `     e.g. ${oneLine(r.example.device)} (${r.example.platform}/${r.example.kind}${os}): ${oneLine(r.example.message)}`,
       );
     });
   }

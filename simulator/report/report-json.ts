@@ -11,6 +11,7 @@ import type {
   DeviceProfileOutcome,
   DeviceSummary,
   ExpectationResult,
+  InputWarning,
   RunEvent,
   RunMetrics,
   RunResult,
@@ -47,6 +48,8 @@ export interface ReportJson {
   byPlatformKind: PlatformKindRow[];
   /** Installs, failures, renewals, deferrals and expiries over virtual time; validity left at the end. */
   time: TimeReport;
+  /** Settings of the scenario the run read past, each with its place (empty when none). */
+  warnings: InputWarning[];
 }
 
 /** What a report adds to the run itself: its metadata, and what run.db holds beyond the result. */
@@ -224,6 +227,13 @@ export function buildReportJson(
     }),
     byPlatformKind: platformKindBreakdown(result),
     time: buildTimeReport(result, extras.time),
+    warnings: (result.warnings ?? []).map((w) => ({
+      file: str(w.file),
+      line: num(w.line),
+      column: num(w.column),
+      path: str(w.path),
+      message: str(w.message),
+    })),
   };
   if (extras.run) report.run = extras.run;
   return report;

@@ -1,12 +1,16 @@
 /**
  * The figures every report shows, computed once from a {@link RunResult}: counts per platform × profile
- * (installed / failed by code / pending / skipped / renewed), per platform (devices, enrolled) and the top
- * failure reasons with one example device each. Pure and deterministic: the order of rows depends only on
- * the data (platforms in {@link PLATFORMS} order, profiles and codes by name), never on the order in which
- * outcomes arrived.
+ * (installed / failed by code / pending / skipped / renewed), per platform (devices, enrolled) and the
+ * failures grouped by code and cause — for a missing variable, the attribute and why the device lacks it
+ * (the platform, the enrollment kind, the OS version, the hardware, or the scenario's own `fleet.missing`)
+ * — each with its count, share and one example device. Pure and deterministic: the order of rows depends
+ * only on the data (platforms in {@link PLATFORMS} order, profiles and codes by name), never on the order
+ * in which outcomes arrived.
  */
 import { PLATFORMS, type EnrollmentKind, type Platform } from '../../profiles/model/platform.ts';
-import type { DeviceProfileOutcome, RunResult } from '../run-model.ts';
+import { attributeFor, lookupVariable } from '../../profiles/variables/catalogue.ts';
+import type { AbsenceReason, AttributeName } from '../../profiles/variables/facts.ts';
+import type { AbsenceSource, DeviceProfileOutcome, DeviceSummary, RunResult } from '../run-model.ts';
 
 /** Outcome counts for one group of device × profile outcomes. */
 export interface OutcomeCounts {
@@ -39,15 +43,38 @@ export interface PlatformCounts extends OutcomeCounts {
   enrolled: number;
 }
 
-/** One failure reason: a code on a profile, how often, where, and one example. */
+/** Why a group of failures failed, beyond its code. */
+export interface FailureCause {
+  /**
+   * Stable key of the cause within its code and profile: `{{IMEI}}|imei|no-cellular` for a missing
+   * variable (variable, attribute, availability rule or `fleet.missing.<attribute>`), `message|<text>` else.
+   */
+  key: string;
+  /** In words: `{{IMEI}} (IMEI): no cellular modem (a Wi-Fi-only model)`. */
+  text: string;
+  /** VARIABLE_MISSING: the variable as the profile writes it, and the attribute behind it. */
+  variable?: string;
+  attribute?: AttributeName;
+  /** Why the attribute is absent: the device's reason, where it comes from, and the rule. */
+  reason?: AbsenceReason;
+  source?: AbsenceSource | 'restriction';
+  rule?: string;
+}
+
+/** One failure reason: a code and a cause on a profile, how often, where, and one example. */
 export interface FailureReason {
   code: string;
   profile: string;
+  cause: FailureCause;
   count: number;
+  /** Device × profile rows of the profile in the run (what `share` is a share of). */
+  of: number;
+  /** count / of. */
+  share: number;
   /** Failed outcomes per `platform/kind`, keys sorted. */
   where: Record<string, number>;
   /** The first failing device by id (deterministic), with its message. */
-  example: { device: string; platform: Platform; kind: EnrollmentKind; message: string };
+  example: { device: string; platform: Platform; kind: EnrollmentKind; osVersion?: string; message: string };
 }
 
 /** The summary of a run (report.json `summary`). */
@@ -57,7 +84,7 @@ export interface RunSummary {
   totals: OutcomeCounts;
   byPlatform: PlatformCounts[];
   byPlatformProfile: PlatformProfileCounts[];
-  /** Failure reasons, most frequent first (ties: code, then profile). */
+  /** Failures grouped by code, profile and cause, most frequent first (ties: code, profile, cause). */
   failureReasons: FailureReason[];
   expectations: { total: number; held: number; broken: number };
   /** True when every expectation held (the run's exit code is 0 only then). */
@@ -106,12 +133,73 @@ function finish<T extends OutcomeCounts>(c: T): T {
   return c;
 }
 
+const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const LONG_HEX = /\b[0-9a-f]{12,}\b/gi;
+
+/** The first sentence of a message with its identifiers (GUIDs, long hex) masked: a cause, not a device. */
+function messageCause(message: string): string {
+  const masked = message.replace(GUID, '…').replace(LONG_HEX, '…');
+  const first = /^[\s\S]*?[.!?](?=\s|$)/.exec(masked)?.[0] ?? masked;
+  return (first.length > 240 ? `${first.slice(0, 239)}…` : first).replace(/\s+/g, ' ').trim();
+}
+
+const VARIABLE_IN_MESSAGE = /\buses (\{\{[^{}]+\}\})/;
+
+/**
+ * The cause of one failed outcome: for VARIABLE_MISSING, the variable, the attribute behind it and why
+ * the device lacks it (its `absent` causes, simulator/scenario/absence-causes.ts); for other codes the
+ * message itself, identifiers masked.
+ */
+export function failureCauseOf(o: DeviceProfileOutcome, device: DeviceSummary | undefined): FailureCause {
+  const variable = o.code === 'VARIABLE_MISSING' ? VARIABLE_IN_MESSAGE.exec(o.message)?.[1] : undefined;
+  if (variable !== undefined) {
+    const spec = lookupVariable(variable.slice(2, -2));
+    const candidates = spec ? [...new Set([attributeFor(spec, 'user'), attributeFor(spec, 'device')])] : [];
+    const attribute = candidates.find((a) => device?.absent?.[a] !== undefined) ?? candidates[0];
+    const absence = attribute === undefined ? undefined : device?.absent?.[attribute];
+    if (attribute !== undefined && absence !== undefined) {
+      return {
+        key: `${variable}|${attribute}|${absence.rule}`,
+        text: `${variable} (${attribute}): ${absence.text}`,
+        variable,
+        attribute,
+        reason: absence.reason,
+        source: absence.source,
+        rule: absence.rule,
+      };
+    }
+    // the device has the attribute, yet Intune does not fill the variable there: a documented restriction
+    return {
+      key: `${variable}|${attribute ?? ''}|restriction|${o.platform}/${o.kind}`,
+      text: `${variable}: not filled on ${o.platform}/${o.kind} devices (a documented restriction)`,
+      variable,
+      ...(attribute !== undefined && { attribute }),
+      source: 'restriction',
+    };
+  }
+  const text = messageCause(o.message);
+  return { key: `message|${text}`, text };
+}
+
 /** Summarises a run: see {@link RunSummary}. */
 export function summarize(result: RunResult): RunSummary {
   const totals = emptyCounts();
   const platforms = new Map<Platform, PlatformCounts>();
   const cells = new Map<string, PlatformProfileCounts>();
   const reasons = new Map<string, FailureReason>();
+  const deviceOf = new Map(result.devicesList.map((d) => [d.id, d]));
+  const rowsOfProfile = new Map<string, number>();
+  for (const o of result.outcomes) rowsOfProfile.set(o.profile, (rowsOfProfile.get(o.profile) ?? 0) + 1);
+  const exampleOf = (o: DeviceProfileOutcome): FailureReason['example'] => {
+    const os = deviceOf.get(o.device)?.osVersion;
+    return {
+      device: o.device,
+      platform: o.platform,
+      kind: o.kind,
+      ...(os !== undefined && { osVersion: os }),
+      message: o.message,
+    };
+  };
 
   const platformOf = (p: Platform): PlatformCounts => {
     let c = platforms.get(p);
@@ -140,24 +228,28 @@ export function summarize(result: RunResult): RunSummary {
     add(cell, o);
 
     if (o.status === 'failed') {
-      const rkey = `${o.code}\u0000${o.profile}`;
+      const cause = failureCauseOf(o, deviceOf.get(o.device));
+      const rkey = `${o.code}\u0000${o.profile}\u0000${cause.key}`;
       let r = reasons.get(rkey);
       if (!r) {
+        const of = rowsOfProfile.get(o.profile) ?? 0;
         r = {
           code: o.code,
           profile: o.profile,
+          cause,
           count: 0,
+          of,
+          share: 0,
           where: {},
-          example: { device: o.device, platform: o.platform, kind: o.kind, message: o.message },
+          example: exampleOf(o),
         };
         reasons.set(rkey, r);
       }
       r.count += 1;
+      r.share = r.of === 0 ? 0 : r.count / r.of;
       const w = `${o.platform}/${o.kind}`;
       r.where[w] = (r.where[w] ?? 0) + 1;
-      if (byCodeUnits(o.device, r.example.device) < 0) {
-        r.example = { device: o.device, platform: o.platform, kind: o.kind, message: o.message };
-      }
+      if (byCodeUnits(o.device, r.example.device) < 0) r.example = exampleOf(o);
     }
   }
 
@@ -180,7 +272,13 @@ export function summarize(result: RunResult): RunSummary {
       )
       .map(finish),
     failureReasons: [...reasons.values()]
-      .sort((a, b) => b.count - a.count || byCodeUnits(a.code, b.code) || byCodeUnits(a.profile, b.profile))
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          byCodeUnits(a.code, b.code) ||
+          byCodeUnits(a.profile, b.profile) ||
+          byCodeUnits(a.cause.key, b.cause.key),
+      )
       .map((r) => ({ ...r, where: sortKeys(r.where) })),
     expectations: { total: result.expectations.length, held, broken: result.expectations.length - held },
     passed: held === result.expectations.length,

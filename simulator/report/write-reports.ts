@@ -8,15 +8,17 @@
  * key stores at the end, see time-series.ts). A folder without them gives reports without those parts.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CertfleetError } from '../../pki/errors.ts';
+import { CertfleetError, isInputError } from '../../pki/errors.ts';
 import type { RunResult } from '../run-model.ts';
 import { renderHtml } from './html.ts';
-import { renderJunit } from './junit.ts';
+import { renderFailureJunit, renderJunit, type RunFailure } from './junit.ts';
 import { buildReportJson, type ReportJson } from './report-json.ts';
 import { runMetaOf } from './run-meta.ts';
 import { summarize } from './summary.ts';
 import { timeInputsFromRunDb, type TimeInputs } from './time-series.ts';
+import type { WallClock } from './wall-times.ts';
 
 /** File names inside a run folder. */
 export const REPORT_FILES = { json: 'report.json', junit: 'junit.xml', html: 'report.html' } as const;
@@ -34,6 +36,11 @@ export interface WrittenReports {
 export interface WriteReportsOptions {
   /** The command line to record (default `process.argv`). */
   argv?: readonly string[];
+  /**
+   * The command's wall clock (simulator/report/wall-times.ts), for junit.xml's timestamps and durations.
+   * Default: a start of now − the run's wall seconds, and no per-row spans.
+   */
+  wall?: WallClock;
 }
 
 async function writeAtomically(path: string, content: string): Promise<void> {
@@ -60,12 +67,7 @@ function readTimeInputs(dir: string): TimeInputs | undefined {
   }
 }
 
-/** Writes report.json, junit.xml and report.html for `result` into `dir` (created if needed). */
-export async function writeReports(
-  result: RunResult,
-  dir: string,
-  options: WriteReportsOptions = {},
-): Promise<WrittenReports> {
+async function makeDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (cause) {
@@ -73,6 +75,19 @@ export async function writeReports(
       cause,
     });
   }
+}
+
+/** Writes report.json, junit.xml and report.html for `result` into `dir` (created if needed). */
+export async function writeReports(
+  result: RunResult,
+  dir: string,
+  options: WriteReportsOptions = {},
+): Promise<WrittenReports> {
+  await makeDir(dir);
+  const wall: WallClock = options.wall ?? {
+    startedAt: Date.now() - result.metrics.wallSeconds * 1000,
+    spanOf: () => undefined,
+  };
   const summary = summarize(result);
   const time = readTimeInputs(dir);
   const extras = {
@@ -86,7 +101,60 @@ export async function writeReports(
     html: join(dir, REPORT_FILES.html),
   };
   await writeAtomically(paths.json, JSON.stringify(report, null, 2) + '\n');
-  await writeAtomically(paths.junit, renderJunit(result));
+  await writeAtomically(paths.junit, renderJunit(result, { wall, hostname: hostname() }));
   await writeAtomically(paths.html, renderHtml(result, { report }));
   return { ...paths, report };
+}
+
+/**
+ * Writes junit.xml with one failing test case for a run that could not be loaded (an invalid scenario, a
+ * missing file) or did not finish, so a CI dashboard shows why instead of a stale or missing file.
+ * Returns its path.
+ */
+export async function writeFailureReport(failure: RunFailure, dir: string): Promise<string> {
+  await makeDir(dir);
+  const path = join(dir, REPORT_FILES.junit);
+  await writeAtomically(path, renderFailureJunit(failure, { hostname: hostname() }));
+  return path;
+}
+
+/**
+ * The failure to report for an error that ended a run, or undefined for a usage error (the command line is
+ * refused before anything is loaded, and no run folder is made).
+ */
+export function runFailureOf(
+  e: unknown,
+  scenario: string,
+  startedAt: number,
+  now: number = Date.now(),
+): RunFailure | undefined {
+  if (e instanceof CertfleetError && e.code === 'USAGE') return undefined;
+  const code = e instanceof CertfleetError ? e.code : 'INTERNAL';
+  return {
+    scenario,
+    code,
+    message: e instanceof Error ? e.message : String(e),
+    stage: isInputError(e) ? 'load' : 'run',
+    startedAt,
+    seconds: Math.max(0, now - startedAt) / 1000,
+  };
+}
+
+/**
+ * A `.catch` handler for a run: for anything but a usage error it writes junit.xml with one failing case
+ * saying why into `dir` (see {@link writeFailureReport}), then passes the error on. A failure to write the
+ * file never hides the error itself.
+ * @example
+ * const run = await runFleet(options).catch(failureReporter(file, out, startedAt));
+ */
+export function failureReporter(
+  scenario: string,
+  dir: string,
+  startedAt: number = Date.now(),
+): (e: unknown) => Promise<never> {
+  return async (e) => {
+    const failure = runFailureOf(e, scenario, startedAt);
+    if (failure) await writeFailureReport(failure, dir).catch(() => undefined);
+    throw e;
+  };
 }

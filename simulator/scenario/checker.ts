@@ -49,15 +49,27 @@ export interface At<N extends TreeNode = TreeNode> {
 
 const CHECK = /^\s*(>=|<=|==|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*(%)?\s*$/;
 
-/** Collects problems while reading a tree. */
+/** Collects problems (and warnings) while reading a tree. */
 export class Checker {
   readonly problems: ScenarioProblem[] = [];
+  /**
+   * Settings the run reads past without failing — a Graph property it does not know or that has no
+   * effect, an advisory about a variable: listed in the console and report.json (issue 13 point 5).
+   */
+  readonly warnings: ScenarioProblem[] = [];
   constructor(readonly file: string) {}
 
   /** Records a problem; returns undefined so readers can `return c.add(...)`. */
   add(pos: Position, path: string, message: string): undefined {
     this.problems.push({ file: this.file, line: pos.line, column: pos.column, path, message });
     return undefined;
+  }
+
+  /** Records a warning (once per place and text). */
+  warn(pos: Position, path: string, message: string): void {
+    const w = { file: this.file, line: pos.line, column: pos.column, path, message };
+    if (!this.warnings.some((x) => x.line === w.line && x.path === w.path && x.message === w.message))
+      this.warnings.push(w);
   }
 
   /** The node as a map, or a problem. */

@@ -7,7 +7,13 @@
  */
 import type { Device, Ownership } from '../../agent/device/device.ts';
 import type { DevicePlan } from './plan-fleet.ts';
-import type { DeviceProfileOutcome, DeviceSummary, ExpectationResult, RunResult } from '../run-model.ts';
+import type {
+  DeviceProfileOutcome,
+  DeviceSummary,
+  ExpectationResult,
+  RowRef,
+  RunResult,
+} from '../run-model.ts';
 import { passes } from './checker.ts';
 import type { Expectation, NumberCheck, RowFilter } from './types.ts';
 import { versionMatches } from './versions.ts';
@@ -44,6 +50,13 @@ export function extraFactsOf(
 export interface EvaluateOptions {
   /** Extra facts by device id. */
   facts?: ReadonlyMap<string, ExtraDeviceFacts>;
+}
+
+const SUCCESS_CODES: readonly string[] = ['OK', 'UNCHANGED'];
+
+/** True when the expectation says its rows fail: it checks `status: failed` or an error code. */
+export function expectsFailure(e: Pick<Expectation, 'status' | 'code'>): boolean {
+  return e.status === 'failed' || (e.code !== undefined && !SUCCESS_CODES.includes(e.code));
 }
 
 type Facts = Partial<DeviceSummary> & ExtraDeviceFacts;
@@ -141,6 +154,18 @@ function judge(
   summaries: ReadonlyMap<string, DeviceSummary>,
   options: EvaluateOptions,
 ): ExpectationResult {
+  return judgeRows(e, result, summaries, options);
+}
+
+const ref = (row: DeviceProfileOutcome): RowRef => ({ device: row.device, profile: row.profile });
+
+function judgeRows(
+  e: Expectation,
+  result: RunResult,
+  summaries: ReadonlyMap<string, DeviceSummary>,
+  options: EvaluateOptions,
+): ExpectationResult {
+  const about = { line: e.line, checks: describeChecks(e) };
   const rows = result.outcomes.filter(
     (o) =>
       (e.profile === undefined || o.profile === e.profile) &&
@@ -151,17 +176,32 @@ function judge(
       text: e.text,
       held: false,
       detail: `selected no devices — check the where clause and the profile name (${describeWhere(e)}); the run has ${result.outcomes.length} device × profile rows`,
+      ...about,
+      selected: 0,
+      passing: 0,
+      rows: [],
+      offenders: [],
+      expectedFailures: [],
     };
   }
   let passing = 0;
   let example: { row: DeviceProfileOutcome; why: string } | undefined;
   let passExample: DeviceProfileOutcome | undefined;
+  const failingRows: (RowRef & { why: string })[] = [];
+  const passingRows: DeviceProfileOutcome[] = [];
+  const expectedFailures: RowRef[] = [];
+  const failureExpected = expectsFailure(e);
   for (const row of rows) {
     const why = rowFailure(e, row);
     if (why === undefined) {
       passing++;
       passExample ??= row;
-    } else example ??= { row, why };
+      passingRows.push(row);
+      if (failureExpected && row.status === 'failed') expectedFailures.push(ref(row));
+    } else {
+      example ??= { row, why };
+      failingRows.push({ ...ref(row), why });
+    }
   }
   const n = rows.length;
   const figure = e.quantity.type === 'share' ? passing / n : passing;
@@ -175,17 +215,30 @@ function judge(
           : `a share ${checkText(e.quantity.check)}`
       : `a count ${checkText(e.quantity.check)}`;
   const figures = `${passing} of ${n} selected device × profile rows (${percent(passing / n)}) have ${describeChecks(e)}; needed ${needed}`;
-  if (held) return { text: e.text, held, detail: figures };
+  const counts = { ...about, selected: n, passing, rows: rows.map(ref), expectedFailures };
+  if (held) return { text: e.text, held, detail: figures, ...counts };
   // Broken: too few rows pass (show one that fails the checks) or too many do (show one that passes).
   const check = e.quantity.check;
   const tooMany = check.op === '<' || check.op === '<=' || (check.op === '=' && figure > check.value);
+  const offenders = tooMany
+    ? passingRows.map((row) => ({
+        ...ref(row),
+        why: `has ${describeChecks(e)}, and the expectation allows ${needed}`,
+      }))
+    : failingRows;
   const shown =
     !tooMany && example !== undefined
       ? `e.g. device ${example.row.device} (${example.row.platform} ${example.row.kind}, profile "${example.row.profile}"): ${example.why} — ${example.row.code}: ${example.row.message}`
       : tooMany && passExample !== undefined
         ? `e.g. device ${passExample.device} (${passExample.platform} ${passExample.kind}, profile "${passExample.profile}") has ${describeChecks(e)} — ${passExample.code}: ${passExample.message}`
         : '';
-  return { text: e.text, held, detail: shown === '' ? figures : `${figures}; ${shown}` };
+  return {
+    text: e.text,
+    held,
+    detail: shown === '' ? figures : `${figures}; ${shown}`,
+    ...counts,
+    offenders,
+  };
 }
 
 /**

@@ -40,3 +40,4 @@ export {
 } from './read-profiles.ts';
 export { OUTCOME_CODES } from './read-expectations.ts';
 export { MAX_DEVICES, DEFAULT_MIX } from './read-fleet.ts';
+export { absenceCausesOf, RULE_CAUSES, type AbsenceCause, type AbsenceSource } from './absence-causes.ts';

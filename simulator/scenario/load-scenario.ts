@@ -12,7 +12,7 @@ import { DURATION_UNITS } from './durations.ts';
 import { readCa } from './read-ca.ts';
 import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
-import { readProfiles, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
+import { readProfilesAll, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
 import { readRestrictions } from './read-restrictions.ts';
 import { readActions } from './read-actions.ts';
 import type { CaSpec, Scenario } from './types.ts';
@@ -64,7 +64,8 @@ export function loadScenario(source: ScenarioSource): Scenario {
       throw new CertfleetError(
         'IO',
         `Cannot read the scenario ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-        { cause: e },
+        // an input the command reads: the CLI exits 3 (cli/output.ts isInputError)
+        { cause: e, details: { file: source, input: true } },
       );
     }
   } else {
@@ -122,23 +123,32 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const ca = readCa(c, c.get(map, 'ca'), baseDir);
   const connectors = readConnectors(c, c.get(map, 'connectors'), c.get(map, 'connectorPollInterval'));
   const enrollmentRestrictions = readRestrictions(c, c.get(map, 'enrollmentRestrictions'));
-  const profiles = readProfiles(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
+  const read = readProfilesAll(c, c.get(map, 'profiles'), c.get(map, 'assignments'), baseDir);
+  const profiles = read.ok ? read.profiles : undefined;
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
   const actions = readActions(c, c.get(map, 'actions'), durationMs, profileNames);
-  if (profiles !== undefined && ca?.type === 'fresh') {
+  // checked for every profile — the ones that read cleanly by their models, the others by the template they
+  // name — also when some have problems, so that fixing them brings no new ones (issue 13 point 5)
+  if (ca?.type === 'fresh') {
     const templates = ca.templates.map((t) => t.name);
-    for (const p of profiles) {
+    const missing = (name: string): string =>
+      `the CA has no template '${name}' (templates: ${templates.join(', ')}); add it under ca.templates`;
+    for (const p of read.profiles) {
       for (const m of Object.values(p.models)) {
         if (m?.kind === 'pkcs-certificate' && !templates.includes(m.certificateTemplateName)) {
           c.add(
             { line: p.line, column: 1 },
-            `profiles[${profiles.indexOf(p)}].template`,
-            `the CA has no template '${m.certificateTemplateName}' (templates: ${templates.join(', ')}); add it under ca.templates`,
+            `profiles[${profileIndexAt(map, p.line)}].template`,
+            missing(m.certificateTemplateName),
           );
           break;
         }
       }
+    }
+    const clean = new Set(read.profiles.map((p) => p.line));
+    for (const t of inlineTemplates(map)) {
+      if (!clean.has(t.line) && !templates.includes(t.name)) c.add(t.pos, t.path, missing(t.name));
     }
   }
   const runStart =
@@ -163,6 +173,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     profiles: profiles!,
     actions: actions!,
     expect: expect!,
+    warnings: [...c.warnings].sort((a, b) => a.line - b.line || a.column - b.column),
   };
 }
 
@@ -267,6 +278,27 @@ function readConnectors(
   }
   if (c.problems.length > before) return undefined;
   return { count: count!, pollIntervalMs: pollIntervalMs!, maxIdlePollIntervalMs: maxIdlePollIntervalMs! };
+}
+
+/** The `template:` of every inline PKCS profile, as written (for profiles whose other keys have problems). */
+function inlineTemplates(
+  map: At<MapNode>,
+): { name: string; line: number; pos: { line: number; column: number }; path: string }[] {
+  const profiles = map.node.entries.find((e) => e.key === 'profiles')?.value;
+  if (profiles?.type !== 'seq') return [];
+  return profiles.items.flatMap((item, i) => {
+    if (item.type !== 'map') return [];
+    const t = item.entries.find((e) => e.key === 'template')?.value;
+    const graph = item.entries.some((e) => e.key === 'graph');
+    if (graph || t?.type !== 'scalar' || typeof t.value !== 'string' || t.value.trim() === '') return [];
+    return [{ name: t.value, line: item.pos.line, pos: t.pos, path: `profiles[${i}].template` }];
+  });
+}
+
+/** The index of the `profiles:` item that starts on `line`. */
+function profileIndexAt(map: At<MapNode>, line: number): number {
+  const profiles = map.node.entries.find((e) => e.key === 'profiles')?.value;
+  return profiles?.type === 'seq' ? profiles.items.findIndex((i) => i.pos.line === line) : -1;
 }
 
 /** Profile names written in the file even when the profiles themselves have problems (for expectation checks). */

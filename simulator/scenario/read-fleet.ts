@@ -142,11 +142,16 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
       );
     else enrolledOsVersions = readVersions(c, enrolledAt, platform);
   }
-  if (c.problems.length > before || platform === undefined || weight === undefined) return undefined;
+  // Whether any device fits is checked from the keys that choose the devices as soon as those read cleanly,
+  // also when other keys of the entry have problems (one pass, issue 13 point 5).
+  const choosing = /\.(platform|kind|models|osVersions|enrolledOsVersions|cellular)(\[|\.|$)/;
+  const choosable = platform !== undefined && !c.problems.slice(before).some((p) => choosing.test(p.path));
+  const ok = c.problems.length === before && platform !== undefined && weight !== undefined;
+  if (!ok && !choosable) return undefined;
   const entry: MixEntry = {
-    platform,
+    platform: platform!,
     ...(kind !== undefined && { kind }),
-    weight,
+    weight: weight ?? 1,
     ...(osVersions !== undefined && { osVersions }),
     ...(enrolledOsVersions !== undefined && { enrolledOsVersions }),
     ...(models !== undefined && { models }),
@@ -183,7 +188,7 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
       `no device fits: ${what} (see the models and OS versions in scenarios/README.md)`,
     );
   }
-  return entry;
+  return ok ? entry : undefined;
 }
 
 function describeChoice(choice: OsVersionChoice): string {

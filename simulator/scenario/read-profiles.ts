@@ -19,7 +19,7 @@ import {
   type SanType,
 } from '../../profiles/model/enums.ts';
 import { PROFILE_FAMILIES, PROFILE_FAMILY_INFO, type ProfileFamily } from '../../profiles/model/platform.ts';
-import type { ProfileProblem } from '../../profiles/model/problem.ts';
+import type { ProfileProblem, ProfileWarning } from '../../profiles/model/problem.ts';
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import { PROFILE_FIELDS } from '../../profiles/model/settings.ts';
 import { SUBJECT_FORMAT_TEMPLATES } from '../../profiles/model/profile-names.ts';
@@ -95,6 +95,21 @@ export function readProfiles(
   assignmentsAt: At | undefined,
   baseDir: string,
 ): ScenarioProfile[] | undefined {
+  const r = readProfilesAll(c, at, assignmentsAt, baseDir);
+  return r.ok ? r.profiles : undefined;
+}
+
+/**
+ * Reads `profiles:` and applies `assignments:`: the profiles that read without a problem, and whether all
+ * did — so that checks across sections (their CA templates) run in the same pass as the problems of
+ * other profiles (issue 13 point 5).
+ */
+export function readProfilesAll(
+  c: Checker,
+  at: At | undefined,
+  assignmentsAt: At | undefined,
+  baseDir: string,
+): { profiles: ScenarioProfile[]; ok: boolean } {
   const before = c.problems.length;
   const items = at === undefined ? [] : (c.list(at) ?? []);
   const out: ScenarioProfile[] = [];
@@ -117,7 +132,7 @@ export function readProfiles(
     out.push(p);
   }
   if (assignmentsAt !== undefined) applyAssignments(c, assignmentsAt, out, items, assignedInline);
-  return c.problems.length > before ? undefined : out;
+  return { profiles: out, ok: c.problems.length === before };
 }
 
 function applyAssignments(
@@ -227,6 +242,9 @@ function readGraphProfile(
     );
   }
   const profile = r.profile;
+  // what the run reads past: unknown or ineffective Graph properties, advisories (issue 13 point 5)
+  for (const u of r.unused) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${u.path} ${u.message}`);
+  for (const w of r.warnings) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${w.path}: ${w.advice}`);
   const typeAt = c.get(map, 'type');
   const type = typeAt && readType(c, typeAt);
   if (type !== undefined && type !== profile.kind) {
@@ -304,20 +322,31 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
   const families = readFamilies(c, map);
   const descriptionAt = c.get(map, 'description');
   const description = descriptionAt === undefined ? undefined : c.string(descriptionAt);
-  if (kind === undefined || families === undefined || name === undefined) return undefined;
-  const base: Rec = { kind, displayName: name, ...(description !== undefined && { description }) };
+  if (kind === undefined || families === undefined) return undefined;
+  // a profile whose name has a problem is still checked with a stand-in name, so that every problem of it
+  // shows in one pass (issue 13 point 5)
+  const base: Rec = {
+    kind,
+    displayName: name ?? 'profile',
+    ...(description !== undefined && { description }),
+  };
   let trustedSource: TrustedSource | undefined;
   let keySize: number | undefined;
   let settings: Rec | undefined;
   if (kind === 'trusted-certificate') {
-    const r = readTrustedSettings(c, map, name, baseDir);
+    const r = readTrustedSettings(c, map, name ?? 'profile', baseDir);
     trustedSource = r?.source;
     settings = r?.settings;
   } else {
     settings = readPkcsSettings(c, map);
     keySize = readKeySize(c, map, kind);
   }
-  if (settings === undefined || c.problems.length > before) return undefined;
+  if (settings === undefined) return undefined;
+  // Keys that already have a problem: the model's view of the same key would only repeat it (a template
+  // that is not text is also "required" to the model). Every other key is still checked by the model.
+  const flagged = c.problems.slice(before).map((p) => p.path);
+  const alreadyFlagged = (path: string): boolean =>
+    flagged.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));
 
   // Every scenario key must apply to at least one listed family; each family takes the ones that apply.
   const models: Partial<Record<ProfileFamily, CertificateProfile>> = {};
@@ -332,6 +361,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     );
   }
   const modelProblems = new Map<string, { problem: ProfileProblem; families: ProfileFamily[] }>();
+  const advisories = new Map<string, { warning: ProfileWarning; families: ProfileFamily[] }>();
   for (const family of families) {
     const own = adaptToFamily(c, map, family, settings);
     if (own === undefined) continue;
@@ -341,6 +371,12 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     }
     // `certificate: root` is a placeholder until bindCaRoot puts the run's CA root in.
     const r = validateProfile(input, { certificateBoundLater: trustedSource?.type === 'ca-root' });
+    for (const w of r.warnings) {
+      const key = `${w.path}\u0000${w.advice}`;
+      const seen = advisories.get(key);
+      if (seen === undefined) advisories.set(key, { warning: w, families: [family] });
+      else seen.families.push(family);
+    }
     if (r.ok) models[family] = r.value;
     else {
       for (const p of r.problems) {
@@ -351,8 +387,15 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       }
     }
   }
-  for (const { problem, families: fs } of modelProblems.values()) reportModelProblem(c, map, fs, problem);
-  if (c.problems.length > before) return undefined;
+  for (const { problem, families: fs } of modelProblems.values())
+    reportModelProblem(c, map, fs, problem, alreadyFlagged);
+  for (const { warning, families: fs } of advisories.values()) {
+    const top = /^[A-Za-z]+/.exec(warning.path)?.[0] ?? '';
+    const key = MODEL_TO_SCENARIO[top] ?? top;
+    const at = c.get(map, key);
+    c.warn(at?.node.pos ?? map.node.pos, child(map.path, key), `for ${fs.join(', ')}: ${warning.advice}`);
+  }
+  if (c.problems.length > before || name === undefined) return undefined;
   return {
     name,
     kind,
@@ -370,11 +413,13 @@ function reportModelProblem(
   map: At<MapNode>,
   families: ProfileFamily[],
   p: ProfileProblem,
+  alreadyFlagged: (path: string) => boolean = () => false,
 ): void {
   const top = /^[A-Za-z]+/.exec(p.path)?.[0] ?? '';
   const scenarioKey = MODEL_TO_SCENARIO[top] ?? top;
   const rest = p.path.slice(top.length);
   const at = c.get(map, scenarioKey);
+  if (alreadyFlagged(child(map.path, scenarioKey))) return;
   const path = child(map.path, scenarioKey) + (scenarioKey === top ? rest : '');
   const code = p.code === 'PROFILE_INVALID' ? '' : ` [${p.code}]`;
   const label = families.length === 1 ? ` (${PROFILE_FAMILY_INFO[families[0]!].label})` : '';
@@ -492,8 +537,7 @@ function optionalString(c: Checker, at: At | undefined): string | undefined {
   return at === undefined ? undefined : c.string(at, true);
 }
 
-function readPkcsSettings(c: Checker, map: At<MapNode>): Rec | undefined {
-  const before = c.problems.length;
+function readPkcsSettings(c: Checker, map: At<MapNode>): Rec {
   const s: Rec = {
     certificationAuthority:
       optionalString(c, c.get(map, 'certificationAuthority')) ?? DEFAULT_CERTIFICATION_AUTHORITY,
@@ -585,6 +629,6 @@ function readPkcsSettings(c: Checker, map: At<MapNode>): Rec | undefined {
       ['notConfigured', 'microsoft', 'digiCert'],
       'CA type',
     );
-  if (c.problems.length > before) return undefined;
+  // what was read, also when some keys have problems: the model checks the others in the same pass
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }

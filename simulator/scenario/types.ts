@@ -10,6 +10,7 @@ import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/mod
 import type { RunStatus } from '../run-model.ts';
 import type { CertificateTemplate } from '../service/ca/template.ts';
 import type { EnrollmentRestrictions } from '../service/mdm/enrollment-restrictions.ts';
+import type { ScenarioProblem } from './checker.ts';
 import type { VersionFilter } from './versions.ts';
 
 /** A numeric comparison such as `">=0.9"`, `"<3"` or an exact `1`. */
@@ -210,4 +211,9 @@ export interface Scenario {
   /** Administrator actions, in time order (`actions:`; none by default). */
   actions: ScenarioAction[];
   expect: Expectation[];
+  /**
+   * Settings the run reads past (Graph properties it does not know or that have no effect, advisories),
+   * each with its place in the file: the console and report.json list them.
+   */
+  warnings?: ScenarioProblem[];
 }

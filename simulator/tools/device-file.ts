@@ -37,14 +37,16 @@ const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null &
  * Parses device JSON and checks the fields the service reads (platform, enrollment kind, OS versions, user,
  * attributes, absence reasons).
  *
- * @throws CertfleetError USAGE naming every bad field
+ * @throws CertfleetError DEVICE_FILE_INVALID naming every bad field
  */
 export function parseDeviceText(text: string, source: string): LoadedDevice {
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new CertfleetError('USAGE', `${source} is not JSON: ${(cause as Error).message}.`, { cause });
+    throw new CertfleetError('DEVICE_FILE_INVALID', `${source} is not JSON: ${(cause as Error).message}.`, {
+      cause,
+    });
   }
   const d = isRecord(json) && isRecord(json['device']) ? json['device'] : json;
   const problems: string[] = [];
@@ -77,7 +79,7 @@ export function parseDeviceText(text: string, source: string): LoadedDevice {
   }
   if (problems.length > 0) {
     throw new CertfleetError(
-      'USAGE',
+      'DEVICE_FILE_INVALID',
       `${source} is not a device as \`certfleet device new --json\` prints it:\n${problems.map((p) => `- ${p}`).join('\n')}`,
       { details: { problems } },
     );
@@ -96,7 +98,10 @@ export function parseDeviceText(text: string, source: string): LoadedDevice {
     return { device, facts, factsFrom: 'inventory' };
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    throw new CertfleetError('USAGE', `${source}: ${e.message}`, { cause: e, details: e.details });
+    throw new CertfleetError('DEVICE_FILE_INVALID', `${source}: ${e.message}`, {
+      cause: e,
+      details: e.details,
+    });
   }
 }
 

@@ -88,6 +88,9 @@ export function summarizeProfile(loaded: LoadedProfile): string {
     }
   }
   if (loaded.ignored.length > 0) rows.push(['ignored', loaded.ignored.join(', ')]);
+  // known properties without effect (a subject string under a named format…), as a scenario run warns
+  for (const u of loaded.unused)
+    if (!loaded.ignored.includes(u.path)) rows.push(['no effect', `${u.path} ${u.message}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
     `${p.displayName} — ${kind} profile for ${PROFILE_FAMILY_INFO[p.family].label}${from}`,

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CertfleetError } from '../../pki/errors.ts';
-import { importGraphProfile } from '../../profiles/graph/import-graph.ts';
+import { importGraphProfile, type GraphUnused } from '../../profiles/graph/import-graph.ts';
 import type { GraphTypeName } from '../../profiles/graph/odata-types.ts';
 import { profileInvalidError, type ProfileWarning } from '../../profiles/model/problem.ts';
 import type { CertificateProfile } from '../../profiles/model/profile.ts';
@@ -25,6 +25,8 @@ export interface LoadedProfile {
   graphType?: GraphTypeName;
   /** Graph properties certfleet does not model (ignored), for Graph JSON. */
   ignored: string[];
+  /** Graph properties without effect (unknown ones included), each with why (profiles/graph GraphUnused). */
+  unused: GraphUnused[];
   /** Advisory warnings (documented risky variable uses); the profile loaded anyway. */
   warnings: ProfileWarning[];
 }
@@ -36,7 +38,8 @@ export function readTextFile(file: string, what: string): string {
   } catch (cause) {
     throw new CertfleetError('IO', `Cannot read the ${what} file ${file}: ${(cause as Error).message}.`, {
       cause,
-      details: { file },
+      // an input the command reads: the CLI exits 3 (cli/output.ts isInputError)
+      details: { file, input: true },
     });
   }
 }
@@ -59,7 +62,7 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
   if (isObject(json) && !('@odata.type' in json) && 'kind' in json) {
     const r = validateProfile(json);
     if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
-    return { profile: r.value, format: 'certfleet', ignored: [], warnings: r.warnings };
+    return { profile: r.value, format: 'certfleet', ignored: [], unused: [], warnings: r.warnings };
   }
   const r = importGraphProfile(text);
   if (!r.ok) {
@@ -73,6 +76,7 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
     format: 'graph',
     graphType: r.graphType,
     ignored: r.ignored,
+    unused: r.unused,
     warnings: r.warnings,
   };
 }

@@ -233,13 +233,18 @@ describe('certfleet inspect (CLI)', () => {
     },
   );
 
-  itConformance('exits 1 when the device would refuse, 2 on usage errors', CORPUS_REL, () => {
-    const refused = run([corpusFile('certificatepkcs1'), '--json', '--platform', 'ios']);
-    expect(refused.status).toBe(1);
-    expect((JSON.parse(refused.stdout) as InspectReport).errors[0]?.code).toBe('CERT_PARSE');
-    expect(run([corpusFile('certificateroot'), '--platform', 'android']).status).toBe(2);
-    expect(run(['/nonexistent/file']).status).toBe(2);
-  });
+  itConformance(
+    'exits 1 when the device would refuse, 2 on usage errors, 3 for a file it cannot read',
+    CORPUS_REL,
+    () => {
+      const refused = run([corpusFile('certificatepkcs1'), '--json', '--platform', 'ios']);
+      expect(refused.status).toBe(1);
+      expect((JSON.parse(refused.stdout) as InspectReport).errors[0]?.code).toBe('CERT_PARSE');
+      expect(run([corpusFile('certificateroot'), '--platform', 'android']).status).toBe(2);
+      // regression issue 13: a file that cannot be read is input that cannot be loaded (exit 3)
+      expect(run(['/nonexistent/file']).status).toBe(3);
+    },
+  );
 
   it('regression issue 4: exits 0 for an installable but untrusted identity; --kind pins the device', () => {
     const file = join(GOLDEN, 'android-device-owner-pkcs.json');

@@ -94,11 +94,12 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
   const expired = validityRefusal(leaf, ctx.now, 'identity certificate');
   if (expired) return expired;
 
+  // PFXDOC: iOS/iPadOS certificates must not carry nonRepudiation ("Signature is proof of origin")
   if (ctx.platform === 'ios' && leaf.keyUsage.includes('nonRepudiation')) {
     return refuse(
       'keyUsageRefused',
       `The identity certificate "${leaf.subjectText}" carries the nonRepudiation key usage, which iOS/iPadOS ` +
-        'certificates must not have; clear "Signature is proof of origin" in the certificate template (PFXDOC).',
+        'certificates must not have; clear "Signature is proof of origin" in the certificate template.',
     );
   }
 

@@ -123,8 +123,9 @@ export function applyTrustedCert(env: ApplyEnv, op: TrustedCertOperation): Pendi
 
   const notes: string[] = [];
   if (op.thumbprint.toUpperCase() !== cert.sha1Thumbprint) {
+    // FLEET: Windows accepts a node name that is not the thumbprint
     notes.push(
-      `the node name "${op.thumbprint}" is not the certificate's SHA-1 ${cert.sha1Thumbprint}; Windows tolerates this (FLEET) and stores it under its real thumbprint`,
+      `the node name "${op.thumbprint}" is not the certificate's SHA-1 ${cert.sha1Thumbprint}; Windows tolerates this and stores it under its real thumbprint`,
     );
   }
   const installedAt = env.now.toISOString();

@@ -12,6 +12,7 @@ import { createRandom } from '../../../protocol/runtime/random.ts';
 import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
 import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../../run-model.ts';
 import {
+  absenceCausesOf,
   bindCaRoot,
   evaluateExpectations,
   extraFactsOf,
@@ -196,6 +197,7 @@ export function buildRunResult(i: RunResultInput): RunResult {
     osVersion: device.osVersion,
     model: device.model,
     enrolled: enrolledIds.has(device.id),
+    absent: absenceCausesOf(device, plan, scenario.fleet.missing),
   }));
   const counters = service.counters();
   const result: RunResult = {
@@ -209,6 +211,7 @@ export function buildRunResult(i: RunResultInput): RunResult {
     // same seed gives the same report.
     events: service.events().map(named).sort(compareEvents),
     expectations: [],
+    ...(scenario.warnings?.length ? { warnings: scenario.warnings.map((w) => ({ ...w })) } : {}),
     metrics: {
       wallSeconds,
       virtualStart: new Date(scenario.start).toISOString(),

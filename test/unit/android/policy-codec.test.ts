@@ -322,7 +322,7 @@ describe('the legacy ONC "Trust" key and TrustBits (docs/formats.md §3.2 quirk;
       'TrustBits with an unknown flag',
       { TrustBits: ['Web', 'Email'] },
       ['Web', 'Email'],
-      [/AMAPI does not support/, /unknown trust flags ignored \(ONC\): Email/],
+      [/AMAPI does not support/, /unknown trust flags ignored: Email/],
     ],
   ])('%s', (_n, extra, bits, notes) => {
     const r = decodeAndroidPolicy(onc([{ ...auth, ...extra }]));

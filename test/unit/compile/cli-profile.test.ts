@@ -84,7 +84,7 @@ describe('certfleet profile import', () => {
       expect(JSON.parse(again.stdout)).toEqual(model);
     });
 
-  it('an invalid profile exits 1 and lists every problem with its path', () => {
+  it('an invalid profile exits 3 (input cannot be loaded) and lists every problem with its path', () => {
     const bad = writeJson('bad.json', {
       '@odata.type': '#microsoft.graph.iosPkcsCertificateProfile',
       displayName: 'Bad',
@@ -97,19 +97,19 @@ describe('certfleet profile import', () => {
       certificateStore: 'nobody',
     });
     const r = certfleet(['profile', 'import', bad]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^error PROFILE_INVALID: /);
     expect(r.stderr).toContain('renewalThresholdPercentage:');
     expect(r.stderr).toContain('certificateStore:');
   });
 
-  it('JSON that does not parse exits 1 with GRAPH_PARSE and the line', () => {
+  it('JSON that does not parse exits 3 with GRAPH_PARSE and the line', () => {
     writeFileSync(
       file('broken.json'),
       '{\n  "@odata.type": "#microsoft.graph.iosTrustedRootCertificate",\n  oops\n}',
     );
     const r = certfleet(['profile', 'import', file('broken.json')]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^error GRAPH_PARSE: .*line 3/);
   });
 
@@ -118,7 +118,7 @@ describe('certfleet profile import', () => {
     [
       'a file that does not exist',
       ['profile', 'import', '/nonexistent/p.json'],
-      1,
+      3,
       /^error IO: .*\/nonexistent\/p\.json/,
     ],
   ] as const)('%s → exit %s', (_n, args, status, message) => {
@@ -260,17 +260,41 @@ describe('certfleet profile compile', () => {
       (p: string, d: string) => ['--profile', p, '--device', d],
       /--ca is required/,
     ],
-    [
-      'a device file that is not a device (a profile)',
-      (p: string) => ['--profile', p, '--device', p],
-      /is not a device as `certfleet device new --json` prints it/,
-    ],
   ] as const)('%s → exit 2', (_n, args, message) => {
     const profile = writeJson('usage.json', { ...PKCS, family: 'ios' });
     const d = deviceFile('usage-device.json', { platform: 'ios', kind: 'device' });
     const r = certfleet(['profile', 'compile', ...args(profile, d), '--out', file('usage.out')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^error USAGE: /);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('regression issue 13: a device file that cannot be loaded is an input error, exit 3', () => {
+  it.each([
+    [
+      'not a device (a profile)',
+      (p: string) => p,
+      /is not a device as `certfleet device new --json` prints it/,
+    ],
+    ['not JSON', () => file('not-json.txt'), /not-json\.txt is not JSON/],
+  ] as const)('%s → exit 3, DEVICE_FILE_INVALID', (_n, deviceOf, message) => {
+    writeFileSync(file('not-json.txt'), 'platform: ios\n');
+    const profile = writeJson('input.json', { ...PKCS, family: 'ios' });
+    const r = certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      deviceOf(profile),
+      '--ca',
+      file('ca'),
+      '--out',
+      file('input.out'),
+    ]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^error DEVICE_FILE_INVALID: /);
     expect(r.stderr).toMatch(message);
   });
 });

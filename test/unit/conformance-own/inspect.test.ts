@@ -162,6 +162,9 @@ describe('certfleet inspect (CLI) on project-made samples', () => {
     ]);
     expect(p12.stdout + p12.stderr).not.toContain(WRONG_PASSWORD);
     expect(run([write('root2.mobileconfig', s.rootProfile), '--platform', 'android']).status).toBe(2);
-    expect(run([join(work, 'no-such.mobileconfig')]).status).toBe(2);
+    // regression issue 13: a file that cannot be read is an input error (exit 3), not a usage error
+    const missing = run([join(work, 'no-such.mobileconfig')]);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/^error IO: Cannot read .*no-such\.mobileconfig/m);
   });
 });

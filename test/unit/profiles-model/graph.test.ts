@@ -327,6 +327,48 @@ describe('failures', () => {
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.ignored).toEqual(['someFutureProperty']);
   });
+  it('regression issue 13: lists every property without effect, with why (and the correction of a typo)', () => {
+    const r = importGraphProfile(
+      base('iosPkcsCertificateProfile', {
+        renewalThresholdPercentag: 30,
+        subjectNameFormat: 'commonName',
+        subjectNameFormatString: 'CN={{UserName}},O=Contoso',
+        subjectAlternativeNameType: 'userPrincipalName',
+        subjectAlternativeNameFormatString: 'extensionAttribute1',
+        assignments: [{ id: 'a' }],
+        roleScopeTagIds: ['0'],
+      }),
+    );
+    expect(r.ok && r.unused.map((u) => [u.path, u.message])).toEqual([
+      [
+        'renewalThresholdPercentag',
+        'is not a property of #microsoft.graph.iosPkcsCertificateProfile: did you mean renewalThresholdPercentage?; certfleet ignores it',
+      ],
+      [
+        'assignments',
+        'is not read: a scenario assigns profiles with assign: or assignments:, every device of the family otherwise',
+      ],
+      [
+        'subjectNameFormatString',
+        'is ignored: subjectNameFormat is commonName, not custom, so the subject follows that format and this string ("CN={{UserName}},O=Contoso") is dropped; set subjectNameFormat to custom to use it',
+      ],
+      [
+        'subjectAlternativeNameFormatString',
+        'is ignored: subjectAlternativeNameType does not include customAzureADAttribute, the only SAN that reads it',
+      ],
+    ]);
+    const android = importGraphProfile(
+      base('androidWorkProfilePkcsCertificateProfile', {
+        subjectNameFormat: 'commonName',
+        'rootCertificate@odata.bind':
+          "https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('r1')",
+      }),
+    );
+    expect(android.ok && android.unused.map((u) => u.path)).toEqual(['rootCertificate@odata.bind']);
+    // the metadata every export carries (ids, scope tags) is not worth a warning
+    const clean = importGraphProfile(base('iosPkcsCertificateProfile', { roleScopeTagIds: ['0'], id: 'x' }));
+    expect(clean.ok && clean.unused).toEqual([]);
+  });
   it.each([
     ['validity.value', 'certificateValidityPeriodValue'],
     ['certificateType', 'certificateStore'],

@@ -492,7 +492,25 @@ describe('resolveTemplate: every variable × platform restriction', () => {
 
   it('explains a Wi-Fi-only tablet without an IMEI', () => {
     const r = resolveTemplate('CN={{IMEI}}', fullFacts({ ...apple('ios'), attributes: {} }), DEV);
-    expect(!r.ok && r.outcome.message).toContain('did not report its IMEI');
+    expect(!r.ok && r.outcome.message).toContain(
+      'reported no IMEI — it has no cellular modem (a Wi-Fi-only tablet, a PC without WWAN) or does not share it',
+    );
+  });
+
+  describe('regression issue 13: a missing e-mail address is not explained by a Wi-Fi-only tablet', () => {
+    it.each([
+      ['{{EmailAddress}}', 'e-mail address'],
+      ['{{UserPrincipalName}}', 'user principal name'],
+      ['{{Department}}', 'department'],
+    ])('%s on a Mac without it: the directory, not the modem', (variable, label) => {
+      const r = resolveTemplate(`CN=x,E=${variable}`, fullFacts({ ...apple('macos'), attributes: {} }), {
+        certificateType: 'user',
+        target: 'subject',
+      });
+      const message = !r.ok ? r.outcome.message : '';
+      expect(message).toContain(`the ${label} of the device's user is empty in Microsoft Entra ID`);
+      expect(message).not.toMatch(/Wi-Fi-only|IMEI|cellular|MEID/);
+    });
   });
 
   it('reports a malformed template instead of resolving it', () => {

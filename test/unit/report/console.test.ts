@@ -35,12 +35,17 @@ describe('renderSummary', () => {
     expect(renderSummary(run, { color: false })).not.toContain('SKIPPED');
   });
 
-  it('lists the top failure reasons with an example device and its message', () => {
-    expect(plain).toContain('1. VARIABLE_MISSING × 2 on "Wi-Fi PKCS" (android/work-profile-personal 2)');
-    expect(plain).toContain('e.g. and-1 (android/work-profile-personal): The device cannot supply {{IMEI}}');
-    expect(plain).toContain('2. INSTALL_KSP_UNAVAILABLE × 1');
+  it('lists the failures by code and cause, with count, share, where and an example device', () => {
+    expect(plain).toContain(
+      '1. VARIABLE_MISSING × 2 (28.6 % of "Wi-Fi PKCS") — {{IMEI}} (imei): a personally-owned work profile enrolled on Android 12 or later [os-version]',
+    );
+    expect(plain).toContain('     on android/work-profile-personal 2');
+    expect(plain).toContain(
+      'e.g. and-1 (android/work-profile-personal 1.0): The profile uses {{IMEI}} in the subject name',
+    );
+    expect(plain).toContain('2. INSTALL_KSP_UNAVAILABLE × 1 (14.3 % of "Wi-Fi PKCS") — KSP <Microsoft');
     const one = renderSummary(sampleRun(), { color: false, topReasons: 1 });
-    expect(one).toContain('Top failure reasons (1 more in report.html)');
+    expect(one).toContain('Failures by cause (top 1 of 2; all in report.json)');
     expect(one).not.toContain('2. INSTALL_KSP_UNAVAILABLE');
   });
 

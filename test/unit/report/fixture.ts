@@ -60,7 +60,18 @@ export function sampleRun(): RunResult {
   const ROOT = 'Contoso Root';
   const PKCS = 'Wi-Fi PKCS';
   const imei =
-    'The device cannot supply {{IMEI}}: a personally-owned work profile enrolled on Android 12+ exposes no IMEI.';
+    'The profile uses {{IMEI}} in the subject name, but this Android device (personally-owned work profile, enrolled on Android 13) does not expose its IMEI: Android 12 and later hide the serial number, IMEI and MEID from personally-owned work profiles.';
+  // why their IMEI is absent, as simulator/scenario/absence-causes.ts says it
+  for (const d of [and1, and2]) {
+    d.absent = {
+      imei: {
+        reason: 'android12-work-profile',
+        source: 'os-version',
+        rule: 'android12-work-profile',
+        text: 'a personally-owned work profile enrolled on Android 12 or later',
+      },
+    };
+  }
   const outcomes: DeviceProfileOutcome[] = [
     out(win1, ROOT, 'installed', 'OK', 'installed'),
     out(win1, PKCS, 'installed', 'OK', 'installed', { renewals: 1 }),
@@ -120,11 +131,31 @@ export function sampleRun(): RunResult {
         text: 'Android work profiles fail the PKCS profile with VARIABLE_MISSING {{IMEI}}',
         held: true,
         detail: '2 of 2 failed as expected',
+        line: 30,
+        checks: 'status failed, code VARIABLE_MISSING',
+        selected: 2,
+        passing: 2,
+        expectedFailures: [
+          { device: 'and-1', profile: PKCS },
+          { device: 'and-2', profile: PKCS },
+        ],
       },
       {
         text: 'all Windows devices install both profiles',
         held: false,
         detail: 'win-2: Wi-Fi PKCS failed with INSTALL_KSP_UNAVAILABLE',
+        line: 35,
+        checks: 'status installed',
+        selected: 4,
+        passing: 3,
+        rows: [
+          { device: 'win-1', profile: ROOT },
+          { device: 'win-1', profile: PKCS },
+          { device: 'win-2', profile: ROOT },
+          { device: 'win-2', profile: PKCS },
+        ],
+        offenders: [{ device: 'win-2', profile: PKCS, why: 'status failed' }],
+        expectedFailures: [],
       },
     ],
     metrics: {

@@ -2,16 +2,33 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOMParser, type Element } from '@xmldom/xmldom';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderJunit, xmlAttr, xmlText } from '../../../simulator/report/junit.ts';
+import {
+  junitTimestamp,
+  renderFailureJunit,
+  renderJunit,
+  rowVerdicts,
+  xmlAttr,
+  xmlText,
+} from '../../../simulator/report/junit.ts';
+import { WallTimes } from '../../../simulator/report/wall-times.ts';
+import { runFailureOf } from '../../../simulator/report/write-reports.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { countMismatches, readJunit, xmllintJunit, type JunitDoc } from '../../fixtures/junit-check.ts';
 import { NASTY_MESSAGE, sampleRun } from './fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'certfleet-junit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `xmllint --noout` on the text; returns its stderr ('' when well-formed). */
-function xmllint(xml: string, name: string): string {
+/** Writes the text and validates it against test/fixtures/junit.xsd; '' when valid. */
+function validate(xml: string, name: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, xml);
+  return xmllintJunit(file);
+}
+
+/** Runs `xmllint --noout` (well-formedness only). */
+function wellFormed(xml: string, name: string): string {
   const file = join(dir, name);
   writeFileSync(file, xml);
   try {
@@ -22,74 +39,49 @@ function xmllint(xml: string, name: string): string {
   }
 }
 
-function cases(xml: string): Element[] {
-  const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  return Array.from(doc.getElementsByTagName('testcase'));
-}
-
-function byName(xml: string, name: string): Element {
-  const c = cases(xml).find((e) => e.getAttribute('name') === name);
+function caseNamed(doc: JunitDoc, name: string): JunitDoc['suites'][number]['cases'][number] {
+  const c = doc.suites.flatMap((s) => s.cases).find((x) => x.name === name);
   if (!c) throw new Error(`no testcase ${name}`);
   return c;
 }
 
+/** A wall clock that says each call is one second after the last, from 2026-05-04T10:00:00Z. */
+function steppingClock(): () => number {
+  let t = Date.parse('2026-05-04T10:00:00Z');
+  return () => (t += 1000);
+}
+
 describe('renderJunit', () => {
   const xml = renderJunit(sampleRun());
+  const doc = readJunit(xml);
 
-  it('is well-formed according to xmllint', () => {
-    expect(xmllint(xml, 'sample.xml')).toBe('');
+  it('validates against the JUnit schema (xmllint --schema test/fixtures/junit.xsd), and its counts are the elements', () => {
+    expect(validate(xml, 'sample.xml')).toBe('');
+    expect(countMismatches(doc)).toEqual([]);
   });
 
-  it('has one test case per device × profile plus one per expectation', () => {
-    expect(cases(xml)).toHaveLength(14 + 2);
-    const doc = new DOMParser().parseFromString(xml, 'text/xml');
-    const root = doc.documentElement!;
-    expect([root.getAttribute('tests'), root.getAttribute('failures'), root.getAttribute('skipped')]).toEqual(
-      ['16', '4', '2'],
-    );
-    const suites = Array.from(doc.getElementsByTagName('testsuite')).map((s) => [
-      s.getAttribute('name'),
-      s.getAttribute('tests'),
+  it('has one suite of expectations first, then one suite per platform × profile with a case per device', () => {
+    expect(doc.suites.map((s) => [s.name, s.counted.tests])).toEqual([
+      ['certfleet.expectations', 2],
+      ['certfleet.windows · Contoso Root', 2],
+      ['certfleet.windows · Wi-Fi PKCS', 2],
+      ['certfleet.macos · Contoso Root', 1],
+      ['certfleet.macos · Wi-Fi PKCS', 1],
+      ['certfleet.ios · Contoso Root', 1],
+      ['certfleet.ios · Wi-Fi PKCS', 1],
+      ['certfleet.android · Contoso Root', 3],
+      ['certfleet.android · Wi-Fi PKCS', 3],
     ]);
-    expect(suites).toEqual([
-      ['certfleet.windows', '4'],
-      ['certfleet.macos', '2'],
-      ['certfleet.ios', '2'],
-      ['certfleet.android', '6'],
-      ['certfleet.expectations', '2'],
-    ]);
+    expect(doc.suites[2]?.properties).toMatchObject({ platform: 'windows', profile: 'Wi-Fi PKCS' });
   });
 
   it.each([
-    // name, classname, child element, message attribute, type attribute
-    [
-      'Wi-Fi PKCS on win-2',
-      'windows.hybrid-joined',
-      'failure',
-      'INSTALL_KSP_UNAVAILABLE',
-      'INSTALL_KSP_UNAVAILABLE',
-    ],
-    [
-      'Wi-Fi PKCS on and-1',
-      'android.work-profile-personal',
-      'failure',
-      'VARIABLE_MISSING',
-      'VARIABLE_MISSING',
-    ],
-    ['Wi-Fi PKCS on ios-1', 'ios.device', 'skipped', 'pending', null],
-    [
-      'Wi-Fi PKCS on mac-2',
-      'macos.device',
-      'skipped',
-      'INSTALL_NOT_SIMULATED: Apple SCEP is not simulated',
-      null,
-    ],
-    ['Contoso Root on win-1', 'windows.entra-joined', null, null, null],
+    // name, classname, verdict, message, type
     [
       'all Windows devices install both profiles',
       'certfleet.expectations',
       'failure',
-      'expectation broken',
+      'expectation broken: win-2: Wi-Fi PKCS failed with INSTALL_KSP_UNAVAILABLE',
       'EXPECTATION',
     ],
     [
@@ -99,33 +91,98 @@ describe('renderJunit', () => {
       null,
       null,
     ],
-  ])('%s (%s): %s message=%s type=%s', (name, classname, child, message, type) => {
-    const c = byName(xml, name);
-    expect(c.getAttribute('classname')).toBe(classname);
-    const verdict = Array.from(c.childNodes).find(
-      (n): n is Element =>
-        n.nodeType === 1 && ['failure', 'skipped', 'error'].includes((n as Element).tagName),
-    );
-    expect(verdict?.tagName ?? null).toBe(child);
-    expect(verdict?.getAttribute('message') ?? null).toBe(message);
-    expect(verdict?.getAttribute('type') ?? null).toBe(type);
+    // breaks the broken expectation: the one device case that fails
+    [
+      'Wi-Fi PKCS on win-2',
+      'windows.hybrid-joined',
+      'failure',
+      'INSTALL_KSP_UNAVAILABLE: not what the scenario expects',
+      'INSTALL_KSP_UNAVAILABLE',
+    ],
+    // failed as the held expectation says: an expected failure passes
+    ['Wi-Fi PKCS on and-1', 'android.work-profile-personal', null, null, null],
+    ['Wi-Fi PKCS on and-2', 'android.work-profile-personal', null, null, null],
+    // no expectation judges these: neither a pass nor a failure
+    [
+      'Wi-Fi PKCS on ios-1',
+      'ios.device',
+      'skipped',
+      'pending: the device had not answered by the end of the run',
+      null,
+    ],
+    [
+      'Wi-Fi PKCS on mac-2',
+      'macos.device',
+      'skipped',
+      'skipped: INSTALL_NOT_SIMULATED: Apple SCEP is not simulated',
+      null,
+    ],
+    ['Contoso Root on win-1', 'windows.entra-joined', null, null, null],
+  ])('%s (%s): %s message=%s type=%s', (name, classname, verdict, message, type) => {
+    const c = caseNamed(doc, name);
+    expect([c.classname, c.verdict, c.message, c.type]).toEqual([classname, verdict, message, type]);
   });
 
-  it('carries the message (with < & " characters) and the native status in the failure text', () => {
-    const failure = byName(xml, 'Wi-Fi PKCS on win-2').getElementsByTagName('failure')[0];
-    expect(failure?.textContent).toBe(
-      `${NASTY_MESSAGE}\nSyncML 500 · CSP status 0x80090030 · Intune 0x87D101F4`,
+  it('failures count exactly the broken expectation and the row that breaks it', () => {
+    expect(doc.attrs['failures']).toBe('2');
+    expect(
+      doc.suites.flatMap((s) => s.cases.filter((c) => c.verdict === 'failure').map((c) => c.name)),
+    ).toEqual(['all Windows devices install both profiles', 'Wi-Fi PKCS on win-2']);
+  });
+
+  it('says what was expected and what came (message with < & " characters, native status) in the failure text', () => {
+    expect(caseNamed(doc, 'Wi-Fi PKCS on win-2').text).toBe(
+      'expected status installed (expectation "all Windows devices install both profiles", line 35): status failed\n' +
+        `got: failed INSTALL_KSP_UNAVAILABLE: ${NASTY_MESSAGE}\nSyncML 500 · CSP status 0x80090030 · Intune 0x87D101F4`,
     );
     expect(xml).not.toContain(NASTY_MESSAGE); // only escaped
   });
 
-  it('notes renewals', () => {
-    expect(byName(xml, 'Wi-Fi PKCS on and-3').getElementsByTagName('system-out')[0]?.textContent).toContain(
-      'renewed 2 times',
+  it('notes an expected failure and renewals in the passing case', () => {
+    expect(caseNamed(doc, 'Wi-Fi PKCS on and-1').text).toMatch(
+      /^expected failure \(expectation "Android work profiles fail the PKCS profile with VARIABLE_MISSING \{\{IMEI\}\}", line 30\): failed VARIABLE_MISSING: /,
     );
+    expect(caseNamed(doc, 'Wi-Fi PKCS on and-3').text).toContain('renewed 2 times');
   });
 
-  it('stays well-formed with hostile names: markup, quotes, control characters, lone surrogates', () => {
+  it('a failed row no expectation judges is skipped, saying how to judge it — never a failure', () => {
+    const run = sampleRun();
+    run.expectations = [];
+    const d = readJunit(renderJunit(run));
+    expect(d.attrs['failures']).toBe('0');
+    expect(caseNamed(d, 'Wi-Fi PKCS on win-2')).toMatchObject({
+      verdict: 'skipped',
+      message:
+        'failed with INSTALL_KSP_UNAVAILABLE, and no expectation of the scenario says it should: add one (expect: {status: failed, code: INSTALL_KSP_UNAVAILABLE}) to judge it',
+    });
+  });
+
+  it('times are wall-clock: the timestamp is the command start, a row lasts from its device’s first event to its last', () => {
+    const wall = new WallTimes(steppingClock()); // start: 10:00:01
+    wall.record({ at: 'v', device: 'win-2', type: 'enrolled', detail: '' }); // 10:00:02
+    wall.record({ at: 'v', device: 'win-2', profile: 'Wi-Fi PKCS', type: 'delivered', detail: '' }); // 03
+    wall.record({ at: 'v', device: 'win-2', profile: 'Contoso Root', type: 'installed', detail: '' }); // 04
+    wall.record({ at: 'v', device: 'win-2', profile: 'Wi-Fi PKCS', type: 'failed', detail: '' }); // 05
+    const d = readJunit(renderJunit(sampleRun(), { wall, hostname: 'ci-runner-7' }));
+    expect(d.attrs).toMatchObject({ timestamp: '2026-05-04T10:00:01Z', time: '3.250' });
+    for (const s of d.suites)
+      expect([s.attrs['timestamp'], s.attrs['hostname']]).toEqual(['2026-05-04T10:00:01Z', 'ci-runner-7']);
+    expect(caseNamed(d, 'Wi-Fi PKCS on win-2').time).toBe('3.000');
+    expect(caseNamed(d, 'Contoso Root on win-2').time).toBe('2.000');
+    expect(d.suites.find((s) => s.name === 'certfleet.windows · Wi-Fi PKCS')?.attrs['time']).toBe('3.000');
+    // an expectation lasts as long as the rows it selected (here win-2's, the only ones measured)
+    expect(caseNamed(d, 'all Windows devices install both profiles').time).toBe('3.000');
+    expect(d.suites[0]?.attrs['time']).toBe('3.000');
+    // a row whose device never showed up has no measured time
+    expect(caseNamed(d, 'Wi-Fi PKCS on ios-1').time).toBeNull();
+    // the virtual times are properties, not timestamps
+    expect(d.suites[0]?.properties).toMatchObject({
+      virtualStart: '2026-03-01T00:00:00.000Z',
+      virtualEnd: '2026-12-01T00:00:00.000Z',
+    });
+  });
+
+  it('stays valid with hostile names: markup, quotes, control characters, lone surrogates', () => {
     const run = sampleRun();
     const evil = 'dev"<x>&amp;\u0001\u001b[2J\ud800\uffff\'';
     run.outcomes = run.outcomes.map((o) => ({
@@ -137,8 +194,79 @@ describe('renderJunit', () => {
     run.scenario = '<scenario a="b">';
     run.expectations = [{ text: '</testcase>', held: false, detail: '& <' }];
     const hostile = renderJunit(run);
-    expect(xmllint(hostile, 'hostile.xml')).toBe('');
-    expect(cases(hostile)[0]?.getAttribute('name')).toContain('dev"<x>&amp;\ufffd\ufffd[2J\ufffd\ufffd\'');
+    expect(wellFormed(hostile, 'hostile-wf.xml')).toBe('');
+    expect(validate(hostile, 'hostile.xml')).toBe('');
+    expect(readJunit(hostile).suites[1]?.cases[0]?.name).toContain(
+      'dev"<x>&amp;\ufffd\ufffd[2J\ufffd\ufffd\'',
+    );
+  });
+});
+
+describe('rowVerdicts', () => {
+  it('a row breaking two broken expectations lists both', () => {
+    const run = sampleRun();
+    run.expectations.push({
+      text: 'hybrid-joined PCs get Wi-Fi',
+      held: false,
+      detail: '',
+      line: 40,
+      checks: 'status installed',
+      offenders: [{ device: 'win-2', profile: 'Wi-Fi PKCS', why: 'status failed' }],
+    });
+    const v = rowVerdicts(run).get('win-2\u0000Wi-Fi PKCS');
+    expect(v?.kind === 'unexpected' && v.broken.map((b) => b.text)).toEqual([
+      'all Windows devices install both profiles',
+      'hybrid-joined PCs get Wi-Fi',
+    ]);
+  });
+});
+
+describe('renderFailureJunit', () => {
+  it('one failing case saying why the scenario could not be loaded; valid against the schema', () => {
+    const e = new CertfleetError(
+      'SCENARIO_INVALID',
+      'broken.yaml has 1 problem; fix it and run again:\n  broken.yaml:3:3: fleet.devies: unknown key',
+    );
+    const failure = runFailureOf(
+      e,
+      'broken.yaml',
+      Date.parse('2026-05-04T10:00:00Z'),
+      Date.parse('2026-05-04T10:00:00.250Z'),
+    );
+    expect(failure?.stage).toBe('load');
+    const xml = renderFailureJunit(failure!, { hostname: 'h' });
+    expect(validate(xml, 'failure.xml')).toBe('');
+    const d = readJunit(xml);
+    expect(countMismatches(d)).toEqual([]);
+    expect([d.attrs['tests'], d.attrs['failures'], d.attrs['timestamp'], d.attrs['time']]).toEqual([
+      '1',
+      '1',
+      '2026-05-04T10:00:00Z',
+      '0.250000',
+    ]);
+    expect(d.suites[0]?.cases[0]).toMatchObject({
+      name: 'load the scenario broken.yaml',
+      verdict: 'failure',
+      type: 'SCENARIO_INVALID',
+      message: 'SCENARIO_INVALID: broken.yaml has 1 problem; fix it and run again:',
+    });
+    expect(d.suites[0]?.cases[0]?.text).toContain('broken.yaml:3:3: fleet.devies: unknown key');
+  });
+
+  it('a run that fails after loading is a "run" failure; a usage error writes nothing', () => {
+    expect(runFailureOf(new CertfleetError('TRANSPORT_UNREACHABLE', 'no broker'), 's.yaml', 0)?.stage).toBe(
+      'run',
+    );
+    expect(
+      runFailureOf(new CertfleetError('IO', 'x', { details: { input: true } }), 's.yaml', 0)?.stage,
+    ).toBe('load');
+    expect(
+      runFailureOf(new CertfleetError('USAGE', '--tls with an external broker'), 's.yaml', 0),
+    ).toBeUndefined();
+  });
+
+  it('junitTimestamp drops milliseconds (consumers parse yyyy-mm-ddThh:mm:ssZ)', () => {
+    expect(junitTimestamp(Date.parse('2026-05-04T10:00:00.999Z'))).toBe('2026-05-04T10:00:00Z');
   });
 });
 
