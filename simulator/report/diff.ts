@@ -109,29 +109,32 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Reads a run's `report.json`: `path` is a run folder (the `--out` of `certfleet run`) or the report file.
- * @throws CertfleetError USAGE when there is no such folder, it holds no report.json, or the file is not a
- * certfleet report of this version.
+ * @throws CertfleetError IO (an input that cannot be loaded: `details.input`, exit 3) when there is no such
+ * folder, it holds no report.json, or the file is not a certfleet report of this version.
  */
 export function loadRunReport(path: string): { dir: string; report: ReportJson } {
   const full = resolve(path);
+  const details = { file: full, input: true };
   if (!existsSync(full))
     throw new CertfleetError(
-      'USAGE',
+      'IO',
       `No run folder ${full}: give the folder of a finished run (the --out DIR of certfleet run, or runs/<timestamp>).`,
+      { details },
     );
   const isDir = statSync(full).isDirectory();
   const file = isDir ? join(full, 'report.json') : full;
   const dir = isDir ? full : resolve(full, '..');
   if (!existsSync(file))
     throw new CertfleetError(
-      'USAGE',
+      'IO',
       `${full} is not a finished run: it has no report.json (a run writes it when it ends). Give the --out folder of a certfleet run.`,
+      { details },
     );
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (cause) {
-    throw new CertfleetError('USAGE', `${file} is not JSON (${(cause as Error).message}).`, { cause });
+    throw new CertfleetError('IO', `${file} is not JSON (${(cause as Error).message}).`, { cause, details });
   }
   if (
     !isRecord(doc) ||
@@ -140,8 +143,9 @@ export function loadRunReport(path: string): { dir: string; report: ReportJson }
     !Array.isArray(doc.expectations)
   )
     throw new CertfleetError(
-      'USAGE',
+      'IO',
       `${file} is not a ${REPORT_FORMAT} report (format ${isRecord(doc) ? JSON.stringify(doc.format) : 'none'}); re-run the scenario with this certfleet.`,
+      { details },
     );
   return { dir, report: doc as unknown as ReportJson };
 }

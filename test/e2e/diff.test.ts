@@ -132,15 +132,15 @@ describe('certfleet diff on two real runs', () => {
     expect(r.stdout).toContain('Expectations: none flipped');
   });
 
-  it('a missing run folder, a folder that is no run, a missing argument: exit 2 with a clear error', async () => {
+  it('a missing run folder or a folder that is no run: exit 3 (input that cannot be loaded); a missing argument: exit 2', async () => {
     const missing = await certfleet(['diff', A, join(root, 'nope')]);
-    expect(missing.status).toBe(2);
+    expect(missing.status).toBe(3);
     expect(missing.stderr).toBe(
-      `error USAGE: No run folder ${join(root, 'nope')}: give the folder of a finished run (the --out DIR of certfleet run, or runs/<timestamp>).\n`,
+      `error IO: No run folder ${join(root, 'nope')}: give the folder of a finished run (the --out DIR of certfleet run, or runs/<timestamp>).\n`,
     );
     mkdirSync(join(root, 'empty'));
     const empty = await certfleet(['diff', join(root, 'empty'), B]);
-    expect(empty.status).toBe(2);
+    expect(empty.status).toBe(3);
     expect(empty.stderr).toContain('is not a finished run: it has no report.json');
     const one = await certfleet(['diff', A]);
     expect(one.status).toBe(2);

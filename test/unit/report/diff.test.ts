@@ -119,7 +119,8 @@ describe('loadRunReport', () => {
     try {
       loadRunReport(path);
     } catch (e) {
-      expect(isCertfleetError(e, 'USAGE')).toBe(true);
+      expect(isCertfleetError(e, 'IO')).toBe(true);
+      expect((e as { details: Record<string, unknown> }).details['input']).toBe(true);
       return (e as Error).message;
     }
     throw new Error('no error');
