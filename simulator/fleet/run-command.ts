@@ -10,6 +10,8 @@ import { renderSummary } from '../report/console.ts';
 import { shouldColor } from '../report/ansi.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
 /** Options of {@link runCommand} (the CLI's flags). */
@@ -26,6 +28,8 @@ export interface RunCommandOptions {
   json?: boolean;
   /** Replay: only these device indices. */
   only?: number[];
+  /** Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process. */
+  workers?: number;
 }
 
 /** Parses the `--broker` value. */
@@ -54,23 +58,45 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
   const out = o.out ?? defaultRunDir();
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
-  const run = await runFleet({
-    scenario: scenarioPath(o.scenario),
-    out,
-    broker: brokerChoice(o.broker),
-    ...(o.devices !== undefined ? { devices: o.devices } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
-    ...(o.only ? { only: o.only } : {}),
-    ...(o.tls ? { tls: true } : {}),
-    // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
-    ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
-    onProgress: (p) => {
-      if (o.json) return;
-      bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
-      bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
-    },
-  });
+  if (
+    o.workers &&
+    ((o.broker !== undefined && o.broker !== 'embedded') || o.tls || o.only || o.mqttVersion === 5)
+  ) {
+    throw new CertfleetError(
+      'USAGE',
+      '--workers runs its own embedded broker on loopback: drop --broker, --tls and --mqtt-version 5, or drop --workers (serve + agents take any broker).',
+    );
+  }
+  const run = o.workers
+    ? await runWorkers({
+        scenario: scenarioPath(o.scenario),
+        workers: o.workers,
+        out,
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        onProgress: (p) => {
+          if (o.json) return;
+          bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
+          bar.update({ enrolled: p.enrolled, answered: p.installed, failed: 0, virtual: p.virtual });
+        },
+      })
+    : await runFleet({
+        scenario: scenarioPath(o.scenario),
+        out,
+        broker: brokerChoice(o.broker),
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+        ...(o.only ? { only: o.only } : {}),
+        ...(o.tls ? { tls: true } : {}),
+        // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
+        ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
+        onProgress: (p) => {
+          if (o.json) return;
+          bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
+          bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
+        },
+      });
   bar?.done();
   const written = await writeReports(run.result, run.dir);
   const passed = run.result.expectations.every((e) => e.held);
