@@ -2,7 +2,7 @@
  * The fleet engine end to end (issue 9 points 1, 3 and 6), through the real CLI in separate processes:
  * one scenario with renewals, a connector outage, offline windows and a retire action
  * (fixtures/engine-equivalence.yaml) must end with the SAME outcome table — device, profile, status, code,
- * renewal count, virtual time — from `certfleet run` (one process) and from `certfleet broker` +
+ * renewal count, virtual time — from `certfleet run` (one process), `run --workers 2` and `certfleet broker` +
  * `serve --hosts 2` + two `agents --shard i/2` processes, also with a CPU hog spinning on both cores beside
  * them; an agents process killed with SIGKILL and started again rejoins and the run completes with every
  * device's outcome; a shard that never joins is an error naming it after `--host-timeout`.
@@ -11,7 +11,7 @@
  * CERTFLEET_E2E_BROKER=mosquitto (.ci/run runs this file again that way).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -132,6 +132,15 @@ describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedd
       db.close();
     }
   });
+
+  it('run --workers 2 (two agent host child processes) gives the outcome table of run', async () => {
+    const dir = mkdtempSync(join(work, 'workers-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const run = start(['run', '--scenario', 'eq.yaml', '--workers', '2', '--out', 'run'], dir);
+    expect(await run.exited, run.out()).toBe(0);
+    expect(outcomeTable(join(dir, 'run'))).toEqual(reference);
+    for (const i of [0, 1]) expect(existsSync(join(dir, 'run', 'hosts', String(i), 'agents.db'))).toBe(true);
+  }, 300_000);
 
   it('broker + serve --hosts 2 + two agents give the outcome table of run', async () => {
     const dir = mkdtempSync(join(work, 'split-'));
