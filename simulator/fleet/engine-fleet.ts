@@ -60,6 +60,9 @@ export interface EngineProgress {
   virtual: { now: number; start: number; end: number };
   enrolled: number;
   installed: number;
+  /** Device × profile outcomes answered (installed, failed or skipped), and of them failed. */
+  answered: number;
+  failed: number;
   total: number;
   /** Each host's latest counts (devices, enrolled, installed), by host id. */
   hosts: Record<string, Record<string, number>>;
@@ -133,6 +136,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   let released = 0;
   let enrolled = 0;
   let installed = 0;
+  let answered = 0;
+  let failed = 0;
   const ctx = fleetContext({
     dir,
     scenario,
@@ -172,6 +177,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       },
       onOutcome: (out) => {
         if (out.status === 'installed') installed += 1;
+        if (out.status === 'installed' || out.status === 'failed' || out.status === 'skipped') answered += 1;
+        if (out.status === 'failed') failed += 1;
       },
     }),
     controlPart,
@@ -236,6 +243,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
           virtual: { now: s.t, start: ctx.scenario.start, end },
           enrolled,
           installed,
+          answered,
+          failed,
           total: ctx.devices.length,
           hosts: s.hosts,
         }),

@@ -77,7 +77,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
         onProgress: (p) => {
           if (o.json) return;
           bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
-          bar.update({ enrolled: p.enrolled, answered: p.installed, failed: 0, virtual: p.virtual });
+          bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
         },
       })
     : await runFleet({

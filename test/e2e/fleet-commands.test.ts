@@ -228,6 +228,13 @@ describe('fleet secret: passwords derived with HMAC(secret, client id)', () => {
       derivePassword(secret, 'a1b2c3d4-0000-4000-8000-000000000001'),
       'device',
     ],
+    [
+      'the fleet engine’s coordinator control client',
+      'fleet-clock',
+      derivePassword(secret, 'fleet-clock'),
+      'service',
+    ],
+    ['an agent host’s control client', 'fleet-host-3', derivePassword(secret, 'fleet-host-3'), 'host'],
     ['a device with another device’s password', 'dev-a', derivePassword(secret, 'dev-b'), undefined],
     [
       'a password from another secret',
