@@ -91,18 +91,29 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       children.push(child);
     }
     const stop = new Promise<void>((r) => died.signal.addEventListener('abort', () => r(), { once: true }));
-    const run = await coordinateFleet({
-      scenario: o.scenario,
-      broker: broker.url,
-      secret: Buffer.from(secret, 'utf8'),
-      hosts: o.workers,
-      out: dir,
-      hostTimeoutMs: 120_000,
-      stop,
-      ...(o.devices !== undefined ? { devices: o.devices } : {}),
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    });
+    let run: FleetRun;
+    try {
+      run = await coordinateFleet({
+        scenario: o.scenario,
+        broker: broker.url,
+        secret: Buffer.from(secret, 'utf8'),
+        hosts: o.workers,
+        out: dir,
+        hostTimeoutMs: 120_000,
+        // the hosts are children on this machine: one that stops answering (it died) is missing sooner
+        limits: { livenessMs: 20_000 },
+        stop,
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+    } catch (err) {
+      if (death === undefined) throw err;
+      throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
+        cause: err,
+        details: { workers: o.workers },
+      });
+    }
     if (death !== undefined) {
       throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
         details: { workers: o.workers },

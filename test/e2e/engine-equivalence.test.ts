@@ -10,7 +10,7 @@
  * The broker is `certfleet broker` (embedded aedes), or Mosquitto (`certfleet broker --mosquitto`) when
  * CERTFLEET_E2E_BROKER=mosquitto (.ci/run runs this file again that way).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -141,6 +141,34 @@ describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedd
     expect(outcomeTable(join(dir, 'run'))).toEqual(reference);
     for (const i of [0, 1]) expect(existsSync(join(dir, 'run', 'hosts', String(i), 'agents.db'))).toBe(true);
   }, 300_000);
+
+  it('run --workers 2 whose host child dies: a clean HOST_MISSING naming it, and no child left behind', async () => {
+    const dir = mkdtempSync(join(work, 'workers-die-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const run = start(['run', '--scenario', 'eq.yaml', '--workers', '2', '--out', 'run'], dir);
+    const hostDir = join(dir, 'run', 'hosts', '1');
+    const pidsOf = (): number[] =>
+      spawnSync('pgrep', ['-f', '--', hostDir], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (pidsOf().length === 0 || !existsSync(join(hostDir, 'agents.db'))) {
+        if (Date.now() > deadline) throw new Error(`host 1 never started:\n${run.out()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 2_000)); // mid-run
+      for (const pid of pidsOf()) process.kill(pid, 'SIGKILL');
+      const code = await run.exited;
+      expect(code, run.out()).not.toBe(0);
+      expect(run.out()).toMatch(/HOST_MISSING/);
+      expect(run.out()).toMatch(/agent host 1\/2/);
+      expect(spawnSync('pgrep', ['-f', '--', join(dir, 'run', 'hosts')]).status).toBe(1); // none left
+    } finally {
+      await stopAll([run]);
+    }
+  }, 200_000);
 
   it('broker + serve --hosts 2 + two agents give the outcome table of run', async () => {
     const dir = mkdtempSync(join(work, 'split-'));
