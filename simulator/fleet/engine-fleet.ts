@@ -195,18 +195,10 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
         runDue: () => clock.runDue(),
         nextAt: () => clock.nextAtMs(),
         settle: async () => {
-          const dbg = process.env.CERTFLEET_ENGINE_DEBUG
-            ? (m: string): boolean => process.stderr.write(`[settle] ${m}\n`)
-            : () => true;
-          dbg(`flush ${g.held}`);
           released += await g.flush();
-          dbg(`inflight ${inFlight.count({ exceptOffline: true })}`);
           await inFlight.settled({ exceptOffline: true });
-          dbg('idle');
           for (const idle of ctx.idle) await idle();
-          dbg('ledger');
           await ledger.idle();
-          dbg('done');
         },
         idle: () =>
           g.held === 0 && inFlight.count({ exceptOffline: true }) === 0 && ledger.inProgress() === 0,
