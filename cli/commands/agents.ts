@@ -1,6 +1,7 @@
 /** `certfleet agents --scenario F --broker URL [--shard i/n]`: the devices of a split fleet. */
 import type { Argv, CommandModule } from 'yargs';
-import { runAgents } from '../../simulator/fleet/agents.ts';
+import { runAgents, type AgentsRun } from '../../simulator/fleet/agents.ts';
+import { hostShard } from '../../simulator/fleet/engine-fleet.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
@@ -21,17 +22,21 @@ export function splitFleetOptions(y: Argv): Argv {
       demandOption: true,
       describe: `Broker URL (certfleet broker, Mosquitto…); logins derive from ${FLEET_SECRET_ENV}.`,
     })
+    .option('wall-paced', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "NOT reproducible: run on a scaled wall clock (--time-scale, --epoch) instead of the shared virtual clock; outcomes depend on the machines' speed. Same on every side.",
+    })
     .option('time-scale', {
       type: 'string',
       default: String(DEFAULT_TIME_SCALE),
       coerce: numberCoerce(TIME_SCALE_RULE),
-      describe:
-        'Virtual ms per real ms (60: a virtual minute per second; 3600: an hour per second). Same on every side.',
+      describe: 'With --wall-paced only: virtual ms per real ms (60: a virtual minute per second).',
     })
     .option('epoch', {
       type: 'string',
-      describe:
-        'Real time (ISO-8601 or epoch ms) at which the scenario starts; give every side the same (default: now).',
+      describe: 'With --wall-paced only: real time (ISO-8601 or epoch ms) at which the scenario starts.',
     })
     .option('tenant', { type: 'string', default: 'contoso', describe: 'Tenant (topic tree).' })
     .option('devices', {
@@ -51,7 +56,7 @@ export function splitFleetOptions(y: Argv): Argv {
 export const agentsCommand: CommandModule = {
   command: 'agents',
   describe:
-    'Run only the devices (all, or shard i of n: devices whose index mod n = i) against a broker, on scaled real time; key stores go to <out>/agents.db.',
+    'Run one agent host: the devices of shard i of n (index mod n = i) against a broker, on the virtual clock of `certfleet serve --hosts n`; exits when serve ends the run. Key stores go to <out>/agents.db (kept: a restart with the same command rejoins).',
   builder: (y: Argv) =>
     splitFleetOptions(y)
       .option('shard', {
@@ -64,6 +69,26 @@ export const agentsCommand: CommandModule = {
     const stop = untilSignal();
     const out =
       a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`;
+    if (!a['wall-paced']) {
+      const run = await hostShard({
+        scenario: String(a.scenario),
+        broker: String(a.broker),
+        out,
+        shard,
+        secret: fleetSecretFrom(process.env),
+        tenant: String(a.tenant),
+        ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+        ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
+        mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+        stop: stop.promise,
+        onReady: ({ devices, host }) =>
+          process.stderr.write(
+            `certfleet agents: shard ${shard.index}/${shard.count} (host ${host}), ${devices} devices · waiting for certfleet serve --hosts ${shard.count}\n`,
+          ),
+      });
+      stop.dispose();
+      return printAgents(run, Boolean(a.json));
+    }
     const run = await runAgents({
       scenario: String(a.scenario),
       broker: String(a.broker),
@@ -83,15 +108,19 @@ export const agentsCommand: CommandModule = {
         ),
     });
     stop.dispose();
-    if (a.json) return printJson(run);
-    for (const d of run.devices) {
-      const outcomes = Object.entries(d.outcomes)
-        .map(([k, n]) => `${k} ×${n}`)
-        .join(', ');
-      process.stdout.write(
-        `#${d.index} ${d.id} ${d.platform.padEnd(7)} ${d.enrolled ? 'enrolled' : 'NOT enrolled'} · ${d.storeItems} store items · ${outcomes || 'no installs'}\n`,
-      );
-    }
-    process.stdout.write(`Key stores: ${run.storePath}\n`);
+    printAgents(run, Boolean(a.json));
   },
 };
+
+function printAgents(run: AgentsRun, json: boolean): void {
+  if (json) return printJson(run);
+  for (const d of run.devices) {
+    const outcomes = Object.entries(d.outcomes)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ');
+    process.stdout.write(
+      `#${d.index} ${d.id} ${d.platform.padEnd(7)} ${d.enrolled ? 'enrolled' : 'NOT enrolled'} · ${d.storeItems} store items · ${outcomes || 'no installs'}\n`,
+    );
+  }
+  process.stdout.write(`Key stores: ${run.storePath}\n`);
+}

@@ -43,6 +43,12 @@ export const runCommandModule: CommandModule = {
         describe:
           'MQTT 3.1.1 (4) or 5 (Mosquitto or an external broker; the embedded aedes speaks 3.1.1 only).',
       })
+      .option('workers', {
+        type: 'number',
+        default: 0,
+        describe:
+          'Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way.',
+      })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<timestamp>/).' })
       .option('json', {
         type: 'boolean',
@@ -59,6 +65,7 @@ export const runCommandModule: CommandModule = {
       tls: Boolean(a.tls),
       ...(a.out !== undefined ? { out: String(a.out) } : {}),
       json: Boolean(a.json),
+      workers: Number(a.workers ?? 0),
     });
     process.exitCode = r.passed ? EXIT.ok : EXIT.failed;
   },

@@ -2,6 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { serveFleet } from '../../simulator/fleet/serve.ts';
+import { coordinateFleet, type EngineProgress } from '../../simulator/fleet/engine-fleet.ts';
+import type { FleetRun } from '../../simulator/fleet/compose/service-side.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch } from '../../simulator/fleet/split-fleet.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
@@ -15,14 +17,52 @@ import { splitFleetOptions } from './agents.ts';
 export const serveCommand: CommandModule = {
   command: 'serve',
   describe:
-    'Run the service side alone (CA, MDM service, connectors) against a broker, on scaled real time, for certfleet agents in other processes; writes the reports at the end.',
-  builder: (y: Argv) => splitFleetOptions(y),
+    'Run the service side (CA, MDM service, connectors) as the coordinator of the shared virtual clock for --hosts K certfleet agents processes (--shard i/K); writes the run folder as run does.',
+  builder: (y: Argv) =>
+    splitFleetOptions(y)
+      .option('hosts', {
+        type: 'number',
+        default: 1,
+        describe: 'How many agent hosts (certfleet agents --shard i/K) the run waits for.',
+      })
+      .option('host-timeout', {
+        type: 'number',
+        default: 60,
+        describe:
+          'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
+      }),
   handler: async (a) => {
     const stop = untilSignal();
     const out = a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`;
     const scenario = String(a.scenario);
     const broker = String(a.broker);
     const startedAt = Date.now();
+    if (!a['wall-paced']) {
+      const hosts = Number(a.hosts);
+      const progress = engineProgressLine(process.stderr);
+      const run = await coordinateFleet({
+        scenario,
+        broker,
+        out,
+        hosts,
+        hostTimeoutMs: Number(a['host-timeout']) * 1000,
+        secret: fleetSecretFrom(process.env),
+        tenant: String(a.tenant),
+        ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+        ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
+        mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+        stop: stop.promise,
+        onHostJoined: (host, shard, rejoined) =>
+          process.stderr.write(
+            `certfleet serve: host ${host} (shard ${shard.index}/${shard.count}) ${rejoined ? 'rejoined' : 'joined'}\n`,
+          ),
+        onProgress: progress.update,
+        // a scenario that cannot be loaded (exit 3) or a run that fails: junit.xml in --out says why
+      }).catch(failureReporter(scenario, out, startedAt));
+      progress.done();
+      stop.dispose();
+      return finish(run);
+    }
     const run = await serveFleet({
       scenario,
       broker,
@@ -45,9 +85,47 @@ export const serveCommand: CommandModule = {
       // a scenario that cannot be loaded (exit 3) or a run that fails: junit.xml in --out says why
     }).catch(failureReporter(scenario, out, startedAt));
     stop.dispose();
-    const color = shouldColor(process.stdout.isTTY, process.env);
-    process.stdout.write(renderSummary(run.result, { color }));
-    process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
-    process.exitCode = run.result.expectations.every((e) => e.held) ? EXIT.ok : EXIT.failed;
+    finish(run);
   },
 };
+
+function finish(run: FleetRun): void {
+  const color = shouldColor(process.stdout.isTTY, process.env);
+  process.stdout.write(renderSummary(run.result, { color }));
+  process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
+  process.exitCode = run.result.expectations.every((e) => e.held) ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * The coordinator's progress line: virtual date, enrolled/installed of the whole fleet, and per host
+ * (enrolled/devices). On a terminal it rewrites one line; elsewhere it prints at most every 2 s.
+ */
+export function engineProgressLine(out: NodeJS.WriteStream): {
+  update: (p: EngineProgress) => void;
+  done: () => void;
+} {
+  let last = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < (out.isTTY ? 200 : 2000) && p.virtual.now < p.virtual.end) return;
+      last = now;
+      const hosts = Object.entries(p.hosts)
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([h, c]) => `${h} ${c.enrolled ?? 0}/${c.devices ?? 0}`)
+        .join(' · ');
+      const line =
+        `${new Date(p.virtual.now).toISOString().slice(0, 16).replace('T', ' ')} · ` +
+        `enrolled ${p.enrolled}/${p.total} · installed ${p.installed}` +
+        (hosts ? ` · ${hosts}` : '');
+      if (out.isTTY) {
+        out.write(`\r\x1b[2K${line}`);
+        shown = true;
+      } else out.write(`${line}\n`);
+    },
+    done: () => {
+      if (shown) out.write('\n');
+    },
+  };
+}

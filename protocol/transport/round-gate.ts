@@ -38,6 +38,11 @@ export interface RoundGateOptions {
   groupOf?: (message: TransportMessage) => string | undefined;
   /** The sender's own sequence number carried by a message, if it carries one (default none). */
   sequenceOf?: (message: TransportMessage) => number | undefined;
+  /**
+   * Messages handed to their handler at once, never held (default none): on the coordinator, the service's
+   * exchanges with its in-process connectors, which a connector's batch waits on within one wave.
+   */
+  passes?: (message: TransportMessage) => boolean;
   /** Called when a released handler throws (default: ignored, as the transport logs handler errors). */
   onHandlerError?: (error: unknown, message: TransportMessage) => void;
 }
@@ -91,6 +96,7 @@ export class RoundGate implements Transport {
   subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {
     const subscription = this.#subscriptions++;
     return this.#inner.subscribe(topicFilter, (message) => {
+      if (this.#o.passes?.(message)) return handler(message);
       const group = parseDeviceTopic(this.#o.tenant, message.topic)?.deviceId ?? this.#o.groupOf?.(message);
       let order = 0;
       if (group !== undefined) {

@@ -14,7 +14,16 @@ import { CredentialTable } from '../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { startMosquitto } from '../broker/mosquitto.ts';
 import { loadScenario, planConnectors, planFleet } from '../scenario/index.ts';
-import { derivedAccount, SecretCredentialTable, SERVICE_CLIENT_ID } from './fleet-secret.ts';
+import {
+  CLOCK_CLIENT_ID,
+  derivedAccount,
+  hostClientId,
+  SecretCredentialTable,
+  SERVICE_CLIENT_ID,
+} from './fleet-secret.ts';
+
+/** How many agent hosts (`agents --shard i/K`, K ≤ 64) a Mosquitto of `certfleet broker --mosquitto` admits. */
+const MAX_HOST_ACCOUNTS = 64;
 
 /** Options of {@link startFleetBroker}. */
 export interface FleetBrokerOptions {
@@ -53,6 +62,9 @@ export function fleetAccounts(secret: Buffer, scenarioFile: string, devices?: nu
   if (devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices } };
   const table = new CredentialTable([derivedAccount(secret, SERVICE_CLIENT_ID)]);
   for (const c of planConnectors(scenario)) table.set(derivedAccount(secret, c.id));
+  // the fleet engine's control clients: the coordinator (serve) and up to 64 agent hosts (agents --shard i/K)
+  table.set(derivedAccount(secret, CLOCK_CLIENT_ID));
+  for (let i = 0; i < MAX_HOST_ACCOUNTS; i++) table.set(derivedAccount(secret, hostClientId(i)));
   for (const plan of planFleet(scenario)) table.set(derivedAccount(secret, generateDevice(plan.generate).id));
   return table;
 }

@@ -6,7 +6,9 @@
  * their own passwords, and the broker can check any of them, without the sides ever talking.
  *
  * Who a user name is (its role for the topic ACL of protocol/wire/topic-acl.ts) follows from the name:
- * `mdm-service` is the service, `connector-N` a certificate connector, anything else a device (device ids
+ * `mdm-service` is the service, `fleet-clock` the fleet engine's coordinator (service role: it publishes
+ * `clock/ctl`), `fleet-host-N` the control client of agent host N (`host` role), `connector-N` a
+ * certificate connector, anything else a device (device ids
  * are Intune device GUIDs, so they never take those names). Whoever holds the secret can act as any of
  * them: treat it like the broker's admin password.
  */
@@ -22,7 +24,14 @@ export const FLEET_SECRET_ENV = 'CERTFLEET_FLEET_SECRET';
 /** The MQTT client id (and user name) of the MDM service. */
 export const SERVICE_CLIENT_ID = 'mdm-service';
 
+/** The MQTT client id of the fleet engine's coordinator control client (`serve`, `run --workers`). */
+export const CLOCK_CLIENT_ID = 'fleet-clock';
+
+/** The control client id (and host id) of agent host `shard` (`agents --shard i/K`). */
+export const hostClientId = (shard: number): string => `fleet-host-${shard}`;
+
 const CONNECTOR_ID = /^connector-\d+$/;
+const HOST_ID = /^fleet-host-\d+$/;
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
@@ -61,8 +70,9 @@ export function splitFleetLogin(
 
 /** The role a user name stands for (see the file comment). */
 export function roleOfClientId(name: string): BrokerRole {
-  if (name === SERVICE_CLIENT_ID) return 'service';
+  if (name === SERVICE_CLIENT_ID || name === CLOCK_CLIENT_ID) return 'service';
   if (CONNECTOR_ID.test(name)) return 'connector';
+  if (HOST_ID.test(name)) return 'host';
   return 'device';
 }
 

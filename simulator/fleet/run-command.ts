@@ -11,6 +11,8 @@ import { shouldColor } from '../report/ansi.ts';
 import { failureReporter, writeReports } from '../report/write-reports.ts';
 import { WallTimes } from '../report/wall-times.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
 /** Options of {@link runCommand} (the CLI's flags). */
@@ -27,6 +29,8 @@ export interface RunCommandOptions {
   json?: boolean;
   /** Replay: only these device indices. */
   only?: number[];
+  /** Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process. */
+  workers?: number;
 }
 
 /** Parses the `--broker` value. */
@@ -55,27 +59,50 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
   const out = o.out ?? defaultRunDir();
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
+  if (
+    o.workers &&
+    ((o.broker !== undefined && o.broker !== 'embedded') || o.tls || o.only || o.mqttVersion === 5)
+  ) {
+    throw new CertfleetError(
+      'USAGE',
+      '--workers runs its own embedded broker on loopback: drop --broker, --tls and --mqtt-version 5, or drop --workers (serve + agents take any broker).',
+    );
+  }
   // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)
   const wall = new WallTimes();
-  const run = await runFleet({
-    scenario: scenarioPath(o.scenario),
-    out,
-    broker: brokerChoice(o.broker),
-    ...(o.devices !== undefined ? { devices: o.devices } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
-    ...(o.only ? { only: o.only } : {}),
-    ...(o.tls ? { tls: true } : {}),
-    // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
-    ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
-    onEvent: wall.record,
-    onProgress: (p) => {
-      if (o.json) return;
-      bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
-      bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
-    },
-    // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
-  }).catch(failureReporter(o.scenario, out, wall.startedAt));
+  // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
+  const reportFailure = failureReporter(o.scenario, out, wall.startedAt);
+  const run = o.workers
+    ? await runWorkers({
+        scenario: scenarioPath(o.scenario),
+        workers: o.workers,
+        out,
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        onProgress: (p) => {
+          if (o.json) return;
+          bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
+          bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
+        },
+      }).catch(reportFailure)
+    : await runFleet({
+        scenario: scenarioPath(o.scenario),
+        out,
+        broker: brokerChoice(o.broker),
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+        ...(o.only ? { only: o.only } : {}),
+        ...(o.tls ? { tls: true } : {}),
+        // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
+        ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
+        onEvent: wall.record,
+        onProgress: (p) => {
+          if (o.json) return;
+          bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
+          bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
+        },
+      }).catch(reportFailure);
   bar?.done();
   const written = await writeReports(run.result, run.dir, { wall });
   const passed = run.result.expectations.every((e) => e.held);

@@ -16,7 +16,7 @@ import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import { importPrivateKey, parseCertificate } from '../../../pki/index.ts';
 import type { PlannedDevice } from '../plan-devices.ts';
 import type { FleetPart } from './fleet-builder.ts';
-import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
+import { keyedScheduler, need, recordingSchedules, type FleetContext } from './fleet-context.ts';
 
 /** The name of the agent host part. */
 export const AGENT_HOST = 'agent host';
@@ -71,7 +71,8 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
           tenant: ctx.tenant,
           db: storeDb,
           clock,
-          scheduler: clock,
+          // the device's timers carry its id: ties at one instant run in device order on any host split
+          scheduler: keyedScheduler(clock, device.id),
           transport,
           adapter: PLATFORM_ADAPTERS[device.platform],
           keys: device.platform === 'windows' ? ctx.keys.rsa : ctx.keys.ec,
@@ -84,11 +85,15 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
           onRenewalDeferred: (d) => {
             event(device.id, 'renewal-deferred', d.message);
             if (unlocked.has(device.id) || plan.unlockAfterMs === undefined) return;
-            clock.after(plan.unlockAfterMs, async () => {
-              if (released) return;
-              unlocked.add(device.id);
-              await agents.get(device.id)?.checkInNow();
-            });
+            clock.after(
+              plan.unlockAfterMs,
+              async () => {
+                if (released) return;
+                unlocked.add(device.id);
+                await agents.get(device.id)?.checkInNow();
+              },
+              device.id,
+            );
           },
           ...(o.onOutcome ? { onOutcome: (out: InstallOutcome) => o.onOutcome?.(device.id, out) } : {}),
         });
@@ -98,21 +103,29 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
 
       for (const planned of ctx.devices) {
         const { device, plan } = planned;
-        timers.schedule(plan.enrolAt, () => startAgent(planned));
+        timers.schedule(plan.enrolAt, () => startAgent(planned), device.id);
         for (const w of plan.offline) {
-          timers.schedule(w.from, async () => {
-            const agent = agents.get(device.id);
-            if (!agent || released) return;
-            agents.delete(device.id);
-            broker.inFlight?.setOnline(device.id, false);
-            await agent.stop();
-            event(device.id, 'offline', 'device went offline');
-          });
-          timers.schedule(w.to, async () => {
-            if (released || agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
-            event(device.id, 'online', 'device back online');
-            await startAgent(planned);
-          });
+          timers.schedule(
+            w.from,
+            async () => {
+              const agent = agents.get(device.id);
+              if (!agent || released) return;
+              agents.delete(device.id);
+              broker.inFlight?.setOnline(device.id, false);
+              await agent.stop();
+              event(device.id, 'offline', 'device went offline');
+            },
+            device.id,
+          );
+          timers.schedule(
+            w.to,
+            async () => {
+              if (released || agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
+              event(device.id, 'online', 'device back online');
+              await startAgent(planned);
+            },
+            device.id,
+          );
         }
       }
       ctx.agents = { running: agents };

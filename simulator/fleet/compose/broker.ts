@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import type { ManagementIdentity } from '../../../agent/platform-adapter.ts';
+import type { TransportLedger } from '../../../protocol/transport/device-ledger.ts';
 import { InFlight } from '../../../protocol/transport/in-flight.ts';
 import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
@@ -171,6 +172,16 @@ export interface JoinedBrokerOptions {
   mqttVersion?: 4 | 5;
   /** How long the reachability check waits (default 10 s, as long as an MQTT connection may take). */
   probeTimeoutMs?: number;
+  /**
+   * The fleet engine's device ledger a client feeds (device-ledger.ts): the service's client on the
+   * coordinator, every device's on an agent host; undefined for the others (connectors).
+   */
+  ledgerOf?: (clientId: string) => TransportLedger | undefined;
+  /**
+   * An in-process in-flight counter for the clients of this process that talk to each other (the service
+   * and its connectors on the coordinator): the coordinator's local settle waits on it.
+   */
+  inFlight?: InFlight;
 }
 
 /**
@@ -187,15 +198,20 @@ export function joinedBroker(o: JoinedBrokerOptions): FleetPart<FleetContext> {
       const opened = trackClients(teardown);
       ctx.broker = {
         certificateLogin: false,
-        connect: (clientId) =>
-          opened(
+        ...(o.inFlight ? { inFlight: o.inFlight } : {}),
+        connect: (clientId) => {
+          const ledger = o.ledgerOf?.(clientId);
+          return opened(
             connectMqtt({
               url: o.url,
               clientId,
               ...loginOf(clientId),
               protocolVersion: o.mqttVersion ?? 4,
+              ...(ledger ? { ledger } : {}),
+              ...(o.inFlight ? { inFlight: o.inFlight } : {}),
             }),
-          ),
+          );
+        },
         admitDevice: async () => undefined,
       };
     },

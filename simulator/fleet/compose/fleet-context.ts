@@ -24,8 +24,18 @@ import type { ServiceSide } from './service-side.ts';
  * and `agents` (scaled-clock.ts).
  */
 export interface FleetClock extends Clock, Scheduler {
-  /** Runs `fn` when the clock reads `at` (epoch ms or a Date). */
-  schedule(at: Date | number, fn: () => void | Promise<void>): ScheduledTask;
+  /**
+   * Runs `fn` when the clock reads `at` (epoch ms or a Date). `key`: the tie-break among timers of one
+   * instant (the virtual clock runs them in key order; a device's timers pass its id). A wall clock ignores it.
+   */
+  schedule(at: Date | number, fn: () => void | Promise<void>, key?: string): ScheduledTask;
+  /** Runs `fn` after `ms` of clock time (`key` as for {@link FleetClock.schedule}). */
+  after(ms: number, fn: () => void | Promise<void>, key?: string): ScheduledTask;
+}
+
+/** A scheduler whose timers all carry `key` as tie-break (a device's own timers: key = its id). */
+export function keyedScheduler(clock: FleetClock, key: string): Scheduler {
+  return { after: (ms, fn) => clock.after(ms, fn, key) };
 }
 
 /**
@@ -91,9 +101,9 @@ export function need<T>(value: T | undefined, what: string, part: string): T {
 export function recordingSchedules(clock: FleetClock, tasks: ScheduledTask[]): FleetClock {
   return {
     now: () => clock.now(),
-    after: (ms, fn) => clock.after(ms, fn),
-    schedule: (at, fn) => {
-      const task = clock.schedule(at, fn);
+    after: (ms, fn, key) => clock.after(ms, fn, key),
+    schedule: (at, fn, key) => {
+      const task = clock.schedule(at, fn, key);
       tasks.push(task);
       return task;
     },

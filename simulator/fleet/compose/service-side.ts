@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
 import { createRandom } from '../../../protocol/runtime/random.ts';
 import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
 import type { DeviceProfileOutcome, DeviceSummary, RunEvent, RunResult } from '../../run-model.ts';
 import {
   absenceCausesOf,
@@ -84,6 +85,11 @@ export interface ServiceSideOptions {
   onEvent?: (e: RunEvent) => void;
   /** Each device × profile outcome as the service learns it (the progress bar). */
   onOutcome?: (out: DeviceProfileOutcome) => void;
+  /**
+   * Wraps the service's MQTT client before the service gets it: the fleet engine's coordinator puts the
+   * service's inbox behind a RoundGate (canonical order, protocol/transport/round-gate.ts).
+   */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 /**
@@ -111,7 +117,10 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
       const service = new MdmService({
         tenant: ctx.tenant,
-        transport: await broker.connect(SERVICE_CLIENT_ID),
+        transport: await (async () => {
+          const t = await broker.connect(SERVICE_CLIENT_ID);
+          return o.wrapTransport ? o.wrapTransport(t) : t;
+        })(),
         ca,
         clock: ctx.clock,
         random: random.fork('service'),

@@ -1,0 +1,403 @@
+/**
+ * `certfleet serve` and `certfleet agents` on the fleet engine's shared virtual clock (simulator/engine/,
+ * docs/architecture.md "The fleet engine: one virtual clock across hosts"): reproducible whatever the
+ * machines' speed or load.
+ *
+ * - {@link coordinateFleet} (`serve --hosts K`): the coordinator. The service side (run records, service CA,
+ *   the broker another process runs, the MDM service and its connectors) on a VirtualClock; the service's
+ *   MQTT client feeds a service-side DeviceLedger and its inbox sits behind a RoundGate (released in
+ *   canonical order once every host reported the wave); the service and connectors count on an in-process
+ *   in-flight counter. A `Coordinator` over `MqttControlChannel` waits for the K hosts (wall-clock
+ *   liveness limit `hostTimeoutMs` → HOST_MISSING naming the missing shards), runs every instant to the
+ *   scenario's end, and the run folder is written as `run` writes it.
+ * - {@link hostShard} (`agents --shard i/K`): one host. Its key stores (`agents.db`, kept across restarts),
+ *   device event log, the broker, the agent host on its own VirtualClock; every device's client feeds a
+ *   device-side ledger; a `HostRunner` does what the coordinator says and returns when it ends the run.
+ *   Killed and started again with the same command it rejoins at the current instant: the devices resume
+ *   from their stores, the broker kept their persistent sessions.
+ *
+ * Wall time is used for liveness only (how long to wait for hosts, when a silent host is missing).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateDevice } from '../../agent/device/generate.ts';
+import { CertfleetError } from '../../pki/errors.ts';
+import { KeyFactory } from '../../pki/key-factory.ts';
+import { DeviceLedger } from '../../protocol/transport/device-ledger.ts';
+import { InFlight } from '../../protocol/transport/in-flight.ts';
+import { connectMqtt } from '../../protocol/transport/mqtt-transport.ts';
+import { RoundGate } from '../../protocol/transport/round-gate.ts';
+import type { Transport } from '../../protocol/transport/transport.ts';
+import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
+import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
+import { VirtualClock } from '../clock/virtual-clock.ts';
+import { Coordinator, type CoordinatorLimits } from '../engine/coordinator.ts';
+import { HostRunner } from '../engine/host-runner.ts';
+import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
+import { writeReports } from '../report/write-reports.ts';
+import type { RunEvent } from '../run-model.ts';
+import { planFleet, type Scenario } from '../scenario/index.ts';
+import { agentHost } from './compose/agent-host.ts';
+import { joinedBroker } from './compose/broker.ts';
+import { deviceEventLog } from './compose/device-event-log.ts';
+import { startFleet, type FleetPart } from './compose/fleet-builder.ts';
+import { fleetContext, need, type FleetContext } from './compose/fleet-context.ts';
+import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
+import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
+import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
+import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
+import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import { inShard, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
+import type { AgentsRun, AgentDeviceSummary } from './agents.ts';
+
+/** Options both engine sides take (no time scale, no epoch: the clock is virtual). */
+export type EngineFleetOptions = Omit<SplitFleetOptions, 'timeScale' | 'epoch'>;
+
+/** The fleet's progress after an instant closed (the coordinator's progress line). */
+export interface EngineProgress {
+  /** The virtual instant (epoch ms), the scenario's start and end. */
+  virtual: { now: number; start: number; end: number };
+  enrolled: number;
+  installed: number;
+  /** Device × profile outcomes answered (installed, failed or skipped), and of them failed. */
+  answered: number;
+  failed: number;
+  total: number;
+  /** Each host's latest counts (devices, enrolled, installed), by host id. */
+  hosts: Record<string, Record<string, number>>;
+}
+
+/** Options of {@link coordinateFleet}. */
+export interface CoordinateOptions extends EngineFleetOptions {
+  /** The number of agent hosts (shards 0/K … K-1/K). */
+  hosts: number;
+  /** How long every host has to join (wall clock, default 60 s). */
+  hostTimeoutMs?: number;
+  /** Other wall-clock limits of the coordinator (tests). */
+  limits?: Partial<CoordinatorLimits>;
+  onProgress?: (p: EngineProgress) => void;
+  onHostJoined?: (hostId: string, shard: Shard, rejoined: boolean) => void;
+  onEvent?: (e: RunEvent) => void;
+}
+
+/** What both sides compare at join: the scenario as loaded (file text), devices and seed. */
+export function scenarioDigest(file: string, scenario: Scenario): string {
+  return createHash('sha256')
+    .update(readFileSync(file))
+    .update(`\0${scenario.seed}\0${scenario.fleet.devices}\0${scenario.start}\0${scenario.durationMs}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** A control client of the engine: clean session, no in-flight counter, no ledger. */
+async function controlClient(o: EngineFleetOptions, clientId: string): Promise<Transport> {
+  const login = splitFleetLogin(o.broker, o.secret)(clientId);
+  return connectMqtt({
+    url: o.broker,
+    clientId,
+    ...login,
+    clean: true,
+    protocolVersion: o.mqttVersion ?? 4,
+  });
+}
+
+/** Whether planned device `plan` is connected at `t`: enrolled (its client exists) and not in an offline window. */
+function onlineAt(
+  plan: { enrolAt: number; offline: ReadonlyArray<{ from: number; to: number }> },
+  t: number,
+): boolean {
+  return t >= plan.enrolAt && !plan.offline.some((w) => t >= w.from && t < w.to);
+}
+
+/** Runs the coordinator (see the file comment), then writes the reports into `o.out`. */
+export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
+  const wallStart = performance.now();
+  const scenario = splitScenario(o);
+  const tenant = o.tenant ?? TENANT;
+  const dir = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
+  writeRunManifest(dir, {
+    format: RUN_MANIFEST_FORMAT,
+    scenario: {
+      name: scenario.name,
+      file: resolve(o.scenario),
+      baseDir: scenario.baseDir,
+      text: readFileSync(o.scenario, 'utf8'),
+    },
+    seed: scenario.seed,
+    devices: scenario.fleet.devices,
+    startedAt: new Date().toISOString(),
+  });
+  const clock = new VirtualClock(scenario.start);
+  const ledger = new DeviceLedger({ tenant, side: 'service' });
+  const inFlight = new InFlight();
+  let gate: RoundGate | undefined;
+  let released = 0;
+  let enrolled = 0;
+  let installed = 0;
+  let answered = 0;
+  let failed = 0;
+  const ctx = fleetContext({
+    dir,
+    scenario,
+    tenant,
+    clock,
+    keys: {
+      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
+      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
+    },
+  });
+  const control: { transport?: Transport } = {};
+  const controlPart: FleetPart<FleetContext> = {
+    name: 'clock control',
+    async start(_ctx, teardown) {
+      control.transport = await controlClient(o, CLOCK_CLIENT_ID);
+      teardown.add(() => control.transport?.close());
+    },
+  };
+  const fleet = await startFleet(ctx, [
+    runRecords(),
+    serviceCa(),
+    joinedBroker({
+      url: o.broker,
+      secret: o.secret,
+      inFlight,
+      ledgerOf: (id) => (id === SERVICE_CLIENT_ID ? ledger : undefined),
+      ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+    }),
+    serviceSide({
+      // the devices' messages wait for the wave's inbox to be complete; the connectors' (in this process,
+      // counted by the in-flight counter) pass at once: a connector's batch waits for the service's answers
+      wrapTransport: (t) =>
+        (gate = new RoundGate(t, { tenant, passes: (m) => parseDeviceTopic(tenant, m.topic) === undefined })),
+      onEvent: (e) => {
+        if (e.type === 'enrolled') enrolled += 1;
+        o.onEvent?.(e);
+      },
+      onOutcome: (out) => {
+        if (out.status === 'installed') installed += 1;
+        if (out.status === 'installed' || out.status === 'failed' || out.status === 'skipped') answered += 1;
+        if (out.status === 'failed') failed += 1;
+      },
+    }),
+    controlPart,
+  ]);
+  try {
+    const end = ctx.scenario.start + ctx.scenario.durationMs;
+    const g = need(gate, 'the service inbox gate', 'serve');
+    const runDb = need(ctx.runDb, 'the run database', 'serve');
+    const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
+    const coordinator = new Coordinator({
+      channel: await mqttCoordinatorChannel(need(control.transport, 'the control client', 'serve'), tenant),
+      local: {
+        advanceTo: (t) => clock.advanceTo(t),
+        runDue: () => clock.runDue(),
+        nextAt: () => clock.nextAtMs(),
+        settle: async () => {
+          released += await g.flush();
+          await inFlight.settled({ exceptOffline: true });
+          for (const idle of ctx.idle) await idle();
+          await ledger.idle();
+        },
+        idle: () =>
+          g.held === 0 && inFlight.count({ exceptOffline: true }) === 0 && ledger.inProgress() === 0,
+        activity: () => released,
+        ledger,
+      },
+      start: ctx.scenario.start,
+      end,
+      expect: {
+        shards: o.hosts,
+        digest: scenarioDigest(o.scenario, scenario),
+        seed: scenario.seed,
+        devices: scenario.fleet.devices,
+      },
+      isOnline: (d, t) => {
+        const plan = plans.get(d);
+        return plan === undefined || onlineAt(plan, t);
+      },
+      limits: { joinTimeoutMs: o.hostTimeoutMs ?? 60_000, ...o.limits },
+      ...(o.onHostJoined ? { onHostJoined: o.onHostJoined } : {}),
+      onEvents: (_host, events) => {
+        for (const e of events) {
+          runDb.recordEvent(e as RunEvent);
+          o.onEvent?.(e as RunEvent);
+        }
+      },
+      ...(process.env.CERTFLEET_ENGINE_DEBUG
+        ? {
+            onReport: (r: unknown) => process.stderr.write(`[engine] ${JSON.stringify(r).slice(0, 400)}\n`),
+          }
+        : {}),
+      onInstant: (s) =>
+        o.onProgress?.({
+          virtual: { now: s.t, start: ctx.scenario.start, end },
+          enrolled,
+          installed,
+          answered,
+          failed,
+          total: ctx.devices.length,
+          hosts: s.hosts,
+        }),
+      ...(o.stop ? { signal: abortOn(o.stop) } : {}),
+    });
+    const outcome = await coordinator.run();
+    await fleet.stopAfter(RUN_RECORDS); // control client, connectors, service, broker clients
+    const { service, named } = need(ctx.service, 'the service side', 'serve');
+    const result = buildRunResult({
+      scenario: ctx.scenario,
+      devices: ctx.devices,
+      service,
+      named,
+      wallSeconds: (performance.now() - wallStart) / 1000,
+      end: Math.min(end, outcome.t),
+    });
+    runDb.finishRun(result);
+    await fleet.stop();
+    await writeReports(result, dir);
+    return { result, dir, dbPath: join(dir, 'run.db') };
+  } catch (failure) {
+    await fleet.stop({ failure });
+    throw failure;
+  }
+}
+
+/** Options of {@link hostShard}. */
+export interface HostShardOptions extends EngineFleetOptions {
+  shard: Shard;
+  onReady?: (info: { devices: number; host: string }) => void;
+}
+
+/** Runs one agent host (see the file comment) until the coordinator ends the run. */
+export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
+  const scenario = splitScenario(o);
+  const tenant = o.tenant ?? TENANT;
+  const shard = o.shard;
+  const host = hostClientId(shard.index);
+  const dir = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
+  const clock = new VirtualClock(scenario.start);
+  const ledger = new DeviceLedger({ tenant, side: 'device' });
+  const devices = planFleet(scenario)
+    .filter((plan) => inShard(shard, plan.index))
+    .map((plan) => ({ device: generateDevice(plan.generate), plan }));
+  const deviceIds = new Set(devices.map((d) => d.device.id));
+  const summaries = new Map<string, AgentDeviceSummary>(
+    devices.map(({ device, plan }) => [
+      device.id,
+      {
+        id: device.id,
+        index: plan.index,
+        platform: device.platform,
+        enrolled: false,
+        outcomes: {},
+        storeItems: 0,
+      },
+    ]),
+  );
+  let installed = 0;
+  const pending: RunEvent[] = [];
+  const control: { transport?: Transport } = {};
+  const ctx = fleetContext({
+    dir,
+    scenario,
+    tenant,
+    clock,
+    keys: {
+      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
+      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
+    },
+    devices,
+  });
+  const fleet = await startFleet(ctx, [
+    keyStores(),
+    deviceEventLog(),
+    {
+      // the device-side events also travel to the coordinator's run.db, in the host's reports
+      name: 'event relay',
+      start(c) {
+        const log = c.recordDeviceEvent;
+        c.recordDeviceEvent = (e) => {
+          log?.(e);
+          pending.push(e);
+        };
+      },
+    },
+    joinedBroker({
+      url: o.broker,
+      secret: o.secret,
+      ledgerOf: (id) => (deviceIds.has(id) ? ledger : undefined),
+      ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+    }),
+    {
+      name: 'clock control',
+      async start(_c, teardown) {
+        control.transport = await controlClient(o, host);
+        teardown.add(() => control.transport?.close());
+      },
+    },
+    agentHost({
+      onOutcome: (id: string, out: InstallOutcome) => {
+        const summary = summaries.get(id);
+        if (!summary) return;
+        const key = `${out.status} ${out.code}`;
+        summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
+        if (out.status === 'installed') installed += 1;
+      },
+    }),
+  ]);
+  try {
+    const agents = need(ctx.agents, 'the agent host', 'agents');
+    o.onReady?.({ devices: devices.length, host });
+    const runner = new HostRunner({
+      channel: await mqttHostChannel(need(control.transport, 'the control client', 'agents'), tenant, host),
+      host,
+      shard,
+      digest: scenarioDigest(o.scenario, scenario),
+      seed: scenario.seed,
+      devices: scenario.fleet.devices,
+      clock,
+      ledger,
+      settle: async () => {
+        await ledger.idle();
+      },
+      progress: () => ({
+        devices: devices.length,
+        enrolled: [...agents.running.values()].filter((a) => a.enrolled).length,
+        installed,
+      }),
+      drainEvents: () => pending.splice(0),
+      ...(o.stop ? { signal: abortOn(o.stop) } : {}),
+    });
+    const ended = await runner.run();
+    if (ended.reason === 'error') {
+      throw new CertfleetError(
+        ended.code === 'HOST_MISSING' || ended.code === 'RUN_STALLED' || ended.code === 'CLOCK_PROTOCOL'
+          ? ended.code
+          : 'INTERNAL',
+        `The coordinator ended the run with an error: ${ended.message ?? 'no message'}`,
+      );
+    }
+    for (const [id, agent] of agents.running) {
+      const summary = summaries.get(id);
+      if (summary) summary.enrolled = agent.enrolled;
+    }
+    await fleet.stopAfter(KEY_STORES);
+    const storeDb = need(ctx.storeDb, 'the key stores', 'agents');
+    for (const s of summaries.values()) s.storeItems = storeDb.items(s.id).length;
+    await fleet.stop();
+    return { dir, storePath: join(dir, AGENTS_DB_FILE), devices: [...summaries.values()] };
+  } catch (failure) {
+    await fleet.stop({ failure });
+    throw failure;
+  }
+}
+
+/** An AbortSignal that aborts when `p` settles (a stop request). */
+function abortOn(p: Promise<unknown>): AbortSignal {
+  const c = new AbortController();
+  const stop = (): void => c.abort(new CertfleetError('USAGE', 'Stopped by request.'));
+  p.then(stop, stop);
+  return c.signal;
+}

@@ -1,0 +1,138 @@
+/**
+ * `certfleet run --workers N`: the run as the fleet engine's coordinator with N agent hosts in CHILD
+ * PROCESSES (not threads: a process may hold at most 20,000 open files here, and each host holds about
+ * devices/N MQTT sockets while the broker's side of them sits in this process).
+ *
+ * This process starts the embedded broker on loopback (127.0.0.1, a free port; logins derive from a fleet
+ * secret made for the run), and runs the coordinator (engine-fleet.ts `coordinateFleet`) into the run
+ * folder; each host is `node bin/certfleet.mjs agents --scenario F --broker URL --shard i/N --out
+ * <run>/hosts/i` with the secret in CERTFLEET_FLEET_SECRET. A child that dies before the run ends fails the
+ * run (HOST_MISSING, naming it); whatever happens, every child is killed and the broker closed before this
+ * returns — no orphans.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CertfleetError } from '../../pki/errors.ts';
+import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
+import { FLEET_SECRET_ENV } from './fleet-secret.ts';
+import { startFleetBroker } from './fleet-broker.ts';
+import type { FleetRun } from './compose/service-side.ts';
+import { TENANT } from './compose/service-side.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/certfleet.mjs', import.meta.url));
+
+/** Options of {@link runWorkers}. */
+export interface RunWorkersOptions {
+  /** The scenario file (the hosts load the same file). */
+  scenario: string;
+  workers: number;
+  out: string;
+  devices?: number;
+  seed?: string;
+  onProgress?: (p: EngineProgress) => void;
+}
+
+/** Runs the scenario over `workers` child-process hosts (see the file comment). */
+export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
+  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) {
+    throw new CertfleetError(
+      'USAGE',
+      `--workers ${o.workers}: give 0 (one process) or 1…64 agent host processes.`,
+    );
+  }
+  const dir = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  const broker = await startFleetBroker({
+    tenant: TENANT,
+    secret: Buffer.from(secret, 'utf8'),
+    host: '127.0.0.1',
+  });
+  const children: ChildProcess[] = [];
+  const died = new AbortController();
+  let death: string | undefined;
+  try {
+    const overrides = [
+      ...(o.devices !== undefined ? ['--devices', String(o.devices)] : []),
+      ...(o.seed !== undefined ? ['--seed', o.seed] : []),
+    ];
+    for (let i = 0; i < o.workers; i++) {
+      const out = join(dir, 'hosts', String(i));
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'agents',
+          '--scenario',
+          resolve(o.scenario),
+          '--broker',
+          broker.url,
+          '--shard',
+          `${i}/${o.workers}`,
+          '--out',
+          out,
+          ...overrides,
+        ],
+        {
+          env: { ...process.env, [FLEET_SECRET_ENV]: secret, NO_COLOR: '1' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let err = '';
+      child.stderr?.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
+      child.once('exit', (code, signal) => {
+        if (code === 0 || died.signal.aborted) return;
+        death ??= `agent host ${i}/${o.workers} (pid ${child.pid}) exited with ${signal ?? `code ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}`;
+        died.abort();
+      });
+      children.push(child);
+    }
+    const stop = new Promise<void>((r) => died.signal.addEventListener('abort', () => r(), { once: true }));
+    let run: FleetRun;
+    try {
+      run = await coordinateFleet({
+        scenario: o.scenario,
+        broker: broker.url,
+        secret: Buffer.from(secret, 'utf8'),
+        hosts: o.workers,
+        out: dir,
+        hostTimeoutMs: 120_000,
+        // the hosts are children on this machine: one that stops answering (it died) is missing sooner
+        limits: { livenessMs: 20_000 },
+        stop,
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+    } catch (err) {
+      if (death === undefined) throw err;
+      throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
+        cause: err,
+        details: { workers: o.workers },
+      });
+    }
+    if (death !== undefined) {
+      throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
+        details: { workers: o.workers },
+      });
+    }
+    return run;
+  } finally {
+    died.abort();
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((r) => {
+            if (c.exitCode !== null || c.signalCode !== null) return r();
+            c.once('exit', () => r());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 5_000).unref();
+          }),
+      ),
+    );
+    await broker.close();
+  }
+}

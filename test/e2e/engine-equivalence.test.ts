@@ -1,0 +1,239 @@
+/**
+ * The fleet engine end to end (issue 9 points 1, 3 and 6), through the real CLI in separate processes:
+ * one scenario with renewals, a connector outage, offline windows and a retire action
+ * (fixtures/engine-equivalence.yaml) must end with the SAME outcome table — device, profile, status, code,
+ * renewal count, virtual time — from `certfleet run` (one process), `run --workers 2` and `certfleet broker` +
+ * `serve --hosts 2` + two `agents --shard i/2` processes, also with a CPU hog spinning on both cores beside
+ * them; an agents process killed with SIGKILL and started again rejoins and the run completes with every
+ * device's outcome; a shard that never joins is an error naming it after `--host-timeout`.
+ *
+ * The broker is `certfleet broker` (embedded aedes), or Mosquitto (`certfleet broker --mosquitto`) when
+ * CERTFLEET_E2E_BROKER=mosquitto (.ci/run runs this file again that way).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
+const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
+const MOSQUITTO = process.env.CERTFLEET_E2E_BROKER === 'mosquitto';
+const SECRET = 'engine-equivalence-secret-0123456789';
+
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], cwd: string, command = BIN): Child {
+  const proc = spawn(process.execPath, command === BIN ? [BIN, ...args] : args, {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, out: () => out, exited };
+}
+
+async function waitFor(child: Child, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = pattern.exec(child.out());
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${child.out()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The outcome table of a run folder: one line per device × profile. */
+function outcomeTable(runDir: string): string[] {
+  const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as {
+    outcomes: {
+      device: string;
+      profile: string;
+      status: string;
+      code: string;
+      renewals: number;
+      at: string;
+    }[];
+  };
+  return report.outcomes.map((o) => [o.device, o.profile, o.status, o.code, o.renewals, o.at].join(' '));
+}
+
+let work: string;
+let reference: string[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-engine-'));
+  copyFileSync(SCENARIO, join(work, 'eq.yaml'));
+  const run = start(['run', '--scenario', 'eq.yaml', '--out', 'run'], work);
+  expect(await run.exited, run.out()).toBe(0);
+  reference = outcomeTable(join(work, 'run'));
+}, 240_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Starts the broker of the split fleet; resolves with its URL. */
+async function startBroker(dir: string): Promise<{ broker: Child; url: string }> {
+  const broker = start(MOSQUITTO ? ['broker', '--mosquitto', '--scenario', 'eq.yaml'] : ['broker'], dir);
+  const url = (await waitFor(broker, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/, 20_000))[1]!;
+  return { broker, url };
+}
+
+async function stopAll(children: Child[]): Promise<void> {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGINT');
+  await Promise.all(children.map((c) => c.exited));
+}
+
+/** Runs broker + serve --hosts 2 + two agents in `dir`; returns the serve folder. */
+async function splitRun(dir: string, o: { hog?: boolean } = {}): Promise<string> {
+  copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+  const { broker, url } = await startBroker(dir);
+  const children: Child[] = [broker];
+  try {
+    if (o.hog) {
+      // a CPU hog on both cores for the run's duration: outcomes must not depend on the machine's load
+      for (let i = 0; i < 2; i++) children.push(start(['-e', 'for(;;){}'], dir, process.execPath));
+    }
+    const common = ['--scenario', 'eq.yaml', '--broker', url];
+    const serve = start(['serve', ...common, '--hosts', '2', '--out', 'serve'], dir);
+    const hosts = [0, 1].map((i) =>
+      start(['agents', ...common, '--shard', `${i}/2`, '--out', `agents-${i}`], dir),
+    );
+    children.push(serve, ...hosts);
+    const codes = await Promise.all([serve.exited, ...hosts.map((h) => h.exited)]);
+    expect(codes, [serve, ...hosts].map((c) => c.out()).join('\n---\n')).toEqual([0, 0, 0]);
+    expect(serve.out()).toMatch(/host fleet-host-1 \(shard 1\/2\) joined/);
+    return join(dir, 'serve');
+  } finally {
+    await stopAll(children);
+  }
+}
+
+describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedded broker'})`, () => {
+  it('the reference run has renewals, a retire and every device enrolled at some point', () => {
+    expect(reference).toHaveLength(16);
+    expect(reference.some((l) => / [12] \d{4}-/.test(l))).toBe(true); // renewal counts 1 or 2
+    const db = new Database(join(work, 'run', 'run.db'), { readonly: true });
+    try {
+      const types = (db.prepare('SELECT DISTINCT type FROM events').all() as { type: string }[]).map(
+        (r) => r.type,
+      );
+      expect(types).toEqual(expect.arrayContaining(['retired', 'connector-down', 'offline', 'renewed']));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('run --workers 2 (two agent host child processes) gives the outcome table of run', async () => {
+    const dir = mkdtempSync(join(work, 'workers-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const run = start(['run', '--scenario', 'eq.yaml', '--workers', '2', '--out', 'run'], dir);
+    expect(await run.exited, run.out()).toBe(0);
+    expect(outcomeTable(join(dir, 'run'))).toEqual(reference);
+    for (const i of [0, 1]) expect(existsSync(join(dir, 'run', 'hosts', String(i), 'agents.db'))).toBe(true);
+  }, 300_000);
+
+  it('run --workers 2 whose host child dies: a clean HOST_MISSING naming it, and no child left behind', async () => {
+    const dir = mkdtempSync(join(work, 'workers-die-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const run = start(['run', '--scenario', 'eq.yaml', '--workers', '2', '--out', 'run'], dir);
+    const hostDir = join(dir, 'run', 'hosts', '1');
+    const pidsOf = (): number[] =>
+      spawnSync('pgrep', ['-f', '--', hostDir], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (pidsOf().length === 0 || !existsSync(join(hostDir, 'agents.db'))) {
+        if (Date.now() > deadline) throw new Error(`host 1 never started:\n${run.out()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 2_000)); // mid-run
+      for (const pid of pidsOf()) process.kill(pid, 'SIGKILL');
+      const code = await run.exited;
+      expect(code, run.out()).not.toBe(0);
+      expect(run.out()).toMatch(/HOST_MISSING/);
+      expect(run.out()).toMatch(/agent host 1\/2/);
+      expect(spawnSync('pgrep', ['-f', '--', join(dir, 'run', 'hosts')]).status).toBe(1); // none left
+    } finally {
+      await stopAll([run]);
+    }
+  }, 200_000);
+
+  it('broker + serve --hosts 2 + two agents give the outcome table of run', async () => {
+    const dir = mkdtempSync(join(work, 'split-'));
+    expect(outcomeTable(await splitRun(dir))).toEqual(reference);
+  }, 300_000);
+
+  it('…and the same table with a CPU hog spinning on both cores beside them', async () => {
+    const dir = mkdtempSync(join(work, 'hog-'));
+    expect(outcomeTable(await splitRun(dir, { hog: true }))).toEqual(reference);
+  }, 400_000);
+
+  it('an agents process killed with SIGKILL and started again rejoins; the run completes with nothing lost', async () => {
+    const dir = mkdtempSync(join(work, 'kill-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const { broker, url } = await startBroker(dir);
+    const children: Child[] = [broker];
+    try {
+      const common = ['--scenario', 'eq.yaml', '--broker', url];
+      const serve = start(['serve', ...common, '--hosts', '2', '--out', 'serve'], dir);
+      const args = (i: number): string[] => [
+        'agents',
+        ...common,
+        '--shard',
+        `${i}/2`,
+        '--out',
+        `agents-${i}`,
+      ];
+      const first = start(args(1), dir);
+      const other = start(args(0), dir);
+      children.push(serve, first, other);
+      // mid-run: once the fleet has enrolled devices (the progress line), kill shard 1 without a chance to clean up
+      await waitFor(serve, /enrolled [1-9]\d*\/16/, 120_000);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const second = start(args(1), dir);
+      children.push(second);
+      const codes = await Promise.all([serve.exited, other.exited, second.exited]);
+      expect(codes, [serve, other, second].map((c) => c.out()).join('\n---\n')).toEqual([0, 0, 0]);
+      expect(serve.out()).toMatch(/host fleet-host-1 \(shard 1\/2\) rejoined/);
+      // nothing lost: every device × profile of the reference has its outcome, with the reference's status
+      const got = outcomeTable(join(dir, 'serve')).map((l) => l.split(' ').slice(0, 3).join(' '));
+      expect(got).toEqual(reference.map((l) => l.split(' ').slice(0, 3).join(' ')));
+    } finally {
+      await stopAll(children);
+    }
+  }, 300_000);
+
+  it('a host that never joins: serve exits non-zero after --host-timeout, naming the missing shard', async () => {
+    const dir = mkdtempSync(join(work, 'missing-'));
+    copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
+    const { broker, url } = await startBroker(dir);
+    const children: Child[] = [broker];
+    try {
+      const common = ['--scenario', 'eq.yaml', '--broker', url];
+      const serve = start(['serve', ...common, '--hosts', '2', '--host-timeout', '3', '--out', 'serve'], dir);
+      const only = start(['agents', ...common, '--shard', '0/2', '--out', 'agents-0'], dir);
+      children.push(serve, only);
+      const code = await serve.exited;
+      expect(code, serve.out()).not.toBe(0);
+      expect(serve.out()).toMatch(/HOST_MISSING/);
+      expect(serve.out()).toMatch(/shard 1\/2/);
+      // the host that did join is told the run ended, and exits non-zero too
+      expect(await only.exited, only.out()).not.toBe(0);
+    } finally {
+      await stopAll(children);
+    }
+  }, 120_000);
+});
