@@ -24,8 +24,9 @@
  * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (CONNACK §3.2.2.3, SUBACK §3.9.3)
  * @see https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/mqtt-v5.0-os.html (reason codes §2.4)
  */
+import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { CertfleetError, type ErrorCode } from '../../pki/errors.ts';
 import type { TransportLedger } from './device-ledger.ts';
 import type { InFlight } from './in-flight.ts';
@@ -43,7 +44,7 @@ export interface MqttTlsOptions {
 /** Something worth logging about a connection (never carries a password). */
 export interface TransportEvent {
   clientId: string;
-  type: 'connect' | 'offline' | 'reconnect' | 'error' | 'handler-error';
+  type: 'connect' | 'offline' | 'reconnect' | 'error' | 'handler-error' | 'duplicate';
   detail: string;
 }
 
@@ -89,7 +90,40 @@ interface Received {
   payload: Buffer;
   messageId: number | undefined;
   qos: number;
+  /** The connection it came on (see {@link MqttTransport} `#epoch`). */
   epoch: number;
+  /** A redelivery of a message already handled: acknowledged in order, its handlers not run again. */
+  duplicate: boolean;
+}
+
+/** A QoS 1 message handled whose PUBACK may not have reached the broker (see `#handledIds`). */
+interface HandledId {
+  digest: string;
+  epoch: number;
+}
+
+/**
+ * How many handled message ids a client remembers to recognise redeliveries. Both brokers number a
+ * client's messages 1, 2, 3… (Mosquitto `mosquitto__mid_generate`, aedes `client._nextId`), so an id
+ * comes back for a new message only after 65,535 others: remembering the last 1,024 never mistakes a new
+ * message for an old one, and covers far more than either broker keeps unacknowledged across a cut.
+ */
+const HANDLED_IDS_KEPT = 1024;
+
+/** The identity of a message's content (topic and payload). */
+function digestOf(topic: string, payload: Buffer): string {
+  return createHash('sha256').update(topic).update('\0').update(payload).digest('base64');
+}
+
+/**
+ * mqtt.js fails a publish or subscribe that it had only queued (not stored, not sent) while resending its
+ * store after a reconnect, when that connection closes in turn: `Error('Connection closed')` without a
+ * reason code (mqtt 5.x client.js `_flushStoreProcessingQueue`). Nothing was sent, so it is safe, and
+ * necessary, to issue it again.
+ */
+function flushedUnsent(err: unknown): boolean {
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  return e?.message === 'Connection closed' && typeof e.code !== 'number';
 }
 
 /** The URL without user info, for messages. */
@@ -210,7 +244,11 @@ class MqttTransport implements Transport {
   readonly #o: MqttTransportOptions;
   readonly #handlers: Array<{ filter: string; handler: MessageHandler }> = [];
   readonly #queue: Received[] = [];
+  /** The number of the current connection, raised at each CONNACK. */
   #epoch = 0;
+  /** Handled QoS 1 messages by packet identifier, oldest first (see #isRedelivery). */
+  readonly #handledIds = new Map<number, HandledId>();
+  #duplicates = 0;
   #pumping = false;
   #closed = false;
   #offlineSince: Date | undefined;
@@ -224,29 +262,32 @@ class MqttTransport implements Transport {
     // the callback with an error makes mqtt.js skip its own PUBACK (mqtt 5.x handlers/publish.js); the
     // PUBACK is sent by #ack once the handler finished.
     client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
-      if (!this.#closed) o.ledger?.arrived(packet.topic);
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const duplicate = this.#isRedelivery(packet, payload);
+      if (!this.#closed && !duplicate) o.ledger?.arrived(packet.topic);
       this.#queue.push({
         topic: packet.topic,
-        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        payload,
         messageId: packet.messageId,
         qos: packet.qos,
         epoch: this.#epoch,
+        duplicate,
       });
       callback(new Error('certfleet: PUBACK deferred until the handler ran'));
       void this.#pump();
     };
-    client.on('connect', (connack) => {
-      // Small request/answer packets: no Nagle delay (it costs ~40 ms per round trip on loopback).
+    // A new connection starts at its CONNACK, which mqtt.js reads before any PUBLISH of that connection.
+    // Not at the 'connect' event: mqtt.js emits it only after re-sending its whole store of unacknowledged
+    // publishes, one at a time, and the broker delivers meanwhile (issue 10).
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd !== 'connack') return;
+      const connack = packet as IConnackPacket;
+      if ((connack.reasonCode ?? connack.returnCode ?? 0) !== 0) return;
       (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
-      this.#epoch++;
+      this.#newConnection(connack.sessionPresent);
+    });
+    client.on('connect', (connack) => {
       this.#offlineSince = undefined;
-      // Messages of an earlier connection that were not handled yet: a persistent session gets them
-      // again from the broker, so drop ours to avoid handling them twice.
-      if (connack.sessionPresent) {
-        const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
-        for (const m of this.#queue) if (!keep.includes(m)) o.ledger?.abandoned(m.topic);
-        this.#queue.splice(0, this.#queue.length, ...keep);
-      }
       o.inFlight?.setOnline(o.clientId, true);
       this.#event('connect', `connected to ${safeUrl(o.url)} (session present: ${connack.sessionPresent})`);
     });
@@ -256,6 +297,78 @@ class MqttTransport implements Transport {
     });
     client.on('reconnect', () => this.#event('reconnect', `reconnecting to ${safeUrl(o.url)}`));
     client.on('error', (err) => this.#event('error', err.message));
+  }
+
+  /**
+   * A new connection (its CONNACK was just read). With a resumed session the broker re-sends every
+   * message it has not had a PUBACK for, with its original packet identifier (MQTT 3.1.1 §4.4): the
+   * messages of earlier connections still waiting here are dropped (their redelivery takes their place),
+   * except the one in its handler. Without one, the broker has forgotten them: they are handled here
+   * (their PUBACKs are not sent: their packet identifiers meant nothing to the new session), and the ids
+   * remembered for recognising redeliveries are forgotten too.
+   */
+  #newConnection(sessionPresent: boolean): void {
+    this.#epoch++;
+    if (sessionPresent) {
+      const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
+      for (const m of this.#queue) if (!keep.includes(m) && !m.duplicate) this.#o.ledger?.abandoned(m.topic);
+      this.#queue.splice(0, this.#queue.length, ...keep);
+    } else {
+      this.#handledIds.clear();
+    }
+  }
+
+  /**
+   * Whether `packet` is the broker re-sending a message this client already handled on an earlier
+   * connection of the same session, because the PUBACK never reached it (sent on a connection that was
+   * cut, or not sent at all as the connection was gone when the handler finished). The broker cannot
+   * give that packet identifier to another message before it has the PUBACK (MQTT 3.1.1 §2.3.1, §4.3.2),
+   * and the content must match too. aedes does not set DUP on such redeliveries, so DUP is not required.
+   */
+  #isRedelivery(packet: IPublishPacket, payload: Buffer): boolean {
+    if (packet.qos !== 1 || packet.messageId === undefined) return false;
+    const id = packet.messageId;
+    const inHandler = this.#pumping ? this.#queue[0] : undefined;
+    let digest: string | undefined;
+    const same = (d: string): boolean => (digest ??= digestOf(packet.topic, payload)) === d;
+    const seen = this.#handledIds.get(id);
+    const redelivery =
+      // handled on an earlier connection …
+      (seen !== undefined && seen.epoch < this.#epoch && same(seen.digest)) ||
+      // … or still in its handler, received on an earlier connection
+      (inHandler !== undefined &&
+        inHandler.messageId === id &&
+        inHandler.epoch < this.#epoch &&
+        same(digestOf(inHandler.topic, inHandler.payload)));
+    if (!redelivery) {
+      // the id was given to a new message: what was remembered under it is stale
+      if (seen !== undefined && seen.epoch < this.#epoch) this.#handledIds.delete(id);
+      return false;
+    }
+    // an entry of this connection: a further redelivery can only come on a later one
+    if (seen) seen.epoch = this.#epoch;
+    this.#duplicates++;
+    this.#event(
+      'duplicate',
+      `${packet.topic}: a redelivery of a message already handled (packet id ${id}); acknowledged, not handled again`,
+    );
+    return true;
+  }
+
+  /** Remembers a handled QoS 1 message so that its redelivery is recognised (see #isRedelivery). */
+  #rememberHandled(m: Received): void {
+    if (m.qos !== 1 || m.messageId === undefined) return;
+    this.#handledIds.delete(m.messageId);
+    this.#handledIds.set(m.messageId, { digest: digestOf(m.topic, m.payload), epoch: m.epoch });
+    if (this.#handledIds.size > HANDLED_IDS_KEPT) {
+      const oldest = this.#handledIds.keys().next();
+      if (!oldest.done) this.#handledIds.delete(oldest.value);
+    }
+  }
+
+  /** Redeliveries recognised and acknowledged without running the handlers again. */
+  get duplicatesSkipped(): number {
+    return this.#duplicates;
   }
 
   #event(type: TransportEvent['type'], detail: string): void {
@@ -298,8 +411,16 @@ class MqttTransport implements Transport {
       await withTimeout<void>(
         this.#ackTimeoutMs,
         () => this.#ackTimeoutMessage(`the publish to ${topic}`),
-        (done) =>
-          this.#client.publish(topic, payload, { qos, retain: options.retain ?? false }, (err) => done(err)),
+        (done) => {
+          const attempt = (): void => {
+            this.#client.publish(topic, payload, { qos, retain: options.retain ?? false }, (err) => {
+              // again once mqtt.js is done flushing its queue (re-queueing at once would feed the loop it is in)
+              if (err && flushedUnsent(err) && !this.#closed) setImmediate(attempt);
+              else done(err);
+            });
+          };
+          attempt();
+        },
       );
     } catch (err) {
       if (err instanceof CertfleetError) throw err;
@@ -331,24 +452,32 @@ class MqttTransport implements Transport {
     await withTimeout<void>(
       this.#ackTimeoutMs,
       () => this.#ackTimeoutMessage(`the subscription to ${topicFilter}`),
-      (done) =>
-        this.#client.subscribe(topicFilter, { qos: 1 }, (err, granted) => {
-          const refused = granted?.find((g) => (g.qos & 0x80) !== 0);
-          if (err || refused) {
-            const fromErr = (err as { packet?: { granted?: number[] } } | undefined)?.packet?.granted;
-            const rc = refused?.qos ?? fromErr?.find((g) => (g & 0x80) !== 0);
-            done(
-              new CertfleetError(
-                'TRANSPORT_SUBSCRIBE_REFUSED',
-                `The broker refused the subscription of '${this.clientId}' to ${topicFilter} (SUBACK ${typeof rc === 'number' ? `0x${rc.toString(16)}` : 'failure'}). A device may subscribe only to its own certfleet/{tenant}/device/{id}/in/#.`,
-                { cause: err ?? undefined, details: { topicFilter, returnCode: rc } },
-              ),
-            );
-            return;
-          }
-          this.#o.inFlight?.subscribed(this.clientId, topicFilter);
-          done(undefined);
-        }),
+      (done) => {
+        const attempt = (): void => {
+          this.#client.subscribe(topicFilter, { qos: 1 }, (err, granted) => {
+            if (err && flushedUnsent(err) && !this.#closed) {
+              setImmediate(attempt); // see publish
+              return;
+            }
+            const refused = granted?.find((g) => (g.qos & 0x80) !== 0);
+            if (err || refused) {
+              const fromErr = (err as { packet?: { granted?: number[] } } | undefined)?.packet?.granted;
+              const rc = refused?.qos ?? fromErr?.find((g) => (g & 0x80) !== 0);
+              done(
+                new CertfleetError(
+                  'TRANSPORT_SUBSCRIBE_REFUSED',
+                  `The broker refused the subscription of '${this.clientId}' to ${topicFilter} (SUBACK ${typeof rc === 'number' ? `0x${rc.toString(16)}` : 'failure'}). A device may subscribe only to its own certfleet/{tenant}/device/{id}/in/#.`,
+                  { cause: err ?? undefined, details: { topicFilter, returnCode: rc } },
+                ),
+              );
+              return;
+            }
+            this.#o.inFlight?.subscribed(this.clientId, topicFilter);
+            done(undefined);
+          });
+        };
+        attempt();
+      },
     );
   }
 
@@ -364,6 +493,12 @@ class MqttTransport implements Transport {
       while (!this.#closed) {
         const m = this.#queue[0];
         if (!m) break;
+        if (m.duplicate) {
+          // handled once already: only its PUBACK is owed, in arrival order (MQTT 3.1.1 §4.6)
+          this.#queue.shift();
+          this.#ack(m);
+          continue;
+        }
         const handlers = this.#handlers.filter((h) => topicMatches(h.filter, m.topic));
         if (handlers.length === 0) break; // waits for a matching subscribe()
         for (const h of handlers) {
@@ -375,6 +510,7 @@ class MqttTransport implements Transport {
         }
         if (this.#closed) break; // not acknowledged: the broker delivers it again to the session
         this.#queue.shift();
+        this.#rememberHandled(m);
         this.#ack(m);
         this.#o.inFlight?.handled(this.clientId);
         this.#o.ledger?.handled(m.topic);
@@ -400,7 +536,7 @@ class MqttTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     // what was received and not handled is not acknowledged: the broker delivers it again to the session
-    for (const m of this.#queue) this.#o.ledger?.abandoned(m.topic);
+    for (const m of this.#queue) if (!m.duplicate) this.#o.ledger?.abandoned(m.topic);
     this.#o.inFlight?.setOnline(this.clientId, false);
     if (this.#o.clean) this.#o.inFlight?.forget(this.clientId);
     await new Promise<void>((resolve) => {
