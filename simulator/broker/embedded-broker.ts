@@ -8,6 +8,12 @@
  * - Authorization: the topic ACL of protocol/wire/topic-acl.ts. A refused subscription gets SUBACK 0x80;
  *   a refused publish is acknowledged and dropped (MQTT 3.1.1 §3.3.5 allows either that or closing the
  *   connection; Mosquitto drops too, so both brokers behave alike) and recorded in `denials`.
+ * - No retained messages (issue 10): certfleet needs none, and a device must not leave one on its `out/`
+ *   topic for every later service subscriber. A publish with RETAIN set is refused the same way (dropped,
+ *   recorded with reason `retain`), from every client, as Mosquitto's `retain_available false` refuses it
+ *   (by closing the connection) on every listener.
+ * - A client id is bound to the login: a device must use its device id (CONNACK 2 otherwise), so it
+ *   cannot take over another device's session; aedes checks this in `authenticate`.
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
@@ -45,6 +51,8 @@ export interface AclDenial {
   identity: BrokerIdentity;
   action: 'publish' | 'subscribe';
   topic: string;
+  /** Why: outside the topic ACL, or a retained publish (refused on every topic). */
+  reason: 'acl' | 'retain';
 }
 
 /** Options of {@link startEmbeddedBroker}. */
@@ -100,8 +108,9 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     identity: BrokerIdentity,
     action: AclDenial['action'],
     topic: string,
+    reason: AclDenial['reason'] = 'acl',
   ): void => {
-    const d = { clientId: client.id, identity, action, topic };
+    const d = { clientId: client.id, identity, action, topic, reason };
     denials.push(d);
     o.onDenied?.(d);
   };
@@ -154,8 +163,9 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       if (!client) return done(null); // a stored will of a gone client: checked when it was set
       const identity = identities.get(client);
       if (!identity) return done(new Error('not authenticated'));
-      if (!aclAllows(o.tenant, identity, 'publish', packet.topic)) {
-        deny(client, identity, 'publish', packet.topic);
+      const allowed = aclAllows(o.tenant, identity, 'publish', packet.topic);
+      if (!allowed || packet.retain) {
+        deny(client, identity, 'publish', packet.topic, allowed ? 'retain' : 'acl');
         // Acknowledge and drop: divert to a topic no subscription can match (see authorizeForward).
         packet.topic = `${DENIED_PREFIX}${client.id}`;
         packet.retain = false;

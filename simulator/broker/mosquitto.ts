@@ -6,6 +6,14 @@
  * connections, and on close stops it and removes its folder. Credential changes rewrite both files and
  * send SIGHUP (Mosquitto reloads them); {@link BrokerHandle.synced} waits for the reload.
  *
+ * Isolation (issue 10): every listener has `use_username_as_clientid true`, so a client's id is its login
+ * (on the client-certificate listener, the certificate's CN): a device that connects with another
+ * device's client id gets its own session, and cannot take over, or with a clean session destroy, the
+ * other's. `retain_available false`: certfleet uses no retained messages, and Mosquitto 2.0 has no
+ * per-topic retain ACL, so a client that publishes a retained message is disconnected and nothing is
+ * retained for later subscribers (a device could otherwise plant one on its `out/` topic, replayed to
+ * every later service subscriber).
+ *
  * Sessions live in memory (`persistence false`): QoS 1 messages for an offline persistent session are kept
  * for as long as this broker runs, which is what a run needs.
  *
@@ -20,7 +28,7 @@
  * Mosquitto (OpenSSL) checks certificate dates against the wall clock, not the run's virtual clock: see
  * simulator/fleet/wall-clock-start.ts.
  * @see https://mosquitto.org/man/mosquitto-conf-5.html (password_file, acl_file, pattern, %u,
- *   per_listener_settings, cafile, certfile, keyfile, require_certificate, use_identity_as_username)
+ *   use_username_as_clientid, retain_available, per_listener_settings, cafile, certfile, keyfile, require_certificate, use_identity_as_username)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -136,6 +144,8 @@ interface Ports {
 function renderConf(dir: string, ports: Ports, tls: boolean, host: string): string {
   const auth = [
     'allow_anonymous false',
+    // the client id is the login: no device can take another's session (per listener)
+    'use_username_as_clientid true',
     `password_file ${join(dir, 'passwd')}`,
     `acl_file ${join(dir, 'acl')}`,
   ];
@@ -159,11 +169,14 @@ function renderConf(dir: string, ports: Ports, tls: boolean, host: string): stri
         ...tlsFiles,
         'require_certificate true',
         'use_identity_as_username true',
+        'use_username_as_clientid true',
       ]
     : [`listener ${ports.main} ${host}`, ...auth];
   return [
     ...listeners,
     'persistence false',
+    // no retained messages: certfleet needs none, and a device must not plant one for later subscribers
+    'retain_available false',
     // 0 = no limit on QoS 1 messages queued per offline persistent session (the default 1000 drops)
     'max_queued_messages 0',
     // small MQTT packets that wait on each other: no Nagle delay (~40 ms per round trip on loopback)

@@ -12,6 +12,8 @@ import { isCertfleetError } from '../../../pki/errors.ts';
 import { BROKERS, TENANT, type TestBroker } from './brokers.ts';
 
 const SERVICE = { role: 'service' as const, name: 'svc', password: 'service-secret' };
+/** The service clients of these tests, each its own account (a client id is bound to its login). */
+const SERVICE_CLIENTS = ['svc-roundtrip', 'svc-offline', 'svc-acl', 'svc-v5'];
 const devicePassword = (id: string): string => `pw-${id}-secret`;
 const DEVICES = ['dev-a', 'dev-b', 'dev-off', 'dev-5', 'dev-v5', 'dev-closed'];
 
@@ -38,7 +40,7 @@ describe.each(BROKERS)('MQTT transport over the $name broker', (row) => {
   async function connect(o: Partial<MqttTransportOptions> & { clientId: string }): Promise<Transport> {
     const t = await connectMqtt({
       url: broker.url,
-      username: o.clientId.startsWith('svc') ? SERVICE.name : o.clientId,
+      username: o.clientId,
       password: o.clientId.startsWith('svc') ? SERVICE.password : devicePassword(o.clientId),
       inFlight,
       ackTimeoutMs: 5000,
@@ -50,7 +52,7 @@ describe.each(BROKERS)('MQTT transport over the $name broker', (row) => {
 
   beforeAll(async () => {
     broker = await row.start([
-      SERVICE,
+      ...SERVICE_CLIENTS.map((name) => ({ ...SERVICE, name })),
       ...DEVICES.map((name) => ({ role: 'device' as const, name, password: devicePassword(name) })),
     ]);
   });
