@@ -17,11 +17,26 @@
  *   subscribe made meanwhile is queued by the client and sent on reconnect; if the broker has not
  *   acknowledged it within `ackTimeoutMs` the promise rejects with TRANSPORT_TIMEOUT. The message stays
  *   queued in the client, so it may still be delivered later (QoS 1 is at-least-once: retrying is safe).
+ * - Reconnects (issue 10): a connection starts at its CONNACK, read before any PUBLISH of that connection
+ *   (mqtt.js's `connect` event comes only after it re-sent its whole store of unacknowledged publishes,
+ *   one at a time, while the broker already delivers). A PUBACK goes only on the connection its PUBLISH
+ *   came on. With a resumed session the broker re-sends what it has no PUBACK for (MQTT 3.1.1 §4.4), so
+ *   messages of an earlier connection not yet handled are dropped here for their redelivery; without one
+ *   they are handled. A publish or subscribe that mqtt.js had only queued when a connection closed again
+ *   (it fails them with 'Connection closed', never sent) is issued again.
+ * - Duplicates: a broker redelivery of a message this client already handled (its PUBACK was lost in a
+ *   cut, or never sent because the connection was gone) is recognised by its packet identifier and
+ *   content and acknowledged without running the handlers again, so the broker side of a reconnect is
+ *   exactly-once at the handler (`duplicate` event). A publisher whose own PUBACK was lost re-sends its message, and the
+ *   broker forwards it again as a new message (new packet identifier, DUP 0): that duplicate reaches the
+ *   handlers (QoS 1 is at-least-once; nothing in the packet tells it from a message sent twice on purpose),
+ *   so handlers must tolerate it.
  * - Failures are {@link CertfleetError}s: TRANSPORT_UNREACHABLE, TRANSPORT_NOT_AUTHORIZED (CONNACK 4/5,
  *   MQTT 5 0x86/0x87), TRANSPORT_PROTOCOL (CONNACK 1, MQTT 5 0x84), TRANSPORT_SUBSCRIBE_REFUSED (SUBACK
  *   0x80, MQTT 5 ≥ 0x80), TRANSPORT_TIMEOUT, TRANSPORT_CLOSED. Passwords never appear in messages or events.
  *
- * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (CONNACK §3.2.2.3, SUBACK §3.9.3)
+ * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (CONNACK §3.2.2.3, SUBACK §3.9.3,
+ *   packet identifiers §2.3.1, QoS 1 §4.3.2, message delivery retry §4.4, message ordering §4.6)
  * @see https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/mqtt-v5.0-os.html (reason codes §2.4)
  */
 import { createHash } from 'node:crypto';
@@ -248,7 +263,6 @@ class MqttTransport implements Transport {
   #epoch = 0;
   /** Handled QoS 1 messages by packet identifier, oldest first (see #isRedelivery). */
   readonly #handledIds = new Map<number, HandledId>();
-  #duplicates = 0;
   #pumping = false;
   #closed = false;
   #offlineSince: Date | undefined;
@@ -347,7 +361,6 @@ class MqttTransport implements Transport {
     }
     // an entry of this connection: a further redelivery can only come on a later one
     if (seen) seen.epoch = this.#epoch;
-    this.#duplicates++;
     this.#event(
       'duplicate',
       `${packet.topic}: a redelivery of a message already handled (packet id ${id}); acknowledged, not handled again`,
@@ -364,11 +377,6 @@ class MqttTransport implements Transport {
       const oldest = this.#handledIds.keys().next();
       if (!oldest.done) this.#handledIds.delete(oldest.value);
     }
-  }
-
-  /** Redeliveries recognised and acknowledged without running the handlers again. */
-  get duplicatesSkipped(): number {
-    return this.#duplicates;
   }
 
   #event(type: TransportEvent['type'], detail: string): void {
