@@ -22,9 +22,11 @@
  * `abandoned` when a received message will not be handled on this connection (the transport closed, or a
  * reconnect with a persistent session drops it so that the broker delivers it again).
  *
- * Limits (as for the in-flight counter): a QoS 1 duplicate redelivered after a reconnect is handled and
- * counted twice (`≤`, not `=`, keeps the rule safe in that direction, but the extra count can hide one
- * message of the same device still in flight); a publish the broker refuses (topic ACL) is counted as sent
+ * Limits (as for the in-flight counter): a broker's redelivery of a message already handled is recognised
+ * by the transport and not counted again (mqtt-transport.ts, issue 10), but a message its publisher
+ * re-sent after a reconnect (its PUBACK lost) reaches the handlers twice and is counted twice (`≤`, not
+ * `=`, keeps the rule safe in that direction, but the extra count can hide one message of the same device
+ * still in flight); a publish the broker refuses (topic ACL) is counted as sent
  * and is never handled, so the run stops with RUN_STALLED naming the device rather than losing it.
  */
 import { parseDeviceTopic } from '../wire/topics.ts';

@@ -14,8 +14,10 @@
  * - In-process only: a subscriber in another process (an agent shard, `certfleet serve`) is not
  *   registered here, so messages to it are not waited for; messages from another process are handled
  *   without having been counted (the count never goes below 0 for a client).
- * - QoS 1 is at-least-once: a duplicate redelivered after a reconnect is handled twice but counted once;
- *   the second `handled` may take off a different message of the same client a little early.
+ * - QoS 1 is at-least-once: a message its publisher re-sent after a reconnect (its PUBACK lost) is handled
+ *   twice but counted once; the second `handled` may take off a different message of the same client a
+ *   little early. (A broker's redelivery of a message already handled is not handled again:
+ *   mqtt-transport.ts.)
  * - A message to a client that is offline (its transport closed, persistent session kept by the broker)
  *   stays pending until that client reconnects and handles it. {@link InFlight.settled} with
  *   `{ exceptOffline: true }` ignores offline clients ("settled except for offline devices"); the fleet
