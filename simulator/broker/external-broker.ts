@@ -8,6 +8,11 @@
  * up; per-device topic isolation is then the broker's ACL on client ids (e.g. Mosquitto `pattern … %c`).
  * Without them, each client logs in as its client id with the password derived from the fleet secret
  * (fleet-secret.ts), which is what a broker started by `certfleet broker` checks.
+ *
+ * Isolation (issue 10) is then the broker owner's to set up, as the brokers certfleet starts do: a client
+ * id bound to its login (Mosquitto `use_username_as_clientid true`; with a shared account, per-client-id
+ * ACLs instead), and no retained messages from devices (Mosquitto `retain_available false`; certfleet
+ * publishes none).
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import type { BrokerHandle } from './broker-handle.ts';
