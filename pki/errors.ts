@@ -135,6 +135,8 @@ export const ERROR_CODES = {
     'An agent host did not join in time, or fell silent longer than the liveness limit (the message names it).',
   CLOCK_PROTOCOL:
     'A clock message of the fleet engine is malformed, or a host does not fit the run (the message names the field).',
+  RUN_UNFINISHED:
+    'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */
