@@ -8,8 +8,8 @@
  * twice for one device × profile (one initial issuance each; renewals apart).
  *
  * Embedded aedes (SQLite persistence) always; Mosquitto (its persistence database) when it is installed.
- * The kill of an `agents` process is test/e2e/engine-equivalence.test.ts; a killed `serve` is refused on
- * its folder (issue10-serve-restart.test.ts).
+ * An `agents` process killed the same way rejoins with the same command. A killed `serve` cannot resume
+ * yet: it is refused on its folder (issue10-serve-restart.test.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -72,8 +72,15 @@ interface Report {
   outcomes: { device: string; profile: string; status: string; code: string }[];
 }
 
-/** A split run whose broker is SIGKILLed mid-run and started again; returns the serve folder. */
-async function brokerKilledRun(name: string, brokerArgs: string[]): Promise<string> {
+/**
+ * A split run whose broker (or agents process) is SIGKILLed mid-run and started again with the same
+ * command; returns the serve folder.
+ */
+async function killedRun(
+  name: string,
+  victim: 'broker' | 'agents',
+  brokerArgs: string[] = [],
+): Promise<string> {
   const dir = mkdtempSync(join(work, `${name}-`));
   copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
   const port = await freePort();
@@ -84,20 +91,28 @@ async function brokerKilledRun(name: string, brokerArgs: string[]): Promise<stri
     children.push(broker);
     await waitFor(broker, /listening on mqtt:/, 30_000);
     const common = ['--scenario', 'eq.yaml', '--broker', `mqtt://127.0.0.1:${port}`];
+    const hostCmd = ['agents', ...common, '--shard', '0/1', '--out', 'agents-0'];
     const serve = start(['serve', ...common, '--hosts', '1', '--out', 'serve'], dir);
-    const host = start(['agents', ...common, '--shard', '0/1', '--out', 'agents-0'], dir);
+    let host = start(hostCmd, dir);
     children.push(serve, host);
     await waitFor(serve, /enrolled [1-9]\d*\/16/, 180_000);
-    // mid-run: the run has not ended (it cannot end without a broker from here on)
+    // mid-run: the run has not ended (it cannot end without the victim from here on)
     expect(serve.proc.exitCode, serve.out()).toBeNull();
     expect(serve.out()).not.toMatch(/Reports: /);
-    broker.proc.kill('SIGKILL');
-    await broker.exited;
-    const again = start(brokerCmd, dir);
-    children.push(again);
-    await waitFor(again, /listening on mqtt:/, 30_000);
+    const killed = victim === 'broker' ? broker : host;
+    killed.proc.kill('SIGKILL');
+    await killed.exited;
+    if (victim === 'broker') {
+      const again = start(brokerCmd, dir);
+      children.push(again);
+      await waitFor(again, /listening on mqtt:/, 30_000);
+    } else {
+      host = start(hostCmd, dir);
+      children.push(host);
+    }
     const codes = await Promise.all([serve.exited, host.exited]);
-    expect(codes, [serve, host, again].map((c) => c.out()).join('\n---\n')).toEqual([0, 0]);
+    expect(codes, children.map((c) => c.out()).join('\n---\n')).toEqual([0, 0]);
+    if (victim === 'agents') expect(serve.out()).toMatch(/host fleet-host-0 \(shard 0\/1\) rejoined/);
     return join(dir, 'serve');
   } finally {
     await stopAll(children);
@@ -128,15 +143,21 @@ function expectNothingLost(serveDir: string): void {
   }
 }
 
+describe('issue 10 points 2 and 3: an agents process SIGKILLed mid-run and started again', () => {
+  it('rejoins; the run completes, every device installed, 0 lost, 0 issued twice', async () => {
+    expectNothingLost(await killedRun('agents', 'agents'));
+  }, 400_000);
+});
+
 describe('issue 10 points 2 and 3: the broker SIGKILLed mid-run and restarted on its --data folder', () => {
   it('embedded broker: the run completes, every device installed, 0 lost, 0 issued twice', async () => {
-    expectNothingLost(await brokerKilledRun('aedes', []));
+    expectNothingLost(await killedRun('aedes', 'broker'));
   }, 400_000);
 
   it.skipIf(!HAS_MOSQUITTO)(
     'Mosquitto with persistence: the run completes, every device installed, 0 lost, 0 issued twice',
     async () => {
-      expectNothingLost(await brokerKilledRun('mosquitto', ['--mosquitto', '--scenario', 'eq.yaml']));
+      expectNothingLost(await killedRun('mosquitto', 'broker', ['--mosquitto', '--scenario', 'eq.yaml']));
     },
     400_000,
   );
