@@ -13,6 +13,7 @@ import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
 import { DeviceAgent, MDM_IDENTITY_STORE } from '../../../agent/runtime/device-agent.ts';
 import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
 import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
 import { importPrivateKey, parseCertificate } from '../../../pki/index.ts';
 import type { PlannedDevice } from '../plan-devices.ts';
 import type { FleetPart } from './fleet-builder.ts';
@@ -106,7 +107,10 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
           transport = await broker.connect(device.id, held);
         } catch (e) {
           if (released) return;
-          retryConnect(planned, attempt, e instanceof Error ? e.message : String(e));
+          // a broker that is down or gone: try again later; one that answered and refused (credentials,
+          // protocol) would refuse again — the run fails with its code, as before
+          if (!(e instanceof CertfleetError && TRANSIENT_CONNECT_CODES.has(e.code))) throw e;
+          retryConnect(planned, attempt, e.message);
           return;
         }
         if (released) return void (await transport.close().catch(() => undefined));
@@ -177,6 +181,9 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
     },
   };
 }
+
+/** Connection failures a device tries again after: the broker cannot be reached, or did not answer. */
+const TRANSIENT_CONNECT_CODES: ReadonlySet<string> = new Set(['TRANSPORT_UNREACHABLE', 'TRANSPORT_TIMEOUT']);
 
 /** The first new attempt of a device whose connection failed (clock time). */
 export const CONNECT_RETRY_FIRST_MS = 60_000;
