@@ -87,6 +87,10 @@ export const ERROR_CODES = {
     'The device OS version is below the minimum an enrollment restriction sets for its platform.',
   ENROLL_DEVICE_LIMIT: 'The user already enrolled as many devices as the device limit restriction allows.',
   DELIVERY_NO_ANSWER: 'The device never answered the payload after every retry; the profile stays pending.',
+  DEVICE_NEVER_ENROLLED:
+    'A device of the fleet never enrolled by the end of the run: each profile targeting it stays pending.',
+  DEVICE_NO_ANSWER:
+    'A device enrolled but answered none of its profiles by the end of the run: each stays pending.',
 
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',
@@ -131,6 +135,8 @@ export const ERROR_CODES = {
     'An agent host did not join in time, or fell silent longer than the liveness limit (the message names it).',
   CLOCK_PROTOCOL:
     'A clock message of the fleet engine is malformed, or a host does not fit the run (the message names the field).',
+  RUN_UNFINISHED:
+    'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */

@@ -70,7 +70,17 @@ export interface DeviceAgentOptions {
   onOutcome?: (o: InstallOutcome) => void;
   /** Called when enrollment is refused. */
   onEnrollRefused?: (code: string, message: string) => void;
+  /**
+   * Re-sends of the enrol request while no answer came (issue 10 point 3: a lost request or answer must
+   * not leave the device unenrolled for ever), on the device's scheduler — clock time, never wall time:
+   * the first after `firstMs` (default 15 min), doubling up to `maxMs` (default the check-in interval),
+   * for as long as the run lasts. The same key and CSR each time, so any answer is accepted.
+   */
+  enrolRetry?: { firstMs?: number; maxMs?: number };
 }
+
+/** The first re-send of an unanswered enrol request (clock time). */
+export const ENROL_RETRY_FIRST_MS = 15 * 60_000;
 
 /** One simulated device at work. */
 export class DeviceAgent {
@@ -78,7 +88,11 @@ export class DeviceAgent {
   #identity: ManagementIdentity | undefined;
   #timer: ScheduledTask | undefined;
   #stopped = false;
+  #refused = false;
   #transport: Transport;
+  /** The enrol request sent (re-sent as is while no answer comes), and the re-send timer. */
+  #enrolRequest: Buffer | undefined;
+  #enrolRetry: ScheduledTask | undefined;
 
   constructor(options: DeviceAgentOptions) {
     this.#o = options;
@@ -133,7 +147,32 @@ export class DeviceAgent {
       inventory: inventoryOf(device),
       csr: csr.pem,
     };
-    await this.#publishJson(deviceOutTopic(tenant, device.id, 'enroll'), request);
+    this.#enrolRequest = Buffer.from(JSON.stringify(request), 'utf8');
+    this.#scheduleEnrolRetry(1);
+    await this.#sendEnrolRequest(this.#enrolRequest);
+  }
+
+  /** Publishes the enrol request; a publish the broker did not acknowledge is left to the re-send. */
+  async #sendEnrolRequest(request: Buffer): Promise<void> {
+    const { tenant, device } = this.#o;
+    await this.#transport
+      .publish(deviceOutTopic(tenant, device.id, 'enroll'), request)
+      .catch(() => undefined);
+  }
+
+  /** Re-sends the enrol request `attempt` backoff steps from now unless an answer came (see `enrolRetry`). */
+  #scheduleEnrolRetry(attempt: number): void {
+    const first = this.#o.enrolRetry?.firstMs ?? ENROL_RETRY_FIRST_MS;
+    const max = Math.max(first, this.#o.enrolRetry?.maxMs ?? this.#o.checkInIntervalMs ?? 8 * 3_600_000);
+    const wait = Math.min(max, first * 2 ** Math.min(attempt - 1, 30));
+    this.#enrolRetry?.cancel();
+    this.#enrolRetry = this.#o.scheduler.after(wait, async () => {
+      this.#enrolRetry = undefined;
+      const request = this.#enrolRequest;
+      if (this.#stopped || this.#refused || this.#identity || !request) return;
+      this.#scheduleEnrolRetry(attempt + 1);
+      await this.#sendEnrolRequest(request);
+    });
   }
 
   #pendingKey: KeyPair | undefined;
@@ -142,6 +181,7 @@ export class DeviceAgent {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
+    this.#enrolRetry?.cancel();
     await this.#transport.close();
   }
 
@@ -186,6 +226,8 @@ export class DeviceAgent {
       return; // not ours to answer: a malformed enrollment answer is ignored, the device retries at check-in
     }
     if (msg.type === 'enroll-refused') {
+      this.#refused = true;
+      this.#enrolRetry?.cancel();
       this.#o.onEnrollRefused?.(msg.code, msg.message);
       return;
     }
@@ -209,6 +251,8 @@ export class DeviceAgent {
     // No request outstanding, or an answer to an earlier request of this device (another key): stale.
     if (!key || !certificate.publicKey.equals(key.publicKey)) return;
     this.#identity = { certificate, privateKey: key.privateKey };
+    this.#enrolRetry?.cancel();
+    this.#enrolRetry = undefined;
     this.#storeIdentity(certificate, key.privateKey);
     db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;

@@ -1,4 +1,4 @@
-/** `certfleet broker [--port P] [--tenant T]`: the embedded MQTT broker alone, for a fleet split over processes. */
+/** `certfleet broker [--port P] [--tenant T] [--data DIR]`: the embedded MQTT broker alone, for a fleet split over processes. */
 import type { Argv, CommandModule } from 'yargs';
 import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
@@ -33,6 +33,11 @@ export const brokerCommand: CommandModule = {
         describe:
           "Start Mosquitto instead, with accounts for the --scenario's service, connectors and devices.",
       })
+      .option('data', {
+        type: 'string',
+        describe:
+          'Folder for the broker state: persistent sessions and queued messages survive a restart on it (embedded: broker.db, SQLite; Mosquitto: its persistence database).',
+      })
       .option('scenario', { type: 'string', describe: 'Scenario file (with --mosquitto).' })
       .option('devices', {
         type: 'string',
@@ -47,6 +52,7 @@ export const brokerCommand: CommandModule = {
       secret,
       host: String(a.host),
       port: Number(a.port),
+      ...(a.data !== undefined ? { data: String(a.data) } : {}),
       ...(a.mosquitto
         ? {
             mosquitto: {
@@ -57,7 +63,8 @@ export const brokerCommand: CommandModule = {
         : {}),
     });
     process.stdout.write(
-      `certfleet broker (${broker.kind}) listening on ${broker.url} · tenant ${String(a.tenant)}\n` +
+      `certfleet broker (${broker.kind}) listening on ${broker.url} · tenant ${String(a.tenant)}` +
+        `${a.data !== undefined ? ` · state in ${String(a.data)}` : ''}\n` +
         `Logins: user name = client id, password = base64url(HMAC-SHA256(${FLEET_SECRET_ENV}, client id)).\n` +
         `Next, with the same ${FLEET_SECRET_ENV} in the environment:\n` +
         `  certfleet serve  --scenario F --broker ${broker.url}\n` +

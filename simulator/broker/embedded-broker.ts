@@ -22,6 +22,7 @@ import { CertfleetError } from '../../pki/errors.ts';
 import { aclAllows, type BrokerIdentity } from '../../protocol/wire/topic-acl.ts';
 import { tenantRoot } from '../../protocol/wire/topics.ts';
 import type { BrokerHandle } from './broker-handle.ts';
+import { sqlitePersistence } from './sqlite-persistence.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
 
 /** TLS settings of the embedded broker (PEM). */
@@ -68,6 +69,11 @@ export interface EmbeddedBrokerOptions {
   tls?: EmbeddedBrokerTls;
   /** Called for each refused publish or subscription. */
   onDenied?: (denial: AclDenial) => void;
+  /**
+   * A folder for the broker's state (sqlite-persistence.ts): persistent sessions and the messages queued
+   * for them survive a restart of the broker on the same folder, even a SIGKILL. Default: memory only.
+   */
+  dataDir?: string;
 }
 
 /** A running embedded broker. */
@@ -115,7 +121,9 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     o.onDenied?.(d);
   };
 
+  const persistence = o.dataDir !== undefined ? sqlitePersistence(o.dataDir) : undefined;
   const aedes = await Aedes.createBroker({
+    ...(persistence !== undefined ? { persistence: persistence as never } : {}),
     authenticate(client, username, password, done) {
       let identity: BrokerIdentity | undefined;
       if (o.tls) {
@@ -238,6 +246,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await persistence?.destroy(); // closes broker.db (aedes leaves its persistence open)
     },
   };
 }

@@ -15,7 +15,8 @@
  * every later service subscriber).
  *
  * Sessions live in memory (`persistence false`): QoS 1 messages for an offline persistent session are kept
- * for as long as this broker runs, which is what a run needs.
+ * for as long as this broker runs, which is what a run needs — or, with `persistenceDir`
+ * (`certfleet broker --mosquitto --data DIR`), in Mosquitto's persistence database there, across restarts.
  *
  * With `tls` (`certfleet run --tls --broker mosquitto`), `per_listener_settings true` and two TLS listeners,
  * both trusting the run CA (root + issuing) and presenting the broker certificate of tls-setup.ts:
@@ -31,10 +32,10 @@
  *   use_username_as_clientid, retain_available, per_listener_settings, cafile, certfile, keyfile, require_certificate, use_identity_as_username)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { aclPrefix } from '../../protocol/wire/topic-acl.ts';
 import { tenantRoot } from '../../protocol/wire/topics.ts';
@@ -56,6 +57,13 @@ export interface MosquittoOptions {
   host?: string;
   /** The port of the (main) listener (default 0: a free one). */
   port?: number;
+  /**
+   * A folder for Mosquitto's persistence database (`persistence true`, `persistence_location`): persistent
+   * sessions and their queued messages survive a restart on the same folder (kept on close). Mosquitto 2.0
+   * writes it as a snapshot, here every second (`autosave_interval 1`) and on a clean stop: a SIGKILL loses
+   * what changed in the last second — the agents' and the service's re-sends cover that.
+   */
+  persistenceDir?: string;
 }
 
 /** The TLS material of a Mosquitto started with `tls` (PEM; written to its folder with mode 0600). */
@@ -141,7 +149,7 @@ interface Ports {
   device?: number;
 }
 
-function renderConf(dir: string, ports: Ports, tls: boolean, host: string): string {
+function renderConf(dir: string, ports: Ports, tls: boolean, host: string, persistenceDir?: string): string {
   const auth = [
     'allow_anonymous false',
     // the client id is the login: no device can take another's session (per listener)
@@ -174,7 +182,9 @@ function renderConf(dir: string, ports: Ports, tls: boolean, host: string): stri
     : [`listener ${ports.main} ${host}`, ...auth];
   return [
     ...listeners,
-    'persistence false',
+    ...(persistenceDir !== undefined
+      ? ['persistence true', `persistence_location ${persistenceDir}/`, 'autosave_interval 1']
+      : ['persistence false']),
     // no retained messages: certfleet needs none, and a device must not plant one for later subscribers
     'retain_available false',
     // 0 = no limit on QoS 1 messages queued per offline persistent session (the default 1000 drops)
@@ -223,6 +233,8 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
     );
   }
   const credentials = toCredentialTable(o.credentials);
+  const persistenceDir = o.persistenceDir !== undefined ? resolve(o.persistenceDir) : undefined;
+  if (persistenceDir !== undefined) await mkdir(persistenceDir, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-mosquitto-'));
   await chmod(dir, 0o700);
   const tls = o.tls;
@@ -262,9 +274,13 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
     let device = tls ? await freePort() : undefined;
     while (device === main) device = await freePort();
     ports = { main, ...(device !== undefined ? { device } : {}) };
-    await writeFile(join(dir, 'mosquitto.conf'), renderConf(dir, ports, tls !== undefined, host), {
-      mode: 0o600,
-    });
+    await writeFile(
+      join(dir, 'mosquitto.conf'),
+      renderConf(dir, ports, tls !== undefined, host, persistenceDir),
+      {
+        mode: 0o600,
+      },
+    );
     const c = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.setEncoding('utf8');
     c.stderr?.on('data', (chunk: string) => {

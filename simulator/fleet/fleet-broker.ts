@@ -33,6 +33,12 @@ export interface FleetBrokerOptions {
   host?: string;
   /** The port (default 0, a free one). */
   port?: number;
+  /**
+   * A folder for the broker's state (`--data DIR`): persistent sessions and their queued messages survive
+   * a restart on it — the embedded broker's SQLite persistence (simulator/broker/sqlite-persistence.ts),
+   * Mosquitto's persistence database.
+   */
+  data?: string;
   /** Start Mosquitto with accounts for this scenario's service, connectors and devices. */
   mosquitto?: { scenario: string; devices?: number; binary?: string };
 }
@@ -45,6 +51,7 @@ export async function startFleetBroker(o: FleetBrokerOptions): Promise<BrokerHan
       credentials: new SecretCredentialTable(o.secret),
       ...(o.host !== undefined ? { host: o.host } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.data !== undefined ? { dataDir: o.data } : {}),
     });
   }
   return startMosquitto({
@@ -53,6 +60,7 @@ export async function startFleetBroker(o: FleetBrokerOptions): Promise<BrokerHan
     ...(o.mosquitto.binary ? { binary: o.mosquitto.binary } : {}),
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.data !== undefined ? { persistenceDir: o.data } : {}),
   });
 }
 

@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
-import { RUN_DB_FILE } from '../report/run-db.ts';
+import { RUN_DB_FILE, RunDb, type RunInfo } from '../report/run-db.ts';
 
 /** The manifest's file name inside a run folder. */
 export const RUN_MANIFEST_FILE = 'run.json';
@@ -43,8 +43,41 @@ export interface RunManifest {
   startedAt: string;
 }
 
+/**
+ * Refuses a run folder whose `run.db` holds a run that never finished (issue 10 point 3: a restarted
+ * `serve` used to delete it, make a new CA with a new root key and pass): its records and its CA are what
+ * the devices of that run trust, so nothing of it is replaced. A run that finished (or failed to start:
+ * its `run-failed` event says so) is replaced as before.
+ * @throws CertfleetError RUN_UNFINISHED naming the folder and the run.
+ */
+export function refuseUnfinished(dir: string): void {
+  const path = join(dir, RUN_DB_FILE);
+  if (!existsSync(path)) return;
+  let run: RunInfo | undefined;
+  let failed: boolean;
+  try {
+    const db = RunDb.open(path);
+    try {
+      run = db.run();
+      failed = db.events('run-failed').length > 0; // compose/run-records.ts RUN_FAILED_EVENT
+    } finally {
+      db.close();
+    }
+  } catch {
+    return; // not a run database we can read: replaced as before
+  }
+  if (!run || run.finishedAt !== undefined || failed) return;
+  throw new CertfleetError(
+    'RUN_UNFINISHED',
+    `${dir} holds a run that never finished (scenario ${run.scenario}, started ${run.startedAt}; its process was killed?). ` +
+      'certfleet cannot resume it yet, and replacing it would lose its issued certificates and its CA: nothing was changed. ' +
+      'Write the new run to another --out folder (or remove that folder yourself).',
+  );
+}
+
 /** Writes `run.json` into `dir`. */
 export function writeRunManifest(dir: string, manifest: RunManifest): void {
+  refuseUnfinished(dir);
   writeFileSync(join(dir, RUN_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 

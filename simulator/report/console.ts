@@ -5,7 +5,7 @@
  * caller with `shouldColor(stream.isTTY, process.env)`.
  */
 import { oneLine, painter, stripAnsi, type Paint, type Style } from './ansi.ts';
-import { summarize, type OutcomeCounts, type RunSummary } from './summary.ts';
+import { enrolledText, summarize, type OutcomeCounts, type RunSummary } from './summary.ts';
 import type { RunResult } from '../run-model.ts';
 
 /** Options of {@link renderSummary}. */
@@ -70,7 +70,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   const m = result.metrics;
   out.push(
     `${paint('bold', 'certfleet run')} · scenario ${oneLine(result.scenario)} · seed ${oneLine(result.seed)} · ` +
-      `${result.devices} devices (${s.enrolled} enrolled) · ${fmtSeconds(m.wallSeconds)} · ` +
+      `${result.devices} devices (${enrolledText(s)}) · ${fmtSeconds(m.wallSeconds)} · ` +
       `${m.devicesPerSecond.toFixed(1)} devices/s · ${m.certificatesIssued} certificates issued`,
   );
   out.push('');

@@ -22,7 +22,7 @@ import { htmlEscape, scriptJson } from './html-escape.ts';
 import { timeSection } from './html-time.ts';
 import { buildReportJson, nativeText, type ReportJson } from './report-json.ts';
 import type { RunMeta } from './run-meta.ts';
-import { byCodeUnits, type OutcomeCounts } from './summary.ts';
+import { byCodeUnits, enrolledText, type OutcomeCounts } from './summary.ts';
 
 export { htmlEscape, scriptJson };
 
@@ -352,7 +352,7 @@ export function renderHtml(result: RunResult, options: RenderHtmlOptions = {}): 
     `<title>${e(title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${e(title)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'PASSED' : 'FAILED'}</span></h1>`,
     metaList(r),
-    `<p class="meta">${r.devices} devices (${s.enrolled} enrolled) · ${s.totals.total} device × profile outcomes · ` +
+    `<p class="meta">${r.devices} devices (${e(enrolledText(s))}) · ${s.totals.total} device × profile outcomes · ` +
       `${r.metrics.wallSeconds.toFixed(1)} s wall · ${r.metrics.devicesPerSecond.toFixed(1)} devices/s · ` +
       `${r.metrics.certificatesIssued} certificates issued · ${r.metrics.messages} messages</p>`,
     `<p>${countsLine(s.totals)}</p>`,

@@ -81,6 +81,11 @@ export interface FailureReason {
 export interface RunSummary {
   devices: number;
   enrolled: number;
+  /**
+   * Devices the run never reached (issue 10 point 2): never enrolled (`DEVICE_NEVER_ENROLLED` rows) and
+   * enrolled but never answered (`DEVICE_NO_ANSWER` rows).
+   */
+  unreached: { neverEnrolled: number; noAnswer: number };
   totals: OutcomeCounts;
   byPlatform: PlatformCounts[];
   byPlatformProfile: PlatformProfileCounts[];
@@ -89,6 +94,19 @@ export interface RunSummary {
   expectations: { total: number; held: number; broken: number };
   /** True when every expectation held (the run's exit code is 0 only then). */
   passed: boolean;
+}
+
+/** How many devices have at least one row with `code`. */
+function devicesWithCode(result: RunResult, code: string): number {
+  return new Set(result.outcomes.filter((o) => o.code === code).map((o) => o.device)).size;
+}
+
+/** The devices clause of a summary line: `61 enrolled` (+ `, 39 never enrolled, 2 never answered`). */
+export function enrolledText(s: Pick<RunSummary, 'enrolled' | 'unreached'>): string {
+  const parts = [`${s.enrolled} enrolled`];
+  if (s.unreached.neverEnrolled > 0) parts.push(`${s.unreached.neverEnrolled} never enrolled`);
+  if (s.unreached.noAnswer > 0) parts.push(`${s.unreached.noAnswer} never answered`);
+  return parts.join(', ');
 }
 
 /** Compares strings by UTF-16 code units: the same order on every machine and locale. */
@@ -257,6 +275,10 @@ export function summarize(result: RunResult): RunSummary {
   return {
     devices: result.devices,
     enrolled: result.devicesList.filter((d) => d.enrolled).length,
+    unreached: {
+      neverEnrolled: devicesWithCode(result, 'DEVICE_NEVER_ENROLLED'),
+      noAnswer: devicesWithCode(result, 'DEVICE_NO_ANSWER'),
+    },
     totals: finish(totals),
     byPlatform: [...platforms.values()]
       .sort(

@@ -154,7 +154,9 @@ export function failureReporter(
 ): (e: unknown) => Promise<never> {
   return async (e) => {
     const failure = runFailureOf(e, scenario, startedAt);
-    if (failure) await writeFailureReport(failure, dir).catch(() => undefined);
+    // a folder holding an unfinished run is left exactly as it is (simulator/fleet/run-folder.ts)
+    const untouchable = e instanceof CertfleetError && e.code === 'RUN_UNFINISHED';
+    if (failure && !untouchable) await writeFailureReport(failure, dir).catch(() => undefined);
     throw e;
   };
 }

@@ -13,6 +13,7 @@ import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
 import { DeviceAgent, MDM_IDENTITY_STORE } from '../../../agent/runtime/device-agent.ts';
 import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
 import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
 import { importPrivateKey, parseCertificate } from '../../../pki/index.ts';
 import type { PlannedDevice } from '../plan-devices.ts';
 import type { FleetPart } from './fleet-builder.ts';
@@ -59,11 +60,59 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
       const event = (device: string, type: string, detail: string): void =>
         record({ at: clock.now().toISOString(), device, type, detail });
 
-      const startAgent = async ({ device, plan }: PlannedDevice): Promise<void> => {
+      // A device whose connection fails (a broker outage) tries again with backoff on the clock — the
+      // first after a minute, doubling up to the check-in interval — for as long as the run lasts
+      // (issue 10 point 3); `connecting` keeps one attempt chain per device.
+      const connecting = new Map<string, ScheduledTask>();
+      const retryConnect = (planned: PlannedDevice, attempt: number, why: string): void => {
+        const id = planned.device.id;
+        const wait = Math.min(
+          Math.max(CONNECT_RETRY_FIRST_MS, scenario.checkInIntervalMs),
+          CONNECT_RETRY_FIRST_MS * 2 ** Math.min(attempt - 1, 30),
+        );
+        event(
+          id,
+          'connect-failed',
+          `attempt ${attempt}: ${why}; next attempt in ${Math.round(wait / 60_000)} min`,
+        );
+        connecting.get(id)?.cancel();
+        connecting.set(
+          id,
+          clock.after(
+            wait,
+            async () => {
+              connecting.delete(id);
+              if (released || agents.has(id) || !onlineNow(planned)) return;
+              await startAgent(planned, attempt + 1);
+            },
+            id,
+          ),
+        );
+      };
+      const onlineNow = ({ plan }: PlannedDevice): boolean => {
+        const t = clock.now().getTime();
+        return t >= plan.enrolAt && !plan.offline.some((w) => t >= w.from && t < w.to);
+      };
+      teardown.add(() => {
+        for (const t of connecting.values()) t.cancel();
+      });
+
+      const startAgent = async (planned: PlannedDevice, attempt = 1): Promise<void> => {
+        const { device, plan } = planned;
         if (released) return;
-        await broker.admitDevice(device.id);
-        const held = broker.certificateLogin ? storedIdentity(storeDb, device.id) : undefined;
-        const transport = await broker.connect(device.id, held);
+        let transport;
+        try {
+          await broker.admitDevice(device.id);
+          const held = broker.certificateLogin ? storedIdentity(storeDb, device.id) : undefined;
+          transport = await broker.connect(device.id, held);
+        } catch (e) {
+          if (released) return;
+          // a broker that is down or gone: try again later; one that answered and refused (credentials,
+          // protocol) would refuse again — the run fails with its code, as before
+          if (!(e instanceof CertfleetError && TRANSIENT_CONNECT_CODES.has(e.code))) throw e;
+          retryConnect(planned, attempt, e.message);
+          return;
+        }
         if (released) return void (await transport.close().catch(() => undefined));
         broker.inFlight?.setOnline(device.id, true);
         const agent: DeviceAgent = new DeviceAgent({
@@ -132,6 +181,12 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
     },
   };
 }
+
+/** Connection failures a device tries again after: the broker cannot be reached, or did not answer. */
+const TRANSIENT_CONNECT_CODES: ReadonlySet<string> = new Set(['TRANSPORT_UNREACHABLE', 'TRANSPORT_TIMEOUT']);
+
+/** The first new attempt of a device whose connection failed (clock time). */
+export const CONNECT_RETRY_FIRST_MS = 60_000;
 
 /** The management identity a device's store holds (a restarted TLS device connects with it). */
 function storedIdentity(db: StoreDb, deviceId: string): ManagementIdentity | undefined {

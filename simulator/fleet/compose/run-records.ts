@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { RUN_DB_FILE, RunDb } from '../../report/run-db.ts';
 import { planDevices } from '../plan-devices.ts';
+import { refuseUnfinished } from '../run-folder.ts';
 import type { FleetPart } from './fleet-builder.ts';
 import type { FleetContext } from './fleet-context.ts';
 
@@ -32,12 +33,14 @@ export function runRecords(o: RunRecordsOptions = {}): FleetPart<FleetContext> {
   return {
     name: RUN_RECORDS,
     start(ctx, teardown) {
+      refuseUnfinished(ctx.dir);
       const runDb = RunDb.create(join(ctx.dir, RUN_DB_FILE), { overwrite: true });
       teardown.add((reason) => {
         if (reason) runDb.recordEvent(failureEvent(reason.failure, ctx.clock.now()));
         runDb.close();
       });
       const { devices, directory } = planDevices(ctx.scenario, runDb, o.only);
+      runDb.flush(); // the run row on disk now: a folder whose process is killed later is known unfinished
       ctx.runDb = runDb;
       ctx.devices = devices;
       ctx.directory = directory;

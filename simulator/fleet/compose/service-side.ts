@@ -31,6 +31,7 @@ import { SERVICE_CLIENT_ID } from '../fleet-secret.ts';
 import { crlWriter, scheduleActions } from '../scenario-actions.ts';
 import { serviceRecorder } from '../service-recorder.ts';
 import type { FleetPart } from './fleet-builder.ts';
+import { completeOutcomes, unreachedGate } from './unreached-devices.ts';
 import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
 
 /** The tenant of a fleet run (its topic tree: `certfleet/contoso/…`). */
@@ -209,16 +210,27 @@ export function buildRunResult(i: RunResultInput): RunResult {
     absent: absenceCausesOf(device, plan, scenario.fleet.missing),
   }));
   const counters = service.counters();
+  const serviceEvents = service.events().map(named);
+  // every planned device gets a row per targeted profile; one never reached says so (issue 10 point 2)
+  const outcomes = completeOutcomes({
+    scenario,
+    devices: i.devices,
+    outcomes: service.outcomes().map(named),
+    events: serviceEvents,
+    known: new Set(service.devices().map((d) => d.id)),
+    enrolled: enrolledIds,
+    end,
+  });
   const result: RunResult = {
     scenario: scenario.name,
     seed: scenario.seed,
     devices: i.devices.length,
     startedAt: new Date(scenario.start).toISOString(),
     devicesList,
-    outcomes: sortOutcomes(service.outcomes().map(named)),
+    outcomes: sortOutcomes(outcomes),
     // Events of one virtual instant happen in whatever order the network delivered them; sort them so the
     // same seed gives the same report.
-    events: service.events().map(named).sort(compareEvents),
+    events: serviceEvents.sort(compareEvents),
     expectations: [],
     ...(scenario.warnings?.length ? { warnings: scenario.warnings.map((w) => ({ ...w })) } : {}),
     metrics: {
@@ -237,6 +249,8 @@ export function buildRunResult(i: RunResultInput): RunResult {
       i.devices.map((d) => d.plan),
     ),
   });
+  const gate = unreachedGate(scenario.expect, result.expectations, result.outcomes);
+  if (gate) result.expectations.push(gate);
   return result;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * Issue 10 point 3 — `certfleet broker --data DIR` keeps persistent sessions across a restart: a device's
+ * persistent session with QoS 1 messages queued for it survives a SIGKILL of the broker process and a
+ * restart on the same folder; without `--data` the same sequence loses them (so the test can fail).
+ * Embedded aedes (SQLite persistence, written before the PUBACK) and Mosquitto (its persistence
+ * database, snapshotted every second: the test waits for the snapshot file to be written after the last
+ * publish, never a fixed sleep).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDevice } from '../../agent/device/generate.ts';
+import { freePort } from '../../simulator/broker/free-port.ts';
+import { derivePassword, SERVICE_CLIENT_ID } from '../../simulator/fleet/fleet-secret.ts';
+import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
+const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
+const SECRET = 'issue10-broker-data-secret-0123456789';
+const HAS_MOSQUITTO = !spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error;
+const N = 25;
+
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  exited: Promise<unknown>;
+}
+
+function start(args: string[], cwd: string): Child {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise((r) => proc.once('exit', r));
+  return { proc, out: () => out, exited };
+}
+
+async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startBroker(dir: string, port: number, extra: string[]): Promise<Child> {
+  const b = start(['broker', '--port', String(port), ...extra], dir);
+  await until(`the broker on ${port}:\n${b.out()}`, () => /listening on mqtt:/.test(b.out()), 30_000);
+  return b;
+}
+
+async function kill(c: Child): Promise<void> {
+  if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await c.exited;
+}
+
+function client(port: number, clientId: string, clean: boolean): mqtt.MqttClient {
+  return mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    clientId,
+    username: clientId,
+    password: derivePassword(Buffer.from(SECRET), clientId),
+    clean,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+}
+
+const connected = (c: mqtt.MqttClient): Promise<void> =>
+  new Promise((ok, fail) => {
+    c.once('connect', () => ok());
+    c.once('error', fail);
+  });
+
+let work: string;
+let deviceId: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-i10-broker-'));
+  copyFileSync(SCENARIO, join(work, 'eq.yaml'));
+  const plan = planFleet(loadScenario(join(work, 'eq.yaml')))[0]!;
+  deviceId = generateDevice(plan.generate).id;
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/**
+ * A device opens a persistent session and goes away; the service publishes N QoS 1 messages for it; the
+ * broker is SIGKILLed and started again on the same port (and folder); the device comes back: how many of
+ * the N does it receive?
+ */
+async function survivors(name: string, args: string[], snapshot?: string): Promise<number> {
+  const dir = join(work, name);
+  const port = await freePort();
+  let broker = await startBroker(work, port, args);
+  try {
+    const inbox = `certfleet/contoso/device/${deviceId}/in/#`;
+    const device = client(port, deviceId, false);
+    await connected(device);
+    await device.subscribeAsync(inbox, { qos: 1 });
+    await device.endAsync();
+    const service = client(port, SERVICE_CLIENT_ID, true);
+    await connected(service);
+    for (let i = 0; i < N; i++)
+      await service.publishAsync(`certfleet/contoso/device/${deviceId}/in/enrolled`, `message ${i}`, {
+        qos: 1,
+      });
+    const published = Date.now();
+    await service.endAsync();
+    if (snapshot !== undefined) {
+      // Mosquitto snapshots its database every second: wait until a snapshot newer than the last publish
+      const file = join(dir, snapshot);
+      await until(
+        `${file} written after the publishes`,
+        () => existsSync(file) && statSync(file).mtimeMs > published + 5,
+        30_000,
+      );
+    }
+    await kill(broker);
+    broker = await startBroker(work, port, args);
+    const got = new Set<string>();
+    const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: deviceId,
+      username: deviceId,
+      password: derivePassword(Buffer.from(SECRET), deviceId),
+      clean: false,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    back.on('message', (_t, payload) => got.add(payload.toString()));
+    const session = await new Promise<boolean>((ok, fail) => {
+      back.once('connect', (ack) => ok(ack.sessionPresent));
+      back.once('error', fail);
+    });
+    // every queued message arrives right after CONNACK; a ping round trip after it has them all in
+    if (session) await until(`${N} messages (have ${got.size})`, () => got.size >= N, 20_000);
+    else await back.publishAsync(`certfleet/contoso/device/${deviceId}/out/checkin`, '{}', { qos: 1 });
+    await back.endAsync();
+    return got.size;
+  } finally {
+    await kill(broker);
+  }
+}
+
+describe('issue 10 point 3: certfleet broker --data keeps persistent sessions across a SIGKILL and restart', () => {
+  it('embedded broker with --data: every queued message survives', async () => {
+    expect(await survivors('aedes-data', ['--data', 'aedes-data'])).toBe(N);
+    expect(existsSync(join(work, 'aedes-data', 'broker.db'))).toBe(true);
+  }, 120_000);
+
+  it('embedded broker without --data: the session and its messages are gone (the control)', async () => {
+    expect(await survivors('aedes-memory', [])).toBe(0);
+  }, 120_000);
+
+  it.skipIf(!HAS_MOSQUITTO)(
+    'Mosquitto with --data: every queued message survives',
+    async () => {
+      expect(
+        await survivors(
+          'mosq-data',
+          ['--mosquitto', '--scenario', 'eq.yaml', '--data', 'mosq-data'],
+          'mosquitto.db',
+        ),
+      ).toBe(N);
+    },
+    120_000,
+  );
+});
