@@ -16,6 +16,7 @@ import { KEY_POOL_FILE, KeyPool, poolPassphraseFrom } from '../../../simulator/t
 import { keysMake, keysShow } from '../../../simulator/tools/key-pool/keys-command.ts';
 import { makeKeyPool } from '../../../simulator/tools/key-pool/make-pool.ts';
 import { PoolDraw } from '../../../simulator/tools/key-pool/pool-key-source.ts';
+import { runCommand } from '../../../simulator/fleet/run-command.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 
 const PASS = 'correct horse battery staple';
@@ -296,5 +297,19 @@ describe('a run’s draw', () => {
     } finally {
       pool.close();
     }
+  });
+});
+
+describe('run options', () => {
+  it.each([
+    [{ keyReuse: true }, 'USAGE'],
+    [{ keyPool: 'x', workers: 2, env: { CERTFLEET_KEY_POOL_PASSPHRASE: PASS } }, 'USAGE'],
+    [{ keyPool: 'x', env: {} }, 'KEY_POOL_PASSPHRASE_MISSING'],
+  ] as const)('run %j is refused with %s before anything is written', async (options, code) => {
+    const out = join(work, `run-${code}-${Object.keys(options).join('-')}`);
+    await expect(runCommand({ scenario: 'scenarios/default.yaml', out, ...options })).rejects.toMatchObject({
+      code,
+    });
+    expect(existsSync(out)).toBe(false);
   });
 });
