@@ -75,20 +75,29 @@ export function pkcs12Kdf(
   id: Pkcs12KdfPurpose,
   length: number,
 ): Buffer {
-  // A PFX built in this process is usually parsed in it too (the connector builds it, the device reads it):
-  // the second derivation of the same inputs is a lookup. Keyed by a SHA-256 of the inputs (never the
-  // password itself); bounded; the result is the same bytes either way.
-  const key = digest(
-    'sha256',
-    Buffer.concat([Buffer.from(`${hashName} ${iterations} ${id} ${length} ${salt.length} `), salt, password]),
-  ).toString('base64');
+  return memoisedDerivation(`pkcs12-kdf ${hashName} ${iterations} ${id} ${length}`, [salt, password], () =>
+    derive(hashName, password, salt, iterations, id, length),
+  );
+}
+
+/**
+ * A password-based derivation (the PKCS#12 KDF here, PBKDF2 in pkcs12-cipher.ts) made at most once per
+ * process for the same inputs: a PFX built in this process is usually parsed in it too (the connector builds
+ * it, the device reads it), and the second derivation is a lookup. Keyed by a SHA-256 of `label` and the
+ * inputs (never the password itself); bounded (least recently used goes first); the bytes are the same either
+ * way, and each caller gets its own copy.
+ */
+export function memoisedDerivation(label: string, inputs: readonly Buffer[], compute: () => Buffer): Buffer {
+  const h = createHash('sha256').update(label);
+  for (const b of inputs) h.update(`|${b.length}|`).update(b);
+  const key = h.digest('base64');
   const known = DERIVED.get(key);
   if (known) {
     DERIVED.delete(key); // most recently used last
     DERIVED.set(key, known);
     return Buffer.from(known);
   }
-  const derived = derive(hashName, password, salt, iterations, id, length);
+  const derived = compute();
   DERIVED.set(key, Buffer.from(derived));
   if (DERIVED.size > DERIVED_LIMIT) DERIVED.delete(DERIVED.keys().next().value as string);
   return derived;

@@ -1,11 +1,19 @@
 /**
- * The PKCS#12 KDF memo (issue 11 point 2): a derivation repeated in the process (a PFX built by the connector
- * and parsed by the device) is a lookup, and gives the same bytes as deriving again; changing any input
+ * The PKCS#12 KDF and PBKDF2 memo (issue 11 point 2): a derivation repeated in the process (a PFX built by the
+ * connector and parsed by the device) is a lookup, and gives the same bytes as deriving again; changing any input
  * (salt, password, iterations, purpose, length, hash) derives anew; a caller that changes the returned
  * buffer does not change what the memo hands out next.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { bmpPassword, forgetPkcs12Derivations, pkcs12Kdf } from '../../../pki/pkcs12-kdf.ts';
+import { makeFixtures, type Pkcs12Fixtures } from './openssl-fixtures.ts';
+
+let fx: Pkcs12Fixtures;
+beforeAll(() => {
+  fx = makeFixtures();
+});
+afterAll(() => fx.dispose());
 
 const SALT = Buffer.from('0123456789abcdef', 'hex');
 
@@ -45,3 +53,27 @@ describe('pkcs12Kdf memo', () => {
     expect(pkcs12Kdf('sha1', bmpPassword('mutable'), SALT, 10, 3, 20)).toEqual(copy);
   });
 });
+
+describe.each(['legacy', 'modern'] as const)(
+  'a %s PFX parsed where it was built (KDF and PBKDF2 memo)',
+  (profile) => {
+    it('opens to the same key with the memo and without it; a wrong password still fails after a good one', () => {
+      const blob = buildPkcs12({
+        privateKey: fx.rsa.privateKey,
+        certificates: fx.rsa.chain,
+        password: 'right',
+        profile,
+      });
+      const memo = parsePkcs12(blob, 'right');
+      forgetPkcs12Derivations();
+      const fresh = parsePkcs12(blob, 'right');
+      const der = (k: typeof memo.privateKey): string =>
+        k.export({ type: 'pkcs8', format: 'der' }).toString('hex');
+      expect(der(memo.privateKey)).toBe(der(fx.rsa.privateKey));
+      expect(der(fresh.privateKey)).toBe(der(fx.rsa.privateKey));
+      expect(() => parsePkcs12(blob, 'wrong')).toThrow(
+        expect.objectContaining({ code: 'PKCS12_BAD_PASSWORD' }),
+      );
+    });
+  },
+);
