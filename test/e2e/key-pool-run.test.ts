@@ -43,9 +43,7 @@ async function pool(name: string, rsa: number, ec: number): Promise<string> {
   try {
     p.append(
       'rsa-2048',
-      Array.from({ length: rsa }, (_, i) =>
-        poolKey('rsa2048', i).privateKey.export({ type: 'pkcs8', format: 'der' }),
-      ),
+      Array.from({ length: rsa }, (_, i) => poolKey('rsa2048', i).privateKey),
     );
   } finally {
     p.close();

@@ -1,6 +1,6 @@
 /**
  * `certfleet keys make`: fills a key pool (key-pool.ts) up to a number of keys of one kind, generating on
- * every core. Each worker thread runs node:crypto's `generateKeyPairSync` and hands the PKCS#8 DER back;
+ * every core. Each worker thread runs node:crypto's `generateKeyPairSync` and hands the private JWK back;
  * this thread seals each key and appends it to the pool in small transactions, so a run that is stopped
  * keeps every key written so far and a second call only makes what is missing (resumable, top-up).
  */
@@ -45,7 +45,7 @@ export interface MakeKeyPoolResult {
   stopped: boolean;
 }
 
-/** The worker: one key per message, PKCS#8 DER back (transferred). Plain JS, so no loader is needed. */
+/** The worker: one key per message, its private JWK as UTF-8 JSON back (transferred). Plain JS: no loader needed. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { generateKeyPairSync } = require('node:crypto');
@@ -54,10 +54,10 @@ parentPort.on('message', (spec) => {
     ? { modulusLength: spec.size, publicExponent: 0x10001 }
     : { namedCurve: spec.curve === 'P-256' ? 'prime256v1' : 'secp384r1' };
   const { privateKey } = generateKeyPairSync(spec.kind, opts);
-  const der = privateKey.export({ type: 'pkcs8', format: 'der' });
-  const out = new Uint8Array(der.length);
-  out.set(der);
-  der.fill(0);
+  const json = Buffer.from(JSON.stringify(privateKey.export({ format: 'jwk' })), 'utf8');
+  const out = new Uint8Array(json.length);
+  out.set(json);
+  json.fill(0);
   parentPort.postMessage(out, [out.buffer]);
 });
 `;
@@ -82,8 +82,7 @@ export async function makeKeyPool(o: MakeKeyPoolOptions): Promise<MakeKeyPoolRes
       const batch: Buffer[] = [];
       const flush = (): void => {
         if (batch.length === 0) return;
-        pool.append(o.kind, batch);
-        for (const der of batch) der.fill(0);
+        pool.appendJwk(o.kind, batch);
         have += batch.length;
         made += batch.length;
         batch.length = 0;

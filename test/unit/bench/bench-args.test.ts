@@ -49,9 +49,7 @@ beforeAll(async () => {
   try {
     p.append(
       'rsa-2048',
-      Array.from({ length: 8 }, (_, i) =>
-        poolKey('rsa2048', i).privateKey.export({ type: 'pkcs8', format: 'der' }),
-      ),
+      Array.from({ length: 8 }, (_, i) => poolKey('rsa2048', i).privateKey),
     );
   } finally {
     p.close();

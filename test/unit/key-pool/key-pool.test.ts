@@ -63,7 +63,7 @@ describe('keys make', () => {
     }
   });
 
-  it('holds no plaintext key: neither a key’s PKCS#8 DER, its private scalar, nor PEM text is in the file', () => {
+  it('holds no plaintext key: neither a key’s PKCS#8 DER, its private numbers (raw or as JWK text), nor PEM text is in the file', () => {
     const bytes = readFileSync(join(dir, KEY_POOL_FILE));
     const pool = KeyPool.open(dir, PASS);
     try {
@@ -77,8 +77,12 @@ describe('keys make', () => {
         expect(secret.length).toBeGreaterThanOrEqual(32);
         expect(bytes.includes(secret)).toBe(false);
         if (jwk.p) expect(bytes.includes(Buffer.from(jwk.p, 'base64url'))).toBe(false);
+        // nor the JWK text the pool seals: its private numbers in base64url
+        expect(bytes.includes(Buffer.from(String(jwk.d)))).toBe(false);
+        expect(bytes.includes(Buffer.from(String(jwk.d).slice(0, 16)))).toBe(false);
       }
       expect(bytes.includes(Buffer.from('PRIVATE KEY'))).toBe(false);
+      expect(bytes.includes(Buffer.from('"kty"'))).toBe(false);
     } finally {
       pool.close();
     }
