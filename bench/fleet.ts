@@ -1,29 +1,35 @@
 /**
- * `npm run bench -- fleet`: one fleet run end to end, beside the raw limit measured in the same process
- * just before it.
+ * `npm run bench -- fleet [--devices N] [--scale N] [--key-pool DIR] [--json]`: the whole throughput and
+ * memory story of one fleet, in one process and one run (issue 11 point 4):
  *
- * - raw native RSA-2048 keygen/s (KEYS keys in parallel: libuv's pool spreads them over the cores)
- * - devices/s end to end for a fleet of 1,000 (a scenario built here: every platform, one trusted root and
- *   one PKCS user certificate, one virtual day, devices enrolling over the first hour), over the embedded
- *   broker: enrollment (management certificate), inventory, both profiles compiled, delivered and installed
- * - the ratio devices/s ÷ keygen/s (each PKCS install costs one server-side RSA-2048 key; the Windows
- *   management identities are RSA too)
- * - peak RSS per device: `process.memoryUsage().rss` sampled every 50 ms during the run, minus the
- *   baseline taken just before it, divided by the fleet size
+ * - raw native RSA-2048 keygen/s, measured here just before the fleets (as many keys in flight as the
+ *   machine has cores × 4: libuv's pool spreads them over the cores);
+ * - keys per device: the RSA-2048 keys the cold run needed (one per PKCS issuance or renewal, one per Windows
+ *   management identity) ÷ devices; the cold floor = keygen/s ÷ keys per device;
+ * - the cold run (fresh keys, as `certfleet run`): devices/s and its ratio to the floor, messages per device,
+ *   CPU ms per device, peak RSS per device above the baseline (the kernel's high-water mark, VmHWM, reset
+ *   before the run through /proc/self/clear_refs: no sampling timer in the measured run; 200 ms sampling of
+ *   `process.memoryUsage.rss()` where /proc is not writable);
+ * - the split run (`run --workers 1`: the service side, connectors and broker here, the devices in one
+ *   agent host child): CPU ms per device on each side (this process's CPU; the child's from the kernel's
+ *   children-time counters once it has exited — the child's runtime start, ~1 s of CPU, is in it);
+ * - with `--key-pool`: the pooled run (`run --key-pool`), its devices/s and ratio to raw keygen/s;
+ * - with `--scale N`: a second fleet of N devices (pooled when a pool is given), and the wall-time ratio.
  *
- * One process holds both ends of every MQTT connection (1,000 devices ≈ 2,000 sockets + the run's files);
- * the suite says so when `ulimit -n` is too low. `CERTFLEET_BENCH_DEVICES` overrides the fleet size.
+ * `--json` prints one object with the keys other tools read: keygenPerSecond, keysPerDevice,
+ * coldFloorDevicesPerSecond, coldDevicesPerSecond, coldRatioToFloor, pooledDevicesPerSecond (null without a
+ * pool), pooledRatioToKeygen, cpuMsPerDevice ({ total, service, device }), peakRssKiBPerDevice,
+ * messagesPerDevice, and wall times. Timing only, never a pass/fail (docs/architecture.md house rule 12).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '../pki/keys.ts';
-import { runFleet } from '../simulator/fleet/run-fleet.ts';
-import { loadScenario } from '../simulator/scenario/index.ts';
-import { rate, report } from './measure.ts';
-
-const KEYS = 48;
+import { runFleet, type FleetRun } from '../simulator/fleet/run-fleet.ts';
+import { runWorkers } from '../simulator/fleet/run-workers.ts';
+import { poolPassphraseFrom } from '../simulator/tools/key-pool/key-pool.ts';
+import type { BenchArgs } from './args.ts';
 
 /** The bench scenario for `devices` devices (YAML, as QA would write it). */
 export function benchScenarioYaml(devices: number): string {
@@ -60,63 +66,292 @@ profiles:
 `;
 }
 
-function openFileLimit(): number | undefined {
-  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) ? n : undefined;
+/** One fleet run's figures. */
+export interface FleetRunFigures {
+  devices: number;
+  wallSeconds: number;
+  devicesPerSecond: number;
+  cpuMs: number;
+  messages: number;
+  installed: number;
+  failed: number;
+  /** RSA-2048 keys the run needed (Windows management identities + PKCS issuances and renewals). */
+  rsaKeys: number;
+  peakRssKiB: number;
+  baselineRssKiB: number;
+  /** `run --key-pool`: where the keys came from. */
+  keys?: NonNullable<FleetRun['result']['metrics']['keys']>;
 }
 
-/** Runs the fleet suite and prints its figures. */
-export async function benchFleet(): Promise<void> {
-  const devices = Number(process.env.CERTFLEET_BENCH_DEVICES ?? 1000);
-  const limit = openFileLimit();
-  if (limit !== undefined && limit < devices * 2 + 200) {
-    process.stdout.write(
-      `  note: ulimit -n is ${limit}; ${devices} devices need about ${devices * 2 + 200} open files (two sockets each)\n`,
-    );
+/** The fleet suite's result (`--json`). */
+export interface FleetBench {
+  keygenPerSecond: number;
+  keysPerDevice: number;
+  coldFloorDevicesPerSecond: number;
+  coldDevicesPerSecond: number;
+  coldRatioToFloor: number;
+  pooledDevicesPerSecond: number | null;
+  pooledRatioToKeygen: number | null;
+  /** CPU ms per device: the cold run's total; service and device side from the split run (null if skipped). */
+  cpuMsPerDevice: { total: number; service: number | null; device: number | null };
+  peakRssKiBPerDevice: number;
+  messagesPerDevice: number;
+  devices: number;
+  wallSeconds: {
+    cold: number;
+    pooled: number | null;
+    scale: { devices: number; seconds: number; ratio: number } | null;
+  };
+  cores: number;
+  runs: { cold: FleetRunFigures; pooled: FleetRunFigures | null; scale: FleetRunFigures | null };
+}
+
+/** Options of {@link measureFleet}. */
+export interface MeasureFleetOptions {
+  devices: number;
+  scale?: number;
+  keyPool?: { dir: string; passphrase: string };
+  /** Keys for the raw keygen figure (default cores × 4, at least 8). */
+  keygenKeys?: number;
+  /** Skip the split (`--workers 1`) run (tests). */
+  noSplit?: boolean;
+  /** Progress lines (text mode). */
+  log?: (line: string) => void;
+}
+
+/** Peak RSS (KiB) since the last {@link resetPeak}: VmHWM, or the sampler's peak. */
+interface PeakMeter {
+  stop(): number;
+}
+
+function procStatusKiB(field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
   }
+}
 
-  // 1. Raw keygen throughput, in this process, just before the run.
-  const keygen = await rate(KEYS, async () => {
-    await Promise.all(Array.from({ length: KEYS }, () => generateKeyPair({ kind: 'rsa', size: 2048 })));
+/** Starts measuring the peak RSS: resets the kernel's high-water mark, or samples when that is not possible. */
+function startPeak(): PeakMeter {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    if (procStatusKiB('VmHWM') !== undefined) return { stop: () => procStatusKiB('VmHWM') as number };
+  } catch {
+    // not Linux, or /proc not writable: sample
+  }
+  let peak = process.memoryUsage.rss();
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 200);
+  return {
+    stop: () => {
+      clearInterval(t);
+      return Math.max(peak, process.memoryUsage.rss()) / 1024;
+    },
+  };
+}
+
+/** CPU ms of this process's waited-for children (/proc/self/stat cutime + cstime); 0 where unknown. */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]); // cutime, cstime (fields 16, 17 of proc(5))
+    const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    return (ticks * 1000) / hz;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
+async function fleetRun(
+  work: string,
+  name: string,
+  devices: number,
+  keyPool?: { dir: string; passphrase: string },
+): Promise<FleetRunFigures> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const baseline = process.memoryUsage.rss() / 1024;
+  const peak = startPeak();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const run = await runFleet({
+    scenario: { text: benchScenarioYaml(devices), file: 'bench-fleet.yaml', baseDir: work },
+    out: join(work, name),
+    ...(keyPool ? { keyPool } : {}),
   });
-  report('native RSA-2048 keygen (same process, before the run)', keygen, 'keys/s');
+  const wallSeconds = (performance.now() - start) / 1000;
+  const cpuUsed = cpuMs(cpu);
+  const peakKiB = peak.stop();
+  const r = run.result;
+  const windows = r.devicesList.filter((d) => d.platform === 'windows' && d.enrolled).length;
+  return {
+    devices,
+    wallSeconds,
+    devicesPerSecond: devices / wallSeconds,
+    cpuMs: cpuUsed,
+    messages: r.metrics.messages,
+    installed: r.outcomes.filter((o) => o.status === 'installed').length,
+    failed: r.outcomes.filter((o) => o.status === 'failed').length,
+    rsaKeys: windows + r.metrics.certificatesIssued,
+    peakRssKiB: peakKiB,
+    baselineRssKiB: baseline,
+    ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
+  };
+}
 
-  // 2. The fleet run, with RSS sampled during it.
+/** Service side / device side CPU ms of a `run --workers 1` of `devices` devices. */
+async function splitRun(work: string, devices: number): Promise<{ service: number; device: number }> {
+  const file = join(work, 'bench-fleet.yaml');
+  writeFileSync(file, benchScenarioYaml(devices));
+  const children = childrenCpuMs();
+  const cpu = process.cpuUsage();
+  await runWorkers({ scenario: file, workers: 1, out: join(work, 'split') });
+  return { service: cpuMs(cpu), device: childrenCpuMs() - children };
+}
+
+/** Runs the fleet suite's measurements; see the file comment. */
+export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> {
+  const log = o.log ?? (() => undefined);
+  const cores = availableParallelism();
+  const n = o.keygenKeys ?? Math.max(8, cores * 4);
+  log(`raw RSA-2048 keygen: ${n} keys…`);
+  const k0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => generateKeyPair({ kind: 'rsa', size: 2048 })));
+  const keygenPerSecond = n / ((performance.now() - k0) / 1000);
+
   const work = mkdtempSync(join(tmpdir(), 'certfleet-bench-fleet-'));
   try {
-    const scenario = loadScenario({
-      text: benchScenarioYaml(devices),
-      file: 'bench-fleet.yaml',
-      baseDir: work,
-    });
-    (globalThis as { gc?: () => void }).gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    let outcome: Awaited<ReturnType<typeof runFleet>>;
-    const run = await rate(devices, async () => {
-      outcome = await runFleet({ scenario, out: join(work, 'run') });
-    });
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
-    const result = outcome!.result;
-    const installed = result.outcomes.filter((o) => o.status === 'installed').length;
-    const failed = result.outcomes.filter((o) => o.status === 'failed').length;
-    report(`fleet run end to end (${devices} devices, embedded broker)`, run, 'devices/s');
-    process.stdout.write(
-      `  ${'  outcomes'.padEnd(52)} ${installed} installed, ${failed} failed, ${result.outcomes.length - installed - failed} other; ${result.metrics.certificatesIssued} certificates issued, ${result.metrics.messages} messages\n`,
-    );
-    process.stdout.write(
-      `  ${'devices/s ÷ raw keygen/s'.padEnd(52)} ${(run.perSecond / keygen.perSecond).toFixed(3).padStart(9)}\n`,
-    );
-    const perDevice = (peak - baseline) / devices;
-    process.stdout.write(
-      `  ${'peak RSS per device (above the baseline)'.padEnd(52)} ${(perDevice / 1024).toFixed(1).padStart(9)} KiB  (baseline ${(baseline / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB)\n`,
-    );
+    log(`cold run: ${o.devices} devices…`);
+    const cold = await fleetRun(work, 'cold', o.devices);
+    let split: { service: number; device: number } | undefined;
+    if (!o.noSplit) {
+      log(`split run (--workers 1): ${o.devices} devices…`);
+      split = await splitRun(work, o.devices);
+    }
+    let pooled: FleetRunFigures | null = null;
+    if (o.keyPool) {
+      log(`pooled run: ${o.devices} devices…`);
+      pooled = await fleetRun(work, 'pooled', o.devices, o.keyPool);
+    }
+    let scale: FleetRunFigures | null = null;
+    if (o.scale !== undefined) {
+      log(`scale run${o.keyPool ? ' (pooled)' : ''}: ${o.scale} devices…`);
+      scale = await fleetRun(work, 'scale', o.scale, o.keyPool);
+    }
+    const keysPerDevice = cold.rsaKeys / o.devices;
+    const floor = keygenPerSecond / keysPerDevice;
+    const base = o.keyPool && pooled ? pooled : cold;
+    return {
+      keygenPerSecond,
+      keysPerDevice,
+      coldFloorDevicesPerSecond: floor,
+      coldDevicesPerSecond: cold.devicesPerSecond,
+      coldRatioToFloor: cold.devicesPerSecond / floor,
+      pooledDevicesPerSecond: pooled ? pooled.devicesPerSecond : null,
+      pooledRatioToKeygen: pooled ? pooled.devicesPerSecond / keygenPerSecond : null,
+      cpuMsPerDevice: {
+        total: cold.cpuMs / o.devices,
+        service: split ? split.service / o.devices : null,
+        device: split ? split.device / o.devices : null,
+      },
+      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / o.devices,
+      messagesPerDevice: cold.messages / o.devices,
+      devices: o.devices,
+      wallSeconds: {
+        cold: cold.wallSeconds,
+        pooled: pooled ? pooled.wallSeconds : null,
+        scale: scale
+          ? {
+              devices: scale.devices,
+              seconds: scale.wallSeconds,
+              ratio: scale.wallSeconds / base.wallSeconds,
+            }
+          : null,
+      },
+      cores,
+      runs: { cold, pooled, scale },
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+const f = (v: number, d = 1): string => v.toFixed(d);
+
+/** The text form of {@link FleetBench}. */
+export function renderFleetBench(b: FleetBench): string {
+  const row = (label: string, value: string): string => `  ${label.padEnd(56)} ${value}\n`;
+  const c = b.runs.cold;
+  let out = '';
+  out += row('raw RSA-2048 keygen (same run)', `${f(b.keygenPerSecond)} keys/s  (${b.cores} cores)`);
+  out += row(
+    'RSA-2048 keys per device (cold run)',
+    `${f(b.keysPerDevice, 2)}  (${c.rsaKeys} keys / ${b.devices} devices)`,
+  );
+  out += row('cold floor (keygen/s ÷ keys per device)', `${f(b.coldFloorDevicesPerSecond)} devices/s`);
+  out += row(
+    `cold run (${b.devices} devices)`,
+    `${f(b.coldDevicesPerSecond)} devices/s  ×${f(b.coldRatioToFloor, 2)} of the floor  (${f(c.wallSeconds)} s; ${c.installed} installed, ${c.failed} failed)`,
+  );
+  out += row(
+    'pooled run (--key-pool)',
+    b.pooledDevicesPerSecond === null
+      ? 'not run (give --key-pool DIR)'
+      : `${f(b.pooledDevicesPerSecond)} devices/s  ×${f(b.pooledRatioToKeygen ?? 0, 2)} of raw keygen/s  (${f(b.wallSeconds.pooled ?? 0)} s)`,
+  );
+  if (b.runs.pooled?.keys) {
+    const k = b.runs.pooled.keys;
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, v) => a + v, 0);
+    out += row('  keys', `${sum(k.fromPool)} from the pool, ${sum(k.fresh)} fresh`);
+  }
+  const cpu = b.cpuMsPerDevice;
+  out += row(
+    'CPU ms per device',
+    `${f(cpu.total)} total` +
+      (cpu.service !== null && cpu.device !== null
+        ? `; split run: ${f(cpu.service)} service side, ${f(cpu.device)} device side`
+        : ''),
+  );
+  out += row(
+    'peak RSS per device (above the baseline)',
+    `${f(b.peakRssKiBPerDevice)} KiB  (baseline ${f(c.baselineRssKiB / 1024, 0)} MiB, peak ${f(c.peakRssKiB / 1024, 0)} MiB)`,
+  );
+  out += row('MQTT messages per device', f(b.messagesPerDevice));
+  const s = b.wallSeconds.scale;
+  out += row(
+    'wall time',
+    `${f(b.wallSeconds.pooled ?? b.wallSeconds.cold)} s at ${b.devices}` +
+      (s
+        ? `, ${f(s.seconds)} s at ${s.devices}: ×${f(s.ratio, 2)}`
+        : ' (add --scale 10000 for the large fleet)'),
+  );
+  return out;
+}
+
+/** `npm run bench -- fleet`. */
+export async function benchFleet(args: BenchArgs): Promise<void> {
+  const devices = args.devices;
+  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
+  const limit = Number(r.stdout.trim());
+  const biggest = Math.max(devices, args.scale ?? 0);
+  if (!args.json && Number.isFinite(limit) && limit < biggest * 2 + 200) {
+    process.stdout.write(
+      `  note: ulimit -n is ${limit}; ${biggest} devices need about ${biggest * 2 + 200} open files\n`,
+    );
+  }
+  const b = await measureFleet({
+    devices,
+    ...(args.scale !== undefined ? { scale: args.scale } : {}),
+    ...(args.keyPool !== undefined
+      ? { keyPool: { dir: args.keyPool, passphrase: poolPassphraseFrom(process.env) } }
+      : {}),
+    ...(args.json ? {} : { log: (l: string) => process.stderr.write(`  … ${l}\n`) }),
+  });
+  process.stdout.write(args.json ? `${JSON.stringify(b, null, 2)}\n` : renderFleetBench(b));
 }

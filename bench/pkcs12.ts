@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { buildPkcs12, parsePkcs12, type Pkcs12Profile } from '../pki/pkcs12.ts';
+import { forgetPkcs12Derivations } from '../pki/pkcs12-kdf.ts';
 
 const PASSWORD = 'bench-password';
 
@@ -57,7 +58,11 @@ export async function benchPkcs12(): Promise<void> {
     rows.push({
       name: `certfleet ${profile}`,
       build: rate(build),
-      parse: rate(() => parsePkcs12(blob, PASSWORD)),
+      // forget the KDF memo first: a device parses a PFX it did not build in its own process
+      parse: rate(() => {
+        forgetPkcs12Derivations();
+        return parsePkcs12(blob, PASSWORD);
+      }),
     });
   }
   const forgeBuild = (): string =>

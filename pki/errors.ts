@@ -80,6 +80,14 @@ export const ERROR_CODES = {
   SCENARIO_INVALID:
     'The scenario breaks the scenario format (each problem listed with its line and key path).',
 
+  // --- simulator/tools/key-pool (certfleet keys make, run --key-pool) ------------------------------
+  KEY_POOL_PASSPHRASE_MISSING:
+    'CERTFLEET_KEY_POOL_PASSPHRASE is not set: a key pool is encrypted with it and cannot be made or read without it.',
+  KEY_POOL_PASSPHRASE_WRONG:
+    'The key pool passphrase is wrong: the pool\u2019s check value does not decrypt with it.',
+  KEY_POOL_INVALID:
+    'The folder holds no key pool, or its file is damaged (not a certfleet key pool, or a key that fails authentication).',
+
   // --- simulator/service/mdm (enrollment restrictions, delivery) -----------------------------------
   ENROLL_PLATFORM_BLOCKED:
     'An enrollment restriction blocks this platform (or this enrollment kind / ownership).',
@@ -186,6 +194,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'DEVICE_FILE_INVALID',
   'CA_NOT_FOUND',
   'CA_CORRUPT',
+  'KEY_POOL_INVALID',
+  'KEY_POOL_PASSPHRASE_WRONG',
 ]);
 
 /**

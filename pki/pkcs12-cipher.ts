@@ -15,7 +15,7 @@ import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { CertfleetError } from './errors.ts';
 import { OID, oidName, Pbes2Params, Pbkdf2Params, Pkcs12PbeParams } from './pkcs12-asn1.ts';
-import { bmpPassword, pkcs12Kdf, pkcs12PasswordCandidates } from './pkcs12-kdf.ts';
+import { bmpPassword, memoisedDerivation, pkcs12Kdf, pkcs12PasswordCandidates } from './pkcs12-kdf.ts';
 
 /** The two packaging profiles certfleet writes: see `buildPkcs12` in pkcs12.ts. */
 export type Pkcs12Profile = 'legacy' | 'modern';
@@ -175,7 +175,9 @@ function scheme(alg: AlgorithmIdentifier, where: string): Scheme {
     name: `PBES2/PBKDF2-HMAC-${prf.toUpperCase()}/${enc.cipher.toUpperCase()}`,
     passwords: (pw) => [Buffer.from(pw, 'utf8')],
     run: (pw, data, decrypt) => {
-      const key = pbkdf2Sync(pw, salt, kdf.iterationCount, enc.keyLength, prf);
+      const key = memoisedDerivation(`pbkdf2 ${prf} ${kdf.iterationCount} ${enc.keyLength}`, [salt, pw], () =>
+        pbkdf2Sync(pw, salt, kdf.iterationCount, enc.keyLength, prf),
+      );
       return runCipher(enc.cipher, key, iv, data, decrypt);
     },
   };
@@ -277,7 +279,10 @@ export function pbeEncrypt(
     algorithm: OID.pbes2,
     parameters: AsnSerializer.serialize(pbes2),
   });
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
+  const utf8 = Buffer.from(password, 'utf8');
+  const key = memoisedDerivation(`pbkdf2 sha256 ${iterations} 32`, [salt, utf8], () =>
+    pbkdf2Sync(utf8, salt, iterations, 32, 'sha256'),
+  );
   return { algorithm, ciphertext: runCipher('aes-256-cbc', key, iv, data, false) };
 }
 

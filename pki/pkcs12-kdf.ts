@@ -75,6 +75,55 @@ export function pkcs12Kdf(
   id: Pkcs12KdfPurpose,
   length: number,
 ): Buffer {
+  return memoisedDerivation(`pkcs12-kdf ${hashName} ${iterations} ${id} ${length}`, [salt, password], () =>
+    derive(hashName, password, salt, iterations, id, length),
+  );
+}
+
+/**
+ * A password-based derivation (the PKCS#12 KDF here, PBKDF2 in pkcs12-cipher.ts) made at most once per
+ * process for the same inputs: a PFX built in this process is usually parsed in it too (the connector builds
+ * it, the device reads it), and the second derivation is a lookup. Keyed by a SHA-256 of `label` and the
+ * inputs (never the password itself); bounded (least recently used goes first); the bytes are the same either
+ * way, and each caller gets its own copy.
+ */
+export function memoisedDerivation(label: string, inputs: readonly Buffer[], compute: () => Buffer): Buffer {
+  const h = createHash('sha256').update(label);
+  for (const b of inputs) h.update(`|${b.length}|`).update(b);
+  const key = h.digest('base64');
+  const known = DERIVED.get(key);
+  if (known) {
+    DERIVED.delete(key); // most recently used last
+    DERIVED.set(key, known);
+    return Buffer.from(known);
+  }
+  const derived = compute();
+  DERIVED.set(key, Buffer.from(derived));
+  if (DERIVED.size > DERIVED_LIMIT) DERIVED.delete(DERIVED.keys().next().value as string);
+  return derived;
+}
+
+/**
+ * Derivations already made, least recently used first (a pure function's memo: same inputs, same bytes).
+ * 1,024 entries of ≤ 64 bytes: a few hundred PFX files in flight at once.
+ */
+const DERIVED = new Map<string, Buffer>();
+const DERIVED_LIMIT = 1024;
+
+/** Forgets every memoised derivation (the PKCS#12 bench, so that a parse it times derives for real). */
+export function forgetPkcs12Derivations(): void {
+  DERIVED.clear();
+}
+
+/** RFC 7292 B.2 itself. */
+function derive(
+  hashName: Pkcs12Hash,
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  id: Pkcs12KdfPurpose,
+  length: number,
+): Buffer {
   const { u, v } = PKCS12_KDF_HASHES[hashName];
   const D = Buffer.alloc(v, id);
   const I = Buffer.concat([repeatToMultiple(salt, v), repeatToMultiple(password, v)]);

@@ -107,6 +107,22 @@ export interface RunMetrics {
   /** Requests served per connector id. */
   connectorLoad: Record<string, number>;
   messages: number;
+  /** Where the connector and device keys came from; only with `run --key-pool` (key pool draws). */
+  keys?: KeyOrigins;
+}
+
+/** Where a run's keys came from, per key kind (`rsa-2048`, `ec-p256`…): simulator/tools/key-pool. */
+export interface KeyOrigins {
+  /** The pool's folder. */
+  pool: string;
+  /** Keys taken from the pool, per kind (draws: with `reuse`, a shared key counts each time). */
+  fromPool: Record<string, number>;
+  /** Fresh keys generated because the pool held none (left) of that kind, per kind. */
+  fresh: Record<string, number>;
+  /** `--key-reuse`: the pool was cycled, so keys may have served more than one certificate. */
+  reuse: boolean;
+  /** Draws that handed out a key already used in this run (only with `reuse`), per kind. */
+  shared: Record<string, number>;
 }
 
 /** A setting of the scenario the run read past (simulator/scenario Checker.warn), with its place. */

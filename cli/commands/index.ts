@@ -7,6 +7,7 @@ import { demoCommand } from './demo.ts';
 import { deviceCommand } from './device.ts';
 import { diffCommand } from './diff.ts';
 import { inspectCommand } from './inspect.ts';
+import { keysCommand } from './keys.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
 import { runCommandModule } from './run.ts';
@@ -42,6 +43,7 @@ const list: CommandModule<any, any>[] = [
   agentsCommand,
   demoCommand,
   caCommand,
+  keysCommand,
   deviceCommand,
   inspectCommand,
   profileCommand,

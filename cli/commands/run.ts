@@ -49,6 +49,17 @@ export const runCommandModule: CommandModule = {
         describe:
           'Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way.',
       })
+      .option('key-pool', {
+        type: 'string',
+        describe:
+          'Draw connector and device keys (RSA-2048, EC P-256) from this key pool (certfleet keys make), each key for at most one certificate in the run; fresh keys when it runs dry. Passphrase: CERTFLEET_KEY_POOL_PASSPHRASE.',
+      })
+      .option('key-reuse', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'With --key-pool: cycle the pool when it runs dry (a load test); the report says keys were shared.',
+      })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<timestamp>/).' })
       .option('json', {
         type: 'boolean',
@@ -66,6 +77,8 @@ export const runCommandModule: CommandModule = {
       ...(a.out !== undefined ? { out: String(a.out) } : {}),
       json: Boolean(a.json),
       workers: Number(a.workers ?? 0),
+      ...(a['key-pool'] !== undefined ? { keyPool: String(a['key-pool']) } : {}),
+      ...(a['key-reuse'] ? { keyReuse: true } : {}),
     });
     process.exitCode = r.passed ? EXIT.ok : EXIT.failed;
   },

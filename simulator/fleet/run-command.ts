@@ -12,6 +12,7 @@ import { failureReporter, writeReports } from '../report/write-reports.ts';
 import { WallTimes } from '../report/wall-times.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import { poolPassphraseFrom } from '../tools/key-pool/key-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 
@@ -31,6 +32,12 @@ export interface RunCommandOptions {
   only?: number[];
   /** Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process. */
   workers?: number;
+  /** `--key-pool DIR`: draw connector and device keys from this pool (simulator/tools/key-pool/). */
+  keyPool?: string;
+  /** `--key-reuse`: cycle the pool when it runs dry instead of making fresh keys (a load test). */
+  keyReuse?: boolean;
+  /** Where the pool's passphrase is read (`CERTFLEET_KEY_POOL_PASSPHRASE`); default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Parses the `--broker` value. */
@@ -68,6 +75,23 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
       '--workers runs its own embedded broker on loopback: drop --broker, --tls and --mqtt-version 5, or drop --workers (serve + agents take any broker).',
     );
   }
+  if (o.keyReuse && o.keyPool === undefined) {
+    throw new CertfleetError('USAGE', '--key-reuse cycles a key pool: give the pool with --key-pool DIR.');
+  }
+  if (o.keyPool !== undefined && o.workers) {
+    throw new CertfleetError(
+      'USAGE',
+      '--key-pool is not supported with --workers yet (the agent hosts would need their own share of the pool): drop one of them.',
+    );
+  }
+  const keyPool =
+    o.keyPool !== undefined
+      ? {
+          dir: o.keyPool,
+          passphrase: poolPassphraseFrom(o.env ?? process.env),
+          ...(o.keyReuse ? { reuse: true } : {}),
+        }
+      : undefined;
   // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)
   const wall = new WallTimes();
   // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
@@ -94,6 +118,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
         ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
         ...(o.only ? { only: o.only } : {}),
         ...(o.tls ? { tls: true } : {}),
+        ...(keyPool ? { keyPool } : {}),
         // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
         ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
         onEvent: wall.record,

@@ -11,6 +11,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyFactory } from '../../pki/key-factory.ts';
+import { KeyPool } from '../tools/key-pool/key-pool.ts';
+import { PoolDraw } from '../tools/key-pool/pool-key-source.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
@@ -69,6 +71,12 @@ export interface RunFleetOptions {
    * (wall-clock-start.ts).
    */
   tls?: boolean;
+  /**
+   * `--key-pool DIR`: connector and device keys (RSA-2048, EC P-256) come from this pool, each key at most
+   * once in the run unless `reuse` (`--key-reuse`); fresh keys when it runs dry. report.json
+   * `metrics.keys` says how many came from where. The passphrase is `CERTFLEET_KEY_POOL_PASSPHRASE`'s value.
+   */
+  keyPool?: { dir: string; passphrase: string; reuse?: boolean };
 }
 
 /**
@@ -85,6 +93,22 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
   });
   const wallStart = performance.now();
+  // opened first: a wrong passphrase or a missing pool stops the run before it writes anything
+  const pool = o.keyPool ? KeyPool.open(o.keyPool.dir, o.keyPool.passphrase) : undefined;
+  try {
+    return await runWithKeys(o, wallStart, pool && new PoolDraw(pool, { reuse: o.keyPool?.reuse === true }));
+  } finally {
+    pool?.close();
+  }
+}
+
+/** The run of {@link runFleet}, its connector and device keys drawn through `draw` when a pool is given. */
+async function runWithKeys(
+  o: RunFleetOptions,
+  wallStart: number,
+  draw: PoolDraw | undefined,
+): Promise<FleetRun> {
+  const brokerChoice = o.broker ?? { type: 'embedded' };
   const { scenario: loaded, text: scenarioText } = scenarioOf(o.scenario);
   let scenario = loaded;
   if (o.devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices: o.devices } };
@@ -132,12 +156,13 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   }
   const clock = new VirtualClock(scenario.start);
   const rsa = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
+  const ec = new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 });
   const ctx = fleetContext({
     dir,
     scenario,
     tenant: TENANT,
     clock,
-    keys: { rsa, ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }) },
+    keys: draw ? { rsa: draw.source('rsa-2048', rsa), ec: draw.source('ec-p256', ec) } : { rsa, ec },
   });
 
   // --- the parts: one process holds the service side and every agent -----------------------------------------
@@ -198,6 +223,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       end,
     });
+    if (draw) result.metrics.keys = draw.origins();
     for (const d of ctx.devices) runDb.snapshotStores(storeDb.items(d.device.id));
     runDb.finishRun(result);
     await fleet.stop();

@@ -6,7 +6,7 @@
  */
 import { oneLine, painter, stripAnsi, type Paint, type Style } from './ansi.ts';
 import { enrolledText, summarize, type OutcomeCounts, type RunSummary } from './summary.ts';
-import type { RunResult } from '../run-model.ts';
+import type { KeyOrigins, RunResult } from '../run-model.ts';
 
 /** Options of {@link renderSummary}. */
 export interface RenderSummaryOptions {
@@ -60,6 +60,31 @@ function fmtSeconds(s: number): string {
   return s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
 }
 
+/**
+ * `Keys: 412 from the pool (rsa-2048 170, ec-p256 242), 3 fresh (rsa-2048 3) · pool /x` — and, with
+ * `--key-reuse`, how many draws shared a key already used in the run.
+ */
+export function keyOriginsLine(k: KeyOrigins): string {
+  const part = (c: Record<string, number>): { total: number; text: string } => {
+    const entries = Object.entries(c).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const total = entries.reduce((t, [, v]) => t + v, 0);
+    return {
+      total,
+      text: entries.length > 0 ? ` (${entries.map(([kind, v]) => `${kind} ${v}`).join(', ')})` : '',
+    };
+  };
+  const pool = part(k.fromPool);
+  const fresh = part(k.fresh);
+  const shared = part(k.shared);
+  return (
+    `Keys: ${pool.total} from the pool${pool.text}, ${fresh.total} fresh${fresh.text}` +
+    (k.reuse
+      ? ` · --key-reuse: ${shared.total} draw${shared.total === 1 ? '' : 's'} shared a key already used in this run${shared.text}`
+      : '') +
+    ` · pool ${oneLine(k.pool)}`
+  );
+}
+
 /** Renders the end-of-run summary as text (lines end with `\n`). */
 export function renderSummary(result: RunResult, options: RenderSummaryOptions): string {
   const paint = painter(options.color);
@@ -73,6 +98,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
       `${result.devices} devices (${enrolledText(s)}) · ${fmtSeconds(m.wallSeconds)} · ` +
       `${m.devicesPerSecond.toFixed(1)} devices/s · ${m.certificatesIssued} certificates issued`,
   );
+  if (m.keys) out.push(keyOriginsLine(m.keys));
   out.push('');
 
   const warnings = result.warnings ?? [];

@@ -87,6 +87,11 @@ export interface ProgressBarOptions {
   lineIntervalMs?: number;
   /** Characters inside the brackets. Default 20. */
   barWidth?: number;
+  /**
+   * The text after the bar, in place of the fleet's figures, for a bar over something else (`certfleet keys
+   * make`: `120/1,000 rsa-2048 keys in the pool`); the bar follows `enrolled` / `total`.
+   */
+  describe?: (counts: ProgressCounts, total: number) => string;
 }
 
 /** Formats a number with thousands separators, independent of the locale. */
@@ -103,7 +108,7 @@ function n(v: number): string {
 export function renderProgressLine(
   counts: ProgressCounts,
   total: number,
-  options: { bar?: boolean; barWidth?: number; color?: boolean; etaMs?: number } = {},
+  options: { bar?: boolean; barWidth?: number; color?: boolean; etaMs?: number; figures?: string } = {},
 ): string {
   const width = options.barWidth ?? 20;
   const v = counts.virtual;
@@ -112,8 +117,9 @@ export function renderProgressLine(
   const paint = painter(options.color ?? false);
   const failed = `${n(counts.failed)} failed`;
   const figures =
+    options.figures ??
     `${n(counts.enrolled)}/${n(total)} devices enrolled · ${n(counts.answered)} payloads answered · ` +
-    (counts.failed > 0 ? paint('red', failed) : failed);
+      (counts.failed > 0 ? paint('red', failed) : failed);
   if (v) {
     const text =
       `virtual ${virtualDate(v.now)} (${Math.floor(ratio * 100)} %) · ${figures}` +
@@ -126,7 +132,10 @@ export function renderProgressLine(
 
 /** A throttled progress bar; see the file comment. */
 export class ProgressBar {
-  readonly #o: Required<Omit<ProgressBarOptions, 'isTTY'>> & { isTTY: boolean };
+  readonly #o: Required<Omit<ProgressBarOptions, 'isTTY' | 'describe'>> & {
+    isTTY: boolean;
+    describe?: ProgressBarOptions['describe'];
+  };
   #counts: ProgressCounts = { enrolled: 0, answered: 0, failed: 0 };
   #last = -Infinity;
   #lastText = '';
@@ -144,6 +153,7 @@ export class ProgressBar {
       ttyIntervalMs: options.ttyIntervalMs ?? 100,
       lineIntervalMs: options.lineIntervalMs ?? 5000,
       barWidth: options.barWidth ?? 20,
+      ...(options.describe ? { describe: options.describe } : {}),
     };
     this.#started = this.#o.now();
   }
@@ -191,6 +201,7 @@ export class ProgressBar {
       barWidth: this.#o.barWidth,
       color: this.#o.color,
       ...(eta !== undefined ? { etaMs: eta } : {}),
+      ...(this.#o.describe ? { figures: this.#o.describe(this.#counts, this.#o.total) } : {}),
     });
     if (text === this.#lastText) return;
     this.#last = now;

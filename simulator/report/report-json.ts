@@ -12,6 +12,7 @@ import type {
   DeviceSummary,
   ExpectationResult,
   InputWarning,
+  KeyOrigins,
   RunEvent,
   RunMetrics,
   RunResult,
@@ -176,6 +177,23 @@ export function sortedOutcomes(outcomes: readonly DeviceProfileOutcome[]): Repor
     .sort((a, b) => byCodeUnits(a.device, b.device) || byCodeUnits(a.profile, b.profile));
 }
 
+/** report.json's `metrics.keys` (kinds sorted, so the same run gives the same bytes). */
+function keyOriginsJson(k: KeyOrigins): KeyOrigins {
+  const counts = (c: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(c)
+        .map(([kind, v]): [string, number] => [kind, num(v)])
+        .sort(([a], [b]) => byCodeUnits(a, b)),
+    );
+  return {
+    pool: str(k.pool),
+    fromPool: counts(k.fromPool),
+    fresh: counts(k.fresh),
+    reuse: k.reuse === true,
+    shared: counts(k.shared),
+  };
+}
+
 /** Builds the content of report.json from a run. */
 export function buildReportJson(
   result: RunResult,
@@ -209,6 +227,7 @@ export function buildReportJson(
           .sort(([a], [b]) => byCodeUnits(a, b)),
       ),
       messages: num(m.messages),
+      ...(m.keys ? { keys: keyOriginsJson(m.keys) } : {}),
     },
     devicesList: result.devicesList.map((d) => ({
       id: str(d.id),

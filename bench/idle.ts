@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- idle [--agents N] [--key-pool DIR] [--json]`: memory of idle connected agents (issue 11
+ * point 3). The broker runs in its own process (`certfleet broker`, embedded aedes, on loopback), so that its
+ * memory is measured apart and each process holds one socket per agent (15,000 agents = 15,000 sockets per
+ * process, under a 20,000 open-file limit). This process runs the service side and N agents (`certfleet run`
+ * against that broker); once every agent is enrolled (management certificate installed) and has installed the
+ * trusted root — idle, waiting for its next check-in — both processes' RSS is read (`/proc/<pid>/status`
+ * VmRSS, after a GC when `node --expose-gc`), against each one's RSS just before the run.
+ *
+ * `kibPerAgent` is this process's growth ÷ N: it includes the service side's per-device state (inventory,
+ * deliveries, run records), so it is an upper bound for the agent alone. The fleet is macOS, iOS and Android
+ * (EC P-256 management keys; Windows devices would add one RSA-2048 key each, which only the time pays).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runFleet } from '../simulator/fleet/run-fleet.ts';
+import { poolPassphraseFrom } from '../simulator/tools/key-pool/key-pool.ts';
+import type { BenchArgs } from './args.ts';
+
+const BIN = resolve(import.meta.dirname, '../bin/certfleet.mjs');
+
+/** The idle suite's scenario: `agents` agents, a trusted root, check-ins a day apart. */
+export function idleScenarioYaml(agents: number): string {
+  return `name: bench-idle
+description: Idle agents — enrolled, trusted root installed, waiting for the next check-in
+seed: bench-idle-1
+duration: 2h
+checkInInterval: 1d
+fleet:
+  devices: ${agents}
+  ramp: 30m
+  mix:
+    - { platform: macos, kind: device, weight: 1 }
+    - { platform: ios, kind: device, weight: 2 }
+    - { platform: android, kind: fully-managed, weight: 1 }
+connectors: 1
+profiles:
+  - name: Root
+    type: trusted-certificate
+    platforms: all
+    certificate: root
+`;
+}
+
+/** The idle suite's result (`--json`). */
+export interface IdleBench {
+  agents: number;
+  kibPerAgent: number;
+  brokerKibPerAgent: number;
+  /** Agents enrolled with the root installed when measured (should be `agents`). */
+  idleAgents: number;
+  rssKiB: { before: number; idle: number };
+  brokerRssKiB: { before: number; idle: number };
+}
+
+function vmRssKiB(pid: number | 'self'): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+/** Holds `agents` connected idle agents against a broker in its own process and measures both sides. */
+export async function measureIdle(o: {
+  agents: number;
+  keyPool?: { dir: string; passphrase: string };
+}): Promise<IdleBench> {
+  const work = mkdtempSync(join(tmpdir(), 'certfleet-bench-idle-'));
+  const secret = randomBytes(32).toString('hex');
+  const broker = spawn(process.execPath, [BIN, 'broker', '--host', '127.0.0.1', '--port', '0'], {
+    env: { ...process.env, CERTFLEET_FLEET_SECRET: secret, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      let out = '';
+      broker.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /listening on (mqtt:\/\/\S+)/.exec(out);
+        if (m) ok(m[1] as string);
+      });
+      broker.once('exit', (code) => fail(new Error(`certfleet broker exited (${String(code)}): ${out}`)));
+    });
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const before = vmRssKiB('self');
+    const brokerBefore = vmRssKiB(broker.pid as number);
+    let idle: { self: number; broker: number; agents: number } | undefined;
+    await runFleet({
+      scenario: { text: idleScenarioYaml(o.agents), file: 'bench-idle.yaml', baseDir: work },
+      out: join(work, 'run'),
+      broker: { type: 'external', url },
+      fleetSecret: Buffer.from(secret, 'utf8'),
+      ...(o.keyPool ? { keyPool: o.keyPool } : {}),
+      onProgress: (p) => {
+        if (idle || p.answered < o.agents) return;
+        gc?.();
+        idle = { self: vmRssKiB('self'), broker: vmRssKiB(broker.pid as number), agents: p.enrolled };
+      },
+    });
+    if (!idle) throw new Error('the agents never all installed the root: no idle moment to measure');
+    return {
+      agents: o.agents,
+      kibPerAgent: (idle.self - before) / o.agents,
+      brokerKibPerAgent: (idle.broker - brokerBefore) / o.agents,
+      idleAgents: idle.agents,
+      rssKiB: { before, idle: idle.self },
+      brokerRssKiB: { before: brokerBefore, idle: idle.broker },
+    };
+  } finally {
+    broker.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- idle`. */
+export async function benchIdle(args: BenchArgs): Promise<void> {
+  const b = await measureIdle({
+    agents: args.agents,
+    ...(args.keyPool !== undefined
+      ? { keyPool: { dir: args.keyPool, passphrase: poolPassphraseFrom(process.env) } }
+      : {}),
+  });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(b, null, 2)}\n`);
+    return;
+  }
+  const row = (label: string, value: string): string => `  ${label.padEnd(56)} ${value}\n`;
+  process.stdout.write(
+    row('idle connected agents (enrolled, root installed)', `${b.idleAgents} of ${b.agents}`) +
+      row(
+        'memory per agent, agent side (this process, incl. service)',
+        `${b.kibPerAgent.toFixed(1)} KiB  (${(b.rssKiB.before / 1024).toFixed(0)} → ${(b.rssKiB.idle / 1024).toFixed(0)} MiB)`,
+      ) +
+      row(
+        'memory per agent, broker side (its own process)',
+        `${b.brokerKibPerAgent.toFixed(1)} KiB  (${(b.brokerRssKiB.before / 1024).toFixed(0)} → ${(b.brokerRssKiB.idle / 1024).toFixed(0)} MiB)`,
+      ),
+  );
+}
