@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { PkcsKeySize } from '../../profiles/compile/index.ts';
 import { importGraphProfile } from '../../profiles/graph/import-graph.ts';
 import {
   CERTIFICATE_DESTINATION_STORE,
@@ -204,14 +205,14 @@ function readProfile(
   return { profile: result, hasAssign: assignAt !== undefined };
 }
 
-function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined): number | undefined {
+function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined): PkcsKeySize | undefined {
   const at = c.get(map, 'keySize');
   if (at === undefined) return undefined;
   if (kind === 'trusted-certificate') return c.add(at.node.pos, at.path, 'applies to PKCS profiles only');
   const v = c.number(at, 2048, 4096, true);
   if (v !== undefined && !KEY_SIZES.includes(v))
     return c.add(at.node.pos, at.path, `must be one of ${KEY_SIZES.join(', ')}`);
-  return v;
+  return v as PkcsKeySize | undefined;
 }
 
 function readGraphProfile(
@@ -331,7 +332,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     ...(description !== undefined && { description }),
   };
   let trustedSource: TrustedSource | undefined;
-  let keySize: number | undefined;
+  let keySize: PkcsKeySize | undefined;
   let settings: Rec | undefined;
   if (kind === 'trusted-certificate') {
     const r = readTrustedSettings(c, map, name ?? 'profile', baseDir);

@@ -5,6 +5,7 @@
  */
 import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { AttributeName, Ownership } from '../../agent/device/device.ts';
+import type { PkcsKeySize } from '../../profiles/compile/index.ts';
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';
 import type { RunStatus } from '../run-model.ts';
@@ -134,8 +135,8 @@ export interface ScenarioProfile {
   /** One validated model per family in {@link families}. */
   models: Partial<Record<ProfileFamily, CertificateProfile>>;
   trustedSource?: TrustedSource;
-  /** PKCS: RSA key size the connector generates (default 2048). */
-  keySize?: number;
+  /** PKCS: RSA key size the connector generates (default 2048); it reaches the connector and the device's KSP rules. */
+  keySize?: PkcsKeySize;
   /** The Graph JSON file it was imported from, if any. */
   graphFile?: string;
   assign: Assignment;

@@ -17,7 +17,7 @@ import type { Transport, TransportMessage } from '../../../protocol/transport/tr
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
-import { PKCS_KEY_SIZE } from '../../../profiles/compile/index.ts';
+import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
@@ -198,7 +198,7 @@ export class CertificateConnector {
     const { work } = lease;
     let keyPair: KeyPair;
     try {
-      keyPair = await this.#limiter.run(() => this.#key(PKCS_KEY_SIZE));
+      keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
     } catch (e) {
       return this.#report(lease, {
         ok: false,
@@ -253,7 +253,11 @@ export class CertificateConnector {
     await this.#report(lease, result);
   }
 
-  async #key(size: 2048 | 3072 | 4096): Promise<KeyPair> {
+  /**
+   * The connector's one key-generation step (a key pool may serve it): the size the request asks for —
+   * RSA-2048 from `keys` when given, other sizes natively.
+   */
+  async #key(size: PkcsKeySize): Promise<KeyPair> {
     if (size === 2048 && this.#o.keys !== undefined) return this.#o.keys.take();
     return generateKeyPair({ kind: 'rsa', size });
   }
