@@ -51,6 +51,8 @@ export const ERROR_CODES = {
     'The template does not allow private-key export, which server-side (PKCS) issuance needs.',
   CA_SERIAL_NOT_FOUND: 'No certificate with that serial number was issued by this CA.',
   CA_ALREADY_REVOKED: 'The certificate is already revoked.',
+  CA_UNAVAILABLE:
+    'RPC_S_SERVER_UNAVAILABLE 0x800706BA: the connector cannot reach the CA the profile names (wrong FQDN or CA name).',
 
   // --- profiles/ ------------------------------------------------------------------------------------
   PROFILE_INVALID: 'A profile setting is missing, of the wrong type, or out of range.',

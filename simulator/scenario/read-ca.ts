@@ -18,6 +18,7 @@ import {
 import { child, type At, type Checker } from './checker.ts';
 import { suggestion } from './suggest.ts';
 import type { CaSpec } from './types.ts';
+import type { MapNode } from './yaml-tree.ts';
 import { readTemplateValidity } from './read-validity.ts';
 
 const TEMPLATE_KEYS = [
@@ -33,6 +34,7 @@ const TEMPLATE_KEYS = [
   'keyUsage',
   'validity',
   'permissions',
+  'published',
 ] as const;
 const KEY_SIZES = [1024, 2048, 3072, 4096];
 
@@ -83,6 +85,7 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
     return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line };
   }
   const templates = defaultTemplates();
+  const unpublished = new Set<string>();
   const items = c.list(templatesAt) ?? [];
   items.forEach((item, i) => {
     const t = readTemplate(c, item, templates, i);
@@ -90,9 +93,14 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
     const at = templates.findIndex((x) => x.name === t.name);
     if (at >= 0) templates[at] = t;
     else templates.push(t);
+    // `published: false`: the template exists, but is not in the CA's "Certificate Templates to Issue"
+    const publishedAt = item.node.type === 'map' ? c.get(item as At<MapNode>, 'published') : undefined;
+    const published = publishedAt === undefined ? true : c.boolean(publishedAt);
+    if (published === false) unpublished.add(t.name);
+    else unpublished.delete(t.name);
   });
   if (c.problems.length > before) return undefined;
-  return { type: 'fresh', templates };
+  return { type: 'fresh', templates, ...(unpublished.size > 0 && { unpublished: [...unpublished] }) };
 }
 
 function readTemplate(

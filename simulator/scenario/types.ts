@@ -104,7 +104,12 @@ export type CaSpec =
       validity: { notBefore: number; notAfter: number };
       line: number;
     }
-  | { type: 'fresh'; templates: CertificateTemplate[] };
+  | {
+      type: 'fresh';
+      templates: CertificateTemplate[];
+      /** Templates that exist but the CA does not publish (`published: false`): requests fail with 0x80094800. */
+      unpublished?: string[];
+    };
 
 /** A device group: every listed field must match; a list means "any of". Empty: every device. */
 export interface DeviceSelector {

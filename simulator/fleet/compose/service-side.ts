@@ -252,7 +252,9 @@ export async function freshCa(dir: string, scenario: Scenario, now: Date): Promi
   if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
     ca.configureTemplates({
       templates: scenario.ca.templates,
-      published: scenario.ca.templates.map((t) => t.name),
+      published: scenario.ca.templates
+        .map((t) => t.name)
+        .filter((n) => !(scenario.ca.type === 'fresh' && (scenario.ca.unpublished ?? []).includes(n))),
     });
   }
   return ca;

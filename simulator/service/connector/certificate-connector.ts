@@ -18,6 +18,7 @@ import { isCertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
 import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
+import { CaDirectory } from '../ca/ca-directory.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
@@ -40,7 +41,8 @@ export interface CertificateConnectorOptions {
   id: string;
   tenant: string;
   transport: Transport;
-  ca: EnterpriseCa;
+  /** The CA, or the CAs, it can reach; a profile is served by the CA it names (ca-directory.ts). */
+  ca: EnterpriseCa | CaDirectory;
   clock: Clock & Scheduler;
   /** Seeded randomness (PFX passwords). */
   random: Random;
@@ -85,9 +87,11 @@ export class CertificateConnector {
   #abandoned = 0;
   #busy = 0;
   #interval: number;
+  readonly #cas: CaDirectory;
 
   constructor(options: CertificateConnectorOptions) {
     this.#o = options;
+    this.#cas = options.ca instanceof CaDirectory ? options.ca : CaDirectory.of(options.ca);
     this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
     this.#topics = connectorTopics(options.tenant);
     this.#interval = options.pollIntervalMs ?? 30_000;
@@ -196,6 +200,16 @@ export class CertificateConnector {
 
   async #process(lease: WorkLease): Promise<void> {
     const { work } = lease;
+    // The CA the profile names: none reachable is the connector's failure, before any key is made.
+    const target = this.#cas.find(work.request.ca, work.request.caName);
+    if (!target.ok) {
+      return this.#report(lease, {
+        ok: false,
+        code: target.error.code,
+        message: target.error.message,
+        native: target.error.details,
+      });
+    }
     let keyPair: KeyPair;
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
@@ -216,7 +230,7 @@ export class CertificateConnector {
     const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
     let result: IssueResult;
     try {
-      const r = await issueForRequest(this.#o.ca, work.request, {
+      const r = await issueForRequest(target.ca, work.request, {
         requester: this.#o.requester ?? { identity: this.#o.id, groups: [CONNECTOR_GROUP] },
         password,
         now: this.#o.clock.now(),
