@@ -138,6 +138,10 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     { scenario: 'escaped-subject', code: 'SUBJECT_ESCAPED_CHARS' },
     { scenario: 'ksp-no-tpm', code: 'INSTALL_KSP_UNAVAILABLE' },
     { scenario: 'android-12-work-profile', code: 'VARIABLE_MISSING' },
+    // issue 12: CA and connector failures
+    { scenario: 'ksp-4096-tpm', code: 'INSTALL_KSP_KEY_SIZE' },
+    { scenario: 'wrong-ca', code: 'CA_UNAVAILABLE' },
+    { scenario: 'template-not-published', code: 'CA_TEMPLATE_NOT_SUPPORTED' },
   ])('scenario $scenario fails exactly the devices it should, with $code', async ({ scenario, code }) => {
     const file = join(ROOT, 'scenarios', `${scenario}.yaml`);
     const run = await runFleet({ scenario: file, out: join(work, scenario), broker: BROKER });

@@ -200,9 +200,13 @@ export class CertificateConnector {
 
   async #process(lease: WorkLease): Promise<void> {
     const { work } = lease;
-    // The CA the profile names: none reachable is the connector's failure, before any key is made.
+    // The CA the profile names: none reachable is the connector's failure, before any key is made. The
+    // result is committed like any other (the service accepts results of committed leases only).
     const target = this.#cas.find(work.request.ca, work.request.caName);
     if (!target.ok) {
+      const answer = await this.#commit(lease);
+      if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+      if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
       return this.#report(lease, {
         ok: false,
         code: target.error.code,
