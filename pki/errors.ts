@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   CA_ALREADY_REVOKED: 'The certificate is already revoked.',
   CA_UNAVAILABLE:
     'RPC_S_SERVER_UNAVAILABLE 0x800706BA: the connector cannot reach the CA the profile names (wrong FQDN or CA name).',
+  CONNECTOR_EMPTY_SAN:
+    'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
 
   // --- profiles/ ------------------------------------------------------------------------------------
   PROFILE_INVALID: 'A profile setting is missing, of the wrong type, or out of range.',

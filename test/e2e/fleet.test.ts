@@ -142,6 +142,7 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     { scenario: 'ksp-4096-tpm', code: 'INSTALL_KSP_KEY_SIZE' },
     { scenario: 'wrong-ca', code: 'CA_UNAVAILABLE' },
     { scenario: 'template-not-published', code: 'CA_TEMPLATE_NOT_SUPPORTED' },
+    { scenario: 'empty-san', code: 'CONNECTOR_EMPTY_SAN' },
   ])('scenario $scenario fails exactly the devices it should, with $code', async ({ scenario, code }) => {
     const file = join(ROOT, 'scenarios', `${scenario}.yaml`);
     const run = await runFleet({ scenario: file, out: join(work, scenario), broker: BROKER });

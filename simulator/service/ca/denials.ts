@@ -108,6 +108,11 @@ export const CA_DENIALS = {
   CA_UNAVAILABLE: info(0x800706ba, 'RPC_S_SERVER_UNAVAILABLE', 'The RPC server is unavailable.', {
     disposition: 'error',
   }),
+  // A SAN of type e-mail for a user without e-mail reaches the connector null, and the connector fails with
+  // "0x80070057 The parameter is incorrect" (PKCSTS, docs/errors.md §4.1, C1). The request never reaches the CA.
+  CONNECTOR_EMPTY_SAN: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
+    disposition: 'error',
+  }),
 } as const satisfies Partial<Record<ErrorCode, DenialInfo>>;
 
 /** A CA error code that has a native denial form. */
