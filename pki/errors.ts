@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   VARIABLE_MISSING: 'The device cannot supply a certificate variable the profile uses.',
   VARIABLE_UNKNOWN: 'A {{variable}} is not one of the documented Intune certificate variables.',
   VARIABLE_NOT_ALLOWED: 'A variable is not allowed here (certificate type, platform or SAN attribute).',
+  PROFILE_SETTING_UNUSED:
+    'A profile setting no component of the run acts on (a warning that never fails the profile).',
   VARIABLE_ADVISORY:
     'A variable is allowed but documented as risky where it is used (a warning that never fails the profile).',
   TEMPLATE_MALFORMED:
