@@ -53,6 +53,11 @@ export const ERROR_CODES = {
   CA_ALREADY_REVOKED: 'The certificate is already revoked.',
   CA_UNAVAILABLE:
     'RPC_S_SERVER_UNAVAILABLE 0x800706BA: the connector cannot reach the CA the profile names (wrong FQDN or CA name).',
+  CA_REQUEST_PENDING:
+    'CR_DISP_UNDER_SUBMISSION: the CA holds the request for a certificate manager (the submission is pending).',
+  CA_REQUEST_DENIED:
+    'CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014: the request was denied by a certificate manager or the policy module.',
+  CA_REQUEST_PENDING_TIMEOUT: 'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
   CONNECTOR_EMPTY_SAN:
     'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
 

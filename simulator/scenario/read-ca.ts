@@ -44,7 +44,15 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
   const map = c.map(at, 'a map with dir or templates');
   if (map === undefined) return undefined;
   const before = c.problems.length;
-  c.keys(map, ['dir', 'templates']);
+  c.keys(map, ['dir', 'templates', 'policy', 'pendingTimeout']);
+  const policyAt = c.get(map, 'policy');
+  const policy = policyAt && c.oneOf(policyAt, ['issue', 'deny', 'hold'] as const, 'CA policy');
+  const timeoutAt = c.get(map, 'pendingTimeout');
+  const pendingTimeoutMs = timeoutAt === undefined ? undefined : c.duration(timeoutAt, 60_000);
+  const policySpec = {
+    ...(policy !== undefined && { policy }),
+    ...(pendingTimeoutMs !== undefined && { pendingTimeoutMs }),
+  };
   const dirAt = c.get(map, 'dir');
   const templatesAt = c.get(map, 'templates');
   if (dirAt !== undefined && templatesAt !== undefined) {
@@ -82,7 +90,7 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
         `cannot read the CA certificates in ${full}: ${(e as Error).message}`,
       );
     }
-    return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line };
+    return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line, ...policySpec };
   }
   const templates = defaultTemplates();
   const unpublished = new Set<string>();
@@ -100,7 +108,12 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
     else unpublished.delete(t.name);
   });
   if (c.problems.length > before) return undefined;
-  return { type: 'fresh', templates, ...(unpublished.size > 0 && { unpublished: [...unpublished] }) };
+  return {
+    type: 'fresh',
+    templates,
+    ...(unpublished.size > 0 && { unpublished: [...unpublished] }),
+    ...policySpec,
+  };
 }
 
 function readTemplate(

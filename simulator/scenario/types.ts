@@ -95,21 +95,31 @@ export interface FleetSpec {
   lockedApple: LockedAppleSpec;
 }
 
+/** What the CA's policy module does with requests, and how long held ones wait (issue 12 point 2). */
+export interface CaPolicySpec {
+  /** `issue` (default), `deny` or `hold` (pending until a `caRequests` action, or the timeout). */
+  policy?: 'issue' | 'deny' | 'hold';
+  /** How long a held request waits before the connector gives up (default 7 days). */
+  pendingTimeoutMs?: number;
+}
+
 /** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */
-export type CaSpec =
-  | {
-      type: 'folder';
-      dir: string;
-      /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
-      validity: { notBefore: number; notAfter: number };
-      line: number;
-    }
-  | {
-      type: 'fresh';
-      templates: CertificateTemplate[];
-      /** Templates that exist but the CA does not publish (`published: false`): requests fail with 0x80094800. */
-      unpublished?: string[];
-    };
+export type CaSpec = CaPolicySpec &
+  (
+    | {
+        type: 'folder';
+        dir: string;
+        /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
+        validity: { notBefore: number; notAfter: number };
+        line: number;
+      }
+    | {
+        type: 'fresh';
+        templates: CertificateTemplate[];
+        /** Templates that exist but the CA does not publish (`published: false`): requests fail with 0x80094800. */
+        unpublished?: string[];
+      }
+  );
 
 /** A device group: every listed field must match; a list means "any of". Empty: every device. */
 export interface DeviceSelector {
@@ -184,7 +194,9 @@ export type ScenarioAction =
       count?: number;
       line: number;
     }
-  | { type: 'remove-profile'; atMs: number; profile: string; line: number };
+  | { type: 'remove-profile'; atMs: number; profile: string; line: number }
+  /** A certificate manager issues or denies every request the CA holds then (`caRequests: issue|deny`). */
+  | { type: 'ca-requests'; atMs: number; decision: 'issue' | 'deny'; line: number };
 
 /** A validated scenario. */
 export interface Scenario {

@@ -153,6 +153,17 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     expect(run.result.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
   });
 
+  it('issue 12: a CA that holds requests keeps them pending (CA_REQUEST_PENDING, service 0x87D1FDF4) until a caRequests action issues them', async () => {
+    const file = join(ROOT, 'scenarios', 'held-request.yaml');
+    const run = await runFleet({ scenario: file, out: join(work, 'held-request'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const by = (s: string) => run.result.outcomes.filter((o) => o.status === s);
+    expect(by('installed').length).toBeGreaterThan(0);
+    expect(by('pending').map((o) => o.code)).toEqual(by('pending').map(() => 'CA_REQUEST_PENDING'));
+    expect(by('pending').length).toBeGreaterThan(0);
+    expect(by('failed')).toEqual([]);
+  });
+
   it('renews once at the 20 % threshold on the virtual clock (locked Apple devices once unlocked)', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios/renewal-20.yaml'),

@@ -22,6 +22,7 @@ import {
   type DevicePlan,
   type Scenario,
 } from '../../scenario/index.ts';
+import { CaDirectory, splitConfigString } from '../../service/ca/ca-directory.ts';
 import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
 import { MdmService } from '../../service/mdm/index.ts';
@@ -134,11 +135,24 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       teardown.add(() => service.stop());
       await service.start();
 
+      // the CAs connectors reach, with the scenario's policy module (issue 12 point 2)
+      const { host, name } = splitConfigString(ca.configString);
+      const cas = new CaDirectory([
+        {
+          host,
+          name: name ?? host,
+          ca,
+          ...(scenario.ca.policy !== undefined && { policy: scenario.ca.policy }),
+          ...(scenario.ca.pendingTimeoutMs !== undefined && {
+            pendingTimeoutMs: scenario.ca.pendingTimeoutMs,
+          }),
+        },
+      ]);
       const connectors = await startConnectorPool({
         plans: planConnectors(scenario),
         tenant: ctx.tenant,
         connect: (id) => broker.connect(id),
-        ca,
+        ca: cas,
         clock,
         random,
         pollIntervalMs: scenario.connectors.pollIntervalMs,
@@ -158,6 +172,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         clock,
         idOfProfile: (name) => idOfName.get(name),
         indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
+        cas,
       });
       teardown.add(() => Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))));
 

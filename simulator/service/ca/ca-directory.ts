@@ -6,13 +6,36 @@
  * 0x800706BA (docs/formats.md §5.2 "Other connector-side PKCS failures"; docs/errors.md §4.1, C1).
  */
 import type { CertfleetError } from '../../../pki/errors.ts';
+import type { KeyPair } from '../../../pki/index.ts';
 import { denial } from './denials.ts';
 import type { EnterpriseCa } from './enterprise-ca.ts';
+
+/**
+ * What the CA's policy module does with a request that passes its checks: issue it, deny it, or hold it
+ * for a certificate manager ("submission is pending", docs/formats.md §5.2; AD CS "Set the certificate
+ * request status to pending").
+ */
+export type CaPolicy = 'issue' | 'deny' | 'hold';
 
 /** One reachable CA: its host FQDN and CA name (the two halves of its config string). */
 export interface CaEntry {
   host: string;
   name: string;
+  ca: EnterpriseCa;
+  /** Default `issue`. */
+  policy?: CaPolicy;
+  /** How long a held request waits for a certificate manager before the connector gives up (virtual ms); default 7 days. */
+  pendingTimeoutMs?: number;
+}
+
+/** A request the CA holds: the connector keeps its key until the CA manager decides (issue 12 point 2). */
+export interface HeldRequest {
+  state: 'pending' | 'issue' | 'deny';
+  /** The server-side key made for it (a held request is retrieved later with the same key). */
+  keyPair: KeyPair;
+  /** Virtual time it was submitted (epoch ms). */
+  since: number;
+  /** The CA that holds it. */
   ca: EnterpriseCa;
 }
 
@@ -27,6 +50,7 @@ const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCas
 /** The CAs of a run, found by the names a profile gives. */
 export class CaDirectory {
   readonly #entries: readonly CaEntry[];
+  readonly #held = new Map<string, HeldRequest>();
 
   constructor(entries: readonly CaEntry[]) {
     this.#entries = entries;
@@ -36,6 +60,40 @@ export class CaDirectory {
   static of(ca: EnterpriseCa): CaDirectory {
     const { host, name } = splitConfigString(ca.configString);
     return new CaDirectory([{ host, name: name ?? host, ca }]);
+  }
+
+  /** The entry of a CA (its policy, its pending timeout). */
+  entryOf(ca: EnterpriseCa): CaEntry | undefined {
+    return this.#entries.find((e) => e.ca === ca);
+  }
+
+  /** The request held for `key` (device id / profile), if any. */
+  held(key: string): HeldRequest | undefined {
+    return this.#held.get(key);
+  }
+
+  /** Records a request the CA holds. */
+  hold(key: string, request: HeldRequest): void {
+    this.#held.set(key, request);
+  }
+
+  /** Forgets a held request once its outcome was retrieved. */
+  release(key: string): void {
+    this.#held.delete(key);
+  }
+
+  /**
+   * A certificate manager issues or denies every request pending now (a scenario action, issue 12 point 2);
+   * connectors retrieve the outcome at their next look. Returns how many were decided.
+   */
+  decidePending(decision: 'issue' | 'deny'): number {
+    let n = 0;
+    for (const h of this.#held.values()) {
+      if (h.state !== 'pending') continue;
+      h.state = decision;
+      n += 1;
+    }
+    return n;
   }
 
   /** Every CA, in declaration order. */

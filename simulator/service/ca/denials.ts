@@ -108,6 +108,14 @@ export const CA_DENIALS = {
   CA_UNAVAILABLE: info(0x800706ba, 'RPC_S_SERVER_UNAVAILABLE', 'The RPC server is unavailable.', {
     disposition: 'error',
   }),
+  // A certificate manager denied a held request, or a policy module set to deny refused it. The value and
+  // text are winerror.h's (S3); that the connector reports this one for a policy-module deny is inferred.
+  CA_REQUEST_DENIED: info(
+    0x80094014,
+    'CERTSRV_E_ADMIN_DENIED_REQUEST',
+    'The request was denied by a certificate manager or CA administrator.',
+    { confidence: 'inferred' },
+  ),
   // A SAN of type e-mail for a user without e-mail reaches the connector null, and the connector fails with
   // "0x80070057 The parameter is incorrect" (PKCSTS, docs/errors.md §4.1, C1). The request never reaches the CA.
   CONNECTOR_EMPTY_SAN: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {

@@ -47,7 +47,12 @@ export const NO_PFX_FOUND: ServiceStatus = status(
 );
 
 /** Codes a connector or CA answers with (the request never gave the device a PFX). */
-const ISSUANCE_CODES: ReadonlySet<string> = new Set([...Object.keys(CA_DENIALS), 'SUBJECT_ESCAPED_CHARS']);
+const ISSUANCE_CODES: ReadonlySet<string> = new Set([
+  ...Object.keys(CA_DENIALS),
+  'SUBJECT_ESCAPED_CHARS',
+  'CA_REQUEST_PENDING',
+  'CA_REQUEST_PENDING_TIMEOUT',
+]);
 
 /** The CA / connector facts of an outcome's native value, when it carries them (denials.ts). */
 export function caStatusOf(native: unknown): CaStatus | undefined {

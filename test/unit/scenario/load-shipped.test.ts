@@ -14,6 +14,7 @@ describe('shipped scenarios', () => {
       'default.yaml',
       'empty-san.yaml',
       'escaped-subject.yaml',
+      'held-request.yaml',
       'ksp-4096-tpm.yaml',
       'ksp-no-tpm.yaml',
       'missing-imei.yaml',
