@@ -45,6 +45,11 @@ export function scheduleActions(o: ScheduleActionsOptions): void {
         o.cas?.decidePending(action.decision);
         return;
       }
+      if (action.type === 'renew-issuing-ca') {
+        // every CA of the run renews its issuing certificate with a new key (issue 12 point 7)
+        for (const e of o.cas?.entries ?? []) await e.ca.renewIssuing(new Date(scenario.start + action.atMs));
+        return;
+      }
       const chosen = service
         .devices()
         .filter((d) => d.state === 'enrolled' && matchesSelector(d, action.where))

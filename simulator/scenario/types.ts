@@ -196,7 +196,9 @@ export type ScenarioAction =
     }
   | { type: 'remove-profile'; atMs: number; profile: string; line: number }
   /** A certificate manager issues or denies every request the CA holds then (`caRequests: issue|deny`). */
-  | { type: 'ca-requests'; atMs: number; decision: 'issue' | 'deny'; line: number };
+  | { type: 'ca-requests'; atMs: number; decision: 'issue' | 'deny'; line: number }
+  /** The issuing CA is renewed with a new key (`renewIssuingCa: true`, issue 12 point 7). */
+  | { type: 'renew-issuing-ca'; atMs: number; line: number };
 
 /** A validated scenario. */
 export interface Scenario {

@@ -86,15 +86,70 @@ export interface IssuedCertificate {
 
 /** An AD CS-style enterprise (or standalone) CA backed by a CA folder. */
 export class EnterpriseCa {
+  #issuing: Certificate;
+  #issuingKey: KeyObject;
+  readonly #previous: Certificate[] = [];
+
   private constructor(
     readonly dir: string,
     private config: CaConfig,
     readonly root: Certificate,
-    readonly issuing: Certificate,
-    private readonly issuingKey: KeyObject,
+    issuing: Certificate,
+    issuingKey: KeyObject,
     private issued: IssuedRecord[],
     private readonly random: (n: number) => Buffer,
-  ) {}
+  ) {
+    this.#issuing = issuing;
+    this.#issuingKey = issuingKey;
+  }
+
+  /** The issuing CA certificate in use (the newest after {@link renewIssuing}). */
+  get issuing(): Certificate {
+    return this.#issuing;
+  }
+
+  /** Issuing CA certificates this CA used before its renewals, oldest first (their leaves stay valid). */
+  get previousIssuing(): readonly Certificate[] {
+    return this.#previous;
+  }
+
+  /**
+   * Renews the issuing CA with a new key (AD CS "Renew CA Certificate", new key pair): the root signs a new
+   * issuing certificate with the same name; certificates issued before stay valid under the old one until
+   * they expire, and every later one chains to the new one (issue 12 point 7). The old certificate is kept
+   * in the folder as `issuing-<n>.pem`.
+   *
+   * @example
+   * await ca.renewIssuing(new Date('2026-03-01T00:00:00Z'));
+   * ca.issuing.sha1Thumbprint; // the new issuing CA
+   */
+  async renewIssuing(now: Date, opts: { key?: KeyPair; years?: number } = {}): Promise<Certificate> {
+    const rootKey = importPrivateKeyPem(readCaFile(this.dir, CA_FILES.rootKey).toString('utf8'));
+    const key = opts.key ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
+    const notBefore = new Date(now.getTime() - 60_000);
+    const wanted = addValidity(notBefore, { value: opts.years ?? 10, unit: 'years' });
+    const renewed = createCertificate({
+      subject: this.#issuing.subject,
+      publicKey: key.publicKey,
+      issuer: this.root,
+      signingKey: rootKey,
+      serialNumber: serialHex(this.random),
+      notBefore,
+      notAfter: wanted.getTime() > this.root.notAfter.getTime() ? this.root.notAfter : wanted,
+      extensions: {
+        basicConstraints: { ca: true, pathLength: 0 },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    this.#previous.push(this.#issuing);
+    writeAtomic(join(this.dir, `issuing-${this.#previous.length - 1}.pem`), this.#issuing.pem);
+    writeAtomic(join(this.dir, CA_FILES.issuingKey), exportPrivateKeyPem(key.privateKey), 0o600);
+    writeAtomic(join(this.dir, CA_FILES.issuingDer), renewed.der);
+    writeAtomic(join(this.dir, CA_FILES.issuingPem), renewed.pem);
+    this.#issuing = renewed;
+    this.#issuingKey = key.privateKey;
+    return renewed;
+  }
 
   /**
    * Creates the hierarchy in `dir`, with the default templates for an enterprise CA and none for a
@@ -251,7 +306,7 @@ export class EnterpriseCa {
       subject,
       publicKey: req.publicKey,
       issuer: this.issuing,
-      signingKey: this.issuingKey,
+      signingKey: this.#issuingKey,
       serialNumber: serialHex(this.random),
       notBefore,
       notAfter,
@@ -316,7 +371,7 @@ export class EnterpriseCa {
     const crlNumber = this.config.nextCrlNumber;
     const der = createCrl({
       issuer: this.issuing,
-      signingKey: this.issuingKey,
+      signingKey: this.#issuingKey,
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + 7 * 86_400_000),
       crlNumber,
