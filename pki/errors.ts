@@ -57,7 +57,8 @@ export const ERROR_CODES = {
     'CR_DISP_UNDER_SUBMISSION: the CA holds the request for a certificate manager (the submission is pending).',
   CA_REQUEST_DENIED:
     'CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014: the request was denied by a certificate manager or the policy module.',
-  CA_REQUEST_PENDING_TIMEOUT: 'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
+  CA_REQUEST_PENDING_TIMEOUT:
+    'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
   CONNECTOR_EMPTY_SAN:
     'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
 
