@@ -164,6 +164,22 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     expect(by('failed')).toEqual([]);
   });
 
+  it.each([
+    { decision: 'deny', extra: 'actions:\n  - { at: 1d, caRequests: deny }\n', code: 'CA_REQUEST_DENIED' },
+    { decision: 'time out', extra: '', code: 'CA_REQUEST_PENDING_TIMEOUT' },
+  ])('issue 12: a held request that a manager would $decision fails with $code', async ({ extra, code }) => {
+    const file = join(work, `held-${code}.yaml`);
+    writeFileSync(
+      file,
+      `name: held\nseed: held-1\nduration: 3d\nca: { policy: hold, pendingTimeout: 2d }\n` +
+        `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined, weight: 1 }] }\n` +
+        `profiles:\n  - { name: P, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{DeviceName}}' }\n` +
+        extra,
+    );
+    const run = await runFleet({ scenario: file, out: join(work, `held-${code}`), broker: BROKER });
+    expect(run.result.outcomes.map((o) => [o.status, o.code])).toEqual([['failed', code]]);
+  });
+
   it('renews once at the 20 % threshold on the virtual clock (locked Apple devices once unlocked)', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios/renewal-20.yaml'),

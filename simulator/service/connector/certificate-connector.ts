@@ -91,11 +91,17 @@ export class CertificateConnector {
   #abandoned = 0;
   #busy = 0;
   #interval: number;
-  readonly #cas: CaDirectory;
+  #cas: CaDirectory | undefined;
+
+  /** The CAs it can reach (a single CA is wrapped on first use: an idle connector never looks). */
+  get #directory(): CaDirectory {
+    this.#cas ??= CaDirectory.of(this.#o.ca as EnterpriseCa);
+    return this.#cas;
+  }
 
   constructor(options: CertificateConnectorOptions) {
     this.#o = options;
-    this.#cas = options.ca instanceof CaDirectory ? options.ca : CaDirectory.of(options.ca);
+    this.#cas = options.ca instanceof CaDirectory ? options.ca : undefined;
     this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
     this.#topics = connectorTopics(options.tenant);
     this.#interval = options.pollIntervalMs ?? 30_000;
@@ -206,7 +212,7 @@ export class CertificateConnector {
     const { work } = lease;
     // The CA the profile names: none reachable is the connector's failure, before any key is made. The
     // result is committed like any other (the service accepts results of committed leases only).
-    const target = this.#cas.find(work.request.ca, work.request.caName);
+    const target = this.#directory.find(work.request.ca, work.request.caName);
     if (!target.ok) {
       return this.#commitThenReport(lease, {
         ok: false,
@@ -215,7 +221,7 @@ export class CertificateConnector {
         native: target.error.details,
       });
     }
-    const entry = this.#cas.entryOf(target.ca);
+    const entry = this.#directory.entryOf(target.ca);
     const policy = entry?.policy ?? 'issue';
     if (policy === 'deny') {
       const e = denial(
@@ -261,7 +267,7 @@ export class CertificateConnector {
     const { work } = lease;
     const key = `${work.deviceId}/${work.profile}`;
     const now = this.#o.clock.now().getTime();
-    let held = this.#cas.held(key);
+    let held = this.#directory.held(key);
     if (held === undefined) {
       try {
         const keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
@@ -277,10 +283,10 @@ export class CertificateConnector {
     const answer = await this.#commit(lease);
     if (this.#stopped) return this.#abandon(lease, 'connector stopped');
     if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
-    this.#cas.hold(key, held);
+    this.#directory.hold(key, held);
     if (held.state === 'pending') {
       if (now - held.since >= timeoutMs) {
-        this.#cas.release(key);
+        this.#directory.release(key);
         return this.#report(lease, {
           ok: false,
           code: 'CA_REQUEST_PENDING_TIMEOUT',
@@ -299,7 +305,7 @@ export class CertificateConnector {
         },
       });
     }
-    this.#cas.release(key);
+    this.#directory.release(key);
     if (held.state === 'deny') {
       const e = denial(
         'CA_REQUEST_DENIED',
