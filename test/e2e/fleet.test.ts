@@ -180,6 +180,38 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     expect(run.result.outcomes.map((o) => [o.status, o.code])).toEqual([['failed', code]]);
   });
 
+  it('issue 12: after the issuing CA rollover, renewed certificates chain to the new issuing CA only (OpenSSL)', async () => {
+    const file = join(ROOT, 'scenarios', 'ca-rollover.yaml');
+    const run = await runFleet({ scenario: file, out: join(work, 'ca-rollover'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const ca = join(run.dir, 'ca');
+    const db = StoreDb.open(join(run.dir, 'agents.db'));
+    const verify = (leaf: string, mid: string): boolean => {
+      try {
+        const at = String(Date.parse('2026-02-01T00:00:00Z') / 1000);
+        const args = ['verify', '-attime', at, '-CAfile', join(ca, 'root.pem'), '-untrusted', mid, leaf];
+        return execFileSync('openssl', args, { encoding: 'utf8', stdio: 'pipe' }).includes(': OK');
+      } catch {
+        return false;
+      }
+    };
+    try {
+      let checked = 0;
+      for (const d of run.result.devicesList) {
+        const ids = db.items(d.id, { kind: 'identity' }).filter((i) => !i.store.startsWith('mdm/'));
+        expect(ids).toHaveLength(1);
+        const leaf = join(work, 'rollover-leaf.pem');
+        writeFileSync(leaf, parseCertificate(ids[0]!.certificate).pem);
+        expect(verify(leaf, join(ca, 'issuing.pem'))).toBe(true); // the renewed CA
+        expect(verify(leaf, join(ca, 'issuing-0.pem'))).toBe(false); // not the one before the rollover
+        checked += 1;
+      }
+      expect(checked).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
   it('renews once at the 20 % threshold on the virtual clock (locked Apple devices once unlocked)', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios/renewal-20.yaml'),
