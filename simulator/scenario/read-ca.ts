@@ -44,12 +44,25 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
   const map = c.map(at, 'a map with dir or templates');
   if (map === undefined) return undefined;
   const before = c.problems.length;
-  c.keys(map, ['dir', 'templates', 'policy', 'pendingTimeout']);
+  c.keys(map, ['dir', 'templates', 'policy', 'pendingTimeout', 'authorities']);
+  const authorities = (c.list(c.get(map, 'authorities')) ?? []).flatMap((item) => {
+    const a = c.map(item, 'a map {host, name, policy}');
+    if (a === undefined) return [];
+    c.keys(a, ['host', 'name', 'policy'], ['host', 'name']);
+    const host = c.string(c.get(a, 'host'));
+    const name = c.string(c.get(a, 'name'));
+    const pAt = c.get(a, 'policy');
+    const p = pAt && c.oneOf(pAt, ['issue', 'deny', 'hold'] as const, 'CA policy');
+    return host === undefined || name === undefined
+      ? []
+      : [{ host, name, ...(p !== undefined && { policy: p }) }];
+  });
   const policyAt = c.get(map, 'policy');
   const policy = policyAt && c.oneOf(policyAt, ['issue', 'deny', 'hold'] as const, 'CA policy');
   const timeoutAt = c.get(map, 'pendingTimeout');
   const pendingTimeoutMs = timeoutAt === undefined ? undefined : c.duration(timeoutAt, 60_000);
   const policySpec = {
+    ...(authorities.length > 0 && { authorities }),
     ...(policy !== undefined && { policy }),
     ...(pendingTimeoutMs !== undefined && { pendingTimeoutMs }),
   };

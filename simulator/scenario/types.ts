@@ -101,6 +101,8 @@ export interface CaPolicySpec {
   policy?: 'issue' | 'deny' | 'hold';
   /** How long a held request waits before the connector gives up (default 7 days). */
   pendingTimeoutMs?: number;
+  /** More issuing CAs under the same root, each with its host, name and policy (`authorities:`). */
+  authorities?: { host: string; name: string; policy?: 'issue' | 'deny' | 'hold' }[];
 }
 
 /** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,41 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     );
     const run = await runFleet({ scenario: file, out: join(work, `held-${code}`), broker: BROKER });
     expect(run.result.outcomes.map((o) => [o.status, o.code])).toEqual([['failed', code]]);
+  });
+
+  it('issue 12: a scenario declares several CAs; each profile is served by the CA it names, with that CA’s policy', async () => {
+    const file = join(work, 'several-cas.yaml');
+    const pkcs = (n: string, extra: string): string =>
+      `  - { name: ${n}, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{DeviceName}}'${extra} }\n`;
+    writeFileSync(
+      file,
+      `name: several\nseed: several-1\nduration: 1d\n` +
+        `ca:\n  authorities:\n    - { host: ca02.certfleet.test, name: Second Issuing CA }\n    - { host: ca03.certfleet.test, name: Held Issuing CA, policy: hold }\n` +
+        `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined, weight: 1 }] }\n` +
+        `profiles:\n  - { name: Root, type: trusted, platforms: [windows], certificate: root }\n` +
+        pkcs('First', '') +
+        pkcs(
+          'Second',
+          ", certificationAuthority: 'ca02.certfleet.test', certificationAuthorityName: Second Issuing CA",
+        ) +
+        pkcs(
+          'Held',
+          ", certificationAuthority: 'ca03.certfleet.test\\Held Issuing CA', certificationAuthorityName: Held Issuing CA",
+        ),
+    );
+    const run = await runFleet({ scenario: file, out: join(work, 'several-cas'), broker: BROKER });
+    const by = new Map(run.result.outcomes.map((o) => [o.profile, [o.status, o.code]]));
+    expect(Object.fromEntries(by)).toEqual({
+      Root: ['installed', 'OK'],
+      First: ['installed', 'OK'],
+      Second: ['installed', 'OK'],
+      Held: ['pending', 'CA_REQUEST_PENDING'],
+    });
+    const issuedBy = (dir: string): number =>
+      readFileSync(join(run.dir, dir, 'issued.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"issued"')).length;
+    expect([issuedBy('ca-2'), issuedBy('ca-3')]).toEqual([1, 0]);
   });
 
   it('issue 12: after the issuing CA rollover, renewed certificates chain to the new issuing CA only (OpenSSL)', async () => {

@@ -137,16 +137,31 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
 
       // the CAs connectors reach, with the scenario's policy module (issue 12 point 2)
       const { host, name } = splitConfigString(ca.configString);
+      const timeout = scenario.ca.pendingTimeoutMs;
+      const siblings = [];
+      for (const [i, a] of (scenario.ca.authorities ?? []).entries()) {
+        const sibling = await EnterpriseCa.initSibling(join(ctx.dir, `ca-${i + 2}`), ca, {
+          now: new Date(scenario.start - 365 * 86_400_000),
+          host: a.host,
+          name: a.name,
+        });
+        siblings.push({
+          host: a.host,
+          name: a.name,
+          ca: sibling,
+          ...(a.policy !== undefined && { policy: a.policy }),
+          ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
+        });
+      }
       const cas = new CaDirectory([
         {
           host,
           name: name ?? host,
           ca,
           ...(scenario.ca.policy !== undefined && { policy: scenario.ca.policy }),
-          ...(scenario.ca.pendingTimeoutMs !== undefined && {
-            pendingTimeoutMs: scenario.ca.pendingTimeoutMs,
-          }),
+          ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
         },
+        ...siblings,
       ]);
       const connectors = await startConnectorPool({
         plans: planConnectors(scenario),

@@ -221,6 +221,52 @@ export class EnterpriseCa {
     return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
   }
 
+  /**
+   * Creates in `dir` another issuing CA under `parent`'s root (an enterprise PKI often has several issuing
+   * CAs under one root, issue 12 point 2): its own key, host and name (`<host>\<name>` config string), the
+   * parent's templates and published list. Devices that trust the root trust it.
+   */
+  static async initSibling(
+    dir: string,
+    parent: EnterpriseCa,
+    opts: { now: Date; host: string; name: string; issuingKey?: KeyPair; random?: (n: number) => Buffer },
+  ): Promise<EnterpriseCa> {
+    prepareCaFolder(dir, true);
+    const random = opts.random ?? nodeRandomBytes;
+    const rootKeyPem = readCaFile(parent.dir, CA_FILES.rootKey).toString('utf8');
+    const issuingKey = opts.issuingKey ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
+    const notBefore = new Date(opts.now.getTime() - 60_000);
+    const wanted = addValidity(notBefore, { value: 10, unit: 'years' });
+    const issuing = createCertificate({
+      subject: parseDn(`CN=${opts.name.replace(/([,+"\\<>;=])/g, '\\$1')},O=Certfleet,C=US`),
+      publicKey: issuingKey.publicKey,
+      issuer: parent.root,
+      signingKey: importPrivateKeyPem(rootKeyPem),
+      serialNumber: serialHex(random),
+      notBefore,
+      notAfter: wanted.getTime() > parent.root.notAfter.getTime() ? parent.root.notAfter : wanted,
+      extensions: {
+        basicConstraints: { ca: true, pathLength: 0 },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    const config: CaConfig = {
+      ...parent.config,
+      configString: `${opts.host}\\${opts.name}`,
+      crlUrl: `http://pki.certfleet.test/CertEnroll/${encodeURIComponent(opts.name)}.crl`,
+      nextCrlNumber: 1,
+    };
+    writeAtomic(join(dir, CA_FILES.rootKey), rootKeyPem, 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootDer), parent.root.der);
+    writeAtomic(join(dir, CA_FILES.rootPem), parent.root.pem);
+    writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
+    writeAtomic(join(dir, CA_FILES.issuingPem), issuing.pem);
+    writeAtomic(join(dir, CA_FILES.issued), '');
+    writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+    return new EnterpriseCa(dir, config, parent.root, issuing, issuingKey.privateKey, [], random);
+  }
+
   /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
   static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
     const config = checkCaConfig(readCaJson<unknown>(dir, CA_FILES.config), join(dir, CA_FILES.config));
