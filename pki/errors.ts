@@ -51,6 +51,16 @@ export const ERROR_CODES = {
     'The template does not allow private-key export, which server-side (PKCS) issuance needs.',
   CA_SERIAL_NOT_FOUND: 'No certificate with that serial number was issued by this CA.',
   CA_ALREADY_REVOKED: 'The certificate is already revoked.',
+  CA_UNAVAILABLE:
+    'RPC_S_SERVER_UNAVAILABLE 0x800706BA: the connector cannot reach the CA the profile names (wrong FQDN or CA name).',
+  CA_REQUEST_PENDING:
+    'CR_DISP_UNDER_SUBMISSION: the CA holds the request for a certificate manager (the submission is pending).',
+  CA_REQUEST_DENIED:
+    'CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014: the request was denied by a certificate manager or the policy module.',
+  CA_REQUEST_PENDING_TIMEOUT:
+    'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
+  CONNECTOR_EMPTY_SAN:
+    'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
 
   // --- profiles/ ------------------------------------------------------------------------------------
   PROFILE_INVALID: 'A profile setting is missing, of the wrong type, or out of range.',
@@ -59,6 +69,8 @@ export const ERROR_CODES = {
   VARIABLE_MISSING: 'The device cannot supply a certificate variable the profile uses.',
   VARIABLE_UNKNOWN: 'A {{variable}} is not one of the documented Intune certificate variables.',
   VARIABLE_NOT_ALLOWED: 'A variable is not allowed here (certificate type, platform or SAN attribute).',
+  PROFILE_SETTING_UNUSED:
+    'A profile setting no component of the run acts on (a warning that never fails the profile).',
   VARIABLE_ADVISORY:
     'A variable is allowed but documented as risky where it is used (a warning that never fails the profile).',
   TEMPLATE_MALFORMED:

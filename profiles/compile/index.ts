@@ -18,7 +18,7 @@ export {
   familyMismatch,
   resolveRequest,
 } from './resolve-request.ts';
-export type { CertificateRequestSpec, ResolveRequestResult } from './resolve-request.ts';
+export type { CertificateRequestSpec, PkcsKeySize, ResolveRequestResult } from './resolve-request.ts';
 export { validationError } from './outcomes.ts';
 export type { CompileFailure, ValidationError } from './outcomes.ts';
 export { seededIds } from './ids.ts';

@@ -13,8 +13,10 @@
  * | universalResourceIdentifier | `san:uri` | `uri` (URI; `{{OnPremisesSecurityIdentifier}}` becomes `tag:microsoft.com,2022-09-14:sid:<SID>`, SCEPDOC) |
  * | customAzureADAttribute | `san:aad-attribute` | **not requested** — no source says which SAN type Intune writes for a custom Entra attribute; it is listed in `notes` instead [inferred] |
  *
- * Key size: a PKCS profile has no key-size setting (docs/formats.md §4.3); the connector makes a 2048-bit RSA key,
- * the template minimum PFXDOC requires ("template minimum 2048", docs/formats.md §5.2) [inferred].
+ * Key size: a PKCS profile has no key-size setting in Graph (docs/formats.md §4.3); the connector makes a 2048-bit
+ * RSA key, the template minimum PFXDOC requires ("template minimum 2048", docs/formats.md §5.2) [inferred], unless
+ * the run asks for another size (a scenario profile's `keySize`, carried by the service's assignment into the
+ * request, so that the device's key storage rules see the key the connector really made).
  */
 import { CertfleetError, formatDn, parseDn, type SanEntry } from '../../pki/index.ts';
 import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
@@ -24,8 +26,11 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { resolveProfileNames } from '../variables/resolve-profile-names.ts';
 import { validationError, type CompileFailure, type ValidationError } from './outcomes.ts';
 
-/** The RSA key size the connector generates for a PKCS certificate [inferred, see the module comment]. */
+/** The RSA key size the connector generates for a PKCS certificate by default [inferred, see the module comment]. */
 export const PKCS_KEY_SIZE = 2048;
+
+/** The RSA key sizes a connector can be asked for (a scenario profile's `keySize`; docs/formats.md §5.2 "Key size"). */
+export type PkcsKeySize = 2048 | 3072 | 4096;
 
 /** SanEntry type of each SAN template target (the table in the module comment); `undefined` = not requested. */
 export const SAN_ENTRY_TYPE_OF_TARGET = {
@@ -45,7 +50,8 @@ export interface CertificateRequestSpec {
   /** Characters the subject writes with a backslash escape among `+ , ; =` (docs/formats.md §5.2 known issue). */
   escapedSpecials: string[];
   sans: SanEntry[];
-  keySize: typeof PKCS_KEY_SIZE;
+  /** RSA key size the connector generates: {@link PKCS_KEY_SIZE} unless the run asks for another. */
+  keySize: PkcsKeySize;
   validity: ValidityPeriod;
   /** Certificate template name on the CA (`certificateTemplateName`). */
   template: string;

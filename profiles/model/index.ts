@@ -6,3 +6,4 @@ export * from './problem.ts';
 export * from './settings.ts';
 export * from './profile-names.ts';
 export { validateProfile, isCertificationAuthority, trustedCertificateProblem } from './validate-profile.ts';
+export { unusedSettingsOf, type UnusedSetting } from './unused-settings.ts';

@@ -23,6 +23,20 @@ export type ProfileNamesResult =
   | { ok: false; failures: ResolveFailure[]; first: ResolveFailure };
 
 /**
+ * An e-mail SAN for a user who has no e-mail address: Intune sends the request on with a null SAN and the
+ * connector fails it with 0x80070057 (docs/formats.md §5.2 "Missing/empty SAN value"), so it is not a missing
+ * variable at the service. A device without any user (`user-less`) stays a missing variable.
+ */
+function isNullEmailSan(f: ResolveFailure, target: TemplateTarget): boolean {
+  return (
+    f.kind === 'MissingVariable' &&
+    target === 'san:email' &&
+    f.attribute === 'emailAddress' &&
+    f.reason !== 'user-less'
+  );
+}
+
+/**
  * Resolves the subject and all SANs of `profile` for `facts`. Every template is tried, so the result lists
  * all failures; `first` is the one a device reports (the subject's, if it fails).
  */
@@ -38,7 +52,8 @@ export function resolveProfileNames(profile: PkcsCertificateProfile, facts: Devi
       path: t.path,
     });
     if (!r.ok) {
-      failures.push(r.outcome);
+      if (isNullEmailSan(r.outcome, t.target)) sans.push({ target: 'san:email', value: '', path: t.path });
+      else failures.push(r.outcome);
     } else if (t.target === 'subject') {
       subject = r.value;
     } else {

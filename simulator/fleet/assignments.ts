@@ -49,6 +49,7 @@ export function assignmentsOf(scenario: Scenario): {
         profile,
         include: p.assign.include.flatMap(filtersOf),
         exclude: p.assign.exclude.flatMap(filtersOf),
+        ...(p.keySize !== undefined && { keySize: p.keySize }),
       });
     }
   }

@@ -10,6 +10,7 @@ import type { Transport } from '../../protocol/transport/transport.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
 import type { RunEvent } from '../run-model.ts';
 import type { ConnectorPlan } from '../scenario/index.ts';
+import type { CaDirectory } from '../service/ca/ca-directory.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
 
@@ -19,7 +20,7 @@ export interface ConnectorPoolOptions {
   tenant: string;
   /** Opens the MQTT client of a connector id. */
   connect: (clientId: string) => Promise<Transport>;
-  ca: EnterpriseCa;
+  ca: EnterpriseCa | CaDirectory;
   /** The run's clock: the virtual clock, or the scaled wall clock of a split run. */
   clock: Clock & Scheduler & { schedule(at: Date | number, fn: () => void | Promise<void>): unknown };
   random: Random;

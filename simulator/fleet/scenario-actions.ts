@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { matchesSelector, type Scenario } from '../scenario/index.ts';
+import type { CaDirectory } from '../service/ca/ca-directory.ts';
 import type { MdmService } from '../service/mdm/index.ts';
 
 /** The file of the latest CRL in a run folder. */
@@ -26,6 +27,8 @@ export interface ScheduleActionsOptions {
   idOfProfile: (name: string) => string | undefined;
   /** Device id → its index in the fleet (retire picks devices in fleet order). */
   indexOf: (deviceId: string) => number;
+  /** The run's CAs (a `caRequests` action decides the requests they hold). */
+  cas?: CaDirectory;
 }
 
 /** Schedules every action of the scenario at `start + at`. */
@@ -36,6 +39,15 @@ export function scheduleActions(o: ScheduleActionsOptions): void {
       if (action.type === 'remove-profile') {
         const id = o.idOfProfile(action.profile);
         if (id !== undefined) await service.removeAssignment(id);
+        return;
+      }
+      if (action.type === 'ca-requests') {
+        o.cas?.decidePending(action.decision);
+        return;
+      }
+      if (action.type === 'renew-issuing-ca') {
+        // every CA of the run renews its issuing certificate with a new key (issue 12 point 7)
+        for (const e of o.cas?.entries ?? []) await e.ca.renewIssuing(new Date(scenario.start + action.atMs));
         return;
       }
       const chosen = service

@@ -108,7 +108,16 @@ function tableData(r: ReportJson, maxEvents: number): TableData {
       o.code,
       o.message,
       o.renewals,
-      nativeText(o.native),
+      [
+        nativeText(o.native),
+        o.ca ? `CA ${o.ca.hresult} ${o.ca.symbolic}` : '',
+        // the Windows native text already names its Intune code
+        o.service && !nativeText(o.native).includes(o.service.hex)
+          ? `Intune ${o.service.hex} "${o.service.text}" (${o.service.confidence})`
+          : '',
+      ]
+        .filter((t) => t !== '')
+        .join(' · '),
       o.at,
     ]),
     devices,

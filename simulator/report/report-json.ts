@@ -6,6 +6,12 @@
  * [{"device", "platform", "kind", "profile", "status", "code", "message", "renewals"}], "expectations":
  * [{"text", "held"}]}`.
  */
+import {
+  caStatusOf,
+  serviceStatusOf,
+  type CaStatus,
+  type ServiceStatus,
+} from '../service/mdm/service-status.ts';
 import type { NativeStatus } from '../../protocol/wire/outcome.ts';
 import type {
   DeviceProfileOutcome,
@@ -26,7 +32,13 @@ import { buildTimeReport, type TimeInputs, type TimeReport } from './time-series
 export const REPORT_FORMAT = 'certfleet-report/1';
 
 /** One device × profile in report.json. */
-export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & { native?: NativeStatus };
+export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & {
+  native?: NativeStatus;
+  /** The CA's or connector's answer (HRESULT, symbol, text, disposition), when it refused (issue 12 point 3). */
+  ca?: CaStatus;
+  /** The status the MDM service reports for this device and profile, with its confidence (issue 12 point 3). */
+  service?: ServiceStatus;
+};
 
 /** The content of report.json. */
 export interface ReportJson {
@@ -167,6 +179,10 @@ export function pickOutcome(o: DeviceProfileOutcome): ReportOutcome {
   };
   const native = pickNative(o.native);
   if (native) out.native = native;
+  const ca = caStatusOf(o.native);
+  if (ca) out.ca = ca;
+  const service = serviceStatusOf({ status: o.status, code: o.code, ...(native && { native }) });
+  if (service) out.service = service;
   return out;
 }
 

@@ -23,7 +23,7 @@ import type {
   RunMetrics,
   RunResult,
 } from '../run-model.ts';
-import { pickNative } from './report-json.ts';
+import { pickNative, pickOutcome } from './report-json.ts';
 
 /** The run database's file name inside a run folder. */
 export const RUN_DB_FILE = 'run.db';
@@ -179,7 +179,7 @@ CREATE INDEX deliveries_device ON deliveries (device_id, seq);
 CREATE TABLE outcomes (
   device_id TEXT NOT NULL, profile TEXT NOT NULL, platform TEXT NOT NULL, kind TEXT NOT NULL,
   status TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, renewals INTEGER NOT NULL,
-  native TEXT, at TEXT NOT NULL,
+  native TEXT, at TEXT NOT NULL, statuses TEXT,
   PRIMARY KEY (device_id, profile)
 );
 CREATE TABLE events (
@@ -461,9 +461,13 @@ export class RunDb {
   /** Records the current outcome of a device × profile (a later call replaces it). */
   recordOutcome(o: DeviceProfileOutcome): void {
     const native = pickNative(o.native);
+    // the CA's answer and the service's status beside the device's (issue 12 point 3)
+    const { ca, service } = pickOutcome(o);
+    const statuses =
+      ca || service ? JSON.stringify({ ...(ca && { ca }), ...(service && { service }) }) : null;
     this.#enqueue(
-      `INSERT OR REPLACE INTO outcomes (device_id, profile, platform, kind, status, code, message, renewals, native, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO outcomes (device_id, profile, platform, kind, status, code, message, renewals, native, at, statuses)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         o.device,
         o.profile,
@@ -475,6 +479,7 @@ export class RunDb {
         o.renewals,
         native ? JSON.stringify(native) : null,
         o.at,
+        statuses,
       ],
     );
   }

@@ -128,27 +128,26 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
   const actions = readActions(c, c.get(map, 'actions'), durationMs, profileNames);
-  // checked for every profile — the ones that read cleanly by their models, the others by the template they
-  // name — also when some have problems, so that fixing them brings no new ones (issue 13 point 5)
+  // A template the CA lacks or does not publish is accepted, as a real tenant accepts the profile; each
+  // request for it then fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800, docs/errors.md §4.1) —
+  // issue 12 point 2. The scenario says so as a warning, for every profile (issue 13 point 5).
   if (ca?.type === 'fresh') {
     const templates = ca.templates.map((t) => t.name);
-    const missing = (name: string): string =>
-      `the CA has no template '${name}' (templates: ${templates.join(', ')}); add it under ca.templates`;
+    const unpublished = new Set(ca.unpublished ?? []);
+    const warnOf = (name: string): string | undefined =>
+      !templates.includes(name)
+        ? `the CA has no template '${name}' (templates: ${templates.join(', ')}): each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800); add it under ca.templates if that is not the point`
+        : unpublished.has(name)
+          ? `template '${name}' is not published on the CA: each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800)`
+          : undefined;
     for (const p of read.profiles) {
       for (const m of Object.values(p.models)) {
-        if (m?.kind === 'pkcs-certificate' && !templates.includes(m.certificateTemplateName)) {
-          c.add(
-            { line: p.line, column: 1 },
-            `profiles[${profileIndexAt(map, p.line)}].template`,
-            missing(m.certificateTemplateName),
-          );
+        const w = m?.kind === 'pkcs-certificate' ? warnOf(m.certificateTemplateName) : undefined;
+        if (w !== undefined) {
+          c.warn({ line: p.line, column: 1 }, `profiles[${profileIndexAt(map, p.line)}].template`, w);
           break;
         }
       }
-    }
-    const clean = new Set(read.profiles.map((p) => p.line));
-    for (const t of inlineTemplates(map)) {
-      if (!clean.has(t.line) && !templates.includes(t.name)) c.add(t.pos, t.path, missing(t.name));
     }
   }
   const runStart =
@@ -278,21 +277,6 @@ function readConnectors(
   }
   if (c.problems.length > before) return undefined;
   return { count: count!, pollIntervalMs: pollIntervalMs!, maxIdlePollIntervalMs: maxIdlePollIntervalMs! };
-}
-
-/** The `template:` of every inline PKCS profile, as written (for profiles whose other keys have problems). */
-function inlineTemplates(
-  map: At<MapNode>,
-): { name: string; line: number; pos: { line: number; column: number }; path: string }[] {
-  const profiles = map.node.entries.find((e) => e.key === 'profiles')?.value;
-  if (profiles?.type !== 'seq') return [];
-  return profiles.items.flatMap((item, i) => {
-    if (item.type !== 'map') return [];
-    const t = item.entries.find((e) => e.key === 'template')?.value;
-    const graph = item.entries.some((e) => e.key === 'graph');
-    if (graph || t?.type !== 'scalar' || typeof t.value !== 'string' || t.value.trim() === '') return [];
-    return [{ name: t.value, line: item.pos.line, pos: t.pos, path: `profiles[${i}].template` }];
-  });
 }
 
 /** The index of the `profiles:` item that starts on `line`. */

@@ -15,7 +15,7 @@ import { readSelector, unknownProfile } from './selectors.ts';
 import type { ScenarioAction } from './types.ts';
 import type { MapNode } from './yaml-tree.ts';
 
-const ACTION_KEYS = ['at', 'retire', 'removeProfile'] as const;
+const ACTION_KEYS = ['at', 'retire', 'removeProfile', 'caRequests', 'renewIssuingCa'] as const;
 
 /** Reads `actions:` (default: none); `durationMs` bounds `at`, `profileNames` the removable profiles. */
 export function readActions(
@@ -47,9 +47,27 @@ export function readActions(
     }
     const retireAt = c.get(map, 'retire');
     const removeAt = c.get(map, 'removeProfile');
+    const caAt = c.get(map, 'caRequests');
+    const renewAt = c.get(map, 'renewIssuingCa');
     const line = map.node.pos.line;
-    if ((retireAt === undefined) === (removeAt === undefined)) {
-      c.add(map.node.pos, map.path, 'needs exactly one of retire or removeProfile');
+    if ([retireAt, removeAt, caAt, renewAt].filter((x) => x !== undefined).length !== 1) {
+      c.add(
+        map.node.pos,
+        map.path,
+        'needs exactly one of retire, removeProfile, caRequests or renewIssuingCa',
+      );
+      continue;
+    }
+    if (renewAt !== undefined) {
+      const yes = c.boolean(renewAt);
+      if (yes === false) c.add(renewAt.node.pos, renewAt.path, 'must be true (or leave the action out)');
+      else if (yes === true && atMs !== undefined) out.push({ type: 'renew-issuing-ca', atMs, line });
+      continue;
+    }
+    if (caAt !== undefined) {
+      const decision = c.oneOf(caAt, ['issue', 'deny'] as const, 'decision on the held requests');
+      if (decision !== undefined && atMs !== undefined)
+        out.push({ type: 'ca-requests', atMs, line, decision });
       continue;
     }
     if (retireAt !== undefined) {

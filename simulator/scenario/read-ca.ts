@@ -18,6 +18,7 @@ import {
 import { child, type At, type Checker } from './checker.ts';
 import { suggestion } from './suggest.ts';
 import type { CaSpec } from './types.ts';
+import type { MapNode } from './yaml-tree.ts';
 import { readTemplateValidity } from './read-validity.ts';
 
 const TEMPLATE_KEYS = [
@@ -33,6 +34,7 @@ const TEMPLATE_KEYS = [
   'keyUsage',
   'validity',
   'permissions',
+  'published',
 ] as const;
 const KEY_SIZES = [1024, 2048, 3072, 4096];
 
@@ -42,7 +44,28 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
   const map = c.map(at, 'a map with dir or templates');
   if (map === undefined) return undefined;
   const before = c.problems.length;
-  c.keys(map, ['dir', 'templates']);
+  c.keys(map, ['dir', 'templates', 'policy', 'pendingTimeout', 'authorities']);
+  const authorities = (c.list(c.get(map, 'authorities')) ?? []).flatMap((item) => {
+    const a = c.map(item, 'a map {host, name, policy}');
+    if (a === undefined) return [];
+    c.keys(a, ['host', 'name', 'policy'], ['host', 'name']);
+    const host = c.string(c.get(a, 'host'));
+    const name = c.string(c.get(a, 'name'));
+    const pAt = c.get(a, 'policy');
+    const p = pAt && c.oneOf(pAt, ['issue', 'deny', 'hold'] as const, 'CA policy');
+    return host === undefined || name === undefined
+      ? []
+      : [{ host, name, ...(p !== undefined && { policy: p }) }];
+  });
+  const policyAt = c.get(map, 'policy');
+  const policy = policyAt && c.oneOf(policyAt, ['issue', 'deny', 'hold'] as const, 'CA policy');
+  const timeoutAt = c.get(map, 'pendingTimeout');
+  const pendingTimeoutMs = timeoutAt === undefined ? undefined : c.duration(timeoutAt, 60_000);
+  const policySpec = {
+    ...(authorities.length > 0 && { authorities }),
+    ...(policy !== undefined && { policy }),
+    ...(pendingTimeoutMs !== undefined && { pendingTimeoutMs }),
+  };
   const dirAt = c.get(map, 'dir');
   const templatesAt = c.get(map, 'templates');
   if (dirAt !== undefined && templatesAt !== undefined) {
@@ -80,9 +103,10 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
         `cannot read the CA certificates in ${full}: ${(e as Error).message}`,
       );
     }
-    return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line };
+    return { type: 'folder', dir: full, validity, line: dirAt.node.pos.line, ...policySpec };
   }
   const templates = defaultTemplates();
+  const unpublished = new Set<string>();
   const items = c.list(templatesAt) ?? [];
   items.forEach((item, i) => {
     const t = readTemplate(c, item, templates, i);
@@ -90,9 +114,19 @@ export function readCa(c: Checker, at: At | undefined, baseDir: string): CaSpec 
     const at = templates.findIndex((x) => x.name === t.name);
     if (at >= 0) templates[at] = t;
     else templates.push(t);
+    // `published: false`: the template exists, but is not in the CA's "Certificate Templates to Issue"
+    const publishedAt = item.node.type === 'map' ? c.get(item as At<MapNode>, 'published') : undefined;
+    const published = publishedAt === undefined ? true : c.boolean(publishedAt);
+    if (published === false) unpublished.add(t.name);
+    else unpublished.delete(t.name);
   });
   if (c.problems.length > before) return undefined;
-  return { type: 'fresh', templates };
+  return {
+    type: 'fresh',
+    templates,
+    ...(unpublished.size > 0 && { unpublished: [...unpublished] }),
+    ...policySpec,
+  };
 }
 
 function readTemplate(

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { PkcsKeySize } from '../../profiles/compile/index.ts';
 import { importGraphProfile } from '../../profiles/graph/import-graph.ts';
 import {
   CERTIFICATE_DESTINATION_STORE,
@@ -23,6 +24,7 @@ import type { ProfileProblem, ProfileWarning } from '../../profiles/model/proble
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import { PROFILE_FIELDS } from '../../profiles/model/settings.ts';
 import { SUBJECT_FORMAT_TEMPLATES } from '../../profiles/model/profile-names.ts';
+import { unusedSettingsOf } from '../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
@@ -204,14 +206,14 @@ function readProfile(
   return { profile: result, hasAssign: assignAt !== undefined };
 }
 
-function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined): number | undefined {
+function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined): PkcsKeySize | undefined {
   const at = c.get(map, 'keySize');
   if (at === undefined) return undefined;
   if (kind === 'trusted-certificate') return c.add(at.node.pos, at.path, 'applies to PKCS profiles only');
   const v = c.number(at, 2048, 4096, true);
   if (v !== undefined && !KEY_SIZES.includes(v))
     return c.add(at.node.pos, at.path, `must be one of ${KEY_SIZES.join(', ')}`);
-  return v;
+  return v as PkcsKeySize | undefined;
 }
 
 function readGraphProfile(
@@ -245,6 +247,8 @@ function readGraphProfile(
   // what the run reads past: unknown or ineffective Graph properties, advisories (issue 13 point 5)
   for (const u of r.unused) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${u.path} ${u.message}`);
   for (const w of r.warnings) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${w.path}: ${w.advice}`);
+  for (const u of unusedSettingsOf(r.profile))
+    c.warn(graphAt.node.pos, graphAt.path, `${file}: ${u.path}: [${u.code}] ${u.advice}`);
   const typeAt = c.get(map, 'type');
   const type = typeAt && readType(c, typeAt);
   if (type !== undefined && type !== profile.kind) {
@@ -331,7 +335,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     ...(description !== undefined && { description }),
   };
   let trustedSource: TrustedSource | undefined;
-  let keySize: number | undefined;
+  let keySize: PkcsKeySize | undefined;
   let settings: Rec | undefined;
   if (kind === 'trusted-certificate') {
     const r = readTrustedSettings(c, map, name ?? 'profile', baseDir);
@@ -377,8 +381,18 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       if (seen === undefined) advisories.set(key, { warning: w, families: [family] });
       else seen.families.push(family);
     }
-    if (r.ok) models[family] = r.value;
-    else {
+    if (r.ok) {
+      models[family] = r.value;
+      // settings no component acts on are said, never silently dropped (issue 12 point 1)
+      for (const u of unusedSettingsOf(r.value)) {
+        const at = c.get(map, MODEL_TO_SCENARIO[u.path] ?? u.path);
+        c.warn(
+          at?.node.pos ?? map.node.pos,
+          child(map.path, MODEL_TO_SCENARIO[u.path] ?? u.path),
+          `for ${family}: [${u.code}] ${u.advice}`,
+        );
+      }
+    } else {
       for (const p of r.problems) {
         const key = `${p.path}\u0000${p.rule}\u0000${p.code}`;
         const seen = modelProblems.get(key);

@@ -5,6 +5,7 @@
  */
 import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { AttributeName, Ownership } from '../../agent/device/device.ts';
+import type { PkcsKeySize } from '../../profiles/compile/index.ts';
 import type { CertificateProfile, ProfileKind } from '../../profiles/model/profile.ts';
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../profiles/model/platform.ts';
 import type { RunStatus } from '../run-model.ts';
@@ -94,16 +95,33 @@ export interface FleetSpec {
   lockedApple: LockedAppleSpec;
 }
 
+/** What the CA's policy module does with requests, and how long held ones wait (issue 12 point 2). */
+export interface CaPolicySpec {
+  /** `issue` (default), `deny` or `hold` (pending until a `caRequests` action, or the timeout). */
+  policy?: 'issue' | 'deny' | 'hold';
+  /** How long a held request waits before the connector gives up (default 7 days). */
+  pendingTimeoutMs?: number;
+  /** More issuing CAs under the same root, each with its host, name and policy (`authorities:`). */
+  authorities?: { host: string; name: string; policy?: 'issue' | 'deny' | 'hold' }[];
+}
+
 /** The CA: a folder made by `certfleet ca init` (reused as is), or a fresh CA with these templates. */
-export type CaSpec =
-  | {
-      type: 'folder';
-      dir: string;
-      /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
-      validity: { notBefore: number; notAfter: number };
-      line: number;
-    }
-  | { type: 'fresh'; templates: CertificateTemplate[] };
+export type CaSpec = CaPolicySpec &
+  (
+    | {
+        type: 'folder';
+        dir: string;
+        /** When both the root and the issuing CA are valid (epoch ms): the run must fit inside. */
+        validity: { notBefore: number; notAfter: number };
+        line: number;
+      }
+    | {
+        type: 'fresh';
+        templates: CertificateTemplate[];
+        /** Templates that exist but the CA does not publish (`published: false`): requests fail with 0x80094800. */
+        unpublished?: string[];
+      }
+  );
 
 /** A device group: every listed field must match; a list means "any of". Empty: every device. */
 export interface DeviceSelector {
@@ -134,8 +152,8 @@ export interface ScenarioProfile {
   /** One validated model per family in {@link families}. */
   models: Partial<Record<ProfileFamily, CertificateProfile>>;
   trustedSource?: TrustedSource;
-  /** PKCS: RSA key size the connector generates (default 2048). */
-  keySize?: number;
+  /** PKCS: RSA key size the connector generates (default 2048); it reaches the connector and the device's KSP rules. */
+  keySize?: PkcsKeySize;
   /** The Graph JSON file it was imported from, if any. */
   graphFile?: string;
   assign: Assignment;
@@ -178,7 +196,11 @@ export type ScenarioAction =
       count?: number;
       line: number;
     }
-  | { type: 'remove-profile'; atMs: number; profile: string; line: number };
+  | { type: 'remove-profile'; atMs: number; profile: string; line: number }
+  /** A certificate manager issues or denies every request the CA holds then (`caRequests: issue|deny`). */
+  | { type: 'ca-requests'; atMs: number; decision: 'issue' | 'deny'; line: number }
+  /** The issuing CA is renewed with a new key (`renewIssuingCa: true`, issue 12 point 7). */
+  | { type: 'renew-issuing-ca'; atMs: number; line: number };
 
 /** A validated scenario. */
 export interface Scenario {

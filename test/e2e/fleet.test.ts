@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,11 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     { scenario: 'escaped-subject', code: 'SUBJECT_ESCAPED_CHARS' },
     { scenario: 'ksp-no-tpm', code: 'INSTALL_KSP_UNAVAILABLE' },
     { scenario: 'android-12-work-profile', code: 'VARIABLE_MISSING' },
+    // issue 12: CA and connector failures
+    { scenario: 'ksp-4096-tpm', code: 'INSTALL_KSP_KEY_SIZE' },
+    { scenario: 'wrong-ca', code: 'CA_UNAVAILABLE' },
+    { scenario: 'template-not-published', code: 'CA_TEMPLATE_NOT_SUPPORTED' },
+    { scenario: 'empty-san', code: 'CONNECTOR_EMPTY_SAN' },
   ])('scenario $scenario fails exactly the devices it should, with $code', async ({ scenario, code }) => {
     const file = join(ROOT, 'scenarios', `${scenario}.yaml`);
     const run = await runFleet({ scenario: file, out: join(work, scenario), broker: BROKER });
@@ -146,6 +151,100 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((o) => o.code))).toEqual(new Set([code]));
     expect(run.result.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
+  });
+
+  it('issue 12: a CA that holds requests keeps them pending (CA_REQUEST_PENDING, service 0x87D1FDF4) until a caRequests action issues them', async () => {
+    const file = join(ROOT, 'scenarios', 'held-request.yaml');
+    const run = await runFleet({ scenario: file, out: join(work, 'held-request'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const by = (s: string) => run.result.outcomes.filter((o) => o.status === s);
+    expect(by('installed').length).toBeGreaterThan(0);
+    expect(by('pending').map((o) => o.code)).toEqual(by('pending').map(() => 'CA_REQUEST_PENDING'));
+    expect(by('pending').length).toBeGreaterThan(0);
+    expect(by('failed')).toEqual([]);
+  });
+
+  it.each([
+    { decision: 'deny', extra: 'actions:\n  - { at: 1d, caRequests: deny }\n', code: 'CA_REQUEST_DENIED' },
+    { decision: 'time out', extra: '', code: 'CA_REQUEST_PENDING_TIMEOUT' },
+  ])('issue 12: a held request that a manager would $decision fails with $code', async ({ extra, code }) => {
+    const file = join(work, `held-${code}.yaml`);
+    writeFileSync(
+      file,
+      `name: held\nseed: held-1\nduration: 3d\nca: { policy: hold, pendingTimeout: 2d }\n` +
+        `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined, weight: 1 }] }\n` +
+        `profiles:\n  - { name: P, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{DeviceName}}' }\n` +
+        extra,
+    );
+    const run = await runFleet({ scenario: file, out: join(work, `held-${code}`), broker: BROKER });
+    expect(run.result.outcomes.map((o) => [o.status, o.code])).toEqual([['failed', code]]);
+  });
+
+  it('issue 12: a scenario declares several CAs; each profile is served by the CA it names, with that CA’s policy', async () => {
+    const file = join(work, 'several-cas.yaml');
+    const pkcs = (n: string, extra: string): string =>
+      `  - { name: ${n}, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{DeviceName}}'${extra} }\n`;
+    writeFileSync(
+      file,
+      `name: several\nseed: several-1\nduration: 1d\n` +
+        `ca:\n  authorities:\n    - { host: ca02.certfleet.test, name: Second Issuing CA }\n    - { host: ca03.certfleet.test, name: Held Issuing CA, policy: hold }\n` +
+        `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined, weight: 1 }] }\n` +
+        `profiles:\n  - { name: Root, type: trusted, platforms: [windows], certificate: root }\n` +
+        pkcs('First', '') +
+        pkcs(
+          'Second',
+          ", certificationAuthority: 'ca02.certfleet.test', certificationAuthorityName: Second Issuing CA",
+        ) +
+        pkcs(
+          'Held',
+          ", certificationAuthority: 'ca03.certfleet.test\\Held Issuing CA', certificationAuthorityName: Held Issuing CA",
+        ),
+    );
+    const run = await runFleet({ scenario: file, out: join(work, 'several-cas'), broker: BROKER });
+    const by = new Map(run.result.outcomes.map((o) => [o.profile, [o.status, o.code]]));
+    expect(Object.fromEntries(by)).toEqual({
+      Root: ['installed', 'OK'],
+      First: ['installed', 'OK'],
+      Second: ['installed', 'OK'],
+      Held: ['pending', 'CA_REQUEST_PENDING'],
+    });
+    const issuedBy = (dir: string): number =>
+      readFileSync(join(run.dir, dir, 'issued.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"issued"')).length;
+    expect([issuedBy('ca-2'), issuedBy('ca-3')]).toEqual([1, 0]);
+  });
+
+  it('issue 12: after the issuing CA rollover, renewed certificates chain to the new issuing CA only (OpenSSL)', async () => {
+    const file = join(ROOT, 'scenarios', 'ca-rollover.yaml');
+    const run = await runFleet({ scenario: file, out: join(work, 'ca-rollover'), broker: BROKER });
+    expect(brokenExpectations(run.result)).toEqual([]);
+    const ca = join(run.dir, 'ca');
+    const db = StoreDb.open(join(run.dir, 'agents.db'));
+    const verify = (leaf: string, mid: string): boolean => {
+      try {
+        const at = String(Date.parse('2026-02-01T00:00:00Z') / 1000);
+        const args = ['verify', '-attime', at, '-CAfile', join(ca, 'root.pem'), '-untrusted', mid, leaf];
+        return execFileSync('openssl', args, { encoding: 'utf8', stdio: 'pipe' }).includes(': OK');
+      } catch {
+        return false;
+      }
+    };
+    try {
+      let checked = 0;
+      for (const d of run.result.devicesList) {
+        const ids = db.items(d.id, { kind: 'identity' }).filter((i) => !i.store.startsWith('mdm/'));
+        expect(ids).toHaveLength(1);
+        const leaf = join(work, 'rollover-leaf.pem');
+        writeFileSync(leaf, parseCertificate(ids[0]!.certificate).pem);
+        expect(verify(leaf, join(ca, 'issuing.pem'))).toBe(true); // the renewed CA
+        expect(verify(leaf, join(ca, 'issuing-0.pem'))).toBe(false); // not the one before the rollover
+        checked += 1;
+      }
+      expect(checked).toBe(2);
+    } finally {
+      db.close();
+    }
   });
 
   it('renews once at the 20 % threshold on the virtual clock (locked Apple devices once unlocked)', async () => {

@@ -22,6 +22,7 @@ import {
   type DevicePlan,
   type Scenario,
 } from '../../scenario/index.ts';
+import { CaDirectory, splitConfigString } from '../../service/ca/ca-directory.ts';
 import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
 import { MdmService } from '../../service/mdm/index.ts';
@@ -135,11 +136,39 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       teardown.add(() => service.stop());
       await service.start();
 
+      // the CAs connectors reach, with the scenario's policy module (issue 12 point 2)
+      const { host, name } = splitConfigString(ca.configString);
+      const timeout = scenario.ca.pendingTimeoutMs;
+      const siblings = [];
+      for (const [i, a] of (scenario.ca.authorities ?? []).entries()) {
+        const sibling = await EnterpriseCa.initSibling(join(ctx.dir, `ca-${i + 2}`), ca, {
+          now: new Date(scenario.start - 365 * 86_400_000),
+          host: a.host,
+          name: a.name,
+        });
+        siblings.push({
+          host: a.host,
+          name: a.name,
+          ca: sibling,
+          ...(a.policy !== undefined && { policy: a.policy }),
+          ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
+        });
+      }
+      const cas = new CaDirectory([
+        {
+          host,
+          name: name ?? host,
+          ca,
+          ...(scenario.ca.policy !== undefined && { policy: scenario.ca.policy }),
+          ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
+        },
+        ...siblings,
+      ]);
       const connectors = await startConnectorPool({
         plans: planConnectors(scenario),
         tenant: ctx.tenant,
         connect: (id) => broker.connect(id),
-        ca,
+        ca: cas,
         clock,
         random,
         pollIntervalMs: scenario.connectors.pollIntervalMs,
@@ -159,6 +188,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         clock,
         idOfProfile: (name) => idOfName.get(name),
         indexOf: (id) => indexOf.get(id) ?? Number.MAX_SAFE_INTEGER,
+        cas,
       });
       teardown.add(() => Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))));
 
@@ -266,7 +296,9 @@ export async function freshCa(dir: string, scenario: Scenario, now: Date): Promi
   if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
     ca.configureTemplates({
       templates: scenario.ca.templates,
-      published: scenario.ca.templates.map((t) => t.name),
+      published: scenario.ca.templates
+        .map((t) => t.name)
+        .filter((n) => !(scenario.ca.type === 'fresh' && (scenario.ca.unpublished ?? []).includes(n))),
     });
   }
   return ca;

@@ -80,9 +80,9 @@ export const CA_DENIALS = {
       confidence: 'observed',
     },
   ),
-  // AD CS has no dedicated HRESULT for an over-long requested validity (it normally truncates); certfleet
-  // denies instead, as docs/formats.md §5.2 says the validity "can't exceed template or issuing-CA remaining
-  // validity". E_INVALIDARG is the connector's generic answer (docs/errors.md §4.1) — inferred.
+  // AD CS has no dedicated HRESULT for an over-long requested validity: it truncates, and since issue 12 the
+  // policy module does too (policy-module.ts step 6), so this denial is no longer emitted; the code and its
+  // row stay (codes are never reused). E_INVALIDARG is the connector's generic answer — inferred.
   CA_VALIDITY_TOO_LONG: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
     confidence: 'inferred',
     additional: 'Denied by Policy Module',
@@ -102,6 +102,25 @@ export const CA_DENIALS = {
     'Cannot archive private key. The certification authority is not configured for key archival.',
     { confidence: 'inferred' },
   ),
+  // The connector never reaches a CA: the profile's certificationAuthority / certificationAuthorityName name
+  // no CA it can talk to. PKCSTS (docs/errors.md §4.1): "RPC server is unavailable 0x800706ba"; the value is
+  // HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE 1722) (S3). No request reaches a CA, so no disposition.
+  CA_UNAVAILABLE: info(0x800706ba, 'RPC_S_SERVER_UNAVAILABLE', 'The RPC server is unavailable.', {
+    disposition: 'error',
+  }),
+  // A certificate manager denied a held request, or a policy module set to deny refused it. The value and
+  // text are winerror.h's (S3); that the connector reports this one for a policy-module deny is inferred.
+  CA_REQUEST_DENIED: info(
+    0x80094014,
+    'CERTSRV_E_ADMIN_DENIED_REQUEST',
+    'The request was denied by a certificate manager or CA administrator.',
+    { confidence: 'inferred' },
+  ),
+  // A SAN of type e-mail for a user without e-mail reaches the connector null, and the connector fails with
+  // "0x80070057 The parameter is incorrect" (PKCSTS, docs/errors.md §4.1, C1). The request never reaches the CA.
+  CONNECTOR_EMPTY_SAN: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
+    disposition: 'error',
+  }),
 } as const satisfies Partial<Record<ErrorCode, DenialInfo>>;
 
 /** A CA error code that has a native denial form. */

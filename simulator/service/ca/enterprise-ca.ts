@@ -86,15 +86,70 @@ export interface IssuedCertificate {
 
 /** An AD CS-style enterprise (or standalone) CA backed by a CA folder. */
 export class EnterpriseCa {
+  #issuing: Certificate;
+  #issuingKey: KeyObject;
+  readonly #previous: Certificate[] = [];
+
   private constructor(
     readonly dir: string,
     private config: CaConfig,
     readonly root: Certificate,
-    readonly issuing: Certificate,
-    private readonly issuingKey: KeyObject,
+    issuing: Certificate,
+    issuingKey: KeyObject,
     private issued: IssuedRecord[],
     private readonly random: (n: number) => Buffer,
-  ) {}
+  ) {
+    this.#issuing = issuing;
+    this.#issuingKey = issuingKey;
+  }
+
+  /** The issuing CA certificate in use (the newest after {@link renewIssuing}). */
+  get issuing(): Certificate {
+    return this.#issuing;
+  }
+
+  /** Issuing CA certificates this CA used before its renewals, oldest first (their leaves stay valid). */
+  get previousIssuing(): readonly Certificate[] {
+    return this.#previous;
+  }
+
+  /**
+   * Renews the issuing CA with a new key (AD CS "Renew CA Certificate", new key pair): the root signs a new
+   * issuing certificate with the same name; certificates issued before stay valid under the old one until
+   * they expire, and every later one chains to the new one (issue 12 point 7). The old certificate is kept
+   * in the folder as `issuing-<n>.pem`.
+   *
+   * @example
+   * await ca.renewIssuing(new Date('2026-03-01T00:00:00Z'));
+   * ca.issuing.sha1Thumbprint; // the new issuing CA
+   */
+  async renewIssuing(now: Date, opts: { key?: KeyPair; years?: number } = {}): Promise<Certificate> {
+    const rootKey = importPrivateKeyPem(readCaFile(this.dir, CA_FILES.rootKey).toString('utf8'));
+    const key = opts.key ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
+    const notBefore = new Date(now.getTime() - 60_000);
+    const wanted = addValidity(notBefore, { value: opts.years ?? 10, unit: 'years' });
+    const renewed = createCertificate({
+      subject: this.#issuing.subject,
+      publicKey: key.publicKey,
+      issuer: this.root,
+      signingKey: rootKey,
+      serialNumber: serialHex(this.random),
+      notBefore,
+      notAfter: wanted.getTime() > this.root.notAfter.getTime() ? this.root.notAfter : wanted,
+      extensions: {
+        basicConstraints: { ca: true, pathLength: 0 },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    this.#previous.push(this.#issuing);
+    writeAtomic(join(this.dir, `issuing-${this.#previous.length - 1}.pem`), this.#issuing.pem);
+    writeAtomic(join(this.dir, CA_FILES.issuingKey), exportPrivateKeyPem(key.privateKey), 0o600);
+    writeAtomic(join(this.dir, CA_FILES.issuingDer), renewed.der);
+    writeAtomic(join(this.dir, CA_FILES.issuingPem), renewed.pem);
+    this.#issuing = renewed;
+    this.#issuingKey = key.privateKey;
+    return renewed;
+  }
 
   /**
    * Creates the hierarchy in `dir`, with the default templates for an enterprise CA and none for a
@@ -164,6 +219,52 @@ export class EnterpriseCa {
     // ca.json last: its presence marks a complete CA.
     writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
+  }
+
+  /**
+   * Creates in `dir` another issuing CA under `parent`'s root (an enterprise PKI often has several issuing
+   * CAs under one root, issue 12 point 2): its own key, host and name (`<host>\<name>` config string), the
+   * parent's templates and published list. Devices that trust the root trust it.
+   */
+  static async initSibling(
+    dir: string,
+    parent: EnterpriseCa,
+    opts: { now: Date; host: string; name: string; issuingKey?: KeyPair; random?: (n: number) => Buffer },
+  ): Promise<EnterpriseCa> {
+    prepareCaFolder(dir, true);
+    const random = opts.random ?? nodeRandomBytes;
+    const rootKeyPem = readCaFile(parent.dir, CA_FILES.rootKey).toString('utf8');
+    const issuingKey = opts.issuingKey ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
+    const notBefore = new Date(opts.now.getTime() - 60_000);
+    const wanted = addValidity(notBefore, { value: 10, unit: 'years' });
+    const issuing = createCertificate({
+      subject: parseDn(`CN=${opts.name.replace(/([,+"\\<>;=])/g, '\\$1')},O=Certfleet,C=US`),
+      publicKey: issuingKey.publicKey,
+      issuer: parent.root,
+      signingKey: importPrivateKeyPem(rootKeyPem),
+      serialNumber: serialHex(random),
+      notBefore,
+      notAfter: wanted.getTime() > parent.root.notAfter.getTime() ? parent.root.notAfter : wanted,
+      extensions: {
+        basicConstraints: { ca: true, pathLength: 0 },
+        keyUsage: ['keyCertSign', 'cRLSign', 'digitalSignature'],
+      },
+    });
+    const config: CaConfig = {
+      ...parent.config,
+      configString: `${opts.host}\\${opts.name}`,
+      crlUrl: `http://pki.certfleet.test/CertEnroll/${encodeURIComponent(opts.name)}.crl`,
+      nextCrlNumber: 1,
+    };
+    writeAtomic(join(dir, CA_FILES.rootKey), rootKeyPem, 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootDer), parent.root.der);
+    writeAtomic(join(dir, CA_FILES.rootPem), parent.root.pem);
+    writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
+    writeAtomic(join(dir, CA_FILES.issuingPem), issuing.pem);
+    writeAtomic(join(dir, CA_FILES.issued), '');
+    writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+    return new EnterpriseCa(dir, config, parent.root, issuing, issuingKey.privateKey, [], random);
   }
 
   /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
@@ -251,7 +352,7 @@ export class EnterpriseCa {
       subject,
       publicKey: req.publicKey,
       issuer: this.issuing,
-      signingKey: this.issuingKey,
+      signingKey: this.#issuingKey,
       serialNumber: serialHex(this.random),
       notBefore,
       notAfter,
@@ -316,7 +417,7 @@ export class EnterpriseCa {
     const crlNumber = this.config.nextCrlNumber;
     const der = createCrl({
       issuer: this.issuing,
-      signingKey: this.issuingKey,
+      signingKey: this.#issuingKey,
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + 7 * 86_400_000),
       crlNumber,

@@ -46,6 +46,8 @@ export interface PolicyDecision {
   template: CertificateTemplate | undefined;
   subject: string;
   notAfter: Date;
+  /** Set when the requested validity was longer than allowed and cut: to the template's, or the issuing CA's end. */
+  cutTo?: 'template' | 'issuing-ca';
 }
 
 /** The well-known group every authenticated requester is a member of. */
@@ -150,26 +152,24 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
   }
   checkSubject(subject, what);
 
-  // 6. Validity: not longer than the template, and not past the issuing CA.
+  // 6. Validity: what the request asks, cut to the template's period and to the issuing CA's own end.
+  // AD CS issues a shorter certificate rather than deny (docs/formats.md §5.2 "Validity": it "can't exceed
+  // template or issuing-CA remaining validity"; issue 12 point 2).
   const maxPeriod = template?.validity ?? STANDALONE_VALIDITY;
   const period = req.validity ?? maxPeriod;
-  const notAfter = addValidity(req.now, period);
+  const requested = addValidity(req.now, period);
   const templateLimit = addValidity(req.now, maxPeriod);
+  let notAfter = requested;
+  let cutTo: PolicyDecision['cutTo'];
   if (notAfter.getTime() > templateLimit.getTime()) {
-    throw denial(
-      'CA_VALIDITY_TOO_LONG',
-      `The request asks for ${period.value} ${period.unit}, longer than the ${maxPeriod.value} ${maxPeriod.unit} of ${template ? `template '${template.name}'` : 'this CA'}`,
-      what,
-    );
+    notAfter = templateLimit;
+    cutTo = 'template';
   }
   if (notAfter.getTime() > input.issuingNotAfter.getTime()) {
-    throw denial(
-      'CA_VALIDITY_TOO_LONG',
-      `The certificate would end ${notAfter.toISOString()}, after the issuing CA itself expires (${input.issuingNotAfter.toISOString()})`,
-      what,
-    );
+    notAfter = input.issuingNotAfter;
+    cutTo = 'issuing-ca';
   }
-  return { template, subject, notAfter };
+  return { template, subject, notAfter, ...(cutTo !== undefined && { cutTo }) };
 }
 
 function checkSubject(subject: string, what: string): void {

@@ -24,6 +24,7 @@ import {
 } from '../../../profiles/compile/index.ts';
 import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
+import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import { issuePfx, type IssuedPfx } from '../ca/issue-pfx.ts';
 import {
@@ -131,6 +132,17 @@ export async function issueForRequest(
   request: CertificateRequestSpec,
   options: IssueForDeviceOptions,
 ): Promise<IssueForRequestResult> {
+  // A null SAN (an e-mail SAN for a user without e-mail) fails at the connector, before the CA is asked
+  // (docs/formats.md §5.2 "Missing/empty SAN value").
+  const empty = request.sans.filter((s) => s.value === '');
+  if (empty.length > 0) {
+    const e = denial(
+      'CONNECTOR_EMPTY_SAN',
+      `The request carries an empty ${empty.map((s) => s.type).join(', ')} SAN (the user has no e-mail address, so {{EmailAddress}} resolved to nothing); give the user an e-mail address in Entra ID or use another SAN such as the UPN`,
+      `subject ${request.subject}`,
+    );
+    return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+  }
   const escaped = escapedSpecialsOf(request.subject);
 
   const built = buildRequestSubject(request.subject);

@@ -17,7 +17,9 @@ import type { Transport, TransportMessage } from '../../../protocol/transport/tr
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
-import { PKCS_KEY_SIZE } from '../../../profiles/compile/index.ts';
+import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
+import { CaDirectory } from '../ca/ca-directory.ts';
+import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
@@ -40,7 +42,8 @@ export interface CertificateConnectorOptions {
   id: string;
   tenant: string;
   transport: Transport;
-  ca: EnterpriseCa;
+  /** The CA, or the CAs, it can reach; a profile is served by the CA it names (ca-directory.ts). */
+  ca: EnterpriseCa | CaDirectory;
   clock: Clock & Scheduler;
   /** Seeded randomness (PFX passwords). */
   random: Random;
@@ -69,6 +72,9 @@ export interface CertificateConnectorOptions {
   onAbandon?: (requestId: string, why: string) => void;
 }
 
+/** How long a held request waits for a certificate manager by default (virtual time) [inferred]. */
+const DEFAULT_PENDING_TIMEOUT_MS = 7 * 86_400_000;
+
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 /** One certificate connector. */
@@ -85,9 +91,17 @@ export class CertificateConnector {
   #abandoned = 0;
   #busy = 0;
   #interval: number;
+  #cas: CaDirectory | undefined;
+
+  /** The CAs it can reach (a single CA is wrapped on first use: an idle connector never looks). */
+  get #directory(): CaDirectory {
+    this.#cas ??= CaDirectory.of(this.#o.ca as EnterpriseCa);
+    return this.#cas;
+  }
 
   constructor(options: CertificateConnectorOptions) {
     this.#o = options;
+    this.#cas = options.ca instanceof CaDirectory ? options.ca : undefined;
     this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
     this.#topics = connectorTopics(options.tenant);
     this.#interval = options.pollIntervalMs ?? 30_000;
@@ -196,9 +210,37 @@ export class CertificateConnector {
 
   async #process(lease: WorkLease): Promise<void> {
     const { work } = lease;
+    // The CA the profile names: none reachable is the connector's failure, before any key is made. The
+    // result is committed like any other (the service accepts results of committed leases only).
+    const target = this.#directory.find(work.request.ca, work.request.caName);
+    if (!target.ok) {
+      return this.#commitThenReport(lease, {
+        ok: false,
+        code: target.error.code,
+        message: target.error.message,
+        native: target.error.details,
+      });
+    }
+    const entry = this.#directory.entryOf(target.ca);
+    const policy = entry?.policy ?? 'issue';
+    if (policy === 'deny') {
+      const e = denial(
+        'CA_REQUEST_DENIED',
+        `The policy module of ${target.ca.configString} denies every request`,
+        `template ${work.request.template}`,
+      );
+      return this.#commitThenReport(lease, {
+        ok: false,
+        code: e.code,
+        message: e.message,
+        native: e.details,
+      });
+    }
+    if (policy === 'hold')
+      return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
     let keyPair: KeyPair;
     try {
-      keyPair = await this.#limiter.run(() => this.#key(PKCS_KEY_SIZE));
+      keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
     } catch (e) {
       return this.#report(lease, {
         ok: false,
@@ -213,10 +255,81 @@ export class CertificateConnector {
     const answer = await this.#commit(lease);
     if (this.#stopped) return this.#abandon(lease, 'connector stopped');
     if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    await this.#report(lease, await this.#issue(lease, target.ca, keyPair));
+  }
+
+  /**
+   * A CA whose policy module holds requests: the first look submits (the key is made and kept with the held
+   * request) and reports it pending; later looks retrieve what a certificate manager decided — issued with
+   * the kept key, denied — or give up once the request waited `timeoutMs` of virtual time.
+   */
+  async #processHeld(lease: WorkLease, ca: EnterpriseCa, timeoutMs: number): Promise<void> {
+    const { work } = lease;
+    const key = `${work.deviceId}/${work.profile}`;
+    const now = this.#o.clock.now().getTime();
+    let held = this.#directory.held(key);
+    if (held === undefined) {
+      try {
+        const keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
+        held = { state: 'pending', keyPair, since: now, ca };
+      } catch (e) {
+        return this.#report(lease, {
+          ok: false,
+          code: 'INTERNAL',
+          message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
+        });
+      }
+    }
+    const answer = await this.#commit(lease);
+    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    this.#directory.hold(key, held);
+    if (held.state === 'pending') {
+      if (now - held.since >= timeoutMs) {
+        this.#directory.release(key);
+        return this.#report(lease, {
+          ok: false,
+          code: 'CA_REQUEST_PENDING_TIMEOUT',
+          message: `${ca.configString} held the request since ${new Date(held.since).toISOString()} and no certificate manager issued or denied it within ${timeoutMs / 86_400_000} days; the connector gave up. Issue or deny pending requests on the CA (certsrv.msc › Pending Requests), or set the CA to issue.`,
+        });
+      }
+      return this.#report(lease, {
+        ok: false,
+        pending: true,
+        code: 'CA_REQUEST_PENDING',
+        message: `${ca.configString} holds the request for a certificate manager (the submission is pending since ${new Date(held.since).toISOString()}); the profile stays pending until the request is issued or denied on the CA.`,
+        native: {
+          disposition: 'under-submission',
+          symbolic: 'CR_DISP_UNDER_SUBMISSION',
+          text: 'Taken Under Submission',
+        },
+      });
+    }
+    this.#directory.release(key);
+    if (held.state === 'deny') {
+      const e = denial(
+        'CA_REQUEST_DENIED',
+        `A certificate manager denied the held request on ${ca.configString}`,
+        `template ${work.request.template}`,
+      );
+      return this.#report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
+    }
+    await this.#report(lease, await this.#issue(lease, ca, held.keyPair));
+  }
+
+  async #commitThenReport(lease: WorkLease, result: IssueResult): Promise<void> {
+    const answer = await this.#commit(lease);
+    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    return this.#report(lease, result);
+  }
+
+  /** Has `ca` issue the committed request with `keyPair` and packs the result (or the denial). */
+  async #issue(lease: WorkLease, ca: EnterpriseCa, keyPair: KeyPair): Promise<IssueResult> {
+    const { work } = lease;
     const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
-    let result: IssueResult;
     try {
-      const r = await issueForRequest(this.#o.ca, work.request, {
+      const r = await issueForRequest(ca, work.request, {
         requester: this.#o.requester ?? { identity: this.#o.id, groups: [CONNECTOR_GROUP] },
         password,
         now: this.#o.clock.now(),
@@ -225,7 +338,7 @@ export class CertificateConnector {
       });
       if (r.ok) {
         const c = r.issued.certificate;
-        result = {
+        return {
           ok: true,
           pfx: r.issued.pfx.toString('base64'),
           password,
@@ -234,26 +347,28 @@ export class CertificateConnector {
           thumbprint: c.sha1Thumbprint,
           notAfter: c.notAfter.toISOString(),
         };
-      } else {
-        const native = 'native' in r.outcome ? (r.outcome.native as Record<string, unknown>) : undefined;
-        result = {
-          ok: false,
-          code: r.outcome.code,
-          message: r.outcome.message,
-          ...(native !== undefined && { native }),
-        };
       }
+      const native = 'native' in r.outcome ? (r.outcome.native as Record<string, unknown>) : undefined;
+      return {
+        ok: false,
+        code: r.outcome.code,
+        message: r.outcome.message,
+        ...(native !== undefined && { native }),
+      };
     } catch (e) {
-      result = {
+      return {
         ok: false,
         code: isCertfleetError(e) ? e.code : 'INTERNAL',
         message: `The connector ${this.#o.id} could not issue: ${(e as Error).message}`,
       };
     }
-    await this.#report(lease, result);
   }
 
-  async #key(size: 2048 | 3072 | 4096): Promise<KeyPair> {
+  /**
+   * The connector's one key-generation step (a key pool may serve it): the size the request asks for —
+   * RSA-2048 from `keys` when given, other sizes natively.
+   */
+  async #key(size: PkcsKeySize): Promise<KeyPair> {
     if (size === 2048 && this.#o.keys !== undefined) return this.#o.keys.take();
     return generateKeyPair({ kind: 'rsa', size });
   }

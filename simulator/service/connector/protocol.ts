@@ -139,6 +139,8 @@ export type IssueResult =
       message: string;
       /** The CA's native facts: HRESULT, symbolic name, text (denials.ts), when there are some. */
       native?: Record<string, unknown>;
+      /** The CA holds the request (CA_REQUEST_PENDING): the service asks again later (issue 12 point 2). */
+      pending?: true;
     };
 
 /** A connector reports what happened. */

@@ -10,6 +10,7 @@
  */
 import { CertfleetError } from '../../../pki/errors.ts';
 import { profileFamilyOf, type EnrollmentKind, type Platform } from '../../../profiles/model/platform.ts';
+import type { PkcsKeySize } from '../../../profiles/compile/index.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 
 /**
@@ -34,6 +35,11 @@ export interface ProfileAssignment {
   profile: CertificateProfile;
   include: GroupFilter[];
   exclude?: GroupFilter[];
+  /**
+   * PKCS: the RSA key size the connector generates for this profile (a scenario profile's `keySize`);
+   * PKCS_KEY_SIZE (2048) when absent. Carried into each certificate request (handlers/delivery.ts `requestOf`).
+   */
+  keySize?: PkcsKeySize;
 }
 
 /** What assignment looks at on a device. */

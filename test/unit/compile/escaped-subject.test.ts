@@ -168,11 +168,6 @@ describe('CA denials and resolve failures come back as outcomes', () => {
       { certificateTemplateName: 'NoSuchTemplate' },
       'CA_TEMPLATE_NOT_SUPPORTED',
     ],
-    [
-      'a validity longer than the template',
-      { validity: { value: 2, unit: 'years' } },
-      'CA_VALIDITY_TOO_LONG',
-    ],
     ['{{IMEI}} on a device without one', { subjectNameFormatString: 'CN={{IMEI}}' }, 'VARIABLE_MISSING'],
   ] as const)('%s → %s', async (_n, extra, code) => {
     const r = await issueForDevice(ca, pkcsProfile('macos', extra), FACTS.macos, {

@@ -8,14 +8,20 @@ const DIR = join(import.meta.dirname, '../../../scenarios');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
-  it('ships the six scenarios of issue 5', () => {
+  it('ships the scenarios of issues 5 and 12', () => {
     expect(FILES.sort()).toEqual([
       'android-12-work-profile.yaml',
+      'ca-rollover.yaml',
       'default.yaml',
+      'empty-san.yaml',
       'escaped-subject.yaml',
+      'held-request.yaml',
+      'ksp-4096-tpm.yaml',
       'ksp-no-tpm.yaml',
       'missing-imei.yaml',
       'renewal-20.yaml',
+      'template-not-published.yaml',
+      'wrong-ca.yaml',
     ]);
   });
 

@@ -72,8 +72,11 @@ export function requestOf(d: Delivery): ResolveRequestResult {
     throw new TypeError(`requestOf: ${d.assignment.name} is not a PKCS certificate profile`);
   }
   const resolved = resolveRequest(profile, d.device.facts!);
-  if (resolved.ok) d.request = resolved.request;
-  return resolved;
+  if (!resolved.ok) return resolved;
+  // the key size the run asks for reaches the connector (issue 12 point 1)
+  const request = { ...resolved.request, keySize: d.assignment.keySize ?? resolved.request.keySize };
+  d.request = request;
+  return { ok: true, request };
 }
 
 /** Fails the delivery with a compile or resolution outcome. */

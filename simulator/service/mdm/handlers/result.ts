@@ -9,7 +9,10 @@ import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
 import type { ResultMessage } from '../../connector/protocol.ts';
 import type { ServiceContext } from './context.ts';
-import { compileAndSend, type DeliveryContext } from './delivery.ts';
+import { compileAndSend, enqueue, type DeliveryContext } from './delivery.ts';
+
+/** How soon a held request is looked at again (virtual time) [inferred: the connector's own schedule is not documented]. */
+export const PENDING_RECHECK_MS = 60 * 60_000;
 
 /** What the result handler uses. */
 export type ResultContext = DeliveryContext & Pick<ServiceContext, 'reports' | 'publishCrl'>;
@@ -46,6 +49,20 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   const d = ctx.deliveries.get(done.work.deviceId, done.work.profile);
   if (!d || d.requestId !== requestId) return;
   d.requestId = undefined;
+  if (!result.ok && result.pending === true) {
+    // The CA holds the request: the profile stays pending, and the request goes back to the connectors
+    // an hour later (virtual time) to retrieve what a certificate manager decided (issue 12 point 2).
+    const code = errorCode(result.code);
+    ctx.setOutcome(d, 'pending', code, result.message, result.native);
+    ctx.event('certificate-pending', `${code}: ${result.message}`, d.device.id, d.assignment.name);
+    const reason = d.reason ?? 'initial';
+    d.timer = ctx.clock.after(PENDING_RECHECK_MS, () => {
+      if (d.removed || ctx.stopped()) return;
+      enqueue(ctx, d, reason);
+      ctx.setOutcome(d, 'pending', code, result.message, result.native);
+    });
+    return;
+  }
   if (!result.ok) {
     const code = errorCode(result.code);
     ctx.setOutcome(d, 'failed', code, result.message, result.native);
