@@ -45,6 +45,8 @@ export interface MixEntry {
   cellular?: Share;
   /** Windows: share of devices with a usable TPM. */
   tpm?: Share;
+  /** Windows: share of devices with Windows Hello for Business provisioned (default: every PC). */
+  windowsHello?: Share;
   /** Apple device enrollment: share supervised. */
   supervised?: Share;
   /** Apple: share locked at check-ins (overrides fleet.lockedApple for this entry). */

@@ -1,0 +1,36 @@
+/**
+ * Issue 12 point 10 (device side): the shipped scenarios of the device-side failure modes run end to end
+ * on the embedded broker and their expectations hold, failing exactly the devices they should.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-i12d-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('issue 12 device-side scenarios', { timeout: 240_000 }, () => {
+  it.each([{ scenario: 'windows-hello', codes: ['INSTALL_KSP_UNAVAILABLE'] }])(
+    'scenario $scenario: expectations hold, failures only $codes',
+    async ({ scenario, codes }) => {
+      const run = await runFleet({
+        scenario: join(ROOT, 'scenarios', `${scenario}.yaml`),
+        out: join(work, scenario),
+        broker: { type: 'embedded' },
+      });
+      const r = run.result;
+      expect(r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+      expect(r.expectations.length).toBeGreaterThan(0);
+      const failing = r.outcomes.filter((o) => o.status === 'failed');
+      expect(failing.length).toBeGreaterThan(0);
+      expect(new Set(failing.map((o) => o.code))).toEqual(new Set(codes));
+      expect(r.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
+    },
+  );
+});
