@@ -4,7 +4,7 @@
  * skipped, in percent. Rows in platform order, then by kind; pure and deterministic.
  */
 import { PLATFORMS, type EnrollmentKind, type Platform } from '../../profiles/model/platform.ts';
-import type { RunResult, RunStatus } from '../run-model.ts';
+import { trustOf, type RunResult, type RunStatus } from '../run-model.ts';
 import { byCodeUnits } from './summary.ts';
 
 /** One platform × kind. */
@@ -16,6 +16,8 @@ export interface PlatformKindRow {
   /** Device × profile outcomes. */
   outcomes: number;
   installed: number;
+  /** Of `installed`, installed but not trusted (issue 12 point 4). */
+  untrusted: number;
   failed: number;
   pending: number;
   skipped: number;
@@ -46,6 +48,7 @@ export function platformKindBreakdown(result: RunResult): PlatformKindRow[] {
         enrolled: 0,
         outcomes: 0,
         installed: 0,
+        untrusted: 0,
         failed: 0,
         pending: 0,
         skipped: 0,
@@ -65,6 +68,7 @@ export function platformKindBreakdown(result: RunResult): PlatformKindRow[] {
     const r = rowOf(o.platform, o.kind);
     r.outcomes += 1;
     r[o.status] += 1;
+    if (trustOf(o) === false) r.untrusted += 1;
     if (o.status === 'failed') r.failedByCode[o.code] = (r.failedByCode[o.code] ?? 0) + 1;
   }
   const rank = (p: Platform): number => {

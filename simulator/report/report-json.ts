@@ -7,14 +7,15 @@
  * [{"text", "held"}]}`.
  */
 import type { NativeStatus } from '../../protocol/wire/outcome.ts';
-import type {
-  DeviceProfileOutcome,
-  DeviceSummary,
-  ExpectationResult,
-  InputWarning,
-  RunEvent,
-  RunMetrics,
-  RunResult,
+import {
+  trustOf,
+  type DeviceProfileOutcome,
+  type DeviceSummary,
+  type ExpectationResult,
+  type InputWarning,
+  type RunEvent,
+  type RunMetrics,
+  type RunResult,
 } from '../run-model.ts';
 import { platformKindBreakdown, type PlatformKindRow } from './breakdown.ts';
 import type { RunMeta } from './run-meta.ts';
@@ -25,7 +26,11 @@ import { buildTimeReport, type TimeInputs, type TimeReport } from './time-series
 export const REPORT_FORMAT = 'certfleet-report/1';
 
 /** One device × profile in report.json. */
-export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & { native?: NativeStatus };
+export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & {
+  native?: NativeStatus;
+  /** Installed outcomes only: false when installed but not trusted (run-model trustOf, issue 12 point 4). */
+  trusted?: boolean;
+};
 
 /** The content of report.json. */
 export interface ReportJson {
@@ -166,6 +171,8 @@ export function pickOutcome(o: DeviceProfileOutcome): ReportOutcome {
   };
   const native = pickNative(o.native);
   if (native) out.native = native;
+  const trusted = trustOf(o);
+  if (trusted !== undefined) out.trusted = trusted;
   return out;
 }
 

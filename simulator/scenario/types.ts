@@ -164,6 +164,8 @@ export interface Expectation {
   code?: OutcomeCode;
   messageContains?: string;
   renewals?: NumberCheck;
+  /** Installed and trusted (true), or installed but not trusted (false): run-model trustOf (issue 12). */
+  trusted?: boolean;
   /** How many selected rows must pass: a share (default: all) or a count. */
   quantity: { type: 'share'; check: NumberCheck } | { type: 'count'; check: NumberCheck };
   line: number;

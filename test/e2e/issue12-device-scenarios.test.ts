@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+import { summarize } from '../../simulator/report/summary.ts';
+import { trustOf } from '../../simulator/run-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let work: string;
@@ -33,4 +35,22 @@ describe('issue 12 device-side scenarios', { timeout: 240_000 }, () => {
       expect(r.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
     },
   );
+
+  it('scenario untrusted-no-root: the identities without a root install untrusted, counted apart', async () => {
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios', 'untrusted-no-root.yaml'),
+      out: join(work, 'untrusted-no-root'),
+      broker: { type: 'embedded' },
+    });
+    const r = run.result;
+    expect(r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+    const pkcs = r.outcomes.filter((o) => o.profile === 'Device cert');
+    expect(pkcs.length).toBe(12);
+    expect(pkcs.filter((o) => o.status !== 'installed')).toEqual([]);
+    const untrusted = pkcs.filter((o) => trustOf(o) === false);
+    expect(new Set(untrusted.map((o) => o.platform))).toEqual(new Set(['windows', 'ios', 'android']));
+    expect(new Set(untrusted.map((o) => o.code))).toEqual(new Set(['INSTALL_UNTRUSTED_CHAIN']));
+    expect(summarize(r).totals.untrusted).toBe(untrusted.length);
+    expect(pkcs.some((o) => trustOf(o) === true)).toBe(true);
+  });
 });

@@ -26,6 +26,7 @@ describe('summarize', () => {
         profile,
         total,
         installed,
+        untrusted: 0, // issue 12 point 4: the sample has no untrusted install (test/unit/report/untrusted.test.ts)
         failed,
         pending,
         skipped,

@@ -16,6 +16,7 @@ describe('shipped scenarios', () => {
       'ksp-no-tpm.yaml',
       'missing-imei.yaml',
       'renewal-20.yaml',
+      'untrusted-no-root.yaml',
       'windows-hello.yaml',
     ]);
   });
