@@ -87,6 +87,8 @@ export const ERROR_CODES = {
     'The device OS version is below the minimum an enrollment restriction sets for its platform.',
   ENROLL_DEVICE_LIMIT: 'The user already enrolled as many devices as the device limit restriction allows.',
   DELIVERY_NO_ANSWER: 'The device never answered the payload after every retry; the profile stays pending.',
+  NOT_APPLICABLE:
+    'The profile does not apply to this device (a user certificate on a device without a user); nothing is sent.',
 
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',

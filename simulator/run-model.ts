@@ -6,8 +6,12 @@ import type { OutcomeCode } from '../protocol/wire/outcome.ts';
 import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
 import type { AbsenceReason, AttributeName } from '../profiles/variables/facts.ts';
 
-/** Where one device × profile ended. `pending`: no answer by the end of the run. */
-export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped';
+/**
+ * Where one device × profile ended. `pending`: no answer by the end of the run; `not-applicable`: the
+ * profile does not apply to the device (a user certificate on a userless device, code NOT_APPLICABLE) and
+ * nothing was sent (issue 12 point 4).
+ */
+export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped' | 'not-applicable';
 
 /**
  * Codes of an outcome the device installed but does not trust (issue 12 point 4): its chain leads to no

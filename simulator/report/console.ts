@@ -66,6 +66,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   const s = options.summary ?? summarize(result);
   const showSkipped = s.totals.skipped > 0;
   const showUntrusted = s.totals.untrusted > 0;
+  const showNotApplicable = s.totals.notApplicable > 0;
   const out: string[] = [];
 
   const m = result.metrics;
@@ -95,6 +96,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     .concat(showUntrusted ? ['UNTRUSTED'] : [])
     .concat(['FAILED', 'PENDING'])
     .concat(showSkipped ? ['SKIPPED'] : [])
+    .concat(showNotApplicable ? ['N/A'] : [])
     .concat(['RENEWED', 'FAILURES BY CODE'])
     .map((t, i, all): Cell => ({
       text: t,
@@ -110,6 +112,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     countCell(c.failed, 'red'),
     countCell(c.pending, 'yellow'),
     ...(showSkipped ? [countCell(c.skipped, 'magenta')] : []),
+    ...(showNotApplicable ? [countCell(c.notApplicable, 'dim')] : []),
     countCell(c.renewed, 'cyan'),
     { text: codesText(c.failedByCode), style: 'red', align: 'left' },
   ];
@@ -117,6 +120,12 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   for (const c of s.byPlatformProfile) rows.push(row(c.platform, c.profile, c));
   rows.push(row('total', '', s.totals).map((c, i) => (i < 2 ? { ...c, style: 'bold' } : c)));
   out.push(...table(rows, paint));
+  if (showNotApplicable) {
+    out.push('');
+    out.push(
+      `${s.totals.notApplicable} device × profile ${s.totals.notApplicable === 1 ? 'row is' : 'rows are'} not applicable (N/A): the profile does not apply to the device (a user certificate on a device without a user); nothing was sent.`,
+    );
+  }
   if (showUntrusted) {
     out.push('');
     out.push(

@@ -40,14 +40,18 @@ const COLORS = {
   failed: '#c62828',
   pending: '#f9a825',
   skipped: '#9e9e9e',
+  'not-applicable': '#607d8b',
 } as const;
 const STATUSES = ['installed', 'failed', 'pending', 'skipped'] as const;
+/** Shown after the statuses when a run has any (issue 12 point 4). */
+const NOT_APPLICABLE = 'not-applicable';
 /** The bar's segments: installed split into trusted and untrusted (issue 12 point 4). */
-const SEGMENTS = ['installed', 'untrusted', 'failed', 'pending', 'skipped'] as const;
+const SEGMENTS = ['installed', 'untrusted', 'failed', 'pending', 'skipped', 'not-applicable'] as const;
 /** The device table's states: a row installed but not trusted shows as `untrusted`. */
-const ROW_STATES = ['installed', 'untrusted', 'failed', 'pending', 'skipped'] as const;
+const ROW_STATES = ['installed', 'untrusted', 'failed', 'pending', 'skipped', NOT_APPLICABLE] as const;
 
 function segmentValue(c: OutcomeCounts, s: (typeof SEGMENTS)[number]): number {
+  if (s === 'not-applicable') return c.notApplicable;
   return s === 'installed' ? c.installed - c.untrusted : c[s];
 }
 
@@ -87,7 +91,11 @@ function countsLine(c: OutcomeCounts): string {
       (s) =>
         `<span class="st ${s}">${c[s]} ${s}</span>` +
         (s === 'installed' ? ` <span class="st untrusted">${c.untrusted} of them untrusted</span>` : ''),
-    ).join(' ') + ` <span class="st renewed">${c.renewed} renewed</span>`
+    ).join(' ') +
+    (c.notApplicable > 0
+      ? ` <span class="st ${NOT_APPLICABLE}">${c.notApplicable} not applicable</span>`
+      : '') +
+    ` <span class="st renewed">${c.renewed} renewed</span>`
   );
 }
 
@@ -147,7 +155,7 @@ table.sortable th,#devices th{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" ▲";font-size:.75em}th[aria-sort=descending]::after{content:" ▼";font-size:.75em}
 .pct{color:#555;font-size:.85em}
 .st{display:inline-block;padding:0 6px;border-radius:4px;margin-right:4px;color:#fff;font-size:.85em}
-.installed{background:#2e7d32}.untrusted{background:#8d6e00}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
+.installed{background:#2e7d32}.untrusted{background:#8d6e00}.not-applicable{background:#607d8b}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
 .held{color:#2e7d32;font-weight:600;white-space:nowrap}.broken{color:#c62828;font-weight:600;white-space:nowrap}.warn{color:#ef6c00;font-weight:600}
 .chart{max-width:100%;height:auto}.chart text{font-size:12px;fill:#333}.legend span{margin-right:12px}
 .time-chart .series{font-weight:600}.time-chart .total,.time-chart .max,.time-chart .axis{fill:#666;font-size:11px}

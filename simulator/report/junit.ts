@@ -131,6 +131,8 @@ export function rowVerdicts(result: RunResult): Map<string, RowVerdict> {
       out.set(k, { kind: 'not-judged', why: 'pending: the device had not answered by the end of the run' });
     } else if (o.status === 'skipped') {
       out.set(k, { kind: 'not-judged', why: `skipped: ${o.code}: ${o.message}` });
+    } else if (o.status === 'not-applicable') {
+      out.set(k, { kind: 'not-judged', why: `not applicable: ${o.message}` });
     } else if (trustOf(o) === false && !trustJudged.has(k)) {
       out.set(k, {
         kind: 'not-judged',

@@ -23,6 +23,8 @@ export interface OutcomeCounts {
   /** Device × profile outcomes in the group. */
   total: number;
   installed: number;
+  /** Profiles that do not apply to the device (run status `not-applicable`, issue 12 point 4). */
+  notApplicable: number;
   /** Of `installed`, the outcomes installed but not trusted (chain to no installed root; run-model trustOf). */
   untrusted: number;
   failed: number;
@@ -114,6 +116,7 @@ function emptyCounts(): OutcomeCounts {
     total: 0,
     installed: 0,
     untrusted: 0,
+    notApplicable: 0,
     failed: 0,
     pending: 0,
     skipped: 0,
@@ -125,7 +128,8 @@ function emptyCounts(): OutcomeCounts {
 
 function add(c: OutcomeCounts, o: DeviceProfileOutcome): void {
   c.total += 1;
-  c[o.status] += 1;
+  if (o.status === 'not-applicable') c.notApplicable += 1;
+  else c[o.status] += 1;
   if (trustOf(o) === false) c.untrusted += 1;
   if (o.status === 'failed') c.failedByCode[o.code] = (c.failedByCode[o.code] ?? 0) + 1;
   if (o.renewals > 0) {

@@ -19,7 +19,7 @@ export const OUTCOME_CODES: readonly OutcomeCode[] = [
   'UNCHANGED',
   ...(Object.keys(ERROR_CODES) as OutcomeCode[]),
 ];
-const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped'];
+const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped', 'not-applicable'];
 const KEYS = [
   'text',
   'where',

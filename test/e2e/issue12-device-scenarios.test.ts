@@ -36,6 +36,27 @@ describe('issue 12 device-side scenarios', { timeout: 240_000 }, () => {
     },
   );
 
+  it('scenario userless-device: user certificates are not applicable on dedicated devices, nothing sent', async () => {
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios', 'userless-device.yaml'),
+      out: join(work, 'userless-device'),
+      broker: { type: 'embedded' },
+    });
+    const r = run.result;
+    expect(r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+    const na = r.outcomes.filter((o) => o.status === 'not-applicable');
+    expect(na.length).toBeGreaterThan(0);
+    expect(new Set(na.map((o) => `${o.kind}|${o.code}`))).toEqual(new Set(['dedicated|NOT_APPLICABLE']));
+    expect(new Set(na.map((o) => o.profile))).toEqual(new Set(['User cert', 'User cert, device variables']));
+    // nothing was sent for them: no delivered event on those rows
+    const rows = new Set(na.map((o) => `${o.device}|${o.profile}`));
+    expect(r.events.filter((e) => e.type === 'delivered' && rows.has(`${e.device}|${e.profile}`))).toEqual(
+      [],
+    );
+    expect(summarize(r).totals.notApplicable).toBe(na.length);
+    expect(r.outcomes.filter((o) => o.status === 'failed' || o.status === 'pending')).toEqual([]);
+  });
+
   it('scenario untrusted-no-root: the identities without a root install untrusted, counted apart', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios', 'untrusted-no-root.yaml'),

@@ -119,3 +119,39 @@ describe('installed but untrusted (issue 12 point 4)', () => {
     expect(() => expectations('  - { text: t, trusted: maybe }')).toThrow(/trusted/);
   });
 });
+
+describe('not applicable (issue 12 point 4)', () => {
+  function naRun(): RunResult {
+    const run = sampleRun();
+    run.outcomes = run.outcomes.map((o) =>
+      o.device === 'and-3' && o.profile === 'Wi-Fi PKCS'
+        ? { ...o, status: 'not-applicable', code: 'NOT_APPLICABLE', message: 'a user certificate, no user' }
+        : o,
+    );
+    return run;
+  }
+
+  it('is counted apart in the summary, the breakdown, the console and the HTML, and skipped in JUnit', () => {
+    const s = summarize(naRun());
+    expect([s.totals.total, s.totals.installed, s.totals.notApplicable]).toEqual([14, 8, 1]);
+    const fm = platformKindBreakdown(naRun()).find((r) => r.kind === 'fully-managed');
+    expect([fm?.notApplicable, fm?.percent['not-applicable']]).toEqual([1, 50]);
+    expect(renderSummary(naRun(), { color: false })).toMatch(/N\/A[\s\S]*^total\s+14\s+8\s+3\s+1\s+1\s+1\s/m);
+    expect(renderHtml(naRun())).toContain('<span class="st not-applicable">1 not applicable</span>');
+    expect(rowVerdicts(naRun()).get('and-3\u0000Wi-Fi PKCS')).toEqual({
+      kind: 'not-judged',
+      why: 'not applicable: a user certificate, no user',
+    });
+  });
+
+  it('an expectation can ask for it', () => {
+    const run = naRun();
+    const [r] = evaluateExpectations(
+      expectations(
+        '  - { text: na, where: { kind: fully-managed }, profile: Wi-Fi PKCS, status: not-applicable }',
+      ),
+      run,
+    );
+    expect(r).toMatchObject({ held: true, selected: 1, passing: 1 });
+  });
+});

@@ -17,6 +17,7 @@ describe('shipped scenarios', () => {
       'missing-imei.yaml',
       'renewal-20.yaml',
       'untrusted-no-root.yaml',
+      'userless-device.yaml',
       'windows-hello.yaml',
     ]);
   });
