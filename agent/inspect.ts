@@ -2,6 +2,11 @@
  * `certfleet inspect`: a device-side dry run. Detects the native format of a payload from its content,
  * delivers it to a fresh simulated device of the platform (an in-memory key store), and says what that
  * device would install and what it would refuse, with codes and paths.
+ *
+ * Issue 12 point 8: a SyncML fragment or UTF-16 SyncML is read as a device would receive it
+ * (`inspect-input.ts`); a message of Gets is answered as the device answers it (`answers`); every refusal
+ * names at least one coded error; each payload's native status is in `outcomes`; the device's traits (TPM,
+ * Windows Hello for Business, OS version, enrollment kind) can be set and are reported in `device`.
  */
 import { CertfleetError } from '../pki/errors.ts';
 import {
@@ -10,7 +15,10 @@ import {
   type EnrollmentKind,
   type Platform,
 } from '../profiles/model/platform.ts';
-import { generateDevice } from './device/generate.ts';
+import { decodeSyncml } from '../profiles/windows/syncml-decode.ts';
+import type { NativeStatus, OutcomeCode } from '../protocol/wire/outcome.ts';
+import { generateDevice, type DeviceOverrides } from './device/generate.ts';
+import { prepareInspectInput } from './inspect-input.ts';
 import { StoreDb } from './keystore/store-db.ts';
 import type { HeldCertificate, PayloadFormat, PlatformAdapter } from './platform-adapter.ts';
 import { FixedClock, type Clock } from '../protocol/runtime/clock.ts';
@@ -33,7 +41,69 @@ export interface InspectReport {
     warning?: string;
   }[];
   errors: { code: string; message: string; path: string }[];
+  /** Each payload's outcome with the native status the device sends for it (SyncML/CSP, ErrorChain, AMAPI). */
+  outcomes: {
+    payload: string;
+    status: 'installed' | 'failed' | 'skipped';
+    code: OutcomeCode;
+    native: NativeStatus;
+  }[];
+  /**
+   * SyncML: the status the device answers each command with, and the values its Results carry (a message
+   * of Gets changes nothing and is answered, not refused). Empty for the other formats.
+   */
+  answers: { cmdRef: number; cmd: string; status: number; results?: { locUri: string; data: string }[] }[];
+  /** The fresh device inspect used: the traits that decide the result. */
+  device: {
+    kind: EnrollmentKind;
+    osVersion: string;
+    /** Windows: a usable TPM. */
+    tpm: boolean;
+    /** Windows: Windows Hello for Business provisioned. */
+    windowsHello: boolean;
+  };
+  /** What inspect changed to read the file as a device receives it (UTF-16 → UTF-8, a fragment wrapped). */
+  notes: string[];
 }
+
+/** Device traits `inspect` can set (issue 12 point 5): the rest is drawn from a fixed seed. */
+export interface InspectTraits {
+  kind?: string;
+  /** Windows: a usable TPM (default: drawn). */
+  tpm?: boolean;
+  /** Windows: Windows Hello for Business provisioned (default true). */
+  windowsHello?: boolean;
+  /** The OS version (`10.0.19045.4651`, `17.5.1`, `14`). */
+  osVersion?: string;
+}
+
+/** The status of every command a SyncML reply answers, with the Results of its Gets. */
+function syncmlAnswers(reply: Buffer): InspectReport['answers'] {
+  const decoded = decodeSyncml(reply);
+  if (!decoded.ok) return [];
+  const results = new Map<number, { locUri: string; data: string }[]>();
+  for (const c of decoded.message.body) {
+    if (c.kind !== 'Results') continue;
+    results.set(
+      c.cmdRef,
+      c.items.map((i) => ({ locUri: i.source ?? i.target ?? '', data: i.data ?? '' })),
+    );
+  }
+  const out: InspectReport['answers'] = [];
+  for (const c of decoded.message.body) {
+    if (c.kind !== 'Status' || c.cmd === 'SyncHdr') continue;
+    const r = results.get(c.cmdRef);
+    out.push({ cmdRef: c.cmdRef, cmd: c.cmd, status: c.code, ...(r !== undefined && { results: r }) });
+  }
+  return out;
+}
+
+/** The code a refusal without any problem of its own is reported with, per format. */
+const NOTHING_CODE: Record<PayloadFormat, OutcomeCode> = {
+  syncml: 'SYNCML_INVALID',
+  mobileconfig: 'MOBILECONFIG_INVALID',
+  'android-policy': 'ANDROID_POLICY_INVALID',
+};
 
 /** Which platforms receive each format, the first being the default. */
 const PLATFORMS_OF: Record<PayloadFormat, Platform[]> = {
@@ -63,8 +133,10 @@ export function detectFormat(bytes: Buffer): PayloadFormat | undefined {
 export function inspectPayload(
   bytes: Buffer,
   adapters: Record<Platform, PlatformAdapter>,
-  options: { platform?: Platform; kind?: string; clock?: Clock; seed?: string } = {},
+  options: { platform?: Platform; clock?: Clock; seed?: string } & InspectTraits = {},
 ): InspectReport {
+  const input = prepareInspectInput(bytes);
+  bytes = input.bytes;
   const format = detectFormat(bytes);
   if (!format) {
     throw new CertfleetError(
@@ -89,13 +161,34 @@ export function inspectPayload(
     }
     kind = options.kind;
   }
+  if ((options.tpm !== undefined || options.windowsHello !== undefined) && platform !== 'windows') {
+    throw new CertfleetError(
+      'USAGE',
+      `--tpm and --windows-hello describe Windows devices; this is a ${platform} device. Leave them out.`,
+    );
+  }
+  const overrides: DeviceOverrides = {
+    ...(options.tpm !== undefined && { tpm: options.tpm }),
+    ...(options.windowsHello !== undefined && { windowsHello: options.windowsHello }),
+    ...(options.osVersion !== undefined && { osVersion: options.osVersion }),
+  };
   // Without --kind the kind is drawn from the seed (Android results depend on it: pass --kind to pin it).
-  const device = generateDevice({
-    seed: options.seed ?? 'inspect',
-    index: 0,
-    platform,
-    ...(kind !== undefined && { kind }),
-  });
+  let device;
+  try {
+    device = generateDevice({
+      seed: options.seed ?? 'inspect',
+      index: 0,
+      platform,
+      ...(kind !== undefined && { kind }),
+      overrides,
+    });
+  } catch (cause) {
+    throw new CertfleetError(
+      'USAGE',
+      `Cannot make a ${platform} device with OS version ${String(options.osVersion)}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
   const db = StoreDb.open(':memory:');
   try {
     const ctx = { device, db, clock: options.clock ?? new FixedClock(Date.now()) };
@@ -144,7 +237,43 @@ export function inspectPayload(
       }
       return item;
     });
-    return { format, platform, ok: errors.length === 0 && result.outcomes.length > 0, items, errors };
+    const answers = format === 'syncml' ? syncmlAnswers(result.reply) : [];
+    // A message of Gets (or Alerts) installs nothing and is answered: it is not refused.
+    const answered = answers.length > 0 && answers.every((a) => a.status < 300 || a.cmd === 'Get');
+    const ok = errors.length === 0 && (result.outcomes.length > 0 || answered);
+    if (!ok && errors.length === 0) {
+      errors.push({
+        code: NOTHING_CODE[format],
+        path: format === 'syncml' ? 'SyncML/SyncBody' : format === 'mobileconfig' ? 'PayloadContent' : '$',
+        message:
+          answers.length > 0
+            ? `The device answers ${answers.map((a) => `${a.cmd} ${a.cmdRef}: ${a.status}`).join(', ')} and installs nothing.`
+            : 'The payload carries nothing a device installs or answers.',
+      });
+    }
+    const outcomes = result.outcomes.map((o) => ({
+      payload: o.payload,
+      status: o.status,
+      code: o.code,
+      native: o.native,
+    }));
+    const traits = {
+      kind: device.enrollmentKind,
+      osVersion: device.osVersion,
+      tpm: device.tpm,
+      windowsHello: device.windowsHello,
+    };
+    return {
+      format,
+      platform,
+      ok,
+      items,
+      errors,
+      outcomes,
+      answers,
+      device: traits,
+      notes: input.notes,
+    };
   } finally {
     db.close();
   }

@@ -111,9 +111,13 @@ export const ERROR_CODES = {
     'A device of the fleet never enrolled by the end of the run: each profile targeting it stays pending.',
   DEVICE_NO_ANSWER:
     'A device enrolled but answered none of its profiles by the end of the run: each stays pending.',
+  NOT_APPLICABLE:
+    'The profile does not apply to this device (a user certificate on a device without a user); nothing is sent.',
 
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',
+  INSTALL_KEY_ALIAS_MISSING:
+    'A Wi-Fi network of the policy names a client-certificate key-pair alias that no installed key has.',
   INSTALL_CERT_EXPIRED: 'The certificate has expired (or is not yet valid) on the device clock.',
   INSTALL_NOT_A_CA: 'A trusted-certificate payload carries a certificate that is not a CA.',
   INSTALL_STORE_NOT_SUPPORTED:

@@ -6,8 +6,28 @@ import type { OutcomeCode } from '../protocol/wire/outcome.ts';
 import type { EnrollmentKind, Platform } from '../profiles/model/platform.ts';
 import type { AbsenceReason, AttributeName } from '../profiles/variables/facts.ts';
 
-/** Where one device × profile ended. `pending`: no answer by the end of the run. */
-export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped';
+/**
+ * Where one device × profile ended. `pending`: no answer by the end of the run; `not-applicable`: the
+ * profile does not apply to the device (a user certificate on a userless device, code NOT_APPLICABLE) and
+ * nothing was sent (issue 12 point 4).
+ */
+export type RunStatus = 'installed' | 'failed' | 'pending' | 'skipped' | 'not-applicable';
+
+/**
+ * Codes of an outcome the device installed but does not trust (issue 12 point 4): its chain leads to no
+ * installed root, or a certificate of it is outside its validity on the device clock. Reports count these
+ * apart from trusted installs ("25 installed, 0 failed" hid a fleet without its trusted-root profile).
+ */
+export const UNTRUSTED_INSTALL_CODES: readonly OutcomeCode[] = [
+  'INSTALL_UNTRUSTED_CHAIN',
+  'INSTALL_CERT_EXPIRED',
+];
+
+/** Whether an installed outcome is trusted; undefined when it is not installed. */
+export function trustOf(o: Pick<DeviceProfileOutcome, 'status' | 'code'>): boolean | undefined {
+  if (o.status !== 'installed') return undefined;
+  return !UNTRUSTED_INSTALL_CODES.includes(o.code);
+}
 
 /** The final state of one device × profile. */
 export interface DeviceProfileOutcome {
@@ -68,6 +88,8 @@ export interface ExpectationResult {
   expectedFailures?: RowRef[];
   /** The rows it selected (reports time an expectation by the wall-clock span of its rows). */
   rows?: RowRef[];
+  /** The trust it checks (`trusted: true|false`), when it checks one: reports judge untrusted rows by it. */
+  trusted?: boolean;
 }
 
 /** Where the absence of a device attribute comes from (simulator/scenario/absence-causes.ts). */

@@ -105,6 +105,12 @@ export interface Device {
   readonly enrolledOsVersion: string;
   /** Windows: a TPM is present and usable; false on other platforms. */
   readonly tpm: boolean;
+  /**
+   * Windows: Windows Hello for Business is provisioned for the user (a Passport key container exists), so
+   * KeyLocation 4 can hold a key; false on other platforms. Without it, "Windows Hello, otherwise fail"
+   * fails (docs/errors.md §5.2).
+   */
+  readonly windowsHello: boolean;
   /** Has a cellular modem (then an IMEI). */
   readonly cellular: boolean;
   readonly lockState: LockState;

@@ -53,6 +53,8 @@ export interface DeviceOverrides {
   userSynced?: boolean;
   cellular?: boolean;
   tpm?: boolean;
+  /** Windows: Windows Hello for Business provisioned (default true on Windows, false elsewhere). */
+  windowsHello?: boolean;
   lockState?: LockState;
   /** Attribute values to force: a string sets the value, `null` makes it absent (`not-reported`). */
   attributes?: Partial<Record<AttributeName, string | null>>;
@@ -168,6 +170,9 @@ export function generateDevice(options: GenerateDeviceOptions): Device {
       ? String(ro.int(model.osMajors[0], Math.max(model.osMajors[0], release.major)))
       : osVersion);
   const tpm = overrides.tpm ?? (platform === 'windows' && (release.major >= 11 || ro.chance(0.85)));
+  // Not drawn (no random stream consumed, so existing fleets stay the same): present on every PC unless the
+  // scenario or the caller says otherwise (fleet mix `windowsHello`, inspect --windows-hello false).
+  const windowsHello = platform === 'windows' && (overrides.windowsHello ?? true);
   const osEdition =
     platform === 'windows'
       ? ro.weighted<string>(
@@ -278,6 +283,7 @@ export function generateDevice(options: GenerateDeviceOptions): Device {
     ...(osEdition !== undefined && { osEdition }),
     enrolledOsVersion,
     tpm,
+    windowsHello,
     cellular,
     lockState,
     hardware,

@@ -4,7 +4,7 @@
  * skipped, in percent. Rows in platform order, then by kind; pure and deterministic.
  */
 import { PLATFORMS, type EnrollmentKind, type Platform } from '../../profiles/model/platform.ts';
-import type { RunResult, RunStatus } from '../run-model.ts';
+import { trustOf, type RunResult, type RunStatus } from '../run-model.ts';
 import { byCodeUnits } from './summary.ts';
 
 /** One platform × kind. */
@@ -16,6 +16,10 @@ export interface PlatformKindRow {
   /** Device × profile outcomes. */
   outcomes: number;
   installed: number;
+  /** Of `installed`, installed but not trusted (issue 12 point 4). */
+  untrusted: number;
+  /** Profiles that do not apply to the device (run status `not-applicable`). */
+  notApplicable: number;
   failed: number;
   pending: number;
   skipped: number;
@@ -25,7 +29,12 @@ export interface PlatformKindRow {
   failedByCode: Record<string, number>;
 }
 
-const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped'];
+const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped', 'not-applicable'];
+
+/** The row's count of a status. */
+function countKey(s: RunStatus): 'installed' | 'failed' | 'pending' | 'skipped' | 'notApplicable' {
+  return s === 'not-applicable' ? 'notApplicable' : s;
+}
 
 /** A share in percent with one decimal. */
 export function percentOf(part: number, whole: number): number {
@@ -46,10 +55,12 @@ export function platformKindBreakdown(result: RunResult): PlatformKindRow[] {
         enrolled: 0,
         outcomes: 0,
         installed: 0,
+        untrusted: 0,
+        notApplicable: 0,
         failed: 0,
         pending: 0,
         skipped: 0,
-        percent: { installed: 0, failed: 0, pending: 0, skipped: 0 },
+        percent: { installed: 0, failed: 0, pending: 0, skipped: 0, 'not-applicable': 0 },
         failedByCode: {},
       };
       rows.set(key, r);
@@ -64,7 +75,8 @@ export function platformKindBreakdown(result: RunResult): PlatformKindRow[] {
   for (const o of result.outcomes) {
     const r = rowOf(o.platform, o.kind);
     r.outcomes += 1;
-    r[o.status] += 1;
+    r[countKey(o.status)] += 1;
+    if (trustOf(o) === false) r.untrusted += 1;
     if (o.status === 'failed') r.failedByCode[o.code] = (r.failedByCode[o.code] ?? 0) + 1;
   }
   const rank = (p: Platform): number => {
@@ -80,7 +92,7 @@ export function platformKindBreakdown(result: RunResult): PlatformKindRow[] {
     )
     .map((r) => ({
       ...r,
-      percent: Object.fromEntries(STATUSES.map((s) => [s, percentOf(r[s], r.outcomes)])) as Record<
+      percent: Object.fromEntries(STATUSES.map((s) => [s, percentOf(r[countKey(s)], r.outcomes)])) as Record<
         RunStatus,
         number
       >,

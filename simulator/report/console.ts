@@ -90,6 +90,8 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   const paint = painter(options.color);
   const s = options.summary ?? summarize(result);
   const showSkipped = s.totals.skipped > 0;
+  const showUntrusted = s.totals.untrusted > 0;
+  const showNotApplicable = s.totals.notApplicable > 0;
   const out: string[] = [];
 
   const m = result.metrics;
@@ -116,22 +118,27 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     out.push('');
   }
 
-  const header = ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING']
+  const header = ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED']
+    .concat(showUntrusted ? ['UNTRUSTED'] : [])
+    .concat(['FAILED', 'PENDING'])
     .concat(showSkipped ? ['SKIPPED'] : [])
+    .concat(showNotApplicable ? ['N/A'] : [])
     .concat(['RENEWED', 'FAILURES BY CODE'])
-    .map((t, i): Cell => ({
+    .map((t, i, all): Cell => ({
       text: t,
       style: 'bold',
-      align: i >= 2 && i < (showSkipped ? 8 : 7) ? 'right' : 'left',
+      align: i >= 2 && i < all.length - 1 ? 'right' : 'left',
     }));
   const row = (platform: string, profile: string, c: OutcomeCounts): Cell[] => [
     { text: oneLine(platform), align: 'left' },
     { text: oneLine(profile), align: 'left' },
     { text: String(c.total), align: 'right' },
     countCell(c.installed, 'green'),
+    ...(showUntrusted ? [countCell(c.untrusted, 'yellow')] : []),
     countCell(c.failed, 'red'),
     countCell(c.pending, 'yellow'),
     ...(showSkipped ? [countCell(c.skipped, 'magenta')] : []),
+    ...(showNotApplicable ? [countCell(c.notApplicable, 'dim')] : []),
     countCell(c.renewed, 'cyan'),
     { text: codesText(c.failedByCode), style: 'red', align: 'left' },
   ];
@@ -139,6 +146,21 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   for (const c of s.byPlatformProfile) rows.push(row(c.platform, c.profile, c));
   rows.push(row('total', '', s.totals).map((c, i) => (i < 2 ? { ...c, style: 'bold' } : c)));
   out.push(...table(rows, paint));
+  if (showNotApplicable) {
+    out.push('');
+    out.push(
+      `${s.totals.notApplicable} device × profile ${s.totals.notApplicable === 1 ? 'row is' : 'rows are'} not applicable (N/A): the profile does not apply to the device (a user certificate on a device without a user); nothing was sent.`,
+    );
+  }
+  if (showUntrusted) {
+    out.push('');
+    out.push(
+      paint(
+        'yellow',
+        `${s.totals.untrusted} of ${s.totals.installed} installed ${s.totals.untrusted === 1 ? 'is' : 'are'} not trusted: the chain leads to no root the device has (a trusted-certificate profile missing or not yet installed), or a certificate is outside its validity. UNTRUSTED counts them within INSTALLED.`,
+      ),
+    );
+  }
 
   const top = s.failureReasons.slice(0, options.topReasons ?? 5);
   if (top.length > 0) {

@@ -33,7 +33,13 @@ function kv(rows: [string, string][], paint: Paint, dimValue?: (v: string) => bo
   );
 }
 
-const STATUS_STYLE = { installed: 'green', failed: 'red', pending: 'yellow', skipped: 'magenta' } as const;
+const STATUS_STYLE = {
+  installed: 'green',
+  failed: 'red',
+  pending: 'yellow',
+  skipped: 'magenta',
+  'not-applicable': 'dim',
+} as const;
 
 /** Renders a device story as text (lines end with `\n`). */
 export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStoryOptions = {}): string {

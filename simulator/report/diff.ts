@@ -185,7 +185,7 @@ function countsOf(
       m.set(k, c);
     }
     c.total += 1;
-    if (o.status in c) c[o.status] += 1;
+    if (o.status !== 'not-applicable' && o.status in c) c[o.status] += 1;
     if (o.renewals > 0) c.renewed += 1;
   }
   return m;

@@ -34,8 +34,26 @@ export interface RenderHtmlOptions {
   report?: ReportJson;
 }
 
-const COLORS = { installed: '#2e7d32', failed: '#c62828', pending: '#f9a825', skipped: '#9e9e9e' } as const;
+const COLORS = {
+  installed: '#2e7d32',
+  untrusted: '#8d6e00',
+  failed: '#c62828',
+  pending: '#f9a825',
+  skipped: '#9e9e9e',
+  'not-applicable': '#607d8b',
+} as const;
 const STATUSES = ['installed', 'failed', 'pending', 'skipped'] as const;
+/** Shown after the statuses when a run has any (issue 12 point 4). */
+const NOT_APPLICABLE = 'not-applicable';
+/** The bar's segments: installed split into trusted and untrusted (issue 12 point 4). */
+const SEGMENTS = ['installed', 'untrusted', 'failed', 'pending', 'skipped', 'not-applicable'] as const;
+/** The device table's states: a row installed but not trusted shows as `untrusted`. */
+const ROW_STATES = ['installed', 'untrusted', 'failed', 'pending', 'skipped', NOT_APPLICABLE] as const;
+
+function segmentValue(c: OutcomeCounts, s: (typeof SEGMENTS)[number]): number {
+  if (s === 'not-applicable') return c.notApplicable;
+  return s === 'installed' ? c.installed - c.untrusted : c[s];
+}
 
 function chart(platform: string, rows: { profile: string; c: OutcomeCounts }[]): string {
   const labelW = 220;
@@ -50,8 +68,8 @@ function chart(platform: string, rows: { profile: string; c: OutcomeCounts }[]):
       `<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${htmlEscape(profile.length > 32 ? `${profile.slice(0, 31)}…` : profile)}</text>`,
     );
     let x = labelW;
-    for (const s of STATUSES) {
-      const v = c[s];
+    for (const s of SEGMENTS) {
+      const v = segmentValue(c, s);
       if (v === 0 || c.total === 0) continue;
       const w = (v / c.total) * barW;
       parts.push(
@@ -69,7 +87,14 @@ function chart(platform: string, rows: { profile: string; c: OutcomeCounts }[]):
 
 function countsLine(c: OutcomeCounts): string {
   return (
-    STATUSES.map((s) => `<span class="st ${s}">${c[s]} ${s}</span>`).join(' ') +
+    STATUSES.map(
+      (s) =>
+        `<span class="st ${s}">${c[s]} ${s}</span>` +
+        (s === 'installed' ? ` <span class="st untrusted">${c.untrusted} of them untrusted</span>` : ''),
+    ).join(' ') +
+    (c.notApplicable > 0
+      ? ` <span class="st ${NOT_APPLICABLE}">${c.notApplicable} not applicable</span>`
+      : '') +
     ` <span class="st renewed">${c.renewed} renewed</span>`
   );
 }
@@ -104,7 +129,7 @@ function tableData(r: ReportJson, maxEvents: number): TableData {
       o.platform,
       o.kind,
       o.profile,
-      o.status,
+      o.trusted === false ? 'untrusted' : o.status,
       o.code,
       o.message,
       o.renewals,
@@ -139,7 +164,7 @@ table.sortable th,#devices th{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" ▲";font-size:.75em}th[aria-sort=descending]::after{content:" ▼";font-size:.75em}
 .pct{color:#555;font-size:.85em}
 .st{display:inline-block;padding:0 6px;border-radius:4px;margin-right:4px;color:#fff;font-size:.85em}
-.installed{background:#2e7d32}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
+.installed{background:#2e7d32}.untrusted{background:#8d6e00}.not-applicable{background:#607d8b}.failed{background:#c62828}.pending{background:#f9a825;color:#000}.skipped{background:#9e9e9e}.renewed{background:#00838f}
 .held{color:#2e7d32;font-weight:600;white-space:nowrap}.broken{color:#c62828;font-weight:600;white-space:nowrap}.warn{color:#ef6c00;font-weight:600}
 .chart{max-width:100%;height:auto}.chart text{font-size:12px;fill:#333}.legend span{margin-right:12px}
 .time-chart .series{font-weight:600}.time-chart .total,.time-chart .max,.time-chart .axis{fill:#666;font-size:11px}
@@ -359,7 +384,11 @@ export function renderHtml(result: RunResult, options: RenderHtmlOptions = {}): 
     '<html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${e(title)}</title><style>${CSS}</style></head><body>`,
-    `<h1>${e(title)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'PASSED' : 'FAILED'}</span></h1>`,
+    `<h1>${e(title)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'PASSED' : 'FAILED'}</span>` +
+      (s.totals.untrusted > 0
+        ? ` <span class="badge untrusted">${s.totals.untrusted} installed but untrusted</span>`
+        : '') +
+      '</h1>',
     metaList(r),
     `<p class="meta">${r.devices} devices (${e(enrolledText(s))}) · ${s.totals.total} device × profile outcomes · ` +
       `${r.metrics.wallSeconds.toFixed(1)} s wall · ${r.metrics.devicesPerSecond.toFixed(1)} devices/s · ` +
@@ -451,7 +480,7 @@ export function renderHtml(result: RunResult, options: RenderHtmlOptions = {}): 
   out.push(
     '<div class="controls"><input id="q" type="search" placeholder="Search device, profile, code, message, model, OS…" aria-label="Search">' +
       `<select id="platform" aria-label="Platform"><option value="">all platforms</option>${s.byPlatform.map((p) => `<option>${e(p.platform)}</option>`).join('')}</select>` +
-      `<select id="status" aria-label="Status"><option value="">all statuses</option>${STATUSES.map((st) => `<option>${st}</option>`).join('')}</select>` +
+      `<select id="status" aria-label="Status"><option value="">all statuses</option>${ROW_STATES.map((st) => `<option>${st}</option>`).join('')}</select>` +
       '<button id="csv" type="button" title="The rows that match the search, as CSV">Download CSV</button><a id="csv-link" class="no-print" hidden></a></div>',
     '<p id="count" class="meta"></p>',
     '<noscript><p>The device table needs JavaScript; report.json holds the same data.</p></noscript>',

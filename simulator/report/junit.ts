@@ -10,7 +10,8 @@
  *   profile row (classname `platform.kind`, name `<profile> on <device>`). A row fails only when it is not
  *   what the scenario expects: it breaks an expectation that broke. A failure the scenario expects (an
  *   expectation says these rows fail, with this code) passes, noted as an expected failure; a row no
- *   expectation judges and that did not install (failed, pending, skipped) is `<skipped>` with why.
+ *   expectation judges and that did not install (failed, pending, skipped) is `<skipped>` with why; so
+ *   is a row installed but not trusted that no `trusted:` expectation judges (issue 12 point 4).
  * - times are real: each suite's `timestamp` is the wall-clock start of the command, `time` attributes
  *   are wall-clock seconds (the run; each row from its device's first event to the row's last; each
  *   expectation the span of the rows it selected; each suite the span of its cases); the virtual start and
@@ -20,7 +21,7 @@
  * Everything from the run is escaped, and characters XML 1.0 cannot carry at all are replaced by U+FFFD.
  */
 import { PLATFORMS } from '../../profiles/model/platform.ts';
-import type { ExpectationResult, RowRef, RunResult } from '../run-model.ts';
+import { trustOf, type ExpectationResult, type RowRef, type RunResult } from '../run-model.ts';
 import { nativeText, sortedOutcomes, type ReportOutcome } from './report-json.ts';
 import { byCodeUnits } from './summary.ts';
 import type { WallClock, WallSpan } from './wall-times.ts';
@@ -87,6 +88,11 @@ const rowKey = (device: string, profile: string): string => `${device}\u0000${pr
 export function rowVerdicts(result: RunResult): Map<string, RowVerdict> {
   const out = new Map<string, RowVerdict>();
   const expected = new Map<string, ExpectationResult>();
+  // Rows an expectation judges by trust (`trusted: true|false`): an untrusted install there is judged.
+  const trustJudged = new Set<string>();
+  for (const e of result.expectations) {
+    if (e.trusted !== undefined) for (const r of e.rows ?? []) trustJudged.add(rowKey(r.device, r.profile));
+  }
   for (const e of result.expectations) {
     for (const r of e.expectedFailures ?? []) {
       const k = rowKey(r.device, r.profile);
@@ -125,6 +131,13 @@ export function rowVerdicts(result: RunResult): Map<string, RowVerdict> {
       out.set(k, { kind: 'not-judged', why: 'pending: the device had not answered by the end of the run' });
     } else if (o.status === 'skipped') {
       out.set(k, { kind: 'not-judged', why: `skipped: ${o.code}: ${o.message}` });
+    } else if (o.status === 'not-applicable') {
+      out.set(k, { kind: 'not-judged', why: `not applicable: ${o.message}` });
+    } else if (trustOf(o) === false && !trustJudged.has(k)) {
+      out.set(k, {
+        kind: 'not-judged',
+        why: `installed but not trusted (${o.code}): ${o.message} — no expectation of the scenario judges its trust: add one (expect: {trusted: false}) to judge it`,
+      });
     }
   }
   return out;

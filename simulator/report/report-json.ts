@@ -13,15 +13,16 @@ import {
   type ServiceStatus,
 } from '../service/mdm/service-status.ts';
 import type { NativeStatus } from '../../protocol/wire/outcome.ts';
-import type {
-  DeviceProfileOutcome,
-  DeviceSummary,
-  ExpectationResult,
-  InputWarning,
-  KeyOrigins,
-  RunEvent,
-  RunMetrics,
-  RunResult,
+import {
+  trustOf,
+  type DeviceProfileOutcome,
+  type DeviceSummary,
+  type ExpectationResult,
+  type InputWarning,
+  type KeyOrigins,
+  type RunEvent,
+  type RunMetrics,
+  type RunResult,
 } from '../run-model.ts';
 import { platformKindBreakdown, type PlatformKindRow } from './breakdown.ts';
 import type { RunMeta } from './run-meta.ts';
@@ -38,6 +39,8 @@ export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & {
   ca?: CaStatus;
   /** The status the MDM service reports for this device and profile, with its confidence (issue 12 point 3). */
   service?: ServiceStatus;
+  /** Installed outcomes only: false when installed but not trusted (run-model trustOf, issue 12 point 4). */
+  trusted?: boolean;
 };
 
 /** The content of report.json. */
@@ -183,6 +186,8 @@ export function pickOutcome(o: DeviceProfileOutcome): ReportOutcome {
   if (ca) out.ca = ca;
   const service = serviceStatusOf({ status: o.status, code: o.code, ...(native && { native }) });
   if (service) out.service = service;
+  const trusted = trustOf(o);
+  if (trusted !== undefined) out.trusted = trusted;
   return out;
 }
 

@@ -10,13 +10,23 @@
 import { PLATFORMS, type EnrollmentKind, type Platform } from '../../profiles/model/platform.ts';
 import { attributeFor, lookupVariable } from '../../profiles/variables/catalogue.ts';
 import type { AbsenceReason, AttributeName } from '../../profiles/variables/facts.ts';
-import type { AbsenceSource, DeviceProfileOutcome, DeviceSummary, RunResult } from '../run-model.ts';
+import {
+  trustOf,
+  type AbsenceSource,
+  type DeviceProfileOutcome,
+  type DeviceSummary,
+  type RunResult,
+} from '../run-model.ts';
 
 /** Outcome counts for one group of device × profile outcomes. */
 export interface OutcomeCounts {
   /** Device × profile outcomes in the group. */
   total: number;
   installed: number;
+  /** Profiles that do not apply to the device (run status `not-applicable`, issue 12 point 4). */
+  notApplicable: number;
+  /** Of `installed`, the outcomes installed but not trusted (chain to no installed root; run-model trustOf). */
+  untrusted: number;
   failed: number;
   pending: number;
   skipped: number;
@@ -123,6 +133,8 @@ function emptyCounts(): OutcomeCounts {
   return {
     total: 0,
     installed: 0,
+    untrusted: 0,
+    notApplicable: 0,
     failed: 0,
     pending: 0,
     skipped: 0,
@@ -134,7 +146,9 @@ function emptyCounts(): OutcomeCounts {
 
 function add(c: OutcomeCounts, o: DeviceProfileOutcome): void {
   c.total += 1;
-  c[o.status] += 1;
+  if (o.status === 'not-applicable') c.notApplicable += 1;
+  else c[o.status] += 1;
+  if (trustOf(o) === false) c.untrusted += 1;
   if (o.status === 'failed') c.failedByCode[o.code] = (c.failedByCode[o.code] ?? 0) + 1;
   if (o.renewals > 0) {
     c.renewed += 1;

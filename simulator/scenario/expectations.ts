@@ -7,12 +7,13 @@
  */
 import type { Device, Ownership } from '../../agent/device/device.ts';
 import type { DevicePlan } from './plan-fleet.ts';
-import type {
-  DeviceProfileOutcome,
-  DeviceSummary,
-  ExpectationResult,
-  RowRef,
-  RunResult,
+import {
+  trustOf,
+  type DeviceProfileOutcome,
+  type DeviceSummary,
+  type ExpectationResult,
+  type RowRef,
+  type RunResult,
 } from '../run-model.ts';
 import { passes } from './checker.ts';
 import type { Expectation, NumberCheck, RowFilter } from './types.ts';
@@ -101,6 +102,12 @@ function rowFailure(e: Expectation, row: DeviceProfileOutcome): string | undefin
     why.push('message without it');
   if (e.renewals !== undefined && !passes(row.renewals, e.renewals))
     why.push(`${row.renewals} renewal${row.renewals === 1 ? '' : 's'}`);
+  if (e.trusted !== undefined) {
+    const trust = trustOf(row);
+    if (trust === undefined) why.push(`not installed (status ${row.status})`);
+    else if (trust !== e.trusted)
+      why.push(trust ? 'installed and trusted' : `installed but not trusted (${row.code})`);
+  }
   return why.length === 0 ? undefined : why.join(', ');
 }
 
@@ -111,6 +118,7 @@ export function describeChecks(e: Expectation): string {
   if (e.code !== undefined) parts.push(`code ${e.code}`);
   if (e.messageContains !== undefined) parts.push(`a message containing "${e.messageContains}"`);
   if (e.renewals !== undefined) parts.push(`renewals ${checkText(e.renewals)}`);
+  if (e.trusted !== undefined) parts.push(e.trusted ? 'installed and trusted' : 'installed but not trusted');
   return parts.join(', ');
 }
 
@@ -165,7 +173,11 @@ function judgeRows(
   summaries: ReadonlyMap<string, DeviceSummary>,
   options: EvaluateOptions,
 ): ExpectationResult {
-  const about = { line: e.line, checks: describeChecks(e) };
+  const about = {
+    line: e.line,
+    checks: describeChecks(e),
+    ...(e.trusted !== undefined && { trusted: e.trusted }),
+  };
   const rows = result.outcomes.filter(
     (o) =>
       (e.profile === undefined || o.profile === e.profile) &&

@@ -105,6 +105,8 @@ export function planDevice(scenario: Scenario, index: number): DevicePlan {
   }
   const tpm = shareOf(r.fork('tpm'), entry.tpm);
   if (tpm !== undefined) overrides.tpm = tpm;
+  const windowsHello = shareOf(r.fork('windows-hello'), entry.windowsHello);
+  if (windowsHello !== undefined) overrides.windowsHello = windowsHello;
   const supervised = shareOf(r.fork('supervised'), entry.supervised);
   if (supervised !== undefined) overrides.supervised = supervised;
   if (entry.ownership !== undefined) overrides.ownership = entry.ownership;

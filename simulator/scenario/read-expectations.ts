@@ -19,7 +19,7 @@ export const OUTCOME_CODES: readonly OutcomeCode[] = [
   'UNCHANGED',
   ...(Object.keys(ERROR_CODES) as OutcomeCode[]),
 ];
-const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped'];
+const STATUSES: readonly RunStatus[] = ['installed', 'failed', 'pending', 'skipped', 'not-applicable'];
 const KEYS = [
   'text',
   'where',
@@ -28,6 +28,7 @@ const KEYS = [
   'code',
   'messageContains',
   'renewals',
+  'trusted',
   'share',
   'count',
 ] as const;
@@ -71,13 +72,16 @@ function readExpectation(c: Checker, at: At, profileNames: readonly string[]): E
   const messageContains = containsAt && c.string(containsAt, true);
   const renewalsAt = c.get(map, 'renewals');
   const renewals = renewalsAt && c.check(renewalsAt, { percent: false });
+  const trustedAt = c.get(map, 'trusted');
+  const trusted = trustedAt && c.boolean(trustedAt);
   if (
     statusAt === undefined &&
     codeAt === undefined &&
     containsAt === undefined &&
-    renewalsAt === undefined
+    renewalsAt === undefined &&
+    trustedAt === undefined
   ) {
-    c.add(map.node.pos, map.path, 'checks nothing: add status, code, messageContains or renewals');
+    c.add(map.node.pos, map.path, 'checks nothing: add status, code, messageContains, renewals or trusted');
   }
   const shareAt = c.get(map, 'share');
   const countAt = c.get(map, 'count');
@@ -104,6 +108,7 @@ function readExpectation(c: Checker, at: At, profileNames: readonly string[]): E
     ...(code !== undefined && { code }),
     ...(messageContains !== undefined && { messageContains }),
     ...(renewals !== undefined && { renewals }),
+    ...(trusted !== undefined && { trusted }),
     quantity,
     line: map.node.pos.line,
   };

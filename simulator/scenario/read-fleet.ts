@@ -43,6 +43,7 @@ const MIX_KEYS = [
   'ownership',
   'cellular',
   'tpm',
+  'windowsHello',
   'supervised',
   'locked',
   'tags',
@@ -116,6 +117,10 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
   const tpm = c.share(tpmAt);
   if (tpmAt !== undefined && platform !== undefined && platform !== 'windows')
     c.add(tpmAt.node.pos, tpmAt.path, `applies to Windows devices only, not ${platform}`);
+  const helloAt = c.get(map, 'windowsHello');
+  const windowsHello = c.share(helloAt);
+  if (helloAt !== undefined && platform !== undefined && platform !== 'windows')
+    c.add(helloAt.node.pos, helloAt.path, `applies to Windows devices only, not ${platform}`);
   const supervisedAt = c.get(map, 'supervised');
   const supervised = c.share(supervisedAt);
   if (supervisedAt !== undefined && !((platform === 'ios' || platform === 'macos') && kind === 'device'))
@@ -158,6 +163,7 @@ function readMixEntry(c: Checker, at: At): MixEntry | undefined {
     ...(ownership !== undefined && { ownership }),
     ...(cellular !== undefined && { cellular }),
     ...(tpm !== undefined && { tpm }),
+    ...(windowsHello !== undefined && { windowsHello }),
     ...(supervised !== undefined && { supervised }),
     ...(locked !== undefined && { locked }),
     tags,

@@ -46,6 +46,8 @@ export interface MixEntry {
   cellular?: Share;
   /** Windows: share of devices with a usable TPM. */
   tpm?: Share;
+  /** Windows: share of devices with Windows Hello for Business provisioned (default: every PC). */
+  windowsHello?: Share;
   /** Apple device enrollment: share supervised. */
   supervised?: Share;
   /** Apple: share locked at check-ins (overrides fleet.lockedApple for this entry). */
@@ -180,6 +182,8 @@ export interface Expectation {
   code?: OutcomeCode;
   messageContains?: string;
   renewals?: NumberCheck;
+  /** Installed and trusted (true), or installed but not trusted (false): run-model trustOf (issue 12). */
+  trusted?: boolean;
   /** How many selected rows must pass: a share (default: all) or a count. */
   quantity: { type: 'share'; check: NumberCheck } | { type: 'count'; check: NumberCheck };
   line: number;

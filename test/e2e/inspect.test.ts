@@ -7,6 +7,19 @@ import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
 import { FixedClock } from '../../protocol/runtime/clock.ts';
 import { conformancePath, describeConformance, itConformance } from '../fixtures/conformance.ts';
 
+/** The keys of `inspect --json` (issue 12 point 8 added outcomes, answers, device and notes). */
+const INSPECT_KEYS = [
+  'answers',
+  'device',
+  'errors',
+  'format',
+  'items',
+  'notes',
+  'ok',
+  'outcomes',
+  'platform',
+];
+
 const ROOT = resolve(import.meta.dirname, '../..');
 // The Apple samples of the conformance material (test/fixtures/conformance.ts, read in place): the tests that
 // read them are skipped, or fail under CERTFLEET_CONFORMANCE_REQUIRED=1, when it is missing. Project-made
@@ -223,7 +236,7 @@ describe('certfleet inspect (CLI)', () => {
       const r = run([corpusFile('certificateroot'), '--json']);
       expect(r.status).toBe(0);
       const json = JSON.parse(r.stdout) as InspectReport;
-      expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+      expect(Object.keys(json).sort()).toEqual(INSPECT_KEYS);
       expect(json.items[0]).toMatchObject({
         kind: 'root',
         trusted: true,
@@ -251,7 +264,7 @@ describe('certfleet inspect (CLI)', () => {
     const managed = run([file, '--json', '--kind', 'fully-managed']);
     expect(managed.status).toBe(0);
     const json = JSON.parse(managed.stdout) as InspectReport;
-    expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+    expect(Object.keys(json).sort()).toEqual(INSPECT_KEYS);
     expect(json.items[0]).toMatchObject({ kind: 'identity', trusted: false, warning: expect.any(String) });
     const admin = run([file, '--json', '--kind', 'device-admin']);
     expect(admin.status).toBe(1);

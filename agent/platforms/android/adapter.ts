@@ -41,6 +41,7 @@ import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
 import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
 import { androidNative, nonComplianceDetail } from './native-status.ts';
 import { planPolicy, type CommandPlan } from './plan.ts';
+import { missingKeyAliases } from './onc-networks.ts';
 import { untrustedChainText } from '../../missing-root.ts';
 import {
   androidItems,
@@ -197,6 +198,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
   }
 
   const plans = planPolicy({ device: ctx.device, kind, now }, policy);
+  const networkFailures: InstallOutcome[] = [];
   const details = plans.flatMap((p) => (p.ok ? [] : [p.detail]));
   try {
     const results = ctx.db.transaction(() => {
@@ -223,6 +225,31 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
         );
       });
       refreshTrust(ctx.db, deviceId, now);
+      // Android Enterprise checks the policy's Wi-Fi networks against the key pairs it now holds (AMAPI).
+      if (kind !== 'device-admin') {
+        const aliases = new Set(
+          androidItems(ctx.db, deviceId)
+            .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
+            .map((i) => i.attrs.alias as string),
+        );
+        for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
+          const detail: NonComplianceDetail = {
+            ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
+            specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },
+          };
+          details.push(detail);
+          networkFailures.push(
+            outcome(
+              ctx,
+              m.guid,
+              'failed',
+              'INSTALL_KEY_ALIAS_MISSING',
+              `Wi-Fi network "${m.name ?? m.guid}" uses the client certificate with key-pair alias "${m.alias}", and no key pair with that alias is installed on this device (AMAPI: ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY). Install the PKCS certificate under that alias, or fix ClientCertKeyPairAlias.`,
+              detail,
+            ),
+          );
+        }
+      }
       const profileMeta: Record<string, unknown> = { compliant: details.length === 0, kind };
       if (meta.profileId !== undefined) profileMeta.profileId = meta.profileId;
       profileMeta.renewalThreshold = meta.renewalThreshold ?? DEFAULT_RENEWAL_THRESHOLD;
@@ -263,7 +290,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
           : installedOutcome(ctx, p, kind, now)
         : outcome(ctx, p.guid, 'failed', p.code, p.message, p.detail),
     );
-    return { outcomes, reply: reply(policy.version, details) };
+    return { outcomes: [...outcomes, ...networkFailures], reply: reply(policy.version, details) };
   } catch (e) {
     const problem = new CertfleetError(
       'INTERNAL',

@@ -8,7 +8,11 @@
  * certificate case gets is mostly **inferred** (docs/errors.md §3.3/§3.4 say so), as the `confidence` column records.
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
-import type { NonComplianceDetail, NonComplianceReason } from '../../../profiles/android/non-compliance.ts';
+import type {
+  NonComplianceDetail,
+  NonComplianceReason,
+  SpecificNonComplianceReason,
+} from '../../../profiles/android/non-compliance.ts';
 import type { NativeStatus } from '../../../protocol/wire/outcome.ts';
 
 /**
@@ -23,6 +27,8 @@ export interface AndroidNativeCase {
   readonly code: ErrorCode;
   readonly reason: NonComplianceReason;
   readonly setting: AndroidSetting;
+  /** AMAPI `specificNonComplianceReason`, when the case has a documented one. */
+  readonly specific?: SpecificNonComplianceReason;
   readonly confidence: 'documented' | 'observed' | 'inferred';
   /** Where the fact comes from (docs/errors.md / docs/formats.md rows). */
   readonly source: string;
@@ -103,6 +109,15 @@ export const ANDROID_NATIVE_CASES = {
     source:
       'docs/formats.md §3.4/§4.3: certificate access is a Fully Managed/Dedicated/COPE (androidDeviceOwner) setting; docs/errors.md §3.3 MANAGEMENT_MODE (documented reason, inferred use)',
   },
+  oncKeyPairAliasMissing: {
+    code: 'INSTALL_KEY_ALIAS_MISSING',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    specific: 'ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY',
+    confidence: 'documented',
+    source:
+      'G1 SpecificNonComplianceReason ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY (documented, docs/errors.md §3.2); AMAPI-NET ClientCertKeyPairAlias',
+  },
   wrongPlatform: {
     code: 'INSTALL_NOT_ALLOWED',
     reason: 'DEVICE_INCOMPATIBLE',
@@ -150,6 +165,8 @@ export function nonComplianceDetail(
     c.setting === 'policy' && fieldPath !== undefined ? (fieldPath.split(/[.[]/)[0] ?? c.setting) : c.setting;
   const detail: NonComplianceDetail = { settingName, nonComplianceReason: c.reason };
   if (fieldPath !== undefined) detail.fieldPath = fieldPath;
+  const specific = (c as AndroidNativeCase).specific;
+  if (specific !== undefined) detail.specificNonComplianceReason = specific;
   return detail;
 }
 

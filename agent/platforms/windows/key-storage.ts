@@ -10,7 +10,9 @@
  *   "TPM if present", not "TPM if the key fits" (**[certfleet]**).
  * - PFXKeyExportable: only with KeyLocation 3 ("For any other KeyLocation value, the CSP will fail", CCI);
  *   any other key is marked not exportable (PFXDOC "the private key is marked as not exportable").
- * - Windows Hello is assumed available on every simulated Windows device (the Device model has no WHfB flag).
+ * - KeyLocation 4 on a PC without Windows Hello for Business provisioned (Device.windowsHello false) fails
+ *   with INSTALL_KSP_UNAVAILABLE: CCI says "Windows Hello for Business, otherwise fail" (docs/errors.md §1.2
+ *   "KeyLocation=4 without Windows Hello for Business": behaviour documented, status inferred).
  */
 import type { KeyObject } from 'node:crypto';
 import type { PfxKeyLocation } from '../../../profiles/windows/pfx-cert-install.ts';
@@ -63,12 +65,12 @@ function fits(ksp: Ksp, key: KeyObject): boolean {
 /**
  * Chooses where the PFX's private key goes, or says why the CSP fails.
  *
- * @param device whether the device has a TPM
+ * @param device whether the device has a TPM and Windows Hello for Business (absent: provisioned)
  * @param install the decoded PFXCertInstall parameters
  * @param key the PFX's private key (its size decides whether the KSP can hold it)
  */
 export function chooseKsp(
-  device: { tpm: boolean },
+  device: { tpm: boolean; windowsHello?: boolean },
   install: { keyLocation: PfxKeyLocation; containerName?: string; keyExportable: boolean },
   key: KeyObject,
 ): KspDecision {
@@ -107,6 +109,14 @@ export function chooseKsp(
       ksp = 'software';
       break;
     case 4:
+      if (device.windowsHello === false) {
+        return {
+          ok: false,
+          code: 'INSTALL_KSP_UNAVAILABLE',
+          message:
+            'KeyLocation 4 requires the Windows Hello for Business (Passport) key storage provider, and Windows Hello for Business is not provisioned on this device. Provision Windows Hello for Business, or use KeyLocation 2 (TPM if present, else software) or 3.',
+        };
+      }
       ksp = 'passport';
       break;
   }

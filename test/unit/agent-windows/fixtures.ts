@@ -60,6 +60,8 @@ export function ctxFor(
   db: StoreDb,
   opts: {
     tpm?: boolean;
+    /** Windows Hello for Business provisioned (default true). */
+    windowsHello?: boolean;
     kind?: WindowsEnrollmentKind;
     identity?: ManagementIdentity | null;
     now?: Date;
@@ -70,7 +72,7 @@ export function ctxFor(
     index: 0,
     platform: 'windows',
     kind: opts.kind ?? 'entra-joined',
-    overrides: { tpm: opts.tpm ?? true },
+    overrides: { tpm: opts.tpm ?? true, windowsHello: opts.windowsHello ?? true },
   });
   const ctx: DeviceContext = { device, db, clock: new FixedClock(opts.now ?? NOW) };
   const identity = opts.identity === undefined ? managementIdentity(5) : opts.identity;

@@ -17,6 +17,19 @@ import { pfxOf } from '../agent-apple/fixtures.ts';
 import { makeHierarchy } from '../pki/hierarchy.ts';
 import { OWN_ROOT, ownAppleSamples, PFX_PASSWORD, WRONG_PASSWORD, type OwnAppleSamples } from './samples.ts';
 
+/** The keys of `inspect --json` (issue 12 point 8 added outcomes, answers, device and notes). */
+const INSPECT_KEYS = [
+  'answers',
+  'device',
+  'errors',
+  'format',
+  'items',
+  'notes',
+  'ok',
+  'outcomes',
+  'platform',
+];
+
 const clock = new FixedClock('2026-06-01T00:00:00Z');
 let s: OwnAppleSamples;
 let work: string;
@@ -128,7 +141,7 @@ describe('certfleet inspect (CLI) on project-made samples', () => {
     const r = run([write('root.mobileconfig', s.rootProfile), '--json']);
     expect([r.status, r.stderr]).toEqual([0, '']);
     const json = JSON.parse(r.stdout) as InspectReport;
-    expect(Object.keys(json).sort()).toEqual(['errors', 'format', 'items', 'ok', 'platform']);
+    expect(Object.keys(json).sort()).toEqual(INSPECT_KEYS);
     const fingerprint = spawnSync(
       'openssl',
       [

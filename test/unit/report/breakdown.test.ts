@@ -19,14 +19,14 @@ describe('platformKindBreakdown', () => {
   it('counts devices and outcomes per row, with each status as a percentage of the outcomes', () => {
     const wp = rows.find((r) => r.kind === 'work-profile-personal')!;
     expect(wp).toMatchObject({ devices: 2, enrolled: 2, outcomes: 4, installed: 2, failed: 2 });
-    expect(wp.percent).toEqual({ installed: 50, failed: 50, pending: 0, skipped: 0 });
+    expect(wp.percent).toEqual({ installed: 50, failed: 50, pending: 0, skipped: 0, 'not-applicable': 0 });
     expect(wp.failedByCode).toEqual({ VARIABLE_MISSING: 2 });
     const mac = rows.find((r) => r.platform === 'macos')!;
     // mac-1 never enrolled: a device with no outcome; mac-2 has a root installed and a PKCS skipped
     expect(mac).toMatchObject({ devices: 2, enrolled: 1, outcomes: 2, installed: 1, skipped: 1 });
     expect(mac.percent.skipped).toBe(50);
     const ios = rows.find((r) => r.platform === 'ios')!;
-    expect(ios.percent).toEqual({ installed: 50, failed: 0, pending: 50, skipped: 0 });
+    expect(ios.percent).toEqual({ installed: 50, failed: 0, pending: 50, skipped: 0, 'not-applicable': 0 });
   });
 
   it('the outcomes of every row add up to the run', () => {

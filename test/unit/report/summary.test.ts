@@ -26,6 +26,8 @@ describe('summarize', () => {
         profile,
         total,
         installed,
+        untrusted: 0, // issue 12 point 4: the sample has no untrusted install (test/unit/report/untrusted.test.ts)
+        notApplicable: 0,
         failed,
         pending,
         skipped,

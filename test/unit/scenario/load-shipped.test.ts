@@ -22,6 +22,9 @@ describe('shipped scenarios', () => {
       'renewal-20.yaml',
       'template-not-published.yaml',
       'wrong-ca.yaml',
+      'untrusted-no-root.yaml',
+      'userless-device.yaml',
+      'windows-hello.yaml',
     ]);
   });
 

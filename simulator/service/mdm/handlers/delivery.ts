@@ -22,6 +22,7 @@ import {
   type ResolveRequestResult,
 } from '../../../../profiles/compile/index.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
+import { notApplicableReason } from '../applicability.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import { answerTimeout } from '../retry-policy.ts';
 import type { ServiceDevice } from '../service-types.ts';
@@ -117,6 +118,12 @@ export async function startDelivery(
     removed: false,
   };
   ctx.deliveries.put(d);
+  const notApplicable = notApplicableReason(assignment.profile, device.facts);
+  if (notApplicable !== undefined) {
+    ctx.setOutcome(d, 'not-applicable', 'NOT_APPLICABLE', notApplicable);
+    ctx.event('not-applicable', notApplicable, device.id, assignment.name);
+    return;
+  }
   if (assignment.profile.kind === 'trusted-certificate') {
     await compileAndSend(ctx, d);
     return;
