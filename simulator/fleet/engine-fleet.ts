@@ -32,7 +32,7 @@ import type { Transport } from '../../protocol/transport/transport.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
-import { Coordinator, type CoordinatorLimits } from '../engine/coordinator.ts';
+import { Coordinator, type CoordinatorLimits, type LocalSide } from '../engine/coordinator.ts';
 import { HostRunner } from '../engine/host-runner.ts';
 import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
 import { writeReports } from '../report/write-reports.ts';
@@ -103,11 +103,48 @@ async function controlClient(o: EngineFleetOptions, clientId: string): Promise<T
 }
 
 /** Whether planned device `plan` is connected at `t`: enrolled (its client exists) and not in an offline window. */
-function onlineAt(
+export function onlineAt(
   plan: { enrolAt: number; offline: ReadonlyArray<{ from: number; to: number }> },
   t: number,
 ): boolean {
   return t >= plan.enrolAt && !plan.offline.some((w) => t >= w.from && t < w.to);
+}
+
+/** What {@link serviceLocalSide} drives: the service side of a fleet context, behind its round gate. */
+export interface ServiceLocal {
+  clock: VirtualClock;
+  /** The round gate in front of the service's inbox. */
+  gate: RoundGate;
+  /** The in-process in-flight counter the service and its connectors count on. */
+  inFlight: InFlight;
+  /** The context whose `idle` list holds the service's and the connectors' idle checks. */
+  ctx: FleetContext;
+  /** The service-side device ledger its client feeds. */
+  ledger: DeviceLedger;
+}
+
+/**
+ * The coordinator's local side for a fleet's service side (`serve`, `run`, `run --workers`): its virtual
+ * clock; `settle()` releases the gate once, then waits until the in-flight counter settled (except offline
+ * devices), the service and connectors are idle and the ledger has nothing in progress.
+ */
+export function serviceLocalSide(s: ServiceLocal): LocalSide {
+  let released = 0;
+  return {
+    advanceTo: (t) => s.clock.advanceTo(t),
+    runDue: () => s.clock.runDue(),
+    nextAt: () => s.clock.nextAtMs(),
+    settle: async () => {
+      released += await s.gate.flush();
+      await s.inFlight.settled({ exceptOffline: true });
+      for (const idle of s.ctx.idle) await idle();
+      await s.ledger.idle();
+    },
+    idle: () =>
+      s.gate.held === 0 && s.inFlight.count({ exceptOffline: true }) === 0 && s.ledger.inProgress() === 0,
+    activity: () => released,
+    ledger: s.ledger,
+  };
 }
 
 /** Runs the coordinator (see the file comment), then writes the reports into `o.out`. */
@@ -133,7 +170,6 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
   let gate: RoundGate | undefined;
-  let released = 0;
   let enrolled = 0;
   let installed = 0;
   let answered = 0;
@@ -190,21 +226,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
     const coordinator = new Coordinator({
       channel: await mqttCoordinatorChannel(need(control.transport, 'the control client', 'serve'), tenant),
-      local: {
-        advanceTo: (t) => clock.advanceTo(t),
-        runDue: () => clock.runDue(),
-        nextAt: () => clock.nextAtMs(),
-        settle: async () => {
-          released += await g.flush();
-          await inFlight.settled({ exceptOffline: true });
-          for (const idle of ctx.idle) await idle();
-          await ledger.idle();
-        },
-        idle: () =>
-          g.held === 0 && inFlight.count({ exceptOffline: true }) === 0 && ledger.inProgress() === 0,
-        activity: () => released,
-        ledger,
-      },
+      local: serviceLocalSide({ clock, gate: g, inFlight, ctx, ledger }),
       start: ctx.scenario.start,
       end,
       expect: {
@@ -243,6 +265,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
     const outcome = await coordinator.run();
+    if (process.env.CERTFLEET_ENGINE_STATS) {
+      process.stderr.write(`[engine] ${outcome.instants} instants, ${outcome.waves} waves\n`);
+    }
     await fleet.stopAfter(RUN_RECORDS); // control client, connectors, service, broker clients
     const { service, named } = need(ctx.service, 'the service side', 'serve');
     const result = buildRunResult({
