@@ -143,6 +143,9 @@ export function serviceLocalSide(s: ServiceLocal): LocalSide {
     idle: () =>
       s.gate.held === 0 && s.inFlight.count({ exceptOffline: true }) === 0 && s.ledger.inProgress() === 0,
     activity: () => released,
+    holdOutbound: () => s.gate.holdOutbound(),
+    heldOutbound: () => s.gate.heldOutbound,
+    releaseOutbound: () => s.gate.releaseOutbound(),
     ledger: s.ledger,
   };
 }
