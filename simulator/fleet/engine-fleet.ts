@@ -35,6 +35,7 @@ import { VirtualClock } from '../clock/virtual-clock.ts';
 import { Coordinator, type CoordinatorLimits, type LocalSide } from '../engine/coordinator.ts';
 import { HostRunner } from '../engine/host-runner.ts';
 import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
+import type { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
 import { planFleet, type Scenario } from '../scenario/index.ts';
@@ -48,6 +49,7 @@ import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import type { PlannedDevice } from './plan-devices.ts';
 import { inShard, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun, AgentDeviceSummary } from './agents.ts';
 
@@ -79,6 +81,11 @@ export interface CoordinateOptions extends EngineFleetOptions {
   onProgress?: (p: EngineProgress) => void;
   onHostJoined?: (hostId: string, shard: Shard, rejoined: boolean) => void;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Called once the run is over and the network parts are released, before the run is finished and the
+   * reports written: `run --workers` snapshots its hosts' key stores into run.db here.
+   */
+  beforeFinish?: (o: { runDb: RunDb; devices: readonly PlannedDevice[] }) => void | Promise<void>;
 }
 
 /** What both sides compare at join: the scenario as loaded (file text), devices and seed. */
@@ -281,6 +288,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       end: Math.min(end, outcome.t),
     });
+    await o.beforeFinish?.({ runDb, devices: ctx.devices });
     runDb.finishRun(result);
     await fleet.stop();
     await writeReports(result, dir);
