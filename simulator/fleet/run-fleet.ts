@@ -238,9 +238,14 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       start: ctx.scenario.start,
       end,
       expect: { shards: 1, ...identity },
+      // A device counts while it is online and — this process holding every client — while the in-flight
+      // counter has a message on its way to it or to the service. A message the broker never delivers
+      // (sent to a TLS device's password session as it reconnects with its certificate) is forgotten by
+      // the counter with that session, as before the engine; the service's own retry sends it again.
       isOnline: (d, t) => {
         const plan = plans.get(d);
-        return plan === undefined || onlineAt(plan, t);
+        if (plan !== undefined && !onlineAt(plan, t)) return false;
+        return inFlight.count({ clientId: d }) > 0 || inFlight.count({ clientId: SERVICE_CLIENT_ID }) > 0;
       },
       hostOf: () => host,
       // the host is in this process: it cannot go missing on its own
