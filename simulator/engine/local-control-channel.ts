@@ -59,6 +59,12 @@ class LocalInbox<R> {
 export interface LocalControlChannels {
   coordinator: ControlChannel;
   host(hostId: string): HostControlChannel;
+  /**
+   * Hands `error` to the coordinator as the channel's failure (its `onInvalid`): the coordinator ends the
+   * run with it. For a host in the same process that failed (a device the broker refuses): no wall-clock
+   * liveness limit has to run out first.
+   */
+  fail(error: CertfleetError): void;
 }
 
 function asProtocolError(err: unknown, topic: string): CertfleetError {
@@ -99,6 +105,7 @@ export function localControlChannels(tenant: string): LocalControlChannels {
       },
       listen: (receiver) => toCoordinator.listen(receiver),
     },
+    fail: (error) => toCoordinator.deliver((r) => r.onInvalid(error)),
     host: (hostId) => {
       const inbox = hostInbox(hostId);
       return {

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CertfleetError, isCertfleetError } from '../../pki/errors.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
@@ -224,7 +225,16 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       ledger: deviceLedger,
     });
     const hosted = runner.run();
-    hosted.catch(() => undefined); // awaited below; a failure of the coordinator ends it too
+    // a host that fails (a device the broker refuses…) ends the run with its error at once
+    hosted.catch((err: unknown) =>
+      channels.fail(
+        isCertfleetError(err)
+          ? err
+          : new CertfleetError('INTERNAL', `The agent host failed: ${(err as Error).message}`, {
+              cause: err,
+            }),
+      ),
+    );
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
     const coordinator = new Coordinator({
       channel: channels.coordinator,

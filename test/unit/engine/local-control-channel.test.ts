@@ -4,7 +4,7 @@
  * the order sent, at every host; a host speaks only for itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { CertfleetError } from '../../../pki/errors.ts';
+import { CertfleetError as CertfleetErrorClass, type CertfleetError } from '../../../pki/errors.ts';
 import type { CtlMessage, HostReportMessage, JoinMessage } from '../../../protocol/wire/clock-messages.ts';
 import { localControlChannels } from '../../../simulator/engine/local-control-channel.ts';
 
@@ -77,5 +77,17 @@ describe('localControlChannels', () => {
     await channels.host('h1').send({ ...join('h1'), devices: -1 });
     await new Promise((r) => setImmediate(r));
     expect(invalid.map((e) => e.code)).toEqual(['CLOCK_PROTOCOL']);
+  });
+
+  it('fail() hands an error to the coordinator as the channel\u2019s failure', async () => {
+    const channels = localControlChannels('acme');
+    const invalid: CertfleetError[] = [];
+    channels.coordinator.listen({
+      onHostMessage: () => expect.fail('delivered'),
+      onInvalid: (e) => invalid.push(e),
+    });
+    channels.fail(new CertfleetErrorClass('TRANSPORT_NOT_AUTHORIZED', 'refused'));
+    await new Promise((r) => setImmediate(r));
+    expect(invalid.map((e) => e.code)).toEqual(['TRANSPORT_NOT_AUTHORIZED']);
   });
 });
