@@ -73,6 +73,7 @@ export class DeviceLedger implements TransportLedger {
   #sentTotal = 0;
   #handledTotal = 0;
   #waiters: Array<() => void> = [];
+  #changeWaiters: Array<() => void> = [];
 
   constructor(o: DeviceLedgerOptions) {
     this.#tenant = o.tenant;
@@ -137,6 +138,7 @@ export class DeviceLedger implements TransportLedger {
     this.#entry(deviceId).sent++;
     this.#sentTotal++;
     this.#changed.add(deviceId);
+    this.#notifyChange();
   }
 
   /** Counts one message of device `deviceId` this side handled (the transport hook calls it). */
@@ -144,6 +146,19 @@ export class DeviceLedger implements TransportLedger {
     this.#entry(deviceId).handled++;
     this.#handledTotal++;
     this.#changed.add(deviceId);
+    this.#notifyChange();
+  }
+
+  /** Resolves at the next change of any device's counts (the coordinator waits on it instead of polling). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.#changeWaiters.push(resolve));
+  }
+
+  #notifyChange(): void {
+    if (this.#changeWaiters.length === 0) return;
+    const waiters = this.#changeWaiters;
+    this.#changeWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** The cumulative counts of one device (zeros when it was never counted). */

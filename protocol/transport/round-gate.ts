@@ -26,8 +26,14 @@
  * handler, as the transport delivers it. Handlers run one at a time, in the order above; a handler that
  * throws is reported to `onHandlerError` and the flush goes on. What arrives during a flush waits for the
  * next one.
+ *
+ * Outbound, on request ({@link RoundGate.holdOutbound}): publishes to any topic under the tenant's
+ * `device/` wait, in order, until
+ * {@link RoundGate.releaseOutbound}, and the publisher is answered at once. The coordinator holds them
+ * while it runs the service's own timers of an instant before the hosts are at that instant: if nothing
+ * was sent to a device, the hosts need not hear of the instant at all (docs/architecture.md "One instant").
  */
-import { parseDeviceTopic } from '../wire/topics.ts';
+import { parseDeviceTopic, tenantRoot } from '../wire/topics.ts';
 import type { MessageHandler, Transport, TransportMessage } from './transport.ts';
 
 /** Options of {@link RoundGate}. */
@@ -45,6 +51,17 @@ export interface RoundGateOptions {
   passes?: (message: TransportMessage) => boolean;
   /** Called when a released handler throws (default: ignored, as the transport logs handler errors). */
   onHandlerError?: (error: unknown, message: TransportMessage) => void;
+  /**
+   * Called when a held outbound publish fails once released (default: ignored — its device's counts then
+   * never balance, and the coordinator ends the run with RUN_STALLED naming the device).
+   */
+  onPublishError?: (error: unknown, topic: string) => void;
+}
+
+interface HeldPublish {
+  topic: string;
+  payload: Buffer;
+  options: { qos?: 0 | 1; retain?: boolean } | undefined;
 }
 
 interface Held {
@@ -77,6 +94,8 @@ export class RoundGate implements Transport {
   #held: Held[] = [];
   #arrivals = new Map<string, number>();
   #subscriptions = 0;
+  #holdOut = false;
+  #outbound: HeldPublish[] = [];
 
   constructor(inner: Transport, o: RoundGateOptions) {
     this.#inner = inner;
@@ -89,8 +108,41 @@ export class RoundGate implements Transport {
     return this.#held.length;
   }
 
+  /** Publishes to device topics held until {@link RoundGate.releaseOutbound}. */
+  get heldOutbound(): number {
+    return this.#outbound.length;
+  }
+
   publish(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void> {
+    if (this.#holdOut && topic.startsWith(`${tenantRoot(this.#o.tenant)}/device/`)) {
+      this.#outbound.push({ topic, payload, options });
+      return Promise.resolve();
+    }
     return this.#inner.publish(topic, payload, options);
+  }
+
+  /** From now on, publishes to device topics wait for {@link RoundGate.releaseOutbound} (see the file comment). */
+  holdOutbound(): void {
+    this.#holdOut = true;
+  }
+
+  /**
+   * Stops holding, and publishes what was held, in the order it was published (each publish is started
+   * before the next, so one client's order is kept); resolves with the number published once the broker
+   * has them all.
+   */
+  async releaseOutbound(): Promise<number> {
+    this.#holdOut = false;
+    const batch = this.#outbound;
+    this.#outbound = [];
+    await Promise.all(
+      batch.map((p) =>
+        this.#inner.publish(p.topic, p.payload, p.options).catch((err: unknown) => {
+          this.#o.onPublishError?.(err, p.topic);
+        }),
+      ),
+    );
+    return batch.length;
   }
 
   subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {

@@ -57,6 +57,16 @@ export interface LocalSide {
   /** A number that grows whenever the local side does something the device counters do not show. */
   activity?(): number;
   /**
+   * Holds what the local side sends to devices until {@link LocalSide.releaseOutbound} (RoundGate): lets
+   * the coordinator run an instant that no host has a timer at on its own side first, and skip the hosts
+   * when nothing was sent to a device. Without it, every instant steps every host.
+   */
+  holdOutbound?(): void;
+  /** How many publishes to devices are held. */
+  heldOutbound?(): number;
+  /** Stops holding and publishes what was held, in order. */
+  releaseOutbound?(): Promise<unknown>;
+  /**
    * The service side's device ledger (protocol/transport/device-ledger.ts), fed by the service's transport.
    * The coordinator takes its `snapshotChanged()`: nothing else may read snapshots of this ledger.
    */
@@ -64,6 +74,11 @@ export interface LocalSide {
     counts(deviceId: string): DeviceCounts;
     totals(): DeviceCounts;
     snapshotChanged(): Record<string, DeviceCounts>;
+    /**
+     * Resolves at the next change of its counts: while every host is idle and the messages owed are all on
+     * their way to the service, the coordinator waits on it rather than sending another wave.
+     */
+    changed?(): Promise<void>;
   };
 }
 
@@ -92,7 +107,10 @@ export interface CoordinatorLimits {
   stallMs: number;
   /** The longest pause between two waves that changed nothing (default 50 ms; the pause doubles from 1 ms). */
   maxPauseMs: number;
-  /** Consecutive quiet, balanced waves that close an instant (default 2; 1 is enough, see docs). */
+  /**
+   * Consecutive quiet, balanced waves that close an instant (default 1, see docs; while a host that
+   * rejoined is being re-based, at least 2).
+   */
   confirmWaves: number;
   /**
    * After a host rejoined: how long its devices' counts may stay unbalanced, with nothing changing,
@@ -109,7 +127,7 @@ export const DEFAULT_COORDINATOR_LIMITS: CoordinatorLimits = {
   stallWaves: 50,
   stallMs: 30_000,
   maxPauseMs: 50,
-  confirmWaves: 2,
+  confirmWaves: 1,
   rebaseGraceMs: 2_000,
 };
 
@@ -121,7 +139,7 @@ export interface InstantClosed {
   instants: number;
   /** Waves sent so far. */
   waves: number;
-  /** Waves this instant took. */
+  /** Waves this instant took (0: only the coordinator's side had something to do). */
   wavesThisInstant: number;
   /** Each host's latest progress counts. */
   hosts: Record<string, Record<string, number>>;
@@ -446,6 +464,15 @@ export class Coordinator {
     return parts.length === 0 ? undefined : parts.join('; ');
   }
 
+  /** Whether device `d` is owed only messages on their way to the service (its host has handled all it was sent). */
+  #owedToService(d: string): boolean {
+    const tally = this.#tally.get(d);
+    const svc = this.#o.local.ledger.counts(d);
+    const hostHandled = (tally?.hostHandled ?? 0) + (tally?.inBase ?? 0);
+    const hostSent = (tally?.hostSent ?? 0) + (tally?.outBase ?? 0);
+    return svc.sent <= hostHandled && hostSent > svc.handled;
+  }
+
   #recheck(d: string): void {
     if (this.#imbalance(d) === undefined) this.#open.delete(d);
     else this.#open.add(d);
@@ -520,8 +547,10 @@ export class Coordinator {
     this.#instants++;
     local.advanceTo(this.#t);
     const firstWave = this.#wave + 1;
-    await this.#collect('step');
-    await local.runDue();
+    if (await this.#localOnly()) {
+      this.#closed(firstWave);
+      return;
+    }
 
     let prevOk = false;
     let prevSig: string | undefined;
@@ -545,7 +574,8 @@ export class Coordinator {
       const sig = this.#signature();
       const changed = sig !== prevSig;
       streak = ok ? (prevOk && !changed ? streak + 1 : 1) : 0;
-      if (streak >= this.#limits.confirmWaves) break;
+      const rebasing = [...this.#hosts.values()].some((h) => h.rebasing);
+      if (streak >= Math.max(this.#limits.confirmWaves, rebasing ? 2 : 1)) break;
       if (changed) {
         unproductive = 0;
         this.#lastChange = this.#wall();
@@ -560,11 +590,76 @@ export class Coordinator {
       }
       prevOk = ok;
       prevSig = sig;
+      if (
+        !ok &&
+        hostsIdle &&
+        localIdle &&
+        pending.length > 0 &&
+        pending.every((d) => this.#owedToService(d))
+      ) {
+        // every host is idle and what is owed is on its way to the service: no host can change anything
+        // by another wave — wait for the service's inbox instead (bounded, for the stall check)
+        const changedLocally = local.ledger.changed?.();
+        if (changedLocally) {
+          await Promise.race([changedLocally, this.#pause(this.#limits.resendMs)]);
+          continue;
+        }
+      }
       if (unproductive > 0) {
         await this.#pause(Math.min(this.#limits.maxPauseMs, 2 ** Math.min(unproductive - 1, 16)));
       }
       await this.#collect('probe');
     }
+    this.#closed(firstWave);
+  }
+
+  /**
+   * The first part of instant `t` when no host has anything due at `t`: the local side runs its own
+   * timers with what it sends to devices held back (LocalSide.holdOutbound) and settles. When it sent
+   * nothing to a device and is idle, the instant is closed without a wave — the hosts were idle and
+   * balanced when the last instant closed, and nothing reached them since. Otherwise the hosts are stepped
+   * to `t` (a wave) and only then is what was held published, so no device sees a message of `t` before
+   * its host is at `t`. Returns true when the instant is closed; false when the wave loop is to go on
+   * (the step sent, the local timers run). Without a hold, or with a host due at `t`: the step, then the
+   * local timers.
+   */
+  async #localOnly(): Promise<boolean> {
+    const local = this.#o.local;
+    const hosts = [...this.#hosts.values()];
+    const hostsQuiet = hosts.every(
+      (h) =>
+        !h.rebasing && h.latest?.idle === true && (h.latest.nextAt === null || h.latest.nextAt > this.#t),
+    );
+    if (!local.holdOutbound || !local.releaseOutbound || !hostsQuiet) {
+      await this.#collect('step');
+      await local.runDue();
+      return false;
+    }
+    local.holdOutbound();
+    let released = false;
+    try {
+      for (let round = 1; ; round++) {
+        await local.runDue();
+        await local.settle();
+        this.#readLocal();
+        const due = local.nextAt();
+        if (due === undefined || due > this.#t) break;
+        if (round >= this.#limits.stallWaves) throw this.#stalled([], false);
+      }
+      if ((local.heldOutbound?.() ?? 1) === 0 && (local.idle?.() ?? true) && this.#pending().length === 0) {
+        return true;
+      }
+      await this.#collect('step');
+      released = true;
+      await local.releaseOutbound();
+      return false;
+    } finally {
+      if (!released) await local.releaseOutbound();
+    }
+  }
+
+  /** Closes the current instant (first wave of it: `firstWave`) and tells the caller. */
+  #closed(firstWave: number): void {
     this.#closeInstant();
     this.#o.onInstant?.({
       t: this.#t,

@@ -32,9 +32,10 @@ import type { Transport } from '../../protocol/transport/transport.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
-import { Coordinator, type CoordinatorLimits } from '../engine/coordinator.ts';
+import { Coordinator, type CoordinatorLimits, type LocalSide } from '../engine/coordinator.ts';
 import { HostRunner } from '../engine/host-runner.ts';
 import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
+import type { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
 import { planFleet, type Scenario } from '../scenario/index.ts';
@@ -48,6 +49,7 @@ import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import type { PlannedDevice } from './plan-devices.ts';
 import { inShard, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun, AgentDeviceSummary } from './agents.ts';
 
@@ -79,6 +81,11 @@ export interface CoordinateOptions extends EngineFleetOptions {
   onProgress?: (p: EngineProgress) => void;
   onHostJoined?: (hostId: string, shard: Shard, rejoined: boolean) => void;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Called once the run is over and the network parts are released, before the run is finished and the
+   * reports written: `run --workers` snapshots its hosts' key stores into run.db here.
+   */
+  beforeFinish?: (o: { runDb: RunDb; devices: readonly PlannedDevice[] }) => void | Promise<void>;
 }
 
 /** What both sides compare at join: the scenario as loaded (file text), devices and seed. */
@@ -103,11 +110,51 @@ async function controlClient(o: EngineFleetOptions, clientId: string): Promise<T
 }
 
 /** Whether planned device `plan` is connected at `t`: enrolled (its client exists) and not in an offline window. */
-function onlineAt(
+export function onlineAt(
   plan: { enrolAt: number; offline: ReadonlyArray<{ from: number; to: number }> },
   t: number,
 ): boolean {
   return t >= plan.enrolAt && !plan.offline.some((w) => t >= w.from && t < w.to);
+}
+
+/** What {@link serviceLocalSide} drives: the service side of a fleet context, behind its round gate. */
+export interface ServiceLocal {
+  clock: VirtualClock;
+  /** The round gate in front of the service's inbox. */
+  gate: RoundGate;
+  /** The in-process in-flight counter the service and its connectors count on. */
+  inFlight: InFlight;
+  /** The context whose `idle` list holds the service's and the connectors' idle checks. */
+  ctx: FleetContext;
+  /** The service-side device ledger its client feeds. */
+  ledger: DeviceLedger;
+}
+
+/**
+ * The coordinator's local side for a fleet's service side (`serve`, `run`, `run --workers`): its virtual
+ * clock; `settle()` releases the gate once, then waits until the in-flight counter settled (except offline
+ * devices), the service and connectors are idle and the ledger has nothing in progress.
+ */
+export function serviceLocalSide(s: ServiceLocal): LocalSide {
+  let released = 0;
+  return {
+    advanceTo: (t) => s.clock.advanceTo(t),
+    runDue: () => s.clock.runDue(),
+    nextAt: () => s.clock.nextAtMs(),
+    settle: async () => {
+      released += await s.gate.flush();
+      await s.inFlight.settled({ exceptOffline: true });
+      for (const idle of s.ctx.idle) await idle();
+      await s.ledger.idle();
+    },
+    idle: () =>
+      s.gate.held === 0 && s.inFlight.count({ exceptOffline: true }) === 0 && s.ledger.inProgress() === 0,
+    activity: () => released,
+    holdOutbound: () => s.gate.holdOutbound(),
+    heldOutbound: () => s.gate.heldOutbound,
+    releaseOutbound: () => s.gate.releaseOutbound(),
+    ledger: s.ledger,
+  };
 }
 
 /** Runs the coordinator (see the file comment), then writes the reports into `o.out`. */
@@ -133,7 +180,6 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
   let gate: RoundGate | undefined;
-  let released = 0;
   let enrolled = 0;
   let installed = 0;
   let answered = 0;
@@ -190,21 +236,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
     const coordinator = new Coordinator({
       channel: await mqttCoordinatorChannel(need(control.transport, 'the control client', 'serve'), tenant),
-      local: {
-        advanceTo: (t) => clock.advanceTo(t),
-        runDue: () => clock.runDue(),
-        nextAt: () => clock.nextAtMs(),
-        settle: async () => {
-          released += await g.flush();
-          await inFlight.settled({ exceptOffline: true });
-          for (const idle of ctx.idle) await idle();
-          await ledger.idle();
-        },
-        idle: () =>
-          g.held === 0 && inFlight.count({ exceptOffline: true }) === 0 && ledger.inProgress() === 0,
-        activity: () => released,
-        ledger,
-      },
+      local: serviceLocalSide({ clock, gate: g, inFlight, ctx, ledger }),
       start: ctx.scenario.start,
       end,
       expect: {
@@ -243,6 +275,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
     const outcome = await coordinator.run();
+    if (process.env.CERTFLEET_ENGINE_STATS) {
+      process.stderr.write(`[engine] ${outcome.instants} instants, ${outcome.waves} waves\n`);
+    }
     await fleet.stopAfter(RUN_RECORDS); // control client, connectors, service, broker clients
     const { service, named } = need(ctx.service, 'the service side', 'serve');
     const result = buildRunResult({
@@ -253,6 +288,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       end: Math.min(end, outcome.t),
     });
+    await o.beforeFinish?.({ runDb, devices: ctx.devices });
     runDb.finishRun(result);
     await fleet.stop();
     await writeReports(result, dir);

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CertfleetError, isCertfleetError } from '../../pki/errors.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { KeyPool } from '../tools/key-pool/key-pool.ts';
 import { PoolDraw } from '../tools/key-pool/pool-key-source.ts';
@@ -18,14 +19,21 @@ import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { MDM_DEVICE_TEMPLATE, mdmDeviceTemplate } from '../service/mdm/mdm-device-template.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../run-model.ts';
-import { agentHost } from './compose/agent-host.ts';
+import { DeviceLedger } from '../../protocol/transport/device-ledger.ts';
+import { RoundGate } from '../../protocol/transport/round-gate.ts';
+import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
+import { Coordinator } from '../engine/coordinator.ts';
+import { HostRunner } from '../engine/host-runner.ts';
+import { localControlChannels } from '../engine/local-control-channel.ts';
+import { AGENT_HOST, agentHost } from './compose/agent-host.ts';
 import { checkBrokerOptions, runBroker, type BrokerChoice } from './compose/broker.ts';
 import { startFleet } from './compose/fleet-builder.ts';
-import { fleetContext, need } from './compose/fleet-context.ts';
+import { fleetContext, need, type FleetContext } from './compose/fleet-context.ts';
 import { KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { runRecords } from './compose/run-records.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
-import { settleFleet } from './compose/settle.ts';
+import { onlineAt, serviceLocalSide } from './engine-fleet.ts';
+import { hostClientId, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
 import { wallClockTlsStart } from './wall-clock-start.ts';
 
@@ -154,7 +162,14 @@ async function runWithKeys(
       }),
     };
   }
+  // two clocks, as in every mode of the fleet engine: the coordinator's (service, connectors, actions) and
+  // the agent host's (the devices' timers), moved together instant by instant
   const clock = new VirtualClock(scenario.start);
+  const hostClock = new VirtualClock(scenario.start);
+  const serviceLedger = new DeviceLedger({ tenant: TENANT, side: 'service' });
+  const deviceLedger = new DeviceLedger({ tenant: TENANT, side: 'device' });
+  let gate: RoundGate | undefined;
+  let deviceIds: Set<string> | undefined;
   const rsa = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
   const ec = new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 });
   const ctx = fleetContext({
@@ -185,8 +200,19 @@ async function runWithKeys(
       ...(o.tls !== undefined ? { tls: o.tls } : {}),
       ...(o.fleetSecret !== undefined ? { secret: o.fleetSecret } : {}),
       ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
+      ledgerOf: (id) => {
+        // the fleet is planned by the run records part, before any client connects
+        deviceIds ??= new Set(ctx.devices.map((d) => d.device.id));
+        return id === SERVICE_CLIENT_ID ? serviceLedger : deviceIds.has(id) ? deviceLedger : undefined;
+      },
     }),
     serviceSide({
+      // the devices' messages wait for the wave's inbox to be complete; the connectors' pass at once
+      wrapTransport: (t) =>
+        (gate = new RoundGate(t, {
+          tenant: TENANT,
+          passes: (m) => parseDeviceTopic(TENANT, m.topic) === undefined,
+        })),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);
@@ -197,18 +223,75 @@ async function runWithKeys(
         progress();
       },
     }),
-    agentHost(),
+    {
+      // the agent host on its own clock, sharing this process's key stores, broker and run records
+      name: AGENT_HOST,
+      async start(c, teardown) {
+        const hostCtx: FleetContext = { ...c, clock: hostClock, idle: [] };
+        await agentHost().start(hostCtx, teardown);
+        c.agents = hostCtx.agents;
+      },
+    },
   ]);
 
-  // --- run ---------------------------------------------------------------------------------------------------
+  // --- run: the fleet engine, one coordinator and one in-process agent host ------------------------------------
   try {
     const end = ctx.scenario.start + ctx.scenario.durationMs;
     const inFlight = need(ctx.broker?.inFlight, 'the in-flight counter', 'run');
-    const settle = settleFleet({ inFlight, idle: ctx.idle, clock });
-    await clock.runUntil(end, async () => {
-      progress(); // the virtual date moves on the progress line even when nothing is answered (issue 13 point 4)
-      await settle();
+    const channels = localControlChannels(TENANT);
+    const host = hostClientId(0);
+    const identity = { digest: 'in-process', seed: ctx.scenario.seed, devices: ctx.devices.length };
+    const runner = new HostRunner({
+      channel: channels.host(host),
+      host,
+      shard: { index: 0, count: 1 },
+      ...identity,
+      clock: hostClock,
+      ledger: deviceLedger,
     });
+    const hosted = runner.run();
+    // a host that fails (a device the broker refuses…) ends the run with its error at once
+    hosted.catch((err: unknown) =>
+      channels.fail(
+        isCertfleetError(err)
+          ? err
+          : new CertfleetError('INTERNAL', `The agent host failed: ${(err as Error).message}`, {
+              cause: err,
+            }),
+      ),
+    );
+    const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
+    const coordinator = new Coordinator({
+      channel: channels.coordinator,
+      local: serviceLocalSide({
+        clock,
+        gate: need(gate, 'the service inbox gate', 'run'),
+        inFlight,
+        ctx,
+        ledger: serviceLedger,
+      }),
+      start: ctx.scenario.start,
+      end,
+      expect: { shards: 1, ...identity },
+      // A device counts while it is online and — this process holding every client — while the in-flight
+      // counter has a message on its way to it or to the service. A message the broker never delivers
+      // (sent to a TLS device's password session as it reconnects with its certificate) is forgotten by
+      // the counter with that session, as before the engine; the service's own retry sends it again.
+      isOnline: (d, t) => {
+        const plan = plans.get(d);
+        if (plan !== undefined && !onlineAt(plan, t)) return false;
+        return inFlight.count({ clientId: d }) > 0 || inFlight.count({ clientId: SERVICE_CLIENT_ID }) > 0;
+      },
+      hostOf: () => host,
+      // the host is in this process: it cannot go missing on its own
+      limits: { livenessMs: 600_000 },
+      onInstant: () => progress(),
+    });
+    const outcome = await coordinator.run();
+    await hosted;
+    if (process.env.CERTFLEET_ENGINE_STATS) {
+      process.stderr.write(`[engine] ${outcome.instants} instants, ${outcome.waves} waves\n`);
+    }
     await fleet.stopAfter(KEY_STORES); // agents, connectors, service, broker: the reverse of their start
 
     // --- result --------------------------------------------------------------------------------------------------

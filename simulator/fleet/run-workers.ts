@@ -12,14 +12,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertfleetError } from '../../pki/errors.ts';
+import type { RunDb } from '../report/run-db.ts';
+import { AGENTS_DB_FILE } from './compose/key-stores.ts';
 import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
 import type { FleetRun } from './compose/service-side.ts';
+import type { PlannedDevice } from './plan-devices.ts';
+import { inShard } from './split-fleet.ts';
 import { TENANT } from './compose/service-side.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/certfleet.mjs', import.meta.url));
@@ -35,6 +40,42 @@ export interface RunWorkersOptions {
   onProgress?: (p: EngineProgress) => void;
 }
 
+/** How long the hosts have to exit after the run ended (wall clock) before their stores are read anyway. */
+const HOST_EXIT_MS = 30_000;
+
+function wallDelay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/**
+ * Copies each host's key stores (`hosts/i/agents.db`) into run.db's end-of-run snapshot, device by device
+ * in fleet order — what `run` snapshots from its own `agents.db` — so that `show device` and the reports
+ * read the same. A host whose stores cannot be read leaves its devices out (the reports then show no store
+ * for them).
+ */
+function snapshotHostStores(
+  dir: string,
+  workers: number,
+  devices: readonly PlannedDevice[],
+  runDb: RunDb,
+): void {
+  const stores = new Map<number, StoreDb>();
+  try {
+    for (let i = 0; i < workers; i++) {
+      const path = join(dir, 'hosts', String(i), AGENTS_DB_FILE);
+      if (existsSync(path)) stores.set(i, StoreDb.open(path));
+    }
+    for (const d of devices) {
+      const store = stores.get(
+        [...stores.keys()].find((i) => inShard({ index: i, count: workers }, d.plan.index)) ?? -1,
+      );
+      if (store) runDb.snapshotStores(store.items(d.device.id));
+    }
+  } finally {
+    for (const s of stores.values()) s.close();
+  }
+}
+
 /** Runs the scenario over `workers` child-process hosts (see the file comment). */
 export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
   if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) {
@@ -45,6 +86,9 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
   }
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
+  // fresh key stores, as `run` starts from: stores an earlier run left in this folder would make its
+  // devices believe they are enrolled (with another run's CA)
+  rmSync(join(dir, 'hosts'), { recursive: true, force: true });
   const secret = randomBytes(32).toString('hex');
   const broker = await startFleetBroker({
     tenant: TENANT,
@@ -52,6 +96,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
     host: '127.0.0.1',
   });
   const children: ChildProcess[] = [];
+  const exits: Array<Promise<void>> = [];
   const died = new AbortController();
   let death: string | undefined;
   try {
@@ -89,6 +134,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         died.abort();
       });
       children.push(child);
+      exits.push(new Promise<void>((r) => child.once('exit', () => r())));
     }
     const stop = new Promise<void>((r) => died.signal.addEventListener('abort', () => r(), { once: true }));
     let run: FleetRun;
@@ -103,6 +149,11 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         // the hosts are children on this machine: one that stops answering (it died) is missing sooner
         limits: { livenessMs: 20_000 },
         stop,
+        // the hosts exit once told the run is over; their key stores then go into run.db, as `run`'s do
+        beforeFinish: async ({ runDb, devices }) => {
+          await Promise.race([Promise.all(exits), wallDelay(HOST_EXIT_MS)]);
+          snapshotHostStores(dir, o.workers, devices, runDb);
+        },
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),

@@ -700,9 +700,16 @@ export class RunDb {
     return (this.#stmt('SELECT * FROM deliveries ORDER BY seq').all() as DeliveryRow[]).map(deliveryOf);
   }
 
-  /** Applies queued writes (write side) and closes the database. */
+  /**
+   * Applies queued writes (write side) and closes the database. The write side leaves the file in
+   * rollback-journal mode: the WAL is checkpointed into it, and the readers that open it afterwards (the
+   * reports, `show`, `replay`) leave no `run.db-wal`/`run.db-shm` beside it.
+   */
   close(): void {
-    if (this.#writable) this.flush();
+    if (this.#writable) {
+      this.flush();
+      this.#db.pragma('journal_mode = DELETE');
+    }
     this.#db.close();
   }
 }

@@ -66,8 +66,30 @@ function outcomeTable(runDir: string): string[] {
   return report.outcomes.map((o) => [o.device, o.profile, o.status, o.code, o.renewals, o.at].join(' '));
 }
 
+/** Per device: how many key-store items run.db's end-of-run snapshot holds, and of which stores. */
+function storeSnapshot(runDir: string): string[] {
+  const db = new Database(join(runDir, 'run.db'), { readonly: true });
+  try {
+    return (
+      db
+        .prepare(
+          "SELECT device_id || ' ' || store || ' ' || COUNT(*) AS row FROM store_items GROUP BY device_id, store ORDER BY device_id, store",
+        )
+        .all() as { row: string }[]
+    ).map((r) => r.row);
+  } finally {
+    db.close();
+  }
+}
+
+/** The run folder holds no SQLite write-ahead files: run.db was closed (checkpointed), not left open. */
+function expectNoWal(runDir: string): void {
+  for (const f of ['run.db-wal', 'run.db-shm']) expect(existsSync(join(runDir, f)), f).toBe(false);
+}
+
 let work: string;
 let reference: string[];
+let referenceStores: string[];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-engine-'));
@@ -75,6 +97,7 @@ beforeAll(async () => {
   const run = start(['run', '--scenario', 'eq.yaml', '--out', 'run'], work);
   expect(await run.exited, run.out()).toBe(0);
   reference = outcomeTable(join(work, 'run'));
+  referenceStores = storeSnapshot(join(work, 'run'));
 }, 240_000);
 
 afterAll(() => {
@@ -121,6 +144,9 @@ async function splitRun(dir: string, o: { hog?: boolean } = {}): Promise<string>
 describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedded broker'})`, () => {
   it('the reference run has renewals, a retire and every device enrolled at some point', () => {
     expect(reference).toHaveLength(16);
+    expectNoWal(join(work, 'run'));
+    // the key stores at the end: every enrolled device holds items (its management identity at least)
+    expect(new Set(referenceStores.map((r) => r.split(' ')[0])).size).toBeGreaterThanOrEqual(14);
     expect(reference.some((l) => / [12] \d{4}-/.test(l))).toBe(true); // renewal counts 1 or 2
     const db = new Database(join(work, 'run', 'run.db'), { readonly: true });
     try {
@@ -140,7 +166,14 @@ describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedd
     expect(await run.exited, run.out()).toBe(0);
     expect(outcomeTable(join(dir, 'run'))).toEqual(reference);
     for (const i of [0, 1]) expect(existsSync(join(dir, 'run', 'hosts', String(i), 'agents.db'))).toBe(true);
-  }, 300_000);
+    // the hosts' key stores are in run.db as run's are (show device, the reports' validity left)
+    expect(storeSnapshot(join(dir, 'run'))).toEqual(referenceStores);
+    expectNoWal(join(dir, 'run'));
+    // run again into the same folder: the hosts start from fresh stores, as run does — same table
+    const again = start(['run', '--scenario', 'eq.yaml', '--workers', '2', '--out', 'run'], dir);
+    expect(await again.exited, again.out()).toBe(0);
+    expect(outcomeTable(join(dir, 'run'))).toEqual(reference);
+  }, 400_000);
 
   it('run --workers 2 whose host child dies: a clean HOST_MISSING naming it, and no child left behind', async () => {
     const dir = mkdtempSync(join(work, 'workers-die-'));
@@ -172,7 +205,9 @@ describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedd
 
   it('broker + serve --hosts 2 + two agents give the outcome table of run', async () => {
     const dir = mkdtempSync(join(work, 'split-'));
-    expect(outcomeTable(await splitRun(dir))).toEqual(reference);
+    const serveDir = await splitRun(dir);
+    expect(outcomeTable(serveDir)).toEqual(reference);
+    expectNoWal(serveDir);
   }, 300_000);
 
   it('…and the same table with a CPU hog spinning on both cores beside them', async () => {

@@ -67,6 +67,11 @@ export interface RunBrokerOptions {
   /** The secret passwords derive from (default: a random one for this run). */
   secret?: Buffer;
   mqttVersion?: 4 | 5;
+  /**
+   * The fleet engine's device ledger a client feeds (device-ledger.ts): on `certfleet run`, the service's
+   * client feeds the service-side ledger and every device's the device-side one; undefined for the others.
+   */
+  ledgerOf?: (clientId: string) => TransportLedger | undefined;
 }
 
 /**
@@ -134,8 +139,9 @@ export function runBroker(o: RunBrokerOptions = {}): FleetPart<FleetContext> {
       ctx.broker = {
         certificateLogin: tls !== undefined,
         inFlight,
-        connect: (clientId, identity) =>
-          opened(
+        connect: (clientId, identity) => {
+          const ledger = o.ledgerOf?.(clientId);
+          return opened(
             connectMqtt({
               // Mosquitto with --tls: certificates on their own listener, passwords (enrolment) on `url`
               url: identity && broker.deviceTlsUrl ? broker.deviceTlsUrl : broker.url,
@@ -151,9 +157,11 @@ export function runBroker(o: RunBrokerOptions = {}): FleetPart<FleetContext> {
                   : { password: passwordOf(clientId) }),
               protocolVersion: o.mqttVersion ?? 4,
               inFlight,
+              ...(ledger ? { ledger } : {}),
               ...(tls ? { tls: identity ? tls.deviceClient(identity) : tls.client } : {}),
             }),
-          ),
+          );
+        },
         admitDevice: async (id) => {
           credentials.set({ role: 'device', name: id, password: passwordOf(id) });
           await broker.synced?.();

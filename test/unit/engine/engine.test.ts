@@ -80,7 +80,12 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
   });
 
   it('closes instants as well with one confirming wave instead of two (same outcome, fewer waves)', async () => {
-    const two = await runFakeFleet({ ...world(5), shards: 3, devices: 7, coordinatorLimits: FAST });
+    const two = await runFakeFleet({
+      ...world(5),
+      shards: 3,
+      devices: 7,
+      coordinatorLimits: { ...FAST, confirmWaves: 2 },
+    });
     const one = await runFakeFleet({
       ...world(6),
       shards: 3,
@@ -90,6 +95,29 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     expect(comparable(one.outcome)).toEqual(comparable(two.outcome));
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     expect(sum(one.outcome.waves)).toBeLessThan(sum(two.outcome.waves));
+  });
+
+  it("holding the service's sends until the hosts are at the instant: instants only the service has work at take no wave, same outcome", async () => {
+    const stepped = await runFakeFleet({ ...world(12), shards: 3, devices: 7, coordinatorLimits: FAST });
+    const held = await runFakeFleet({
+      ...world(13),
+      shards: 3,
+      devices: 7,
+      coordinatorLimits: FAST,
+      holdOutbound: true,
+    });
+    expect(comparable(held.outcome)).toEqual(comparable(stepped.outcome));
+    // the service's audits (no device hears of them) closed without a wave; without the hold, none did
+    const audits = held.outcome.serviceLog.filter((l) => l.includes(' audit ')).length;
+    expect(audits).toBe(4);
+    expect(held.outcome.waves.filter((w) => w === 0).length).toBeGreaterThanOrEqual(audits);
+    expect(stepped.outcome.waves.filter((w) => w === 0)).toEqual([]);
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    expect(sum(held.outcome.waves)).toBeLessThan(sum(stepped.outcome.waves));
+    // a ping the service sent at an instant no host had a timer at still reached its device, at that instant
+    expect(held.outcome.deviceLogs['dev-001']).toContain(
+      '05:00:00 got ping:' + pingNumber(held.outcome.serviceLog),
+    );
   });
 
   it('gives the same outcome with one host and with three (the split does not change what happens)', async () => {

@@ -179,6 +179,14 @@ class FakeService {
       this.#clock.schedule(T0 + 90 * 60_000 + k * 3 * HOUR, () => this.#ping('dev-000'), 'svc');
     }
     this.#clock.schedule(T0 + 4 * HOUR, () => this.#ping('dev-001'), 'svc');
+    // the service's own bookkeeping: instants at which no device hears anything
+    for (let k = 0; k < 4; k++) {
+      this.#clock.schedule(T0 + 17 * 60_000 + k * 2 * HOUR, () => this.#audit(), 'svc');
+    }
+  }
+
+  #audit(): void {
+    this.log.push(`${iso(this.#clock.nowMs())} audit #${this.#served}`);
   }
 
   async #ping(d: string): Promise<void> {
@@ -285,6 +293,8 @@ export interface FakeFleetOptions {
   beforeSettle?: () => Promise<void>;
   /** Called after each instant closed, with the hosts (a test may kill and restart one). */
   onInstant?: (state: InstantClosed, fleet: FakeFleetHandle) => void;
+  /** The local side holds the service's sends to devices (RoundGate.holdOutbound), as the fleet does. */
+  holdOutbound?: boolean;
 }
 
 /** What a test can do while the fleet runs. */
@@ -359,6 +369,13 @@ export async function runFakeFleet(
         await ledger.idle();
       },
       idle: () => gate.held === 0 && ledger.inProgress() === 0,
+      ...(o.holdOutbound
+        ? {
+            holdOutbound: () => gate.holdOutbound(),
+            heldOutbound: () => gate.heldOutbound,
+            releaseOutbound: () => gate.releaseOutbound(),
+          }
+        : {}),
       ledger,
     },
     start: T0,

@@ -102,7 +102,8 @@ describe.each(BROKERS)('fleet engine over the $name broker', (row) => {
       onInstant: (s) => waves.push(s.wavesThisInstant),
     });
     expect(outcome.result.instants).toBeGreaterThan(8);
-    expect(waves.every((w) => w >= 2)).toBe(true);
+    // every instant stepped the hosts (this local side holds nothing back): one wave at least
+    expect(waves.every((w) => w >= 1)).toBe(true);
     for (const [d, [sent, handled]] of Object.entries(outcome.serviceCounts)) {
       expect([d, outcome.hostCounts[d]]).toEqual([d, [handled, sent]]);
     }

@@ -136,4 +136,23 @@ describe('RoundGate', () => {
     expect(inner.published.map((m) => m.topic)).toEqual(['certfleet/acme/device/d1/in/enrolled']);
     expect(gate.clientId).toBe('svc');
   });
+
+  it('holds publishes to device topics while asked, answers the publisher at once, and releases them in order', async () => {
+    const inner = new HandTransport();
+    const gate = new RoundGate(inner, { tenant: 'acme' });
+    await gate.publish('certfleet/acme/device/d1/in/pkcs/p', Buffer.from('before'));
+    gate.holdOutbound();
+    await gate.publish('certfleet/acme/device/d2/in/pkcs/p', Buffer.from('a'));
+    await gate.publish('certfleet/acme/connector/c1/in/lease', Buffer.from('passes'));
+    await gate.publish('certfleet/acme/device/d1/in/remove/p', Buffer.from('b'));
+    // the publisher was answered; nothing to a device went out, the connector's did
+    expect(inner.published.map((m) => m.payload.toString())).toEqual(['before', 'passes']);
+    expect(gate.heldOutbound).toBe(2);
+    expect(await gate.releaseOutbound()).toBe(2);
+    expect(inner.published.map((m) => m.payload.toString())).toEqual(['before', 'passes', 'a', 'b']);
+    expect(gate.heldOutbound).toBe(0);
+    // released: no longer holding
+    await gate.publish('certfleet/acme/device/d3/in/pkcs/p', Buffer.from('after'));
+    expect(inner.published.at(-1)?.payload.toString()).toBe('after');
+  });
 });
