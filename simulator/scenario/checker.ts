@@ -22,8 +22,14 @@ export interface ScenarioProblem {
 
 /** `file:line:column: path: message`. */
 export function formatProblem(p: ScenarioProblem): string {
-  return `${p.file}:${p.line}:${p.column}: ${p.path === '' ? '(top level)' : p.path}: ${p.message}`;
+  // a problem that quotes a huge value (a hostile file) is cut: the line and key path say where it is
+  const message = p.message.length > MAX_MESSAGE_CHARS ? `${p.message.slice(0, MAX_MESSAGE_CHARS)}…` : p.message;
+  const path = p.path.length > MAX_MESSAGE_CHARS ? `${p.path.slice(0, MAX_MESSAGE_CHARS)}…` : p.path;
+  return `${p.file}:${p.line}:${p.column}: ${path === '' ? '(top level)' : path}: ${message}`;
 }
+
+/** Longest problem text printed; longer ones are cut. */
+const MAX_MESSAGE_CHARS = 500;
 
 /** The SCENARIO_INVALID error listing every problem (also in `details.problems`). */
 export function scenarioInvalid(file: string, problems: readonly ScenarioProblem[]): CertfleetError {
