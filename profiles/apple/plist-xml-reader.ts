@@ -12,12 +12,7 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import type { Element, Node } from '@xmldom/xmldom';
-import {
-  formatBytes,
-  MAX_BASE64_CHARS,
-  MAX_NESTING_DEPTH,
-  MAX_PAYLOAD_BYTES,
-} from '../../pki/limits.ts';
+import { formatBytes, MAX_BASE64_CHARS, MAX_NESTING_DEPTH, MAX_PAYLOAD_BYTES } from '../../pki/limits.ts';
 import { firstInvalidUtf8 } from '../../pki/utf8.ts';
 import type { PlistLocation, PlistValue } from './plist-value.ts';
 import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';

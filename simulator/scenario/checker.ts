@@ -23,7 +23,8 @@ export interface ScenarioProblem {
 /** `file:line:column: path: message`. */
 export function formatProblem(p: ScenarioProblem): string {
   // a problem that quotes a huge value (a hostile file) is cut: the line and key path say where it is
-  const message = p.message.length > MAX_MESSAGE_CHARS ? `${p.message.slice(0, MAX_MESSAGE_CHARS)}…` : p.message;
+  const message =
+    p.message.length > MAX_MESSAGE_CHARS ? `${p.message.slice(0, MAX_MESSAGE_CHARS)}…` : p.message;
   const path = p.path.length > MAX_MESSAGE_CHARS ? `${p.path.slice(0, MAX_MESSAGE_CHARS)}…` : p.path;
   return `${p.file}:${p.line}:${p.column}: ${path === '' ? '(top level)' : path}: ${message}`;
 }

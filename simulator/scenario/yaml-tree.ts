@@ -13,11 +13,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { CertfleetError } from '../../pki/errors.ts';
-import {
-  MAX_NESTING_DEPTH,
-  MAX_SCENARIO_ALIASES,
-  MAX_SCENARIO_NODES,
-} from '../../pki/limits.ts';
+import { MAX_NESTING_DEPTH, MAX_SCENARIO_ALIASES, MAX_SCENARIO_NODES } from '../../pki/limits.ts';
 import { scenarioInvalid } from './checker.ts';
 
 /** Where a node starts in the file (1-based). */
@@ -75,6 +71,8 @@ export function toPlain(node: TreeNode): unknown {
  * @throws CertfleetError SCENARIO_PARSE with every syntax error as `file:line:column: message`.
  */
 export function parseYamlTree(text: string, file: string): TreeNode {
+  const deep = flowDepthPastLimit(text);
+  if (deep !== undefined) throw limitError(file, deep, tooDeep);
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -158,6 +156,44 @@ export function parseYamlTree(text: string, file: string): TreeNode {
     throw parseError(file, at, 'unexpected YAML node');
   };
   return convert(doc.contents, 0);
+}
+
+/**
+ * Where flow nesting (`[` `{`) first goes deeper than MAX_NESTING_DEPTH, found in one pass before the yaml
+ * parser recurses into it (quoted text and comments skipped); undefined when it never does.
+ */
+function flowDepthPastLimit(text: string): Position | undefined {
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+    } else if (c === '"' || c === "'") {
+      // skip the quoted text (a doubled '' or a \" escape stays inside)
+      for (i++; i < text.length; i++) {
+        const q = text[i];
+        if (q === '\n') {
+          line++;
+          lineStart = i + 1;
+        } else if (c === '"' && q === '\\') i++;
+        else if (q === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (
+      c === '#' &&
+      (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\n')
+    ) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING_DEPTH) return { line, column: i - lineStart + 1 };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 const tooDeep = `nesting is deeper than ${MAX_NESTING_DEPTH} levels (an alias loop?)`;

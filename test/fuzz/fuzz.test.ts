@@ -31,7 +31,9 @@ describe('fuzz: every decoder and loader decodes or fails with a coded error', (
   });
 
   it('judges an uncoded or INTERNAL error as a failure and a coded one as a pass', () => {
-    expect(judge({ thrown: new RangeError('Maximum call stack size exceeded') })).toMatch(/uncoded RangeError/);
+    expect(judge({ thrown: new RangeError('Maximum call stack size exceeded') })).toMatch(
+      /uncoded RangeError/,
+    );
     expect(judge({ codes: ['INTERNAL'] })).toMatch(/INTERNAL/);
     expect(judge({ codes: ['NOT_A_CODE'] })).toMatch(/NOT_A_CODE/);
     expect(judge({ codes: ['PLIST_PARSE'] })).toBeUndefined();

@@ -153,7 +153,15 @@ export function mutate(r: FuzzRandom, input: Buffer, other: Buffer, m: Mutation)
     }
     case 'huge-number': {
       const a = at();
-      const n = r.pick(['9'.repeat(400), '1e308', '-1e309', '1' + '0'.repeat(30), '0.' + '0'.repeat(400) + '1', '4294967297', '-9007199254740993']);
+      const n = r.pick([
+        '9'.repeat(400),
+        '1e308',
+        '-1e309',
+        '1' + '0'.repeat(30),
+        '0.' + '0'.repeat(400) + '1',
+        '4294967297',
+        '-9007199254740993',
+      ]);
       return Buffer.concat([input.subarray(0, a), Buffer.from(n), input.subarray(a)]);
     }
     case 'huge-string': {
@@ -164,7 +172,14 @@ export function mutate(r: FuzzRandom, input: Buffer, other: Buffer, m: Mutation)
     }
     case 'bad-utf8': {
       const a = at();
-      const bad = r.pick([[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0x80]]);
+      const bad = r.pick([
+        [0xff],
+        [0xc0, 0x80],
+        [0xed, 0xa0, 0x80],
+        [0xe2, 0x82],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0x80],
+      ]);
       return Buffer.concat([input.subarray(0, a), Buffer.from(bad), input.subarray(a)]);
     }
     case 'random-bytes': {
@@ -177,7 +192,11 @@ export function mutate(r: FuzzRandom, input: Buffer, other: Buffer, m: Mutation)
       const b = Math.min(input.length, a + 1 + r.int(64));
       const piece = input.subarray(a, b);
       const times = r.pick([10, 100, 1000]);
-      return Buffer.concat([input.subarray(0, b), ...Array.from({ length: times }, () => piece), input.subarray(b)]);
+      return Buffer.concat([
+        input.subarray(0, b),
+        ...Array.from({ length: times }, () => piece),
+        input.subarray(b),
+      ]);
     }
   }
 }

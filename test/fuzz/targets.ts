@@ -102,9 +102,29 @@ export function buildTargets(key: { privateKey: KeyObject; publicKey: KeyObject 
   const scenarios = files('scenarios', /\.ya?ml$/);
   const T = Date.UTC(2026, 0, 1);
   const hostMessages = [
-    { type: 'join', host: 'h1', shard: { index: 1, count: 2 }, digest: 'sha256:ab', seed: '42', devices: 100, incarnation: 'i-1' },
+    {
+      type: 'join',
+      host: 'h1',
+      shard: { index: 1, count: 2 },
+      digest: 'sha256:ab',
+      seed: '42',
+      devices: 100,
+      incarnation: 'i-1',
+    },
     { type: 'alive', host: 'h1', incarnation: 'i-1', run: 'r', wave: 3 },
-    { type: 'report', host: 'h1', incarnation: 'i-1', run: 'r', wave: 3, t: T, idle: true, nextAt: null, counters: { 'dev-1': [2, 3] }, progress: { enrolled: 5 }, events: [{ seq: 0, data: { kind: 'renewal-deferred', device: 'dev-1' } }] },
+    {
+      type: 'report',
+      host: 'h1',
+      incarnation: 'i-1',
+      run: 'r',
+      wave: 3,
+      t: T,
+      idle: true,
+      nextAt: null,
+      counters: { 'dev-1': [2, 3] },
+      progress: { enrolled: 5 },
+      events: [{ seq: 0, data: { kind: 'renewal-deferred', device: 'dev-1' } }],
+    },
   ].map((m) => encodeClockMessage(m as Parameters<typeof encodeClockMessage>[0]));
   const ctlMessages = [
     { type: 'start', run: 'r', t: T, wave: 0 },
@@ -147,7 +167,9 @@ export function buildTargets(key: { privateKey: KeyObject; publicKey: KeyObject 
       seeds: files('test/golden/apple', /\.plist$/),
       run: (b) => {
         const r = decodeCommandResponse(b);
-        return 'problems' in r && Array.isArray(r.problems) ? codesOf(r.problems as { code: string }[]) : none;
+        return 'problems' in r && Array.isArray(r.problems)
+          ? codesOf(r.problems as { code: string }[])
+          : none;
       },
     },
     {
