@@ -36,6 +36,7 @@ export const MUTATIONS = [
   'splice',
   'insert-token',
   'deep-nesting',
+  'der-nesting',
   'huge-number',
   'huge-string',
   'bad-utf8',
@@ -151,6 +152,21 @@ export function mutate(r: FuzzRandom, input: Buffer, other: Buffer, m: Mutation)
         input.subarray(a),
       ]);
     }
+    case 'der-nesting': {
+      // the input (or a piece of it) wrapped in SEQUENCEs (definite or indefinite length), for the ASN.1 readers
+      const depth = r.pick([50, 500, 3_000]);
+      const indefinite = r.next() < 0.3;
+      let inner = input.subarray(0, r.int(Math.min(input.length, 512) + 1));
+      if (indefinite) {
+        return Buffer.concat([
+          Buffer.from('3080'.repeat(depth), 'hex'),
+          inner,
+          Buffer.from('0000'.repeat(depth), 'hex'),
+        ]);
+      }
+      for (let k = 0; k < depth; k++) inner = Buffer.concat([derHeader(0x30, inner.length), inner]);
+      return inner;
+    }
     case 'huge-number': {
       const a = at();
       const n = r.pick([
@@ -199,6 +215,14 @@ export function mutate(r: FuzzRandom, input: Buffer, other: Buffer, m: Mutation)
       ]);
     }
   }
+}
+
+/** A DER tag and definite length (X.690 §8.1.3). */
+function derHeader(tag: number, length: number): Buffer {
+  if (length < 0x80) return Buffer.from([tag, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
 }
 
 /** One case: a mutation chosen at random (sometimes two stacked), applied to a seed. */
