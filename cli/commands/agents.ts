@@ -1,4 +1,5 @@
 /** `certfleet agents --scenario F --broker URL [--shard i/n]`: the devices of a split fleet. */
+import { prepareOutFolder } from '../../simulator/fleet/run-folder.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { runAgents, type AgentsRun } from '../../simulator/fleet/agents.ts';
 import { hostShard } from '../../simulator/fleet/engine-fleet.ts';
@@ -66,9 +67,11 @@ export const agentsCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the per-device summary as JSON.' }),
   handler: async (a) => {
     const shard = parseShard(a.shard as string | undefined);
+    // --out checked and made before anything is written (issue 10 point 4)
+    const out = prepareOutFolder(
+      a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`,
+    );
     const stop = untilSignal();
-    const out =
-      a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`;
     if (!a['wall-paced']) {
       const run = await hostShard({
         scenario: String(a.scenario),

@@ -1,4 +1,5 @@
 /** `certfleet serve --scenario F --broker URL`: the service side (CA, MDM service, connectors) of a split fleet. */
+import { prepareOutFolder } from '../../simulator/fleet/run-folder.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { serveFleet } from '../../simulator/fleet/serve.ts';
@@ -32,8 +33,9 @@ export const serveCommand: CommandModule = {
           'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
       }),
   handler: async (a) => {
+    // --out checked and made before anything is written (issue 10 point 4)
+    const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
     const stop = untilSignal();
-    const out = a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`;
     const scenario = String(a.scenario);
     const broker = String(a.broker);
     const startedAt = Date.now();

@@ -2,8 +2,10 @@
  * A strict JSON (RFC 8259) parser that says where it failed: `JSON.parse` in Node 20 does not always give a
  * position ("Unexpected token '}', … is not valid JSON") and silently keeps the last of duplicated keys, which a
  * strict policy decoder must refuse. Values are plain JSON (`__proto__` becomes an ordinary own key,
- * never a prototype).
+ * never a prototype). Nesting deeper than MAX_NESTING_DEPTH (pki/limits.ts) is refused, not followed until the
+ * stack overflows.
  */
+import { MAX_NESTING_DEPTH } from '../../pki/limits.ts';
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -34,7 +36,8 @@ export function parseJsonStrict(text: string): JsonParseResult {
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
     const before = text.slice(0, e.offset);
-    const line = before.split('\n').length;
+    let line = 1;
+    for (let k = before.indexOf('\n'); k !== -1; k = before.indexOf('\n', k + 1)) line++;
     const column = e.offset - before.lastIndexOf('\n');
     return { ok: false, reason: e.reason, line, column, offset: e.offset };
   }
@@ -42,6 +45,7 @@ export function parseJsonStrict(text: string): JsonParseResult {
 
 class Parser {
   i = 0;
+  depth = 0;
   constructor(private readonly s: string) {}
 
   ws(): void {
@@ -50,8 +54,14 @@ class Parser {
 
   value(): JsonValue {
     const c = this.s[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{' || c === '[') {
+      if (++this.depth > MAX_NESTING_DEPTH) {
+        throw new JsonSyntaxError(`nesting deeper than ${MAX_NESTING_DEPTH} levels`, this.i);
+      }
+      const v = c === '{' ? this.object() : this.array();
+      this.depth--;
+      return v;
+    }
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
     for (const [word, v] of [

@@ -8,6 +8,8 @@
  * is accepted beside or instead of `TrustBits` with a note (docs/formats.md §3.2 quirk); `TrustBits` itself is
  * accepted with a note that AMAPI does not support it and a device ignores it (docs/formats.md §3.1).
  */
+import { isStrictBase64 } from '../../pki/base64.ts';
+import { formatBytes, MAX_BASE64_CHARS, MAX_PAYLOAD_BYTES } from '../../pki/limits.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { parseJsonStrict, type JsonValue } from './json-strict.ts';
 import {
@@ -74,7 +76,6 @@ interface Ctx {
   notes: AndroidPolicyNote[];
 }
 
-const STRICT_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Android application id: dot-separated segments starting with a letter (two segments at least).
 const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
 
@@ -132,7 +133,15 @@ function bytes(
     if (obj[key] === undefined) invalid(ctx, `${path}.${key}`, why);
     return undefined;
   }
-  if (/\s/.test(v) || !STRICT_B64.test(v)) {
+  if (v.length > MAX_BASE64_CHARS) {
+    invalid(
+      ctx,
+      `${path}.${key}`,
+      `"${key}" is ${v.length} characters long, more than the ${MAX_BASE64_CHARS} base64 characters certfleet decodes`,
+    );
+    return undefined;
+  }
+  if (/\s/.test(v) || !isStrictBase64(v)) {
     invalid(
       ctx,
       `${path}.${key}`,
@@ -146,6 +155,14 @@ function bytes(
 /** Decodes policy JSON bytes strictly. */
 export function decodeAndroidPolicy(input: Uint8Array | string): AndroidPolicyDecodeResult {
   const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+  if (raw.length > MAX_PAYLOAD_BYTES) {
+    const problem = new CertfleetError(
+      'ANDROID_POLICY_PARSE',
+      `The Android policy is ${raw.length} bytes, more than the ${formatBytes(MAX_PAYLOAD_BYTES)} certfleet reads; a policy is a few KB.`,
+      { details: { bytes: raw.length, limit: MAX_PAYLOAD_BYTES } },
+    );
+    return { ok: false, problems: [problem], raw };
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);

@@ -12,6 +12,8 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import type { Element, Node } from '@xmldom/xmldom';
+import { formatBytes, MAX_BASE64_CHARS, MAX_NESTING_DEPTH, MAX_PAYLOAD_BYTES } from '../../pki/limits.ts';
+import { firstInvalidUtf8 } from '../../pki/utf8.ts';
 import type { PlistLocation, PlistValue } from './plist-value.ts';
 import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
 import type { Problem, ProblemRule } from './problem.ts';
@@ -29,7 +31,7 @@ export interface PlistReadResult {
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
-const MAX_DEPTH = 64;
+const MAX_DEPTH = MAX_NESTING_DEPTH;
 
 function locOf(node: Node): PlistLocation | undefined {
   const n = node as Node & { lineNumber?: number; columnNumber?: number };
@@ -205,6 +207,15 @@ class Reader {
       case 'data': {
         const text = this.textOf(el, path);
         if (text === undefined) return undefined;
+        if (text.length > MAX_BASE64_CHARS) {
+          this.report(
+            'bad-base64',
+            path,
+            `<data> at ${at} holds ${text.length} characters, more than the ${MAX_BASE64_CHARS} certfleet decodes (a certificate or PKCS#12 is a few thousand).`,
+            loc,
+          );
+          return undefined;
+        }
         const b64 = text.replace(/[ \t\r\n]/g, '');
         const bad = /[^A-Za-z0-9+/=]/.exec(b64);
         if (bad !== null) {
@@ -329,23 +340,16 @@ export function readPlistXml(bytes: Buffer): PlistReadResult {
     return fail('This looks like a CMS-signed (DER) profile; certfleet reads unsigned XML plists only.');
   }
   const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    let offset = 0;
-    for (; offset < body.length; offset++) {
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, offset + 1), { stream: true });
-      } catch {
-        break;
-      }
-    }
+  if (bytes.length > MAX_PAYLOAD_BYTES) {
     return fail(
-      `The bytes are not valid UTF-8 (first bad byte at offset ${offset}).`,
-      locOfByte(body, offset),
+      `The property list is ${bytes.length} bytes, more than the ${formatBytes(MAX_PAYLOAD_BYTES)} certfleet reads; a .mobileconfig is a few KB.`,
     );
   }
+  const bad = firstInvalidUtf8(body);
+  if (bad !== undefined) {
+    return fail(`The bytes are not valid UTF-8 (first bad byte at offset ${bad}).`, locOfByte(body, bad));
+  }
+  const text = body.toString('utf8');
   const decl = /^<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(text);
   if (decl?.[1] !== undefined && decl[1].toLowerCase() !== 'utf-8') {
     return fail(`The XML declaration says encoding="${decl[1]}"; a .mobileconfig must be UTF-8.`, {

@@ -13,6 +13,7 @@
  * - `rootCertificate` relationship: an expanded object `{ id }` or `rootCertificate@odata.bind` with a URL
  *   ending in `deviceConfigurations('<id>')` or `deviceConfigurations/<id>` (OData binding convention **[inferred]**).
  */
+import { formatBytes, MAX_JSON_BYTES } from '../../pki/limits.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import {
   APPLE_DEPLOYMENT_CHANNEL,
@@ -96,6 +97,13 @@ export function graphPathOf(modelPath: string): string {
 }
 
 function parseText(text: string): unknown {
+  if (text.length > MAX_JSON_BYTES) {
+    throw new CertfleetError(
+      'GRAPH_PARSE',
+      `The Graph JSON is ${text.length} characters, more than the ${formatBytes(MAX_JSON_BYTES)} certfleet reads; a Graph profile is a few KB.`,
+      { details: { length: text.length, limit: MAX_JSON_BYTES } },
+    );
+  }
   const where = findJsonSyntaxError(text);
   if (where !== undefined) {
     throw new CertfleetError(

@@ -1,8 +1,10 @@
 /**
  * Locates the first syntax error in JSON text (RFC 8259), because `JSON.parse` in Node 20 does not always
  * say where it failed ("Unexpected token '}', … is not valid JSON"). Used for GRAPH_PARSE messages
- * (docs/architecture.md house rule 6: a parse error quotes where it failed).
+ * (docs/architecture.md house rule 6: a parse error quotes where it failed). Nesting deeper than
+ * MAX_NESTING_DEPTH (pki/limits.ts) is reported as an error here, before anything recurses that deep.
  */
+import { MAX_NESTING_DEPTH } from '../../pki/limits.ts';
 
 /** Where JSON text breaks: 0-based offset, 1-based line and column, and what was expected there. */
 export interface JsonSyntaxError {
@@ -15,6 +17,7 @@ export interface JsonSyntaxError {
 /** The first syntax error in `text`, or undefined when it is valid JSON. */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   let i = 0;
+  let depth = 0;
   const fail = (expected: string): never => {
     throw new LocatedError(i, expected);
   };
@@ -64,6 +67,20 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const value = (): void => {
     ws();
     const ch = text[i];
+    if (ch === '{' || ch === '[') {
+      if (depth >= MAX_NESTING_DEPTH) fail(`nesting no deeper than ${MAX_NESTING_DEPTH} levels`);
+      depth += 1;
+      container(ch);
+      depth -= 1;
+      return;
+    }
+    if (ch === '"') return string();
+    if (ch === 't') return literal('true');
+    if (ch === 'f') return literal('false');
+    if (ch === 'n') return literal('null');
+    return number();
+  };
+  const container = (ch: string): void => {
     if (ch === '{') {
       i += 1;
       ws();
@@ -112,11 +129,6 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
         fail("',' or ']' after an array element");
       }
     }
-    if (ch === '"') return string();
-    if (ch === 't') return literal('true');
-    if (ch === 'f') return literal('false');
-    if (ch === 'n') return literal('null');
-    return number();
   };
   try {
     value();

@@ -3,6 +3,9 @@
  * closest valid word by edit distance (Damerau–Levenshtein, optimal string alignment), case-insensitive.
  */
 
+/** Longest word a suggestion is looked for (keys, values and variable names are far shorter). */
+const MAX_SUGGEST_LENGTH = 200;
+
 /** Edit distance between `a` and `b` counting insertions, deletions, substitutions and adjacent swaps. */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
@@ -30,9 +33,13 @@ export function editDistance(a: string, b: string): number {
  * the longer word, at least 1), or when one candidate starts with / contains the word.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // a text this long is no typo of a key or value; the distance would cost length × length (issue 10)
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
+    // the distance is at least the difference in length: skip what cannot beat the best so far
+    if (Math.abs(word.length - c.length) >= bestD) continue;
     const dist = editDistance(word, c);
     if (dist < bestD) {
       best = c;

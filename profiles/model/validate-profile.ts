@@ -4,6 +4,8 @@
  * its path and rule — never a half-loaded profile. Settings that do not apply to the profile's family are
  * problems too (e.g. `keyStorageProvider` on iOS). Templates are checked with the variable catalogue.
  */
+import { isStrictBase64 } from '../../pki/base64.ts';
+import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 import { isCertfleetError } from '../../pki/errors.ts';
 import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import { checkTemplate } from '../variables/validate-template.ts';
@@ -50,7 +52,6 @@ const HOST =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const OID = /^[0-2](?:\.(?:0|[1-9][0-9]*))+$/;
 const PACKAGE = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** True when `value` is a CA FQDN or a `Host\CA-Name` configuration string (PFXDOC; corpus graph-json sample). */
 export function isCertificationAuthority(value: string): boolean {
@@ -305,7 +306,9 @@ function readCertificate(r: Reader, boundLater: boolean): Uint8Array | undefined
   let der: Uint8Array;
   if (v instanceof Uint8Array) {
     der = new Uint8Array(v);
-  } else if (typeof v === 'string' && BASE64.test(v) && v !== '') {
+  } else if (typeof v === 'string' && v.length > MAX_BASE64_CHARS) {
+    return r.bad('certificate', `is longer than the ${MAX_BASE64_CHARS} base64 characters certfleet decodes`);
+  } else if (typeof v === 'string' && isStrictBase64(v) && v !== '') {
     der = new Uint8Array(Buffer.from(v, 'base64'));
   } else {
     return r.bad('certificate', 'must be DER bytes or a base64 string');

@@ -4,13 +4,18 @@
  * such as embedded linefeeds", docs/formats.md §2.4).
  */
 
-const STRICT_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+import { isStrictBase64 } from '../../pki/base64.ts';
+import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 
-/** Why a string is not strict base64, or `undefined` when it is (an empty string is reported as empty). */
-export function base64Fault(text: string): 'empty' | 'whitespace' | 'invalid' | undefined {
+/**
+ * Why a string is not strict base64, or `undefined` when it is (an empty string is reported as empty; one
+ * longer than MAX_BASE64_CHARS, pki/limits.ts, as too long).
+ */
+export function base64Fault(text: string): 'empty' | 'whitespace' | 'invalid' | 'too-long' | undefined {
   if (text.length === 0) return 'empty';
+  if (text.length > MAX_BASE64_CHARS) return 'too-long';
   if (/\s/.test(text)) return 'whitespace';
-  return STRICT_B64.test(text) ? undefined : 'invalid';
+  return isStrictBase64(text) ? undefined : 'invalid';
 }
 
 /** Decodes strict base64 (check with {@link base64Fault} first). */

@@ -25,6 +25,7 @@
  * const blob = encryptPfxPasswordForDevice('s3cret', device.identity.certificate);
  * decryptPfxPassword(blob, [device.identity]); // 's3cret'
  */
+import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 import {
   constants,
   createDecipheriv,
@@ -213,6 +214,12 @@ export function encryptPfxPasswordForDevice(
 
 function parseEnveloped(base64: string): EnvelopedData {
   const text = base64.trim();
+  if (text.length > MAX_BASE64_CHARS) {
+    throw undecryptable(
+      'not-cms',
+      `PFXCertPassword is ${text.length} characters long, more than the ${MAX_BASE64_CHARS} base64 characters certfleet decodes; a password CMS is well under 1 KB.`,
+    );
+  }
   if (text === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) {
     throw undecryptable(
       'not-cms',

@@ -8,6 +8,7 @@
  * certificate stays opaque bytes (the agent parses it).
  */
 import { CertfleetError } from '../../pki/errors.ts';
+import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 import { base64Fault, decodeBase64, encodeBase64 } from './base64-strict.ts';
 import { splitLocUri, type LocUriScope } from './loc-uri.ts';
 import type { SyncmlItem, SyncmlItemCommand, SyncmlMessage } from './syncml-model.ts';
@@ -188,6 +189,7 @@ function readOperation(
       whitespace:
         'the base64 certificate contains line breaks or spaces, which the CSP does not allow; send it on one line',
       invalid: 'the certificate data is not valid base64',
+      'too-long': `the certificate data is longer than the ${MAX_BASE64_CHARS} base64 characters certfleet decodes`,
     }[fault];
     problem(500, why);
     return;

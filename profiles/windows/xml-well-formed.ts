@@ -8,6 +8,7 @@
  */
 import { DOMParser, type Document } from '@xmldom/xmldom';
 import type { CertfleetError } from '../../pki/errors.ts';
+import { formatBytes, MAX_PAYLOAD_BYTES } from '../../pki/limits.ts';
 import { syncmlProblem } from './syncml-problem.ts';
 
 /** The parsed document, or the reason the bytes are not well-formed UTF-8 XML. */
@@ -15,6 +16,15 @@ export type XmlParseResult = { ok: true; doc: Document } | { ok: false; problem:
 
 /** Parses UTF-8 bytes as one XML document; every parser warning or error is a failure. */
 export function parseStrictXml(raw: Buffer): XmlParseResult {
+  if (raw.length > MAX_PAYLOAD_BYTES) {
+    return {
+      ok: false,
+      problem: syncmlProblem(
+        'SYNCML_PARSE',
+        `The SyncML message is ${raw.length} bytes, more than the ${formatBytes(MAX_PAYLOAD_BYTES)} certfleet reads; a SyncML message is a few KB.`,
+      ),
+    };
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);

@@ -2,6 +2,7 @@
  * The operation behind `certfleet run`: run the scenario with a progress bar, write the reports into the
  * run folder, print the summary, and say whether every expectation held.
  */
+import { prepareOutFolder } from './run-folder.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +64,6 @@ export function scenarioPath(given: string): string {
 
 /** Runs, reports, prints; returns true when every expectation held. */
 export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolean; dir: string }> {
-  const out = o.out ?? defaultRunDir();
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
   if (
@@ -92,6 +92,8 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
           ...(o.keyReuse ? { reuse: true } : {}),
         }
       : undefined;
+  // checked (and made) before anything is written: a bad --out is an IO error, nothing half-created
+  const out = prepareOutFolder(o.out ?? defaultRunDir());
   // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)
   const wall = new WallTimes();
   // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)

@@ -11,8 +11,18 @@
  * ```
  * `text` is absent when the scenario was built in code (no file): replay then reads `file` if it exists.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { RUN_DB_FILE, RunDb, type RunInfo } from '../report/run-db.ts';
 
@@ -73,6 +83,63 @@ export function refuseUnfinished(dir: string): void {
       'certfleet cannot resume it yet, and replacing it would lose its issued certificates and its CA: nothing was changed. ' +
       'Write the new run to another --out folder (or remove that folder yourself).',
   );
+}
+
+/**
+ * Checks and creates the `--out` folder before a command writes anything (issue 10 point 4): an existing
+ * file, a parent that is a file, or a place where no folder can be made (`/proc/x`, a read-only disk) is an
+ * IO error naming the path and what to do, and nothing is left behind. The folder is made one level at a
+ * time: Node 20's `mkdirSync(…, { recursive: true })` never returns under `/proc`. Returns the absolute path.
+ * @throws CertfleetError IO
+ */
+export function prepareOutFolder(out: string): string {
+  const dir = resolve(out);
+  const fail = (why: string, cause?: unknown): CertfleetError =>
+    new CertfleetError('IO', `Cannot use ${out} as the run folder (--out): ${why}`, {
+      ...(cause === undefined ? {} : { cause }),
+      details: { path: dir },
+    });
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  let isDir: boolean;
+  try {
+    isDir = statSync(at).isDirectory();
+  } catch (cause) {
+    throw fail(`${at} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)}).`, cause);
+  }
+  if (!isDir) {
+    throw fail(
+      at === dir
+        ? 'it is a file, not a folder. Give a folder path (it is created if missing) or move the file away.'
+        : `${at} is a file, so no folder can be made under it. Give a path under a folder.`,
+    );
+  }
+  try {
+    accessSync(at, constants.W_OK);
+  } catch (cause) {
+    throw fail(`${at} is not writable. Give a folder you can write to.`, cause);
+  }
+  const made: string[] = [];
+  try {
+    for (const m of missing) {
+      mkdirSync(m);
+      made.push(m);
+    }
+  } catch (cause) {
+    for (const m of made.reverse()) rmdirSync(m);
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw fail(
+      `the folder cannot be created (${code} at ${missing[made.length] ?? dir}). Give a folder on a writable disk.`,
+      cause,
+    );
+  }
+  return dir;
 }
 
 /** Writes `run.json` into `dir`. */

@@ -3,7 +3,8 @@
  * with its line, column and key path, and turning them into one SCENARIO_INVALID error.
  */
 import { CertfleetError } from '../../pki/errors.ts';
-import { parseDuration } from './durations.ts';
+import { MAX_DURATION_MS } from '../../pki/limits.ts';
+import { formatDuration, parseDuration } from './durations.ts';
 import { closest, suggestion } from './suggest.ts';
 import type { NumberCheck } from './types.ts';
 import { entryOf } from './yaml-tree.ts';
@@ -21,8 +22,15 @@ export interface ScenarioProblem {
 
 /** `file:line:column: path: message`. */
 export function formatProblem(p: ScenarioProblem): string {
-  return `${p.file}:${p.line}:${p.column}: ${p.path === '' ? '(top level)' : p.path}: ${p.message}`;
+  // a problem that quotes a huge value (a hostile file) is cut: the line and key path say where it is
+  const message =
+    p.message.length > MAX_MESSAGE_CHARS ? `${p.message.slice(0, MAX_MESSAGE_CHARS)}…` : p.message;
+  const path = p.path.length > MAX_MESSAGE_CHARS ? `${p.path.slice(0, MAX_MESSAGE_CHARS)}…` : p.path;
+  return `${p.file}:${p.line}:${p.column}: ${path === '' ? '(top level)' : path}: ${message}`;
 }
+
+/** Longest problem text printed; longer ones are cut. */
+const MAX_MESSAGE_CHARS = 500;
 
 /** The SCENARIO_INVALID error listing every problem (also in `details.problems`). */
 export function scenarioInvalid(file: string, problems: readonly ScenarioProblem[]): CertfleetError {
@@ -170,7 +178,7 @@ export class Checker {
     return this.add(at.node.pos, at.path, `unknown ${what} '${String(v)}'${suggestion(String(v), allowed)}`);
   }
 
-  /** A duration such as `30s`, `8h`, `300d`, `10mo`, `2y`, at least `minMs`. */
+  /** A duration such as `30s`, `8h`, `300d`, `10mo`, `2y`, at least `minMs` and at most MAX_DURATION_MS (pki/limits.ts). */
   duration(at: At | undefined, minMs = 0): number | undefined {
     const v = this.scalar(at, 'a duration such as 30s, 8h, 300d, 10mo or 2y');
     if (at === undefined || v === undefined) return undefined;
@@ -184,6 +192,13 @@ export class Checker {
     }
     if (ms < minMs)
       return this.add(at.node.pos, at.path, `must be at least ${String(v === 0 ? '0' : minMs + 'ms')} long`);
+    if (ms > MAX_DURATION_MS) {
+      return this.add(
+        at.node.pos,
+        at.path,
+        `'${String(v)}' is longer than a scenario may run: at most ${formatDuration(MAX_DURATION_MS)} (10 years of virtual time)`,
+      );
+    }
     return ms;
   }
 

@@ -4,9 +4,10 @@
  * `file:line:column`, its key path and, for typos, the closest valid key or value). Nothing half-loaded.
  * The format is documented in scenarios/README.md.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
+import { formatBytes, MAX_DESCRIPTION_CHARS, MAX_SCENARIO_BYTES } from '../../pki/limits.ts';
 import { Checker, scenarioInvalid, type At } from './checker.ts';
 import { DURATION_UNITS } from './durations.ts';
 import { readCa } from './read-ca.ts';
@@ -59,8 +60,11 @@ export function loadScenario(source: ScenarioSource): Scenario {
     file = source;
     baseDir = dirname(resolve(source));
     try {
+      const size = statSync(source).size;
+      if (size > MAX_SCENARIO_BYTES) throw tooLarge(source, size);
       text = readFileSync(source, 'utf8');
     } catch (e) {
+      if (e instanceof CertfleetError) throw e;
       throw new CertfleetError(
         'IO',
         `Cannot read the scenario ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
@@ -73,6 +77,8 @@ export function loadScenario(source: ScenarioSource): Scenario {
     file = source.file ?? 'scenario.yaml';
     baseDir = source.baseDir ?? (source.file === undefined ? process.cwd() : dirname(resolve(source.file)));
   }
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SCENARIO_BYTES) throw tooLarge(file, bytes);
   const tree = parseYamlTree(text, file);
   const c = new Checker(file);
   const root: At = { node: tree, path: '' };
@@ -92,7 +98,14 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const nameAt = c.get(map, 'name');
   const name = nameAt === undefined ? basename(file).replace(/\.ya?ml$/i, '') : c.string(nameAt, true);
   const descAt = c.get(map, 'description');
-  const description = descAt === undefined ? '' : c.string(descAt, true);
+  let description = descAt === undefined ? '' : c.string(descAt, true);
+  if (descAt !== undefined && description !== undefined && description.length > MAX_DESCRIPTION_CHARS) {
+    description = c.add(
+      descAt.node.pos,
+      descAt.path,
+      `is ${description.length} characters long; keep it to ${MAX_DESCRIPTION_CHARS} (it is shown in the reports)`,
+    );
+  }
   const seedAt = c.get(map, 'seed');
   const seedValue = seedAt === undefined ? name : c.scalar(seedAt, 'a text or a number');
   if (
@@ -174,6 +187,19 @@ export function loadScenario(source: ScenarioSource): Scenario {
     expect: expect!,
     warnings: [...c.warnings].sort((a, b) => a.line - b.line || a.column - b.column),
   };
+}
+
+/** SCENARIO_INVALID for a file over MAX_SCENARIO_BYTES (pki/limits.ts), checked before it is parsed. */
+function tooLarge(file: string, bytes: number): CertfleetError {
+  return scenarioInvalid(file, [
+    {
+      file,
+      line: 1,
+      column: 1,
+      path: '',
+      message: `the file is ${bytes} bytes; a scenario may be at most ${formatBytes(MAX_SCENARIO_BYTES)} (the shipped ones are under 10 KB)`,
+    },
+  ]);
 }
 
 /**

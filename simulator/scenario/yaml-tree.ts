@@ -5,10 +5,16 @@
  * Parsing uses the `yaml` package's document API with a `LineCounter` (eemeli/yaml docs, "Documents" and
  * "LineCounter"): syntax errors, duplicate keys and bad indentation come back from `parseDocument` with
  * their `linePos`, and become one SCENARIO_PARSE error. Anchors/aliases are resolved; tags are refused.
+ *
+ * Hostile files are refused with SCENARIO_INVALID before they exhaust memory or stack (pki/limits.ts): more
+ * than MAX_SCENARIO_ALIASES aliases, more than MAX_SCENARIO_NODES nodes once aliases are expanded (an alias
+ * bomb), nesting deeper than MAX_NESTING_DEPTH (also when the yaml parser's own recursion gives out).
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { CertfleetError } from '../../pki/errors.ts';
+import { MAX_NESTING_DEPTH, MAX_SCENARIO_ALIASES, MAX_SCENARIO_NODES } from '../../pki/limits.ts';
+import { scenarioInvalid } from './checker.ts';
 
 /** Where a node starts in the file (1-based). */
 export interface Position {
@@ -65,8 +71,17 @@ export function toPlain(node: TreeNode): unknown {
  * @throws CertfleetError SCENARIO_PARSE with every syntax error as `file:line:column: message`.
  */
 export function parseYamlTree(text: string, file: string): TreeNode {
+  const deep = flowDepthPastLimit(text);
+  if (deep !== undefined) throw limitError(file, deep, tooDeep);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // the yaml parser recurses per nesting level: a file nested thousands deep exhausts the stack
+    if (e instanceof RangeError) throw limitError(file, { line: 1, column: 1 }, tooDeep);
+    throw e;
+  }
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
       const p = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
@@ -83,10 +98,29 @@ export function parseYamlTree(text: string, file: string): TreeNode {
     const p = lineCounter.linePos(offset ?? 0);
     return { line: p.line, column: p.col };
   };
+  let nodes = 0;
+  let aliases = 0;
   const convert = (node: unknown, depth: number): TreeNode => {
-    if (depth > 64) throw parseError(file, pos(0), 'nesting is too deep (an alias loop?)');
-    if (isAlias(node)) return convert(node.resolve(doc as Document), depth + 1);
-    const n = node as YamlNode | null | undefined;
+    const n0 = node as YamlNode | null | undefined;
+    if (depth > MAX_NESTING_DEPTH) throw limitError(file, pos(n0?.range?.[0]), tooDeep);
+    if (isAlias(node)) {
+      if (++aliases > MAX_SCENARIO_ALIASES) {
+        throw limitError(
+          file,
+          pos(node.range?.[0]),
+          `more than ${MAX_SCENARIO_ALIASES} aliases (*name); write the values out or use fewer anchors`,
+        );
+      }
+      return convert(node.resolve(doc as Document), depth + 1);
+    }
+    if (++nodes > MAX_SCENARIO_NODES) {
+      throw limitError(
+        file,
+        pos(n0?.range?.[0]),
+        `the scenario expands to more than ${MAX_SCENARIO_NODES} values${aliases > 0 ? ' once its aliases are resolved (an alias bomb?)' : ''}`,
+      );
+    }
+    const n = n0;
     const at = pos(n?.range?.[0]);
     if (n === null || n === undefined) return { type: 'scalar', value: null, pos: at };
     if (n.tag !== undefined && !n.tag.startsWith('tag:yaml.org,2002:')) {
@@ -122,6 +156,51 @@ export function parseYamlTree(text: string, file: string): TreeNode {
     throw parseError(file, at, 'unexpected YAML node');
   };
   return convert(doc.contents, 0);
+}
+
+/**
+ * Where flow nesting (`[` `{`) first goes deeper than MAX_NESTING_DEPTH, found in one pass before the yaml
+ * parser recurses into it (quoted text and comments skipped); undefined when it never does.
+ */
+function flowDepthPastLimit(text: string): Position | undefined {
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+    } else if (c === '"' || c === "'") {
+      // skip the quoted text (a doubled '' or a \" escape stays inside)
+      for (i++; i < text.length; i++) {
+        const q = text[i];
+        if (q === '\n') {
+          line++;
+          lineStart = i + 1;
+        } else if (c === '"' && q === '\\') i++;
+        else if (q === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (
+      c === '#' &&
+      (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\n')
+    ) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING_DEPTH) return { line, column: i - lineStart + 1 };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+const tooDeep = `nesting is deeper than ${MAX_NESTING_DEPTH} levels (an alias loop?)`;
+
+/** SCENARIO_INVALID for a file past one of the limits of pki/limits.ts. */
+function limitError(file: string, at: Position, message: string): CertfleetError {
+  return scenarioInvalid(file, [{ file, line: at.line, column: at.column, path: '', message }]);
 }
 
 function parseError(file: string, at: Position, message: string): CertfleetError {
