@@ -11,11 +11,11 @@
  * returns — no orphans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertfleetError } from '../../pki/errors.ts';
+import { randomSecretBytes } from '../../pki/secret-witness.ts';
 import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
@@ -45,7 +45,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
   }
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+  const secret = randomSecretBytes(32, 'fleet-secret').toString('hex');
   const broker = await startFleetBroker({
     tenant: TENANT,
     secret: Buffer.from(secret, 'utf8'),

@@ -140,7 +140,6 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         connect: (id) => broker.connect(id),
         ca,
         clock,
-        random,
         pollIntervalMs: scenario.connectors.pollIntervalMs,
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
         keys: ctx.keys.rsa,

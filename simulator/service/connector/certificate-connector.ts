@@ -11,10 +11,10 @@
  * progress at its next step: a request it had claimed goes to another connector when its lease runs out.
  */
 import type { Clock } from '../../../protocol/runtime/clock.ts';
-import type { Random } from '../../../protocol/runtime/random.ts';
 import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
 import { PKCS_KEY_SIZE } from '../../../profiles/compile/index.ts';
@@ -42,8 +42,6 @@ export interface CertificateConnectorOptions {
   transport: Transport;
   ca: EnterpriseCa;
   clock: Clock & Scheduler;
-  /** Seeded randomness (PFX passwords). */
-  random: Random;
   /** Default 30 000 ms (30 s). */
   pollIntervalMs?: number;
   /**
@@ -68,8 +66,6 @@ export interface CertificateConnectorOptions {
   /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
   onAbandon?: (requestId: string, why: string) => void;
 }
-
-const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 /** One certificate connector. */
 export class CertificateConnector {
@@ -213,7 +209,8 @@ export class CertificateConnector {
     const answer = await this.#commit(lease);
     if (this.#stopped) return this.#abandon(lease, 'connector stopped');
     if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
-    const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
+    // a CSPRNG, never the seeded Random: the seed is public (it is in every report), the password is not
+    const password = randomPassword(20, 'pfx-password');
     let result: IssueResult;
     try {
       const r = await issueForRequest(this.#o.ca, work.request, {
