@@ -69,7 +69,16 @@ export interface RunFleetOptions {
    * (wall-clock-start.ts).
    */
   tls?: boolean;
+  /**
+   * A stop request (SIGINT/SIGTERM on `certfleet run`, issue 10 point 7): once aborted, the run stops at the
+   * next virtual instant, releases everything it started and returns its result so far, marked
+   * `interrupted` with the abort reason (the signal's name) and the virtual instant it stopped at.
+   */
+  stop?: AbortSignal;
 }
+
+/** Thrown inside the clock loop to leave it when {@link RunFleetOptions.stop} is aborted. */
+const INTERRUPTED = Symbol('interrupted');
 
 /**
  * Runs a scenario end to end and returns its result (reports are written by the caller: see run-command.ts).
@@ -180,10 +189,17 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
     const end = ctx.scenario.start + ctx.scenario.durationMs;
     const inFlight = need(ctx.broker?.inFlight, 'the in-flight counter', 'run');
     const settle = settleFleet({ inFlight, idle: ctx.idle, clock });
-    await clock.runUntil(end, async () => {
-      progress(); // the virtual date moves on the progress line even when nothing is answered (issue 13 point 4)
-      await settle();
-    });
+    let stoppedAt: number | undefined;
+    try {
+      await clock.runUntil(end, async () => {
+        progress(); // the virtual date moves on the progress line even when nothing is answered (issue 13 point 4)
+        await settle();
+        if (o.stop?.aborted) throw INTERRUPTED;
+      });
+    } catch (e) {
+      if (e !== INTERRUPTED) throw e;
+      stoppedAt = clock.now().getTime();
+    }
     await fleet.stopAfter(KEY_STORES); // agents, connectors, service, broker: the reverse of their start
 
     // --- result --------------------------------------------------------------------------------------------------
@@ -196,8 +212,15 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
       service,
       named,
       wallSeconds: (performance.now() - wallStart) / 1000,
-      end,
+      end: stoppedAt ?? end,
     });
+    if (stoppedAt !== undefined) {
+      const reason: unknown = o.stop?.reason;
+      result.interrupted = {
+        signal: typeof reason === 'string' ? reason : 'stop request',
+        at: new Date(stoppedAt).toISOString(),
+      };
+    }
     for (const d of ctx.devices) runDb.snapshotStores(storeDb.items(d.device.id));
     runDb.finishRun(result);
     await fleet.stop();

@@ -19,6 +19,7 @@ import { randomSecretBytes } from '../../pki/secret-witness.ts';
 import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
+import { recordInterruption } from '../report/run-db.ts';
 import type { FleetRun } from './compose/service-side.ts';
 import { TENANT } from './compose/service-side.ts';
 
@@ -33,6 +34,11 @@ export interface RunWorkersOptions {
   devices?: number;
   seed?: string;
   onProgress?: (p: EngineProgress) => void;
+  /**
+   * A stop request (SIGINT/SIGTERM, issue 10 point 7): the coordinator stops at its next instant, the result
+   * so far is returned marked `interrupted` (reason: the signal's name), and every host child is stopped.
+   */
+  stop?: AbortSignal;
 }
 
 /** Runs the scenario over `workers` child-process hosts (see the file comment). */
@@ -90,7 +96,11 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       });
       children.push(child);
     }
-    const stop = new Promise<void>((r) => died.signal.addEventListener('abort', () => r(), { once: true }));
+    const stop = new Promise<void>((r) => {
+      died.signal.addEventListener('abort', () => r(), { once: true });
+      o.stop?.addEventListener('abort', () => r(), { once: true });
+      if (o.stop?.aborted) r();
+    });
     let run: FleetRun;
     try {
       run = await coordinateFleet({
@@ -118,6 +128,14 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
         details: { workers: o.workers },
       });
+    }
+    if (o.stop?.aborted) {
+      const reason: unknown = o.stop.reason;
+      run.result.interrupted = {
+        signal: typeof reason === 'string' ? reason : 'stop request',
+        at: run.result.metrics.virtualEnd,
+      };
+      recordInterruption(run.dbPath, run.result.interrupted);
     }
     return run;
   } finally {
