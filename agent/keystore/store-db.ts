@@ -126,13 +126,18 @@ export interface StoreDbOptions {
    * for a store that is not read again after the process ends (`certfleet run`).
    */
   key?: Buffer;
+  /**
+   * Read certificates and records only: items come back without their private keys, which stay sealed — for
+   * readers after a run (tests, tools) that do not hold the store key. Writing is refused.
+   */
+  publicOnly?: boolean;
 }
 
 /** The key-store database of one agent process (any number of devices). */
 export class StoreDb {
   private constructor(
     private readonly db: Database.Database,
-    private readonly key: Buffer,
+    private readonly key: Buffer | undefined,
   ) {}
 
   /**
@@ -140,8 +145,8 @@ export class StoreDb {
    * and synchronous=NORMAL: crash-safe for the simulation's purposes and fast.
    */
   static open(path: string, options: StoreDbOptions = {}): StoreDb {
-    const key = options.key ?? randomStoreKey();
-    if (key.length !== 32) {
+    const key = options.publicOnly ? undefined : (options.key ?? randomStoreKey());
+    if (key !== undefined && key.length !== 32) {
       throw new CertfleetError('INTERNAL', `A key-store key has 32 bytes, not ${key.length}.`);
     }
     let db: Database.Database;
@@ -173,6 +178,10 @@ export class StoreDb {
 
   /** Adds an item, replacing one with the same device, store, thumbprint and kind. */
   putItem(item: StoreItem): void {
+    const key = this.key;
+    if (key === undefined) {
+      throw new CertfleetError('INTERNAL', 'This key-store database was opened to read certificates only.');
+    }
     this.db
       .prepare(
         `INSERT OR REPLACE INTO store_items
@@ -190,7 +199,7 @@ export class StoreDb {
         not_before: item.notBefore,
         not_after: item.notAfter,
         certificate: item.certificate,
-        private_key: item.privateKey === undefined ? null : sealKey(this.key, aadOf(item), item.privateKey),
+        private_key: item.privateKey === undefined ? null : sealKey(key, aadOf(item), item.privateKey),
         attrs: JSON.stringify(item.attrs),
         installed_at: item.installedAt,
       });
@@ -283,7 +292,7 @@ function aadOf(item: Pick<StoreItem, 'deviceId' | 'store' | 'thumbprint' | 'kind
   return [item.deviceId, item.store, item.thumbprint, item.kind].join('\u0000');
 }
 
-function fromItemRow(r: ItemRow, key: Buffer): StoreItem {
+function fromItemRow(r: ItemRow, key: Buffer | undefined): StoreItem {
   const item: StoreItem = {
     deviceId: r.device_id,
     store: r.store,
@@ -298,7 +307,7 @@ function fromItemRow(r: ItemRow, key: Buffer): StoreItem {
     attrs: JSON.parse(r.attrs) as Record<string, unknown>,
     installedAt: r.installed_at,
   };
-  if (r.private_key) {
+  if (r.private_key && key !== undefined) {
     item.privateKey = isSealed(r.private_key)
       ? openSealedKey(key, aadOf(item), r.private_key)
       : r.private_key; // a store written before keys were sealed

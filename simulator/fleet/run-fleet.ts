@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyFactory } from '../../pki/key-factory.ts';
+import { randomPassword } from '../../pki/secret-witness.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
@@ -163,7 +164,8 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetRun> {
   const fleet = await startFleet(ctx, [
     runRecords(o.only ? { only: o.only } : {}),
     keyStores({ fresh: true }),
-    serviceCa(folderCa ? { opened: folderCa } : {}),
+    // a fresh run CA's key files are sealed with a passphrase that lives in this process only (issue 10)
+    serviceCa(folderCa ? { opened: folderCa } : { passphrase: randomPassword(32, 'ca-passphrase') }),
     runBroker({
       choice: brokerChoice,
       ...(o.tls !== undefined ? { tls: o.tls } : {}),

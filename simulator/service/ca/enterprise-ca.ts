@@ -12,9 +12,7 @@ import { CertfleetError } from '../../../pki/errors.ts';
 import {
   createCertificate,
   createCrl,
-  exportPrivateKeyPem,
   generateKeyPair,
-  importPrivateKeyPem,
   parseCertificate,
   parseDn,
   type Certificate,
@@ -32,6 +30,7 @@ import {
   type CaConfig,
   type IssuedRecord,
 } from './ca-folder.ts';
+import { CA_PASSPHRASE_ENV, caKeyPem, readCaKeyPem } from './ca-key-file.ts';
 import { checkCaConfig } from './config-check.ts';
 import { checkRequest, type IssueRequest } from './policy-module.ts';
 import {
@@ -72,6 +71,11 @@ export interface CaInitOptions {
   random?: (n: number) => Buffer;
   /** Issuing CA lifetime in years (default 10; the root gets twice that). */
   issuingYears?: number;
+  /**
+   * Encrypt both key files (PKCS#8, PBES2 AES-256-CBC) with this passphrase (ca-key-file.ts); opening the CA
+   * then needs it (CERTFLEET_CA_PASSPHRASE). Without it the key files are plain PKCS#8 (mode 0600 either way).
+   */
+  passphrase?: string;
 }
 
 export type { IssueRequest, Requester } from './policy-module.ts';
@@ -154,8 +158,8 @@ export class EnterpriseCa {
       published: templates.map((t) => t.name),
       nextCrlNumber: 1,
     };
-    writeAtomic(join(dir, CA_FILES.rootKey), exportPrivateKeyPem(rootKey.privateKey), 0o600);
-    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootKey), caKeyPem(rootKey.privateKey, opts.passphrase), 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), caKeyPem(issuingKey.privateKey, opts.passphrase), 0o600);
     writeAtomic(join(dir, CA_FILES.rootDer), root.der);
     writeAtomic(join(dir, CA_FILES.rootPem), root.pem);
     writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
@@ -166,17 +170,29 @@ export class EnterpriseCa {
     return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
   }
 
-  /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
-  static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
+  /**
+   * Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged, CA_PASSPHRASE
+   * when its keys are encrypted and `passphrase` — default: the CERTFLEET_CA_PASSPHRASE variable — does not
+   * open them).
+   */
+  static open(dir: string, opts: { random?: (n: number) => Buffer; passphrase?: string } = {}): EnterpriseCa {
     const config = checkCaConfig(readCaJson<unknown>(dir, CA_FILES.config), join(dir, CA_FILES.config));
     try {
       const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
       const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));
-      const issuingKey = importPrivateKeyPem(readCaFile(dir, CA_FILES.issuingKey).toString('utf8'));
+      const issuingKey = readCaKeyPem(
+        readCaFile(dir, CA_FILES.issuingKey).toString('utf8'),
+        join(dir, CA_FILES.issuingKey),
+        opts.passphrase ?? process.env[CA_PASSPHRASE_ENV],
+      );
       const issued = readIssuedLog(dir);
       return new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
     } catch (e) {
-      if (e instanceof CertfleetError && (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT')) throw e;
+      if (
+        e instanceof CertfleetError &&
+        (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT' || e.code === 'CA_PASSPHRASE')
+      )
+        throw e;
       throw new CertfleetError('CA_CORRUPT', `The CA in ${dir} cannot be loaded: ${(e as Error).message}`, {
         cause: e,
       });
