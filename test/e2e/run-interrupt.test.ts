@@ -50,13 +50,13 @@ interface Interrupted {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  /** Mosquitto processes that were children of the run while it ran: pid and config folder. */
-  brokers: { pid: number; dir: string }[];
+  /** Every child process of the run when the signal was sent: pid, command line, Mosquitto's config folder. */
+  children: { pid: number; argv: string[]; dir?: string }[];
 }
 
-/** Child pids of `pid` whose command is mosquitto, with the folder of their `-c` config (from /proc). */
-function mosquittoChildren(pid: number): { pid: number; dir: string }[] {
-  const out: { pid: number; dir: string }[] = [];
+/** The child processes of `pid` (from /proc), with the folder of a Mosquitto's `-c` config. */
+function childrenOf(pid: number): { pid: number; argv: string[]; dir?: string }[] {
+  const out: { pid: number; argv: string[]; dir?: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -64,8 +64,8 @@ function mosquittoChildren(pid: number): { pid: number; dir: string }[] {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== pid) continue;
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const conf = argv[argv.indexOf('-c') + 1];
-      if (/mosquitto/.test(argv[0] ?? '') && conf) out.push({ pid: Number(entry), dir: resolve(conf, '..') });
+      const conf = /mosquitto/.test(argv[0] ?? '') ? argv[argv.indexOf('-c') + 1] : undefined;
+      out.push({ pid: Number(entry), argv, ...(conf ? { dir: resolve(conf, '..') } : {}) });
     } catch {
       // the process ended while we read it
     }
@@ -92,13 +92,13 @@ function runAndInterrupt(args: string[], sig: NodeJS.Signals, cwd: string): Prom
     let stdout = '';
     let stderr = '';
     let sent = false;
-    let brokers: { pid: number; dir: string }[] = [];
+    let children: Interrupted['children'] = [];
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
       if (!sent && /devices enrolled/.test(stderr)) {
         sent = true;
-        brokers = mosquittoChildren(child.pid!);
+        children = childrenOf(child.pid!);
         child.kill(sig);
       }
     });
@@ -106,7 +106,7 @@ function runAndInterrupt(args: string[], sig: NodeJS.Signals, cwd: string): Prom
     child.on('error', reject);
     child.on('close', (status, signal) => {
       clearTimeout(guard);
-      resolvePromise({ status, signal, stdout, stderr, brokers });
+      resolvePromise({ status, signal, stdout, stderr, children });
     });
   });
 }
@@ -123,6 +123,8 @@ const CASES = [
   { signal: 'SIGINT' as const, broker: 'embedded', exit: 130 },
   { signal: 'SIGTERM' as const, broker: 'embedded', exit: 143 },
   ...(HAS_MOSQUITTO ? [{ signal: 'SIGINT' as const, broker: 'mosquitto', exit: 130 }] : []),
+  // --workers 2: two `certfleet agents` host children on the run's loopback broker
+  { signal: 'SIGTERM' as const, broker: 'workers', exit: 143 },
 ];
 
 describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports and an orphan Mosquitto', () => {
@@ -131,7 +133,8 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
     { timeout: HANG_GUARD_MS + 30_000 },
     async ({ signal, broker, exit }) => {
       const out = join(work, `${signal}-${broker}`);
-      const r = await runAndInterrupt(['interrupt.yaml', '--broker', broker, '--out', out], signal, work);
+      const args = broker === 'workers' ? ['--workers', '2'] : ['--broker', broker];
+      const r = await runAndInterrupt(['interrupt.yaml', ...args, '--out', out], signal, work);
       expect(r.signal).toBeNull(); // it exited by itself, not killed by the signal
       expect(r.status).toBe(exit);
       expect(r.stderr).toContain(`${signal} received: stopping the run`);
@@ -160,13 +163,15 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
       expect(junit).toContain(`interrupted by ${signal}`);
       expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('INTERRUPTED');
 
-      if (broker === 'mosquitto') {
-        expect(r.brokers.length).toBe(1); // the run's Mosquitto was seen running…
-        for (const b of r.brokers) {
-          expect(alive(b.pid)).toBe(false); // …and is gone
-          expect(existsSync(join(b.dir, 'passwd'))).toBe(false);
-          expect(existsSync(b.dir)).toBe(false);
-        }
+      // the processes the run started were seen running, and none is left
+      const brokers = r.children.filter((c) => c.dir !== undefined);
+      const hosts = r.children.filter((c) => c.argv.includes('agents'));
+      if (broker === 'mosquitto') expect(brokers.length).toBe(1);
+      if (broker === 'workers') expect(hosts.length).toBe(2);
+      for (const c of r.children) expect(alive(c.pid), c.argv.join(' ')).toBe(false);
+      for (const b of brokers) {
+        expect(existsSync(join(b.dir!, 'passwd'))).toBe(false); // the password file went with its folder
+        expect(existsSync(b.dir!)).toBe(false);
       }
 
       // show says the run was interrupted (the first device of the run)
