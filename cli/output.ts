@@ -4,9 +4,16 @@ import { CertfleetError, isInputError } from '../pki/errors.ts';
 /**
  * Exit codes (README "Exit codes"): 0 success (every expectation held), 1 the operation was refused or
  * failed (an expectation broke, a CA denial, a broker that cannot be reached…), 2 usage errors (the
- * command line), 3 an input the command reads cannot be loaded (pki/errors.ts `isInputError`).
+ * command line), 3 an input the command reads cannot be loaded (pki/errors.ts `isInputError`), 130 a run
+ * stopped by SIGINT and 143 one stopped by SIGTERM (128 + the signal's number, as shells report a process
+ * the signal killed; the run still wrote its reports, marked interrupted).
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, input: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, input: 3, sigint: 130, sigterm: 143 } as const;
+
+/** The exit code of a run a signal stopped: 130 for SIGINT, 143 for SIGTERM (see {@link EXIT}). */
+export function interruptedExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+}
 
 /** The exit code of a failure: {@link EXIT}. */
 export function exitCodeOf(e: unknown): number {

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   CA_NOT_FOUND: 'No certification authority exists in the given folder.',
   CA_EXISTS: 'A certification authority already exists in the given folder.',
   CA_CORRUPT: 'The certification authority folder is damaged or incomplete.',
+  CA_PASSPHRASE:
+    'The CA folder\u2019s private keys are encrypted and the passphrase is missing or wrong (ca init --passphrase-env).',
   CA_TEMPLATE_NOT_SUPPORTED:
     'CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800: the template is not published on this CA.',
   CA_NO_TEMPLATE: 'CERTSRV_E_NO_CERT_TYPE 0x80094801: the request names no certificate template.',
@@ -139,6 +141,8 @@ export const ERROR_CODES = {
     'A valid payload certfleet does not simulate (Apple SCEP enrollment); it is skipped.',
   RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
   RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
+  KEYSTORE_SEALED:
+    'The key-store database (agents.db) was sealed with another key: its private keys cannot be read with this fleet secret.',
 
   // --- protocol/transport + simulator/broker (MQTT) ----------------------------------------------------
   TRANSPORT_UNREACHABLE:
@@ -212,6 +216,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CA_CORRUPT',
   'KEY_POOL_INVALID',
   'KEY_POOL_PASSPHRASE_WRONG',
+  'CA_PASSPHRASE',
+  'KEYSTORE_SEALED',
 ]);
 
 /**

@@ -13,6 +13,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CertfleetError } from './errors.ts';
+import { witnessSecret } from './secret-witness.ts';
 
 /** The key algorithms certfleet issues: RSA 2048/3072/4096 and ECDSA on P-256/P-384. */
 export type KeySpec = { kind: 'rsa'; size: 2048 | 3072 | 4096 } | { kind: 'ec'; curve: 'P-256' | 'P-384' };
@@ -72,7 +73,7 @@ export async function generateKeyPair(spec: KeySpec): Promise<KeyPair> {
     const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
       if (err)
         reject(new CertfleetError('INTERNAL', `Key generation failed: ${err.message}`, { cause: err }));
-      else resolve({ privateKey, publicKey });
+      else resolve({ privateKey: witnessSecret('private-key', privateKey), publicKey });
     };
     if (spec.kind === 'rsa')
       nodeGenerateKeyPair('rsa', { modulusLength: spec.size, publicExponent: 0x10001 }, done);

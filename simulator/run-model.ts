@@ -157,6 +157,14 @@ export interface InputWarning {
   message: string;
 }
 
+/** A run a signal stopped before its virtual end (issue 10 point 7): what stopped it, and when. */
+export interface RunInterruption {
+  /** The signal: `SIGINT` (Ctrl-C) or `SIGTERM`. */
+  signal: string;
+  /** The virtual instant the run stopped at (ISO 8601); outcomes are as they stood then. */
+  at: string;
+}
+
 /** The whole result of a run (report.json). */
 export interface RunResult {
   scenario: string;
@@ -170,4 +178,6 @@ export interface RunResult {
   metrics: RunMetrics;
   /** Settings of the scenario the run read past (a misspelled Graph property, an ignored subject string…). */
   warnings?: InputWarning[];
+  /** Set when a signal stopped the run before its end: the run did not pass, whatever its expectations. */
+  interrupted?: RunInterruption;
 }

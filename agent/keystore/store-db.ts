@@ -6,9 +6,15 @@
  * Platform rules (which stores exist, what a payload may put where) live in agent/platforms/*; this file
  * only stores and transacts. Every install runs inside {@link StoreDb.transaction}, so an install is all or
  * nothing: an Apple profile installs all its payloads or none, a SyncML Atomic rolls back on any failure.
+ *
+ * At rest (issue 10 point 5): the file (and SQLite's `-wal`/`-shm` beside it, which take its mode) is 0600,
+ * and every private key is sealed with AES-256-GCM under the store key (sealed-key.ts); certificates,
+ * subjects and profile records stay readable to whoever may read the file.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CertfleetError } from '../../pki/errors.ts';
+import { isSealed, openSealedKey, randomStoreKey, sealKey } from './sealed-key.ts';
 
 /** The kind of a stored item (as mdmb's keychain types them: key, certificate, identity). */
 export type StoreItemKind = 'certificate' | 'key' | 'identity';
@@ -113,17 +119,42 @@ export interface ItemFilter {
   thumbprint?: string;
 }
 
+/** Options of {@link StoreDb.open}. */
+export interface StoreDbOptions {
+  /**
+   * The 32-byte key private keys are sealed with (sealed-key.ts). Default: a random one held in memory only,
+   * for a store that is not read again after the process ends (`certfleet run`).
+   */
+  key?: Buffer;
+  /**
+   * Read certificates and records only: items come back without their private keys, which stay sealed — for
+   * readers after a run (tests, tools) that do not hold the store key. Writing is refused.
+   */
+  publicOnly?: boolean;
+}
+
 /** The key-store database of one agent process (any number of devices). */
 export class StoreDb {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly key: Buffer | undefined,
+  ) {}
 
   /**
-   * Opens (or creates) the database at `path` (`:memory:` for a throwaway one). WAL journal and
-   * synchronous=NORMAL: crash-safe for the simulation's purposes and fast.
+   * Opens (or creates) the database at `path` (`:memory:` for a throwaway one), file mode 0600. WAL journal
+   * and synchronous=NORMAL: crash-safe for the simulation's purposes and fast.
    */
-  static open(path: string): StoreDb {
+  static open(path: string, options: StoreDbOptions = {}): StoreDb {
+    const key = options.publicOnly ? undefined : (options.key ?? randomStoreKey());
+    if (key !== undefined && key.length !== 32) {
+      throw new CertfleetError('INTERNAL', `A key-store key has 32 bytes, not ${key.length}.`);
+    }
     let db: Database.Database;
     try {
+      if (path !== ':memory:') {
+        closeSync(openSync(path, 'a', 0o600)); // created private, before SQLite creates it 0644
+        chmodSync(path, 0o600); // and made private when an older run left it readable
+      }
       db = new Database(path);
     } catch (cause) {
       throw new CertfleetError(
@@ -137,7 +168,7 @@ export class StoreDb {
     if (path !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
-    return new StoreDb(db);
+    return new StoreDb(db, key);
   }
 
   /** Runs `fn` in one transaction: every change it makes lands, or (if it throws) none does. */
@@ -147,6 +178,10 @@ export class StoreDb {
 
   /** Adds an item, replacing one with the same device, store, thumbprint and kind. */
   putItem(item: StoreItem): void {
+    const key = this.key;
+    if (key === undefined) {
+      throw new CertfleetError('INTERNAL', 'This key-store database was opened to read certificates only.');
+    }
     this.db
       .prepare(
         `INSERT OR REPLACE INTO store_items
@@ -164,7 +199,7 @@ export class StoreDb {
         not_before: item.notBefore,
         not_after: item.notAfter,
         certificate: item.certificate,
-        private_key: item.privateKey ?? null,
+        private_key: item.privateKey === undefined ? null : sealKey(key, aadOf(item), item.privateKey),
         attrs: JSON.stringify(item.attrs),
         installed_at: item.installedAt,
       });
@@ -199,7 +234,7 @@ export class StoreDb {
         `SELECT * FROM store_items WHERE ${where.join(' AND ')} ORDER BY store, installed_at, thumbprint, kind`,
       )
       .all(params) as ItemRow[];
-    return rows.map(fromItemRow);
+    return rows.map((r) => fromItemRow(r, this.key));
   }
 
   /** Removes the device's items matching `filter`; returns how many. */
@@ -252,7 +287,12 @@ export class StoreDb {
   }
 }
 
-function fromItemRow(r: ItemRow): StoreItem {
+/** What a sealed private key is bound to: its row's primary key. */
+function aadOf(item: Pick<StoreItem, 'deviceId' | 'store' | 'thumbprint' | 'kind'>): string {
+  return [item.deviceId, item.store, item.thumbprint, item.kind].join('\u0000');
+}
+
+function fromItemRow(r: ItemRow, key: Buffer | undefined): StoreItem {
   const item: StoreItem = {
     deviceId: r.device_id,
     store: r.store,
@@ -267,7 +307,11 @@ function fromItemRow(r: ItemRow): StoreItem {
     attrs: JSON.parse(r.attrs) as Record<string, unknown>,
     installedAt: r.installed_at,
   };
-  if (r.private_key) item.privateKey = r.private_key;
+  if (r.private_key && key !== undefined) {
+    item.privateKey = isSealed(r.private_key)
+      ? openSealedKey(key, aadOf(item), r.private_key)
+      : r.private_key; // a store written before keys were sealed
+  }
   return item;
 }
 

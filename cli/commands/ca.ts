@@ -14,6 +14,7 @@ import {
   type SanSpec,
 } from '../../simulator/service/ca/commands.ts';
 import { REVOCATION_REASONS, type RevocationReason } from '../../simulator/service/ca/enterprise-ca.ts';
+import { CA_PASSPHRASE_ENV } from '../../simulator/service/ca/ca-key-file.ts';
 import { CONNECTOR_GROUP } from '../../simulator/service/ca/template.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 
@@ -44,6 +45,18 @@ function parseKeySize(v: string): number {
   return Number(v.trim());
 }
 
+/** The passphrase in the variable `name` (8 characters at least); USAGE naming the variable otherwise. */
+function passphraseFromEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.length < 8) {
+    throw new CertfleetError(
+      'USAGE',
+      `--passphrase-env ${name}: ${value === undefined ? 'the variable is not set' : 'the passphrase is shorter than 8 characters'}; set ${name} to the passphrase (and ${CA_PASSPHRASE_ENV} to the same value for the commands that open the CA).`,
+    );
+  }
+  return value;
+}
+
 const init: CommandModule = {
   command: 'init',
   describe: 'Create a two-tier CA (root + issuing CA) and the default templates in --dir.',
@@ -56,6 +69,10 @@ const init: CommandModule = {
         type: 'boolean',
         default: false,
         describe: 'Make a standalone (non-enterprise) CA, which refuses templates.',
+      })
+      .option('passphrase-env', {
+        type: 'string',
+        describe: `Encrypt the CA's key files with the passphrase in this environment variable (commands that open the CA then read it from ${CA_PASSPHRASE_ENV}).`,
       }),
   handler: async (a) => {
     const r = await caInit({
@@ -63,6 +80,9 @@ const init: CommandModule = {
       force: Boolean(a.force),
       name: String(a.name),
       standalone: Boolean(a.standalone),
+      ...(a['passphrase-env'] !== undefined && {
+        passphrase: passphraseFromEnv(String(a['passphrase-env'])),
+      }),
     });
     process.stdout.write(r.summary);
   },

@@ -1,8 +1,9 @@
 /** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
 import type { Argv, CommandModule } from 'yargs';
 import { runCommand } from '../../simulator/fleet/run-command.ts';
+import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
-import { EXIT } from '../output.ts';
+import { EXIT, interruptedExitCode } from '../output.ts';
 
 /** `certfleet run [SCENARIO] [--devices N] [--seed S] [--broker URL] [--out DIR] [--json]` */
 export const runCommandModule: CommandModule = {
@@ -67,19 +68,49 @@ export const runCommandModule: CommandModule = {
         describe: 'Print report.json instead of the table.',
       }),
   handler: async (a) => {
-    const r = await runCommand({
-      scenario: String(a.scenario),
-      ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
-      ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
-      broker: String(a.broker),
-      mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
-      tls: Boolean(a.tls),
-      ...(a.out !== undefined ? { out: String(a.out) } : {}),
-      json: Boolean(a.json),
-      workers: Number(a.workers ?? 0),
-      ...(a['key-pool'] !== undefined ? { keyPool: String(a['key-pool']) } : {}),
-      ...(a['key-reuse'] ? { keyReuse: true } : {}),
+    // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, every
+    // broker and child process stopped, exit 130/143. A second signal leaves at once, without cleaning up.
+    const stop = new AbortController();
+    const signals = untilSignal();
+    const onSecond = (s: NodeJS.Signals): void => {
+      process.stderr.write(
+        `certfleet: second ${s}: leaving now, without writing reports or stopping brokers.\n`,
+      );
+      process.exit(interruptedExitCode(s));
+    };
+    void signals.promise.then((s) => {
+      process.stderr.write(
+        `\ncertfleet: ${s} received: stopping the run at its current virtual instant, writing its reports ` +
+          `(marked interrupted) and stopping what it started. ${s} again to leave at once.\n`,
+      );
+      process.once('SIGINT', onSecond);
+      process.once('SIGTERM', onSecond);
+      stop.abort(s);
     });
-    process.exitCode = r.passed ? EXIT.ok : EXIT.failed;
+    let r: Awaited<ReturnType<typeof runCommand>>;
+    try {
+      r = await runCommand({
+        scenario: String(a.scenario),
+        ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
+        ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
+        broker: String(a.broker),
+        mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+        tls: Boolean(a.tls),
+        ...(a.out !== undefined ? { out: String(a.out) } : {}),
+        json: Boolean(a.json),
+        workers: Number(a.workers ?? 0),
+        ...(a['key-pool'] !== undefined ? { keyPool: String(a['key-pool']) } : {}),
+        ...(a['key-reuse'] ? { keyReuse: true } : {}),
+        stop: stop.signal,
+      });
+    } finally {
+      signals.dispose();
+      process.removeListener('SIGINT', onSecond);
+      process.removeListener('SIGTERM', onSecond);
+    }
+    if (r.interrupted !== undefined) {
+      process.stderr.write(`certfleet: the run was interrupted by ${r.interrupted}; reports in ${r.dir}\n`);
+      process.exitCode = interruptedExitCode(r.interrupted);
+    } else process.exitCode = r.passed ? EXIT.ok : EXIT.failed;
   },
 };

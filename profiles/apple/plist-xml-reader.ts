@@ -17,6 +17,7 @@ import { firstInvalidUtf8 } from '../../pki/utf8.ts';
 import type { PlistLocation, PlistValue } from './plist-value.ts';
 import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
 import type { Problem, ProblemRule } from './problem.ts';
+import { SECRET_KEYS } from './profile-schema.ts';
 
 /** The outcome of {@link readPlistXml}: the value tree when the bytes are a well-formed plist, and all problems. */
 export interface PlistReadResult {
@@ -32,6 +33,18 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
 const MAX_DEPTH = MAX_NESTING_DEPTH;
+
+/** Whether the value at `path` is a secret (a `Password` or `Challenge` key): its text is never quoted. */
+function isSecretPath(path: string): boolean {
+  const m = /(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)$|\["((?:[^"\\]|\\.)*)"\]$/.exec(path);
+  const key = m?.[1] ?? (m?.[2] !== undefined ? (JSON.parse(`"${m[2]}"`) as string) : undefined);
+  return key !== undefined && SECRET_KEYS.has(key);
+}
+
+/** `text` quoted for a message, or `(value not shown)` when the value at `path` is a secret (issue 10). */
+function quoteAt(path: string, text: string): string {
+  return isSecretPath(path) ? '(value not shown)' : JSON.stringify(text);
+}
 
 function locOf(node: Node): PlistLocation | undefined {
   const n = node as Node & { lineNumber?: number; columnNumber?: number };
@@ -157,7 +170,7 @@ class Reader {
           this.report(
             'plist-syntax',
             path,
-            `<integer> at ${at} holds ${JSON.stringify(text)}, which is not a (safe) integer.`,
+            `<integer> at ${at} holds ${quoteAt(path, text)}, which is not a (safe) integer.`,
             loc,
           );
           return undefined;
@@ -171,7 +184,7 @@ class Reader {
           this.report(
             'plist-syntax',
             path,
-            `<real> at ${at} holds ${JSON.stringify(text)}, which is not a number.`,
+            `<real> at ${at} holds ${quoteAt(path, text)}, which is not a number.`,
             loc,
           );
           return undefined;
@@ -197,7 +210,7 @@ class Reader {
           this.report(
             'plist-syntax',
             path,
-            `<date> at ${at} holds ${JSON.stringify(text)}; expected YYYY-MM-DDTHH:MM:SSZ.`,
+            `<date> at ${at} holds ${quoteAt(path, text)}; expected YYYY-MM-DDTHH:MM:SSZ.`,
             loc,
           );
           return undefined;
@@ -222,7 +235,9 @@ class Reader {
           this.report(
             'bad-base64',
             path,
-            `<data> at ${at} is not base64: character ${JSON.stringify(bad[0])} at position ${bad.index} is outside the base64 alphabet (an unsubstituted template variable?).`,
+            isSecretPath(path)
+              ? `<data> at ${at} is not base64: it holds a character outside the base64 alphabet (value not shown: it is a secret).`
+              : `<data> at ${at} is not base64: character ${JSON.stringify(bad[0])} at position ${bad.index} is outside the base64 alphabet (an unsubstituted template variable?).`,
             loc,
           );
           return undefined;
@@ -232,8 +247,10 @@ class Reader {
           this.report(
             'bad-base64',
             path,
-            `<data> at ${at} is not base64: incorrect padding (${b64.replace(/=/g, '').length} data characters; ` +
-              'complete the last group of four with "=").',
+            isSecretPath(path)
+              ? `<data> at ${at} is not base64: incorrect padding (value not shown: it is a secret).`
+              : `<data> at ${at} is not base64: incorrect padding (${b64.replace(/=/g, '').length} data characters; ` +
+                  'complete the last group of four with "=").',
             loc,
           );
           return undefined;

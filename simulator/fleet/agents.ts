@@ -104,7 +104,7 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
   });
   try {
     const fleet = await startFleet(ctx, [
-      keyStores(),
+      keyStores({ secret: o.secret }),
       deviceEventLog(),
       joinedBroker({
         url: o.broker,

@@ -4,7 +4,6 @@
  * requests go to the others when the leases run out — and started again at its end).
  */
 import type { Clock } from '../../protocol/runtime/clock.ts';
-import type { Random } from '../../protocol/runtime/random.ts';
 import type { Scheduler } from '../../protocol/runtime/scheduler.ts';
 import type { Transport } from '../../protocol/transport/transport.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
@@ -23,7 +22,6 @@ export interface ConnectorPoolOptions {
   ca: EnterpriseCa | CaDirectory;
   /** The run's clock: the virtual clock, or the scaled wall clock of a split run. */
   clock: Clock & Scheduler & { schedule(at: Date | number, fn: () => void | Promise<void>): unknown };
-  random: Random;
   pollIntervalMs: number;
   /** Longest interval idle polls back off to (CertificateConnectorOptions.maxIdlePollIntervalMs). */
   maxIdlePollIntervalMs?: number;
@@ -44,7 +42,6 @@ export async function startConnectorPool(
       transport: await o.connect(id),
       ca: o.ca,
       clock: o.clock,
-      random: o.random.fork(`connector/${id}`),
       pollIntervalMs: o.pollIntervalMs,
       ...(o.maxIdlePollIntervalMs !== undefined && { maxIdlePollIntervalMs: o.maxIdlePollIntervalMs }),
       firstPollDelayMs,

@@ -347,7 +347,7 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
     devices,
   });
   const fleet = await startFleet(ctx, [
-    keyStores(),
+    keyStores({ secret: o.secret }),
     deviceEventLog(),
     {
       // the device-side events also travel to the coordinator's run.db, in the host's reports

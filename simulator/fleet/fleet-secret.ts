@@ -15,6 +15,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BrokerIdentity, BrokerRole } from '../../protocol/wire/topic-acl.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import { witnessSecret } from '../../pki/secret-witness.ts';
 import { CredentialTable, type BrokerAccountInit } from '../broker/credential-table.ts';
 import { externalBroker, sharedLogin } from '../broker/external-broker.ts';
 
@@ -46,12 +47,15 @@ export function fleetSecretFrom(env: Record<string, string | undefined> = proces
       `${value ? 'The' : 'No'} fleet secret${value ? ' is too short' : ''}: set ${FLEET_SECRET_ENV} to the same random value (at least 16 characters, e.g. \`openssl rand -hex 32\`) for certfleet broker, serve and agents.`,
     );
   }
-  return Buffer.from(value, 'utf8');
+  return witnessSecret('fleet-secret', Buffer.from(value, 'utf8'));
 }
 
 /** The password of `clientId`: base64url(HMAC-SHA256(secret, clientId)). */
 export function derivePassword(secret: Buffer, clientId: string): string {
-  return createHmac('sha256', secret).update(clientId, 'utf8').digest('base64url');
+  return witnessSecret(
+    'broker-password',
+    createHmac('sha256', secret).update(clientId, 'utf8').digest('base64url'),
+  );
 }
 
 /**

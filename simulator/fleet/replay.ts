@@ -11,7 +11,7 @@
  * limit, connector contention) — the comparison then shows which profile moved.
  */
 import { join } from 'node:path';
-import type { DeviceProfileOutcome } from '../run-model.ts';
+import type { DeviceProfileOutcome, RunInterruption } from '../run-model.ts';
 import type { DeviceStory } from '../report/run-db.ts';
 import { painter } from '../report/ansi.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
@@ -52,6 +52,8 @@ export interface ReplayResult {
   rows: ReplayRow[];
   /** Same device id, same profiles, each with the same status and code. */
   match: boolean;
+  /** Set when the original run was interrupted (issue 10 point 7): its outcomes stop at that instant. */
+  originalInterrupted?: RunInterruption;
   /** The comparison as text (ends with a newline). */
   text: string;
 }
@@ -111,7 +113,8 @@ export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
     replayedId,
     rows,
     match,
-    text: renderReplay(d, replayedId, rows, match, o.color ?? false, out),
+    ...(story.run.interrupted !== undefined && { originalInterrupted: story.run.interrupted }),
+    text: renderReplay(d, replayedId, rows, match, o.color ?? false, out, story.run.interrupted),
   };
 }
 
@@ -122,11 +125,20 @@ function renderReplay(
   match: boolean,
   color: boolean,
   out: string,
+  interrupted?: RunInterruption,
 ): string {
   const paint = painter(color);
   const lines = [
     `Replay of device ${d.id} (#${d.index}) · ${d.platform} / ${d.kind} · OS ${d.osVersion} · ${d.model}`,
   ];
+  if (interrupted !== undefined)
+    lines.push(
+      paint(
+        'yellow',
+        `The original run was INTERRUPTED by ${interrupted.signal} at virtual ${interrupted.at}: its outcomes are ` +
+          'those of that instant, the replay runs to the end, so a DIFFERENT row may only mean the original stopped early.',
+      ),
+    );
   if (replayedId !== d.id)
     lines.push(
       paint(

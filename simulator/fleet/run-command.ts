@@ -39,6 +39,11 @@ export interface RunCommandOptions {
   keyReuse?: boolean;
   /** Where the pool's passphrase is read (`CERTFLEET_KEY_POOL_PASSPHRASE`); default `process.env`. */
   env?: Record<string, string | undefined>;
+  /**
+   * A stop request (the CLI aborts it on SIGINT/SIGTERM with the signal's name as reason): the run stops at
+   * its next virtual instant and its reports are written, marked interrupted (issue 10 point 7).
+   */
+  stop?: AbortSignal;
 }
 
 /** Parses the `--broker` value. */
@@ -63,7 +68,9 @@ export function scenarioPath(given: string): string {
 }
 
 /** Runs, reports, prints; returns true when every expectation held. */
-export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolean; dir: string }> {
+export async function runCommand(
+  o: RunCommandOptions,
+): Promise<{ passed: boolean; dir: string; interrupted?: string }> {
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
   if (
@@ -105,6 +112,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
         out,
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.stop ? { stop: o.stop } : {}),
         onProgress: (p) => {
           if (o.json) return;
           bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
@@ -124,6 +132,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
         // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
         ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
         onEvent: wall.record,
+        ...(o.stop ? { stop: o.stop } : {}),
         onProgress: (p) => {
           if (o.json) return;
           bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
@@ -132,12 +141,13 @@ export async function runCommand(o: RunCommandOptions): Promise<{ passed: boolea
       }).catch(reportFailure);
   bar?.done();
   const written = await writeReports(run.result, run.dir, { wall });
-  const passed = run.result.expectations.every((e) => e.held);
+  const interrupted = run.result.interrupted?.signal;
+  const passed = written.report.passed;
   if (o.json) {
     process.stdout.write(`${JSON.stringify(written.report, null, 2)}\n`);
   } else {
     process.stdout.write(renderSummary(run.result, { color }));
     process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
   }
-  return { passed, dir: run.dir };
+  return { passed, dir: run.dir, ...(interrupted !== undefined && { interrupted }) };
 }

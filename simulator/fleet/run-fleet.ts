@@ -14,6 +14,7 @@ import { CertfleetError, isCertfleetError } from '../../pki/errors.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { KeyPool } from '../tools/key-pool/key-pool.ts';
 import { PoolDraw } from '../tools/key-pool/pool-key-source.ts';
+import { randomPassword } from '../../pki/secret-witness.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
@@ -85,6 +86,12 @@ export interface RunFleetOptions {
    * `metrics.keys` says how many came from where. The passphrase is `CERTFLEET_KEY_POOL_PASSPHRASE`'s value.
    */
   keyPool?: { dir: string; passphrase: string; reuse?: boolean };
+  /**
+   * A stop request (SIGINT/SIGTERM on `certfleet run`, issue 10 point 7): once aborted, the run stops at the
+   * next virtual instant, releases everything it started and returns its result so far, marked
+   * `interrupted` with the abort reason (the signal's name) and the virtual instant it stopped at.
+   */
+  stop?: AbortSignal;
 }
 
 /**
@@ -194,7 +201,8 @@ async function runWithKeys(
   const fleet = await startFleet(ctx, [
     runRecords(o.only ? { only: o.only } : {}),
     keyStores({ fresh: true }),
-    serviceCa(folderCa ? { opened: folderCa } : {}),
+    // a fresh run CA's key files are sealed with a passphrase that lives in this process only (issue 10)
+    serviceCa(folderCa ? { opened: folderCa } : { passphrase: randomPassword(32, 'ca-passphrase') }),
     runBroker({
       choice: brokerChoice,
       ...(o.tls !== undefined ? { tls: o.tls } : {}),
@@ -238,6 +246,7 @@ async function runWithKeys(
   try {
     const end = ctx.scenario.start + ctx.scenario.durationMs;
     const inFlight = need(ctx.broker?.inFlight, 'the in-flight counter', 'run');
+    let stoppedAt: number | undefined;
     const channels = localControlChannels(TENANT);
     const host = hostClientId(0);
     const identity = { digest: 'in-process', seed: ctx.scenario.seed, devices: ctx.devices.length };
@@ -286,9 +295,11 @@ async function runWithKeys(
       // the host is in this process: it cannot go missing on its own
       limits: { livenessMs: 600_000 },
       onInstant: () => progress(),
+      ...(o.stop ? { signal: o.stop } : {}),
     });
     const outcome = await coordinator.run();
     await hosted;
+    if (outcome.stopped) stoppedAt = outcome.t;
     if (process.env.CERTFLEET_ENGINE_STATS) {
       process.stderr.write(`[engine] ${outcome.instants} instants, ${outcome.waves} waves\n`);
     }
@@ -304,9 +315,16 @@ async function runWithKeys(
       service,
       named,
       wallSeconds: (performance.now() - wallStart) / 1000,
-      end,
+      end: stoppedAt ?? end,
     });
     if (draw) result.metrics.keys = draw.origins();
+    if (stoppedAt !== undefined) {
+      const reason: unknown = o.stop?.reason;
+      result.interrupted = {
+        signal: typeof reason === 'string' ? reason : 'stop request',
+        at: new Date(stoppedAt).toISOString(),
+      };
+    }
     for (const d of ctx.devices) runDb.snapshotStores(storeDb.items(d.device.id));
     runDb.finishRun(result);
     await fleet.stop();

@@ -11,7 +11,6 @@
  * returns — no orphans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { join, resolve } from 'node:path';
@@ -19,9 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { CertfleetError } from '../../pki/errors.ts';
 import type { RunDb } from '../report/run-db.ts';
 import { AGENTS_DB_FILE } from './compose/key-stores.ts';
+import { randomSecretBytes } from '../../pki/secret-witness.ts';
 import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
+import { recordInterruption } from '../report/run-db.ts';
 import type { FleetRun } from './compose/service-side.ts';
 import type { PlannedDevice } from './plan-devices.ts';
 import { inShard } from './split-fleet.ts';
@@ -38,6 +39,11 @@ export interface RunWorkersOptions {
   devices?: number;
   seed?: string;
   onProgress?: (p: EngineProgress) => void;
+  /**
+   * A stop request (SIGINT/SIGTERM, issue 10 point 7): the coordinator stops at its next instant, the result
+   * so far is returned marked `interrupted` (reason: the signal's name), and every host child is stopped.
+   */
+  stop?: AbortSignal;
 }
 
 /** How long the hosts have to exit after the run ended (wall clock) before their stores are read anyway. */
@@ -89,7 +95,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
   // fresh key stores, as `run` starts from: stores an earlier run left in this folder would make its
   // devices believe they are enrolled (with another run's CA)
   rmSync(join(dir, 'hosts'), { recursive: true, force: true });
-  const secret = randomBytes(32).toString('hex');
+  const secret = randomSecretBytes(32, 'fleet-secret').toString('hex');
   const broker = await startFleetBroker({
     tenant: TENANT,
     secret: Buffer.from(secret, 'utf8'),
@@ -136,7 +142,11 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       children.push(child);
       exits.push(new Promise<void>((r) => child.once('exit', () => r())));
     }
-    const stop = new Promise<void>((r) => died.signal.addEventListener('abort', () => r(), { once: true }));
+    const stop = new Promise<void>((r) => {
+      died.signal.addEventListener('abort', () => r(), { once: true });
+      o.stop?.addEventListener('abort', () => r(), { once: true });
+      if (o.stop?.aborted) r();
+    });
     let run: FleetRun;
     try {
       run = await coordinateFleet({
@@ -169,6 +179,14 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       throw new CertfleetError('HOST_MISSING', `The run stopped: ${death}.`, {
         details: { workers: o.workers },
       });
+    }
+    if (o.stop?.aborted) {
+      const reason: unknown = o.stop.reason;
+      run.result.interrupted = {
+        signal: typeof reason === 'string' ? reason : 'stop request',
+        at: run.result.metrics.virtualEnd,
+      };
+      recordInterruption(run.dbPath, run.result.interrupted);
     }
     return run;
   } finally {

@@ -102,6 +102,16 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   );
   if (m.keys) out.push(keyOriginsLine(m.keys));
   out.push('');
+  if (result.interrupted !== undefined) {
+    out.push(
+      paint(
+        'red',
+        `INTERRUPTED by ${oneLine(result.interrupted.signal)} at virtual ${oneLine(result.interrupted.at)}: ` +
+          'the run stopped before its end; outcomes are as they stood then, and the run does not pass.',
+      ),
+    );
+    out.push('');
+  }
 
   const warnings = result.warnings ?? [];
   if (warnings.length > 0) {

@@ -57,6 +57,16 @@ export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStory
   out.push(
     `Run: scenario ${oneLine(story.run.scenario)} · seed ${oneLine(story.run.seed)} · started ${oneLine(story.run.startedAt)}`,
   );
+  const stopped = story.run.interrupted;
+  if (stopped !== undefined) {
+    out.push(
+      paint(
+        'red',
+        `This run was INTERRUPTED by ${oneLine(stopped.signal)} at virtual ${oneLine(stopped.at)}: ` +
+          'what follows is the device as it stood then, not at the end of the scenario.',
+      ),
+    );
+  }
 
   h('Attributes');
   const attrs: [string, string][] = [

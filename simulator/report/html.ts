@@ -384,11 +384,17 @@ export function renderHtml(result: RunResult, options: RenderHtmlOptions = {}): 
     '<html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${e(title)}</title><style>${CSS}</style></head><body>`,
-    `<h1>${e(title)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'PASSED' : 'FAILED'}</span>` +
+    `<h1>${e(title)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${r.status === 'interrupted' ? 'INTERRUPTED' : s.passed ? 'PASSED' : 'FAILED'}</span>` +
       (s.totals.untrusted > 0
         ? ` <span class="badge untrusted">${s.totals.untrusted} installed but untrusted</span>`
         : '') +
       '</h1>',
+    ...(r.interrupted !== undefined
+      ? [
+          `<p class="interrupted"><strong>Interrupted</strong> by ${e(r.interrupted.signal)} at virtual ${e(r.interrupted.at)}: ` +
+            'the run stopped before its end; outcomes are as they stood then.</p>',
+        ]
+      : []),
     metaList(r),
     `<p class="meta">${r.devices} devices (${e(enrolledText(s))}) · ${s.totals.total} device × profile outcomes · ` +
       `${r.metrics.wallSeconds.toFixed(1)} s wall · ${r.metrics.devicesPerSecond.toFixed(1)} devices/s · ` +

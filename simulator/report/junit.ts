@@ -252,6 +252,7 @@ function runProperties(result: RunResult): Record<string, string | number> {
     devices: result.devices,
     virtualStart: result.metrics.virtualStart,
     virtualEnd: result.metrics.virtualEnd,
+    ...(result.interrupted !== undefined && { status: 'interrupted' }),
   };
 }
 
@@ -323,6 +324,24 @@ export function renderJunit(result: RunResult, options: JunitOptions = {}): stri
     suites.push(suite);
   }
 
+  if (result.interrupted !== undefined) {
+    // an interrupted run: one failing test case says so (issue 10 point 7), so no dashboard counts it passed
+    const { signal, at } = result.interrupted;
+    const message = `The run was interrupted by ${signal} at virtual ${at}, before its end.`;
+    suites.unshift({
+      name: 'certfleet.run',
+      cases: [
+        `    <testcase${attrs({ classname: 'certfleet.run', name: `run ${result.scenario} to its end`, time: seconds(wallSeconds) })}>\n` +
+          `      <failure${attrs({ message, type: 'INTERRUPTED' })}>${xmlText(`${message} Outcomes are as they stood then.`)}</failure>\n` +
+          '    </testcase>',
+      ],
+      tests: 1,
+      failures: 1,
+      skipped: 0,
+      time: wallSeconds,
+      properties: runProperties(result),
+    });
+  }
   const total = (k: 'tests' | 'failures' | 'skipped'): number => suites.reduce((n, s) => n + s[k], 0);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

@@ -20,6 +20,7 @@ import {
   type ExpectationResult,
   type InputWarning,
   type KeyOrigins,
+  type RunInterruption,
   type RunEvent,
   type RunMetrics,
   type RunResult,
@@ -31,6 +32,15 @@ import { buildTimeReport, type TimeInputs, type TimeReport } from './time-series
 
 /** The version of the report.json layout; bumped when a field changes meaning or goes away. */
 export const REPORT_FORMAT = 'certfleet-report/1';
+
+/** How a run ended, in report.json's `status`. */
+export type RunStatus = 'passed' | 'failed' | 'interrupted';
+
+/** The status of a run: interrupted before anything else, then passed or failed. */
+export function runStatusOf(result: RunResult, summary: RunSummary): RunStatus {
+  if (result.interrupted !== undefined) return 'interrupted';
+  return summary.passed ? 'passed' : 'failed';
+}
 
 /** One device × profile in report.json. */
 export type ReportOutcome = Omit<DeviceProfileOutcome, 'native'> & {
@@ -50,8 +60,12 @@ export interface ReportJson {
   seed: string;
   devices: number;
   startedAt: string;
-  /** Every expectation held (the run's exit code is 0 only then). */
+  /** Every expectation held and the run was not interrupted (the run's exit code is 0 only then). */
   passed: boolean;
+  /** `passed`, `failed` (an expectation broke), or `interrupted` (a signal stopped the run: issue 10). */
+  status: RunStatus;
+  /** What stopped an interrupted run, and at which virtual instant; absent otherwise. */
+  interrupted?: RunInterruption;
   summary: RunSummary;
   outcomes: ReportOutcome[];
   expectations: ExpectationResult[];
@@ -229,6 +243,10 @@ export function buildReportJson(
     devices: num(result.devices),
     startedAt: str(result.startedAt),
     passed: summary.passed,
+    status: runStatusOf(result, summary),
+    ...(result.interrupted !== undefined && {
+      interrupted: { signal: str(result.interrupted.signal), at: str(result.interrupted.at) },
+    }),
     summary,
     outcomes: sortedOutcomes(result.outcomes),
     expectations: result.expectations.map((e) => ({

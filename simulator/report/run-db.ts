@@ -9,7 +9,7 @@
  * tens of thousands of rows); {@link RunDb.flush} and {@link RunDb.close} apply what is left. The store
  * snapshot copies public facts only: never a private key, never a PKCS#8 or PFX blob, never a password.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Device } from '../../agent/device/device.ts';
@@ -20,10 +20,35 @@ import type {
   DeviceSummary,
   ExpectationResult,
   RunEvent,
+  RunInterruption,
   RunMetrics,
   RunResult,
 } from '../run-model.ts';
 import { pickNative, pickOutcome } from './report-json.ts';
+
+/**
+ * Marks the finished run database at `path` as interrupted (issue 10 point 7), for a run whose result was
+ * recorded before the caller knew a signal stopped it (`run --workers`: the coordinator records it).
+ */
+export function recordInterruption(path: string, interruption: RunInterruption): void {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.prepare('UPDATE run SET interrupted = ? WHERE id = 1').run(
+      JSON.stringify({ signal: interruption.signal, at: interruption.at }),
+    );
+  } catch (cause) {
+    throw new CertfleetError(
+      'IO',
+      `Cannot mark the run database ${path} interrupted: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  } finally {
+    db?.close();
+  }
+}
 
 /** The run database's file name inside a run folder. */
 export const RUN_DB_FILE = 'run.db';
@@ -102,11 +127,13 @@ export interface RunInfo {
   finishedAt?: string;
   metrics?: RunMetrics;
   expectations: ExpectationResult[];
+  /** Set when a signal stopped the run before its end (issue 10 point 7). */
+  interrupted?: RunInterruption;
 }
 
 /** Everything the run database knows about one device (`certfleet show device`). */
 export interface DeviceStory {
-  run: { scenario: string; seed: string; startedAt: string };
+  run: { scenario: string; seed: string; startedAt: string; interrupted?: RunInterruption };
   device: DeviceRecord;
   /** The last inventory the device reported. */
   inventory?: InventoryRecord;
@@ -159,7 +186,8 @@ const SCHEMA = `
 CREATE TABLE run (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   scenario TEXT NOT NULL, seed TEXT NOT NULL, started_at TEXT NOT NULL, devices INTEGER NOT NULL,
-  finished_at TEXT, metrics TEXT, expectations TEXT NOT NULL DEFAULT '[]'
+  finished_at TEXT, metrics TEXT, expectations TEXT NOT NULL DEFAULT '[]',
+  interrupted TEXT
 );
 CREATE TABLE devices (
   id TEXT PRIMARY KEY, idx INTEGER NOT NULL, platform TEXT NOT NULL, kind TEXT NOT NULL,
@@ -202,6 +230,8 @@ interface RunRow {
   finished_at: string | null;
   metrics: string | null;
   expectations: string;
+  /** JSON of a RunInterruption; absent from run databases written before issue 10. */
+  interrupted?: string | null;
 }
 interface DeviceRow {
   id: string;
@@ -320,6 +350,8 @@ export class RunDb {
     }
     let db: Database.Database;
     try {
+      // 0600 before SQLite creates it (its -wal and -shm take the same mode): the run's records are the owner's
+      if (path !== ':memory:') closeSync(openSync(path, 'wx', 0o600));
       db = new Database(path);
     } catch (cause) {
       throw new CertfleetError('IO', `Cannot create the run database ${path}: ${(cause as Error).message}`, {
@@ -531,6 +563,10 @@ export class RunDb {
       JSON.stringify(result.metrics),
       JSON.stringify(result.expectations.map((e) => ({ text: e.text, held: e.held, detail: e.detail }))),
     ]);
+    if (result.interrupted !== undefined) {
+      const { signal, at } = result.interrupted;
+      this.#enqueue('UPDATE run SET interrupted = ? WHERE id = 1', [JSON.stringify({ signal, at })]);
+    }
     this.flush();
   }
 
@@ -566,6 +602,7 @@ export class RunDb {
     };
     if (r.finished_at !== null) info.finishedAt = r.finished_at;
     if (r.metrics !== null) info.metrics = json(r.metrics) as RunMetrics;
+    if (typeof r.interrupted === 'string') info.interrupted = json(r.interrupted) as RunInterruption;
     return info;
   }
 
@@ -611,13 +648,19 @@ export class RunDb {
     this.flush();
     const d = this.#stmt('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
     if (!d) return undefined;
-    const run = this.#stmt('SELECT scenario, seed, started_at FROM run WHERE id = 1').get() as
-      Pick<RunRow, 'scenario' | 'seed' | 'started_at'> | undefined;
+    const run = this.#stmt('SELECT * FROM run WHERE id = 1').get() as RunRow | undefined;
     const inv = this.#stmt(
       'SELECT device_id, at, inventory FROM inventories WHERE device_id = ? ORDER BY seq DESC LIMIT 1',
     ).get(id) as { device_id: string; at: string; inventory: string } | undefined;
     const story: DeviceStory = {
-      run: { scenario: run?.scenario ?? '', seed: run?.seed ?? '', startedAt: run?.started_at ?? '' },
+      run: {
+        scenario: run?.scenario ?? '',
+        seed: run?.seed ?? '',
+        startedAt: run?.started_at ?? '',
+        ...(typeof run?.interrupted === 'string' && {
+          interrupted: json(run.interrupted) as RunInterruption,
+        }),
+      },
       device: {
         id: d.id,
         index: d.idx,

@@ -317,6 +317,7 @@ export function summarize(result: RunResult): RunSummary {
       )
       .map((r) => ({ ...r, where: sortKeys(r.where) })),
     expectations: { total: result.expectations.length, held, broken: result.expectations.length - held },
-    passed: held === result.expectations.length,
+    // an interrupted run never passes: what it did not get to do was not checked (issue 10 point 7)
+    passed: held === result.expectations.length && result.interrupted === undefined,
   };
 }

@@ -7,9 +7,9 @@
  * it lives outside simulator/service/, which never imports the agent; issuance goes through the service's
  * own issueForDevice and EnterpriseCa.
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CertfleetError } from '../../pki/errors.ts';
+import { randomPassword } from '../../pki/secret-witness.ts';
 import { parseCertificate } from '../../pki/index.ts';
 import { compileProfile, seededIds, type IssuedIdentity } from '../../profiles/compile/index.ts';
 import { PROFILE_FAMILY_INFO } from '../../profiles/model/platform.ts';
@@ -119,11 +119,6 @@ export function outcomeError(outcome: IssueFailure): CertfleetError {
   return new CertfleetError(code, message, { details: { ...rest } });
 }
 
-/** A PFX password derived from the seed (the connector's password is random in reality; this one is reproducible). */
-export function derivedPassword(seed: string): string {
-  return createHash('sha256').update(`certfleet/pfx-password/${seed}`).digest('base64url').slice(0, 20);
-}
-
 /** Options of {@link profileCompile}. */
 export interface ProfileCompileOptions {
   profile: string;
@@ -131,9 +126,9 @@ export interface ProfileCompileOptions {
   /** CA folder; required for PKCS profiles. */
   ca?: string;
   out: string;
-  /** The PFX password; derived from the seed when absent. */
+  /** The PFX password; a random one (crypto.randomInt) when absent — never derived from the seed. */
   password?: string;
-  /** Seed of the payload ids (and of the derived password). */
+  /** Seed of the payload ids. */
   seed: string;
   now?: Date;
 }
@@ -166,7 +161,7 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
     const ca = EnterpriseCa.open(o.ca);
     const r = await issueForDevice(ca, profile, facts, {
       requester: { identity: 'certfleet-connector', groups: [CONNECTOR_GROUP] },
-      password: o.password ?? derivedPassword(o.seed),
+      password: o.password ?? randomPassword(20, 'pfx-password'),
       now: o.now ?? new Date(),
     });
     if (!r.ok) throw outcomeError(r.outcome);

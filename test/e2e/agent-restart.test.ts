@@ -25,7 +25,7 @@ import {
   pfxOf,
   trustedAdd,
 } from '../unit/agent-windows/fixtures.ts';
-import { storeRows } from './fixtures/store-rows.ts';
+import { RESTART_STORE_KEY, storeRows } from './fixtures/store-rows.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const GOLDEN = join(ROOT, 'test/golden/compile');
@@ -137,7 +137,7 @@ describe.each([
         platform: platform as Platform,
         ...(kind ? { kind: kind as EnrollmentKind } : {}),
       });
-      const db = StoreDb.open(store);
+      const db = StoreDb.open(store, { key: RESTART_STORE_KEY });
       try {
         const ctx = { device, db, clock: new FixedClock('2026-06-01T00:00:00Z') };
         expect(storeRows(db, device.id)).toEqual(before.rows);

@@ -342,7 +342,7 @@ describe('certfleet broker + serve + agents (three processes, one broker, loopba
           devices: { id: string; index: number; enrolled: boolean }[];
         };
         expect(run.devices.map((d) => d.index % 2)).toEqual([i, i, i]);
-        const db = StoreDb.open(join(dir, `agents-${i}`, 'agents.db'));
+        const db = StoreDb.open(join(dir, `agents-${i}`, 'agents.db'), { publicOnly: true });
         try {
           for (const d of run.devices) {
             seen.add(d.id);

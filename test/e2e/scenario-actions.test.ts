@@ -104,7 +104,7 @@ describe(
       });
 
       // the removal reached the devices: their stores hold the Wi-Fi certificate, not the VPN one
-      const stores = StoreDb.open(join(out, 'agents.db'));
+      const stores = StoreDb.open(join(out, 'agents.db'), { publicOnly: true });
       try {
         const held = (id: string): Set<string> =>
           new Set(

@@ -12,7 +12,6 @@
  * Either way every client the process opens is tracked, and closed when the part is released — whether the
  * agents, service and connectors closed theirs or a failure stopped them half-way.
  */
-import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import type { ManagementIdentity } from '../../../agent/platform-adapter.ts';
 import type { TransportLedger } from '../../../protocol/transport/device-ledger.ts';
@@ -22,6 +21,7 @@ import type { Transport } from '../../../protocol/transport/transport.ts';
 import { aclInFlightOptions, type BrokerIdentity } from '../../../protocol/wire/topic-acl.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair } from '../../../pki/index.ts';
+import { randomSecretBytes } from '../../../pki/secret-witness.ts';
 import type { BrokerHandle } from '../../broker/broker-handle.ts';
 import { CredentialTable } from '../../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
@@ -108,7 +108,7 @@ export function runBroker(o: RunBrokerOptions = {}): FleetPart<FleetContext> {
   return {
     name: BROKER,
     async start(ctx, teardown) {
-      const secret = o.secret ?? randomBytes(32);
+      const secret = o.secret ?? randomSecretBytes(32, 'fleet-secret');
       const passwordOf = (name: string): string => derivePassword(secret, name);
       const credentials = new CredentialTable([
         { role: 'service', name: SERVICE_CLIENT_ID, password: passwordOf(SERVICE_CLIENT_ID) },

@@ -59,6 +59,11 @@ export interface ServiceSide {
 export interface ServiceCaOptions {
   /** The scenario's CA folder, when the command opened it already (run --tls on Mosquitto reads its dates). */
   opened?: EnterpriseCa;
+  /**
+   * Encrypt the key files of a fresh CA with this passphrase (ca-key-file.ts). `certfleet run` gives a random
+   * one held in memory (nothing reads the run's CA keys after the run); `serve`, which reopens its CA, gives none.
+   */
+  passphrase?: string;
 }
 
 /**
@@ -74,7 +79,7 @@ export function serviceCa(o: ServiceCaOptions = {}): FleetPart<FleetContext> {
         o.opened ??
         (scenario.ca.type === 'folder'
           ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
-          : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start)));
+          : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start), o.passphrase));
       if (needsCaRoot(scenario)) ctx.scenario = bindCaRoot(scenario, ca.root.der);
       ctx.ca = ca;
     },
@@ -170,7 +175,6 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         connect: (id) => broker.connect(id),
         ca: cas,
         clock,
-        random,
         pollIntervalMs: scenario.connectors.pollIntervalMs,
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
         keys: ctx.keys.rsa,
@@ -285,13 +289,19 @@ export function buildRunResult(i: RunResultInput): RunResult {
 }
 
 /** A fresh run CA in `dir`, made a year before `now` (the run's virtual start), with the scenario's templates. */
-export async function freshCa(dir: string, scenario: Scenario, now: Date): Promise<EnterpriseCa> {
+export async function freshCa(
+  dir: string,
+  scenario: Scenario,
+  now: Date,
+  passphrase?: string,
+): Promise<EnterpriseCa> {
   // The CA is made a year before the run starts, as a tenant's CA would be.
   const ca = await EnterpriseCa.init(dir, {
     now: new Date(now.getTime() - 365 * 86_400_000),
     force: true,
     // serial numbers from the seed: the same run issues the same serials (the keys are fresh anyway)
     random: seededBytes(`${scenario.seed}/ca`),
+    ...(passphrase !== undefined && { passphrase }),
   });
   if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
     ca.configureTemplates({

@@ -41,12 +41,15 @@ export async function caInit(o: {
   name: string;
   standalone: boolean;
   now?: Date;
+  /** Encrypt the key files with this passphrase (from the variable `ca init --passphrase-env` names). */
+  passphrase?: string;
 }): Promise<{ ca: EnterpriseCa; summary: string }> {
   const ca = await EnterpriseCa.init(o.dir, {
     now: o.now ?? new Date(),
     force: o.force,
     name: o.name,
     kind: o.standalone ? 'standalone' : 'enterprise',
+    ...(o.passphrase !== undefined && { passphrase: o.passphrase }),
   });
   const summary = [
     `Created ${ca.kind} CA '${ca.configString}' in ${o.dir}`,

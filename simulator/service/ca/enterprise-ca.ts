@@ -12,9 +12,7 @@ import { CertfleetError } from '../../../pki/errors.ts';
 import {
   createCertificate,
   createCrl,
-  exportPrivateKeyPem,
   generateKeyPair,
-  importPrivateKeyPem,
   parseCertificate,
   parseDn,
   type Certificate,
@@ -32,6 +30,7 @@ import {
   type CaConfig,
   type IssuedRecord,
 } from './ca-folder.ts';
+import { CA_PASSPHRASE_ENV, caKeyPem, readCaKeyPem } from './ca-key-file.ts';
 import { checkCaConfig } from './config-check.ts';
 import { checkRequest, type IssueRequest } from './policy-module.ts';
 import {
@@ -72,6 +71,11 @@ export interface CaInitOptions {
   random?: (n: number) => Buffer;
   /** Issuing CA lifetime in years (default 10; the root gets twice that). */
   issuingYears?: number;
+  /**
+   * Encrypt both key files (PKCS#8, PBES2 AES-256-CBC) with this passphrase (ca-key-file.ts); opening the CA
+   * then needs it (CERTFLEET_CA_PASSPHRASE). Without it the key files are plain PKCS#8 (mode 0600 either way).
+   */
+  passphrase?: string;
 }
 
 export type { IssueRequest, Requester } from './policy-module.ts';
@@ -89,6 +93,8 @@ export class EnterpriseCa {
   #issuing: Certificate;
   #issuingKey: KeyObject;
   readonly #previous: Certificate[] = [];
+  /** The passphrase its key files are encrypted with (ca-key-file.ts), when they are. */
+  #passphrase: string | undefined;
 
   private constructor(
     readonly dir: string,
@@ -113,6 +119,12 @@ export class EnterpriseCa {
     return this.#previous;
   }
 
+  /** The root's private key, read from the folder (decrypted with the CA's passphrase when it has one). */
+  #rootKey(): KeyObject {
+    const file = join(this.dir, CA_FILES.rootKey);
+    return readCaKeyPem(readCaFile(this.dir, CA_FILES.rootKey).toString('utf8'), file, this.#passphrase);
+  }
+
   /**
    * Renews the issuing CA with a new key (AD CS "Renew CA Certificate", new key pair): the root signs a new
    * issuing certificate with the same name; certificates issued before stay valid under the old one until
@@ -124,7 +136,7 @@ export class EnterpriseCa {
    * ca.issuing.sha1Thumbprint; // the new issuing CA
    */
   async renewIssuing(now: Date, opts: { key?: KeyPair; years?: number } = {}): Promise<Certificate> {
-    const rootKey = importPrivateKeyPem(readCaFile(this.dir, CA_FILES.rootKey).toString('utf8'));
+    const rootKey = this.#rootKey();
     const key = opts.key ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
     const notBefore = new Date(now.getTime() - 60_000);
     const wanted = addValidity(notBefore, { value: opts.years ?? 10, unit: 'years' });
@@ -143,7 +155,7 @@ export class EnterpriseCa {
     });
     this.#previous.push(this.#issuing);
     writeAtomic(join(this.dir, `issuing-${this.#previous.length - 1}.pem`), this.#issuing.pem);
-    writeAtomic(join(this.dir, CA_FILES.issuingKey), exportPrivateKeyPem(key.privateKey), 0o600);
+    writeAtomic(join(this.dir, CA_FILES.issuingKey), caKeyPem(key.privateKey, this.#passphrase), 0o600);
     writeAtomic(join(this.dir, CA_FILES.issuingDer), renewed.der);
     writeAtomic(join(this.dir, CA_FILES.issuingPem), renewed.pem);
     this.#issuing = renewed;
@@ -209,8 +221,8 @@ export class EnterpriseCa {
       published: templates.map((t) => t.name),
       nextCrlNumber: 1,
     };
-    writeAtomic(join(dir, CA_FILES.rootKey), exportPrivateKeyPem(rootKey.privateKey), 0o600);
-    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootKey), caKeyPem(rootKey.privateKey, opts.passphrase), 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), caKeyPem(issuingKey.privateKey, opts.passphrase), 0o600);
     writeAtomic(join(dir, CA_FILES.rootDer), root.der);
     writeAtomic(join(dir, CA_FILES.rootPem), root.pem);
     writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
@@ -218,7 +230,9 @@ export class EnterpriseCa {
     writeAtomic(join(dir, CA_FILES.issued), '');
     // ca.json last: its presence marks a complete CA.
     writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    return new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
+    const ca = new EnterpriseCa(dir, config, root, issuing, issuingKey.privateKey, [], random);
+    ca.#passphrase = opts.passphrase;
+    return ca;
   }
 
   /**
@@ -233,7 +247,7 @@ export class EnterpriseCa {
   ): Promise<EnterpriseCa> {
     prepareCaFolder(dir, true);
     const random = opts.random ?? nodeRandomBytes;
-    const rootKeyPem = readCaFile(parent.dir, CA_FILES.rootKey).toString('utf8');
+    const rootKey = parent.#rootKey();
     const issuingKey = opts.issuingKey ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
     const notBefore = new Date(opts.now.getTime() - 60_000);
     const wanted = addValidity(notBefore, { value: 10, unit: 'years' });
@@ -241,7 +255,7 @@ export class EnterpriseCa {
       subject: parseDn(`CN=${opts.name.replace(/([,+"\\<>;=])/g, '\\$1')},O=Certfleet,C=US`),
       publicKey: issuingKey.publicKey,
       issuer: parent.root,
-      signingKey: importPrivateKeyPem(rootKeyPem),
+      signingKey: rootKey,
       serialNumber: serialHex(random),
       notBefore,
       notAfter: wanted.getTime() > parent.root.notAfter.getTime() ? parent.root.notAfter : wanted,
@@ -256,28 +270,45 @@ export class EnterpriseCa {
       crlUrl: `http://pki.certfleet.test/CertEnroll/${encodeURIComponent(opts.name)}.crl`,
       nextCrlNumber: 1,
     };
-    writeAtomic(join(dir, CA_FILES.rootKey), rootKeyPem, 0o600);
-    writeAtomic(join(dir, CA_FILES.issuingKey), exportPrivateKeyPem(issuingKey.privateKey), 0o600);
+    writeAtomic(join(dir, CA_FILES.rootKey), caKeyPem(rootKey, parent.#passphrase), 0o600);
+    writeAtomic(join(dir, CA_FILES.issuingKey), caKeyPem(issuingKey.privateKey, parent.#passphrase), 0o600);
     writeAtomic(join(dir, CA_FILES.rootDer), parent.root.der);
     writeAtomic(join(dir, CA_FILES.rootPem), parent.root.pem);
     writeAtomic(join(dir, CA_FILES.issuingDer), issuing.der);
     writeAtomic(join(dir, CA_FILES.issuingPem), issuing.pem);
     writeAtomic(join(dir, CA_FILES.issued), '');
     writeAtomic(join(dir, CA_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    return new EnterpriseCa(dir, config, parent.root, issuing, issuingKey.privateKey, [], random);
+    const sibling = new EnterpriseCa(dir, config, parent.root, issuing, issuingKey.privateKey, [], random);
+    sibling.#passphrase = parent.#passphrase;
+    return sibling;
   }
 
-  /** Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged). */
-  static open(dir: string, opts: { random?: (n: number) => Buffer } = {}): EnterpriseCa {
+  /**
+   * Opens the CA in `dir` (CA_NOT_FOUND when there is none, CA_CORRUPT when it is damaged, CA_PASSPHRASE
+   * when its keys are encrypted and `passphrase` — default: the CERTFLEET_CA_PASSPHRASE variable — does not
+   * open them).
+   */
+  static open(dir: string, opts: { random?: (n: number) => Buffer; passphrase?: string } = {}): EnterpriseCa {
     const config = checkCaConfig(readCaJson<unknown>(dir, CA_FILES.config), join(dir, CA_FILES.config));
     try {
       const root = parseCertificate(readCaFile(dir, CA_FILES.rootDer));
       const issuing = parseCertificate(readCaFile(dir, CA_FILES.issuingPem));
-      const issuingKey = importPrivateKeyPem(readCaFile(dir, CA_FILES.issuingKey).toString('utf8'));
+      const passphrase = opts.passphrase ?? process.env[CA_PASSPHRASE_ENV];
+      const issuingKey = readCaKeyPem(
+        readCaFile(dir, CA_FILES.issuingKey).toString('utf8'),
+        join(dir, CA_FILES.issuingKey),
+        passphrase,
+      );
       const issued = readIssuedLog(dir);
-      return new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
+      const ca = new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
+      ca.#passphrase = passphrase;
+      return ca;
     } catch (e) {
-      if (e instanceof CertfleetError && (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT')) throw e;
+      if (
+        e instanceof CertfleetError &&
+        (e.code === 'CA_NOT_FOUND' || e.code === 'CA_CORRUPT' || e.code === 'CA_PASSPHRASE')
+      )
+        throw e;
       throw new CertfleetError('CA_CORRUPT', `The CA in ${dir} cannot be loaded: ${(e as Error).message}`, {
         cause: e,
       });

@@ -11,10 +11,10 @@
  * progress at its next step: a request it had claimed goes to another connector when its lease runs out.
  */
 import type { Clock } from '../../../protocol/runtime/clock.ts';
-import type { Random } from '../../../protocol/runtime/random.ts';
 import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
 import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
@@ -45,8 +45,6 @@ export interface CertificateConnectorOptions {
   /** The CA, or the CAs, it can reach; a profile is served by the CA it names (ca-directory.ts). */
   ca: EnterpriseCa | CaDirectory;
   clock: Clock & Scheduler;
-  /** Seeded randomness (PFX passwords). */
-  random: Random;
   /** Default 30 000 ms (30 s). */
   pollIntervalMs?: number;
   /**
@@ -74,8 +72,6 @@ export interface CertificateConnectorOptions {
 
 /** How long a held request waits for a certificate manager by default (virtual time) [inferred]. */
 const DEFAULT_PENDING_TIMEOUT_MS = 7 * 86_400_000;
-
-const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 /** One certificate connector. */
 export class CertificateConnector {
@@ -327,7 +323,8 @@ export class CertificateConnector {
   /** Has `ca` issue the committed request with `keyPair` and packs the result (or the denial). */
   async #issue(lease: WorkLease, ca: EnterpriseCa, keyPair: KeyPair): Promise<IssueResult> {
     const { work } = lease;
-    const password = this.#o.random.fork(`pfx-password/${lease.leaseId}`).chars(PASSWORD_ALPHABET, 20);
+    // a CSPRNG, never the seeded Random: the seed is public (it is in every report), the password is not
+    const password = randomPassword(20, 'pfx-password');
     try {
       const r = await issueForRequest(ca, work.request, {
         requester: this.#o.requester ?? { identity: this.#o.id, groups: [CONNECTOR_GROUP] },

@@ -25,6 +25,7 @@ import {
 
 const SECRET = 'lifecycle-secret';
 const TMP = mkdtempSync(join(tmpdir(), 'certfleet-agent-apple-'));
+const STORE_KEY = Buffer.alloc(32, 7); // one key for the store and its reopening
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 describe.each(APPLE_PLATFORMS)('%s profile lifecycle', (platform) => {
@@ -164,7 +165,7 @@ describe.each(APPLE_PLATFORMS)('%s profile lifecycle', (platform) => {
 
   it('restart: a file-backed store reopened gives the same held() list', () => {
     const file = join(TMP, `${platform}.sqlite`);
-    const ctx = newContext(platform, 'device', {}, undefined, StoreDb.open(file));
+    const ctx = newContext(platform, 'device', {}, undefined, StoreDb.open(file, { key: STORE_KEY }));
     adapter.deliver(
       ctx,
       profileBytes(platform, 'com.example.persist', [
@@ -178,7 +179,7 @@ describe.each(APPLE_PLATFORMS)('%s profile lifecycle', (platform) => {
     expect(held).toHaveLength(3);
     ctx.db.close();
 
-    const again = newContext(platform, 'device', {}, undefined, StoreDb.open(file));
+    const again = newContext(platform, 'device', {}, undefined, StoreDb.open(file, { key: STORE_KEY }));
     expect(adapter.held(again, 'admin')).toEqual(held);
     expect(again.db.profiles(again.device.id)).toEqual(profiles);
     again.db.close();

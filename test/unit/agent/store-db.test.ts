@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreDb, type StoreItem } from '../../../agent/keystore/store-db.ts';
+
+const KEY = randomBytes(32);
 
 function item(over: Partial<StoreItem> = {}): StoreItem {
   return {
@@ -28,7 +32,7 @@ describe('StoreDb', () => {
     const dir = mkdtempSync(join(tmpdir(), 'certfleet-store-'));
     try {
       const path = join(dir, 'store.db');
-      const db = StoreDb.open(path);
+      const db = StoreDb.open(path, { key: KEY });
       db.putItem(item());
       db.putItem(
         item({
@@ -47,7 +51,7 @@ describe('StoreDb', () => {
       });
       const before = { items: db.items('dev-1'), profiles: db.profiles('dev-1') };
       db.close();
-      const again = StoreDb.open(path);
+      const again = StoreDb.open(path, { key: KEY });
       expect({ items: again.items('dev-1'), profiles: again.profiles('dev-1') }).toEqual(before);
       expect(again.items('dev-1', { kind: 'certificate' })[0]?.privateKey).toBeUndefined();
       again.close();
@@ -79,5 +83,87 @@ describe('StoreDb', () => {
     expect(db.items('dev-1', { thumbprint: 'dd'.repeat(20) })).toHaveLength(1);
     expect(db.removeItems('dev-1', { ref: 'p1' })).toBe(1);
     expect(db.items('dev-2')).toHaveLength(1);
+  });
+});
+
+describe('issue 10: private keys at rest in agents.db', () => {
+  const PKCS8 = randomBytes(600); // stands for a PKCS#8 DER: what matters is that its bytes never reach the file
+
+  function withStore(fn: (path: string) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-store-'));
+    try {
+      fn(join(dir, 'agents.db'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('private keys were stored in clear in a 0644 file: now sealed (AES-GCM) in a 0600 file', () => {
+    withStore((path) => {
+      const db = StoreDb.open(path, { key: KEY });
+      db.putItem(item({ privateKey: PKCS8 }));
+      expect(db.items('dev-1')[0]?.privateKey).toEqual(PKCS8); // opened again on read
+      db.close();
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const bytes = readFileSync(path);
+      expect(bytes.includes(PKCS8.subarray(0, 32))).toBe(false);
+      expect(bytes.includes(PKCS8.subarray(300, 332))).toBe(false);
+      const raw = new Database(path, { readonly: true });
+      const stored = (raw.prepare('SELECT private_key FROM store_items').get() as { private_key: Buffer })
+        .private_key;
+      raw.close();
+      expect(stored.subarray(0, 4).toString('latin1')).toBe('CFK1');
+      expect(stored.length).toBe(PKCS8.length + 32);
+    });
+  });
+
+  it('a store reopened with another key refuses with KEYSTORE_SEALED, naming no key', () => {
+    withStore((path) => {
+      const db = StoreDb.open(path, { key: KEY });
+      db.putItem(item({ privateKey: PKCS8 }));
+      db.putItem(item({ kind: 'certificate', thumbprint: 'BB'.repeat(20), privateKey: undefined }));
+      db.close();
+      const other = StoreDb.open(path, { key: randomBytes(32) });
+      try {
+        let caught: unknown;
+        try {
+          other.items('dev-1');
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toMatchObject({ code: 'KEYSTORE_SEALED' });
+        expect((caught as Error).message).toContain('CERTFLEET_FLEET_SECRET');
+        expect((caught as Error).message).not.toContain(KEY.toString('hex').slice(0, 8));
+        // certificates without a key still read
+        expect(other.items('dev-1', { kind: 'certificate' }).map((i) => i.thumbprint)).toEqual([
+          'BB'.repeat(20),
+        ]);
+      } finally {
+        other.close();
+      }
+    });
+  });
+
+  it('a sealed key moved onto another row does not open (bound to its row)', () => {
+    withStore((path) => {
+      const db = StoreDb.open(path, { key: KEY });
+      db.putItem(item({ privateKey: PKCS8 }));
+      db.putItem(item({ deviceId: 'dev-2', privateKey: randomBytes(600) }));
+      db.close();
+      const raw = new Database(path);
+      raw
+        .prepare(
+          "UPDATE store_items SET private_key = (SELECT private_key FROM store_items WHERE device_id = 'dev-1') WHERE device_id = 'dev-2'",
+        )
+        .run();
+      raw.close();
+      const again = StoreDb.open(path, { key: KEY });
+      try {
+        expect(again.items('dev-1')[0]?.privateKey).toEqual(PKCS8);
+        expect(() => again.items('dev-2')).toThrow(expect.objectContaining({ code: 'KEYSTORE_SEALED' }));
+      } finally {
+        again.close();
+      }
+    });
   });
 });

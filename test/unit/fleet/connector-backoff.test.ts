@@ -5,7 +5,6 @@
  * `off` gives strict 30 s polls, the default backs off up to 15 min.
  */
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { startConnectorPool } from '../../../simulator/fleet/connector-pool.ts';
 import { VirtualClock } from '../../../simulator/clock/virtual-clock.ts';
@@ -44,7 +43,6 @@ async function pollTimes(connectors: string): Promise<number[]> {
     connect,
     ca: {} as EnterpriseCa, // an idle connector never issues
     clock,
-    random: createRandom('backoff'),
     pollIntervalMs: scenario.connectors.pollIntervalMs,
     maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
     keys: {} as KeySource,

@@ -253,7 +253,6 @@ export async function world(o: WorldOptions) {
       transport: bus.transport(id),
       ca,
       clock,
-      random: createRandom('service-test').fork(id),
       keys: o.connectorKeys?.(i) ?? new FixedKeySource(pool),
       ...o.connector,
       ...(o.batchSize !== undefined && {
