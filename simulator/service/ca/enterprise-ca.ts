@@ -300,7 +300,15 @@ export class EnterpriseCa {
         passphrase,
       );
       const issued = readIssuedLog(dir);
-      const ca = new EnterpriseCa(dir, config, root, issuing, issuingKey, issued, opts.random ?? nodeRandomBytes);
+      const ca = new EnterpriseCa(
+        dir,
+        config,
+        root,
+        issuing,
+        issuingKey,
+        issued,
+        opts.random ?? nodeRandomBytes,
+      );
       ca.#passphrase = passphrase;
       return ca;
     } catch (e) {

@@ -21,10 +21,10 @@ describe('shipped scenarios', () => {
       'missing-imei.yaml',
       'renewal-20.yaml',
       'template-not-published.yaml',
-      'wrong-ca.yaml',
       'untrusted-no-root.yaml',
       'userless-device.yaml',
       'windows-hello.yaml',
+      'wrong-ca.yaml',
     ]);
   });
 

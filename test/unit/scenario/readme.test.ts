@@ -7,7 +7,7 @@ const README = readFileSync(join(import.meta.dirname, '../../../scenarios/README
 const BLOCKS = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('scenarios/README.md examples load', () => {
-  it('has four YAML examples', () => expect(BLOCKS).toHaveLength(4));
+  it('has five YAML examples', () => expect(BLOCKS).toHaveLength(5));
 
   it('the small example is a whole scenario', () => {
     const s = loadScenario({ text: BLOCKS[0]!, file: 'example.yaml' });
@@ -53,5 +53,14 @@ describe('scenarios/README.md examples load', () => {
       file: 'a.yaml',
     });
     expect(s.actions.map((a) => a.type)).toEqual(['retire', 'remove-profile']);
+  });
+
+  it('the lost-devices example accepts DEVICE_NEVER_ENROLLED rows', () => {
+    const s = loadScenario({
+      text: `duration: 30d\nfleet: { devices: 1 }\nprofiles:\n  - { name: Wi-Fi, type: trusted, platforms: all }\n${BLOCKS[4]!}`,
+      file: 'e.yaml',
+    });
+    expect(s.expect).toHaveLength(1);
+    expect(JSON.stringify(s.expect[0])).toContain('DEVICE_NEVER_ENROLLED');
   });
 });
