@@ -3,6 +3,7 @@
  * run folder, print the summary, and say whether every expectation held.
  */
 import { prepareOutFolder } from './run-folder.ts';
+import { checkBrokerOptions } from './compose/broker.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,10 @@ export async function runCommand(
       'USAGE',
       '--workers runs its own embedded broker on loopback: drop --broker, --tls and --mqtt-version 5, or drop --workers (serve + agents take any broker).',
     );
+  }
+  // option combinations the broker cannot carry are usage errors before the run folder is made
+  if (!o.workers) {
+    checkBrokerOptions({ choice: brokerChoice(o.broker), tls: o.tls, mqttVersion: o.mqttVersion });
   }
   if (o.keyReuse && o.keyPool === undefined) {
     throw new CertfleetError('USAGE', '--key-reuse cycles a key pool: give the pool with --key-pool DIR.');

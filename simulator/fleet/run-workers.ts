@@ -69,7 +69,7 @@ function snapshotHostStores(
   try {
     for (let i = 0; i < workers; i++) {
       const path = join(dir, 'hosts', String(i), AGENTS_DB_FILE);
-      if (existsSync(path)) stores.set(i, StoreDb.open(path));
+      if (existsSync(path)) stores.set(i, StoreDb.open(path, { publicOnly: true })); // run.db holds no private key
     }
     for (const d of devices) {
       const store = stores.get(

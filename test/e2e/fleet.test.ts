@@ -220,7 +220,7 @@ describe.skipIf(!haveBroker)(`fleet runs over the ${BROKER.type} broker`, { time
     const run = await runFleet({ scenario: file, out: join(work, 'ca-rollover'), broker: BROKER });
     expect(brokenExpectations(run.result)).toEqual([]);
     const ca = join(run.dir, 'ca');
-    const db = StoreDb.open(join(run.dir, 'agents.db'));
+    const db = StoreDb.open(join(run.dir, 'agents.db'), { publicOnly: true });
     const verify = (leaf: string, mid: string): boolean => {
       try {
         const at = String(Date.parse('2026-02-01T00:00:00Z') / 1000);

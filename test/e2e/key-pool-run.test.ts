@@ -113,11 +113,11 @@ describe('run --key-pool', () => {
     } finally {
       p.close();
     }
-    const stores = StoreDb.open(join(run.dir, 'agents.db'));
+    const stores = StoreDb.open(join(run.dir, 'agents.db'), { publicOnly: true });
     const held: string[] = [];
     try {
       for (const d of r.devicesList)
-        for (const item of stores.items(d.id)) if (item.privateKey) held.push(spki(item.certificate));
+        for (const item of stores.items(d.id)) if (item.kind === 'identity') held.push(spki(item.certificate));
     } finally {
       stores.close();
     }

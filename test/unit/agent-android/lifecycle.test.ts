@@ -27,6 +27,9 @@ import {
   snapshot,
 } from './fixtures.ts';
 
+/** One key for a file-backed store and its reopening (private keys are sealed: agent/keystore/sealed-key.ts). */
+const STORE_KEY = Buffer.alloc(32, 7);
+
 const h = hierarchy();
 const h2 = hierarchy({
   leafKey: poolKey('rsa2048', 3),
@@ -196,7 +199,7 @@ describe.each(KINDS)('Android %s', (kind) => {
   it('restart: a reopened file-backed store gives the same held() list', () => {
     const file = join(tmp, `${kind}.sqlite`);
     const dev = device();
-    const first = contextFor(dev, undefined, StoreDb.open(file));
+    const first = contextFor(dev, undefined, StoreDb.open(file, { key: STORE_KEY }));
     androidAdapter.deliver(
       first,
       policyBytes({
@@ -211,7 +214,7 @@ describe.each(KINDS)('Android %s', (kind) => {
     const user = androidAdapter.held(first, 'user');
     const items = itemsSnapshot(first);
     first.db.close();
-    const second = contextFor(dev, undefined, StoreDb.open(file));
+    const second = contextFor(dev, undefined, StoreDb.open(file, { key: STORE_KEY }));
     expect(admin).toHaveLength(3);
     expect(androidAdapter.held(second, 'admin')).toEqual(admin);
     expect(androidAdapter.held(second, 'user')).toEqual(user);
@@ -224,10 +227,10 @@ describe('restart keeps duplicate detection', () => {
   it('the same bytes after a restart are UNCHANGED', () => {
     const file = join(tmp, 'dup.sqlite');
     const dev = androidDevice('fully-managed');
-    const a = contextFor(dev, undefined, StoreDb.open(file));
+    const a = contextFor(dev, undefined, StoreDb.open(file, { key: STORE_KEY }));
     androidAdapter.deliver(a, full);
     a.db.close();
-    const b = contextFor(dev, undefined, StoreDb.open(file));
+    const b = contextFor(dev, undefined, StoreDb.open(file, { key: STORE_KEY }));
     expect(androidAdapter.deliver(b, full).outcomes.map((o) => o.code)).toEqual(['UNCHANGED', 'UNCHANGED']);
     b.db.close();
   });

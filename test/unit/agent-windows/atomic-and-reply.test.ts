@@ -20,6 +20,9 @@ import {
   UNIQUE_ID,
 } from './fixtures.ts';
 
+/** One key for a file-backed store and its reopening (private keys are sealed: agent/keystore/sealed-key.ts). */
+const STORE_KEY = Buffer.alloc(32, 7);
+
 let db: StoreDb;
 beforeEach(() => {
   db = StoreDb.open(':memory:');
@@ -220,7 +223,7 @@ describe('remove() and held()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'certfleet-agent-windows-'));
     try {
       const path = join(dir, 'store.sqlite');
-      const first = StoreDb.open(path);
+      const first = StoreDb.open(path, { key: STORE_KEY });
       const ctx = ctxFor(first);
       const h = hierarchy();
       windowsAdapter.deliver(
@@ -231,7 +234,7 @@ describe('remove() and held()', () => {
       const held = windowsAdapter.held(ctx, 'admin');
       expect(held).toHaveLength(3);
       first.close();
-      const second = StoreDb.open(path);
+      const second = StoreDb.open(path, { key: STORE_KEY });
       try {
         expect(windowsAdapter.held(ctxFor(second), 'admin')).toEqual(held);
       } finally {

@@ -60,7 +60,7 @@ describe('regression issue 13: numeric flags are checked like the scenario keys'
 
 describe('exit codes', () => {
   it('0 ok, 1 failed, 2 usage, 3 input', () => {
-    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, input: 3 });
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, input: 3, sigint: 130, sigterm: 143 });
   });
 
   it.each([
