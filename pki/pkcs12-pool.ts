@@ -186,6 +186,8 @@ export class Pkcs12Pool implements Pkcs12Builder {
       });
       this.#dispatch();
     }
+    // a build that fails while an earlier one still runs is not an unhandled rejection: `ordered` reports it
+    raw.catch(() => undefined);
     // request order: wait for the builds asked for before this one
     const ordered = this.#tail.then(() => raw);
     this.#tail = ordered.catch(() => undefined);

@@ -116,6 +116,23 @@ it('a closed pool rejects what was not built, and every later build, with ISSUE_
   expect((later as Error).message).toMatch(/closed/);
 });
 
+it('a build that fails while an earlier one still runs is reported in order, not as an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const slow = pool.build(job('modern', 'rsa', { iterations: 200_000 }));
+    // fails at once on the other thread (too few fixed bytes), long before the slow one is done
+    const failing = pool.build(job('modern', 'ec', { random: Buffer.alloc(4) }));
+    await new Promise((r) => setTimeout(r, 200));
+    const outcomes = await Promise.allSettled([slow, failing]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 it('size 0 builds in this thread: the same bytes, no thread started', async () => {
   const p = new Pkcs12Pool({ size: 0 });
   const out = await p.build(job('legacy', 'ec'));
