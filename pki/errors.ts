@@ -102,6 +102,10 @@ export const ERROR_CODES = {
   KEY_POOL_INVALID:
     'The folder holds no key pool, or its file is damaged (not a certfleet key pool, or a key that fails authentication).',
 
+  // --- pki/pkcs12-pool (the issuance pool) ----------------------------------------------------------
+  ISSUE_POOL_FAILED:
+    'The issuance pool could not run a PKCS#12 build: a worker thread failed to start or died, or the pool was closed first.',
+
   // --- simulator/service/mdm (enrollment restrictions, delivery) -----------------------------------
   ENROLL_PLATFORM_BLOCKED:
     'An enrollment restriction blocks this platform (or this enrollment kind / ownership).',

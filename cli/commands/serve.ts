@@ -1,4 +1,5 @@
 /** `certfleet serve --scenario F --broker URL`: the service side (CA, MDM service, connectors) of a split fleet. */
+import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
 import { prepareOutFolder } from '../../simulator/fleet/run-folder.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
@@ -33,6 +34,8 @@ export const serveCommand: CommandModule = {
           'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
       }),
   handler: async (a) => {
+    // CERTFLEET_ISSUE_WORKERS (the issuance pool the service side opens) refused before anything is written
+    issueWorkersFrom(process.env);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
     const stop = untilSignal();

@@ -7,6 +7,7 @@ import type { Clock } from '../../protocol/runtime/clock.ts';
 import type { Scheduler } from '../../protocol/runtime/scheduler.ts';
 import type { Transport } from '../../protocol/transport/transport.ts';
 import type { KeySource } from '../../pki/key-factory.ts';
+import type { Pkcs12Builder } from '../../pki/pkcs12-pool.ts';
 import type { RunEvent } from '../run-model.ts';
 import type { ConnectorPlan } from '../scenario/index.ts';
 import type { CaDirectory } from '../service/ca/ca-directory.ts';
@@ -26,6 +27,8 @@ export interface ConnectorPoolOptions {
   /** Longest interval idle polls back off to (CertificateConnectorOptions.maxIdlePollIntervalMs). */
   maxIdlePollIntervalMs?: number;
   keys: KeySource;
+  /** Builds the PFXs (the run's issuance pool); default: in this thread. */
+  pkcs12?: Pkcs12Builder;
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
 }
@@ -46,6 +49,7 @@ export async function startConnectorPool(
       ...(o.maxIdlePollIntervalMs !== undefined && { maxIdlePollIntervalMs: o.maxIdlePollIntervalMs }),
       firstPollDelayMs,
       keys: o.keys,
+      ...(o.pkcs12 !== undefined && { pkcs12: o.pkcs12 }),
     });
     await c.start();
     running.set(id, c);

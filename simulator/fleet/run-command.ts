@@ -14,6 +14,7 @@ import { failureReporter, writeReports } from '../report/write-reports.ts';
 import { WallTimes } from '../report/wall-times.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
 import { poolPassphraseFrom } from '../tools/key-pool/key-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
@@ -104,6 +105,8 @@ export async function runCommand(
           ...(o.keyReuse ? { reuse: true } : {}),
         }
       : undefined;
+  // the issuance pool's size (CERTFLEET_ISSUE_WORKERS), read by the service side: refused before anything is written
+  issueWorkersFrom(o.env ?? process.env);
   // checked (and made) before anything is written: a bad --out is an IO error, nothing half-created
   const out = prepareOutFolder(o.out ?? defaultRunDir());
   // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
+import { issueWorkersFrom, Pkcs12Pool } from '../../../pki/pkcs12-pool.ts';
 import { createRandom } from '../../../protocol/runtime/random.ts';
 import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
@@ -97,12 +98,19 @@ export interface ServiceSideOptions {
    * service's inbox behind a RoundGate (canonical order, protocol/transport/round-gate.ts).
    */
   wrapTransport?: (transport: Transport) => Transport;
+  /**
+   * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
+   * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
+   */
+  issueWorkers?: number;
 }
 
 /**
  * Starts the MDM service and the connectors over the broker part's clients, recording into the run
  * database, and schedules the scenario's actions; the virtual clock waits for the service, then the
- * connectors, to be idle (`ctx.idle`). Needs the run records, the CA and the broker parts.
+ * connectors, to be idle (`ctx.idle`). The connectors build their PKCS#12 files on the issuance pool,
+ * closed when the part is released (after the connectors stop). Needs the run records, the CA and the
+ * broker parts.
  */
 export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext> {
   return {
@@ -118,6 +126,10 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       const clock = recordingSchedules(ctx.clock, tasks);
 
       ctx.keys.rsa.prime?.(); // the connectors' keys, made ahead
+      // the connectors' PKCS#12 builds, off this thread; released after the connectors (teardown is LIFO)
+      const issueWorkers = o.issueWorkers ?? issueWorkersFrom(process.env);
+      const pkcs12 = new Pkcs12Pool(issueWorkers === undefined ? {} : { size: issueWorkers });
+      teardown.add(() => pkcs12.close());
       const random = createRandom(scenario.seed);
       const { assignments, nameOfId } = assignmentsOf(scenario);
       const named: ProfileNamer = (x) =>
@@ -178,6 +190,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         pollIntervalMs: scenario.connectors.pollIntervalMs,
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
         keys: ctx.keys.rsa,
+        pkcs12,
         onEvent: (e) => {
           runDb.recordEvent(e);
           o.onEvent?.(e);

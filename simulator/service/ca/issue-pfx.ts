@@ -1,10 +1,12 @@
 /**
  * Server-side PKCS issuance, as the Intune certificate connector does it: generate the key pair on the
  * server, have the CA issue from the template, and pack key + leaf + issuing CA into a password-protected
- * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC).
+ * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC). The PKCS#12 is built by the issuance pool
+ * when one is given (pki/pkcs12-pool.ts: on a worker thread, same bytes), in this thread otherwise.
  */
 import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
+import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import type { EnterpriseCa, IssuedCertificate, Requester } from './enterprise-ca.ts';
 import type { ValidityPeriod } from './template.ts';
 
@@ -24,6 +26,8 @@ export interface PfxRequest {
   requester: Requester;
   validity?: ValidityPeriod;
   now: Date;
+  /** Builds the PKCS#12 (the issuance pool); default: in this thread. */
+  pkcs12?: Pkcs12Builder;
 }
 
 /** The issued certificate and its PKCS#12. */
@@ -44,11 +48,12 @@ export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<Issue
     serverSideKey: true,
     now: req.now,
   });
-  const pfx = buildPkcs12({
+  const job = {
     privateKey: keyPair.privateKey,
     certificates: [issued.certificate.der, ca.issuing.der],
     password: req.password,
-    profile: req.legacy ? 'legacy' : 'modern',
-  });
+    profile: req.legacy ? ('legacy' as const) : ('modern' as const),
+  };
+  const pfx = req.pkcs12 ? await req.pkcs12.build(job) : buildPkcs12(job);
   return { ...issued, pfx };
 }

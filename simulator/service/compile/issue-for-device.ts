@@ -15,6 +15,7 @@
  * inferred model of how the request goes wrong.
  */
 import type { KeyPair } from '../../../pki/index.ts';
+import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import { isCertfleetError, parseDn, type ErrorCode } from '../../../pki/index.ts';
 import {
   resolveRequest,
@@ -93,6 +94,8 @@ export interface IssueForDeviceOptions {
   keyPair?: KeyPair;
   /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC). */
   legacy?: boolean;
+  /** Builds the PKCS#12 off this thread (the issuance pool, pki/pkcs12-pool.ts); default: in this thread. */
+  pkcs12?: Pkcs12Builder;
 }
 
 /**
@@ -199,6 +202,7 @@ export async function issueForRequest(
       keySize: request.keySize,
       ...(options.keyPair !== undefined && { keyPair: options.keyPair }),
       ...(options.legacy !== undefined && { legacy: options.legacy }),
+      ...(options.pkcs12 !== undefined && { pkcs12: options.pkcs12 }),
       password: options.password,
       requester: options.requester,
       validity: request.validity,

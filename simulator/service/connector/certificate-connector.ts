@@ -4,7 +4,7 @@
  * connector has polled since 2019), claims a batch under a lease, generates each key pair server-side
  * (RSA, natively on libuv's thread pool, at most `concurrency` at once), commits the lease, has the CA issue
  * the request the service resolved and carried in the work item (issueForRequest: subject per CertStrToName,
- * template rules, PKCS#12 with a password) and reports the result
+ * template rules, PKCS#12 with a password — built by the issuance pool when the run gives one) and reports the result
  * or the CA's denial. Protocol: protocol.ts.
  *
  * Each connector has its own Transport (its own MQTT client id, `connector-{n}`). `stop()` drops work in
@@ -17,6 +17,7 @@ import { isCertfleetError } from '../../../pki/errors.ts';
 import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
+import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
 import { CaDirectory } from '../ca/ca-directory.ts';
 import { denial } from '../ca/denials.ts';
@@ -66,6 +67,11 @@ export interface CertificateConnectorOptions {
   requester?: Requester;
   /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC) for every PFX; default false (AES-256 + SHA-256). */
   legacyPkcs12?: boolean;
+  /**
+   * Builds each PFX (the run's issuance pool, pki/pkcs12-pool.ts: worker threads, results in request
+   * order); default: in the coordinator's thread.
+   */
+  pkcs12?: Pkcs12Builder;
   /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
   onAbandon?: (requestId: string, why: string) => void;
 }
@@ -332,6 +338,7 @@ export class CertificateConnector {
         now: this.#o.clock.now(),
         keyPair,
         ...(this.#o.legacyPkcs12 === true && { legacy: true }),
+        ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
       });
       if (r.ok) {
         const c = r.issued.certificate;

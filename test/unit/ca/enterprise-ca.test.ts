@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { parseCertificate } from '../../../pki/index.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { Pkcs12Pool } from '../../../pki/pkcs12-pool.ts';
 import { EnterpriseCa, type IssueRequest } from '../../../simulator/service/ca/enterprise-ca.ts';
 import { issuePfx } from '../../../simulator/service/ca/issue-pfx.ts';
 import { CONNECTOR_GROUP, defaultTemplates } from '../../../simulator/service/ca/template.ts';
@@ -548,6 +549,33 @@ describe('PKCS#12 issuance (server-side key)', () => {
       expect(parseCertificate(back.certificates[0]!).serialNumber).toBe(issued.certificate.serialNumber);
     },
   );
+
+  it('built on the issuance pool (a worker thread): the same identity, and the pool did the build', async () => {
+    const ca = await newCa();
+    const pool = new Pkcs12Pool({ size: 1 });
+    try {
+      const key = poolKey('rsa2048', 7);
+      const issued = await issuePfx(ca, {
+        template: 'CertfleetDevice',
+        subject: 'CN=DESKTOP-02',
+        keyPair: key,
+        password: 'pw-2',
+        requester: connector,
+        now: NOW,
+        pkcs12: pool,
+      });
+      expect(pool.built).toBe(1);
+      const back = parsePkcs12(issued.pfx, 'pw-2');
+      expect(back.profile).toBe('modern');
+      expect(back.certificates.map((c) => c.toString('hex'))).toEqual(
+        [issued.certificate.der, ca.issuing.der].map((c) => c.toString('hex')),
+      );
+      const der = (k: typeof key.privateKey): Buffer => k.export({ type: 'pkcs8', format: 'der' });
+      expect(der(back.privateKey).equals(der(key.privateKey))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('revocation and CRL', () => {

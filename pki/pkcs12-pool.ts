@@ -1,0 +1,281 @@
+/**
+ * The issuance pool: PKCS#12 builds (key export as PKCS#8 DER, the PBE key derivations, encryption and the
+ * MAC — the service side's heaviest CPU step per certificate) on a few worker threads, so they do not
+ * serialise on the thread that drives the run (docs/architecture.md "The fleet engine").
+ *
+ * - Same bytes: a worker runs the same {@link buildPkcs12} on the same inputs. Salts and IVs are drawn from
+ *   node:crypto's CSPRNG in the worker, as the in-thread build draws them (no run is reproducible in its
+ *   PKCS#12 bytes: the PFX password is a CSPRNG secret too); a caller that needs fixed bytes passes them in
+ *   `random` (drawn wherever it likes, in its own order) and gets byte-identical output in either mode.
+ * - Request order: each build resolves only after every build submitted before it resolved, so callers
+ *   see results in the order they asked, never in the order the threads finished.
+ * - Size: `size` threads (default `os.availableParallelism()`, at least 1), started on the first build;
+ *   `size: 0` builds in the caller's thread, as before the pool. `CERTFLEET_ISSUE_WORKERS` sets it
+ *   ({@link issueWorkersFrom}).
+ * - Tear down: {@link Pkcs12Pool.close} terminates the threads and rejects what was not built; an idle
+ *   thread is unref'd, so a pool nobody closed does not keep the process alive.
+ *
+ * The worker (pkcs12-worker.ts) is TypeScript: it is started with tsx registered in it, as bin/certfleet.mjs
+ * does for the CLI.
+ *
+ * @example
+ * const pool = new Pkcs12Pool({ size: 2 });
+ * const pfx = await pool.build({ privateKey, certificates: [leafDer, caDer], password, profile: 'modern' });
+ * await pool.close();
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CertfleetError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { buildPkcs12, type BuildPkcs12Options, type RandomBytes } from './pkcs12.ts';
+
+/** The environment variable that sets the pool's size (0 = build in the calling thread). */
+export const ISSUE_WORKERS_ENV = 'CERTFLEET_ISSUE_WORKERS';
+
+/** The most threads a pool may have. */
+export const MAX_ISSUE_WORKERS = 64;
+
+/** One build: {@link BuildPkcs12Options} with the random bytes given up front instead of a function. */
+export interface Pkcs12Job extends Omit<BuildPkcs12Options, 'random'> {
+  /**
+   * The bytes salts and IVs are taken from, in the order the build asks for them (fixed inputs, tests);
+   * the build fails with INTERNAL when they run out. Default: node:crypto's CSPRNG.
+   */
+  random?: Buffer;
+}
+
+/** Something that builds PKCS#12 files: the pool, or any other builder (in-thread). */
+export interface Pkcs12Builder {
+  build(job: Pkcs12Job): Promise<Buffer>;
+}
+
+/** Options of {@link Pkcs12Pool}. */
+export interface Pkcs12PoolOptions {
+  /** Worker threads (0 = in the calling thread). Default: `os.availableParallelism()`. */
+  size?: number;
+}
+
+/** What the worker is sent: the job, numbered. KeyObjects cross threads by postMessage. */
+export interface Pkcs12WorkerRequest extends Pkcs12Job {
+  id: number;
+}
+
+/** What the worker answers. */
+export type Pkcs12WorkerAnswer =
+  { id: number; pfx: Uint8Array } | { id: number; error: { code?: string; message: string } };
+
+/** A RandomBytes that hands out `bytes` in order (and a short buffer, refused by the build, once they run out). */
+export function randomFromBytes(bytes: Uint8Array): RandomBytes {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  return (n) => {
+    const out = Buffer.from(all.subarray(at, at + n));
+    at += out.length;
+    return out;
+  };
+}
+
+/** Builds `job` in this thread (the pool's size-0 mode, and what a worker runs). */
+export function buildPkcs12Job(job: Pkcs12Job): Buffer {
+  const { random, ...rest } = job;
+  return buildPkcs12({ ...rest, ...(random !== undefined && { random: randomFromBytes(random) }) });
+}
+
+/**
+ * The pool size `env` asks for with CERTFLEET_ISSUE_WORKERS, or undefined when it is unset or empty.
+ *
+ * @throws CertfleetError USAGE when it is not a whole number from 0 to {@link MAX_ISSUE_WORKERS}
+ */
+export function issueWorkersFrom(env: Record<string, string | undefined>): number | undefined {
+  const raw = env[ISSUE_WORKERS_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || n > MAX_ISSUE_WORKERS) {
+    throw new CertfleetError(
+      'USAGE',
+      `${ISSUE_WORKERS_ENV}=${JSON.stringify(raw.slice(0, 40))} is not a whole number from 0 to ${MAX_ISSUE_WORKERS}: ` +
+        'set it to the number of issuance threads (0 builds PKCS#12 files in the main thread) or unset it for one per core.',
+    );
+  }
+  return n;
+}
+
+interface Pending {
+  id: number;
+  job: Pkcs12Job;
+  resolve: (pfx: Buffer) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Pending | undefined;
+  /** Answered at least once: a thread that dies before that failed to start. */
+  started: boolean;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The worker's bootstrap: register tsx in the thread, then load the TypeScript worker. */
+function bootstrap(): string {
+  // the package's ESM entry of `tsx/esm/api`, found from its package.json (a bare specifier would resolve
+  // from the working directory in an eval'd worker, and require.resolve gives the CommonJS entry)
+  const manifest = require.resolve('tsx/package.json');
+  const pkg = require(manifest) as { exports: Record<string, { import: { default: string } }> };
+  const tsx = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(manifest)).href;
+  const tsconfig = new URL('../tsconfig.json', import.meta.url);
+  const worker = new URL('./pkcs12-worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(tsx)}).then(({ register }) => {
+  register({ tsconfig: require('node:url').fileURLToPath(${JSON.stringify(tsconfig.href)}) });
+  return import(${JSON.stringify(worker)});
+});`;
+}
+
+/** A pool of PKCS#12 builders; see the file comment. */
+export class Pkcs12Pool implements Pkcs12Builder {
+  /** Threads it runs at most (0: builds in the calling thread). */
+  readonly size: number;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Pending[] = [];
+  #next = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #broken: CertfleetError | undefined;
+  #built = 0;
+
+  constructor(options: Pkcs12PoolOptions = {}) {
+    const size = options.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 0 || size > MAX_ISSUE_WORKERS) {
+      throw new CertfleetError(
+        'USAGE',
+        `The issuance pool size ${String(size)} is not a whole number from 0 to ${MAX_ISSUE_WORKERS}.`,
+      );
+    }
+    this.size = size;
+  }
+
+  /** Builds done by the threads (0 in size-0 mode). */
+  get built(): number {
+    return this.#built;
+  }
+
+  /** Threads running now. */
+  get threads(): number {
+    return this.#slots.length;
+  }
+
+  /**
+   * Builds `job` on a thread (in this thread for size 0). Resolves after every build asked for before it;
+   * rejects with the build's own coded error (USAGE, CERT_PARSE, INTERNAL — as {@link buildPkcs12} throws
+   * it) or ISSUE_POOL_FAILED when the pool is closed or a thread died.
+   */
+  build(job: Pkcs12Job): Promise<Buffer> {
+    let raw: Promise<Buffer>;
+    if (this.#closed || this.#broken) {
+      raw = Promise.reject(this.#broken ?? closedError());
+    } else if (this.size === 0) {
+      try {
+        raw = Promise.resolve(buildPkcs12Job(job));
+      } catch (e) {
+        raw = Promise.reject(e);
+      }
+    } else {
+      raw = new Promise<Buffer>((resolve, reject) => {
+        this.#queue.push({ id: this.#next++, job, resolve, reject });
+      });
+      this.#dispatch();
+    }
+    // a build that fails while an earlier one still runs is not an unhandled rejection: `ordered` reports it
+    raw.catch(() => undefined);
+    // request order: wait for the builds asked for before this one
+    const ordered = this.#tail.then(() => raw);
+    this.#tail = ordered.catch(() => undefined);
+    return ordered;
+  }
+
+  /** Terminates the threads; builds not finished reject with ISSUE_POOL_FAILED. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const e = closedError();
+    for (const p of this.#queue.splice(0)) p.reject(e);
+    const slots = this.#slots.splice(0);
+    for (const s of slots) {
+      s.job?.reject(e);
+      s.job = undefined;
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && !this.#closed && !this.#broken) {
+      let slot = this.#slots.find((s) => s.job === undefined);
+      if (!slot) {
+        if (this.#slots.length >= this.size) return;
+        slot = this.#spawn();
+      }
+      const p = this.#queue.shift() as Pending;
+      slot.job = p;
+      slot.worker.ref();
+      const msg: Pkcs12WorkerRequest = { id: p.id, ...p.job };
+      slot.worker.postMessage(msg);
+    }
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(bootstrap(), { eval: true });
+    const slot: Slot = { worker, job: undefined, started: false };
+    this.#slots.push(slot);
+    worker.on('message', (m: Pkcs12WorkerAnswer) => {
+      const p = slot.job;
+      if (!p || p.id !== m.id) return;
+      slot.job = undefined;
+      slot.started = true;
+      worker.unref();
+      if ('pfx' in m) {
+        this.#built += 1;
+        p.resolve(Buffer.from(m.pfx.buffer, m.pfx.byteOffset, m.pfx.byteLength));
+      } else {
+        p.reject(errorFrom(m.error));
+      }
+      this.#dispatch();
+    });
+    const gone = (why: string, cause?: unknown): void => {
+      const i = this.#slots.indexOf(slot);
+      if (i < 0) return; // closed, or already handled
+      this.#slots.splice(i, 1);
+      const e = new CertfleetError(
+        'ISSUE_POOL_FAILED',
+        `An issuance thread ${slot.started ? 'died' : 'failed to start'}: ${why}. ` +
+          `Set ${ISSUE_WORKERS_ENV}=0 to build PKCS#12 files in the main thread, and report the error.`,
+        cause === undefined ? {} : { cause },
+      );
+      slot.job?.reject(e);
+      slot.job = undefined;
+      if (!slot.started) {
+        // a thread that cannot start will not start the next time either: fail what waits, refuse the rest
+        this.#broken = e;
+        for (const p of this.#queue.splice(0)) p.reject(e);
+        return;
+      }
+      this.#dispatch();
+    };
+    worker.on('error', (err) => gone(err.message, err));
+    worker.on('exit', (code) => gone(`it exited with code ${code}`));
+    return slot;
+  }
+}
+
+function closedError(): CertfleetError {
+  return new CertfleetError(
+    'ISSUE_POOL_FAILED',
+    'The issuance pool was closed (the run ended or stopped) before this PKCS#12 was built; nothing was issued for it.',
+  );
+}
+
+/** The worker's error as the coded error it was (INTERNAL when it carried no known code). */
+function errorFrom(e: { code?: string; message: string }): CertfleetError {
+  const code: ErrorCode = e.code !== undefined && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'INTERNAL';
+  return new CertfleetError(code, e.message);
+}
