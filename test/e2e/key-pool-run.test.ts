@@ -117,7 +117,8 @@ describe('run --key-pool', () => {
     const held: string[] = [];
     try {
       for (const d of r.devicesList)
-        for (const item of stores.items(d.id)) if (item.kind === 'identity') held.push(spki(item.certificate));
+        for (const item of stores.items(d.id))
+          if (item.kind === 'identity') held.push(spki(item.certificate));
     } finally {
       stores.close();
     }
