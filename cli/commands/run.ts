@@ -1,5 +1,7 @@
 /** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
 import type { Argv, CommandModule } from 'yargs';
+import { availableParallelism } from 'node:os';
+import { AUTO_WORKERS_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
 import { runCommand } from '../../simulator/fleet/run-command.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
@@ -46,9 +48,7 @@ export const runCommandModule: CommandModule = {
       })
       .option('workers', {
         type: 'number',
-        default: 0,
-        describe:
-          'Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way.',
+        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: one per core (${availableParallelism()} here) for a fleet of ${AUTO_WORKERS_MIN_DEVICES} devices or more; one process for a smaller fleet or with --broker, --tls, --mqtt-version 5 or --key-pool.`,
       })
       .option('key-pool', {
         type: 'string',
@@ -98,7 +98,7 @@ export const runCommandModule: CommandModule = {
         tls: Boolean(a.tls),
         ...(a.out !== undefined ? { out: String(a.out) } : {}),
         json: Boolean(a.json),
-        workers: Number(a.workers ?? 0),
+        ...(a.workers !== undefined ? { workers: Number(a.workers) } : {}),
         ...(a['key-pool'] !== undefined ? { keyPool: String(a['key-pool']) } : {}),
         ...(a['key-reuse'] ? { keyReuse: true } : {}),
         stop: stop.signal,

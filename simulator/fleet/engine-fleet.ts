@@ -176,6 +176,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     seed: scenario.seed,
     devices: scenario.fleet.devices,
     startedAt: new Date().toISOString(),
+    hosts: o.hosts,
   });
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });

@@ -18,6 +18,8 @@ import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
 import { poolPassphraseFrom } from '../tools/key-pool/key-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
+import { autoWorkers } from './auto-workers.ts';
+import { splitScenario } from './split-fleet.ts';
 
 /** Options of {@link runCommand} (the CLI's flags). */
 export interface RunCommandOptions {
@@ -33,7 +35,10 @@ export interface RunCommandOptions {
   json?: boolean;
   /** Replay: only these device indices. */
   only?: number[];
-  /** Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process. */
+  /**
+   * Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process;
+   * undefined: {@link autoWorkers} (one per core for a fleet of 200 devices or more).
+   */
   workers?: number;
   /** `--key-pool DIR`: draw connector and device keys from this pool (simulator/tools/key-pool/). */
   keyPool?: string;
@@ -113,10 +118,11 @@ export async function runCommand(
   const wall = new WallTimes();
   // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
   const reportFailure = failureReporter(o.scenario, out, wall.startedAt);
-  const run = o.workers
+  const workers = o.workers ?? defaultWorkers(o);
+  const run = workers
     ? await runWorkers({
         scenario: scenarioPath(o.scenario),
-        workers: o.workers,
+        workers,
         out,
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -158,4 +164,28 @@ export async function runCommand(
     process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
   }
   return { passed, dir: run.dir, ...(interrupted !== undefined && { interrupted }) };
+}
+
+/**
+ * `--workers` when none is given (auto-workers.ts): the fleet size comes from the scenario; a scenario that
+ * cannot be loaded runs in one process, whose start then reports why (junit.xml included).
+ */
+export function defaultWorkers(o: RunCommandOptions): number {
+  const oneProcessOnly =
+    (o.broker !== undefined && o.broker !== 'embedded') ||
+    Boolean(o.tls) ||
+    o.only !== undefined ||
+    o.mqttVersion === 5 ||
+    o.keyPool !== undefined;
+  if (oneProcessOnly) return 0;
+  let devices: number;
+  try {
+    devices = splitScenario({
+      scenario: scenarioPath(o.scenario),
+      ...(o.devices !== undefined ? { devices: o.devices } : {}),
+    }).fleet.devices;
+  } catch {
+    return 0;
+  }
+  return autoWorkers({ devices, oneProcessOnly });
 }

@@ -51,6 +51,8 @@ export interface RunManifest {
   only?: number[];
   /** Wall time the run started (ISO). */
   startedAt: string;
+  /** Agent hosts the fleet was spread over (`run --workers`, `serve --hosts`); absent: one process. */
+  hosts?: number;
 }
 
 /**

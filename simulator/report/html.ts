@@ -336,6 +336,7 @@ function metaList(r: ReportJson): string {
     ]);
   rows.push(['Seed', `<code>${e(r.seed)}</code>`]);
   if (m?.wallStart) rows.push(['Started (wall clock)', e(m.wallStart)]);
+  if (m) rows.push(['Agent hosts', m.hosts === undefined ? 'one process' : String(m.hosts)]);
   rows.push(['Virtual time', `${e(r.metrics.virtualStart)} → ${e(r.metrics.virtualEnd)}`]);
   if (m)
     rows.push([

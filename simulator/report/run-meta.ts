@@ -27,6 +27,8 @@ export interface RunMeta {
   seed: string;
   /** Wall-clock time the run started (ISO), when known. */
   wallStart?: string;
+  /** Agent hosts the fleet was spread over (`run --workers N`, `serve --hosts K`); absent: one process. */
+  hosts?: number;
   machine: { os: string; arch: string; cpus: number; cpuModel: string; node: string };
 }
 
@@ -93,6 +95,7 @@ export function machineOf(): RunMeta['machine'] {
 interface ManifestLike {
   scenario?: { name?: unknown; file?: unknown; text?: unknown };
   startedAt?: unknown;
+  hosts?: unknown;
 }
 
 /** The scenario's `description:`, if its text is YAML with one. */
@@ -150,5 +153,7 @@ export function runMetaOf(
     machine: machineOf(),
   };
   if (typeof manifest.startedAt === 'string') meta.wallStart = manifest.startedAt;
+  if (typeof manifest.hosts === 'number' && Number.isInteger(manifest.hosts) && manifest.hosts > 0)
+    meta.hosts = manifest.hosts;
   return meta;
 }

@@ -280,6 +280,7 @@ describe('renderHtml: metadata, breakdown, time, print (issue 13)', () => {
       'Scenario file': `<code>/s/wifi.yaml</code> · SHA-256 <code class="sha">${'ab'.repeat(32)}</code>`,
       Seed: '<code>seed-42</code>',
       'Started (wall clock)': '2026-05-04T10:11:12.000Z',
+      'Agent hosts': 'one process',
       'Virtual time': '2026-03-01T00:00:00.000Z → 2026-12-01T00:00:00.000Z',
       Machine: 'Linux 6 (linux) · x64 · 2 CPUs (Xeon) · Node.js v20.19.0',
     });

@@ -60,9 +60,26 @@ describe('runMetaOf', () => {
     expect(m.command).toBe('certfleet run wifi.yaml');
     expect(m.seed).toBe('42');
     expect(m.wallStart).toBe('2026-05-04T10:11:12.000Z');
+    expect(m.hosts).toBeUndefined(); // a one-process run's manifest names no hosts
     expect(m.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(m.machine.cpus).toBe(cpus().length);
     expect(m.machine.node).toBe(process.version);
+  });
+
+  it('a run spread over agent hosts (run --workers, serve --hosts) says how many; a malformed count is dropped', () => {
+    for (const [hosts, want] of [
+      [2, 2],
+      [0, undefined],
+      ['2', undefined],
+      [1.5, undefined],
+    ] as const) {
+      const d = mkdtempSync(join(dir, 'hosts-'));
+      writeFileSync(
+        join(d, 'run.json'),
+        JSON.stringify({ format: 'certfleet-run/1', scenario: { name: 'x' }, seed: 's', devices: 2, hosts }),
+      );
+      expect(runMetaOf(d, { scenario: 'x', seed: 's' }, ['node', 'certfleet', 'run']).hosts).toBe(want);
+    }
   });
 
   it('without run.json: the run name and seed only', () => {
