@@ -135,10 +135,23 @@ export interface StoreDbOptions {
 
 /** The key-store database of one agent process (any number of devices). */
 export class StoreDb {
+  /** Prepared statements by SQL text: preparing one costs more than running it (issue 11 point 2). */
+  readonly #statements = new Map<string, Database.Statement>();
+
   private constructor(
     private readonly db: Database.Database,
     private readonly key: Buffer | undefined,
   ) {}
+
+  /** The prepared statement for `sql`, prepared once per database. */
+  #prepare(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
 
   /**
    * Opens (or creates) the database at `path` (`:memory:` for a throwaway one), file mode 0600. WAL journal
@@ -182,27 +195,25 @@ export class StoreDb {
     if (key === undefined) {
       throw new CertfleetError('INTERNAL', 'This key-store database was opened to read certificates only.');
     }
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO store_items
+    this.#prepare(
+      `INSERT OR REPLACE INTO store_items
          (device_id, store, kind, ref, thumbprint, subject, issuer, not_before, not_after, certificate, private_key, attrs, installed_at)
          VALUES (@device_id, @store, @kind, @ref, @thumbprint, @subject, @issuer, @not_before, @not_after, @certificate, @private_key, @attrs, @installed_at)`,
-      )
-      .run({
-        device_id: item.deviceId,
-        store: item.store,
-        kind: item.kind,
-        ref: item.ref,
-        thumbprint: item.thumbprint,
-        subject: item.subject,
-        issuer: item.issuer,
-        not_before: item.notBefore,
-        not_after: item.notAfter,
-        certificate: item.certificate,
-        private_key: item.privateKey === undefined ? null : sealKey(key, aadOf(item), item.privateKey),
-        attrs: JSON.stringify(item.attrs),
-        installed_at: item.installedAt,
-      });
+    ).run({
+      device_id: item.deviceId,
+      store: item.store,
+      kind: item.kind,
+      ref: item.ref,
+      thumbprint: item.thumbprint,
+      subject: item.subject,
+      issuer: item.issuer,
+      not_before: item.notBefore,
+      not_after: item.notAfter,
+      certificate: item.certificate,
+      private_key: item.privateKey === undefined ? null : sealKey(key, aadOf(item), item.privateKey),
+      attrs: JSON.stringify(item.attrs),
+      installed_at: item.installedAt,
+    });
   }
 
   /** The device's items matching `filter`, ordered by store then install time. */
@@ -229,18 +240,16 @@ export class StoreDb {
       where.push('thumbprint = @thumbprint');
       params.thumbprint = filter.thumbprint.toUpperCase();
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM store_items WHERE ${where.join(' AND ')} ORDER BY store, installed_at, thumbprint, kind`,
-      )
-      .all(params) as ItemRow[];
+    const rows = this.#prepare(
+      `SELECT * FROM store_items WHERE ${where.join(' AND ')} ORDER BY store, installed_at, thumbprint, kind`,
+    ).all(params) as ItemRow[];
     return rows.map((r) => fromItemRow(r, this.key));
   }
 
   /** Removes the device's items matching `filter`; returns how many. */
   removeItems(deviceId: string, filter: ItemFilter): number {
     const victims = this.items(deviceId, filter);
-    const del = this.db.prepare(
+    const del = this.#prepare(
       'DELETE FROM store_items WHERE device_id = ? AND store = ? AND thumbprint = ? AND kind = ?',
     );
     for (const v of victims) del.run(deviceId, v.store, v.thumbprint, v.kind);
@@ -249,34 +258,33 @@ export class StoreDb {
 
   /** Records that a profile (or CSP node) was installed with the given content. */
   putProfile(p: InstalledProfile): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO installed_profiles (device_id, ref, content_hash, meta, installed_at)
+    this.#prepare(
+      `INSERT OR REPLACE INTO installed_profiles (device_id, ref, content_hash, meta, installed_at)
          VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(p.deviceId, p.ref, p.contentHash, JSON.stringify(p.meta), p.installedAt);
+    ).run(p.deviceId, p.ref, p.contentHash, JSON.stringify(p.meta), p.installedAt);
   }
 
   /** The installed profile with this ref, if any. */
   profile(deviceId: string, ref: string): InstalledProfile | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM installed_profiles WHERE device_id = ? AND ref = ?')
-      .get(deviceId, ref) as ProfileRow | undefined;
+    const row = this.#prepare('SELECT * FROM installed_profiles WHERE device_id = ? AND ref = ?').get(
+      deviceId,
+      ref,
+    ) as ProfileRow | undefined;
     return row ? fromProfileRow(row) : undefined;
   }
 
   /** Every installed profile of the device. */
   profiles(deviceId: string): InstalledProfile[] {
-    const rows = this.db
-      .prepare('SELECT * FROM installed_profiles WHERE device_id = ? ORDER BY ref')
-      .all(deviceId) as ProfileRow[];
+    const rows = this.#prepare('SELECT * FROM installed_profiles WHERE device_id = ? ORDER BY ref').all(
+      deviceId,
+    ) as ProfileRow[];
     return rows.map(fromProfileRow);
   }
 
   /** Forgets a profile record; returns whether there was one. */
   removeProfile(deviceId: string, ref: string): boolean {
     return (
-      this.db.prepare('DELETE FROM installed_profiles WHERE device_id = ? AND ref = ?').run(deviceId, ref)
+      this.#prepare('DELETE FROM installed_profiles WHERE device_id = ? AND ref = ?').run(deviceId, ref)
         .changes > 0
     );
   }

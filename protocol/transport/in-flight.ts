@@ -60,7 +60,7 @@ export interface SettledOptions {
 }
 
 interface ClientState {
-  /** Granted filters, each with its literal prefix (a cheap first test before matching). */
+  /** Granted filters, each with its literal prefix (the key of the prefix index). */
   filters: Map<string, string>;
   pending: number;
   online: boolean;
@@ -69,6 +69,12 @@ interface ClientState {
 /** The in-process in-flight message counter, shared by every transport of one process. */
 export class InFlight {
   readonly #clients = new Map<string, ClientState>();
+  /**
+   * Granted filters by literal prefix → client id → filters (issue 11 point 2: a fleet has thousands of
+   * device filters, each naming its own device; a publish looks up only the prefixes its topic starts with
+   * instead of testing every client's filters).
+   */
+  readonly #byPrefix = new Map<string, Map<string, Set<string>>>();
   readonly #admits: (publisherClientId: string, topic: string) => boolean;
   readonly #delivers: (recipientClientId: string, topic: string) => boolean;
   #waiters: Array<{ exceptOffline: boolean; resolve: () => void }> = [];
@@ -90,7 +96,13 @@ export class InFlight {
 
   /** Registers a subscription the broker granted to `clientId`. */
   subscribed(clientId: string, filter: string): void {
-    this.#client(clientId).filters.set(filter, literalPrefix(filter));
+    const prefix = literalPrefix(filter);
+    this.#client(clientId).filters.set(filter, prefix);
+    let clients = this.#byPrefix.get(prefix);
+    if (!clients) this.#byPrefix.set(prefix, (clients = new Map()));
+    let filters = clients.get(clientId);
+    if (!filters) clients.set(clientId, (filters = new Set()));
+    filters.add(filter);
   }
 
   /** Counts a message `publisherClientId` is about to publish on `topic`, once per matching client. */
@@ -100,18 +112,29 @@ export class InFlight {
   }
 
   #recipients(topic: string): ClientState[] {
-    const out: ClientState[] = [];
-    for (const [id, c] of this.#clients) {
-      let matches = false;
-      for (const [f, prefix] of c.filters) {
-        // cheap test first: the literal part of a filter before its first wildcard must start the topic
-        // (a fleet has thousands of device filters, each naming its own device)
-        if (topic.startsWith(prefix) && topicMatches(f, topic)) {
-          matches = true;
-          break;
+    // a filter's literal prefix (before its first wildcard) is empty, ends with `/`, or is the whole
+    // filter: the candidates are the filters indexed under the topic's prefixes of those shapes
+    const matched = new Set<string>();
+    const collect = (prefix: string): void => {
+      const clients = this.#byPrefix.get(prefix);
+      if (!clients) return;
+      for (const [id, filters] of clients) {
+        if (matched.has(id)) continue;
+        for (const f of filters) {
+          if (topicMatches(f, topic)) {
+            matched.add(id);
+            break;
+          }
         }
       }
-      if (matches && this.#delivers(id, topic)) out.push(c);
+    };
+    collect('');
+    for (let i = topic.indexOf('/'); i >= 0; i = topic.indexOf('/', i + 1)) collect(topic.slice(0, i + 1));
+    collect(topic);
+    const out: ClientState[] = [];
+    for (const id of matched) {
+      const c = this.#clients.get(id);
+      if (c && this.#delivers(id, topic)) out.push(c);
     }
     return out;
   }
@@ -138,6 +161,12 @@ export class InFlight {
 
   /** Forgets a client: its subscriptions and pending messages (a clean session ended, a device retired). */
   forget(clientId: string): void {
+    const c = this.#clients.get(clientId);
+    for (const prefix of new Set(c?.filters.values())) {
+      const clients = this.#byPrefix.get(prefix);
+      clients?.delete(clientId);
+      if (clients?.size === 0) this.#byPrefix.delete(prefix);
+    }
     this.#clients.delete(clientId);
     this.#scheduleCheck();
   }

@@ -36,6 +36,28 @@ describe('InFlight counting (no broker)', () => {
     }).toEqual(expected);
   });
 
+  it('the prefix index finds every filter shape (none, +, #, exact, root wildcard) once per client, and forgets', () => {
+    const f = new InFlight();
+    f.subscribed('exact', 'a/b/c');
+    f.subscribed('plus', 'a/+/c');
+    f.subscribed('hash', 'a/b/#');
+    f.subscribed('root', '#');
+    f.subscribed('rootPlus', '+/b/c');
+    f.subscribed('other', 'a/x/#');
+    f.subscribed('twice', 'a/#');
+    f.subscribed('twice', 'a/b/+'); // two matching filters: one delivery
+    f.published('p', 'a/b/c');
+    const counts = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, f.count({ clientId: id })]));
+    const ids = ['exact', 'plus', 'hash', 'root', 'rootPlus', 'other', 'twice'];
+    expect(counts(ids)).toEqual({ exact: 1, plus: 1, hash: 1, root: 1, rootPlus: 1, other: 0, twice: 1 });
+    f.forget('hash');
+    f.published('p', 'a/b/c');
+    expect(counts(ids)).toEqual({ exact: 2, plus: 2, hash: 0, root: 2, rootPlus: 2, other: 0, twice: 2 });
+    f.subscribed('hash', 'a/b/#'); // subscribed again after a forget: counted afresh
+    f.published('p', 'a/b/d');
+    expect(counts(ids)).toEqual({ exact: 2, plus: 2, hash: 1, root: 3, rootPlus: 2, other: 0, twice: 3 });
+  });
+
   it('settles except for offline clients, and never counts below zero', async () => {
     const f = new InFlight();
     f.subscribed('a', 'x/#');
