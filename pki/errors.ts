@@ -167,6 +167,8 @@ export const ERROR_CODES = {
     'An agent host did not join in time, or fell silent longer than the liveness limit (the message names it).',
   CLOCK_PROTOCOL:
     'A clock message of the fleet engine is malformed, or a host does not fit the run (the message names the field).',
+  WIRE_MESSAGE_INVALID:
+    'A JSON message between a device and the service is malformed (the message names the key path); the receiver records it and changes nothing.',
   RUN_UNFINISHED:
     'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
 } as const;

@@ -31,6 +31,7 @@ import type {
   OutcomeReport,
   RenewRequest,
 } from '../../protocol/wire/messages.ts';
+import { decodeEnrollResponse } from '../../protocol/wire/device-messages-decode.ts';
 import { deviceInbox, deviceOutTopic, enrolledTopic, parseDeviceTopic } from '../../protocol/wire/topics.ts';
 import type { Transport, TransportMessage } from '../../protocol/transport/transport.ts';
 import type { Clock } from '../../protocol/runtime/clock.ts';
@@ -221,7 +222,7 @@ export class DeviceAgent {
   async #onEnrolled(payload: Buffer): Promise<void> {
     let msg: EnrollResponse;
     try {
-      msg = JSON.parse(payload.toString('utf8')) as EnrollResponse;
+      msg = decodeEnrollResponse(`in/enrolled of ${this.#o.device.id}`, this.#o.device.id, payload);
     } catch {
       return; // not ours to answer: a malformed enrollment answer is ignored, the device retries at check-in
     }

@@ -21,7 +21,7 @@
  * counts changed since the last report the coordinator is known to have received. `events` carry what the
  * run database records from the host side, numbered per incarnation so that a resent report is merged once.
  */
-import { CertfleetError } from '../../pki/errors.ts';
+import { JsonReader, readJsonObject, type JsonObject, type JsonProtocol } from './json-reader.ts';
 
 /** The protocol version every message carries. */
 export const CLOCK_PROTOCOL_VERSION = 1;
@@ -138,101 +138,16 @@ export function encodeClockMessage(message: ClockMessage): Buffer {
 
 // --- strict decoding ---------------------------------------------------------------------------------
 
-type Obj = Record<string, unknown>;
+type Obj = JsonObject;
+type Reader = JsonReader;
 
-class Reader {
-  constructor(
-    readonly where: string,
-    readonly obj: Obj,
-    readonly path: string,
-  ) {}
-
-  fail(path: string, problem: string): never {
-    throw new CertfleetError(
-      'CLOCK_PROTOCOL',
-      `A clock message on ${this.where} is malformed: ${path === '' ? 'the message' : path} ${problem}.`,
-      { details: { topic: this.where, path } },
-    );
-  }
-
-  #at(key: string): string {
-    return this.path === '' ? key : `${this.path}.${key}`;
-  }
-
-  keys(required: readonly string[], optional: readonly string[] = []): void {
-    for (const k of required) if (!(k in this.obj)) this.fail(this.#at(k), 'is missing');
-    for (const k of Object.keys(this.obj)) {
-      if (!required.includes(k) && !optional.includes(k)) this.fail(this.#at(k), 'is not a known key');
-    }
-  }
-
-  string(key: string, pattern?: RegExp): string {
-    const v = this.obj[key];
-    if (typeof v !== 'string' || v === '') this.fail(this.#at(key), 'must be a non-empty string');
-    if (pattern && !pattern.test(v)) this.fail(this.#at(key), `must match ${pattern}`);
-    return v;
-  }
-
-  optionalString(key: string, pattern?: RegExp): string | undefined {
-    return key in this.obj ? this.string(key, pattern) : undefined;
-  }
-
-  int(key: string, min = 0): number {
-    const v = this.obj[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-      this.fail(this.#at(key), `must be an integer ≥ ${min}`);
-    }
-    return v;
-  }
-
-  instant(key: string): number {
-    const v = this.obj[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-      this.fail(this.#at(key), 'must be an instant (integer epoch milliseconds)');
-    }
-    return v;
-  }
-
-  boolean(key: string): boolean {
-    const v = this.obj[key];
-    if (typeof v !== 'boolean') this.fail(this.#at(key), 'must be true or false');
-    return v;
-  }
-
-  object(key: string): Reader {
-    const v = this.obj[key];
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      this.fail(this.#at(key), 'must be an object');
-    return new Reader(this.where, v as Obj, this.#at(key));
-  }
-
-  array(key: string): unknown[] {
-    const v = this.obj[key];
-    if (!Array.isArray(v)) this.fail(this.#at(key), 'must be an array');
-    return v;
-  }
-}
+const CLOCK: JsonProtocol = { code: 'CLOCK_PROTOCOL', label: 'A clock message' };
 
 /** A topic segment (host ids, device ids). */
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 function parse(where: string, payload: Buffer): Reader {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    throw new CertfleetError(
-      'CLOCK_PROTOCOL',
-      `A clock message on ${where} is not JSON: ${(err as Error).message}.`,
-      { cause: err, details: { topic: where } },
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new CertfleetError('CLOCK_PROTOCOL', `A clock message on ${where} is not a JSON object.`, {
-      details: { topic: where },
-    });
-  }
-  const r = new Reader(where, value as Obj, '');
+  const r = readJsonObject(CLOCK, where, payload);
   if (r.obj.v !== CLOCK_PROTOCOL_VERSION) {
     r.fail(
       'v',
@@ -316,7 +231,7 @@ export function decodeHostMessage(where: string, payload: Buffer): JoinMessage |
       const events = r.array('events').map((e, i): HostEvent => {
         if (typeof e !== 'object' || e === null || Array.isArray(e))
           r.fail(`events[${i}]`, 'must be an object');
-        const er = new Reader(where, e as Obj, `events[${i}]`);
+        const er = new JsonReader(CLOCK, where, e as Obj, `events[${i}]`);
         er.keys(['seq', 'data']);
         return { seq: er.int('seq', 0), data: er.obj.data };
       });

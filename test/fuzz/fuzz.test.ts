@@ -17,7 +17,7 @@ describe('fuzz: every decoder and loader decodes or fails with a coded error', (
   const targets = buildTargets(poolKey('rsa2048', 0));
 
   it('has a seed input of every target that decodes cleanly (the mutations start from valid inputs)', () => {
-    expect(targets.length).toBeGreaterThanOrEqual(14);
+    expect(targets.length).toBeGreaterThanOrEqual(16);
     for (const t of targets) {
       expect(t.seeds.length, t.name).toBeGreaterThan(0);
       let thrown: unknown;

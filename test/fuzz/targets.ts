@@ -1,8 +1,8 @@
 /**
  * Every decoder and loader the fuzz suite drives, each with its valid seed inputs: scenario YAML, Graph JSON,
  * Apple mobileconfig (plist) and MDM command responses, Windows SyncML and the PFX-password CMS, Android
- * policy JSON, PEM/DER certificates, CSRs, CRLs, PKCS#12, `inspect` on any file, and the fleet engine's clock
- * messages (protocol/wire). A target either decodes, returns coded problems, or throws a CertfleetError; the
+ * policy JSON, PEM/DER certificates, CSRs, CRLs, PKCS#12, `inspect` on any file, the fleet engine's clock
+ * messages and the device ↔ service messages (protocol/wire). A target either decodes, returns coded problems, or throws a CertfleetError; the
  * property (test/fuzz/property.ts) says which outcomes are acceptable.
  */
 import type { KeyObject } from 'node:crypto';
@@ -26,6 +26,11 @@ import {
   decodeHostMessage,
   encodeClockMessage,
 } from '../../protocol/wire/clock-messages.ts';
+import {
+  decodeDeviceMessage,
+  decodeEnrollResponse,
+  type DeviceMessageKind,
+} from '../../protocol/wire/device-messages-decode.ts';
 import { loadScenario } from '../../simulator/scenario/load-scenario.ts';
 
 /** What a target returned: codes of the problems it reported (thrown errors are caught by the property). */
@@ -136,6 +141,59 @@ export function buildTargets(key: { privateKey: KeyObject; publicKey: KeyObject 
   const recipients = [{ certificate: cert, privateKey: key.privateKey }];
   const clock = new FixedClock(T + 86_400_000);
   const none: TargetResult = { codes: [] };
+  // what a device publishes on its out/ topics, and the service's enrolment answer (protocol/wire/messages.ts)
+  const at = '2026-03-01T08:00:00.000Z';
+  const deviceMessages = [
+    {
+      type: 'enroll',
+      deviceId: 'd1',
+      platform: 'android',
+      kind: 'work-profile-personal',
+      osVersion: '14',
+      ownership: 'personal',
+      inventory: { imei: '490154203237518', serialNumber: 'R58N' },
+      csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----',
+    },
+    { type: 'checkin', deviceId: 'd1', at },
+    { type: 'renew', deviceId: 'd1', profileId: 'p1', thumbprint: 'AB'.repeat(20), notAfter: at, at },
+    {
+      type: 'outcome',
+      deviceId: 'd1',
+      profileId: 'p1',
+      at,
+      outcomes: [
+        {
+          device: 'd1',
+          platform: 'macos',
+          payload: 'com.example.p1',
+          status: 'failed',
+          code: 'PKCS12_BAD_PASSWORD',
+          message: 'The password is wrong.',
+          path: 'PayloadContent[0].Password',
+          problems: [{ code: 'PKCS12_BAD_PASSWORD', path: 'PayloadContent[0].Password', message: 'wrong' }],
+          native: {
+            platform: 'macos',
+            status: 'Error',
+            errorChain: [{ ErrorCode: 4001, ErrorDomain: 'MCProfileErrorDomain', LocalizedDescription: 'x' }],
+          },
+        },
+        {
+          device: 'd1',
+          platform: 'windows',
+          payload: 'p1',
+          status: 'installed',
+          code: 'OK',
+          message: '',
+          native: { platform: 'windows', syncml: 200, cspStatus: '0x00000000' },
+        },
+      ],
+    },
+  ].map((m) => Buffer.from(JSON.stringify(m)));
+  const enrollResponses = [
+    { type: 'enrolled', deviceId: 'd1', certificate: '-----BEGIN CERTIFICATE-----', chain: ['a', 'b'] },
+    { type: 'enroll-refused', deviceId: 'd1', code: 'ENROLL_PLATFORM_BLOCKED', message: 'blocked' },
+  ].map((m) => Buffer.from(JSON.stringify(m)));
+  const deviceKinds: readonly DeviceMessageKind[] = ['enroll', 'checkin', 'renew', 'outcome'];
 
   return [
     {
@@ -241,6 +299,25 @@ export function buildTargets(key: { privateKey: KeyObject; publicKey: KeyObject 
       seeds: hostMessages,
       run: (b) => {
         decodeHostMessage('certfleet/fuzz/clock/host', b);
+        return none;
+      },
+    },
+    {
+      name: 'device-message',
+      seeds: deviceMessages,
+      run: (b) => {
+        // the kind the topic would name: the one the message claims, when it is one
+        const claimed = /"type":"(\w+)"/.exec(b.toString('latin1'))?.[1];
+        const kind = deviceKinds.find((k) => k === claimed) ?? 'enroll';
+        decodeDeviceMessage('certfleet/fuzz/device/d1/out', kind, 'd1', 'p1', b);
+        return none;
+      },
+    },
+    {
+      name: 'enroll-response',
+      seeds: enrollResponses,
+      run: (b) => {
+        decodeEnrollResponse('certfleet/fuzz/device/d1/in/enrolled', 'd1', b);
         return none;
       },
     },

@@ -17,7 +17,9 @@
  * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (protocol/wire/topics.ts) and to the
  * connector protocol's service inbox (../connector/protocol.ts).
  */
-import type { CheckIn, EnrollRequest, OutcomeReport, RenewRequest } from '../../../protocol/wire/messages.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
+import { decodeDeviceMessage } from '../../../protocol/wire/device-messages-decode.ts';
+import type { DeviceMessage } from '../../../protocol/wire/messages.ts';
 import { parseDeviceTopic, tenantRoot } from '../../../protocol/wire/topics.ts';
 import type { TransportMessage } from '../../../protocol/transport/transport.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
@@ -160,29 +162,25 @@ export class MdmService {
       if (t.profileId !== undefined) handleStatus(ctx, t.deviceId, t.profileId);
       return;
     }
-    const body = parseJson(m.payload);
-    if (body === undefined || typeof body !== 'object' || body === null) {
-      ctx.event('invalid-message', `${t.kind}: not a JSON object`, t.deviceId, t.profileId);
+    if (t.kind !== 'enroll' && t.kind !== 'outcome' && t.kind !== 'renew' && t.kind !== 'checkin') return; // 'inventory' is reserved: the inventory travels inside the enrol request
+    let msg: DeviceMessage;
+    try {
+      msg = decodeDeviceMessage(m.topic, t.kind, t.deviceId, t.profileId, m.payload);
+    } catch (e) {
+      // a malformed (or hostile) message changes nothing; the run database keeps why (the key path)
+      if (!(e instanceof CertfleetError)) throw e;
+      ctx.event('invalid-message', `${t.kind}: ${e.message}`, t.deviceId, t.profileId);
       return;
     }
-    const msg = body as { type?: unknown; deviceId?: unknown };
-    if (msg.deviceId !== t.deviceId) {
-      ctx.event('invalid-message', `${t.kind}: deviceId does not match the topic`, t.deviceId, t.profileId);
-      return;
-    }
-    switch (t.kind) {
+    switch (msg.type) {
       case 'enroll':
-        return handleEnroll(ctx, body as EnrollRequest);
+        return handleEnroll(ctx, msg);
       case 'outcome':
-        if (t.profileId !== undefined) return handleOutcome(ctx, body as OutcomeReport, t.profileId);
-        return;
+        return handleOutcome(ctx, msg, msg.profileId);
       case 'renew':
-        if (t.profileId !== undefined) return handleRenew(ctx, body as RenewRequest, t.profileId);
-        return;
+        return handleRenew(ctx, msg, msg.profileId);
       case 'checkin':
-        return handleCheckIn(ctx, body as CheckIn);
-      default:
-        return; // 'inventory' is reserved: the inventory travels inside the enrol request
+        return handleCheckIn(ctx, msg);
     }
   }
 
