@@ -169,7 +169,10 @@ export interface CoordinatorOptions {
   onEvents?: (hostId: string, events: unknown[], t: number) => void;
   /** Every report as it arrives (progress displays, diagnostics). */
   onReport?: (report: ReportMessage) => void;
-  /** Stops the run at the next instant boundary (it ends as done, `stopped` set). */
+  /**
+   * Stops the run at the next instant boundary (it ends as done, `stopped` set); while hosts are still
+   * joining, at once (nothing ran).
+   */
   signal?: AbortSignal;
   /** The wall clock (liveness only; tests inject one). Default Date.now. */
   wallNow?: () => number;
@@ -256,8 +259,18 @@ export class Coordinator {
       onHostMessage: (m) => this.#onHostMessage(m),
       onInvalid: (e) => this.#fail(e),
     });
+    // a stop request wakes a coordinator that waits (for hosts to join, for a report)
+    const onAbort = (): void => this.#wake();
+    this.#o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.#waitForHosts();
+      if (this.#o.signal?.aborted) {
+        // stopped before every host joined: nothing ran; the hosts that joined are told the run is over
+        this.#phase = 'ended';
+        this.#run ||= this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
+        await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
+        return { t: this.#t, instants: 0, waves: this.#wave, stopped: true };
+      }
       this.#run = this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
       this.#phase = 'running';
       await this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave });
@@ -293,6 +306,8 @@ export class Coordinator {
         code: e.code,
       }).catch(() => undefined);
       throw e;
+    } finally {
+      this.#o.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -510,7 +525,7 @@ export class Coordinator {
     const deadline = this.#wall() + this.#limits.joinTimeoutMs;
     for (;;) {
       this.#throwIfFailed();
-      if (this.#byShard.size === this.#o.expect.shards) return;
+      if (this.#byShard.size === this.#o.expect.shards || this.#o.signal?.aborted) return;
       const left = deadline - this.#wall();
       if (left <= 0) {
         const missing: string[] = [];
