@@ -171,7 +171,8 @@ export interface CoordinatorOptions {
   onReport?: (report: ReportMessage) => void;
   /**
    * Stops the run at the next instant boundary (it ends as done, `stopped` set); while hosts are still
-   * joining, at once (nothing ran).
+   * joining, at once (nothing ran); while a host's report is missing, after one resend period (`resendMs`)
+   * without it, leaving that instant as it stood.
    */
   signal?: AbortSignal;
   /** The wall clock (liveness only; tests inject one). Default Date.now. */
@@ -212,6 +213,9 @@ interface DeviceTally {
   outBase: number;
   owner: string | undefined;
 }
+
+/** Thrown out of an instant when a stop request came while a host's report was still missing. */
+const STOPPED_WAITING = Symbol('stopped while waiting for a host');
 
 const fmtShard = (s: ShardRef): string => `${s.index}/${s.count}`;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -277,7 +281,13 @@ export class Coordinator {
       let stopped = false;
       let t: number | undefined = this.#o.start;
       while (t !== undefined && t <= this.#o.end) {
-        await this.#instant(t);
+        try {
+          await this.#instant(t);
+        } catch (err) {
+          if (err !== STOPPED_WAITING) throw err;
+          stopped = true; // a host left, then the stop request came: the instant stays as it stood
+          break;
+        }
         if (this.#o.signal?.aborted) {
           stopped = true;
           break;
@@ -738,11 +748,18 @@ export class Coordinator {
     const waitingSince = this.#wall();
     const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
     let lastSend = waitingSince;
+    let stopSeen: number | undefined;
     for (;;) {
       this.#throwIfFailed();
       const missing = [...this.#hosts.values()].filter((h) => h.report === undefined);
       if (missing.length === 0) return;
       const now = this.#wall();
+      if (this.#o.signal?.aborted) {
+        // a stop request does not wait out a host's liveness limit (a host stopped first, say): a host
+        // that has not reported within one resend period after it is left behind
+        stopSeen ??= now;
+        if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) throw STOPPED_WAITING;
+      }
       const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
       if (silent.length > 0) {
         throw new CertfleetError(

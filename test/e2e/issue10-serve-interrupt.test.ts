@@ -3,7 +3,7 @@
  * clock) stops the run cleanly — a line saying so, report.json/junit.xml/report.html written and marked
  * interrupted, no child process left, exit 143 — and its agents host is told the run is over; `show device`
  * says the run was interrupted. SIGINT on `certfleet agents` leaves the run: a line, its key stores kept,
- * exit 130. Signals are sent once a progress line shows the run under way, never after a sleep.
+ * exit 130; a serve whose host left stops on SIGTERM at once (not after the host's liveness limit). Signals are sent once a progress line shows the run under way, never after a sleep.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,7 +154,7 @@ describe('issue 10: SIGINT/SIGTERM on serve and agents stop the split run cleanl
     expect(show.out()).toContain('This run was INTERRUPTED by SIGTERM');
   }, 240_000);
 
-  it('SIGINT on agents: the host leaves the run, its key stores kept, exit 130', async () => {
+  it('SIGINT on agents: the host leaves the run, its key stores kept, exit 130; then SIGTERM on serve: 143', async () => {
     const common = ['--scenario', 's.yaml', '--broker', await startBroker()];
     const serve = start(['serve', ...common, '--hosts', '1', '--out', 'serve2'], work);
     const host = start(['agents', ...common, '--shard', '0/1', '--out', 'agents2'], work);
@@ -166,7 +166,15 @@ describe('issue 10: SIGINT/SIGTERM on serve and agents stop the split run cleanl
     expect(host.out()).toContain('certfleet agents: SIGINT received: leaving the run');
     expect(host.out()).toMatch(/interrupted by SIGINT; key stores kept in .*agents\.db/);
     expect(existsSync(join(work, 'agents2', 'agents.db'))).toBe(true);
-    serve.proc.kill('SIGKILL'); // (its host is gone: it would wait for it to come back)
-    await serve.exited;
+    // serve, its host gone, stops on SIGTERM without waiting out the host's liveness limit (60 s)
+    serve.proc.kill('SIGTERM');
+    expect(await serve.exited, serve.out()).toBe(143);
+    expect(serve.out()).not.toMatch(/HOST_MISSING/);
+    const report = JSON.parse(readFileSync(join(work, 'serve2', 'report.json'), 'utf8')) as {
+      status: string;
+      interrupted?: { signal: string };
+    };
+    expect(report.status).toBe('interrupted');
+    expect(report.interrupted?.signal).toBe('SIGTERM');
   }, 240_000);
 });
