@@ -6,9 +6,9 @@ import { hostShard } from '../../simulator/fleet/engine-fleet.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
-import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
-import { printJson } from '../output.ts';
+import { interruptOnSignal } from '../interrupt.ts';
+import { interruptedExitCode, printJson } from '../output.ts';
 
 /** The options `serve` and `agents` share. */
 export function splitFleetOptions(y: Argv): Argv {
@@ -71,7 +71,12 @@ export const agentsCommand: CommandModule = {
     const out = prepareOutFolder(
       a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`,
     );
-    const stop = untilSignal();
+    // SIGINT/SIGTERM (issue 10 point 7): the host leaves the run at its current instant, closes its key
+    // stores (kept: the same command rejoins) and its broker clients, exit 130/143
+    const stop = interruptOnSignal(
+      'agents',
+      'leaving the run at its current virtual instant, closing the key stores (kept for a restart) and the broker clients',
+    );
     if (!a['wall-paced']) {
       const run = await hostShard({
         scenario: String(a.scenario),
@@ -116,6 +121,12 @@ export const agentsCommand: CommandModule = {
 };
 
 function printAgents(run: AgentsRun, json: boolean): void {
+  if (run.interrupted !== undefined) {
+    process.stderr.write(
+      `certfleet agents: interrupted by ${run.interrupted}; key stores kept in ${run.storePath} (the same command rejoins the run)\n`,
+    );
+    process.exitCode = interruptedExitCode(run.interrupted);
+  }
   if (json) return printJson(run);
   for (const d of run.devices) {
     const outcomes = Object.entries(d.outcomes)

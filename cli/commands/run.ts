@@ -3,8 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { availableParallelism } from 'node:os';
 import { AUTO_WORKERS_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
 import { runCommand } from '../../simulator/fleet/run-command.ts';
-import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
+import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
 
 /** `certfleet run [SCENARIO] [--devices N] [--seed S] [--broker URL] [--out DIR] [--json]` */
@@ -71,22 +71,11 @@ export const runCommandModule: CommandModule = {
     // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, every
     // broker and child process stopped, exit 130/143. A second signal leaves at once, without cleaning up.
     const stop = new AbortController();
-    const signals = untilSignal();
-    const onSecond = (s: NodeJS.Signals): void => {
-      process.stderr.write(
-        `certfleet: second ${s}: leaving now, without writing reports or stopping brokers.\n`,
-      );
-      process.exit(interruptedExitCode(s));
-    };
-    void signals.promise.then((s) => {
-      process.stderr.write(
-        `\ncertfleet: ${s} received: stopping the run at its current virtual instant, writing its reports ` +
-          `(marked interrupted) and stopping what it started. ${s} again to leave at once.\n`,
-      );
-      process.once('SIGINT', onSecond);
-      process.once('SIGTERM', onSecond);
-      stop.abort(s);
-    });
+    const signals = interruptOnSignal(
+      'run',
+      'stopping the run at its current virtual instant, writing its reports (marked interrupted) and stopping what it started',
+    );
+    void signals.promise.then((s) => stop.abort(s));
     let r: Awaited<ReturnType<typeof runCommand>>;
     try {
       r = await runCommand({
@@ -105,8 +94,6 @@ export const runCommandModule: CommandModule = {
       });
     } finally {
       signals.dispose();
-      process.removeListener('SIGINT', onSecond);
-      process.removeListener('SIGTERM', onSecond);
     }
     if (r.interrupted !== undefined) {
       process.stderr.write(`certfleet: the run was interrupted by ${r.interrupted}; reports in ${r.dir}\n`);

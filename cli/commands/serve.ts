@@ -7,12 +7,12 @@ import { serveFleet } from '../../simulator/fleet/serve.ts';
 import { coordinateFleet, type EngineProgress } from '../../simulator/fleet/engine-fleet.ts';
 import type { FleetRun } from '../../simulator/fleet/compose/service-side.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch } from '../../simulator/fleet/split-fleet.ts';
-import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { renderSummary } from '../../simulator/report/console.ts';
 import { shouldColor } from '../../simulator/report/ansi.ts';
 import { failureReporter } from '../../simulator/report/write-reports.ts';
-import { EXIT } from '../output.ts';
+import { interruptOnSignal } from '../interrupt.ts';
+import { EXIT, interruptedExitCode } from '../output.ts';
 import { splitFleetOptions } from './agents.ts';
 
 /** `certfleet serve --scenario F --broker URL [--time-scale X] [--epoch T] [--out DIR]` */
@@ -38,7 +38,12 @@ export const serveCommand: CommandModule = {
     issueWorkersFrom(process.env);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
-    const stop = untilSignal();
+    // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, the
+    // broker clients and issuance workers released, exit 130/143; a second signal leaves at once
+    const stop = interruptOnSignal(
+      'serve',
+      'stopping the run at its current virtual instant, writing its reports (marked interrupted) and releasing what it started',
+    );
     const scenario = String(a.scenario);
     const broker = String(a.broker);
     const startedAt = Date.now();
@@ -98,7 +103,13 @@ function finish(run: FleetRun): void {
   const color = shouldColor(process.stdout.isTTY, process.env);
   process.stdout.write(renderSummary(run.result, { color }));
   process.stdout.write(`\nReports: ${run.dir}/report.html, report.json, junit.xml, run.db\n`);
-  process.exitCode = run.result.expectations.every((e) => e.held) ? EXIT.ok : EXIT.failed;
+  const interrupted = run.result.interrupted?.signal;
+  if (interrupted !== undefined) {
+    process.stderr.write(
+      `certfleet serve: the run was interrupted by ${interrupted} at virtual ${run.result.interrupted?.at}; reports in ${run.dir}\n`,
+    );
+    process.exitCode = interruptedExitCode(interrupted);
+  } else process.exitCode = run.result.expectations.every((e) => e.held) ? EXIT.ok : EXIT.failed;
 }
 
 /**

@@ -169,7 +169,11 @@ export interface CoordinatorOptions {
   onEvents?: (hostId: string, events: unknown[], t: number) => void;
   /** Every report as it arrives (progress displays, diagnostics). */
   onReport?: (report: ReportMessage) => void;
-  /** Stops the run at the next instant boundary (it ends as done, `stopped` set). */
+  /**
+   * Stops the run at the next instant boundary (it ends as done, `stopped` set); while hosts are still
+   * joining, at once (nothing ran); while a host's report is missing, after one resend period (`resendMs`)
+   * without it, leaving that instant as it stood.
+   */
   signal?: AbortSignal;
   /** The wall clock (liveness only; tests inject one). Default Date.now. */
   wallNow?: () => number;
@@ -209,6 +213,9 @@ interface DeviceTally {
   outBase: number;
   owner: string | undefined;
 }
+
+/** Thrown out of an instant when a stop request came while a host's report was still missing. */
+const STOPPED_WAITING = Symbol('stopped while waiting for a host');
 
 const fmtShard = (s: ShardRef): string => `${s.index}/${s.count}`;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -256,15 +263,31 @@ export class Coordinator {
       onHostMessage: (m) => this.#onHostMessage(m),
       onInvalid: (e) => this.#fail(e),
     });
+    // a stop request wakes a coordinator that waits (for hosts to join, for a report)
+    const onAbort = (): void => this.#wake();
+    this.#o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.#waitForHosts();
+      if (this.#o.signal?.aborted) {
+        // stopped before every host joined: nothing ran; the hosts that joined are told the run is over
+        this.#phase = 'ended';
+        this.#run ||= this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
+        await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
+        return { t: this.#t, instants: 0, waves: this.#wave, stopped: true };
+      }
       this.#run = this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
       this.#phase = 'running';
       await this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave });
       let stopped = false;
       let t: number | undefined = this.#o.start;
       while (t !== undefined && t <= this.#o.end) {
-        await this.#instant(t);
+        try {
+          await this.#instant(t);
+        } catch (err) {
+          if (err !== STOPPED_WAITING) throw err;
+          stopped = true; // a host left, then the stop request came: the instant stays as it stood
+          break;
+        }
         if (this.#o.signal?.aborted) {
           stopped = true;
           break;
@@ -293,6 +316,8 @@ export class Coordinator {
         code: e.code,
       }).catch(() => undefined);
       throw e;
+    } finally {
+      this.#o.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -510,7 +535,7 @@ export class Coordinator {
     const deadline = this.#wall() + this.#limits.joinTimeoutMs;
     for (;;) {
       this.#throwIfFailed();
-      if (this.#byShard.size === this.#o.expect.shards) return;
+      if (this.#byShard.size === this.#o.expect.shards || this.#o.signal?.aborted) return;
       const left = deadline - this.#wall();
       if (left <= 0) {
         const missing: string[] = [];
@@ -723,11 +748,18 @@ export class Coordinator {
     const waitingSince = this.#wall();
     const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
     let lastSend = waitingSince;
+    let stopSeen: number | undefined;
     for (;;) {
       this.#throwIfFailed();
       const missing = [...this.#hosts.values()].filter((h) => h.report === undefined);
       if (missing.length === 0) return;
       const now = this.#wall();
+      if (this.#o.signal?.aborted) {
+        // a stop request does not wait out a host's liveness limit (a host stopped first, say): a host
+        // that has not reported within one resend period after it is left behind
+        stopSeen ??= now;
+        if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) throw STOPPED_WAITING;
+      }
       const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
       if (silent.length > 0) {
         throw new CertfleetError(

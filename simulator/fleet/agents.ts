@@ -63,6 +63,8 @@ export interface AgentsRun {
   /** The agents' key stores (`agents.db`). */
   storePath: string;
   devices: AgentDeviceSummary[];
+  /** The signal that stopped this host before the run's end (issue 10 point 7), if one did. */
+  interrupted?: string;
 }
 
 /** Runs the shard's devices until the scenario's virtual end (or `stop`). */
@@ -123,8 +125,12 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
     try {
       const end = scenario.start + scenario.durationMs;
       o.onReady?.({ epoch, timeScale, devices: devices.length, virtualEnd: end });
+      let stopped: string | undefined;
       try {
-        await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
+        await Promise.race([
+          clock.until(end),
+          ...(o.stop ? [o.stop.then((s) => (stopped = typeof s === 'string' ? s : 'stop request'))] : []),
+        ]);
       } finally {
         await clock.stop();
       }
@@ -137,7 +143,12 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
       const storeDb = need(ctx.storeDb, 'the key stores', 'agents');
       for (const s of summaries.values()) s.storeItems = storeDb.items(s.id).length;
       await fleet.stop();
-      return { dir, storePath: join(dir, AGENTS_DB_FILE), devices: [...summaries.values()] };
+      return {
+        dir,
+        storePath: join(dir, AGENTS_DB_FILE),
+        devices: [...summaries.values()],
+        ...(stopped !== undefined ? { interrupted: stopped } : {}),
+      };
     } catch (failure) {
       await fleet.stop({ failure });
       throw failure;

@@ -181,6 +181,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
+  /** What the stop request resolved with: the signal's name (the CLI passes it). */
+  let stopReason: string | undefined;
+  void o.stop?.then((s) => (stopReason = typeof s === 'string' ? s : undefined));
   let gate: RoundGate | undefined;
   let enrolled = 0;
   let installed = 0;
@@ -290,6 +293,10 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       end: Math.min(end, outcome.t),
     });
+    if (outcome.stopped) {
+      // SIGINT/SIGTERM on serve (issue 10 point 7): the reports say the run was interrupted, and when
+      result.interrupted = { signal: stopReason ?? 'stop request', at: new Date(outcome.t).toISOString() };
+    }
     await o.beforeFinish?.({ runDb, devices: ctx.devices });
     runDb.finishRun(result);
     await fleet.stop();
@@ -335,6 +342,8 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
     ]),
   );
   let installed = 0;
+  let stopReason: string | undefined;
+  void o.stop?.then((s) => (stopReason = typeof s === 'string' ? s : 'stop request'));
   const pending: RunEvent[] = [];
   const control: { transport?: Transport } = {};
   const ctx = fleetContext({
@@ -408,8 +417,14 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
       drainEvents: () => pending.splice(0),
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
-    const ended = await runner.run();
-    if (ended.reason === 'error') {
+    let ended: Awaited<ReturnType<HostRunner['run']>> | undefined;
+    try {
+      ended = await runner.run();
+    } catch (e) {
+      if (stopReason === undefined) throw e;
+      // SIGINT/SIGTERM (issue 10 point 7): the host leaves the run; its stores are kept for a restart
+    }
+    if (ended?.reason === 'error') {
       throw new CertfleetError(
         ended.code === 'HOST_MISSING' || ended.code === 'RUN_STALLED' || ended.code === 'CLOCK_PROTOCOL'
           ? ended.code
@@ -425,7 +440,12 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
     const storeDb = need(ctx.storeDb, 'the key stores', 'agents');
     for (const s of summaries.values()) s.storeItems = storeDb.items(s.id).length;
     await fleet.stop();
-    return { dir, storePath: join(dir, AGENTS_DB_FILE), devices: [...summaries.values()] };
+    return {
+      dir,
+      storePath: join(dir, AGENTS_DB_FILE),
+      devices: [...summaries.values()],
+      ...(stopReason !== undefined && ended === undefined ? { interrupted: stopReason } : {}),
+    };
   } catch (failure) {
     await fleet.stop({ failure });
     throw failure;

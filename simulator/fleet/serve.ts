@@ -76,8 +76,12 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     try {
       const end = ctx.scenario.start + ctx.scenario.durationMs;
       o.onReady?.({ epoch, timeScale, virtualEnd: end });
+      let stopped: string | undefined;
       try {
-        await Promise.race([clock.until(end), ...(o.stop ? [o.stop] : [])]);
+        await Promise.race([
+          clock.until(end),
+          ...(o.stop ? [o.stop.then((s) => (stopped = typeof s === 'string' ? s : 'stop request'))] : []),
+        ]);
       } finally {
         await clock.stop();
       }
@@ -93,6 +97,10 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
         wallSeconds: (performance.now() - wallStart) / 1000,
         end: Math.min(end, clock.now().getTime()),
       });
+      if (stopped !== undefined) {
+        // SIGINT/SIGTERM (issue 10 point 7): the reports say the run was interrupted, and when
+        result.interrupted = { signal: stopped, at: result.metrics.virtualEnd };
+      }
       runDb.finishRun(result);
       await fleet.stop();
       await writeReports(result, dir);

@@ -198,6 +198,58 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     expect((error as Error).message).toMatch(/'host-1' \(shard 1\/2, silent for \d+ s\) stopped answering/);
   });
 
+  it('issue 10: a stop request while a host is still missing ends the run at once, not at the join timeout', async () => {
+    const w = world(24);
+    const stop = new AbortController();
+    const started = Date.now();
+    const { outcome } = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      start: [0],
+      coordinatorLimits: { ...FAST, joinTimeoutMs: 60_000 },
+      onHostJoined: () => stop.abort('SIGTERM'),
+      signal: stop.signal,
+    });
+    expect(outcome.result).toMatchObject({ stopped: true, t: T0, instants: 0 });
+    expect(outcome.instants).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // the host that joined was told the run is over
+    expect(w.bus.sent.some((m) => m.type === 'end' && m.reason === 'done')).toBe(true);
+  });
+
+  it('issue 10: a stop request while a silent host’s report is missing does not wait out its liveness limit', async () => {
+    const w = world(25);
+    const stop = new AbortController();
+    let silencedAt: number | undefined;
+    const started = Date.now();
+    const { outcome } = await runFakeFleet({
+      ...w,
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: { ...FAST, livenessMs: 120_000 },
+      hostLimits: { heartbeatMs: 50 },
+      signal: stop.signal,
+      onInstant: (s, fleet) => {
+        if (silencedAt === undefined && s.t >= T0 + 2 * HOUR) {
+          silencedAt = s.t;
+          // an agents process stopped first: gone from the bus, its runner ended
+          w.bus.silenced.add(hostId(1));
+          fleet.hosts.get(1)!.abort.abort(new Error('SIGINT on agents'));
+        }
+      },
+      // then the stop request, while the coordinator collects the next wave (host-0 reported, host-1 not)
+      onReport: () => {
+        if (silencedAt !== undefined && !stop.signal.aborted) stop.abort('SIGTERM');
+      },
+    });
+    expect(silencedAt).toBeDefined();
+    expect(outcome.result.stopped).toBe(true);
+    expect(outcome.result.t).toBeGreaterThanOrEqual(silencedAt!);
+    expect(outcome.result.t).toBeLessThan(T0 + 10 * HOUR);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
   it('does not count a long settle of the service side against the hosts’ liveness', async () => {
     let slow = 2;
     const { outcome } = await runFakeFleet({

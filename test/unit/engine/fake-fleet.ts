@@ -295,6 +295,8 @@ export interface FakeFleetOptions {
   onInstant?: (state: InstantClosed, fleet: FakeFleetHandle) => void;
   /** The local side holds the service's sends to devices (RoundGate.holdOutbound), as the fleet does. */
   holdOutbound?: boolean;
+  /** Passed to the coordinator: a stop request (SIGINT/SIGTERM on serve). */
+  signal?: AbortSignal;
 }
 
 /** What a test can do while the fleet runs. */
@@ -391,6 +393,7 @@ export async function runFakeFleet(
       o.onInstant?.(s, fleet);
     },
     runId: 'run-1',
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   try {
     const result = await coordinator.run();

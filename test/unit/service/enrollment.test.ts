@@ -4,7 +4,7 @@ import { MDM_DEVICE_TEMPLATE } from '../../../simulator/service/mdm/mdm-device-t
 import type { EnrollmentRestrictions } from '../../../simulator/service/mdm/enrollment-restrictions.ts';
 import { checkEnrollment, compareVersions } from '../../../simulator/service/mdm/enrollment-restrictions.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
-import { FakeDevice, TENANT, world } from './harness.ts';
+import { FakeDevice, outcomeOf, pkcs, TENANT, toAll, world } from './harness.ts';
 
 describe('enrollment', () => {
   it('issues a management certificate CN=<device id> from CertfleetMdmDevice and records the device', async () => {
@@ -94,6 +94,44 @@ describe('enrollment', () => {
       if (refused) expect(fake.refusal?.message).toContain('0x80094811');
     },
   );
+
+  it('issue 10: a repeated enrolment (same device, same key) gets the same certificate, nothing issued or recorded again', async () => {
+    const w = await world({ assignments: [toAll('wifi', pkcs('windows'))] });
+    const d = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+    await w.run(5 * 60_000);
+    expect(outcomeOf(w.service, d.id, 'wifi')?.status).toBe('installed');
+    const first = d.certificate!;
+    const issued = w.ca.issuedRecords().map((r) => r.serial);
+    expect(issued).toHaveLength(2); // the management certificate and the PKCS one
+    const payloads = d.payloads().length;
+    const answers = () => d.received.filter((r) => r.topic.endsWith('/in/enrolled')).length;
+    expect(answers()).toBe(1);
+
+    await d.repeatEnrol(); // its answer was lost, or the agent retried
+    await d.repeatEnrol();
+    await w.run(5 * 60_000);
+    expect(answers()).toBe(3);
+    expect(d.certificate?.serialNumber).toBe(first.serialNumber);
+    expect(d.certificate?.der.equals(first.der)).toBe(true);
+    expect(w.ca.issuedRecords().map((r) => r.serial)).toEqual(issued);
+    expect(w.ca.issuedRecords().filter((r) => r.revoked !== undefined)).toEqual([]);
+    expect(w.service.counters().managementCertificates).toBe(1);
+    expect(w.service.devices().filter((x) => x.id === d.id)).toHaveLength(1);
+    expect(d.payloads()).toHaveLength(payloads);
+    const types = w.service.events().map((e) => e.type);
+    expect(types.filter((t) => t === 'enroll-repeated')).toHaveLength(2);
+    expect(types).not.toContain('re-enrolled');
+    expect(types.filter((t) => t === 'enrolled')).toHaveLength(1);
+    expect(outcomeOf(w.service, d.id, 'wifi')).toMatchObject({ status: 'installed', renewals: 0 });
+
+    // a new key is an agent that lost its state: that one re-enrols (new certificate, the old one superseded)
+    const lost = new FakeDevice(d.device, w.bus, poolKey('rsa2048', 3));
+    await lost.enrol();
+    await w.settle();
+    expect(lost.certificate?.serialNumber).not.toBe(first.serialNumber);
+    expect(w.service.counters().managementCertificates).toBe(2);
+    expect(w.service.events().map((e) => e.type)).toContain('re-enrolled');
+  });
 
   it('answers on device/{id}/in/enrolled only', async () => {
     const w = await world({ assignments: [] });

@@ -99,6 +99,7 @@ export class FakeDevice {
   refusal: { code: string; message: string } | undefined;
   answer: Answer = 'install';
   #transport: Transport;
+  #enrollRequest: EnrollRequest | undefined;
 
   constructor(
     readonly device: Device,
@@ -127,7 +128,14 @@ export class FakeDevice {
       inventory: inventoryOf(d),
       csr: createCsr({ subject: `CN=${d.id}`, keyPair: this.key }).pem,
     };
+    this.#enrollRequest = req;
     await this.#send('enroll', req);
+  }
+
+  /** Sends the enrolment request of {@link enrol} once more, byte for byte (a retry, a lost answer). */
+  async repeatEnrol(): Promise<void> {
+    if (this.#enrollRequest === undefined) throw new Error('repeatEnrol before enrol');
+    await this.#send('enroll', this.#enrollRequest);
   }
 
   /** Payloads received (not enrollment answers, not removals). */

@@ -123,7 +123,7 @@ describe('issue 9: a PKCS request is resolved once per delivery and carried to t
     expect(outcomeOf(w.service, first.id, 'wifi')?.status).toBe('installed');
     expect(calls).toHaveLength(1);
     first.answer = 'silent';
-    const again = new FakeDevice(first.device, w.bus, poolKey('rsa2048', 9));
+    const again = new FakeDevice(first.device, w.bus, poolKey('rsa2048', 10)); // a new key
     await again.enrol(); // an agent that lost its state
     await w.settle();
     expect(w.service.events().some((e) => e.type === 're-enrolled' && e.device === first.id)).toBe(true);

@@ -6,6 +6,11 @@
  * device that enrols again (an agent that lost its state) gets a new management certificate, the old one is
  * revoked (superseded), and every delivery it was sent is compiled again for the new identity. Refusals
  * answer `enroll-refused` and fail each profile the device would have received with the refusal's code.
+ *
+ * Enrolment is idempotent (issue 10 point 3): a request from an enrolled device whose CSR carries the key of
+ * the management certificate it already holds is the same enrolment asked again — its answer was lost, the
+ * agent retried, or a resumed `serve` replays its journal — and is answered with that same certificate:
+ * nothing is issued, recorded or sent again. Only a new key (an agent that lost its state) re-enrols.
  */
 import type { EnrollRequest, EnrollResponse } from '../../../../protocol/wire/messages.ts';
 import { isCertfleetError, type ErrorCode } from '../../../../pki/errors.ts';
@@ -44,6 +49,7 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     );
     return;
   }
+  if (previous?.state === 'enrolled' && (await answerDuplicate(ctx, id, req.csr))) return;
   const entry = ctx.directory?.get(id);
   const device: ServiceDevice = {
     id,
@@ -129,6 +135,33 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     tags: device.tags,
   };
   for (const a of applicableAssignments(ctx.assignments.list(), target)) await startDelivery(ctx, device, a);
+}
+
+/**
+ * Answers a repeated enrolment of enrolled device `id` with the management certificate it holds when the
+ * request's CSR is for that certificate's key; false when it is not (a new key, or a CSR that does not parse:
+ * the request is then handled as a new enrolment, which refuses it with the parse error's code).
+ */
+async function answerDuplicate(ctx: EnrollContext, id: string, csrPem: string): Promise<boolean> {
+  const held = ctx.enrollments.managementCertificate(id);
+  if (held === undefined) return false;
+  let same: boolean;
+  try {
+    same = parseCsr(csrPem).publicKey.equals(held.publicKey);
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    return false;
+  }
+  if (!same) return false;
+  const response: EnrollResponse = {
+    type: 'enrolled',
+    deviceId: id,
+    certificate: held.pem,
+    chain: [ctx.ca.issuing.pem, ctx.ca.root.pem],
+  };
+  ctx.event('enroll-repeated', `management certificate ${held.serialNumber} sent again`, id);
+  await ctx.publish(ctx.deviceTopic(id, 'enrolled'), Buffer.from(JSON.stringify(response)));
+  return true;
 }
 
 /**
