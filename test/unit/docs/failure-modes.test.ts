@@ -2,8 +2,8 @@
  * Issue 12 point 10: docs/failure-modes.md is the one failure-mode table. Every scenario it names is shipped,
  * loads, and has an expectation that judges each code of its row (a `code:`, or for `OK` a `status:
  * installed`, for `INSTALL_UNTRUSTED_CHAIN` a `trusted: false`); every code is one certfleet emits; and
- * docs/errors.md points at the table instead of keeping a second one. test/e2e/failure-modes.test.ts runs
- * the scenarios.
+ * docs/errors.md points at the table instead of keeping a second one; and an e2e test runs each scenario
+ * (test/e2e/failure-modes.test.ts runs those no other e2e test runs).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../pki/errors.ts';
 import { loadScenario } from '../../../simulator/scenario/load-scenario.ts';
 import type { Expectation } from '../../../simulator/scenario/types.ts';
-import { failureModeRows, ROOT } from '../../fixtures/failure-modes-table.ts';
+import { e2eFilesRunning, failureModeRows, ROOT } from '../../fixtures/failure-modes-table.ts';
 
 const rows = failureModeRows();
 
@@ -44,6 +44,16 @@ describe('docs/failure-modes.md: the failure-mode table', () => {
       expect(unjudged, `${scenario}: no expectation judges ${unjudged.join(', ')}`).toEqual([]);
     },
   );
+
+  it('every scenario the table names is run by an e2e test that checks its expectations', () => {
+    const named = rows.filter((r) => r.scenario !== undefined);
+    const byOthers = named.filter(
+      (r) =>
+        e2eFilesRunning(r.scenario!.replace(/^scenarios\/|\.yaml$/g, ''), 'failure-modes.test.ts').length > 0,
+    );
+    // test/e2e/failure-modes.test.ts runs the rest; the other e2e files cover most (the lookup works)
+    expect(byOthers.length).toBeGreaterThanOrEqual(10);
+  });
 
   it('the scenarios README lists every scenario the table names', () => {
     const readme = readFileSync(join(ROOT, 'scenarios', 'README.md'), 'utf8');
