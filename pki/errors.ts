@@ -118,7 +118,7 @@ export const ERROR_CODES = {
   DEVICE_NO_ANSWER:
     'A device enrolled but answered none of its profiles by the end of the run: each stays pending.',
   NOT_APPLICABLE:
-    'The profile does not apply to this device (a user certificate on a device without a user); nothing is sent.',
+    'The profile does not apply to this device (a profile of another platform or enrollment kind, or a user certificate on a device without a user); nothing is sent.',
 
   // --- agent/ (what a device answers when it installs, refuses or renews) ----------------------------
   INSTALL_UNTRUSTED_CHAIN: 'The certificate does not chain to a root the device trusts.',

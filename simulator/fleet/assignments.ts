@@ -5,6 +5,7 @@
  */
 import type { Scenario, DeviceSelector } from '../scenario/index.ts';
 import type { GroupFilter, ProfileAssignment } from '../service/mdm/index.ts';
+import { PROFILE_FAMILY_INFO, type ProfileFamily } from '../../profiles/model/platform.ts';
 
 function filtersOf(sel: DeviceSelector): GroupFilter[] {
   const base: GroupFilter = {
@@ -15,6 +16,12 @@ function filtersOf(sel: DeviceSelector): GroupFilter[] {
   // GroupFilter takes one ownership; a selector listing several becomes one filter each.
   if (!sel.ownership || sel.ownership.length === 0) return [base];
   return sel.ownership.map((ownership) => ({ ...base, ownership }));
+}
+
+/** The group of every device of `family` (its platform and enrollment kinds). */
+function familyGroup(family: ProfileFamily): GroupFilter {
+  const info = PROFILE_FAMILY_INFO[family];
+  return { platforms: [info.platform], kinds: [...info.enrollmentKinds] };
 }
 
 /**
@@ -47,7 +54,9 @@ export function assignmentsOf(scenario: Scenario): {
       out.push({
         name: id,
         profile,
-        include: p.assign.include.flatMap(filtersOf),
+        // Assigned to groups, the groups decide which devices the profile reaches (a device of another
+        // family gets a not-applicable row); without an assignment, the devices of its families only.
+        include: p.assignedToGroups === true ? p.assign.include.flatMap(filtersOf) : [familyGroup(family)],
         exclude: p.assign.exclude.flatMap(filtersOf),
         ...(p.keySize !== undefined && { keySize: p.keySize }),
       });

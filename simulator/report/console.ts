@@ -159,7 +159,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
   if (showNotApplicable) {
     out.push('');
     out.push(
-      `${s.totals.notApplicable} device × profile ${s.totals.notApplicable === 1 ? 'row is' : 'rows are'} not applicable (N/A): the profile does not apply to the device (a user certificate on a device without a user); nothing was sent.`,
+      `${s.totals.notApplicable} device × profile ${s.totals.notApplicable === 1 ? 'row is' : 'rows are'} not applicable (N/A): the profile does not apply to the device (a profile of another platform or enrollment kind, or a user certificate on a device without a user); nothing was sent.`,
     );
   }
   if (showUntrusted) {

@@ -180,6 +180,7 @@ function applyAssignments(
     }
     assigned.add(name);
     profile.assign = assignment;
+    profile.assignedToGroups = true;
   }
 }
 
@@ -203,6 +204,7 @@ function readProfile(
   }
   if (result === undefined || assign === undefined || c.problems.length > before) return undefined;
   result.assign = assign;
+  if (assignAt !== undefined) result.assignedToGroups = true;
   return { profile: result, hasAssign: assignAt !== undefined };
 }
 

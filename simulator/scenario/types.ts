@@ -159,6 +159,13 @@ export interface ScenarioProfile {
   /** The Graph JSON file it was imported from, if any. */
   graphFile?: string;
   assign: Assignment;
+  /**
+   * True when the scenario assigns the profile to groups (`assign:` or `assignments:`), as an Intune admin
+   * does: a device those groups reach whose family the profile does not have gets a not-applicable row
+   * (docs/failure-modes.md "Not applicable or not assigned"). Absent, the profile goes to the devices of
+   * its families only, and the others have no row.
+   */
+  assignedToGroups?: boolean;
   line: number;
 }
 

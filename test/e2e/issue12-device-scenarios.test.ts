@@ -57,6 +57,43 @@ describe('issue 12 device-side scenarios', { timeout: 240_000 }, () => {
     expect(r.outcomes.filter((o) => o.status === 'failed' || o.status === 'pending')).toEqual([]);
   });
 
+  it('scenario not-targeted: a profile whose groups reach devices of another platform or kind is not applicable there; no row outside its groups', async () => {
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios', 'not-targeted.yaml'),
+      out: join(work, 'not-targeted'),
+      broker: { type: 'embedded' },
+    });
+    const r = run.result;
+    expect(r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+    const na = r.outcomes.filter((o) => o.status === 'not-applicable');
+    // exactly the devices the groups reach but the profile's family is not theirs
+    const want = r.outcomes.filter(
+      (o) =>
+        (o.profile === 'Windows device cert' && o.platform !== 'windows') ||
+        (o.profile === 'Fully managed cert' && o.kind === 'work-profile-personal'),
+    );
+    expect(na.length).toBeGreaterThan(0);
+    expect(na).toEqual(want);
+    expect(new Set(na.map((o) => o.code))).toEqual(new Set(['NOT_APPLICABLE']));
+    expect(new Set(na.map((o) => o.kind))).toEqual(
+      new Set(['device', 'fully-managed', 'work-profile-personal']),
+    );
+    // one row per device and profile name, nothing sent for them
+    const rows = na.map((o) => `${o.device}|${o.profile}`);
+    expect(new Set(rows).size).toBe(rows.length);
+    const naRows = new Set(rows);
+    expect(r.events.filter((e) => e.type === 'delivered' && naRows.has(`${e.device}|${e.profile}`))).toEqual(
+      [],
+    );
+    // not assigned: no row (the fully managed profile's group holds only Android; the iOS profile has no assign:)
+    expect(r.outcomes.filter((o) => o.profile === 'Fully managed cert' && o.platform !== 'android')).toEqual(
+      [],
+    );
+    expect(r.outcomes.filter((o) => o.profile === 'iOS device cert' && o.platform !== 'ios')).toEqual([]);
+    expect(summarize(r).totals.notApplicable).toBe(na.length);
+    expect(r.outcomes.filter((o) => o.status === 'failed' || o.status === 'pending')).toEqual([]);
+  });
+
   it('scenario untrusted-no-root: the identities without a root install untrusted, counted apart', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios', 'untrusted-no-root.yaml'),

@@ -5,6 +5,14 @@
  * TemplateName), and the device inventory (DevInfo, DevDetail, DeviceStatus… agent/device/inventory-windows.ts).
  * Anything else is undefined (the reply says 404). A PFX node whose install failed was rolled back with its
  * Atomic, so its Status is 404 too — Intune then re-sends the PFX (docs/formats.md §2.6, IMITUNE).
+ *
+ * A Get on an interior node of the two modelled CSPs (issue 12 point 8) answers its child node names, each
+ * URI-encoded, separated by `/`, Format `node` (docs/formats.md §2.1 "Commands": "Get (on an interior node,
+ * the child names come back URI-encoded)", OMADM): `…/ClientCertificateInstall/PFXCertInstall` lists the
+ * installed UniqueIDs of that scope, `…/PFXCertInstall/{UniqueID}` the leaves this device answers,
+ * `…/RootCATrustedCertificates` its stores, `…/RootCATrustedCertificates/{store}` the thumbprints installed
+ * there, `…/{store}/{thumbprint}` its read-only leaves. A list with no child is an empty Data (the node
+ * exists); an absent UniqueID or thumbprint is 404.
  */
 import { windowsInventory, windowsNode } from '../../device/inventory-windows.ts';
 import { splitLocUri } from '../../../profiles/windows/loc-uri.ts';
@@ -15,7 +23,7 @@ import {
   trustedCertLocUri,
   type RootCaStore,
 } from '../../../profiles/windows/root-ca-trusted-certificates.ts';
-import { itemsHeldBy } from '../../keystore/shared-items.ts';
+import { coHoldersOf, itemsHeldBy } from '../../keystore/shared-items.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { statusNodeValue } from './native-status.ts';
 
@@ -26,7 +34,42 @@ function startsWith(segments: readonly string[], prefix: readonly string[]): boo
   return prefix.every((p, i) => segments[i] === p);
 }
 
+/** The value of an interior node: its child names, URI-encoded, `/`-separated, Format `node`. */
+function childList(names: readonly string[]): NodeValue {
+  return { data: names.map((n) => encodeURIComponent(n)).join('/'), format: 'node' };
+}
+
+/** The last segment of each ref directly under `prefix/` (no deeper), in order, once. */
+function childrenUnder(refs: Iterable<string>, prefix: string): string[] {
+  const out = new Set<string>();
+  for (const ref of refs) {
+    if (!ref.startsWith(`${prefix}/`)) continue;
+    const rest = ref.slice(prefix.length + 1);
+    if (rest !== '' && !rest.includes('/') && !rest.includes('#')) out.add(rest);
+  }
+  return [...out].sort();
+}
+
+const RCA_LEAVES = ['EncodedCertificate', 'IssuedBy', 'IssuedTo', 'ValidFrom', 'ValidTo', 'TemplateName'];
+
 function pfxValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'): NodeValue | undefined {
+  if (rest.length === 0) {
+    const base = `./${scope}/Vendor/MSFT/${PFX_CSP.slice(2).join('/')}`;
+    return childList(
+      childrenUnder(
+        ctx.db.profiles(ctx.device.id).map((p) => p.ref),
+        base,
+      ),
+    );
+  }
+  if (rest.length === 1) {
+    const profile = ctx.db.profile(ctx.device.id, pfxLocUri(scope, rest[0]!));
+    if (profile === undefined) return undefined;
+    const leaves = ['KeyLocation', 'Status', 'Thumbprint'].filter(
+      (leaf) => pfxValue(ctx, [rest[0]!, leaf], scope) !== undefined,
+    );
+    return childList(leaves);
+  }
   const [uniqueId, leaf, ...extra] = rest;
   if (uniqueId === undefined || leaf === undefined || extra.length > 0) return undefined;
   const profile = ctx.db.profile(ctx.device.id, pfxLocUri(scope, uniqueId));
@@ -48,6 +91,18 @@ function pfxValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'):
 }
 
 function rcaValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'): NodeValue | undefined {
+  if (rest.length === 0) return childList(ROOT_CA_STORES);
+  if (rest.length <= 2) {
+    const [store, node] = rest as [string, string | undefined];
+    if (!(ROOT_CA_STORES as readonly string[]).includes(store)) return undefined;
+    if (node !== undefined) {
+      const ref = trustedCertLocUri(scope, store as RootCaStore, node);
+      return itemsHeldBy(ctx.db, ctx.device.id, ref).length > 0 ? childList(RCA_LEAVES) : undefined;
+    }
+    const base = `./${scope}/Vendor/MSFT/RootCATrustedCertificates/${store}`;
+    const holders = ctx.db.items(ctx.device.id).flatMap((i) => [i.ref, ...coHoldersOf(i)]);
+    return childList(childrenUnder(holders, base));
+  }
   const [store, node, leaf, ...extra] = rest;
   if (store === undefined || node === undefined || leaf === undefined || extra.length > 0) return undefined;
   if (!(ROOT_CA_STORES as readonly string[]).includes(store)) return undefined;

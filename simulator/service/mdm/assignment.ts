@@ -76,6 +76,27 @@ export function applicableAssignments(
   return assignments.filter((a) => assignmentApplies(a, target));
 }
 
+/**
+ * The assignments the groups bring to `target` although their profile is of another family (a Windows
+ * profile assigned to a group with an iPhone in it): one per profile name, and none for a name the device
+ * receives in its own family. The service records them not applicable (applicability.ts); a device no
+ * included group reaches, or an excluded one reaches, is not assigned at all.
+ */
+export function notApplicableAssignments(
+  assignments: readonly ProfileAssignment[],
+  target: AssignmentTarget,
+): ProfileAssignment[] {
+  const family = profileFamilyOf(target.platform, target.kind);
+  const received = new Set(applicableAssignments(assignments, target).map((a) => a.name));
+  const out = new Map<string, ProfileAssignment>();
+  for (const a of assignments) {
+    if (a.profile.family === family || received.has(a.name) || out.has(a.name)) continue;
+    if ((a.exclude ?? []).some((g) => inGroup(g, target))) continue;
+    if (a.include.some((g) => inGroup(g, target))) out.set(a.name, a);
+  }
+  return [...out.values()];
+}
+
 /** Checks assignment names (unique, usable as a topic segment); throws USAGE naming the bad one. */
 export function checkAssignments(assignments: readonly ProfileAssignment[]): void {
   const seen = new Set<string>();

@@ -3,7 +3,13 @@ export { MdmService } from './mdm-service.ts';
 export type { MdmServiceOptions, PublishedPayload, ServiceCounters, ServiceDevice } from './mdm-service.ts';
 export type { Directory, DirectoryEntry, DirectoryUser } from './directory.ts';
 export { factsFromInventory } from './facts-from-inventory.ts';
-export { applicableAssignments, assignmentApplies, checkAssignments, inGroup } from './assignment.ts';
+export {
+  applicableAssignments,
+  assignmentApplies,
+  checkAssignments,
+  inGroup,
+  notApplicableAssignments,
+} from './assignment.ts';
 export type { AssignmentTarget, GroupFilter, ProfileAssignment } from './assignment.ts';
 export { checkEnrollment, compareVersions } from './enrollment-restrictions.ts';
 export type {

@@ -15,7 +15,9 @@ import {
   pfxInstall,
   pfxOf,
   trustedAdd,
+  UNIQUE_ID,
 } from '../agent-windows/fixtures.ts';
+import type { SyncmlItemCommand } from '../../../profiles/windows/syncml-model.ts';
 
 const clock = new FixedClock(NOW);
 const inspect = (bytes: Buffer, o: Parameters<typeof inspectPayload>[2] = {}) =>
@@ -110,5 +112,74 @@ describe('inspect (issue 12 point 8)', () => {
     ).not.toThrow();
     const ios = '<?xml version="1.0"?><plist version="1.0"><dict/></plist>';
     expect(() => inspect(Buffer.from(ios), { windowsHello: false })).toThrow(/Windows devices/);
+  });
+
+  describe('a Get on a list (interior) node is answered with the child node names', () => {
+    const get = (cmdId: number, ...uris: string[]): SyncmlItemCommand => ({
+      kind: 'Get',
+      cmdId,
+      items: uris.map((target) => ({ target })),
+    });
+    const PFX = './Vendor/MSFT/ClientCertificateInstall/PFXCertInstall';
+    const RCA = './Device/Vendor/MSFT/RootCATrustedCertificates';
+    const answer = (r: ReturnType<typeof inspect>, cmdRef: number) =>
+      r.answers.find((a) => a.cmdRef === cmdRef);
+
+    it('on a fresh device the lists exist and are empty; an absent node is 404 (answered, not refused)', () => {
+      const r = inspect(
+        message([get(1, PFX), get(2, `${RCA}/Root`), get(3, `${RCA}/Root/${'AB'.repeat(20)}`)]),
+      );
+      expect(r.answers.map((a) => [a.cmd, a.cmdRef, a.status])).toEqual([
+        ['Get', 1, 200],
+        ['Get', 2, 200],
+        ['Get', 3, 404],
+      ]);
+      expect(answer(r, 1)!.results).toEqual([{ locUri: PFX, data: '' }]);
+      expect(answer(r, 2)!.results).toEqual([{ locUri: `${RCA}/Root`, data: '' }]);
+      expect(r.ok).toBe(true);
+      expect(r.errors).toEqual([]);
+    });
+
+    it('after installs in the same message: the PFX UniqueID, the root and intermediate thumbprints, the leaves', () => {
+      const h = hierarchy();
+      const r = inspect(
+        message([
+          trustedAdd(h.root, 1),
+          trustedAdd(h.issuing, 2, { store: 'CA' }),
+          pfxAtomic(pfxInstall({ pfxBlob: pfxOf(h), keyLocation: 3 }), 3),
+          get(20, PFX),
+          get(21, `${RCA}/Root`, `${RCA}/CA`, RCA),
+          get(22, `${PFX}/${UNIQUE_ID}`, `${RCA}/Root/${h.root.sha1Thumbprint}`),
+        ]),
+      );
+      expect(r.outcomes.map((o) => o.status)).toEqual(['installed', 'installed', 'installed']);
+      expect(answer(r, 20)).toMatchObject({ status: 200, results: [{ locUri: PFX, data: UNIQUE_ID }] });
+      expect(answer(r, 21)?.status).toBe(200);
+      expect(answer(r, 21)!.results!.map((x) => x.data)).toEqual([
+        h.root.sha1Thumbprint,
+        h.issuing.sha1Thumbprint,
+        'Root/CA/TrustedPeople/TrustedPublisher/UntrustedCertificates/OemEsim',
+      ]);
+      expect(answer(r, 22)!.results!.map((x) => x.data)).toEqual([
+        'KeyLocation/Status/Thumbprint',
+        'EncodedCertificate/IssuedBy/IssuedTo/ValidFrom/ValidTo/TemplateName',
+      ]);
+      expect(r.ok).toBe(true);
+    });
+
+    it('a Get of a list and an absent node in one command is 404 as a whole (every item must exist)', () => {
+      const r = inspect(message([get(1, PFX, `${PFX}/NOPE`)]));
+      expect(answer(r, 1)).toMatchObject({ status: 404 });
+      expect(answer(r, 1)!.results).toBeUndefined();
+    });
+
+    it('a Get inside an Atomic is refused (500) with a coded error naming the statuses', () => {
+      const r = inspect(message([{ kind: 'Atomic', cmdId: 1, children: [get(2, PFX)] }]));
+      expect(r.answers.find((a) => a.cmd === 'Get')?.status).toBe(500);
+      expect(r.ok).toBe(false);
+      expect(r.errors.length).toBeGreaterThan(0);
+      expect(r.errors.every((e) => e.code.length > 0)).toBe(true);
+      expect(r.errors.map((e) => e.message).join(' ')).toMatch(/Get 2: 500/);
+    });
   });
 });

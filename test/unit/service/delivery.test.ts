@@ -122,11 +122,13 @@ describe.each(CASES)('%s: trusted + PKCS', (family, platform, kind, format) => {
 });
 
 describe('assignment by family', () => {
-  it('a device receives only the profiles of its own family', async () => {
+  it('a device receives only the profiles of its own family; one of another family its groups reach is not applicable', async () => {
     const w = await world({
       assignments: (ca) => [
         toAll('win-root', trusted('windows', ca.root.der)),
         toAll('ios-root', trusted('ios', ca.root.der)),
+        // assigned to Windows devices only: an iPhone is not in its group, so it has no row at all
+        { name: 'win-only', profile: trusted('windows', ca.root.der), include: [{ platforms: ['windows'] }] },
       ],
     });
     const d = await w.enrol({ platform: 'ios', kind: 'user' });
@@ -136,7 +138,11 @@ describe('assignment by family', () => {
         .map((p) => parseDeviceTopic(TENANT, p.topic))
         .map((t) => t?.kind === 'payload' && t.profileId),
     ).toEqual(['ios-root']);
-    expect(w.service.outcomes().map((o) => o.profile)).toEqual(['ios-root']);
+    // issue 12 point 4: "All devices" holds the iPhone, which cannot receive a Windows profile
+    expect(w.service.outcomes().map((o) => [o.profile, o.status, o.code])).toEqual([
+      ['ios-root', 'installed', 'OK'],
+      ['win-root', 'not-applicable', 'NOT_APPLICABLE'],
+    ]);
   });
 });
 

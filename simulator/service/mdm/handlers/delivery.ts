@@ -118,7 +118,7 @@ export async function startDelivery(
     removed: false,
   };
   ctx.deliveries.put(d);
-  const notApplicable = notApplicableReason(assignment.profile, device.facts);
+  const notApplicable = notApplicableReason(assignment.profile, device.facts, device);
   if (notApplicable !== undefined) {
     ctx.setOutcome(d, 'not-applicable', 'NOT_APPLICABLE', notApplicable);
     ctx.event('not-applicable', notApplicable, device.id, assignment.name);

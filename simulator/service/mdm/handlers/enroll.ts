@@ -17,7 +17,7 @@ import { isCertfleetError, type ErrorCode } from '../../../../pki/errors.ts';
 import { parseCsr, type Certificate } from '../../../../pki/index.ts';
 import type { DeviceFacts } from '../../../../profiles/variables/facts.ts';
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
-import { applicableAssignments } from '../assignment.ts';
+import { applicableAssignments, notApplicableAssignments } from '../assignment.ts';
 import type { DirectoryEntry } from '../directory.ts';
 import { checkEnrollment } from '../enrollment-restrictions.ts';
 import { factsFromInventory } from '../facts-from-inventory.ts';
@@ -135,6 +135,9 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     tags: device.tags,
   };
   for (const a of applicableAssignments(ctx.assignments.list(), target)) await startDelivery(ctx, device, a);
+  // Profiles of another family that the groups bring to the device: a not-applicable row each, nothing sent.
+  for (const a of notApplicableAssignments(ctx.assignments.list(), target))
+    await startDelivery(ctx, device, a);
 }
 
 /**
