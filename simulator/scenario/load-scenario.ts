@@ -309,7 +309,7 @@ function readConnectors(
     count: count!,
     pollIntervalMs: pollIntervalMs!,
     maxIdlePollIntervalMs: maxIdlePollIntervalMs!,
-    sidSecurityExtension: sidSecurityExtension!,
+    ...(sidSecurityExtension === true && { sidSecurityExtension: true }),
   };
 }
 

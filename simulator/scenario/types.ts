@@ -240,8 +240,8 @@ export interface Scenario {
     count: number;
     pollIntervalMs: number;
     maxIdlePollIntervalMs: number;
-    /** `sidSecurityExtension: true`: the KB5014754 SID extension in every PKCS certificate (docs/formats.md §5.3). */
-    sidSecurityExtension: boolean;
+    /** `sidSecurityExtension: true`: the KB5014754 SID extension in every PKCS certificate (docs/formats.md §5.3); absent: off. */
+    sidSecurityExtension?: boolean;
   };
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
   enrollmentRestrictions: EnrollmentRestrictions;

@@ -159,7 +159,7 @@ export async function issueForRequest(
     if (sid.kind === 'none') {
       const e = denial(
         'CONNECTOR_SID_UNAVAILABLE',
-        `The connector adds the SID security extension (strong mapping, KB5014754) to every PKCS certificate, but ${sid.why}. ` +
+        `The connector adds the SID security extension (strong certificate mapping) to every PKCS certificate, but ${sid.why}. ` +
           (sid.principal === 'user'
             ? 'Synchronise the user from on-premises Active Directory with Entra Connect, or exclude cloud-only users from this profile'
             : 'Hybrid join the device to the on-premises domain, or issue a user certificate instead'),

@@ -20,6 +20,7 @@ describe('shipped scenarios', () => {
       'ksp-no-tpm.yaml',
       'missing-imei.yaml',
       'renewal-20.yaml',
+      'strong-mapping.yaml',
       'template-not-published.yaml',
       'untrusted-no-root.yaml',
       'userless-device.yaml',

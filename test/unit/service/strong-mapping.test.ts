@@ -165,7 +165,7 @@ describe('connector SID setting on: the SID extension (KB5014754)', () => {
       if (r.outcome.kind !== 'CaDenied') return;
       expect(r.outcome.native).toMatchObject({ hresult: '0x80004003', symbolic: 'E_POINTER', principal });
       expect(r.outcome.message).toContain(why);
-      expect(r.outcome.message).toContain('KB5014754');
+      expect(r.outcome.message).toContain('strong certificate mapping');
       expect(r.outcome.message).not.toContain('Pw-1');
     },
   );
