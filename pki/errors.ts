@@ -63,6 +63,12 @@ export const ERROR_CODES = {
     'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
   CONNECTOR_EMPTY_SAN:
     'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
+  PFX_IMPORT_INVALID:
+    'A user PFX cannot be imported: unknown purpose, a user name that is not a UPN, or a PFX without a key and its certificate.',
+  PFX_NOT_IMPORTED:
+    'The user has no imported PFX for the profile\u2019s intended purpose, so the PFX connector has nothing to deliver.',
+  CONNECTOR_SID_UNAVAILABLE:
+    'The connector adds the KB5014754 SID extension, but the user (or the Windows device) has no on-premises SID in Entra ID.',
 
   // --- profiles/ ------------------------------------------------------------------------------------
   PROFILE_INVALID: 'A profile setting is missing, of the wrong type, or out of range.',

@@ -2,7 +2,8 @@
  * X.509 v3 extensions (RFC 5280 §4.2) as certfleet writes and reads them: SAN (e-mail, DNS, URI, IP, and the
  * Microsoft UPN otherName), EKU, key usage, basic constraints, SKI/AKI, CRL distribution points, and the
  * AD CS certificate-template extensions (v1 name 1.3.6.1.4.1.311.20.2 as a BMPString; v2
- * templateInformation 1.3.6.1.4.1.311.21.7) plus Microsoft application policies 1.3.6.1.4.1.311.21.10.
+ * templateInformation 1.3.6.1.4.1.311.21.7) plus Microsoft application policies 1.3.6.1.4.1.311.21.10; the
+ * KB5014754 SID security extension 1.3.6.1.4.1.311.25.2 is read here and written by sid-extension.ts.
  *
  * Sources: RFC 5280 §4.2.1.1–§4.2.1.13; Microsoft [MS-WCCE] (the certificate template extensions: v2
  * CertificateTemplateOID = SEQUENCE {templateID OBJECT IDENTIFIER, templateMajorVersion INTEGER,
@@ -38,6 +39,7 @@ import { decodeDn } from './dn-der.ts';
 import { formatDn } from './dn.ts';
 import { CertfleetError } from './errors.ts';
 import { EXT, ekuOid, OID_UPN } from './oids.ts';
+import { decodeSidExtension, OID_NTDS_CA_SECURITY_EXT } from './sid-extension.ts';
 
 /**
  * One subject alternative name (RFC 5280 §4.2.1.6). `upn` is the otherName 1.3.6.1.4.1.311.20.2.3 with a
@@ -112,6 +114,8 @@ export interface ParsedExtensions {
   template?:
     { version: 1; name: string } | { version: 2; oid: string; majorVersion: number; minorVersion?: number };
   applicationPolicies?: string[];
+  /** The on-premises SID of the KB5014754 SID security extension (sid-extension.ts). */
+  securityIdentifier?: string;
   /** Every extension as found, including the above. */
   raw: RawExtension[];
 }
@@ -438,6 +442,9 @@ export function interpretExtensions(raw: RawExtension[]): ParsedExtensions {
           const [oid] = readChildren(v, pi);
           return oid ? decodeOidContent(contentOf(v, oid)) : '';
         });
+        break;
+      case OID_NTDS_CA_SECURITY_EXT:
+        out.securityIdentifier = decodeSidExtension(v);
         break;
       default:
         break;

@@ -21,6 +21,13 @@ export {
 } from './keys.ts';
 export { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
 export {
+  decodeSidExtension,
+  encodeSidExtension,
+  isSidString,
+  OID_NTDS_CA_SECURITY_EXT,
+  OID_NTDS_OBJECTSID,
+} from './sid-extension.ts';
+export {
   dnFromPairs,
   dnGet,
   dnValues,

@@ -8,6 +8,7 @@ import { deviceCommand } from './device.ts';
 import { diffCommand } from './diff.ts';
 import { inspectCommand } from './inspect.ts';
 import { keysCommand } from './keys.ts';
+import { pfxCommand } from './pfx.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
 import { runCommandModule } from './run.ts';
@@ -44,6 +45,7 @@ const list: CommandModule<any, any>[] = [
   demoCommand,
   caCommand,
   keysCommand,
+  pfxCommand,
   deviceCommand,
   inspectCommand,
   profileCommand,

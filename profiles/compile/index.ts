@@ -19,6 +19,7 @@ export {
   resolveRequest,
 } from './resolve-request.ts';
 export type { CertificateRequestSpec, PkcsKeySize, ResolveRequestResult } from './resolve-request.ts';
+export { requestSid, type RequestSid } from './request-sid.ts';
 export { validationError } from './outcomes.ts';
 export type { CompileFailure, ValidationError } from './outcomes.ts';
 export { seededIds } from './ids.ts';

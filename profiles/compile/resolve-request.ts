@@ -24,6 +24,7 @@ import type { TemplateTarget } from '../model/profile-names.ts';
 import type { CertificateType, PkcsCertificateProfile, ValidityPeriod } from '../model/profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import { resolveProfileNames } from '../variables/resolve-profile-names.ts';
+import { requestSid, type RequestSid } from './request-sid.ts';
 import { validationError, type CompileFailure, type ValidationError } from './outcomes.ts';
 
 /** The RSA key size the connector generates for a PKCS certificate by default [inferred, see the module comment]. */
@@ -60,6 +61,8 @@ export interface CertificateRequestSpec {
   /** CA common name (`certificationAuthorityName`). */
   caName: string;
   certificateType: CertificateType;
+  /** The on-premises SID for the connector's KB5014754 SID extension, or why there is none (request-sid.ts). */
+  sid: RequestSid;
   /** Things left out of the request, with why (e.g. a custom Entra attribute SAN). */
   notes: string[];
 }
@@ -161,6 +164,7 @@ export function resolveRequest(profile: PkcsCertificateProfile, facts: DeviceFac
       ca: profile.certificationAuthority,
       caName: profile.certificationAuthorityName,
       certificateType: profile.certificateType,
+      sid: requestSid(profile.certificateType, facts),
       notes,
     },
   };

@@ -29,6 +29,8 @@ export interface ConnectorPoolOptions {
   keys: KeySource;
   /** Builds the PFXs (the run's issuance pool); default: in this thread. */
   pkcs12?: Pkcs12Builder;
+  /** The connectors' SID setting (CertificateConnectorOptions.sidSecurityExtension). */
+  sidSecurityExtension?: boolean;
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
 }
@@ -50,6 +52,7 @@ export async function startConnectorPool(
       firstPollDelayMs,
       keys: o.keys,
       ...(o.pkcs12 !== undefined && { pkcs12: o.pkcs12 }),
+      ...(o.sidSecurityExtension === true && { sidSecurityExtension: true }),
     });
     await c.start();
     running.set(id, c);

@@ -264,9 +264,12 @@ function readConnectors(
   let count: number | undefined = 2;
   let pollAt = legacyPollAt;
   let backoffAt: At | undefined;
+  let sidSecurityExtension: boolean | undefined = false;
   if (at !== undefined && at.node.type === 'map') {
     const m = at as At<MapNode>;
-    c.keys(m, ['count', 'pollInterval', 'idleBackoff']);
+    c.keys(m, ['count', 'pollInterval', 'idleBackoff', 'sidSecurityExtension']);
+    const sidAt = c.get(m, 'sidSecurityExtension');
+    if (sidAt !== undefined) sidSecurityExtension = c.boolean(sidAt);
     const countAt = c.get(m, 'count');
     if (countAt !== undefined) count = c.number(countAt, 1, MAX_CONNECTORS, true);
     const inner = c.get(m, 'pollInterval');
@@ -302,7 +305,12 @@ function readConnectors(
     }
   }
   if (c.problems.length > before) return undefined;
-  return { count: count!, pollIntervalMs: pollIntervalMs!, maxIdlePollIntervalMs: maxIdlePollIntervalMs! };
+  return {
+    count: count!,
+    pollIntervalMs: pollIntervalMs!,
+    maxIdlePollIntervalMs: maxIdlePollIntervalMs!,
+    ...(sidSecurityExtension === true && { sidSecurityExtension: true }),
+  };
 }
 
 /** The index of the `profiles:` item that starts on `line`. */

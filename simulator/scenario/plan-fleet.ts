@@ -110,6 +110,11 @@ export function planDevice(scenario: Scenario, index: number): DevicePlan {
   const supervised = shareOf(r.fork('supervised'), entry.supervised);
   if (supervised !== undefined) overrides.supervised = supervised;
   if (entry.ownership !== undefined) overrides.ownership = entry.ownership;
+  // Cloud-only users (no on-premises SID: KB5014754 strong mapping, docs/formats.md §5.3); a hybrid-joined
+  // PC's user signs in with an AD account, so it is always synchronised.
+  if (fleet.cloudOnlyUsers !== undefined) {
+    overrides.userSynced = kind === 'hybrid-joined' || !r.fork('cloud-only').chance(fleet.cloudOnlyUsers);
+  }
 
   const apple = platform === 'ios' || platform === 'macos';
   const rl = r.fork('lock');

@@ -32,7 +32,15 @@ export const DEFAULT_MIX: readonly Pick<MixEntry, 'platform' | 'weight'>[] = [
   { platform: 'macos', weight: 10 },
 ];
 
-const FLEET_KEYS = ['devices', 'mix', 'missing', 'ramp', 'failures', 'lockedApple'] as const;
+const FLEET_KEYS = [
+  'devices',
+  'mix',
+  'missing',
+  'ramp',
+  'failures',
+  'lockedApple',
+  'cloudOnlyUsers',
+] as const;
 const MIX_KEYS = [
   'platform',
   'kind',
@@ -72,6 +80,8 @@ export function readFleet(c: Checker, at: At | undefined, rootPos: At): FleetSpe
   const rampMs = rampAt === undefined ? 0 : c.duration(rampAt);
   const failures = readFailures(c, c.get(map, 'failures'));
   const lockedApple = readLocked(c, c.get(map, 'lockedApple'));
+  const cloudOnlyAt = c.get(map, 'cloudOnlyUsers');
+  const cloudOnlyUsers = cloudOnlyAt === undefined ? undefined : c.probability(cloudOnlyAt);
   if (c.problems.length > before) return undefined;
   return {
     devices: devices!,
@@ -80,6 +90,7 @@ export function readFleet(c: Checker, at: At | undefined, rootPos: At): FleetSpe
     rampMs: rampMs!,
     failures: failures!,
     lockedApple: lockedApple!,
+    ...(cloudOnlyUsers !== undefined && { cloudOnlyUsers }),
   };
 }
 

@@ -95,6 +95,12 @@ export interface FleetSpec {
   rampMs: number;
   failures: FailureSpec;
   lockedApple: LockedAppleSpec;
+  /**
+   * Share of users that are cloud-only — created in Entra ID, not synchronised from on-premises AD, so without
+   * on-premises DN, SAM account name or SID (`cloudOnlyUsers: 0.3`). The users of hybrid-joined PCs are always
+   * synchronised. Absent: the generator's own draw (40 % of users off hybrid-joined PCs).
+   */
+  cloudOnlyUsers?: number;
 }
 
 /** What the CA's policy module does with requests, and how long held ones wait (issue 12 point 2). */
@@ -237,7 +243,13 @@ export interface Scenario {
    * Certificate connectors: how many, their poll interval, and the longest interval idle polling backs
    * off to (equal to pollIntervalMs when `idleBackoff: off`: strict polls).
    */
-  connectors: { count: number; pollIntervalMs: number; maxIdlePollIntervalMs: number };
+  connectors: {
+    count: number;
+    pollIntervalMs: number;
+    maxIdlePollIntervalMs: number;
+    /** `sidSecurityExtension: true`: the KB5014754 SID extension in every PKCS certificate (docs/formats.md §5.3); absent: off. */
+    sidSecurityExtension?: boolean;
+  };
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
   enrollmentRestrictions: EnrollmentRestrictions;
   profiles: ScenarioProfile[];

@@ -189,6 +189,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         clock,
         pollIntervalMs: scenario.connectors.pollIntervalMs,
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
+        sidSecurityExtension: scenario.connectors.sidSecurityExtension === true,
         keys: ctx.keys.rsa,
         pkcs12,
         onEvent: (e) => {

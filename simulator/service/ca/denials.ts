@@ -121,6 +121,14 @@ export const CA_DENIALS = {
   CONNECTOR_EMPTY_SAN: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
     disposition: 'error',
   }),
+  // The connector's SID setting is on (EnableSidSecurityExtension, PFXDOC) and the request has no SID to put in
+  // the extension: the connector cannot build it and the request never reaches the CA. No document names the
+  // result; the CertEnroll failure a connector logged while building the SID extension is E_POINTER 0x80004003
+  // "Invalid pointer" (HICKS, docs/formats.md §5.3) — that this case produces it is inferred.
+  CONNECTOR_SID_UNAVAILABLE: info(0x80004003, 'E_POINTER', 'Invalid pointer', {
+    disposition: 'error',
+    confidence: 'inferred',
+  }),
 } as const satisfies Partial<Record<ErrorCode, DenialInfo>>;
 
 /** A CA error code that has a native denial form. */

@@ -9,6 +9,7 @@
 import { randomBytes as nodeRandomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { CertfleetError } from '../../../pki/errors.ts';
+import { encodeSidExtension, OID_NTDS_CA_SECURITY_EXT } from '../../../pki/sid-extension.ts';
 import {
   createCertificate,
   createCrl,
@@ -405,6 +406,10 @@ export class EnterpriseCa {
           : undefined,
         // AD CS mirrors the EKUs as Microsoft application policies (1.3.6.1.4.1.311.21.10).
         applicationPolicies: template !== undefined,
+        // KB5014754: the SID the request carries, in szOID_NTDS_CA_SECURITY_EXT (docs/formats.md §5.3).
+        ...(req.securityIdentifier !== undefined && {
+          custom: [{ oid: OID_NTDS_CA_SECURITY_EXT, value: encodeSidExtension(req.securityIdentifier) }],
+        }),
       },
     });
     const record: IssuedRecord = {

@@ -24,6 +24,8 @@ export interface PfxRequest {
   legacy?: boolean;
   password: string;
   requester: Requester;
+  /** The on-premises SID for the KB5014754 SID security extension (the connector's SID setting). */
+  securityIdentifier?: string;
   validity?: ValidityPeriod;
   now: Date;
   /** Builds the PKCS#12 (the issuance pool); default: in this thread. */
@@ -46,6 +48,7 @@ export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<Issue
     publicKey: keyPair.publicKey,
     validity: req.validity,
     serverSideKey: true,
+    ...(req.securityIdentifier !== undefined && { securityIdentifier: req.securityIdentifier }),
     now: req.now,
   });
   const job = {

@@ -29,6 +29,11 @@ export interface IssueRequest {
   validity?: ValidityPeriod;
   /** True when the key was generated server-side (PKCS): the template must allow private-key export. */
   serverSideKey?: boolean;
+  /**
+   * The on-premises SID to write in the KB5014754 SID security extension (1.3.6.1.4.1.311.25.2): the
+   * Intune connector adds it to the request when its SID setting is on (docs/formats.md §5.3).
+   */
+  securityIdentifier?: string;
   now: Date;
 }
 

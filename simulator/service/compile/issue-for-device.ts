@@ -96,6 +96,11 @@ export interface IssueForDeviceOptions {
   legacy?: boolean;
   /** Builds the PKCS#12 off this thread (the issuance pool, pki/pkcs12-pool.ts); default: in this thread. */
   pkcs12?: Pkcs12Builder;
+  /**
+   * The connector's SID setting (`EnableSidSecurityExtension`, PFXDOC): add the KB5014754 SID extension with
+   * the request's SID, and refuse a request that needs one and has none (docs/formats.md §5.3). Default off.
+   */
+  sidSecurityExtension?: boolean;
 }
 
 /**
@@ -145,6 +150,32 @@ export async function issueForRequest(
       `subject ${request.subject}`,
     );
     return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+  }
+  // KB5014754 strong mapping: with the connector's SID setting on, a user certificate (every platform) or a
+  // Windows device certificate needs the principal's on-premises SID (docs/formats.md §5.3).
+  let securityIdentifier: string | undefined;
+  if (options.sidSecurityExtension === true) {
+    const sid = request.sid;
+    if (sid.kind === 'none') {
+      const e = denial(
+        'CONNECTOR_SID_UNAVAILABLE',
+        `The connector adds the SID security extension (strong certificate mapping) to every PKCS certificate, but ${sid.why}. ` +
+          (sid.principal === 'user'
+            ? 'Synchronise the user from on-premises Active Directory with Entra Connect, or exclude cloud-only users from this profile'
+            : 'Hybrid join the device to the on-premises domain, or issue a user certificate instead'),
+        `subject ${request.subject}`,
+      );
+      return {
+        ok: false,
+        outcome: {
+          kind: 'CaDenied',
+          code: e.code,
+          message: e.message,
+          native: { ...e.details, principal: sid.principal, absence: sid.reason },
+        },
+      };
+    }
+    if (sid.kind === 'sid') securityIdentifier = sid.value;
   }
   const escaped = escapedSpecialsOf(request.subject);
 
@@ -203,6 +234,7 @@ export async function issueForRequest(
       ...(options.keyPair !== undefined && { keyPair: options.keyPair }),
       ...(options.legacy !== undefined && { legacy: options.legacy }),
       ...(options.pkcs12 !== undefined && { pkcs12: options.pkcs12 }),
+      ...(securityIdentifier !== undefined && { securityIdentifier }),
       password: options.password,
       requester: options.requester,
       validity: request.validity,

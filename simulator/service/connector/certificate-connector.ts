@@ -68,6 +68,12 @@ export interface CertificateConnectorOptions {
   /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC) for every PFX; default false (AES-256 + SHA-256). */
   legacyPkcs12?: boolean;
   /**
+   * The connector's `EnableSidSecurityExtension` registry value (PFXDOC): adds the KB5014754 SID extension to
+   * every PKCS certificate, and refuses a request whose user (or Windows device) has no on-premises SID with
+   * CONNECTOR_SID_UNAVAILABLE (docs/formats.md §5.3). Default false.
+   */
+  sidSecurityExtension?: boolean;
+  /**
    * Builds each PFX (the run's issuance pool, pki/pkcs12-pool.ts: worker threads, results in request
    * order); default: in the coordinator's thread.
    */
@@ -339,6 +345,7 @@ export class CertificateConnector {
         keyPair,
         ...(this.#o.legacyPkcs12 === true && { legacy: true }),
         ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
+        ...(this.#o.sidSecurityExtension === true && { sidSecurityExtension: true }),
       });
       if (r.ok) {
         const c = r.issued.certificate;

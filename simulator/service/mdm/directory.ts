@@ -22,6 +22,10 @@ export interface DirectoryUser {
   onPremises?: {
     distinguishedName?: string;
     samAccountName?: string;
+    /**
+     * Entra `onPremisesSecurityIdentifier`: the user's AD SID (`{{OnPremisesSecurityIdentifier}}`, and the SID a
+     * connector with its SID setting on writes in the KB5014754 extension, docs/formats.md §5.3).
+     */
     sid?: string;
   };
 }

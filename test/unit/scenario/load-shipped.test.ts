@@ -22,6 +22,7 @@ describe('shipped scenarios', () => {
       'not-targeted.yaml',
       'renewal-20.yaml',
       'several-cas.yaml',
+      'strong-mapping.yaml',
       'template-not-published.yaml',
       'untrusted-no-root.yaml',
       'userless-device.yaml',

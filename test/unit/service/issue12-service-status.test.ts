@@ -26,6 +26,7 @@ describe('issue 12 point 3: the service status of an outcome', () => {
     'CA_UNAVAILABLE',
     'CA_TEMPLATE_NOT_SUPPORTED',
     'CONNECTOR_EMPTY_SAN',
+    'CONNECTOR_SID_UNAVAILABLE',
     'SUBJECT_ESCAPED_CHARS',
   ] as const)('a request the connector or CA refused (%s) shows 0x87D1FDF4, no PFX found', (code) => {
     expect(serviceStatusOf({ status: 'failed', code })).toEqual({

@@ -1,0 +1,63 @@
+/**
+ * The tenant's PFX-import key: the RSA key pair the PFX password of every imported user PFX is encrypted to
+ * (imported PKCS, issue 14 point 3). Microsoft's import module encrypts each password with a key whose private
+ * half only the PFX connector holds, and the connector decrypts it and re-encrypts it per device [inferred from
+ * the Graph `userPFXCertificate` fields `encryptedPfxPassword`, `providerName`, `keyName`, `paddingScheme`].
+ *
+ * certfleet keeps the pair beside the CA (or the tenant folder): `pfx-import/encryption-key.pem` (PKCS#8,
+ * mode 0600; never logged) and `pfx-import/encryption-cert.pem`, a self-signed certificate the CMS recipient
+ * is named by (issuer and serial, RFC 5652 §6.2.1).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  createCertificate,
+  generateKeyPair,
+  parseCertificate,
+  type Certificate,
+} from '../../../pki/index.ts';
+import { writeAtomic } from '../ca/ca-folder.ts';
+
+/** The files of the key, relative to the tenant folder. */
+export const TENANT_KEY_FILES = {
+  dir: 'pfx-import',
+  key: join('pfx-import', 'encryption-key.pem'),
+  certificate: join('pfx-import', 'encryption-cert.pem'),
+} as const;
+
+/** The key pair and its certificate. */
+export interface TenantPfxKey {
+  certificate: Certificate;
+  privateKey: KeyObject;
+  /** `keyName` of the stored records. */
+  keyName: string;
+}
+
+/** The tenant key in `dir`, made (RSA-2048, native) on first use. */
+export async function tenantPfxKey(dir: string, now: Date): Promise<TenantPfxKey> {
+  const keyFile = join(dir, TENANT_KEY_FILES.key);
+  const certFile = join(dir, TENANT_KEY_FILES.certificate);
+  if (existsSync(keyFile) && existsSync(certFile)) {
+    return {
+      privateKey: createPrivateKey(readFileSync(keyFile)),
+      certificate: parseCertificate(readFileSync(certFile)),
+      keyName: 'certfleet-pfx-import',
+    };
+  }
+  mkdirSync(join(dir, TENANT_KEY_FILES.dir), { recursive: true });
+  const pair = await generateKeyPair({ kind: 'rsa', size: 2048 });
+  const certificate = createCertificate({
+    subject: 'CN=certfleet PFX import key',
+    publicKey: pair.publicKey,
+    issuer: 'self',
+    signingKey: pair.privateKey,
+    serialNumber: '01',
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 20 * 365 * 86_400_000),
+    extensions: { keyUsage: ['keyEncipherment'] },
+  });
+  writeAtomic(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  writeAtomic(certFile, certificate.pem);
+  return { privateKey: pair.privateKey, certificate, keyName: 'certfleet-pfx-import' };
+}
