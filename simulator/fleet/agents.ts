@@ -16,11 +16,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDevice } from '../../agent/device/generate.ts';
-import type { Device } from '../../agent/device/device.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
-import { planFleet } from '../scenario/index.ts';
 import { agentHost } from './compose/agent-host.ts';
 import { joinedBroker } from './compose/broker.ts';
 import { deviceEventLog } from './compose/device-event-log.ts';
@@ -29,13 +26,7 @@ import { fleetContext, need } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { TENANT } from './compose/service-side.ts';
 import { ScaledClock } from './scaled-clock.ts';
-import {
-  DEFAULT_TIME_SCALE,
-  inShard,
-  splitScenario,
-  type Shard,
-  type SplitFleetOptions,
-} from './split-fleet.ts';
+import { DEFAULT_TIME_SCALE, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 
 /** Options of {@link runAgents}. */
 export interface AgentsOptions extends SplitFleetOptions {
@@ -46,16 +37,8 @@ export interface AgentsOptions extends SplitFleetOptions {
 }
 
 /** What one device of the shard did, as the device saw it. */
-export interface AgentDeviceSummary {
-  id: string;
-  index: number;
-  platform: Device['platform'];
-  enrolled: boolean;
-  /** Install outcomes the device reported, by `status code` (`installed OK`, `failed …`). */
-  outcomes: Record<string, number>;
-  /** Items in its key stores at the end. */
-  storeItems: number;
-}
+import { countOutcome, shardDevices, type AgentDeviceSummary } from './compose/shard-devices.ts';
+export type { AgentDeviceSummary };
 
 /** What {@link runAgents} hands back. */
 export interface AgentsRun {
@@ -77,22 +60,7 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });
 
-  const devices = planFleet(scenario)
-    .filter((plan) => inShard(shard, plan.index))
-    .map((plan) => ({ device: generateDevice(plan.generate), plan }));
-  const summaries = new Map<string, AgentDeviceSummary>(
-    devices.map(({ device, plan }) => [
-      device.id,
-      {
-        id: device.id,
-        index: plan.index,
-        platform: device.platform,
-        enrolled: false,
-        outcomes: {},
-        storeItems: 0,
-      },
-    ]),
-  );
+  const { devices, summaries } = shardDevices(scenario, shard);
   const ctx = fleetContext({
     dir,
     scenario,
@@ -114,12 +82,7 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
         ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
       }),
       agentHost({
-        onOutcome: (id: string, out: InstallOutcome) => {
-          const summary = summaries.get(id);
-          if (!summary) return;
-          const key = `${out.status} ${out.code}`;
-          summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
-        },
+        onOutcome: (id: string, out: InstallOutcome) => countOutcome(summaries, id, out),
       }),
     ]);
     try {

@@ -21,7 +21,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDevice } from '../../agent/device/generate.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { DeviceLedger } from '../../protocol/transport/device-ledger.ts';
@@ -38,8 +37,9 @@ import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-
 import type { RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
-import { planFleet, type Scenario } from '../scenario/index.ts';
+import type { Scenario } from '../scenario/index.ts';
 import { agentHost } from './compose/agent-host.ts';
+import { countOutcome, shardDevices } from './compose/shard-devices.ts';
 import { joinedBroker } from './compose/broker.ts';
 import { deviceEventLog } from './compose/device-event-log.ts';
 import { startFleet, type FleetPart } from './compose/fleet-builder.ts';
@@ -48,10 +48,10 @@ import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
-import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import { openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
-import { inShard, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
-import type { AgentsRun, AgentDeviceSummary } from './agents.ts';
+import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
+import type { AgentsRun } from './agents.ts';
 
 /** Options both engine sides take (no time scale, no epoch: the clock is virtual). */
 export type EngineFleetOptions = Omit<SplitFleetOptions, 'timeScale' | 'epoch'>;
@@ -163,21 +163,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const wallStart = performance.now();
   const scenario = splitScenario(o);
   const tenant = o.tenant ?? TENANT;
-  const dir = resolve(o.out);
-  mkdirSync(dir, { recursive: true });
-  writeRunManifest(dir, {
-    format: RUN_MANIFEST_FORMAT,
-    scenario: {
-      name: scenario.name,
-      file: resolve(o.scenario),
-      baseDir: scenario.baseDir,
-      text: readFileSync(o.scenario, 'utf8'),
-    },
-    seed: scenario.seed,
-    devices: scenario.fleet.devices,
-    startedAt: new Date().toISOString(),
-    hosts: o.hosts,
-  });
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts });
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
@@ -324,23 +310,8 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
   mkdirSync(dir, { recursive: true });
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'device' });
-  const devices = planFleet(scenario)
-    .filter((plan) => inShard(shard, plan.index))
-    .map((plan) => ({ device: generateDevice(plan.generate), plan }));
+  const { devices, summaries } = shardDevices(scenario, shard);
   const deviceIds = new Set(devices.map((d) => d.device.id));
-  const summaries = new Map<string, AgentDeviceSummary>(
-    devices.map(({ device, plan }) => [
-      device.id,
-      {
-        id: device.id,
-        index: plan.index,
-        platform: device.platform,
-        enrolled: false,
-        outcomes: {},
-        storeItems: 0,
-      },
-    ]),
-  );
   let installed = 0;
   let stopReason: string | undefined;
   void o.stop?.then((s) => (stopReason = typeof s === 'string' ? s : 'stop request'));
@@ -386,10 +357,8 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
     },
     agentHost({
       onOutcome: (id: string, out: InstallOutcome) => {
-        const summary = summaries.get(id);
-        if (!summary) return;
-        const key = `${out.status} ${out.code}`;
-        summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
+        if (!summaries.has(id)) return;
+        countOutcome(summaries, id, out);
         if (out.status === 'installed') installed += 1;
       },
     }),

@@ -25,6 +25,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { RUN_DB_FILE, RunDb, type RunInfo } from '../report/run-db.ts';
+import type { Scenario } from '../scenario/index.ts';
 
 /** The manifest's file name inside a run folder. */
 export const RUN_MANIFEST_FILE = 'run.json';
@@ -148,6 +149,34 @@ export function prepareOutFolder(out: string): string {
 export function writeRunManifest(dir: string, manifest: RunManifest): void {
   refuseUnfinished(dir);
   writeFileSync(join(dir, RUN_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Opens the run folder of a split-fleet side (`serve`, on either clock): makes `out`, writes its `run.json`
+ * for the scenario read from `scenarioFile` (its text kept as read now), and returns the folder's absolute path.
+ */
+export function openSplitRunFolder(
+  out: string,
+  scenarioFile: string,
+  scenario: Scenario,
+  extra: Pick<RunManifest, 'hosts'> = {},
+): string {
+  const dir = resolve(out);
+  mkdirSync(dir, { recursive: true });
+  writeRunManifest(dir, {
+    format: RUN_MANIFEST_FORMAT,
+    scenario: {
+      name: scenario.name,
+      file: resolve(scenarioFile),
+      baseDir: scenario.baseDir,
+      text: readFileSync(scenarioFile, 'utf8'),
+    },
+    seed: scenario.seed,
+    devices: scenario.fleet.devices,
+    startedAt: new Date().toISOString(),
+    ...extra,
+  });
+  return dir;
 }
 
 /**

@@ -10,8 +10,7 @@
  * `certfleet run` starts (compose/); a start that fails releases what it started, last first, and run.db
  * records why (a `run-failed` event; the run row stays unfinished).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
@@ -20,7 +19,7 @@ import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need } from './compose/fleet-context.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
-import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import { openSplitRunFolder } from './run-folder.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type SplitFleetOptions } from './split-fleet.ts';
 
@@ -36,20 +35,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
   const wallStart = performance.now();
   const scenario = splitScenario(o);
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
-  const dir = resolve(o.out);
-  mkdirSync(dir, { recursive: true });
-  writeRunManifest(dir, {
-    format: RUN_MANIFEST_FORMAT,
-    scenario: {
-      name: scenario.name,
-      file: resolve(o.scenario),
-      baseDir: scenario.baseDir,
-      text: readFileSync(o.scenario, 'utf8'),
-    },
-    seed: scenario.seed,
-    devices: scenario.fleet.devices,
-    startedAt: new Date().toISOString(),
-  });
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario);
 
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });

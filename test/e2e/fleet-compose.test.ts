@@ -18,13 +18,12 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../simulator/broker/embedded-broker.ts';
-import { runAgents } from '../../simulator/fleet/agents.ts';
 import { DEVICE_EVENTS_FILE, readDeviceEvents } from '../../simulator/fleet/compose/device-event-log.ts';
 import { TENANT } from '../../simulator/fleet/compose/service-side.ts';
 import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { derivedAccount } from '../../simulator/fleet/fleet-secret.ts';
 import { runFleet } from '../../simulator/fleet/run-fleet.ts';
-import { serveFleet } from '../../simulator/fleet/serve.ts';
+import { coordinateFleet, hostShard } from '../../simulator/fleet/engine-fleet.ts';
 import { loadScenario, planConnectors, planFleet } from '../../simulator/scenario/index.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
@@ -275,24 +274,22 @@ describe(
       db.close();
       expect(inRun.size).toBe(3);
 
-      // serve + agents over a broker (in this process, on scaled real time): the agents' device-events.jsonl
+      // serve + agents over a broker (in this process, on the engine's shared virtual clock — reproducible
+      // whatever the load): the agents' device-events.jsonl
       const secret = Buffer.from(SECRET, 'utf8');
       const broker = await startFleetBroker({ tenant: TENANT, secret });
       try {
-        // a few seconds ahead, so that the service is subscribed before the first device enrols
-        const common = {
-          scenario: file,
-          broker: broker.url,
-          secret,
-          epoch: Date.now() + 4000,
-          timeScale: 720,
-        };
+        const common = { scenario: file, broker: broker.url, secret };
         const out = join(work, 'locked-agents');
         const [served, agents] = await Promise.all([
-          serveFleet({ ...common, out: join(work, 'locked-serve') }),
-          runAgents({ ...common, out }),
+          coordinateFleet({ ...common, hosts: 1, out: join(work, 'locked-serve') }),
+          hostShard({ ...common, shard: { index: 0, count: 1 }, out }),
         ]);
         expect(served.result.outcomes.filter((o) => o.status !== 'installed')).toEqual([]);
+        // the same outcome table as the one-process run
+        const table = (r: typeof served.result) =>
+          r.outcomes.map((o) => [o.device, o.profile, o.status, o.code, o.at, o.renewals].join(' ')).sort();
+        expect(table(served.result)).toEqual(table(run.result));
         const events = readDeviceEvents(join(out, DEVICE_EVENTS_FILE));
         const deferred = events.filter((e) => e.type === 'renewal-deferred');
         expect(new Set(deferred.map((e) => e.device))).toEqual(inRun);
