@@ -5,7 +5,11 @@
  * wrong JSON types, missing required properties — is refused at import. Each rule is tested both ways: the
  * import warns, the run (real service, connectors and AD CS model, virtual clock) fails or issues as documented.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { profileImport } from '../../../simulator/tools/profile-commands.ts';
 import { importGraphProfile } from '../../../profiles/graph/import-graph.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
@@ -131,5 +135,27 @@ describe('what Graph itself refuses is still refused at import', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('PROFILE_INVALID');
     expect(r.problems.map((p) => p.path)).toContain(path);
+  });
+});
+
+describe('profile import --json carries the warnings, and its output imports again', () => {
+  it('the placeholder CA warning is in the JSON beside the model; read back, the same warning and profile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-import-svc-'));
+    try {
+      const graph = join(dir, 'graph.json');
+      writeFileSync(graph, JSON.stringify(graphWindowsPkcs({ certificationAuthority: 'CA-SERVER-FQDN' })));
+      const first = profileImport({ file: graph });
+      const warnings = first.json.warnings as { path: string; code: string }[];
+      expect(warnings.map((w) => [w.path, w.code])).toEqual([['certificationAuthority', 'CA_UNAVAILABLE']]);
+      const model = join(dir, 'model.json');
+      writeFileSync(model, JSON.stringify(first.json));
+      const again = profileImport({ file: model });
+      expect(again.format).toBe('certfleet');
+      expect(again.profile).toEqual(first.profile);
+      expect(again.warnings.map((w) => w.code)).toEqual(['CA_UNAVAILABLE']);
+      expect(again.json).toEqual(first.json);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
