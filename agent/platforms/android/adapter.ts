@@ -231,29 +231,27 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
       });
       refreshTrust(ctx.db, deviceId, now);
       // Android Enterprise checks the policy's Wi-Fi networks against the key pairs it now holds (AMAPI).
-      {
-        const aliases = new Set(
-          androidItems(ctx.db, deviceId)
-            .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
-            .map((i) => i.attrs.alias as string),
+      const aliases = new Set(
+        androidItems(ctx.db, deviceId)
+          .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
+          .map((i) => i.attrs.alias as string),
+      );
+      for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
+        const detail: NonComplianceDetail = {
+          ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
+          specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },
+        };
+        details.push(detail);
+        networkFailures.push(
+          outcome(
+            ctx,
+            m.guid,
+            'failed',
+            'INSTALL_KEY_ALIAS_MISSING',
+            `Wi-Fi network "${m.name ?? m.guid}" uses the client certificate with key-pair alias "${m.alias}", and no key pair with that alias is installed on this device (AMAPI: ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY). Install the PKCS certificate under that alias, or fix ClientCertKeyPairAlias.`,
+            detail,
+          ),
         );
-        for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
-          const detail: NonComplianceDetail = {
-            ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
-            specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },
-          };
-          details.push(detail);
-          networkFailures.push(
-            outcome(
-              ctx,
-              m.guid,
-              'failed',
-              'INSTALL_KEY_ALIAS_MISSING',
-              `Wi-Fi network "${m.name ?? m.guid}" uses the client certificate with key-pair alias "${m.alias}", and no key pair with that alias is installed on this device (AMAPI: ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY). Install the PKCS certificate under that alias, or fix ClientCertKeyPairAlias.`,
-              detail,
-            ),
-          );
-        }
       }
       const profileMeta: Record<string, unknown> = { compliant: details.length === 0, kind };
       if (meta.profileId !== undefined) profileMeta.profileId = meta.profileId;
