@@ -108,7 +108,8 @@ const NOTHING_CODE: Record<PayloadFormat, OutcomeCode> = {
 /** Which platforms receive each format, the first being the default. */
 const PLATFORMS_OF: Record<PayloadFormat, Platform[]> = {
   mobileconfig: ['macos', 'ios'],
-  syncml: ['windows'],
+  // Android device administrator takes SyncML too (the Company Portal's OMA-DM; pass --platform android).
+  syncml: ['windows', 'android'],
   'android-policy': ['android'],
 };
 

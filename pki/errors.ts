@@ -81,6 +81,8 @@ export const ERROR_CODES = {
     'A profile setting no component of the run acts on (a warning that never fails the profile).',
   VARIABLE_ADVISORY:
     'A variable is allowed but documented as risky where it is used (a warning that never fails the profile).',
+  PROFILE_ADVISORY:
+    'A setting Graph accepts but documented as risky (validity under 5 days): a warning at import, never a refusal.',
   TEMPLATE_MALFORMED:
     'A subject or SAN template is malformed (single braces, a forbidden character after a variable…).',
   SUBJECT_ESCAPED_CHARS:

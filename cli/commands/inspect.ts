@@ -17,6 +17,8 @@ function nativeText(n: NativeStatus): string {
     case 'ios':
       return [n.status, ...n.errorChain.map((e) => `${e.ErrorDomain} ${e.ErrorCode}`)].join(' → ');
     case 'android':
+      if (n.deviceAdmin !== undefined)
+        return `SyncML ${n.deviceAdmin.syncml}, Intune ${n.deviceAdmin.console}`;
       return n.nonCompliance === undefined
         ? 'compliant'
         : `${n.nonCompliance.settingName}: ${n.nonCompliance.nonComplianceReason}${n.nonCompliance.specificNonComplianceReason === undefined ? '' : ` (${n.nonCompliance.specificNonComplianceReason})`}`;

@@ -17,7 +17,8 @@ const importCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the model as JSON.' }),
   handler: (a) => {
     const r = profileImport({ file: String(a.file) });
-    // Warnings go to stderr in both modes: --json stdout stays the model, which imports again.
+    // Warnings go to stderr in both modes; --json also carries them under `warnings` beside the model, which
+    // imports again (the reader drops that key).
     process.stderr.write(formatWarnings(r.warnings));
     if (a.json) printJson(r.json);
     else process.stdout.write(r.summary);

@@ -11,8 +11,8 @@
  *   `certificateAccessType` on device-owner profiles (§3.4, §4.3): `userApproval` → `USER_APPROVAL`,
  *   `specificApps` → `SILENT` for the listed packages. Work-profile and device-administrator profiles have no
  *   such setting (PFXDOC via §6: not offered on the work profile), so they get `USER_APPROVAL` [inferred].
- * - Device administrator profiles use the same policy JSON: certfleet does not simulate the legacy
- *   CertificateStore OMA-DM channel of §2.5 [inferred simplification].
+ * - Device administrator profiles do not come here: device administrator is not AMAPI-managed and receives
+ *   OMA-DM SyncML through the Company Portal (compile-android-device-admin.ts).
  */
 import { rewrapPkcs12 } from '../../pki/pkcs12.ts';
 import { encodeAndroidPolicy } from '../android/policy-codec.ts';
@@ -23,7 +23,7 @@ import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-ty
 /** An Android PKCS profile. */
 export type AndroidPkcsProfile = Extract<
   PkcsCertificateProfile,
-  { family: 'android-work-profile' | 'android-device-owner' | 'android-device-admin' }
+  { family: 'android-work-profile' | 'android-device-owner' }
 >;
 
 /** The key-pair access rule of an Android PKCS profile (see the module comment). */

@@ -7,7 +7,8 @@
  * |---|---|---|
  * | windows | SyncML Add RootCATrustedCertificates (compile-windows.ts) | SyncML Atomic PFXCertInstall |
  * | macos, ios | `.mobileconfig` com.apple.security.root (compile-apple.ts) | `.mobileconfig` com.apple.security.pkcs12 |
- * | android-* | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
+ * | android-work-profile, android-device-owner | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
+ * | android-device-admin | SyncML Add CertificateStore Root (compile-android-device-admin.ts) | SyncML Atomic CertificateStore My/User |
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
@@ -18,6 +19,7 @@
 import type { CertificateProfile } from '../model/profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
+import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
@@ -52,6 +54,9 @@ export function compileProfile(
       case 'ios':
         payload = compileAppleTrusted(profile, profile.family, options);
         break;
+      case 'android-device-admin':
+        payload = compileDeviceAdminTrusted(profile, facts, options);
+        break;
       default:
         payload = compileAndroidTrusted(profile, options);
     }
@@ -85,6 +90,9 @@ export function compileProfile(
     case 'macos':
     case 'ios':
       payload = compileApplePkcs(profile, issued, options);
+      break;
+    case 'android-device-admin':
+      payload = compileDeviceAdminPkcs(profile, issued, facts, options);
       break;
     default:
       payload = compileAndroidPkcs(profile, issued, options);

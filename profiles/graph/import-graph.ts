@@ -331,7 +331,8 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
     readRoot(json, own, problems, model);
   }
 
-  const validated = validateProfile(model);
+  // As the service does: what Graph accepts imports, its problems as warnings (issue 12 point 9).
+  const validated = validateProfile(model, { asGraphService: true });
   if (!validated.ok || problems.length > 0) {
     const seen = new Set(problems.map((p) => p.path));
     const mapped = (validated.ok ? [] : validated.problems)

@@ -23,8 +23,20 @@ export interface ProfileProblem {
   code: ProblemCode;
 }
 
-/** The codes a validation warning can carry (pki/errors.ts). */
-export type WarningCode = Extract<ErrorCode, 'VARIABLE_ADVISORY'>;
+/**
+ * The codes a validation warning can carry (pki/errors.ts): the advisories, and — when a Graph profile is
+ * imported as the service accepts it (validateProfile `asGraphService`) — the code the run will fail with
+ * where the real tenant fails (the connector, the CA or the device).
+ */
+export type WarningCode = Extract<
+  ErrorCode,
+  | 'VARIABLE_ADVISORY'
+  | 'PROFILE_ADVISORY'
+  | 'CA_UNAVAILABLE'
+  | 'VARIABLE_NOT_ALLOWED'
+  | 'VARIABLE_UNKNOWN'
+  | 'TEMPLATE_MALFORMED'
+>;
 
 /**
  * Something allowed but documented as risky (docs/formats.md §5.1 restrictions table): reported beside the
@@ -34,8 +46,8 @@ export type WarningCode = Extract<ErrorCode, 'VARIABLE_ADVISORY'>;
 export interface ProfileWarning {
   path: string;
   code: WarningCode;
-  /** The variable as written, e.g. `{{DeviceId}}`. */
-  variable: string;
+  /** The variable as written, e.g. `{{DeviceId}}` (absent for a warning about a setting, not a variable). */
+  variable?: string;
   advice: string;
 }
 

@@ -168,7 +168,29 @@ export interface ValidateProfileOptions {
    * that it is a CA certificate.
    */
   certificateBoundLater?: boolean;
+  /**
+   * Accept what the Graph API accepts (a Graph profile being imported, `profile import` and a scenario's
+   * `graph:` file): only unknown enum values, wrong JSON types and missing required properties stay refusals.
+   * What Graph takes but a tenant later fails on becomes a warning carrying the code the run fails with
+   * (issue 12 point 9): a CA string that is no FQDN or `Host\CA-Name` → CA_UNAVAILABLE (the connector's
+   * 0x800706BA); a template's variable problems (a user variable in a device certificate, an unknown variable,
+   * single braces) → VARIABLE_NOT_ALLOWED / VARIABLE_UNKNOWN / TEMPLATE_MALFORMED, with which the service fails
+   * the profile per device; a validity under 5 days → PROFILE_ADVISORY (PFXDOC: risky, not refused), issued
+   * as set.
+   */
+  asGraphService?: boolean;
 }
+
+/** The rule a CA string that is neither an FQDN nor a configuration string breaks. */
+const CA_FORMAT_RULE =
+  'must be the CA\u2019s FQDN (ca01.corp.contoso.com) or a configuration string Host\\CA-Name';
+
+/** Template problems Graph accepts (any string): the service fails them per device at run time. */
+const TEMPLATE_RUN_TIME_CODES: readonly string[] = [
+  'VARIABLE_NOT_ALLOWED',
+  'VARIABLE_UNKNOWN',
+  'TEMPLATE_MALFORMED',
+];
 
 /**
  * Validates a profile given as plain data.
@@ -212,7 +234,7 @@ export function validateProfile(
   const profile =
     kind === 'trusted-certificate'
       ? readTrusted(r, family, options.certificateBoundLater === true)
-      : readPkcs(r, family);
+      : readPkcs(r, family, options.asGraphService === true);
   const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
   // Templates are checked even when other settings are wrong (an unreadable certificate type included),
   // so one pass lists every problem; advisory warnings are collected beside them.
@@ -233,9 +255,52 @@ export function validateProfile(
       warnings.push(...check.warnings);
     }
   }
+  if (options.asGraphService === true) {
+    const kept = problems.filter((p) => {
+      const w = graphServiceWarning(p);
+      if (w !== undefined) warnings.push(w);
+      return w === undefined;
+    });
+    problems.length = 0;
+    problems.push(...kept);
+    if (result?.kind === 'pkcs-certificate') {
+      const { value, unit } = result.validity;
+      if (value < PKCS_LIMITS.validity[unit].min) {
+        warnings.push({
+          path: 'validity.value',
+          code: 'PROFILE_ADVISORY',
+          // PFXDOC: use at least 5 days (docs/formats.md §5.2 "Validity")
+          advice: `${value} ${unit} is under the 5 days Intune advises: the Graph API accepts it and the certificate is issued with it, but a certificate this short may be rejected by the device as near-expired; use at least 5 days`,
+        });
+      }
+    }
+  }
   return result === undefined || problems.length > 0 || meta.displayName === undefined
     ? { ok: false, problems, warnings }
     : { ok: true, value: result, warnings };
+}
+
+/** The warning a problem becomes when a profile is accepted as the Graph API accepts it, if it does. */
+function graphServiceWarning(p: ProfileProblem): ProfileWarning | undefined {
+  if (p.path === 'certificationAuthority' && p.rule === CA_FORMAT_RULE) {
+    return {
+      path: p.path,
+      code: 'CA_UNAVAILABLE',
+      // PKCSTS via docs/formats.md §5.2 "Other connector-side PKCS failures"
+      advice:
+        'is not a CA FQDN or a Host\\CA-Name configuration string (a placeholder?): the Graph API accepts it, and every request then fails at the Certificate Connector with 0x800706BA (the RPC server is unavailable); name the issuing CA',
+    };
+  }
+  if (TEMPLATE_RUN_TIME_CODES.includes(p.code)) {
+    const variable = /\{\{?[^}]*\}?\}/.exec(p.rule)?.[0];
+    return {
+      path: p.path,
+      code: p.code as 'VARIABLE_NOT_ALLOWED' | 'VARIABLE_UNKNOWN' | 'TEMPLATE_MALFORMED',
+      ...(variable !== undefined && { variable }),
+      advice: `${p.rule}; the Graph API accepts it, and the profile then fails on each device with ${p.code}`,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -346,7 +411,7 @@ function readTrusted(
   return { ...common, family };
 }
 
-function readValidity(r: Reader): PkcsCertificateProfile['validity'] | undefined {
+function readValidity(r: Reader, graphService: boolean): PkcsCertificateProfile['validity'] | undefined {
   const v = r.obj['validity'];
   if (v === undefined) return { ...PKCS_LIMITS.validity.default };
   if (!isRecord(v)) return r.bad('validity', 'must be an object {value, unit}');
@@ -355,6 +420,10 @@ function readValidity(r: Reader): PkcsCertificateProfile['validity'] | undefined
   const value = v['value'];
   if (unit === undefined) return undefined;
   const { min, max } = PKCS_LIMITS.validity[unit];
+  // Graph takes any positive count: under 5 days is a warning (validateProfile asGraphService), not a refusal.
+  if (graphService && typeof value === 'number' && Number.isInteger(value) && value >= 1 && value < min) {
+    return { value, unit };
+  }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     // PFXDOC, SCEPDOC: validity from 5 days to 24 months
     return vr.bad(
@@ -463,16 +532,14 @@ function readAccess(r: Reader): CertificateAccess | undefined {
 function readPkcs(
   r: Reader,
   family: ProfileFamily,
+  graphService: boolean,
 ): DistributiveOmit<PkcsCertificateProfile, 'displayName'> | undefined {
   const lim = PKCS_LIMITS.renewalThresholdPercentage;
   const renewalThresholdPercentage = r.integer('renewalThresholdPercentage', lim.min, lim.max, lim.default);
-  const validity = readValidity(r);
+  const validity = readValidity(r, graphService);
   const certificationAuthority = r.string('certificationAuthority', { required: true });
   if (certificationAuthority !== undefined && !isCertificationAuthority(certificationAuthority)) {
-    r.bad(
-      'certificationAuthority',
-      'must be the CA\u2019s FQDN (ca01.corp.contoso.com) or a configuration string Host\\CA-Name',
-    );
+    r.bad('certificationAuthority', CA_FORMAT_RULE);
   }
   const certificationAuthorityName = r.string('certificationAuthorityName', { required: true });
   const certificateTemplateName = r.string('certificateTemplateName', { required: true });

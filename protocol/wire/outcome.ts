@@ -28,7 +28,12 @@ export type NativeStatus =
     }
   | {
       platform: 'android';
-      /** AMAPI NonComplianceDetail for this setting, absent when compliant. */
+      /**
+       * Device administrator only (OMA-DM through the Company Portal, not AMAPI): the SyncML status of the command
+       * and the per-device status the Intune admin center shows (docs/errors.md §3.5). Never set with nonCompliance.
+       */
+      deviceAdmin?: { syncml: number; console: 'Succeeded' | 'Error' | 'Pending' | 'Not applicable' };
+      /** AMAPI NonComplianceDetail for this setting, absent when compliant (Android Enterprise only). */
       nonCompliance?: {
         settingName: string;
         nonComplianceReason: string;

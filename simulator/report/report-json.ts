@@ -133,6 +133,13 @@ export function pickNative(native: unknown): NativeStatus | undefined {
       };
     }
     case 'android': {
+      if (isRecord(native.deviceAdmin)) {
+        const da = native.deviceAdmin;
+        const consoleStatus = ['Succeeded', 'Error', 'Pending', 'Not applicable'].includes(str(da.console))
+          ? (str(da.console) as 'Succeeded' | 'Error' | 'Pending' | 'Not applicable')
+          : 'Error';
+        return { platform: 'android', deviceAdmin: { syncml: num(da.syncml), console: consoleStatus } };
+      }
       if (!isRecord(native.nonCompliance)) return { platform: 'android' };
       const nc = native.nonCompliance;
       const detail: NonNullable<Extract<NativeStatus, { platform: 'android' }>['nonCompliance']> = {
@@ -169,6 +176,7 @@ export function nativeText(native: unknown): string {
         ...n.errorChain.map((e) => `${e.ErrorDomain} ${e.ErrorCode}: ${e.LocalizedDescription}`),
       ].join(' · ');
     case 'android':
+      if (n.deviceAdmin) return `SyncML ${n.deviceAdmin.syncml} · Intune ${n.deviceAdmin.console}`;
       return n.nonCompliance
         ? [
             `${n.nonCompliance.settingName}: ${n.nonCompliance.nonComplianceReason}`,

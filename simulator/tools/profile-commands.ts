@@ -35,7 +35,12 @@ export function profileImport(o: { file: string }): LoadedProfile & {
   summary: string;
 } {
   const loaded = loadProfileFile(o.file);
-  return { ...loaded, json: profileToJson(loaded.profile), summary: summarizeProfile(loaded) };
+  // --json: the model, and the import's warnings beside it (read back, the key is dropped: profile-file.ts)
+  const json: Record<string, unknown> = {
+    ...profileToJson(loaded.profile),
+    ...(loaded.warnings.length > 0 && { warnings: loaded.warnings.map((w) => ({ ...w })) }),
+  };
+  return { ...loaded, json, summary: summarizeProfile(loaded) };
 }
 
 /** A readable summary of a loaded profile. */

@@ -60,7 +60,11 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(json) && !('@odata.type' in json) && 'kind' in json) {
-    const r = validateProfile(json);
+    // `profile import --json` prints the model with its import warnings beside it: they are output, not a
+    // setting, so reading the file back drops them; and the model of an accepted Graph import loads again,
+    // with the same warnings (validateProfile asGraphService, issue 12 point 9).
+    const { warnings: _printed, ...model } = json;
+    const r = validateProfile(Array.isArray(_printed) ? model : json, { asGraphService: true });
     if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
     return { profile: r.value, format: 'certfleet', ignored: [], unused: [], warnings: r.warnings };
   }

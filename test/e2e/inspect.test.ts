@@ -153,8 +153,9 @@ describe('regression issue 4: inspect --kind', () => {
     { kind: 'fully-managed', ok: true },
     { kind: 'dedicated', ok: true },
     { kind: 'work-profile-corporate', ok: true },
+    // Device administrator is not AMAPI-managed: an AMAPI policy is not the SyncML it takes (issue 12 point 6).
+    { kind: 'device-admin', ok: false, code: 'SYNCML_PARSE' },
     // SILENT key access exists only in device-owner modes (docs/formats.md §3.4).
-    { kind: 'device-admin', ok: false, code: 'INSTALL_NOT_ALLOWED' },
     { kind: 'work-profile-personal', ok: false, code: 'INSTALL_NOT_ALLOWED' },
   ])('android $kind → ok=$ok', ({ kind, ok, code }) => {
     const r = inspectPayload(pkcs(), PLATFORM_ADAPTERS, { platform: 'android', kind, clock });
@@ -268,7 +269,7 @@ describe('certfleet inspect (CLI)', () => {
     expect(json.items[0]).toMatchObject({ kind: 'identity', trusted: false, warning: expect.any(String) });
     const admin = run([file, '--json', '--kind', 'device-admin']);
     expect(admin.status).toBe(1);
-    expect((JSON.parse(admin.stdout) as InspectReport).errors[0]?.code).toBe('INSTALL_NOT_ALLOWED');
+    expect((JSON.parse(admin.stdout) as InspectReport).errors[0]?.code).toBe('SYNCML_PARSE');
     const bad = run([file, '--kind', 'kiosk']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/not an enrollment kind of android/);

@@ -1,7 +1,9 @@
 /**
- * The Android device: receives certfleet's Android Enterprise policy JSON (profiles/android, docs/formats.md §3),
- * applies its certificate commands with the rules of the device's enrollment kind (enrollment-rules.ts), and
- * answers with an AMAPI-style compliance report (docs/errors.md §3).
+ * The Android device: an Android Enterprise device receives certfleet's policy JSON (profiles/android,
+ * docs/formats.md §3), applies its certificate commands with the rules of the device's enrollment kind
+ * (enrollment-rules.ts), and answers with an AMAPI-style compliance report (docs/errors.md §3). A device
+ * administrator device is not AMAPI-managed: it takes OMA-DM SyncML and answers in SyncML statuses
+ * (device-admin.ts, docs/errors.md §3.5).
  *
  * **Atomicity — per command, not per policy.** AMAPI applies a policy's settings independently and reports each
  * failed one as its own `NonComplianceDetail` (docs/errors.md §3.1–§3.3); a DPC calls `installCaCert` / `installKeyPair`
@@ -41,6 +43,7 @@ import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
 import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
 import { androidNative, nonComplianceDetail } from './native-status.ts';
 import { planPolicy, type CommandPlan } from './plan.ts';
+import { deliverDeviceAdmin } from './device-admin.ts';
 import { missingKeyAliases } from './onc-networks.ts';
 import { untrustedChainText } from '../../missing-root.ts';
 import {
@@ -161,6 +164,8 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
     );
     return rejectWhole(ctx, fallbackRef, [problem], () => nonComplianceDetail('wrongPlatform', undefined));
   }
+  // Device administrator is not AMAPI-managed: the Company Portal applies OMA-DM SyncML (device-admin.ts).
+  if (kind === 'device-admin') return deliverDeviceAdmin(ctx, payload, meta);
   const decoded = decodeAndroidPolicy(payload);
   if (!decoded.ok) {
     return rejectWhole(ctx, fallbackRef, decoded.problems, (p) => {
@@ -226,29 +231,27 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
       });
       refreshTrust(ctx.db, deviceId, now);
       // Android Enterprise checks the policy's Wi-Fi networks against the key pairs it now holds (AMAPI).
-      if (kind !== 'device-admin') {
-        const aliases = new Set(
-          androidItems(ctx.db, deviceId)
-            .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
-            .map((i) => i.attrs.alias as string),
+      const aliases = new Set(
+        androidItems(ctx.db, deviceId)
+          .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
+          .map((i) => i.attrs.alias as string),
+      );
+      for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
+        const detail: NonComplianceDetail = {
+          ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
+          specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },
+        };
+        details.push(detail);
+        networkFailures.push(
+          outcome(
+            ctx,
+            m.guid,
+            'failed',
+            'INSTALL_KEY_ALIAS_MISSING',
+            `Wi-Fi network "${m.name ?? m.guid}" uses the client certificate with key-pair alias "${m.alias}", and no key pair with that alias is installed on this device (AMAPI: ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY). Install the PKCS certificate under that alias, or fix ClientCertKeyPairAlias.`,
+            detail,
+          ),
         );
-        for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
-          const detail: NonComplianceDetail = {
-            ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
-            specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },
-          };
-          details.push(detail);
-          networkFailures.push(
-            outcome(
-              ctx,
-              m.guid,
-              'failed',
-              'INSTALL_KEY_ALIAS_MISSING',
-              `Wi-Fi network "${m.name ?? m.guid}" uses the client certificate with key-pair alias "${m.alias}", and no key pair with that alias is installed on this device (AMAPI: ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY). Install the PKCS certificate under that alias, or fix ClientCertKeyPairAlias.`,
-              detail,
-            ),
-          );
-        }
       }
       const profileMeta: Record<string, unknown> = { compliant: details.length === 0, kind };
       if (meta.profileId !== undefined) profileMeta.profileId = meta.profileId;

@@ -1,7 +1,8 @@
 /**
  * The one place where Android install failures become native statuses (docs/architecture.md house rule 5): each case the Android
  * adapter can meet → its certfleet code, the AMAPI `NonComplianceDetail.nonComplianceReason` (docs/errors.md §3.1,
- * source G1), which top-level policy field (`settingName`) it is reported against, and how sure we are.
+ * source G1), which top-level policy field (`settingName`) it is reported against, and how sure we are. Android
+ * Enterprise only: device administrator is not AMAPI-managed and has its own table (device-admin-status.ts).
  *
  * docs/errors.md §5 (item 5): AMAPI reports certificate problems only through `nonComplianceDetails` — no numeric codes;
  * DevicePolicyManager returns booleans or throws. Every reason value below is documented (G1); which reason a
@@ -92,14 +93,6 @@ export const ANDROID_NATIVE_CASES = {
     setting: 'openNetworkConfiguration',
     confidence: 'inferred',
     source: 'docs/errors.md §3.4 (the app cannot load the PKCS#12; inferred)',
-  },
-  deviceAdminCaOnAndroid11: {
-    code: 'INSTALL_NOT_ALLOWED',
-    reason: 'API_LEVEL',
-    setting: 'certificateCommands',
-    confidence: 'inferred',
-    source:
-      'docs/formats.md §3.4 / TRUSTDOC: Android 11+ device administrator cannot install roots (documented); API_LEVEL chosen because the OS version removed it (inferred)',
   },
   silentAccessWrongMode: {
     code: 'INSTALL_NOT_ALLOWED',

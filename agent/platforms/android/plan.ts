@@ -5,8 +5,8 @@
  * and a key pair is always stored together with its certificate (one `identity` row holds both).
  *
  * What the device checks, per command (issue 4 "Install and status", docs/formats.md §3.2–§3.4):
- * - `INSTALL_CA_CERT`: device administrator on Android 11+ may not install CAs (TRUSTDOC; Samsung Knox excepted);
- *   the X509 must parse (`installCaCert` "returns false if the certBuffer cannot be parsed"); it must be valid on
+ * Device administrator never comes here: it is not AMAPI-managed and takes SyncML (device-admin.ts).
+ * - `INSTALL_CA_CERT`: the X509 must parse (`installCaCert` "returns false if the certBuffer cannot be parsed"); it must be valid on
  *   the device clock. ONC: "Type wins over X.509 basic constraints", so a non-CA certificate sent as an Authority is
  *   installed as a user CA like Android's `installCaCert` does (recorded as `attrs.basicConstraintsCa=false`).
  * - `INSTALL_KEY_PAIR`: SILENT access only in device-owner modes (docs/formats.md §3.4/§4.3); the PKCS#12 is opened with
@@ -34,8 +34,6 @@ import {
   ANDROID_KIND_RULES,
   API_USER_CA_NOT_TRUSTED_BY_APPS,
   apiLevelOf,
-  caInstallAllowed,
-  isSamsung,
   type AndroidStore,
 } from './enrollment-rules.ts';
 import {
@@ -126,18 +124,6 @@ function planCa(
   const guid = command.certificateGuid;
   const rules = ANDROID_KIND_RULES[ctx.kind];
   const x509Path = `openNetworkConfiguration.Certificates[${entry.index}].X509`;
-  if (!caInstallAllowed(ctx.device, ctx.kind)) {
-    return refuse(
-      index,
-      command,
-      guid,
-      'deviceAdminCaOnAndroid11',
-      `certificateCommands[${index}]`,
-      `Android ${ctx.device.osVersion} does not let a device administrator install CA certificate "${guid}" ` +
-        '(Android 11+ removed it; Samsung Knox devices excepted). Install the root manually or move the device ' +
-        'to Android Enterprise.',
-    );
-  }
   if (entry.cert.Type === 'Client') {
     // The codec refuses this already; kept so that the adapter never installs a PKCS#12 as a CA.
     return refuse(
@@ -190,10 +176,7 @@ function planCa(
         basicConstraintsCa: cert.basicConstraints?.ca === true,
         trustedByApps: apiLevel < API_USER_CA_NOT_TRUSTED_BY_APPS,
         visibleToUser: true,
-        installPath:
-          rules.installPath === 'legacy-device-admin' && isSamsung(ctx.device)
-            ? 'samsung-knox'
-            : rules.installPath,
+        installPath: rules.installPath,
       },
     },
   };

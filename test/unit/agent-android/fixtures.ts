@@ -22,7 +22,14 @@ import { T0, YEAR, makeHierarchy, type Hierarchy, type HierarchyOptions } from '
 
 export { T0, YEAR };
 /** The five Android enrollment kinds. */
-export const KINDS: readonly AndroidEnrollmentKind[] = ANDROID_ENROLLMENT_KINDS;
+export const ALL_KINDS: readonly AndroidEnrollmentKind[] = ANDROID_ENROLLMENT_KINDS;
+/**
+ * The four Android Enterprise kinds, which take AMAPI policies. Device administrator is not AMAPI-managed: it
+ * takes OMA-DM SyncML (agent/platforms/android/device-admin.ts; test/unit/agent-android/device-admin.test.ts).
+ */
+export const KINDS: readonly AndroidEnrollmentKind[] = ANDROID_ENROLLMENT_KINDS.filter(
+  (k) => k !== 'device-admin',
+);
 export const DAY = 86_400_000;
 /** The device clock of most tests: 30 days into the hierarchy's validity. */
 export const NOW = new Date(T0.getTime() + 30 * DAY);

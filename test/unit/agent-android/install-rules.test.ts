@@ -200,62 +200,34 @@ describe.each(KINDS)('Android %s: SILENT access for listed packages', (kind) => 
   });
 });
 
-/** Device administrator on Android 11+ cannot install CAs, except on Samsung (Knox) — TRUSTDOC. */
-const caRows: [AndroidEnrollmentKind, string, string, boolean][] = KINDS.flatMap((kind) =>
+/**
+ * Every Android Enterprise kind may install CAs on every version and manufacturer (device administrator on
+ * Android 11+, which may not, takes SyncML: device-admin.test.ts).
+ */
+const caRows: [AndroidEnrollmentKind, string, string][] = KINDS.flatMap((kind) =>
   (['10', '11', '14'] as const).flatMap((os) =>
     (['google-pixel-6a', 'samsung-galaxy-s23'] as const).map(
-      (model): [AndroidEnrollmentKind, string, string, boolean] => [
-        kind,
-        os,
-        model,
-        kind !== 'device-admin' || os === '10' || model.startsWith('samsung'),
-      ],
+      (model): [AndroidEnrollmentKind, string, string] => [kind, os, model],
     ),
   ),
 );
 
 describe('CA install by kind × Android version × manufacturer', () => {
-  it.each(caRows)('%s on Android %s (%s) → allowed %s', (kind, os, modelId, allowed) => {
+  it.each(caRows)('%s on Android %s (%s) → installed', (kind, os, modelId) => {
     const ctx = contextFor(androidDevice(kind, { osVersion: os, modelId }));
     const result = androidAdapter.deliver(ctx, policyBytes({ cas: [{ guid: ROOT_GUID, der: h.root.der }] }));
     const [o] = result.outcomes;
     const cas = ctx.db.items(ctx.device.id, { kind: 'certificate' });
-    if (allowed) {
-      expect([o?.status, o?.code, cas.length]).toEqual(['installed', 'OK', 1]);
-      const path = cas[0]?.attrs.installPath;
-      expect(path).toBe(
-        kind === 'device-admin' && modelId.startsWith('samsung') ? 'samsung-knox' : EXPECT[kind].path,
-      );
-    } else {
-      expect([o?.status, o?.code, cas.length]).toEqual(['failed', 'INSTALL_NOT_ALLOWED', 0]);
-      expect(o?.native).toEqual({
-        platform: 'android',
-        nonCompliance: {
-          settingName: 'certificateCommands',
-          nonComplianceReason: 'API_LEVEL',
-          fieldPath: 'certificateCommands[0]',
-        },
-      });
-      expect(o?.message).toMatch(/Android 1[14]/);
-    }
+    expect([o?.status, o?.code, cas.length]).toEqual(['installed', 'OK', 1]);
+    expect(cas[0]?.attrs.installPath).toBe(EXPECT[kind].path);
   });
 
-  it.each(KINDS)(
-    '%s on Android 14: the key pair beside a refused CA still installs (per-command)',
-    (kind) => {
-      const ctx = contextFor(androidDevice(kind));
-      const result = androidAdapter.deliver(ctx, rootAndKeyPair);
-      const codes = result.outcomes.map((o) => o.code);
-      expect(codes).toEqual(
-        kind === 'device-admin' ? ['INSTALL_NOT_ALLOWED', 'INSTALL_UNTRUSTED_CHAIN'] : ['OK', 'OK'],
-      );
-      expect(ctx.db.items(ctx.device.id, { kind: 'identity' })).toHaveLength(1);
-      // Without the root, the device-admin key pair is installed but not trusted.
-      expect(ctx.db.items(ctx.device.id, { kind: 'identity' })[0]?.attrs.trusted).toBe(
-        kind !== 'device-admin',
-      );
-    },
-  );
+  it.each(KINDS)('%s on Android 14: the root and the key pair both install', (kind) => {
+    const ctx = contextFor(androidDevice(kind));
+    const result = androidAdapter.deliver(ctx, rootAndKeyPair);
+    expect(result.outcomes.map((o) => o.code)).toEqual(['OK', 'OK']);
+    expect(ctx.db.items(ctx.device.id, { kind: 'identity' })[0]?.attrs.trusted).toBe(true);
+  });
 });
 
 /** Apps trust user CAs by default only before Android 7.0 (API 24) — docs/formats.md §3.3. */

@@ -64,12 +64,16 @@ describe('ONC Wi-Fi key-pair alias (issue 12 point 6)', () => {
     },
   );
 
-  it('device administrator is not AMAPI-managed: no ONC evaluation', () => {
+  it('device administrator is not AMAPI-managed: an AMAPI policy is not SyncML, no ONC evaluation', () => {
     const r = androidAdapter.deliver(
       contextFor(androidDevice('device-admin', { modelId: 'samsung-galaxy-s23' })),
       policyWith('nope'),
     );
-    expect(r.outcomes.some((o) => o.code === 'INSTALL_KEY_ALIAS_MISSING')).toBe(false);
+    expect(r.outcomes.map((o) => o.code)).toEqual(['SYNCML_PARSE']);
+    expect(r.outcomes[0]?.native).toEqual({
+      platform: 'android',
+      deviceAdmin: { syncml: 400, console: 'Error' },
+    });
   });
 
   it('missingKeyAliases skips networks without a key-pair alias and names the rest by GUID and path', () => {

@@ -13,7 +13,7 @@ import {
 import { ERROR_CODES } from '../../../pki/errors.ts';
 import { NON_COMPLIANCE_REASONS } from '../../../profiles/android/non-compliance.ts';
 import { PROFILE_FAMILY_INFO } from '../../../profiles/model/platform.ts';
-import { KINDS } from './fixtures.ts';
+import { ALL_KINDS } from './fixtures.ts';
 
 describe('ANDROID_NATIVE_CASES', () => {
   it.each(Object.entries(ANDROID_NATIVE_CASES))(
@@ -26,7 +26,7 @@ describe('ANDROID_NATIVE_CASES', () => {
   );
 });
 
-describe.each(KINDS)('ANDROID_KIND_RULES[%s]', (kind) => {
+describe.each(ALL_KINDS)('ANDROID_KIND_RULES[%s]', (kind) => {
   const rules = ANDROID_KIND_RULES[kind];
   const deviceOwnerFamily = (
     PROFILE_FAMILY_INFO['android-device-owner'].enrollmentKinds as readonly string[]

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12CertificatePayload } from '../../../profiles/apple/mobileconfig-types.ts';
 import { compileProfile, seededIds } from '../../../profiles/compile/index.ts';
-import type { CompileOptions } from '../../../profiles/compile/index.ts';
+import type { CompileOptions, CompileResult } from '../../../profiles/compile/index.ts';
+import { readDeviceAdminMessage } from '../../../profiles/android/device-admin-syncml.ts';
+import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
+import type { SyncmlMessage } from '../../../profiles/windows/syncml-model.ts';
 import type { ProfileFamily } from '../../../profiles/model/platform.ts';
 import { decodeAndroid, decodeApple, decodePfx, decodeTrusted, payloadOf } from './decode.ts';
 import { FACTS, PFX_PASSWORD, fixedIdentity, fixedRoot, pkcsProfile, trustedProfile } from './fixtures.ts';
@@ -56,7 +59,9 @@ describe('trusted certificate, Apple: com.apple.security.root', () => {
   });
 });
 
-describe.each(ANDROID_FAMILIES)('trusted certificate, %s: ONC Authority + INSTALL_CA_CERT', (family) => {
+const AE_FAMILIES = ['android-work-profile', 'android-device-owner'] as const;
+
+describe.each(AE_FAMILIES)('trusted certificate, %s: ONC Authority + INSTALL_CA_CERT', (family) => {
   it('carries the DER as an Authority and one command that installs it by GUID', () => {
     const policy = decodeAndroid(payloadOf(compileProfile(trustedProfile(family), FACTS[family], opts())));
     const certs = policy.openNetworkConfiguration?.Certificates ?? [];
@@ -158,7 +163,6 @@ describe('PKCS, Android: ONC Client re-wrapped with the empty passphrase + INSTA
     ],
     ['android-device-owner', { certificateAccess: { type: 'userApproval' } }, { type: 'USER_APPROVAL' }],
     ['android-work-profile', {}, { type: 'USER_APPROVAL' }],
-    ['android-device-admin', {}, { type: 'USER_APPROVAL' }],
   ] as const)('%s %j → access %j', (family, extra, access) => {
     const policy = decodeAndroid(
       payloadOf(compileProfile(pkcsProfile(family, extra), FACTS[family], opts({ issued: identity }))),
@@ -179,6 +183,53 @@ describe('PKCS, Android: ONC Client re-wrapped with the empty passphrase + INSTA
     ]);
   });
 });
+
+describe('android-device-admin: OMA-DM SyncML for the Company Portal (CertificateStore), no AMAPI field', () => {
+  const text = (r: CompileResult): string => {
+    const p = payloadOf(r);
+    expect(p.format).toBe('syncml');
+    return p.bytes.toString('utf8');
+  };
+  const AMAPI_FIELDS =
+    /openNetworkConfiguration|certificateCommands|INSTALL_CA_CERT|INSTALL_KEY_PAIR|nonCompliance/;
+
+  it('trusted certificate → one Add of CertificateStore/Root/{GUID}/EncodedCertificate with the DER', () => {
+    const r = compileProfile(trustedProfile('android-device-admin'), FACTS['android-device-admin'], opts());
+    const xml = text(r);
+    expect(xml).not.toMatch(AMAPI_FIELDS);
+    const m = readDeviceAdminMessage(decodeOk(xml));
+    expect(m.unknown).toEqual([]);
+    expect(m.installs).toHaveLength(1);
+    const root = m.installs[0]!;
+    expect(root.kind).toBe('root');
+    expect(Buffer.from(root.encoded, 'base64').equals(fixedRoot().der)).toBe(true);
+  });
+
+  it('PKCS → an Atomic with PFXCertPassword and the connector PKCS#12 under My/User/{GUID}', () => {
+    const identity = fixedIdentity();
+    const r = compileProfile(
+      pkcsProfile('android-device-admin'),
+      FACTS['android-device-admin'],
+      opts({ issued: identity }),
+    );
+    const xml = text(r);
+    expect(xml).not.toMatch(AMAPI_FIELDS);
+    const m = readDeviceAdminMessage(decodeOk(xml));
+    const pkcs = m.installs[0]!;
+    expect(pkcs.kind).toBe('pkcs');
+    if (pkcs.kind !== 'pkcs') return;
+    expect(pkcs.atomicCmdId).not.toBe(pkcs.cmdId);
+    expect(pkcs.password).toBe(PFX_PASSWORD);
+    const opened = parsePkcs12(Buffer.from(pkcs.encoded, 'base64'), PFX_PASSWORD);
+    expect(opened.certificates[0]?.equals(identity.leaf.der)).toBe(true);
+  });
+});
+
+function decodeOk(xml: string): SyncmlMessage {
+  const d = decodeSyncml(xml);
+  if (!d.ok) throw new Error(d.problems.map((p) => p.message).join('; '));
+  return d.message;
+}
 
 describe.each(['windows', 'macos', 'ios', ...ANDROID_FAMILIES] as const)(
   'PKCS %s: request resolved, no issued identity',

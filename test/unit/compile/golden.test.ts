@@ -97,11 +97,12 @@ const CASES = [
     (family) =>
       [
         [
-          `${family}-trusted-root.json`,
+          // device administrator receives OMA-DM SyncML (Company Portal), not an AMAPI policy
+          `${family}-trusted-root.${family === 'android-device-admin' ? 'xml' : 'json'}`,
           () => compileProfile(trustedProfile(family), FACTS[family], { ids: seededIds('golden') }),
         ],
         [
-          `${family}-pkcs.json`,
+          `${family}-pkcs.${family === 'android-device-admin' ? 'xml' : 'json'}`,
           () =>
             compileProfile(pkcsProfile(family), FACTS[family], {
               ids: seededIds('golden'),

@@ -397,8 +397,25 @@ describe('regression issue 3: Graph import lists every problem in one pass, and 
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
+    // issue 12 point 9: Graph accepts any template string, so template problems are warnings (the run fails
+    // per device with their code); only the enum value Graph refuses is a problem.
     expect([...new Set(r.problems.map((p) => `${p.path} ${p.code}`))]).toEqual([
       'certificateStore PROFILE_INVALID',
+    ]);
+    const fixed = importGraphProfile(
+      JSON.stringify(
+        base('windows10PkcsCertificateProfile', {
+          certificateStore: 'user',
+          subjectNameFormat: 'custom',
+          subjectNameFormatString: 'CN={UserName}',
+          subjectAlternativeNameType: 'customAzureADAttribute',
+          subjectAlternativeNameFormatString: '{{Nickname}}',
+        }),
+      ),
+    );
+    expect(fixed.ok).toBe(true);
+    if (!fixed.ok) return;
+    expect([...new Set(fixed.warnings.map((w) => `${w.path} ${w.code}`))]).toEqual([
       'subjectNameFormatString TEMPLATE_MALFORMED',
       'subjectAlternativeNameFormatString VARIABLE_UNKNOWN',
     ]);

@@ -11,6 +11,7 @@ describe('shipped scenarios', () => {
   it('ships the scenarios of issues 5 and 12', () => {
     expect(FILES.sort()).toEqual([
       'android-12-work-profile.yaml',
+      'android-device-admin.yaml',
       'ca-rollover.yaml',
       'default.yaml',
       'empty-san.yaml',

@@ -5,6 +5,7 @@ import { parseDeviceTopic, payloadTopic } from '../../../protocol/wire/topics.ts
 import { parseCertificate } from '../../../pki/index.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decodeAndroidPolicy } from '../../../profiles/android/policy-codec.ts';
+import { readDeviceAdminMessage } from '../../../profiles/android/device-admin-syncml.ts';
 import { decodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
 import type { EnrollmentKind, Platform, ProfileFamily } from '../../../profiles/model/platform.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
@@ -19,7 +20,8 @@ const CASES: [ProfileFamily, Platform, EnrollmentKind, string][] = [
   ['ios', 'ios', 'device', 'mobileconfig'],
   ['android-work-profile', 'android', 'work-profile-personal', 'android-policy'],
   ['android-device-owner', 'android', 'fully-managed', 'android-policy'],
-  ['android-device-admin', 'android', 'device-admin', 'android-policy'],
+  // device administrator is not AMAPI-managed: OMA-DM SyncML for the Company Portal (issue 12 point 6)
+  ['android-device-admin', 'android', 'device-admin', 'syncml'],
 ];
 
 /** The PFX inside a native payload, and the password the device would use to open it. */
@@ -29,6 +31,16 @@ function pfxOf(
   platform: Platform,
   identity: { certificate: ReturnType<typeof parseCertificate>; privateKey: KeyObject },
 ): { pfx: Buffer; password: string } {
+  if (format === 'syncml' && platform === 'android') {
+    const m = decodeSyncml(payload);
+    if (!m.ok) throw new Error('SyncML does not decode');
+    const { installs, unknown } = readDeviceAdminMessage(m.message);
+    expect(unknown).toEqual([]);
+    const install = installs.find((i) => i.kind === 'pkcs');
+    if (install?.kind !== 'pkcs') throw new Error('no PKCS install in the device-admin SyncML');
+    expect(payload.toString('utf8')).not.toMatch(/certificateCommands|openNetworkConfiguration/);
+    return { pfx: Buffer.from(install.encoded, 'base64'), password: install.password ?? '' };
+  }
   if (format === 'syncml') {
     const m = decodeSyncml(payload);
     if (!m.ok) throw new Error('SyncML does not decode');
