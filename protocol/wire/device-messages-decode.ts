@@ -139,7 +139,16 @@ function readNative(n: JsonReader): NativeStatus {
       return { platform, status, errorChain };
     }
     case 'android': {
-      if (!('nonCompliance' in n.obj)) return { ...n.obj, platform } as NativeStatus;
+      const android: Extract<NativeStatus, { platform: 'android' }> = { platform };
+      if ('deviceAdmin' in n.obj) {
+        // device administrator: the SyncML status and the admin center's per-device status
+        const d = n.object('deviceAdmin');
+        android.deviceAdmin = {
+          syncml: d.int('syncml', 0),
+          console: d.oneOf('console', ['Succeeded', 'Error', 'Pending', 'Not applicable'] as const),
+        };
+      }
+      if (!('nonCompliance' in n.obj)) return android;
       const c = n.object('nonCompliance');
       const nonCompliance: Extract<NativeStatus, { platform: 'android' }>['nonCompliance'] = {
         settingName: c.string('settingName'),
@@ -149,7 +158,7 @@ function readNative(n: JsonReader): NativeStatus {
       if (specific !== undefined) nonCompliance.specificNonComplianceReason = specific;
       const fieldPath = c.optionalString('fieldPath');
       if (fieldPath !== undefined) nonCompliance.fieldPath = fieldPath;
-      return { ...n.obj, platform, nonCompliance } as NativeStatus;
+      return { ...android, nonCompliance };
     }
   }
 }

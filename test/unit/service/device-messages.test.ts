@@ -106,6 +106,17 @@ describe('decodeDeviceMessage', () => {
     expect(decode('checkin', checkin)).toEqual(checkin);
     expect(decode('renew', renew, 'p1')).toEqual(renew);
     expect(decode('outcome', outcome, 'p1')).toEqual(outcome);
+    // Android device administrator's native status (SyncML + admin center) is kept
+    const admin = {
+      ...outcome,
+      outcomes: [
+        {
+          ...outcome.outcomes[2],
+          native: { platform: 'android', deviceAdmin: { syncml: 406, console: 'Error' } },
+        },
+      ],
+    };
+    expect(decode('outcome', admin, 'p1')).toEqual(admin);
     // an empty thumbprint asks to renew whichever certificate the device holds (handlers/renew.ts)
     expect(decode('renew', { ...renew, thumbprint: '' }, 'p1')).toMatchObject({ thumbprint: '' });
   });
@@ -148,6 +159,20 @@ describe('decodeDeviceMessage', () => {
       { ...outcome, outcomes: [{ ...outcome.outcomes[0], problems: [{}] }] },
       'p1',
       'outcomes[0].problems[0].code',
+    ],
+    [
+      'outcome',
+      {
+        ...outcome,
+        outcomes: [
+          {
+            ...outcome.outcomes[2],
+            native: { platform: 'android', deviceAdmin: { syncml: 406, console: 'Fine' } },
+          },
+        ],
+      },
+      'p1',
+      'outcomes[0].native.deviceAdmin.console',
     ],
   ] as const)('%s %j → WIRE_MESSAGE_INVALID at %s', (kind, body, profile, path) => {
     const f = failure(() => decode(kind, body, profile));
