@@ -11,6 +11,7 @@ import { keysCommand } from './keys.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
 import { runCommandModule } from './run.ts';
+import { scepCommand } from './scep.ts';
 import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
 
@@ -43,6 +44,7 @@ const list: CommandModule<any, any>[] = [
   agentsCommand,
   demoCommand,
   caCommand,
+  scepCommand,
   keysCommand,
   deviceCommand,
   inspectCommand,
