@@ -6,7 +6,7 @@
  * (docs/architecture.md house rule 7). Polling waits are real time here: this is a standalone tool, not a
  * simulated run.
  */
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertfleetError } from '../../pki/errors.ts';
@@ -73,6 +73,6 @@ export async function scepEnroll(o: ScepEnrollOptions): Promise<{ summary: strin
     keyOut?.abort();
     certOut?.abort();
     // A failed enrolment leaves nothing behind, not even the folder it made.
-    if (!done && made !== undefined) rmdirSync(made, { recursive: false });
+    if (!done && made !== undefined) rmSync(made, { recursive: true, force: true });
   }
 }
