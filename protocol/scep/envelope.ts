@@ -148,7 +148,7 @@ export function openEnvelope(der: Uint8Array, holders: readonly EnvelopeRecipien
         ? contentOf(der, contentTlv)
         : Buffer.concat(readChildren(der, contentTlv).map((c) => contentOf(der, c)));
   } catch (cause) {
-    if ((cause as { code?: string }).code !== undefined) throw cause;
+    if (String((cause as { code?: unknown }).code ?? '').startsWith('SCEP_')) throw cause;
     throw invalid(`the pkcsPKIEnvelope is not DER EnvelopedData (${(cause as Error).message})`, cause);
   }
   const cipher = cipherOfOid(cipherOid);

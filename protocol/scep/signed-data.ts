@@ -207,7 +207,7 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
     }
     return { content, certificates, signer };
   } catch (cause) {
-    if ((cause as { code?: string }).code !== undefined) throw cause;
+    if (String((cause as { code?: unknown }).code ?? '').startsWith('SCEP_')) throw cause;
     throw invalid(`the message is not DER SignedData (${(cause as Error).message})`, cause);
   }
 }
