@@ -16,14 +16,26 @@ const serve: CommandModule = {
     'Serve SCEP (RFC 8894) for the CA in --dir on http://127.0.0.1:PORT/scep and the NDES path /certsrv/mscep/mscep.dll until Ctrl-C.',
   builder: (y: Argv) =>
     y
-      .option('ca', { type: 'string', demandOption: true, describe: 'The CA folder (made by `certfleet ca init`).' })
-      .option('port', { type: 'string', default: '0', coerce: numberCoerce(PORT_RULE), describe: 'Port (0: a free one).' })
+      .option('ca', {
+        type: 'string',
+        demandOption: true,
+        describe: 'The CA folder (made by `certfleet ca init`).',
+      })
+      .option('port', {
+        type: 'string',
+        default: '0',
+        coerce: numberCoerce(PORT_RULE),
+        describe: 'Port (0: a free one).',
+      })
       .option('challenge', {
         type: 'string',
         describe:
           'A static challenge password every request must carry (standalone NDES). Without it, one-time challenges come from /certsrv/mscep_admin/.',
       })
-      .option('template', { type: 'string', describe: 'Certificate template NDES requests (default CertfleetUser).' })
+      .option('template', {
+        type: 'string',
+        describe: 'Certificate template NDES requests (default CertfleetUser).',
+      })
       .option('pending-polls', {
         type: 'string',
         coerce: numberCoerce({ flag: '--pending-polls', min: 0, max: 1000, integer: true }),
@@ -60,10 +72,22 @@ const enroll: CommandModule = {
   describe: 'Enrol with a SCEP server as a device would; writes key.pem (0600) and cert.pem into --out.',
   builder: (y: Argv) =>
     y
-      .option('url', { type: 'string', demandOption: true, describe: 'The SCEP URL, e.g. http://127.0.0.1:8080/scep.' })
+      .option('url', {
+        type: 'string',
+        demandOption: true,
+        describe: 'The SCEP URL, e.g. http://127.0.0.1:8080/scep.',
+      })
       .option('challenge', { type: 'string', describe: 'The challenge password (put in the CSR).' })
-      .option('subject', { type: 'string', demandOption: true, describe: 'Subject DN (RFC 4514), e.g. "CN=dev-1,O=Contoso".' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Folder for key.pem and cert.pem (must not hold them yet).' })
+      .option('subject', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Subject DN (RFC 4514), e.g. "CN=dev-1,O=Contoso".',
+      })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Folder for key.pem and cert.pem (must not hold them yet).',
+      })
       .option('key-size', {
         type: 'string',
         default: '2048',
@@ -99,8 +123,10 @@ const enroll: CommandModule = {
 /** `certfleet scep <serve|enroll>` */
 export const scepCommand: CommandModule = {
   command: 'scep <command>',
-  describe: 'SCEP (RFC 8894): an NDES-like server for a CA folder, and a client that enrols against any SCEP server.',
-  builder: (y: Argv) => y.command(serve).command(enroll).demandCommand(1, 'Name a scep command: serve or enroll.'),
+  describe:
+    'SCEP (RFC 8894): an NDES-like server for a CA folder, and a client that enrols against any SCEP server.',
+  builder: (y: Argv) =>
+    y.command(serve).command(enroll).demandCommand(1, 'Name a scep command: serve or enroll.'),
   handler: () => {
     process.exitCode = EXIT.usage;
   },

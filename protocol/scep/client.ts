@@ -22,7 +22,13 @@ import type { KeyPair } from '../../pki/keys.ts';
 import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 import { cipherForCaps, digestForCaps, parseCaps } from './caps.ts';
 import type { EnvelopeRecipient } from './envelope.ts';
-import { decodePkiMessage, encodePkiMessage, newNonce, transactionIdOf, type DecodedPkiMessage } from './pki-message.ts';
+import {
+  decodePkiMessage,
+  encodePkiMessage,
+  newNonce,
+  transactionIdOf,
+  type DecodedPkiMessage,
+} from './pki-message.ts';
 import { scepError } from './scep-error.ts';
 import { createScepCsr } from './scep-csr.ts';
 import { certificatesOf } from './signed-data.ts';
@@ -70,7 +76,11 @@ export class ScepClient {
     try {
       u = new URL(o.url);
     } catch {
-      throw scepError('USAGE', 'badRequest', `"${o.url}" is not a URL; give the SCEP server's URL, e.g. http://127.0.0.1:8080/scep.`);
+      throw scepError(
+        'USAGE',
+        'badRequest',
+        `"${o.url}" is not a URL; give the SCEP server's URL, e.g. http://127.0.0.1:8080/scep.`,
+      );
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
       throw scepError('USAGE', 'badRequest', `"${o.url}" is not an http(s) URL.`);
@@ -95,12 +105,22 @@ export class ScepClient {
     try {
       res = await fetch(url, init);
     } catch (cause) {
-      throw scepError('SCEP_HTTP', 'badRequest', `The SCEP server ${this.#o.url} cannot be reached for ${operation} (${(cause as Error).message}).`, { cause });
+      throw scepError(
+        'SCEP_HTTP',
+        'badRequest',
+        `The SCEP server ${this.#o.url} cannot be reached for ${operation} (${(cause as Error).message}).`,
+        { cause },
+      );
     }
     const body = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200) {
       const text = body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
-      throw scepError('SCEP_HTTP', 'badRequest', `The SCEP server answered ${operation} with HTTP ${res.status}${text ? `: ${text}` : ''}.`, { details: { status: res.status } });
+      throw scepError(
+        'SCEP_HTTP',
+        'badRequest',
+        `The SCEP server answered ${operation} with HTTP ${res.status}${text ? `: ${text}` : ''}.`,
+        { details: { status: res.status } },
+      );
     }
     return { type: (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase(), body };
   }
@@ -122,9 +142,18 @@ export class ScepClient {
         return certs;
       }
     } catch (cause) {
-      throw scepError('SCEP_HTTP', 'badRequest', `GetCACert did not return a certificate (${(cause as Error).message}).`, { cause });
+      throw scepError(
+        'SCEP_HTTP',
+        'badRequest',
+        `GetCACert did not return a certificate (${(cause as Error).message}).`,
+        { cause },
+      );
     }
-    throw scepError('SCEP_HTTP', 'badRequest', `GetCACert answered content type "${type}", not application/x-x509-ca-cert or application/x-x509-ca-ra-cert.`);
+    throw scepError(
+      'SCEP_HTTP',
+      'badRequest',
+      `GetCACert answered content type "${type}", not application/x-x509-ca-cert or application/x-x509-ca-ra-cert.`,
+    );
   }
 
   async #pkiOperation(message: Buffer, post: boolean): Promise<Buffer> {
@@ -132,14 +161,23 @@ export class ScepClient {
     if (post) {
       const url = new URL(this.#o.url);
       url.searchParams.set('operation', 'PKIOperation');
-      reply = await this.#send(url, { method: 'POST', body: message, headers: { 'content-type': PKI_MESSAGE } }, 'PKIOperation');
+      reply = await this.#send(
+        url,
+        { method: 'POST', body: message, headers: { 'content-type': PKI_MESSAGE } },
+        'PKIOperation',
+      );
     } else {
       const b64 = message.toString('base64');
-      if (b64.length > MAX_BASE64_CHARS) throw scepError('USAGE', 'badRequest', 'The request is too large for a GET PKIOperation.');
+      if (b64.length > MAX_BASE64_CHARS)
+        throw scepError('USAGE', 'badRequest', 'The request is too large for a GET PKIOperation.');
       reply = await this.#get('PKIOperation', b64);
     }
     if (reply.type !== PKI_MESSAGE) {
-      throw scepError('SCEP_HTTP', 'badRequest', `PKIOperation answered content type "${reply.type}", not ${PKI_MESSAGE}.`);
+      throw scepError(
+        'SCEP_HTTP',
+        'badRequest',
+        `PKIOperation answered content type "${reply.type}", not ${PKI_MESSAGE}.`,
+      );
     }
     return reply.body;
   }
@@ -197,7 +235,12 @@ export class ScepClient {
     const maxPolls = this.#o.wait === undefined ? 0 : (this.#o.maxPolls ?? 10);
     while (reply.pkiStatus === 'PENDING') {
       if (polls >= maxPolls) {
-        throw scepError('SCEP_PENDING', 'badRequest', `The SCEP server still answers PENDING for transaction ${transactionId} after ${polls} poll(s); the CA holds the request for approval. Poll again later with the same key.`, { details: { transactionId, polls } });
+        throw scepError(
+          'SCEP_PENDING',
+          'badRequest',
+          `The SCEP server still answers PENDING for transaction ${transactionId} after ${polls} poll(s); the CA holds the request for approval. Poll again later with the same key.`,
+          { details: { transactionId, polls } },
+        );
       }
       polls += 1;
       await this.#o.wait!(polls);
@@ -205,26 +248,58 @@ export class ScepClient {
       reply = await send('CertPoll', issuerAndSubject);
     }
     if (reply.pkiStatus === 'FAILURE') {
-      throw scepError('SCEP_REQUEST_FAILED', reply.failInfo ?? 'badRequest', `The SCEP server refused the request (failInfo ${reply.failInfo ?? 'absent'}, transaction ${transactionId}).`, { details: { transactionId } });
+      throw scepError(
+        'SCEP_REQUEST_FAILED',
+        reply.failInfo ?? 'badRequest',
+        `The SCEP server refused the request (failInfo ${reply.failInfo ?? 'absent'}, transaction ${transactionId}).`,
+        { details: { transactionId } },
+      );
     }
-    if (reply.data === undefined) throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', 'The SUCCESS reply carries no certificate envelope.');
+    if (reply.data === undefined)
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        'The SUCCESS reply carries no certificate envelope.',
+      );
     const certs = certificatesOf(reply.data);
     const spki = r.keyPair.publicKey.export({ type: 'spki', format: 'der' });
     const certificate = certs.find((c) => c.publicKey.export({ type: 'spki', format: 'der' }).equals(spki));
     if (certificate === undefined) {
-      throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', 'The SUCCESS reply carries no certificate for the requested key.');
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        'The SUCCESS reply carries no certificate for the requested key.',
+      );
     }
     return { certificate, chain: certs.filter((c) => c !== certificate), transactionId, polls };
   }
 
   #checkReply(reply: DecodedPkiMessage, caCerts: Certificate[], transactionId: string, nonce: Buffer): void {
-    if (reply.messageType !== 'CertRep') throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', `The server answered a ${reply.messageType}, not a CertRep.`);
+    if (reply.messageType !== 'CertRep')
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        `The server answered a ${reply.messageType}, not a CertRep.`,
+      );
     if (!caCerts.some((c) => c.sha256Thumbprint === reply.signerCertificate.sha256Thumbprint)) {
-      throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', `The CertRep is signed by "${reply.signerCertificate.subjectText}", which is not a certificate GetCACert returned.`);
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        `The CertRep is signed by "${reply.signerCertificate.subjectText}", which is not a certificate GetCACert returned.`,
+      );
     }
-    if (reply.transactionId !== transactionId) throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', `The CertRep answers transaction ${reply.transactionId}, not ${transactionId}.`);
+    if (reply.transactionId !== transactionId)
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        `The CertRep answers transaction ${reply.transactionId}, not ${transactionId}.`,
+      );
     if (reply.recipientNonce === undefined || !reply.recipientNonce.equals(nonce)) {
-      throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', 'The CertRep\u2019s recipientNonce is not the request\u2019s senderNonce (a replayed or misdirected reply).');
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        'The CertRep\u2019s recipientNonce is not the request\u2019s senderNonce (a replayed or misdirected reply).',
+      );
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The content-encryption algorithms of a SCEP pkcsPKIEnvelope (RFC 8894 §3.5.2 "AES", "DES3"; §2.9: DES is
  * the legacy default a server must still read). micromdm/scep 2.1's client encrypts with single DES-CBC
- * whatever the CA's capabilities say (observed, docs/formats.md §9.4), so the server reads it; Node 20's
+ * whatever the CA's capabilities say (observed, docs/formats.md §7.4), so the server reads it; Node 20's
  * OpenSSL 3 has no `des-cbc` without the legacy provider, and DES-EDE3 with three equal keys is DES, so
  * single DES runs as `des-ede3-cbc` with the key repeated (a simulator's interoperability path, not a
  * recommendation).

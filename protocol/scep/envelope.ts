@@ -26,7 +26,13 @@ import {
   readOnly,
   type Tlv,
 } from '../../pki/der.ts';
-import { CONTENT_CIPHERS, cipherOfOid, decryptContent, encryptContent, type ContentCipher } from './content-cipher.ts';
+import {
+  CONTENT_CIPHERS,
+  cipherOfOid,
+  decryptContent,
+  encryptContent,
+  type ContentCipher,
+} from './content-cipher.ts';
 import { findByIssuerAndSerial, issuerAndSerialDer } from './issuer-serial.ts';
 import { CMS_OID } from './oids.ts';
 import { scepError } from './scep-error.ts';
@@ -75,9 +81,7 @@ export function sealEnvelope(
       encodeTlv(0x80, encrypted),
     ]),
   ]);
-  return Buffer.from(
-    encodeSequence([encodeOid(CMS_OID.envelopedData), encodeTlv(0xa0, enveloped)]),
-  );
+  return Buffer.from(encodeSequence([encodeOid(CMS_OID.envelopedData), encodeTlv(0xa0, enveloped)]));
 }
 
 function invalid(message: string, cause?: unknown): Error {
@@ -135,7 +139,11 @@ export function openEnvelope(der: Uint8Array, holders: readonly EnvelopeRecipien
         const [, rid, alg, ek] = readChildren(der, ri);
         if (!rid || !alg || ek?.tag !== 0x04) throw invalid('a KeyTransRecipientInfo is malformed');
         const [algOid] = readChildren(der, alg);
-        return { rid: bytesOf(der, rid), alg: oidAt(der, algOid, 'keyEncryptionAlgorithm'), encryptedKey: contentOf(der, ek) };
+        return {
+          rid: bytesOf(der, rid),
+          alg: oidAt(der, algOid, 'keyEncryptionAlgorithm'),
+          encryptedKey: contentOf(der, ek),
+        };
       });
     const [, algTlv, contentTlv] = readChildren(der, eciTlv);
     if (!algTlv || !contentTlv) throw invalid('encryptedContentInfo has no algorithm or no content');
@@ -153,17 +161,26 @@ export function openEnvelope(der: Uint8Array, holders: readonly EnvelopeRecipien
   }
   const cipher = cipherOfOid(cipherOid);
   if (cipher === undefined) {
-    throw scepError('SCEP_UNSUPPORTED_ALGORITHM', 'badAlg', `The envelope's content cipher ${cipherOid} is not one of AES-128/256-CBC, DES3-CBC or DES-CBC.`);
+    throw scepError(
+      'SCEP_UNSUPPORTED_ALGORITHM',
+      'badAlg',
+      `The envelope's content cipher ${cipherOid} is not one of AES-128/256-CBC, DES3-CBC or DES-CBC.`,
+    );
   }
   for (const r of recipients) {
     const holder = findByIssuerAndSerial(holders, r.rid);
     if (holder === undefined) continue;
     if (r.alg !== CMS_OID.rsaEncryption) {
-      throw scepError('SCEP_UNSUPPORTED_ALGORITHM', 'badAlg', `The envelope's key transport ${r.alg} is not rsaEncryption (PKCS#1 v1.5).`);
+      throw scepError(
+        'SCEP_UNSUPPORTED_ALGORITHM',
+        'badAlg',
+        `The envelope's key transport ${r.alg} is not rsaEncryption (PKCS#1 v1.5).`,
+      );
     }
     try {
       const key = pkcs1v15Decrypt(holder.privateKey, r.encryptedKey);
-      if (key.length !== CONTENT_CIPHERS[cipher].keyLength) throw new Error('the content key has the wrong length');
+      if (key.length !== CONTENT_CIPHERS[cipher].keyLength)
+        throw new Error('the content key has the wrong length');
       return { content: decryptContent(cipher, key, Buffer.from(iv), encrypted), cipher, recipient: holder };
     } catch (cause) {
       throw scepError(
@@ -174,7 +191,9 @@ export function openEnvelope(der: Uint8Array, holders: readonly EnvelopeRecipien
       );
     }
   }
-  const names = holders.map((h) => `"${h.certificate.subjectText}" (serial ${h.certificate.serialNumber})`).join(', ');
+  const names = holders
+    .map((h) => `"${h.certificate.subjectText}" (serial ${h.certificate.serialNumber})`)
+    .join(', ');
   throw scepError(
     'SCEP_NOT_RECIPIENT',
     'badMessageCheck',

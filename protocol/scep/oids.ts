@@ -1,7 +1,7 @@
 /**
  * SCEP's identifiers and enumerations (RFC 8894 §3.2.1: the authenticated attributes, §3.2.1.2 messageType,
  * §3.2.1.3 pkiStatus, §3.2.1.4 failInfo). The values travel as PrintableString decimal text ("19", "0"),
- * which is why they are strings here. See docs/formats.md §9 (SCEP).
+ * which is why they are strings here. See docs/formats.md §7 (SCEP).
  */
 
 /** id-VeriSign id-pki id-attributes (2.16.840.1.113733.1.9) and its members (RFC 8894 §3.2.1). */

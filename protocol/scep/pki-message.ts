@@ -22,7 +22,13 @@ import {
   type PkiStatus,
 } from './oids.ts';
 import { scepError } from './scep-error.ts';
-import { parseSignedData, signContent, verifySigner, type Attribute, type ScepDigest } from './signed-data.ts';
+import {
+  parseSignedData,
+  signContent,
+  verifySigner,
+  type Attribute,
+  type ScepDigest,
+} from './signed-data.ts';
 
 /** The SCEP fields of a message. */
 export interface PkiMessageFields {
@@ -56,7 +62,10 @@ export function newNonce(random: (n: number) => Buffer = randomBytes): Buffer {
 
 /** The transactionID of a key: the SHA-256 of its SubjectPublicKeyInfo, hex (RFC 8894 §3.2.1.1 "SHOULD be a hash of the public key"). */
 export function transactionIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase();
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .toUpperCase();
 }
 
 function printable(text: string): Uint8Array {
@@ -70,11 +79,11 @@ export function encodePkiMessage(o: EncodePkiMessageOptions): Buffer {
     { oid: SCEP_ATTR.transactionID, values: [printable(o.transactionId)] },
     { oid: SCEP_ATTR.senderNonce, values: [encodeOctetString(o.senderNonce)] },
   ];
-  if (o.recipientNonce) attrs.push({ oid: SCEP_ATTR.recipientNonce, values: [encodeOctetString(o.recipientNonce)] });
+  if (o.recipientNonce)
+    attrs.push({ oid: SCEP_ATTR.recipientNonce, values: [encodeOctetString(o.recipientNonce)] });
   if (o.pkiStatus) attrs.push({ oid: SCEP_ATTR.pkiStatus, values: [printable(PKI_STATUS[o.pkiStatus])] });
   if (o.failInfo) attrs.push({ oid: SCEP_ATTR.failInfo, values: [printable(FAIL_INFO[o.failInfo])] });
-  const content =
-    o.data === undefined ? undefined : sealEnvelope(o.data, o.recipients, o.cipher, o.random);
+  const content = o.data === undefined ? undefined : sealEnvelope(o.data, o.recipients, o.cipher, o.random);
   return signContent({
     content,
     signer: o.signer,
@@ -107,7 +116,8 @@ function stringValue(attrs: Attribute[], oid: string, name: string): string | un
   const v = attrs.find((a) => a.oid === oid)?.values[0];
   if (v === undefined) return undefined;
   const tlv = readTlv(v, 0);
-  if (tlv.tag !== 0x13 && tlv.tag !== 0x0c && tlv.tag !== 0x16) throw invalid(`${name} is not a PrintableString`);
+  if (tlv.tag !== 0x13 && tlv.tag !== 0x0c && tlv.tag !== 0x16)
+    throw invalid(`${name} is not a PrintableString`);
   return Buffer.from(contentOf(v, tlv)).toString('latin1');
 }
 
@@ -136,9 +146,11 @@ export function decodePkiMessage(
   const attrs = parsed.signer?.attributes ?? [];
   const typeText = stringValue(attrs, SCEP_ATTR.messageType, 'messageType');
   const messageType = typeText === undefined ? undefined : nameOf(MESSAGE_TYPES, typeText);
-  if (messageType === undefined) throw invalid(`messageType ${typeText ?? '(missing)'} is not one of RFC 8894 §3.2.1.2`);
+  if (messageType === undefined)
+    throw invalid(`messageType ${typeText ?? '(missing)'} is not one of RFC 8894 §3.2.1.2`);
   const transactionId = stringValue(attrs, SCEP_ATTR.transactionID, 'transactionID');
-  if (transactionId === undefined || transactionId === '') throw invalid('the transactionID attribute is missing');
+  if (transactionId === undefined || transactionId === '')
+    throw invalid('the transactionID attribute is missing');
   const senderNonce = octetsValue(attrs, SCEP_ATTR.senderNonce, 'senderNonce');
   if (senderNonce === undefined) throw invalid('the senderNonce attribute is missing');
   const fields: PkiMessageFields = { messageType, transactionId, senderNonce };
@@ -156,7 +168,8 @@ export function decodePkiMessage(
     if (f === undefined) throw invalid(`failInfo ${failText} is not one of RFC 8894 §3.2.1.4`);
     fields.failInfo = f;
   }
-  if (messageType === 'CertRep' && fields.pkiStatus === undefined) throw invalid('a CertRep has no pkiStatus');
+  if (messageType === 'CertRep' && fields.pkiStatus === undefined)
+    throw invalid('a CertRep has no pkiStatus');
   let data: Buffer | undefined;
   let cipher: ContentCipher | undefined;
   let openedBy: EnvelopeRecipient | undefined;

@@ -9,14 +9,7 @@
  * challengeOf(csr); // 'A1B2…'
  */
 import { parseCsr, type Csr } from '../../pki/csr.ts';
-import {
-  contentOf,
-  encodeBitString,
-  encodeOid,
-  encodeSequence,
-  encodeTlv,
-  readTlv,
-} from '../../pki/der.ts';
+import { contentOf, encodeBitString, encodeOid, encodeSequence, encodeTlv, readTlv } from '../../pki/der.ts';
 import { encodeDn } from '../../pki/dn-der.ts';
 import { toDn, type Dn } from '../../pki/dn.ts';
 import { encodeExtensionList, encodeExtensions, type SanEntry } from '../../pki/extensions.ts';

@@ -23,7 +23,5 @@ export function scepError(
 export function failInfoOf(e: unknown): FailInfo {
   const d = (e as { details?: { failInfo?: unknown } }).details;
   const f = d?.failInfo;
-  return f === 'badAlg' || f === 'badMessageCheck' || f === 'badTime' || f === 'badCertId'
-    ? f
-    : 'badRequest';
+  return f === 'badAlg' || f === 'badMessageCheck' || f === 'badTime' || f === 'badCertId' ? f : 'badRequest';
 }

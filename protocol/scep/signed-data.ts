@@ -78,14 +78,21 @@ export function signContent(o: SignOptions): Buffer {
   const attrs: Attribute[] = [
     { oid: CMS_OID.contentType, values: [encodeOid(CMS_OID.data)] },
     { oid: CMS_OID.signingTime, values: [utcTime(o.signingTime)] },
-    { oid: CMS_OID.messageDigest, values: [encodeOctetString(createHash(o.digest).update(content).digest())] },
+    {
+      oid: CMS_OID.messageDigest,
+      values: [encodeOctetString(createHash(o.digest).update(content).digest())],
+    },
     ...o.attributes,
   ];
   const attrContent = setOfContent(attrs.map(encodeAttribute));
   const key = o.signer.privateKey;
   if (key.asymmetricKeyType !== 'rsa') {
     // The CertRep is enveloped to the requester's key (RFC 8894 §3.3.2), which needs RSA key transport.
-    throw scepError('SCEP_UNSUPPORTED_ALGORITHM', 'badAlg', `A SCEP message is signed with an RSA key (RFC 8894 §2.1); this key is ${String(key.asymmetricKeyType)}.`);
+    throw scepError(
+      'SCEP_UNSUPPORTED_ALGORITHM',
+      'badAlg',
+      `A SCEP message is signed with an RSA key (RFC 8894 §2.1); this key is ${String(key.asymmetricKeyType)}.`,
+    );
   }
   const signature = sign(o.digest, encodeTlv(0x31, attrContent), key);
   const sigAlg = encodeSequence([encodeOid(CMS_OID.rsaEncryption), Uint8Array.of(0x05, 0x00)]);
@@ -192,7 +199,10 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
       const attributes = readChildren(der, attrsTlv).map((a) => {
         const [o, set] = readChildren(der, a);
         if (set?.tag !== 0x31) throw invalid('a signed attribute has no values');
-        return { oid: oidOf(der, o), values: readChildren(der, set).map((v) => Buffer.from(bytesOf(der, v))) };
+        return {
+          oid: oidOf(der, o),
+          values: readChildren(der, set).map((v) => Buffer.from(bytesOf(der, v))),
+        };
       });
       const raw = Buffer.from(bytesOf(der, attrsTlv));
       raw[0] = 0x31;
@@ -226,11 +236,17 @@ export function verifySigner(parsed: ParsedSignedData, extra: readonly Certifica
   const pool = [...parsed.certificates, ...extra].map((certificate) => ({ certificate }));
   const found = findByIssuerAndSerial(pool, s.sid);
   if (found === undefined) {
-    throw invalid('the SignerInfo names a certificate that is neither in the message nor known to the reader');
+    throw invalid(
+      'the SignerInfo names a certificate that is neither in the message nor known to the reader',
+    );
   }
   const digest = digestOfOid(s.digest);
   if (digest === undefined) {
-    throw scepError('SCEP_UNSUPPORTED_ALGORITHM', 'badAlg', `The message digest algorithm ${s.digest} is not SHA-1, SHA-256 or SHA-512.`);
+    throw scepError(
+      'SCEP_UNSUPPORTED_ALGORITHM',
+      'badAlg',
+      `The message digest algorithm ${s.digest} is not SHA-1, SHA-256 or SHA-512.`,
+    );
   }
   const md = s.attributes.find((a) => a.oid === CMS_OID.messageDigest)?.values[0];
   const content = parsed.content ?? Buffer.alloc(0);
@@ -239,17 +255,27 @@ export function verifySigner(parsed: ParsedSignedData, extra: readonly Certifica
     throw invalid('the messageDigest attribute does not match the content: the message was altered');
   }
   const key = found.certificate.publicKey;
-  const algo = s.signatureAlgorithm === CMS_OID.rsaEncryption ? { hash: digest, key: 'rsa' } : SIGNATURE_ALGORITHMS[s.signatureAlgorithm];
+  const algo =
+    s.signatureAlgorithm === CMS_OID.rsaEncryption
+      ? { hash: digest, key: 'rsa' }
+      : SIGNATURE_ALGORITHMS[s.signatureAlgorithm];
   if (algo === undefined || algo.key !== key.asymmetricKeyType) {
-    throw scepError('SCEP_UNSUPPORTED_ALGORITHM', 'badAlg', `The signature algorithm ${s.signatureAlgorithm} does not fit the signer's ${String(key.asymmetricKeyType)} key.`);
+    throw scepError(
+      'SCEP_UNSUPPORTED_ALGORITHM',
+      'badAlg',
+      `The signature algorithm ${s.signatureAlgorithm} does not fit the signer's ${String(key.asymmetricKeyType)} key.`,
+    );
   }
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verify(algo.hash, s.signedAttrs, key as KeyObject, s.signature);
   } catch {
     ok = false;
   }
-  if (!ok) throw invalid(`the signature of "${found.certificate.subjectText}" does not verify: the message was altered or signed with another key`);
+  if (!ok)
+    throw invalid(
+      `the signature of "${found.certificate.subjectText}" does not verify: the message was altered or signed with another key`,
+    );
   return found.certificate;
 }
 

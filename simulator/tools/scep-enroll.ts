@@ -29,10 +29,16 @@ export interface ScepEnrollOptions {
 
 export async function scepEnroll(o: ScepEnrollOptions): Promise<{ summary: string }> {
   if (o.keySize !== 2048 && o.keySize !== 3072 && o.keySize !== 4096) {
-    throw new CertfleetError('USAGE', `--key-size ${o.keySize} is not one of 2048, 3072, 4096 (SCEP needs RSA).`);
+    throw new CertfleetError(
+      'USAGE',
+      `--key-size ${o.keySize} is not one of 2048, 3072, 4096 (SCEP needs RSA).`,
+    );
   }
   if (!Number.isInteger(o.maxPolls) || o.maxPolls < 0 || !(o.pollSeconds >= 0)) {
-    throw new CertfleetError('USAGE', '--max-polls must be a whole number ≥ 0 and --poll-interval a number of seconds ≥ 0.');
+    throw new CertfleetError(
+      'USAGE',
+      '--max-polls must be a whole number ≥ 0 and --poll-interval a number of seconds ≥ 0.',
+    );
   }
   const subject = parseDn(o.subject);
   const client = new ScepClient({
@@ -53,7 +59,11 @@ export async function scepEnroll(o: ScepEnrollOptions): Promise<{ summary: strin
     keyOut = reserveOutput(keyFile, 0o600);
     certOut = reserveOutput(certFile);
     const keyPair = await generateKeyPair({ kind: 'rsa', size: o.keySize });
-    const r = await client.enrol({ keyPair, subject, ...(o.challenge !== undefined && { challenge: o.challenge }) });
+    const r = await client.enrol({
+      keyPair,
+      subject,
+      ...(o.challenge !== undefined && { challenge: o.challenge }),
+    });
     keyOut.commit(Buffer.from(exportPrivateKeyPem(keyPair.privateKey)));
     certOut.commit(Buffer.from([r.certificate.pem, ...r.chain.map((c) => c.pem)].join('')));
     done = true;

@@ -18,7 +18,9 @@ import { poolKey } from '../fixtures/key-pool.ts';
 import { openssl } from '../unit/pki/openssl.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
-const HAVE = ['scepclient', 'scepserver'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+const HAVE = ['scepclient', 'scepserver'].every(
+  (t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0,
+);
 if (!HAVE) console.log('scep interop: skipped (scepclient/scepserver not installed; apt-get install scep)');
 
 let work: string;
@@ -27,7 +29,11 @@ let theirs: ChildProcess | undefined;
 let theirsUrl: string;
 
 /** Runs a command without blocking this process's event loop (our server answers from it). */
-async function run(cmd: string, args: string[], cwd?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+async function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -62,18 +68,29 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-scep-interop-'));
   const dir = join(work, 'ca');
   const now = new Date();
-  const ca = await EnterpriseCa.init(dir, { now, rootKey: poolKey('rsa2048', 0), issuingKey: poolKey('rsa2048', 1) });
+  const ca = await EnterpriseCa.init(dir, {
+    now,
+    rootKey: poolKey('rsa2048', 0),
+    issuingKey: poolKey('rsa2048', 1),
+  });
   await loadOrIssueRa(ca, { now, key: poolKey('rsa2048', 2) });
   ours = (await scepServe({ dir, port: 0, challenge: 'ours-s3cret' })).server;
 
   const depot = join(work, 'depot');
-  const init = spawnSync('scepserver', ['ca', '-init', '-depot', depot, '-keySize', '2048'], { encoding: 'utf8' });
+  const init = spawnSync('scepserver', ['ca', '-init', '-depot', depot, '-keySize', '2048'], {
+    encoding: 'utf8',
+  });
   expect(init.status, `${init.stdout}${init.stderr}`).toBe(0);
   const port = await freePort();
-  theirs = spawn('scepserver', ['-depot', depot, '-port', String(port), '-challenge', 'theirs-s3cret'], { stdio: 'ignore' });
+  theirs = spawn('scepserver', ['-depot', depot, '-port', String(port), '-challenge', 'theirs-s3cret'], {
+    stdio: 'ignore',
+  });
   theirsUrl = `http://127.0.0.1:${port}/scep`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${theirsUrl}?operation=GetCACaps`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${theirsUrl}?operation=GetCACaps`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100)); // waiting for a real process to listen, not a simulated run
   }
@@ -89,18 +106,57 @@ describe.skipIf(!HAVE)('SCEP interoperability with micromdm/scep 2.1', () => {
   it('micromdm scepclient enrols against our server (/scep and the NDES path); OpenSSL verifies it against our CA', async () => {
     for (const [i, url] of [ours!.url, ours!.ndesUrl].entries()) {
       const cwd = mkdtempSync(join(work, 'client-'));
-      const r = await scepclient(['-server-url', url, '-challenge', 'ours-s3cret', '-private-key', 'key.pem', '-certificate', 'cert.pem', '-cn', `mdm-dev-${i}`, '-keySize', '2048'], cwd);
+      const r = await scepclient(
+        [
+          '-server-url',
+          url,
+          '-challenge',
+          'ours-s3cret',
+          '-private-key',
+          'key.pem',
+          '-certificate',
+          'cert.pem',
+          '-cn',
+          `mdm-dev-${i}`,
+          '-keySize',
+          '2048',
+        ],
+        cwd,
+      );
       expect(r.status, r.output).toBe(0);
       expect(r.output).toContain('pkiStatus=SUCCESS');
-      const v = openssl(['verify', '-CAfile', join(work, 'ca', 'root.pem'), '-untrusted', join(work, 'ca', 'issuing.pem'), join(cwd, 'cert.pem')]);
+      const v = openssl([
+        'verify',
+        '-CAfile',
+        join(work, 'ca', 'root.pem'),
+        '-untrusted',
+        join(work, 'ca', 'issuing.pem'),
+        join(cwd, 'cert.pem'),
+      ]);
       expect(v.stdout.trim()).toBe(`${join(cwd, 'cert.pem')}: OK`);
-      expect(openssl(['x509', '-in', join(cwd, 'cert.pem'), '-noout', '-subject']).stdout).toContain(`CN = mdm-dev-${i}`);
+      expect(openssl(['x509', '-in', join(cwd, 'cert.pem'), '-noout', '-subject']).stdout).toContain(
+        `CN = mdm-dev-${i}`,
+      );
     }
   });
 
   it('micromdm scepclient with a wrong challenge: FAILURE badRequest, no certificate', async () => {
     const cwd = mkdtempSync(join(work, 'client-'));
-    const r = await scepclient(['-server-url', ours!.url, '-challenge', 'wrong', '-private-key', 'key.pem', '-certificate', 'cert.pem', '-cn', 'intruder'], cwd);
+    const r = await scepclient(
+      [
+        '-server-url',
+        ours!.url,
+        '-challenge',
+        'wrong',
+        '-private-key',
+        'key.pem',
+        '-certificate',
+        'cert.pem',
+        '-cn',
+        'intruder',
+      ],
+      cwd,
+    );
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('failInfo: badRequest');
     expect(existsSync(join(cwd, 'cert.pem'))).toBe(false);
@@ -108,7 +164,18 @@ describe.skipIf(!HAVE)('SCEP interoperability with micromdm/scep 2.1', () => {
 
   it('certfleet scep enroll against micromdm scepserver: key.pem 0600 + cert.pem that verifies against its CA', async () => {
     const out = join(work, 'enrolled');
-    const r = await certfleet(['scep', 'enroll', '--url', theirsUrl, '--challenge', 'theirs-s3cret', '--subject', 'CN=dev-42,O=Contoso', '--out', out]);
+    const r = await certfleet([
+      'scep',
+      'enroll',
+      '--url',
+      theirsUrl,
+      '--challenge',
+      'theirs-s3cret',
+      '--subject',
+      'CN=dev-42,O=Contoso',
+      '--out',
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('theirs-s3cret');
     expect(statSync(join(out, 'key.pem')).mode & 0o777).toBe(0o600);

@@ -2,7 +2,7 @@
  * The Intune SCEP challenge model, connector side: the service issues a one-time challenge per device ×
  * profile, valid for a limited time and bound to the subject the profile resolved for that device; the
  * connector's policy module (CRP, "Certificate Registration Point") checks the challenge of each request
- * before NDES submits it to the CA (docs/formats.md §9.5; C2 events 20500–20502).
+ * before NDES submits it to the CA (docs/formats.md §7.5; C2 events 20500–20502).
  *
  * Outcomes: unknown or missing → SCEP_CHALLENGE_INVALID (C2 diagnostic 0x00000410 CRPSCEPDeserialize_Failed);
  * expired → SCEP_CHALLENGE_EXPIRED (0x00000411 CRPSCEPChallenge_Expired); used before →
@@ -58,7 +58,11 @@ export class ChallengeStore {
     this.#random = opts.random ?? randomBytes;
     this.#static = opts.staticChallenge;
     if (this.#static === '') {
-      throw scepError('USAGE', 'badRequest', 'A static SCEP challenge cannot be empty; omit it to use one-time challenges.');
+      throw scepError(
+        'USAGE',
+        'badRequest',
+        'A static SCEP challenge cannot be empty; omit it to use one-time challenges.',
+      );
     }
   }
 
@@ -83,22 +87,45 @@ export class ChallengeStore {
    */
   redeem(use: ChallengeUse): ChallengeGrant | undefined {
     if (use.challenge === undefined || use.challenge === '') {
-      throw scepError('SCEP_CHALLENGE_INVALID', 'badRequest', 'The request carries no challengePassword; get a challenge from the management service and put it in the CSR.');
+      throw scepError(
+        'SCEP_CHALLENGE_INVALID',
+        'badRequest',
+        'The request carries no challengePassword; get a challenge from the management service and put it in the CSR.',
+      );
     }
     if (this.#static !== undefined && use.challenge === this.#static) return undefined;
     const grant = this.#grants.get(use.challenge);
     if (grant === undefined) {
-      throw scepError('SCEP_CHALLENGE_INVALID', 'badRequest', 'The request\u2019s challenge was not issued by this service (unknown or garbled); get a new challenge from the management service.');
+      throw scepError(
+        'SCEP_CHALLENGE_INVALID',
+        'badRequest',
+        'The request\u2019s challenge was not issued by this service (unknown or garbled); get a new challenge from the management service.',
+      );
     }
     const who = { deviceId: grant.deviceId, profileId: grant.profileId };
     if (grant.usedAt !== undefined) {
-      throw scepError('SCEP_CHALLENGE_REUSED', 'badRequest', `The challenge for device ${grant.deviceId} × profile ${grant.profileId} was already used at ${grant.usedAt.toISOString()}; a challenge is good for one request.`, { details: who });
+      throw scepError(
+        'SCEP_CHALLENGE_REUSED',
+        'badRequest',
+        `The challenge for device ${grant.deviceId} × profile ${grant.profileId} was already used at ${grant.usedAt.toISOString()}; a challenge is good for one request.`,
+        { details: who },
+      );
     }
     if (use.now.getTime() >= grant.expiresAt.getTime()) {
-      throw scepError('SCEP_CHALLENGE_EXPIRED', 'badRequest', `The challenge for device ${grant.deviceId} × profile ${grant.profileId} expired at ${grant.expiresAt.toISOString()}; the device can retry after obtaining a new challenge from the management service.`, { details: who });
+      throw scepError(
+        'SCEP_CHALLENGE_EXPIRED',
+        'badRequest',
+        `The challenge for device ${grant.deviceId} × profile ${grant.profileId} expired at ${grant.expiresAt.toISOString()}; the device can retry after obtaining a new challenge from the management service.`,
+        { details: who },
+      );
     }
     if (grant.subject !== undefined && !sameDn(grant.subject, use.subject)) {
-      throw scepError('SCEP_CHALLENGE_MISMATCH', 'badRequest', `The challenge was issued to device ${grant.deviceId} × profile ${grant.profileId} for "${grant.subject}", but the request asks for "${use.subject}".`, { details: who });
+      throw scepError(
+        'SCEP_CHALLENGE_MISMATCH',
+        'badRequest',
+        `The challenge was issued to device ${grant.deviceId} × profile ${grant.profileId} for "${grant.subject}", but the request asks for "${use.subject}".`,
+        { details: who },
+      );
     }
     grant.usedAt = use.now;
     return grant;

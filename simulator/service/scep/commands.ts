@@ -23,17 +23,28 @@ export interface ScepServeOptions {
 }
 
 /** `scep serve`: the running server, its responder, and the lines to print. */
-export async function scepServe(o: ScepServeOptions): Promise<{ server: RunningScepServer; responder: ScepResponder; summary: string }> {
+export async function scepServe(
+  o: ScepServeOptions,
+): Promise<{ server: RunningScepServer; responder: ScepResponder; summary: string }> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
     throw new CertfleetError('USAGE', `--port ${o.port} is not a TCP port (0–65535).`);
   }
   if (o.challenge !== undefined && o.challenge === '') {
-    throw new CertfleetError('USAGE', '--challenge is empty; give a challenge password or omit the option for one-time challenges.');
+    throw new CertfleetError(
+      'USAGE',
+      '--challenge is empty; give a challenge password or omit the option for one-time challenges.',
+    );
   }
   const now = o.now ?? (() => new Date());
   const ca = EnterpriseCa.open(o.dir);
-  if (o.template !== undefined && !ca.templates().some((t) => t.template.name === o.template && t.published)) {
-    throw new CertfleetError('CA_TEMPLATE_NOT_SUPPORTED', `The CA in ${o.dir} does not publish the template "${o.template}"; see 'certfleet ca templates'.`);
+  if (
+    o.template !== undefined &&
+    !ca.templates().some((t) => t.template.name === o.template && t.published)
+  ) {
+    throw new CertfleetError(
+      'CA_TEMPLATE_NOT_SUPPORTED',
+      `The CA in ${o.dir} does not publish the template "${o.template}"; see 'certfleet ca templates'.`,
+    );
   }
   const ra = await loadOrIssueRa(ca, { now: now() });
   const challenges = new ChallengeStore({

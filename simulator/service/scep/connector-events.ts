@@ -37,14 +37,20 @@ const DIAGNOSTICS: Readonly<Record<string, [string, string]>> = {
 const UNKNOWN: [string, string] = ['0x0FFFFFFF', 'Unknown_Error'];
 
 /** The verify-step event for a challenge check outcome (undefined code = success). */
-export function verifyEvent(code: ErrorCode | undefined, base: Omit<ConnectorEvent, 'eventId' | 'name' | 'diagnosticCode' | 'diagnosticName'>): ConnectorEvent {
+export function verifyEvent(
+  code: ErrorCode | undefined,
+  base: Omit<ConnectorEvent, 'eventId' | 'name' | 'diagnosticCode' | 'diagnosticName'>,
+): ConnectorEvent {
   const eventId = code === undefined ? 20500 : code === 'SCEP_CHALLENGE_EXPIRED' ? 20501 : 20502;
   const [diagnosticCode, diagnosticName] = DIAGNOSTICS[code ?? 'OK'] ?? UNKNOWN;
   return { eventId, name: NAMES[eventId], diagnosticCode, diagnosticName, ...base, ...(code && { code }) };
 }
 
 /** The notify-step event after the CA answered (undefined code = issued). */
-export function notifyEvent(code: ErrorCode | undefined, base: Omit<ConnectorEvent, 'eventId' | 'name' | 'diagnosticCode' | 'diagnosticName'>): ConnectorEvent {
+export function notifyEvent(
+  code: ErrorCode | undefined,
+  base: Omit<ConnectorEvent, 'eventId' | 'name' | 'diagnosticCode' | 'diagnosticName'>,
+): ConnectorEvent {
   const eventId = code === undefined ? 20600 : 20602;
   const [diagnosticCode, diagnosticName] = code === undefined ? ['0x00000000', 'Success'] : UNKNOWN;
   return { eventId, name: NAMES[eventId], diagnosticCode, diagnosticName, ...base, ...(code && { code }) };

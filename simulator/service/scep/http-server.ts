@@ -1,7 +1,7 @@
 /**
  * The SCEP server over real HTTP on loopback (RFC 8894 §4.1: `GET|POST <path>?operation=…`), at `/scep` and
  * at NDES's path `/certsrv/mscep/mscep.dll` (also with `/pkiclient.exe`, the form Windows clients and the
- * IIS log of docs/formats.md §9.3 show). Operations: GetCACaps (text/plain), GetCACert (RA + CA as a
+ * IIS log of docs/formats.md §7.3 show). Operations: GetCACaps (text/plain), GetCACert (RA + CA as a
  * degenerate PKCS#7, `application/x-x509-ca-ra-cert`), PKIOperation by GET (base64 `message`) or POST (DER
  * body), answered `application/x-pki-message`. `/certsrv/mscep_admin/` hands out one-time challenges, as
  * NDES's admin page does (query: device, profile, subject), when the server has no static challenge.
@@ -68,7 +68,12 @@ export async function startScepServer(o: {
       return;
     }
     if (!SCEP_PATHS.includes(url.pathname)) {
-      send(res, 404, 'text/plain', `No SCEP service at ${url.pathname}; use ${SCEP_PATHS[0]} or ${SCEP_PATHS[1]}.\n`);
+      send(
+        res,
+        404,
+        'text/plain',
+        `No SCEP service at ${url.pathname}; use ${SCEP_PATHS[0]} or ${SCEP_PATHS[1]}.\n`,
+      );
       return;
     }
     const operation = url.searchParams.get('operation');
@@ -96,7 +101,12 @@ export async function startScepServer(o: {
         send(res, 400, 'text/plain', `PKIOperation: ${(e as Error).message}\n`);
       }
     } else {
-      send(res, 400, 'text/plain', `Unknown or missing operation "${operation ?? ''}" for ${req.method ?? ''}; use GetCACaps, GetCACert or PKIOperation.\n`);
+      send(
+        res,
+        400,
+        'text/plain',
+        `Unknown or missing operation "${operation ?? ''}" for ${req.method ?? ''}; use GetCACaps, GetCACert or PKIOperation.\n`,
+      );
     }
   };
   const server: Server = createServer((req, res) => {
@@ -106,7 +116,11 @@ export async function startScepServer(o: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause: Error) =>
-      reject(new CertfleetError('IO', `The SCEP server cannot listen on 127.0.0.1:${o.port} (${cause.message}).`, { cause })),
+      reject(
+        new CertfleetError('IO', `The SCEP server cannot listen on 127.0.0.1:${o.port} (${cause.message}).`, {
+          cause,
+        }),
+      ),
     );
     server.listen(o.port, '127.0.0.1', () => resolve());
   });

@@ -1,7 +1,7 @@
 /**
  * The NDES registration authority (RA) identity: NDES enrols itself an RA certificate from the enterprise CA
  * when it is installed ("MSCEP-RA"), signs its CertRep replies with it and decrypts requests enveloped to it;
- * GetCACert returns it with the CA (docs/formats.md §9.3). certfleet issues it once from the CA (recorded in
+ * GetCACert returns it with the CA (docs/formats.md §7.3). certfleet issues it once from the CA (recorded in
  * the CA's issued log, as AD CS records NDES's enrolment) and keeps it in `<ca>/scep/`: the certificate as
  * PEM, the key as PKCS#8 (mode 0600, encrypted with the CA's passphrase when the CA has one), so that every
  * `scep serve` of the folder presents the same RA, as an installed NDES does.

@@ -23,7 +23,13 @@ import { parseCsr, type Csr } from '../../../pki/csr.ts';
 import { contentOf, decodeIntegerHex, readChildren, readTlv } from '../../../pki/der.ts';
 import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { CMS_OID } from '../../../protocol/scep/oids.ts';
-import { decodePkiMessage, encodePkiMessage, newNonce, peekPkiMessage, type DecodedPkiMessage } from '../../../protocol/scep/pki-message.ts';
+import {
+  decodePkiMessage,
+  encodePkiMessage,
+  newNonce,
+  peekPkiMessage,
+  type DecodedPkiMessage,
+} from '../../../protocol/scep/pki-message.ts';
 import { failInfoOf, scepError } from '../../../protocol/scep/scep-error.ts';
 import { challengeOf } from '../../../protocol/scep/scep-csr.ts';
 import { degenerateCertificates, type ScepDigest } from '../../../protocol/scep/signed-data.ts';
@@ -90,7 +96,11 @@ export class ScepResponder {
   handle(der: Uint8Array): Buffer {
     const peek = peekPkiMessage(der);
     if (peek.transactionId === undefined || peek.senderNonce === undefined) {
-      throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', 'The PKIMessage has no transactionID or senderNonce; a CertRep cannot be addressed to it (RFC 8894 §3.2.1).');
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        'The PKIMessage has no transactionID or senderNonce; a CertRep cannot be addressed to it (RFC 8894 §3.2.1).',
+      );
     }
     const digest = DIGESTS[peek.digestOid ?? ''] ?? 'sha256';
     const reply = { transactionId: peek.transactionId, recipientNonce: peek.senderNonce, digest };
@@ -125,7 +135,11 @@ export class ScepResponder {
       }
       case 'CertPoll': {
         if (known === undefined) {
-          throw scepError('SCEP_UNKNOWN_TRANSACTION', 'badCertId', `No request with transactionID ${msg.transactionId} is pending or issued here; send the PKCSReq first.`);
+          throw scepError(
+            'SCEP_UNKNOWN_TRANSACTION',
+            'badCertId',
+            `No request with transactionID ${msg.transactionId} is pending or issued here; send the PKCSReq first.`,
+          );
         }
         return this.#poll(msg, reply, known);
       }
@@ -133,20 +147,36 @@ export class ScepResponder {
         const serial = serialOf(msg.data);
         const cert = this.#issued.get(serial);
         if (cert === undefined) {
-          throw scepError('SCEP_UNKNOWN_TRANSACTION', 'badCertId', `This server issued no certificate with serial ${serial}.`);
+          throw scepError(
+            'SCEP_UNKNOWN_TRANSACTION',
+            'badCertId',
+            `This server issued no certificate with serial ${serial}.`,
+          );
         }
         return this.#success(reply, msg, cert);
       }
       case 'GetCRL':
-        throw scepError('SCEP_MESSAGE_INVALID', 'badRequest', 'GetCRL is not served here; fetch the CRL from the distribution point the certificate names (RFC 8894 §3.3.4).');
+        throw scepError(
+          'SCEP_MESSAGE_INVALID',
+          'badRequest',
+          'GetCRL is not served here; fetch the CRL from the distribution point the certificate names (RFC 8894 §3.3.4).',
+        );
       default:
-        throw scepError('SCEP_MESSAGE_INVALID', 'badRequest', `A ${msg.messageType} is a reply, not a request.`);
+        throw scepError(
+          'SCEP_MESSAGE_INVALID',
+          'badRequest',
+          `A ${msg.messageType} is a reply, not a request.`,
+        );
     }
   }
 
   #csrOf(msg: DecodedPkiMessage): Csr {
     if (msg.data === undefined) {
-      throw scepError('SCEP_MESSAGE_INVALID', 'badMessageCheck', `The ${msg.messageType} has no pkcsPKIEnvelope (RFC 8894 §3.3.1).`);
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        `The ${msg.messageType} has no pkcsPKIEnvelope (RFC 8894 §3.3.1).`,
+      );
     }
     try {
       return parseCsr(msg.data);
@@ -159,7 +189,11 @@ export class ScepResponder {
   #verifyChallenge(csr: Csr, transactionId: string): ChallengeGrant | undefined {
     const at = this.#o.now();
     try {
-      const grant = this.#o.challenges.redeem({ challenge: challengeOf(csr), subject: csr.subjectText, now: at });
+      const grant = this.#o.challenges.redeem({
+        challenge: challengeOf(csr),
+        subject: csr.subjectText,
+        now: at,
+      });
       this.events.push(verifyEvent(undefined, { transactionId, at: at.toISOString(), ...ids(grant) }));
       return grant;
     } catch (e) {
@@ -190,7 +224,11 @@ export class ScepResponder {
     else if (record.revoked) why = `it was revoked (${record.revoked.reason})`;
     else if (old.notAfter.getTime() <= now.getTime()) why = `it expired at ${old.notAfter.toISOString()}`;
     if (why !== undefined) {
-      throw scepError('SCEP_RENEWAL_REFUSED', 'badRequest', `The RenewalReq is signed with "${old.subjectText}" (serial ${old.serialNumber}), but ${why}; enrol again with a PKCSReq and a challenge.`);
+      throw scepError(
+        'SCEP_RENEWAL_REFUSED',
+        'badRequest',
+        `The RenewalReq is signed with "${old.subjectText}" (serial ${old.serialNumber}), but ${why}; enrol again with a PKCSReq and a challenge.`,
+      );
     }
   }
 
@@ -216,11 +254,24 @@ export class ScepResponder {
         now: at,
       }).certificate;
     } catch (e) {
-      this.events.push(notifyEvent((e as CertfleetError).code ?? 'INTERNAL', { transactionId: msg.transactionId, at: at.toISOString(), ...ids(grant) }));
+      this.events.push(
+        notifyEvent((e as CertfleetError).code ?? 'INTERNAL', {
+          transactionId: msg.transactionId,
+          at: at.toISOString(),
+          ...ids(grant),
+        }),
+      );
       this.#transactions.delete(msg.transactionId);
       throw e;
     }
-    this.events.push(notifyEvent(undefined, { transactionId: msg.transactionId, at: at.toISOString(), serial: certificate.serialNumber, ...ids(grant) }));
+    this.events.push(
+      notifyEvent(undefined, {
+        transactionId: msg.transactionId,
+        at: at.toISOString(),
+        serial: certificate.serialNumber,
+        ...ids(grant),
+      }),
+    );
     this.#transactions.set(msg.transactionId, { state: 'issued', certificate });
     this.#issued.set(certificate.serialNumber, certificate);
     return this.#success(reply, msg, certificate);
@@ -254,7 +305,12 @@ export class ScepResponder {
     return this.#bare(reply, 'FAILURE', failInfo, undefined);
   }
 
-  #bare(reply: Reply, status: 'PENDING' | 'FAILURE', failInfo: ReturnType<typeof failInfoOf> | undefined, cipher: DecodedPkiMessage['cipher']): Buffer {
+  #bare(
+    reply: Reply,
+    status: 'PENDING' | 'FAILURE',
+    failInfo: ReturnType<typeof failInfoOf> | undefined,
+    cipher: DecodedPkiMessage['cipher'],
+  ): Buffer {
     return encodePkiMessage({
       messageType: 'CertRep',
       pkiStatus: status,
@@ -290,6 +346,11 @@ function serialOf(data: Buffer | undefined): string {
     if (serial?.tag !== 0x02) throw new Error('no serial number');
     return decodeIntegerHex(contentOf(data, serial));
   } catch (cause) {
-    throw scepError('SCEP_MESSAGE_INVALID', 'badRequest', `The GetCert does not carry an IssuerAndSerialNumber (${(cause as Error).message}).`, { cause });
+    throw scepError(
+      'SCEP_MESSAGE_INVALID',
+      'badRequest',
+      `The GetCert does not carry an IssuerAndSerialNumber (${(cause as Error).message}).`,
+      { cause },
+    );
   }
 }

@@ -12,9 +12,18 @@ import { CertfleetError } from '../../../pki/errors.ts';
 import { exportPrivateKeyPem } from '../../../pki/keys.ts';
 import type { ContentCipher } from '../../../protocol/scep/content-cipher.ts';
 import { openEnvelope, sealEnvelope } from '../../../protocol/scep/envelope.ts';
-import { decodePkiMessage, encodePkiMessage, newNonce, transactionIdOf } from '../../../protocol/scep/pki-message.ts';
+import {
+  decodePkiMessage,
+  encodePkiMessage,
+  newNonce,
+  transactionIdOf,
+} from '../../../protocol/scep/pki-message.ts';
 import { challengeOf, createScepCsr } from '../../../protocol/scep/scep-csr.ts';
-import { certificatesOf, degenerateCertificates, parseSignedData } from '../../../protocol/scep/signed-data.ts';
+import {
+  certificatesOf,
+  degenerateCertificates,
+  parseSignedData,
+} from '../../../protocol/scep/signed-data.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { openssl } from '../pki/openssl.ts';
 
@@ -22,7 +31,14 @@ const NOW = new Date('2026-03-01T10:00:00Z');
 const work = mkdtempSync(join(tmpdir(), 'certfleet-scep-msg-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function selfSigned(subject: string, index: number): { certificate: Certificate; privateKey: ReturnType<typeof poolKey>['privateKey']; keyPair: ReturnType<typeof poolKey> } {
+function selfSigned(
+  subject: string,
+  index: number,
+): {
+  certificate: Certificate;
+  privateKey: ReturnType<typeof poolKey>['privateKey'];
+  keyPair: ReturnType<typeof poolKey>;
+} {
   const keyPair = poolKey('rsa2048', index);
   const certificate = createCertificate({
     subject,
@@ -40,8 +56,16 @@ const ra = selfSigned('CN=Test MSCEP-RA,O=Certfleet', 2);
 const device = selfSigned('CN=dev-1,O=Contoso', 3);
 const other = selfSigned('CN=Other RA', 4);
 
-function request(cipher: ContentCipher = 'aes-128-cbc', challenge = 'one-time-XYZ'): { der: Buffer; csrDer: Buffer; nonce: Buffer } {
-  const csr = createScepCsr({ subject: 'CN=dev-1,O=Contoso', keyPair: device.keyPair, challenge, san: [{ type: 'dns', value: 'dev-1.contoso.test' }] });
+function request(
+  cipher: ContentCipher = 'aes-128-cbc',
+  challenge = 'one-time-XYZ',
+): { der: Buffer; csrDer: Buffer; nonce: Buffer } {
+  const csr = createScepCsr({
+    subject: 'CN=dev-1,O=Contoso',
+    keyPair: device.keyPair,
+    challenge,
+    san: [{ type: 'dns', value: 'dev-1.contoso.test' }],
+  });
   const nonce = newNonce();
   const der = encodePkiMessage({
     messageType: 'PKCSReq',
@@ -68,17 +92,20 @@ function codeOf(fn: () => unknown): { code: string; failInfo: unknown } {
 }
 
 describe('SCEP PKIMessage codec (RFC 8894 §3.2)', () => {
-  it.each(['aes-128-cbc', 'aes-256-cbc', 'des-ede3-cbc', 'des-cbc'] as const)('round-trips a PKCSReq enveloped with %s', (cipher) => {
-    const { der, csrDer, nonce } = request(cipher, `challenge-${cipher}`);
-    const msg = decodePkiMessage(der, [ra]);
-    expect(msg.messageType).toBe('PKCSReq');
-    expect(msg.transactionId).toBe(transactionIdOf(device.keyPair.publicKey));
-    expect(msg.senderNonce.equals(nonce)).toBe(true);
-    expect(msg.cipher).toBe(cipher);
-    expect(msg.signerCertificate.sha256Thumbprint).toBe(device.certificate.sha256Thumbprint);
-    expect(msg.data?.equals(csrDer)).toBe(true);
-    expect(msg.openedBy?.certificate.serialNumber).toBe(ra.certificate.serialNumber);
-  });
+  it.each(['aes-128-cbc', 'aes-256-cbc', 'des-ede3-cbc', 'des-cbc'] as const)(
+    'round-trips a PKCSReq enveloped with %s',
+    (cipher) => {
+      const { der, csrDer, nonce } = request(cipher, `challenge-${cipher}`);
+      const msg = decodePkiMessage(der, [ra]);
+      expect(msg.messageType).toBe('PKCSReq');
+      expect(msg.transactionId).toBe(transactionIdOf(device.keyPair.publicKey));
+      expect(msg.senderNonce.equals(nonce)).toBe(true);
+      expect(msg.cipher).toBe(cipher);
+      expect(msg.signerCertificate.sha256Thumbprint).toBe(device.certificate.sha256Thumbprint);
+      expect(msg.data?.equals(csrDer)).toBe(true);
+      expect(msg.openedBy?.certificate.serialNumber).toBe(ra.certificate.serialNumber);
+    },
+  );
 
   it('the CSR carries the challengePassword and the requested SAN', () => {
     const msg = decodePkiMessage(request('aes-128-cbc', 'pw-Ünïcode').der, [ra]);
@@ -101,7 +128,20 @@ describe('SCEP PKIMessage codec (RFC 8894 §3.2)', () => {
     const certFile = join(work, 'ra.pem');
     writeFileSync(certFile, ra.certificate.pem);
     const csrFile = join(work, 'csr.der');
-    const d = openssl(['cms', '-decrypt', '-inform', 'DER', '-in', inner, '-recip', certFile, '-inkey', keyFile, '-out', csrFile]);
+    const d = openssl([
+      'cms',
+      '-decrypt',
+      '-inform',
+      'DER',
+      '-in',
+      inner,
+      '-recip',
+      certFile,
+      '-inkey',
+      keyFile,
+      '-out',
+      csrFile,
+    ]);
     expect(d.status, d.output).toBe(0);
     const req = openssl(['req', '-inform', 'DER', '-in', csrFile, '-noout', '-verify', '-text']);
     expect(req.output).toContain('challengePassword');
@@ -111,7 +151,10 @@ describe('SCEP PKIMessage codec (RFC 8894 §3.2)', () => {
 
   it('a degenerate certs-only SignedData keeps the order and OpenSSL lists it', () => {
     const der = degenerateCertificates([device.certificate, ra.certificate]);
-    expect(certificatesOf(der).map((c) => c.subjectText)).toEqual([device.certificate.subjectText, ra.certificate.subjectText]);
+    expect(certificatesOf(der).map((c) => c.subjectText)).toEqual([
+      device.certificate.subjectText,
+      ra.certificate.subjectText,
+    ]);
     const f = join(work, 'certs.p7b');
     writeFileSync(f, der);
     const out = openssl(['pkcs7', '-inform', 'DER', '-in', f, '-print_certs', '-noout']);
@@ -143,8 +186,16 @@ describe('SCEP PKIMessage codec (RFC 8894 §3.2)', () => {
 
   it('a FAILURE CertRep carries failInfo and no envelope', () => {
     const der = encodePkiMessage({
-      messageType: 'CertRep', pkiStatus: 'FAILURE', failInfo: 'badCertId', transactionId: 'T2', senderNonce: newNonce(),
-      recipients: [], cipher: 'aes-128-cbc', digest: 'sha256', signer: ra, signingTime: NOW,
+      messageType: 'CertRep',
+      pkiStatus: 'FAILURE',
+      failInfo: 'badCertId',
+      transactionId: 'T2',
+      senderNonce: newNonce(),
+      recipients: [],
+      cipher: 'aes-128-cbc',
+      digest: 'sha256',
+      signer: ra,
+      signingTime: NOW,
     });
     const rep = decodePkiMessage(der, [device]);
     expect(rep.pkiStatus).toBe('FAILURE');
@@ -163,9 +214,15 @@ describe('SCEP PKIMessage codec (RFC 8894 §3.2)', () => {
     const inSignature = Buffer.from(der);
     inSignature[der.length - 5]! ^= 0x01;
     for (const bad of [inContent, inCertificate, inSignature]) {
-      expect(codeOf(() => decodePkiMessage(bad, [ra]))).toEqual({ code: 'SCEP_MESSAGE_INVALID', failInfo: 'badMessageCheck' });
+      expect(codeOf(() => decodePkiMessage(bad, [ra]))).toEqual({
+        code: 'SCEP_MESSAGE_INVALID',
+        failInfo: 'badMessageCheck',
+      });
     }
-    expect(codeOf(() => decodePkiMessage(Buffer.from('not DER at all'), [ra]))).toEqual({ code: 'SCEP_MESSAGE_INVALID', failInfo: 'badMessageCheck' });
+    expect(codeOf(() => decodePkiMessage(Buffer.from('not DER at all'), [ra]))).toEqual({
+      code: 'SCEP_MESSAGE_INVALID',
+      failInfo: 'badMessageCheck',
+    });
   });
 
   it('an envelope for another recipient is SCEP_NOT_RECIPIENT (badMessageCheck), naming who can read it', () => {

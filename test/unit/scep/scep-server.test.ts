@@ -38,7 +38,11 @@ async function rejection(p: Promise<unknown>): Promise<CertfleetError> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-scep-srv-'));
-  ca = await EnterpriseCa.init(join(work, 'ca'), { now: T0, rootKey: poolKey('rsa2048', 0), issuingKey: poolKey('rsa2048', 1) });
+  ca = await EnterpriseCa.init(join(work, 'ca'), {
+    now: T0,
+    rootKey: poolKey('rsa2048', 0),
+    issuingKey: poolKey('rsa2048', 1),
+  });
   const ra = await loadOrIssueRa(ca, { now: T0, key: poolKey('rsa2048', 2) });
   store = new ChallengeStore({ validityMs: 60 * 60_000 });
   responder = new ScepResponder({ ca, ra, challenges: store, now });
@@ -65,9 +69,19 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
   });
 
   it('a one-time challenge enrols once: the certificate chains to the CA, events 20500 then 20600', async () => {
-    const challenge = store.issue({ deviceId: 'dev-1', profileId: 'scep-1', subject: 'CN=dev-1,O=Contoso', now: clock });
+    const challenge = store.issue({
+      deviceId: 'dev-1',
+      profileId: 'scep-1',
+      subject: 'CN=dev-1,O=Contoso',
+      now: clock,
+    });
     const keyPair = poolKey('rsa2048', 3);
-    const r = await new ScepClient({ url: server.url, now }).enrol({ keyPair, subject: 'CN=dev-1,O=Contoso', challenge, san: [{ type: 'dns', value: 'dev-1.contoso.test' }] });
+    const r = await new ScepClient({ url: server.url, now }).enrol({
+      keyPair,
+      subject: 'CN=dev-1,O=Contoso',
+      challenge,
+      san: [{ type: 'dns', value: 'dev-1.contoso.test' }],
+    });
     expect(r.certificate.subjectText).toBe('CN=dev-1,O=Contoso');
     expect(r.certificate.subjectAltName).toEqual([{ type: 'dns', value: 'dev-1.contoso.test' }]);
     expect(r.certificate.verifySignature(ca.issuing.publicKey)).toBe(true);
@@ -81,11 +95,22 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
 
     // the same challenge with another key: reused → FAILURE badRequest, event 20502, nothing issued
     const before = ca.issuedRecords().length;
-    const e = await rejection(new ScepClient({ url: server.url, now }).enrol({ keyPair: poolKey('rsa2048', 4), subject: 'CN=dev-1,O=Contoso', challenge }));
+    const e = await rejection(
+      new ScepClient({ url: server.url, now }).enrol({
+        keyPair: poolKey('rsa2048', 4),
+        subject: 'CN=dev-1,O=Contoso',
+        challenge,
+      }),
+    );
     expect(e.code).toBe('SCEP_REQUEST_FAILED');
     expect(e.details['failInfo']).toBe('badRequest');
     expect(responder.failures.at(-1)?.code).toBe('SCEP_CHALLENGE_REUSED');
-    expect(responder.events.at(-1)).toMatchObject({ eventId: 20502, name: 'CRPVerifyMetric_Failure', code: 'SCEP_CHALLENGE_REUSED', deviceId: 'dev-1' });
+    expect(responder.events.at(-1)).toMatchObject({
+      eventId: 20502,
+      name: 'CRPVerifyMetric_Failure',
+      code: 'SCEP_CHALLENGE_REUSED',
+      deviceId: 'dev-1',
+    });
     expect(ca.issuedRecords().length).toBe(before);
   });
 
@@ -96,11 +121,25 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
     try {
       const client = new ScepClient({ url: server.url, now });
       const cases = [
-        { challenge: expired, subject: 'CN=dev-2', code: 'SCEP_CHALLENGE_EXPIRED', event: 20501, diag: '0x00000411' },
-        { challenge: 'never-issued', subject: 'CN=dev-2', code: 'SCEP_CHALLENGE_INVALID', event: 20502, diag: '0x00000410' },
+        {
+          challenge: expired,
+          subject: 'CN=dev-2',
+          code: 'SCEP_CHALLENGE_EXPIRED',
+          event: 20501,
+          diag: '0x00000411',
+        },
+        {
+          challenge: 'never-issued',
+          subject: 'CN=dev-2',
+          code: 'SCEP_CHALLENGE_INVALID',
+          event: 20502,
+          diag: '0x00000410',
+        },
       ];
       for (const [i, c] of cases.entries()) {
-        const e = await rejection(client.enrol({ keyPair: poolKey('rsa2048', 5 + i), subject: c.subject, challenge: c.challenge }));
+        const e = await rejection(
+          client.enrol({ keyPair: poolKey('rsa2048', 5 + i), subject: c.subject, challenge: c.challenge }),
+        );
         expect([e.code, e.details['failInfo']]).toEqual(['SCEP_REQUEST_FAILED', 'badRequest']);
         expect(responder.failures.at(-1)?.code).toBe(c.code);
         expect(responder.events.at(-1)).toMatchObject({ eventId: c.event, diagnosticCode: c.diag });
@@ -108,16 +147,29 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
     } finally {
       clock = T0;
     }
-    const e = await rejection(new ScepClient({ url: server.url, now }).enrol({ keyPair: poolKey('rsa2048', 7), subject: 'CN=dev-4', challenge: forDev3 }));
+    const e = await rejection(
+      new ScepClient({ url: server.url, now }).enrol({
+        keyPair: poolKey('rsa2048', 7),
+        subject: 'CN=dev-4',
+        challenge: forDev3,
+      }),
+    );
     expect(e.code).toBe('SCEP_REQUEST_FAILED');
-    expect(responder.failures.at(-1)).toMatchObject({ code: 'SCEP_CHALLENGE_MISMATCH', failInfo: 'badRequest' });
+    expect(responder.failures.at(-1)).toMatchObject({
+      code: 'SCEP_CHALLENGE_MISMATCH',
+      failInfo: 'badRequest',
+    });
     expect(responder.failures.at(-1)?.message).toContain('dev-3');
     expect(responder.failures.at(-1)?.message).not.toContain(forDev3);
   });
 
   it('renewal: a RenewalReq signed with the issued certificate gets a new one without a challenge; a stranger\u2019s is refused', async () => {
     const challenge = store.issue({ deviceId: 'dev-5', profileId: 'scep-1', now: clock });
-    const first = await new ScepClient({ url: server.url, now }).enrol({ keyPair: poolKey('rsa2048', 8), subject: 'CN=dev-5', challenge });
+    const first = await new ScepClient({ url: server.url, now }).enrol({
+      keyPair: poolKey('rsa2048', 8),
+      subject: 'CN=dev-5',
+      challenge,
+    });
     const renewed = await new ScepClient({ url: server.url, now }).enrol({
       keyPair: poolKey('rsa2048', 9),
       subject: 'CN=dev-5',
@@ -126,13 +178,25 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
     expect(renewed.certificate.serialNumber).not.toBe(first.certificate.serialNumber);
     expect(renewed.certificate.subjectText).toBe('CN=dev-5');
     // a RenewalReq signed with a certificate of another CA (here: the RA of another folder's CA) is refused
-    const other = await EnterpriseCa.init(join(work, 'other'), { now: T0, rootKey: poolKey('rsa2048', 10), issuingKey: poolKey('rsa2048', 11) });
-    const stranger = other.issue({ template: 'CertfleetUser', requester: { identity: 'x', groups: ['CertfleetConnectors'] }, subject: 'CN=dev-5', publicKey: poolKey('rsa2048', 4).publicKey, now: T0 });
-    const e = await rejection(new ScepClient({ url: server.url, now }).enrol({
-      keyPair: poolKey('rsa2048', 6),
+    const other = await EnterpriseCa.init(join(work, 'other'), {
+      now: T0,
+      rootKey: poolKey('rsa2048', 10),
+      issuingKey: poolKey('rsa2048', 11),
+    });
+    const stranger = other.issue({
+      template: 'CertfleetUser',
+      requester: { identity: 'x', groups: ['CertfleetConnectors'] },
       subject: 'CN=dev-5',
-      renew: { certificate: stranger.certificate, privateKey: poolKey('rsa2048', 4).privateKey },
-    }));
+      publicKey: poolKey('rsa2048', 4).publicKey,
+      now: T0,
+    });
+    const e = await rejection(
+      new ScepClient({ url: server.url, now }).enrol({
+        keyPair: poolKey('rsa2048', 6),
+        subject: 'CN=dev-5',
+        renew: { certificate: stranger.certificate, privateKey: poolKey('rsa2048', 4).privateKey },
+      }),
+    );
     expect(e.code).toBe('SCEP_REQUEST_FAILED');
     expect(responder.failures.at(-1)?.code).toBe('SCEP_RENEWAL_REFUSED');
   });
@@ -144,15 +208,36 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
     const srv = await startScepServer({ responder: pending, port: 0 });
     try {
       const waits: number[] = [];
-      const client = new ScepClient({ url: srv.url, now, maxPolls: 5, wait: async (n) => void waits.push(n) });
-      const r = await client.enrol({ keyPair: poolKey('rsa2048', 3), subject: 'CN=dev-6', challenge: 'static-pw' });
+      const client = new ScepClient({
+        url: srv.url,
+        now,
+        maxPolls: 5,
+        wait: async (n) => void waits.push(n),
+      });
+      const r = await client.enrol({
+        keyPair: poolKey('rsa2048', 3),
+        subject: 'CN=dev-6',
+        challenge: 'static-pw',
+      });
       expect(r.polls).toBe(2);
       expect(waits).toEqual([1, 2]);
       expect(r.certificate.subjectText).toBe('CN=dev-6');
-      const e = await rejection(new ScepClient({ url: srv.url, now }).enrol({ keyPair: poolKey('rsa2048', 5), subject: 'CN=dev-7', challenge: 'static-pw' }));
+      const e = await rejection(
+        new ScepClient({ url: srv.url, now }).enrol({
+          keyPair: poolKey('rsa2048', 5),
+          subject: 'CN=dev-7',
+          challenge: 'static-pw',
+        }),
+      );
       expect(e.code).toBe('SCEP_PENDING');
       // the static challenge is reusable; a wrong one is not accepted
-      const w = await rejection(new ScepClient({ url: srv.url, now }).enrol({ keyPair: poolKey('rsa2048', 7), subject: 'CN=dev-8', challenge: 'wrong' }));
+      const w = await rejection(
+        new ScepClient({ url: srv.url, now }).enrol({
+          keyPair: poolKey('rsa2048', 7),
+          subject: 'CN=dev-8',
+          challenge: 'wrong',
+        }),
+      );
       expect(w.code).toBe('SCEP_REQUEST_FAILED');
       expect(pending.failures.at(-1)?.code).toBe('SCEP_CHALLENGE_INVALID');
     } finally {
@@ -164,7 +249,11 @@ describe('SCEP server over HTTP with certfleet\u2019s client', () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/certsrv/mscep_admin/?device=dev-9&profile=p`);
     const challenge = (await res.text()).trim();
     expect(challenge).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const r = await new ScepClient({ url: server.ndesUrl, now }).enrol({ keyPair: poolKey('rsa2048', 10), subject: 'CN=dev-9', challenge });
+    const r = await new ScepClient({ url: server.ndesUrl, now }).enrol({
+      keyPair: poolKey('rsa2048', 10),
+      subject: 'CN=dev-9',
+      challenge,
+    });
     expect(r.certificate.subjectText).toBe('CN=dev-9');
     expect((await fetch(`${server.url}?operation=Nope`)).status).toBe(400);
     expect((await fetch(`http://127.0.0.1:${server.port}/other?operation=GetCACaps`)).status).toBe(404);
@@ -185,13 +274,25 @@ describe('ChallengeStore (the connector\u2019s challenge check)', () => {
       }
       return 'OK';
     };
-    expect(code(() => s.redeem({ challenge: c, subject: 'CN=B,O=X', now: T0 }))).toBe('SCEP_CHALLENGE_MISMATCH');
-    expect(code(() => s.redeem({ challenge: c, subject: 'cn=a,o=x', now: new Date(T0.getTime() + 999) }))).toBe('OK');
-    expect(code(() => s.redeem({ challenge: c, subject: 'CN=A,O=X', now: T0 }))).toBe('SCEP_CHALLENGE_REUSED');
+    expect(code(() => s.redeem({ challenge: c, subject: 'CN=B,O=X', now: T0 }))).toBe(
+      'SCEP_CHALLENGE_MISMATCH',
+    );
+    expect(
+      code(() => s.redeem({ challenge: c, subject: 'cn=a,o=x', now: new Date(T0.getTime() + 999) })),
+    ).toBe('OK');
+    expect(code(() => s.redeem({ challenge: c, subject: 'CN=A,O=X', now: T0 }))).toBe(
+      'SCEP_CHALLENGE_REUSED',
+    );
     const d = s.issue({ deviceId: 'd', profileId: 'p', now: T0 });
-    expect(code(() => s.redeem({ challenge: d, subject: 'CN=Z', now: new Date(T0.getTime() + 1000) }))).toBe('SCEP_CHALLENGE_EXPIRED');
-    expect(code(() => s.redeem({ challenge: undefined, subject: 'CN=Z', now: T0 }))).toBe('SCEP_CHALLENGE_INVALID');
+    expect(code(() => s.redeem({ challenge: d, subject: 'CN=Z', now: new Date(T0.getTime() + 1000) }))).toBe(
+      'SCEP_CHALLENGE_EXPIRED',
+    );
+    expect(code(() => s.redeem({ challenge: undefined, subject: 'CN=Z', now: T0 }))).toBe(
+      'SCEP_CHALLENGE_INVALID',
+    );
     expect(code(() => s.redeem({ challenge: 'x', subject: 'CN=Z', now: T0 }))).toBe('SCEP_CHALLENGE_INVALID');
-    expect(s.issue({ deviceId: 'd', profileId: 'p', now: T0 })).not.toBe(s.issue({ deviceId: 'd', profileId: 'p', now: T0 }));
+    expect(s.issue({ deviceId: 'd', profileId: 'p', now: T0 })).not.toBe(
+      s.issue({ deviceId: 'd', profileId: 'p', now: T0 }),
+    );
   });
 });
