@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { formatDn, parseDn } from '../../../pki/dn.ts';
+import { CertfleetError } from '../../../pki/errors.ts';
 import { scepError } from '../../../protocol/scep/scep-error.ts';
 
 /** Default validity of a one-time challenge: 60 minutes (inferred; the Intune service's value is not published). */
@@ -58,9 +59,8 @@ export class ChallengeStore {
     this.#random = opts.random ?? randomBytes;
     this.#static = opts.staticChallenge;
     if (this.#static === '') {
-      throw scepError(
+      throw new CertfleetError(
         'USAGE',
-        'badRequest',
         'A static SCEP challenge cannot be empty; omit it to use one-time challenges.',
       );
     }
