@@ -179,6 +179,27 @@ export const ERROR_CODES = {
     'A JSON message between a device and the service is malformed (the message names the key path); the receiver records it and changes nothing.',
   RUN_UNFINISHED:
     'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
+
+  // --- protocol/scep + simulator/service/scep (SCEP, RFC 8894; the NDES-like server) ---------------------
+  SCEP_MESSAGE_INVALID:
+    'A SCEP message is malformed, or its signature or content digest does not verify (failInfo badMessageCheck).',
+  SCEP_NOT_RECIPIENT:
+    'A SCEP envelope is not encrypted to the certificate of the side that reads it, or cannot be decrypted (failInfo badMessageCheck).',
+  SCEP_UNSUPPORTED_ALGORITHM:
+    'A SCEP message uses a digest, key transport or content cipher certfleet does not implement (failInfo badAlg).',
+  SCEP_CHALLENGE_INVALID:
+    'CRPSCEPDeserialize_Failed 0x00000410: the SCEP request carries no challenge, or one the connector never issued.',
+  SCEP_CHALLENGE_EXPIRED: 'CRPSCEPChallenge_Expired 0x00000411: the SCEP challenge has expired.',
+  SCEP_CHALLENGE_REUSED: 'The one-time SCEP challenge was already used by an earlier request.',
+  SCEP_CHALLENGE_MISMATCH:
+    'The SCEP challenge was issued for another device, profile or subject than the request names.',
+  SCEP_UNKNOWN_TRANSACTION:
+    'A SCEP poll or GetCert names a transaction or certificate the server does not know (failInfo badCertId).',
+  SCEP_RENEWAL_REFUSED:
+    'A SCEP RenewalReq is not signed with a valid certificate this CA issued (failInfo badRequest).',
+  SCEP_REQUEST_FAILED: 'The SCEP server answered FAILURE (the message names its failInfo).',
+  SCEP_PENDING: 'The SCEP server still answered PENDING after the last poll the client was allowed.',
+  SCEP_HTTP: 'The SCEP server cannot be reached, or answered an HTTP error or an unexpected content type.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */

@@ -12,6 +12,7 @@ import { pfxCommand } from './pfx.ts';
 import { profileCommand } from './profile.ts';
 import { replayCommand } from './replay.ts';
 import { runCommandModule } from './run.ts';
+import { scepCommand } from './scep.ts';
 import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
 
@@ -44,6 +45,7 @@ const list: CommandModule<any, any>[] = [
   agentsCommand,
   demoCommand,
   caCommand,
+  scepCommand,
   keysCommand,
   pfxCommand,
   deviceCommand,

@@ -1,0 +1,356 @@
+/**
+ * The NDES-like SCEP responder: takes one PKIOperation message, answers one CertRep (RFC 8894 §3.3).
+ *
+ * - PKCSReq: opens the envelope with the RA key, checks the challenge with the connector's policy module
+ *   (challenge-store.ts; event 20500/20501/20502), submits the CSR to the enterprise CA under the SCEP
+ *   template (or the standalone CA's defaults) and answers SUCCESS with a degenerate certs-only SignedData
+ *   (issued certificate first, then the issuing CA) enveloped to the requester's signing certificate
+ *   (event 20600), or FAILURE with the failInfo of the error (event 20602 for a CA denial).
+ * - RenewalReq: signed with a valid, unrevoked certificate this CA issued (no challenge needed, §3.3.1.2).
+ * - CertPoll (GetCertInitial): PENDING until the request is approved, then SUCCESS; unknown → badCertId.
+ *   `pendingPolls` makes the CA hold every request for that many polls (a CA set to "pending" issuance).
+ * - GetCert: a certificate this responder issued, by issuer and serial.
+ * - GetCRL: refused (FAILURE badRequest): RFC 8894 §3.3.4 leaves CRLs to the distribution point, which the
+ *   issued certificates name.
+ * - A resent PKCSReq with the same transactionID (§3.3.1) gets the same answer; its challenge is not spent twice.
+ *
+ * Every failure is a CertfleetError with a stable code (the reply's failInfo comes from it, scep-error.ts)
+ * recorded in `failures` with the transaction; events are recorded in `events`. Time is `now()` (house rule 2).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Certificate } from '../../../pki/certificate.ts';
+import { parseCsr, type Csr } from '../../../pki/csr.ts';
+import { contentOf, decodeIntegerHex, readChildren, readTlv } from '../../../pki/der.ts';
+import { CertfleetError, type ErrorCode } from '../../../pki/errors.ts';
+import { CMS_OID } from '../../../protocol/scep/oids.ts';
+import {
+  decodePkiMessage,
+  encodePkiMessage,
+  newNonce,
+  peekPkiMessage,
+  type DecodedPkiMessage,
+} from '../../../protocol/scep/pki-message.ts';
+import { failInfoOf, scepError } from '../../../protocol/scep/scep-error.ts';
+import { challengeOf } from '../../../protocol/scep/scep-csr.ts';
+import { degenerateCertificates, type ScepDigest } from '../../../protocol/scep/signed-data.ts';
+import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
+import type { ChallengeGrant, ChallengeStore } from './challenge-store.ts';
+import { notifyEvent, verifyEvent, type ConnectorEvent } from './connector-events.ts';
+import { NDES_REQUESTER, type RaIdentity } from './ra-identity.ts';
+
+/** Options of {@link ScepResponder}. */
+export interface ScepResponderOptions {
+  ca: EnterpriseCa;
+  ra: RaIdentity;
+  challenges: ChallengeStore;
+  /** The template NDES submits to; default CertfleetUser on an enterprise CA, none on a standalone one. */
+  template?: string;
+  now: () => Date;
+  /** Polls a request stays PENDING before the CA issues it (default 0: issued at once). */
+  pendingPolls?: number;
+  random?: (n: number) => Buffer;
+}
+
+/** A failed transaction, as the server recorded it. */
+export interface ScepFailure {
+  transactionId: string | undefined;
+  code: ErrorCode;
+  failInfo: string;
+  message: string;
+}
+
+type Transaction =
+  | { state: 'pending'; csr: Csr; grant: ChallengeGrant | undefined; polls: number }
+  | { state: 'issued'; certificate: Certificate };
+
+const DIGESTS: Readonly<Record<string, ScepDigest>> = {
+  [CMS_OID.sha1]: 'sha1',
+  [CMS_OID.sha256]: 'sha256',
+  [CMS_OID.sha512]: 'sha512',
+};
+
+export class ScepResponder {
+  readonly events: ConnectorEvent[] = [];
+  readonly failures: ScepFailure[] = [];
+  readonly #o: ScepResponderOptions;
+  readonly #transactions = new Map<string, Transaction>();
+  readonly #issued = new Map<string, Certificate>();
+  readonly #random: (n: number) => Buffer;
+
+  constructor(o: ScepResponderOptions) {
+    this.#o = o;
+    this.#random = o.random ?? randomBytes;
+  }
+
+  /** The certificates GetCACert returns: the RA first, then the issuing CA and the root. */
+  caCertificates(): Certificate[] {
+    return [this.#o.ra.certificate, this.#o.ca.issuing, this.#o.ca.root];
+  }
+
+  /**
+   * Answers one PKIOperation message with a DER CertRep.
+   *
+   * @throws CertfleetError SCEP_MESSAGE_INVALID only when the message is not a SignedData with a
+   *   transactionID and senderNonce at all (nothing to address a reply to; the HTTP layer answers 400).
+   */
+  handle(der: Uint8Array): Buffer {
+    const peek = peekPkiMessage(der);
+    if (peek.transactionId === undefined || peek.senderNonce === undefined) {
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        'The PKIMessage has no transactionID or senderNonce; a CertRep cannot be addressed to it (RFC 8894 §3.2.1).',
+      );
+    }
+    const digest = DIGESTS[peek.digestOid ?? ''] ?? 'sha256';
+    const reply = { transactionId: peek.transactionId, recipientNonce: peek.senderNonce, digest };
+    let msg: DecodedPkiMessage;
+    try {
+      msg = decodePkiMessage(der, [this.#o.ra]);
+    } catch (e) {
+      return this.#failure(reply, e);
+    }
+    try {
+      return this.#dispatch(msg, reply);
+    } catch (e) {
+      return this.#failure(reply, e);
+    }
+  }
+
+  #dispatch(msg: DecodedPkiMessage, reply: Reply): Buffer {
+    const known = this.#transactions.get(msg.transactionId);
+    switch (msg.messageType) {
+      case 'PKCSReq':
+      case 'RenewalReq': {
+        if (known !== undefined) return this.#poll(msg, reply, known);
+        const csr = this.#csrOf(msg);
+        let grant: ChallengeGrant | undefined;
+        if (msg.messageType === 'RenewalReq') this.#checkRenewal(msg.signerCertificate);
+        else grant = this.#verifyChallenge(csr, msg.transactionId);
+        if ((this.#o.pendingPolls ?? 0) > 0) {
+          this.#transactions.set(msg.transactionId, { state: 'pending', csr, grant, polls: 0 });
+          return this.#pending(reply, msg);
+        }
+        return this.#issue(msg, reply, csr, grant);
+      }
+      case 'CertPoll': {
+        if (known === undefined) {
+          throw scepError(
+            'SCEP_UNKNOWN_TRANSACTION',
+            'badCertId',
+            `No request with transactionID ${msg.transactionId} is pending or issued here; send the PKCSReq first.`,
+          );
+        }
+        return this.#poll(msg, reply, known);
+      }
+      case 'GetCert': {
+        const serial = serialOf(msg.data);
+        const cert = this.#issued.get(serial);
+        if (cert === undefined) {
+          throw scepError(
+            'SCEP_UNKNOWN_TRANSACTION',
+            'badCertId',
+            `This server issued no certificate with serial ${serial}.`,
+          );
+        }
+        return this.#success(reply, msg, cert);
+      }
+      case 'GetCRL':
+        throw scepError(
+          'SCEP_MESSAGE_INVALID',
+          'badRequest',
+          'GetCRL is not served here; fetch the CRL from the distribution point the certificate names (RFC 8894 §3.3.4).',
+        );
+      default:
+        throw scepError(
+          'SCEP_MESSAGE_INVALID',
+          'badRequest',
+          `A ${msg.messageType} is a reply, not a request.`,
+        );
+    }
+  }
+
+  #csrOf(msg: DecodedPkiMessage): Csr {
+    if (msg.data === undefined) {
+      throw scepError(
+        'SCEP_MESSAGE_INVALID',
+        'badMessageCheck',
+        `The ${msg.messageType} has no pkcsPKIEnvelope (RFC 8894 §3.3.1).`,
+      );
+    }
+    try {
+      return parseCsr(msg.data);
+    } catch (e) {
+      const c = e as CertfleetError;
+      throw scepError(c.code ?? 'CSR_PARSE', 'badRequest', c.message, { cause: e });
+    }
+  }
+
+  #verifyChallenge(csr: Csr, transactionId: string): ChallengeGrant | undefined {
+    const at = this.#o.now();
+    try {
+      const grant = this.#o.challenges.redeem({
+        challenge: challengeOf(csr),
+        subject: csr.subjectText,
+        now: at,
+      });
+      this.events.push(verifyEvent(undefined, { transactionId, at: at.toISOString(), ...ids(grant) }));
+      return grant;
+    } catch (e) {
+      const code = (e as CertfleetError).code;
+      const d = (e as CertfleetError).details ?? {};
+      this.events.push(
+        verifyEvent(code, {
+          transactionId,
+          at: at.toISOString(),
+          ...(typeof d['deviceId'] === 'string' && { deviceId: d['deviceId'] }),
+          ...(typeof d['profileId'] === 'string' && { profileId: d['profileId'] }),
+        }),
+      );
+      throw e;
+    }
+  }
+
+  #checkRenewal(old: Certificate): void {
+    const ca = this.#o.ca;
+    const now = this.#o.now();
+    const issuers = [ca.issuing, ...ca.previousIssuing];
+    const byUs = issuers.some(
+      (i) => Buffer.from(i.subjectDer).equals(Buffer.from(old.issuerDer)) && old.verifySignature(i.publicKey),
+    );
+    const record = ca.issuedRecords().find((r) => r.serial === old.serialNumber);
+    let why: string | undefined;
+    if (!byUs || record === undefined) why = 'it was not issued by this CA';
+    else if (record.revoked) why = `it was revoked (${record.revoked.reason})`;
+    else if (old.notAfter.getTime() <= now.getTime()) why = `it expired at ${old.notAfter.toISOString()}`;
+    if (why !== undefined) {
+      throw scepError(
+        'SCEP_RENEWAL_REFUSED',
+        'badRequest',
+        `The RenewalReq is signed with "${old.subjectText}" (serial ${old.serialNumber}), but ${why}; enrol again with a PKCSReq and a challenge.`,
+      );
+    }
+  }
+
+  #poll(msg: DecodedPkiMessage, reply: Reply, t: Transaction): Buffer {
+    if (t.state === 'issued') return this.#success(reply, msg, t.certificate);
+    t.polls += 1;
+    if (t.polls < (this.#o.pendingPolls ?? 0)) return this.#pending(reply, msg);
+    return this.#issue(msg, reply, t.csr, t.grant);
+  }
+
+  #issue(msg: DecodedPkiMessage, reply: Reply, csr: Csr, grant: ChallengeGrant | undefined): Buffer {
+    const ca = this.#o.ca;
+    const at = this.#o.now();
+    const template = this.#o.template ?? (ca.kind === 'enterprise' ? 'CertfleetUser' : undefined);
+    let certificate: Certificate;
+    try {
+      certificate = ca.issue({
+        ...(template !== undefined && { template }),
+        requester: NDES_REQUESTER,
+        subject: csr.subjectText,
+        san: csr.subjectAltName,
+        publicKey: csr.publicKey,
+        now: at,
+      }).certificate;
+    } catch (e) {
+      this.events.push(
+        notifyEvent((e as CertfleetError).code ?? 'INTERNAL', {
+          transactionId: msg.transactionId,
+          at: at.toISOString(),
+          ...ids(grant),
+        }),
+      );
+      this.#transactions.delete(msg.transactionId);
+      throw e;
+    }
+    this.events.push(
+      notifyEvent(undefined, {
+        transactionId: msg.transactionId,
+        at: at.toISOString(),
+        serial: certificate.serialNumber,
+        ...ids(grant),
+      }),
+    );
+    this.#transactions.set(msg.transactionId, { state: 'issued', certificate });
+    this.#issued.set(certificate.serialNumber, certificate);
+    return this.#success(reply, msg, certificate);
+  }
+
+  #success(reply: Reply, msg: DecodedPkiMessage, certificate: Certificate): Buffer {
+    return encodePkiMessage({
+      messageType: 'CertRep',
+      pkiStatus: 'SUCCESS',
+      transactionId: reply.transactionId,
+      senderNonce: newNonce(this.#random),
+      recipientNonce: reply.recipientNonce,
+      data: degenerateCertificates([certificate, this.#o.ca.issuing]),
+      recipients: [msg.signerCertificate],
+      cipher: msg.cipher ?? 'aes-128-cbc',
+      digest: reply.digest,
+      signer: this.#o.ra,
+      signingTime: this.#o.now(),
+      random: this.#random,
+    });
+  }
+
+  #pending(reply: Reply, msg: DecodedPkiMessage): Buffer {
+    return this.#bare(reply, 'PENDING', undefined, msg.cipher);
+  }
+
+  #failure(reply: Reply, e: unknown): Buffer {
+    const failInfo = failInfoOf(e);
+    const code: ErrorCode = e instanceof CertfleetError ? e.code : 'INTERNAL';
+    this.failures.push({ transactionId: reply.transactionId, code, failInfo, message: (e as Error).message });
+    return this.#bare(reply, 'FAILURE', failInfo, undefined);
+  }
+
+  #bare(
+    reply: Reply,
+    status: 'PENDING' | 'FAILURE',
+    failInfo: ReturnType<typeof failInfoOf> | undefined,
+    cipher: DecodedPkiMessage['cipher'],
+  ): Buffer {
+    return encodePkiMessage({
+      messageType: 'CertRep',
+      pkiStatus: status,
+      ...(failInfo !== undefined && { failInfo }),
+      transactionId: reply.transactionId,
+      senderNonce: newNonce(this.#random),
+      recipientNonce: reply.recipientNonce,
+      recipients: [],
+      cipher: cipher ?? 'aes-128-cbc',
+      digest: reply.digest,
+      signer: this.#o.ra,
+      signingTime: this.#o.now(),
+    });
+  }
+}
+
+interface Reply {
+  transactionId: string;
+  recipientNonce: Buffer;
+  digest: ScepDigest;
+}
+
+function ids(grant: ChallengeGrant | undefined): { deviceId?: string; profileId?: string } {
+  return grant === undefined ? {} : { deviceId: grant.deviceId, profileId: grant.profileId };
+}
+
+/** The serial of a GetCert's IssuerAndSerialNumber (RFC 8894 §3.3.4). */
+function serialOf(data: Buffer | undefined): string {
+  try {
+    if (data === undefined) throw new Error('no pkcsPKIEnvelope');
+    const top = readTlv(data, 0);
+    const serial = readChildren(data, top)[1];
+    if (serial?.tag !== 0x02) throw new Error('no serial number');
+    return decodeIntegerHex(contentOf(data, serial));
+  } catch (cause) {
+    throw scepError(
+      'SCEP_MESSAGE_INVALID',
+      'badRequest',
+      `The GetCert does not carry an IssuerAndSerialNumber (${(cause as Error).message}).`,
+      { cause },
+    );
+  }
+}
