@@ -1,11 +1,13 @@
 /**
  * `certfleet device new` run as the CLI (regression issue 4: "certfleet device new --platform P [--seed S]
  * [--index I] [--kind K] --json prints a device with its attributes and native inventory"): the JSON shape
- * per platform and kind, determinism for the same seed and index, and exit 2 on a bad kind.
+ * per platform and kind, determinism for the same seed and index (in-process: the function the command
+ * prints), and exit 2 on a bad kind.
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { newDeviceReport } from '../../agent/device/device-report.ts';
 import { ENROLLMENT_KINDS, PLATFORMS } from '../../profiles/model/platform.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -47,18 +49,17 @@ describe.each(PLATFORMS)('regression issue 4: certfleet device new --platform %s
     expect(Object.keys(json.device.attributes).length).toBeGreaterThan(0);
     expect(json.inventory.shape).toBe(SHAPES[platform].shape);
     expect(json.inventory[SHAPES[platform].key]).toBeDefined();
+    // deterministic across processes: the test's own process makes the same device from the same seed and index
+    const here = newDeviceReport({ platform, kind, seed: 'e2e', index: 4 });
+    expect(json).toEqual(JSON.parse(JSON.stringify(here)));
   });
 
+  // in-process: newDeviceReport is what the command prints (as JSON); the CLI process is the test above's
   it('same seed and index → the same bytes; another index → another device', () => {
-    const args = ['--platform', platform, '--seed', 'e2e-det', '--index', '7', '--json'];
-    const a = run(args);
-    const b = run(args);
-    expect(a.status).toBe(0);
-    expect(b.stdout).toBe(a.stdout);
-    const other = run(['--platform', platform, '--seed', 'e2e-det', '--index', '8', '--json']);
-    expect((JSON.parse(other.stdout) as Printed).device.id).not.toBe(
-      (JSON.parse(a.stdout) as Printed).device.id,
-    );
+    const report = (index: number): string =>
+      JSON.stringify(newDeviceReport({ platform, seed: 'e2e-det', index }));
+    expect(report(7)).toBe(report(7));
+    expect(JSON.parse(report(8)).device.id).not.toBe(JSON.parse(report(7)).device.id);
   });
 
   it('exits 2 on a kind of another platform and on an unknown kind', () => {

@@ -2,29 +2,31 @@
  * The fleet commands of issue 5 beside `certfleet run`: `show device`, `replay`, `broker`, `serve` and
  * `agents`, through the real CLI (bin/certfleet.mjs) on a small run made in beforeAll.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+import { showDevice } from '../../simulator/fleet/show-device.ts';
 import { derivePassword, roleOfClientId, SecretCredentialTable } from '../../simulator/fleet/fleet-secret.ts';
 import type { DeviceSummary, RunResult } from '../../simulator/run-model.ts';
+import { certfleet, type CliResult } from './fixtures/certfleet-cli.ts';
+import {
+  startCli,
+  stopAll,
+  waitForOutput as waitFor,
+  type CliProcess as Child,
+} from './fixtures/cli-process.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
-
-function certfleet(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/**
+ * `show device` in the test's own process: showDevice (simulator/fleet/show-device.ts) is all the CLI handler
+ * calls. For the story's content; the CLI process itself (exit code, stderr) is checked by one query below.
+ */
+function showInProcess(id: string, json: boolean): CliResult {
+  const text = showDevice({ device: id, run: runDir, json, color: false }).text;
+  return { status: 0, signal: null, stdout: text, stderr: '' };
 }
 
 /** Ten devices: Macs fail the IMEI certificate (VARIABLE_MISSING), cellular Android phones install it. */
@@ -82,16 +84,23 @@ describe('the run made for these tests', () => {
 });
 
 describe('certfleet show device', () => {
-  const queries: [string, (d: DeviceSummary) => string][] = [
-    ['a unique prefix', (d) => d.id.slice(0, 8)],
-    ['#index', (d) => `#${d.index}`],
-    ['the full id (upper case prefix)', (d) => d.id.slice(0, 12).toUpperCase()],
+  const show = async (id: string, json: boolean) =>
+    certfleet(['show', 'device', id, '--run', runDir, ...(json ? ['--json'] : [])]);
+  // the first query through the real CLI (bin/certfleet.mjs), the others in-process (same function)
+  const queries: [string, (d: DeviceSummary) => string, typeof show][] = [
+    ['a unique prefix (CLI process)', (d) => d.id.slice(0, 8), show],
+    ['#index', (d) => `#${d.index}`, async (id, json) => showInProcess(id, json)],
+    [
+      'the full id (upper case prefix)',
+      (d) => d.id.slice(0, 12).toUpperCase(),
+      async (id, json) => showInProcess(id, json),
+    ],
   ];
 
-  describe.each(queries)('by %s', (_label, query) => {
-    it.each(['failing', 'installing'] as const)('prints the %s device as text', (which) => {
+  describe.each(queries)('by %s', (_label, query, run) => {
+    it.each(['failing', 'installing'] as const)('prints the %s device as text', async (which) => {
       const d = which === 'failing' ? failing : installing;
-      const r = certfleet(['show', 'device', query(d), '--run', runDir]);
+      const r = await run(query(d), false);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`Device ${d.id} (#${d.index})`);
@@ -101,8 +110,8 @@ describe('certfleet show device', () => {
       expect(r.stdout).toMatch(/Timeline\n.*enrolled/);
     });
 
-    it('prints JSON with attributes, stores, outcomes and timeline', () => {
-      const r = certfleet(['show', 'device', query(failing), '--run', runDir, '--json']);
+    it('prints JSON with attributes, stores, outcomes and timeline', async () => {
+      const r = await run(query(failing), true);
       expect(r.status).toBe(0);
       const story = JSON.parse(r.stdout) as {
         runFolder: string;
@@ -122,20 +131,20 @@ describe('certfleet show device', () => {
     });
   });
 
-  it('finds the newest run under runs/ when --run is not given', () => {
+  it('finds the newest run under runs/ when --run is not given', async () => {
     const cwd = join(work, 'cwd-with-runs');
     mkdirSync(join(cwd, 'runs'), { recursive: true });
     cpSync(runDir, join(cwd, 'runs', 'only-run'), { recursive: true });
-    const r = certfleet(['show', 'device', `#${failing.index}`], { cwd });
+    const r = await certfleet(['show', 'device', `#${failing.index}`], { cwd });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(failing.id);
   });
 });
 
 describe('certfleet replay', () => {
-  it('re-runs the failing device alone and reproduces its outcomes (exit 0)', () => {
+  it('re-runs the failing device alone and reproduces its outcomes (exit 0)', async () => {
     const out = join(work, 'replay-ok');
-    const r = certfleet(['replay', failing.id.slice(0, 10), '--run', runDir, '--out', out, '--json']);
+    const r = await certfleet(['replay', failing.id.slice(0, 10), '--run', runDir, '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout) as {
@@ -155,13 +164,13 @@ describe('certfleet replay', () => {
     expect(replayed.only).toEqual([failing.index]);
   });
 
-  it('says so and exits 1 when the run recorded other outcomes than the replay gets', () => {
+  it('says so and exits 1 when the run recorded other outcomes than the replay gets', async () => {
     const tampered = join(work, 'tampered');
     cpSync(runDir, tampered, { recursive: true });
     const db = new Database(join(tampered, 'run.db'));
     db.prepare("UPDATE outcomes SET status = 'installed', code = 'OK' WHERE device_id = ?").run(failing.id);
     db.close();
-    const r = certfleet(['replay', `#${failing.index}`, '--run', tampered]);
+    const r = await certfleet(['replay', `#${failing.index}`, '--run', tampered]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/IMEI certificate\s+installed OK\s+failed VARIABLE_MISSING\s+DIFFERENT/);
     expect(r.stdout).toContain('Not reproduced');
@@ -207,9 +216,9 @@ describe('usage errors exit 2 with a clear message', () => {
       /^error USAGE: No run folder under/,
     ],
   ];
-  it.each(cases)('%s', (_label, args, cwd, message) => {
+  it.each(cases)('%s', async (_label, args, cwd, message) => {
     const dir = cwd();
-    const r = certfleet(args(), dir ? { cwd: dir } : {});
+    const r = await certfleet(args(), dir ? { cwd: dir } : {});
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
@@ -252,34 +261,8 @@ describe('fleet secret: passwords derived with HMAC(secret, client id)', () => {
   });
 });
 
-/** A child certfleet process and its output so far. */
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
 function start(args: string[], env: Record<string, string>, cwd: string): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, exited };
-}
-
-async function waitFor(child: Child, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = pattern.exec(child.out());
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${child.out()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return startCli(args, { cwd, env });
 }
 
 /** Six devices on three platforms, two hours of virtual time. */
@@ -362,8 +345,7 @@ describe('certfleet broker + serve + agents (three processes, one broker, loopba
       }
       expect([...seen].sort()).toEqual([...new Set(report.outcomes.map((o) => o.device))].sort());
     } finally {
-      for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGINT');
-      await broker.exited;
+      await stopAll(children);
     }
     expect(broker.out()).toContain('certfleet broker stopped (SIGINT)');
   }, 60_000);

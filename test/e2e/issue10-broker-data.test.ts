@@ -6,7 +6,7 @@
  * database, snapshotted every second: the test waits for the snapshot file to be written after the last
  * publish, never a fixed sleep).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,30 +16,15 @@ import { generateDevice } from '../../agent/device/generate.ts';
 import { freePort } from '../../simulator/broker/free-port.ts';
 import { derivePassword, SERVICE_CLIENT_ID } from '../../simulator/fleet/fleet-secret.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
+import { startCli, stopAll, waitForOutput, type CliProcess as Child } from './fixtures/cli-process.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-broker-data-secret-0123456789';
 const HAS_MOSQUITTO = !spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error;
 const N = 25;
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<unknown>;
-}
-
 function start(args: string[], cwd: string): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise((r) => proc.once('exit', r));
-  return { proc, out: () => out, exited };
+  return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
 }
 
 async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
@@ -52,14 +37,11 @@ async function until(what: string, ok: () => boolean, ms: number): Promise<void>
 
 async function startBroker(dir: string, port: number, extra: string[]): Promise<Child> {
   const b = start(['broker', '--port', String(port), ...extra], dir);
-  await until(`the broker on ${port}:\n${b.out()}`, () => /listening on mqtt:/.test(b.out()), 30_000);
+  await waitForOutput(b, /listening on mqtt:/, 30_000);
   return b;
 }
 
-async function kill(c: Child): Promise<void> {
-  if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await c.exited;
-}
+const kill = (c: Child): Promise<void> => stopAll([c], 'SIGKILL');
 
 function client(port: number, clientId: string, clean: boolean): mqtt.MqttClient {
   return mqtt.connect(`mqtt://127.0.0.1:${port}`, {

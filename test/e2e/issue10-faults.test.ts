@@ -1,7 +1,7 @@
 /**
  * Issue 10 points 2 and 3 — fault tests on the fleet engine through the real CLI, in separate processes:
  * `certfleet broker --data DIR` + `serve --hosts 1` + `agents --shard 0/1` on the engine-equivalence
- * scenario (16 devices, 21 days: renewals, a connector outage, offline windows, a retire). Mid-run — once
+ * scenario (8 devices, 10 days: renewals, a connector outage, offline windows, a retire). Mid-run — once
  * the progress line shows enrolled devices, never after a fixed sleep — the broker is killed with SIGKILL
  * and started again on the same port and folder. The run must complete (exit 0): every planned device has
  * its rows, none never enrolled or never answered, nothing pending, and run.db shows no certificate issued
@@ -11,7 +11,7 @@
  * An `agents` process killed the same way rejoins with the same command. A killed `serve` cannot resume
  * yet: it is refused on its folder (issue10-serve-restart.test.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,43 +20,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../agent/device/generate.ts';
 import { freePort } from '../../simulator/broker/free-port.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
+import {
+  startCli,
+  stopAll,
+  waitForOutput as waitFor,
+  type CliProcess as Child,
+} from './fixtures/cli-process.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-faults-secret-0123456789abcdef';
 const HAS_MOSQUITTO = !spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error;
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
 function start(args: string[], cwd: string): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, exited };
-}
-
-async function waitFor(child: Child, pattern: RegExp, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(child.out())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${child.out()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopAll(children: Child[]): Promise<void> {
-  for (const c of children)
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
 }
 
 let work: string;
@@ -95,7 +71,7 @@ async function killedRun(
     const serve = start(['serve', ...common, '--hosts', '1', '--out', 'serve'], dir);
     let host = start(hostCmd, dir);
     children.push(serve, host);
-    await waitFor(serve, /enrolled [1-9]\d*\/16/, 180_000);
+    await waitFor(serve, new RegExp(`enrolled [1-9]\\d*/${planned.length}`), 180_000);
     // mid-run: the run has not ended (it cannot end without the victim from here on)
     expect(serve.proc.exitCode, serve.out()).toBeNull();
     expect(serve.out()).not.toMatch(/Reports: /);
@@ -115,7 +91,7 @@ async function killedRun(
     if (victim === 'agents') expect(serve.out()).toMatch(/host fleet-host-0 \(shard 0\/1\) rejoined/);
     return join(dir, 'serve');
   } finally {
-    await stopAll(children);
+    await stopAll(children, 'SIGKILL');
   }
 }
 

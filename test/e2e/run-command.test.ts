@@ -3,52 +3,23 @@
  * `--json`, the run folder (given or `runs/<timestamp>/`), options from `CERTFLEET_*` variables, external
  * broker credentials, and a run whose setup fails releasing what it started.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT } from '../../simulator/fleet/run-fleet.ts';
 import { startEmbeddedBroker } from '../../simulator/broker/embedded-broker.ts';
 import { derivedAccount } from '../../simulator/fleet/fleet-secret.ts';
+import { certfleet as runCli, type CliResult } from './fixtures/certfleet-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 /** Only a guard against a hung process (the bug of issue 5 point 3); never what a test asserts on. */
 const HANG_GUARD_MS = 90_000;
 
-interface CliResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI without blocking this process's event loop (a broker of the test may live in it). `env`
- * replaces every inherited `CERTFLEET_*` variable, so the runner's own settings cannot leak in.
- */
-function certfleet(
+/** The real CLI in a child process (fixtures/certfleet-cli.ts), with this file's hang guard. */
+const certfleet = (
   args: string[],
   o: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
-  const env: Record<string, string> = { NO_COLOR: '1' };
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('CERTFLEET_')) env[k] = v;
-  Object.assign(env, o.env);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? process.cwd(), env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      clearTimeout(guard);
-      resolvePromise({ status, signal, stdout, stderr });
-    });
-  });
-}
+): Promise<CliResult> => runCli(args, { ...o, guardMs: HANG_GUARD_MS });
 
 /** Twelve devices: Macs and cellular Android phones, a root and an IMEI certificate (Macs have no IMEI). */
 function scenario(expect: string): string {

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMosquitto } from '../../simulator/broker/mosquitto.ts';
+import { BIN, certfleet, cliEnv } from './fixtures/certfleet-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 /** Only a guard against a hung process; never what a test asserts on. */
 const HANG_GUARD_MS = 150_000;
 
@@ -84,11 +84,8 @@ function alive(pid: number): boolean {
 
 /** Runs `certfleet run` and sends `sig` once the first progress line is out. */
 function runAndInterrupt(args: string[], sig: NodeJS.Signals, cwd: string): Promise<Interrupted> {
-  const env: Record<string, string> = { NO_COLOR: '1' };
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('CERTFLEET_')) env[k] = v;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, env });
+    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, env: cliEnv() });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -177,16 +174,7 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
       }
 
       // show says the run was interrupted (the first device of the run)
-      const shown = await new Promise<string>((res, rej) => {
-        const c = spawn(process.execPath, [BIN, 'show', 'device', '#0', '--run', out], {
-          cwd: work,
-          env: { ...process.env, NO_COLOR: '1' },
-        });
-        let text = '';
-        c.stdout.on('data', (d: Buffer) => (text += d.toString('utf8')));
-        c.on('error', rej);
-        c.on('close', () => res(text));
-      });
+      const shown = (await certfleet(['show', 'device', '#0', '--run', out], { cwd: work })).stdout;
       expect(shown).toContain(`This run was INTERRUPTED by ${signal}`);
     },
   );
