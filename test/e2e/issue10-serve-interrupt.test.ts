@@ -5,13 +5,12 @@
  * says the run was interrupted. SIGINT on `certfleet agents` leaves the run: a line, its key stores kept,
  * exit 130; a serve whose host left stops on SIGTERM at once (not after the host's liveness limit). Signals are sent once a progress line shows the run under way, never after a sleep.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, waitForOutput, type CliProcess } from './fixtures/cli-process.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 const SECRET = 'issue10-serve-interrupt-secret-0123456789';
 
 /** Six devices checking in every 4 hours for a year: under way for a while on any machine. */
@@ -36,33 +35,11 @@ expect:
     status: installed
 `;
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
+type Child = CliProcess;
 
-function start(args: string[], cwd: string): Child {
-  const env: Record<string, string> = { NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET };
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('CERTFLEET_')) env[k] ??= v;
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, exited };
-}
-
-async function waitFor(child: Child, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = pattern.exec(child.out());
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${child.out()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const start = (args: string[], cwd: string): Child =>
+  startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
+const waitFor = waitForOutput;
 
 /** The pids of the child processes of `pid` (from /proc), but tsx's esbuild service (the loader's). */
 function childrenOf(pid: number): number[] {
