@@ -144,8 +144,18 @@ describe.each(BROKERS)('issue 10: delivery survives TCP cuts mid-stream ($name)'
       await sleep(50);
     }
     await Promise.race([published, sleep(Math.max(0, deadline - Date.now()))]);
+    // The in-flight counter cannot tell a publisher's re-sent duplicate from its original (in-flight.ts:
+    // never below 0), so it may read 0 while that duplicate is still in its handler; the ledgers count
+    // every arrival, so wait for them to be idle too before reading the tallies (CI saw the device
+    // handler's 403rd call counted by the tally and not yet by the ledger).
+    const quiet = async (): Promise<void> => {
+      for (;;) {
+        await Promise.all([inFlight.settled(), svcLedger.idle(), devLedger.idle()]);
+        if (svcLedger.inProgress() === 0 && devLedger.inProgress() === 0 && inFlight.count() === 0) return;
+      }
+    };
     const settled = await Promise.race([
-      inFlight.settled().then(() => true),
+      quiet().then(() => true),
       sleep(Math.max(1000, deadline - Date.now())).then(() => false),
     ]);
 
