@@ -260,7 +260,7 @@ export interface Scenario {
     maxIdlePollIntervalMs: number;
     /** `sidSecurityExtension: true`: the KB5014754 SID extension in every PKCS certificate (docs/formats.md §5.3); absent: off. */
     sidSecurityExtension?: boolean;
-    /** `pfxChain: leaf`: each PKCS#12 carries the leaf only, not the issuing CA (docs/formats.md §5.4); absent: `issuing`. */
+    /** `pfxChain: leaf`: each PKCS#12 carries the leaf only, not the issuing CA (docs/formats.md §5.2 "What the PKCS#12 carries"); absent: `issuing`. */
     pfxChain?: 'issuing' | 'leaf';
   };
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */

@@ -2,7 +2,7 @@
  * Server-side PKCS issuance, as the Intune certificate connector does it: generate the key pair on the
  * server, have the CA issue from the template, and pack key + leaf + issuing CA into a password-protected
  * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC) — or key + leaf only when the connector is set
- * to `pfxChain: leaf` (docs/formats.md §5.4: what the PKCS#12 carries is not documented [inferred]). The PKCS#12 is built by the issuance pool
+ * to `pfxChain: leaf` (docs/formats.md §5.2 "What the PKCS#12 carries": what the PKCS#12 carries is not documented [inferred]). The PKCS#12 is built by the issuance pool
  * when one is given (pki/pkcs12-pool.ts: on a worker thread, same bytes), in this thread otherwise.
  */
 import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
@@ -33,12 +33,12 @@ export interface PfxRequest {
   pkcs12?: Pkcs12Builder;
   /**
    * What the PKCS#12 carries beside the key: `issuing` (default) the leaf and the issuing CA that signed it,
-   * `leaf` the leaf only (docs/formats.md §5.4).
+   * `leaf` the leaf only (docs/formats.md §5.2 "What the PKCS#12 carries").
    */
   chain?: PfxChain;
 }
 
-/** What a connector's PKCS#12 carries beside the key (docs/formats.md §5.4). */
+/** What a connector's PKCS#12 carries beside the key (docs/formats.md §5.2 "What the PKCS#12 carries"). */
 export type PfxChain = 'issuing' | 'leaf';
 
 /** The issued certificate and its PKCS#12. */

@@ -74,7 +74,7 @@ export interface CertificateConnectorOptions {
    * CONNECTOR_SID_UNAVAILABLE (docs/formats.md §5.3). Default false.
    */
   sidSecurityExtension?: boolean;
-  /** What each PKCS#12 carries beside the key (`connectors: {pfxChain}`, docs/formats.md §5.4); default `issuing`. */
+  /** What each PKCS#12 carries beside the key (`connectors: {pfxChain}`, docs/formats.md §5.2 "What the PKCS#12 carries"); default `issuing`. */
   pfxChain?: PfxChain;
   /**
    * Builds each PFX (the run's issuance pool, pki/pkcs12-pool.ts: worker threads, results in request
