@@ -232,7 +232,7 @@ export class DeviceAgent {
     if (!untrusted && (this.#trust.size === 0 || !outcomes.some((o) => o.status === 'installed'))) return;
     const held = this.#o.adapter.held(this.context, 'admin');
     if (untrusted) this.#trust.note(profileId, outcomes, held, (ref) => this.#profileIdOfRef(ref));
-    for (const c of this.#trust.recheck(held)) await this.#reportOutcomes(c.profileId, [c.outcome]);
+    for (const c of this.#trust.recheck(held)) await this.#reportOutcomes(c.profileId, [c.outcome], true);
   }
 
   async #onEnrolled(payload: Buffer): Promise<void> {
@@ -350,7 +350,8 @@ export class DeviceAgent {
     await this.#reportOutcomes(profileId, [expiredOutcome(this.#o.device, d)]);
   }
 
-  async #reportOutcomes(profileId: string, outcomes: InstallOutcome[]): Promise<void> {
+  /** Reports the outcomes of one profile; `trustChange`: only the trust of its identity changed (OutcomeReport). */
+  async #reportOutcomes(profileId: string, outcomes: InstallOutcome[], trustChange = false): Promise<void> {
     const { tenant, device, clock } = this.#o;
     for (const o of outcomes) this.#o.onOutcome?.(o);
     const report: OutcomeReport = {
@@ -359,6 +360,7 @@ export class DeviceAgent {
       profileId,
       outcomes,
       at: clock.now().toISOString(),
+      ...(trustChange && { trustChange: true }),
     };
     await this.#publishJson(deviceOutTopic(tenant, device.id, 'outcome', profileId), report);
   }

@@ -44,7 +44,10 @@ describe('issue 12 point 7: the device that lacks the new intermediate', { timeo
 
     const installs = (device: string) =>
       r.events.filter(
-        (e) => e.device === device && e.profile === 'Device certificate' && e.type === 'installed',
+        (e) =>
+          e.device === device &&
+          e.profile === 'Device certificate' &&
+          (e.type === 'installed' || e.type === 'trust-changed'),
       );
     for (const device of [...updated, ...stale]) {
       const list = installs(device);
@@ -52,9 +55,10 @@ describe('issue 12 point 7: the device that lacks the new intermediate', { timeo
       const renewal = list.find((e) => Date.parse(e.at) - start > 10 * DAY);
       expect(renewal?.detail, device).toMatch(/not trusted|NOT trusted/);
       expect(list[0]!.detail, device).not.toMatch(/not trusted|NOT trusted/);
-      const nowTrusted = list.filter((e) => e.detail.includes('is now trusted'));
+      const nowTrusted = list.filter((e) => e.type === 'trust-changed');
       if (updated.has(device)) {
         expect(nowTrusted, device).toHaveLength(1);
+        expect(nowTrusted[0]!.detail).toContain('is now trusted');
         expect(Date.parse(nowTrusted[0]!.at) - start).toBeGreaterThanOrEqual(30 * DAY);
       } else {
         expect(nowTrusted, device).toEqual([]);
