@@ -5,7 +5,8 @@
  * Windows, Apple and Android evaluate trust when a certificate is used, not once at install
  * (agent/platforms/windows/held.ts, apple/held-certificates.ts, android/policy-store.ts `refreshTrust`), so
  * the device's status for that profile changes: the agent reports the profile again, installed and `OK`,
- * with the native status of its install (the install itself succeeded; only trust changed).
+ * with the native status of its install (the install itself succeeded; only trust changed), in an outcome
+ * report marked `trustChange` (protocol/wire/messages.ts), which the service records without counting an install.
  *
  * The agent remembers the untrusted identities in memory: an agent restarted before the CA arrives does not
  * report the change **[gap]**.
