@@ -1,6 +1,6 @@
 /**
  * Issue 12 point 7, device side: after a CA rollover, a PKCS#12 that carries the leaf only
- * (`connectors: {pfxChain: leaf}`) installs on Windows, iOS and Android Enterprise but is NOT trusted while the
+ * (`connectors: {pfxChain: leaf}`) installs on Windows, iOS, macOS and Android Enterprise but is NOT trusted while the
  * device lacks the renewed issuing CA (INSTALL_UNTRUSTED_CHAIN, the chain stops at the missing issuer); once a
  * trusted-certificate profile brings the new issuing CA, the same identity is trusted and TrustRecheck gives
  * the profile's outcome to report again (installed, OK, the install's native status).
@@ -66,6 +66,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const CASES: { family: ProfileFamily; kind: 'entra-joined' | 'device' | 'fully-managed' }[] = [
   { family: 'windows', kind: 'entra-joined' },
   { family: 'ios', kind: 'device' },
+  { family: 'macos', kind: 'device' },
   { family: 'android-device-owner', kind: 'fully-managed' },
 ];
 
