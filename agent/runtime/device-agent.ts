@@ -22,6 +22,7 @@ import { inventoryOf } from '../device/inventory.ts';
 import type { StoreDb } from '../keystore/store-db.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
+import { isUntrustedInstall, TrustRecheck } from './trust-recheck.ts';
 import { expiredOutcome, expiryReported, markExpiryReported } from '../renewal/expired-outcome.ts';
 import { checkRenewals, markRenewalRequested, type RenewalDecision } from '../renewal/renewal.ts';
 import type {
@@ -94,6 +95,8 @@ export class DeviceAgent {
   /** The enrol request sent (re-sent as is while no answer comes), and the re-send timer. */
   #enrolRequest: Buffer | undefined;
   #enrolRetry: ScheduledTask | undefined;
+  /** Identities installed untrusted, reported again once a CA certificate makes them trusted (issue 12 point 7). */
+  readonly #trust = new TrustRecheck();
 
   constructor(options: DeviceAgentOptions) {
     this.#o = options;
@@ -217,6 +220,19 @@ export class DeviceAgent {
     const { tenant, device } = this.#o;
     await this.#transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
     await this.#reportOutcomes(t.profileId, result.outcomes);
+    await this.#recheckTrust(t.profileId, result.outcomes);
+  }
+
+  /**
+   * Remembers the identities a delivery left untrusted, and after any install reports the ones that became
+   * trusted (trust-recheck.ts). Reads the stores only when there is something to remember or to look at.
+   */
+  async #recheckTrust(profileId: string, outcomes: readonly InstallOutcome[]): Promise<void> {
+    const untrusted = outcomes.some(isUntrustedInstall);
+    if (!untrusted && (this.#trust.size === 0 || !outcomes.some((o) => o.status === 'installed'))) return;
+    const held = this.#o.adapter.held(this.context, 'admin');
+    if (untrusted) this.#trust.note(profileId, outcomes, held, (ref) => this.#profileIdOfRef(ref));
+    for (const c of this.#trust.recheck(held)) await this.#reportOutcomes(c.profileId, [c.outcome], true);
   }
 
   async #onEnrolled(payload: Buffer): Promise<void> {
@@ -334,7 +350,8 @@ export class DeviceAgent {
     await this.#reportOutcomes(profileId, [expiredOutcome(this.#o.device, d)]);
   }
 
-  async #reportOutcomes(profileId: string, outcomes: InstallOutcome[]): Promise<void> {
+  /** Reports the outcomes of one profile; `trustChange`: only the trust of its identity changed (OutcomeReport). */
+  async #reportOutcomes(profileId: string, outcomes: InstallOutcome[], trustChange = false): Promise<void> {
     const { tenant, device, clock } = this.#o;
     for (const o of outcomes) this.#o.onOutcome?.(o);
     const report: OutcomeReport = {
@@ -343,6 +360,7 @@ export class DeviceAgent {
       profileId,
       outcomes,
       at: clock.now().toISOString(),
+      ...(trustChange && { trustChange: true }),
     };
     await this.#publishJson(deviceOutTopic(tenant, device.id, 'outcome', profileId), report);
   }

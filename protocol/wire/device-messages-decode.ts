@@ -75,6 +75,10 @@ export function decodeDeviceMessage(
       const list = r.array('outcomes');
       const outcomes = list.map((o, i) => readOutcome(r.element('outcomes', i, o)));
       const m: OutcomeReport = { type: 'outcome', deviceId, profileId, outcomes, at: r.string('at') };
+      if (r.obj.trustChange !== undefined) {
+        if (r.obj.trustChange !== true) r.fail('trustChange', 'must be true when present');
+        m.trustChange = true;
+      }
       return m;
     }
     case 'renew': {

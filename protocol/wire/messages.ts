@@ -48,6 +48,12 @@ export interface OutcomeReport {
   profileId: string;
   outcomes: InstallOutcome[];
   at: string;
+  /**
+   * Set when nothing was installed: the device says only that the trust of the identity the profile installed
+   * changed (a CA certificate it lacked arrived, agent/runtime/trust-recheck.ts). The service updates the
+   * outcome and counts no install or renewal.
+   */
+  trustChange?: true;
 }
 
 /** Renewal is due for the certificate `thumbprint` installed by `profileId`. */

@@ -12,6 +12,7 @@ import type { RunEvent } from '../run-model.ts';
 import type { ConnectorPlan } from '../scenario/index.ts';
 import type { CaDirectory } from '../service/ca/ca-directory.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
+import type { PfxChain } from '../service/ca/issue-pfx.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
 
 /** Options of {@link startConnectorPool}. */
@@ -31,6 +32,8 @@ export interface ConnectorPoolOptions {
   pkcs12?: Pkcs12Builder;
   /** The connectors' SID setting (CertificateConnectorOptions.sidSecurityExtension). */
   sidSecurityExtension?: boolean;
+  /** What each PKCS#12 carries (CertificateConnectorOptions.pfxChain). */
+  pfxChain?: PfxChain;
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
 }
@@ -53,6 +56,7 @@ export async function startConnectorPool(
       keys: o.keys,
       ...(o.pkcs12 !== undefined && { pkcs12: o.pkcs12 }),
       ...(o.sidSecurityExtension === true && { sidSecurityExtension: true }),
+      ...(o.pfxChain !== undefined && { pfxChain: o.pfxChain }),
     });
     await c.start();
     running.set(id, c);

@@ -50,6 +50,13 @@ export function scheduleActions(o: ScheduleActionsOptions): void {
         for (const e of o.cas?.entries ?? []) await e.ca.renewIssuing(new Date(scenario.start + action.atMs));
         return;
       }
+      if (action.type === 'upload-issuing-ca') {
+        // the run CA's issuing certificate as it is now goes into the profile, which is sent again (issue 12 point 7)
+        const id = o.idOfProfile(action.profile);
+        const ca = o.cas?.entries[0]?.ca;
+        if (id !== undefined && ca !== undefined) await service.updateTrustedCertificate(id, ca.issuing.der);
+        return;
+      }
       const chosen = service
         .devices()
         .filter((d) => d.state === 'enrolled' && matchesSelector(d, action.where))

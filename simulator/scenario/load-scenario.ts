@@ -140,7 +140,13 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const profiles = read.ok ? read.profiles : undefined;
   const profileNames = profiles?.map((p) => p.name) ?? collectNames(map);
   const expect = readExpectations(c, c.get(map, 'expect'), profileNames);
-  const actions = readActions(c, c.get(map, 'actions'), durationMs, profileNames);
+  const actions = readActions(
+    c,
+    c.get(map, 'actions'),
+    durationMs,
+    profileNames,
+    profiles?.filter((p) => p.trustedSource?.type === 'ca-issuing').map((p) => p.name),
+  );
   // A template the CA lacks or does not publish is accepted, as a real tenant accepts the profile; each
   // request for it then fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800, docs/errors.md §4.1) —
   // issue 12 point 2. The scenario says so as a warning, for every profile (issue 13 point 5).
@@ -265,9 +271,12 @@ function readConnectors(
   let pollAt = legacyPollAt;
   let backoffAt: At | undefined;
   let sidSecurityExtension: boolean | undefined = false;
+  let pfxChain: 'issuing' | 'leaf' | undefined;
   if (at !== undefined && at.node.type === 'map') {
     const m = at as At<MapNode>;
-    c.keys(m, ['count', 'pollInterval', 'idleBackoff', 'sidSecurityExtension']);
+    c.keys(m, ['count', 'pollInterval', 'idleBackoff', 'sidSecurityExtension', 'pfxChain']);
+    const chainAt = c.get(m, 'pfxChain');
+    if (chainAt !== undefined) pfxChain = c.oneOf(chainAt, ['issuing', 'leaf'] as const, 'PKCS#12 chain');
     const sidAt = c.get(m, 'sidSecurityExtension');
     if (sidAt !== undefined) sidSecurityExtension = c.boolean(sidAt);
     const countAt = c.get(m, 'count');
@@ -310,6 +319,7 @@ function readConnectors(
     pollIntervalMs: pollIntervalMs!,
     maxIdlePollIntervalMs: maxIdlePollIntervalMs!,
     ...(sidSecurityExtension === true && { sidSecurityExtension: true }),
+    ...(pfxChain !== undefined && { pfxChain }),
   };
 }
 

@@ -15,14 +15,25 @@ import { readSelector, unknownProfile } from './selectors.ts';
 import type { ScenarioAction } from './types.ts';
 import type { MapNode } from './yaml-tree.ts';
 
-const ACTION_KEYS = ['at', 'retire', 'removeProfile', 'caRequests', 'renewIssuingCa'] as const;
+const ACTION_KEYS = [
+  'at',
+  'retire',
+  'removeProfile',
+  'caRequests',
+  'renewIssuingCa',
+  'uploadIssuingCa',
+] as const;
 
-/** Reads `actions:` (default: none); `durationMs` bounds `at`, `profileNames` the removable profiles. */
+/**
+ * Reads `actions:` (default: none); `durationMs` bounds `at`, `profileNames` the removable profiles,
+ * `issuingProfiles` (when the profiles read) the trusted profiles an `uploadIssuingCa` may name.
+ */
 export function readActions(
   c: Checker,
   at: At | undefined,
   durationMs: number | undefined,
   profileNames: readonly string[],
+  issuingProfiles?: readonly string[],
 ): ScenarioAction[] | undefined {
   if (at === undefined) return [];
   const items = c.list(at);
@@ -49,13 +60,33 @@ export function readActions(
     const removeAt = c.get(map, 'removeProfile');
     const caAt = c.get(map, 'caRequests');
     const renewAt = c.get(map, 'renewIssuingCa');
+    const uploadAt = c.get(map, 'uploadIssuingCa');
     const line = map.node.pos.line;
-    if ([retireAt, removeAt, caAt, renewAt].filter((x) => x !== undefined).length !== 1) {
+    if ([retireAt, removeAt, caAt, renewAt, uploadAt].filter((x) => x !== undefined).length !== 1) {
       c.add(
         map.node.pos,
         map.path,
-        'needs exactly one of retire, removeProfile, caRequests or renewIssuingCa',
+        'needs exactly one of retire, removeProfile, caRequests, renewIssuingCa or uploadIssuingCa',
       );
+      continue;
+    }
+    if (uploadAt !== undefined) {
+      const name = c.string(uploadAt, true);
+      if (name === undefined) continue;
+      if (!profileNames.includes(name)) {
+        unknownProfile(c, uploadAt, name, profileNames);
+        continue;
+      }
+      if (issuingProfiles !== undefined && !issuingProfiles.includes(name)) {
+        c.add(
+          uploadAt.node.pos,
+          uploadAt.path,
+          `"${name}" is not a trusted-certificate profile with certificate: issuing; the action uploads the CA's current issuing certificate into such a profile` +
+            (issuingProfiles.length > 0 ? ` (${issuingProfiles.join(', ')})` : ' (the scenario has none)'),
+        );
+        continue;
+      }
+      if (atMs !== undefined) out.push({ type: 'upload-issuing-ca', atMs, line, profile: name });
       continue;
     }
     if (renewAt !== undefined) {

@@ -31,6 +31,7 @@ import { child, type At, type Checker } from './checker.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
 import type { MapNode } from './yaml-tree.ts';
+import { CA_ISSUING_PLACEHOLDER } from './bind-issuing.ts';
 import type { ScenarioProfile, TrustedSource } from './types.ts';
 
 /** The CA host and name inline PKCS profiles point to unless they say otherwise (the fresh CA's own). */
@@ -376,7 +377,9 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       if ((PROFILE_FIELDS[kind][family] as readonly string[]).includes(k)) input[k] = v;
     }
     // `certificate: root` is a placeholder until bindCaRoot puts the run's CA root in.
-    const r = validateProfile(input, { certificateBoundLater: trustedSource?.type === 'ca-root' });
+    const r = validateProfile(input, {
+      certificateBoundLater: trustedSource?.type === 'ca-root' || trustedSource?.type === 'ca-issuing',
+    });
     for (const w of r.warnings) {
       const key = `${w.path}\u0000${w.advice}`;
       const seen = advisories.get(key);
@@ -507,6 +510,9 @@ function readTrustedSettings(
   if (cert === 'root') {
     source = { type: 'ca-root' };
     der = CA_ROOT_PLACEHOLDER;
+  } else if (cert === 'issuing') {
+    source = { type: 'ca-issuing' };
+    der = CA_ISSUING_PLACEHOLDER;
   } else {
     const full = resolve(baseDir, cert);
     try {
@@ -515,7 +521,7 @@ function readTrustedSettings(
       return c.add(
         certAt!.node.pos,
         certAt!.path,
-        `cannot read the certificate ${full}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (write root for the run's CA root)`,
+        `cannot read the certificate ${full}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (write root for the run's CA root, issuing for its issuing CA)`,
       );
     }
     source = { type: 'file', path: full };

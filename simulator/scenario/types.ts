@@ -147,7 +147,12 @@ export interface Assignment {
 }
 
 /** Where a trusted certificate comes from: the run's CA root (known only once the CA exists), or a file. */
-export type TrustedSource = { type: 'ca-root' } | { type: 'file'; path: string } | { type: 'inline' };
+export type TrustedSource =
+  | { type: 'ca-root' }
+  /** `certificate: issuing`: the run CA's issuing certificate current when bound (bind-issuing.ts). */
+  | { type: 'ca-issuing' }
+  | { type: 'file'; path: string }
+  | { type: 'inline' };
 
 /**
  * One profile of the scenario, expanded to a {@link CertificateProfile} per profile family it targets.
@@ -217,7 +222,13 @@ export type ScenarioAction =
   /** A certificate manager issues or denies every request the CA holds then (`caRequests: issue|deny`). */
   | { type: 'ca-requests'; atMs: number; decision: 'issue' | 'deny'; line: number }
   /** The issuing CA is renewed with a new key (`renewIssuingCa: true`, issue 12 point 7). */
-  | { type: 'renew-issuing-ca'; atMs: number; line: number };
+  | { type: 'renew-issuing-ca'; atMs: number; line: number }
+  /**
+   * The administrator uploads the CA's current issuing certificate into the trusted-certificate profile
+   * `profile` (`certificate: issuing`); the service sends the changed profile to every device that has it
+   * (`uploadIssuingCa: NAME`, issue 12 point 7).
+   */
+  | { type: 'upload-issuing-ca'; atMs: number; profile: string; line: number };
 
 /** A validated scenario. */
 export interface Scenario {
@@ -249,6 +260,8 @@ export interface Scenario {
     maxIdlePollIntervalMs: number;
     /** `sidSecurityExtension: true`: the KB5014754 SID extension in every PKCS certificate (docs/formats.md §5.3); absent: off. */
     sidSecurityExtension?: boolean;
+    /** `pfxChain: leaf`: each PKCS#12 carries the leaf only, not the issuing CA (docs/formats.md §5.2 "What the PKCS#12 carries"); absent: `issuing`. */
+    pfxChain?: 'issuing' | 'leaf';
   };
   /** Enrollment restrictions the service applies (`enrollmentRestrictions:`; none by default). */
   enrollmentRestrictions: EnrollmentRestrictions;

@@ -19,6 +19,8 @@ import {
   evaluateExpectations,
   extraFactsOf,
   needsCaRoot,
+  needsCaIssuing,
+  bindCaIssuing,
   planConnectors,
   type DevicePlan,
   type Scenario,
@@ -82,6 +84,7 @@ export function serviceCa(o: ServiceCaOptions = {}): FleetPart<FleetContext> {
           ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
           : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start), o.passphrase));
       if (needsCaRoot(scenario)) ctx.scenario = bindCaRoot(scenario, ca.root.der);
+      if (needsCaIssuing(ctx.scenario)) ctx.scenario = bindCaIssuing(ctx.scenario, ca.issuing.der);
       ctx.ca = ca;
     },
   };
@@ -190,6 +193,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         pollIntervalMs: scenario.connectors.pollIntervalMs,
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
         sidSecurityExtension: scenario.connectors.sidSecurityExtension === true,
+        ...(scenario.connectors.pfxChain !== undefined && { pfxChain: scenario.connectors.pfxChain }),
         keys: ctx.keys.rsa,
         pkcs12,
         onEvent: (e) => {

@@ -1,7 +1,8 @@
 /**
  * Server-side PKCS issuance, as the Intune certificate connector does it: generate the key pair on the
  * server, have the CA issue from the template, and pack key + leaf + issuing CA into a password-protected
- * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC). The PKCS#12 is built by the issuance pool
+ * PKCS#12 (docs/formats.md §5.2 "PKCS key handling"; PFXDOC) — or key + leaf only when the connector is set
+ * to `pfxChain: leaf` (docs/formats.md §5.2 "What the PKCS#12 carries": what the PKCS#12 carries is not documented [inferred]). The PKCS#12 is built by the issuance pool
  * when one is given (pki/pkcs12-pool.ts: on a worker thread, same bytes), in this thread otherwise.
  */
 import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
@@ -30,14 +31,22 @@ export interface PfxRequest {
   now: Date;
   /** Builds the PKCS#12 (the issuance pool); default: in this thread. */
   pkcs12?: Pkcs12Builder;
+  /**
+   * What the PKCS#12 carries beside the key: `issuing` (default) the leaf and the issuing CA that signed it,
+   * `leaf` the leaf only (docs/formats.md §5.2 "What the PKCS#12 carries").
+   */
+  chain?: PfxChain;
 }
+
+/** What a connector's PKCS#12 carries beside the key (docs/formats.md §5.2 "What the PKCS#12 carries"). */
+export type PfxChain = 'issuing' | 'leaf';
 
 /** The issued certificate and its PKCS#12. */
 export interface IssuedPfx extends IssuedCertificate {
   pfx: Buffer;
 }
 
-/** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA). */
+/** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA unless `chain: leaf`). */
 export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<IssuedPfx> {
   const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size: req.keySize ?? 2048 }));
   const issued = ca.issue({
@@ -53,7 +62,7 @@ export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<Issue
   });
   const job = {
     privateKey: keyPair.privateKey,
-    certificates: [issued.certificate.der, ca.issuing.der],
+    certificates: req.chain === 'leaf' ? [issued.certificate.der] : [issued.certificate.der, ca.issuing.der],
     password: req.password,
     profile: req.legacy ? ('legacy' as const) : ('modern' as const),
   };

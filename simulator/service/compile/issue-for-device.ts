@@ -27,7 +27,7 @@ import type { PkcsCertificateProfile } from '../../../profiles/model/profile.ts'
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
-import { issuePfx, type IssuedPfx } from '../ca/issue-pfx.ts';
+import { issuePfx, type IssuedPfx, type PfxChain } from '../ca/issue-pfx.ts';
 import {
   buildRequestSubject,
   canonicalSubject,
@@ -101,6 +101,8 @@ export interface IssueForDeviceOptions {
    * the request's SID, and refuse a request that needs one and has none (docs/formats.md §5.3). Default off.
    */
   sidSecurityExtension?: boolean;
+  /** What the PKCS#12 carries beside the key (issue-pfx.ts PfxChain); default `issuing`. */
+  pfxChain?: PfxChain;
 }
 
 /**
@@ -235,6 +237,7 @@ export async function issueForRequest(
       ...(options.legacy !== undefined && { legacy: options.legacy }),
       ...(options.pkcs12 !== undefined && { pkcs12: options.pkcs12 }),
       ...(securityIdentifier !== undefined && { securityIdentifier }),
+      ...(options.pfxChain !== undefined && { chain: options.pfxChain }),
       password: options.password,
       requester: options.requester,
       validity: request.validity,

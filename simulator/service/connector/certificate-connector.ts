@@ -22,6 +22,7 @@ import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index
 import { CaDirectory } from '../ca/ca-directory.ts';
 import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
+import type { PfxChain } from '../ca/issue-pfx.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
 import { Limiter } from './limiter.ts';
@@ -73,6 +74,8 @@ export interface CertificateConnectorOptions {
    * CONNECTOR_SID_UNAVAILABLE (docs/formats.md §5.3). Default false.
    */
   sidSecurityExtension?: boolean;
+  /** What each PKCS#12 carries beside the key (`connectors: {pfxChain}`, docs/formats.md §5.2 "What the PKCS#12 carries"); default `issuing`. */
+  pfxChain?: PfxChain;
   /**
    * Builds each PFX (the run's issuance pool, pki/pkcs12-pool.ts: worker threads, results in request
    * order); default: in the coordinator's thread.
@@ -346,6 +349,7 @@ export class CertificateConnector {
         ...(this.#o.legacyPkcs12 === true && { legacy: true }),
         ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
         ...(this.#o.sidSecurityExtension === true && { sidSecurityExtension: true }),
+        ...(this.#o.pfxChain !== undefined && { pfxChain: this.#o.pfxChain }),
       });
       if (r.ok) {
         const c = r.issued.certificate;

@@ -35,6 +35,7 @@ import { removeAssignment } from './handlers/remove-assignment.ts';
 import { handleRenew } from './handlers/renew.ts';
 import { handleResult } from './handlers/result.ts';
 import { retireDevice } from './handlers/retire.ts';
+import { updateTrustedCertificate } from './handlers/update-trusted.ts';
 import { handleStatus } from './handlers/status.ts';
 import { ensureMdmDeviceTemplate } from './mdm-device-template.ts';
 import type { MdmServiceOptions, ServiceCounters, ServiceDevice } from './service-types.ts';
@@ -148,6 +149,14 @@ export class MdmService {
   /** Removes a profile assignment: revokes its PKCS certificates, publishes a CRL, removes it from devices. */
   async removeAssignment(name: string): Promise<void> {
     await removeAssignment(this.#ctx, name);
+  }
+
+  /**
+   * Replaces the certificate of the trusted-certificate profile `name` (DER) and sends the changed profile to
+   * every enrolled device that has it (handlers/update-trusted.ts); returns how many devices it went to.
+   */
+  async updateTrustedCertificate(name: string, certificate: Uint8Array): Promise<number> {
+    return updateTrustedCertificate(this.#ctx, name, certificate);
   }
 
   // --- dispatch -------------------------------------------------------------------------------------------

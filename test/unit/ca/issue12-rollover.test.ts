@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnterpriseCa, type IssueRequest } from '../../../simulator/service/ca/enterprise-ca.ts';
 import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
-import { loadScenario } from '../../../simulator/scenario/index.ts';
+import {
+  bindCaIssuing,
+  bindCaRoot,
+  loadScenario,
+  needsCaIssuing,
+  needsCaRoot,
+} from '../../../simulator/scenario/index.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { openssl } from '../pki/openssl.ts';
 
@@ -70,5 +76,64 @@ describe('issue 12 point 7: issuing CA rollover', () => {
       file: 'r.yaml',
     });
     expect(s.actions).toEqual([{ type: 'renew-issuing-ca', atMs: 10 * 86_400_000, line: 4 }]);
+  });
+});
+
+describe('issue 12 point 7: the scenario names the new intermediate', () => {
+  const head = 'duration: 40d\nfleet: { devices: 1 }\n';
+  const issuingProfile =
+    'profiles:\n  - { name: Issuing CA, type: trusted-certificate, platforms: [windows], certificate: issuing }\n' +
+    '  - { name: Root, type: trusted-certificate, platforms: [windows], certificate: root }\n';
+  const problemsOf = (text: string): string[] => {
+    try {
+      loadScenario({ text, file: 'r.yaml' });
+      return [];
+    } catch (e) {
+      return String((e as Error).message).split('\n');
+    }
+  };
+
+  it('certificate: issuing is bound to the issuing CA current at the start, apart from the root', () => {
+    const s = loadScenario({ text: head + issuingProfile, file: 'r.yaml' });
+    const issuing = s.profiles.find((p) => p.name === 'Issuing CA')!;
+    expect(issuing.trustedSource).toEqual({ type: 'ca-issuing' });
+    expect(needsCaIssuing(s)).toBe(true);
+    expect(needsCaRoot(bindCaRoot(s, Uint8Array.of(0x30, 0)))).toBe(false); // the root's binding leaves it
+    const der = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x07);
+    const bound = bindCaIssuing(s, der);
+    const model = bound.profiles.find((p) => p.name === 'Issuing CA')!.models.windows;
+    expect(model?.kind === 'trusted-certificate' && Buffer.from(model.certificate)).toEqual(Buffer.from(der));
+    const rootModel = bound.profiles.find((p) => p.name === 'Root')!.models.windows;
+    expect(rootModel?.kind === 'trusted-certificate' && Buffer.from(rootModel.certificate)).not.toEqual(
+      Buffer.from(der),
+    );
+  });
+
+  it('uploadIssuingCa names a trusted profile with certificate: issuing', () => {
+    const s = loadScenario({
+      text:
+        head +
+        issuingProfile +
+        'actions:\n  - { at: 10d, renewIssuingCa: true }\n  - { at: 20d, uploadIssuingCa: Issuing CA }\n',
+      file: 'r.yaml',
+    });
+    expect(s.actions).toEqual([
+      { type: 'renew-issuing-ca', atMs: 10 * 86_400_000, line: 7 },
+      { type: 'upload-issuing-ca', atMs: 20 * 86_400_000, line: 8, profile: 'Issuing CA' },
+    ]);
+    expect(
+      problemsOf(head + issuingProfile + 'actions:\n  - { at: 20d, uploadIssuingCa: Root }\n').join('\n'),
+    ).toContain('"Root" is not a trusted-certificate profile with certificate: issuing');
+    expect(
+      problemsOf(head + issuingProfile + 'actions:\n  - { at: 20d, uploadIssuingCa: Nope }\n').join('\n'),
+    ).toMatch(/Nope/);
+  });
+
+  it('connectors.pfxChain takes issuing or leaf, and refuses anything else', () => {
+    expect(
+      loadScenario({ text: head + 'connectors: { pfxChain: leaf }\n', file: 'r.yaml' }).connectors.pfxChain,
+    ).toBe('leaf');
+    expect(loadScenario({ text: head, file: 'r.yaml' }).connectors.pfxChain).toBeUndefined();
+    expect(problemsOf(head + 'connectors: { pfxChain: full }\n').join('\n')).toMatch(/connectors\.pfxChain/);
   });
 });

@@ -86,7 +86,11 @@ describe('regression issue 5: actions', () => {
   it.each([
     ['  - { at: 1d, removeProfile: WiFi }\n', 'actions[0].removeProfile', "did you mean 'Wi-Fi'"],
     ['  - { at: 40d, removeProfile: Wi-Fi }\n', 'actions[0].at', 'after the end of the run'],
-    ['  - { at: 1d }\n', 'actions[0]', 'exactly one of retire, removeProfile, caRequests or renewIssuingCa'],
+    [
+      '  - { at: 1d }\n',
+      'actions[0]',
+      'exactly one of retire, removeProfile, caRequests, renewIssuingCa or uploadIssuingCa',
+    ],
     ['  - { at: 1d, retire: all, removeProfile: Wi-Fi }\n', 'actions[0]', 'exactly one of'],
     ['  - { at: 1d, retire: { platfrom: ios } }\n', 'actions[0].retire.platfrom', "did you mean 'platform'"],
     ['  - { at: 1d, retire: { platform: ios, count: 0 } }\n', 'actions[0].retire.count', 'from 1'],

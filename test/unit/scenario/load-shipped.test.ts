@@ -12,6 +12,7 @@ describe('shipped scenarios', () => {
     expect(FILES.sort()).toEqual([
       'android-12-work-profile.yaml',
       'android-device-admin.yaml',
+      'ca-rollover-intermediate.yaml',
       'ca-rollover.yaml',
       'default.yaml',
       'empty-san.yaml',

@@ -117,6 +117,12 @@ describe('decodeDeviceMessage', () => {
       ],
     };
     expect(decode('outcome', admin, 'p1')).toEqual(admin);
+    // a report that only the trust of an installed identity changed (agent/runtime/trust-recheck.ts)
+    expect(decode('outcome', { ...outcome, trustChange: true }, 'p1')).toEqual({
+      ...outcome,
+      trustChange: true,
+    });
+    expect(decode('outcome', outcome, 'p1')).not.toHaveProperty('trustChange');
     // an empty thumbprint asks to renew whichever certificate the device holds (handlers/renew.ts)
     expect(decode('renew', { ...renew, thumbprint: '' }, 'p1')).toMatchObject({ thumbprint: '' });
   });
@@ -135,6 +141,7 @@ describe('decodeDeviceMessage', () => {
     ['renew', { ...renew, thumbprint: 'zz' }, 'p1', 'thumbprint'],
     ['renew', { ...renew, profileId: 'p2' }, 'p1', 'profileId'],
     ['outcome', { ...outcome, outcomes: 'x' }, 'p1', 'outcomes'],
+    ['outcome', { ...outcome, trustChange: false }, 'p1', 'trustChange'],
     ['outcome', { ...outcome, outcomes: [null] }, 'p1', 'outcomes[0]'],
     [
       'outcome',

@@ -218,6 +218,22 @@ describe('AssignmentStore and ReportStore', () => {
     expect(given).toHaveLength(2);
   });
 
+  it('updates every assignment of a name (one per family), in place in the list, and says which replaced which', () => {
+    const given = [{ name: 'ca' }, { name: 'vpn' }, { name: 'ca', keySize: 4096 }] as ProfileAssignment[];
+    const s = new AssignmentStore(given);
+    const replaced = s.update('ca', (a) => ({ ...a, exclude: [] }));
+    expect(replaced.size).toBe(2);
+    expect([...replaced.keys()]).toEqual([given[0], given[2]]);
+    expect(s.list().map((a) => [a.name, a.exclude])).toEqual([
+      ['ca', []],
+      ['vpn', undefined],
+      ['ca', []],
+    ]);
+    expect(s.list()[2]).toBe(replaced.get(given[2]!));
+    expect(given[0]!.exclude).toBeUndefined(); // the list given is not changed
+    expect(s.update('nope', (a) => a).size).toBe(0);
+  });
+
   it('hands out copies of its events and counters', () => {
     const s = new ReportStore();
     s.record({ at: 'now', type: 'enrolled', detail: 'x' });

@@ -23,6 +23,15 @@ export async function handleOutcome(
 ): Promise<void> {
   const d = ctx.deliveries.get(report.deviceId, profile);
   if (!d || d.removed || d.device.state !== 'enrolled' || !Array.isArray(report.outcomes)) return;
+  if (report.trustChange === true) {
+    // only the trust of the installed identity changed (a CA certificate it lacked arrived): no install, no
+    // renewal, and a payload in flight still waits for its own answer
+    const o = report.outcomes.find((x) => x.status === 'installed');
+    if (o === undefined || d.outcome.status !== 'installed') return;
+    ctx.setOutcome(d, 'installed', o.code, o.message, o.native);
+    ctx.event('trust-changed', o.message, d.device.id, profile);
+    return;
+  }
   answered(d);
   const outcomes = report.outcomes;
   const failed = outcomes.find((o) => o.status === 'failed');

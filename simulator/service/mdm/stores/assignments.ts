@@ -15,6 +15,14 @@ export interface AssignmentReader {
 export interface AssignmentWriter {
   /** Removes the assignment named `name`; false when there is none. */
   remove(name: string): boolean;
+  /**
+   * Replaces each assignment named `name` by `change(assignment)` (an administrator edits the profile);
+   * returns each replaced assignment → its replacement (empty when none has that name).
+   */
+  update(
+    name: string,
+    change: (a: ProfileAssignment) => ProfileAssignment,
+  ): Map<ProfileAssignment, ProfileAssignment>;
 }
 
 /** The assignments store. */
@@ -36,5 +44,20 @@ export class AssignmentStore implements AssignmentReader, AssignmentWriter {
     if (!this.#assignments.some((a) => a.name === name)) return false;
     this.#assignments = this.#assignments.filter((a) => a.name !== name);
     return true;
+  }
+
+  /** @inheritdoc */
+  update(
+    name: string,
+    change: (a: ProfileAssignment) => ProfileAssignment,
+  ): Map<ProfileAssignment, ProfileAssignment> {
+    const replaced = new Map<ProfileAssignment, ProfileAssignment>();
+    this.#assignments = this.#assignments.map((a) => {
+      if (a.name !== name) return a;
+      const next = change(a);
+      replaced.set(a, next);
+      return next;
+    });
+    return replaced;
   }
 }
