@@ -3,13 +3,15 @@
  * the split fleet on a scaled wall clock instead of the shared virtual clock. serve prints the epoch and scale
  * it uses and the agents command line that must share them; an agents host started with that epoch and scale
  * says it runs on them; the run goes to the scenario's virtual end (no coordinator, no host joining), both
- * sides exit 0, and serve writes the same run folder as `run`. Nothing here is timed: the mode is not
- * reproducible, so the test asserts what it does, never how long it took.
+ * sides exit 0, serve writes the same run folder as `run`, and its report's command line says wall-paced.
+ * Nothing here is timed: the mode is not reproducible, so the test asserts what it does, never how long it
+ * took.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportJson } from '../../simulator/report/report-json.ts';
 import { startCli, stopAll, waitForOutput, type CliProcess } from './fixtures/cli-process.ts';
 
 const SECRET = 'wall-paced-e2e-secret-0123456789abcdef';
@@ -84,14 +86,10 @@ describe('--wall-paced: serve and agents on a scaled wall clock', () => {
     const out = join(work, 'serve');
     for (const f of ['report.json', 'junit.xml', 'report.html', 'run.db', 'run.json'])
       expect(existsSync(join(out, f)), f).toBe(true);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      status: string;
-      passed: boolean;
-      interrupted?: unknown;
-      metrics: { virtualStart: string; virtualEnd: string };
-      outcomes: { device: string; profile: string; status: string }[];
-    };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ReportJson;
     expect(report.passed).toBe(true);
+    // the report names the run's clock: its command line is the wall-paced one, with the scale
+    expect(report.run?.command).toMatch(/^certfleet serve .*--wall-paced.*--time-scale 600/);
     expect(report.interrupted).toBeUndefined();
     // ran to the scenario's virtual end on the scaled clock: 4 virtual hours
     expect(Date.parse(report.metrics.virtualEnd) - Date.parse(report.metrics.virtualStart)).toBe(
