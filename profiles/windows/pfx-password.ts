@@ -19,7 +19,8 @@
  *   CryptEncryptMessage writes by default) and AES-128/192/256-CBC or 3DES-CBC content.
  *
  * Node 20 refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809), so PKCS#1 v1.5 is unpadded by hand
- * after a raw (no-padding) RSA operation (pki/rsa-pkcs1v15.ts). Fine for a simulator; not a hardened implementation.
+ * after a raw (no-padding) RSA operation (pki/rsa-pkcs1v15.ts). Fine for a simulator; not a hardened
+ * implementation.
  *
  * @example
  * const blob = encryptPfxPasswordForDevice('s3cret', device.identity.certificate);
