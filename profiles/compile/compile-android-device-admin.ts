@@ -11,26 +11,8 @@
 import { buildDaPkcsAtomic, buildDaRootAdd } from '../android/device-admin-syncml.ts';
 import type { PkcsCertificateProfile, TrustedCertificateProfile } from '../model/profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
-import { encodeSyncml } from '../windows/syncml-encode.ts';
-import type { SyncHdr, SyncmlCommand, SyncmlMessage } from '../windows/syncml-model.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
-
-function header(facts: DeviceFacts, options: CompileOptions): SyncHdr {
-  const o = options.syncml ?? {};
-  return {
-    verDtd: '1.2',
-    verProto: 'DM/1.2',
-    sessionId: o.sessionId ?? '1',
-    msgId: o.msgId ?? 1,
-    target: o.deviceId ?? facts.attributes.entraDeviceId ?? 'device',
-    source: o.serverUrl ?? 'https://mdm.certfleet.test/omadm',
-  };
-}
-
-function encode(facts: DeviceFacts, options: CompileOptions, body: SyncmlCommand[]): NativePayload {
-  const native: SyncmlMessage = { header: header(facts, options), body, final: true };
-  return { format: 'syncml', bytes: encodeSyncml(native), fileExtension: '.xml', native };
-}
+import { syncmlPayload } from './syncml-message.ts';
 
 /** Compiles a device-administrator trusted-certificate profile. */
 export function compileDeviceAdminTrusted(
@@ -39,7 +21,7 @@ export function compileDeviceAdminTrusted(
   options: CompileOptions,
 ): NativePayload {
   const guid = options.ids('android-ca-guid');
-  return encode(facts, options, [buildDaRootAdd(guid, profile.certificate, options.firstCmdId ?? 1)]);
+  return syncmlPayload(facts, options, [buildDaRootAdd(guid, profile.certificate, options.firstCmdId ?? 1)]);
 }
 
 /** Compiles a device-administrator PKCS profile. */
@@ -50,7 +32,7 @@ export function compileDeviceAdminPkcs(
   options: CompileOptions,
 ): NativePayload {
   const guid = options.ids('android-certificate-guid');
-  return encode(facts, options, [
+  return syncmlPayload(facts, options, [
     buildDaPkcsAtomic(guid, issued.pfx, issued.password, options.firstCmdId ?? 1),
   ]);
 }

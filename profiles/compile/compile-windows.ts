@@ -27,9 +27,9 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import type { LocUriScope } from '../windows/loc-uri.ts';
 import { buildPfxInstallAtomic, pfxLocUri, type PfxKeyLocation } from '../windows/pfx-cert-install.ts';
 import { buildTrustedCertAdd, type RootCaStore } from '../windows/root-ca-trusted-certificates.ts';
-import { encodeSyncml } from '../windows/syncml-encode.ts';
-import type { SyncHdr, SyncmlCommand, SyncmlItemCommand, SyncmlMessage } from '../windows/syncml-model.ts';
+import type { SyncmlItemCommand } from '../windows/syncml-model.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
+import { syncmlPayload } from './syncml-message.ts';
 
 /** `destinationStore` → RootCATrustedCertificates scope and store (docs/formats.md §2.4 [inferred], §6). */
 export const TRUSTED_STORE_OF_DESTINATION = {
@@ -52,23 +52,6 @@ export const PFX_SCOPE_OF_CERTIFICATE_TYPE = {
   device: 'Device',
 } as const satisfies Record<WindowsPkcsProfile['certificateType'], LocUriScope>;
 
-function header(facts: DeviceFacts, options: CompileOptions): SyncHdr {
-  const o = options.syncml ?? {};
-  return {
-    verDtd: '1.2',
-    verProto: 'DM/1.2',
-    sessionId: o.sessionId ?? '1',
-    msgId: o.msgId ?? 1,
-    target: o.deviceId ?? facts.attributes.entraDeviceId ?? 'device',
-    source: o.serverUrl ?? 'https://mdm.certfleet.test/omadm',
-  };
-}
-
-function encode(facts: DeviceFacts, options: CompileOptions, body: SyncmlCommand[]): NativePayload {
-  const native: SyncmlMessage = { header: header(facts, options), body, final: true };
-  return { format: 'syncml', bytes: encodeSyncml(native), fileExtension: '.xml', native };
-}
-
 /** Compiles a Windows trusted-certificate profile into one RootCATrustedCertificates Add. */
 export function compileWindowsTrusted(
   profile: WindowsTrustedCertificateProfile,
@@ -81,7 +64,7 @@ export function compileWindowsTrusted(
     { scope, store, thumbprint: sha1Thumbprint(der), certificateDer: der },
     options.firstCmdId ?? 1,
   );
-  return encode(facts, options, [add]);
+  return syncmlPayload(facts, options, [add]);
 }
 
 /** Compiles a Windows PKCS profile into the PFXCertInstall Atomic around the connector's PKCS#12. */
@@ -112,5 +95,5 @@ export function compileWindowsPkcs(
     },
     firstCmdId + remove.length,
   );
-  return encode(facts, options, [...remove, atomic]);
+  return syncmlPayload(facts, options, [...remove, atomic]);
 }

@@ -18,8 +18,9 @@
  *   default; {@link decryptPfxPassword} also reads RSAES-PKCS1-v1_5 and OAEP-SHA-1 key transport (what Windows'
  *   CryptEncryptMessage writes by default) and AES-128/192/256-CBC or 3DES-CBC content.
  *
- * Node 20 refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809), so PKCS#1 v1.5 is unpadded here by hand
- * after a raw (no-padding) RSA operation. Fine for a simulator; not a hardened implementation.
+ * Node 20 refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809), so PKCS#1 v1.5 is unpadded by hand
+ * after a raw (no-padding) RSA operation (pki/rsa-pkcs1v15.ts). Fine for a simulator; not a hardened
+ * implementation.
  *
  * @example
  * const blob = encryptPfxPasswordForDevice('s3cret', device.identity.certificate);
@@ -60,6 +61,7 @@ import {
   readTlv,
 } from '../../pki/der.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import { pkcs1v15Decrypt } from '../../pki/rsa-pkcs1v15.ts';
 
 /** Key-transport schemes {@link encryptPfxPasswordForDevice} can write. */
 export type KeyTransport = 'rsa-oaep-sha256' | 'rsa-oaep-sha1' | 'rsa-pkcs1';
@@ -282,14 +284,6 @@ function oaepHashOf(params: ArrayBuffer | null | undefined): string {
   if (hash !== mgfHash) throw new Error(`OAEP hash ${hash} differs from the MGF1 hash ${mgfHash}`);
   if (hash.startsWith('unsupported')) throw new Error(hash);
   return hash;
-}
-
-/** RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) on top of a raw RSA operation. */
-function pkcs1v15Decrypt(privateKey: KeyObject, encrypted: Buffer): Buffer {
-  const em = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, encrypted);
-  const sep = em.indexOf(0, 2);
-  if (em[0] !== 0 || em[1] !== 2 || sep < 10) throw new Error('PKCS#1 v1.5 padding is invalid');
-  return em.subarray(sep + 1);
 }
 
 function unwrapKey(ktri: KeyTransRecipientInfo, privateKey: KeyObject): Buffer {

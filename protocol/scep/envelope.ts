@@ -9,9 +9,9 @@
  * The Windows PFX-password codec (profiles/windows/pfx-password.ts) builds the same structure for another
  * purpose (a UTF-16 password, OAEP by default); this one carries bytes and keeps to what SCEP uses.
  * Node 20 refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809), so the PKCS#1 v1.5 padding is removed
- * by hand after a raw RSA operation, as there.
+ * by hand after a raw RSA operation (pki/rsa-pkcs1v15.ts), as there.
  */
-import { constants, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { Certificate } from '../../pki/certificate.ts';
 import {
   bytesOf,
@@ -26,6 +26,7 @@ import {
   readOnly,
   type Tlv,
 } from '../../pki/der.ts';
+import { pkcs1v15Decrypt } from '../../pki/rsa-pkcs1v15.ts';
 import {
   CONTENT_CIPHERS,
   cipherOfOid,
@@ -91,14 +92,6 @@ function invalid(message: string, cause?: unknown): Error {
 function oidAt(buf: Uint8Array, tlv: Tlv | undefined, what: string): string {
   if (tlv?.tag !== 0x06) throw invalid(`${what}: expected an OBJECT IDENTIFIER`);
   return decodeOidContent(contentOf(buf, tlv));
-}
-
-/** RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) on top of a raw RSA operation. */
-function pkcs1v15Decrypt(privateKey: KeyObject, encrypted: Uint8Array): Buffer {
-  const em = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, encrypted);
-  const sep = em.indexOf(0, 2);
-  if (em[0] !== 0 || em[1] !== 2 || sep < 10) throw new Error('PKCS#1 v1.5 padding is invalid');
-  return em.subarray(sep + 1);
 }
 
 /** What {@link openEnvelope} found. */

@@ -5,11 +5,18 @@
  * says the run was interrupted. SIGINT on `certfleet agents` leaves the run: a line, its key stores kept,
  * exit 130; a serve whose host left stops on SIGTERM at once (not after the host's liveness limit). Signals are sent once a progress line shows the run under way, never after a sleep.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, waitForOutput, type CliProcess } from './fixtures/cli-process.ts';
+import {
+  alive,
+  childrenOf,
+  isLoaderService,
+  startCli,
+  waitForOutput,
+  type CliProcess,
+} from './fixtures/cli-process.ts';
 
 const SECRET = 'issue10-serve-interrupt-secret-0123456789';
 
@@ -41,33 +48,6 @@ const start = (args: string[], cwd: string): Child =>
   startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
 const waitFor = waitForOutput;
 
-/** The pids of the child processes of `pid` (from /proc), but tsx's esbuild service (the loader's). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid) continue;
-      if (/esbuild/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
-      out.push(Number(entry));
-    } catch {
-      // the process ended while we read it
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let work: string;
 const children: Child[] = [];
 beforeAll(() => {
@@ -95,7 +75,9 @@ describe('issue 10: SIGINT/SIGTERM on serve and agents stop the split run cleanl
     const host = start(['agents', ...common, '--shard', '0/1', '--out', 'agents'], work);
     children.push(serve, host);
     await waitFor(serve, /enrolled [1-9]\d*\/6/, 120_000);
-    const started = childrenOf(serve.proc.pid!);
+    const started = childrenOf(serve.proc.pid!)
+      .filter((c) => !isLoaderService(c))
+      .map((c) => c.pid);
     serve.proc.kill('SIGTERM');
     const [code, hostCode] = await Promise.all([serve.exited, host.exited]);
     expect(code, serve.out()).toBe(143);

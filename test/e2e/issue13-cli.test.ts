@@ -16,6 +16,8 @@ import { freePort } from '../../simulator/broker/free-port.ts';
 import type { ReportJson } from '../../simulator/report/report-json.ts';
 import { countMismatches, readJunit, xmllintJunit, type JunitDoc } from '../fixtures/junit-check.ts';
 import { sourceTags, tagCitations } from '../fixtures/source-tags.ts';
+import { KEY_POOL_PASSPHRASE_ENV } from '../../simulator/tools/key-pool/key-pool.ts';
+import { makeRunKeyPool } from './fixtures/run-key-pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/certfleet.mjs');
@@ -68,9 +70,15 @@ function reportOf(dir: string): ReportJson {
 }
 
 let work: string;
-beforeAll(() => {
+/** `--key-pool DIR` and its passphrase: the file's fleet runs draw their keys from one pool made here. */
+let poolArgs: string[];
+let poolEnv: Record<string, string>;
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-issue13-'));
-});
+  const pool = await makeRunKeyPool(join(work, 'key-pool'), { rsa: 96, ec: 96 });
+  poolArgs = ['--key-pool', pool.dir];
+  poolEnv = { [KEY_POOL_PASSPHRASE_ENV]: pool.passphrase };
+}, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const BROKEN_SAMSUNG = 'Samsung device administrators install the CA root (Knox)';
@@ -78,7 +86,7 @@ const BROKEN_SAMSUNG = 'Samsung device administrators install the CA root (Knox)
 describe('regression issue 13: junit.xml agrees with the exit code', { timeout: 300_000 }, () => {
   it("npm start's scenario (default.yaml): exit 0, junit.xml with 0 failures; the expected INSTALL_NOT_ALLOWED rows pass as expected failures", async () => {
     const out = join(work, 'default');
-    const r = await certfleet(['run', '--devices', DEFAULT_DEVICES, '--out', out]);
+    const r = await certfleet(['run', '--devices', DEFAULT_DEVICES, '--out', out, ...poolArgs], poolEnv);
     expect(r.stderr).not.toMatch(/^error /m);
     expect(r.status).toBe(0);
     const doc = junitOf(out);
@@ -111,7 +119,10 @@ describe('regression issue 13: junit.xml agrees with the exit code', { timeout: 
     const file = join(work, 'default-broken.yaml');
     writeFileSync(file, broken);
     const out = join(work, 'default-broken');
-    const r = await certfleet(['run', file, '--devices', DEFAULT_DEVICES, '--out', out]);
+    const r = await certfleet(
+      ['run', file, '--devices', DEFAULT_DEVICES, '--out', out, ...poolArgs],
+      poolEnv,
+    );
     expect(r.status).toBe(1);
     const doc = junitOf(out);
     const expectations = doc.suites.find((s) => s.name === 'certfleet.expectations')!;
@@ -306,7 +317,7 @@ describe(
         ].join('\n') + '\n',
       );
       out = join(work, 'causes');
-      r = await certfleet(['run', join(work, 'causes.yaml'), '--out', out]);
+      r = await certfleet(['run', join(work, 'causes.yaml'), '--out', out, ...poolArgs], poolEnv);
       report = reportOf(out);
     });
 

@@ -14,10 +14,9 @@ import { StoreDb } from '../../agent/keystore/store-db.ts';
 import { runFleet, type FleetRun } from '../../simulator/fleet/run-fleet.ts';
 import type { RunResult } from '../../simulator/run-model.ts';
 import { KeyPool } from '../../simulator/tools/key-pool/key-pool.ts';
-import { makeKeyPool } from '../../simulator/tools/key-pool/make-pool.ts';
 import { renderSummary } from '../../simulator/report/console.ts';
 import { buildReportJson } from '../../simulator/report/report-json.ts';
-import { poolKey } from '../fixtures/key-pool.ts';
+import { makeRunKeyPool } from './fixtures/run-key-pool.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/key-pool-run.yaml');
 const PASS = 'key-pool-e2e-passphrase';
@@ -37,18 +36,7 @@ function spki(der: Buffer | Uint8Array): string {
 
 /** A pool with `ec` fresh EC P-256 keys and the first `rsa` RSA-2048 keys of the test fixture pool. */
 async function pool(name: string, rsa: number, ec: number): Promise<string> {
-  const dir = join(work, name);
-  await makeKeyPool({ dir, count: ec, kind: 'ec-p256', passphrase: PASS });
-  const p = KeyPool.open(dir, PASS);
-  try {
-    p.append(
-      'rsa-2048',
-      Array.from({ length: rsa }, (_, i) => poolKey('rsa2048', i).privateKey),
-    );
-  } finally {
-    p.close();
-  }
-  return dir;
+  return (await makeRunKeyPool(join(work, name), { rsa, ec, fixtureRsa: rsa, passphrase: PASS })).dir;
 }
 
 /** RSA keys the reference run needs: Windows management identities, and one per PKCS issuance or renewal. */

@@ -6,12 +6,13 @@
  * (the run is under way), never after a sleep.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMosquitto } from '../../simulator/broker/mosquitto.ts';
 import { BIN, certfleet, cliEnv } from './fixtures/certfleet-cli.ts';
+import { alive, childrenOf, isLoaderService, type ProcChild } from './fixtures/cli-process.ts';
 
 /** Only a guard against a hung process; never what a test asserts on. */
 const HANG_GUARD_MS = 150_000;
@@ -51,35 +52,7 @@ interface Interrupted {
   stdout: string;
   stderr: string;
   /** Every child process of the run when the signal was sent: pid, command line, Mosquitto's config folder. */
-  children: { pid: number; argv: string[]; dir?: string }[];
-}
-
-/** The child processes of `pid` (from /proc), with the folder of a Mosquitto's `-c` config. */
-function childrenOf(pid: number): { pid: number; argv: string[]; dir?: string }[] {
-  const out: { pid: number; argv: string[]; dir?: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid) continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const conf = /mosquitto/.test(argv[0] ?? '') ? argv[argv.indexOf('-c') + 1] : undefined;
-      out.push({ pid: Number(entry), argv, ...(conf ? { dir: resolve(conf, '..') } : {}) });
-    } catch {
-      // the process ended while we read it
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  children: ProcChild[];
 }
 
 /** Runs `certfleet run` and sends `sig` once the first progress line is out. */
@@ -166,7 +139,7 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
       if (broker === 'mosquitto') expect(brokers.length).toBe(1);
       if (broker === 'workers') expect(hosts.length).toBe(2);
       // (tsx's esbuild service is the loader's, not the run's: it leaves when its parent's pipe closes)
-      const started = r.children.filter((c) => !/esbuild/.test(c.argv[0] ?? ''));
+      const started = r.children.filter((c) => !isLoaderService(c));
       for (const c of started) expect(alive(c.pid), c.argv.join(' ')).toBe(false);
       for (const b of brokers) {
         expect(existsSync(join(b.dir!, 'passwd'))).toBe(false); // the password file went with its folder

@@ -115,24 +115,6 @@ export const DEVICE_ADMIN_CASES = {
 /** One case name of {@link DEVICE_ADMIN_CASES}. */
 export type DeviceAdminCaseName = keyof typeof DEVICE_ADMIN_CASES;
 
-/** The case of a failure code met while opening a certificate (PKCS#12, X.509, validity). */
-export function deviceAdminCaseOf(code: ErrorCode): DeviceAdminCaseName {
-  switch (code) {
-    case 'PKCS12_BAD_PASSWORD':
-      return 'pkcs12BadPassword';
-    case 'PKCS12_PARSE':
-      return 'pkcs12Parse';
-    case 'PKCS12_UNSUPPORTED':
-      return 'pkcs12Unsupported';
-    case 'CERT_PARSE':
-      return 'certParse';
-    case 'INSTALL_CERT_EXPIRED':
-      return 'certExpired';
-    default:
-      return 'internal';
-  }
-}
-
 /** The native status of a device-administrator case: SyncML status + admin-center status, no AMAPI field. */
 export function deviceAdminNative(name: DeviceAdminCaseName): NativeStatus {
   const c = DEVICE_ADMIN_CASES[name];

@@ -37,12 +37,8 @@ import {
   caInstallAllowed,
   isSamsung,
 } from './enrollment-rules.ts';
-import {
-  DEVICE_ADMIN_CASES,
-  deviceAdminCaseOf,
-  deviceAdminNative,
-  type DeviceAdminCaseName,
-} from './device-admin-status.ts';
+import { caseOfCertificateError } from './certificate-error-case.ts';
+import { DEVICE_ADMIN_CASES, deviceAdminNative, type DeviceAdminCaseName } from './device-admin-status.ts';
 import type { PlannedItem } from './plan.ts';
 import { chainResultOf, putPlanned, refreshTrust, releasePolicy } from './policy-store.ts';
 
@@ -150,7 +146,7 @@ function planPkcs(
     parsed = parsePkcs12(Buffer.from(install.encoded, 'base64'), install.password ?? '');
   } catch (e) {
     const code = isCertfleetError(e) ? e.code : 'INTERNAL';
-    const caseName = deviceAdminCaseOf(code);
+    const caseName = caseOfCertificateError(code);
     const why =
       code === 'PKCS12_BAD_PASSWORD'
         ? 'does not open with the PFXCertPassword sent with it'

@@ -57,7 +57,7 @@ export const ANDROID_NATIVE_CASES = {
     source:
       'docs/errors.md §3.3 "Wrong field value in ONC" → INVALID_VALUE with fieldPath (G1; mapping partly inferred)',
   },
-  caCertParse: {
+  certParse: {
     code: 'CERT_PARSE',
     reason: 'INVALID_VALUE',
     setting: 'openNetworkConfiguration',
@@ -129,24 +129,6 @@ export const ANDROID_NATIVE_CASES = {
 
 /** One case name of {@link ANDROID_NATIVE_CASES}. */
 export type AndroidNativeCaseName = keyof typeof ANDROID_NATIVE_CASES;
-
-/** The case of a failure code met while opening a certificate (PKCS#12, X.509, validity). */
-export function caseOfCertificateError(code: ErrorCode): AndroidNativeCaseName {
-  switch (code) {
-    case 'PKCS12_BAD_PASSWORD':
-      return 'pkcs12BadPassword';
-    case 'PKCS12_PARSE':
-      return 'pkcs12Parse';
-    case 'PKCS12_UNSUPPORTED':
-      return 'pkcs12Unsupported';
-    case 'CERT_PARSE':
-      return 'caCertParse';
-    case 'INSTALL_CERT_EXPIRED':
-      return 'certExpired';
-    default:
-      return 'internal';
-  }
-}
 
 /** The AMAPI non-compliance detail of a case at `fieldPath` (a JS-style path inside the policy). */
 export function nonComplianceDetail(

@@ -36,12 +36,8 @@ import {
   apiLevelOf,
   type AndroidStore,
 } from './enrollment-rules.ts';
-import {
-  ANDROID_NATIVE_CASES,
-  caseOfCertificateError,
-  nonComplianceDetail,
-  type AndroidNativeCaseName,
-} from './native-status.ts';
+import { caseOfCertificateError } from './certificate-error-case.ts';
+import { ANDROID_NATIVE_CASES, nonComplianceDetail, type AndroidNativeCaseName } from './native-status.ts';
 
 /** An item a command would put in a store (before the policy's holder list is merged in). */
 export interface PlannedItem {
@@ -126,14 +122,7 @@ function planCa(
   const x509Path = `openNetworkConfiguration.Certificates[${entry.index}].X509`;
   if (entry.cert.Type === 'Client') {
     // The codec refuses this already; kept so that the adapter never installs a PKCS#12 as a CA.
-    return refuse(
-      index,
-      command,
-      guid,
-      'caCertParse',
-      x509Path,
-      `Certificate "${guid}" is not an X509 entry.`,
-    );
+    return refuse(index, command, guid, 'certParse', x509Path, `Certificate "${guid}" is not an X509 entry.`);
   }
   let cert: Certificate;
   try {
@@ -143,7 +132,7 @@ function planCa(
       index,
       command,
       guid,
-      'caCertParse',
+      'certParse',
       x509Path,
       `CA certificate "${guid}" cannot be parsed (${errorMessage(e)}); send the DER certificate base64-encoded.`,
     );
