@@ -54,6 +54,12 @@ export interface RunManifest {
   startedAt: string;
   /** Agent hosts the fleet was spread over (`run --workers`, `serve --hosts`); absent: one process. */
   hosts?: number;
+  /**
+   * Set when the run went on a scaled wall clock (`serve --wall-paced`) instead of the shared virtual clock:
+   * virtual ms per real ms. Such a run is NOT reproducible (its outcomes depend on the machines' speed), and
+   * its reports say so.
+   */
+  wallPaced?: { timeScale: number };
 }
 
 /**
@@ -159,7 +165,7 @@ export function openSplitRunFolder(
   out: string,
   scenarioFile: string,
   scenario: Scenario,
-  extra: Pick<RunManifest, 'hosts'> = {},
+  extra: Pick<RunManifest, 'hosts' | 'wallPaced'> = {},
 ): string {
   const dir = resolve(out);
   mkdirSync(dir, { recursive: true });

@@ -35,7 +35,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
   const wallStart = performance.now();
   const scenario = splitScenario(o);
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
-  const dir = openSplitRunFolder(o.out, o.scenario, scenario);
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { wallPaced: { timeScale } });
 
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });

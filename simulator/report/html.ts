@@ -337,6 +337,11 @@ function metaList(r: ReportJson): string {
   rows.push(['Seed', `<code>${e(r.seed)}</code>`]);
   if (m?.wallStart) rows.push(['Started (wall clock)', e(m.wallStart)]);
   if (m) rows.push(['Agent hosts', m.hosts === undefined ? 'one process' : String(m.hosts)]);
+  if (m?.wallPaced)
+    rows.push([
+      'Clock',
+      `wall-paced, ${e(String(m.wallPaced.timeScale))} virtual ms per real ms — <strong>not reproducible</strong> (outcomes depend on the machines' speed)`,
+    ]);
   rows.push(['Virtual time', `${e(r.metrics.virtualStart)} → ${e(r.metrics.virtualEnd)}`]);
   if (m)
     rows.push([

@@ -29,6 +29,8 @@ export interface RunMeta {
   wallStart?: string;
   /** Agent hosts the fleet was spread over (`run --workers N`, `serve --hosts K`); absent: one process. */
   hosts?: number;
+  /** Present when the run went on a scaled wall clock (`serve --wall-paced`): NOT reproducible. */
+  wallPaced?: { timeScale: number };
   machine: { os: string; arch: string; cpus: number; cpuModel: string; node: string };
 }
 
@@ -96,6 +98,7 @@ interface ManifestLike {
   scenario?: { name?: unknown; file?: unknown; text?: unknown };
   startedAt?: unknown;
   hosts?: unknown;
+  wallPaced?: { timeScale?: unknown };
 }
 
 /** The scenario's `description:`, if its text is YAML with one. */
@@ -155,5 +158,7 @@ export function runMetaOf(
   if (typeof manifest.startedAt === 'string') meta.wallStart = manifest.startedAt;
   if (typeof manifest.hosts === 'number' && Number.isInteger(manifest.hosts) && manifest.hosts > 0)
     meta.hosts = manifest.hosts;
+  const scale = manifest.wallPaced?.timeScale;
+  if (typeof scale === 'number' && Number.isFinite(scale) && scale > 0) meta.wallPaced = { timeScale: scale };
   return meta;
 }

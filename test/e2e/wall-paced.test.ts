@@ -90,6 +90,11 @@ describe('--wall-paced: serve and agents on a scaled wall clock', () => {
     expect(report.passed).toBe(true);
     // the report names the run's clock: its command line is the wall-paced one, with the scale
     expect(report.run?.command).toMatch(/^certfleet serve .*--wall-paced.*--time-scale 600/);
+    // … and says, apart from the command line, that the run was wall-paced and so not reproducible
+    expect(report.run?.wallPaced).toEqual({ timeScale: SCALE });
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(
+      /wall-paced, 600 virtual ms per real ms — <strong>not reproducible/,
+    );
     expect(report.interrupted).toBeUndefined();
     // ran to the scenario's virtual end on the scaled clock: 4 virtual hours
     expect(Date.parse(report.metrics.virtualEnd) - Date.parse(report.metrics.virtualStart)).toBe(

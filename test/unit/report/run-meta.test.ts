@@ -82,6 +82,31 @@ describe('runMetaOf', () => {
     }
   });
 
+  it('a wall-paced run (serve --wall-paced) says so with its scale; a virtual-clock run and a malformed scale do not', () => {
+    for (const [wallPaced, want] of [
+      [{ timeScale: 600 }, { timeScale: 600 }],
+      [undefined, undefined],
+      [{ timeScale: 0 }, undefined],
+      [{ timeScale: '600' }, undefined],
+      [{}, undefined],
+    ] as const) {
+      const d = mkdtempSync(join(dir, 'paced-'));
+      writeFileSync(
+        join(d, 'run.json'),
+        JSON.stringify({
+          format: 'certfleet-run/1',
+          scenario: { name: 'x' },
+          seed: 's',
+          devices: 2,
+          wallPaced,
+        }),
+      );
+      expect(runMetaOf(d, { scenario: 'x', seed: 's' }, ['node', 'certfleet', 'serve']).wallPaced).toEqual(
+        want,
+      );
+    }
+  });
+
   it('without run.json: the run name and seed only', () => {
     const empty = mkdtempSync(join(dir, 'empty-'));
     const m = runMetaOf(empty, { scenario: 'x', seed: 's' }, ['node', 'certfleet', 'run']);
