@@ -63,6 +63,18 @@ export function compileProfile(
     return { ok: true, payload };
   }
 
+  if (profile.kind === 'scep-certificate') {
+    // the SCEP payloads (com.apple.security.scep, ClientCertificateInstall/SCEP, Android SCEP) are not built
+    // yet: refused with a code rather than delivered as something else
+    return {
+      ok: false,
+      outcome: validationError(
+        'USAGE',
+        '',
+        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet models SCEP profiles but does not build their device payloads; deliver the certificate with a PKCS profile.`,
+      ),
+    };
+  }
   let request: CertificateRequestSpec;
   if (options.request !== undefined) {
     request = options.request; // resolved once by the caller (the MDM service), carried here

@@ -24,6 +24,7 @@ import {
   type SubmittedRequest,
 } from '../service/compile/issue-for-device.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
+import { scepSummaryRows } from './scep-profile-summary.ts';
 
 /**
  * `profile import`: the validated model, as JSON-ready data and as a readable summary, with the profile's
@@ -46,7 +47,12 @@ export function profileImport(o: { file: string }): LoadedProfile & {
 /** A readable summary of a loaded profile. */
 export function summarizeProfile(loaded: LoadedProfile): string {
   const p = loaded.profile;
-  const kind = p.kind === 'pkcs-certificate' ? 'PKCS certificate' : 'trusted certificate';
+  const kind =
+    p.kind === 'pkcs-certificate'
+      ? 'PKCS certificate'
+      : p.kind === 'scep-certificate'
+        ? 'SCEP certificate'
+        : 'trusted certificate';
   const from = loaded.graphType
     ? ` (Graph #microsoft.graph.${loaded.graphType})`
     : ' (certfleet profile JSON)';
@@ -64,6 +70,8 @@ export function summarizeProfile(loaded: LoadedProfile): string {
     rows.push(['file name', p.certFileName]);
     if (p.family === 'windows') rows.push(['destination store', p.destinationStore]);
     if (p.family === 'macos') rows.push(['deployment channel', p.deploymentChannel]);
+  } else if (p.kind === 'scep-certificate') {
+    rows.push(...scepSummaryRows(p));
   } else {
     rows.push(['CA', `${p.certificationAuthority} (${p.certificationAuthorityName})`]);
     rows.push(['template', p.certificateTemplateName]);
