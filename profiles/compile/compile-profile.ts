@@ -10,6 +10,10 @@
  * | android-work-profile, android-device-owner | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
  * | android-device-admin | SyncML Add CertificateStore Root (compile-android-device-admin.ts) | SyncML Atomic CertificateStore My/User |
  *
+ * SCEP certificate profiles: macOS/iOS `.mobileconfig` com.apple.security.scep (compile-apple-scep.ts), with
+ * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows and Android SCEP are
+ * refused with USAGE (not built yet).
+ *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
  * profile on that device (docs/formats.md §5.2) — unless the caller passes the request it already resolved
@@ -21,6 +25,7 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
 import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
+import { compileAppleScep } from './compile-apple-scep.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
 import { validationError } from './outcomes.ts';
@@ -64,14 +69,16 @@ export function compileProfile(
   }
 
   if (profile.kind === 'scep-certificate') {
-    // the SCEP payloads (com.apple.security.scep, ClientCertificateInstall/SCEP, Android SCEP) are not built
-    // yet: refused with a code rather than delivered as something else
+    if (profile.family === 'macos' || profile.family === 'ios')
+      return compileAppleScep(profile, facts, options);
+    // the Windows (ClientCertificateInstall/SCEP) and Android SCEP payloads are not built yet: refused with
+    // a code rather than delivered as something else
     return {
       ok: false,
       outcome: validationError(
         'USAGE',
         '',
-        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet models SCEP profiles but does not build their device payloads; deliver the certificate with a PKCS profile.`,
+        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet builds the Apple SCEP payload only; deliver the certificate with a PKCS profile.`,
       ),
     };
   }

@@ -127,22 +127,88 @@ describe('SCEP profile model', () => {
     if (!u.ok) expect(u.problems.map((p) => p.code)).toContain('VARIABLE_UNKNOWN');
   });
 
-  it('holds every SCEP setting to account: compilation refuses each family with a code, so none is delivered and ignored', () => {
-    const rows = SCEP_FAMILIES.flatMap((f) =>
-      (PROFILE_FIELDS['scep-certificate'][f] as readonly string[]).map((k) => [f, k]),
-    );
-    expect(rows.length).toBeGreaterThan(60);
-    expect(PROFILE_FIELDS['scep-certificate']['android-device-admin']).toEqual([]);
+  it('compiles macOS and iOS SCEP; refuses Windows and Android SCEP whole with a code (nothing delivered and ignored)', () => {
     for (const family of SCEP_FAMILIES) {
-      const c = compileProfile(valid(family), FACTS[family], { ids: seededIds('s') });
+      const c = compileProfile(valid(family), FACTS[family], {
+        ids: seededIds('s'),
+        scep: { challenge: 'c' },
+      });
+      if (family === 'macos' || family === 'ios') {
+        expect(c.ok, JSON.stringify(c)).toBe(true);
+        continue;
+      }
       expect(c.ok).toBe(false);
       if (c.ok) continue;
       expect(c.outcome.code).toBe('USAGE');
       expect(c.outcome.message).toMatch(/cannot be compiled for .* devices yet/);
-      expect(unusedSettingsOf(valid(family))).toEqual([]);
+      expect(unusedSettingsOf(valid(family, { extendedKeyUsages: [EKU] }))).toEqual([]);
     }
+    expect(PROFILE_FIELDS['scep-certificate']['android-device-admin']).toEqual([]);
     expect(PROFILE_FAMILIES.filter((f) => !(SCEP_FAMILIES as readonly string[]).includes(f))).toEqual([
       'android-device-admin',
     ]);
+  });
+});
+
+const EKU = { name: 'Server Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.1' };
+
+/** Another valid value per Apple SCEP field. */
+const VARIANT: Record<string, Record<string, unknown>> = {
+  displayName: { displayName: 'Another name' },
+  renewalThresholdPercentage: { renewalThresholdPercentage: 35 },
+  validity: { validity: { value: 30, unit: 'days' } },
+  certificateType: { certificateType: 'device', subjectNameFormatString: 'CN={{DeviceName}}' },
+  subjectNameFormat: { subjectNameFormat: 'commonNameAsEmail', subjectNameFormatString: undefined },
+  subjectNameFormatString: { subjectNameFormatString: 'CN={{UserName}},O=Fabrikam' },
+  subjectAlternativeNameType: { subjectAlternativeNameType: ['userPrincipalName'] },
+  subjectAlternativeNameFormatString: {
+    subjectAlternativeNameType: ['customAzureADAttribute'],
+    subjectAlternativeNameFormatString: 'department',
+  },
+  customSubjectAlternativeNames: {
+    customSubjectAlternativeNames: [{ sanType: 'domainNameService', name: '{{DeviceName}}.contoso.com' }],
+  },
+  scepServerUrls: { scepServerUrls: ['https://ndes2.contoso.com/certsrv/mscep/mscep.dll'] },
+  keyUsage: { keyUsage: ['digitalSignature'] },
+  keySize: { keySize: 'size4096' },
+  extendedKeyUsages: { extendedKeyUsages: [EKU] },
+  rootCertificateId: { rootCertificateId: 'another-root-profile' },
+  hashAlgorithm: { hashAlgorithm: ['sha1', 'sha2'] },
+  allowAllAppsAccess: { allowAllAppsAccess: true },
+};
+const METADATA = ['kind', 'family', 'id', 'description'];
+
+function payloadOf(p: ScepCertificateProfile, family: 'macos' | 'ios'): string {
+  const c = compileProfile(p, FACTS[family], { ids: seededIds('s'), scep: { challenge: 'one-time' } });
+  return c.ok ? c.payload.bytes.toString('base64') : `compile:${c.outcome.code}`;
+}
+
+describe('Apple SCEP settings: each reaches the payload, or is listed as unused (and indeed changes nothing)', () => {
+  const rows = (['macos', 'ios'] as const).flatMap((family) =>
+    (PROFILE_FIELDS['scep-certificate'][family] as readonly string[])
+      .filter((f) => !METADATA.includes(f))
+      .map((field) => ({ family, field })),
+  );
+  it('walks every field', () => expect(rows.length).toBe(30));
+
+  it.each(rows)('$family $field', ({ family, field }) => {
+    const extra = VARIANT[field];
+    expect(extra, `no variant for ${field}`).toBeDefined();
+    const base = valid(family);
+    const input = scep(family, extra);
+    for (const [k, v] of Object.entries(extra!)) if (v === undefined) delete input[k];
+    const r = validateProfile(input);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const changed = r.value as ScepCertificateProfile;
+    const unused = unusedSettingsOf(changed).filter((u) => u.path === field);
+    const [before, after] = [payloadOf(base, family), payloadOf(changed, family)];
+    expect(before.startsWith('compile:')).toBe(false);
+    if (unused.length > 0) {
+      expect(unused[0]!.code).toBe('PROFILE_SETTING_UNUSED');
+      expect(unusedSettingsOf(base).filter((u) => u.path === field)).toEqual([]);
+      expect(after).toBe(before);
+      return;
+    }
+    expect(after, `${field} changes nothing in the payload`).not.toBe(before);
   });
 });
