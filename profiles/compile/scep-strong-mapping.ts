@@ -36,7 +36,7 @@ export function withSidUriSan(profile: ScepCertificateProfile, facts: DeviceFact
       profile,
       sid: {
         kind: 'not-applicable',
-        why: 'the {{OnPremisesSecurityIdentifier}} URI SAN is supported on Windows, macOS and iOS SCEP profiles only (SCEPDOC)',
+        why: 'the {{OnPremisesSecurityIdentifier}} URI SAN is supported on Windows, macOS and iOS SCEP profiles only (Intune SCEP documentation)',
       },
     };
   }
