@@ -11,8 +11,9 @@
  * | android-device-admin | SyncML Add CertificateStore Root (compile-android-device-admin.ts) | SyncML Atomic CertificateStore My/User |
  *
  * SCEP certificate profiles: macOS/iOS `.mobileconfig` com.apple.security.scep (compile-apple-scep.ts), with
- * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows and Android SCEP are
- * refused with USAGE (not built yet).
+ * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows SyncML Atomic
+ * ClientCertificateInstall/SCEP + Enroll Exec (compile-windows-scep.ts); Android SCEP is refused with USAGE
+ * (not built yet).
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
@@ -28,6 +29,7 @@ import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
 import { compileAppleScep } from './compile-apple-scep.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
+import { compileWindowsScep } from './compile-windows-scep.ts';
 import { validationError } from './outcomes.ts';
 import { familyMismatch, resolveRequest, type CertificateRequestSpec } from './resolve-request.ts';
 
@@ -71,14 +73,14 @@ export function compileProfile(
   if (profile.kind === 'scep-certificate') {
     if (profile.family === 'macos' || profile.family === 'ios')
       return compileAppleScep(profile, facts, options);
-    // the Windows (ClientCertificateInstall/SCEP) and Android SCEP payloads are not built yet: refused with
-    // a code rather than delivered as something else
+    if (profile.family === 'windows') return compileWindowsScep(profile, facts, options);
+    // the Android SCEP payloads are not built yet: refused with a code rather than delivered as something else
     return {
       ok: false,
       outcome: validationError(
         'USAGE',
         '',
-        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet builds the Apple SCEP payload only; deliver the certificate with a PKCS profile.`,
+        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet builds the Apple and Windows SCEP payloads only; deliver the certificate with a PKCS profile.`,
       ),
     };
   }

@@ -25,7 +25,10 @@ export interface ScepEnrolment {
   /** Default: the profile's first `scepServerUrls` entry. */
   url?: string;
   challenge: string;
+  /** Apple `CAFingerprint`: a digest of the CA certificate the device expects. */
   caFingerprint?: Buffer;
+  /** Windows `CAThumbprint` (required there): SHA-1 hex of the root CA certificate. */
+  caThumbprint?: string;
 }
 
 /** The SyncML header values of the server's message (docs/formats.md §2.1). */

@@ -1,8 +1,8 @@
 /**
  * The SCEP profile settings nothing acts on yet (profiles/model/unused-settings.ts for the rule: a setting is
- * honoured, or the run says it is not). Only macOS and iOS SCEP profiles compile (profiles/compile/
- * compile-apple-scep.ts); Windows and Android SCEP profiles are refused whole at compilation (USAGE), so
- * none of their settings is delivered and ignored.
+ * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts) and Windows
+ * (compile-windows-scep.ts) SCEP profiles compile; Android SCEP profiles are refused whole at compilation
+ * (USAGE), so none of their settings is delivered and ignored.
  */
 import { PKCS_LIMITS } from './settings.ts';
 import type { ScepCertificateProfile } from './scep-profile.ts';
@@ -12,12 +12,13 @@ function unused(path: string, advice: string): UnusedSetting {
   return { code: 'PROFILE_SETTING_UNUSED', path, advice };
 }
 
-/** The settings of an Apple SCEP profile, set to other than their default, that no component acts on. */
+/** The settings of an Apple or Windows SCEP profile, set to other than their default, that no component acts on. */
 export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSetting[] {
-  if (profile.family !== 'macos' && profile.family !== 'ios') return [];
+  if (profile.family !== 'macos' && profile.family !== 'ios' && profile.family !== 'windows') return [];
+  const apple = profile.family !== 'windows';
   const out: UnusedSetting[] = [];
   const d = PKCS_LIMITS.validity.default;
-  if (profile.validity.value !== d.value || profile.validity.unit !== d.unit)
+  if (apple && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
     out.push(
       unused(
         'validity',
@@ -31,7 +32,7 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
         'SCEP profiles are not delivered in runs yet, so no device renews by this threshold',
       ),
     );
-  if (profile.scepServerUrls.length > 1)
+  if (apple && profile.scepServerUrls.length > 1)
     out.push(
       unused(
         'scepServerUrls',
@@ -58,7 +59,7 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
         'the custom Entra attribute SAN is not requested: no source documents the SAN type Intune uses for it (as for PKCS); use a custom SAN of a named type instead',
       ),
     );
-  if (profile.extendedKeyUsages.length > 0)
+  if (apple && profile.extendedKeyUsages.length > 0)
     out.push(
       unused(
         'extendedKeyUsages',

@@ -127,13 +127,10 @@ describe('SCEP profile model', () => {
     if (!u.ok) expect(u.problems.map((p) => p.code)).toContain('VARIABLE_UNKNOWN');
   });
 
-  it('compiles macOS and iOS SCEP; refuses Windows and Android SCEP whole with a code (nothing delivered and ignored)', () => {
+  it('compiles macOS, iOS and Windows SCEP; refuses Android SCEP whole with a code (nothing delivered and ignored)', () => {
     for (const family of SCEP_FAMILIES) {
-      const c = compileProfile(valid(family), FACTS[family], {
-        ids: seededIds('s'),
-        scep: { challenge: 'c' },
-      });
-      if (family === 'macos' || family === 'ios') {
+      const c = compileProfile(valid(family), FACTS[family], { ids: seededIds('s'), scep: ENROLMENT });
+      if (family === 'macos' || family === 'ios' || family === 'windows') {
         expect(c.ok, JSON.stringify(c)).toBe(true);
         continue;
       }
@@ -151,6 +148,7 @@ describe('SCEP profile model', () => {
 });
 
 const EKU = { name: 'Server Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.1' };
+const ENROLMENT = { challenge: 'one-time', caThumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9011223344' };
 
 /** Another valid value per Apple SCEP field. */
 const VARIANT: Record<string, Record<string, unknown>> = {
@@ -175,21 +173,23 @@ const VARIANT: Record<string, Record<string, unknown>> = {
   rootCertificateId: { rootCertificateId: 'another-root-profile' },
   hashAlgorithm: { hashAlgorithm: ['sha1', 'sha2'] },
   allowAllAppsAccess: { allowAllAppsAccess: true },
+  keyStorageProvider: { keyStorageProvider: 'useSoftwareKsp' },
 };
 const METADATA = ['kind', 'family', 'id', 'description'];
 
-function payloadOf(p: ScepCertificateProfile, family: 'macos' | 'ios'): string {
-  const c = compileProfile(p, FACTS[family], { ids: seededIds('s'), scep: { challenge: 'one-time' } });
+function payloadOf(p: ScepCertificateProfile, family: 'macos' | 'ios' | 'windows'): string {
+  const c = compileProfile(p, FACTS[family], { ids: seededIds('s'), scep: ENROLMENT });
   return c.ok ? c.payload.bytes.toString('base64') : `compile:${c.outcome.code}`;
 }
 
-describe('Apple SCEP settings: each reaches the payload, or is listed as unused (and indeed changes nothing)', () => {
-  const rows = (['macos', 'ios'] as const).flatMap((family) =>
+describe('Apple and Windows SCEP settings: each reaches the payload, or is listed as unused (and indeed changes nothing)', () => {
+  // displayName is admin-center text on Windows (the SyncML carries none), as for PKCS
+  const rows = (['macos', 'ios', 'windows'] as const).flatMap((family) =>
     (PROFILE_FIELDS['scep-certificate'][family] as readonly string[])
-      .filter((f) => !METADATA.includes(f))
+      .filter((f) => !METADATA.includes(f) && !(family === 'windows' && f === 'displayName'))
       .map((field) => ({ family, field })),
   );
-  it('walks every field', () => expect(rows.length).toBe(30));
+  it('walks every field', () => expect(rows.length).toBe(45));
 
   it.each(rows)('$family $field', ({ family, field }) => {
     const extra = VARIANT[field];
