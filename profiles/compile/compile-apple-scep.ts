@@ -56,7 +56,7 @@ export function compileAppleScep(
       outcome: validationError(
         'USAGE',
         '',
-        `The SCEP profile "${profile.displayName}" needs the device's one-time challenge and the SCEP server URL; pass options.scep.`,
+        `The SCEP profile "${profile.displayName}" needs the device's one-time challenge: give it (certfleet profile compile --challenge C).`,
       ),
     };
   }

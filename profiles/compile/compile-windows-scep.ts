@@ -64,7 +64,7 @@ export function compileWindowsScep(
       outcome: validationError(
         'USAGE',
         '',
-        `The Windows SCEP profile "${profile.displayName}" needs the device's one-time challenge and the root CA's SHA-1 thumbprint (CAThumbprint); pass options.scep with caThumbprint.`,
+        `The Windows SCEP profile "${profile.displayName}" needs the device's one-time challenge and the root CA's SHA-1 thumbprint (CAThumbprint): give both (certfleet profile compile --challenge C --ca DIR).`,
       ),
     };
   }

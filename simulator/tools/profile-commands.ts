@@ -24,7 +24,7 @@ import {
   type SubmittedRequest,
 } from '../service/compile/issue-for-device.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
-import { scepSummaryRows } from './scep-profile-summary.ts';
+import { scepEnrolmentOf, scepSummaryRows } from './scep-profile-summary.ts';
 
 /**
  * `profile import`: the validated model, as JSON-ready data and as a readable summary, with the profile's
@@ -144,6 +144,10 @@ export interface ProfileCompileOptions {
   /** Seed of the payload ids. */
   seed: string;
   now?: Date;
+  /** SCEP profiles: the one-time challenge the device enrols with (a secret: never printed). */
+  challenge?: string;
+  /** SCEP profiles: the SCEP server URL in place of the profile's `scepServerUrls`. */
+  scepUrl?: string;
 }
 
 /**
@@ -187,7 +191,12 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
       ...request.notes.map((n) => `  note         ${n}`),
     );
   }
-  const compiled = compileProfile(profile, facts, { ids, ...(issued !== undefined && { issued }) });
+  const scep = profile.kind === 'scep-certificate' ? scepEnrolmentOf(profile.displayName, o) : undefined;
+  const compiled = compileProfile(profile, facts, {
+    ids,
+    ...(issued !== undefined && { issued }),
+    ...(scep !== undefined && { scep }),
+  });
   if (!compiled.ok) throw outcomeError(compiled.outcome);
   const { payload } = compiled;
   try {
