@@ -43,7 +43,16 @@ const compileCommand: CommandModule = {
       })
       .option('ca', {
         type: 'string',
-        describe: 'CA folder (`certfleet ca init`); required for PKCS profiles.',
+        describe:
+          'CA folder (`certfleet ca init`); required for PKCS profiles and Windows SCEP profiles (the root thumbprint).',
+      })
+      .option('challenge', {
+        type: 'string',
+        describe: 'SCEP profiles: the one-time challenge the device enrols with.',
+      })
+      .option('scep-url', {
+        type: 'string',
+        describe: "SCEP profiles: the SCEP server URL, in place of the profile's.",
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the payload.' })
       .option('password', { type: 'string', describe: 'PFX password (default: derived from --seed).' })
@@ -56,6 +65,8 @@ const compileCommand: CommandModule = {
       out: String(a.out),
       ...(a.password !== undefined && { password: String(a.password) }),
       seed: String(a.seed),
+      ...(a.challenge !== undefined && { challenge: String(a.challenge) }),
+      ...(a['scep-url'] !== undefined && { scepUrl: String(a['scep-url']) }),
     });
     process.stderr.write(formatWarnings(r.warnings));
     process.stdout.write(r.summary);

@@ -13,7 +13,7 @@
 import { CertfleetError } from '../../pki/errors.ts';
 import { readPlistXml } from './plist-xml-reader.ts';
 import { writePlistXml } from './plist-xml-writer.ts';
-import type { AppleCertificateProfile, ApplePlatform, AppleProfile } from './mobileconfig-types.ts';
+import type { ApplePlatform, AppleProfile } from './mobileconfig-types.ts';
 import { TOP_LEVEL_KEYS } from './profile-schema.ts';
 import { buildDictFromSpec } from './schema-build.ts';
 import { validateProfileTree } from './profile-validate.ts';
@@ -67,12 +67,12 @@ export function mobileconfigProblemsError(problems: readonly Problem[]): Certfle
  *
  * @throws CertfleetError `MOBILECONFIG_INVALID` when the profile breaks Apple's schema or uses a key the
  * platform forbids (AllowAllAppsAccess/KeyIsExtractable/PayloadScope on iOS), or a payload type other than
- * root/pkcs1/pem/pkcs12.
+ * root/pkcs1/pem/pkcs12/scep.
  *
  * @example
  * const bytes = encodeMobileconfig(profile, { platform: 'ios' });
  */
-export function encodeMobileconfig(profile: AppleCertificateProfile, options: MobileconfigOptions): Buffer {
+export function encodeMobileconfig(profile: AppleProfile, options: MobileconfigOptions): Buffer {
   const tree = buildDictFromSpec(profile, TOP_LEVEL_KEYS, 'MOBILECONFIG_INVALID');
   const { problems } = validateProfileTree(tree, options.platform);
   if (problems.length > 0) {

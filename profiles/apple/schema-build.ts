@@ -7,7 +7,7 @@
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import type { PlistValue } from './plist-value.ts';
-import { CERTIFICATE_PAYLOAD_TYPES } from './mobileconfig-types.ts';
+import { KNOWN_PAYLOAD_TYPES } from './mobileconfig-types.ts';
 import { COMMON_PAYLOAD_KEYS, PAYLOAD_KEYS } from './profile-schema.ts';
 import type { KeySpec, ValueSpec } from './profile-schema.ts';
 import { describePath, joinIndexPath, joinKeyPath } from './problem.ts';
@@ -85,16 +85,16 @@ function buildValue(spec: ValueSpec, x: unknown, path: string, code: ProblemCode
         items: x.map((payload: unknown, i) => {
           const p = joinIndexPath(path, i);
           const type = isPlainObject(payload) ? payload['PayloadType'] : undefined;
-          if (typeof type !== 'string' || !(CERTIFICATE_PAYLOAD_TYPES as readonly string[]).includes(type)) {
+          if (typeof type !== 'string' || !(KNOWN_PAYLOAD_TYPES as readonly string[]).includes(type)) {
             throw invalid(
               joinKeyPath(p, 'PayloadType'),
-              `${joinKeyPath(p, 'PayloadType')} is ${JSON.stringify(type)}; the encoder writes only ${CERTIFICATE_PAYLOAD_TYPES.join(', ')}.`,
+              `${joinKeyPath(p, 'PayloadType')} is ${JSON.stringify(type)}; the encoder writes only ${KNOWN_PAYLOAD_TYPES.join(', ')}.`,
               code,
             );
           }
           return buildDict(
             payload,
-            [...COMMON_PAYLOAD_KEYS, ...PAYLOAD_KEYS[type as (typeof CERTIFICATE_PAYLOAD_TYPES)[number]]],
+            [...COMMON_PAYLOAD_KEYS, ...PAYLOAD_KEYS[type as (typeof KNOWN_PAYLOAD_TYPES)[number]]],
             p,
             code,
           );
@@ -106,7 +106,7 @@ function buildValue(spec: ValueSpec, x: unknown, path: string, code: ProblemCode
 
 /**
  * Builds a `<dict>` tree from `obj` following `keys`. Throws `code` for unknown keys and wrong JS types.
- * The `payloads` value type accepts only the four certificate payload types (the encoder's scope).
+ * The `payloads` value type accepts the four certificate payload types and SCEP (the encoder's scope).
  */
 export function buildDictFromSpec(obj: unknown, keys: readonly KeySpec[], code: ProblemCode): PlistValue {
   return buildDict(obj, keys, '', code);

@@ -10,6 +10,11 @@
  * | android-work-profile, android-device-owner | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
  * | android-device-admin | SyncML Add CertificateStore Root (compile-android-device-admin.ts) | SyncML Atomic CertificateStore My/User |
  *
+ * SCEP certificate profiles: macOS/iOS `.mobileconfig` com.apple.security.scep (compile-apple-scep.ts), with
+ * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows SyncML Atomic
+ * ClientCertificateInstall/SCEP + Enroll Exec (compile-windows-scep.ts); Android SCEP is refused with USAGE
+ * (not built yet).
+ *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
  * profile on that device (docs/formats.md §5.2) — unless the caller passes the request it already resolved
@@ -21,8 +26,10 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
 import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
+import { compileAppleScep } from './compile-apple-scep.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
+import { compileWindowsScep } from './compile-windows-scep.ts';
 import { validationError } from './outcomes.ts';
 import { familyMismatch, resolveRequest, type CertificateRequestSpec } from './resolve-request.ts';
 
@@ -63,6 +70,20 @@ export function compileProfile(
     return { ok: true, payload };
   }
 
+  if (profile.kind === 'scep-certificate') {
+    if (profile.family === 'macos' || profile.family === 'ios')
+      return compileAppleScep(profile, facts, options);
+    if (profile.family === 'windows') return compileWindowsScep(profile, facts, options);
+    // the Android SCEP payloads are not built yet: refused with a code rather than delivered as something else
+    return {
+      ok: false,
+      outcome: validationError(
+        'USAGE',
+        '',
+        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet builds the Apple and Windows SCEP payloads only; deliver the certificate with a PKCS profile.`,
+      ),
+    };
+  }
   let request: CertificateRequestSpec;
   if (options.request !== undefined) {
     request = options.request; // resolved once by the caller (the MDM service), carried here

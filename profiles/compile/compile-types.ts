@@ -3,7 +3,7 @@
  * compilation deterministic, and the native payload a device receives (docs/formats.md §6 cheat-sheet).
  */
 import type { RandomBytes } from '../../pki/pkcs12.ts';
-import type { AppleCertificateProfile } from '../apple/mobileconfig-types.ts';
+import type { AppleProfile } from '../apple/mobileconfig-types.ts';
 import type { AndroidPolicy } from '../android/policy-model.ts';
 import type { SyncmlMessage } from '../windows/syncml-model.ts';
 import type { IdSource } from './ids.ts';
@@ -18,6 +18,17 @@ export interface IssuedIdentity {
   password: string;
   /** The leaf certificate DER (informational: reported in the compile result). */
   certificateDer?: Buffer;
+}
+
+/** What a SCEP payload needs besides the profile: see {@link CompileOptions.scep}. */
+export interface ScepEnrolment {
+  /** Default: the profile's first `scepServerUrls` entry. */
+  url?: string;
+  challenge: string;
+  /** Apple `CAFingerprint`: a digest of the CA certificate the device expects. */
+  caFingerprint?: Buffer;
+  /** Windows `CAThumbprint` (required there): SHA-1 hex of the root CA certificate. */
+  caThumbprint?: string;
 }
 
 /** The SyncML header values of the server's message (docs/formats.md §2.1). */
@@ -63,6 +74,12 @@ export interface CompileOptions {
   replacesInstalled?: boolean;
   /** Windows only: CmdID of the first command (default 1); later commands count up. */
   firstCmdId?: number;
+  /**
+   * SCEP only: where and how this device enrols — the SCEP server URL (a run's own server in place of the
+   * profile's `scepServerUrls`; default the profile's first URL), the one-time challenge the service issued for this device × profile (a
+   * secret: never logged), and the SHA-256 fingerprint of the CA certificate the device expects.
+   */
+  scep?: ScepEnrolment;
   /** Apple only: `PayloadOrganization`; default `certfleet`. */
   organization?: string;
 }
@@ -72,7 +89,7 @@ export type PayloadFormat = 'mobileconfig' | 'syncml' | 'android-policy';
 
 /** A compiled payload: the bytes a device receives plus the typed value they encode. */
 export type NativePayload =
-  | { format: 'mobileconfig'; bytes: Buffer; fileExtension: '.mobileconfig'; native: AppleCertificateProfile }
+  | { format: 'mobileconfig'; bytes: Buffer; fileExtension: '.mobileconfig'; native: AppleProfile }
   | { format: 'syncml'; bytes: Buffer; fileExtension: '.xml'; native: SyncmlMessage }
   | { format: 'android-policy'; bytes: Buffer; fileExtension: '.json'; native: AndroidPolicy };
 

@@ -17,6 +17,7 @@ import {
   VALIDITY_SCALE,
 } from '../model/enums.ts';
 import type { CertificateProfile, PkcsCertificateProfile } from '../model/profile.ts';
+import { CertfleetError } from '../../pki/errors.ts';
 import { encodeFlags } from './graph-enums.ts';
 import { GRAPH_TYPE_OF, GRAPH_TYPE_PREFIX, GRAPH_TYPES } from './odata-types.ts';
 import type { GraphTypeInfo } from './odata-types.ts';
@@ -37,6 +38,13 @@ export function exportGraphProfile(
   profile: CertificateProfile,
   options: GraphExportOptions = {},
 ): GraphObject {
+  if (profile.kind === 'scep-certificate') {
+    throw new CertfleetError(
+      'GRAPH_UNSUPPORTED_TYPE',
+      `The SCEP profile "${profile.displayName}" cannot be exported to Graph JSON yet: certfleet reads and writes the trusted-certificate and PKCS types only (issue 14 point 5).`,
+      { details: { kind: profile.kind, family: profile.family } },
+    );
+  }
   const byNumber = options.enums === 'number';
   const en = <T extends Record<string, number>>(table: T, name: keyof T & string): string | number =>
     byNumber ? (table[name] ?? 0) : name;

@@ -179,7 +179,7 @@ export const GRAPH_TYPE_OF = {
     'android-device-owner': 'androidDeviceOwnerPkcsCertificateProfile',
     'android-device-admin': 'androidPkcsCertificateProfile',
   },
-} as const satisfies Record<ProfileKind, Record<ProfileFamily, GraphTypeName>>;
+} as const satisfies Record<Exclude<ProfileKind, 'scep-certificate'>, Record<ProfileFamily, GraphTypeName>>;
 
 /**
  * Inherited `deviceConfiguration` properties and OData annotations (docs/formats.md §4.1): accepted and, except

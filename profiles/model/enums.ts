@@ -109,3 +109,21 @@ export type CertificateAccessType = Exclude<keyof typeof CERTIFICATE_ACCESS_TYPE
 export function enumNames<T extends Record<string, number>>(table: T): (keyof T & string)[] {
   return Object.keys(table) as (keyof T & string)[];
 }
+
+/**
+ * `keyUsages` (SCEP profiles; flags): GRAPH `intune-shared-keyusages.md@09455a65`. The model keeps the
+ * list of members set.
+ */
+export const KEY_USAGES = { keyEncipherment: 1, digitalSignature: 2 } as const;
+/** One SCEP key usage. */
+export type KeyUsage = keyof typeof KEY_USAGES;
+
+/** `keySize` (SCEP profiles): GRAPH `intune-shared-keysize.md@028b8e35`. */
+export const KEY_SIZE = { size1024: 0, size2048: 1, size4096: 2 } as const;
+/** The RSA key size a SCEP profile asks the device to generate. */
+export type KeySize = keyof typeof KEY_SIZE;
+
+/** `hashAlgorithms` (SCEP profiles; flags): GRAPH `intune-shared-hashalgorithms.md@19cb63cd`. */
+export const HASH_ALGORITHMS = { sha1: 1, sha2: 2 } as const;
+/** One SCEP hash algorithm. */
+export type HashAlgorithm = keyof typeof HASH_ALGORITHMS;

@@ -168,6 +168,16 @@ export function sanTemplatesOf(
 }
 
 /** Subject then SANs. */
-export function nameTemplatesOf(profile: PkcsCertificateProfile): NameTemplate[] {
+export function nameTemplatesOf(
+  profile: Pick<
+    PkcsCertificateProfile,
+    | 'subjectNameFormat'
+    | 'subjectNameFormatString'
+    | 'certificateType'
+    | 'subjectAlternativeNameType'
+    | 'subjectAlternativeNameFormatString'
+    | 'customSubjectAlternativeNames'
+  >,
+): NameTemplate[] {
   return [subjectTemplateOf(profile), ...sanTemplatesOf(profile)];
 }

@@ -22,9 +22,10 @@ import type {
   ValidityUnit,
 } from './enums.ts';
 import type { ProfileFamily } from './platform.ts';
+import type { ScepCertificateProfile } from './scep-profile.ts';
 
-/** The two profile kinds. */
-export const PROFILE_KINDS = ['trusted-certificate', 'pkcs-certificate'] as const;
+/** The profile kinds (SCEP: profiles/model/scep-profile.ts). */
+export const PROFILE_KINDS = ['trusted-certificate', 'pkcs-certificate', 'scep-certificate'] as const;
 /** One of {@link PROFILE_KINDS}. */
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
@@ -189,7 +190,7 @@ export type PkcsCertificateProfile =
   | AndroidDeviceAdminPkcsProfile;
 
 /** Any certificate profile. */
-export type CertificateProfile = TrustedCertificateProfile | PkcsCertificateProfile;
+export type CertificateProfile = TrustedCertificateProfile | PkcsCertificateProfile | ScepCertificateProfile;
 
 /** The family of a profile, as a type. */
 export type FamilyOf<P extends CertificateProfile> = P['family'];

@@ -23,6 +23,23 @@ const PKCS = [
   'customSubjectAlternativeNames',
 ] as const;
 const ANDROID_PKCS = [...PKCS, 'extendedKeyUsages', 'rootCertificateId'] as const;
+/** SCEP (profiles/model/scep-profile.ts): no CA nor template — the SCEP server decides. */
+const SCEP = [
+  ...METADATA,
+  'renewalThresholdPercentage',
+  'validity',
+  'certificateType',
+  'subjectNameFormat',
+  'subjectNameFormatString',
+  'subjectAlternativeNameType',
+  'subjectAlternativeNameFormatString',
+  'customSubjectAlternativeNames',
+  'scepServerUrls',
+  'keyUsage',
+  'keySize',
+  'extendedKeyUsages',
+  'rootCertificateId',
+] as const;
 
 /** The model fields each kind × family accepts. */
 export const PROFILE_FIELDS = {
@@ -43,6 +60,15 @@ export const PROFILE_FIELDS = {
     'android-device-admin': ANDROID_PKCS.filter(
       (f) => f !== 'subjectNameFormatString' && f !== 'customSubjectAlternativeNames',
     ),
+  },
+  'scep-certificate': {
+    windows: [...SCEP, 'keyStorageProvider', 'hashAlgorithm'],
+    macos: [...SCEP, 'hashAlgorithm', 'allowAllAppsAccess'],
+    ios: SCEP,
+    'android-work-profile': [...SCEP, 'hashAlgorithm'],
+    'android-device-owner': [...SCEP, 'hashAlgorithm', 'certificateAccess'],
+    // androidScepCertificateProfile is not modelled: validateProfile refuses the family
+    'android-device-admin': [],
   },
 } as const satisfies Record<ProfileKind, Record<ProfileFamily, readonly string[]>>;
 

@@ -45,6 +45,14 @@ import type {
   TrustedCertificateProfile,
 } from './profile.ts';
 import { ALL_PROFILE_FIELDS, PKCS_LIMITS, PROFILE_FIELDS } from './settings.ts';
+import { isScepFamily, readScep } from './validate-scep.ts';
+
+/** How problems name each kind ("does not apply to iOS/iPadOS SCEP certificate profiles"). */
+const KIND_LABEL: Record<ProfileKind, string> = {
+  'trusted-certificate': 'trusted',
+  'pkcs-certificate': 'PKCS',
+  'scep-certificate': 'SCEP',
+};
 
 const FQDN =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -84,15 +92,18 @@ export function trustedCertificateProblem(der: Uint8Array): string | undefined {
   return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates; deliver a leaf through a PKCS profile`;
 }
 
-type Rec = Record<string, unknown>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A plain-data object being read. */
+export type Rec = Record<string, unknown>;
+/** Omit over each member of a union. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-function isRecord(v: unknown): v is Rec {
+/** True for a plain object (not an array nor bytes). */
+export function isRecord(v: unknown): v is Rec {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 /** Collects problems while reading fields of one object. */
-class Reader {
+export class Reader {
   constructor(
     readonly obj: Rec,
     readonly base: string,
@@ -153,7 +164,8 @@ class Reader {
   }
 }
 
-function names<T extends Record<string, number>>(
+/** The member names of an enum table, without some. */
+export function names<T extends Record<string, number>>(
   table: T,
   without: readonly string[] = [],
 ): (keyof T & string)[] {
@@ -182,7 +194,7 @@ export interface ValidateProfileOptions {
 }
 
 /** The rule a CA string that is neither an FQDN nor a configuration string breaks. */
-const CA_FORMAT_RULE =
+export const CA_FORMAT_RULE =
   'must be the CA\u2019s FQDN (ca01.corp.contoso.com) or a configuration string Host\\CA-Name';
 
 /** Template problems Graph accepts (any string): the service fails them per device at run time. */
@@ -216,13 +228,17 @@ export function validateProfile(
   if (kind === undefined || family === undefined || !isProfileFamily(family))
     return { ok: false, problems, warnings: [] };
 
+  if (kind === 'scep-certificate' && !isScepFamily(family)) {
+    readScep(r, family, false); // the one problem: the family is not modelled for SCEP
+    return { ok: false, problems, warnings: [] };
+  }
   const allowed: readonly string[] = PROFILE_FIELDS[kind][family];
   for (const key of Object.keys(input)) {
     if (input[key] === undefined || allowed.includes(key)) continue;
     r.bad(
       key,
       ALL_PROFILE_FIELDS.has(key)
-        ? `does not apply to ${PROFILE_FAMILY_INFO[family].label} ${kind === 'pkcs-certificate' ? 'PKCS' : 'trusted'} certificate profiles`
+        ? `does not apply to ${PROFILE_FAMILY_INFO[family].label} ${KIND_LABEL[kind]} certificate profiles`
         : 'is not a certificate-profile setting',
     );
   }
@@ -234,14 +250,16 @@ export function validateProfile(
   const profile =
     kind === 'trusted-certificate'
       ? readTrusted(r, family, options.certificateBoundLater === true)
-      : readPkcs(r, family, options.asGraphService === true);
+      : kind === 'scep-certificate'
+        ? readScep(r, family, options.asGraphService === true)
+        : readPkcs(r, family, options.asGraphService === true);
   const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
   // Templates are checked even when other settings are wrong (an unreadable certificate type included),
   // so one pass lists every problem; advisory warnings are collected beside them.
   const warnings: ProfileWarning[] = [];
-  if (kind === 'pkcs-certificate') {
+  if (kind === 'pkcs-certificate' || (kind === 'scep-certificate' && isScepFamily(family))) {
     const named =
-      result?.kind === 'pkcs-certificate'
+      result?.kind === 'pkcs-certificate' || result?.kind === 'scep-certificate'
         ? { certificateType: result.certificateType, templates: nameTemplatesOf(result) }
         : readableTemplatesOf(input, family);
     for (const t of named.templates) {
@@ -263,7 +281,7 @@ export function validateProfile(
     });
     problems.length = 0;
     problems.push(...kept);
-    if (result?.kind === 'pkcs-certificate') {
+    if (result?.kind === 'pkcs-certificate' || result?.kind === 'scep-certificate') {
       const { value, unit } = result.validity;
       if (value < PKCS_LIMITS.validity[unit].min) {
         warnings.push({
@@ -355,7 +373,8 @@ function readableTemplatesOf(
   return { certificateType, templates };
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+/** `{ key: value }`, or `{}` when the value is undefined. */
+export function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
@@ -411,7 +430,11 @@ function readTrusted(
   return { ...common, family };
 }
 
-function readValidity(r: Reader, graphService: boolean): PkcsCertificateProfile['validity'] | undefined {
+/** Reads `validity` {value, unit} (PKCS and SCEP). */
+export function readValidity(
+  r: Reader,
+  graphService: boolean,
+): PkcsCertificateProfile['validity'] | undefined {
   const v = r.obj['validity'];
   if (v === undefined) return { ...PKCS_LIMITS.validity.default };
   if (!isRecord(v)) return r.bad('validity', 'must be an object {value, unit}');
@@ -434,7 +457,8 @@ function readValidity(r: Reader, graphService: boolean): PkcsCertificateProfile[
   return { value, unit };
 }
 
-function readEkus(r: Reader): ExtendedKeyUsage[] | undefined {
+/** Reads `extendedKeyUsages`. */
+export function readEkus(r: Reader): ExtendedKeyUsage[] | undefined {
   const list = r.array('extendedKeyUsages', PKCS_LIMITS.maxExtendedKeyUsages);
   if (list === undefined) return undefined;
   const out: ExtendedKeyUsage[] = [];
@@ -456,7 +480,8 @@ function readEkus(r: Reader): ExtendedKeyUsage[] | undefined {
   return out.length === list.length ? out : undefined;
 }
 
-function readSans(r: Reader): CustomSubjectAlternativeName[] | undefined {
+/** Reads `customSubjectAlternativeNames`. */
+export function readSans(r: Reader): CustomSubjectAlternativeName[] | undefined {
   const list = r.array('customSubjectAlternativeNames', PKCS_LIMITS.maxCustomSubjectAlternativeNames);
   if (list === undefined) return undefined;
   const out: CustomSubjectAlternativeName[] = [];
@@ -476,7 +501,8 @@ function readSans(r: Reader): CustomSubjectAlternativeName[] | undefined {
   return out.length === list.length ? out : undefined;
 }
 
-function readSanFlags(r: Reader): SanType[] | undefined {
+/** Reads `subjectAlternativeNameType`. */
+export function readSanFlags(r: Reader): SanType[] | undefined {
   const v = r.obj['subjectAlternativeNameType'];
   if (v === undefined) return [];
   if (!Array.isArray(v))
@@ -497,7 +523,8 @@ function readSanFlags(r: Reader): SanType[] | undefined {
   return ok ? SAN_TYPES.filter((t) => out.has(t)) : undefined;
 }
 
-function readAccess(r: Reader): CertificateAccess | undefined {
+/** Reads the Android device-owner `certificateAccess`. */
+export function readAccess(r: Reader): CertificateAccess | undefined {
   const v = r.obj['certificateAccess'];
   if (v === undefined) return { type: 'userApproval' };
   if (!isRecord(v)) return r.bad('certificateAccess', 'must be an object {type, packageIds?}');

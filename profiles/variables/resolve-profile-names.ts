@@ -40,7 +40,10 @@ function isNullEmailSan(f: ResolveFailure, target: TemplateTarget): boolean {
  * Resolves the subject and all SANs of `profile` for `facts`. Every template is tried, so the result lists
  * all failures; `first` is the one a device reports (the subject's, if it fails).
  */
-export function resolveProfileNames(profile: PkcsCertificateProfile, facts: DeviceFacts): ProfileNamesResult {
+export function resolveProfileNames(
+  profile: Parameters<typeof nameTemplatesOf>[0] & Pick<PkcsCertificateProfile, 'family'>,
+  facts: DeviceFacts,
+): ProfileNamesResult {
   const failures: ResolveFailure[] = [];
   let subject = '';
   const sans: ResolvedSan[] = [];

@@ -30,6 +30,7 @@ import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
+import { readScepSettings, SCEP_KEYS } from './read-scep-settings.ts';
 import type { MapNode } from './yaml-tree.ts';
 import { CA_ISSUING_PLACEHOLDER } from './bind-issuing.ts';
 import type { ScenarioProfile, TrustedSource } from './types.ts';
@@ -47,6 +48,8 @@ const TYPES: Record<string, ProfileKind> = {
   trusted: 'trusted-certificate',
   pkcs: 'pkcs-certificate',
   'pkcs-certificate': 'pkcs-certificate',
+  scep: 'scep-certificate',
+  'scep-certificate': 'scep-certificate',
 };
 const COMMON_KEYS = ['name', 'type', 'description', 'platforms', 'assign'] as const;
 const TRUSTED_KEYS = ['certificate', 'certFileName', 'destinationStore', 'deploymentChannel'] as const;
@@ -314,7 +317,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     c.add(
       map.node.pos,
       child(map.path, 'type'),
-      'is required: trusted-certificate or pkcs (or give graph: file.json)',
+      'is required: trusted-certificate, pkcs or scep (or give graph: file.json)',
     );
   }
   const kind = typeAt && readType(c, typeAt);
@@ -323,7 +326,9 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       ? [...COMMON_KEYS, ...TRUSTED_KEYS]
       : kind === 'pkcs-certificate'
         ? [...COMMON_KEYS, ...PKCS_KEYS]
-        : [...COMMON_KEYS, ...TRUSTED_KEYS, ...PKCS_KEYS, 'graph'];
+        : kind === 'scep-certificate'
+          ? [...COMMON_KEYS, ...SCEP_KEYS]
+          : [...COMMON_KEYS, ...TRUSTED_KEYS, ...PKCS_KEYS, ...SCEP_KEYS, 'graph'];
   c.keys(map, allowed, ['name']);
   const name = c.string(c.get(map, 'name'), true);
   const families = readFamilies(c, map);
@@ -344,6 +349,8 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     const r = readTrustedSettings(c, map, name ?? 'profile', baseDir);
     trustedSource = r?.source;
     settings = r?.settings;
+  } else if (kind === 'scep-certificate') {
+    settings = readScepSettings(c, map, readNameSettings(c, map));
   } else {
     settings = readPkcsSettings(c, map);
     keySize = readKeySize(c, map, kind);
@@ -570,6 +577,27 @@ function readPkcsSettings(c: Checker, map: At<MapNode>): Rec {
   if (templateAt === undefined)
     c.add(map.node.pos, child(map.path, 'template'), 'is required: the CA template name, e.g. CertfleetUser');
   else s['certificateTemplateName'] = c.string(templateAt, true);
+  Object.assign(s, readNameSettings(c, map));
+  const channelAt = c.get(map, 'deploymentChannel');
+  if (channelAt !== undefined)
+    s['deploymentChannel'] = c.oneOf(channelAt, ['deviceChannel', 'userChannel'], 'deployment channel');
+  const caTypeAt = c.get(map, 'certificationAuthorityType');
+  if (caTypeAt !== undefined)
+    s['certificationAuthorityType'] = c.oneOf(
+      caTypeAt,
+      ['notConfigured', 'microsoft', 'digiCert'],
+      'CA type',
+    );
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The settings PKCS and SCEP profiles share (subject, SANs, certificate type, renewal, validity, KSP, EKUs,
+ * Android certificate access, macOS all-apps access), each key mapped to its model property; what was read,
+ * also when some keys have problems.
+ */
+function readNameSettings(c: Checker, map: At<MapNode>): Rec {
+  const s: Rec = {};
   const typeAt = c.get(map, 'certificateType');
   if (typeAt !== undefined) s['certificateType'] = c.oneOf(typeAt, ['user', 'device'], 'certificate type');
   const subjectAt = c.get(map, 'subject');
@@ -641,16 +669,6 @@ function readPkcsSettings(c: Checker, map: At<MapNode>): Rec {
   }
   const allAppsAt = c.get(map, 'allowAllAppsAccess');
   if (allAppsAt !== undefined) s['allowAllAppsAccess'] = c.boolean(allAppsAt);
-  const channelAt = c.get(map, 'deploymentChannel');
-  if (channelAt !== undefined)
-    s['deploymentChannel'] = c.oneOf(channelAt, ['deviceChannel', 'userChannel'], 'deployment channel');
-  const caTypeAt = c.get(map, 'certificationAuthorityType');
-  if (caTypeAt !== undefined)
-    s['certificationAuthorityType'] = c.oneOf(
-      caTypeAt,
-      ['notConfigured', 'microsoft', 'digiCert'],
-      'CA type',
-    );
   // what was read, also when some keys have problems: the model checks the others in the same pass
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }

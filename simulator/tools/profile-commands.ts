@@ -24,6 +24,7 @@ import {
   type SubmittedRequest,
 } from '../service/compile/issue-for-device.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
+import { scepEnrolmentOf, scepSummaryRows } from './scep-profile-summary.ts';
 
 /**
  * `profile import`: the validated model, as JSON-ready data and as a readable summary, with the profile's
@@ -46,7 +47,12 @@ export function profileImport(o: { file: string }): LoadedProfile & {
 /** A readable summary of a loaded profile. */
 export function summarizeProfile(loaded: LoadedProfile): string {
   const p = loaded.profile;
-  const kind = p.kind === 'pkcs-certificate' ? 'PKCS certificate' : 'trusted certificate';
+  const kind =
+    p.kind === 'pkcs-certificate'
+      ? 'PKCS certificate'
+      : p.kind === 'scep-certificate'
+        ? 'SCEP certificate'
+        : 'trusted certificate';
   const from = loaded.graphType
     ? ` (Graph #microsoft.graph.${loaded.graphType})`
     : ' (certfleet profile JSON)';
@@ -64,6 +70,8 @@ export function summarizeProfile(loaded: LoadedProfile): string {
     rows.push(['file name', p.certFileName]);
     if (p.family === 'windows') rows.push(['destination store', p.destinationStore]);
     if (p.family === 'macos') rows.push(['deployment channel', p.deploymentChannel]);
+  } else if (p.kind === 'scep-certificate') {
+    rows.push(...scepSummaryRows(p));
   } else {
     rows.push(['CA', `${p.certificationAuthority} (${p.certificationAuthorityName})`]);
     rows.push(['template', p.certificateTemplateName]);
@@ -136,6 +144,10 @@ export interface ProfileCompileOptions {
   /** Seed of the payload ids. */
   seed: string;
   now?: Date;
+  /** SCEP profiles: the one-time challenge the device enrols with (a secret: never printed). */
+  challenge?: string;
+  /** SCEP profiles: the SCEP server URL in place of the profile's `scepServerUrls`. */
+  scepUrl?: string;
 }
 
 /**
@@ -179,7 +191,12 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
       ...request.notes.map((n) => `  note         ${n}`),
     );
   }
-  const compiled = compileProfile(profile, facts, { ids, ...(issued !== undefined && { issued }) });
+  const scep = profile.kind === 'scep-certificate' ? scepEnrolmentOf(profile.displayName, o) : undefined;
+  const compiled = compileProfile(profile, facts, {
+    ids,
+    ...(issued !== undefined && { issued }),
+    ...(scep !== undefined && { scep }),
+  });
   if (!compiled.ok) throw outcomeError(compiled.outcome);
   const { payload } = compiled;
   try {

@@ -369,13 +369,13 @@ describe('encoder refusals', () => {
       'PayloadScope',
     ],
     [
-      'a SCEP payload (decode only)',
+      'a SCEP payload carrying certificate-payload keys',
       'macos',
       () => ({
         ...mac(),
         PayloadContent: [{ ...mac().PayloadContent[0], PayloadType: 'com.apple.security.scep' }],
       }),
-      'PayloadType',
+      'PayloadCertificateFileName',
     ],
     ['a key outside the schema', 'macos', () => ({ ...mac(), Foo: 'bar' }), 'Foo'],
     ['PayloadVersion 2', 'macos', () => ({ ...mac(), PayloadVersion: 2 }), 'PayloadVersion'],

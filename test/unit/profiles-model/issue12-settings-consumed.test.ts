@@ -133,6 +133,8 @@ function observe(p: CertificateProfile): Promise<string> | string {
     const c = compileProfile(p, facts, { ids: seededIds('t'), random: seededRandom('r') });
     return c.ok ? c.payload.bytes.toString('base64') : `compile:${c.outcome.code}`;
   }
+  if (p.kind === 'scep-certificate')
+    throw new Error('SCEP rows: test/unit/profiles-model/scep-model.test.ts');
   const r = resolveRequest(p, facts);
   if (!r.ok) return `resolve:${r.outcome.code}`;
   const c = compileProfile(p, facts, {
@@ -181,11 +183,15 @@ function validated(kind: ProfileKind, family: ProfileFamily, extra: Record<strin
   return validateProfile(input);
 }
 
-const ROWS = (Object.keys(PROFILE_FIELDS) as ProfileKind[]).flatMap((kind) =>
-  PROFILE_FAMILIES.flatMap((family) =>
-    (PROFILE_FIELDS[kind][family] as readonly string[]).map((field) => ({ kind, family, field })),
-  ),
-);
+// SCEP settings are held to account in test/unit/profiles-model/scep-model.test.ts: no device payload is
+// built for them yet, so compilation refuses every SCEP profile with a code (nothing is delivered and ignored)
+const ROWS = (Object.keys(PROFILE_FIELDS) as ProfileKind[])
+  .filter((k) => k !== 'scep-certificate')
+  .flatMap((kind) =>
+    PROFILE_FAMILIES.flatMap((family) =>
+      (PROFILE_FIELDS[kind][family] as readonly string[]).map((field) => ({ kind, family, field })),
+    ),
+  );
 
 describe('issue 12 point 1: every profile setting is consumed, refused, or metadata no component reads', () => {
   it('walks every field of every kind × family', () => expect(ROWS.length).toBeGreaterThan(100));

@@ -1,0 +1,70 @@
+/**
+ * The scenario keys of an inline `type: scep` profile (scenarios/README.md "SCEP profiles") beyond those it
+ * shares with PKCS (subject, san, certificateType, renewalThreshold, validity, keyStorageProvider,
+ * extendedKeyUsages, certificateAccess, allowAllAppsAccess): `keySize` (bits → Graph `keySize`),
+ * `keyUsage`, `hashAlgorithm`. A SCEP profile names no CA, template nor server: the run's own SCEP server,
+ * backed by the scenario's CA, is the one the devices enrol with, so `scepServerUrls` holds
+ * {@link SCEP_SERVER_PLACEHOLDER} until the run binds its URL.
+ */
+import { HASH_ALGORITHMS, KEY_USAGES } from '../../profiles/model/enums.ts';
+import { child, type At, type Checker } from './checker.ts';
+import type { MapNode } from './yaml-tree.ts';
+
+/** The keys a `type: scep` profile takes besides name, type, description, platforms and assign. */
+export const SCEP_KEYS = [
+  'certificateType',
+  'subject',
+  'san',
+  'renewalThreshold',
+  'validity',
+  'keyStorageProvider',
+  'keySize',
+  'keyUsage',
+  'hashAlgorithm',
+  'extendedKeyUsages',
+  'certificateAccess',
+  'allowAllAppsAccess',
+] as const;
+
+/** The SCEP server URL a scenario profile carries until the run puts its in-run server's URL in (RFC 6761 `.invalid`). */
+export const SCEP_SERVER_PLACEHOLDER = 'http://scep.certfleet.invalid/certsrv/mscep/mscep.dll';
+
+const KEY_SIZE_OF_BITS: Record<string, string> = {
+  '1024': 'size1024',
+  '2048': 'size2048',
+  '4096': 'size4096',
+};
+
+type Rec = Record<string, unknown>;
+
+/**
+ * The model settings of an inline SCEP profile: `shared` (what readNameSettings read) plus the SCEP keys.
+ * Until the run delivers SCEP profiles, the profile is refused at its `type` key with a message that says
+ * so — after every other problem of it has been listed.
+ */
+export function readScepSettings(c: Checker, map: At<MapNode>, shared: Rec): Rec {
+  const s: Rec = { ...shared, scepServerUrls: [SCEP_SERVER_PLACEHOLDER] };
+  const sizeAt = c.get(map, 'keySize');
+  if (sizeAt !== undefined) {
+    const bits = c.number(sizeAt, 1024, 4096, true);
+    if (bits !== undefined && KEY_SIZE_OF_BITS[String(bits)] === undefined)
+      c.add(sizeAt.node.pos, sizeAt.path, `must be one of ${Object.keys(KEY_SIZE_OF_BITS).join(', ')}`);
+    else if (bits !== undefined) s['keySize'] = KEY_SIZE_OF_BITS[String(bits)];
+  }
+  for (const [key, table] of [
+    ['keyUsage', KEY_USAGES],
+    ['hashAlgorithm', HASH_ALGORITHMS],
+  ] as const) {
+    const at = c.get(map, key);
+    if (at === undefined) continue;
+    const items = (c.list(at, true) ?? []).map((i) => c.oneOf(i, Object.keys(table), key));
+    if (items.length > 0 && items.every((x) => x !== undefined)) s[key] = items;
+  }
+  const typeAt = c.get(map, 'type');
+  c.add(
+    typeAt?.node.pos ?? map.node.pos,
+    typeAt?.path ?? child(map.path, 'type'),
+    'SCEP profiles are read and checked, but runs do not deliver them yet (no in-run SCEP server nor device-side enrolment): use type: pkcs to put a certificate on the devices',
+  );
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
+}

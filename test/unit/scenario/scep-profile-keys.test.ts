@@ -1,0 +1,72 @@
+/**
+ * Issue 14 point 2 (scenario): inline `type: scep` profiles are read key by key into the SCEP model and
+ * checked per family like PKCS profiles, every problem with its line; until runs deliver SCEP profiles the
+ * profile is refused at its `type` key, after its other problems are listed (never loaded and then ignored).
+ */
+import { describe, expect, it } from 'vitest';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import { loadScenario, type ScenarioProblem } from '../../../simulator/scenario/index.ts';
+
+const scenario = (scep: string): string =>
+  [
+    'name: t',
+    'duration: 1d',
+    'fleet:',
+    '  devices: 4',
+    'profiles:',
+    '  - { name: Root, type: trusted-certificate, platforms: all, certificate: root }',
+    `  - { name: Wi-Fi, type: scep, subject: "CN={{UserName}}", ${scep} }`,
+  ].join('\n') + '\n';
+
+function problems(text: string): ScenarioProblem[] {
+  try {
+    loadScenario({ text, file: 's.yaml' });
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    expect(e.code).toBe('SCENARIO_INVALID');
+    return e.details['problems'] as ScenarioProblem[];
+  }
+  throw new Error('the scenario loaded');
+}
+
+const NOT_RUN = /SCEP profiles are read and checked, but runs do not deliver them yet/;
+
+describe('type: scep in a scenario', () => {
+  it('is refused with one problem at its type key when every setting is valid', () => {
+    const p = problems(
+      scenario(
+        'platforms: [windows, macos, ios, android-work-profile, android-device-owner], keySize: 4096, keyUsage: [digitalSignature], hashAlgorithm: [sha2], renewalThreshold: 25, validity: 90d',
+      ),
+    );
+    expect(p.map((x) => [x.path, x.line])).toEqual([['profiles[1].type', 7]]);
+    expect(p[0]!.message).toMatch(NOT_RUN);
+  });
+
+  it('lists the SCEP settings problems with their keys and lines besides the refusal', () => {
+    const p = problems(
+      scenario('platforms: [windows, ios], keySize: 3072, keyUsage: [nonRepudiation], hashAlgorithm: [sha2]'),
+    );
+    const byPath = Object.fromEntries(p.map((x) => [x.path, x.message]));
+    expect(byPath['profiles[1].keySize']).toMatch(/must be one of 1024, 2048, 4096/);
+    expect(byPath['profiles[1].keyUsage[0]']).toMatch(/unknown keyUsage 'nonRepudiation'/);
+    // hashAlgorithm is not a setting of iOS SCEP profiles (Graph iosScepCertificateProfile) but applies to Windows
+    expect(Object.keys(byPath)).not.toContain('profiles[1].hashAlgorithm');
+    expect(byPath['profiles[1].type']).toMatch(NOT_RUN);
+    expect(p.every((x) => x.line === 7)).toBe(true);
+  });
+
+  it('refuses a PKCS-only key and the device-administrator family', () => {
+    const p = problems(scenario('platforms: [android-device-admin], template: CertfleetUser'));
+    const paths = p.map((x) => x.path);
+    expect(paths).toContain('profiles[1].template');
+    const family = p.find((x) => /not modelled by certfleet/.test(x.message));
+    expect(family, JSON.stringify(p)).toBeDefined();
+  });
+
+  it('applies the PKCS variable rules (a user variable in a device certificate)', () => {
+    const p = problems(scenario('platforms: [ios], certificateType: device'));
+    expect(p.some((x) => x.path === 'profiles[1].subject' && /VARIABLE_NOT_ALLOWED/.test(x.message))).toBe(
+      true,
+    );
+  });
+});
