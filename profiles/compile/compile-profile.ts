@@ -10,6 +10,8 @@
  * | android-work-profile, android-device-owner | policy JSON ONC Authority + INSTALL_CA_CERT (compile-android.ts) | ONC Client + INSTALL_KEY_PAIR |
  * | android-device-admin | SyncML Add CertificateStore Root (compile-android-device-admin.ts) | SyncML Atomic CertificateStore My/User |
  *
+ * An imported-PKCS profile goes out in its family's PKCS wrapping around the user's imported PFX (compile-imported.ts).
+ *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
  * profile on that device (docs/formats.md §5.2) — unless the caller passes the request it already resolved
@@ -21,6 +23,7 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
 import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
+import { compileImportedPkcs } from './compile-imported.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
 import { validationError } from './outcomes.ts';
@@ -42,6 +45,7 @@ export function compileProfile(
   facts: DeviceFacts,
   options: CompileOptions,
 ): CompileResult {
+  if (profile.kind === 'pkcs-imported-certificate') return compileImportedPkcs(profile, facts, options);
   if (profile.kind === 'trusted-certificate') {
     const mismatch = familyMismatch(profile, facts);
     if (mismatch !== undefined) return { ok: false, outcome: mismatch };

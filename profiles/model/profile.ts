@@ -21,10 +21,15 @@ import type {
   SubjectNameFormat,
   ValidityUnit,
 } from './enums.ts';
+import type { ImportedPkcsProfile } from './imported-pkcs.ts';
 import type { ProfileFamily } from './platform.ts';
 
-/** The two profile kinds. */
-export const PROFILE_KINDS = ['trusted-certificate', 'pkcs-certificate'] as const;
+/** The profile kinds (the imported-PKCS kind: imported-pkcs.ts). */
+export const PROFILE_KINDS = [
+  'trusted-certificate',
+  'pkcs-certificate',
+  'pkcs-imported-certificate',
+] as const;
 /** One of {@link PROFILE_KINDS}. */
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
@@ -189,7 +194,7 @@ export type PkcsCertificateProfile =
   | AndroidDeviceAdminPkcsProfile;
 
 /** Any certificate profile. */
-export type CertificateProfile = TrustedCertificateProfile | PkcsCertificateProfile;
+export type CertificateProfile = TrustedCertificateProfile | PkcsCertificateProfile | ImportedPkcsProfile;
 
 /** The family of a profile, as a type. */
 export type FamilyOf<P extends CertificateProfile> = P['family'];

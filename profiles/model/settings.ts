@@ -23,6 +23,8 @@ const PKCS = [
   'customSubjectAlternativeNames',
 ] as const;
 const ANDROID_PKCS = [...PKCS, 'extendedKeyUsages', 'rootCertificateId'] as const;
+/** Imported PKCS (profiles/model/imported-pkcs.ts). */
+const IMPORTED = [...METADATA, 'intendedPurpose', 'renewalThresholdPercentage'] as const;
 
 /** The model fields each kind × family accepts. */
 export const PROFILE_FIELDS = {
@@ -43,6 +45,14 @@ export const PROFILE_FIELDS = {
     'android-device-admin': ANDROID_PKCS.filter(
       (f) => f !== 'subjectNameFormatString' && f !== 'customSubjectAlternativeNames',
     ),
+  },
+  'pkcs-imported-certificate': {
+    windows: [...IMPORTED, 'keyStorageProvider'],
+    macos: [...IMPORTED, 'deploymentChannel'],
+    ios: IMPORTED,
+    'android-work-profile': IMPORTED,
+    'android-device-owner': [...IMPORTED, 'certificateAccess'],
+    'android-device-admin': IMPORTED,
   },
 } as const satisfies Record<ProfileKind, Record<ProfileFamily, readonly string[]>>;
 

@@ -5,6 +5,7 @@
  * issue12-settings-consumed.test.ts walks them all and holds this list to account.
  */
 import type { CertificateProfile } from './profile.ts';
+import { unusedImportedSettingsOf } from './unused-imported-settings.ts';
 
 /** One setting of a profile that has no effect in a run. */
 export interface UnusedSetting {
@@ -23,6 +24,7 @@ export interface UnusedSetting {
  */
 export function unusedSettingsOf(profile: CertificateProfile): UnusedSetting[] {
   const out: UnusedSetting[] = [];
+  if (profile.kind === 'pkcs-imported-certificate') return unusedImportedSettingsOf(profile);
   if (profile.kind !== 'pkcs-certificate') return out;
   if ('extendedKeyUsages' in profile && profile.extendedKeyUsages.length > 0) {
     out.push({

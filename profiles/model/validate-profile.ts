@@ -45,6 +45,14 @@ import type {
   TrustedCertificateProfile,
 } from './profile.ts';
 import { ALL_PROFILE_FIELDS, PKCS_LIMITS, PROFILE_FIELDS } from './settings.ts';
+import { readImportedPkcs } from './validate-imported.ts';
+
+/** How a problem names each kind ("does not apply to iOS/iPadOS PKCS certificate profiles"). */
+const KIND_LABEL: Record<ProfileKind, string> = {
+  'trusted-certificate': 'trusted',
+  'pkcs-certificate': 'PKCS',
+  'pkcs-imported-certificate': 'PKCS imported',
+};
 
 const FQDN =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -91,8 +99,8 @@ function isRecord(v: unknown): v is Rec {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** Collects problems while reading fields of one object. */
-class Reader {
+/** Collects problems while reading fields of one object (also used by validate-imported.ts). */
+export class Reader {
   constructor(
     readonly obj: Rec,
     readonly base: string,
@@ -153,7 +161,7 @@ class Reader {
   }
 }
 
-function names<T extends Record<string, number>>(
+export function names<T extends Record<string, number>>(
   table: T,
   without: readonly string[] = [],
 ): (keyof T & string)[] {
@@ -222,7 +230,7 @@ export function validateProfile(
     r.bad(
       key,
       ALL_PROFILE_FIELDS.has(key)
-        ? `does not apply to ${PROFILE_FAMILY_INFO[family].label} ${kind === 'pkcs-certificate' ? 'PKCS' : 'trusted'} certificate profiles`
+        ? `does not apply to ${PROFILE_FAMILY_INFO[family].label} ${KIND_LABEL[kind]} certificate profiles`
         : 'is not a certificate-profile setting',
     );
   }
@@ -234,7 +242,9 @@ export function validateProfile(
   const profile =
     kind === 'trusted-certificate'
       ? readTrusted(r, family, options.certificateBoundLater === true)
-      : readPkcs(r, family, options.asGraphService === true);
+      : kind === 'pkcs-imported-certificate'
+        ? readImportedPkcs(r, family)
+        : readPkcs(r, family, options.asGraphService === true);
   const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
   // Templates are checked even when other settings are wrong (an unreadable certificate type included),
   // so one pass lists every problem; advisory warnings are collected beside them.
@@ -355,7 +365,7 @@ function readableTemplatesOf(
   return { certificateType, templates };
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+export function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
@@ -497,7 +507,7 @@ function readSanFlags(r: Reader): SanType[] | undefined {
   return ok ? SAN_TYPES.filter((t) => out.has(t)) : undefined;
 }
 
-function readAccess(r: Reader): CertificateAccess | undefined {
+export function readAccess(r: Reader): CertificateAccess | undefined {
   const v = r.obj['certificateAccess'];
   if (v === undefined) return { type: 'userApproval' };
   if (!isRecord(v)) return r.bad('certificateAccess', 'must be an object {type, packageIds?}');

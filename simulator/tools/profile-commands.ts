@@ -23,6 +23,7 @@ import {
   type IssueFailure,
   type SubmittedRequest,
 } from '../service/compile/issue-for-device.ts';
+import { importedSummaryRows } from './imported-summary.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
 
 /**
@@ -46,7 +47,12 @@ export function profileImport(o: { file: string }): LoadedProfile & {
 /** A readable summary of a loaded profile. */
 export function summarizeProfile(loaded: LoadedProfile): string {
   const p = loaded.profile;
-  const kind = p.kind === 'pkcs-certificate' ? 'PKCS certificate' : 'trusted certificate';
+  const kind =
+    p.kind === 'pkcs-certificate'
+      ? 'PKCS certificate'
+      : p.kind === 'pkcs-imported-certificate'
+        ? 'PKCS imported certificate'
+        : 'trusted certificate';
   const from = loaded.graphType
     ? ` (Graph #microsoft.graph.${loaded.graphType})`
     : ' (certfleet profile JSON)';
@@ -64,6 +70,8 @@ export function summarizeProfile(loaded: LoadedProfile): string {
     rows.push(['file name', p.certFileName]);
     if (p.family === 'windows') rows.push(['destination store', p.destinationStore]);
     if (p.family === 'macos') rows.push(['deployment channel', p.deploymentChannel]);
+  } else if (p.kind === 'pkcs-imported-certificate') {
+    rows.push(...importedSummaryRows(p));
   } else {
     rows.push(['CA', `${p.certificationAuthority} (${p.certificationAuthorityName})`]);
     rows.push(['template', p.certificateTemplateName]);
@@ -156,6 +164,12 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
   let issued: IssuedIdentity | undefined;
   let request: SubmittedRequest | undefined;
   const lines: string[] = [];
+  if (profile.kind === 'pkcs-imported-certificate') {
+    throw new CertfleetError(
+      'USAGE',
+      `"${profile.displayName}" is an imported-PKCS profile: it delivers a user's imported PFX, which only a run has (a scenario's importedPfx: with a pkcs-imported profile, or certfleet pfx import before serve); profile compile cannot make one up.`,
+    );
+  }
   if (profile.kind === 'pkcs-certificate') {
     if (o.ca === undefined) {
       throw new CertfleetError(
