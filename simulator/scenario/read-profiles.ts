@@ -28,6 +28,7 @@ import { unusedSettingsOf } from '../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
+import { IMPORTED_PROFILE_KEYS, readImportedSettings } from './read-imported.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
 import type { MapNode } from './yaml-tree.ts';
@@ -46,6 +47,8 @@ const TYPES: Record<string, ProfileKind> = {
   trusted: 'trusted-certificate',
   pkcs: 'pkcs-certificate',
   'pkcs-certificate': 'pkcs-certificate',
+  'pkcs-imported': 'pkcs-imported-certificate',
+  'pkcs-imported-certificate': 'pkcs-imported-certificate',
 };
 const COMMON_KEYS = ['name', 'type', 'description', 'platforms', 'assign'] as const;
 const TRUSTED_KEYS = ['certificate', 'certFileName', 'destinationStore', 'deploymentChannel'] as const;
@@ -86,6 +89,7 @@ const MODEL_TO_SCENARIO: Record<string, string> = {
   customSubjectAlternativeNames: 'san',
   subjectAlternativeNameType: 'san',
   subjectAlternativeNameFormatString: 'san',
+  intendedPurpose: 'purpose',
 };
 
 type Rec = Record<string, unknown>;
@@ -313,7 +317,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     c.add(
       map.node.pos,
       child(map.path, 'type'),
-      'is required: trusted-certificate or pkcs (or give graph: file.json)',
+      'is required: trusted-certificate, pkcs or pkcs-imported (or give graph: file.json)',
     );
   }
   const kind = typeAt && readType(c, typeAt);
@@ -322,7 +326,9 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       ? [...COMMON_KEYS, ...TRUSTED_KEYS]
       : kind === 'pkcs-certificate'
         ? [...COMMON_KEYS, ...PKCS_KEYS]
-        : [...COMMON_KEYS, ...TRUSTED_KEYS, ...PKCS_KEYS, 'graph'];
+        : kind === 'pkcs-imported-certificate'
+          ? [...COMMON_KEYS, ...IMPORTED_PROFILE_KEYS]
+          : [...COMMON_KEYS, ...TRUSTED_KEYS, ...PKCS_KEYS, ...IMPORTED_PROFILE_KEYS, 'graph'];
   c.keys(map, allowed, ['name']);
   const name = c.string(c.get(map, 'name'), true);
   const families = readFamilies(c, map);
@@ -343,6 +349,8 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     const r = readTrustedSettings(c, map, name ?? 'profile', baseDir);
     trustedSource = r?.source;
     settings = r?.settings;
+  } else if (kind === 'pkcs-imported-certificate') {
+    settings = readImportedSettings(c, map);
   } else {
     settings = readPkcsSettings(c, map);
     keySize = readKeySize(c, map, kind);
