@@ -216,6 +216,12 @@ function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined
   const at = c.get(map, 'keySize');
   if (at === undefined) return undefined;
   if (kind === 'trusted-certificate') return c.add(at.node.pos, at.path, 'applies to PKCS profiles only');
+  if (kind === 'pkcs-imported-certificate')
+    return c.add(
+      at.node.pos,
+      at.path,
+      'does not apply to an imported-PKCS profile: its key comes with the user’s imported PFX, nothing is generated',
+    );
   const v = c.number(at, 2048, 4096, true);
   if (v !== undefined && !KEY_SIZES.includes(v))
     return c.add(at.node.pos, at.path, `must be one of ${KEY_SIZES.join(', ')}`);
