@@ -1,6 +1,7 @@
 /**
  * The shipped scenario scenarios/smime-imported.yaml (issue 14 points 3 and 6) on 6 devices (per-device seeded
- * streams: devices 0–5 are those of the full fleet): the run imports the S/MIME PFX of the `smime`-tagged
+ * streams: devices 0–5 are those of the full fleet — an Entra-joined PC, two Macs and an Android 10 device
+ * administrator with an import, an iPhone (user enrollment) without, a dedicated kiosk): the run imports the S/MIME PFX of the `smime`-tagged
  * devices' users (importedPfx:, the `certfleet pfx import` path), the imported-PKCS profile delivers it, the
  * expectations hold, the only failures are PFX_NOT_IMPORTED, and each certificate a device holds for the
  * profile is one of the imported ones (not one the connectors issued), verified by OpenSSL against the CA.
