@@ -1,8 +1,9 @@
 /**
  * The settings of an imported-PKCS profile (imported-pkcs.ts) that a run reads but nothing acts on (the
  * contract of unused-settings.ts): only the renewal threshold. Intune does not renew an imported certificate —
- * it was made outside Intune, and a new import for the user replaces it (docs/formats.md §5.4) — so the
- * threshold Graph carries on the type has no effect.
+ * it was made outside Intune, and the tenant imports a new PFX for the user (docs/formats.md §5.4) — so the
+ * threshold Graph carries on the type has no effect (a device's renewal request for it is answered with an
+ * event only, simulator/service/mdm/handlers/renew.ts).
  */
 import type { ImportedPkcsProfile } from './imported-pkcs.ts';
 import { PKCS_LIMITS } from './settings.ts';
@@ -16,7 +17,7 @@ export function unusedImportedSettingsOf(profile: ImportedPkcsProfile): UnusedSe
       code: 'PROFILE_SETTING_UNUSED',
       path: 'renewalThresholdPercentage',
       advice:
-        'an imported certificate is not renewed by the service: it was made outside Intune; import the user’s new PFX (certfleet pfx import) before the old one expires, and the profile delivers it',
+        'an imported certificate is not renewed by the service: it was made outside Intune; a device that asks to renew it gets an event saying so — import the user’s new PFX (certfleet pfx import) before the old one expires',
     },
   ];
 }

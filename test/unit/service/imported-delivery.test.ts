@@ -18,6 +18,7 @@ import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
 import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.ts';
 import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
+import type { RunEvent } from '../../../simulator/run-model.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { outcomeOf, profileOf, START, toAll, world } from './harness.ts';
 
@@ -31,6 +32,7 @@ const imported = (family: string) =>
   });
 
 let w: Awaited<ReturnType<typeof world>>;
+const events: RunEvent[] = [];
 let smime: Certificate;
 const directory = new Map<string, DirectoryEntry>();
 
@@ -40,6 +42,7 @@ beforeAll(async () => {
       toAll(`smime-${f}`, imported(f)),
     ),
     directory,
+    service: { onEvent: (e) => events.push(e) },
   });
   // device 0 (Windows) and device 1 (iPhone) share one user; the user is imported for S/MIME encryption
   const pc = generateDevice({ seed: 'service-world', index: 0, platform: 'windows', kind: 'entra-joined' });
@@ -130,5 +133,20 @@ describe('imported PKCS through the MDM service', () => {
   it('nothing is issued by the CA for an imported profile (only the S/MIME certificate and MDM identities)', () => {
     const others = w.ca.issuedRecords().filter((r) => r.template !== 'CertfleetMdmDevice');
     expect(others.map((r) => r.serial)).toEqual([smime.serialNumber]);
+  });
+
+  it('a renewal request for the imported certificate is answered with an event only: nothing is issued or sent', async () => {
+    const pc = w.devices[0]!;
+    const before = pc.received.length;
+    await pc.renew('smime-windows', smime.sha1Thumbprint);
+    await w.settle();
+    expect(events.filter((e) => e.type === 'renewal-not-possible' && e.device === pc.id)).toEqual([
+      expect.objectContaining({
+        profile: 'smime-windows',
+        detail: expect.stringMatching(/import the user's new PFX/),
+      }),
+    ]);
+    expect(pc.received.length).toBe(before);
+    expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
   });
 });
