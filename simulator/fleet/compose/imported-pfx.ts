@@ -76,6 +76,7 @@ export async function importScenarioPfx(
         password,
         purpose: spec.purpose,
         now,
+        seal: ca, // the tenant key sealed as the run CA's keys are (never plain in the run folder)
       });
       out.push({ userPrincipalName: upn, purpose: spec.purpose, thumbprint: r.thumbprint });
     }

@@ -40,7 +40,7 @@ export async function startImportedDelivery(ctx: DeliveryContext, d: Delivery): 
   try {
     const records = recordsOf(dir, upn);
     findImportedPfx(records, upn === '' ? '(no user principal name)' : upn, profile.intendedPurpose);
-    const key = await tenantPfxKey(dir, new Date(ctx.now()));
+    const key = await tenantPfxKey(dir, new Date(ctx.now()), ctx.ca);
     const opened = openImportedPfx(records, key, upn, profile.intendedPurpose);
     const issued = { pfx: opened.pfx, password: opened.password };
     d.issued = issued;
