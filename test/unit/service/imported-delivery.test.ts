@@ -78,6 +78,17 @@ beforeAll(async () => {
   await w.enrol({ platform: 'ios', kind: 'device' });
   await w.enrol({ platform: 'android', kind: 'work-profile-personal' }); // another user, nothing imported
   await w.enrol({ platform: 'android', kind: 'dedicated', overrides: { hasUser: false } });
+  // a PC whose user has no UPN in the directory (imports are kept by UPN)
+  const noUpn = generateDevice({
+    seed: 'service-world',
+    index: 4,
+    platform: 'windows',
+    kind: 'entra-joined',
+  });
+  const entry = directoryEntryOf(noUpn, []);
+  const { userPrincipalName: _upn, ...user } = entry.user!;
+  directory.set(noUpn.id, { ...entry, user });
+  await w.enrol({ platform: 'windows', kind: 'entra-joined' });
 });
 afterAll(async () => {
   await w?.service.stop();
@@ -148,5 +159,13 @@ describe('imported PKCS through the MDM service', () => {
     ]);
     expect(pc.received.length).toBe(before);
     expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
+  });
+
+  it('a user without a UPN in the directory fails with PFX_NOT_IMPORTED, saying why', () => {
+    const pc = w.devices[4]!;
+    const o = outcomeOf(w.service, pc.id, 'smime-windows');
+    expect(o).toMatchObject({ status: 'failed', code: 'PFX_NOT_IMPORTED' });
+    expect(o?.message).toMatch(/no user principal name/);
+    expect(pc.payloads()).toEqual([]);
   });
 });

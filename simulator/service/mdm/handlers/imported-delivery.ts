@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCertfleetError } from '../../../../pki/errors.ts';
+import { CertfleetError, isCertfleetError } from '../../../../pki/errors.ts';
 import type { ImportedPkcsProfile } from '../../../../profiles/model/imported-pkcs.ts';
 import { findImportedPfx, openImportedPfx } from '../../connector/pfx-connector.ts';
 import { PFX_STORE_FILE, PfxStore, type UserPfxRecord } from '../../pfx-import/pfx-store.ts';
@@ -38,8 +38,16 @@ export async function startImportedDelivery(ctx: DeliveryContext, d: Delivery): 
   const upn = d.device.facts?.attributes.userPrincipalName ?? '';
   const dir = ctx.ca.dir;
   try {
+    if (upn === '') {
+      // imports are kept by user principal name: a user without one matches none
+      throw new CertfleetError(
+        'PFX_NOT_IMPORTED',
+        `The device's user has no user principal name in the directory, and imported PFXs are kept by UPN, so the PFX connector finds none for the purpose ${profile.intendedPurpose}; give the user a UPN and import the PFX for it.`,
+        { details: { purpose: profile.intendedPurpose } },
+      );
+    }
     const records = recordsOf(dir, upn);
-    findImportedPfx(records, upn === '' ? '(no user principal name)' : upn, profile.intendedPurpose);
+    findImportedPfx(records, upn, profile.intendedPurpose);
     const key = await tenantPfxKey(dir, new Date(ctx.now()), ctx.ca);
     const opened = openImportedPfx(records, key, upn, profile.intendedPurpose);
     const issued = { pfx: opened.pfx, password: opened.password };
