@@ -168,4 +168,48 @@ describe('imported PKCS through the MDM service', () => {
     expect(o?.message).toMatch(/no user principal name/);
     expect(pc.payloads()).toEqual([]);
   });
+
+  it('after the tenant imports the user a newer PFX, a renewal request gets that one, replacing the old', async () => {
+    const pc = w.devices[0]!;
+    const k = poolKey('rsa2048', 6);
+    const newer = w.ca.issue({
+      template: 'CertfleetUser',
+      requester: { identity: 'pfx-admin', groups: [CONNECTOR_GROUP] },
+      subject: `CN=${pc.device.user!.displayName}`,
+      publicKey: k.publicKey,
+      serverSideKey: true,
+      now: START,
+    }).certificate;
+    const pfx = buildPkcs12({
+      privateKey: k.privateKey,
+      certificates: [newer.der, w.ca.issuing.der],
+      password: PASSWORD,
+      profile: 'modern',
+    });
+    await importUserPfx({
+      dir: w.ca.dir,
+      userPrincipalName: pc.device.user!.userPrincipalName,
+      pfx,
+      password: PASSWORD,
+      purpose: 'smimeEncryption',
+      now: new Date(START.getTime() + 60_000),
+    });
+    const before = pc.payloads().length;
+    await pc.renew('smime-windows', smime.sha1Thumbprint);
+    await w.settle();
+    expect(pc.payloads()).toHaveLength(before + 1);
+    const xml = decodeSyncml(pc.payloads().at(-1)!.payload);
+    if (!xml.ok) throw new Error('SyncML does not decode');
+    const ops = decodePfxInstalls(xml.message).installs;
+    expect(ops).toHaveLength(1);
+    const install = ops[0]!.install;
+    expect(xml.message.body.some((c) => c.kind === 'Delete')).toBe(true);
+    const password = decryptPfxPassword(install.password ?? '', [
+      { certificate: pc.certificate!, privateKey: pc.key.privateKey },
+    ]);
+    const sent = parseCertificate(parsePkcs12(install.pfxBlob, password).certificates[0]!);
+    expect(sent.sha1Thumbprint).toBe(newer.sha1Thumbprint);
+    expect(events.some((e) => e.type === 'imported-pfx-replaced' && e.device === pc.id)).toBe(true);
+    expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
+  });
 });

@@ -173,6 +173,8 @@ export async function compileAndSend(
   ctx: DeliveryContext,
   d: Delivery,
   issued?: IssuedIdentity,
+  /** The device holds an identity of this profile that `issued` replaces (a newer imported PFX). */
+  replaces = false,
 ): Promise<void> {
   const { device, assignment } = d;
   d.sends += 1;
@@ -186,7 +188,7 @@ export async function compileAndSend(
   const options: CompileOptions = {
     ids: (purpose) =>
       purpose === 'apple-profile-uuid' || purpose === 'windows-unique-id' ? stable(purpose) : fresh(purpose),
-    ...(issued !== undefined && d.current !== undefined && { replacesInstalled: true }),
+    ...(issued !== undefined && (d.current !== undefined || replaces) && { replacesInstalled: true }),
     random: (n) => Buffer.from(salts.bytes(n)),
     ...(issued !== undefined && { issued }),
   };

@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertfleetError, isCertfleetError } from '../../../../pki/errors.ts';
+import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { ImportedPkcsProfile } from '../../../../profiles/model/imported-pkcs.ts';
 import { findImportedPfx, openImportedPfx } from '../../connector/pfx-connector.ts';
 import { PFX_STORE_FILE, PfxStore, type UserPfxRecord } from '../../pfx-import/pfx-store.ts';
@@ -59,6 +60,47 @@ export async function startImportedDelivery(ctx: DeliveryContext, d: Delivery): 
       d.assignment.name,
     );
     await compileAndSend(ctx, d, issued);
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    ctx.setOutcome(d, 'failed', e.code, e.message);
+    ctx.event('failed', `${e.code}: ${e.message}`, d.device.id, d.assignment.name);
+  }
+}
+
+/**
+ * A device asks to renew the imported certificate it holds (its renewal threshold reached). Intune does not
+ * renew an imported certificate; the tenant imports the user's new PFX. So: when the user's newest import for
+ * the purpose is another certificate than the one the device holds, it is delivered in place of the old one
+ * (Windows: Delete of the PFXCertInstall node, then the Atomic; Apple and Android: the same profile id / key
+ * alias); otherwise the request is answered with an event only.
+ */
+export async function renewImported(ctx: DeliveryContext, d: Delivery, req: RenewRequest): Promise<void> {
+  if (d.removed || d.device.state !== 'enrolled') return;
+  const profile = d.assignment.profile as ImportedPkcsProfile;
+  const upn = d.device.facts?.attributes.userPrincipalName ?? '';
+  const newest = recordsOf(ctx.ca.dir, upn).find((r) => r.intendedPurpose === profile.intendedPurpose);
+  const held = typeof req.thumbprint === 'string' ? req.thumbprint.toUpperCase() : '';
+  if (newest === undefined || newest.thumbprint.toUpperCase() === held) {
+    ctx.event(
+      'renewal-not-possible',
+      `imported certificate ${req.thumbprint} ends ${req.notAfter}: an imported PFX is not renewed; import the user's new PFX (certfleet pfx import)`,
+      d.device.id,
+      d.assignment.name,
+    );
+    return;
+  }
+  try {
+    const key = await tenantPfxKey(ctx.ca.dir, new Date(ctx.now()), ctx.ca);
+    const opened = openImportedPfx([newest], key, upn, profile.intendedPurpose);
+    const issued = { pfx: opened.pfx, password: opened.password };
+    d.issued = issued;
+    ctx.event(
+      'imported-pfx-replaced',
+      `the user's newer ${opened.intendedPurpose} PFX (SHA-1 ${opened.thumbprint}) replaces ${req.thumbprint}`,
+      d.device.id,
+      d.assignment.name,
+    );
+    await compileAndSend(ctx, d, issued, true);
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
     ctx.setOutcome(d, 'failed', e.code, e.message);
