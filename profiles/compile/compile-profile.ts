@@ -14,6 +14,7 @@
  * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows SyncML Atomic
  * ClientCertificateInstall/SCEP + Enroll Exec (compile-windows-scep.ts); Android SCEP is refused with USAGE
  * (not built yet).
+ * An imported-PKCS profile goes out in its family's PKCS wrapping around the user's imported PFX (compile-imported.ts).
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
  * cannot supply ends in its `MissingVariable` outcome and nothing is compiled, exactly as Intune fails the
@@ -27,6 +28,7 @@ import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts'
 import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
 import { compileAppleScep } from './compile-apple-scep.ts';
+import { compileImportedPkcs } from './compile-imported.ts';
 import type { CompileOptions, CompileResult, NativePayload } from './compile-types.ts';
 import { compileWindowsPkcs, compileWindowsTrusted } from './compile-windows.ts';
 import { compileWindowsScep } from './compile-windows-scep.ts';
@@ -49,6 +51,7 @@ export function compileProfile(
   facts: DeviceFacts,
   options: CompileOptions,
 ): CompileResult {
+  if (profile.kind === 'pkcs-imported-certificate') return compileImportedPkcs(profile, facts, options);
   if (profile.kind === 'trusted-certificate') {
     const mismatch = familyMismatch(profile, facts);
     if (mismatch !== undefined) return { ok: false, outcome: mismatch };

@@ -19,6 +19,7 @@ import {
 import type { CertificateProfile, PkcsCertificateProfile } from '../model/profile.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { encodeFlags } from './graph-enums.ts';
+import { exportImportedInto } from './export-imported.ts';
 import { GRAPH_TYPE_OF, GRAPH_TYPE_PREFIX, GRAPH_TYPES } from './odata-types.ts';
 import type { GraphTypeInfo } from './odata-types.ts';
 
@@ -64,6 +65,7 @@ export function exportGraphProfile(
     return out;
   }
 
+  if (profile.kind === 'pkcs-imported-certificate') return exportImportedInto(out, profile, byNumber);
   const p: PkcsCertificateProfile = profile;
   const info: GraphTypeInfo = GRAPH_TYPES[graphType];
   const apple = info.subjectEnum === 'appleSubjectNameFormat';

@@ -31,10 +31,12 @@ import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
 import { joinPath, profileInvalidError } from '../model/problem.ts';
 import type { ProfileProblem, ProfileWarning } from '../model/problem.ts';
 import type { CertificateProfile } from '../model/profile.ts';
+import { INTENDED_PURPOSE } from '../model/imported-pkcs.ts';
 import { validateProfile } from '../model/validate-profile.ts';
 import { decodeEnum, decodeFlags } from './graph-enums.ts';
 import { closest } from '../model/suggest.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
+import { importedUnused } from './import-imported.ts';
 import {
   ALL_GRAPH_PROPERTIES,
   GRAPH_TYPE_NAMES,
@@ -233,6 +235,19 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
     enumInto('deploymentChannel', APPLE_DEPLOYMENT_CHANNEL, 'appleDeploymentChannel', (n) => {
       model['deploymentChannel'] = n;
     });
+  } else if (info.kind === 'pkcs-imported-certificate') {
+    // imported PKCS (import-imported.ts): the settings the model keeps; the inherited ones are listed as unused
+    copy('renewalThresholdPercentage');
+    enumInto('intendedPurpose', INTENDED_PURPOSE, 'intendedPurpose', (n) => {
+      model['intendedPurpose'] = n;
+    });
+    enumInto('keyStorageProvider', KEY_STORAGE_PROVIDER, 'keyStorageProviderOption', (n) => {
+      model['keyStorageProvider'] = n;
+    });
+    enumInto('deploymentChannel', APPLE_DEPLOYMENT_CHANNEL, 'appleDeploymentChannel', (n) => {
+      model['deploymentChannel'] = n;
+    });
+    readAccess(json, own, problems, model);
   } else {
     for (const key of [
       'renewalThresholdPercentage',
@@ -398,6 +413,7 @@ function unusedProperties(
       });
     }
   }
+  if (profile.kind === 'pkcs-imported-certificate') out.push(...importedUnused(json, type));
   if (profile.kind === 'pkcs-certificate') {
     if (present('subjectNameFormatString') && profile.subjectNameFormat !== 'custom') {
       out.push({

@@ -35,6 +35,20 @@ const PKCS_OWN = [
   'customSubjectAlternativeNames',
 ] as const;
 
+/**
+ * Imported PKCS (profiles/model/imported-pkcs.ts): the certificate-profile-base properties the
+ * `…ImportedPFXCertificateProfile` types inherit that describe an issued certificate (subject, SANs, validity,
+ * EKUs) are accepted and listed as having no effect (import-imported.ts), since an imported certificate keeps
+ * what it was made with.
+ */
+export const IMPORTED_INHERITED = [
+  'subjectNameFormat',
+  'subjectAlternativeNameType',
+  'certificateValidityPeriodValue',
+  'certificateValidityPeriodScale',
+] as const;
+const IMPORTED = ['renewalThresholdPercentage', 'intendedPurpose', ...IMPORTED_INHERITED] as const;
+
 /** Description of one Graph type. */
 export interface GraphTypeInfo {
   readonly kind: ProfileKind;
@@ -154,6 +168,49 @@ export const GRAPH_TYPES = {
     rootCertificate: true,
     source: 'GRAPH intune-deviceconfig-androidpkcscertificateprofile.md@022b186d',
   },
+  windows10ImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'windows',
+    properties: [...IMPORTED, 'keyStorageProvider'],
+    rootCertificate: false,
+    source: 'GRAPH intune-deviceconfig-windows10importedpfxcertificateprofile.md@01784a99',
+  },
+  macOSImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'macos',
+    // deploymentChannel: the macOS certificate-profile base of the later pages, as on macOSPkcsCertificateProfile [inferred]
+    properties: [...IMPORTED, 'deploymentChannel'],
+    rootCertificate: false,
+    source: 'GRAPH intune-deviceconfig-macosimportedpfxcertificateprofile.md@00e146a9',
+  },
+  iosImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'ios',
+    properties: IMPORTED,
+    rootCertificate: false,
+    source: 'GRAPH intune-deviceconfig-iosimportedpfxcertificateprofile.md@022b186d',
+  },
+  androidForWorkImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'android-work-profile',
+    properties: [...IMPORTED, 'extendedKeyUsages'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androidforworkimportedpfxcertificateprofile.md@022b186d',
+  },
+  androidDeviceOwnerImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'android-device-owner',
+    properties: [...IMPORTED, 'extendedKeyUsages', 'certificateAccessType', 'silentCertificateAccessDetails'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androiddeviceownerimportedpfxcertificateprofile.md@022b186d',
+  },
+  androidImportedPFXCertificateProfile: {
+    kind: 'pkcs-imported-certificate',
+    family: 'android-device-admin',
+    properties: [...IMPORTED, 'extendedKeyUsages'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androidimportedpfxcertificateprofile.md@022b186d',
+  },
 } as const satisfies Record<string, GraphTypeInfo>;
 
 /** A supported Graph type name (without prefix). */
@@ -178,6 +235,14 @@ export const GRAPH_TYPE_OF = {
     'android-work-profile': 'androidWorkProfilePkcsCertificateProfile',
     'android-device-owner': 'androidDeviceOwnerPkcsCertificateProfile',
     'android-device-admin': 'androidPkcsCertificateProfile',
+  },
+  'pkcs-imported-certificate': {
+    windows: 'windows10ImportedPFXCertificateProfile',
+    macos: 'macOSImportedPFXCertificateProfile',
+    ios: 'iosImportedPFXCertificateProfile',
+    'android-work-profile': 'androidForWorkImportedPFXCertificateProfile',
+    'android-device-owner': 'androidDeviceOwnerImportedPFXCertificateProfile',
+    'android-device-admin': 'androidImportedPFXCertificateProfile',
   },
 } as const satisfies Record<Exclude<ProfileKind, 'scep-certificate'>, Record<ProfileFamily, GraphTypeName>>;
 

@@ -21,11 +21,17 @@ import type {
   SubjectNameFormat,
   ValidityUnit,
 } from './enums.ts';
+import type { ImportedPkcsProfile } from './imported-pkcs.ts';
 import type { ProfileFamily } from './platform.ts';
 import type { ScepCertificateProfile } from './scep-profile.ts';
 
-/** The profile kinds (SCEP: profiles/model/scep-profile.ts). */
-export const PROFILE_KINDS = ['trusted-certificate', 'pkcs-certificate', 'scep-certificate'] as const;
+/** The profile kinds (SCEP: profiles/model/scep-profile.ts; the imported-PKCS kind: imported-pkcs.ts). */
+export const PROFILE_KINDS = [
+  'trusted-certificate',
+  'pkcs-certificate',
+  'scep-certificate',
+  'pkcs-imported-certificate',
+] as const;
 /** One of {@link PROFILE_KINDS}. */
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
@@ -190,7 +196,8 @@ export type PkcsCertificateProfile =
   | AndroidDeviceAdminPkcsProfile;
 
 /** Any certificate profile. */
-export type CertificateProfile = TrustedCertificateProfile | PkcsCertificateProfile | ScepCertificateProfile;
+export type CertificateProfile =
+  TrustedCertificateProfile | PkcsCertificateProfile | ScepCertificateProfile | ImportedPkcsProfile;
 
 /** The family of a profile, as a type. */
 export type FamilyOf<P extends CertificateProfile> = P['family'];

@@ -40,6 +40,8 @@ const SCEP = [
   'extendedKeyUsages',
   'rootCertificateId',
 ] as const;
+/** Imported PKCS (profiles/model/imported-pkcs.ts). */
+const IMPORTED = [...METADATA, 'intendedPurpose', 'renewalThresholdPercentage'] as const;
 
 /** The model fields each kind × family accepts. */
 export const PROFILE_FIELDS = {
@@ -69,6 +71,14 @@ export const PROFILE_FIELDS = {
     'android-device-owner': [...SCEP, 'hashAlgorithm', 'certificateAccess'],
     // androidScepCertificateProfile is not modelled: validateProfile refuses the family
     'android-device-admin': [],
+  },
+  'pkcs-imported-certificate': {
+    windows: [...IMPORTED, 'keyStorageProvider'],
+    macos: [...IMPORTED, 'deploymentChannel'],
+    ios: IMPORTED,
+    'android-work-profile': IMPORTED,
+    'android-device-owner': [...IMPORTED, 'certificateAccess'],
+    'android-device-admin': IMPORTED,
   },
 } as const satisfies Record<ProfileKind, Record<ProfileFamily, readonly string[]>>;
 

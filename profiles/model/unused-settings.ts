@@ -6,6 +6,7 @@
  */
 import type { CertificateProfile } from './profile.ts';
 import { unusedScepSettingsOf } from './scep-unused-settings.ts';
+import { unusedImportedSettingsOf } from './unused-imported-settings.ts';
 
 /** One setting of a profile that has no effect in a run. */
 export interface UnusedSetting {
@@ -25,6 +26,7 @@ export interface UnusedSetting {
 export function unusedSettingsOf(profile: CertificateProfile): UnusedSetting[] {
   const out: UnusedSetting[] = [];
   if (profile.kind === 'scep-certificate') return unusedScepSettingsOf(profile);
+  if (profile.kind === 'pkcs-imported-certificate') return unusedImportedSettingsOf(profile);
   if (profile.kind !== 'pkcs-certificate') return out;
   if ('extendedKeyUsages' in profile && profile.extendedKeyUsages.length > 0) {
     out.push({

@@ -45,6 +45,7 @@ import type {
   TrustedCertificateProfile,
 } from './profile.ts';
 import { ALL_PROFILE_FIELDS, PKCS_LIMITS, PROFILE_FIELDS } from './settings.ts';
+import { readImportedPkcs } from './validate-imported.ts';
 import { isScepFamily, readScep } from './validate-scep.ts';
 
 /** How problems name each kind ("does not apply to iOS/iPadOS SCEP certificate profiles"). */
@@ -52,6 +53,7 @@ const KIND_LABEL: Record<ProfileKind, string> = {
   'trusted-certificate': 'trusted',
   'pkcs-certificate': 'PKCS',
   'scep-certificate': 'SCEP',
+  'pkcs-imported-certificate': 'PKCS imported',
 };
 
 const FQDN =
@@ -102,7 +104,7 @@ export function isRecord(v: unknown): v is Rec {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** Collects problems while reading fields of one object. */
+/** Collects problems while reading fields of one object (also used by validate-scep.ts and validate-imported.ts). */
 export class Reader {
   constructor(
     readonly obj: Rec,
@@ -252,7 +254,9 @@ export function validateProfile(
       ? readTrusted(r, family, options.certificateBoundLater === true)
       : kind === 'scep-certificate'
         ? readScep(r, family, options.asGraphService === true)
-        : readPkcs(r, family, options.asGraphService === true);
+        : kind === 'pkcs-imported-certificate'
+          ? readImportedPkcs(r, family)
+          : readPkcs(r, family, options.asGraphService === true);
   const result = profile === undefined ? undefined : ({ ...profile, ...meta } as CertificateProfile);
   // Templates are checked even when other settings are wrong (an unreadable certificate type included),
   // so one pass lists every problem; advisory warnings are collected beside them.

@@ -14,6 +14,7 @@ import { readCa } from './read-ca.ts';
 import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
 import { readProfilesAll, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
+import { readImportedPfx } from './read-imported.ts';
 import { readRestrictions } from './read-restrictions.ts';
 import { readActions } from './read-actions.ts';
 import type { CaSpec, Scenario } from './types.ts';
@@ -39,6 +40,7 @@ const TOP_KEYS = [
   'profiles',
   'assignments',
   'actions',
+  'importedPfx',
   'expect',
 ] as const;
 
@@ -147,6 +149,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     profileNames,
     profiles?.filter((p) => p.trustedSource?.type === 'ca-issuing').map((p) => p.name),
   );
+  const importedPfx = readImportedPfx(c, c.get(map, 'importedPfx'));
   // A template the CA lacks or does not publish is accepted, as a real tenant accepts the profile; each
   // request for it then fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800, docs/errors.md §4.1) —
   // issue 12 point 2. The scenario says so as a warning, for every profile (issue 13 point 5).
@@ -190,6 +193,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
     enrollmentRestrictions: enrollmentRestrictions!,
     profiles: profiles!,
     actions: actions!,
+    ...(importedPfx !== undefined && importedPfx.length > 0 && { importedPfx }),
     expect: expect!,
     warnings: [...c.warnings].sort((a, b) => a.line - b.line || a.column - b.column),
   };

@@ -28,6 +28,7 @@ import { unusedSettingsOf } from '../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
+import { IMPORTED_PROFILE_KEYS, readImportedSettings } from './read-imported.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
 import { readScepSettings, SCEP_KEYS } from './read-scep-settings.ts';
@@ -50,6 +51,8 @@ const TYPES: Record<string, ProfileKind> = {
   'pkcs-certificate': 'pkcs-certificate',
   scep: 'scep-certificate',
   'scep-certificate': 'scep-certificate',
+  'pkcs-imported': 'pkcs-imported-certificate',
+  'pkcs-imported-certificate': 'pkcs-imported-certificate',
 };
 const COMMON_KEYS = ['name', 'type', 'description', 'platforms', 'assign'] as const;
 const TRUSTED_KEYS = ['certificate', 'certFileName', 'destinationStore', 'deploymentChannel'] as const;
@@ -90,6 +93,7 @@ const MODEL_TO_SCENARIO: Record<string, string> = {
   customSubjectAlternativeNames: 'san',
   subjectAlternativeNameType: 'san',
   subjectAlternativeNameFormatString: 'san',
+  intendedPurpose: 'purpose',
 };
 
 type Rec = Record<string, unknown>;
@@ -216,6 +220,12 @@ function readKeySize(c: Checker, map: At<MapNode>, kind: ProfileKind | undefined
   const at = c.get(map, 'keySize');
   if (at === undefined) return undefined;
   if (kind === 'trusted-certificate') return c.add(at.node.pos, at.path, 'applies to PKCS profiles only');
+  if (kind === 'pkcs-imported-certificate')
+    return c.add(
+      at.node.pos,
+      at.path,
+      'does not apply to an imported-PKCS profile: its key comes with the user’s imported PFX, nothing is generated',
+    );
   const v = c.number(at, 2048, 4096, true);
   if (v !== undefined && !KEY_SIZES.includes(v))
     return c.add(at.node.pos, at.path, `must be one of ${KEY_SIZES.join(', ')}`);
@@ -317,7 +327,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     c.add(
       map.node.pos,
       child(map.path, 'type'),
-      'is required: trusted-certificate, pkcs or scep (or give graph: file.json)',
+      'is required: trusted-certificate, pkcs, pkcs-imported or scep (or give graph: file.json)',
     );
   }
   const kind = typeAt && readType(c, typeAt);
@@ -328,7 +338,16 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
         ? [...COMMON_KEYS, ...PKCS_KEYS]
         : kind === 'scep-certificate'
           ? [...COMMON_KEYS, ...SCEP_KEYS]
-          : [...COMMON_KEYS, ...TRUSTED_KEYS, ...PKCS_KEYS, ...SCEP_KEYS, 'graph'];
+          : kind === 'pkcs-imported-certificate'
+            ? [...COMMON_KEYS, ...IMPORTED_PROFILE_KEYS]
+            : [
+                ...COMMON_KEYS,
+                ...TRUSTED_KEYS,
+                ...PKCS_KEYS,
+                ...SCEP_KEYS,
+                ...IMPORTED_PROFILE_KEYS,
+                'graph',
+              ];
   c.keys(map, allowed, ['name']);
   const name = c.string(c.get(map, 'name'), true);
   const families = readFamilies(c, map);
@@ -351,6 +370,8 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     settings = r?.settings;
   } else if (kind === 'scep-certificate') {
     settings = readScepSettings(c, map, readNameSettings(c, map));
+  } else if (kind === 'pkcs-imported-certificate') {
+    settings = readImportedSettings(c, map);
   } else {
     settings = readPkcsSettings(c, map);
     keySize = readKeySize(c, map, kind);

@@ -3,6 +3,7 @@
  * out. Durations are milliseconds, times are epoch milliseconds, defaults are filled in. The file format
  * itself is documented in scenarios/README.md (certfleet's own format; no external spec).
  */
+import type { ImportedPfxSpec } from './read-imported.ts';
 import type { OutcomeCode } from '../../protocol/wire/outcome.ts';
 import type { AttributeName, Ownership } from '../../agent/device/device.ts';
 import type { PkcsKeySize } from '../../profiles/compile/index.ts';
@@ -268,6 +269,8 @@ export interface Scenario {
   profiles: ScenarioProfile[];
   /** Administrator actions, in time order (`actions:`; none by default). */
   actions: ScenarioAction[];
+  /** Users the run imports a PFX for before the devices enrol (`importedPfx:`, read-imported.ts); none when absent. */
+  importedPfx?: ImportedPfxSpec[];
   expect: Expectation[];
   /**
    * Settings the run reads past (Graph properties it does not know or that have no effect, advisories),

@@ -23,6 +23,7 @@ import {
   type IssueFailure,
   type SubmittedRequest,
 } from '../service/compile/issue-for-device.ts';
+import { importedSummaryRows } from './imported-summary.ts';
 import { loadProfileFile, profileToJson, type LoadedProfile } from './profile-file.ts';
 import { scepEnrolmentOf, scepSummaryRows } from './scep-profile-summary.ts';
 
@@ -52,7 +53,9 @@ export function summarizeProfile(loaded: LoadedProfile): string {
       ? 'PKCS certificate'
       : p.kind === 'scep-certificate'
         ? 'SCEP certificate'
-        : 'trusted certificate';
+        : p.kind === 'pkcs-imported-certificate'
+          ? 'PKCS imported certificate'
+          : 'trusted certificate';
   const from = loaded.graphType
     ? ` (Graph #microsoft.graph.${loaded.graphType})`
     : ' (certfleet profile JSON)';
@@ -72,6 +75,8 @@ export function summarizeProfile(loaded: LoadedProfile): string {
     if (p.family === 'macos') rows.push(['deployment channel', p.deploymentChannel]);
   } else if (p.kind === 'scep-certificate') {
     rows.push(...scepSummaryRows(p));
+  } else if (p.kind === 'pkcs-imported-certificate') {
+    rows.push(...importedSummaryRows(p));
   } else {
     rows.push(['CA', `${p.certificationAuthority} (${p.certificationAuthorityName})`]);
     rows.push(['template', p.certificateTemplateName]);
@@ -168,6 +173,12 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
   let issued: IssuedIdentity | undefined;
   let request: SubmittedRequest | undefined;
   const lines: string[] = [];
+  if (profile.kind === 'pkcs-imported-certificate') {
+    throw new CertfleetError(
+      'USAGE',
+      `"${profile.displayName}" is an imported-PKCS profile: it delivers a user's imported PFX, which only a run has (a scenario's importedPfx: with a pkcs-imported profile, or certfleet pfx import before serve); profile compile cannot make one up.`,
+    );
+  }
   if (profile.kind === 'pkcs-certificate') {
     if (o.ca === undefined) {
       throw new CertfleetError(

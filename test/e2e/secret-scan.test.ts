@@ -2,7 +2,8 @@
  * Issue 10 point 5: no secret a run made reaches its run folder or its console. A small fleet runs through
  * `runCommand` (what `certfleet run` calls) in this process, with pki/secret-witness.ts listening, so the
  * test knows every secret the run made — PFX passwords, private keys, the fleet secret, broker passwords,
- * the key-store key, the run CA's passphrase — and then scans every file of the run folder as bytes
+ * the key-store key, the run CA's passphrase, the imported PFXs' passwords and keys and the tenant's PFX-import
+ * key (issue 14 point 3) — and then scans every file of the run folder as bytes
  * (SQLite files included) and everything written to stdout and stderr for each of them in every form it
  * could take: text, UTF-16, hex, base64; keys as PKCS#8 DER, PEM body, PKCS#1 DER and their raw private
  * numbers.
@@ -35,6 +36,12 @@ profiles:
     template: CertfleetDevice
     certificateType: device
     subject: 'CN={{DeviceName}}'
+  - name: S/MIME
+    type: pkcs-imported
+    platforms: [windows, macos, android-device-owner]
+    purpose: smimeEncryption
+importedPfx:
+  - { purpose: smimeEncryption }
 expect:
   - text: every device installs the root
     profile: Root

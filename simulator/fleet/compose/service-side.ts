@@ -27,6 +27,7 @@ import {
 } from '../../scenario/index.ts';
 import { CaDirectory, splitConfigString } from '../../service/ca/ca-directory.ts';
 import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
+import { importScenarioPfx } from './imported-pfx.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
 import { MdmService } from '../../service/mdm/index.ts';
 import { assignmentsOf } from '../assignments.ts';
@@ -137,6 +138,8 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       const { assignments, nameOfId } = assignmentsOf(scenario);
       const named: ProfileNamer = (x) =>
         x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
+      // a scenario's importedPfx: the users' PFXs imported as certfleet pfx import does (imported-pfx.ts)
+      await importScenarioPfx(ctx, ca, scenario.importedPfx ?? [], ctx.clock.now());
       const service = new MdmService({
         tenant: ctx.tenant,
         transport: await (async () => {

@@ -120,6 +120,19 @@ export class EnterpriseCa {
     return this.#previous;
   }
 
+  /**
+   * A private key kept beside the CA's own (the tenant's PFX-import key, pfx-import/tenant-key.ts) as PEM,
+   * sealed as the CA's keys are: encrypted with the CA's passphrase when it has one.
+   */
+  sealKeyPem(key: KeyObject): string {
+    return caKeyPem(key, this.#passphrase);
+  }
+
+  /** Reads a key written by {@link sealKeyPem} (`file` names it in errors). */
+  openKeyPem(pem: string, file: string): KeyObject {
+    return readCaKeyPem(pem, file, this.#passphrase);
+  }
+
   /** The root's private key, read from the folder (decrypted with the CA's passphrase when it has one). */
   #rootKey(): KeyObject {
     const file = join(this.dir, CA_FILES.rootKey);

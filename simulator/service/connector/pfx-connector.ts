@@ -23,6 +23,14 @@ export interface ImportedPfxDelivery {
   encryptedPassword: string;
 }
 
+/** The user's imported PFX opened by the connector: the PFX as imported and its password (never logged). */
+export interface OpenedImportedPfx {
+  thumbprint: string;
+  intendedPurpose: UserPfxIntendedPurpose;
+  pfx: Buffer;
+  password: string;
+}
+
 /**
  * The delivery of `userPrincipalName`'s newest imported PFX for `purpose` to the device whose management
  * certificate is `deviceCertificate`.
@@ -36,6 +44,47 @@ export function deliverImportedPfx(
   purpose: UserPfxIntendedPurpose,
   deviceCertificate: Certificate,
 ): ImportedPfxDelivery {
+  const opened = openImportedPfx(records, key, userPrincipalName, purpose);
+  return {
+    thumbprint: opened.thumbprint,
+    intendedPurpose: opened.intendedPurpose,
+    pfx: opened.pfx,
+    encryptedPassword: encryptPfxPasswordForDevice(opened.password, deviceCertificate),
+  };
+}
+
+/**
+ * `userPrincipalName`'s newest imported PFX for `purpose`, its password decrypted with the tenant key — what
+ * the MDM service compiles into each platform's PKCS wrapping (the Windows password then encrypted to the
+ * device's management certificate, as for PKCS: handlers/delivery.ts compileAndSend).
+ *
+ * @throws CertfleetError PFX_NOT_IMPORTED when the user has none for that purpose.
+ */
+export function openImportedPfx(
+  records: readonly UserPfxRecord[],
+  key: TenantPfxKey,
+  userPrincipalName: string,
+  purpose: UserPfxIntendedPurpose,
+): OpenedImportedPfx {
+  const record = findImportedPfx(records, userPrincipalName, purpose);
+  return {
+    thumbprint: record.thumbprint,
+    intendedPurpose: record.intendedPurpose,
+    pfx: Buffer.from(record.encryptedPfxBlob, 'base64'),
+    password: decryptPfxPassword(record.encryptedPfxPassword, [key]),
+  };
+}
+
+/**
+ * The record of `userPrincipalName`'s newest imported PFX for `purpose` (UPN compared case-insensitively).
+ *
+ * @throws CertfleetError PFX_NOT_IMPORTED when the user has none for that purpose.
+ */
+export function findImportedPfx(
+  records: readonly UserPfxRecord[],
+  userPrincipalName: string,
+  purpose: UserPfxIntendedPurpose,
+): UserPfxRecord {
   const upn = userPrincipalName.toLowerCase();
   const mine = records
     .filter((r) => r.userPrincipalName.toLowerCase() === upn && r.intendedPurpose === purpose)
@@ -53,11 +102,5 @@ export function deliverImportedPfx(
       { details: { user: userPrincipalName, purpose } },
     );
   }
-  const password = decryptPfxPassword(record.encryptedPfxPassword, [key]);
-  return {
-    thumbprint: record.thumbprint,
-    intendedPurpose: record.intendedPurpose,
-    pfx: Buffer.from(record.encryptedPfxBlob, 'base64'),
-    encryptedPassword: encryptPfxPasswordForDevice(password, deviceCertificate),
-  };
+  return record;
 }

@@ -7,7 +7,7 @@
  * - the groups the profile is assigned to reach a device whose platform or enrollment kind the profile was
  *   not created for (a Windows profile and an iPhone in the group; an Android Enterprise fully managed
  *   profile and a personally-owned work profile): the device cannot receive a profile of another family;
- * - a PKCS profile of certificate type `user` reaches a userless device (Android dedicated, a kiosk): there
+ * - a PKCS profile of certificate type `user`, or an imported-PKCS profile, reaches a userless device (Android dedicated, a kiosk): there
  *   is no one to issue it to — rather than a failure, and rather than issuing it with device-only variables.
  * A device that no included group reaches, or that an excluded group reaches, is not assigned: no row.
  */
@@ -43,7 +43,11 @@ export function notApplicableReason(
       'these devices out of the groups it is assigned to.'
     );
   }
-  if (profile.kind !== 'pkcs-certificate' || profile.certificateType !== 'user') return undefined;
+  // an imported PFX is always a user's certificate (profiles/model/imported-pkcs.ts)
+  const userCertificate =
+    profile.kind === 'pkcs-imported-certificate' ||
+    (profile.kind === 'pkcs-certificate' && profile.certificateType === 'user');
+  if (!userCertificate) return undefined;
   if (facts === undefined || facts.hasUser) return undefined;
   return (
     `"${profile.displayName}" is a user certificate and this device has no user (a userless enrollment such as ` +

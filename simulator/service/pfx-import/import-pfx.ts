@@ -11,7 +11,7 @@ import { parseCertificate } from '../../../pki/index.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
 import { PfxStore, USER_PFX_INTENDED_PURPOSES, type UserPfxRecord } from './pfx-store.ts';
-import { tenantPfxKey } from './tenant-key.ts';
+import { tenantPfxKey, type KeySeal } from './tenant-key.ts';
 
 /** Options of {@link importUserPfx}. */
 export interface ImportUserPfxOptions {
@@ -23,6 +23,8 @@ export interface ImportUserPfxOptions {
   password: string;
   purpose: string;
   now: Date;
+  /** Seals the tenant key file as the CA folder's keys are (tenant-key.ts KeySeal); plain without. */
+  seal?: KeySeal;
 }
 
 /** What was imported (no secret in it). */
@@ -69,7 +71,7 @@ export async function importUserPfx(o: ImportUserPfxOptions): Promise<ImportedPf
       { thumbprint: leaf.sha1Thumbprint },
     );
   }
-  const key = await tenantPfxKey(o.dir, o.now);
+  const key = await tenantPfxKey(o.dir, o.now, o.seal);
   const record: UserPfxRecord = {
     id: randomUUID(),
     userPrincipalName: o.userPrincipalName,

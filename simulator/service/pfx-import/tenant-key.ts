@@ -34,13 +34,23 @@ export interface TenantPfxKey {
   keyName: string;
 }
 
+/**
+ * How the key file is sealed: by the CA whose folder holds it (EnterpriseCa sealKeyPem/openKeyPem: encrypted
+ * with the CA's passphrase when it has one, as a run's CA does), or plain PKCS#8 (mode 0600) without one.
+ */
+export interface KeySeal {
+  sealKeyPem(key: KeyObject): string;
+  openKeyPem(pem: string, file: string): KeyObject;
+}
+
 /** The tenant key in `dir`, made (RSA-2048, native) on first use. */
-export async function tenantPfxKey(dir: string, now: Date): Promise<TenantPfxKey> {
+export async function tenantPfxKey(dir: string, now: Date, seal?: KeySeal): Promise<TenantPfxKey> {
   const keyFile = join(dir, TENANT_KEY_FILES.key);
   const certFile = join(dir, TENANT_KEY_FILES.certificate);
   if (existsSync(keyFile) && existsSync(certFile)) {
+    const pem = readFileSync(keyFile);
     return {
-      privateKey: createPrivateKey(readFileSync(keyFile)),
+      privateKey: seal === undefined ? createPrivateKey(pem) : seal.openKeyPem(pem.toString('utf8'), keyFile),
       certificate: parseCertificate(readFileSync(certFile)),
       keyName: 'certfleet-pfx-import',
     };
@@ -57,7 +67,11 @@ export async function tenantPfxKey(dir: string, now: Date): Promise<TenantPfxKey
     notAfter: new Date(now.getTime() + 20 * 365 * 86_400_000),
     extensions: { keyUsage: ['keyEncipherment'] },
   });
-  writeAtomic(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  const pem =
+    seal === undefined
+      ? (pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+      : seal.sealKeyPem(pair.privateKey);
+  writeAtomic(keyFile, pem, 0o600);
   writeAtomic(certFile, certificate.pem);
   return { privateKey: pair.privateKey, certificate, keyName: 'certfleet-pfx-import' };
 }

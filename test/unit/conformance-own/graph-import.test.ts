@@ -15,6 +15,7 @@ import { GRAPH_TYPE_NAMES, GRAPH_TYPE_OF, GRAPH_TYPES } from '../../../profiles/
 import { PROFILE_FAMILIES, type ProfileFamily } from '../../../profiles/model/platform.ts';
 import type { Certificate } from '../../../pki/certificate.ts';
 import { OWN_GRAPH_DIR, OWN_PKCS_EXPORTS, ownRoot, trustedGraphExport } from './samples.ts';
+import { IMPORTED_EXPECTED, importedGraphExport } from './imported-samples.ts';
 
 const text = (family: ProfileFamily): string =>
   readFileSync(join(OWN_GRAPH_DIR, OWN_PKCS_EXPORTS[family]), 'utf8');
@@ -91,7 +92,10 @@ describe('project-made Graph exports', () => {
       (f) => (JSON.parse(text(f)) as { '@odata.type': string })['@odata.type'],
     );
     const roots = PROFILE_FAMILIES.map((f) => trusted(f)['@odata.type'] as string);
-    expect([...pkcs, ...roots].sort()).toEqual(GRAPH_TYPE_NAMES.map((n) => `#microsoft.graph.${n}`).sort());
+    const imported = PROFILE_FAMILIES.map((f) => importedGraphExport(f)['@odata.type'] as string);
+    expect([...pkcs, ...roots, ...imported].sort()).toEqual(
+      GRAPH_TYPE_NAMES.map((n) => `#microsoft.graph.${n}`).sort(),
+    );
   });
 
   describe.each(PROFILE_FAMILIES)('PKCS, family %s', (family) => {
@@ -150,6 +154,24 @@ describe('project-made Graph exports', () => {
 
     it('re-imports its own export to the same model', () => {
       const first = importGraphProfileOrThrow(trusted(family));
+      expect(importGraphProfileOrThrow(exportGraphJson(first))).toEqual(first);
+      expect(importGraphProfileOrThrow(exportGraphProfile(first, { enums: 'number' }))).toEqual(first);
+    });
+  });
+
+  describe.each(PROFILE_FAMILIES)('imported PKCS, family %s', (family) => {
+    it('imports with the values written, nothing ignored or unused', () => {
+      const r = importGraphProfile(JSON.stringify(importedGraphExport(family), null, 2));
+      expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+      if (!r.ok) return;
+      expect(r.graphType).toBe(GRAPH_TYPE_OF['pkcs-imported-certificate'][family]);
+      expect([r.profile.kind, r.profile.family]).toEqual(['pkcs-imported-certificate', family]);
+      expect(r.profile).toMatchObject(IMPORTED_EXPECTED[family]);
+      expect([r.ignored, r.unused, r.warnings]).toEqual([[], [], []]);
+    });
+
+    it('re-imports its own export to the same model', () => {
+      const first = importGraphProfileOrThrow(importedGraphExport(family));
       expect(importGraphProfileOrThrow(exportGraphJson(first))).toEqual(first);
       expect(importGraphProfileOrThrow(exportGraphProfile(first, { enums: 'number' }))).toEqual(first);
     });

@@ -118,8 +118,8 @@ describe.each(PROFILE_FAMILIES)('round trip, family %s', (family) => {
 });
 
 describe('every supported @odata.type', () => {
-  it('has 12 types: 6 trusted + 6 PKCS, one per family each', () => {
-    expect(GRAPH_TYPE_NAMES).toHaveLength(12);
+  it('has 18 types: 6 trusted + 6 PKCS + 6 imported PKCS, one per family each', () => {
+    expect(GRAPH_TYPE_NAMES).toHaveLength(18);
     for (const n of GRAPH_TYPE_NAMES)
       expect(GRAPH_TYPE_OF[GRAPH_TYPES[n].kind][GRAPH_TYPES[n].family]).toBe(n);
   });

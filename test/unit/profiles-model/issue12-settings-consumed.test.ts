@@ -23,6 +23,8 @@ import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
 import { issueForRequest } from '../../../simulator/service/compile/issue-for-device.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { FACTS, fixedIdentity, pkcsProfile, seededRandom, trustedProfile } from '../compile/fixtures.ts';
+import { adaRecords, importedProfile, tenantKeyOf } from '../compile/imported-fixtures.ts';
+import { deliverImportedPfx } from '../../../simulator/service/connector/pfx-connector.ts';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 let base: string;
@@ -82,8 +84,9 @@ function variant(
     certFileName: { certFileName: 'other-root.cer' },
     destinationStore: { destinationStore: 'computerCertStoreIntermediate' },
     deploymentChannel: {
-      deploymentChannel: kind === 'trusted-certificate' ? 'userChannel' : 'deviceChannel',
+      deploymentChannel: kind === 'pkcs-certificate' ? 'deviceChannel' : 'userChannel',
     },
+    intendedPurpose: { intendedPurpose: 'smimeSigning' },
     renewalThresholdPercentage: { renewalThresholdPercentage: 35 },
     validity: { validity: { value: 30, unit: 'days' } },
     certificationAuthority: { certificationAuthority: 'ca09.certfleet.test' },
@@ -116,7 +119,12 @@ function variant(
     },
     allowAllAppsAccess: { allowAllAppsAccess: false },
     rootCertificateId: { rootCertificateId: 'another-root-profile' },
-    certificateAccess: { certificateAccess: { type: 'userApproval' } },
+    certificateAccess: {
+      certificateAccess:
+        kind === 'pkcs-imported-certificate'
+          ? { type: 'specificApps', packageIds: ['com.contoso.mail'] }
+          : { type: 'userApproval' },
+    },
     certificationAuthorityType: { certificationAuthorityType: 'digiCert' },
   };
   return v[field] as Record<string, unknown> | undefined;
@@ -129,6 +137,23 @@ function otherRoot(): Buffer {
 /** What the components act on for this profile: device payload, connector/CA outcome. */
 function observe(p: CertificateProfile): Promise<string> | string {
   const facts = FACTS[p.family];
+  if (p.kind === 'pkcs-imported-certificate') {
+    // the PFX connector picks the user's PFX by the profile's purpose; the device gets it in the PKCS wrapping
+    const key = tenantKeyOf(poolKey('rsa2048', 4));
+    const picked = deliverImportedPfx(
+      adaRecords(key),
+      key,
+      'ada@contoso.com',
+      p.intendedPurpose,
+      fixedIdentity().root,
+    );
+    const c = compileProfile(p, facts, {
+      ids: seededIds('t'),
+      random: seededRandom('r'),
+      issued: fixedIdentity(),
+    });
+    return JSON.stringify([picked.thumbprint, c.ok ? c.payload.bytes.toString('base64') : c.outcome.code]);
+  }
   if (p.kind === 'trusted-certificate') {
     const c = compileProfile(p, facts, { ids: seededIds('t'), random: seededRandom('r') });
     return c.ok ? c.payload.bytes.toString('base64') : `compile:${c.outcome.code}`;
@@ -177,7 +202,12 @@ async function atCa(request: Parameters<typeof issueForRequest>[1]): Promise<unk
 }
 
 function validated(kind: ProfileKind, family: ProfileFamily, extra: Record<string, unknown> = {}) {
-  const base = kind === 'trusted-certificate' ? trustedProfile(family) : pkcsProfile(family);
+  const base =
+    kind === 'trusted-certificate'
+      ? trustedProfile(family)
+      : kind === 'pkcs-imported-certificate'
+        ? importedProfile(family)
+        : pkcsProfile(family);
   const input: Record<string, unknown> = { ...base, ...extra };
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete input[k];
   return validateProfile(input);

@@ -24,6 +24,7 @@ describe('shipped scenarios', () => {
       'not-targeted.yaml',
       'renewal-20.yaml',
       'several-cas.yaml',
+      'smime-imported.yaml',
       'strong-mapping.yaml',
       'template-not-published.yaml',
       'untrusted-no-root.yaml',

@@ -7,7 +7,7 @@ const README = readFileSync(join(import.meta.dirname, '../../../scenarios/README
 const BLOCKS = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('scenarios/README.md examples load', () => {
-  it('has five YAML examples', () => expect(BLOCKS).toHaveLength(5));
+  it('has six YAML examples', () => expect(BLOCKS).toHaveLength(6));
 
   it('the small example is a whole scenario', () => {
     const s = loadScenario({ text: BLOCKS[0]!, file: 'example.yaml' });
@@ -62,5 +62,16 @@ describe('scenarios/README.md examples load', () => {
     });
     expect(s.expect).toHaveLength(1);
     expect(JSON.stringify(s.expect[0])).toContain('DEVICE_NEVER_ENROLLED');
+  });
+
+  it('the importedPfx example reads a purpose and a group', () => {
+    const s = loadScenario({
+      text: `fleet: { devices: 1 }\nprofiles:\n  - { name: S/MIME, type: pkcs-imported, platforms: all, purpose: smimeEncryption }\n${BLOCKS[5]!}`,
+      file: 'imported.yaml',
+    });
+    expect(s.importedPfx?.map((i) => [i.purpose, i.where])).toEqual([
+      ['smimeEncryption', { tags: ['smime'] }],
+    ]);
+    expect(s.profiles[0]?.kind).toBe('pkcs-imported-certificate');
   });
 });

@@ -23,6 +23,7 @@ import {
 } from '../../../../profiles/compile/index.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
 import { notApplicableReason } from '../applicability.ts';
+import { startImportedDelivery } from './imported-delivery.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import { answerTimeout } from '../retry-policy.ts';
 import type { ServiceDevice } from '../service-types.ts';
@@ -33,6 +34,7 @@ import type { ServiceContext } from './context.ts';
 export type DeliveryContext = Pick<
   ServiceContext,
   | 'tenant'
+  | 'ca'
   | 'clock'
   | 'random'
   | 'retry'
@@ -128,6 +130,7 @@ export async function startDelivery(
     await compileAndSend(ctx, d);
     return;
   }
+  if (assignment.profile.kind === 'pkcs-imported-certificate') return startImportedDelivery(ctx, d);
   const resolved = requestOf(d);
   if (!resolved.ok) {
     fail(ctx, d, resolved.outcome.code, resolved.outcome.message);
@@ -170,6 +173,8 @@ export async function compileAndSend(
   ctx: DeliveryContext,
   d: Delivery,
   issued?: IssuedIdentity,
+  /** The device holds an identity of this profile that `issued` replaces (a newer imported PFX). */
+  replaces = false,
 ): Promise<void> {
   const { device, assignment } = d;
   d.sends += 1;
@@ -183,7 +188,7 @@ export async function compileAndSend(
   const options: CompileOptions = {
     ids: (purpose) =>
       purpose === 'apple-profile-uuid' || purpose === 'windows-unique-id' ? stable(purpose) : fresh(purpose),
-    ...(issued !== undefined && d.current !== undefined && { replacesInstalled: true }),
+    ...(issued !== undefined && (d.current !== undefined || replaces) && { replacesInstalled: true }),
     random: (n) => Buffer.from(salts.bytes(n)),
     ...(issued !== undefined && { issued }),
   };
