@@ -74,7 +74,7 @@ const SCEP = [
 /**
  * Android device administrator SCEP: a Graph type certfleet recognises but does not model (the model refuses
  * the family: profiles/model/validate-scep.ts), so its import fails with the model's problem (import-scep.ts).
- * Source: GRAPH `intune-deviceconfig-androidscepcertificateprofile.md`.
+ * Source: GRAPH `intune-deviceconfig-androidscepcertificateprofile.md@d7c041e5`.
  */
 export const UNMODELLED_SCEP_TYPE = 'androidScepCertificateProfile';
 
