@@ -179,6 +179,28 @@ describe('project-made Graph exports', () => {
     });
   });
 
+  it('the hand-written iOS SCEP export (expanded root, nulls) imports and re-imports from its own export', () => {
+    const json = readFileSync(join(OWN_GRAPH_DIR, 'ios-scep.json'), 'utf8');
+    expect(findJsonSyntaxError(json)).toBeUndefined();
+    const r = importGraphProfile(json);
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+    if (!r.ok) return;
+    expect(r.profile).toMatchObject({
+      kind: 'scep-certificate',
+      family: 'ios',
+      subjectNameFormat: 'custom',
+      subjectNameFormatString: 'CN={{UserName}},E={{EmailAddress}},O=Certfleet Test',
+      subjectAlternativeNameType: ['userPrincipalName'],
+      validity: { value: 2, unit: 'years' },
+      keyUsage: ['keyEncipherment', 'digitalSignature'],
+      keySize: 'size2048',
+      rootCertificateId: 'a7b8c9d0-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
+    });
+    expect([r.ignored, r.warnings]).toEqual([[], []]);
+    expect(r.unused.map((u) => u.path)).toEqual(['rootCertificate']);
+    expect(importGraphProfileOrThrow(exportGraphJson(r.profile))).toEqual(r.profile);
+  });
+
   describe.each(SCEP_GRAPH_FAMILIES)('SCEP, family %s', (family) => {
     it('imports with the values written, nothing ignored; only the root link annotation unused', () => {
       const r = importGraphProfile(JSON.stringify(scepGraphExport(family), null, 2));
