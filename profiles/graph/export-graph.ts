@@ -2,7 +2,7 @@
  * Export of a profile model to Microsoft Graph (beta) JSON (docs/formats.md §4): the object a
  * `POST /deviceManagement/deviceConfigurations` would carry. Enums are written by member name (Graph's own
  * JSON form) or, on request, by number (the subject-name numbers then follow the Apple table for Apple
- * types). `importGraphProfile(exportGraphProfile(p))` gives `p` back.
+ * types). SCEP profiles are written by export-scep.ts. `importGraphProfile(exportGraphProfile(p))` gives `p` back.
  */
 import {
   APPLE_DEPLOYMENT_CHANNEL,
@@ -17,11 +17,11 @@ import {
   VALIDITY_SCALE,
 } from '../model/enums.ts';
 import type { CertificateProfile, PkcsCertificateProfile } from '../model/profile.ts';
-import { CertfleetError } from '../../pki/errors.ts';
 import { encodeFlags } from './graph-enums.ts';
 import { exportImportedInto } from './export-imported.ts';
+import { exportScepInto } from './export-scep.ts';
 import { GRAPH_TYPE_OF, GRAPH_TYPE_PREFIX, GRAPH_TYPES } from './odata-types.ts';
-import type { GraphTypeInfo } from './odata-types.ts';
+import type { GraphTypeInfo, GraphTypeName } from './odata-types.ts';
 
 /** Export options. */
 export interface GraphExportOptions {
@@ -39,21 +39,19 @@ export function exportGraphProfile(
   profile: CertificateProfile,
   options: GraphExportOptions = {},
 ): GraphObject {
-  if (profile.kind === 'scep-certificate') {
-    throw new CertfleetError(
-      'GRAPH_UNSUPPORTED_TYPE',
-      `The SCEP profile "${profile.displayName}" cannot be exported to Graph JSON yet: certfleet reads and writes the trusted-certificate and PKCS types only (issue 14 point 5).`,
-      { details: { kind: profile.kind, family: profile.family } },
-    );
-  }
   const byNumber = options.enums === 'number';
   const en = <T extends Record<string, number>>(table: T, name: keyof T & string): string | number =>
     byNumber ? (table[name] ?? 0) : name;
-  const graphType = GRAPH_TYPE_OF[profile.kind][profile.family];
+  const graphType: GraphTypeName =
+    profile.kind === 'scep-certificate'
+      ? GRAPH_TYPE_OF['scep-certificate'][profile.family] // no Android device administrator SCEP
+      : GRAPH_TYPE_OF[profile.kind][profile.family];
   const out: GraphObject = { '@odata.type': GRAPH_TYPE_PREFIX + graphType };
   if (profile.id !== undefined) out['id'] = profile.id;
   out['displayName'] = profile.displayName;
   if (profile.description !== undefined) out['description'] = profile.description;
+  const base = options.graphBaseUrl ?? 'https://graph.microsoft.com/beta';
+  if (profile.kind === 'scep-certificate') return exportScepInto(out, profile, byNumber, base);
 
   if (profile.kind === 'trusted-certificate') {
     out['trustedRootCertificate'] = Buffer.from(profile.certificate).toString('base64');
@@ -124,7 +122,6 @@ export function exportGraphProfile(
     }));
   }
   if ('rootCertificateId' in p && p.rootCertificateId !== undefined) {
-    const base = options.graphBaseUrl ?? 'https://graph.microsoft.com/beta';
     out['rootCertificate@odata.bind'] =
       `${base}/deviceManagement/deviceConfigurations('${p.rootCertificateId}')`;
   }

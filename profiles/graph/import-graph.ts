@@ -10,8 +10,14 @@
  *   types (`appleSubjectNameFormat` 1 = commonNameAsEmail, 3 = commonNameIncludingEmail) and the general
  *   table otherwise (1 = commonNameIncludingEmail, 2 = commonNameAsEmail).
  * - `null` counts as absent (Graph returns nulls for unset properties).
- * - `rootCertificate` relationship: an expanded object `{ id }` or `rootCertificate@odata.bind` with a URL
- *   ending in `deviceConfigurations('<id>')` or `deviceConfigurations/<id>` (OData binding convention **[inferred]**).
+ * - `rootCertificate` relationship: an expanded object `{ id }` (as `$expand=rootCertificate` returns it; its
+ *   `@odata.type`, when given, must be the trusted-root type of the same platform) or
+ *   `rootCertificate@odata.bind` with a URL ending in `deviceConfigurations('<id>')` or
+ *   `deviceConfigurations/<id>` (OData binding convention **[inferred]**). The `rootCertificate@odata.navigationLink`
+ *   and `…@odata.associationLink` annotations of a full-metadata export name the relationship, not the root,
+ *   and are accepted and listed as unused.
+ * - SCEP types (import-scep.ts) read as PKCS plus their own settings; `androidScepCertificateProfile` is refused
+ *   with the model's PROFILE_INVALID.
  */
 import { formatBytes, MAX_JSON_BYTES } from '../../pki/limits.ts';
 import { CertfleetError } from '../../pki/errors.ts';
@@ -37,12 +43,16 @@ import { decodeEnum, decodeFlags } from './graph-enums.ts';
 import { closest } from '../model/suggest.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
 import { importedUnused } from './import-imported.ts';
+import { readScepSettings, unmodelledScepError } from './import-scep.ts';
 import {
   ALL_GRAPH_PROPERTIES,
   GRAPH_TYPE_NAMES,
+  GRAPH_TYPE_OF,
   GRAPH_TYPE_PREFIX,
   GRAPH_TYPES,
   INHERITED_PROPERTIES,
+  ROOT_CERTIFICATE_LINKS,
+  UNMODELLED_SCEP_TYPE,
 } from './odata-types.ts';
 import type { GraphTypeInfo, GraphTypeName } from './odata-types.ts';
 
@@ -127,6 +137,7 @@ function graphTypeOf(obj: Rec): GraphTypeName {
     );
   }
   const name = raw.replace(/^#?microsoft\.graph\./, '');
+  if (name === UNMODELLED_SCEP_TYPE) throw unmodelledScepError();
   if (!(GRAPH_TYPE_NAMES as string[]).includes(name)) {
     throw new CertfleetError(
       'GRAPH_UNSUPPORTED_TYPE',
@@ -190,6 +201,7 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
   if (info.rootCertificate) {
     own.add('rootCertificate');
     own.add('rootCertificate@odata.bind');
+    for (const link of ROOT_CERTIFICATE_LINKS) own.add(link);
   }
   const present = (key: string): boolean => json[key] !== undefined && json[key] !== null;
 
@@ -342,8 +354,9 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
       },
       model,
     );
+    if (info.kind === 'scep-certificate') readScepSettings(json, own, problems, model);
     readAccess(json, own, problems, model);
-    readRoot(json, own, problems, model);
+    readRoot(json, own, info, problems, model);
   }
 
   // As the service does: what Graph accepts imports, its problems as warnings (issue 12 point 9).
@@ -411,10 +424,16 @@ function unusedProperties(
         message:
           'links a trusted-root profile, which a run does not follow: the run’s CA issues the certificate, and devices trust its root through the scenario’s trusted-certificate profile',
       });
+    } else if ((ROOT_CERTIFICATE_LINKS as readonly string[]).includes(key) && present(key)) {
+      out.push({
+        path: key,
+        message:
+          'is an OData annotation naming the rootCertificate relationship (not the root profile’s id); certfleet does not read it',
+      });
     }
   }
   if (profile.kind === 'pkcs-imported-certificate') out.push(...importedUnused(json, type));
-  if (profile.kind === 'pkcs-certificate') {
+  if (profile.kind === 'pkcs-certificate' || profile.kind === 'scep-certificate') {
     if (present('subjectNameFormatString') && profile.subjectNameFormat !== 'custom') {
       out.push({
         path: 'subjectNameFormatString',
@@ -500,12 +519,27 @@ function readAccess(json: Rec, own: ReadonlySet<string>, problems: ProfileProble
   if (type !== undefined) model['certificateAccess'] = access;
 }
 
-function readRoot(json: Rec, own: ReadonlySet<string>, problems: ProfileProblem[], model: Rec): void {
+function readRoot(
+  json: Rec,
+  own: ReadonlySet<string>,
+  info: GraphTypeInfo,
+  problems: ProfileProblem[],
+  model: Rec,
+): void {
   if (!own.has('rootCertificate')) return;
   const expanded = json['rootCertificate'];
   const bind = json['rootCertificate@odata.bind'];
+  const rootType = GRAPH_TYPE_PREFIX + GRAPH_TYPE_OF['trusted-certificate'][info.family];
   if (expanded !== undefined && expanded !== null) {
-    if (isRecord(expanded) && typeof expanded['id'] === 'string') model['rootCertificateId'] = expanded['id'];
+    const type = isRecord(expanded) ? expanded['@odata.type'] : undefined;
+    if (type !== undefined && (typeof type !== 'string' || `#${type.replace(/^#/, '')}` !== rootType))
+      problems.push({
+        path: 'rootCertificate.@odata.type',
+        rule: `must be ${rootType}, the trusted-root type of ${PROFILE_FAMILY_INFO[info.family].label}; got ${JSON.stringify(type)}`,
+        code: 'PROFILE_INVALID',
+      });
+    else if (isRecord(expanded) && typeof expanded['id'] === 'string')
+      model['rootCertificateId'] = expanded['id'];
     else
       problems.push({
         path: 'rootCertificate',

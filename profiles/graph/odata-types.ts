@@ -13,6 +13,9 @@
  */
 import type { ProfileFamily } from '../model/platform.ts';
 import type { ProfileKind } from '../model/profile.ts';
+import type { ScepCertificateProfile } from '../model/scep-profile.ts';
+
+type ScepFamily = ScepCertificateProfile['family'];
 
 /** Namespace prefix of `@odata.type` values. */
 export const GRAPH_TYPE_PREFIX = '#microsoft.graph.';
@@ -48,6 +51,32 @@ export const IMPORTED_INHERITED = [
   'certificateValidityPeriodScale',
 ] as const;
 const IMPORTED = ['renewalThresholdPercentage', 'intendedPurpose', ...IMPORTED_INHERITED] as const;
+
+/**
+ * SCEP (profiles/model/scep-profile.ts): the properties every `…ScepCertificateProfile` type has — its
+ * certificate-profile base (renewal, subject, SAN type, validity) and its own (server URLs, subject string, key
+ * usage and size, EKUs, AAD-attribute string, store, custom SANs); each type adds the few in {@link GRAPH_TYPES}.
+ * Every one has the `rootCertificate` relationship to the trusted-root type of its platform (GRAPH resource
+ * pages of each type, listed there).
+ */
+const SCEP = [
+  ...PKCS_BASE,
+  'scepServerUrls',
+  'subjectNameFormatString',
+  'keyUsage',
+  'keySize',
+  'extendedKeyUsages',
+  'subjectAlternativeNameFormatString',
+  'certificateStore',
+  'customSubjectAlternativeNames',
+] as const;
+
+/**
+ * Android device administrator SCEP: a Graph type certfleet recognises but does not model (the model refuses
+ * the family: profiles/model/validate-scep.ts), so its import fails with the model's problem (import-scep.ts).
+ * Source: GRAPH `intune-deviceconfig-androidscepcertificateprofile.md@d7c041e5`.
+ */
+export const UNMODELLED_SCEP_TYPE = 'androidScepCertificateProfile';
 
 /** Description of one Graph type. */
 export interface GraphTypeInfo {
@@ -211,6 +240,47 @@ export const GRAPH_TYPES = {
     rootCertificate: true,
     source: 'GRAPH intune-deviceconfig-androidimportedpfxcertificateprofile.md@022b186d',
   },
+  windows81SCEPCertificateProfile: {
+    kind: 'scep-certificate',
+    family: 'windows',
+    subjectEnum: 'subjectNameFormat',
+    properties: [...SCEP, 'keyStorageProvider', 'hashAlgorithm'],
+    rootCertificate: true,
+    source:
+      'GRAPH intune-deviceconfig-windows81scepcertificateprofile.md@022b186d (also used for Windows 10/11)',
+  },
+  macOSScepCertificateProfile: {
+    kind: 'scep-certificate',
+    family: 'macos',
+    subjectEnum: 'appleSubjectNameFormat',
+    properties: [...SCEP, 'hashAlgorithm', 'allowAllAppsAccess'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-macosscepcertificateprofile.md@0061138f',
+  },
+  iosScepCertificateProfile: {
+    kind: 'scep-certificate',
+    family: 'ios',
+    subjectEnum: 'appleSubjectNameFormat',
+    properties: SCEP,
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-iosscepcertificateprofile.md@022b186d',
+  },
+  androidWorkProfileScepCertificateProfile: {
+    kind: 'scep-certificate',
+    family: 'android-work-profile',
+    subjectEnum: 'subjectNameFormat',
+    properties: [...SCEP, 'hashAlgorithm'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androidworkprofilescepcertificateprofile.md@022b186d',
+  },
+  androidDeviceOwnerScepCertificateProfile: {
+    kind: 'scep-certificate',
+    family: 'android-device-owner',
+    subjectEnum: 'subjectNameFormat',
+    properties: [...SCEP, 'hashAlgorithm', 'certificateAccessType', 'silentCertificateAccessDetails'],
+    rootCertificate: true,
+    source: 'GRAPH intune-deviceconfig-androiddeviceownerscepcertificateprofile.md@022b186d',
+  },
 } as const satisfies Record<string, GraphTypeInfo>;
 
 /** A supported Graph type name (without prefix). */
@@ -244,7 +314,22 @@ export const GRAPH_TYPE_OF = {
     'android-device-owner': 'androidDeviceOwnerImportedPFXCertificateProfile',
     'android-device-admin': 'androidImportedPFXCertificateProfile',
   },
-} as const satisfies Record<Exclude<ProfileKind, 'scep-certificate'>, Record<ProfileFamily, GraphTypeName>>;
+  // Android device administrator: UNMODELLED_SCEP_TYPE, refused (no model profile has that family)
+  'scep-certificate': {
+    windows: 'windows81SCEPCertificateProfile',
+    macos: 'macOSScepCertificateProfile',
+    ios: 'iosScepCertificateProfile',
+    'android-work-profile': 'androidWorkProfileScepCertificateProfile',
+    'android-device-owner': 'androidDeviceOwnerScepCertificateProfile',
+  },
+} as const satisfies {
+  [K in ProfileKind]: Record<K extends 'scep-certificate' ? ScepFamily : ProfileFamily, GraphTypeName>;
+};
+
+/** The Graph type of `kind` × `family`, or undefined where Graph has one certfleet does not model (SCEP, Android device administrator). */
+export function graphTypeFor(kind: ProfileKind, family: ProfileFamily): GraphTypeName | undefined {
+  return (GRAPH_TYPE_OF[kind] as Partial<Record<ProfileFamily, GraphTypeName>>)[family];
+}
 
 /**
  * Inherited `deviceConfiguration` properties and OData annotations (docs/formats.md §4.1): accepted and, except
@@ -276,9 +361,20 @@ export const INHERITED_PROPERTIES: ReadonlySet<string> = new Set([
   'managedDeviceCertificateStates',
 ]);
 
+/**
+ * OData annotations of the `rootCertificate` relationship in a full-metadata export: they name the
+ * relationship's URL (…/rootCertificate), not the root profile, so they are accepted on the types that have
+ * it and listed as unused (import-graph.ts).
+ */
+export const ROOT_CERTIFICATE_LINKS = [
+  'rootCertificate@odata.navigationLink',
+  'rootCertificate@odata.associationLink',
+] as const;
+
 /** Every own property of any supported type (to tell "belongs to another type" from "unknown"). */
 export const ALL_GRAPH_PROPERTIES: ReadonlySet<string> = new Set([
   ...Object.values(GRAPH_TYPES).flatMap((t) => t.properties),
   'rootCertificate',
   'rootCertificate@odata.bind',
+  ...ROOT_CERTIFICATE_LINKS,
 ]);

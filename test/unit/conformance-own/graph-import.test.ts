@@ -16,6 +16,7 @@ import { PROFILE_FAMILIES, type ProfileFamily } from '../../../profiles/model/pl
 import type { Certificate } from '../../../pki/certificate.ts';
 import { OWN_GRAPH_DIR, OWN_PKCS_EXPORTS, ownRoot, trustedGraphExport } from './samples.ts';
 import { IMPORTED_EXPECTED, importedGraphExport } from './imported-samples.ts';
+import { SCEP_EXPECTED, SCEP_GRAPH_FAMILIES, scepGraphExport } from './scep-samples.ts';
 
 const text = (family: ProfileFamily): string =>
   readFileSync(join(OWN_GRAPH_DIR, OWN_PKCS_EXPORTS[family]), 'utf8');
@@ -93,7 +94,8 @@ describe('project-made Graph exports', () => {
     );
     const roots = PROFILE_FAMILIES.map((f) => trusted(f)['@odata.type'] as string);
     const imported = PROFILE_FAMILIES.map((f) => importedGraphExport(f)['@odata.type'] as string);
-    expect([...pkcs, ...roots, ...imported].sort()).toEqual(
+    const scep = SCEP_GRAPH_FAMILIES.map((f) => scepGraphExport(f)['@odata.type'] as string);
+    expect([...pkcs, ...roots, ...imported, ...scep].sort()).toEqual(
       GRAPH_TYPE_NAMES.map((n) => `#microsoft.graph.${n}`).sort(),
     );
   });
@@ -175,5 +177,52 @@ describe('project-made Graph exports', () => {
       expect(importGraphProfileOrThrow(exportGraphJson(first))).toEqual(first);
       expect(importGraphProfileOrThrow(exportGraphProfile(first, { enums: 'number' }))).toEqual(first);
     });
+  });
+
+  it('the hand-written iOS SCEP export (expanded root, nulls) imports and re-imports from its own export', () => {
+    const json = readFileSync(join(OWN_GRAPH_DIR, 'ios-scep.json'), 'utf8');
+    expect(findJsonSyntaxError(json)).toBeUndefined();
+    const r = importGraphProfile(json);
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+    if (!r.ok) return;
+    expect(r.profile).toMatchObject({
+      kind: 'scep-certificate',
+      family: 'ios',
+      subjectNameFormat: 'custom',
+      subjectNameFormatString: 'CN={{UserName}},E={{EmailAddress}},O=Certfleet Test',
+      subjectAlternativeNameType: ['userPrincipalName'],
+      validity: { value: 2, unit: 'years' },
+      keyUsage: ['keyEncipherment', 'digitalSignature'],
+      keySize: 'size2048',
+      rootCertificateId: 'a7b8c9d0-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
+    });
+    expect([r.ignored, r.warnings]).toEqual([[], []]);
+    expect(r.unused.map((u) => u.path)).toEqual(['rootCertificate']);
+    expect(importGraphProfileOrThrow(exportGraphJson(r.profile))).toEqual(r.profile);
+  });
+
+  describe.each(SCEP_GRAPH_FAMILIES)('SCEP, family %s', (family) => {
+    it('imports with the values written, nothing ignored; only the root link annotation unused', () => {
+      const r = importGraphProfile(JSON.stringify(scepGraphExport(family), null, 2));
+      expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+      if (!r.ok) return;
+      expect(r.graphType).toBe(GRAPH_TYPE_OF['scep-certificate'][family]);
+      expect([r.profile.kind, r.profile.family]).toEqual(['scep-certificate', family]);
+      expect(r.profile).toMatchObject(SCEP_EXPECTED[family]);
+      expect(r.profile.kind === 'scep-certificate' && r.profile.scepServerUrls).toHaveLength(2);
+      expect(r.ignored).toEqual([]);
+      expect(r.warnings).toEqual([]);
+      // every export links its root; the link is read (rootCertificateId) and listed as not followed by a run
+      expect(r.unused.map((u) => u.path).filter((p) => !p.startsWith('rootCertificate'))).toEqual([]);
+    });
+
+    it.each(['name', 'number'] as const)(
+      're-imports its own export to the same model (enums by %s)',
+      (enums) => {
+        const first = importGraphProfileOrThrow(scepGraphExport(family));
+        expect(importGraphProfileOrThrow(exportGraphJson(first))).toEqual(first);
+        expect(importGraphProfileOrThrow(exportGraphProfile(first, { enums }))).toEqual(first);
+      },
+    );
   });
 });

@@ -8,7 +8,12 @@ import {
   importGraphProfileOrThrow,
 } from '../../../profiles/graph/import-graph.ts';
 import { findJsonSyntaxError } from '../../../profiles/graph/json-syntax.ts';
-import { GRAPH_TYPE_NAMES, GRAPH_TYPE_OF, GRAPH_TYPES } from '../../../profiles/graph/odata-types.ts';
+import {
+  GRAPH_TYPE_NAMES,
+  GRAPH_TYPE_OF,
+  GRAPH_TYPES,
+  graphTypeFor,
+} from '../../../profiles/graph/odata-types.ts';
 import { PROFILE_FAMILIES } from '../../../profiles/model/platform.ts';
 import type { CertificateProfile } from '../../../profiles/model/profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
@@ -118,10 +123,11 @@ describe.each(PROFILE_FAMILIES)('round trip, family %s', (family) => {
 });
 
 describe('every supported @odata.type', () => {
-  it('has 18 types: 6 trusted + 6 PKCS + 6 imported PKCS, one per family each', () => {
-    expect(GRAPH_TYPE_NAMES).toHaveLength(18);
+  it('has 23 types: 6 trusted + 6 PKCS + 6 imported PKCS + 5 SCEP, one per family each', () => {
+    expect(GRAPH_TYPE_NAMES).toHaveLength(23);
     for (const n of GRAPH_TYPE_NAMES)
-      expect(GRAPH_TYPE_OF[GRAPH_TYPES[n].kind][GRAPH_TYPES[n].family]).toBe(n);
+      expect(graphTypeFor(GRAPH_TYPES[n].kind, GRAPH_TYPES[n].family)).toBe(n);
+    expect(graphTypeFor('scep-certificate', 'android-device-admin')).toBeUndefined();
   });
   it.each(['androidTrustedRootCertificate', 'androidPkcsCertificateProfile'])(
     'Android device administrator type %s imports',
@@ -268,7 +274,7 @@ describe('failures', () => {
     expect(findJsonSyntaxError(corpusText(MACOS_PKCS_SAMPLE))).toBeUndefined();
   });
   it.each([
-    ['#microsoft.graph.iosScepCertificateProfile'],
+    ['#microsoft.graph.windows10XSCEPCertificateProfile'],
     ['#microsoft.graph.windows10GeneralConfiguration'],
   ])('unsupported %s → GRAPH_UNSUPPORTED_TYPE', (t) => {
     const r = importGraphProfile({ '@odata.type': t, displayName: 'x' });
