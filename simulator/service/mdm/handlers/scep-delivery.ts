@@ -16,6 +16,7 @@ import { CertfleetError, isCertfleetError } from '../../../../pki/errors.ts';
 import type { ScepCertificateProfile } from '../../../../profiles/model/scep-profile.ts';
 import { withSidUriSan } from '../../../../profiles/compile/scep-strong-mapping.ts';
 import { resolveProfileNames } from '../../../../profiles/variables/resolve-profile-names.ts';
+import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { Delivery } from '../stores/deliveries.ts';
 import { compileAndSend, type DeliveryContext } from './delivery.ts';
 
@@ -77,4 +78,21 @@ export async function startScepDelivery(ctx: DeliveryContext, d: Delivery): Prom
     ctx.setOutcome(d, 'failed', e.code, e.message);
     ctx.event('failed', `${e.code}: ${e.message}`, d.device.id, d.assignment.name);
   }
+}
+
+/**
+ * A device asks to renew the certificate of a SCEP profile (its renewal threshold reached): the service
+ * sends the profile again with a new one-time challenge, and the device re-enrols (a new key), replacing
+ * the identity the profile installed. A request while a payload is still unanswered is ignored.
+ */
+export async function renewScep(ctx: DeliveryContext, d: Delivery, req: RenewRequest): Promise<void> {
+  if (d.removed || d.device.state !== 'enrolled' || d.awaiting) return;
+  ctx.event(
+    'renewal-requested',
+    `certificate ${req.thumbprint} ends ${req.notAfter}: the device re-enrols with a new challenge`,
+    d.device.id,
+    d.assignment.name,
+  );
+  d.reason = 'renewal';
+  await startScepDelivery(ctx, d);
 }
