@@ -8,7 +8,6 @@
  * Needs the CA part; comes before the service side.
  */
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/index.ts';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import { bindScepServer, needsScepServer } from '../../scenario/index.ts';
 import { ChallengeStore } from '../../service/scep/challenge-store.ts';
 import { startScepServer } from '../../service/scep/http-server.ts';
@@ -36,8 +35,8 @@ export function scepServer(): FleetPart<FleetContext> {
       const ca = need(ctx.ca, 'the CA', SCEP_SERVER);
       const now = (): Date => ctx.clock.now();
       const ra = await loadOrIssueRa(ca, { now: now(), key: await ctx.keys.rsa.take() });
-      const random = createRandom(ctx.scenario.seed).fork('scep/challenges');
-      const challenges = new ChallengeStore({ random: (n) => Buffer.from(random.bytes(n)) });
+      // challenges are secrets: from node:crypto, never from the scenario's seeded random
+      const challenges = new ChallengeStore();
       const template = templateOf(ca);
       const responder = new ScepResponder({
         ca,
