@@ -3,7 +3,8 @@
  * service issues a one-time challenge on the virtual clock, into the store the run's SCEP server redeems
  * from, and sends the payload with the server's URL, the challenge and the CA fingerprint; the device
  * (the Apple enrolment function, over real HTTP) enrols once with it; a second use is refused, and a
- * challenge used after its validity on the virtual clock is expired. With strong mapping on, the SID URI SAN
+ * challenge used after its validity on the virtual clock is expired; a renewal request re-sends the profile
+ * with a new challenge, and its install counts as a renewal. With strong mapping on, the SID URI SAN
  * is added, and a user without an on-premises SID fails CONNECTOR_SID_UNAVAILABLE. The challenge appears in
  * no event or outcome.
  */
@@ -119,11 +120,31 @@ describe('SCEP delivery through the MDM service', () => {
     expect(s.responder.failures.at(-1)).toMatchObject({ code: 'SCEP_CHALLENGE_EXPIRED' });
   });
 
+  it('a renewal request re-sends the profile with a new challenge; the re-enrolment counts as a renewal', async () => {
+    const a = s.w.devices[0]!;
+    const before = scepPayloadOf(a);
+    const sends = a.payloads().length;
+    await a.renew('wifi', 'AB'.repeat(20));
+    await s.w.settle();
+    expect(a.payloads()).toHaveLength(sends + 1);
+    const after = scepPayloadOf(a);
+    expect(after.Challenge).not.toBe(before.Challenge);
+    expect(after.URL).toBe(before.URL);
+    expect(outcomeOf(s.w.service, a.id, 'wifi')).toMatchObject({ status: 'installed', renewals: 1 });
+    expect(s.events.filter((e) => e.type === 'renewed' && e.device === a.id)).toHaveLength(1);
+  });
+
   it('no event or outcome carries a challenge', () => {
-    const secrets = s.w.devices.map((d) => scepPayloadOf(d).Challenge!);
-    expect(secrets).toHaveLength(2);
+    const secrets = s.w.devices.flatMap((d) =>
+      d.payloads().map((p) => {
+        const mc = decodeMobileconfig(p.payload, { platform: 'ios' });
+        if (!mc.ok) throw new Error('mobileconfig does not decode');
+        return (mc.profile.PayloadContent[0] as ScepPayload).PayloadContent.Challenge!;
+      }),
+    );
+    expect(secrets.length).toBeGreaterThanOrEqual(3);
     const text = JSON.stringify([s.events, s.w.service.outcomes()]);
-    expect(s.events.filter((e) => e.type === 'scep-challenge-issued')).toHaveLength(2);
+    expect(s.events.filter((e) => e.type === 'scep-challenge-issued')).toHaveLength(secrets.length);
     for (const c of secrets) expect(text).not.toContain(c);
   });
 });
