@@ -128,5 +128,22 @@ describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
     const rows = run.result.outcomes.filter((o) => o.profile === 'Wi-Fi SCEP');
     expect(rows).toHaveLength(4);
     expect(new Set(rows.map((o) => o.code))).toEqual(new Set(['SCEP_REQUEST_FAILED']));
+    // the connector's side of it, in the run database: event 20501 with CRPSCEPChallenge_Expired
+    const runDb = new Database(join(run.dir, 'run.db'), { readonly: true });
+    try {
+      const details = (
+        runDb.prepare("SELECT detail FROM events WHERE type = 'scep-connector'").all() as { detail: string }[]
+      ).map((r) => r.detail);
+      expect(details.length).toBeGreaterThan(0);
+      expect(
+        details.every((d) =>
+          /^20501 CRPVerifyMetric_Warning, diagnostic 0x00000411 CRPSCEPChallenge_Expired \(SCEP_CHALLENGE_EXPIRED\)/.test(
+            d,
+          ),
+        ),
+      ).toBe(true);
+    } finally {
+      runDb.close();
+    }
   });
 });

@@ -4,12 +4,13 @@
  * policy module redeems the one-time challenges the MDM service issues per device × profile — both read the
  * run's clock (virtual in `certfleet run`), so a challenge expires in clock time. Its URL replaces the
  * scenario's SCEP_SERVER_PLACEHOLDER (bind-scep-server.ts); `ctx.scep` hands the service what it puts in
- * the payloads. The server closes with the part. The RA's key is sealed as the CA's keys are (ra-identity.ts).
+ * the payloads. The connector's events go to the run database. The server closes with the part. The RA's key is sealed as the CA's keys are (ra-identity.ts).
  * Needs the CA part; comes before the service side.
  */
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/index.ts';
 import { bindScepServer, needsScepServer } from '../../scenario/index.ts';
 import { ChallengeStore } from '../../service/scep/challenge-store.ts';
+import type { ConnectorEvent } from '../../service/scep/connector-events.ts';
 import { startScepServer } from '../../service/scep/http-server.ts';
 import { loadOrIssueRa } from '../../service/scep/ra-identity.ts';
 import { ScepResponder } from '../../service/scep/responder.ts';
@@ -38,11 +39,23 @@ export function scepServer(): FleetPart<FleetContext> {
       // challenges are secrets: from node:crypto, never from the scenario's seeded random
       const challenges = new ChallengeStore();
       const template = templateOf(ca);
+      const runDb = ctx.runDb;
       const responder = new ScepResponder({
         ca,
         ra,
         challenges,
         now,
+        // the connector's events (20500–20602, with their diagnostic codes) go to the run database
+        ...(runDb !== undefined && {
+          onEvent: (e: ConnectorEvent) =>
+            runDb.recordEvent({
+              at: e.at,
+              ...(e.deviceId !== undefined && { device: e.deviceId }),
+              ...(e.profileId !== undefined && { profile: e.profileId }),
+              type: 'scep-connector',
+              detail: `${e.eventId} ${e.name}, diagnostic ${e.diagnosticCode} ${e.diagnosticName}${e.code !== undefined ? ` (${e.code})` : ''}, transaction ${e.transactionId}`,
+            }),
+        }),
         ...(template !== undefined && { template }),
       });
       const server = await startScepServer({ responder, port: 0 });
