@@ -2,7 +2,7 @@
  * Issue 14 point 2 (Apple device side, wired): the adapter's deliverAsync takes an InstallProfile with a
  * `com.apple.security.scep` payload, enrols with the SCEP server over real HTTP using the one-time challenge
  * the service issued, installs the identity in the keychain (the key in the device's store only), and
- * answers Acknowledged; the same bytes again are UNCHANGED without a new enrolment; a new payload whose
+ * answers Acknowledged; the identity comes up for renewal at the profile's threshold; the same bytes again are UNCHANGED without a new enrolment; a new payload whose
  * challenge was already used fails with the enrolment's code, answers Error with a 4001 chain, and leaves
  * the installed identity as it was (all or nothing).
  */
@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iosAdapter } from '../../../agent/platforms/apple/index.ts';
+import { checkRenewals } from '../../../agent/renewal/renewal.ts';
+import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
 import { compileProfile, seededIds } from '../../../profiles/compile/index.ts';
 import type { ScepCertificateProfile } from '../../../profiles/model/scep-profile.ts';
@@ -80,7 +82,7 @@ describe('an Apple device installs a SCEP profile', () => {
   });
 
   it('enrols, stores the identity with its key in the keychain, and answers Acknowledged', async () => {
-    const r = await iosAdapter.deliverAsync!(ctx, first, { profileId: 'wifi' });
+    const r = await iosAdapter.deliverAsync!(ctx, first, { profileId: 'wifi', renewalThreshold: 25 });
     expect(r.outcomes).toEqual([expect.objectContaining({ status: 'installed' })]);
     expect(r.outcomes[0]!.message).toMatch(/Enrolled over SCEP and installed identity "CN=/);
     expect(replyOf(r).Status).toBe('Acknowledged');
@@ -91,6 +93,19 @@ describe('an Apple device installs a SCEP profile', () => {
     expect(ids[0]!.issuer).toBe(ca.issuing.subjectText);
     expect(r.reply.includes(key)).toBe(false);
     expect(r.reply.toString('utf8')).not.toContain(challenge);
+  });
+
+  it('the SCEP identity comes up for renewal at the profile threshold (the agent then asks the service)', () => {
+    const id = ctx.db.items(ctx.device.id).find((i) => i.kind === 'identity')!;
+    const start = Date.parse(id.notBefore);
+    const life = Date.parse(id.notAfter) - start;
+    const at = (share: number) =>
+      checkRenewals(
+        { ...ctx, clock: new FixedClock(new Date(start + share * life).toISOString()) },
+        { locked: false },
+      );
+    expect(at(0.5).map((d) => [d.thumbprint, d.action, d.threshold])).toEqual([[id.thumbprint, 'none', 25]]);
+    expect(at(0.8).map((d) => [d.thumbprint, d.action])).toEqual([[id.thumbprint, 'renew']]);
   });
 
   it('the same bytes again are UNCHANGED: no second enrolment (the challenge would be refused)', async () => {
