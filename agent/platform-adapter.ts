@@ -8,6 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Certificate } from '../pki/certificate.ts';
+import type { KeyPair } from '../pki/keys.ts';
 import type { PayloadFormat } from '../profiles/compile/compile-types.ts';
 import type { Platform } from '../profiles/model/platform.ts';
 import type { Device } from './device/device.ts';
@@ -31,6 +32,8 @@ export interface DeviceContext {
   clock: Clock;
   /** Absent before enrollment (and in `inspect`). */
   identity?: ManagementIdentity;
+  /** Where the device's SCEP keys come from (RSA of `bits`); default: made on the spot with node:crypto. */
+  scepKey?: (bits: number) => Promise<KeyPair>;
 }
 
 /**
@@ -74,6 +77,11 @@ export interface PlatformAdapter {
   readonly format: PayloadFormat;
   /** Decodes `payload` strictly and installs it, all or nothing, answering as the OS would. Never throws for bad input. */
   deliver(ctx: DeviceContext, payload: Buffer, meta?: DeliveryMeta): DeliveryResult;
+  /**
+   * The same, for a platform that does network work before it answers (an Apple SCEP payload enrols first);
+   * the agent uses it when present. `deliver` then refuses what needs the network as not simulated.
+   */
+  deliverAsync?(ctx: DeviceContext, payload: Buffer, meta?: DeliveryMeta): Promise<DeliveryResult>;
   /** Removes what a profile/node installed (Apple RemoveProfile, SyncML Delete, Android policy without it). */
   remove(ctx: DeviceContext, ref: string): InstallOutcome;
   /** The certificates the device holds; `view: 'user'` hides what the OS hides from the device user. */

@@ -212,11 +212,18 @@ export class DeviceAgent {
     if (this.#stopped) return;
     const t = { profileId, threshold };
     const m = { payload };
-    const result = this.#o.adapter.deliver(this.context, m.payload, {
+    const meta = {
       profileId: t.profileId,
       renewalThreshold: t.threshold,
       commandUuid: uuidFrom(m.payload, this.#o.device.id),
-    });
+    };
+    // awaited inside the message's handler: the ledger counts the message in progress (the host is not
+    // idle, the virtual clock does not move) until a network enrolment (SCEP) has answered
+    const { adapter } = this.#o;
+    const result = adapter.deliverAsync
+      ? await adapter.deliverAsync(this.context, m.payload, meta)
+      : adapter.deliver(this.context, m.payload, meta);
+    if (this.#stopped) return;
     const { tenant, device } = this.#o;
     await this.#transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
     await this.#reportOutcomes(t.profileId, result.outcomes);

@@ -46,6 +46,7 @@ import { startFleet, type FleetPart } from './compose/fleet-builder.ts';
 import { fleetContext, need, type FleetContext } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
+import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { openSplitRunFolder } from './run-folder.ts';
@@ -196,6 +197,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const fleet = await startFleet(ctx, [
     runRecords(),
     serviceCa(),
+    scepServer(),
     joinedBroker({
       url: o.broker,
       secret: o.secret,

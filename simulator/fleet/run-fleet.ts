@@ -32,6 +32,7 @@ import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need, type FleetContext } from './compose/fleet-context.ts';
 import { KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { runRecords } from './compose/run-records.ts';
+import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { onlineAt, serviceLocalSide } from './engine-fleet.ts';
 import { hostClientId, SERVICE_CLIENT_ID } from './fleet-secret.ts';
@@ -203,6 +204,7 @@ async function runWithKeys(
     keyStores({ fresh: true }),
     // a fresh run CA's key files are sealed with a passphrase that lives in this process only (issue 10)
     serviceCa(folderCa ? { opened: folderCa } : { passphrase: randomPassword(32, 'ca-passphrase') }),
+    scepServer(),
     runBroker({
       choice: brokerChoice,
       ...(o.tls !== undefined ? { tls: o.tls } : {}),

@@ -18,6 +18,7 @@ import { joinedBroker } from './compose/broker.ts';
 import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need } from './compose/fleet-context.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
+import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { openSplitRunFolder } from './run-folder.ts';
 import { ScaledClock } from './scaled-clock.ts';
@@ -52,6 +53,7 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
     const fleet = await startFleet(ctx, [
       runRecords(),
       serviceCa(),
+      scepServer(),
       joinedBroker({
         url: o.broker,
         secret: o.secret,

@@ -39,6 +39,7 @@ export {
   DEFAULT_CERTIFICATION_AUTHORITY_NAME,
 } from './read-profiles.ts';
 export { bindCaIssuing, needsCaIssuing, CA_ISSUING_PLACEHOLDER } from './bind-issuing.ts';
+export { bindScepServer, needsScepServer } from './bind-scep-server.ts';
 export { OUTCOME_CODES } from './read-expectations.ts';
 export { MAX_DEVICES, DEFAULT_MIX } from './read-fleet.ts';
 export { absenceCausesOf, RULE_CAUSES, type AbsenceCause, type AbsenceSource } from './absence-causes.ts';

@@ -369,7 +369,7 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
     trustedSource = r?.source;
     settings = r?.settings;
   } else if (kind === 'scep-certificate') {
-    settings = readScepSettings(c, map, readNameSettings(c, map));
+    settings = readScepSettings(c, map, readNameSettings(c, map), families);
   } else if (kind === 'pkcs-imported-certificate') {
     settings = readImportedSettings(c, map);
   } else {

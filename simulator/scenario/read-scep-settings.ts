@@ -7,6 +7,7 @@
  * {@link SCEP_SERVER_PLACEHOLDER} until the run binds its URL.
  */
 import { HASH_ALGORITHMS, KEY_USAGES } from '../../profiles/model/enums.ts';
+import type { ProfileFamily } from '../../profiles/model/platform.ts';
 import { child, type At, type Checker } from './checker.ts';
 import type { MapNode } from './yaml-tree.ts';
 
@@ -37,12 +38,21 @@ const KEY_SIZE_OF_BITS: Record<string, string> = {
 
 type Rec = Record<string, unknown>;
 
+/** The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts). */
+export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = ['macos', 'ios'];
+
 /**
  * The model settings of an inline SCEP profile: `shared` (what readNameSettings read) plus the SCEP keys.
- * Until the run delivers SCEP profiles, the profile is refused at its `type` key with a message that says
- * so — after every other problem of it has been listed.
+ * A profile listing a family whose device side does not enrol over SCEP yet (see
+ * {@link SCEP_DELIVERED_FAMILIES}) is refused at its `type` key with a message that names them — after every
+ * other problem of it has been listed.
  */
-export function readScepSettings(c: Checker, map: At<MapNode>, shared: Rec): Rec {
+export function readScepSettings(
+  c: Checker,
+  map: At<MapNode>,
+  shared: Rec,
+  families: readonly ProfileFamily[],
+): Rec {
   const s: Rec = { ...shared, scepServerUrls: [SCEP_SERVER_PLACEHOLDER] };
   const sizeAt = c.get(map, 'keySize');
   if (sizeAt !== undefined) {
@@ -60,11 +70,14 @@ export function readScepSettings(c: Checker, map: At<MapNode>, shared: Rec): Rec
     const items = (c.list(at, true) ?? []).map((i) => c.oneOf(i, Object.keys(table), key));
     if (items.length > 0 && items.every((x) => x !== undefined)) s[key] = items;
   }
-  const typeAt = c.get(map, 'type');
-  c.add(
-    typeAt?.node.pos ?? map.node.pos,
-    typeAt?.path ?? child(map.path, 'type'),
-    'SCEP profiles are read and checked, but runs do not deliver them yet (no in-run SCEP server nor device-side enrolment): use type: pkcs to put a certificate on the devices',
-  );
+  const unwired = families.filter((f) => !SCEP_DELIVERED_FAMILIES.includes(f));
+  if (unwired.length > 0) {
+    const typeAt = c.get(map, 'type');
+    c.add(
+      typeAt?.node.pos ?? map.node.pos,
+      typeAt?.path ?? child(map.path, 'type'),
+      `SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${unwired.join(', ')} device side does not enrol over SCEP yet: list only ${SCEP_DELIVERED_FAMILIES.join(', ')} in platforms, or use type: pkcs for the others`,
+    );
+  }
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }

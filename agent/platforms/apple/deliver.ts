@@ -97,7 +97,12 @@ function profileRefusal(
   return undefined;
 }
 
-function verdictsFor(platform: ApplePlatform, ctx: DeviceContext, profile: AppleProfile): PayloadVerdict[] {
+function verdictsFor(
+  platform: ApplePlatform,
+  ctx: DeviceContext,
+  profile: AppleProfile,
+  scep: ScepVerdicts | undefined,
+): PayloadVerdict[] {
   const vctx: VerdictContext = {
     platform,
     device: ctx.device,
@@ -111,11 +116,11 @@ function verdictsFor(platform: ApplePlatform, ctx: DeviceContext, profile: Apple
     if (p.PayloadType === 'com.apple.security.pkcs12') return;
     verdicts[i] =
       p.PayloadType === 'com.apple.security.scep'
-        ? {
+        ? (scep?.get(i) ?? {
             kind: 'refuse',
             case: 'scepNotSimulated',
-            message: `Payload "${payloadName(p)}" is a SCEP enrollment (${p.PayloadContent.URL}); certfleet does not simulate SCEP, so the profile is not installed.`,
-          }
+            message: `Payload "${payloadName(p)}" is a SCEP enrollment (${p.PayloadContent.URL}); certfleet does not simulate SCEP outside a run (a device enrols over SCEP in certfleet run), so the profile is not installed.`,
+          })
         : certificateVerdict(p, vctx);
   });
   profile.PayloadContent.forEach((p, i) => {
@@ -212,12 +217,20 @@ function diagnose(
   };
 }
 
-/** Delivers one `.mobileconfig` to an Apple device (the adapter's `deliver`). Never throws for bad input. */
+/** The verdicts of a profile's SCEP payloads, by payload index, once the device has enrolled (scep-payload.ts). */
+export type ScepVerdicts = ReadonlyMap<number, PayloadVerdict>;
+
+/**
+ * Delivers one `.mobileconfig` to an Apple device (the adapter's `deliver`). Never throws for bad input.
+ * `scep`: the outcome of each SCEP payload's enrolment, done before (deliverAppleScepProfile); without it
+ * a SCEP payload is refused as not simulated.
+ */
 export function deliverAppleProfile(
   platform: ApplePlatform,
   ctx: DeviceContext,
   payload: Buffer,
   meta: DeliveryMeta = {},
+  scep?: ScepVerdicts,
 ): DeliveryResult {
   const contentHash = contentHashOf(payload);
   const commandUuid = commandUuidFor(meta.commandUuid, contentHash);
@@ -247,7 +260,7 @@ export function deliverAppleProfile(
   const refusedProfile = profileRefusal(platform, ctx, profile);
   const verdicts: PayloadVerdict[] = refusedProfile
     ? profile.PayloadContent.map(() => ({ kind: 'refuse', ...refusedProfile }))
-    : verdictsFor(platform, ctx, profile);
+    : verdictsFor(platform, ctx, profile, scep);
 
   if (verdicts.some((v) => v.kind === 'refuse')) {
     return refused(platform, ctx, profile, verdicts, commandUuid, refusedProfile !== undefined);
@@ -355,7 +368,7 @@ function refused(
   const outcomes = profile.PayloadContent.map((p, i) => {
     const v = verdicts[i] as PayloadVerdict;
     if (v.kind === 'refuse') {
-      const code = APPLE_CASES[v.case].code;
+      const code = v.code ?? APPLE_CASES[v.case].code;
       const o = outcome(
         ctx,
         platform,

@@ -6,6 +6,7 @@
 import type { ApplePlatform } from '../../../profiles/apple/index.ts';
 import type { PlatformAdapter } from '../../platform-adapter.ts';
 import { deliverAppleProfile } from './deliver.ts';
+import { deliverAppleScepProfile } from './scep-payload.ts';
 import { heldAppleCertificates } from './held-certificates.ts';
 import { removeAppleProfile } from './remove-profile.ts';
 
@@ -15,6 +16,7 @@ export function createAppleAdapter(platform: ApplePlatform): PlatformAdapter {
     platform,
     format: 'mobileconfig',
     deliver: (ctx, payload, meta) => deliverAppleProfile(platform, ctx, payload, meta),
+    deliverAsync: (ctx, payload, meta) => deliverAppleScepProfile(platform, ctx, payload, meta),
     remove: (ctx, ref) => removeAppleProfile(platform, ctx, ref),
     held: (ctx, view) => heldAppleCertificates(platform, ctx, view),
   };

@@ -110,6 +110,17 @@ export const APPLE_CASES = {
     mapping: 'inferred',
     source: 'certfleet limitation (no SCEP server); 4023 from docs/errors.md §2.2',
   },
+  /**
+   * A SCEP enrolment that failed (the server refused, unreachable, wrong CA fingerprint): Apple documents no
+   * SCEP error in its MDM error table, so the device reports 1009 "Profile installation failure"; the
+   * outcome carries the enrolment's own code (SCEP_REQUEST_FAILED, SCEP_HTTP, INSTALL_UNTRUSTED_CHAIN…).
+   */
+  scepEnrolFailed: {
+    code: 'SCEP_REQUEST_FAILED',
+    error: 'profileInstallationFailure',
+    mapping: 'inferred',
+    source: 'docs/errors.md §2.2 (1009 documented); its use for a failed SCEP enrolment is inferred',
+  },
   /** RemoveProfile for an identifier that is not installed: MDMErrorDomain 12075 (observed). */
   profileNotInstalled: {
     code: 'INSTALL_NOT_FOUND',

@@ -2,6 +2,7 @@
  * What the simulated Apple device decides about one payload before anything is written: the keychain
  * items to add, or the reason it refuses (an {@link AppleCase} of the one native-status table).
  */
+import type { ErrorCode } from '../../../pki/errors.ts';
 import type { StoreItem } from '../../keystore/store-db.ts';
 import type { Certificate } from '../../../pki/index.ts';
 import type { ApplePayload, ApplePlatform } from '../../../profiles/apple/index.ts';
@@ -31,7 +32,13 @@ export type PayloadVerdict =
       readonly code?: 'OK' | 'INSTALL_UNTRUSTED_CHAIN';
       readonly identity?: IdentityFacts;
     }
-  | { readonly kind: 'refuse'; readonly case: AppleCase; readonly message: string };
+  | {
+      readonly kind: 'refuse';
+      readonly case: AppleCase;
+      readonly message: string;
+      /** The outcome code when it is not the case's own (a failed SCEP enrolment's code). */
+      readonly code?: ErrorCode;
+    };
 
 /** What evaluating a payload may look at. `trust` grows as the profile's own roots are accepted. */
 export interface VerdictContext {

@@ -17,6 +17,7 @@ const REFUSAL_KEYS: Readonly<Record<AppleCase, { at: 'payload' | 'profile'; key:
   forbiddenInUserEnrollment: { at: 'profile', key: 'PayloadRemovalDisallowed' },
   userScopeWithoutUser: { at: 'profile', key: 'PayloadScope' },
   scepNotSimulated: { at: 'payload', key: 'PayloadContent' },
+  scepEnrolFailed: { at: 'payload', key: 'PayloadContent' },
   profileNotInstalled: undefined,
   keychainError: undefined,
 };

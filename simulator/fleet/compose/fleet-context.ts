@@ -17,6 +17,7 @@ import type { DirectoryEntry } from '../../service/mdm/index.ts';
 import type { PlannedDevice } from '../plan-devices.ts';
 import type { AgentHost } from './agent-host.ts';
 import type { FleetBroker } from './broker.ts';
+import type { ServiceScep } from '../../service/mdm/service-types.ts';
 import type { ServiceSide } from './service-side.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface FleetContext {
   storeDb?: StoreDb;
   ca?: EnterpriseCa;
   broker?: FleetBroker;
+  /** The run's SCEP server, when the scenario has SCEP profiles (scep-server.ts). */
+  scep?: ServiceScep;
   service?: ServiceSide;
   agents?: AgentHost;
   /** Where the device-side events (offline, online, renewal-deferred) go: run.db, or the agents' log. */

@@ -153,6 +153,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         ...(ctx.directory ? { directory: ctx.directory } : {}),
         restrictions: scenario.enrollmentRestrictions,
         onCrl: crlWriter(ctx.dir),
+        ...(ctx.scep !== undefined && { scep: ctx.scep }),
         ...serviceRecorder(runDb, named, o.onEvent),
         ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
       });

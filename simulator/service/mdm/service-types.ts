@@ -12,6 +12,7 @@ import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
+import type { ChallengeStore } from '../scep/challenge-store.ts';
 import type { ProfileAssignment } from './assignment.ts';
 import type { Directory } from './directory.ts';
 import type { EnrollmentRestrictions } from './enrollment-restrictions.ts';
@@ -50,6 +51,25 @@ export interface MdmServiceOptions {
   onInventory?: (r: { device: string; at: string; inventory: unknown }) => void;
   /** Called for each payload the service publishes to a device (the run DB's deliveries table). */
   onDelivery?: (r: PublishedPayload) => void;
+  /** The run's SCEP server, for `scep-certificate` profiles; absent = such profiles fail (USAGE: no SCEP server in this run). */
+  scep?: ServiceScep;
+}
+
+/**
+ * The SCEP server a service sends its devices to (simulator/fleet/compose/scep-server.ts) and the Intune
+ * challenge model's service half: the service issues a one-time challenge per device × profile into the
+ * same store the server's policy module redeems from (simulator/service/scep/challenge-store.ts).
+ */
+export interface ServiceScep {
+  /** The URL the payloads carry (in place of the scenario's placeholder). */
+  url: string;
+  challenges: ChallengeStore;
+  /** Apple `CAFingerprint`: SHA-256 of the issuing CA certificate the server's GetCACert returns. */
+  caFingerprint: Buffer;
+  /** Windows `CAThumbprint`: SHA-1 hex of the root CA certificate. */
+  caThumbprint: string;
+  /** The connectors' strong-mapping setting: SCEP profiles then carry the SID URI SAN. */
+  sidSecurityExtension: boolean;
 }
 
 /** One native payload published to a device, as {@link MdmServiceOptions.onDelivery} reports it. */

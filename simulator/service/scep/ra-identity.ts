@@ -43,7 +43,9 @@ export async function loadOrIssueRa(
   const passphrase = o.passphrase ?? process.env[CA_PASSPHRASE_ENV];
   if (existsSync(certFile) && existsSync(keyFile)) {
     const certificate = parseCertificate(readFileSync(certFile, 'utf8'));
-    const privateKey = readCaKeyPem(readFileSync(keyFile, 'utf8'), keyFile, passphrase);
+    const pem = readFileSync(keyFile, 'utf8');
+    const privateKey =
+      passphrase === undefined ? ca.openKeyPem(pem, keyFile) : readCaKeyPem(pem, keyFile, passphrase);
     if (certificate.notAfter.getTime() > o.now.getTime()) return { certificate, privateKey };
   }
   const key = o.key ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
@@ -56,7 +58,10 @@ export async function loadOrIssueRa(
     now: o.now,
   });
   mkdirSync(dir, { recursive: true });
-  writeAtomic(keyFile, caKeyPem(key.privateKey, passphrase), 0o600);
+  // no passphrase given: sealed as the CA's own keys are (a run's CA has one in memory only)
+  const sealed =
+    passphrase === undefined ? ca.sealKeyPem(key.privateKey) : caKeyPem(key.privateKey, passphrase);
+  writeAtomic(keyFile, sealed, 0o600);
   writeAtomic(certFile, issued.certificate.pem);
   return { certificate: issued.certificate, privateKey: key.privateKey };
 }

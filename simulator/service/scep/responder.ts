@@ -46,6 +46,8 @@ export interface ScepResponderOptions {
   /** The template NDES submits to; default CertfleetUser on an enterprise CA, none on a standalone one. */
   template?: string;
   now: () => Date;
+  /** Called with each connector event as it is recorded (a run writes them to its run database). */
+  onEvent?: (e: ConnectorEvent) => void;
   /** Polls a request stays PENDING before the CA issues it (default 0: issued at once). */
   pendingPolls?: number;
   random?: (n: number) => Buffer;
@@ -83,6 +85,12 @@ export class ScepResponder {
   }
 
   /** The certificates GetCACert returns: the RA first, then the issuing CA and the root. */
+  /** Records a connector event and hands it to `onEvent`. */
+  #record(e: ConnectorEvent): void {
+    this.events.push(e);
+    this.#o.onEvent?.(e);
+  }
+
   caCertificates(): Certificate[] {
     return [this.#o.ra.certificate, this.#o.ca.issuing, this.#o.ca.root];
   }
@@ -194,12 +202,12 @@ export class ScepResponder {
         subject: csr.subjectText,
         now: at,
       });
-      this.events.push(verifyEvent(undefined, { transactionId, at: at.toISOString(), ...ids(grant) }));
+      this.#record(verifyEvent(undefined, { transactionId, at: at.toISOString(), ...ids(grant) }));
       return grant;
     } catch (e) {
       const code = (e as CertfleetError).code;
       const d = (e as CertfleetError).details ?? {};
-      this.events.push(
+      this.#record(
         verifyEvent(code, {
           transactionId,
           at: at.toISOString(),
@@ -254,7 +262,7 @@ export class ScepResponder {
         now: at,
       }).certificate;
     } catch (e) {
-      this.events.push(
+      this.#record(
         notifyEvent((e as CertfleetError).code ?? 'INTERNAL', {
           transactionId: msg.transactionId,
           at: at.toISOString(),
@@ -264,7 +272,7 @@ export class ScepResponder {
       this.#transactions.delete(msg.transactionId);
       throw e;
     }
-    this.events.push(
+    this.#record(
       notifyEvent(undefined, {
         transactionId: msg.transactionId,
         at: at.toISOString(),

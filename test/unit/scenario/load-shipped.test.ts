@@ -23,6 +23,8 @@ describe('shipped scenarios', () => {
       'missing-imei.yaml',
       'not-targeted.yaml',
       'renewal-20.yaml',
+      'scep-challenge-expired.yaml',
+      'scep-mixed.yaml',
       'several-cas.yaml',
       'smime-imported.yaml',
       'strong-mapping.yaml',

@@ -1,11 +1,13 @@
 /**
  * Issue 14 point 2 (scenario): inline `type: scep` profiles are read key by key into the SCEP model and
- * checked per family like PKCS profiles, every problem with its line; until runs deliver SCEP profiles the
- * profile is refused at its `type` key, after its other problems are listed (never loaded and then ignored).
+ * checked per family like PKCS profiles, every problem with its line; a profile for a family whose device
+ * side does not enrol over SCEP yet (Windows, Android) is refused at its `type` key naming those families,
+ * after its other problems are listed (never loaded and then ignored); macOS and iOS load.
  */
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { loadScenario, type ScenarioProblem } from '../../../simulator/scenario/index.ts';
+import { SCEP_SERVER_PLACEHOLDER } from '../../../simulator/scenario/read-scep-settings.ts';
 
 const scenario = (scep: string): string =>
   [
@@ -29,7 +31,7 @@ function problems(text: string): ScenarioProblem[] {
   throw new Error('the scenario loaded');
 }
 
-const NOT_RUN = /SCEP profiles are read and checked, but runs do not deliver them yet/;
+const NOT_RUN = /SCEP profiles are delivered in runs to macos and ios devices only so far/;
 
 describe('type: scep in a scenario', () => {
   it('is refused with one problem at its type key when every setting is valid', () => {
@@ -40,6 +42,17 @@ describe('type: scep in a scenario', () => {
     );
     expect(p.map((x) => [x.path, x.line])).toEqual([['profiles[1].type', 7]]);
     expect(p[0]!.message).toMatch(NOT_RUN);
+    expect(p[0]!.message).toContain('windows, android-work-profile, android-device-owner device side');
+  });
+
+  it('loads for macOS and iOS, with the run server placeholder as its URL', () => {
+    const s = loadScenario({ text: scenario('platforms: [macos, ios], keySize: 2048'), file: 's.yaml' });
+    const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;
+    expect(Object.keys(wifi.models).sort()).toEqual(['ios', 'macos']);
+    for (const m of Object.values(wifi.models)) {
+      expect(m).toMatchObject({ kind: 'scep-certificate', keySize: 'size2048' });
+      if (m?.kind === 'scep-certificate') expect(m.scepServerUrls).toEqual([SCEP_SERVER_PLACEHOLDER]);
+    }
   });
 
   it('lists the SCEP settings problems with their keys and lines besides the refusal', () => {

@@ -44,6 +44,8 @@ export interface ServiceSettings {
   leaseMs: number;
   commitMs: number;
   encryptPassword: MdmServiceOptions['encryptPassword'];
+  /** The run's SCEP server and challenge store (scep-certificate profiles). */
+  scep: MdmServiceOptions['scep'];
   /** The caller's callbacks (events, outcomes, CRLs, inventories, deliveries). */
   hooks: Pick<MdmServiceOptions, 'onEvent' | 'onOutcome' | 'onCrl' | 'onInventory' | 'onDelivery'>;
 }
@@ -126,6 +128,7 @@ export function serviceContext(
     leaseMs: o.leaseMs ?? 5 * 60_000,
     commitMs: o.commitMs ?? 10 * 60_000,
     encryptPassword: o.encryptPassword,
+    scep: o.scep,
     hooks: o,
     ...stores,
     now,

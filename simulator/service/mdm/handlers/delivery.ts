@@ -21,9 +21,11 @@ import {
   type NativePayload,
   type ResolveRequestResult,
 } from '../../../../profiles/compile/index.ts';
+import type { CertificateProfile } from '../../../../profiles/model/profile.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
 import { notApplicableReason } from '../applicability.ts';
 import { startImportedDelivery } from './imported-delivery.ts';
+import { startScepDelivery } from './scep-delivery.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import { answerTimeout } from '../retry-policy.ts';
 import type { ServiceDevice } from '../service-types.ts';
@@ -39,6 +41,7 @@ export type DeliveryContext = Pick<
   | 'random'
   | 'retry'
   | 'encryptPassword'
+  | 'scep'
   | 'hooks'
   | 'deliveries'
   | 'enrollments'
@@ -131,6 +134,7 @@ export async function startDelivery(
     return;
   }
   if (assignment.profile.kind === 'pkcs-imported-certificate') return startImportedDelivery(ctx, d);
+  if (assignment.profile.kind === 'scep-certificate') return startScepDelivery(ctx, d);
   const resolved = requestOf(d);
   if (!resolved.ok) {
     fail(ctx, d, resolved.outcome.code, resolved.outcome.message);
@@ -175,8 +179,11 @@ export async function compileAndSend(
   issued?: IssuedIdentity,
   /** The device holds an identity of this profile that `issued` replaces (a newer imported PFX). */
   replaces = false,
+  /** A SCEP delivery (scep-delivery.ts): the profile as compiled for the device, and its enrolment. */
+  scep?: { profile: CertificateProfile; scep: NonNullable<CompileOptions['scep']> },
 ): Promise<void> {
-  const { device, assignment } = d;
+  const { device } = d;
+  const assignment = scep === undefined ? d.assignment : { ...d.assignment, profile: scep.profile };
   d.sends += 1;
   const seed = `${ctx.random.key}/${device.id}/${assignment.name}/${d.sends}`;
   const salts = ctx.random.fork(`pkcs12/${device.id}/${assignment.name}/${d.sends}`);
@@ -191,6 +198,7 @@ export async function compileAndSend(
     ...(issued !== undefined && (d.current !== undefined || replaces) && { replacesInstalled: true }),
     random: (n) => Buffer.from(salts.bytes(n)),
     ...(issued !== undefined && { issued }),
+    ...(scep !== undefined && { scep: scep.scep }),
   };
   const encrypt = ctx.encryptPassword;
   const mgmt = ctx.enrollments.managementCertificate(device.id);
@@ -219,7 +227,10 @@ export async function compileAndSend(
     return;
   }
   const profile = assignment.profile;
-  const threshold = profile.kind === 'pkcs-certificate' ? profile.renewalThresholdPercentage : 0;
+  const threshold =
+    profile.kind === 'pkcs-certificate' || profile.kind === 'scep-certificate'
+      ? profile.renewalThresholdPercentage
+      : 0;
   d.sent = {
     format: result.payload.format,
     id: payloadIdOf(result.payload),
@@ -239,6 +250,8 @@ export async function compileAndSend(
 
 /** Compiles again with the identity last issued (a re-enrolled device: new management certificate). */
 export async function recompileAndSend(ctx: DeliveryContext, d: Delivery): Promise<void> {
+  // a SCEP payload carries a one-time challenge: a new one for the re-enrolled device
+  if (d.assignment.profile.kind === 'scep-certificate') return startScepDelivery(ctx, d);
   await compileAndSend(ctx, d, d.issued);
 }
 

@@ -64,6 +64,12 @@ export async function handleOutcome(
       );
     }
   }
+  if (d.assignment.profile.kind === 'scep-certificate' && d.reason === 'renewal' && o.code !== 'UNCHANGED') {
+    // the device re-enrolled with the new challenge (scep-delivery.ts renewScep)
+    d.outcome.renewals += 1;
+    ctx.reports.counters.renewals += 1;
+    ctx.event('renewed', `re-enrolled over SCEP: ${o.message}`, d.device.id, profile);
+  }
   d.sentCert = undefined;
   d.reason = undefined;
   ctx.setOutcome(d, 'installed', o.code, o.message, o.native);

@@ -1,0 +1,98 @@
+/**
+ * Delivery of a SCEP profile (profiles/model/scep-profile.ts; issue 14 point 2), service side. Nothing is
+ * issued here: the device makes its own key and enrols with the run's SCEP server. The service, as Intune
+ * does, issues a one-time challenge for this device × profile (simulator/service/scep/challenge-store.ts,
+ * on the run's virtual clock: its validity runs from now) bound to the subject the profile resolves for the
+ * device, and compiles the platform payload with the server URL, the challenge and the CA it must chain to
+ * (Apple `CAFingerprint`, Windows `CAThumbprint`; profiles/compile/compile-types.ts ScepEnrolment).
+ *
+ * With the connectors' strong-mapping setting on (`connectors.sidSecurityExtension`), the profile is
+ * compiled with the SID URI SAN (profiles/compile/scep-strong-mapping.ts); a device whose user (or, for a
+ * device certificate, computer) has no on-premises SID fails CONNECTOR_SID_UNAVAILABLE, as PKCS does.
+ *
+ * The challenge never appears in an event or an outcome message (it is a secret of the payload).
+ */
+import { CertfleetError, isCertfleetError } from '../../../../pki/errors.ts';
+import type { ScepCertificateProfile } from '../../../../profiles/model/scep-profile.ts';
+import { withSidUriSan } from '../../../../profiles/compile/scep-strong-mapping.ts';
+import { resolveProfileNames } from '../../../../profiles/variables/resolve-profile-names.ts';
+import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
+import type { Delivery } from '../stores/deliveries.ts';
+import { compileAndSend, type DeliveryContext } from './delivery.ts';
+
+/** The profile as the service compiles it for the device: with the SID URI SAN when the setting is on. */
+function profileFor(ctx: DeliveryContext, d: Delivery): ScepCertificateProfile {
+  const profile = d.assignment.profile as ScepCertificateProfile;
+  if (ctx.scep?.sidSecurityExtension !== true) return profile;
+  const mapped = withSidUriSan(profile, d.device.facts!);
+  if (mapped.ok) return mapped.profile;
+  const { sid } = mapped;
+  throw new CertfleetError(
+    'CONNECTOR_SID_UNAVAILABLE',
+    `Strong certificate mapping is on (connectors.sidSecurityExtension), so the SCEP profile carries the URI SAN tag:microsoft.com,2022-09-14:sid:{{OnPremisesSecurityIdentifier}}, but ${sid.why}. ` +
+      (sid.principal === 'user'
+        ? 'Synchronise the user from on-premises Active Directory with Entra Connect, or exclude cloud-only users from this profile.'
+        : 'Hybrid join the device to the on-premises domain, or issue a user certificate instead.'),
+  );
+}
+
+/**
+ * Issues the device's one-time challenge and sends the SCEP payload (again after a re-enrolment: a new
+ * challenge each time). Fails the delivery with the compile's or the strong mapping's code.
+ */
+export async function startScepDelivery(ctx: DeliveryContext, d: Delivery): Promise<void> {
+  const scep = ctx.scep;
+  try {
+    if (scep === undefined) {
+      throw new CertfleetError(
+        'USAGE',
+        `The profile ${d.assignment.name} is a SCEP profile, but this service has no SCEP server to send devices to; run it in a fleet run (certfleet run), which starts one.`,
+      );
+    }
+    const profile = profileFor(ctx, d);
+    const names = resolveProfileNames(profile, d.device.facts!);
+    const challenge = scep.challenges.issue({
+      deviceId: d.device.id,
+      profileId: d.assignment.name,
+      // bound to the subject the device will request; an unresolvable subject fails in the compile below
+      ...(names.ok && names.subject !== '' && { subject: names.subject }),
+      now: ctx.clock.now(),
+    });
+    ctx.event(
+      'scep-challenge-issued',
+      `one-time challenge for the SCEP server ${scep.url}`,
+      d.device.id,
+      d.assignment.name,
+    );
+    await compileAndSend(ctx, d, undefined, false, {
+      profile,
+      scep: {
+        url: scep.url,
+        challenge,
+        caFingerprint: scep.caFingerprint,
+        caThumbprint: scep.caThumbprint,
+      },
+    });
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    ctx.setOutcome(d, 'failed', e.code, e.message);
+    ctx.event('failed', `${e.code}: ${e.message}`, d.device.id, d.assignment.name);
+  }
+}
+
+/**
+ * A device asks to renew the certificate of a SCEP profile (its renewal threshold reached): the service
+ * sends the profile again with a new one-time challenge, and the device re-enrols (a new key), replacing
+ * the identity the profile installed. A request while a payload is still unanswered is ignored.
+ */
+export async function renewScep(ctx: DeliveryContext, d: Delivery, req: RenewRequest): Promise<void> {
+  if (d.removed || d.device.state !== 'enrolled' || d.awaiting) return;
+  ctx.event(
+    'renewal-requested',
+    `certificate ${req.thumbprint} ends ${req.notAfter}: the device re-enrols with a new challenge`,
+    d.device.id,
+    d.assignment.name,
+  );
+  d.reason = 'renewal';
+  await startScepDelivery(ctx, d);
+}

@@ -1,0 +1,153 @@
+/**
+ * The shipped SCEP scenarios (issue 14 point 2) run end to end over real MQTT and the run's SCEP server on
+ * loopback: scenarios/scep-mixed.yaml on 6 devices (Macs and iPhones enrol with one-time challenges and
+ * install identities verified by OpenSSL against the CA; the PC gets its PKCS certificate), and
+ * scenarios/scep-challenge-expired.yaml on 4 devices (devices acting two hours late fail SCEP_REQUEST_FAILED,
+ * the root installs). No SCEP private key is found outside the devices' key stores: not in run.db, not in
+ * agents.db's non-key columns, not in any MQTT message (the run's deliveries and device reports), not in the
+ * reports.
+ */
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreDb } from '../../agent/keystore/store-db.ts';
+import { parseCertificate, type Certificate } from '../../pki/index.ts';
+import { watchSecrets } from '../../pki/secret-witness.ts';
+import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-scep-run-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
+  it('scep-mixed: Apple devices enrol over SCEP, identities valid against the CA, keys only on the devices', async () => {
+    const made: KeyObject[] = [];
+    const stop = watchSecrets((kind, v) => {
+      if (kind === 'private-key' && typeof v === 'object' && !Buffer.isBuffer(v)) made.push(v);
+    });
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios', 'scep-mixed.yaml'),
+      out: join(work, 'mixed'),
+      broker: { type: 'embedded' },
+      devices: 6,
+    }).finally(stop);
+    expect(run.result.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+    // nothing left pending: each device's enrolment finished before its host reported idle
+    expect(run.result.outcomes.filter((o) => o.status === 'pending')).toEqual([]);
+    const rows = run.result.outcomes.filter((o) => o.profile === 'Wi-Fi SCEP');
+    const scep = rows.filter((o) => o.status === 'installed');
+    expect(scep.length).toBeGreaterThan(0);
+    expect(scep).toHaveLength(rows.length);
+
+    // the SCEP identities, as the devices hold them (public columns), verified by OpenSSL
+    const certs: Certificate[] = [];
+    const db = StoreDb.open(join(run.dir, 'agents.db'), { publicOnly: true });
+    try {
+      for (const o of scep) {
+        const ids = db
+          .items(o.device, { kind: 'identity' })
+          .filter((i) => i.attrs['payloadType'] === 'com.apple.security.scep');
+        expect(ids).toHaveLength(1);
+        const cert = parseCertificate(ids[0]!.certificate);
+        certs.push(cert);
+        const pem = join(work, `${o.device}.pem`);
+        writeFileSync(pem, cert.pem);
+        const ca = join(run.dir, 'ca');
+        const r = spawnSync(
+          'openssl',
+          ['verify', '-CAfile', join(ca, 'root.pem'), '-untrusted', join(ca, 'issuing.pem'), pem],
+          { encoding: 'utf8' },
+        );
+        expect(r.stdout.trim(), r.stderr).toBe(`${pem}: OK`);
+      }
+    } finally {
+      db.close();
+    }
+    // the SCEP private keys: those the run made whose public half is a SCEP certificate's
+    const keys = made.filter((k) => certs.some((c) => c.publicKey.equals(createPublicKey(k))));
+    expect(keys).toHaveLength(certs.length);
+    const needles = keys.flatMap((k) => {
+      const der = k.export({ type: 'pkcs8', format: 'der' });
+      const pkcs1 = k.export({ type: 'pkcs1', format: 'der' });
+      return [
+        der,
+        pkcs1,
+        Buffer.from(der.toString('base64').slice(0, 200)),
+        Buffer.from(der.toString('hex')),
+      ];
+    });
+    // nowhere in the run folder's files (run.db with every payload and device report, the reports), nor in
+    // agents.db's bytes: its key column is sealed with the key-store key, so the plain key is not there either
+    for (const f of filesUnder(run.dir)) {
+      const bytes = readFileSync(f);
+      for (const n of needles) expect(bytes.includes(n), f).toBe(false);
+    }
+    // nor in any MQTT message: the deliveries and device reports run.db recorded, read as rows
+    const runDb = new Database(join(run.dir, 'run.db'), { readonly: true });
+    try {
+      const tables = runDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string;
+      }[];
+      expect(tables.map((t) => t.name)).toContain('deliveries');
+      for (const t of tables)
+        for (const row of runDb.prepare(`SELECT * FROM "${t.name}"`).all() as Record<string, unknown>[])
+          for (const [col, v] of Object.entries(row)) {
+            const b = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+            for (const n of needles) expect(b.includes(n), `${t.name}.${col}`).toBe(false);
+          }
+    } finally {
+      runDb.close();
+    }
+    const report = JSON.stringify(run.result);
+    for (const k of keys)
+      expect(report).not.toContain(
+        k.export({ type: 'pkcs8', format: 'der' }).toString('base64').slice(0, 64),
+      );
+  });
+
+  it('scep-challenge-expired: late devices fail SCEP_REQUEST_FAILED, the root installs', async () => {
+    const run = await runFleet({
+      scenario: join(ROOT, 'scenarios', 'scep-challenge-expired.yaml'),
+      out: join(work, 'expired'),
+      broker: { type: 'embedded' },
+      devices: 4,
+    });
+    expect(run.result.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
+    const rows = run.result.outcomes.filter((o) => o.profile === 'Wi-Fi SCEP');
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((o) => o.code))).toEqual(new Set(['SCEP_REQUEST_FAILED']));
+    // the connector's side of it, in the run database: event 20501 with CRPSCEPChallenge_Expired
+    const runDb = new Database(join(run.dir, 'run.db'), { readonly: true });
+    try {
+      const details = (
+        runDb.prepare("SELECT detail FROM events WHERE type = 'scep-connector'").all() as { detail: string }[]
+      ).map((r) => r.detail);
+      expect(details.length).toBeGreaterThan(0);
+      expect(
+        details.every((d) =>
+          /^20501 CRPVerifyMetric_Warning, diagnostic 0x00000411 CRPSCEPChallenge_Expired \(SCEP_CHALLENGE_EXPIRED\)/.test(
+            d,
+          ),
+        ),
+      ).toBe(true);
+    } finally {
+      runDb.close();
+    }
+  });
+});
