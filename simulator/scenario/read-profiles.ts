@@ -31,7 +31,12 @@ import { child, type At, type Checker } from './checker.ts';
 import { IMPORTED_PROFILE_KEYS, readImportedSettings } from './read-imported.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
-import { readScepSettings, SCEP_KEYS } from './read-scep-settings.ts';
+import {
+  readScepSettings,
+  SCEP_DELIVERED_FAMILIES,
+  SCEP_KEYS,
+  SCEP_SERVER_PLACEHOLDER,
+} from './read-scep-settings.ts';
 import type { MapNode } from './yaml-tree.ts';
 import { CA_ISSUING_PLACEHOLDER } from './bind-issuing.ts';
 import type { ScenarioProfile, TrustedSource } from './types.ts';
@@ -259,7 +264,25 @@ function readGraphProfile(
       `${file}: [${r.error.code}] ${r.error.message.replace(/\n/g, '; ')}`,
     );
   }
-  const profile = r.profile;
+  let profile = r.profile;
+  // A Graph SCEP profile: the same families as an inline `type: scep` profile enrol in a run, and the
+  // run's own SCEP server (loopback) stands in for the servers the export names, which the simulated
+  // devices cannot reach.
+  if (profile.kind === 'scep-certificate') {
+    if (!SCEP_DELIVERED_FAMILIES.includes(profile.family)) {
+      return c.add(
+        graphAt.node.pos,
+        graphAt.path,
+        `${file}: SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${profile.family} device side does not enrol over SCEP yet`,
+      );
+    }
+    c.warn(
+      graphAt.node.pos,
+      graphAt.path,
+      `${file}: scepServerUrls (${profile.scepServerUrls.join(', ')}) are replaced in the run by the run's own SCEP server on loopback; the devices enrol there`,
+    );
+    profile = { ...profile, scepServerUrls: [SCEP_SERVER_PLACEHOLDER] };
+  }
   // what the run reads past: unknown or ineffective Graph properties, advisories (issue 13 point 5)
   for (const u of r.unused) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${u.path} ${u.message}`);
   for (const w of r.warnings) c.warn(graphAt.node.pos, graphAt.path, `${file}: ${w.path}: ${w.advice}`);
