@@ -8,9 +8,27 @@
  * enrolment, a refusal or a retirement — and {@link EnrollmentStore} implements both. Pure bookkeeping: no
  * clock, no transport.
  */
-import type { Certificate } from '../../../../pki/index.ts';
+import { parseCertificate, type Certificate } from '../../../../pki/index.ts';
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ServiceDevice } from '../service-types.ts';
+import {
+  inSavedOrder,
+  jsonRecord,
+  mustBeEmpty,
+  type SavableStore,
+  type SavedRecord,
+} from './saved-records.ts';
+
+/** One saved device (saved-records.ts): its record, management certificate, refusal rows and user. */
+interface SavedDevice {
+  order: number;
+  device: ServiceDevice;
+  /** The management certificate, DER base64. */
+  certificate?: string;
+  refusals?: DeviceProfileOutcome[];
+  /** The limit key it counts against (enrolled devices only). */
+  limitKey?: string;
+}
 
 /** Looks up what the service knows of devices. */
 export interface EnrollmentReader {
@@ -44,7 +62,7 @@ export interface EnrollmentWriter {
 }
 
 /** The enrollments store. */
-export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
+export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, SavableStore {
   readonly #devices = new Map<string, ServiceDevice>();
   readonly #certificates = new Map<string, Certificate>();
   readonly #refusals = new Map<string, DeviceProfileOutcome[]>();
@@ -109,6 +127,41 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
     device.state = 'retired';
     this.#uncount(id);
     return true;
+  }
+
+  /** Every device as one record keyed by its id (saved-records.ts). */
+  save(): SavedRecord[] {
+    return [...this.#devices.values()].map((device, order) => {
+      const cert = this.#certificates.get(device.id);
+      const refusals = this.#refusals.get(device.id);
+      const limitKey = this.#userOf.get(device.id);
+      const saved: SavedDevice = {
+        order,
+        device,
+        ...(cert !== undefined && { certificate: cert.der.toString('base64') }),
+        ...(refusals !== undefined && { refusals }),
+        ...(limitKey !== undefined && { limitKey }),
+      };
+      return jsonRecord(device.id, saved);
+    });
+  }
+
+  /** Rebuilds the store from {@link save}'s records, in the order the devices first asked to enrol. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('enrollments', this.#devices.size);
+    for (const [, r] of inSavedOrder<SavedDevice>('enrollments', records)) {
+      const id = r.device.id;
+      this.#devices.set(id, r.device);
+      if (r.certificate !== undefined)
+        this.#certificates.set(id, parseCertificate(Buffer.from(r.certificate, 'base64')));
+      if (r.refusals !== undefined) this.#refusals.set(id, r.refusals);
+      if (r.limitKey !== undefined) {
+        let ids = this.#byUser.get(r.limitKey);
+        if (ids === undefined) this.#byUser.set(r.limitKey, (ids = new Set()));
+        ids.add(id);
+        this.#userOf.set(id, r.limitKey);
+      }
+    }
   }
 
   #uncount(id: string): void {
