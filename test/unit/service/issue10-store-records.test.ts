@@ -18,7 +18,9 @@ import { EnterpriseCa } from '../../../simulator/service/ca/enterprise-ca.ts';
 import type { CertificateWork } from '../../../simulator/service/connector/protocol.ts';
 import type { ServiceDevice } from '../../../simulator/service/mdm/service-types.ts';
 import { CertificateRequestStore } from '../../../simulator/service/mdm/stores/certificate-requests.ts';
+import { DeliveryStore, type Delivery } from '../../../simulator/service/mdm/stores/deliveries.ts';
 import { EnrollmentStore } from '../../../simulator/service/mdm/stores/enrollments.ts';
+import type { ProfileAssignment } from '../../../simulator/service/mdm/assignment.ts';
 import { RevocationStore } from '../../../simulator/service/mdm/stores/revocations.ts';
 import type { SavedRecord } from '../../../simulator/service/mdm/stores/saved-records.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -160,6 +162,75 @@ describe('issue 10 point 3: the service stores saved as records', () => {
     expect(back.latestCrl).toEqual(Buffer.from([1, 2, 3]));
     expect(back.revoked('ab12', 'superseded', NOW)).toBe(false); // already revoked: idempotent after a resume
     expect(codeOf(() => back.published(Buffer.from([4]), 2))).toBe('INTERNAL');
+  });
+
+  it('deliveries: state, payload bytes and issued identity back, linked to the restored device and assignment', () => {
+    const devices = enrolments();
+    const wifi = { name: 'wifi' } as ProfileAssignment;
+    const vpn = { name: 'vpn' } as ProfileAssignment; // removed from the run's assignments since: still linked
+    const outcome: DeviceProfileOutcome = {
+      ...refusal('d-3'),
+      status: 'pending',
+      code: 'DELIVERY_NO_ANSWER',
+    };
+    const s = new DeliveryStore();
+    const sentDelivery: Delivery = {
+      device: devices.device('d-3')!,
+      assignment: wifi,
+      outcome,
+      requestId: 'req-7',
+      reason: 'renewal',
+      current: { serial: '1A', thumbprint: 'AB', notAfter: '2027-01-01T00:00:00.000Z' },
+      sentCert: { serial: '1B', thumbprint: 'CD', notAfter: '2028-01-01T00:00:00.000Z' },
+      issued: { pfx: Buffer.from([0x30, 0x82, 1, 2]), password: 'Pfx-Secret-1', certificateDer: cert.der },
+      sent: {
+        topic: 'certfleet/contoso/devices/d-3/in/profile',
+        payload: Buffer.from('<SyncML/>'),
+        format: 'syncml',
+        id: './Vendor/x',
+      },
+      attempt: 2,
+      timer: { cancel: () => undefined },
+      awaiting: true,
+      sends: 2,
+      removed: false,
+    };
+    s.put(sentDelivery);
+    s.put({
+      device: devices.device('d-0')!,
+      assignment: vpn,
+      outcome,
+      attempt: 0,
+      awaiting: false,
+      sends: 0,
+      removed: true,
+    });
+    const back = new DeliveryStore();
+    const restoredDevices = new EnrollmentStore();
+    restoredDevices.restore(asMap(devices.save()));
+    const assignments = new Map([wifi, vpn].map((a) => [a.name, a]));
+    const armed = back.restore(asMap(s.save()), {
+      device: (id) => restoredDevices.device(id),
+      assignment: (name) => assignments.get(name),
+    });
+    const d = back.get('d-3', 'wifi')!;
+    expect(d.device).toBe(restoredDevices.device('d-3')); // the same object the enrolments store holds
+    expect(d.assignment).toBe(wifi);
+    const { timer: _t, device: _d, ...rest } = sentDelivery;
+    const { timer: t2, device: _d2, ...restBack } = d;
+    expect(restBack).toEqual(rest);
+    expect(t2).toBeUndefined(); // not re-armed by the store …
+    expect(armed).toEqual([d]); // … but handed back to be armed again
+    expect([...back.all()].map((x) => `${x.device.id}/${x.assignment.name}/${x.removed}`)).toEqual([
+      'd-3/wifi/false',
+      'd-0/vpn/true',
+    ]);
+    const unknown = new DeliveryStore();
+    expect(
+      codeOf(() =>
+        unknown.restore(asMap(s.save()), { device: () => undefined, assignment: (n) => assignments.get(n) }),
+      ),
+    ).toBe('IO');
   });
 
   it('a checkpoint writes only the records that changed, and removes the ones gone', () => {

@@ -15,6 +15,8 @@ import type { CertificateRequestSpec, IssuedIdentity } from '../../../../profile
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import type { ServiceDevice } from '../service-types.ts';
+import { CertfleetError } from '../../../../pki/errors.ts';
+import { inSavedOrder, jsonRecord, mustBeEmpty, type SavedRecord } from './saved-records.ts';
 
 /** A certificate the service issued for a delivery, by the fields it matches renewals and revocations on. */
 export interface IssuedRef {
@@ -110,4 +112,115 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   put(d: Delivery): void {
     this.#deliveries.set(key(d.device.id, d.assignment.name), d);
   }
+
+  /**
+   * Every delivery as one record (saved-records.ts), keyed by device and assignment: its state, the
+   * payload sent (same bytes on a re-send) and the identity issued, the device and the assignment by
+   * their ids. A timer is saved as the fact that one was armed (`timer: true`), not its closure.
+   */
+  save(): SavedRecord[] {
+    return [...this.#deliveries.values()].map((d, order) => {
+      const saved: SavedDelivery = {
+        order,
+        device: d.device.id,
+        assignment: d.assignment.name,
+        outcome: d.outcome,
+        ...(d.request !== undefined && { request: d.request }),
+        ...(d.requestId !== undefined && { requestId: d.requestId }),
+        ...(d.reason !== undefined && { reason: d.reason }),
+        ...(d.current !== undefined && { current: d.current }),
+        ...(d.sentCert !== undefined && { sentCert: d.sentCert }),
+        ...(d.issued !== undefined && {
+          issued: {
+            pfx: d.issued.pfx.toString('base64'),
+            password: d.issued.password,
+            ...(d.issued.certificateDer !== undefined && {
+              certificateDer: d.issued.certificateDer.toString('base64'),
+            }),
+          },
+        }),
+        ...(d.sent !== undefined && { sent: { ...d.sent, payload: d.sent.payload.toString('base64') } }),
+        attempt: d.attempt,
+        timer: d.timer !== undefined,
+        awaiting: d.awaiting,
+        sends: d.sends,
+        removed: d.removed,
+      };
+      return jsonRecord(JSON.stringify([d.device.id, d.assignment.name]), saved);
+    });
+  }
+
+  /**
+   * Rebuilds the store from {@link save}'s records, in their order, linking each delivery to the device
+   * record and the assignment `links` find (the restored enrolments store; every assignment of the run,
+   * removed ones included). Timers are not re-armed here: the keys of the deliveries that had one are
+   * returned, for the service to arm again on its clock.
+   * @throws CertfleetError IO when a delivery names a device or an assignment `links` does not know.
+   */
+  restore(
+    records: ReadonlyMap<string, Buffer>,
+    links: {
+      device: (id: string) => ServiceDevice | undefined;
+      assignment: (name: string) => ProfileAssignment | undefined;
+    },
+  ): Delivery[] {
+    mustBeEmpty('deliveries', this.#deliveries.size);
+    const armed: Delivery[] = [];
+    for (const [k, r] of inSavedOrder<SavedDelivery>('deliveries', records)) {
+      const device = links.device(r.device);
+      const assignment = links.assignment(r.assignment);
+      if (device === undefined || assignment === undefined)
+        throw new CertfleetError(
+          'IO',
+          `The saved delivery ${k} names ${device === undefined ? `device ${r.device}` : `assignment ${r.assignment}`}, which the saved run does not know: the run cannot be resumed.`,
+        );
+      const d: Delivery = {
+        device,
+        assignment,
+        outcome: r.outcome,
+        ...(r.request !== undefined && { request: r.request }),
+        ...(r.requestId !== undefined && { requestId: r.requestId }),
+        ...(r.reason !== undefined && { reason: r.reason }),
+        ...(r.current !== undefined && { current: r.current }),
+        ...(r.sentCert !== undefined && { sentCert: r.sentCert }),
+        ...(r.issued !== undefined && {
+          issued: {
+            pfx: Buffer.from(r.issued.pfx, 'base64'),
+            password: r.issued.password,
+            ...(r.issued.certificateDer !== undefined && {
+              certificateDer: Buffer.from(r.issued.certificateDer, 'base64'),
+            }),
+          },
+        }),
+        ...(r.sent !== undefined && { sent: { ...r.sent, payload: Buffer.from(r.sent.payload, 'base64') } }),
+        attempt: r.attempt,
+        awaiting: r.awaiting,
+        sends: r.sends,
+        removed: r.removed,
+      };
+      this.put(d);
+      if (r.timer) armed.push(d);
+    }
+    return armed;
+  }
+}
+
+/** One saved delivery (see {@link DeliveryStore.save}). */
+interface SavedDelivery {
+  order: number;
+  device: string;
+  assignment: string;
+  outcome: DeviceProfileOutcome;
+  request?: CertificateRequestSpec;
+  requestId?: string;
+  reason?: 'initial' | 'renewal';
+  current?: IssuedRef;
+  sentCert?: IssuedRef;
+  issued?: { pfx: string; password: string; certificateDer?: string };
+  sent?: Omit<SentPayload, 'payload'> & { payload: string };
+  attempt: number;
+  timer: boolean;
+  awaiting: boolean;
+  sends: number;
+  removed: boolean;
 }
