@@ -191,6 +191,7 @@ describe('issue 10 point 3: the service stores saved as records', () => {
       },
       attempt: 2,
       timer: { cancel: () => undefined },
+      timerAt: Date.UTC(2026, 5, 1, 12, 5),
       awaiting: true,
       sends: 2,
       removed: false,

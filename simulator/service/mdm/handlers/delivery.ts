@@ -244,7 +244,7 @@ export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
   d.awaiting = true;
   const attempt = d.attempt;
   const wait = answerTimeout(ctx.retry, attempt);
-  d.timer = ctx.clock.after(wait, () => ctx.track(noAnswer(ctx, d, attempt)));
+  armNoAnswer(ctx, d, attempt, wait);
   if (d.reason !== 'renewal' || d.outcome.status !== 'installed') {
     ctx.setOutcome(
       d,
@@ -271,6 +271,12 @@ export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
     contentHash: createHash('sha256').update(d.sent.payload).digest('hex'),
   });
   await ctx.publish(d.sent.topic, d.sent.payload);
+}
+
+/** Arms the no-answer timer of send number `attempt`, `wait` ms from now (also a resumed service: resume.ts). */
+export function armNoAnswer(ctx: DeliveryContext, d: Delivery, attempt: number, wait: number): void {
+  d.timerAt = ctx.clock.now().getTime() + wait;
+  d.timer = ctx.clock.after(wait, () => ctx.track(noAnswer(ctx, d, attempt)));
 }
 
 /** The no-answer timer of send number `attempt`: re-send, or after the last one leave the delivery pending. */

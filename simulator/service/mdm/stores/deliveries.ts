@@ -56,6 +56,11 @@ export interface Delivery {
   sent?: SentPayload;
   attempt: number;
   timer?: ScheduledTask;
+  /**
+   * When the timer last armed fires (epoch ms, virtual): a resumed service arms it again for that instant
+   * (handlers/resume.ts) when it is still ahead.
+   */
+  timerAt?: number;
   awaiting: boolean;
   sends: number;
   removed: boolean;
@@ -116,7 +121,7 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   /**
    * Every delivery as one record (saved-records.ts), keyed by device and assignment: its state, the
    * payload sent (same bytes on a re-send) and the identity issued, the device and the assignment by
-   * their ids. A timer is saved as the fact that one was armed (`timer: true`), not its closure.
+   * their ids. A timer is saved as the instant it fires (`timerAt`), not its closure.
    */
   save(): SavedRecord[] {
     return [...this.#deliveries.values()].map((d, order) => {
@@ -141,7 +146,7 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
         }),
         ...(d.sent !== undefined && { sent: { ...d.sent, payload: d.sent.payload.toString('base64') } }),
         attempt: d.attempt,
-        timer: d.timer !== undefined,
+        ...(d.timer !== undefined && d.timerAt !== undefined && { timerAt: d.timerAt }),
         awaiting: d.awaiting,
         sends: d.sends,
         removed: d.removed,
@@ -153,8 +158,8 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   /**
    * Rebuilds the store from {@link save}'s records, in their order, linking each delivery to the device
    * record and the assignment `links` find (the restored enrolments store; every assignment of the run,
-   * removed ones included). Timers are not re-armed here: the keys of the deliveries that had one are
-   * returned, for the service to arm again on its clock.
+   * removed ones included). Timers are not re-armed here: the deliveries that had one are returned (with
+   * `timerAt`), for the service to arm again on its clock.
    * @throws CertfleetError IO when a delivery names a device or an assignment `links` does not know.
    */
   restore(
@@ -194,12 +199,13 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
         }),
         ...(r.sent !== undefined && { sent: { ...r.sent, payload: Buffer.from(r.sent.payload, 'base64') } }),
         attempt: r.attempt,
+        ...(r.timerAt !== undefined && { timerAt: r.timerAt }),
         awaiting: r.awaiting,
         sends: r.sends,
         removed: r.removed,
       };
       this.put(d);
-      if (r.timer) armed.push(d);
+      if (r.timerAt !== undefined) armed.push(d);
     }
     return armed;
   }
@@ -219,7 +225,7 @@ interface SavedDelivery {
   issued?: { pfx: string; password: string; certificateDer?: string };
   sent?: Omit<SentPayload, 'payload'> & { payload: string };
   attempt: number;
-  timer: boolean;
+  timerAt?: number;
   awaiting: boolean;
   sends: number;
   removed: boolean;

@@ -5,6 +5,11 @@
  */
 import type { RunEvent } from '../../../run-model.ts';
 import type { ServiceCounters } from '../service-types.ts';
+import { jsonRecord, mustBeEmpty, readRecord, type SavableStore, type SavedRecord } from './saved-records.ts';
+
+/** The counters' record key (saved-records.ts); events are keyed by their number, zero-padded. */
+const COUNTERS_KEY = '#counters';
+const eventKey = (i: number): string => String(i).padStart(10, '0');
 
 /** Counters at zero. */
 function zeroCounters(): ServiceCounters {
@@ -22,7 +27,7 @@ function zeroCounters(): ServiceCounters {
 }
 
 /** The report store. */
-export class ReportStore {
+export class ReportStore implements SavableStore {
   readonly #events: RunEvent[] = [];
   /** The live counters; handlers add to them. */
   readonly counters: ServiceCounters = zeroCounters();
@@ -46,5 +51,25 @@ export class ReportStore {
   countResult(connectorId: string): void {
     const load = this.counters.connectorLoad;
     load[connectorId] = (load[connectorId] ?? 0) + 1;
+  }
+
+  /** The counters, and one record per event (events only grow: a checkpoint writes the new ones). */
+  save(): SavedRecord[] {
+    return [
+      jsonRecord(COUNTERS_KEY, this.counters),
+      ...this.#events.map((e, i) => jsonRecord(eventKey(i), e)),
+    ];
+  }
+
+  /** Rebuilds the events, in order, and the counters from {@link save}'s records. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('reports', this.#events.length);
+    const counters = records.get(COUNTERS_KEY);
+    if (counters !== undefined)
+      Object.assign(this.counters, readRecord<ServiceCounters>('reports', COUNTERS_KEY, counters));
+    for (const [k, v] of [...records]
+      .filter(([k]) => k !== COUNTERS_KEY)
+      .sort((a, b) => a[0].localeCompare(b[0])))
+      this.#events.push(readRecord<RunEvent>('reports', k, v));
   }
 }
