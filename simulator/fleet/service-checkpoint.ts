@@ -9,8 +9,8 @@
  *   per store and key; a changed record is written again, a removed one deleted) — all of it in **one
  *   transaction**, so a kill leaves the previous checkpoint or this one, never half of each;
  * - the **inbox** and **outbox** of the messages handled between two checkpoints: handling a message
- *   records its id and the messages it makes in one transaction, before the message is acknowledged to the
- *   broker ({@link ServiceCheckpoint.handle}). After a kill the broker delivers the unacknowledged messages
+ *   records its id ({@link inboxKey}), the store records it changed and the messages it makes in one
+ *   transaction, before the message is acknowledged to the broker ({@link ServiceCheckpoint.handle}). After a kill the broker delivers the unacknowledged messages
  *   of the persistent session again: an id already in the inbox is not handled again, and the outbox
  *   entries not yet confirmed as published are published again — the same bytes, so a device gets the
  *   certificate that was issued for it, never a second one.
@@ -26,12 +26,13 @@
  * (SIGKILL), not the machine losing power.
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CertfleetError } from '../../pki/errors.ts';
 import { open as openSealed, seal } from '../../pki/key-seal.ts';
 import type { DeviceCounts } from '../../protocol/transport/device-ledger.ts';
+import type { TransportMessage } from '../../protocol/transport/transport.ts';
 
 /** The file name inside a run folder. */
 export const SERVICE_STATE_FILE = 'service-state.db';
@@ -190,10 +191,6 @@ export class ServiceCheckpoint {
       `INSERT INTO ledger (device_id, sent, handled) VALUES (?, ?, ?)
        ON CONFLICT (device_id) DO UPDATE SET sent = MAX(sent, excluded.sent), handled = MAX(handled, excluded.handled)`,
     );
-    const putRecord = this.#db.prepare(
-      'INSERT INTO records (store, key, value) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET value = excluded.value',
-    );
-    const dropRecord = this.#db.prepare('DELETE FROM records WHERE store = ? AND key = ?');
     this.#write(() => {
       this.#db
         .prepare(
@@ -201,10 +198,7 @@ export class ServiceCheckpoint {
         )
         .run(c.at, c.instants);
       for (const [device, counts] of c.ledger) upsertLedger.run(device, counts.sent, counts.handled);
-      for (const r of c.records) {
-        if (r.value === undefined) dropRecord.run(r.store, r.key);
-        else putRecord.run(r.store, r.key, seal(this.#key, r.value, recordAad(r.store, r.key)));
-      }
+      this.#writeRecords(c.records);
       this.#db.prepare('DELETE FROM inbox WHERE generation < ?').run(c.instants - 1);
     });
     this.#generation = c.instants;
@@ -251,14 +245,22 @@ export class ServiceCheckpoint {
   }
 
   /**
-   * Records that message `inboxId` was handled and what its handling publishes, in one transaction: call
-   * it after the handler changed the state and before the message is acknowledged. Returns the outbox
-   * entries to publish, or undefined — writing nothing — when `inboxId` was handled already (a broker's
-   * redelivery after a kill: the caller acknowledges it and runs no handler).
+   * Records that message `inboxId` was handled, the store records its handling changed and what it
+   * publishes, in one transaction: call it after the handler changed the state and before the message is
+   * acknowledged or anything it made is published. Returns the outbox entries to publish, or undefined —
+   * writing nothing — when `inboxId` was handled already (a broker's redelivery after a kill: the caller
+   * acknowledges it and runs no handler).
+   *
+   * The records belong here, not only in the next {@link checkpoint}: a message acknowledged and then
+   * lost to a kill before the instant closed is not delivered again, so unless its effect on the stores
+   * was committed with it, a resumed service would have published its answer (the outbox) without
+   * knowing it had (an enrolment answered but not recorded, a certificate sent but its delivery still
+   * waiting).
    */
   handle(
     inboxId: string,
     outgoing: readonly { topic: string; payload: Buffer }[],
+    records: Iterable<StoreRecord> = [],
   ): OutboxEntry[] | undefined {
     const entries: OutboxEntry[] = [];
     let fresh = false;
@@ -268,6 +270,7 @@ export class ServiceCheckpoint {
         .run(inboxId, this.#generation);
       if (inserted.changes === 0) return;
       fresh = true;
+      this.#writeRecords(records);
       const add = this.#db.prepare('INSERT INTO outbox (inbox_id, topic, payload) VALUES (?, ?, ?)');
       const seqOf = this.#db.prepare('SELECT last_insert_rowid() AS seq');
       for (const m of outgoing) {
@@ -320,6 +323,18 @@ export class ServiceCheckpoint {
     this.#db.close();
   }
 
+  /** Writes (sealed) or removes `records`; inside a {@link #write} transaction only. */
+  #writeRecords(records: Iterable<StoreRecord>): void {
+    const putRecord = this.#db.prepare(
+      'INSERT INTO records (store, key, value) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET value = excluded.value',
+    );
+    const dropRecord = this.#db.prepare('DELETE FROM records WHERE store = ? AND key = ?');
+    for (const r of records) {
+      if (r.value === undefined) dropRecord.run(r.store, r.key);
+      else putRecord.run(r.store, r.key, seal(this.#key, r.value, recordAad(r.store, r.key)));
+    }
+  }
+
   #write(f: () => void): void {
     try {
       this.#db.transaction(f)();
@@ -333,6 +348,22 @@ export class ServiceCheckpoint {
       );
     }
   }
+}
+
+/**
+ * The inbox id of a received device message: its MQTT packet identifier and the SHA-256 of its topic and
+ * payload — the rule the transport already uses to recognise a redelivery on one process
+ * (mqtt-transport.ts `#isRedelivery`), kept here across a kill. A redelivery after a kill carries the
+ * same identifier and bytes (MQTT 3.1.1 §4.4), so it finds its row; the broker gives the identifier to
+ * another message only after the PUBACK, and both brokers number a session's messages in turn (65,535
+ * before one comes back), so a new message matches an old row only when, within the two instants an
+ * inbox row is kept, 65,535 messages reached the service and the new one has the very topic and bytes of
+ * the old one. Undefined for a QoS 0 message: the broker never delivers one again, so it needs no inbox.
+ */
+export function inboxKey(m: TransportMessage): string | undefined {
+  if (m.packetId === undefined) return undefined;
+  const digest = createHash('sha256').update(m.topic).update('\0').update(m.payload).digest('base64url');
+  return `${m.packetId}:${digest}`;
 }
 
 /** The 256-bit sealing key of the saved state: HKDF-SHA256 (RFC 5869) of the fleet secret and the file's salt. */

@@ -11,7 +11,11 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
-import { SERVICE_STATE_FILE, ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
+import {
+  SERVICE_STATE_FILE,
+  ServiceCheckpoint,
+  inboxKey,
+} from '../../../simulator/fleet/service-checkpoint.ts';
 
 const SECRET = 'issue10-checkpoint-secret-0123456789abcdef';
 const DIGEST = 'digest-of-the-scenario-0001';
@@ -116,9 +120,13 @@ describe('issue 10 point 3: the saved service state of serve', () => {
     const script = `
       import { ServiceCheckpoint } from ${JSON.stringify(resolve(import.meta.dirname, '../../../simulator/fleet/service-checkpoint.ts'))};
       const cp = ServiceCheckpoint.open(${JSON.stringify(dir)}, { digest: ${JSON.stringify(DIGEST)}, secret: ${JSON.stringify(SECRET)} });
+      cp.checkpoint({ at: 1, instants: 1, ledger: [], records: [{ store: 'requests', key: 'queued/dev-1/wifi', value: Buffer.from('csr') }] });
       const a = cp.handle('in-1', [
         { topic: 'certfleet/contoso/devices/dev-1/in/profile', payload: Buffer.from('pfx for dev-1 ${PFX_PASSWORD}') },
         { topic: 'certfleet/contoso/devices/dev-1/in/status', payload: Buffer.from('ack') },
+      ], [
+        { store: 'deliveries', key: 'dev-1/wifi', value: Buffer.from('sent serial 0a') },
+        { store: 'requests', key: 'queued/dev-1/wifi' },
       ]);
       cp.confirm(a[1].seq);
       cp.handle('in-2', []);
@@ -130,6 +138,12 @@ describe('issue 10 point 3: the saved service state of serve', () => {
     expect(child.signal).toBe('SIGKILL');
 
     const cp = ServiceCheckpoint.open(dir, { digest: DIGEST, secret: SECRET });
+    // no checkpoint ran after in-1: its effect on the stores (a delivery written, the request the
+    // checkpoint before it had queued removed) was committed with its inbox id
+    expect([...cp.records('deliveries')].map(([k, v]) => [k, v.toString()])).toEqual([
+      ['dev-1/wifi', 'sent serial 0a'],
+    ]);
+    expect(cp.records('requests').size).toBe(0);
     expect(cp.wasHandled('in-1')).toBe(true);
     expect(cp.wasHandled('in-2')).toBe(true);
     expect(cp.wasHandled('in-3')).toBe(false);
@@ -137,14 +151,35 @@ describe('issue 10 point 3: the saved service state of serve', () => {
     expect(left.map((e) => [e.inboxId, e.topic, e.payload.toString()])).toEqual([
       ['in-1', 'certfleet/contoso/devices/dev-1/in/profile', `pfx for dev-1 ${PFX_PASSWORD}`],
     ]);
-    // the broker delivers in-1 again: nothing is handled or queued a second time
-    expect(cp.handle('in-1', [{ topic: 't', payload: Buffer.from('second answer') }])).toBeUndefined();
+    // the broker delivers in-1 again: nothing is handled, recorded or queued a second time
+    expect(
+      cp.handle(
+        'in-1',
+        [{ topic: 't', payload: Buffer.from('second answer') }],
+        [{ store: 'deliveries', key: 'dev-1/wifi', value: Buffer.from('sent serial 0b') }],
+      ),
+    ).toBeUndefined();
     expect(cp.unconfirmed()).toHaveLength(1);
+    expect(cp.records('deliveries').get('dev-1/wifi')?.toString()).toBe('sent serial 0a');
     cp.confirm(left[0]!.seq);
     expect(cp.unconfirmed()).toEqual([]);
     const fresh = cp.handle('in-3', [{ topic: 't', payload: Buffer.from('p') }]);
     expect(fresh?.map((e) => e.payload.toString())).toEqual(['p']);
     cp.close();
+  });
+
+  it('keys the inbox by packet identifier and content: a redelivery matches, a new message or QoS 0 does not', () => {
+    const topic = 'certfleet/contoso/device/dev-1/out/status/wifi';
+    const m = { topic, payload: Buffer.from('<SyncML>1</SyncML>'), packetId: 7 };
+    const key = inboxKey(m);
+    expect(key).toMatch(/^7:[A-Za-z0-9_-]{43}$/);
+    // the broker's redelivery: same identifier, same bytes (a copy, not the same Buffer)
+    expect(inboxKey({ topic, payload: Buffer.from('<SyncML>1</SyncML>'), packetId: 7 })).toBe(key);
+    // the identifier given to another message after the PUBACK, or the same bytes under another id
+    expect(inboxKey({ ...m, payload: Buffer.from('<SyncML>2</SyncML>') })).not.toBe(key);
+    expect(inboxKey({ ...m, topic: `${topic}-2` })).not.toBe(key);
+    expect(inboxKey({ ...m, packetId: 8 })).not.toBe(key);
+    expect(inboxKey({ topic, payload: m.payload })).toBeUndefined();
   });
 
   it('forgets inbox ids only once the instant before the last checkpoint is past', () => {
