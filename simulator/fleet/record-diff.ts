@@ -34,6 +34,21 @@ export class RecordDiff {
     return out;
   }
 
+  /**
+   * The records of `store` to write, from a partial listing: only the records that may have changed
+   * (a store's `saveChanged`, which lists a record whenever it may differ and never removes one); those
+   * whose bytes are as last saved are dropped, and a record not listed is kept, not removed.
+   */
+  changesOf(store: string, records: Iterable<SavedRecord>): StoreRecord[] {
+    const before = this.#saved.get(store);
+    const out: StoreRecord[] = [];
+    for (const r of records) {
+      const old = before?.get(r.key);
+      if (old === undefined || !old.equals(r.value)) out.push({ store, key: r.key, value: r.value });
+    }
+    return out;
+  }
+
   /** Records that `changes` were written: the next comparison starts from them. */
   commit(changes: Iterable<StoreRecord>): void {
     for (const c of changes) {

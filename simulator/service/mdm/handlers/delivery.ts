@@ -98,7 +98,7 @@ export async function startDelivery(
 ): Promise<void> {
   const existing = ctx.deliveries.get(device.id, assignment.name);
   if (existing && !existing.removed) return;
-  const d: Delivery = {
+  const fresh: Delivery = {
     device,
     assignment,
     outcome: {
@@ -117,7 +117,8 @@ export async function startDelivery(
     sends: 0,
     removed: false,
   };
-  ctx.deliveries.put(d);
+  // the delivery as stored: its changes are marked for the saved state (stores/deliveries.ts)
+  const d = ctx.deliveries.put(fresh);
   const notApplicable = notApplicableReason(assignment.profile, device.facts, device);
   if (notApplicable !== undefined) {
     ctx.setOutcome(d, 'not-applicable', 'NOT_APPLICABLE', notApplicable);

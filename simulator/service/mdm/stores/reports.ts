@@ -29,6 +29,8 @@ function zeroCounters(): ServiceCounters {
 /** The report store. */
 export class ReportStore implements SavableStore {
   readonly #events: RunEvent[] = [];
+  /** How many events {@link saveChanged} has listed (events only grow). */
+  #eventsListed = 0;
   /** The live counters; handlers add to them. */
   readonly counters: ServiceCounters = zeroCounters();
 
@@ -58,6 +60,20 @@ export class ReportStore implements SavableStore {
     return [
       jsonRecord(COUNTERS_KEY, this.counters),
       ...this.#events.map((e, i) => jsonRecord(eventKey(i), e)),
+    ];
+  }
+
+  /**
+   * The records that may have changed since the last call (issue 10 point 3, dirty sets): the counters
+   * (handlers add to them in place, nearly every message does) and the events added since; the first
+   * call lists every event. The same records as {@link save} makes for them; none is ever removed.
+   */
+  saveChanged(): SavedRecord[] {
+    const from = this.#eventsListed;
+    this.#eventsListed = this.#events.length;
+    return [
+      jsonRecord(COUNTERS_KEY, this.counters),
+      ...this.#events.slice(from).map((e, i) => jsonRecord(eventKey(from + i), e)),
     ];
   }
 
