@@ -279,3 +279,35 @@ describe('issue 10 point 3: the service stores saved as records', () => {
     expect(back.enrolledUnder('ada@contoso.com')).toBe(0);
   });
 });
+
+describe('issue 10 point 3: the enrolments store marks what changed', () => {
+  it('lists every device first, then only those changed here or handed out', () => {
+    const s = new EnrollmentStore();
+    s.enrolled(device('d-1'), cert, 'ada@contoso.com');
+    s.enrolled(device('d-2'), cert, 'ada@contoso.com');
+    s.refused(device('d-3'), [refusal('d-3')]);
+    const text = (rs: SavedRecord[]): string[] => rs.map((r) => `${r.key}=${r.value.toString()}`);
+    expect(text(s.saveChanged())).toEqual(text(s.save()));
+    expect(s.saveChanged()).toEqual([]);
+    // counting and listing refusals hand out no device record
+    expect(s.enrolledUnder('ada@contoso.com')).toBe(2);
+    expect(s.refusals()).toHaveLength(1);
+    expect(s.saveChanged()).toEqual([]);
+    // retired: its state and its place under the user's limit change
+    expect(s.retired('d-2')).toBe(true);
+    const listed = s.saveChanged();
+    expect(listed.map((r) => r.key)).toEqual(['d-2']);
+    const full = asMap(s.save());
+    expect(listed[0]!.value.equals(full.get('d-2')!)).toBe(true);
+    expect(JSON.parse(listed[0]!.value.toString())).toMatchObject({ order: 1, device: { state: 'retired' } });
+    expect(JSON.parse(listed[0]!.value.toString()).limitKey).toBeUndefined();
+    // a device record handed out may be changed in place by its holder: it is listed
+    s.device('d-1')!.tags.push('t2');
+    expect(s.saveChanged().map((r) => r.key)).toEqual(['d-1']);
+    expect(s.device('d-9')).toBeUndefined();
+    // a restored store lists everything once (the resume's diff, seeded with the saved records, drops it)
+    const back = new EnrollmentStore();
+    back.restore(asMap(s.save()));
+    expect(text(back.saveChanged())).toEqual(text(s.save()));
+  });
+});

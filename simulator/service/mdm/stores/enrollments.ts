@@ -69,14 +69,23 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
   /** Enrolled device ids per limit key, and the limit key of each of them. */
   readonly #byUser = new Map<string, Set<string>>();
   readonly #userOf = new Map<string, string>();
+  /**
+   * The devices whose record may have changed since {@link saveChanged} last listed them (issue 10 point
+   * 3, dirty sets): marked by every change made here and by every device record handed out (a caller
+   * may change it in place).
+   */
+  readonly #changed = new Set<string>();
 
   /** @inheritdoc */
   device(id: string): ServiceDevice | undefined {
-    return this.#devices.get(id);
+    const device = this.#devices.get(id);
+    if (device !== undefined) this.#changed.add(id);
+    return device;
   }
 
   /** @inheritdoc */
   devices(): ServiceDevice[] {
+    for (const id of this.#devices.keys()) this.#changed.add(id);
     return [...this.#devices.values()];
   }
 
@@ -110,6 +119,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
     this.#certificates.set(device.id, certificate);
     this.#devices.set(device.id, device);
     this.#refusals.delete(device.id);
+    this.#changed.add(device.id);
   }
 
   /** @inheritdoc */
@@ -117,6 +127,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
     if (this.#devices.get(device.id)?.state === 'enrolled') return false;
     this.#devices.set(device.id, device);
     this.#refusals.set(device.id, rows);
+    this.#changed.add(device.id);
     return true;
   }
 
@@ -126,24 +137,43 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
     if (device?.state !== 'enrolled') return false;
     device.state = 'retired';
     this.#uncount(id);
+    this.#changed.add(id);
     return true;
   }
 
   /** Every device as one record keyed by its id (saved-records.ts). */
   save(): SavedRecord[] {
-    return [...this.#devices.values()].map((device, order) => {
-      const cert = this.#certificates.get(device.id);
-      const refusals = this.#refusals.get(device.id);
-      const limitKey = this.#userOf.get(device.id);
-      const saved: SavedDevice = {
-        order,
-        device,
-        ...(cert !== undefined && { certificate: cert.der.toString('base64') }),
-        ...(refusals !== undefined && { refusals }),
-        ...(limitKey !== undefined && { limitKey }),
-      };
-      return jsonRecord(device.id, saved);
-    });
+    return [...this.#devices.values()].map((device, order) => this.#record(device, order));
+  }
+
+  /**
+   * The records of the devices that may have changed since the last call (see `#changed`; the first call
+   * lists every device): the same records as {@link save} makes for them. Devices are never removed.
+   */
+  saveChanged(): SavedRecord[] {
+    const keys = new Set(this.#changed);
+    this.#changed.clear();
+    const out: SavedRecord[] = [];
+    let order = 0;
+    for (const [id, device] of this.#devices) {
+      if (keys.has(id)) out.push(this.#record(device, order));
+      order += 1;
+    }
+    return out;
+  }
+
+  #record(device: ServiceDevice, order: number): SavedRecord {
+    const cert = this.#certificates.get(device.id);
+    const refusals = this.#refusals.get(device.id);
+    const limitKey = this.#userOf.get(device.id);
+    const saved: SavedDevice = {
+      order,
+      device,
+      ...(cert !== undefined && { certificate: cert.der.toString('base64') }),
+      ...(refusals !== undefined && { refusals }),
+      ...(limitKey !== undefined && { limitKey }),
+    };
+    return jsonRecord(device.id, saved);
   }
 
   /** Rebuilds the store from {@link save}'s records, in the order the devices first asked to enrol. */
@@ -152,6 +182,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
     for (const [, r] of inSavedOrder<SavedDevice>('enrollments', records)) {
       const id = r.device.id;
       this.#devices.set(id, r.device);
+      this.#changed.add(id);
       if (r.certificate !== undefined)
         this.#certificates.set(id, parseCertificate(Buffer.from(r.certificate, 'base64')));
       if (r.refusals !== undefined) this.#refusals.set(id, r.refusals);
