@@ -174,6 +174,27 @@ export class MdmService {
   }
 
   /**
+   * The records that may have changed since the last call, by store, and whether the listing is partial
+   * (dirty sets, issue 10 point 3): the enrolments, deliveries and reports — the stores that grow with
+   * the fleet and with every message — list only what was changed or handed out for change since
+   * (stores/enrollments.ts, deliveries.ts, reports.ts), so the cost follows what the service touched; the
+   * certificate requests (the requests in flight), revocations and assignments list every record. The
+   * first call lists everything. Compare a partial listing with RecordDiff.changesOf (a record not
+   * listed stayed), a full one with RecordDiff.changes (a record not listed went).
+   */
+  saveChangedState(): Record<SavedStoreName, { records: SavedRecord[]; partial: boolean }> {
+    const c = this.#ctx;
+    return {
+      enrollments: { records: c.enrollments.saveChanged(), partial: true },
+      deliveries: { records: c.deliveries.saveChanged(), partial: true },
+      requests: { records: c.requests.save(), partial: false },
+      revocations: { records: c.revocations.save(), partial: false },
+      assignments: { records: c.assignments.save(), partial: false },
+      reports: { records: c.reports.saveChanged(), partial: true },
+    };
+  }
+
+  /**
    * Rebuilds the service's state from {@link saveState}'s records (`read` gives a store's records by key),
    * before {@link start}: enrolments first (the deliveries link to their device records), then the other
    * stores; the deliveries' timers still ahead of the clock are armed again for the instant they fire.
