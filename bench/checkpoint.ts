@@ -4,8 +4,10 @@
  * the MDM service's enrolments and deliveries for N devices (three deliveries each: a 3 KB payload, a
  * 2.5 KB PKCS#12 and its password) saved as records (stores/saved-records.ts), compared with the last
  * checkpoint (record-diff.ts), and the changed ones sealed and written to service-state.db in one
- * transaction. Three figures: the first checkpoint (everything new), one where nothing changed (listing and
- * comparing only), one where 1 % of the deliveries changed. Timing only; no pass/fail (docs/architecture.md
+ * transaction. Figures: the first checkpoint (everything new), one where nothing changed (listing and
+ * comparing only), one where 1 % of the deliveries changed; then the same through the stores' dirty sets
+ * (only what was changed or handed out is listed: MdmService.saveChangedState), and one device's
+ * deliveries changed — what one handled message writes. Timing only; no pass/fail (docs/architecture.md
  * house rule 12).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -29,6 +31,11 @@ export interface CheckpointBench {
   first: { ms: number; written: number };
   unchanged: { ms: number; written: number };
   onePercent: { ms: number; written: number };
+  /** The same through the stores' dirty sets (saveChanged, RecordDiff.changesOf). */
+  unchangedDirty: { ms: number; written: number };
+  onePercentDirty: { ms: number; written: number };
+  /** One device's three deliveries changed (what one handled message writes), through the dirty sets. */
+  oneDeviceDirty: { ms: number; written: number };
   fileKiB: number;
 }
 
@@ -93,22 +100,39 @@ export async function measureCheckpoint(devices: number): Promise<CheckpointBenc
     const cp = ServiceCheckpoint.open(work, { digest: 'bench', secret: randomBytes(32).toString('hex') });
     const diff = new RecordDiff();
     let instants = 0;
-    const checkpoint = (): { ms: number; written: number } => {
+    const checkpoint = (dirty = false): { ms: number; written: number } => {
       const start = performance.now();
-      const changes = [
-        ...diff.changes('enrollments', enrollments.save()),
-        ...diff.changes('deliveries', deliveries.save()),
-      ];
+      const changes = dirty
+        ? [
+            ...diff.changesOf('enrollments', enrollments.saveChanged()),
+            ...diff.changesOf('deliveries', deliveries.saveChanged()),
+          ]
+        : [
+            ...diff.changes('enrollments', enrollments.save()),
+            ...diff.changes('deliveries', deliveries.save()),
+          ];
       instants += 1;
       cp.checkpoint({ at: instants, instants, ledger: [], records: changes });
       diff.commit(changes);
       return { ms: performance.now() - start, written: changes.length };
     };
+    const drain = (): void => void (enrollments.saveChanged(), deliveries.saveChanged());
     const first = checkpoint();
+    drain(); // the dirty sets start with everything: it was just saved
     const unchanged = checkpoint();
-    let n = 0;
-    for (const d of deliveries.all()) if (n++ % 100 === 0) d.attempt += 1;
+    const unchangedDirty = checkpoint(true);
+    const all = [...deliveries.all()];
+    all.forEach((d, i) => {
+      if (i % 100 === 0) d.attempt += 1;
+    });
     const onePercent = checkpoint();
+    drain();
+    all.forEach((d, i) => {
+      if (i % 100 === 1) d.attempt += 1;
+    });
+    const onePercentDirty = checkpoint(true);
+    for (const d of deliveries.ofDevice('device-000007')) d.sends += 1;
+    const oneDeviceDirty = checkpoint(true);
     cp.close();
     return {
       devices,
@@ -116,6 +140,9 @@ export async function measureCheckpoint(devices: number): Promise<CheckpointBenc
       first,
       unchanged,
       onePercent,
+      unchangedDirty,
+      onePercentDirty,
+      oneDeviceDirty,
       fileKiB: Math.round(
         (statSync(join(work, SERVICE_STATE_FILE)).size +
           (() => {
@@ -151,4 +178,7 @@ export async function benchCheckpoint(args: BenchArgs): Promise<void> {
   line('first checkpoint (every record new)', r.first);
   line('checkpoint, nothing changed', r.unchanged);
   line('checkpoint, 1 % of the deliveries changed', r.onePercent);
+  line('nothing changed, through the dirty sets', r.unchangedDirty);
+  line('1 % of the deliveries changed, through the dirty sets', r.onePercentDirty);
+  line('one device changed (one message), dirty sets', r.oneDeviceDirty);
 }
