@@ -2,8 +2,9 @@
  * What changed in the service's stores since the last checkpoint (issue 10 point 3): the stores list
  * every record of their state (simulator/service/mdm/stores/saved-records.ts), and this keeps the bytes
  * last saved of each, so a checkpoint (service-checkpoint.ts) writes only the records that are new or
- * changed and removes the ones that are gone. Comparing costs one serialisation of each store per
- * checkpoint and no write for a record that stayed the same; the handlers mark nothing.
+ * changed and removes the ones that are gone. A full listing ({@link RecordDiff.changes}) costs one
+ * serialisation of each store; a store that marks what changed lists only that (its `saveChanged`,
+ * compared with {@link RecordDiff.changesOf}), and a record that stayed the same is never written.
  */
 import type { SavedRecord } from '../service/mdm/stores/saved-records.ts';
 import type { StoreRecord } from './service-checkpoint.ts';
