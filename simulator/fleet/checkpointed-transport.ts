@@ -21,6 +21,12 @@
  * (a timer's re-send, an administration action) go straight through: their state is saved by the
  * checkpoint at the close of the instant, and a resumed service arms their timers again.
  *
+ * Behind the coordinator's round gate (protocol/transport/round-gate.ts) step 4's guarantee does not hold
+ * by itself: the gate takes a device message at once and hands it to this handler only when the wave's
+ * inbox is complete, so the MQTT transport acknowledges it before it is handled. There the message must
+ * be kept before the gate takes it ({@link ServiceCheckpoint.receive}, removed by its handling) and held
+ * again on resume ({@link ServiceCheckpoint.held}).
+ *
  * A QoS 0 message has no packet identifier and is never delivered again: it is handled without an inbox row.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

@@ -8,6 +8,9 @@
  *   merged by maximum, so only the devices that changed are written) and the service's records (one row
  *   per store and key; a changed record is written again, a removed one deleted) — all of it in **one
  *   transaction**, so a kill leaves the previous checkpoint or this one, never half of each;
+ * - the messages **received** and held, not handled yet ({@link ServiceCheckpoint.receive}): the
+ *   coordinator's round gate holds a wave's device messages until the wave's inbox is complete, and the
+ *   transport acknowledges a message once the gate has it, so it is kept here before that;
  * - the **inbox** and **outbox** of the messages handled between two checkpoints: handling a message
  *   records its id ({@link inboxKey}), the store records it changed and the messages it makes in one
  *   transaction, before the message is acknowledged to the broker ({@link ServiceCheckpoint.handle}). After a kill the broker delivers the unacknowledged messages
@@ -49,6 +52,7 @@ CREATE TABLE ledger (device_id TEXT PRIMARY KEY, sent INTEGER NOT NULL, handled 
 CREATE TABLE records (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key));
 CREATE TABLE inbox (message_id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE TABLE outbox (seq INTEGER PRIMARY KEY, inbox_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL);
+CREATE TABLE received (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL, payload BLOB NOT NULL);
 `;
 
 /** Where the clock was at the last checkpoint. */
@@ -270,6 +274,7 @@ export class ServiceCheckpoint {
         .run(inboxId, this.#generation);
       if (inserted.changes === 0) return;
       fresh = true;
+      this.#db.prepare('DELETE FROM received WHERE message_id = ?').run(inboxId);
       this.#writeRecords(records);
       const add = this.#db.prepare('INSERT INTO outbox (inbox_id, topic, payload) VALUES (?, ?, ?)');
       const seqOf = this.#db.prepare('SELECT last_insert_rowid() AS seq');
@@ -284,6 +289,52 @@ export class ServiceCheckpoint {
       }
     });
     return fresh ? entries : undefined;
+  }
+
+  /**
+   * Keeps a message received and not handled yet — one the service's round gate holds until its wave's
+   * inbox is complete (protocol/transport/round-gate.ts) — so that it can be acknowledged to the broker
+   * before it is handled: the broker delivers it no more, and a killed service finds it here
+   * ({@link held}). Its handling ({@link handle}, same id) removes it in the same transaction. Returns false
+   * — writing nothing — when the id is kept already or was handled (a broker's redelivery: acknowledge it,
+   * hold nothing).
+   */
+  receive(inboxId: string, topic: string, payload: Buffer): boolean {
+    let fresh = false;
+    this.#write(() => {
+      if (this.wasHandled(inboxId)) return;
+      const add = this.#db
+        .prepare('INSERT INTO received (message_id, topic, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(inboxId, topic, Buffer.alloc(0));
+      if (add.changes === 0) return;
+      fresh = true;
+      this.#db
+        .prepare('UPDATE received SET payload = ? WHERE seq = ?')
+        .run(seal(this.#key, payload, receivedAad(inboxId, topic)), add.lastInsertRowid);
+    });
+    return fresh;
+  }
+
+  /**
+   * The messages received and not handled ({@link receive}), in the order they came: a resumed service
+   * holds them again for the wave that was open when the previous process was killed.
+   * @throws CertfleetError IO when one does not authenticate (the file was changed).
+   */
+  held(): { inboxId: string; topic: string; payload: Buffer }[] {
+    const rows = this.#db.prepare('SELECT message_id, topic, payload FROM received ORDER BY seq').all() as {
+      message_id: string;
+      topic: string;
+      payload: Buffer;
+    }[];
+    return rows.map((r) => {
+      const payload = openSealed(this.#key, r.payload, receivedAad(r.message_id, r.topic));
+      if (payload === undefined)
+        throw new CertfleetError(
+          'IO',
+          `${this.#path}: a saved received message does not authenticate (the file was changed): the run cannot be resumed.`,
+        );
+      return { inboxId: r.message_id, topic: r.topic, payload };
+    });
   }
 
   /** True when message `inboxId` was handled since the checkpoint before the last one. */
@@ -373,6 +424,10 @@ function sealKey(secret: string, salt: Buffer): Buffer {
 
 function recordAad(store: string, key: string): string {
   return `record\0${store}\0${key}`;
+}
+
+function receivedAad(inboxId: string, topic: string): string {
+  return `received\0${inboxId}\0${topic}`;
 }
 
 function outboxAad(seq: number, topic: string): string {

@@ -182,6 +182,35 @@ describe('issue 10 point 3: the saved service state of serve', () => {
     expect(inboxKey({ topic, payload: m.payload })).toBeUndefined();
   });
 
+  it('keeps a message held before its handling, acknowledged: until handled, in arrival order, once', () => {
+    const dir = folder();
+    let cp = ServiceCheckpoint.open(dir, { digest: DIGEST, secret: SECRET });
+    const t = (n: number): string => `certfleet/contoso/device/dev-${n}/out/status/wifi`;
+    expect(cp.receive('9:b', t(2), Buffer.from('second'))).toBe(true);
+    expect(cp.receive('4:a', t(1), Buffer.from('first'))).toBe(true);
+    // the broker's redelivery of a message held already: nothing kept twice
+    expect(cp.receive('9:b', t(2), Buffer.from('second'))).toBe(false);
+    cp.close();
+    // a new process finds them, in the order they came
+    cp = ServiceCheckpoint.open(dir, { digest: DIGEST, secret: SECRET });
+    expect(cp.held().map((m) => [m.inboxId, m.topic, m.payload.toString()])).toEqual([
+      ['9:b', t(2), 'second'],
+      ['4:a', t(1), 'first'],
+    ]);
+    // handling one removes it with its inbox row, records and outbox in one transaction
+    cp.handle(
+      '9:b',
+      [{ topic: 'answer', payload: Buffer.from('a') }],
+      [{ store: 'deliveries', key: 'dev-2/wifi', value: Buffer.from('installed') }],
+    );
+    expect(cp.held().map((m) => m.inboxId)).toEqual(['4:a']);
+    expect(cp.wasHandled('9:b')).toBe(true);
+    // a message handled already is not held again when the broker delivers it once more
+    expect(cp.receive('9:b', t(2), Buffer.from('second'))).toBe(false);
+    expect(cp.held().map((m) => m.inboxId)).toEqual(['4:a']);
+    cp.close();
+  });
+
   it('forgets inbox ids only once the instant before the last checkpoint is past', () => {
     const dir = folder();
     const cp = ServiceCheckpoint.open(dir, { digest: DIGEST, secret: SECRET });
@@ -204,6 +233,7 @@ describe('issue 10 point 3: the saved service state of serve', () => {
       records: [{ store: 'deliveries', key: 'dev-1/wifi', value: Buffer.from(PFX_PASSWORD) }],
     });
     cp.handle('in-1', [{ topic: 't', payload: Buffer.from(PFX_PASSWORD) }]);
+    cp.receive('in-2', 't', Buffer.from(`renew ${PFX_PASSWORD}`));
     cp.close();
     const bytes = Buffer.concat(
       ['', '-wal'].map((s) => {
