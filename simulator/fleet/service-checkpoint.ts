@@ -90,8 +90,8 @@ export interface OutboxEntry {
 export interface ServiceCheckpointOptions {
   /** What identifies the run: the scenario as loaded, its seed and size (engine-fleet.ts scenarioDigest). */
   digest: string;
-  /** The fleet secret: the sealing key derives from it (never stored). */
-  secret: string;
+  /** The fleet secret: the sealing key derives from it (never stored). A string is taken as UTF-8. */
+  secret: string | Buffer;
 }
 
 /** The saved state of a coordinated serve (see the file comment). */
@@ -418,8 +418,9 @@ export function inboxKey(m: TransportMessage): string | undefined {
 }
 
 /** The 256-bit sealing key of the saved state: HKDF-SHA256 (RFC 5869) of the fleet secret and the file's salt. */
-function sealKey(secret: string, salt: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), salt, 'certfleet/service-state', 32));
+function sealKey(secret: string | Buffer, salt: Buffer): Buffer {
+  const ikm = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  return Buffer.from(hkdfSync('sha256', ikm, salt, 'certfleet/service-state', 32));
 }
 
 function recordAad(store: string, key: string): string {

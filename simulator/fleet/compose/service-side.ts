@@ -106,6 +106,11 @@ export interface ServiceSideOptions {
    */
   wrapTransport?: (transport: Transport) => Transport;
   /**
+   * Called with the MDM service once it is made, before it starts or anything reaches it: the fleet
+   * engine's coordinator lists what a handled message changed (simulator/fleet/service-changes.ts).
+   */
+  onService?: (service: MdmService) => void;
+  /**
    * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
    */
@@ -157,6 +162,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         ...serviceRecorder(runDb, named, o.onEvent),
         ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
       });
+      o.onService?.(service);
       teardown.add(() => service.stop());
       await service.start();
 

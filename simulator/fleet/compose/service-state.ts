@@ -1,0 +1,107 @@
+/**
+ * The saved service state of a coordinated `serve` (issue 10 point 3: a killed `serve` resumes;
+ * docs/architecture.md "Faults: the broker, a device, the service"): `service-state.db` opened beside
+ * run.db, the service's transport chain built over it, and the checkpoint written at the close of each
+ * virtual instant.
+ *
+ * The chain, from the broker up: the MQTT transport → {@link ReceivingTransport} (each received message
+ * kept before the transport acknowledges it) → the coordinator's round gate → {@link CheckpointedTransport}
+ * (a handled message's inbox id, changed records and publishes committed in one transaction) → the MDM
+ * service. The records a message or an instant changed come from {@link serviceChanges} over one
+ * {@link RecordDiff}, so each change is written once.
+ *
+ * The resume itself (reading this state back into a new service) is not wired yet: a folder holding an
+ * unfinished run is still refused with RUN_UNFINISHED before this part runs.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceCounts } from '../../../protocol/transport/device-ledger.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
+import type { MdmService } from '../../service/mdm/index.ts';
+import { CheckpointedTransport } from '../checkpointed-transport.ts';
+import { ReceivingTransport } from '../receiving-transport.ts';
+import { RecordDiff } from '../record-diff.ts';
+import { serviceChanges } from '../service-changes.ts';
+import { SERVICE_STATE_FILE, ServiceCheckpoint, type StoreRecord } from '../service-checkpoint.ts';
+import type { FleetPart } from './fleet-builder.ts';
+import type { FleetContext } from './fleet-context.ts';
+
+/** The part's name. */
+export const SERVICE_STATE = 'service state';
+
+/** What the coordinator needs of the saved state (see the file comment). */
+export interface ServiceState {
+  /** The part that opens service-state.db (closed when the part is released). */
+  part: FleetPart<FleetContext>;
+  /**
+   * Builds the chain around the service's MQTT transport; `gate` puts the round gate in it and returns
+   * it. For serviceSide's `wrapTransport`.
+   */
+  wrap(transport: Transport, gate: (below: Transport) => Transport): Transport;
+  /** For serviceSide's `onService`: the service whose changes are listed. */
+  onService(service: MdmService): void;
+  /**
+   * Writes the checkpoint of the instant that closed: its position, the counts of `devices` that
+   * changed since the last checkpoint (`counts` of the service ledger) and the changed store records.
+   */
+  saveInstant(
+    at: { t: number; instants: number },
+    devices: readonly string[],
+    counts: (id: string) => DeviceCounts,
+  ): void;
+  /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
+  remove(): void;
+}
+
+/** The saved state of the run in `ctx.dir`, identified by `digest` and sealed under `secret`. */
+export function serviceState(o: { digest: string; secret: Buffer; dir: string }): ServiceState {
+  const diff = new RecordDiff();
+  let checkpoint: ServiceCheckpoint | undefined;
+  let service: MdmService | undefined;
+  let listChanges: (() => StoreRecord[]) | undefined;
+  /** The counts last saved, by device id. */
+  const saved = new Map<string, string>();
+  const open = (): ServiceCheckpoint => {
+    if (!checkpoint) throw new Error('service-state.db is used before its part started');
+    return checkpoint;
+  };
+  const changes = (): StoreRecord[] => {
+    if (!service) return [];
+    listChanges ??= serviceChanges(service, diff);
+    return listChanges();
+  };
+  return {
+    part: {
+      name: SERVICE_STATE,
+      start(_ctx, teardown) {
+        checkpoint = ServiceCheckpoint.open(o.dir, { digest: o.digest, secret: o.secret });
+        teardown.add(() => checkpoint?.close());
+      },
+    },
+    wrap(transport, gate) {
+      const cp = open();
+      return new CheckpointedTransport(gate(new ReceivingTransport(transport, cp)), {
+        checkpoint: cp,
+        changes,
+      });
+    },
+    onService(s) {
+      service = s;
+    },
+    saveInstant(at, devices, counts) {
+      const ledger: [string, DeviceCounts][] = [];
+      for (const id of devices) {
+        const c = counts(id);
+        const text = `${c.sent}/${c.handled}`;
+        if (saved.get(id) === text) continue;
+        saved.set(id, text);
+        ledger.push([id, c]);
+      }
+      open().checkpoint({ at: at.t, instants: at.instants, ledger, records: changes() });
+    },
+    remove() {
+      const path = join(o.dir, SERVICE_STATE_FILE);
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    },
+  };
+}
