@@ -10,19 +10,26 @@
  * service. The records a message or an instant changed come from {@link serviceChanges} over one
  * {@link RecordDiff}, so each change is written once.
  *
- * The resume itself (reading this state back into a new service) is not wired yet: a folder holding an
- * unfinished run is still refused with RUN_UNFINISHED before this part runs.
+ * {@link ServiceState.restore} reads the state back into a new service; `coordinateFleet` does not call
+ * it yet (the coordinator and the connectors do not resume): a folder holding an unfinished run is still
+ * refused with RUN_UNFINISHED before this part runs.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeviceCounts } from '../../../protocol/transport/device-ledger.ts';
+import type { DeviceCounts, DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
 import type { MdmService } from '../../service/mdm/index.ts';
+import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
 import { ReceivingTransport } from '../receiving-transport.ts';
 import { RecordDiff } from '../record-diff.ts';
 import { serviceChanges } from '../service-changes.ts';
-import { SERVICE_STATE_FILE, ServiceCheckpoint, type StoreRecord } from '../service-checkpoint.ts';
+import {
+  SERVICE_STATE_FILE,
+  ServiceCheckpoint,
+  type CheckpointPosition,
+  type StoreRecord,
+} from '../service-checkpoint.ts';
 import type { FleetPart } from './fleet-builder.ts';
 import type { FleetContext } from './fleet-context.ts';
 
@@ -48,7 +55,14 @@ export interface ServiceState {
     at: { t: number; instants: number },
     devices: readonly string[],
     counts: (id: string) => DeviceCounts,
-  ): void;
+  ): { records: number; devices: number };
+  /**
+   * Reads the saved state back (a resumed `serve`): `service` (made, not started) rebuilt from the saved
+   * records with its timers armed again, `ledger` given the saved counts, and what was saved taken as
+   * saved, so the next checkpoint writes only what changes from here. Returns the saved position (none
+   * when no instant closed) and how many timers were armed.
+   */
+  restore(service: MdmService, ledger: DeviceLedger): { position?: CheckpointPosition; timers: number };
   /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
   remove(): void;
 }
@@ -97,7 +111,21 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
         saved.set(id, text);
         ledger.push([id, c]);
       }
-      open().checkpoint({ at: at.t, instants: at.instants, ledger, records: changes() });
+      const records = changes();
+      open().checkpoint({ at: at.t, instants: at.instants, ledger, records });
+      return { records: records.length, devices: ledger.length };
+    },
+    restore(s, deviceLedger) {
+      const cp = open();
+      const stored = new Map(SAVED_STORES.map((store) => [store, cp.records(store)] as const));
+      const { timers } = s.restoreState((store) => stored.get(store) ?? new Map());
+      for (const [store, records] of stored) diff.seed(store, records);
+      const counts = cp.ledger();
+      deviceLedger.restore(counts);
+      for (const [id, c] of counts) saved.set(id, `${c.sent}/${c.handled}`);
+      service = s;
+      const position = cp.position();
+      return { ...(position ? { position } : {}), timers };
     },
     remove() {
       const path = join(o.dir, SERVICE_STATE_FILE);
