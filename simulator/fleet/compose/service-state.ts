@@ -63,6 +63,12 @@ export interface ServiceState {
    * when no instant closed) and how many timers were armed.
    */
   restore(service: MdmService, ledger: DeviceLedger): { position?: CheckpointPosition; timers: number };
+  /**
+   * The messages a killed service left (a resume, once the service subscribed through {@link wrap}): its
+   * committed outbox entries not confirmed published again, then the messages kept below the gate and not
+   * handled passed to the gate again. Returns how many of each.
+   */
+  resumeMessages(): Promise<{ resent: number; replayed: number }>;
   /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
   remove(): void;
 }
@@ -73,6 +79,7 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
   let checkpoint: ServiceCheckpoint | undefined;
   let service: MdmService | undefined;
   let listChanges: (() => StoreRecord[]) | undefined;
+  let built: { receiving: ReceivingTransport; checkpointed: CheckpointedTransport } | undefined;
   /** The counts last saved, by device id. */
   const saved = new Map<string, string>();
   const open = (): ServiceCheckpoint => {
@@ -94,10 +101,16 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
     },
     wrap(transport, gate) {
       const cp = open();
-      return new CheckpointedTransport(gate(new ReceivingTransport(transport, cp)), {
-        checkpoint: cp,
-        changes,
-      });
+      const receiving = new ReceivingTransport(transport, cp);
+      const checkpointed = new CheckpointedTransport(gate(receiving), { checkpoint: cp, changes });
+      built = { receiving, checkpointed };
+      return checkpointed;
+    },
+    async resumeMessages() {
+      if (!built) throw new Error('the service transport chain is resumed before it was built');
+      const resent = await built.checkpointed.resendUnconfirmed();
+      const replayed = await built.receiving.replayHeld();
+      return { resent, replayed };
     },
     onService(s) {
       service = s;
