@@ -1,5 +1,6 @@
 /** The benchmark suites `npm run bench` knows, by name. */
 import type { BenchArgs } from './args.ts';
+import { benchCheckpoint } from './checkpoint.ts';
 import { benchFleet } from './fleet.ts';
 import { benchIdle } from './idle.ts';
 import { benchPkcs12 } from './pkcs12.ts';
@@ -11,4 +12,5 @@ export const suites: Record<string, (args: BenchArgs) => Promise<void>> = {
   pkcs12: benchPkcs12,
   fleet: benchFleet,
   idle: benchIdle,
+  checkpoint: benchCheckpoint,
 };

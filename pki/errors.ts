@@ -179,6 +179,8 @@ export const ERROR_CODES = {
     'A JSON message between a device and the service is malformed (the message names the key path); the receiver records it and changes nothing.',
   RUN_UNFINISHED:
     'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
+  RUN_STATE_MISMATCH:
+    "The run folder's saved service state belongs to another run (scenario, seed, fleet size or fleet secret): it is not resumed, and nothing is changed.",
 
   // --- protocol/scep + simulator/service/scep (SCEP, RFC 8894; the NDES-like server) ---------------------
   SCEP_MESSAGE_INVALID:

@@ -188,6 +188,26 @@ export class DeviceLedger implements TransportLedger {
     return out;
   }
 
+  /**
+   * Takes back the counts a checkpoint saved (a resumed `serve`, issue 10 point 3): each device's counts
+   * become at least the saved ones (merged by maximum: counts never go down), the totals follow, and the
+   * devices raised are reported by the next {@link snapshotChanged}.
+   */
+  restore(saved: Iterable<readonly [string, DeviceCounts]>): void {
+    for (const [deviceId, c] of saved) {
+      const e = this.#entry(deviceId);
+      const sent = Math.max(e.sent, c.sent);
+      const handled = Math.max(e.handled, c.handled);
+      if (sent === e.sent && handled === e.handled) continue;
+      this.#sentTotal += sent - e.sent;
+      this.#handledTotal += handled - e.handled;
+      e.sent = sent;
+      e.handled = handled;
+      this.#changed.add(deviceId);
+    }
+    this.#notifyChange();
+  }
+
   /** Messages received and not handled yet (any topic of the transports that feed this ledger). */
   inProgress(): number {
     return this.#inProgress;

@@ -511,7 +511,11 @@ class MqttTransport implements Transport {
         if (handlers.length === 0) break; // waits for a matching subscribe()
         for (const h of handlers) {
           try {
-            await h.handler({ topic: m.topic, payload: m.payload });
+            await h.handler({
+              topic: m.topic,
+              payload: m.payload,
+              ...(m.messageId === undefined ? {} : { packetId: m.messageId }),
+            });
           } catch (err) {
             this.#event('handler-error', `handler for ${m.topic} failed: ${(err as Error).message}`);
           }

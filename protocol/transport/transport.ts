@@ -9,6 +9,12 @@
 export interface TransportMessage {
   topic: string;
   payload: Buffer;
+  /**
+   * The MQTT packet identifier of a QoS 1 message (absent at QoS 0). A broker re-sending a message it
+   * had no PUBACK for uses the same identifier (MQTT 3.1.1 §4.4), also to a new process resuming the
+   * session, and gives it to no other message before that PUBACK (§2.3.1).
+   */
+  packetId?: number;
 }
 
 /** Called for each message on a subscribed topic; may be async (the transport awaits it before acking). */

@@ -48,6 +48,7 @@ import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
+import { serviceState } from './compose/service-state.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
@@ -186,6 +187,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
     },
   });
+  // service-state.db: what a killed serve will resume from (compose/service-state.ts)
+  const digest = scenarioDigest(o.scenario, scenario);
+  const state = serviceState({ digest, secret: o.secret, dir });
   const control: { transport?: Transport } = {};
   const controlPart: FleetPart<FleetContext> = {
     name: 'clock control',
@@ -196,6 +200,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   };
   const fleet = await startFleet(ctx, [
     runRecords(),
+    state.part,
     serviceCa(),
     scepServer(),
     joinedBroker({
@@ -207,9 +212,18 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     }),
     serviceSide({
       // the devices' messages wait for the wave's inbox to be complete; the connectors' (in this process,
-      // counted by the in-flight counter) pass at once: a connector's batch waits for the service's answers
+      // counted by the in-flight counter) pass at once: a connector's batch waits for the service's answers.
+      // Below the gate each message is kept as it arrives, above it handled once (compose/service-state.ts)
       wrapTransport: (t) =>
-        (gate = new RoundGate(t, { tenant, passes: (m) => parseDeviceTopic(tenant, m.topic) === undefined })),
+        state.wrap(
+          t,
+          (below) =>
+            (gate = new RoundGate(below, {
+              tenant,
+              passes: (m) => parseDeviceTopic(tenant, m.topic) === undefined,
+            })),
+        ),
+      onService: (service) => state.onService(service),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);
@@ -227,6 +241,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     const g = need(gate, 'the service inbox gate', 'serve');
     const runDb = need(ctx.runDb, 'the run database', 'serve');
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
+    const deviceIds = ctx.devices.map((d) => d.device.id);
     const coordinator = new Coordinator({
       channel: await mqttCoordinatorChannel(need(control.transport, 'the control client', 'serve'), tenant),
       local: serviceLocalSide({ clock, gate: g, inFlight, ctx, ledger }),
@@ -234,7 +249,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       end,
       expect: {
         shards: o.hosts,
-        digest: scenarioDigest(o.scenario, scenario),
+        digest,
         seed: scenario.seed,
         devices: scenario.fleet.devices,
       },
@@ -255,7 +270,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
             onReport: (r: unknown) => process.stderr.write(`[engine] ${JSON.stringify(r).slice(0, 400)}\n`),
           }
         : {}),
-      onInstant: (s) =>
+      onInstant: (s) => {
+        // every side idle: the instant's checkpoint (position, ledger counts, changed store records)
+        state.saveInstant(s, deviceIds, (id) => ledger.counts(id));
         o.onProgress?.({
           virtual: { now: s.t, start: ctx.scenario.start, end },
           enrolled,
@@ -264,7 +281,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
           failed,
           total: ctx.devices.length,
           hosts: s.hosts,
-        }),
+        });
+      },
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
     const outcome = await coordinator.run();
@@ -288,6 +306,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     await o.beforeFinish?.({ runDb, devices: ctx.devices });
     runDb.finishRun(result);
     await fleet.stop();
+    state.remove(); // a finished run is not resumed: its saved state goes
     await writeReports(result, dir);
     return { result, dir, dbPath: join(dir, 'run.db') };
   } catch (failure) {

@@ -15,11 +15,15 @@ export interface PlannedDevice {
   plan: DevicePlan;
 }
 
-/** Generates the planned devices (only the indices in `only`, when given) and records them and the run. */
+/**
+ * Generates the planned devices (only the indices in `only`, when given) and records them and the run —
+ * unless `record` is false: a resumed run (issue 10 point 3) has them on record already.
+ */
 export function planDevices(
   scenario: Scenario,
   runDb: RunDb,
   only?: readonly number[],
+  record = true,
 ): { devices: PlannedDevice[]; directory: Map<string, DirectoryEntry> } {
   const devices: PlannedDevice[] = [];
   const directory = new Map<string, DirectoryEntry>();
@@ -28,8 +32,9 @@ export function planDevices(
     const device = generateDevice(plan.generate);
     devices.push({ device, plan });
     directory.set(device.id, directoryEntryOf(device, plan.tags));
-    runDb.recordDevice(deviceRecordOf(device, false));
+    if (record) runDb.recordDevice(deviceRecordOf(device, false));
   }
+  if (!record) return { devices, directory };
   runDb.recordRun({
     scenario: scenario.name,
     seed: scenario.seed,

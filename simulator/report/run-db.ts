@@ -366,6 +366,26 @@ export class RunDb {
   }
 
   /**
+   * Opens the run database of a run that did not finish, to go on writing to it (a resumed `serve`, issue
+   * 10 point 3): its run row, devices, events and outcomes stay; new records are added after them.
+   * @throws CertfleetError IO when there is no run database of this version at `path`.
+   */
+  static reopen(path: string, options: Pick<CreateRunDbOptions, 'batchSize'> = {}): RunDb {
+    RunDb.open(path).close(); // the same checks (it exists, it is a run database of this version)
+    let db: Database.Database;
+    try {
+      db = new Database(path, { fileMustExist: true });
+    } catch (cause) {
+      throw new CertfleetError('IO', `Cannot reopen the run database ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    return new RunDb(db, true, Math.max(1, options.batchSize ?? 1000));
+  }
+
+  /**
    * Opens a run database read-only: `path` is the database file or the run folder that holds it
    * (`--run DIR`).
    */

@@ -23,6 +23,12 @@ export const RUN_FAILED_EVENT = 'run-failed';
 export interface RunRecordsOptions {
   /** Only the devices with these indices (a replay of one device). */
   only?: readonly number[];
+  /**
+   * Reopen the run database of the unfinished run in the folder instead of making one (a resumed `serve`,
+   * issue 10 point 3): its records stay, the devices are planned again (the same, from the seed) without
+   * being recorded twice. The run row must be this scenario's (name, seed, fleet size).
+   */
+  resume?: boolean;
 }
 
 /**
@@ -33,13 +39,12 @@ export function runRecords(o: RunRecordsOptions = {}): FleetPart<FleetContext> {
   return {
     name: RUN_RECORDS,
     start(ctx, teardown) {
-      refuseUnfinished(ctx.dir);
-      const runDb = RunDb.create(join(ctx.dir, RUN_DB_FILE), { overwrite: true });
+      const runDb = o.resume ? reopenUnfinished(ctx.dir, ctx.scenario) : freshRunDb(ctx.dir);
       teardown.add((reason) => {
         if (reason) runDb.recordEvent(failureEvent(reason.failure, ctx.clock.now()));
         runDb.close();
       });
-      const { devices, directory } = planDevices(ctx.scenario, runDb, o.only);
+      const { devices, directory } = planDevices(ctx.scenario, runDb, o.only, !o.resume);
       runDb.flush(); // the run row on disk now: a folder whose process is killed later is known unfinished
       ctx.runDb = runDb;
       ctx.devices = devices;
@@ -47,6 +52,45 @@ export function runRecords(o: RunRecordsOptions = {}): FleetPart<FleetContext> {
       ctx.recordDeviceEvent = (e) => runDb.recordEvent(e);
     },
   };
+}
+
+/** A new run database in `dir`, replacing the one of a finished run (an unfinished one is refused). */
+function freshRunDb(dir: string): RunDb {
+  refuseUnfinished(dir);
+  return RunDb.create(join(dir, RUN_DB_FILE), { overwrite: true });
+}
+
+/**
+ * The run database of the unfinished run in `dir`, reopened to go on.
+ * @throws CertfleetError RUN_STATE_MISMATCH when it holds no unfinished run of this scenario (name, seed,
+ *   fleet size); IO when there is no run database.
+ */
+function reopenUnfinished(dir: string, scenario: FleetContext['scenario']): RunDb {
+  const path = join(dir, RUN_DB_FILE);
+  // checked read-only first: a refused folder is left byte for byte (a writable open may fold the WAL in)
+  const check = RunDb.open(path);
+  let run: ReturnType<RunDb['run']>;
+  try {
+    run = check.run();
+  } finally {
+    check.close();
+  }
+  const why =
+    run === undefined
+      ? 'it holds no run row'
+      : run.finishedAt !== undefined
+        ? `its run finished at ${run.finishedAt}`
+        : run.scenario !== scenario.name ||
+            run.seed !== scenario.seed ||
+            run.devices !== scenario.fleet.devices
+          ? `its run is scenario ${run.scenario}, seed ${run.seed}, ${run.devices} devices, not ${scenario.name}, seed ${scenario.seed}, ${scenario.fleet.devices} devices`
+          : undefined;
+  if (why !== undefined)
+    throw new CertfleetError(
+      'RUN_STATE_MISMATCH',
+      `${dir} cannot be resumed with this scenario: ${why}. Nothing was changed; start the run's own scenario, or write a new run to another --out folder.`,
+    );
+  return RunDb.reopen(path);
 }
 
 /** The `run-failed` event of an error: `CODE: message`, at the clock's time. */

@@ -5,7 +5,6 @@
  * (scenario-actions.ts) on the process's clock — and, after the run, the {@link RunResult} built from the
  * service's records ({@link buildRunResult}).
  */
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
 import { issueWorkersFrom, Pkcs12Pool } from '../../../pki/pkcs12-pool.ts';
@@ -35,6 +34,7 @@ import { startConnectorPool } from '../connector-pool.ts';
 import { SERVICE_CLIENT_ID } from '../fleet-secret.ts';
 import { crlWriter, scheduleActions } from '../scenario-actions.ts';
 import { serviceRecorder } from '../service-recorder.ts';
+import { SeededSerials } from './ca-serials.ts';
 import type { FleetPart } from './fleet-builder.ts';
 import { completeOutcomes, unreachedGate } from './unreached-devices.ts';
 import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
@@ -68,11 +68,16 @@ export interface ServiceCaOptions {
    * one held in memory (nothing reads the run's CA keys after the run); `serve`, which reopens its CA, gives none.
    */
   passphrase?: string;
+  /**
+   * Reopen the fresh CA the run folder holds (`<run folder>/ca`) instead of making one: a resumed run keeps
+   * its root, its keys and its issued log, and its serials continue (ca-serials.ts, {@link reopenFreshCa}).
+   */
+  resume?: boolean;
 }
 
 /**
  * The CA into `ctx.ca`: the scenario's CA folder, or a fresh CA in `<run folder>/ca` made a year before the
- * scenario starts; binds the CA root into profiles that name it (`certificate: root`).
+ * scenario starts (reopened when resuming); binds the CA root into profiles that name it (`certificate: root`).
  */
 export function serviceCa(o: ServiceCaOptions = {}): FleetPart<FleetContext> {
   return {
@@ -83,7 +88,9 @@ export function serviceCa(o: ServiceCaOptions = {}): FleetPart<FleetContext> {
         o.opened ??
         (scenario.ca.type === 'folder'
           ? EnterpriseCa.open(resolve(scenario.baseDir, scenario.ca.dir))
-          : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start), o.passphrase));
+          : o.resume
+            ? reopenFreshCa(join(ctx.dir, 'ca'), scenario, o.passphrase)
+            : await freshCa(join(ctx.dir, 'ca'), scenario, new Date(scenario.start), o.passphrase));
       if (needsCaRoot(scenario)) ctx.scenario = bindCaRoot(scenario, ca.root.der);
       if (needsCaIssuing(ctx.scenario)) ctx.scenario = bindCaIssuing(ctx.scenario, ca.issuing.der);
       ctx.ca = ca;
@@ -102,6 +109,11 @@ export interface ServiceSideOptions {
    * service's inbox behind a RoundGate (canonical order, protocol/transport/round-gate.ts).
    */
   wrapTransport?: (transport: Transport) => Transport;
+  /**
+   * Called with the MDM service once it is made, before it starts or anything reaches it: the fleet
+   * engine's coordinator lists what a handled message changed (simulator/fleet/service-changes.ts).
+   */
+  onService?: (service: MdmService) => void;
   /**
    * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
@@ -157,6 +169,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         ...serviceRecorder(runDb, named, o.onEvent),
         ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
       });
+      o.onService?.(service);
       teardown.add(() => service.stop());
       await service.start();
 
@@ -322,7 +335,7 @@ export async function freshCa(
     now: new Date(now.getTime() - 365 * 86_400_000),
     force: true,
     // serial numbers from the seed: the same run issues the same serials (the keys are fresh anyway)
-    random: seededBytes(`${scenario.seed}/ca`),
+    random: new SeededSerials(caSerialLabel(scenario)).bytes,
     ...(passphrase !== undefined && { passphrase }),
   });
   if (scenario.ca.type === 'fresh' && scenario.ca.templates.length > 0) {
@@ -336,19 +349,29 @@ export async function freshCa(
   return ca;
 }
 
-/** A deterministic byte stream from a label (CA serial numbers of a fresh run CA). */
-function seededBytes(label: string): (n: number) => Buffer {
-  let counter = 0;
-  return (n) => {
-    const out: Buffer[] = [];
-    let have = 0;
-    while (have < n) {
-      const block = createHash('sha256').update(`${label}/${counter++}`).digest();
-      out.push(block);
-      have += block.length;
-    }
-    return Buffer.concat(out).subarray(0, n);
-  };
+/** The label of a fresh run CA's serial stream (ca-serials.ts). */
+export function caSerialLabel(scenario: Pick<Scenario, 'seed'>): string {
+  return `${scenario.seed}/ca`;
+}
+
+/**
+ * Reopens the fresh run CA made by {@link freshCa} in `dir` (a resumed run): the same root, keys and issued
+ * log — never made again — and a serial stream that steps over every serial the CA signed, so the next
+ * serial is the one the uninterrupted run would have issued and none is issued twice.
+ * @throws CertfleetError CA_NOT_FOUND / CA_CORRUPT / CA_PASSPHRASE (EnterpriseCa.open)
+ */
+export function reopenFreshCa(
+  dir: string,
+  scenario: Pick<Scenario, 'seed'>,
+  passphrase?: string,
+): EnterpriseCa {
+  const serials = new SeededSerials(caSerialLabel(scenario));
+  const ca = EnterpriseCa.open(dir, {
+    random: serials.bytes,
+    ...(passphrase !== undefined && { passphrase }),
+  });
+  serials.skip([ca.root.serialNumber, ca.issuing.serialNumber, ...ca.issuedRecords().map((r) => r.serial)]);
+  return ca;
 }
 
 function compareEvents(a: RunEvent, b: RunEvent): number {

@@ -6,9 +6,11 @@
  * `committed` until the commit deadline → (result from the committed lease) done and removed.
  * An expired lease or an expired commit makes the request claimable again, under a new lease id.
  */
+import { mustBeEmpty } from './stores/saved-records.ts';
 import type { CertificateWork, WorkLease } from '../connector/protocol.ts';
 
-interface Entry {
+/** One request of the queue with its lease state (saved as it is by {@link CertificateQueue.entries}). */
+export interface QueueEntry {
   requestId: string;
   work: CertificateWork;
   state: 'queued' | 'leased' | 'committed';
@@ -23,7 +25,7 @@ export type LeaseRefusal = 'unknown-request' | 'lease-moved' | 'lease-expired' |
 
 /** Pending certificate requests with leases. */
 export class CertificateQueue {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, QueueEntry>();
   #seq = 0;
 
   /** Adds a request; returns its id (`req-1`, `req-2`, … in enqueue order). */
@@ -98,6 +100,18 @@ export class CertificateQueue {
   /** The work of a pending request. */
   get(requestId: string): CertificateWork | undefined {
     return this.#entries.get(requestId)?.work;
+  }
+
+  /** Copies of the entries in queue order, and the last request number (a checkpoint saves them). */
+  entries(): { entries: QueueEntry[]; seq: number } {
+    return { entries: [...this.#entries.values()].map((e) => ({ ...e })), seq: this.#seq };
+  }
+
+  /** Rebuilds an empty queue from {@link entries}' result (a resumed run). */
+  restore(saved: { entries: readonly QueueEntry[]; seq: number }): void {
+    mustBeEmpty('certificate queue', this.#entries.size + this.#seq);
+    for (const e of saved.entries) this.#entries.set(e.requestId, { ...e });
+    this.#seq = saved.seq;
   }
 
   /** Requests not yet completed. */

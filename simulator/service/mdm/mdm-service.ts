@@ -34,6 +34,7 @@ import { handlePoll } from './handlers/poll.ts';
 import { removeAssignment } from './handlers/remove-assignment.ts';
 import { handleRenew } from './handlers/renew.ts';
 import { handleResult } from './handlers/result.ts';
+import { rearmTimer } from './handlers/resume.ts';
 import { retireDevice } from './handlers/retire.ts';
 import { updateTrustedCertificate } from './handlers/update-trusted.ts';
 import { handleStatus } from './handlers/status.ts';
@@ -45,6 +46,20 @@ import { DeliveryStore } from './stores/deliveries.ts';
 import { EnrollmentStore } from './stores/enrollments.ts';
 import { ReportStore } from './stores/reports.ts';
 import { RevocationStore } from './stores/revocations.ts';
+import type { SavedRecord } from './stores/saved-records.ts';
+
+/** The stores a checkpoint saves, by the name their records are kept under (issue 10 point 3). */
+export const SAVED_STORES = [
+  'enrollments',
+  'deliveries',
+  'requests',
+  'revocations',
+  'assignments',
+  'reports',
+] as const;
+
+/** The name of a saved store. */
+export type SavedStoreName = (typeof SAVED_STORES)[number];
 
 export type { MdmServiceOptions, PublishedPayload, ServiceCounters, ServiceDevice } from './service-types.ts';
 
@@ -60,10 +75,14 @@ function parseJson(payload: Buffer): unknown {
 export class MdmService {
   readonly #ctx: ServiceContext;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Every assignment the service was made with (a restored delivery may belong to one removed since). */
+  readonly #allAssignments: ReadonlyMap<string, MdmServiceOptions['assignments'][number]>;
   #stopped = false;
+  #started = false;
 
   constructor(options: MdmServiceOptions) {
     checkAssignments(options.assignments);
+    this.#allAssignments = new Map(options.assignments.map((a) => [a.name, a]));
     this.#ctx = serviceContext(
       options,
       {
@@ -81,6 +100,7 @@ export class MdmService {
   /** Adds the management-certificate template to the CA if needed, and subscribes. */
   async start(): Promise<void> {
     const { ca, transport, tenant } = this.#ctx;
+    this.#started = true;
     ensureMdmDeviceTemplate(ca);
     await transport.subscribe(`${tenantRoot(tenant)}/device/+/out/#`, (m) => this.#track(this.#onDevice(m)));
     await transport.subscribe(connectorTopics(tenant).serviceInbox, (m) => this.#track(this.#onConnector(m)));
@@ -134,6 +154,73 @@ export class MdmService {
   /** The last CRL published (DER), if any. */
   latestCrl(): Buffer | undefined {
     return this.#ctx.revocations.latestCrl;
+  }
+
+  // --- saved state (issue 10 point 3: a killed serve resumes) ------------------------------------------
+
+  /**
+   * Every record of the service's state, by store (stores/saved-records.ts): call it when the service is
+   * idle (the close of a virtual instant), so that no handler is half-way.
+   */
+  saveState(): Record<SavedStoreName, SavedRecord[]> {
+    const c = this.#ctx;
+    return {
+      enrollments: c.enrollments.save(),
+      deliveries: c.deliveries.save(),
+      requests: c.requests.save(),
+      revocations: c.revocations.save(),
+      assignments: c.assignments.save(),
+      reports: c.reports.save(),
+    };
+  }
+
+  /**
+   * The records that may have changed since the last call, by store, and whether the listing is partial
+   * (dirty sets, issue 10 point 3): the enrolments, deliveries and reports — the stores that grow with
+   * the fleet and with every message — list only what was changed or handed out for change since
+   * (stores/enrollments.ts, deliveries.ts, reports.ts), so the cost follows what the service touched; the
+   * certificate requests (the requests in flight), revocations and assignments list every record. The
+   * first call lists everything. Compare a partial listing with RecordDiff.changesOf (a record not
+   * listed stayed), a full one with RecordDiff.changes (a record not listed went).
+   */
+  saveChangedState(): Record<SavedStoreName, { records: SavedRecord[]; partial: boolean }> {
+    const c = this.#ctx;
+    return {
+      enrollments: { records: c.enrollments.saveChanged(), partial: true },
+      deliveries: { records: c.deliveries.saveChanged(), partial: true },
+      requests: { records: c.requests.save(), partial: false },
+      revocations: { records: c.revocations.save(), partial: false },
+      assignments: { records: c.assignments.save(), partial: false },
+      reports: { records: c.reports.saveChanged(), partial: true },
+    };
+  }
+
+  /**
+   * Rebuilds the service's state from {@link saveState}'s records (`read` gives a store's records by key),
+   * before {@link start}: enrolments first (the deliveries link to their device records), then the other
+   * stores; the deliveries' timers still ahead of the clock are armed again for the instant they fire.
+   * Returns how many timers were armed.
+   * @throws CertfleetError INTERNAL after start; IO when the records do not fit this service's run.
+   */
+  restoreState(read: (store: SavedStoreName) => ReadonlyMap<string, Buffer>): { timers: number } {
+    if (this.#started)
+      throw new CertfleetError(
+        'INTERNAL',
+        'The service state is restored before the service starts, not after.',
+      );
+    const c = this.#ctx;
+    c.enrollments.restore(read('enrollments'));
+    c.assignments.restore(read('assignments'));
+    c.requests.restore(read('requests'));
+    c.revocations.restore(read('revocations'));
+    c.reports.restore(read('reports'));
+    const armed = c.deliveries.restore(read('deliveries'), {
+      device: (id) => c.enrollments.device(id),
+      assignment: (name) => this.#allAssignments.get(name),
+    });
+    let timers = 0;
+    for (const d of armed) if (rearmTimer(c, d)) timers += 1;
+    return { timers };
   }
 
   // --- administration -------------------------------------------------------------------------------------

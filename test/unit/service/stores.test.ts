@@ -95,15 +95,13 @@ describe('DeliveryStore', () => {
 
   it('keys deliveries by device × profile; a delivery put again keeps its place', () => {
     const s = new DeliveryStore();
-    const first = delivery('a', 'wifi');
-    s.put(first);
+    const first = s.put(delivery('a', 'wifi')); // the delivery as stored
     s.put(delivery('b', 'wifi'));
     s.put(delivery('a', 'vpn'));
     expect(s.get('a', 'wifi')).toBe(first);
     expect(s.get('a', 'root')).toBeUndefined();
     first.removed = true;
-    const again = delivery('a', 'wifi');
-    s.put(again);
+    const again = s.put(delivery('a', 'wifi'));
     expect(s.get('a', 'wifi')).toBe(again);
     expect([...s.all()].map((d) => `${d.device.id}/${d.assignment.name}`)).toEqual([
       'a/wifi',

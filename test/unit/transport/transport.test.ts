@@ -83,6 +83,9 @@ describe.each(BROKERS)('MQTT transport over the $name broker', (row) => {
     expect(Buffer.compare(atDevice[0]!.payload, BINARY)).toBe(0);
     expect(atService.map((m) => m.topic)).toEqual([deviceOutTopic(TENANT, 'dev-a', 'status', 'p1')]);
     expect(Buffer.compare(atService[0]!.payload, BINARY.subarray(1, 100))).toBe(0);
+    // QoS 1: the handler sees the packet identifier a redelivery would carry (the resume's inbox key)
+    expect(atService[0]!.packetId).toBeGreaterThanOrEqual(1);
+    expect(atService[0]!.packetId).toBeLessThanOrEqual(65535);
   });
 
   it('delivers QoS 1 messages published while a persistent-session device was offline, in order', async () => {
@@ -105,6 +108,7 @@ describe.each(BROKERS)('MQTT transport over the $name broker', (row) => {
     await inFlight.settled();
     expect(got.map((m) => m.topic.split('/').pop())).toEqual(['p1', 'p2', 'p3']);
     expect(got.map((m) => m.payload[0])).toEqual([1, 2, 3]);
+    expect(new Set(got.map((m) => m.packetId)).size).toBe(3);
     expect(inFlight.count({ clientId: 'dev-off' })).toBe(0);
   });
 

@@ -103,7 +103,7 @@ export async function startDelivery(
 ): Promise<void> {
   const existing = ctx.deliveries.get(device.id, assignment.name);
   if (existing && !existing.removed) return;
-  const d: Delivery = {
+  const fresh: Delivery = {
     device,
     assignment,
     outcome: {
@@ -122,7 +122,8 @@ export async function startDelivery(
     sends: 0,
     removed: false,
   };
-  ctx.deliveries.put(d);
+  // the delivery as stored: its changes are marked for the saved state (stores/deliveries.ts)
+  const d = ctx.deliveries.put(fresh);
   const notApplicable = notApplicableReason(assignment.profile, device.facts, device);
   if (notApplicable !== undefined) {
     ctx.setOutcome(d, 'not-applicable', 'NOT_APPLICABLE', notApplicable);
@@ -262,7 +263,7 @@ export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
   d.awaiting = true;
   const attempt = d.attempt;
   const wait = answerTimeout(ctx.retry, attempt);
-  d.timer = ctx.clock.after(wait, () => ctx.track(noAnswer(ctx, d, attempt)));
+  armNoAnswer(ctx, d, attempt, wait);
   if (d.reason !== 'renewal' || d.outcome.status !== 'installed') {
     ctx.setOutcome(
       d,
@@ -289,6 +290,12 @@ export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
     contentHash: createHash('sha256').update(d.sent.payload).digest('hex'),
   });
   await ctx.publish(d.sent.topic, d.sent.payload);
+}
+
+/** Arms the no-answer timer of send number `attempt`, `wait` ms from now (also a resumed service: resume.ts). */
+export function armNoAnswer(ctx: DeliveryContext, d: Delivery, attempt: number, wait: number): void {
+  d.timerAt = ctx.clock.now().getTime() + wait;
+  d.timer = ctx.clock.after(wait, () => ctx.track(noAnswer(ctx, d, attempt)));
 }
 
 /** The no-answer timer of send number `attempt`: re-send, or after the last one leave the delivery pending. */

@@ -8,6 +8,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
 import type { ResultMessage } from '../../connector/protocol.ts';
+import type { Delivery } from '../stores/deliveries.ts';
 import type { ServiceContext } from './context.ts';
 import { compileAndSend, enqueue, type DeliveryContext } from './delivery.ts';
 
@@ -55,12 +56,7 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
     const code = errorCode(result.code);
     ctx.setOutcome(d, 'pending', code, result.message, result.native);
     ctx.event('certificate-pending', `${code}: ${result.message}`, d.device.id, d.assignment.name);
-    const reason = d.reason ?? 'initial';
-    d.timer = ctx.clock.after(PENDING_RECHECK_MS, () => {
-      if (d.removed || ctx.stopped()) return;
-      enqueue(ctx, d, reason);
-      ctx.setOutcome(d, 'pending', code, result.message, result.native);
-    });
+    armPendingRecheck(ctx, d, PENDING_RECHECK_MS);
     return;
   }
   if (!result.ok) {
@@ -85,4 +81,20 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   };
   d.issued = issued;
   await compileAndSend(ctx, d, issued);
+}
+
+/**
+ * Arms the re-check of a request the CA holds, `wait` ms from now (an hour; a resumed service: what was
+ * left of it, resume.ts): the request goes back to the connectors, the profile stays pending with the
+ * outcome it has now.
+ */
+export function armPendingRecheck(ctx: DeliveryContext, d: Delivery, wait: number): void {
+  const reason = d.reason ?? 'initial';
+  const { code, message, native } = d.outcome;
+  d.timerAt = ctx.clock.now().getTime() + wait;
+  d.timer = ctx.clock.after(wait, () => {
+    if (d.removed || ctx.stopped()) return;
+    enqueue(ctx, d, reason);
+    ctx.setOutcome(d, 'pending', code, message, native);
+  });
 }

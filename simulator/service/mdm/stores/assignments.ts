@@ -3,7 +3,12 @@
  * given at start; an administrator may remove one while the service runs). Which assignments apply to a
  * device is assignment.ts's business; this store only holds the list.
  */
+import { CertfleetError } from '../../../../pki/errors.ts';
 import type { ProfileAssignment } from '../assignment.ts';
+import { jsonRecord, readRecord, type SavableStore, type SavedRecord } from './saved-records.ts';
+
+/** The one record of the assignments store: the names still assigned (saved-records.ts). */
+const NAMES_KEY = 'names';
 
 /** Reads the assignments in force. */
 export interface AssignmentReader {
@@ -26,7 +31,7 @@ export interface AssignmentWriter {
 }
 
 /** The assignments store. */
-export class AssignmentStore implements AssignmentReader, AssignmentWriter {
+export class AssignmentStore implements AssignmentReader, AssignmentWriter, SavableStore {
   #assignments: ProfileAssignment[];
 
   /** Starts with a copy of `assignments` (already checked with checkAssignments). */
@@ -59,5 +64,36 @@ export class AssignmentStore implements AssignmentReader, AssignmentWriter {
       return next;
     });
     return replaced;
+  }
+
+  /**
+   * The names of the assignments still in force (the run's list is the scenario's: removals are the state).
+   * Not saved yet: the content an `uploadIssuingCa` action put into an assignment ({@link update}) — a resumed
+   * service would deliver the scenario's certificate again (docs/architecture.md "Faults", what is left).
+   */
+  save(): SavedRecord[] {
+    return [
+      jsonRecord(
+        NAMES_KEY,
+        this.#assignments.map((a) => a.name),
+      ),
+    ];
+  }
+
+  /**
+   * Keeps only the assignments {@link save} listed (the others were removed during the run).
+   * @throws CertfleetError IO when the record names an assignment this run does not have.
+   */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    const saved = records.get(NAMES_KEY);
+    if (saved === undefined) return;
+    const names = readRecord<string[]>('assignments', NAMES_KEY, saved);
+    const unknown = names.filter((n) => !this.#assignments.some((a) => a.name === n));
+    if (unknown.length > 0)
+      throw new CertfleetError(
+        'IO',
+        `The saved assignments name ${unknown.join(', ')}, which this run's scenario does not assign: the run cannot be resumed.`,
+      );
+    this.#assignments = this.#assignments.filter((a) => names.includes(a.name));
   }
 }

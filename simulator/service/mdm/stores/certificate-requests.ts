@@ -10,7 +10,18 @@
  * bookkeeping: the caller passes `now`.
  */
 import type { CertificateWork, WorkLease } from '../../connector/protocol.ts';
-import { CertificateQueue, type LeaseRefusal } from '../certificate-queue.ts';
+import { CertificateQueue, type LeaseRefusal, type QueueEntry } from '../certificate-queue.ts';
+import { jsonRecord, mustBeEmpty, readRecord, type SavableStore, type SavedRecord } from './saved-records.ts';
+
+/** The queue's counter record's key (saved-records.ts); the other records are keyed by request id. */
+const SEQ_KEY = '#seq';
+
+/** One saved request: its queue entry (absent once cancelled), its owner, whether it was cancelled. */
+interface SavedRequest {
+  entry?: QueueEntry;
+  owner?: RequestOwner;
+  cancelled?: true;
+}
 
 /** The device × profile a request was made for. */
 export interface RequestOwner {
@@ -59,7 +70,7 @@ export interface RequestLookup {
 }
 
 /** The certificate-requests store. */
-export class CertificateRequestStore implements RequestQueue, LeaseStore, RequestLookup {
+export class CertificateRequestStore implements RequestQueue, LeaseStore, RequestLookup, SavableStore {
   readonly #queue = new CertificateQueue();
   readonly #owners = new Map<string, RequestOwner>();
   readonly #cancelled = new Set<string>();
@@ -116,4 +127,41 @@ export class CertificateRequestStore implements RequestQueue, LeaseStore, Reques
   get size(): number {
     return this.#queue.size;
   }
+
+  /**
+   * One record per request still known (queued, leased, committed or cancelled, keyed by request id) and
+   * the queue's counter, so a resumed run numbers its next request on (saved-records.ts).
+   */
+  save(): SavedRecord[] {
+    const { entries, seq } = this.#queue.entries();
+    const byId = new Map<string, SavedRequest>();
+    for (const entry of entries) byId.set(entry.requestId, { entry });
+    for (const [id, owner] of this.#owners) byId.set(id, { ...byId.get(id), owner });
+    for (const id of this.#cancelled) byId.set(id, { ...byId.get(id), cancelled: true });
+    return [jsonRecord(SEQ_KEY, seq), ...[...byId].map(([id, r]) => jsonRecord(id, r))];
+  }
+
+  /** Rebuilds the store from {@link save}'s records: the queue in request order, owners, cancellations. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('certificate requests', this.#owners.size + this.#cancelled.size);
+    const seqRecord = records.get(SEQ_KEY);
+    const seq = seqRecord === undefined ? 0 : readRecord<number>('certificate requests', SEQ_KEY, seqRecord);
+    const saved = [...records]
+      .filter(([k]) => k !== SEQ_KEY)
+      .map(([k, v]) => [k, readRecord<SavedRequest>('certificate requests', k, v)] as const)
+      .sort((a, b) => requestNumber(a[0]) - requestNumber(b[0]));
+    const entries: QueueEntry[] = [];
+    for (const [id, r] of saved) {
+      if (r.entry) entries.push(r.entry);
+      if (r.owner) this.#owners.set(id, r.owner);
+      if (r.cancelled) this.#cancelled.add(id);
+    }
+    this.#queue.restore({ entries, seq });
+  }
+}
+
+/** The number of request id `req-N` (the queue's order). */
+function requestNumber(id: string): number {
+  const n = Number(/^req-(\d+)$/.exec(id)?.[1]);
+  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
 }

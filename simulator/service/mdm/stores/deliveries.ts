@@ -15,6 +15,8 @@ import type { CertificateRequestSpec, IssuedIdentity } from '../../../../profile
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import type { ServiceDevice } from '../service-types.ts';
+import { CertfleetError } from '../../../../pki/errors.ts';
+import { inSavedOrder, jsonRecord, mustBeEmpty, type SavedRecord } from './saved-records.ts';
 
 /** A certificate the service issued for a delivery, by the fields it matches renewals and revocations on. */
 export interface IssuedRef {
@@ -54,6 +56,11 @@ export interface Delivery {
   sent?: SentPayload;
   attempt: number;
   timer?: ScheduledTask;
+  /**
+   * When the timer last armed fires (epoch ms, virtual): a resumed service arms it again for that instant
+   * (handlers/resume.ts) when it is still ahead.
+   */
+  timerAt?: number;
   awaiting: boolean;
   sends: number;
   removed: boolean;
@@ -76,15 +83,60 @@ export interface DeliveryReader {
 
 /** Adds deliveries. */
 export interface DeliveryWriter {
-  /** Records `d` under its device × profile, replacing a delivery there (one that was removed). */
-  put(d: Delivery): void;
+  /**
+   * Records `d` under its device × profile, replacing a delivery there (one that was removed), and
+   * returns the delivery as stored: change that one (and not `d`), so the change is marked for saving.
+   */
+  put(d: Delivery): Delivery;
 }
 
 const key = (deviceId: string, profile: string): string => `${deviceId}\u0000${profile}`;
 
+/**
+ * The delivery as stored: a Proxy that marks its key changed (issue 10 point 3, dirty sets) on every
+ * write or removal of a property, and on every read of one holding an object other than a Buffer (a
+ * caller may change it in place, as `d.outcome.renewals += 1` does). Whoever holds the delivery — a
+ * handler, a timer armed long before — marks it, so {@link DeliveryStore.saveChanged} misses no change;
+ * a read marks more than changed, which costs a comparison, never a wrong record. Not marked: bytes of
+ * a Buffer changed in place — the service never does (payloads and PFX files are kept as made).
+ */
+function marking(d: Delivery, mark: () => void): Delivery {
+  return new Proxy(d, {
+    set(target, prop, value) {
+      mark();
+      return Reflect.set(target, prop, value);
+    },
+    deleteProperty(target, prop) {
+      mark();
+      return Reflect.deleteProperty(target, prop);
+    },
+    defineProperty(target, prop, attributes) {
+      mark();
+      return Reflect.defineProperty(target, prop, attributes);
+    },
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (
+        typeof value === 'object' &&
+        value !== null &&
+        !Buffer.isBuffer(value) &&
+        prop !== 'device' &&
+        prop !== 'assignment' &&
+        prop !== 'timer'
+      )
+        mark();
+      return value;
+    },
+  });
+}
+
 /** The deliveries store. */
 export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   readonly #deliveries = new Map<string, Delivery>();
+  /** The same deliveries as the objects themselves (what is saved: reading them marks nothing). */
+  readonly #raw = new Map<string, Delivery>();
+  /** The keys whose delivery may have changed since {@link saveChanged} last listed them. */
+  readonly #changed = new Set<string>();
 
   /** @inheritdoc */
   get(deviceId: string, profile: string): Delivery | undefined {
@@ -107,7 +159,145 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   }
 
   /** @inheritdoc */
-  put(d: Delivery): void {
-    this.#deliveries.set(key(d.device.id, d.assignment.name), d);
+  put(d: Delivery): Delivery {
+    const k = key(d.device.id, d.assignment.name);
+    const stored = marking(d, () => this.#changed.add(k));
+    this.#deliveries.set(k, stored);
+    this.#raw.set(k, d);
+    this.#changed.add(k);
+    return stored;
   }
+
+  /**
+   * The records of the deliveries that may have changed since the last call — put, or a property of
+   * theirs written or handed out for change in place (see `marking`); the first call lists every
+   * delivery. The same records as {@link save} makes for them; deliveries are never removed, so no key
+   * goes. Cost: the changed deliveries, not the store.
+   */
+  saveChanged(): SavedRecord[] {
+    const keys = new Set(this.#changed);
+    this.#changed.clear();
+    const out: SavedRecord[] = [];
+    let order = 0;
+    for (const [k, d] of this.#raw) {
+      if (keys.has(k)) out.push(savedRecord(d, order));
+      order += 1;
+    }
+    return out;
+  }
+
+  /**
+   * Every delivery as one record (saved-records.ts), keyed by device and assignment: its state, the
+   * payload sent (same bytes on a re-send) and the identity issued, the device and the assignment by
+   * their ids. A timer is saved as the instant it fires (`timerAt`), not its closure.
+   */
+  save(): SavedRecord[] {
+    return [...this.#raw.values()].map((d, order) => savedRecord(d, order));
+  }
+
+  /**
+   * Rebuilds the store from {@link save}'s records, in their order, linking each delivery to the device
+   * record and the assignment `links` find (the restored enrolments store; every assignment of the run,
+   * removed ones included). Timers are not re-armed here: the deliveries that had one are returned (with
+   * `timerAt`), for the service to arm again on its clock.
+   * @throws CertfleetError IO when a delivery names a device or an assignment `links` does not know.
+   */
+  restore(
+    records: ReadonlyMap<string, Buffer>,
+    links: {
+      device: (id: string) => ServiceDevice | undefined;
+      assignment: (name: string) => ProfileAssignment | undefined;
+    },
+  ): Delivery[] {
+    mustBeEmpty('deliveries', this.#deliveries.size);
+    const armed: Delivery[] = [];
+    for (const [k, r] of inSavedOrder<SavedDelivery>('deliveries', records)) {
+      const device = links.device(r.device);
+      const assignment = links.assignment(r.assignment);
+      if (device === undefined || assignment === undefined)
+        throw new CertfleetError(
+          'IO',
+          `The saved delivery ${k} names ${device === undefined ? `device ${r.device}` : `assignment ${r.assignment}`}, which the saved run does not know: the run cannot be resumed.`,
+        );
+      const d: Delivery = {
+        device,
+        assignment,
+        outcome: r.outcome,
+        ...(r.request !== undefined && { request: r.request }),
+        ...(r.requestId !== undefined && { requestId: r.requestId }),
+        ...(r.reason !== undefined && { reason: r.reason }),
+        ...(r.current !== undefined && { current: r.current }),
+        ...(r.sentCert !== undefined && { sentCert: r.sentCert }),
+        ...(r.issued !== undefined && {
+          issued: {
+            pfx: Buffer.from(r.issued.pfx, 'base64'),
+            password: r.issued.password,
+            ...(r.issued.certificateDer !== undefined && {
+              certificateDer: Buffer.from(r.issued.certificateDer, 'base64'),
+            }),
+          },
+        }),
+        ...(r.sent !== undefined && { sent: { ...r.sent, payload: Buffer.from(r.sent.payload, 'base64') } }),
+        attempt: r.attempt,
+        ...(r.timerAt !== undefined && { timerAt: r.timerAt }),
+        awaiting: r.awaiting,
+        sends: r.sends,
+        removed: r.removed,
+      };
+      const stored = this.put(d);
+      if (r.timerAt !== undefined) armed.push(stored);
+    }
+    return armed;
+  }
+}
+
+/** The record of delivery `d` (the object itself, not the marking Proxy: reading it marks nothing). */
+function savedRecord(d: Delivery, order: number): SavedRecord {
+  const saved: SavedDelivery = {
+    order,
+    device: d.device.id,
+    assignment: d.assignment.name,
+    outcome: d.outcome,
+    ...(d.request !== undefined && { request: d.request }),
+    ...(d.requestId !== undefined && { requestId: d.requestId }),
+    ...(d.reason !== undefined && { reason: d.reason }),
+    ...(d.current !== undefined && { current: d.current }),
+    ...(d.sentCert !== undefined && { sentCert: d.sentCert }),
+    ...(d.issued !== undefined && {
+      issued: {
+        pfx: d.issued.pfx.toString('base64'),
+        password: d.issued.password,
+        ...(d.issued.certificateDer !== undefined && {
+          certificateDer: d.issued.certificateDer.toString('base64'),
+        }),
+      },
+    }),
+    ...(d.sent !== undefined && { sent: { ...d.sent, payload: d.sent.payload.toString('base64') } }),
+    attempt: d.attempt,
+    ...(d.timer !== undefined && d.timerAt !== undefined && { timerAt: d.timerAt }),
+    awaiting: d.awaiting,
+    sends: d.sends,
+    removed: d.removed,
+  };
+  return jsonRecord(JSON.stringify([d.device.id, d.assignment.name]), saved);
+}
+
+/** One saved delivery (see {@link DeliveryStore.save}). */
+interface SavedDelivery {
+  order: number;
+  device: string;
+  assignment: string;
+  outcome: DeviceProfileOutcome;
+  request?: CertificateRequestSpec;
+  requestId?: string;
+  reason?: 'initial' | 'renewal';
+  current?: IssuedRef;
+  sentCert?: IssuedRef;
+  issued?: { pfx: string; password: string; certificateDer?: string };
+  sent?: Omit<SentPayload, 'payload'> & { payload: string };
+  attempt: number;
+  timerAt?: number;
+  awaiting: boolean;
+  sends: number;
+  removed: boolean;
 }

@@ -8,9 +8,27 @@
  * enrolment, a refusal or a retirement — and {@link EnrollmentStore} implements both. Pure bookkeeping: no
  * clock, no transport.
  */
-import type { Certificate } from '../../../../pki/index.ts';
+import { parseCertificate, type Certificate } from '../../../../pki/index.ts';
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ServiceDevice } from '../service-types.ts';
+import {
+  inSavedOrder,
+  jsonRecord,
+  mustBeEmpty,
+  type SavableStore,
+  type SavedRecord,
+} from './saved-records.ts';
+
+/** One saved device (saved-records.ts): its record, management certificate, refusal rows and user. */
+interface SavedDevice {
+  order: number;
+  device: ServiceDevice;
+  /** The management certificate, DER base64. */
+  certificate?: string;
+  refusals?: DeviceProfileOutcome[];
+  /** The limit key it counts against (enrolled devices only). */
+  limitKey?: string;
+}
 
 /** Looks up what the service knows of devices. */
 export interface EnrollmentReader {
@@ -44,21 +62,30 @@ export interface EnrollmentWriter {
 }
 
 /** The enrollments store. */
-export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
+export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, SavableStore {
   readonly #devices = new Map<string, ServiceDevice>();
   readonly #certificates = new Map<string, Certificate>();
   readonly #refusals = new Map<string, DeviceProfileOutcome[]>();
   /** Enrolled device ids per limit key, and the limit key of each of them. */
   readonly #byUser = new Map<string, Set<string>>();
   readonly #userOf = new Map<string, string>();
+  /**
+   * The devices whose record may have changed since {@link saveChanged} last listed them (issue 10 point
+   * 3, dirty sets): marked by every change made here and by every device record handed out (a caller
+   * may change it in place).
+   */
+  readonly #changed = new Set<string>();
 
   /** @inheritdoc */
   device(id: string): ServiceDevice | undefined {
-    return this.#devices.get(id);
+    const device = this.#devices.get(id);
+    if (device !== undefined) this.#changed.add(id);
+    return device;
   }
 
   /** @inheritdoc */
   devices(): ServiceDevice[] {
+    for (const id of this.#devices.keys()) this.#changed.add(id);
     return [...this.#devices.values()];
   }
 
@@ -92,6 +119,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
     this.#certificates.set(device.id, certificate);
     this.#devices.set(device.id, device);
     this.#refusals.delete(device.id);
+    this.#changed.add(device.id);
   }
 
   /** @inheritdoc */
@@ -99,6 +127,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
     if (this.#devices.get(device.id)?.state === 'enrolled') return false;
     this.#devices.set(device.id, device);
     this.#refusals.set(device.id, rows);
+    this.#changed.add(device.id);
     return true;
   }
 
@@ -108,7 +137,62 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter {
     if (device?.state !== 'enrolled') return false;
     device.state = 'retired';
     this.#uncount(id);
+    this.#changed.add(id);
     return true;
+  }
+
+  /** Every device as one record keyed by its id (saved-records.ts). */
+  save(): SavedRecord[] {
+    return [...this.#devices.values()].map((device, order) => this.#record(device, order));
+  }
+
+  /**
+   * The records of the devices that may have changed since the last call (see `#changed`; the first call
+   * lists every device): the same records as {@link save} makes for them. Devices are never removed.
+   */
+  saveChanged(): SavedRecord[] {
+    const keys = new Set(this.#changed);
+    this.#changed.clear();
+    const out: SavedRecord[] = [];
+    let order = 0;
+    for (const [id, device] of this.#devices) {
+      if (keys.has(id)) out.push(this.#record(device, order));
+      order += 1;
+    }
+    return out;
+  }
+
+  #record(device: ServiceDevice, order: number): SavedRecord {
+    const cert = this.#certificates.get(device.id);
+    const refusals = this.#refusals.get(device.id);
+    const limitKey = this.#userOf.get(device.id);
+    const saved: SavedDevice = {
+      order,
+      device,
+      ...(cert !== undefined && { certificate: cert.der.toString('base64') }),
+      ...(refusals !== undefined && { refusals }),
+      ...(limitKey !== undefined && { limitKey }),
+    };
+    return jsonRecord(device.id, saved);
+  }
+
+  /** Rebuilds the store from {@link save}'s records, in the order the devices first asked to enrol. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('enrollments', this.#devices.size);
+    for (const [, r] of inSavedOrder<SavedDevice>('enrollments', records)) {
+      const id = r.device.id;
+      this.#devices.set(id, r.device);
+      this.#changed.add(id);
+      if (r.certificate !== undefined)
+        this.#certificates.set(id, parseCertificate(Buffer.from(r.certificate, 'base64')));
+      if (r.refusals !== undefined) this.#refusals.set(id, r.refusals);
+      if (r.limitKey !== undefined) {
+        let ids = this.#byUser.get(r.limitKey);
+        if (ids === undefined) this.#byUser.set(r.limitKey, (ids = new Set()));
+        ids.add(id);
+        this.#userOf.set(id, r.limitKey);
+      }
+    }
   }
 
   #uncount(id: string): void {

@@ -5,6 +5,11 @@
  */
 import type { RunEvent } from '../../../run-model.ts';
 import type { ServiceCounters } from '../service-types.ts';
+import { jsonRecord, mustBeEmpty, readRecord, type SavableStore, type SavedRecord } from './saved-records.ts';
+
+/** The counters' record key (saved-records.ts); events are keyed by their number, zero-padded. */
+const COUNTERS_KEY = '#counters';
+const eventKey = (i: number): string => String(i).padStart(10, '0');
 
 /** Counters at zero. */
 function zeroCounters(): ServiceCounters {
@@ -22,8 +27,10 @@ function zeroCounters(): ServiceCounters {
 }
 
 /** The report store. */
-export class ReportStore {
+export class ReportStore implements SavableStore {
   readonly #events: RunEvent[] = [];
+  /** How many events {@link saveChanged} has listed (events only grow). */
+  #eventsListed = 0;
   /** The live counters; handlers add to them. */
   readonly counters: ServiceCounters = zeroCounters();
 
@@ -46,5 +53,39 @@ export class ReportStore {
   countResult(connectorId: string): void {
     const load = this.counters.connectorLoad;
     load[connectorId] = (load[connectorId] ?? 0) + 1;
+  }
+
+  /** The counters, and one record per event (events only grow: a checkpoint writes the new ones). */
+  save(): SavedRecord[] {
+    return [
+      jsonRecord(COUNTERS_KEY, this.counters),
+      ...this.#events.map((e, i) => jsonRecord(eventKey(i), e)),
+    ];
+  }
+
+  /**
+   * The records that may have changed since the last call (issue 10 point 3, dirty sets): the counters
+   * (handlers add to them in place, nearly every message does) and the events added since; the first
+   * call lists every event. The same records as {@link save} makes for them; none is ever removed.
+   */
+  saveChanged(): SavedRecord[] {
+    const from = this.#eventsListed;
+    this.#eventsListed = this.#events.length;
+    return [
+      jsonRecord(COUNTERS_KEY, this.counters),
+      ...this.#events.slice(from).map((e, i) => jsonRecord(eventKey(from + i), e)),
+    ];
+  }
+
+  /** Rebuilds the events, in order, and the counters from {@link save}'s records. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('reports', this.#events.length);
+    const counters = records.get(COUNTERS_KEY);
+    if (counters !== undefined)
+      Object.assign(this.counters, readRecord<ServiceCounters>('reports', COUNTERS_KEY, counters));
+    for (const [k, v] of [...records]
+      .filter(([k]) => k !== COUNTERS_KEY)
+      .sort((a, b) => a[0].localeCompare(b[0])))
+      this.#events.push(readRecord<RunEvent>('reports', k, v));
   }
 }

@@ -10,6 +10,17 @@
  */
 import { CertfleetError } from '../../../../pki/errors.ts';
 import type { RevocationReason } from '../../ca/enterprise-ca.ts';
+import {
+  inSavedOrder,
+  jsonRecord,
+  mustBeEmpty,
+  readRecord,
+  type SavableStore,
+  type SavedRecord,
+} from './saved-records.ts';
+
+/** The key of the CRL record (saved-records.ts); the other records are keyed by serial. */
+const CRL_KEY = '#crl';
 
 /** One revocation the service made. */
 export interface Revocation {
@@ -46,7 +57,7 @@ export interface RevocationWriter {
 const serialKey = (serial: string): string => serial.replace(/^0+/, '').toUpperCase();
 
 /** The revocations store. */
-export class RevocationStore implements RevocationReader, RevocationWriter {
+export class RevocationStore implements RevocationReader, RevocationWriter, SavableStore {
   readonly #revoked = new Map<string, Revocation>();
   #crlNumber = 0;
   #latest: Buffer | undefined;
@@ -89,5 +100,27 @@ export class RevocationStore implements RevocationReader, RevocationWriter {
     }
     this.#crlNumber = crlNumber;
     this.#latest = crl;
+  }
+
+  /** One record per revocation (keyed by serial, in order) and one for the last CRL (saved-records.ts). */
+  save(): SavedRecord[] {
+    return [
+      jsonRecord(CRL_KEY, { crlNumber: this.#crlNumber, crl: this.#latest?.toString('base64') ?? null }),
+      ...[...this.#revoked].map(([k, r], order) => jsonRecord(k, { order, ...r })),
+    ];
+  }
+
+  /** Rebuilds the store from {@link save}'s records. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('revocations', this.#revoked.size + this.#crlNumber);
+    const crl = records.get(CRL_KEY);
+    if (crl !== undefined) {
+      const r = readRecord<{ crlNumber: number; crl: string | null }>('revocations', CRL_KEY, crl);
+      this.#crlNumber = r.crlNumber;
+      this.#latest = r.crl === null ? undefined : Buffer.from(r.crl, 'base64');
+    }
+    const rest = new Map([...records].filter(([k]) => k !== CRL_KEY));
+    for (const [k, r] of inSavedOrder<Revocation & { order: number }>('revocations', rest))
+      this.#revoked.set(k, { serial: r.serial, reason: r.reason, at: r.at });
   }
 }

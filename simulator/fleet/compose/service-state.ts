@@ -1,0 +1,148 @@
+/**
+ * The saved service state of a coordinated `serve` (issue 10 point 3: a killed `serve` resumes;
+ * docs/architecture.md "Faults: the broker, a device, the service"): `service-state.db` opened beside
+ * run.db, the service's transport chain built over it, and the checkpoint written at the close of each
+ * virtual instant.
+ *
+ * The chain, from the broker up: the MQTT transport → {@link ReceivingTransport} (each received message
+ * kept before the transport acknowledges it) → the coordinator's round gate → {@link CheckpointedTransport}
+ * (a handled message's inbox id, changed records and publishes committed in one transaction) → the MDM
+ * service. The records a message or an instant changed come from {@link serviceChanges} over one
+ * {@link RecordDiff}, so each change is written once.
+ *
+ * {@link ServiceState.restore} reads the state back into a new service; `coordinateFleet` does not call
+ * it yet (the coordinator and the connectors do not resume): a folder holding an unfinished run is still
+ * refused with RUN_UNFINISHED before this part runs.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceCounts, DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
+import type { MdmService } from '../../service/mdm/index.ts';
+import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
+import { CheckpointedTransport } from '../checkpointed-transport.ts';
+import { ReceivingTransport } from '../receiving-transport.ts';
+import { RecordDiff } from '../record-diff.ts';
+import { serviceChanges } from '../service-changes.ts';
+import {
+  SERVICE_STATE_FILE,
+  ServiceCheckpoint,
+  type CheckpointPosition,
+  type StoreRecord,
+} from '../service-checkpoint.ts';
+import type { FleetPart } from './fleet-builder.ts';
+import type { FleetContext } from './fleet-context.ts';
+
+/** The part's name. */
+export const SERVICE_STATE = 'service state';
+
+/** What the coordinator needs of the saved state (see the file comment). */
+export interface ServiceState {
+  /** The part that opens service-state.db (closed when the part is released). */
+  part: FleetPart<FleetContext>;
+  /**
+   * Builds the chain around the service's MQTT transport; `gate` puts the round gate in it and returns
+   * it. For serviceSide's `wrapTransport`.
+   */
+  wrap(transport: Transport, gate: (below: Transport) => Transport): Transport;
+  /** For serviceSide's `onService`: the service whose changes are listed. */
+  onService(service: MdmService): void;
+  /**
+   * Writes the checkpoint of the instant that closed: its position, the counts of `devices` that
+   * changed since the last checkpoint (`counts` of the service ledger) and the changed store records.
+   */
+  saveInstant(
+    at: { t: number; instants: number },
+    devices: readonly string[],
+    counts: (id: string) => DeviceCounts,
+  ): { records: number; devices: number };
+  /**
+   * Reads the saved state back (a resumed `serve`): `service` (made, not started) rebuilt from the saved
+   * records with its timers armed again, `ledger` given the saved counts, and what was saved taken as
+   * saved, so the next checkpoint writes only what changes from here. Returns the saved position (none
+   * when no instant closed) and how many timers were armed.
+   */
+  restore(service: MdmService, ledger: DeviceLedger): { position?: CheckpointPosition; timers: number };
+  /**
+   * The messages a killed service left (a resume, once the service subscribed through {@link wrap}): its
+   * committed outbox entries not confirmed published again, then the messages kept below the gate and not
+   * handled passed to the gate again. Returns how many of each.
+   */
+  resumeMessages(): Promise<{ resent: number; replayed: number }>;
+  /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
+  remove(): void;
+}
+
+/** The saved state of the run in `ctx.dir`, identified by `digest` and sealed under `secret`. */
+export function serviceState(o: { digest: string; secret: Buffer; dir: string }): ServiceState {
+  const diff = new RecordDiff();
+  let checkpoint: ServiceCheckpoint | undefined;
+  let service: MdmService | undefined;
+  let listChanges: (() => StoreRecord[]) | undefined;
+  let built: { receiving: ReceivingTransport; checkpointed: CheckpointedTransport } | undefined;
+  /** The counts last saved, by device id. */
+  const saved = new Map<string, string>();
+  const open = (): ServiceCheckpoint => {
+    if (!checkpoint) throw new Error('service-state.db is used before its part started');
+    return checkpoint;
+  };
+  const changes = (): StoreRecord[] => {
+    if (!service) return [];
+    listChanges ??= serviceChanges(service, diff);
+    return listChanges();
+  };
+  return {
+    part: {
+      name: SERVICE_STATE,
+      start(_ctx, teardown) {
+        checkpoint = ServiceCheckpoint.open(o.dir, { digest: o.digest, secret: o.secret });
+        teardown.add(() => checkpoint?.close());
+      },
+    },
+    wrap(transport, gate) {
+      const cp = open();
+      const receiving = new ReceivingTransport(transport, cp);
+      const checkpointed = new CheckpointedTransport(gate(receiving), { checkpoint: cp, changes });
+      built = { receiving, checkpointed };
+      return checkpointed;
+    },
+    async resumeMessages() {
+      if (!built) throw new Error('the service transport chain is resumed before it was built');
+      const resent = await built.checkpointed.resendUnconfirmed();
+      const replayed = await built.receiving.replayHeld();
+      return { resent, replayed };
+    },
+    onService(s) {
+      service = s;
+    },
+    saveInstant(at, devices, counts) {
+      const ledger: [string, DeviceCounts][] = [];
+      for (const id of devices) {
+        const c = counts(id);
+        const text = `${c.sent}/${c.handled}`;
+        if (saved.get(id) === text) continue;
+        saved.set(id, text);
+        ledger.push([id, c]);
+      }
+      const records = changes();
+      open().checkpoint({ at: at.t, instants: at.instants, ledger, records });
+      return { records: records.length, devices: ledger.length };
+    },
+    restore(s, deviceLedger) {
+      const cp = open();
+      const stored = new Map(SAVED_STORES.map((store) => [store, cp.records(store)] as const));
+      const { timers } = s.restoreState((store) => stored.get(store) ?? new Map());
+      for (const [store, records] of stored) diff.seed(store, records);
+      const counts = cp.ledger();
+      deviceLedger.restore(counts);
+      for (const [id, c] of counts) saved.set(id, `${c.sent}/${c.handled}`);
+      service = s;
+      const position = cp.position();
+      return { ...(position ? { position } : {}), timers };
+    },
+    remove() {
+      const path = join(o.dir, SERVICE_STATE_FILE);
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    },
+  };
+}

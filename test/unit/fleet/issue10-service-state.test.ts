@@ -1,0 +1,83 @@
+/**
+ * Issue 10 point 3 — the saved service state of a coordinated `serve` (simulator/fleet/compose/service-state.ts):
+ * the instant's checkpoint writes only what changed (records and ledger counts), and `restore` reads it back
+ * into a new service and ledger and takes it as saved, so the first checkpoint after a resume writes nothing
+ * that did not change. The loopback bus, a real CA, the virtual clock.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../../protocol/runtime/random.ts';
+import { DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
+import { serviceState } from '../../../simulator/fleet/compose/service-state.ts';
+import { Teardown } from '../../../simulator/fleet/teardown.ts';
+import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
+import { TENANT, toAll, trusted, world } from '../service/harness.ts';
+
+const SECRET = Buffer.from('issue10-service-state-secret-0123456789', 'utf8');
+const base = mkdtempSync(join(tmpdir(), 'certfleet-i10-state-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+const FleetCtx = {} as Parameters<ReturnType<typeof serviceState>['part']['start']>[0];
+
+describe('issue 10 point 3: the service state saved per instant and read back', () => {
+  it('writes only what changed, and a restored service is taken as saved', async () => {
+    const w = await world({
+      assignments: (ca) => [toAll('root', trusted('android-work-profile', ca.root.der))],
+    });
+    const device = await w.enrol({ platform: 'android', kind: 'work-profile-personal', answer: 'silent' });
+    await w.run(60_000); // the payload sent, unanswered: its no-answer timer armed
+    const dir = join(base, 'run');
+    mkdirSync(dir);
+    const counts = { sent: 3, handled: 2 };
+    const t = w.clock.now().getTime();
+
+    const first = serviceState({ digest: 'state-test', secret: SECRET, dir });
+    const teardown = new Teardown();
+    await first.part.start(FleetCtx, teardown);
+    first.onService(w.service);
+    const saved1 = first.saveInstant({ t, instants: 1 }, [device.id], () => counts);
+    expect(saved1.records).toBeGreaterThan(0);
+    expect(saved1.devices).toBe(1);
+    // nothing changed since: nothing written
+    expect(first.saveInstant({ t, instants: 2 }, [device.id], () => counts)).toEqual({
+      records: 0,
+      devices: 0,
+    });
+    await teardown.run();
+    await w.service.stop();
+
+    // a new process reads it back
+    const second = serviceState({ digest: 'state-test', secret: SECRET, dir });
+    const teardown2 = new Teardown();
+    await second.part.start(FleetCtx, teardown2);
+    const restarted = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-restarted'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: [toAll('root', trusted('android-work-profile', w.ca.root.der))],
+      directory: w.directory,
+    });
+    const ledger = new DeviceLedger({ tenant: TENANT, side: 'service' });
+    const back = second.restore(restarted, ledger);
+    expect(back.position).toEqual({ at: t, instants: 2 });
+    expect(back.timers).toBe(1);
+    expect(ledger.counts(device.id)).toEqual(counts);
+    await restarted.start();
+    expect(restarted.devices().map((d) => [d.id, d.state])).toEqual([[device.id, 'enrolled']]);
+    // taken as saved: the first checkpoint after the resume writes nothing that did not change
+    expect(second.saveInstant({ t, instants: 3 }, [device.id], () => ledger.counts(device.id))).toEqual({
+      records: 0,
+      devices: 0,
+    });
+    // and a change is still written
+    expect(second.saveInstant({ t, instants: 4 }, [device.id], () => ({ sent: 4, handled: 2 })).devices).toBe(
+      1,
+    );
+    await restarted.stop();
+    await teardown2.run();
+  });
+});

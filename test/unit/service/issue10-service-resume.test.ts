@@ -1,0 +1,125 @@
+/**
+ * Issue 10 point 3 — the MDM service saved at the close of an instant and rebuilt in a new service (what a
+ * killed `serve` started again does): the state goes through service-state.db (sealed, only changed
+ * records), the new service knows the enrolled device, re-sends the very payload the first one sent
+ * (the same certificate: nothing issued again) at the instant the first one would have, and the delivery
+ * completes. The loopback bus, a real CA (pool keys), real connectors, the virtual clock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import { createRandom } from '../../../protocol/runtime/random.ts';
+import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
+import { RecordDiff } from '../../../simulator/fleet/record-diff.ts';
+import { ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
+import { MdmService, SAVED_STORES, type SavedStoreName } from '../../../simulator/service/mdm/mdm-service.ts';
+import type { PublishedPayload } from '../../../simulator/service/mdm/service-types.ts';
+import { DEFAULT_RETRY_POLICY, answerTimeout } from '../../../simulator/service/mdm/retry-policy.ts';
+import { outcomeOf, pkcs, TENANT, toAll, trusted, world } from './harness.ts';
+
+const SECRET = 'issue10-service-resume-secret-0123456789';
+
+/** The profile id of a payload topic (undefined for other topics). */
+function profileOf(topic: string): string | undefined {
+  const t = parseDeviceTopic(TENANT, topic);
+  return t && 'profileId' in t ? t.profileId : undefined;
+}
+let base: string;
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'certfleet-i10-resume-'));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe('issue 10 point 3: the MDM service saved and restored in a new service', () => {
+  it('knows the device, re-sends the same bytes when the saved timer is due, issues nothing twice', async () => {
+    const w = await world({
+      assignments: (ca) => [
+        toAll('root', trusted('android-work-profile', ca.root.der)),
+        toAll('wifi', pkcs('android-work-profile')),
+      ],
+    });
+    const device = await w.enrol({ platform: 'android', kind: 'work-profile-personal', answer: 'silent' });
+    await w.run(60_000); // the connectors issue; both payloads are sent, unanswered
+    const firstSends = device.payloads();
+    expect(firstSends.map((p) => profileOf(p.topic)).sort()).toEqual(['root', 'wifi']);
+    const issuedBefore = w.ca.issuedRecords().map((r) => r.serial);
+    expect(issuedBefore).toHaveLength(2); // the management certificate and the wifi certificate
+    const countersBefore = w.service.counters();
+
+    // the close of an instant: saved through service-state.db, only what changed
+    const cp = ServiceCheckpoint.open(base, { digest: 'resume-test', secret: SECRET });
+    const diff = new RecordDiff();
+    const state = w.service.saveState();
+    const changes = SAVED_STORES.flatMap((s) => diff.changes(s, state[s]));
+    cp.checkpoint({ at: w.clock.now().getTime(), instants: 1, ledger: [], records: changes });
+    diff.commit(changes);
+    expect(SAVED_STORES.flatMap((s) => diff.changes(s, w.service.saveState()[s]))).toEqual([]);
+    cp.close();
+
+    // the process dies: its service is gone (its timers with it)
+    await w.service.stop();
+    const again = ServiceCheckpoint.open(base, { digest: 'resume-test', secret: SECRET });
+    const saved = new Map(SAVED_STORES.map((s) => [s, again.records(s)] as const));
+    again.close();
+
+    const resent: PublishedPayload[] = [];
+    const restarted = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-restarted'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: [
+        toAll('root', trusted('android-work-profile', w.ca.root.der)),
+        toAll('wifi', pkcs('android-work-profile')),
+      ],
+      directory: w.directory,
+      onDelivery: (p) => resent.push(p),
+    });
+    const { timers } = restarted.restoreState((s: SavedStoreName) => saved.get(s) ?? new Map());
+    expect(timers).toBe(2); // the no-answer timers of both payloads
+    await restarted.start();
+    expect(restarted.devices().map((d) => [d.id, d.state])).toEqual([[device.id, 'enrolled']]);
+    expect(restarted.counters()).toEqual(countersBefore);
+    expect(outcomeOf(restarted, device.id, 'wifi')?.status).toBe('pending');
+
+    device.answer = 'install';
+    const due = answerTimeout(DEFAULT_RETRY_POLICY, 1);
+    await w.run(due + 60_000);
+    // the re-sends came from the saved timers, at the instant the first service would have sent them
+    expect(resent.map((p) => [p.profile, p.attempt]).sort()).toEqual([
+      ['root', 2],
+      ['wifi', 2],
+    ]);
+    const savedDue = new Map(
+      [...saved.get('deliveries')!.values()].map((v) => {
+        const r = JSON.parse(v.toString('utf8')) as { assignment: string; timerAt: number };
+        return [r.assignment, new Date(r.timerAt).toISOString()] as const;
+      }),
+    );
+    for (const p of resent) expect(p.at).toBe(savedDue.get(p.profile));
+    // the same bytes: the certificate issued before the kill, not a second one
+    const wifiBytes = (ps: { topic: string; payload: Buffer }[]) =>
+      ps.filter((p) => profileOf(p.topic) === 'wifi').map((p) => p.payload);
+    const [firstWifi, secondWifi] = wifiBytes(device.payloads());
+    expect(secondWifi?.equals(firstWifi!)).toBe(true);
+    expect(w.ca.issuedRecords().map((r) => r.serial)).toEqual(issuedBefore);
+    expect(outcomeOf(restarted, device.id, 'root')?.status).toBe('installed');
+    expect(outcomeOf(restarted, device.id, 'wifi')?.status).toBe('installed');
+    expect(restarted.counters().certificatesIssued).toBe(countersBefore.certificatesIssued);
+    await restarted.stop();
+  });
+
+  it('refuses to restore into a service that started', async () => {
+    const w = await world({ assignments: [] });
+    let code: string | undefined;
+    try {
+      w.service.restoreState(() => new Map());
+    } catch (e) {
+      code = isCertfleetError(e) ? e.code : String(e);
+    }
+    expect(code).toBe('INTERNAL');
+  });
+});
