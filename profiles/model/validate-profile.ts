@@ -560,24 +560,21 @@ export function readAccess(r: Reader): CertificateAccess | undefined {
   return { type, packageIds: list as string[] };
 }
 
-function readPkcs(
-  r: Reader,
-  family: ProfileFamily,
-  graphService: boolean,
-): DistributiveOmit<PkcsCertificateProfile, 'displayName'> | undefined {
-  const lim = PKCS_LIMITS.renewalThresholdPercentage;
-  const renewalThresholdPercentage = r.integer('renewalThresholdPercentage', lim.min, lim.max, lim.default);
-  const validity = readValidity(r, graphService);
-  const certificationAuthority = r.string('certificationAuthority', { required: true });
-  if (certificationAuthority !== undefined && !isCertificationAuthority(certificationAuthority)) {
-    r.bad('certificationAuthority', CA_FORMAT_RULE);
-  }
-  const certificationAuthorityName = r.string('certificationAuthorityName', { required: true });
-  const certificateTemplateName = r.string('certificateTemplateName', { required: true });
-  const certificateType =
-    family === 'android-device-admin'
-      ? r.oneOf('certificateType', ['user'] as const, 'user')
-      : r.oneOf('certificateType', CERTIFICATE_TYPES, 'user');
+/** The subject and SAN settings of a PKCS or SCEP profile (each `undefined` when it has a problem). */
+export interface SubjectNameSettings {
+  subjectNameFormat: SubjectNameFormat | undefined;
+  subjectNameFormatString: string | undefined;
+  subjectAlternativeNameType: SanType[] | undefined;
+  subjectAlternativeNameFormatString: string | undefined;
+  customSubjectAlternativeNames: CustomSubjectAlternativeName[] | undefined;
+}
+
+/**
+ * Reads the subject name format (Apple families take the Apple table; Android device administrator has no
+ * `custom`), its string, the SAN flags, the custom Entra attribute string and the custom SANs (none on
+ * Android device administrator) — shared by PKCS and SCEP profiles (validate-scep.ts).
+ */
+export function readSubjectNames(r: Reader, family: ProfileFamily): SubjectNameSettings {
   const apple = family === 'macos' || family === 'ios';
   const formats: SubjectNameFormat[] = apple
     ? names(APPLE_SUBJECT_NAME_FORMAT)
@@ -598,6 +595,40 @@ function readPkcs(
         )
       : r.string('subjectAlternativeNameFormatString', { required: false });
   const customSubjectAlternativeNames = family === 'android-device-admin' ? [] : readSans(r);
+  return {
+    subjectNameFormat,
+    subjectNameFormatString,
+    subjectAlternativeNameType,
+    subjectAlternativeNameFormatString,
+    customSubjectAlternativeNames,
+  };
+}
+
+function readPkcs(
+  r: Reader,
+  family: ProfileFamily,
+  graphService: boolean,
+): DistributiveOmit<PkcsCertificateProfile, 'displayName'> | undefined {
+  const lim = PKCS_LIMITS.renewalThresholdPercentage;
+  const renewalThresholdPercentage = r.integer('renewalThresholdPercentage', lim.min, lim.max, lim.default);
+  const validity = readValidity(r, graphService);
+  const certificationAuthority = r.string('certificationAuthority', { required: true });
+  if (certificationAuthority !== undefined && !isCertificationAuthority(certificationAuthority)) {
+    r.bad('certificationAuthority', CA_FORMAT_RULE);
+  }
+  const certificationAuthorityName = r.string('certificationAuthorityName', { required: true });
+  const certificateTemplateName = r.string('certificateTemplateName', { required: true });
+  const certificateType =
+    family === 'android-device-admin'
+      ? r.oneOf('certificateType', ['user'] as const, 'user')
+      : r.oneOf('certificateType', CERTIFICATE_TYPES, 'user');
+  const {
+    subjectNameFormat,
+    subjectNameFormatString,
+    subjectAlternativeNameType,
+    subjectAlternativeNameFormatString,
+    customSubjectAlternativeNames,
+  } = readSubjectNames(r, family);
   const problemsBefore = r.problems.length;
   const extra = readFamilyExtras(r, family);
   if (

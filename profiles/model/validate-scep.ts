@@ -3,15 +3,7 @@
  * subject/SAN templates, metadata and unknown keys are checked by validateProfile as for PKCS. Sources: GRAPH
  * SCEP resource types (scep-profile.ts), SCEPDOC.
  */
-import {
-  APPLE_SUBJECT_NAME_FORMAT,
-  HASH_ALGORITHMS,
-  KEY_SIZE,
-  KEY_STORAGE_PROVIDER,
-  KEY_USAGES,
-  SUBJECT_NAME_FORMAT,
-} from './enums.ts';
-import type { SubjectNameFormat } from './enums.ts';
+import { HASH_ALGORITHMS, KEY_SIZE, KEY_STORAGE_PROVIDER, KEY_USAGES } from './enums.ts';
 import type { ProfileFamily } from './platform.ts';
 import { joinPath } from './problem.ts';
 import { CERTIFICATE_TYPES } from './profile.ts';
@@ -22,8 +14,7 @@ import {
   optional,
   readAccess,
   readEkus,
-  readSanFlags,
-  readSans,
+  readSubjectNames,
   readValidity,
   type DistributiveOmit,
   type Reader,
@@ -105,22 +96,13 @@ export function readScep(
   const renewalThresholdPercentage = r.integer('renewalThresholdPercentage', lim.min, lim.max, lim.default);
   const validity = readValidity(r, graphService);
   const certificateType = r.oneOf('certificateType', CERTIFICATE_TYPES, 'user');
-  const apple = family === 'macos' || family === 'ios';
-  const formats: SubjectNameFormat[] = apple ? names(APPLE_SUBJECT_NAME_FORMAT) : names(SUBJECT_NAME_FORMAT);
-  const subjectNameFormat = r.oneOf('subjectNameFormat', formats, 'commonName');
-  const subjectNameFormatString = r.string('subjectNameFormatString', {
-    required: subjectNameFormat === 'custom',
-  });
-  const subjectAlternativeNameType = readSanFlags(r);
-  const subjectAlternativeNameFormatString =
-    r.obj['subjectAlternativeNameFormatString'] === undefined &&
-    subjectAlternativeNameType?.includes('customAzureADAttribute') === true
-      ? r.bad(
-          'subjectAlternativeNameFormatString',
-          'is required when subjectAlternativeNameType includes customAzureADAttribute (the custom Entra attribute the SAN is made from)',
-        )
-      : r.string('subjectAlternativeNameFormatString', { required: false });
-  const customSubjectAlternativeNames = readSans(r);
+  const {
+    subjectNameFormat,
+    subjectNameFormatString,
+    subjectAlternativeNameType,
+    subjectAlternativeNameFormatString,
+    customSubjectAlternativeNames,
+  } = readSubjectNames(r, family);
   const scepServerUrls = readServerUrls(r);
   const keyUsage = readFlagList(r, 'keyUsage', names(KEY_USAGES), SCEP_LIMITS.keyUsage);
   const keySize = r.oneOf('keySize', names(KEY_SIZE), SCEP_LIMITS.keySize);
