@@ -17,16 +17,15 @@
  *   certificate and User for a user certificate (§1.1: PayloadScope decides the keychain).
  * What the payload has no key for (validity, hash algorithm, EKUs) is listed by unused-settings.ts.
  */
-import { CertfleetError, parseDn } from '../../pki/index.ts';
 import { encodeMobileconfig } from '../apple/mobileconfig.ts';
 import type { AppleProfile, ScepPayload, ScepPayloadContent } from '../apple/mobileconfig-types.ts';
 import type { IosScepProfile, MacosScepProfile } from '../model/scep-profile.ts';
 import { KEY_SIZE_BITS } from '../model/scep-profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
-import { resolveProfileNames } from '../variables/resolve-profile-names.ts';
 import type { CompileOptions, CompileResult } from './compile-types.ts';
 import { validationError } from './outcomes.ts';
 import { familyMismatch } from './resolve-request.ts';
+import { resolveScepNames } from './scep-names.ts';
 
 /** Apple's SCEP `Key Usage` bits (docs/formats.md §1.4): 1 signing, 4 encryption. */
 export const APPLE_KEY_USAGE_BITS = { digitalSignature: 1, keyEncipherment: 4 } as const;
@@ -60,27 +59,11 @@ export function compileAppleScep(
       ),
     };
   }
-  const names = resolveProfileNames(profile, facts);
-  if (!names.ok) return { ok: false, outcome: names.first };
-  let subject: [string, string][][];
-  try {
-    subject = parseDn(names.subject).rdns.map((rdn) =>
-      rdn.map((a): [string, string] => [
-        APPLE_SUBJECT_NAMES.has(a.shortName) ? a.shortName : a.type,
-        a.value,
-      ]),
-    );
-  } catch (e) {
-    if (!(e instanceof CertfleetError)) throw e;
-    return {
-      ok: false,
-      outcome: validationError(
-        'DN_SYNTAX',
-        profile.subjectNameFormat === 'custom' ? 'subjectNameFormatString' : 'subjectNameFormat',
-        `The resolved subject "${names.subject}" is not a distinguished name: ${e.message} Fix the subject name format.`,
-      ),
-    };
-  }
+  const names = resolveScepNames(profile, facts);
+  if (!names.ok) return names;
+  const subject = names.dn.rdns.map((rdn) =>
+    rdn.map((a): [string, string] => [APPLE_SUBJECT_NAMES.has(a.shortName) ? a.shortName : a.type, a.value]),
+  );
   const san: NonNullable<ScepPayloadContent['SubjectAltName']> = {};
   for (const s of names.sans) {
     if (s.target === 'san:aad-attribute') continue;

@@ -15,12 +15,10 @@
  * - `ValidPeriod` Days/Months/Years and `ValidPeriodUnits` from `validity` (CCI leaf names);
  * - scope `./User` for a user certificate, `./Device` for a device certificate (as PKCS).
  */
-import { CertfleetError, parseDn } from '../../pki/index.ts';
 import type { HashAlgorithm, KeyUsage, ValidityUnit } from '../model/enums.ts';
 import { KEY_SIZE_BITS, type WindowsScepProfile } from '../model/scep-profile.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
-import { resolveProfileNames } from '../variables/resolve-profile-names.ts';
 import { buildScepInstallAtomic } from '../windows/scep-install.ts';
 import { encodeSyncml } from '../windows/syncml-encode.ts';
 import type { SyncmlMessage } from '../windows/syncml-model.ts';
@@ -28,6 +26,7 @@ import { KEY_LOCATION_OF_PROVIDER, PFX_SCOPE_OF_CERTIFICATE_TYPE } from './compi
 import type { CompileOptions, CompileResult } from './compile-types.ts';
 import { validationError } from './outcomes.ts';
 import { familyMismatch } from './resolve-request.ts';
+import { resolveScepNames } from './scep-names.ts';
 
 /** CertEnroll AlternativeNameType numbers of the SAN targets a SCEP request carries. */
 export const SCEP_SAN_TYPE_NUMBER = {
@@ -68,21 +67,8 @@ export function compileWindowsScep(
       ),
     };
   }
-  const names = resolveProfileNames(profile, facts);
-  if (!names.ok) return { ok: false, outcome: names.first };
-  try {
-    parseDn(names.subject);
-  } catch (e) {
-    if (!(e instanceof CertfleetError)) throw e;
-    return {
-      ok: false,
-      outcome: validationError(
-        'DN_SYNTAX',
-        profile.subjectNameFormat === 'custom' ? 'subjectNameFormatString' : 'subjectNameFormat',
-        `The resolved subject "${names.subject}" is not a distinguished name: ${e.message} Fix the subject name format.`,
-      ),
-    };
-  }
+  const names = resolveScepNames(profile, facts);
+  if (!names.ok) return names;
   const sans = names.sans.flatMap((s) =>
     s.target === 'san:aad-attribute' ? [] : [`${SCEP_SAN_TYPE_NUMBER[s.target]}+${s.value}`],
   );
