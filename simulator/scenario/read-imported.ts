@@ -12,6 +12,7 @@
 import { KEY_STORAGE_PROVIDER } from '../../profiles/model/enums.ts';
 import { INTENDED_PURPOSES, type IntendedPurpose } from '../../profiles/model/imported-pkcs.ts';
 import { child, type At, type Checker } from './checker.ts';
+import { readCertificateAccess } from './read-certificate-access.ts';
 import { readSelector } from './selectors.ts';
 import type { DeviceSelector } from './types.ts';
 import type { MapNode } from './yaml-tree.ts';
@@ -49,16 +50,7 @@ export function readImportedSettings(c: Checker, map: At<MapNode>): Record<strin
   if (channelAt !== undefined)
     s['deploymentChannel'] = c.oneOf(channelAt, ['deviceChannel', 'userChannel'], 'deployment channel');
   const accessAt = c.get(map, 'certificateAccess');
-  if (accessAt !== undefined) {
-    if (accessAt.node.type === 'scalar') {
-      s['certificateAccess'] = {
-        type: c.oneOf(accessAt, ['userApproval'], 'certificate access (or a list of app package ids)'),
-      };
-    } else {
-      const pkgs = (c.list(accessAt) ?? []).map((p) => c.string(p));
-      s['certificateAccess'] = { type: 'specificApps', packageIds: pkgs };
-    }
-  }
+  if (accessAt !== undefined) s['certificateAccess'] = readCertificateAccess(c, accessAt);
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }
 

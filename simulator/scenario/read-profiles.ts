@@ -28,6 +28,7 @@ import { unusedSettingsOf } from '../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 import { APPLICATION_POLICIES } from '../service/ca/template.ts';
 import { child, type At, type Checker } from './checker.ts';
+import { readCertificateAccess } from './read-certificate-access.ts';
 import { IMPORTED_PROFILE_KEYS, readImportedSettings } from './read-imported.ts';
 import { readProfileValidity } from './read-validity.ts';
 import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.ts';
@@ -701,16 +702,7 @@ function readNameSettings(c: Checker, map: At<MapNode>): Rec {
     if (ekus.every((x) => x !== undefined)) s['extendedKeyUsages'] = ekus;
   }
   const accessAt = c.get(map, 'certificateAccess');
-  if (accessAt !== undefined) {
-    if (accessAt.node.type === 'scalar') {
-      s['certificateAccess'] = {
-        type: c.oneOf(accessAt, ['userApproval'], 'certificate access (or a list of app package ids)'),
-      };
-    } else {
-      const pkgs = (c.list(accessAt) ?? []).map((p) => c.string(p));
-      s['certificateAccess'] = { type: 'specificApps', packageIds: pkgs };
-    }
-  }
+  if (accessAt !== undefined) s['certificateAccess'] = readCertificateAccess(c, accessAt);
   const allAppsAt = c.get(map, 'allowAllAppsAccess');
   if (allAppsAt !== undefined) s['allowAllAppsAccess'] = c.boolean(allAppsAt);
   // what was read, also when some keys have problems: the model checks the others in the same pass
