@@ -45,7 +45,11 @@ const FINGERPRINT = createHash('sha256').update('ca').digest();
 function command(family: Family, p: ScepCertificateProfile, url?: string): EnrollScepCommand {
   const c = compileProfile(p, FACTS[family], {
     ids: seededIds('scep'),
-    scep: { challenge: 'B64-one-time-challenge', caFingerprint: FINGERPRINT, ...(url !== undefined && { url }) },
+    scep: {
+      challenge: 'B64-one-time-challenge',
+      caFingerprint: FINGERPRINT,
+      ...(url !== undefined && { url }),
+    },
   });
   if (!c.ok) throw new Error(c.outcome.message);
   expect(c.payload.format).toBe('android-policy');
@@ -102,7 +106,11 @@ describe('ENROLL_SCEP from an Android Enterprise SCEP profile', () => {
     const p = profile('android-work-profile', { subjectNameFormatString: 'CN={{IMEI}}' });
     const base = FACTS['android-work-profile'];
     const { imei: _imei, ...attributes } = base.attributes;
-    const facts = { ...base, attributes, absent: { ...base.absent, imei: 'android12-work-profile' as const } };
+    const facts = {
+      ...base,
+      attributes,
+      absent: { ...base.absent, imei: 'android12-work-profile' as const },
+    };
     const r = compileProfile(p, facts, { ids: seededIds('scep'), scep: { challenge: 'c' } });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.outcome.code).toBe('VARIABLE_MISSING');
@@ -113,7 +121,8 @@ describe('ENROLL_SCEP from an Android Enterprise SCEP profile', () => {
       ids: seededIds('scep'),
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect([r.outcome.code, r.outcome.message]).toEqual(['USAGE', expect.stringMatching(/challenge/)]);
+    if (!r.ok)
+      expect([r.outcome.code, r.outcome.message]).toEqual(['USAGE', expect.stringMatching(/challenge/)]);
   });
 });
 
@@ -135,7 +144,11 @@ describe('decodeAndroidPolicy: a malformed ENROLL_SCEP is ANDROID_POLICY_INVALID
     ['key size 3072', { keySize: 3072 }, '$.certificateCommands[0].keySize'],
     ['relative URL', { serverUrls: ['/scep'] }, '$.certificateCommands[0].serverUrls[0]'],
     ['no URL', { serverUrls: [] }, '$.certificateCommands[0].serverUrls'],
-    ['unknown SAN type', { subjectAltNames: [{ type: 'IP', value: '10.0.0.1' }] }, '$.certificateCommands[0].subjectAltNames[0].type'],
+    [
+      'unknown SAN type',
+      { subjectAltNames: [{ type: 'IP', value: '10.0.0.1' }] },
+      '$.certificateCommands[0].subjectAltNames[0].type',
+    ],
     ['fingerprint not hex', { caFingerprint: 'AB:CD' }, '$.certificateCommands[0].caFingerprint'],
     ['empty challenge', { challenge: '' }, '$.certificateCommands[0].challenge'],
     ['unknown key', { keyUsage: 160 }, '$.certificateCommands[0].keyUsage'],
