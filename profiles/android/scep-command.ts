@@ -133,7 +133,8 @@ export function readScepCommand(
     v.subjectAltNames.forEach((s, i) => {
       const at = `${path}.subjectAltNames[${i}]`;
       if (typeof s !== 'object' || s === null || Array.isArray(s)) return bad(at, 'must be an object');
-      for (const k of Object.keys(s)) if (k !== 'type' && k !== 'value') bad(`${at}.${k}`, `unknown key "${k}"`);
+      for (const k of Object.keys(s))
+        if (k !== 'type' && k !== 'value') bad(`${at}.${k}`, `unknown key "${k}"`);
       const type = s.type;
       if (typeof type !== 'string' || !(SCEP_SAN_TYPES as readonly string[]).includes(type))
         return bad(`${at}.type`, `must be one of ${SCEP_SAN_TYPES.join(', ')}`);

@@ -18,10 +18,7 @@ import { rewrapPkcs12 } from '../../pki/pkcs12.ts';
 import { encodeAndroidPolicy } from '../android/policy-codec.ts';
 import type { AndroidPolicy, KeyPairAccess } from '../android/policy-model.ts';
 import type { PkcsCertificateProfile, TrustedCertificateProfile } from '../model/profile.ts';
-import type {
-  AndroidDeviceOwnerScepProfile,
-  AndroidWorkProfileScepProfile,
-} from '../model/scep-profile.ts';
+import type { AndroidDeviceOwnerScepProfile, AndroidWorkProfileScepProfile } from '../model/scep-profile.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
 
 /** An Android PKCS profile. */

@@ -35,13 +35,14 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
     out.push(
       unused(
         'hashAlgorithm',
-        'Android Enterprise ignores SHA-1 and uses SHA-2 whatever is set (SCEPDOC, docs/formats.md §3.4): the device signs its request with SHA-256',
+        'Android Enterprise ignores SHA-1 and uses SHA-2 whatever is set (docs/formats.md §3.4): the device signs its request with SHA-256',
       ),
     );
   const defaultUsage = SCEP_LIMITS.keyUsage;
   if (
     android &&
-    (profile.keyUsage.length !== defaultUsage.length || !defaultUsage.every((u) => profile.keyUsage.includes(u)))
+    (profile.keyUsage.length !== defaultUsage.length ||
+      !defaultUsage.every((u) => profile.keyUsage.includes(u)))
   )
     out.push(
       unused(

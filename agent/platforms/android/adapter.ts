@@ -303,7 +303,15 @@ function deliver(
               `"${p.guid}" is already installed by policy "${policyRef}"; nothing changed.`,
             )
           : installedOutcome(ctx, p, kind, now)
-        : outcome(ctx, p.guid, 'failed', p.code, p.message, p.detail),
+        : // a SCEP command without the network is skipped, as Apple's (docs/errors.md INSTALL_NOT_SIMULATED)
+          outcome(
+            ctx,
+            p.guid,
+            p.code === 'INSTALL_NOT_SIMULATED' ? 'skipped' : 'failed',
+            p.code,
+            p.message,
+            p.detail,
+          ),
     );
     return { outcomes: [...outcomes, ...networkFailures], reply: reply(policy.version, details) };
   } catch (e) {

@@ -26,7 +26,14 @@ import { ScepClient } from '../../../protocol/scep/client.ts';
 
 /** The outcome of one `ENROLL_SCEP` command. */
 export type AndroidScepResult =
-  | { ok: true; keyPair: KeyPair; certificate: Certificate; chain: Certificate[]; url: string; transactionId: string }
+  | {
+      ok: true;
+      keyPair: KeyPair;
+      certificate: Certificate;
+      chain: Certificate[];
+      url: string;
+      transactionId: string;
+    }
   | { ok: false; code: ErrorCode; message: string };
 
 /** What the device needs to enrol. */
@@ -52,7 +59,7 @@ function isLoopback(host: string): boolean {
 export function urlProblem(url: string): string | null {
   const u = new URL(url);
   if (u.protocol === 'https:' || isLoopback(u.hostname)) return null;
-  return `Android Enterprise enrols over SCEP only with an HTTPS URL (SCEPDOC), and ${url} is plain ${u.protocol.replace(':', '')}; publish the SCEP server (NDES) over HTTPS and put its https:// URL in the profile.`;
+  return `Android Enterprise enrols over SCEP only with an HTTPS URL (Intune's SCEP profile rules), and ${url} is plain ${u.protocol.replace(':', '')}; publish the SCEP server (NDES) over HTTPS and put its https:// URL in the profile.`;
 }
 
 function fail(e: unknown): AndroidScepResult {

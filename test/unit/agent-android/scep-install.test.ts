@@ -226,7 +226,7 @@ describe('what the device refuses before it enrols', () => {
     );
     const r = await androidAdapter.deliverAsync!(ctx, bytes, { profileId: 'wifi' });
     expect(r.outcomes).toEqual([expect.objectContaining({ status: 'failed', code: 'SCEP_HTTP' })]);
-    expect(r.outcomes[0]!.message).toMatch(/only with an HTTPS URL \(SCEPDOC\)/);
+    expect(r.outcomes[0]!.message).toMatch(/only with an HTTPS URL \(Intune's SCEP profile rules\)/);
     expect(identities(ctx)).toEqual([]);
   });
 
@@ -254,11 +254,11 @@ describe('what the device refuses before it enrols', () => {
     ]);
   });
 
-  it('the synchronous deliver (no network) refuses the command as not simulated', () => {
+  it('the synchronous deliver (no network) skips the command as not simulated', () => {
     const ctx = ctxOf('work-profile-personal', 6);
     const r = androidAdapter.deliver(ctx, payload('android-work-profile', 'c'), { profileId: 'wifi' });
     expect(r.outcomes).toEqual([
-      expect.objectContaining({ status: 'failed', code: 'INSTALL_NOT_SIMULATED' }),
+      expect.objectContaining({ status: 'skipped', code: 'INSTALL_NOT_SIMULATED' }),
     ]);
     expect(identities(ctx)).toEqual([]);
   });
