@@ -3,7 +3,8 @@
  * ENROLL_SCEP command (docs/formats.md §3.5), makes the key in the device's store, enrols with a real SCEP
  * server over HTTP using the one-time challenge, installs the key pair under its alias — in the work profile
  * on a personally-owned work profile, device-wide in KeyChain on a fully managed device — and answers a
- * compliant AMAPI-style report; the key pair comes up for renewal at the profile's threshold; the same bytes
+ * compliant AMAPI-style report; the key pair comes up for renewal at the profile's threshold, and the
+ * renewal payload (a new challenge) re-enrols with a new key that replaces it under the alias; the same bytes
  * again are UNCHANGED without a second enrolment; a spent or expired challenge fails with the enrolment's code
  * and an INVALID_VALUE detail and leaves the installed key pair as it was; a plain-http URL off loopback is
  * refused (SCEPDOC: HTTPS); SILENT access on a work profile is refused before the challenge is spent; the
@@ -179,6 +180,19 @@ describe('a personally-owned work profile enrols an ENROLL_SCEP command', () => 
       ],
     });
     expect(ctx.db.items(ctx.device.id)).toEqual(before);
+  });
+  it('a renewal (the profile again with a new challenge) re-enrols with a new key and replaces the key pair', async () => {
+    const [old] = identities(ctx);
+    const renewed = { ...ctx, scepKey: async () => poolKey('rsa2048', 7) };
+    const bytes = payload('android-work-profile', challengeFor(ctx));
+    const r = await androidAdapter.deliverAsync!(renewed, bytes, { profileId: 'wifi', renewalThreshold: 25 });
+    expect(r.outcomes).toEqual([expect.objectContaining({ status: 'installed' })]);
+    const now = identities(ctx);
+    expect(now).toHaveLength(1);
+    expect(now[0]!.attrs.alias).toBe('certfleet-wi-fi-scep');
+    expect(now[0]!.thumbprint).not.toBe(old!.thumbprint);
+    const key = poolKey('rsa2048', 7).privateKey.export({ type: 'pkcs8', format: 'der' });
+    expect(Buffer.from(now[0]!.privateKey!).equals(key)).toBe(true);
   });
 });
 
