@@ -19,6 +19,11 @@
  * certificates no longer listed leave the device, those whose command fails this time stay as they were (a DPC
  * that cannot open the new PKCS#12 does not delete the old key). Same name and same bytes, after a compliant
  * delivery → `UNCHANGED`, nothing written.
+ *
+ * **SCEP.** A policy with `ENROLL_SCEP` commands (docs/formats.md §3.5) goes through `deliverAsync`: the device
+ * enrols for each over the network first (scep-policy.ts), then the policy is planned and applied as above, the
+ * enrolled key pair being one more planned item. The same bytes after a compliant delivery are `UNCHANGED`
+ * without a second enrolment.
  */
 import { createHash } from 'node:crypto';
 import { CertfleetError } from '../../../pki/errors.ts';

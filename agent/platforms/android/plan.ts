@@ -13,6 +13,11 @@
  *   the empty passphrase ONC requires (a non-empty one → PKCS12_BAD_PASSWORD, corrupt → PKCS12_PARSE); the leaf
  *   must be valid on the device clock. The chain is not required to be trusted: Android installs the key pair
  *   regardless (`installKeyPair` does no chain check) and certfleet records `attrs.trusted`.
+ * - `ENROLL_SCEP` (docs/formats.md §3.5): SILENT access only in device-owner modes, as above; the enrolment was
+ *   done before planning (scep-policy.ts) and its result is given by command index: a failure is refused with
+ *   the enrolment's own code (case `scepEnrolFailed`), no result at all (the synchronous deliver) is
+ *   `scepNotEnrolled`; the issued certificate must be valid on the device clock; the key pair goes under the
+ *   command's alias into the kind's key-pair store with the key the device made.
  */
 import { exportPrivateKeyDer } from '../../../pki/keys.ts';
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
