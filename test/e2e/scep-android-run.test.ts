@@ -6,7 +6,8 @@
  * profile or device-wide. Each certificate verifies with OpenSSL against the run's CA; no SCEP private key is
  * anywhere in the run folder's files (run.db with every payload and device report, the reports) or in the
  * result. Devices that act two hours late fail with the documented code (SCEP_REQUEST_FAILED, the connector's
- * 20501 CRPSCEPChallenge_Expired in run.db).
+ * 20501 CRPSCEPChallenge_Expired in run.db). At the renewal threshold each phone re-enrols with a new
+ * challenge and a new key, and holds only the new key pair under the alias.
  */
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
@@ -26,15 +27,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** An Android Enterprise SCEP scenario of `devices` phones; `late` devices act 2 h after each payload. */
-function scenario(name: string, devices: number, late: boolean): string {
+/**
+ * An Android Enterprise SCEP scenario of `devices` phones; `late` devices act 2 h after each payload;
+ * `renew` runs 5 days with a 99 % threshold (the 1-year certificate is due after 1 % of its life, 3.65 days).
+ */
+function scenario(name: string, devices: number, late: boolean, renew = false): string {
   const file = join(work, `${name}.yaml`);
   writeFileSync(
     file,
     [
       `name: ${name}`,
       `seed: ${name}-14`,
-      'duration: 1d',
+      `duration: ${renew ? '5d' : '1d'}`,
       'fleet:',
       `  devices: ${devices}`,
       '  mix:',
@@ -49,6 +53,7 @@ function scenario(name: string, devices: number, late: boolean): string {
       "    subject: 'CN={{UserName}},O=Contoso'",
       "    san: [{ type: upn, value: '{{UserPrincipalName}}' }]",
       '    keySize: 2048',
+      ...(renew ? ['    renewalThreshold: 99'] : []),
       'expect:',
       '  - text: The root installs',
       '    profile: Certfleet Root',
@@ -179,6 +184,41 @@ describe('Android Enterprise SCEP in a run', { timeout: 300_000 }, () => {
       // one challenge per device × profile: the re-sends of an unanswered payload carry the same one
       expect(sent.map((r) => r.n)).toEqual([1, 1]);
     } finally {
+      runDb.close();
+    }
+  });
+
+  it('at the renewal threshold each phone re-enrols: a new challenge, a new key pair under the same alias', async () => {
+    const run = await runFleet({
+      scenario: scenario('scep-android-renew', 2, false, true),
+      out: join(work, 'renew'),
+      broker: { type: 'embedded' },
+    });
+    const rows = run.result.outcomes.filter((o) => o.profile === 'Wi-Fi SCEP');
+    expect(rows.map((o) => [o.status, o.renewals])).toEqual([
+      ['installed', 1],
+      ['installed', 1],
+    ]);
+    const runDb = new Database(join(run.dir, 'run.db'), { readonly: true });
+    const db = StoreDb.open(join(run.dir, 'agents.db'), { publicOnly: true });
+    try {
+      for (const o of rows) {
+        const issued = runDb
+          .prepare(
+            "SELECT at FROM events WHERE type = 'scep-challenge-issued' AND device_id = ? ORDER BY seq",
+          )
+          .all(o.device) as { at: string }[];
+        expect(issued).toHaveLength(2); // the first enrolment and the renewal
+        const renewedAt = Date.parse(issued[1]!.at);
+        const ids = db
+          .items(o.device, { kind: 'identity' })
+          .filter((i) => i.attrs['command'] === 'ENROLL_SCEP');
+        expect(ids).toHaveLength(1); // the renewed key pair replaced the first
+        expect(ids[0]!.attrs['alias']).toBe('certfleet-wi-fi-scep');
+        expect(Date.parse(ids[0]!.notBefore)).toBeGreaterThanOrEqual(renewedAt - 3_600_000);
+      }
+    } finally {
+      db.close();
       runDb.close();
     }
   });
