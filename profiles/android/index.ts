@@ -4,5 +4,6 @@
  */
 export * from './policy-model.ts';
 export * from './policy-codec.ts';
+export * from './scep-command.ts';
 export * from './non-compliance.ts';
 export * from './json-strict.ts';

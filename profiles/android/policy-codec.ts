@@ -20,6 +20,7 @@ import {
   type OncCertificate,
   type OpenNetworkConfiguration,
 } from './policy-model.ts';
+import { readScepCommand, scepCommandToJson } from './scep-command.ts';
 
 /** Something the decoder accepted but wants a reader to know (a legacy key, an ignored field). */
 export interface AndroidPolicyNote {
@@ -68,6 +69,7 @@ function commandToJson(c: CertificateCommand): Record<string, unknown> {
     c.access.type === 'SILENT'
       ? { type: c.access.type, packages: c.access.packages }
       : { type: c.access.type };
+  if (c.type === 'ENROLL_SCEP') return scepCommandToJson(c, access);
   return { type: c.type, alias: c.alias, pkcs12Guid: c.pkcs12Guid, access };
 }
 
@@ -460,10 +462,20 @@ function readCommand(
     }
     return { type: 'INSTALL_KEY_PAIR', alias, pkcs12Guid, access };
   }
+  if (v.type === 'ENROLL_SCEP') {
+    return readScepCommand(
+      {
+        invalid: (p, m) => invalid(ctx, p, m),
+        readAccess: (a, p) => readAccess(ctx, a, p),
+      },
+      v,
+      path,
+    );
+  }
   invalid(
     ctx,
     `${path}.type`,
-    `unknown command type ${JSON.stringify(v.type ?? null)} (INSTALL_CA_CERT or INSTALL_KEY_PAIR)`,
+    `unknown command type ${JSON.stringify(v.type ?? null)} (INSTALL_CA_CERT, INSTALL_KEY_PAIR or ENROLL_SCEP)`,
   );
   return undefined;
 }

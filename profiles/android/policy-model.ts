@@ -14,6 +14,7 @@
  *   bytes travel once.
  * AMAPI itself has no such command; the names (`UPPER_SNAKE` enum values, camelCase fields) follow AMAPI style.
  */
+import type { EnrollScepCommand } from './scep-command.ts';
 
 /** One ONC certificate `Type` (docs/formats.md §3.2). */
 export type OncCertificateType = 'Authority' | 'Server' | 'Client';
@@ -78,8 +79,8 @@ export interface InstallKeyPairCommand {
   access: KeyPairAccess;
 }
 
-/** A DPC certificate command (certfleet extension). */
-export type CertificateCommand = InstallCaCertCommand | InstallKeyPairCommand;
+/** A DPC certificate command (certfleet extension); `ENROLL_SCEP` is in scep-command.ts. */
+export type CertificateCommand = InstallCaCertCommand | InstallKeyPairCommand | EnrollScepCommand;
 
 /** The policy a simulated Android Enterprise device receives (see the file comment for what is inferred). */
 export interface AndroidPolicy {

@@ -18,6 +18,7 @@ import { rewrapPkcs12 } from '../../pki/pkcs12.ts';
 import { encodeAndroidPolicy } from '../android/policy-codec.ts';
 import type { AndroidPolicy, KeyPairAccess } from '../android/policy-model.ts';
 import type { PkcsCertificateProfile, TrustedCertificateProfile } from '../model/profile.ts';
+import type { AndroidDeviceOwnerScepProfile, AndroidWorkProfileScepProfile } from '../model/scep-profile.ts';
 import type { CompileOptions, IssuedIdentity, NativePayload } from './compile-types.ts';
 
 /** An Android PKCS profile. */
@@ -26,8 +27,10 @@ export type AndroidPkcsProfile = Extract<
   { family: 'android-work-profile' | 'android-device-owner' }
 >;
 
-/** The key-pair access rule of an Android PKCS profile (see the module comment). */
-export function keyPairAccessOf(profile: AndroidPkcsProfile): KeyPairAccess {
+/** The key-pair access rule of an Android PKCS or SCEP profile (see the module comment). */
+export function keyPairAccessOf(
+  profile: AndroidPkcsProfile | AndroidWorkProfileScepProfile | AndroidDeviceOwnerScepProfile,
+): KeyPairAccess {
   if (profile.family === 'android-device-owner' && profile.certificateAccess.type === 'specificApps') {
     return { type: 'SILENT', packages: [...profile.certificateAccess.packageIds] };
   }

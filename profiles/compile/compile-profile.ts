@@ -12,8 +12,9 @@
  *
  * SCEP certificate profiles: macOS/iOS `.mobileconfig` com.apple.security.scep (compile-apple-scep.ts), with
  * the run's SCEP URL and the device's one-time challenge in `options.scep`; Windows SyncML Atomic
- * ClientCertificateInstall/SCEP + Enroll Exec (compile-windows-scep.ts); Android SCEP is refused with USAGE
- * (not built yet).
+ * ClientCertificateInstall/SCEP + Enroll Exec (compile-windows-scep.ts); Android Enterprise policy JSON
+ * with an `ENROLL_SCEP` command (compile-android-scep.ts). Android device administrator SCEP is not modelled
+ * (the model refuses the family).
  * An imported-PKCS profile goes out in its family's PKCS wrapping around the user's imported PFX (compile-imported.ts).
  *
  * For a PKCS profile the subject and SANs are resolved first ({@link resolveRequest}): a variable the device
@@ -25,6 +26,7 @@
 import type { CertificateProfile } from '../model/profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import { compileAndroidPkcs, compileAndroidTrusted } from './compile-android.ts';
+import { compileAndroidScep } from './compile-android-scep.ts';
 import { compileDeviceAdminPkcs, compileDeviceAdminTrusted } from './compile-android-device-admin.ts';
 import { compileApplePkcs, compileAppleTrusted } from './compile-apple.ts';
 import { compileAppleScep } from './compile-apple-scep.ts';
@@ -77,15 +79,7 @@ export function compileProfile(
     if (profile.family === 'macos' || profile.family === 'ios')
       return compileAppleScep(profile, facts, options);
     if (profile.family === 'windows') return compileWindowsScep(profile, facts, options);
-    // the Android SCEP payloads are not built yet: refused with a code rather than delivered as something else
-    return {
-      ok: false,
-      outcome: validationError(
-        'USAGE',
-        '',
-        `The SCEP profile "${profile.displayName}" cannot be compiled for ${profile.family} devices yet: certfleet builds the Apple and Windows SCEP payloads only; deliver the certificate with a PKCS profile.`,
-      ),
-    };
+    return compileAndroidScep(profile, facts, options);
   }
   let request: CertificateRequestSpec;
   if (options.request !== undefined) {

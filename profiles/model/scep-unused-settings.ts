@@ -1,21 +1,20 @@
 /**
  * The SCEP profile settings nothing acts on yet (profiles/model/unused-settings.ts for the rule: a setting is
- * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts) and Windows
- * (compile-windows-scep.ts) SCEP profiles compile; Android SCEP profiles are refused whole at compilation
- * (USAGE), so none of their settings is delivered and ignored.
+ * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts), Windows
+ * (compile-windows-scep.ts) and Android Enterprise (compile-android-scep.ts) SCEP profiles compile.
  */
 import { PKCS_LIMITS } from './settings.ts';
-import type { ScepCertificateProfile } from './scep-profile.ts';
+import { SCEP_LIMITS, type ScepCertificateProfile } from './scep-profile.ts';
 import type { UnusedSetting } from './unused-settings.ts';
 
 function unused(path: string, advice: string): UnusedSetting {
   return { code: 'PROFILE_SETTING_UNUSED', path, advice };
 }
 
-/** The settings of an Apple or Windows SCEP profile, set to other than their default, that no component acts on. */
+/** The settings of a SCEP profile, set to other than their default, that no component acts on. */
 export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSetting[] {
-  if (profile.family !== 'macos' && profile.family !== 'ios' && profile.family !== 'windows') return [];
-  const apple = profile.family !== 'windows';
+  const android = profile.family === 'android-work-profile' || profile.family === 'android-device-owner';
+  const apple = profile.family === 'macos' || profile.family === 'ios';
   const out: UnusedSetting[] = [];
   const d = PKCS_LIMITS.validity.default;
   if (apple && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
@@ -25,13 +24,41 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
         'the com.apple.security.scep payload has no validity key: the SCEP server decides the lifetime, and certfleet has no in-run SCEP server that applies the profile’s validity yet',
       ),
     );
-  if (profile.renewalThresholdPercentage !== PKCS_LIMITS.renewalThresholdPercentage.default)
+  if (android && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
     out.push(
       unused(
-        'renewalThresholdPercentage',
-        'SCEP profiles are not delivered in runs yet, so no device renews by this threshold',
+        'validity',
+        'the Android ENROLL_SCEP command has no validity field (docs/formats.md §3.5): the SCEP server’s certificate template decides the lifetime [inferred]',
       ),
     );
+  if (android && (profile.hashAlgorithm.length !== 1 || profile.hashAlgorithm[0] !== 'sha2'))
+    out.push(
+      unused(
+        'hashAlgorithm',
+        'Android Enterprise ignores SHA-1 and uses SHA-2 whatever is set (docs/formats.md §3.4): the device signs its request with SHA-256',
+      ),
+    );
+  const defaultUsage = SCEP_LIMITS.keyUsage;
+  if (
+    android &&
+    (profile.keyUsage.length !== defaultUsage.length ||
+      !defaultUsage.every((u) => profile.keyUsage.includes(u)))
+  )
+    out.push(
+      unused(
+        'keyUsage',
+        'the Android ENROLL_SCEP command carries no key usage (docs/formats.md §3.5): the issued certificate has the key usage of the SCEP server’s certificate template [inferred]',
+      ),
+    );
+  if (android && profile.extendedKeyUsages.length > 0)
+    out.push(
+      unused(
+        'extendedKeyUsages',
+        'the Android ENROLL_SCEP command carries no EKUs (docs/formats.md §3.5): the issued certificate carries the EKUs of the SCEP server’s certificate template [inferred]',
+      ),
+    );
+  // renewalThresholdPercentage is honoured: it travels beside the payload (the delivery's topic, as for
+  // PKCS) and the device asks to re-enrol by it (agent/renewal/renewal.ts)
   if (apple && profile.scepServerUrls.length > 1)
     out.push(
       unused(

@@ -274,7 +274,7 @@ function readGraphProfile(
       return c.add(
         graphAt.node.pos,
         graphAt.path,
-        `${file}: SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${profile.family} device side does not enrol over SCEP yet`,
+        `${file}: SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(', ')} devices only so far; the ${profile.family} device side does not enrol over SCEP yet`,
       );
     }
     c.warn(

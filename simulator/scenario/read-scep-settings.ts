@@ -38,8 +38,16 @@ const KEY_SIZE_OF_BITS: Record<string, string> = {
 
 type Rec = Record<string, unknown>;
 
-/** The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts). */
-export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = ['macos', 'ios'];
+/**
+ * The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts;
+ * agent/platforms/android/scep-policy.ts for Android Enterprise).
+ */
+export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = [
+  'macos',
+  'ios',
+  'android-work-profile',
+  'android-device-owner',
+];
 
 /**
  * The model settings of an inline SCEP profile: `shared` (what readNameSettings read) plus the SCEP keys.
@@ -76,7 +84,7 @@ export function readScepSettings(
     c.add(
       typeAt?.node.pos ?? map.node.pos,
       typeAt?.path ?? child(map.path, 'type'),
-      `SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${unwired.join(', ')} device side does not enrol over SCEP yet: list only ${SCEP_DELIVERED_FAMILIES.join(', ')} in platforms, or use type: pkcs for the others`,
+      `SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(', ')} devices only so far; the ${unwired.join(', ')} device side does not enrol over SCEP yet: list only ${SCEP_DELIVERED_FAMILIES.join(', ')} in platforms, or use type: pkcs for the others`,
     );
   }
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));

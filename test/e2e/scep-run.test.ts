@@ -1,7 +1,8 @@
 /**
  * The shipped SCEP scenarios (issue 14 point 2) run end to end over real MQTT and the run's SCEP server on
- * loopback: scenarios/scep-mixed.yaml on 6 devices (Macs and iPhones enrol with one-time challenges and
- * install identities verified by OpenSSL against the CA; the PC gets its PKCS certificate), and
+ * loopback: scenarios/scep-mixed.yaml on 6 devices (Macs, iPhones and Android Enterprise phones enrol with
+ * one-time challenges and install identities verified by OpenSSL against the CA; the PC gets its PKCS
+ * certificate), and
  * scenarios/scep-challenge-expired.yaml on 4 devices (devices acting two hours late fail SCEP_REQUEST_FAILED,
  * the root installs). No SCEP private key is found outside the devices' key stores: not in run.db, not in
  * agents.db's non-key columns, not in any MQTT message (the run's deliveries and device reports), not in the
@@ -36,7 +37,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
-  it('scep-mixed: Apple devices enrol over SCEP, identities valid against the CA, keys only on the devices', async () => {
+  it('scep-mixed: Apple and Android devices enrol over SCEP, identities valid against the CA, keys only on the devices', async () => {
     const made: KeyObject[] = [];
     const stop = watchSecrets((kind, v) => {
       if (kind === 'private-key' && typeof v === 'object' && !Buffer.isBuffer(v)) made.push(v);
@@ -62,7 +63,10 @@ describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
       for (const o of scep) {
         const ids = db
           .items(o.device, { kind: 'identity' })
-          .filter((i) => i.attrs['payloadType'] === 'com.apple.security.scep');
+          .filter(
+            (i) =>
+              i.attrs['payloadType'] === 'com.apple.security.scep' || i.attrs['command'] === 'ENROLL_SCEP',
+          );
         expect(ids).toHaveLength(1);
         const cert = parseCertificate(ids[0]!.certificate);
         certs.push(cert);

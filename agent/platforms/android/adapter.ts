@@ -19,6 +19,11 @@
  * certificates no longer listed leave the device, those whose command fails this time stay as they were (a DPC
  * that cannot open the new PKCS#12 does not delete the old key). Same name and same bytes, after a compliant
  * delivery → `UNCHANGED`, nothing written.
+ *
+ * **SCEP.** A policy with `ENROLL_SCEP` commands (docs/formats.md §3.5) goes through `deliverAsync`: the device
+ * enrols for each over the network first (scep-policy.ts), then the policy is planned and applied as above, the
+ * enrolled key pair being one more planned item. The same bytes after a compliant delivery are `UNCHANGED`
+ * without a second enrolment.
  */
 import { createHash } from 'node:crypto';
 import { CertfleetError } from '../../../pki/errors.ts';
@@ -42,7 +47,9 @@ import {
 import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
 import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
 import { androidNative, nonComplianceDetail } from './native-status.ts';
-import { planPolicy, type CommandPlan } from './plan.ts';
+import { commandRef, planPolicy, type CommandPlan } from './plan.ts';
+import { enrolScepCommands } from './scep-policy.ts';
+import type { AndroidScepResult } from './scep-enrol.ts';
 import { deliverDeviceAdmin } from './device-admin.ts';
 import { missingKeyAliases } from './onc-networks.ts';
 import { untrustedChainText } from '../../missing-root.ts';
@@ -131,6 +138,8 @@ function successMessage(plan: Extract<CommandPlan, { ok: true }>, kind: AndroidE
       ? `granted silently to ${(access.packages ?? []).join(', ')}`
       : 'apps need user approval';
   const hidden = ANDROID_KIND_RULES[kind].keyPairsVisibleToUser ? '' : '; not visible to the device user';
+  if (item.attrs.command === 'ENROLL_SCEP')
+    return `Enrolled over SCEP with ${String(item.attrs.scepServer)} and installed key pair "${String(item.attrs.alias)}" ("${subject}", key made on the device) in ${item.store} (${who})${hidden}.`;
   return `Installed key pair "${String(item.attrs.alias)}" ("${subject}") in ${item.store} (${who})${hidden}.`;
 }
 
@@ -154,7 +163,12 @@ function installedOutcome(
   return outcome(ctx, p.guid, 'installed', 'INSTALL_UNTRUSTED_CHAIN', text);
 }
 
-function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): DeliveryResult {
+function deliver(
+  ctx: DeviceContext,
+  payload: Buffer,
+  meta: DeliveryMeta = {},
+  enrolments?: ReadonlyMap<number, AndroidScepResult>,
+): DeliveryResult {
   const kind = androidKind(ctx);
   const fallbackRef = meta.profileId ?? 'policy';
   if (kind === undefined) {
@@ -183,7 +197,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
   const commands = policy.certificateCommands ?? [];
   const guidOf = (i: number): string => {
     const c = commands[i];
-    return c === undefined ? policyRef : c.type === 'INSTALL_CA_CERT' ? c.certificateGuid : c.pkcs12Guid;
+    return c === undefined ? policyRef : commandRef(c);
   };
 
   const previous = ctx.db.profile(deviceId, policyRef);
@@ -202,7 +216,10 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
     };
   }
 
-  const plans = planPolicy({ device: ctx.device, kind, now }, policy);
+  const plans = planPolicy(
+    { device: ctx.device, kind, now, ...(enrolments !== undefined && { enrolments }) },
+    policy,
+  );
   const networkFailures: InstallOutcome[] = [];
   const details = plans.flatMap((p) => (p.ok ? [] : [p.detail]));
   try {
@@ -224,7 +241,7 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
           return true;
         }
         return keepFailed.some((p) =>
-          p.command.type === 'INSTALL_KEY_PAIR'
+          p.command.type !== 'INSTALL_CA_CERT'
             ? item.kind === 'identity' && item.attrs.alias === p.command.alias
             : item.kind === 'certificate' && item.attrs.guid === p.guid,
         );
@@ -291,7 +308,15 @@ function deliver(ctx: DeviceContext, payload: Buffer, meta: DeliveryMeta = {}): 
               `"${p.guid}" is already installed by policy "${policyRef}"; nothing changed.`,
             )
           : installedOutcome(ctx, p, kind, now)
-        : outcome(ctx, p.guid, 'failed', p.code, p.message, p.detail),
+        : // a SCEP command without the network is skipped, as Apple's (docs/errors.md INSTALL_NOT_SIMULATED)
+          outcome(
+            ctx,
+            p.guid,
+            p.code === 'INSTALL_NOT_SIMULATED' ? 'skipped' : 'failed',
+            p.code,
+            p.message,
+            p.detail,
+          ),
     );
     return { outcomes: [...outcomes, ...networkFailures], reply: reply(policy.version, details) };
   } catch (e) {
@@ -374,11 +399,34 @@ function held(ctx: DeviceContext, view: 'admin' | 'user'): HeldCertificate[] {
     );
 }
 
+/**
+ * The same, enrolling the policy's `ENROLL_SCEP` commands over the network first (scep-policy.ts); a policy
+ * without one, or already applied with these bytes, is the synchronous deliver.
+ */
+async function deliverAsync(
+  ctx: DeviceContext,
+  payload: Buffer,
+  meta: DeliveryMeta = {},
+): Promise<DeliveryResult> {
+  const kind = androidKind(ctx);
+  if (kind === undefined || kind === 'device-admin') return deliver(ctx, payload, meta);
+  const decoded = decodeAndroidPolicy(payload);
+  if (!decoded.ok) return deliver(ctx, payload, meta);
+  const previous = ctx.db.profile(ctx.device.id, policyRefOf(decoded.policy, meta));
+  const contentHash = createHash('sha256').update(payload).digest('hex');
+  // the same bytes, applied: UNCHANGED without enrolling again (the challenge is spent)
+  if (previous?.contentHash === contentHash && previous.meta.compliant === true)
+    return deliver(ctx, payload, meta);
+  const enrolments = await enrolScepCommands(ctx, kind, decoded.policy);
+  return deliver(ctx, payload, meta, enrolments);
+}
+
 /** The Android platform adapter. */
 export const androidAdapter: PlatformAdapter = {
   platform: 'android',
   format: 'android-policy',
-  deliver,
+  deliver: (ctx, payload, meta) => deliver(ctx, payload, meta),
+  deliverAsync,
   remove,
   held,
 };

@@ -111,6 +111,24 @@ export const ANDROID_NATIVE_CASES = {
     source:
       'G1 SpecificNonComplianceReason ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY (documented, docs/errors.md §3.2); AMAPI-NET ClientCertKeyPairAlias',
   },
+  scepEnrolFailed: {
+    // the code of a refusal is the enrolment's own (SCEP_REQUEST_FAILED, SCEP_HTTP, SCEP_PENDING,
+    // INSTALL_UNTRUSTED_CHAIN, KEY_UNSUPPORTED…); this is the usual one
+    code: 'SCEP_REQUEST_FAILED',
+    reason: 'INVALID_VALUE',
+    setting: 'certificateCommands',
+    confidence: 'inferred',
+    source:
+      'docs/formats.md §3.5 ENROLL_SCEP (inferred command); G1 INVALID_VALUE — no Android source names a SCEP enrolment status (docs/errors.md §3.3)',
+  },
+  scepNotEnrolled: {
+    code: 'INSTALL_NOT_SIMULATED',
+    reason: 'UNSUPPORTED',
+    setting: 'certificateCommands',
+    confidence: 'inferred',
+    source:
+      'certfleet: an ENROLL_SCEP command applied without the network (inspect, the synchronous deliver); G1 UNSUPPORTED',
+  },
   wrongPlatform: {
     code: 'INSTALL_NOT_ALLOWED',
     reason: 'DEVICE_INCOMPATIBLE',

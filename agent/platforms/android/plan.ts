@@ -13,12 +13,18 @@
  *   the empty passphrase ONC requires (a non-empty one → PKCS12_BAD_PASSWORD, corrupt → PKCS12_PARSE); the leaf
  *   must be valid on the device clock. The chain is not required to be trusted: Android installs the key pair
  *   regardless (`installKeyPair` does no chain check) and certfleet records `attrs.trusted`.
+ * - `ENROLL_SCEP` (docs/formats.md §3.5): SILENT access only in device-owner modes, as above; the enrolment was
+ *   done before planning (scep-policy.ts) and its result is given by command index: a failure is refused with
+ *   the enrolment's own code (case `scepEnrolFailed`), no result at all (the synchronous deliver) is
+ *   `scepNotEnrolled`; the issued certificate must be valid on the device clock; the key pair goes under the
+ *   command's alias into the kind's key-pair store with the key the device made.
  */
 import { exportPrivateKeyDer } from '../../../pki/keys.ts';
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { isCertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import type { NonComplianceDetail } from '../../../profiles/android/non-compliance.ts';
+import type { EnrollScepCommand } from '../../../profiles/android/scep-command.ts';
 import type {
   AndroidPolicy,
   CertificateCommand,
@@ -38,6 +44,7 @@ import {
 } from './enrollment-rules.ts';
 import { caseOfCertificateError } from './certificate-error-case.ts';
 import { ANDROID_NATIVE_CASES, nonComplianceDetail, type AndroidNativeCaseName } from './native-status.ts';
+import type { AndroidScepResult } from './scep-enrol.ts';
 
 /** An item a command would put in a store (before the policy's holder list is merged in). */
 export interface PlannedItem {
@@ -75,6 +82,11 @@ export interface PlanContext {
   device: Device;
   kind: AndroidEnrollmentKind;
   now: Date;
+  /**
+   * The result of each `ENROLL_SCEP` command's enrolment, by command index, done before planning (the
+   * adapter's deliverAsync, scep-enrol.ts). A SCEP command without one is refused as not simulated.
+   */
+  enrolments?: ReadonlyMap<number, AndroidScepResult>;
 }
 
 interface OncEntry {
@@ -89,9 +101,106 @@ function refuse(
   caseName: AndroidNativeCaseName,
   fieldPath: string,
   message: string,
+  code: ErrorCode = ANDROID_NATIVE_CASES[caseName].code,
 ): CommandPlan {
   const detail = nonComplianceDetail(caseName, fieldPath);
-  return { ok: false, index, command, guid, code: ANDROID_NATIVE_CASES[caseName].code, message, detail };
+  return { ok: false, index, command, guid, code, message, detail };
+}
+
+/** The outcome id of a command: the ONC GUID it installs, or the alias of a SCEP enrolment. */
+export function commandRef(command: CertificateCommand): string {
+  if (command.type === 'INSTALL_CA_CERT') return command.certificateGuid;
+  return command.type === 'INSTALL_KEY_PAIR' ? command.pkcs12Guid : command.alias;
+}
+
+/** SILENT access is refused outside device-owner modes (docs/formats.md §3.4/§4.3), before anything else. */
+function silentAccessRefusal(
+  ctx: PlanContext,
+  command: InstallKeyPairCommand | EnrollScepCommand,
+  index: number,
+): CommandPlan | undefined {
+  if (command.access.type !== 'SILENT' || ANDROID_KIND_RULES[ctx.kind].silentAccessAllowed) return undefined;
+  return refuse(
+    index,
+    command,
+    commandRef(command),
+    'silentAccessWrongMode',
+    `certificateCommands[${index}].access`,
+    `Key pair "${command.alias}": silent access for specific apps is only available on fully managed, ` +
+      `dedicated and corporate-owned work-profile devices, not ${ctx.kind}; use USER_APPROVAL.`,
+  );
+}
+
+/**
+ * An `ENROLL_SCEP` command (docs/formats.md §3.5): the key pair the device enrolled for goes to the kind's
+ * key-pair store under the alias (the work profile, or device-wide KeyChain on a fully managed device), its
+ * key generated on the device and not exportable; a failed enrolment is refused with the enrolment's code.
+ */
+function planScep(ctx: PlanContext, command: EnrollScepCommand, index: number): CommandPlan {
+  const ref = command.alias;
+  const silent = silentAccessRefusal(ctx, command, index);
+  if (silent !== undefined) return silent;
+  const path = `certificateCommands[${index}]`;
+  const r = ctx.enrolments?.get(index);
+  if (r === undefined) {
+    return refuse(
+      index,
+      command,
+      ref,
+      'scepNotEnrolled',
+      path,
+      `Key pair "${command.alias}" is enrolled over SCEP, which needs the network; this device did not enrol (certfleet simulates the enrolment only in a run or through the adapter's deliverAsync).`,
+    );
+  }
+  if (!r.ok) {
+    return refuse(
+      index,
+      command,
+      ref,
+      'scepEnrolFailed',
+      path,
+      `The SCEP enrolment of key pair "${command.alias}" failed: ${r.message}`,
+      r.code,
+    );
+  }
+  const invalid = validityProblem(r.certificate, ctx.now);
+  if (invalid !== null) {
+    return refuse(
+      index,
+      command,
+      ref,
+      'certExpired',
+      path,
+      `The certificate "${r.certificate.subjectText}" the SCEP server issued for key pair "${command.alias}" ${invalid}; the device refuses it.`,
+    );
+  }
+  const rules = ANDROID_KIND_RULES[ctx.kind];
+  return {
+    ok: true,
+    index,
+    command,
+    guid: ref,
+    item: {
+      store: rules.keyPairStore,
+      kind: 'identity',
+      certificate: r.certificate,
+      privateKey: Buffer.from(exportPrivateKeyDer(r.keyPair.privateKey)),
+      attrs: {
+        guid: ref,
+        alias: command.alias,
+        access: accessAttr(command.access),
+        command: 'ENROLL_SCEP',
+        // generated in the device's key store (Android Keystore), never exported
+        keyOrigin: 'device',
+        exportable: false,
+        visibleToUser: rules.keyPairsVisibleToUser,
+        installPath: rules.installPath,
+        scepServer: r.url,
+        scepTransactionId: r.transactionId,
+        chain: r.chain.map((c) => c.der.toString('base64')),
+      },
+    },
+  };
 }
 
 /** Null when `cert` is valid at `now`, else the reason (expired / not yet valid). */
@@ -180,17 +289,8 @@ function planKeyPair(
   const guid = command.pkcs12Guid;
   const rules = ANDROID_KIND_RULES[ctx.kind];
   const pkcs12Path = `openNetworkConfiguration.Certificates[${entry.index}].PKCS12`;
-  if (command.access.type === 'SILENT' && !rules.silentAccessAllowed) {
-    return refuse(
-      index,
-      command,
-      guid,
-      'silentAccessWrongMode',
-      `certificateCommands[${index}].access`,
-      `Key pair "${command.alias}": silent access for specific apps is only available on fully managed, ` +
-        `dedicated and corporate-owned work-profile devices, not ${ctx.kind}; use USER_APPROVAL.`,
-    );
-  }
+  const silent = silentAccessRefusal(ctx, command, index);
+  if (silent !== undefined) return silent;
   if (entry.cert.Type !== 'Client') {
     return refuse(
       index,
@@ -277,9 +377,10 @@ export function planPolicy(ctx: PlanContext, policy: AndroidPolicy): CommandPlan
     entries.set(cert.GUID, { cert, index: i });
   });
   return (policy.certificateCommands ?? []).map((command, index) => {
-    const guid = command.type === 'INSTALL_CA_CERT' ? command.certificateGuid : command.pkcs12Guid;
-    const entry = entries.get(guid);
+    const guid = commandRef(command);
     try {
+      if (command.type === 'ENROLL_SCEP') return planScep(ctx, command, index);
+      const entry = entries.get(guid);
       if (entry === undefined) {
         // The codec refuses a command naming a missing GUID; this guards a hand-built policy.
         return refuse(

@@ -10,7 +10,8 @@ import type { CompileResult } from '../../../profiles/compile/index.ts';
 import { golden, goldenPath, xmllint } from '../../fixtures/golden.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { FACTS, fixedIdentity, pkcsProfile, seededRandom, trustedProfile } from './fixtures.ts';
+import type { ScepCertificateProfile } from '../../../profiles/model/scep-profile.ts';
+import { FACTS, fixedIdentity, pkcsProfile, profileOf, seededRandom, trustedProfile } from './fixtures.ts';
 
 const DIR = 'compile';
 
@@ -112,7 +113,39 @@ const CASES = [
         ],
       ] as const,
   ),
+  ...(['android-work-profile', 'android-device-owner'] as const).map(
+    (family) =>
+      [
+        // the ENROLL_SCEP command (docs/formats.md §3.5): no key material, the device makes its own
+        `${family}-scep.json`,
+        () =>
+          compileProfile(scepProfile(family), FACTS[family], {
+            ids: seededIds('golden'),
+            scep: {
+              url: 'https://ndes.contoso.com/certsrv/mscep/mscep.dll',
+              challenge: 'golden-one-time-challenge',
+              caFingerprint: Buffer.alloc(32, 0xca),
+            },
+          }),
+      ] as const,
+  ),
 ] as const;
+
+/** The Android Enterprise SCEP profile of the golden files (SILENT access on fully managed devices). */
+function scepProfile(family: 'android-work-profile' | 'android-device-owner'): ScepCertificateProfile {
+  return profileOf({
+    kind: 'scep-certificate',
+    family,
+    displayName: `Contoso Wi-Fi SCEP (${family})`,
+    subjectNameFormat: 'custom',
+    subjectNameFormatString: 'CN={{UserName}},O=Contoso',
+    subjectAlternativeNameType: ['userPrincipalName'],
+    scepServerUrls: ['https://ndes.contoso.com/certsrv/mscep/mscep.dll'],
+    ...(family === 'android-device-owner' && {
+      certificateAccess: { type: 'specificApps', packageIds: ['com.contoso.vpn'] },
+    }),
+  });
+}
 
 describe('compiled payloads are byte-stable (golden files)', () => {
   it.each(CASES)('%s', (name, make) => {

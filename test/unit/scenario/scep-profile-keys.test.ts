@@ -1,8 +1,9 @@
 /**
  * Issue 14 point 2 (scenario): inline `type: scep` profiles are read key by key into the SCEP model and
  * checked per family like PKCS profiles, every problem with its line; a profile for a family whose device
- * side does not enrol over SCEP yet (Windows, Android) is refused at its `type` key naming those families,
- * after its other problems are listed (never loaded and then ignored); macOS and iOS load.
+ * side does not enrol over SCEP yet (Windows) is refused at its `type` key naming those families, after its
+ * other problems are listed (never loaded and then ignored); macOS, iOS and the two Android Enterprise
+ * families load.
  */
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
@@ -31,7 +32,8 @@ function problems(text: string): ScenarioProblem[] {
   throw new Error('the scenario loaded');
 }
 
-const NOT_RUN = /SCEP profiles are delivered in runs to macos and ios devices only so far/;
+const NOT_RUN =
+  /SCEP profiles are delivered in runs to macos, ios, android-work-profile, android-device-owner devices only so far/;
 
 describe('type: scep in a scenario', () => {
   it('is refused with one problem at its type key when every setting is valid', () => {
@@ -42,7 +44,25 @@ describe('type: scep in a scenario', () => {
     );
     expect(p.map((x) => [x.path, x.line])).toEqual([['profiles[1].type', 7]]);
     expect(p[0]!.message).toMatch(NOT_RUN);
-    expect(p[0]!.message).toContain('windows, android-work-profile, android-device-owner device side');
+    expect(p[0]!.message).toContain('the windows device side does not enrol');
+  });
+
+  it('loads for the Android Enterprise families, certificateAccess on fully managed devices', () => {
+    const s = loadScenario({
+      text: scenario(
+        'platforms: [android-work-profile, android-device-owner], keySize: 4096, certificateAccess: [com.contoso.vpn]',
+      ),
+      file: 's.yaml',
+    });
+    const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;
+    expect(Object.keys(wifi.models).sort()).toEqual(['android-device-owner', 'android-work-profile']);
+    const owner = wifi.models['android-device-owner'];
+    expect(owner).toMatchObject({
+      kind: 'scep-certificate',
+      keySize: 'size4096',
+      scepServerUrls: [SCEP_SERVER_PLACEHOLDER],
+      certificateAccess: { type: 'specificApps', packageIds: ['com.contoso.vpn'] },
+    });
   });
 
   it('loads for macOS and iOS, with the run server placeholder as its URL', () => {
