@@ -213,11 +213,7 @@ export class CertificateConnector {
    * request) and reports it pending; later looks retrieve what a certificate manager decided — issued with
    * the kept key, denied — or give up once the request waited `timeoutMs` of virtual time.
    */
-  async #processHeld(
-    lease: WorkLease<CertificateWork>,
-    ca: EnterpriseCa,
-    timeoutMs: number,
-  ): Promise<void> {
+  async #processHeld(lease: WorkLease<CertificateWork>, ca: EnterpriseCa, timeoutMs: number): Promise<void> {
     const { work } = lease;
     const key = `${work.deviceId}/${work.profile}`;
     const now = this.#o.clock.now().getTime();

@@ -234,5 +234,4 @@ export interface ResultMessage {
 export type ToServiceMessage = PollMessage | CommitMessage | ResultMessage;
 /** Anything sent to a connector. */
 export type ToConnectorMessage<W extends ConnectorWork = CertificateWork> =
-  | BatchMessage<W>
-  | CommitAnswerMessage;
+  BatchMessage<W> | CommitAnswerMessage;

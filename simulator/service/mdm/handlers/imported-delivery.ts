@@ -19,11 +19,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
 import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { ImportedPkcsProfile } from '../../../../profiles/model/imported-pkcs.ts';
-import {
-  isImportedPfxResult,
-  type ImportedPfxWork,
-  type ResultMessage,
-} from '../../connector/protocol.ts';
+import { isImportedPfxResult, type ImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
 import { importsOf } from '../../pfx-import/pfx-store.ts';
 import type { Delivery } from '../stores/deliveries.ts';
 import { compileAndSend, type DeliveryContext } from './delivery.ts';
@@ -121,14 +117,7 @@ export async function handleImportedResult(
     d.device.id,
     d.assignment.name,
   );
-  await compileAndSend(
-    ctx,
-    d,
-    issued,
-    work.reason === 'renewal',
-    undefined,
-    result.encryptedPassword,
-  );
+  await compileAndSend(ctx, d, issued, work.reason === 'renewal', undefined, result.encryptedPassword);
 }
 
 /**
