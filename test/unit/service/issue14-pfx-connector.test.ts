@@ -20,12 +20,18 @@ import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { VirtualClock } from '../../../simulator/clock/virtual-clock.ts';
 import { loadScenario } from '../../../simulator/scenario/index.ts';
-import { needsPfxConnector, startPfxConnectors } from '../../../simulator/fleet/pfx-connectors.ts';
+import { roleOfClientId } from '../../../simulator/fleet/fleet-secret.ts';
+import {
+  needsPfxConnector,
+  pfxConnectorIds,
+  startPfxConnectors,
+} from '../../../simulator/fleet/pfx-connectors.ts';
 import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
 import type {
   BatchMessage,
   ConnectorWork,
   ImportedPfxResult,
+  ImportedPfxWork,
   PollMessage,
   ResultMessage,
 } from '../../../simulator/service/connector/protocol.ts';
@@ -33,7 +39,7 @@ import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.
 import { TENANT_KEY_FILES } from '../../../simulator/service/pfx-import/tenant-key.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { LoopbackBus, type Published } from './loopback-transport.ts';
-import { outcomeOf, pkcs, profileOf, START, toAll, world } from './harness.ts';
+import { FakeDevice, outcomeOf, pkcs, profileOf, START, toAll, world } from './harness.ts';
 
 const PASSWORD = 'Pfx-Connector-Pw-7731';
 const ROOT = join(import.meta.dirname, '../../..');
@@ -153,6 +159,33 @@ describe('the PFX connector leases an imported-PFX request and answers it', () =
     await w.service.stop();
   });
 
+  it('a re-enrolled PC (new key) gets the password re-encrypted by the connector to its new management certificate', async () => {
+    const w = await world({ assignments: [toAll('smime-windows', imported('windows'))], pfxConnector: true });
+    await importFor(w, userOf(0, 'windows', 'entra-joined'));
+    const pc = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+    await w.run(60_000);
+    expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
+    const first = pc.certificate!; // (the old FakeDevice hears the new enrol answer too)
+    // the agent lost its state: a new key, a new management certificate
+    const lost = new FakeDevice(pc.device, w.bus, poolKey('rsa2048', 3));
+    await lost.enrol();
+    await w.run(16 * 60_000); // the PFX connector's next poll, its idle backoff at most 15 min
+    const leases = exchange(w, 'pfx-connector-contoso').leases;
+    expect(leases.map((l) => (l.work as ImportedPfxWork).deviceCertificate)).toEqual([
+      first.der.toString('base64'),
+      lost.certificate!.der.toString('base64'),
+    ]);
+    expect(lost.certificate!.serialNumber).not.toBe(first.serialNumber);
+    const xml = decodeSyncml(lost.payloads().at(-1)!.payload);
+    if (!xml.ok) throw new Error('SyncML does not decode');
+    const install = decodePfxInstalls(xml.message).installs[0]!.install;
+    const mine = [{ certificate: lost.certificate!, privateKey: lost.key.privateKey }];
+    expect(decryptPfxPassword(install.password!, mine)).toBe(PASSWORD);
+    const old = [{ certificate: first, privateKey: pc.key.privateKey }];
+    expect(() => decryptPfxPassword(install.password!, old)).toThrow(/does not hold/);
+    await w.service.stop();
+  });
+
   it('without the PFX connector the request stays queued and pending: the service opens nothing itself', async () => {
     const w = await world({ assignments: [toAll('smime-ios', imported('ios'))], connectors: 1 });
     await importFor(w, userOf(0, 'ios', 'device'));
@@ -240,9 +273,12 @@ describe('one PFX connector per tenant, never one per device', () => {
     await Promise.all([...started.values()].map((c) => c.stop()));
   });
 
-  it('the fleet starts one for a scenario with an imported profile and none without', () => {
-    expect(needsPfxConnector(loadScenario(join(ROOT, 'scenarios', 'smime-imported.yaml')))).toBe(true);
+  it('the fleet starts one for a scenario with an imported profile and none without; its broker role is connector', () => {
+    const smime = loadScenario(join(ROOT, 'scenarios', 'smime-imported.yaml'));
+    expect(needsPfxConnector(smime)).toBe(true);
+    expect(pfxConnectorIds('contoso', smime)).toEqual(['pfx-connector-contoso']);
     expect(needsPfxConnector(loadScenario(join(ROOT, 'scenarios', 'scep-mixed.yaml')))).toBe(false);
+    expect(roleOfClientId('pfx-connector-contoso')).toBe('connector');
   });
 });
 
