@@ -186,6 +186,31 @@ describe('the PFX connector leases an imported-PFX request and answers it', () =
     await w.service.stop();
   });
 
+  it('a PC that re-enrols before the connector answers: the answer for its old certificate is not sent, the request goes again', async () => {
+    const w = await world({ assignments: [toAll('smime-windows', imported('windows'))], pfxConnector: true });
+    await importFor(w, userOf(0, 'windows', 'entra-joined'));
+    const pc = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+    const first = pc.certificate!;
+    const lost = new FakeDevice(pc.device, w.bus, poolKey('rsa2048', 3));
+    await lost.enrol(); // before any poll of the PFX connector: its request names the first certificate
+    await w.settle();
+    await w.run(16 * 60_000);
+    const leases = exchange(w, 'pfx-connector-contoso').leases;
+    expect(leases.map((l) => (l.work as ImportedPfxWork).deviceCertificate)).toEqual([
+      first.der.toString('base64'),
+      lost.certificate!.der.toString('base64'),
+    ]);
+    const sent = lost.payloads().filter((p) => p.topic.includes('/smime-windows/'));
+    expect(sent).toHaveLength(1); // only the one encrypted to the new certificate
+    const xml = decodeSyncml(sent[0]!.payload);
+    if (!xml.ok) throw new Error('SyncML does not decode');
+    const install = decodePfxInstalls(xml.message).installs[0]!.install;
+    const mine = [{ certificate: lost.certificate!, privateKey: lost.key.privateKey }];
+    expect(decryptPfxPassword(install.password!, mine)).toBe(PASSWORD);
+    expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
+    await w.service.stop();
+  });
+
   it('without the PFX connector the request stays queued and pending: the service opens nothing itself', async () => {
     const w = await world({ assignments: [toAll('smime-ios', imported('ios'))], connectors: 1 });
     await importFor(w, userOf(0, 'ios', 'device'));

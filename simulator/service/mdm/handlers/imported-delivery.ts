@@ -85,7 +85,8 @@ function errorCode(code: string): ErrorCode {
 /**
  * The PFX connector's answer to the request of `d` (handlers/result.ts, after the lease checks): a failure
  * fails the delivery with the connector's code; the opened PFX is compiled and sent — in place of the
- * installed one for a renewal.
+ * installed one for a renewal. A password encrypted to a management certificate the device no longer holds
+ * (it re-enrolled meanwhile) is not sent: the request is queued again for the new one.
  */
 export async function handleImportedResult(
   ctx: DeliveryContext,
@@ -105,6 +106,16 @@ export async function handleImportedResult(
     const message = `${connectorId} answered the imported-PFX request ${msg.requestId} with an issued certificate; only the PFX connector serves imported PFXs.`;
     ctx.setOutcome(d, 'failed', 'INTERNAL', message);
     ctx.event('failed', `INTERNAL: ${message}`, d.device.id, d.assignment.name);
+    return;
+  }
+  const mgmt = ctx.enrollments.managementCertificate(d.device.id);
+  if (
+    work.deviceCertificate !== undefined &&
+    mgmt !== undefined &&
+    mgmt.der.toString('base64') !== work.deviceCertificate
+  ) {
+    // the device re-enrolled while the connector had the request: ask again for its new certificate
+    enqueueImported(ctx, d, work.reason, work.replaces);
     return;
   }
   const issued = { pfx: Buffer.from(result.pfx, 'base64'), password: result.password ?? '' };
