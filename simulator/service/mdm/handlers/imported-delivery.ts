@@ -16,7 +16,6 @@
  * UPN fails here, before anything is queued (imports are kept by UPN); a device without a user never gets
  * here (applicability.ts: not applicable, as user PKCS).
  */
-import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
 import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { ImportedPkcsProfile } from '../../../../profiles/model/imported-pkcs.ts';
 import { isImportedPfxResult, type ImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
@@ -78,15 +77,12 @@ export function enqueueImported(
   ctx.event('imported-pfx-requested', `${requestId} (${reason})`, d.device.id, d.assignment.name);
 }
 
-function errorCode(code: string): ErrorCode {
-  return code in ERROR_CODES ? (code as ErrorCode) : 'INTERNAL';
-}
-
 /**
- * The PFX connector's answer to the request of `d` (handlers/result.ts, after the lease checks): a failure
- * fails the delivery with the connector's code; the opened PFX is compiled and sent — in place of the
- * installed one for a renewal. A password encrypted to a management certificate the device no longer holds
- * (it re-enrolled meanwhile) is not sent: the request is queued again for the new one.
+ * The PFX connector's answer to the request of `d` (handlers/result.ts, after the lease checks; a failure —
+ * PFX_NOT_IMPORTED, PFX_TENANT_KEY — fails the delivery there with the connector's code, as a certificate
+ * connector's does): the opened PFX is compiled and sent — in place of the installed one for a renewal. A
+ * password encrypted to a management certificate the device no longer holds (it re-enrolled meanwhile) is
+ * not sent: the request is queued again for the new one.
  */
 export async function handleImportedResult(
   ctx: DeliveryContext,
@@ -95,13 +91,6 @@ export async function handleImportedResult(
   msg: ResultMessage,
 ): Promise<void> {
   const { result, connectorId } = msg;
-  if (!result.ok) {
-    const code = errorCode(result.code);
-    ctx.setOutcome(d, 'failed', code, result.message);
-    ctx.event('failed', `${code}: ${result.message}`, d.device.id, d.assignment.name);
-    d.reason = undefined;
-    return;
-  }
   if (!isImportedPfxResult(result)) {
     const message = `${connectorId} answered the imported-PFX request ${msg.requestId} with an issued certificate; only the PFX connector serves imported PFXs.`;
     ctx.setOutcome(d, 'failed', 'INTERNAL', message);

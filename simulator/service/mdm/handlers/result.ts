@@ -52,8 +52,9 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   const d = ctx.deliveries.get(done.work.deviceId, done.work.profile);
   if (!d || d.requestId !== requestId) return;
   d.requestId = undefined;
-  // the PFX connector's answer: an imported PFX opened for the device (nothing was issued)
-  if (isImportedPfxWork(done.work)) return handleImportedResult(ctx, d, done.work, msg);
+  // the PFX connector's answer: an imported PFX opened for the device (nothing was issued); its failures
+  // fail the delivery below, as a certificate connector's do
+  if (isImportedPfxWork(done.work) && result.ok) return handleImportedResult(ctx, d, done.work, msg);
   if (isImportedPfxResult(result)) {
     const message = `${connectorId} answered the certificate request ${requestId} with an imported PFX; only certificate connectors serve PKCS requests.`;
     ctx.setOutcome(d, 'failed', 'INTERNAL', message);
