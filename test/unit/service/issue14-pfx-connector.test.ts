@@ -35,6 +35,7 @@ import type {
   PollMessage,
   ResultMessage,
 } from '../../../simulator/service/connector/protocol.ts';
+import { PfxConnector } from '../../../simulator/service/connector/pfx-connector.ts';
 import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.ts';
 import { TENANT_KEY_FILES } from '../../../simulator/service/pfx-import/tenant-key.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -208,6 +209,48 @@ describe('the PFX connector leases an imported-PFX request and answers it', () =
     const mine = [{ certificate: lost.certificate!, privateKey: lost.key.privateKey }];
     expect(decryptPfxPassword(install.password!, mine)).toBe(PASSWORD);
     expect(outcomeOf(w.service, pc.id, 'smime-windows')).toMatchObject({ status: 'installed' });
+    await w.service.stop();
+  });
+
+  it('a lease the PFX connector never commits runs out and the request is leased again (lease-expired), then answered', async () => {
+    const w = await world({ assignments: [toAll('smime-ios', imported('ios'))], connectors: 1 });
+    await importFor(w, userOf(0, 'ios', 'device'));
+    const phone = await w.enrol({ platform: 'ios', kind: 'device' });
+    // a PFX connector that claims and then dies: a bare client polling with the role, never committing
+    const dead = w.bus.transport('pfx-connector-dead');
+    const poll: PollMessage = {
+      type: 'poll',
+      connectorId: 'pfx-connector-dead',
+      pollId: 'p1',
+      max: 5,
+      role: 'pfx-import',
+    };
+    await dead.publish('certfleet/contoso/service/to-service/poll', Buffer.from(JSON.stringify(poll)));
+    await w.settle();
+    expect(exchange(w, 'pfx-connector-dead').leases.map((l) => l.leaseId)).toEqual(['req-1.1']);
+    await dead.close();
+    const live = new PfxConnector({
+      tenant: 'contoso',
+      dir: w.ca.dir,
+      seal: w.ca,
+      transport: w.bus.transport('pfx-connector-contoso'),
+      clock: w.clock,
+    });
+    await live.start();
+    await w.run(60_000); // within the 5 min lease: nothing for the live connector
+    expect(exchange(w, 'pfx-connector-contoso').leases).toEqual([]);
+    await w.run(16 * 60_000); // its next poll after the lease ran out (idle backoff at most 15 min)
+    await live.idle();
+    await w.settle();
+    expect(exchange(w, 'pfx-connector-contoso').leases.map((l) => l.leaseId)).toEqual(['req-1.2']);
+    expect(
+      w.service
+        .events()
+        .filter((e) => e.type === 'lease-expired')
+        .map((e) => e.device),
+    ).toEqual([phone.id]);
+    expect(outcomeOf(w.service, phone.id, 'smime-ios')).toMatchObject({ status: 'installed' });
+    await live.stop();
     await w.service.stop();
   });
 
