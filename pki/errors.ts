@@ -67,6 +67,8 @@ export const ERROR_CODES = {
     'A user PFX cannot be imported: unknown purpose, a user name that is not a UPN, or a PFX without a key and its certificate.',
   PFX_NOT_IMPORTED:
     'The user has no imported PFX for the profile\u2019s intended purpose, so the PFX connector has nothing to deliver.',
+  PFX_TENANT_KEY:
+    'The PFX connector cannot decrypt an imported PFX\u2019s password: the tenant key is missing, unreadable, or not the key the password was encrypted to.',
   CONNECTOR_SID_UNAVAILABLE:
     'The connector adds the KB5014754 SID extension, but the user (or the Windows device) has no on-premises SID in Entra ID.',
 

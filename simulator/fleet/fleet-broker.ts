@@ -14,6 +14,7 @@ import { CredentialTable } from '../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { startMosquitto } from '../broker/mosquitto.ts';
 import { loadScenario, planConnectors, planFleet } from '../scenario/index.ts';
+import { pfxConnectorIds } from './pfx-connectors.ts';
 import {
   CLOCK_CLIENT_ID,
   derivedAccount,
@@ -56,7 +57,7 @@ export async function startFleetBroker(o: FleetBrokerOptions): Promise<BrokerHan
   }
   return startMosquitto({
     tenant: o.tenant,
-    credentials: fleetAccounts(o.secret, o.mosquitto.scenario, o.mosquitto.devices),
+    credentials: fleetAccounts(o.secret, o.mosquitto.scenario, o.mosquitto.devices, o.tenant),
     ...(o.mosquitto.binary ? { binary: o.mosquitto.binary } : {}),
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
@@ -64,12 +65,22 @@ export async function startFleetBroker(o: FleetBrokerOptions): Promise<BrokerHan
   });
 }
 
-/** Every account a scenario's split fleet needs, with derived passwords (for a Mosquitto password file). */
-export function fleetAccounts(secret: Buffer, scenarioFile: string, devices?: number): CredentialTable {
+/**
+ * Every account a scenario's split fleet needs, with derived passwords (for a Mosquitto password file); with
+ * `tenant`, its PFX connector's too when the scenario uses imported PKCS.
+ */
+export function fleetAccounts(
+  secret: Buffer,
+  scenarioFile: string,
+  devices?: number,
+  tenant?: string,
+): CredentialTable {
   let scenario = loadScenario(scenarioFile);
   if (devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices } };
   const table = new CredentialTable([derivedAccount(secret, SERVICE_CLIENT_ID)]);
   for (const c of planConnectors(scenario)) table.set(derivedAccount(secret, c.id));
+  if (tenant !== undefined)
+    for (const id of pfxConnectorIds(tenant, scenario)) table.set(derivedAccount(secret, id));
   // the fleet engine's control clients: the coordinator (serve) and up to 64 agent hosts (agents --shard i/K)
   table.set(derivedAccount(secret, CLOCK_CLIENT_ID));
   for (let i = 0; i < MAX_HOST_ACCOUNTS; i++) table.set(derivedAccount(secret, hostClientId(i)));

@@ -8,7 +8,7 @@
  * Who a user name is (its role for the topic ACL of protocol/wire/topic-acl.ts) follows from the name:
  * `mdm-service` is the service, `fleet-clock` the fleet engine's coordinator (service role: it publishes
  * `clock/ctl`), `fleet-host-N` the control client of agent host N (`host` role), `connector-N` a
- * certificate connector, anything else a device (device ids
+ * certificate connector, `pfx-connector-{tenant}` a tenant's PFX connector, anything else a device (device ids
  * are Intune device GUIDs, so they never take those names). Whoever holds the secret can act as any of
  * them: treat it like the broker's admin password.
  */
@@ -32,6 +32,7 @@ export const CLOCK_CLIENT_ID = 'fleet-clock';
 export const hostClientId = (shard: number): string => `fleet-host-${shard}`;
 
 const CONNECTOR_ID = /^connector-\d+$/;
+const PFX_CONNECTOR_ID = /^pfx-connector-[A-Za-z0-9._-]+$/;
 const HOST_ID = /^fleet-host-\d+$/;
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -75,7 +76,7 @@ export function splitFleetLogin(
 /** The role a user name stands for (see the file comment). */
 export function roleOfClientId(name: string): BrokerRole {
   if (name === SERVICE_CLIENT_ID || name === CLOCK_CLIENT_ID) return 'service';
-  if (CONNECTOR_ID.test(name)) return 'connector';
+  if (CONNECTOR_ID.test(name) || PFX_CONNECTOR_ID.test(name)) return 'connector';
   if (HOST_ID.test(name)) return 'host';
   return 'device';
 }

@@ -29,6 +29,7 @@ import { externalBroker, sharedLogin } from '../../broker/external-broker.ts';
 import { findMosquitto, startMosquitto } from '../../broker/mosquitto.ts';
 import { planConnectors } from '../../scenario/index.ts';
 import { derivePassword, SERVICE_CLIENT_ID, splitFleetLogin } from '../fleet-secret.ts';
+import { pfxConnectorIds } from '../pfx-connectors.ts';
 import { setUpRunTls, type RunTls } from '../tls-setup.ts';
 import type { FleetPart } from './fleet-builder.ts';
 import { need, type FleetContext } from './fleet-context.ts';
@@ -113,7 +114,10 @@ export function runBroker(o: RunBrokerOptions = {}): FleetPart<FleetContext> {
       const credentials = new CredentialTable([
         { role: 'service', name: SERVICE_CLIENT_ID, password: passwordOf(SERVICE_CLIENT_ID) },
       ]);
-      const connectorIds = new Set(planConnectors(ctx.scenario).map((c) => c.id));
+      const connectorIds = new Set([
+        ...planConnectors(ctx.scenario).map((c) => c.id),
+        ...pfxConnectorIds(ctx.tenant, ctx.scenario),
+      ]);
       for (const id of connectorIds)
         credentials.set({ role: 'connector', name: id, password: passwordOf(id) });
       const tls = o.tls

@@ -1,7 +1,8 @@
 /**
  * The service side of a fleet, as `certfleet run` and `certfleet serve` both build it: the CA (the
  * scenario's CA folder, or a fresh one made for the run), the MDM service recording into the run database
- * (service-recorder.ts), its certificate connectors (connector-pool.ts) and the scenario's actions
+ * (service-recorder.ts), its certificate connectors (connector-pool.ts), the tenant's PFX connector when it
+ * uses imported PKCS (pfx-connectors.ts) and the scenario's actions
  * (scenario-actions.ts) on the process's clock — and, after the run, the {@link RunResult} built from the
  * service's records ({@link buildRunResult}).
  */
@@ -28,9 +29,11 @@ import { CaDirectory, splitConfigString } from '../../service/ca/ca-directory.ts
 import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
 import { importScenarioPfx } from './imported-pfx.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
+import type { PfxConnector } from '../../service/connector/pfx-connector.ts';
 import { MdmService } from '../../service/mdm/index.ts';
 import { assignmentsOf } from '../assignments.ts';
 import { startConnectorPool } from '../connector-pool.ts';
+import { needsPfxConnector, startPfxConnectors } from '../pfx-connectors.ts';
 import { SERVICE_CLIENT_ID } from '../fleet-secret.ts';
 import { crlWriter, scheduleActions } from '../scenario-actions.ts';
 import { serviceRecorder } from '../service-recorder.ts';
@@ -56,6 +59,8 @@ export interface ServiceSide {
   service: MdmService;
   /** The connectors running now (a connector in a down window is not in the map). */
   connectors: Map<string, CertificateConnector>;
+  /** The PFX connector of each tenant that uses imported PKCS, by tenant (pfx-connectors.ts). */
+  pfxConnectors: Map<string, PfxConnector>;
   named: ProfileNamer;
 }
 
@@ -230,12 +235,25 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         cas,
       });
       teardown.add(() => Promise.all([...connectors.values()].map((c) => c.stop().catch(() => undefined))));
+      // the tenant's one PFX connector, holder of the tenant key in the CA folder (imported PKCS)
+      const pfxConnectors = needsPfxConnector(scenario)
+        ? await startPfxConnectors({
+            tenants: [{ tenant: ctx.tenant, dir: ca.dir, seal: ca }],
+            connect: (id) => broker.connect(id),
+            clock,
+            pollIntervalMs: scenario.connectors.pollIntervalMs,
+            maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
+          })
+        : new Map<string, PfxConnector>();
+      teardown.add(() =>
+        Promise.all([...pfxConnectors.values()].map((c) => c.stop().catch(() => undefined))),
+      );
 
       ctx.idle.push(
         () => service.idle(),
-        () => Promise.all([...connectors.values()].map((c) => c.idle())),
+        () => Promise.all([...connectors.values(), ...pfxConnectors.values()].map((c) => c.idle())),
       );
-      ctx.service = { service, connectors, named };
+      ctx.service = { service, connectors, pfxConnectors, named };
     },
   };
 }

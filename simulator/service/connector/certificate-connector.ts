@@ -5,14 +5,15 @@
  * (RSA, natively on libuv's thread pool, at most `concurrency` at once), commits the lease, has the CA issue
  * the request the service resolved and carried in the work item (issueForRequest: subject per CertStrToName,
  * template rules, PKCS#12 with a password — built by the issuance pool when the run gives one) and reports the result
- * or the CA's denial. Protocol: protocol.ts.
+ * or the CA's denial. Protocol: protocol.ts; the polling, commit and report steps: lease-client.ts (shared with
+ * the PFX connector).
  *
  * Each connector has its own Transport (its own MQTT client id, `connector-{n}`). `stop()` drops work in
  * progress at its next step: a request it had claimed goes to another connector when its lease runs out.
  */
 import type { Clock } from '../../../protocol/runtime/clock.ts';
-import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
-import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
+import type { Scheduler } from '../../../protocol/runtime/scheduler.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
@@ -26,17 +27,8 @@ import type { PfxChain } from '../ca/issue-pfx.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
 import { Limiter } from './limiter.ts';
-import {
-  connectorTopics,
-  type BatchMessage,
-  type CommitAnswerMessage,
-  type CommitMessage,
-  type IssueResult,
-  type PollMessage,
-  type ResultMessage,
-  type ToConnectorMessage,
-  type WorkLease,
-} from './protocol.ts';
+import { LeaseClient } from './lease-client.ts';
+import type { CertificateWork, IssueResult, WorkLease } from './protocol.ts';
 
 /** Options of {@link CertificateConnector}. */
 export interface CertificateConnectorOptions {
@@ -92,16 +84,7 @@ const DEFAULT_PENDING_TIMEOUT_MS = 7 * 86_400_000;
 export class CertificateConnector {
   readonly #o: CertificateConnectorOptions;
   readonly #limiter: Limiter;
-  readonly #topics: ReturnType<typeof connectorTopics>;
-  readonly #commits = new Map<string, (answer: CommitAnswerMessage) => void>();
-  readonly #inFlight = new Set<Promise<void>>();
-  #timer: ScheduledTask | undefined;
-  #stopped = false;
-  #polls = 0;
-  #served = 0;
-  #abandoned = 0;
-  #busy = 0;
-  #interval: number;
+  readonly #client: LeaseClient<CertificateWork>;
   #cas: CaDirectory | undefined;
 
   /** The CAs it can reach (a single CA is wrapped on first use: an idle connector never looks). */
@@ -114,8 +97,23 @@ export class CertificateConnector {
     this.#o = options;
     this.#cas = options.ca instanceof CaDirectory ? options.ca : undefined;
     this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
-    this.#topics = connectorTopics(options.tenant);
-    this.#interval = options.pollIntervalMs ?? 30_000;
+    this.#client = new LeaseClient<CertificateWork>(
+      {
+        id: options.id,
+        tenant: options.tenant,
+        transport: options.transport,
+        clock: options.clock,
+        role: 'pkcs',
+        ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+        ...(options.maxIdlePollIntervalMs !== undefined && {
+          maxIdlePollIntervalMs: options.maxIdlePollIntervalMs,
+        }),
+        ...(options.firstPollDelayMs !== undefined && { firstPollDelayMs: options.firstPollDelayMs }),
+        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+        ...(options.onAbandon !== undefined && { onAbandon: options.onAbandon }),
+      },
+      (lease) => this.#process(lease),
+    );
   }
 
   /** The connector id. */
@@ -125,23 +123,26 @@ export class CertificateConnector {
 
   /** Requests this connector issued (or had denied) and reported. */
   get served(): number {
-    return this.#served;
+    return this.#client.served;
   }
 
   /** Leases this connector dropped without reporting. */
   get abandoned(): number {
-    return this.#abandoned;
+    return this.#client.abandoned;
   }
 
   /** True once stopped. */
   get stopped(): boolean {
-    return this.#stopped;
+    return this.#client.stopped;
+  }
+
+  get #stopped(): boolean {
+    return this.#client.stopped;
   }
 
   /** Subscribes to its inbox and schedules its first poll. */
   async start(): Promise<void> {
-    await this.#o.transport.subscribe(this.#topics.connectorInbox(this.#o.id), (m) => this.#onMessage(m));
-    this.#schedule(this.#o.firstPollDelayMs ?? 0);
+    await this.#client.start();
   }
 
   /**
@@ -149,83 +150,21 @@ export class CertificateConnector {
    * the transport. Its leased requests go to other connectors when the leases run out.
    */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#timer?.cancel();
-    for (const [k, resolve] of this.#commits) {
-      const [requestId = '', leaseId = ''] = k.split('|');
-      resolve({ type: 'commit-answer', requestId, leaseId, ok: false, reason: 'connector stopped' });
-    }
-    this.#commits.clear();
-    await this.#o.transport.close();
+    await this.#client.stop();
   }
 
   /** Resolves when every batch this connector received has been processed or dropped. */
   async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#client.idle();
   }
 
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = this.#o.clock.after(ms, () => this.#poll());
-  }
-
-  async #poll(): Promise<void> {
-    if (this.#stopped) return;
-    this.#schedule(this.#interval);
-    const max = (this.#o.batchSize ?? 5) - this.#busy;
-    if (max <= 0) return;
-    this.#polls += 1;
-    const poll: PollMessage = {
-      type: 'poll',
-      connectorId: this.#o.id,
-      pollId: `${this.#o.id}/${this.#polls}`,
-      max,
-    };
-    await this.#publish(this.#topics.poll, poll);
-  }
-
-  #onMessage(m: TransportMessage): void {
-    if (this.#stopped) return;
-    let msg: ToConnectorMessage;
-    try {
-      msg = JSON.parse(m.payload.toString('utf8')) as ToConnectorMessage;
-    } catch {
-      return;
-    }
-    if (msg.type === 'batch') {
-      const base = this.#o.pollIntervalMs ?? 30_000;
-      this.#interval =
-        msg.leases.length > 0
-          ? base
-          : Math.min(Math.max(base, this.#o.maxIdlePollIntervalMs ?? 15 * 60_000), this.#interval * 2);
-      this.#onBatch(msg);
-    } else if (msg.type === 'commit-answer') {
-      const k = `${msg.requestId}|${msg.leaseId}`;
-      const resolve = this.#commits.get(k);
-      this.#commits.delete(k);
-      resolve?.(msg);
-    }
-  }
-
-  /** Starts each lease without awaiting it: commit answers arrive on this same inbox. */
-  #onBatch(batch: BatchMessage): void {
-    for (const lease of batch.leases) {
-      this.#busy += 1;
-      const p = this.#process(lease).finally(() => {
-        this.#busy -= 1;
-        this.#inFlight.delete(p);
-      });
-      this.#inFlight.add(p);
-    }
-  }
-
-  async #process(lease: WorkLease): Promise<void> {
+  async #process(lease: WorkLease<CertificateWork>): Promise<void> {
     const { work } = lease;
     // The CA the profile names: none reachable is the connector's failure, before any key is made. The
     // result is committed like any other (the service accepts results of committed leases only).
     const target = this.#directory.find(work.request.ca, work.request.caName);
     if (!target.ok) {
-      return this.#commitThenReport(lease, {
+      return this.#client.commitThenReport(lease, {
         ok: false,
         code: target.error.code,
         message: target.error.message,
@@ -240,7 +179,7 @@ export class CertificateConnector {
         `The policy module of ${target.ca.configString} denies every request`,
         `template ${work.request.template}`,
       );
-      return this.#commitThenReport(lease, {
+      return this.#client.commitThenReport(lease, {
         ok: false,
         code: e.code,
         message: e.message,
@@ -253,20 +192,20 @@ export class CertificateConnector {
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
     } catch (e) {
-      return this.#report(lease, {
+      return this.#client.report(lease, {
         ok: false,
         code: 'INTERNAL',
         message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
       });
     }
-    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
+    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
     if (this.#o.clock.now().getTime() >= Date.parse(lease.leaseUntil)) {
-      return this.#abandon(lease, `lease ${lease.leaseId} ran out before the key was ready`);
+      return this.#client.abandon(lease, `lease ${lease.leaseId} ran out before the key was ready`);
     }
-    const answer = await this.#commit(lease);
-    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
-    await this.#report(lease, await this.#issue(lease, target.ca, keyPair));
+    const answer = await this.#client.commit(lease);
+    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    await this.#client.report(lease, await this.#issue(lease, target.ca, keyPair));
   }
 
   /**
@@ -274,7 +213,7 @@ export class CertificateConnector {
    * request) and reports it pending; later looks retrieve what a certificate manager decided — issued with
    * the kept key, denied — or give up once the request waited `timeoutMs` of virtual time.
    */
-  async #processHeld(lease: WorkLease, ca: EnterpriseCa, timeoutMs: number): Promise<void> {
+  async #processHeld(lease: WorkLease<CertificateWork>, ca: EnterpriseCa, timeoutMs: number): Promise<void> {
     const { work } = lease;
     const key = `${work.deviceId}/${work.profile}`;
     const now = this.#o.clock.now().getTime();
@@ -284,27 +223,27 @@ export class CertificateConnector {
         const keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
         held = { state: 'pending', keyPair, since: now, ca };
       } catch (e) {
-        return this.#report(lease, {
+        return this.#client.report(lease, {
           ok: false,
           code: 'INTERNAL',
           message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
         });
       }
     }
-    const answer = await this.#commit(lease);
-    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const answer = await this.#client.commit(lease);
+    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
     this.#directory.hold(key, held);
     if (held.state === 'pending') {
       if (now - held.since >= timeoutMs) {
         this.#directory.release(key);
-        return this.#report(lease, {
+        return this.#client.report(lease, {
           ok: false,
           code: 'CA_REQUEST_PENDING_TIMEOUT',
           message: `${ca.configString} held the request since ${new Date(held.since).toISOString()} and no certificate manager issued or denied it within ${timeoutMs / 86_400_000} days; the connector gave up. Issue or deny pending requests on the CA (certsrv.msc › Pending Requests), or set the CA to issue.`,
         });
       }
-      return this.#report(lease, {
+      return this.#client.report(lease, {
         ok: false,
         pending: true,
         code: 'CA_REQUEST_PENDING',
@@ -323,20 +262,13 @@ export class CertificateConnector {
         `A certificate manager denied the held request on ${ca.configString}`,
         `template ${work.request.template}`,
       );
-      return this.#report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
+      return this.#client.report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
     }
-    await this.#report(lease, await this.#issue(lease, ca, held.keyPair));
-  }
-
-  async #commitThenReport(lease: WorkLease, result: IssueResult): Promise<void> {
-    const answer = await this.#commit(lease);
-    if (this.#stopped) return this.#abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
-    return this.#report(lease, result);
+    await this.#client.report(lease, await this.#issue(lease, ca, held.keyPair));
   }
 
   /** Has `ca` issue the committed request with `keyPair` and packs the result (or the denial). */
-  async #issue(lease: WorkLease, ca: EnterpriseCa, keyPair: KeyPair): Promise<IssueResult> {
+  async #issue(lease: WorkLease<CertificateWork>, ca: EnterpriseCa, keyPair: KeyPair): Promise<IssueResult> {
     const { work } = lease;
     // a CSPRNG, never the seeded Random: the seed is public (it is in every report), the password is not
     const password = randomPassword(20, 'pfx-password');
@@ -386,47 +318,5 @@ export class CertificateConnector {
   async #key(size: PkcsKeySize): Promise<KeyPair> {
     if (size === 2048 && this.#o.keys !== undefined) return this.#o.keys.take();
     return generateKeyPair({ kind: 'rsa', size });
-  }
-
-  #commit(lease: WorkLease): Promise<CommitAnswerMessage> {
-    return new Promise((resolve) => {
-      this.#commits.set(`${lease.requestId}|${lease.leaseId}`, resolve);
-      const msg: CommitMessage = {
-        type: 'commit',
-        connectorId: this.#o.id,
-        requestId: lease.requestId,
-        leaseId: lease.leaseId,
-      };
-      this.#publish(this.#topics.commit, msg).catch(() => {
-        this.#commits.delete(`${lease.requestId}|${lease.leaseId}`);
-        resolve({ ...msg, type: 'commit-answer', ok: false, reason: 'publish failed' });
-      });
-    });
-  }
-
-  /** Reports even when stop() came meanwhile: a certificate the CA issued must reach the service. */
-  async #report(lease: WorkLease, result: IssueResult): Promise<void> {
-    const msg: ResultMessage = {
-      type: 'result',
-      connectorId: this.#o.id,
-      requestId: lease.requestId,
-      leaseId: lease.leaseId,
-      result,
-    };
-    try {
-      await this.#publish(this.#topics.result, msg);
-      this.#served += 1;
-    } catch {
-      this.#abandon(lease, 'the result could not be sent (transport closed)');
-    }
-  }
-
-  #abandon(lease: WorkLease, why: string): void {
-    this.#abandoned += 1;
-    this.#o.onAbandon?.(lease.requestId, why);
-  }
-
-  async #publish(topic: string, value: unknown): Promise<void> {
-    await this.#o.transport.publish(topic, Buffer.from(JSON.stringify(value)));
   }
 }

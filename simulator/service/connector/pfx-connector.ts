@@ -5,13 +5,24 @@
  * using the Device Management Certificate"; profiles/windows/pfx-password.ts). The PFX itself travels as
  * imported. One connector per tenant: it is the holder of the tenant key (tenant-key.ts).
  *
- * A user without an imported PFX for the profile's purpose gets PFX_NOT_IMPORTED, naming the user and purpose.
+ * {@link PfxConnector} is that connector as a client of its own — its own MQTT client, polling the service's
+ * queue for imported-PFX work on the certificate connectors' lease protocol (protocol.ts, lease-client.ts) —
+ * started once per tenant by the fleet's service side (simulator/fleet/pfx-connectors.ts). The functions
+ * below are its steps.
+ *
+ * A user without an imported PFX for the profile's purpose gets PFX_NOT_IMPORTED, naming the user and purpose;
+ * a tenant key missing, unreadable or not the one the password was encrypted to, PFX_TENANT_KEY.
  */
-import { CertfleetError } from '../../../pki/errors.ts';
-import type { Certificate } from '../../../pki/index.ts';
+import type { Clock } from '../../../protocol/runtime/clock.ts';
+import type { Scheduler } from '../../../protocol/runtime/scheduler.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
+import { CertfleetError, isCertfleetError } from '../../../pki/errors.ts';
+import { parseCertificate, type Certificate } from '../../../pki/index.ts';
 import { decryptPfxPassword, encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
-import type { UserPfxIntendedPurpose, UserPfxRecord } from '../pfx-import/pfx-store.ts';
-import type { TenantPfxKey } from '../pfx-import/tenant-key.ts';
+import { importsOf, type UserPfxIntendedPurpose, type UserPfxRecord } from '../pfx-import/pfx-store.ts';
+import { openTenantPfxKey, type KeySeal, type TenantPfxKey } from '../pfx-import/tenant-key.ts';
+import { LeaseClient } from './lease-client.ts';
+import type { ImportedPfxResult, ImportedPfxWork, WorkLease } from './protocol.ts';
 
 /** What the service delivers to one device: the PFX as imported, and its password for that device only. */
 export interface ImportedPfxDelivery {
@@ -103,4 +114,157 @@ export function findImportedPfx(
     );
   }
   return record;
+}
+
+/** The MQTT client id (= connector id) of `tenant`'s PFX connector: one per tenant. */
+export function pfxConnectorId(tenant: string): string {
+  return `pfx-connector-${tenant}`;
+}
+
+/** Options of {@link PfxConnector}. */
+export interface PfxConnectorOptions {
+  tenant: string;
+  /** The tenant folder: the imported-PFX store and the tenant key (a run's CA folder). */
+  dir: string;
+  /** How the tenant key file is sealed (the CA whose folder holds it: tenant-key.ts KeySeal); plain without. */
+  seal?: KeySeal;
+  /** Its own MQTT client, id {@link pfxConnectorId}. */
+  transport: Transport;
+  clock: Clock & Scheduler;
+  /** Default 30 000 ms (30 s), as the certificate connectors. */
+  pollIntervalMs?: number;
+  /** Longest interval idle polls back off to (default 15 min; lease-client.ts). */
+  maxIdlePollIntervalMs?: number;
+  /** Delay of the first poll after start; default 0. */
+  firstPollDelayMs?: number;
+  /** Requests claimed per poll at most (default 5). */
+  batchSize?: number;
+  /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
+  onAbandon?: (requestId: string, why: string) => void;
+}
+
+/**
+ * The tenant's PFX connector as a client of its own (docs/architecture.md flow step 4): it polls the MDM
+ * service for imported-PFX work (role `pfx-import`, protocol.ts) on the lease protocol the certificate
+ * connectors speak (lease-client.ts), and for each request reads the user's newest import for the purpose
+ * from the tenant's store, decrypts its password with the tenant key (which only it opens), re-encrypts it to
+ * the device's management certificate when the work carries one, commits and answers. A user with no import
+ * answers PFX_NOT_IMPORTED; a tenant key missing, unreadable or not the one the password was encrypted to
+ * answers PFX_TENANT_KEY. It never issues anything: the certificate is the one the user imported.
+ */
+export class PfxConnector {
+  readonly #o: PfxConnectorOptions;
+  readonly #client: LeaseClient<ImportedPfxWork>;
+  /** The tenant key, once opened (opened at the first request that needs it: none may be imported yet). */
+  #key: TenantPfxKey | undefined;
+
+  constructor(options: PfxConnectorOptions) {
+    this.#o = options;
+    this.#client = new LeaseClient<ImportedPfxWork>(
+      {
+        id: pfxConnectorId(options.tenant),
+        tenant: options.tenant,
+        transport: options.transport,
+        clock: options.clock,
+        role: 'pfx-import',
+        ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+        ...(options.maxIdlePollIntervalMs !== undefined && {
+          maxIdlePollIntervalMs: options.maxIdlePollIntervalMs,
+        }),
+        ...(options.firstPollDelayMs !== undefined && { firstPollDelayMs: options.firstPollDelayMs }),
+        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+        ...(options.onAbandon !== undefined && { onAbandon: options.onAbandon }),
+      },
+      (lease) => this.#process(lease),
+    );
+  }
+
+  /** The connector id ({@link pfxConnectorId}). */
+  get id(): string {
+    return this.#client.id;
+  }
+
+  /** The tenant it serves. */
+  get tenant(): string {
+    return this.#o.tenant;
+  }
+
+  /** Requests it answered (opened, or failed with a code). */
+  get served(): number {
+    return this.#client.served;
+  }
+
+  /** Leases it dropped without answering. */
+  get abandoned(): number {
+    return this.#client.abandoned;
+  }
+
+  /** True once stopped. */
+  get stopped(): boolean {
+    return this.#client.stopped;
+  }
+
+  /** Subscribes to its inbox and schedules its first poll. */
+  async start(): Promise<void> {
+    await this.#client.start();
+  }
+
+  /** Stops polling, drops work in progress, closes its transport. */
+  async stop(): Promise<void> {
+    await this.#client.stop();
+  }
+
+  /** Resolves when every lease it received has been answered or dropped. */
+  async idle(): Promise<void> {
+    await this.#client.idle();
+  }
+
+  async #process(lease: WorkLease<ImportedPfxWork>): Promise<void> {
+    await this.#client.commitThenReport(lease, this.#open(lease.work));
+  }
+
+  /** The answer to one request: the PFX with its password for the device, or the coded failure. */
+  #open(work: ImportedPfxWork): ImportedPfxResult {
+    try {
+      const records = importsOf(this.#o.dir, work.userPrincipalName);
+      findImportedPfx(records, work.userPrincipalName, work.purpose); // PFX_NOT_IMPORTED before the key
+      this.#key ??= openTenantPfxKey(this.#o.dir, this.#o.seal);
+      let opened: OpenedImportedPfx;
+      try {
+        opened = openImportedPfx(records, this.#key, work.userPrincipalName, work.purpose);
+      } catch (e) {
+        if (!isCertfleetError(e, 'INSTALL_PASSWORD_UNDECRYPTABLE')) throw e;
+        throw new CertfleetError(
+          'PFX_TENANT_KEY',
+          `The PFX connector cannot decrypt the password of ${work.userPrincipalName}'s ${work.purpose} PFX with the tenant key in ${this.#o.dir}: it was encrypted to another key. Import the PFX again (certfleet pfx import) so that it is encrypted to this tenant's key.`,
+          { cause: e, details: { user: work.userPrincipalName, purpose: work.purpose } },
+        );
+      }
+      const password =
+        work.deviceCertificate === undefined
+          ? { password: opened.password }
+          : {
+              encryptedPassword: encryptPfxPasswordForDevice(
+                opened.password,
+                parseCertificate(Buffer.from(work.deviceCertificate, 'base64')),
+              ),
+            };
+      return {
+        ok: true,
+        kind: 'imported-pfx',
+        pfx: opened.pfx.toString('base64'),
+        thumbprint: opened.thumbprint,
+        intendedPurpose: opened.intendedPurpose,
+        ...password,
+      };
+    } catch (e) {
+      return {
+        ok: false,
+        code: isCertfleetError(e) ? e.code : 'INTERNAL',
+        message: isCertfleetError(e)
+          ? e.message
+          : `The PFX connector ${this.id} failed: ${(e as Error).message}`,
+      };
+    }
+  }
 }

@@ -19,10 +19,17 @@
  * commit deadline passes without a result, when it is re-queued — none lost). The service accepts a result
  * only from the committed lease, so a connector that lost its lease never issues and a late result is
  * ignored — none issued twice.
+ *
+ * Two kinds of connector speak it, each taking only its own kind of work from the one queue
+ * (../mdm/certificate-queue.ts): the certificate connectors (role `pkcs`, the default: a PKCS request to
+ * issue at the CA, {@link CertificateWork}) and the tenant's one PFX connector (role `pfx-import`, an
+ * imported PFX to open and re-encrypt for one device, {@link ImportedPfxWork}; pfx-connector.ts). A poll
+ * names its role; the batch holds work of that role only.
  */
 import { tenantRoot } from '../../../protocol/wire/topics.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import type { CertificateRequestSpec } from '../../../profiles/compile/resolve-request.ts';
+import type { UserPfxIntendedPurpose } from '../pfx-import/pfx-store.ts';
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -59,6 +66,9 @@ export function connectorTopics(tenant: string): {
   };
 }
 
+/** What a connector does, and so which work it is handed: `pkcs` issues at the CA, `pfx-import` opens imports. */
+export type ConnectorRole = 'pkcs' | 'pfx-import';
+
 /** A connector asks for work. */
 export interface PollMessage {
   type: 'poll';
@@ -67,6 +77,8 @@ export interface PollMessage {
   pollId: string;
   /** At most this many requests. */
   max: number;
+  /** The work it takes; absent = `pkcs` (a certificate connector). */
+  role?: ConnectorRole;
 }
 
 /**
@@ -84,20 +96,58 @@ export interface CertificateWork {
   reason: 'initial' | 'renewal';
 }
 
+/**
+ * What the PFX connector needs to deliver a user's imported PFX to one device (imported PKCS, issue 14 point
+ * 3): whose PFX, for which purpose, and — for a device whose PFX password travels encrypted (Windows,
+ * PFXCertPasswordEncryptionType 1) — the device's management certificate, to which the connector
+ * re-encrypts the password it decrypted with the tenant key. The connector reads the user's newest import
+ * for the purpose from the tenant's store itself.
+ */
+export interface ImportedPfxWork {
+  kind: 'imported-pfx';
+  deviceId: string;
+  /** The profile assignment name (profile id on the wire). */
+  profile: string;
+  userPrincipalName: string;
+  purpose: UserPfxIntendedPurpose;
+  /** Base64 DER of the device's management certificate: re-encrypt the password to it. Absent: send it as is. */
+  deviceCertificate?: string;
+  /** `renewal`: the tenant imported a newer PFX than the one the device holds, which it replaces. */
+  reason: 'initial' | 'renewal';
+  /** For a renewal: the SHA-1 thumbprint of the certificate the device holds. */
+  replaces?: string;
+}
+
+/** Any work of the queue. */
+export type ConnectorWork = CertificateWork | ImportedPfxWork;
+
+/** True for the PFX connector's work. */
+export function isImportedPfxWork(work: ConnectorWork): work is ImportedPfxWork {
+  return (work as { kind?: unknown }).kind === 'imported-pfx';
+}
+
+/** The work a connector of role `R` is handed. */
+export type WorkOf<R extends ConnectorRole> = R extends 'pfx-import' ? ImportedPfxWork : CertificateWork;
+
+/** The role whose connectors take `work`. */
+export function roleOfWork(work: ConnectorWork): ConnectorRole {
+  return isImportedPfxWork(work) ? 'pfx-import' : 'pkcs';
+}
+
 /** One claimed request. */
-export interface WorkLease {
+export interface WorkLease<W extends ConnectorWork = CertificateWork> {
   requestId: string;
   leaseId: string;
   /** ISO-8601 instant the lease ends. */
   leaseUntil: string;
-  work: CertificateWork;
+  work: W;
 }
 
 /** The service's answer to a poll. */
-export interface BatchMessage {
+export interface BatchMessage<W extends ConnectorWork = CertificateWork> {
   type: 'batch';
   pollId: string;
-  leases: WorkLease[];
+  leases: WorkLease<W>[];
 }
 
 /** A connector is about to ask the CA. */
@@ -143,16 +193,45 @@ export type IssueResult =
       pending?: true;
     };
 
+/** What the PFX connector did with an imported-PFX request. */
+export type ImportedPfxResult =
+  | {
+      ok: true;
+      kind: 'imported-pfx';
+      /** Base64 PKCS#12, as imported. */
+      pfx: string;
+      /** SHA-1 thumbprint of its leaf, upper-case hex. */
+      thumbprint: string;
+      intendedPurpose: UserPfxIntendedPurpose;
+      /**
+       * The password as a base64 CMS EnvelopedData to the device's management certificate, when the work
+       * carried one: the service never sees it in clear.
+       */
+      encryptedPassword?: string;
+      /** The password in clear otherwise (service-internal topic only; never logged). */
+      password?: string;
+    }
+  /** PFX_NOT_IMPORTED, PFX_TENANT_KEY, … (pki/errors.ts), in the certificate connector's failure shape. */
+  | Extract<IssueResult, { ok: false }>;
+
+/** True for the PFX connector's successful answer. */
+export function isImportedPfxResult(
+  result: IssueResult | ImportedPfxResult,
+): result is Extract<ImportedPfxResult, { ok: true }> {
+  return result.ok && (result as { kind?: unknown }).kind === 'imported-pfx';
+}
+
 /** A connector reports what happened. */
 export interface ResultMessage {
   type: 'result';
   connectorId: string;
   requestId: string;
   leaseId: string;
-  result: IssueResult;
+  result: IssueResult | ImportedPfxResult;
 }
 
 /** Anything sent to the service on this protocol. */
 export type ToServiceMessage = PollMessage | CommitMessage | ResultMessage;
 /** Anything sent to a connector. */
-export type ToConnectorMessage = BatchMessage | CommitAnswerMessage;
+export type ToConnectorMessage<W extends ConnectorWork = CertificateWork> =
+  BatchMessage<W> | CommitAnswerMessage;

@@ -1,18 +1,26 @@
 /**
- * The service's queue of pending PKCS certificate requests, with leases (see
- * ../connector/protocol.ts for the protocol around it). Pure bookkeeping: the caller passes `now`.
+ * The service's queue of pending connector requests, with leases (see ../connector/protocol.ts for the
+ * protocol around it): PKCS certificate requests for the certificate connectors and imported-PFX requests
+ * for the tenant's PFX connector, one queue, each connector claiming only its own role's work. Pure
+ * bookkeeping: the caller passes `now`.
  *
  * States of a request: `queued` → (claim) `leased` until leaseUntil → (commit, while the lease holds)
  * `committed` until the commit deadline → (result from the committed lease) done and removed.
  * An expired lease or an expired commit makes the request claimable again, under a new lease id.
  */
 import { mustBeEmpty } from './stores/saved-records.ts';
-import type { CertificateWork, WorkLease } from '../connector/protocol.ts';
+import {
+  roleOfWork,
+  type ConnectorRole,
+  type ConnectorWork,
+  type WorkLease,
+  type WorkOf,
+} from '../connector/protocol.ts';
 
 /** One request of the queue with its lease state (saved as it is by {@link CertificateQueue.entries}). */
 export interface QueueEntry {
   requestId: string;
-  work: CertificateWork;
+  work: ConnectorWork;
   state: 'queued' | 'leased' | 'committed';
   leaseId?: string;
   holder?: string;
@@ -29,7 +37,7 @@ export class CertificateQueue {
   #seq = 0;
 
   /** Adds a request; returns its id (`req-1`, `req-2`, … in enqueue order). */
-  enqueue(work: CertificateWork): string {
+  enqueue(work: ConnectorWork): string {
     this.#seq += 1;
     const requestId = `req-${this.#seq}`;
     this.#entries.set(requestId, {
@@ -43,15 +51,23 @@ export class CertificateQueue {
   }
 
   /**
-   * Claims up to `max` claimable requests (queued, or whose lease/commit ran out) for `holder`, oldest first,
-   * each leased until `now + leaseMs`.
+   * Claims up to `max` claimable requests (queued, or whose lease/commit ran out) of `role` (default `pkcs`)
+   * for `holder`, oldest first, each leased until `now + leaseMs`.
    */
-  claim(holder: string, max: number, now: Date, leaseMs: number): WorkLease[] {
+  claim<R extends ConnectorRole = 'pkcs'>(
+    holder: string,
+    max: number,
+    now: Date,
+    leaseMs: number,
+    role?: R,
+  ): WorkLease<WorkOf<R>>[] {
     const t = now.getTime();
-    const out: WorkLease[] = [];
+    const want: ConnectorRole = role ?? 'pkcs';
+    const out: WorkLease<WorkOf<R>>[] = [];
     for (const e of this.#entries.values()) {
       if (out.length >= max) break;
       if (e.state !== 'queued' && e.until > t) continue;
+      if (roleOfWork(e.work) !== want) continue;
       e.leases += 1;
       e.state = 'leased';
       e.leaseId = `${e.requestId}.${e.leases}`;
@@ -61,7 +77,7 @@ export class CertificateQueue {
         requestId: e.requestId,
         leaseId: e.leaseId,
         leaseUntil: new Date(e.until).toISOString(),
-        work: e.work,
+        work: e.work as WorkOf<R>, // of role `want`, checked above
       });
     }
     return out;
@@ -83,7 +99,7 @@ export class CertificateQueue {
   complete(
     requestId: string,
     leaseId: string,
-  ): { ok: true; work: CertificateWork } | { ok: false; reason: LeaseRefusal } {
+  ): { ok: true; work: ConnectorWork } | { ok: false; reason: LeaseRefusal } {
     const e = this.#entries.get(requestId);
     if (!e) return { ok: false, reason: 'unknown-request' };
     if (e.leaseId !== leaseId) return { ok: false, reason: 'lease-moved' };
@@ -98,7 +114,7 @@ export class CertificateQueue {
   }
 
   /** The work of a pending request. */
-  get(requestId: string): CertificateWork | undefined {
+  get(requestId: string): ConnectorWork | undefined {
     return this.#entries.get(requestId)?.work;
   }
 

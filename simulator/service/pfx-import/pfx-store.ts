@@ -10,7 +10,7 @@
  * replaces it (the import module's update).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Graph `userPfxIntendedPurpose`. */
@@ -107,5 +107,16 @@ export class PfxStore {
 
   close(): void {
     this.#db.close();
+  }
+}
+
+/** The records of `upn` in the tenant folder `dir`, newest first (none when nothing was ever imported there). */
+export function importsOf(dir: string, upn: string): UserPfxRecord[] {
+  if (!existsSync(join(dir, PFX_STORE_FILE))) return [];
+  const store = PfxStore.open(dir);
+  try {
+    return store.list(upn);
+  } finally {
+    store.close();
   }
 }

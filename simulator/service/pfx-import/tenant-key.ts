@@ -9,6 +9,7 @@
  * is named by (issuer and serial, RFC 5652 §6.2.1).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { CertfleetError } from '../../../pki/errors.ts';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -74,4 +75,39 @@ export async function tenantPfxKey(dir: string, now: Date, seal?: KeySeal): Prom
   writeAtomic(keyFile, pem, 0o600);
   writeAtomic(certFile, certificate.pem);
   return { privateKey: pair.privateKey, certificate, keyName: 'certfleet-pfx-import' };
+}
+
+/**
+ * The tenant key in `dir` as the PFX connector holds it: opened, never made (a key made now could not decrypt
+ * the passwords imported before it).
+ *
+ * @throws CertfleetError PFX_TENANT_KEY when the key or its certificate is missing or does not open (another
+ *   CA passphrase, a corrupt file), naming the file.
+ */
+export function openTenantPfxKey(dir: string, seal?: KeySeal): TenantPfxKey {
+  const keyFile = join(dir, TENANT_KEY_FILES.key);
+  const certFile = join(dir, TENANT_KEY_FILES.certificate);
+  for (const file of [keyFile, certFile]) {
+    if (!existsSync(file)) {
+      throw new CertfleetError(
+        'PFX_TENANT_KEY',
+        `The PFX connector has no tenant key: ${file} is missing, so it cannot decrypt the passwords of the imported PFXs. Restore the tenant folder's pfx-import/ key files, or import the users' PFXs again (certfleet pfx import), which makes a new key.`,
+        { details: { file } },
+      );
+    }
+  }
+  try {
+    const pem = readFileSync(keyFile);
+    return {
+      privateKey: seal === undefined ? createPrivateKey(pem) : seal.openKeyPem(pem.toString('utf8'), keyFile),
+      certificate: parseCertificate(readFileSync(certFile)),
+      keyName: 'certfleet-pfx-import',
+    };
+  } catch (cause) {
+    throw new CertfleetError(
+      'PFX_TENANT_KEY',
+      `The PFX connector cannot open the tenant key ${keyFile} (${(cause as Error).message}); restore the tenant folder's pfx-import/ key files as they were written.`,
+      { cause, details: { file: keyFile } },
+    );
+  }
 }

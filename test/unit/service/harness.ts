@@ -34,6 +34,7 @@ import {
   CertificateConnector,
   type CertificateConnectorOptions,
 } from '../../../simulator/service/connector/certificate-connector.ts';
+import { PfxConnector } from '../../../simulator/service/connector/pfx-connector.ts';
 import type { ProfileAssignment } from '../../../simulator/service/mdm/assignment.ts';
 import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
 import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
@@ -226,6 +227,8 @@ export interface WorldOptions {
   directory?: Map<string, DirectoryEntry>;
   /** Extra options for every connector. */
   connector?: Partial<CertificateConnectorOptions>;
+  /** Start the tenant's PFX connector (imported PKCS) over the CA folder, as the fleet's service side does. */
+  pfxConnector?: boolean;
 }
 
 /** The whole service side, started. */
@@ -269,6 +272,17 @@ export async function world(o: WorldOptions) {
     });
   });
   for (const c of connectors) await c.start();
+  const pfxConnector =
+    o.pfxConnector === true
+      ? new PfxConnector({
+          tenant: TENANT,
+          dir: ca.dir,
+          seal: ca,
+          transport: bus.transport(`pfx-connector-${TENANT}`),
+          clock,
+        })
+      : undefined;
+  await pfxConnector?.start();
 
   /** Connectors whose in-flight work settle() does not wait for (a test holds their keys back). */
   const unwaited = new Set<CertificateConnector>();
@@ -277,6 +291,7 @@ export async function world(o: WorldOptions) {
       await bus.settle();
       await service.idle();
       for (const c of connectors) if (!c.stopped && !unwaited.has(c)) await c.idle();
+      if (pfxConnector !== undefined && !pfxConnector.stopped) await pfxConnector.idle();
       if (!bus.busy) return;
     }
   };
@@ -300,7 +315,20 @@ export async function world(o: WorldOptions) {
   const run = async (ms: number): Promise<void> => {
     await clock.runUntil(clock.now().getTime() + ms, settle);
   };
-  return { clock, ca, bus, service, connectors, directory, settle, enrol, run, devices, unwaited };
+  return {
+    clock,
+    ca,
+    bus,
+    service,
+    connectors,
+    pfxConnector,
+    directory,
+    settle,
+    enrol,
+    run,
+    devices,
+    unwaited,
+  };
 }
 
 /** The outcome of `device` × `profile`. */

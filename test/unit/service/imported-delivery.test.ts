@@ -3,7 +3,8 @@
  * CA folder, as `certfleet pfx import --dir` does) reaches every device of that user in its platform's PKCS
  * wrapping — the same certificate (serial, thumbprint) on a Windows PC and an iPhone of one user; the Windows
  * password encrypted to that PC's management certificate. A user without an import for the purpose fails
- * with PFX_NOT_IMPORTED; a userless device is not applicable.
+ * with PFX_NOT_IMPORTED; a userless device is not applicable. The tenant's PFX connector (a client of its own,
+ * pfx-connector.ts) answers each device's request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
@@ -43,6 +44,7 @@ beforeAll(async () => {
     ),
     directory,
     service: { onEvent: (e) => events.push(e) },
+    pfxConnector: true,
   });
   // device 0 (Windows) and device 1 (iPhone) share one user; the user is imported for S/MIME encryption
   const pc = generateDevice({ seed: 'service-world', index: 0, platform: 'windows', kind: 'entra-joined' });
@@ -89,6 +91,7 @@ beforeAll(async () => {
   const { userPrincipalName: _upn, ...user } = entry.user!;
   directory.set(noUpn.id, { ...entry, user });
   await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+  await w.run(60_000); // the PFX connector polls (virtual time) and answers each device's request
 });
 afterAll(async () => {
   await w?.service.stop();
@@ -196,7 +199,7 @@ describe('imported PKCS through the MDM service', () => {
     });
     const before = pc.payloads().length;
     await pc.renew('smime-windows', smime.sha1Thumbprint);
-    await w.settle();
+    await w.run(16 * 60_000); // the PFX connector's next poll, its idle backoff at most 15 min
     expect(pc.payloads()).toHaveLength(before + 1);
     const xml = decodeSyncml(pc.payloads().at(-1)!.payload);
     if (!xml.ok) throw new Error('SyncML does not decode');

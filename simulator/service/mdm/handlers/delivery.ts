@@ -24,7 +24,7 @@ import {
 import type { CertificateProfile } from '../../../../profiles/model/profile.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
 import { notApplicableReason } from '../applicability.ts';
-import { startImportedDelivery } from './imported-delivery.ts';
+import { enqueueImported, startImportedDelivery } from './imported-delivery.ts';
 import { startScepDelivery } from './scep-delivery.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import { answerTimeout } from '../retry-policy.ts';
@@ -182,6 +182,11 @@ export async function compileAndSend(
   replaces = false,
   /** A SCEP delivery (scep-delivery.ts): the profile as compiled for the device, and its enrolment. */
   scep?: { profile: CertificateProfile; scep: NonNullable<CompileOptions['scep']> },
+  /**
+   * The Windows PFX password already encrypted to the device's management certificate (the PFX connector's
+   * answer, imported-delivery.ts): sent as it is, type 1, instead of encrypting `issued.password` here.
+   */
+  encryptedPassword?: string,
 ): Promise<void> {
   const { device } = d;
   const assignment = scep === undefined ? d.assignment : { ...d.assignment, profile: scep.profile };
@@ -203,7 +208,9 @@ export async function compileAndSend(
   };
   const encrypt = ctx.encryptPassword;
   const mgmt = ctx.enrollments.managementCertificate(device.id);
-  if (device.platform === 'windows' && encrypt !== false && mgmt !== undefined) {
+  if (device.platform === 'windows' && encryptedPassword !== undefined) {
+    options.encryptPassword = () => encryptedPassword;
+  } else if (device.platform === 'windows' && encrypt !== false && mgmt !== undefined) {
     options.encryptPassword = (pw) =>
       encrypt === undefined ? encryptPfxPasswordForDevice(pw, mgmt) : encrypt(pw, mgmt);
   }
@@ -253,6 +260,8 @@ export async function compileAndSend(
 export async function recompileAndSend(ctx: DeliveryContext, d: Delivery): Promise<void> {
   // a SCEP payload carries a one-time challenge: a new one for the re-enrolled device
   if (d.assignment.profile.kind === 'scep-certificate') return startScepDelivery(ctx, d);
+  // an imported PFX's password is re-encrypted by the PFX connector: to the new management certificate
+  if (d.assignment.profile.kind === 'pkcs-imported-certificate') return enqueueImported(ctx, d, 'initial');
   await compileAndSend(ctx, d, d.issued);
 }
 

@@ -1,9 +1,16 @@
 /**
  * Connector `poll` (../../connector/protocol.ts `PollMessage`): hands the connector up to `max` (at most
- * 100) claimable requests under a lease, each carrying its resolved request, and answers with the batch —
- * possibly empty. A request leased before (its lease ran out) is logged `lease-expired`.
+ * 100) claimable requests of its role (`pkcs` by default; the PFX connector's `pfx-import`) under a lease,
+ * each carrying its work, and answers with the batch — possibly empty. A request leased before (its lease ran
+ * out) is logged `lease-expired`.
  */
-import { connectorTopics, type BatchMessage, type PollMessage } from '../../connector/protocol.ts';
+import {
+  connectorTopics,
+  type BatchMessage,
+  type ConnectorRole,
+  type ConnectorWork,
+  type PollMessage,
+} from '../../connector/protocol.ts';
 import type { ServiceContext } from './context.ts';
 
 /** What the poll handler uses. */
@@ -15,7 +22,11 @@ export type PollContext = Pick<
 /** Handles one poll. */
 export async function handlePoll(ctx: PollContext, msg: PollMessage): Promise<void> {
   const max = Math.max(0, Math.min(100, Math.floor(Number(msg.max) || 0)));
-  const leases = ctx.requests.claim(msg.connectorId, max, ctx.clock.now(), ctx.leaseMs);
+  const role: ConnectorRole | undefined =
+    msg.role === undefined ? 'pkcs' : msg.role === 'pkcs' || msg.role === 'pfx-import' ? msg.role : undefined;
+  // a role the service does not know takes nothing (an empty batch)
+  const leases =
+    role === undefined ? [] : ctx.requests.claim(msg.connectorId, max, ctx.clock.now(), ctx.leaseMs, role);
   for (const l of leases) {
     const owner = ctx.requests.owner(l.requestId);
     if (ctx.requests.leaseCount(l.requestId) > 1) {
@@ -27,6 +38,6 @@ export async function handlePoll(ctx: PollContext, msg: PollMessage): Promise<vo
       );
     }
   }
-  const batch: BatchMessage = { type: 'batch', pollId: String(msg.pollId), leases };
+  const batch: BatchMessage<ConnectorWork> = { type: 'batch', pollId: String(msg.pollId), leases };
   await ctx.publish(connectorTopics(ctx.tenant).batch(msg.connectorId), Buffer.from(JSON.stringify(batch)));
 }

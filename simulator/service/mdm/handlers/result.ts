@@ -3,14 +3,15 @@
  * request. Accepted only from the committed lease: a late result is ignored (and a certificate issued for
  * a request cancelled meanwhile is revoked, so nothing stays valid unseen). A denial fails the delivery
  * with the CA's code and native facts; an issued certificate is compiled — with the delivery's resolved
- * request, not resolved again — and sent.
+ * request, not resolved again — and sent. The PFX connector's answers go to imported-delivery.ts.
  */
 import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
-import type { ResultMessage } from '../../connector/protocol.ts';
+import { isImportedPfxResult, isImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
 import type { Delivery } from '../stores/deliveries.ts';
 import type { ServiceContext } from './context.ts';
 import { compileAndSend, enqueue, type DeliveryContext } from './delivery.ts';
+import { handleImportedResult } from './imported-delivery.ts';
 
 /** How soon a held request is looked at again (virtual time) [inferred: the connector's own schedule is not documented]. */
 export const PENDING_RECHECK_MS = 60 * 60_000;
@@ -31,6 +32,7 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
     const owner = ctx.requests.owner(requestId);
     if (
       result.ok &&
+      !isImportedPfxResult(result) &&
       ctx.requests.wasCancelled(requestId) &&
       ctx.revoke(result.serial, 'cessationOfOperation')
     ) {
@@ -50,6 +52,15 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   const d = ctx.deliveries.get(done.work.deviceId, done.work.profile);
   if (!d || d.requestId !== requestId) return;
   d.requestId = undefined;
+  // the PFX connector's answer: an imported PFX opened for the device (nothing was issued); its failures
+  // fail the delivery below, as a certificate connector's do
+  if (isImportedPfxWork(done.work) && result.ok) return handleImportedResult(ctx, d, done.work, msg);
+  if (isImportedPfxResult(result)) {
+    const message = `${connectorId} answered the certificate request ${requestId} with an imported PFX; only certificate connectors serve PKCS requests.`;
+    ctx.setOutcome(d, 'failed', 'INTERNAL', message);
+    ctx.event('failed', `INTERNAL: ${message}`, d.device.id, d.assignment.name);
+    return;
+  }
   if (!result.ok && result.pending === true) {
     // The CA holds the request: the profile stays pending, and the request goes back to the connectors
     // an hour later (virtual time) to retrieve what a certificate manager decided (issue 12 point 2).

@@ -1,6 +1,6 @@
 /**
- * The certificate-requests store of the MDM service: the queue of PKCS certificate requests with their
- * leases (../certificate-queue.ts holds the lease state machine), which device × profile each request was
+ * The certificate-requests store of the MDM service: the queue of connector requests (PKCS certificates,
+ * imported PFXs) with their leases (../certificate-queue.ts holds the lease state machine), which device × profile each request was
  * made for, and which requests were cancelled (a result that arrives for one of those is revoked, so nothing
  * stays valid unseen).
  *
@@ -9,7 +9,7 @@
  * commit, complete) and {@link RequestLookup}; {@link CertificateRequestStore} implements all three. Pure
  * bookkeeping: the caller passes `now`.
  */
-import type { CertificateWork, WorkLease } from '../../connector/protocol.ts';
+import type { ConnectorRole, ConnectorWork, WorkLease, WorkOf } from '../../connector/protocol.ts';
 import { CertificateQueue, type LeaseRefusal, type QueueEntry } from '../certificate-queue.ts';
 import { jsonRecord, mustBeEmpty, readRecord, type SavableStore, type SavedRecord } from './saved-records.ts';
 
@@ -33,7 +33,7 @@ export interface RequestOwner {
 /** Adds and cancels requests. */
 export interface RequestQueue {
   /** Queues `work`; returns its request id (`req-1`, `req-2`, … in enqueue order). */
-  enqueue(work: CertificateWork): string;
+  enqueue(work: ConnectorWork): string;
   /**
    * Cancels a request (device retired, assignment removed): it leaves the queue, is never handed out again,
    * and is remembered as cancelled.
@@ -43,8 +43,17 @@ export interface RequestQueue {
 
 /** The lease protocol's state (../../connector/protocol.ts). */
 export interface LeaseStore {
-  /** Claims up to `max` claimable requests for `holder`, oldest first, each leased until `now + leaseMs`. */
-  claim(holder: string, max: number, now: Date, leaseMs: number): WorkLease[];
+  /**
+   * Claims up to `max` claimable requests of `role` (default `pkcs`) for `holder`, oldest first, each leased
+   * until `now + leaseMs`.
+   */
+  claim<R extends ConnectorRole = 'pkcs'>(
+    holder: string,
+    max: number,
+    now: Date,
+    leaseMs: number,
+    role?: R,
+  ): WorkLease<WorkOf<R>>[];
   /** How many times `requestId` was leased (0 when unknown or never claimed). */
   leaseCount(requestId: string): number;
   /** Grants the commit to the current, unexpired lease (see CertificateQueue.commit). */
@@ -56,7 +65,7 @@ export interface LeaseStore {
   complete(
     requestId: string,
     leaseId: string,
-  ): { ok: true; work: CertificateWork } | { ok: false; reason: LeaseRefusal };
+  ): { ok: true; work: ConnectorWork } | { ok: false; reason: LeaseRefusal };
 }
 
 /** Looks requests up. */
@@ -76,7 +85,7 @@ export class CertificateRequestStore implements RequestQueue, LeaseStore, Reques
   readonly #cancelled = new Set<string>();
 
   /** @inheritdoc */
-  enqueue(work: CertificateWork): string {
+  enqueue(work: ConnectorWork): string {
     const requestId = this.#queue.enqueue(work);
     this.#owners.set(requestId, { deviceId: work.deviceId, profile: work.profile });
     return requestId;
@@ -89,8 +98,14 @@ export class CertificateRequestStore implements RequestQueue, LeaseStore, Reques
   }
 
   /** @inheritdoc */
-  claim(holder: string, max: number, now: Date, leaseMs: number): WorkLease[] {
-    return this.#queue.claim(holder, max, now, leaseMs);
+  claim<R extends ConnectorRole = 'pkcs'>(
+    holder: string,
+    max: number,
+    now: Date,
+    leaseMs: number,
+    role?: R,
+  ): WorkLease<WorkOf<R>>[] {
+    return this.#queue.claim(holder, max, now, leaseMs, role);
   }
 
   /** @inheritdoc */
@@ -107,7 +122,7 @@ export class CertificateRequestStore implements RequestQueue, LeaseStore, Reques
   complete(
     requestId: string,
     leaseId: string,
-  ): { ok: true; work: CertificateWork } | { ok: false; reason: LeaseRefusal } {
+  ): { ok: true; work: ConnectorWork } | { ok: false; reason: LeaseRefusal } {
     const done = this.#queue.complete(requestId, leaseId);
     if (done.ok) this.#owners.delete(requestId);
     return done;
