@@ -18,6 +18,7 @@ import { withSidUriSan } from '../../../../profiles/compile/scep-strong-mapping.
 import { resolveProfileNames } from '../../../../profiles/variables/resolve-profile-names.ts';
 import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { Delivery } from '../stores/deliveries.ts';
+import type { ServiceContext } from './context.ts';
 import { compileAndSend, type DeliveryContext } from './delivery.ts';
 
 /** The profile as the service compiles it for the device: with the SID URI SAN when the setting is on. */
@@ -95,4 +96,44 @@ export async function renewScep(ctx: DeliveryContext, d: Delivery, req: RenewReq
   );
   d.reason = 'renewal';
   await startScepDelivery(ctx, d);
+}
+
+/** What the service does with the connector's reports when a SCEP payload installs. */
+export type ScepInstallContext = Pick<ServiceContext, 'scep' | 'event' | 'revoke' | 'reports' | 'publishCrl'>;
+
+/**
+ * A SCEP payload installed on the device: the service takes the certificate the connector reported last
+ * for this device × profile as the one the device holds (`d.current`, as for PKCS), so retiring the device
+ * or removing the assignment revokes it (withdraw). When it replaces an earlier one — a renewal's
+ * re-enrolment — the replaced certificate is revoked (superseded) and a CRL published, as a PKCS renewal
+ * does (docs/failure-modes.md "SCEP certificates after enrolment"). Nothing when the connector reported
+ * nothing new (the same payload acknowledged again). Returns the text the service's `renewed` event gives
+ * the serials in ("certificate NEW replaces OLD (revoked: superseded)"), or undefined.
+ */
+export function adoptScepCertificate(ctx: ScepInstallContext, d: Delivery): string | undefined {
+  const latest = ctx.scep?.issued.latest(d.device.id, d.assignment.name);
+  if (latest === undefined || latest.serial === d.current?.serial) return undefined;
+  const replaced = d.current;
+  d.current = { serial: latest.serial, thumbprint: latest.thumbprint, notAfter: latest.notAfter };
+  ctx.reports.counters.certificatesIssued += 1;
+  ctx.event(
+    'issued',
+    `certificate ${latest.serial} by the SCEP connector (${d.reason ?? 'initial'}; transaction ${latest.transactionId})`,
+    d.device.id,
+    d.assignment.name,
+  );
+  if (replaced === undefined) return undefined;
+  if (ctx.revoke(replaced.serial, 'superseded')) ctx.publishCrl();
+  return `certificate ${latest.serial} replaces ${replaced.serial} (revoked: superseded)`;
+}
+
+/**
+ * The serials of every SCEP certificate the connector reported for this delivery's device × profile: what
+ * a retire or an assignment removal revokes (REMOVEDOC, iOS and macOS "SCEP certificates": revoked and
+ * removed on retire, and when the profile is removed from the group assignment), including one the device
+ * was issued but never reported installed.
+ */
+export function scepSerialsOf(ctx: Pick<DeliveryContext, 'scep'>, d: Delivery): string[] {
+  if (d.assignment.profile.kind !== 'scep-certificate') return [];
+  return (ctx.scep?.issued.of(d.device.id, d.assignment.name) ?? []).map((c) => c.serial);
 }
