@@ -1,6 +1,7 @@
 /**
  * The SCEP profile settings nothing acts on yet (profiles/model/unused-settings.ts for the rule: a setting is
- * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts) and Windows
+ * honoured, or the run says it is not). An Apple profile's validity and renewal threshold are honoured in runs
+ * (issue 14: the validity through the challenge, the threshold by the device). macOS, iOS (profiles/compile/compile-apple-scep.ts) and Windows
  * (compile-windows-scep.ts) SCEP profiles compile; Android SCEP profiles are refused whole at compilation
  * (USAGE), so none of their settings is delivered and ignored.
  */
@@ -17,19 +18,15 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
   if (profile.family !== 'macos' && profile.family !== 'ios' && profile.family !== 'windows') return [];
   const apple = profile.family !== 'windows';
   const out: UnusedSetting[] = [];
-  const d = PKCS_LIMITS.validity.default;
-  if (apple && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
-    out.push(
-      unused(
-        'validity',
-        'the com.apple.security.scep payload has no validity key: the SCEP server decides the lifetime, and certfleet has no in-run SCEP server that applies the profile’s validity yet',
-      ),
-    );
-  if (profile.renewalThresholdPercentage !== PKCS_LIMITS.renewalThresholdPercentage.default)
+  // Apple: `validity` reaches the CA through the service's one-time challenge (the run's SCEP server asks the
+  // CA for it, cut to the template's), and `renewalThresholdPercentage` travels with the payload to the
+  // device, which renews by it (simulator/service/mdm/handlers/scep-delivery.ts). Windows SCEP profiles are
+  // not delivered in runs yet.
+  if (!apple && profile.renewalThresholdPercentage !== PKCS_LIMITS.renewalThresholdPercentage.default)
     out.push(
       unused(
         'renewalThresholdPercentage',
-        'SCEP profiles are not delivered in runs yet, so no device renews by this threshold',
+        'Windows SCEP profiles are not delivered in runs yet, so no device renews by this threshold',
       ),
     );
   if (apple && profile.scepServerUrls.length > 1)

@@ -266,6 +266,8 @@ export class ScepResponder {
         subject: csr.subjectText,
         san: csr.subjectAltName,
         publicKey: csr.publicKey,
+        // the profile's validity the challenge was issued with; the CA cuts it to the template's
+        ...(grant?.validity !== undefined && { validity: grant.validity }),
         now: at,
       }).certificate;
     } catch (e) {

@@ -4,7 +4,8 @@
  * does, issues a one-time challenge for this device × profile (simulator/service/scep/challenge-store.ts,
  * on the run's virtual clock: its validity runs from now) bound to the subject the profile resolves for the
  * device, and compiles the platform payload with the server URL, the challenge and the CA it must chain to
- * (Apple `CAFingerprint`, Windows `CAThumbprint`; profiles/compile/compile-types.ts ScepEnrolment).
+ * (Apple `CAFingerprint`, Windows `CAThumbprint`; profiles/compile/compile-types.ts ScepEnrolment). The
+ * challenge also carries the profile's validity period, which the run's SCEP server asks the CA for.
  *
  * With the connectors' strong-mapping setting on (`connectors.sidSecurityExtension`), the profile is
  * compiled with the SID URI SAN (profiles/compile/scep-strong-mapping.ts); a device whose user (or, for a
@@ -13,7 +14,9 @@
  * The challenge never appears in an event or an outcome message (it is a secret of the payload).
  */
 import { CertfleetError, isCertfleetError } from '../../../../pki/errors.ts';
+import type { ValidityPeriod } from '../../../../profiles/model/profile.ts';
 import type { ScepCertificateProfile } from '../../../../profiles/model/scep-profile.ts';
+import type { DeviceFacts } from '../../../../profiles/variables/facts.ts';
 import { withSidUriSan } from '../../../../profiles/compile/scep-strong-mapping.ts';
 import { resolveProfileNames } from '../../../../profiles/variables/resolve-profile-names.ts';
 import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
@@ -38,6 +41,23 @@ function profileFor(ctx: DeliveryContext, d: Delivery): ScepCertificateProfile {
 }
 
 /**
+ * What the service binds a device's one-time challenge to besides the device × profile: the subject the
+ * profile resolves for the device (an unresolvable subject fails in the compile instead), and the profile's
+ * validity period, which the connector asks the CA for (SCEPDOC "Certificate validity period": lower than
+ * the template's, never higher; the CA cuts it).
+ */
+export function challengeTermsOf(
+  profile: ScepCertificateProfile,
+  facts: DeviceFacts,
+): { subject?: string; validity: ValidityPeriod } {
+  const names = resolveProfileNames(profile, facts);
+  return {
+    ...(names.ok && names.subject !== '' && { subject: names.subject }),
+    validity: { ...profile.validity },
+  };
+}
+
+/**
  * Issues the device's one-time challenge and sends the SCEP payload (again after a re-enrolment: a new
  * challenge each time). Fails the delivery with the compile's or the strong mapping's code.
  */
@@ -51,12 +71,10 @@ export async function startScepDelivery(ctx: DeliveryContext, d: Delivery): Prom
       );
     }
     const profile = profileFor(ctx, d);
-    const names = resolveProfileNames(profile, d.device.facts!);
     const challenge = scep.challenges.issue({
       deviceId: d.device.id,
       profileId: d.assignment.name,
-      // bound to the subject the device will request; an unresolvable subject fails in the compile below
-      ...(names.ok && names.subject !== '' && { subject: names.subject }),
+      ...challengeTermsOf(profile, d.device.facts!),
       now: ctx.clock.now(),
     });
     ctx.event(
