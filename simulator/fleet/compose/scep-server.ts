@@ -10,6 +10,7 @@
  */
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/index.ts';
 import { bindScepServer, needsScepServer } from '../../scenario/index.ts';
+import { assignmentsOf } from '../assignments.ts';
 import { ChallengeStore } from '../../service/scep/challenge-store.ts';
 import type { ConnectorEvent } from '../../service/scep/connector-events.ts';
 import { startScepServer } from '../../service/scep/http-server.ts';
@@ -44,6 +45,8 @@ export function scepServer(): FleetPart<FleetContext> {
       const issued = new ScepIssuedCertificates();
       const template = templateOf(ca);
       const runDb = ctx.runDb;
+      // the run database names profiles as the scenario does, like the service's events (not by wire id)
+      const { nameOfId } = assignmentsOf(ctx.scenario);
       const responder = new ScepResponder({
         ca,
         ra,
@@ -56,7 +59,7 @@ export function scepServer(): FleetPart<FleetContext> {
             runDb.recordEvent({
               at: e.at,
               ...(e.deviceId !== undefined && { device: e.deviceId }),
-              ...(e.profileId !== undefined && { profile: e.profileId }),
+              ...(e.profileId !== undefined && { profile: nameOfId.get(e.profileId) ?? e.profileId }),
               type: 'scep-connector',
               detail: `${e.eventId} ${e.name}, diagnostic ${e.diagnosticCode} ${e.diagnosticName}${e.code !== undefined ? ` (${e.code})` : ''}, transaction ${e.transactionId}${e.serial !== undefined ? `, serial ${e.serial}` : ''}`,
             }),
