@@ -211,6 +211,11 @@ describe('issue 14: a retired device\u2019s SCEP certificates were never revoked
     expect(crl.verifySignature(s.w.ca.issuing.publicKey)).toBe(true);
     expect(crl.find(old.serial)).toBeDefined();
     expect(crl.find(renewed.serialNumber)).toBeUndefined();
+    // a late request about the replaced certificate sends nothing
+    const sends = a.payloads().length;
+    await a.renew('wifi', old.thumbprint);
+    await s.w.settle();
+    expect(a.payloads()).toHaveLength(sends);
   });
 
   it('retiring a device revokes its SCEP certificate (cessationOfOperation), the other device\u2019s stays valid', async () => {

@@ -102,10 +102,15 @@ export async function startScepDelivery(ctx: DeliveryContext, d: Delivery): Prom
 /**
  * A device asks to renew the certificate of a SCEP profile (its renewal threshold reached): the service
  * sends the profile again with a new one-time challenge, and the device re-enrols (a new key), replacing
- * the identity the profile installed. A request while a payload is still unanswered is ignored.
+ * the identity the profile installed. A request while a payload is still unanswered is ignored, and so is
+ * one about a certificate that was already replaced (as for PKCS, renew.ts).
  */
 export async function renewScep(ctx: DeliveryContext, d: Delivery, req: RenewRequest): Promise<void> {
   if (d.removed || d.device.state !== 'enrolled' || d.awaiting) return;
+  // about a certificate the device no longer holds (the connector reported a newer one it installed)
+  if (d.current !== undefined && typeof req.thumbprint === 'string' && req.thumbprint !== '') {
+    if (req.thumbprint.toUpperCase() !== d.current.thumbprint.toUpperCase()) return;
+  }
   ctx.event(
     'renewal-requested',
     `certificate ${req.thumbprint} ends ${req.notAfter}: the device re-enrols with a new challenge`,
