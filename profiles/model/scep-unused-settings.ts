@@ -3,7 +3,6 @@
  * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts), Windows
  * (compile-windows-scep.ts) and Android Enterprise (compile-android-scep.ts) SCEP profiles compile.
  */
-import { PKCS_LIMITS } from './settings.ts';
 import { SCEP_LIMITS, type ScepCertificateProfile } from './scep-profile.ts';
 import type { UnusedSetting } from './unused-settings.ts';
 
@@ -16,21 +15,8 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
   const android = profile.family === 'android-work-profile' || profile.family === 'android-device-owner';
   const apple = profile.family === 'macos' || profile.family === 'ios';
   const out: UnusedSetting[] = [];
-  const d = PKCS_LIMITS.validity.default;
-  if (apple && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
-    out.push(
-      unused(
-        'validity',
-        'the com.apple.security.scep payload has no validity key: the SCEP server decides the lifetime, and certfleet has no in-run SCEP server that applies the profile’s validity yet',
-      ),
-    );
-  if (android && (profile.validity.value !== d.value || profile.validity.unit !== d.unit))
-    out.push(
-      unused(
-        'validity',
-        'the Android ENROLL_SCEP command has no validity field (docs/formats.md §3.5): the SCEP server’s certificate template decides the lifetime [inferred]',
-      ),
-    );
+  // validity is honoured on every family: the service binds it to the one-time challenge and the run's SCEP
+  // server asks the CA for it, cut to the template's (simulator/service/mdm/handlers/scep-delivery.ts)
   if (android && (profile.hashAlgorithm.length !== 1 || profile.hashAlgorithm[0] !== 'sha2'))
     out.push(
       unused(

@@ -1,7 +1,7 @@
 /**
  * The `actions:` section: what the administrator does during the run, at virtual times from the start —
- * retire devices (Intune "Retire": the service revokes the device's PKCS and management certificates and
- * removes its profiles) or remove a profile's assignment (the service revokes that profile's PKCS
+ * retire devices (Intune "Retire": the service revokes the device's PKCS, SCEP and management certificates and
+ * removes its profiles) or remove a profile's assignment (the service revokes that profile's PKCS and SCEP
  * certificates and removes it from every device). Each revocation updates the CRL (crl.der in the run folder).
  *
  * ```yaml

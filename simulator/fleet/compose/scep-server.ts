@@ -4,14 +4,17 @@
  * policy module redeems the one-time challenges the MDM service issues per device × profile — both read the
  * run's clock (virtual in `certfleet run`), so a challenge expires in clock time. Its URL replaces the
  * scenario's SCEP_SERVER_PLACEHOLDER (bind-scep-server.ts); `ctx.scep` hands the service what it puts in
- * the payloads. The connector's events go to the run database. The server closes with the part. The RA's key is sealed as the CA's keys are (ra-identity.ts).
+ * the payloads, and the certificates the connector reports issued per device × profile (which the service
+ * revokes on retire and unassign). The connector's events go to the run database, the serial with 20600. The server closes with the part. The RA's key is sealed as the CA's keys are (ra-identity.ts).
  * Needs the CA part; comes before the service side.
  */
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/index.ts';
 import { bindScepServer, needsScepServer } from '../../scenario/index.ts';
+import { assignmentsOf } from '../assignments.ts';
 import { ChallengeStore } from '../../service/scep/challenge-store.ts';
 import type { ConnectorEvent } from '../../service/scep/connector-events.ts';
 import { startScepServer } from '../../service/scep/http-server.ts';
+import { ScepIssuedCertificates } from '../../service/scep/issued-certificates.ts';
 import { loadOrIssueRa } from '../../service/scep/ra-identity.ts';
 import { ScepResponder } from '../../service/scep/responder.ts';
 import type { FleetPart } from './fleet-builder.ts';
@@ -38,12 +41,17 @@ export function scepServer(): FleetPart<FleetContext> {
       const ra = await loadOrIssueRa(ca, { now: now(), key: await ctx.keys.rsa.take() });
       // challenges are secrets: from node:crypto, never from the scenario's seeded random
       const challenges = new ChallengeStore();
+      // the connector's reports of issued certificates, which the service revokes from
+      const issued = new ScepIssuedCertificates();
       const template = templateOf(ca);
       const runDb = ctx.runDb;
+      // the run database names profiles as the scenario does, like the service's events (not by wire id)
+      const { nameOfId } = assignmentsOf(ctx.scenario);
       const responder = new ScepResponder({
         ca,
         ra,
         challenges,
+        issued,
         now,
         // the connector's events (20500–20602, with their diagnostic codes) go to the run database
         ...(runDb !== undefined && {
@@ -51,9 +59,9 @@ export function scepServer(): FleetPart<FleetContext> {
             runDb.recordEvent({
               at: e.at,
               ...(e.deviceId !== undefined && { device: e.deviceId }),
-              ...(e.profileId !== undefined && { profile: e.profileId }),
+              ...(e.profileId !== undefined && { profile: nameOfId.get(e.profileId) ?? e.profileId }),
               type: 'scep-connector',
-              detail: `${e.eventId} ${e.name}, diagnostic ${e.diagnosticCode} ${e.diagnosticName}${e.code !== undefined ? ` (${e.code})` : ''}, transaction ${e.transactionId}`,
+              detail: `${e.eventId} ${e.name}, diagnostic ${e.diagnosticCode} ${e.diagnosticName}${e.code !== undefined ? ` (${e.code})` : ''}, transaction ${e.transactionId}${e.serial !== undefined ? `, serial ${e.serial}` : ''}`,
             }),
         }),
         ...(template !== undefined && { template }),
@@ -67,6 +75,7 @@ export function scepServer(): FleetPart<FleetContext> {
         caFingerprint: Buffer.from(sha256Thumbprint(ca.issuing.der), 'hex'),
         caThumbprint: sha1Thumbprint(ca.root.der),
         sidSecurityExtension: ctx.scenario.connectors.sidSecurityExtension === true,
+        issued,
       };
     },
   };

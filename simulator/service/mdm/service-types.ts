@@ -13,6 +13,7 @@ import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import type { ChallengeStore } from '../scep/challenge-store.ts';
+import type { ScepIssuedReader } from '../scep/issued-certificates.ts';
 import type { ProfileAssignment } from './assignment.ts';
 import type { Directory } from './directory.ts';
 import type { EnrollmentRestrictions } from './enrollment-restrictions.ts';
@@ -70,6 +71,11 @@ export interface ServiceScep {
   caThumbprint: string;
   /** The connectors' strong-mapping setting: SCEP profiles then carry the SID URI SAN. */
   sidSecurityExtension: boolean;
+  /**
+   * The certificates the SCEP connector reports issued, per device × profile (the serials the service
+   * revokes on retire and unassign, and the one a renewal supersedes).
+   */
+  issued: ScepIssuedReader;
 }
 
 /** One native payload published to a device, as {@link MdmServiceOptions.onDelivery} reports it. */

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { formatDn, parseDn } from '../../../pki/dn.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { scepError } from '../../../protocol/scep/scep-error.ts';
+import type { ValidityPeriod } from '../../../profiles/model/profile.ts';
 
 /** Default validity of a one-time challenge: 60 minutes (inferred; the Intune service's value is not published). */
 export const DEFAULT_CHALLENGE_VALIDITY_MS = 60 * 60_000;
@@ -28,6 +29,12 @@ export interface ChallengeGrant {
   profileId: string;
   /** The subject the request must carry (RFC 4514 text); any when absent. */
   subject?: string;
+  /**
+   * The profile's certificate validity period, which the connector asks the CA for (SCEPDOC "Certificate
+   * validity period": lower than the template's, never higher — the CA cuts a longer one); the template's
+   * when absent. Intune conveys the profile's settings with its challenge [inferred].
+   */
+  validity?: ValidityPeriod;
   issuedAt: Date;
   expiresAt: Date;
   usedAt?: Date;
@@ -66,13 +73,23 @@ export class ChallengeStore {
     }
   }
 
-  /** Issues a one-time challenge for a device × profile (and, when given, the subject it must request). */
-  issue(o: { deviceId: string; profileId: string; subject?: string; now: Date }): string {
+  /**
+   * Issues a one-time challenge for a device × profile (and, when given, the subject it must request and
+   * the validity the certificate is asked for).
+   */
+  issue(o: {
+    deviceId: string;
+    profileId: string;
+    subject?: string;
+    validity?: ValidityPeriod;
+    now: Date;
+  }): string {
     const challenge = this.#random(24).toString('base64url');
     this.#grants.set(challenge, {
       deviceId: o.deviceId,
       profileId: o.profileId,
       ...(o.subject !== undefined && { subject: o.subject }),
+      ...(o.validity !== undefined && { validity: { ...o.validity } }),
       issuedAt: o.now,
       expiresAt: new Date(o.now.getTime() + this.#validityMs),
     });

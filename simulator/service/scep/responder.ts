@@ -5,7 +5,8 @@
  *   (challenge-store.ts; event 20500/20501/20502), submits the CSR to the enterprise CA under the SCEP
  *   template (or the standalone CA's defaults) and answers SUCCESS with a degenerate certs-only SignedData
  *   (issued certificate first, then the issuing CA) enveloped to the requester's signing certificate
- *   (event 20600), or FAILURE with the failInfo of the error (event 20602 for a CA denial).
+ *   (event 20600, and the certificate reported to the service with the challenge's device × profile:
+ *   issued-certificates.ts), or FAILURE with the failInfo of the error (event 20602 for a CA denial).
  * - RenewalReq: signed with a valid, unrevoked certificate this CA issued (no challenge needed, §3.3.1.2).
  * - CertPoll (GetCertInitial): PENDING until the request is approved, then SUCCESS; unknown → badCertId.
  *   `pendingPolls` makes the CA hold every request for that many polls (a CA set to "pending" issuance).
@@ -36,6 +37,7 @@ import { degenerateCertificates, type ScepDigest } from '../../../protocol/scep/
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import type { ChallengeGrant, ChallengeStore } from './challenge-store.ts';
 import { notifyEvent, verifyEvent, type ConnectorEvent } from './connector-events.ts';
+import type { ScepIssuedCertificates } from './issued-certificates.ts';
 import { NDES_REQUESTER, type RaIdentity } from './ra-identity.ts';
 
 /** Options of {@link ScepResponder}. */
@@ -48,6 +50,11 @@ export interface ScepResponderOptions {
   now: () => Date;
   /** Called with each connector event as it is recorded (a run writes them to its run database). */
   onEvent?: (e: ConnectorEvent) => void;
+  /**
+   * Where the connector reports each certificate issued for a one-time challenge, with the device ×
+   * profile of the challenge (issued-certificates.ts): the service revokes from it on retire and unassign.
+   */
+  issued?: ScepIssuedCertificates;
   /** Polls a request stays PENDING before the CA issues it (default 0: issued at once). */
   pendingPolls?: number;
   random?: (n: number) => Buffer;
@@ -259,6 +266,8 @@ export class ScepResponder {
         subject: csr.subjectText,
         san: csr.subjectAltName,
         publicKey: csr.publicKey,
+        // the profile's validity the challenge was issued with; the CA cuts it to the template's
+        ...(grant?.validity !== undefined && { validity: grant.validity }),
         now: at,
       }).certificate;
     } catch (e) {
@@ -280,6 +289,17 @@ export class ScepResponder {
         ...ids(grant),
       }),
     );
+    if (grant !== undefined) {
+      this.#o.issued?.record({
+        deviceId: grant.deviceId,
+        profileId: grant.profileId,
+        serial: certificate.serialNumber,
+        thumbprint: certificate.sha1Thumbprint,
+        notAfter: certificate.notAfter.toISOString(),
+        issuedAt: at.toISOString(),
+        transactionId: msg.transactionId,
+      });
+    }
     this.#transactions.set(msg.transactionId, { state: 'issued', certificate });
     this.#issued.set(certificate.serialNumber, certificate);
     return this.#success(reply, msg, certificate);

@@ -10,6 +10,9 @@ import { SCEP_FAMILIES, type ScepCertificateProfile } from '../../../profiles/mo
 import { PROFILE_FIELDS } from '../../../profiles/model/settings.ts';
 import { unusedSettingsOf } from '../../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
+import { payloadTopic } from '../../../protocol/wire/topics.ts';
+import { SCEP_DELIVERED_FAMILIES } from '../../../simulator/scenario/read-scep-settings.ts';
+import { challengeTermsOf } from '../../../simulator/service/mdm/handlers/scep-delivery.ts';
 import { FACTS } from '../compile/fixtures.ts';
 
 const URL = 'https://ndes.contoso.com/certsrv/mscep/mscep.dll';
@@ -170,9 +173,25 @@ const VARIANT: Record<string, Record<string, unknown>> = {
 };
 const METADATA = ['kind', 'family', 'id', 'description'];
 
+/**
+ * What reaches the device and the CA: the payload, the renewal threshold on the payload's topic (the agent
+ * renews by it, where the family's SCEP profiles are delivered in runs), and what the service binds the
+ * one-time challenge to (the validity the run's SCEP server asks the CA for).
+ */
 function payloadOf(p: ScepCertificateProfile, family: ScepCertificateProfile['family']): string {
   const c = compileProfile(p, FACTS[family], { ids: seededIds('s'), scep: ENROLMENT });
-  return c.ok ? c.payload.bytes.toString('base64') : `compile:${c.outcome.code}`;
+  if (!c.ok) return `compile:${c.outcome.code}`;
+  // only a family whose devices enrol over SCEP in a run gets the payload, and its topic, at all
+  const topic = SCEP_DELIVERED_FAMILIES.includes(family)
+    ? payloadTopic({
+        tenant: 't',
+        deviceId: 'd',
+        format: c.payload.format,
+        profileId: 'p',
+        threshold: p.renewalThresholdPercentage,
+      })
+    : '';
+  return JSON.stringify([c.payload.bytes.toString('base64'), topic, challengeTermsOf(p, FACTS[family])]);
 }
 
 describe('SCEP settings: each reaches the payload, or is listed as unused (and indeed changes nothing)', () => {

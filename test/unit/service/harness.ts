@@ -156,6 +156,31 @@ export class FakeDevice {
     await this.#send('renew', req, profileId);
   }
 
+  /**
+   * Reports `profileId` installed now, as a device that answers late would (with `answer: 'silent'`, after
+   * acting on the payload itself, e.g. enrolling over SCEP).
+   */
+  async reportInstalled(profileId: string): Promise<void> {
+    const report: OutcomeReport = {
+      type: 'outcome',
+      deviceId: this.id,
+      profileId,
+      outcomes: [
+        {
+          device: this.id,
+          platform: this.device.platform,
+          payload: profileId,
+          status: 'installed',
+          code: 'OK',
+          message: 'Installed.',
+          native: { platform: 'ios', status: 'Acknowledged', errorChain: [] },
+        },
+      ],
+      at: START.toISOString(),
+    };
+    await this.#send('outcome', report, profileId);
+  }
+
   async checkIn(): Promise<void> {
     await this.#send('checkin', { type: 'checkin', deviceId: this.id, at: START.toISOString() });
   }

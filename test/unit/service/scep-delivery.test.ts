@@ -19,6 +19,8 @@ import type { RunEvent } from '../../../simulator/run-model.ts';
 import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
 import type { ServiceScep } from '../../../simulator/service/mdm/service-types.ts';
 import { ChallengeStore } from '../../../simulator/service/scep/challenge-store.ts';
+import { ScepIssuedCertificates } from '../../../simulator/service/scep/issued-certificates.ts';
+import { parseCrl } from '../../../pki/crl.ts';
 import { startScepServer, type RunningScepServer } from '../../../simulator/service/scep/http-server.ts';
 import { loadOrIssueRa } from '../../../simulator/service/scep/ra-identity.ts';
 import { ScepResponder } from '../../../simulator/service/scep/responder.ts';
@@ -40,7 +42,9 @@ const scepProfile = (extra: Record<string, unknown> = {}) =>
 /** A service world with a real SCEP server over the world's CA; `sid` = the strong-mapping setting. */
 async function scepWorld(sid: boolean, directory = new Map<string, DirectoryEntry>()) {
   const events: RunEvent[] = [];
+  const crls: Buffer[] = [];
   const challenges = new ChallengeStore({ random: (n) => Buffer.alloc(n, 7 + events.length) });
+  const issued = new ScepIssuedCertificates();
   // filled in once the world's CA exists (the service reads it when a delivery starts)
   const scep: ServiceScep = {
     url: '',
@@ -48,19 +52,20 @@ async function scepWorld(sid: boolean, directory = new Map<string, DirectoryEntr
     caFingerprint: Buffer.alloc(0),
     caThumbprint: '',
     sidSecurityExtension: sid,
+    issued,
   };
   const w = await world({
     assignments: [toAll('wifi', scepProfile())],
     directory,
-    service: { scep, onEvent: (e) => events.push(e) },
+    service: { scep, onEvent: (e) => events.push(e), onCrl: (c) => crls.push(c) },
   });
   const ra = await loadOrIssueRa(w.ca, { now: w.clock.now(), key: poolKey('rsa2048', 2) });
-  const responder = new ScepResponder({ ca: w.ca, ra, challenges, now: () => w.clock.now() });
+  const responder = new ScepResponder({ ca: w.ca, ra, challenges, issued, now: () => w.clock.now() });
   const server = await startScepServer({ responder, port: 0 });
   scep.url = server.ndesUrl;
   scep.caFingerprint = createHash('sha256').update(w.ca.issuing.der).digest();
   scep.caThumbprint = sha1Thumbprint(w.ca.root.der);
-  return { w, events, server, responder };
+  return { w, events, server, responder, issued, crls };
 }
 
 /** The SCEP payload a device received last. */
@@ -146,6 +151,97 @@ describe('SCEP delivery through the MDM service', () => {
     const text = JSON.stringify([s.events, s.w.service.outcomes()]);
     expect(s.events.filter((e) => e.type === 'scep-challenge-issued')).toHaveLength(secrets.length);
     for (const c of secrets) expect(text).not.toContain(c);
+  });
+});
+
+describe('issue 14: a retired device\u2019s SCEP certificates were never revoked (the service did not know the serial)', () => {
+  let s: Awaited<ReturnType<typeof scepWorld>>;
+  beforeAll(async () => {
+    s = await scepWorld(false);
+    // devices that act on the payload themselves (enrol over SCEP), then report the install
+    await s.w.enrol({ platform: 'ios', kind: 'device', answer: 'silent' });
+    await s.w.enrol({ platform: 'ios', kind: 'device', answer: 'silent' });
+  });
+  afterAll(async () => {
+    await s?.server.close();
+    await s?.w.service.stop();
+  });
+
+  /** Enrols `d` with the SCEP payload it received last (its own key, real HTTP), then reports the install. */
+  const enrolAndReport = async (d: FakeDevice, key: number) => {
+    const r = await enrolAppleScep(scepPayloadOf(d), {
+      keyPair: () => poolKey('rsa2048', key),
+      now: () => s.w.clock.now(),
+    });
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    await d.reportInstalled('wifi');
+    await s.w.settle();
+    return r.certificate;
+  };
+  const record = (serial: string) => s.w.ca.issuedRecords().find((r) => r.serial === serial);
+
+  it('the connector reports each certificate with the device × profile of its challenge', async () => {
+    const [a, b] = s.w.devices;
+    const ca = await enrolAndReport(a!, 9);
+    const cb = await enrolAndReport(b!, 10);
+    expect(s.issued.of(a!.id, 'wifi').map((c) => c.serial)).toEqual([ca.serialNumber]);
+    expect(s.issued.latest(b!.id, 'wifi')).toMatchObject({
+      serial: cb.serialNumber,
+      thumbprint: cb.sha1Thumbprint,
+      notAfter: cb.notAfter.toISOString(),
+    });
+    // the service took it as the certificate the device holds, and says so
+    expect(s.events.filter((e) => e.type === 'issued' && e.device === a!.id).map((e) => e.detail)).toEqual([
+      expect.stringContaining(`certificate ${ca.serialNumber} by the SCEP connector (initial`),
+    ]);
+    expect(record(ca.serialNumber)?.revoked).toBeUndefined();
+  });
+
+  it('a renewal re-enrols; the replaced certificate is revoked (superseded) and listed in the CRL', async () => {
+    const a = s.w.devices[0]!;
+    const old = s.issued.latest(a.id, 'wifi')!;
+    await a.renew('wifi', old.thumbprint);
+    await s.w.settle();
+    const renewed = await enrolAndReport(a, 11);
+    expect(renewed.serialNumber).not.toBe(old.serial);
+    expect(outcomeOf(s.w.service, a.id, 'wifi')).toMatchObject({ status: 'installed', renewals: 1 });
+    expect(record(old.serial)?.revoked?.reason).toBe('superseded');
+    expect(record(renewed.serialNumber)?.revoked).toBeUndefined();
+    const crl = parseCrl(s.crls.at(-1)!);
+    expect(crl.verifySignature(s.w.ca.issuing.publicKey)).toBe(true);
+    expect(crl.find(old.serial)).toBeDefined();
+    expect(crl.find(renewed.serialNumber)).toBeUndefined();
+    // a late request about the replaced certificate sends nothing
+    const sends = a.payloads().length;
+    await a.renew('wifi', old.thumbprint);
+    await s.w.settle();
+    expect(a.payloads()).toHaveLength(sends);
+  });
+
+  it('retiring a device revokes its SCEP certificate (cessationOfOperation), the other device\u2019s stays valid', async () => {
+    const [a, b] = s.w.devices;
+    const current = s.issued.latest(a!.id, 'wifi')!;
+    const crlsBefore = s.crls.length;
+    await s.w.service.retireDevice(a!.id);
+    await s.w.settle();
+    expect(record(current.serial)?.revoked?.reason).toBe('cessationOfOperation');
+    expect(s.crls.length).toBe(crlsBefore + 1);
+    const crl = parseCrl(s.crls.at(-1)!);
+    expect(crl.find(current.serial)).toBeDefined();
+    const other = s.issued.latest(b!.id, 'wifi')!;
+    expect(crl.find(other.serial)).toBeUndefined();
+    expect(s.events.find((e) => e.type === 'revoked' && e.detail.includes(current.serial))?.detail).toBe(
+      `certificate ${current.serial} (cessationOfOperation)`,
+    );
+  });
+
+  it('removing the assignment revokes the remaining device\u2019s SCEP certificate', async () => {
+    const b = s.w.devices[1]!;
+    const serial = s.issued.latest(b.id, 'wifi')!.serial;
+    await s.w.service.removeAssignment('wifi');
+    await s.w.settle();
+    expect(record(serial)?.revoked?.reason).toBe('cessationOfOperation');
+    expect(parseCrl(s.crls.at(-1)!).find(serial)).toBeDefined();
   });
 });
 

@@ -25,7 +25,7 @@ import type { CertificateProfile } from '../../../../profiles/model/profile.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
 import { notApplicableReason } from '../applicability.ts';
 import { enqueueImported, startImportedDelivery } from './imported-delivery.ts';
-import { startScepDelivery } from './scep-delivery.ts';
+import { scepSerialsOf, startScepDelivery } from './scep-delivery.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import { answerTimeout } from '../retry-policy.ts';
 import type { ServiceDevice } from '../service-types.ts';
@@ -330,7 +330,8 @@ export function answered(d: Delivery): void {
 }
 
 /**
- * Stops a delivery: cancels its timer and its certificate request, revokes its certificates, tells the
+ * Stops a delivery: cancels its timer and its certificate request, revokes its certificates (PKCS: the
+ * ones the service issued; SCEP: the ones the SCEP connector reported for the device × profile), tells the
  * device to remove the profile; returns how many certificates were revoked.
  */
 export async function withdraw(
@@ -346,8 +347,11 @@ export async function withdraw(
     d.requestId = undefined;
   }
   let revoked = 0;
-  for (const c of [d.current, d.sentCert]) {
-    if (c !== undefined && ctx.revoke(c.serial, 'cessationOfOperation')) revoked += 1;
+  // PKCS: the certificate installed and the one sent to replace it; SCEP: every certificate the SCEP
+  // connector reported for this device × profile (ctx.revoke skips one already revoked)
+  const serials = [d.current?.serial, d.sentCert?.serial, ...scepSerialsOf(ctx, d)];
+  for (const serial of new Set(serials)) {
+    if (serial !== undefined && ctx.revoke(serial, 'cessationOfOperation')) revoked += 1;
   }
   if (d.sent !== undefined) {
     await ctx.publish(ctx.deviceTopic(d.device.id, `remove/${d.assignment.name}`), Buffer.alloc(0));

@@ -2,17 +2,20 @@
  * `out/outcome/{profile}` (protocol/wire/messages.ts `OutcomeReport`, protocol/wire/outcome.ts): the typed
  * outcomes of one payload on the device. A failure fails the delivery with its code and native status; an
  * install records it installed — and when it installs the certificate sent to replace the current one, the
- * replaced certificate is revoked (superseded), a CRL published and the renewal counted.
+ * replaced certificate is revoked (superseded), a CRL published and the renewal counted. A SCEP install
+ * takes the certificate the SCEP connector reported as the one the device holds (scep-delivery.ts
+ * adoptScepCertificate), so that it is revoked on retire and unassign, and a renewal's revokes the old one.
  */
 import type { OutcomeReport } from '../../../../protocol/wire/messages.ts';
 import type { InstallOutcome } from '../../../../protocol/wire/outcome.ts';
 import type { ServiceContext } from './context.ts';
 import { answered } from './delivery.ts';
+import { adoptScepCertificate } from './scep-delivery.ts';
 
 /** What the outcome handler uses. */
 export type OutcomeContext = Pick<
   ServiceContext,
-  'deliveries' | 'reports' | 'setOutcome' | 'event' | 'revoke' | 'publishCrl'
+  'deliveries' | 'reports' | 'setOutcome' | 'event' | 'revoke' | 'publishCrl' | 'scep'
 >;
 
 /** Handles the outcome report of one device about `profile` (device id already checked against the topic). */
@@ -64,11 +67,21 @@ export async function handleOutcome(
       );
     }
   }
+  // the certificate the SCEP connector reported for this device × profile is the one it now holds
+  const superseded =
+    d.assignment.profile.kind === 'scep-certificate' && o.code !== 'UNCHANGED'
+      ? adoptScepCertificate(ctx, d)
+      : undefined;
   if (d.assignment.profile.kind === 'scep-certificate' && d.reason === 'renewal' && o.code !== 'UNCHANGED') {
     // the device re-enrolled with the new challenge (scep-delivery.ts renewScep)
     d.outcome.renewals += 1;
     ctx.reports.counters.renewals += 1;
-    ctx.event('renewed', `re-enrolled over SCEP: ${o.message}`, d.device.id, profile);
+    ctx.event(
+      'renewed',
+      `re-enrolled over SCEP${superseded !== undefined ? `: ${superseded}` : ''}; ${o.message}`,
+      d.device.id,
+      profile,
+    );
   }
   d.sentCert = undefined;
   d.reason = undefined;

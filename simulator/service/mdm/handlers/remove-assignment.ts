@@ -1,6 +1,6 @@
 /**
  * Administration: remove a profile assignment. It no longer applies to devices that enrol; on every device
- * that has it, its PKCS certificates are revoked (cessationOfOperation) and the device is told to remove
+ * that has it, its PKCS and SCEP certificates are revoked (cessationOfOperation) and the device is told to remove
  * the profile; a CRL is published when something was revoked. Removed deliveries leave the outcomes.
  */
 import type { ServiceContext } from './context.ts';

@@ -1,6 +1,7 @@
 /**
- * Administration: retire a device. Its PKCS certificates and its management certificate are revoked
- * (cessationOfOperation), a CRL is published, and the device is told to remove each profile it was sent.
+ * Administration: retire a device. Its PKCS and SCEP certificates (SCEP: those the SCEP connector reported
+ * for it) and its management certificate are revoked (cessationOfOperation), a CRL is published, and the
+ * device is told to remove each profile it was sent.
  * A retired device cannot enrol again in the run (handlers/enroll.ts).
  */
 import type { ServiceContext } from './context.ts';

@@ -1,0 +1,64 @@
+/**
+ * The SCEP certificates the connector reports to the service (issue 14 point 1 of the SCEP life): after the
+ * CA issued a certificate for a request whose one-time challenge the policy module redeemed, the connector
+ * notifies the service of it (C2 event 20600 CRPNotifyMetric_Success) with the device × profile the
+ * challenge was issued for, the serial, the thumbprint and the expiry. The service alone never sees a SCEP
+ * certificate — the device makes the key and enrols with the server directly — so this report is how it
+ * learns which serial to revoke when the device is retired or the profile's assignment is removed (REMOVEDOC:
+ * "A SCEP certificate is revoked and removed when … an administrator runs the retire action … a certificate
+ * profile is removed from the group assignment"; docs/failure-modes.md "SCEP certificates after enrolment").
+ *
+ * Role interfaces as in the MDM stores: {@link ScepIssuedReader} for the service, the class for the
+ * responder that writes. A request answered with the standalone (static) challenge has no grant, so no
+ * device × profile: it is not reported.
+ */
+
+/** One SCEP certificate, as the connector reports it. */
+export interface ScepIssuedCertificate {
+  deviceId: string;
+  /** The profile id (assignment name) the challenge was issued for. */
+  profileId: string;
+  /** Upper-case hex, as the CA records it. */
+  serial: string;
+  /** SHA-1, upper-case hex. */
+  thumbprint: string;
+  /** ISO-8601. */
+  notAfter: string;
+  /** When the CA issued it (ISO-8601, the run's clock). */
+  issuedAt: string;
+  /** The SCEP transactionID of the request. */
+  transactionId: string;
+}
+
+/** What the service reads of the connector's reports. */
+export interface ScepIssuedReader {
+  /** Every certificate reported for `deviceId` × `profileId`, in issue order. */
+  of(deviceId: string, profileId: string): readonly ScepIssuedCertificate[];
+  /** The last certificate reported for `deviceId` × `profileId`. */
+  latest(deviceId: string, profileId: string): ScepIssuedCertificate | undefined;
+}
+
+/** The connector's reports of issued SCEP certificates, per device × profile. */
+export class ScepIssuedCertificates implements ScepIssuedReader {
+  readonly #by = new Map<string, ScepIssuedCertificate[]>();
+
+  /** Records one issued certificate (the notify step of the connector). */
+  record(c: ScepIssuedCertificate): void {
+    const key = keyOf(c.deviceId, c.profileId);
+    const list = this.#by.get(key) ?? [];
+    list.push({ ...c });
+    this.#by.set(key, list);
+  }
+
+  of(deviceId: string, profileId: string): readonly ScepIssuedCertificate[] {
+    return this.#by.get(keyOf(deviceId, profileId)) ?? [];
+  }
+
+  latest(deviceId: string, profileId: string): ScepIssuedCertificate | undefined {
+    return this.of(deviceId, profileId).at(-1);
+  }
+}
+
+function keyOf(deviceId: string, profileId: string): string {
+  return JSON.stringify([deviceId, profileId]);
+}
