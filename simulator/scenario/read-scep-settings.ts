@@ -38,8 +38,8 @@ const KEY_SIZE_OF_BITS: Record<string, string> = {
 
 type Rec = Record<string, unknown>;
 
-/** The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts). */
-export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = ['macos', 'ios'];
+/** The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts, agent/platforms/windows/scep-apply.ts). */
+export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = ['macos', 'ios', 'windows'];
 
 /**
  * The model settings of an inline SCEP profile: `shared` (what readNameSettings read) plus the SCEP keys.
