@@ -35,6 +35,7 @@ import { readAssignment, readIncludeExclude, unknownProfile } from './selectors.
 import {
   readScepSettings,
   SCEP_DELIVERED_FAMILIES,
+  scepDeliveredText,
   SCEP_KEYS,
   SCEP_SERVER_PLACEHOLDER,
 } from './read-scep-settings.ts';
@@ -274,7 +275,7 @@ function readGraphProfile(
       return c.add(
         graphAt.node.pos,
         graphAt.path,
-        `${file}: SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${profile.family} device side does not enrol over SCEP yet`,
+        `${file}: SCEP profiles are delivered in runs to ${scepDeliveredText()} devices only so far; the ${profile.family} device side does not enrol over SCEP yet`,
       );
     }
     c.warn(

@@ -41,6 +41,13 @@ type Rec = Record<string, unknown>;
 /** The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts, agent/platforms/windows/scep-apply.ts). */
 export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = ['macos', 'ios', 'windows'];
 
+/** {@link SCEP_DELIVERED_FAMILIES} as a message names them: `macos, ios and windows`. */
+export function scepDeliveredText(): string {
+  const all = [...SCEP_DELIVERED_FAMILIES];
+  const last = all.pop();
+  return all.length === 0 ? String(last) : `${all.join(', ')} and ${String(last)}`;
+}
+
 /**
  * The model settings of an inline SCEP profile: `shared` (what readNameSettings read) plus the SCEP keys.
  * A profile listing a family whose device side does not enrol over SCEP yet (see
@@ -76,7 +83,7 @@ export function readScepSettings(
     c.add(
       typeAt?.node.pos ?? map.node.pos,
       typeAt?.path ?? child(map.path, 'type'),
-      `SCEP profiles are delivered in runs to ${SCEP_DELIVERED_FAMILIES.join(' and ')} devices only so far; the ${unwired.join(', ')} device side does not enrol over SCEP yet: list only ${SCEP_DELIVERED_FAMILIES.join(', ')} in platforms, or use type: pkcs for the others`,
+      `SCEP profiles are delivered in runs to ${scepDeliveredText()} devices only so far; the ${unwired.join(', ')} device side does not enrol over SCEP yet: list only ${SCEP_DELIVERED_FAMILIES.join(', ')} in platforms, or use type: pkcs for the others`,
     );
   }
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));

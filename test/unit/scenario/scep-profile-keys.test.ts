@@ -31,7 +31,7 @@ function problems(text: string): ScenarioProblem[] {
   throw new Error('the scenario loaded');
 }
 
-const NOT_RUN = /SCEP profiles are delivered in runs to macos and ios devices only so far/;
+const NOT_RUN = /SCEP profiles are delivered in runs to macos, ios and windows devices only so far/;
 
 describe('type: scep in a scenario', () => {
   it('is refused with one problem at its type key when every setting is valid', () => {
@@ -42,7 +42,7 @@ describe('type: scep in a scenario', () => {
     );
     expect(p.map((x) => [x.path, x.line])).toEqual([['profiles[1].type', 7]]);
     expect(p[0]!.message).toMatch(NOT_RUN);
-    expect(p[0]!.message).toContain('windows, android-work-profile, android-device-owner device side');
+    expect(p[0]!.message).toContain('the android-work-profile, android-device-owner device side');
   });
 
   it('loads for macOS and iOS, with the run server placeholder as its URL', () => {
@@ -55,9 +55,26 @@ describe('type: scep in a scenario', () => {
     }
   });
 
+  it('loads for Windows (issue 14 point 2: the PC enrols over ClientCertificateInstall/SCEP)', () => {
+    const s = loadScenario({
+      text: scenario('platforms: [windows], keySize: 4096, hashAlgorithm: [sha2], keyStorageProvider: useSoftwareKsp'),
+      file: 's.yaml',
+    });
+    const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;
+    expect(Object.keys(wifi.models)).toEqual(['windows']);
+    expect(wifi.models.windows).toMatchObject({
+      kind: 'scep-certificate',
+      keySize: 'size4096',
+      keyStorageProvider: 'useSoftwareKsp',
+      scepServerUrls: [SCEP_SERVER_PLACEHOLDER],
+    });
+  });
+
   it('lists the SCEP settings problems with their keys and lines besides the refusal', () => {
     const p = problems(
-      scenario('platforms: [windows, ios], keySize: 3072, keyUsage: [nonRepudiation], hashAlgorithm: [sha2]'),
+      scenario(
+        'platforms: [windows, ios, android-work-profile], keySize: 3072, keyUsage: [nonRepudiation], hashAlgorithm: [sha2]',
+      ),
     );
     const byPath = Object.fromEntries(p.map((x) => [x.path, x.message]));
     expect(byPath['profiles[1].keySize']).toMatch(/must be one of 1024, 2048, 4096/);
