@@ -58,12 +58,22 @@ export const SCEP_WRITABLE_LEAVES = {
 } as const satisfies Record<string, SyncmlFormat>;
 
 /** The Get-only leaves of `SCEP/{UniqueID}` (CCI). */
-export const SCEP_READ_ONLY_LEAVES = ['Status', 'ErrorCode', 'CertThumbprint', 'RespondentServerUrl'] as const;
+export const SCEP_READ_ONLY_LEAVES = [
+  'Status',
+  'ErrorCode',
+  'CertThumbprint',
+  'RespondentServerUrl',
+] as const;
 
 type WritableLeaf = keyof typeof SCEP_WRITABLE_LEAVES;
 
 /** CertEnroll AlternativeNameType → the SAN type the device requests. */
-const SAN_OF_TYPE: Readonly<Record<string, SanEntry['type']>> = { '2': 'email', '3': 'dns', '7': 'uri', '11': 'upn' };
+const SAN_OF_TYPE: Readonly<Record<string, SanEntry['type']>> = {
+  '2': 'email',
+  '3': 'dns',
+  '7': 'uri',
+  '11': 'upn',
+};
 
 /** One SCEP enrolment as the device takes it at `Exec Install/Enroll`. */
 export interface ScepEnrolSettings {
@@ -120,12 +130,15 @@ export interface ScepDecodeResult {
 interface Write {
   leaf: WritableLeaf;
   cmdId: number;
+  /** Position in the document (commands run in document order). */
+  seq: number;
   data: string;
   atomicCmdId: number | undefined;
 }
 
 interface Exec {
   cmdId: number;
+  seq: number;
   atomicCmdId: number | undefined;
   last: boolean;
 }
@@ -136,8 +149,13 @@ const CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'SCEP'];
 export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
   const result: ScepDecodeResult = { enrolments: [], deletes: [], problems: [] };
   const groups = new Map<string, { scope: LocUriScope; uniqueId: string; writes: Write[]; execs: Exec[] }>();
-  for (const { command, parents } of walkCommands(message.body)) {
-    if (command.kind !== 'Add' && command.kind !== 'Replace' && command.kind !== 'Delete' && command.kind !== 'Exec')
+  for (const [seq, { command, parents }] of walkCommands(message.body).entries()) {
+    if (
+      command.kind !== 'Add' &&
+      command.kind !== 'Replace' &&
+      command.kind !== 'Delete' &&
+      command.kind !== 'Exec'
+    )
       continue;
     const atomic = [...parents].reverse().find((p) => p.kind === 'Atomic');
     for (const item of command.items) {
@@ -146,7 +164,9 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
       if (!CSP.every((name, i) => split.segments[i] === name)) continue;
       const locUri = item.target;
       const problem = (status: number, text: string): void => {
-        result.problems.push(syncmlProblem('SYNCML_INVALID', `${locUri}: ${text}`, { locUri, cmdId: command.cmdId, status }));
+        result.problems.push(
+          syncmlProblem('SYNCML_INVALID', `${locUri}: ${text}`, { locUri, cmdId: command.cmdId, status }),
+        );
       };
       const [uniqueId, branch, leaf, ...extra] = split.segments.slice(CSP.length);
       if (uniqueId === undefined) {
@@ -157,7 +177,8 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
       const group = groups.get(key) ?? { scope: split.scope, uniqueId, writes: [], execs: [] };
       groups.set(key, group);
       if (command.kind === 'Delete') {
-        if (branch !== undefined) problem(405, `Delete the node SCEP/${uniqueId}, not ${[branch, leaf].join('/')}`);
+        if (branch !== undefined)
+          problem(405, `Delete the node SCEP/${uniqueId}, not ${[branch, leaf].join('/')}`);
         else result.deletes.push({ cmdId: command.cmdId, scope: split.scope, uniqueId });
         continue;
       }
@@ -170,7 +191,10 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
         continue;
       }
       if (branch !== 'Install' || leaf === undefined || extra.length > 0) {
-        problem(404, `the node "${[branch, leaf, ...extra].filter((s) => s !== undefined).join('/')}" does not exist under SCEP/${uniqueId}`);
+        problem(
+          404,
+          `the node "${[branch, leaf, ...extra].filter((s) => s !== undefined).join('/')}" does not exist under SCEP/${uniqueId}`,
+        );
         continue;
       }
       if (leaf === 'Enroll') {
@@ -179,7 +203,12 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
           continue;
         }
         const siblings = atomic?.children ?? [];
-        group.execs.push({ cmdId: command.cmdId, atomicCmdId: atomic?.cmdId, last: siblings.at(-1)?.cmdId === command.cmdId });
+        group.execs.push({
+          cmdId: command.cmdId,
+          seq,
+          atomicCmdId: atomic?.cmdId,
+          last: siblings.at(-1)?.cmdId === command.cmdId,
+        });
         continue;
       }
       if (command.kind === 'Exec') {
@@ -196,11 +225,20 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
         problem(415, `Install/${leaf} has Format ${format}; the node takes ${SCEP_WRITABLE_LEAVES[typed]}`);
         continue;
       }
-      if (command.kind === 'Add' && group.writes.some((w) => w.leaf === typed && w.atomicCmdId === atomic?.cmdId)) {
+      if (
+        command.kind === 'Add' &&
+        group.writes.some((w) => w.leaf === typed && w.atomicCmdId === atomic?.cmdId)
+      ) {
         problem(418, `Install/${leaf} is added twice for ${uniqueId}`);
         continue;
       }
-      group.writes.push({ leaf: typed, cmdId: command.cmdId, data: item.data ?? '', atomicCmdId: atomic?.cmdId });
+      group.writes.push({
+        leaf: typed,
+        cmdId: command.cmdId,
+        seq,
+        data: item.data ?? '',
+        atomicCmdId: atomic?.cmdId,
+      });
     }
   }
   for (const g of groups.values()) {
@@ -209,12 +247,25 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
   return result;
 }
 
-function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: string, writes: Write[], exec: Exec): void {
+function readEnrol(
+  result: ScepDecodeResult,
+  scope: LocUriScope,
+  uniqueId: string,
+  writes: Write[],
+  exec: Exec,
+): void {
   const faults: string[] = [];
-  if (exec.atomicCmdId === undefined) faults.push('Install/Enroll is not inside <Atomic>; CCI requires the SCEP commands to be wrapped in one Atomic');
-  else if (!exec.last) faults.push('Install/Enroll is not the last command of its Atomic; CCI requires it last, after every parameter');
-  const before = writes.filter((w) => w.cmdId < exec.cmdId);
-  const text = (leaf: WritableLeaf): string | undefined => before.findLast((w) => w.leaf === leaf)?.data.trim();
+  if (exec.atomicCmdId === undefined)
+    faults.push(
+      'Install/Enroll is not inside <Atomic>; CCI requires the SCEP commands to be wrapped in one Atomic',
+    );
+  else if (!exec.last)
+    faults.push(
+      'Install/Enroll is not the last command of its Atomic; CCI requires it last, after every parameter',
+    );
+  const before = writes.filter((w) => w.seq < exec.seq);
+  const text = (leaf: WritableLeaf): string | undefined =>
+    before.findLast((w) => w.leaf === leaf)?.data.trim();
   const required = (leaf: WritableLeaf): string => {
     const v = text(leaf);
     if (v === undefined || v === '') faults.push(`Install/${leaf} is required and was not set before Enroll`);
@@ -229,7 +280,10 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
     }
     return Number(v);
   };
-  const serverUrls = required('ServerURL').split(';').map((u) => u.trim()).filter((u) => u !== '');
+  const serverUrls = required('ServerURL')
+    .split(';')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   const challenge = text('Challenge') ?? '';
   if (challenge === '') faults.push('Install/Challenge is required and was not set before Enroll');
   const subjectName = required('SubjectName');
@@ -238,10 +292,13 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
   if (keyUsageText !== '') {
     keyUsage = /^\d+$/.test(keyUsageText) ? Number(keyUsageText) : NaN;
     if (!Number.isInteger(keyUsage) || keyUsage > 0xff || (keyUsage & 0xa0) === 0)
-      faults.push(`Install/KeyUsage "${keyUsageText}" must be a key-usage byte that includes 0x20 (keyEncipherment) and/or 0x80 (digitalSignature)`);
+      faults.push(
+        `Install/KeyUsage "${keyUsageText}" must be a key-usage byte that includes 0x20 (keyEncipherment) and/or 0x80 (digitalSignature)`,
+      );
   }
   const keyLength = int('KeyLength', 2048, 0, 65535);
-  if (![1024, 2048, 4096].includes(keyLength)) faults.push(`Install/KeyLength ${keyLength} is not 1024, 2048 or 4096`);
+  if (![1024, 2048, 4096].includes(keyLength))
+    faults.push(`Install/KeyLength ${keyLength} is not 1024, 2048 or 4096`);
   const keyProtection = int('KeyProtection', 3, 1, 4) as ScepEnrolSettings['keyProtection'];
   const retryCount = int('RetryCount', 3, 0, 30);
   const retryDelay = int('RetryDelay', 5, 1, 0x7fffffff);
@@ -249,8 +306,12 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
   const hashText = text('HashAlgorithm') ?? 'SHA-2';
   const hashAlgorithms = hashText.split(/[+;]/).map((h) => h.trim());
   for (const h of hashAlgorithms)
-    if (h !== 'SHA-1' && h !== 'SHA-2' && h !== 'SHA-3') faults.push(`Install/HashAlgorithm "${h}" is not SHA-1, SHA-2 or SHA-3`);
-  const ekus = (text('EKUMapping') ?? '').split('+').map((e) => e.trim()).filter((e) => e !== '');
+    if (h !== 'SHA-1' && h !== 'SHA-2' && h !== 'SHA-3')
+      faults.push(`Install/HashAlgorithm "${h}" is not SHA-1, SHA-2 or SHA-3`);
+  const ekus = (text('EKUMapping') ?? '')
+    .split('+')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const e of ekus) if (!/^\d+(\.\d+)+$/.test(e)) faults.push(`Install/EKUMapping "${e}" is not an OID`);
   const caThumbprint = required('CAThumbprint').toUpperCase();
   if (caThumbprint !== '' && !/^[0-9A-F]{40}$/.test(caThumbprint))
@@ -260,7 +321,9 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
     const plus = entry.indexOf('+');
     const type = SAN_OF_TYPE[entry.slice(0, plus).trim()];
     if (plus < 1 || type === undefined) {
-      faults.push(`Install/SubjectAlternativeNames entry "${entry}" is not <type>+<name> with type 2 (e-mail), 3 (DNS), 7 (URI) or 11 (UPN)`);
+      faults.push(
+        `Install/SubjectAlternativeNames entry "${entry}" is not <type>+<name> with type 2 (e-mail), 3 (DNS), 7 (URI) or 11 (UPN)`,
+      );
       continue;
     }
     sans.push({ type, value: entry.slice(plus + 1) });
@@ -269,7 +332,9 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
   if (validPeriod !== undefined && !['Days', 'Months', 'Years'].includes(validPeriod))
     faults.push(`Install/ValidPeriod "${validPeriod}" is not Days, Months or Years`);
   if (text('AADKeyIdentifierList') !== undefined)
-    faults.push('Install/AADKeyIdentifierList names Entra ID device keys that certfleet does not model; remove it');
+    faults.push(
+      'Install/AADKeyIdentifierList names Entra ID device keys that certfleet does not model; remove it',
+    );
   if (keyProtection === 4 && (text('ContainerName') ?? '') === '')
     faults.push('KeyProtection 4 (Windows Hello for Business) needs Install/ContainerName');
   if (faults.length > 0) {
@@ -301,10 +366,17 @@ function readEnrol(result: ScepDecodeResult, scope: LocUriScope, uniqueId: strin
   };
   const templateName = text('TemplateName');
   if (templateName !== undefined && templateName !== '') settings.templateName = templateName;
-  if (validPeriod !== undefined) settings.validPeriod = validPeriod as NonNullable<ScepEnrolSettings['validPeriod']>;
+  if (validPeriod !== undefined)
+    settings.validPeriod = validPeriod as NonNullable<ScepEnrolSettings['validPeriod']>;
   const containerName = text('ContainerName');
   if (containerName !== undefined && containerName !== '') settings.containerName = containerName;
   const prompt = text('CustomTextToShowInPrompt');
   if (prompt !== undefined) settings.customTextToShowInPrompt = prompt;
-  result.enrolments.push({ execCmdId: exec.cmdId, atomicCmdId: exec.atomicCmdId!, scope, uniqueId, settings });
+  result.enrolments.push({
+    execCmdId: exec.cmdId,
+    atomicCmdId: exec.atomicCmdId!,
+    scope,
+    uniqueId,
+    settings,
+  });
 }
