@@ -198,7 +198,8 @@ export function windowsNative(
 /**
  * The `SCEP/{UniqueID}/ErrorCode` value (an HRESULT, CCI) of a failed background SCEP enrolment, per
  * outcome code (**[inferred]**: CCI names the node, not its values; the HRESULTs are winerror.h's closest).
- * The KSP codes keep the PFX rows' values. A code not listed reports E_FAIL's neighbour CERTSRV_E_ENROLL_DENIED.
+ * The KSP codes keep the PFX rows' values; a code not listed reports CERTSRV_E_ENROLL_DENIED (the CA side
+ * refused it, as far as the device can tell).
  */
 export const SCEP_ERROR_CODE = {
   SCEP_REQUEST_FAILED: 'CERTSRV_E_ENROLL_DENIED',

@@ -145,7 +145,12 @@ export function nodeValue(ctx: DeviceContext, locUri: string): NodeValue | undef
     const [uniqueId, ...rest] = split.segments.slice(SCEP_CSP.length);
     if (uniqueId === undefined) {
       const base = `./${split.scope}/Vendor/MSFT/ClientCertificateInstall/SCEP`;
-      return childList(childrenUnder(ctx.db.profiles(ctx.device.id).map((p) => p.ref), base));
+      return childList(
+        childrenUnder(
+          ctx.db.profiles(ctx.device.id).map((p) => p.ref),
+          base,
+        ),
+      );
     }
     return scepNodeValue(ctx, scepNodeRef(split.scope, uniqueId), rest);
   }

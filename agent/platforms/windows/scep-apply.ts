@@ -15,7 +15,10 @@
  * - Delete removes the certificate and key the node installed (MDM_ClientCertificateInstall_SCEP01_01:
  *   "Calling Delete on this node should delete the corresponding SCEP certificate").
  */
-import type { ScepDeleteOperation, ScepEnrolOperation } from '../../../profiles/windows/scep-install-decode.ts';
+import type {
+  ScepDeleteOperation,
+  ScepEnrolOperation,
+} from '../../../profiles/windows/scep-install-decode.ts';
 import { contentHash, profileMeta, type ApplyEnv, type PendingOutcome } from './apply-context.ts';
 import { describeRelease, releaseNode } from './pfx-apply.ts';
 import { startScepEnrolment } from './scep-enrol.ts';
@@ -86,5 +89,10 @@ export function applyScepDelete(env: ApplyEnv, op: ScepDeleteOperation): Pending
       message: `${ref} does not exist on this device; nothing to delete.`,
     };
   }
-  return { payload: ref, status: 'installed', code: 'OK', message: `Removed ${ref} (${describeRelease(released)}).` };
+  return {
+    payload: ref,
+    status: 'installed',
+    code: 'OK',
+    message: `Removed ${ref} (${describeRelease(released)}).`,
+  };
 }

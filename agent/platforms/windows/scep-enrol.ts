@@ -80,7 +80,12 @@ function current(ctx: DeviceContext, job: ScepJob): boolean {
   return scepNode(ctx, job.ref)?.generation === job.generation;
 }
 
-async function attempt(ctx: DeviceContext, job: ScepJob, kept: KeyPair | undefined, retries: number): Promise<void> {
+async function attempt(
+  ctx: DeviceContext,
+  job: ScepJob,
+  kept: KeyPair | undefined,
+  retries: number,
+): Promise<void> {
   if (!current(ctx, job)) return;
   let key = kept;
   try {
@@ -94,12 +99,19 @@ async function attempt(ctx: DeviceContext, job: ScepJob, kept: KeyPair | undefin
     const message = e instanceof Error ? e.message : String(e);
     if (code === 'SCEP_PENDING' && key !== undefined && retries < job.settings.retryCount) {
       // CCI RetryDelay (minutes) / RetryCount: try again later with the same key (same transactionID)
-      ctx.background?.scheduler.after(job.settings.retryDelay * 60_000, () => attempt(ctx, job, key, retries + 1));
+      ctx.background?.scheduler.after(job.settings.retryDelay * 60_000, () =>
+        attempt(ctx, job, key, retries + 1),
+      );
       return;
     }
-    fail(ctx, job, code, retries > 0 && code === 'SCEP_PENDING'
-      ? `${message} The device tried ${retries + 1} time(s), ${job.settings.retryDelay} min apart (RetryCount ${job.settings.retryCount}).`
-      : message);
+    fail(
+      ctx,
+      job,
+      code,
+      retries > 0 && code === 'SCEP_PENDING'
+        ? `${message} The device tried ${retries + 1} time(s), ${job.settings.retryDelay} min apart (RetryCount ${job.settings.retryCount}).`
+        : message,
+    );
   }
   await ctx.background?.checkIn();
 }
@@ -115,7 +127,11 @@ async function makeKey(ctx: DeviceContext, job: ScepJob): Promise<KeyPair> {
   const key = await deviceScepKey(ctx, s.keyLength);
   const ksp = chooseKsp(
     ctx.device,
-    { keyLocation: s.keyProtection, keyExportable: false, ...(s.containerName !== undefined && { containerName: s.containerName }) },
+    {
+      keyLocation: s.keyProtection,
+      keyExportable: false,
+      ...(s.containerName !== undefined && { containerName: s.containerName }),
+    },
     key.privateKey,
   );
   if (!ksp.ok) throw new Failed(ksp.code, ksp.message);
@@ -146,7 +162,10 @@ async function enrolOnce(
     }
   }
   if (client === undefined) {
-    throw new Failed('SCEP_HTTP', `No SCEP server of ServerURL answered GetCACert (${unreachable.join('; ')}).`);
+    throw new Failed(
+      'SCEP_HTTP',
+      `No SCEP server of ServerURL answered GetCACert (${unreachable.join('; ')}).`,
+    );
   }
   if (!caCerts.some((c) => c.sha1Thumbprint.toUpperCase() === s.caThumbprint)) {
     throw new Failed(
@@ -183,7 +202,8 @@ async function renewalSigner(
   client: ScepClient,
 ): Promise<{ certificate: Certificate; privateKey: KeyObject } | undefined> {
   const item = ctx.db.items(ctx.device.id, { ref: job.ref, kind: 'identity' })[0];
-  if (item?.privateKey === undefined || Date.parse(item.notAfter) <= ctx.clock.now().getTime()) return undefined;
+  if (item?.privateKey === undefined || Date.parse(item.notAfter) <= ctx.clock.now().getTime())
+    return undefined;
   const caps = await client.getCaCaps().catch(() => new Set<string>());
   if (![...caps].some((c) => c.toLowerCase() === 'renewal')) return undefined;
   return { certificate: parseCertificate(item.certificate), privateKey: importPrivateKey(item.privateKey) };
@@ -224,7 +244,11 @@ function install(
     }
     const ksp = chooseKsp(
       device,
-      { keyLocation: s.keyProtection, keyExportable: false, ...(s.containerName !== undefined && { containerName: s.containerName }) },
+      {
+        keyLocation: s.keyProtection,
+        keyExportable: false,
+        ...(s.containerName !== undefined && { containerName: s.containerName }),
+      },
       key.privateKey,
     );
     const kspName = ksp.ok ? ksp.ksp : 'software';
@@ -256,7 +280,8 @@ function install(
       installedAt,
     });
     const what = `${leaf.subjectText} (${leaf.sha1Thumbprint}) from ${url} into ${store} with its key in the ${KSP_NAMES[kspName]} (not exportable)`;
-    const replaced = previous === undefined ? '' : ` It replaces ${previous.subject} (${previous.thumbprint}).`;
+    const replaced =
+      previous === undefined ? '' : ` It replaces ${previous.subject} (${previous.thumbprint}).`;
     updateScepNode(ctx, job.ref, {
       status: SCEP_STATUS.finished,
       errorCode: 0,

@@ -68,12 +68,19 @@ export function updateScepNode(ctx: DeviceContext, ref: string, patch: Partial<S
  * (signed decimal of the HRESULT, as the int node carries it), CertThumbprint, RespondentServerUrl, or the
  * node's child list. Undefined (404) for a node the device does not have.
  */
-export function scepNodeValue(ctx: DeviceContext, ref: string, rest: readonly string[]): NodeValue | undefined {
+export function scepNodeValue(
+  ctx: DeviceContext,
+  ref: string,
+  rest: readonly string[],
+): NodeValue | undefined {
   const node = scepNode(ctx, ref);
   if (node === undefined) return undefined;
   switch (rest.join('/')) {
     case '':
-      return { data: ['CertThumbprint', 'ErrorCode', 'Install', 'RespondentServerUrl', 'Status'].join('/'), format: 'node' };
+      return {
+        data: ['CertThumbprint', 'ErrorCode', 'Install', 'RespondentServerUrl', 'Status'].join('/'),
+        format: 'node',
+      };
     case 'Status':
       return { data: String(node.status), format: 'int' };
     case 'ErrorCode':
@@ -95,7 +102,8 @@ export function scepNodeValue(ctx: DeviceContext, ref: string, rest: readonly st
 export function takeScepResult(ctx: DeviceContext, ref: string): PendingOutcome | undefined {
   const node = scepNode(ctx, ref);
   const r = node?.result;
-  if (node === undefined || r === undefined || r.reported || node.status === SCEP_STATUS.pending) return undefined;
+  if (node === undefined || r === undefined || r.reported || node.status === SCEP_STATUS.pending)
+    return undefined;
   updateScepNode(ctx, ref, { result: { ...r, reported: true } });
   return {
     payload: ref,

@@ -57,7 +57,9 @@ describe('type: scep in a scenario', () => {
 
   it('loads for Windows (issue 14 point 2: the PC enrols over ClientCertificateInstall/SCEP)', () => {
     const s = loadScenario({
-      text: scenario('platforms: [windows], keySize: 4096, hashAlgorithm: [sha2], keyStorageProvider: useSoftwareKsp'),
+      text: scenario(
+        'platforms: [windows], keySize: 4096, hashAlgorithm: [sha2], keyStorageProvider: useSoftwareKsp',
+      ),
       file: 's.yaml',
     });
     const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;

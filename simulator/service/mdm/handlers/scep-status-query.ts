@@ -42,6 +42,11 @@ export async function queryScepStatus(ctx: DeliveryContext, d: Delivery): Promis
     body: [buildScepStatusGet(node.scope, node.uniqueId, 1)],
     final: true,
   });
-  ctx.event('scep-status-query', `Get ${sent.id.replace(/\/Install\/.*$/, '')}/Status`, d.device.id, d.assignment.name);
+  ctx.event(
+    'scep-status-query',
+    `Get ${sent.id.replace(/\/Install\/.*$/, '')}/Status`,
+    d.device.id,
+    d.assignment.name,
+  );
   await ctx.publish(sent.topic, bytes);
 }
