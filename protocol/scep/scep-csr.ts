@@ -9,7 +9,16 @@
  * challengeOf(csr); // 'A1B2…'
  */
 import { parseCsr, type Csr } from '../../pki/csr.ts';
-import { contentOf, encodeBitString, encodeOid, encodeSequence, encodeTlv, readTlv } from '../../pki/der.ts';
+import {
+  contentOf,
+  encodeBitString,
+  encodeOid,
+  encodeSequence,
+  encodeTlv,
+  readChildren,
+  readTlv,
+  type Tlv,
+} from '../../pki/der.ts';
 import { encodeDn } from '../../pki/dn-der.ts';
 import { toDn, type Dn } from '../../pki/dn.ts';
 import {
@@ -108,4 +117,28 @@ export function challengeOf(csr: Csr): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The enrolment name-value pairs of a request (see {@link ScepCsrOptions.nameValuePairs}); unreadable ones are skipped. */
+export function nameValuePairsOf(csr: Csr): [string, string][] {
+  const out: [string, string][] = [];
+  const text = (der: Buffer, at: Tlv): string | undefined => {
+    if (at.tag !== 0x1e) return undefined;
+    return Buffer.from(contentOf(der, at)).swap16().toString('utf16le');
+  };
+  for (const a of csr.attributes) {
+    if (a.oid !== ENROLLMENT_NAME_VALUE_PAIR) continue;
+    for (const v of a.values) {
+      try {
+        const der = Buffer.from(v);
+        const [n, val] = readChildren(der, readTlv(der, 0));
+        const name = n === undefined ? undefined : text(der, n);
+        const value = val === undefined ? undefined : text(der, val);
+        if (name !== undefined && value !== undefined) out.push([name, value]);
+      } catch {
+        // not a SEQUENCE of two BMPStrings: not a pair this reader knows
+      }
+    }
+  }
+  return out;
 }
