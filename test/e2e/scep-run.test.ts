@@ -5,7 +5,8 @@
  * ClientCertificateInstall/SCEP in the background, the service reads their Status, and the certificates in the
  * machine and user My stores verify with OpenSSL too), and scenarios/scep-challenge-expired.yaml on 4 devices
  * (devices acting two hours late fail SCEP_REQUEST_FAILED — a PC with Status 16 and ErrorCode 0x80094011 —
- * the root installs). No SCEP private key is found outside the devices' key stores: not in run.db, not in
+ * the root installs), and a Windows renewal run written here (2 PCs, 10-day certificates, 12 days: each renews
+ * once with a RenewalReq, the profile's validity reaching the certificate). No SCEP private key is found outside the devices' key stores: not in run.db, not in
  * agents.db's non-key columns, not in any MQTT message (the run's deliveries and device reports), not in the
  * reports.
  */
@@ -182,6 +183,55 @@ describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
           ),
         ),
       ).toBe(true);
+    } finally {
+      runDb.close();
+    }
+  });
+  it('Windows PCs renew their SCEP certificate at the threshold with a RenewalReq signed with the old key', async () => {
+    const scenario = join(work, 'win-scep-renew.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'name: win-scep-renew',
+        'seed: win-scep-renew',
+        'duration: 12d',
+        'fleet:',
+        '  devices: 2',
+        '  mix:',
+        '    - { platform: windows, kind: entra-joined }',
+        'profiles:',
+        '  - { name: Root, type: trusted-certificate, platforms: [windows], certificate: root }',
+        "  - { name: PC SCEP, type: scep, platforms: [windows], subject: 'CN={{UserName}},O=Contoso', validity: 10d, renewalThreshold: 20 }",
+        '',
+      ].join('\n'),
+    );
+    const run = await runFleet({ scenario, out: join(work, 'renew'), broker: { type: 'embedded' } });
+    const rows = run.result.outcomes.filter((o) => o.profile === 'PC SCEP');
+    expect(rows).toHaveLength(2);
+    for (const o of rows) expect([o.status, o.renewals]).toEqual(['installed', 1]);
+    const runDb = new Database(join(run.dir, 'run.db'), { readonly: true });
+    try {
+      // the ValidPeriod (10 days) reached the certificate: renewed after 8 days, the new one ends 10 days on
+      const ids = runDb
+        .prepare(
+          "SELECT not_before, not_after FROM store_items WHERE kind = 'identity' AND ref LIKE '%/SCEP/%'",
+        )
+        .all() as { not_before: string; not_after: string }[];
+      expect(ids).toHaveLength(2);
+      for (const r of ids)
+        expect(Date.parse(r.not_after) - Date.parse(r.not_before)).toBe(10 * 86_400_000 + 10 * 60_000);
+      // only the first enrolments verified a challenge (20500): the renewals were RenewalReqs, which need none
+      const verified = runDb
+        .prepare("SELECT at FROM events WHERE type = 'scep-connector' AND detail LIKE '20500 %'")
+        .all() as { at: string }[];
+      const start = run.result.metrics.virtualStart;
+      expect(verified.map((r) => r.at)).toEqual([start, start]);
+      const renewed = runDb
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'renewed' AND profile = 'PC SCEP'")
+        .get() as {
+        n: number;
+      };
+      expect(renewed.n).toBe(2);
     } finally {
       runDb.close();
     }
