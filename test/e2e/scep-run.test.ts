@@ -6,9 +6,9 @@
  * machine and user My stores verify with OpenSSL too), and scenarios/scep-challenge-expired.yaml on 4 devices
  * (devices acting two hours late fail SCEP_REQUEST_FAILED — a PC with Status 16 and ErrorCode 0x80094011 —
  * the root installs), and a Windows renewal run written here (2 PCs, 10-day certificates, 12 days: each renews
- * once with a RenewalReq, the profile's validity reaching the certificate). No SCEP private key is found outside the devices' key stores: not in run.db, not in
- * agents.db's non-key columns, not in any MQTT message (the run's deliveries and device reports), not in the
- * reports.
+ * once with a RenewalReq, the profile's validity reaching the certificate). No SCEP private key is found
+ * outside the devices' key stores: not in run.db, not in agents.db's non-key columns, not in any MQTT message
+ * (the run's deliveries and device reports), not in the reports.
  */
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
