@@ -46,6 +46,8 @@ export const WIN32 = {
   E_PENDING: 0x8000000a,
   /** "A certificate chain processed, but terminated in a root certificate which is not trusted by the trust provider." **[inferred]** for a SCEP server whose CA does not match CAThumbprint (winerror.h, S3). */
   CERT_E_UNTRUSTEDROOT: 0x800b0109,
+  /** "Catastrophic failure" **[certfleet]** for a SCEP enrolment that failed inside certfleet (a bug: INTERNAL) (winerror.h, S3). */
+  E_UNEXPECTED: 0x8000ffff,
 } as const;
 
 /** A Win32/HRESULT name of {@link WIN32}. */
@@ -214,6 +216,7 @@ export const SCEP_ERROR_CODE = {
   INSTALL_KSP_KEY_SIZE: 'NTE_NOT_SUPPORTED',
   INSTALL_CONTAINER_REQUIRED: 'NTE_BAD_KEYSET',
   KEY_UNSUPPORTED: 'NTE_NOT_SUPPORTED',
+  INTERNAL: 'E_UNEXPECTED',
 } as const satisfies Partial<Record<OutcomeCode, Win32Name>>;
 
 /** The ErrorCode node's HRESULT name for a failed enrolment's code. */

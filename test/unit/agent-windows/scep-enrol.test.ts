@@ -28,6 +28,7 @@ import { loadOrIssueRa } from '../../../simulator/service/scep/ra-identity.ts';
 import { ScepResponder } from '../../../simulator/service/scep/responder.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { FACTS } from '../compile/fixtures.ts';
+import { golden } from '../../fixtures/golden.ts';
 import { codes, message, reply, trustedAdd } from './fixtures.ts';
 
 const T0 = new Date('2026-03-01T10:00:00Z');
@@ -295,5 +296,31 @@ describe('a Windows device enrols over ClientCertificateInstall/SCEP in the back
     expect(codes(reply(d.reply))[2]).toBe(200);
     expect(db.items(ctx.device.id, { ref: base })).toEqual([]);
     expect(query(ctx, sent).status).toBeUndefined();
+  });
+  it('golden: the reply to the Enroll Atomic (Exec 202) and to the Get of a failed node (Status 16, ErrorCode)', async () => {
+    const ctx = pc(9, false);
+    ctx.scepKey = async () => poolKey('rsa2048', 0); // never sent: the TPM-or-fail check refuses it first
+    const sent = payload(ctx.device.id, {
+      profile: profile({ keyStorageProvider: 'useTpmKspOtherwiseFail' }),
+    });
+    const accepted = deliverSyncml(ctx, sent).reply;
+    expect(accepted.equals(golden('windows', 'scep-reply-enroll-accepted.xml', accepted))).toBe(true);
+    await clock.runDue();
+    const node = scepNodeOf(
+      /<LocURI>(\.\/(?:Device|User)\/[^<]*)<\/LocURI>/.exec(sent.toString('utf8'))![1]!,
+    )!;
+    const failed = deliverSyncml(ctx, message([buildScepStatusGet(node.scope, node.uniqueId, 2)])).reply;
+    expect(failed.equals(golden('windows', 'scep-reply-status-failed.xml', failed))).toBe(true);
+  });
+
+  it('without background work (inspect), the Enroll is refused INSTALL_NOT_SIMULATED and the Atomic rolls back', () => {
+    const ctx = pc(10);
+    delete ctx.background;
+    const r = deliverSyncml(ctx, payload(ctx.device.id, { challenge: 'not-sent' }));
+    const c = Object.values(codes(reply(r.reply)));
+    expect(c.at(-1)).toBe(500);
+    expect(r.outcomes.map((o) => [o.status, o.code])).toContainEqual(['skipped', 'INSTALL_NOT_SIMULATED']);
+    expect(db.profiles(ctx.device.id).filter((p) => p.ref.includes('/SCEP/'))).toEqual([]);
+    expect(clock.pending).toBe(0);
   });
 });
