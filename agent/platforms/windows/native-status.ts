@@ -48,6 +48,8 @@ export const WIN32 = {
   CERT_E_UNTRUSTEDROOT: 0x800b0109,
   /** "Catastrophic failure" **[certfleet]** for a SCEP enrolment that failed inside certfleet (a bug: INTERNAL) (winerror.h, S3). */
   E_UNEXPECTED: 0x8000ffff,
+  /** "Operation aborted" **[inferred]** for a SCEP enrolment a device restart cut off (winerror.h, S3). */
+  E_ABORT: 0x80004004,
 } as const;
 
 /** A Win32/HRESULT name of {@link WIN32}. */
@@ -217,6 +219,7 @@ export const SCEP_ERROR_CODE = {
   INSTALL_CONTAINER_REQUIRED: 'NTE_BAD_KEYSET',
   KEY_UNSUPPORTED: 'NTE_NOT_SUPPORTED',
   INTERNAL: 'E_UNEXPECTED',
+  SCEP_ENROLMENT_INTERRUPTED: 'E_ABORT',
 } as const satisfies Partial<Record<OutcomeCode, Win32Name>>;
 
 /** The ErrorCode node's HRESULT name for a failed enrolment's code. */

@@ -46,7 +46,7 @@ import { chainSummary, evaluateTrust, type ApplyEnv } from './apply-context.ts';
 import { chooseKsp, describeKey, KSP_NAMES } from './key-storage.ts';
 import { scepErrorName, WIN32 } from './native-status.ts';
 import { chainRefOf, releaseNode } from './pfx-apply.ts';
-import { SCEP_STATUS, scepNode, updateScepNode } from './scep-node.ts';
+import { markLive, SCEP_STATUS, scepNode, updateScepNode } from './scep-node.ts';
 import { personalStoreFor, WINDOWS_STORES } from './stores.ts';
 
 /** One enrolment at work: the node, its generation, the settings taken at Exec (the challenge among them). */
@@ -73,11 +73,14 @@ export function keyUsageNames(bits: number): KeyUsageName[] {
 
 /** Starts the enrolment of `job` now on the device's scheduler (the context must have `background`). */
 export function startScepEnrolment(ctx: DeviceContext, job: ScepJob): void {
-  ctx.background?.scheduler.after(0, () => attempt(ctx, job, undefined, 0));
+  if (ctx.background === undefined) return;
+  markLive(ctx, job.ref, job.generation, true);
+  ctx.background.scheduler.after(0, () => attempt(ctx, job, undefined, 0));
 }
 
 function current(ctx: DeviceContext, job: ScepJob): boolean {
-  return scepNode(ctx, job.ref)?.generation === job.generation;
+  const node = scepNode(ctx, job.ref);
+  return node?.generation === job.generation && node.status === SCEP_STATUS.pending;
 }
 
 async function attempt(
@@ -86,23 +89,40 @@ async function attempt(
   kept: KeyPair | undefined,
   retries: number,
 ): Promise<void> {
-  if (!current(ctx, job)) return;
+  let again = false;
+  try {
+    again = await step(ctx, job, kept, retries);
+  } finally {
+    if (!again) markLive(ctx, job.ref, job.generation, false);
+  }
+  if (!again) await ctx.background?.checkIn();
+}
+
+/** One try; true when another is scheduled (PENDING within RetryCount). */
+async function step(
+  ctx: DeviceContext,
+  job: ScepJob,
+  kept: KeyPair | undefined,
+  retries: number,
+): Promise<boolean> {
+  if (!current(ctx, job)) return false;
   let key = kept;
   try {
     key ??= await makeKey(ctx, job);
     const r = await enrolOnce(ctx, job, key);
-    if (!current(ctx, job)) return;
-    install(ctx, job, key, r.certificate, r.chain, r.url);
+    if (current(ctx, job)) install(ctx, job, key, r.certificate, r.chain, r.url);
+    return false;
   } catch (e) {
-    if (!current(ctx, job)) return;
+    if (!current(ctx, job)) return false;
     const code: ErrorCode = e instanceof Failed ? e.code : isCertfleetError(e) ? e.code : 'INTERNAL';
     const message = e instanceof Error ? e.message : String(e);
     if (code === 'SCEP_PENDING' && key !== undefined && retries < job.settings.retryCount) {
       // CCI RetryDelay (minutes) / RetryCount: try again later with the same key (same transactionID)
+      const k = key;
       ctx.background?.scheduler.after(job.settings.retryDelay * 60_000, () =>
-        attempt(ctx, job, key, retries + 1),
+        attempt(ctx, job, k, retries + 1),
       );
-      return;
+      return true;
     }
     fail(
       ctx,
@@ -112,8 +132,8 @@ async function attempt(
         ? `${message} The device tried ${retries + 1} time(s), ${job.settings.retryDelay} min apart (RetryCount ${job.settings.retryCount}).`
         : message,
     );
+    return false;
   }
-  await ctx.background?.checkIn();
 }
 
 async function makeKey(ctx: DeviceContext, job: ScepJob): Promise<KeyPair> {

@@ -45,6 +45,44 @@ export interface ScepNodeMeta {
   result?: ScepNodeResult;
 }
 
+/**
+ * The enrolments scheduled or running in this process, per store (`deviceId|ref|generation`): a node whose
+ * Status is 2 without one here was left pending by a device that restarted (the challenge lived only in the
+ * enrolment), and {@link scepNodeValue} settles it as failed SCEP_ENROLMENT_INTERRUPTED **[inferred]**.
+ */
+const LIVE = new WeakMap<object, Set<string>>();
+
+function liveKey(ctx: DeviceContext, ref: string, generation: number): string {
+  return `${ctx.device.id}|${ref}|${generation}`;
+}
+
+/** Marks the enrolment of `ref`'s `generation` as scheduled or running (`live` true) or ended. */
+export function markLive(ctx: DeviceContext, ref: string, generation: number, live: boolean): void {
+  const set = LIVE.get(ctx.db) ?? new Set<string>();
+  LIVE.set(ctx.db, set);
+  if (live) set.add(liveKey(ctx, ref, generation));
+  else set.delete(liveKey(ctx, ref, generation));
+}
+
+/** Settles a node left pending by a restart (see {@link LIVE}). */
+function settleInterrupted(ctx: DeviceContext, ref: string, node: ScepNodeMeta): ScepNodeMeta {
+  if (node.status !== SCEP_STATUS.pending || LIVE.get(ctx.db)?.has(liveKey(ctx, ref, node.generation)))
+    return node;
+  const patch: Partial<ScepNodeMeta> = {
+    status: SCEP_STATUS.failed,
+    errorCode: WIN32.E_ABORT,
+    result: {
+      status: 'failed',
+      code: 'SCEP_ENROLMENT_INTERRUPTED',
+      message: `The SCEP enrolment of ${ref} was cut off: the device restarted while it ran, and the one-time challenge went with it. The service sends the profile again with a new challenge when it is re-delivered.`,
+      errorCode: 'E_ABORT',
+      reported: false,
+    },
+  };
+  updateScepNode(ctx, ref, patch);
+  return { ...node, ...patch };
+}
+
 /** The node path of a SCEP node (its store ref). */
 export function scepNodeRef(scope: LocUriScope, uniqueId: string): string {
   return scepLocUri(scope, uniqueId);
@@ -73,8 +111,9 @@ export function scepNodeValue(
   ref: string,
   rest: readonly string[],
 ): NodeValue | undefined {
-  const node = scepNode(ctx, ref);
-  if (node === undefined) return undefined;
+  const stored = scepNode(ctx, ref);
+  if (stored === undefined) return undefined;
+  const node = settleInterrupted(ctx, ref, stored);
   switch (rest.join('/')) {
     case '':
       return {

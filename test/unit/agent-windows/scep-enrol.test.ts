@@ -323,4 +323,26 @@ describe('a Windows device enrols over ClientCertificateInstall/SCEP in the back
     expect(db.profiles(ctx.device.id).filter((p) => p.ref.includes('/SCEP/'))).toEqual([]);
     expect(clock.pending).toBe(0);
   });
+  it('a PC that restarted while its enrolment ran: Status 16, ErrorCode E_ABORT, SCEP_ENROLMENT_INTERRUPTED', async () => {
+    const before = pc(11);
+    // the enrolment is scheduled on a clock that never runs: the process that held it is gone
+    before.background = { scheduler: new VirtualClock(T0), checkIn: async () => undefined };
+    const sent = payload(before.device.id, { challenge: 'lost-with-the-process' });
+    expect(Object.values(codes(reply(deliverSyncml(before, sent).reply))).at(-1)).toBe(202);
+    const reopened = StoreDb.open(join(work, 'agents.db'));
+    try {
+      const after: DeviceContext = { ...before, db: reopened };
+      const r = query(after, sent);
+      expect([r.status, r.errorCode]).toEqual(['16', String(0x80004004 | 0)]);
+      expect(r.outcomes.map((o) => [o.status, o.code, o.native])).toEqual([
+        [
+          'failed',
+          'SCEP_ENROLMENT_INTERRUPTED',
+          { platform: 'windows', syncml: 200, cspStatus: '0x80004004' },
+        ],
+      ]);
+    } finally {
+      reopened.close();
+    }
+  });
 });
