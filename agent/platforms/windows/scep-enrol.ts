@@ -32,7 +32,7 @@
  *
  * The private key never leaves the device: it is written only to the identity item of the device's store.
  */
-import { isCertfleetError, type ErrorCode } from '../../../pki/errors.ts';
+import { CertfleetError, isCertfleetError, type ErrorCode } from '../../../pki/errors.ts';
 import type { KeyObject } from 'node:crypto';
 import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { KEY_USAGE_BITS, type KeyUsageName } from '../../../pki/extensions.ts';
@@ -55,15 +55,6 @@ export interface ScepJob {
   generation: number;
   settings: ScepEnrolSettings;
   scope: 'Device' | 'User';
-}
-
-class Failed extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The key-usage names of a KeyUsage byte (bit 0x80 = digitalSignature … 0x01 = encipherOnly). */
@@ -114,8 +105,12 @@ async function step(
     return false;
   } catch (e) {
     if (!current(ctx, job)) return false;
-    const code: ErrorCode = e instanceof Failed ? e.code : isCertfleetError(e) ? e.code : 'INTERNAL';
-    const message = e instanceof Error ? e.message : String(e);
+    const code: ErrorCode = isCertfleetError(e) ? e.code : 'INTERNAL';
+    const text = e instanceof Error ? e.message : String(e);
+    const message =
+      code === 'INTERNAL'
+        ? `certfleet failed unexpectedly (${text}); this is a bug, please report it.`
+        : text;
     if (code === 'SCEP_PENDING' && key !== undefined && retries < job.settings.retryCount) {
       // CCI RetryDelay (minutes) / RetryCount: try again later with the same key (same transactionID)
       const k = key;
@@ -139,7 +134,7 @@ async function step(
 async function makeKey(ctx: DeviceContext, job: ScepJob): Promise<KeyPair> {
   const s = job.settings;
   if (!s.hashAlgorithms.includes('SHA-2')) {
-    throw new Failed(
+    throw new CertfleetError(
       'SCEP_UNSUPPORTED_ALGORITHM',
       `HashAlgorithm ${s.hashAlgorithms.join('+')} does not allow SHA-2; this device signs its SCEP requests with SHA-256. Include SHA-2 in the profile's hash algorithms.`,
     );
@@ -154,7 +149,7 @@ async function makeKey(ctx: DeviceContext, job: ScepJob): Promise<KeyPair> {
     },
     key.privateKey,
   );
-  if (!ksp.ok) throw new Failed(ksp.code, ksp.message);
+  if (!ksp.ok) throw new CertfleetError(ksp.code, ksp.message);
   return key;
 }
 
@@ -182,13 +177,13 @@ async function enrolOnce(
     }
   }
   if (client === undefined) {
-    throw new Failed(
+    throw new CertfleetError(
       'SCEP_HTTP',
       `No SCEP server of ServerURL answered GetCACert (${unreachable.join('; ')}).`,
     );
   }
   if (!caCerts.some((c) => c.sha1Thumbprint.toUpperCase() === s.caThumbprint)) {
-    throw new Failed(
+    throw new CertfleetError(
       'INSTALL_UNTRUSTED_CHAIN',
       `The SCEP server ${url} offers no CA certificate with the profile's CAThumbprint ${s.caThumbprint}; the device does not enrol with it. Check that the profile's root certificate and the SCEP server belong to the same CA.`,
     );
