@@ -10,8 +10,7 @@
  * service's new payload (a new challenge), which replaces the profile and so its identity.
  */
 import { decodeMobileconfig, type ApplePlatform, type ScepPayload } from '../../../profiles/apple/index.ts';
-import { CertfleetError, verifyChain, type KeyPair } from '../../../pki/index.ts';
-import { deviceScepKey } from '../../keystore/scep-key.ts';
+import { CertfleetError, generateKeyPair, verifyChain, type KeyPair } from '../../../pki/index.ts';
 import type { DeliveryMeta, DeliveryResult, DeviceContext } from '../../platform-adapter.ts';
 import { untrustedChainText } from '../../missing-root.ts';
 import { contentHashOf } from './command-reply.ts';
@@ -78,6 +77,18 @@ export function scepVerdict(p: ScepPayload, r: AppleScepResult, ctx: VerdictCont
   };
 }
 
+/** A fresh RSA key of `bits` made on the device (the run's key pool when the context has one). */
+async function deviceKey(ctx: DeviceContext, bits: number): Promise<KeyPair> {
+  if (ctx.scepKey) return ctx.scepKey(bits);
+  if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+    throw new CertfleetError(
+      'KEY_UNSUPPORTED',
+      `The device makes 2048-, 3072- or 4096-bit RSA keys, not ${bits}.`,
+    );
+  }
+  return generateKeyPair({ kind: 'rsa', size: bits });
+}
+
 /**
  * Delivers a `.mobileconfig`, enrolling its SCEP payloads first (the adapter's `deliverAsync`). A profile
  * without SCEP payloads, or one installed already with these bytes, is the synchronous deliver.
@@ -111,7 +122,7 @@ export async function deliverAppleScepProfile(
     const bits = p.PayloadContent.Keysize ?? 1024;
     let key: KeyPair | undefined;
     try {
-      key = await deviceScepKey(ctx, bits);
+      key = await deviceKey(ctx, bits);
     } catch {
       key = undefined; // enrolAppleScep reports the size the device cannot make
     }

@@ -1,7 +1,7 @@
 /**
  * The background SCEP enrolment a Windows device runs after `Exec SCEP/{UniqueID}/Install/Enroll` (CCI; issue
  * 14 point 2), on the device's clock. Steps, in order:
- * 1. The key: RSA of `KeyLength` bits, made on the device (agent/keystore/scep-key.ts), in the KSP that
+ * 1. The key: RSA of `KeyLength` bits, made on the device (agent/scep-device-key.ts), in the KSP that
  *    `KeyProtection` names under the PKCS path's rules (key-storage.ts chooseKsp: 1 TPM or fail, 2 TPM if
  *    present, 3 software, 4 Windows Hello for Business with `ContainerName`); never exportable **[inferred]**.
  * 2. The request is signed with SHA-256, so `HashAlgorithm` must allow SHA-2; a list without it fails
@@ -40,7 +40,7 @@ import { exportPrivateKeyDer, importPrivateKey, type KeyPair } from '../../../pk
 import type { ScepEnrolSettings } from '../../../profiles/windows/scep-install-decode.ts';
 import { ScepClient } from '../../../protocol/scep/client.ts';
 import { putSharedItem } from '../../keystore/shared-items.ts';
-import { deviceScepKey } from '../../keystore/scep-key.ts';
+import { deviceScepKey } from '../../scep-device-key.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { chainSummary, evaluateTrust, type ApplyEnv } from './apply-context.ts';
 import { chooseKsp, describeKey, KSP_NAMES } from './key-storage.ts';
