@@ -15,6 +15,7 @@ import type { Device } from './device/device.ts';
 import type { StoreDb, StoreItem } from './keystore/store-db.ts';
 import type { Clock } from '../protocol/runtime/clock.ts';
 import type { InstallOutcome } from '../protocol/wire/outcome.ts';
+import type { Scheduler } from '../protocol/runtime/scheduler.ts';
 
 /** The native payload formats, as `inspect` names them (defined with the compiler that produces them). */
 export type { PayloadFormat };
@@ -34,6 +35,15 @@ export interface DeviceContext {
   identity?: ManagementIdentity;
   /** Where the device's SCEP keys come from (RSA of `bits`); default: made on the spot with node:crypto. */
   scepKey?: (bits: number) => Promise<KeyPair>;
+  /**
+   * Work a delivery leaves running on the device, on the device's clock (a Windows SCEP enrolment after the
+   * `Enroll` Exec, agent/platforms/windows/scep-apply.ts). Absent where nothing runs later (`inspect`).
+   */
+  background?: {
+    scheduler: Scheduler;
+    /** Opens a session with the service now (the agent's check-in). */
+    checkIn: () => Promise<void>;
+  };
 }
 
 /**

@@ -204,6 +204,8 @@ export const ERROR_CODES = {
   SCEP_REQUEST_FAILED: 'The SCEP server answered FAILURE (the message names its failInfo).',
   SCEP_PENDING: 'The SCEP server still answered PENDING after the last poll the client was allowed.',
   SCEP_HTTP: 'The SCEP server cannot be reached, or answered an HTTP error or an unexpected content type.',
+  SCEP_ENROLMENT_INTERRUPTED:
+    'The device restarted while its background SCEP enrolment ran; the one-time challenge went with it, so that enrolment cannot finish.',
 } as const;
 
 /** One code from the closed list {@link ERROR_CODES}. */

@@ -115,7 +115,10 @@ export class DeviceAgent {
   /** The context adapters install into. */
   get context(): DeviceContext {
     const { device, db, clock } = this.#o;
-    return this.#identity ? { device, db, clock, identity: this.#identity } : { device, db, clock };
+    const background = { scheduler: this.#o.scheduler, checkIn: () => this.checkInNow() };
+    return this.#identity
+      ? { device, db, clock, identity: this.#identity, background }
+      : { device, db, clock, background };
   }
 
   /**

@@ -87,3 +87,21 @@ export function buildScepInstallAtomic(install: ScepInstall, firstCmdId: number)
   });
   return { kind: 'Atomic', cmdId: firstCmdId, children };
 }
+
+/** The leaves the server reads after an Enroll to learn its result (CCI: "The MDM server could later query the device"). */
+export const SCEP_RESULT_LEAVES = ['Status', 'ErrorCode', 'CertThumbprint'] as const;
+
+/**
+ * The node path `./{scope}/Vendor/MSFT/ClientCertificateInstall/SCEP/{UniqueID}` at the start of `locUri`
+ * (a LocURI of one of its leaves), or undefined when `locUri` is not under a SCEP node.
+ */
+export function scepNodeOf(locUri: string): { scope: LocUriScope; uniqueId: string } | undefined {
+  const m = /^\.\/(Device|User)\/Vendor\/MSFT\/ClientCertificateInstall\/SCEP\/([^/]+)(?:\/|$)/.exec(locUri);
+  return m === null ? undefined : { scope: m[1] as LocUriScope, uniqueId: m[2]! };
+}
+
+/** One `<Get>` of the node's Status, ErrorCode and CertThumbprint (the server's later query). */
+export function buildScepStatusGet(scope: LocUriScope, uniqueId: string, cmdId: number): SyncmlItemCommand {
+  const base = scepLocUri(scope, uniqueId);
+  return { kind: 'Get', cmdId, items: SCEP_RESULT_LEAVES.map((leaf) => ({ target: `${base}/${leaf}` })) };
+}

@@ -30,7 +30,7 @@ import {
   type DecodedPkiMessage,
 } from './pki-message.ts';
 import { scepError } from './scep-error.ts';
-import { createScepCsr } from './scep-csr.ts';
+import { createScepCsr, type ScepCsrOptions } from './scep-csr.ts';
 import { certificatesOf } from './signed-data.ts';
 import type { MessageType } from './oids.ts';
 
@@ -52,6 +52,9 @@ export interface EnrolRequest {
   subject: Dn | string;
   challenge?: string;
   san?: readonly SanEntry[];
+  /** Further requested extensions and name-value pairs (scep-csr.ts ScepCsrOptions). */
+  extensions?: ScepCsrOptions['extensions'];
+  nameValuePairs?: ScepCsrOptions['nameValuePairs'];
   /** Renew: sign a RenewalReq with this certificate and its key (RFC 8894 §3.3.1.2) instead of a self-signed one. */
   renew?: EnvelopeRecipient;
 }
@@ -212,6 +215,8 @@ export class ScepClient {
       keyPair: r.keyPair,
       ...(r.challenge !== undefined && { challenge: r.challenge }),
       ...(r.san !== undefined && { san: r.san }),
+      ...(r.extensions !== undefined && { extensions: r.extensions }),
+      ...(r.nameValuePairs !== undefined && { nameValuePairs: r.nameValuePairs }),
     });
     const transactionId = transactionIdOf(r.keyPair.publicKey);
     const base = {

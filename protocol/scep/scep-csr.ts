@@ -9,10 +9,25 @@
  * challengeOf(csr); // 'A1B2…'
  */
 import { parseCsr, type Csr } from '../../pki/csr.ts';
-import { contentOf, encodeBitString, encodeOid, encodeSequence, encodeTlv, readTlv } from '../../pki/der.ts';
+import {
+  contentOf,
+  encodeBitString,
+  encodeOid,
+  encodeSequence,
+  encodeTlv,
+  readChildren,
+  readTlv,
+  type Tlv,
+} from '../../pki/der.ts';
 import { encodeDn } from '../../pki/dn-der.ts';
 import { toDn, type Dn } from '../../pki/dn.ts';
-import { encodeExtensionList, encodeExtensions, type SanEntry } from '../../pki/extensions.ts';
+import {
+  encodeExtensionList,
+  encodeExtensions,
+  type ExtensionsSpec,
+  type SanEntry,
+} from '../../pki/extensions.ts';
+import { derBmpString } from '../../pki/pkcs12-asn1.ts';
 import type { KeyPair } from '../../pki/keys.ts';
 import { EXT } from '../../pki/oids.ts';
 import { signTbs } from '../../pki/signature.ts';
@@ -25,7 +40,22 @@ export interface ScepCsrOptions {
   /** The challenge password; absent for a renewal that authenticates with the old certificate. */
   challenge?: string;
   san?: readonly SanEntry[];
+  /**
+   * Further extensions the requester asks for (a Windows device: the profile's KeyUsage, EKUMapping and
+   * TemplateName, ClientCertificateInstall CSP); the CA's template decides what it issues.
+   */
+  extensions?: Pick<ExtensionsSpec, 'keyUsage' | 'extKeyUsage' | 'template'>;
+  /**
+   * Name-value pairs (szOID_ENROLLMENT_NAME_VALUE_PAIR 1.3.6.1.4.1.311.13.2.1, each a SEQUENCE of two
+   * BMPStrings) — a Windows device sends the expected validity this way (`ValidityPeriod`,
+   * `ValidityPeriodUnits`; CCI: "the device only sends … the expected certificate validation period to the
+   * SCEP server … it depends on the server how to use this valid period").
+   */
+  nameValuePairs?: readonly (readonly [string, string])[];
 }
+
+/** The OID of an enrolment name-value pair attribute (Microsoft, szOID_ENROLLMENT_NAME_VALUE_PAIR). */
+export const ENROLLMENT_NAME_VALUE_PAIR = '1.3.6.1.4.1.311.13.2.1';
 
 /** Builds and signs the request. */
 export function createScepCsr(o: ScepCsrOptions): Csr {
@@ -38,7 +68,18 @@ export function createScepCsr(o: ScepCsrOptions): Csr {
       ]),
     );
   }
-  const exts = o.san && o.san.length > 0 ? encodeExtensions({ subjectAltName: [...o.san] }) : [];
+  for (const [name, value] of o.nameValuePairs ?? []) {
+    attributes.push(
+      encodeSequence([
+        encodeOid(ENROLLMENT_NAME_VALUE_PAIR),
+        encodeTlv(0x31, encodeSequence([derBmpString(name), derBmpString(value)])),
+      ]),
+    );
+  }
+  const exts = encodeExtensions({
+    ...o.extensions,
+    ...(o.san && o.san.length > 0 && { subjectAltName: [...o.san] }),
+  });
   if (exts.length > 0) {
     attributes.push(
       encodeSequence([encodeOid(EXT.extensionRequest), encodeTlv(0x31, encodeExtensionList(exts))]),
@@ -76,4 +117,28 @@ export function challengeOf(csr: Csr): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The enrolment name-value pairs of a request (see {@link ScepCsrOptions.nameValuePairs}); unreadable ones are skipped. */
+export function nameValuePairsOf(csr: Csr): [string, string][] {
+  const out: [string, string][] = [];
+  const text = (der: Buffer, at: Tlv): string | undefined => {
+    if (at.tag !== 0x1e) return undefined;
+    return Buffer.from(contentOf(der, at)).swap16().toString('utf16le');
+  };
+  for (const a of csr.attributes) {
+    if (a.oid !== ENROLLMENT_NAME_VALUE_PAIR) continue;
+    for (const v of a.values) {
+      try {
+        const der = Buffer.from(v);
+        const [n, val] = readChildren(der, readTlv(der, 0));
+        const name = n === undefined ? undefined : text(der, n);
+        const value = val === undefined ? undefined : text(der, val);
+        if (name !== undefined && value !== undefined) out.push([name, value]);
+      } catch {
+        // not a SEQUENCE of two BMPStrings: not a pair this reader knows
+      }
+    }
+  }
+  return out;
 }

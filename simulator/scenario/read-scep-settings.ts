@@ -39,12 +39,14 @@ const KEY_SIZE_OF_BITS: Record<string, string> = {
 type Rec = Record<string, unknown>;
 
 /**
- * The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts;
- * agent/platforms/android/scep-policy.ts for Android Enterprise).
+ * The families whose devices enrol over SCEP in a run (agent/platforms/apple/scep-payload.ts,
+ * agent/platforms/windows/scep-apply.ts, agent/platforms/android/scep-policy.ts for Android Enterprise): every
+ * family a SCEP profile has (Android device administrator SCEP is not modelled: the profile model refuses it).
  */
 export const SCEP_DELIVERED_FAMILIES: readonly ProfileFamily[] = [
   'macos',
   'ios',
+  'windows',
   'android-work-profile',
   'android-device-owner',
 ];

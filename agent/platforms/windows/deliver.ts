@@ -24,6 +24,12 @@ import {
   trustedCertLocUri,
   type TrustedCertOperation,
 } from '../../../profiles/windows/root-ca-trusted-certificates.ts';
+import {
+  decodeScepInstalls,
+  type ScepDeleteOperation,
+  type ScepEnrolOperation,
+} from '../../../profiles/windows/scep-install-decode.ts';
+import { scepLocUri } from '../../../profiles/windows/scep-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { encodeSyncml } from '../../../profiles/windows/syncml-encode.ts';
 import type {
@@ -40,12 +46,16 @@ import { nativeRow, windowsNative } from './native-status.ts';
 import { nodeValue } from './node-values.ts';
 import { applyPfxDelete, applyPfxInstall, foldReplacements } from './pfx-apply.ts';
 import { classifyProblem } from './problem-outcome.ts';
+import { applyScepDelete, applyScepEnrol } from './scep-apply.ts';
+import { takeScepResult } from './scep-node.ts';
 import { applyTrustedCert } from './trusted-cert-apply.ts';
 
 type Action =
   | { kind: 'trusted'; op: TrustedCertOperation }
   | { kind: 'pfx-install'; op: PfxInstallOperation }
   | { kind: 'pfx-delete'; op: PfxDeleteOperation }
+  | { kind: 'scep-enrol'; op: ScepEnrolOperation }
+  | { kind: 'scep-delete'; op: ScepDeleteOperation }
   | { kind: 'problem'; error: CertfleetError };
 
 interface CmdResult {
@@ -56,6 +66,7 @@ interface CmdResult {
 const KNOWN_CSPS = [
   ['Vendor', 'MSFT', 'RootCATrustedCertificates'],
   ['Vendor', 'MSFT', 'ClientCertificateInstall', 'PFXCertInstall'],
+  ['Vendor', 'MSFT', 'ClientCertificateInstall', 'SCEP'],
 ];
 
 class Rollback extends Error {}
@@ -73,6 +84,9 @@ function payloadOf(action: Action): string {
       return pfxLocUri(action.op.install.scope, action.op.install.uniqueId);
     case 'pfx-delete':
       return pfxLocUri(action.op.scope, action.op.uniqueId);
+    case 'scep-enrol':
+    case 'scep-delete':
+      return scepLocUri(action.op.scope, action.op.uniqueId);
     case 'problem':
       return classifyProblem(action.error).payload;
   }
@@ -87,13 +101,16 @@ function plan(message: SyncmlMessage): Map<number, Action[]> {
   };
   const trusted = decodeTrustedCertOperations(message);
   const pfx = decodePfxInstalls(message);
-  for (const error of [...trusted.problems, ...pfx.problems]) {
+  const scep = decodeScepInstalls(message);
+  for (const error of [...trusted.problems, ...pfx.problems, ...scep.problems]) {
     const cmdId = error.details.cmdId;
     if (typeof cmdId === 'number') add(cmdId, { kind: 'problem', error });
   }
   for (const op of trusted.operations) add(op.cmdId, { kind: 'trusted', op });
   for (const op of pfx.installs) add(op.blobCmdId, { kind: 'pfx-install', op });
   for (const op of pfx.deletes) add(op.cmdId, { kind: 'pfx-delete', op });
+  for (const op of scep.enrolments) add(op.execCmdId, { kind: 'scep-enrol', op });
+  for (const op of scep.deletes) add(op.cmdId, { kind: 'scep-delete', op });
   return actions;
 }
 
@@ -213,10 +230,20 @@ class Delivery {
     }
     const outcomes: PendingOutcome[] = [];
     const actions = this.actions.get(cmd.cmdId) ?? [];
-    for (const action of actions) outcomes.push(this.apply(action));
+    // an accepted SCEP Enroll answers 202 and reports nothing yet: its result is read later (scep-apply.ts)
+    let accepted = 200;
+    for (const action of actions) {
+      if (action.kind !== 'scep-enrol') {
+        outcomes.push(this.apply(action));
+        continue;
+      }
+      const r = applyScepEnrol(this.env, action.op);
+      if ('outcome' in r) outcomes.push(r.outcome);
+      else accepted = Math.max(accepted, r.code);
+    }
     if (actions.length === 0) outcomes.push(...this.unmodelled(cmd));
     const failed = outcomes.find((o) => !isSuccess(syncmlOf(o)));
-    return { code: failed === undefined ? 200 : syncmlOf(failed), outcomes };
+    return { code: failed === undefined ? accepted : syncmlOf(failed), outcomes };
   }
 
   /** Items outside the CSPs certfleet models: a real device has them, this one answers 404. */
@@ -245,7 +272,14 @@ class Delivery {
     }
     if (values.size !== cmd.items.length) return { code: 404, outcomes: [] };
     this.results.set(cmd.cmdId, values);
-    return { code: 200, outcomes: [] };
+    // the service reads a SCEP node's Status: the enrolment's result, once it has ended (scep-node.ts)
+    const outcomes: PendingOutcome[] = [];
+    for (const target of values.keys()) {
+      if (!target.endsWith('/Status')) continue;
+      const r = takeScepResult(this.env.ctx, target.slice(0, -'/Status'.length));
+      if (r !== undefined) outcomes.push(r);
+    }
+    return { code: 200, outcomes };
   }
 
   private apply(action: Action): PendingOutcome {
@@ -259,6 +293,10 @@ class Delivery {
           return applyPfxInstall(this.env, action.op);
         case 'pfx-delete':
           return applyPfxDelete(this.env, action.op);
+        case 'scep-delete':
+          return applyScepDelete(this.env, action.op);
+        case 'scep-enrol':
+          throw new Error('a SCEP Enroll is applied by command()');
       }
     } catch (e) {
       const payload = payloadOf(action);

@@ -38,6 +38,18 @@ export const WIN32 = {
   NTE_BAD_ALGID: 0x80090008,
   /** "Cannot find the certificate and private key to use for decryption." **[certfleet]** winerror.h; docs/errors.md §1.2 marks it inferred: the password is encrypted to another certificate. */
   CRYPT_E_NO_DECRYPT_CERT: 0x8009200c,
+  /** "The permissions on this certification authority do not allow the current user to enroll for certificates." **[inferred]** for a SCEP FAILURE (winerror.h, S3). */
+  CERTSRV_E_ENROLL_DENIED: 0x80094011,
+  /** "A connection with the server could not be established" **[inferred]** for an unreachable SCEP server (winerror.h, S3). */
+  WININET_E_CANNOT_CONNECT: 0x80072efd,
+  /** "The data necessary to complete this operation is not yet available." **[inferred]** for a SCEP request still pending after RetryCount polls (winerror.h, S3). */
+  E_PENDING: 0x8000000a,
+  /** "A certificate chain processed, but terminated in a root certificate which is not trusted by the trust provider." **[inferred]** for a SCEP server whose CA does not match CAThumbprint (winerror.h, S3). */
+  CERT_E_UNTRUSTEDROOT: 0x800b0109,
+  /** "Catastrophic failure" **[certfleet]** for a SCEP enrolment that failed inside certfleet (a bug: INTERNAL) (winerror.h, S3). */
+  E_UNEXPECTED: 0x8000ffff,
+  /** "Operation aborted" **[inferred]** for a SCEP enrolment a device restart cut off (winerror.h, S3). */
+  E_ABORT: 0x80004004,
 } as const;
 
 /** A Win32/HRESULT name of {@link WIN32}. */
@@ -185,4 +197,32 @@ export function windowsNative(
   const intune = intuneCode(syncml);
   if (intune !== undefined) native.intune = intune;
   return native;
+}
+
+/**
+ * The `SCEP/{UniqueID}/ErrorCode` value (an HRESULT, CCI) of a failed background SCEP enrolment, per
+ * outcome code (**[inferred]**: CCI names the node, not its values; the HRESULTs are winerror.h's closest).
+ * The KSP codes keep the PFX rows' values; a code not listed reports CERTSRV_E_ENROLL_DENIED (the CA side
+ * refused it, as far as the device can tell).
+ */
+export const SCEP_ERROR_CODE = {
+  SCEP_REQUEST_FAILED: 'CERTSRV_E_ENROLL_DENIED',
+  SCEP_RENEWAL_REFUSED: 'CERTSRV_E_ENROLL_DENIED',
+  SCEP_HTTP: 'WININET_E_CANNOT_CONNECT',
+  SCEP_PENDING: 'E_PENDING',
+  SCEP_MESSAGE_INVALID: 'CRYPT_E_BAD_ENCODE',
+  SCEP_NOT_RECIPIENT: 'CRYPT_E_NO_DECRYPT_CERT',
+  SCEP_UNSUPPORTED_ALGORITHM: 'NTE_BAD_ALGID',
+  INSTALL_UNTRUSTED_CHAIN: 'CERT_E_UNTRUSTEDROOT',
+  INSTALL_KSP_UNAVAILABLE: 'NTE_DEVICE_NOT_FOUND',
+  INSTALL_KSP_KEY_SIZE: 'NTE_NOT_SUPPORTED',
+  INSTALL_CONTAINER_REQUIRED: 'NTE_BAD_KEYSET',
+  KEY_UNSUPPORTED: 'NTE_NOT_SUPPORTED',
+  INTERNAL: 'E_UNEXPECTED',
+  SCEP_ENROLMENT_INTERRUPTED: 'E_ABORT',
+} as const satisfies Partial<Record<OutcomeCode, Win32Name>>;
+
+/** The ErrorCode node's HRESULT name for a failed enrolment's code. */
+export function scepErrorName(code: OutcomeCode): Win32Name {
+  return (SCEP_ERROR_CODE as Partial<Record<OutcomeCode, Win32Name>>)[code] ?? 'CERTSRV_E_ENROLL_DENIED';
 }

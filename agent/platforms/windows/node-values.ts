@@ -13,6 +13,9 @@
  * `…/RootCATrustedCertificates` its stores, `…/RootCATrustedCertificates/{store}` the thumbprints installed
  * there, `…/{store}/{thumbprint}` its read-only leaves. A list with no child is an empty Data (the node
  * exists); an absent UniqueID or thumbprint is 404.
+ *
+ * Under `…/ClientCertificateInstall/SCEP/{UniqueID}` the device answers Status, ErrorCode, CertThumbprint and
+ * RespondentServerUrl of its SCEP node (CCI; scep-node.ts), and `…/SCEP` lists its SCEP UniqueIDs.
  */
 import { windowsInventory, windowsNode } from '../../device/inventory-windows.ts';
 import { splitLocUri } from '../../../profiles/windows/loc-uri.ts';
@@ -26,9 +29,11 @@ import {
 import { coHoldersOf, itemsHeldBy } from '../../keystore/shared-items.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { statusNodeValue } from './native-status.ts';
+import { scepNodeRef, scepNodeValue } from './scep-node.ts';
 
 const PFX_CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'PFXCertInstall'];
 const RCA_CSP = ['Vendor', 'MSFT', 'RootCATrustedCertificates'];
+const SCEP_CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'SCEP'];
 
 function startsWith(segments: readonly string[], prefix: readonly string[]): boolean {
   return prefix.every((p, i) => segments[i] === p);
@@ -135,6 +140,19 @@ export function nodeValue(ctx: DeviceContext, locUri: string): NodeValue | undef
   }
   if (startsWith(split.segments, RCA_CSP)) {
     return rcaValue(ctx, split.segments.slice(RCA_CSP.length), split.scope);
+  }
+  if (startsWith(split.segments, SCEP_CSP)) {
+    const [uniqueId, ...rest] = split.segments.slice(SCEP_CSP.length);
+    if (uniqueId === undefined) {
+      const base = `./${split.scope}/Vendor/MSFT/ClientCertificateInstall/SCEP`;
+      return childList(
+        childrenUnder(
+          ctx.db.profiles(ctx.device.id).map((p) => p.ref),
+          base,
+        ),
+      );
+    }
+    return scepNodeValue(ctx, scepNodeRef(split.scope, uniqueId), rest);
   }
   const node = windowsNode(windowsInventory(ctx.device, { now: ctx.clock.now() }), locUri);
   if (node === undefined || node.status !== 200) return undefined;

@@ -32,7 +32,8 @@ import {
   type DecodedPkiMessage,
 } from '../../../protocol/scep/pki-message.ts';
 import { failInfoOf, scepError } from '../../../protocol/scep/scep-error.ts';
-import { challengeOf } from '../../../protocol/scep/scep-csr.ts';
+import { challengeOf, nameValuePairsOf } from '../../../protocol/scep/scep-csr.ts';
+import type { ValidityPeriod } from '../ca/template.ts';
 import { degenerateCertificates, type ScepDigest } from '../../../protocol/scep/signed-data.ts';
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import type { ChallengeGrant, ChallengeStore } from './challenge-store.ts';
@@ -259,9 +260,11 @@ export class ScepResponder {
     const at = this.#o.now();
     const template = this.#o.template ?? (ca.kind === 'enterprise' ? 'CertfleetUser' : undefined);
     let certificate: Certificate;
+    const validity = requestedValidity(csr);
     try {
       certificate = ca.issue({
         ...(template !== undefined && { template }),
+        ...(validity !== undefined && { validity }),
         requester: NDES_REQUESTER,
         subject: csr.subjectText,
         san: csr.subjectAltName,
@@ -381,4 +384,25 @@ function serialOf(data: Buffer | undefined): string {
       { cause },
     );
   }
+}
+
+const VALIDITY_UNITS: Readonly<Record<string, ValidityPeriod['unit']>> = {
+  Days: 'days',
+  Weeks: 'weeks',
+  Months: 'months',
+  Years: 'years',
+};
+
+/**
+ * The validity a request asks for with the name-value pairs `ValidityPeriod` and `ValidityPeriodUnits` (what a
+ * Windows device sends from its profile's ValidPeriod/ValidPeriodUnits, docs/formats.md §2.3), as a CA with
+ * EDITF_ATTRIBUTEENDDATE takes it: Intune's SCEP validity then applies when it is below the template's (SCEPDOC:
+ * "you can enter a value that is lower than the validity period in the certificate template, but not higher");
+ * the CA's policy module cuts a longer one. Undefined when the request asks for none (the template's applies).
+ */
+export function requestedValidity(csr: Csr): ValidityPeriod | undefined {
+  const pairs = new Map(nameValuePairsOf(csr));
+  const unit = VALIDITY_UNITS[pairs.get('ValidityPeriod') ?? ''];
+  const value = Number(pairs.get('ValidityPeriodUnits'));
+  return unit !== undefined && Number.isInteger(value) && value > 0 ? { value, unit } : undefined;
 }

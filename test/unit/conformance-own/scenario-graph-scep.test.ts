@@ -41,11 +41,21 @@ describe('graph: SCEP profile files in a scenario', () => {
     for (const url of exported) expect(warning).toContain(url);
   });
 
-  it('a Windows SCEP export is refused at its graph: key (its device side does not enrol over SCEP yet)', () => {
+  it('a Windows SCEP export loads for a PC (issue 14 point 2: the PC enrols over ClientCertificateInstall/SCEP)', () => {
+    const s = loadScenario({
+      text: `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined }] }\nprofiles:\n  - { graph: '${file('windows')}' }\n`,
+      file: 'own.yaml',
+    });
+    const model = s.profiles[0]?.models.windows;
+    expect(model?.kind).toBe('scep-certificate');
+    expect(model?.kind === 'scep-certificate' && model.scepServerUrls).toEqual([SCEP_SERVER_PLACEHOLDER]);
+  });
+
+  it('an Android work-profile SCEP export is refused at its graph: key (its device side does not enrol over SCEP yet)', () => {
     let err: unknown;
     try {
       loadScenario({
-        text: `fleet: { devices: 1, mix: [{ platform: windows, kind: entra-joined }] }\nprofiles:\n  - { graph: '${file('windows')}' }\n`,
+        text: `fleet: { devices: 1, mix: [{ platform: android, kind: work-profile }] }\nprofiles:\n  - { graph: '${file('android-work-profile')}' }\n`,
         file: 'own.yaml',
       });
     } catch (e) {
@@ -53,6 +63,6 @@ describe('graph: SCEP profile files in a scenario', () => {
     }
     expect(isCertfleetError(err) && err.code).toBe('SCENARIO_INVALID');
     expect((err as Error).message).toMatch(/profiles\[0\]\.graph/);
-    expect((err as Error).message).toMatch(/windows device side does not enrol over SCEP yet/);
+    expect((err as Error).message).toMatch(/android-work-profile device side does not enrol over SCEP yet/);
   });
 });

@@ -1,9 +1,7 @@
 /**
  * Issue 14 point 2 (scenario): inline `type: scep` profiles are read key by key into the SCEP model and
- * checked per family like PKCS profiles, every problem with its line; a profile for a family whose device
- * side does not enrol over SCEP yet (Windows) is refused at its `type` key naming those families, after its
- * other problems are listed (never loaded and then ignored); macOS, iOS and the two Android Enterprise
- * families load.
+ * checked per family like PKCS profiles, every problem with its line; every family a SCEP profile has
+ * (Windows, macOS, iOS and the two Android Enterprise families) loads; device administrator is refused.
  */
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
@@ -32,19 +30,22 @@ function problems(text: string): ScenarioProblem[] {
   throw new Error('the scenario loaded');
 }
 
-const NOT_RUN =
-  /SCEP profiles are delivered in runs to macos, ios, android-work-profile, android-device-owner devices only so far/;
-
 describe('type: scep in a scenario', () => {
-  it('is refused with one problem at its type key when every setting is valid', () => {
-    const p = problems(
-      scenario(
+  it('loads for every family a SCEP profile has when every setting is valid (each device side enrols)', () => {
+    const s = loadScenario({
+      text: scenario(
         'platforms: [windows, macos, ios, android-work-profile, android-device-owner], keySize: 4096, keyUsage: [digitalSignature], hashAlgorithm: [sha2], renewalThreshold: 25, validity: 90d',
       ),
-    );
-    expect(p.map((x) => [x.path, x.line])).toEqual([['profiles[1].type', 7]]);
-    expect(p[0]!.message).toMatch(NOT_RUN);
-    expect(p[0]!.message).toContain('the windows device side does not enrol');
+      file: 's.yaml',
+    });
+    const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;
+    expect(Object.keys(wifi.models).sort()).toEqual([
+      'android-device-owner',
+      'android-work-profile',
+      'ios',
+      'macos',
+      'windows',
+    ]);
   });
 
   it('loads for the Android Enterprise families, certificateAccess on fully managed devices', () => {
@@ -75,16 +76,35 @@ describe('type: scep in a scenario', () => {
     }
   });
 
+  it('loads for Windows (issue 14 point 2: the PC enrols over ClientCertificateInstall/SCEP)', () => {
+    const s = loadScenario({
+      text: scenario(
+        'platforms: [windows], keySize: 4096, hashAlgorithm: [sha2], keyStorageProvider: useSoftwareKsp',
+      ),
+      file: 's.yaml',
+    });
+    const wifi = s.profiles.find((p) => p.name === 'Wi-Fi')!;
+    expect(Object.keys(wifi.models)).toEqual(['windows']);
+    expect(wifi.models.windows).toMatchObject({
+      kind: 'scep-certificate',
+      keySize: 'size4096',
+      keyStorageProvider: 'useSoftwareKsp',
+      scepServerUrls: [SCEP_SERVER_PLACEHOLDER],
+    });
+  });
+
   it('lists the SCEP settings problems with their keys and lines besides the refusal', () => {
     const p = problems(
-      scenario('platforms: [windows, ios], keySize: 3072, keyUsage: [nonRepudiation], hashAlgorithm: [sha2]'),
+      scenario(
+        'platforms: [windows, ios, android-work-profile], keySize: 3072, keyUsage: [nonRepudiation], hashAlgorithm: [sha2]',
+      ),
     );
     const byPath = Object.fromEntries(p.map((x) => [x.path, x.message]));
     expect(byPath['profiles[1].keySize']).toMatch(/must be one of 1024, 2048, 4096/);
     expect(byPath['profiles[1].keyUsage[0]']).toMatch(/unknown keyUsage 'nonRepudiation'/);
     // hashAlgorithm is not a setting of iOS SCEP profiles (Graph iosScepCertificateProfile) but applies to Windows
     expect(Object.keys(byPath)).not.toContain('profiles[1].hashAlgorithm');
-    expect(byPath['profiles[1].type']).toMatch(NOT_RUN);
+    expect(Object.keys(byPath)).not.toContain('profiles[1].type');
     expect(p.every((x) => x.line === 7)).toBe(true);
   });
 
