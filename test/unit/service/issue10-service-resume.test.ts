@@ -112,6 +112,45 @@ describe('issue 10 point 3: the MDM service saved and restored in a new service'
     await restarted.stop();
   });
 
+  it('links each restored delivery to its device’s family of an assignment name that spans families', async () => {
+    // a scenario profile for several platforms is one assignment name with one profile per family; the
+    // restore once took the name's last for every device, so a Windows PC's renewal after a resume was
+    // compiled as Android policy JSON (SYNCML_PARSE on the device)
+    const assignments = () => [toAll('wifi', pkcs('windows')), toAll('wifi', pkcs('android-work-profile'))];
+    const w = await world({ assignments });
+    const pc = await w.enrol({ platform: 'windows', kind: 'hybrid-joined' });
+    const phone = await w.enrol({ platform: 'android', kind: 'work-profile-personal' });
+    await w.run(60_000);
+    expect(outcomeOf(w.service, pc.id, 'wifi')?.status).toBe('installed');
+    const saved = w.service.saveState();
+    const read = (store: SavedStoreName) => new Map(saved[store].map((r) => [r.key, r.value] as const));
+    await w.service.stop();
+    const restarted = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-restarted-families'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: assignments(),
+      directory: w.directory,
+    });
+    restarted.restoreState(read);
+    await restarted.start();
+    for (const device of [pc, phone]) {
+      const before = device.payloads().length;
+      await device.renew('wifi', ''); // no thumbprint: about the current certificate
+      await w.settle();
+      await w.run(20 * 60_000);
+      const [first] = device.payloads();
+      const renewed = device.payloads()[before];
+      expect(renewed, device.id).toBeDefined();
+      // compiled for the device's own family: the topic of its first payload
+      expect(renewed?.topic).toBe(first?.topic);
+      expect(outcomeOf(restarted, device.id, 'wifi')).toMatchObject({ status: 'installed', renewals: 1 });
+    }
+    await restarted.stop();
+  });
+
   it('refuses to restore into a service that started', async () => {
     const w = await world({ assignments: [] });
     let code: string | undefined;
