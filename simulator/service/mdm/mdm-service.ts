@@ -25,7 +25,7 @@ import { parseDeviceTopic, tenantRoot } from '../../../protocol/wire/topics.ts';
 import type { TransportMessage } from '../../../protocol/transport/transport.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
 import { connectorTopics, type ToServiceMessage } from '../connector/protocol.ts';
-import { checkAssignments } from './assignment.ts';
+import { checkAssignments, type ProfileAssignment } from './assignment.ts';
 import { handleCheckIn } from './handlers/check-in.ts';
 import { handleCommit } from './handlers/commit.ts';
 import { serviceContext, type ServiceContext } from './handlers/context.ts';
@@ -219,10 +219,14 @@ export class MdmService {
       device: (id) => c.enrollments.device(id),
       // one name carries one profile per family (a scenario profile for several platforms): the device's
       // (a delivery of another family — a not-applicable row — takes the name's first)
-      assignment: (name, device) =>
-        this.#allAssignments.find(
-          (a) => a.name === name && a.profile.family === profileFamilyOf(device.platform, device.kind),
-        ) ?? this.#allAssignments.find((a) => a.name === name),
+      // — the restored assignments in force first (an uploaded certificate in them), then the removed ones
+      assignment: (name, device) => {
+        const family = profileFamilyOf(device.platform, device.kind);
+        const pick = (list: readonly ProfileAssignment[]): ProfileAssignment | undefined =>
+          list.find((a) => a.name === name && a.profile.family === family) ??
+          list.find((a) => a.name === name);
+        return pick(c.assignments.list()) ?? pick(this.#allAssignments);
+      },
     });
     let timers = 0;
     for (const d of armed) if (rearmTimer(c, d)) timers += 1;
