@@ -9,7 +9,9 @@
  *   canonical order once every host reported the wave); the service and connectors count on an in-process
  *   in-flight counter. A `Coordinator` over `MqttControlChannel` waits for the K hosts (wall-clock
  *   liveness limit `hostTimeoutMs` → HOST_MISSING naming the missing shards), runs every instant to the
- *   scenario's end, and the run folder is written as `run` writes it.
+ *   scenario's end, and the run folder is written as `run` writes it. It saves its state as it goes
+ *   (compose/service-state.ts); a `serve` killed and started again on its folder resumes from it (option
+ *   `resumable`; docs/architecture.md "Faults: the broker, a device, the service").
  * - {@link hostShard} (`agents --shard i/K`): one host. Its key stores (`agents.db`, kept across restarts),
  *   device event log, the broker, the agent host on its own VirtualClock; every device's client feeds a
  *   device-side ledger; a `HostRunner` does what the coordinator says and returns when it ends the run.
