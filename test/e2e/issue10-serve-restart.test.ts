@@ -51,8 +51,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await stopAll(children, 'SIGKILL');
-  if (process.env.KEEP_I10) console.log('KEPT', work);
-  else rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 });
 
 /** The checkpoint's position in `dir`/service-state.db, read through a second, read-only connection. */
