@@ -180,7 +180,7 @@ export const ERROR_CODES = {
   WIRE_MESSAGE_INVALID:
     'A JSON message between a device and the service is malformed (the message names the key path); the receiver records it and changes nothing.',
   RUN_UNFINISHED:
-    'The run folder holds a run that never finished (a killed serve or run): it cannot be resumed, and is left as it is.',
+    'The run folder holds a run that never finished and kept no saved state to resume from (a killed run or run --workers; a serve resumes from its service-state.db): it is left as it is.',
   RUN_STATE_MISMATCH:
     "The run folder's saved service state belongs to another run (scenario, seed, fleet size or fleet secret): it is not resumed, and nothing is changed.",
 

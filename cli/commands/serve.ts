@@ -62,6 +62,12 @@ export const serveCommand: CommandModule = {
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
         mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
         stop: stop.promise,
+        resumable: true,
+        onResume: (r) =>
+          process.stderr.write(
+            `certfleet serve: resuming the unfinished run in ${out} at ${new Date(r.at).toISOString()} ` +
+              `(${r.instants} instants closed; ${r.resent} answer(s) sent again, ${r.replayed} kept message(s) taken up)\n`,
+          ),
         onHostJoined: (host, shard, rejoined) =>
           process.stderr.write(
             `certfleet serve: host ${host} (shard ${shard.index}/${shard.count}) ${rejoined ? 'rejoined' : 'joined'}\n`,

@@ -165,6 +165,18 @@ export interface CoordinatorOptions {
   onHostJoined?: (hostId: string, shard: ShardRef, rejoined: boolean) => void;
   /** Called after each instant closed. */
   onInstant?: (state: InstantClosed) => void;
+  /**
+   * Called once the run started (`start` sent) and after each instant closed, before `onInstant`, with
+   * what a resumed coordinator needs ({@link CoordinatorSnapshot}): a killed `serve` saves it.
+   */
+  onSnapshot?: (snapshot: CoordinatorSnapshot) => void;
+  /**
+   * Go on with the run a killed coordinator saved (a resumed `serve`, issue 10 point 3): same run id, the
+   * hosts it knew (the `agents` processes still running accept the same run id and ignore every other),
+   * from the instant it had closed. No host needs to join: each is welcomed back and probed at once, and
+   * its next report carries all its devices' counts (host-runner.ts).
+   */
+  resume?: CoordinatorSnapshot;
   /** Host-side events for the run database, in each host's order, once each. */
   onEvents?: (hostId: string, events: unknown[], t: number) => void;
   /** Every report as it arrives (progress displays, diagnostics). */
@@ -177,6 +189,22 @@ export interface CoordinatorOptions {
   signal?: AbortSignal;
   /** The wall clock (liveness only; tests inject one). Default Date.now. */
   wallNow?: () => number;
+}
+
+/**
+ * What a coordinator saves at each instant's close so that another process can go on with the run
+ * (Coordinator option `resume`): the run id, the instant closed, the counts of instants and waves, each
+ * host as it knew it, and the offsets its hosts' rejoins left on their devices' counts.
+ */
+export interface CoordinatorSnapshot {
+  run: string;
+  /** The last instant closed (the start, before any closed). */
+  t: number;
+  instants: number;
+  waves: number;
+  hosts: Array<{ id: string; shard: ShardRef; incarnation: string; lastEventSeq: number }>;
+  /** Devices whose counts carry offsets from a host's rejoin: `[inBase, outBase, owner]`. */
+  bases: Record<string, [number, number, string | null]>;
 }
 
 /** How a run ended. */
@@ -267,6 +295,7 @@ export class Coordinator {
     const onAbort = (): void => this.#wake();
     this.#o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (this.#o.resume) return await this.#runFrom(this.#o.resume);
       await this.#waitForHosts();
       if (this.#o.signal?.aborted) {
         // stopped before every host joined: nothing ran; the hosts that joined are told the run is over
@@ -278,47 +307,131 @@ export class Coordinator {
       this.#run = this.#o.runId ?? `run-${this.#o.expect.seed}-${this.#wall().toString(36)}`;
       this.#phase = 'running';
       await this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave });
-      let stopped = false;
-      let t: number | undefined = this.#o.start;
-      while (t !== undefined && t <= this.#o.end) {
-        try {
-          await this.#instant(t);
-        } catch (err) {
-          if (err !== STOPPED_WAITING) throw err;
-          stopped = true; // a host left, then the stop request came: the instant stays as it stood
-          break;
-        }
-        if (this.#o.signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        t = this.#nextInstant();
-      }
-      if (!stopped) {
-        this.#t = Math.max(this.#t, this.#o.end);
-        this.#o.local.advanceTo(this.#t);
-      }
-      this.#phase = 'ended';
-      await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
-      return { t: this.#t, instants: this.#instants, waves: this.#wave, stopped };
+      this.#o.onSnapshot?.(this.snapshot());
+      return await this.#runInstants(this.#o.start);
     } catch (err) {
-      this.#phase = 'ended';
-      const e = isCertfleetError(err)
-        ? err
-        : new CertfleetError('INTERNAL', `The coordinator failed: ${(err as Error).message}`, { cause: err });
-      // tell the hosts, best effort: they exit instead of waiting for a coordinator that is gone
-      await this.#publish({
-        type: 'end',
-        run: this.#run || 'not-started',
-        t: this.#t,
-        reason: 'error',
-        message: e.message,
-        code: e.code,
-      }).catch(() => undefined);
-      throw e;
+      throw await this.#failed(err);
     } finally {
       this.#o.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * What a resumed coordinator needs to go on from the last instant closed (see
+   * {@link CoordinatorSnapshot}); call it between instants (`onSnapshot` does).
+   */
+  snapshot(): CoordinatorSnapshot {
+    const bases: CoordinatorSnapshot['bases'] = {};
+    for (const [d, tally] of this.#tally) {
+      if (tally.inBase !== 0 || tally.outBase !== 0) {
+        bases[d] = [tally.inBase, tally.outBase, this.#ownerOf(d, tally) ?? null];
+      }
+    }
+    return {
+      run: this.#run,
+      t: this.#t,
+      instants: this.#instants,
+      waves: this.#wave,
+      hosts: [...this.#hosts.values()].map((h) => ({
+        id: h.id,
+        shard: h.shard,
+        incarnation: h.incarnation,
+        lastEventSeq: h.lastEventSeq,
+      })),
+      bases,
+    };
+  }
+
+  /** The last event sequence number taken from host `hostId` in its incarnation now (run.db records). */
+  hostEventSeq(hostId: string): { incarnation: string; seq: number } | undefined {
+    const h = this.#hosts.get(hostId);
+    return h ? { incarnation: h.incarnation, seq: h.lastEventSeq } : undefined;
+  }
+
+  /**
+   * A resumed run: the saved hosts, counts and offsets taken back, `start` sent again under the saved run
+   * id (each host's next report carries all its counts), one probe to learn where the hosts are, then the
+   * instants from the one the hosts reached — the instant the killed coordinator had open — or, when they
+   * are where the saved one closed, from the next one.
+   */
+  async #runFrom(r: CoordinatorSnapshot): Promise<CoordinatorResult> {
+    this.#run = r.run;
+    this.#t = Math.max(this.#o.start, r.t);
+    this.#instants = r.instants;
+    this.#wave = r.waves;
+    const now = this.#wall();
+    for (const h of r.hosts) {
+      this.#byShard.set(h.shard.index, h.id);
+      this.#hosts.set(h.id, {
+        id: h.id,
+        shard: h.shard,
+        incarnation: h.incarnation,
+        lastHeard: now,
+        report: undefined,
+        latest: undefined,
+        lastEventSeq: h.lastEventSeq,
+        rebasing: false,
+      });
+    }
+    for (const [d, [inBase, outBase, owner]] of Object.entries(r.bases)) {
+      const tally = this.#tallyOf(d);
+      tally.inBase = inBase;
+      tally.outBase = outBase;
+      tally.owner = owner ?? undefined;
+    }
+    this.#phase = 'running';
+    this.#o.local.advanceTo(this.#t);
+    await this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave });
+    await this.#collect('probe');
+    let reached = this.#t;
+    for (const h of this.#hosts.values()) reached = Math.max(reached, h.latest?.t ?? reached);
+    const first = reached > this.#t ? reached : this.#nextInstant();
+    return this.#runInstants(first);
+  }
+
+  /** Runs the instants from `first` to the end (or a stop), then tells the hosts the run is over. */
+  async #runInstants(first: number | undefined): Promise<CoordinatorResult> {
+    let stopped = false;
+    let t: number | undefined = first;
+    while (t !== undefined && t <= this.#o.end) {
+      try {
+        await this.#instant(t);
+      } catch (err) {
+        if (err !== STOPPED_WAITING) throw err;
+        stopped = true; // a host left, then the stop request came: the instant stays as it stood
+        break;
+      }
+      if (this.#o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      t = this.#nextInstant();
+    }
+    if (!stopped) {
+      this.#t = Math.max(this.#t, this.#o.end);
+      this.#o.local.advanceTo(this.#t);
+    }
+    this.#phase = 'ended';
+    await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
+    return { t: this.#t, instants: this.#instants, waves: this.#wave, stopped };
+  }
+
+  /** Ends a run that failed: the hosts are told (best effort); returns the error to throw. */
+  async #failed(err: unknown): Promise<CertfleetError> {
+    this.#phase = 'ended';
+    const e = isCertfleetError(err)
+      ? err
+      : new CertfleetError('INTERNAL', `The coordinator failed: ${(err as Error).message}`, { cause: err });
+    // tell the hosts, best effort: they exit instead of waiting for a coordinator that is gone
+    await this.#publish({
+      type: 'end',
+      run: this.#run || 'not-started',
+      t: this.#t,
+      reason: 'error',
+      message: e.message,
+      code: e.code,
+    }).catch(() => undefined);
+    return e;
   }
 
   // --- hosts' messages -----------------------------------------------------------------------------
@@ -686,6 +799,7 @@ export class Coordinator {
   /** Closes the current instant (first wave of it: `firstWave`) and tells the caller. */
   #closed(firstWave: number): void {
     this.#closeInstant();
+    this.#o.onSnapshot?.(this.snapshot());
     this.#o.onInstant?.({
       t: this.#t,
       instants: this.#instants,

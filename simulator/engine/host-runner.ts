@@ -14,7 +14,9 @@
  * device-ledger.ts, side `device`, fed by the devices' transports), `settle()` and `progress()`.
  *
  * What is reported is kept until the coordinator is known to have it (it sent a later wave), so a report
- * lost or resent changes nothing; counters are cumulative and merged by maximum, events carry a sequence
+ * lost or resent changes nothing; after a `start` of the run it already follows (a coordinator that resumed
+ * the run from its saved state, issue 10 point 3, with the same run id) the next report carries every
+ * device's counts, since that coordinator knows only what it saved; counters are cumulative and merged by maximum, events carry a sequence
  * number. Wall time is used for liveness only: the join is resent every `joinRetryMs` until the run
  * starts (the coordinator may start after the hosts), and an `alive` goes out every `heartbeatMs` while a
  * wave takes long (key generation for many devices), so that the coordinator can tell busy from gone.
@@ -45,6 +47,9 @@ export interface HostClock {
 /** The host's device ledger, as the runner reads it (protocol/transport/device-ledger.ts). */
 export interface HostLedger {
   snapshotChanged(): Record<string, DeviceCounts>;
+  /** Every device counted so far and its counts: the report after a `start` of the run it follows carries them all. */
+  devices?(): string[];
+  counts?(deviceId: string): DeviceCounts;
   inProgress(): number;
   idle(): Promise<void>;
 }
@@ -120,6 +125,8 @@ export class HostRunner {
   #unacked = new Map<string, DeviceCounts>();
   #unackedEvents: HostEvent[] = [];
   #eventSeq = 0;
+  /** The next report carries every device's counts (a coordinator that resumed the run knows none). */
+  #full = false;
   #processing = false;
   #settled = false;
   #resolve: (r: HostRunResult) => void = () => undefined;
@@ -215,10 +222,14 @@ export class HostRunner {
 
   async #handle(m: CtlMessage): Promise<void> {
     if ((m.type === 'start' || m.type === 'probe') && m.host !== undefined && m.host !== this.#o.host) return;
-    // messages of another run (a coordinator that was restarted, a stale session) are not ours
-    if (this.#run !== undefined && m.run !== this.#run && m.type !== 'end') return;
+    // messages of another run (another coordinator on the tenant, a stale session) are not ours — its `end`
+    // included; a coordinator that resumed this run (issue 10 point 3) keeps its run id
+    if (this.#run !== undefined && m.run !== this.#run) return;
     switch (m.type) {
       case 'start':
+        // `start` of the run this host follows again: a coordinator that resumed it (issue 10 point 3) or
+        // that welcomes this host back; either way it may have lost the counts reported so far
+        if (this.#run !== undefined) this.#full = true;
         await this.#start(m.run, m.t);
         return;
       case 'step':
@@ -227,7 +238,6 @@ export class HostRunner {
         await this.#wave(m);
         return;
       case 'end':
-        if (this.#run !== undefined && m.run !== this.#run && m.reason === 'done') return;
         if (m.reason === 'done') this.#o.clock.advanceTo(m.t);
         this.#finish({
           reason: m.reason,
@@ -274,6 +284,10 @@ export class HostRunner {
         break;
       }
       for (const [d, c] of Object.entries(o.ledger.snapshotChanged())) this.#unacked.set(d, c);
+      if (this.#full && o.ledger.devices && o.ledger.counts) {
+        for (const d of o.ledger.devices()) this.#unacked.set(d, { ...o.ledger.counts(d) });
+        this.#full = false;
+      }
       for (const data of o.drainEvents?.() ?? []) this.#unackedEvents.push({ seq: this.#eventSeq++, data });
       const counters: Record<string, [number, number]> = {};
       for (const [d, c] of [...this.#unacked].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -109,7 +109,7 @@ export class CheckpointedTransport implements Transport {
       failure = { error };
     }
     held.open = false;
-    const entries = cp.handle(key, held.messages, this.#o.changes());
+    const entries = cp.handle(key, held.messages, this.#o.changes(), m.topic);
     for (const e of entries ?? []) {
       await this.#inner.publish(e.topic, e.payload);
       cp.confirm(e.seq);

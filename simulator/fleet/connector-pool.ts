@@ -36,6 +36,11 @@ export interface ConnectorPoolOptions {
   pfxChain?: PfxChain;
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
+  /**
+   * A resumed run (issue 10 point 3): the last instant the killed run closed (epoch ms). Down windows
+   * over by then are left out; a connector in a window at that instant starts when the window ends.
+   */
+  after?: number;
 }
 
 /** Starts the connectors and schedules their down windows; the map holds the ones running at any time. */
@@ -61,19 +66,24 @@ export async function startConnectorPool(
     await c.start();
     running.set(id, c);
   };
+  const after = o.after;
   for (const [i, plan] of o.plans.entries()) {
-    await start(plan.id, Math.round((i * o.pollIntervalMs) / o.plans.length));
+    const down = after === undefined ? [] : plan.down.filter((w) => w.from <= after && after < w.to);
+    if (down.length === 0) await start(plan.id, Math.round((i * o.pollIntervalMs) / o.plans.length));
     for (const w of plan.down) {
-      o.clock.schedule(w.from, async () => {
-        const c = running.get(plan.id);
-        running.delete(plan.id);
-        o.onEvent?.({
-          at: o.clock.now().toISOString(),
-          type: 'connector-down',
-          detail: `${plan.id} stopped until ${new Date(w.to).toISOString()}; its leased requests go to another connector when the leases run out`,
+      if (after !== undefined && w.to <= after) continue; // over before the resumed instant
+      const open = after !== undefined && w.from <= after; // the connector is down now: it only comes back
+      if (!open)
+        o.clock.schedule(w.from, async () => {
+          const c = running.get(plan.id);
+          running.delete(plan.id);
+          o.onEvent?.({
+            at: o.clock.now().toISOString(),
+            type: 'connector-down',
+            detail: `${plan.id} stopped until ${new Date(w.to).toISOString()}; its leased requests go to another connector when the leases run out`,
+          });
+          await c?.stop();
         });
-        await c?.stop();
-      });
       o.clock.schedule(w.to, async () => {
         await start(plan.id, 0);
         o.onEvent?.({

@@ -9,7 +9,9 @@
  *   canonical order once every host reported the wave); the service and connectors count on an in-process
  *   in-flight counter. A `Coordinator` over `MqttControlChannel` waits for the K hosts (wall-clock
  *   liveness limit `hostTimeoutMs` → HOST_MISSING naming the missing shards), runs every instant to the
- *   scenario's end, and the run folder is written as `run` writes it.
+ *   scenario's end, and the run folder is written as `run` writes it. It saves its state as it goes
+ *   (compose/service-state.ts); a `serve` killed and started again on its folder resumes from it (option
+ *   `resumable`; docs/architecture.md "Faults: the broker, a device, the service").
  * - {@link hostShard} (`agents --shard i/K`): one host. Its key stores (`agents.db`, kept across restarts),
  *   device event log, the broker, the agent host on its own VirtualClock; every device's client feeds a
  *   device-side ledger; a `HostRunner` does what the coordinator says and returns when it ends the run.
@@ -31,7 +33,12 @@ import type { Transport } from '../../protocol/transport/transport.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
-import { Coordinator, type CoordinatorLimits, type LocalSide } from '../engine/coordinator.ts';
+import {
+  Coordinator,
+  type CoordinatorLimits,
+  type CoordinatorSnapshot,
+  type LocalSide,
+} from '../engine/coordinator.ts';
 import { HostRunner } from '../engine/host-runner.ts';
 import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
 import type { RunDb } from '../report/run-db.ts';
@@ -50,7 +57,7 @@ import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { serviceState } from './compose/service-state.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
-import { openSplitRunFolder } from './run-folder.ts';
+import { canResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
 import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun } from './agents.ts';
@@ -83,6 +90,14 @@ export interface CoordinateOptions extends EngineFleetOptions {
   onProgress?: (p: EngineProgress) => void;
   onHostJoined?: (hostId: string, shard: Shard, rejoined: boolean) => void;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Go on with the unfinished run the folder holds when it kept its saved state (`serve`, issue 10 point 3;
+   * run-folder.ts `canResume`) instead of refusing it with RUN_UNFINISHED. `run --workers` does not: its
+   * hosts start from fresh key stores.
+   */
+  resumable?: boolean;
+  /** Called when a run is resumed, once the killed service's messages were taken up. */
+  onResume?: (info: { at: number; instants: number; resent: number; replayed: number }) => void;
   /**
    * Called once the run is over and the network parts are released, before the run is finished and the
    * reports written: `run --workers` snapshots its hosts' key stores into run.db here.
@@ -165,7 +180,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const wallStart = performance.now();
   const scenario = splitScenario(o);
   const tenant = o.tenant ?? TENANT;
-  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts });
+  // a killed serve's folder with its saved state is resumed (issue 10 point 3); without it, refused
+  const resume = o.resumable === true && canResume(resolve(o.out));
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts }, { resume });
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
@@ -189,7 +206,20 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   });
   // service-state.db: what a killed serve will resume from (compose/service-state.ts)
   const digest = scenarioDigest(o.scenario, scenario);
-  const state = serviceState({ digest, secret: o.secret, dir });
+  const state = serviceState({ digest, secret: o.secret, dir, tenant, resume });
+  /** What the killed coordinator saved (a resume), and the instant its last checkpoint closed. */
+  let saved: { engine?: CoordinatorSnapshot; at?: number } | undefined;
+  const resumedClock: FleetPart<FleetContext> = {
+    name: 'resumed clock',
+    start() {
+      if (!resume) return;
+      const engine = state.engine();
+      const at = state.position()?.at;
+      saved = { ...(engine ? { engine } : {}), ...(at !== undefined ? { at } : {}) };
+      // the service side starts at the saved instant: its timers and the scenario's actions from there
+      clock.advanceTo(engine?.t ?? at ?? scenario.start);
+    },
+  };
   const control: { transport?: Transport } = {};
   const controlPart: FleetPart<FleetContext> = {
     name: 'clock control',
@@ -199,9 +229,10 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     },
   };
   const fleet = await startFleet(ctx, [
-    runRecords(),
+    runRecords(resume ? { resume: true } : {}),
     state.part,
-    serviceCa(),
+    resumedClock,
+    serviceCa(resume ? { resume: true } : {}),
     scepServer(),
     joinedBroker({
       url: o.broker,
@@ -223,7 +254,12 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
               passes: (m) => parseDeviceTopic(tenant, m.topic) === undefined,
             })),
         ),
-      onService: (service) => state.onService(service),
+      onService: (service) => {
+        state.onService(service);
+        // a resumed run: the saved records and counts, before the service starts (timers armed again)
+        if (resume) state.restore(service, ledger);
+      },
+      ...(resume ? { resume: { after: () => saved?.at } } : {}),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);
@@ -237,13 +273,30 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     controlPart,
   ]);
   try {
+    if (resume) {
+      // the killed service's committed, unconfirmed answers published again; the messages it had kept
+      // below the gate handed to this one's gate (held for the first wave)
+      const taken = await state.resumeMessages();
+      o.onResume?.({
+        at: clock.nowMs(),
+        instants: saved?.engine?.instants ?? 0,
+        ...taken,
+      });
+    }
     const end = ctx.scenario.start + ctx.scenario.durationMs;
     const g = need(gate, 'the service inbox gate', 'serve');
     const runDb = need(ctx.runDb, 'the run database', 'serve');
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
     const deviceIds = ctx.devices.map((d) => d.device.id);
-    const coordinator = new Coordinator({
+    /** The coordinator's state at the instant closing now (saved with its checkpoint). */
+    let snapshot: CoordinatorSnapshot | undefined;
+    const coordinator: Coordinator = new Coordinator({
       channel: await mqttCoordinatorChannel(need(control.transport, 'the control client', 'serve'), tenant),
+      ...(saved?.engine ? { resume: saved.engine } : {}),
+      onSnapshot: (s) => {
+        snapshot = s;
+        if (s.instants === 0) state.saveEngine(s); // the run started: its id and hosts, before any close
+      },
       local: serviceLocalSide({ clock, gate: g, inFlight, ctx, ledger }),
       start: ctx.scenario.start,
       end,
@@ -259,11 +312,16 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       },
       limits: { joinTimeoutMs: o.hostTimeoutMs ?? 60_000, ...o.limits },
       ...(o.onHostJoined ? { onHostJoined: o.onHostJoined } : {}),
-      onEvents: (_host, events) => {
+      onEvents: (host, events) => {
         for (const e of events) {
           runDb.recordEvent(e as RunEvent);
           o.onEvent?.(e as RunEvent);
         }
+        // on disk (run.db queues its writes), then marked recorded: a resumed coordinator does not take
+        // them again from the host, which keeps them until a later wave
+        runDb.flush();
+        const seq = coordinator.hostEventSeq(host);
+        if (seq) state.saveHostEvents(host, seq.incarnation, seq.seq);
       },
       ...(process.env.CERTFLEET_ENGINE_DEBUG
         ? {
@@ -272,7 +330,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
         : {}),
       onInstant: (s) => {
         // every side idle: the instant's checkpoint (position, ledger counts, changed store records)
-        state.saveInstant(s, deviceIds, (id) => ledger.counts(id));
+        state.saveInstant(s, deviceIds, (id) => ledger.counts(id), snapshot);
         o.onProgress?.({
           virtual: { now: s.t, start: ctx.scenario.start, end },
           enrolled,

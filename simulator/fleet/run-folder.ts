@@ -26,6 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { RUN_DB_FILE, RunDb, type RunInfo } from '../report/run-db.ts';
 import type { Scenario } from '../scenario/index.ts';
+import { SERVICE_STATE_FILE } from './service-checkpoint.ts';
 
 /** The manifest's file name inside a run folder. */
 export const RUN_MANIFEST_FILE = 'run.json';
@@ -62,16 +63,10 @@ export interface RunManifest {
   wallPaced?: { timeScale: number };
 }
 
-/**
- * Refuses a run folder whose `run.db` holds a run that never finished (issue 10 point 3: a restarted
- * `serve` used to delete it, make a new CA with a new root key and pass): its records and its CA are what
- * the devices of that run trust, so nothing of it is replaced. A run that finished (or failed to start:
- * its `run-failed` event says so) is replaced as before.
- * @throws CertfleetError RUN_UNFINISHED naming the folder and the run.
- */
-export function refuseUnfinished(dir: string): void {
+/** The run `dir`'s run.db holds when it never finished (nor recorded a failure), else undefined. */
+function unfinishedRun(dir: string): RunInfo | undefined {
   const path = join(dir, RUN_DB_FILE);
-  if (!existsSync(path)) return;
+  if (!existsSync(path)) return undefined;
   let run: RunInfo | undefined;
   let failed: boolean;
   try {
@@ -83,14 +78,37 @@ export function refuseUnfinished(dir: string): void {
       db.close();
     }
   } catch {
-    return; // not a run database we can read: replaced as before
+    return undefined; // not a run database we can read: replaced as before
   }
-  if (!run || run.finishedAt !== undefined || failed) return;
+  return !run || run.finishedAt !== undefined || failed ? undefined : run;
+}
+
+/**
+ * Whether `dir` holds a run a coordinated `serve` can go on with (issue 10 point 3): a run.db whose run
+ * never finished, and the service state that run saved (`service-state.db`, service-checkpoint.ts). The
+ * state is checked against the scenario, seed and fleet secret when it is opened (RUN_STATE_MISMATCH).
+ */
+export function canResume(dir: string): boolean {
+  return unfinishedRun(dir) !== undefined && existsSync(join(dir, SERVICE_STATE_FILE));
+}
+
+/**
+ * Refuses a run folder whose `run.db` holds a run that never finished and cannot be resumed here (issue 10
+ * point 3: a restarted `serve` used to delete it, make a new CA with a new root key and pass): its records
+ * and its CA are what the devices of that run trust, so nothing of it is replaced. A run that finished (or
+ * failed to start: its `run-failed` event says so) is replaced as before. A coordinated `serve` resumes an
+ * unfinished run that kept its saved state ({@link canResume}) instead of calling this.
+ * @throws CertfleetError RUN_UNFINISHED naming the folder and the run.
+ */
+export function refuseUnfinished(dir: string): void {
+  const run = unfinishedRun(dir);
+  if (!run) return;
   throw new CertfleetError(
     'RUN_UNFINISHED',
     `${dir} holds a run that never finished (scenario ${run.scenario}, started ${run.startedAt}; its process was killed?). ` +
-      'certfleet cannot resume it yet, and replacing it would lose its issued certificates and its CA: nothing was changed. ' +
-      'Write the new run to another --out folder (or remove that folder yourself).',
+      'Only a coordinated `certfleet serve` on a folder that kept its saved state (service-state.db) resumes a killed run, ' +
+      'and replacing it would lose its issued certificates and its CA: nothing was changed. ' +
+      'Start the same serve command again if it was a serve, or write the new run to another --out folder (or remove that folder yourself).',
   );
 }
 
@@ -159,15 +177,19 @@ export function writeRunManifest(dir: string, manifest: RunManifest): void {
 
 /**
  * Opens the run folder of a split-fleet side (`serve`, on either clock): makes `out`, writes its `run.json`
- * for the scenario read from `scenarioFile` (its text kept as read now), and returns the folder's absolute path.
+ * for the scenario read from `scenarioFile` (its text kept as read now), and returns the folder's absolute
+ * path. With `resume` (a killed serve's folder, {@link canResume}) the folder and its `run.json` stay as
+ * the killed run left them.
  */
 export function openSplitRunFolder(
   out: string,
   scenarioFile: string,
   scenario: Scenario,
   extra: Pick<RunManifest, 'hosts' | 'wallPaced'> = {},
+  o: { resume?: boolean } = {},
 ): string {
   const dir = resolve(out);
+  if (o.resume) return dir;
   mkdirSync(dir, { recursive: true });
   writeRunManifest(dir, {
     format: RUN_MANIFEST_FORMAT,

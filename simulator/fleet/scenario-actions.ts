@@ -29,12 +29,18 @@ export interface ScheduleActionsOptions {
   indexOf: (deviceId: string) => number;
   /** The run's CAs (a `caRequests` action decides the requests they hold). */
   cas?: CaDirectory;
+  /**
+   * A resumed run (issue 10 point 3): the last instant the killed run closed (epoch ms). The actions at or
+   * before it ran then, and their effects are in the saved state: they are not scheduled again.
+   */
+  after?: number;
 }
 
-/** Schedules every action of the scenario at `start + at`. */
+/** Schedules every action of the scenario at `start + at` (those after `after`, when given). */
 export function scheduleActions(o: ScheduleActionsOptions): void {
   const { scenario, service } = o;
   for (const action of scenario.actions) {
+    if (o.after !== undefined && scenario.start + action.atMs <= o.after) continue;
     o.clock.schedule(scenario.start + action.atMs, async () => {
       if (action.type === 'remove-profile') {
         const id = o.idOfProfile(action.profile);

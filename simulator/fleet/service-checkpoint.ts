@@ -40,7 +40,7 @@ import type { TransportMessage } from '../../protocol/transport/transport.ts';
 /** The file name inside a run folder. */
 export const SERVICE_STATE_FILE = 'service-state.db';
 
-const FORMAT = 'certfleet-service-state/1';
+const FORMAT = 'certfleet-service-state/2';
 
 const SCHEMA = `
 CREATE TABLE meta (
@@ -50,9 +50,11 @@ CREATE TABLE meta (
 CREATE TABLE position (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL, instants INTEGER NOT NULL);
 CREATE TABLE ledger (device_id TEXT PRIMARY KEY, sent INTEGER NOT NULL, handled INTEGER NOT NULL);
 CREATE TABLE records (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key));
-CREATE TABLE inbox (message_id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
+CREATE TABLE inbox (message_id TEXT PRIMARY KEY, generation INTEGER NOT NULL, topic TEXT);
 CREATE TABLE outbox (seq INTEGER PRIMARY KEY, inbox_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE TABLE received (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL, payload BLOB NOT NULL);
+CREATE TABLE engine (id INTEGER PRIMARY KEY CHECK (id = 1), snapshot TEXT NOT NULL);
+CREATE TABLE host_events (host TEXT PRIMARY KEY, incarnation TEXT NOT NULL, seq INTEGER NOT NULL);
 `;
 
 /** Where the clock was at the last checkpoint. */
@@ -75,6 +77,8 @@ export interface Checkpoint extends CheckpointPosition {
   /** The per-device counts of the devices whose counts changed (DeviceLedger.snapshotChanged). */
   ledger: Iterable<readonly [string, DeviceCounts]>;
   records: Iterable<StoreRecord>;
+  /** The coordinator's state at this close (JSON of engine/coordinator.ts CoordinatorSnapshot), if any. */
+  engine?: string;
 }
 
 /** A message handling made, saved until it is confirmed as published. */
@@ -202,10 +206,64 @@ export class ServiceCheckpoint {
         )
         .run(c.at, c.instants);
       for (const [device, counts] of c.ledger) upsertLedger.run(device, counts.sent, counts.handled);
+      if (c.engine !== undefined) this.#putEngine(c.engine);
       this.#writeRecords(c.records);
       this.#db.prepare('DELETE FROM inbox WHERE generation < ?').run(c.instants - 1);
     });
     this.#generation = c.instants;
+  }
+
+  /**
+   * Saves the coordinator's state outside a checkpoint (when the run starts, before any instant closed):
+   * JSON of engine/coordinator.ts CoordinatorSnapshot.
+   */
+  saveEngine(snapshot: string): void {
+    this.#write(() => this.#putEngine(snapshot));
+  }
+
+  /** The coordinator's state saved last (JSON), or undefined when the run never started. */
+  engine(): string | undefined {
+    const row = this.#db.prepare('SELECT snapshot FROM engine WHERE id = 1').get() as
+      { snapshot: string } | undefined;
+    return row?.snapshot;
+  }
+
+  /**
+   * Records that the host events up to `seq` of host `host` (in its incarnation `incarnation`) are in
+   * run.db: a resumed coordinator does not record them again.
+   */
+  saveHostEvents(host: string, incarnation: string, seq: number): void {
+    this.#write(() =>
+      this.#db
+        .prepare(
+          `INSERT INTO host_events (host, incarnation, seq) VALUES (?, ?, ?)
+           ON CONFLICT (host) DO UPDATE SET incarnation = excluded.incarnation, seq = excluded.seq`,
+        )
+        .run(host, incarnation, seq),
+    );
+  }
+
+  /** The last host event recorded in run.db, by host id ({@link saveHostEvents}). */
+  hostEvents(): Map<string, { incarnation: string; seq: number }> {
+    const rows = this.#db.prepare('SELECT host, incarnation, seq FROM host_events').all() as {
+      host: string;
+      incarnation: string;
+      seq: number;
+    }[];
+    return new Map(rows.map((r) => [r.host, { incarnation: r.incarnation, seq: r.seq }]));
+  }
+
+  /**
+   * The topics of the messages taken in since the last checkpoint — handled ({@link handle} with a topic)
+   * or kept ({@link receive}) — whose counts are not in the saved ledger yet: the service ledger counts a
+   * message handled when the round gate takes it, so a resumed service adds these to the saved counts.
+   */
+  takenSinceCheckpoint(): string[] {
+    const handled = this.#db
+      .prepare('SELECT topic FROM inbox WHERE generation = ? AND topic IS NOT NULL')
+      .all(this.#generation) as { topic: string }[];
+    const kept = this.#db.prepare('SELECT topic FROM received').all() as { topic: string }[];
+    return [...handled, ...kept].map((r) => r.topic);
   }
 
   /** The position of the last checkpoint, or undefined when none was saved. */
@@ -265,13 +323,14 @@ export class ServiceCheckpoint {
     inboxId: string,
     outgoing: readonly { topic: string; payload: Buffer }[],
     records: Iterable<StoreRecord> = [],
+    topic?: string,
   ): OutboxEntry[] | undefined {
     const entries: OutboxEntry[] = [];
     let fresh = false;
     this.#write(() => {
       const inserted = this.#db
-        .prepare('INSERT INTO inbox (message_id, generation) VALUES (?, ?) ON CONFLICT DO NOTHING')
-        .run(inboxId, this.#generation);
+        .prepare('INSERT INTO inbox (message_id, generation, topic) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(inboxId, this.#generation, topic ?? null);
       if (inserted.changes === 0) return;
       fresh = true;
       this.#db.prepare('DELETE FROM received WHERE message_id = ?').run(inboxId);
@@ -372,6 +431,14 @@ export class ServiceCheckpoint {
   /** Closes the database. */
   close(): void {
     this.#db.close();
+  }
+
+  #putEngine(snapshot: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO engine (id, snapshot) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot',
+      )
+      .run(snapshot);
   }
 
   /** Writes (sealed) or removes `records`; inside a {@link #write} transaction only. */

@@ -154,8 +154,10 @@ export function failureReporter(
 ): (e: unknown) => Promise<never> {
   return async (e) => {
     const failure = runFailureOf(e, scenario, startedAt);
-    // a folder holding an unfinished run is left exactly as it is (simulator/fleet/run-folder.ts)
-    const untouchable = e instanceof CertfleetError && e.code === 'RUN_UNFINISHED';
+    // a folder holding an unfinished run, or refused as another run's, is left exactly as it is
+    // (simulator/fleet/run-folder.ts, compose/run-records.ts, service-checkpoint.ts)
+    const untouchable =
+      e instanceof CertfleetError && (e.code === 'RUN_UNFINISHED' || e.code === 'RUN_STATE_MISMATCH');
     if (failure && !untouchable) await writeFailureReport(failure, dir).catch(() => undefined);
     throw e;
   };

@@ -1,55 +1,107 @@
 /**
  * Issue 10 point 3 — `serve` restarted on its folder destroyed its state: run.db deleted, a new CA with a
- * new root key, the issued certificates no longer on record — and the run passed. Until a killed serve can
- * resume, a serve (or run) started on a folder holding an unfinished run refuses with RUN_UNFINISHED and
- * changes nothing: the same run.db bytes, the same CA root key and issued log, no report written.
+ * new root key, the issued certificates no longer on record — and the run passed. Now a `serve` SIGKILLed
+ * mid-run and started again with the same command resumes from its saved state (service-state.db), while
+ * the broker and the `agents` process keep running. What could be false:
+ * - the restarted serve refuses, starts over (new CA root key, devices enrolled again), or never ends;
+ * - a device ends without what the one-process `run` of the scenario installs (a message lost at the kill);
+ * - a certificate is issued twice for one device × profile (an answer sent again is issued again), or the
+ *   CA issued certificates the service never knew of;
+ * - a folder that is another run's (another seed) is changed, or one without saved state is resumed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readIssuedLog } from '../../simulator/service/ca/ca-folder.ts';
+import { runFleet } from '../../simulator/fleet/run-fleet.ts';
+import { loadScenario } from '../../simulator/scenario/index.ts';
+import {
+  running,
+  startCli,
+  stopAll,
+  waitForOutput,
+  waitForState,
+  type CliProcess,
+} from './fixtures/cli-process.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-serve-restart-secret-0123456789';
+const DEVICES = 6;
+const DAY = 86_400_000;
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
+interface Report {
+  passed: boolean;
+  outcomes: { device: string; profile: string; status: string; code?: string; renewals?: number }[];
+  events: { device?: string; profile?: string; type: string; detail: string }[];
 }
 
-function start(args: string[], cwd: string): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', CERTFLEET_FLEET_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, exited };
+let work: string;
+const children: CliProcess[] = [];
+function start(args: string[]): CliProcess {
+  const c = startCli(args, { cwd: work, env: { CERTFLEET_FLEET_SECRET: SECRET } });
+  children.push(c);
+  return c;
 }
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'certfleet-i10-serve-'));
+  copyFileSync(SCENARIO, join(work, 'eq.yaml'));
+});
+afterAll(async () => {
+  await stopAll(children, 'SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
 
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+/** The checkpoint's position in `dir`/service-state.db, read through a second, read-only connection. */
+function savedAt(dir: string): number | undefined {
+  const path = join(dir, 'service-state.db');
+  if (!existsSync(path)) return undefined;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT at FROM position WHERE id = 1').get() as { at: number } | undefined)?.at;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined; // being created
   }
 }
 
-/** The folder's files (relative path → sha256), the CA folder included. */
+/** Whether `dir`/service-state.db exists with its schema written. */
+function savedState(dir: string): boolean {
+  return savedAt(dir) !== undefined || tableIn(join(dir, 'service-state.db'), 'position');
+}
+
+/** Whether `dir`/run.db holds its run row. */
+function runRow(dir: string): boolean {
+  return tableIn(join(dir, 'run.db'), 'run', 'SELECT 1 FROM run WHERE id = 1');
+}
+
+/** Whether SQLite file `path` has table `table` (and `query` finds a row, when given). */
+function tableIn(path: string, table: string, query?: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+      return has !== undefined && (query === undefined || db.prepare(query).get() !== undefined);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The folder's files (relative path → sha256), the CA folder included; SQLite's -shm index left out. */
 function fingerprint(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string, rel: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      // -shm is SQLite's shared-memory index, rebuilt by any reader: not the data
       else if (!e.name.endsWith('-shm'))
         out.set(
           `${rel}${e.name}`,
@@ -63,57 +115,116 @@ function fingerprint(dir: string): Map<string, string> {
   return out;
 }
 
-let work: string;
-const children: Child[] = [];
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'certfleet-i10-serve-'));
-  copyFileSync(SCENARIO, join(work, 'eq.yaml'));
-});
-afterAll(async () => {
-  for (const c of children)
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
-  rmSync(work, { recursive: true, force: true });
-});
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-describe('issue 10 point 3: serve restarted on the folder of a killed run no longer destroys it', () => {
-  it('refuses with RUN_UNFINISHED, exit 1, and leaves run.db, the CA and its keys byte for byte', async () => {
-    const broker = start(['broker'], work);
-    children.push(broker);
-    await until('the broker', () => /listening on mqtt:/.test(broker.out()), 30_000);
-    const url = /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(broker.out())![1]!;
-    const common = ['serve', '--scenario', 'eq.yaml', '--broker', url, '--hosts', '1', '--out', 'serve'];
-    // a serve waiting for its host has its run.db (run row written) and its CA: kill it there
-    const first = start([...common, '--host-timeout', '300'], work);
-    children.push(first);
-    const db = join(work, 'serve', 'run.db');
-    const rootKey = join(work, 'serve', 'ca', 'root.key');
-    await until(
-      'the first serve to write run.db and its CA',
-      () => {
-        if (!existsSync(db) || !existsSync(rootKey)) return false;
-        const d = new Database(db, { readonly: true });
-        try {
-          return d.prepare('SELECT COUNT(*) AS n FROM run').get() !== undefined;
-        } catch {
-          return false;
-        } finally {
-          d.close();
-        }
-      },
+async function brokerUrl(): Promise<string> {
+  const broker = start(['broker']);
+  return (await waitForOutput(broker, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/, 30_000))[1] as string;
+}
+
+describe('issue 10 point 3: a SIGKILLed serve started again on its folder resumes the run', () => {
+  it('exit 0; every device installed what `run` installs; nothing issued twice; the same CA root key', async () => {
+    const url = await brokerUrl();
+    const common = ['--scenario', 'eq.yaml', '--devices', String(DEVICES), '--broker', url];
+    const serveCmd = ['serve', ...common, '--hosts', '1', '--out', 'serve'];
+    const dir = join(work, 'serve');
+    const first = start(serveCmd);
+    const agents = start(['agents', ...common, '--shard', '0/1', '--out', 'agents-0']);
+    // progress on record: the checkpoint of an instant 2 days into the run (every device enrolled and
+    // installed by then; renewals, the connector outage and the retire still ahead)
+    const t0 = loadScenario(SCENARIO).start;
+    await waitForState(
+      'a checkpoint 2 days into the run',
+      () => (savedAt(dir) ?? 0) >= t0 + 2 * DAY,
+      240_000,
+      first,
+    );
+    const rootKey = sha256(join(dir, 'ca', 'root.key'));
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    expect(existsSync(join(dir, 'report.json'))).toBe(false); // it did not get to the end
+
+    const second = start(serveCmd);
+    await waitForOutput(second, /resuming the unfinished run in .* at (\S+)/, 60_000);
+    // bounded against a hang only, so that a stuck run says where each side stood
+    const codes = await Promise.race([
+      Promise.all([second.exited, agents.exited]),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () =>
+            reject(
+              new Error(
+                `serve and agents had not ended 300 s after the restart:\n${second.out().slice(-4000)}\n---\n${agents.out().slice(-4000)}`,
+              ),
+            ),
+          300_000,
+        ).unref(),
+      ),
+    ]);
+    expect(codes, `${second.out()}\n---\n${agents.out()}`).toEqual([0, 0]);
+    expect(running(agents)).toBe(false);
+    expect(second.out()).not.toMatch(/host \S+ \(shard \S+\) (re)?joined/); // the agents process followed the resumed run
+
+    // the CA root key is the one the devices trust, and the saved state went with the finished run
+    expect(sha256(join(dir, 'ca', 'root.key'))).toBe(rootKey);
+    expect(existsSync(join(dir, 'service-state.db'))).toBe(false);
+
+    // every device installed what the one-process run installs
+    const served = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    const run = await runFleet({ scenario: SCENARIO, devices: DEVICES, out: join(work, 'run') });
+    const table = (outcomes: Report['outcomes']): string[] =>
+      outcomes.map((o) => [o.device, o.profile, o.status, o.code ?? ''].join(' ')).sort();
+    expect(table(served.outcomes)).toEqual(table(run.result.outcomes));
+    expect(served.outcomes.filter((o) => o.status === 'installed').length).toBeGreaterThanOrEqual(
+      DEVICES - 2,
+    );
+    expect(served.passed).toBe(run.result.expectations.every((e) => e.held));
+
+    // one certificate per device × profile apart from renewals, and none the service does not know of
+    const issued = served.events.filter((e) => e.type === 'issued');
+    const initial = new Map<string, number>();
+    for (const e of issued.filter((e) => /\(initial\)/.test(e.detail))) {
+      const key = `${e.device} ${e.profile}`;
+      initial.set(key, (initial.get(key) ?? 0) + 1);
+    }
+    expect(initial.size).toBeGreaterThanOrEqual(DEVICES - 2);
+    expect([...initial].filter(([, n]) => n > 1)).toEqual([]);
+    const byTemplate = readIssuedLog(join(dir, 'ca')).filter((r) => r.template === 'CertfleetUser');
+    expect(byTemplate.length).toBe(issued.length);
+    expect(new Set(byTemplate.map((r) => r.serial)).size).toBe(byTemplate.length);
+  }, 600_000);
+
+  it('refuses another seed with RUN_STATE_MISMATCH and a folder without saved state with RUN_UNFINISHED, changing nothing', async () => {
+    const url = await brokerUrl();
+    const common = ['serve', '--scenario', 'eq.yaml', '--broker', url, '--hosts', '1', '--out', 'waiting'];
+    const dir = join(work, 'waiting');
+    // a serve waiting for its host has its run.db, its CA and its saved state: kill it there
+    const first = start([...common, '--host-timeout', '300']);
+    await waitForState(
+      'run.db (its run row), the CA and service-state.db of the first serve',
+      () => existsSync(join(dir, 'ca', 'root.key')) && savedState(dir) && runRow(dir),
       60_000,
+      first,
     );
     first.proc.kill('SIGKILL');
     await first.exited;
-    const before = fingerprint(join(work, 'serve'));
-    expect(before.has('ca/root.key')).toBe(true);
+    const before = fingerprint(dir);
 
-    const second = start([...common, '--host-timeout', '5'], work);
-    children.push(second);
-    expect(await second.exited).toBe(1);
-    expect(second.out()).toMatch(/RUN_UNFINISHED/);
-    expect(second.out()).toMatch(/never finished.*nothing was changed/s);
-    expect(fingerprint(join(work, 'serve'))).toEqual(before);
-    expect(existsSync(join(work, 'serve', 'junit.xml'))).toBe(false);
-  }, 180_000);
+    const otherSeed = start([...common, '--seed', 'another-seed', '--host-timeout', '5']);
+    expect(await otherSeed.exited).toBe(1);
+    expect(otherSeed.out()).toMatch(/RUN_STATE_MISMATCH/);
+    expect(otherSeed.out()).toMatch(/another-seed/);
+    expect(fingerprint(dir)).toEqual(before);
+
+    // without its saved state (a killed one-process run keeps none) the folder cannot be resumed
+    for (const f of ['service-state.db', 'service-state.db-wal', 'service-state.db-shm'])
+      rmSync(join(dir, f), { force: true });
+    const withoutState = fingerprint(dir);
+    const again = start([...common, '--host-timeout', '5']);
+    expect(await again.exited).toBe(1);
+    expect(again.out()).toMatch(/RUN_UNFINISHED/);
+    expect(again.out()).not.toMatch(/resuming/);
+    expect(fingerprint(dir)).toEqual(withoutState);
+    expect(existsSync(join(dir, 'junit.xml'))).toBe(false);
+  }, 240_000);
 });

@@ -6,6 +6,7 @@
  * (scenario-actions.ts) on the process's clock — and, after the run, the {@link RunResult} built from the
  * service's records ({@link buildRunResult}).
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
 import { issueWorkersFrom, Pkcs12Pool } from '../../../pki/pkcs12-pool.ts';
@@ -124,6 +125,13 @@ export interface ServiceSideOptions {
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
    */
   issueWorkers?: number;
+  /**
+   * A resumed run (issue 10 point 3): the CA folders of the scenario's sibling CAs are reopened, not made
+   * again, and what ran up to the instant `after()` gives (the last one the killed run closed, none when it
+   * closed none) is not run again — the scenario's actions at or before it, the connectors' down windows
+   * over by then; a connector down at that instant starts when its window ends.
+   */
+  resume?: { after: () => number | undefined };
 }
 
 /**
@@ -183,11 +191,15 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       const timeout = scenario.ca.pendingTimeoutMs;
       const siblings = [];
       for (const [i, a] of (scenario.ca.authorities ?? []).entries()) {
-        const sibling = await EnterpriseCa.initSibling(join(ctx.dir, `ca-${i + 2}`), ca, {
-          now: new Date(scenario.start - 365 * 86_400_000),
-          host: a.host,
-          name: a.name,
-        });
+        const dir = join(ctx.dir, `ca-${i + 2}`);
+        const sibling =
+          o.resume && existsSync(dir)
+            ? EnterpriseCa.open(dir) // the killed run's: same key, same issued log
+            : await EnterpriseCa.initSibling(dir, ca, {
+                now: new Date(scenario.start - 365 * 86_400_000),
+                host: a.host,
+                name: a.name,
+              });
         siblings.push({
           host: a.host,
           name: a.name,
@@ -206,7 +218,9 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         },
         ...siblings,
       ]);
+      const after = o.resume?.after();
       const connectors = await startConnectorPool({
+        ...(after !== undefined && { after }),
         plans: planConnectors(scenario),
         tenant: ctx.tenant,
         connect: (id) => broker.connect(id),
@@ -227,6 +241,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
       const idOfName = new Map([...nameOfId].map(([id, name]) => [name, id]));
       const indexOf = new Map(ctx.devices.map((d) => [d.device.id, d.plan.index]));
       scheduleActions({
+        ...(after !== undefined && { after }),
         scenario,
         service,
         clock,

@@ -10,14 +10,19 @@
  * service. The records a message or an instant changed come from {@link serviceChanges} over one
  * {@link RecordDiff}, so each change is written once.
  *
- * {@link ServiceState.restore} reads the state back into a new service; `coordinateFleet` does not call
- * it yet (the coordinator and the connectors do not resume): a folder holding an unfinished run is still
- * refused with RUN_UNFINISHED before this part runs.
+ * A resumed `serve` (the folder holds an unfinished run and its saved state, run-folder.ts `canResume`)
+ * opens the same file: {@link ServiceState.restore} reads the records and counts back into the new service
+ * before it starts, {@link ServiceState.engine} gives the coordinator what it needs to go on with the same
+ * run id from the saved instant, and {@link ServiceState.resumeMessages} publishes what the killed service
+ * had committed and not seen published, then passes on the messages it had kept. A fresh run removes a
+ * saved state left in the folder (a run that failed) before it opens its own.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceCounts, DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
+import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
+import type { CoordinatorSnapshot } from '../../engine/coordinator.ts';
 import type { MdmService } from '../../service/mdm/index.ts';
 import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
@@ -55,7 +60,17 @@ export interface ServiceState {
     at: { t: number; instants: number },
     devices: readonly string[],
     counts: (id: string) => DeviceCounts,
+    engine?: CoordinatorSnapshot,
   ): { records: number; devices: number };
+  /** Saves the coordinator's state when the run starts (before any instant closed). */
+  saveEngine(engine: CoordinatorSnapshot): void;
+  /** Records that host `host`'s events up to `seq` are in run.db (a resumed coordinator skips them). */
+  saveHostEvents(host: string, incarnation: string, seq: number): void;
+  /**
+   * The coordinator's saved state, each host's last event taken as the one recorded in run.db; undefined
+   * when the killed run never started.
+   */
+  engine(): CoordinatorSnapshot | undefined;
   /**
    * Reads the saved state back (a resumed `serve`): `service` (made, not started) rebuilt from the saved
    * records with its timers armed again, `ledger` given the saved counts, and what was saved taken as
@@ -63,6 +78,8 @@ export interface ServiceState {
    * when no instant closed) and how many timers were armed.
    */
   restore(service: MdmService, ledger: DeviceLedger): { position?: CheckpointPosition; timers: number };
+  /** The position of the last checkpoint (after the part started), if one was saved. */
+  position(): CheckpointPosition | undefined;
   /**
    * The messages a killed service left (a resume, once the service subscribed through {@link wrap}): its
    * committed outbox entries not confirmed published again, then the messages kept below the gate and not
@@ -73,8 +90,18 @@ export interface ServiceState {
   remove(): void;
 }
 
-/** The saved state of the run in `ctx.dir`, identified by `digest` and sealed under `secret`. */
-export function serviceState(o: { digest: string; secret: Buffer; dir: string }): ServiceState {
+/**
+ * The saved state of the run in `ctx.dir`, identified by `digest` and sealed under `secret`; `resume`
+ * opens the killed run's, otherwise a state left in the folder is removed first. `tenant` names the
+ * device topics the service ledger counts.
+ */
+export function serviceState(o: {
+  digest: string;
+  secret: Buffer;
+  dir: string;
+  tenant: string;
+  resume?: boolean;
+}): ServiceState {
   const diff = new RecordDiff();
   let checkpoint: ServiceCheckpoint | undefined;
   let service: MdmService | undefined;
@@ -95,6 +122,7 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
     part: {
       name: SERVICE_STATE,
       start(_ctx, teardown) {
+        if (!o.resume) removeState(o.dir);
         checkpoint = ServiceCheckpoint.open(o.dir, { digest: o.digest, secret: o.secret });
         teardown.add(() => checkpoint?.close());
       },
@@ -115,7 +143,28 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
     onService(s) {
       service = s;
     },
-    saveInstant(at, devices, counts) {
+    saveEngine(engine) {
+      open().saveEngine(JSON.stringify(engine));
+    },
+    saveHostEvents(host, incarnation, seq) {
+      open().saveHostEvents(host, incarnation, seq);
+    },
+    engine() {
+      const cp = open();
+      const text = cp.engine();
+      if (text === undefined) return undefined;
+      const saved = JSON.parse(text) as CoordinatorSnapshot;
+      const recorded = cp.hostEvents();
+      for (const h of saved.hosts) {
+        const r = recorded.get(h.id);
+        if (r?.incarnation === h.incarnation) h.lastEventSeq = Math.max(h.lastEventSeq, r.seq);
+      }
+      return saved;
+    },
+    position() {
+      return open().position();
+    },
+    saveInstant(at, devices, counts, engine) {
       const ledger: [string, DeviceCounts][] = [];
       for (const id of devices) {
         const c = counts(id);
@@ -125,7 +174,13 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
         ledger.push([id, c]);
       }
       const records = changes();
-      open().checkpoint({ at: at.t, instants: at.instants, ledger, records });
+      open().checkpoint({
+        at: at.t,
+        instants: at.instants,
+        ledger,
+        records,
+        ...(engine ? { engine: JSON.stringify(engine) } : {}),
+      });
       return { records: records.length, devices: ledger.length };
     },
     restore(s, deviceLedger) {
@@ -134,15 +189,28 @@ export function serviceState(o: { digest: string; secret: Buffer; dir: string })
       const { timers } = s.restoreState((store) => stored.get(store) ?? new Map());
       for (const [store, records] of stored) diff.seed(store, records);
       const counts = cp.ledger();
-      deviceLedger.restore(counts);
       for (const [id, c] of counts) saved.set(id, `${c.sent}/${c.handled}`);
+      // the device messages the killed service took in after the checkpoint (handled, or kept below the
+      // gate) were counted handled by its ledger then: they are not delivered to this one again
+      for (const topic of cp.takenSinceCheckpoint()) {
+        const p = parseDeviceTopic(o.tenant, topic);
+        if (p?.direction !== 'out') continue;
+        const c = counts.get(p.deviceId) ?? { sent: 0, handled: 0 };
+        counts.set(p.deviceId, { sent: c.sent, handled: c.handled + 1 });
+      }
+      deviceLedger.restore(counts);
       service = s;
       const position = cp.position();
       return { ...(position ? { position } : {}), timers };
     },
     remove() {
-      const path = join(o.dir, SERVICE_STATE_FILE);
-      for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      removeState(o.dir);
     },
   };
+}
+
+/** Removes service-state.db (and its WAL files) from run folder `dir`. */
+function removeState(dir: string): void {
+  const path = join(dir, SERVICE_STATE_FILE);
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
 }

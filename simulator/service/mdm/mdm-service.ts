@@ -17,6 +17,7 @@
  * Wire: it subscribes to `certfleet/{tenant}/device/+/out/#` (protocol/wire/topics.ts) and to the
  * connector protocol's service inbox (../connector/protocol.ts).
  */
+import { profileFamilyOf } from '../../../profiles/model/platform.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { decodeDeviceMessage } from '../../../protocol/wire/device-messages-decode.ts';
 import type { DeviceMessage } from '../../../protocol/wire/messages.ts';
@@ -24,7 +25,7 @@ import { parseDeviceTopic, tenantRoot } from '../../../protocol/wire/topics.ts';
 import type { TransportMessage } from '../../../protocol/transport/transport.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
 import { connectorTopics, type ToServiceMessage } from '../connector/protocol.ts';
-import { checkAssignments } from './assignment.ts';
+import { checkAssignments, type ProfileAssignment } from './assignment.ts';
 import { handleCheckIn } from './handlers/check-in.ts';
 import { handleCommit } from './handlers/commit.ts';
 import { serviceContext, type ServiceContext } from './handlers/context.ts';
@@ -76,13 +77,13 @@ export class MdmService {
   readonly #ctx: ServiceContext;
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Every assignment the service was made with (a restored delivery may belong to one removed since). */
-  readonly #allAssignments: ReadonlyMap<string, MdmServiceOptions['assignments'][number]>;
+  readonly #allAssignments: readonly MdmServiceOptions['assignments'][number][];
   #stopped = false;
   #started = false;
 
   constructor(options: MdmServiceOptions) {
     checkAssignments(options.assignments);
-    this.#allAssignments = new Map(options.assignments.map((a) => [a.name, a]));
+    this.#allAssignments = [...options.assignments];
     this.#ctx = serviceContext(
       options,
       {
@@ -216,7 +217,16 @@ export class MdmService {
     c.reports.restore(read('reports'));
     const armed = c.deliveries.restore(read('deliveries'), {
       device: (id) => c.enrollments.device(id),
-      assignment: (name) => this.#allAssignments.get(name),
+      // one name carries one profile per family (a scenario profile for several platforms): the device's
+      // (a delivery of another family — a not-applicable row — takes the name's first)
+      // — the restored assignments in force first (an uploaded certificate in them), then the removed ones
+      assignment: (name, device) => {
+        const family = profileFamilyOf(device.platform, device.kind);
+        const pick = (list: readonly ProfileAssignment[]): ProfileAssignment | undefined =>
+          list.find((a) => a.name === name && a.profile.family === family) ??
+          list.find((a) => a.name === name);
+        return pick(c.assignments.list()) ?? pick(this.#allAssignments);
+      },
     });
     let timers = 0;
     for (const d of armed) if (rearmTimer(c, d)) timers += 1;

@@ -80,6 +80,28 @@ describe('issue 10 point 3: a reopened run CA continues its serials', () => {
     expect(next).not.toBe(ca.issuing.serialNumber);
   });
 
+  it('a sibling CA (ca.authorities) reopens as it was: same issuing key and certificate, issued log kept', async () => {
+    const main = await initCa(join(base, 'main-for-sibling'));
+    const dir = join(base, 'ca-2');
+    const sibling = await EnterpriseCa.initSibling(dir, main, {
+      now: NOW,
+      host: 'ca2.contoso.com',
+      name: 'Contoso Issuing CA 2',
+      issuingKey: poolKey('rsa2048', 3),
+    });
+    const issued = sibling.issue(request(1)).record.serial;
+    const issuingKey = readFileSync(join(dir, 'issuing.key'));
+    // what serviceSide({ resume }) does with the folder a killed serve left
+    const reopened = EnterpriseCa.open(dir);
+    expect(reopened.configString).toBe(sibling.configString);
+    expect(Buffer.from(reopened.issuing.der).equals(Buffer.from(sibling.issuing.der))).toBe(true);
+    expect(reopened.root.serialNumber).toBe(main.root.serialNumber);
+    expect(reopened.issuedRecords().map((r) => r.serial)).toEqual([issued]);
+    const next = reopened.issue(request(2)).record.serial;
+    expect(next).not.toBe(issued);
+    expect(readFileSync(join(dir, 'issuing.key'))).toEqual(issuingKey);
+  });
+
   it('a known serial the stream never reaches is not waited for: the stream goes on', () => {
     const s = new SeededSerials('other');
     s.skip(['1F' + 'AB'.repeat(15), 'FFFF']); // one it never makes; one too short to be its own (ignored)

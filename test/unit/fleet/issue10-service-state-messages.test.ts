@@ -66,7 +66,7 @@ describe('issue 10 point 3: a resumed chain takes up what the killed service lef
 
     // the killed process: two device messages kept below its gate, not handled; and a message it handled
     // whose answer was committed but never seen published
-    const first = serviceState({ digest: DIGEST, secret: SECRET, dir });
+    const first = serviceState({ digest: DIGEST, secret: SECRET, dir, tenant: TENANT });
     const t1 = new Teardown();
     await first.part.start(FleetCtx, t1);
     const handledFirst: string[] = [];
@@ -84,7 +84,7 @@ describe('issue 10 point 3: a resumed chain takes up what the killed service lef
     expect(handledFirst).toEqual([]);
 
     // the new process: the same file, a new chain; once subscribed, what was left is taken up
-    const second = serviceState({ digest: DIGEST, secret: SECRET, dir });
+    const second = serviceState({ digest: DIGEST, secret: SECRET, dir, tenant: TENANT, resume: true });
     const t2 = new Teardown();
     await second.part.start(FleetCtx, t2);
     const handledSecond: TransportMessage[] = [];

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../../protocol/runtime/random.ts';
 import { DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
+import { deviceOutTopic } from '../../../protocol/wire/topics.ts';
+import type { CoordinatorSnapshot } from '../../../simulator/engine/coordinator.ts';
 import { serviceState } from '../../../simulator/fleet/compose/service-state.ts';
+import { ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
 import { Teardown } from '../../../simulator/fleet/teardown.ts';
 import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
 import { TENANT, toAll, trusted, world } from '../service/harness.ts';
@@ -33,7 +36,7 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     const counts = { sent: 3, handled: 2 };
     const t = w.clock.now().getTime();
 
-    const first = serviceState({ digest: 'state-test', secret: SECRET, dir });
+    const first = serviceState({ digest: 'state-test', secret: SECRET, dir, tenant: TENANT });
     const teardown = new Teardown();
     await first.part.start(FleetCtx, teardown);
     first.onService(w.service);
@@ -49,7 +52,7 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     await w.service.stop();
 
     // a new process reads it back
-    const second = serviceState({ digest: 'state-test', secret: SECRET, dir });
+    const second = serviceState({ digest: 'state-test', secret: SECRET, dir, tenant: TENANT, resume: true });
     const teardown2 = new Teardown();
     await second.part.start(FleetCtx, teardown2);
     const restarted = new MdmService({
@@ -79,5 +82,79 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     );
     await restarted.stop();
     await teardown2.run();
+  });
+
+  it('keeps what the coordinator needs, counts the messages taken in since the checkpoint, and a fresh run starts clean', async () => {
+    const dir = join(base, 'engine');
+    mkdirSync(dir);
+    const o = { digest: 'engine-test', secret: SECRET, dir, tenant: TENANT };
+    const snapshot = (t: number, seq: number): CoordinatorSnapshot => ({
+      run: 'run-1',
+      t,
+      instants: 3,
+      waves: 9,
+      hosts: [{ id: 'fleet-host-0', shard: { index: 0, count: 1 }, incarnation: 'inc-a', lastEventSeq: seq }],
+      bases: { 'dev-b': [1, 0, 'fleet-host-0'] },
+    });
+    const first = serviceState(o);
+    const t1 = new Teardown();
+    await first.part.start(FleetCtx, t1);
+    first.saveEngine(snapshot(1_000, -1));
+    first.saveInstant(
+      { t: 2_000, instants: 3 },
+      ['dev-a'],
+      () => ({ sent: 4, handled: 5 }),
+      snapshot(2_000, 4),
+    );
+    // after the checkpoint: host events up to 7 went to run.db; two messages of dev-a handled, one kept,
+    // one of a connector handled (not a device's: not counted)
+    first.saveHostEvents('fleet-host-0', 'inc-a', 7);
+    const side = ServiceCheckpoint.open(dir, { digest: 'engine-test', secret: SECRET });
+    side.handle('1:x', [], [], deviceOutTopic(TENANT, 'dev-a', 'status', 'p1'));
+    side.handle('2:y', [], [], deviceOutTopic(TENANT, 'dev-a', 'checkin'));
+    side.handle('3:z', [], [], `certfleet/${TENANT}/connector/service`);
+    side.receive('4:w', deviceOutTopic(TENANT, 'dev-a', 'status', 'p2'), Buffer.from('<kept/>'));
+    side.close();
+    await t1.run();
+
+    const second = serviceState({ ...o, resume: true });
+    const t2 = new Teardown();
+    await second.part.start(FleetCtx, t2);
+    const engine = second.engine();
+    expect(engine?.t).toBe(2_000);
+    expect(engine?.run).toBe('run-1');
+    expect(engine?.bases).toEqual({ 'dev-b': [1, 0, 'fleet-host-0'] });
+    expect(engine?.hosts[0]?.lastEventSeq).toBe(7); // the events recorded after the checkpoint are not taken again
+    const w = await world({ assignments: () => [] });
+    const service = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-resumed'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: [],
+      directory: w.directory,
+    });
+    const ledger = new DeviceLedger({ tenant: TENANT, side: 'service' });
+    second.restore(service, ledger);
+    expect(ledger.counts('dev-a')).toEqual({ sent: 4, handled: 5 + 3 });
+    await t2.run();
+    await w.service.stop();
+
+    // another incarnation of the host since: its saved sequence is not that incarnation's
+    const third = serviceState({ ...o, resume: true });
+    const t3 = new Teardown();
+    await third.part.start(FleetCtx, t3);
+    third.saveHostEvents('fleet-host-0', 'inc-b', 2);
+    expect(third.engine()?.hosts[0]?.lastEventSeq).toBe(4);
+    await t3.run();
+
+    // a fresh run on the folder does not read the state left there
+    const fresh = serviceState(o);
+    const t4 = new Teardown();
+    await fresh.part.start(FleetCtx, t4);
+    expect(fresh.engine()).toBeUndefined();
+    expect(fresh.position()).toBeUndefined();
+    await t4.run();
   });
 });

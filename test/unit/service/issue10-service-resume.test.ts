@@ -17,7 +17,7 @@ import { ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.t
 import { MdmService, SAVED_STORES, type SavedStoreName } from '../../../simulator/service/mdm/mdm-service.ts';
 import type { PublishedPayload } from '../../../simulator/service/mdm/service-types.ts';
 import { DEFAULT_RETRY_POLICY, answerTimeout } from '../../../simulator/service/mdm/retry-policy.ts';
-import { outcomeOf, pkcs, TENANT, toAll, trusted, world } from './harness.ts';
+import { outcomeOf, pkcs, START, TENANT, toAll, trusted, world } from './harness.ts';
 
 const SECRET = 'issue10-service-resume-secret-0123456789';
 
@@ -109,6 +109,81 @@ describe('issue 10 point 3: the MDM service saved and restored in a new service'
     expect(outcomeOf(restarted, device.id, 'root')?.status).toBe('installed');
     expect(outcomeOf(restarted, device.id, 'wifi')?.status).toBe('installed');
     expect(restarted.counters().certificatesIssued).toBe(countersBefore.certificatesIssued);
+    await restarted.stop();
+  });
+
+  it('links each restored delivery to its device’s family of an assignment name that spans families', async () => {
+    // a scenario profile for several platforms is one assignment name with one profile per family; the
+    // restore once took the name's last for every device, so a Windows PC's renewal after a resume was
+    // compiled as Android policy JSON (SYNCML_PARSE on the device)
+    const assignments = () => [toAll('wifi', pkcs('windows')), toAll('wifi', pkcs('android-work-profile'))];
+    const w = await world({ assignments });
+    const pc = await w.enrol({ platform: 'windows', kind: 'hybrid-joined' });
+    const phone = await w.enrol({ platform: 'android', kind: 'work-profile-personal' });
+    await w.run(60_000);
+    expect(outcomeOf(w.service, pc.id, 'wifi')?.status).toBe('installed');
+    const saved = w.service.saveState();
+    const read = (store: SavedStoreName) => new Map(saved[store].map((r) => [r.key, r.value] as const));
+    await w.service.stop();
+    const restarted = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-restarted-families'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: assignments(),
+      directory: w.directory,
+    });
+    restarted.restoreState(read);
+    await restarted.start();
+    for (const device of [pc, phone]) {
+      const before = device.payloads().length;
+      await device.renew('wifi', ''); // no thumbprint: about the current certificate
+      await w.settle();
+      await w.run(20 * 60_000);
+      const [first] = device.payloads();
+      const renewed = device.payloads()[before];
+      expect(renewed, device.id).toBeDefined();
+      // compiled for the device's own family: the topic of its first payload
+      expect(renewed?.topic).toBe(first?.topic);
+      expect(outcomeOf(restarted, device.id, 'wifi')).toMatchObject({ status: 'installed', renewals: 1 });
+    }
+    await restarted.stop();
+  });
+
+  it('keeps the certificate an uploadIssuingCa put into a trusted profile: a resumed service delivers it', async () => {
+    const assignments = (issuing: Uint8Array) => [toAll('issuing', trusted('windows', issuing))];
+    const w = await world({ assignments: (ca) => assignments(ca.issuing.der) });
+    const scenarioDer = w.ca.issuing.der;
+    const first = await w.enrol({ platform: 'windows', kind: 'hybrid-joined' });
+    await w.run(60_000);
+    const renewed = await w.ca.renewIssuing(new Date(START.getTime() + 86_400_000));
+    expect(await w.service.updateTrustedCertificate('issuing', renewed.der)).toBe(1);
+    await w.settle();
+    const saved = w.service.saveState();
+    expect(saved.assignments.map((r) => r.key).sort()).toEqual(['certificate/issuing', 'names']);
+    const read = (store: SavedStoreName) => new Map(saved[store].map((r) => [r.key, r.value] as const));
+    await w.service.stop();
+    const restarted = new MdmService({
+      tenant: TENANT,
+      transport: w.bus.transport('mdm-service-restarted-upload'),
+      ca: w.ca,
+      clock: w.clock,
+      random: createRandom('service-test'),
+      assignments: assignments(scenarioDer), // the scenario's certificate, as a restarted serve makes it
+      directory: w.directory,
+    });
+    restarted.restoreState(read);
+    await restarted.start();
+    // a device enrolling after the resume gets the uploaded certificate, not the scenario's
+    const later = await w.enrol({ platform: 'windows', kind: 'hybrid-joined' });
+    await w.run(60_000);
+    const [payload] = later.payloads().filter((p) => p.topic.includes('/issuing'));
+    expect(payload?.payload.toString('utf8')).toContain(renewed.sha1Thumbprint);
+    expect(outcomeOf(restarted, later.id, 'issuing')).toMatchObject({ status: 'installed' });
+    expect(outcomeOf(restarted, first.id, 'issuing')).toMatchObject({ status: 'installed' });
+    // and what it saves is what was saved: the upload is still there
+    expect(restarted.saveState().assignments).toEqual(saved.assignments);
     await restarted.stop();
   });
 

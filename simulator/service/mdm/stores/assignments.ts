@@ -30,13 +30,19 @@ export interface AssignmentWriter {
   ): Map<ProfileAssignment, ProfileAssignment>;
 }
 
+/** The key prefix of a replaced trusted certificate's record ({@link AssignmentStore.save}). */
+const CERTIFICATE_KEY = 'certificate/';
+
 /** The assignments store. */
 export class AssignmentStore implements AssignmentReader, AssignmentWriter, SavableStore {
   #assignments: ProfileAssignment[];
+  /** The assignments as the run configured them (what a saved replacement is compared with). */
+  readonly #initial: readonly ProfileAssignment[];
 
   /** Starts with a copy of `assignments` (already checked with checkAssignments). */
   constructor(assignments: readonly ProfileAssignment[]) {
     this.#assignments = [...assignments];
+    this.#initial = [...assignments];
   }
 
   /** @inheritdoc */
@@ -67,17 +73,29 @@ export class AssignmentStore implements AssignmentReader, AssignmentWriter, Sava
   }
 
   /**
-   * The names of the assignments still in force (the run's list is the scenario's: removals are the state).
-   * Not saved yet: the content an `uploadIssuingCa` action put into an assignment ({@link update}) — a resumed
-   * service would deliver the scenario's certificate again (docs/architecture.md "Faults", what is left).
+   * The names of the assignments still in force (the run's list is the scenario's: removals are the state),
+   * and for each trusted-certificate assignment whose certificate {@link update} replaced (an
+   * `uploadIssuingCa` action), that certificate (`certificate/<name>`, base64 DER), so that a resumed
+   * service delivers the uploaded certificate, not the scenario's.
    */
   save(): SavedRecord[] {
-    return [
+    const out = [
       jsonRecord(
         NAMES_KEY,
         this.#assignments.map((a) => a.name),
       ),
     ];
+    const replaced = new Map<string, Uint8Array>();
+    for (const a of this.#assignments) {
+      const was = this.#initial.find((b) => b.name === a.name && b.profile.family === a.profile.family);
+      if (a.profile.kind !== 'trusted-certificate' || was?.profile.kind !== 'trusted-certificate') continue;
+      if (Buffer.from(a.profile.certificate).equals(Buffer.from(was.profile.certificate))) continue;
+      if (!replaced.has(a.name)) replaced.set(a.name, a.profile.certificate);
+    }
+    for (const [name, der] of replaced) {
+      out.push(jsonRecord(`${CERTIFICATE_KEY}${name}`, Buffer.from(der).toString('base64')));
+    }
+    return out;
   }
 
   /**
@@ -95,5 +113,13 @@ export class AssignmentStore implements AssignmentReader, AssignmentWriter, Sava
         `The saved assignments name ${unknown.join(', ')}, which this run's scenario does not assign: the run cannot be resumed.`,
       );
     this.#assignments = this.#assignments.filter((a) => names.includes(a.name));
+    for (const [key, value] of records) {
+      if (!key.startsWith(CERTIFICATE_KEY)) continue;
+      const name = key.slice(CERTIFICATE_KEY.length);
+      const der = new Uint8Array(Buffer.from(readRecord<string>('assignments', key, value), 'base64'));
+      this.update(name, (a) =>
+        a.profile.kind === 'trusted-certificate' ? { ...a, profile: { ...a.profile, certificate: der } } : a,
+      );
+    }
   }
 }

@@ -206,14 +206,15 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
     records: ReadonlyMap<string, Buffer>,
     links: {
       device: (id: string) => ServiceDevice | undefined;
-      assignment: (name: string) => ProfileAssignment | undefined;
+      /** The assignment `name` for `device`: one name carries one profile per family. */
+      assignment: (name: string, device: ServiceDevice) => ProfileAssignment | undefined;
     },
   ): Delivery[] {
     mustBeEmpty('deliveries', this.#deliveries.size);
     const armed: Delivery[] = [];
     for (const [k, r] of inSavedOrder<SavedDelivery>('deliveries', records)) {
       const device = links.device(r.device);
-      const assignment = links.assignment(r.assignment);
+      const assignment = device === undefined ? undefined : links.assignment(r.assignment, device);
       if (device === undefined || assignment === undefined)
         throw new CertfleetError(
           'IO',
