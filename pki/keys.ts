@@ -181,5 +181,27 @@ export function exportPublicKeyPem(publicKey: KeyObject): string {
 
 /** A public key as SubjectPublicKeyInfo DER. */
 export function exportPublicKeyDer(publicKey: KeyObject): Uint8Array {
-  return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+  return new Uint8Array(spkiDerOf(publicKey));
+}
+
+/**
+ * SubjectPublicKeyInfo DER exported so far, by KeyObject. A KeyObject never changes, so neither do these
+ * bytes; weakly held, so a key nobody holds any more takes its entry with it.
+ */
+const SPKI_DER = new WeakMap<KeyObject, Buffer>();
+
+/**
+ * The SubjectPublicKeyInfo DER of a public key, or of a private key's public half, exported once per
+ * KeyObject (issue 11 point 2: a CA exported its own public key, and built it again from its private key,
+ * on every certificate it signed). Each caller gets its own copy.
+ *
+ * @throws TypeError from node:crypto for a secret (symmetric) key, as `export({ type: 'spki' })` does
+ */
+export function spkiDerOf(key: KeyObject): Buffer {
+  let der = SPKI_DER.get(key);
+  if (der === undefined) {
+    der = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'der', type: 'spki' });
+    SPKI_DER.set(key, der);
+  }
+  return Buffer.from(der);
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCertificate, parseCertificate, type Certificate } from '../../../pki/certificate.ts';
+import { Certificate, createCertificate, parseCertificate } from '../../../pki/certificate.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { EKU_OIDS } from '../../../pki/oids.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -250,6 +250,36 @@ describe('dates and key specs', () => {
   ] as const)('a %s subject key is reported as %o', (family, spec) => {
     const h = makeHierarchy({ leafKey: poolKey(family) });
     expect(h.leaf.keySpec).toEqual(spec);
+  });
+});
+
+describe('the subject key a certificate is made with (issue 11 point 2: not imported a second time)', () => {
+  it("createCertificate's certificate holds the caller's public key; a parse of the same bytes imports its own", () => {
+    const k = poolKey('rsa2048', 6);
+    const c = createCertificate({
+      subject: 'CN=held key',
+      publicKey: k.publicKey,
+      issuer: 'self',
+      signingKey: k.privateKey,
+      serialNumber: '07',
+      notBefore: T0,
+      notAfter: new Date(T0.getTime() + YEAR),
+    });
+    expect(c.publicKey).toBe(k.publicKey);
+    expect(c.isSelfSigned).toBe(true);
+    const parsed = parseCertificate(c.der);
+    expect(parsed.publicKey).not.toBe(k.publicKey);
+    expect(parsed.publicKey.equals(k.publicKey)).toBe(true);
+  });
+
+  it("Certificate.fromDer ignores a held key whose SPKI is not the certificate's", () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const other = poolKey('rsa2048', 7).publicKey;
+    const c = Certificate.fromDer(h.leaf.der, other);
+    expect(c.publicKey).not.toBe(other);
+    expect(c.publicKey.equals(poolKey('rsa2048', 6).publicKey)).toBe(true);
+    // and a private key is never taken for the certificate's public key
+    expect(Certificate.fromDer(h.leaf.der, poolKey('rsa2048', 6).privateKey).publicKey.type).toBe('public');
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -10,6 +10,7 @@ import {
   importPrivateKey,
   importPublicKey,
   keySpecOf,
+  spkiDerOf,
   type KeySpec,
 } from '../../../pki/keys.ts';
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/thumbprint.ts';
@@ -104,5 +105,22 @@ describe('thumbprints', () => {
     const data = Uint8Array.of(1, 2, 3);
     expect(sha256Thumbprint(data)).toBe(createHash('sha256').update(data).digest('hex').toUpperCase());
     expect(sha256Thumbprint(data)).toMatch(/^[0-9A-F]{64}$/);
+  });
+});
+
+describe('spkiDerOf (one SubjectPublicKeyInfo export per KeyObject, issue 11 point 2)', () => {
+  it("gives a public key's SPKI, and a private key's public half, each caller its own copy", () => {
+    const pair = poolKey('p256');
+    const expected = pair.publicKey.export({ type: 'spki', format: 'der' });
+    const first = spkiDerOf(pair.publicKey);
+    expect(first.equals(expected)).toBe(true);
+    expect(spkiDerOf(pair.privateKey).equals(expected)).toBe(true);
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next caller
+    expect(spkiDerOf(pair.publicKey).equals(expected)).toBe(true);
+    expect(Buffer.from(exportPublicKeyDer(pair.publicKey)).equals(expected)).toBe(true);
+  });
+
+  it('refuses a secret key as node:crypto does', () => {
+    expect(() => spkiDerOf(createSecretKey(Buffer.alloc(32, 7)))).toThrow();
   });
 });
