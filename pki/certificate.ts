@@ -11,7 +11,7 @@
  * });
  * parseCertificate(root.pem).isSelfSigned; // true
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import {
   bytesOf,
   contentOf,
@@ -42,7 +42,7 @@ import {
   type ParsedExtensions,
   type SanEntry,
 } from './extensions.ts';
-import { keySpecOf, spkiDerOf, type KeySpec } from './keys.ts';
+import { keySpecOf, publicKeyFromSpki, spkiDerOf, type KeySpec } from './keys.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
@@ -161,6 +161,24 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   return Certificate.fromDer(der, opts.publicKey);
 }
 
+/**
+ * Self-signature checks made so far, by the certificate's SHA-256 thumbprint (the same bytes verify the same
+ * way), least recently used first: a fleet parses the same root on every device and every trust evaluation,
+ * and verified its signature each time (issue 11 point 2).
+ */
+const SELF_SIGNED = new Map<string, boolean>();
+const SELF_SIGNED_LIMIT = 256;
+
+function selfSignatureVerifies(cert: Certificate): boolean {
+  const id = cert.sha256Thumbprint;
+  let ok = SELF_SIGNED.get(id);
+  if (ok === undefined) ok = cert.verifySignature(cert.publicKey);
+  else SELF_SIGNED.delete(id); // most recently used last
+  SELF_SIGNED.set(id, ok);
+  if (SELF_SIGNED.size > SELF_SIGNED_LIMIT) SELF_SIGNED.delete(SELF_SIGNED.keys().next().value as string);
+  return ok;
+}
+
 /** A parsed X.509 certificate (RFC 5280 §4.1). Build with {@link parseCertificate} or {@link createCertificate}. */
 export class Certificate {
   /** The DER encoding. */
@@ -241,8 +259,7 @@ export class Certificate {
     this.tbsDer = f.tbsDer;
     this.signature = f.signature;
     this.isSelfSigned =
-      Buffer.from(this.subjectDer).equals(Buffer.from(this.issuerDer)) &&
-      this.verifySignature(this.publicKey);
+      Buffer.from(this.subjectDer).equals(Buffer.from(this.issuerDer)) && selfSignatureVerifies(this);
   }
 
   /** The certificate as PEM (`-----BEGIN CERTIFICATE-----`). */
@@ -368,9 +385,7 @@ function readCertificateFields(
   try {
     const spki = Buffer.from(bytesOf(der, spkiTlv));
     publicKey =
-      knownKey?.type === 'public' && spkiDerOf(knownKey).equals(spki)
-        ? knownKey
-        : createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      knownKey?.type === 'public' && spkiDerOf(knownKey).equals(spki) ? knownKey : publicKeyFromSpki(spki);
   } catch (cause) {
     throw new CertfleetError(
       'CERT_PARSE',

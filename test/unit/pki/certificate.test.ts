@@ -283,6 +283,26 @@ describe('the subject key a certificate is made with (issue 11 point 2: not impo
   });
 });
 
+describe('the same bytes parsed again (issue 11 point 2: one key import and one self-signature check per bytes)', () => {
+  it('two parses of a root share its public key and both find it self-signed', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const a = parseCertificate(h.root.der);
+    const b = parseCertificate(Buffer.from(h.root.der));
+    expect(b.publicKey).toBe(a.publicKey);
+    expect(a.isSelfSigned).toBe(true);
+    expect(b.isSelfSigned).toBe(true);
+    expect(parseCertificate(h.leaf.der).isSelfSigned).toBe(false);
+  });
+
+  it('a root whose signature is broken is not self-signed, even after the good one was checked', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    expect(parseCertificate(h.root.der).isSelfSigned).toBe(true);
+    const broken = Buffer.from(h.root.der);
+    broken[broken.length - 5] = (broken[broken.length - 5] as number) ^ 0xff; // inside the signature value
+    expect(parseCertificate(broken).isSelfSigned).toBe(false);
+  });
+});
+
 describe('createCertificate input errors', () => {
   const k = () => poolKey('rsa2048', 4);
   const base = () => ({

@@ -10,6 +10,7 @@ import {
   importPrivateKey,
   importPublicKey,
   keySpecOf,
+  publicKeyFromSpki,
   spkiDerOf,
   type KeySpec,
 } from '../../../pki/keys.ts';
@@ -122,5 +123,24 @@ describe('spkiDerOf (one SubjectPublicKeyInfo export per KeyObject, issue 11 poi
 
   it('refuses a secret key as node:crypto does', () => {
     expect(() => spkiDerOf(createSecretKey(Buffer.alloc(32, 7)))).toThrow();
+  });
+});
+
+describe('publicKeyFromSpki (one import per distinct SubjectPublicKeyInfo, issue 11 point 2)', () => {
+  it('gives the same KeyObject for the same bytes, a different one for other bytes', () => {
+    const a = Buffer.from(exportPublicKeyDer(poolKey('rsa2048', 8).publicKey));
+    const b = Buffer.from(exportPublicKeyDer(poolKey('rsa2048', 9).publicKey));
+    const first = publicKeyFromSpki(a);
+    expect(first.equals(poolKey('rsa2048', 8).publicKey)).toBe(true);
+    expect(publicKeyFromSpki(Buffer.from(a))).toBe(first);
+    const other = publicKeyFromSpki(b);
+    expect(other).not.toBe(first);
+    expect(other.equals(poolKey('rsa2048', 9).publicKey)).toBe(true);
+  });
+
+  it('bytes that are no SPKI throw every time (nothing is remembered)', () => {
+    const bad = Buffer.from('3003020100', 'hex');
+    expect(() => publicKeyFromSpki(bad)).toThrow();
+    expect(() => publicKeyFromSpki(bad)).toThrow();
   });
 });
