@@ -11,7 +11,7 @@
  * });
  * parseCertificate(root.pem).isSelfSigned; // true
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import {
   bytesOf,
   contentOf,
@@ -42,7 +42,7 @@ import {
   type ParsedExtensions,
   type SanEntry,
 } from './extensions.ts';
-import { keySpecOf, type KeySpec } from './keys.ts';
+import { keySpecOf, publicKeyFromSpki, spkiDerOf, type KeySpec } from './keys.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
@@ -79,8 +79,10 @@ function bad(message: string, details: Record<string, unknown> = {}): CertfleetE
   return new CertfleetError('CERT_BAD_INPUT', message, { details });
 }
 
+/** A public key's SubjectPublicKeyInfo DER (exported once per KeyObject: keys.ts spkiDerOf). */
 function spkiOf(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' });
+  // a private key here is a caller's mistake: node:crypto refuses to export it as spki, as before the memo
+  return key.type === 'public' ? spkiDerOf(key) : key.export({ type: 'spki', format: 'der' });
 }
 
 /** Checks a serial number given as hex (1–20 octets, not zero) and returns it upper-case without leading zeros. */
@@ -122,7 +124,7 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   }
   if (!signingKey)
     throw bad('No signing key: pass signingKey for a self-signed certificate or a Certificate issuer.');
-  if (!spkiOf(createPublicKey(signingKey)).equals(spkiOf(issuerPublicKey))) {
+  if (!spkiDerOf(signingKey).equals(spkiOf(issuerPublicKey))) {
     throw bad(
       'The signing key does not belong to the issuer (its public key differs from the issuer public key).',
     );
@@ -156,7 +158,25 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   ]);
   const { signature } = signTbs(tbs, signingKey, hash);
   const der = encodeSequence([tbs, algorithm, encodeBitString(signature)]);
-  return Certificate.fromDer(der);
+  return Certificate.fromDer(der, opts.publicKey);
+}
+
+/**
+ * Self-signature checks made so far, by the certificate's SHA-256 thumbprint (the same bytes verify the same
+ * way), least recently used first: a fleet parses the same root on every device and every trust evaluation,
+ * and verified its signature each time (issue 11 point 2).
+ */
+const SELF_SIGNED = new Map<string, boolean>();
+const SELF_SIGNED_LIMIT = 256;
+
+function selfSignatureVerifies(cert: Certificate): boolean {
+  const id = cert.sha256Thumbprint;
+  let ok = SELF_SIGNED.get(id);
+  if (ok === undefined) ok = cert.verifySignature(cert.publicKey);
+  else SELF_SIGNED.delete(id); // most recently used last
+  SELF_SIGNED.set(id, ok);
+  if (SELF_SIGNED.size > SELF_SIGNED_LIMIT) SELF_SIGNED.delete(SELF_SIGNED.keys().next().value as string);
+  return ok;
 }
 
 /** A parsed X.509 certificate (RFC 5280 §4.1). Build with {@link parseCertificate} or {@link createCertificate}. */
@@ -239,8 +259,7 @@ export class Certificate {
     this.tbsDer = f.tbsDer;
     this.signature = f.signature;
     this.isSelfSigned =
-      Buffer.from(this.subjectDer).equals(Buffer.from(this.issuerDer)) &&
-      this.verifySignature(this.publicKey);
+      Buffer.from(this.subjectDer).equals(Buffer.from(this.issuerDer)) && selfSignatureVerifies(this);
   }
 
   /** The certificate as PEM (`-----BEGIN CERTIFICATE-----`). */
@@ -253,11 +272,17 @@ export class Certificate {
     return verifyTbs(this.tbsDer, this.signature, this.signatureAlgorithm.oid, issuerPublicKey);
   }
 
-  /** Parses DER; throws CERT_PARSE. Prefer {@link parseCertificate}. */
-  static fromDer(input: Uint8Array): Certificate {
+  /**
+   * Parses DER; throws CERT_PARSE. Prefer {@link parseCertificate}.
+   *
+   * @param publicKey the subject's public key when the caller already holds it ({@link createCertificate}):
+   *   taken as the certificate's `publicKey` when its SubjectPublicKeyInfo is byte for byte the certificate's,
+   *   instead of importing the same key a second time; ignored otherwise
+   */
+  static fromDer(input: Uint8Array, publicKey?: KeyObject): Certificate {
     const der = Buffer.from(input);
     try {
-      return new Certificate(der, readCertificateFields(der));
+      return new Certificate(der, readCertificateFields(der, publicKey));
     } catch (e) {
       throw wrapParseError(e, 'CERT_PARSE', 'certificate');
     }
@@ -320,6 +345,7 @@ function safeKeySpec(key: KeyObject): KeySpec | undefined {
 
 function readCertificateFields(
   der: Buffer,
+  knownKey?: KeyObject,
 ): Omit<Certificate, 'der' | 'pem' | 'verifySignature' | 'isSelfSigned'> {
   const top = readOuterSequence(der, 'certificate');
   const [tbsTlv, algTlv, sigTlv, extra] = readChildren(der, top);
@@ -357,7 +383,9 @@ function readCertificateFields(
   if (!nb || !na) throw new DerError('the validity needs notBefore and notAfter', validityTlv.start);
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(bytesOf(der, spkiTlv)), format: 'der', type: 'spki' });
+    const spki = Buffer.from(bytesOf(der, spkiTlv));
+    publicKey =
+      knownKey?.type === 'public' && spkiDerOf(knownKey).equals(spki) ? knownKey : publicKeyFromSpki(spki);
   } catch (cause) {
     throw new CertfleetError(
       'CERT_PARSE',

@@ -6,7 +6,7 @@
  * const csr = createCsr({ subject: 'CN=ada@contoso.com', keyPair, san: [{ type: 'upn', value: 'ada@contoso.com' }] });
  * parseCsr(csr.pem).subjectAltName; // [{ type: 'upn', value: 'ada@contoso.com' }]
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { readAlgorithmOid, readBitString, readOuterSequence, wrapParseError } from './certificate.ts';
 import {
   bytesOf,
@@ -31,7 +31,7 @@ import {
   type ParsedExtensions,
   type SanEntry,
 } from './extensions.ts';
-import { keySpecOf, type KeyPair, type KeySpec } from './keys.ts';
+import { keySpecOf, publicKeyFromSpki, type KeyPair, type KeySpec } from './keys.ts';
 import { EXT } from './oids.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
@@ -114,7 +114,7 @@ export function parseCsr(input: Uint8Array | string): Csr {
     }
     let publicKey: KeyObject;
     try {
-      publicKey = createPublicKey({ key: Buffer.from(bytesOf(der, spkiTlv)), format: 'der', type: 'spki' });
+      publicKey = publicKeyFromSpki(bytesOf(der, spkiTlv));
     } catch (cause) {
       throw new CertfleetError(
         'CSR_PARSE',

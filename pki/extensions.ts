@@ -38,6 +38,7 @@ import {
 import { decodeDn } from './dn-der.ts';
 import { formatDn } from './dn.ts';
 import { CertfleetError } from './errors.ts';
+import { spkiDerOf } from './keys.ts';
 import { EXT, ekuOid, OID_UPN } from './oids.ts';
 import { decodeSidExtension, OID_NTDS_CA_SECURITY_EXT } from './sid-extension.ts';
 
@@ -122,7 +123,7 @@ export interface ParsedExtensions {
 
 /** SHA-1 over the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2 method 1), upper-case hex. */
 export function keyIdentifier(publicKey: KeyObject): string {
-  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  const spki = new Uint8Array(spkiDerOf(publicKey));
   const top = readTlv(spki, 0);
   const [, bits] = readChildren(spki, top);
   if (!bits) throw new CertfleetError('KEY_PARSE', 'The public key has no subjectPublicKey.');

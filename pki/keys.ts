@@ -181,5 +181,57 @@ export function exportPublicKeyPem(publicKey: KeyObject): string {
 
 /** A public key as SubjectPublicKeyInfo DER. */
 export function exportPublicKeyDer(publicKey: KeyObject): Uint8Array {
-  return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+  return new Uint8Array(spkiDerOf(publicKey));
+}
+
+/**
+ * SubjectPublicKeyInfo DER exported so far, by KeyObject. A KeyObject never changes, so neither do these
+ * bytes; weakly held, so a key nobody holds any more takes its entry with it.
+ */
+const SPKI_DER = new WeakMap<KeyObject, Buffer>();
+
+/**
+ * The SubjectPublicKeyInfo DER of a public key, or of a private key's public half, exported once per
+ * KeyObject (issue 11 point 2: a CA exported its own public key, and built it again from its private key,
+ * on every certificate it signed). Each caller gets its own copy.
+ *
+ * @throws TypeError from node:crypto for a secret (symmetric) key, as `export({ type: 'spki' })` does
+ */
+export function spkiDerOf(key: KeyObject): Buffer {
+  let der = SPKI_DER.get(key);
+  if (der === undefined) {
+    der = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'der', type: 'spki' });
+    SPKI_DER.set(key, der);
+  }
+  return Buffer.from(der);
+}
+
+/**
+ * Public keys imported from SubjectPublicKeyInfo DER, by those bytes, least recently used first. A fleet
+ * parses the same few CA certificates on every device and every trust evaluation; a KeyObject never changes,
+ * so one import serves every parse of the same bytes (issue 11 point 2). Bounded: the CA keys stay, device
+ * keys come and go.
+ */
+const IMPORTED_SPKI = new Map<string, KeyObject>();
+const IMPORTED_SPKI_LIMIT = 512;
+
+/**
+ * The public key a SubjectPublicKeyInfo DER encodes, imported once per distinct bytes (see above); the
+ * same KeyObject for the same bytes.
+ *
+ * @throws what `createPublicKey` throws for bytes that are not an SPKI it can read (nothing is remembered)
+ */
+export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
+  const der = Buffer.from(spki);
+  const id = der.toString('latin1');
+  let key = IMPORTED_SPKI.get(id);
+  if (key !== undefined) {
+    IMPORTED_SPKI.delete(id); // most recently used last
+  } else {
+    key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+  }
+  IMPORTED_SPKI.set(id, key);
+  if (IMPORTED_SPKI.size > IMPORTED_SPKI_LIMIT)
+    IMPORTED_SPKI.delete(IMPORTED_SPKI.keys().next().value as string);
+  return key;
 }

@@ -117,7 +117,23 @@ interface Scheme {
   run: (password: Buffer, data: Buffer, decrypt: boolean) => Buffer;
 }
 
+/**
+ * Schemes already read, by the AlgorithmIdentifier they were read from: a parse names a safe's encryption
+ * ({@link encryptionName}) and then decrypts it ({@link pbeDecrypt}) with the same object, and read its
+ * parameters' ASN.1 twice (issue 11 point 2). Only what reads without error is kept; a bad one throws each time.
+ */
+const SCHEMES = new WeakMap<AlgorithmIdentifier, Scheme>();
+
 function scheme(alg: AlgorithmIdentifier, where: string): Scheme {
+  let s = SCHEMES.get(alg);
+  if (s === undefined) {
+    s = readScheme(alg, where);
+    SCHEMES.set(alg, s);
+  }
+  return s;
+}
+
+function readScheme(alg: AlgorithmIdentifier, where: string): Scheme {
   const pbe = PKCS12_PBE[alg.algorithm];
   if (pbe) {
     const p = parseParams(alg.parameters, Pkcs12PbeParams, 'pkcs-12PbeParams', where);

@@ -95,12 +95,58 @@ export function memoisedDerivation(label: string, inputs: readonly Buffer[], com
   if (known) {
     DERIVED.delete(key); // most recently used last
     DERIVED.set(key, known);
+    recorder?.push([key, new Uint8Array(known)]);
     return Buffer.from(known);
   }
   const derived = compute();
-  DERIVED.set(key, Buffer.from(derived));
-  if (DERIVED.size > DERIVED_LIMIT) DERIVED.delete(DERIVED.keys().next().value as string);
+  computed += 1;
+  remember(key, Buffer.from(derived));
+  recorder?.push([key, new Uint8Array(derived)]);
   return derived;
+}
+
+function remember(key: string, bytes: Buffer): void {
+  DERIVED.delete(key);
+  DERIVED.set(key, bytes);
+  if (DERIVED.size > DERIVED_LIMIT) DERIVED.delete(DERIVED.keys().next().value as string);
+}
+
+/**
+ * Derivations as they cross between threads: the memo key (a SHA-256, never the password) and the bytes.
+ * Secret material: it travels only inside the process (postMessage), never to a log or a file.
+ */
+export type Pkcs12Derivations = Array<[key: string, bytes: Uint8Array]>;
+
+/** Where {@link withDerivationsRecorded} collects, while it runs. */
+let recorder: Pkcs12Derivations | undefined;
+
+/**
+ * Runs `fn` and returns, with its result, every derivation it made or looked up. An issuance worker
+ * (pkcs12-worker.ts) sends them back with the PFX it built, so that the thread which parses that PFX — the
+ * device, in a one-process run — looks the keys up instead of deriving them a second time (issue 11 point 2).
+ */
+export function withDerivationsRecorded<T>(fn: () => T): { result: T; derivations: Pkcs12Derivations } {
+  const outer = recorder;
+  const derivations: Pkcs12Derivations = [];
+  recorder = derivations;
+  try {
+    return { result: fn(), derivations };
+  } finally {
+    recorder = outer;
+  }
+}
+
+/**
+ * Takes derivations made by another thread of this process ({@link withDerivationsRecorded}) into this
+ * thread's memo: a pure function's results, keyed by the same SHA-256 of its inputs, so a later derivation
+ * of the same inputs here gives the same bytes either way. Malformed entries are skipped.
+ */
+export function learnDerivations(derivations: readonly (readonly [string, Uint8Array])[]): void {
+  for (const entry of derivations) {
+    const [key, bytes] = entry;
+    if (typeof key !== 'string' || !(bytes instanceof Uint8Array)) continue;
+    remember(key, Buffer.from(bytes));
+  }
 }
 
 /**
@@ -109,6 +155,14 @@ export function memoisedDerivation(label: string, inputs: readonly Buffer[], com
  */
 const DERIVED = new Map<string, Buffer>();
 const DERIVED_LIMIT = 1024;
+
+/** Derivations this thread computed (not looked up) so far. */
+let computed = 0;
+
+/** How many derivations this thread has computed rather than looked up (tests, the PKCS#12 bench). */
+export function pkcs12DerivationsComputed(): number {
+  return computed;
+}
 
 /** Forgets every memoised derivation (the PKCS#12 bench, so that a parse it times derives for real). */
 export function forgetPkcs12Derivations(): void {

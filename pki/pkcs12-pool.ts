@@ -7,6 +7,9 @@
  *   node:crypto's CSPRNG in the worker, as the in-thread build draws them (no run is reproducible in its
  *   PKCS#12 bytes: the PFX password is a CSPRNG secret too); a caller that needs fixed bytes passes them in
  *   `random` (drawn wherever it likes, in its own order) and gets byte-identical output in either mode.
+ * - Key derivations: a worker sends back the PKCS#12 KDF and PBKDF2 results of its build with the file, and
+ *   they go into this thread's memo (pkcs12-kdf.ts), so a parse of that file here (the device, in a
+ *   one-process run) looks them up, as it does for a file built in this thread.
  * - Request order: each build resolves only after every build submitted before it resolved, so callers
  *   see results in the order they asked, never in the order the threads finished.
  * - Size: `size` threads (default `os.availableParallelism()`, at least 1), started on the first build;
@@ -28,6 +31,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CertfleetError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { learnDerivations, type Pkcs12Derivations } from './pkcs12-kdf.ts';
 import { buildPkcs12, type BuildPkcs12Options, type RandomBytes } from './pkcs12.ts';
 
 /** The environment variable that sets the pool's size (0 = build in the calling thread). */
@@ -63,7 +67,8 @@ export interface Pkcs12WorkerRequest extends Pkcs12Job {
 
 /** What the worker answers. */
 export type Pkcs12WorkerAnswer =
-  { id: number; pfx: Uint8Array } | { id: number; error: { code?: string; message: string } };
+  | { id: number; pfx: Uint8Array; derivations?: Pkcs12Derivations }
+  | { id: number; error: { code?: string; message: string } };
 
 /** A RandomBytes that hands out `bytes` in order (and a short buffer, refused by the build, once they run out). */
 export function randomFromBytes(bytes: Uint8Array): RandomBytes {
@@ -235,6 +240,8 @@ export class Pkcs12Pool implements Pkcs12Builder {
       worker.unref();
       if ('pfx' in m) {
         this.#built += 1;
+        // the PKCS#12 KDF and PBKDF2 results of the build: a parse of this file in this thread is a lookup
+        if (m.derivations) learnDerivations(m.derivations);
         p.resolve(Buffer.from(m.pfx.buffer, m.pfx.byteOffset, m.pfx.byteLength));
       } else {
         p.reject(errorFrom(m.error));

@@ -50,7 +50,7 @@ import {
   id_envelopedData,
 } from '@peculiar/asn1-cms';
 import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate as AsnCertificate } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import {
   decodeOidContent,
@@ -133,12 +133,30 @@ function oaepSha256Params(): Uint8Array {
   ]);
 }
 
+/**
+ * The DER IssuerAndSerialNumber of `certificate` (RFC 5652 §10.2.4): its issuer Name and serialNumber
+ * INTEGER exactly as the certificate encodes them, cut from its TBSCertificate — not the whole certificate
+ * decoded by asn1js for two fields (issue 11 point 2).
+ */
+function issuerAndSerialDer(certificate: Certificate): Buffer {
+  const tbs = certificate.tbsDer;
+  const fields = readChildren(tbs, readTlv(tbs, 0));
+  const at = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version, absent in a v1 certificate
+  const serial = fields[at];
+  const issuer = fields[at + 2];
+  if (serial?.tag !== 0x02 || issuer?.tag !== 0x30) {
+    throw new CertfleetError(
+      'CERT_PARSE',
+      `The certificate "${certificate.subjectText}" has no issuer and serial number.`,
+    );
+  }
+  return Buffer.from(
+    encodeSequence([tbs.subarray(issuer.start, issuer.end), tbs.subarray(serial.start, serial.end)]),
+  );
+}
+
 function issuerAndSerial(certificate: Certificate): IssuerAndSerialNumber {
-  const asn = AsnParser.parse(certificate.der, AsnCertificate);
-  return new IssuerAndSerialNumber({
-    issuer: asn.tbsCertificate.issuer,
-    serialNumber: asn.tbsCertificate.serialNumber,
-  });
+  return AsnParser.parse(issuerAndSerialDer(certificate), IssuerAndSerialNumber);
 }
 
 function undecryptable(reason: UndecryptableReason, message: string, cause?: unknown): CertfleetError {
@@ -247,7 +265,7 @@ function parseEnveloped(base64: string): EnvelopedData {
 function ridMatches(rid: RecipientIdentifier, candidate: Certificate): boolean {
   if (rid.issuerAndSerialNumber !== undefined) {
     const want = Buffer.from(AsnSerializer.serialize(rid.issuerAndSerialNumber));
-    return want.equals(Buffer.from(AsnSerializer.serialize(issuerAndSerial(candidate))));
+    return want.equals(issuerAndSerialDer(candidate));
   }
   if (rid.subjectKeyIdentifier !== undefined) {
     const ski = Buffer.from(rid.subjectKeyIdentifier.buffer).toString('hex').toUpperCase();

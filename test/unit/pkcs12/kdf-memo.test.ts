@@ -4,7 +4,9 @@
  * (salt, password, iterations, purpose, length, hash) derives anew; a caller that changes the returned
  * buffer does not change what the memo hands out next.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Pbes2Params, Pkcs12PbeParams } from '../../../pki/pkcs12-asn1.ts';
 import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { bmpPassword, forgetPkcs12Derivations, pkcs12Kdf } from '../../../pki/pkcs12-kdf.ts';
 import { makeFixtures, type Pkcs12Fixtures } from './openssl-fixtures.ts';
@@ -74,6 +76,31 @@ describe.each(['legacy', 'modern'] as const)(
       expect(() => parsePkcs12(blob, 'wrong')).toThrow(
         expect.objectContaining({ code: 'PKCS12_BAD_PASSWORD' }),
       );
+    });
+  },
+);
+
+describe.each([
+  ['legacy', Pkcs12PbeParams],
+  ['modern', Pbes2Params],
+] as const)(
+  'a %s PFX parse reads each encryption AlgorithmIdentifier once (issue 11 point 2)',
+  (profile, type) => {
+    it('its parameters are decoded once per encrypted item (the certificate safe and the key bag), not twice', () => {
+      const blob = buildPkcs12({
+        privateKey: fx.rsa.privateKey,
+        certificates: fx.rsa.chain,
+        password: 'once',
+        profile,
+      });
+      const spy = vi.spyOn(AsnParser, 'parse');
+      try {
+        const opened = parsePkcs12(blob, 'once');
+        expect(opened.profile).toBe(profile);
+        expect(spy.mock.calls.filter(([, t]) => t === type)).toHaveLength(2);
+      } finally {
+        spy.mockRestore();
+      }
     });
   },
 );

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { forgetPkcs12Derivations, pkcs12DerivationsComputed } from '../../../pki/pkcs12-kdf.ts';
 import { buildPkcs12Job, issueWorkersFrom, Pkcs12Pool, type Pkcs12Job } from '../../../pki/pkcs12-pool.ts';
 import { makeFixtures, openssl, type Pkcs12Fixtures } from './openssl-fixtures.ts';
 
@@ -59,6 +60,29 @@ describe.each(['legacy', 'modern'] as const)('%s profile', (profile) => {
     const parsed = parsePkcs12(pooled, 'pool pw ä');
     expect(parsed.certificates.map((c) => c.toString('hex'))).toEqual(
       fx.rsa.chain.map((c) => c.toString('hex')),
+    );
+  });
+});
+
+describe.each(['legacy', 'modern'] as const)('%s: the key derivations come back with the file', (profile) => {
+  it('a parse in this thread of a file a worker built derives nothing; the same parse without them derives', async () => {
+    // fresh salts (no fixed bytes), so no derivation of this file can be in this thread's memo already
+    const pfx = await pool.build(job(profile, 'ec', { random: undefined, password: `learnt ${profile}` }));
+    const before = pkcs12DerivationsComputed();
+    const opened = parsePkcs12(pfx, `learnt ${profile}`);
+    expect(pkcs12DerivationsComputed() - before).toBe(0);
+    expect(opened.privateKey.equals(fx.ec.privateKey)).toBe(true);
+    forgetPkcs12Derivations();
+    const again = parsePkcs12(pfx, `learnt ${profile}`);
+    // legacy: MAC key + key and IV for each of the two safes; modern: MAC key + one PBKDF2 per safe
+    expect(pkcs12DerivationsComputed() - before).toBe(profile === 'legacy' ? 5 : 3);
+    expect(again.privateKey.equals(fx.ec.privateKey)).toBe(true);
+  });
+
+  it('a wrong password still fails on a learnt file', async () => {
+    const pfx = await pool.build(job(profile, 'ec', { random: undefined, password: 'the right one' }));
+    expect(() => parsePkcs12(pfx, 'not it')).toThrow(
+      expect.objectContaining({ code: 'PKCS12_BAD_PASSWORD' }),
     );
   });
 });

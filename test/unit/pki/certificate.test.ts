@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCertificate, parseCertificate, type Certificate } from '../../../pki/certificate.ts';
+import { Certificate, createCertificate, parseCertificate } from '../../../pki/certificate.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { EKU_OIDS } from '../../../pki/oids.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -250,6 +250,56 @@ describe('dates and key specs', () => {
   ] as const)('a %s subject key is reported as %o', (family, spec) => {
     const h = makeHierarchy({ leafKey: poolKey(family) });
     expect(h.leaf.keySpec).toEqual(spec);
+  });
+});
+
+describe('the subject key a certificate is made with (issue 11 point 2: not imported a second time)', () => {
+  it("createCertificate's certificate holds the caller's public key; a parse of the same bytes imports its own", () => {
+    const k = poolKey('rsa2048', 6);
+    const c = createCertificate({
+      subject: 'CN=held key',
+      publicKey: k.publicKey,
+      issuer: 'self',
+      signingKey: k.privateKey,
+      serialNumber: '07',
+      notBefore: T0,
+      notAfter: new Date(T0.getTime() + YEAR),
+    });
+    expect(c.publicKey).toBe(k.publicKey);
+    expect(c.isSelfSigned).toBe(true);
+    const parsed = parseCertificate(c.der);
+    expect(parsed.publicKey).not.toBe(k.publicKey);
+    expect(parsed.publicKey.equals(k.publicKey)).toBe(true);
+  });
+
+  it("Certificate.fromDer ignores a held key whose SPKI is not the certificate's", () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const other = poolKey('rsa2048', 7).publicKey;
+    const c = Certificate.fromDer(h.leaf.der, other);
+    expect(c.publicKey).not.toBe(other);
+    expect(c.publicKey.equals(poolKey('rsa2048', 6).publicKey)).toBe(true);
+    // and a private key is never taken for the certificate's public key
+    expect(Certificate.fromDer(h.leaf.der, poolKey('rsa2048', 6).privateKey).publicKey.type).toBe('public');
+  });
+});
+
+describe('the same bytes parsed again (issue 11 point 2: one key import and one self-signature check per bytes)', () => {
+  it('two parses of a root share its public key and both find it self-signed', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const a = parseCertificate(h.root.der);
+    const b = parseCertificate(Buffer.from(h.root.der));
+    expect(b.publicKey).toBe(a.publicKey);
+    expect(a.isSelfSigned).toBe(true);
+    expect(b.isSelfSigned).toBe(true);
+    expect(parseCertificate(h.leaf.der).isSelfSigned).toBe(false);
+  });
+
+  it('a root whose signature is broken is not self-signed, even after the good one was checked', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    expect(parseCertificate(h.root.der).isSelfSigned).toBe(true);
+    const broken = Buffer.from(h.root.der);
+    broken[broken.length - 5] = (broken[broken.length - 5] as number) ^ 0xff; // inside the signature value
+    expect(parseCertificate(broken).isSelfSigned).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -10,6 +10,8 @@ import {
   importPrivateKey,
   importPublicKey,
   keySpecOf,
+  publicKeyFromSpki,
+  spkiDerOf,
   type KeySpec,
 } from '../../../pki/keys.ts';
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/thumbprint.ts';
@@ -104,5 +106,41 @@ describe('thumbprints', () => {
     const data = Uint8Array.of(1, 2, 3);
     expect(sha256Thumbprint(data)).toBe(createHash('sha256').update(data).digest('hex').toUpperCase());
     expect(sha256Thumbprint(data)).toMatch(/^[0-9A-F]{64}$/);
+  });
+});
+
+describe('spkiDerOf (one SubjectPublicKeyInfo export per KeyObject, issue 11 point 2)', () => {
+  it("gives a public key's SPKI, and a private key's public half, each caller its own copy", () => {
+    const pair = poolKey('p256');
+    const expected = pair.publicKey.export({ type: 'spki', format: 'der' });
+    const first = spkiDerOf(pair.publicKey);
+    expect(first.equals(expected)).toBe(true);
+    expect(spkiDerOf(pair.privateKey).equals(expected)).toBe(true);
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next caller
+    expect(spkiDerOf(pair.publicKey).equals(expected)).toBe(true);
+    expect(Buffer.from(exportPublicKeyDer(pair.publicKey)).equals(expected)).toBe(true);
+  });
+
+  it('refuses a secret key as node:crypto does', () => {
+    expect(() => spkiDerOf(createSecretKey(Buffer.alloc(32, 7)))).toThrow();
+  });
+});
+
+describe('publicKeyFromSpki (one import per distinct SubjectPublicKeyInfo, issue 11 point 2)', () => {
+  it('gives the same KeyObject for the same bytes, a different one for other bytes', () => {
+    const a = Buffer.from(exportPublicKeyDer(poolKey('rsa2048', 8).publicKey));
+    const b = Buffer.from(exportPublicKeyDer(poolKey('rsa2048', 9).publicKey));
+    const first = publicKeyFromSpki(a);
+    expect(first.equals(poolKey('rsa2048', 8).publicKey)).toBe(true);
+    expect(publicKeyFromSpki(Buffer.from(a))).toBe(first);
+    const other = publicKeyFromSpki(b);
+    expect(other).not.toBe(first);
+    expect(other.equals(poolKey('rsa2048', 9).publicKey)).toBe(true);
+  });
+
+  it('bytes that are no SPKI throw every time (nothing is remembered)', () => {
+    const bad = Buffer.from('3003020100', 'hex');
+    expect(() => publicKeyFromSpki(bad)).toThrow();
+    expect(() => publicKeyFromSpki(bad)).toThrow();
   });
 });

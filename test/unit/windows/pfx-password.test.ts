@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { ContentInfo, EnvelopedData } from '@peculiar/asn1-cms';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
+import { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
 import { createCertificate } from '../../../pki/certificate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -170,4 +173,36 @@ describe('decryptPfxPassword failures → INSTALL_PASSWORD_UNDECRYPTABLE with a 
     expect((caught as { details: Record<string, unknown> }).details.reason).toBe(reason);
     expect((caught as Error).message).not.toContain(SECRET);
   });
+});
+
+describe('the recipient (issuer and serial) is cut from the certificate bytes (issue 11 point 2)', () => {
+  it.each(['4D1', 'FF01', '00A5'])(
+    'serial %s: the rid is the issuer Name and serial INTEGER the certificate encodes, and decrypts',
+    (serialNumber) => {
+      const key = poolKey('rsa2048', 3);
+      const certificate = createCertificate({
+        subject: 'CN=MDM Device rid,O=Certfleet MDM',
+        publicKey: key.publicKey,
+        issuer: { subject: 'CN=Some Issuing CA', privateKey: key.privateKey, publicKey: key.publicKey },
+        serialNumber,
+        notBefore: T0,
+        notAfter: new Date(T0.getTime() + YEAR),
+      });
+      const blob = encryptPfxPasswordForDevice(SECRET, certificate);
+      const info = AsnParser.parse(Buffer.from(blob, 'base64'), ContentInfo);
+      const enveloped = AsnParser.parse(info.content, EnvelopedData);
+      const rid = enveloped.recipientInfos[0]?.ktri?.rid.issuerAndSerialNumber;
+      const whole = AsnParser.parse(certificate.der, AsnCertificate).tbsCertificate;
+      expect(rid).toBeDefined();
+      expect(Buffer.from(AsnSerializer.serialize(rid!.issuer)).toString('hex')).toBe(
+        Buffer.from(AsnSerializer.serialize(whole.issuer)).toString('hex'),
+      );
+      expect(Buffer.from(rid!.serialNumber).toString('hex')).toBe(
+        Buffer.from(whole.serialNumber).toString('hex'),
+      );
+      expect(decryptPfxPassword(blob, [{ certificate, privateKey: key.privateKey }])).toBe(SECRET);
+      const other = managementIdentity(4);
+      expect(() => decryptPfxPassword(blob, [other])).toThrow();
+    },
+  );
 });
