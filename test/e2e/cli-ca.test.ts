@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl } from '../unit/pki/openssl.ts';
+import { certfleet as certfleetAsync } from './fixtures/certfleet-cli.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/certfleet.mjs');
 
@@ -168,29 +169,33 @@ describe('certfleet ca (CLI)', () => {
     expect(again.stderr).toMatch(/^error CA_ALREADY_REVOKED/);
   });
 
-  it('usage errors exit 2 and say what to fix', () => {
-    const r = certfleet(['ca', 'issue', '--dir', dir]);
+  it('usage errors exit 2 and say what to fix', async () => {
+    // three refused commands that change nothing: run side by side (one's start-up overlaps another's)
+    const [r, bad, nonsense] = await Promise.all([
+      certfleetAsync(['ca', 'issue', '--dir', dir]),
+      certfleetAsync([
+        'ca',
+        'issue',
+        '--dir',
+        dir,
+        '--template',
+        'T',
+        '--subject',
+        'CN=x',
+        '--password',
+        'p',
+        '--out',
+        'x',
+        '--san',
+        'ip:1.2.3.4',
+      ]),
+      certfleetAsync(['nonsense']),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Missing required arguments?: .*subject/);
-    const bad = certfleet([
-      'ca',
-      'issue',
-      '--dir',
-      dir,
-      '--template',
-      'T',
-      '--subject',
-      'CN=x',
-      '--password',
-      'p',
-      '--out',
-      'x',
-      '--san',
-      'ip:1.2.3.4',
-    ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/error USAGE: --san 'ip:1.2.3.4'/);
-    expect(certfleet(['nonsense']).status).toBe(2);
+    expect(nonsense.status).toBe(2);
   });
 });
 
@@ -457,36 +462,42 @@ describe('regression issue 2: CLI options the e2e tests never used', () => {
   });
 });
 
-describe('regression issue 2: ca init on a folder that cannot be made fails fast with IO', () => {
-  it.each([
-    // Under /proc, Node 20's recursive mkdir never returns; the timeout kills a regression instead of hanging.
-    {
-      name: 'a path under /proc',
-      dir: () => '/proc/certfleet-x',
-      reason: /\/proc does not allow new folders/,
-    },
-    {
-      name: 'a path whose parent is a regular file',
-      dir: () => {
-        const file = join(work, 'plain-file');
-        writeFileSync(file, 'x');
-        return join(file, 'ca');
+// The two describes below run their cases concurrently: each command is refused before it writes anything
+// another reads, and one's start-up (~1 s of CPU) overlaps another's on the other core.
+describe(
+  'regression issue 2: ca init on a folder that cannot be made fails fast with IO',
+  { concurrent: true },
+  () => {
+    it.each([
+      // Under /proc, Node 20's recursive mkdir never returns; the timeout kills a regression instead of hanging.
+      {
+        name: 'a path under /proc',
+        dir: () => '/proc/certfleet-x',
+        reason: /\/proc does not allow new folders/,
       },
-      reason: /a part of the path is not a folder \(ENOTDIR\)/,
-    },
-  ])('$name → exit 1, error IO', ({ name, dir: target, reason }) => {
-    if (name.includes('/proc') && !existsSync('/proc/self')) return; // no procfs on this machine
-    const r = certfleet(['ca', 'init', '--dir', target()], {}, 30_000);
-    expect(r.status, 'killed by the timeout: ca init hangs').toBe(1);
-    expect(r.stderr).toMatch(/^error IO: Cannot create the folder /);
-    expect(r.stderr).toMatch(reason);
-  });
-});
+      {
+        name: 'a path whose parent is a regular file',
+        dir: () => {
+          const file = join(work, 'plain-file');
+          writeFileSync(file, 'x');
+          return join(file, 'ca');
+        },
+        reason: /a part of the path is not a folder \(ENOTDIR\)/,
+      },
+    ])('$name → exit 1, error IO', async ({ name, dir: target, reason }) => {
+      if (name.includes('/proc') && !existsSync('/proc/self')) return; // no procfs on this machine
+      const r = await certfleetAsync(['ca', 'init', '--dir', target()], { guardMs: 30_000 });
+      expect(r.status, 'killed by the timeout: ca init hangs').toBe(1);
+      expect(r.stderr).toMatch(/^error IO: Cannot create the folder /);
+      expect(r.stderr).toMatch(reason);
+    });
+  },
+);
 
-describe('regression issue 2: --key-size that is not a number', () => {
-  it.each(['abc', '2048.5', ''])("--key-size '%s' exits 2 with a usage error quoting it", (v) => {
-    const out = join(work, 'ks.pfx');
-    const r = certfleet(issueArgs(out, ['--key-size', v]));
+describe('regression issue 2: --key-size that is not a number', { concurrent: true }, () => {
+  it.each(['abc', '2048.5', ''])("--key-size '%s' exits 2 with a usage error quoting it", async (v) => {
+    const out = join(work, `ks-${JSON.stringify(v).replace(/\W/g, '_')}.pfx`);
+    const r = await certfleetAsync(issueArgs(out, ['--key-size', v]));
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`error USAGE: --key-size '${v}' is not a number of bits`);
     expect(r.stderr).not.toContain('NaN');

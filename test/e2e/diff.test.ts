@@ -39,7 +39,9 @@ expect:
 `;
 }
 
-describe('certfleet diff on two real runs', () => {
+// The tests only read the two run folders the beforeAll made: they run concurrently, so one diff's start-up
+// (~1 s of CPU) overlaps another's on the other core.
+describe('certfleet diff on two real runs', { concurrent: true }, () => {
   const root = mkdtempSync(join(tmpdir(), 'certfleet-diff-e2e-'));
   const A = join(root, 'a');
   const B = join(root, 'b');
@@ -133,19 +135,21 @@ describe('certfleet diff on two real runs', () => {
   });
 
   it('a missing run folder or a folder that is no run: exit 3 (input that cannot be loaded); a missing argument: exit 2', async () => {
-    const missing = await certfleet(['diff', A, join(root, 'nope')]);
+    mkdirSync(join(root, 'empty'));
+    const [missing, empty, one, limit] = await Promise.all([
+      certfleet(['diff', A, join(root, 'nope')]),
+      certfleet(['diff', join(root, 'empty'), B]),
+      certfleet(['diff', A]),
+      certfleet(['diff', A, B, '--limit', '-1']),
+    ]);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toBe(
       `error IO: No run folder ${join(root, 'nope')}: give the folder of a finished run (the --out DIR of certfleet run, or runs/<timestamp>).\n`,
     );
-    mkdirSync(join(root, 'empty'));
-    const empty = await certfleet(['diff', join(root, 'empty'), B]);
     expect(empty.status).toBe(3);
     expect(empty.stderr).toContain('is not a finished run: it has no report.json');
-    const one = await certfleet(['diff', A]);
     expect(one.status).toBe(2);
     expect(one.stderr).toContain('error USAGE:');
-    const limit = await certfleet(['diff', A, B, '--limit', '-1']);
     expect(limit.status).toBe(2);
     expect(limit.stderr).toContain('--limit must be a whole number ≥ 0');
   });

@@ -177,7 +177,9 @@ describe('certfleet replay', () => {
   });
 });
 
-describe('usage errors exit 2 with a clear message', () => {
+// Concurrent: every case is refused before it writes anything, so one CLI's start-up (~1 s of CPU) overlaps
+// another's on the other core.
+describe('usage errors exit 2 with a clear message', { concurrent: true }, () => {
   const cases: [string, () => string[], () => string | undefined, RegExp][] = [
     [
       'show: unknown device',

@@ -75,7 +75,10 @@ let poolArgs: string[];
 let poolEnv: Record<string, string>;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-issue13-'));
-  const pool = await makeRunKeyPool(join(work, 'key-pool'), { rsa: 96, ec: 96 });
+  // sized to what the default.yaml runs at DEFAULT_DEVICES draw (131 RSA-2048: 39 Windows management
+  // identities + 92 connector PKCS keys; 57 EC P-256), so neither of the two runs makes fresh keys; the 12
+  // fixture keys are the first RSA ones (no CA of this file uses a fixture key)
+  const pool = await makeRunKeyPool(join(work, 'key-pool'), { rsa: 131, ec: 57, fixtureRsa: 12 });
   poolArgs = ['--key-pool', pool.dir];
   poolEnv = { [KEY_POOL_PASSPHRASE_ENV]: pool.passphrase };
 }, 120_000);
@@ -180,82 +183,95 @@ describe('regression issue 13: junit.xml agrees with the exit code', { timeout: 
   });
 });
 
-describe('regression issue 13: exit codes for the commands that read input', { timeout: 120_000 }, () => {
-  it('serve: an invalid scenario exits 3 (not 1) and writes junit.xml into --out', async () => {
-    const file = join(work, 'serve-bad.yaml');
-    writeFileSync(file, 'name: s\nfleet: { devices: 0 }\n');
-    const out = join(work, 'serve-bad');
-    const r = await certfleet(['serve', '--scenario', file, '--broker', 'mqtt://127.0.0.1:1', '--out', out], {
-      CERTFLEET_FLEET_SECRET: SECRET,
+// The two describes below run their tests concurrently: each CLI is refused before it writes anything another
+// reads, and one's start-up (~1 s of CPU) overlaps another's on the other core.
+describe(
+  'regression issue 13: exit codes for the commands that read input',
+  { timeout: 120_000, concurrent: true },
+  () => {
+    it('serve: an invalid scenario exits 3 (not 1) and writes junit.xml into --out', async () => {
+      const file = join(work, 'serve-bad.yaml');
+      writeFileSync(file, 'name: s\nfleet: { devices: 0 }\n');
+      const out = join(work, 'serve-bad');
+      const r = await certfleet(
+        ['serve', '--scenario', file, '--broker', 'mqtt://127.0.0.1:1', '--out', out],
+        {
+          CERTFLEET_FLEET_SECRET: SECRET,
+        },
+      );
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/^error SCENARIO_INVALID: .*fleet\.devices: must be a whole number from 1/ms);
+      expect(junitOf(out).suites[0]?.cases[0]).toMatchObject({ type: 'SCENARIO_INVALID' });
     });
-    expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/^error SCENARIO_INVALID: .*fleet\.devices: must be a whole number from 1/ms);
-    expect(junitOf(out).suites[0]?.cases[0]).toMatchObject({ type: 'SCENARIO_INVALID' });
-  });
 
-  it.each([
-    [
-      'ca templates of a folder that is no CA',
-      () => ['ca', 'templates', '--dir', join(work, 'no-ca')],
-      'CA_NOT_FOUND',
-    ],
-    [
-      'profile import of a file that does not exist',
-      () => ['profile', 'import', join(work, 'nope.json')],
-      'IO',
-    ],
-    ['inspect of a file that does not exist', () => ['inspect', join(work, 'nope.mobileconfig')], 'IO'],
-  ])('%s → exit 3', async (_what, args, code) => {
-    const r = await certfleet(args());
-    expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^error ${code}: `, 'm'));
-  });
-});
-
-describe('regression issue 13: numeric flags are checked like the scenario keys (usage error, exit 2)', () => {
-  const scenario = join(ROOT, 'scenarios/missing-imei.yaml');
-  it.each(['-5', 'abc', '0', '2.5', '1e3', ''])('run --devices %j', async (v) => {
-    const out = join(work, `devices-${v || 'empty'}`);
-    const r = await certfleet(['run', scenario, `--devices=${v}`, '--out', out]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(
-      `error USAGE: --devices must be a whole number from 1 to 1000000 (the fleet size, as fleet.devices in a scenario), not '${v}'.`,
-    );
-    expect(existsSync(out)).toBe(false); // nothing ran: no run folder
-  });
-
-  it('CERTFLEET_DEVICES=2.5 is refused the same way', async () => {
-    const r = await certfleet(['run', scenario, '--out', join(work, 'env-devices')], {
-      CERTFLEET_DEVICES: '2.5',
+    it.each([
+      [
+        'ca templates of a folder that is no CA',
+        () => ['ca', 'templates', '--dir', join(work, 'no-ca')],
+        'CA_NOT_FOUND',
+      ],
+      [
+        'profile import of a file that does not exist',
+        () => ['profile', 'import', join(work, 'nope.json')],
+        'IO',
+      ],
+      ['inspect of a file that does not exist', () => ['inspect', join(work, 'nope.mobileconfig')], 'IO'],
+    ])('%s → exit 3', async (_what, args, code) => {
+      const r = await certfleet(args());
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`^error ${code}: `, 'm'));
     });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--devices must be a whole number .* not '2\.5'/);
-  });
+  },
+);
 
-  it.each([
-    [
-      'serve --time-scale 0',
-      ['serve', '--scenario', scenario, '--broker', 'mqtt://127.0.0.1:1', '--time-scale', '0'],
-      /--time-scale must be a number greater than 0/,
-    ],
-    [
-      'agents --devices 1.5',
-      ['agents', '--scenario', scenario, '--broker', 'mqtt://127.0.0.1:1', '--devices', '1.5'],
-      /--devices must be a whole number/,
-    ],
-    ['broker --port 70000', ['broker', '--port', '70000'], /--port must be a whole number from 0 to 65535/],
-    [
-      'broker --port http',
-      ['broker', '--port', 'http'],
-      /--port must be a whole number from 0 to 65535 .* not 'http'/,
-    ],
-    ['device new --index -1', ['device', 'new', '--index', '-1'], /--index must be a whole number from 0/],
-  ] as const)('%s', async (_label, args, message) => {
-    const r = await certfleet([...args], { CERTFLEET_FLEET_SECRET: SECRET });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(message);
-  });
-});
+describe(
+  'regression issue 13: numeric flags are checked like the scenario keys (usage error, exit 2)',
+  { concurrent: true },
+  () => {
+    const scenario = join(ROOT, 'scenarios/missing-imei.yaml');
+    it.each(['-5', 'abc', '0', '2.5', '1e3', ''])('run --devices %j', async (v) => {
+      const out = join(work, `devices-${v || 'empty'}`);
+      const r = await certfleet(['run', scenario, `--devices=${v}`, '--out', out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(
+        `error USAGE: --devices must be a whole number from 1 to 1000000 (the fleet size, as fleet.devices in a scenario), not '${v}'.`,
+      );
+      expect(existsSync(out)).toBe(false); // nothing ran: no run folder
+    });
+
+    it('CERTFLEET_DEVICES=2.5 is refused the same way', async () => {
+      const r = await certfleet(['run', scenario, '--out', join(work, 'env-devices')], {
+        CERTFLEET_DEVICES: '2.5',
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/--devices must be a whole number .* not '2\.5'/);
+    });
+
+    it.each([
+      [
+        'serve --time-scale 0',
+        ['serve', '--scenario', scenario, '--broker', 'mqtt://127.0.0.1:1', '--time-scale', '0'],
+        /--time-scale must be a number greater than 0/,
+      ],
+      [
+        'agents --devices 1.5',
+        ['agents', '--scenario', scenario, '--broker', 'mqtt://127.0.0.1:1', '--devices', '1.5'],
+        /--devices must be a whole number/,
+      ],
+      ['broker --port 70000', ['broker', '--port', '70000'], /--port must be a whole number from 0 to 65535/],
+      [
+        'broker --port http',
+        ['broker', '--port', 'http'],
+        /--port must be a whole number from 0 to 65535 .* not 'http'/,
+      ],
+      ['device new --index -1', ['device', 'new', '--index', '-1'], /--index must be a whole number from 0/],
+    ] as const)('%s', async (_label, args, message) => {
+      const r = await certfleet([...args], { CERTFLEET_FLEET_SECRET: SECRET });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  },
+);
 
 describe(
   'regression issue 13: failures by cause, messages for people, warnings for what a run reads past',

@@ -78,7 +78,9 @@ interface ReportJsonShape {
   expectations: { text: string; held: boolean }[];
 }
 
-describe('certfleet run (CLI, end to end)', { timeout: 180_000 }, () => {
+// The two describes below run their tests concurrently: each only reads the scenario files and writes its own
+// folder, so one CLI (mostly on one core) overlaps another on the other core.
+describe('certfleet run (CLI, end to end)', { timeout: 180_000, concurrent: true }, () => {
   it('exits 0 when every expectation holds; without --out the files land in runs/<timestamp>/ of the current folder', async () => {
     const cwd = mkdtempSync(join(work, 'cwd-'));
     const r = await certfleet(['run', holds], { cwd });
@@ -126,7 +128,7 @@ describe('certfleet run (CLI, end to end)', { timeout: 180_000 }, () => {
 
 describe(
   'regression issue 5: CERTFLEET_* variables apply only to the options a command declares',
-  { timeout: 180_000 },
+  { timeout: 180_000, concurrent: true },
   () => {
     it('run takes --devices, --seed and --out from CERTFLEET_DEVICES/SEED/OUT and ignores an unrelated CERTFLEET_DIR', async () => {
       const out = join(work, 'env-run');

@@ -4,7 +4,6 @@
  * test/unit/conformance-own/cli-profile.test.ts), device files shaped like `certfleet device new --json`, and
  * a CA made by `ca init`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,10 +14,10 @@ import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
+import { certfleet as runCli } from '../../e2e/fixtures/certfleet-cli.ts';
 import { conformancePath, itConformance } from '../../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'bin/certfleet.mjs');
 const MAC_PKCS_REL =
   'corpus/graph-json/deploymenttheory-tfprovider-m365__macos_device_configuration_templates__post_macos_pkcs_certificate_success.json';
 const MAC_TRUSTED_REL =
@@ -26,8 +25,13 @@ const MAC_TRUSTED_REL =
 const MAC_PKCS = conformancePath(MAC_PKCS_REL);
 const MAC_TRUSTED = conformancePath(MAC_TRUSTED_REL);
 
-function certfleet(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+/**
+ * Runs the CLI in a child process without blocking (test/e2e/fixtures/certfleet-cli.ts), so the describes
+ * below can be concurrent: each test writes its own files, and one CLI's start-up (~1 s of CPU) overlaps
+ * another's on the other core.
+ */
+async function certfleet(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runCli(args, { cwd: ROOT });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -52,16 +56,16 @@ const PKCS = {
   subjectAlternativeNameType: ['userPrincipalName'],
 };
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-cli-profile-'));
-  const r = certfleet(['ca', 'init', '--dir', file('ca')]);
+  const r = await certfleet(['ca', 'init', '--dir', file('ca')]);
   expect(r.status).toBe(0);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('certfleet profile import', () => {
-  itConformance('prints a readable summary of the real Graph PKCS sample', MAC_PKCS_REL, () => {
-    const r = certfleet(['profile', 'import', MAC_PKCS]);
+describe.concurrent('certfleet profile import', () => {
+  itConformance('prints a readable summary of the real Graph PKCS sample', MAC_PKCS_REL, async () => {
+    const r = await certfleet(['profile', 'import', MAC_PKCS]);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(
       /PKCS certificate profile for macOS \(Graph #microsoft\.graph\.macOSPkcsCertificateProfile\)/,
@@ -74,17 +78,26 @@ describe('certfleet profile import', () => {
     [MAC_PKCS, MAC_PKCS_REL],
     [MAC_TRUSTED, MAC_TRUSTED_REL],
   ] as const)
-    itConformance(`--json prints the model, which imports again to the same model (${rel})`, rel, () => {
-      const first = certfleet(['profile', 'import', sample, '--json']);
-      expect(first.status).toBe(0);
-      const model = JSON.parse(first.stdout) as Record<string, unknown>;
-      expect(model['family']).toBe('macos');
-      const again = certfleet(['profile', 'import', writeJson('model.json', model), '--json']);
-      expect(again.status).toBe(0);
-      expect(JSON.parse(again.stdout)).toEqual(model);
-    });
+    itConformance(
+      `--json prints the model, which imports again to the same model (${rel})`,
+      rel,
+      async () => {
+        const first = await certfleet(['profile', 'import', sample, '--json']);
+        expect(first.status).toBe(0);
+        const model = JSON.parse(first.stdout) as Record<string, unknown>;
+        expect(model['family']).toBe('macos');
+        const again = await certfleet([
+          'profile',
+          'import',
+          writeJson(`model-${rel.split('__').pop()!}`, model),
+          '--json',
+        ]);
+        expect(again.status).toBe(0);
+        expect(JSON.parse(again.stdout)).toEqual(model);
+      },
+    );
 
-  it('an invalid profile exits 3 (input cannot be loaded) and lists every problem with its path', () => {
+  it('an invalid profile exits 3 (input cannot be loaded) and lists every problem with its path', async () => {
     const bad = writeJson('bad.json', {
       '@odata.type': '#microsoft.graph.iosPkcsCertificateProfile',
       displayName: 'Bad',
@@ -96,19 +109,19 @@ describe('certfleet profile import', () => {
       subjectNameFormatString: 'CN={{UserName}}',
       certificateStore: 'nobody',
     });
-    const r = certfleet(['profile', 'import', bad]);
+    const r = await certfleet(['profile', 'import', bad]);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^error PROFILE_INVALID: /);
     expect(r.stderr).toContain('renewalThresholdPercentage:');
     expect(r.stderr).toContain('certificateStore:');
   });
 
-  it('JSON that does not parse exits 3 with GRAPH_PARSE and the line', () => {
+  it('JSON that does not parse exits 3 with GRAPH_PARSE and the line', async () => {
     writeFileSync(
       file('broken.json'),
       '{\n  "@odata.type": "#microsoft.graph.iosTrustedRootCertificate",\n  oops\n}',
     );
-    const r = certfleet(['profile', 'import', file('broken.json')]);
+    const r = await certfleet(['profile', 'import', file('broken.json')]);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^error GRAPH_PARSE: .*line 3/);
   });
@@ -121,21 +134,30 @@ describe('certfleet profile import', () => {
       3,
       /^error IO: .*\/nonexistent\/p\.json/,
     ],
-  ] as const)('%s → exit %s', (_n, args, status, message) => {
-    const r = certfleet([...args]);
+  ] as const)('%s → exit %s', async (_n, args, status, message) => {
+    const r = await certfleet([...args]);
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(message);
   });
 });
 
-describe('certfleet profile compile', () => {
+describe.concurrent('certfleet profile compile', () => {
   itConformance(
     'a trusted-certificate profile needs no CA and writes the .mobileconfig a Mac receives',
     MAC_TRUSTED_REL,
-    () => {
+    async () => {
       const out = file('trusted.mobileconfig');
       const mac = deviceFile('mac.json', { platform: 'macos', kind: 'device' });
-      const r = certfleet(['profile', 'compile', '--profile', MAC_TRUSTED, '--device', mac, '--out', out]);
+      const r = await certfleet([
+        'profile',
+        'compile',
+        '--profile',
+        MAC_TRUSTED,
+        '--device',
+        mac,
+        '--out',
+        out,
+      ]);
       expect([r.status, r.stderr]).toEqual([0, '']);
       const decoded = decodeMobileconfig(readFileSync(out), { platform: 'macos' });
       expect(decoded.ok && decoded.profile.PayloadScope).toBe('System');
@@ -143,7 +165,7 @@ describe('certfleet profile compile', () => {
     },
   );
 
-  it('a Windows PKCS profile is issued from --ca and written as the PFXCertInstall SyncML', () => {
+  it('a Windows PKCS profile is issued from --ca and written as the PFXCertInstall SyncML', async () => {
     const out = file('pkcs.xml');
     const pc = deviceFile('pc.json', { platform: 'windows', kind: 'entra-joined' });
     const profile = writeJson('win-pkcs.json', {
@@ -151,7 +173,7 @@ describe('certfleet profile compile', () => {
       family: 'windows',
       keyStorageProvider: 'useSoftwareKsp',
     });
-    const r = certfleet([
+    const r = await certfleet([
       'profile',
       'compile',
       '--profile',
@@ -202,7 +224,7 @@ describe('certfleet profile compile', () => {
     ],
   ] as const)(
     '{{IMEI}} on %s exits 1 naming the variable, attribute and reason; nothing is written',
-    (_n, family, device, reason) => {
+    async (_n, family, device, reason) => {
       const out = file(`imei-${family}.out`);
       const profile = writeJson(`imei-${family}.json`, {
         ...PKCS,
@@ -212,7 +234,7 @@ describe('certfleet profile compile', () => {
         subjectNameFormatString: 'CN={{IMEI}}',
         subjectAlternativeNameType: [],
       });
-      const r = certfleet([
+      const r = await certfleet([
         'profile',
         'compile',
         '--profile',
@@ -231,13 +253,13 @@ describe('certfleet profile compile', () => {
     },
   );
 
-  it('an escaped comma in the subject exits 1 with SUBJECT_ESCAPED_CHARS and the quoted workaround', () => {
+  it('an escaped comma in the subject exits 1 with SUBJECT_ESCAPED_CHARS and the quoted workaround', async () => {
     const profile = writeJson('escaped.json', {
       ...PKCS,
       family: 'ios',
       subjectNameFormatString: 'CN=Test user\\, LLC',
     });
-    const r = certfleet([
+    const r = await certfleet([
       'profile',
       'compile',
       '--profile',
@@ -260,63 +282,74 @@ describe('certfleet profile compile', () => {
       (p: string, d: string) => ['--profile', p, '--device', d],
       /--ca is required/,
     ],
-  ] as const)('%s → exit 2', (_n, args, message) => {
+  ] as const)('%s → exit 2', async (_n, args, message) => {
     const profile = writeJson('usage.json', { ...PKCS, family: 'ios' });
     const d = deviceFile('usage-device.json', { platform: 'ios', kind: 'device' });
-    const r = certfleet(['profile', 'compile', ...args(profile, d), '--out', file('usage.out')]);
+    const r = await certfleet(['profile', 'compile', ...args(profile, d), '--out', file('usage.out')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^error USAGE: /);
     expect(r.stderr).toMatch(message);
   });
 });
 
-describe('regression issue 13: a device file that cannot be loaded is an input error, exit 3', () => {
-  it.each([
-    [
-      'not a device (a profile)',
-      (p: string) => p,
-      /is not a device as `certfleet device new --json` prints it/,
-    ],
-    ['not JSON', () => file('not-json.txt'), /not-json\.txt is not JSON/],
-  ] as const)('%s → exit 3, DEVICE_FILE_INVALID', (_n, deviceOf, message) => {
-    writeFileSync(file('not-json.txt'), 'platform: ios\n');
-    const profile = writeJson('input.json', { ...PKCS, family: 'ios' });
-    const r = certfleet([
-      'profile',
-      'compile',
-      '--profile',
-      profile,
-      '--device',
-      deviceOf(profile),
-      '--ca',
-      file('ca'),
-      '--out',
-      file('input.out'),
-    ]);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/^error DEVICE_FILE_INVALID: /);
-    expect(r.stderr).toMatch(message);
-  });
-});
+describe.concurrent(
+  'regression issue 13: a device file that cannot be loaded is an input error, exit 3',
+  () => {
+    // written once for both cases (they run concurrently: neither rewrites a file the other's CLI is reading)
+    let profile: string;
+    beforeAll(() => {
+      writeFileSync(file('not-json.txt'), 'platform: ios\n');
+      profile = writeJson('input.json', { ...PKCS, family: 'ios' });
+    });
 
-describe('regression issue 3: advisory warnings are shown, and do not fail', () => {
+    it.each([
+      [
+        'not a device (a profile)',
+        (p: string) => p,
+        /is not a device as `certfleet device new --json` prints it/,
+      ],
+      ['not JSON', () => file('not-json.txt'), /not-json\.txt is not JSON/],
+    ] as const)('%s → exit 3, DEVICE_FILE_INVALID', async (_n, deviceOf, message) => {
+      const r = await certfleet([
+        'profile',
+        'compile',
+        '--profile',
+        profile,
+        '--device',
+        deviceOf(profile),
+        '--ca',
+        file('ca'),
+        '--out',
+        file('input.out'),
+      ]);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/^error DEVICE_FILE_INVALID: /);
+      expect(r.stderr).toMatch(message);
+    });
+  },
+);
+
+describe.concurrent('regression issue 3: advisory warnings are shown, and do not fail', () => {
   const DEVICE_ID_WARNING =
     /^warning VARIABLE_ADVISORY: subjectNameFormatString: avoid \{\{DeviceId\}\} in a Windows subject/m;
 
-  it.each([false, true])('profile import (--json %s) prints the {{DeviceId}} warning on stderr', (json) => {
-    const profile = writeJson(`warn-import-${json}.json`, {
-      ...PKCS,
-      family: 'windows',
-      subjectNameFormatString: 'CN={{DeviceId}}',
-    });
-    const r = certfleet(['profile', 'import', profile, ...(json ? ['--json'] : [])]);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(DEVICE_ID_WARNING);
-    if (json) expect((JSON.parse(r.stdout) as { family: string }).family).toBe('windows');
-    else expect(r.stdout).toContain('PKCS certificate profile for Windows');
-  });
+  it.each([false, true])(
+    'profile import (--json %s) prints the {{DeviceId}} warning on stderr',
+    async (json) => {
+      const profile = writeJson(`warn-import-${json}.json`, {
+        ...PKCS,
+        family: 'windows',
+        subjectNameFormatString: 'CN={{DeviceId}}',
+      });
+      const r = await certfleet(['profile', 'import', profile, ...(json ? ['--json'] : [])]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(DEVICE_ID_WARNING);
+      if (json) expect((JSON.parse(r.stdout) as { family: string }).family).toBe('windows');
+      else expect(r.stdout).toContain('PKCS certificate profile for Windows');
+    },
+  );
 
-  it('a Graph profile with an unquoted {{OnPrem_Distinguished_Name}} warns with the Graph path', () => {
+  it('a Graph profile with an unquoted {{OnPrem_Distinguished_Name}} warns with the Graph path', async () => {
     const graph = writeJson('warn-graph.json', {
       '@odata.type': '#microsoft.graph.windows10PkcsCertificateProfile',
       displayName: 'DN',
@@ -327,14 +360,14 @@ describe('regression issue 3: advisory warnings are shown, and do not fail', () 
       subjectNameFormat: 'custom',
       subjectNameFormatString: 'CN={{OnPrem_Distinguished_Name}}',
     });
-    const r = certfleet(['profile', 'import', graph, '--json']);
+    const r = await certfleet(['profile', 'import', graph, '--json']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(
       /^warning VARIABLE_ADVISORY: subjectNameFormatString: \{\{OnPrem_Distinguished_Name\}\} is a distinguished name .*quote it: CN="\{\{OnPrem_Distinguished_Name\}\}"/m,
     );
   });
 
-  it('profile compile of CN={{OnPrem_Distinguished_Name}} on a hybrid device warns on stderr, writes, exits 0', () => {
+  it('profile compile of CN={{OnPrem_Distinguished_Name}} on a hybrid device warns on stderr, writes, exits 0', async () => {
     const out = file('dn.xml');
     const profile = writeJson('warn-dn.json', {
       ...PKCS,
@@ -343,7 +376,7 @@ describe('regression issue 3: advisory warnings are shown, and do not fail', () 
       subjectNameFormatString: 'CN={{OnPrem_Distinguished_Name}}',
     });
     const pc = deviceFile('hybrid.json', { platform: 'windows', kind: 'hybrid-joined' });
-    const r = certfleet([
+    const r = await certfleet([
       'profile',
       'compile',
       '--profile',
@@ -361,13 +394,13 @@ describe('regression issue 3: advisory warnings are shown, and do not fail', () 
     expect(existsSync(out)).toBe(true);
   });
 
-  it('the quoted form gives no warning', () => {
+  it('the quoted form gives no warning', async () => {
     const profile = writeJson('warn-quoted.json', {
       ...PKCS,
       family: 'windows',
       subjectNameFormatString: 'CN="{{OnPrem_Distinguished_Name}}"',
     });
-    const r = certfleet(['profile', 'import', profile]);
+    const r = await certfleet(['profile', 'import', profile]);
     expect([r.status, r.stderr]).toEqual([0, '']);
   });
 });
