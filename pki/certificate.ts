@@ -43,6 +43,7 @@ import {
   type SanEntry,
 } from './extensions.ts';
 import { keySpecOf, type KeySpec } from './keys.ts';
+import { ownBytes } from './own-bytes.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
@@ -255,7 +256,8 @@ export class Certificate {
 
   /** Parses DER; throws CERT_PARSE. Prefer {@link parseCertificate}. */
   static fromDer(input: Uint8Array): Certificate {
-    const der = Buffer.from(input);
+    // its own copy, outside Node's buffer pool: every field below is a view of it (own-bytes.ts)
+    const der = ownBytes(input);
     try {
       return new Certificate(der, readCertificateFields(der));
     } catch (e) {

@@ -13,6 +13,7 @@ import {
   parseCertificate,
   publicKeyOf,
   sha1Thumbprint,
+  KeptCertificate,
   type Certificate,
   type KeyPair,
 } from '../../pki/index.ts';
@@ -87,7 +88,11 @@ export const ENROL_RETRY_FIRST_MS = 15 * 60_000;
 /** One simulated device at work. */
 export class DeviceAgent {
   readonly #o: DeviceAgentOptions;
-  #identity: ManagementIdentity | undefined;
+  /**
+   * The management identity: the certificate kept as DER and parsed when read (kept-certificate.ts), so
+   * that an idle agent does not hold a parsed certificate (issue 11 point 3).
+   */
+  #identity: { certificate: KeptCertificate; privateKey: KeyObject } | undefined;
   #timer: ScheduledTask | undefined;
   #stopped = false;
   #refused = false;
@@ -112,10 +117,25 @@ export class DeviceAgent {
     return this.#identity !== undefined;
   }
 
-  /** The context adapters install into. */
+  /** The context adapters install into (its identity is parsed only when an adapter reads it). */
   get context(): DeviceContext {
     const { device, db, clock } = this.#o;
-    return this.#identity ? { device, db, clock, identity: this.#identity } : { device, db, clock };
+    const kept = this.#identity;
+    if (!kept) return { device, db, clock };
+    let identity: ManagementIdentity | undefined;
+    return {
+      device,
+      db,
+      clock,
+      get identity(): ManagementIdentity {
+        return (identity ??= { certificate: kept.certificate.certificate, privateKey: kept.privateKey });
+      },
+    };
+  }
+
+  /** Keeps `certificate` and `privateKey` as the management identity. */
+  #keepIdentity(certificate: Certificate, privateKey: KeyObject): void {
+    this.#identity = { certificate: new KeptCertificate(certificate), privateKey };
   }
 
   /**
@@ -124,7 +144,8 @@ export class DeviceAgent {
    */
   async start(): Promise<void> {
     const { tenant, device } = this.#o;
-    this.#identity = this.#loadIdentity();
+    const loaded = this.#loadIdentity();
+    if (loaded) this.#keepIdentity(loaded.certificate, loaded.privateKey);
     // Before enrollment on a TLS broker the device may read only its enrollment answer.
     const inbox =
       this.#identity || !this.#o.reconnect
@@ -252,6 +273,7 @@ export class DeviceAgent {
     if (msg.type === 'enroll-refused') {
       this.#refused = true;
       this.#enrolRetry?.cancel();
+      this.#enrolRequest = undefined; // refused: never sent again
       this.#o.onEnrollRefused?.(msg.code, msg.message);
       return;
     }
@@ -261,29 +283,31 @@ export class DeviceAgent {
       // A later answer for the same key (the device re-sent its CSR after a restart): the service now knows
       // this certificate as the device's, so the device takes it too; anything else is stale.
       const current = this.#identity;
+      const held = current.certificate.certificate;
       if (
-        certificate.publicKey.equals(current.certificate.publicKey) &&
-        certificate.sha1Thumbprint !== current.certificate.sha1Thumbprint
+        certificate.publicKey.equals(held.publicKey) &&
+        certificate.sha1Thumbprint !== held.sha1Thumbprint
       ) {
         db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
         this.#storeIdentity(certificate, current.privateKey);
-        this.#identity = { certificate, privateKey: current.privateKey };
+        this.#keepIdentity(certificate, current.privateKey);
       }
       return;
     }
     const key = this.#pendingKey;
     // No request outstanding, or an answer to an earlier request of this device (another key): stale.
     if (!key || !certificate.publicKey.equals(key.publicKey)) return;
-    this.#identity = { certificate, privateKey: key.privateKey };
+    this.#keepIdentity(certificate, key.privateKey);
     this.#enrolRetry?.cancel();
     this.#enrolRetry = undefined;
+    this.#enrolRequest = undefined; // answered: never sent again
     this.#storeIdentity(certificate, key.privateKey);
     db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;
     const reconnect = this.#o.reconnect;
     if (reconnect) {
       // Reconnect with the management certificate once this handler has returned (its message acknowledged).
-      const identity = this.#identity;
+      const identity: ManagementIdentity = { certificate, privateKey: key.privateKey };
       this.#o.scheduler.after(0, async () => {
         if (this.#stopped) return;
         await this.#transport.close();
