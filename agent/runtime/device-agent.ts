@@ -13,7 +13,6 @@ import {
   parseCertificate,
   publicKeyOf,
   sha1Thumbprint,
-  KeptCertificate,
   type Certificate,
   type KeyPair,
 } from '../../pki/index.ts';
@@ -89,10 +88,11 @@ export const ENROL_RETRY_FIRST_MS = 15 * 60_000;
 export class DeviceAgent {
   readonly #o: DeviceAgentOptions;
   /**
-   * The management identity: the certificate kept as DER and parsed when read (kept-certificate.ts), so
-   * that an idle agent does not hold a parsed certificate (issue 11 point 3).
+   * Whether the device holds its management identity. The identity itself stays in the store (written
+   * before this is set) and is read from there when needed: an idle agent holds no parsed certificate
+   * and no private key object (some 3 KiB of native memory each; issue 11 point 3).
    */
-  #identity: { certificate: KeptCertificate; privateKey: KeyObject } | undefined;
+  #enrolled = false;
   #timer: ScheduledTask | undefined;
   #stopped = false;
   #refused = false;
@@ -114,28 +114,26 @@ export class DeviceAgent {
 
   /** True once the device holds its management certificate. */
   get enrolled(): boolean {
-    return this.#identity !== undefined;
+    return this.#enrolled;
   }
 
-  /** The context adapters install into (its identity is parsed only when an adapter reads it). */
+  /**
+   * The context adapters install into. Its identity is read from the store when an adapter first reads
+   * it, once per context.
+   */
   get context(): DeviceContext {
     const { device, db, clock } = this.#o;
-    const kept = this.#identity;
-    if (!kept) return { device, db, clock };
+    if (!this.#enrolled) return { device, db, clock };
+    const load = (): ManagementIdentity | undefined => this.#loadIdentity();
     let identity: ManagementIdentity | undefined;
     return {
       device,
       db,
       clock,
-      get identity(): ManagementIdentity {
-        return (identity ??= { certificate: kept.certificate.certificate, privateKey: kept.privateKey });
+      get identity(): ManagementIdentity | undefined {
+        return (identity ??= load());
       },
     };
-  }
-
-  /** Keeps `certificate` and `privateKey` as the management identity. */
-  #keepIdentity(certificate: Certificate, privateKey: KeyObject): void {
-    this.#identity = { certificate: new KeptCertificate(certificate), privateKey };
   }
 
   /**
@@ -144,15 +142,14 @@ export class DeviceAgent {
    */
   async start(): Promise<void> {
     const { tenant, device } = this.#o;
-    const loaded = this.#loadIdentity();
-    if (loaded) this.#keepIdentity(loaded.certificate, loaded.privateKey);
+    this.#enrolled = this.#hasIdentity();
     // Before enrollment on a TLS broker the device may read only its enrollment answer.
     const inbox =
-      this.#identity || !this.#o.reconnect
+      this.#enrolled || !this.#o.reconnect
         ? deviceInbox(tenant, device.id)
         : enrolledTopic(tenant, device.id);
     await this.#transport.subscribe(inbox, (m) => this.#onMessage(m));
-    if (this.#identity) {
+    if (this.#enrolled) {
       await this.#checkIn();
       return;
     }
@@ -194,7 +191,7 @@ export class DeviceAgent {
     this.#enrolRetry = this.#o.scheduler.after(wait, async () => {
       this.#enrolRetry = undefined;
       const request = this.#enrolRequest;
-      if (this.#stopped || this.#refused || this.#identity || !request) return;
+      if (this.#stopped || this.#refused || this.#enrolled || !request) return;
       this.#scheduleEnrolRetry(attempt + 1);
       await this.#sendEnrolRequest(request);
     });
@@ -279,29 +276,28 @@ export class DeviceAgent {
     }
     const certificate = parseCertificate(msg.certificate);
     const { db, device } = this.#o;
-    if (this.#identity) {
+    if (this.#enrolled) {
       // A later answer for the same key (the device re-sent its CSR after a restart): the service now knows
       // this certificate as the device's, so the device takes it too; anything else is stale.
-      const current = this.#identity;
-      const held = current.certificate.certificate;
+      const current = this.#loadIdentity();
       if (
-        certificate.publicKey.equals(held.publicKey) &&
-        certificate.sha1Thumbprint !== held.sha1Thumbprint
+        current &&
+        certificate.publicKey.equals(current.certificate.publicKey) &&
+        certificate.sha1Thumbprint !== current.certificate.sha1Thumbprint
       ) {
         db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
         this.#storeIdentity(certificate, current.privateKey);
-        this.#keepIdentity(certificate, current.privateKey);
       }
       return;
     }
     const key = this.#pendingKey;
     // No request outstanding, or an answer to an earlier request of this device (another key): stale.
     if (!key || !certificate.publicKey.equals(key.publicKey)) return;
-    this.#keepIdentity(certificate, key.privateKey);
+    this.#storeIdentity(certificate, key.privateKey);
+    this.#enrolled = true;
     this.#enrolRetry?.cancel();
     this.#enrolRetry = undefined;
     this.#enrolRequest = undefined; // answered: never sent again
-    this.#storeIdentity(certificate, key.privateKey);
     db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;
     const reconnect = this.#o.reconnect;
@@ -445,6 +441,12 @@ export class DeviceAgent {
       attrs: { purpose: 'mdm-enrollment-key' },
       installedAt: at,
     });
+  }
+
+  /** Whether the store holds a management identity with its key. */
+  #hasIdentity(): boolean {
+    const { db, device } = this.#o;
+    return Boolean(db.items(device.id, { store: MDM_IDENTITY_STORE, ref: MDM_IDENTITY_REF })[0]?.privateKey);
   }
 
   #loadIdentity(): ManagementIdentity | undefined {
