@@ -43,6 +43,7 @@ import {
   type SanEntry,
 } from './extensions.ts';
 import { keySpecOf, publicKeyFromSpki, spkiDerOf, type KeySpec } from './keys.ts';
+import { ownBytes } from './own-bytes.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
@@ -280,7 +281,8 @@ export class Certificate {
    *   instead of importing the same key a second time; ignored otherwise
    */
   static fromDer(input: Uint8Array, publicKey?: KeyObject): Certificate {
-    const der = Buffer.from(input);
+    // its own copy, outside Node's buffer pool: every field below is a view of it (own-bytes.ts)
+    const der = ownBytes(input);
     try {
       return new Certificate(der, readCertificateFields(der, publicKey));
     } catch (e) {

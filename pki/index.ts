@@ -73,6 +73,7 @@ export {
   type CertificateIssuer,
   type CreateCertificateOptions,
 } from './certificate.ts';
+export { KeptCertificate } from './kept-certificate.ts';
 export { createCsr, parseCsr, type CreateCsrOptions, type Csr } from './csr.ts';
 export {
   CRL_REASONS,

@@ -87,7 +87,12 @@ export const ENROL_RETRY_FIRST_MS = 15 * 60_000;
 /** One simulated device at work. */
 export class DeviceAgent {
   readonly #o: DeviceAgentOptions;
-  #identity: ManagementIdentity | undefined;
+  /**
+   * Whether the device holds its management identity. The identity itself stays in the store (written
+   * before this is set) and is read from there when needed: an idle agent holds no parsed certificate
+   * and no private key object (some 3 KiB of native memory each; issue 11 point 3).
+   */
+  #enrolled = false;
   #timer: ScheduledTask | undefined;
   #stopped = false;
   #refused = false;
@@ -109,16 +114,28 @@ export class DeviceAgent {
 
   /** True once the device holds its management certificate. */
   get enrolled(): boolean {
-    return this.#identity !== undefined;
+    return this.#enrolled;
   }
 
-  /** The context adapters install into. */
+  /**
+   * The context adapters install into. Its identity is read from the store when an adapter first reads
+   * it, once per context.
+   */
   get context(): DeviceContext {
     const { device, db, clock } = this.#o;
     const background = { scheduler: this.#o.scheduler, checkIn: () => this.checkInNow() };
-    return this.#identity
-      ? { device, db, clock, identity: this.#identity, background }
-      : { device, db, clock, background };
+    if (!this.#enrolled) return { device, db, clock, background };
+    const load = (): ManagementIdentity | undefined => this.#loadIdentity();
+    let identity: ManagementIdentity | undefined;
+    return {
+      device,
+      db,
+      clock,
+      background,
+      get identity(): ManagementIdentity | undefined {
+        return (identity ??= load());
+      },
+    };
   }
 
   /**
@@ -127,14 +144,14 @@ export class DeviceAgent {
    */
   async start(): Promise<void> {
     const { tenant, device } = this.#o;
-    this.#identity = this.#loadIdentity();
+    this.#enrolled = this.#hasIdentity();
     // Before enrollment on a TLS broker the device may read only its enrollment answer.
     const inbox =
-      this.#identity || !this.#o.reconnect
+      this.#enrolled || !this.#o.reconnect
         ? deviceInbox(tenant, device.id)
         : enrolledTopic(tenant, device.id);
     await this.#transport.subscribe(inbox, (m) => this.#onMessage(m));
-    if (this.#identity) {
+    if (this.#enrolled) {
       await this.#checkIn();
       return;
     }
@@ -176,7 +193,7 @@ export class DeviceAgent {
     this.#enrolRetry = this.#o.scheduler.after(wait, async () => {
       this.#enrolRetry = undefined;
       const request = this.#enrolRequest;
-      if (this.#stopped || this.#refused || this.#identity || !request) return;
+      if (this.#stopped || this.#refused || this.#enrolled || !request) return;
       this.#scheduleEnrolRetry(attempt + 1);
       await this.#sendEnrolRequest(request);
     });
@@ -255,38 +272,40 @@ export class DeviceAgent {
     if (msg.type === 'enroll-refused') {
       this.#refused = true;
       this.#enrolRetry?.cancel();
+      this.#enrolRequest = undefined; // refused: never sent again
       this.#o.onEnrollRefused?.(msg.code, msg.message);
       return;
     }
     const certificate = parseCertificate(msg.certificate);
     const { db, device } = this.#o;
-    if (this.#identity) {
+    if (this.#enrolled) {
       // A later answer for the same key (the device re-sent its CSR after a restart): the service now knows
       // this certificate as the device's, so the device takes it too; anything else is stale.
-      const current = this.#identity;
+      const current = this.#loadIdentity();
       if (
+        current &&
         certificate.publicKey.equals(current.certificate.publicKey) &&
         certificate.sha1Thumbprint !== current.certificate.sha1Thumbprint
       ) {
         db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
         this.#storeIdentity(certificate, current.privateKey);
-        this.#identity = { certificate, privateKey: current.privateKey };
       }
       return;
     }
     const key = this.#pendingKey;
     // No request outstanding, or an answer to an earlier request of this device (another key): stale.
     if (!key || !certificate.publicKey.equals(key.publicKey)) return;
-    this.#identity = { certificate, privateKey: key.privateKey };
+    this.#storeIdentity(certificate, key.privateKey);
+    this.#enrolled = true;
     this.#enrolRetry?.cancel();
     this.#enrolRetry = undefined;
-    this.#storeIdentity(certificate, key.privateKey);
+    this.#enrolRequest = undefined; // answered: never sent again
     db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;
     const reconnect = this.#o.reconnect;
     if (reconnect) {
       // Reconnect with the management certificate once this handler has returned (its message acknowledged).
-      const identity = this.#identity;
+      const identity: ManagementIdentity = { certificate, privateKey: key.privateKey };
       this.#o.scheduler.after(0, async () => {
         if (this.#stopped) return;
         await this.#transport.close();
@@ -424,6 +443,12 @@ export class DeviceAgent {
       attrs: { purpose: 'mdm-enrollment-key' },
       installedAt: at,
     });
+  }
+
+  /** Whether the store holds a management identity with its key. */
+  #hasIdentity(): boolean {
+    const { db, device } = this.#o;
+    return Boolean(db.items(device.id, { store: MDM_IDENTITY_STORE, ref: MDM_IDENTITY_REF })[0]?.privateKey);
   }
 
   #loadIdentity(): ManagementIdentity | undefined {

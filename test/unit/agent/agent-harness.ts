@@ -113,18 +113,16 @@ export async function agentWithCertificate(o: AgentWorldOptions) {
     notBefore: START,
     notAfter: new Date(START.getTime() + 3650 * DAY),
   });
-  const answer: EnrollResponse = {
-    type: 'enrolled',
-    deviceId: device.id,
-    certificate: certificate.pem,
-    chain: [],
+  const answerEnrol = async (pem: string): Promise<void> => {
+    const answer: EnrollResponse = { type: 'enrolled', deviceId: device.id, certificate: pem, chain: [] };
+    for (const h of handlers) {
+      await h.handler({
+        topic: enrolledTopic(TENANT, device.id),
+        payload: Buffer.from(JSON.stringify(answer)),
+      });
+    }
   };
-  for (const h of handlers) {
-    await h.handler({
-      topic: enrolledTopic(TENANT, device.id),
-      payload: Buffer.from(JSON.stringify(answer)),
-    });
-  }
+  await answerEnrol(certificate.pem);
   const ofKind = (kind: string) => sent.filter((s) => parseDeviceTopic(TENANT, s.topic)?.kind === kind);
   const json = <T>(s: Sent): T => JSON.parse(s.payload.toString('utf8')) as T;
   return {
@@ -133,6 +131,11 @@ export async function agentWithCertificate(o: AgentWorldOptions) {
     db,
     clock,
     deferred,
+    /** The agent's key and the management certificate of the first enrolment answer. */
+    key,
+    certificate,
+    /** Delivers another enrolment answer (a PEM certificate) to the agent's inbox. */
+    answerEnrol,
     /** Runs the clock until `fraction` of the certificate's lifetime has elapsed. */
     runTo: (fraction: number) => clock.runUntil(START.getTime() + fraction * lifetime),
     renewRequests: () => ofKind('renew').map((s) => json<RenewRequest>(s)),

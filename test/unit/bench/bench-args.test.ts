@@ -107,5 +107,8 @@ describe('idle --json', () => {
     expect(typeof b.kibPerAgent).toBe('number');
     expect(Number.isFinite(b.brokerKibPerAgent)).toBe(true);
     expect(b.brokerRssKiB.before).toBeGreaterThan(0);
+    // measured after a full GC: the heap in use counts the agents' live objects (never NaN)
+    expect(Number.isFinite(b.heapKibPerAgent)).toBe(true);
+    expect(Number.isFinite(b.externalKibPerAgent)).toBe(true);
   }, 120_000);
 });

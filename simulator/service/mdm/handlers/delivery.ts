@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { payloadTopic } from '../../../../protocol/wire/topics.ts';
 import { isCertfleetError } from '../../../../pki/errors.ts';
+import { ownBytes } from '../../../../pki/own-bytes.ts';
 import {
   compileProfile,
   resolveRequest,
@@ -249,7 +250,8 @@ export async function compileAndSend(
       profileId: assignment.name,
       threshold,
     }),
-    payload: result.payload.bytes,
+    // kept for re-sends: in its own buffer, not a slice pinning an 8 KiB pool slab (own-bytes.ts)
+    payload: ownBytes(result.payload.bytes),
   };
   d.attempt = 0;
   d.timer?.cancel();

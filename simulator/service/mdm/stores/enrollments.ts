@@ -8,7 +8,7 @@
  * enrolment, a refusal or a retirement — and {@link EnrollmentStore} implements both. Pure bookkeeping: no
  * clock, no transport.
  */
-import { parseCertificate, type Certificate } from '../../../../pki/index.ts';
+import { KeptCertificate, parseCertificate, type Certificate } from '../../../../pki/index.ts';
 import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ServiceDevice } from '../service-types.ts';
 import {
@@ -64,7 +64,8 @@ export interface EnrollmentWriter {
 /** The enrollments store. */
 export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, SavableStore {
   readonly #devices = new Map<string, ServiceDevice>();
-  readonly #certificates = new Map<string, Certificate>();
+  /** Kept as DER, parsed when read (kept-certificate.ts): a parsed one per device is ~5 KiB (issue 11). */
+  readonly #certificates = new Map<string, KeptCertificate>();
   readonly #refusals = new Map<string, DeviceProfileOutcome[]>();
   /** Enrolled device ids per limit key, and the limit key of each of them. */
   readonly #byUser = new Map<string, Set<string>>();
@@ -91,7 +92,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
 
   /** @inheritdoc */
   managementCertificate(id: string): Certificate | undefined {
-    return this.#certificates.get(id);
+    return this.#certificates.get(id)?.certificate;
   }
 
   /** @inheritdoc */
@@ -116,7 +117,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
       ids.add(device.id);
       this.#userOf.set(device.id, limitKey);
     }
-    this.#certificates.set(device.id, certificate);
+    this.#certificates.set(device.id, new KeptCertificate(certificate));
     this.#devices.set(device.id, device);
     this.#refusals.delete(device.id);
     this.#changed.add(device.id);
@@ -184,7 +185,10 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
       this.#devices.set(id, r.device);
       this.#changed.add(id);
       if (r.certificate !== undefined)
-        this.#certificates.set(id, parseCertificate(Buffer.from(r.certificate, 'base64')));
+        this.#certificates.set(
+          id,
+          new KeptCertificate(parseCertificate(Buffer.from(r.certificate, 'base64'))),
+        );
       if (r.refusals !== undefined) this.#refusals.set(id, r.refusals);
       if (r.limitKey !== undefined) {
         let ids = this.#byUser.get(r.limitKey);
