@@ -152,7 +152,7 @@ export const ERROR_CODES = {
   INSTALL_ROLLED_BACK: 'The command was rolled back because another command of its Atomic block failed.',
   INSTALL_NOT_ALLOWED: 'The platform does not allow this install (management mode, OS version or channel).',
   INSTALL_NOT_SIMULATED:
-    'A valid payload certfleet does not simulate (Apple SCEP enrollment); it is skipped.',
+    'A valid payload certfleet does not simulate in this context (SCEP enrollment on any platform without a SCEP server to reach, as in inspect); it is skipped.',
   RENEWAL_DEFERRED_LOCKED: 'Renewal is due but the Apple device is locked; it renews once unlocked.',
   RENEWAL_EXPIRED: 'The certificate expired before it was renewed; it is reported, not silently renewed.',
   KEYSTORE_SEALED:

@@ -69,6 +69,14 @@ export function readScepSettings(
     const bits = c.number(sizeAt, 1024, 4096, true);
     if (bits !== undefined && KEY_SIZE_OF_BITS[String(bits)] === undefined)
       c.add(sizeAt.node.pos, sizeAt.path, `must be one of ${Object.keys(KEY_SIZE_OF_BITS).join(', ')}`);
+    else if (bits === 1024)
+      // Intune offers 1024 (Graph keySize size1024), but the simulated devices make only the RSA sizes pki/keys.ts
+      // supports (2048+): refused here, with the reason, rather than failing KEY_UNSUPPORTED on every device
+      c.add(
+        sizeAt.node.pos,
+        sizeAt.path,
+        "1024 is an Intune option, but certfleet's simulated devices make RSA keys of 2048 bits or more only; use 2048 or 4096",
+      );
     else if (bits !== undefined) s['keySize'] = KEY_SIZE_OF_BITS[String(bits)];
   }
   for (const [key, table] of [

@@ -12,9 +12,10 @@
  *   10-day certificate (the profile's validity), with a new challenge; the keychain then holds a second
  *   certificate with a new serial and a new key in place of the first; both verify against the CA with
  *   OpenSSL, and the CRL lists the replaced one (superseded), so OpenSSL's CRL check refuses it alone.
- * - scenarios/scep-strong-mapping.yaml (4 devices): the SCEP user certificates carry the URI SAN
- *   `tag:microsoft.com,2022-09-14:sid:<the user's on-premises SID>` (OpenSSL shows it), cloud-only users
- *   fail with CONNECTOR_SID_UNAVAILABLE, and an iPhone device certificate carries no SID.
+ * - scenarios/scep-strong-mapping.yaml (6 devices): the SCEP user certificates — Macs, iPhones and
+ *   hybrid-joined PCs (user My store) — carry the URI SAN `tag:microsoft.com,2022-09-14:sid:<the user's
+ *   on-premises SID>` (OpenSSL shows it), a PC's device certificate (machine My store) the computer's SID,
+ *   cloud-only users fail with CONNECTOR_SID_UNAVAILABLE, and an iPhone device certificate carries no SID.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,33 @@ function scepIdentities(dir: string, devices: readonly string[]): Map<string, Ce
   } finally {
     db.close();
   }
+}
+
+/** The SCEP identities each PC holds in its machine and user My stores (public columns of agents.db). */
+function windowsScepIdentities(
+  dir: string,
+  devices: readonly string[],
+): Map<string, { machine: Certificate[]; user: Certificate[] }> {
+  const db = StoreDb.open(join(dir, 'agents.db'), { publicOnly: true });
+  try {
+    const of = (d: string, scope: string): Certificate[] =>
+      db
+        .items(d, { kind: 'identity', store: `windows/${scope}/My` })
+        .filter((i) => i.ref.includes('/SCEP/'))
+        .map((i) => parseCertificate(i.certificate));
+    return new Map(devices.map((d) => [d, { machine: of(d, 'machine'), user: of(d, 'user') }]));
+  } finally {
+    db.close();
+  }
+}
+
+/** The subjectAltName extension of `cert` as `openssl x509 -ext subjectAltName` prints it. */
+function opensslSan(cert: Certificate): string {
+  const pem = join(work, `san-${cert.serialNumber}.pem`);
+  writeFileSync(pem, cert.pem);
+  return execFileSync('openssl', ['x509', '-in', pem, '-noout', '-ext', 'subjectAltName'], {
+    encoding: 'utf8',
+  });
 }
 
 describe('a SCEP certificate after enrolment', { timeout: 300_000 }, () => {
@@ -265,12 +293,12 @@ describe('a SCEP certificate after enrolment', { timeout: 300_000 }, () => {
     }
   });
 
-  it('scep-strong-mapping: user certificates carry the SID URI SAN, cloud-only users fail CONNECTOR_SID_UNAVAILABLE', async () => {
+  it('scep-strong-mapping: user certificates carry the SID URI SAN (PCs too), PC device certificates the computer SID, cloud-only users fail CONNECTOR_SID_UNAVAILABLE', async () => {
     const run = await runFleet({
       scenario: join(ROOT, 'scenarios', 'scep-strong-mapping.yaml'),
       out: join(work, 'strong-mapping'),
       broker: { type: 'embedded' },
-      devices: 4,
+      devices: 6,
     });
     const r = run.result;
     expect(r.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
@@ -283,9 +311,14 @@ describe('a SCEP certificate after enrolment', { timeout: 300_000 }, () => {
         (JSON.parse(d.facts) as { user?: { synced?: boolean; onPremises?: { sid?: string } } }).user,
       ]),
     );
+    const deviceSids = new Map(
+      (runDb.prepare('SELECT id, attributes FROM devices').all() as { id: string; attributes: string }[]).map(
+        (d) => [d.id, (JSON.parse(d.attributes) as { deviceSid?: string }).deviceSid],
+      ),
+    );
     runDb.close();
     const user = r.outcomes.filter((o) => o.profile === 'User SCEP');
-    expect(user).toHaveLength(4);
+    expect(user).toHaveLength(6);
     const cloud = user.filter((o) => users.get(o.device)?.onPremises?.sid === undefined);
     const synced = user.filter((o) => users.get(o.device)?.onPremises?.sid !== undefined);
     expect(cloud.length).toBeGreaterThan(0);
@@ -294,7 +327,10 @@ describe('a SCEP certificate after enrolment', { timeout: 300_000 }, () => {
       cloud.map(() => ['failed', 'CONNECTOR_SID_UNAVAILABLE']),
     );
     expect(synced.map((o) => o.status)).toEqual(synced.map(() => 'installed'));
-    expect(new Set(synced.map((o) => o.platform))).toEqual(new Set(['macos', 'ios']));
+    // the hybrid-joined PCs' users are synchronised from AD; Apple users of both kinds
+    expect(new Set(synced.map((o) => o.platform))).toContain('windows');
+    expect(synced.some((o) => o.platform !== 'windows')).toBe(true);
+    expect(cloud.every((o) => o.platform !== 'windows')).toBe(true);
 
     const held = scepIdentities(
       run.dir,
@@ -303,17 +339,32 @@ describe('a SCEP certificate after enrolment', { timeout: 300_000 }, () => {
     // a cloud-only user's device holds no user certificate (nothing was sent)
     for (const o of cloud)
       expect(held.get(o.device)!.filter((c) => c.subjectAltName?.some((s) => s.type === 'upn'))).toEqual([]);
+    const pcs = windowsScepIdentities(
+      run.dir,
+      r.devicesList.filter((d) => d.platform === 'windows').map((d) => d.id),
+    );
+    expect(pcs.size).toBeGreaterThan(0);
     for (const o of synced) {
-      const mine = held.get(o.device)!.filter((c) => c.subjectAltName?.some((s) => s.type === 'upn'));
-      expect(mine).toHaveLength(1);
-      const pem = join(work, `sid-${o.device}.pem`);
-      writeFileSync(pem, mine[0]!.pem);
-      const san = execFileSync('openssl', ['x509', '-in', pem, '-noout', '-ext', 'subjectAltName'], {
-        encoding: 'utf8',
-      });
+      const mine =
+        o.platform === 'windows'
+          ? pcs.get(o.device)!.user
+          : held.get(o.device)!.filter((c) => c.subjectAltName?.some((s) => s.type === 'upn'));
+      expect(mine, o.device).toHaveLength(1);
       const sid = users.get(o.device)!.onPremises!.sid!;
       expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
-      expect(san).toContain(`URI:tag:microsoft.com,2022-09-14:sid:${sid}`);
+      expect(opensslSan(mine[0]!)).toContain(`URI:tag:microsoft.com,2022-09-14:sid:${sid}`);
+    }
+    // a hybrid-joined PC's device certificate (machine My store): the computer's SID, not the user's
+    const pcDevice = r.outcomes.filter((o) => o.profile === 'PC device SCEP');
+    expect(pcDevice).toHaveLength(pcs.size);
+    for (const o of pcDevice) {
+      expect(o.status).toBe('installed');
+      const machine = pcs.get(o.device)!.machine;
+      expect(machine).toHaveLength(1);
+      const sid = deviceSids.get(o.device);
+      expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+      expect(sid).not.toBe(users.get(o.device)?.onPremises?.sid);
+      expect(opensslSan(machine[0]!)).toContain(`URI:tag:microsoft.com,2022-09-14:sid:${sid}`);
     }
     // an iPhone device certificate: issued, with no URI SAN (device SIDs are for Windows PCs only)
     const phones = r.outcomes.filter((o) => o.profile === 'iPhone device SCEP');

@@ -4,8 +4,8 @@
  * one-time challenges and install identities verified by OpenSSL against the CA; PCs enrol a device and a user
  * certificate through ClientCertificateInstall/SCEP in the background, the service reads their Status, and the
  * certificates in the machine and user My stores verify with OpenSSL too), and
- * scenarios/scep-challenge-expired.yaml on 4 devices (devices acting two hours late fail SCEP_REQUEST_FAILED —
- * a PC with Status 16 and ErrorCode 0x80094011 — the root installs), and a Windows renewal run written here
+ * scenarios/scep-challenge-expired.yaml on 5 devices (devices acting two hours late fail SCEP_REQUEST_FAILED —
+ * a PC with Status 16 and ErrorCode 0x80094011, Android Enterprise phones too — the root installs), and a Windows renewal run written here
  * (2 PCs, 10-day certificates, 12 days: each renews once with a RenewalReq, the profile's validity reaching the
  * certificate). No SCEP private key is found outside the devices' key stores: not in run.db, not in agents.db's
  * non-key columns, not in any MQTT message (the run's deliveries and device reports), not in the reports.
@@ -159,12 +159,16 @@ describe('SCEP scenarios in a run', { timeout: 300_000 }, () => {
       scenario: join(ROOT, 'scenarios', 'scep-challenge-expired.yaml'),
       out: join(work, 'expired'),
       broker: { type: 'embedded' },
-      devices: 4,
+      devices: 5,
     });
     expect(run.result.expectations.filter((e) => !e.held).map((e) => `${e.text}: ${e.detail}`)).toEqual([]);
     const rows = run.result.outcomes.filter((o) => o.profile === 'Wi-Fi SCEP');
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(new Set(rows.map((o) => o.code))).toEqual(new Set(['SCEP_REQUEST_FAILED']));
+    // Android Enterprise phones (work profile and fully managed) acted late too
+    const phones = rows.filter((o) => o.platform === 'android');
+    expect(phones.length).toBeGreaterThan(0);
+    expect(phones.map((o) => o.status)).toEqual(phones.map(() => 'failed'));
     // a PC reports it through its SCEP node: Status 16, ErrorCode CERTSRV_E_ENROLL_DENIED (inferred)
     const pcs = rows.filter((o) => o.platform === 'windows');
     expect(pcs.length).toBeGreaterThan(0);

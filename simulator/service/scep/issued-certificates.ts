@@ -10,7 +10,10 @@
  *
  * Role interfaces as in the MDM stores: {@link ScepIssuedReader} for the service, the class for the
  * responder that writes. A request answered with the standalone (static) challenge has no grant, so no
- * device × profile: it is not reported.
+ * device × profile: it is not reported. A RenewalReq (RFC 8894 §3.3.1.2) carries no challenge either: it is
+ * signed with the certificate it renews, so the responder links it by that certificate's serial
+ * ({@link ScepIssuedReader.bySerial}) and the new certificate takes the old one's device × profile — a
+ * Windows PC's renewal then supersedes the old certificate, and retiring the PC revokes the new one.
  */
 
 /** One SCEP certificate, as the connector reports it. */
@@ -36,18 +39,23 @@ export interface ScepIssuedReader {
   of(deviceId: string, profileId: string): readonly ScepIssuedCertificate[];
   /** The last certificate reported for `deviceId` × `profileId`. */
   latest(deviceId: string, profileId: string): ScepIssuedCertificate | undefined;
+  /** The certificate reported with `serial` (upper-case hex), whatever its device × profile. */
+  bySerial(serial: string): ScepIssuedCertificate | undefined;
 }
 
 /** The connector's reports of issued SCEP certificates, per device × profile. */
 export class ScepIssuedCertificates implements ScepIssuedReader {
   readonly #by = new Map<string, ScepIssuedCertificate[]>();
+  readonly #serials = new Map<string, ScepIssuedCertificate>();
 
   /** Records one issued certificate (the notify step of the connector). */
   record(c: ScepIssuedCertificate): void {
     const key = keyOf(c.deviceId, c.profileId);
     const list = this.#by.get(key) ?? [];
-    list.push({ ...c });
+    const copy = { ...c };
+    list.push(copy);
     this.#by.set(key, list);
+    this.#serials.set(c.serial.toUpperCase(), copy);
   }
 
   of(deviceId: string, profileId: string): readonly ScepIssuedCertificate[] {
@@ -56,6 +64,10 @@ export class ScepIssuedCertificates implements ScepIssuedReader {
 
   latest(deviceId: string, profileId: string): ScepIssuedCertificate | undefined {
     return this.of(deviceId, profileId).at(-1);
+  }
+
+  bySerial(serial: string): ScepIssuedCertificate | undefined {
+    return this.#serials.get(serial.toUpperCase());
   }
 }
 

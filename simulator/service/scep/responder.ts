@@ -8,6 +8,9 @@
  *   (event 20600, and the certificate reported to the service with the challenge's device × profile:
  *   issued-certificates.ts), or FAILURE with the failInfo of the error (event 20602 for a CA denial).
  * - RenewalReq: signed with a valid, unrevoked certificate this CA issued (no challenge needed, §3.3.1.2).
+ *   When the connector reported that certificate with a device × profile, the new one is reported with the
+ *   same (the renewal is linked by the signer's serial, issued-certificates.ts), so the service supersedes the
+ *   old certificate and revokes the new one on retire and unassign.
  * - CertPoll (GetCertInitial): PENDING until the request is approved, then SUCCESS; unknown → badCertId.
  *   `pendingPolls` makes the CA hold every request for that many polls (a CA set to "pending" issuance).
  * - GetCert: a certificate this responder issued, by issuer and serial.
@@ -141,7 +144,7 @@ export class ScepResponder {
         if (known !== undefined) return this.#poll(msg, reply, known);
         const csr = this.#csrOf(msg);
         let grant: ChallengeGrant | undefined;
-        if (msg.messageType === 'RenewalReq') this.#checkRenewal(msg.signerCertificate);
+        if (msg.messageType === 'RenewalReq') grant = this.#checkRenewal(msg.signerCertificate);
         else grant = this.#verifyChallenge(csr, msg.transactionId);
         if ((this.#o.pendingPolls ?? 0) > 0) {
           this.#transactions.set(msg.transactionId, { state: 'pending', csr, grant, polls: 0 });
@@ -227,7 +230,11 @@ export class ScepResponder {
     }
   }
 
-  #checkRenewal(old: Certificate): void {
+  /**
+   * Checks the certificate a RenewalReq is signed with; returns the device × profile the connector reported
+   * it with (as a grant with no challenge), or undefined when it reported none (a standalone enrolment).
+   */
+  #checkRenewal(old: Certificate): ChallengeGrant | undefined {
     const ca = this.#o.ca;
     const now = this.#o.now();
     const issuers = [ca.issuing, ...ca.previousIssuing];
@@ -246,6 +253,9 @@ export class ScepResponder {
         `The RenewalReq is signed with "${old.subjectText}" (serial ${old.serialNumber}), but ${why}; enrol again with a PKCSReq and a challenge.`,
       );
     }
+    const linked = this.#o.issued?.bySerial(old.serialNumber);
+    if (linked === undefined) return undefined;
+    return { deviceId: linked.deviceId, profileId: linked.profileId, issuedAt: now, expiresAt: now };
   }
 
   #poll(msg: DecodedPkiMessage, reply: Reply, t: Transaction): Buffer {

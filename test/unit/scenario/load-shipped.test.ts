@@ -14,6 +14,7 @@ describe('shipped scenarios', () => {
       'android-device-admin.yaml',
       'ca-rollover-intermediate.yaml',
       'ca-rollover.yaml',
+      'certificate-estate.yaml',
       'default.yaml',
       'empty-san.yaml',
       'escaped-subject.yaml',

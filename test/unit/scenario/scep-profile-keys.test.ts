@@ -108,6 +108,22 @@ describe('type: scep in a scenario', () => {
     expect(p.every((x) => x.line === 7)).toBe(true);
   });
 
+  it('refuses keySize 1024 (an Intune option) with the reason: the simulated devices make 2048-bit RSA keys or larger', () => {
+    const p = problems(scenario('platforms: [ios], keySize: 1024'));
+    const byPath = Object.fromEntries(p.map((x) => [x.path, x.message]));
+    expect(byPath['profiles[1].keySize']).toMatch(
+      /1024 is an Intune option.*2048 bits or more only.*use 2048 or 4096/,
+    );
+    // 2048 and 4096 load
+    for (const bits of [2048, 4096]) {
+      const s = loadScenario({
+        text: scenario(`platforms: [ios], keySize: ${String(bits)}`),
+        file: 's.yaml',
+      });
+      expect(s.profiles[1]!.models['ios']).toMatchObject({ keySize: `size${String(bits)}` });
+    }
+  });
+
   it('refuses a PKCS-only key and the device-administrator family', () => {
     const p = problems(scenario('platforms: [android-device-admin], template: CertfleetUser'));
     const paths = p.map((x) => x.path);
