@@ -260,6 +260,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
         if (resume) state.restore(service, ledger);
       },
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
+      connectorKeys: state.connectorKeys(),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);
