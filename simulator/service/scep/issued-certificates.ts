@@ -13,6 +13,14 @@
  * device × profile: it is not reported.
  */
 
+import {
+  jsonRecord,
+  mustBeEmpty,
+  readRecord,
+  type SavableStore,
+  type SavedRecord,
+} from '../mdm/stores/saved-records.ts';
+
 /** One SCEP certificate, as the connector reports it. */
 export interface ScepIssuedCertificate {
   deviceId: string;
@@ -39,7 +47,7 @@ export interface ScepIssuedReader {
 }
 
 /** The connector's reports of issued SCEP certificates, per device × profile. */
-export class ScepIssuedCertificates implements ScepIssuedReader {
+export class ScepIssuedCertificates implements ScepIssuedReader, SavableStore {
   readonly #by = new Map<string, ScepIssuedCertificate[]>();
 
   /** Records one issued certificate (the notify step of the connector). */
@@ -56,6 +64,22 @@ export class ScepIssuedCertificates implements ScepIssuedReader {
 
   latest(deviceId: string, profileId: string): ScepIssuedCertificate | undefined {
     return this.of(deviceId, profileId).at(-1);
+  }
+
+  /**
+   * One record per device × profile, its certificates in issue order (issue 10 point 3: saved with the
+   * service state, so a resumed service still revokes them on retire and unassign).
+   */
+  save(): SavedRecord[] {
+    return [...this.#by].map(([key, list]) => jsonRecord(key, list));
+  }
+
+  /** Rebuilds the reports from {@link save}'s records; the store must be empty. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('SCEP issued certificates', this.#by.size);
+    for (const [key, value] of records) {
+      this.#by.set(key, readRecord<ScepIssuedCertificate[]>('scep-issued', key, value));
+    }
   }
 }
 
