@@ -183,6 +183,8 @@ export const ERROR_CODES = {
     'The run folder holds a run that never finished and kept no saved state to resume from (a killed run or run --workers; a serve resumes from its service-state.db): it is left as it is.',
   RUN_STATE_MISMATCH:
     "The run folder's saved service state belongs to another run (scenario, seed, fleet size or fleet secret): it is not resumed, and nothing is changed.",
+  RUN_NOT_RESUMABLE:
+    'The run folder holds an unfinished run that a serve cannot resume: another engine wrote it (run --workers, whose agent hosts were its child processes and are gone); it is left as it is.',
 
   // --- protocol/scep + simulator/service/scep (SCEP, RFC 8894; the NDES-like server) ---------------------
   SCEP_MESSAGE_INVALID:

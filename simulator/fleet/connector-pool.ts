@@ -14,6 +14,7 @@ import type { CaDirectory } from '../service/ca/ca-directory.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import type { PfxChain } from '../service/ca/issue-pfx.ts';
 import { CertificateConnector } from '../service/connector/index.ts';
+import type { ConnectorKeyJournal } from '../service/connector/key-journal.ts';
 
 /** Options of {@link startConnectorPool}. */
 export interface ConnectorPoolOptions {
@@ -34,6 +35,8 @@ export interface ConnectorPoolOptions {
   sidSecurityExtension?: boolean;
   /** What each PKCS#12 carries (CertificateConnectorOptions.pfxChain). */
   pfxChain?: PfxChain;
+  /** Where each connector keeps a request's key before it asks the CA (CertificateConnectorOptions.keyJournal). */
+  keyJournal?: ConnectorKeyJournal;
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
   /**
@@ -62,6 +65,7 @@ export async function startConnectorPool(
       ...(o.pkcs12 !== undefined && { pkcs12: o.pkcs12 }),
       ...(o.sidSecurityExtension === true && { sidSecurityExtension: true }),
       ...(o.pfxChain !== undefined && { pfxChain: o.pfxChain }),
+      ...(o.keyJournal !== undefined && { keyJournal: o.keyJournal }),
     });
     await c.start();
     running.set(id, c);

@@ -57,7 +57,7 @@ import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { serviceState } from './compose/service-state.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
-import { canResume, openSplitRunFolder } from './run-folder.ts';
+import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
 import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun } from './agents.ts';
@@ -182,7 +182,10 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   const tenant = o.tenant ?? TENANT;
   // a killed serve's folder with its saved state is resumed (issue 10 point 3); without it, refused
   const resume = o.resumable === true && canResume(resolve(o.out));
-  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts }, { resume });
+  // …when a serve wrote it: run --workers saves its state too, but its hosts went with it
+  if (resume) refuseForeignResume(resolve(o.out));
+  const engine = o.resumable === true ? 'serve' : 'run-workers';
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts, engine }, { resume });
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
@@ -260,6 +263,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
         if (resume) state.restore(service, ledger);
       },
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
+      connectorKeys: state.connectorKeys(),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);

@@ -56,6 +56,12 @@ export interface RunManifest {
   /** Agent hosts the fleet was spread over (`run --workers`, `serve --hosts`); absent: one process. */
   hosts?: number;
   /**
+   * The engine that wrote a coordinated run's folder: `serve` (its agent hosts are processes of their own,
+   * which rejoin) or `run-workers` (its hosts were its child processes, gone with it). Only a folder a
+   * `serve` wrote is resumed ({@link refuseForeignResume}); absent on a one-process run.
+   */
+  engine?: 'serve' | 'run-workers';
+  /**
    * Set when the run went on a scaled wall clock (`serve --wall-paced`) instead of the shared virtual clock:
    * virtual ms per real ms. Such a run is NOT reproducible (its outcomes depend on the machines' speed), and
    * its reports say so.
@@ -90,6 +96,30 @@ function unfinishedRun(dir: string): RunInfo | undefined {
  */
 export function canResume(dir: string): boolean {
   return unfinishedRun(dir) !== undefined && existsSync(join(dir, SERVICE_STATE_FILE));
+}
+
+/**
+ * Refuses to resume in `serve` a folder another engine wrote (issue 10 point 3): `run --workers` saves its
+ * state as a serve does, but its agent hosts were its child processes, gone with it, so nothing would
+ * rejoin the resumed run. `run.json`'s `engine` says which wrote it; a folder without one (an older
+ * certfleet) is refused too.
+ * @throws CertfleetError RUN_NOT_RESUMABLE naming the folder and the engine.
+ */
+export function refuseForeignResume(dir: string): void {
+  let engine: RunManifest['engine'];
+  try {
+    engine = readRunManifest(dir).engine;
+  } catch {
+    engine = undefined;
+  }
+  if (engine === 'serve') return;
+  throw new CertfleetError(
+    'RUN_NOT_RESUMABLE',
+    `${dir} holds an unfinished run written by ${engine === 'run-workers' ? '`certfleet run --workers`' : 'another certfleet (its run.json names no engine)'}: ` +
+      'a serve resumes only a run a serve wrote, since the agent hosts of that run are gone with its process. Nothing was changed. ' +
+      'Start afresh: write the new run to another --out folder, or remove that folder yourself.',
+    { details: { dir, ...(engine !== undefined && { engine }) } },
+  );
 }
 
 /**
@@ -185,7 +215,7 @@ export function openSplitRunFolder(
   out: string,
   scenarioFile: string,
   scenario: Scenario,
-  extra: Pick<RunManifest, 'hosts' | 'wallPaced'> = {},
+  extra: Pick<RunManifest, 'hosts' | 'wallPaced' | 'engine'> = {},
   o: { resume?: boolean } = {},
 ): string {
   const dir = resolve(out);

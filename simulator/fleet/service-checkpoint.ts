@@ -40,7 +40,7 @@ import type { TransportMessage } from '../../protocol/transport/transport.ts';
 /** The file name inside a run folder. */
 export const SERVICE_STATE_FILE = 'service-state.db';
 
-const FORMAT = 'certfleet-service-state/2';
+const FORMAT = 'certfleet-service-state/3';
 
 const SCHEMA = `
 CREATE TABLE meta (
@@ -55,6 +55,7 @@ CREATE TABLE outbox (seq INTEGER PRIMARY KEY, inbox_id TEXT NOT NULL, topic TEXT
 CREATE TABLE received (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE TABLE engine (id INTEGER PRIMARY KEY CHECK (id = 1), snapshot TEXT NOT NULL);
 CREATE TABLE host_events (host TEXT PRIMARY KEY, incarnation TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE connector_keys (request_id TEXT PRIMARY KEY, key BLOB NOT NULL);
 `;
 
 /** Where the clock was at the last checkpoint. */
@@ -428,6 +429,56 @@ export class ServiceCheckpoint {
     });
   }
 
+  /**
+   * Names this saved state without revealing anything of it (a one-way digest of its sealing key): the
+   * scope of the connectors' request ids at the CA (connector/key-journal.ts).
+   */
+  get scope(): string {
+    return createHash('sha256')
+      .update('certfleet/connector-scope\0')
+      .update(this.#key)
+      .digest('base64url')
+      .slice(0, 16);
+  }
+
+  /**
+   * Keeps a connector's private key for request `requestId` (PKCS#8 DER), sealed, committed at once — not
+   * at the instant's close: the connector asks the CA next (connector/key-journal.ts, issue 10 point 3).
+   */
+  keepConnectorKey(requestId: string, pkcs8: Buffer): void {
+    this.#write(() => {
+      this.#db
+        .prepare(
+          'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
+        )
+        .run(requestId, seal(this.#key, pkcs8, connectorKeyAad(requestId)));
+    });
+  }
+
+  /**
+   * The key kept for `requestId` (PKCS#8 DER), unsealed.
+   * @throws CertfleetError IO when it does not authenticate (the file was changed).
+   */
+  connectorKey(requestId: string): Buffer | undefined {
+    const row = this.#db.prepare('SELECT key FROM connector_keys WHERE request_id = ?').get(requestId) as
+      { key: Buffer } | undefined;
+    if (row === undefined) return undefined;
+    const key = openSealed(this.#key, row.key, connectorKeyAad(requestId));
+    if (key === undefined)
+      throw new CertfleetError(
+        'IO',
+        `${this.#path}: the connector key kept for request ${requestId} does not authenticate (the file was changed): the run cannot be resumed.`,
+      );
+    return key;
+  }
+
+  /** Forgets the key kept for `requestId`. */
+  forgetConnectorKey(requestId: string): void {
+    this.#write(() => {
+      this.#db.prepare('DELETE FROM connector_keys WHERE request_id = ?').run(requestId);
+    });
+  }
+
   /** Closes the database. */
   close(): void {
     this.#db.close();
@@ -492,6 +543,10 @@ function sealKey(secret: string | Buffer, salt: Buffer): Buffer {
 
 function recordAad(store: string, key: string): string {
   return `record\0${store}\0${key}`;
+}
+
+function connectorKeyAad(requestId: string): string {
+  return `connector-key\0${requestId}`;
 }
 
 function receivedAad(inboxId: string, topic: string): string {

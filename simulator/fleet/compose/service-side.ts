@@ -31,6 +31,7 @@ import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
 import { importScenarioPfx } from './imported-pfx.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
 import type { PfxConnector } from '../../service/connector/pfx-connector.ts';
+import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts';
 import { MdmService } from '../../service/mdm/index.ts';
 import { assignmentsOf } from '../assignments.ts';
 import { startConnectorPool } from '../connector-pool.ts';
@@ -120,6 +121,11 @@ export interface ServiceSideOptions {
    * engine's coordinator lists what a handled message changed (simulator/fleet/service-changes.ts).
    */
   onService?: (service: MdmService) => void;
+  /**
+   * Where the connectors keep each request's key before they ask the CA (a coordinated serve: its
+   * service-state.db, connector-keys.ts), so a request whose answer a kill lost is never issued twice.
+   */
+  connectorKeys?: ConnectorKeyJournal;
   /**
    * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
@@ -230,6 +236,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         maxIdlePollIntervalMs: scenario.connectors.maxIdlePollIntervalMs,
         sidSecurityExtension: scenario.connectors.sidSecurityExtension === true,
         ...(scenario.connectors.pfxChain !== undefined && { pfxChain: scenario.connectors.pfxChain }),
+        ...(o.connectorKeys !== undefined && { keyJournal: o.connectorKeys }),
         keys: ctx.keys.rsa,
         pkcs12,
         onEvent: (e) => {

@@ -25,7 +25,9 @@ import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
 import type { CoordinatorSnapshot } from '../../engine/coordinator.ts';
 import type { MdmService } from '../../service/mdm/index.ts';
 import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
+import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts';
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
+import { connectorKeyJournal } from '../connector-keys.ts';
 import { ReceivingTransport } from '../receiving-transport.ts';
 import { RecordDiff } from '../record-diff.ts';
 import { serviceChanges } from '../service-changes.ts';
@@ -88,6 +90,8 @@ export interface ServiceState {
   resumeMessages(): Promise<{ resent: number; replayed: number }>;
   /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
   remove(): void;
+  /** The connectors' key journal in service-state.db (connector-keys.ts); usable once the part started. */
+  connectorKeys(): ConnectorKeyJournal;
 }
 
 /**
@@ -205,6 +209,9 @@ export function serviceState(o: {
     },
     remove() {
       removeState(o.dir);
+    },
+    connectorKeys() {
+      return connectorKeyJournal(open);
     },
   };
 }

@@ -55,6 +55,10 @@ export interface IssuedRecord {
   notBefore: string;
   notAfter: string;
   thumbprint: string;
+  /** The MDM service's request id a connector submitted it for (policy-module.ts `requestId`). */
+  requestId?: string;
+  /** The issued certificate, DER in base64 (AD CS's RawCertificate), kept when `requestId` is. */
+  certificate?: string;
   revoked?: { at: string; reason: string };
 }
 

@@ -96,6 +96,8 @@ export class EnterpriseCa {
   readonly #previous: Certificate[] = [];
   /** The passphrase its key files are encrypted with (ca-key-file.ts), when they are. */
   #passphrase: string | undefined;
+  /** The issued records that carry a service request id, by that id. */
+  readonly #byRequest = new Map<string, IssuedRecord>();
 
   private constructor(
     readonly dir: string,
@@ -108,6 +110,7 @@ export class EnterpriseCa {
   ) {
     this.#issuing = issuing;
     this.#issuingKey = issuingKey;
+    for (const r of issued) if (r.requestId !== undefined) this.#byRequest.set(r.requestId, r);
   }
 
   /** The issuing CA certificate in use (the newest after {@link renewIssuing}). */
@@ -378,6 +381,17 @@ export class EnterpriseCa {
   }
 
   /**
+   * What this CA issued for request `requestId` (IssueRequest `requestId`), with the certificate: a
+   * connector that lost the CA's answer (killed between the answer and its report) finds it here on its
+   * next lease instead of having a second certificate issued (issue 10 point 3).
+   */
+  issuedForRequest(requestId: string): { record: IssuedRecord; certificate: Certificate } | undefined {
+    const record = this.#byRequest.get(requestId);
+    if (record?.certificate === undefined) return undefined;
+    return { record, certificate: parseCertificate(Buffer.from(record.certificate, 'base64')) };
+  }
+
+  /**
    * Issues a certificate, or throws the denial a real CA gives (see denials.ts): template not published,
    * no Enroll permission, key too small, e-mail required, bad subject, key not exportable, validity too long.
    * Nothing is recorded for a denied request.
@@ -433,8 +447,13 @@ export class EnterpriseCa {
       notBefore: certificate.notBefore.toISOString(),
       notAfter: certificate.notAfter.toISOString(),
       thumbprint: certificate.sha1Thumbprint,
+      ...(req.requestId !== undefined && {
+        requestId: req.requestId,
+        certificate: certificate.der.toString('base64'),
+      }),
     };
     this.issued.push(record);
+    if (record.requestId !== undefined) this.#byRequest.set(record.requestId, record);
     appendIssuedLog(this.dir, [{ type: 'issued', ...record }]);
     return { certificate, chain: [this.issuing.der, this.root.der], record };
   }

@@ -5,7 +5,7 @@
  * to `pfxChain: leaf` (docs/formats.md §5.2 "What the PKCS#12 carries": what the PKCS#12 carries is not documented [inferred]). The PKCS#12 is built by the issuance pool
  * when one is given (pki/pkcs12-pool.ts: on a worker thread, same bytes), in this thread otherwise.
  */
-import { generateKeyPair, type KeyPair, type SanEntry } from '../../../pki/index.ts';
+import { generateKeyPair, type Certificate, type KeyPair, type SanEntry } from '../../../pki/index.ts';
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import type { EnterpriseCa, IssuedCertificate, Requester } from './enterprise-ca.ts';
@@ -36,6 +36,8 @@ export interface PfxRequest {
    * `leaf` the leaf only (docs/formats.md §5.2 "What the PKCS#12 carries").
    */
   chain?: PfxChain;
+  /** The MDM service's request id, kept in the CA's issued record (policy-module.ts `requestId`). */
+  requestId?: string;
 }
 
 /** What a connector's PKCS#12 carries beside the key (docs/formats.md §5.2 "What the PKCS#12 carries"). */
@@ -58,14 +60,28 @@ export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<Issue
     validity: req.validity,
     serverSideKey: true,
     ...(req.securityIdentifier !== undefined && { securityIdentifier: req.securityIdentifier }),
+    ...(req.requestId !== undefined && { requestId: req.requestId }),
     now: req.now,
   });
+  const pfx = await packPfx(ca, issued.certificate, keyPair, req);
+  return { ...issued, pfx };
+}
+
+/**
+ * Packs `keyPair` and `certificate` (issued by `ca`) into a PKCS#12 as {@link issuePfx} does: a connector
+ * that finds its lost request already issued (enterprise-ca.ts `issuedForRequest`) delivers it this way.
+ */
+export async function packPfx(
+  ca: EnterpriseCa,
+  certificate: Certificate,
+  keyPair: KeyPair,
+  o: Pick<PfxRequest, 'password' | 'legacy' | 'pkcs12' | 'chain'>,
+): Promise<Buffer> {
   const job = {
     privateKey: keyPair.privateKey,
-    certificates: req.chain === 'leaf' ? [issued.certificate.der] : [issued.certificate.der, ca.issuing.der],
-    password: req.password,
-    profile: req.legacy ? ('legacy' as const) : ('modern' as const),
+    certificates: o.chain === 'leaf' ? [certificate.der] : [certificate.der, ca.issuing.der],
+    password: o.password,
+    profile: o.legacy ? ('legacy' as const) : ('modern' as const),
   };
-  const pfx = req.pkcs12 ? await req.pkcs12.build(job) : buildPkcs12(job);
-  return { ...issued, pfx };
+  return o.pkcs12 ? o.pkcs12.build(job) : buildPkcs12(job);
 }

@@ -34,6 +34,12 @@ export interface IssueRequest {
    * Intune connector adds it to the request when its SID setting is on (docs/formats.md §5.3).
    */
   securityIdentifier?: string;
+  /**
+   * The MDM service's id of the request a connector submits for (issue 10 point 3): kept in the issued
+   * record with the certificate, as AD CS keeps the request and the raw certificate in its database, so a
+   * connector that lost the CA's answer finds what was issued instead of asking again.
+   */
+  requestId?: string;
   now: Date;
 }
 

@@ -103,6 +103,8 @@ export interface IssueForDeviceOptions {
   sidSecurityExtension?: boolean;
   /** What the PKCS#12 carries beside the key (issue-pfx.ts PfxChain); default `issuing`. */
   pfxChain?: PfxChain;
+  /** The MDM service's request id, kept in the CA's issued record (policy-module.ts `requestId`). */
+  requestId?: string;
 }
 
 /**
@@ -238,6 +240,7 @@ export async function issueForRequest(
       ...(options.pkcs12 !== undefined && { pkcs12: options.pkcs12 }),
       ...(securityIdentifier !== undefined && { securityIdentifier }),
       ...(options.pfxChain !== undefined && { chain: options.pfxChain }),
+      ...(options.requestId !== undefined && { requestId: options.requestId }),
       password: options.password,
       requester: options.requester,
       validity: request.validity,

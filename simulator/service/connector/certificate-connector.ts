@@ -15,6 +15,7 @@ import type { Clock } from '../../../protocol/runtime/clock.ts';
 import type { Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
@@ -26,6 +27,8 @@ import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import type { PfxChain } from '../ca/issue-pfx.ts';
 import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
+import { packPfx } from '../ca/issue-pfx.ts';
+import type { ConnectorKeyJournal } from './key-journal.ts';
 import { Limiter } from './limiter.ts';
 import { LeaseClient } from './lease-client.ts';
 import type { CertificateWork, IssueResult, WorkLease } from './protocol.ts';
@@ -75,6 +78,12 @@ export interface CertificateConnectorOptions {
   pkcs12?: Pkcs12Builder;
   /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
   onAbandon?: (requestId: string, why: string) => void;
+  /**
+   * Where it keeps each request's key before it asks the CA (key-journal.ts): with it, a request whose CA
+   * answer was lost (the connector killed before its result reached the service) is delivered on its next
+   * lease with the certificate the CA issued, never issued again. Without it, nothing is kept.
+   */
+  keyJournal?: ConnectorKeyJournal;
 }
 
 /** How long a held request waits for a certificate manager by default (virtual time) [inferred]. */
@@ -188,6 +197,9 @@ export class CertificateConnector {
     }
     if (policy === 'hold')
       return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
+    // a key kept for this request: an earlier lease got as far as asking the CA (issue 10 point 3)
+    const kept = this.#o.keyJournal?.find(lease.requestId);
+    if (kept !== undefined) return this.#resumeKept(lease, target.ca, kept);
     let keyPair: KeyPair;
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
@@ -205,7 +217,57 @@ export class CertificateConnector {
     const answer = await this.#client.commit(lease);
     if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
     if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    // kept (sealed) before the CA is asked: a connector that takes the request over finds it
+    this.#o.keyJournal?.keep(lease.requestId, keyPair.privateKey);
     await this.#client.report(lease, await this.#issue(lease, target.ca, keyPair));
+  }
+
+  /**
+   * A request whose key an earlier lease kept (it was killed after it committed): when the CA issued it
+   * (its record carries the request id), that certificate is delivered with the kept key; when the CA never
+   * answered, it is issued now with that key. Either way one certificate per request.
+   */
+  async #resumeKept(
+    lease: WorkLease<CertificateWork>,
+    ca: EnterpriseCa,
+    privateKey: KeyObject,
+  ): Promise<void> {
+    const keyPair: KeyPair = { privateKey, publicKey: createPublicKey(privateKey) };
+    const answer = await this.#client.commit(lease);
+    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const prior = ca.issuedForRequest(this.#caRequestId(lease.requestId));
+    if (prior === undefined) return this.#client.report(lease, await this.#issue(lease, ca, keyPair));
+    const password = randomPassword(20, 'pfx-password');
+    try {
+      const pfx = await packPfx(ca, prior.certificate, keyPair, {
+        password,
+        ...(this.#o.legacyPkcs12 === true && { legacy: true }),
+        ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
+        ...(this.#o.pfxChain !== undefined && { chain: this.#o.pfxChain }),
+      });
+      const c = prior.certificate;
+      return this.#client.report(lease, {
+        ok: true,
+        pfx: pfx.toString('base64'),
+        password,
+        certificate: c.der.toString('base64'),
+        serial: c.serialNumber,
+        thumbprint: c.sha1Thumbprint,
+        notAfter: c.notAfter.toISOString(),
+      });
+    } catch (e) {
+      return this.#client.report(lease, {
+        ok: false,
+        code: isCertfleetError(e) ? e.code : 'INTERNAL',
+        message: `The connector ${this.#o.id} could not pack the certificate ${prior.record.serial} the CA had issued for this request: ${(e as Error).message}`,
+      });
+    }
+  }
+
+  /** The id the CA records for `requestId`: scoped to the run by the key journal; none without one. */
+  #caRequestId(requestId: string): string {
+    return `${this.#o.keyJournal?.scope ?? ''}/${requestId}`;
   }
 
   /**
@@ -282,6 +344,7 @@ export class CertificateConnector {
         ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
         ...(this.#o.sidSecurityExtension === true && { sidSecurityExtension: true }),
         ...(this.#o.pfxChain !== undefined && { pfxChain: this.#o.pfxChain }),
+        ...(this.#o.keyJournal !== undefined && { requestId: this.#caRequestId(lease.requestId) }),
       });
       if (r.ok) {
         const c = r.issued.certificate;

@@ -57,6 +57,7 @@ export const SAVED_STORES = [
   'revocations',
   'assignments',
   'reports',
+  'scep-issued',
 ] as const;
 
 /** The name of a saved store. */
@@ -172,6 +173,7 @@ export class MdmService {
       revocations: c.revocations.save(),
       assignments: c.assignments.save(),
       reports: c.reports.save(),
+      'scep-issued': c.scep?.issued.save() ?? [],
     };
   }
 
@@ -193,6 +195,8 @@ export class MdmService {
       revocations: { records: c.revocations.save(), partial: false },
       assignments: { records: c.assignments.save(), partial: false },
       reports: { records: c.reports.saveChanged(), partial: true },
+      // the SCEP connector's reports (one record per device × profile that enrolled over SCEP)
+      'scep-issued': { records: c.scep?.issued.save() ?? [], partial: false },
     };
   }
 
@@ -215,6 +219,13 @@ export class MdmService {
     c.requests.restore(read('requests'));
     c.revocations.restore(read('revocations'));
     c.reports.restore(read('reports'));
+    const scepIssued = read('scep-issued');
+    if (c.scep !== undefined) c.scep.issued.restore(scepIssued);
+    else if (scepIssued.size > 0)
+      throw new CertfleetError(
+        'IO',
+        `The saved state holds ${scepIssued.size} SCEP certificate report(s) but this service has no SCEP server: the run cannot be resumed with this scenario.`,
+      );
     const armed = c.deliveries.restore(read('deliveries'), {
       device: (id) => c.enrollments.device(id),
       // one name carries one profile per family (a scenario profile for several platforms): the device's

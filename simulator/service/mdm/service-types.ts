@@ -14,6 +14,7 @@ import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import type { ChallengeStore } from '../scep/challenge-store.ts';
 import type { ScepIssuedReader } from '../scep/issued-certificates.ts';
+import type { SavableStore } from './stores/saved-records.ts';
 import type { ProfileAssignment } from './assignment.ts';
 import type { Directory } from './directory.ts';
 import type { EnrollmentRestrictions } from './enrollment-restrictions.ts';
@@ -75,7 +76,7 @@ export interface ServiceScep {
    * The certificates the SCEP connector reports issued, per device × profile (the serials the service
    * revokes on retire and unassign, and the one a renewal supersedes).
    */
-  issued: ScepIssuedReader;
+  issued: ScepIssuedReader & SavableStore;
 }
 
 /** One native payload published to a device, as {@link MdmServiceOptions.onDelivery} reports it. */

@@ -16,6 +16,14 @@
  * Windows PC's renewal then supersedes the old certificate, and retiring the PC revokes the new one.
  */
 
+import {
+  jsonRecord,
+  mustBeEmpty,
+  readRecord,
+  type SavableStore,
+  type SavedRecord,
+} from '../mdm/stores/saved-records.ts';
+
 /** One SCEP certificate, as the connector reports it. */
 export interface ScepIssuedCertificate {
   deviceId: string;
@@ -44,7 +52,7 @@ export interface ScepIssuedReader {
 }
 
 /** The connector's reports of issued SCEP certificates, per device × profile. */
-export class ScepIssuedCertificates implements ScepIssuedReader {
+export class ScepIssuedCertificates implements ScepIssuedReader, SavableStore {
   readonly #by = new Map<string, ScepIssuedCertificate[]>();
   readonly #serials = new Map<string, ScepIssuedCertificate>();
 
@@ -68,6 +76,24 @@ export class ScepIssuedCertificates implements ScepIssuedReader {
 
   bySerial(serial: string): ScepIssuedCertificate | undefined {
     return this.#serials.get(serial.toUpperCase());
+  }
+
+  /**
+   * One record per device × profile, its certificates in issue order (issue 10 point 3: saved with the
+   * service state, so a resumed service still revokes them on retire and unassign).
+   */
+  save(): SavedRecord[] {
+    return [...this.#by].map(([key, list]) => jsonRecord(key, list));
+  }
+
+  /** Rebuilds the reports (and the index by serial) from {@link save}'s records; the store must be empty. */
+  restore(records: ReadonlyMap<string, Buffer>): void {
+    mustBeEmpty('SCEP issued certificates', this.#by.size);
+    for (const [key, value] of records) {
+      const list = readRecord<ScepIssuedCertificate[]>('scep-issued', key, value);
+      this.#by.set(key, list);
+      for (const c of list) this.#serials.set(c.serial.toUpperCase(), c);
+    }
   }
 }
 
