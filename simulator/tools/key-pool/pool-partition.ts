@@ -11,11 +11,12 @@
  * reads the pool only; the same scenario, seed, shard count and pool give every process the same keys.
  *
  * The layout, per key kind (S keys in the pool):
- * - the devices' management keys take the end of the pool: device demand D = one key per planned device
+ * - the devices' management keys take the front of the pool: device demand D = one key per planned device
  *   whose management identity is of that kind (Windows: RSA-2048; the other platforms: EC P-256), laid out
- *   shard after shard — shard h gets exactly the keys its own devices need (d_h);
- * - the service side (its connectors' PKCS keys, the SCEP registration authority…) takes the front: every
- *   key the devices do not take, [0, S − D).
+ *   shard after shard — shard h gets exactly the keys its own devices need (d_h), [0, D) in all;
+ * - the service side (its connectors' PKCS keys, the SCEP registration authority…) takes the rest, [D, S).
+ * The shards' ranges depend on the scenario only (not on S) while the pool is large enough, so a pool
+ * topped up between the starts of two processes still gives them disjoint ranges.
  * When the pool is smaller than what both sides are expected to need (D + E, with E the service's estimate:
  * one key per planned device and PKCS profile), the two regions shrink in proportion (the device region is
  * ⌊S·D/(D+E)⌋) and each shard keeps its proportional slice; a process whose range runs dry goes on with
@@ -70,20 +71,19 @@ export function poolRange(i: PoolPartitionInput, kind: RunPoolKind, role: PoolRo
   const serviceDemand = kind === 'rsa-2048' ? i.devices.length * Math.max(0, i.pkcsProfiles) : 0;
   const region =
     demand + serviceDemand <= size ? demand : Math.floor((size * demand) / (demand + serviceDemand));
-  const start = size - region;
-  if (role.side === 'service') return { from: 0, to: start };
+  if (role.side === 'service') return { from: region, to: size };
   let before = 0;
   for (let h = 0; h < role.index; h++) before += perShard[h] ?? 0;
-  const at = (c: number): number => start + (demand === 0 ? 0 : Math.floor((region * c) / demand));
+  const at = (c: number): number => (demand === 0 ? 0 : Math.floor((region * c) / demand));
   return { from: at(before), to: at(before + (perShard[role.index] ?? 0)) };
 }
 
-/** Every range of `kind`: the service's, then each shard's (tests, and the docs' example). */
+/** Every range of `kind` in pool order: each shard's, then the service's (tests, and the docs' example). */
 export function poolRanges(i: PoolPartitionInput, kind: RunPoolKind, shards: number): PoolRange[] {
   return [
-    poolRange(i, kind, { side: 'service' }),
     ...Array.from({ length: shards }, (_, index) =>
       poolRange(i, kind, { side: 'host', index, count: shards }),
     ),
+    poolRange(i, kind, { side: 'service' }),
   ];
 }

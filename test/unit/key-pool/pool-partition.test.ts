@@ -61,20 +61,24 @@ describe('poolRange: a deterministic partition of the pool', () => {
         const ranges = poolRanges(i, kind, count);
         expectTiling(ranges, i.sizes[kind]);
         for (let h = 0; h < count; h++) {
-          const r = ranges[h + 1]!;
+          const r = ranges[h]!;
           expect(r.to - r.from).toBe(demand(i, kind, h, count));
         }
       }
     }
-    // 21 devices, 9 Windows: the service keeps 100 − 9 RSA keys and 40 − 12 EC keys
-    expect(poolRange(i, 'rsa-2048', { side: 'service' })).toEqual({ from: 0, to: 91 });
-    expect(poolRange(i, 'ec-p256', { side: 'service' })).toEqual({ from: 0, to: 28 });
+    // 21 devices, 9 Windows: the service keeps the 100 − 9 RSA keys and 40 − 12 EC keys after the devices'
+    expect(poolRange(i, 'rsa-2048', { side: 'service' })).toEqual({ from: 9, to: 100 });
+    expect(poolRange(i, 'ec-p256', { side: 'service' })).toEqual({ from: 12, to: 40 });
+    // the shards' ranges do not depend on the pool's size while it is large enough (a pool topped up)
+    expect(poolRanges(input(500, 90), 'rsa-2048', 3).slice(0, 3)).toEqual(
+      poolRanges(i, 'rsa-2048', 3).slice(0, 3),
+    );
   });
 
   it('the service’s range does not depend on the shard count, nor on which shard asks', () => {
     const i = input(30, 12);
     const service = poolRange(i, 'rsa-2048', { side: 'service' });
-    for (const count of [1, 2, 5]) expect(poolRanges(i, 'rsa-2048', count)[0]).toEqual(service);
+    for (const count of [1, 2, 5]) expect(poolRanges(i, 'rsa-2048', count)[count]).toEqual(service);
   });
 
   it('a pool smaller than both sides need: the regions shrink in proportion and still never overlap', () => {
@@ -82,12 +86,12 @@ describe('poolRange: a deterministic partition of the pool', () => {
     const i = input(12, 5);
     const rsa = poolRanges(i, 'rsa-2048', 3);
     expectTiling(rsa, 12);
-    expect(rsa[0]).toEqual({ from: 0, to: 9 });
-    expect(rsa.slice(1).reduce((n, r) => n + r.to - r.from, 0)).toBe(3);
+    expect(rsa[3]).toEqual({ from: 3, to: 12 });
+    expect(rsa.slice(0, 3).reduce((n, r) => n + r.to - r.from, 0)).toBe(3);
     // EC: 12 devices need one each and the service none: the whole pool goes to the shards, in proportion
     const ec = poolRanges(i, 'ec-p256', 2);
     expectTiling(ec, 5);
-    expect(ec[0]).toEqual({ from: 0, to: 0 });
+    expect(ec[2]).toEqual({ from: 5, to: 5 });
     // an empty pool: every range empty
     for (const r of poolRanges(input(0, 0), 'rsa-2048', 2)) expect(r).toEqual({ from: 0, to: 0 });
   });
