@@ -1,5 +1,5 @@
 /**
- * The command line of `npm run bench [-- SUITE… [--devices N] [--scale N] [--reference N] [--key-pool DIR]
+ * The command line of `npm run bench [-- SUITE… [--devices N] [--scale N] [--reference N] [--cold-devices N] [--key-pool DIR]
  * [--key-reuse] [--agents N] [--json]]`: suite names and options, parsed strictly (an unknown option or a bad number is a USAGE error
  * that quotes it), so that `--devices 1000` is never mistaken for a suite named `1000`.
  */
@@ -17,6 +17,8 @@ export interface BenchArgs {
   scale?: number;
   /** The reference fleet when `--devices` is larger (default 1,000): the cold, split and first pooled runs. */
   reference?: number;
+  /** The cold and split runs' fleet (default: the reference size): smaller on a loaded machine. */
+  coldDevices?: number;
   /** A key pool for the fleet suite's pooled run (passphrase from CERTFLEET_KEY_POOL_PASSPHRASE). */
   keyPool?: string;
   /** With `--key-pool`: the pooled runs cycle the pool when it runs dry (`run --key-reuse`; a load test). */
@@ -31,6 +33,7 @@ const NUMBERS = {
   '--devices': 'devices',
   '--scale': 'scale',
   '--reference': 'reference',
+  '--cold-devices': 'coldDevices',
   '--agents': 'agents',
 } as const;
 
@@ -63,7 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     } else if (token.startsWith('-')) {
       throw new CertfleetError(
         'USAGE',
-        `unknown bench option '${token}'; known: --devices N, --scale N, --reference N, --key-pool DIR, --key-reuse, --agents N, --json.`,
+        `unknown bench option '${token}'; known: --devices N, --scale N, --reference N, --cold-devices N, --key-pool DIR, --key-reuse, --agents N, --json.`,
       );
     } else out.suites.push(token);
   }

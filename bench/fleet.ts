@@ -123,6 +123,11 @@ export interface FleetBench {
 /** Options of {@link measureFleet}. */
 export interface MeasureFleetOptions {
   devices: number;
+  /**
+   * The fleet of the cold and split runs (default `devices`): smaller on a machine too loaded to generate
+   * a 1,000-device fleet's keys in time; keys, messages, CPU and RSS per device are then per cold device.
+   */
+  coldDevices?: number;
   scale?: number;
   keyPool?: RunKeyPoolOption;
   /** Keys for the raw keygen figure (default cores × 4, at least 8). */
@@ -246,6 +251,8 @@ async function splitFleetRun(
     scenario: file,
     workers,
     out: join(work, name),
+    // a host of 5,000 devices on a loaded machine takes longer than the default to join (liveness only)
+    hostTimeoutMs: 900_000,
     ...(keyPool ? { keyPool } : {}),
   });
   const wallSeconds = (performance.now() - start) / 1000;
@@ -291,12 +298,13 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
 
   const work = mkdtempSync(join(tmpdir(), 'certfleet-bench-fleet-'));
   try {
-    log(`cold run: ${o.devices} devices…`);
-    const cold = await fleetRun(work, 'cold', o.devices);
+    const coldDevices = o.coldDevices ?? o.devices;
+    log(`cold run: ${coldDevices} devices…`);
+    const cold = await fleetRun(work, 'cold', coldDevices);
     let split: { service: number; device: number } | undefined;
     if (!o.noSplit) {
-      log(`split run (--workers 1): ${o.devices} devices…`);
-      split = await splitRun(work, o.devices);
+      log(`split run (--workers 1): ${coldDevices} devices…`);
+      split = await splitRun(work, coldDevices);
     }
     // with a large fleet, the pooled runs at both sizes go on the split engine (like for like)
     const workers = o.scale !== undefined ? Math.max(1, cores) : 0;
@@ -312,7 +320,7 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
       scale = await fleetRun(work, 'scale', o.scale, o.keyPool, workers);
     }
     const pooledBest = o.keyPool ? (scale ?? pooled) : null;
-    const keysPerDevice = cold.rsaKeys / o.devices;
+    const keysPerDevice = cold.rsaKeys / coldDevices;
     const floor = keygenPerSecond / keysPerDevice;
     const base = o.keyPool && pooled ? pooled : cold;
     return {
@@ -325,12 +333,12 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
       pooledRatioToKeygen: pooledBest ? pooledBest.devicesPerSecond / keygenPerSecond : null,
       pooledDevices: pooledBest ? pooledBest.devices : null,
       cpuMsPerDevice: {
-        total: cold.cpuMs / o.devices,
-        service: split ? split.service / o.devices : null,
-        device: split ? split.device / o.devices : null,
+        total: cold.cpuMs / coldDevices,
+        service: split ? split.service / coldDevices : null,
+        device: split ? split.device / coldDevices : null,
       },
-      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / o.devices,
-      messagesPerDevice: cold.messages / o.devices,
+      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / coldDevices,
+      messagesPerDevice: cold.messages / coldDevices,
       devices: o.devices,
       wallSeconds: {
         cold: cold.wallSeconds,
@@ -361,11 +369,11 @@ export function renderFleetBench(b: FleetBench): string {
   out += row('raw RSA-2048 keygen (same run)', `${f(b.keygenPerSecond)} keys/s  (${b.cores} cores)`);
   out += row(
     'RSA-2048 keys per device (cold run)',
-    `${f(b.keysPerDevice, 2)}  (${c.rsaKeys} keys / ${b.devices} devices)`,
+    `${f(b.keysPerDevice, 2)}  (${c.rsaKeys} keys / ${c.devices} devices)`,
   );
   out += row('cold floor (keygen/s ÷ keys per device)', `${f(b.coldFloorDevicesPerSecond)} devices/s`);
   out += row(
-    `cold run (${b.devices} devices)`,
+    `cold run (${c.devices} devices)`,
     `${f(b.coldDevicesPerSecond)} devices/s  ×${f(b.coldRatioToFloor, 2)} of the floor  (${f(c.wallSeconds)} s; ${c.installed} installed, ${c.failed} failed)`,
   );
   const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, v) => a + v, 0);
@@ -435,6 +443,7 @@ export async function benchFleet(args: BenchArgs): Promise<void> {
   const b = await measureFleet({
     devices,
     ...(scale !== undefined ? { scale } : {}),
+    ...(args.coldDevices !== undefined ? { coldDevices: args.coldDevices } : {}),
     ...(args.keyPool !== undefined
       ? {
           keyPool: {
@@ -444,7 +453,8 @@ export async function benchFleet(args: BenchArgs): Promise<void> {
           },
         }
       : {}),
-    ...(args.json ? {} : { log: (l: string) => process.stderr.write(`  … ${l}\n`) }),
+    // progress on stderr, also with --json (the JSON object is stdout's only content)
+    log: (l: string) => process.stderr.write(`  … ${new Date().toISOString().slice(11, 19)} ${l}\n`),
   });
   process.stdout.write(args.json ? `${JSON.stringify(b, null, 2)}\n` : renderFleetBench(b));
 }
