@@ -424,13 +424,23 @@ export function renderFleetBench(b: FleetBench): string {
   return out;
 }
 
+/**
+ * The fleet suite's sizes: `--devices N` above the reference size (`--reference`, default 1,000) without
+ * `--scale` is the large fleet, after runs at the reference size; otherwise `--devices` and `--scale` as given.
+ */
+export function fleetSizes(args: Pick<BenchArgs, 'devices' | 'scale' | 'reference'>): {
+  devices: number;
+  scale?: number;
+} {
+  const reference = args.reference ?? REFERENCE_DEVICES;
+  if (args.scale === undefined && args.devices > reference)
+    return { devices: reference, scale: args.devices };
+  return { devices: args.devices, ...(args.scale !== undefined ? { scale: args.scale } : {}) };
+}
+
 /** `npm run bench -- fleet`. */
 export async function benchFleet(args: BenchArgs): Promise<void> {
-  // `--devices 10000`: the runs at the reference size (1,000) first, then the large fleet (`--scale`)
-  const reference = args.reference ?? REFERENCE_DEVICES;
-  const large = args.scale === undefined && args.devices > reference;
-  const devices = large ? reference : args.devices;
-  const scale = large ? args.devices : args.scale;
+  const { devices, scale } = fleetSizes(args);
   const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
   const limit = Number(r.stdout.trim());
   // the largest one-process run: the cold run (the large fleet runs on the split engine)

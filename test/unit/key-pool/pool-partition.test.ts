@@ -23,7 +23,11 @@ import {
   type PoolPartitionInput,
   type PoolRange,
 } from '../../../simulator/tools/key-pool/pool-partition.ts';
-import { keyOriginCounts, sumKeyOrigins } from '../../../simulator/tools/key-pool/process-pool.ts';
+import {
+  keyOriginCounts,
+  keyPoolOption,
+  sumKeyOrigins,
+} from '../../../simulator/tools/key-pool/process-pool.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 
 const PLATFORMS: Platform[] = ['windows', 'ios', 'windows', 'android', 'macos', 'windows', 'ios'];
@@ -189,5 +193,22 @@ describe('key counts across processes', () => {
     });
     // the coordinator's own counts are not changed
     expect(coordinator.fromPool).toEqual({ 'rsa-2048': 10 });
+  });
+});
+
+describe('keyPoolOption (run, serve and agents read --key-pool and --key-reuse alike)', () => {
+  it('no pool: nothing; --key-reuse alone: USAGE; a pool without a passphrase: KEY_POOL_PASSPHRASE_MISSING', () => {
+    expect(keyPoolOption({ dir: undefined, env: {} })).toBeUndefined();
+    expect(() => keyPoolOption({ dir: undefined, reuse: true, env: {} })).toThrow(
+      expect.objectContaining({ code: 'USAGE' }),
+    );
+    expect(() => keyPoolOption({ dir: 'p', env: {} })).toThrow(
+      expect.objectContaining({ code: 'KEY_POOL_PASSPHRASE_MISSING' }),
+    );
+    expect(keyPoolOption({ dir: 'p', reuse: true, env: { CERTFLEET_KEY_POOL_PASSPHRASE: 'x' } })).toEqual({
+      dir: 'p',
+      passphrase: 'x',
+      reuse: true,
+    });
   });
 });
