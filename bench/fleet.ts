@@ -14,7 +14,12 @@
  *   agent host child): CPU ms per device on each side (this process's CPU; the child's from the kernel's
  *   children-time counters once it has exited — the child's runtime start, ~1 s of CPU, is in it);
  * - with `--key-pool`: the pooled run (`run --key-pool`), its devices/s and ratio to raw keygen/s;
- * - with `--scale N`: a second fleet of N devices (pooled when a pool is given), and the wall-time ratio.
+ * - with `--scale N` (or `--devices N` above the reference size, 1,000 unless `--reference`): the large
+ *   fleet of N devices (pooled when a pool is given) on the split engine (`run --workers` with one agent
+ *   host per core: a process may hold at most 20,000 open files here, and the broker's and the devices'
+ *   sockets of 10,000 devices do not fit in one), and the wall-time ratio to the pooled run at the
+ *   reference size, which then runs on the same engine (like for like). pooledDevicesPerSecond is then the
+ *   large fleet's; CPU ms counts the coordinator and its children; peak RSS there is the coordinator's only.
  *
  * `--json` prints one object with the keys other tools read: keygenPerSecond, keysPerDevice,
  * coldFloorDevicesPerSecond, coldDevicesPerSecond, coldRatioToFloor, pooledDevicesPerSecond (null without a
@@ -29,7 +34,11 @@ import { generateKeyPair } from '../pki/keys.ts';
 import { runFleet, type FleetRun } from '../simulator/fleet/run-fleet.ts';
 import { runWorkers } from '../simulator/fleet/run-workers.ts';
 import { poolPassphraseFrom } from '../simulator/tools/key-pool/key-pool.ts';
+import type { RunKeyPoolOption } from '../simulator/tools/key-pool/process-pool.ts';
 import type { BenchArgs } from './args.ts';
+
+/** The reference fleet size: `--devices` above it is the large fleet (wall time at 1,000 and at 10,000). */
+export const REFERENCE_DEVICES = 1000;
 
 /** The bench scenario for `devices` devices (YAML, as QA would write it). */
 export function benchScenarioYaml(devices: number): string {
@@ -81,6 +90,8 @@ export interface FleetRunFigures {
   baselineRssKiB: number;
   /** `run --key-pool`: where the keys came from. */
   keys?: NonNullable<FleetRun['result']['metrics']['keys']>;
+  /** Agent host processes (`run --workers N`); 0: one process. */
+  workers: number;
 }
 
 /** The fleet suite's result (`--json`). */
@@ -90,8 +101,11 @@ export interface FleetBench {
   coldFloorDevicesPerSecond: number;
   coldDevicesPerSecond: number;
   coldRatioToFloor: number;
+  /** Devices/s of the largest pooled run (the large fleet's when there is one). */
   pooledDevicesPerSecond: number | null;
   pooledRatioToKeygen: number | null;
+  /** The fleet size {@link pooledDevicesPerSecond} was measured at. */
+  pooledDevices: number | null;
   /** CPU ms per device: the cold run's total; service and device side from the split run (null if skipped). */
   cpuMsPerDevice: { total: number; service: number | null; device: number | null };
   peakRssKiBPerDevice: number;
@@ -109,8 +123,13 @@ export interface FleetBench {
 /** Options of {@link measureFleet}. */
 export interface MeasureFleetOptions {
   devices: number;
+  /**
+   * The fleet of the cold and split runs (default `devices`): smaller on a machine too loaded to generate
+   * a 1,000-device fleet's keys in time; keys, messages, CPU and RSS per device are then per cold device.
+   */
+  coldDevices?: number;
   scale?: number;
-  keyPool?: { dir: string; passphrase: string };
+  keyPool?: RunKeyPoolOption;
   /** Keys for the raw keygen figure (default cores × 4, at least 8). */
   keygenKeys?: number;
   /** Skip the split (`--workers 1`) run (tests). */
@@ -173,8 +192,10 @@ async function fleetRun(
   work: string,
   name: string,
   devices: number,
-  keyPool?: { dir: string; passphrase: string },
+  keyPool?: RunKeyPoolOption,
+  workers = 0,
 ): Promise<FleetRunFigures> {
+  if (workers > 0) return splitFleetRun(work, name, devices, workers, keyPool);
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage.rss() / 1024;
   const peak = startPeak();
@@ -202,6 +223,56 @@ async function fleetRun(
     peakRssKiB: peakKiB,
     baselineRssKiB: baseline,
     ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
+    workers: 0,
+  };
+}
+
+/**
+ * One fleet run on the split engine (`run --workers N`): the coordinator (service side, connectors,
+ * broker) here, the devices in N agent host children. CPU: this process's and its children's (counted once
+ * they exited); peak RSS: this process's only.
+ */
+async function splitFleetRun(
+  work: string,
+  name: string,
+  devices: number,
+  workers: number,
+  keyPool?: RunKeyPoolOption,
+): Promise<FleetRunFigures> {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, benchScenarioYaml(devices));
+  (globalThis as { gc?: () => void }).gc?.();
+  const baseline = process.memoryUsage.rss() / 1024;
+  const peak = startPeak();
+  const children = childrenCpuMs();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const run = await runWorkers({
+    scenario: file,
+    workers,
+    out: join(work, name),
+    // a host of 5,000 devices on a loaded machine takes longer than the default to join (liveness only)
+    hostTimeoutMs: 900_000,
+    ...(keyPool ? { keyPool } : {}),
+  });
+  const wallSeconds = (performance.now() - start) / 1000;
+  const cpuUsed = cpuMs(cpu) + childrenCpuMs() - children;
+  const peakKiB = peak.stop();
+  const r = run.result;
+  const windows = r.devicesList.filter((d) => d.platform === 'windows' && d.enrolled).length;
+  return {
+    devices,
+    wallSeconds,
+    devicesPerSecond: devices / wallSeconds,
+    cpuMs: cpuUsed,
+    messages: r.metrics.messages,
+    installed: r.outcomes.filter((o) => o.status === 'installed').length,
+    failed: r.outcomes.filter((o) => o.status === 'failed').length,
+    rsaKeys: windows + r.metrics.certificatesIssued,
+    peakRssKiB: peakKiB,
+    baselineRssKiB: baseline,
+    ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
+    workers,
   };
 }
 
@@ -227,24 +298,29 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
 
   const work = mkdtempSync(join(tmpdir(), 'certfleet-bench-fleet-'));
   try {
-    log(`cold run: ${o.devices} devices…`);
-    const cold = await fleetRun(work, 'cold', o.devices);
+    const coldDevices = o.coldDevices ?? o.devices;
+    log(`cold run: ${coldDevices} devices…`);
+    const cold = await fleetRun(work, 'cold', coldDevices);
     let split: { service: number; device: number } | undefined;
     if (!o.noSplit) {
-      log(`split run (--workers 1): ${o.devices} devices…`);
-      split = await splitRun(work, o.devices);
+      log(`split run (--workers 1): ${coldDevices} devices…`);
+      split = await splitRun(work, coldDevices);
     }
+    // with a large fleet, the pooled runs at both sizes go on the split engine (like for like)
+    const workers = o.scale !== undefined ? Math.max(1, cores) : 0;
+    const engine = workers > 0 ? ` (run --workers ${workers})` : '';
     let pooled: FleetRunFigures | null = null;
     if (o.keyPool) {
-      log(`pooled run: ${o.devices} devices…`);
-      pooled = await fleetRun(work, 'pooled', o.devices, o.keyPool);
+      log(`pooled run${engine}: ${o.devices} devices…`);
+      pooled = await fleetRun(work, 'pooled', o.devices, o.keyPool, workers);
     }
     let scale: FleetRunFigures | null = null;
     if (o.scale !== undefined) {
-      log(`scale run${o.keyPool ? ' (pooled)' : ''}: ${o.scale} devices…`);
-      scale = await fleetRun(work, 'scale', o.scale, o.keyPool);
+      log(`scale run${o.keyPool ? ' (pooled)' : ''}${engine}: ${o.scale} devices…`);
+      scale = await fleetRun(work, 'scale', o.scale, o.keyPool, workers);
     }
-    const keysPerDevice = cold.rsaKeys / o.devices;
+    const pooledBest = o.keyPool ? (scale ?? pooled) : null;
+    const keysPerDevice = cold.rsaKeys / coldDevices;
     const floor = keygenPerSecond / keysPerDevice;
     const base = o.keyPool && pooled ? pooled : cold;
     return {
@@ -253,15 +329,16 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
       coldFloorDevicesPerSecond: floor,
       coldDevicesPerSecond: cold.devicesPerSecond,
       coldRatioToFloor: cold.devicesPerSecond / floor,
-      pooledDevicesPerSecond: pooled ? pooled.devicesPerSecond : null,
-      pooledRatioToKeygen: pooled ? pooled.devicesPerSecond / keygenPerSecond : null,
+      pooledDevicesPerSecond: pooledBest ? pooledBest.devicesPerSecond : null,
+      pooledRatioToKeygen: pooledBest ? pooledBest.devicesPerSecond / keygenPerSecond : null,
+      pooledDevices: pooledBest ? pooledBest.devices : null,
       cpuMsPerDevice: {
-        total: cold.cpuMs / o.devices,
-        service: split ? split.service / o.devices : null,
-        device: split ? split.device / o.devices : null,
+        total: cold.cpuMs / coldDevices,
+        service: split ? split.service / coldDevices : null,
+        device: split ? split.device / coldDevices : null,
       },
-      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / o.devices,
-      messagesPerDevice: cold.messages / o.devices,
+      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / coldDevices,
+      messagesPerDevice: cold.messages / coldDevices,
       devices: o.devices,
       wallSeconds: {
         cold: cold.wallSeconds,
@@ -292,24 +369,30 @@ export function renderFleetBench(b: FleetBench): string {
   out += row('raw RSA-2048 keygen (same run)', `${f(b.keygenPerSecond)} keys/s  (${b.cores} cores)`);
   out += row(
     'RSA-2048 keys per device (cold run)',
-    `${f(b.keysPerDevice, 2)}  (${c.rsaKeys} keys / ${b.devices} devices)`,
+    `${f(b.keysPerDevice, 2)}  (${c.rsaKeys} keys / ${c.devices} devices)`,
   );
   out += row('cold floor (keygen/s ÷ keys per device)', `${f(b.coldFloorDevicesPerSecond)} devices/s`);
   out += row(
-    `cold run (${b.devices} devices)`,
+    `cold run (${c.devices} devices)`,
     `${f(b.coldDevicesPerSecond)} devices/s  ×${f(b.coldRatioToFloor, 2)} of the floor  (${f(c.wallSeconds)} s; ${c.installed} installed, ${c.failed} failed)`,
   );
-  out += row(
-    'pooled run (--key-pool)',
-    b.pooledDevicesPerSecond === null
-      ? 'not run (give --key-pool DIR)'
-      : `${f(b.pooledDevicesPerSecond)} devices/s  ×${f(b.pooledRatioToKeygen ?? 0, 2)} of raw keygen/s  (${f(b.wallSeconds.pooled ?? 0)} s)`,
-  );
-  if (b.runs.pooled?.keys) {
-    const k = b.runs.pooled.keys;
-    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, v) => a + v, 0);
-    out += row('  keys', `${sum(k.fromPool)} from the pool, ${sum(k.fresh)} fresh`);
+  const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, v) => a + v, 0);
+  for (const run of [b.runs.pooled, b.runs.scale]) {
+    if (!run?.keys) continue;
+    const k = run.keys;
+    out += row(
+      `pooled run (--key-pool), ${run.devices} devices${run.workers > 0 ? `, --workers ${run.workers}` : ''}`,
+      `${f(run.devicesPerSecond)} devices/s  ×${f(run.devicesPerSecond / b.keygenPerSecond, 2)} of raw keygen/s  (${f(run.wallSeconds)} s; ${run.installed} installed, ${run.failed} failed)`,
+    );
+    out += row(
+      '  keys',
+      `${sum(k.fromPool)} from the pool, ${sum(k.fresh)} fresh` +
+        (k.reuse ? `, ${sum(k.shared)} draws shared a key (--key-reuse)` : '') +
+        (k.processes !== undefined ? `; ${k.processes} processes drew` : ''),
+    );
   }
+  if (b.pooledDevicesPerSecond === null)
+    out += row('pooled run (--key-pool)', 'not run (give --key-pool DIR)');
   const cpu = b.cpuMsPerDevice;
   out += row(
     'CPU ms per device',
@@ -324,22 +407,44 @@ export function renderFleetBench(b: FleetBench): string {
   );
   out += row('MQTT messages per device', f(b.messagesPerDevice));
   const s = b.wallSeconds.scale;
+  if (b.runs.scale && !b.runs.scale.keys) {
+    const r = b.runs.scale;
+    out += row(
+      `cold run, ${r.devices} devices${r.workers > 0 ? `, --workers ${r.workers}` : ''}`,
+      `${f(r.devicesPerSecond)} devices/s  (${f(r.wallSeconds)} s; ${r.installed} installed, ${r.failed} failed)`,
+    );
+  }
   out += row(
     'wall time',
     `${f(b.wallSeconds.pooled ?? b.wallSeconds.cold)} s at ${b.devices}` +
       (s
         ? `, ${f(s.seconds)} s at ${s.devices}: ×${f(s.ratio, 2)}`
-        : ' (add --scale 10000 for the large fleet)'),
+        : ' (give --devices 10000 for the large fleet)'),
   );
   return out;
 }
 
+/**
+ * The fleet suite's sizes: `--devices N` above the reference size (`--reference`, default 1,000) without
+ * `--scale` is the large fleet, after runs at the reference size; otherwise `--devices` and `--scale` as given.
+ */
+export function fleetSizes(args: Pick<BenchArgs, 'devices' | 'scale' | 'reference'>): {
+  devices: number;
+  scale?: number;
+} {
+  const reference = args.reference ?? REFERENCE_DEVICES;
+  if (args.scale === undefined && args.devices > reference)
+    return { devices: reference, scale: args.devices };
+  return { devices: args.devices, ...(args.scale !== undefined ? { scale: args.scale } : {}) };
+}
+
 /** `npm run bench -- fleet`. */
 export async function benchFleet(args: BenchArgs): Promise<void> {
-  const devices = args.devices;
+  const { devices, scale } = fleetSizes(args);
   const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
   const limit = Number(r.stdout.trim());
-  const biggest = Math.max(devices, args.scale ?? 0);
+  // the largest one-process run: the cold run (the large fleet runs on the split engine)
+  const biggest = devices;
   if (!args.json && Number.isFinite(limit) && limit < biggest * 2 + 200) {
     process.stdout.write(
       `  note: ulimit -n is ${limit}; ${biggest} devices need about ${biggest * 2 + 200} open files\n`,
@@ -347,11 +452,19 @@ export async function benchFleet(args: BenchArgs): Promise<void> {
   }
   const b = await measureFleet({
     devices,
-    ...(args.scale !== undefined ? { scale: args.scale } : {}),
+    ...(scale !== undefined ? { scale } : {}),
+    ...(args.coldDevices !== undefined ? { coldDevices: args.coldDevices } : {}),
     ...(args.keyPool !== undefined
-      ? { keyPool: { dir: args.keyPool, passphrase: poolPassphraseFrom(process.env) } }
+      ? {
+          keyPool: {
+            dir: args.keyPool,
+            passphrase: poolPassphraseFrom(process.env),
+            ...(args.keyReuse ? { reuse: true } : {}),
+          },
+        }
       : {}),
-    ...(args.json ? {} : { log: (l: string) => process.stderr.write(`  … ${l}\n`) }),
+    // progress on stderr, also with --json (the JSON object is stdout's only content)
+    log: (l: string) => process.stderr.write(`  … ${new Date().toISOString().slice(11, 19)} ${l}\n`),
   });
   process.stdout.write(args.json ? `${JSON.stringify(b, null, 2)}\n` : renderFleetBench(b));
 }

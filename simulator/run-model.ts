@@ -145,6 +145,12 @@ export interface KeyOrigins {
   reuse: boolean;
   /** Draws that handed out a key already used in this run (only with `reuse`), per kind. */
   shared: Record<string, number>;
+  /**
+   * A run spread over processes (`run --workers N`: the coordinator and N agent hosts): how many drew keys,
+   * each from its own share of the pool (simulator/tools/key-pool/pool-partition.ts); the counts above are
+   * their sums. Absent for a one-process run.
+   */
+  processes?: number;
 }
 
 /** A setting of the scenario the run read past (simulator/scenario Checker.warn), with its place. */

@@ -8,7 +8,9 @@ import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
 import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
 import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
+import { keyOriginsLine } from '../../simulator/report/console.ts';
 import { interruptedExitCode, printJson } from '../output.ts';
+import { keyPoolOption, type RunKeyPoolOption } from '../../simulator/tools/key-pool/process-pool.ts';
 
 /** The options `serve` and `agents` share. */
 export function splitFleetOptions(y: Argv): Argv {
@@ -50,7 +52,28 @@ export function splitFleetOptions(y: Argv): Argv {
     .option('out', {
       type: 'string',
       describe: 'Output folder (default runs/<timestamp>-serve or -agents-i-of-n).',
+    })
+    .option('key-pool', {
+      type: 'string',
+      describe:
+        "Draw keys from this key pool (certfleet keys make): serve its connector keys, each agents process its devices' keys, each from its own share computed from the scenario and --shard (the same pool on every side), a key for at most one certificate; fresh keys when a share runs dry. Passphrase: CERTFLEET_KEY_POOL_PASSPHRASE.",
+    })
+    .option('key-reuse', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "With --key-pool: cycle this side's share when it runs dry (a load test); the report says keys were shared.",
     });
+}
+
+/** `--key-pool` / `--key-reuse` of serve and agents (passphrase from CERTFLEET_KEY_POOL_PASSPHRASE). */
+export function splitKeyPool(a: Record<string, unknown>): { keyPool?: RunKeyPoolOption } {
+  const keyPool = keyPoolOption({
+    dir: a['key-pool'] !== undefined ? String(a['key-pool']) : undefined,
+    reuse: Boolean(a['key-reuse']),
+    env: process.env,
+  });
+  return keyPool ? { keyPool } : {};
 }
 
 /** `certfleet agents --scenario F --broker URL [--shard i/n] [--time-scale X] [--epoch T] [--out DIR]` */
@@ -67,6 +90,7 @@ export const agentsCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the per-device summary as JSON.' }),
   handler: async (a) => {
     const shard = parseShard(a.shard as string | undefined);
+    const pool = splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(
       a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`,
@@ -88,6 +112,7 @@ export const agentsCommand: CommandModule = {
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
         mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+        ...pool,
         stop: stop.promise,
         onReady: ({ devices, host }) =>
           process.stderr.write(
@@ -109,6 +134,7 @@ export const agentsCommand: CommandModule = {
       ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
       ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
       mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+      ...pool,
       stop: stop.promise,
       onReady: ({ devices, epoch, timeScale }) =>
         process.stderr.write(
@@ -136,5 +162,6 @@ function printAgents(run: AgentsRun, json: boolean): void {
       `#${d.index} ${d.id} ${d.platform.padEnd(7)} ${d.enrolled ? 'enrolled' : 'NOT enrolled'} · ${d.storeItems} store items · ${outcomes || 'no installs'}\n`,
     );
   }
+  if (run.keys) process.stdout.write(`${keyOriginsLine(run.keys)}\n`);
   process.stdout.write(`Key stores: ${run.storePath}\n`);
 }

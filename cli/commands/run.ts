@@ -48,12 +48,12 @@ export const runCommandModule: CommandModule = {
       })
       .option('workers', {
         type: 'number',
-        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: one per core (${availableParallelism()} here) for a fleet of ${AUTO_WORKERS_MIN_DEVICES} devices or more; one process for a smaller fleet or with --broker, --tls, --mqtt-version 5 or --key-pool.`,
+        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: one per core (${availableParallelism()} here) for a fleet of ${AUTO_WORKERS_MIN_DEVICES} devices or more; one process for a smaller fleet or with --broker, --tls or --mqtt-version 5.`,
       })
       .option('key-pool', {
         type: 'string',
         describe:
-          'Draw connector and device keys (RSA-2048, EC P-256) from this key pool (certfleet keys make), each key for at most one certificate in the run; fresh keys when it runs dry. Passphrase: CERTFLEET_KEY_POOL_PASSPHRASE.',
+          'Draw connector and device keys (RSA-2048, EC P-256) from this key pool (certfleet keys make), each key for at most one certificate in the run (with --workers, each process from its own share); fresh keys when it runs dry. Passphrase: CERTFLEET_KEY_POOL_PASSPHRASE.',
       })
       .option('key-reuse', {
         type: 'boolean',

@@ -13,7 +13,7 @@ import { shouldColor } from '../../simulator/report/ansi.ts';
 import { failureReporter } from '../../simulator/report/write-reports.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
-import { splitFleetOptions } from './agents.ts';
+import { splitFleetOptions, splitKeyPool } from './agents.ts';
 
 /** `certfleet serve --scenario F --broker URL [--time-scale X] [--epoch T] [--out DIR]` */
 export const serveCommand: CommandModule = {
@@ -36,6 +36,7 @@ export const serveCommand: CommandModule = {
   handler: async (a) => {
     // CERTFLEET_ISSUE_WORKERS (the issuance pool the service side opens) refused before anything is written
     issueWorkersFrom(process.env);
+    const pool = splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
     // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, the
@@ -61,6 +62,7 @@ export const serveCommand: CommandModule = {
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
         mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+        ...pool,
         stop: stop.promise,
         resumable: true,
         onResume: (r) =>
@@ -90,6 +92,7 @@ export const serveCommand: CommandModule = {
       ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
       ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
       mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
+      ...pool,
       stop: stop.promise,
       onReady: ({ epoch, timeScale }) => {
         process.stderr.write(

@@ -18,11 +18,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
+import type { KeyOrigins } from '../run-model.ts';
+import { openProcessPool } from '../tools/key-pool/process-pool.ts';
 import { agentHost } from './compose/agent-host.ts';
 import { joinedBroker } from './compose/broker.ts';
 import { deviceEventLog } from './compose/device-event-log.ts';
 import { startFleet } from './compose/fleet-builder.ts';
-import { fleetContext, need } from './compose/fleet-context.ts';
+import { fleetContext, need, type FleetKeys } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { TENANT } from './compose/service-side.ts';
 import { ScaledClock } from './scaled-clock.ts';
@@ -48,6 +50,8 @@ export interface AgentsRun {
   devices: AgentDeviceSummary[];
   /** The signal that stopped this host before the run's end (issue 10 point 7), if one did. */
   interrupted?: string;
+  /** `--key-pool`: where this host's device keys came from (its share of the pool, then fresh). */
+  keys?: KeyOrigins;
 }
 
 /** Runs the shard's devices until the scenario's virtual end (or `stop`). */
@@ -55,21 +59,55 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
   const scenario = splitScenario(o);
   const shard = o.shard ?? { index: 0, count: 1 };
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
+  const factories = {
+    rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
+    ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
+  };
+  // this shard's share of the key pool, opened before anything is written (a wrong passphrase stops here)
+  const pool = o.keyPool
+    ? openProcessPool({ keyPool: o.keyPool, scenario, role: { side: 'host', ...shard }, fallback: factories })
+    : undefined;
   const dir = resolve(o.out);
-  mkdirSync(dir, { recursive: true });
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });
+  try {
+    mkdirSync(dir, { recursive: true });
+    const run = await runShard(o, {
+      scenario,
+      shard,
+      dir,
+      epoch,
+      timeScale,
+      clock,
+      keys: pool?.keys ?? factories,
+    });
+    return pool ? { ...run, keys: pool.origins() } : run;
+  } finally {
+    pool?.close();
+  }
+}
 
+/** The shard's run of {@link runAgents}, with its key sources. */
+async function runShard(
+  o: AgentsOptions,
+  p: {
+    scenario: ReturnType<typeof splitScenario>;
+    shard: Shard;
+    dir: string;
+    epoch: number;
+    timeScale: number;
+    clock: ScaledClock;
+    keys: FleetKeys;
+  },
+): Promise<AgentsRun> {
+  const { scenario, shard, dir, epoch, timeScale, clock } = p;
   const { devices, summaries } = shardDevices(scenario, shard);
   const ctx = fleetContext({
     dir,
     scenario,
     tenant: o.tenant ?? TENANT,
     clock,
-    keys: {
-      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
-      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
-    },
+    keys: p.keys,
     devices,
   });
   try {

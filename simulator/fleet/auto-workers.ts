@@ -8,7 +8,7 @@
  * default spreads the fleet over the cores only when it is big enough for the hosts to matter — from
  * {@link AUTO_WORKERS_MIN_DEVICES} devices, where one process starts to carry hundreds of MQTT sockets (about
  * 40 + 2 per device open files, docs/architecture.md "The fleet engine") — and keeps one process below that.
- * Options the hosts cannot carry (another broker, TLS, MQTT 5, a device subset, a key pool) also keep one
+ * Options the hosts cannot carry (another broker, TLS, MQTT 5, a device subset) also keep one
  * process; given explicitly with `--workers N` they are refused instead (run-command.ts).
  */
 import { availableParallelism } from 'node:os';
@@ -20,7 +20,7 @@ export const AUTO_WORKERS_MIN_DEVICES = 200;
 export interface AutoWorkersInput {
   /** Devices in the fleet (after `--devices`). */
   devices: number;
-  /** True when an option only one process carries was given (`--broker`, `--tls`, `--mqtt-version 5`, `--key-pool`, a replay subset). */
+  /** True when an option only one process carries was given (`--broker`, `--tls`, `--mqtt-version 5`, a replay subset). */
   oneProcessOnly: boolean;
   /** Cores of this machine (default `os.availableParallelism()`). */
   cores?: number;

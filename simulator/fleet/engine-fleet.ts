@@ -61,6 +61,12 @@ import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder
 import type { PlannedDevice } from './plan-devices.ts';
 import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun } from './agents.ts';
+import {
+  keyOriginCounts,
+  openProcessPool,
+  sumKeyOrigins,
+  type ProcessPool,
+} from '../tools/key-pool/process-pool.ts';
 
 /** Options both engine sides take (no time scale, no epoch: the clock is virtual). */
 export type EngineFleetOptions = Omit<SplitFleetOptions, 'timeScale' | 'epoch'>;
@@ -185,7 +191,17 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   // …when a serve wrote it: run --workers saves its state too, but its hosts went with it
   if (resume) refuseForeignResume(resolve(o.out));
   const engine = o.resumable === true ? 'serve' : 'run-workers';
-  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts, engine }, { resume });
+  const factories = {
+    rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
+    ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
+  };
+  // the service side's share of the key pool, opened before anything is written (a wrong passphrase stops here)
+  const pool = o.keyPool
+    ? openProcessPool({ keyPool: o.keyPool, scenario, role: { side: 'service' }, fallback: factories })
+    : undefined;
+  const dir = withPool(pool, () =>
+    openSplitRunFolder(o.out, o.scenario, scenario, { hosts: o.hosts, engine }, { resume }),
+  );
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
   const inFlight = new InFlight();
@@ -197,15 +213,14 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   let installed = 0;
   let answered = 0;
   let failed = 0;
+  /** Each host's latest progress counts (its key counts among them). */
+  let hostCounts: Record<string, Record<string, number>> = {};
   const ctx = fleetContext({
     dir,
     scenario,
     tenant,
     clock,
-    keys: {
-      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
-      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
-    },
+    keys: pool ? pool.keys : factories,
   });
   // service-state.db: what a killed serve will resume from (compose/service-state.ts)
   const digest = scenarioDigest(o.scenario, scenario);
@@ -232,6 +247,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     },
   };
   const fleet = await startFleet(ctx, [
+    keyPoolPart(pool),
     runRecords(resume ? { resume: true } : {}),
     state.part,
     resumedClock,
@@ -333,6 +349,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
           }
         : {}),
       onInstant: (s) => {
+        hostCounts = s.hosts;
         // every side idle: the instant's checkpoint (position, ledger counts, changed store records)
         state.saveInstant(s, deviceIds, (id) => ledger.counts(id), snapshot);
         o.onProgress?.({
@@ -361,6 +378,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       end: Math.min(end, outcome.t),
     });
+    // the keys of every process: this one's and each host's (its latest report)
+    if (pool) result.metrics.keys = sumKeyOrigins(pool.origins(), Object.values(hostCounts));
     if (outcome.stopped) {
       // SIGINT/SIGTERM on serve (issue 10 point 7): the reports say the run was interrupted, and when
       result.interrupted = { signal: stopReason ?? 'stop request', at: new Date(outcome.t).toISOString() };
@@ -389,8 +408,16 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
   const tenant = o.tenant ?? TENANT;
   const shard = o.shard;
   const host = hostClientId(shard.index);
+  const factories = {
+    rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
+    ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
+  };
+  // this shard's share of the key pool, opened before anything is written (a wrong passphrase stops here)
+  const pool = o.keyPool
+    ? openProcessPool({ keyPool: o.keyPool, scenario, role: { side: 'host', ...shard }, fallback: factories })
+    : undefined;
   const dir = resolve(o.out);
-  mkdirSync(dir, { recursive: true });
+  withPool(pool, () => mkdirSync(dir, { recursive: true }));
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'device' });
   const { devices, summaries } = shardDevices(scenario, shard);
@@ -405,13 +432,11 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
     scenario,
     tenant,
     clock,
-    keys: {
-      rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 4 }),
-      ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }, { ahead: 8 }),
-    },
+    keys: pool ? pool.keys : factories,
     devices,
   });
   const fleet = await startFleet(ctx, [
+    keyPoolPart(pool),
     keyStores({ secret: o.secret }),
     deviceEventLog(),
     {
@@ -465,6 +490,8 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
         devices: devices.length,
         enrolled: [...agents.running.values()].filter((a) => a.enrolled).length,
         installed,
+        // the keys this host drew: the coordinator sums them into the run's report
+        ...(pool ? keyOriginCounts(pool.origins()) : {}),
       }),
       drainEvents: () => pending.splice(0),
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
@@ -496,12 +523,33 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
       dir,
       storePath: join(dir, AGENTS_DB_FILE),
       devices: [...summaries.values()],
+      ...(pool ? { keys: pool.origins() } : {}),
       ...(stopReason !== undefined && ended === undefined ? { interrupted: stopReason } : {}),
     };
   } catch (failure) {
     await fleet.stop({ failure });
     throw failure;
   }
+}
+
+/** `f()`, closing `pool` if it throws (a start that fails before the parts own the pool). */
+function withPool<T>(pool: ProcessPool | undefined, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    pool?.close();
+    throw e;
+  }
+}
+
+/** The part that closes the process's key pool (if any) when the fleet stops: the first part, closed last. */
+function keyPoolPart(pool: ProcessPool | undefined): FleetPart<FleetContext> {
+  return {
+    name: 'key pool',
+    start(_ctx, teardown) {
+      if (pool) teardown.add(() => pool.close());
+    },
+  };
 }
 
 /** An AbortSignal that aborts when `p` settles (a stop request). */

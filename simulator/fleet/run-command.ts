@@ -15,7 +15,7 @@ import { WallTimes } from '../report/wall-times.ts';
 import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
-import { poolPassphraseFrom } from '../tools/key-pool/key-pool.ts';
+import { keyPoolOption } from '../tools/key-pool/process-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 import { autoWorkers } from './auto-workers.ts';
@@ -93,23 +93,7 @@ export async function runCommand(
   if (!o.workers) {
     checkBrokerOptions({ choice: brokerChoice(o.broker), tls: o.tls, mqttVersion: o.mqttVersion });
   }
-  if (o.keyReuse && o.keyPool === undefined) {
-    throw new CertfleetError('USAGE', '--key-reuse cycles a key pool: give the pool with --key-pool DIR.');
-  }
-  if (o.keyPool !== undefined && o.workers) {
-    throw new CertfleetError(
-      'USAGE',
-      '--key-pool is not supported with --workers yet (the agent hosts would need their own share of the pool): drop one of them.',
-    );
-  }
-  const keyPool =
-    o.keyPool !== undefined
-      ? {
-          dir: o.keyPool,
-          passphrase: poolPassphraseFrom(o.env ?? process.env),
-          ...(o.keyReuse ? { reuse: true } : {}),
-        }
-      : undefined;
+  const keyPool = keyPoolOption({ dir: o.keyPool, reuse: o.keyReuse === true, env: o.env ?? process.env });
   // the issuance pool's size (CERTFLEET_ISSUE_WORKERS), read by the service side: refused before anything is written
   issueWorkersFrom(o.env ?? process.env);
   // checked (and made) before anything is written: a bad --out is an IO error, nothing half-created
@@ -126,6 +110,7 @@ export async function runCommand(
         out,
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(keyPool ? { keyPool } : {}),
         ...(o.stop ? { stop: o.stop } : {}),
         onProgress: (p) => {
           if (o.json) return;
@@ -175,8 +160,7 @@ export function defaultWorkers(o: RunCommandOptions): number {
     (o.broker !== undefined && o.broker !== 'embedded') ||
     Boolean(o.tls) ||
     o.only !== undefined ||
-    o.mqttVersion === 5 ||
-    o.keyPool !== undefined;
+    o.mqttVersion === 5;
   if (oneProcessOnly) return 0;
   let devices: number;
   try {

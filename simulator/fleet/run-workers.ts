@@ -27,6 +27,8 @@ import type { FleetRun } from './compose/service-side.ts';
 import type { PlannedDevice } from './plan-devices.ts';
 import { inShard } from './split-fleet.ts';
 import { TENANT } from './compose/service-side.ts';
+import { KEY_POOL_PASSPHRASE_ENV } from '../tools/key-pool/key-pool.ts';
+import type { RunKeyPoolOption } from '../tools/key-pool/process-pool.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/certfleet.mjs', import.meta.url));
 
@@ -39,6 +41,14 @@ export interface RunWorkersOptions {
   devices?: number;
   seed?: string;
   onProgress?: (p: EngineProgress) => void;
+  /**
+   * `--key-pool DIR` (`--key-reuse`): the coordinator and every host draw from their own share of the pool
+   * (pool-partition.ts); each host gets the folder on its command line and the passphrase in its environment
+   * (CERTFLEET_KEY_POOL_PASSPHRASE, never on a command line), and the report counts the keys of all of them.
+   */
+  keyPool?: RunKeyPoolOption;
+  /** Wall-clock liveness: how long the hosts have to join (default 120 s; the bench's 10,000-device fleet on a loaded machine needs more). */
+  hostTimeoutMs?: number;
   /**
    * A stop request (SIGINT/SIGTERM, issue 10 point 7): the coordinator stops at its next instant, the result
    * so far is returned marked `interrupted` (reason: the signal's name), and every host child is stopped.
@@ -109,6 +119,9 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
     const overrides = [
       ...(o.devices !== undefined ? ['--devices', String(o.devices)] : []),
       ...(o.seed !== undefined ? ['--seed', o.seed] : []),
+      ...(o.keyPool
+        ? ['--key-pool', resolve(o.keyPool.dir), ...(o.keyPool.reuse ? ['--key-reuse'] : [])]
+        : []),
     ];
     for (let i = 0; i < o.workers; i++) {
       const out = join(dir, 'hosts', String(i));
@@ -128,7 +141,12 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
           ...overrides,
         ],
         {
-          env: { ...process.env, [FLEET_SECRET_ENV]: secret, NO_COLOR: '1' },
+          env: {
+            ...process.env,
+            [FLEET_SECRET_ENV]: secret,
+            NO_COLOR: '1',
+            ...(o.keyPool ? { [KEY_POOL_PASSPHRASE_ENV]: o.keyPool.passphrase } : {}),
+          },
           stdio: ['ignore', 'ignore', 'pipe'],
         },
       );
@@ -155,7 +173,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         secret: Buffer.from(secret, 'utf8'),
         hosts: o.workers,
         out: dir,
-        hostTimeoutMs: 120_000,
+        hostTimeoutMs: o.hostTimeoutMs ?? 120_000,
         // the hosts are children on this machine: one that stops answering (it died) is missing sooner
         limits: { livenessMs: 20_000 },
         stop,
@@ -166,6 +184,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         },
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.keyPool ? { keyPool: o.keyPool } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
     } catch (err) {

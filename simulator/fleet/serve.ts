@@ -12,11 +12,13 @@
  */
 import { join } from 'node:path';
 import { KeyFactory } from '../../pki/key-factory.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { openProcessPool } from '../tools/key-pool/process-pool.ts';
 import { writeReports } from '../report/write-reports.ts';
-import type { RunEvent } from '../run-model.ts';
+import type { KeyOrigins, RunEvent } from '../run-model.ts';
 import { joinedBroker } from './compose/broker.ts';
 import { startFleet } from './compose/fleet-builder.ts';
-import { fleetContext, need } from './compose/fleet-context.ts';
+import { fleetContext, need, type FleetKeys } from './compose/fleet-context.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
@@ -36,19 +38,33 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
   const wallStart = performance.now();
   const scenario = splitScenario(o);
   const timeScale = o.timeScale ?? DEFAULT_TIME_SCALE;
-  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { wallPaced: { timeScale } });
+  // the connectors make RSA keys; EC keys are for devices, which serve does not host (never primed)
+  const factories = {
+    rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
+    ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
+  };
+  // the service side's share of the key pool, opened before anything is written (a wrong passphrase stops here)
+  const pool = o.keyPool
+    ? openProcessPool({ keyPool: o.keyPool, scenario, role: { side: 'service' }, fallback: factories })
+    : undefined;
+  try {
+    return await serveWithKeys(o, wallStart, scenario, timeScale, pool ?? { keys: factories });
+  } finally {
+    pool?.close();
+  }
+}
 
+async function serveWithKeys(
+  o: ServeOptions,
+  wallStart: number,
+  scenario: Scenario,
+  timeScale: number,
+  pool: { keys: FleetKeys; origins?: () => KeyOrigins },
+): Promise<FleetRun> {
+  const dir = openSplitRunFolder(o.out, o.scenario, scenario, { wallPaced: { timeScale } });
   const epoch = o.epoch ?? Date.now();
   const clock = new ScaledClock({ start: scenario.start, epoch, scale: timeScale });
-  const rsa = new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 });
-  const ctx = fleetContext({
-    dir,
-    scenario,
-    tenant: o.tenant ?? TENANT,
-    clock,
-    // the connectors make RSA keys; EC keys are for devices, which serve does not host (never primed)
-    keys: { rsa, ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }) },
-  });
+  const ctx = fleetContext({ dir, scenario, tenant: o.tenant ?? TENANT, clock, keys: pool.keys });
   try {
     const fleet = await startFleet(ctx, [
       runRecords(),
@@ -89,6 +105,8 @@ export async function serveFleet(o: ServeOptions): Promise<FleetRun> {
         // SIGINT/SIGTERM (issue 10 point 7): the reports say the run was interrupted, and when
         result.interrupted = { signal: stopped, at: result.metrics.virtualEnd };
       }
+      // this side's keys only: each agents process reports its own (AgentsRun.keys)
+      if (pool.origins) result.metrics.keys = pool.origins();
       runDb.finishRun(result);
       await fleet.stop();
       await writeReports(result, dir);

@@ -10,6 +10,7 @@
  */
 import { CertfleetError } from '../../pki/errors.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
+import type { RunKeyPoolOption } from '../tools/key-pool/process-pool.ts';
 
 /** One shard of a fleet: devices with `index mod count = index`. */
 export interface Shard {
@@ -60,6 +61,12 @@ export interface SplitFleetOptions {
   out: string;
   /** Stops the side early (e.g. on SIGINT); it still writes what it has. */
   stop?: Promise<unknown>;
+  /**
+   * `--key-pool DIR` (`--key-reuse`): this side draws its connector or device keys from its own share of
+   * the pool (simulator/tools/key-pool/pool-partition.ts: computed the same on every side from the scenario,
+   * the shard count and the pool, so no key serves two processes); give every side the same pool.
+   */
+  keyPool?: RunKeyPoolOption;
 }
 
 /** One virtual minute per real second. */

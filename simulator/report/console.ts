@@ -81,6 +81,7 @@ export function keyOriginsLine(k: KeyOrigins): string {
     (k.reuse
       ? ` · --key-reuse: ${shared.total} draw${shared.total === 1 ? '' : 's'} shared a key already used in this run${shared.text}`
       : '') +
+    (k.processes !== undefined ? ` · ${k.processes} processes, each from its own share` : '') +
     ` · pool ${oneLine(k.pool)}`
   );
 }

@@ -5,12 +5,17 @@
  * the next run starts again from the first key (a pool is not consumed across runs). When the kind runs
  * dry the run goes on with fresh keys from its own factory; with `reuse` (`--key-reuse`, a load test with
  * a smaller pool) it cycles the pool instead, and the tally says how many draws shared a key.
+ *
+ * A process of a run spread over several (`run --workers`, `serve` + `agents`) draws only from its own
+ * range of each kind (`ranges`, pool-partition.ts): its cursor runs over that range, with reuse it cycles
+ * that range, and a process whose range is empty cycles the whole pool (every such draw counted shared).
  */
 import type { KeyPair } from '../../../pki/keys.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
 import type { KeyOrigins } from '../../run-model.ts';
 import type { KeyPool } from './key-pool.ts';
 import type { PoolKind } from './pool-kind.ts';
+import type { PoolRange } from './pool-partition.ts';
 
 /** Keys left in the pool when the run's own factory starts generating ahead. */
 const PRIME_BEFORE_DRY = 4;
@@ -22,13 +27,19 @@ export type PrimableKeySource = KeySource & { prime?(): void };
 export class PoolDraw {
   readonly #pool: KeyPool;
   readonly #reuse: boolean;
-  readonly #size = new Map<PoolKind, number>();
+  readonly #ranges: Partial<Record<PoolKind, PoolRange>>;
+  readonly #range = new Map<PoolKind, PoolRange>();
   readonly #next = new Map<PoolKind, number>();
   readonly #origins: KeyOrigins;
 
-  constructor(pool: KeyPool, o: { reuse?: boolean } = {}) {
+  /**
+   * `ranges`: this process's share of each kind (pool-partition.ts); a kind not named is drawn from the
+   * whole pool (the one-process run).
+   */
+  constructor(pool: KeyPool, o: { reuse?: boolean; ranges?: Partial<Record<PoolKind, PoolRange>> } = {}) {
     this.#pool = pool;
     this.#reuse = o.reuse === true;
+    this.#ranges = o.ranges ?? {};
     this.#origins = { pool: pool.dir, fromPool: {}, fresh: {}, reuse: this.#reuse, shared: {} };
   }
 
@@ -38,19 +49,22 @@ export class PoolDraw {
    * pool is dry, so no core is spent on keys the pool already holds.
    */
   source(kind: PoolKind, fallback: PrimableKeySource): PrimableKeySource {
-    const size = this.#sizeOf(kind);
+    const { from, to } = this.#rangeOf(kind);
+    const size = to - from;
     const dry = (): boolean => !this.#reuse && (this.#next.get(kind) ?? 0) >= size;
+    // with reuse, a process with an empty share cycles the whole pool (each such draw may share a key)
+    const whole = this.#reuse && size === 0 ? this.#pool.count(kind) : 0;
     return {
       take: (): Promise<KeyPair> => {
         const i = this.#next.get(kind) ?? 0;
-        if (size > 0 && (i < size || this.#reuse)) {
+        if ((size > 0 && (i < size || this.#reuse)) || whole > 0) {
           this.#next.set(kind, i + 1);
           bump(this.#origins.fromPool, kind);
           if (i >= size) bump(this.#origins.shared, kind);
-          // the last keys of the pool: start the factory, so the first fresh key is already being made
+          // the last keys of the range: start the factory, so the first fresh key is already being made
           if (!this.#reuse && size - i <= PRIME_BEFORE_DRY) fallback.prime?.();
           try {
-            return Promise.resolve(this.#pool.key(kind, i % size));
+            return Promise.resolve(this.#pool.key(kind, size > 0 ? from + (i % size) : i % whole));
           } catch (e) {
             return Promise.reject(e);
           }
@@ -75,13 +89,17 @@ export class PoolDraw {
     };
   }
 
-  #sizeOf(kind: PoolKind): number {
-    let s = this.#size.get(kind);
-    if (s === undefined) {
-      s = this.#pool.count(kind);
-      this.#size.set(kind, s);
+  /** This process's range of `kind`, clipped to the pool (the whole pool when no range was given). */
+  #rangeOf(kind: PoolKind): PoolRange {
+    let r = this.#range.get(kind);
+    if (r === undefined) {
+      const count = this.#pool.count(kind);
+      const given = this.#ranges[kind] ?? { from: 0, to: count };
+      const from = Math.min(Math.max(0, given.from), count);
+      r = { from, to: Math.max(from, Math.min(given.to, count)) };
+      this.#range.set(kind, r);
     }
-    return s;
+    return r;
   }
 }
 

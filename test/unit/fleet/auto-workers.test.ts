@@ -36,9 +36,12 @@ describe('defaultWorkers (run-command.ts): the fleet size comes from the scenari
     expect(defaultWorkers({ ...big, broker: 'mqtt://127.0.0.1:1883' })).toBe(0);
     expect(defaultWorkers({ ...big, tls: true })).toBe(0);
     expect(defaultWorkers({ ...big, mqttVersion: 5 })).toBe(0);
-    expect(defaultWorkers({ ...big, keyPool: '/nonexistent' })).toBe(0);
     expect(defaultWorkers({ ...big, only: [1] })).toBe(0);
     expect(defaultWorkers({ ...big, broker: 'embedded' })).toBe(cores);
+  });
+  it('a key pool no longer keeps one process: every host draws from its own share (issue 11)', () => {
+    expect(defaultWorkers({ scenario: SCENARIO, devices: 1000, keyPool: '/some/pool' })).toBe(cores);
+    expect(defaultWorkers({ scenario: SCENARIO, devices: 5, keyPool: '/some/pool' })).toBe(0);
   });
   it('a scenario that cannot be loaded runs in one process (whose start reports why)', () => {
     expect(defaultWorkers({ scenario: 'does/not/exist.yaml', devices: 1000 })).toBe(0);
