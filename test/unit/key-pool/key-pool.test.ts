@@ -307,8 +307,10 @@ describe('a run’s draw', () => {
 describe('run options', () => {
   it.each([
     [{ keyReuse: true }, 'USAGE'],
-    [{ keyPool: 'x', workers: 2, env: { CERTFLEET_KEY_POOL_PASSPHRASE: PASS } }, 'USAGE'],
+    [{ keyReuse: true, workers: 2 }, 'USAGE'],
     [{ keyPool: 'x', env: {} }, 'KEY_POOL_PASSPHRASE_MISSING'],
+    // --workers takes the pool too (each process its own share): the passphrase is still checked first
+    [{ keyPool: 'x', workers: 2, env: {} }, 'KEY_POOL_PASSPHRASE_MISSING'],
   ] as const)('run %j is refused with %s before anything is written', async (options, code) => {
     const out = join(work, `run-${code}-${Object.keys(options).join('-')}`);
     await expect(runCommand({ scenario: 'scenarios/default.yaml', out, ...options })).rejects.toMatchObject({
