@@ -1,13 +1,13 @@
 /**
  * A scenario's `graph:` SCEP profile (issue 14 points 2 and 5) behaves as an inline `type: scep` one: the
  * families whose devices enrol over SCEP in a run load, with the run's own SCEP server in place of the
- * servers the export names (a warning says so); the others are refused with the line of the `graph:` key.
+ * servers the export names (a warning says so) — every family a SCEP profile has now enrols (Windows and
+ * Android Enterprise included).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCertfleetError } from '../../../pki/errors.ts';
 import { loadScenario } from '../../../simulator/scenario/index.ts';
 import { SCEP_SERVER_PLACEHOLDER } from '../../../simulator/scenario/read-scep-settings.ts';
 import { scepGraphExport } from './scep-samples.ts';
@@ -51,18 +51,13 @@ describe('graph: SCEP profile files in a scenario', () => {
     expect(model?.kind === 'scep-certificate' && model.scepServerUrls).toEqual([SCEP_SERVER_PLACEHOLDER]);
   });
 
-  it('an Android work-profile SCEP export is refused at its graph: key (its device side does not enrol over SCEP yet)', () => {
-    let err: unknown;
-    try {
-      loadScenario({
-        text: `fleet: { devices: 1, mix: [{ platform: android, kind: work-profile }] }\nprofiles:\n  - { graph: '${file('android-work-profile')}' }\n`,
-        file: 'own.yaml',
-      });
-    } catch (e) {
-      err = e;
-    }
-    expect(isCertfleetError(err) && err.code).toBe('SCENARIO_INVALID');
-    expect((err as Error).message).toMatch(/profiles\[0\]\.graph/);
-    expect((err as Error).message).toMatch(/android-work-profile device side does not enrol over SCEP yet/);
+  it('an Android work-profile SCEP export loads for a work-profile phone (issue 14 point 2: ENROLL_SCEP)', () => {
+    const s = loadScenario({
+      text: `fleet: { devices: 1, mix: [{ platform: android, kind: work-profile-personal }] }\nprofiles:\n  - { graph: '${file('android-work-profile')}' }\n`,
+      file: 'own.yaml',
+    });
+    const model = s.profiles[0]?.models['android-work-profile'];
+    expect(model?.kind).toBe('scep-certificate');
+    expect(model?.kind === 'scep-certificate' && model.scepServerUrls).toEqual([SCEP_SERVER_PLACEHOLDER]);
   });
 });
