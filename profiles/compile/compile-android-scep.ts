@@ -26,9 +26,7 @@ import { KEY_SIZE_BITS } from '../model/scep-profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import { keyAliasOf, keyPairAccessOf } from './compile-android.ts';
 import type { CompileOptions, CompileResult } from './compile-types.ts';
-import { validationError } from './outcomes.ts';
-import { familyMismatch } from './resolve-request.ts';
-import { resolveScepNames } from './scep-names.ts';
+import { startScepCompile } from './scep-start.ts';
 
 /** An Android Enterprise SCEP profile. */
 export type AndroidScepProfile = AndroidWorkProfileScepProfile | AndroidDeviceOwnerScepProfile;
@@ -46,21 +44,9 @@ export function compileAndroidScep(
   facts: DeviceFacts,
   options: CompileOptions,
 ): CompileResult {
-  const mismatch = familyMismatch(profile, facts);
-  if (mismatch !== undefined) return { ok: false, outcome: mismatch };
-  const enrolment = options.scep;
-  if (enrolment === undefined) {
-    return {
-      ok: false,
-      outcome: validationError(
-        'USAGE',
-        '',
-        `The SCEP profile "${profile.displayName}" needs the device's one-time challenge: give it (certfleet profile compile --challenge C).`,
-      ),
-    };
-  }
-  const names = resolveScepNames(profile, facts);
-  if (!names.ok) return names;
+  const start = startScepCompile(profile, facts, options);
+  if (!start.ok) return start;
+  const { enrolment, names } = start;
   const subjectAltNames: ScepSubjectAltName[] = names.sans.flatMap((s) =>
     s.target === 'san:aad-attribute' ? [] : [{ type: SAN_TYPE[s.target], value: s.value }],
   );

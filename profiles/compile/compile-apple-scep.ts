@@ -23,9 +23,7 @@ import type { IosScepProfile, MacosScepProfile } from '../model/scep-profile.ts'
 import { KEY_SIZE_BITS } from '../model/scep-profile.ts';
 import type { DeviceFacts } from '../variables/facts.ts';
 import type { CompileOptions, CompileResult } from './compile-types.ts';
-import { validationError } from './outcomes.ts';
-import { familyMismatch } from './resolve-request.ts';
-import { resolveScepNames } from './scep-names.ts';
+import { startScepCompile } from './scep-start.ts';
 
 /** Apple's SCEP `Key Usage` bits (docs/formats.md §1.4): 1 signing, 4 encryption. */
 export const APPLE_KEY_USAGE_BITS = { digitalSignature: 1, keyEncipherment: 4 } as const;
@@ -46,21 +44,9 @@ export function compileAppleScep(
   facts: DeviceFacts,
   options: CompileOptions,
 ): CompileResult {
-  const mismatch = familyMismatch(profile, facts);
-  if (mismatch !== undefined) return { ok: false, outcome: mismatch };
-  const enrolment = options.scep;
-  if (enrolment === undefined) {
-    return {
-      ok: false,
-      outcome: validationError(
-        'USAGE',
-        '',
-        `The SCEP profile "${profile.displayName}" needs the device's one-time challenge: give it (certfleet profile compile --challenge C).`,
-      ),
-    };
-  }
-  const names = resolveScepNames(profile, facts);
-  if (!names.ok) return names;
+  const start = startScepCompile(profile, facts, options);
+  if (!start.ok) return start;
+  const { enrolment, names } = start;
   const subject = names.dn.rdns.map((rdn) =>
     rdn.map((a): [string, string] => [APPLE_SUBJECT_NAMES.has(a.shortName) ? a.shortName : a.type, a.value]),
   );

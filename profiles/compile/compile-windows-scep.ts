@@ -24,9 +24,7 @@ import { encodeSyncml } from '../windows/syncml-encode.ts';
 import type { SyncmlMessage } from '../windows/syncml-model.ts';
 import { KEY_LOCATION_OF_PROVIDER, PFX_SCOPE_OF_CERTIFICATE_TYPE } from './compile-windows.ts';
 import type { CompileOptions, CompileResult } from './compile-types.ts';
-import { validationError } from './outcomes.ts';
-import { familyMismatch } from './resolve-request.ts';
-import { resolveScepNames } from './scep-names.ts';
+import { startScepCompile } from './scep-start.ts';
 
 /** CertEnroll AlternativeNameType numbers of the SAN targets a SCEP request carries. */
 export const SCEP_SAN_TYPE_NUMBER = {
@@ -54,21 +52,9 @@ export function compileWindowsScep(
   facts: DeviceFacts,
   options: CompileOptions,
 ): CompileResult {
-  const mismatch = familyMismatch(profile, facts);
-  if (mismatch !== undefined) return { ok: false, outcome: mismatch };
-  const enrolment = options.scep;
-  if (enrolment === undefined || enrolment.caThumbprint === undefined) {
-    return {
-      ok: false,
-      outcome: validationError(
-        'USAGE',
-        '',
-        `The Windows SCEP profile "${profile.displayName}" needs the device's one-time challenge and the root CA's SHA-1 thumbprint (CAThumbprint): give both (certfleet profile compile --challenge C --ca DIR).`,
-      ),
-    };
-  }
-  const names = resolveScepNames(profile, facts);
-  if (!names.ok) return names;
+  const start = startScepCompile(profile, facts, options, true);
+  if (!start.ok) return start;
+  const { enrolment, names } = start;
   const sans = names.sans.flatMap((s) =>
     s.target === 'san:aad-attribute' ? [] : [`${SCEP_SAN_TYPE_NUMBER[s.target]}+${s.value}`],
   );
