@@ -224,7 +224,16 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   });
   // service-state.db: what a killed serve will resume from (compose/service-state.ts)
   const digest = scenarioDigest(o.scenario, scenario);
-  const state = serviceState({ digest, secret: o.secret, dir, tenant, resume });
+  // run --workers keeps no checkpoints: its hosts die with it, so its folder is never resumed
+  const state = serviceState({
+    digest,
+    secret: o.secret,
+    dir,
+    tenant,
+    resume,
+    checkpoints: engine === 'serve',
+  });
+  const connectorKeys = state.connectorKeys();
   /** What the killed coordinator saved (a resume), and the instant its last checkpoint closed. */
   let saved: { engine?: CoordinatorSnapshot; at?: number } | undefined;
   const resumedClock: FleetPart<FleetContext> = {
@@ -279,7 +288,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
         if (resume) state.restore(service, ledger);
       },
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
-      connectorKeys: state.connectorKeys(),
+      ...(connectorKeys !== undefined && { connectorKeys }),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);

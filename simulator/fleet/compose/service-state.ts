@@ -90,8 +90,11 @@ export interface ServiceState {
   resumeMessages(): Promise<{ resent: number; replayed: number }>;
   /** Removes service-state.db once the run is finished (nothing is left to resume); after the part stopped. */
   remove(): void;
-  /** The connectors' key journal in service-state.db (connector-keys.ts); usable once the part started. */
-  connectorKeys(): ConnectorKeyJournal;
+  /**
+   * The connectors' key journal in service-state.db (connector-keys.ts); usable once the part started.
+   * Undefined when the state keeps no checkpoints.
+   */
+  connectorKeys(): ConnectorKeyJournal | undefined;
 }
 
 /**
@@ -105,7 +108,15 @@ export function serviceState(o: {
   dir: string;
   tenant: string;
   resume?: boolean;
+  /**
+   * False: the folder only records that this engine started it (the coordinator's state at the start, so
+   * a later `serve` names the engine, run-folder.ts `refuseForeignResume`) and nothing else is saved —
+   * no message kept, no checkpoint, no connector key journal: `run --workers`, whose agent hosts die with
+   * it, cannot be resumed, and the checkpoints cost its coordinator about a sixth of its CPU. Default true.
+   */
+  checkpoints?: boolean;
 }): ServiceState {
+  const keeps = o.checkpoints !== false;
   const diff = new RecordDiff();
   let checkpoint: ServiceCheckpoint | undefined;
   let service: MdmService | undefined;
@@ -132,6 +143,7 @@ export function serviceState(o: {
       },
     },
     wrap(transport, gate) {
+      if (!keeps) return gate(transport);
       const cp = open();
       const receiving = new ReceivingTransport(transport, cp);
       const checkpointed = new CheckpointedTransport(gate(receiving), { checkpoint: cp, changes });
@@ -151,6 +163,7 @@ export function serviceState(o: {
       open().saveEngine(JSON.stringify(engine));
     },
     saveHostEvents(host, incarnation, seq) {
+      if (!keeps) return;
       open().saveHostEvents(host, incarnation, seq);
     },
     engine() {
@@ -169,6 +182,7 @@ export function serviceState(o: {
       return open().position();
     },
     saveInstant(at, devices, counts, engine) {
+      if (!keeps) return { records: 0, devices: 0 };
       const ledger: [string, DeviceCounts][] = [];
       for (const id of devices) {
         const c = counts(id);
@@ -211,7 +225,7 @@ export function serviceState(o: {
       removeState(o.dir);
     },
     connectorKeys() {
-      return connectorKeyJournal(open);
+      return keeps ? connectorKeyJournal(open) : undefined;
     },
   };
 }

@@ -157,4 +157,53 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     expect(fresh.position()).toBeUndefined();
     await t4.run();
   });
+  it('run --workers keeps no checkpoints: only the start is saved, so a serve can name the engine and refuse', async () => {
+    const w = await world({
+      assignments: (ca) => [toAll('root', trusted('android-work-profile', ca.root.der))],
+    });
+    const device = await w.enrol({ platform: 'android', kind: 'work-profile-personal', answer: 'silent' });
+    await w.run(60_000);
+    const dir = join(base, 'workers');
+    mkdirSync(dir);
+    const t = w.clock.now().getTime();
+    const state = serviceState({
+      digest: 'state-test',
+      secret: SECRET,
+      dir,
+      tenant: TENANT,
+      checkpoints: false,
+    });
+    const teardown = new Teardown();
+    await state.part.start(FleetCtx, teardown);
+    state.onService(w.service);
+    // the chain is the gate alone: no message kept below it, none committed above it
+    const below = w.bus.transport('workers-below');
+    let gated: unknown;
+    expect(state.wrap(below, (b) => (gated = b))).toBe(below);
+    expect(gated).toBe(below);
+    expect(state.connectorKeys()).toBeUndefined();
+    const snapshot: CoordinatorSnapshot = { run: 'r-1', t, instants: 0, waves: 0, hosts: [], bases: {} };
+    state.saveEngine(snapshot);
+    // a changed device and changed records: nothing written
+    expect(state.saveInstant({ t, instants: 1 }, [device.id], () => ({ sent: 3, handled: 2 }))).toEqual({
+      records: 0,
+      devices: 0,
+    });
+    state.saveHostEvents('host-0', 'inc-1', 7);
+    expect(state.position()).toBeUndefined();
+    expect(state.engine()?.run).toBe('r-1');
+    await teardown.run();
+    await w.service.stop();
+    const cp = ServiceCheckpoint.open(dir, { digest: 'state-test', secret: SECRET });
+    try {
+      expect(cp.position()).toBeUndefined();
+      expect(cp.ledger().size).toBe(0);
+      expect(cp.records('enrollments').size).toBe(0);
+      expect(cp.records('deliveries').size).toBe(0);
+      expect(cp.hostEvents().size).toBe(0);
+      expect(cp.engine()).toContain('r-1');
+    } finally {
+      cp.close();
+    }
+  });
 });
