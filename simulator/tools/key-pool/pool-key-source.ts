@@ -92,15 +92,15 @@ export class PoolDraw {
             return Promise.reject(e);
           }
         }
-        bump(this.#origins.fresh, kind);
         // a fresh key costs far more than this write: its count is kept exactly
         if (this.#cursor && !this.#reuse) {
           try {
-            this.#cursor.save(kind, { next: from + size, fresh: this.#origins.fresh[kind] ?? 0 });
+            this.#cursor.save(kind, { next: from + size, fresh: (this.#origins.fresh[kind] ?? 0) + 1 });
           } catch (e) {
             return Promise.reject(e);
           }
         }
+        bump(this.#origins.fresh, kind);
         const key = fallback.take();
         return key;
       },
