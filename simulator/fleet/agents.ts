@@ -19,13 +19,14 @@ import { join, resolve } from 'node:path';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { KeyFactory } from '../../pki/key-factory.ts';
 import type { KeyOrigins } from '../run-model.ts';
-import { openProcessPool } from '../tools/key-pool/process-pool.ts';
+import { openProcessPool, type ProcessPool } from '../tools/key-pool/process-pool.ts';
 import { agentHost } from './compose/agent-host.ts';
 import { joinedBroker } from './compose/broker.ts';
 import { deviceEventLog } from './compose/device-event-log.ts';
 import { startFleet } from './compose/fleet-builder.ts';
 import { fleetContext, need, type FleetKeys } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
+import { keyPoolPosition } from './compose/key-pool-position.ts';
 import { TENANT } from './compose/service-side.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { DEFAULT_TIME_SCALE, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
@@ -80,6 +81,7 @@ export async function runAgents(o: AgentsOptions): Promise<AgentsRun> {
       timeScale,
       clock,
       keys: pool?.keys ?? factories,
+      pool,
     });
     return pool ? { ...run, keys: pool.origins() } : run;
   } finally {
@@ -98,6 +100,7 @@ async function runShard(
     timeScale: number;
     clock: ScaledClock;
     keys: FleetKeys;
+    pool: ProcessPool | undefined;
   },
 ): Promise<AgentsRun> {
   const { scenario, shard, dir, epoch, timeScale, clock } = p;
@@ -113,6 +116,8 @@ async function runShard(
   try {
     const fleet = await startFleet(ctx, [
       keyStores({ secret: o.secret }),
+      // how far this shard has drawn its share of the key pool, in its agents.db: a restart goes on after it
+      keyPoolPosition(p.pool, AGENTS_DB_FILE),
       deviceEventLog(),
       joinedBroker({
         url: o.broker,

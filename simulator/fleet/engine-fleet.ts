@@ -52,10 +52,12 @@ import { deviceEventLog } from './compose/device-event-log.ts';
 import { startFleet, type FleetPart } from './compose/fleet-builder.ts';
 import { fleetContext, need, type FleetContext } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
+import { keyPoolPosition } from './compose/key-pool-position.ts';
 import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { serviceState } from './compose/service-state.ts';
+import { SERVICE_STATE_FILE } from './service-checkpoint.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
@@ -259,6 +261,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     keyPoolPart(pool),
     runRecords(resume ? { resume: true } : {}),
     state.part,
+    // how far this side has drawn its share of the key pool, beside its saved state: a resumed serve goes on after it
+    keyPoolPosition(pool, SERVICE_STATE_FILE),
     resumedClock,
     serviceCa(resume ? { resume: true } : {}),
     scepServer(),
@@ -447,6 +451,8 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
   const fleet = await startFleet(ctx, [
     keyPoolPart(pool),
     keyStores({ secret: o.secret }),
+    // how far this host has drawn its share of the key pool, in its agents.db: a restarted host goes on after it
+    keyPoolPosition(pool, AGENTS_DB_FILE),
     deviceEventLog(),
     {
       // the device-side events also travel to the coordinator's run.db, in the host's reports

@@ -8,8 +8,10 @@
  * twice for one device × profile (one initial issuance each; renewals apart).
  *
  * Embedded aedes (SQLite persistence) always; Mosquitto (its persistence database) when it is installed.
- * An `agents` process killed the same way rejoins with the same command. A killed `serve` cannot resume
- * yet: it is refused on its folder (issue10-serve-restart.test.ts).
+ * An `agents` process killed the same way rejoins with the same command — with `--key-pool` on both sides,
+ * and no public key on two certificates of the run (the restarted host goes on after the position it saved
+ * in its agents.db instead of from the top of its share). A killed `serve` resumes on its folder
+ * (issue10-serve-restart.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,19 +22,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../agent/device/generate.ts';
 import { freePort } from '../../simulator/broker/free-port.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
+import { KEY_POOL_PASSPHRASE_ENV } from '../../simulator/tools/key-pool/key-pool.ts';
 import {
   startCli,
   stopAll,
   waitForOutput as waitFor,
   type CliProcess as Child,
 } from './fixtures/cli-process.ts';
+import { certificateKeys } from './fixtures/certificate-keys.ts';
+import { makeRunKeyPool, RUN_KEY_POOL_PASSPHRASE } from './fixtures/run-key-pool.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-faults-secret-0123456789abcdef';
 const HAS_MOSQUITTO = !spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error;
 
 function start(args: string[], cwd: string): Child {
-  return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
+  return startCli(args, {
+    cwd,
+    env: { CERTFLEET_FLEET_SECRET: SECRET, [KEY_POOL_PASSPHRASE_ENV]: RUN_KEY_POOL_PASSPHRASE },
+  });
 }
 
 let work: string;
@@ -56,6 +64,7 @@ async function killedRun(
   name: string,
   victim: 'broker' | 'agents',
   brokerArgs: string[] = [],
+  sideArgs: string[] = [],
 ): Promise<string> {
   const dir = mkdtempSync(join(work, `${name}-`));
   copyFileSync(SCENARIO, join(dir, 'eq.yaml'));
@@ -66,7 +75,7 @@ async function killedRun(
     const broker = start(brokerCmd, dir);
     children.push(broker);
     await waitFor(broker, /listening on mqtt:/, 30_000);
-    const common = ['--scenario', 'eq.yaml', '--broker', `mqtt://127.0.0.1:${port}`];
+    const common = ['--scenario', 'eq.yaml', '--broker', `mqtt://127.0.0.1:${port}`, ...sideArgs];
     const hostCmd = ['agents', ...common, '--shard', '0/1', '--out', 'agents-0'];
     const serve = start(['serve', ...common, '--hosts', '1', '--out', 'serve'], dir);
     let host = start(hostCmd, dir);
@@ -135,8 +144,22 @@ function expectNothingLost(serveDir: string): void {
 }
 
 describe('issue 10 points 2 and 3: an agents process SIGKILLed mid-run and started again', () => {
-  it('rejoins; the run completes, every device installed, 0 lost, 0 issued twice', async () => {
-    expectNothingLost(await killedRun('agents', 'agents'));
+  it('rejoins; the run completes, every device installed, 0 lost, 0 issued twice; no pool key on two certificates', async () => {
+    // a key pool on both sides (12 RSA keys of the fixture pool, none made here; 8 EC keys)
+    const pool = await makeRunKeyPool(join(work, 'pool'), { rsa: 12, ec: 8, fixtureRsa: 12 });
+    const serveDir = await killedRun('agents', 'agents', [], ['--key-pool', pool.dir]);
+    expectNothingLost(serveDir);
+    const keys = certificateKeys({
+      caDir: join(serveDir, 'ca'),
+      agentsDbs: [join(serveDir, '..', 'agents-0', 'agents.db')],
+      devices: planned,
+    });
+    expect(keys.twice).toEqual([]);
+    expect(keys.certificates).toBeGreaterThanOrEqual(planned.length * 2); // management + PKCS
+    const report = JSON.parse(readFileSync(join(serveDir, 'report.json'), 'utf8')) as {
+      metrics: { keys?: { fromPool: Record<string, number> } };
+    };
+    expect(report.metrics.keys?.fromPool['ec-p256'] ?? 0).toBeGreaterThan(0);
   }, 400_000);
 });
 

@@ -7,7 +7,9 @@
  * - a device ends without what the one-process `run` of the scenario installs (a message lost at the kill);
  * - a certificate is issued twice for one device × profile (an answer sent again is issued again), or the
  *   CA issued certificates the service never knew of;
- * - a folder that is another run's (another seed) is changed, or one without saved state is resumed.
+ * - a folder that is another run's (another seed) is changed, or one without saved state is resumed;
+ * - with `--key-pool` (issues 10/11): the resumed serve starts its share of the pool from the top again, so a
+ *   key the killed one drew serves a second certificate, or its key counts cover the resumed process only.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyOrigins } from '../../simulator/run-model.ts';
 import { readIssuedLog } from '../../simulator/service/ca/ca-folder.ts';
+import { KEY_POOL_PASSPHRASE_ENV } from '../../simulator/tools/key-pool/key-pool.ts';
 import { runFleet } from '../../simulator/fleet/run-fleet.ts';
 import { loadScenario } from '../../simulator/scenario/index.ts';
 import {
@@ -26,6 +30,8 @@ import {
   waitForState,
   type CliProcess,
 } from './fixtures/cli-process.ts';
+import { certificateKeys } from './fixtures/certificate-keys.ts';
+import { makeRunKeyPool } from './fixtures/run-key-pool.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-serve-restart-secret-0123456789';
@@ -36,19 +42,26 @@ interface Report {
   passed: boolean;
   outcomes: { device: string; profile: string; status: string; code?: string; renewals?: number }[];
   events: { device?: string; profile?: string; type: string; detail: string }[];
+  metrics: { keys?: KeyOrigins };
 }
 
 let work: string;
+/** The key pool serve and agents draw from: the fixture pool's 12 RSA keys (none made here), 8 EC keys. */
+let pool: { dir: string; passphrase: string };
 const children: CliProcess[] = [];
 function start(args: string[]): CliProcess {
-  const c = startCli(args, { cwd: work, env: { CERTFLEET_FLEET_SECRET: SECRET } });
+  const c = startCli(args, {
+    cwd: work,
+    env: { CERTFLEET_FLEET_SECRET: SECRET, [KEY_POOL_PASSPHRASE_ENV]: pool.passphrase },
+  });
   children.push(c);
   return c;
 }
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-i10-serve-'));
   copyFileSync(SCENARIO, join(work, 'eq.yaml'));
-});
+  pool = await makeRunKeyPool(join(work, 'pool'), { rsa: 12, ec: 8, fixtureRsa: 12 });
+}, 60_000);
 afterAll(async () => {
   await stopAll(children, 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -123,9 +136,18 @@ async function brokerUrl(): Promise<string> {
 }
 
 describe('issue 10 point 3: a SIGKILLed serve started again on its folder resumes the run', () => {
-  it('exit 0; every device installed what `run` installs; nothing issued twice; the same CA root key', async () => {
+  it('exit 0; every device installed what `run` installs; nothing issued twice; the same CA root key; no pool key on two certificates', async () => {
     const url = await brokerUrl();
-    const common = ['--scenario', 'eq.yaml', '--devices', String(DEVICES), '--broker', url];
+    const common = [
+      '--scenario',
+      'eq.yaml',
+      '--devices',
+      String(DEVICES),
+      '--broker',
+      url,
+      '--key-pool',
+      pool.dir,
+    ];
     const serveCmd = ['serve', ...common, '--hosts', '1', '--out', 'serve'];
     const dir = join(work, 'serve');
     const first = start(serveCmd);
@@ -192,6 +214,24 @@ describe('issue 10 point 3: a SIGKILLed serve started again on its folder resume
     const byTemplate = readIssuedLog(join(dir, 'ca')).filter((r) => r.template === 'CertfleetUser');
     expect(byTemplate.length).toBe(issued.length);
     expect(new Set(byTemplate.map((r) => r.serial)).size).toBe(byTemplate.length);
+
+    // --key-pool: no public key on two certificates of the run — the CA's issued certificates (before and
+    // after the kill) and what the devices hold (management identities and PKCS certificates)
+    const keysOn = certificateKeys({
+      caDir: join(dir, 'ca'),
+      agentsDbs: [join(work, 'agents-0', 'agents.db')],
+      devices: new Set(served.outcomes.map((o) => o.device)),
+    });
+    expect(keysOn.twice).toEqual([]);
+    expect(byTemplate.filter((r) => r.certificate !== undefined).length).toBe(byTemplate.length);
+    expect(keysOn.keys).toBeGreaterThan(byTemplate.length); // the PKCS keys and the devices' management keys
+    // the report counts the keys of the whole run: the killed serve's draws too (its saved position),
+    // so at least one RSA key per PKCS certificate issued before and after the kill
+    const keys = served.metrics.keys;
+    expect(keys?.reuse).toBe(false);
+    expect(keys?.fromPool['rsa-2048'] ?? 0).toBeGreaterThan(0); // the run drew from the pool
+    const rsa = (keys?.fromPool['rsa-2048'] ?? 0) + (keys?.fresh['rsa-2048'] ?? 0);
+    expect(rsa).toBeGreaterThanOrEqual(byTemplate.length);
   }, 600_000);
 
   it('refuses another seed with RUN_STATE_MISMATCH and a folder without saved state with RUN_UNFINISHED, changing nothing', async () => {

@@ -16,7 +16,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { deriveSealKey, newSealParams, open, seal, type SealParams } from '../../../pki/key-seal.ts';
@@ -59,11 +59,18 @@ export class KeyPool {
   readonly #key: Buffer;
   /** The pool's folder (absolute). */
   readonly dir: string;
+  /**
+   * What names this pool wherever its file is (a copy on another machine too): a digest of its random
+   * scrypt salt, made when the pool was. A process's saved position in its share (pool-cursor.ts) belongs
+   * to one pool. Not a secret: it opens nothing.
+   */
+  readonly id: string;
 
-  private constructor(dir: string, db: Database.Database, key: Buffer) {
+  private constructor(dir: string, db: Database.Database, key: Buffer, salt: Buffer) {
     this.dir = dir;
     this.#db = db;
     this.#key = key;
+    this.id = createHash('sha256').update('certfleet-key-pool-id\0').update(salt).digest('hex').slice(0, 32);
   }
 
   /**
@@ -128,7 +135,7 @@ export class KeyPool {
         `The passphrase in ${KEY_POOL_PASSPHRASE_ENV} does not open the key pool in ${abs}: use the value the pool was made with. Nothing was read or changed.`,
       );
     }
-    return new KeyPool(abs, db, key);
+    return new KeyPool(abs, db, key, params.salt);
   }
 
   static #create(abs: string, path: string, passphrase: string): KeyPool {
@@ -151,7 +158,7 @@ export class KeyPool {
       put.run('salt', params.salt);
       put.run('check', seal(key, Buffer.from(CHECK_TEXT, 'utf8'), `${KEY_POOL_FORMAT} check`));
     })();
-    return new KeyPool(abs, db, key);
+    return new KeyPool(abs, db, key, params.salt);
   }
 
   static #invalid(abs: string, why: string, cause?: unknown): CertfleetError {

@@ -9,6 +9,13 @@
  * A process of a run spread over several (`run --workers`, `serve` + `agents`) draws only from its own
  * range of each kind (`ranges`, pool-partition.ts): its cursor runs over that range, with reuse it cycles
  * that range, and a process whose range is empty cycles the whole pool (every such draw counted shared).
+ *
+ * A process that can be killed and started again on its folder (`serve`, `agents`) keeps its cursor on
+ * disk ({@link PoolDraw.track}, pool-cursor.ts): a draw past what is reserved there first reserves the
+ * next {@link RESERVE_BATCH} keys of its range on disk, then hands its key out; the process started
+ * again goes on after the saved reservation, and its counts go on from the saved ones (the keys the
+ * killed process reserved count as taken from the pool: they are never handed out again in the run).
+ * With reuse nothing is kept: the range is cycled on purpose.
  */
 import type { KeyPair } from '../../../pki/keys.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
@@ -16,6 +23,7 @@ import type { KeyOrigins } from '../../run-model.ts';
 import type { KeyPool } from './key-pool.ts';
 import type { PoolKind } from './pool-kind.ts';
 import type { PoolRange } from './pool-partition.ts';
+import { RESERVE_BATCH, type PoolCursor } from './pool-cursor.ts';
 
 /** Keys left in the pool when the run's own factory starts generating ahead. */
 const PRIME_BEFORE_DRY = 4;
@@ -31,6 +39,10 @@ export class PoolDraw {
   readonly #range = new Map<PoolKind, PoolRange>();
   readonly #next = new Map<PoolKind, number>();
   readonly #origins: KeyOrigins;
+  /** The position kept on disk ({@link track}), and how far into each range it reserved. */
+  #cursor: PoolCursor | undefined;
+  readonly #reserved = new Map<PoolKind, number>();
+  #drawn = false;
 
   /**
    * `ranges`: this process's share of each kind (pool-partition.ts); a kind not named is drawn from the
@@ -56,8 +68,19 @@ export class PoolDraw {
     const whole = this.#reuse && size === 0 ? this.#pool.count(kind) : 0;
     return {
       take: (): Promise<KeyPair> => {
+        this.#drawn = true;
         const i = this.#next.get(kind) ?? 0;
         if ((size > 0 && (i < size || this.#reuse)) || whole > 0) {
+          // write-ahead: the key's number is reserved on disk before the key is handed out
+          if (this.#cursor && !this.#reuse && i >= (this.#reserved.get(kind) ?? 0)) {
+            const end = Math.min(size, i + RESERVE_BATCH);
+            try {
+              this.#cursor.save(kind, { next: from + end, fresh: this.#origins.fresh[kind] ?? 0 });
+            } catch (e) {
+              return Promise.reject(e);
+            }
+            this.#reserved.set(kind, end);
+          }
           this.#next.set(kind, i + 1);
           bump(this.#origins.fromPool, kind);
           if (i >= size) bump(this.#origins.shared, kind);
@@ -65,6 +88,14 @@ export class PoolDraw {
           if (!this.#reuse && size - i <= PRIME_BEFORE_DRY) fallback.prime?.();
           try {
             return Promise.resolve(this.#pool.key(kind, size > 0 ? from + (i % size) : i % whole));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        // a fresh key costs far more than this write: its count is kept exactly
+        if (this.#cursor && !this.#reuse) {
+          try {
+            this.#cursor.save(kind, { next: from + size, fresh: (this.#origins.fresh[kind] ?? 0) + 1 });
           } catch (e) {
             return Promise.reject(e);
           }
@@ -77,6 +108,28 @@ export class PoolDraw {
         if (dry()) fallback.prime?.();
       },
     };
+  }
+
+  /**
+   * Keeps this draw's position in `cursor` (pool-cursor.ts) and goes on from the position saved there: a
+   * process started again after a kill hands out no key of its range the killed one may have handed out,
+   * and its counts go on from the saved ones. Call it before the first draw. With reuse it does nothing
+   * (the range is cycled on purpose; a restarted process starts it from the top again).
+   */
+  track(cursor: PoolCursor): void {
+    if (this.#reuse) return;
+    if (this.#drawn) throw new Error('PoolDraw.track is called after the first draw');
+    this.#cursor = cursor;
+    for (const [name, saved] of cursor.saved()) {
+      const kind = name as PoolKind;
+      const { from, to } = this.#rangeOf(kind);
+      // every key of the range before `next` was reserved by an earlier process: taken, never handed out again
+      const at = Math.min(Math.max(0, saved.next - from), to - from);
+      this.#next.set(kind, at);
+      this.#reserved.set(kind, at);
+      if (at > 0) this.#origins.fromPool[kind] = at;
+      if (saved.fresh > 0) this.#origins.fresh[kind] = saved.fresh;
+    }
   }
 
   /** Where the keys drawn so far came from (a copy). */

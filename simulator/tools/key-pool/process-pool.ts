@@ -5,11 +5,17 @@
  * first. The key counts each process reports travel to the coordinator as numbers
  * ({@link keyOriginCounts}) and are summed there ({@link sumKeyOrigins}): report.json `metrics.keys` of
  * `run --workers` counts the keys of every process.
+ *
+ * A process that may be killed and started again on its folder keeps how far it has drawn its share
+ * ({@link ProcessPool.keepPosition}, pool-cursor.ts): `serve` in its run folder's service-state.db, `agents`
+ * in its agents.db; started again, it goes on after the saved position, and its counts go on from the
+ * saved ones, so the run's counts cover the whole run.
  */
 import { planFleet, type Scenario } from '../../scenario/index.ts';
 import type { KeyOrigins } from '../../run-model.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { KeyPool, poolPassphraseFrom } from './key-pool.ts';
+import { PoolCursor } from './pool-cursor.ts';
 import { PoolDraw, type PrimableKeySource } from './pool-key-source.ts';
 import {
   poolRange,
@@ -50,7 +56,18 @@ export interface ProcessPool {
   /** This process's share of each kind. */
   ranges: Record<RunPoolKind, PoolRange>;
   origins(): KeyOrigins;
+  /**
+   * Keeps this process's position in its share in SQLite file `path` (which must exist: service-state.db,
+   * agents.db) and goes on from the one saved there (pool-cursor.ts). Call it before the first draw;
+   * returns what closes the file's connection. With `--key-reuse` nothing is kept (the share is cycled).
+   */
+  keepPosition(path: string): () => void;
   close(): void;
+}
+
+/** The name of a process's role in its saved position (pool-cursor.ts): `service`, `host i/N`. */
+export function poolRoleName(role: PoolRole): string {
+  return role.side === 'service' ? 'service' : `host ${role.index}/${role.count}`;
 }
 
 /**
@@ -80,6 +97,17 @@ export function openProcessPool(o: {
       keys: { rsa: draw.source('rsa-2048', o.fallback.rsa), ec: draw.source('ec-p256', o.fallback.ec) },
       ranges,
       origins: () => draw.origins(),
+      keepPosition: (path) => {
+        if (o.keyPool.reuse === true) return () => {};
+        const cursor = PoolCursor.open(path, { pool: pool.id, role: poolRoleName(o.role) });
+        try {
+          draw.track(cursor);
+        } catch (e) {
+          cursor.close();
+          throw e;
+        }
+        return () => cursor.close();
+      },
       close: () => pool.close(),
     };
   } catch (e) {
