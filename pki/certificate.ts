@@ -180,6 +180,30 @@ function selfSignatureVerifies(cert: Certificate): boolean {
   return ok;
 }
 
+/**
+ * Certificates parsed (or made) so far that are still alive, by the SHA-256 of their DER. A fleet parses the
+ * same root and issuing CA on every device and every trust evaluation, and in one process a device parses
+ * again the certificate the service has just made (issue 11 point 2). A {@link Certificate} never changes
+ * and depends only on its bytes, so one parse serves every parse of the same bytes while it is alive.
+ * Held weakly: this map keeps no parse alive (an idle agent keeps DER, not parses: kept-certificate.ts), so
+ * an entry lives as long as someone uses the certificate — the CA its own, a device its current one — and
+ * goes with it. Bytes that do not parse are not remembered (each parse throws its own CERT_PARSE).
+ */
+const PARSED = new Map<string, WeakRef<Certificate>>();
+const FORGET_PARSED = new FinalizationRegistry<string>((id) => {
+  if (PARSED.get(id)?.deref() === undefined) PARSED.delete(id);
+});
+
+/** The live parse of the DER whose SHA-256 thumbprint is `id`, if any. */
+function parsedBefore(id: string): Certificate | undefined {
+  return PARSED.get(id)?.deref();
+}
+
+function rememberParsed(id: string, cert: Certificate): void {
+  PARSED.set(id, new WeakRef(cert));
+  FORGET_PARSED.register(cert, id);
+}
+
 /** A parsed X.509 certificate (RFC 5280 §4.1). Build with {@link parseCertificate} or {@link createCertificate}. */
 export class Certificate {
   /** The DER encoding. */
@@ -274,20 +298,27 @@ export class Certificate {
   }
 
   /**
-   * Parses DER; throws CERT_PARSE. Prefer {@link parseCertificate}.
+   * Parses DER; throws CERT_PARSE. Prefer {@link parseCertificate}. While a parse of the same bytes is alive
+   * (see PARSED above), that same {@link Certificate} is returned.
    *
    * @param publicKey the subject's public key when the caller already holds it ({@link createCertificate}):
    *   taken as the certificate's `publicKey` when its SubjectPublicKeyInfo is byte for byte the certificate's,
-   *   instead of importing the same key a second time; ignored otherwise
+   *   instead of importing the same key a second time; ignored otherwise, and when the bytes were parsed before
    */
   static fromDer(input: Uint8Array, publicKey?: KeyObject): Certificate {
+    const id = sha256Thumbprint(input);
+    const seen = parsedBefore(id);
+    if (seen !== undefined) return seen;
     // its own copy, outside Node's buffer pool: every field below is a view of it (own-bytes.ts)
     const der = ownBytes(input);
+    let cert: Certificate;
     try {
-      return new Certificate(der, readCertificateFields(der, publicKey));
+      cert = new Certificate(der, readCertificateFields(der, publicKey));
     } catch (e) {
       throw wrapParseError(e, 'CERT_PARSE', 'certificate');
     }
+    rememberParsed(id, cert);
+    return cert;
   }
 }
 
@@ -435,7 +466,7 @@ function readCertificateFields(
 /**
  * Parses a certificate from DER or PEM (string, or bytes starting with `-----BEGIN`). Throws CERT_PARSE with a
  * precise message: truncated ("declares 865 bytes, has 825"), trailing bytes, wrong tag, a non-ASCII byte in
- * PEM, a missing END line.
+ * PEM, a missing END line. The same bytes give the same {@link Certificate} while it is alive (fromDer).
  */
 export function parseCertificate(input: Uint8Array | string): Certificate {
   const der =

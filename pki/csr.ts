@@ -31,7 +31,14 @@ import {
   type ParsedExtensions,
   type SanEntry,
 } from './extensions.ts';
-import { keySpecOf, publicKeyFromSpki, type KeyPair, type KeySpec } from './keys.ts';
+import {
+  keySpecOf,
+  publicKeyFromSpki,
+  rememberPublicKey,
+  spkiDerOf,
+  type KeyPair,
+  type KeySpec,
+} from './keys.ts';
 import { EXT } from './oids.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
 import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
@@ -79,10 +86,12 @@ export function createCsr(opts: CreateCsrOptions): Csr {
   const info = encodeSequence([
     Uint8Array.of(0x02, 0x01, 0x00),
     encodeDn(toDn(opts.subject)),
-    new Uint8Array(opts.keyPair.publicKey.export({ type: 'spki', format: 'der' })),
+    new Uint8Array(spkiDerOf(opts.keyPair.publicKey)),
     encodeTlv(0xa0, Buffer.concat(attributes)),
   ]);
   const { algorithm, signature } = signTbs(info, opts.keyPair.privateKey, hash);
+  // read back below with the key the caller holds, not an import of the bytes just exported from it
+  rememberPublicKey(opts.keyPair.publicKey);
   return parseCsr(encodeSequence([info, algorithm, encodeBitString(signature)]));
 }
 

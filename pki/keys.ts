@@ -7,6 +7,7 @@
  * keySpecOf(pair.publicKey); // { kind: 'ec', curve: 'P-256' }
  */
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPair as nodeGenerateKeyPair,
@@ -131,7 +132,11 @@ function isPem(input: string | Uint8Array): input is string {
 export function importPrivateKey(input: string | Uint8Array): KeyObject {
   try {
     if (isPem(input)) return createPrivateKey({ key: input, format: 'pem' });
-    return createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
+    const id = privateDerId(input);
+    const key =
+      IMPORTED_PRIVATE.get(id) ?? createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
+    rememberPrivate(id, key);
+    return key;
   } catch (cause) {
     throw new CertfleetError(
       'KEY_PARSE',
@@ -169,9 +174,41 @@ export function exportPrivateKeyPem(privateKey: KeyObject): string {
   return privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 }
 
-/** A private key as unencrypted PKCS#8 DER. */
+/**
+ * A private key as unencrypted PKCS#8 DER, exported once per KeyObject; each caller gets its own copy. The
+ * bytes are remembered for {@link importPrivateKey}: a device stores the key it enrolled with and reads it
+ * back from its store for the next install, and gets the same KeyObject instead of a second import (issue 11
+ * point 2).
+ */
 export function exportPrivateKeyDer(privateKey: KeyObject): Uint8Array {
-  return new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+  let der = PKCS8_DER.get(privateKey);
+  if (der === undefined) {
+    der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    PKCS8_DER.set(privateKey, der);
+    rememberPrivate(privateDerId(der), privateKey);
+  }
+  return new Uint8Array(der);
+}
+
+/** PKCS#8 DER exported so far, by KeyObject (weakly held: it goes with its key). */
+const PKCS8_DER = new WeakMap<KeyObject, Buffer>();
+
+/**
+ * Private keys imported from (or exported to) PKCS#8 DER, by the SHA-256 of those bytes (never the bytes
+ * themselves), least recently used first; bounded, so a fleet's device keys come and go.
+ */
+const IMPORTED_PRIVATE = new Map<string, KeyObject>();
+const IMPORTED_PRIVATE_LIMIT = 256;
+
+function privateDerId(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64');
+}
+
+function rememberPrivate(id: string, key: KeyObject): void {
+  IMPORTED_PRIVATE.delete(id); // most recently used last
+  IMPORTED_PRIVATE.set(id, key);
+  if (IMPORTED_PRIVATE.size > IMPORTED_PRIVATE_LIMIT)
+    IMPORTED_PRIVATE.delete(IMPORTED_PRIVATE.keys().next().value as string);
 }
 
 /** A public key as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`). */
@@ -224,14 +261,26 @@ const IMPORTED_SPKI_LIMIT = 512;
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
   const der = Buffer.from(spki);
   const id = der.toString('latin1');
-  let key = IMPORTED_SPKI.get(id);
-  if (key !== undefined) {
-    IMPORTED_SPKI.delete(id); // most recently used last
-  } else {
-    key = createPublicKey({ key: der, format: 'der', type: 'spki' });
-  }
+  const key = IMPORTED_SPKI.get(id) ?? createPublicKey({ key: der, format: 'der', type: 'spki' });
+  rememberSpki(id, key);
+  return key;
+}
+
+/**
+ * Makes `publicKey` the one {@link publicKeyFromSpki} returns for its SubjectPublicKeyInfo bytes: a caller
+ * that encodes a key it holds (a CSR it signs) and reads the encoding back gets that key, instead of
+ * importing the bytes it has just exported (issue 11 point 2).
+ *
+ * @throws TypeError from node:crypto when `publicKey` is a secret (symmetric) key
+ */
+export function rememberPublicKey(publicKey: KeyObject): void {
+  const key = publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey;
+  rememberSpki(spkiDerOf(key).toString('latin1'), key);
+}
+
+function rememberSpki(id: string, key: KeyObject): void {
+  IMPORTED_SPKI.delete(id); // most recently used last
   IMPORTED_SPKI.set(id, key);
   if (IMPORTED_SPKI.size > IMPORTED_SPKI_LIMIT)
     IMPORTED_SPKI.delete(IMPORTED_SPKI.keys().next().value as string);
-  return key;
 }

@@ -138,10 +138,15 @@ export class StoreDb {
   /** Prepared statements by SQL text: preparing one costs more than running it (issue 11 point 2). */
   readonly #statements = new Map<string, Database.Statement>();
 
+  /** One transaction function for every call, made once per database (issue 11 point 2). */
+  readonly #transaction: (fn: () => unknown) => unknown;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly key: Buffer | undefined,
-  ) {}
+  ) {
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /** The prepared statement for `sql`, prepared once per database. */
   #prepare(sql: string): Database.Statement {
@@ -184,9 +189,12 @@ export class StoreDb {
     return new StoreDb(db, key);
   }
 
-  /** Runs `fn` in one transaction: every change it makes lands, or (if it throws) none does. */
+  /**
+   * Runs `fn` in one transaction: every change it makes lands, or (if it throws) none does. Inside another
+   * transaction it is a savepoint of it (better-sqlite3 nests them so).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.#transaction(fn) as T;
   }
 
   /** Adds an item, replacing one with the same device, store, thumbprint and kind. */

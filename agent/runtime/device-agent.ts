@@ -287,20 +287,25 @@ export class DeviceAgent {
         certificate.publicKey.equals(current.certificate.publicKey) &&
         certificate.sha1Thumbprint !== current.certificate.sha1Thumbprint
       ) {
-        db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
-        this.#storeIdentity(certificate, current.privateKey);
+        db.transaction(() => {
+          db.removeItems(device.id, { store: MDM_IDENTITY_STORE });
+          this.#storeIdentity(certificate, current.privateKey);
+        });
       }
       return;
     }
     const key = this.#pendingKey;
     // No request outstanding, or an answer to an earlier request of this device (another key): stale.
     if (!key || !certificate.publicKey.equals(key.publicKey)) return;
-    this.#storeIdentity(certificate, key.privateKey);
+    // the identity in and the enrollment key out: one transaction, as a key store swaps them
+    db.transaction(() => {
+      this.#storeIdentity(certificate, key.privateKey);
+      db.removeItems(device.id, { store: MDM_PENDING_STORE });
+    });
     this.#enrolled = true;
     this.#enrolRetry?.cancel();
     this.#enrolRetry = undefined;
     this.#enrolRequest = undefined; // answered: never sent again
-    db.removeItems(device.id, { store: MDM_PENDING_STORE });
     this.#pendingKey = undefined;
     const reconnect = this.#o.reconnect;
     if (reconnect) {

@@ -38,19 +38,14 @@ import {
 } from 'node:crypto';
 import {
   ContentInfo,
-  EncryptedContent,
-  EncryptedContentInfo,
   EnvelopedData,
-  IssuerAndSerialNumber,
-  KeyTransRecipientInfo,
-  RecipientIdentifier,
-  RecipientInfo,
-  RecipientInfos,
   id_data,
   id_envelopedData,
+  type EncryptedContentInfo,
+  type KeyTransRecipientInfo,
+  type RecipientIdentifier,
 } from '@peculiar/asn1-cms';
-import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import {
   decodeOidContent,
@@ -112,16 +107,11 @@ const CIPHERS: Readonly<Record<string, { name: string; keyLength: number; ivLeng
 };
 
 const DER_NULL = Uint8Array.of(0x05, 0x00);
+const DER_INTEGER_0 = Uint8Array.of(0x02, 0x01, 0x00);
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-function algorithm(oid: string, parameters: Uint8Array | null): AlgorithmIdentifier {
-  return new AlgorithmIdentifier({
-    algorithm: oid,
-    parameters: parameters === null ? null : toArrayBuffer(parameters),
-  });
+/** An AlgorithmIdentifier (RFC 5280 §4.1.1.2) as DER: the OID and its parameters' DER. */
+function algorithmDer(oid: string, parameters: Uint8Array): Uint8Array {
+  return encodeSequence([encodeOid(oid), parameters]);
 }
 
 /** RSAES-OAEP-params (RFC 8017 A.2.1) with SHA-256 for the hash and MGF1. */
@@ -153,10 +143,6 @@ function issuerAndSerialDer(certificate: Certificate): Buffer {
   return Buffer.from(
     encodeSequence([tbs.subarray(issuer.start, issuer.end), tbs.subarray(serial.start, serial.end)]),
   );
-}
-
-function issuerAndSerial(certificate: Certificate): IssuerAndSerialNumber {
-  return AsnParser.parse(issuerAndSerialDer(certificate), IssuerAndSerialNumber);
 }
 
 function undecryptable(reason: UndecryptableReason, message: string, cause?: unknown): CertfleetError {
@@ -193,10 +179,10 @@ export function encryptPfxPasswordForDevice(
   const ciphertext = Buffer.concat([cipher.update(Buffer.from(password, 'utf16le')), cipher.final()]);
 
   let encryptedKey: Buffer;
-  let keyAlg: AlgorithmIdentifier;
+  let keyAlg: Uint8Array;
   if (transport === 'rsa-pkcs1') {
     encryptedKey = publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
-    keyAlg = algorithm(OID.rsaEncryption, DER_NULL);
+    keyAlg = algorithmDer(OID.rsaEncryption, DER_NULL);
   } else {
     const hash = transport === 'rsa-oaep-sha256' ? 'sha256' : 'sha1';
     encryptedKey = publicEncrypt(
@@ -204,32 +190,29 @@ export function encryptPfxPasswordForDevice(
       cek,
     );
     // OAEP with all-default parameters (SHA-1) is an empty SEQUENCE.
-    keyAlg = algorithm(OID.rsaesOaep, hash === 'sha256' ? oaepSha256Params() : encodeSequence([]));
+    keyAlg = algorithmDer(OID.rsaesOaep, hash === 'sha256' ? oaepSha256Params() : encodeSequence([]));
   }
 
-  const enveloped = new EnvelopedData({
-    version: 0,
-    recipientInfos: new RecipientInfos([
-      new RecipientInfo({
-        ktri: new KeyTransRecipientInfo({
-          version: 0,
-          rid: new RecipientIdentifier({ issuerAndSerialNumber: issuerAndSerial(cert) }),
-          keyEncryptionAlgorithm: keyAlg,
-          encryptedKey: new OctetString(encryptedKey),
-        }),
-      }),
+  // DER written directly (RFC 5652 §6.1, §6.2.1, §3): the same bytes the asn1-schema classes serialise to
+  // (test/unit/windows/pfx-password.test.ts checks them against each other), without building and walking
+  // an object tree per device (issue 11 point 2)
+  const ktri = encodeSequence([
+    DER_INTEGER_0, // version 0: rid is issuerAndSerialNumber
+    issuerAndSerialDer(cert),
+    keyAlg,
+    encodeTlv(0x04, encryptedKey),
+  ]);
+  const enveloped = encodeSequence([
+    DER_INTEGER_0, // version 0: no originatorInfo, no attributes, only KeyTransRecipientInfo v0
+    encodeTlv(0x31, ktri), // recipientInfos: a SET of one
+    encodeSequence([
+      encodeOid(id_data),
+      algorithmDer(OID.aes256Cbc, encodeTlv(0x04, iv)),
+      encodeTlv(0x80, ciphertext), // encryptedContent [0] IMPLICIT OCTET STRING
     ]),
-    encryptedContentInfo: new EncryptedContentInfo({
-      contentType: id_data,
-      contentEncryptionAlgorithm: algorithm(OID.aes256Cbc, encodeTlv(0x04, iv)),
-      encryptedContent: new EncryptedContent({ value: new OctetString(ciphertext) }),
-    }),
-  });
-  const info = new ContentInfo({
-    contentType: id_envelopedData,
-    content: AsnSerializer.serialize(enveloped),
-  });
-  return Buffer.from(AsnSerializer.serialize(info)).toString('base64');
+  ]);
+  const info = encodeSequence([encodeOid(id_envelopedData), encodeTlv(0xa0, enveloped)]);
+  return Buffer.from(info.buffer, info.byteOffset, info.byteLength).toString('base64');
 }
 
 function parseEnveloped(base64: string): EnvelopedData {

@@ -125,6 +125,13 @@ interface HandledId {
  */
 const HANDLED_IDS_KEPT = 1024;
 
+/**
+ * The answer that makes mqtt.js skip its own PUBACK (see the constructor). mqtt.js only tests it and drops
+ * it (its packet loop's `done` takes no error), so one instance serves every message: an Error made per
+ * message captured a stack trace each time for nothing (issue 11 point 2).
+ */
+const PUBACK_DEFERRED = new Error('certfleet: PUBACK deferred until the handler ran');
+
 /** The identity of a message's content (topic and payload). */
 function digestOf(topic: string, payload: Buffer): string {
   return createHash('sha256').update(topic).update('\0').update(payload).digest('base64');
@@ -287,7 +294,7 @@ class MqttTransport implements Transport {
         epoch: this.#epoch,
         duplicate,
       });
-      callback(new Error('certfleet: PUBACK deferred until the handler ran'));
+      callback(PUBACK_DEFERRED);
       void this.#pump();
     };
     // A new connection starts at its CONNACK, which mqtt.js reads before any PUBLISH of that connection.

@@ -25,7 +25,7 @@ import type {
   CertificatePayload,
   ErrorChainItem,
 } from '../../../profiles/apple/index.ts';
-import { decodeMobileconfig } from '../../../profiles/apple/index.ts';
+import { decodeMobileconfig, type MobileconfigDecodeResult } from '../../../profiles/apple/index.ts';
 import type { DeliveryMeta, DeliveryResult, DeviceContext } from '../../platform-adapter.ts';
 import type { InstallOutcome, OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import { certificateVerdict } from './certificate-payload.ts';
@@ -223,7 +223,8 @@ export type ScepVerdicts = ReadonlyMap<number, PayloadVerdict>;
 /**
  * Delivers one `.mobileconfig` to an Apple device (the adapter's `deliver`). Never throws for bad input.
  * `scep`: the outcome of each SCEP payload's enrolment, done before (deliverAppleScepProfile); without it
- * a SCEP payload is refused as not simulated.
+ * a SCEP payload is refused as not simulated. `decoded`: `payload` decoded for `platform` already (by
+ * deliverAppleScepProfile), so the same bytes are not read twice (issue 11 point 2); decoded here without it.
  */
 export function deliverAppleProfile(
   platform: ApplePlatform,
@@ -231,10 +232,10 @@ export function deliverAppleProfile(
   payload: Buffer,
   meta: DeliveryMeta = {},
   scep?: ScepVerdicts,
+  decoded: MobileconfigDecodeResult = decodeMobileconfig(payload, { platform }),
 ): DeliveryResult {
   const contentHash = contentHashOf(payload);
   const commandUuid = commandUuidFor(meta.commandUuid, contentHash);
-  const decoded = decodeMobileconfig(payload, { platform });
   if (!decoded.ok) return undecodable(platform, ctx, decoded.raw, decoded.problems, commandUuid);
   const profile = decoded.profile;
   const ref = profile.PayloadIdentifier;

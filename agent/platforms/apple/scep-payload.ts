@@ -88,15 +88,15 @@ export async function deliverAppleScepProfile(
   payload: Buffer,
   meta: DeliveryMeta = {},
 ): Promise<DeliveryResult> {
-  const decoded = decodeMobileconfig(payload, { platform });
-  if (!decoded.ok) return deliverAppleProfile(platform, ctx, payload, meta);
+  const decoded = decodeMobileconfig(payload, { platform }); // read once: deliverAppleProfile takes it
+  if (!decoded.ok) return deliverAppleProfile(platform, ctx, payload, meta, undefined, decoded);
   const profile = decoded.profile;
   const installed = ctx.db.profile(ctx.device.id, profile.PayloadIdentifier);
   const scepAt = profile.PayloadContent.flatMap((p, i) =>
     p.PayloadType === 'com.apple.security.scep' ? [i] : [],
   );
   if (scepAt.length === 0 || installed?.contentHash === contentHashOf(payload)) {
-    return deliverAppleProfile(platform, ctx, payload, meta);
+    return deliverAppleProfile(platform, ctx, payload, meta, undefined, decoded);
   }
   const vctx: VerdictContext = {
     platform,
@@ -125,5 +125,5 @@ export async function deliverAppleScepProfile(
     });
     verdicts.set(i, scepVerdict(p, r, vctx));
   }
-  return deliverAppleProfile(platform, ctx, payload, meta, verdicts);
+  return deliverAppleProfile(platform, ctx, payload, meta, verdicts, decoded);
 }

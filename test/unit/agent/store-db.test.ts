@@ -73,6 +73,23 @@ describe('StoreDb', () => {
     expect(db.items('dev-1').map((i) => i.thumbprint)).toEqual(['AA'.repeat(20)]);
   });
 
+  it('a transaction returns what its function returns; one inside another is a savepoint of it', () => {
+    const db = StoreDb.open(':memory:');
+    expect(db.transaction(() => 42)).toBe(42);
+    db.transaction(() => {
+      db.putItem(item());
+      expect(() =>
+        db.transaction(() => {
+          db.putItem(item({ thumbprint: 'CC'.repeat(20) }));
+          throw new Error('inner failed');
+        }),
+      ).toThrow('inner failed');
+      db.putItem(item({ thumbprint: 'DD'.repeat(20) }));
+    });
+    // the outer one landed; of the inner one, nothing did
+    expect(db.items('dev-1').map((i) => i.thumbprint)).toEqual(['AA'.repeat(20), 'DD'.repeat(20)]);
+  });
+
   it('filters by store prefix, ref, kind and thumbprint (any case), and keeps devices apart', () => {
     const db = StoreDb.open(':memory:');
     db.putItem(item());

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Certificate, createCertificate, parseCertificate } from '../../../pki/certificate.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
@@ -254,7 +256,7 @@ describe('dates and key specs', () => {
 });
 
 describe('the subject key a certificate is made with (issue 11 point 2: not imported a second time)', () => {
-  it("createCertificate's certificate holds the caller's public key; a parse of the same bytes imports its own", () => {
+  it("createCertificate's certificate holds the caller's public key; a parse of the same bytes is that certificate while it lives", () => {
     const k = poolKey('rsa2048', 6);
     const c = createCertificate({
       subject: 'CN=held key',
@@ -267,19 +269,48 @@ describe('the subject key a certificate is made with (issue 11 point 2: not impo
     });
     expect(c.publicKey).toBe(k.publicKey);
     expect(c.isSelfSigned).toBe(true);
-    const parsed = parseCertificate(c.der);
-    expect(parsed.publicKey).not.toBe(k.publicKey);
-    expect(parsed.publicKey.equals(k.publicKey)).toBe(true);
+    const parsed = parseCertificate(Buffer.from(c.der));
+    expect(parsed).toBe(c); // the same bytes, parsed while c is alive (issue 11 point 2: certificate.ts PARSED)
+    expect(parsed.publicKey).toBe(k.publicKey);
   });
 
-  it("Certificate.fromDer ignores a held key whose SPKI is not the certificate's", () => {
-    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+  it("Certificate.fromDer ignores a held key whose SPKI is not the certificate's", async () => {
+    // the leaf's bytes only, its parse collected: fromDer parses them afresh (not the live parse, PARSED)
+    const made = new WeakRef(makeHierarchy({ leafKey: poolKey('rsa2048', 6) }).leaf);
+    const der = Buffer.from((made.deref() as Certificate).der);
+    await new Promise((r) => setImmediate(r)); // a WeakRef target lives to the end of its job
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    expect(made.deref()).toBeUndefined();
+    const h = { leaf: { der } };
     const other = poolKey('rsa2048', 7).publicKey;
     const c = Certificate.fromDer(h.leaf.der, other);
     expect(c.publicKey).not.toBe(other);
     expect(c.publicKey.equals(poolKey('rsa2048', 6).publicKey)).toBe(true);
     // and a private key is never taken for the certificate's public key
     expect(Certificate.fromDer(h.leaf.der, poolKey('rsa2048', 6).privateKey).publicKey.type).toBe('public');
+  });
+});
+
+describe('one parse per bytes while it is alive (issue 11 point 2: certificate.ts PARSED)', () => {
+  it('the same bytes, as DER copies or PEM, give the same Certificate; other bytes their own', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const a = parseCertificate(Buffer.from(h.issuing.der));
+    expect(a).toBe(h.issuing); // made here, alive: the parse is that certificate
+    expect(parseCertificate(new Uint8Array(h.issuing.der))).toBe(a);
+    expect(parseCertificate(h.issuing.pem)).toBe(a);
+    const other = parseCertificate(Buffer.from(h.root.der));
+    expect(other).not.toBe(a);
+    expect(other.subjectText).toBe(h.root.subjectText);
+  });
+
+  it('bytes that do not parse are CERT_PARSE every time (nothing is remembered)', () => {
+    const h = makeHierarchy({ leafKey: poolKey('rsa2048', 6) });
+    const cut = Buffer.from(h.leaf.der.subarray(0, h.leaf.der.length - 10));
+    for (let i = 0; i < 2; i++) {
+      expect(() => parseCertificate(cut)).toThrow(CertfleetError);
+      expect(() => parseCertificate(cut)).toThrow(/truncated/);
+    }
   });
 });
 

@@ -110,3 +110,16 @@ describe('parseCsr errors', () => {
     expect((err as CertfleetError).message).toMatch(message);
   });
 });
+
+describe('createCsr reads its request back with the key it holds (issue 11 point 2)', () => {
+  it("the parsed request's public key is the key pair's own; the bytes carry its SPKI; the service's parse agrees", () => {
+    const keyPair = poolKey('rsa2048', 3);
+    const csr = createCsr({ subject: 'CN=held key', keyPair });
+    expect(csr.publicKey).toBe(keyPair.publicKey);
+    const spki = keyPair.publicKey.export({ type: 'spki', format: 'der' });
+    expect(csr.der.includes(spki)).toBe(true);
+    const again = parseCsr(Buffer.from(csr.der)); // what the service reads off the wire
+    expect(again.publicKey.equals(keyPair.publicKey)).toBe(true);
+    expect(again.subjectText).toBe('CN=held key');
+  });
+});

@@ -11,6 +11,7 @@ import {
   importPublicKey,
   keySpecOf,
   publicKeyFromSpki,
+  rememberPublicKey,
   spkiDerOf,
   type KeySpec,
 } from '../../../pki/keys.ts';
@@ -142,5 +143,56 @@ describe('publicKeyFromSpki (one import per distinct SubjectPublicKeyInfo, issue
     const bad = Buffer.from('3003020100', 'hex');
     expect(() => publicKeyFromSpki(bad)).toThrow();
     expect(() => publicKeyFromSpki(bad)).toThrow();
+  });
+});
+
+describe('rememberPublicKey (a key read back from the SPKI its holder just wrote, issue 11 point 2)', () => {
+  it('makes publicKeyFromSpki return the held key for its bytes, from a public or a private key', () => {
+    const held = poolKey('p256');
+    const spki = Buffer.from(exportPublicKeyDer(held.publicKey));
+    rememberPublicKey(held.publicKey);
+    expect(publicKeyFromSpki(Buffer.from(spki))).toBe(held.publicKey);
+    const other = poolKey('rsa2048', 10);
+    rememberPublicKey(other.privateKey); // its public half is what is remembered, never the private key
+    const read = publicKeyFromSpki(Buffer.from(exportPublicKeyDer(other.publicKey)));
+    expect(read.type).toBe('public');
+    expect(read.equals(other.publicKey)).toBe(true);
+    expect(publicKeyFromSpki(spki)).toBe(held.publicKey); // the first is still there
+  });
+});
+
+describe('exportPrivateKeyDer / importPrivateKey (one export per key, one import per bytes, issue 11 point 2)', () => {
+  it('reads back the key it exported as the same KeyObject; each export is its own copy', () => {
+    const pair = poolKey('rsa2048', 11);
+    const expected = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    const first = exportPrivateKeyDer(pair.privateKey);
+    expect(Buffer.from(first).equals(expected)).toBe(true);
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next caller
+    const second = exportPrivateKeyDer(pair.privateKey);
+    expect(Buffer.from(second).equals(expected)).toBe(true);
+    expect(importPrivateKey(Buffer.from(second))).toBe(pair.privateKey);
+  });
+
+  it('imports other bytes as their own key, and the same imported bytes as the same key', () => {
+    const pool = poolKey('rsa2048', 10).privateKey;
+    const der = pool.export({ format: 'der', type: 'pkcs8' }); // exported past exportPrivateKeyDer: unknown
+    const a = importPrivateKey(Buffer.from(der));
+    expect(a).not.toBe(pool);
+    expect(a.type).toBe('private');
+    expect(spkiDerOf(a).equals(spkiDerOf(pool))).toBe(true);
+    expect(importPrivateKey(new Uint8Array(der))).toBe(a);
+    expect(importPrivateKey(Buffer.from(exportPrivateKeyDer(poolKey('rsa2048', 11).privateKey)))).not.toBe(a);
+  });
+
+  it('bytes that are no PKCS#8 key are KEY_PARSE every time (nothing is remembered)', () => {
+    const bad = Buffer.from('3003020100', 'hex');
+    for (let i = 0; i < 2; i++) {
+      try {
+        importPrivateKey(bad);
+        expect.unreachable('a bad key was imported');
+      } catch (e) {
+        expect(isCertfleetError(e) && e.code).toBe('KEY_PARSE');
+      }
+    }
   });
 });

@@ -206,3 +206,28 @@ describe('the recipient (issuer and serial) is cut from the certificate bytes (i
     },
   );
 });
+
+describe('the EnvelopedData is written as DER directly (issue 11 point 2)', () => {
+  it.each<KeyTransport>(['rsa-oaep-sha256', 'rsa-oaep-sha1', 'rsa-pkcs1'])(
+    '%s: read into the asn1-cms classes and serialised again, it is the same bytes',
+    (keyTransport) => {
+      const id = managementIdentity(5);
+      const blob = Buffer.from(
+        encryptPfxPasswordForDevice(SECRET, id.certificate, { keyTransport }),
+        'base64',
+      );
+      const info = AsnParser.parse(blob, ContentInfo);
+      const enveloped = AsnParser.parse(info.content, EnvelopedData);
+      expect(enveloped.version).toBe(0);
+      expect(enveloped.recipientInfos).toHaveLength(1);
+      expect(enveloped.encryptedContentInfo.encryptedContent?.value?.byteLength).toBeGreaterThan(0);
+      const again = Buffer.from(
+        AsnSerializer.serialize(
+          new ContentInfo({ contentType: info.contentType, content: AsnSerializer.serialize(enveloped) }),
+        ),
+      );
+      expect(again.toString('hex')).toBe(blob.toString('hex'));
+      expect(decryptPfxPassword(blob.toString('base64'), [id])).toBe(SECRET);
+    },
+  );
+});
