@@ -252,7 +252,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     state.part,
     resumedClock,
     serviceCa(resume ? { resume: true } : {}),
-    scepServer(),
+    scepServer({ journal: state.scepJournal() }),
     joinedBroker({
       url: o.broker,
       secret: o.secret,

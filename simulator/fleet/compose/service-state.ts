@@ -28,6 +28,8 @@ import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
 import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts';
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
 import { connectorKeyJournal } from '../connector-keys.ts';
+import { scepJournal } from '../scep-journal.ts';
+import type { ScepJournal } from '../../service/scep/scep-journal.ts';
 import { ReceivingTransport } from '../receiving-transport.ts';
 import { RecordDiff } from '../record-diff.ts';
 import { serviceChanges } from '../service-changes.ts';
@@ -92,6 +94,8 @@ export interface ServiceState {
   remove(): void;
   /** The connectors' key journal in service-state.db (connector-keys.ts); usable once the part started. */
   connectorKeys(): ConnectorKeyJournal;
+  /** The SCEP server's journal in service-state.db (scep-journal.ts); usable once the part started. */
+  scepJournal(): ScepJournal;
 }
 
 /**
@@ -212,6 +216,9 @@ export function serviceState(o: {
     },
     connectorKeys() {
       return connectorKeyJournal(open);
+    },
+    scepJournal() {
+      return scepJournal(open);
     },
   };
 }
