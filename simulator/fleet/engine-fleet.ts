@@ -280,6 +280,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       },
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
       connectorKeys: state.connectorKeys(),
+      heldRequests: state.heldRequests(),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);

@@ -29,6 +29,8 @@ import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
 import { connectorKeyJournal } from '../connector-keys.ts';
 import { scepJournal } from '../scep-journal.ts';
+import { heldRequestJournal } from '../held-requests.ts';
+import type { HeldJournal } from '../../service/ca/ca-directory.ts';
 import type { ScepJournal } from '../../service/scep/scep-journal.ts';
 import { ReceivingTransport } from '../receiving-transport.ts';
 import { RecordDiff } from '../record-diff.ts';
@@ -96,6 +98,8 @@ export interface ServiceState {
   connectorKeys(): ConnectorKeyJournal;
   /** The SCEP server's journal in service-state.db (scep-journal.ts); usable once the part started. */
   scepJournal(): ScepJournal;
+  /** The journal of the requests the CAs hold (held-requests.ts); usable once the part started. */
+  heldRequests(): HeldJournal;
 }
 
 /**
@@ -219,6 +223,9 @@ export function serviceState(o: {
     },
     scepJournal() {
       return scepJournal(open);
+    },
+    heldRequests() {
+      return heldRequestJournal(open);
     },
   };
 }

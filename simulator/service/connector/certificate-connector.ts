@@ -195,11 +195,12 @@ export class CertificateConnector {
         native: e.details,
       });
     }
-    if (policy === 'hold')
-      return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
-    // a key kept for this request: an earlier lease got as far as asking the CA (issue 10 point 3)
+    // a key kept for this request: an earlier lease got as far as asking the CA (issue 10 point 3) — on a
+    // CA that holds requests too, once a certificate manager issued it (#processHeld)
     const kept = this.#o.keyJournal?.find(lease.requestId);
     if (kept !== undefined) return this.#resumeKept(lease, target.ca, kept);
+    if (policy === 'hold')
+      return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
     let keyPair: KeyPair;
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
@@ -317,8 +318,8 @@ export class CertificateConnector {
         },
       });
     }
-    this.#directory.release(key);
     if (held.state === 'deny') {
+      this.#directory.release(key);
       const e = denial(
         'CA_REQUEST_DENIED',
         `A certificate manager denied the held request on ${ca.configString}`,
@@ -326,6 +327,10 @@ export class CertificateConnector {
       );
       return this.#client.report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
     }
+    // issued by a manager: its key kept for the request before the held entry goes and the CA is asked, so
+    // a kill from here on is resumed by #resumeKept (the CA's certificate delivered, never issued twice)
+    this.#o.keyJournal?.keep(lease.requestId, held.keyPair.privateKey);
+    this.#directory.release(key);
     await this.#client.report(lease, await this.#issue(lease, ca, held.keyPair));
   }
 
