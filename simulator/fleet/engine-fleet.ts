@@ -56,6 +56,7 @@ import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { serviceState } from './compose/service-state.ts';
+import { faultInjection } from './fault-injection.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
@@ -191,6 +192,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   // …when a serve wrote it: run --workers saves its state too, but its hosts went with it
   if (resume) refuseForeignResume(resolve(o.out));
   const engine = o.resumable === true ? 'serve' : 'run-workers';
+  // a testing aid, inert unless CERTFLEET_FAULT_KILL_AFTER is set (a bad value refused before anything is written)
+  const fault = faultInjection();
   const factories = {
     rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
     ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
@@ -281,6 +284,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
       connectorKeys: state.connectorKeys(),
       heldRequests: state.heldRequests(),
+      ...(fault ? { onCaIssued: fault.caIssued } : {}),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);

@@ -132,6 +132,11 @@ export interface ServiceSideOptions {
    */
   heldRequests?: HeldJournal;
   /**
+   * Called by a connector after the CA issued for a request and before the result is handed back (the
+   * fault injection of a coordinated run, simulator/fleet/fault-injection.ts).
+   */
+  onCaIssued?: (ca: EnterpriseCa, caRequestId: string) => void;
+  /**
    * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
    */
@@ -247,6 +252,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         sidSecurityExtension: scenario.connectors.sidSecurityExtension === true,
         ...(scenario.connectors.pfxChain !== undefined && { pfxChain: scenario.connectors.pfxChain }),
         ...(o.connectorKeys !== undefined && { keyJournal: o.connectorKeys }),
+        ...(o.onCaIssued !== undefined && { onCaIssued: o.onCaIssued }),
         keys: ctx.keys.rsa,
         pkcs12,
         onEvent: (e) => {

@@ -84,6 +84,12 @@ export interface CertificateConnectorOptions {
    * lease with the certificate the CA issued, never issued again. Without it, nothing is kept.
    */
   keyJournal?: ConnectorKeyJournal;
+  /**
+   * Called right after the CA issued for a request — with the CA and the request id it recorded (scoped by
+   * the key journal) — and before the result is handed back: the fault-injection point of issue 10's
+   * tests (simulator/fleet/fault-injection.ts). Only with a key journal (the id is the journal's).
+   */
+  onCaIssued?: (ca: EnterpriseCa, caRequestId: string) => void;
 }
 
 /** How long a held request waits for a certificate manager by default (virtual time) [inferred]. */
@@ -352,6 +358,7 @@ export class CertificateConnector {
         ...(this.#o.keyJournal !== undefined && { requestId: this.#caRequestId(lease.requestId) }),
       });
       if (r.ok) {
+        if (this.#o.keyJournal !== undefined) this.#o.onCaIssued?.(ca, this.#caRequestId(lease.requestId));
         const c = r.issued.certificate;
         return {
           ok: true,
