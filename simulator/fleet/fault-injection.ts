@@ -6,8 +6,9 @@
  * connector hands its result back to the service. So an end-to-end test kills `serve` at that exact moment
  * on the virtual clock's terms, with no wall-time race (issue 10 point 3).
  *
- * N is the place of the request's record among the CA's issued records that carry a connector request id
- * (EnterpriseCa `issuedForRequest`), on the CA that issued: exact whatever ran concurrently, and on disk,
+ * N is the place of the request's record among the CA's issued records that carry a request id of the
+ * run's connectors (`{scope}/{requestId}`, the key journal's scope; EnterpriseCa `issuedForRequest`), on
+ * the CA that issued: exact whatever ran concurrently, and on disk,
  * so the count goes on across a restart — a resumed `serve` started with the same variable has passed N
  * and is not killed again. A value of another form is refused with USAGE before anything is written. The line
  * it prints names the count only.
@@ -49,10 +50,12 @@ export function faultInjection(
   return {
     caIssued(ca, caRequestId) {
       if (fired) return;
+      // the run's connector requests: the same scope (SCEP issuances carry `scep/…` ids, not counted)
+      const scope = caRequestId.slice(0, caRequestId.indexOf('/') + 1);
       const place =
         ca
           .issuedRecords()
-          .filter((r) => r.requestId !== undefined)
+          .filter((r) => r.requestId?.startsWith(scope) === true)
           .findIndex((r) => r.requestId === caRequestId) + 1;
       if (place !== n) return;
       fired = true;

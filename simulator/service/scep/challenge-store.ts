@@ -53,6 +53,10 @@ export interface ChallengeGrant {
   issuedAt: Date;
   expiresAt: Date;
   usedAt?: Date;
+  /** The SCEP transactionID of the request that spent it. */
+  usedBy?: string;
+  /** Set on what {@link ChallengeStore.redeem} returns for a resent request (never stored). */
+  resent?: true;
 }
 
 /** What the check needs from a request. */
@@ -60,6 +64,12 @@ export interface ChallengeUse {
   challenge: string | undefined;
   subject: string;
   now: Date;
+  /**
+   * The request's SCEP transactionID: the request that spent the challenge, sent again with the same
+   * transactionID (its answer lost to a kill of the server), is the same request — its grant is returned
+   * again (RFC 8894 §3.3.1: a resent request gets the same answer), never a second use.
+   */
+  transactionId?: string;
 }
 
 function sameDn(a: string, b: string): boolean {
@@ -163,6 +173,9 @@ export class ChallengeStore implements SavableStore {
       );
     }
     const who = { deviceId: grant.deviceId, profileId: grant.profileId };
+    const resent = use.transactionId !== undefined && grant.usedBy === use.transactionId;
+    if (resent && (grant.subject === undefined || sameDn(grant.subject, use.subject)))
+      return { ...grant, resent: true };
     if (grant.usedAt !== undefined) {
       throw scepError(
         'SCEP_CHALLENGE_REUSED',
@@ -188,9 +201,16 @@ export class ChallengeStore implements SavableStore {
       );
     }
     // spent on record before the request goes on to the CA and its answer leaves (write-ahead)
-    this.#journal?.keep(recordOf(digest, { ...grant, usedAt: use.now }));
+    const by = use.transactionId !== undefined ? { usedBy: use.transactionId } : {};
+    this.#journal?.keep(recordOf(digest, { ...grant, usedAt: use.now, ...by }));
     grant.usedAt = use.now;
+    if (use.transactionId !== undefined) grant.usedBy = use.transactionId;
     return grant;
+  }
+
+  /** True when the grants are written to a journal (they outlive the process: a resumed serve's). */
+  get journaled(): boolean {
+    return this.#journal !== undefined;
   }
 
   /** Every grant, one record each, keyed by {@link challengeDigest} (values hold no challenge). */

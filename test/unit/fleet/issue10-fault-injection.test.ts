@@ -1,8 +1,8 @@
 /**
  * Issue 10 point 3 — the fault-injection switch of the e2e kill test (simulator/fleet/fault-injection.ts):
  * inert when CERTFLEET_FAULT_KILL_AFTER is unset or empty, a clear USAGE error for any other form, and
- * `ca-issued:N` fires exactly once, at the CA's N-th issuance for a connector request — counted from the
- * CA's issued records, so a process that starts past N (a resumed serve) never fires. A real CA folder;
+ * `ca-issued:N` fires exactly once, at the CA's N-th issuance for one of the run's connector requests (its
+ * scope; SCEP and other runs' records not counted) — counted from the CA's issued records, so a process that starts past N (a resumed serve) never fires. A real CA folder;
  * the kill is the test's own callback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,6 +66,9 @@ describe('issue 10 point 3: CERTFLEET_FAULT_KILL_AFTER', () => {
     const fault = faultInjection({ [FAULT_KILL_AFTER]: 'ca-issued:2' }, () => kills.push(1))!;
     fault.caIssued(ca, 'scope/req-1');
     expect(kills).toHaveLength(0);
+    // a SCEP issuance (or another run's connector on the same CA folder) is not one of this run's
+    issue(ca, 'scep/tx-1/abc');
+    issue(ca, 'other/req-1');
     issue(ca, 'scope/req-2');
     fault.caIssued(ca, 'scope/req-2');
     expect(kills).toHaveLength(1);

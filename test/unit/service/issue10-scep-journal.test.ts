@@ -15,6 +15,7 @@ import { ScepClient } from '../../../protocol/scep/client.ts';
 import { createRandom } from '../../../protocol/runtime/random.ts';
 import { scepJournal, SCEP_CHALLENGES_STORE } from '../../../simulator/fleet/scep-journal.ts';
 import { SERVICE_STATE_FILE, ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
+import { EnterpriseCa } from '../../../simulator/service/ca/enterprise-ca.ts';
 import { MdmService, SAVED_STORES } from '../../../simulator/service/mdm/mdm-service.ts';
 import type { ServiceScep } from '../../../simulator/service/mdm/service-types.ts';
 import { ChallengeStore } from '../../../simulator/service/scep/challenge-store.ts';
@@ -201,6 +202,73 @@ describe('issue 10 point 3: a SCEP certificate issued after the last checkpoint 
     const record = w.ca.issuedRecords().find((r) => r.serial === serial);
     expect(record?.revoked?.reason).toBe('cessationOfOperation');
     await restarted.stop();
+    cp.close();
+  });
+});
+
+describe('issue 10 point 3: a PKCSReq whose answer a kill lost, sent again after the restart', () => {
+  it('the same request (same key, same transactionID) gets the certificate issued before the kill: issued once, reported once', async () => {
+    const { open } = freshState();
+    let cp = open();
+    const folder = mkdtempSync(join(base, 'ca-'));
+    const ca = await EnterpriseCa.init(folder, {
+      now: new Date(T0.getTime() - 86_400_000),
+      rootKey: poolKey('rsa2048', 0),
+      issuingKey: poolKey('rsa2048', 1),
+    });
+    const now = (): Date => T0;
+    const ra = await loadOrIssueRa(ca, { now: T0, key: poolKey('rsa2048', 2) });
+    const build = () => {
+      const journal = scepJournal(() => cp);
+      const challenges = new ChallengeStore({ journal: journal.challenges });
+      challenges.restore(journal.savedChallenges());
+      const issued = new ScepIssuedCertificates({ journal: journal.issued });
+      issued.restore(cp.records('scep-issued'));
+      return { challenges, issued, ca: EnterpriseCa.open(folder) };
+    };
+    let side = build();
+    let responder = new ScepResponder({ ...side, ra, now });
+    // the answer of the first PKIOperation never leaves: the process dies once it was handled
+    let dies = true;
+    const server = await startScepServer({
+      responder: {
+        handle: (der: Uint8Array) => {
+          const answer = responder.handle(der);
+          if (dies) {
+            dies = false;
+            throw new Error('the server process was killed before it answered');
+          }
+          return answer;
+        },
+        caCertificates: () => responder.caCertificates(),
+      } as unknown as ScepResponder,
+      port: 0,
+    });
+    const subject = 'CN=dev-9,O=Contoso';
+    const challenge = side.challenges.issue({ deviceId: 'dev-9', profileId: 'wifi', subject, now: T0 });
+    const keyPair = poolKey('rsa2048', 3);
+    const client = new ScepClient({ url: server.url, now });
+    await expect(client.enrol({ keyPair, subject, challenge })).rejects.toThrow();
+    const killedSerials = EnterpriseCa.open(folder)
+      .issuedRecords()
+      .filter((r) => r.subject === subject)
+      .map((r) => r.serial);
+    expect(killedSerials).toHaveLength(1);
+    cp.close(); // the kill
+
+    cp = open();
+    side = build();
+    responder = new ScepResponder({ ...side, ra, now });
+    const again = await client.enrol({ keyPair, subject, challenge });
+    expect(again.certificate.serialNumber).toBe(killedSerials[0]);
+    expect(side.ca.issuedRecords().filter((r) => r.subject === subject)).toHaveLength(1);
+    expect(side.issued.of('dev-9', 'wifi').map((c) => c.serial)).toEqual(killedSerials);
+    // another request (another key) with that challenge is still refused: it was used once
+    await expect(
+      new ScepClient({ url: server.url, now }).enrol({ keyPair: poolKey('rsa2048', 4), subject, challenge }),
+    ).rejects.toThrow();
+    expect(responder.failures.at(-1)?.code).toBe('SCEP_CHALLENGE_REUSED');
+    await server.close();
     cp.close();
   });
 });
