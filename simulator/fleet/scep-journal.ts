@@ -12,6 +12,9 @@ import type { ServiceCheckpoint } from './service-checkpoint.ts';
 /** The saved store of the challenge grants (not a service store: no checkpoint writes or removes it). */
 export const SCEP_CHALLENGES_STORE = 'scep-challenges';
 
+/** The saved store of the server's port (one record, `port`). */
+const SCEP_SERVER_STORE = 'scep-server';
+
 /** The saved store of the issued certificates (MdmService SAVED_STORES). */
 const SCEP_ISSUED_STORE = 'scep-issued';
 
@@ -25,5 +28,12 @@ export function scepJournal(checkpoint: () => ServiceCheckpoint): ScepJournal {
       keep: (r) => checkpoint().keep([{ store: SCEP_ISSUED_STORE, key: r.key, value: r.value }]),
     },
     savedChallenges: () => checkpoint().records(SCEP_CHALLENGES_STORE),
+    keepPort: (port) =>
+      checkpoint().keep([{ store: SCEP_SERVER_STORE, key: 'port', value: Buffer.from(String(port)) }]),
+    savedPort: () => {
+      const value = checkpoint().records(SCEP_SERVER_STORE).get('port');
+      const port = value === undefined ? NaN : Number(value.toString('utf8'));
+      return Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined;
+    },
   };
 }

@@ -8,15 +8,17 @@
  * revokes on retire and unassign). The connector's events go to the run database, the serial with 20600. The server closes with the part. The RA's key is sealed as the CA's keys are (ra-identity.ts).
  * With a `journal` (a coordinated `serve`, issue 10 point 3), the challenges and issued certificates are
  * written there before the answers that depend on them leave, and the challenges a killed run made are
- * restored into the store (the issued certificates are restored with the service's saved stores).
+ * restored into the store (the issued certificates are restored with the service's saved stores); the
+ * server's port is saved too, and a resumed server listens on it again (IO when it cannot).
  * Needs the CA part; comes before the service side.
  */
+import { CertfleetError } from '../../../pki/errors.ts';
 import { sha1Thumbprint, sha256Thumbprint } from '../../../pki/index.ts';
 import { bindScepServer, needsScepServer } from '../../scenario/index.ts';
 import { assignmentsOf } from '../assignments.ts';
 import { ChallengeStore } from '../../service/scep/challenge-store.ts';
 import type { ConnectorEvent } from '../../service/scep/connector-events.ts';
-import { startScepServer } from '../../service/scep/http-server.ts';
+import { startScepServer, type RunningScepServer } from '../../service/scep/http-server.ts';
 import { ScepIssuedCertificates } from '../../service/scep/issued-certificates.ts';
 import { loadOrIssueRa } from '../../service/scep/ra-identity.ts';
 import { ScepResponder } from '../../service/scep/responder.ts';
@@ -73,7 +75,20 @@ export function scepServer(o: { journal?: ScepJournal } = {}): FleetPart<FleetCo
         }),
         ...(template !== undefined && { template }),
       });
-      const server = await startScepServer({ responder, port: 0 });
+      // a resumed serve listens where the killed one did: the payloads it sent carry that URL
+      const saved = journal?.savedPort();
+      let server: RunningScepServer;
+      try {
+        server = await startScepServer({ responder, port: saved ?? 0 });
+      } catch (e) {
+        if (saved === undefined) throw e;
+        throw new CertfleetError(
+          'IO',
+          `The SCEP server of the resumed run must listen on 127.0.0.1:${saved}, where the killed serve's did (the SCEP payloads its devices were sent carry that URL), but it cannot: ${(e as Error).message} Free that port and start serve again.`,
+          { cause: e },
+        );
+      }
+      journal?.keepPort(server.port);
       teardown.add(() => server.close());
       ctx.scenario = bindScepServer(ctx.scenario, server.ndesUrl);
       ctx.scep = {

@@ -1,7 +1,8 @@
 /**
  * Where the SCEP server part writes what its HTTP answers depend on, before they leave (issue 10 point 3:
  * a killed `serve` resumes): the one-time challenges when they are made and when they are spent
- * (challenge-store.ts) and the certificates the connector reports issued (issued-certificates.ts). The
+ * (challenge-store.ts), the certificates the connector reports issued (issued-certificates.ts), and the
+ * port the server listens on — the URL every SCEP payload carries, so a resumed server listens there again. The
  * coordinated `serve` keeps both in its service-state.db, sealed as the saved records are
  * (simulator/fleet/scep-journal.ts); a `run` in one process has none.
  */
@@ -15,4 +16,8 @@ export interface ScepJournal {
   readonly issued: RecordJournal;
   /** The grants a killed run wrote (empty in a fresh run): the resumed server's store starts from them. */
   savedChallenges(): ReadonlyMap<string, Buffer>;
+  /** Writes the port the server listens on (its URL is in the payloads sent). */
+  keepPort(port: number): void;
+  /** The port a killed run's server listened on, if it started one. */
+  savedPort(): number | undefined;
 }

@@ -94,6 +94,17 @@ describe('issue 10 point 3: a SCEP challenge survives a kill of serve', () => {
     cp.close();
   });
 
+  it('the server port (the URL every SCEP payload carries) is saved and read back after a kill', () => {
+    const { open } = freshState();
+    let cp = open();
+    expect(scepJournal(() => cp).savedPort()).toBeUndefined(); // a fresh run binds a free port
+    scepJournal(() => cp).keepPort(41_523);
+    cp.close();
+    cp = open();
+    expect(scepJournal(() => cp).savedPort()).toBe(41_523);
+    cp.close();
+  });
+
   it('a state of another fleet secret does not open: the grants are sealed', () => {
     const { dir, open } = freshState();
     const cp = open();
