@@ -13,7 +13,7 @@ import type { ConnectorPlan } from '../scenario/index.ts';
 import type { CaDirectory } from '../service/ca/ca-directory.ts';
 import type { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import type { PfxChain } from '../service/ca/issue-pfx.ts';
-import { CertificateConnector } from '../service/connector/index.ts';
+import { CertificateConnector, type CertificateConnectorOptions } from '../service/connector/index.ts';
 import type { ConnectorKeyJournal } from '../service/connector/key-journal.ts';
 
 /** Options of {@link startConnectorPool}. */
@@ -37,6 +37,8 @@ export interface ConnectorPoolOptions {
   pfxChain?: PfxChain;
   /** Where each connector keeps a request's key before it asks the CA (CertificateConnectorOptions.keyJournal). */
   keyJournal?: ConnectorKeyJournal;
+  /** Called after the CA issued for a request, before the result is handed back (CertificateConnectorOptions.onCaIssued). */
+  onCaIssued?: CertificateConnectorOptions['onCaIssued'];
   /** Called when a connector goes down or comes back (`connector-down` / `connector-up` events). */
   onEvent?: (e: RunEvent) => void;
   /**
@@ -66,6 +68,7 @@ export async function startConnectorPool(
       ...(o.sidSecurityExtension === true && { sidSecurityExtension: true }),
       ...(o.pfxChain !== undefined && { pfxChain: o.pfxChain }),
       ...(o.keyJournal !== undefined && { keyJournal: o.keyJournal }),
+      ...(o.onCaIssued !== undefined && { onCaIssued: o.onCaIssued }),
     });
     await c.start();
     running.set(id, c);

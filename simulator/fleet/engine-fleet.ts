@@ -58,6 +58,7 @@ import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { serviceState } from './compose/service-state.ts';
 import { SERVICE_STATE_FILE } from './service-checkpoint.ts';
+import { faultInjection } from './fault-injection.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
@@ -193,6 +194,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   // …when a serve wrote it: run --workers saves its state too, but its hosts went with it
   if (resume) refuseForeignResume(resolve(o.out));
   const engine = o.resumable === true ? 'serve' : 'run-workers';
+  // a testing aid, inert unless CERTFLEET_FAULT_KILL_AFTER is set (a bad value refused before anything is written)
+  const fault = faultInjection();
   const factories = {
     rsa: new KeyFactory({ kind: 'rsa', size: 2048 }, { ahead: 12 }),
     ec: new KeyFactory({ kind: 'ec', curve: 'P-256' }),
@@ -236,6 +239,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     checkpoints: engine === 'serve',
   });
   const connectorKeys = state.connectorKeys();
+  const heldRequests = state.heldRequests();
+  const scepJournal = state.scepJournal();
   /** What the killed coordinator saved (a resume), and the instant its last checkpoint closed. */
   let saved: { engine?: CoordinatorSnapshot; at?: number } | undefined;
   const resumedClock: FleetPart<FleetContext> = {
@@ -265,7 +270,7 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     keyPoolPosition(pool, SERVICE_STATE_FILE),
     resumedClock,
     serviceCa(resume ? { resume: true } : {}),
-    scepServer(),
+    scepServer(scepJournal !== undefined ? { journal: scepJournal } : {}),
     joinedBroker({
       url: o.broker,
       secret: o.secret,
@@ -293,6 +298,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       },
       ...(resume ? { resume: { after: () => saved?.at } } : {}),
       ...(connectorKeys !== undefined && { connectorKeys }),
+      ...(heldRequests !== undefined && { heldRequests }),
+      ...(fault ? { onCaIssued: fault.caIssued } : {}),
       onEvent: (e) => {
         if (e.type === 'enrolled') enrolled += 1;
         o.onEvent?.(e);

@@ -472,6 +472,29 @@ export class ServiceCheckpoint {
     return key;
   }
 
+  /**
+   * Writes `records` (sealed; one with no value is removed) and `keys` (sealed as {@link keepConnectorKey}
+   * does; one with no `pkcs8` is forgotten) in one transaction, committed at once — outside a checkpoint:
+   * the write-ahead of a change that something leaving the process depends on (issue 10 point 3: the SCEP
+   * server's challenges and issued certificates before its HTTP answer, a request the CA holds for a
+   * certificate manager with its key). A later checkpoint may write the same record again.
+   */
+  keep(records: Iterable<StoreRecord>, keys: Iterable<{ requestId: string; pkcs8?: Buffer }> = []): void {
+    this.#write(() => {
+      this.#writeRecords(records);
+      for (const k of keys) {
+        if (k.pkcs8 === undefined)
+          this.#db.prepare('DELETE FROM connector_keys WHERE request_id = ?').run(k.requestId);
+        else
+          this.#db
+            .prepare(
+              'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
+            )
+            .run(k.requestId, seal(this.#key, k.pkcs8, connectorKeyAad(k.requestId)));
+      }
+    });
+  }
+
   /** Forgets the key kept for `requestId`. */
   forgetConnectorKey(requestId: string): void {
     this.#write(() => {

@@ -10,9 +10,20 @@
  * - a folder that is another run's (another seed) is changed, or one without saved state is resumed;
  * - with `--key-pool` (issues 10/11): the resumed serve starts its share of the pool from the top again, so a
  *   key the killed one drew serves a second certificate, or its key counts cover the resumed process only.
+ * - killed right after the CA issued for a connector and before the connector's result reached the service
+ *   (CERTFLEET_FAULT_KILL_AFTER, simulator/fleet/fault-injection.ts), the resumed serve has that request
+ *   issued a second time, or never delivers it.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -49,19 +60,59 @@ let work: string;
 /** The key pool serve and agents draw from: the fixture pool's 12 RSA keys (none made here), 8 EC keys. */
 let pool: { dir: string; passphrase: string };
 const children: CliProcess[] = [];
-function start(args: string[]): CliProcess {
+function start(args: string[], env: Record<string, string> = {}): CliProcess {
   const c = startCli(args, {
     cwd: work,
-    env: { CERTFLEET_FLEET_SECRET: SECRET, [KEY_POOL_PASSPHRASE_ENV]: pool.passphrase },
+    env: { CERTFLEET_FLEET_SECRET: SECRET, [KEY_POOL_PASSPHRASE_ENV]: pool.passphrase, ...env },
   });
   children.push(c);
   return c;
 }
+/** A small scenario for the kill between the CA's answer and the connector's result: one PKCS profile. */
+const KILL_SCENARIO = `name: issue10-kill-after-ca
+description: 4 devices, 1 day, one PKCS profile — serve killed between the CA's answer and the connector's result
+seed: i10-kill-1
+duration: 1d
+checkInInterval: 8h
+connectors: { count: 1, pollInterval: 30s, idleBackoff: 15m }
+fleet:
+  devices: 4
+  ramp: 1h
+  mix:
+    - { platform: windows, kind: entra-joined, weight: 1 }
+    - { platform: ios, kind: device, weight: 1, locked: false }
+profiles:
+  - name: Wi-Fi
+    type: pkcs
+    platforms: [windows, ios]
+    template: CertfleetUser
+    subject: 'CN={{UserPrincipalName}}'
+`;
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'certfleet-i10-serve-'));
   copyFileSync(SCENARIO, join(work, 'eq.yaml'));
+  writeFileSync(join(work, 'kill.yaml'), KILL_SCENARIO);
   pool = await makeRunKeyPool(join(work, 'pool'), { rsa: 12, ec: 8, fixtureRsa: 12 });
 }, 60_000);
+
+/** `p`, or a failure naming `what` and the processes' output after `ms` (a guard against a hang only). */
+function within<T>(p: Promise<T>, ms: number, what: string, ...procs: CliProcess[]): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${what} within ${ms / 1000} s:\n${procs.map((c) => c.out().slice(-3000)).join('\n---\n')}`,
+            ),
+          ),
+        ms,
+      ).unref(),
+    ),
+  ]);
+}
 afterAll(async () => {
   await stopAll(children, 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -126,6 +177,18 @@ function fingerprint(dir: string): Map<string, string> {
   };
   walk(dir, '');
   return out;
+}
+
+/** The details of the `issued` events in run.db `path` (read-only; the run's writer may be gone). */
+function issuedEvents(path: string): string[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT detail FROM events WHERE type = 'issued'").all() as { detail: string }[]).map(
+      (r) => r.detail,
+    );
+  } finally {
+    db.close();
+  }
 }
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -267,4 +330,62 @@ describe('issue 10 point 3: a SIGKILLed serve started again on its folder resume
     expect(fingerprint(dir)).toEqual(withoutState);
     expect(existsSync(join(dir, 'junit.xml'))).toBe(false);
   }, 240_000);
+
+  it('killed right after the CA issued for a connector, before its result reached the service: resumed, every device installs, nothing issued twice', async () => {
+    const url = await brokerUrl();
+    const devices = 4;
+    const common = ['--scenario', 'kill.yaml', '--devices', String(devices), '--broker', url];
+    const serveCmd = ['serve', ...common, '--hosts', '1', '--out', 'killed'];
+    const dir = join(work, 'killed');
+    // the same command and environment both times: the fault fires once (the CA's 2nd issuance for a
+    // connector is on disk; the resumed serve is past it)
+    const fault = { CERTFLEET_FAULT_KILL_AFTER: 'ca-issued:2' };
+    const first = start(serveCmd, fault);
+    const agents = start(['agents', ...common, '--shard', '0/1', '--out', 'agents-killed']);
+    const code = await within(first.exited, 240_000, 'serve did not kill itself', first, agents);
+    expect(code, first.out()).toBeNull(); // SIGKILL, not an exit
+    expect(first.out()).toMatch(/CERTFLEET_FAULT_KILL_AFTER: the CA issued its certificate number 2/);
+    expect(existsSync(join(dir, 'report.json'))).toBe(false);
+    const atKill = readIssuedLog(join(dir, 'ca')).filter((r) => r.requestId !== undefined);
+    expect(atKill).toHaveLength(2);
+    const killedRequest = atKill[1]!;
+    // what the service had recorded issued at the kill: not the 2nd (its result never reached it)
+    const issuedAtKill = issuedEvents(join(dir, 'run.db'));
+    expect(issuedAtKill.some((d) => d.includes(killedRequest.serial))).toBe(false);
+
+    const second = start(serveCmd, fault);
+    await within(
+      waitForOutput(second, /resuming the unfinished run in .* at (\S+)/, 60_000),
+      90_000,
+      'serve did not resume',
+      second,
+    );
+    const codes = await within(
+      Promise.all([second.exited, agents.exited]),
+      300_000,
+      'serve and agents had not ended after the restart',
+      second,
+      agents,
+    );
+    expect(codes, `${second.out()}\n---\n${agents.out()}`).toEqual([0, 0]);
+    expect(second.out()).not.toMatch(/CERTFLEET_FAULT_KILL_AFTER/);
+
+    // every device installed its certificate
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    expect(report.outcomes).toHaveLength(devices);
+    expect(report.outcomes.map((o) => o.status)).toEqual(report.outcomes.map(() => 'installed'));
+    // the CA's issuances for connectors are the service's issued events, one per device × profile, and
+    // one per request: the killed request's certificate is the one delivered, not a second one
+    const issued = report.events.filter((e) => e.type === 'issued');
+    const byConnectors = readIssuedLog(join(dir, 'ca')).filter((r) => r.template === 'CertfleetUser');
+    expect(byConnectors).toHaveLength(devices);
+    expect(issued).toHaveLength(byConnectors.length);
+    expect(new Set(byConnectors.map((r) => r.serial)).size).toBe(byConnectors.length);
+    expect(new Set(byConnectors.map((r) => r.requestId)).size).toBe(byConnectors.length);
+    expect(new Set(issued.map((e) => `${e.device} ${e.profile}`)).size).toBe(devices);
+    for (const r of byConnectors)
+      expect(issued.filter((e) => e.detail.includes(`certificate ${r.serial} `))).toHaveLength(1);
+    expect(issued.some((e) => e.detail.includes(`certificate ${killedRequest.serial} `))).toBe(true);
+    expect(existsSync(join(dir, 'service-state.db'))).toBe(false);
+  }, 600_000);
 });

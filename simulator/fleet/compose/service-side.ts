@@ -26,7 +26,7 @@ import {
   type DevicePlan,
   type Scenario,
 } from '../../scenario/index.ts';
-import { CaDirectory, splitConfigString } from '../../service/ca/ca-directory.ts';
+import { CaDirectory, type HeldJournal, splitConfigString } from '../../service/ca/ca-directory.ts';
 import { EnterpriseCa } from '../../service/ca/enterprise-ca.ts';
 import { importScenarioPfx } from './imported-pfx.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
@@ -127,6 +127,16 @@ export interface ServiceSideOptions {
    */
   connectorKeys?: ConnectorKeyJournal;
   /**
+   * Where the CAs' requests held for a certificate manager are written as they change (a coordinated
+   * serve: its service-state.db, held-requests.ts); a resumed run reads them back before the connectors start.
+   */
+  heldRequests?: HeldJournal;
+  /**
+   * Called by a connector after the CA issued for a request and before the result is handed back (the
+   * fault injection of a coordinated run, simulator/fleet/fault-injection.ts).
+   */
+  onCaIssued?: (ca: EnterpriseCa, caRequestId: string) => void;
+  /**
    * Threads of the issuance pool that builds the connectors' PKCS#12 files (pki/pkcs12-pool.ts); 0 builds
    * them in this thread. Default: CERTFLEET_ISSUE_WORKERS, else one per core.
    */
@@ -214,16 +224,21 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
           ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
         });
       }
-      const cas = new CaDirectory([
-        {
-          host,
-          name: name ?? host,
-          ca,
-          ...(scenario.ca.policy !== undefined && { policy: scenario.ca.policy }),
-          ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
-        },
-        ...siblings,
-      ]);
+      const cas = new CaDirectory(
+        [
+          {
+            host,
+            name: name ?? host,
+            ca,
+            ...(scenario.ca.policy !== undefined && { policy: scenario.ca.policy }),
+            ...(timeout !== undefined && { pendingTimeoutMs: timeout }),
+          },
+          ...siblings,
+        ],
+        o.heldRequests !== undefined ? { journal: o.heldRequests } : {},
+      );
+      // a resumed run: the requests the killed run's CAs held, with their keys (none in a fresh one)
+      if (o.resume) cas.restoreHeld();
       const after = o.resume?.after();
       const connectors = await startConnectorPool({
         ...(after !== undefined && { after }),
@@ -237,6 +252,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         sidSecurityExtension: scenario.connectors.sidSecurityExtension === true,
         ...(scenario.connectors.pfxChain !== undefined && { pfxChain: scenario.connectors.pfxChain }),
         ...(o.connectorKeys !== undefined && { keyJournal: o.connectorKeys }),
+        ...(o.onCaIssued !== undefined && { onCaIssued: o.onCaIssued }),
         keys: ctx.keys.rsa,
         pkcs12,
         onEvent: (e) => {

@@ -28,6 +28,10 @@ import { SAVED_STORES } from '../../service/mdm/mdm-service.ts';
 import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts';
 import { CheckpointedTransport } from '../checkpointed-transport.ts';
 import { connectorKeyJournal } from '../connector-keys.ts';
+import { scepJournal } from '../scep-journal.ts';
+import { heldRequestJournal } from '../held-requests.ts';
+import type { HeldJournal } from '../../service/ca/ca-directory.ts';
+import type { ScepJournal } from '../../service/scep/scep-journal.ts';
 import { ReceivingTransport } from '../receiving-transport.ts';
 import { RecordDiff } from '../record-diff.ts';
 import { serviceChanges } from '../service-changes.ts';
@@ -92,9 +96,13 @@ export interface ServiceState {
   remove(): void;
   /**
    * The connectors' key journal in service-state.db (connector-keys.ts); usable once the part started.
-   * Undefined when the state keeps no checkpoints.
+   * Undefined when the state keeps no checkpoints (so are the two journals below).
    */
   connectorKeys(): ConnectorKeyJournal | undefined;
+  /** The SCEP server's journal in service-state.db (scep-journal.ts); usable once the part started. */
+  scepJournal(): ScepJournal | undefined;
+  /** The journal of the requests the CAs hold (held-requests.ts); usable once the part started. */
+  heldRequests(): HeldJournal | undefined;
 }
 
 /**
@@ -226,6 +234,12 @@ export function serviceState(o: {
     },
     connectorKeys() {
       return keeps ? connectorKeyJournal(open) : undefined;
+    },
+    scepJournal() {
+      return keeps ? scepJournal(open) : undefined;
+    },
+    heldRequests() {
+      return keeps ? heldRequestJournal(open) : undefined;
     },
   };
 }

@@ -4,8 +4,15 @@
  * `certificationAuthorityName` (the CA's common name) — docs/formats.md §4.3. A profile is served by the CA
  * it names; a name that matches no CA is what a real connector meets as "the RPC server is unavailable",
  * 0x800706BA (docs/formats.md §5.2 "Other connector-side PKCS failures"; docs/errors.md §4.1, C1).
+ *
+ * The requests a CA holds for a certificate manager (with the server-side key each was made with) are
+ * kept here; with a {@link HeldJournal} (a coordinated `serve`, issue 10 point 3) each change is written
+ * there at once — held, decided, released — and a resumed `serve` reads them back
+ * ({@link CaDirectory.restoreHeld}), so a request a manager issues after the kill is delivered with the key
+ * it was submitted with.
  */
-import type { CertfleetError } from '../../../pki/errors.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { CertfleetError } from '../../../pki/errors.ts';
 import type { KeyPair } from '../../../pki/index.ts';
 import { denial } from './denials.ts';
 import type { EnterpriseCa } from './enterprise-ca.ts';
@@ -39,6 +46,24 @@ export interface HeldRequest {
   ca: EnterpriseCa;
 }
 
+/** A held request as its journal keeps it (its key apart, sealed): the CA by its config string. */
+export interface SavedHeldRequest {
+  state: HeldRequest['state'];
+  since: number;
+  /** The config string (`host\CA-Name`) of the CA that holds it. */
+  ca: string;
+}
+
+/** Where the held requests are written as they change (the coordinated serve: service-state.db, sealed). */
+export interface HeldJournal {
+  /** Writes held request `key` and its private key (durably, before the call returns). */
+  keep(key: string, held: SavedHeldRequest, privateKey: KeyObject): void;
+  /** Removes held request `key` (and its key). */
+  forget(key: string): void;
+  /** Every held request written and not removed (a resume). */
+  saved(): Array<{ key: string; held: SavedHeldRequest; privateKey: KeyObject }>;
+}
+
 /** The halves of a config string `host\CA-Name` (no backslash: a host alone). */
 export function splitConfigString(text: string): { host: string; name?: string } {
   const i = text.indexOf('\\');
@@ -51,9 +76,12 @@ const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCas
 export class CaDirectory {
   readonly #entries: readonly CaEntry[];
   readonly #held = new Map<string, HeldRequest>();
+  readonly #journal: HeldJournal | undefined;
 
-  constructor(entries: readonly CaEntry[]) {
+  /** `journal`: where each held request is written as it changes (see the file comment). */
+  constructor(entries: readonly CaEntry[], o: { journal?: HeldJournal } = {}) {
     this.#entries = entries;
+    this.#journal = o.journal;
   }
 
   /** A directory holding one CA, named by its own config string. */
@@ -72,14 +100,51 @@ export class CaDirectory {
     return this.#held.get(key);
   }
 
-  /** Records a request the CA holds. */
+  /** Records a request the CA holds (with a journal: written there first). */
   hold(key: string, request: HeldRequest): void {
+    this.#keep(key, request);
     this.#held.set(key, request);
   }
 
   /** Forgets a held request once its outcome was retrieved. */
   release(key: string): void {
+    if (this.#held.has(key)) this.#journal?.forget(key);
     this.#held.delete(key);
+  }
+
+  /**
+   * Reads the held requests a killed run's journal kept back in (a resumed `serve`), each with the CA of
+   * its config string and its key. Returns how many. Without a journal, none.
+   * @throws CertfleetError RUN_STATE_MISMATCH when one names a CA this run does not have; INTERNAL when
+   *   requests are held already (only an empty directory is restored).
+   */
+  restoreHeld(): number {
+    if (this.#journal === undefined) return 0;
+    if (this.#held.size > 0)
+      throw new CertfleetError(
+        'INTERNAL',
+        `The CA directory holds ${this.#held.size} requests: only an empty one is restored.`,
+      );
+    const saved = this.#journal.saved();
+    for (const { key, held, privateKey } of saved) {
+      const entry = this.#entries.find((e) => same(e.ca.configString, held.ca));
+      if (entry === undefined)
+        throw new CertfleetError(
+          'RUN_STATE_MISMATCH',
+          `The saved state holds a request held by the CA ${held.ca}, which this run does not have (its CAs: ${this.#entries.map((e) => e.ca.configString).join(', ')}): resume with the scenario of that run.`,
+        );
+      this.#held.set(key, {
+        state: held.state,
+        since: held.since,
+        ca: entry.ca,
+        keyPair: { privateKey, publicKey: createPublicKey(privateKey) },
+      });
+    }
+    return saved.length;
+  }
+
+  #keep(key: string, h: HeldRequest): void {
+    this.#journal?.keep(key, { state: h.state, since: h.since, ca: h.ca.configString }, h.keyPair.privateKey);
   }
 
   /**
@@ -88,9 +153,11 @@ export class CaDirectory {
    */
   decidePending(decision: 'issue' | 'deny'): number {
     let n = 0;
-    for (const h of this.#held.values()) {
+    for (const [key, h] of this.#held) {
       if (h.state !== 'pending') continue;
       h.state = decision;
+      // the manager's decision on record: a scenario action that ran before a kill does not run again
+      this.#keep(key, h);
       n += 1;
     }
     return n;

@@ -84,6 +84,12 @@ export interface CertificateConnectorOptions {
    * lease with the certificate the CA issued, never issued again. Without it, nothing is kept.
    */
   keyJournal?: ConnectorKeyJournal;
+  /**
+   * Called right after the CA issued for a request — with the CA and the request id it recorded (scoped by
+   * the key journal) — and before the result is handed back: the fault-injection point of issue 10's
+   * tests (simulator/fleet/fault-injection.ts). Only with a key journal (the id is the journal's).
+   */
+  onCaIssued?: (ca: EnterpriseCa, caRequestId: string) => void;
 }
 
 /** How long a held request waits for a certificate manager by default (virtual time) [inferred]. */
@@ -195,11 +201,12 @@ export class CertificateConnector {
         native: e.details,
       });
     }
-    if (policy === 'hold')
-      return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
-    // a key kept for this request: an earlier lease got as far as asking the CA (issue 10 point 3)
+    // a key kept for this request: an earlier lease got as far as asking the CA (issue 10 point 3) — on a
+    // CA that holds requests too, once a certificate manager issued it (#processHeld)
     const kept = this.#o.keyJournal?.find(lease.requestId);
     if (kept !== undefined) return this.#resumeKept(lease, target.ca, kept);
+    if (policy === 'hold')
+      return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
     let keyPair: KeyPair;
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
@@ -317,8 +324,8 @@ export class CertificateConnector {
         },
       });
     }
-    this.#directory.release(key);
     if (held.state === 'deny') {
+      this.#directory.release(key);
       const e = denial(
         'CA_REQUEST_DENIED',
         `A certificate manager denied the held request on ${ca.configString}`,
@@ -326,6 +333,10 @@ export class CertificateConnector {
       );
       return this.#client.report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
     }
+    // issued by a manager: its key kept for the request before the held entry goes and the CA is asked, so
+    // a kill from here on is resumed by #resumeKept (the CA's certificate delivered, never issued twice)
+    this.#o.keyJournal?.keep(lease.requestId, held.keyPair.privateKey);
+    this.#directory.release(key);
     await this.#client.report(lease, await this.#issue(lease, ca, held.keyPair));
   }
 
@@ -347,6 +358,7 @@ export class CertificateConnector {
         ...(this.#o.keyJournal !== undefined && { requestId: this.#caRequestId(lease.requestId) }),
       });
       if (r.ok) {
+        if (this.#o.keyJournal !== undefined) this.#o.onCaIssued?.(ca, this.#caRequestId(lease.requestId));
         const c = r.issued.certificate;
         return {
           ok: true,

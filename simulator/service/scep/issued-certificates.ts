@@ -14,12 +14,17 @@
  * signed with the certificate it renews, so the responder links it by that certificate's serial
  * ({@link ScepIssuedReader.bySerial}) and the new certificate takes the old one's device × profile — a
  * Windows PC's renewal then supersedes the old certificate, and retiring the PC revokes the new one.
+ *
+ * Across a kill (issue 10 point 3): with a `journal`, the device × profile's record is written when a
+ * certificate is recorded — before the responder's answer carrying it leaves (write-ahead) — not only at
+ * the next checkpoint, so a certificate issued just before a kill is still revoked on retire after the resume.
  */
 
 import {
   jsonRecord,
   mustBeEmpty,
   readRecord,
+  type RecordJournal,
   type SavableStore,
   type SavedRecord,
 } from '../mdm/stores/saved-records.ts';
@@ -55,13 +60,22 @@ export interface ScepIssuedReader {
 export class ScepIssuedCertificates implements ScepIssuedReader, SavableStore {
   readonly #by = new Map<string, ScepIssuedCertificate[]>();
   readonly #serials = new Map<string, ScepIssuedCertificate>();
+  readonly #journal: RecordJournal | undefined;
 
-  /** Records one issued certificate (the notify step of the connector). */
+  /** `journal`: where each changed record is written at once (see the file comment). */
+  constructor(o: { journal?: RecordJournal } = {}) {
+    this.#journal = o.journal;
+  }
+
+  /**
+   * Records one issued certificate (the notify step of the connector); with a journal, written there
+   * before this returns.
+   */
   record(c: ScepIssuedCertificate): void {
     const key = keyOf(c.deviceId, c.profileId);
-    const list = this.#by.get(key) ?? [];
     const copy = { ...c };
-    list.push(copy);
+    const list = [...(this.#by.get(key) ?? []), copy];
+    this.#journal?.keep(jsonRecord(key, list));
     this.#by.set(key, list);
     this.#serials.set(c.serial.toUpperCase(), copy);
   }

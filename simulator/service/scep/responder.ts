@@ -17,6 +17,11 @@
  * - GetCRL: refused (FAILURE badRequest): RFC 8894 §3.3.4 leaves CRLs to the distribution point, which the
  *   issued certificates name.
  * - A resent PKCSReq with the same transactionID (§3.3.1) gets the same answer; its challenge is not spent twice.
+ *   Across a kill of the server too (issue 10 point 3): the challenge store knows which transaction spent a
+ *   challenge (saved with it), and — when the grants have a journal — the CA records each issuance for a one-time challenge under
+ *   `scep/{transactionID}/{digest of the challenge}` (EnterpriseCa `issuedForRequest`), so a request resent after the restart is answered with the
+ *   certificate issued before it — reported to the service if the kill came before its report — or, when
+ *   the CA never issued, issued now; never a second certificate.
  *
  * Every failure is a CertfleetError with a stable code (the reply's failInfo comes from it, scep-error.ts)
  * recorded in `failures` with the transaction; events are recorded in `events`. Time is `now()` (house rule 2).
@@ -39,7 +44,7 @@ import { challengeOf, nameValuePairsOf } from '../../../protocol/scep/scep-csr.t
 import type { ValidityPeriod } from '../ca/template.ts';
 import { degenerateCertificates, type ScepDigest } from '../../../protocol/scep/signed-data.ts';
 import type { EnterpriseCa } from '../ca/enterprise-ca.ts';
-import type { ChallengeGrant, ChallengeStore } from './challenge-store.ts';
+import { challengeDigest, type ChallengeGrant, type ChallengeStore } from './challenge-store.ts';
 import { notifyEvent, verifyEvent, type ConnectorEvent } from './connector-events.ts';
 import type { ScepIssuedCertificates } from './issued-certificates.ts';
 import { NDES_REQUESTER, type RaIdentity } from './ra-identity.ts';
@@ -146,6 +151,10 @@ export class ScepResponder {
         let grant: ChallengeGrant | undefined;
         if (msg.messageType === 'RenewalReq') grant = this.#checkRenewal(msg.signerCertificate);
         else grant = this.#verifyChallenge(csr, msg.transactionId);
+        if (grant?.resent === true) {
+          const prior = this.#o.ca.issuedForRequest(scepRequestId(msg.transactionId, csr));
+          if (prior !== undefined) return this.#answerAgain(msg, reply, grant, prior.certificate);
+        }
         if ((this.#o.pendingPolls ?? 0) > 0) {
           this.#transactions.set(msg.transactionId, { state: 'pending', csr, grant, polls: 0 });
           return this.#pending(reply, msg);
@@ -212,6 +221,7 @@ export class ScepResponder {
         challenge: challengeOf(csr),
         subject: csr.subjectText,
         now: at,
+        transactionId,
       });
       this.#record(verifyEvent(undefined, { transactionId, at: at.toISOString(), ...ids(grant) }));
       return grant;
@@ -282,6 +292,12 @@ export class ScepResponder {
         // the profile's validity the challenge was issued with; the CA cuts it to the template's
         ...(grant?.validity !== undefined && { validity: grant.validity }),
         now: at,
+        // a request with a one-time challenge whose grants outlive the process (a journal): the CA keeps
+        // the certificate under its transaction, so the same request resent after a kill of this server
+        // gets it again (#answerAgain); without one nothing is kept (no resume would ask)
+        ...(grant !== undefined &&
+          msg.messageType === 'PKCSReq' &&
+          this.#o.challenges.journaled && { requestId: scepRequestId(msg.transactionId, csr) }),
       }).certificate;
     } catch (e) {
       this.#record(
@@ -310,6 +326,35 @@ export class ScepResponder {
         thumbprint: certificate.sha1Thumbprint,
         notAfter: certificate.notAfter.toISOString(),
         issuedAt: at.toISOString(),
+        transactionId: msg.transactionId,
+      });
+    }
+    this.#transactions.set(msg.transactionId, { state: 'issued', certificate });
+    this.#issued.set(certificate.serialNumber, certificate);
+    return this.#success(reply, msg, certificate);
+  }
+
+  /**
+   * A PKCSReq resent after a kill, which the CA had issued before it: that certificate again, reported to
+   * the service with the challenge's device × profile when the kill came before its report.
+   */
+  #answerAgain(
+    msg: DecodedPkiMessage,
+    reply: Reply,
+    grant: ChallengeGrant,
+    certificate: Certificate,
+  ): Buffer {
+    const reported = this.#o.issued
+      ?.of(grant.deviceId, grant.profileId)
+      .some((c) => c.serial.toUpperCase() === certificate.serialNumber.toUpperCase());
+    if (this.#o.issued !== undefined && reported !== true) {
+      this.#o.issued.record({
+        deviceId: grant.deviceId,
+        profileId: grant.profileId,
+        serial: certificate.serialNumber,
+        thumbprint: certificate.sha1Thumbprint,
+        notAfter: certificate.notAfter.toISOString(),
+        issuedAt: this.#o.now().toISOString(),
         transactionId: msg.transactionId,
       });
     }
@@ -372,6 +417,15 @@ interface Reply {
   transactionId: string;
   recipientNonce: Buffer;
   digest: ScepDigest;
+}
+
+/**
+ * The request id the CA records a SCEP issuance under (EnterpriseCa `issuedForRequest`): the transaction
+ * and a digest of its one-time challenge (which reveals nothing of it), so a transaction of the same key in
+ * another run on the same CA folder never matches.
+ */
+function scepRequestId(transactionId: string, csr: Csr): string {
+  return `scep/${transactionId}/${challengeDigest(challengeOf(csr) ?? '').slice(0, 22)}`;
 }
 
 function ids(grant: ChallengeGrant | undefined): { deviceId?: string; profileId?: string } {

@@ -182,6 +182,8 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     expect(state.wrap(below, (b) => (gated = b))).toBe(below);
     expect(gated).toBe(below);
     expect(state.connectorKeys()).toBeUndefined();
+    expect(state.scepJournal()).toBeUndefined();
+    expect(state.heldRequests()).toBeUndefined();
     const snapshot: CoordinatorSnapshot = { run: 'r-1', t, instants: 0, waves: 0, hosts: [], bases: {} };
     state.saveEngine(snapshot);
     // a changed device and changed records: nothing written

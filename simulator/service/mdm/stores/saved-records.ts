@@ -23,6 +23,18 @@ export interface SavableStore {
   restore(records: ReadonlyMap<string, Buffer>): void;
 }
 
+/**
+ * Where a store writes a changed record at once, committed before anything that depends on it leaves the
+ * process (write-ahead) — for a change made outside the service's message handling, which the checkpoint
+ * would only write at the instant's close (the SCEP server's challenges and issued certificates: an HTTP
+ * answer is not a message the checkpoint sees). The coordinated `serve` keeps it in service-state.db,
+ * sealed (simulator/fleet/scep-journal.ts).
+ */
+export interface RecordJournal {
+  /** Writes `record` (durably, before the call returns). */
+  keep(record: SavedRecord): void;
+}
+
 /** A JSON record. */
 export function jsonRecord(key: string, value: unknown): SavedRecord {
   return { key, value: Buffer.from(JSON.stringify(value), 'utf8') };
