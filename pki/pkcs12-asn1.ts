@@ -338,7 +338,7 @@ export function berOid(buf: Uint8Array, el: BerElement | undefined): string {
 export function berInteger(buf: Uint8Array, el: BerElement | undefined): number | string {
   if (el?.tag !== 0x02) throw new BerShapeError('expected an INTEGER');
   const c = berContent(buf, el);
-  if (c.length === 0) throw new BerShapeError('empty INTEGER');
+  if (c.length === 0) return 0; // not DER, but the schema decoder read it as 0
   if (c.length >= 4) {
     let v = BigInt(`0x${c.toString('hex')}`);
     if (((c[0] as number) & 0x80) !== 0) v -= 1n << BigInt(c.length * 8);
@@ -360,9 +360,13 @@ export interface AlgorithmId {
   parameters: Buffer | undefined;
 }
 
-/** Decodes an AlgorithmIdentifier element (RFC 5280 §4.1.1.2). */
-export function berAlgorithm(buf: Uint8Array, el: BerElement | undefined): AlgorithmId {
-  if (el === undefined || !isSequenceTag(el.tag))
+/**
+ * Decodes an AlgorithmIdentifier element (RFC 5280 §4.1.1.2). A required one may carry a constructed
+ * context-specific tag instead of SEQUENCE (the schema decoder read it as implicitly tagged); an `optional`
+ * one, told apart by its tag, may not.
+ */
+export function berAlgorithm(buf: Uint8Array, el: BerElement | undefined, optional = false): AlgorithmId {
+  if (el === undefined || (optional ? el.tag !== 0x30 : !isSequenceTag(el.tag)))
     throw new BerShapeError('expected an AlgorithmIdentifier SEQUENCE');
   const [oid, params, extra] = berChildren(buf, el);
   if (extra) throw new BerShapeError('unexpected element after the AlgorithmIdentifier parameters');
@@ -378,7 +382,8 @@ export function decodeBer<T>(
   try {
     const top = readBer(bytes, 0);
     checkBerTree(bytes, top);
-    return decode(bytes, top);
+    // Like the schema decoder, take a constructed context-specific tag at the top as an implicitly tagged SEQUENCE.
+    return decode(bytes, isSequenceTag(top.tag) ? { ...top, tag: 0x30 } : top);
   } catch (cause) {
     if (cause instanceof BerShapeError || cause instanceof RangeError) throw fail(cause);
     throw cause;

@@ -20,7 +20,6 @@ import {
   berOctets,
   BerShapeError,
   decodeBer,
-  isSequenceTag,
   OID,
   oidName,
   type AlgorithmId,
@@ -64,7 +63,7 @@ const PRFS: Record<string, string> = {
 
 /** The elements of a SEQUENCE (or an implicitly tagged one) with at most `max` fields. */
 function fields(buf: Uint8Array, top: BerElement, max: number): BerElement[] {
-  if (!isSequenceTag(top.tag)) throw new BerShapeError('expected a SEQUENCE');
+  if (top.tag !== 0x30) throw new BerShapeError('expected a SEQUENCE');
   const out = berChildren(buf, top);
   if (out.length > max) throw new BerShapeError(`${out.length} elements, at most ${max} expected`);
   return out;
@@ -102,7 +101,7 @@ function readPbkdf2Params(buf: Uint8Array, top: BerElement): Pbkdf2Params {
     next = rest.shift();
   }
   if (next !== undefined) {
-    out.prf = berAlgorithm(buf, next);
+    out.prf = berAlgorithm(buf, next, true);
     next = rest.shift();
   }
   if (next !== undefined) throw new BerShapeError('unexpected element in PBKDF2-params');

@@ -52,7 +52,7 @@ export interface Pkcs12MacData {
 
 /** Decodes a MacData element. @throws BerShapeError */
 export function readMacData(buf: Uint8Array, top: BerElement): Pkcs12MacData {
-  if (!isSequenceTag(top.tag)) throw new BerShapeError('expected the MacData SEQUENCE');
+  if (top.tag !== 0x30) throw new BerShapeError('expected the MacData SEQUENCE');
   const [mac, salt, iterations, extra] = berChildren(buf, top);
   if (mac === undefined || !isSequenceTag(mac.tag) || extra) throw new BerShapeError('expected MacData');
   const [alg, digest, more] = berChildren(buf, mac);

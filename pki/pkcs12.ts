@@ -248,9 +248,20 @@ interface SafeBag {
   bagAttributes: { attrId: string; attrValues: Buffer[] }[];
 }
 
-/** The elements of a SEQUENCE with at most `max` fields (a SEQUENCE OF when `max` is omitted). */
-function sequence(buf: Uint8Array, el: BerElement | undefined, what: string, max = Infinity): BerElement[] {
-  if (el === undefined || !isSequenceTag(el.tag)) throw new BerShapeError(`expected ${what} (SEQUENCE)`);
+/**
+ * The elements of a SEQUENCE with at most `max` fields (a SEQUENCE OF when `max` is omitted). A required
+ * field or an item of a SEQUENCE OF (`implicitOk`) may carry a constructed context-specific tag instead
+ * (the schema decoder read it as implicitly tagged); an optional field or an attribute of a SET OF may not.
+ */
+function sequence(
+  buf: Uint8Array,
+  el: BerElement | undefined,
+  what: string,
+  max = Infinity,
+  implicitOk = false,
+): BerElement[] {
+  if (el === undefined || (implicitOk ? !isSequenceTag(el.tag) : el.tag !== 0x30))
+    throw new BerShapeError(`expected ${what} (SEQUENCE)`);
   const fields = berChildren(buf, el);
   if (fields.length > max)
     throw new BerShapeError(`${what} has ${fields.length} elements, at most ${max} expected`);
@@ -265,8 +276,8 @@ function explicit(buf: Uint8Array, el: BerElement | undefined, tag: number): Buf
   return berBytes(buf, inner);
 }
 
-function readContentInfo(buf: Uint8Array, el: BerElement | undefined): ContentInfo {
-  const [type, content] = sequence(buf, el, 'ContentInfo', 2);
+function readContentInfo(buf: Uint8Array, el: BerElement | undefined, implicitOk = false): ContentInfo {
+  const [type, content] = sequence(buf, el, 'ContentInfo', 2, implicitOk);
   return { contentType: berOid(buf, type), content: explicit(buf, content, 0xa0) };
 }
 
@@ -277,13 +288,13 @@ function readPfx(
   const [version, authSafe, macData] = sequence(buf, top, 'PFX', 3);
   return {
     version: berInteger(buf, version),
-    authSafe: readContentInfo(buf, authSafe),
+    authSafe: readContentInfo(buf, authSafe, true),
     ...(macData ? { macData: readMacData(buf, macData) } : {}),
   };
 }
 
 function readAuthenticatedSafe(buf: Uint8Array, top: BerElement): ContentInfo[] {
-  return sequence(buf, top, 'AuthenticatedSafe').map((el) => readContentInfo(buf, el));
+  return sequence(buf, top, 'AuthenticatedSafe').map((el) => readContentInfo(buf, el, true));
 }
 
 /** CMS EncryptedData's algorithm and ciphertext (`[0] IMPLICIT` OCTET STRING, primitive or in segments). */
@@ -291,12 +302,16 @@ function readEncryptedData(
   buf: Uint8Array,
   top: BerElement,
 ): { algorithm: AlgorithmId; ciphertext?: Buffer } {
-  const [version, eci] = sequence(buf, top, 'EncryptedData', 3);
+  const [version, eci, unprotected] = sequence(buf, top, 'EncryptedData', 3);
+  if (unprotected !== undefined && (unprotected.tag & 0xdf) !== 0x81) {
+    throw new BerShapeError('expected [1] unprotectedAttrs');
+  }
   berInteger(buf, version);
-  const [type, alg, content] = sequence(buf, eci, 'EncryptedContentInfo', 3);
+  const [type, alg, content] = sequence(buf, eci, 'EncryptedContentInfo', 3, true);
   berOid(buf, type);
   const algorithm = berAlgorithm(buf, alg);
   if (content?.tag === 0x80) return { algorithm, ciphertext: berContent(buf, content) };
+  if (content !== undefined && content.tag !== 0xa0) throw new BerShapeError('expected [0] encryptedContent');
   if (content?.tag === 0xa0) {
     return {
       algorithm,
@@ -308,22 +323,16 @@ function readEncryptedData(
 
 function readSafeContents(buf: Uint8Array, top: BerElement): SafeBag[] {
   return sequence(buf, top, 'SafeContents').map((el) => {
-    const [id, value, attrs] = sequence(buf, el, 'SafeBag', 3);
+    const [id, value, attrs] = sequence(buf, el, 'SafeBag', 3, true);
     const bag: SafeBag = { bagId: berOid(buf, id), bagValue: explicit(buf, value, 0xa0), bagAttributes: [] };
-    if (attrs?.tag === 0x31) {
-      for (const a of berChildren(buf, attrs)) {
-        // An attribute that does not decode is passed over, as the schema decoder did with a SET OF.
-        try {
-          const [attrId, values] = sequence(buf, a, 'PKCS12Attribute', 2);
-          if (values?.tag !== 0x31) continue;
-          bag.bagAttributes.push({
-            attrId: berOid(buf, attrId),
-            attrValues: berChildren(buf, values).map((v) => berBytes(buf, v)),
-          });
-        } catch (e) {
-          if (!(e instanceof BerShapeError)) throw e;
-        }
-      }
+    if (attrs !== undefined && attrs.tag !== 0x31) throw new BerShapeError('expected the bag attributes SET');
+    for (const a of attrs === undefined ? [] : berChildren(buf, attrs)) {
+      const [attrId, values] = sequence(buf, a, 'PKCS12Attribute', 2);
+      if (values?.tag !== 0x31) throw new BerShapeError('expected the attribute values SET');
+      bag.bagAttributes.push({
+        attrId: berOid(buf, attrId),
+        attrValues: berChildren(buf, values).map((v) => berBytes(buf, v)),
+      });
     }
     return bag;
   });
