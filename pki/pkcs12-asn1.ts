@@ -1,8 +1,15 @@
 /**
  * The object identifiers certfleet's PKCS#12 code reads or names, tiny DER helpers for the primitive
  * attribute values (BMPString, OCTET STRING), and a BER element reader (definite and indefinite lengths,
- * as Windows and Java exports use) on which pki/pkcs12-der.ts decodes the PKCS#12 structures directly —
- * no ASN.1 schema library on this path (issue 11 point 2).
+ * as Windows and Java exports use) on which pki/pkcs12.ts, pkcs12-cipher.ts, pkcs12-mac.ts and
+ * profiles/windows/pfx-password.ts decode their structures directly — no ASN.1 schema library on this path
+ * (issue 11 point 2).
+ *
+ * "The schema decoder" below is the @peculiar/asn1-schema + asn1js decoder this code replaced. Where its
+ * acceptance was a deliberate reading of BER (a whole element tree checked before any field is read; a
+ * constructed context-specific tag taken as an implicitly tagged SEQUENCE; an INTEGER of four bytes or more
+ * reported as decimal text) the reader does the same, so errors name the same place. Where it was a bounds
+ * quirk (an element's last child allowed to run past its parent's declared length) the reader refuses.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7292 (PKCS #12 v1.1: PFX, MacData, pkcs-12PbeParams, Appendix C)
  * @see https://www.rfc-editor.org/rfc/rfc8018#appendix-A.2 (PBKDF2-params) and A.4 (PBES2-params)

@@ -234,7 +234,8 @@ function decodeAt<T>(
 }
 
 // The PKCS#12 structures, decoded straight from BER (RFC 7292 §4, RFC 5652 §3 and §8, RFC 5208 §6). A
-// decoder reads the elements it knows and leaves any that follow, as the ASN.1 schema decoder did.
+// decoder reads the fields it knows and refuses a SEQUENCE with more, as the schema decoder did (see
+// pkcs12-asn1.ts); anything that does not decode is a BerShapeError, which decodeAt turns into PKCS12_PARSE.
 
 interface ContentInfo {
   contentType: string;
@@ -495,20 +496,15 @@ function readSafe(ci: ContentInfo, where: string, state: WalkState): void {
   } else {
     throw parseError(`${where}.contentType`, `expected data or encryptedData, found ${ci.contentType}.`);
   }
-  let contents: SafeBag[];
-  try {
-    contents = decodeBer(safeBytes, readSafeContents, (cause) => {
-      throw cause;
-    });
-  } catch (cause) {
-    if (!(cause instanceof BerShapeError || cause instanceof RangeError)) throw cause;
-    if (encryption !== 'none' && !state.hasMac) throw garbledWithoutMac(where, cause);
-    throw parseError(
-      where,
-      'expected SafeContents (SEQUENCE OF SafeBag); the bytes do not decode as that.',
-      cause,
-    );
-  }
+  const contents = decodeBer(safeBytes, readSafeContents, (cause) =>
+    encryption !== 'none' && !state.hasMac
+      ? garbledWithoutMac(where, cause)
+      : parseError(
+          where,
+          'expected SafeContents (SEQUENCE OF SafeBag); the bytes do not decode as that.',
+          cause,
+        ),
+  );
   readBags(contents, where, encryption, state);
 }
 
