@@ -1,16 +1,21 @@
 /**
- * ASN.1 pieces of PKCS#12 that the @peculiar packages do not define (PBE parameters, PBES2/PBKDF2
- * parameters, the CMS EncryptedData, MacData with its DigestInfo), the object identifiers certfleet's
- * PKCS#12 code reads or names, and tiny DER helpers for the primitive attribute values (BMPString,
- * OCTET STRING) and for checking an outer TLV's length.
+ * The object identifiers certfleet's PKCS#12 code reads or names, tiny DER helpers for the primitive
+ * attribute values (BMPString, OCTET STRING), and a BER element reader (definite and indefinite lengths,
+ * as Windows and Java exports use) on which pki/pkcs12.ts, pkcs12-cipher.ts, pkcs12-mac.ts and
+ * profiles/windows/pfx-password.ts decode their structures directly — no ASN.1 schema library on this path
+ * (issue 11 point 2).
+ *
+ * "The schema decoder" below is the @peculiar/asn1-schema + asn1js decoder this code replaced. Where its
+ * acceptance was a deliberate reading of BER (a whole element tree checked before any field is read; a
+ * constructed context-specific tag taken as an implicitly tagged SEQUENCE; an INTEGER of four bytes or more
+ * reported as decimal text) the reader does the same, so errors name the same place. Where it was a bounds
+ * quirk (an element's last child allowed to run past its parent's declared length) the reader refuses.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7292 (PKCS #12 v1.1: PFX, MacData, pkcs-12PbeParams, Appendix C)
  * @see https://www.rfc-editor.org/rfc/rfc8018#appendix-A.2 (PBKDF2-params) and A.4 (PBES2-params)
  * @see https://www.rfc-editor.org/rfc/rfc5652#section-8 (CMS EncryptedData)
  */
-import { AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { ContentInfo, EncryptedContentInfo } from '@peculiar/asn1-cms';
+import { decodeOidContent } from './der.ts';
 
 /** Object identifiers used by certfleet's PKCS#12 code. */
 export const OID = {
@@ -80,88 +85,6 @@ const OID_DISPLAY: Record<string, string> = {
   desCbc: 'des-cbc',
   rc2Cbc: 'rc2-cbc',
 };
-
-/**
- * `pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER }` (RFC 7292 Appendix C).
- */
-export class Pkcs12PbeParams {
-  @AsnProp({ type: OctetString }) salt = new OctetString();
-  @AsnProp({ type: AsnPropTypes.Integer }) iterations = 0;
-  constructor(params: Partial<Pkcs12PbeParams> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/**
- * `PBKDF2-params ::= SEQUENCE { salt CHOICE { specified OCTET STRING, otherSource AlgorithmIdentifier },
- * iterationCount INTEGER, keyLength INTEGER OPTIONAL, prf AlgorithmIdentifier DEFAULT algid-hmacWithSHA1 }`
- * (RFC 8018 Appendix A.2). Only the `specified` salt is modelled (otherSource is reserved).
- */
-export class Pbkdf2Params {
-  @AsnProp({ type: OctetString }) salt = new OctetString();
-  @AsnProp({ type: AsnPropTypes.Integer }) iterationCount = 0;
-  @AsnProp({ type: AsnPropTypes.Integer, optional: true }) keyLength?: number;
-  @AsnProp({ type: AlgorithmIdentifier, optional: true }) prf?: AlgorithmIdentifier;
-  constructor(params: Partial<Pbkdf2Params> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/**
- * `PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }`
- * (RFC 8018 Appendix A.4).
- */
-export class Pbes2Params {
-  @AsnProp({ type: AlgorithmIdentifier }) keyDerivationFunc = new AlgorithmIdentifier();
-  @AsnProp({ type: AlgorithmIdentifier }) encryptionScheme = new AlgorithmIdentifier();
-  constructor(params: Partial<Pbes2Params> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/**
- * CMS `EncryptedData ::= SEQUENCE { version CMSVersion, encryptedContentInfo EncryptedContentInfo,
- * unprotectedAttrs [1] IMPLICIT UnprotectedAttributes OPTIONAL }` (RFC 5652 §8); PKCS#12 uses it for a
- * password-encrypted SafeContents (RFC 7292 §4.1). Unprotected attributes are kept as raw bytes.
- */
-export class CmsEncryptedData {
-  @AsnProp({ type: AsnPropTypes.Integer }) version = 0;
-  @AsnProp({ type: EncryptedContentInfo }) encryptedContentInfo = new EncryptedContentInfo();
-  @AsnProp({ type: AsnPropTypes.Any, context: 1, implicit: true, optional: true })
-  unprotectedAttrs?: ArrayBuffer;
-  constructor(params: Partial<CmsEncryptedData> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/** `DigestInfo ::= SEQUENCE { digestAlgorithm AlgorithmIdentifier, digest OCTET STRING }` (RFC 8017 A.2.4). */
-export class MacDigestInfo {
-  @AsnProp({ type: AlgorithmIdentifier }) digestAlgorithm = new AlgorithmIdentifier();
-  @AsnProp({ type: OctetString }) digest = new OctetString();
-  constructor(params: Partial<MacDigestInfo> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/** `MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 }` (RFC 7292 §4). */
-export class Pkcs12MacData {
-  @AsnProp({ type: MacDigestInfo }) mac = new MacDigestInfo();
-  @AsnProp({ type: OctetString }) macSalt = new OctetString();
-  @AsnProp({ type: AsnPropTypes.Integer, defaultValue: 1 }) iterations = 1;
-  constructor(params: Partial<Pkcs12MacData> = {}) {
-    Object.assign(this, params);
-  }
-}
-
-/** `PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }` (RFC 7292 §4). */
-export class Pkcs12Pfx {
-  @AsnProp({ type: AsnPropTypes.Integer }) version = 3;
-  @AsnProp({ type: ContentInfo }) authSafe = new ContentInfo();
-  @AsnProp({ type: Pkcs12MacData, optional: true }) macData?: Pkcs12MacData;
-  constructor(params: Partial<Pkcs12Pfx> = {}) {
-    Object.assign(this, params);
-  }
-}
 
 /** The DER encoding of a length. */
 function derLength(n: number): Buffer {
@@ -254,5 +177,222 @@ export function readBerOctetString(buf: Uint8Array): { value: Buffer; consumed: 
     if (typeof seg === 'string') return `segment at offset ${pos}: ${seg}`;
     parts.push(seg.value);
     pos += seg.consumed;
+  }
+}
+
+/** One BER element: its tag byte, where it starts, where its content starts and ends, where it ends. */
+export interface BerElement {
+  tag: number;
+  start: number;
+  contentStart: number;
+  /** End of the content (before the end-of-contents octets of an indefinite length). */
+  contentEnd: number;
+  /** Offset just past the element (after the end-of-contents octets of an indefinite length). */
+  end: number;
+}
+
+/** A BER structure that does not decode; callers turn it into a PKCS12_PARSE CertfleetError. */
+export class BerShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BerShapeError';
+  }
+}
+
+/** Nesting bound for indefinite lengths (each level is a recursive call). */
+const MAX_BER_DEPTH = 64;
+
+/**
+ * Reads the BER element at `offset`, which must end by `limit`: a one-byte tag, a definite length (up to
+ * four length bytes) or, for a constructed element, the indefinite form closed by `00 00`.
+ *
+ * @throws BerShapeError when the bytes are not one whole element
+ */
+export function readBer(buf: Uint8Array, offset: number, limit = buf.length, depth = 0): BerElement {
+  if (depth > MAX_BER_DEPTH) throw new BerShapeError('nested too deeply');
+  if (offset + 2 > limit) throw new BerShapeError(`no element at byte ${offset}: the data ends`);
+  const tag = buf[offset] as number;
+  let at = offset + 1;
+  if ((tag & 0x1f) === 0x1f) {
+    // A high tag number (X.690 §8.1.2.4): no PKCS#12 element has one, so only its extent matters.
+    let number = 0;
+    for (;;) {
+      if (at >= limit) throw new BerShapeError(`tag at byte ${offset} is cut short`);
+      const b = buf[at++] as number;
+      number = number * 128 + (b & 0x7f);
+      if ((b & 0x80) === 0) break;
+    }
+    if ((tag & 0xc0) === 0 && number >= 37) throw new BerShapeError(`reserved universal tag ${number}`);
+    if (at + 1 > limit) throw new BerShapeError(`tag at byte ${offset} has no length`);
+  }
+  const first = buf[at] as number;
+  let contentStart = at + 1;
+  if (first === 0x80) {
+    if ((tag & 0x20) === 0)
+      throw new BerShapeError(`primitive element with an indefinite length at byte ${offset}`);
+    let pos = contentStart;
+    for (;;) {
+      if (pos + 2 > limit) throw new BerShapeError(`no end-of-contents for the element at byte ${offset}`);
+      if (buf[pos] === 0 && buf[pos + 1] === 0)
+        return { tag, start: offset, contentStart, contentEnd: pos, end: pos + 2 };
+      pos = readBer(buf, pos, limit, depth + 1).end;
+    }
+  }
+  let length = first;
+  if (first > 0x80) {
+    const n = first & 0x7f;
+    if (n > 8) throw new BerShapeError(`length of ${n} bytes at byte ${at}`);
+    if (contentStart + n > limit) throw new BerShapeError(`length at byte ${at} is cut short`);
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + (buf[contentStart + i] as number);
+    contentStart += n;
+  }
+  const end = contentStart + length;
+  if (end > limit) throw new BerShapeError(`the element at byte ${offset} runs past the data`);
+  return { tag, start: offset, contentStart, contentEnd: end, end };
+}
+
+/** Universal types that have no constructed form (BOOLEAN, INTEGER, NULL, OID, REAL, RELATIVE-OID, TIME, UTCTime, GeneralizedTime). */
+const PRIMITIVE_ONLY = new Set([1, 2, 5, 6, 9, 13, 14, 23, 24]);
+
+/** GeneralizedTime text (X.680 §46): YYYYMMDDHH[MM[SS]][.fff][Z|±HH[MM]]. */
+const GENERALIZED_TIME = /^\d{10}(\d{2}(\d{2})?)?([.,]\d+)?(Z|[+-]\d{2}(\d{2})?)?$/;
+
+/**
+ * Checks that `el` and everything nested in it decodes as BER, as a whole-tree decoder does before any field
+ * is read: so a structure broken deep inside is reported at the level that was asked for, not lazily at the
+ * first field that happens to be read. The content of primitive elements (OCTET STRING, BIT STRING) is not
+ * entered; the primitive values that cannot be decoded at all (an OID cut short, an odd-length BMPString,
+ * a GeneralizedTime that is not one) are refused.
+ *
+ * @throws BerShapeError
+ */
+export function checkBerTree(buf: Uint8Array, el: BerElement, depth = 0): void {
+  if (depth > MAX_BER_DEPTH) throw new BerShapeError('nested too deeply');
+  const tag = el.tag;
+  const universal = (tag & 0xc0) === 0;
+  const number = tag & 0x1f;
+  const length = el.contentEnd - el.contentStart;
+  if (universal && number === 15) throw new BerShapeError('reserved universal tag 15');
+  if (universal && number === 0 && length !== 0) throw new BerShapeError('end-of-contents with content');
+  if ((tag & 0x20) !== 0) {
+    if (universal && PRIMITIVE_ONLY.has(number))
+      throw new BerShapeError(`constructed form of universal type ${number}`);
+  } else if (!(universal && (number === 16 || number === 17))) {
+    if (!universal) return;
+    if (number === 6 && length > 0 && ((buf[el.contentEnd - 1] as number) & 0x80) !== 0) {
+      throw new BerShapeError('OBJECT IDENTIFIER cut short');
+    }
+    if (number === 30 && length % 2 !== 0) throw new BerShapeError('BMPString of odd length');
+    if (number === 28 && length % 4 !== 0) throw new BerShapeError('UniversalString not a multiple of 4');
+    if (
+      number === 24 &&
+      !GENERALIZED_TIME.test(Buffer.from(buf.subarray(el.contentStart, el.contentEnd)).toString('latin1'))
+    ) {
+      throw new BerShapeError('not a GeneralizedTime');
+    }
+    return;
+  }
+  for (let pos = el.contentStart; pos < el.contentEnd;) {
+    const child = readBer(buf, pos, el.contentEnd, depth + 1);
+    checkBerTree(buf, child, depth + 1);
+    pos = child.end;
+  }
+}
+
+/** Whether `tag` is a SEQUENCE, or a constructed context-specific tag standing in for one (read as implicitly tagged). */
+export function isSequenceTag(tag: number): boolean {
+  return tag === 0x30 || (tag & 0xe0) === 0xa0;
+}
+
+/** The elements inside a constructed element. */
+export function berChildren(buf: Uint8Array, parent: BerElement, depth = 0): BerElement[] {
+  if ((parent.tag & 0x20) === 0)
+    throw new BerShapeError(`tag 0x${parent.tag.toString(16)} is not constructed`);
+  const out: BerElement[] = [];
+  for (let pos = parent.contentStart; pos < parent.contentEnd;) {
+    const child = readBer(buf, pos, parent.contentEnd, depth + 1);
+    out.push(child);
+    pos = child.end;
+  }
+  return out;
+}
+
+/** The bytes of an element (tag to end). */
+export function berBytes(buf: Uint8Array, el: BerElement): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + el.start, el.end - el.start);
+}
+
+/** The content bytes of an element. */
+export function berContent(buf: Uint8Array, el: BerElement): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + el.contentStart, el.contentEnd - el.contentStart);
+}
+
+/** An OBJECT IDENTIFIER element in dotted form. */
+export function berOid(buf: Uint8Array, el: BerElement | undefined): string {
+  if (el?.tag !== 0x06) throw new BerShapeError('expected an OBJECT IDENTIFIER');
+  const content = berContent(buf, el);
+  if (content.length === 0) return '';
+  if (((content[content.length - 1] as number) & 0x80) !== 0)
+    throw new BerShapeError('malformed OBJECT IDENTIFIER');
+  return decodeOidContent(content);
+}
+
+/**
+ * An INTEGER element as the ASN.1 schema decoder reported it: a number below four content bytes, the decimal
+ * text of the two's-complement value from four bytes on (so huge or odd values reach messages unchanged).
+ */
+export function berInteger(buf: Uint8Array, el: BerElement | undefined): number | string {
+  if (el?.tag !== 0x02) throw new BerShapeError('expected an INTEGER');
+  const c = berContent(buf, el);
+  if (c.length === 0) return 0; // not DER, but the schema decoder read it as 0
+  if (c.length >= 4) {
+    let v = BigInt(`0x${c.toString('hex')}`);
+    if (((c[0] as number) & 0x80) !== 0) v -= 1n << BigInt(c.length * 8);
+    return v.toString(10);
+  }
+  return c.readIntBE(0, c.length);
+}
+
+/** A primitive OCTET STRING element's value. */
+export function berOctets(buf: Uint8Array, el: BerElement | undefined): Buffer {
+  if (el?.tag !== 0x04) throw new BerShapeError('expected an OCTET STRING');
+  return berContent(buf, el);
+}
+
+/** `AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }` as read. */
+export interface AlgorithmId {
+  algorithm: string;
+  /** The parameters element, whole (tag, length, content); `undefined` when absent. */
+  parameters: Buffer | undefined;
+}
+
+/**
+ * Decodes an AlgorithmIdentifier element (RFC 5280 §4.1.1.2). A required one may carry a constructed
+ * context-specific tag instead of SEQUENCE (the schema decoder read it as implicitly tagged); an `optional`
+ * one, told apart by its tag, may not.
+ */
+export function berAlgorithm(buf: Uint8Array, el: BerElement | undefined, optional = false): AlgorithmId {
+  if (el === undefined || (optional ? el.tag !== 0x30 : !isSequenceTag(el.tag)))
+    throw new BerShapeError('expected an AlgorithmIdentifier SEQUENCE');
+  const [oid, params, extra] = berChildren(buf, el);
+  if (extra) throw new BerShapeError('unexpected element after the AlgorithmIdentifier parameters');
+  return { algorithm: berOid(buf, oid), parameters: params ? berBytes(buf, params) : undefined };
+}
+
+/** Decodes `bytes` as one element with `decode`; a BerShapeError (or a range error on hostile input) becomes `fail`. */
+export function decodeBer<T>(
+  bytes: Uint8Array,
+  decode: (buf: Uint8Array, top: BerElement) => T,
+  fail: (cause: unknown) => Error,
+): T {
+  try {
+    const top = readBer(bytes, 0);
+    checkBerTree(bytes, top);
+    // Like the schema decoder, take a constructed context-specific tag at the top as an implicitly tagged SEQUENCE.
+    return decode(bytes, isSequenceTag(top.tag) ? { ...top, tag: 0x30 } : top);
+  } catch (cause) {
+    if (cause instanceof BerShapeError || cause instanceof RangeError) throw fail(cause);
+    throw cause;
   }
 }

@@ -11,10 +11,20 @@
  * @see https://www.rfc-editor.org/rfc/rfc8018#section-6.2
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync } from 'node:crypto';
-import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { DER_NULL, encodeInteger, encodeOctetString, encodeOid, encodeSequence } from './der.ts';
 import { CertfleetError } from './errors.ts';
-import { OID, oidName, Pbes2Params, Pbkdf2Params, Pkcs12PbeParams } from './pkcs12-asn1.ts';
+import {
+  berAlgorithm,
+  berChildren,
+  berInteger,
+  berOctets,
+  BerShapeError,
+  decodeBer,
+  OID,
+  oidName,
+  type AlgorithmId,
+  type BerElement,
+} from './pkcs12-asn1.ts';
 import { bmpPassword, memoisedDerivation, pkcs12Kdf, pkcs12PasswordCandidates } from './pkcs12-kdf.ts';
 
 /** The two packaging profiles certfleet writes: see `buildPkcs12` in pkcs12.ts. */
@@ -51,8 +61,66 @@ const PRFS: Record<string, string> = {
   [OID.hmacWithSHA512]: 'sha512',
 };
 
-/** DER NULL, the parameters of the HMAC PRF identifiers as OpenSSL writes them. */
-const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
+/** The elements of a SEQUENCE (or an implicitly tagged one) with at most `max` fields. */
+function fields(buf: Uint8Array, top: BerElement, max: number): BerElement[] {
+  if (top.tag !== 0x30) throw new BerShapeError('expected a SEQUENCE');
+  const out = berChildren(buf, top);
+  if (out.length > max) throw new BerShapeError(`${out.length} elements, at most ${max} expected`);
+  return out;
+}
+
+/** `pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER }` (RFC 7292 Appendix C). */
+interface Pkcs12PbeParams {
+  salt: Buffer;
+  iterations: number | string;
+}
+
+function readPkcs12PbeParams(buf: Uint8Array, top: BerElement): Pkcs12PbeParams {
+  const [salt, iterations] = fields(buf, top, 2);
+  return { salt: berOctets(buf, salt), iterations: berInteger(buf, iterations) };
+}
+
+/**
+ * `PBKDF2-params ::= SEQUENCE { salt CHOICE { specified OCTET STRING, otherSource AlgorithmIdentifier },
+ * iterationCount INTEGER, keyLength INTEGER OPTIONAL, prf AlgorithmIdentifier DEFAULT algid-hmacWithSHA1 }`
+ * (RFC 8018 Appendix A.2). Only the `specified` salt is read (otherSource is reserved).
+ */
+interface Pbkdf2Params {
+  salt: Buffer;
+  iterationCount: number | string;
+  keyLength?: number | string;
+  prf?: AlgorithmId;
+}
+
+function readPbkdf2Params(buf: Uint8Array, top: BerElement): Pbkdf2Params {
+  const [salt, count, ...rest] = fields(buf, top, 4);
+  const out: Pbkdf2Params = { salt: berOctets(buf, salt), iterationCount: berInteger(buf, count) };
+  let next = rest.shift();
+  if (next?.tag === 0x02) {
+    out.keyLength = berInteger(buf, next);
+    next = rest.shift();
+  }
+  if (next !== undefined) {
+    out.prf = berAlgorithm(buf, next, true);
+    next = rest.shift();
+  }
+  if (next !== undefined) throw new BerShapeError('unexpected element in PBKDF2-params');
+  return out;
+}
+
+/** `PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }` (RFC 8018 A.4). */
+function readPbes2Params(
+  buf: Uint8Array,
+  top: BerElement,
+): { keyDerivationFunc: AlgorithmId; encryptionScheme: AlgorithmId } {
+  const [kdf, enc] = fields(buf, top, 2);
+  return { keyDerivationFunc: berAlgorithm(buf, kdf), encryptionScheme: berAlgorithm(buf, enc) };
+}
+
+/** A DER AlgorithmIdentifier. */
+function derAlgorithm(oid: string, parameters: Uint8Array): Buffer {
+  return Buffer.from(encodeSequence([encodeOid(oid), parameters]));
+}
 
 function unsupported(oid: string, where: string): CertfleetError {
   return new CertfleetError(
@@ -66,8 +134,8 @@ function unsupported(oid: string, where: string): CertfleetError {
 }
 
 function parseParams<T>(
-  params: ArrayBuffer | null | undefined,
-  type: new () => T,
+  params: Buffer | undefined,
+  read: (buf: Uint8Array, top: BerElement) => T,
   what: string,
   where: string,
 ): T {
@@ -76,10 +144,8 @@ function parseParams<T>(
       details: { where },
     });
   }
-  try {
-    return AsnParser.parse(params, type);
-  } catch (cause) {
-    throw new CertfleetError(
+  return decodeBer(params, read, (cause) => {
+    return new CertfleetError(
       'PKCS12_PARSE',
       `${where}: expected ${what} parameters, could not decode them.`,
       {
@@ -87,7 +153,7 @@ function parseParams<T>(
         details: { where },
       },
     );
-  }
+  });
 }
 
 function runCipher(cipher: string, key: Buffer, iv: Buffer, data: Buffer, decrypt: boolean): Buffer {
@@ -118,13 +184,13 @@ interface Scheme {
 }
 
 /**
- * Schemes already read, by the AlgorithmIdentifier they were read from: a parse names a safe's encryption
+ * Schemes already read, by the AlgorithmId they were read from: a parse names a safe's encryption
  * ({@link encryptionName}) and then decrypts it ({@link pbeDecrypt}) with the same object, and read its
  * parameters' ASN.1 twice (issue 11 point 2). Only what reads without error is kept; a bad one throws each time.
  */
-const SCHEMES = new WeakMap<AlgorithmIdentifier, Scheme>();
+const SCHEMES = new WeakMap<AlgorithmId, Scheme>();
 
-function scheme(alg: AlgorithmIdentifier, where: string): Scheme {
+function scheme(alg: AlgorithmId, where: string): Scheme {
   let s = SCHEMES.get(alg);
   if (s === undefined) {
     s = readScheme(alg, where);
@@ -133,34 +199,34 @@ function scheme(alg: AlgorithmIdentifier, where: string): Scheme {
   return s;
 }
 
-function readScheme(alg: AlgorithmIdentifier, where: string): Scheme {
+function readScheme(alg: AlgorithmId, where: string): Scheme {
   const pbe = PKCS12_PBE[alg.algorithm];
   if (pbe) {
-    const p = parseParams(alg.parameters, Pkcs12PbeParams, 'pkcs-12PbeParams', where);
-    const salt = Buffer.from(p.salt.buffer);
-    checkIterations(p.iterations, where);
+    const p = parseParams(alg.parameters, readPkcs12PbeParams, 'pkcs-12PbeParams', where);
+    const salt = p.salt;
+    const iterations = checkIterations(p.iterations, where);
     return {
       name: oidName(alg.algorithm),
       passwords: pkcs12PasswordCandidates,
       run: (pw, data, decrypt) => {
-        const key = pkcs12Kdf('sha1', pw, salt, p.iterations, 1, pbe.keyLength);
-        const iv = pkcs12Kdf('sha1', pw, salt, p.iterations, 2, pbe.ivLength);
+        const key = pkcs12Kdf('sha1', pw, salt, iterations, 1, pbe.keyLength);
+        const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, pbe.ivLength);
         return runCipher(pbe.cipher, key, iv, data, decrypt);
       },
     };
   }
   if (alg.algorithm !== OID.pbes2) throw unsupported(alg.algorithm, where);
-  const p = parseParams(alg.parameters, Pbes2Params, 'PBES2-params', where);
+  const p = parseParams(alg.parameters, readPbes2Params, 'PBES2-params', where);
   if (p.keyDerivationFunc.algorithm !== OID.pbkdf2) {
     throw unsupported(p.keyDerivationFunc.algorithm, `${where} (PBES2 key derivation)`);
   }
   const enc = PBES2_CIPHERS[p.encryptionScheme.algorithm];
   if (!enc) throw unsupported(p.encryptionScheme.algorithm, `${where} (PBES2 encryption scheme)`);
-  const kdf = parseParams(p.keyDerivationFunc.parameters, Pbkdf2Params, 'PBKDF2-params', where);
+  const kdf = parseParams(p.keyDerivationFunc.parameters, readPbkdf2Params, 'PBKDF2-params', where);
   const prfOid = kdf.prf?.algorithm ?? OID.hmacWithSHA1;
   const prf = PRFS[prfOid];
   if (!prf) throw unsupported(prfOid, `${where} (PBKDF2 PRF)`);
-  checkIterations(kdf.iterationCount, where);
+  const iterationCount = checkIterations(kdf.iterationCount, where);
   if (kdf.keyLength !== undefined && kdf.keyLength !== enc.keyLength) {
     throw new CertfleetError(
       'PKCS12_PARSE',
@@ -172,7 +238,7 @@ function readScheme(alg: AlgorithmIdentifier, where: string): Scheme {
   let iv: Buffer;
   try {
     if (!ivParam) throw new Error('missing');
-    iv = Buffer.from(AsnParser.parse(ivParam, OctetString).buffer);
+    iv = decodeBer(ivParam, berOctets, (cause) => cause as Error);
   } catch (cause) {
     throw new CertfleetError('PKCS12_PARSE', `${where}: expected the ${enc.cipher} IV as an OCTET STRING.`, {
       cause,
@@ -186,21 +252,21 @@ function readScheme(alg: AlgorithmIdentifier, where: string): Scheme {
       { details: { where } },
     );
   }
-  const salt = Buffer.from(kdf.salt.buffer);
+  const salt = kdf.salt;
   return {
     name: `PBES2/PBKDF2-HMAC-${prf.toUpperCase()}/${enc.cipher.toUpperCase()}`,
     passwords: (pw) => [Buffer.from(pw, 'utf8')],
     run: (pw, data, decrypt) => {
-      const key = memoisedDerivation(`pbkdf2 ${prf} ${kdf.iterationCount} ${enc.keyLength}`, [salt, pw], () =>
-        pbkdf2Sync(pw, salt, kdf.iterationCount, enc.keyLength, prf),
+      const key = memoisedDerivation(`pbkdf2 ${prf} ${iterationCount} ${enc.keyLength}`, [salt, pw], () =>
+        pbkdf2Sync(pw, salt, iterationCount, enc.keyLength, prf),
       );
       return runCipher(enc.cipher, key, iv, data, decrypt);
     },
   };
 }
 
-function checkIterations(n: number, where: string): void {
-  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000_000) {
+function checkIterations(n: number | string, where: string): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 10_000_000) {
     throw new CertfleetError(
       'PKCS12_PARSE',
       `${where}: iteration count ${n} is out of range (1..10000000).`,
@@ -209,10 +275,11 @@ function checkIterations(n: number, where: string): void {
       },
     );
   }
+  return n;
 }
 
-/** The display name of an encryption AlgorithmIdentifier, without deriving anything. */
-export function encryptionName(alg: AlgorithmIdentifier, where: string): string {
+/** The display name of an encryption AlgorithmId, without deriving anything. */
+export function encryptionName(alg: AlgorithmId, where: string): string {
   return scheme(alg, where).name;
 }
 
@@ -224,7 +291,7 @@ export function encryptionName(alg: AlgorithmIdentifier, where: string): string 
  * @throws Pkcs12DecryptError when every password encoding fails to decrypt (bad padding)
  */
 export function pbeDecrypt(
-  alg: AlgorithmIdentifier,
+  alg: AlgorithmId,
   password: string,
   data: Buffer,
   where: string,
@@ -253,7 +320,7 @@ const PBKDF2_SALT_LEN = 16;
 
 /**
  * Encrypts `data` with the profile's scheme: 'legacy' → pbeWithSHAAnd3-KeyTripleDES-CBC;
- * 'modern' → PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC). Returns the AlgorithmIdentifier and the ciphertext.
+ * 'modern' → PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC). Returns the DER AlgorithmIdentifier and the ciphertext.
  */
 export function pbeEncrypt(
   profile: Pkcs12Profile,
@@ -261,14 +328,11 @@ export function pbeEncrypt(
   data: Buffer,
   iterations: number,
   random: RandomBytes,
-): { algorithm: AlgorithmIdentifier; ciphertext: Buffer } {
+): { algorithm: Buffer; ciphertext: Buffer } {
   if (profile === 'legacy') {
     const salt = takeRandom(random, PKCS12_SALT_LEN);
-    const params = new Pkcs12PbeParams({ salt: new OctetString(salt), iterations });
-    const algorithm = new AlgorithmIdentifier({
-      algorithm: OID.pbeWithSHAAnd3KeyTripleDESCBC,
-      parameters: AsnSerializer.serialize(params),
-    });
+    const params = encodeSequence([encodeOctetString(salt), encodeInteger(iterations)]);
+    const algorithm = derAlgorithm(OID.pbeWithSHAAnd3KeyTripleDESCBC, params);
     const pw = bmpPassword(password);
     const key = pkcs12Kdf('sha1', pw, salt, iterations, 1, 24);
     const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, 8);
@@ -276,25 +340,16 @@ export function pbeEncrypt(
   }
   const salt = takeRandom(random, PBKDF2_SALT_LEN);
   const iv = takeRandom(random, 16);
-  const kdfParams = new Pbkdf2Params({
-    salt: new OctetString(salt),
-    iterationCount: iterations,
-    prf: new AlgorithmIdentifier({ algorithm: OID.hmacWithSHA256, parameters: DER_NULL }),
-  });
-  const pbes2 = new Pbes2Params({
-    keyDerivationFunc: new AlgorithmIdentifier({
-      algorithm: OID.pbkdf2,
-      parameters: AsnSerializer.serialize(kdfParams),
-    }),
-    encryptionScheme: new AlgorithmIdentifier({
-      algorithm: OID.aes256Cbc,
-      parameters: AsnSerializer.serialize(new OctetString(iv)),
-    }),
-  });
-  const algorithm = new AlgorithmIdentifier({
-    algorithm: OID.pbes2,
-    parameters: AsnSerializer.serialize(pbes2),
-  });
+  const kdfParams = encodeSequence([
+    encodeOctetString(salt),
+    encodeInteger(iterations),
+    derAlgorithm(OID.hmacWithSHA256, DER_NULL),
+  ]);
+  const pbes2 = encodeSequence([
+    derAlgorithm(OID.pbkdf2, kdfParams),
+    derAlgorithm(OID.aes256Cbc, encodeOctetString(iv)),
+  ]);
+  const algorithm = derAlgorithm(OID.pbes2, pbes2);
   const utf8 = Buffer.from(password, 'utf8');
   const key = memoisedDerivation(`pbkdf2 sha256 ${iterations} 32`, [salt, utf8], () =>
     pbkdf2Sync(utf8, salt, iterations, 32, 'sha256'),

@@ -6,10 +6,20 @@
  * @see https://www.rfc-editor.org/rfc/rfc7292#appendix-B.4
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { DER_NULL, encodeInteger, encodeOctetString, encodeOid, encodeSequence } from './der.ts';
 import { CertfleetError } from './errors.ts';
-import { MacDigestInfo, OID, oidName, Pkcs12MacData } from './pkcs12-asn1.ts';
+import {
+  berAlgorithm,
+  berChildren,
+  berInteger,
+  berOctets,
+  BerShapeError,
+  isSequenceTag,
+  OID,
+  oidName,
+  type AlgorithmId,
+  type BerElement,
+} from './pkcs12-asn1.ts';
 import { PKCS12_KDF_HASHES, pkcs12Kdf, pkcs12PasswordCandidates, type Pkcs12Hash } from './pkcs12-kdf.ts';
 
 const MAC_HASHES: Record<string, Pkcs12Hash> = {
@@ -28,6 +38,33 @@ const HASH_OIDS: Record<Pkcs12Hash, string> = {
   sha512: OID.sha512,
 };
 
+/**
+ * `MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 }` (RFC 7292 §4),
+ * `DigestInfo ::= SEQUENCE { digestAlgorithm AlgorithmIdentifier, digest OCTET STRING }` (RFC 8017 A.2.4).
+ */
+export interface Pkcs12MacData {
+  digestAlgorithm: AlgorithmId;
+  digest: Buffer;
+  macSalt: Buffer;
+  /** As decoded: a number, or the decimal text of an INTEGER of four bytes or more. */
+  iterations: number | string;
+}
+
+/** Decodes a MacData element. @throws BerShapeError */
+export function readMacData(buf: Uint8Array, top: BerElement): Pkcs12MacData {
+  if (top.tag !== 0x30) throw new BerShapeError('expected the MacData SEQUENCE');
+  const [mac, salt, iterations, extra] = berChildren(buf, top);
+  if (mac === undefined || !isSequenceTag(mac.tag) || extra) throw new BerShapeError('expected MacData');
+  const [alg, digest, more] = berChildren(buf, mac);
+  if (more) throw new BerShapeError('expected DigestInfo');
+  return {
+    digestAlgorithm: berAlgorithm(buf, alg),
+    digest: berOctets(buf, digest),
+    macSalt: berOctets(buf, salt),
+    iterations: iterations === undefined ? 1 : berInteger(buf, iterations),
+  };
+}
+
 /** HMAC-`hash` of `content` under the MAC key derived from the BMPString `password`. */
 export function computePkcs12Mac(
   hash: Pkcs12Hash,
@@ -40,25 +77,22 @@ export function computePkcs12Mac(
   return createHmac(hash, key).update(content).digest();
 }
 
-/** Builds the MacData for `content` (DigestInfo algorithm parameters are NULL, as OpenSSL writes them). */
+/** The DER MacData for `content` (DigestInfo algorithm parameters are NULL, as OpenSSL writes them). */
 export function makeMacData(
   hash: Pkcs12Hash,
   password: Buffer,
   salt: Buffer,
   iterations: number,
   content: Buffer,
-): Pkcs12MacData {
-  return new Pkcs12MacData({
-    mac: new MacDigestInfo({
-      digestAlgorithm: new AlgorithmIdentifier({
-        algorithm: HASH_OIDS[hash],
-        parameters: new Uint8Array([0x05, 0x00]).buffer, // DER NULL
-      }),
-      digest: new OctetString(computePkcs12Mac(hash, password, salt, iterations, content)),
-    }),
-    macSalt: new OctetString(salt),
-    iterations,
-  });
+): Buffer {
+  const digestInfo = encodeSequence([
+    encodeSequence([encodeOid(HASH_OIDS[hash]), DER_NULL]),
+    encodeOctetString(computePkcs12Mac(hash, password, salt, iterations, content)),
+  ]);
+  // iterations is DEFAULT 1: DER leaves a default value out.
+  const parts = [digestInfo, encodeOctetString(salt)];
+  if (iterations !== 1) parts.push(encodeInteger(iterations));
+  return Buffer.from(encodeSequence(parts));
 }
 
 /**
@@ -74,7 +108,7 @@ export function verifyPkcs12Mac(
   password: string,
   content: Buffer,
 ): { hash: Pkcs12Hash; password: Buffer } {
-  const oid = macData.mac.digestAlgorithm.algorithm;
+  const oid = macData.digestAlgorithm.algorithm;
   const hash = MAC_HASHES[oid];
   if (!hash) {
     throw new CertfleetError(
@@ -84,7 +118,7 @@ export function verifyPkcs12Mac(
       { details: { oid, algorithm: oidName(oid), where: 'PFX.macData' } },
     );
   }
-  const expected = Buffer.from(macData.mac.digest.buffer);
+  const expected = macData.digest;
   const u = PKCS12_KDF_HASHES[hash].u;
   if (expected.length !== u) {
     throw new CertfleetError(
@@ -94,7 +128,12 @@ export function verifyPkcs12Mac(
     );
   }
   const iterations = macData.iterations;
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000) {
+  if (
+    typeof iterations !== 'number' ||
+    !Number.isSafeInteger(iterations) ||
+    iterations < 1 ||
+    iterations > 10_000_000
+  ) {
     throw new CertfleetError(
       'PKCS12_PARSE',
       `PFX.macData.iterations ${iterations} is out of range (1..10000000).`,
@@ -103,7 +142,7 @@ export function verifyPkcs12Mac(
       },
     );
   }
-  const salt = Buffer.from(macData.macSalt.buffer);
+  const salt = macData.macSalt;
   for (const pw of pkcs12PasswordCandidates(password)) {
     if (timingSafeEqual(computePkcs12Mac(hash, pw, salt, iterations, content), expected)) {
       return { hash, password: pw };

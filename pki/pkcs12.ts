@@ -16,21 +16,27 @@
  * const { privateKey: k, certificates } = parsePkcs12(p12, 'pw');
  */
 import { createHash, createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { AsnParser, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
-import { ContentInfo, EncryptedContent, EncryptedContentInfo } from '@peculiar/asn1-cms';
-import { AuthenticatedSafe, CertBag, PKCS12Attribute, SafeBag, SafeContents } from '@peculiar/asn1-pfx';
-import { EncryptedData, EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { encodeInteger, encodeOctetString, encodeOid, encodeSequence, encodeTlv } from './der.ts';
 import { CertfleetError } from './errors.ts';
 import {
-  CmsEncryptedData,
+  berAlgorithm,
+  berBytes,
+  berChildren,
+  berContent,
+  berInteger,
+  berOctets,
+  berOid,
+  BerShapeError,
+  isSequenceTag,
+  decodeBer,
   derBmpString,
-  derTlv,
   OID,
-  Pkcs12Pfx,
   readBerOctetString,
   readBmpString,
   readPrimitive,
   readTlvHeader,
+  type AlgorithmId,
+  type BerElement,
 } from './pkcs12-asn1.ts';
 import {
   encryptionName,
@@ -42,7 +48,7 @@ import {
   type RandomBytes,
 } from './pkcs12-cipher.ts';
 import { bmpPassword } from './pkcs12-kdf.ts';
-import { makeMacData, verifyPkcs12Mac } from './pkcs12-mac.ts';
+import { makeMacData, readMacData, verifyPkcs12Mac, type Pkcs12MacData } from './pkcs12-mac.ts';
 
 export type { Pkcs12Profile, RandomBytes } from './pkcs12-cipher.ts';
 
@@ -103,62 +109,54 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
   const localKeyId = createHash('sha1').update(leaf).digest();
   const attributes = bagAttributes(friendlyName, localKeyId);
 
-  const certBags = certificates.map(
-    (der, i) =>
-      new SafeBag({
-        bagId: OID.certBag,
-        bagValue: AsnSerializer.serialize(
-          new CertBag({ certId: OID.x509Certificate, certValue: toArrayBuffer(derTlv(0x04, der)) }),
-        ),
-        bagAttributes: i === 0 ? attributes : undefined,
-      }),
+  const certBags = certificates.map((der, i) =>
+    safeBag(
+      OID.certBag,
+      encodeSequence([encodeOid(OID.x509Certificate), encodeTlv(0xa0, encodeOctetString(der))]),
+      i === 0 ? attributes : undefined,
+    ),
   );
-  const certSafe = Buffer.from(AsnSerializer.serialize(new SafeContents(certBags)));
+  const certSafe = Buffer.from(encodeSequence(certBags));
   const certEnc = pbeEncrypt(profile, password, certSafe, iterations, random);
-  const encryptedData = new CmsEncryptedData({
-    version: 0,
-    encryptedContentInfo: new EncryptedContentInfo({
-      contentType: OID.data,
-      contentEncryptionAlgorithm: certEnc.algorithm,
-      encryptedContent: new EncryptedContent({ value: new OctetString(certEnc.ciphertext) }),
-    }),
-  });
+  // CMS EncryptedData { version 0, EncryptedContentInfo { data, algorithm, [0] IMPLICIT OCTET STRING } }
+  const encryptedData = encodeSequence([
+    encodeInteger(0),
+    encodeSequence([encodeOid(OID.data), certEnc.algorithm, encodeTlv(0x80, certEnc.ciphertext)]),
+  ]);
 
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, random);
-  const shrouded = new EncryptedPrivateKeyInfo({
-    encryptionAlgorithm: keyEnc.algorithm,
-    encryptedData: new EncryptedData(keyEnc.ciphertext),
-  });
-  const keySafe = AsnSerializer.serialize(
-    new SafeContents([
-      new SafeBag({
-        bagId: OID.pkcs8ShroudedKeyBag,
-        bagValue: AsnSerializer.serialize(shrouded),
-        bagAttributes: attributes,
-      }),
-    ]),
-  );
+  // EncryptedPrivateKeyInfo { encryptionAlgorithm, encryptedData OCTET STRING } (RFC 5208 §6)
+  const shrouded = encodeSequence([keyEnc.algorithm, encodeOctetString(keyEnc.ciphertext)]);
+  const keySafe = encodeSequence([safeBag(OID.pkcs8ShroudedKeyBag, shrouded, attributes)]);
 
   const authSafe = Buffer.from(
-    AsnSerializer.serialize(
-      new AuthenticatedSafe([
-        new ContentInfo({ contentType: OID.encryptedData, content: AsnSerializer.serialize(encryptedData) }),
-        new ContentInfo({
-          contentType: OID.data,
-          content: toArrayBuffer(derTlv(0x04, Buffer.from(keySafe))),
-        }),
-      ]),
-    ),
+    encodeSequence([
+      contentInfo(OID.encryptedData, encryptedData),
+      contentInfo(OID.data, encodeOctetString(keySafe)),
+    ]),
   );
   const macSalt = takeRandom(random, 8);
   const macHash = profile === 'legacy' ? 'sha1' : 'sha256';
-  const pfx = new Pkcs12Pfx({
-    version: 3,
-    authSafe: new ContentInfo({ contentType: OID.data, content: toArrayBuffer(derTlv(0x04, authSafe)) }),
-    macData: makeMacData(macHash, bmpPassword(password), macSalt, iterations, authSafe),
-  });
-  return Buffer.from(AsnSerializer.serialize(pfx));
+  return Buffer.from(
+    encodeSequence([
+      encodeInteger(3),
+      contentInfo(OID.data, encodeOctetString(authSafe)),
+      makeMacData(macHash, bmpPassword(password), macSalt, iterations, authSafe),
+    ]),
+  );
+}
+
+/** `ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER, content [0] EXPLICIT ANY }` (RFC 5652 §3). */
+function contentInfo(type: string, content: Uint8Array): Uint8Array {
+  return encodeSequence([encodeOid(type), encodeTlv(0xa0, content)]);
+}
+
+/** `SafeBag ::= SEQUENCE { bagId, bagValue [0] EXPLICIT, bagAttributes SET OF PKCS12Attribute OPTIONAL }` (RFC 7292 §4.2). */
+function safeBag(bagId: string, value: Uint8Array, attributes: Uint8Array[] | undefined): Uint8Array {
+  const parts = [encodeOid(bagId), encodeTlv(0xa0, value)];
+  if (attributes) parts.push(encodeTlv(0x31, Buffer.concat(attributes)));
+  return encodeSequence(parts);
 }
 
 function checkBuildOptions(o: BuildPkcs12Options, iterations: number): void {
@@ -203,24 +201,15 @@ function checkBuildOptions(o: BuildPkcs12Options, iterations: number): void {
   });
 }
 
-/** The bag attributes, in DER SET OF order (sorted by encoding). */
-function bagAttributes(friendlyName: string | undefined, localKeyId: Buffer): PKCS12Attribute[] {
-  const attrs: PKCS12Attribute[] = [];
-  const make = (id: string, value: Buffer): void => {
-    // PKCS12Attribute's constructor drops its argument (asn1-pfx 2.x), so set the fields.
-    const a = new PKCS12Attribute();
-    a.attrId = id;
-    a.attrValues = [toArrayBuffer(value)];
-    attrs.push(a);
+/** The bag attributes (`SEQUENCE { attrId, attrValues SET OF }`, one value each), in DER SET OF order. */
+function bagAttributes(friendlyName: string | undefined, localKeyId: Buffer): Uint8Array[] {
+  const attrs: Uint8Array[] = [];
+  const make = (id: string, value: Uint8Array): void => {
+    attrs.push(encodeSequence([encodeOid(id), encodeTlv(0x31, value)]));
   };
   if (friendlyName !== undefined) make(OID.friendlyName, derBmpString(friendlyName));
-  make(OID.localKeyId, derTlv(0x04, localKeyId));
-  const enc = (a: PKCS12Attribute): Buffer => Buffer.from(AsnSerializer.serialize(a));
-  return attrs.sort((a, b) => Buffer.compare(enc(a), enc(b)));
-}
-
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  make(OID.localKeyId, encodeOctetString(localKeyId));
+  return attrs.sort((a, b) => Buffer.compare(a, b));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -233,17 +222,138 @@ function parseError(where: string, message: string, cause?: unknown): CertfleetE
   });
 }
 
-function decodeAt<T>(bytes: ArrayBuffer | Uint8Array, type: new () => T, where: string, expected: string): T {
-  try {
-    return AsnParser.parse(bytes, type);
-  } catch (cause) {
-    throw parseError(where, `expected ${expected}; the bytes do not decode as that.`, cause);
+function decodeAt<T>(
+  bytes: Uint8Array,
+  read: (buf: Uint8Array, top: BerElement) => T,
+  where: string,
+  expected: string,
+): T {
+  return decodeBer(bytes, read, (cause) =>
+    parseError(where, `expected ${expected}; the bytes do not decode as that.`, cause),
+  );
+}
+
+// The PKCS#12 structures, decoded straight from BER (RFC 7292 §4, RFC 5652 §3 and §8, RFC 5208 §6). A
+// decoder reads the fields it knows and refuses a SEQUENCE with more, as the schema decoder did (see
+// pkcs12-asn1.ts); anything that does not decode is a BerShapeError, which decodeAt turns into PKCS12_PARSE.
+
+interface ContentInfo {
+  contentType: string;
+  /** The element inside `[0] EXPLICIT`, whole. */
+  content: Buffer;
+}
+
+interface SafeBag {
+  bagId: string;
+  bagValue: Buffer;
+  bagAttributes: { attrId: string; attrValues: Buffer[] }[];
+}
+
+/**
+ * The elements of a SEQUENCE with at most `max` fields (a SEQUENCE OF when `max` is omitted). A required
+ * field or an item of a SEQUENCE OF (`implicitOk`) may carry a constructed context-specific tag instead
+ * (the schema decoder read it as implicitly tagged); an optional field or an attribute of a SET OF may not.
+ */
+function sequence(
+  buf: Uint8Array,
+  el: BerElement | undefined,
+  what: string,
+  max = Infinity,
+  implicitOk = false,
+): BerElement[] {
+  if (el === undefined || (implicitOk ? !isSequenceTag(el.tag) : el.tag !== 0x30))
+    throw new BerShapeError(`expected ${what} (SEQUENCE)`);
+  const fields = berChildren(buf, el);
+  if (fields.length > max)
+    throw new BerShapeError(`${what} has ${fields.length} elements, at most ${max} expected`);
+  return fields;
+}
+
+/** The single element inside an `[n] EXPLICIT` (tag `0xa0 | n`). */
+function explicit(buf: Uint8Array, el: BerElement | undefined, tag: number): Buffer {
+  if (el?.tag !== tag) throw new BerShapeError(`expected [${tag & 0x1f}]`);
+  const [inner] = berChildren(buf, el);
+  if (!inner) throw new BerShapeError(`[${tag & 0x1f}] is empty`);
+  return berBytes(buf, inner);
+}
+
+function readContentInfo(buf: Uint8Array, el: BerElement | undefined, implicitOk = false): ContentInfo {
+  const [type, content] = sequence(buf, el, 'ContentInfo', 2, implicitOk);
+  return { contentType: berOid(buf, type), content: explicit(buf, content, 0xa0) };
+}
+
+function readPfx(
+  buf: Uint8Array,
+  top: BerElement,
+): { version: number | string; authSafe: ContentInfo; macData?: Pkcs12MacData } {
+  const [version, authSafe, macData] = sequence(buf, top, 'PFX', 3);
+  return {
+    version: berInteger(buf, version),
+    authSafe: readContentInfo(buf, authSafe, true),
+    ...(macData ? { macData: readMacData(buf, macData) } : {}),
+  };
+}
+
+function readAuthenticatedSafe(buf: Uint8Array, top: BerElement): ContentInfo[] {
+  return sequence(buf, top, 'AuthenticatedSafe').map((el) => readContentInfo(buf, el, true));
+}
+
+/** CMS EncryptedData's algorithm and ciphertext (`[0] IMPLICIT` OCTET STRING, primitive or in segments). */
+function readEncryptedData(
+  buf: Uint8Array,
+  top: BerElement,
+): { algorithm: AlgorithmId; ciphertext?: Buffer } {
+  const [version, eci, unprotected] = sequence(buf, top, 'EncryptedData', 3);
+  if (unprotected !== undefined && (unprotected.tag & 0xdf) !== 0x81) {
+    throw new BerShapeError('expected [1] unprotectedAttrs');
   }
+  berInteger(buf, version);
+  const [type, alg, content] = sequence(buf, eci, 'EncryptedContentInfo', 3, true);
+  berOid(buf, type);
+  const algorithm = berAlgorithm(buf, alg);
+  if (content?.tag === 0x80) return { algorithm, ciphertext: berContent(buf, content) };
+  if (content !== undefined && content.tag !== 0xa0) throw new BerShapeError('expected [0] encryptedContent');
+  if (content?.tag === 0xa0) {
+    return {
+      algorithm,
+      ciphertext: Buffer.concat(berChildren(buf, content).map((seg) => berOctets(buf, seg))),
+    };
+  }
+  return { algorithm };
+}
+
+function readSafeContents(buf: Uint8Array, top: BerElement): SafeBag[] {
+  return sequence(buf, top, 'SafeContents').map((el) => {
+    const [id, value, attrs] = sequence(buf, el, 'SafeBag', 3, true);
+    const bag: SafeBag = { bagId: berOid(buf, id), bagValue: explicit(buf, value, 0xa0), bagAttributes: [] };
+    if (attrs !== undefined && attrs.tag !== 0x31) throw new BerShapeError('expected the bag attributes SET');
+    for (const a of attrs === undefined ? [] : berChildren(buf, attrs)) {
+      const [attrId, values] = sequence(buf, a, 'PKCS12Attribute', 2);
+      if (values?.tag !== 0x31) throw new BerShapeError('expected the attribute values SET');
+      bag.bagAttributes.push({
+        attrId: berOid(buf, attrId),
+        attrValues: berChildren(buf, values).map((v) => berBytes(buf, v)),
+      });
+    }
+    return bag;
+  });
+}
+
+function readCertBag(buf: Uint8Array, top: BerElement): { certId: string; certValue: Buffer } {
+  const [id, value] = sequence(buf, top, 'CertBag', 2);
+  return { certId: berOid(buf, id), certValue: explicit(buf, value, 0xa0) };
+}
+
+function readEncryptedPrivateKeyInfo(
+  buf: Uint8Array,
+  top: BerElement,
+): { algorithm: AlgorithmId; encryptedData: Buffer } {
+  const [alg, data] = sequence(buf, top, 'EncryptedPrivateKeyInfo', 2);
+  return { algorithm: berAlgorithm(buf, alg), encryptedData: berOctets(buf, data) };
 }
 
 /** The value of an OCTET STRING (DER primitive, or BER constructed of segments); nothing may follow it. */
-function octetStringValue(bytes: ArrayBuffer | Uint8Array, where: string): Buffer {
-  const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+function octetStringValue(buf: Uint8Array, where: string): Buffer {
   const r = readBerOctetString(buf);
   if (typeof r === 'string') throw parseError(where, `${r}.`);
   if (r.consumed !== buf.length)
@@ -325,7 +435,7 @@ interface WalkState {
 export function parsePkcs12(blob: Buffer | Uint8Array, password: string): ParsedPkcs12 {
   const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   checkEnvelope(buf);
-  const pfx = decodeAt(buf, Pkcs12Pfx, 'PFX', 'PFX ::= SEQUENCE { version, authSafe ContentInfo, macData }');
+  const pfx = decodeAt(buf, readPfx, 'PFX', 'PFX ::= SEQUENCE { version, authSafe ContentInfo, macData }');
   if (pfx.version !== 3) throw parseError('PFX.version', `expected version 3, found ${pfx.version}.`);
   if (pfx.authSafe.contentType === OID.signedData) {
     throw new CertfleetError(
@@ -342,7 +452,12 @@ export function parsePkcs12(blob: Buffer | Uint8Array, password: string): Parsed
     );
   }
   const authSafeBytes = octetStringValue(pfx.authSafe.content, 'PFX.authSafe.content');
-  const safes = decodeAt(authSafeBytes, AuthenticatedSafe, 'AuthenticatedSafe', 'SEQUENCE OF ContentInfo');
+  const safes = decodeAt(
+    authSafeBytes,
+    readAuthenticatedSafe,
+    'AuthenticatedSafe',
+    'SEQUENCE OF ContentInfo',
+  );
 
   let macAlgorithm = 'none';
   let macPassword: Buffer | undefined;
@@ -363,15 +478,12 @@ function readSafe(ci: ContentInfo, where: string, state: WalkState): void {
   if (ci.contentType === OID.data) {
     safeBytes = octetStringValue(ci.content, `${where}.content`);
   } else if (ci.contentType === OID.encryptedData) {
-    const ed = decodeAt(ci.content, CmsEncryptedData, `${where}.content`, 'CMS EncryptedData');
-    const eci = ed.encryptedContentInfo;
-    const alg = eci.contentEncryptionAlgorithm;
-    const content = eci.encryptedContent;
-    const ciphertext = content?.value
-      ? Buffer.from(content.value.buffer)
-      : content?.constructedValue
-        ? Buffer.concat(content.constructedValue.map((o) => Buffer.from(o.buffer)))
-        : undefined;
+    const { algorithm: alg, ciphertext } = decodeAt(
+      ci.content,
+      readEncryptedData,
+      `${where}.content`,
+      'CMS EncryptedData',
+    );
     if (!ciphertext) throw parseError(`${where}.encryptedContentInfo`, 'the encryptedContent is missing.');
     encryption = encryptionName(alg, `${where} (certificate safe encryption)`);
     safeBytes = decrypt(alg, ciphertext, `${where} (encrypted SafeContents)`, state);
@@ -384,26 +496,19 @@ function readSafe(ci: ContentInfo, where: string, state: WalkState): void {
   } else {
     throw parseError(`${where}.contentType`, `expected data or encryptedData, found ${ci.contentType}.`);
   }
-  let contents: SafeContents;
-  try {
-    contents = AsnParser.parse(safeBytes, SafeContents);
-  } catch (cause) {
-    if (encryption !== 'none' && !state.hasMac) throw garbledWithoutMac(where, cause);
-    throw parseError(
-      where,
-      'expected SafeContents (SEQUENCE OF SafeBag); the bytes do not decode as that.',
-      cause,
-    );
-  }
+  const contents = decodeBer(safeBytes, readSafeContents, (cause) =>
+    encryption !== 'none' && !state.hasMac
+      ? garbledWithoutMac(where, cause)
+      : parseError(
+          where,
+          'expected SafeContents (SEQUENCE OF SafeBag); the bytes do not decode as that.',
+          cause,
+        ),
+  );
   readBags(contents, where, encryption, state);
 }
 
-function decrypt(
-  alg: EncryptedContentInfo['contentEncryptionAlgorithm'],
-  data: Buffer,
-  where: string,
-  state: WalkState,
-): Buffer {
+function decrypt(alg: AlgorithmId, data: Buffer, where: string, state: WalkState): Buffer {
   try {
     return pbeDecrypt(alg, state.password, data, where, state.macPassword);
   } catch (e) {
@@ -427,12 +532,12 @@ function garbledWithoutMac(where: string, cause: unknown): CertfleetError {
   );
 }
 
-function readBags(contents: SafeContents, where: string, encryption: string, state: WalkState): void {
+function readBags(contents: SafeBag[], where: string, encryption: string, state: WalkState): void {
   contents.forEach((bag, j) => {
     const at = `${where}.SafeContents[${j}]`;
     const attrs = readAttributes(bag, at);
     if (bag.bagId === OID.certBag) {
-      const cb = decodeAt(bag.bagValue, CertBag, `${at}.certBag`, 'CertBag');
+      const cb = decodeAt(bag.bagValue, readCertBag, `${at}.certBag`, 'CertBag');
       if (cb.certId !== OID.x509Certificate) return; // SDSI certificates and others are not identities
       const der = Buffer.from(octetStringValue(cb.certValue, `${at}.certBag.certValue`));
       let x509: X509Certificate;
@@ -443,14 +548,9 @@ function readBags(contents: SafeContents, where: string, encryption: string, sta
       }
       state.bags.push({ kind: 'cert', where: at, der, x509, encryption, ...attrs });
     } else if (bag.bagId === OID.pkcs8ShroudedKeyBag) {
-      const epki = decodeAt(bag.bagValue, EncryptedPrivateKeyInfo, at, 'EncryptedPrivateKeyInfo');
-      const name = encryptionName(epki.encryptionAlgorithm, `${at} (shrouded key bag)`);
-      const der = decrypt(
-        epki.encryptionAlgorithm,
-        Buffer.from(epki.encryptedData.buffer),
-        `${at} (shrouded key bag)`,
-        state,
-      );
+      const epki = decodeAt(bag.bagValue, readEncryptedPrivateKeyInfo, at, 'EncryptedPrivateKeyInfo');
+      const name = encryptionName(epki.algorithm, `${at} (shrouded key bag)`);
+      const der = decrypt(epki.algorithm, epki.encryptedData, `${at} (shrouded key bag)`, state);
       state.bags.push({
         kind: 'key',
         where: at,
@@ -468,7 +568,7 @@ function readBags(contents: SafeContents, where: string, encryption: string, sta
         ...attrs,
       });
     } else if (bag.bagId === OID.safeContentsBag) {
-      const nested = decodeAt(bag.bagValue, SafeContents, at, 'nested SafeContents');
+      const nested = decodeAt(bag.bagValue, readSafeContents, at, 'nested SafeContents');
       readBags(nested, at, encryption, state);
     }
     // CRL and secret bags carry nothing an identity needs; they are skipped.
@@ -477,15 +577,15 @@ function readBags(contents: SafeContents, where: string, encryption: string, sta
 
 function readAttributes(bag: SafeBag, at: string): { localKeyId?: Buffer; friendlyName?: string } {
   const out: { localKeyId?: Buffer; friendlyName?: string } = {};
-  for (const a of bag.bagAttributes ?? []) {
+  for (const a of bag.bagAttributes) {
     const first = a.attrValues[0];
     if (!first) continue;
     if (a.attrId === OID.localKeyId) {
-      const v = readPrimitive(new Uint8Array(first), 0x04);
+      const v = readPrimitive(first, 0x04);
       if (!v) throw parseError(`${at}.localKeyId`, 'expected an OCTET STRING.');
       out.localKeyId = v;
     } else if (a.attrId === OID.friendlyName) {
-      const v = readBmpString(new Uint8Array(first));
+      const v = readBmpString(first);
       if (v === undefined) throw parseError(`${at}.friendlyName`, 'expected a BMPString.');
       out.friendlyName = v;
     }

@@ -36,19 +36,11 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import {
-  ContentInfo,
-  EnvelopedData,
-  id_data,
-  id_envelopedData,
-  type EncryptedContentInfo,
-  type KeyTransRecipientInfo,
-  type RecipientIdentifier,
-} from '@peculiar/asn1-cms';
-import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
 import {
   decodeOidContent,
+  encodeInteger,
+  encodeOctetString,
   encodeOid,
   encodeSequence,
   encodeTlv,
@@ -56,6 +48,19 @@ import {
   readTlv,
 } from '../../pki/der.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import {
+  berAlgorithm,
+  berBytes,
+  berChildren,
+  berContent,
+  berInteger,
+  berOctets,
+  berOid,
+  BerShapeError,
+  decodeBer,
+  type AlgorithmId,
+  type BerElement,
+} from '../../pki/pkcs12-asn1.ts';
 import { pkcs1v15Decrypt } from '../../pki/rsa-pkcs1v15.ts';
 
 /** Key-transport schemes {@link encryptPfxPasswordForDevice} can write. */
@@ -79,6 +84,8 @@ export interface PasswordRecipient {
 export type UndecryptableReason = 'not-cms' | 'no-recipient' | 'decrypt-failed' | 'unsupported';
 
 const OID = {
+  data: '1.2.840.113549.1.7.1',
+  envelopedData: '1.2.840.113549.1.7.3',
   rsaEncryption: '1.2.840.113549.1.1.1',
   rsaesOaep: '1.2.840.113549.1.1.7',
   mgf1: '1.2.840.113549.1.1.8',
@@ -107,10 +114,9 @@ const CIPHERS: Readonly<Record<string, { name: string; keyLength: number; ivLeng
 };
 
 const DER_NULL = Uint8Array.of(0x05, 0x00);
-const DER_INTEGER_0 = Uint8Array.of(0x02, 0x01, 0x00);
 
-/** An AlgorithmIdentifier (RFC 5280 §4.1.1.2) as DER: the OID and its parameters' DER. */
-function algorithmDer(oid: string, parameters: Uint8Array): Uint8Array {
+/** A DER AlgorithmIdentifier (RFC 5280 §4.1.1.2). */
+function algorithm(oid: string, parameters: Uint8Array): Uint8Array {
   return encodeSequence([encodeOid(oid), parameters]);
 }
 
@@ -125,8 +131,7 @@ function oaepSha256Params(): Uint8Array {
 
 /**
  * The DER IssuerAndSerialNumber of `certificate` (RFC 5652 §10.2.4): its issuer Name and serialNumber
- * INTEGER exactly as the certificate encodes them, cut from its TBSCertificate — not the whole certificate
- * decoded by asn1js for two fields (issue 11 point 2).
+ * INTEGER exactly as the certificate encodes them, cut from its TBSCertificate (issue 11 point 2).
  */
 function issuerAndSerialDer(certificate: Certificate): Buffer {
   const tbs = certificate.tbsDer;
@@ -182,7 +187,7 @@ export function encryptPfxPasswordForDevice(
   let keyAlg: Uint8Array;
   if (transport === 'rsa-pkcs1') {
     encryptedKey = publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
-    keyAlg = algorithmDer(OID.rsaEncryption, DER_NULL);
+    keyAlg = algorithm(OID.rsaEncryption, DER_NULL);
   } else {
     const hash = transport === 'rsa-oaep-sha256' ? 'sha256' : 'sha1';
     encryptedKey = publicEncrypt(
@@ -190,32 +195,105 @@ export function encryptPfxPasswordForDevice(
       cek,
     );
     // OAEP with all-default parameters (SHA-1) is an empty SEQUENCE.
-    keyAlg = algorithmDer(OID.rsaesOaep, hash === 'sha256' ? oaepSha256Params() : encodeSequence([]));
+    keyAlg = algorithm(OID.rsaesOaep, hash === 'sha256' ? oaepSha256Params() : encodeSequence([]));
   }
 
-  // DER written directly (RFC 5652 §6.1, §6.2.1, §3): the same bytes the asn1-schema classes serialise to
-  // (test/unit/windows/pfx-password.test.ts checks them against each other), without building and walking
-  // an object tree per device (issue 11 point 2)
+  // EnvelopedData { version 0, RecipientInfos SET { KeyTransRecipientInfo { version 0, rid issuerAndSerialNumber,
+  // keyEncryptionAlgorithm, encryptedKey } }, EncryptedContentInfo { data, aes-256-cbc(iv), [0] IMPLICIT ciphertext } }
   const ktri = encodeSequence([
-    DER_INTEGER_0, // version 0: rid is issuerAndSerialNumber
+    encodeInteger(0),
     issuerAndSerialDer(cert),
     keyAlg,
-    encodeTlv(0x04, encryptedKey),
+    encodeOctetString(encryptedKey),
   ]);
   const enveloped = encodeSequence([
-    DER_INTEGER_0, // version 0: no originatorInfo, no attributes, only KeyTransRecipientInfo v0
-    encodeTlv(0x31, ktri), // recipientInfos: a SET of one
+    encodeInteger(0),
+    encodeTlv(0x31, ktri),
     encodeSequence([
-      encodeOid(id_data),
-      algorithmDer(OID.aes256Cbc, encodeTlv(0x04, iv)),
-      encodeTlv(0x80, ciphertext), // encryptedContent [0] IMPLICIT OCTET STRING
+      encodeOid(OID.data),
+      algorithm(OID.aes256Cbc, encodeTlv(0x04, iv)),
+      encodeTlv(0x80, ciphertext),
     ]),
   ]);
-  const info = encodeSequence([encodeOid(id_envelopedData), encodeTlv(0xa0, enveloped)]);
-  return Buffer.from(info.buffer, info.byteOffset, info.byteLength).toString('base64');
+  const info = encodeSequence([encodeOid(OID.envelopedData), encodeTlv(0xa0, enveloped)]);
+  return Buffer.from(info).toString('base64');
 }
 
-function parseEnveloped(base64: string): EnvelopedData {
+/** One KeyTransRecipientInfo as read: who it is for, how the content key is wrapped. */
+interface KeyTransRecipient {
+  /** The IssuerAndSerialNumber element (tag, length, content), when the rid is one. */
+  issuerAndSerialNumber?: Buffer;
+  /** The subjectKeyIdentifier octets, when the rid is one. */
+  subjectKeyIdentifier?: Buffer;
+  keyEncryptionAlgorithm: AlgorithmId;
+  encryptedKey: Buffer;
+}
+
+/** The parts of an EnvelopedData certfleet reads (RFC 5652 §6.1). */
+interface Enveloped {
+  /** The key-transport recipients (other RecipientInfo kinds are left out). */
+  ktris: KeyTransRecipient[];
+  contentEncryptionAlgorithm: AlgorithmId;
+  ciphertext: Buffer;
+}
+
+function fieldsOf(buf: Uint8Array, el: BerElement | undefined, what: string): BerElement[] {
+  if (el?.tag !== 0x30) throw new BerShapeError(`expected ${what} (SEQUENCE)`);
+  return berChildren(buf, el);
+}
+
+/** `ContentInfo { contentType, [0] EXPLICIT content }` → content type and the content element's bytes. */
+function readContentInfo(buf: Uint8Array, top: BerElement): { contentType: string; content: Buffer } {
+  const [type, explicit] = fieldsOf(buf, top, 'ContentInfo');
+  if (explicit?.tag !== 0xa0) throw new BerShapeError('expected the [0] content of the ContentInfo');
+  const [content] = berChildren(buf, explicit);
+  if (content === undefined) throw new BerShapeError('the ContentInfo content is empty');
+  return { contentType: berOid(buf, type), content: berBytes(buf, content) };
+}
+
+function readKtri(buf: Uint8Array, el: BerElement): KeyTransRecipient {
+  const [version, rid, alg, key] = fieldsOf(buf, el, 'KeyTransRecipientInfo');
+  berInteger(buf, version);
+  const out: KeyTransRecipient = {
+    keyEncryptionAlgorithm: berAlgorithm(buf, alg, true),
+    encryptedKey: berOctets(buf, key),
+  };
+  if (rid?.tag === 0x30) {
+    const [issuer, serial, extra] = berChildren(buf, rid);
+    if (issuer?.tag !== 0x30 || serial?.tag !== 0x02 || extra !== undefined) {
+      throw new BerShapeError('expected IssuerAndSerialNumber { issuer Name, serialNumber INTEGER }');
+    }
+    out.issuerAndSerialNumber = berBytes(buf, rid);
+  } else if (rid?.tag === 0x80) out.subjectKeyIdentifier = berContent(buf, rid);
+  else throw new BerShapeError('expected the recipient identifier');
+  return out;
+}
+
+function readEnvelopedData(buf: Uint8Array, top: BerElement): Enveloped {
+  const fields = fieldsOf(buf, top, 'EnvelopedData');
+  berInteger(buf, fields[0]);
+  let at = 1;
+  if (fields[at]?.tag === 0xa0) at++; // [0] IMPLICIT OriginatorInfo
+  const recipients = fields[at];
+  if (recipients?.tag !== 0x31) throw new BerShapeError('expected the RecipientInfos SET');
+  // RecipientInfo CHOICE: a KeyTransRecipientInfo is a plain SEQUENCE; [1]..[4] are the other kinds.
+  const infos = berChildren(buf, recipients);
+  for (const ri of infos) {
+    if (ri.tag !== 0x30 && (ri.tag < 0xa1 || ri.tag > 0xa4))
+      throw new BerShapeError('expected a RecipientInfo');
+  }
+  const ktris = infos.filter((ri) => ri.tag === 0x30).map((ri) => readKtri(buf, ri));
+  const [type, alg, content] = fieldsOf(buf, fields[at + 1], 'EncryptedContentInfo');
+  berOid(buf, type);
+  let ciphertext: Buffer = Buffer.alloc(0);
+  if (content?.tag === 0x80) ciphertext = berContent(buf, content);
+  else if (content?.tag === 0xa0) {
+    ciphertext = Buffer.concat(berChildren(buf, content).map((seg) => berOctets(buf, seg)));
+  }
+  return { ktris, contentEncryptionAlgorithm: berAlgorithm(buf, alg, true), ciphertext };
+}
+
+function parseEnveloped(base64: string): Enveloped {
   const text = base64.trim();
   if (text.length > MAX_BASE64_CHARS) {
     throw undecryptable(
@@ -230,11 +308,12 @@ function parseEnveloped(base64: string): EnvelopedData {
     );
   }
   try {
-    const info = AsnParser.parse(Buffer.from(text, 'base64'), ContentInfo);
-    if (info.contentType !== id_envelopedData) {
-      throw new Error(`content type ${info.contentType} is not id-envelopedData (${id_envelopedData})`);
+    const fail = (cause: unknown): Error => cause as Error;
+    const info = decodeBer(Buffer.from(text, 'base64'), readContentInfo, fail);
+    if (info.contentType !== OID.envelopedData) {
+      throw new Error(`content type ${info.contentType} is not id-envelopedData (${OID.envelopedData})`);
     }
-    return AsnParser.parse(info.content, EnvelopedData);
+    return decodeBer(info.content, readEnvelopedData, fail);
   } catch (cause) {
     if (cause instanceof CertfleetError) throw cause;
     throw undecryptable(
@@ -245,20 +324,18 @@ function parseEnveloped(base64: string): EnvelopedData {
   }
 }
 
-function ridMatches(rid: RecipientIdentifier, candidate: Certificate): boolean {
+function ridMatches(rid: KeyTransRecipient, candidate: Certificate): boolean {
   if (rid.issuerAndSerialNumber !== undefined) {
-    const want = Buffer.from(AsnSerializer.serialize(rid.issuerAndSerialNumber));
-    return want.equals(issuerAndSerialDer(candidate));
+    return rid.issuerAndSerialNumber.equals(issuerAndSerialDer(candidate));
   }
   if (rid.subjectKeyIdentifier !== undefined) {
-    const ski = Buffer.from(rid.subjectKeyIdentifier.buffer).toString('hex').toUpperCase();
-    return candidate.ski === ski;
+    return candidate.ski === rid.subjectKeyIdentifier.toString('hex').toUpperCase();
   }
   return false;
 }
 
-function oaepHashOf(params: ArrayBuffer | null | undefined): string {
-  if (params === null || params === undefined) return 'sha1';
+function oaepHashOf(params: Buffer | undefined): string {
+  if (params === undefined) return 'sha1';
   const buf = new Uint8Array(params);
   if (buf.length === 0 || (buf.length === 2 && buf[0] === 0x05)) return 'sha1';
   const top = readTlv(buf, 0);
@@ -287,9 +364,9 @@ function oaepHashOf(params: ArrayBuffer | null | undefined): string {
   return hash;
 }
 
-function unwrapKey(ktri: KeyTransRecipientInfo, privateKey: KeyObject): Buffer {
+function unwrapKey(ktri: KeyTransRecipient, privateKey: KeyObject): Buffer {
   const alg = ktri.keyEncryptionAlgorithm;
-  const encrypted = Buffer.from(ktri.encryptedKey.buffer);
+  const encrypted = ktri.encryptedKey;
   if (alg.algorithm === OID.rsaEncryption) return pkcs1v15Decrypt(privateKey, encrypted);
   if (alg.algorithm === OID.rsaesOaep) {
     const oaepHash = oaepHashOf(alg.parameters);
@@ -301,8 +378,8 @@ function unwrapKey(ktri: KeyTransRecipientInfo, privateKey: KeyObject): Buffer {
   throw new Error(`key transport ${alg.algorithm} is not RSA`);
 }
 
-function decryptContent(eci: EncryptedContentInfo, cek: Buffer): Buffer {
-  const alg = eci.contentEncryptionAlgorithm;
+function decryptContent(enveloped: Enveloped, cek: Buffer): Buffer {
+  const alg = enveloped.contentEncryptionAlgorithm;
   const cipher = CIPHERS[alg.algorithm];
   if (cipher === undefined) throw new Error(`content encryption ${alg.algorithm} is not supported`);
   if (cek.length !== cipher.keyLength) throw new Error('the content key has the wrong length');
@@ -311,10 +388,7 @@ function decryptContent(eci: EncryptedContentInfo, cek: Buffer): Buffer {
   const ivTlv = readTlv(ivBytes, 0);
   const iv = Buffer.from(ivBytes.subarray(ivTlv.contentStart, ivTlv.end));
   if (ivTlv.tag !== 0x04 || iv.length !== cipher.ivLength) throw new Error('the IV is malformed');
-  const content = eci.encryptedContent;
-  const ciphertext = content?.value
-    ? Buffer.from(content.value.buffer)
-    : Buffer.concat((content?.constructedValue ?? []).map((o) => Buffer.from(o.buffer)));
+  const ciphertext = enveloped.ciphertext;
   const decipher = createDecipheriv(cipher.name, cek, iv);
   return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
 }
@@ -329,7 +403,7 @@ function decryptContent(eci: EncryptedContentInfo, cek: Buffer): Buffer {
  */
 export function decryptPfxPassword(base64: string, recipients: readonly PasswordRecipient[]): string {
   const enveloped = parseEnveloped(base64);
-  const ktris = enveloped.recipientInfos.map((ri) => ri.ktri).filter((k) => k !== undefined);
+  const ktris = enveloped.ktris;
   if (ktris.length === 0) {
     throw undecryptable(
       'unsupported',
@@ -337,7 +411,7 @@ export function decryptPfxPassword(base64: string, recipients: readonly Password
     );
   }
   for (const ktri of ktris) {
-    const recipient = recipients.find((r) => ridMatches(ktri.rid, r.certificate));
+    const recipient = recipients.find((r) => ridMatches(ktri, r.certificate));
     if (recipient === undefined) continue;
     let cek: Buffer;
     try {
@@ -351,7 +425,7 @@ export function decryptPfxPassword(base64: string, recipients: readonly Password
     }
     let plain: Buffer;
     try {
-      plain = decryptContent(enveloped.encryptedContentInfo, cek);
+      plain = decryptContent(enveloped, cek);
     } catch (cause) {
       const unsupported = /not supported/.test((cause as Error).message);
       throw undecryptable(

@@ -39,7 +39,7 @@ export function seededRandom(seed: string): RandomBytes {
  * secrets). The shared key pool is regenerated every run, so golden bytes that embed key material (the
  * PKCS#12 payloads) need keys that never change.
  */
-function fixedKey(name: 'root' | 'leaf'): { privateKey: KeyObject; publicKey: KeyObject } {
+export function fixedKey(name: 'root' | 'leaf'): { privateKey: KeyObject; publicKey: KeyObject } {
   const pem = readFileSync(join(import.meta.dirname, '..', '..', 'golden', 'compile', 'keys', `${name}.pem`));
   const privateKey = createPrivateKey(pem);
   return { privateKey, publicKey: createPublicKey(privateKey) };

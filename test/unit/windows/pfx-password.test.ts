@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ContentInfo, EnvelopedData } from '@peculiar/asn1-cms';
-import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
-import { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
 import { createCertificate } from '../../../pki/certificate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -189,17 +186,36 @@ describe('the recipient (issuer and serial) is cut from the certificate bytes (i
         notAfter: new Date(T0.getTime() + YEAR),
       });
       const blob = encryptPfxPasswordForDevice(SECRET, certificate);
-      const info = AsnParser.parse(Buffer.from(blob, 'base64'), ContentInfo);
-      const enveloped = AsnParser.parse(info.content, EnvelopedData);
-      const rid = enveloped.recipientInfos[0]?.ktri?.rid.issuerAndSerialNumber;
-      const whole = AsnParser.parse(certificate.der, AsnCertificate).tbsCertificate;
-      expect(rid).toBeDefined();
-      expect(Buffer.from(AsnSerializer.serialize(rid!.issuer)).toString('hex')).toBe(
-        Buffer.from(AsnSerializer.serialize(whole.issuer)).toString('hex'),
+      // OpenSSL as the independent reader: it prints the rid it finds, and `-decrypt -recip` only opens a
+      // KeyTransRecipientInfo whose issuer and serial match that certificate's.
+      const der = dir.file('rid.der', Buffer.from(blob, 'base64'));
+      const printed = openssl(['cms', '-cmsout', '-print', '-inform', 'DER', '-in', der]);
+      expect(printed.status).toBe(0);
+      expect(printed.stdout).toMatch(
+        /d\.issuerAndSerialNumber:\s+issuer: CN=Some Issuing CA\s+serialNumber: (\d+)/,
       );
-      expect(Buffer.from(rid!.serialNumber).toString('hex')).toBe(
-        Buffer.from(whole.serialNumber).toString('hex'),
-      );
+      const serial = /serialNumber: (\d+)/.exec(printed.stdout)?.[1];
+      expect(serial).toBe(BigInt(`0x${serialNumber}`).toString(10));
+      const cert = dir.file('rid.pem', certificate.pem);
+      const keyFile = dir.file('rid.key', key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+      const out = dir.file('rid.out', '');
+      const opened = openssl([
+        'cms',
+        '-decrypt',
+        '-inform',
+        'DER',
+        '-in',
+        der,
+        '-recip',
+        cert,
+        '-inkey',
+        keyFile,
+        '-out',
+        out,
+      ]);
+      expect(opened.output).toBe('');
+      expect(opened.status).toBe(0);
+      expect(readFileSync(out).toString('utf16le')).toBe(SECRET);
       expect(decryptPfxPassword(blob, [{ certificate, privateKey: key.privateKey }])).toBe(SECRET);
       const other = managementIdentity(4);
       expect(() => decryptPfxPassword(blob, [other])).toThrow();
