@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { ContentInfo, EnvelopedData } from '@peculiar/asn1-cms';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { createCertificate } from '../../../pki/certificate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
