@@ -28,7 +28,7 @@ export const runCommandModule: CommandModule = {
         type: 'string',
         default: 'embedded',
         describe:
-          "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or an external mqtt://host:port. " +
+          "'embedded' (aedes, in-process), 'child' (the same aedes broker in a child process of the run: one open file per device in each process instead of two in one), 'mosquitto' (started for the run), or an external mqtt://host:port. " +
           'External broker: with CERTFLEET_BROKER_USERNAME and CERTFLEET_BROKER_PASSWORD set, every client of the run ' +
           '(service, connectors, each device under its own client id) logs in with that one account; without them each ' +
           'logs in as its client id with a password derived from CERTFLEET_FLEET_SECRET (a `certfleet broker`).',

@@ -26,7 +26,7 @@ export interface RunCommandOptions {
   scenario: string;
   devices?: number;
   seed?: string;
-  /** `embedded` (default), `mosquitto`, or an `mqtt://host:port` URL. */
+  /** `embedded` (default), `child` (the embedded broker in a child process), `mosquitto`, or an `mqtt://host:port` URL. */
   broker?: string;
   mqttVersion?: 4 | 5;
   /** TLS broker; devices connect with their management certificate (embedded broker only). */
@@ -56,6 +56,7 @@ export interface RunCommandOptions {
 /** Parses the `--broker` value. */
 export function brokerChoice(value: string | undefined): BrokerChoice {
   if (!value || value === 'embedded') return { type: 'embedded' };
+  if (value === 'child') return { type: 'child' };
   if (value === 'mosquitto') return { type: 'mosquitto' };
   return { type: 'external', url: value };
 }
