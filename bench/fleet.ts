@@ -15,11 +15,13 @@
  *   children-time counters once it has exited — the child's runtime start, ~1 s of CPU, is in it);
  * - with `--key-pool`: the pooled run (`run --key-pool`), its devices/s and ratio to raw keygen/s;
  * - with `--scale N` (or `--devices N` above the reference size, 1,000 unless `--reference`): the large
- *   fleet of N devices (pooled when a pool is given) on the split engine (`run --workers` with one agent
- *   host per core: a process may hold at most 20,000 open files here, and the broker's and the devices'
- *   sockets of 10,000 devices do not fit in one), and the wall-time ratio to the pooled run at the
- *   reference size, which then runs on the same engine (like for like). pooledDevicesPerSecond is then the
- *   large fleet's; CPU ms counts the coordinator and its children; peak RSS there is the coordinator's only.
+ *   fleet of N devices (pooled when a pool is given) on the layout `certfleet run` picks by default for N
+ *   devices (simulator/fleet/auto-workers.ts: from 8,000 devices one process with the broker in a child
+ *   process, `run --broker child` — a process may hold at most 20,000 open files here, and the broker's
+ *   and the devices' sockets of 10,000 devices do not fit in one), and the wall-time ratio to the pooled
+ *   run at the reference size, which then runs on the same layout (like for like). pooledDevicesPerSecond
+ *   is then the large fleet's; CPU ms counts this process and its children (the child broker, agent
+ *   hosts); peak RSS there is this process's only.
  *
  * `--json` prints one object with the keys other tools read: keygenPerSecond, keysPerDevice,
  * coldFloorDevicesPerSecond, coldDevicesPerSecond, coldRatioToFloor, pooledDevicesPerSecond (null without a
@@ -33,6 +35,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '../pki/keys.ts';
 import { runFleet, type FleetRun } from '../simulator/fleet/run-fleet.ts';
 import { runWorkers } from '../simulator/fleet/run-workers.ts';
+import { autoLayout, type RunLayout } from '../simulator/fleet/auto-workers.ts';
 import { poolPassphraseFrom } from '../simulator/tools/key-pool/key-pool.ts';
 import type { RunKeyPoolOption } from '../simulator/tools/key-pool/process-pool.ts';
 import type { BenchArgs } from './args.ts';
@@ -92,6 +95,8 @@ export interface FleetRunFigures {
   keys?: NonNullable<FleetRun['result']['metrics']['keys']>;
   /** Agent host processes (`run --workers N`); 0: one process. */
   workers: number;
+  /** `child`: the broker ran in a child process (`run --broker child`); absent: in the run's process. */
+  broker?: 'child';
 }
 
 /** The fleet suite's result (`--json`). */
@@ -193,21 +198,24 @@ async function fleetRun(
   name: string,
   devices: number,
   keyPool?: RunKeyPoolOption,
-  workers = 0,
+  layout: RunLayout = { workers: 0 },
 ): Promise<FleetRunFigures> {
-  if (workers > 0) return splitFleetRun(work, name, devices, workers, keyPool);
+  if (layout.workers > 0) return splitFleetRun(work, name, devices, layout.workers, keyPool);
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage.rss() / 1024;
   const peak = startPeak();
+  const children = childrenCpuMs();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const run = await runFleet({
     scenario: { text: benchScenarioYaml(devices), file: 'bench-fleet.yaml', baseDir: work },
     out: join(work, name),
+    ...(layout.broker ? { broker: { type: layout.broker } } : {}),
     ...(keyPool ? { keyPool } : {}),
   });
   const wallSeconds = (performance.now() - start) / 1000;
-  const cpuUsed = cpuMs(cpu);
+  // the child broker's CPU too (counted by the kernel once it has exited, before runFleet returns)
+  const cpuUsed = cpuMs(cpu) + childrenCpuMs() - children;
   const peakKiB = peak.stop();
   const r = run.result;
   const windows = r.devicesList.filter((d) => d.platform === 'windows' && d.enrolled).length;
@@ -224,6 +232,7 @@ async function fleetRun(
     baselineRssKiB: baseline,
     ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
     workers: 0,
+    ...(layout.broker ? { broker: layout.broker } : {}),
   };
 }
 
@@ -286,6 +295,14 @@ async function splitRun(work: string, devices: number): Promise<{ service: numbe
   return { service: cpuMs(cpu), device: childrenCpuMs() - children };
 }
 
+/**
+ * The layout of the bench's pooled and large-fleet runs: with a large fleet of `scale` devices, the one
+ * `certfleet run` picks by default for it (auto-workers.ts), at both sizes; without one, one process.
+ */
+export function benchLayout(scale: number | undefined): RunLayout {
+  return scale !== undefined ? autoLayout({ devices: scale, oneProcessOnly: false }) : { workers: 0 };
+}
+
 /** Runs the fleet suite's measurements; see the file comment. */
 export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> {
   const log = o.log ?? (() => undefined);
@@ -306,18 +323,19 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
       log(`split run (--workers 1): ${coldDevices} devices…`);
       split = await splitRun(work, coldDevices);
     }
-    // with a large fleet, the pooled runs at both sizes go on the split engine (like for like)
-    const workers = o.scale !== undefined ? Math.max(1, cores) : 0;
-    const engine = workers > 0 ? ` (run --workers ${workers})` : '';
+    // with a large fleet, the pooled runs at both sizes go on the layout `run` picks for the large fleet
+    // (like for like)
+    const layout = benchLayout(o.scale);
+    const engine = layoutLabel(layout) ? ` (run ${layoutLabel(layout)})` : '';
     let pooled: FleetRunFigures | null = null;
     if (o.keyPool) {
       log(`pooled run${engine}: ${o.devices} devices…`);
-      pooled = await fleetRun(work, 'pooled', o.devices, o.keyPool, workers);
+      pooled = await fleetRun(work, 'pooled', o.devices, o.keyPool, layout);
     }
     let scale: FleetRunFigures | null = null;
     if (o.scale !== undefined) {
       log(`scale run${o.keyPool ? ' (pooled)' : ''}${engine}: ${o.scale} devices…`);
-      scale = await fleetRun(work, 'scale', o.scale, o.keyPool, workers);
+      scale = await fleetRun(work, 'scale', o.scale, o.keyPool, layout);
     }
     const pooledBest = o.keyPool ? (scale ?? pooled) : null;
     const keysPerDevice = cold.rsaKeys / coldDevices;
@@ -361,6 +379,12 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
 
 const f = (v: number, d = 1): string => v.toFixed(d);
 
+/** The `run` options of a layout: `--workers N`, `--broker child`, or '' (one process, broker in it). */
+function layoutLabel(l: { workers: number; broker?: 'child' }): string {
+  if (l.workers > 0) return `--workers ${l.workers}`;
+  return l.broker ? `--broker ${l.broker}` : '';
+}
+
 /** The text form of {@link FleetBench}. */
 export function renderFleetBench(b: FleetBench): string {
   const row = (label: string, value: string): string => `  ${label.padEnd(56)} ${value}\n`;
@@ -381,7 +405,7 @@ export function renderFleetBench(b: FleetBench): string {
     if (!run?.keys) continue;
     const k = run.keys;
     out += row(
-      `pooled run (--key-pool), ${run.devices} devices${run.workers > 0 ? `, --workers ${run.workers}` : ''}`,
+      `pooled run (--key-pool), ${run.devices} devices${layoutLabel(run) ? `, ${layoutLabel(run)}` : ''}`,
       `${f(run.devicesPerSecond)} devices/s  ×${f(run.devicesPerSecond / b.keygenPerSecond, 2)} of raw keygen/s  (${f(run.wallSeconds)} s; ${run.installed} installed, ${run.failed} failed)`,
     );
     out += row(
@@ -410,7 +434,7 @@ export function renderFleetBench(b: FleetBench): string {
   if (b.runs.scale && !b.runs.scale.keys) {
     const r = b.runs.scale;
     out += row(
-      `cold run, ${r.devices} devices${r.workers > 0 ? `, --workers ${r.workers}` : ''}`,
+      `cold run, ${r.devices} devices${layoutLabel(r) ? `, ${layoutLabel(r)}` : ''}`,
       `${f(r.devicesPerSecond)} devices/s  (${f(r.wallSeconds)} s; ${r.installed} installed, ${r.failed} failed)`,
     );
   }
@@ -443,8 +467,9 @@ export async function benchFleet(args: BenchArgs): Promise<void> {
   const { devices, scale } = fleetSizes(args);
   const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
   const limit = Number(r.stdout.trim());
-  // the largest one-process run: the cold run (the large fleet runs on the split engine)
-  const biggest = devices;
+  // the largest run with both ends of every socket in one process: the large fleet's when `run` keeps its
+  // broker in the run's process at that size, else the reference fleet's
+  const biggest = scale !== undefined && benchLayout(scale).broker === undefined ? scale : devices;
   if (!args.json && Number.isFinite(limit) && limit < biggest * 2 + 200) {
     process.stdout.write(
       `  note: ulimit -n is ${limit}; ${biggest} devices need about ${biggest * 2 + 200} open files\n`,

@@ -1,5 +1,6 @@
 /** `certfleet broker [--port P] [--tenant T] [--data DIR]`: the embedded MQTT broker alone, for a fleet split over processes. */
 import type { Argv, CommandModule } from 'yargs';
+import { serveChildBroker } from '../../simulator/broker/child-broker.ts';
 import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
@@ -39,12 +40,15 @@ export const brokerCommand: CommandModule = {
           'Folder for the broker state: persistent sessions and queued messages survive a restart on it (embedded: broker.db, SQLite; Mosquitto: its persistence database).',
       })
       .option('scenario', { type: 'string', describe: 'Scenario file (with --mosquitto).' })
+      // started by `certfleet run --broker child` only (its accounts come over the IPC channel)
+      .option('child', { type: 'boolean', default: false, hidden: true })
       .option('devices', {
         type: 'string',
         coerce: numberCoerce(DEVICES_RULE),
         describe: 'Fleet size (with --mosquitto; overrides the scenario).',
       }),
   handler: async (a) => {
+    if (a.child) return serveChildBroker(String(a.tenant));
     const secret = fleetSecretFrom(process.env);
     const stop = untilSignal();
     const broker = await startFleetBroker({

@@ -1,7 +1,7 @@
 /** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
 import type { Argv, CommandModule } from 'yargs';
 import { availableParallelism } from 'node:os';
-import { AUTO_WORKERS_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
+import { AUTO_CHILD_BROKER_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
 import { runCommand } from '../../simulator/fleet/run-command.ts';
 import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
@@ -26,9 +26,9 @@ export const runCommandModule: CommandModule = {
       .option('seed', { type: 'string', describe: 'Seed (overrides the scenario).' })
       .option('broker', {
         type: 'string',
-        default: 'embedded',
         describe:
-          "'embedded' (aedes, in-process), 'mosquitto' (started for the run), or an external mqtt://host:port. " +
+          `Default: 'embedded', or 'child' for a fleet of ${AUTO_CHILD_BROKER_MIN_DEVICES} devices or more (without --workers). ` +
+          "'embedded' (aedes, in-process), 'child' (the same aedes broker in a child process of the run: one open file per device in each process instead of two in one), 'mosquitto' (started for the run), or an external mqtt://host:port. " +
           'External broker: with CERTFLEET_BROKER_USERNAME and CERTFLEET_BROKER_PASSWORD set, every client of the run ' +
           '(service, connectors, each device under its own client id) logs in with that one account; without them each ' +
           'logs in as its client id with a password derived from CERTFLEET_FLEET_SECRET (a `certfleet broker`).',
@@ -48,7 +48,7 @@ export const runCommandModule: CommandModule = {
       })
       .option('workers', {
         type: 'number',
-        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: one per core (${availableParallelism()} here) for a fleet of ${AUTO_WORKERS_MIN_DEVICES} devices or more; one process for a smaller fleet or with --broker, --tls or --mqtt-version 5.`,
+        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: 0 — one process, with the broker in a child process (--broker child) for a fleet of ${AUTO_CHILD_BROKER_MIN_DEVICES} devices or more, where one process cannot hold both ends of every device's socket; one agent host per core (${availableParallelism()} here) costs more CPU on one machine (README "At scale").`,
       })
       .option('key-pool', {
         type: 'string',
@@ -82,7 +82,7 @@ export const runCommandModule: CommandModule = {
         scenario: String(a.scenario),
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
-        broker: String(a.broker),
+        ...(a.broker !== undefined ? { broker: String(a.broker) } : {}),
         mqttVersion: Number(a['mqtt-version']) === 5 ? 5 : 4,
         tls: Boolean(a.tls),
         ...(a.out !== undefined ? { out: String(a.out) } : {}),

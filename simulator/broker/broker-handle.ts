@@ -1,13 +1,13 @@
 /**
  * What every broker the project starts or points at looks like to the fleet runner, the CLI and tests:
- * the embedded aedes broker (embedded-broker.ts), a Mosquitto the project starts (mosquitto.ts), or an
+ * the embedded aedes broker (embedded-broker.ts), the same in a child process (child-broker.ts), a Mosquitto the project starts (mosquitto.ts), or an
  * external broker given by URL (external-broker.ts).
  */
 import type { CredentialTable } from './credential-table.ts';
 
 /** A running (or external) MQTT broker. */
 export interface BrokerHandle {
-  kind: 'embedded' | 'mosquitto' | 'external';
+  kind: 'embedded' | 'child' | 'mosquitto' | 'external';
   /** `mqtt://127.0.0.1:PORT` (or `mqtts://…` with TLS). */
   url: string;
   port: number;

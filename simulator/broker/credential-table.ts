@@ -41,7 +41,7 @@ function checkName(role: BrokerRole, name: string): void {
 /** A mutable table of broker accounts. */
 export class CredentialTable {
   readonly #accounts = new Map<string, BrokerAccount>();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(name: string) => void>();
 
   constructor(accounts: Iterable<BrokerAccountInit> = []) {
     for (const a of accounts) this.#put(a);
@@ -53,20 +53,20 @@ export class CredentialTable {
     this.#accounts.set(a.name, { identity: { role: a.role, name: a.name }, passwordHash });
   }
 
-  #changed(): void {
-    for (const l of this.#listeners) l();
+  #changed(name: string): void {
+    for (const l of this.#listeners) l(name);
   }
 
   /** Adds or replaces an account (a device enrolled, a password rotated). */
   set(account: BrokerAccountInit): void {
     this.#put(account);
-    this.#changed();
+    this.#changed(account.name);
   }
 
   /** Removes an account; true when it existed. Connected clients stay connected (brokers may kick them). */
   remove(name: string): boolean {
     const had = this.#accounts.delete(name);
-    if (had) this.#changed();
+    if (had) this.#changed(name);
     return had;
   }
 
@@ -88,8 +88,8 @@ export class CredentialTable {
     return verifyPassword(password.toString(), account.passwordHash) ? account.identity : undefined;
   }
 
-  /** Calls `listener` after every change; returns a function that stops listening. */
-  onChange(listener: () => void): () => void {
+  /** Calls `listener` after every change, with the user name that changed; returns a function that stops listening. */
+  onChange(listener: (name: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

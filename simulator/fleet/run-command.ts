@@ -18,7 +18,7 @@ import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
 import { keyPoolOption } from '../tools/key-pool/process-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
-import { autoWorkers } from './auto-workers.ts';
+import { autoLayout, type RunLayout } from './auto-workers.ts';
 import { splitScenario } from './split-fleet.ts';
 
 /** Options of {@link runCommand} (the CLI's flags). */
@@ -26,7 +26,10 @@ export interface RunCommandOptions {
   scenario: string;
   devices?: number;
   seed?: string;
-  /** `embedded` (default), `mosquitto`, or an `mqtt://host:port` URL. */
+  /**
+   * `embedded` (in the run's process), `child` (the embedded broker in a child process), `mosquitto`, or an
+   * `mqtt://host:port` URL; undefined: {@link autoLayout} picks embedded or child by the fleet's size.
+   */
   broker?: string;
   mqttVersion?: 4 | 5;
   /** TLS broker; devices connect with their management certificate (embedded broker only). */
@@ -37,7 +40,7 @@ export interface RunCommandOptions {
   only?: number[];
   /**
    * Agent hosts in child processes over a loopback embedded broker (run-workers.ts); 0: one process;
-   * undefined: {@link autoWorkers} (one per core for a fleet of 200 devices or more).
+   * undefined: {@link autoLayout} (one process; with the broker in a child process for a large fleet).
    */
   workers?: number;
   /** `--key-pool DIR`: draw connector and device keys from this pool (simulator/tools/key-pool/). */
@@ -56,6 +59,7 @@ export interface RunCommandOptions {
 /** Parses the `--broker` value. */
 export function brokerChoice(value: string | undefined): BrokerChoice {
   if (!value || value === 'embedded') return { type: 'embedded' };
+  if (value === 'child') return { type: 'child' };
   if (value === 'mosquitto') return { type: 'mosquitto' };
   return { type: 'external', url: value };
 }
@@ -102,7 +106,8 @@ export async function runCommand(
   const wall = new WallTimes();
   // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
   const reportFailure = failureReporter(o.scenario, out, wall.startedAt);
-  const workers = o.workers ?? defaultWorkers(o);
+  const layout: RunLayout = o.workers !== undefined ? { workers: o.workers } : defaultLayout(o);
+  const workers = layout.workers;
   const run = workers
     ? await runWorkers({
         scenario: scenarioPath(o.scenario),
@@ -121,7 +126,7 @@ export async function runCommand(
     : await runFleet({
         scenario: scenarioPath(o.scenario),
         out,
-        broker: brokerChoice(o.broker),
+        broker: brokerChoice(o.broker ?? layout.broker),
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
@@ -152,16 +157,14 @@ export async function runCommand(
 }
 
 /**
- * `--workers` when none is given (auto-workers.ts): the fleet size comes from the scenario; a scenario that
- * cannot be loaded runs in one process, whose start then reports why (junit.xml included).
+ * The layout when no `--workers` is given (auto-workers.ts): the fleet size comes from the scenario; a
+ * scenario that cannot be loaded runs in one process, whose start then reports why (junit.xml included).
  */
-export function defaultWorkers(o: RunCommandOptions): number {
+export function defaultLayout(o: RunCommandOptions): RunLayout {
+  // any --broker (embedded included: "in the run's process"), TLS, MQTT 5 or a replay subset is kept as given
   const oneProcessOnly =
-    (o.broker !== undefined && o.broker !== 'embedded') ||
-    Boolean(o.tls) ||
-    o.only !== undefined ||
-    o.mqttVersion === 5;
-  if (oneProcessOnly) return 0;
+    o.broker !== undefined || Boolean(o.tls) || o.only !== undefined || o.mqttVersion === 5;
+  if (oneProcessOnly) return { workers: 0 };
   let devices: number;
   try {
     devices = splitScenario({
@@ -169,7 +172,7 @@ export function defaultWorkers(o: RunCommandOptions): number {
       ...(o.devices !== undefined ? { devices: o.devices } : {}),
     }).fleet.devices;
   } catch {
-    return 0;
+    return { workers: 0 };
   }
-  return autoWorkers({ devices, oneProcessOnly });
+  return autoLayout({ devices, oneProcessOnly });
 }

@@ -13,7 +13,7 @@
  * is made again (what the split runs are compared with); the `--workers` tests ran in the embedded pass.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -27,6 +27,7 @@ import {
   waitForOutput as waitFor,
   type CliProcess as Child,
 } from './fixtures/cli-process.ts';
+import { outcomeTable, storeSnapshot } from './fixtures/outcome-table.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const MOSQUITTO = process.env.CERTFLEET_E2E_BROKER === 'mosquitto';
@@ -36,37 +37,6 @@ const DEVICES = planFleet(loadScenario(SCENARIO)).length;
 
 function start(args: string[], cwd: string): Child {
   return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
-}
-
-/** The outcome table of a run folder: one line per device × profile. */
-function outcomeTable(runDir: string): string[] {
-  const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as {
-    outcomes: {
-      device: string;
-      profile: string;
-      status: string;
-      code: string;
-      renewals: number;
-      at: string;
-    }[];
-  };
-  return report.outcomes.map((o) => [o.device, o.profile, o.status, o.code, o.renewals, o.at].join(' '));
-}
-
-/** Per device: how many key-store items run.db's end-of-run snapshot holds, and of which stores. */
-function storeSnapshot(runDir: string): string[] {
-  const db = new Database(join(runDir, 'run.db'), { readonly: true });
-  try {
-    return (
-      db
-        .prepare(
-          "SELECT device_id || ' ' || store || ' ' || COUNT(*) AS row FROM store_items GROUP BY device_id, store ORDER BY device_id, store",
-        )
-        .all() as { row: string }[]
-    ).map((r) => r.row);
-  } finally {
-    db.close();
-  }
 }
 
 /** The run folder holds no SQLite write-ahead files: run.db was closed (checkpointed), not left open. */

@@ -4,7 +4,9 @@
  * coordinator and spreads the devices' over N host processes, so a fleet whose sockets do not fit one
  * process fits split. Shown at a small scale with a proportionally lowered limit: the one-process run of
  * fixtures/open-files.yaml (120 devices) holds more open files than LIMIT at its peak, and the same fleet
- * completes with `--workers 2` with `prlimit --nofile=LIMIT` on the coordinator and, inherited, its hosts.
+ * completes with `--workers 2` with `prlimit --nofile=LIMIT` on the coordinator and, inherited, its hosts —
+ * and (issue 11) with `--broker child`, the service side and every device in the run's process and the
+ * broker's side of the sockets in its child process, each within the same limit.
  * Linux only (/proc, prlimit).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -111,5 +113,29 @@ describe.skipIf(!HAVE_PRLIMIT)('open files: a fleet too big for one process fits
     expect(two.peak).toBeLessThanOrEqual(LIMIT);
     expect(two.childPeak).toBeGreaterThan(DEVICES / 2);
     expect(two.childPeak).toBeLessThanOrEqual(LIMIT);
+  }, 300_000);
+
+  it(`run --broker child under prlimit --nofile=${LIMIT} completes with every device enrolled (issue 11)`, async () => {
+    const child = await sampled(
+      'prlimit',
+      [
+        `--nofile=${LIMIT}`,
+        process.execPath,
+        BIN,
+        'run',
+        'fleet.yaml',
+        '--broker',
+        'child',
+        '--out',
+        'child',
+      ],
+      work,
+    );
+    expect(child.code, child.out).toBe(0);
+    expect(enrolled(join(work, 'child'))).toBe(DEVICES);
+    // the run held one socket per device, the child broker the other: each within the limit
+    expect(child.peak).toBeLessThanOrEqual(LIMIT);
+    expect(child.childPeak).toBeGreaterThan(DEVICES / 2);
+    expect(child.childPeak).toBeLessThanOrEqual(LIMIT);
   }, 300_000);
 });

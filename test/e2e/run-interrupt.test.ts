@@ -1,7 +1,8 @@
 /**
  * Issue 10 point 7: SIGINT/SIGTERM on `certfleet run` (the real CLI, bin/certfleet.mjs) stop the run
  * cleanly — a line saying so, report.json/junit.xml/report.html written and marked interrupted, exit 130
- * (SIGINT) or 143 (SIGTERM), the Mosquitto the run started stopped and its folder (password file) removed —
+ * (SIGINT) or 143 (SIGTERM), the Mosquitto the run started stopped and its folder (password file) removed,
+ * the child broker of `--broker child` (which writes no file) stopped —
  * and `show device` says the run was interrupted. The signal is sent once the first progress line is out
  * (the run is under way), never after a sleep.
  */
@@ -93,6 +94,8 @@ const CASES = [
   { signal: 'SIGINT' as const, broker: 'embedded', exit: 130 },
   { signal: 'SIGTERM' as const, broker: 'embedded', exit: 143 },
   ...(HAS_MOSQUITTO ? [{ signal: 'SIGINT' as const, broker: 'mosquitto', exit: 130 }] : []),
+  // issue 11: the embedded broker in a child process of the run (its own process group: the run stops it)
+  { signal: 'SIGINT' as const, broker: 'child', exit: 130 },
   // --workers 2: two `certfleet agents` host children on the run's loopback broker
   { signal: 'SIGTERM' as const, broker: 'workers', exit: 143 },
 ];
@@ -138,6 +141,7 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
       const hosts = r.children.filter((c) => c.argv.includes('agents'));
       if (broker === 'mosquitto') expect(brokers.length).toBe(1);
       if (broker === 'workers') expect(hosts.length).toBe(2);
+      if (broker === 'child') expect(r.children.filter((c) => c.argv.includes('--child')).length).toBe(1);
       // (tsx's esbuild service is the loader's, not the run's: it leaves when its parent's pipe closes)
       const started = r.children.filter((c) => !isLoaderService(c));
       for (const c of started) expect(alive(c.pid), c.argv.join(' ')).toBe(false);

@@ -2,8 +2,9 @@
  * The broker part: how a fleet process reaches its MQTT broker, and how every client of the process
  * (service, connectors, devices) connects to it. Two kinds:
  *
- * - {@link runBroker} (`certfleet run`): the broker the options name — the embedded aedes broker, a
- *   Mosquitto the run starts, or an external one by URL — with the run's own accounts (passwords derived
+ * - {@link runBroker} (`certfleet run`): the broker the options name — the embedded aedes broker, the
+ *   same in a child process of the run (simulator/broker/child-broker.ts), a Mosquitto the run starts, or an
+ *   external one by URL — with the run's own accounts (passwords derived
  *   from the fleet secret, device accounts added as devices start), optionally TLS with certificate login
  *   for enrolled devices (tls-setup.ts), and the in-process in-flight counter the virtual clock waits on.
  * - {@link joinedBroker} (`certfleet serve`, `certfleet agents`): a broker another process runs, checked to
@@ -23,6 +24,7 @@ import { CertfleetError } from '../../../pki/errors.ts';
 import { generateKeyPair } from '../../../pki/index.ts';
 import { randomSecretBytes } from '../../../pki/secret-witness.ts';
 import type { BrokerHandle } from '../../broker/broker-handle.ts';
+import { startChildBroker } from '../../broker/child-broker.ts';
 import { CredentialTable } from '../../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { externalBroker, sharedLogin } from '../../broker/external-broker.ts';
@@ -39,7 +41,10 @@ export const BROKER = 'broker';
 
 /** Which broker carries a run. */
 export type BrokerChoice =
-  { type: 'embedded' } | { type: 'mosquitto'; binary?: string } | { type: 'external'; url: string };
+  | { type: 'embedded' }
+  | { type: 'child' }
+  | { type: 'mosquitto'; binary?: string }
+  | { type: 'external'; url: string };
 
 /** The broker as the other parts use it. */
 export interface FleetBroker {
@@ -92,10 +97,19 @@ export function checkBrokerOptions(o: Pick<RunBrokerOptions, 'choice' | 'tls' | 
         'external broker does not. Drop --broker URL, use --broker mosquitto, or drop --tls.',
     );
   }
-  if (o.mqttVersion === 5 && type === 'embedded') {
+  if (o.tls && type === 'child') {
+    // the embedded broker checks device certificates at the run's virtual time, which lives in the run's process
     throw new CertfleetError(
       'USAGE',
-      '--mqtt-version 5 needs a broker that speaks MQTT 5: the embedded broker (aedes) speaks MQTT 3.1.1 only. ' +
+      "--tls works with the embedded broker in the run's process (--broker embedded) or --broker mosquitto, not " +
+        "--broker child: the broker checks each device certificate at the run's virtual time, which the child " +
+        'process does not have. Use --broker embedded or mosquitto with --tls, or drop --tls.',
+    );
+  }
+  if (o.mqttVersion === 5 && (type === 'embedded' || type === 'child')) {
+    throw new CertfleetError(
+      'USAGE',
+      `--mqtt-version 5 needs a broker that speaks MQTT 5: the ${type} broker (aedes) speaks MQTT 3.1.1 only. ` +
         'Use --broker mosquitto or an external broker (--broker mqtt://host:port), or drop --mqtt-version.',
     );
   }
@@ -255,6 +269,8 @@ async function startBroker(
   switch (choice.type) {
     case 'embedded':
       return startEmbeddedBroker({ tenant, credentials, ...(tls ? { tls: tls.broker } : {}) });
+    case 'child':
+      return startChildBroker({ tenant, credentials });
     case 'mosquitto':
       if (!findMosquitto(choice.binary)) {
         throw new CertfleetError(

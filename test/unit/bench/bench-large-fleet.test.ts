@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../../bench/args.ts';
-import { fleetSizes, REFERENCE_DEVICES } from '../../../bench/fleet.ts';
+import { benchLayout, fleetSizes, REFERENCE_DEVICES } from '../../../bench/fleet.ts';
+import { AUTO_CHILD_BROKER_MIN_DEVICES } from '../../../simulator/fleet/auto-workers.ts';
 
 describe('bench fleet sizes', () => {
   it('--devices above the reference size is the large fleet, after runs at the reference size', () => {
@@ -46,5 +47,16 @@ describe('bench fleet sizes', () => {
     expect(() => parseBenchArgs(['fleet', '--cold-devices', '0'])).toThrow(
       /--cold-devices must be a whole number/,
     );
+  });
+});
+
+describe('bench layout (issue 11): the large fleet runs on the layout `run` picks for it, at both sizes', () => {
+  it('10,000 devices: one process with the broker in a child process (run --broker child)', () => {
+    expect(benchLayout(10_000)).toEqual({ workers: 0, broker: 'child' });
+    expect(benchLayout(AUTO_CHILD_BROKER_MIN_DEVICES)).toEqual({ workers: 0, broker: 'child' });
+  });
+  it('a large fleet below the threshold, or none: one process with its broker', () => {
+    expect(benchLayout(AUTO_CHILD_BROKER_MIN_DEVICES - 1)).toEqual({ workers: 0 });
+    expect(benchLayout(undefined)).toEqual({ workers: 0 });
   });
 });

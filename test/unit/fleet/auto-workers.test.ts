@@ -1,49 +1,65 @@
 /**
- * Issue 9 point 2: `certfleet run` with no `--workers` spreads a big fleet over one agent host per core and
- * keeps a small one (or one whose options only one process carries) in one process.
+ * Issue 11: `certfleet run` with neither `--workers` nor `--broker` keeps the fleet in one process (agent
+ * hosts cost more CPU than they save on one machine), and from the threshold on moves the embedded broker
+ * into a child process (one process cannot hold both ends of every device's socket); options only one
+ * process with its own broker carries keep the broker they name.
  */
-import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { AUTO_WORKERS_MIN_DEVICES, autoWorkers } from '../../../simulator/fleet/auto-workers.ts';
-import { defaultWorkers } from '../../../simulator/fleet/run-command.ts';
+import { AUTO_CHILD_BROKER_MIN_DEVICES, autoLayout } from '../../../simulator/fleet/auto-workers.ts';
+import { defaultLayout } from '../../../simulator/fleet/run-command.ts';
 
 const SCENARIO = 'scenarios/default.yaml';
 
-describe('autoWorkers', () => {
-  it('one host per core from the threshold on, one process below it', () => {
-    expect(autoWorkers({ devices: AUTO_WORKERS_MIN_DEVICES - 1, oneProcessOnly: false, cores: 4 })).toBe(0);
-    expect(autoWorkers({ devices: AUTO_WORKERS_MIN_DEVICES, oneProcessOnly: false, cores: 4 })).toBe(4);
-    expect(autoWorkers({ devices: 10_000, oneProcessOnly: false, cores: 2 })).toBe(2);
-    expect(autoWorkers({ devices: 10_000, oneProcessOnly: false })).toBe(availableParallelism());
+describe('autoLayout', () => {
+  it('the broker in a child process from the threshold on, in the run’s process below it; never agent hosts', () => {
+    expect(autoLayout({ devices: AUTO_CHILD_BROKER_MIN_DEVICES - 1, oneProcessOnly: false })).toEqual({
+      workers: 0,
+    });
+    expect(autoLayout({ devices: AUTO_CHILD_BROKER_MIN_DEVICES, oneProcessOnly: false })).toEqual({
+      workers: 0,
+      broker: 'child',
+    });
+    expect(autoLayout({ devices: 10_000, oneProcessOnly: false })).toEqual({ workers: 0, broker: 'child' });
+    expect(autoLayout({ devices: 1000, oneProcessOnly: false })).toEqual({ workers: 0 });
   });
-  it('one process whenever an option only one process carries is given', () => {
-    expect(autoWorkers({ devices: 10_000, oneProcessOnly: true, cores: 8 })).toBe(0);
+  it('the threshold keeps one process with its broker well under 20,000 open files (40 + 2 per device)', () => {
+    expect(40 + 2 * AUTO_CHILD_BROKER_MIN_DEVICES).toBeLessThanOrEqual(0.85 * 20_000);
+    // and the child layout (40 + 1 per device in each process) fits 10,000 devices with room to spare
+    expect(40 + 10_000).toBeLessThan(0.6 * 20_000);
   });
-  it('a single-core machine still gets one host for a big fleet', () => {
-    expect(autoWorkers({ devices: 10_000, oneProcessOnly: false, cores: 1 })).toBe(1);
+  it('whenever an option only one process carries is given, the broker it names', () => {
+    expect(autoLayout({ devices: 10_000, oneProcessOnly: true })).toEqual({ workers: 0 });
   });
 });
 
-describe('defaultWorkers (run-command.ts): the fleet size comes from the scenario and --devices', () => {
-  const cores = availableParallelism();
-  it('--devices at and above the threshold: one host per core; below: one process', () => {
-    expect(defaultWorkers({ scenario: SCENARIO, devices: AUTO_WORKERS_MIN_DEVICES })).toBe(cores);
-    expect(defaultWorkers({ scenario: SCENARIO, devices: 5 })).toBe(0);
+describe('defaultLayout (run-command.ts): the fleet size comes from the scenario and --devices', () => {
+  it('--devices at and above the threshold: the child broker; below: everything in one process', () => {
+    expect(defaultLayout({ scenario: SCENARIO, devices: AUTO_CHILD_BROKER_MIN_DEVICES })).toEqual({
+      workers: 0,
+      broker: 'child',
+    });
+    expect(defaultLayout({ scenario: SCENARIO, devices: 1000 })).toEqual({ workers: 0 });
+    expect(defaultLayout({ scenario: SCENARIO, devices: 5 })).toEqual({ workers: 0 });
   });
-  it('options the hosts cannot carry keep one process', () => {
-    const big = { scenario: SCENARIO, devices: 1000 };
-    expect(defaultWorkers({ ...big, broker: 'mosquitto' })).toBe(0);
-    expect(defaultWorkers({ ...big, broker: 'mqtt://127.0.0.1:1883' })).toBe(0);
-    expect(defaultWorkers({ ...big, tls: true })).toBe(0);
-    expect(defaultWorkers({ ...big, mqttVersion: 5 })).toBe(0);
-    expect(defaultWorkers({ ...big, only: [1] })).toBe(0);
-    expect(defaultWorkers({ ...big, broker: 'embedded' })).toBe(cores);
+  it('a broker named on the command line (embedded included), TLS, MQTT 5 or a subset is kept as given', () => {
+    const big = { scenario: SCENARIO, devices: 10_000 };
+    for (const extra of [
+      { broker: 'embedded' },
+      { broker: 'mosquitto' },
+      { broker: 'mqtt://127.0.0.1:1883' },
+      { tls: true },
+      { mqttVersion: 5 as const },
+      { only: [1] },
+    ])
+      expect(defaultLayout({ ...big, ...extra }), JSON.stringify(extra)).toEqual({ workers: 0 });
   });
-  it('a key pool no longer keeps one process: every host draws from its own share (issue 11)', () => {
-    expect(defaultWorkers({ scenario: SCENARIO, devices: 1000, keyPool: '/some/pool' })).toBe(cores);
-    expect(defaultWorkers({ scenario: SCENARIO, devices: 5, keyPool: '/some/pool' })).toBe(0);
+  it('a key pool does not change the layout', () => {
+    expect(defaultLayout({ scenario: SCENARIO, devices: 10_000, keyPool: '/some/pool' })).toEqual({
+      workers: 0,
+      broker: 'child',
+    });
   });
   it('a scenario that cannot be loaded runs in one process (whose start reports why)', () => {
-    expect(defaultWorkers({ scenario: 'does/not/exist.yaml', devices: 1000 })).toBe(0);
+    expect(defaultLayout({ scenario: 'does/not/exist.yaml', devices: 10_000 })).toEqual({ workers: 0 });
   });
 });
