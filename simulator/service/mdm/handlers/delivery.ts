@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { payloadTopic } from '../../../../protocol/wire/topics.ts';
 import { isCertfleetError } from '../../../../pki/errors.ts';
-import { ownBytes } from '../../../../pki/own-bytes.ts';
+import { ownBytes, ownString } from '../../../../pki/own-bytes.ts';
 import {
   compileProfile,
   resolveRequest,
@@ -242,7 +242,8 @@ export async function compileAndSend(
       : 0;
   d.sent = {
     format: result.payload.format,
-    id: payloadIdOf(result.payload),
+    // a flat copy: the identifier is cut from the payload's text, which it would otherwise keep alive
+    id: ownString(payloadIdOf(result.payload)),
     topic: payloadTopic({
       tenant: ctx.tenant,
       deviceId: device.id,
@@ -269,7 +270,8 @@ export async function recompileAndSend(ctx: DeliveryContext, d: Delivery): Promi
 
 /** Publishes the compiled payload (attempt n) and arms the no-answer timer. */
 export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
-  if (!d.sent || ctx.stopped()) return;
+  if (d.sent?.payload === undefined || ctx.stopped()) return;
+  const payload = d.sent.payload;
   d.attempt += 1;
   d.awaiting = true;
   const attempt = d.attempt;
@@ -295,12 +297,12 @@ export async function send(ctx: DeliveryContext, d: Delivery): Promise<void> {
     payload: d.sent.id,
     format: d.sent.format,
     topic: d.sent.topic,
-    bytes: d.sent.payload.length,
+    bytes: payload.length,
     attempt,
     at: ctx.now(),
-    contentHash: createHash('sha256').update(d.sent.payload).digest('hex'),
+    contentHash: createHash('sha256').update(payload).digest('hex'),
   });
-  await ctx.publish(d.sent.topic, d.sent.payload);
+  await ctx.publish(d.sent.topic, payload);
 }
 
 /** Arms the no-answer timer of send number `attempt`, `wait` ms from now (also a resumed service: resume.ts). */
@@ -324,8 +326,17 @@ async function noAnswer(ctx: DeliveryContext, d: Delivery, attempt: number): Pro
   ctx.event('no-answer', message, d.device.id, d.assignment.name);
 }
 
-/** The device answered: no more re-sends. */
+/**
+ * The device answered: no more re-sends, so the payload's bytes go (issue 11 point 3: 4–6 KiB per
+ * delivery, kept for the life of the run before). Only `send` reads them, and only while the delivery
+ * awaits an answer; whatever is sent later is compiled afresh (a re-enrolment: `recompileAndSend`; a
+ * renewal: a new certificate). What the payload was — topic, format, identifier — stays.
+ */
 export function answered(d: Delivery): void {
+  if (d.sent?.payload !== undefined) {
+    const { payload: _sent, ...kept } = d.sent;
+    d.sent = kept;
+  }
   d.awaiting = false;
   d.timer?.cancel();
   d.timer = undefined;

@@ -16,6 +16,7 @@
  * UPN fails here, before anything is queued (imports are kept by UPN); a device without a user never gets
  * here (applicability.ts: not applicable, as user PKCS).
  */
+import { ownBytes } from '../../../../pki/own-bytes.ts';
 import type { RenewRequest } from '../../../../protocol/wire/messages.ts';
 import type { ImportedPkcsProfile } from '../../../../profiles/model/imported-pkcs.ts';
 import { isImportedPfxResult, type ImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
@@ -107,7 +108,7 @@ export async function handleImportedResult(
     enqueueImported(ctx, d, work.reason, work.replaces);
     return;
   }
-  const issued = { pfx: Buffer.from(result.pfx, 'base64'), password: result.password ?? '' };
+  const issued = { pfx: ownBytes(Buffer.from(result.pfx, 'base64')), password: result.password ?? '' };
   d.issued = issued;
   ctx.event(
     work.reason === 'renewal' ? 'imported-pfx-replaced' : 'imported-pfx-opened',

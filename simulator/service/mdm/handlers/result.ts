@@ -6,6 +6,7 @@
  * request, not resolved again — and sent. The PFX connector's answers go to imported-delivery.ts.
  */
 import { ERROR_CODES, type ErrorCode } from '../../../../pki/errors.ts';
+import { ownBytes } from '../../../../pki/own-bytes.ts';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
 import { isImportedPfxResult, isImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
 import type { Delivery } from '../stores/deliveries.ts';
@@ -85,10 +86,11 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
     d.device.id,
     d.assignment.name,
   );
+  // kept for a re-enrolment's recompile: the PFX in a buffer of its own (a slice would pin an 8 KiB slab
+  // of Node's pool, own-bytes.ts); not the leaf's DER, which nothing reads again (issue 11 point 3)
   const issued: IssuedIdentity = {
-    pfx: Buffer.from(result.pfx, 'base64'),
+    pfx: ownBytes(Buffer.from(result.pfx, 'base64')),
     password: result.password,
-    certificateDer: Buffer.from(result.certificate, 'base64'),
   };
   d.issued = issued;
   await compileAndSend(ctx, d, issued);

@@ -16,6 +16,7 @@ import type { DeviceProfileOutcome } from '../../../run-model.ts';
 import type { ProfileAssignment } from '../assignment.ts';
 import type { ServiceDevice } from '../service-types.ts';
 import { CertfleetError } from '../../../../pki/errors.ts';
+import { ownBytes } from '../../../../pki/own-bytes.ts';
 import { inSavedOrder, jsonRecord, mustBeEmpty, type SavedRecord } from './saved-records.ts';
 
 /** A certificate the service issued for a delivery, by the fields it matches renewals and revocations on. */
@@ -28,7 +29,11 @@ export interface IssuedRef {
 /** A compiled payload as it was published (re-sends publish the same bytes). */
 export interface SentPayload {
   topic: string;
-  payload: Buffer;
+  /**
+   * The bytes, while the delivery awaits the device's answer (re-sends); dropped once it answered
+   * (handlers/delivery.ts `answered`).
+   */
+  payload?: Buffer;
   format: string;
   /** The identifier the device matches the payload on (see mdm-service's onDelivery). */
   id: string;
@@ -231,14 +236,21 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
         ...(r.sentCert !== undefined && { sentCert: r.sentCert }),
         ...(r.issued !== undefined && {
           issued: {
-            pfx: Buffer.from(r.issued.pfx, 'base64'),
+            pfx: ownBytes(Buffer.from(r.issued.pfx, 'base64')),
             password: r.issued.password,
             ...(r.issued.certificateDer !== undefined && {
-              certificateDer: Buffer.from(r.issued.certificateDer, 'base64'),
+              certificateDer: ownBytes(Buffer.from(r.issued.certificateDer, 'base64')),
             }),
           },
         }),
-        ...(r.sent !== undefined && { sent: { ...r.sent, payload: Buffer.from(r.sent.payload, 'base64') } }),
+        ...(r.sent !== undefined && {
+          sent: {
+            topic: r.sent.topic,
+            format: r.sent.format,
+            id: r.sent.id,
+            ...(r.sent.payload !== undefined && { payload: ownBytes(Buffer.from(r.sent.payload, 'base64')) }),
+          },
+        }),
         attempt: r.attempt,
         ...(r.timerAt !== undefined && { timerAt: r.timerAt }),
         awaiting: r.awaiting,
@@ -273,7 +285,14 @@ function savedRecord(d: Delivery, order: number): SavedRecord {
         }),
       },
     }),
-    ...(d.sent !== undefined && { sent: { ...d.sent, payload: d.sent.payload.toString('base64') } }),
+    ...(d.sent !== undefined && {
+      sent: {
+        topic: d.sent.topic,
+        format: d.sent.format,
+        id: d.sent.id,
+        ...(d.sent.payload !== undefined && { payload: d.sent.payload.toString('base64') }),
+      },
+    }),
     attempt: d.attempt,
     ...(d.timer !== undefined && d.timerAt !== undefined && { timerAt: d.timerAt }),
     awaiting: d.awaiting,
@@ -295,7 +314,7 @@ interface SavedDelivery {
   current?: IssuedRef;
   sentCert?: IssuedRef;
   issued?: { pfx: string; password: string; certificateDer?: string };
-  sent?: Omit<SentPayload, 'payload'> & { payload: string };
+  sent?: Omit<SentPayload, 'payload'> & { payload?: string };
   attempt: number;
   timerAt?: number;
   awaiting: boolean;
