@@ -111,10 +111,20 @@ export interface FleetBench {
   pooledRatioToKeygen: number | null;
   /** The fleet size {@link pooledDevicesPerSecond} was measured at. */
   pooledDevices: number | null;
-  /** CPU ms per device: the cold run's total; service and device side from the split run (null if skipped). */
-  cpuMsPerDevice: { total: number; service: number | null; device: number | null };
+  /**
+   * CPU ms per device: the cold run's total (key generation included); `pooled`, the largest pooled run's
+   * (null without a pool); service and device side from the split run (null if skipped).
+   */
+  cpuMsPerDevice: { total: number; pooled: number | null; service: number | null; device: number | null };
+  /**
+   * Peak RSS above the baseline ÷ devices, and MQTT messages ÷ devices, of the largest run (the large fleet's
+   * when there is one, else the pooled run's, else the cold run's): a small run's fixed costs spread over few
+   * devices say nothing of a large fleet. {@link perDeviceDevices} says which size.
+   */
   peakRssKiBPerDevice: number;
   messagesPerDevice: number;
+  /** The fleet size of the run {@link peakRssKiBPerDevice} and {@link messagesPerDevice} come from. */
+  perDeviceDevices: number;
   devices: number;
   wallSeconds: {
     cold: number;
@@ -341,6 +351,7 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
     const keysPerDevice = cold.rsaKeys / coldDevices;
     const floor = keygenPerSecond / keysPerDevice;
     const base = o.keyPool && pooled ? pooled : cold;
+    const largest = scale ?? pooled ?? cold;
     return {
       keygenPerSecond,
       keysPerDevice,
@@ -352,11 +363,13 @@ export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> 
       pooledDevices: pooledBest ? pooledBest.devices : null,
       cpuMsPerDevice: {
         total: cold.cpuMs / coldDevices,
+        pooled: pooledBest ? pooledBest.cpuMs / pooledBest.devices : null,
         service: split ? split.service / coldDevices : null,
         device: split ? split.device / coldDevices : null,
       },
-      peakRssKiBPerDevice: Math.max(0, cold.peakRssKiB - cold.baselineRssKiB) / coldDevices,
-      messagesPerDevice: cold.messages / coldDevices,
+      peakRssKiBPerDevice: Math.max(0, largest.peakRssKiB - largest.baselineRssKiB) / largest.devices,
+      messagesPerDevice: largest.messages / largest.devices,
+      perDeviceDevices: largest.devices,
       devices: o.devices,
       wallSeconds: {
         cold: cold.wallSeconds,
@@ -418,18 +431,20 @@ export function renderFleetBench(b: FleetBench): string {
   if (b.pooledDevicesPerSecond === null)
     out += row('pooled run (--key-pool)', 'not run (give --key-pool DIR)');
   const cpu = b.cpuMsPerDevice;
+  const big = b.runs.scale ?? b.runs.pooled ?? c;
   out += row(
     'CPU ms per device',
-    `${f(cpu.total)} total` +
+    `${f(cpu.total)} cold (keygen included)` +
+      (cpu.pooled !== null ? `; ${f(cpu.pooled)} pooled (${b.pooledDevices} devices)` : '') +
       (cpu.service !== null && cpu.device !== null
         ? `; split run: ${f(cpu.service)} service side, ${f(cpu.device)} device side`
         : ''),
   );
   out += row(
-    'peak RSS per device (above the baseline)',
-    `${f(b.peakRssKiBPerDevice)} KiB  (baseline ${f(c.baselineRssKiB / 1024, 0)} MiB, peak ${f(c.peakRssKiB / 1024, 0)} MiB)`,
+    `peak RSS per device (above the baseline, ${b.perDeviceDevices} devices)`,
+    `${f(b.peakRssKiBPerDevice)} KiB  (baseline ${f(big.baselineRssKiB / 1024, 0)} MiB, peak ${f(big.peakRssKiB / 1024, 0)} MiB)`,
   );
-  out += row('MQTT messages per device', f(b.messagesPerDevice));
+  out += row(`MQTT messages per device (${b.perDeviceDevices} devices)`, f(b.messagesPerDevice));
   const s = b.wallSeconds.scale;
   if (b.runs.scale && !b.runs.scale.keys) {
     const r = b.runs.scale;

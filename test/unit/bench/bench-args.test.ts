@@ -91,9 +91,18 @@ describe('fleet --json', () => {
       (json.pooledDevicesPerSecond as number) / json.keygenPerSecond,
       6,
     );
-    expect(json.messagesPerDevice).toBe(json.runs.cold.messages / 3);
+    // the per-device figures come from the largest run: here the pooled one (3 devices, like the cold run)
+    const pooledRun = json.runs.pooled!;
+    expect(json.perDeviceDevices).toBe(3);
+    expect(json.messagesPerDevice).toBe(pooledRun.messages / 3);
     expect(json.messagesPerDevice).toBeGreaterThan(0);
-    expect(json.cpuMsPerDevice).toEqual({ total: expect.any(Number), service: null, device: null });
+    expect(json.peakRssKiBPerDevice).toBe(Math.max(0, pooledRun.peakRssKiB - pooledRun.baselineRssKiB) / 3);
+    expect(json.cpuMsPerDevice).toEqual({
+      total: json.runs.cold.cpuMs / 3,
+      pooled: pooledRun.cpuMs / 3,
+      service: null,
+      device: null,
+    });
     expect(json.runs.pooled?.keys?.fromPool['rsa-2048']).toBe(json.runs.cold.rsaKeys);
     expect(json.wallSeconds.scale).toBeNull();
     expect(renderFleetBench(b)).toMatch(/cold floor .* devices\/s/);
