@@ -53,6 +53,7 @@ describe(
             ...common,
             hosts: 1,
             out,
+            resumable: true, // as `serve` runs it (run --workers keeps no checkpoints)
             onProgress: (p) => {
               // called right after the instant's checkpoint: read it back through a second connection
               const cp = ServiceCheckpoint.open(out, { digest, secret: SECRET });
