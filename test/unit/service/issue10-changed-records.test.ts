@@ -114,6 +114,42 @@ describe('issue 10 point 3: stores that mark what changed', () => {
     expect(keys(s.saveChanged())).toEqual([]);
   });
 
+  it('deliveries by device and by assignment: the store order, live, a replaced one in its place, marked', () => {
+    const s = new DeliveryStore();
+    s.put(delivery('a', 'wifi'));
+    s.put(delivery('b', 'wifi'));
+    s.put(delivery('a', 'vpn'));
+    s.put(delivery('c', 'vpn'));
+    const pairs = (list: Iterable<Delivery>) => [...list].map((d) => `${d.device.id}/${d.assignment.name}`);
+    // each listing is the full listing filtered, in the same order
+    const filtered = (pred: (d: Delivery) => boolean) => pairs([...s.all()].filter(pred));
+    expect(pairs(s.ofDevice('a'))).toEqual(['a/wifi', 'a/vpn']);
+    expect(pairs(s.ofDevice('a'))).toEqual(filtered((d) => d.device.id === 'a'));
+    expect(pairs(s.ofAssignment('vpn'))).toEqual(['a/vpn', 'c/vpn']);
+    expect(pairs(s.ofAssignment('vpn'))).toEqual(filtered((d) => d.assignment.name === 'vpn'));
+    expect(pairs(s.ofDevice('nobody'))).toEqual([]);
+    expect(pairs(s.ofAssignment('none'))).toEqual([]);
+
+    // live: a delivery added while the listing is walked is visited
+    const seen: string[] = [];
+    for (const d of s.ofDevice('b')) {
+      seen.push(d.assignment.name);
+      if (seen.length === 1) s.put(delivery('b', 'vpn'));
+    }
+    expect(seen).toEqual(['wifi', 'vpn']);
+
+    // a delivery put again keeps its place, and the listing hands out the new one
+    const again = s.put(delivery('a', 'wifi'));
+    expect(pairs(s.ofDevice('a'))).toEqual(['a/wifi', 'a/vpn']);
+    expect([...s.ofDevice('a')][0]).toBe(again);
+    expect([...s.ofAssignment('wifi')][0]).toBe(again);
+
+    // a write through a listing marks the delivery for saving
+    s.saveChanged();
+    [...s.ofAssignment('vpn')][1]!.attempt += 1;
+    expect(keys(s.saveChanged())).toEqual([keyOf('c', 'vpn')]);
+  });
+
   it('reports: the counters and the events added since the last listing', () => {
     const r = new ReportStore();
     const event = (n: number) => ({ at: `2026-06-01T12:00:0${n}.000Z`, type: 'enrolled', detail: `e${n}` });

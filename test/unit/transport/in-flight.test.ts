@@ -84,6 +84,48 @@ describe('InFlight counting (no broker)', () => {
   });
 });
 
+describe('InFlight sums (kept as they change, not counted each time)', () => {
+  it('count() equals the sum of every client, and of the online ones, through a seeded mix of changes', () => {
+    const f = new InFlight();
+    const ids = ['a', 'b', 'c', 'd'];
+    for (const id of ids) f.subscribed(id, `t/${id}/#`);
+    f.subscribed('c', 't/+/shared');
+    // a small seeded generator (the sequence is the same every run)
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const online = new Map(ids.map((id) => [id, true]));
+    const recount = (exceptOffline: boolean): number =>
+      [...online.keys()]
+        .filter((id) => !exceptOffline || online.get(id))
+        .reduce((n, id) => n + f.count({ clientId: id }), 0);
+    let sawOfflinePending = false;
+    for (let step = 0; step < 400; step++) {
+      const id = ids[next(ids.length)]!;
+      const op = next(6);
+      if (op <= 1) f.published('p', next(3) === 0 ? `t/${id}/shared` : `t/${id}/x`);
+      else if (op === 2) f.handled(id);
+      else if (op === 3) f.cancelled('p', `t/${id}/x`);
+      else if (op === 4) {
+        const on = next(2) === 0;
+        f.setOnline(id, on);
+        if (online.has(id)) online.set(id, on);
+      } else if (op === 5 && id === 'd' && next(10) === 0) {
+        f.forget('d');
+        online.delete('d');
+      }
+      if (!online.get('a') && f.count({ clientId: 'a' }) > 0) sawOfflinePending = true;
+      expect(f.count()).toBe(recount(false));
+      expect(f.count({ exceptOffline: true })).toBe(recount(true));
+    }
+    // the mix reached the cases the sums must follow
+    expect(sawOfflinePending).toBe(true);
+    expect(f.count()).toBeGreaterThan(0);
+  });
+});
+
 describe('InFlight over the embedded broker', () => {
   let broker: EmbeddedBroker;
   const open: Transport[] = [];

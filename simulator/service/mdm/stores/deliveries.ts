@@ -97,6 +97,19 @@ export interface DeliveryWriter {
 
 const key = (deviceId: string, profile: string): string => `${deviceId}\u0000${profile}`;
 
+/** An empty listing (a device or an assignment with no delivery yet). */
+const NONE: ReadonlyMap<string, Delivery> = new Map();
+
+/** The map of `index` under `name`, made empty on first use. */
+function indexed(index: Map<string, Map<string, Delivery>>, name: string): Map<string, Delivery> {
+  let m = index.get(name);
+  if (m === undefined) {
+    m = new Map();
+    index.set(name, m);
+  }
+  return m;
+}
+
 /**
  * The delivery as stored: a Proxy that marks its key changed (issue 10 point 3, dirty sets) on every
  * write or removal of a property, and on every read of one holding an object other than a Buffer (a
@@ -142,6 +155,15 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   readonly #raw = new Map<string, Delivery>();
   /** The keys whose delivery may have changed since {@link saveChanged} last listed them. */
   readonly #changed = new Set<string>();
+  /**
+   * The same stored deliveries by device id and by assignment name, each in the order its keys were first
+   * added (a Map keeps a replaced key's place): {@link ofDevice} and {@link ofAssignment} cost that device's
+   * or assignment's deliveries, not the store's — a check-in of one device among 10,000 walked 20,000.
+   */
+  readonly #byDevice = new Map<string, Map<string, Delivery>>();
+  readonly #byAssignment = new Map<string, Map<string, Delivery>>();
+  /** Each key's place in {@link #raw}, given when it is first added (keys are never removed). */
+  readonly #order = new Map<string, number>();
 
   /** @inheritdoc */
   get(deviceId: string, profile: string): Delivery | undefined {
@@ -154,13 +176,13 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   }
 
   /** @inheritdoc */
-  *ofDevice(deviceId: string): IterableIterator<Delivery> {
-    for (const d of this.#deliveries.values()) if (d.device.id === deviceId) yield d;
+  ofDevice(deviceId: string): IterableIterator<Delivery> {
+    return (this.#byDevice.get(deviceId) ?? NONE).values();
   }
 
   /** @inheritdoc */
-  *ofAssignment(name: string): IterableIterator<Delivery> {
-    for (const d of this.#deliveries.values()) if (d.assignment.name === name) yield d;
+  ofAssignment(name: string): IterableIterator<Delivery> {
+    return (this.#byAssignment.get(name) ?? NONE).values();
   }
 
   /** @inheritdoc */
@@ -169,6 +191,9 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
     const stored = marking(d, () => this.#changed.add(k));
     this.#deliveries.set(k, stored);
     this.#raw.set(k, d);
+    if (!this.#order.has(k)) this.#order.set(k, this.#order.size);
+    indexed(this.#byDevice, d.device.id).set(k, stored);
+    indexed(this.#byAssignment, d.assignment.name).set(k, stored);
     this.#changed.add(k);
     return stored;
   }
@@ -177,16 +202,16 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
    * The records of the deliveries that may have changed since the last call — put, or a property of
    * theirs written or handed out for change in place (see `marking`); the first call lists every
    * delivery. The same records as {@link save} makes for them; deliveries are never removed, so no key
-   * goes. Cost: the changed deliveries, not the store.
+   * goes. Cost: the changed deliveries, not the store (they are listed in the store's order).
    */
   saveChanged(): SavedRecord[] {
-    const keys = new Set(this.#changed);
+    const keys = [...this.#changed].map((k) => ({ k, order: this.#order.get(k) ?? 0 }));
     this.#changed.clear();
+    keys.sort((a, b) => a.order - b.order);
     const out: SavedRecord[] = [];
-    let order = 0;
-    for (const [k, d] of this.#raw) {
-      if (keys.has(k)) out.push(savedRecord(d, order));
-      order += 1;
+    for (const { k, order } of keys) {
+      const d = this.#raw.get(k);
+      if (d !== undefined) out.push(savedRecord(d, order));
     }
     return out;
   }
