@@ -30,11 +30,11 @@ import { issueForRequest } from '../compile/issue-for-device.ts';
 import { packPfx } from '../ca/issue-pfx.ts';
 import type { ConnectorKeyJournal } from './key-journal.ts';
 import { Limiter } from './limiter.ts';
-import { LeaseClient } from './lease-client.ts';
+import { LeasedConnector, type LeasePolling } from './leased-connector.ts';
 import type { CertificateWork, IssueResult, WorkLease } from './protocol.ts';
 
-/** Options of {@link CertificateConnector}. */
-export interface CertificateConnectorOptions {
+/** Options of {@link CertificateConnector}; its polling settings (leased-connector.ts) are the lease client's. */
+export interface CertificateConnectorOptions extends LeasePolling {
   /** Connector id = MQTT client id, e.g. `connector-1`. */
   id: string;
   tenant: string;
@@ -42,19 +42,6 @@ export interface CertificateConnectorOptions {
   /** The CA, or the CAs, it can reach; a profile is served by the CA it names (ca-directory.ts). */
   ca: EnterpriseCa | CaDirectory;
   clock: Clock & Scheduler;
-  /** Default 30 000 ms (30 s). */
-  pollIntervalMs?: number;
-  /**
-   * While polls come back empty, the interval doubles up to this (default 15 min); any work resets it to
-   * `pollIntervalMs`. Set it to `pollIntervalMs` for a strict 30 s poll. Why: a year of virtual time at a
-   * strict 30 s is ~1 million poll round trips per connector, each a clock event — the backoff keeps long
-   * runs fast while a busy connector still polls every 30 s.
-   */
-  maxIdlePollIntervalMs?: number;
-  /** Delay of the first poll after start (stagger connectors); default 0. */
-  firstPollDelayMs?: number;
-  /** Requests claimed per poll at most (default 5). */
-  batchSize?: number;
   /** Key generations running at once (default 4). */
   concurrency?: number;
   /** RSA-2048 keys (a KeyFactory, or the test pool); other sizes are generated natively. Default: native. */
@@ -76,8 +63,6 @@ export interface CertificateConnectorOptions {
    * order); default: in the coordinator's thread.
    */
   pkcs12?: Pkcs12Builder;
-  /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
-  onAbandon?: (requestId: string, why: string) => void;
   /**
    * Where it keeps each request's key before it asks the CA (key-journal.ts): with it, a request whose CA
    * answer was lost (the connector killed before its result reached the service) is delivered on its next
@@ -96,10 +81,9 @@ export interface CertificateConnectorOptions {
 const DEFAULT_PENDING_TIMEOUT_MS = 7 * 86_400_000;
 
 /** One certificate connector. */
-export class CertificateConnector {
+export class CertificateConnector extends LeasedConnector<CertificateWork> {
   readonly #o: CertificateConnectorOptions;
   readonly #limiter: Limiter;
-  readonly #client: LeaseClient<CertificateWork>;
   #cas: CaDirectory | undefined;
 
   /** The CAs it can reach (a single CA is wrapped on first use: an idle connector never looks). */
@@ -109,77 +93,29 @@ export class CertificateConnector {
   }
 
   constructor(options: CertificateConnectorOptions) {
-    this.#o = options;
-    this.#cas = options.ca instanceof CaDirectory ? options.ca : undefined;
-    this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
-    this.#client = new LeaseClient<CertificateWork>(
+    super(
       {
         id: options.id,
         tenant: options.tenant,
         transport: options.transport,
         clock: options.clock,
         role: 'pkcs',
-        ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
-        ...(options.maxIdlePollIntervalMs !== undefined && {
-          maxIdlePollIntervalMs: options.maxIdlePollIntervalMs,
-        }),
-        ...(options.firstPollDelayMs !== undefined && { firstPollDelayMs: options.firstPollDelayMs }),
-        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
-        ...(options.onAbandon !== undefined && { onAbandon: options.onAbandon }),
       },
-      (lease) => this.#process(lease),
+      options,
     );
+    this.#o = options;
+    this.#cas = options.ca instanceof CaDirectory ? options.ca : undefined;
+    this.#limiter = new Limiter(Math.max(1, options.concurrency ?? 4));
   }
 
-  /** The connector id. */
-  get id(): string {
-    return this.#o.id;
-  }
-
-  /** Requests this connector issued (or had denied) and reported. */
-  get served(): number {
-    return this.#client.served;
-  }
-
-  /** Leases this connector dropped without reporting. */
-  get abandoned(): number {
-    return this.#client.abandoned;
-  }
-
-  /** True once stopped. */
-  get stopped(): boolean {
-    return this.#client.stopped;
-  }
-
-  get #stopped(): boolean {
-    return this.#client.stopped;
-  }
-
-  /** Subscribes to its inbox and schedules its first poll. */
-  async start(): Promise<void> {
-    await this.#client.start();
-  }
-
-  /**
-   * Stops polling and drops work in progress (nothing more is committed, issued or reported), then closes
-   * the transport. Its leased requests go to other connectors when the leases run out.
-   */
-  async stop(): Promise<void> {
-    await this.#client.stop();
-  }
-
-  /** Resolves when every batch this connector received has been processed or dropped. */
-  async idle(): Promise<void> {
-    await this.#client.idle();
-  }
-
-  async #process(lease: WorkLease<CertificateWork>): Promise<void> {
+  /** @inheritdoc */
+  protected async process(lease: WorkLease<CertificateWork>): Promise<void> {
     const { work } = lease;
     // The CA the profile names: none reachable is the connector's failure, before any key is made. The
     // result is committed like any other (the service accepts results of committed leases only).
     const target = this.#directory.find(work.request.ca, work.request.caName);
     if (!target.ok) {
-      return this.#client.commitThenReport(lease, {
+      return this.client.commitThenReport(lease, {
         ok: false,
         code: target.error.code,
         message: target.error.message,
@@ -194,7 +130,7 @@ export class CertificateConnector {
         `The policy module of ${target.ca.configString} denies every request`,
         `template ${work.request.template}`,
       );
-      return this.#client.commitThenReport(lease, {
+      return this.client.commitThenReport(lease, {
         ok: false,
         code: e.code,
         message: e.message,
@@ -211,22 +147,22 @@ export class CertificateConnector {
     try {
       keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
     } catch (e) {
-      return this.#client.report(lease, {
+      return this.client.report(lease, {
         ok: false,
         code: 'INTERNAL',
         message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
       });
     }
-    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
+    if (this.stopped) return this.client.abandon(lease, 'connector stopped');
     if (this.#o.clock.now().getTime() >= Date.parse(lease.leaseUntil)) {
-      return this.#client.abandon(lease, `lease ${lease.leaseId} ran out before the key was ready`);
+      return this.client.abandon(lease, `lease ${lease.leaseId} ran out before the key was ready`);
     }
-    const answer = await this.#client.commit(lease);
-    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const answer = await this.client.commit(lease);
+    if (this.stopped) return this.client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
     // kept (sealed) before the CA is asked: a connector that takes the request over finds it
     this.#o.keyJournal?.keep(lease.requestId, keyPair.privateKey);
-    await this.#client.report(lease, await this.#issue(lease, target.ca, keyPair));
+    await this.client.report(lease, await this.#issue(lease, target.ca, keyPair));
   }
 
   /**
@@ -240,11 +176,11 @@ export class CertificateConnector {
     privateKey: KeyObject,
   ): Promise<void> {
     const keyPair: KeyPair = { privateKey, publicKey: createPublicKey(privateKey) };
-    const answer = await this.#client.commit(lease);
-    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const answer = await this.client.commit(lease);
+    if (this.stopped) return this.client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
     const prior = ca.issuedForRequest(this.#caRequestId(lease.requestId));
-    if (prior === undefined) return this.#client.report(lease, await this.#issue(lease, ca, keyPair));
+    if (prior === undefined) return this.client.report(lease, await this.#issue(lease, ca, keyPair));
     const password = randomPassword(20, 'pfx-password');
     try {
       const pfx = await packPfx(ca, prior.certificate, keyPair, {
@@ -254,7 +190,7 @@ export class CertificateConnector {
         ...(this.#o.pfxChain !== undefined && { chain: this.#o.pfxChain }),
       });
       const c = prior.certificate;
-      return this.#client.report(lease, {
+      return this.client.report(lease, {
         ok: true,
         pfx: pfx.toString('base64'),
         password,
@@ -264,7 +200,7 @@ export class CertificateConnector {
         notAfter: c.notAfter.toISOString(),
       });
     } catch (e) {
-      return this.#client.report(lease, {
+      return this.client.report(lease, {
         ok: false,
         code: isCertfleetError(e) ? e.code : 'INTERNAL',
         message: `The connector ${this.#o.id} could not pack the certificate ${prior.record.serial} the CA had issued for this request: ${(e as Error).message}`,
@@ -292,27 +228,27 @@ export class CertificateConnector {
         const keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
         held = { state: 'pending', keyPair, since: now, ca };
       } catch (e) {
-        return this.#client.report(lease, {
+        return this.client.report(lease, {
           ok: false,
           code: 'INTERNAL',
           message: `Key generation failed on ${this.#o.id}: ${(e as Error).message}`,
         });
       }
     }
-    const answer = await this.#client.commit(lease);
-    if (this.#stopped) return this.#client.abandon(lease, 'connector stopped');
-    if (!answer.ok) return this.#client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
+    const answer = await this.client.commit(lease);
+    if (this.stopped) return this.client.abandon(lease, 'connector stopped');
+    if (!answer.ok) return this.client.abandon(lease, `commit refused: ${answer.reason ?? 'unknown'}`);
     this.#directory.hold(key, held);
     if (held.state === 'pending') {
       if (now - held.since >= timeoutMs) {
         this.#directory.release(key);
-        return this.#client.report(lease, {
+        return this.client.report(lease, {
           ok: false,
           code: 'CA_REQUEST_PENDING_TIMEOUT',
           message: `${ca.configString} held the request since ${new Date(held.since).toISOString()} and no certificate manager issued or denied it within ${timeoutMs / 86_400_000} days; the connector gave up. Issue or deny pending requests on the CA (certsrv.msc › Pending Requests), or set the CA to issue.`,
         });
       }
-      return this.#client.report(lease, {
+      return this.client.report(lease, {
         ok: false,
         pending: true,
         code: 'CA_REQUEST_PENDING',
@@ -331,13 +267,13 @@ export class CertificateConnector {
         `A certificate manager denied the held request on ${ca.configString}`,
         `template ${work.request.template}`,
       );
-      return this.#client.report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
+      return this.client.report(lease, { ok: false, code: e.code, message: e.message, native: e.details });
     }
     // issued by a manager: its key kept for the request before the held entry goes and the CA is asked, so
     // a kill from here on is resumed by #resumeKept (the CA's certificate delivered, never issued twice)
     this.#o.keyJournal?.keep(lease.requestId, held.keyPair.privateKey);
     this.#directory.release(key);
-    await this.#client.report(lease, await this.#issue(lease, ca, held.keyPair));
+    await this.client.report(lease, await this.#issue(lease, ca, held.keyPair));
   }
 
   /** Has `ca` issue the committed request with `keyPair` and packs the result (or the denial). */

@@ -37,7 +37,12 @@ export interface LeaseClientOptions {
   role: ConnectorRole;
   /** Default 30 000 ms (30 s). */
   pollIntervalMs?: number;
-  /** While polls come back empty the interval doubles up to this (default 15 min); any work resets it. */
+  /**
+   * While polls come back empty the interval doubles up to this (default 15 min); any work resets it to
+   * `pollIntervalMs`. Set it to `pollIntervalMs` for a strict 30 s poll. Why: a year of virtual time at a
+   * strict 30 s is ~1 million poll round trips per connector, each a clock event — the backoff keeps long
+   * runs fast while a busy connector still polls every 30 s.
+   */
   maxIdlePollIntervalMs?: number;
   /** Delay of the first poll after start; default 0. */
   firstPollDelayMs?: number;

@@ -21,7 +21,7 @@ import { parseCertificate, type Certificate } from '../../../pki/index.ts';
 import { decryptPfxPassword, encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
 import { importsOf, type UserPfxIntendedPurpose, type UserPfxRecord } from '../pfx-import/pfx-store.ts';
 import { openTenantPfxKey, type KeySeal, type TenantPfxKey } from '../pfx-import/tenant-key.ts';
-import { LeaseClient } from './lease-client.ts';
+import { LeasedConnector, type LeasePolling } from './leased-connector.ts';
 import type { ImportedPfxResult, ImportedPfxWork, WorkLease } from './protocol.ts';
 
 /** What the service delivers to one device: the PFX as imported, and its password for that device only. */
@@ -121,8 +121,8 @@ export function pfxConnectorId(tenant: string): string {
   return `pfx-connector-${tenant}`;
 }
 
-/** Options of {@link PfxConnector}. */
-export interface PfxConnectorOptions {
+/** Options of {@link PfxConnector}; its polling settings (leased-connector.ts) are those of the certificate connectors. */
+export interface PfxConnectorOptions extends LeasePolling {
   tenant: string;
   /** The tenant folder: the imported-PFX store and the tenant key (a run's CA folder). */
   dir: string;
@@ -131,16 +131,6 @@ export interface PfxConnectorOptions {
   /** Its own MQTT client, id {@link pfxConnectorId}. */
   transport: Transport;
   clock: Clock & Scheduler;
-  /** Default 30 000 ms (30 s), as the certificate connectors. */
-  pollIntervalMs?: number;
-  /** Longest interval idle polls back off to (default 15 min; lease-client.ts). */
-  maxIdlePollIntervalMs?: number;
-  /** Delay of the first poll after start; default 0. */
-  firstPollDelayMs?: number;
-  /** Requests claimed per poll at most (default 5). */
-  batchSize?: number;
-  /** Called when the connector drops a lease (stopped, lease lost, commit refused). */
-  onAbandon?: (requestId: string, why: string) => void;
 }
 
 /**
@@ -152,36 +142,23 @@ export interface PfxConnectorOptions {
  * answers PFX_NOT_IMPORTED; a tenant key missing, unreadable or not the one the password was encrypted to
  * answers PFX_TENANT_KEY. It never issues anything: the certificate is the one the user imported.
  */
-export class PfxConnector {
+export class PfxConnector extends LeasedConnector<ImportedPfxWork> {
   readonly #o: PfxConnectorOptions;
-  readonly #client: LeaseClient<ImportedPfxWork>;
   /** The tenant key, once opened (opened at the first request that needs it: none may be imported yet). */
   #key: TenantPfxKey | undefined;
 
   constructor(options: PfxConnectorOptions) {
-    this.#o = options;
-    this.#client = new LeaseClient<ImportedPfxWork>(
+    super(
       {
         id: pfxConnectorId(options.tenant),
         tenant: options.tenant,
         transport: options.transport,
         clock: options.clock,
         role: 'pfx-import',
-        ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
-        ...(options.maxIdlePollIntervalMs !== undefined && {
-          maxIdlePollIntervalMs: options.maxIdlePollIntervalMs,
-        }),
-        ...(options.firstPollDelayMs !== undefined && { firstPollDelayMs: options.firstPollDelayMs }),
-        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
-        ...(options.onAbandon !== undefined && { onAbandon: options.onAbandon }),
       },
-      (lease) => this.#process(lease),
+      options,
     );
-  }
-
-  /** The connector id ({@link pfxConnectorId}). */
-  get id(): string {
-    return this.#client.id;
+    this.#o = options;
   }
 
   /** The tenant it serves. */
@@ -189,38 +166,9 @@ export class PfxConnector {
     return this.#o.tenant;
   }
 
-  /** Requests it answered (opened, or failed with a code). */
-  get served(): number {
-    return this.#client.served;
-  }
-
-  /** Leases it dropped without answering. */
-  get abandoned(): number {
-    return this.#client.abandoned;
-  }
-
-  /** True once stopped. */
-  get stopped(): boolean {
-    return this.#client.stopped;
-  }
-
-  /** Subscribes to its inbox and schedules its first poll. */
-  async start(): Promise<void> {
-    await this.#client.start();
-  }
-
-  /** Stops polling, drops work in progress, closes its transport. */
-  async stop(): Promise<void> {
-    await this.#client.stop();
-  }
-
-  /** Resolves when every lease it received has been answered or dropped. */
-  async idle(): Promise<void> {
-    await this.#client.idle();
-  }
-
-  async #process(lease: WorkLease<ImportedPfxWork>): Promise<void> {
-    await this.#client.commitThenReport(lease, this.#open(lease.work));
+  /** @inheritdoc */
+  protected async process(lease: WorkLease<ImportedPfxWork>): Promise<void> {
+    await this.client.commitThenReport(lease, this.#open(lease.work));
   }
 
   /** The answer to one request: the PFX with its password for the device, or the coded failure. */
