@@ -30,26 +30,14 @@
 import type { CertfleetError } from '../../pki/errors.ts';
 import type { SanEntry } from '../../pki/extensions.ts';
 import { splitLocUri, type LocUriScope } from './loc-uri.ts';
-import { scepLocUri } from './scep-install.ts';
+import { SCEP_INSTALL_LEAVES, scepLocUri } from './scep-install.ts';
 import type { SyncmlFormat, SyncmlMessage } from './syncml-model.ts';
 import { syncmlProblem } from './syncml-problem.ts';
 import { walkCommands } from './syncml-walk.ts';
 
-/** Every leaf of `SCEP/{UniqueID}/Install` a server may write, with its CCI format. */
+/** Every leaf of `SCEP/{UniqueID}/Install` a server may write, with its CCI format: those this project sends (scep-install.ts), and the rest. */
 export const SCEP_WRITABLE_LEAVES = {
-  ServerURL: 'chr',
-  Challenge: 'chr',
-  SubjectName: 'chr',
-  SubjectAlternativeNames: 'chr',
-  KeyUsage: 'int',
-  KeyLength: 'int',
-  KeyProtection: 'int',
-  HashAlgorithm: 'chr',
-  EKUMapping: 'chr',
-  CAThumbprint: 'chr',
-  ValidPeriod: 'chr',
-  ValidPeriodUnits: 'int',
-  TemplateName: 'chr',
+  ...SCEP_INSTALL_LEAVES,
   RetryCount: 'int',
   RetryDelay: 'int',
   ContainerName: 'chr',
