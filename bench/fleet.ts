@@ -211,39 +211,17 @@ async function fleetRun(
   layout: RunLayout = { workers: 0 },
 ): Promise<FleetRunFigures> {
   if (layout.workers > 0) return splitFleetRun(work, name, devices, layout.workers, keyPool);
-  (globalThis as { gc?: () => void }).gc?.();
-  const baseline = process.memoryUsage.rss() / 1024;
-  const peak = startPeak();
-  const children = childrenCpuMs();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const run = await runFleet({
-    scenario: { text: benchScenarioYaml(devices), file: 'bench-fleet.yaml', baseDir: work },
-    out: join(work, name),
-    ...(layout.broker ? { broker: { type: layout.broker } } : {}),
-    ...(keyPool ? { keyPool } : {}),
-  });
-  const wallSeconds = (performance.now() - start) / 1000;
-  // the child broker's CPU too (counted by the kernel once it has exited, before runFleet returns)
-  const cpuUsed = cpuMs(cpu) + childrenCpuMs() - children;
-  const peakKiB = peak.stop();
-  const r = run.result;
-  const windows = r.devicesList.filter((d) => d.platform === 'windows' && d.enrolled).length;
-  return {
+  return measuredRun(
     devices,
-    wallSeconds,
-    devicesPerSecond: devices / wallSeconds,
-    cpuMs: cpuUsed,
-    messages: r.metrics.messages,
-    installed: r.outcomes.filter((o) => o.status === 'installed').length,
-    failed: r.outcomes.filter((o) => o.status === 'failed').length,
-    rsaKeys: windows + r.metrics.certificatesIssued,
-    peakRssKiB: peakKiB,
-    baselineRssKiB: baseline,
-    ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
-    workers: 0,
-    ...(layout.broker ? { broker: layout.broker } : {}),
-  };
+    () =>
+      runFleet({
+        scenario: { text: benchScenarioYaml(devices), file: 'bench-fleet.yaml', baseDir: work },
+        out: join(work, name),
+        ...(layout.broker ? { broker: { type: layout.broker } } : {}),
+        ...(keyPool ? { keyPool } : {}),
+      }),
+    { workers: 0, ...(layout.broker ? { broker: layout.broker } : {}) },
+  );
 }
 
 /**
@@ -260,21 +238,40 @@ async function splitFleetRun(
 ): Promise<FleetRunFigures> {
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, benchScenarioYaml(devices));
+  return measuredRun(
+    devices,
+    () =>
+      runWorkers({
+        scenario: file,
+        workers,
+        out: join(work, name),
+        // a host of 5,000 devices on a loaded machine takes longer than the default to join (liveness only)
+        hostTimeoutMs: 900_000,
+        ...(keyPool ? { keyPool } : {}),
+      }),
+    { workers },
+  );
+}
+
+/**
+ * The figures of one fleet run made by `start`: wall time, CPU of this process and of its children that
+ * exited by the end (the child broker, agent hosts), peak RSS of this process above its baseline after a GC,
+ * messages, outcomes and keys.
+ */
+async function measuredRun(
+  devices: number,
+  start: () => Promise<FleetRun>,
+  layout: Pick<FleetRunFigures, 'workers' | 'broker'>,
+): Promise<FleetRunFigures> {
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage.rss() / 1024;
   const peak = startPeak();
   const children = childrenCpuMs();
   const cpu = process.cpuUsage();
-  const start = performance.now();
-  const run = await runWorkers({
-    scenario: file,
-    workers,
-    out: join(work, name),
-    // a host of 5,000 devices on a loaded machine takes longer than the default to join (liveness only)
-    hostTimeoutMs: 900_000,
-    ...(keyPool ? { keyPool } : {}),
-  });
-  const wallSeconds = (performance.now() - start) / 1000;
+  const t0 = performance.now();
+  const run = await start();
+  const wallSeconds = (performance.now() - t0) / 1000;
+  // the children's CPU too (counted by the kernel once they have exited, before the run returns)
   const cpuUsed = cpuMs(cpu) + childrenCpuMs() - children;
   const peakKiB = peak.stop();
   const r = run.result;
@@ -291,7 +288,7 @@ async function splitFleetRun(
     peakRssKiB: peakKiB,
     baselineRssKiB: baseline,
     ...(r.metrics.keys ? { keys: r.metrics.keys } : {}),
-    workers,
+    ...layout,
   };
 }
 
