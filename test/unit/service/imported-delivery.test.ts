@@ -21,16 +21,11 @@ import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.
 import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
 import type { RunEvent } from '../../../simulator/run-model.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
-import { outcomeOf, profileOf, START, toAll, world } from './harness.ts';
+import { importedProfile, importSmimeFor } from './imported-pfx-fixture.ts';
+import { outcomeOf, START, toAll, world } from './harness.ts';
 
 const PASSWORD = 'Smime-Import-Pw-5521';
-const imported = (family: string) =>
-  profileOf({
-    kind: 'pkcs-imported-certificate',
-    family,
-    displayName: `S/MIME (${family})`,
-    intendedPurpose: 'smimeEncryption',
-  });
+const imported = importedProfile;
 
 let w: Awaited<ReturnType<typeof world>>;
 const events: RunEvent[] = [];
@@ -52,30 +47,8 @@ beforeAll(async () => {
   directory.set(pc.id, directoryEntryOf(pc, []));
   directory.set(phone.id, { ...directoryEntryOf(phone, []), user: directory.get(pc.id)!.user });
   const upn = pc.user!.userPrincipalName;
-  const k = poolKey('rsa2048', 7);
   // the S/MIME certificate comes from the run's CA, as a tenant's would from its own
-  smime = w.ca.issue({
-    template: 'CertfleetUser',
-    requester: { identity: 'pfx-admin', groups: [CONNECTOR_GROUP] },
-    subject: `CN=${pc.user!.displayName}`,
-    publicKey: k.publicKey,
-    serverSideKey: true,
-    now: START,
-  }).certificate;
-  const pfx = buildPkcs12({
-    privateKey: k.privateKey,
-    certificates: [smime.der, w.ca.issuing.der],
-    password: PASSWORD,
-    profile: 'modern',
-  });
-  await importUserPfx({
-    dir: w.ca.dir,
-    userPrincipalName: upn,
-    pfx,
-    password: PASSWORD,
-    purpose: 'smimeEncryption',
-    now: START,
-  });
+  smime = await importSmimeFor(w, upn, { password: PASSWORD, subject: `CN=${pc.user!.displayName}` });
   await w.enrol({ platform: 'windows', kind: 'entra-joined' });
   await w.enrol({ platform: 'ios', kind: 'device' });
   await w.enrol({ platform: 'android', kind: 'work-profile-personal' }); // another user, nothing imported

@@ -8,27 +8,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
 import { parseCertificate } from '../../../pki/index.ts';
-import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { createRandom } from '../../../protocol/runtime/random.ts';
-import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
 import type { ConnectorWork, BatchMessage } from '../../../simulator/service/connector/protocol.ts';
 import { PfxConnector } from '../../../simulator/service/connector/pfx-connector.ts';
 import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
-import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.ts';
-import { poolKey } from '../../fixtures/key-pool.ts';
-import { outcomeOf, profileOf, START, TENANT, toAll, world } from './harness.ts';
+import { importedProfile, importSmimeFor } from './imported-pfx-fixture.ts';
+import { outcomeOf, TENANT, toAll, world } from './harness.ts';
 
 const PASSWORD = 'Resume-Pfx-Pw-5521';
-const imported = () =>
-  profileOf({
-    kind: 'pkcs-imported-certificate',
-    family: 'windows',
-    displayName: 'S/MIME (windows)',
-    intendedPurpose: 'smimeEncryption',
-  });
+const imported = () => importedProfile('windows');
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,29 +33,7 @@ describe('issue 10 point 3: an imported-PFX request survives a resume', () => {
     const w = await world({ assignments: [toAll('smime', imported())], connectors: 1 });
     const upn = generateDevice({ seed: 'service-world', index: 0, platform: 'windows', kind: 'entra-joined' })
       .user!.userPrincipalName;
-    const k = poolKey('rsa2048', 7);
-    const smime = w.ca.issue({
-      template: 'CertfleetUser',
-      requester: { identity: 'pfx-admin', groups: [CONNECTOR_GROUP] },
-      subject: `CN=${upn}`,
-      publicKey: k.publicKey,
-      serverSideKey: true,
-      now: START,
-    }).certificate;
-    const pfx = buildPkcs12({
-      privateKey: k.privateKey,
-      certificates: [smime.der, w.ca.issuing.der],
-      password: PASSWORD,
-      profile: 'modern',
-    });
-    await importUserPfx({
-      dir: w.ca.dir,
-      userPrincipalName: upn,
-      pfx,
-      password: PASSWORD,
-      purpose: 'smimeEncryption',
-      now: START,
-    });
+    const smime = await importSmimeFor(w, upn, { password: PASSWORD });
     const pc = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
     await w.run(60_000);
     expect(w.service.pendingRequests).toBe(1);

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { parseCertificate } from '../../../pki/index.ts';
-import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
@@ -26,7 +26,6 @@ import {
   pfxConnectorIds,
   startPfxConnectors,
 } from '../../../simulator/fleet/pfx-connectors.ts';
-import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
 import type {
   BatchMessage,
   ConnectorWork,
@@ -36,21 +35,15 @@ import type {
   ResultMessage,
 } from '../../../simulator/service/connector/protocol.ts';
 import { PfxConnector } from '../../../simulator/service/connector/pfx-connector.ts';
-import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.ts';
 import { TENANT_KEY_FILES } from '../../../simulator/service/pfx-import/tenant-key.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { LoopbackBus, type Published } from './loopback-transport.ts';
-import { FakeDevice, outcomeOf, pkcs, profileOf, START, toAll, world } from './harness.ts';
+import { FakeDevice, outcomeOf, pkcs, START, toAll, world } from './harness.ts';
+import { importedProfile, importSmimeFor } from './imported-pfx-fixture.ts';
 
 const PASSWORD = 'Pfx-Connector-Pw-7731';
 const ROOT = join(import.meta.dirname, '../../..');
-const imported = (family: string) =>
-  profileOf({
-    kind: 'pkcs-imported-certificate',
-    family,
-    displayName: `S/MIME (${family})`,
-    intendedPurpose: 'smimeEncryption',
-  });
+const imported = importedProfile;
 const json = <T>(p: Published): T => JSON.parse(p.payload.toString('utf8')) as T;
 const scratch = mkdtempSync(join(tmpdir(), 'certfleet-pfx-connector-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -63,32 +56,8 @@ function userOf(index: number, platform: 'windows' | 'ios', kind: 'entra-joined'
 }
 
 /** Imports an S/MIME PFX the world's CA issues for `upn` into the tenant folder `dir` (default the CA's). */
-async function importFor(w: World, upn: string, key = 7, dir = w.ca.dir) {
-  const k = poolKey('rsa2048', key);
-  const cert = w.ca.issue({
-    template: 'CertfleetUser',
-    requester: { identity: 'pfx-admin', groups: [CONNECTOR_GROUP] },
-    subject: `CN=${upn}`,
-    publicKey: k.publicKey,
-    serverSideKey: true,
-    now: START,
-  }).certificate;
-  const pfx = buildPkcs12({
-    privateKey: k.privateKey,
-    certificates: [cert.der, w.ca.issuing.der],
-    password: PASSWORD,
-    profile: 'modern',
-  });
-  await importUserPfx({
-    dir,
-    userPrincipalName: upn,
-    pfx,
-    password: PASSWORD,
-    purpose: 'smimeEncryption',
-    now: START,
-  });
-  return cert;
-}
+const importFor = (w: World, upn: string, key = 7, dir = w.ca.dir) =>
+  importSmimeFor(w, upn, { password: PASSWORD, key, dir });
 
 /** The protocol messages of `clientId` / to it, decoded. */
 function exchange(w: World, clientId: string) {
