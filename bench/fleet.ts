@@ -2,8 +2,8 @@
  * `npm run bench -- fleet [--devices N] [--scale N] [--key-pool DIR] [--json]`: the whole throughput and
  * memory story of one fleet, in one process and one run (issue 11 point 4):
  *
- * - raw native RSA-2048 keygen/s, measured here just before the fleets (as many keys in flight as the
- *   machine has cores × 4: libuv's pool spreads them over the cores);
+ * - raw native RSA-2048 keygen/s, measured here just before the fleets (cores × 16 keys, at least 32, all in
+ *   flight: libuv's pool spreads them over the cores);
  * - keys per device: the RSA-2048 keys the cold run needed (one per PKCS issuance or renewal, one per Windows
  *   management identity) ÷ devices; the cold floor = keygen/s ÷ keys per device;
  * - the cold run (fresh keys, as `certfleet run`): devices/s and its ratio to the floor, messages per device,
@@ -145,7 +145,10 @@ export interface MeasureFleetOptions {
   coldDevices?: number;
   scale?: number;
   keyPool?: RunKeyPoolOption;
-  /** Keys for the raw keygen figure (default cores × 4, at least 8). */
+  /**
+   * Keys for the raw keygen figure (default cores × 16, at least 32: an RSA key's prime search varies
+   * widely in length: more keys, a steadier rate).
+   */
   keygenKeys?: number;
   /** Skip the split (`--workers 1`) run (tests). */
   noSplit?: boolean;
@@ -314,7 +317,7 @@ export function benchLayout(scale: number | undefined): RunLayout {
 export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> {
   const log = o.log ?? (() => undefined);
   const cores = availableParallelism();
-  const n = o.keygenKeys ?? Math.max(8, cores * 4);
+  const n = o.keygenKeys ?? Math.max(32, cores * 16);
   log(`raw RSA-2048 keygen: ${n} keys…`);
   const k0 = performance.now();
   await Promise.all(Array.from({ length: n }, () => generateKeyPair({ kind: 'rsa', size: 2048 })));
