@@ -143,6 +143,7 @@ async function runWithKeys(
     devices: scenario.fleet.devices,
     ...(o.only ? { only: [...o.only] } : {}),
     startedAt: new Date().toISOString(),
+    broker: brokerChoice.type,
   });
 
   // --- the CA folder and the virtual start ------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * `run.json` format (version 1):
  * ```json
  * { "format": "certfleet-run/1", "scenario": { "name", "file", "baseDir", "text"? },
- *   "seed", "devices", "only"?, "startedAt" }
+ *   "seed", "devices", "only"?, "startedAt", "broker"? }
  * ```
  * `text` is absent when the scenario was built in code (no file): replay then reads `file` if it exists.
  */
@@ -55,6 +55,11 @@ export interface RunManifest {
   startedAt: string;
   /** Agent hosts the fleet was spread over (`run --workers`, `serve --hosts`); absent: one process. */
   hosts?: number;
+  /**
+   * The broker of a one-process run (`run --broker`, or the one auto-workers.ts chose): `embedded` in the
+   * run's process, `child` (the same broker in a child process), `mosquitto` or `external`.
+   */
+  broker?: 'embedded' | 'child' | 'mosquitto' | 'external';
   /**
    * The engine that wrote a coordinated run's folder: `serve` (its agent hosts are processes of their own,
    * which rejoin) or `run-workers` (its hosts were its child processes, gone with it). Only a folder a

@@ -317,6 +317,14 @@ const SCRIPT = `
 })();
 `;
 
+/** How the metadata list names each broker of a one-process run. */
+const BROKER_TEXT: Record<NonNullable<RunMeta['broker']>, string> = {
+  embedded: 'embedded (aedes), in the run’s process',
+  child: 'embedded (aedes), in a child process',
+  mosquitto: 'Mosquitto, started by the run',
+  external: 'external (--broker mqtt://host:port)',
+};
+
 /** The run's metadata as a definition list. */
 function metaList(r: ReportJson): string {
   const e = htmlEscape;
@@ -337,6 +345,7 @@ function metaList(r: ReportJson): string {
   rows.push(['Seed', `<code>${e(r.seed)}</code>`]);
   if (m?.wallStart) rows.push(['Started (wall clock)', e(m.wallStart)]);
   if (m) rows.push(['Agent hosts', m.hosts === undefined ? 'one process' : String(m.hosts)]);
+  if (m?.broker) rows.push(['Broker', BROKER_TEXT[m.broker]]);
   if (m?.wallPaced)
     rows.push([
       'Clock',

@@ -29,10 +29,14 @@ export interface RunMeta {
   wallStart?: string;
   /** Agent hosts the fleet was spread over (`run --workers N`, `serve --hosts K`); absent: one process. */
   hosts?: number;
+  /** The broker of a one-process run (run.json `broker`): in the run's process, a child process, Mosquitto, external. */
+  broker?: 'embedded' | 'child' | 'mosquitto' | 'external';
   /** Present when the run went on a scaled wall clock (`serve --wall-paced`): NOT reproducible. */
   wallPaced?: { timeScale: number };
   machine: { os: string; arch: string; cpus: number; cpuModel: string; node: string };
 }
+
+const BROKERS: readonly NonNullable<RunMeta['broker']>[] = ['embedded', 'child', 'mosquitto', 'external'];
 
 const SECRET_OPTION = /secret|password|passphrase|token|credential/i;
 
@@ -98,6 +102,7 @@ interface ManifestLike {
   scenario?: { name?: unknown; file?: unknown; text?: unknown };
   startedAt?: unknown;
   hosts?: unknown;
+  broker?: unknown;
   wallPaced?: { timeScale?: unknown };
 }
 
@@ -158,6 +163,8 @@ export function runMetaOf(
   if (typeof manifest.startedAt === 'string') meta.wallStart = manifest.startedAt;
   if (typeof manifest.hosts === 'number' && Number.isInteger(manifest.hosts) && manifest.hosts > 0)
     meta.hosts = manifest.hosts;
+  if (BROKERS.includes(manifest.broker as NonNullable<RunMeta['broker']>))
+    meta.broker = manifest.broker as NonNullable<RunMeta['broker']>;
   const scale = manifest.wallPaced?.timeScale;
   if (typeof scale === 'number' && Number.isFinite(scale) && scale > 0) meta.wallPaced = { timeScale: scale };
   return meta;

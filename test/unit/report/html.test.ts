@@ -286,6 +286,27 @@ describe('renderHtml: metadata, breakdown, time, print (issue 13)', () => {
     });
   });
 
+  it('names the broker of a one-process run (run.json `broker`): a child broker is not "in the run’s process"', () => {
+    const pairsOf = (h: string) =>
+      Object.fromEntries(
+        [
+          ...(/<dl class="run-meta">(.*?)<\/dl>/s.exec(h)?.[1] ?? '').matchAll(
+            /<dt>(.*?)<\/dt><dd>(.*?)<\/dd>/g,
+          ),
+        ].map((m) => [m[1], m[2]]),
+      );
+    const withBroker = (broker: 'embedded' | 'child' | 'mosquitto' | 'external') =>
+      pairsOf(renderHtml(run, { report: { ...report, run: { ...report.run!, broker } } }));
+    expect(withBroker('child')).toMatchObject({
+      'Agent hosts': 'one process',
+      Broker: 'embedded (aedes), in a child process',
+    });
+    expect(withBroker('embedded').Broker).toBe('embedded (aedes), in the run’s process');
+    expect(withBroker('mosquitto').Broker).toBe('Mosquitto, started by the run');
+    // a run.json without it (older runs, split runs) shows no Broker row
+    expect(pairsOf(html)).not.toHaveProperty('Broker');
+  });
+
   it('has the platform × enrollment-kind table with percentages, sortable', () => {
     const table = /<table class="sortable" id="platform-kind">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
     expect(table.match(/<tr>/g)).toHaveLength(1 + 6);

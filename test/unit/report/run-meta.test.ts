@@ -82,6 +82,24 @@ describe('runMetaOf', () => {
     }
   });
 
+  it('a one-process run names its broker (run.json `broker`); an unknown or malformed one is dropped', () => {
+    for (const [broker, want] of [
+      ['child', 'child'],
+      ['embedded', 'embedded'],
+      ['mosquitto', 'mosquitto'],
+      ['aedes', undefined],
+      [3, undefined],
+      [undefined, undefined],
+    ] as const) {
+      const d = mkdtempSync(join(dir, 'broker-'));
+      writeFileSync(
+        join(d, 'run.json'),
+        JSON.stringify({ format: 'certfleet-run/1', scenario: { name: 'x' }, seed: 's', devices: 2, broker }),
+      );
+      expect(runMetaOf(d, { scenario: 'x', seed: 's' }, ['node', 'certfleet', 'run']).broker).toBe(want);
+    }
+  });
+
   it('a wall-paced run (serve --wall-paced) says so with its scale; a virtual-clock run and a malformed scale do not', () => {
     for (const [wallPaced, want] of [
       [{ timeScale: 600 }, { timeScale: 600 }],
