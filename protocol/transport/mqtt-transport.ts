@@ -44,6 +44,7 @@ import mqtt from 'mqtt';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { CertfleetError, type ErrorCode } from '../../pki/errors.ts';
 import type { TransportLedger } from './device-ledger.ts';
+import { LeanMqttClient } from './lean-mqtt-client.ts';
 import type { InFlight } from './in-flight.ts';
 import { topicMatches } from './topic-filter.ts';
 import type { MessageHandler, Transport } from './transport.ts';
@@ -98,6 +99,12 @@ export interface MqttTransportOptions {
   subscriptions?: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
   /** Connection events, for logs. */
   onEvent?: (event: TransportEvent) => void;
+  /**
+   * Which MQTT client carries the connection: `lean` (lean-mqtt-client.ts: MQTT 3.1.1 on plain TCP, a
+   * fraction of mqtt.js's memory per client, issue 11 point 3) or `mqtt.js`. Default: `lean` for MQTT 3.1.1
+   * without TLS, mqtt.js otherwise; `lean` with TLS or MQTT 5 is refused (TRANSPORT_PROTOCOL).
+   */
+  client?: 'lean' | 'mqtt.js';
 }
 
 interface Received {
@@ -629,8 +636,29 @@ export async function connectMqtt(o: MqttTransportOptions): Promise<Transport> {
   const version = o.protocolVersion ?? 4;
   let url = o.url;
   if (o.tls && url.startsWith('mqtt:')) url = `mqtts:${url.slice('mqtt:'.length)}`;
+  const lean = o.client === undefined ? version === 4 && !url.startsWith('mqtts:') : o.client === 'lean';
+  if (lean && (version !== 4 || url.startsWith('mqtts:'))) {
+    throw new CertfleetError(
+      'TRANSPORT_PROTOCOL',
+      `The lean MQTT client speaks MQTT 3.1.1 over plain TCP only; ${safeUrl(url)} with MQTT ${version === 5 ? '5' : '3.1.1'} needs mqtt.js (client: 'mqtt.js', or leave the client unset).`,
+      { details: { url: safeUrl(url), protocolVersion: version } },
+    );
+  }
   const options = clientOptions(o, url, version);
-  const client = mqtt.connect(options);
+  // The lean client has the members of MqttClient that MqttTransport uses (lean-mqtt-client.ts), and only those.
+  const client = lean
+    ? (new LeanMqttClient({
+        host: options.host as string,
+        port: options.port as number,
+        clientId: o.clientId,
+        username: o.username,
+        password: o.password,
+        clean: o.clean ?? false,
+        keepalive: options.keepalive as number,
+        reconnectPeriod: options.reconnectPeriod as number,
+        connectTimeout: options.connectTimeout as number,
+      }) as unknown as MqttClient)
+    : mqtt.connect(options);
   const transport = new MqttTransport(client, o);
   await new Promise<void>((resolve, reject) => {
     const fail = (err: unknown): void => {
