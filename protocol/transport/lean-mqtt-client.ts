@@ -74,13 +74,16 @@ const V4 = { protocolVersion: 4 } as const;
 
 /** The parser every client shares: it is given only whole packets, one at a time (see `#onData`). */
 let sharedParser: ReturnType<typeof mqttPacket.parser> | undefined;
-let parsedInto: LeanMqttClient | undefined;
+/** What the shared parser made of the packet it was just given. */
+let parsed: Packet | undefined;
 let parseError: Error | undefined;
 
 function parserFor(): ReturnType<typeof mqttPacket.parser> {
   if (!sharedParser) {
     sharedParser = mqttPacket.parser(V4);
-    sharedParser.on('packet', (p: Packet) => parsedInto?.receivePacket(p));
+    sharedParser.on('packet', (p: Packet) => {
+      parsed = p;
+    });
     sharedParser.on('error', (err: Error) => {
       parseError = err;
     });
@@ -131,8 +134,7 @@ export class LeanMqttClient extends EventEmitter {
   /** The socket of the current connection (the transport sets TCP_NODELAY on it at CONNACK). */
   stream: Socket | undefined;
   /** Answers a received PUBLISH; replaced by the transport. `done(err)` withholds the PUBACK. */
-  handleMessage: (packet: IPublishPacket, done: (err?: Error) => void) => void = (_p, done) =>
-    done();
+  handleMessage: (packet: IPublishPacket, done: (err?: Error) => void) => void = (_p, done) => done();
   #ended = false;
   #first = true;
   #nextId = 0;
@@ -226,22 +228,23 @@ export class LeanMqttClient extends EventEmitter {
       const after: Buffer = all.subarray(total);
       rest = after.length > 0 ? [after] : [];
       this.#have = after.length;
-      parsedInto = this;
+      parsed = undefined;
       parseError = undefined;
-      try {
-        parserFor().parse(packet);
-      } finally {
-        parsedInto = undefined;
-      }
+      parserFor().parse(packet);
+      const p = parsed as Packet | undefined;
+      parsed = undefined;
       if (parseError) {
         this.#protocolError(socket, parseError);
         return;
       }
+      if (p) this.#receive(p);
       if (this.stream !== socket) return; // the packet ended this connection
     }
     // keep a partial packet's own bytes, not the whole read it is the tail of
     this.#rest =
-      rest.length === 0 ? undefined : rest.map((b) => (b.length < b.buffer.byteLength / 2 ? Buffer.from(b) : b));
+      rest.length === 0
+        ? undefined
+        : rest.map((b) => (b.length < b.buffer.byteLength / 2 ? Buffer.from(b) : b));
     if (!this.#rest) this.#have = 0;
   }
 
@@ -250,8 +253,8 @@ export class LeanMqttClient extends EventEmitter {
     socket.destroy();
   }
 
-  /** A whole packet read from the broker (called by the shared parser). */
-  receivePacket(packet: Packet): void {
+  /** A whole packet read from the broker. */
+  #receive(packet: Packet): void {
     this.emit('packetreceive', packet);
     switch (packet.cmd) {
       case 'connack':
@@ -284,10 +287,9 @@ export class LeanMqttClient extends EventEmitter {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (rc !== 0) {
-      const err = Object.assign(
-        new Error(`Connection refused: ${CONNACK_REFUSED[rc] ?? `code ${rc}`}`),
-        { code: rc },
-      );
+      const err = Object.assign(new Error(`Connection refused: ${CONNACK_REFUSED[rc] ?? `code ${rc}`}`), {
+        code: rc,
+      });
       if (this.listenerCount('error') > 0) this.emit('error', err);
       this.stream?.destroy();
       return;
@@ -299,11 +301,14 @@ export class LeanMqttClient extends EventEmitter {
     this.#first = false;
     if (resubscribe && this.#subscribed) {
       for (const filter of this.#subscribed) {
-        this.#store({
-          cmd: 'subscribe',
-          messageId: this.#id(),
-          subscriptions: [{ topic: filter, qos: 1 }],
-        } as Packet, () => undefined);
+        this.#store(
+          {
+            cmd: 'subscribe',
+            messageId: this.#id(),
+            subscriptions: [{ topic: filter, qos: 1 }],
+          } as Packet,
+          () => undefined,
+        );
       }
     }
     for (const entry of this.#outgoing?.values() ?? []) {
