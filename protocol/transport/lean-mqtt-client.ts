@@ -31,7 +31,6 @@
  * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (fixed header §2.2, CONNECT
  *   §3.1, keep alive §3.1.2.10, CONNACK §3.2, SUBACK §3.9.3, message delivery retry §4.4)
  */
-import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
@@ -51,6 +50,9 @@ export interface LeanMqttOptions {
   /** Milliseconds a connection may take to its CONNACK before it is dropped and tried again. */
   connectTimeout: number;
 }
+
+/** A listener of a client event (`connect`, `packetreceive`, `close`, `offline`, `reconnect`, `error`). */
+type Listener = (...args: never[]) => void;
 
 type Callback = (err?: Error | null, granted?: Array<{ topic: string; qos: number }>) => void;
 
@@ -128,8 +130,13 @@ function remainingLength(b: Buffer): { value: number; bytes: number } | undefine
 }
 
 /** One MQTT 3.1.1 connection that comes back by itself; see the file comment. */
-export class LeanMqttClient extends EventEmitter {
+export class LeanMqttClient {
   readonly options: LeanMqttOptions;
+  /**
+   * Event, listener, event, listener…: the few listeners a client has, in one small array (an EventEmitter's
+   * table of events turns into a dictionary once a listener is removed, ~0.5 KiB per client).
+   */
+  #listeners: Array<string | Listener> = [];
   connected = false;
   /** The socket of the current connection (the transport sets TCP_NODELAY on it at CONNACK). */
   stream: Socket | undefined;
@@ -149,9 +156,49 @@ export class LeanMqttClient extends EventEmitter {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: LeanMqttOptions) {
-    super();
     this.options = options;
     this.#open();
+  }
+
+  on(event: string, listener: Listener): this {
+    this.#listeners.push(event, listener);
+    return this;
+  }
+
+  once(event: string, listener: Listener): this {
+    const once = (...args: never[]): void => {
+      this.off(event, once);
+      listener(...args);
+    };
+    return this.on(event, once);
+  }
+
+  off(event: string, listener: Listener): this {
+    for (let i = 0; i < this.#listeners.length; i += 2) {
+      if (this.#listeners[i] === event && this.#listeners[i + 1] === listener) {
+        this.#listeners.splice(i, 2);
+        break;
+      }
+    }
+    return this;
+  }
+
+  listenerCount(event: string): number {
+    let n = 0;
+    for (let i = 0; i < this.#listeners.length; i += 2) if (this.#listeners[i] === event) n++;
+    return n;
+  }
+
+  /** Calls the listeners of `event` in the order they were added (those added meanwhile wait for the next). */
+  emit(event: string, ...args: unknown[]): boolean {
+    const now = this.#listeners.slice();
+    let called = false;
+    for (let i = 0; i < now.length; i += 2) {
+      if (now[i] !== event) continue;
+      called = true;
+      (now[i + 1] as (...a: unknown[]) => void)(...args);
+    }
+    return called;
   }
 
   #open(): void {

@@ -271,8 +271,12 @@ class MqttTransport implements Transport {
   readonly clientId: string;
   readonly #client: MqttClient;
   readonly #o: MqttTransportOptions;
-  readonly #handlers: Array<{ filter: string; handler: MessageHandler }> = [];
-  readonly #queue: Received[] = [];
+  /**
+   * The handlers, and the messages waiting for theirs. Both are replaced rather than grown: an array that
+   * grew by one push keeps room for 17 (~150 bytes per idle client, issue 11 point 3).
+   */
+  #handlers: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
+  #queue: Received[] = [];
   /** The number of the current connection, raised at each CONNACK. */
   #epoch = 0;
   /** Handled QoS 1 messages by packet identifier, oldest first (see #isRedelivery). */
@@ -285,7 +289,7 @@ class MqttTransport implements Transport {
     this.clientId = o.clientId;
     this.#client = client;
     this.#o = o;
-    for (const s of o.subscriptions ?? []) this.#handlers.push({ filter: s.filter, handler: s.handler });
+    this.#handlers = (o.subscriptions ?? []).map((s) => ({ filter: s.filter, handler: s.handler }));
     // Take every incoming PUBLISH off mqtt.js's packet loop at once and withhold its PUBACK: answering
     // the callback with an error makes mqtt.js skip its own PUBACK (mqtt 5.x handlers/publish.js); the
     // PUBACK is sent by #ack once the handler finished.
@@ -340,7 +344,7 @@ class MqttTransport implements Transport {
     if (sessionPresent) {
       const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
       for (const m of this.#queue) if (!keep.includes(m) && !m.duplicate) this.#o.ledger?.abandoned(m.topic);
-      this.#queue.splice(0, this.#queue.length, ...keep);
+      this.#queue = keep;
     } else {
       this.#handledIds.clear();
     }
@@ -460,11 +464,11 @@ class MqttTransport implements Transport {
   async subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {
     this.#assertOpen(`subscribe to ${topicFilter}`);
     const entry = { filter: topicFilter, handler };
-    this.#handlers.push(entry);
+    this.#handlers = [...this.#handlers, entry];
     try {
       await this.#sendSubscribe(topicFilter);
     } catch (err) {
-      this.#handlers.splice(this.#handlers.indexOf(entry), 1);
+      this.#handlers = this.#handlers.filter((h) => h !== entry);
       throw err;
     }
     void this.#pump();
@@ -543,6 +547,7 @@ class MqttTransport implements Transport {
       }
     } finally {
       this.#pumping = false;
+      if (this.#queue.length === 0) this.#queue = []; // drop the room its pushes made
     }
   }
 
