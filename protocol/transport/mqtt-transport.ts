@@ -1,7 +1,8 @@
 /**
- * The {@link Transport} over MQTT (the `mqtt` package), MQTT 3.1.1 by default (protocol level 4, what the
- * embedded aedes broker speaks), MQTT 5 as an option for external brokers. Nothing depends on MQTT 5
- * properties.
+ * The {@link Transport} over MQTT, MQTT 3.1.1 by default (protocol level 4, what the embedded aedes broker
+ * speaks), MQTT 5 as an option for external brokers. Nothing depends on MQTT 5 properties. The client under
+ * it: the lean one (lean-mqtt-client.ts) for MQTT 3.1.1 on plain TCP — every agent of a fleet — and the
+ * `mqtt` package (mqtt.js) for TLS and MQTT 5; both give the events and callbacks described below.
  *
  * Behaviour:
  * - QoS 1 publish/subscribe, persistent session (clean session off) by default: the broker queues QoS 1
