@@ -384,8 +384,8 @@ export class LeanMqttClient {
     }));
     for (const g of granted) {
       if ((g.qos & 0x80) !== 0) continue;
-      this.#subscribed ??= [];
-      if (!this.#subscribed.includes(g.topic)) this.#subscribed.push(g.topic);
+      // made at its exact size: one push leaves room for 17
+      if (!this.#subscribed?.includes(g.topic)) this.#subscribed = (this.#subscribed ?? []).concat([g.topic]);
     }
     entry.cb(null, granted);
   }

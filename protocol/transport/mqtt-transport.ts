@@ -465,7 +465,7 @@ class MqttTransport implements Transport {
   async subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {
     this.#assertOpen(`subscribe to ${topicFilter}`);
     const entry = { filter: topicFilter, handler };
-    this.#handlers = [...this.#handlers, entry];
+    this.#handlers = this.#handlers.concat([entry]); // exact size (a spread leaves room for 17)
     try {
       await this.#sendSubscribe(topicFilter);
     } catch (err) {
