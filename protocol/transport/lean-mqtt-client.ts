@@ -346,6 +346,8 @@ export class LeanMqttClient {
     if (this.options.keepalive > 0) watch(this);
     const resubscribe = !this.#first && (this.options.clean || !packet.sessionPresent);
     this.#first = false;
+    // what waited for this connection (taken before the resubscriptions, which #store writes at once)
+    const pending = this.#outgoing ? [...this.#outgoing.values()] : [];
     if (resubscribe && this.#subscribed) {
       for (const filter of this.#subscribed) {
         this.#store(
@@ -358,7 +360,7 @@ export class LeanMqttClient {
         );
       }
     }
-    for (const entry of this.#outgoing?.values() ?? []) {
+    for (const entry of pending) {
       if (entry.sent && entry.packet.cmd === 'publish') entry.packet.dup = true;
       entry.sent = true;
       this.#write(entry.packet);
