@@ -21,6 +21,10 @@
  * use 31.8 → 31.3 KiB per agent, external 4.0 → 1.8 KiB (RSS 69.1 → 72.0 KiB: within that noise); then
  * `--agents 15000` twice: 50.7 and 34.4 KiB per agent (JS heap in use 24.3 and 24.2 KiB, external 1.0 and
  * 0.9 KiB), the broker 10.9 and 9.9 KiB — the same heap, RSS as far apart as the young generation allows.
+ * Then the agents on the lean MQTT client (protocol/transport/lean-mqtt-client.ts, in place of mqtt.js:
+ * ~10.6 → ~2.6 KiB per client with its socket, heap snapshots at 1,000 agents): `--agents 2000` JS heap
+ * in use 31.6 → 21.6 KiB per agent (RSS 72.7 → 54.5 KiB); `--agents 15000` twice: 21.8 and 30.6 KiB per
+ * agent (JS heap in use 15.0 and 15.1 KiB, external 1.0 and 1.0 KiB), the broker 17.3 and 15.4 KiB.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

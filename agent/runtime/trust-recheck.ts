@@ -34,11 +34,12 @@ export function isUntrustedInstall(o: InstallOutcome): boolean {
 
 /** The untrusted identities of one device, by thumbprint. */
 export class TrustRecheck {
-  readonly #untrusted = new Map<string, Untrusted>();
+  /** Made at the first untrusted identity: most devices never have one (an empty Map is ~180 bytes). */
+  #untrusted: Map<string, Untrusted> | undefined;
 
   /** How many identities wait for their chain. */
   get size(): number {
-    return this.#untrusted.size;
+    return this.#untrusted?.size ?? 0;
   }
 
   /**
@@ -55,10 +56,10 @@ export class TrustRecheck {
     const outcome = outcomes.find(isUntrustedInstall);
     if (outcome === undefined) return;
     for (const h of held) {
-      if (h.kind !== 'identity' || h.trusted || this.#untrusted.has(h.thumbprint)) continue;
+      if (h.kind !== 'identity' || h.trusted || this.#untrusted?.has(h.thumbprint)) continue;
       const owner = profileOf(h.ref);
       if (owner !== undefined && owner !== profileId) continue;
-      this.#untrusted.set(h.thumbprint, { profileId, subject: h.subject, outcome });
+      (this.#untrusted ??= new Map()).set(h.thumbprint, { profileId, subject: h.subject, outcome });
     }
   }
 
@@ -69,14 +70,16 @@ export class TrustRecheck {
    */
   recheck(held: readonly HeldCertificate[]): TrustChange[] {
     const changes: TrustChange[] = [];
-    for (const [thumbprint, u] of this.#untrusted) {
+    const untrusted = this.#untrusted;
+    if (untrusted === undefined) return changes;
+    for (const [thumbprint, u] of untrusted) {
       const h = held.find((x) => x.kind === 'identity' && x.thumbprint === thumbprint);
       if (h === undefined) {
-        this.#untrusted.delete(thumbprint);
+        untrusted.delete(thumbprint);
         continue;
       }
       if (!h.trusted) continue;
-      this.#untrusted.delete(thumbprint);
+      untrusted.delete(thumbprint);
       changes.push({
         profileId: u.profileId,
         outcome: {
@@ -86,6 +89,7 @@ export class TrustRecheck {
         },
       });
     }
+    if (untrusted.size === 0) this.#untrusted = undefined;
     return changes;
   }
 }

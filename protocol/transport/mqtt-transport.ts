@@ -1,7 +1,8 @@
 /**
- * The {@link Transport} over MQTT (the `mqtt` package), MQTT 3.1.1 by default (protocol level 4, what the
- * embedded aedes broker speaks), MQTT 5 as an option for external brokers. Nothing depends on MQTT 5
- * properties.
+ * The {@link Transport} over MQTT, MQTT 3.1.1 by default (protocol level 4, what the embedded aedes broker
+ * speaks), MQTT 5 as an option for external brokers. Nothing depends on MQTT 5 properties. The client under
+ * it: the lean one (lean-mqtt-client.ts) for MQTT 3.1.1 on plain TCP — every agent of a fleet — and the
+ * `mqtt` package (mqtt.js) for TLS and MQTT 5; both give the events and callbacks described below.
  *
  * Behaviour:
  * - QoS 1 publish/subscribe, persistent session (clean session off) by default: the broker queues QoS 1
@@ -44,6 +45,7 @@ import mqtt from 'mqtt';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { CertfleetError, type ErrorCode } from '../../pki/errors.ts';
 import type { TransportLedger } from './device-ledger.ts';
+import { LeanMqttClient } from './lean-mqtt-client.ts';
 import type { InFlight } from './in-flight.ts';
 import { topicMatches } from './topic-filter.ts';
 import type { MessageHandler, Transport } from './transport.ts';
@@ -98,6 +100,12 @@ export interface MqttTransportOptions {
   subscriptions?: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
   /** Connection events, for logs. */
   onEvent?: (event: TransportEvent) => void;
+  /**
+   * Which MQTT client carries the connection: `lean` (lean-mqtt-client.ts: MQTT 3.1.1 on plain TCP, a
+   * fraction of mqtt.js's memory per client, issue 11 point 3) or `mqtt.js`. Default: `lean` for MQTT 3.1.1
+   * without TLS, mqtt.js otherwise; `lean` with TLS or MQTT 5 is refused (TRANSPORT_PROTOCOL).
+   */
+  client?: 'lean' | 'mqtt.js';
 }
 
 interface Received {
@@ -264,8 +272,12 @@ class MqttTransport implements Transport {
   readonly clientId: string;
   readonly #client: MqttClient;
   readonly #o: MqttTransportOptions;
-  readonly #handlers: Array<{ filter: string; handler: MessageHandler }> = [];
-  readonly #queue: Received[] = [];
+  /**
+   * The handlers, and the messages waiting for theirs. Both are replaced rather than grown: an array that
+   * grew by one push keeps room for 17 (~150 bytes per idle client, issue 11 point 3).
+   */
+  #handlers: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
+  #queue: Received[] = [];
   /** The number of the current connection, raised at each CONNACK. */
   #epoch = 0;
   /** Handled QoS 1 messages by packet identifier, oldest first (see #isRedelivery). */
@@ -278,7 +290,7 @@ class MqttTransport implements Transport {
     this.clientId = o.clientId;
     this.#client = client;
     this.#o = o;
-    for (const s of o.subscriptions ?? []) this.#handlers.push({ filter: s.filter, handler: s.handler });
+    this.#handlers = (o.subscriptions ?? []).map((s) => ({ filter: s.filter, handler: s.handler }));
     // Take every incoming PUBLISH off mqtt.js's packet loop at once and withhold its PUBACK: answering
     // the callback with an error makes mqtt.js skip its own PUBACK (mqtt 5.x handlers/publish.js); the
     // PUBACK is sent by #ack once the handler finished.
@@ -333,7 +345,7 @@ class MqttTransport implements Transport {
     if (sessionPresent) {
       const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
       for (const m of this.#queue) if (!keep.includes(m) && !m.duplicate) this.#o.ledger?.abandoned(m.topic);
-      this.#queue.splice(0, this.#queue.length, ...keep);
+      this.#queue = keep;
     } else {
       this.#handledIds.clear();
     }
@@ -453,11 +465,11 @@ class MqttTransport implements Transport {
   async subscribe(topicFilter: string, handler: MessageHandler): Promise<void> {
     this.#assertOpen(`subscribe to ${topicFilter}`);
     const entry = { filter: topicFilter, handler };
-    this.#handlers.push(entry);
+    this.#handlers = this.#handlers.concat([entry]); // exact size (a spread leaves room for 17)
     try {
       await this.#sendSubscribe(topicFilter);
     } catch (err) {
-      this.#handlers.splice(this.#handlers.indexOf(entry), 1);
+      this.#handlers = this.#handlers.filter((h) => h !== entry);
       throw err;
     }
     void this.#pump();
@@ -536,6 +548,7 @@ class MqttTransport implements Transport {
       }
     } finally {
       this.#pumping = false;
+      if (this.#queue.length === 0) this.#queue = []; // drop the room its pushes made
     }
   }
 
@@ -629,8 +642,29 @@ export async function connectMqtt(o: MqttTransportOptions): Promise<Transport> {
   const version = o.protocolVersion ?? 4;
   let url = o.url;
   if (o.tls && url.startsWith('mqtt:')) url = `mqtts:${url.slice('mqtt:'.length)}`;
+  const lean = o.client === undefined ? version === 4 && !url.startsWith('mqtts:') : o.client === 'lean';
+  if (lean && (version !== 4 || url.startsWith('mqtts:'))) {
+    throw new CertfleetError(
+      'TRANSPORT_PROTOCOL',
+      `The lean MQTT client speaks MQTT 3.1.1 over plain TCP only; ${safeUrl(url)} with MQTT ${version === 5 ? '5' : '3.1.1'} needs mqtt.js (client: 'mqtt.js', or leave the client unset).`,
+      { details: { url: safeUrl(url), protocolVersion: version } },
+    );
+  }
   const options = clientOptions(o, url, version);
-  const client = mqtt.connect(options);
+  // The lean client has the members of MqttClient that MqttTransport uses (lean-mqtt-client.ts), and only those.
+  const client = lean
+    ? (new LeanMqttClient({
+        host: options.host as string,
+        port: options.port as number,
+        clientId: o.clientId,
+        username: o.username,
+        password: o.password,
+        clean: o.clean ?? false,
+        keepalive: options.keepalive as number,
+        reconnectPeriod: options.reconnectPeriod as number,
+        connectTimeout: options.connectTimeout as number,
+      }) as unknown as MqttClient)
+    : mqtt.connect(options);
   const transport = new MqttTransport(client, o);
   await new Promise<void>((resolve, reject) => {
     const fail = (err: unknown): void => {
