@@ -132,11 +132,7 @@ function isPem(input: string | Uint8Array): input is string {
 export function importPrivateKey(input: string | Uint8Array): KeyObject {
   try {
     if (isPem(input)) return createPrivateKey({ key: input, format: 'pem' });
-    const id = privateDerId(input);
-    const key =
-      IMPORTED_PRIVATE.get(id) ?? createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
-    rememberPrivate(id, key);
-    return key;
+    return privateKeyFromPkcs8(input);
   } catch (cause) {
     throw new CertfleetError(
       'KEY_PARSE',
@@ -195,10 +191,35 @@ const PKCS8_DER = new WeakMap<KeyObject, Buffer>();
 
 /**
  * Private keys imported from (or exported to) PKCS#8 DER, by the SHA-256 of those bytes (never the bytes
- * themselves), least recently used first; bounded, so a fleet's device keys come and go.
+ * themselves), least recently used first; bounded, so a fleet's device keys come and go. 1,024 keys: an
+ * RSA-2048 KeyObject holds about 9 KiB once it has signed, so at most ~9 MiB whatever the fleet; 256 was
+ * fewer than the devices between enrolment and install in a 3,000-device run, and the memo missed
+ * (issue 11 point 2).
  */
 const IMPORTED_PRIVATE = new Map<string, KeyObject>();
-const IMPORTED_PRIVATE_LIMIT = 256;
+export const IMPORTED_PRIVATE_LIMIT = 1024;
+
+/**
+ * The private key a PKCS#8 DER encodes, imported once per distinct bytes while it stays in the memo above
+ * (shared with {@link importPrivateKey} and {@link exportPrivateKeyDer}): the same KeyObject for the same
+ * bytes. A PFX is opened three or four times per device (the device's checks, its install, Android's
+ * re-wrap), and the service exported the key it packed (issue 11 point 2).
+ *
+ * @throws what `createPrivateKey` throws for bytes it cannot read (nothing is remembered); callers say
+ *   which code that is
+ */
+export function privateKeyFromPkcs8(der: Uint8Array): KeyObject {
+  const id = privateDerId(der);
+  const key =
+    IMPORTED_PRIVATE.get(id) ??
+    createPrivateKey({
+      key: Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+      format: 'der',
+      type: 'pkcs8',
+    });
+  rememberPrivate(id, key);
+  return key;
+}
 
 function privateDerId(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64');
