@@ -14,7 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CertfleetError } from './errors.ts';
-import { rsaJwkOfPkcs8 } from './pkcs8-rsa-jwk.ts';
+import { rsaJwkOfPkcs8, rsaJwkOfSpki } from './rsa-jwk.ts';
 import { witnessSecret } from './secret-witness.ts';
 
 /** The key algorithms certfleet issues: RSA 2048/3072/4096 and ECDSA on P-256/P-384. */
@@ -218,7 +218,7 @@ export function privateKeyFromPkcs8(der: Uint8Array): KeyObject {
 
 /**
  * PKCS#8 DER imported by node:crypto: a canonical two-prime RSA key from its numbers (JWK, many times
- * faster in OpenSSL 3 than its DER decoder: pkcs8-rsa-jwk.ts), anything else — or numbers the JWK import
+ * faster in OpenSSL 3 than its DER decoder: rsa-jwk.ts), anything else — or numbers the JWK import
  * refuses — by the DER decoder, which also says what is wrong.
  */
 function importPkcs8(der: Uint8Array): KeyObject {
@@ -298,9 +298,25 @@ const IMPORTED_SPKI_LIMIT = 512;
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
   const der = Buffer.from(spki);
   const id = der.toString('latin1');
-  const key = IMPORTED_SPKI.get(id) ?? createPublicKey({ key: der, format: 'der', type: 'spki' });
+  const key = IMPORTED_SPKI.get(id) ?? importSpki(der);
   rememberSpki(id, key);
   return key;
+}
+
+/**
+ * SubjectPublicKeyInfo DER imported by node:crypto: a canonical RSA key from its numbers (JWK, rsa-jwk.ts),
+ * anything else — or numbers the JWK import refuses — by the DER decoder, which also says what is wrong.
+ */
+function importSpki(der: Buffer): KeyObject {
+  const jwk = rsaJwkOfSpki(der);
+  if (jwk !== undefined) {
+    try {
+      return createPublicKey({ key: jwk, format: 'jwk' });
+    } catch {
+      // the DER decoder below decides
+    }
+  }
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
- * rsaJwkOfPkcs8: a canonical two-prime RSA PKCS#8 read as its JWK numbers (the fast import of
- * privateKeyFromPkcs8, issue 11 point 2); anything else is left to node's DER decoder.
+ * rsaJwkOfPkcs8 / rsaJwkOfSpki: canonical RSA PKCS#8 and SubjectPublicKeyInfo read as their JWK numbers
+ * (the fast import of privateKeyFromPkcs8 and publicKeyFromSpki, issue 11 point 2); anything else is left
+ * to node's DER decoder.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { privateKeyFromPkcs8 } from '../../../pki/keys.ts';
-import { rsaJwkOfPkcs8 } from '../../../pki/pkcs8-rsa-jwk.ts';
+import { privateKeyFromPkcs8, publicKeyFromSpki } from '../../../pki/keys.ts';
+import { rsaJwkOfPkcs8, rsaJwkOfSpki } from '../../../pki/rsa-jwk.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 
 const pkcs8 = (family: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256', index = 0): Buffer =>
@@ -56,5 +57,43 @@ describe('rsaJwkOfPkcs8', () => {
     }
     expect(privateKeyFromPkcs8(Buffer.from(der)).equals(viaDer)).toBe(true);
     expect(privateKeyFromPkcs8(pkcs8('p256')).equals(poolKey('p256').privateKey)).toBe(true);
+  });
+});
+
+const spki = (family: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256', index = 0): Buffer =>
+  poolKey(family, index).publicKey.export({ format: 'der', type: 'spki' });
+
+describe('rsaJwkOfSpki', () => {
+  it.each(['rsa2048', 'rsa3072', 'rsa4096'] as const)(
+    '%s: the JWK node exports, and the key it imports is the one the DER decoder makes',
+    (family) => {
+      const der = spki(family);
+      const jwk = rsaJwkOfSpki(der);
+      expect(jwk).toEqual(poolKey(family).publicKey.export({ format: 'jwk' }));
+      const viaJwk = createPublicKey({ key: jwk ?? {}, format: 'jwk' });
+      expect(viaJwk.equals(createPublicKey({ key: der, format: 'der', type: 'spki' }))).toBe(true);
+      expect(viaJwk.export({ format: 'der', type: 'spki' }).equals(der)).toBe(true);
+    },
+  );
+
+  it('reads another key as its own numbers; leaves EC, BER, trailing bytes and garbage to the decoder', () => {
+    expect(rsaJwkOfSpki(spki('rsa2048', 1))?.n).not.toBe(rsaJwkOfSpki(spki('rsa2048', 0))?.n);
+    const der = spki('rsa2048');
+    expect(rsaJwkOfSpki(spki('p256'))).toBeUndefined();
+    expect(rsaJwkOfSpki(Buffer.concat([der, Buffer.of(0)]))).toBeUndefined();
+    expect(der[1]).toBe(0x82);
+    expect(rsaJwkOfSpki(Buffer.concat([Buffer.of(0x30, 0x83, 0x00), der.subarray(2)]))).toBeUndefined();
+    expect(rsaJwkOfSpki(pkcs8('rsa2048'))).toBeUndefined();
+    expect(rsaJwkOfPkcs8(der)).toBeUndefined();
+    expect(rsaJwkOfSpki(Buffer.from('3003020100', 'hex'))).toBeUndefined();
+  });
+
+  it('publicKeyFromSpki gives the key the DER decoder gives, RSA and EC', () => {
+    for (const family of ['rsa3072', 'p256'] as const) {
+      const der = spki(family);
+      expect(publicKeyFromSpki(der).equals(createPublicKey({ key: der, format: 'der', type: 'spki' }))).toBe(
+        true,
+      );
+    }
   });
 });
