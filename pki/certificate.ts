@@ -45,7 +45,14 @@ import {
 import { keySpecOf, publicKeyFromSpki, spkiDerOf, type KeySpec } from './keys.ts';
 import { ownBytes } from './own-bytes.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
-import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
+import {
+  defaultHash,
+  SIGNATURE_ALGORITHMS,
+  signatureAlgorithmIdentifier,
+  signTbs,
+  verifyTbs,
+  type SignatureHash,
+} from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
 
 /** An issuer given by its name and key pair. */
@@ -146,7 +153,9 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   const serial = normaliseSerial(opts.serialNumber);
   const spki = new Uint8Array(spkiOf(opts.publicKey));
   const exts = encodeExtensions(ext, { subjectPublicKey: opts.publicKey, issuerKeyId });
-  const { algorithm } = signTbs(new Uint8Array(0), signingKey, hash);
+  // the AlgorithmIdentifier goes inside the TBS; the key signs once, the TBS itself (signing an empty
+  // buffer to learn it cost one private-key operation per certificate, issue 11 point 2)
+  const algorithm = signatureAlgorithmIdentifier(signingKey, hash);
   const tbs = encodeSequence([
     encodeTlv(0xa0, Uint8Array.of(0x02, 0x01, 0x02)),
     encodeIntegerHex(serial),
