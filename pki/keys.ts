@@ -192,13 +192,12 @@ const PKCS8_DER = new WeakMap<KeyObject, Buffer>();
 
 /**
  * Private keys imported from (or exported to) PKCS#8 DER, by the SHA-256 of those bytes (never the bytes
- * themselves), least recently used first; bounded, so a fleet's device keys come and go. 1,024 keys: an
- * RSA-2048 KeyObject holds about 9 KiB once it has signed, so at most ~9 MiB whatever the fleet; 256 was
- * fewer than the devices between enrolment and install in a 3,000-device run, and the memo missed
- * (issue 11 point 2).
+ * themselves), least recently used first; bounded, so a fleet's device keys come and go. A miss costs an
+ * import from the key's numbers (rsa-jwk.ts, well under 0.1 ms for RSA-2048), so the memo stays small: an
+ * RSA-2048 KeyObject holds about 9 KiB once it has signed.
  */
 const IMPORTED_PRIVATE = new Map<string, KeyObject>();
-export const IMPORTED_PRIVATE_LIMIT = 1024;
+export const IMPORTED_PRIVATE_LIMIT = 256;
 
 /**
  * The private key a PKCS#8 DER encodes, imported once per distinct bytes while it stays in the memo above

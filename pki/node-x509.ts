@@ -10,12 +10,13 @@ import { createHash, X509Certificate } from 'node:crypto';
  * opened three or four times per device (the device's checks, its install, Android's re-wrap on the service
  * side and the device's read of the result), and the CA certificates are in every PFX of a fleet; an
  * X509Certificate never changes and depends only on its bytes, so one parse serves them all (issue 11
- * point 2). Bounded: the CA certificates stay, device certificates come and go. Bytes that do not parse
+ * point 2). Bounded small (each holds OpenSSL's parse and public key): the CA certificates stay, device
+ * certificates come and go. Bytes that do not parse
  * are not remembered (each call throws).
  */
 const X509_PARSED = new Map<string, X509Certificate>();
 /** How many parses {@link x509Of} keeps. */
-export const X509_PARSED_LIMIT = 512;
+export const X509_PARSED_LIMIT = 128;
 
 /** The X509Certificate of `der`, made once per distinct bytes while it stays in {@link X509_PARSED}. */
 export function x509Of(der: Buffer): X509Certificate {

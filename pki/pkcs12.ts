@@ -18,7 +18,7 @@
 import { createHash, randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { encodeInteger, encodeOctetString, encodeOid, encodeSequence, encodeTlv } from './der.ts';
 import { CertfleetError } from './errors.ts';
-import { exportPrivateKeyDer, privateKeyFromPkcs8 } from './keys.ts';
+import { privateKeyFromPkcs8 } from './keys.ts';
 import { x509Of } from './node-x509.ts';
 import {
   berAlgorithm,
@@ -126,8 +126,9 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
     encodeSequence([encodeOid(OID.data), certEnc.algorithm, encodeTlv(0x80, certEnc.ciphertext)]),
   ]);
 
-  // exported once per KeyObject, and remembered for the parse of this PFX in this thread (keys.ts)
-  const pkcs8 = Buffer.from(exportPrivateKeyDer(privateKey));
+  // not remembered for a parse here (exportPrivateKeyDer): a build runs on the pool's threads, whose memo
+  // would only hold keys, and a parse that misses imports from the key's numbers (keys.ts)
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, random);
   // EncryptedPrivateKeyInfo { encryptionAlgorithm, encryptedData OCTET STRING } (RFC 5208 §6)
   const shrouded = encodeSequence([keyEnc.algorithm, encodeOctetString(keyEnc.ciphertext)]);
