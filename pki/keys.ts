@@ -203,7 +203,7 @@ export const IMPORTED_PRIVATE_LIMIT = 256;
  * The private key a PKCS#8 DER encodes, imported once per distinct bytes while it stays in the memo above
  * (shared with {@link importPrivateKey} and {@link exportPrivateKeyDer}): the same KeyObject for the same
  * bytes. A PFX is opened three or four times per device (the device's checks, its install, Android's
- * re-wrap), and the service exported the key it packed (issue 11 point 2).
+ * re-wrap on the service side and the device's read of the result), issue 11 point 2.
  *
  * @throws what `createPrivateKey` throws for bytes it cannot read (nothing is remembered); callers say
  *   which code that is

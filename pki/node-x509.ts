@@ -11,8 +11,7 @@ import { createHash, X509Certificate } from 'node:crypto';
  * side and the device's read of the result), and the CA certificates are in every PFX of a fleet; an
  * X509Certificate never changes and depends only on its bytes, so one parse serves them all (issue 11
  * point 2). Bounded small (each holds OpenSSL's parse and public key): the CA certificates stay, device
- * certificates come and go. Bytes that do not parse
- * are not remembered (each call throws).
+ * certificates come and go. Bytes that do not parse are not remembered (each call throws).
  */
 const X509_PARSED = new Map<string, X509Certificate>();
 /** How many parses {@link x509Of} keeps. */
