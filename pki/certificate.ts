@@ -45,7 +45,14 @@ import {
 import { keySpecOf, publicKeyFromSpki, spkiDerOf, type KeySpec } from './keys.ts';
 import { ownBytes } from './own-bytes.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
-import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
+import {
+  defaultHash,
+  SIGNATURE_ALGORITHMS,
+  signatureAlgorithmIdentifier,
+  signTbs,
+  verifyTbs,
+  type SignatureHash,
+} from './signature.ts';
 import { sha1Thumbprint, sha256Thumbprint } from './thumbprint.ts';
 
 /** An issuer given by its name and key pair. */
@@ -146,7 +153,9 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   const serial = normaliseSerial(opts.serialNumber);
   const spki = new Uint8Array(spkiOf(opts.publicKey));
   const exts = encodeExtensions(ext, { subjectPublicKey: opts.publicKey, issuerKeyId });
-  const { algorithm } = signTbs(new Uint8Array(0), signingKey, hash);
+  // the AlgorithmIdentifier goes inside the TBS; the key signs once, the TBS itself (signing an empty
+  // buffer to learn it cost one private-key operation per certificate, issue 11 point 2)
+  const algorithm = signatureAlgorithmIdentifier(signingKey, hash);
   const tbs = encodeSequence([
     encodeTlv(0xa0, Uint8Array.of(0x02, 0x01, 0x02)),
     encodeIntegerHex(serial),
@@ -159,8 +168,37 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
   ]);
   const { signature } = signTbs(tbs, signingKey, hash);
   const der = encodeSequence([tbs, algorithm, encodeBitString(signature)]);
-  return Certificate.fromDer(der, opts.publicKey);
+  return Certificate.fromDer(der, opts.publicKey, EXTENSIONS_WHEN_READ);
 }
+
+/**
+ * Passed by {@link createCertificate} only: the extensions of a certificate this process has just encoded
+ * are interpreted when first read, not on creation — a CA signs a certificate per device and hands on its
+ * DER, and nobody reads the extensions back (issue 11 point 2). Bytes from outside are read whole at parse,
+ * so a malformed extension is CERT_PARSE there.
+ */
+const EXTENSIONS_WHEN_READ = Symbol('extensions when read');
+
+/** The {@link Certificate} fields that come from the extensions. */
+const EXTENSION_FIELDS = [
+  'extensions',
+  'keyUsage',
+  'extKeyUsage',
+  'subjectAltName',
+  'basicConstraints',
+  'ski',
+  'aki',
+  'crlDistributionPoints',
+  'template',
+  'applicationPolicies',
+] as const;
+type ExtensionField = (typeof EXTENSION_FIELDS)[number];
+type ExtensionFields = Pick<Certificate, ExtensionField>;
+type CertificateFields = Omit<
+  Certificate,
+  'der' | 'pem' | 'verifySignature' | 'isSelfSigned' | ExtensionField
+> &
+  (ExtensionFields | { extensionsWhenRead: () => ExtensionFields });
 
 /**
  * Self-signature checks made so far, by the certificate's SHA-256 thumbprint (the same bytes verify the same
@@ -228,23 +266,23 @@ export class Certificate {
   /** Signature algorithm OID and name. */
   readonly signatureAlgorithm: { oid: string; name: string };
   /** Every extension, interpreted where known. */
-  readonly extensions: ParsedExtensions;
+  declare readonly extensions: ParsedExtensions;
   /** Key usages (empty when the extension is absent). */
-  readonly keyUsage: KeyUsageName[];
+  declare readonly keyUsage: KeyUsageName[];
   /** EKU OIDs (empty when absent); see ekuName() for names. */
-  readonly extKeyUsage: string[];
+  declare readonly extKeyUsage: string[];
   /** SAN entries (empty when absent). */
-  readonly subjectAltName: SanEntry[];
-  readonly basicConstraints: { ca: boolean; pathLength?: number } | undefined;
+  declare readonly subjectAltName: SanEntry[];
+  declare readonly basicConstraints: { ca: boolean; pathLength?: number } | undefined;
   /** Subject key identifier, upper-case hex. */
-  readonly ski: string | undefined;
+  declare readonly ski: string | undefined;
   /** Authority key identifier (keyIdentifier), upper-case hex. */
-  readonly aki: string | undefined;
-  readonly crlDistributionPoints: string[];
+  declare readonly aki: string | undefined;
+  declare readonly crlDistributionPoints: string[];
   /** The AD CS template extension (v1 name or v2 OID/version). */
-  readonly template: ParsedExtensions['template'];
+  declare readonly template: ParsedExtensions['template'];
   /** Microsoft application policies (OIDs; empty when absent). */
-  readonly applicationPolicies: string[];
+  declare readonly applicationPolicies: string[];
   /** SHA-1 thumbprint, upper-case hex without separators (as Windows shows it). */
   readonly sha1Thumbprint: string;
   readonly sha256Thumbprint: string;
@@ -254,7 +292,7 @@ export class Certificate {
   readonly tbsDer: Uint8Array;
   readonly signature: Uint8Array;
 
-  private constructor(der: Buffer, f: Omit<Certificate, 'der' | 'pem' | 'verifySignature' | 'isSelfSigned'>) {
+  private constructor(der: Buffer, f: CertificateFields) {
     this.der = der;
     this.version = f.version;
     this.serialNumber = f.serialNumber;
@@ -269,16 +307,33 @@ export class Certificate {
     this.publicKey = f.publicKey;
     this.keySpec = f.keySpec;
     this.signatureAlgorithm = f.signatureAlgorithm;
-    this.extensions = f.extensions;
-    this.keyUsage = f.keyUsage;
-    this.extKeyUsage = f.extKeyUsage;
-    this.subjectAltName = f.subjectAltName;
-    this.basicConstraints = f.basicConstraints;
-    this.ski = f.ski;
-    this.aki = f.aki;
-    this.crlDistributionPoints = f.crlDistributionPoints;
-    this.template = f.template;
-    this.applicationPolicies = f.applicationPolicies;
+    if ('extensionsWhenRead' in f) {
+      // own enumerable properties all the same: read once, on first use of any of them, then plain values
+      const read = f.extensionsWhenRead;
+      const settle = (): ExtensionFields => {
+        const fields = read();
+        for (const name of EXTENSION_FIELDS)
+          Object.defineProperty(this, name, { value: fields[name], enumerable: true, configurable: false });
+        return fields;
+      };
+      for (const name of EXTENSION_FIELDS)
+        Object.defineProperty(this, name, {
+          get: () => settle()[name],
+          enumerable: true,
+          configurable: true,
+        });
+    } else {
+      this.extensions = f.extensions;
+      this.keyUsage = f.keyUsage;
+      this.extKeyUsage = f.extKeyUsage;
+      this.subjectAltName = f.subjectAltName;
+      this.basicConstraints = f.basicConstraints;
+      this.ski = f.ski;
+      this.aki = f.aki;
+      this.crlDistributionPoints = f.crlDistributionPoints;
+      this.template = f.template;
+      this.applicationPolicies = f.applicationPolicies;
+    }
     this.sha1Thumbprint = f.sha1Thumbprint;
     this.sha256Thumbprint = f.sha256Thumbprint;
     this.tbsDer = f.tbsDer;
@@ -305,7 +360,7 @@ export class Certificate {
    *   taken as the certificate's `publicKey` when its SubjectPublicKeyInfo is byte for byte the certificate's,
    *   instead of importing the same key a second time; ignored otherwise, and when the bytes were parsed before
    */
-  static fromDer(input: Uint8Array, publicKey?: KeyObject): Certificate {
+  static fromDer(input: Uint8Array, publicKey?: KeyObject, when?: typeof EXTENSIONS_WHEN_READ): Certificate {
     const id = sha256Thumbprint(input);
     const seen = parsedBefore(id);
     if (seen !== undefined) return seen;
@@ -313,7 +368,7 @@ export class Certificate {
     const der = ownBytes(input);
     let cert: Certificate;
     try {
-      cert = new Certificate(der, readCertificateFields(der, publicKey));
+      cert = new Certificate(der, readCertificateFields(der, publicKey, when === EXTENSIONS_WHEN_READ));
     } catch (e) {
       throw wrapParseError(e, 'CERT_PARSE', 'certificate');
     }
@@ -379,7 +434,8 @@ function safeKeySpec(key: KeyObject): KeySpec | undefined {
 function readCertificateFields(
   der: Buffer,
   knownKey?: KeyObject,
-): Omit<Certificate, 'der' | 'pem' | 'verifySignature' | 'isSelfSigned'> {
+  extensionsWhenRead = false,
+): CertificateFields {
   const top = readOuterSequence(der, 'certificate');
   const [tbsTlv, algTlv, sigTlv, extra] = readChildren(der, top);
   if (!tbsTlv || !algTlv || !sigTlv || extra) {
@@ -427,7 +483,32 @@ function readCertificateFields(
     );
   }
   const sigOid = readAlgorithmOid(der, algTlv);
-  const extensions = interpretExtensions(extList ? decodeExtensionList(der, extList) : []);
+  const readExtensions = (): ExtensionFields => {
+    const extensions = interpretExtensions(extList ? decodeExtensionList(der, extList) : []);
+    return {
+      extensions,
+      keyUsage: extensions.keyUsage ?? [],
+      extKeyUsage: extensions.extKeyUsage ?? [],
+      subjectAltName: extensions.subjectAltName ?? [],
+      basicConstraints: extensions.basicConstraints,
+      ski: extensions.subjectKeyIdentifier,
+      aki: extensions.authorityKeyIdentifier,
+      crlDistributionPoints: extensions.crlDistributionPoints ?? [],
+      template: extensions.template,
+      applicationPolicies: extensions.applicationPolicies ?? [],
+    };
+  };
+  const fromExtensions = extensionsWhenRead
+    ? {
+        extensionsWhenRead: (): ExtensionFields => {
+          try {
+            return readExtensions();
+          } catch (e) {
+            throw wrapParseError(e, 'CERT_PARSE', 'certificate');
+          }
+        },
+      }
+    : readExtensions();
   const subjectDer = der.slice(subjectTlv.start, subjectTlv.end);
   const issuerDer = der.slice(issuerTlv.start, issuerTlv.end);
   const subject = decodeDn(subjectDer);
@@ -446,16 +527,7 @@ function readCertificateFields(
     publicKey,
     keySpec: safeKeySpec(publicKey),
     signatureAlgorithm: { oid: sigOid, name: SIGNATURE_ALGORITHMS[sigOid]?.name ?? sigOid },
-    extensions,
-    keyUsage: extensions.keyUsage ?? [],
-    extKeyUsage: extensions.extKeyUsage ?? [],
-    subjectAltName: extensions.subjectAltName ?? [],
-    basicConstraints: extensions.basicConstraints,
-    ski: extensions.subjectKeyIdentifier,
-    aki: extensions.authorityKeyIdentifier,
-    crlDistributionPoints: extensions.crlDistributionPoints ?? [],
-    template: extensions.template,
-    applicationPolicies: extensions.applicationPolicies ?? [],
+    ...fromExtensions,
     sha1Thumbprint: sha1Thumbprint(der),
     sha256Thumbprint: sha256Thumbprint(der),
     tbsDer: der.slice(tbsTlv.start, tbsTlv.end),

@@ -39,7 +39,14 @@ import { CertfleetError } from './errors.ts';
 import { decodeExtensionList, encodeExtensionList, keyIdentifier, type RawExtension } from './extensions.ts';
 import { EXT } from './oids.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
-import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
+import {
+  defaultHash,
+  SIGNATURE_ALGORITHMS,
+  signatureAlgorithmIdentifier,
+  signTbs,
+  verifyTbs,
+  type SignatureHash,
+} from './signature.ts';
 
 /** RFC 5280 §5.3.1 CRLReason codes (7 is unused). */
 export const CRL_REASONS = {
@@ -125,7 +132,9 @@ export function createCrl(opts: CreateCrlOptions): Buffer {
     );
   }
   const hash = opts.hash ?? defaultHash(signingKey);
-  const { algorithm } = signTbs(new Uint8Array(0), signingKey, hash);
+  // the AlgorithmIdentifier goes inside the TBS; the key signs once, the TBS itself (signing an empty
+  // buffer to learn it cost one private-key operation per certificate, issue 11 point 2)
+  const algorithm = signatureAlgorithmIdentifier(signingKey, hash);
   const entries = opts.entries.map((e) => {
     const code = CRL_REASONS[e.reason];
     if (code === undefined)

@@ -112,6 +112,35 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 
 /** Encodes an OBJECT IDENTIFIER from dotted text. */
 export function encodeOid(oid: string): Uint8Array {
+  let der = ENCODED_OIDS.get(oid);
+  if (der === undefined) {
+    der = encodeOidOnce(oid);
+    remember(ENCODED_OIDS, oid, der);
+  }
+  return der.slice(); // each caller its own bytes
+}
+
+/**
+ * OIDs encoded and decoded so far (pure functions of their input, arcs in BigInt: a certificate, a PFX or a
+ * SyncML message encodes the same few dozen OIDs again and again, issue 11 point 2). Bounded; least recently
+ * added goes first. Input that does not encode is not remembered (each call throws).
+ */
+const ENCODED_OIDS = new Map<string, Uint8Array>();
+const DECODED_OIDS = new Map<string, string>();
+/** How many OIDs each memo keeps. */
+export const OID_MEMO_LIMIT = 1024;
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  memo.set(key, value);
+  if (memo.size > OID_MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+}
+
+/** How many OIDs the encode and decode memos hold now (tests). */
+export function oidMemoSizes(): { encoded: number; decoded: number } {
+  return { encoded: ENCODED_OIDS.size, decoded: DECODED_OIDS.size };
+}
+
+function encodeOidOnce(oid: string): Uint8Array {
   const arcs = oid.split('.').map((s) => BigInt(s));
   const [a, b, ...rest] = arcs;
   if (a === undefined || b === undefined) throw new DerError(`"${oid}" is not a dotted OID`, 0);
@@ -131,6 +160,17 @@ export function encodeOid(oid: string): Uint8Array {
 
 /** Decodes the content octets of an OBJECT IDENTIFIER to dotted text. */
 export function decodeOidContent(content: Uint8Array): string {
+  if (content.length > 64) return decodeOidOnce(content); // no real OID is this long: not remembered
+  const key = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
+  let oid = DECODED_OIDS.get(key);
+  if (oid === undefined) {
+    oid = decodeOidOnce(content);
+    remember(DECODED_OIDS, key, oid);
+  }
+  return oid;
+}
+
+function decodeOidOnce(content: Uint8Array): string {
   const arcs: bigint[] = [];
   let v = 0n;
   for (const byte of content) {

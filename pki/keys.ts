@@ -14,6 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CertfleetError } from './errors.ts';
+import { rsaJwkOfPkcs8, rsaJwkOfSpki } from './rsa-jwk.ts';
 import { witnessSecret } from './secret-witness.ts';
 
 /** The key algorithms certfleet issues: RSA 2048/3072/4096 and ECDSA on P-256/P-384. */
@@ -132,11 +133,7 @@ function isPem(input: string | Uint8Array): input is string {
 export function importPrivateKey(input: string | Uint8Array): KeyObject {
   try {
     if (isPem(input)) return createPrivateKey({ key: input, format: 'pem' });
-    const id = privateDerId(input);
-    const key =
-      IMPORTED_PRIVATE.get(id) ?? createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
-    rememberPrivate(id, key);
-    return key;
+    return privateKeyFromPkcs8(input);
   } catch (cause) {
     throw new CertfleetError(
       'KEY_PARSE',
@@ -195,10 +192,49 @@ const PKCS8_DER = new WeakMap<KeyObject, Buffer>();
 
 /**
  * Private keys imported from (or exported to) PKCS#8 DER, by the SHA-256 of those bytes (never the bytes
- * themselves), least recently used first; bounded, so a fleet's device keys come and go.
+ * themselves), least recently used first; bounded, so a fleet's device keys come and go. A miss costs an
+ * import from the key's numbers (rsa-jwk.ts, well under 0.1 ms for RSA-2048), so the memo stays small: an
+ * RSA-2048 KeyObject holds about 9 KiB once it has signed.
  */
 const IMPORTED_PRIVATE = new Map<string, KeyObject>();
-const IMPORTED_PRIVATE_LIMIT = 256;
+export const IMPORTED_PRIVATE_LIMIT = 256;
+
+/**
+ * The private key a PKCS#8 DER encodes, imported once per distinct bytes while it stays in the memo above
+ * (shared with {@link importPrivateKey} and {@link exportPrivateKeyDer}): the same KeyObject for the same
+ * bytes. A PFX is opened three or four times per device (the device's checks, its install, Android's
+ * re-wrap on the service side and the device's read of the result), issue 11 point 2.
+ *
+ * @throws what `createPrivateKey` throws for bytes it cannot read (nothing is remembered); callers say
+ *   which code that is
+ */
+export function privateKeyFromPkcs8(der: Uint8Array): KeyObject {
+  const id = privateDerId(der);
+  const key = IMPORTED_PRIVATE.get(id) ?? importPkcs8(der);
+  rememberPrivate(id, key);
+  return key;
+}
+
+/**
+ * PKCS#8 DER imported by node:crypto: a canonical two-prime RSA key from its numbers (JWK, many times
+ * faster in OpenSSL 3 than its DER decoder: rsa-jwk.ts), anything else — or numbers the JWK import
+ * refuses — by the DER decoder, which also says what is wrong.
+ */
+function importPkcs8(der: Uint8Array): KeyObject {
+  const jwk = rsaJwkOfPkcs8(der);
+  if (jwk !== undefined) {
+    try {
+      return createPrivateKey({ key: jwk, format: 'jwk' });
+    } catch {
+      // the DER decoder below decides
+    }
+  }
+  return createPrivateKey({
+    key: Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
 
 function privateDerId(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64');
@@ -261,9 +297,25 @@ const IMPORTED_SPKI_LIMIT = 512;
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
   const der = Buffer.from(spki);
   const id = der.toString('latin1');
-  const key = IMPORTED_SPKI.get(id) ?? createPublicKey({ key: der, format: 'der', type: 'spki' });
+  const key = IMPORTED_SPKI.get(id) ?? importSpki(der);
   rememberSpki(id, key);
   return key;
+}
+
+/**
+ * SubjectPublicKeyInfo DER imported by node:crypto: a canonical RSA key from its numbers (JWK, rsa-jwk.ts),
+ * anything else — or numbers the JWK import refuses — by the DER decoder, which also says what is wrong.
+ */
+function importSpki(der: Buffer): KeyObject {
+  const jwk = rsaJwkOfSpki(der);
+  if (jwk !== undefined) {
+    try {
+      return createPublicKey({ key: jwk, format: 'jwk' });
+    } catch {
+      // the DER decoder below decides
+    }
+  }
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
 }
 
 /**

@@ -15,9 +15,11 @@
  * const p12 = buildPkcs12({ privateKey, certificates: [leafDer, caDer], password: 'pw', profile: 'modern' });
  * const { privateKey: k, certificates } = parsePkcs12(p12, 'pw');
  */
-import { createHash, createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { encodeInteger, encodeOctetString, encodeOid, encodeSequence, encodeTlv } from './der.ts';
 import { CertfleetError } from './errors.ts';
+import { privateKeyFromPkcs8 } from './keys.ts';
+import { x509Of } from './node-x509.ts';
 import {
   berAlgorithm,
   berBytes,
@@ -124,6 +126,8 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
     encodeSequence([encodeOid(OID.data), certEnc.algorithm, encodeTlv(0x80, certEnc.ciphertext)]),
   ]);
 
+  // not remembered for a parse here (exportPrivateKeyDer): a build runs on the pool's threads, whose memo
+  // would only hold keys, and a parse that misses imports from the key's numbers (keys.ts)
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, random);
   // EncryptedPrivateKeyInfo { encryptionAlgorithm, encryptedData OCTET STRING } (RFC 5208 §6)
@@ -184,7 +188,7 @@ function checkBuildOptions(o: BuildPkcs12Options, iterations: number): void {
   o.certificates.forEach((der, i) => {
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(der);
+      cert = x509Of(der);
     } catch (cause) {
       throw new CertfleetError('CERT_PARSE', `certificates[${i}] is not a DER X.509 certificate.`, {
         cause,
@@ -542,7 +546,7 @@ function readBags(contents: SafeBag[], where: string, encryption: string, state:
       const der = Buffer.from(octetStringValue(cb.certValue, `${at}.certBag.certValue`));
       let x509: X509Certificate;
       try {
-        x509 = new X509Certificate(der);
+        x509 = x509Of(der);
       } catch (cause) {
         throw parseError(`${at}.certBag.certValue`, 'expected a DER X.509 certificate.', cause);
       }
@@ -607,12 +611,12 @@ function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
   const keyBag = keys[0] as Bag;
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: keyBag.der, format: 'der', type: 'pkcs8' });
+    privateKey = privateKeyFromPkcs8(keyBag.der);
   } catch (cause) {
     if (keyBag.unconfirmed) throw garbledWithoutMac(keyBag.where, cause);
     throw parseError(keyBag.where, 'expected a PKCS#8 PrivateKeyInfo inside the key bag.', cause);
   }
-  const certs = certBags.map((b) => ({ bag: b, x509: b.x509 ?? new X509Certificate(b.der) }));
+  const certs = certBags.map((b) => ({ bag: b, x509: b.x509 ?? x509Of(b.der) }));
   const byKey = certs.filter((c) => c.x509.checkPrivateKey(privateKey));
   const byId = (c: (typeof certs)[number]): boolean =>
     !!keyBag.localKeyId && !!c.bag.localKeyId && keyBag.localKeyId.equals(c.bag.localKeyId);

@@ -323,12 +323,38 @@ function fromItemRow(r: ItemRow, key: Buffer | undefined): StoreItem {
     attrs: JSON.parse(r.attrs) as Record<string, unknown>,
     installedAt: r.installed_at,
   };
-  if (r.private_key && key !== undefined) {
-    item.privateKey = isSealed(r.private_key)
-      ? openSealedKey(key, aadOf(item), r.private_key)
-      : r.private_key; // a store written before keys were sealed
-  }
+  if (r.private_key && key !== undefined) lazyPrivateKey(item, key, r.private_key);
   return item;
+}
+
+/**
+ * Gives `item` its private key as a property opened on first read (and kept): most reads of a store want
+ * only certificates and metadata (a check-in's renewal check reads every item of the device), and opening
+ * each sealed key cost an AES-GCM decryption per item per read (issue 11 point 2). Enumerable, so a
+ * spread or a comparison sees the key as before; a key that does not open throws KEYSTORE_SEALED where it
+ * is read, each time, and changes nothing.
+ */
+function lazyPrivateKey(item: StoreItem, key: Buffer, stored: Buffer): void {
+  const aad = aadOf(item);
+  let opened: Buffer | undefined;
+  const set = (value: Buffer | undefined): void => {
+    Object.defineProperty(item, 'privateKey', {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  };
+  Object.defineProperty(item, 'privateKey', {
+    enumerable: true,
+    configurable: true,
+    get(): Buffer {
+      // a store written before keys were sealed holds them in clear
+      opened ??= isSealed(stored) ? openSealedKey(key, aad, stored) : stored;
+      return opened;
+    },
+    set,
+  });
 }
 
 function fromProfileRow(r: ProfileRow): InstalledProfile {

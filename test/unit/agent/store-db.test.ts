@@ -103,6 +103,37 @@ describe('StoreDb', () => {
   });
 });
 
+describe('a read opens each private key when it is read, once (issue 11 point 2)', () => {
+  it('gives the same items as an eager read: every key its own, opened once, replaceable', () => {
+    const db = StoreDb.open(':memory:', { key: KEY });
+    const keyA = randomBytes(600);
+    const keyB = randomBytes(600);
+    db.putItem(item({ privateKey: keyA }));
+    db.putItem(item({ thumbprint: 'CC'.repeat(20), privateKey: keyB }));
+    db.putItem(item({ kind: 'certificate', thumbprint: 'BB'.repeat(20), privateKey: undefined }));
+    const [a, cert, b] = db.items('dev-1'); // ordered by thumbprint here
+    expect(a?.privateKey).toEqual(keyA);
+    expect(a?.privateKey).toBe(a?.privateKey); // opened once, kept
+    expect(b?.privateKey).toEqual(keyB); // another row, its own key
+    expect(cert?.privateKey).toBeUndefined();
+    expect(cert && 'privateKey' in cert).toBe(false);
+    // a spread or a comparison sees the key as a plain field would
+    expect({ ...a }).toEqual(item({ privateKey: keyA }));
+    const bare = item({ kind: 'certificate', thumbprint: 'BB'.repeat(20) });
+    delete bare.privateKey; // a row without a key reads without the field
+    expect(db.items('dev-1')).toEqual([
+      item({ privateKey: keyA }),
+      bare,
+      item({ thumbprint: 'CC'.repeat(20), privateKey: keyB }),
+    ]);
+    if (a) a.privateKey = keyB; // a caller may still replace (or drop) it
+    expect(a?.privateKey).toBe(keyB);
+    if (a) delete a.privateKey;
+    expect(a?.privateKey).toBeUndefined();
+    db.close();
+  });
+});
+
 describe('issue 10: private keys at rest in agents.db', () => {
   const PKCS8 = randomBytes(600); // stands for a PKCS#8 DER: what matters is that its bytes never reach the file
 
@@ -143,8 +174,10 @@ describe('issue 10: private keys at rest in agents.db', () => {
       const other = StoreDb.open(path, { key: randomBytes(32) });
       try {
         let caught: unknown;
+        const [withKey] = other.items('dev-1', { kind: 'identity' }); // the metadata reads; the key is opened when read
+        expect(withKey?.thumbprint).toBeDefined();
         try {
-          other.items('dev-1');
+          void withKey?.privateKey;
         } catch (e) {
           caught = e;
         }
@@ -177,7 +210,10 @@ describe('issue 10: private keys at rest in agents.db', () => {
       const again = StoreDb.open(path, { key: KEY });
       try {
         expect(again.items('dev-1')[0]?.privateKey).toEqual(PKCS8);
-        expect(() => again.items('dev-2')).toThrow(expect.objectContaining({ code: 'KEYSTORE_SEALED' }));
+        const [moved] = again.items('dev-2');
+        expect(() => moved?.privateKey).toThrow(expect.objectContaining({ code: 'KEYSTORE_SEALED' }));
+        expect(() => moved?.privateKey).toThrow(expect.objectContaining({ code: 'KEYSTORE_SEALED' })); // every read
+        expect(() => ({ ...moved })).toThrow(expect.objectContaining({ code: 'KEYSTORE_SEALED' }));
       } finally {
         again.close();
       }

@@ -219,6 +219,44 @@ describe.each(['legacy', 'modern'] as const)('round trip, %s profile', (profile)
   });
 });
 
+describe('one key import and one certificate parse per distinct bytes (issue 11 point 2)', () => {
+  it.each(['legacy', 'modern'] as const)(
+    '%s: a PFX opened again gives the same KeyObject, another PFX its own',
+    (profile) => {
+      const ident = fx.rsa;
+      const p12 = buildPkcs12({
+        privateKey: ident.privateKey,
+        certificates: ident.chain,
+        password: 'pw',
+        profile,
+      });
+      const first = parsePkcs12(p12, 'pw');
+      expect(pkcs8(first.privateKey)).toBe(pkcs8(ident.privateKey));
+      const second = parsePkcs12(Buffer.from(p12), 'pw');
+      expect(second.privateKey).toBe(first.privateKey);
+      expect(hex(second.certificates)).toEqual(hex(ident.chain));
+      // the other identity's PFX is not served from the first one's entries
+      const ec = parsePkcs12(
+        buildPkcs12({ privateKey: fx.ec.privateKey, certificates: fx.ec.chain, password: 'pw', profile }),
+        'pw',
+      );
+      expect(ec.privateKey).not.toBe(first.privateKey);
+      expect(pkcs8(ec.privateKey)).toBe(pkcs8(fx.ec.privateKey));
+      expect(hex(ec.certificates)).toEqual(hex(fx.ec.chain));
+    },
+  );
+
+  it('an OpenSSL-made PFX parses to an equal key, the same KeyObject the second time', () => {
+    const out = fx.file('memo.p12', '');
+    opensslBytes([
+      'pkcs12', '-export', '-inkey', fx.ec.keyPem, '-in', fx.ec.leafPem, '-passout', 'pass:pw', '-out', out,
+    ]); // prettier-ignore
+    const first = parsePkcs12(readFileSync(out), 'pw');
+    expect(pkcs8(first.privateKey)).toBe(pkcs8(fx.ec.privateKey));
+    expect(parsePkcs12(readFileSync(out), 'pw').privateKey).toBe(first.privateKey);
+  });
+});
+
 describe('BER input', () => {
   /** Re-encodes the PFX with its authSafe OCTET STRING as a BER constructed string of 3 segments. */
   function berify(p12: Buffer, indefinite: boolean): Buffer {

@@ -1,9 +1,12 @@
+import { sign } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Certificate, createCertificate, parseCertificate } from '../../../pki/certificate.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
+import { encodeBitString, encodeSequence } from '../../../pki/der.ts';
 import { EKU_OIDS } from '../../../pki/oids.ts';
+import { signatureAlgorithmIdentifier } from '../../../pki/signature.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { makeHierarchy, T0, YEAR, type Hierarchy } from './hierarchy.ts';
 import { makeTempDir, openssl, type TempDir } from './openssl.ts';
@@ -331,6 +334,64 @@ describe('the same bytes parsed again (issue 11 point 2: one key import and one 
     const broken = Buffer.from(h.root.der);
     broken[broken.length - 5] = (broken[broken.length - 5] as number) ^ 0xff; // inside the signature value
     expect(parseCertificate(broken).isSelfSigned).toBe(false);
+  });
+});
+
+describe('the extensions of a certificate made here are read when first used (issue 11 point 2)', () => {
+  it('give the same fields as a fresh parse of the same bytes, as own enumerable properties', async () => {
+    const fields = [
+      'extensions', 'keyUsage', 'extKeyUsage', 'subjectAltName', 'basicConstraints', 'ski', 'aki',
+      'crlDistributionPoints', 'template', 'applicationPolicies',
+    ] as const; // prettier-ignore
+    const seen = (c: Certificate): Record<string, unknown> =>
+      Object.fromEntries(fields.map((f) => [f, structuredClone(c[f])]));
+    // read from a certificate made here, then from a fresh parse of its bytes once it is collected
+    const made = new WeakRef(makeHierarchy({ leafKey: poolKey('rsa2048', 6) }).leaf);
+    const { lazy, der } = ((): { lazy: Record<string, unknown>; der: Buffer } => {
+      const leaf = made.deref() as Certificate;
+      for (const f of fields) expect(Object.keys(leaf)).toContain(f);
+      const read = seen(leaf);
+      expect(leaf.keyUsage).toBe(leaf.keyUsage); // read once, then the same values
+      expect(leaf.extensions).toBe(leaf.extensions);
+      return { lazy: read, der: Buffer.from(leaf.der) };
+    })();
+    await new Promise((r) => setImmediate(r)); // a WeakRef target lives to the end of its job
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    expect(made.deref()).toBeUndefined();
+    const fresh = parseCertificate(der);
+    expect(seen(fresh)).toEqual(lazy);
+    expect(lazy.extKeyUsage).not.toEqual([]); // the hierarchy's leaf has extensions to compare
+    expect(lazy.ski).toMatch(/^[0-9A-F]+$/);
+    // another certificate's fields are its own
+    const other = makeHierarchy({ leafKey: poolKey('rsa2048', 7) }).issuing;
+    expect(other.basicConstraints?.ca).toBe(true);
+    expect(fresh.basicConstraints?.ca).not.toBe(true);
+  });
+});
+
+describe('one signature per certificate (issue 11 point 2: the AlgorithmIdentifier is not learnt by signing)', () => {
+  it('an RSA-signed certificate is its TBS, the AlgorithmIdentifier and the PKCS#1 v1.5 signature of that TBS', () => {
+    const issuer = poolKey('rsa2048', 2);
+    const cert = createCertificate({
+      subject: 'CN=one signature',
+      publicKey: poolKey('p256').publicKey,
+      issuer: { subject: 'CN=Issuer', ...issuer },
+      serialNumber: '2a',
+      notBefore: T0,
+      notAfter: new Date(T0.getTime() + YEAR),
+    });
+    const algorithm = signatureAlgorithmIdentifier(issuer.privateKey, 'sha256');
+    // RSASSA-PKCS1-v1_5 is deterministic: the same key over the same TBS gives the same bytes
+    const expected = encodeSequence([
+      cert.tbsDer,
+      algorithm,
+      encodeBitString(sign('sha256', cert.tbsDer, issuer.privateKey)),
+    ]);
+    expect(Buffer.from(expected).equals(cert.der)).toBe(true);
+    // the AlgorithmIdentifier inside the TBS is the outer one (RFC 5280 §4.1.1.2)
+    expect(Buffer.from(cert.tbsDer).includes(Buffer.from(algorithm))).toBe(true);
+    expect(cert.signatureAlgorithm.name).toMatch(/sha256/i);
   });
 });
 

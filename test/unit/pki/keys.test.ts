@@ -1,4 +1,4 @@
-import { createHash, createSecretKey } from 'node:crypto';
+import { createHash, createPrivateKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import {
@@ -9,7 +9,9 @@ import {
   generateKeyPair,
   importPrivateKey,
   importPublicKey,
+  IMPORTED_PRIVATE_LIMIT,
   keySpecOf,
+  privateKeyFromPkcs8,
   publicKeyFromSpki,
   rememberPublicKey,
   spkiDerOf,
@@ -194,5 +196,44 @@ describe('exportPrivateKeyDer / importPrivateKey (one export per key, one import
         expect(isCertfleetError(e) && e.code).toBe('KEY_PARSE');
       }
     }
+  });
+});
+
+describe('privateKeyFromPkcs8 (one import per distinct PKCS#8 bytes, shared with importPrivateKey, issue 11 point 2)', () => {
+  it('gives the key createPrivateKey gives, the same KeyObject for the same bytes, another for other bytes', () => {
+    const der = poolKey('rsa2048', 7).privateKey.export({ format: 'der', type: 'pkcs8' });
+    const first = privateKeyFromPkcs8(new Uint8Array(der));
+    const uncached = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    expect(first.type).toBe('private');
+    expect(first.export({ format: 'der', type: 'pkcs8' }).equals(der)).toBe(true);
+    expect(first.equals(uncached)).toBe(true);
+    expect(privateKeyFromPkcs8(Buffer.from(der))).toBe(first);
+    expect(importPrivateKey(Buffer.from(der))).toBe(first); // one memo for both
+    const otherDer = poolKey('rsa2048', 6).privateKey.export({ format: 'der', type: 'pkcs8' });
+    const other = privateKeyFromPkcs8(otherDer);
+    expect(other).not.toBe(first);
+    expect(other.equals(first)).toBe(false);
+  });
+
+  it('bytes that are no PKCS#8 key throw every time (nothing is remembered)', () => {
+    const bad = Buffer.from('3003020100', 'hex');
+    expect(() => privateKeyFromPkcs8(bad)).toThrow();
+    expect(() => privateKeyFromPkcs8(bad)).toThrow();
+  });
+
+  it(`is bounded: after ${IMPORTED_PRIVATE_LIMIT} other keys, the first bytes are imported again`, () => {
+    // P-256 keys: cheap to make, and each one distinct PKCS#8 bytes (key generation is not under test)
+    const der = (): Buffer =>
+      generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+        format: 'der',
+        type: 'pkcs8',
+      });
+    const firstDer = der();
+    const first = privateKeyFromPkcs8(firstDer);
+    expect(privateKeyFromPkcs8(firstDer)).toBe(first);
+    for (let i = 0; i < IMPORTED_PRIVATE_LIMIT; i++) privateKeyFromPkcs8(der());
+    const again = privateKeyFromPkcs8(firstDer);
+    expect(again).not.toBe(first);
+    expect(again.equals(first)).toBe(true);
   });
 });
