@@ -1,5 +1,5 @@
 /**
- * Writes a value as indented JSON to a file piece by piece: the same bytes as
+ * Writes a report to a file piece by piece. {@link writeJson}: a value as indented JSON, the same bytes as
  * `JSON.stringify(value, null, 2) + '\n'`, without the whole text — nor the Buffer a single `writeFile`
  * makes of it — ever held at once (issue 11 point 3: report.json is about 3.6 KB per device, and at
  * 10,000 devices the one string and its Buffer added some 70 MB to the run's peak, at its very end).
@@ -8,6 +8,7 @@
  * Date) goes through `JSON.stringify` itself, so escaping and number forms are JSON.stringify's own. A
  * walked value's pieces are the text `JSON.stringify` gives it at that depth: its lines indented by two
  * spaces per level (a JSON text has no raw line break inside a string, so indenting its lines is safe).
+ * {@link writeText}: a text already made (report.html, junit.xml), a megabyte at a time.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -81,6 +82,22 @@ export async function writeJson(file: FileHandle, value: unknown): Promise<void>
     }
   }
   await file.write(`${buffered}\n`, null, 'utf8');
+}
+
+/**
+ * Writes `text` a megabyte at a time: `writeFile` would first make one Buffer of the whole text — at
+ * 10,000 devices report.html and junit.xml are some 17 and 8 MB, held twice at the run's very end.
+ */
+export async function writeText(file: FileHandle, text: string): Promise<void> {
+  let at = 0;
+  do {
+    let end = Math.min(text.length, at + CHUNK);
+    // never between the two halves of a surrogate pair (each half alone would be written as U+FFFD)
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += 1;
+    await file.write(text.slice(at, end), null, 'utf8');
+    at = end;
+  } while (at < text.length);
 }
 
 /** The text {@link writeJson} writes, as one string (for tests and small values). */

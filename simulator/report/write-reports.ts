@@ -7,13 +7,13 @@
  * scenario text and wall-clock start, see run-meta.ts) and the closed `run.db` (renewal deferrals and the
  * key stores at the end, see time-series.ts). A folder without them gives reports without those parts.
  */
-import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CertfleetError, isInputError } from '../../pki/errors.ts';
 import type { RunResult } from '../run-model.ts';
 import { renderHtml } from './html.ts';
-import { writeJson } from './json-file.ts';
+import { writeJson, writeText } from './json-file.ts';
 import { renderFailureJunit, renderJunit, type RunFailure } from './junit.ts';
 import { buildReportJson, type ReportJson } from './report-json.ts';
 import { runMetaOf } from './run-meta.ts';
@@ -51,14 +51,12 @@ async function writeAtomically(
 ): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    if (typeof content === 'string') await writeFile(tmp, content, 'utf8');
-    else {
-      const file = await open(tmp, 'w');
-      try {
-        await content(file);
-      } finally {
-        await file.close();
-      }
+    const file = await open(tmp, 'w');
+    try {
+      if (typeof content === 'string') await writeText(file, content);
+      else await content(file);
+    } finally {
+      await file.close();
     }
     await rename(tmp, path);
   } catch (cause) {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonText, writeJson } from '../../../simulator/report/json-file.ts';
+import { jsonText, writeJson, writeText } from '../../../simulator/report/json-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'json-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,5 +82,30 @@ describe('writeJson', () => {
     const text = readFileSync(path, 'utf8');
     expect(text.length).toBeGreaterThan(3 << 20);
     expect(text).toBe(expected(value));
+  });
+});
+
+describe('writeText', () => {
+  const written = async (name: string, text: string): Promise<Buffer> => {
+    const path = join(dir, name);
+    const file = await open(path, 'w');
+    try {
+      await writeText(file, text);
+    } finally {
+      await file.close();
+    }
+    return readFileSync(path);
+  };
+
+  it('writes a text of several megabytes whose writes would split a surrogate pair, byte for byte', async () => {
+    // an emoji (two UTF-16 units) straddling the first 1 MiB boundary, and non-ASCII text after it
+    const text = `${'a'.repeat((1 << 20) - 1)}😀${'é<tr>\n'.repeat(400_000)}😀`;
+    const bytes = await written('report.html', text);
+    expect(bytes.equals(Buffer.from(text, 'utf8'))).toBe(true);
+    expect(bytes.includes(Buffer.from('\ufffd', 'utf8'))).toBe(false);
+  });
+
+  it('writes an empty text as an empty file', async () => {
+    expect((await written('empty.xml', '')).length).toBe(0);
   });
 });
