@@ -7,12 +7,13 @@
  * scenario text and wall-clock start, see run-meta.ts) and the closed `run.db` (renewal deferrals and the
  * key stores at the end, see time-series.ts). A folder without them gives reports without those parts.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CertfleetError, isInputError } from '../../pki/errors.ts';
 import type { RunResult } from '../run-model.ts';
 import { renderHtml } from './html.ts';
+import { writeJson, writeText } from './json-file.ts';
 import { renderFailureJunit, renderJunit, type RunFailure } from './junit.ts';
 import { buildReportJson, type ReportJson } from './report-json.ts';
 import { runMetaOf } from './run-meta.ts';
@@ -43,10 +44,20 @@ export interface WriteReportsOptions {
   wall?: WallClock;
 }
 
-async function writeAtomically(path: string, content: string): Promise<void> {
+/** Writes `content` (a string, or a writer of an open file) to `path`'s temporary name, then renames it. */
+async function writeAtomically(
+  path: string,
+  content: string | ((file: FileHandle) => Promise<void>),
+): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, content, 'utf8');
+    const file = await open(tmp, 'w');
+    try {
+      if (typeof content === 'string') await writeText(file, content);
+      else await content(file);
+    } finally {
+      await file.close();
+    }
     await rename(tmp, path);
   } catch (cause) {
     await rm(tmp, { force: true });
@@ -100,7 +111,8 @@ export async function writeReports(
     junit: join(dir, REPORT_FILES.junit),
     html: join(dir, REPORT_FILES.html),
   };
-  await writeAtomically(paths.json, JSON.stringify(report, null, 2) + '\n');
+  // piece by piece: the same bytes as JSON.stringify(report, null, 2), never the whole text at once
+  await writeAtomically(paths.json, (file) => writeJson(file, report));
   await writeAtomically(paths.junit, renderJunit(result, { wall, hostname: hostname() }));
   await writeAtomically(paths.html, renderHtml(result, { report }));
   return { ...paths, report };

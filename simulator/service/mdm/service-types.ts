@@ -106,6 +106,10 @@ export interface ServiceDevice {
   state: 'enrolled' | 'refused' | 'retired';
   /** The refusal, when enrollment was refused. */
   refusal?: { code: string; message: string };
+  /**
+   * The inventory a refused device reported. An enrolled device's is not kept here (its facts are read
+   * from it once; run.db's inventories table keeps it, `onInventory`).
+   */
   inventory?: unknown;
   facts?: DeviceFacts;
   tags: string[];

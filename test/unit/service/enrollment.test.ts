@@ -20,6 +20,8 @@ describe('enrollment', () => {
     const dev = w.service.devices().find((x) => x.id === d.id);
     expect(dev?.state).toBe('enrolled');
     expect(dev?.facts?.platform).toBe('windows');
+    // its inventory was read for the facts and is not kept (run.db's inventories table keeps it)
+    expect(dev && 'inventory' in dev).toBe(false);
     expect(w.service.events().map((e) => e.type)).toContain('enrolled');
     expect(w.service.counters().managementCertificates).toBe(1);
     expect(w.bus.errors).toEqual([]);
@@ -49,7 +51,10 @@ describe('enrollment', () => {
     const d = await w.enrol(device);
     expect(d.certificate).toBeUndefined();
     expect(d.refusal?.code).toBe(code);
-    expect(w.service.devices().find((x) => x.id === d.id)?.state).toBe('refused');
+    const refused = w.service.devices().find((x) => x.id === d.id);
+    expect(refused?.state).toBe('refused');
+    // a refused device's record keeps the inventory it reported (run.db records only enrolled ones')
+    expect(refused?.inventory).toMatchObject({ shape: expect.any(String) as unknown });
     expect(w.ca.issuedRecords()).toHaveLength(0);
   });
 

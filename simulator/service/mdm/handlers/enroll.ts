@@ -58,7 +58,9 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     osVersion: req.osVersion,
     ownership: req.ownership,
     state: 'refused',
-    inventory: req.inventory,
+    // no inventory here: once facts are read from it the service never reads it again, and run.db keeps
+    // an enrolled device's (onInventory below) — kept, it held about 3 KB per device for the whole run
+    // (issue 11 point 3); a refused device's record keeps it (refuseDevice)
     tags: [...(entry?.tags ?? [])],
   };
   let facts: DeviceFacts;
@@ -66,7 +68,7 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     facts = factsFromInventory(req.platform, req.kind, req.inventory, entry, id);
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    return refuseDevice(ctx, device, e.code, e.message);
+    return refuseDevice(ctx, device, e.code, e.message, req.inventory);
   }
   device.facts = facts;
   const limitKey = limitKeyOf(entry);
@@ -79,7 +81,7 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     enrolledByUser,
     hasUser: facts.hasUser,
   });
-  if (refusal) return refuseDevice(ctx, device, refusal.code, refusal.message);
+  if (refusal) return refuseDevice(ctx, device, refusal.code, refusal.message, req.inventory);
   let certificate: Certificate;
   try {
     const csr = parseCsr(req.csr);
@@ -92,7 +94,7 @@ export async function handleEnroll(ctx: EnrollContext, req: EnrollRequest): Prom
     }).certificate;
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    return refuseDevice(ctx, device, e.code, e.message);
+    return refuseDevice(ctx, device, e.code, e.message, req.inventory);
   }
   ctx.reports.counters.managementCertificates += 1;
   device.state = 'enrolled';
@@ -176,9 +178,12 @@ async function refuseDevice(
   device: ServiceDevice,
   code: ErrorCode,
   message: string,
+  /** The inventory the refused device reported: its record keeps it (run.db records only enrolled ones'). */
+  inventory: unknown,
 ): Promise<void> {
   device.state = 'refused';
   device.refusal = { code, message };
+  device.inventory = inventory;
   if (ctx.enrollments.device(device.id)?.state !== 'enrolled') {
     // Each profile the device would have received fails with the refusal's code, so that reports and
     // expectations see the refused device × profile rows (nothing is sent).
