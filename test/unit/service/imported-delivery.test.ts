@@ -9,18 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
 import { parseCertificate, type Certificate } from '../../../pki/index.ts';
-import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
-import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
+import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12CertificatePayload } from '../../../profiles/apple/mobileconfig-types.ts';
 import { decodeMobileconfig } from '../../../profiles/apple/mobileconfig.ts';
 import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import { directoryEntryOf } from '../../../simulator/fleet/directory-entry.ts';
-import { importUserPfx } from '../../../simulator/service/pfx-import/import-pfx.ts';
 import type { DirectoryEntry } from '../../../simulator/service/mdm/directory.ts';
 import type { RunEvent } from '../../../simulator/run-model.ts';
-import { poolKey } from '../../fixtures/key-pool.ts';
 import { importedProfile, importSmimeFor } from './imported-pfx-fixture.ts';
 import { outcomeOf, START, toAll, world } from './harness.ts';
 
@@ -147,28 +144,11 @@ describe('imported PKCS through the MDM service', () => {
 
   it('after the tenant imports the user a newer PFX, a renewal request gets that one, replacing the old', async () => {
     const pc = w.devices[0]!;
-    const k = poolKey('rsa2048', 6);
-    const newer = w.ca.issue({
-      template: 'CertfleetUser',
-      requester: { identity: 'pfx-admin', groups: [CONNECTOR_GROUP] },
+    const newer = await importSmimeFor(w, pc.device.user!.userPrincipalName, {
+      password: PASSWORD,
       subject: `CN=${pc.device.user!.displayName}`,
-      publicKey: k.publicKey,
-      serverSideKey: true,
-      now: START,
-    }).certificate;
-    const pfx = buildPkcs12({
-      privateKey: k.privateKey,
-      certificates: [newer.der, w.ca.issuing.der],
-      password: PASSWORD,
-      profile: 'modern',
-    });
-    await importUserPfx({
-      dir: w.ca.dir,
-      userPrincipalName: pc.device.user!.userPrincipalName,
-      pfx,
-      password: PASSWORD,
-      purpose: 'smimeEncryption',
-      now: new Date(START.getTime() + 60_000),
+      key: 6,
+      importedAt: new Date(START.getTime() + 60_000),
     });
     const before = pc.payloads().length;
     await pc.renew('smime-windows', smime.sha1Thumbprint);

@@ -29,6 +29,8 @@ export interface ImportOptions {
   key?: number;
   /** The tenant folder; default the world's CA folder. */
   dir?: string;
+  /** When it is imported; default the harness's start (the certificate is issued then, whatever this is). */
+  importedAt?: Date;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function importSmimeFor(
     pfx,
     password: o.password,
     purpose: 'smimeEncryption',
-    now: START,
+    now: o.importedAt ?? START,
   });
   return cert;
 }
