@@ -8,14 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import { DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
 import { deviceOutTopic } from '../../../protocol/wire/topics.ts';
 import type { CoordinatorSnapshot } from '../../../simulator/engine/coordinator.ts';
 import { serviceState } from '../../../simulator/fleet/compose/service-state.ts';
 import { ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
 import { Teardown } from '../../../simulator/fleet/teardown.ts';
-import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
 import { TENANT, toAll, trusted, world } from '../service/harness.ts';
 
 const SECRET = Buffer.from('issue10-service-state-secret-0123456789', 'utf8');
@@ -55,15 +53,7 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     const second = serviceState({ digest: 'state-test', secret: SECRET, dir, tenant: TENANT, resume: true });
     const teardown2 = new Teardown();
     await second.part.start(FleetCtx, teardown2);
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: [toAll('root', trusted('android-work-profile', w.ca.root.der))],
-      directory: w.directory,
-    });
+    const restarted = w.restartedService([toAll('root', trusted('android-work-profile', w.ca.root.der))]);
     const ledger = new DeviceLedger({ tenant: TENANT, side: 'service' });
     const back = second.restore(restarted, ledger);
     expect(back.position).toEqual({ at: t, instants: 2 });
@@ -126,15 +116,7 @@ describe('issue 10 point 3: the service state saved per instant and read back', 
     expect(engine?.bases).toEqual({ 'dev-b': [1, 0, 'fleet-host-0'] });
     expect(engine?.hosts[0]?.lastEventSeq).toBe(7); // the events recorded after the checkpoint are not taken again
     const w = await world({ assignments: () => [] });
-    const service = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-resumed'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: [],
-      directory: w.directory,
-    });
+    const service = w.restartedService([], {}, 'mdm-service-resumed');
     const ledger = new DeviceLedger({ tenant: TENANT, side: 'service' });
     second.restore(service, ledger);
     expect(ledger.counts('dev-a')).toEqual({ sent: 4, handled: 5 + 3 });

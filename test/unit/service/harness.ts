@@ -340,11 +340,31 @@ export async function world(o: WorldOptions) {
   const run = async (ms: number): Promise<void> => {
     await clock.runUntil(clock.now().getTime() + ms, settle);
   };
+  /**
+   * The service of a restarted process (issue 10's resume tests): a new MdmService over this world's CA,
+   * clock and directory, on its own client id, with `assignments` and `extra` options; not started.
+   */
+  const restartedService = (
+    assignments: ProfileAssignment[],
+    extra: Partial<MdmServiceOptions> = {},
+    clientId = 'mdm-service-restarted',
+  ): MdmService =>
+    new MdmService({
+      tenant: TENANT,
+      transport: bus.transport(clientId),
+      ca,
+      clock,
+      random: createRandom('service-test'),
+      assignments,
+      directory,
+      ...extra,
+    });
   return {
     clock,
     ca,
     bus,
     service,
+    restartedService,
     connectors,
     pfxConnector,
     directory,

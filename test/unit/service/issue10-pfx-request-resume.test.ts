@@ -12,10 +12,8 @@ import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import type { ConnectorWork, BatchMessage } from '../../../simulator/service/connector/protocol.ts';
 import { PfxConnector } from '../../../simulator/service/connector/pfx-connector.ts';
-import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
 import { importedProfile, importSmimeFor } from './imported-pfx-fixture.ts';
 import { outcomeOf, TENANT, toAll, world } from './harness.ts';
 
@@ -44,15 +42,7 @@ describe('issue 10 point 3: an imported-PFX request survives a resume', () => {
     // the certificate connector of the killed process is gone too
     for (const c of w.connectors) await c.stop();
 
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: [toAll('smime', imported())],
-      directory: w.directory,
-    });
+    const restarted = w.restartedService([toAll('smime', imported())]);
     restarted.restoreState((store) => new Map(saved[store].map((r) => [r.key, r.value] as const)));
     expect(restarted.pendingRequests).toBe(1);
     await restarted.start();

@@ -5,14 +5,12 @@
  * nothing (the defect). A real CA, the loopback bus, the virtual clock.
  */
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import { CONNECTOR_GROUP } from '../../../simulator/service/ca/template.ts';
-import { MdmService } from '../../../simulator/service/mdm/mdm-service.ts';
 import type { ServiceScep } from '../../../simulator/service/mdm/service-types.ts';
 import { ChallengeStore } from '../../../simulator/service/scep/challenge-store.ts';
 import { ScepIssuedCertificates } from '../../../simulator/service/scep/issued-certificates.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
-import { profileOf, TENANT, toAll, world } from './harness.ts';
+import { profileOf, toAll, world } from './harness.ts';
 
 const scepProfile = () =>
   profileOf({
@@ -67,16 +65,7 @@ describe('issue 10 point 3: SCEP issued certificates survive a resume', () => {
 
       // the new process: a fresh store, filled from the saved records (or not)
       const again = new ScepIssuedCertificates();
-      const restarted = new MdmService({
-        tenant: TENANT,
-        transport: w.bus.transport('mdm-service-restarted'),
-        ca: w.ca,
-        clock: w.clock,
-        random: createRandom('service-test'),
-        assignments: [toAll('wifi', scepProfile())],
-        directory: w.directory,
-        scep: scepOf(again),
-      });
+      const restarted = w.restartedService([toAll('wifi', scepProfile())], { scep: scepOf(again) });
       restarted.restoreState((store) =>
         store === 'scep-issued' && !restored
           ? new Map()

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { ScepClient } from '../../../protocol/scep/client.ts';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import { scepJournal, SCEP_CHALLENGES_STORE } from '../../../simulator/fleet/scep-journal.ts';
 import { SERVICE_STATE_FILE, ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
 import { EnterpriseCa } from '../../../simulator/service/ca/enterprise-ca.ts';
-import { MdmService, SAVED_STORES } from '../../../simulator/service/mdm/mdm-service.ts';
+import { SAVED_STORES } from '../../../simulator/service/mdm/mdm-service.ts';
 import type { ServiceScep } from '../../../simulator/service/mdm/service-types.ts';
 import { ChallengeStore } from '../../../simulator/service/scep/challenge-store.ts';
 import { startScepServer } from '../../../simulator/service/scep/http-server.ts';
@@ -24,7 +23,7 @@ import { ScepIssuedCertificates } from '../../../simulator/service/scep/issued-c
 import { loadOrIssueRa } from '../../../simulator/service/scep/ra-identity.ts';
 import { ScepResponder } from '../../../simulator/service/scep/responder.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
-import { profileOf, TENANT, toAll, world } from './harness.ts';
+import { profileOf, toAll, world } from './harness.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'certfleet-i10-scep-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -194,14 +193,7 @@ describe('issue 10 point 3: a SCEP certificate issued after the last checkpoint 
     const stored = new Map(SAVED_STORES.map((store) => [store, cp.records(store)] as const));
     expect(stored.get('scep-issued')?.size).toBe(1);
     const again = new ScepIssuedCertificates();
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: [toAll('wifi', scepProfile())],
-      directory: w.directory,
+    const restarted = w.restartedService([toAll('wifi', scepProfile())], {
       scep: scepOf(new ChallengeStore(), again),
     });
     restarted.restoreState((store) => stored.get(store) ?? new Map());

@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
-import { createRandom } from '../../../protocol/runtime/random.ts';
 import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
 import { RecordDiff } from '../../../simulator/fleet/record-diff.ts';
 import { ServiceCheckpoint } from '../../../simulator/fleet/service-checkpoint.ts';
-import { MdmService, SAVED_STORES, type SavedStoreName } from '../../../simulator/service/mdm/mdm-service.ts';
+import { SAVED_STORES, type SavedStoreName } from '../../../simulator/service/mdm/mdm-service.ts';
 import type { PublishedPayload } from '../../../simulator/service/mdm/service-types.ts';
 import { DEFAULT_RETRY_POLICY, answerTimeout } from '../../../simulator/service/mdm/retry-policy.ts';
 import { outcomeOf, pkcs, START, TENANT, toAll, trusted, world } from './harness.ts';
@@ -65,19 +64,13 @@ describe('issue 10 point 3: the MDM service saved and restored in a new service'
     again.close();
 
     const resent: PublishedPayload[] = [];
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: [
+    const restarted = w.restartedService(
+      [
         toAll('root', trusted('android-work-profile', w.ca.root.der)),
         toAll('wifi', pkcs('android-work-profile')),
       ],
-      directory: w.directory,
-      onDelivery: (p) => resent.push(p),
-    });
+      { onDelivery: (p) => resent.push(p) },
+    );
     const { timers } = restarted.restoreState((s: SavedStoreName) => saved.get(s) ?? new Map());
     expect(timers).toBe(2); // the no-answer timers of both payloads
     await restarted.start();
@@ -125,15 +118,7 @@ describe('issue 10 point 3: the MDM service saved and restored in a new service'
     const saved = w.service.saveState();
     const read = (store: SavedStoreName) => new Map(saved[store].map((r) => [r.key, r.value] as const));
     await w.service.stop();
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted-families'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: assignments(),
-      directory: w.directory,
-    });
+    const restarted = w.restartedService(assignments(), {}, 'mdm-service-restarted-families');
     restarted.restoreState(read);
     await restarted.start();
     for (const device of [pc, phone]) {
@@ -164,15 +149,8 @@ describe('issue 10 point 3: the MDM service saved and restored in a new service'
     expect(saved.assignments.map((r) => r.key).sort()).toEqual(['certificate/issuing', 'names']);
     const read = (store: SavedStoreName) => new Map(saved[store].map((r) => [r.key, r.value] as const));
     await w.service.stop();
-    const restarted = new MdmService({
-      tenant: TENANT,
-      transport: w.bus.transport('mdm-service-restarted-upload'),
-      ca: w.ca,
-      clock: w.clock,
-      random: createRandom('service-test'),
-      assignments: assignments(scenarioDer), // the scenario's certificate, as a restarted serve makes it
-      directory: w.directory,
-    });
+    // the scenario's certificate, as a restarted serve makes it
+    const restarted = w.restartedService(assignments(scenarioDer), {}, 'mdm-service-restarted-upload');
     restarted.restoreState(read);
     await restarted.start();
     // a device enrolling after the resume gets the uploaded certificate, not the scenario's
