@@ -31,7 +31,7 @@
  * @see https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html (fixed header §2.2, CONNECT
  *   §3.1, keep alive §3.1.2.10, CONNACK §3.2, SUBACK §3.9.3, message delivery retry §4.4)
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 
@@ -53,6 +53,37 @@ export interface LeanMqttOptions {
 
 /** A listener of a client event (`connect`, `packetreceive`, `close`, `offline`, `reconnect`, `error`). */
 type Listener = (...args: never[]) => void;
+
+/**
+ * Sockets written to in this turn of the event loop, held (`cork`) until its check phase: what one turn
+ * writes to one socket — a PUBACK and the answer after it, or the service's publishes to many devices over
+ * its one connection — leaves in one `writev` system call instead of one call per packet. The bytes and
+ * their order on each socket are the same; nothing waits longer than the turn that wrote it (`setImmediate`
+ * runs right after the turn's I/O). `end()` releases a held socket itself (Node's Writable uncorks on end),
+ * and `destroy()` releases it before it closes ({@link destroyReleasing}): what was written before a cut
+ * leaves before it, as it did when every packet was written at once.
+ * @see https://nodejs.org/api/stream.html#writablecork
+ */
+const held = new Set<Socket>();
+
+function holdWrites(s: Socket): void {
+  if (held.has(s)) return;
+  if (held.size === 0) setImmediate(releaseWrites);
+  held.add(s);
+  s.cork();
+}
+
+/** Every client socket's `destroy`: what this turn held is written first. One function for all sockets. */
+function destroyReleasing(this: Socket, error?: Error): Socket {
+  if (held.delete(this)) this.uncork();
+  return Socket.prototype.destroy.call(this, error);
+}
+
+function releaseWrites(): void {
+  const sockets = [...held];
+  held.clear();
+  for (const s of sockets) if (!s.destroyed) s.uncork();
+}
 
 type Callback = (err?: Error | null, granted?: Array<{ topic: string; qos: number }>) => void;
 
@@ -203,6 +234,7 @@ export class LeanMqttClient {
 
   #open(): void {
     const socket = netConnect({ host: this.options.host, port: this.options.port });
+    socket.destroy = destroyReleasing;
     this.stream = socket;
     this.#rest = undefined;
     this.#have = 0;
@@ -416,6 +448,7 @@ export class LeanMqttClient {
     const s = this.stream;
     if (!s || s.destroyed) return;
     this.#lastSent = Date.now();
+    holdWrites(s);
     s.write(mqttPacket.generate(packet, V4));
   }
 

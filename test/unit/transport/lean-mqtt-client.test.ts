@@ -169,6 +169,51 @@ describe.each(BROKERS)('lean MQTT client over the $name broker', (row) => {
     expect(reads).toBeGreaterThan(1);
   });
 
+  it('holds what one turn writes and lets it go after the turn: one system write, same packets in the same order', async () => {
+    const dev = lean('lean-b', { clean: true });
+    await next(dev, 'connect');
+    await subscribe(dev, deviceInbox(TENANT, 'lean-b'));
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      dev.handleMessage = (p, done) => {
+        got.push(p.payload.toString());
+        done();
+        if (got.length === 40) resolve();
+      };
+    });
+    const svc = lean(SERVICE.name, { clean: true });
+    await next(svc, 'connect');
+    const socket = svc.stream;
+    if (!socket) throw new Error('no socket');
+    let systemWrites = 0;
+    const s = socket as unknown as { _write: unknown; _writev: unknown };
+    for (const k of ['_write', '_writev'] as const) {
+      const original = s[k] as (...a: unknown[]) => unknown;
+      s[k] = function (this: unknown, ...a: unknown[]) {
+        systemWrites++;
+        return original.apply(this, a);
+      };
+    }
+    const sent = Array.from({ length: 40 }, (_, i) => `m-${String(i).padStart(2, '0')}`);
+    const acked = sent.map(
+      (m) =>
+        new Promise<void>((resolve, reject) =>
+          svc.publish(`certfleet/${TENANT}/device/lean-b/in/none/p/${m}`, Buffer.from(m), { qos: 1 }, (e) =>
+            e ? reject(e) : resolve(),
+          ),
+        ),
+    );
+    // held for the rest of this turn
+    expect(socket.writableCorked).toBe(1);
+    expect(systemWrites).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.writableCorked).toBe(0);
+    expect(systemWrites).toBe(1);
+    await Promise.all(acked);
+    await all;
+    expect(got).toEqual(sent);
+  });
+
   it.runIf(row.subackRefusesForeignInbox)(
     'turns a SUBACK failure (0x80) into TRANSPORT_SUBSCRIBE_REFUSED',
     async () => {
