@@ -41,7 +41,14 @@ import {
 } from './keys.ts';
 import { EXT } from './oids.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
-import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
+import {
+  defaultHash,
+  SIGNATURE_ALGORITHMS,
+  signTbs,
+  signTbsAsync,
+  verifyTbs,
+  type SignatureHash,
+} from './signature.ts';
 
 /** Options of {@link createCsr}. */
 export interface CreateCsrOptions {
@@ -73,8 +80,8 @@ export interface Csr {
   attributes: { oid: string; values: Uint8Array[] }[];
 }
 
-/** Creates and signs a CSR with the key pair's private key. */
-export function createCsr(opts: CreateCsrOptions): Csr {
+/** The CertificationRequestInfo of `opts` (DER) and the hash it is signed with. */
+function requestInfo(opts: CreateCsrOptions): { info: Uint8Array; hash: SignatureHash } {
   const spec: ExtensionsSpec = { ...opts.extensions };
   if (opts.san && opts.san.length > 0) spec.subjectAltName = [...(spec.subjectAltName ?? []), ...opts.san];
   const exts = encodeExtensions(spec);
@@ -89,10 +96,33 @@ export function createCsr(opts: CreateCsrOptions): Csr {
     new Uint8Array(spkiDerOf(opts.keyPair.publicKey)),
     encodeTlv(0xa0, Buffer.concat(attributes)),
   ]);
-  const { algorithm, signature } = signTbs(info, opts.keyPair.privateKey, hash);
+  return { info, hash };
+}
+
+/** The signed request of `info`, parsed. */
+function signedCsr(
+  opts: CreateCsrOptions,
+  info: Uint8Array,
+  signed: { algorithm: Uint8Array; signature: Uint8Array },
+): Csr {
   // read back below with the key the caller holds, not an import of the bytes just exported from it
   rememberPublicKey(opts.keyPair.publicKey);
-  return parseCsr(encodeSequence([info, algorithm, encodeBitString(signature)]));
+  return parseCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
+}
+
+/** Creates and signs a CSR with the key pair's private key. */
+export function createCsr(opts: CreateCsrOptions): Csr {
+  const { info, hash } = requestInfo(opts);
+  return signedCsr(opts, info, signTbs(info, opts.keyPair.privateKey, hash));
+}
+
+/**
+ * {@link createCsr} with the signature made on libuv's thread pool ({@link signTbsAsync}), off the calling
+ * thread: the same request (for an RSA key, the same bytes).
+ */
+export async function createCsrAsync(opts: CreateCsrOptions): Promise<Csr> {
+  const { info, hash } = requestInfo(opts);
+  return signedCsr(opts, info, await signTbsAsync(info, opts.keyPair.privateKey, hash));
 }
 
 /**

@@ -54,6 +54,23 @@ export function signTbs(
   return { algorithm, signature: new Uint8Array(sign(hash, tbs, privateKey)) };
 }
 
+/**
+ * {@link signTbs} on libuv's thread pool: node:crypto's `sign` with a callback runs the private-key
+ * operation off the calling thread (Node `crypto.sign(algorithm, data, key[, callback])`). Same
+ * AlgorithmIdentifier, and for RSA (PKCS#1 v1.5, deterministic) the same signature bytes as {@link signTbs}.
+ */
+export async function signTbsAsync(
+  tbs: Uint8Array,
+  privateKey: KeyObject,
+  hash: SignatureHash,
+): Promise<{ algorithm: Uint8Array; signature: Uint8Array }> {
+  const algorithm = signatureAlgorithmIdentifier(privateKey, hash);
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign(hash, tbs, privateKey, (err, sig) => (err ? reject(err) : resolve(sig))),
+  );
+  return { algorithm, signature: new Uint8Array(signature) };
+}
+
 /** Verifies `signature` over `tbs` with `publicKey` under the algorithm `oid`; false for any mismatch. */
 export function verifyTbs(
   tbs: Uint8Array,

@@ -1,0 +1,65 @@
+import { verify } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createCsr, createCsrAsync, parseCsr } from '../../../pki/csr.ts';
+import { signTbs, signTbsAsync } from '../../../pki/signature.ts';
+import { poolKey } from '../../fixtures/key-pool.ts';
+
+const tbs = new Uint8Array(Buffer.from('30030201 00'.replace(/ /g, ''), 'hex'));
+
+describe('signing on libuv thread pool gives what the synchronous path gives', () => {
+  it('RSA: signTbsAsync returns the same AlgorithmIdentifier and signature bytes as signTbs', async () => {
+    const key = poolKey('rsa2048', 1);
+    const sync = signTbs(tbs, key.privateKey, 'sha256');
+    const async_ = await signTbsAsync(tbs, key.privateKey, 'sha256');
+    expect(Buffer.from(async_.algorithm).equals(Buffer.from(sync.algorithm))).toBe(true);
+    expect(Buffer.from(async_.signature).equals(Buffer.from(sync.signature))).toBe(true);
+    expect(async_.signature.length).toBe(256);
+  });
+
+  it('EC: signTbsAsync signs with the same algorithm, and the signature verifies', async () => {
+    const key = poolKey('p384');
+    const sync = signTbs(tbs, key.privateKey, 'sha384');
+    const async_ = await signTbsAsync(tbs, key.privateKey, 'sha384');
+    expect(Buffer.from(async_.algorithm).equals(Buffer.from(sync.algorithm))).toBe(true);
+    expect(verify('sha384', tbs, key.publicKey, async_.signature)).toBe(true);
+    expect(verify('sha384', Buffer.from('other'), key.publicKey, async_.signature)).toBe(false);
+  });
+
+  it('a public key cannot sign: refused on either path', async () => {
+    const key = poolKey('rsa2048');
+    // a public key cannot sign: node:crypto refuses it on either path
+    await expect(signTbsAsync(tbs, key.publicKey, 'sha256')).rejects.toThrow();
+    expect(() => signTbs(tbs, key.publicKey, 'sha256')).toThrow();
+  });
+
+  it('RSA: createCsrAsync gives the bytes createCsr gives, and they parse and verify', async () => {
+    const opts = {
+      subject: 'CN=dev-0042',
+      keyPair: poolKey('rsa2048', 2),
+      san: [{ type: 'dns' as const, value: 'dev-0042.contoso.com' }],
+    };
+    const a = await createCsrAsync(opts);
+    const b = createCsr(opts);
+    expect(a.der.equals(b.der)).toBe(true);
+    expect(parseCsr(a.pem).subjectText).toBe('CN=dev-0042');
+  });
+
+  it('EC: createCsrAsync gives a request that parses (its signature checked) with the same info', async () => {
+    const opts = { subject: 'CN=dev-0007', keyPair: poolKey('p256') };
+    const a = await createCsrAsync(opts);
+    const b = createCsr(opts);
+    const back = parseCsr(a.der);
+    expect(back.subjectText).toBe('CN=dev-0007');
+    expect(back.signatureAlgorithm.name).toBe(b.signatureAlgorithm.name);
+    // the CertificationRequestInfo (first child) is the same bytes; only the ECDSA signature differs
+    expect(a.der.subarray(4, 4 + 100).equals(b.der.subarray(4, 4 + 100))).toBe(true);
+  });
+
+  it('many concurrent async CSR signatures each match their own synchronous bytes, in call order', async () => {
+    const keys = [0, 1, 2, 3, 4, 5].map((i) => poolKey('rsa2048', i));
+    const all = await Promise.all(keys.map((keyPair, i) => createCsrAsync({ subject: `CN=d${i}`, keyPair })));
+    all.forEach((csr, i) => {
+      expect(csr.der.equals(createCsr({ subject: `CN=d${i}`, keyPair: keys[i]! }).der)).toBe(true);
+    });
+  });
+});
