@@ -66,6 +66,7 @@ export { type SignatureHash } from './signature.ts';
 export {
   Certificate,
   createCertificate,
+  startCertificate,
   normaliseSerial,
   parseCertificate,
   parseCertificateBundle,

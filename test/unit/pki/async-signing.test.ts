@@ -1,5 +1,6 @@
 import { verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createCertificate, startCertificate } from '../../../pki/certificate.ts';
 import { createCsr, createCsrAsync, parseCsr } from '../../../pki/csr.ts';
 import { signTbs, signTbsAsync } from '../../../pki/signature.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -61,5 +62,23 @@ describe('signing on libuv thread pool gives what the synchronous path gives', (
     all.forEach((csr, i) => {
       expect(csr.der.equals(createCsr({ subject: `CN=d${i}`, keyPair: keys[i]! }).der)).toBe(true);
     });
+  });
+
+  it('startCertificate: the same certificate bytes as createCertificate; bad input throws before signing', async () => {
+    const issuer = poolKey('rsa2048', 0);
+    const opts = {
+      subject: 'CN=Async Root',
+      publicKey: issuer.publicKey,
+      issuer: 'self' as const,
+      signingKey: issuer.privateKey,
+      serialNumber: '1A2B3C',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      extensions: { basicConstraints: { ca: true }, keyUsage: ['keyCertSign' as const] },
+    };
+    const a = await startCertificate(opts);
+    expect(a.der.equals(createCertificate(opts).der)).toBe(true);
+    expect(a.isSelfSigned).toBe(true);
+    expect(() => startCertificate({ ...opts, serialNumber: 'not-hex' })).toThrow(/not hex/);
   });
 });
