@@ -47,6 +47,7 @@ import {
   signTbs,
   signTbsAsync,
   verifyTbs,
+  verifyTbsAsync,
   type SignatureHash,
 } from './signature.ts';
 
@@ -122,7 +123,13 @@ export function createCsr(opts: CreateCsrOptions): Csr {
  */
 export async function createCsrAsync(opts: CreateCsrOptions): Promise<Csr> {
   const { info, hash } = requestInfo(opts);
-  return signedCsr(opts, info, await signTbsAsync(info, opts.keyPair.privateKey, hash));
+  const signed = await signTbsAsync(info, opts.keyPair.privateKey, hash);
+  rememberPublicKey(opts.keyPair.publicKey);
+  const read = readCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
+  // checked as parseCsr checks it (a key pair whose halves differ is CSR_BAD_SIGNATURE), off this thread too
+  if (!(await verifyTbsAsync(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey)))
+    throw badSignature(read.csr);
+  return read.csr;
 }
 
 /**
@@ -130,6 +137,23 @@ export async function createCsrAsync(opts: CreateCsrOptions): Promise<Csr> {
  * signature. Throws CSR_PARSE for malformed input, CSR_BAD_SIGNATURE when the signature does not verify.
  */
 export function parseCsr(input: Uint8Array | string): Csr {
+  const read = readCsr(input);
+  if (!verifyTbs(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey))
+    throw badSignature(read.csr);
+  return read.csr;
+}
+
+/** CSR_BAD_SIGNATURE for `csr`. */
+function badSignature(csr: Csr): CertfleetError {
+  return new CertfleetError(
+    'CSR_BAD_SIGNATURE',
+    `The signature on the request for "${csr.subjectText}" does not verify with its own public key (${csr.signatureAlgorithm.name}); the request was altered or signed with another key.`,
+    { details: { subject: csr.subjectText } },
+  );
+}
+
+/** Parses a CSR as {@link parseCsr} does, without verifying its signature (returned with what it signs). */
+function readCsr(input: Uint8Array | string): { csr: Csr; info: Uint8Array; signature: Uint8Array } {
   const der = Buffer.from(
     typeof input === 'string' || looksLikePem(input)
       ? pemToDer(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CSR_PARSE')
@@ -205,12 +229,5 @@ export function parseCsr(input: Uint8Array | string): Csr {
   } catch (e) {
     throw wrapParseError(e, 'CSR_PARSE', 'certificate request');
   }
-  if (!verifyTbs(info, signature, csr.signatureAlgorithm.oid, csr.publicKey)) {
-    throw new CertfleetError(
-      'CSR_BAD_SIGNATURE',
-      `The signature on the request for "${csr.subjectText}" does not verify with its own public key (${csr.signatureAlgorithm.name}); the request was altered or signed with another key.`,
-      { details: { subject: csr.subjectText } },
-    );
-  }
-  return csr;
+  return { csr, info, signature };
 }

@@ -86,3 +86,21 @@ export function verifyTbs(
     return false;
   }
 }
+
+/** {@link verifyTbs} on libuv's thread pool (node:crypto `verify` with a callback): the same answer. */
+export async function verifyTbsAsync(
+  tbs: Uint8Array,
+  signature: Uint8Array,
+  oid: string,
+  publicKey: KeyObject,
+): Promise<boolean> {
+  const alg = SIGNATURE_ALGORITHMS[oid];
+  if (!alg || alg.key !== publicKey.asymmetricKeyType) return false;
+  return new Promise<boolean>((resolve) => {
+    try {
+      verify(alg.hash, tbs, publicKey, signature, (err, ok) => resolve(err ? false : ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

@@ -2,7 +2,8 @@ import { verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCertificate, startCertificate } from '../../../pki/certificate.ts';
 import { createCsr, createCsrAsync, parseCsr } from '../../../pki/csr.ts';
-import { signTbs, signTbsAsync } from '../../../pki/signature.ts';
+import { isCertfleetError } from '../../../pki/errors.ts';
+import { signTbs, signTbsAsync, verifyTbs, verifyTbsAsync } from '../../../pki/signature.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 
 const tbs = new Uint8Array(Buffer.from('30030201 00'.replace(/ /g, ''), 'hex'));
@@ -80,5 +81,41 @@ describe('signing on libuv thread pool gives what the synchronous path gives', (
     expect(a.der.equals(createCertificate(opts).der)).toBe(true);
     expect(a.isSelfSigned).toBe(true);
     expect(() => startCertificate({ ...opts, serialNumber: 'not-hex' })).toThrow(/not hex/);
+  });
+
+  it('verifyTbsAsync answers as verifyTbs: true for the signature, false for other bytes or a wrong OID', async () => {
+    const key = poolKey('rsa2048', 3);
+    const { signature } = signTbs(tbs, key.privateKey, 'sha256');
+    const rsa256 = '1.2.840.113549.1.1.11';
+    const other = Uint8Array.of(0x30, 0x00);
+    for (const [data, oid] of [
+      [tbs, rsa256],
+      [other, rsa256],
+      [tbs, '1.2.840.10045.4.3.2'],
+    ] as const) {
+      const want = verifyTbs(data, signature, oid, key.publicKey);
+      expect(await verifyTbsAsync(data, signature, oid, key.publicKey)).toBe(want);
+    }
+    expect(await verifyTbsAsync(tbs, signature, rsa256, key.publicKey)).toBe(true);
+  });
+
+  it('a key pair whose halves differ: CSR_BAD_SIGNATURE from createCsrAsync, as from createCsr', async () => {
+    const keyPair = {
+      privateKey: poolKey('rsa2048', 4).privateKey,
+      publicKey: poolKey('rsa2048', 5).publicKey,
+    };
+    const code = (e: unknown): string | undefined => (isCertfleetError(e) ? e.code : undefined);
+    let syncCode: string | undefined;
+    try {
+      createCsr({ subject: 'CN=x', keyPair });
+    } catch (e) {
+      syncCode = code(e);
+    }
+    expect(syncCode).toBe('CSR_BAD_SIGNATURE');
+    const asyncCode = await createCsrAsync({ subject: 'CN=x', keyPair }).then(
+      () => undefined,
+      (e: unknown) => code(e),
+    );
+    expect(asyncCode).toBe('CSR_BAD_SIGNATURE');
   });
 });
