@@ -143,6 +143,17 @@ export function parseCsr(input: Uint8Array | string): Csr {
   return read.csr;
 }
 
+/**
+ * {@link parseCsr} with the signature checked on libuv's thread pool ({@link verifyTbsAsync}), off the calling
+ * thread: the same request, the same codes (CSR_PARSE thrown before anything is checked, CSR_BAD_SIGNATURE).
+ */
+export async function parseCsrAsync(input: Uint8Array | string): Promise<Csr> {
+  const read = readCsr(input);
+  if (!(await verifyTbsAsync(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey)))
+    throw badSignature(read.csr);
+  return read.csr;
+}
+
 /** CSR_BAD_SIGNATURE for `csr`. */
 function badSignature(csr: Csr): CertfleetError {
   return new CertfleetError(

@@ -1,7 +1,7 @@
 import { verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCertificate, startCertificate } from '../../../pki/certificate.ts';
-import { createCsr, createCsrAsync, parseCsr } from '../../../pki/csr.ts';
+import { createCsr, createCsrAsync, parseCsr, parseCsrAsync } from '../../../pki/csr.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { signTbs, signTbsAsync, verifyTbs, verifyTbsAsync } from '../../../pki/signature.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -117,5 +117,20 @@ describe('signing on libuv thread pool gives what the synchronous path gives', (
       (e: unknown) => code(e),
     );
     expect(asyncCode).toBe('CSR_BAD_SIGNATURE');
+  });
+
+  it('parseCsrAsync: the request parseCsr reads; an altered request is CSR_BAD_SIGNATURE, garbage CSR_PARSE', async () => {
+    const csr = createCsr({ subject: 'CN=dev-0100', keyPair: poolKey('p256') });
+    const back = await parseCsrAsync(csr.pem);
+    expect(back.der.equals(parseCsr(csr.der).der)).toBe(true);
+    expect(back.subjectText).toBe('CN=dev-0100');
+    // flip one byte of the subject's value: still parses, no longer verifies
+    const altered = Buffer.from(csr.der);
+    const at = altered.indexOf(Buffer.from('dev-0100'));
+    expect(at).toBeGreaterThan(0);
+    altered[at] = 0x65;
+    const code = (e: unknown): string | undefined => (isCertfleetError(e) ? e.code : undefined);
+    expect(await parseCsrAsync(altered).then(() => 'ok', code)).toBe('CSR_BAD_SIGNATURE');
+    expect(await parseCsrAsync(Uint8Array.of(1, 2, 3)).then(() => 'ok', code)).toBe('CSR_PARSE');
   });
 });
