@@ -50,6 +50,7 @@ import {
   SIGNATURE_ALGORITHMS,
   signatureAlgorithmIdentifier,
   signTbs,
+  signTbsAsync,
   verifyTbs,
   type SignatureHash,
 } from './signature.ts';
@@ -106,8 +107,17 @@ export function normaliseSerial(serial: string): string {
   return stripped.length % 2 ? `0${stripped}` : stripped;
 }
 
-/** Creates and signs a certificate; returns it parsed. Throws CERT_BAD_INPUT / DN_SYNTAX / KEY_UNSUPPORTED. */
-export function createCertificate(opts: CreateCertificateOptions): Certificate {
+/** A certificate encoded up to its signature: the TBSCertificate and what signs it. */
+interface UnsignedCertificate {
+  tbs: Uint8Array;
+  algorithm: Uint8Array;
+  signingKey: KeyObject;
+  hash: SignatureHash;
+  publicKey: KeyObject;
+}
+
+/** Checks `opts` and encodes the TBSCertificate (everything {@link createCertificate} does before it signs). */
+function encodeUnsigned(opts: CreateCertificateOptions): UnsignedCertificate {
   const subjectDer = encodeDn(toDn(opts.subject));
   let issuerDer: Uint8Array;
   let signingKey: KeyObject | undefined;
@@ -166,9 +176,34 @@ export function createCertificate(opts: CreateCertificateOptions): Certificate {
     spki,
     ...(exts.length > 0 ? [encodeTlv(0xa3, encodeExtensionList(exts))] : []),
   ]);
-  const { signature } = signTbs(tbs, signingKey, hash);
-  const der = encodeSequence([tbs, algorithm, encodeBitString(signature)]);
-  return Certificate.fromDer(der, opts.publicKey, EXTENSIONS_WHEN_READ);
+  return { tbs, algorithm, signingKey, hash, publicKey: opts.publicKey };
+}
+
+/** The certificate of `u` with its `signature`, parsed. */
+function signedCertificate(u: UnsignedCertificate, signature: Uint8Array): Certificate {
+  const der = encodeSequence([u.tbs, u.algorithm, encodeBitString(signature)]);
+  return Certificate.fromDer(der, u.publicKey, EXTENSIONS_WHEN_READ);
+}
+
+/** Creates and signs a certificate; returns it parsed. Throws CERT_BAD_INPUT / DN_SYNTAX / KEY_UNSUPPORTED. */
+export function createCertificate(opts: CreateCertificateOptions): Certificate {
+  const u = encodeUnsigned(opts);
+  return signedCertificate(u, signTbs(u.tbs, u.signingKey, u.hash).signature);
+}
+
+/**
+ * {@link createCertificate} in two steps: the input is checked and the TBSCertificate encoded now, in the
+ * calling thread (so a bad input throws here, before anything is signed), and the promise it returns is
+ * signed on libuv's thread pool ({@link signTbsAsync}), off the calling thread. For an RSA issuer the
+ * certificate is the same bytes as {@link createCertificate}'s.
+ *
+ * @example
+ * const pending = startCertificate({ subject, publicKey, issuer, signingKey, serialNumber, notBefore, notAfter });
+ * const cert = await pending; // signed off the main thread
+ */
+export function startCertificate(opts: CreateCertificateOptions): Promise<Certificate> {
+  const u = encodeUnsigned(opts);
+  return signTbsAsync(u.tbs, u.signingKey, u.hash).then((s) => signedCertificate(u, s.signature));
 }
 
 /**

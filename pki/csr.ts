@@ -41,7 +41,15 @@ import {
 } from './keys.ts';
 import { EXT } from './oids.ts';
 import { derToPem, looksLikePem, pemToDer } from './pem.ts';
-import { defaultHash, SIGNATURE_ALGORITHMS, signTbs, verifyTbs, type SignatureHash } from './signature.ts';
+import {
+  defaultHash,
+  SIGNATURE_ALGORITHMS,
+  signTbs,
+  signTbsAsync,
+  verifyTbs,
+  verifyTbsAsync,
+  type SignatureHash,
+} from './signature.ts';
 
 /** Options of {@link createCsr}. */
 export interface CreateCsrOptions {
@@ -73,8 +81,8 @@ export interface Csr {
   attributes: { oid: string; values: Uint8Array[] }[];
 }
 
-/** Creates and signs a CSR with the key pair's private key. */
-export function createCsr(opts: CreateCsrOptions): Csr {
+/** The CertificationRequestInfo of `opts` (DER) and the hash it is signed with. */
+function requestInfo(opts: CreateCsrOptions): { info: Uint8Array; hash: SignatureHash } {
   const spec: ExtensionsSpec = { ...opts.extensions };
   if (opts.san && opts.san.length > 0) spec.subjectAltName = [...(spec.subjectAltName ?? []), ...opts.san];
   const exts = encodeExtensions(spec);
@@ -89,10 +97,39 @@ export function createCsr(opts: CreateCsrOptions): Csr {
     new Uint8Array(spkiDerOf(opts.keyPair.publicKey)),
     encodeTlv(0xa0, Buffer.concat(attributes)),
   ]);
-  const { algorithm, signature } = signTbs(info, opts.keyPair.privateKey, hash);
+  return { info, hash };
+}
+
+/** The signed request of `info`, parsed. */
+function signedCsr(
+  opts: CreateCsrOptions,
+  info: Uint8Array,
+  signed: { algorithm: Uint8Array; signature: Uint8Array },
+): Csr {
   // read back below with the key the caller holds, not an import of the bytes just exported from it
   rememberPublicKey(opts.keyPair.publicKey);
-  return parseCsr(encodeSequence([info, algorithm, encodeBitString(signature)]));
+  return parseCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
+}
+
+/** Creates and signs a CSR with the key pair's private key. */
+export function createCsr(opts: CreateCsrOptions): Csr {
+  const { info, hash } = requestInfo(opts);
+  return signedCsr(opts, info, signTbs(info, opts.keyPair.privateKey, hash));
+}
+
+/**
+ * {@link createCsr} with the signature made on libuv's thread pool ({@link signTbsAsync}), off the calling
+ * thread: the same request (for an RSA key, the same bytes).
+ */
+export async function createCsrAsync(opts: CreateCsrOptions): Promise<Csr> {
+  const { info, hash } = requestInfo(opts);
+  const signed = await signTbsAsync(info, opts.keyPair.privateKey, hash);
+  rememberPublicKey(opts.keyPair.publicKey);
+  const read = readCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
+  // checked as parseCsr checks it (a key pair whose halves differ is CSR_BAD_SIGNATURE), off this thread too
+  if (!(await verifyTbsAsync(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey)))
+    throw badSignature(read.csr);
+  return read.csr;
 }
 
 /**
@@ -100,6 +137,34 @@ export function createCsr(opts: CreateCsrOptions): Csr {
  * signature. Throws CSR_PARSE for malformed input, CSR_BAD_SIGNATURE when the signature does not verify.
  */
 export function parseCsr(input: Uint8Array | string): Csr {
+  const read = readCsr(input);
+  if (!verifyTbs(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey))
+    throw badSignature(read.csr);
+  return read.csr;
+}
+
+/**
+ * {@link parseCsr} with the signature checked on libuv's thread pool ({@link verifyTbsAsync}), off the calling
+ * thread: the same request, the same codes (CSR_PARSE thrown before anything is checked, CSR_BAD_SIGNATURE).
+ */
+export async function parseCsrAsync(input: Uint8Array | string): Promise<Csr> {
+  const read = readCsr(input);
+  if (!(await verifyTbsAsync(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey)))
+    throw badSignature(read.csr);
+  return read.csr;
+}
+
+/** CSR_BAD_SIGNATURE for `csr`. */
+function badSignature(csr: Csr): CertfleetError {
+  return new CertfleetError(
+    'CSR_BAD_SIGNATURE',
+    `The signature on the request for "${csr.subjectText}" does not verify with its own public key (${csr.signatureAlgorithm.name}); the request was altered or signed with another key.`,
+    { details: { subject: csr.subjectText } },
+  );
+}
+
+/** Parses a CSR as {@link parseCsr} does, without verifying its signature (returned with what it signs). */
+function readCsr(input: Uint8Array | string): { csr: Csr; info: Uint8Array; signature: Uint8Array } {
   const der = Buffer.from(
     typeof input === 'string' || looksLikePem(input)
       ? pemToDer(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CSR_PARSE')
@@ -175,12 +240,5 @@ export function parseCsr(input: Uint8Array | string): Csr {
   } catch (e) {
     throw wrapParseError(e, 'CSR_PARSE', 'certificate request');
   }
-  if (!verifyTbs(info, signature, csr.signatureAlgorithm.oid, csr.publicKey)) {
-    throw new CertfleetError(
-      'CSR_BAD_SIGNATURE',
-      `The signature on the request for "${csr.subjectText}" does not verify with its own public key (${csr.signatureAlgorithm.name}); the request was altered or signed with another key.`,
-      { details: { subject: csr.subjectText } },
-    );
-  }
-  return csr;
+  return { csr, info, signature };
 }

@@ -66,6 +66,7 @@ export { type SignatureHash } from './signature.ts';
 export {
   Certificate,
   createCertificate,
+  startCertificate,
   normaliseSerial,
   parseCertificate,
   parseCertificateBundle,
@@ -74,7 +75,14 @@ export {
   type CreateCertificateOptions,
 } from './certificate.ts';
 export { KeptCertificate } from './kept-certificate.ts';
-export { createCsr, parseCsr, type CreateCsrOptions, type Csr } from './csr.ts';
+export {
+  createCsr,
+  createCsrAsync,
+  parseCsr,
+  parseCsrAsync,
+  type CreateCsrOptions,
+  type Csr,
+} from './csr.ts';
 export {
   CRL_REASONS,
   createCrl,

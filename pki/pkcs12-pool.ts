@@ -32,7 +32,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CertfleetError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { learnDerivations, type Pkcs12Derivations } from './pkcs12-kdf.ts';
-import { buildPkcs12, type BuildPkcs12Options, type RandomBytes } from './pkcs12.ts';
+import {
+  buildPkcs12,
+  drawPkcs12Random,
+  parsePkcs12,
+  type BuildPkcs12Options,
+  type Pkcs12Profile,
+  type RandomBytes,
+  type RewrapPkcs12Options,
+} from './pkcs12.ts';
 
 /** The environment variable that sets the pool's size (0 = build in the calling thread). */
 export const ISSUE_WORKERS_ENV = 'CERTFLEET_ISSUE_WORKERS';
@@ -85,6 +93,35 @@ export function randomFromBytes(bytes: Uint8Array): RandomBytes {
 export function buildPkcs12Job(job: Pkcs12Job): Buffer {
   const { random, ...rest } = job;
   return buildPkcs12({ ...rest, ...(random !== undefined && { random: randomFromBytes(random) }) });
+}
+
+/**
+ * pkcs12.ts `rewrapPkcs12` with the build on `builder` (the issuance pool: off this thread): `blob` is opened
+ * here with `oldPassword`, and the same key, certificates and friendlyName are built under `newPassword` in
+ * `profile`. Given `options.random`, the salts and IVs are drawn from it here, in the order the build takes
+ * them (pkcs12.ts `pkcs12RandomDraws`), so the bytes are those of `rewrapPkcs12` with the same source.
+ *
+ * @throws CertfleetError (as a rejection) the codes of parsePkcs12 and of the builder
+ */
+export async function rewrapPkcs12On(
+  builder: Pkcs12Builder,
+  blob: Buffer | Uint8Array,
+  oldPassword: string,
+  newPassword: string,
+  profile: Pkcs12Profile,
+  options: RewrapPkcs12Options = {},
+): Promise<Buffer> {
+  const parsed = parsePkcs12(blob, oldPassword);
+  const friendlyName = options.friendlyName ?? parsed.friendlyName;
+  return builder.build({
+    privateKey: parsed.privateKey,
+    certificates: parsed.certificates,
+    password: newPassword,
+    profile,
+    ...(friendlyName !== undefined && { friendlyName }),
+    ...(options.iterations !== undefined && { iterations: options.iterations }),
+    ...(options.random !== undefined && { random: drawPkcs12Random(options.random, profile) }),
+  });
 }
 
 /**

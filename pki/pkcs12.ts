@@ -660,6 +660,22 @@ function detectProfile(mac: string, enc: { key: string; certificates: string }):
   return 'other';
 }
 
+/**
+ * The random draws {@link buildPkcs12} makes for `profile`, in order (bytes each): the certificates' then the
+ * key's PBE salt (and IV for PBES2), then the MAC salt. A build on another thread is handed exactly these
+ * draws from the caller's source, so a seeded source gives the bytes an in-thread build gives.
+ */
+export function pkcs12RandomDraws(profile: Pkcs12Profile): number[] {
+  // pkcs12-cipher.ts pbeEncrypt: legacy = an 8-byte PKCS#12 salt; modern = a 16-byte PBKDF2 salt + 16-byte IV
+  const pbe = profile === 'legacy' ? [8] : [16, 16];
+  return [...pbe, ...pbe, 8];
+}
+
+/** The bytes of {@link pkcs12RandomDraws} drawn from `random`, call by call, joined. */
+export function drawPkcs12Random(random: RandomBytes, profile: Pkcs12Profile): Buffer {
+  return Buffer.concat(pkcs12RandomDraws(profile).map((n) => takeRandom(random, n)));
+}
+
 /** Options of {@link rewrapPkcs12} beyond the passwords and profile. */
 export interface RewrapPkcs12Options {
   iterations?: number;

@@ -54,6 +54,23 @@ export function signTbs(
   return { algorithm, signature: new Uint8Array(sign(hash, tbs, privateKey)) };
 }
 
+/**
+ * {@link signTbs} on libuv's thread pool: node:crypto's `sign` with a callback runs the private-key
+ * operation off the calling thread (Node `crypto.sign(algorithm, data, key[, callback])`). Same
+ * AlgorithmIdentifier, and for RSA (PKCS#1 v1.5, deterministic) the same signature bytes as {@link signTbs}.
+ */
+export async function signTbsAsync(
+  tbs: Uint8Array,
+  privateKey: KeyObject,
+  hash: SignatureHash,
+): Promise<{ algorithm: Uint8Array; signature: Uint8Array }> {
+  const algorithm = signatureAlgorithmIdentifier(privateKey, hash);
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign(hash, tbs, privateKey, (err, sig) => (err ? reject(err) : resolve(sig))),
+  );
+  return { algorithm, signature: new Uint8Array(signature) };
+}
+
 /** Verifies `signature` over `tbs` with `publicKey` under the algorithm `oid`; false for any mismatch. */
 export function verifyTbs(
   tbs: Uint8Array,
@@ -68,4 +85,22 @@ export function verifyTbs(
   } catch {
     return false;
   }
+}
+
+/** {@link verifyTbs} on libuv's thread pool (node:crypto `verify` with a callback): the same answer. */
+export async function verifyTbsAsync(
+  tbs: Uint8Array,
+  signature: Uint8Array,
+  oid: string,
+  publicKey: KeyObject,
+): Promise<boolean> {
+  const alg = SIGNATURE_ALGORITHMS[oid];
+  if (!alg || alg.key !== publicKey.asymmetricKeyType) return false;
+  return new Promise<boolean>((resolve) => {
+    try {
+      verify(alg.hash, tbs, publicKey, signature, (err, ok) => resolve(err ? false : ok));
+    } catch {
+      resolve(false);
+    }
+  });
 }

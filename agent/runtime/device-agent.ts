@@ -6,7 +6,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import {
-  createCsr,
+  createCsrAsync,
   exportPrivateKeyDer,
   exportPublicKeyDer,
   importPrivateKey,
@@ -160,7 +160,7 @@ export class DeviceAgent {
     const keyPair = this.#loadPendingKey() ?? (await this.#o.keys.take());
     this.#savePendingKey(keyPair);
     this.#pendingKey = keyPair;
-    const csr = createCsr({ subject: `CN=${device.id}`, keyPair });
+    const csr = await createCsrAsync({ subject: `CN=${device.id}`, keyPair });
     const request: EnrollRequest = {
       type: 'enroll',
       deviceId: device.id,

@@ -15,6 +15,7 @@
  *   OMA-DM SyncML through the Company Portal (compile-android-device-admin.ts).
  */
 import { rewrapPkcs12 } from '../../pki/pkcs12.ts';
+import { rewrapPkcs12On, type Pkcs12Builder } from '../../pki/pkcs12-pool.ts';
 import { encodeAndroidPolicy } from '../android/policy-codec.ts';
 import type { AndroidPolicy, KeyPairAccess } from '../android/policy-model.ts';
 import type { PkcsCertificateProfile, TrustedCertificateProfile } from '../model/profile.ts';
@@ -66,6 +67,25 @@ export function compileAndroidTrusted(
 }
 
 /**
+ * The re-wrap {@link compileAndroidPkcs} makes (the connector's PKCS#12 under the empty ONC passphrase), with
+ * the build on `builder` — the issuance pool, off the calling thread (pki/pkcs12-pool.ts `rewrapPkcs12On`):
+ * given `options.random` the same bytes. Pass the result as `rewrappedPkcs12` with the same options.
+ *
+ * @example
+ * const rewrappedPkcs12 = await rewrapForAndroid(issued, options, pool);
+ * compileProfile(profile, facts, { ...options, rewrappedPkcs12 });
+ */
+export function rewrapForAndroid(
+  issued: IssuedIdentity,
+  options: Pick<CompileOptions, 'random' | 'pkcs12Profile'>,
+  builder: Pkcs12Builder,
+): Promise<Buffer> {
+  return rewrapPkcs12On(builder, issued.pfx, issued.password, '', options.pkcs12Profile ?? 'modern', {
+    ...(options.random !== undefined && { random: options.random }),
+  });
+}
+
+/**
  * Compiles an Android PKCS profile: the connector's PKCS#12 is opened with its password and re-wrapped with
  * the empty passphrase (throws PKCS12_BAD_PASSWORD / PKCS12_PARSE when the issued identity is unusable).
  */
@@ -75,9 +95,11 @@ export function compileAndroidPkcs(
   options: CompileOptions,
 ): NativePayload {
   const guid = options.ids('android-certificate-guid');
-  const pkcs12 = rewrapPkcs12(issued.pfx, issued.password, '', options.pkcs12Profile ?? 'modern', {
-    ...(options.random !== undefined && { random: options.random }),
-  });
+  const pkcs12 =
+    options.rewrappedPkcs12 ??
+    rewrapPkcs12(issued.pfx, issued.password, '', options.pkcs12Profile ?? 'modern', {
+      ...(options.random !== undefined && { random: options.random }),
+    });
   return encode({
     openNetworkConfiguration: {
       Type: 'UnencryptedConfiguration',

@@ -64,6 +64,12 @@ export interface CompileOptions {
   random?: RandomBytes;
   /** Android only: PKCS#12 algorithms of the re-wrapped blob; default `modern`. */
   pkcs12Profile?: 'legacy' | 'modern';
+  /**
+   * Android PKCS only: the issued PKCS#12 already re-wrapped with the empty ONC passphrase — by
+   * compile-android.ts `rewrapForAndroid` with these same options, on the issuance pool (off the calling
+   * thread) — and compiled as given instead of re-wrapping here. Without it the blob is re-wrapped here.
+   */
+  rewrappedPkcs12?: Buffer;
   /** Windows only: SyncML header values. */
   syncml?: SyncmlHeaderOptions;
   /**

@@ -30,5 +30,5 @@ export {
   PFX_SCOPE_OF_CERTIFICATE_TYPE,
   TRUSTED_STORE_OF_DESTINATION,
 } from './compile-windows.ts';
-export { keyAliasOf, keyPairAccessOf } from './compile-android.ts';
+export { keyAliasOf, keyPairAccessOf, rewrapForAndroid } from './compile-android.ts';
 export type { AndroidPkcsProfile } from './compile-android.ts';

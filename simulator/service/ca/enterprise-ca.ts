@@ -16,7 +16,9 @@ import {
   generateKeyPair,
   parseCertificate,
   parseDn,
+  startCertificate,
   type Certificate,
+  type CreateCertificateOptions,
   type KeyPair,
   type KeySpec,
 } from '../../../pki/index.ts';
@@ -98,6 +100,8 @@ export class EnterpriseCa {
   #passphrase: string | undefined;
   /** The issued records that carry a service request id, by that id. */
   readonly #byRequest = new Map<string, IssuedRecord>();
+  /** Settles once the last {@link issueAsync} so far was recorded (or failed): the next one records after it. */
+  #recorded: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -397,6 +401,42 @@ export class EnterpriseCa {
    * Nothing is recorded for a denied request.
    */
   issue(req: IssueRequest): IssuedCertificate {
+    const { options, template } = this.#certificateFor(req);
+    return this.#record(createCertificate(options), template, req);
+  }
+
+  /**
+   * {@link issue} with the CA's signature made off the calling thread (pki `startCertificate`: libuv's
+   * thread pool), in the same order as {@link issue}: the request is checked and its serial drawn now, in
+   * call order (a denial rejects, nothing recorded), and the certificate is recorded — issued list, issued
+   * log, request id — and handed back only after every `issueAsync` called before it was, so the serials,
+   * the issued list and the log come out as a run of {@link issue} calls in the same order makes them. The
+   * certificate is the same bytes (RSA PKCS#1 v1.5 signatures are deterministic).
+   */
+  issueAsync(req: IssueRequest): Promise<IssuedCertificate> {
+    let signed: Promise<Certificate>;
+    let template: CertificateTemplate | undefined;
+    try {
+      const prepared = this.#certificateFor(req);
+      template = prepared.template;
+      signed = startCertificate(prepared.options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // recorded after the one called before it, whatever order the thread pool finishes them in
+    const turn = this.#recorded.then(() => signed).then((c) => this.#record(c, template, req));
+    this.#recorded = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  /** The certificate `req` asks for, checked by the policy module, with its serial drawn (not yet signed). */
+  #certificateFor(req: IssueRequest): {
+    options: CreateCertificateOptions;
+    template: CertificateTemplate | undefined;
+  } {
     const decision = checkRequest({
       caKind: this.config.kind,
       templates: this.config.templates,
@@ -415,7 +455,7 @@ export class EnterpriseCa {
     if (!template || template.keyUsage.digitalSignature) keyUsage.push('digitalSignature');
     if (!template || template.keyUsage.keyEncipherment) keyUsage.push('keyEncipherment');
     if (template?.keyUsage.nonRepudiation) keyUsage.push('nonRepudiation');
-    const certificate = createCertificate({
+    const options: CreateCertificateOptions = {
       subject,
       publicKey: req.publicKey,
       issuer: this.issuing,
@@ -438,7 +478,16 @@ export class EnterpriseCa {
           custom: [{ oid: OID_NTDS_CA_SECURITY_EXT, value: encodeSidExtension(req.securityIdentifier) }],
         }),
       },
-    });
+    };
+    return { options, template };
+  }
+
+  /** Records an issued certificate (issued list, request id, issued log) and hands it back with its chain. */
+  #record(
+    certificate: Certificate,
+    template: CertificateTemplate | undefined,
+    req: IssueRequest,
+  ): IssuedCertificate {
     const record: IssuedRecord = {
       serial: certificate.serialNumber,
       subject: certificate.subjectText,

@@ -51,7 +51,8 @@ export interface IssuedPfx extends IssuedCertificate {
 /** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA unless `chain: leaf`). */
 export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<IssuedPfx> {
   const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size: req.keySize ?? 2048 }));
-  const issued = ca.issue({
+  // signed off this thread, recorded in call order (enterprise-ca.ts issueAsync)
+  const issued = await ca.issueAsync({
     template: req.template,
     requester: req.requester,
     subject: req.subject,
