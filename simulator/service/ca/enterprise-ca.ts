@@ -83,6 +83,19 @@ export interface CaInitOptions {
 
 export type { IssueRequest, Requester } from './policy-module.ts';
 
+/** An {@link EnterpriseCa.issueAsync} call waiting for its signature or its turn to be recorded. */
+interface PendingIssue {
+  options: CreateCertificateOptions;
+  template: CertificateTemplate | undefined;
+  req: IssueRequest;
+  resolve: (issued: IssuedCertificate) => void;
+  reject: (error: unknown) => void;
+  /** Signed (by the thread pool, or here at a flush). */
+  certificate?: Certificate;
+  /** The signing failed. */
+  failure?: { error: unknown };
+}
+
 /** What the CA hands back for an issued request. */
 export interface IssuedCertificate {
   certificate: Certificate;
@@ -100,8 +113,8 @@ export class EnterpriseCa {
   #passphrase: string | undefined;
   /** The issued records that carry a service request id, by that id. */
   readonly #byRequest = new Map<string, IssuedRecord>();
-  /** Settles once the last {@link issueAsync} so far was recorded (or failed): the next one records after it. */
-  #recorded: Promise<void> = Promise.resolve();
+  /** {@link issueAsync} calls not yet recorded, in call order. */
+  #pending: PendingIssue[] = [];
 
   private constructor(
     readonly dir: string,
@@ -159,6 +172,7 @@ export class EnterpriseCa {
   async renewIssuing(now: Date, opts: { key?: KeyPair; years?: number } = {}): Promise<Certificate> {
     const rootKey = this.#rootKey();
     const key = opts.key ?? (await generateKeyPair({ kind: 'rsa', size: 2048 }));
+    this.#flushPending(); // what was asked of the old issuing CA is recorded before it changes
     const notBefore = new Date(now.getTime() - 60_000);
     const wanted = addValidity(notBefore, { value: opts.years ?? 10, unit: 'years' });
     const renewed = createCertificate({
@@ -381,6 +395,7 @@ export class EnterpriseCa {
 
   /** Every certificate this CA issued, in issue order. */
   issuedRecords(): readonly IssuedRecord[] {
+    this.#flushPending();
     return this.issued;
   }
 
@@ -390,6 +405,7 @@ export class EnterpriseCa {
    * next lease instead of having a second certificate issued (issue 10 point 3).
    */
   issuedForRequest(requestId: string): { record: IssuedRecord; certificate: Certificate } | undefined {
+    this.#flushPending();
     const record = this.#byRequest.get(requestId);
     if (record?.certificate === undefined) return undefined;
     return { record, certificate: parseCertificate(Buffer.from(record.certificate, 'base64')) };
@@ -401,6 +417,7 @@ export class EnterpriseCa {
    * Nothing is recorded for a denied request.
    */
   issue(req: IssueRequest): IssuedCertificate {
+    this.#flushPending();
     const { options, template } = this.#certificateFor(req);
     return this.#record(createCertificate(options), template, req);
   }
@@ -412,24 +429,79 @@ export class EnterpriseCa {
    * log, request id — and handed back only after every `issueAsync` called before it was, so the serials,
    * the issued list and the log come out as a run of {@link issue} calls in the same order makes them. The
    * certificate is the same bytes (RSA PKCS#1 v1.5 signatures are deterministic).
+   *
+   * Whatever reads or changes the CA synchronously while some are still being signed — {@link issue},
+   * {@link revoke}, {@link publishCrl}, {@link issuedRecords}, {@link issuedForRequest},
+   * {@link renewIssuing} — first records every pending one, in call order, signing here those the thread
+   * pool has not finished ({@link #flushPending}). So what a run observes of the CA never depends on when
+   * the thread pool finishes: only on the order of the calls.
    */
   issueAsync(req: IssueRequest): Promise<IssuedCertificate> {
-    let signed: Promise<Certificate>;
-    let template: CertificateTemplate | undefined;
+    let prepared: { options: CreateCertificateOptions; template: CertificateTemplate | undefined };
     try {
-      const prepared = this.#certificateFor(req);
-      template = prepared.template;
-      signed = startCertificate(prepared.options);
+      prepared = this.#certificateFor(req);
     } catch (e) {
       return Promise.reject(e);
     }
-    // recorded after the one called before it, whatever order the thread pool finishes them in
-    const turn = this.#recorded.then(() => signed).then((c) => this.#record(c, template, req));
-    this.#recorded = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
+    return new Promise<IssuedCertificate>((resolve, reject) => {
+      const pending: PendingIssue = { ...prepared, req, resolve, reject };
+      this.#pending.push(pending);
+      startCertificate(prepared.options).then(
+        (c) => {
+          pending.certificate ??= c;
+          this.#recordSigned();
+        },
+        (e: unknown) => {
+          if (pending.certificate === undefined) pending.failure = { error: e };
+          this.#recordSigned();
+        },
+      );
+    });
+  }
+
+  /** Records the pending issues at the head of the queue whose signature has come, in call order. */
+  #recordSigned(): void {
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0] as PendingIssue;
+      if (head.certificate === undefined && head.failure === undefined) return;
+      this.#pending.shift();
+      this.#settle(head);
+    }
+  }
+
+  /**
+   * Records every pending {@link issueAsync} now, in call order: those the thread pool has not signed yet
+   * are signed here (the same bytes for an RSA issuer), and their late signature is dropped.
+   */
+  #flushPending(): void {
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const p of pending) {
+      if (p.certificate === undefined && p.failure === undefined) {
+        try {
+          p.certificate = createCertificate(p.options);
+        } catch (e) {
+          p.failure = { error: e };
+        }
+      }
+      this.#settle(p);
+    }
+  }
+
+  #settle(p: PendingIssue): void {
+    if (p.certificate === undefined) {
+      p.reject(p.failure?.error);
+      return;
+    }
+    let issued: IssuedCertificate;
+    try {
+      issued = this.#record(p.certificate, p.template, p.req);
+    } catch (e) {
+      p.reject(e);
+      return;
+    }
+    p.resolve(issued);
   }
 
   /** The certificate `req` asks for, checked by the policy module, with its serial drawn (not yet signed). */
@@ -509,6 +581,7 @@ export class EnterpriseCa {
 
   /** Revokes an issued certificate by serial (hex, case-insensitive, leading zeros ignored). */
   revoke(serial: string, reason: RevocationReason, now: Date): IssuedRecord {
+    this.#flushPending();
     const norm = normaliseSerial(serial);
     const record = this.issued.find((r) => normaliseSerial(r.serial) === norm);
     if (!record) {
@@ -539,6 +612,7 @@ export class EnterpriseCa {
 
   /** Signs and returns a CRL (DER) listing every revoked certificate; valid for 7 days from `now`. */
   publishCrl(now: Date): Buffer {
+    this.#flushPending();
     const crlNumber = this.config.nextCrlNumber;
     const der = createCrl({
       issuer: this.issuing,

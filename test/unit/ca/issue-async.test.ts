@@ -109,4 +109,31 @@ describe('EnterpriseCa.issueAsync (signature off the main thread)', () => {
     expect(asyncCa.issuedRecords()).toHaveLength(2);
     expect(asyncCa.issuedRecords()).toEqual(syncCa.issuedRecords());
   });
+  it('a synchronous issue() or read while some are being signed records those first, in call order: the record never depends on when the thread pool finishes', async () => {
+    const syncCa = await newCa('sync-mixed');
+    const asyncCa = await newCa('async-mixed');
+    const expected = [0, 1, 2, 3, 4].map((i) => syncCa.issue(request(i)));
+    const a0 = asyncCa.issueAsync(request(0));
+    const a1 = asyncCa.issueAsync(request(1));
+    // same turn: the thread pool has signed neither yet
+    const b2 = asyncCa.issue(request(2));
+    expect(asyncCa.issuedRecords().map((r) => r.serial)).toEqual(
+      expected.slice(0, 3).map((e) => e.record.serial),
+    );
+    const a3 = asyncCa.issueAsync(request(3));
+    // a read records it too, before it returns
+    expect(asyncCa.issuedForRequest('run/req-3')?.record.serial).toBe(expected[3]!.record.serial);
+    const a4 = asyncCa.issueAsync(request(4));
+    const got = [await a0, await a1, b2, await a3, await a4];
+    got.forEach((g, i) => {
+      expect(g.certificate.der.equals(expected[i]!.certificate.der), `certificate ${i}`).toBe(true);
+      expect(g.record).toEqual(expected[i]!.record);
+    });
+    // the late signatures of the flushed ones changed nothing
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asyncCa.issuedRecords()).toEqual(syncCa.issuedRecords());
+    expect(readFileSync(join(asyncCa.dir, CA_FILES.issued), 'utf8')).toBe(
+      readFileSync(join(syncCa.dir, CA_FILES.issued), 'utf8'),
+    );
+  });
 });
