@@ -81,6 +81,10 @@ export interface ProcessReading {
   rssKiB: number;
   heapUsed: number;
   external: number;
+  /** V8's heap as committed (bytes; the agent host's probe reads it): in use and free room. */
+  heapTotal?: number;
+  /** V8's young generation, committed (bytes; the agent host's probe reads it). */
+  youngGeneration?: number;
 }
 
 /** The idle suite's result (`--json`). */
@@ -105,6 +109,14 @@ export interface IdleBench {
    */
   heapKibPerAgent: number;
   externalKibPerAgent: number;
+  /** Of `kibPerAgent`, the growth of the agent host's V8 heap as committed (in use and free room) ÷ N. */
+  heapCommittedKibPerAgent: number;
+  /**
+   * Of `kibPerAgent`, the growth of the agent host's young generation ÷ N: V8 grows its semi-spaces with
+   * the allocation rate (the enrolments), to tens of MiB whatever the agents hold — at 2,000 agents that
+   * alone can be 10 KiB per agent, at 15,000 about 2.
+   */
+  youngGenerationKibPerAgent: number;
   /** The same for the service side (this process). */
   serviceHeapKibPerAgent: number;
 }
@@ -222,6 +234,9 @@ export async function measureIdle(o: {
       brokerRssKiB: { before: brokerBefore, idle: idle.broker },
       heapKibPerAgent: (hostIdle.heapUsed - hostBefore.heapUsed) / 1024 / n,
       externalKibPerAgent: (hostIdle.external - hostBefore.external) / 1024 / n,
+      heapCommittedKibPerAgent: ((hostIdle.heapTotal ?? 0) - (hostBefore.heapTotal ?? 0)) / 1024 / n,
+      youngGenerationKibPerAgent:
+        ((hostIdle.youngGeneration ?? 0) - (hostBefore.youngGeneration ?? 0)) / 1024 / n,
       serviceHeapKibPerAgent: (service.idle.heapUsed - service.before.heapUsed) / 1024 / n,
     };
   } finally {
@@ -252,6 +267,14 @@ export async function benchIdle(args: BenchArgs): Promise<void> {
       row(
         '  of which JS heap in use / buffers and native objects',
         `${b.heapKibPerAgent.toFixed(1)} KiB / ${b.externalKibPerAgent.toFixed(1)} KiB`,
+      ) +
+      row(
+        '  of which V8 heap committed (in use and free room)',
+        `${b.heapCommittedKibPerAgent.toFixed(1)} KiB`,
+      ) +
+      row(
+        '  of which V8 young generation (grows with allocation rate)',
+        `${b.youngGenerationKibPerAgent.toFixed(1)} KiB`,
       ) +
       row(
         'memory per agent, service side (this process)',

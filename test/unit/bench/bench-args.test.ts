@@ -125,5 +125,6 @@ describe('idle --json', () => {
     // measured after a full GC: the heap in use counts the agents' live objects (never NaN)
     expect(Number.isFinite(b.heapKibPerAgent)).toBe(true);
     expect(Number.isFinite(b.externalKibPerAgent)).toBe(true);
+    expect(Number.isFinite(b.youngGenerationKibPerAgent)).toBe(true);
   }, 120_000);
 });
