@@ -4,7 +4,7 @@
  * devices/N MQTT sockets while the broker's side of them sits in this process).
  *
  * This process starts the embedded broker on loopback (127.0.0.1, a free port; logins derive from a fleet
- * secret made for the run), and runs the coordinator (engine-fleet.ts `coordinateFleet`) into the run
+ * secret made for the run) — or uses one already running (`broker`: the idle bench) — and runs the coordinator (engine-fleet.ts `coordinateFleet`) into the run
  * folder; each host is `node bin/certfleet.mjs agents --scenario F --broker URL --shard i/N --out
  * <run>/hosts/i` with the secret in CERTFLEET_FLEET_SECRET. A child that dies before the run ends fails the
  * run (HOST_MISSING, naming it); whatever happens, every child is killed and the broker closed before this
@@ -19,7 +19,7 @@ import { CertfleetError } from '../../pki/errors.ts';
 import type { RunDb } from '../report/run-db.ts';
 import { AGENTS_DB_FILE } from './compose/key-stores.ts';
 import { randomSecretBytes } from '../../pki/secret-witness.ts';
-import { coordinateFleet, type EngineProgress } from './engine-fleet.ts';
+import { coordinateFleet, type CoordinateOptions, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
 import { recordInterruption } from '../report/run-db.ts';
@@ -54,6 +54,17 @@ export interface RunWorkersOptions {
    * so far is returned marked `interrupted` (reason: the signal's name), and every host child is stopped.
    */
   stop?: AbortSignal;
+  /**
+   * A broker already running (its URL and the fleet secret its logins derive from) in place of the embedded
+   * one this run would start: `npm run bench -- idle` measures the broker in its own process.
+   */
+  broker?: { url: string; secret: Buffer };
+  /** More environment for the host children (the idle bench's memory probe). */
+  hostEnv?: Record<string, string>;
+  /** Called with each host child's process id once started (the idle bench reads their memory). */
+  onHostsStarted?: (pids: readonly number[]) => void;
+  /** Called when a host joins the coordinator (engine-fleet.ts `onHostJoined`). */
+  onHostJoined?: CoordinateOptions['onHostJoined'];
 }
 
 /** How long the hosts have to exit after the run ended (wall clock) before their stores are read anyway. */
@@ -105,12 +116,12 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
   // fresh key stores, as `run` starts from: stores an earlier run left in this folder would make its
   // devices believe they are enrolled (with another run's CA)
   rmSync(join(dir, 'hosts'), { recursive: true, force: true });
-  const secret = randomSecretBytes(32, 'fleet-secret').toString('hex');
-  const broker = await startFleetBroker({
-    tenant: TENANT,
-    secret: Buffer.from(secret, 'utf8'),
-    host: '127.0.0.1',
-  });
+  const secret = o.broker
+    ? o.broker.secret.toString('utf8')
+    : randomSecretBytes(32, 'fleet-secret').toString('hex');
+  const broker = o.broker
+    ? { url: o.broker.url, close: async (): Promise<void> => undefined } // not ours to close
+    : await startFleetBroker({ tenant: TENANT, secret: Buffer.from(secret, 'utf8'), host: '127.0.0.1' });
   const children: ChildProcess[] = [];
   const exits: Array<Promise<void>> = [];
   const died = new AbortController();
@@ -145,6 +156,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
             ...process.env,
             [FLEET_SECRET_ENV]: secret,
             NO_COLOR: '1',
+            ...o.hostEnv,
             ...(o.keyPool ? { [KEY_POOL_PASSPHRASE_ENV]: o.keyPool.passphrase } : {}),
           },
           stdio: ['ignore', 'ignore', 'pipe'],
@@ -160,6 +172,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
       children.push(child);
       exits.push(new Promise<void>((r) => child.once('exit', () => r())));
     }
+    o.onHostsStarted?.(children.map((c) => c.pid ?? -1));
     const stop = new Promise<void>((r) => {
       died.signal.addEventListener('abort', () => r(), { once: true });
       o.stop?.addEventListener('abort', () => r(), { once: true });
@@ -186,6 +199,7 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.keyPool ? { keyPool: o.keyPool } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.onHostJoined ? { onHostJoined: o.onHostJoined } : {}),
       });
     } catch (err) {
       if (death === undefined) throw err;

@@ -10,8 +10,14 @@
 import type { ManagementIdentity } from '../../../agent/platform-adapter.ts';
 import type { StoreDb } from '../../../agent/keystore/store-db.ts';
 import { PLATFORM_ADAPTERS } from '../../../agent/platforms/index.ts';
-import { DeviceAgent, MDM_IDENTITY_STORE } from '../../../agent/runtime/device-agent.ts';
-import type { ScheduledTask } from '../../../protocol/runtime/scheduler.ts';
+import {
+  DeviceAgent,
+  MDM_IDENTITY_STORE,
+  type DeviceAgentOptions,
+} from '../../../agent/runtime/device-agent.ts';
+import type { RenewalDecision } from '../../../agent/renewal/renewal.ts';
+import type { Transport } from '../../../protocol/transport/transport.ts';
+import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type { InstallOutcome } from '../../../protocol/wire/outcome.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { importPrivateKey, parseCertificate } from '../../../pki/index.ts';
@@ -50,15 +56,23 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
       const agents = new Map<string, DeviceAgent>();
       const unlocked = new Set<string>();
       const tasks: ScheduledTask[] = [];
-      let released = false;
+      const event = (device: string, type: string, detail: string): void =>
+        record({ at: clock.now().toISOString(), device, type, detail });
+      const host: HostState = {
+        released: false,
+        agents,
+        unlocked,
+        clock,
+        ctx,
+        event,
+        ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
+      };
       teardown.add(async () => {
-        released = true;
+        host.released = true;
         for (const t of tasks) t.cancel();
         for (const a of agents.values()) await a.stop().catch(() => undefined);
       });
       const timers = recordingSchedules(clock, tasks);
-      const event = (device: string, type: string, detail: string): void =>
-        record({ at: clock.now().toISOString(), device, type, detail });
 
       // A device whose connection fails (a broker outage) tries again with backoff on the clock — the
       // first after a minute, doubling up to the check-in interval — for as long as the run lasts
@@ -82,7 +96,7 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
             wait,
             async () => {
               connecting.delete(id);
-              if (released || agents.has(id) || !onlineNow(planned)) return;
+              if (host.released || agents.has(id) || !onlineNow(planned)) return;
               await startAgent(planned, attempt + 1);
             },
             id,
@@ -98,54 +112,29 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
       });
 
       const startAgent = async (planned: PlannedDevice, attempt = 1): Promise<void> => {
-        const { device, plan } = planned;
-        if (released) return;
+        const { device } = planned;
+        if (host.released) return;
         let transport;
         try {
           await broker.admitDevice(device.id);
           const held = broker.certificateLogin ? storedIdentity(storeDb, device.id) : undefined;
           transport = await broker.connect(device.id, held);
         } catch (e) {
-          if (released) return;
+          if (host.released) return;
           // a broker that is down or gone: try again later; one that answered and refused (credentials,
           // protocol) would refuse again — the run fails with its code, as before
           if (!(e instanceof CertfleetError && TRANSIENT_CONNECT_CODES.has(e.code))) throw e;
           retryConnect(planned, attempt, e.message);
           return;
         }
-        if (released) return void (await transport.close().catch(() => undefined));
+        if (host.released) return void (await transport.close().catch(() => undefined));
         broker.inFlight?.setOnline(device.id, true);
-        const agent: DeviceAgent = new DeviceAgent({
-          device,
-          tenant: ctx.tenant,
-          db: storeDb,
-          clock,
-          // the device's timers carry its id: ties at one instant run in device order on any host split
-          scheduler: keyedScheduler(clock, device.id),
-          transport,
-          adapter: PLATFORM_ADAPTERS[device.platform],
-          keys: device.platform === 'windows' ? ctx.keys.rsa : ctx.keys.ec,
-          ...(broker.certificateLogin
-            ? { reconnect: (identity: ManagementIdentity) => broker.connect(device.id, identity) }
-            : {}),
-          checkInIntervalMs: scenario.checkInIntervalMs,
-          answerDelayMs: plan.slowDelayMs,
-          isLocked: () => plan.locked && !unlocked.has(device.id),
-          onRenewalDeferred: (d) => {
-            event(device.id, 'renewal-deferred', d.message);
-            if (unlocked.has(device.id) || plan.unlockAfterMs === undefined) return;
-            clock.after(
-              plan.unlockAfterMs,
-              async () => {
-                if (released) return;
-                unlocked.add(device.id);
-                await agents.get(device.id)?.checkInNow();
-              },
-              device.id,
-            );
-          },
-          ...(o.onOutcome ? { onOutcome: (out: InstallOutcome) => o.onOutcome?.(device.id, out) } : {}),
-        });
+        const options = new HostedAgentOptions(host, planned, transport);
+        options.scheduler = keyedScheduler(clock, device.id);
+        if (broker.certificateLogin) {
+          options.reconnect = (identity: ManagementIdentity) => broker.connect(device.id, identity);
+        }
+        const agent = new DeviceAgent(options);
         agents.set(device.id, agent);
         await agent.start();
       };
@@ -158,7 +147,7 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
             w.from,
             async () => {
               const agent = agents.get(device.id);
-              if (!agent || released) return;
+              if (!agent || host.released) return;
               agents.delete(device.id);
               broker.inFlight?.setOnline(device.id, false);
               await agent.stop();
@@ -169,7 +158,7 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
           timers.schedule(
             w.to,
             async () => {
-              if (released || agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
+              if (host.released || agents.has(device.id) || clock.now().getTime() < plan.enrolAt) return;
               event(device.id, 'online', 'device back online');
               await startAgent(planned);
             },
@@ -180,6 +169,77 @@ export function agentHost(o: AgentHostOptions = {}): FleetPart<FleetContext> {
       ctx.agents = { running: agents };
     },
   };
+}
+
+/** What the agents of one host share: the host's state, read by each agent's options. */
+interface HostState {
+  /** Set when the host is released: no agent starts, no deferred unlock checks in. */
+  released: boolean;
+  readonly agents: Map<string, DeviceAgent>;
+  /** Locked Apple devices unlocked by now. */
+  readonly unlocked: Set<string>;
+  readonly clock: FleetContext['clock'];
+  readonly ctx: FleetContext;
+  readonly event: (device: string, type: string, detail: string) => void;
+  readonly onOutcome?: (deviceId: string, outcome: InstallOutcome) => void;
+}
+
+/**
+ * One hosted agent's options: its device, plan and transport in fields, and the hooks the agent calls
+ * (`isLocked`, `onRenewalDeferred`, `onOutcome`) methods of the class — the agent calls them on this
+ * object — where they were closures made for each device (issue 11 point 3: an idle agent's memory; a
+ * closure and its context are ~100 bytes each, ~250 more under tsx, which names each one).
+ */
+class HostedAgentOptions implements DeviceAgentOptions {
+  readonly device: PlannedDevice['device'];
+  readonly tenant: string;
+  readonly db: StoreDb;
+  readonly clock: FleetContext['clock'];
+  scheduler!: Scheduler;
+  readonly adapter: DeviceAgentOptions['adapter'];
+  readonly keys: DeviceAgentOptions['keys'];
+  readonly checkInIntervalMs: number;
+  readonly answerDelayMs: number | undefined;
+  reconnect?: (identity: ManagementIdentity) => Promise<Transport>;
+
+  constructor(
+    private readonly host: HostState,
+    private readonly planned: PlannedDevice,
+    readonly transport: Transport,
+  ) {
+    const { ctx } = host;
+    this.device = planned.device;
+    this.tenant = ctx.tenant;
+    this.db = need(ctx.storeDb, 'the key stores', AGENT_HOST);
+    this.clock = host.clock;
+    this.adapter = PLATFORM_ADAPTERS[planned.device.platform];
+    this.keys = planned.device.platform === 'windows' ? ctx.keys.rsa : ctx.keys.ec;
+    this.checkInIntervalMs = ctx.scenario.checkInIntervalMs;
+    this.answerDelayMs = planned.plan.slowDelayMs;
+  }
+
+  isLocked(): boolean {
+    return this.planned.plan.locked && !this.host.unlocked.has(this.device.id);
+  }
+
+  onRenewalDeferred(d: RenewalDecision): void {
+    const { host, device, planned } = this;
+    host.event(device.id, 'renewal-deferred', d.message);
+    if (host.unlocked.has(device.id) || planned.plan.unlockAfterMs === undefined) return;
+    host.clock.after(
+      planned.plan.unlockAfterMs,
+      async () => {
+        if (host.released) return;
+        host.unlocked.add(device.id);
+        await host.agents.get(device.id)?.checkInNow();
+      },
+      device.id,
+    );
+  }
+
+  onOutcome(out: InstallOutcome): void {
+    this.host.onOutcome?.(this.device.id, out);
+  }
 }
 
 /** Connection failures a device tries again after: the broker cannot be reached, or did not answer. */

@@ -34,9 +34,25 @@ export interface FleetClock extends Clock, Scheduler {
   after(ms: number, fn: () => void | Promise<void>, key?: string): ScheduledTask;
 }
 
+/**
+ * A scheduler whose timers all carry `key` as tie-break (a device's own timers: key = its id). One object
+ * per device with the clock and key in fields, and `after` a method of the class — not a closure per
+ * device (issue 11 point 3: an idle agent's memory).
+ */
+class KeyedScheduler implements Scheduler {
+  constructor(
+    private readonly clock: FleetClock,
+    private readonly key: string,
+  ) {}
+
+  after(ms: number, fn: () => void | Promise<void>): ScheduledTask {
+    return this.clock.after(ms, fn, this.key);
+  }
+}
+
 /** A scheduler whose timers all carry `key` as tie-break (a device's own timers: key = its id). */
 export function keyedScheduler(clock: FleetClock, key: string): Scheduler {
-  return { after: (ms, fn) => clock.after(ms, fn, key) };
+  return new KeyedScheduler(clock, key);
 }
 
 /**

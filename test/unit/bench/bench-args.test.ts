@@ -110,14 +110,21 @@ describe('fleet --json', () => {
 });
 
 describe('idle --json', () => {
-  it('has agents, kibPerAgent and brokerKibPerAgent, measured with every agent idle', async () => {
+  it('has agents, kibPerAgent (agent host), serviceKibPerAgent and brokerKibPerAgent, measured with every agent idle', async () => {
     const b = await measureIdle({ agents: 3 });
     expect(b).toMatchObject({ agents: 3, idleAgents: 3 });
     expect(typeof b.kibPerAgent).toBe('number');
     expect(Number.isFinite(b.brokerKibPerAgent)).toBe(true);
     expect(b.brokerRssKiB.before).toBeGreaterThan(0);
+    // three processes read apart: the agent host's probe answered at both moments, with its own figures
+    expect(Number.isFinite(b.serviceKibPerAgent)).toBe(true);
+    expect(b.rssKiB.before).toBeGreaterThan(0);
+    expect(b.rssKiB.idle).toBeGreaterThan(0);
+    expect(b.serviceRssKiB.before).toBeGreaterThan(0);
+    expect(b.rssKiB.before).not.toBe(b.serviceRssKiB.before);
     // measured after a full GC: the heap in use counts the agents' live objects (never NaN)
     expect(Number.isFinite(b.heapKibPerAgent)).toBe(true);
     expect(Number.isFinite(b.externalKibPerAgent)).toBe(true);
+    expect(Number.isFinite(b.youngGenerationKibPerAgent)).toBe(true);
   }, 120_000);
 });
