@@ -5,8 +5,10 @@
  * re-enrolled device — of the same service or of one resumed from the saved state — gets the very PFX.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
@@ -75,6 +77,27 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
     expect(s.get('d-1\u0000wifi')).toBeUndefined();
     s.close();
     expect(existsSync(dirname(s.file))).toBe(false);
+  });
+
+  it('removes the scratch folders of processes no longer running, keeps those of running ones', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'certfleet-issued-test-'));
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      for (const name of [
+        `certfleet-issued-${dead}-AbC123`,
+        `certfleet-issued-${process.pid}-XyZ789`,
+        'other',
+      ])
+        mkdirSync(join(parent, name));
+      const s = IssuedOnDisk.open(parent);
+      expect(readdirSync(parent).sort()).toEqual(
+        [`certfleet-issued-${process.pid}-XyZ789`, 'other', basename(dirname(s.file))].sort(),
+      );
+      expect(basename(dirname(s.file)).startsWith(`certfleet-issued-${process.pid}-`)).toBe(true);
+      s.close();
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('a store on it: the delivery object holds no PFX, reads give it back, saved records are those of memory', () => {

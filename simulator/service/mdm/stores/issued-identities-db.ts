@@ -5,12 +5,13 @@
  * holds the PFX, which is encrypted under it, and never the password, so what is left on disk after a
  * crash cannot be opened with the file alone. The file is scratch: the service's saved state (its
  * checkpoint) carries the identities as before, so a resumed run does not need it; {@link
- * IssuedOnDisk.close} deletes it.
+ * IssuedOnDisk.close} deletes it, and the folder a killed process left is deleted by the next shelf opened
+ * in the same place.
  *
  * @see https://www.sqlite.org/pragma.html (journal_mode OFF, synchronous OFF, cache_size: a scratch file)
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
@@ -19,6 +20,37 @@ import type { IssuedIdentities } from './issued-identities.ts';
 
 /** SQLite's page cache for the shelf, in KiB (a negative cache_size is KiB): rows are read back rarely. */
 const CACHE_KIB = 256;
+
+/** The scratch folders' names: this prefix, the process id, a dash, mkdtemp's random suffix. */
+const PREFIX = 'certfleet-issued-';
+
+/** Whether process `pid` runs (a process of another user counts: it is not ours to clean up after). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the scratch folders in `parent` that processes no longer running left behind (a killed run
+ * cannot delete its own). Best effort: a folder that cannot be read or removed stays.
+ */
+function removeLeftovers(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^certfleet-issued-(\d+)-[A-Za-z0-9]+$/.exec(name);
+    if (m === null || running(Number(m[1]))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
 
 /** The shelf in a SQLite file of a folder of its own under the system's temporary folder. */
 export class IssuedOnDisk implements IssuedIdentities {
@@ -52,13 +84,15 @@ export class IssuedOnDisk implements IssuedIdentities {
   }
 
   /**
-   * A new, empty shelf in a new folder under `parent` (default: the system's temporary folder).
+   * A new, empty shelf in a new folder under `parent` (default: the system's temporary folder), named
+   * after this process; the folders there of processes no longer running are removed first.
    * @throws CertfleetError IO when the folder or the file cannot be made.
    */
   static open(parent: string = tmpdir()): IssuedOnDisk {
+    removeLeftovers(parent);
     let dir: string;
     try {
-      dir = mkdtempSync(join(parent, 'certfleet-issued-'));
+      dir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
     } catch (cause) {
       throw new CertfleetError(
         'IO',
