@@ -32,7 +32,7 @@ import { importScenarioPfx } from './imported-pfx.ts';
 import type { CertificateConnector } from '../../service/connector/index.ts';
 import type { PfxConnector } from '../../service/connector/pfx-connector.ts';
 import type { ConnectorKeyJournal } from '../../service/connector/key-journal.ts';
-import { MdmService } from '../../service/mdm/index.ts';
+import { IssuedOnDisk, MdmService } from '../../service/mdm/index.ts';
 import { assignmentsOf } from '../assignments.ts';
 import { startConnectorPool } from '../connector-pool.ts';
 import { needsPfxConnector, startPfxConnectors } from '../pfx-connectors.ts';
@@ -181,6 +181,10 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         x.profile === undefined ? x : { ...x, profile: nameOfId.get(x.profile) ?? x.profile };
       // a scenario's importedPfx: the users' PFXs imported as certfleet pfx import does (imported-pfx.ts)
       await importScenarioPfx(ctx, ca, scenario.importedPfx ?? [], ctx.clock.now());
+      // the PFX issued to each delivery, on disk until a re-enrolment reads it back (issue 11 point 3);
+      // closed (the scratch file deleted) after the service stops: teardown is LIFO
+      const issued = IssuedOnDisk.open();
+      teardown.add(() => issued.close());
       const service = new MdmService({
         tenant: ctx.tenant,
         transport: await (async () => {
@@ -195,6 +199,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         restrictions: scenario.enrollmentRestrictions,
         onCrl: crlWriter(ctx.dir),
         ...(ctx.scep !== undefined && { scep: ctx.scep }),
+        issued,
         ...serviceRecorder(runDb, named, o.onEvent),
         ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
       });

@@ -27,3 +27,5 @@ export {
   MDM_SERVICE_REQUESTER,
   mdmDeviceTemplate,
 } from './mdm-device-template.ts';
+export { IssuedInMemory, type IssuedIdentities } from './stores/issued-identities.ts';
+export { IssuedOnDisk } from './stores/issued-identities-db.ts';

@@ -89,7 +89,7 @@ export class MdmService {
       options,
       {
         enrollments: new EnrollmentStore(),
-        deliveries: new DeliveryStore(),
+        deliveries: new DeliveryStore(options.issued),
         requests: new CertificateRequestStore(),
         revocations: new RevocationStore(),
         assignments: new AssignmentStore(options.assignments),

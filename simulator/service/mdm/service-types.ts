@@ -19,6 +19,7 @@ import type { ProfileAssignment } from './assignment.ts';
 import type { Directory } from './directory.ts';
 import type { EnrollmentRestrictions } from './enrollment-restrictions.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import type { IssuedIdentities } from './stores/issued-identities.ts';
 
 /** Options of the MDM service (`MdmService`). */
 export interface MdmServiceOptions {
@@ -55,6 +56,11 @@ export interface MdmServiceOptions {
   onDelivery?: (r: PublishedPayload) => void;
   /** The run's SCEP server, for `scep-certificate` profiles; absent = such profiles fail (USAGE: no SCEP server in this run). */
   scep?: ServiceScep;
+  /**
+   * Where the deliveries keep the identity last issued to each (stores/issued-identities.ts); default:
+   * in memory. The caller closes it after the service stops.
+   */
+  issued?: IssuedIdentities;
 }
 
 /**

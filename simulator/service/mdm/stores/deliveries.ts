@@ -17,6 +17,7 @@ import type { ProfileAssignment } from '../assignment.ts';
 import type { ServiceDevice } from '../service-types.ts';
 import { CertfleetError } from '../../../../pki/errors.ts';
 import { ownBytes } from '../../../../pki/own-bytes.ts';
+import { IssuedInMemory, type IssuedIdentities } from './issued-identities.ts';
 import { inSavedOrder, jsonRecord, mustBeEmpty, type SavedRecord } from './saved-records.ts';
 
 /** A certificate the service issued for a delivery, by the fields it matches renewals and revocations on. */
@@ -56,7 +57,11 @@ export interface Delivery {
   current?: IssuedRef;
   /** A certificate sent and not yet confirmed. */
   sentCert?: IssuedRef;
-  /** The identity last issued for this delivery (compiled again when the device re-enrols). */
+  /**
+   * The identity last issued for this delivery (compiled again when the device re-enrols). On a stored
+   * delivery it is not held by the object: the store keeps it on its shelf (issued-identities.ts) and
+   * reading or writing the property goes there.
+   */
   issued?: IssuedIdentity;
   sent?: SentPayload;
   attempt: number;
@@ -118,27 +123,38 @@ function indexed(index: Map<string, Map<string, Delivery>>, name: string): Map<s
  * a read marks more than changed, which costs a comparison, never a wrong record. Not marked: bytes of
  * a Buffer changed in place — the service never does (payloads and PFX files are kept as made).
  */
-function marking(d: Delivery, changed: Set<string>, k: string): Delivery {
-  return new Proxy(d, new Marking(changed, k));
+function marking(d: Delivery, changed: Set<string>, k: string, shelf: IssuedIdentities): Delivery {
+  return new Proxy(d, new Marking(changed, k, shelf));
 }
 
 /**
  * The handler of {@link marking}: one small object per delivery holding its key, its traps on the
  * prototype (four closures and their context per delivery held about 0.3 KB each: issue 11 point 3).
+ * `issued` is read from and written to the store's shelf (issued-identities.ts), never the object.
  */
 class Marking implements ProxyHandler<Delivery> {
   constructor(
     readonly changed: Set<string>,
     readonly k: string,
+    readonly shelf: IssuedIdentities,
   ) {}
 
   set(target: Delivery, prop: string | symbol, value: unknown): boolean {
     this.changed.add(this.k);
+    if (prop === 'issued') {
+      if (value === undefined) this.shelf.drop(this.k);
+      else this.shelf.keep(this.k, value as IssuedIdentity);
+      return true;
+    }
     return Reflect.set(target, prop, value);
   }
 
   deleteProperty(target: Delivery, prop: string | symbol): boolean {
     this.changed.add(this.k);
+    if (prop === 'issued') {
+      this.shelf.drop(this.k);
+      return true;
+    }
     return Reflect.deleteProperty(target, prop);
   }
 
@@ -148,6 +164,8 @@ class Marking implements ProxyHandler<Delivery> {
   }
 
   get(target: Delivery, prop: string | symbol, receiver: unknown): unknown {
+    // read back for a recompile or a save; not marked: the service never changes an identity in place
+    if (prop === 'issued') return this.shelf.get(this.k);
     const value: unknown = Reflect.get(target, prop, receiver);
     if (
       typeof value === 'object' &&
@@ -164,6 +182,8 @@ class Marking implements ProxyHandler<Delivery> {
 
 /** The deliveries store. */
 export class DeliveryStore implements DeliveryReader, DeliveryWriter {
+  /** Where each delivery's issued identity is kept (the `issued` of a stored delivery reads it). */
+  readonly #shelf: IssuedIdentities;
   readonly #deliveries = new Map<string, Delivery>();
   /** The same deliveries as the objects themselves (what is saved: reading them marks nothing). */
   readonly #raw = new Map<string, Delivery>();
@@ -178,6 +198,14 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   readonly #byAssignment = new Map<string, Map<string, Delivery>>();
   /** Each key's place in {@link #raw}, given when it is first added (keys are never removed). */
   readonly #order = new Map<string, number>();
+
+  /**
+   * @param shelf where the identities issued for the deliveries are kept (default: in memory); the
+   * store's owner closes it when the service is done with it.
+   */
+  constructor(shelf: IssuedIdentities = new IssuedInMemory()) {
+    this.#shelf = shelf;
+  }
 
   /** @inheritdoc */
   get(deviceId: string, profile: string): Delivery | undefined {
@@ -202,7 +230,11 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   /** @inheritdoc */
   put(d: Delivery): Delivery {
     const k = key(d.device.id, d.assignment.name);
-    const stored = marking(d, this.#changed, k);
+    // the identity goes to the shelf, not the object; a delivery put without one has none
+    if (d.issued !== undefined) this.#shelf.keep(k, d.issued);
+    else this.#shelf.drop(k);
+    delete d.issued;
+    const stored = marking(d, this.#changed, k, this.#shelf);
     this.#deliveries.set(k, stored);
     this.#raw.set(k, d);
     if (!this.#order.has(k)) this.#order.set(k, this.#order.size);
@@ -225,7 +257,7 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
     const out: SavedRecord[] = [];
     for (const { k, order } of keys) {
       const d = this.#raw.get(k);
-      if (d !== undefined) out.push(savedRecord(d, order));
+      if (d !== undefined) out.push(savedRecord(d, order, this.#shelf.get(k)));
     }
     return out;
   }
@@ -236,7 +268,7 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
    * their ids. A timer is saved as the instant it fires (`timerAt`), not its closure.
    */
   save(): SavedRecord[] {
-    return [...this.#raw.values()].map((d, order) => savedRecord(d, order));
+    return [...this.#raw].map(([k, d], order) => savedRecord(d, order, this.#shelf.get(k)));
   }
 
   /**
@@ -303,8 +335,11 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   }
 }
 
-/** The record of delivery `d` (the object itself, not the marking Proxy: reading it marks nothing). */
-function savedRecord(d: Delivery, order: number): SavedRecord {
+/**
+ * The record of delivery `d` (the object itself, not the marking Proxy: reading it marks nothing), with
+ * `issued`, the identity its store's shelf keeps for it.
+ */
+function savedRecord(d: Delivery, order: number, issued: IssuedIdentity | undefined): SavedRecord {
   const saved: SavedDelivery = {
     order,
     device: d.device.id,
@@ -315,12 +350,12 @@ function savedRecord(d: Delivery, order: number): SavedRecord {
     ...(d.reason !== undefined && { reason: d.reason }),
     ...(d.current !== undefined && { current: d.current }),
     ...(d.sentCert !== undefined && { sentCert: d.sentCert }),
-    ...(d.issued !== undefined && {
+    ...(issued !== undefined && {
       issued: {
-        pfx: d.issued.pfx.toString('base64'),
-        password: d.issued.password,
-        ...(d.issued.certificateDer !== undefined && {
-          certificateDer: d.issued.certificateDer.toString('base64'),
+        pfx: issued.pfx.toString('base64'),
+        password: issued.password,
+        ...(issued.certificateDer !== undefined && {
+          certificateDer: issued.certificateDer.toString('base64'),
         }),
       },
     }),
