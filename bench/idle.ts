@@ -21,7 +21,7 @@
  * iOS and Android (EC P-256 management keys; Windows devices would add one RSA-2048 key each, which only
  * the time pays).
  *
- * Until issue 11's idle2 session the bench ran the service side and the agents in ONE process
+ * Before the split measurement the bench ran the service side and the agents in ONE process
  * (`runFleet`), so its `kibPerAgent` included the service's per-device state — an upper bound for the
  * agent; the figures below up to "Then the split measurement" are of that method.
  *

@@ -200,6 +200,7 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         onCrl: crlWriter(ctx.dir),
         ...(ctx.scep !== undefined && { scep: ctx.scep }),
         issued,
+        pkcs12,
         ...serviceRecorder(runDb, named, o.onEvent),
         ...(o.onOutcome ? { onOutcome: o.onOutcome } : {}),
       });

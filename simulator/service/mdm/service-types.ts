@@ -8,6 +8,7 @@ import type { Random } from '../../../protocol/runtime/random.ts';
 import type { Scheduler } from '../../../protocol/runtime/scheduler.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
 import type { Certificate } from '../../../pki/index.ts';
+import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.ts';
 import type { DeviceFacts } from '../../../profiles/variables/facts.ts';
 import type { DeviceProfileOutcome, RunEvent } from '../../run-model.ts';
@@ -44,6 +45,11 @@ export interface MdmServiceOptions {
    * Default: profiles/windows encryptPfxPasswordForDevice (CMS, RSA-OAEP). `false`: send it in clear (type 0).
    */
   encryptPassword?: ((password: string, managementCertificate: Certificate) => string) | false;
+  /**
+   * Where the Android Enterprise PKCS re-wrap builds its PKCS#12 (the run's issuance pool,
+   * pki/pkcs12-pool.ts); default: in the compile, on this thread. Same bytes either way.
+   */
+  pkcs12?: Pkcs12Builder;
   /** Called for each event, as it happens (the fleet runner records them in the run DB). */
   onEvent?: (event: RunEvent) => void;
   /** Called whenever a device × profile outcome changes. */

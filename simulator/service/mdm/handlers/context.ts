@@ -44,6 +44,7 @@ export interface ServiceSettings {
   leaseMs: number;
   commitMs: number;
   encryptPassword: MdmServiceOptions['encryptPassword'];
+  pkcs12: MdmServiceOptions['pkcs12'];
   /** The run's SCEP server and challenge store (scep-certificate profiles). */
   scep: MdmServiceOptions['scep'];
   /** The caller's callbacks (events, outcomes, CRLs, inventories, deliveries). */
@@ -128,6 +129,7 @@ export function serviceContext(
     leaseMs: o.leaseMs ?? 5 * 60_000,
     commitMs: o.commitMs ?? 10 * 60_000,
     encryptPassword: o.encryptPassword,
+    pkcs12: o.pkcs12,
     scep: o.scep,
     hooks: o,
     ...stores,

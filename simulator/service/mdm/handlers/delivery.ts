@@ -16,6 +16,7 @@ import { ownBytes, ownString } from '../../../../pki/own-bytes.ts';
 import {
   compileProfile,
   resolveRequest,
+  rewrapForAndroid,
   seededIds,
   type CompileOptions,
   type IssuedIdentity,
@@ -42,6 +43,7 @@ export type DeliveryContext = Pick<
   | 'random'
   | 'retry'
   | 'encryptPassword'
+  | 'pkcs12'
   | 'scep'
   | 'hooks'
   | 'deliveries'
@@ -174,6 +176,14 @@ export function enqueue(ctx: DeliveryContext, d: Delivery, reason: 'initial' | '
   ctx.event('certificate-requested', `${requestId} (${reason})`, d.device.id, d.assignment.name);
 }
 
+/** A profile whose compile re-wraps the connector's PFX (Android Enterprise PKCS: compile-android.ts). */
+function rewrapsOnPool(profile: CertificateProfile): boolean {
+  return (
+    profile.kind === 'pkcs-certificate' &&
+    (profile.family === 'android-work-profile' || profile.family === 'android-device-owner')
+  );
+}
+
 /** Compiles (trusted: now; PKCS: with `issued` and the delivery's resolved request) and sends. */
 export async function compileAndSend(
   ctx: DeliveryContext,
@@ -193,7 +203,11 @@ export async function compileAndSend(
   const assignment = scep === undefined ? d.assignment : { ...d.assignment, profile: scep.profile };
   d.sends += 1;
   const seed = `${ctx.random.key}/${device.id}/${assignment.name}/${d.sends}`;
-  const salts = ctx.random.fork(`pkcs12/${device.id}/${assignment.name}/${d.sends}`);
+  // the PKCS#12 salts and IVs of this send: the same stream each time it is forked
+  const saltsOf = (): ((n: number) => Buffer) => {
+    const salts = ctx.random.fork(`pkcs12/${device.id}/${assignment.name}/${d.sends}`);
+    return (n) => Buffer.from(salts.bytes(n));
+  };
   // The identifiers a device matches on stay the same for one device × profile across re-sends and
   // renewals (Apple PayloadIdentifier, Windows PFXCertInstall {UniqueID}), so a renewed certificate
   // replaces the old one on the device; every other id is fresh per send.
@@ -203,7 +217,7 @@ export async function compileAndSend(
     ids: (purpose) =>
       purpose === 'apple-profile-uuid' || purpose === 'windows-unique-id' ? stable(purpose) : fresh(purpose),
     ...(issued !== undefined && (d.current !== undefined || replaces) && { replacesInstalled: true }),
-    random: (n) => Buffer.from(salts.bytes(n)),
+    random: saltsOf(),
     ...(issued !== undefined && { issued }),
     ...(scep !== undefined && { scep: scep.scep }),
   };
@@ -222,6 +236,20 @@ export async function compileAndSend(
       return;
     }
     options.request = resolved.request;
+  }
+  if (issued !== undefined && ctx.pkcs12 !== undefined && rewrapsOnPool(assignment.profile)) {
+    // the Android re-wrap (open the connector's PFX, build it again with the empty passphrase) on the
+    // issuance pool, off this thread; its salts are drawn here, in the build's order, so the bytes are the
+    // compile's own. Should it fail, the compile below re-wraps in this thread and fails as it always did.
+    const sendNo = d.sends;
+    const rewrapped = await rewrapForAndroid(issued, options, ctx.pkcs12).catch((e: unknown) => {
+      if (!isCertfleetError(e)) throw e;
+      return undefined;
+    });
+    // a newer send of this delivery began, or it was removed, while the pool worked: that one counts
+    if (d.sends !== sendNo || d.removed || ctx.stopped()) return;
+    if (rewrapped !== undefined) options.rewrappedPkcs12 = rewrapped;
+    else options.random = saltsOf(); // from the start again: the failed re-wrap may have drawn some
   }
   let result;
   try {
