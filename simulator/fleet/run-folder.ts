@@ -187,21 +187,44 @@ export function prepareOutFolder(out: string): string {
   } catch (cause) {
     throw fail(`${at} is not writable. Give a folder you can write to.`, cause);
   }
-  const made: string[] = [];
-  try {
-    for (const m of missing) {
-      mkdirSync(m);
-      made.push(m);
-    }
-  } catch (cause) {
-    for (const m of made.reverse()) rmdirSync(m);
-    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  const made = makeFolders(missing);
+  if (made.failed !== undefined) {
+    const code = (made.failed.cause as NodeJS.ErrnoException).code ?? String(made.failed.cause);
     throw fail(
-      `the folder cannot be created (${code} at ${missing[made.length] ?? dir}). Give a folder on a writable disk.`,
-      cause,
+      `the folder cannot be created (${code} at ${made.failed.at}). Give a folder on a writable disk.`,
+      made.failed.cause,
     );
   }
   return dir;
+}
+
+/**
+ * Makes `folders` (each one's parent first), one level at a time. A folder another process made since the
+ * caller found it missing counts as made — the agent hosts of `run --workers` make `hosts/0`, `hosts/1`, …
+ * at the same moment, and each finds `hosts` missing — but is not this call's, so it is not removed. On
+ * another failure, what this call made is removed again and `failed` says where and why.
+ */
+export function makeFolders(folders: readonly string[]): { failed?: { at: string; cause: unknown } } {
+  const made: string[] = [];
+  for (const m of folders) {
+    try {
+      mkdirSync(m);
+      made.push(m);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && isFolder(m)) continue;
+      for (const x of made.reverse()) rmdirSync(x);
+      return { failed: { at: m, cause } };
+    }
+  }
+  return {};
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Writes `run.json` into `dir`. */
