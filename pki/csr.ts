@@ -100,36 +100,34 @@ function requestInfo(opts: CreateCsrOptions): { info: Uint8Array; hash: Signatur
   return { info, hash };
 }
 
-/** The signed request of `info`, parsed. */
+/**
+ * The signed request of `info` (DER): the one place its SEQUENCE { certificationRequestInfo,
+ * signatureAlgorithm, signature } is built, for {@link createCsr} and {@link createCsrAsync} alike.
+ */
 function signedCsr(
   opts: CreateCsrOptions,
   info: Uint8Array,
   signed: { algorithm: Uint8Array; signature: Uint8Array },
-): Csr {
-  // read back below with the key the caller holds, not an import of the bytes just exported from it
+): Uint8Array {
+  // read back by the caller with the key it holds, not an import of the bytes just exported from it
   rememberPublicKey(opts.keyPair.publicKey);
-  return parseCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
+  return encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]);
 }
 
 /** Creates and signs a CSR with the key pair's private key. */
 export function createCsr(opts: CreateCsrOptions): Csr {
   const { info, hash } = requestInfo(opts);
-  return signedCsr(opts, info, signTbs(info, opts.keyPair.privateKey, hash));
+  return parseCsr(signedCsr(opts, info, signTbs(info, opts.keyPair.privateKey, hash)));
 }
 
 /**
  * {@link createCsr} with the signature made on libuv's thread pool ({@link signTbsAsync}), off the calling
- * thread: the same request (for an RSA key, the same bytes).
+ * thread, and checked there too ({@link parseCsrAsync}: a key pair whose halves differ is CSR_BAD_SIGNATURE):
+ * the same request (for an RSA key, the same bytes).
  */
 export async function createCsrAsync(opts: CreateCsrOptions): Promise<Csr> {
   const { info, hash } = requestInfo(opts);
-  const signed = await signTbsAsync(info, opts.keyPair.privateKey, hash);
-  rememberPublicKey(opts.keyPair.publicKey);
-  const read = readCsr(encodeSequence([info, signed.algorithm, encodeBitString(signed.signature)]));
-  // checked as parseCsr checks it (a key pair whose halves differ is CSR_BAD_SIGNATURE), off this thread too
-  if (!(await verifyTbsAsync(read.info, read.signature, read.csr.signatureAlgorithm.oid, read.csr.publicKey)))
-    throw badSignature(read.csr);
-  return read.csr;
+  return parseCsrAsync(signedCsr(opts, info, await signTbsAsync(info, opts.keyPair.privateKey, hash)));
 }
 
 /**
