@@ -317,6 +317,16 @@ export function pbeDecrypt(
 /** Salt lengths: 8 bytes for pkcs-12PbeParams (OpenSSL's PKCS12_SALT_LEN), 16 for PBKDF2 (RFC 8018 §4.1 ≥ 8; OpenSSL ≥ 3.2). */
 const PKCS12_SALT_LEN = 8;
 const PBKDF2_SALT_LEN = 16;
+/** The AES-CBC IV: one AES block, 128 bits (FIPS 197 §3; CBC's IV is a block, NIST SP 800-38A §6.2). */
+const AES_CBC_IV_LEN = 16;
+
+/**
+ * The random draws {@link pbeEncrypt} makes for `profile`, in order (bytes each): 'legacy' the 8-byte
+ * pkcs-12PbeParams salt; 'modern' the 16-byte PBKDF2 salt, then the 16-byte AES IV.
+ */
+export function pbeRandomDraws(profile: Pkcs12Profile): number[] {
+  return profile === 'legacy' ? [PKCS12_SALT_LEN] : [PBKDF2_SALT_LEN, AES_CBC_IV_LEN];
+}
 
 /**
  * Encrypts `data` with the profile's scheme: 'legacy' → pbeWithSHAAnd3-KeyTripleDES-CBC;
@@ -329,8 +339,9 @@ export function pbeEncrypt(
   iterations: number,
   random: RandomBytes,
 ): { algorithm: Buffer; ciphertext: Buffer } {
+  const drawn = pbeRandomDraws(profile).map((n) => takeRandom(random, n));
   if (profile === 'legacy') {
-    const salt = takeRandom(random, PKCS12_SALT_LEN);
+    const salt = drawn[0] as Buffer;
     const params = encodeSequence([encodeOctetString(salt), encodeInteger(iterations)]);
     const algorithm = derAlgorithm(OID.pbeWithSHAAnd3KeyTripleDESCBC, params);
     const pw = bmpPassword(password);
@@ -338,8 +349,7 @@ export function pbeEncrypt(
     const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, 8);
     return { algorithm, ciphertext: runCipher('des-ede3-cbc', key, iv, data, false) };
   }
-  const salt = takeRandom(random, PBKDF2_SALT_LEN);
-  const iv = takeRandom(random, 16);
+  const [salt, iv] = drawn as [Buffer, Buffer];
   const kdfParams = encodeSequence([
     encodeOctetString(salt),
     encodeInteger(iterations),

@@ -44,6 +44,7 @@ import {
   encryptionName,
   pbeDecrypt,
   pbeEncrypt,
+  pbeRandomDraws,
   Pkcs12DecryptError,
   takeRandom,
   type Pkcs12Profile,
@@ -56,6 +57,9 @@ export type { Pkcs12Profile, RandomBytes } from './pkcs12-cipher.ts';
 
 /** Default PBE and MAC iteration count (OpenSSL's PKCS12_DEFAULT_ITER). */
 export const PKCS12_DEFAULT_ITERATIONS = 2048;
+
+/** The MAC salt: 8 bytes, as OpenSSL's PKCS12_SALT_LEN. */
+const PKCS12_MAC_SALT_LEN = 8;
 
 /** Display names of the schemes the two profiles use (as reported by {@link parsePkcs12}). */
 export const PKCS12_PROFILE_ALGORITHMS = {
@@ -107,6 +111,7 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
   const iterations = options.iterations ?? PKCS12_DEFAULT_ITERATIONS;
   const random = options.random ?? randomBytes;
   checkBuildOptions(options, iterations);
+  const drawn = drawBuildRandom(random, profile);
   const leaf = certificates[0] as Buffer;
   const localKeyId = createHash('sha1').update(leaf).digest();
   const attributes = bagAttributes(friendlyName, localKeyId);
@@ -119,7 +124,7 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
     ),
   );
   const certSafe = Buffer.from(encodeSequence(certBags));
-  const certEnc = pbeEncrypt(profile, password, certSafe, iterations, random);
+  const certEnc = pbeEncrypt(profile, password, certSafe, iterations, drawn.certificates);
   // CMS EncryptedData { version 0, EncryptedContentInfo { data, algorithm, [0] IMPLICIT OCTET STRING } }
   const encryptedData = encodeSequence([
     encodeInteger(0),
@@ -129,7 +134,7 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
   // not remembered for a parse here (exportPrivateKeyDer): a build runs on the pool's threads, whose memo
   // would only hold keys, and a parse that misses imports from the key's numbers (keys.ts)
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
-  const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, random);
+  const keyEnc = pbeEncrypt(profile, password, pkcs8, iterations, drawn.key);
   // EncryptedPrivateKeyInfo { encryptionAlgorithm, encryptedData OCTET STRING } (RFC 5208 §6)
   const shrouded = encodeSequence([keyEnc.algorithm, encodeOctetString(keyEnc.ciphertext)]);
   const keySafe = encodeSequence([safeBag(OID.pkcs8ShroudedKeyBag, shrouded, attributes)]);
@@ -140,7 +145,7 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
       contentInfo(OID.data, encodeOctetString(keySafe)),
     ]),
   );
-  const macSalt = takeRandom(random, 8);
+  const macSalt = takeRandom(drawn.mac, PKCS12_MAC_SALT_LEN);
   const macHash = profile === 'legacy' ? 'sha1' : 'sha256';
   return Buffer.from(
     encodeSequence([
@@ -660,15 +665,43 @@ function detectProfile(mac: string, enc: { key: string; certificates: string }):
   return 'other';
 }
 
+/** The parts of a build that draw random bytes. */
+type BuildDrawPart = 'certificates' | 'key' | 'mac';
+
 /**
- * The random draws {@link buildPkcs12} makes for `profile`, in order (bytes each): the certificates' then the
- * key's PBE salt (and IV for PBES2), then the MAC salt. A build on another thread is handed exactly these
- * draws from the caller's source, so a seeded source gives the bytes an in-thread build gives.
+ * The random draws of {@link buildPkcs12} for `profile`, in the order the build makes them — the one place that
+ * order is stated: the certificate safe's PBE salt (and IV for PBES2), the key bag's, then the MAC salt. The
+ * build takes its bytes through {@link drawBuildRandom}, and {@link pkcs12RandomDraws} lists this plan.
+ */
+function buildDrawPlan(profile: Pkcs12Profile): { part: BuildDrawPart; sizes: number[] }[] {
+  return [
+    { part: 'certificates', sizes: pbeRandomDraws(profile) },
+    { part: 'key', sizes: pbeRandomDraws(profile) },
+    { part: 'mac', sizes: [PKCS12_MAC_SALT_LEN] },
+  ];
+}
+
+/**
+ * The build's random bytes, drawn from `random` call by call in {@link buildDrawPlan}'s order, each part
+ * handed back as a source that gives its draws again, one per call (takeRandom refuses a size that differs).
+ */
+function drawBuildRandom(random: RandomBytes, profile: Pkcs12Profile): Record<BuildDrawPart, RandomBytes> {
+  const parts = buildDrawPlan(profile).map(({ part, sizes }) => {
+    const drawn = sizes.map((n) => takeRandom(random, n));
+    let at = 0;
+    const replay: RandomBytes = () => drawn[at++] ?? Buffer.alloc(0);
+    return [part, replay] as const;
+  });
+  return Object.fromEntries(parts) as Record<BuildDrawPart, RandomBytes>;
+}
+
+/**
+ * The random draws {@link buildPkcs12} makes for `profile`, in order (bytes each): its draw plan. A build on
+ * another thread is handed exactly these draws from the caller's source, so a seeded source gives the bytes
+ * an in-thread build gives.
  */
 export function pkcs12RandomDraws(profile: Pkcs12Profile): number[] {
-  // pkcs12-cipher.ts pbeEncrypt: legacy = an 8-byte PKCS#12 salt; modern = a 16-byte PBKDF2 salt + 16-byte IV
-  const pbe = profile === 'legacy' ? [8] : [16, 16];
-  return [...pbe, ...pbe, 8];
+  return buildDrawPlan(profile).flatMap((p) => p.sizes);
 }
 
 /** The bytes of {@link pkcs12RandomDraws} drawn from `random`, call by call, joined. */
