@@ -1,7 +1,8 @@
 /**
  * The issuance pool: PKCS#12 builds (key export as PKCS#8 DER, the PBE key derivations, encryption and the
  * MAC — the service side's heaviest CPU step per certificate) on a few worker threads, so they do not
- * serialise on the thread that drives the run (docs/architecture.md "The fleet engine").
+ * serialise on the thread that drives the run (docs/architecture.md "The fleet engine"); and re-wraps (the
+ * open — MAC and key derivations, key decryption — and then the build) the same way.
  *
  * - Same bytes: a worker runs the same {@link buildPkcs12} on the same inputs. Salts and IVs are drawn from
  *   node:crypto's CSPRNG in the worker, as the in-thread build draws them (no run is reproducible in its
@@ -36,6 +37,7 @@ import {
   buildPkcs12,
   drawPkcs12Random,
   parsePkcs12,
+  rewrapPkcs12,
   type BuildPkcs12Options,
   type Pkcs12Profile,
   type RandomBytes,
@@ -57,9 +59,30 @@ export interface Pkcs12Job extends Omit<BuildPkcs12Options, 'random'> {
   random?: Buffer;
 }
 
+/** One re-wrap: the inputs of pkcs12.ts `rewrapPkcs12`, with the random bytes given up front as in {@link Pkcs12Job}. */
+export interface Pkcs12RewrapJob {
+  /** The PKCS#12 to open. */
+  blob: Uint8Array;
+  /** Opens `blob`. Never appears in errors. */
+  oldPassword: string;
+  /** The password of the file written. Never appears in errors. */
+  newPassword: string;
+  profile: Pkcs12Profile;
+  /** Replaces the friendlyName; default: keep the one `blob` has. */
+  friendlyName?: string;
+  iterations?: number;
+  /** The bytes the build's salts and IVs are taken from, in its order (pkcs12.ts `pkcs12RandomDraws`). */
+  random?: Buffer;
+}
+
 /** Something that builds PKCS#12 files: the pool, or any other builder (in-thread). */
 export interface Pkcs12Builder {
   build(job: Pkcs12Job): Promise<Buffer>;
+  /**
+   * Opens and re-wraps `job.blob` where the builds run (the pool: on its threads). Optional: without it,
+   * {@link rewrapPkcs12On} opens the file in the calling thread and gives the builder the build.
+   */
+  rewrap?(job: Pkcs12RewrapJob): Promise<Buffer>;
 }
 
 /** Options of {@link Pkcs12Pool}. */
@@ -68,15 +91,16 @@ export interface Pkcs12PoolOptions {
   size?: number;
 }
 
-/** What the worker is sent: the job, numbered. KeyObjects cross threads by postMessage. */
-export interface Pkcs12WorkerRequest extends Pkcs12Job {
-  id: number;
-}
+/** A build or a re-wrap, as the pool queues it and a worker runs it. */
+export type Pkcs12Task = { build: Pkcs12Job } | { rewrap: Pkcs12RewrapJob };
 
-/** What the worker answers. */
+/** What the worker is sent: the task, numbered. KeyObjects cross threads by postMessage. */
+export type Pkcs12WorkerRequest = Pkcs12Task & { id: number };
+
+/** What the worker answers; an error's `details` are a CertfleetError's (never secrets, pki/errors.ts). */
 export type Pkcs12WorkerAnswer =
   | { id: number; pfx: Uint8Array; derivations?: Pkcs12Derivations }
-  | { id: number; error: { code?: string; message: string } };
+  | { id: number; error: { code?: string; message: string; details?: Record<string, unknown> } };
 
 /** A RandomBytes that hands out `bytes` in order (and a short buffer, refused by the build, once they run out). */
 export function randomFromBytes(bytes: Uint8Array): RandomBytes {
@@ -95,11 +119,27 @@ export function buildPkcs12Job(job: Pkcs12Job): Buffer {
   return buildPkcs12({ ...rest, ...(random !== undefined && { random: randomFromBytes(random) }) });
 }
 
+/** Re-wraps `job` in this thread: pkcs12.ts `rewrapPkcs12` (the pool's size-0 mode, and what a worker runs). */
+export function rewrapPkcs12Job(job: Pkcs12RewrapJob): Buffer {
+  const { blob, oldPassword, newPassword, profile, friendlyName, iterations, random } = job;
+  return rewrapPkcs12(blob, oldPassword, newPassword, profile, {
+    ...(friendlyName !== undefined && { friendlyName }),
+    ...(iterations !== undefined && { iterations }),
+    ...(random !== undefined && { random: randomFromBytes(random) }),
+  });
+}
+
+/** Runs `task` in this thread. */
+export function runPkcs12Task(task: Pkcs12Task): Buffer {
+  return 'build' in task ? buildPkcs12Job(task.build) : rewrapPkcs12Job(task.rewrap);
+}
+
 /**
- * pkcs12.ts `rewrapPkcs12` with the build on `builder` (the issuance pool: off this thread): `blob` is opened
- * here with `oldPassword`, and the same key, certificates and friendlyName are built under `newPassword` in
- * `profile`. Given `options.random`, the salts and IVs are drawn from it here, in the order the build takes
- * them (pkcs12.ts `pkcs12RandomDraws`), so the bytes are those of `rewrapPkcs12` with the same source.
+ * pkcs12.ts `rewrapPkcs12` on `builder` (the issuance pool: off this thread): `blob` is opened with
+ * `oldPassword`, and the same key, certificates and friendlyName are built under `newPassword` in `profile` —
+ * both where the builder runs, when it can re-wrap ({@link Pkcs12Builder.rewrap}); else the open is here.
+ * Given `options.random`, the salts and IVs are drawn from it here, in the order the build takes them
+ * (pkcs12.ts `pkcs12RandomDraws`), so the bytes are those of `rewrapPkcs12` with the same source.
  *
  * @throws CertfleetError (as a rejection) the codes of parsePkcs12 and of the builder
  */
@@ -111,8 +151,23 @@ export async function rewrapPkcs12On(
   profile: Pkcs12Profile,
   options: RewrapPkcs12Options = {},
 ): Promise<Buffer> {
+  const draw = (): Buffer | undefined =>
+    options.random !== undefined ? drawPkcs12Random(options.random, profile) : undefined;
+  if (builder.rewrap) {
+    const random = draw();
+    return builder.rewrap({
+      blob,
+      oldPassword,
+      newPassword,
+      profile,
+      ...(options.friendlyName !== undefined && { friendlyName: options.friendlyName }),
+      ...(options.iterations !== undefined && { iterations: options.iterations }),
+      ...(random !== undefined && { random }),
+    });
+  }
   const parsed = parsePkcs12(blob, oldPassword);
   const friendlyName = options.friendlyName ?? parsed.friendlyName;
+  const random = draw();
   return builder.build({
     privateKey: parsed.privateKey,
     certificates: parsed.certificates,
@@ -120,7 +175,7 @@ export async function rewrapPkcs12On(
     profile,
     ...(friendlyName !== undefined && { friendlyName }),
     ...(options.iterations !== undefined && { iterations: options.iterations }),
-    ...(options.random !== undefined && { random: drawPkcs12Random(options.random, profile) }),
+    ...(random !== undefined && { random }),
   });
 }
 
@@ -145,7 +200,7 @@ export function issueWorkersFrom(env: Record<string, string | undefined>): numbe
 
 interface Pending {
   id: number;
-  job: Pkcs12Job;
+  task: Pkcs12Task;
   resolve: (pfx: Buffer) => void;
   reject: (e: unknown) => void;
 }
@@ -213,18 +268,31 @@ export class Pkcs12Pool implements Pkcs12Builder {
    * it) or ISSUE_POOL_FAILED when the pool is closed or a thread died.
    */
   build(job: Pkcs12Job): Promise<Buffer> {
+    return this.#submit({ build: job });
+  }
+
+  /**
+   * Opens and re-wraps `job.blob` on a thread (in this thread for size 0), in request order with the builds:
+   * pkcs12.ts `rewrapPkcs12`. Rejects with its coded error (PKCS12_BAD_PASSWORD, PKCS12_PARSE… with the
+   * message and details of parsePkcs12; the build's codes) or ISSUE_POOL_FAILED, as {@link build}.
+   */
+  rewrap(job: Pkcs12RewrapJob): Promise<Buffer> {
+    return this.#submit({ rewrap: job });
+  }
+
+  #submit(task: Pkcs12Task): Promise<Buffer> {
     let raw: Promise<Buffer>;
     if (this.#closed || this.#broken) {
       raw = Promise.reject(this.#broken ?? closedError());
     } else if (this.size === 0) {
       try {
-        raw = Promise.resolve(buildPkcs12Job(job));
+        raw = Promise.resolve(runPkcs12Task(task));
       } catch (e) {
         raw = Promise.reject(e);
       }
     } else {
       raw = new Promise<Buffer>((resolve, reject) => {
-        this.#queue.push({ id: this.#next++, job, resolve, reject });
+        this.#queue.push({ id: this.#next++, task, resolve, reject });
       });
       this.#dispatch();
     }
@@ -260,7 +328,7 @@ export class Pkcs12Pool implements Pkcs12Builder {
       const p = this.#queue.shift() as Pending;
       slot.job = p;
       slot.worker.ref();
-      const msg: Pkcs12WorkerRequest = { id: p.id, ...p.job };
+      const msg: Pkcs12WorkerRequest = { id: p.id, ...p.task };
       slot.worker.postMessage(msg);
     }
   }
@@ -318,8 +386,8 @@ function closedError(): CertfleetError {
   );
 }
 
-/** The worker's error as the coded error it was (INTERNAL when it carried no known code). */
-function errorFrom(e: { code?: string; message: string }): CertfleetError {
+/** The worker's error as the coded error it was (INTERNAL when it carried no known code), with its details. */
+function errorFrom(e: { code?: string; message: string; details?: Record<string, unknown> }): CertfleetError {
   const code: ErrorCode = e.code !== undefined && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'INTERNAL';
-  return new CertfleetError(code, e.message);
+  return new CertfleetError(code, e.message, e.details !== undefined ? { details: e.details } : {});
 }

@@ -67,8 +67,8 @@ export function compileAndroidTrusted(
 }
 
 /**
- * The re-wrap {@link compileAndroidPkcs} makes (the connector's PKCS#12 under the empty ONC passphrase), with
- * the build on `builder` — the issuance pool, off the calling thread (pki/pkcs12-pool.ts `rewrapPkcs12On`):
+ * The re-wrap {@link compileAndroidPkcs} makes (the connector's PKCS#12 under the empty ONC passphrase), opened
+ * and built on `builder` — the issuance pool, off the calling thread (pki/pkcs12-pool.ts `rewrapPkcs12On`):
  * given `options.random` the same bytes. Pass the result as `rewrappedPkcs12` with the same options.
  *
  * @example

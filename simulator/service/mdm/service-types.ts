@@ -46,7 +46,7 @@ export interface MdmServiceOptions {
    */
   encryptPassword?: ((password: string, managementCertificate: Certificate) => string) | false;
   /**
-   * Where the Android Enterprise PKCS re-wrap builds its PKCS#12 (the run's issuance pool,
+   * Where the Android Enterprise PKCS re-wrap opens and builds its PKCS#12 (the run's issuance pool,
    * pki/pkcs12-pool.ts); default: in the compile, on this thread. Same bytes either way.
    */
   pkcs12?: Pkcs12Builder;

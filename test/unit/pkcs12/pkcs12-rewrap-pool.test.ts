@@ -1,6 +1,6 @@
 /**
  * The Android re-wrap on the issuance pool (pki/pkcs12-pool.ts rewrapPkcs12On, compile-android.ts
- * rewrapForAndroid): opened in this thread, built on a worker thread, with the salts and IVs drawn here in the
+ * rewrapForAndroid): opened and built on a worker thread, with the salts and IVs drawn here in the
  * order the build takes them — the same bytes as rewrapPkcs12 in this thread with the same seeded source.
  */
 import { createHash } from 'node:crypto';
@@ -88,6 +88,34 @@ describe('rewrapPkcs12On: the build on a worker thread', () => {
     );
     expect(isCertfleetError(e) && e.code).toBe('PKCS12_BAD_PASSWORD');
     expect(pool.built).toBe(before);
+  });
+
+  it('the open runs on the worker too: a wrong old password gives the code, message and details of parsePkcs12 here', async () => {
+    const id = fixedIdentity();
+    let here: unknown;
+    try {
+      parsePkcs12(id.pfx, 'wrong');
+    } catch (err) {
+      here = err;
+    }
+    const there = await rewrapPkcs12On(pool, id.pfx, 'wrong', '', 'modern').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (!isCertfleetError(here) || !isCertfleetError(there)) throw new Error('expected two CertfleetErrors');
+    expect([there.code, there.message, there.details]).toEqual([here.code, here.message, here.details]);
+    expect(there.message).not.toContain(id.password);
+  });
+
+  it('a size-0 pool re-wraps in this thread: the same bytes as rewrapPkcs12', async () => {
+    const id = fixedIdentity();
+    const inline = new Pkcs12Pool({ size: 0 });
+    const inThread = rewrapPkcs12(id.pfx, id.password, '', 'modern', { random: seededRandom('zero') });
+    const out = await rewrapPkcs12On(inline, id.pfx, id.password, '', 'modern', {
+      random: seededRandom('zero'),
+    });
+    expect(out.equals(inThread)).toBe(true);
+    await inline.close();
   });
 });
 
