@@ -110,7 +110,8 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
     const raw = delivery('d-3', true);
     const stored = onDisk.put(raw);
     inMemory.put(delivery('d-3', true));
-    expect('issued' in raw).toBe(false); // the object the store holds: its PFX went to the shelf
+    expect('issued' in stored).toBe(false); // the object the store holds: its PFX went to the shelf
+    expect(raw.issued?.pfx.toString()).toBe('pfx-bytes-of-d-3'); // and the caller's object is left as it was
     expect(stored.issued?.pfx.toString()).toBe('pfx-bytes-of-d-3');
     expect(stored.issued?.password).toBe(PASSWORD);
     expect(onDisk.get('d-2', 'wifi')?.issued).toBeUndefined();

@@ -112,6 +112,21 @@ describe('DeliveryStore', () => {
     expect([...s.ofAssignment('wifi')].map((d) => d.device.id)).toEqual(['a', 'b']);
   });
 
+  it('put leaves the object it is given as it was: its identity and fields, changes made through the stored one', () => {
+    const s = new DeliveryStore();
+    const issued = { pfx: Buffer.from('pfx'), password: 'Secret-1' };
+    const given: Delivery = { ...delivery('a', 'wifi'), issued };
+    const stored = s.put(given);
+    expect(given.issued).toBe(issued);
+    expect(stored.issued).toBe(issued);
+    stored.attempt = 2;
+    stored.issued = undefined;
+    expect(given.attempt).toBe(0);
+    expect(given.issued).toBe(issued);
+    expect(s.get('a', 'wifi')?.attempt).toBe(2);
+    expect(s.get('a', 'wifi')?.issued).toBeUndefined();
+  });
+
   it('listings are live: a delivery added during a walk is visited', () => {
     const s = new DeliveryStore();
     s.put(delivery('a', 'wifi'));

@@ -95,7 +95,8 @@ export interface DeliveryReader {
 export interface DeliveryWriter {
   /**
    * Records `d` under its device × profile, replacing a delivery there (one that was removed), and
-   * returns the delivery as stored: change that one (and not `d`), so the change is marked for saving.
+   * returns the delivery as stored — a shallow copy of `d`, which is left as it was: change that one (and
+   * not `d`), so the change is kept and marked for saving.
    */
   put(d: Delivery): Delivery;
 }
@@ -230,16 +231,17 @@ export class DeliveryStore implements DeliveryReader, DeliveryWriter {
   /** @inheritdoc */
   put(d: Delivery): Delivery {
     const k = key(d.device.id, d.assignment.name);
-    // the identity goes to the shelf, not the object; a delivery put without one has none
-    if (d.issued !== undefined) this.#shelf.keep(k, d.issued);
+    // the identity goes to the shelf, not the object the store holds: a shallow copy of `d` without it (the
+    // caller's object is not changed); a delivery put without one has none
+    const { issued, ...held } = d;
+    if (issued !== undefined) this.#shelf.keep(k, issued);
     else this.#shelf.drop(k);
-    delete d.issued;
-    const stored = marking(d, this.#changed, k, this.#shelf);
+    const stored = marking(held, this.#changed, k, this.#shelf);
     this.#deliveries.set(k, stored);
-    this.#raw.set(k, d);
+    this.#raw.set(k, held);
     if (!this.#order.has(k)) this.#order.set(k, this.#order.size);
-    indexed(this.#byDevice, d.device.id).set(k, stored);
-    indexed(this.#byAssignment, d.assignment.name).set(k, stored);
+    indexed(this.#byDevice, held.device.id).set(k, stored);
+    indexed(this.#byAssignment, held.assignment.name).set(k, stored);
     this.#changed.add(k);
     return stored;
   }
