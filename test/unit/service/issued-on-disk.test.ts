@@ -16,13 +16,16 @@ import type { DeviceProfileOutcome } from '../../../simulator/run-model.ts';
 import type { ProfileAssignment } from '../../../simulator/service/mdm/assignment.ts';
 import type { ServiceDevice } from '../../../simulator/service/mdm/service-types.ts';
 import { DeliveryStore, type Delivery } from '../../../simulator/service/mdm/stores/deliveries.ts';
-import { IssuedOnDisk } from '../../../simulator/service/mdm/stores/issued-identities-db.ts';
+import {
+  ISSUED_WRITE_BATCH,
+  IssuedOnDisk,
+} from '../../../simulator/service/mdm/stores/issued-identities-db.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 import { FakeDevice, outcomeOf, pkcs, toAll, trusted, world } from './harness.ts';
 
 const opened: IssuedOnDisk[] = [];
-function shelf(): IssuedOnDisk {
-  const s = IssuedOnDisk.open();
+function shelf(options: { writeBatch?: number } = {}): IssuedOnDisk {
+  const s = IssuedOnDisk.open(undefined, options);
   opened.push(s);
   return s;
 }
@@ -65,11 +68,17 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
     const s = shelf();
     const pfx = Buffer.from('a PKCS#12 file, encrypted under its password');
     s.keep('d-1\u0000wifi', { pfx, password: PASSWORD });
+    // held until a batch is full, then written in one transaction
+    for (let i = 2; i <= ISSUED_WRITE_BATCH; i++) {
+      expect(s.unwritten).toBe(i - 1);
+      s.keep(`d-${i}\u0000wifi`, { pfx: Buffer.from(`pfx of d-${i}`), password: PASSWORD });
+    }
+    expect(s.unwritten).toBe(0);
     const back = s.get('d-1\u0000wifi')!;
     expect(back.pfx.equals(pfx)).toBe(true);
     expect(back.password).toBe(PASSWORD);
     expect(back.certificateDer).toBeUndefined();
-    expect(s.get('d-2\u0000wifi')).toBeUndefined();
+    expect(s.get(`d-${ISSUED_WRITE_BATCH + 1}\u0000wifi`)).toBeUndefined();
     const file = readFileSync(s.file);
     expect(file.includes(pfx)).toBe(true);
     expect(file.includes(Buffer.from(PASSWORD))).toBe(false);
@@ -77,6 +86,39 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
     expect(s.get('d-1\u0000wifi')).toBeUndefined();
     s.close();
     expect(existsSync(dirname(s.file))).toBe(false);
+  });
+
+  it('held and written identities alike: the newest kept wins, a drop forgets both, a key never kept is not looked up', () => {
+    const s = shelf();
+    const rows = () =>
+      new Database(s.file, { readonly: true }).prepare('SELECT key, pfx FROM issued ORDER BY key').all() as {
+        key: string;
+        pfx: Buffer;
+      }[];
+    const id = (n: string) => ({ pfx: Buffer.from(n), password: PASSWORD });
+    for (let i = 0; i < ISSUED_WRITE_BATCH; i++) s.keep(`k${String(i).padStart(2, '0')}`, id(`first ${i}`));
+    expect(rows()).toHaveLength(ISSUED_WRITE_BATCH);
+    // k00 written, then kept again: the held one is read, and replaces the row when written
+    s.keep('k00', id('second 0'));
+    s.keep('new', id('held only'));
+    expect(s.unwritten).toBe(2);
+    expect(s.get('k00')!.pfx.toString()).toBe('second 0');
+    expect(s.get('new')!.pfx.toString()).toBe('held only');
+    expect(rows()[0]).toMatchObject({ key: 'k00' });
+    expect(rows()[0]!.pfx.toString()).toBe('first 0');
+    // dropped: written (k01), held (new) and both (k00)
+    s.drop('k01');
+    s.drop('new');
+    s.drop('k00');
+    s.drop('never kept');
+    expect(s.unwritten).toBe(0);
+    for (const k of ['k00', 'k01', 'new', 'never kept']) expect(s.get(k)).toBeUndefined();
+    expect(rows().map((r) => r.key)).not.toContain('k00');
+    expect(rows().map((r) => r.key)).not.toContain('k01');
+    expect(rows()).toHaveLength(ISSUED_WRITE_BATCH - 2);
+    // kept again after a drop: back, with the new bytes
+    s.keep('k01', id('third 1'));
+    expect(s.get('k01')!.pfx.toString()).toBe('third 1');
   });
 
   it('removes the scratch folders of processes no longer running, keeps those of running ones', () => {
@@ -140,7 +182,7 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
       toAll('root', trusted('windows', root)),
       toAll('wifi', pkcs('windows')),
     ];
-    const first = shelf();
+    const first = shelf({ writeBatch: 1 }); // each identity written as it is kept: the file is read below
     const w = await world({
       assignments: (ca) => assignments(ca.root.der),
       service: { encryptPassword: false, issued: first },
