@@ -6,6 +6,10 @@
 import { isCertfleetError } from '../pki/errors.ts';
 import { parseBenchArgs } from './args.ts';
 import { suites } from './suites.ts';
+import { limitHeapGrowth } from '../simulator/fleet/heap-growth.ts';
+
+// the heap grows as it does in a certfleet process (the fleet suite runs the fleet in this one)
+limitHeapGrowth();
 
 let args;
 try {

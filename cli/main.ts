@@ -8,6 +8,9 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.ts';
 import { ENV_PREFIX, ignoreUndeclaredEnv } from './env-options.ts';
 import { reportFailure } from './output.ts';
+import { limitHeapGrowth } from '../simulator/fleet/heap-growth.ts';
+
+limitHeapGrowth();
 
 const args = hideBin(process.argv);
 const cli = yargs(args)
