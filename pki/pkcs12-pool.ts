@@ -36,7 +36,6 @@ import { learnDerivations, type Pkcs12Derivations } from './pkcs12-kdf.ts';
 import {
   buildPkcs12,
   drawPkcs12Random,
-  parsePkcs12,
   rewrapPkcs12,
   type BuildPkcs12Options,
   type Pkcs12Profile,
@@ -78,11 +77,8 @@ export interface Pkcs12RewrapJob {
 /** Something that builds PKCS#12 files: the pool, or any other builder (in-thread). */
 export interface Pkcs12Builder {
   build(job: Pkcs12Job): Promise<Buffer>;
-  /**
-   * Opens and re-wraps `job.blob` where the builds run (the pool: on its threads). Optional: without it,
-   * {@link rewrapPkcs12On} opens the file in the calling thread and gives the builder the build.
-   */
-  rewrap?(job: Pkcs12RewrapJob): Promise<Buffer>;
+  /** Opens and re-wraps `job.blob` where the builds run (the pool: on its threads): {@link rewrapPkcs12On}. */
+  rewrap(job: Pkcs12RewrapJob): Promise<Buffer>;
 }
 
 /** Options of {@link Pkcs12Pool}. */
@@ -137,9 +133,9 @@ export function runPkcs12Task(task: Pkcs12Task): Buffer {
 /**
  * pkcs12.ts `rewrapPkcs12` on `builder` (the issuance pool: off this thread): `blob` is opened with
  * `oldPassword`, and the same key, certificates and friendlyName are built under `newPassword` in `profile` —
- * both where the builder runs, when it can re-wrap ({@link Pkcs12Builder.rewrap}); else the open is here.
- * Given `options.random`, the salts and IVs are drawn from it here, in the order the build takes them
- * (pkcs12.ts `pkcs12RandomDraws`), so the bytes are those of `rewrapPkcs12` with the same source.
+ * both where the builder runs ({@link Pkcs12Builder.rewrap}). Given `options.random`, the salts and IVs are
+ * drawn from it here, in the order the build takes them (pkcs12.ts `pkcs12RandomDraws`), so the bytes are
+ * those of `rewrapPkcs12` with the same source.
  *
  * @throws CertfleetError (as a rejection) the codes of parsePkcs12 and of the builder
  */
@@ -151,29 +147,13 @@ export async function rewrapPkcs12On(
   profile: Pkcs12Profile,
   options: RewrapPkcs12Options = {},
 ): Promise<Buffer> {
-  const draw = (): Buffer | undefined =>
-    options.random !== undefined ? drawPkcs12Random(options.random, profile) : undefined;
-  if (builder.rewrap) {
-    const random = draw();
-    return builder.rewrap({
-      blob,
-      oldPassword,
-      newPassword,
-      profile,
-      ...(options.friendlyName !== undefined && { friendlyName: options.friendlyName }),
-      ...(options.iterations !== undefined && { iterations: options.iterations }),
-      ...(random !== undefined && { random }),
-    });
-  }
-  const parsed = parsePkcs12(blob, oldPassword);
-  const friendlyName = options.friendlyName ?? parsed.friendlyName;
-  const random = draw();
-  return builder.build({
-    privateKey: parsed.privateKey,
-    certificates: parsed.certificates,
-    password: newPassword,
+  const random = options.random !== undefined ? drawPkcs12Random(options.random, profile) : undefined;
+  return builder.rewrap({
+    blob,
+    oldPassword,
+    newPassword,
     profile,
-    ...(friendlyName !== undefined && { friendlyName }),
+    ...(options.friendlyName !== undefined && { friendlyName: options.friendlyName }),
     ...(options.iterations !== undefined && { iterations: options.iterations }),
     ...(random !== undefined && { random }),
   });
