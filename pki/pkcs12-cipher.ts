@@ -331,15 +331,17 @@ export function pbeRandomDraws(profile: Pkcs12Profile): number[] {
 /**
  * Encrypts `data` with the profile's scheme: 'legacy' → pbeWithSHAAnd3-KeyTripleDES-CBC;
  * 'modern' → PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC). Returns the DER AlgorithmIdentifier and the ciphertext.
+ *
+ * @param drawn the random bytes of {@link pbeRandomDraws} for `profile`, one buffer per draw, in its order
+ *   (the salt; the salt and the IV), each of its size (the caller draws them with {@link takeRandom})
  */
 export function pbeEncrypt(
   profile: Pkcs12Profile,
   password: string,
   data: Buffer,
   iterations: number,
-  random: RandomBytes,
+  drawn: readonly Buffer[],
 ): { algorithm: Buffer; ciphertext: Buffer } {
-  const drawn = pbeRandomDraws(profile).map((n) => takeRandom(random, n));
   if (profile === 'legacy') {
     const salt = drawn[0] as Buffer;
     const params = encodeSequence([encodeOctetString(salt), encodeInteger(iterations)]);

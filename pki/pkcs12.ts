@@ -145,7 +145,7 @@ export function buildPkcs12(options: BuildPkcs12Options): Buffer {
       contentInfo(OID.data, encodeOctetString(keySafe)),
     ]),
   );
-  const macSalt = takeRandom(drawn.mac, PKCS12_MAC_SALT_LEN);
+  const macSalt = drawn.mac[0] as Buffer;
   const macHash = profile === 'legacy' ? 'sha1' : 'sha256';
   return Buffer.from(
     encodeSequence([
@@ -671,7 +671,7 @@ type BuildDrawPart = 'certificates' | 'key' | 'mac';
 /**
  * The random draws of {@link buildPkcs12} for `profile`, in the order the build makes them — the one place that
  * order is stated: the certificate safe's PBE salt (and IV for PBES2), the key bag's, then the MAC salt. The
- * build takes its bytes through {@link drawBuildRandom}, and {@link pkcs12RandomDraws} lists this plan.
+ * build draws its bytes through {@link drawBuildRandom}, and {@link pkcs12RandomDraws} lists this plan.
  */
 function buildDrawPlan(profile: Pkcs12Profile): { part: BuildDrawPart; sizes: number[] }[] {
   return [
@@ -682,17 +682,15 @@ function buildDrawPlan(profile: Pkcs12Profile): { part: BuildDrawPart; sizes: nu
 }
 
 /**
- * The build's random bytes, drawn from `random` call by call in {@link buildDrawPlan}'s order, each part
- * handed back as a source that gives its draws again, one per call (takeRandom refuses a size that differs).
+ * The build's random bytes, drawn from `random` call by call in {@link buildDrawPlan}'s order (takeRandom
+ * refuses a draw of another size), by part: each part's draws, in its order.
  */
-function drawBuildRandom(random: RandomBytes, profile: Pkcs12Profile): Record<BuildDrawPart, RandomBytes> {
-  const parts = buildDrawPlan(profile).map(({ part, sizes }) => {
-    const drawn = sizes.map((n) => takeRandom(random, n));
-    let at = 0;
-    const replay: RandomBytes = () => drawn[at++] ?? Buffer.alloc(0);
-    return [part, replay] as const;
-  });
-  return Object.fromEntries(parts) as Record<BuildDrawPart, RandomBytes>;
+function drawBuildRandom(random: RandomBytes, profile: Pkcs12Profile): Record<BuildDrawPart, Buffer[]> {
+  const parts = buildDrawPlan(profile).map(({ part, sizes }) => [
+    part,
+    sizes.map((n) => takeRandom(random, n)),
+  ]);
+  return Object.fromEntries(parts) as Record<BuildDrawPart, Buffer[]>;
 }
 
 /**
