@@ -248,10 +248,12 @@ export class StoreDb {
       where.push('thumbprint = @thumbprint');
       params.thumbprint = filter.thumbprint.toUpperCase();
     }
-    const rows = this.#prepare(
-      `SELECT * FROM store_items WHERE ${where.join(' AND ')} ORDER BY store, installed_at, thumbprint, kind`,
-    ).all(params) as ItemRow[];
-    return rows.map((r) => fromItemRow(r, this.key));
+    // ordered here, not by SQL: a device holds a handful of items, and an ORDER BY sorts whole rows
+    // (certificate and sealed key included) through a temporary B-tree, about half of the query's cost
+    const rows = this.#prepare(`SELECT * FROM store_items WHERE ${where.join(' AND ')}`).all(
+      params,
+    ) as ItemRow[];
+    return rows.sort(byStoreOrder).map((r) => fromItemRow(r, this.key));
   }
 
   /** Removes the device's items matching `filter`; returns how many. */
@@ -301,6 +303,24 @@ export class StoreDb {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * The order of {@link StoreDb.items}: store, then install time, thumbprint and kind — what `ORDER BY store,
+ * installed_at, thumbprint, kind` gives. These columns are ASCII (store names, ISO timestamps, upper-case hex,
+ * kind names), where JavaScript's code-unit comparison is SQLite's BINARY collation.
+ */
+function byStoreOrder(a: ItemRow, b: ItemRow): number {
+  return (
+    compareText(a.store, b.store) ||
+    compareText(a.installed_at, b.installed_at) ||
+    compareText(a.thumbprint, b.thumbprint) ||
+    compareText(a.kind, b.kind)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** What a sealed private key is bound to: its row's primary key. */

@@ -103,6 +103,59 @@ describe('StoreDb', () => {
   });
 });
 
+describe('items() order (issue 11 point 2: sorted in JavaScript, not by an ORDER BY)', () => {
+  it('is SQLite ORDER BY store, installed_at, thumbprint, kind, whatever the insertion order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-store-order-'));
+    try {
+      const path = join(dir, 'agents.db');
+      const db = StoreDb.open(path, { key: KEY });
+      const stores = ['windows/user/My', 'windows/machine/Root', 'windows/machine/My', 'macos/login'];
+      const times = ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T08:00:00.000Z'];
+      const thumbs = ['0F', 'A0', '9B', 'FF'].map((t) => t.repeat(20));
+      const kinds = ['identity', 'certificate', 'key'] as const;
+      // 4 × 3 × 4 × 3 rows in a shuffled order (a fixed permutation: i × 37 mod 144)
+      // thumbprints unique per install time (the primary key has no time), and in the opposite order to
+      // the times, so that the time must be compared before the thumbprint
+      const all = stores.flatMap((store) =>
+        times.flatMap((installedAt, ti) =>
+          thumbs.flatMap((thumb) =>
+            kinds.map((kind) => ({ store, installedAt, thumbprint: `${2 - ti}${thumb.slice(1)}`, kind })),
+          ),
+        ),
+      );
+      for (let i = 0; i < all.length; i++) {
+        const r = all[(i * 37) % all.length]!;
+        db.putItem(
+          item({ ...r, ref: `p${i}`, privateKey: r.kind === 'certificate' ? undefined : Buffer.from('k') }),
+        );
+      }
+      const got = db.items('dev-1').map((i) => [i.store, i.installedAt, i.thumbprint, i.kind].join(' '));
+      db.close();
+      const sql = new Database(path, { readonly: true });
+      const want = (
+        sql
+          .prepare(
+            "SELECT store, installed_at, thumbprint, kind FROM store_items WHERE device_id = 'dev-1' ORDER BY store, installed_at, thumbprint, kind",
+          )
+          .all() as { store: string; installed_at: string; thumbprint: string; kind: string }[]
+      ).map((r) => [r.store, r.installed_at, r.thumbprint, r.kind].join(' '));
+      sql.close();
+      expect(want).toHaveLength(144);
+      expect(got).toEqual(want);
+      // and filtered reads keep the order
+      const db2 = StoreDb.open(path, { key: KEY });
+      const machine = db2
+        .items('dev-1', { storePrefix: 'windows/machine/' })
+        .map((i) => i.store + i.installedAt);
+      expect(machine).toEqual([...machine].sort());
+      expect(machine).toHaveLength(72);
+      db2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a read opens each private key when it is read, once (issue 11 point 2)', () => {
   it('gives the same items as an eager read: every key its own, opened once, replaceable', () => {
     const db = StoreDb.open(':memory:', { key: KEY });
