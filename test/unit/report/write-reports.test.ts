@@ -40,10 +40,13 @@ describe('writeReports', () => {
   });
 
   it('the same run gives the same bytes', async () => {
-    await writeReports(sampleRun(), join(root, 'a'));
+    // junit.xml's timestamp is the command's wall-clock start (by default now − the run's wall seconds), so two
+    // writes a second apart would differ there alone: both get the same wall clock
+    const wall = { startedAt: Date.parse('2026-03-01T07:59:00.000Z'), spanOf: () => undefined };
+    await writeReports(sampleRun(), join(root, 'a'), { wall });
     const shuffled = sampleRun();
     shuffled.outcomes.reverse();
-    await writeReports(shuffled, join(root, 'b'));
+    await writeReports(shuffled, join(root, 'b'), { wall });
     for (const f of ['report.json', 'junit.xml', 'report.html'])
       expect(readFileSync(join(root, 'b', f), 'utf8'), f).toBe(readFileSync(join(root, 'a', f), 'utf8'));
   });
