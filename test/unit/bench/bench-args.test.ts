@@ -85,6 +85,11 @@ describe('fleet --json', () => {
     expect(json.runs.cold.installed + json.runs.cold.failed).toBe(6); // 3 devices × 2 profiles
     expect(json.keysPerDevice).toBeCloseTo(json.runs.cold.rsaKeys / 3, 10);
     expect(json.runs.cold.rsaKeys).toBeGreaterThanOrEqual(3); // one PKCS key per device at least
+    // keygen in two halves of one key each, before and after the cold run: the rate is both keys ÷ both times
+    const { before, after } = json.keygenHalves;
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBeGreaterThan(0);
+    expect(json.keygenPerSecond).toBeCloseTo(2 / (1 / before + 1 / after), 6);
     expect(json.coldFloorDevicesPerSecond).toBeCloseTo(json.keygenPerSecond / json.keysPerDevice, 6);
     expect(json.coldRatioToFloor).toBeCloseTo(json.coldDevicesPerSecond / json.coldFloorDevicesPerSecond, 6);
     expect(json.pooledRatioToKeygen).toBeCloseTo(
