@@ -90,11 +90,14 @@ describe('issue 11 point 3: the issued PFX kept on disk', () => {
 
   it('held and written identities alike: the newest kept wins, a drop forgets both, a key never kept is not looked up', () => {
     const s = shelf();
-    const rows = () =>
-      new Database(s.file, { readonly: true }).prepare('SELECT key, pfx FROM issued ORDER BY key').all() as {
-        key: string;
-        pfx: Buffer;
-      }[];
+    const rows = () => {
+      const db = new Database(s.file, { readonly: true });
+      try {
+        return db.prepare('SELECT key, pfx FROM issued ORDER BY key').all() as { key: string; pfx: Buffer }[];
+      } finally {
+        db.close();
+      }
+    };
     const id = (n: string) => ({ pfx: Buffer.from(n), password: PASSWORD });
     for (let i = 0; i < ISSUED_WRITE_BATCH; i++) s.keep(`k${String(i).padStart(2, '0')}`, id(`first ${i}`));
     expect(rows()).toHaveLength(ISSUED_WRITE_BATCH);
