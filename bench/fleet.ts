@@ -152,7 +152,8 @@ export interface MeasureFleetOptions {
   keyPool?: RunKeyPoolOption;
   /**
    * Keys for the raw keygen figure, half before the cold run and half after it (default cores × 32, at
-   * least 64: an RSA key's prime search varies widely in length: more keys, a steadier rate).
+   * least 64; 2 at least whatever is given: an RSA key's prime search varies widely in length: more keys, a
+   * steadier rate).
    */
   keygenKeys?: number;
   /** Skip the split (`--workers 1`) run (tests). */
@@ -318,7 +319,7 @@ export function benchLayout(scale: number | undefined): RunLayout {
   return scale !== undefined ? autoLayout({ devices: scale, oneProcessOnly: false }) : { workers: 0 };
 }
 
-/** Seconds to make `keys` RSA-2048 keys, all in flight (0 keys: 0 s). */
+/** Seconds to make `keys` RSA-2048 keys, all in flight. */
 async function keygenSeconds(keys: number): Promise<number> {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: keys }, () => generateKeyPair({ kind: 'rsa', size: 2048 })));
@@ -329,7 +330,7 @@ async function keygenSeconds(keys: number): Promise<number> {
 export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> {
   const log = o.log ?? (() => undefined);
   const cores = availableParallelism();
-  const n = o.keygenKeys ?? Math.max(64, cores * 32);
+  const n = Math.max(2, o.keygenKeys ?? Math.max(64, cores * 32)); // one key in each half at least
   const halves = [Math.ceil(n / 2), Math.floor(n / 2)] as const;
   log(`raw RSA-2048 keygen: ${halves[0]} keys (the other ${halves[1]} after the cold run)…`);
   const before = await keygenSeconds(halves[0]);
