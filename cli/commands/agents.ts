@@ -1,16 +1,13 @@
 /** `certfleet agents --scenario F --broker URL [--shard i/n]`: the devices of a split fleet. */
-import { prepareOutFolder } from '../../simulator/fleet/run-folder.ts';
 import type { Argv, CommandModule } from 'yargs';
-import { runAgents, type AgentsRun } from '../../simulator/fleet/agents.ts';
-import { hostShard } from '../../simulator/fleet/engine-fleet.ts';
+import type { AgentsRun } from '../../simulator/fleet/agents.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
-import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
-import { DEFAULT_TIME_SCALE, parseEpoch, parseShard } from '../../simulator/fleet/split-fleet.ts';
+import { DEFAULT_TIME_SCALE } from '../../simulator/fleet/scaled-clock.ts';
 import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { keyOriginsLine } from '../../simulator/report/console.ts';
 import { interruptedExitCode, printJson } from '../output.ts';
-import { keyPoolOption, type RunKeyPoolOption } from '../../simulator/tools/key-pool/process-pool.ts';
+import type { RunKeyPoolOption } from '../../simulator/tools/key-pool/process-pool.ts';
 
 /** The options `serve` and `agents` share. */
 export function splitFleetOptions(y: Argv): Argv {
@@ -67,7 +64,8 @@ export function splitFleetOptions(y: Argv): Argv {
 }
 
 /** `--key-pool` / `--key-reuse` of serve and agents (passphrase from CERTFLEET_KEY_POOL_PASSPHRASE). */
-export function splitKeyPool(a: Record<string, unknown>): { keyPool?: RunKeyPoolOption } {
+export async function splitKeyPool(a: Record<string, unknown>): Promise<{ keyPool?: RunKeyPoolOption }> {
+  const { keyPoolOption } = await import('../../simulator/tools/key-pool/process-pool.ts');
   const keyPool = keyPoolOption({
     dir: a['key-pool'] !== undefined ? String(a['key-pool']) : undefined,
     reuse: Boolean(a['key-reuse']),
@@ -89,8 +87,22 @@ export const agentsCommand: CommandModule = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print the per-device summary as JSON.' }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+    const [
+      { parseEpoch, parseShard },
+      { prepareOutFolder },
+      { runAgents },
+      { hostShard },
+      { defaultRunDir },
+    ] = await Promise.all([
+      import('../../simulator/fleet/split-fleet.ts'),
+      import('../../simulator/fleet/run-folder.ts'),
+      import('../../simulator/fleet/agents.ts'),
+      import('../../simulator/fleet/engine-fleet.ts'),
+      import('../../simulator/fleet/run-command.ts'),
+    ]);
     const shard = parseShard(a.shard as string | undefined);
-    const pool = splitKeyPool(a);
+    const pool = await splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(
       a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`,

@@ -1,7 +1,5 @@
 /** `certfleet broker [--port P] [--tenant T] [--data DIR]`: the embedded MQTT broker alone, for a fleet split over processes. */
 import type { Argv, CommandModule } from 'yargs';
-import { serveChildBroker } from '../../simulator/broker/child-broker.ts';
-import { startFleetBroker } from '../../simulator/fleet/fleet-broker.ts';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce, PORT_RULE } from '../numeric-options.ts';
@@ -48,7 +46,10 @@ export const brokerCommand: CommandModule = {
         describe: 'Fleet size (with --mosquitto; overrides the scenario).',
       }),
   handler: async (a) => {
-    if (a.child) return serveChildBroker(String(a.tenant));
+    // loaded when the command runs, not when the CLI starts
+    if (a.child)
+      return (await import('../../simulator/broker/child-broker.ts')).serveChildBroker(String(a.tenant));
+    const { startFleetBroker } = await import('../../simulator/fleet/fleet-broker.ts');
     const secret = fleetSecretFrom(process.env);
     const stop = untilSignal();
     const broker = await startFleetBroker({

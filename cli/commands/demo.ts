@@ -1,6 +1,5 @@
 /** `certfleet demo`: issue and verify one certificate end to end (a first check of the PKI alone). */
 import type { CommandModule } from 'yargs';
-import { runDemo } from '../../simulator/demo.ts';
 import { EXIT } from '../output.ts';
 
 /** `certfleet demo [--dir DIR]` */
@@ -10,6 +9,8 @@ export const demoCommand: CommandModule = {
   builder: (y) =>
     y.option('dir', { type: 'string', describe: 'CA folder to use (a temporary one by default).' }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { runDemo } = await import('../../simulator/demo.ts');
     const r = await runDemo({ dir: a.dir === undefined ? undefined : String(a.dir) });
     process.stdout.write(`${r.lines.join('\n')}\n`);
     if (!r.ok) process.exitCode = EXIT.failed;

@@ -1,6 +1,5 @@
 /** `certfleet device new`: one seeded device with its attributes and native inventory. */
 import type { Argv, CommandModule } from 'yargs';
-import { newDeviceReport } from '../../agent/device/device-report.ts';
 import {
   ALL_ENROLLMENT_KINDS,
   PLATFORMS,
@@ -37,7 +36,9 @@ const newDevice: CommandModule = {
         default: false,
         describe: 'Print the whole device and inventory as JSON.',
       }),
-  handler: (a) => {
+  handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { newDeviceReport } = await import('../../agent/device/device-report.ts');
     const report = newDeviceReport({
       platform: a.platform as Platform | undefined,
       kind: a.kind as EnrollmentKind | undefined,

@@ -1,7 +1,6 @@
 /** `certfleet diff RUN_A RUN_B [--json] [--limit N]`: what changed between two runs. */
 import type { Argv, CommandModule } from 'yargs';
 import { shouldColor } from '../../simulator/report/ansi.ts';
-import { diffRuns, renderDiff } from '../../simulator/report/diff.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { EXIT } from '../output.ts';
 
@@ -20,7 +19,9 @@ export const diffCommand: CommandModule = {
         default: 20,
         describe: 'Devices listed per kind of change in the text form (0: all).',
       }),
-  handler: (a) => {
+  handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { diffRuns, renderDiff } = await import('../../simulator/report/diff.ts');
     const limit = Number(a.limit);
     if (!Number.isInteger(limit) || limit < 0)
       throw new CertfleetError(

@@ -1,8 +1,6 @@
 /** `certfleet inspect FILE`: what a fresh device of a platform would do with a native payload. */
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { inspectPayload } from '../../agent/inspect.ts';
-import { PLATFORM_ADAPTERS } from '../../agent/platforms/index.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { PLATFORMS, type Platform } from '../../profiles/model/platform.ts';
 import type { NativeStatus } from '../../protocol/wire/outcome.ts';
@@ -63,7 +61,7 @@ export const inspectCommand: CommandModule = {
         describe: 'OS version of the fresh device (10.0.19045.4651, 17.5.1, 14; default: drawn).',
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print exactly one JSON object.' }),
-  handler: (a) => {
+  handler: async (a) => {
     let bytes: Buffer;
     try {
       bytes = readFileSync(String(a.file));
@@ -74,6 +72,11 @@ export const inspectCommand: CommandModule = {
         details: { file: String(a.file), input: true },
       });
     }
+    // loaded when the command runs, not when the CLI starts (every platform's agent)
+    const [{ inspectPayload }, { PLATFORM_ADAPTERS }] = await Promise.all([
+      import('../../agent/inspect.ts'),
+      import('../../agent/platforms/index.ts'),
+    ]);
     const r = inspectPayload(bytes, PLATFORM_ADAPTERS, {
       platform: a.platform as Platform | undefined,
       ...(a.kind !== undefined && { kind: String(a.kind) }),

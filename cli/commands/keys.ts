@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';
 import { numberCoerce } from '../numeric-options.ts';
-import { keysMake, keysShow } from '../../simulator/tools/key-pool/keys-command.ts';
 import { parsePoolKind, POOL_KINDS } from '../../simulator/tools/key-pool/pool-kind.ts';
 
 const dirOption = {
@@ -35,6 +34,8 @@ const make: CommandModule = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON.' }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { keysMake } = await import('../../simulator/tools/key-pool/keys-command.ts');
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
@@ -63,7 +64,9 @@ const show: CommandModule = {
   describe: 'Say how many keys of each kind the pool in --dir holds (checks the passphrase).',
   builder: (y: Argv) =>
     y.option('dir', dirOption).option('json', { type: 'boolean', default: false, describe: 'Print JSON.' }),
-  handler: (a) => {
+  handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { keysShow } = await import('../../simulator/tools/key-pool/keys-command.ts');
     const r = keysShow({ dir: String(a.dir), env: process.env });
     if (a.json) printJson({ dir: r.dir, counts: r.counts });
     else process.stdout.write(r.summary);

@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, printJson } from '../output.ts';
 import { formatWarnings } from '../../profiles/model/problem.ts';
-import { profileCompile, profileImport } from '../../simulator/tools/profile-commands.ts';
 
 const importCommand: CommandModule = {
   command: 'import <file>',
@@ -15,7 +14,9 @@ const importCommand: CommandModule = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'The profile JSON file.' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the model as JSON.' }),
-  handler: (a) => {
+  handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { profileImport } = await import('../../simulator/tools/profile-commands.ts');
     const r = profileImport({ file: String(a.file) });
     // Warnings go to stderr in both modes; --json also carries them under `warnings` beside the model, which
     // imports again (the reader drops that key).
@@ -58,6 +59,8 @@ const compileCommand: CommandModule = {
       .option('password', { type: 'string', describe: 'PFX password (default: derived from --seed).' })
       .option('seed', { type: 'string', default: '0', describe: 'Seed of the payload ids.' }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { profileCompile } = await import('../../simulator/tools/profile-commands.ts');
     const r = await profileCompile({
       profile: String(a.profile),
       device: String(a.device),

@@ -1,7 +1,5 @@
 /** `certfleet replay ID --run DIR [--out DIR2]`: re-run one device of a run alone, to reproduce its outcomes. */
 import type { Argv, CommandModule } from 'yargs';
-import { brokerChoice } from '../../simulator/fleet/run-command.ts';
-import { replayDevice } from '../../simulator/fleet/replay.ts';
 import { shouldColor } from '../../simulator/report/ansi.ts';
 import { EXIT, printJson } from '../output.ts';
 
@@ -25,6 +23,11 @@ export const replayCommand: CommandModule = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print the comparison as JSON.' }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const [{ brokerChoice }, { replayDevice }] = await Promise.all([
+      import('../../simulator/fleet/run-command.ts'),
+      import('../../simulator/fleet/replay.ts'),
+    ]);
     const r = await replayDevice({
       device: String(a.id),
       ...(a.run !== undefined ? { run: String(a.run) } : {}),

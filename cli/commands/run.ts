@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { availableParallelism } from 'node:os';
 import { AUTO_CHILD_BROKER_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
-import { runCommand } from '../../simulator/fleet/run-command.ts';
+import type { runCommand } from '../../simulator/fleet/run-command.ts';
 import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
@@ -78,6 +78,8 @@ export const runCommandModule: CommandModule = {
     void signals.promise.then((s) => stop.abort(s));
     let r: Awaited<ReturnType<typeof runCommand>>;
     try {
+      // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+      const { runCommand } = await import('../../simulator/fleet/run-command.ts');
       r = await runCommand({
         scenario: String(a.scenario),
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),

@@ -4,9 +4,7 @@
  * simulator/tools/scep-enroll.ts (docs/architecture.md house rule 8). The challenge is never printed.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { scepServe } from '../../simulator/service/scep/commands.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
-import { scepEnroll } from '../../simulator/tools/scep-enroll.ts';
 import { EXIT } from '../output.ts';
 import { numberCoerce, PORT_RULE } from '../numeric-options.ts';
 
@@ -47,6 +45,8 @@ const serve: CommandModule = {
         describe: 'Validity of a one-time challenge, in minutes (default 60).',
       }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { scepServe } = await import('../../simulator/service/scep/commands.ts');
     const stop = untilSignal();
     const { server, summary } = await scepServe({
       dir: String(a.ca),
@@ -107,6 +107,8 @@ const enroll: CommandModule = {
         describe: 'Seconds between polls.',
       }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { scepEnroll } = await import('../../simulator/tools/scep-enroll.ts');
     const r = await scepEnroll({
       url: String(a.url),
       ...(a.challenge !== undefined && { challenge: String(a.challenge) }),

@@ -1,16 +1,11 @@
 /** `certfleet serve --scenario F --broker URL`: the service side (CA, MDM service, connectors) of a split fleet. */
-import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
-import { prepareOutFolder } from '../../simulator/fleet/run-folder.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
-import { serveFleet } from '../../simulator/fleet/serve.ts';
-import { coordinateFleet, type EngineProgress } from '../../simulator/fleet/engine-fleet.ts';
+import type { EngineProgress } from '../../simulator/fleet/engine-fleet.ts';
 import type { FleetRun } from '../../simulator/fleet/compose/service-side.ts';
-import { DEFAULT_TIME_SCALE, parseEpoch } from '../../simulator/fleet/split-fleet.ts';
-import { defaultRunDir } from '../../simulator/fleet/run-command.ts';
+import { DEFAULT_TIME_SCALE } from '../../simulator/fleet/scaled-clock.ts';
 import { renderSummary } from '../../simulator/report/console.ts';
 import { shouldColor } from '../../simulator/report/ansi.ts';
-import { failureReporter } from '../../simulator/report/write-reports.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
 import { splitFleetOptions, splitKeyPool } from './agents.ts';
@@ -34,9 +29,27 @@ export const serveCommand: CommandModule = {
           'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
       }),
   handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+    const [
+      { issueWorkersFrom },
+      { prepareOutFolder },
+      { serveFleet },
+      { coordinateFleet },
+      { defaultRunDir },
+      { failureReporter },
+      { parseEpoch },
+    ] = await Promise.all([
+      import('../../pki/pkcs12-pool.ts'),
+      import('../../simulator/fleet/run-folder.ts'),
+      import('../../simulator/fleet/serve.ts'),
+      import('../../simulator/fleet/engine-fleet.ts'),
+      import('../../simulator/fleet/run-command.ts'),
+      import('../../simulator/report/write-reports.ts'),
+      import('../../simulator/fleet/split-fleet.ts'),
+    ]);
     // CERTFLEET_ISSUE_WORKERS (the issuance pool the service side opens) refused before anything is written
     issueWorkersFrom(process.env);
-    const pool = splitKeyPool(a);
+    const pool = await splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
     const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
     // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, the

@@ -1,7 +1,6 @@
 /** `certfleet show device ID [--run DIR] [--json]`: one device's story from a run folder. */
 import type { Argv, CommandModule } from 'yargs';
 import { shouldColor } from '../../simulator/report/ansi.ts';
-import { showDevice } from '../../simulator/fleet/show-device.ts';
 
 const showDeviceCommand: CommandModule = {
   command: 'device <id>',
@@ -17,7 +16,9 @@ const showDeviceCommand: CommandModule = {
         default: false,
         describe: 'Print the whole inventory the device reported.',
       }),
-  handler: (a) => {
+  handler: async (a) => {
+    // loaded when the command runs, not when the CLI starts
+    const { showDevice } = await import('../../simulator/fleet/show-device.ts');
     const shown = showDevice({
       device: String(a.id),
       ...(a.run !== undefined ? { run: String(a.run) } : {}),

@@ -29,7 +29,8 @@ import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { keyPoolPosition } from './compose/key-pool-position.ts';
 import { TENANT } from './compose/service-side.ts';
 import { ScaledClock } from './scaled-clock.ts';
-import { DEFAULT_TIME_SCALE, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
+import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
+import { DEFAULT_TIME_SCALE } from './scaled-clock.ts';
 
 /** Options of {@link runAgents}. */
 export interface AgentsOptions extends SplitFleetOptions {

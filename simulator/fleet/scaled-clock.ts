@@ -18,6 +18,9 @@ import type { Clock } from '../../protocol/runtime/clock.ts';
 import type { ScheduledTask, Scheduler } from '../../protocol/runtime/scheduler.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 
+/** The default scale of a wall-paced run: one virtual minute per real second. */
+export const DEFAULT_TIME_SCALE = 60;
+
 /** Options of {@link ScaledClock}. */
 export interface ScaledClockOptions {
   /** The virtual instant of `epoch` (the scenario's start), epoch ms. */

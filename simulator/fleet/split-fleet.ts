@@ -69,9 +69,6 @@ export interface SplitFleetOptions {
   keyPool?: RunKeyPoolOption;
 }
 
-/** One virtual minute per real second. */
-export const DEFAULT_TIME_SCALE = 60;
-
 /** The scenario with `--devices` and `--seed` applied. */
 export function splitScenario(o: Pick<SplitFleetOptions, 'scenario' | 'devices' | 'seed'>): Scenario {
   let s = loadScenario(o.scenario);
