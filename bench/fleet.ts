@@ -3,10 +3,12 @@
  * memory story of one fleet, in one process and one run (issue 11 point 4):
  *
  * - raw native RSA-2048 keygen/s, measured here in two halves, one just before the cold run and one just
- *   after it (cores × 32 keys in all, at least 64; each half all in flight: libuv's pool spreads them over the
- *   cores): the rate is all the keys ÷ both halves' time. An RSA key's prime search varies widely in length,
- *   and a shared machine's speed drifts: 32 keys before the run alone gave 10.8–12.9 keys/s in six tries
- *   here, which moved the cold ratio by as much;
+ *   after it (cores × 128 keys in all, at least 256; each half all in flight: libuv's pool spreads them over
+ *   the cores): the rate is all the keys ÷ both halves' time. An RSA key's prime search varies widely in
+ *   length — measured here, one key at a time, 150 RSA-2048 keys: 142 ms each on average, standard deviation
+ *   74 ms (0.52 of the mean), 43 to 468 ms — so the mean of n keys is off by about 52 % ÷ √n: 6.5 % for 64
+ *   keys, 3.3 % for 256, and the cold ratio, divided by it, with it. A shared machine's speed drifts too,
+ *   which the two halves average;
  * - keys per device: the RSA-2048 keys the cold run needed (one per PKCS issuance or renewal, one per Windows
  *   management identity) ÷ devices; the cold floor = keygen/s ÷ keys per device;
  * - the cold run (fresh keys, as `certfleet run`): devices/s and its ratio to the floor, messages per device,
@@ -151,8 +153,8 @@ export interface MeasureFleetOptions {
   scale?: number;
   keyPool?: RunKeyPoolOption;
   /**
-   * Keys for the raw keygen figure, half before the cold run and half after it (default cores × 32, at
-   * least 64; 2 at least whatever is given: an RSA key's prime search varies widely in length: more keys, a
+   * Keys for the raw keygen figure, half before the cold run and half after it (default cores × 128, at
+   * least 256; 2 at least whatever is given: an RSA key's prime search varies widely in length: more keys, a
    * steadier rate).
    */
   keygenKeys?: number;
@@ -330,7 +332,7 @@ async function keygenSeconds(keys: number): Promise<number> {
 export async function measureFleet(o: MeasureFleetOptions): Promise<FleetBench> {
   const log = o.log ?? (() => undefined);
   const cores = availableParallelism();
-  const n = Math.max(2, o.keygenKeys ?? Math.max(64, cores * 32)); // one key in each half at least
+  const n = Math.max(2, o.keygenKeys ?? Math.max(256, cores * 128)); // one key in each half at least
   const halves = [Math.ceil(n / 2), Math.floor(n / 2)] as const;
   log(`raw RSA-2048 keygen: ${halves[0]} keys (the other ${halves[1]} after the cold run)…`);
   const before = await keygenSeconds(halves[0]);
