@@ -87,7 +87,7 @@ export const agentsCommand: CommandModule = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print the per-device summary as JSON.' }),
   handler: async (a) => {
-    // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+    // loaded when the command runs, not when the CLI starts (the fleet engine: most of the CLI's modules)
     const [
       { parseEpoch, parseShard },
       { prepareOutFolder },

@@ -78,7 +78,7 @@ export const runCommandModule: CommandModule = {
     void signals.promise.then((s) => stop.abort(s));
     let r: Awaited<ReturnType<typeof runCommand>>;
     try {
-      // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+      // loaded when the command runs, not when the CLI starts (the fleet engine: most of the CLI's modules)
       const { runCommand } = await import('../../simulator/fleet/run-command.ts');
       r = await runCommand({
         scenario: String(a.scenario),

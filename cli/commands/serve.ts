@@ -29,7 +29,7 @@ export const serveCommand: CommandModule = {
           'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
       }),
   handler: async (a) => {
-    // loaded when the command runs, not when the CLI starts (the fleet engine is most of its modules)
+    // loaded when the command runs, not when the CLI starts (the fleet engine: most of the CLI's modules)
     const [
       { issueWorkersFrom },
       { prepareOutFolder },
