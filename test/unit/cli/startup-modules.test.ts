@@ -22,7 +22,12 @@ function loaded(args: string[]): { own: string[]; packages: string[]; status: nu
   const env: Record<string, string> = { NO_COLOR: '1', CERTFLEET_TEST_MODULE_TRACE: trace };
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith('CERTFLEET_')) env[k] ??= v;
-  const r = spawnSync(process.execPath, ['--import', REGISTER, BIN, ...args], { env, encoding: 'utf8' });
+  // the timeout only ends a hung child (spawnSync blocks the test's own timer)
+  const r = spawnSync(process.execPath, ['--import', REGISTER, BIN, ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
   const own = urls
     .filter((u) => u.startsWith('file://') && !u.includes('/node_modules/'))
