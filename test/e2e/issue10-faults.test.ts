@@ -99,16 +99,15 @@ async function killedRun(
     const codes = await Promise.race([
       Promise.all([serve.exited, host.exited]),
       new Promise<never>((_, reject) =>
-        setTimeout(
-          () =>
-            reject(
-              new Error(
-                `serve and agents had not ended 300 s after the ${victim} restarted; output:\n` +
-                  children.map((c) => c.out().slice(-4000)).join('\n---\n'),
-              ),
-            ),
-          300_000,
-        ).unref(),
+        setTimeout(() => {
+          const stuck =
+            `serve and agents had not ended 300 s after the ${victim} restarted; output:\n` +
+            children.map((c) => c.out().slice(-4000)).join('\n---\n');
+          // also on stderr: an attempt that fails and then passes on retry shows no error in the report,
+          // and this is the only record of where each side stood
+          console.error(stuck);
+          reject(new Error(stuck));
+        }, 300_000).unref(),
       ),
     ]);
     expect(codes, children.map((c) => c.out()).join('\n---\n')).toEqual([0, 0]);
