@@ -28,9 +28,8 @@ import { fleetContext, need, type FleetKeys } from './compose/fleet-context.ts';
 import { AGENTS_DB_FILE, KEY_STORES, keyStores } from './compose/key-stores.ts';
 import { keyPoolPosition } from './compose/key-pool-position.ts';
 import { TENANT } from './compose/service-side.ts';
-import { ScaledClock } from './scaled-clock.ts';
+import { DEFAULT_TIME_SCALE, ScaledClock } from './scaled-clock.ts';
 import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
-import { DEFAULT_TIME_SCALE } from './scaled-clock.ts';
 
 /** Options of {@link runAgents}. */
 export interface AgentsOptions extends SplitFleetOptions {

@@ -23,9 +23,8 @@ import { RUN_RECORDS, runRecords } from './compose/run-records.ts';
 import { scepServer } from './compose/scep-server.ts';
 import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from './compose/service-side.ts';
 import { openSplitRunFolder } from './run-folder.ts';
-import { ScaledClock } from './scaled-clock.ts';
+import { DEFAULT_TIME_SCALE, ScaledClock } from './scaled-clock.ts';
 import { splitScenario, type SplitFleetOptions } from './split-fleet.ts';
-import { DEFAULT_TIME_SCALE } from './scaled-clock.ts';
 
 /** Options of {@link serveFleet}. */
 export interface ServeOptions extends SplitFleetOptions {
