@@ -96,10 +96,11 @@ async function killedRun(
       children.push(host);
     }
     // bounded only against a hang, so that a stuck run says where each side stood (not a timing assertion)
+    let hang: NodeJS.Timeout | undefined;
     const codes = await Promise.race([
       Promise.all([serve.exited, host.exited]),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => {
+      new Promise<never>((_, reject) => {
+        hang = setTimeout(() => {
           const stuck =
             `serve and agents had not ended 300 s after the ${victim} restarted; output:\n` +
             children.map((c) => c.out().slice(-4000)).join('\n---\n');
@@ -107,9 +108,9 @@ async function killedRun(
           // and this is the only record of where each side stood
           console.error(stuck);
           reject(new Error(stuck));
-        }, 300_000).unref(),
-      ),
-    ]);
+        }, 300_000);
+      }),
+    ]).finally(() => clearTimeout(hang)); // a run that ended in time must not be reported stuck later
     expect(codes, children.map((c) => c.out()).join('\n---\n')).toEqual([0, 0]);
     if (victim === 'agents') expect(serve.out()).toMatch(/host fleet-host-0 \(shard 0\/1\) rejoined/);
     return join(dir, 'serve');
