@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cliEnv } from '../../e2e/fixtures/certfleet-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'bin/certfleet.mjs');
 const REGISTER = join(ROOT, 'test/fixtures/module-trace/register.mjs');
 const work = mkdtempSync(join(tmpdir(), 'certfleet-startup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -19,9 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** The project's own modules (repo paths) and the npm packages `certfleet ...args` loaded. */
 function loaded(args: string[]): { own: string[]; packages: string[]; status: number | null } {
   const trace = join(work, `trace-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.txt`);
-  const env: Record<string, string> = { NO_COLOR: '1', CERTFLEET_TEST_MODULE_TRACE: trace };
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('CERTFLEET_')) env[k] ??= v;
+  const env = cliEnv({ CERTFLEET_TEST_MODULE_TRACE: trace });
   // the timeout only ends a hung child (spawnSync blocks the test's own timer)
   const r = spawnSync(process.execPath, ['--import', REGISTER, BIN, ...args], {
     env,
