@@ -8,6 +8,11 @@
  * One client per connector, on the connector's own Transport (its MQTT client id = connector id). `stop()`
  * drops work in progress at its next step: a leased request goes to another connector when its lease runs
  * out; a result already obtained is still reported.
+ *
+ * QoS 1 is at-least-once, and a broker restarted from its persistence sends what it had not seen
+ * acknowledged again under a new packet identifier, which the transport cannot tell from a new message
+ * (mqtt-transport.ts "Duplicates"). A batch may therefore arrive twice: a lease (request and lease id) this
+ * client has already taken is not taken again, so it is committed, asked of the CA and reported once.
  */
 import type { Clock } from '../../../protocol/runtime/clock.ts';
 import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
@@ -52,6 +57,18 @@ export interface LeaseClientOptions {
   onAbandon?: (requestId: string, why: string) => void;
 }
 
+/**
+ * How many finished leases a client remembers, to recognise a batch delivered again. A duplicate comes
+ * right after the reconnection that caused it, so the last 1,024 are far more than enough; the leases in
+ * progress are always remembered.
+ */
+const FINISHED_LEASES_KEPT = 1024;
+
+/** The key of a lease (and of the commit that waits for its answer). */
+function leaseKey(l: { requestId: string; leaseId: string }): string {
+  return `${l.requestId}|${l.leaseId}`;
+}
+
 /** What a connector does with one lease, through the protocol's steps. */
 export type ProcessLease<W extends ConnectorWork> = (lease: WorkLease<W>) => Promise<void>;
 
@@ -62,6 +79,9 @@ export class LeaseClient<W extends ConnectorWork> {
   readonly #topics: ReturnType<typeof connectorTopics>;
   readonly #commits = new Map<string, (answer: CommitAnswerMessage) => void>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** The leases in progress, and the last ones finished (oldest first): a lease is taken once. */
+  readonly #inProgress = new Set<string>();
+  readonly #finishedLeases = new Set<string>();
   #timer: ScheduledTask | undefined;
   #stopped = false;
   #polls = 0;
@@ -124,7 +144,19 @@ export class LeaseClient<W extends ConnectorWork> {
   /** Asks the service for the commit of `lease`; resolves with its answer (refused once stopped). */
   commit(lease: WorkLease<W>): Promise<CommitAnswerMessage> {
     return new Promise((resolve) => {
-      this.#commits.set(`${lease.requestId}|${lease.leaseId}`, resolve);
+      const k = leaseKey(lease);
+      // a second wait for the same commit (not one of ours: a lease is taken once) shares the answer
+      // rather than leave the first waiting for ever
+      const before = this.#commits.get(k);
+      this.#commits.set(
+        k,
+        before
+          ? (answer) => {
+              before(answer);
+              resolve(answer);
+            }
+          : resolve,
+      );
       const msg: CommitMessage = {
         type: 'commit',
         connectorId: this.#o.id,
@@ -132,7 +164,7 @@ export class LeaseClient<W extends ConnectorWork> {
         leaseId: lease.leaseId,
       };
       this.#publish(this.#topics.commit, msg).catch(() => {
-        this.#commits.delete(`${lease.requestId}|${lease.leaseId}`);
+        this.#commits.delete(k);
         resolve({ ...msg, type: 'commit-answer', ok: false, reason: 'publish failed' });
       });
     });
@@ -206,18 +238,33 @@ export class LeaseClient<W extends ConnectorWork> {
           : Math.min(Math.max(base, this.#o.maxIdlePollIntervalMs ?? 15 * 60_000), this.#interval * 2);
       // each lease starts without being awaited: commit answers arrive on this same inbox
       for (const lease of msg.leases) {
+        const key = leaseKey(lease);
+        // the same batch delivered again (see the file comment)
+        if (this.#inProgress.has(key) || this.#finishedLeases.has(key)) continue;
+        this.#inProgress.add(key);
         this.#busy += 1;
         const p = this.#process(lease).finally(() => {
           this.#busy -= 1;
           this.#inFlight.delete(p);
+          this.#finished(key);
         });
         this.#inFlight.add(p);
       }
     } else if (msg.type === 'commit-answer') {
-      const k = `${msg.requestId}|${msg.leaseId}`;
+      const k = leaseKey(msg);
       const resolve = this.#commits.get(k);
       this.#commits.delete(k);
       resolve?.(msg);
+    }
+  }
+
+  /** Moves a lease from in progress to the finished ones remembered (the oldest finished is forgotten). */
+  #finished(key: string): void {
+    this.#inProgress.delete(key);
+    this.#finishedLeases.add(key);
+    if (this.#finishedLeases.size > FINISHED_LEASES_KEPT) {
+      const oldest = this.#finishedLeases.values().next();
+      if (!oldest.done) this.#finishedLeases.delete(oldest.value);
     }
   }
 
