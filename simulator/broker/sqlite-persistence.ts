@@ -149,13 +149,20 @@ export function sqlitePersistence(dir: string): MemoryPersistence & { readonly p
         subs.set(r.client_id, list);
       }
       for (const [id, list] of subs) await super.addSubscriptions({ id }, list);
-      for (const r of db.prepare('SELECT client_id, packet FROM outgoing ORDER BY seq').all() as {
+      for (const r of db.prepare('SELECT client_id, message_id, packet FROM outgoing ORDER BY seq').all() as {
         client_id: string;
+        message_id: number | null;
         packet: string;
-      }[])
-        await super.outgoingEnqueue({ clientId: r.client_id }, decode(r.packet));
-      // the message ids belonged to the old connections: each is given again when the message is re-sent
-      db.prepare('UPDATE outgoing SET message_id = NULL').run();
+      }[]) {
+        const packet = decode(r.packet);
+        await super.outgoingEnqueue({ clientId: r.client_id }, packet);
+        // a message already sent keeps its packet identifier: the session re-sends it "using the original
+        // Packet Identifier" (MQTT 3.1.1 §4.4), so the client can tell the redelivery of a message it
+        // handled from a new one (mqtt-transport.ts); one never sent gets its identifier when it is sent
+        if (r.message_id !== null) {
+          await super.outgoingUpdate({ id: r.client_id }, { ...packet, messageId: r.message_id });
+        }
+      }
       for (const r of db.prepare('SELECT packet FROM retained').all() as { packet: string }[])
         await super.storeRetained(decode(r.packet));
       for (const r of db.prepare('SELECT client_id, packet FROM incoming').all() as {
