@@ -278,8 +278,12 @@ class MqttTransport implements Transport {
    */
   #handlers: ReadonlyArray<{ filter: string; handler: MessageHandler }>;
   #queue: Received[] = [];
-  /** The number of the current connection, raised at each CONNACK. */
-  #epoch = 0;
+  /**
+   * The number of the connection what arrives now came on: raised when a connection closes, so that a
+   * PUBLISH the broker writes on the next one before its CONNACK already counts for that one (aedes does:
+   * a resumed session's subscriptions are live before it writes the CONNACK).
+   */
+  #epoch = 1;
   /** Handled QoS 1 messages by packet identifier, oldest first (see #isRedelivery). */
   readonly #handledIds = new Map<number, HandledId>();
   #pumping = false;
@@ -309,9 +313,15 @@ class MqttTransport implements Transport {
       callback(PUBACK_DEFERRED);
       void this.#pump();
     };
-    // A new connection starts at its CONNACK, which mqtt.js reads before any PUBLISH of that connection.
-    // Not at the 'connect' event: mqtt.js emits it only after re-sending its whole store of unacknowledged
-    // publishes, one at a time, and the broker delivers meanwhile (issue 10).
+    // What a new connection's session holds is known at its CONNACK. Not at the 'connect' event: mqtt.js
+    // emits it only after re-sending its whole store of unacknowledged publishes, one at a time, and the
+    // broker delivers meanwhile (issue 10). A PUBLISH may even come before the CONNACK (aedes delivers to a
+    // resumed session's restored subscriptions while it is still connecting, though MQTT 3.1.1 §3.2 wants
+    // the CONNACK first): the connection's number is raised when the one before closes, not at the CONNACK,
+    // so such a message is this connection's and is not dropped for a redelivery that will never come.
+    client.on('close', () => {
+      this.#epoch++;
+    });
     client.on('packetreceive', (packet: Packet) => {
       if (packet.cmd !== 'connack') return;
       const connack = packet as IConnackPacket;
@@ -336,12 +346,11 @@ class MqttTransport implements Transport {
    * A new connection (its CONNACK was just read). With a resumed session the broker re-sends every
    * message it has not had a PUBACK for, with its original packet identifier (MQTT 3.1.1 §4.4): the
    * messages of earlier connections still waiting here are dropped (their redelivery takes their place),
-   * except the one in its handler. Without one, the broker has forgotten them: they are handled here
+   * except the one in its handler; what this connection delivered before its CONNACK stays. Without one, the broker has forgotten them: they are handled here
    * (their PUBACKs are not sent: their packet identifiers meant nothing to the new session), and the ids
    * remembered for recognising redeliveries are forgotten too.
    */
   #newConnection(sessionPresent: boolean): void {
-    this.#epoch++;
     if (sessionPresent) {
       const keep = this.#queue.filter((m, i) => (i === 0 && this.#pumping) || m.epoch === this.#epoch);
       for (const m of this.#queue) if (!keep.includes(m) && !m.duplicate) this.#o.ledger?.abandoned(m.topic);
