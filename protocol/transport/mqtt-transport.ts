@@ -18,12 +18,13 @@
  *   subscribe made meanwhile is queued by the client and sent on reconnect; if the broker has not
  *   acknowledged it within `ackTimeoutMs` the promise rejects with TRANSPORT_TIMEOUT. The message stays
  *   queued in the client, so it may still be delivered later (QoS 1 is at-least-once: retrying is safe).
- * - Reconnects (issue 10): a connection starts at its CONNACK, read before any PUBLISH of that connection
- *   (mqtt.js's `connect` event comes only after it re-sent its whole store of unacknowledged publishes,
- *   one at a time, while the broker already delivers). A PUBACK goes only on the connection its PUBLISH
- *   came on. With a resumed session the broker re-sends what it has no PUBACK for (MQTT 3.1.1 §4.4), so
- *   messages of an earlier connection not yet handled are dropped here for their redelivery; without one
- *   they are handled. A publish or subscribe that mqtt.js had only queued when a connection closed again
+ * - Reconnects (issue 10): what a connection's session holds is known at its CONNACK (mqtt.js's `connect`
+ *   event comes only after it re-sent its whole store of unacknowledged publishes, one at a time, while
+ *   the broker already delivers); a message belongs to the connection it came on, counted from the close
+ *   of the one before, so that a PUBLISH a broker writes before the CONNACK (aedes, to a resumed session)
+ *   is that connection's. A PUBACK goes only on the connection its PUBLISH came on. With a resumed session
+ *   the broker re-sends what it has no PUBACK for (MQTT 3.1.1 §4.4), so messages of an earlier connection
+ *   not yet handled are dropped here for their redelivery; without one they are handled. A publish or subscribe that mqtt.js had only queued when a connection closed again
  *   (it fails them with 'Connection closed', never sent) is issued again.
  * - Duplicates: a broker redelivery of a message this client already handled (its PUBACK was lost in a
  *   cut, or never sent because the connection was gone) is recognised by its packet identifier and
