@@ -122,6 +122,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   };
 
   const persistence = o.dataDir !== undefined ? sqlitePersistence(o.dataDir) : undefined;
+  /** With a data folder: each QoS 1 publish accepted, by its key in the folder until it is routed. */
+  const acceptedKeys = new WeakMap<object, number>();
   const aedes = await Aedes.createBroker({
     ...(persistence !== undefined ? { persistence: persistence as never } : {}),
     authenticate(client, username, password, done) {
@@ -177,6 +179,17 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
         // Acknowledge and drop: divert to a topic no subscription can match (see authorizeForward).
         packet.topic = `${DENIED_PREFIX}${client.id}`;
         packet.retain = false;
+      } else if (persistence !== undefined && packet.qos === 1) {
+        // down on disk before aedes writes the PUBACK, which it does before it routes (sqlite-persistence.ts)
+        acceptedKeys.set(packet, persistence.accepted.accept(client.id, { ...packet }));
+      }
+      done(null);
+    },
+    published(packet, _client, done) {
+      const key = acceptedKeys.get(packet);
+      if (key !== undefined) {
+        acceptedKeys.delete(packet);
+        persistence?.accepted.routed(key); // queued for every persistent session it is for
       }
       done(null);
     },
@@ -190,6 +203,13 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       return packet.topic.startsWith(DENIED_PREFIX) ? null : packet;
     },
   });
+  // what a killed broker had acknowledged and not routed yet is routed before anyone connects
+  for (const { key, packet } of persistence?.accepted.unrouted() ?? []) {
+    await new Promise<void>((resolve, reject) =>
+      aedes.publish(packet as never, (err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    persistence?.accepted.routed(key);
+  }
   aedes.on('clientDisconnect', (client) => {
     identities.delete(client);
     if (byClientId.get(client.id) !== undefined) byClientId.delete(client.id);

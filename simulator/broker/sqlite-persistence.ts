@@ -7,6 +7,14 @@
  * memory, so a device or the service reconnecting with `clean: false` finds its session and every message
  * it had not acknowledged.
  *
+ * aedes 1.2 writes a QoS 1 PUBACK before it routes the message (lib/handlers/publish.js: the PUBACK,
+ * then `broker.publish`, which queues it for the persistent sessions): a kill in between lost a message
+ * its publisher had been told was taken. The broker therefore writes each QoS 1 publish it accepts down
+ * first ({@link AcceptedPublishes}, from its `authorizePublish`, which aedes runs before the PUBACK), crosses
+ * it off once routed (aedes's `published`), and a restarted broker routes what is left before it listens
+ * (embedded-broker.ts). One routed just before the kill and not yet crossed off is routed twice: QoS 1 is
+ * at-least-once, as for a publisher that sends again when its PUBACK was lost.
+ *
  * Not persisted: last-will messages (certfleet sets none) — a restarted broker sends no will of a client
  * that was connected before.
  *
@@ -30,7 +38,7 @@ interface ClientRef {
 }
 
 /** An aedes publish packet as the persistence stores it. */
-interface StoredPacket {
+export interface StoredPacket {
   cmd?: string;
   brokerId?: string;
   brokerCounter?: number;
@@ -91,13 +99,27 @@ CREATE INDEX IF NOT EXISTS outgoing_client ON outgoing (client_id, message_id);
 CREATE TABLE IF NOT EXISTS retained (topic TEXT PRIMARY KEY, packet TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incoming (client_id TEXT NOT NULL, message_id INTEGER NOT NULL, packet TEXT NOT NULL,
   PRIMARY KEY (client_id, message_id));
+CREATE TABLE IF NOT EXISTS accepted (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL,
+  packet TEXT NOT NULL);
 `;
+
+/** The QoS 1 publishes a broker accepted and has not routed yet (see the file comment). */
+export interface AcceptedPublishes {
+  /** Writes down `packet`, published by `clientId`, before it is acknowledged; returns its key. */
+  accept(clientId: string, packet: StoredPacket): number;
+  /** Crosses off the publish of `key`: it is routed (queued for every persistent session it is for). */
+  routed(key: number): void;
+  /** What a broker that stopped accepted and did not route, oldest first. */
+  unrouted(): Array<{ key: number; packet: StoredPacket }>;
+}
 
 /**
  * Creates the persistence over `dir/broker.db` (the folder is made if missing, mode 0700), loading what a
  * previous broker left there. Pass it to aedes as `persistence`.
  */
-export function sqlitePersistence(dir: string): MemoryPersistence & { readonly path: string } {
+export function sqlitePersistence(
+  dir: string,
+): MemoryPersistence & { readonly path: string; readonly accepted: AcceptedPublishes } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, BROKER_DB_FILE);
   const db = new Database(path);
@@ -131,10 +153,24 @@ export function sqlitePersistence(dir: string): MemoryPersistence & { readonly p
     ),
     delIncoming: db.prepare('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
     delIncomingAll: db.prepare('DELETE FROM incoming WHERE client_id = ?'),
+    accept: db.prepare('INSERT INTO accepted (client_id, packet) VALUES (?, ?)'),
+    routed: db.prepare('DELETE FROM accepted WHERE seq = ?'),
+  };
+  const accepted: AcceptedPublishes = {
+    accept: (clientId, packet) =>
+      Number(q.accept.run(clientId, encode({ ...packet, dup: false })).lastInsertRowid),
+    routed: (key) => {
+      q.routed.run(key);
+    },
+    unrouted: () =>
+      (
+        db.prepare('SELECT seq, packet FROM accepted ORDER BY seq').all() as { seq: number; packet: string }[]
+      ).map((r) => ({ key: r.seq, packet: decode(r.packet) })),
   };
 
   class SqlitePersistence extends (AsyncMemoryPersistence as MemoryPersistenceClass) {
     readonly path = path;
+    readonly accepted = accepted;
     #loaded: Promise<void> | undefined;
 
     /** Loads the database into memory (once, before aedes uses the persistence). */
