@@ -164,9 +164,16 @@ describe('issue 10 points 2 and 3: an agents process SIGKILLed mid-run and start
 });
 
 describe('issue 10 points 2 and 3: the broker SIGKILLed mid-run and restarted on its --data folder', () => {
-  // retry: once in about ten CI-like runs (2026-12-06, the full suite on 2 busy cores) this run did not end
-  // within 400 s after the broker's restart, and never in 8 runs alone or beside a CPU hog; the cause is not
-  // found yet. The bounded wait above prints where each side stood when it happens again.
+  // Once in about ten runs this run's clock stopped after the broker's restart. Looping this case (two at a
+  // time, the kill at a random moment after the first enrolment, the engine's waits traced) found four
+  // causes, each now fixed and tested on its own (docs/architecture.md "Faults"): broker.db dropped packet
+  // identifiers (issue10-broker-data.test.ts), a connector took a lease delivered twice twice
+  // (lease-duplicate-batch.test.ts), the transport dropped a PUBLISH written before its CONNACK
+  // (publish-before-connack.test.ts), and aedes acknowledged a publish before it queued it
+  // (broker-accepted-publish.test.ts). While they landed one by one, 5 of 136 runs failed (4 stopped, 1
+  // ended RUN_STALLED: a lost message); with all four, none of 80. The retry stays as a guard until the
+  // full suite has shown it clean; a first attempt that fails still prints where each side stood (the
+  // bounded wait above).
   it(
     'embedded broker: the run completes, every device installed, 0 lost, 0 issued twice',
     { retry: 1, timeout: 400_000 },
