@@ -24,8 +24,9 @@
  *   of the one before, so that a PUBLISH a broker writes before the CONNACK (aedes, to a resumed session)
  *   is that connection's. A PUBACK goes only on the connection its PUBLISH came on. With a resumed session
  *   the broker re-sends what it has no PUBACK for (MQTT 3.1.1 §4.4), so messages of an earlier connection
- *   not yet handled are dropped here for their redelivery; without one they are handled. A publish or subscribe that mqtt.js had only queued when a connection closed again
- *   (it fails them with 'Connection closed', never sent) is issued again.
+ *   not yet handled are dropped here for their redelivery; without one they are handled. A publish or
+ *   subscribe that mqtt.js had only queued when a connection closed again (it fails them with
+ *   'Connection closed', never sent) is issued again.
  * - Duplicates: a broker redelivery of a message this client already handled (its PUBACK was lost in a
  *   cut, or never sent because the connection was gone) is recognised by its packet identifier and
  *   content and acknowledged without running the handlers again, so the broker side of a reconnect is
@@ -347,9 +348,10 @@ class MqttTransport implements Transport {
    * A new connection (its CONNACK was just read). With a resumed session the broker re-sends every
    * message it has not had a PUBACK for, with its original packet identifier (MQTT 3.1.1 §4.4): the
    * messages of earlier connections still waiting here are dropped (their redelivery takes their place),
-   * except the one in its handler; what this connection delivered before its CONNACK stays. Without one, the broker has forgotten them: they are handled here
-   * (their PUBACKs are not sent: their packet identifiers meant nothing to the new session), and the ids
-   * remembered for recognising redeliveries are forgotten too.
+   * except the one in its handler; what this connection delivered before its CONNACK stays. Without one,
+   * the broker has forgotten them: they are handled here (their PUBACKs are not sent: their packet
+   * identifiers meant nothing to the new session), and the ids remembered for recognising redeliveries are
+   * forgotten too.
    */
   #newConnection(sessionPresent: boolean): void {
     if (sessionPresent) {

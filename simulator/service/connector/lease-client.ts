@@ -9,10 +9,11 @@
  * drops work in progress at its next step: a leased request goes to another connector when its lease runs
  * out; a result already obtained is still reported.
  *
- * QoS 1 is at-least-once, and a broker restarted from its persistence sends what it had not seen
- * acknowledged again under a new packet identifier, which the transport cannot tell from a new message
- * (mqtt-transport.ts "Duplicates"). A batch may therefore arrive twice: a lease (request and lease id) this
- * client has already taken is not taken again, so it is committed, asked of the CA and reported once.
+ * QoS 1 is at-least-once: a publisher whose PUBACK was lost sends again, and a broker restarted from its
+ * persistence routes again what it had accepted and not crossed off; either copy arrives as a new message,
+ * which the transport cannot tell from one sent twice on purpose (mqtt-transport.ts "Duplicates"). A batch
+ * may therefore arrive twice: a lease (request and lease id) this client has already taken is not taken
+ * again, so it is committed, asked of the CA and reported once.
  */
 import type { Clock } from '../../../protocol/runtime/clock.ts';
 import type { ScheduledTask, Scheduler } from '../../../protocol/runtime/scheduler.ts';
@@ -77,7 +78,8 @@ export class LeaseClient<W extends ConnectorWork> {
   readonly #o: LeaseClientOptions;
   readonly #process: ProcessLease<W>;
   readonly #topics: ReturnType<typeof connectorTopics>;
-  readonly #commits = new Map<string, (answer: CommitAnswerMessage) => void>();
+  /** Who waits for the answer to each commit (a lease is taken once, so one waiter as a rule). */
+  readonly #commits = new Map<string, Array<(answer: CommitAnswerMessage) => void>>();
   readonly #inFlight = new Set<Promise<void>>();
   /** The leases in progress, and the last ones finished (oldest first): a lease is taken once. */
   readonly #inProgress = new Set<string>();
@@ -128,9 +130,16 @@ export class LeaseClient<W extends ConnectorWork> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
-    for (const [k, resolve] of this.#commits) {
+    for (const [k, waiters] of this.#commits) {
       const [requestId = '', leaseId = ''] = k.split('|');
-      resolve({ type: 'commit-answer', requestId, leaseId, ok: false, reason: 'connector stopped' });
+      const refused: CommitAnswerMessage = {
+        type: 'commit-answer',
+        requestId,
+        leaseId,
+        ok: false,
+        reason: 'connector stopped',
+      };
+      for (const resolve of waiters) resolve(refused);
     }
     this.#commits.clear();
     await this.#o.transport.close();
@@ -145,18 +154,8 @@ export class LeaseClient<W extends ConnectorWork> {
   commit(lease: WorkLease<W>): Promise<CommitAnswerMessage> {
     return new Promise((resolve) => {
       const k = leaseKey(lease);
-      // a second wait for the same commit (not one of ours: a lease is taken once) shares the answer
-      // rather than leave the first waiting for ever
-      const before = this.#commits.get(k);
-      this.#commits.set(
-        k,
-        before
-          ? (answer) => {
-              before(answer);
-              resolve(answer);
-            }
-          : resolve,
-      );
+      // a second wait for the same commit shares the answer rather than leave the first waiting for ever
+      this.#commits.set(k, [...(this.#commits.get(k) ?? []), resolve]);
       const msg: CommitMessage = {
         type: 'commit',
         connectorId: this.#o.id,
@@ -164,7 +163,9 @@ export class LeaseClient<W extends ConnectorWork> {
         leaseId: lease.leaseId,
       };
       this.#publish(this.#topics.commit, msg).catch(() => {
-        this.#commits.delete(k);
+        const others = (this.#commits.get(k) ?? []).filter((w) => w !== resolve);
+        if (others.length > 0) this.#commits.set(k, others);
+        else this.#commits.delete(k);
         resolve({ ...msg, type: 'commit-answer', ok: false, reason: 'publish failed' });
       });
     });
@@ -252,9 +253,9 @@ export class LeaseClient<W extends ConnectorWork> {
       }
     } else if (msg.type === 'commit-answer') {
       const k = leaseKey(msg);
-      const resolve = this.#commits.get(k);
+      const waiters = this.#commits.get(k) ?? [];
       this.#commits.delete(k);
-      resolve?.(msg);
+      for (const resolve of waiters) resolve(msg);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * A connector's batch delivered twice (lease-client.ts): QoS 1 is at-least-once, and a broker restarted
- * from its persistence sends again what it had not seen acknowledged, under a new packet identifier that
- * the transport cannot tell from a new message. Seen in the split fleet with the broker SIGKILLed mid-run
+ * A connector's batch delivered twice (lease-client.ts): QoS 1 is at-least-once, and a copy sent again (by
+ * the service when its PUBACK was lost, or routed again by a restarted broker) arrives as a new message
+ * that the transport cannot tell from one sent twice on purpose. Seen in the split fleet with the broker
+ * SIGKILLed mid-run
  * (test/e2e/issue10-faults.test.ts): the connector took the same lease twice, its second commit replaced
  * the first one's waiter, the first never ended, and `idle()` — which the coordinator's settle awaits —
  * never resolved, so the run's virtual clock stopped for good.
@@ -37,9 +38,15 @@ function lease(requestId: string, leaseId: string): WorkLease<CertificateWork> {
 async function connector() {
   let inbox: MessageHandler | undefined;
   const commits: string[] = [];
+  /** Commit publishes still to fail (the broker refused or the transport closed). */
+  const failing = { commits: 0 };
   const transport: Transport = {
     clientId: ID,
     publish: async (topic, payload) => {
+      if (topic === connectorTopics(TENANT).commit && failing.commits > 0) {
+        failing.commits--;
+        throw new Error('the transport is closed');
+      }
       if (topic === connectorTopics(TENANT).commit) {
         commits.push((JSON.parse(payload.toString('utf8')) as { leaseId: string }).leaseId);
       }
@@ -80,7 +87,7 @@ async function connector() {
     leaseId: l.leaseId,
     ok: true,
   });
-  return { client, deliver, answer, processed, commits, answers };
+  return { client, deliver, answer, processed, commits, answers, failing };
 }
 
 describe('a connector batch delivered twice (a broker restarted from its persistence)', () => {
@@ -125,5 +132,16 @@ describe('a connector batch delivered twice (a broker restarted from its persist
     await c.deliver(c.answer(l));
     const [a, b] = await both;
     expect([a.ok, b.ok]).toEqual([true, true]);
+  });
+
+  it('a wait whose commit could not be sent fails alone; the other still gets the answer', async () => {
+    const c = await connector();
+    const l = lease('req-8', 'req-8.1');
+    const first = c.client.commit(l);
+    c.failing.commits = 1;
+    const second = await c.client.commit(l);
+    expect(second).toMatchObject({ ok: false, reason: 'publish failed' });
+    await c.deliver(c.answer(l));
+    expect((await first).ok).toBe(true);
   });
 });
