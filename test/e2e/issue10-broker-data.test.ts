@@ -16,7 +16,13 @@ import { generateDevice } from '../../agent/device/generate.ts';
 import { freePort } from '../../simulator/broker/free-port.ts';
 import { derivePassword, SERVICE_CLIENT_ID } from '../../simulator/fleet/fleet-secret.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
-import { startCli, stopAll, waitForOutput, type CliProcess as Child } from './fixtures/cli-process.ts';
+import {
+  startCli,
+  stopAll,
+  waitForOutput,
+  waitForState,
+  type CliProcess as Child,
+} from './fixtures/cli-process.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const SECRET = 'issue10-broker-data-secret-0123456789';
@@ -25,14 +31,6 @@ const N = 25;
 
 function start(args: string[], cwd: string): Child {
   return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
-}
-
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function startBroker(dir: string, port: number, extra: string[]): Promise<Child> {
@@ -96,7 +94,7 @@ async function survivors(name: string, args: string[], snapshot?: string): Promi
     if (snapshot !== undefined) {
       // Mosquitto snapshots its database every second: wait until a snapshot newer than the last publish
       const file = join(dir, snapshot);
-      await until(
+      await waitForState(
         `${file} written after the publishes`,
         () => existsSync(file) && statSync(file).mtimeMs > published + 5,
         30_000,
@@ -119,7 +117,7 @@ async function survivors(name: string, args: string[], snapshot?: string): Promi
       back.once('error', fail);
     });
     // every queued message arrives right after CONNACK; a ping round trip after it has them all in
-    if (session) await until(`${N} messages (have ${got.size})`, () => got.size >= N, 20_000);
+    if (session) await waitForState(`${N} messages (have ${got.size})`, () => got.size >= N, 20_000);
     else await back.publishAsync(`certfleet/contoso/device/${deviceId}/out/checkin`, '{}', { qos: 1 });
     await back.endAsync();
     return got.size;
@@ -131,20 +129,21 @@ async function survivors(name: string, args: string[], snapshot?: string): Promi
 /**
  * A device receives M QoS 1 messages and acknowledges none (its PUBACKs withheld, as a client killed
  * mid-handler leaves them); the broker is SIGKILLed and started again; the device comes back: the packet
- * identifier each message arrives with, before and after.
+ * identifier each message arrived with before the kill, and every arrival after the restart (payload and
+ * identifier, in order) until each message of before has come again.
  */
 async function identifiersAcrossRestart(
   args: string[],
-): Promise<{ before: Map<string, number>; after: Map<string, number> }> {
+): Promise<{ before: Map<string, number>; after: Array<[string, number]> }> {
   const M = 5;
   const port = await freePort();
   let broker = await startBroker(work, port, args);
-  /** A device session that records each message's identifier and never acknowledges. */
-  const unacking = async (into: Map<string, number>): Promise<mqtt.MqttClient> => {
+  /** A device session that reports each message (payload, identifier) and never acknowledges. */
+  const unacking = async (seen: (payload: string, id: number) => void): Promise<mqtt.MqttClient> => {
     const c = client(port, deviceId, false);
     // an error answer makes mqtt.js skip its PUBACK (as the transport's deferred PUBACK does)
     c.handleMessage = (packet, done) => {
-      into.set(packet.payload.toString(), packet.messageId as number);
+      seen(packet.payload.toString(), packet.messageId as number);
       done(new Error('withheld'));
     };
     c.on('error', () => undefined);
@@ -153,7 +152,7 @@ async function identifiersAcrossRestart(
   };
   try {
     const before = new Map<string, number>();
-    const device = await unacking(before);
+    const device = await unacking((payload, id) => before.set(payload, id));
     await device.subscribeAsync(`certfleet/contoso/device/${deviceId}/in/#`, { qos: 1 });
     const service = client(port, SERVICE_CLIENT_ID, true);
     await connected(service);
@@ -162,13 +161,17 @@ async function identifiersAcrossRestart(
         qos: 1,
       });
     await service.endAsync();
-    await until(`${M} messages before the kill (have ${before.size})`, () => before.size >= M, 20_000);
+    await waitForState(`${M} messages before the kill`, () => before.size >= M, 20_000);
     await kill(broker);
     device.end(true);
     broker = await startBroker(work, port, args);
-    const after = new Map<string, number>();
-    const back = await unacking(after);
-    await until(`${M} messages after the restart (have ${after.size})`, () => after.size >= M, 20_000);
+    const after: Array<[string, number]> = [];
+    const back = await unacking((payload, id) => after.push([payload, id]));
+    const cameAgain = (): boolean =>
+      [...before].every(([payload, id]) => after.some(([p, i]) => p === payload && i === id));
+    await waitForState(`the ${M} messages again with their identifiers`, cameAgain, 20_000).catch(
+      () => undefined, // the expectations say what came instead
+    );
     back.end(true);
     return { before, after };
   } finally {
@@ -182,7 +185,14 @@ describe('issue 10 point 3: certfleet broker --data keeps persistent sessions ac
     // took one lease twice and the split run's clock stopped (issue10-faults.test.ts)
     const { before, after } = await identifiersAcrossRestart(['--data', 'aedes-ids']);
     expect(before.size).toBe(5);
-    expect(after).toEqual(before);
+    // each message comes again under the identifier it had (the session's redelivery)
+    for (const [payload, id] of before) expect(after).toContainEqual([payload, id]);
+    // an arrival beyond those is a message of before routed a second time (QoS 1: at least once): a
+    // publish acknowledged and routed just before the kill, whose routing the killed broker had not yet
+    // crossed off (embedded-broker.ts), comes as a new message with a new identifier
+    for (const [payload] of after) expect(before.has(payload)).toBe(true);
+    for (const payload of before.keys())
+      expect(after.filter(([p]) => p === payload).length).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('embedded broker with --data: every queued message survives', async () => {

@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../simulator/broker/embedded-broker.ts';
 import { BROKER_DB_FILE } from '../../../simulator/broker/sqlite-persistence.ts';
 import { deviceInbox, enrolledTopic } from '../../../protocol/wire/topics.ts';
+import { waitForState } from '../../e2e/fixtures/cli-process.ts';
 
 const TENANT = 'acme';
 const DEVICE = 'd-accepted';
@@ -89,8 +90,9 @@ describe('broker --data: a QoS 1 publish acknowledged and not yet routed when th
         back.once('error', fail);
       });
       // bounded only against a hang; before the fix the message never came
-      const deadline = Date.now() + 10_000;
-      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitForState('the message through the next broker', () => got.length > 0, 10_000).catch(
+        () => undefined, // the expectation below says what came instead
+      );
       await back.endAsync();
       expect(got).toEqual(['taken before the kill']);
     } finally {

@@ -8,6 +8,7 @@ import { connectMqtt, type MqttTransportOptions } from '../../../protocol/transp
 import type { Transport, TransportMessage } from '../../../protocol/transport/transport.ts';
 import { deviceInbox, deviceOutTopic, enrolledTopic } from '../../../protocol/wire/topics.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { waitForState } from '../../e2e/fixtures/cli-process.ts';
 import { BROKERS, TENANT, type TestBroker } from './brokers.ts';
 
 const ACCOUNTS = [
@@ -19,14 +20,6 @@ const ACCOUNTS = [
   { role: 'device' as const, name: 'marker', password: 'marker-secret' },
 ];
 const passwordOf = (name: string): string => ACCOUNTS.find((a) => a.name === name)!.password;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (wall time: a transport test) until `cond` holds, at most `ms`. */
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await sleep(10);
-}
 
 describe.each(BROKERS)('issue 10: broker isolation ($name)', (row) => {
   let broker: TestBroker | undefined;
@@ -105,7 +98,7 @@ describe.each(BROKERS)('issue 10: broker isolation ($name)', (row) => {
 
       // the victim comes back: every queued message is still there
       await connect('victim', { subscriptions: [{ filter: deviceInbox(TENANT, 'victim'), handler }] });
-      await until(() => received.length >= 3);
+      await waitForState('the three queued messages', () => received.length >= 3, 10_000);
       expect(received).toEqual(['q1', 'q2', 'q3']);
       expect(stolen).toEqual([]);
     },
@@ -149,7 +142,7 @@ describe.each(BROKERS)('issue 10: broker isolation ($name)', (row) => {
       });
       const marker = await connect('marker');
       await marker.publish(deviceOutTopic(TENANT, 'marker', 'checkin'), Buffer.from('marker'));
-      await until(() => seen.includes('marker'));
+      await waitForState('the marker', () => seen.includes('marker'), 10_000);
       expect(seen).toEqual(['marker']);
     },
     60_000,

@@ -4,7 +4,7 @@
  * withheld comes back after a dropped connection and not again once acknowledged; a payload larger than
  * one TCP read arrives whole; a SUBACK failure (0x80) is a coded error; what it cannot carry is refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeanMqttClient } from '../../../protocol/transport/lean-mqtt-client.ts';
 import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
 import type { IPublishPacket } from 'mqtt-packet';
@@ -64,8 +64,13 @@ describe.each(BROKERS)('lean MQTT client over the $name broker', (row) => {
       ...DEVICES.map((name) => ({ role: 'device' as const, name, password: devicePassword(name) })),
     ]);
   });
+  // Each test's clients end with the test: one left connected (it reconnects every 50 ms) would take
+  // the session of the next test's client with the same id in turn, and a message for it could go to
+  // the old one.
+  afterEach(async () => {
+    for (const c of open.splice(0)) await new Promise<void>((resolve) => c.end(true, {}, resolve));
+  });
   afterAll(async () => {
-    for (const c of open) await new Promise<void>((resolve) => c.end(true, {}, resolve));
     await broker?.close();
   });
 

@@ -18,6 +18,7 @@ import { DeviceLedger } from '../../../protocol/transport/device-ledger.ts';
 import { connectMqtt } from '../../../protocol/transport/mqtt-transport.ts';
 import type { Transport } from '../../../protocol/transport/transport.ts';
 import { deviceInbox, enrolledTopic } from '../../../protocol/wire/topics.ts';
+import { waitForState } from '../../e2e/fixtures/cli-process.ts';
 
 const TENANT = 'contoso';
 const DEVICE = 'd-early';
@@ -72,15 +73,6 @@ async function scriptedBroker(): Promise<{
   return { port, pubacks, server, cut: () => sockets.at(-1)?.destroy() };
 }
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  // bounded only against a hang (the failure names what never happened); never a timing assertion
-  const deadline = Date.now() + 10_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.each(['lean', 'mqtt.js'] as const)(
   "a PUBLISH before its connection's CONNACK (%s client)",
   (client) => {
@@ -106,12 +98,17 @@ describe.each(['lean', 'mqtt.js'] as const)(
       await transport.subscribe(deviceInbox(TENANT, DEVICE), async (m) => {
         handled.push(m.payload.toString());
       });
-      await until('the first message handled and acknowledged', () =>
-        broker.pubacks.some(([n, id]) => n === 1 && id === 1),
+      // bounded only against a hang (the failure names what never happened); never a timing assertion
+      await waitForState(
+        'the first message handled and acknowledged',
+        () => broker.pubacks.some(([n, id]) => n === 1 && id === 1),
+        10_000,
       );
       broker.cut();
-      await until('the early message acknowledged on connection 2', () =>
-        broker.pubacks.some(([n, id]) => n === 2 && id === 2),
+      await waitForState(
+        'the early message acknowledged on connection 2',
+        () => broker.pubacks.some(([n, id]) => n === 2 && id === 2),
+        10_000,
       );
       expect(handled).toEqual(['on the first connection', 'delivered before the CONNACK']);
       expect(ledger.inProgress()).toBe(0);
