@@ -2,8 +2,9 @@
  * A Mosquitto 2.x broker started by the project (CI runs the end-to-end suite against it): writes
  * `mosquitto.conf`, a password file (the `$7$` PBKDF2-SHA512 hashes of password-hash.ts, the format
  * `mosquitto_passwd` writes) and an ACL file rendering the topic ACL of protocol/wire/topic-acl.ts for
- * one tenant, starts `mosquitto -c mosquitto.conf` on a free loopback port, waits until it accepts
- * connections, and on close stops it and removes its folder. Credential changes rewrite both files and
+ * one tenant, starts `mosquitto -c mosquitto.conf` on a free loopback port (so that it ends with this
+ * process, even a killed one: {@link mosquittoCommand}), waits until its log says it is running and it
+ * accepts connections, and on close stops it and removes its folder. Credential changes rewrite both files and
  * send SIGHUP (Mosquitto reloads them); {@link BrokerHandle.synced} waits for the reload.
  *
  * Isolation (issue 10): every listener has `use_username_as_clientid true`, so a client's id is its login
@@ -95,6 +96,37 @@ export function findMosquitto(binary?: string): string | undefined {
     if (!r.error) return c;
   }
   return undefined;
+}
+
+/** Whether util-linux's `setpriv` runs here (looked up once; see {@link mosquittoCommand}). */
+let setprivFound: boolean | undefined;
+
+/**
+ * The command that starts Mosquitto so that it ends with this process, however this process ends. Under
+ * util-linux's `setpriv --pdeathsig KILL` (Linux; `util-linux` is an essential Debian package), the kernel
+ * sends Mosquitto SIGKILL when the thread that started it exits: a `certfleet broker --mosquitto` or a
+ * `run --broker mosquitto` killed with SIGKILL leaves no Mosquitto behind holding its port, so the same
+ * command started again starts a new Mosquitto, which reads the persistence database, as a restarted broker
+ * does. setpriv execs Mosquitto, so the child's pid is Mosquitto's (SIGHUP reloads reach it). Without
+ * setpriv, Mosquitto is started directly and outlives a killed parent.
+ * @see https://man7.org/linux/man-pages/man1/setpriv.1.html (--pdeathsig)
+ * @see https://man7.org/linux/man-pages/man2/PR_SET_PDEATHSIG.2const.html
+ */
+export function mosquittoCommand(binary: string, conf: string): { file: string; args: string[] } {
+  setprivFound ??= !spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).error;
+  return setprivFound
+    ? { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', binary, '-c', conf] }
+    : { file: binary, args: ['-c', conf] };
+}
+
+/**
+ * Whether a Mosquitto's log says it opened its listeners: `mosquitto version X running` comes after
+ * every listener is bound (`Opening ipv4 listen socket on port P.`); one that cannot bind logs `Error:
+ * Address already in use` and exits instead. Connecting to the port is not proof: another process may be
+ * listening there.
+ */
+export function mosquittoRunning(log: string): boolean {
+  return /mosquitto version \S+ running/.test(log);
 }
 
 /** The password file: one `name:$7$…` line per account. */
@@ -281,17 +313,21 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
         mode: 0o600,
       },
     );
-    const c = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const command = mosquittoCommand(binary, join(dir, 'mosquitto.conf'));
+    const c = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.setEncoding('utf8');
+    let own = ''; // this attempt's log: whether this Mosquitto, not another process, holds the ports
     c.stderr?.on('data', (chunk: string) => {
       log = (log + chunk).slice(-64_000);
+      if (own.length < 64_000) own += chunk;
     });
     let exited = false;
     c.once('exit', () => (exited = true));
     c.once('error', () => (exited = true));
+    const up = async (): Promise<boolean> => mosquittoRunning(own) && (await allUp());
     const deadline = Date.now() + timeout;
-    while (!exited && Date.now() < deadline && !(await allUp())) await sleep(25);
-    if (!exited && (await allUp())) child = c;
+    while (!exited && Date.now() < deadline && !(await up())) await sleep(25);
+    if (!exited && (await up())) child = c;
     else {
       c.kill('SIGKILL');
       // not a port race (or a port the caller chose, which another attempt cannot change): stop here

@@ -17,6 +17,8 @@ import { freePort } from '../../simulator/broker/free-port.ts';
 import { derivePassword, SERVICE_CLIENT_ID } from '../../simulator/fleet/fleet-secret.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
 import {
+  alive,
+  childrenOf,
   startCli,
   stopAll,
   waitForOutput,
@@ -40,6 +42,10 @@ async function startBroker(dir: string, port: number, extra: string[]): Promise<
 }
 
 const kill = (c: Child): Promise<void> => stopAll([c], 'SIGKILL');
+
+/** The pid of the Mosquitto a `certfleet broker --mosquitto` started, or undefined (the embedded broker). */
+const mosquittoOf = (c: Child): number | undefined =>
+  childrenOf(c.proc.pid!).find((p) => p.dir !== undefined)?.pid;
 
 function client(port: number, clientId: string, clean: boolean): mqtt.MqttClient {
   return mqtt.connect(`mqtt://127.0.0.1:${port}`, {
@@ -100,8 +106,20 @@ async function survivors(name: string, args: string[], snapshot?: string): Promi
         30_000,
       );
     }
+    const killed = mosquittoOf(broker);
+    expect(killed !== undefined).toBe(snapshot !== undefined); // a Mosquitto exactly on the Mosquitto row
     await kill(broker);
     broker = await startBroker(work, port, args);
+    if (killed !== undefined) {
+      // the broker was really killed: its Mosquitto ended with it, and a new one (reading the persistence
+      // database) serves the port — not the old one left running with the session still in its memory
+      await waitForState(
+        `the killed broker's Mosquitto (pid ${killed}) to end`,
+        () => !alive(killed),
+        10_000,
+      );
+      expect(mosquittoOf(broker)).not.toBe(killed);
+    }
     const got = new Set<string>();
     const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
       clientId: deviceId,
