@@ -19,8 +19,8 @@ import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
 import {
   alive,
   childrenOf,
+  killAll,
   startCli,
-  stopAll,
   waitForOutput,
   waitForState,
   type CliProcess as Child,
@@ -41,7 +41,7 @@ async function startBroker(dir: string, port: number, extra: string[]): Promise<
   return b;
 }
 
-const kill = (c: Child): Promise<void> => stopAll([c], 'SIGKILL');
+const kill = (c: Child): Promise<void> => killAll([c]);
 
 /** The pid of the Mosquitto a `certfleet broker --mosquitto` started, or undefined (the embedded broker). */
 const mosquittoOf = (c: Child): number | undefined =>

@@ -24,8 +24,8 @@ import { freePort } from '../../simulator/broker/free-port.ts';
 import { loadScenario, planFleet } from '../../simulator/scenario/index.ts';
 import { KEY_POOL_PASSPHRASE_ENV } from '../../simulator/tools/key-pool/key-pool.ts';
 import {
+  killAll,
   startCli,
-  stopAll,
   waitForOutput as waitFor,
   type CliProcess as Child,
 } from './fixtures/cli-process.ts';
@@ -85,8 +85,7 @@ async function killedRun(
     expect(serve.proc.exitCode, serve.out()).toBeNull();
     expect(serve.out()).not.toMatch(/Reports: /);
     const killed = victim === 'broker' ? broker : host;
-    killed.proc.kill('SIGKILL');
-    await killed.exited;
+    await killAll([killed]);
     if (victim === 'broker') {
       const again = start(brokerCmd, dir);
       children.push(again);
@@ -115,7 +114,7 @@ async function killedRun(
     if (victim === 'agents') expect(serve.out()).toMatch(/host fleet-host-0 \(shard 0\/1\) rejoined/);
     return join(dir, 'serve');
   } finally {
-    await stopAll(children, 'SIGKILL');
+    await killAll(children);
   }
 }
 

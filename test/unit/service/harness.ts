@@ -3,7 +3,8 @@
  * bus, the MDM service, N connectors (pool keys, no RSA generation), and scripted fake devices that enrol
  * with a real CSR and answer payloads as the test tells them.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Device } from '../../../agent/device/device.ts';
@@ -237,7 +238,12 @@ export class FakeDevice {
 }
 
 let caCount = 0;
-const caBase = mkdtempSync(join(tmpdir(), 'certfleet-service-test-'));
+/** The folder of this test file's CAs: made at the first {@link world}, removed after the file's tests. */
+let caBase: string | undefined;
+afterAll(() => {
+  if (caBase !== undefined) rmSync(caBase, { recursive: true, force: true });
+  caBase = undefined;
+});
 
 /** Options of {@link world}. */
 export interface WorldOptions {
@@ -260,6 +266,7 @@ export interface WorldOptions {
 export async function world(o: WorldOptions) {
   caCount += 1;
   const clock = new VirtualClock(START);
+  caBase ??= mkdtempSync(join(tmpdir(), 'certfleet-service-test-'));
   const ca = await EnterpriseCa.init(join(caBase, `ca-${caCount}`), {
     now: new Date(START.getTime() - 86_400_000),
     rootKey: poolKey('rsa2048', 0),
