@@ -135,7 +135,7 @@ async function survivors(name: string, args: string[], snapshot?: string): Promi
       back.once('error', fail);
     });
     // every queued message arrives right after CONNACK; a ping round trip after it has them all in
-    if (session) await waitForState(`${N} messages (have ${got.size})`, () => got.size >= N, 20_000);
+    if (session) await waitForState(`${N} messages`, () => got.size >= N, 20_000);
     else await back.publishAsync(`certfleet/contoso/device/${deviceId}/out/checkin`, '{}', { qos: 1 });
     await back.endAsync();
     return got.size;
