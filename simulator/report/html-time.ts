@@ -1,11 +1,12 @@
 /**
  * The "Over virtual time" section of report.html (issue 13 point 4): an inline SVG chart of installs,
  * failures and renewals per virtual-time bucket (one strip per series, each with its own scale, sharing the
- * time axis; deferrals and expiries get a strip when the run has any), then the renewal deferrals, the
+ * time axis; deferrals and expiries get a strip when the run has any), the figures per minute of virtual
+ * time (installs, failures, renewals, certificates issued per connector), then the renewal deferrals, the
  * expiries, and the validity left at the end per profile. Static HTML and SVG only, everything escaped.
  */
 import { htmlEscape as e } from './html-escape.ts';
-import type { TimeBucket, TimeReport } from './time-series.ts';
+import type { PerMinuteFigure, TimeBucket, TimeReport } from './time-series.ts';
 
 type Series = keyof Omit<TimeBucket, 'start'>;
 
@@ -83,6 +84,32 @@ function dt(iso: string): string {
     .replace(/Z$/, '');
 }
 
+/** Per minute of virtual time: each count's total, mean per minute and busiest minute. */
+export function perMinuteTable(t: TimeReport): string {
+  const p = t.perMinute;
+  const rows: Array<[string, PerMinuteFigure]> = [
+    ['Installs', p.installs],
+    ['Failures', p.failures],
+    ['Renewals', p.renewals],
+    ...Object.entries(p.issuedByConnector).map(([connector, f]): [string, PerMinuteFigure] => [
+      `Certificates issued by ${connector}`,
+      f,
+    ]),
+  ];
+  const out = [
+    `<h3>Per minute of virtual time</h3><p class="meta">Over the run's ${p.minutes} minutes, whatever the bucket above; the busiest minute is counted from the virtual start.</p>`,
+    '<table class="sortable per-minute"><thead><tr><th>What</th><th class="n">Total</th><th class="n">Mean per minute</th>' +
+      '<th class="n">Busiest minute</th><th>Busiest minute starts</th></tr></thead><tbody>',
+  ];
+  for (const [what, f] of rows)
+    out.push(
+      `<tr><td>${e(what)}</td><td class="n">${f.total}</td><td class="n">${f.meanPerMinute}</td>` +
+        `<td class="n">${f.peak}</td><td>${f.peakAt !== undefined ? e(dt(f.peakAt)) : ''}</td></tr>`,
+    );
+  out.push('</tbody></table>');
+  return out.join('');
+}
+
 /** The whole "Over virtual time" section. */
 export function timeSection(t: TimeReport): string {
   const out: string[] = [];
@@ -93,6 +120,7 @@ export function timeSection(t: TimeReport): string {
       `${t.totals.deferrals} renewal deferrals · ${t.totals.expiries} expiries.</p>`,
   );
   out.push(timeChart(t));
+  out.push(perMinuteTable(t));
 
   out.push('<h3>Renewal deferrals (locked Apple devices)</h3>');
   if (!t.fromRunDb)

@@ -12,6 +12,10 @@
  *   `renewal-deferred` event (a locked Apple device that put a due renewal off, recorded in run.db only); an
  *   *expiry* is a `failed` event with the code `RENEWAL_EXPIRED`. A device × profile that fails twice counts
  *   twice: the series counts what happened, the summary counts where each row ended.
+ * - **Per minute** (the at-scale journey: "throughput, connector load and failures per minute"), whatever
+ *   the bucket: for installs, failures and renewals, and for the certificates each connector issued (its
+ *   `issued` events, `… by connector-2 (…)`), the total, the mean per minute of the run and the busiest
+ *   minute (minutes counted from the virtual start) with how many it had.
  * - **Deferrals** per device (how many, first, last, and when that device renewed after), and **expiries**.
  * - **Validity left** at the virtual end for every PKCS certificate (an identity) in the devices' key stores,
  *   from run.db's end-of-run store snapshot, each matched to its profile through the payloads delivered to
@@ -133,6 +137,63 @@ export interface ValiditySummary {
   expired: number;
 }
 
+/** One count per minute of virtual time: its total, its mean per minute and its busiest minute. */
+export interface PerMinuteFigure {
+  total: number;
+  /** total ÷ the run's length in minutes, three significant digits (a 40-day run's rates are small). */
+  meanPerMinute: number;
+  /** The most in one minute (minutes counted from the virtual start); 0 when the total is 0. */
+  peak: number;
+  /** The start of the first minute that reached the peak (ISO); absent when the total is 0. */
+  peakAt?: string;
+}
+
+/** `report.json` `time.perMinute`. */
+export interface PerMinuteReport {
+  /** The run's length in whole minutes (at least 1): what the means divide by. */
+  minutes: number;
+  installs: PerMinuteFigure;
+  failures: PerMinuteFigure;
+  renewals: PerMinuteFigure;
+  /** Certificates issued, per connector as its `issued` events name it (`connector-1`, `the SCEP connector`). */
+  issuedByConnector: Record<string, PerMinuteFigure>;
+}
+
+/** Counts per minute of virtual time from a start (see {@link PerMinuteFigure}). */
+class MinuteCounts {
+  readonly #counts = new Map<number, number>();
+  #total = 0;
+
+  constructor(private readonly startMs: number) {}
+
+  add(at: string, n = 1): void {
+    if (n === 0) return;
+    const t = Date.parse(at);
+    const minute = Number.isFinite(t) ? Math.max(0, Math.floor((t - this.startMs) / MIN)) : 0;
+    this.#counts.set(minute, (this.#counts.get(minute) ?? 0) + n);
+    this.#total += n;
+  }
+
+  figure(minutes: number): PerMinuteFigure {
+    let peak = 0;
+    let peakMinute = -1;
+    for (const [minute, n] of this.#counts) {
+      if (n > peak || (n === peak && minute < peakMinute)) [peak, peakMinute] = [n, minute];
+    }
+    return {
+      total: this.#total,
+      meanPerMinute: Number((this.#total / minutes).toPrecision(3)),
+      peak,
+      ...(peakMinute >= 0 ? { peakAt: new Date(this.startMs + peakMinute * MIN).toISOString() } : {}),
+    };
+  }
+}
+
+/** The connector an `issued` event names (`certificate 1A by connector-2 (initial)`), if any. */
+export function issuingConnectorOf(detail: string): string | undefined {
+  return / by (.+?) \(/.exec(detail)?.[1];
+}
+
 /** `report.json` `time`. */
 export interface TimeReport {
   start: string;
@@ -144,6 +205,8 @@ export interface TimeReport {
   bucketRule: string;
   series: TimeBucket[];
   totals: TimeTotals;
+  /** Per minute of virtual time, whatever the bucket. */
+  perMinute: PerMinuteReport;
   deferrals: DeferralRecord[];
   expiries: ExpiryRecord[];
   validity: { at: string; certificates: CertificateValidity[]; byProfile: ValiditySummary[] };
@@ -208,6 +271,12 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
   for (const o of result.outcomes)
     if (o.status === 'failed') failedRowsOf.set(o.device, (failedRowsOf.get(o.device) ?? 0) + 1);
   const firstRenewal = new Map<string, string[]>();
+  const perMinute = {
+    installs: new MinuteCounts(startMs),
+    failures: new MinuteCounts(startMs),
+    renewals: new MinuteCounts(startMs),
+  };
+  const issuedBy = new Map<string, MinuteCounts>();
 
   for (const e of result.events) {
     switch (e.type) {
@@ -215,16 +284,29 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
         const k = key(e);
         const left = renewedAt.get(k) ?? 0;
         if (left > 0) renewedAt.set(k, left - 1);
-        else slot(e.at).installs += 1;
+        else {
+          slot(e.at).installs += 1;
+          perMinute.installs.add(e.at);
+        }
         break;
       }
       case 'renewed':
         slot(e.at).renewals += 1;
+        perMinute.renewals.add(e.at);
         if (e.device !== undefined) push(firstRenewal, e.device, e.at);
         break;
+      case 'issued': {
+        const connector = issuingConnectorOf(e.detail);
+        if (connector === undefined) break;
+        let counts = issuedBy.get(connector);
+        if (!counts) issuedBy.set(connector, (counts = new MinuteCounts(startMs)));
+        counts.add(e.at);
+        break;
+      }
       case 'failed': {
         const b = slot(e.at);
         b.failures += 1;
+        perMinute.failures.add(e.at);
         if (e.detail.startsWith('RENEWAL_EXPIRED')) {
           b.expiries += 1;
           const p = platformOf.get(e.device ?? '');
@@ -238,10 +320,13 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
         }
         break;
       }
-      case 'enroll-refused':
+      case 'enroll-refused': {
         // each profile the refused device would have received is a failed row, made at this instant
-        slot(e.at).failures += failedRowsOf.get(e.device ?? '') ?? 0;
+        const rows = failedRowsOf.get(e.device ?? '') ?? 0;
+        slot(e.at).failures += rows;
+        perMinute.failures.add(e.at, rows);
         break;
+      }
     }
   }
 
@@ -294,6 +379,19 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
     return s;
   });
 
+  const minutes = Math.max(1, Math.ceil((endMs - startMs) / MIN));
+  const perMinuteReport: PerMinuteReport = {
+    minutes,
+    installs: perMinute.installs.figure(minutes),
+    failures: perMinute.failures.figure(minutes),
+    renewals: perMinute.renewals.figure(minutes),
+    issuedByConnector: Object.fromEntries(
+      [...issuedBy.entries()]
+        .sort(([a], [b]) => byCodeUnits(a, b))
+        .map(([connector, counts]) => [connector, counts.figure(minutes)]),
+    ),
+  };
+
   return {
     start: new Date(startMs).toISOString(),
     end: new Date(endMs).toISOString(),
@@ -302,6 +400,7 @@ export function buildTimeReport(result: RunResult, inputs?: TimeInputs): TimeRep
     bucketRule: `the smallest step of 1m, 5m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 1d, 2d, 7d, 14d, 30d, 90d, 365d that cuts the run into at most ${MAX_BUCKETS} buckets`,
     series,
     totals,
+    perMinute: perMinuteReport,
     deferrals: [...byDevice.values()].sort(
       (a, b) => byCodeUnits(a.first, b.first) || byCodeUnits(a.device, b.device),
     ),

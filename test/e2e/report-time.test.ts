@@ -92,6 +92,24 @@ describe('a renewal run: report.json and report.html over virtual time', () => {
     ]);
   });
 
+  it("per minute of virtual time: the series' totals, and each connector's issued certificates are its load", () => {
+    const p = r.time.perMinute;
+    expect(p.minutes).toBe(40 * 24 * 60);
+    expect(p.installs.total).toBe(r.time.totals.installs);
+    expect(p.renewals.total).toBe(8);
+    expect(p.renewals.peak).toBeGreaterThan(0);
+    expect(dayOf(p.renewals.peakAt!)).toBeOneOf([24, 27]);
+    // no CA denied anything here: every result a connector sent is a certificate it issued
+    const load = Object.entries(r.metrics.connectorLoad).filter(([, n]) => n > 0);
+    expect(load.length).toBeGreaterThan(0);
+    expect(Object.entries(p.issuedByConnector).map(([c, f]) => [c, f.total])).toEqual(
+      load.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h3>Per minute of virtual time</h3>');
+    for (const [c] of load) expect(html).toContain(`<td>Certificates issued by ${c}</td>`);
+  });
+
   it('report.html charts the series: one renewals bar per renewal day, the deferrals strip, the validity table', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     const strips = Object.fromEntries(

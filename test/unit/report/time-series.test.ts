@@ -227,6 +227,91 @@ describe('buildTimeReport', () => {
   });
 });
 
+describe('buildTimeReport: per minute of virtual time', () => {
+  /** A 2-hour run: three certificates issued by two connectors and one by SCEP, installs in two minutes. */
+  function minuteRun(): RunResult {
+    const run = timedRun();
+    run.metrics.virtualStart = '2026-01-01T00:00:00.000Z';
+    run.metrics.virtualEnd = '2026-01-01T02:00:00.000Z';
+    const ev = (at: string, device: string, type: string, detail: string): RunEvent => ({
+      at,
+      device,
+      type,
+      detail,
+      profile: 'P',
+    });
+    run.events = [
+      ev('2026-01-01T00:00:15.000Z', 'win-1', 'issued', 'certificate 0A by connector-2 (initial)'),
+      ev('2026-01-01T00:00:15.000Z', 'win-1', 'installed', 'OK'),
+      ev('2026-01-01T00:00:59.999Z', 'and-3', 'issued', 'certificate 0B by connector-2 (initial)'),
+      ev('2026-01-01T00:00:59.999Z', 'and-3', 'installed', 'OK'),
+      ev('2026-01-01T00:01:00.000Z', 'ios-1', 'issued', 'certificate 0C by connector-1 (initial)'),
+      ev('2026-01-01T00:01:00.000Z', 'ios-1', 'installed', 'OK'),
+      ev(
+        '2026-01-01T01:30:00.000Z',
+        'mac-2',
+        'issued',
+        'certificate 0D by the SCEP connector (initial; transaction t-1)',
+      ),
+      ev('2026-01-01T01:45:10.000Z', 'win-2', 'failed', 'INSTALL_KSP_UNAVAILABLE: no TPM'),
+      ev('2026-01-01T01:45:50.000Z', 'win-2', 'failed', 'INSTALL_KSP_UNAVAILABLE: no TPM'),
+      // two failed rows of mac-1's refused enrolment, in a minute of their own
+      {
+        at: '2026-01-01T01:50:00.000Z',
+        device: 'mac-1',
+        type: 'enroll-refused',
+        detail: 'ENROLL_OS_TOO_OLD: x',
+      },
+    ];
+    return run;
+  }
+  const p = buildTimeReport(minuteRun(), INPUTS).perMinute;
+
+  it("divides by the run's minutes and finds the busiest minute, counted from the virtual start", () => {
+    expect(p.minutes).toBe(120);
+    expect(p.installs).toEqual({
+      total: 3,
+      meanPerMinute: 0.025,
+      peak: 2,
+      peakAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(p.renewals).toEqual({ total: 0, meanPerMinute: 0, peak: 0 });
+  });
+
+  it('counts failures with the rows of a refused enrolment; a tie goes to the earlier minute', () => {
+    expect(p.failures).toEqual({
+      total: 4,
+      meanPerMinute: 0.0333,
+      peak: 2,
+      peakAt: '2026-01-01T01:45:00.000Z',
+    });
+  });
+
+  it('counts the certificates each connector issued, by the name its events give', () => {
+    expect(Object.keys(p.issuedByConnector)).toEqual(['connector-1', 'connector-2', 'the SCEP connector']);
+    expect(p.issuedByConnector['connector-2']).toEqual({
+      total: 2,
+      meanPerMinute: 0.0167,
+      peak: 2,
+      peakAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(p.issuedByConnector['connector-1']).toMatchObject({
+      total: 1,
+      peak: 1,
+      peakAt: '2026-01-01T00:01:00.000Z',
+    });
+    expect(p.issuedByConnector['the SCEP connector']).toMatchObject({ total: 1, peak: 1 });
+  });
+
+  it('the 40-day run: the same totals as its series', () => {
+    const t = buildTimeReport(timedRun(), INPUTS);
+    expect(t.perMinute.installs.total).toBe(t.totals.installs);
+    expect(t.perMinute.failures.total).toBe(t.totals.failures);
+    expect(t.perMinute.renewals.total).toBe(t.totals.renewals);
+    expect(t.perMinute.minutes).toBe(40 * 24 * 60);
+  });
+});
+
 describe('certificatesOf', () => {
   const item = (
     deviceId: string,
