@@ -6,6 +6,7 @@
  * (the new one had failed with "Address already in use"), and every later client talked to the old broker.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -71,12 +72,15 @@ describe.skipIf(!MOSQUITTO)('starting Mosquitto', () => {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
+      let dir: string | undefined; // the Mosquitto's folder: the killed parent cannot remove it
       try {
         let out = '';
         parent.stdout.on('data', (b: Buffer) => (out += b.toString()));
         await waitForState('the parent to start Mosquitto', () => /port \d+/.test(out), 20_000);
         const port = /port (\d+)/.exec(out)![1]!;
-        const mosquittoPid = childrenOf(parent.pid!).find((c) => /mosquitto/.test(c.argv[0] ?? ''))?.pid;
+        const mosquitto = childrenOf(parent.pid!).find((c) => c.dir !== undefined);
+        dir = mosquitto?.dir;
+        const mosquittoPid = mosquitto?.pid;
         expect(mosquittoPid).toBeGreaterThan(0);
         expect(alive(mosquittoPid!)).toBe(true);
         parent.kill('SIGKILL');
@@ -87,6 +91,7 @@ describe.skipIf(!MOSQUITTO)('starting Mosquitto', () => {
         );
       } finally {
         parent.kill('SIGKILL');
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
       }
     },
     60_000,
