@@ -31,18 +31,20 @@ describe('chooseBucket', () => {
   });
 });
 
+/** An event of a device about profile P (or `profile`). */
+const ev = (at: string, device: string, type: string, detail = '', profile = 'P'): RunEvent => ({
+  at,
+  device,
+  type,
+  detail,
+  profile,
+});
+
 /** A 40-day run from 2026-01-01: two devices install, one renews on day 24, one is refused, one expires. */
 function timedRun(): RunResult {
   const run = sampleRun();
   run.metrics.virtualStart = '2026-01-01T00:00:00.000Z';
   run.metrics.virtualEnd = '2026-02-10T00:00:00.000Z';
-  const ev = (at: string, device: string, type: string, detail = '', profile = 'P'): RunEvent => ({
-    at,
-    device,
-    type,
-    detail,
-    profile,
-  });
   run.events = [
     ev('2026-01-01T00:00:15.000Z', 'win-1', 'installed', 'OK'),
     ev('2026-01-01T00:00:15.000Z', 'and-3', 'installed', 'OK'),
@@ -233,13 +235,6 @@ describe('buildTimeReport: per minute of virtual time', () => {
     const run = timedRun();
     run.metrics.virtualStart = '2026-01-01T00:00:00.000Z';
     run.metrics.virtualEnd = '2026-01-01T02:00:00.000Z';
-    const ev = (at: string, device: string, type: string, detail: string): RunEvent => ({
-      at,
-      device,
-      type,
-      detail,
-      profile: 'P',
-    });
     run.events = [
       ev('2026-01-01T00:00:15.000Z', 'win-1', 'issued', 'certificate 0A by connector-2 (initial)'),
       ev('2026-01-01T00:00:15.000Z', 'win-1', 'installed', 'OK'),
