@@ -176,10 +176,9 @@ export function serviceLocalSide(s: ServiceLocal): LocalSide {
     idle: () =>
       s.gate.held === 0 && s.inFlight.count({ exceptOffline: true }) === 0 && s.ledger.inProgress() === 0,
     activity: () => released,
-    // Not wired: holdOutbound/heldOutbound/releaseOutbound (RoundGate) would let an instant where only the
-    // service side has work run without a wave, but with them a slow device's answer (scenario
-    // failures.slowDevice) landed at +5 min instead of +2 min (test/e2e/scenario-failures.test.ts), so the
-    // coordinator steps the hosts at every instant until that is understood.
+    holdOutbound: () => s.gate.holdOutbound(),
+    heldOutbound: () => s.gate.heldOutbound,
+    releaseOutbound: () => s.gate.releaseOutbound(),
     ledger: s.ledger,
   };
 }
@@ -409,7 +408,12 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     await fleet.stop();
     state.remove(); // a finished run is not resumed: its saved state goes
     await writeReports(result, dir);
-    return { result, dir, dbPath: join(dir, 'run.db') };
+    return {
+      result,
+      dir,
+      dbPath: join(dir, 'run.db'),
+      engine: { instants: outcome.instants, waves: outcome.waves },
+    };
   } catch (failure) {
     await fleet.stop({ failure });
     throw failure;

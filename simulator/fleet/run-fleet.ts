@@ -286,13 +286,20 @@ async function runWithKeys(
       end,
       expect: { shards: 1, ...identity },
       // A device counts while it is online and — this process holding every client — while the in-flight
-      // counter has a message on its way to it or to the service. A message the broker never delivers
-      // (sent to a TLS device's password session as it reconnects with its certificate) is forgotten by
-      // the counter with that session, as before the engine; the service's own retry sends it again.
+      // counter has a message on its way to it or to the service, or while it has handled every message the
+      // service sent it: then its counts fail to balance only because its host reported before the last
+      // message reached the device (the host's step or probe is in-process, the message crosses the
+      // broker), and another wave brings its counts and its next timer (a slow device's delayed answer).
+      // A message the broker never delivers (sent to a TLS device's password session as it reconnects
+      // with its certificate) is forgotten by the counter with that session, as before the engine; the
+      // service's own retry sends it again.
       isOnline: (d, t) => {
         const plan = plans.get(d);
         if (plan !== undefined && !onlineAt(plan, t)) return false;
-        return inFlight.count({ clientId: d }) > 0 || inFlight.count({ clientId: SERVICE_CLIENT_ID }) > 0;
+        if (inFlight.count({ clientId: d }) > 0 || inFlight.count({ clientId: SERVICE_CLIENT_ID }) > 0) {
+          return true;
+        }
+        return deviceLedger.counts(d).handled >= serviceLedger.counts(d).sent;
       },
       hostOf: () => host,
       // the host is in this process: it cannot go missing on its own
@@ -331,7 +338,12 @@ async function runWithKeys(
     for (const d of ctx.devices) runDb.snapshotStores(storeDb.items(d.device.id));
     runDb.finishRun(result);
     await fleet.stop();
-    return { result, dir, dbPath: join(dir, 'run.db') };
+    return {
+      result,
+      dir,
+      dbPath: join(dir, 'run.db'),
+      engine: { instants: outcome.instants, waves: outcome.waves },
+    };
   } catch (failure) {
     await fleet.stop({ failure });
     throw failure;

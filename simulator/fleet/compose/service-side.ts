@@ -307,6 +307,11 @@ export interface FleetRun {
   result: RunResult;
   dir: string;
   dbPath: string;
+  /**
+   * The fleet engine's count of virtual instants and of waves (steps and probes of the hosts) — an instant
+   * where only the service side had work has none (docs/architecture.md "One instant").
+   */
+  engine?: { instants: number; waves: number };
 }
 
 /** What {@link buildRunResult} needs: the scenario, its devices, the service after the run. */
