@@ -105,12 +105,27 @@ export class ServiceCheckpoint {
   readonly #key: Buffer;
   readonly #path: string;
   #generation: number;
+  /** Prepared statements by SQL text: a serve writes here with every handled message and instant. */
+  readonly #statements = new Map<string, Database.Statement>();
+  /** One transaction function for every write, made once. */
+  readonly #transaction: (f: () => void) => void;
 
   private constructor(db: Database.Database, key: Buffer, path: string, generation: number) {
     this.#db = db;
     this.#key = key;
     this.#path = path;
     this.#generation = generation;
+    this.#transaction = db.transaction((f: () => void) => f());
+  }
+
+  /** The prepared statement for `sql`, prepared once. */
+  #sql(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
   }
 
   /** True when `dir` holds saved service state. */
@@ -196,20 +211,18 @@ export class ServiceCheckpoint {
    * and the outbox entries confirmed. Nothing is saved when any part fails.
    */
   checkpoint(c: Checkpoint): void {
-    const upsertLedger = this.#db.prepare(
+    const upsertLedger = this.#sql(
       `INSERT INTO ledger (device_id, sent, handled) VALUES (?, ?, ?)
        ON CONFLICT (device_id) DO UPDATE SET sent = MAX(sent, excluded.sent), handled = MAX(handled, excluded.handled)`,
     );
     this.#write(() => {
-      this.#db
-        .prepare(
-          'INSERT INTO position (id, at, instants) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, instants = excluded.instants',
-        )
-        .run(c.at, c.instants);
+      this.#sql(
+        'INSERT INTO position (id, at, instants) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, instants = excluded.instants',
+      ).run(c.at, c.instants);
       for (const [device, counts] of c.ledger) upsertLedger.run(device, counts.sent, counts.handled);
       if (c.engine !== undefined) this.#putEngine(c.engine);
       this.#writeRecords(c.records);
-      this.#db.prepare('DELETE FROM inbox WHERE generation < ?').run(c.instants - 1);
+      this.#sql('DELETE FROM inbox WHERE generation < ?').run(c.instants - 1);
     });
     this.#generation = c.instants;
   }
@@ -224,7 +237,7 @@ export class ServiceCheckpoint {
 
   /** The coordinator's state saved last (JSON), or undefined when the run never started. */
   engine(): string | undefined {
-    const row = this.#db.prepare('SELECT snapshot FROM engine WHERE id = 1').get() as
+    const row = this.#sql('SELECT snapshot FROM engine WHERE id = 1').get() as
       { snapshot: string } | undefined;
     return row?.snapshot;
   }
@@ -235,18 +248,16 @@ export class ServiceCheckpoint {
    */
   saveHostEvents(host: string, incarnation: string, seq: number): void {
     this.#write(() =>
-      this.#db
-        .prepare(
-          `INSERT INTO host_events (host, incarnation, seq) VALUES (?, ?, ?)
+      this.#sql(
+        `INSERT INTO host_events (host, incarnation, seq) VALUES (?, ?, ?)
            ON CONFLICT (host) DO UPDATE SET incarnation = excluded.incarnation, seq = excluded.seq`,
-        )
-        .run(host, incarnation, seq),
+      ).run(host, incarnation, seq),
     );
   }
 
   /** The last host event recorded in run.db, by host id ({@link saveHostEvents}). */
   hostEvents(): Map<string, { incarnation: string; seq: number }> {
-    const rows = this.#db.prepare('SELECT host, incarnation, seq FROM host_events').all() as {
+    const rows = this.#sql('SELECT host, incarnation, seq FROM host_events').all() as {
       host: string;
       incarnation: string;
       seq: number;
@@ -260,22 +271,22 @@ export class ServiceCheckpoint {
    * message handled when the round gate takes it, so a resumed service adds these to the saved counts.
    */
   takenSinceCheckpoint(): string[] {
-    const handled = this.#db
-      .prepare('SELECT topic FROM inbox WHERE generation = ? AND topic IS NOT NULL')
-      .all(this.#generation) as { topic: string }[];
-    const kept = this.#db.prepare('SELECT topic FROM received').all() as { topic: string }[];
+    const handled = this.#sql('SELECT topic FROM inbox WHERE generation = ? AND topic IS NOT NULL').all(
+      this.#generation,
+    ) as { topic: string }[];
+    const kept = this.#sql('SELECT topic FROM received').all() as { topic: string }[];
     return [...handled, ...kept].map((r) => r.topic);
   }
 
   /** The position of the last checkpoint, or undefined when none was saved. */
   position(): CheckpointPosition | undefined {
-    return this.#db.prepare('SELECT at, instants FROM position WHERE id = 1').get() as
+    return this.#sql('SELECT at, instants FROM position WHERE id = 1').get() as
       CheckpointPosition | undefined;
   }
 
   /** The saved ledger counts, by device id. */
   ledger(): Map<string, DeviceCounts> {
-    const rows = this.#db.prepare('SELECT device_id, sent, handled FROM ledger').all() as {
+    const rows = this.#sql('SELECT device_id, sent, handled FROM ledger').all() as {
       device_id: string;
       sent: number;
       handled: number;
@@ -288,9 +299,7 @@ export class ServiceCheckpoint {
    * @throws CertfleetError IO when a record does not authenticate (the file was changed).
    */
   records(store: string): Map<string, Buffer> {
-    const rows = this.#db
-      .prepare('SELECT key, value FROM records WHERE store = ? ORDER BY key')
-      .all(store) as {
+    const rows = this.#sql('SELECT key, value FROM records WHERE store = ? ORDER BY key').all(store) as {
       key: string;
       value: Buffer;
     }[];
@@ -329,22 +338,23 @@ export class ServiceCheckpoint {
     const entries: OutboxEntry[] = [];
     let fresh = false;
     this.#write(() => {
-      const inserted = this.#db
-        .prepare('INSERT INTO inbox (message_id, generation, topic) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(inboxId, this.#generation, topic ?? null);
+      const inserted = this.#sql(
+        'INSERT INTO inbox (message_id, generation, topic) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(inboxId, this.#generation, topic ?? null);
       if (inserted.changes === 0) return;
       fresh = true;
-      this.#db.prepare('DELETE FROM received WHERE message_id = ?').run(inboxId);
+      this.#sql('DELETE FROM received WHERE message_id = ?').run(inboxId);
       this.#writeRecords(records);
-      const add = this.#db.prepare('INSERT INTO outbox (inbox_id, topic, payload) VALUES (?, ?, ?)');
-      const seqOf = this.#db.prepare('SELECT last_insert_rowid() AS seq');
+      const add = this.#sql('INSERT INTO outbox (inbox_id, topic, payload) VALUES (?, ?, ?)');
+      const seqOf = this.#sql('SELECT last_insert_rowid() AS seq');
       for (const m of outgoing) {
         // the row first (its seq binds the seal), then its sealed payload
         add.run(inboxId, m.topic, Buffer.alloc(0));
         const { seq } = seqOf.get() as { seq: number };
-        this.#db
-          .prepare('UPDATE outbox SET payload = ? WHERE seq = ?')
-          .run(seal(this.#key, m.payload, outboxAad(seq, m.topic)), seq);
+        this.#sql('UPDATE outbox SET payload = ? WHERE seq = ?').run(
+          seal(this.#key, m.payload, outboxAad(seq, m.topic)),
+          seq,
+        );
         entries.push({ seq, inboxId, topic: m.topic, payload: m.payload });
       }
     });
@@ -363,14 +373,15 @@ export class ServiceCheckpoint {
     let fresh = false;
     this.#write(() => {
       if (this.wasHandled(inboxId)) return;
-      const add = this.#db
-        .prepare('INSERT INTO received (message_id, topic, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(inboxId, topic, Buffer.alloc(0));
+      const add = this.#sql(
+        'INSERT INTO received (message_id, topic, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(inboxId, topic, Buffer.alloc(0));
       if (add.changes === 0) return;
       fresh = true;
-      this.#db
-        .prepare('UPDATE received SET payload = ? WHERE seq = ?')
-        .run(seal(this.#key, payload, receivedAad(inboxId, topic)), add.lastInsertRowid);
+      this.#sql('UPDATE received SET payload = ? WHERE seq = ?').run(
+        seal(this.#key, payload, receivedAad(inboxId, topic)),
+        add.lastInsertRowid,
+      );
     });
     return fresh;
   }
@@ -381,7 +392,7 @@ export class ServiceCheckpoint {
    * @throws CertfleetError IO when one does not authenticate (the file was changed).
    */
   held(): { inboxId: string; topic: string; payload: Buffer }[] {
-    const rows = this.#db.prepare('SELECT message_id, topic, payload FROM received ORDER BY seq').all() as {
+    const rows = this.#sql('SELECT message_id, topic, payload FROM received ORDER BY seq').all() as {
       message_id: string;
       topic: string;
       payload: Buffer;
@@ -399,12 +410,12 @@ export class ServiceCheckpoint {
 
   /** True when message `inboxId` was handled since the checkpoint before the last one. */
   wasHandled(inboxId: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM inbox WHERE message_id = ?').get(inboxId) !== undefined;
+    return this.#sql('SELECT 1 FROM inbox WHERE message_id = ?').get(inboxId) !== undefined;
   }
 
   /** Marks outbox entry `seq` published (the broker acknowledged it): it is not published again. */
   confirm(seq: number): void {
-    this.#write(() => this.#db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq));
+    this.#write(() => this.#sql('DELETE FROM outbox WHERE seq = ?').run(seq));
   }
 
   /**
@@ -412,7 +423,7 @@ export class ServiceCheckpoint {
    * @throws CertfleetError IO when an entry does not authenticate (the file was changed).
    */
   unconfirmed(): OutboxEntry[] {
-    const rows = this.#db.prepare('SELECT seq, inbox_id, topic, payload FROM outbox ORDER BY seq').all() as {
+    const rows = this.#sql('SELECT seq, inbox_id, topic, payload FROM outbox ORDER BY seq').all() as {
       seq: number;
       inbox_id: string;
       topic: string;
@@ -447,11 +458,9 @@ export class ServiceCheckpoint {
    */
   keepConnectorKey(requestId: string, pkcs8: Buffer): void {
     this.#write(() => {
-      this.#db
-        .prepare(
-          'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
-        )
-        .run(requestId, seal(this.#key, pkcs8, connectorKeyAad(requestId)));
+      this.#sql(
+        'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
+      ).run(requestId, seal(this.#key, pkcs8, connectorKeyAad(requestId)));
     });
   }
 
@@ -460,7 +469,7 @@ export class ServiceCheckpoint {
    * @throws CertfleetError IO when it does not authenticate (the file was changed).
    */
   connectorKey(requestId: string): Buffer | undefined {
-    const row = this.#db.prepare('SELECT key FROM connector_keys WHERE request_id = ?').get(requestId) as
+    const row = this.#sql('SELECT key FROM connector_keys WHERE request_id = ?').get(requestId) as
       { key: Buffer } | undefined;
     if (row === undefined) return undefined;
     const key = openSealed(this.#key, row.key, connectorKeyAad(requestId));
@@ -484,13 +493,11 @@ export class ServiceCheckpoint {
       this.#writeRecords(records);
       for (const k of keys) {
         if (k.pkcs8 === undefined)
-          this.#db.prepare('DELETE FROM connector_keys WHERE request_id = ?').run(k.requestId);
+          this.#sql('DELETE FROM connector_keys WHERE request_id = ?').run(k.requestId);
         else
-          this.#db
-            .prepare(
-              'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
-            )
-            .run(k.requestId, seal(this.#key, k.pkcs8, connectorKeyAad(k.requestId)));
+          this.#sql(
+            'INSERT INTO connector_keys (request_id, key) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET key = excluded.key',
+          ).run(k.requestId, seal(this.#key, k.pkcs8, connectorKeyAad(k.requestId)));
       }
     });
   }
@@ -498,7 +505,7 @@ export class ServiceCheckpoint {
   /** Forgets the key kept for `requestId`. */
   forgetConnectorKey(requestId: string): void {
     this.#write(() => {
-      this.#db.prepare('DELETE FROM connector_keys WHERE request_id = ?').run(requestId);
+      this.#sql('DELETE FROM connector_keys WHERE request_id = ?').run(requestId);
     });
   }
 
@@ -508,19 +515,17 @@ export class ServiceCheckpoint {
   }
 
   #putEngine(snapshot: string): void {
-    this.#db
-      .prepare(
-        'INSERT INTO engine (id, snapshot) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot',
-      )
-      .run(snapshot);
+    this.#sql(
+      'INSERT INTO engine (id, snapshot) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot',
+    ).run(snapshot);
   }
 
   /** Writes (sealed) or removes `records`; inside a {@link #write} transaction only. */
   #writeRecords(records: Iterable<StoreRecord>): void {
-    const putRecord = this.#db.prepare(
+    const putRecord = this.#sql(
       'INSERT INTO records (store, key, value) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET value = excluded.value',
     );
-    const dropRecord = this.#db.prepare('DELETE FROM records WHERE store = ? AND key = ?');
+    const dropRecord = this.#sql('DELETE FROM records WHERE store = ? AND key = ?');
     for (const r of records) {
       if (r.value === undefined) dropRecord.run(r.store, r.key);
       else putRecord.run(r.store, r.key, seal(this.#key, r.value, recordAad(r.store, r.key)));
@@ -529,7 +534,7 @@ export class ServiceCheckpoint {
 
   #write(f: () => void): void {
     try {
-      this.#db.transaction(f)();
+      this.#transaction(f);
     } catch (cause) {
       throw new CertfleetError(
         'IO',
