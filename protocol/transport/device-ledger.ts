@@ -74,6 +74,8 @@ export class DeviceLedger implements TransportLedger {
   #handledTotal = 0;
   #waiters: Array<() => void> = [];
   #changeWaiters: Array<() => void> = [];
+  /** The sets of {@link trackChanges}: each collects the devices whose counts changed. */
+  readonly #trackers: Set<string>[] = [];
 
   constructor(o: DeviceLedgerOptions) {
     this.#tenant = o.tenant;
@@ -138,6 +140,7 @@ export class DeviceLedger implements TransportLedger {
     this.#entry(deviceId).sent++;
     this.#sentTotal++;
     this.#changed.add(deviceId);
+    for (const t of this.#trackers) t.add(deviceId);
     this.#notifyChange();
   }
 
@@ -146,6 +149,7 @@ export class DeviceLedger implements TransportLedger {
     this.#entry(deviceId).handled++;
     this.#handledTotal++;
     this.#changed.add(deviceId);
+    for (const t of this.#trackers) t.add(deviceId);
     this.#notifyChange();
   }
 
@@ -189,6 +193,18 @@ export class DeviceLedger implements TransportLedger {
   }
 
   /**
+   * A set that collects, from now on, the id of every device whose counts change — apart from the
+   * coordinator's {@link snapshotChanged}: a saved-state checkpoint (compose/service-state.ts) writes only
+   * the devices that changed since the last one, not every device at every instant. The caller empties it
+   * as it takes them.
+   */
+  trackChanges(): Set<string> {
+    const changed = new Set<string>();
+    this.#trackers.push(changed);
+    return changed;
+  }
+
+  /**
    * Takes back the counts a checkpoint saved (a resumed `serve`, issue 10 point 3): each device's counts
    * become at least the saved ones (merged by maximum: counts never go down), the totals follow, and the
    * devices raised are reported by the next {@link snapshotChanged}.
@@ -204,6 +220,7 @@ export class DeviceLedger implements TransportLedger {
       e.sent = sent;
       e.handled = handled;
       this.#changed.add(deviceId);
+      for (const t of this.#trackers) t.add(deviceId);
     }
     this.#notifyChange();
   }

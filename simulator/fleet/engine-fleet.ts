@@ -208,6 +208,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
   );
   const clock = new VirtualClock(scenario.start);
   const ledger = new DeviceLedger({ tenant, side: 'service' });
+  /** The devices whose counts changed since the last checkpoint (each instant's saves only those). */
+  const changedCounts = ledger.trackChanges();
   const inFlight = new InFlight();
   /** What the stop request resolved with: the signal's name (the CLI passes it). */
   let stopReason: string | undefined;
@@ -326,7 +328,6 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     const g = need(gate, 'the service inbox gate', 'serve');
     const runDb = need(ctx.runDb, 'the run database', 'serve');
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
-    const deviceIds = ctx.devices.map((d) => d.device.id);
     /** The coordinator's state at the instant closing now (saved with its checkpoint). */
     let snapshot: CoordinatorSnapshot | undefined;
     const coordinator: Coordinator = new Coordinator({
@@ -370,7 +371,9 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       onInstant: (s) => {
         hostCounts = s.hosts;
         // every side idle: the instant's checkpoint (position, ledger counts, changed store records)
-        state.saveInstant(s, deviceIds, (id) => ledger.counts(id), snapshot);
+        const changed = [...changedCounts];
+        changedCounts.clear();
+        state.saveInstant(s, changed, (id) => ledger.counts(id), snapshot);
         o.onProgress?.({
           virtual: { now: s.t, start: ctx.scenario.start, end },
           enrolled,

@@ -45,6 +45,24 @@ describe('DeviceLedger', () => {
     expect(l.snapshotChanged()).toEqual({ d2: { sent: 1, handled: 1 } });
   });
 
+  it('a change tracker collects the devices that changed, apart from the snapshots, and nothing before it', () => {
+    const l = new DeviceLedger({ tenant: 'acme', side: 'service' });
+    l.sentTo('d0'); // before the tracker: not collected
+    const changed = l.trackChanges();
+    l.sentTo('d2');
+    l.handledFrom('d1');
+    l.snapshotChanged(); // the coordinator's snapshot does not empty the tracker
+    expect([...changed].sort()).toEqual(['d1', 'd2']);
+    changed.clear();
+    l.handledFrom('d2');
+    l.restore([
+      ['d3', { sent: 2, handled: 1 }],
+      ['d2', { sent: 0, handled: 0 }], // nothing raised: not collected again
+    ]);
+    expect([...changed].sort()).toEqual(['d2', 'd3']);
+    expect(l.snapshotChanged()).toEqual({ d2: { sent: 1, handled: 1 }, d3: { sent: 2, handled: 1 } });
+  });
+
   it('counts messages in progress until handled or abandoned, and idle() waits for them', async () => {
     const l = new DeviceLedger({ tenant: 'acme', side: 'device' });
     l.arrived(IN);
