@@ -306,6 +306,14 @@ describe('issue 10 point 3: the enrolments store marks what changed', () => {
     s.device('d-1')!.tags.push('t2');
     expect(s.saveChanged().map((r) => r.key)).toEqual(['d-1']);
     expect(s.device('d-9')).toBeUndefined();
+    // several changed: listed in the saved order, whatever the order of the changes
+    s.device('d-3');
+    s.device('d-1');
+    const both = s.saveChanged();
+    expect(both.map((r) => [r.key, JSON.parse(r.value.toString()).order])).toEqual([
+      ['d-1', 0],
+      ['d-3', 2],
+    ]);
     // a restored store lists everything once (the resume's diff, seeded with the saved records, drops it)
     const back = new EnrollmentStore();
     back.restore(asMap(s.save()));

@@ -76,6 +76,8 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
    * may change it in place).
    */
   readonly #changed = new Set<string>();
+  /** Each device's place in the order it first asked to enrol (the saved records' order). */
+  readonly #order = new Map<string, number>();
 
   /** @inheritdoc */
   device(id: string): ServiceDevice | undefined {
@@ -118,7 +120,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
       this.#userOf.set(device.id, limitKey);
     }
     this.#certificates.set(device.id, new KeptCertificate(certificate));
-    this.#devices.set(device.id, device);
+    this.#put(device.id, device);
     this.#refusals.delete(device.id);
     this.#changed.add(device.id);
   }
@@ -126,7 +128,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
   /** @inheritdoc */
   refused(device: ServiceDevice, rows: DeviceProfileOutcome[]): boolean {
     if (this.#devices.get(device.id)?.state === 'enrolled') return false;
-    this.#devices.set(device.id, device);
+    this.#put(device.id, device);
     this.#refusals.set(device.id, rows);
     this.#changed.add(device.id);
     return true;
@@ -152,15 +154,16 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
    * lists every device): the same records as {@link save} makes for them. Devices are never removed.
    */
   saveChanged(): SavedRecord[] {
-    const keys = new Set(this.#changed);
+    // only the devices that changed, in their saved order: not a walk over the whole fleet at each instant
+    const ids = [...this.#changed].sort((a, b) => this.#order.get(a)! - this.#order.get(b)!);
     this.#changed.clear();
-    const out: SavedRecord[] = [];
-    let order = 0;
-    for (const [id, device] of this.#devices) {
-      if (keys.has(id)) out.push(this.#record(device, order));
-      order += 1;
-    }
-    return out;
+    return ids.map((id) => this.#record(this.#devices.get(id)!, this.#order.get(id)!));
+  }
+
+  /** Keeps `device` (its place in the saved order is the one it first had). */
+  #put(id: string, device: ServiceDevice): void {
+    if (!this.#order.has(id)) this.#order.set(id, this.#order.size);
+    this.#devices.set(id, device);
   }
 
   #record(device: ServiceDevice, order: number): SavedRecord {
@@ -182,7 +185,7 @@ export class EnrollmentStore implements EnrollmentReader, EnrollmentWriter, Sava
     mustBeEmpty('enrollments', this.#devices.size);
     for (const [, r] of inSavedOrder<SavedDevice>('enrollments', records)) {
       const id = r.device.id;
-      this.#devices.set(id, r.device);
+      this.#put(id, r.device);
       this.#changed.add(id);
       if (r.certificate !== undefined)
         this.#certificates.set(
