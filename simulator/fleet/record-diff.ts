@@ -29,7 +29,8 @@ export class RecordDiff {
     for (const r of records) {
       seen.add(r.key);
       const old = before.get(r.key);
-      if (old === undefined || !old.equals(r.value)) out.push({ store, key: r.key, value: r.value });
+      if (old === undefined || (old !== r.value && !old.equals(r.value)))
+        out.push({ store, key: r.key, value: r.value });
     }
     for (const key of before.keys()) if (!seen.has(key)) out.push({ store, key });
     return out;
@@ -45,7 +46,8 @@ export class RecordDiff {
     const out: StoreRecord[] = [];
     for (const r of records) {
       const old = before?.get(r.key);
-      if (old === undefined || !old.equals(r.value)) out.push({ store, key: r.key, value: r.value });
+      if (old === undefined || (old !== r.value && !old.equals(r.value)))
+        out.push({ store, key: r.key, value: r.value });
     }
     return out;
   }

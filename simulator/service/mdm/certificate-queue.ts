@@ -17,7 +17,7 @@ import {
   type WorkOf,
 } from '../connector/protocol.ts';
 
-/** One request of the queue with its lease state (saved as it is by {@link CertificateQueue.entries}). */
+/** One request of the queue with its lease state (saved as it is by CertificateRequestStore.save, stores/certificate-requests.ts). */
 export interface QueueEntry {
   requestId: string;
   work: ConnectorWork;
@@ -118,12 +118,23 @@ export class CertificateQueue {
     return this.#entries.get(requestId)?.work;
   }
 
-  /** Copies of the entries in queue order, and the last request number (a checkpoint saves them). */
-  entries(): { entries: QueueEntry[]; seq: number } {
-    return { entries: [...this.#entries.values()].map((e) => ({ ...e })), seq: this.#seq };
+  /** The last request number given. */
+  get seq(): number {
+    return this.#seq;
   }
 
-  /** Rebuilds an empty queue from {@link entries}' result (a resumed run). */
+  /** The ids of the requests not yet completed, in queue order. */
+  ids(): IterableIterator<string> {
+    return this.#entries.keys();
+  }
+
+  /** A copy of request `requestId`'s entry, if it is not completed. */
+  entry(requestId: string): QueueEntry | undefined {
+    const e = this.#entries.get(requestId);
+    return e === undefined ? undefined : { ...e };
+  }
+
+  /** Rebuilds an empty queue from saved entries and the last request number (a resumed run). */
   restore(saved: { entries: readonly QueueEntry[]; seq: number }): void {
     mustBeEmpty('certificate queue', this.#entries.size + this.#seq);
     for (const e of saved.entries) this.#entries.set(e.requestId, { ...e });

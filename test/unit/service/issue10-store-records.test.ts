@@ -149,6 +149,51 @@ describe('issue 10 point 3: the service stores saved as records', () => {
     expect(back.enqueue(work('e'))).toBe('req-5');
   });
 
+  it('certificate queue: a request is saved again only once it changed (the records are kept between checkpoints)', () => {
+    const request = { subject: 'CN=jane', template: 'CertfleetUser' } as CertificateRequestSpec;
+    const work = (deviceId: string): CertificateWork => ({
+      deviceId,
+      profile: 'wifi',
+      request,
+      reason: 'initial',
+    });
+    const t = (min: number) => new Date(Date.UTC(2026, 0, 1, 0, min));
+    const s = new CertificateRequestStore();
+    for (const d of ['a', 'b', 'c']) s.enqueue(work(d));
+    const first = asMap(s.save());
+    expect([...first.keys()]).toEqual(['#seq', 'req-1', 'req-2', 'req-3']);
+    // nothing changed: the very same records (no serialisation), which a RecordDiff takes as unchanged
+    const again = asMap(s.save());
+    for (const k of ['req-1', 'req-2', 'req-3']) expect(again.get(k)).toBe(first.get(k));
+    const diff = new RecordDiff();
+    diff.commit(diff.changes('requests', s.save()));
+    expect(diff.changes('requests', s.save())).toEqual([]);
+    // claimed, committed, cancelled, completed: each listed anew, with what changed; the others untouched
+    const [lease] = s.claim('c1', 1, t(0), 5 * 60_000);
+    const claimed = asMap(s.save());
+    expect(JSON.parse(claimed.get('req-1')!.toString())).toMatchObject({
+      entry: { state: 'leased', holder: 'c1' },
+    });
+    expect(claimed.get('req-2')).toBe(first.get('req-2'));
+    s.commit('req-1', lease!.leaseId, t(1), 5 * 60_000);
+    expect(JSON.parse(asMap(s.save()).get('req-1')!.toString())).toMatchObject({
+      entry: { state: 'committed' },
+    });
+    s.cancel('req-2');
+    expect(JSON.parse(asMap(s.save()).get('req-2')!.toString())).toEqual({
+      owner: { deviceId: 'b', profile: 'wifi' },
+      cancelled: true,
+    });
+    expect(s.complete('req-1', lease!.leaseId).ok).toBe(true);
+    const done = asMap(s.save());
+    expect([...done.keys()]).toEqual(['#seq', 'req-3', 'req-2']);
+    expect(done.get('req-3')).toBe(first.get('req-3'));
+    expect(diff.changes('requests', s.save()).map((c) => [c.key, c.value === undefined])).toEqual([
+      ['req-2', false],
+      ['req-1', true],
+    ]);
+  });
+
   it('revocations: serials in order, the CRL and its number — which keeps going up', () => {
     const saved = new RevocationStore();
     saved.revoked('00ab12', 'keyCompromise', NOW);
