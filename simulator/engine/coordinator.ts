@@ -256,6 +256,8 @@ export class Coordinator {
   readonly #hosts = new Map<string, HostState>();
   readonly #byShard = new Map<number, string>();
   readonly #tally = new Map<string, DeviceTally>();
+  /** Devices whose tally carries offsets from a rejoin (the snapshot saves only these, at every instant). */
+  readonly #based = new Set<string>();
   /** Devices whose counts do not balance (online or not). */
   readonly #open = new Set<string>();
   #hostSentSum = 0;
@@ -322,8 +324,9 @@ export class Coordinator {
    */
   snapshot(): CoordinatorSnapshot {
     const bases: CoordinatorSnapshot['bases'] = {};
-    for (const [d, tally] of this.#tally) {
-      if (tally.inBase !== 0 || tally.outBase !== 0) {
+    for (const d of this.#based) {
+      const tally = this.#tally.get(d);
+      if (tally !== undefined && (tally.inBase !== 0 || tally.outBase !== 0)) {
         bases[d] = [tally.inBase, tally.outBase, this.#ownerOf(d, tally) ?? null];
       }
     }
@@ -377,6 +380,7 @@ export class Coordinator {
       const tally = this.#tallyOf(d);
       tally.inBase = inBase;
       tally.outBase = outBase;
+      this.#based.add(d);
       tally.owner = owner ?? undefined;
     }
     this.#phase = 'running';
@@ -538,6 +542,7 @@ export class Coordinator {
       if (this.#ownerOf(d, tally) !== h.id) continue;
       tally.outBase += tally.hostSent;
       tally.inBase += tally.hostHandled;
+      this.#based.add(d);
       tally.hostSent = 0;
       tally.hostHandled = 0;
     }
@@ -826,6 +831,7 @@ export class Coordinator {
       const svc = this.#o.local.ledger.counts(d);
       tally.inBase = svc.sent - tally.hostHandled;
       tally.outBase = svc.handled - tally.hostSent;
+      this.#based.add(d);
     }
     for (const h of rebasing) h.rebasing = false;
     for (const d of this.#tally.keys()) this.#recheck(d);

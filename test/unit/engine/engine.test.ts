@@ -22,6 +22,7 @@ import {
 } from './fake-fleet.ts';
 import { MemoryBroker, MemoryControlBus, type Fate } from './memory-net.ts';
 import type { TransportMessage } from '../../../protocol/transport/transport.ts';
+import type { CoordinatorSnapshot } from '../../../simulator/engine/coordinator.ts';
 
 /** Short liveness limits so that failures show in well under a second. */
 const FAST = { resendMs: 50, maxPauseMs: 2 };
@@ -349,11 +350,13 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     let killedAt: number | undefined;
     let restarted: Promise<{ startedAt: () => number | undefined }> | undefined;
     const joins: string[] = [];
+    const snapshots: CoordinatorSnapshot[] = [];
     const { outcome } = await runFakeFleet({
       ...world(52),
       shards: 2,
       devices: 4,
       coordinatorLimits: FAST,
+      onSnapshot: (s) => snapshots.push(structuredClone(s)),
       onHostJoined: (id, shard, rejoined) =>
         joins.push(`${id} ${shard.index}/${shard.count}${rejoined ? ' again' : ''}`),
       onInstant: (s, fleet) => {
@@ -374,6 +377,17 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     expect(comparable(outcome).deviceLogs).toEqual(comparable(baseline.outcome).deviceLogs);
     expect(outcome.serviceLog).toEqual(baseline.outcome.serviceLog);
     expect(outcome.instants).toEqual(baseline.outcome.instants);
+    // the rejoined host's devices carry offsets from then on (its counts restarted at 0), and every
+    // snapshot after the rejoin saves them for a resumed coordinator; none before
+    const before = snapshots.filter((s) => s.t <= killedAt!);
+    expect(before.length).toBeGreaterThan(0);
+    for (const s of before) expect(s.bases).toEqual({});
+    const last = snapshots.at(-1)!;
+    expect(Object.keys(last.bases).length).toBeGreaterThan(0);
+    for (const [, [inBase, outBase, owner]] of Object.entries(last.bases)) {
+      expect(owner).toBe('host-1');
+      expect(inBase + outBase).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -27,6 +27,7 @@ import {
   Coordinator,
   type CoordinatorLimits,
   type CoordinatorResult,
+  type CoordinatorSnapshot,
   type InstantClosed,
 } from '../../../simulator/engine/coordinator.ts';
 import {
@@ -295,6 +296,8 @@ export interface FakeFleetOptions {
   onInstant?: (state: InstantClosed, fleet: FakeFleetHandle) => void;
   /** The local side holds the service's sends to devices (RoundGate.holdOutbound), as the fleet does. */
   holdOutbound?: boolean;
+  /** Passed to the coordinator: what a resumed one would need, after each instant closed. */
+  onSnapshot?: (snapshot: CoordinatorSnapshot) => void;
   /** Passed to the coordinator: a stop request (SIGINT/SIGTERM on serve). */
   signal?: AbortSignal;
 }
@@ -387,6 +390,7 @@ export async function runFakeFleet(
     limits: o.coordinatorLimits ?? {},
     onReport: (r) => o.onReport?.(r, ledger),
     ...(o.onHostJoined ? { onHostJoined: o.onHostJoined } : {}),
+    ...(o.onSnapshot ? { onSnapshot: o.onSnapshot } : {}),
     onInstant: (s) => {
       instants.push(iso(s.t));
       waves.push(s.wavesThisInstant);
