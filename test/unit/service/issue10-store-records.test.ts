@@ -63,6 +63,17 @@ const refusal = (id: string): DeviceProfileOutcome => ({
 
 const asMap = (records: SavedRecord[]): Map<string, Buffer> => new Map(records.map((r) => [r.key, r.value]));
 
+/** The certificate-queue tests' connector work for device `deviceId`. */
+const work = (deviceId: string): CertificateWork => ({
+  deviceId,
+  profile: 'wifi',
+  request: { subject: 'CN=jane', template: 'CertfleetUser' } as CertificateRequestSpec,
+  reason: 'initial',
+});
+
+/** Minute `min` of 2026-01-01, UTC (the certificate-queue tests' clock). */
+const t = (min: number): Date => new Date(Date.UTC(2026, 0, 1, 0, min));
+
 function codeOf(f: () => unknown): string | undefined {
   try {
     f();
@@ -114,14 +125,6 @@ describe('issue 10 point 3: the service stores saved as records', () => {
   });
 
   it('certificate queue: leases, commits, cancellations and the request counter carry over', () => {
-    const request = { subject: 'CN=jane', template: 'CertfleetUser' } as CertificateRequestSpec;
-    const work = (deviceId: string): CertificateWork => ({
-      deviceId,
-      profile: 'wifi',
-      request,
-      reason: 'initial',
-    });
-    const t = (min: number) => new Date(Date.UTC(2026, 0, 1, 0, min));
     const LEASE = 5 * 60_000;
     const build = (): { s: CertificateRequestStore; leases: string[] } => {
       const s = new CertificateRequestStore();
@@ -150,14 +153,6 @@ describe('issue 10 point 3: the service stores saved as records', () => {
   });
 
   it('certificate queue: a request is saved again only once it changed (the records are kept between checkpoints)', () => {
-    const request = { subject: 'CN=jane', template: 'CertfleetUser' } as CertificateRequestSpec;
-    const work = (deviceId: string): CertificateWork => ({
-      deviceId,
-      profile: 'wifi',
-      request,
-      reason: 'initial',
-    });
-    const t = (min: number) => new Date(Date.UTC(2026, 0, 1, 0, min));
     const s = new CertificateRequestStore();
     for (const d of ['a', 'b', 'c']) s.enqueue(work(d));
     const first = asMap(s.save());
