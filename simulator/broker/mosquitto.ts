@@ -33,13 +33,14 @@
  *   use_username_as_clientid, retain_available, per_listener_settings, cafile, certfile, keyfile, require_certificate, use_identity_as_username)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { aclPrefix } from '../../protocol/wire/topic-acl.ts';
 import { tenantRoot } from '../../protocol/wire/topics.ts';
+import { makeScratchDir } from '../scratch-dir.ts';
 import type { BrokerHandle } from './broker-handle.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
 import { freePort } from './free-port.ts';
@@ -248,6 +249,9 @@ function canConnect(port: number, host: string): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The name of a started Mosquitto's folder in the temporary folder: this, the process id, a dash, random. */
+export const MOSQUITTO_DIR_PREFIX = 'certfleet-mosquitto-';
+
 /**
  * Starts Mosquitto for `tenant` on `host:port` (default: a free loopback port).
  *
@@ -267,7 +271,18 @@ export async function startMosquitto(o: MosquittoOptions): Promise<MosquittoBrok
   const credentials = toCredentialTable(o.credentials);
   const persistenceDir = o.persistenceDir !== undefined ? resolve(o.persistenceDir) : undefined;
   if (persistenceDir !== undefined) await mkdir(persistenceDir, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(join(tmpdir(), 'certfleet-mosquitto-'));
+  // its folder (password file, ACL, TLS key) is named after this process: the next Mosquitto started here
+  // removes the folder of a run killed before it could (SIGKILL)
+  let dir: string;
+  try {
+    dir = makeScratchDir(tmpdir(), MOSQUITTO_DIR_PREFIX);
+  } catch (cause) {
+    throw new CertfleetError(
+      'BROKER_START',
+      `Cannot make Mosquitto's folder in ${tmpdir()}: ${(cause as Error).message}. Check that the temporary folder (TMPDIR) is writable.`,
+      { cause },
+    );
+  }
   await chmod(dir, 0o700);
   const tls = o.tls;
   const writeAuthFiles = async (): Promise<void> => {

@@ -4,10 +4,20 @@
  * (SIGINT) or 143 (SIGTERM), the Mosquitto the run started stopped and its folder (password file) removed,
  * the child broker of `--broker child` (which writes no file) stopped —
  * and `show device` says the run was interrupted. The signal is sent once the first progress line is out
- * (the run is under way), never after a sleep.
+ * (the run is under way), never after a sleep. A run killed with SIGKILL cannot clean up: its Mosquitto
+ * stops with it (parent-death signal) and its folder stays, until the next Mosquitto started in the same
+ * temporary folder removes it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,9 +67,14 @@ interface Interrupted {
 }
 
 /** Runs `certfleet run` and sends `sig` once the first progress line is out. */
-function runAndInterrupt(args: string[], sig: NodeJS.Signals, cwd: string): Promise<Interrupted> {
+function runAndInterrupt(
+  args: string[],
+  sig: NodeJS.Signals,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Interrupted> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, env: cliEnv() });
+    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, env: cliEnv(env) });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -153,6 +168,53 @@ describe('issue 10: SIGINT/SIGTERM on run used to exit at once with no reports a
       // show says the run was interrupted (the first device of the run)
       const shown = (await certfleet(['show', 'device', '#0', '--run', out], { cwd: work })).stdout;
       expect(shown).toContain(`This run was INTERRUPTED by ${signal}`);
+    },
+  );
+
+  it.skipIf(!HAS_MOSQUITTO)(
+    "SIGKILL on run --broker mosquitto: its Mosquitto stops with it, and the next run's Mosquitto removes the folder it left",
+    { timeout: HANG_GUARD_MS + 60_000 },
+    async () => {
+      // a temporary folder of the test's own, so that only these runs' folders are in it
+      const tmp = join(work, 'tmp-killed');
+      mkdirSync(tmp);
+      const env = { TMPDIR: tmp };
+      const left = (): string[] =>
+        readdirSync(tmp)
+          .filter((n) => /^certfleet-(mosquitto|issued)-/.test(n))
+          .sort();
+      const killed = await runAndInterrupt(
+        ['interrupt.yaml', '--broker', 'mosquitto', '--out', join(work, 'killed')],
+        'SIGKILL',
+        work,
+        env,
+      );
+      expect(killed.signal).toBe('SIGKILL');
+      const brokers = killed.children.filter((c) => c.dir !== undefined);
+      expect(brokers.length).toBe(1);
+      const dir = brokers[0]!.dir!;
+      expect(dir.startsWith(`${tmp}/certfleet-mosquitto-`)).toBe(true);
+      // the kernel's parent-death signal ends it; wait until it is gone (the guard only ends a hang)
+      for (const guard = Date.now() + 20_000; alive(brokers[0]!.pid) && Date.now() < guard;)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(alive(brokers[0]!.pid)).toBe(false);
+      expect(existsSync(join(dir, 'passwd'))).toBe(true); // left behind: nothing ran to remove it
+      expect(left()).toContain(dir.slice(tmp.length + 1));
+
+      writeFileSync(
+        join(work, 'short.yaml'),
+        'name: short\nseed: short-1\nduration: 1d\nfleet:\n  devices: 2\n  mix:\n    - { platform: macos, kind: device, weight: 1 }\nprofiles:\n  - name: Root\n    type: trusted-certificate\n    platforms: [macos]\n    certificate: root\n',
+      );
+      const next = await certfleet(
+        ['run', 'short.yaml', '--broker', 'mosquitto', '--out', join(work, 'next')],
+        {
+          cwd: work,
+          env,
+        },
+      );
+      expect(next.status, next.stderr).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(left()).toEqual([]); // the killed run's scratch folders are gone, and the new run removed its own
     },
   );
 });

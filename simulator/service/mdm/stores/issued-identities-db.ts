@@ -11,11 +11,12 @@
  * @see https://www.sqlite.org/pragma.html (journal_mode OFF, synchronous OFF, cache_size: a scratch file)
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
 import { CertfleetError } from '../../../../pki/errors.ts';
+import { makeScratchDir } from '../../../scratch-dir.ts';
 import type { IssuedIdentities } from './issued-identities.ts';
 
 /** SQLite's page cache for the shelf, in KiB (a negative cache_size is KiB): rows are read back rarely. */
@@ -30,34 +31,6 @@ export const ISSUED_WRITE_BATCH = 64;
 
 /** The scratch folders' names: this prefix, the process id, a dash, mkdtemp's random suffix. */
 const PREFIX = 'certfleet-issued-';
-
-/** Whether process `pid` runs (a process of another user counts: it is not ours to clean up after). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the scratch folders in `parent` that processes no longer running left behind (a killed run
- * cannot delete its own). Best effort: a folder that cannot be read or removed stays.
- */
-function removeLeftovers(parent: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^certfleet-issued-(\d+)-[A-Za-z0-9]+$/.exec(name);
-    if (m === null || running(Number(m[1]))) continue;
-    rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
 
 /** The shelf in a SQLite file of a folder of its own under the system's temporary folder. */
 export class IssuedOnDisk implements IssuedIdentities {
@@ -106,10 +79,9 @@ export class IssuedOnDisk implements IssuedIdentities {
    * @throws CertfleetError IO when the folder or the file cannot be made.
    */
   static open(parent: string = tmpdir(), options: { writeBatch?: number } = {}): IssuedOnDisk {
-    removeLeftovers(parent);
     let dir: string;
     try {
-      dir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
+      dir = makeScratchDir(parent, PREFIX);
     } catch (cause) {
       throw new CertfleetError(
         'IO',
