@@ -11,6 +11,10 @@
  * CERTFLEET_E2E_BROKER=mosquitto (.ci/run runs this file again that way). `run` and `run --workers 2` use no
  * broker of the test's (each starts its own embedded one), so on the Mosquitto pass only the reference `run`
  * is made again (what the split runs are compared with); the `--workers` tests ran in the embedded pass.
+ *
+ * The reference `run` generates its keys; every other run draws them from one key pool made once here
+ * (`--key-pool`, each key at most once per run: README "A key pool"), so the tables below are also those of
+ * pooled runs against a cold one, and the file does not generate some 500 RSA keys again (about 85 s of CPU).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +32,8 @@ import {
   type CliProcess as Child,
 } from './fixtures/cli-process.ts';
 import { outcomeTable, storeSnapshot } from './fixtures/outcome-table.ts';
+import { makeRunKeyPool } from './fixtures/run-key-pool.ts';
+import { KEY_POOL_PASSPHRASE_ENV } from '../../simulator/tools/key-pool/key-pool.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/engine-equivalence.yaml');
 const MOSQUITTO = process.env.CERTFLEET_E2E_BROKER === 'mosquitto';
@@ -35,8 +41,17 @@ const SECRET = 'engine-equivalence-secret-0123456789';
 /** The scenario's fleet size (8): the outcome table has one row per device (one profile). */
 const DEVICES = planFleet(loadScenario(SCENARIO)).length;
 
+/** The key pool of every run but the reference (made in beforeAll). */
+let pool: { dir: string; passphrase: string } | undefined;
+
+/** Starts `certfleet ...args`; a `run`, `serve` or `agents` draws its keys from the pool once it exists. */
 function start(args: string[], cwd: string): Child {
-  return startCli(args, { cwd, env: { CERTFLEET_FLEET_SECRET: SECRET } });
+  const env: Record<string, string> = { CERTFLEET_FLEET_SECRET: SECRET };
+  if (pool && ['run', 'serve', 'agents'].includes(args[0] ?? '')) {
+    env[KEY_POOL_PASSPHRASE_ENV] = pool.passphrase;
+    return startCli([...args, '--key-pool', pool.dir], { cwd, env });
+  }
+  return startCli(args, { cwd, env });
 }
 
 /** The run folder holds no SQLite write-ahead files: run.db was closed (checkpointed), not left open. */
@@ -55,6 +70,8 @@ beforeAll(async () => {
   expect(await run.exited, run.out()).toBe(0);
   reference = outcomeTable(join(work, 'run'));
   referenceStores = storeSnapshot(join(work, 'run'));
+  // the reference run needs 41 RSA-2048 and 11 EC keys; a split run draws each process's share of the pool
+  pool = await makeRunKeyPool(join(work, 'key-pool'), { rsa: 64, ec: 24 });
 }, 240_000);
 
 afterAll(() => {
