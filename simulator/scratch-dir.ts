@@ -40,7 +40,11 @@ export function removeLeftoverScratch(parent: string, prefix: string): void {
   for (const name of names) {
     const m = shape.exec(name);
     if (m === null || running(Number(m[1]))) continue;
-    rmSync(join(parent, name), { recursive: true, force: true });
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+    } catch {
+      // another user's folder in a shared temporary folder, say: not ours to remove, and no error of ours
+    }
   }
 }
 
