@@ -15,7 +15,7 @@
  * The reference `run` generates its keys; every other run draws them from one key pool made once here
  * (`--key-pool`, each key at most once per run: README "A key pool"), so the tables below are also those of
  * pooled runs against a cold one, and the file generates about 470 fewer RSA keys (an agents process still
- * makes its devices' renewal keys past its share; measured alone: 114 → 105 s, 167 → 138 s of user CPU).
+ * makes the keys its devices need beyond its share, one per device; measured alone: 114 → 105 s, 167 → 138 s of user CPU).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
