@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 import { ENV_PREFIX, ignoreUndeclaredEnv } from './env-options.ts';
 import { reportFailure } from './output.ts';
 import { limitHeapGrowth } from '../simulator/fleet/heap-growth.ts';
@@ -33,7 +33,7 @@ const cli = yargs(args)
     process.exit(2);
   });
 
-for (const command of commands) cli.command(command);
+for (const command of await commandsFor(args)) cli.command(command);
 
 try {
   await cli.parseAsync();

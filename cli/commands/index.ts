@@ -1,20 +1,8 @@
 /** Every certfleet command, in the order `--help` lists them. */
 import type { Argv, CommandModule } from 'yargs';
-import { agentsCommand } from './agents.ts';
-import { brokerCommand } from './broker.ts';
-import { caCommand } from './ca.ts';
-import { demoCommand } from './demo.ts';
-import { deviceCommand } from './device.ts';
-import { diffCommand } from './diff.ts';
-import { inspectCommand } from './inspect.ts';
-import { keysCommand } from './keys.ts';
-import { pfxCommand } from './pfx.ts';
-import { profileCommand } from './profile.ts';
-import { replayCommand } from './replay.ts';
-import { runCommandModule } from './run.ts';
-import { scepCommand } from './scep.ts';
-import { serveCommand } from './serve.ts';
-import { showCommand } from './show.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandModule<any, any>;
 
 /**
  * Every command accepts (hidden) `--fleet-secret`, so that `CERTFLEET_FLEET_SECRET` in the environment — the
@@ -22,8 +10,7 @@ import { showCommand } from './show.ts';
  * strict mode (`.env('CERTFLEET')` turns every CERTFLEET_* variable into an option). The commands read the
  * secret from the environment, never from the command line.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function acceptFleetSecret(c: CommandModule<any, any>): CommandModule<any, any> {
+function acceptFleetSecret(c: AnyCommand): AnyCommand {
   const builder = c.builder;
   return {
     ...c,
@@ -34,25 +21,40 @@ function acceptFleetSecret(c: CommandModule<any, any>): CommandModule<any, any> 
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const list: CommandModule<any, any>[] = [
-  runCommandModule,
-  showCommand,
-  diffCommand,
-  replayCommand,
-  brokerCommand,
-  serveCommand,
-  agentsCommand,
-  demoCommand,
-  caCommand,
-  scepCommand,
-  keysCommand,
-  pfxCommand,
-  deviceCommand,
-  inspectCommand,
-  profileCommand,
-];
+/**
+ * Each command's definition, by the name typed after `certfleet`, in `--help` order. Loaded on demand: a
+ * command line that names its command loads only that command's definition (each definition in turn loads
+ * its implementation only when it runs), so that a CLI start costs what the command needs.
+ */
+const LOADERS: Record<string, () => Promise<AnyCommand>> = {
+  run: async () => (await import('./run.ts')).runCommandModule,
+  show: async () => (await import('./show.ts')).showCommand,
+  diff: async () => (await import('./diff.ts')).diffCommand,
+  replay: async () => (await import('./replay.ts')).replayCommand,
+  broker: async () => (await import('./broker.ts')).brokerCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  agents: async () => (await import('./agents.ts')).agentsCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
+  ca: async () => (await import('./ca.ts')).caCommand,
+  scep: async () => (await import('./scep.ts')).scepCommand,
+  keys: async () => (await import('./keys.ts')).keysCommand,
+  pfx: async () => (await import('./pfx.ts')).pfxCommand,
+  device: async () => (await import('./device.ts')).deviceCommand,
+  inspect: async () => (await import('./inspect.ts')).inspectCommand,
+  profile: async () => (await import('./profile.ts')).profileCommand,
+};
 
-/** The commands, in `--help` order. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = list.map(acceptFleetSecret);
+/** Every command's name, in `--help` order. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(LOADERS);
+
+/**
+ * The commands yargs needs for these arguments (those after `certfleet`): only the command named first,
+ * or every command when the line starts otherwise (`--help`, no command, a mistyped name that yargs
+ * answers with the closest command).
+ */
+export async function commandsFor(args: readonly string[]): Promise<AnyCommand[]> {
+  const first = args[0];
+  const names = first !== undefined && Object.hasOwn(LOADERS, first) ? [first] : COMMAND_NAMES;
+  const loaded = await Promise.all(names.map((n) => (LOADERS[n] as () => Promise<AnyCommand>)()));
+  return loaded.map(acceptFleetSecret);
+}
