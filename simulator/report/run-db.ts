@@ -289,6 +289,11 @@ interface StoreRow {
   attrs: string;
 }
 
+/** Up to five device ids of a query's matches (the query fetched six), for a message. */
+function list(ids: string[]): string {
+  return `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
+}
+
 function json(text: string): unknown {
   return JSON.parse(text) as unknown;
 }
@@ -633,24 +638,34 @@ export class RunDb {
   }
 
   /**
-   * Finds the device a person means: an exact id, `#N` / `N` (the device index), or a unique id prefix
-   * (case-insensitive). Throws USAGE when nothing or more than one device matches.
+   * Finds the device a person means: an exact id, `#N` (the device index), a unique id prefix
+   * (case-insensitive), or `N` — the index when no id starts with those digits. Throws USAGE when nothing
+   * or more than one device matches, and when bare digits are both an index and an id prefix.
    */
   resolveDevice(query: string): string {
     this.flush();
     const q = query.trim();
     if (this.#stmt('SELECT 1 FROM devices WHERE id = ?').get(q)) return q;
-    const index = /^#?(\d+)$/.exec(q);
-    if (index) {
-      const r = this.#stmt('SELECT id FROM devices WHERE idx = ?').get(Number(index[1])) as
-        { id: string } | undefined;
-      if (r) return r.id;
-    }
+    const index = /^(#?)(\d+)$/.exec(q);
+    const byIndex = index
+      ? (this.#stmt('SELECT id FROM devices WHERE idx = ?').get(Number(index[2])) as
+          { id: string } | undefined)
+      : undefined;
+    // `#N` is always an index; bare digits are an index only when no id starts with them (ids are hex)
+    if (byIndex && index?.[1] === '#') return byIndex.id;
     const matches = (
       this.#stmt(
         'SELECT id FROM devices WHERE lower(substr(id, 1, length(?))) = lower(?) ORDER BY idx LIMIT 6',
       ).all(q, q) as { id: string }[]
     ).map((r) => r.id);
+    if (byIndex && matches.length === 0) return byIndex.id;
+    if (byIndex) {
+      const ids = matches.length === 1 ? `the id ${matches[0]}` : `several ids (${list(matches)})`;
+      throw new CertfleetError(
+        'USAGE',
+        `"${q}" is both device #${q} and the start of ${ids}: write #${q} for the device at that index, or more of the id.`,
+      );
+    }
     if (matches.length === 1 && matches[0] !== undefined) return matches[0];
     if (matches.length === 0)
       throw new CertfleetError(
@@ -659,7 +674,7 @@ export class RunDb {
       );
     throw new CertfleetError(
       'USAGE',
-      `"${q}" matches several devices (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}); give more of the id.`,
+      `"${q}" matches several devices (${list(matches)}); give more of the id.`,
     );
   }
 

@@ -304,6 +304,55 @@ describe('RunDb', () => {
     expect((err as Error).message).toContain(text);
   });
 
+  describe('bare digits, with ids that start with digits (real ids are hex)', () => {
+    const IDS: Record<string, string> = {
+      'win-1': '3076a79f-0000-4000-8000-000000000001',
+      'mac-2': '30bb0000-0000-4000-8000-000000000002',
+      'ios-1': '5e000000-0000-4000-8000-000000000003',
+    };
+    function hexRun(): string {
+      const path = join(root, 'resolve-hex.db');
+      if (!existsSync(path)) {
+        let text = JSON.stringify(sampleRun());
+        for (const [from, to] of Object.entries(IDS)) text = text.replaceAll(`"${from}"`, `"${to}"`);
+        const db = RunDb.create(path);
+        db.recordResult(JSON.parse(text) as ReturnType<typeof sampleRun>);
+        db.close();
+      }
+      return path;
+    }
+
+    it.each([
+      ['307', IDS['win-1']],
+      ['#3', 'and-1'],
+      ['#5', 'and-3'],
+      ['4', 'and-2'], // no id starts with 4: the index
+      ['5E', IDS['ios-1']],
+    ])('resolveDevice(%j) → %s', (query, id) => {
+      const db = RunDb.open(hexRun());
+      expect(db.resolveDevice(query)).toBe(id);
+      db.close();
+    });
+
+    it.each([
+      ['3', '"3" is both device #3 and the start of several ids', 'write #3'],
+      ['5', `"5" is both device #5 and the start of the id ${IDS['ios-1']}`, 'write #5'],
+      ['30', 'matches several devices', IDS['win-1'] as string],
+    ])('resolveDevice(%j) fails with USAGE: %s', (query, text, more) => {
+      const db = RunDb.open(hexRun());
+      let err: unknown;
+      try {
+        db.resolveDevice(query);
+      } catch (e) {
+        err = e;
+      }
+      db.close();
+      expect(isCertfleetError(err, 'USAGE')).toBe(true);
+      expect((err as Error).message).toContain(text);
+      expect((err as Error).message).toContain(more);
+    });
+  });
+
   it.each([
     ['a missing folder', () => RunDb.open(join(root, 'no-such-run')), 'No run database at'],
     ['a file that is not a database', () => RunDb.open(join(root, 'not-a-db.txt')), ''],
