@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DEVICES_RULE,
@@ -72,6 +74,8 @@ describe('exit codes', () => {
     ['DEVICE_FILE_INVALID', {}, 3],
     ['CA_NOT_FOUND', {}, 3],
     ['CA_CORRUPT', {}, 3],
+    ['KEY_POOL_PASSPHRASE_MISSING', {}, 3], // as a wrong passphrase: the pool cannot be opened
+    ['KEY_POOL_PASSPHRASE_WRONG', {}, 3],
     ['IO', { input: true }, 3], // reading an input
     ['IO', {}, 1], // writing a report
     ['CA_TEMPLATE_DENIED', {}, 1],
@@ -88,5 +92,12 @@ describe('exit codes', () => {
   it('every input code is a code of the closed list', () => {
     const codes = Object.keys(ERROR_CODES) as ErrorCode[];
     expect([...INPUT_ERROR_CODES].filter((c) => !codes.includes(c))).toEqual([]);
+  });
+
+  it("every input code is named in the README's row for exit code 3", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const row = readme.split('\n').find((l) => l.startsWith('| 3 |'));
+    expect(row).toBeDefined();
+    expect([...INPUT_ERROR_CODES].filter((c) => !row?.includes(`\`${c}\``))).toEqual([]);
   });
 });
