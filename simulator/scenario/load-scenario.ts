@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
+import { readFailureReason } from '../../pki/fs-error.ts';
 import { formatBytes, MAX_DESCRIPTION_CHARS, MAX_SCENARIO_BYTES } from '../../pki/limits.ts';
 import { Checker, scenarioInvalid, type At } from './checker.ts';
 import { DURATION_UNITS } from './durations.ts';
@@ -69,7 +70,7 @@ export function loadScenario(source: ScenarioSource): Scenario {
       if (e instanceof CertfleetError) throw e;
       throw new CertfleetError(
         'IO',
-        `Cannot read the scenario ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+        `Cannot read the scenario ${source}: ${readFailureReason(e)}.`,
         // an input the command reads: the CLI exits 3 (cli/output.ts isInputError)
         { cause: e, details: { file: source, input: true } },
       );

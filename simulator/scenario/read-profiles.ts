@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readFailureReason } from '../../pki/fs-error.ts';
 import type { PkcsKeySize } from '../../profiles/compile/index.ts';
 import { importGraphProfile } from '../../profiles/graph/import-graph.ts';
 import {
@@ -251,11 +252,7 @@ function readGraphProfile(
   try {
     text = readFileSync(full, 'utf8');
   } catch (e) {
-    return c.add(
-      graphAt.node.pos,
-      graphAt.path,
-      `cannot read ${full}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    return c.add(graphAt.node.pos, graphAt.path, `cannot read ${full}: ${readFailureReason(e)}`);
   }
   const r = importGraphProfile(text);
   if (!r.ok) {
@@ -573,7 +570,7 @@ function readTrustedSettings(
       return c.add(
         certAt!.node.pos,
         certAt!.path,
-        `cannot read the certificate ${full}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (write root for the run's CA root, issuing for its issuing CA)`,
+        `cannot read the certificate ${full}: ${readFailureReason(e)} (write root for the run's CA root, issuing for its issuing CA)`,
       );
     }
     source = { type: 'file', path: full };

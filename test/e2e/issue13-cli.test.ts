@@ -178,7 +178,7 @@ describe('regression issue 13: junit.xml agrees with the exit code', { timeout: 
     const out = join(work, 'no-file');
     const r = await certfleet(['run', join(work, 'nope.yaml'), '--out', out]);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/^error IO: Cannot read the scenario .*nope\.yaml: ENOENT/m);
+    expect(r.stderr).toMatch(/^error IO: Cannot read the scenario .*nope\.yaml: no such file \(ENOENT\)\./m);
     expect(junitOf(out).suites[0]?.cases[0]).toMatchObject({ verdict: 'failure', type: 'IO' });
   });
 });

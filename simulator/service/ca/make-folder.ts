@@ -8,7 +8,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ioError } from './fs-error.ts';
+import { ioError } from '../../../pki/fs-error.ts';
 
 /** Makes `dir` (and missing parents); IO when a parent is a file, the file system refuses, or access is denied. */
 export function makeFolder(dir: string): void {

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ioError } from './fs-error.ts';
+import { ioError } from '../../../pki/fs-error.ts';
 
 /** A reserved output file: write it with `commit`, or give it up with `abort` (both idempotent). */
 export interface ReservedOutput {

@@ -75,7 +75,11 @@ profiles:
       () => `{ graph: '${trusted}', type: pkcs }`,
       'is a trusted-certificate profile, not pkcs-certificate',
     ],
-    ['a file that does not exist', () => `{ graph: '${join(work, 'no-such.json')}' }`, 'cannot read'],
+    [
+      'a file that does not exist',
+      () => `{ graph: '${join(work, 'no-such.json')}' }`,
+      'no-such.json: no such file (ENOENT)',
+    ],
     ['an unknown key beside graph', () => `{ graph: '${PKCS}', template: X }`, "unknown key 'template'"],
   ])('%s is a problem on its line', (_name, profile, message) => {
     try {

@@ -1,5 +1,8 @@
-/** File-system failures as IO errors with the path and a reason a person can act on (docs/architecture.md house rule 5). */
-import { CertfleetError } from '../../../pki/errors.ts';
+/**
+ * File-system failures in words a person can act on (docs/architecture.md house rule 5): as IO errors with
+ * the path, or as the reason a file named in an input could not be read.
+ */
+import { CertfleetError } from './errors.ts';
 
 /** Plain words for the file-system errors a user can fix, by errno code. */
 const FS_REASONS: Record<string, string> = {
@@ -34,4 +37,15 @@ export function ioError(
     `Cannot ${action} ${path}: ${reason ?? 'unknown error'}${errno ? ` (${errno})` : ''}.`,
     { cause, details: { path, ...(errno !== undefined && { errno }) } },
   );
+}
+
+/**
+ * Why a file could not be read, in plain words with the errno code: `no such file (ENOENT)`,
+ * `permission denied (EACCES)`…; the error's own message for anything else.
+ */
+export function readFailureReason(cause: unknown): string {
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === undefined) return (cause as Error | undefined)?.message ?? 'unknown error';
+  const reason = errno === 'ENOENT' ? 'no such file' : FS_REASONS[errno];
+  return reason === undefined ? (cause as Error).message : `${reason} (${errno})`;
 }
