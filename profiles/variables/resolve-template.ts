@@ -167,6 +167,9 @@ const DIRECTORY_USER_ATTRIBUTES: readonly AttributeName[] = [
   'userSid',
 ];
 
+/** The hardware identifiers Apple User Enrollment keeps from the MDM service. */
+const APPLE_HARDWARE_IDS: readonly AttributeName[] = ['udid', 'serialNumber', 'imei', 'meid'];
+
 /**
  * Why a device that simply did not report an attribute lacks it, per attribute: a Wi-Fi-only tablet
  * explains a missing IMEI, never a missing e-mail address (issue 13 point 3).
@@ -174,6 +177,16 @@ const DIRECTORY_USER_ATTRIBUTES: readonly AttributeName[] = [
 function notReported(attribute: AttributeName, facts: DeviceFacts): string {
   const label = ATTRIBUTE_LABEL[attribute];
   const device = describeDevice(facts);
+  // Apple User Enrollment: the device keeps its hardware identifiers from the MDM service, whatever its
+  // hardware (the device side's rule, agent/device/availability.ts: Apple's StatusDeviceUDID is "Allowed in
+  // user enrollment: N/A"; serial number, IMEI and MEID by the same privacy rule [inferred])
+  if (
+    APPLE_HARDWARE_IDS.includes(attribute) &&
+    (facts.platform === 'ios' || facts.platform === 'macos') &&
+    facts.enrollmentKind === 'user'
+  ) {
+    return `${device} reported no ${label} — Apple User Enrollment does not share hardware identifiers (UDID, serial number, IMEI, MEID) with the MDM service`;
+  }
   switch (attribute) {
     case 'imei':
       return `${device} reported no IMEI — it has no cellular modem (a Wi-Fi-only tablet, a PC without WWAN) or does not share it`;

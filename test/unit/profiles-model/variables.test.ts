@@ -497,6 +497,25 @@ describe('resolveTemplate: every variable × platform restriction', () => {
     );
   });
 
+  it.each([
+    ['{{IMEI}}', 'ios', 'IMEI'],
+    ['{{SerialNumber}}', 'macos', 'serial number'],
+    ['{{MEID}}', 'ios', 'MEID'],
+  ] as const)(
+    '%s on an Apple %s User Enrollment device: the enrollment hides it, not the hardware',
+    (variable, platform, label) => {
+      const r = resolveTemplate(
+        `CN=${variable}`,
+        fullFacts({ ...apple(platform), enrollmentKind: 'user', attributes: {} }),
+        DEV,
+      );
+      expect(!r.ok && r.outcome.message).toContain(
+        `(user enrollment) reported no ${label} — Apple User Enrollment does not share hardware identifiers`,
+      );
+      expect(!r.ok && r.outcome.message).not.toContain('modem');
+    },
+  );
+
   describe('regression issue 13: a missing e-mail address is not explained by a Wi-Fi-only tablet', () => {
     it.each([
       ['{{EmailAddress}}', 'e-mail address'],
