@@ -113,7 +113,7 @@ export function verifyChain(opts: VerifyChainOptions): ChainResult {
     if (!next) {
       problems.push({
         code: 'CHAIN_INCOMPLETE',
-        message: `No issuer "${cur.issuerText}" found for ${label(cur)}; add the issuing CA certificate.`,
+        message: `No issuer "${cur.issuerText}" found for ${label(cur)}: its certificate is neither a trusted root nor a known intermediate.`,
         certificate: cur,
       });
       break;

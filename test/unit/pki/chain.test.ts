@@ -73,6 +73,10 @@ describe('verifyChain trust and signature problems', () => {
     const r = verifyChain({ leaf: h.leaf, intermediates: [], trustedRoots: [h.root], at });
     expect(r.problems.map((p) => p.code)).toEqual(['CHAIN_INCOMPLETE']);
     expect(r.problems[0]?.certificate).toBe(h.leaf);
+    // it names the missing issuer, and gives no advice a device's owner cannot follow
+    expect(r.problems[0]?.message).toBe(
+      `No issuer "${h.leaf.issuerText}" found for "${h.leaf.subjectText}" (serial ${h.leaf.serialNumber}): its certificate is neither a trusted root nor a known intermediate.`,
+    );
     expect(r.chain).toEqual([h.leaf]);
   });
 
