@@ -455,8 +455,15 @@ function readInlineProfile(c: Checker, map: At<MapNode>, baseDir: string): Scena
       }
     }
   }
-  for (const { problem, families: fs } of modelProblems.values())
-    reportModelProblem(c, map, fs, problem, alreadyFlagged);
+  // `platforms: all` with a setting that a few families refuse (fewer than half: else the setting is what
+  // is wrong): say which families to list instead
+  const platformsAt = c.get(map, 'platforms');
+  const wroteAll = platformsAt?.node.type === 'scalar' && platformsAt.node.value === 'all';
+  for (const { problem, families: fs } of modelProblems.values()) {
+    const others = families.filter((f) => !fs.includes(f));
+    const few = wroteAll && fs.length * 2 < families.length;
+    reportModelProblem(c, map, fs, problem, alreadyFlagged, few ? others : undefined);
+  }
   for (const { warning, families: fs } of advisories.values()) {
     const top = /^[A-Za-z]+/.exec(warning.path)?.[0] ?? '';
     const key = MODEL_TO_SCENARIO[top] ?? top;
@@ -482,6 +489,7 @@ function reportModelProblem(
   families: ProfileFamily[],
   p: ProfileProblem,
   alreadyFlagged: (path: string) => boolean = () => false,
+  listInsteadOfAll?: readonly ProfileFamily[],
 ): void {
   const top = /^[A-Za-z]+/.exec(p.path)?.[0] ?? '';
   const scenarioKey = MODEL_TO_SCENARIO[top] ?? top;
@@ -492,7 +500,14 @@ function reportModelProblem(
   const code = p.code === 'PROFILE_INVALID' ? '' : ` [${p.code}]`;
   const label = families.length === 1 ? ` (${PROFILE_FAMILY_INFO[families[0]!].label})` : '';
   const where = scenarioKey === top ? '' : ` (${p.path})`;
-  c.add(at?.node.pos ?? map.node.pos, path, `for ${families.join(', ')}${label}${where}: ${p.rule}${code}`);
+  const instead = listInsteadOfAll
+    ? `; \`platforms: all\` includes ${families.join(', ')}: list the platforms instead, e.g. platforms: [${listInsteadOfAll.join(', ')}]`
+    : '';
+  c.add(
+    at?.node.pos ?? map.node.pos,
+    path,
+    `for ${families.join(', ')}${label}${where}: ${p.rule}${code}${instead}`,
+  );
 }
 
 /**

@@ -220,4 +220,26 @@ describe('Android device administrator (no custom subject in Graph)', () => {
     expect(r.problems[0]).toMatchObject({ line: 14, path: 'profiles[0].subject' });
     expect(r.problems[0]!.message).toContain('commonNameAsIMEI (CN={{IMEI}})');
   });
+
+  it('a device certificate with platforms: all says which platforms to list instead', () => {
+    const text = withLine(12, '    platforms: all')
+      .replace('    template: CertfleetUser', '    template: CertfleetDevice\n    certificateType: device')
+      .replace('CN={{UserName}}', 'CN={{DeviceId}}');
+    const r = problemsOf(text);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ line: 14, path: 'profiles[0].certificateType' });
+    expect(r.problems[0]!.message).toBe(
+      'for android-device-admin (Android device administrator): must be one of user; `platforms: all` includes android-device-admin: list the platforms instead, e.g. platforms: [windows, macos, ios, android-work-profile, android-device-owner]',
+    );
+    // a list that names the family gets no such advice: the list is the user's own
+    const listed = problemsOf(
+      text.replace('    platforms: all', '    platforms: [ios, android-device-admin]'),
+    );
+    expect(listed.problems[0]!.message).not.toContain('platforms: all');
+    // a setting most families refuse is the setting's fault: no advice to list platforms
+    const user = problemsOf(text.replace('CN={{DeviceId}}', 'CN={{UserName}}'));
+    expect(user.problems.map((p) => p.path)).toEqual(['profiles[0].certificateType', 'profiles[0].subject']);
+    expect(user.problems[1]!.message).toContain('VARIABLE_NOT_ALLOWED');
+    expect(user.problems[1]!.message).not.toContain('platforms: all');
+  });
 });
