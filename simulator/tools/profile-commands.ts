@@ -41,6 +41,8 @@ export function profileImport(o: { file: string }): LoadedProfile & {
   const json: Record<string, unknown> = {
     ...profileToJson(loaded.profile),
     ...(loaded.warnings.length > 0 && { warnings: loaded.warnings.map((w) => ({ ...w })) }),
+    // the export's properties without effect (unknown ones with their likely correction), as the text says
+    ...(loaded.unused.length > 0 && { unused: loaded.unused.map((u) => ({ ...u })) }),
   };
   return { ...loaded, json, summary: summarizeProfile(loaded) };
 }
@@ -105,10 +107,10 @@ export function summarizeProfile(loaded: LoadedProfile): string {
       ]);
     }
   }
-  if (loaded.ignored.length > 0) rows.push(['ignored', loaded.ignored.join(', ')]);
-  // known properties without effect (a subject string under a named format…), as a scenario run warns
+  // unknown properties (with the likely correction) and known ones without effect (a subject string under
+  // a named format…), as a scenario run warns
   for (const u of loaded.unused)
-    if (!loaded.ignored.includes(u.path)) rows.push(['no effect', `${u.path} ${u.message}`]);
+    rows.push([loaded.ignored.includes(u.path) ? 'ignored' : 'no effect', `${u.path} ${u.message}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
     `${p.displayName} — ${kind} profile for ${PROFILE_FAMILY_INFO[p.family].label}${from}`,

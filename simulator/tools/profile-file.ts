@@ -60,11 +60,13 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(json) && !('@odata.type' in json) && 'kind' in json) {
-    // `profile import --json` prints the model with its import warnings beside it: they are output, not a
-    // setting, so reading the file back drops them; and the model of an accepted Graph import loads again,
-    // with the same warnings (validateProfile asGraphService, issue 12 point 9).
-    const { warnings: _printed, ...model } = json;
-    const r = validateProfile(Array.isArray(_printed) ? model : json, { asGraphService: true });
+    // `profile import --json` prints the model with its import warnings and the export's properties without
+    // effect beside it: they are output, not settings, so reading the file back drops them; and the model of
+    // an accepted Graph import loads again, with the same warnings (validateProfile asGraphService, issue 12
+    // point 9).
+    const { warnings: printed, unused: printedUnused, ...model } = json;
+    const output = Array.isArray(printed) || Array.isArray(printedUnused);
+    const r = validateProfile(output ? model : json, { asGraphService: true });
     if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
     return { profile: r.value, format: 'certfleet', ignored: [], unused: [], warnings: r.warnings };
   }

@@ -93,7 +93,9 @@ describe.concurrent('certfleet profile import', () => {
           '--json',
         ]);
         expect(again.status).toBe(0);
-        expect(JSON.parse(again.stdout)).toEqual(model);
+        // the export's properties without effect (`unused`) are the export's, not the model's
+        const { unused: _unused, ...settings } = model;
+        expect(JSON.parse(again.stdout)).toEqual(settings);
       },
     );
 
@@ -348,6 +350,35 @@ describe.concurrent('regression issue 3: advisory warnings are shown, and do not
       else expect(r.stdout).toContain('PKCS certificate profile for Windows');
     },
   );
+
+  it('a misspelt Graph property is listed with its likely correction, as text and in --json', async () => {
+    const graph = writeJson('misspelt-graph.json', {
+      '@odata.type': '#microsoft.graph.windows10PkcsCertificateProfile',
+      displayName: 'Typo',
+      certificationAuthority: 'ca01.contoso.com',
+      certificationAuthorityName: 'Contoso CA',
+      certificateTemplateName: 'User',
+      certificateStore: 'user',
+      subjectNameFormat: 'commonName',
+      renewalThresholdPercentag: 30,
+    });
+    const correction =
+      'renewalThresholdPercentag is not a property of #microsoft.graph.windows10PkcsCertificateProfile: did you mean renewalThresholdPercentage?; certfleet ignores it';
+    const text = await certfleet(['profile', 'import', graph]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}ignored +renewalThresholdPercentag is not a property/m);
+    expect(text.stdout).toContain(correction);
+    const json = await certfleet(['profile', 'import', graph, '--json']);
+    expect(json.status).toBe(0);
+    const model = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(model['unused']).toEqual([{ path: 'renewalThresholdPercentag', message: correction.slice(26) }]);
+    expect(model['renewalThresholdPercentage']).toBe(20); // the default: the misspelt 30 had no effect
+    // the printed model reads back: `unused` is output, not a setting
+    const again = await certfleet(['profile', 'import', writeJson('misspelt-model.json', model), '--json']);
+    expect(again.status).toBe(0);
+    const { unused: _u, ...rest } = model;
+    expect(JSON.parse(again.stdout)).toEqual(rest);
+  });
 
   it('a Graph profile with an unquoted {{OnPrem_Distinguished_Name}} warns with the Graph path', async () => {
     const graph = writeJson('warn-graph.json', {
