@@ -134,6 +134,8 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     .concat(['FAILED', 'PENDING'])
     .concat(showSkipped ? ['SKIPPED'] : [])
     .concat(showNotApplicable ? ['N/A'] : [])
+    // RENEWED counts renewals, each once (a certificate renewed twice counts 2): report.json's summary
+    // `renewals` and the HTML report's figure, not `renewed` (the rows that renewed at least once)
     .concat(['RENEWED', 'FAILURES BY CODE'])
     .map((t, i, all): Cell => ({
       text: t,
@@ -150,7 +152,7 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     countCell(c.pending, 'yellow'),
     ...(showSkipped ? [countCell(c.skipped, 'magenta')] : []),
     ...(showNotApplicable ? [countCell(c.notApplicable, 'dim')] : []),
-    countCell(c.renewed, 'cyan'),
+    countCell(c.renewals, 'cyan'),
     { text: codesText(c.failedByCode), style: 'red', align: 'left' },
   ];
   const rows: Cell[][] = [header];

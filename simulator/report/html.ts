@@ -95,7 +95,8 @@ function countsLine(c: OutcomeCounts): string {
     (c.notApplicable > 0
       ? ` <span class="st ${NOT_APPLICABLE}">${c.notApplicable} not applicable</span>`
       : '') +
-    ` <span class="st renewed">${c.renewed} renewed</span>`
+    // renewals, each once (the console's RENEWED, report.json's `renewals`), not the rows that renewed
+    ` <span class="st renewed">${c.renewals} renewal${c.renewals === 1 ? '' : 's'}</span>`
   );
 }
 

@@ -8,14 +8,16 @@
  *   its detail).
  * - one suite per platform × profile (`certfleet.<platform> · <profile>`), one test case per device ×
  *   profile row (classname `platform.kind`, name `<profile> on <device>`). A row fails only when it is not
- *   what the scenario expects: it breaks an expectation that broke. A failure the scenario expects (an
- *   expectation says these rows fail, with this code) passes, noted as an expected failure; a row no
- *   expectation judges and that did not install (failed, pending, skipped) is `<skipped>` with why; so
- *   is a row installed but not trusted that no `trusted:` expectation judges (issue 12 point 4).
+ *   what the scenario expects: it breaks an expectation that broke. Its failure is typed `EXPECTATION`, as
+ *   the broken expectation's own case, and its message says what the row is, which expectation it breaks
+ *   and why: `installed, but the scenario expects "<text>" (line N): 2 renewals`. A failure the scenario
+ *   expects (an expectation says these rows fail, with this code) passes, noted as an expected failure; a
+ *   row no expectation judges and that did not install (failed, pending, skipped) is `<skipped>` with why;
+ *   so is a row installed but not trusted that no `trusted:` expectation judges (issue 12 point 4).
  * - times are real: each suite's `timestamp` is the wall-clock start of the command, `time` attributes
- *   are wall-clock seconds (the run; each row from its device's first event to the row's last; each
- *   expectation the span of the rows it selected; each suite the span of its cases); the virtual start and
- *   end are properties. A case whose span was not measured carries no `time`.
+ *   are wall-clock seconds with three decimals (the run; each row from its device's first event to the
+ *   row's last; each expectation the span of the rows it selected; each suite the span of its cases); the
+ *   virtual start and end are properties. A case whose span was not measured carries no `time`.
  * - a run that could not be loaded or did not finish gets one failing test case saying why
  *   ({@link renderFailureJunit}).
  * Everything from the run is escaped, and characters XML 1.0 cannot carry at all are replaced by U+FFFD.
@@ -56,10 +58,40 @@ function attrs(a: Record<string, string | number | undefined>): string {
     .join('');
 }
 
-/** Seconds as JUnit writes them: `12.345`, or `0.000412` below a second (a short span is not 0). */
+/**
+ * Seconds with three decimals, `63.188`, `0.753`, every `time` alike: milliseconds, as JUnit reporters
+ * write them (pytest's src/_pytest/junitxml.py formats `f"{duration:.3f}"`,
+ * https://github.com/pytest-dev/pytest) and as test/fixtures/junit.xsd pins. Under half a millisecond: `0.000`.
+ */
 function seconds(s: number): string {
-  const v = Math.max(0, s) || 0;
-  return v.toFixed(v >= 1 ? 3 : 6);
+  return (Math.max(0, s) || 0).toFixed(3);
+}
+
+/**
+ * The `type` of every failure that an expectation broke: the broken expectation's own test case and each
+ * row that breaks it (README "Reports for CI"). The other failing cases are typed `INTERRUPTED` (an
+ * interrupted run) or by the error code of a run that could not be loaded or did not finish.
+ */
+export const EXPECTATION_FAILURE = 'EXPECTATION';
+
+/** The codes of an outcome that did what it was asked (simulator/scenario/expectations.ts treats them so). */
+const SUCCESS_CODES: ReadonlySet<string> = new Set(['OK', 'UNCHANGED']);
+
+/**
+ * What a row is, for a failure message: `installed`, `installed but not trusted (INSTALL_UNTRUSTED_CHAIN)`,
+ * `failed with VARIABLE_MISSING`, `pending (DEVICE_NEVER_ENROLLED)`, `skipped (INSTALL_NOT_SIMULATED)`.
+ */
+function rowState(o: ReportOutcome): string {
+  switch (o.status) {
+    case 'installed':
+      return o.trusted === false ? `installed but not trusted (${o.code})` : 'installed';
+    case 'failed':
+      return `failed with ${o.code}`;
+    case 'not-applicable':
+      return 'not applicable';
+    default:
+      return SUCCESS_CODES.has(o.code) ? o.status : `${o.status} (${o.code})`;
+  }
 }
 
 /** An ISO-8601 instant without milliseconds (`2026-05-01T12:00:00Z`), as JUnit consumers parse it. */
@@ -199,8 +231,13 @@ function rowCase(
             `expected ${b.checks ?? 'what the expectation checks'} (expectation "${b.text}"${b.line !== undefined ? `, line ${b.line}` : ''}): ${b.why}`,
         )
         .join('\n');
+      // what the row is, then each expectation it breaks and why (a row's code is no failure type: an
+      // installed row's is OK)
+      const message = `${rowState(o)}, but the scenario expects ${verdict.broken
+        .map((b) => `"${firstLine(b.text)}"${b.line !== undefined ? ` (line ${b.line})` : ''}: ${b.why}`)
+        .join('; and ')}`;
       body.push(
-        `      <failure${attrs({ message: `${o.code}: not what the scenario expects`, type: o.code })}>${xmlText(`${expected}\ngot: ${got}`)}</failure>`,
+        `      <failure${attrs({ message, type: EXPECTATION_FAILURE })}>${xmlText(`${expected}\ngot: ${got}`)}</failure>`,
       );
       break;
     }
@@ -241,7 +278,7 @@ function expectationCase(e: ExpectationResult, span: WallSpan | undefined): stri
   const where = e.line !== undefined ? `scenario line ${e.line}\n` : '';
   const body = e.held
     ? `      <system-out>${xmlText(`${where}${e.detail}`)}</system-out>`
-    : `      <failure${attrs({ message: `expectation broken: ${firstLine(e.detail)}`, type: 'EXPECTATION' })}>${xmlText(`${where}${e.detail}`)}</failure>`;
+    : `      <failure${attrs({ message: `expectation broken: ${firstLine(e.detail)}`, type: EXPECTATION_FAILURE })}>${xmlText(`${where}${e.detail}`)}</failure>`;
   return `${head}\n${body}\n    </testcase>`;
 }
 

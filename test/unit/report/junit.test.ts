@@ -13,6 +13,9 @@ import {
 } from '../../../simulator/report/junit.ts';
 import { WallTimes } from '../../../simulator/report/wall-times.ts';
 import { runFailureOf } from '../../../simulator/report/write-reports.ts';
+import type { RunResult } from '../../../simulator/run-model.ts';
+import { evaluateExpectations } from '../../../simulator/scenario/expectations.ts';
+import { loadScenario } from '../../../simulator/scenario/index.ts';
 import { CertfleetError } from '../../../pki/errors.ts';
 import { countMismatches, readJunit, xmllintJunit, type JunitDoc } from '../../fixtures/junit-check.ts';
 import { NASTY_MESSAGE, sampleRun } from './fixture.ts';
@@ -96,8 +99,8 @@ describe('renderJunit', () => {
       'Wi-Fi PKCS on win-2',
       'windows.hybrid-joined',
       'failure',
-      'INSTALL_KSP_UNAVAILABLE: not what the scenario expects',
-      'INSTALL_KSP_UNAVAILABLE',
+      'failed with INSTALL_KSP_UNAVAILABLE, but the scenario expects "all Windows devices install both profiles" (line 35): status failed',
+      'EXPECTATION',
     ],
     // failed as the held expectation says: an expected failure passes
     ['Wi-Fi PKCS on and-1', 'android.work-profile-personal', null, null, null],
@@ -202,6 +205,133 @@ describe('renderJunit', () => {
   });
 });
 
+/** The sample run judged by the expectations of a scenario (`expect:` YAML items), as a run judges them. */
+function judged(run: RunResult, yaml: string): RunResult {
+  const scenario = loadScenario({
+    text: `fleet: { devices: 1 }\nprofiles:\n  - { name: Wi-Fi PKCS, type: trusted, platforms: all }\nexpect:\n${yaml}`,
+    file: 'e.yaml',
+  });
+  return { ...run, expectations: evaluateExpectations(scenario.expect, run) };
+}
+
+/** The sample run with win-1's Wi-Fi PKCS certificate installed and renewed twice (QA's case). */
+function renewedTwice(): RunResult {
+  const run = sampleRun();
+  run.outcomes = run.outcomes.map((o) =>
+    o.device === 'win-1' && o.profile === 'Wi-Fi PKCS' ? { ...o, renewals: 2 } : o,
+  );
+  return run;
+}
+
+/** Every `time` attribute of a junit.xml text. */
+const timesOf = (xml: string): string[] => [...xml.matchAll(/ time="([^"]*)"/g)].map((m) => m[1]!);
+
+describe('regression: a row that breaks an expectation says which and why (type EXPECTATION, never OK)', () => {
+  const run = judged(
+    renewedTwice(),
+    [
+      '  - { text: Windows PCs renew their Wi-Fi certificate once, where: { platform: windows }, profile: Wi-Fi PKCS, renewals: 1 }',
+      '  - { text: no Android device fails the Wi-Fi profile, where: { platform: android }, profile: Wi-Fi PKCS, status: failed, share: none }',
+    ].join('\n'),
+  );
+  const xml = renderJunit(run);
+  const doc = readJunit(xml);
+
+  it('an installed row with one renewal too many: type EXPECTATION, "installed, but the scenario expects …"', () => {
+    expect(validate(xml, 'renewed-twice.xml')).toBe('');
+    expect(caseNamed(doc, 'Wi-Fi PKCS on win-1')).toMatchObject({
+      verdict: 'failure',
+      type: 'EXPECTATION',
+      message:
+        'installed, but the scenario expects "Windows PCs renew their Wi-Fi certificate once" (line 5): 2 renewals',
+    });
+    expect(caseNamed(doc, 'Wi-Fi PKCS on win-1').text).toBe(
+      'expected renewals 1 (expectation "Windows PCs renew their Wi-Fi certificate once", line 5): 2 renewals\ngot: installed OK: installed',
+    );
+    expect(xml).not.toContain('type="OK"');
+    expect(xml).not.toContain('not what the scenario expects');
+  });
+
+  it('a failed row, and a row the expectation allows none of, say what they are and which expectation', () => {
+    expect(caseNamed(doc, 'Wi-Fi PKCS on win-2')).toMatchObject({
+      verdict: 'failure',
+      type: 'EXPECTATION',
+      message:
+        'failed with INSTALL_KSP_UNAVAILABLE, but the scenario expects "Windows PCs renew their Wi-Fi certificate once" (line 5): 0 renewals',
+    });
+    expect(caseNamed(doc, 'Wi-Fi PKCS on and-1')).toMatchObject({
+      verdict: 'failure',
+      type: 'EXPECTATION',
+      message:
+        'failed with VARIABLE_MISSING, but the scenario expects "no Android device fails the Wi-Fi profile" (line 6): has status failed, and the expectation allows none',
+    });
+  });
+
+  it('every failure type is one of the documented ones (README "Reports for CI")', () => {
+    const types = new Set(doc.suites.flatMap((s) => s.cases.map((c) => c.type)).filter((t) => t !== null));
+    expect([...types]).toEqual(['EXPECTATION']);
+    expect(doc.attrs['failures']).toBe(String(2 + 2 + 2)); // 2 broken expectations, win-1 and win-2, and-1 and and-2
+  });
+
+  it('a run whose expectations all hold (renewals included) has failures="0" and no failure element', () => {
+    const passing = judged(
+      renewedTwice(),
+      [
+        '  - { text: win-1 renews twice, where: { platform: windows, kind: entra-joined }, profile: Wi-Fi PKCS, renewals: 2 }',
+        '  - { text: Android work profiles lack the IMEI, where: { kind: work-profile-personal }, profile: Wi-Fi PKCS, code: VARIABLE_MISSING }',
+      ].join('\n'),
+    );
+    expect(passing.expectations.every((e) => e.held)).toBe(true);
+    const x = renderJunit(passing);
+    expect(readJunit(x).attrs['failures']).toBe('0');
+    expect(x).not.toContain('<failure');
+    expect(x).not.toContain('EXPECTATION');
+  });
+});
+
+describe('regression: every junit.xml time is seconds with three decimals', () => {
+  /** A wall clock that advances 100 ms a call, from 2026-05-04T10:00:00Z. */
+  const clock = (): (() => number) => {
+    let t = Date.parse('2026-05-04T10:00:00Z');
+    return () => (t += 100);
+  };
+
+  it('sub-second spans too (not 0.100000 beside 63.188)', () => {
+    const wall = new WallTimes(clock()); // start 10:00:00.100
+    wall.record({ at: 'v', device: 'win-2', type: 'enrolled', detail: '' }); // .200
+    wall.record({ at: 'v', device: 'win-2', profile: 'Wi-Fi PKCS', type: 'failed', detail: '' }); // .300
+    wall.record({ at: 'v', device: 'and-3', profile: 'Contoso Root', type: 'installed', detail: '' }); // .400
+    const run = sampleRun();
+    run.metrics.wallSeconds = 63.1884;
+    const xml = renderJunit(run, { wall });
+    const d = readJunit(xml);
+    expect(caseNamed(d, 'Wi-Fi PKCS on win-2').time).toBe('0.100');
+    expect(caseNamed(d, 'Contoso Root on and-3').time).toBe('0.000');
+    expect(d.attrs['time']).toBe('63.188');
+    const times = timesOf(xml);
+    expect(times.length).toBeGreaterThan(10);
+    for (const t of times) expect(t).toMatch(/^\d+\.\d{3}$/);
+    expect(validate(xml, 'times.xml')).toBe('');
+  });
+
+  it('in the junit.xml of a run that could not be loaded, and of an interrupted run', () => {
+    const failure = renderFailureJunit({
+      scenario: 's.yaml',
+      code: 'IO',
+      message: 'x',
+      stage: 'load',
+      startedAt: 0,
+      seconds: 0.1,
+    });
+    expect(timesOf(failure)).toEqual(['0.100', '0.100', '0.100']);
+    const run = sampleRun();
+    run.interrupted = { signal: 'SIGINT', at: '2026-03-02T00:00:00.000Z' };
+    run.metrics.wallSeconds = 0.753;
+    for (const t of timesOf(renderJunit(run))) expect(t).toMatch(/^\d+\.\d{3}$/);
+    expect(timesOf(renderJunit(run))).toContain('0.753');
+  });
+});
+
 describe('rowVerdicts', () => {
   it('a row breaking two broken expectations lists both', () => {
     const run = sampleRun();
@@ -242,7 +372,7 @@ describe('renderFailureJunit', () => {
       '1',
       '1',
       '2026-05-04T10:00:00Z',
-      '0.250000',
+      '0.250',
     ]);
     expect(d.suites[0]?.cases[0]).toMatchObject({
       name: 'load the scenario broken.yaml',
