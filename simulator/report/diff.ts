@@ -2,7 +2,8 @@
  * `certfleet diff RUN_A RUN_B` (issue 13 point 7): what changed between two runs — typically the same
  * scenario and seed before and after a profile change. Read from each run folder's `report.json`:
  *
- * - per platform × profile, the counts (targeted, installed, failed, pending, skipped, renewed) in A and B;
+ * - per platform × profile, the counts (targeted, installed, failed, pending, skipped, renewed rows,
+ *   renewals) in A and B;
  * - every device × profile whose outcome changed (status or code), with both codes and B's message — the
  *   same seed and fleet size give the same device ids, so rows match by device id and profile; rows in
  *   only one run are listed with the other side empty;
@@ -44,7 +45,10 @@ export interface DiffCounts {
   failed: number;
   pending: number;
   skipped: number;
+  /** Rows that renewed at least once (report.json's `renewed`). */
   renewed: number;
+  /** Renewals, each once (report.json's `renewals`; the RENEWED column, as `run` prints it). */
+  renewals: number;
 }
 
 /** One platform × profile in A and B (null: not in that run). */
@@ -181,12 +185,14 @@ function countsOf(
         pending: 0,
         skipped: 0,
         renewed: 0,
+        renewals: 0,
       };
       m.set(k, c);
     }
     c.total += 1;
     if (o.status !== 'not-applicable' && o.status in c) c[o.status] += 1;
     if (o.renewals > 0) c.renewed += 1;
+    c.renewals += o.renewals;
   }
   return m;
 }
@@ -218,6 +224,7 @@ export function diffReports(
     pending: c.pending,
     skipped: c.skipped,
     renewed: c.renewed,
+    renewals: c.renewals,
   });
   const counts: DiffCountsRow[] = [...new Set([...ca.keys(), ...cb.keys()])]
     .map((k) => {
@@ -382,7 +389,8 @@ export function renderDiff(d: RunDiff, options: RenderDiffOptions = {}): string 
     const delta = y - x;
     return `${x} → ${y} (${delta > 0 ? '+' : ''}${delta})`;
   };
-  const cols: (keyof DiffCounts)[] = ['total', 'installed', 'failed', 'pending', 'skipped', 'renewed'];
+  // RENEWED counts renewals, as run's own table does (a certificate renewed twice counts 2)
+  const cols: (keyof DiffCounts)[] = ['total', 'installed', 'failed', 'pending', 'skipped', 'renewals'];
   const rows: string[][] = [
     ['PLATFORM', 'PROFILE', 'TARGETED', 'INSTALLED', 'FAILED', 'PENDING', 'SKIPPED', 'RENEWED'].map((h) =>
       paint('bold', h),

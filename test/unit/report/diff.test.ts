@@ -43,6 +43,8 @@ describe('diffReports', () => {
     const and = d.counts.find((c) => c.platform === 'android' && c.profile === PKCS)!;
     expect(and.a?.total).toBe(3);
     expect(and.b?.total).toBe(2);
+    // one device renewed twice: one row renewed, two renewals (the RENEWED column)
+    expect(and.a).toMatchObject({ renewed: 1, renewals: 2 });
     expect(d.counts.map((c) => c.platform)).toEqual([
       'windows',
       'windows',
@@ -101,6 +103,8 @@ describe('diffReports', () => {
     );
     expect(text).toContain('failed INSTALL_KSP_UNAVAILABLE → installed OK × 1');
     expect(text).toMatch(/android\s+Wi-Fi PKCS\s+3 → 2 \(-1\)/);
+    // RENEWED counts renewals: and-3 renewed twice in A (it was one renewed row)
+    expect(text).toMatch(/android\s+Wi-Fi PKCS\s+3 → 2 \(-1\)\s+1 → 0 \(-1\)\s+2\s+0\s+0\s+2 → 0 \(-2\)\n/);
     expect(text).toContain('held → broken  Android work profiles fail the PKCS profile');
     expect(text).toContain(
       'Regressions: 1 device × profile installed in A fail in B; 1 expectation(s) held in A break in B.',
