@@ -6,6 +6,7 @@
  * The same check runs for the `CERTFLEET_*` variable of the option (yargs applies `coerce` to both).
  */
 import { CertfleetError } from '../pki/errors.ts';
+import { MAX_AGENT_HOSTS } from '../simulator/fleet/auto-workers.ts';
 import { MAX_DEVICES } from '../simulator/scenario/read-fleet.ts';
 
 /** What a numeric option accepts. */
@@ -35,7 +36,7 @@ function rangeText(r: NumberRule): string {
  * Parses one option value against `rule`.
  * @throws CertfleetError USAGE quoting the value, e.g. `--devices must be a whole number from 1 to 1000000, not '2.5'`
  */
-export function parseNumberOption(value: unknown, rule: NumberRule): number {
+export function parseNumberOption(value: unknown, rule: NumberRule, from = ''): number {
   if (Array.isArray(value)) {
     throw new CertfleetError(
       'USAGE',
@@ -53,15 +54,36 @@ export function parseNumberOption(value: unknown, rule: NumberRule): number {
     const what = rule.what === undefined ? '' : ` (${rule.what})`;
     throw new CertfleetError(
       'USAGE',
-      `${rule.flag} must be ${rangeText(rule)}${what}, not '${String(value)}'.`,
+      `${rule.flag}${from} must be ${rangeText(rule)}${what}, not '${String(value)}'.`,
     );
   }
   return n;
 }
 
+/**
+ * Where a value of `flag` came from, for a message: ` (from CERTFLEET_DEVICES)` when the command line does
+ * not give the flag and its `CERTFLEET_*` variable is set (yargs `.env('CERTFLEET')`, cli/env-options.ts),
+ * else nothing: the person then looks at the variable, not at a command line without the flag.
+ */
+export function valueOrigin(
+  flag: string,
+  args: readonly string[] = process.argv.slice(2),
+  env: Record<string, string | undefined> = process.env,
+): string {
+  if (args.some((a) => a === flag || a.startsWith(`${flag}=`))) return '';
+  const variable = `CERTFLEET_${flag.replace(/^-+/, '').replace(/-/g, '_').toUpperCase()}`;
+  return env[variable] !== undefined ? ` (from ${variable})` : '';
+}
+
 /** A yargs `coerce` function for `rule` (undefined stays undefined: the option was not given). */
-export function numberCoerce(rule: NumberRule): (value: unknown) => number | undefined {
-  return (value) => (value === undefined ? undefined : parseNumberOption(value, rule));
+export function numberCoerce(
+  rule: NumberRule,
+  where: { args?: readonly string[]; env?: Record<string, string | undefined> } = {},
+): (value: unknown) => number | undefined {
+  return (value) =>
+    value === undefined
+      ? undefined
+      : parseNumberOption(value, rule, valueOrigin(rule.flag, where.args, where.env));
 }
 
 /** `--devices`: a fleet size, as `fleet.devices` in a scenario (simulator/scenario/read-fleet.ts). */
@@ -98,4 +120,35 @@ export const INDEX_RULE: NumberRule = {
   max: Number.MAX_SAFE_INTEGER,
   integer: true,
   what: "the device's position in the fleet",
+};
+
+/** `run --workers`: agent host child processes; 0 keeps everything in the run's process. */
+export const WORKERS_RULE: NumberRule = {
+  flag: '--workers',
+  min: 0,
+  max: MAX_AGENT_HOSTS,
+  integer: true,
+  what: "agent host child processes; 0: everything in the run's process",
+};
+
+/** `serve --hosts`: the agent hosts (`certfleet agents --shard i/K`) the run waits for. */
+export const HOSTS_RULE: NumberRule = {
+  flag: '--hosts',
+  min: 1,
+  max: MAX_AGENT_HOSTS,
+  integer: true,
+  what: 'the agent hosts the run waits for, certfleet agents --shard i/K',
+};
+
+/**
+ * `serve --host-timeout`: seconds of wall time the hosts have to join. At most 2,147,483 s: the coordinator
+ * waits with `setTimeout`, which runs a delay above 2,147,483,647 ms at once
+ * (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args).
+ */
+export const HOST_TIMEOUT_RULE: NumberRule = {
+  flag: '--host-timeout',
+  min: 0,
+  max: Math.floor((2 ** 31 - 1) / 1000),
+  minExclusive: true,
+  what: 'seconds of wall time every agent host has to join',
 };

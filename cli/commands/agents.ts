@@ -1,9 +1,10 @@
 /** `certfleet agents --scenario F --broker URL [--shard i/n]`: the devices of a split fleet. */
 import type { Argv, CommandModule } from 'yargs';
 import type { AgentsRun } from '../../simulator/fleet/agents.ts';
-import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
+import { FLEET_SECRET_ENV } from '../../simulator/fleet/fleet-secret.ts';
 import { DEFAULT_TIME_SCALE } from '../../simulator/fleet/scaled-clock.ts';
 import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
+import { tenantCoerce } from '../tenant-option.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { keyOriginsLine } from '../../simulator/report/console.ts';
 import { interruptedExitCode, printJson } from '../output.ts';
@@ -38,7 +39,12 @@ export function splitFleetOptions(y: Argv): Argv {
       type: 'string',
       describe: 'With --wall-paced only: real time (ISO-8601 or epoch ms) at which the scenario starts.',
     })
-    .option('tenant', { type: 'string', default: 'contoso', describe: 'Tenant (topic tree).' })
+    .option('tenant', {
+      type: 'string',
+      default: 'contoso',
+      coerce: tenantCoerce,
+      describe: 'Tenant (topic tree): letters, digits, . _ -.',
+    })
     .option('devices', {
       type: 'string',
       coerce: numberCoerce(DEVICES_RULE),
@@ -89,8 +95,8 @@ export const agentsCommand: CommandModule = {
   handler: async (a) => {
     // loaded when the command runs, not when the CLI starts (the fleet engine: most of the CLI's modules)
     const [
-      { parseEpoch, parseShard },
-      { prepareOutFolder },
+      { checkSplitStart, parseEpoch, parseShard },
+      { claimOutFolder, dropOnUsageError },
       { runAgents },
       { hostShard },
       { defaultRunDir },
@@ -102,24 +108,29 @@ export const agentsCommand: CommandModule = {
       import('../../simulator/fleet/run-command.ts'),
     ]);
     const shard = parseShard(a.shard as string | undefined);
+    // the fleet secret, --broker and --epoch: usage errors before anything is connected to or written
+    const secret = checkSplitStart({ broker: String(a.broker), epoch: a.epoch as string | undefined });
     const pool = await splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
-    const out = prepareOutFolder(
+    const folder = claimOutFolder(
       a.out !== undefined ? String(a.out) : `${defaultRunDir()}-agents-${shard.index}-of-${shard.count}`,
     );
+    const out = folder.dir;
     // SIGINT/SIGTERM (issue 10 point 7): the host leaves the run at its current instant, closes its key
     // stores (kept: the same command rejoins) and its broker clients, exit 130/143
     const stop = interruptOnSignal(
       'agents',
       'leaving the run at its current virtual instant, closing the key stores (kept for a restart) and the broker clients',
     );
+    // a usage error found once the host began takes back the folder it made (README "Reports for CI")
+    const dropFolder = dropOnUsageError(folder, stop.promise);
     if (!a['wall-paced']) {
       const run = await hostShard({
         scenario: String(a.scenario),
         broker: String(a.broker),
         out,
         shard,
-        secret: fleetSecretFrom(process.env),
+        secret,
         tenant: String(a.tenant),
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
@@ -130,7 +141,7 @@ export const agentsCommand: CommandModule = {
           process.stderr.write(
             `certfleet agents: shard ${shard.index}/${shard.count} (host ${host}), ${devices} devices · waiting for certfleet serve --hosts ${shard.count}\n`,
           ),
-      });
+      }).catch(dropFolder);
       stop.dispose();
       return printAgents(run, Boolean(a.json));
     }
@@ -139,7 +150,7 @@ export const agentsCommand: CommandModule = {
       broker: String(a.broker),
       out,
       shard,
-      secret: fleetSecretFrom(process.env),
+      secret,
       tenant: String(a.tenant),
       timeScale: Number(a['time-scale'] ?? DEFAULT_TIME_SCALE),
       epoch: parseEpoch(a.epoch as string | undefined),
@@ -152,7 +163,7 @@ export const agentsCommand: CommandModule = {
         process.stderr.write(
           `certfleet agents: shard ${shard.index}/${shard.count}, ${devices} devices · epoch ${new Date(epoch).toISOString()} · ${timeScale}x\n`,
         ),
-    });
+    }).catch(dropFolder);
     stop.dispose();
     printAgents(run, Boolean(a.json));
   },

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { FLEET_SECRET_ENV, fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import { untilSignal } from '../../simulator/fleet/until-signal.ts';
 import { DEVICES_RULE, numberCoerce, PORT_RULE } from '../numeric-options.ts';
+import { tenantCoerce } from '../tenant-option.ts';
 
 /** `certfleet broker [--port P] [--host H] [--tenant T] [--mosquitto --scenario F]` */
 export const brokerCommand: CommandModule = {
@@ -24,7 +25,8 @@ export const brokerCommand: CommandModule = {
       .option('tenant', {
         type: 'string',
         default: 'contoso',
-        describe: 'Tenant whose topic tree the ACL protects.',
+        coerce: tenantCoerce,
+        describe: 'Tenant whose topic tree the ACL protects: letters, digits, . _ -.',
       })
       .option('mosquitto', {
         type: 'boolean',

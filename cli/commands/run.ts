@@ -1,9 +1,9 @@
 /** `certfleet run [SCENARIO]`: the main job — a fleet run with reports. */
 import type { Argv, CommandModule } from 'yargs';
 import { availableParallelism } from 'node:os';
-import { AUTO_CHILD_BROKER_MIN_DEVICES } from '../../simulator/fleet/auto-workers.ts';
+import { AUTO_CHILD_BROKER_MIN_DEVICES, MAX_AGENT_HOSTS } from '../../simulator/fleet/auto-workers.ts';
 import type { runCommand } from '../../simulator/fleet/run-command.ts';
-import { DEVICES_RULE, numberCoerce } from '../numeric-options.ts';
+import { DEVICES_RULE, numberCoerce, WORKERS_RULE } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
 
@@ -47,8 +47,9 @@ export const runCommandModule: CommandModule = {
           'MQTT 3.1.1 (4) or 5 (Mosquitto or an external broker; the embedded aedes speaks 3.1.1 only).',
       })
       .option('workers', {
-        type: 'number',
-        describe: `Agent hosts as child processes (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: 0 — one process, with the broker in a child process (--broker child) for a fleet of ${AUTO_CHILD_BROKER_MIN_DEVICES} devices or more, where one process cannot hold both ends of every device's socket; one agent host per core (${availableParallelism()} here) costs more CPU on one machine (README "At scale").`,
+        type: 'string',
+        coerce: numberCoerce(WORKERS_RULE),
+        describe: `Agent hosts as child processes, a whole number from 0 to ${MAX_AGENT_HOSTS} (certfleet agents --shard i/N over a loopback embedded broker, on the shared virtual clock); 0: everything in this process. Same outcomes either way. Default: 0 — one process, with the broker in a child process (--broker child) for a fleet of ${AUTO_CHILD_BROKER_MIN_DEVICES} devices or more, where one process cannot hold both ends of every device's socket; one agent host per core (${availableParallelism()} here) costs more CPU on one machine (README "At scale").`,
       })
       .option('key-pool', {
         type: 'string',

@@ -1,11 +1,11 @@
 /** `certfleet serve --scenario F --broker URL`: the service side (CA, MDM service, connectors) of a split fleet. */
 import type { Argv, CommandModule } from 'yargs';
-import { fleetSecretFrom } from '../../simulator/fleet/fleet-secret.ts';
 import type { EngineProgress } from '../../simulator/fleet/engine-fleet.ts';
 import type { FleetRun } from '../../simulator/fleet/compose/service-side.ts';
 import { DEFAULT_TIME_SCALE } from '../../simulator/fleet/scaled-clock.ts';
 import { renderSummary } from '../../simulator/report/console.ts';
 import { shouldColor } from '../../simulator/report/ansi.ts';
+import { HOST_TIMEOUT_RULE, HOSTS_RULE, numberCoerce } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
 import { splitFleetOptions, splitKeyPool } from './agents.ts';
@@ -18,26 +18,28 @@ export const serveCommand: CommandModule = {
   builder: (y: Argv) =>
     splitFleetOptions(y)
       .option('hosts', {
-        type: 'number',
-        default: 1,
-        describe: 'How many agent hosts (certfleet agents --shard i/K) the run waits for.',
+        type: 'string',
+        default: '1',
+        coerce: numberCoerce(HOSTS_RULE),
+        describe: `How many agent hosts (certfleet agents --shard i/K) the run waits for, a whole number from 1 to ${HOSTS_RULE.max}.`,
       })
       .option('host-timeout', {
-        type: 'number',
-        default: 60,
+        type: 'string',
+        default: '60',
+        coerce: numberCoerce(HOST_TIMEOUT_RULE),
         describe:
-          'Seconds (wall clock) every host has to join; a missing shard is then an error (HOST_MISSING).',
+          'Seconds (wall clock, above 0) every host has to join; a missing shard is then an error (HOST_MISSING).',
       }),
   handler: async (a) => {
     // loaded when the command runs, not when the CLI starts (the fleet engine: most of the CLI's modules)
     const [
       { issueWorkersFrom },
-      { prepareOutFolder },
+      { claimOutFolder, dropOnUsageError },
       { serveFleet },
       { coordinateFleet },
       { defaultRunDir },
       { failureReporter },
-      { parseEpoch },
+      { checkSplitStart, parseEpoch },
     ] = await Promise.all([
       import('../../pki/pkcs12-pool.ts'),
       import('../../simulator/fleet/run-folder.ts'),
@@ -49,15 +51,20 @@ export const serveCommand: CommandModule = {
     ]);
     // CERTFLEET_ISSUE_WORKERS (the issuance pool the service side opens) refused before anything is written
     issueWorkersFrom(process.env);
+    // the fleet secret, --broker and --epoch: usage errors before anything is connected to or written
+    const secret = checkSplitStart({ broker: String(a.broker), epoch: a.epoch as string | undefined });
     const pool = await splitKeyPool(a);
     // --out checked and made before anything is written (issue 10 point 4)
-    const out = prepareOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
+    const folder = claimOutFolder(a.out !== undefined ? String(a.out) : `${defaultRunDir()}-serve`);
+    const out = folder.dir;
     // SIGINT/SIGTERM stop the run cleanly (issue 10 point 7): reports written and marked interrupted, the
     // broker clients and issuance workers released, exit 130/143; a second signal leaves at once
     const stop = interruptOnSignal(
       'serve',
       'stopping the run at its current virtual instant, writing its reports (marked interrupted) and releasing what it started',
     );
+    // a usage error found once the run began takes back the folder it made (README "Reports for CI")
+    const dropFolder = dropOnUsageError(folder, stop.promise);
     const scenario = String(a.scenario);
     const broker = String(a.broker);
     const startedAt = Date.now();
@@ -70,7 +77,7 @@ export const serveCommand: CommandModule = {
         out,
         hosts,
         hostTimeoutMs: Number(a['host-timeout']) * 1000,
-        secret: fleetSecretFrom(process.env),
+        secret,
         tenant: String(a.tenant),
         ...(a.devices !== undefined ? { devices: Number(a.devices) } : {}),
         ...(a.seed !== undefined ? { seed: String(a.seed) } : {}),
@@ -89,7 +96,9 @@ export const serveCommand: CommandModule = {
           ),
         onProgress: progress.update,
         // a scenario that cannot be loaded (exit 3) or a run that fails: junit.xml in --out says why
-      }).catch(failureReporter(scenario, out, startedAt));
+      })
+        .catch(failureReporter(scenario, out, startedAt))
+        .catch(dropFolder);
       progress.done();
       stop.dispose();
       return finish(run);
@@ -98,7 +107,7 @@ export const serveCommand: CommandModule = {
       scenario,
       broker,
       out,
-      secret: fleetSecretFrom(process.env),
+      secret,
       tenant: String(a.tenant),
       timeScale: Number(a['time-scale'] ?? DEFAULT_TIME_SCALE),
       epoch: parseEpoch(a.epoch as string | undefined),
@@ -115,7 +124,9 @@ export const serveCommand: CommandModule = {
         );
       },
       // a scenario that cannot be loaded (exit 3) or a run that fails: junit.xml in --out says why
-    }).catch(failureReporter(scenario, out, startedAt));
+    })
+      .catch(failureReporter(scenario, out, startedAt))
+      .catch(dropFolder);
     stop.dispose();
     finish(run);
   },

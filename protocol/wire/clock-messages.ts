@@ -10,9 +10,11 @@
  * coordinator → hosts certfleet/{t}/clock/ctl                    start   the run starts (or, with `host`, welcomes one host back) at t
  *                                                                step    advance to t, run what is due, settle, report for `wave`
  *                                                                probe   run what is due at t, settle, report for `wave`
+ *                                                                collect the last instant is closed: send the key stores
  *                                                                end     the run is over (done, or failed with a message)
  * host → coordinator  certfleet/{t}/clock/host/{hostId}/report   report  wave, idle, counters, nextAt, progress, events
  *                                                                alive   still working on `wave` (liveness only)
+ *                                                                stores  part i of n of its devices' key stores (public facts)
  * ```
  *
  * Instants (`t`, `nextAt`) are epoch milliseconds of virtual time. Waves are numbered from 1 for the whole
@@ -20,6 +22,9 @@
  * `[sent, handled]` of the host's device ledger (protocol/transport/device-ledger.ts) for the devices whose
  * counts changed since the last report the coordinator is known to have received. `events` carry what the
  * run database records from the host side, numbered per incarnation so that a resent report is merged once.
+ * `stores` carry what the run database's end-of-run key-store snapshot keeps of each item — never a
+ * certificate's bytes, a private key or a secret-looking attribute — in parts, each part whole and sent
+ * again whole when the coordinator asks again.
  */
 import { JsonReader, readJsonObject, type JsonObject, type JsonProtocol } from './json-reader.ts';
 
@@ -87,8 +92,20 @@ export interface EndMessage {
   code?: string;
 }
 
+/**
+ * coordinator → hosts: the run's last instant is closed (nothing runs any more); send the devices' key
+ * stores as they stand, then wait for `end`. Sent again (with `host`: to that host) while parts are missing.
+ */
+export interface CollectMessage {
+  type: 'collect';
+  run: string;
+  t: number;
+  /** Only this host answers (a resend to one host, a rejoin); absent: every host. */
+  host?: string;
+}
+
 /** What the coordinator publishes on `clock/ctl`. */
-export type CtlMessage = StartMessage | StepMessage | ProbeMessage | EndMessage;
+export type CtlMessage = StartMessage | StepMessage | ProbeMessage | CollectMessage | EndMessage;
 
 /** One host-side event for the run database, numbered per incarnation. */
 export interface HostEvent {
@@ -125,8 +142,44 @@ export interface AliveMessage {
   wave: number;
 }
 
+/** The kinds of key-store item (agent/keystore/store-db.ts `StoreItemKind`). */
+export const STORE_ITEM_KINDS = ['certificate', 'key', 'identity'] as const;
+
+/**
+ * One key-store item of a host's device as the run database's end-of-run snapshot keeps it
+ * (simulator/report/run-db.ts `StoreSnapshotItem`): public facts only.
+ */
+export interface StoreItemFacts {
+  deviceId: string;
+  /** `platform/scope/name`. */
+  store: string;
+  kind: (typeof STORE_ITEM_KINDS)[number];
+  /** What installed it (PayloadIdentifier, CSP node, certificate alias). */
+  ref: string;
+  subject: string;
+  issuer: string;
+  /** SHA-1 thumbprint, hex. */
+  thumbprint: string;
+  notBefore: string;
+  notAfter: string;
+  installedAt: string;
+  /** Platform attributes without secret-looking keys or binary values. */
+  attrs: Record<string, unknown>;
+}
+
+/** host → coordinator: part `part` of `parts` (0-based) of its devices' key stores, after a `collect`. */
+export interface StoresMessage {
+  type: 'stores';
+  host: string;
+  incarnation: string;
+  run: string;
+  part: number;
+  parts: number;
+  items: StoreItemFacts[];
+}
+
 /** What a host publishes on its `clock/host/{id}/report` topic. */
-export type HostReportMessage = ReportMessage | AliveMessage;
+export type HostReportMessage = ReportMessage | AliveMessage | StoresMessage;
 
 /** Any message of the protocol. */
 export type ClockMessage = JoinMessage | CtlMessage | HostReportMessage;
@@ -145,6 +198,21 @@ const CLOCK: JsonProtocol = { code: 'CLOCK_PROTOCOL', label: 'A clock message' }
 
 /** A topic segment (host ids, device ids). */
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** The keys of a {@link StoreItemFacts}. */
+const STORE_ITEM_FIELDS = [
+  'deviceId',
+  'store',
+  'kind',
+  'ref',
+  'subject',
+  'issuer',
+  'thumbprint',
+  'notBefore',
+  'notAfter',
+  'installedAt',
+  'attrs',
+] as const;
 
 function parse(where: string, payload: Buffer): Reader {
   const r = readJsonObject(CLOCK, where, payload);
@@ -249,8 +317,40 @@ export function decodeHostMessage(where: string, payload: Buffer): JoinMessage |
         events,
       };
     }
+    case 'stores': {
+      r.keys(['v', 'type', 'host', 'incarnation', 'run', 'part', 'parts', 'items']);
+      const parts = r.int('parts', 1);
+      const part = r.int('part', 0);
+      if (part >= parts) r.fail('part', `must be below parts (${parts})`);
+      const items = r.array('items').map((value, i): StoreItemFacts => {
+        const ir = r.element('items', i, value);
+        ir.keys(STORE_ITEM_FIELDS);
+        return {
+          deviceId: ir.string('deviceId', SEGMENT),
+          store: ir.string('store'),
+          kind: ir.oneOf('kind', STORE_ITEM_KINDS),
+          ref: ir.text('ref'),
+          subject: ir.text('subject'),
+          issuer: ir.text('issuer'),
+          thumbprint: ir.text('thumbprint'),
+          notBefore: ir.text('notBefore'),
+          notAfter: ir.text('notAfter'),
+          installedAt: ir.text('installedAt'),
+          attrs: ir.object('attrs').obj,
+        };
+      });
+      return {
+        type,
+        host: r.string('host', SEGMENT),
+        incarnation: r.string('incarnation'),
+        run: r.string('run'),
+        part,
+        parts,
+        items,
+      };
+    }
     default:
-      return r.fail('type', `must be join, report or alive (got ${JSON.stringify(type)})`);
+      return r.fail('type', `must be join, report, alive or stores (got ${JSON.stringify(type)})`);
   }
 }
 
@@ -288,6 +388,11 @@ export function decodeCtlMessage(where: string, payload: Buffer): CtlMessage {
         ...(host !== undefined ? { host } : {}),
       };
     }
+    case 'collect': {
+      r.keys(['v', 'type', 'run', 't'], ['host']);
+      const host = r.optionalString('host', SEGMENT);
+      return { type, run: r.string('run'), t: r.instant('t'), ...(host !== undefined ? { host } : {}) };
+    }
     case 'end': {
       r.keys(['v', 'type', 'run', 't', 'reason'], ['message', 'code']);
       const text = r.string('reason');
@@ -305,6 +410,6 @@ export function decodeCtlMessage(where: string, payload: Buffer): CtlMessage {
       };
     }
     default:
-      return r.fail('type', `must be start, step, probe or end (got ${JSON.stringify(type)})`);
+      return r.fail('type', `must be start, step, probe, collect or end (got ${JSON.stringify(type)})`);
   }
 }

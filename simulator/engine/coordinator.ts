@@ -23,6 +23,10 @@
  * Idle is not enough: a host that has handled everything it received reports idle while a message to one
  * of its devices is still in the broker; only the counters see it.
  *
+ * After the last instant (or a stop), when the caller takes them (`onStores`), every host is asked for its
+ * devices' key stores (`collect`, answered in `stores` parts, asked again while parts are missing), so the
+ * run database's end-of-run snapshot holds them wherever the hosts run; then `end`.
+ *
  * Wall-clock time is used for liveness only — how long to wait for hosts to join, when to resend a probe,
  * when a silent host is missing, when a run that stopped changing has stalled, how long to pause between
  * waves that changed nothing — never for anything a run's outcome depends on.
@@ -35,6 +39,8 @@ import type {
   JoinMessage,
   ReportMessage,
   ShardRef,
+  StoreItemFacts,
+  StoresMessage,
 } from '../../protocol/wire/clock-messages.ts';
 import type { ControlChannel } from './control-channel.ts';
 
@@ -182,6 +188,13 @@ export interface CoordinatorOptions {
   /** Every report as it arrives (progress displays, diagnostics). */
   onReport?: (report: ReportMessage) => void;
   /**
+   * The hosts' key stores at the end: when set, once the last instant closed (or the run stopped) every
+   * host is asked for its devices' key-store items (`collect`) before `end`, and this is called once per
+   * host, in shard order, with all of them. A host silent past `livenessMs` meanwhile is HOST_MISSING, as
+   * in a wave; after a stop request, a host that has not answered within one resend period is left out.
+   */
+  onStores?: (hostId: string, shard: ShardRef, items: StoreItemFacts[]) => void;
+  /**
    * Stops the run at the next instant boundary (it ends as done, `stopped` set); while hosts are still
    * joining, at once (nothing ran); while a host's report is missing, after one resend period (`resendMs`)
    * without it, leaving that instant as it stood.
@@ -270,6 +283,8 @@ export class Coordinator {
   #error: CertfleetError | undefined;
   /** Wall time of the last change of the counters in the current instant. */
   #lastChange = 0;
+  /** While the key stores are collected: each host's parts received so far (this incarnation's). */
+  #collecting: Map<string, { parts: number; got: Map<number, StoreItemFacts[]> }> | undefined;
   #wakers: Array<() => void> = [];
 
   constructor(o: CoordinatorOptions) {
@@ -415,6 +430,7 @@ export class Coordinator {
       this.#t = Math.max(this.#t, this.#o.end);
       this.#o.local.advanceTo(this.#t);
     }
+    if (this.#o.onStores) await this.#collectStores(this.#o.onStores);
     this.#phase = 'ended';
     await this.#publish({ type: 'end', run: this.#run, t: this.#t, reason: 'done' });
     return { t: this.#t, instants: this.#instants, waves: this.#wave, stopped };
@@ -449,6 +465,7 @@ export class Coordinator {
       if (!h || h.incarnation !== m.incarnation || (this.#run !== '' && m.run !== this.#run)) return;
       h.lastHeard = this.#wall();
       if (m.type === 'report') this.#onReport(h, m);
+      else if (m.type === 'stores') this.#onStores(h, m);
     }
     this.#wake();
   }
@@ -509,14 +526,19 @@ export class Coordinator {
     }
     if (known.incarnation !== m.incarnation) {
       this.#rejoin(known, m.incarnation);
+      this.#collecting?.delete(known.id); // the parts of its earlier incarnation are not taken
       this.#o.onHostJoined?.(m.host, m.shard, true);
     }
     // a host that joins again did not hear the start (or restarted): welcome it at the current instant,
-    // and ask for the wave in progress
+    // and ask for the wave in progress (or, once the last instant closed, for its key stores)
     void this.#publish({ type: 'start', run: this.#run, t: this.#t, wave: this.#wave, host: known.id }).catch(
       (err: unknown) => this.#failWith(err),
     );
-    if (this.#wave > 0 && known.report === undefined) {
+    if (this.#collecting) {
+      void this.#publish({ type: 'collect', run: this.#run, t: this.#t, host: known.id }).catch(
+        (err: unknown) => this.#failWith(err),
+      );
+    } else if (this.#wave > 0 && known.report === undefined) {
       void this.#publish({
         type: 'probe',
         run: this.#run,
@@ -574,6 +596,82 @@ export class Coordinator {
     if (h.latest === undefined || m.wave >= h.latest.wave) h.latest = m;
     if (m.wave === this.#wave) h.report = m;
     this.#o.onReport?.(m);
+  }
+
+  #onStores(h: HostState, m: StoresMessage): void {
+    const c = this.#collecting;
+    if (!c) return; // not asked for (or a late resend after the collection)
+    let entry = c.get(h.id);
+    if (entry === undefined || entry.parts !== m.parts) {
+      entry = { parts: m.parts, got: new Map() };
+      c.set(h.id, entry);
+    }
+    entry.got.set(m.part, m.items);
+  }
+
+  /** Whether every part of host `h`'s key stores came. */
+  #storesComplete(h: HostState): boolean {
+    const entry = this.#collecting?.get(h.id);
+    return entry !== undefined && entry.got.size === entry.parts;
+  }
+
+  /**
+   * After the last instant: asks every host for its key stores and waits for every part (resending the
+   * ask to a host whose parts are missing), then hands each host's items to `take`, in shard order.
+   */
+  async #collectStores(take: NonNullable<CoordinatorOptions['onStores']>): Promise<void> {
+    this.#collecting = new Map();
+    try {
+      await this.#publish({ type: 'collect', run: this.#run, t: this.#t });
+      const waitingSince = this.#wall();
+      const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
+      let lastSend = waitingSince;
+      let stopSeen: number | undefined;
+      for (;;) {
+        this.#throwIfFailed();
+        const missing = [...this.#hosts.values()].filter((h) => !this.#storesComplete(h));
+        if (missing.length === 0) break;
+        const now = this.#wall();
+        if (this.#o.signal?.aborted) {
+          // a stopped run does not wait out a host's liveness limit (a host stopped first): it is left out
+          stopSeen ??= now;
+          if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) break;
+        }
+        const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
+        if (silent.length > 0) {
+          throw new CertfleetError(
+            'HOST_MISSING',
+            `Agent host${silent.length > 1 ? 's' : ''} ${silent
+              .map(
+                (h) =>
+                  `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - heard(h)) / 1000)} s)`,
+              )
+              .join(', ')} stopped answering while the run waited for its key stores at ${iso(this.#t)}. ` +
+              'Restart it with the same command: it rejoins and sends them.',
+            { details: { hosts: silent.map((h) => h.id), t: iso(this.#t) } },
+          );
+        }
+        if (now - lastSend >= this.#limits.resendMs) {
+          for (const h of missing) {
+            await this.#publish({ type: 'collect', run: this.#run, t: this.#t, host: h.id });
+          }
+          lastSend = now;
+        }
+        const untilResend = lastSend + this.#limits.resendMs - now;
+        const untilSilent = Math.min(...missing.map((h) => heard(h) + this.#limits.livenessMs - now)) + 1;
+        await this.#news(Math.max(1, Math.min(untilResend, untilSilent)));
+      }
+      const hosts = [...this.#hosts.values()].sort((a, b) => a.shard.index - b.shard.index);
+      for (const h of hosts) {
+        const entry = this.#collecting.get(h.id);
+        if (entry === undefined || entry.got.size !== entry.parts) continue;
+        const items: StoreItemFacts[] = [];
+        for (let part = 0; part < entry.parts; part++) items.push(...(entry.got.get(part) ?? []));
+        take(h.id, h.shard, items);
+      }
+    } finally {
+      this.#collecting = undefined;
+    }
   }
 
   // --- device counts -------------------------------------------------------------------------------

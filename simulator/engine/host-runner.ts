@@ -8,6 +8,8 @@
  *   timers those schedule at `t`), wait for local quiescence — every message received handled (the device
  *   ledger's in-progress count at 0) and the caller's `settle()` — and report: idle, the devices' counters
  *   that changed, the next timer, progress, and the events the run database records;
+ * - `collect` (the last instant is closed): send the devices' key stores as they stand (the caller's
+ *   `stores()`, public facts only) in parts, without running anything — again whole if asked again;
  * - `end`: resolve.
  *
  * It knows nothing of what a device is: it takes a clock, a device ledger (protocol/transport/
@@ -33,6 +35,7 @@ import type {
   ReportMessage,
   ShardRef,
   StepMessage,
+  StoreItemFacts,
 } from '../../protocol/wire/clock-messages.ts';
 import type { HostControlChannel } from './control-channel.ts';
 
@@ -62,6 +65,8 @@ export interface HostRunnerLimits {
   heartbeatMs: number;
   /** Rounds of "run what is due, settle" in one wave before the host reports not idle (default 10,000). */
   maxRounds: number;
+  /** Key-store items in one `stores` message (default 500: about 250 KB of JSON). */
+  storeItemsPerPart: number;
 }
 
 /** The default limits. */
@@ -69,6 +74,7 @@ export const DEFAULT_HOST_LIMITS: HostRunnerLimits = {
   joinRetryMs: 1_000,
   heartbeatMs: 1_000,
   maxRounds: 10_000,
+  storeItemsPerPart: 500,
 };
 
 /** Options of {@link HostRunner}. */
@@ -94,6 +100,11 @@ export interface HostRunnerOptions {
   progress?: () => Record<string, number>;
   /** The host-side events recorded since the last call (they travel to the run database). */
   drainEvents?: () => unknown[];
+  /**
+   * The key-store items of this host's devices as they stand, public facts only, for the run database's
+   * end-of-run snapshot (sent on `collect`); default none.
+   */
+  stores?: () => StoreItemFacts[];
   /** Called once the run starts (or this host is welcomed back), with the instant. */
   onStart?: (t: number) => void | Promise<void>;
   limits?: Partial<HostRunnerLimits>;
@@ -221,7 +232,13 @@ export class HostRunner {
   }
 
   async #handle(m: CtlMessage): Promise<void> {
-    if ((m.type === 'start' || m.type === 'probe') && m.host !== undefined && m.host !== this.#o.host) return;
+    if (
+      (m.type === 'start' || m.type === 'probe' || m.type === 'collect') &&
+      m.host !== undefined &&
+      m.host !== this.#o.host
+    ) {
+      return;
+    }
     // messages of another run (another coordinator on the tenant, a stale session) are not ours — its `end`
     // included; a coordinator that resumed this run (issue 10 point 3) keeps its run id
     if (this.#run !== undefined && m.run !== this.#run) return;
@@ -236,6 +253,10 @@ export class HostRunner {
       case 'probe':
         await this.#start(m.run, m.t);
         await this.#wave(m);
+        return;
+      case 'collect':
+        await this.#start(m.run, m.t);
+        await this.#sendStores(m.run);
         return;
       case 'end':
         if (m.reason === 'done') this.#o.clock.advanceTo(m.t);
@@ -258,6 +279,25 @@ export class HostRunner {
     this.#stopJoining();
     this.#o.clock.advanceTo(t);
     await this.#o.onStart?.(this.#o.clock.nowMs());
+  }
+
+  /** Sends the devices' key stores, every part of them (nothing runs: the last instant is closed). */
+  async #sendStores(run: string): Promise<void> {
+    const o = this.#o;
+    const items = o.stores?.() ?? [];
+    const size = Math.max(1, this.#limits.storeItemsPerPart);
+    const parts = Math.max(1, Math.ceil(items.length / size));
+    for (let part = 0; part < parts; part++) {
+      await o.channel.send({
+        type: 'stores',
+        host: o.host,
+        incarnation: this.#incarnation,
+        run,
+        part,
+        parts,
+        items: items.slice(part * size, (part + 1) * size),
+      });
+    }
   }
 
   async #wave(m: StepMessage | ProbeMessage): Promise<void> {

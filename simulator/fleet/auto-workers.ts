@@ -27,6 +27,13 @@
  */
 export const AUTO_CHILD_BROKER_MIN_DEVICES = 8000;
 
+/**
+ * The most agent hosts a run spreads its devices over: `run --workers` (child processes of the run) and
+ * `serve --hosts` (the `certfleet agents` processes it waits for; `certfleet broker --mosquitto` writes
+ * accounts for that many, fleet-broker.ts).
+ */
+export const MAX_AGENT_HOSTS = 64;
+
 /** What the default depends on. */
 export interface AutoLayoutInput {
   /** Devices in the fleet (after `--devices`). */

@@ -9,12 +9,14 @@
  *   canonical order once every host reported the wave); the service and connectors count on an in-process
  *   in-flight counter. A `Coordinator` over `MqttControlChannel` waits for the K hosts (wall-clock
  *   liveness limit `hostTimeoutMs` → HOST_MISSING naming the missing shards), runs every instant to the
- *   scenario's end, and the run folder is written as `run` writes it. It saves its state as it goes
+ *   scenario's end, and the run folder is written as `run` writes it — the hosts' key stores included, which
+ *   they send at the end over the control channel (`collect`/`stores`). It saves its state as it goes
  *   (compose/service-state.ts); a `serve` killed and started again on its folder resumes from it (option
  *   `resumable`; docs/architecture.md "Faults: the broker, a device, the service").
  * - {@link hostShard} (`agents --shard i/K`): one host. Its key stores (`agents.db`, kept across restarts),
  *   device event log, the broker, the agent host on its own VirtualClock; every device's client feeds a
- *   device-side ledger; a `HostRunner` does what the coordinator says and returns when it ends the run.
+ *   device-side ledger; a `HostRunner` does what the coordinator says (at the end: its devices' key stores,
+ *   public facts only, for the coordinator's run.db) and returns when it ends the run.
  *   Killed and started again with the same command it rejoins at the current instant: the devices resume
  *   from their stores, the broker kept their persistent sessions.
  *
@@ -30,6 +32,7 @@ import { InFlight } from '../../protocol/transport/in-flight.ts';
 import { connectMqtt } from '../../protocol/transport/mqtt-transport.ts';
 import { RoundGate } from '../../protocol/transport/round-gate.ts';
 import type { Transport } from '../../protocol/transport/transport.ts';
+import type { StoreItemFacts } from '../../protocol/wire/clock-messages.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import { parseDeviceTopic } from '../../protocol/wire/topics.ts';
 import { VirtualClock } from '../clock/virtual-clock.ts';
@@ -41,7 +44,7 @@ import {
 } from '../engine/coordinator.ts';
 import { HostRunner } from '../engine/host-runner.ts';
 import { mqttCoordinatorChannel, mqttHostChannel } from '../engine/mqtt-control-channel.ts';
-import type { RunDb } from '../report/run-db.ts';
+import { storeItemFacts, type RunDb } from '../report/run-db.ts';
 import { writeReports } from '../report/write-reports.ts';
 import type { RunEvent } from '../run-model.ts';
 import type { Scenario } from '../scenario/index.ts';
@@ -62,7 +65,7 @@ import { faultInjection } from './fault-injection.ts';
 import { CLOCK_CLIENT_ID, hostClientId, SERVICE_CLIENT_ID, splitFleetLogin } from './fleet-secret.ts';
 import { canResume, refuseForeignResume, openSplitRunFolder } from './run-folder.ts';
 import type { PlannedDevice } from './plan-devices.ts';
-import { splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
+import { inShard, splitScenario, type Shard, type SplitFleetOptions } from './split-fleet.ts';
 import type { AgentsRun } from './agents.ts';
 import {
   keyOriginCounts,
@@ -108,8 +111,8 @@ export interface CoordinateOptions extends EngineFleetOptions {
   /** Called when a run is resumed, once the killed service's messages were taken up. */
   onResume?: (info: { at: number; instants: number; resent: number; replayed: number }) => void;
   /**
-   * Called once the run is over and the network parts are released, before the run is finished and the
-   * reports written: `run --workers` snapshots its hosts' key stores into run.db here.
+   * Called once the run is over (the hosts' key stores in run.db) and the network parts are released,
+   * before the run is finished and the reports written: `run --workers` waits for its host children here.
    */
   beforeFinish?: (o: { runDb: RunDb; devices: readonly PlannedDevice[] }) => void | Promise<void>;
 }
@@ -328,6 +331,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
     const g = need(gate, 'the service inbox gate', 'serve');
     const runDb = need(ctx.runDb, 'the run database', 'serve');
     const plans = new Map(ctx.devices.map((d) => [d.device.id, d.plan]));
+    /** The hosts' key stores at the end, by device: each device's items as its own host sent them. */
+    const stores = new Map<string, StoreItemFacts[]>();
     /** The coordinator's state at the instant closing now (saved with its checkpoint). */
     let snapshot: CoordinatorSnapshot | undefined;
     const coordinator: Coordinator = new Coordinator({
@@ -384,6 +389,15 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
           hosts: s.hosts,
         });
       },
+      onStores: (_host, shard, items) => {
+        for (const item of items) {
+          const plan = plans.get(item.deviceId);
+          if (plan === undefined || !inShard(shard, plan.index)) continue; // a host speaks for its own devices
+          let held = stores.get(item.deviceId);
+          if (held === undefined) stores.set(item.deviceId, (held = []));
+          held.push(item);
+        }
+      },
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
     const outcome = await coordinator.run();
@@ -406,6 +420,8 @@ export async function coordinateFleet(o: CoordinateOptions): Promise<FleetRun> {
       // SIGINT/SIGTERM on serve (issue 10 point 7): the reports say the run was interrupted, and when
       result.interrupted = { signal: stopReason ?? 'stop request', at: new Date(outcome.t).toISOString() };
     }
+    // the hosts' key stores, device by device in fleet order, as `run` snapshots its own (run-fleet.ts)
+    for (const d of ctx.devices) runDb.snapshotStores(stores.get(d.device.id) ?? []);
     await o.beforeFinish?.({ runDb, devices: ctx.devices });
     runDb.finishRun(result);
     await fleet.stop();
@@ -523,6 +539,11 @@ export async function hostShard(o: HostShardOptions): Promise<AgentsRun> {
         ...(pool ? keyOriginCounts(pool.origins()) : {}),
       }),
       drainEvents: () => pending.splice(0),
+      // at the end, for the coordinator's run.db: what its snapshot keeps of each item, nothing more
+      stores: () => {
+        const storeDb = need(ctx.storeDb, 'the key stores', 'agents');
+        return devices.flatMap((d) => storeDb.items(d.device.id).map(storeItemFacts));
+      },
       ...(o.stop ? { signal: abortOn(o.stop) } : {}),
     });
     let ended: Awaited<ReturnType<HostRunner['run']>> | undefined;

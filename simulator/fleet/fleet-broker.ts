@@ -14,6 +14,7 @@ import { CredentialTable } from '../broker/credential-table.ts';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { startMosquitto } from '../broker/mosquitto.ts';
 import { loadScenario, planConnectors, planFleet } from '../scenario/index.ts';
+import { MAX_AGENT_HOSTS } from './auto-workers.ts';
 import { pfxConnectorIds } from './pfx-connectors.ts';
 import {
   CLOCK_CLIENT_ID,
@@ -24,7 +25,7 @@ import {
 } from './fleet-secret.ts';
 
 /** How many agent hosts (`agents --shard i/K`, K ≤ 64) a Mosquitto of `certfleet broker --mosquitto` admits. */
-const MAX_HOST_ACCOUNTS = 64;
+const MAX_HOST_ACCOUNTS = MAX_AGENT_HOSTS;
 
 /** Options of {@link startFleetBroker}. */
 export interface FleetBrokerOptions {

@@ -2,7 +2,7 @@
  * The operation behind `certfleet run`: run the scenario with a progress bar, write the reports into the
  * run folder, print the summary, and say whether every expectation held.
  */
-import { prepareOutFolder } from './run-folder.ts';
+import { claimOutFolder, dropOnUsageError } from './run-folder.ts';
 import { checkBrokerOptions } from './compose/broker.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { fleetSecretFrom, FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { CertfleetError } from '../../pki/errors.ts';
 import { issueWorkersFrom } from '../../pki/pkcs12-pool.ts';
 import { keyPoolOption } from '../tools/key-pool/process-pool.ts';
-import { runWorkers } from './run-workers.ts';
+import { checkWorkers, runWorkers } from './run-workers.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
 import { autoLayout, type RunLayout } from './auto-workers.ts';
 import { splitScenario } from './split-fleet.ts';
@@ -84,6 +84,8 @@ export async function runCommand(
 ): Promise<{ passed: boolean; dir: string; interrupted?: string }> {
   const color = shouldColor(process.stdout.isTTY, process.env);
   let bar: ProgressBar | undefined;
+  // every option is checked before anything is connected to or written: a usage error writes nothing
+  if (o.workers !== undefined) checkWorkers(o.workers);
   if (
     o.workers &&
     ((o.broker !== undefined && o.broker !== 'embedded') || o.tls || o.only || o.mqttVersion === 5)
@@ -93,15 +95,21 @@ export async function runCommand(
       '--workers runs its own embedded broker on loopback: drop --broker, --tls and --mqtt-version 5, or drop --workers (serve + agents take any broker).',
     );
   }
-  // option combinations the broker cannot carry are usage errors before the run folder is made
+  // option combinations the broker cannot carry (and a broker URL that is not one) are usage errors before
+  // the run folder is made
   if (!o.workers) {
     checkBrokerOptions({ choice: brokerChoice(o.broker), tls: o.tls, mqttVersion: o.mqttVersion });
   }
   const keyPool = keyPoolOption({ dir: o.keyPool, reuse: o.keyReuse === true, env: o.env ?? process.env });
   // the issuance pool's size (CERTFLEET_ISSUE_WORKERS), read by the service side: refused before anything is written
   issueWorkersFrom(o.env ?? process.env);
+  // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
+  const fleetSecret = process.env[FLEET_SECRET_ENV] ? fleetSecretFrom(process.env) : undefined;
   // checked (and made) before anything is written: a bad --out is an IO error, nothing half-created
-  const out = prepareOutFolder(o.out ?? defaultRunDir());
+  const folder = claimOutFolder(o.out ?? defaultRunDir());
+  const out = folder.dir;
+  // a usage error found once the run began takes back the folder it made (README "Reports for CI")
+  const dropFolder = dropOnUsageError(folder, o.stop);
   // wall-clock start and per-row durations for junit.xml (the run itself keeps virtual time)
   const wall = new WallTimes();
   // a scenario that cannot be loaded, or a run that does not finish: junit.xml says why (issue 13 point 1)
@@ -122,7 +130,9 @@ export async function runCommand(
           bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
           bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
         },
-      }).catch(reportFailure)
+      })
+        .catch(reportFailure)
+        .catch(dropFolder)
     : await runFleet({
         scenario: scenarioPath(o.scenario),
         out,
@@ -133,8 +143,7 @@ export async function runCommand(
         ...(o.only ? { only: o.only } : {}),
         ...(o.tls ? { tls: true } : {}),
         ...(keyPool ? { keyPool } : {}),
-        // against a broker started by `certfleet broker`: passwords derive from the shared fleet secret
-        ...(process.env[FLEET_SECRET_ENV] ? { fleetSecret: fleetSecretFrom(process.env) } : {}),
+        ...(fleetSecret ? { fleetSecret } : {}),
         onEvent: wall.record,
         ...(o.stop ? { stop: o.stop } : {}),
         onProgress: (p) => {
@@ -142,7 +151,9 @@ export async function runCommand(
           bar ??= new ProgressBar({ total: p.total, stream: process.stderr, color });
           bar.update({ enrolled: p.enrolled, answered: p.answered, failed: p.failed, virtual: p.virtual });
         },
-      }).catch(reportFailure);
+      })
+        .catch(reportFailure)
+        .catch(dropFolder);
   bar?.done();
   const written = await writeReports(run.result, run.dir, { wall });
   const interrupted = run.result.interrupted?.signal;

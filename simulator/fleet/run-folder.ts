@@ -19,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -155,6 +156,22 @@ export function refuseUnfinished(dir: string): void {
  * @throws CertfleetError IO
  */
 export function prepareOutFolder(out: string): string {
+  return claimOutFolder(out).dir;
+}
+
+/** The `--out` folder of a command, as {@link claimOutFolder} checked and made it. */
+export interface OutFolder {
+  /** The absolute path. */
+  dir: string;
+  /** The folders the check made, the top-most first (`dir` and missing parents); empty when `dir` existed. */
+  made: readonly string[];
+}
+
+/**
+ * {@link prepareOutFolder}, saying which folders it made, for {@link dropOnUsageError}.
+ * @throws CertfleetError IO
+ */
+export function claimOutFolder(out: string): OutFolder {
   const dir = resolve(out);
   const fail = (why: string, cause?: unknown): CertfleetError =>
     new CertfleetError('IO', `Cannot use ${out} as the run folder (--out): ${why}`, {
@@ -187,32 +204,63 @@ export function prepareOutFolder(out: string): string {
   } catch (cause) {
     throw fail(`${at} is not writable. Give a folder you can write to.`, cause);
   }
-  const made = makeFolders(missing);
-  if (made.failed !== undefined) {
-    const code = (made.failed.cause as NodeJS.ErrnoException).code ?? String(made.failed.cause);
+  const made: string[] = [];
+  const { failed } = makeFolders(missing, made);
+  if (failed !== undefined) {
+    const code = (failed.cause as NodeJS.ErrnoException).code ?? String(failed.cause);
     throw fail(
-      `the folder cannot be created (${code} at ${made.failed.at}). Give a folder on a writable disk.`,
-      made.failed.cause,
+      `the folder cannot be created (${code} at ${failed.at}). Give a folder on a writable disk.`,
+      failed.cause,
     );
   }
-  return dir;
+  return { dir, made };
+}
+
+/**
+ * A `.catch` handler for a command's work in `folder`: a usage error (exit 2) writes nothing (README
+ * "Reports for CI"), so when the work fails with one — a value checked only once the work began — the
+ * folders {@link claimOutFolder} made are removed again, with whatever the work had written in them. A
+ * folder that existed before is left as it is, and so is the folder of a command that was asked to stop
+ * (`stop` resolved or aborted: its reports are written, marked interrupted). The error is passed on.
+ */
+export function dropOnUsageError(
+  folder: OutFolder,
+  stop?: AbortSignal | Promise<unknown>,
+): (e: unknown) => never {
+  let stopped = false;
+  if (stop instanceof Promise) void stop.then(() => (stopped = true));
+  return (e) => {
+    const top = folder.made[0];
+    const asked = stopped || (stop instanceof AbortSignal && stop.aborted);
+    if (top !== undefined && !asked && e instanceof CertfleetError && e.code === 'USAGE') {
+      try {
+        rmSync(top, { recursive: true, force: true });
+      } catch {
+        // what cannot be removed stays; the usage error is what the command reports
+      }
+    }
+    throw e;
+  };
 }
 
 /**
  * Makes `folders` (each one's parent first), one level at a time. A folder another process made since the
  * caller found it missing counts as made — the agent hosts of `run --workers` make `hosts/0`, `hosts/1`, …
- * at the same moment, and each finds `hosts` missing — but is not this call's, so it is not removed. On
- * another failure, what this call made is removed again and `failed` says where and why.
+ * at the same moment, and each finds `hosts` missing — but is not this call's, so it is not removed. The
+ * folders this call made are pushed onto `made`. On another failure, what this call made is removed again
+ * (and taken off `made`) and `failed` says where and why.
  */
-export function makeFolders(folders: readonly string[]): { failed?: { at: string; cause: unknown } } {
-  const made: string[] = [];
+export function makeFolders(
+  folders: readonly string[],
+  made: string[] = [],
+): { failed?: { at: string; cause: unknown } } {
   for (const m of folders) {
     try {
       mkdirSync(m);
       made.push(m);
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && isFolder(m)) continue;
-      for (const x of made.reverse()) rmdirSync(x);
+      for (const x of made.splice(0).reverse()) rmdirSync(x);
       return { failed: { at: m, cause } };
     }
   }

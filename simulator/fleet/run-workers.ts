@@ -11,21 +11,17 @@
  * returns — no orphans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { StoreDb } from '../../agent/keystore/store-db.ts';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertfleetError } from '../../pki/errors.ts';
-import type { RunDb } from '../report/run-db.ts';
-import { AGENTS_DB_FILE } from './compose/key-stores.ts';
 import { randomSecretBytes } from '../../pki/secret-witness.ts';
 import { coordinateFleet, type CoordinateOptions, type EngineProgress } from './engine-fleet.ts';
 import { FLEET_SECRET_ENV } from './fleet-secret.ts';
 import { startFleetBroker } from './fleet-broker.ts';
 import { recordInterruption } from '../report/run-db.ts';
 import type { FleetRun } from './compose/service-side.ts';
-import type { PlannedDevice } from './plan-devices.ts';
-import { inShard } from './split-fleet.ts';
+import { MAX_AGENT_HOSTS } from './auto-workers.ts';
 import { TENANT } from './compose/service-side.ts';
 import { KEY_POOL_PASSPHRASE_ENV } from '../tools/key-pool/key-pool.ts';
 import type { RunKeyPoolOption } from '../tools/key-pool/process-pool.ts';
@@ -67,7 +63,7 @@ export interface RunWorkersOptions {
   onHostJoined?: CoordinateOptions['onHostJoined'];
 }
 
-/** How long the hosts have to exit after the run ended (wall clock) before their stores are read anyway. */
+/** How long the hosts have to exit after the run ended (wall clock) before the run is finished anyway. */
 const HOST_EXIT_MS = 30_000;
 
 function wallDelay(ms: number): Promise<void> {
@@ -75,42 +71,21 @@ function wallDelay(ms: number): Promise<void> {
 }
 
 /**
- * Copies each host's key stores (`hosts/i/agents.db`) into run.db's end-of-run snapshot, device by device
- * in fleet order — what `run` snapshots from its own `agents.db` — so that `show device` and the reports
- * read the same. A host whose stores cannot be read leaves its devices out (the reports then show no store
- * for them).
+ * Refuses a worker count no run can have: `min` (0: one process) to {@link MAX_AGENT_HOSTS}, whole.
+ * @throws CertfleetError USAGE quoting the count.
  */
-function snapshotHostStores(
-  dir: string,
-  workers: number,
-  devices: readonly PlannedDevice[],
-  runDb: RunDb,
-): void {
-  const stores = new Map<number, StoreDb>();
-  try {
-    for (let i = 0; i < workers; i++) {
-      const path = join(dir, 'hosts', String(i), AGENTS_DB_FILE);
-      if (existsSync(path)) stores.set(i, StoreDb.open(path, { publicOnly: true })); // run.db holds no private key
-    }
-    for (const d of devices) {
-      const store = stores.get(
-        [...stores.keys()].find((i) => inShard({ index: i, count: workers }, d.plan.index)) ?? -1,
-      );
-      if (store) runDb.snapshotStores(store.items(d.device.id));
-    }
-  } finally {
-    for (const s of stores.values()) s.close();
+export function checkWorkers(workers: number, min = 0): void {
+  if (!Number.isInteger(workers) || workers < min || workers > MAX_AGENT_HOSTS) {
+    throw new CertfleetError(
+      'USAGE',
+      `--workers ${workers}: give 0 (one process) or 1…${MAX_AGENT_HOSTS} agent host processes.`,
+    );
   }
 }
 
 /** Runs the scenario over `workers` child-process hosts (see the file comment). */
 export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
-  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) {
-    throw new CertfleetError(
-      'USAGE',
-      `--workers ${o.workers}: give 0 (one process) or 1…64 agent host processes.`,
-    );
-  }
+  checkWorkers(o.workers, 1);
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
   // fresh key stores, as `run` starts from: stores an earlier run left in this folder would make its
@@ -190,10 +165,10 @@ export async function runWorkers(o: RunWorkersOptions): Promise<FleetRun> {
         // the hosts are children on this machine: one that stops answering (it died) is missing sooner
         limits: { livenessMs: 20_000 },
         stop,
-        // the hosts exit once told the run is over; their key stores then go into run.db, as `run`'s do
-        beforeFinish: async ({ runDb, devices }) => {
+        // the hosts sent their key stores before the end (coordinateFleet puts them into run.db, as `run`
+        // does its own) and exit once told the run is over: let them close their agents.db cleanly
+        beforeFinish: async () => {
           await Promise.race([Promise.all(exits), wallDelay(HOST_EXIT_MS)]);
-          snapshotHostStores(dir, o.workers, devices, runDb);
         },
         ...(o.devices !== undefined ? { devices: o.devices } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),

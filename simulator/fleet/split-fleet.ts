@@ -9,7 +9,9 @@
  * with `--shard 0/n` … `--shard n-1/n` to cover the fleet once.
  */
 import { CertfleetError } from '../../pki/errors.ts';
+import { externalBroker } from '../broker/external-broker.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
+import { fleetSecretFrom } from './fleet-secret.ts';
 import type { RunKeyPoolOption } from '../tools/key-pool/process-pool.ts';
 
 /** One shard of a fleet: devices with `index mod count = index`. */
@@ -91,4 +93,22 @@ export function parseEpoch(value: string | number | undefined, now = Date.now())
     );
   }
   return ms;
+}
+
+/**
+ * What a side of a split fleet (`serve`, `agents`) checks before it connects to or writes anything, so that
+ * a usage error (exit 2) writes nothing (README "Reports for CI"): the fleet secret in `env`
+ * (CERTFLEET_FLEET_SECRET), the broker URL as the side will read it (with CERTFLEET_BROKER_USERNAME and
+ * CERTFLEET_BROKER_PASSWORD: `--broker bogus` is refused here, not once the run folder holds a CA), and
+ * `--epoch` (with or without --wall-paced, as `--time-scale` is). Returns the fleet secret.
+ * @throws CertfleetError USAGE naming what is wrong.
+ */
+export function checkSplitStart(
+  o: { broker: string; epoch?: string },
+  env: Record<string, string | undefined> = process.env,
+): Buffer {
+  const secret = fleetSecretFrom(env);
+  externalBroker(o.broker, env);
+  parseEpoch(o.epoch);
+  return secret;
 }

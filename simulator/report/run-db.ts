@@ -170,6 +170,27 @@ export function deviceRecordOf(device: Device, enrolled: boolean): DeviceRecord 
 
 const SECRET_KEY = /pass|secret|private|pkcs8|pfx|pin$|token|credential/i;
 
+/**
+ * What {@link RunDb.snapshotStores} keeps of a key-store item, and nothing else: no certificate bytes, no
+ * private key, no secret-looking attribute. An agent host sends this to the coordinator for the end-of-run
+ * snapshot (protocol/wire/clock-messages.ts `stores`), so what crosses the broker is what run.db holds.
+ */
+export function storeItemFacts(it: StoreItemLike): StoreSnapshotItem {
+  return {
+    deviceId: it.deviceId,
+    store: it.store,
+    kind: it.kind,
+    ref: it.ref,
+    subject: it.subject,
+    issuer: it.issuer ?? '',
+    thumbprint: it.thumbprint.toUpperCase(),
+    notBefore: it.notBefore ?? '',
+    notAfter: it.notAfter,
+    installedAt: it.installedAt ?? '',
+    attrs: publicAttrs(it.attrs),
+  };
+}
+
 /** Store attributes without secret-looking keys or binary values (recursively). */
 function publicAttrs(v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};

@@ -188,6 +188,8 @@ describe(`the fleet engine across processes (${MOSQUITTO ? 'Mosquitto' : 'embedd
     const dir = mkdtempSync(join(work, 'split-'));
     const serveDir = await splitRun(dir);
     expect(outcomeTable(serveDir)).toEqual(reference);
+    // the agents' key stores are in serve's run.db as run's are: they send them at the end over the clock protocol
+    expect(storeSnapshot(serveDir)).toEqual(referenceStores);
     expectNoWal(serveDir);
   }, 300_000);
 

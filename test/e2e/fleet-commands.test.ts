@@ -295,7 +295,7 @@ expect:
 `;
 
 describe('certfleet broker + serve + agents (three processes, one broker, loopback)', () => {
-  it('the agents of two shards hold the certificates the service reports installed', async () => {
+  it('the agents of two shards hold the certificates the service reports installed, and serve’s run folder their key stores', async () => {
     const dir = mkdtempSync(join(work, 'split-'));
     writeFileSync(join(dir, 'split.yaml'), SPLIT_SCENARIO);
     const env = { CERTFLEET_FLEET_SECRET: 'split-fleet-test-secret-0123456789' };
@@ -346,6 +346,75 @@ describe('certfleet broker + serve + agents (three processes, one broker, loopba
         }
       }
       expect([...seen].sort()).toEqual([...new Set(report.outcomes.map((o) => o.device))].sort());
+
+      // serve's run folder holds those key stores too, as run's and run --workers' do: the agents send them
+      // at the end over the clock protocol, public facts only (what run.db keeps), into serve's run.db
+      const serveDir = join(dir, 'serve');
+      const publicRow = (i: {
+        deviceId: string;
+        store: string;
+        kind: string;
+        ref: string;
+        subject: string;
+        issuer: string;
+        thumbprint: string;
+        notBefore: string;
+        notAfter: string;
+      }): string =>
+        [
+          i.deviceId,
+          i.store,
+          i.kind,
+          i.ref,
+          i.subject,
+          i.issuer,
+          i.thumbprint.toUpperCase(),
+          i.notBefore,
+          i.notAfter,
+        ].join(' | ');
+      const agentRows: string[] = [];
+      for (const i of [0, 1]) {
+        const db = StoreDb.open(join(dir, `agents-${i}`, 'agents.db'), { publicOnly: true });
+        try {
+          for (const id of seen) agentRows.push(...db.items(id).map(publicRow));
+        } finally {
+          db.close();
+        }
+      }
+      const runDb = new Database(join(serveDir, 'run.db'), { readonly: true });
+      const serveRows = (
+        runDb
+          .prepare(
+            'SELECT device_id AS deviceId, store, kind, ref, subject, issuer, thumbprint, not_before AS notBefore, not_after AS notAfter FROM store_items',
+          )
+          .all() as Parameters<typeof publicRow>[0][]
+      ).map(publicRow);
+      // no secret crosses into run.db with them: attributes keep no secret-looking key (as run's snapshot)
+      const attrs = runDb.prepare('SELECT attrs FROM store_items').all() as { attrs: string }[];
+      runDb.close();
+      const keysOf = (v: unknown): string[] =>
+        typeof v === 'object' && v !== null ? Object.entries(v).flatMap(([k, x]) => [k, ...keysOf(x)]) : [];
+      for (const a of attrs) {
+        expect(
+          keysOf(JSON.parse(a.attrs)).filter((k) => /pass|secret|private|pkcs8|pfx|token/i.test(k)),
+        ).toEqual([]);
+      }
+      expect(agentRows.length).toBeGreaterThanOrEqual(6 * 3); // management identity, root, device cert
+      expect(serveRows.sort()).toEqual(agentRows.sort());
+      // show device reads them (#1: a device of shard 1)
+      const story = showDevice({ device: '#1', run: serveDir, json: false, color: false }).text;
+      expect(story).toMatch(/Key stores \(end of run\)\n(?!.*\(empty\))[\s\S]*CN=Certfleet Root CA/);
+      // and report.json's validity left counts every device's PKCS certificate
+      const time = (
+        JSON.parse(readFileSync(join(serveDir, 'report.json'), 'utf8')) as {
+          time: { fromRunDb: boolean; validity: { certificates: unknown[]; byProfile: unknown[] } };
+        }
+      ).time;
+      expect(time.fromRunDb).toBe(true);
+      expect(time.validity.certificates).toHaveLength(6);
+      expect(time.validity.byProfile).toEqual([
+        expect.objectContaining({ profile: 'Device cert', certificates: 6, expired: 0 }),
+      ]);
     } finally {
       await stopAll(children);
     }

@@ -84,10 +84,17 @@ export interface RunBrokerOptions {
 /**
  * Refuses option combinations the broker cannot carry, before anything starts (USAGE, exit 2).
  * aedes 1.x speaks only MQTT 3.1.1: an MQTT 5 CONNECT gets CONNACK "unacceptable protocol version" (tried,
- * see the issue 5 text), so `--mqtt-version 5` needs Mosquitto or an external broker.
+ * see the issue 5 text), so `--mqtt-version 5` needs Mosquitto or an external broker. An external broker's
+ * URL is read as the run will read it (with CERTFLEET_BROKER_USERNAME/PASSWORD from `env`, default
+ * `process.env`): `--broker bogus` is refused before the run makes its CA and its folder.
  */
-export function checkBrokerOptions(o: Pick<RunBrokerOptions, 'choice' | 'tls' | 'mqttVersion'>): void {
-  const type = (o.choice ?? { type: 'embedded' }).type;
+export function checkBrokerOptions(
+  o: Pick<RunBrokerOptions, 'choice' | 'tls' | 'mqttVersion'>,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  const choice = o.choice ?? { type: 'embedded' };
+  const type = choice.type;
+  if (choice.type === 'external') externalBroker(choice.url, env);
   if (o.tls && type === 'external') {
     // The broker must trust the run's CA (made for this run) to check device certificates, and map each
     // certificate to its device: only a broker the run sets up itself can.

@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DEVICES_RULE,
+  HOST_TIMEOUT_RULE,
+  HOSTS_RULE,
   INDEX_RULE,
+  numberCoerce,
   parseNumberOption,
   PORT_RULE,
   TIME_SCALE_RULE,
+  valueOrigin,
+  WORKERS_RULE,
 } from '../../../cli/numeric-options.ts';
 import { EXIT, exitCodeOf } from '../../../cli/output.ts';
 import { CertfleetError, ERROR_CODES, INPUT_ERROR_CODES, type ErrorCode } from '../../../pki/errors.ts';
@@ -21,6 +26,12 @@ describe('regression issue 13: numeric flags are checked like the scenario keys'
     ['0.5', TIME_SCALE_RULE, 0.5],
     ['3600', TIME_SCALE_RULE, 3600],
     ['0', INDEX_RULE, 0],
+    ['0', WORKERS_RULE, 0],
+    ['64', WORKERS_RULE, 64],
+    ['1', HOSTS_RULE, 1],
+    ['64', HOSTS_RULE, 64],
+    ['0.5', HOST_TIMEOUT_RULE, 0.5],
+    ['2147483', HOST_TIMEOUT_RULE, 2_147_483],
   ] as const)('%j for %s is %d', (value, rule, n) => {
     expect(parseNumberOption(value, rule)).toBe(n);
   });
@@ -40,6 +51,16 @@ describe('regression issue 13: numeric flags are checked like the scenario keys'
     ['-60', TIME_SCALE_RULE],
     ['Infinity', TIME_SCALE_RULE],
     ['1.5', INDEX_RULE],
+    ['-1', WORKERS_RULE],
+    ['2.5', WORKERS_RULE],
+    ['65', WORKERS_RULE],
+    ['0', HOSTS_RULE],
+    ['2.5', HOSTS_RULE],
+    ['65', HOSTS_RULE],
+    ['0', HOST_TIMEOUT_RULE],
+    ['-5', HOST_TIMEOUT_RULE],
+    // setTimeout runs a delay above 2^31 − 1 ms at once (numeric-options.ts)
+    ['2147484', HOST_TIMEOUT_RULE],
   ] as const)('%j for %s is a usage error quoting it', (value, rule) => {
     let error: unknown;
     try {
@@ -56,6 +77,25 @@ describe('regression issue 13: numeric flags are checked like the scenario keys'
   it('a flag given twice is refused, not resolved to one of its values', () => {
     expect(() => parseNumberOption(['3', '4'], DEVICES_RULE)).toThrow(
       "--devices is given 2 times ('3', '4'): give it once.",
+    );
+  });
+});
+
+describe('where a bad value came from', () => {
+  const env = { CERTFLEET_DEVICES: 'abc', CERTFLEET_HOST_TIMEOUT: '-5' };
+  it('a value from a CERTFLEET_* variable names the variable', () => {
+    expect(() => numberCoerce(DEVICES_RULE, { args: ['run'], env })('abc')).toThrow(
+      "--devices (from CERTFLEET_DEVICES) must be a whole number from 1 to 1000000 (the fleet size, as fleet.devices in a scenario), not 'abc'.",
+    );
+    expect(valueOrigin('--host-timeout', ['serve'], env)).toBe(' (from CERTFLEET_HOST_TIMEOUT)');
+  });
+
+  it('a value typed on the command line is quoted as typed, the variable set or not', () => {
+    expect(valueOrigin('--devices', ['run', '--devices', 'abc'], env)).toBe('');
+    expect(valueOrigin('--devices', ['run', '--devices=abc'], env)).toBe('');
+    expect(valueOrigin('--devices', ['run'], {})).toBe('');
+    expect(() => numberCoerce(DEVICES_RULE, { args: ['--devices', 'abc'], env })('abc')).toThrow(
+      /^--devices must be/,
     );
   });
 });

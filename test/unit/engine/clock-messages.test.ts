@@ -50,12 +50,37 @@ const HOST_MESSAGES: Array<JoinMessage | HostReportMessage> = [
     progress: { enrolled: 5 },
     events: [{ seq: 0, data: { kind: 'renewal-deferred', device: 'dev-1' } }],
   },
+  {
+    type: 'stores',
+    host: 'h1',
+    incarnation: 'i-1',
+    run: 'r',
+    part: 1,
+    parts: 2,
+    items: [
+      {
+        deviceId: 'dev-1',
+        store: 'ios/keychain',
+        kind: 'identity',
+        ref: 'com.certfleet.profile.1',
+        subject: 'CN=dev-1',
+        issuer: 'CN=Certfleet Issuing CA',
+        thumbprint: 'AB12',
+        notBefore: '2025-01-01T00:00:00.000Z',
+        notAfter: '2026-01-01T00:00:00.000Z',
+        installedAt: '2025-01-01T00:00:00.000Z',
+        attrs: { exportable: false, nested: { ksp: 'software' } },
+      },
+    ],
+  },
 ];
 const CTL_MESSAGES: CtlMessage[] = [
   { type: 'start', run: 'r', t: T, wave: 0 },
   { type: 'start', run: 'r', t: T, wave: 7, host: 'h1' },
   { type: 'step', run: 'r', t: T, wave: 1 },
   { type: 'probe', run: 'r', t: T, wave: 2, host: 'h2' },
+  { type: 'collect', run: 'r', t: T },
+  { type: 'collect', run: 'r', t: T, host: 'h2' },
   { type: 'end', run: 'r', t: T, reason: 'done' },
   { type: 'end', run: 'r', t: T, reason: 'error', message: 'stalled', code: 'RUN_STALLED' },
 ];
@@ -87,7 +112,7 @@ describe('clock messages', () => {
     ['not JSON', Buffer.from('{'), /is not JSON/],
     ['an array', Buffer.from('[]'), /is not a JSON object/],
     ['another version', Buffer.from('{"v":2,"type":"alive"}'), /v must be 1/],
-    ['an unknown type', Buffer.from('{"v":1,"type":"hello"}'), /type must be join, report or alive/],
+    ['an unknown type', Buffer.from('{"v":1,"type":"hello"}'), /type must be join, report, alive or stores/],
     ['a missing key', withReport({ idle: undefined }), /idle is missing/],
     ['an extra key', withReport({ extra: 1 }), /extra is not a known key/],
     [
@@ -99,6 +124,33 @@ describe('clock messages', () => {
     ['a fractional instant', withReport({ t: 1.5 }), /t must be an instant/],
     ['a bad host id', withReport({ host: 'h/1' }), /host must match/],
     ['an event without seq', withReport({ events: [{ data: 1 }] }), /events\[0\]\.seq is missing/],
+    [
+      'a stores part out of range',
+      Buffer.from(JSON.stringify({ v: 1, ...HOST_MESSAGES[3], part: 2 })),
+      /part must be below parts \(2\)/,
+    ],
+    [
+      'a store item with a key the snapshot does not keep',
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          ...HOST_MESSAGES[3],
+          items: [{ ...(HOST_MESSAGES[3] as { items: object[] }).items[0], privateKey: 'AAAA' }],
+        }),
+      ),
+      /items\[0\]\.privateKey is not a known key/,
+    ],
+    [
+      'a store item of another kind',
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          ...HOST_MESSAGES[3],
+          items: [{ ...(HOST_MESSAGES[3] as { items: object[] }).items[0], kind: 'secret' }],
+        }),
+      ),
+      /items\[0\]\.kind must be one of certificate, key, identity/,
+    ],
     [
       'a shard out of range',
       Buffer.from(JSON.stringify({ v: 1, ...HOST_MESSAGES[0], shard: { index: 2, count: 2 } })),

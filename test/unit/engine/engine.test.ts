@@ -80,6 +80,44 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
     for (const o of outcomes.slice(1)) expect(comparable(o)).toEqual(first);
   });
 
+  it("after the last instant, every host sends its devices' key stores, in parts and any delivery order, before end", async () => {
+    const collected: string[][] = [];
+    for (const seed of [21, 22]) {
+      const w = world(seed);
+      const got: string[] = [];
+      const { outcome } = await runFakeFleet({
+        ...w,
+        shards: 3,
+        devices: 7,
+        coordinatorLimits: FAST,
+        hostLimits: { storeItemsPerPart: 1 }, // one part per device: parts may arrive in any order
+        onStores: (host, shard, items) => {
+          for (const it of items) {
+            got.push(`${host} ${shard.index}/${shard.count} ${it.deviceId} ${JSON.stringify(it.attrs)}`);
+          }
+        },
+      });
+      // each host's items, in shard order and in its devices' order, with what the devices did by the end
+      const checkins = (d: string): number =>
+        (outcome.deviceLogs[d] ?? []).filter((l) => l.includes(' got ack:')).length;
+      expect(got.length).toBe(7);
+      for (const line of got) {
+        const [host, shard, device, attrs] = line.split(' ');
+        expect(host).toBe(`host-${shard!.split('/')[0]}`);
+        expect(Number(device!.slice(4)) % 3).toBe(Number(shard!.split('/')[0]));
+        expect(JSON.parse(attrs!)).toEqual({ checkins: checkins(device!) });
+      }
+      // asked once the last instant closed, every part in before the hosts were told the run is over
+      const kinds = w.bus.sent.map((m) => m.type);
+      const collect = kinds.indexOf('collect');
+      expect(collect).toBeGreaterThan(kinds.lastIndexOf('probe'));
+      expect(kinds.lastIndexOf('stores')).toBeLessThan(kinds.indexOf('end'));
+      expect(kinds.filter((k) => k === 'stores')).toHaveLength(7);
+      collected.push(got);
+    }
+    expect(collected[1]).toEqual(collected[0]);
+  });
+
   it('closes instants as well with one confirming wave instead of two (same outcome, fewer waves)', async () => {
     const two = await runFakeFleet({
       ...world(5),

@@ -26,6 +26,7 @@ import type { ControlChannel, HostControlChannel } from '../../../simulator/engi
 import {
   Coordinator,
   type CoordinatorLimits,
+  type CoordinatorOptions,
   type CoordinatorResult,
   type CoordinatorSnapshot,
   type InstantClosed,
@@ -256,6 +257,21 @@ export class FakeHost {
         devices: this.devices.length,
         acks: this.devices.reduce((n, d) => n + d.checkins, 0),
       }),
+      // one fake key-store item per device, carrying what the device did (sent when the coordinator collects)
+      stores: () =>
+        this.devices.map((d) => ({
+          deviceId: d.id,
+          store: 'fake/store',
+          kind: 'certificate' as const,
+          ref: 'fake',
+          subject: `CN=${d.id}`,
+          issuer: '',
+          thumbprint: 'AA',
+          notBefore: '',
+          notAfter: '',
+          installedAt: '',
+          attrs: { checkins: d.checkins },
+        })),
       onStart: async (t) => {
         this.startedAt = t;
         for (const d of this.devices) {
@@ -300,6 +316,8 @@ export interface FakeFleetOptions {
   onSnapshot?: (snapshot: CoordinatorSnapshot) => void;
   /** Passed to the coordinator: a stop request (SIGINT/SIGTERM on serve). */
   signal?: AbortSignal;
+  /** Passed to the coordinator: the hosts' key stores at the end. */
+  onStores?: CoordinatorOptions['onStores'];
 }
 
 /** What a test can do while the fleet runs. */
@@ -398,6 +416,7 @@ export async function runFakeFleet(
     },
     runId: 'run-1',
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onStores ? { onStores: o.onStores } : {}),
   });
   try {
     const result = await coordinator.run();
