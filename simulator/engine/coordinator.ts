@@ -230,6 +230,30 @@ export interface CoordinatorResult {
   stopped: boolean;
 }
 
+/**
+ * HOST_MISSING for hosts silent past the liveness limit while the run waited for `waitedFor`; `rejoin` says
+ * what the host does once started again with the same command.
+ */
+function silentHosts(
+  silent: readonly { h: HostState; silentMs: number }[],
+  waitedFor: string,
+  rejoin: string,
+  details: Record<string, unknown>,
+): CertfleetError {
+  const which = silent
+    .map(
+      ({ h, silentMs }) =>
+        `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round(silentMs / 1000)} s)`,
+    )
+    .join(', ');
+  return new CertfleetError(
+    'HOST_MISSING',
+    `Agent host${silent.length > 1 ? 's' : ''} ${which} stopped answering while the run waited for ${waitedFor}. ` +
+      `Restart it with the same command: ${rejoin}.`,
+    { details: { hosts: silent.map(({ h }) => h.id), ...details } },
+  );
+}
+
 interface HostState {
   id: string;
   shard: ShardRef;
@@ -639,16 +663,11 @@ export class Coordinator {
         }
         const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
         if (silent.length > 0) {
-          throw new CertfleetError(
-            'HOST_MISSING',
-            `Agent host${silent.length > 1 ? 's' : ''} ${silent
-              .map(
-                (h) =>
-                  `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - heard(h)) / 1000)} s)`,
-              )
-              .join(', ')} stopped answering while the run waited for its key stores at ${iso(this.#t)}. ` +
-              'Restart it with the same command: it rejoins and sends them.',
-            { details: { hosts: silent.map((h) => h.id), t: iso(this.#t) } },
+          throw silentHosts(
+            silent.map((h) => ({ h, silentMs: now - heard(h) })),
+            `its key stores at ${iso(this.#t)}`,
+            'it rejoins and sends them',
+            { t: iso(this.#t) },
           );
         }
         if (now - lastSend >= this.#limits.resendMs) {
@@ -980,16 +999,11 @@ export class Coordinator {
       }
       const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
       if (silent.length > 0) {
-        throw new CertfleetError(
-          'HOST_MISSING',
-          `Agent host${silent.length > 1 ? 's' : ''} ${silent
-            .map(
-              (h) =>
-                `'${h.id}' (shard ${fmtShard(h.shard)}, silent for ${Math.round((now - heard(h)) / 1000)} s)`,
-            )
-            .join(', ')} stopped answering while the run waited for wave ${wave} at ${iso(this.#t)}. ` +
-            'Restart it with the same command: it rejoins at the current instant.',
-          { details: { hosts: silent.map((h) => h.id), wave, t: iso(this.#t) } },
+        throw silentHosts(
+          silent.map((h) => ({ h, silentMs: now - heard(h) })),
+          `wave ${wave} at ${iso(this.#t)}`,
+          'it rejoins at the current instant',
+          { wave, t: iso(this.#t) },
         );
       }
       if (now - lastSend >= this.#limits.resendMs) {

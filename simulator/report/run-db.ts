@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Device } from '../../agent/device/device.ts';
 import { CertfleetError } from '../../pki/errors.ts';
+import type { StoreItemFacts } from '../../protocol/wire/clock-messages.ts';
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
 import type {
   DeviceProfileOutcome,
@@ -89,24 +90,11 @@ export interface DeliveryRecord {
   contentHash?: string;
 }
 
-/** One key-store item as the snapshot keeps it: public facts only. */
-export interface StoreSnapshotItem {
-  deviceId: string;
-  /** `platform/scope/name`, as agent/keystore/store-db.ts names stores. */
-  store: string;
-  kind: 'certificate' | 'key' | 'identity';
-  /** What installed it (PayloadIdentifier, CSP node, certificate alias). */
-  ref: string;
-  subject: string;
-  issuer: string;
-  /** SHA-1 thumbprint, upper-case hex. */
-  thumbprint: string;
-  notBefore: string;
-  notAfter: string;
-  installedAt: string;
-  /** Platform attributes (exportable, KSP, container…) minus anything secret-looking or binary. */
-  attrs: Record<string, unknown>;
-}
+/**
+ * One key-store item as the snapshot keeps it: public facts only — the same facts an agent host sends the
+ * coordinator at the end of a split run (protocol/wire/clock-messages.ts).
+ */
+export type StoreSnapshotItem = StoreItemFacts;
 
 /**
  * What {@link RunDb.snapshotStores} accepts: a StoreItem of agent/keystore/store-db.ts or anything with

@@ -239,12 +239,12 @@ describe(
       expect(existsSync(out)).toBe(false); // nothing ran: no run folder
     });
 
-    it('CERTFLEET_DEVICES=2.5 is refused the same way', async () => {
+    it('CERTFLEET_DEVICES=2.5 is refused the same way, naming the variable', async () => {
       const r = await certfleet(['run', scenario, '--out', join(work, 'env-devices')], {
         CERTFLEET_DEVICES: '2.5',
       });
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/--devices must be a whole number .* not '2\.5'/);
+      expect(r.stderr).toMatch(/--devices \(from CERTFLEET_DEVICES\) must be a whole number .* not '2\.5'/);
     });
 
     it.each([
