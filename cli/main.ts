@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commandsFor } from './commands/index.ts';
+import { COMMAND_NAMES, commandsFor } from './commands/index.ts';
 import { ENV_PREFIX, ignoreUndeclaredEnv } from './env-options.ts';
 import { reportFailure } from './output.ts';
 import { limitHeapGrowth } from '../simulator/fleet/heap-growth.ts';
@@ -29,7 +29,9 @@ const cli = yargs(args)
     // yargs reports its own validation — a `coerce` that refused a value (numeric-options.ts) included — as
     // a YError: a usage error. Anything else is the command's own failure.
     if (err && err.name !== 'YError') throw err;
-    process.stderr.write(`error USAGE: ${msg ?? err?.message}\nRun 'certfleet --help' for usage.\n`);
+    // the help of the command the line names (a group's lists its commands), else the CLI's
+    const named = args[0] !== undefined && COMMAND_NAMES.includes(args[0]) ? `${args[0]} ` : '';
+    process.stderr.write(`error USAGE: ${msg ?? err?.message}\nRun 'certfleet ${named}--help' for usage.\n`);
     process.exit(2);
   });
 

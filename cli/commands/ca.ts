@@ -200,7 +200,7 @@ const crl: CommandModule = {
 
 /** `certfleet ca <init|templates|issue|revoke|crl>` */
 export const caCommand: CommandModule = {
-  command: 'ca <command>',
+  command: 'ca',
   describe: 'The enterprise CA: create it, list templates, issue, revoke, publish a CRL.',
   builder: (y: Argv) =>
     y
@@ -209,6 +209,7 @@ export const caCommand: CommandModule = {
       .command(issue)
       .command(revoke)
       .command(crl)
+      .strictCommands()
       .demandCommand(1, 'Name a ca command: init, templates, issue, revoke or crl.'),
   handler: () => {
     process.exitCode = EXIT.usage;

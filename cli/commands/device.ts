@@ -62,8 +62,8 @@ const newDevice: CommandModule = {
 
 /** `certfleet device <new>` */
 export const deviceCommand: CommandModule = {
-  command: 'device <command>',
+  command: 'device',
   describe: 'Simulated devices: generate one and show its attributes and inventory.',
-  builder: (y: Argv) => y.command(newDevice).demandCommand(1, 'Name a device command: new.'),
+  builder: (y: Argv) => y.command(newDevice).strictCommands().demandCommand(1, 'Name a device command: new.'),
   handler: () => undefined,
 };

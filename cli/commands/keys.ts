@@ -75,9 +75,10 @@ const show: CommandModule = {
 
 /** `certfleet keys <make|show>` */
 export const keysCommand: CommandModule = {
-  command: 'keys <command>',
+  command: 'keys',
   describe: 'The key pool: pre-made keys, encrypted at rest, that `run --key-pool` draws from.',
-  builder: (y: Argv) => y.command(make).command(show).demandCommand(1, 'Name a keys command: make or show.'),
+  builder: (y: Argv) =>
+    y.command(make).command(show).strictCommands().demandCommand(1, 'Name a keys command: make or show.'),
   handler: () => {
     process.exitCode = EXIT.usage;
   },

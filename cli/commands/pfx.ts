@@ -67,8 +67,13 @@ const listCommand: CommandModule = {
 };
 
 export const pfxCommand: CommandModule = {
-  command: 'pfx <command>',
+  command: 'pfx',
   describe: 'Imported PKCS: import users\u2019 PFX files and list them.',
-  builder: (y: Argv) => y.command(importCommand).command(listCommand).demandCommand(1),
+  builder: (y: Argv) =>
+    y
+      .command(importCommand)
+      .command(listCommand)
+      .strictCommands()
+      .demandCommand(1, 'Name a pfx command: import or list.'),
   handler: () => undefined,
 };

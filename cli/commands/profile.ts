@@ -78,12 +78,13 @@ const compileCommand: CommandModule = {
 
 /** `certfleet profile <import|compile>` */
 export const profileCommand: CommandModule = {
-  command: 'profile <command>',
+  command: 'profile',
   describe: 'Certificate profiles: import Graph JSON, compile a profile for a device.',
   builder: (y: Argv) =>
     y
       .command(importCommand)
       .command(compileCommand)
+      .strictCommands()
       .demandCommand(1, 'Name a profile command: import or compile.'),
   handler: () => {
     process.exitCode = EXIT.usage;

@@ -124,11 +124,15 @@ const enroll: CommandModule = {
 
 /** `certfleet scep <serve|enroll>` */
 export const scepCommand: CommandModule = {
-  command: 'scep <command>',
+  command: 'scep',
   describe:
     'SCEP (RFC 8894): an NDES-like server for a CA folder, and a client that enrols against any SCEP server.',
   builder: (y: Argv) =>
-    y.command(serve).command(enroll).demandCommand(1, 'Name a scep command: serve or enroll.'),
+    y
+      .command(serve)
+      .command(enroll)
+      .strictCommands()
+      .demandCommand(1, 'Name a scep command: serve or enroll.'),
   handler: () => {
     process.exitCode = EXIT.usage;
   },

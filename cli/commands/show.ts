@@ -32,8 +32,9 @@ const showDeviceCommand: CommandModule = {
 
 /** `certfleet show <device>` */
 export const showCommand: CommandModule = {
-  command: 'show <what>',
+  command: 'show',
   describe: 'Look into a finished run: show device ID.',
-  builder: (y: Argv) => y.command(showDeviceCommand).demandCommand(1, 'Name what to show: device.'),
+  builder: (y: Argv) =>
+    y.command(showDeviceCommand).strictCommands().demandCommand(1, 'Name what to show: device.'),
   handler: () => undefined,
 };
