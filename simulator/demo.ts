@@ -12,10 +12,11 @@ import { parsePkcs12 } from '../pki/pkcs12.ts';
 import { EnterpriseCa } from './service/ca/enterprise-ca.ts';
 import { issuePfx } from './service/ca/issue-pfx.ts';
 import { CONNECTOR_GROUP } from './service/ca/template.ts';
+import { CertfleetError, isCertfleetError } from '../pki/errors.ts';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** CA folder to (re)create; a temporary one, removed at the end, when absent. */
+  /** CA folder to create (an existing CA there is refused: CA_EXISTS); a temporary one, removed at the end, when absent. */
   dir?: string;
   now?: Date;
   /** Root, issuing CA and leaf keys (generated natively when absent; tests pass pool keys). */
@@ -45,8 +46,16 @@ async function demoIn(
   const started = Date.now();
   const ca = await EnterpriseCa.init(dir, {
     now,
-    force: true,
+    // a folder the demo made itself is fresh; a CA already in `--dir` stays (CA_EXISTS), as `ca init` does
+    force: temporary,
     ...(o.keys && { rootKey: o.keys.root, issuingKey: o.keys.issuing }),
+  }).catch((e: unknown) => {
+    if (!isCertfleetError(e, 'CA_EXISTS')) throw e;
+    throw new CertfleetError(
+      'CA_EXISTS',
+      `A CA already exists in ${dir}, and the demo makes a new one: give --dir a folder without a CA, or leave --dir out for a temporary one. The CA stays as it was.`,
+      { cause: e },
+    );
   });
   const password = 'demo-only-password';
   const issued = await issuePfx(ca, {

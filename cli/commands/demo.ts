@@ -7,7 +7,11 @@ export const demoCommand: CommandModule = {
   command: 'demo',
   describe: 'Create a CA, issue a PKCS#12 from a template, and verify its chain.',
   builder: (y) =>
-    y.option('dir', { type: 'string', describe: 'CA folder to use (a temporary one by default).' }),
+    y.option('dir', {
+      type: 'string',
+      describe:
+        'CA folder to create (a temporary one by default); a folder that holds a CA is refused (CA_EXISTS).',
+    }),
   handler: async (a) => {
     // loaded when the command runs, not when the CLI starts
     const { runDemo } = await import('../../simulator/demo.ts');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,19 @@ describe('regression issue 2: certfleet demo', () => {
     const r = await runDemo({ dir, keys: keys() });
     expect(r.ok).toBe(true);
     expect(readdirSync(dir)).toEqual(expect.arrayContaining(['root.key', 'issuing.key', 'ca.json']));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('regression (QA walkthrough): refuses a dir that holds a CA, and leaves that CA as it was', async () => {
+    const dir = join(tmp, 'existing');
+    expect((await runDemo({ dir, keys: keys() })).ok).toBe(true);
+    const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    await expect(runDemo({ dir, keys: keys() })).rejects.toMatchObject({
+      code: 'CA_EXISTS',
+      message: expect.stringContaining('give --dir a folder without a CA') as string,
+    });
+    const after = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    expect(after).toEqual(before); // before the fix: a new root key, the issued records gone
     rmSync(dir, { recursive: true, force: true });
   });
 });
