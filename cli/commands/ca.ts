@@ -126,7 +126,8 @@ const issue: CommandModule = {
       .option('key-size', {
         type: 'string',
         default: '2048',
-        describe: 'RSA key size in bits: 2048, 3072 or 4096.',
+        describe:
+          'RSA key size in bits: 2048, 3072 or 4096 (1024 too, to see the CA deny it by its template minimum).',
       })
       .option('legacy', {
         type: 'boolean',

@@ -56,7 +56,11 @@ const compileCommand: CommandModule = {
         describe: "SCEP profiles: the SCEP server URL, in place of the profile's.",
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the payload.' })
-      .option('password', { type: 'string', describe: 'PFX password (default: derived from --seed).' })
+      .option('password', {
+        type: 'string',
+        describe:
+          'PFX password (default: a random one, never derived from --seed; the payload carries it where its format does).',
+      })
       .option('seed', { type: 'string', default: '0', describe: 'Seed of the payload ids.' }),
   handler: async (a) => {
     // loaded when the command runs, not when the CLI starts

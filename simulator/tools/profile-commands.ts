@@ -7,7 +7,6 @@
  * it lives outside simulator/service/, which never imports the agent; issuance goes through the service's
  * own issueForDevice and EnterpriseCa.
  */
-import { writeFileSync } from 'node:fs';
 import { CertfleetError } from '../../pki/errors.ts';
 import { randomPassword } from '../../pki/secret-witness.ts';
 import { parseCertificate } from '../../pki/index.ts';
@@ -16,8 +15,9 @@ import { PROFILE_FAMILY_INFO } from '../../profiles/model/platform.ts';
 import type { ProfileWarning } from '../../profiles/model/problem.ts';
 import { subjectTemplateOf, sanTemplatesOf } from '../../profiles/model/profile-names.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
+import { reserveOutput, type ReservedOutput } from '../service/ca/output-file.ts';
 import { CONNECTOR_GROUP } from '../service/ca/template.ts';
-import { loadDeviceFile } from './device-file.ts';
+import { loadDeviceFile, type LoadedDevice } from './device-file.ts';
 import {
   issueForDevice,
   type IssueFailure,
@@ -171,23 +171,39 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
 }> {
   const { profile, warnings } = loadProfileFile(o.profile);
   const { device, facts } = loadDeviceFile(o.device);
-  const ids = seededIds(o.seed);
-  let issued: IssuedIdentity | undefined;
-  let request: SubmittedRequest | undefined;
-  const lines: string[] = [];
   if (profile.kind === 'pkcs-imported-certificate') {
     throw new CertfleetError(
       'USAGE',
       `"${profile.displayName}" is an imported-PKCS profile: it delivers a user's imported PFX, which only a run has (a scenario's importedPfx: with a pkcs-imported profile, or certfleet pfx import before serve); profile compile cannot make one up.`,
     );
   }
-  if (profile.kind === 'pkcs-certificate') {
-    if (o.ca === undefined) {
-      throw new CertfleetError(
-        'USAGE',
-        `--ca is required: "${profile.displayName}" is a PKCS profile, and the certificate is issued from that CA.`,
-      );
-    }
+  if (profile.kind === 'pkcs-certificate' && o.ca === undefined) {
+    throw new CertfleetError(
+      'USAGE',
+      `--ca is required: "${profile.displayName}" is a PKCS profile, and the certificate is issued from that CA.`,
+    );
+  }
+  // --out reserved before the CA issues anything: an unwritable --out leaves no issued record behind
+  // (docs/architecture.md house rule 7), as `ca issue` does
+  const reserved = reserveOutput(o.out, 0o600);
+  try {
+    return await compileInto(o, reserved, { profile, warnings, device, facts });
+  } finally {
+    reserved.abort(); // nothing once committed
+  }
+}
+
+async function compileInto(
+  o: ProfileCompileOptions,
+  reserved: ReservedOutput,
+  loaded: Pick<LoadedProfile, 'profile' | 'warnings'> & Pick<LoadedDevice, 'device' | 'facts'>,
+): Promise<{ summary: string; format: string; request?: SubmittedRequest; warnings: ProfileWarning[] }> {
+  const { profile, warnings, device, facts } = loaded;
+  const ids = seededIds(o.seed);
+  let issued: IssuedIdentity | undefined;
+  let request: SubmittedRequest | undefined;
+  const lines: string[] = [];
+  if (profile.kind === 'pkcs-certificate' && o.ca !== undefined) {
     const ca = EnterpriseCa.open(o.ca);
     const r = await issueForDevice(ca, profile, facts, {
       requester: { identity: 'certfleet-connector', groups: [CONNECTOR_GROUP] },
@@ -212,11 +228,7 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
   });
   if (!compiled.ok) throw outcomeError(compiled.outcome);
   const { payload } = compiled;
-  try {
-    writeFileSync(o.out, payload.bytes, { mode: 0o600 });
-  } catch (cause) {
-    throw new CertfleetError('IO', `Cannot write ${o.out}: ${(cause as Error).message}.`, { cause });
-  }
+  reserved.commit(payload.bytes);
   const summary = [
     `Wrote the ${payload.format} payload of "${profile.displayName}" for ${device.platform} device ${device.id} (${device.enrollmentKind}) to ${o.out} (${payload.bytes.length} bytes)`,
     ...lines,

@@ -4,7 +4,7 @@
  * test/unit/conformance-own/cli-profile.test.ts), device files shaped like `certfleet device new --json`, and
  * a CA made by `ca init`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,32 @@ describe.concurrent('certfleet profile compile', () => {
       expect(decoded.ok && decoded.profile.PayloadContent[0]?.PayloadType).toBe('com.apple.security.root');
     },
   );
+
+  it('regression (QA walkthrough): an --out that cannot be written issues nothing (IO, exit 1)', async () => {
+    // a copy of the shared CA: the other cases of this file issue from theirs at the same time
+    const ca = file('ca-unwritable-out');
+    cpSync(file('ca'), ca, { recursive: true });
+    const issued = (): string => readFileSync(join(ca, 'issued.jsonl'), 'utf8');
+    const before = issued();
+    const profile = writeJson('win-pkcs-unwritable.json', { ...PKCS, family: 'windows' });
+    const pc = deviceFile('pc-unwritable.json', { platform: 'windows', kind: 'entra-joined' });
+    const out = join(file('no-such-folder'), 'pkcs.xml');
+    const r = await certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      pc,
+      '--ca',
+      ca,
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error IO: Cannot write .*pkcs\.xml: the folder does not exist \(ENOENT\)\./m);
+    expect(issued()).toBe(before); // before the fix: one more issued record, for a payload never written
+  });
 
   it('a Windows PKCS profile is issued from --ca and written as the PFXCertInstall SyncML', async () => {
     const out = file('pkcs.xml');
