@@ -12,6 +12,8 @@ import { parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { encryptPfxPasswordForDevice } from '../../../profiles/windows/pfx-password.ts';
 import { PfxStore, USER_PFX_INTENDED_PURPOSES, type UserPfxRecord } from './pfx-store.ts';
 import { tenantPfxKey, type KeySeal } from './tenant-key.ts';
+import { hasCa } from '../ca/ca-folder.ts';
+import { EnterpriseCa } from '../ca/enterprise-ca.ts';
 
 /** Options of {@link importUserPfx}. */
 export interface ImportUserPfxOptions {
@@ -132,6 +134,9 @@ export async function pfxImportCommand(o: {
     password,
     purpose: o.purpose,
     now: o.now ?? new Date(),
+    // in a CA folder the tenant key is sealed as the CA's own keys are (encrypted with CERTFLEET_CA_PASSPHRASE
+    // when the CA has one), as the run's PFX connector reads it (fleet/pfx-connectors.ts)
+    ...(hasCa(o.dir) && { seal: EnterpriseCa.open(o.dir) }),
   });
 }
 

@@ -8,12 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCertificate, isCertfleetError, type Certificate } from '../../../pki/index.ts';
 import { buildPkcs12, parsePkcs12 } from '../../../pki/pkcs12.ts';
 import { decryptPfxPassword } from '../../../profiles/windows/pfx-password.ts';
 import { deliverImportedPfx } from '../../../simulator/service/connector/pfx-connector.ts';
-import { importUserPfx, PFX_PASSWORD_ENV } from '../../../simulator/service/pfx-import/import-pfx.ts';
+import {
+  importUserPfx,
+  PFX_PASSWORD_ENV,
+  pfxImportCommand,
+} from '../../../simulator/service/pfx-import/import-pfx.ts';
+import { CA_PASSPHRASE_ENV } from '../../../simulator/service/ca/ca-key-file.ts';
+import { EnterpriseCa } from '../../../simulator/service/ca/enterprise-ca.ts';
 import { PFX_STORE_FILE, PfxStore } from '../../../simulator/service/pfx-import/pfx-store.ts';
 import { tenantPfxKey } from '../../../simulator/service/pfx-import/tenant-key.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
@@ -66,6 +72,40 @@ beforeAll(() => {
   });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('regression (QA walkthrough): pfx import into a CA folder whose keys are encrypted', () => {
+  it('seals the tenant key as the CA keys are, and needs the CA passphrase', async () => {
+    const dir = join(work, 'sealed-ca');
+    await EnterpriseCa.init(dir, {
+      now: NOW,
+      passphrase: 'ca-pass-4471',
+      rootKey: poolKey('rsa2048', 2),
+      issuingKey: poolKey('rsa2048', 3),
+    });
+    writeFileSync(join(work, 'ada.pfx'), pfx);
+    const command = (env: Record<string, string>) =>
+      pfxImportCommand({
+        dir,
+        user: ADA,
+        file: join(work, 'ada.pfx'),
+        purpose: 'smimeEncryption',
+        now: NOW,
+        env: { [PFX_PASSWORD_ENV]: PASSWORD, ...env },
+      });
+    vi.stubEnv(CA_PASSPHRASE_ENV, 'ca-pass-4471');
+    try {
+      expect((await command({})).userPrincipalName).toBe(ADA);
+      const key = readFileSync(join(dir, 'pfx-import', 'encryption-key.pem'), 'utf8');
+      // before the fix: a plain PKCS#8 key, readable without the CA passphrase
+      expect(key).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+      vi.stubEnv(CA_PASSPHRASE_ENV, '');
+      const without = await command({}).catch((e: unknown) => e);
+      expect(isCertfleetError(without, 'CA_PASSPHRASE')).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
 
 describe('pfx import', () => {
   const dir = () => join(work, 'tenant');
