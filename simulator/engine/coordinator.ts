@@ -647,39 +647,16 @@ export class Coordinator {
     this.#collecting = new Map();
     try {
       await this.#publish({ type: 'collect', run: this.#run, t: this.#t });
-      const waitingSince = this.#wall();
-      const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
-      let lastSend = waitingSince;
-      let stopSeen: number | undefined;
-      for (;;) {
-        this.#throwIfFailed();
-        const missing = [...this.#hosts.values()].filter((h) => !this.#storesComplete(h));
-        if (missing.length === 0) break;
-        const now = this.#wall();
-        if (this.#o.signal?.aborted) {
-          // a stopped run does not wait out a host's liveness limit (a host stopped first): it is left out
-          stopSeen ??= now;
-          if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) break;
-        }
-        const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
-        if (silent.length > 0) {
-          throw silentHosts(
-            silent.map((h) => ({ h, silentMs: now - heard(h) })),
-            `its key stores at ${iso(this.#t)}`,
-            'it rejoins and sends them',
-            { t: iso(this.#t) },
-          );
-        }
-        if (now - lastSend >= this.#limits.resendMs) {
-          for (const h of missing) {
-            await this.#publish({ type: 'collect', run: this.#run, t: this.#t, host: h.id });
-          }
-          lastSend = now;
-        }
-        const untilResend = lastSend + this.#limits.resendMs - now;
-        const untilSilent = Math.min(...missing.map((h) => heard(h) + this.#limits.livenessMs - now)) + 1;
-        await this.#news(Math.max(1, Math.min(untilResend, untilSilent)));
-      }
+      // a stopped run does not wait out a host's liveness limit (a host stopped first): it is left out
+      await this.#awaitHosts({
+        missing: (h) => !this.#storesComplete(h),
+        ask: (h) => this.#publish({ type: 'collect', run: this.#run, t: this.#t, host: h.id }),
+        stopped: 'leave',
+        silent: (silent) =>
+          silentHosts(silent, `its key stores at ${iso(this.#t)}`, 'it rejoins and sends them', {
+            t: iso(this.#t),
+          }),
+      });
       const hosts = [...this.#hosts.values()].sort((a, b) => a.shard.index - b.shard.index);
       for (const h of hosts) {
         const entry = this.#collecting.get(h.id);
@@ -981,35 +958,52 @@ export class Coordinator {
     const wave = ++this.#wave;
     for (const h of this.#hosts.values()) h.report = undefined;
     await this.#publish({ type: kind, run: this.#run, t: this.#t, wave });
-    // silence counts from when the coordinator started waiting: its own long settle is not the hosts' fault
+    // a stop request does not wait out a host's liveness limit (a host stopped first, say): a host that has
+    // not reported within one resend period after it is left behind
+    await this.#awaitHosts({
+      missing: (h) => h.report === undefined,
+      ask: (h) => this.#publish({ type: 'probe', run: this.#run, t: this.#t, wave, host: h.id }),
+      stopped: 'throw',
+      silent: (silent) =>
+        silentHosts(silent, `wave ${wave} at ${iso(this.#t)}`, 'it rejoins at the current instant', {
+          wave,
+          t: iso(this.#t),
+        }),
+    });
+  }
+
+  /**
+   * Waits until no host is `missing` (what was asked of every host came): asks a missing host again every
+   * resend period, fails with `silent`'s error for a host silent past the liveness limit (silence counts
+   * from when the wait began: the coordinator's own long settle is not the hosts' fault), and after a stop
+   * request gives up one resend period later — leaving the missing hosts out, or throwing STOPPED_WAITING.
+   */
+  async #awaitHosts(w: {
+    missing: (h: HostState) => boolean;
+    ask: (h: HostState) => Promise<void>;
+    stopped: 'leave' | 'throw';
+    silent: (silent: { h: HostState; silentMs: number }[]) => CertfleetError;
+  }): Promise<void> {
     const waitingSince = this.#wall();
     const heard = (h: HostState): number => Math.max(h.lastHeard, waitingSince);
     let lastSend = waitingSince;
     let stopSeen: number | undefined;
     for (;;) {
       this.#throwIfFailed();
-      const missing = [...this.#hosts.values()].filter((h) => h.report === undefined);
+      const missing = [...this.#hosts.values()].filter(w.missing);
       if (missing.length === 0) return;
       const now = this.#wall();
       if (this.#o.signal?.aborted) {
-        // a stop request does not wait out a host's liveness limit (a host stopped first, say): a host
-        // that has not reported within one resend period after it is left behind
         stopSeen ??= now;
-        if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) throw STOPPED_WAITING;
+        if (now - Math.max(stopSeen, waitingSince) >= this.#limits.resendMs) {
+          if (w.stopped === 'throw') throw STOPPED_WAITING;
+          return;
+        }
       }
       const silent = missing.filter((h) => now - heard(h) > this.#limits.livenessMs);
-      if (silent.length > 0) {
-        throw silentHosts(
-          silent.map((h) => ({ h, silentMs: now - heard(h) })),
-          `wave ${wave} at ${iso(this.#t)}`,
-          'it rejoins at the current instant',
-          { wave, t: iso(this.#t) },
-        );
-      }
+      if (silent.length > 0) throw w.silent(silent.map((h) => ({ h, silentMs: now - heard(h) })));
       if (now - lastSend >= this.#limits.resendMs) {
-        for (const h of missing) {
-          await this.#publish({ type: 'probe', run: this.#run, t: this.#t, wave, host: h.id });
-        }
+        for (const h of missing) await w.ask(h);
         lastSend = now;
       }
       const untilResend = lastSend + this.#limits.resendMs - now;
