@@ -46,7 +46,7 @@ const serve: CommandModule = {
       }),
   handler: async (a) => {
     // loaded when the command runs, not when the CLI starts
-    const { scepServe } = await import('../../simulator/service/scep/commands.ts');
+    const { scepFailureLine, scepServe } = await import('../../simulator/service/scep/commands.ts');
     const stop = untilSignal();
     const { server, summary } = await scepServe({
       dir: String(a.ca),
@@ -55,6 +55,8 @@ const serve: CommandModule = {
       ...(a.template !== undefined && { template: String(a.template) }),
       ...(a['pending-polls'] !== undefined && { pendingPolls: Number(a['pending-polls']) }),
       ...(a['challenge-minutes'] !== undefined && { challengeMinutes: Number(a['challenge-minutes']) }),
+      // the client only gets FAILURE and a failInfo: the operator sees why
+      onFailure: (f) => process.stderr.write(`certfleet scep serve: ${scepFailureLine(f)}\n`),
     }).catch((e: unknown) => {
       stop.dispose();
       throw e;

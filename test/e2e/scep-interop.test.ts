@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnterpriseCa } from '../../simulator/service/ca/enterprise-ca.ts';
-import { scepServe } from '../../simulator/service/scep/commands.ts';
+import { scepFailureLine, scepServe } from '../../simulator/service/scep/commands.ts';
 import type { RunningScepServer } from '../../simulator/service/scep/http-server.ts';
 import { loadOrIssueRa } from '../../simulator/service/scep/ra-identity.ts';
 import { poolKey } from '../fixtures/key-pool.ts';
@@ -63,6 +63,9 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What our server's operator is told of each refused request (`certfleet scep serve` prints it). */
+const refused: string[] = [];
+
 beforeAll(async () => {
   if (!HAVE) return;
   work = mkdtempSync(join(tmpdir(), 'certfleet-scep-interop-'));
@@ -74,7 +77,14 @@ beforeAll(async () => {
     issuingKey: poolKey('rsa2048', 1),
   });
   await loadOrIssueRa(ca, { now, key: poolKey('rsa2048', 2) });
-  ours = (await scepServe({ dir, port: 0, challenge: 'ours-s3cret' })).server;
+  ours = (
+    await scepServe({
+      dir,
+      port: 0,
+      challenge: 'ours-s3cret',
+      onFailure: (f) => refused.push(scepFailureLine(f)),
+    })
+  ).server;
 
   const depot = join(work, 'depot');
   const init = spawnSync('scepserver', ['ca', '-init', '-depot', depot, '-keySize', '2048'], {
@@ -160,6 +170,11 @@ describe.skipIf(!HAVE)('SCEP interoperability with micromdm/scep 2.1', () => {
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('failInfo: badRequest');
     expect(existsSync(join(cwd, 'cert.pem'))).toBe(false);
+    // the server says why (the client only sees badRequest), never quoting the challenge given
+    const line = refused.at(-1);
+    expect(line).toMatch(/^refused transaction \S+: SCEP_CHALLENGE_INVALID \(failInfo badRequest\): The request’s challenge was not issued/);
+    expect(line).not.toContain('wrong');
+    expect(line).not.toContain('ours-s3cret');
   });
 
   it('certfleet scep enroll against micromdm scepserver: key.pem 0600 + cert.pem that verifies against its CA', async () => {

@@ -7,7 +7,7 @@ import { EnterpriseCa } from '../ca/enterprise-ca.ts';
 import { ChallengeStore } from './challenge-store.ts';
 import { ADMIN_PATH, startScepServer, type RunningScepServer } from './http-server.ts';
 import { loadOrIssueRa } from './ra-identity.ts';
-import { ScepResponder } from './responder.ts';
+import { ScepResponder, type ScepFailure } from './responder.ts';
 
 /** Options of {@link scepServe}. */
 export interface ScepServeOptions {
@@ -20,6 +20,16 @@ export interface ScepServeOptions {
   /** Minutes a one-time challenge stays valid. */
   challengeMinutes?: number;
   now?: () => Date;
+  /** Each refused request, as it is refused (the CLI prints {@link scepFailureLine}). */
+  onFailure?: (f: ScepFailure) => void;
+}
+
+/**
+ * A refused request in one line, for the server's operator: the client only sees FAILURE and its failInfo,
+ * and this says why — the code and message (which never carry the challenge: challenge-store.ts).
+ */
+export function scepFailureLine(f: ScepFailure): string {
+  return `refused transaction ${f.transactionId ?? '(none)'}: ${f.code} (failInfo ${f.failInfo}): ${f.message}`;
 }
 
 /** `scep serve`: the running server, its responder, and the lines to print. */
@@ -58,6 +68,7 @@ export async function scepServe(
     now,
     ...(o.template !== undefined && { template: o.template }),
     ...(o.pendingPolls !== undefined && { pendingPolls: o.pendingPolls }),
+    ...(o.onFailure !== undefined && { onFailure: o.onFailure }),
   });
   const server = await startScepServer({
     responder,

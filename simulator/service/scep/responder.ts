@@ -66,6 +66,8 @@ export interface ScepResponderOptions {
   issued?: ScepIssuedCertificates;
   /** Polls a request stays PENDING before the CA issues it (default 0: issued at once). */
   pendingPolls?: number;
+  /** Called with each refused transaction as it is recorded (`certfleet scep serve` prints it). */
+  onFailure?: (f: ScepFailure) => void;
   random?: (n: number) => Buffer;
 }
 
@@ -387,7 +389,9 @@ export class ScepResponder {
   #failure(reply: Reply, e: unknown): Buffer {
     const failInfo = failInfoOf(e);
     const code: ErrorCode = e instanceof CertfleetError ? e.code : 'INTERNAL';
-    this.failures.push({ transactionId: reply.transactionId, code, failInfo, message: (e as Error).message });
+    const failure = { transactionId: reply.transactionId, code, failInfo, message: (e as Error).message };
+    this.failures.push(failure);
+    this.#o.onFailure?.(failure);
     return this.#bare(reply, 'FAILURE', failInfo, undefined);
   }
 
