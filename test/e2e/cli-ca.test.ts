@@ -170,8 +170,8 @@ describe('certfleet ca (CLI)', () => {
   });
 
   it('usage errors exit 2 and say what to fix', async () => {
-    // three refused commands that change nothing: run side by side (one's start-up overlaps another's)
-    const [r, bad, nonsense] = await Promise.all([
+    // four refused commands that change nothing: run side by side (one's start-up overlaps another's)
+    const [r, bad, nonsense, serial] = await Promise.all([
       certfleetAsync(['ca', 'issue', '--dir', dir]),
       certfleetAsync([
         'ca',
@@ -190,12 +190,16 @@ describe('certfleet ca (CLI)', () => {
         'ip:1.2.3.4',
       ]),
       certfleetAsync(['nonsense']),
+      // regression (QA walkthrough): a serial that is not hex was CA_SERIAL_NOT_FOUND (exit 1)
+      certfleetAsync(['ca', 'revoke', '--dir', dir, '--serial', 'zz']),
     ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Missing required arguments?: .*subject/);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/error USAGE: --san 'ip:1.2.3.4'/);
     expect(nonsense.status).toBe(2);
+    expect(serial.status).toBe(2);
+    expect(serial.stderr).toMatch(/^error USAGE: --serial 'zz' is not a serial number: give its hex digits/);
   });
 });
 

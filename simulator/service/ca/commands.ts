@@ -191,6 +191,14 @@ async function issueWith1024(
 export function caRevoke(o: { dir: string; serial: string; reason: RevocationReason; now?: Date }): {
   summary: string;
 } {
+  // a serial that is not hex is a typing error, not a serial the CA lacks (colons and spaces as certutil and
+  // OpenSSL print serials are allowed)
+  if (!/^[0-9A-Fa-f]+$/.test(o.serial.replace(/[:\s]/g, ''))) {
+    throw new CertfleetError(
+      'USAGE',
+      `--serial '${o.serial}' is not a serial number: give its hex digits (as 'certfleet ca issue' prints it).`,
+    );
+  }
   const ca = EnterpriseCa.open(o.dir);
   const r = ca.revoke(o.serial, o.reason, o.now ?? new Date());
   return {
