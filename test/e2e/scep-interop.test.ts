@@ -172,7 +172,9 @@ describe.skipIf(!HAVE)('SCEP interoperability with micromdm/scep 2.1', () => {
     expect(existsSync(join(cwd, 'cert.pem'))).toBe(false);
     // the server says why (the client only sees badRequest), never quoting the challenge given
     const line = refused.at(-1);
-    expect(line).toMatch(/^refused transaction \S+: SCEP_CHALLENGE_INVALID \(failInfo badRequest\): The request’s challenge was not issued/);
+    expect(line).toMatch(
+      /^refused transaction \S+: SCEP_CHALLENGE_INVALID \(failInfo badRequest\): The request’s challenge was not issued/,
+    );
     expect(line).not.toContain('wrong');
     expect(line).not.toContain('ours-s3cret');
   });
