@@ -4,12 +4,13 @@
  * must not depend on that order; an instant never closes while a message is in flight, even when every
  * host says it is idle; a host that never joins, a host that falls silent and a message that never
  * arrives end the run with a clear error naming them; a host killed and restarted rejoins at the current
- * instant and the run ends as if nothing had happened.
+ * instant and the run ends as if nothing had happened; one restarted while the key stores are collected
+ * has them taken from its new process only.
  */
 import { describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { createRandom } from '../../../protocol/runtime/random.ts';
-import { encodeClockMessage } from '../../../protocol/wire/clock-messages.ts';
+import { encodeClockMessage, type StoresMessage } from '../../../protocol/wire/clock-messages.ts';
 import { parseDeviceTopic } from '../../../protocol/wire/topics.ts';
 import {
   HOUR,
@@ -17,6 +18,7 @@ import {
   TENANT,
   hostId,
   runFakeFleet,
+  type FakeFleetHandle,
   type FakeFleetOptions,
   type FakeFleetOutcome,
 } from './fake-fleet.ts';
@@ -116,6 +118,89 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
       collected.push(got);
     }
     expect(collected[1]).toEqual(collected[0]);
+  });
+
+  it('takes the key stores of a host restarted in the middle of the collection from its new incarnation only', async () => {
+    const w = world(23);
+    let fleet: FakeFleetHandle | undefined;
+    let restarted: Promise<unknown> | undefined;
+    const channels = new Map<string, number>();
+    const control: FakeFleetOptions['control'] = {
+      coordinator: w.control.coordinator,
+      host: async (id) => {
+        const inner = await w.control.host(id);
+        const incarnation = (channels.get(id) ?? 0) + 1;
+        channels.set(id, incarnation);
+        if (id !== hostId(1)) return inner;
+        if (incarnation === 2) {
+          // its second process's part 0 arrives after its part 1: until then, the first process's part 0
+          // must not complete the host's stores
+          let held: StoresMessage | undefined;
+          return {
+            listen: (r) => inner.listen(r),
+            send: async (m) => {
+              if (m.type === 'stores' && m.part === 0 && held === undefined) {
+                held = m;
+                return;
+              }
+              await inner.send(m);
+              if (m.type === 'stores' && held !== undefined) await inner.send(held);
+            },
+          };
+        }
+        // host-1's first process: it sends its first key-store part, then dies before the second
+        let dead = false;
+        return {
+          listen: (r) => inner.listen(r),
+          send: async (m) => {
+            if (dead) return;
+            await inner.send(m);
+            if (m.type !== 'stores') return;
+            dead = true;
+            restarted = fleet!.hosts
+              .get(1)!
+              .kill()
+              .then(() => fleet!.startHost(1));
+          },
+        };
+      },
+    };
+    const got: string[] = [];
+    await runFakeFleet({
+      ...w,
+      control,
+      shards: 2,
+      devices: 4,
+      coordinatorLimits: FAST,
+      hostLimits: { storeItemsPerPart: 1 },
+      onInstant: (_s, f) => {
+        fleet = f;
+      },
+      onStores: (host, _shard, items) => {
+        for (const it of items) got.push(`${host} ${it.deviceId} ${JSON.stringify(it.attrs)}`);
+      },
+    });
+    await restarted;
+    // host-1 came back in the middle of the collection (a second process joined)
+    expect(channels.get(hostId(1))).toBe(2);
+    const sent = w.bus.sent.filter((m): m is StoresMessage => m.type === 'stores' && m.host === hostId(1));
+    // one part of the first process, both parts (at least: an ask may be answered twice) of the second
+    const fromFirst = sent.filter((m) => m.incarnation === sent[0]!.incarnation);
+    const fromSecond = sent.filter((m) => m.incarnation !== sent[0]!.incarnation);
+    expect(fromFirst.map((m) => m.part)).toEqual([0]);
+    expect(new Set(fromSecond.map((m) => m.part))).toEqual(new Set([0, 1]));
+    // one item per device, none twice: host-1's are its new process's (its counts start again at 0),
+    // not the part its first process sent before it died (that one had check-ins)
+    expect(got.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'host-0 dev-000',
+      'host-0 dev-002',
+      'host-1 dev-001',
+      'host-1 dev-003',
+    ]);
+    expect(checkinsOf(got, 'dev-000')).toBeGreaterThan(0);
+    expect(checkinsOf(got, 'dev-001')).toBe(0);
+    expect(checkinsOf(got, 'dev-003')).toBe(0);
+    expect(fromFirst[0]!.items[0]!.attrs.checkins).toBeGreaterThan(0); // what the first process had seen
   });
 
   it('closes instants as well with one confirming wave instead of two (same outcome, fewer waves)', async () => {
@@ -433,4 +518,10 @@ describe('fleet engine: coordinator and hosts over a seeded random in-memory bro
 function pingNumber(serviceLog: string[]): string {
   const line = serviceLog.find((l) => l.startsWith('04:00:00 ping dev-001'));
   return line?.split('#')[1] ?? '?';
+}
+
+/** The check-ins a collected line of `got` carries for device `d`. */
+function checkinsOf(got: string[], d: string): number {
+  const line = got.find((l) => l.split(' ')[1] === d);
+  return line === undefined ? -1 : (JSON.parse(line.split(' ')[2]!) as { checkins: number }).checkins;
 }
