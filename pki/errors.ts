@@ -122,7 +122,12 @@ export const ERROR_CODES = {
   ENROLL_OS_TOO_OLD:
     'The device OS version is below the minimum an enrollment restriction sets for its platform.',
   ENROLL_DEVICE_LIMIT: 'The user already enrolled as many devices as the device limit restriction allows.',
-  DELIVERY_NO_ANSWER: 'The device never answered the payload after every retry; the profile stays pending.',
+  DELIVERY_NOT_SENT:
+    'The profile is assigned to the device but nothing was sent to it by the end of the run; it stays pending.',
+  CERTIFICATE_NOT_ISSUED:
+    'No certificate connector issued the certificate (or, for an imported PFX, opened it) by the end of the run: nothing was sent to the device; the profile stays pending.',
+  DELIVERY_NO_ANSWER:
+    'The payload was sent and the device has not answered it (by the end of the run, or after every retry); the profile stays pending.',
   DEVICE_NEVER_ENROLLED:
     'A device of the fleet never enrolled by the end of the run: each profile targeting it stays pending.',
   DEVICE_NO_ANSWER:

@@ -188,6 +188,33 @@ describe('missing variable', () => {
   });
 });
 
+describe('pending, by whose turn it is', () => {
+  it('a certificate no connector has issued is CERTIFICATE_NOT_ISSUED, not the device failing to answer', async () => {
+    const w = await world({
+      connectors: 0, // every connector down: the request waits in the queue
+      assignments: (ca) => [toAll('root', trusted('windows', ca.root.der)), toAll('wifi', pkcs('windows'))],
+    });
+    const d = await w.enrol({ platform: 'windows', kind: 'entra-joined' });
+    await w.run(2 * 60 * 60_000);
+    expect(outcomeOf(w.service, d.id, 'root')).toMatchObject({ status: 'installed', code: 'OK' });
+    const wifi = outcomeOf(w.service, d.id, 'wifi');
+    expect(wifi).toMatchObject({ status: 'pending', code: 'CERTIFICATE_NOT_ISSUED' });
+    expect(wifi?.message).toContain('certificate connector');
+    expect(d.payloads().map((p) => p.topic.includes('/wifi/'))).toEqual([false]);
+    expect(w.service.pendingRequests).toBe(1);
+  });
+
+  it('a payload sent and not answered is DELIVERY_NO_ANSWER while it waits, before every retry is spent', async () => {
+    const w = await world({ assignments: (ca) => [toAll('root', trusted('windows', ca.root.der))] });
+    const s = await w.enrol({ platform: 'windows', kind: 'entra-joined', answer: 'silent' });
+    await w.run(60_000);
+    expect(s.payloads()).toHaveLength(1);
+    const o = outcomeOf(w.service, s.id, 'root');
+    expect(o).toMatchObject({ status: 'pending', code: 'DELIVERY_NO_ANSWER' });
+    expect(o?.message).toMatch(/^Sent \(attempt 1 of \d+\)/);
+  });
+});
+
 describe('retries', () => {
   it('re-sends with exponential backoff while the device is silent, then leaves it pending', async () => {
     const w = await world({ assignments: (ca) => [toAll('root', trusted('macos', ca.root.der))] });

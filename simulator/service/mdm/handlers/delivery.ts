@@ -115,7 +115,7 @@ export async function startDelivery(
       kind: device.kind,
       profile: assignment.name,
       status: 'pending',
-      code: 'DELIVERY_NO_ANSWER',
+      code: 'DELIVERY_NOT_SENT',
       message: 'Assigned; not sent yet.',
       renewals: 0,
       at: ctx.now(),
@@ -170,8 +170,8 @@ export function enqueue(ctx: DeliveryContext, d: Delivery, reason: 'initial' | '
     ctx.setOutcome(
       d,
       'pending',
-      'DELIVERY_NO_ANSWER',
-      'Waiting for a certificate connector to issue the certificate.',
+      'CERTIFICATE_NOT_ISSUED',
+      'Waiting for a certificate connector to issue the certificate; nothing was sent to the device yet.',
     );
   ctx.event('certificate-requested', `${requestId} (${reason})`, d.device.id, d.assignment.name);
 }

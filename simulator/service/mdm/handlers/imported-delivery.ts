@@ -72,8 +72,8 @@ export function enqueueImported(
     ctx.setOutcome(
       d,
       'pending',
-      'DELIVERY_NO_ANSWER',
-      "Waiting for the PFX connector to open the user's imported PFX.",
+      'CERTIFICATE_NOT_ISSUED',
+      "Waiting for the PFX connector to open the user's imported PFX; nothing was sent to the device yet.",
     );
   ctx.event('imported-pfx-requested', `${requestId} (${reason})`, d.device.id, d.assignment.name);
 }
