@@ -719,7 +719,7 @@ export class RunDb {
       },
       stores: (
         this.#stmt(
-          'SELECT * FROM store_items WHERE device_id = ? ORDER BY store, installed_at, thumbprint, kind',
+          'SELECT * FROM store_items WHERE device_id = ? ORDER BY store, installed_at, ref, kind, thumbprint',
         ).all(id) as StoreRow[]
       ).map(storeItemOf),
       deliveries: (
@@ -776,7 +776,7 @@ export class RunDb {
     this.flush();
     return (
       this.#stmt(
-        'SELECT * FROM store_items ORDER BY device_id, store, installed_at, thumbprint, kind',
+        'SELECT * FROM store_items ORDER BY device_id, store, installed_at, ref, kind, thumbprint',
       ).all() as StoreRow[]
     ).map(storeItemOf);
   }

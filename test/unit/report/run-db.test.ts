@@ -373,6 +373,33 @@ describe('RunDb', () => {
     expect((err as Error).message).toContain(text);
   });
 
+  it('lists items installed at the same instant by what installed them, not by their (random) thumbprints', () => {
+    // thumbprints come from random keys: in another run the same two items have them the other way round
+    const low = 'AA'.repeat(20);
+    const high = 'FF'.repeat(20);
+    const ref = (name: string): string => `./Vendor/MSFT/ClientCertificateInstall/PFXCertInstall/${name}`;
+    for (const [vpn, wifi] of [
+      [low, high],
+      [high, low],
+    ] as const) {
+      const path = join(root, `store-order-${vpn.slice(0, 2)}.db`);
+      const db = RunDb.create(path);
+      db.recordRun(sampleRun());
+      db.recordDevice({ ...win2Record(), enrolled: true });
+      db.snapshotStores([
+        storeItem({ ref: ref('wifi'), thumbprint: wifi }),
+        storeItem({ ref: ref('vpn'), thumbprint: vpn }),
+      ]);
+      db.close();
+      const r = RunDb.open(path);
+      const last = (items: { ref: string }[]): (string | undefined)[] =>
+        items.map((s) => s.ref.split('/').at(-1));
+      expect(last(r.deviceStory('win-2')!.stores)).toEqual(['vpn', 'wifi']);
+      expect(last(r.storeItems())).toEqual(['vpn', 'wifi']);
+      r.close();
+    }
+  });
+
   it('create with overwrite replaces the old run', () => {
     const path = join(root, 'overwrite.db');
     const a = RunDb.create(path);
