@@ -7,7 +7,8 @@
  *   the service applies: simulator/service/mdm/assignment.ts), a `pending` row coded
  *   `DEVICE_NEVER_ENROLLED`.
  * - An enrolled device that was sent at least one payload and answered none — every row of it still
- *   `pending` at the end — has its rows re-coded `DEVICE_NO_ANSWER` (the service's message kept after it).
+ *   `pending` at the end, waiting for its answer, a connector or a send — has its rows re-coded
+ *   `DEVICE_NO_ANSWER` (the service's message kept after it).
  * - {@link unreachedGate}: when any such row is not selected by an expectation that names its code or
  *   `status: pending`, the run gets one more expectation, broken, whose offenders are exactly those rows —
  *   so the console, report.json, junit.xml and report.html fail the run and name them, and the exit is 1.
@@ -24,6 +25,16 @@ export const UNREACHED_CODES = [
   'DEVICE_NEVER_ENROLLED',
   'DEVICE_NO_ANSWER',
 ] as const satisfies readonly ErrorCode[];
+
+/**
+ * The codes of a row still waiting at the end: nothing sent yet, no certificate issued yet, or sent and not
+ * answered. A device all of whose rows wait, one of them sent, answered nothing it was sent.
+ */
+const WAITING_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'DELIVERY_NOT_SENT',
+  'CERTIFICATE_NOT_ISSUED',
+  'DELIVERY_NO_ANSWER',
+]);
 
 /** The text of the expectation {@link unreachedGate} adds. */
 export const UNREACHED_GATE_TEXT =
@@ -99,7 +110,8 @@ export function completeOutcomes(i: CompleteOutcomesInput): DeviceProfileOutcome
       i.enrolled.has(device.id) &&
       sent.has(device.id) &&
       rows.length > 0 &&
-      rows.every((r) => r.status === 'pending' && r.code === 'DELIVERY_NO_ANSWER');
+      rows.every((r) => r.status === 'pending' && WAITING_CODES.has(r.code)) &&
+      rows.some((r) => r.code === 'DELIVERY_NO_ANSWER');
     out.push(
       ...(silent
         ? rows.map((r) => ({

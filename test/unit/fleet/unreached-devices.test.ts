@@ -55,8 +55,14 @@ function fleetOf(expectText: string) {
   return { scenario, devices };
 }
 
-/** Devices 0–3 installed everything, device 4 was sent its payloads and answered none, 5–11 never enrolled. */
-function run(expectText: string): RunResult {
+/**
+ * Devices 0–3 installed everything, device 4 was sent its payloads and answered none, 5–11 never enrolled.
+ * `silentCode` gives the code of each of device 4's rows (default: sent, not answered).
+ */
+function run(
+  expectText: string,
+  silentCode: (profile: string) => DeviceProfileOutcome['code'] = () => 'DELIVERY_NO_ANSWER',
+): RunResult {
   const { scenario, devices } = fleetOf(expectText);
   const { assignments, nameOfId } = assignmentsOf(scenario);
   const at = new Date(scenario.start).toISOString();
@@ -78,12 +84,13 @@ function run(expectText: string): RunResult {
         kind: device.enrollmentKind,
         profile,
         status: silent ? 'pending' : 'installed',
-        code: silent ? 'DELIVERY_NO_ANSWER' : 'OK',
+        code: silent ? silentCode(profile) : 'OK',
         message: silent ? 'Sent (attempt 3 of 3).' : 'installed',
         renewals: 0,
         at,
       });
-      events.push({ at, device: device.id, profile, type: 'delivered', detail: 'attempt 1' });
+      if (!silent || silentCode(profile) === 'DELIVERY_NO_ANSWER')
+        events.push({ at, device: device.id, profile, type: 'delivered', detail: 'attempt 1' });
     }
   }
   const reached = new Set(devices.slice(0, 5).map((d) => d.device.id));
@@ -160,6 +167,22 @@ describe('issue 10 point 2: devices that never enrol or never answer cannot give
     expect(r.outcomes.find((o) => o.code === 'DEVICE_NO_ANSWER')?.message).toMatch(
       /answered none of its 2 profiles/,
     );
+  });
+
+  it('a device sent one payload it never answered, its other waiting for a connector, answered none: DEVICE_NO_ANSWER', () => {
+    const codesOf4 = (r: RunResult): string[] => {
+      const four = r.devicesList.find((d) => d.index === 4)!.id;
+      return r.outcomes.filter((o) => o.device === four).map((o) => `${o.profile} ${o.code}`);
+    };
+    const waiting = run(ALL_INSTALLED, (p) =>
+      p === 'Wi-Fi' ? 'CERTIFICATE_NOT_ISSUED' : 'DELIVERY_NO_ANSWER',
+    );
+    expect(codesOf4(waiting).sort()).toEqual(['Root DEVICE_NO_ANSWER', 'Wi-Fi DEVICE_NO_ANSWER']);
+    // nothing was sent to it: it did not fail to answer; its rows keep the service's codes
+    const unsent = run(ALL_INSTALLED, (p) =>
+      p === 'Wi-Fi' ? 'CERTIFICATE_NOT_ISSUED' : 'DELIVERY_NOT_SENT',
+    );
+    expect(codesOf4(unsent).sort()).toEqual(['Root DELIVERY_NOT_SENT', 'Wi-Fi CERTIFICATE_NOT_ISSUED']);
   });
 
   it('a run whose expectations do not name those devices fails: one more expectation, broken, naming every such row', () => {
