@@ -8,7 +8,7 @@ import { EXIT } from '../output.ts';
 export const diffCommand: CommandModule = {
   command: 'diff <a> <b>',
   describe:
-    'Compare two runs (run folders): counts per platform × profile, devices whose outcome changed (both codes), expectations that flipped. Exit 1 when something that passed in A fails in B.',
+    'Compare two runs (run folders): each run’s verdict (passed, failed, interrupted), counts per platform × profile, devices whose outcome changed (both codes), expectations that flipped. Exit 1 when something that passed in A fails in B: A passed and B failed or was interrupted, a row installed in A fails in B, or an expectation held in A breaks in B.',
   builder: (y: Argv) =>
     y
       .positional('a', { type: 'string', describe: 'Run folder A (before), e.g. runs/<timestamp>.' })

@@ -10,16 +10,30 @@
  * - every expectation that flipped (held in one, broken in the other; matched by its text), or that is in
  *   only one run.
  *
- * A **regression** is something that passed in A and fails in B: a device × profile installed in A and
- * failed in B, or an expectation held in A and broken in B. `certfleet diff` exits 1 when there is one,
- * 0 otherwise. Pure apart from {@link loadRunReport}; {@link renderDiff} is the text form.
+ * Each side's verdict is report.json's own: `passed` and `status` (`passed`, `failed`, or `interrupted`
+ * with the signal that stopped it); a report.json older than those fields falls back to its expectations.
+ *
+ * A **regression** is something that passed in A and fails in B:
+ * - the run as a whole: A passed and B did not (an expectation broke, or B was interrupted, so its
+ *   outcomes are partial); an expectation broken in B that A did not have counts then too;
+ * - a device × profile installed in A and failed in B;
+ * - an expectation held in A and broken in B.
+ * When A itself did not pass, B not passing is no regression by itself (A's verdict was already a
+ * failure): only the last two rules apply, and the text still says why B did not pass.
+ * `certfleet diff` exits 1 when there is a regression, 0 otherwise. Pure apart from {@link loadRunReport};
+ * {@link renderDiff} is the text form.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
-import type { RunStatus } from '../run-model.ts';
+import type { RunInterruption, RunStatus } from '../run-model.ts';
 import { oneLine, painter, stripAnsi, type Paint } from './ansi.ts';
-import { REPORT_FORMAT, type ReportJson, type ReportOutcome } from './report-json.ts';
+import {
+  REPORT_FORMAT,
+  type ReportJson,
+  type ReportOutcome,
+  type RunStatus as ReportStatus,
+} from './report-json.ts';
 import { byCodeUnits } from './summary.ts';
 
 /** The version of the `--json` layout. */
@@ -32,8 +46,17 @@ export interface DiffRun {
   scenario: string;
   seed: string;
   devices: number;
+  /** report.json's `passed`: every expectation held and the run was not interrupted. */
   passed: boolean;
+  /** report.json's `status`: `passed`, `failed` (an expectation broke) or `interrupted` (a signal stopped it). */
+  status: ReportStatus;
+  /** What stopped an interrupted run (signal, virtual instant), when report.json says. */
+  interrupted?: RunInterruption;
   expectations: { total: number; held: number };
+  /** The texts of the expectations broken in this run. */
+  broken: string[];
+  /** Why the run did not pass, in words (see {@link whyNotPassed}); absent when it passed. */
+  why?: string;
   /** Wall-clock start, when the report has it. */
   wallStart?: string;
 }
@@ -86,8 +109,16 @@ export interface ExpectationFlip {
   b: boolean | null;
   detailA: string;
   detailB: string;
-  /** Held in A, broken in B. */
+  /** Held in A and broken in B; or broken in B, not in A, and A passed (so it is why B does not pass). */
   regression: boolean;
+}
+
+/** A passed and B did not: the regression of the run as a whole. */
+export interface RunRegression {
+  /** How B ended. */
+  status: 'failed' | 'interrupted';
+  /** Why B did not pass, in words (`B was interrupted by SIGINT …: its outcomes are partial`). */
+  reason: string;
 }
 
 /** The whole diff (`certfleet diff --json`). */
@@ -102,7 +133,10 @@ export interface RunDiff {
   rowsInBoth: number;
   changed: OutcomeChange[];
   expectations: ExpectationFlip[];
+  /** Rows installed in A and failed in B; expectations flagged `regression`. */
   regressions: { outcomes: number; expectations: number };
+  /** A passed and B did not (null otherwise). */
+  runRegression: RunRegression | null;
   /** Something that passed in A fails in B (the exit code is 1 exactly then). */
   regressed: boolean;
 }
@@ -154,18 +188,71 @@ export function loadRunReport(path: string): { dir: string; report: ReportJson }
   return { dir, report: doc as unknown as ReportJson };
 }
 
+const STATUSES: readonly string[] = ['passed', 'failed', 'interrupted'];
+
+/**
+ * One side's verdict from report.json's `status` and `passed`; a report without them (written before they
+ * existed) falls back to its expectations (and to `interrupted`, when it has that).
+ */
 function side(dir: string, r: ReportJson): DiffRun {
-  const held = r.expectations.filter((e) => e.held).length;
+  const doc = r as Partial<Pick<ReportJson, 'passed' | 'status' | 'interrupted'>> & ReportJson;
+  const held = r.expectations.filter((e) => e.held === true).length;
+  const allHeld = held === r.expectations.length;
+  const status = STATUSES.includes(String(doc.status)) ? doc.status : undefined;
+  const stopped = isRecord(doc.interrupted) ? doc.interrupted : undefined;
+  const interrupted = status === 'interrupted' || (status === undefined && stopped !== undefined);
+  const passed =
+    !interrupted &&
+    (typeof doc.passed === 'boolean' ? doc.passed : status !== undefined ? status === 'passed' : allHeld);
   const run: DiffRun = {
     dir,
     scenario: String(r.scenario),
     seed: String(r.seed),
     devices: Number(r.devices),
-    passed: r.expectations.every((e) => e.held),
+    passed,
+    status: interrupted ? 'interrupted' : passed ? 'passed' : 'failed',
     expectations: { total: r.expectations.length, held },
+    broken: r.expectations.filter((e) => e.held !== true).map((e) => String(e.text)),
   };
+  if (interrupted && stopped)
+    run.interrupted = { signal: String(stopped.signal ?? ''), at: String(stopped.at ?? '') };
   if (r.run?.wallStart) run.wallStart = r.run.wallStart;
   return run;
+}
+
+/** `by SIGINT at 2026-03-01T10:00:00.000Z` (what report.json says of it; empty when nothing). */
+function stoppedBy(r: DiffRun): string {
+  const signal = r.interrupted?.signal;
+  const at = r.interrupted?.at;
+  return [signal && `by ${signal}`, at && `at ${at} (virtual time)`].filter(Boolean).join(' ');
+}
+
+function quoteList(texts: readonly string[], max = 3): string {
+  const shown = texts.slice(0, max);
+  const more = texts.length - shown.length;
+  return shown.join(', ') + (more > 0 ? ` and ${more} more` : '');
+}
+
+/**
+ * Why a run did not pass, in words (empty when it passed): `B was interrupted by SIGINT at …: its outcomes
+ * are partial…`, or `B did not pass: broken expectation "X" (not in A)`. `otherTexts`: the expectation
+ * texts of the other run, to mark the broken ones it does not have.
+ */
+export function whyNotPassed(label: 'A' | 'B', r: DiffRun, otherTexts?: ReadonlySet<string>): string {
+  if (r.status === 'passed') return '';
+  const other = label === 'A' ? 'B' : 'A';
+  const named = r.broken.map(
+    (t) => `"${t}"` + (otherTexts && !otherTexts.has(t) ? ` (not in ${other})` : ''),
+  );
+  const broken = `broken expectation${named.length === 1 ? '' : 's'} ${quoteList(named)}`;
+  if (r.status === 'interrupted') {
+    const by = stoppedBy(r);
+    return (
+      `${label} was interrupted${by ? ` ${by}` : ''}: its outcomes are partial (as they stood when it stopped)` +
+      (named.length > 0 ? `; ${broken}` : '')
+    );
+  }
+  return named.length > 0 ? `${label} did not pass: ${broken}` : `${label} did not pass`;
 }
 
 function countsOf(
@@ -214,6 +301,8 @@ export function diffReports(
 ): RunDiff {
   const A = a.report;
   const B = b.report;
+  const runA = side(a.dir, A);
+  const runB = side(b.dir, B);
 
   const ca = countsOf(A.outcomes);
   const cb = countsOf(B.outcomes);
@@ -298,7 +387,8 @@ export function diffReports(
         b: y ? y.held : null,
         detailA: x?.detail ?? '',
         detailB: y?.detail ?? '',
-        regression: x?.held === true && y?.held === false,
+        // broken in B and not in A: a regression when A passed (it is then why B does not pass)
+        regression: y?.held === false && (x?.held === true || (x === undefined && runA.passed)),
       });
     }
   }
@@ -307,8 +397,14 @@ export function diffReports(
     outcomes: changed.filter((c) => c.regression).length,
     expectations: expectations.filter((e) => e.regression).length,
   };
-  const runA = side(a.dir, A);
-  const runB = side(b.dir, B);
+  const whyA = whyNotPassed('A', runA, new Set(B.expectations.map((e) => String(e.text))));
+  const whyB = whyNotPassed('B', runB, new Set(A.expectations.map((e) => String(e.text))));
+  if (whyA) runA.why = whyA;
+  if (whyB) runB.why = whyB;
+  const runRegression: RunRegression | null =
+    runA.passed && !runB.passed
+      ? { status: runB.status === 'interrupted' ? 'interrupted' : 'failed', reason: whyB }
+      : null;
   return {
     format: DIFF_FORMAT,
     a: runA,
@@ -319,7 +415,8 @@ export function diffReports(
     changed,
     expectations,
     regressions,
-    regressed: regressions.outcomes + regressions.expectations > 0,
+    runRegression,
+    regressed: runRegression !== null || regressions.outcomes + regressions.expectations > 0,
   };
 }
 
@@ -328,13 +425,13 @@ export function diffRuns(a: string, b: string): RunDiff {
   return diffReports(loadRunReport(a), loadRunReport(b));
 }
 
-function sideText(s: DiffOutcomeSide | null): string {
-  return s ? `${s.status} ${s.code}` : '(not in this run)';
+function sideText(s: DiffOutcomeSide | null, label: 'A' | 'B'): string {
+  return s ? `${s.status} ${s.code}` : `(not in ${label})`;
 }
 
-/** `installed OK → failed VARIABLE_MISSING`: how a changed row is grouped. */
+/** `installed OK → failed VARIABLE_MISSING` (`(not in A)` for a row only B has): how a changed row is grouped. */
 export function transition(c: OutcomeChange): string {
-  return `${sideText(c.a)} → ${sideText(c.b)}`;
+  return `${sideText(c.a, 'A')} → ${sideText(c.b, 'B')}`;
 }
 
 /** Options of {@link renderDiff}. */
@@ -359,7 +456,13 @@ function table(rows: string[][], rightFrom: number): string[] {
 }
 
 function runLine(label: string, r: DiffRun, paint: Paint): string {
-  const verdict = r.passed ? paint('green', 'PASSED') : paint('red', 'FAILED');
+  const by = r.status === 'interrupted' ? stoppedBy(r) : '';
+  const verdict =
+    r.status === 'interrupted'
+      ? paint('red', 'INTERRUPTED') + (by ? ` ${oneLine(by)}, outcomes partial` : ' (outcomes partial)')
+      : r.passed
+        ? paint('green', 'PASSED')
+        : paint('red', 'FAILED');
   return (
     `  ${label}: ${oneLine(r.dir)}\n` +
     `     scenario ${oneLine(r.scenario)} · seed ${oneLine(r.seed)} · ${r.devices} devices · ` +
@@ -409,13 +512,23 @@ export function renderDiff(d: RunDiff, options: RenderDiffOptions = {}): string 
   out.push(...table(rows, 2).map((l) => `  ${l}`));
 
   out.push('');
+  const noneInBoth =
+    'no device × profile row is in both runs: the runs have different devices (different seeds or fleets)';
   if (d.changed.length === 0) {
-    out.push(paint('bold', `Outcomes: none changed (${d.rowsInBoth} device × profile rows in both runs)`));
+    out.push(
+      paint(
+        'bold',
+        d.rowsInBoth === 0
+          ? 'Outcomes: none (neither run has a device × profile row)'
+          : `Outcomes: none changed (${d.rowsInBoth} device × profile rows in both runs)`,
+      ),
+    );
   } else {
     out.push(
       paint(
         'bold',
-        `Outcomes that changed: ${d.changed.length} device × profile rows (of ${d.rowsInBoth} in both runs)`,
+        `Outcomes that changed: ${d.changed.length} device × profile rows ` +
+          (d.rowsInBoth === 0 ? `(${noneInBoth})` : `(of ${d.rowsInBoth} in both runs)`),
       ),
     );
     const groups = new Map<string, OutcomeChange[]>();
@@ -486,13 +599,28 @@ export function renderDiff(d: RunDiff, options: RenderDiffOptions = {}): string 
   }
 
   out.push('');
-  if (d.regressed)
+  const heldBroken = d.expectations.filter((e) => e.regression && e.a === true).length;
+  const newBroken = d.expectations.filter((e) => e.regression && e.a === null).length;
+  if (d.runRegression)
+    out.push(paint('red', `Regression: A passed and B did not. ${oneLine(d.runRegression.reason)}.`));
+  if (d.regressions.outcomes + heldBroken > 0)
     out.push(
       paint(
         'red',
-        `Regressions: ${d.regressions.outcomes} device × profile installed in A fail in B; ${d.regressions.expectations} expectation(s) held in A break in B.`,
+        `Regressions: ${d.regressions.outcomes} device × profile installed in A fail in B; ${heldBroken} expectation(s) held in A break in B.` +
+          (newBroken > 0 ? ` ${newBroken} expectation(s) A did not have break in B.` : ''),
       ),
     );
-  else out.push(paint('green', 'No regression: nothing that passed in A fails in B.'));
+  if (!d.regressed) {
+    out.push(paint('green', 'No regression: nothing that passed in A fails in B.'));
+    // B not passing is no regression when A did not pass either; still say so
+    if (!d.b.passed)
+      out.push(
+        paint(
+          'yellow',
+          `  ${oneLine(d.b.why ?? 'B did not pass')} — A did not pass either${d.a.status === 'interrupted' ? ' (it was interrupted)' : ''}, so that alone is no regression.`,
+        ),
+      );
+  }
   return out.join('\n') + '\n';
 }

@@ -134,6 +134,31 @@ describe('certfleet diff on two real runs', { concurrent: true }, () => {
     expect(r.stdout).toContain('Expectations: none flipped');
   });
 
+  it('B interrupted while A passed (report.json status/passed): exit 1, the header and the verdict say why', async () => {
+    // B's report.json as a run stopped by SIGINT writes it: A's outcomes, status interrupted, passed false
+    const intr = join(root, 'interrupted');
+    mkdirSync(intr);
+    const stopped = { signal: 'SIGINT', at: '2026-01-01T06:00:00.000Z' };
+    writeFileSync(
+      join(intr, 'report.json'),
+      JSON.stringify({ ...a, status: 'interrupted', passed: false, interrupted: stopped }),
+    );
+    const [text, json] = await Promise.all([
+      certfleet(['diff', A, intr]),
+      certfleet(['diff', A, intr, '--json']),
+    ]);
+    expect(text.status, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(/B: .*interrupted\n.*INTERRUPTED by SIGINT at 2026-01-01T06:00:00\.000Z/);
+    expect(text.stdout).toContain('Regression: A passed and B did not. B was interrupted by SIGINT');
+    expect(text.stdout).not.toContain('No regression');
+    expect(json.status).toBe(1);
+    const d = JSON.parse(json.stdout) as RunDiff;
+    expect(d.a).toMatchObject({ passed: true, status: 'passed' });
+    expect(d.b).toMatchObject({ passed: false, status: 'interrupted', interrupted: stopped });
+    expect(d.runRegression).toMatchObject({ status: 'interrupted' });
+    expect(d.regressed).toBe(true);
+  });
+
   it('a missing run folder or a folder that is no run: exit 3 (input that cannot be loaded); a missing argument: exit 2', async () => {
     mkdirSync(join(root, 'empty'));
     const [missing, empty, one, limit] = await Promise.all([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
 import { diffReports, loadRunReport, renderDiff } from '../../../simulator/report/diff.ts';
-import { buildReportJson } from '../../../simulator/report/report-json.ts';
+import { buildReportJson, type ReportJson } from '../../../simulator/report/report-json.ts';
 import type { RunResult } from '../../../simulator/run-model.ts';
 import { sampleRun } from './fixture.ts';
 
@@ -112,6 +112,165 @@ describe('diffReports', () => {
     expect(renderDiff(diffReports(side(sampleRun(), '/a'), side(sampleRun(), '/b')))).toContain(
       'No regression: nothing that passed in A fails in B.',
     );
+  });
+});
+
+/** A run whose expectations all held (the fixture's Windows expectation is made to hold). */
+function passingRun(): RunResult {
+  const run = sampleRun();
+  run.expectations = run.expectations.map((e) => ({ ...e, held: true }));
+  return run;
+}
+
+const NEVER = 'every device enrolled and answered by the end of the run';
+
+/** B of a ramp longer than the run: two devices' four rows pending DEVICE_NEVER_ENROLLED, a gate expectation A lacks breaks. */
+function neverEnrolledRun(): RunResult {
+  const run = passingRun();
+  const late = new Set(['win-1', 'and-3']);
+  run.outcomes = run.outcomes.map((o) =>
+    late.has(o.device)
+      ? {
+          ...o,
+          status: 'pending' as const,
+          code: 'DEVICE_NEVER_ENROLLED' as const,
+          message: 'never enrolled',
+        }
+      : o,
+  );
+  run.expectations.push({ text: NEVER, held: false, detail: '4 devices never enrolled' });
+  return run;
+}
+
+/** Stopped by SIGINT: report.json says status interrupted, passed false, though every expectation held. */
+function interruptedRun(): RunResult {
+  const run = passingRun();
+  run.interrupted = { signal: 'SIGINT', at: '2026-03-01T06:00:00.000Z' };
+  return run;
+}
+
+describe('diffReports: each run’s own verdict (report.json passed and status)', () => {
+  it('A passed, B failed (an expectation A did not have broke): a regression, saying why', () => {
+    const d = diffReports(side(passingRun(), '/a'), side(neverEnrolledRun(), '/b'));
+    expect(d.a).toMatchObject({ passed: true, status: 'passed', broken: [] });
+    expect(d.b).toMatchObject({ passed: false, status: 'failed', broken: [NEVER] });
+    expect(d.expectations).toEqual([
+      expect.objectContaining({ text: NEVER, a: null, b: false, regression: true }),
+    ]);
+    // installed → pending is no row-level regression: the run is
+    expect(d.regressions).toEqual({ outcomes: 0, expectations: 1 });
+    expect(d.runRegression).toEqual({
+      status: 'failed',
+      reason: `B did not pass: broken expectation "${NEVER}" (not in A)`,
+    });
+    expect(d.regressed).toBe(true);
+    const text = renderDiff(d);
+    expect(text).toMatch(/B: \/b\n.*FAILED \(2\/3 expectations held\)/);
+    expect(text).toContain('installed OK → pending DEVICE_NEVER_ENROLLED × 4');
+    expect(text).toContain(`absent → broken  ${NEVER} — regression`);
+    expect(text).toContain(
+      `Regression: A passed and B did not. B did not pass: broken expectation "${NEVER}" (not in A).`,
+    );
+    expect(text).not.toContain('No regression');
+  });
+
+  it('A passed, B interrupted: the header says INTERRUPTED with the signal, and it is a regression', () => {
+    const d = diffReports(side(passingRun(), '/a'), side(interruptedRun(), '/b'));
+    expect(d.b).toMatchObject({
+      passed: false,
+      status: 'interrupted',
+      interrupted: { signal: 'SIGINT', at: '2026-03-01T06:00:00.000Z' },
+      expectations: { total: 2, held: 2 },
+    });
+    expect(d.changed).toEqual([]);
+    expect(d.expectations).toEqual([]);
+    expect(d.runRegression?.status).toBe('interrupted');
+    expect(d.runRegression?.reason).toMatch(
+      /^B was interrupted by SIGINT at 2026-03-01T06:00:00.000Z .*: its outcomes are partial/,
+    );
+    expect(d.regressed).toBe(true);
+    const text = renderDiff(d);
+    expect(text).toMatch(
+      /B: \/b\n.*INTERRUPTED by SIGINT at 2026-03-01T06:00:00\.000Z \(virtual time\), outcomes partial \(2\/2 expectations held\)/,
+    );
+    expect(text).not.toMatch(/B: \/b\n.*PASSED/);
+    expect(text).toContain('Regression: A passed and B did not. B was interrupted by SIGINT');
+    expect(text).not.toContain('No regression');
+    // --json carries the same facts
+    const json = JSON.parse(JSON.stringify(d)) as typeof d;
+    expect(json.b).toMatchObject({ passed: false, status: 'interrupted', interrupted: { signal: 'SIGINT' } });
+    expect(json.runRegression).toMatchObject({ status: 'interrupted' });
+    expect(json.regressed).toBe(true);
+  });
+
+  it('both passed: no regression, both PASSED', () => {
+    const d = diffReports(side(passingRun(), '/a'), side(passingRun(), '/b'));
+    expect(d.a).toMatchObject({ passed: true, status: 'passed' });
+    expect(d.b).toMatchObject({ passed: true, status: 'passed' });
+    expect(d.b.why).toBeUndefined();
+    expect(d.runRegression).toBeNull();
+    expect(d.regressed).toBe(false);
+    const text = renderDiff(d);
+    expect(text.match(/PASSED \(2\/2 expectations held\)/g)).toHaveLength(2);
+    expect(text).toContain('No regression: nothing that passed in A fails in B.\n');
+  });
+
+  it('A failed too: B failing alone is no regression (only the row and held → broken rules), and the text says why B failed', () => {
+    const failingA = sampleRun(); // the Windows expectation is broken
+    const d = diffReports(side(failingA, '/a'), side(sampleRun(), '/b'));
+    expect(d.a.status).toBe('failed');
+    expect(d.regressed).toBe(false);
+    const b = neverEnrolledRun();
+    b.expectations[1]!.held = false; // the same expectation A broke
+    const e = diffReports(side(failingA, '/a'), side(b, '/b'));
+    expect(e.expectations).toEqual([
+      expect.objectContaining({ text: NEVER, a: null, b: false, regression: false }),
+    ]);
+    expect(e.runRegression).toBeNull();
+    expect(e.regressed).toBe(false);
+    const text = renderDiff(e);
+    expect(text).toContain('No regression: nothing that passed in A fails in B.');
+    expect(text).toContain(
+      `B did not pass: broken expectations "all Windows devices install both profiles", "${NEVER}" (not in A) — A did not pass either, so that alone is no regression.`,
+    );
+    // A interrupted, B passed: no regression; A's header says INTERRUPTED
+    const f = diffReports(side(interruptedRun(), '/a'), side(passingRun(), '/b'));
+    expect(f.regressed).toBe(false);
+    expect(renderDiff(f)).toMatch(/A: \/a\n.*INTERRUPTED by SIGINT/);
+  });
+
+  it('a report.json without passed and status (older) falls back to its expectations and interruption', () => {
+    const old = (run: RunResult): ReportJson => {
+      const r: Partial<ReportJson> = buildReportJson(run);
+      delete r.passed;
+      delete r.status;
+      return r as ReportJson;
+    };
+    const d = diffReports({ dir: '/a', report: old(passingRun()) }, { dir: '/b', report: old(sampleRun()) });
+    expect(d.a).toMatchObject({ passed: true, status: 'passed' });
+    expect(d.b).toMatchObject({ passed: false, status: 'failed' });
+    expect(d.regressed).toBe(true); // A passed, B did not
+    const i = diffReports(
+      { dir: '/a', report: old(passingRun()) },
+      { dir: '/b', report: old(interruptedRun()) },
+    );
+    expect(i.b).toMatchObject({ passed: false, status: 'interrupted', interrupted: { signal: 'SIGINT' } });
+  });
+
+  it('runs of different devices: says which run a row is missing from, and that no row is in both', () => {
+    const other = passingRun();
+    other.seed = 'seed-7';
+    other.outcomes = other.outcomes.map((o) => ({ ...o, device: `x-${o.device}` }));
+    const d = diffReports(side(passingRun(), '/a'), side(other, '/b'));
+    expect(d.rowsInBoth).toBe(0);
+    const text = renderDiff(d);
+    expect(text).toContain(
+      `Outcomes that changed: ${d.changed.length} device × profile rows (no device × profile row is in both runs: the runs have different devices (different seeds or fleets))`,
+    );
+    expect(text).toContain('installed OK → (not in B) × ');
+    expect(text).toContain('(not in A) → installed OK × ');
+    expect(text).not.toContain('of 0 in both runs');
+    expect(text).not.toContain('(not in this run)');
   });
 });
 
