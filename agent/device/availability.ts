@@ -1,15 +1,23 @@
 /**
- * Which attributes a device can report, and why not when it cannot — one table of rules, checked in order;
- * the first rule that matches an attribute gives its absence reason.
+ * Which attributes a device can report, and why not when it cannot — one table of rules. When several rules
+ * hold for one attribute, the decisive one gives its absence reason: the rule whose origin comes first in
+ * the project's one precedence rule (profiles/variables/absence-policy.ts: platform, enrollment kind, OS
+ * version, user, then hardware), the first in table order among rules of one origin. The table is written
+ * in that order. The resolver explains a missing variable by the same rule, so the row's message, the
+ * failure summary and `show device` give the same cause.
  *
  * Sources: docs/formats.md §5.1 (PFXDOC, SCEPDOC restrictions table); ADM `information.device.yaml` (IMEI/MEID
- * `introduced: n/a` on macOS); Apple "StatusDeviceUDID" (developer.apple.com/documentation/devicemanagement/
- * statusdeviceudid: "Allowed in user enrollment: N/A"); AMAPI `HardwareInfo.enterpriseSpecificId` ("available on
- * personally-owned devices with a work profile on devices running Android 12 and above", the identifier
- * that replaces the serial number there).
+ * `introduced: n/a` on macOS; UDID, SerialNumber, IMEI, MEID, WiFiMAC `userenrollment: mode: forbidden`);
+ * AMAPI `HardwareInfo.enterpriseSpecificId` ("available on personally-owned devices with a work profile on
+ * devices running Android 12 and above", the identifier that replaces the serial number there).
  */
 import type { EnrollmentKind, Platform } from '../../profiles/model/platform.ts';
-import { majorVersion } from '../../profiles/variables/facts.ts';
+import {
+  ANDROID12_WORK_PROFILE,
+  APPLE_USER_ENROLLMENT,
+  decisiveAbsence,
+  type AbsenceOrigin,
+} from '../../profiles/variables/absence-policy.ts';
 import type { AbsenceReason, AttributeName } from './device.ts';
 
 /** What the rules look at. */
@@ -30,6 +38,8 @@ export interface AvailabilityContext {
 export interface AvailabilityRule {
   /** Stable id, used by tests and reports. */
   readonly id: string;
+  /** Where the absence comes from: decides which rule wins when several hold (absence-policy.ts). */
+  readonly origin: AbsenceOrigin;
   readonly attributes: readonly AttributeName[];
   readonly reason: AbsenceReason;
   /** Why, in a sentence a QA engineer can act on. */
@@ -58,10 +68,12 @@ export const ON_PREM_USER_ATTRIBUTES: readonly AttributeName[] = [
 
 const isApple = (p: Platform): boolean => p === 'macos' || p === 'ios';
 
-/** The rules, in the order they are checked. */
+/** The rules, in precedence order (platform, enrollment kind, OS version, user, hardware). */
 export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
+  // --- platform: the platform never has it
   {
     id: 'udid-apple-only',
+    origin: 'platform',
     attributes: ['udid'],
     reason: 'not-on-platform',
     explanation: 'Only Apple devices have a UDID.',
@@ -70,6 +82,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
   },
   {
     id: 'fqdn-windows-only',
+    origin: 'platform',
     attributes: ['fullyQualifiedDomainName'],
     reason: 'not-on-platform',
     explanation: '{{FullyQualifiedDomainName}} is only applicable for Windows and domain-joined devices.',
@@ -78,6 +91,7 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
   },
   {
     id: 'device-sid-windows-only',
+    origin: 'platform',
     attributes: ['deviceSid'],
     reason: 'not-on-platform',
     explanation: 'A device (computer account) SID exists only for Windows devices joined to AD.',
@@ -86,14 +100,17 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
   },
   {
     id: 'imei-meid-not-on-macos',
+    origin: 'platform',
     attributes: ['imei', 'meid'],
     reason: 'not-on-platform',
     explanation: 'Macs have no cellular modem; DeviceInformation IMEI/MEID are not available on macOS.',
     source: 'ADM information.device.yaml (IMEI, MEID: macOS introduced n/a)',
     applies: (c) => c.platform === 'macos',
   },
+  // --- enrollment kind: the enrollment withholds it
   {
     id: 'user-less',
+    origin: 'enrollment-kind',
     attributes: USER_ATTRIBUTES,
     reason: 'user-less',
     explanation:
@@ -101,62 +118,10 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
     source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => !c.hasUser,
   },
-  {
-    id: 'cloud-only-user',
-    attributes: ON_PREM_USER_ATTRIBUTES,
-    reason: 'not-synced',
-    explanation: 'The user is cloud-only: on-premises DN, SAM account name and SID need Entra Connect sync.',
-    source: 'SCEPDOC (docs/formats.md §5.1)',
-    applies: (c) => c.hasUser && !c.userSynced,
-  },
-  {
-    id: 'no-cellular',
-    attributes: ['imei'],
-    reason: 'not-reported',
-    explanation: 'The device has no cellular modem (Wi-Fi-only tablet, PC without WWAN), so it has no IMEI.',
-    source: 'PFXDOC (docs/formats.md §5.2 "a device that doesn\u2019t have an IMEI number")',
-    applies: (c) => !c.cellular,
-  },
-  {
-    id: 'no-cdma',
-    attributes: ['meid'],
-    reason: 'not-reported',
-    explanation: 'The modem does not speak CDMA (or there is no modem), so the device has no MEID.',
-    source: '3GPP2 S.R0048 (MEIDs identify CDMA equipment)',
-    applies: (c) => !c.cellular || !c.cdma,
-  },
-  {
-    id: 'no-wifi',
-    attributes: ['wifiMacAddress'],
-    reason: 'not-reported',
-    explanation: 'The device has no Wi-Fi radio (a wired desktop), so it has no Wi-Fi MAC address.',
-    source: 'inferred',
-    applies: (c) => !c.wifi,
-  },
-  {
-    id: 'android12-work-profile',
-    attributes: ['serialNumber', 'imei', 'meid'],
-    reason: 'android12-work-profile',
-    explanation:
-      'Personally-owned work profile enrolled on Android 12 or later: serial number, IMEI and MEID are not available.',
-    source: 'PFXDOC, SCEPDOC (docs/formats.md §5.1); AMAPI HardwareInfo.enterpriseSpecificId',
-    applies: (c) =>
-      c.platform === 'android' &&
-      c.enrollmentKind === 'work-profile-personal' &&
-      majorVersion(c.enrolledOsVersion) >= 12,
-  },
-  {
-    id: 'apple-user-enrollment',
-    attributes: ['udid', 'serialNumber', 'imei', 'meid'],
-    reason: 'not-reported',
-    explanation:
-      'Apple User Enrollment hides hardware identifiers (UDID, serial number, IMEI, MEID) from the MDM service.',
-    source:
-      'Apple StatusDeviceUDID "Allowed in user enrollment: N/A"; serial/IMEI/MEID by the same privacy rule [inferred]',
-    applies: (c) => isApple(c.platform) && c.enrollmentKind === 'user',
-  },
+  { ...APPLE_USER_ENROLLMENT },
   {
     id: 'fqdn-not-domain-joined',
+    origin: 'enrollment-kind',
     attributes: ['fullyQualifiedDomainName'],
     reason: 'not-domain-joined',
     explanation: 'The Windows device is not joined to an on-premises domain, so it has no FQDN.',
@@ -165,15 +130,63 @@ export const AVAILABILITY_RULES: readonly AvailabilityRule[] = [
   },
   {
     id: 'device-sid-not-hybrid',
+    origin: 'enrollment-kind',
     attributes: ['deviceSid'],
     reason: 'not-hybrid-joined',
     explanation: 'Only Microsoft Entra hybrid-joined Windows devices have a computer-account SID.',
     source: 'SCEPDOC (docs/formats.md §5.1)',
     applies: (c) => c.platform === 'windows' && c.enrollmentKind !== 'hybrid-joined',
   },
+  // --- OS version: the version the device enrolled on withholds it
+  { ...ANDROID12_WORK_PROFILE },
+  // --- user: the user's directory record lacks it
+  {
+    id: 'cloud-only-user',
+    origin: 'user',
+    attributes: ON_PREM_USER_ATTRIBUTES,
+    reason: 'not-synced',
+    explanation: 'The user is cloud-only: on-premises DN, SAM account name and SID need Entra Connect sync.',
+    source: 'SCEPDOC (docs/formats.md §5.1)',
+    applies: (c) => c.hasUser && !c.userSynced,
+  },
+  // --- hardware: the device lacks the part (last: whatever hides the value above holds without it too)
+  {
+    id: 'no-cellular',
+    origin: 'hardware',
+    attributes: ['imei'],
+    reason: 'not-reported',
+    explanation: 'The device has no cellular modem (Wi-Fi-only tablet, PC without WWAN), so it has no IMEI.',
+    source: 'PFXDOC (docs/formats.md §5.2 "a device that doesn\u2019t have an IMEI number")',
+    applies: (c) => !c.cellular,
+  },
+  {
+    id: 'no-cdma',
+    origin: 'hardware',
+    attributes: ['meid'],
+    reason: 'not-reported',
+    explanation: 'The modem does not speak CDMA (or there is no modem), so the device has no MEID.',
+    source: '3GPP2 S.R0048 (MEIDs identify CDMA equipment)',
+    applies: (c) => !c.cellular || !c.cdma,
+  },
+  {
+    id: 'no-wifi',
+    origin: 'hardware',
+    attributes: ['wifiMacAddress'],
+    reason: 'not-reported',
+    explanation: 'The device has no Wi-Fi radio (a wired desktop), so it has no Wi-Fi MAC address.',
+    source: 'inferred',
+    applies: (c) => !c.wifi,
+  },
 ];
 
-/** The first rule that makes `attribute` absent in this context, or undefined when it is available. */
+/**
+ * The decisive rule that makes `attribute` absent in this context (absence-policy.ts `decisiveAbsence`: its
+ * origin first, then table order), or undefined when it is available.
+ * @example
+ * absenceRule(wifiOnlyTabletOnAndroid13WorkProfile, 'imei')?.id; // 'android12-work-profile', not 'no-cellular'
+ */
 export function absenceRule(c: AvailabilityContext, attribute: AttributeName): AvailabilityRule | undefined {
-  return AVAILABILITY_RULES.find((r) => r.attributes.includes(attribute) && r.applies(c));
+  return decisiveAbsence(
+    AVAILABILITY_RULES.map((r) => r.attributes.includes(attribute) && r.applies(c) && r),
+  );
 }

@@ -3,7 +3,9 @@
  * (Apple device-management schema, github.com/apple/device-management `mdm/commands/information.device.yaml`), with the availability that
  * file states: `IMEI`, `MEID`, `CellularTechnology` only on iOS (macOS `introduced: n/a`), `IsAppleSilicon`
  * only on macOS, `ModelNumber` on macOS only with Apple silicon ("Requires Apple silicon on macOS"),
- * `EthernetMAC` only on macOS. A key the device cannot answer is simply missing from the dictionary.
+ * `EthernetMAC` only on macOS. A key the device cannot answer is simply missing from the dictionary: so are
+ * `UDID`, `SerialNumber`, `IMEI`, `MEID` and `WiFiMAC` under User Enrollment, where that file marks them
+ * `userenrollment: mode: forbidden` (the device's attributes are absent there: availability.ts).
  *
  * Formats **[observed]** in real device responses: `IMEI` is written in groups, `35 717185 037376 0`.
  * `MEID` is reported as its 14 hexadecimal digits without the check digit (agent/device/meid.ts).

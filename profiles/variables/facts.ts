@@ -31,7 +31,8 @@ export type AttributeName = (typeof ATTRIBUTE_NAMES)[number];
 
 /**
  * Why an attribute has no value:
- * - `not-reported` — this device has none (a Wi-Fi-only tablet has no IMEI) or did not report it
+ * - `not-reported` — this device has none (a Wi-Fi-only tablet has no IMEI) or did not report it (Apple User
+ *   Enrollment withholds the hardware identifiers this way: absence-policy.ts)
  * - `not-on-platform` — the platform never supplies it (FQDN outside Windows, UDID outside Apple…)
  * - `android12-work-profile` — personally-owned work profile enrolled on Android 12+: no serial/IMEI/MEID (PFXDOC, SCEPDOC)
  * - `user-less` — no user is associated with the device (Android Enterprise dedicated, kiosks) (PFXDOC, SCEPDOC)

@@ -9,10 +9,18 @@ import type { ProfileProblem } from '../model/problem.ts';
 import { formatProblems } from '../model/problem.ts';
 import type { TemplateTarget } from '../model/profile-names.ts';
 import type { CertificateType } from '../model/profile.ts';
+import {
+  ANDROID12_WORK_PROFILE,
+  decisiveAbsence,
+  enrollmentPolicyHiding,
+  originOfReason,
+  type AbsenceOrigin,
+  type EnrollmentPolicy,
+  type PolicyView,
+} from './absence-policy.ts';
 import { attributeFor } from './catalogue.ts';
 import type { VariableSpec } from './catalogue.ts';
 import type { AbsenceReason, AttributeName, DeviceFacts } from './facts.ts';
-import { majorVersion } from './facts.ts';
 import { lexTemplate } from './template-syntax.ts';
 import { checkTemplate, contextRuleBroken } from './validate-template.ts';
 
@@ -113,6 +121,15 @@ const ANDROID_DEVICE_OWNER_KINDS: readonly string[] = [
   'work-profile-corporate',
 ];
 
+/** What the enrollment policies look at, from what the service knows of the device. */
+function policyViewOf(facts: DeviceFacts): PolicyView {
+  return {
+    platform: facts.platform,
+    enrollmentKind: facts.enrollmentKind,
+    enrolledOsVersion: facts.enrolledOsVersion ?? facts.osVersion,
+  };
+}
+
 /** The absence a documented restriction forces on this device, or undefined when none applies. */
 export function restrictedAbsence(
   spec: VariableSpec,
@@ -128,13 +145,8 @@ export function restrictedAbsence(
     if (facts.platform !== 'windows') return 'not-on-platform';
     if (facts.enrollmentKind !== 'hybrid-joined') return 'not-domain-joined';
   }
-  if (
-    r.includes('no-android12-work-profile') &&
-    facts.platform === 'android' &&
-    facts.enrollmentKind === 'work-profile-personal' &&
-    majorVersion(facts.enrolledOsVersion ?? facts.osVersion) >= 12
-  ) {
-    return 'android12-work-profile';
+  if (r.includes('no-android12-work-profile') && ANDROID12_WORK_PROFILE.applies(policyViewOf(facts))) {
+    return ANDROID12_WORK_PROFILE.reason;
   }
   if (r.includes('sid-platforms')) {
     if (certificateType === 'user' && facts.platform === 'android') return 'not-on-platform';
@@ -167,25 +179,23 @@ const DIRECTORY_USER_ATTRIBUTES: readonly AttributeName[] = [
   'userSid',
 ];
 
-/** The hardware identifiers Apple User Enrollment keeps from the MDM service. */
-const APPLE_HARDWARE_IDS: readonly AttributeName[] = ['udid', 'serialNumber', 'imei', 'meid'];
+/** `a, b and c`. */
+function listOf(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
 
 /**
  * Why a device that simply did not report an attribute lacks it, per attribute: a Wi-Fi-only tablet
- * explains a missing IMEI, never a missing e-mail address (issue 13 point 3).
+ * explains a missing IMEI, never a missing e-mail address (issue 13 point 3). An enrollment policy that
+ * keeps it from the service (Apple User Enrollment) is the cause when it applies, whatever the hardware
+ * (absence-policy.ts, the precedence rule the device side follows too).
  */
-function notReported(attribute: AttributeName, facts: DeviceFacts): string {
+function notReported(attribute: AttributeName, facts: DeviceFacts, policy?: EnrollmentPolicy): string {
   const label = ATTRIBUTE_LABEL[attribute];
   const device = describeDevice(facts);
-  // Apple User Enrollment: the device keeps its hardware identifiers from the MDM service, whatever its
-  // hardware (the device side's rule, agent/device/availability.ts: Apple's StatusDeviceUDID is "Allowed in
-  // user enrollment: N/A"; serial number, IMEI and MEID by the same privacy rule [inferred])
-  if (
-    APPLE_HARDWARE_IDS.includes(attribute) &&
-    (facts.platform === 'ios' || facts.platform === 'macos') &&
-    facts.enrollmentKind === 'user'
-  ) {
-    return `${device} reported no ${label} — Apple User Enrollment does not share hardware identifiers (UDID, serial number, IMEI, MEID) with the MDM service`;
+  if (policy?.id === 'apple-user-enrollment') {
+    const ids = listOf(policy.attributes.map((a) => ATTRIBUTE_LABEL[a]));
+    return `${device} reported no ${label} — Apple User Enrollment does not share hardware identifiers (${ids}) with the MDM service: the enrollment withholds it, whatever the hardware`;
   }
   switch (attribute) {
     case 'imei':
@@ -209,15 +219,15 @@ function notReported(attribute: AttributeName, facts: DeviceFacts): string {
 // The explanations below follow docs/formats.md §5.1 and §5.2 (sources PFXDOC, SCEPDOC); the tags stay in
 // these comments: messages are for the people who read reports (issue 13 point 3).
 function explainAbsence(
-  reason: AbsenceReason,
+  cause: ResolvedAbsence,
   attribute: AttributeName,
   facts: DeviceFacts,
   raw: string,
 ): string {
   const label = ATTRIBUTE_LABEL[attribute];
-  switch (reason) {
+  switch (cause.reason) {
     case 'not-reported':
-      return notReported(attribute, facts);
+      return notReported(attribute, facts, cause.policy);
     case 'not-on-platform':
       return `${PLATFORM_LABEL[facts.platform]} devices never supply the ${label} Intune needs for ${raw}`;
     case 'android12-work-profile':
@@ -233,17 +243,49 @@ function explainAbsence(
   }
 }
 
+/** One cause of an absence, with the enrollment policy behind it when there is one. */
+export interface ResolvedAbsence {
+  origin: AbsenceOrigin;
+  reason: AbsenceReason;
+  policy?: EnrollmentPolicy;
+}
+
+/**
+ * Why the device cannot supply `attribute`, when several causes hold: a documented restriction Intune
+ * enforces (`forced`), an enrollment policy that keeps the value from the service, and the reason the
+ * inventory gives. The decisive one is chosen by the precedence rule the device side uses too
+ * (absence-policy.ts `decisiveAbsence`), so the row's message names the cause the failure summary and
+ * `show device` name.
+ */
+export function absenceCauseOf(
+  attribute: AttributeName,
+  facts: DeviceFacts,
+  forced: AbsenceReason | undefined,
+): ResolvedAbsence {
+  const reported = facts.attributes[attribute];
+  const missing = reported === undefined || reported === '';
+  const policy = missing ? enrollmentPolicyHiding(policyViewOf(facts), attribute) : undefined;
+  const absent = missing ? (facts.absent[attribute] ?? 'not-reported') : undefined;
+  const cause = decisiveAbsence<ResolvedAbsence>([
+    forced !== undefined && { origin: originOfReason(forced), reason: forced },
+    policy !== undefined && { origin: policy.origin, reason: policy.reason, policy },
+    absent !== undefined && { origin: originOfReason(absent), reason: absent },
+  ]);
+  return cause ?? { origin: 'hardware', reason: 'not-reported' };
+}
+
 /** Builds the MissingVariable outcome with its explanation. */
 export function missingVariable(
   raw: string,
   attribute: AttributeName,
-  reason: AbsenceReason,
+  cause: ResolvedAbsence,
   facts: DeviceFacts,
   target: TemplateTarget,
   path: string,
 ): MissingVariable {
+  const reason = cause.reason;
   const message =
-    `The profile uses ${raw} in the ${TARGET_LABEL[target]}, but ${explainAbsence(reason, attribute, facts, raw)}. ` +
+    `The profile uses ${raw} in the ${TARGET_LABEL[target]}, but ${explainAbsence(cause, attribute, facts, raw)}. ` +
     `Intune cannot fill ${raw}, so the profile fails to install on this device: a device must support every variable a profile uses.`;
   return {
     kind: 'MissingVariable',
@@ -313,8 +355,8 @@ export function resolveTemplate(template: string, facts: DeviceFacts, ctx: Resol
     const forced = restrictedAbsence(spec, facts, ctx.certificateType);
     const reported = facts.attributes[attribute];
     if (forced !== undefined || reported === undefined || reported === '') {
-      const reason = forced ?? facts.absent[attribute] ?? 'not-reported';
-      return { ok: false, outcome: missingVariable(t.raw, attribute, reason, facts, target, path) };
+      const cause = absenceCauseOf(attribute, facts, forced);
+      return { ok: false, outcome: missingVariable(t.raw, attribute, cause, facts, target, path) };
     }
     value += (spec.restrictions as readonly string[]).includes('uri-san-only')
       ? SID_URI_PREFIX + reported

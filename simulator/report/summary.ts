@@ -180,7 +180,9 @@ const VARIABLE_IN_MESSAGE = /\buses (\{\{[^{}]+\}\})/;
 /**
  * The cause of one failed outcome: for VARIABLE_MISSING, the variable, the attribute behind it and why
  * the device lacks it (its `absent` causes, simulator/scenario/absence-causes.ts); for other codes the
- * message itself, identifiers masked.
+ * message itself, identifiers masked. Where several causes hold, the device's cause is the decisive one of
+ * the precedence rule in profiles/variables/absence-policy.ts, the rule the resolver explains the row by:
+ * a group's cause is the one each of its rows' messages gives.
  */
 export function failureCauseOf(o: DeviceProfileOutcome, device: DeviceSummary | undefined): FailureCause {
   const variable = o.code === 'VARIABLE_MISSING' ? VARIABLE_IN_MESSAGE.exec(o.message)?.[1] : undefined;

@@ -104,6 +104,11 @@ const QUERY_RESPONSES = [
   'IsAppleSilicon',
 ];
 const ONLY_ON = { ios: ['IMEI', 'MEID', 'CellularTechnology'], macos: ['IsAppleSilicon'] } as const;
+/**
+ * Of those, the queries Apple's schema marks `userenrollment: mode: forbidden` (ADM
+ * `mdm/commands/information.device.yaml`, payloadkeys Queries; docs/formats.md §1.5): on iOS and macOS alike.
+ */
+const FORBIDDEN_IN_USER_ENROLLMENT = ['UDID', 'SerialNumber', 'IMEI', 'MEID', 'WiFiMAC'];
 
 describe.each([
   ['macos', 'ios'],
@@ -121,6 +126,18 @@ describe.each([
       expect(keys.filter((k) => !QUERY_RESPONSES.includes(k))).toEqual([]);
       expect(keys.filter((k) => (ONLY_ON[other] as readonly string[]).includes(k))).toEqual([]);
     }
+  });
+
+  it('a User Enrollment device answers none of the queries forbidden there; device enrollment answers them', () => {
+    const user = fleet.filter((d) => d.enrollmentKind === 'user');
+    expect(user.length).toBeGreaterThan(0);
+    for (const d of user) {
+      const keys = Object.keys(appleInventory(d));
+      expect(keys.filter((k) => FORBIDDEN_IN_USER_ENROLLMENT.includes(k))).toEqual([]);
+    }
+    const device = fleet.filter((d) => d.enrollmentKind === 'device');
+    expect(device.every((d) => appleInventory(d).WiFiMAC !== undefined)).toBe(true);
+    expect(device.every((d) => appleInventory(d).SerialNumber !== undefined)).toBe(true);
   });
 
   it(`reports the keys limited to ${platform} with their types`, () => {

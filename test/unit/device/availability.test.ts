@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AVAILABILITY_RULES, absenceRule } from '../../../agent/device/availability.ts';
+import {
+  AVAILABILITY_RULES,
+  absenceRule,
+  type AvailabilityContext,
+} from '../../../agent/device/availability.ts';
 import type { AbsenceReason, AttributeName, Device } from '../../../agent/device/device.ts';
 import { generateDevice, type GenerateDeviceOptions } from '../../../agent/device/generate.ts';
+import { ABSENCE_ORIGINS } from '../../../profiles/variables/absence-policy.ts';
 
 type Row = [
   name: string,
@@ -132,14 +137,48 @@ const ROWS: Row[] = [
     { serialNumber: 'present', imei: 'present' },
   ],
   [
-    'Apple User Enrollment hides UDID, serial, IMEI, MEID',
+    // ADM information.device.yaml: UDID, SerialNumber, IMEI, MEID, WiFiMAC are `userenrollment: mode:
+    // forbidden` (the Wi-Fi MAC was reported here before: a {{WiFiMacAddress}} profile installed)
+    'Apple User Enrollment hides UDID, serial, IMEI, MEID and the Wi-Fi MAC',
     { platform: 'ios', kind: 'user', overrides: { modelId: 'apple-iphone-13' } },
     {
       udid: 'not-reported',
       serialNumber: 'not-reported',
       imei: 'not-reported',
       meid: 'not-reported',
-      wifiMacAddress: 'present',
+      wifiMacAddress: 'not-reported',
+      deviceName: 'present',
+      userPrincipalName: 'present',
+    },
+  ],
+  [
+    'macOS User Enrollment hides UDID, serial and the Wi-Fi MAC; IMEI/MEID are the platform’s',
+    { platform: 'macos', kind: 'user' },
+    {
+      udid: 'not-reported',
+      serialNumber: 'not-reported',
+      wifiMacAddress: 'not-reported',
+      imei: 'not-on-platform',
+      meid: 'not-on-platform',
+      deviceName: 'present',
+    },
+  ],
+  [
+    'Apple device enrollment keeps its Wi-Fi MAC',
+    { platform: 'macos', kind: 'device' },
+    { wifiMacAddress: 'present', serialNumber: 'present', udid: 'present' },
+  ],
+  [
+    'Wi-Fi-only tablet as an Android 13 personally-owned work profile: the OS version hides its IMEI/MEID',
+    {
+      platform: 'android',
+      kind: 'work-profile-personal',
+      overrides: { modelId: 'samsung-galaxy-tab-s9-wifi', osVersion: '13', enrolledOsVersion: '13' },
+    },
+    {
+      imei: 'android12-work-profile',
+      meid: 'android12-work-profile',
+      serialNumber: 'android12-work-profile',
     },
   ],
   [
@@ -218,4 +257,59 @@ describe('the rule table', () => {
       expect(rule.attributes.length).toBeGreaterThan(0);
     },
   );
+});
+
+describe('one cause per absent attribute: the enrollment or OS that hides a value wins over the hardware', () => {
+  const base: AvailabilityContext = {
+    platform: 'android',
+    enrollmentKind: 'work-profile-personal',
+    enrolledOsVersion: '13',
+    hasUser: true,
+    userSynced: true,
+    cellular: false,
+    cdma: false,
+    wifi: false,
+  };
+  it.each([
+    ['Wi-Fi-only Android 13 personally-owned work profile', base, 'imei', 'android12-work-profile'],
+    ['Wi-Fi-only Android 13 personally-owned work profile', base, 'meid', 'android12-work-profile'],
+    [
+      'the same on Android 11 (the OS hides nothing)',
+      { ...base, enrolledOsVersion: '11' },
+      'imei',
+      'no-cellular',
+    ],
+    [
+      'Wi-Fi-only iPad in User Enrollment',
+      { ...base, platform: 'ios', enrollmentKind: 'user' },
+      'imei',
+      'apple-user-enrollment',
+    ],
+    [
+      'Mac without Wi-Fi in User Enrollment',
+      { ...base, platform: 'macos', enrollmentKind: 'user' },
+      'wifiMacAddress',
+      'apple-user-enrollment',
+    ],
+    [
+      'Mac in User Enrollment: the platform has no IMEI at all',
+      { ...base, platform: 'macos', enrollmentKind: 'user' },
+      'imei',
+      'imei-meid-not-on-macos',
+    ],
+    [
+      'Wi-Fi-only iPad in device enrollment',
+      { ...base, platform: 'ios', enrollmentKind: 'device' },
+      'imei',
+      'no-cellular',
+    ],
+  ] as const)('%s: %s → %s', (_what, context, attribute, rule) => {
+    expect(absenceRule(context, attribute)?.id).toBe(rule);
+  });
+
+  it('the table is written in the precedence order absenceRule applies (platform … hardware)', () => {
+    const ranks = AVAILABILITY_RULES.map((r) => ABSENCE_ORIGINS.indexOf(r.origin));
+    expect(ranks.every((rank) => rank >= 0)).toBe(true);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  });
 });

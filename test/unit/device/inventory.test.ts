@@ -312,17 +312,28 @@ describe('regression issue 4: the Windows inventory answers every node of docs/f
 });
 
 describe('Apple DeviceInformation agrees with the attributes and the ADM schema', () => {
+  type SupportedOS = Record<
+    string,
+    { introduced?: string; userenrollment?: { mode?: string } | null } | null
+  >;
+  interface SchemaKey {
+    key: string;
+    supportedOS?: SupportedOS;
+    subkeys?: SchemaKey[];
+  }
   const yaml = hasConformance([APPLE_YAML_REL])
     ? (parseYaml(readFileSync(APPLE_YAML, 'utf8')) as {
-        responsekeys: {
-          key: string;
-          subkeys?: { key: string; supportedOS?: Record<string, { introduced?: string } | null> }[];
-        }[];
+        payloadkeys: SchemaKey[];
+        responsekeys: SchemaKey[];
       })
     : undefined;
   const queryKeys = yaml?.responsekeys.find((k) => k.key === 'QueryResponses')?.subkeys ?? [];
   const unsupportedOn = (os: 'macOS' | 'iOS'): string[] =>
     queryKeys.filter((k) => k.supportedOS?.[os]?.introduced === 'n/a').map((k) => k.key);
+  // the request side (payloadkeys Queries[]) says which queries User Enrollment forbids
+  const queries = yaml?.payloadkeys.find((k) => k.key === 'Queries')?.subkeys?.[0]?.subkeys ?? [];
+  const forbiddenInUserEnrollmentOn = (os: 'macOS' | 'iOS'): string[] =>
+    queries.filter((k) => k.supportedOS?.[os]?.userenrollment?.mode === 'forbidden').map((k) => k.key);
 
   describe.each([
     ['macos', 'macOS'],
@@ -358,6 +369,26 @@ describe('Apple DeviceInformation agrees with the attributes and the ADM schema'
             expect(forbidden.has(key), `${key} on ${os}`).toBe(false);
           }
         }
+      },
+    );
+
+    itConformance(
+      `a User Enrollment device answers none of the queries the schema forbids there on ${os} (WiFiMAC among them)`,
+      APPLE_YAML_REL,
+      () => {
+        const forbidden = forbiddenInUserEnrollmentOn(os);
+        expect(forbidden).toEqual(expect.arrayContaining(['UDID', 'SerialNumber', 'WiFiMAC']));
+        const enrolled = fleet.filter((d) => d.enrollmentKind === 'user');
+        expect(enrolled.length).toBeGreaterThan(0);
+        for (const d of enrolled) {
+          const keys = Object.keys(appleInventory(d));
+          expect(
+            keys.filter((k) => forbidden.includes(k)),
+            `${d.model} #${d.index}`,
+          ).toEqual([]);
+        }
+        // device enrollment answers them
+        expect(fleet.some((d) => d.enrollmentKind === 'device' && appleInventory(d).WiFiMAC)).toBe(true);
       },
     );
   });

@@ -9,7 +9,11 @@ import { attributeFor } from '../../../profiles/variables/catalogue.ts';
 import type { RestrictionKind, VariableSpec } from '../../../profiles/variables/catalogue.ts';
 import type { AttributeName, DeviceFacts } from '../../../profiles/variables/facts.ts';
 import type { TemplateTarget } from '../../../profiles/model/profile-names.ts';
-import { SID_URI_PREFIX, resolveTemplate } from '../../../profiles/variables/resolve-template.ts';
+import {
+  SID_URI_PREFIX,
+  absenceCauseOf,
+  resolveTemplate,
+} from '../../../profiles/variables/resolve-template.ts';
 import type { ResolveContext } from '../../../profiles/variables/resolve-template.ts';
 import { resolveProfileNames } from '../../../profiles/variables/resolve-profile-names.ts';
 import { checkTemplate, validateTemplate } from '../../../profiles/variables/validate-template.ts';
@@ -501,6 +505,8 @@ describe('resolveTemplate: every variable × platform restriction', () => {
     ['{{IMEI}}', 'ios', 'IMEI'],
     ['{{SerialNumber}}', 'macos', 'serial number'],
     ['{{MEID}}', 'ios', 'MEID'],
+    ['{{WiFiMacAddress}}', 'ios', 'Wi-Fi MAC address'],
+    ['{{WiFiMacAddress}}', 'macos', 'Wi-Fi MAC address'],
   ] as const)(
     '%s on an Apple %s User Enrollment device: the enrollment hides it, not the hardware',
     (variable, platform, label) => {
@@ -512,9 +518,56 @@ describe('resolveTemplate: every variable × platform restriction', () => {
       expect(!r.ok && r.outcome.message).toContain(
         `(user enrollment) reported no ${label} — Apple User Enrollment does not share hardware identifiers`,
       );
-      expect(!r.ok && r.outcome.message).not.toContain('modem');
+      expect(!r.ok && r.outcome.message).not.toMatch(/modem|Wi-Fi radio|wired/);
+      expect(!r.ok && r.outcome.message).toContain('the enrollment withholds it, whatever the hardware');
     },
   );
+
+  describe('one cause per device: the enrollment or OS that hides a value wins over the hardware that lacks it', () => {
+    it('a Wi-Fi-only tablet enrolled as an Android 13 work profile, whose inventory says only "not reported"', () => {
+      const facts = fullFacts({
+        ...android('work-profile-personal', '13'),
+        attributes: {},
+        absent: { imei: 'not-reported' },
+      });
+      expect(absenceCauseOf('imei', facts, undefined)).toMatchObject({
+        origin: 'os-version',
+        reason: 'android12-work-profile',
+      });
+      const r = resolveTemplate('CN={{IMEI}}', facts, DEV);
+      expect(!r.ok && r.outcome.message).toContain('Android 12 and later hide');
+      expect(!r.ok && r.outcome.message).not.toContain('modem');
+    });
+
+    it('a Wi-Fi-only iPad in User Enrollment: the enrollment, not the missing modem', () => {
+      const facts = fullFacts({ ...apple('ios'), enrollmentKind: 'user', attributes: {} });
+      expect(absenceCauseOf('imei', facts, undefined)).toMatchObject({
+        origin: 'enrollment-kind',
+        reason: 'not-reported',
+        policy: { id: 'apple-user-enrollment' },
+      });
+    });
+
+    it('a Mac in User Enrollment: the platform, which never has an IMEI, wins over the enrollment', () => {
+      const facts = fullFacts({
+        ...apple('macos'),
+        enrollmentKind: 'user',
+        attributes: {},
+        absent: { imei: 'not-on-platform' },
+      });
+      expect(absenceCauseOf('imei', facts, undefined)).toMatchObject({ origin: 'platform' });
+      const r = resolveTemplate('CN={{IMEI}}', facts, DEV);
+      expect(!r.ok && r.outcome.message).toContain('macOS devices never supply the IMEI');
+    });
+
+    it('a device enrollment without a value: its hardware', () => {
+      const facts = fullFacts({ ...apple('ios'), attributes: {} });
+      expect(absenceCauseOf('imei', facts, undefined)).toEqual({
+        origin: 'hardware',
+        reason: 'not-reported',
+      });
+    });
+  });
 
   describe('regression issue 13: a missing e-mail address is not explained by a Wi-Fi-only tablet', () => {
     it.each([

@@ -11,6 +11,12 @@ describe('absenceCausesOf', () => {
     expect(AVAILABILITY_RULES.map((r) => r.id).filter((id) => RULE_CAUSES[id] === undefined)).toEqual([]);
   });
 
+  it('each rule’s report source is the origin its precedence is decided by', () => {
+    expect(AVAILABILITY_RULES.filter((r) => RULE_CAUSES[r.id]?.source !== r.origin).map((r) => r.id)).toEqual(
+      [],
+    );
+  });
+
   it.each([
     // what, device, attribute, source, rule
     [
@@ -42,6 +48,31 @@ describe('absenceCausesOf', () => {
       'an Apple user enrollment hides the serial number: the kind',
       { platform: 'ios', kind: 'user' },
       'serialNumber',
+      'enrollment-kind',
+      'apple-user-enrollment',
+    ],
+    [
+      'a Wi-Fi-only tablet enrolled as an Android 13 personally-owned work profile: the OS version, not the missing modem',
+      {
+        platform: 'android',
+        kind: 'work-profile-personal',
+        overrides: { modelId: 'samsung-galaxy-tab-s9-wifi', enrolledOsVersion: '13', osVersion: '13' },
+      },
+      'imei',
+      'os-version',
+      'android12-work-profile',
+    ],
+    [
+      'a Wi-Fi-only iPad in User Enrollment has no IMEI: the kind, not the missing modem',
+      { platform: 'ios', kind: 'user', overrides: { modelId: 'apple-ipad-10-wifi' } },
+      'imei',
+      'enrollment-kind',
+      'apple-user-enrollment',
+    ],
+    [
+      'an iPhone in User Enrollment does not report its Wi-Fi MAC: the kind',
+      { platform: 'ios', kind: 'user', overrides: { modelId: 'apple-iphone-15-pro' } },
+      'wifiMacAddress',
       'enrollment-kind',
       'apple-user-enrollment',
     ],
