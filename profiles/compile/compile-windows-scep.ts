@@ -9,8 +9,11 @@
  *   7 URI, 11 UPN; the custom Entra attribute SAN is not requested (as for PKCS);
  * - `KeyUsage` = X.509 key-usage bits as a decimal (CCI: must include 0x20 and/or 0x80): digitalSignature
  *   0x80, keyEncipherment 0x20 (both: 160); `KeyLength` = Graph `keySize` in bits;
- * - `KeyProtection` from `keyStorageProvider` with the PFX KeyLocation numbers (compile-windows.ts);
- * - `HashAlgorithm` = `SHA-1` / `SHA-2` joined with `+` (CCI); `EKUMapping` = the EKU OIDs joined with `+` (CCI);
+ * - `KeyProtection` from `keyStorageProvider` with the PFX KeyLocation numbers (compile-windows.ts); with 4
+ *   (Windows Hello for Business) also `ContainerName`, which CCI requires then ("otherwise enrollment fails",
+ *   docs/formats.md §2.3), named as the PKCS compiler names it (windowsHelloContainerName);
+ * - `HashAlgorithm` = `SHA-1` / `SHA-2` joined with `+` (CCI); `EKUMapping` = the EKU OIDs joined with `+` (CCI)
+ *   — the PC requests them, but the CA writes its template's EKUs, which scep-unused-settings.ts says;
  * - `CAThumbprint` = SHA-1 of the root CA the device must chain to (CCI: required);
  * - `ValidPeriod` Days/Months/Years and `ValidPeriodUnits` from `validity` (CCI leaf names);
  * - scope `./User` for a user certificate, `./Device` for a device certificate (as PKCS).
@@ -22,7 +25,11 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { buildScepInstallAtomic } from '../windows/scep-install.ts';
 import { encodeSyncml } from '../windows/syncml-encode.ts';
 import type { SyncmlMessage } from '../windows/syncml-model.ts';
-import { KEY_LOCATION_OF_PROVIDER, PFX_SCOPE_OF_CERTIFICATE_TYPE } from './compile-windows.ts';
+import {
+  KEY_LOCATION_OF_PROVIDER,
+  PFX_SCOPE_OF_CERTIFICATE_TYPE,
+  windowsHelloContainerName,
+} from './compile-windows.ts';
 import type { CompileOptions, CompileResult } from './compile-types.ts';
 import { startScepCompile } from './scep-start.ts';
 
@@ -59,9 +66,11 @@ export function compileWindowsScep(
     s.target === 'san:aad-attribute' ? [] : [`${SCEP_SAN_TYPE_NUMBER[s.target]}+${s.value}`],
   );
   const uniqueId = options.ids('windows-unique-id');
+  const scope = PFX_SCOPE_OF_CERTIFICATE_TYPE[profile.certificateType];
+  const keyProtection = KEY_LOCATION_OF_PROVIDER[profile.keyStorageProvider];
   const atomic = buildScepInstallAtomic(
     {
-      scope: PFX_SCOPE_OF_CERTIFICATE_TYPE[profile.certificateType],
+      scope,
       uniqueId,
       leaves: {
         ServerURL: enrolment.url ?? profile.scepServerUrls.join(';'),
@@ -70,7 +79,8 @@ export function compileWindowsScep(
         ...(sans.length > 0 && { SubjectAlternativeNames: sans.join(';') }),
         KeyUsage: String(profile.keyUsage.reduce((bits, u) => bits | KEY_USAGE_BITS[u], 0)),
         KeyLength: String(KEY_SIZE_BITS[profile.keySize]),
-        KeyProtection: String(KEY_LOCATION_OF_PROVIDER[profile.keyStorageProvider]),
+        KeyProtection: String(keyProtection),
+        ...(keyProtection === 4 && { ContainerName: windowsHelloContainerName(uniqueId) }),
         HashAlgorithm: profile.hashAlgorithm.map((h) => HASH_NAME[h]).join('+'),
         ...(profile.extendedKeyUsages.length > 0 && {
           EKUMapping: profile.extendedKeyUsages.map((e) => e.objectIdentifier).join('+'),

@@ -10,7 +10,7 @@
  * - PKCS `keyStorageProvider` → `KeyLocation` (docs/formats.md §2.3 KeyLocation values; the Graph → CSP mapping is
  *   **[inferred]**): `useTpmKspOtherwiseFail` → 1, `useTpmKspOtherwiseUseSoftwareKsp` → 2, `useSoftwareKsp`
  *   → 3, `usePassportForWorkKspOtherwiseFail` → 4 (with a ContainerName, which CCI requires for 4; its value
- *   is not documented, certfleet uses `certfleet-<UniqueID>` [inferred]).
+ *   is not documented, certfleet uses `certfleet-<UniqueID>` [inferred], windowsHelloContainerName).
  * - PKCS certificate type (Graph `certificateStore` user/machine) → `./User` or `./Device`
  *   ClientCertificateInstall tree (docs/formats.md §6 "./User or ./Device per certificateStore").
  * - `PFXKeyExportable` false: PFXDOC "the private key is marked as not exportable" (docs/formats.md §5.2), and
@@ -45,6 +45,15 @@ export const KEY_LOCATION_OF_PROVIDER = {
   useSoftwareKsp: 3,
   usePassportForWorkKspOtherwiseFail: 4,
 } as const satisfies Record<KeyStorageProvider, PfxKeyLocation>;
+
+/**
+ * The Windows Hello for Business container of the key installed under `{UniqueID}` (PFX `ContainerName`, SCEP
+ * `Install/ContainerName`): CCI requires one when the key goes to Windows Hello (KeyLocation / KeyProtection 4,
+ * docs/formats.md §2.3) but documents no value, so certfleet names it after the node [inferred].
+ */
+export function windowsHelloContainerName(uniqueId: string): string {
+  return `certfleet-${uniqueId}`;
+}
 
 /** Certificate type → ClientCertificateInstall scope (docs/formats.md §6). */
 export const PFX_SCOPE_OF_CERTIFICATE_TYPE = {
@@ -87,7 +96,7 @@ export function compileWindowsPkcs(
       scope,
       uniqueId,
       keyLocation,
-      ...(keyLocation === 4 && { containerName: `certfleet-${uniqueId}` }),
+      ...(keyLocation === 4 && { containerName: windowsHelloContainerName(uniqueId) }),
       password: options.encryptPassword ? options.encryptPassword(issued.password) : issued.password,
       passwordEncryptionType: encrypted ? 1 : 0,
       keyExportable: false,

@@ -13,6 +13,9 @@
  * | universalResourceIdentifier | `san:uri` | `uri` (URI; `{{OnPremisesSecurityIdentifier}}` becomes `tag:microsoft.com,2022-09-14:sid:<SID>`, SCEPDOC) |
  * | customAzureADAttribute | `san:aad-attribute` | **not requested** — no source says which SAN type Intune writes for a custom Entra attribute; it is listed in `notes` instead [inferred] |
  *
+ * A SAN the profile gives twice (the same type and value, e.g. the `userPrincipalName` flag and a custom UPN
+ * SAN of `{{UserPrincipalName}}`) is requested once (unique-sans.ts).
+ *
  * Key size: a PKCS profile has no key-size setting in Graph (docs/formats.md §4.3); the connector makes a 2048-bit
  * RSA key, the template minimum PFXDOC requires ("template minimum 2048", docs/formats.md §5.2) [inferred], unless
  * the run asks for another size (a scenario profile's `keySize`, carried by the service's assignment into the
@@ -26,6 +29,7 @@ import type { DeviceFacts } from '../variables/facts.ts';
 import { resolveProfileNames } from '../variables/resolve-profile-names.ts';
 import { requestSid, type RequestSid } from './request-sid.ts';
 import { validationError, type CompileFailure, type ValidationError } from './outcomes.ts';
+import { withoutRepeatedSans } from './unique-sans.ts';
 
 /** The RSA key size the connector generates for a PKCS certificate by default [inferred, see the module comment]. */
 export const PKCS_KEY_SIZE = 2048;
@@ -141,7 +145,7 @@ export function resolveRequest(profile: PkcsCertificateProfile, facts: DeviceFac
   }
   const sans: SanEntry[] = [];
   const notes: string[] = [];
-  for (const san of names.sans) {
+  for (const san of withoutRepeatedSans(names.sans)) {
     const type = SAN_ENTRY_TYPE_OF_TARGET[san.target];
     if (type === undefined) {
       notes.push(

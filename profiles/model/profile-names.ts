@@ -20,8 +20,12 @@
  * SAN type flags (`subjectAlternativeNameType`) → templates, also **[inferred]**: `emailAddress` →
  * `{{EmailAddress}}` as an e-mail SAN, `userPrincipalName` → `{{UserPrincipalName}}` as a UPN SAN,
  * `customAzureADAttribute` → `subjectAlternativeNameFormatString` ("Custom String that defines the AAD
- * Attribute"). `domainNameService` and `universalResourceIdentifier` imply no value of their own (the
- * admin center sets DNS/URI values through `customSubjectAlternativeNames`), so they add no SAN.
+ * Attribute"). `domainNameService` and `universalResourceIdentifier` imply no value of their own: GRAPH
+ * describes them as "Domain Name Service (DNS)" and "Universal Resource Identifier (URI)" only, and the admin
+ * center takes a DNS or URI SAN as an attribute with a value (docs/formats.md §5.1 "SAN — attributes Email
+ * address, UPN, DNS, URI"), which Graph keeps in `customSubjectAlternativeNames`. So they add no SAN; set
+ * without a custom SAN of their type they have no effect, and unusedSettingsOf says so
+ * ({@link valuelessSanFlagsOf}).
  */
 import type { SanType, SubjectNameFormat } from './enums.ts';
 import type { CertificateType, PkcsCertificateProfile } from './profile.ts';
@@ -180,4 +184,37 @@ export function nameTemplatesOf(
   >,
 ): NameTemplate[] {
   return [subjectTemplateOf(profile), ...sanTemplatesOf(profile)];
+}
+
+/** The SAN type flags that name a type but give it no value (see the module comment). */
+export const VALUELESS_SAN_FLAGS = ['domainNameService', 'universalResourceIdentifier'] as const;
+
+/** What a value-less SAN type flag is called in advice, and an example custom SAN that gives its value. */
+const VALUELESS_SAN_EXAMPLE = {
+  domainNameService: { label: 'DNS', name: '{{FullyQualifiedDomainName}}' },
+  universalResourceIdentifier: { label: 'URI', name: 'urn:contoso:device:{{AAD_Device_ID}}' },
+} as const satisfies Record<(typeof VALUELESS_SAN_FLAGS)[number], { label: string; name: string }>;
+
+/**
+ * The value-less SAN type flags of `profile` that no custom SAN of the same type backs: each asks for a SAN
+ * that no certificate gets, with the advice to give its value in `customSubjectAlternativeNames`. A flag
+ * beside a custom SAN of its type (as Graph returns profiles made in the admin center) is honoured by it.
+ *
+ * @example
+ * valuelessSanFlagsOf({ subjectAlternativeNameType: ['domainNameService'], customSubjectAlternativeNames: [] })
+ * // → [{ flag: 'domainNameService', advice: 'the domainNameService flag … customSubjectAlternativeNames …' }]
+ */
+export function valuelessSanFlagsOf(
+  profile: Pick<PkcsCertificateProfile, 'subjectAlternativeNameType' | 'customSubjectAlternativeNames'>,
+): { flag: (typeof VALUELESS_SAN_FLAGS)[number]; advice: string }[] {
+  const custom = new Set((profile.customSubjectAlternativeNames ?? []).map((s) => s.sanType));
+  return VALUELESS_SAN_FLAGS.filter(
+    (flag) => profile.subjectAlternativeNameType.includes(flag) && !custom.has(flag),
+  ).map((flag) => {
+    const { label, name } = VALUELESS_SAN_EXAMPLE[flag];
+    return {
+      flag,
+      advice: `the ${flag} flag names the ${label} SAN type but gives it no value (no source documents one), so no ${label} SAN is requested from it [inferred]; give the value as a custom SAN, e.g. customSubjectAlternativeNames: [{ sanType: '${flag}', name: '${name}' }]`,
+    };
+  });
 }

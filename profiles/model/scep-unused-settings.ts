@@ -3,6 +3,7 @@
  * honoured, or the run says it is not). macOS, iOS (profiles/compile/compile-apple-scep.ts), Windows
  * (compile-windows-scep.ts) and Android Enterprise (compile-android-scep.ts) SCEP profiles compile.
  */
+import { valuelessSanFlagsOf } from './profile-names.ts';
 import { SCEP_LIMITS, type ScepCertificateProfile } from './scep-profile.ts';
 import type { UnusedSetting } from './unused-settings.ts';
 
@@ -79,6 +80,17 @@ export function unusedScepSettingsOf(profile: ScepCertificateProfile): UnusedSet
         'the com.apple.security.scep payload has no EKU key: the issued certificate carries the EKUs of the SCEP server’s certificate template [inferred]',
       ),
     );
+  // Windows sends them (Install/EKUMapping) and the PC asks for them in its request, but the CA behind the
+  // SCEP server writes its template's application policies, as for PKCS (simulator/service/ca/enterprise-ca.ts)
+  if (profile.family === 'windows' && profile.extendedKeyUsages.length > 0)
+    out.push(
+      unused(
+        'extendedKeyUsages',
+        'the PC requests these EKUs (Install/EKUMapping), but the issued certificate carries the EKUs of the SCEP server’s certificate template (its application policies), not the requested ones [inferred]; set them on the template (ca.templates[].applicationPolicies)',
+      ),
+    );
+  for (const { advice } of valuelessSanFlagsOf(profile))
+    out.push(unused('subjectAlternativeNameType', advice));
   if (profile.rootCertificateId !== undefined)
     out.push(
       unused(

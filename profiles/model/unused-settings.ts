@@ -4,6 +4,7 @@
  * reaches the device payload, the connector's request or the CA; test/unit/profiles-model/
  * issue12-settings-consumed.test.ts walks them all and holds this list to account.
  */
+import { valuelessSanFlagsOf } from './profile-names.ts';
 import type { CertificateProfile } from './profile.ts';
 import { unusedScepSettingsOf } from './scep-unused-settings.ts';
 import { unusedImportedSettingsOf } from './unused-imported-settings.ts';
@@ -36,6 +37,8 @@ export function unusedSettingsOf(profile: CertificateProfile): UnusedSetting[] {
         'the issued certificate carries the EKUs of its certificate template (the template’s application policies), not the ones a PKCS profile lists [inferred]; set them on the template (ca.templates[].applicationPolicies)',
     });
   }
+  for (const { advice } of valuelessSanFlagsOf(profile))
+    out.push({ code: 'PROFILE_SETTING_UNUSED', path: 'subjectAlternativeNameType', advice });
   if ('rootCertificateId' in profile && profile.rootCertificateId !== undefined) {
     out.push({
       code: 'PROFILE_SETTING_UNUSED',

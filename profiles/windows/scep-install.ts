@@ -21,6 +21,8 @@ export const SCEP_INSTALL_LEAVES = {
   KeyUsage: 'int',
   KeyLength: 'int',
   KeyProtection: 'int',
+  /** With KeyProtection 4 (Windows Hello for Business) only: CCI requires it then. */
+  ContainerName: 'chr',
   HashAlgorithm: 'chr',
   EKUMapping: 'chr',
   CAThumbprint: 'chr',

@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileProfile, seededIds } from '../../../profiles/compile/index.ts';
+import { unusedSettingsOf } from '../../../profiles/model/unused-settings.ts';
+import { decodePfxInstalls } from '../../../profiles/windows/pfx-cert-install.ts';
+import { decodeScepInstalls } from '../../../profiles/windows/scep-install-decode.ts';
 import type { ScepCertificateProfile } from '../../../profiles/model/scep-profile.ts';
 import { validateProfile } from '../../../profiles/model/validate-profile.ts';
 import { decodeSyncml } from '../../../profiles/windows/syncml-decode.ts';
 import type { SyncmlContainer, SyncmlItemCommand } from '../../../profiles/windows/syncml-model.ts';
-import { FACTS } from './fixtures.ts';
+import { FACTS, fixedIdentity, pkcsProfile } from './fixtures.ts';
 
 const THUMB = 'A1B2C3D4E5F60718293A4B5C6D7E8F9011223344';
 
@@ -125,5 +128,87 @@ describe('ClientCertificateInstall/SCEP from a Windows SCEP profile', () => {
     });
     expect(imei.ok).toBe(false);
     if (!imei.ok) expect(imei.outcome.code).toBe('VARIABLE_MISSING');
+  });
+});
+
+describe('QA walkthrough: Windows Hello, repeated SANs and EKUs of a Windows SCEP profile', () => {
+  const whfb = (): ScepCertificateProfile =>
+    profile({ keyStorageProvider: 'usePassportForWorkKspOtherwiseFail' });
+
+  it('KeyProtection 4 (Windows Hello for Business) comes with the ContainerName CCI requires, before Enroll', () => {
+    const atomic = atomicOf(whfb());
+    const cmds = atomic.children as SyncmlItemCommand[];
+    const uniqueId = /\/SCEP\/([^/]+)\//.exec(cmds[0]!.items[0]!.target!)![1]!;
+    const l = leaves(atomic);
+    expect(l['Add Install/KeyProtection']).toBe('4');
+    expect(l['Add Install/ContainerName']).toBe(`certfleet-${uniqueId}`);
+    const names = Object.keys(l);
+    expect(names.indexOf('Add Install/ContainerName')).toBe(names.indexOf('Add Install/KeyProtection') + 1);
+    expect(names.at(-1)).toBe('Exec Install/Enroll');
+    // the Atomic and its commands are numbered on without a gap
+    expect([atomic.cmdId, ...cmds.map((c) => c.cmdId)]).toEqual(
+      Array.from({ length: cmds.length + 1 }, (_, i) => i + 1),
+    );
+    // no other key storage provider sends one
+    expect(leaves(atomicOf(profile()))['Add Install/ContainerName']).toBeUndefined();
+  });
+
+  it('the Windows device model takes the WHfB payload (no SyncML problem) with the container named as for PKCS', () => {
+    const ids = 'same-node';
+    const c = compileProfile(whfb(), FACTS.windows, {
+      ids: seededIds(ids),
+      scep: { challenge: 'one-time-challenge', caThumbprint: THUMB },
+    });
+    if (!c.ok) throw new Error(c.outcome.message);
+    const d = decodeSyncml(c.payload.bytes);
+    if (!d.ok) throw new Error('the compiled message does not decode');
+    const r = decodeScepInstalls(d.message);
+    expect(r.problems).toEqual([]);
+    expect(r.enrolments).toHaveLength(1);
+    expect(r.enrolments[0]!.settings.keyProtection).toBe(4);
+    // the PKCS compiler, given the same node id, names the container the same way
+    const pkcs = compileProfile(
+      pkcsProfile('windows', { keyStorageProvider: 'usePassportForWorkKspOtherwiseFail' }),
+      FACTS.windows,
+      { ids: seededIds(ids), issued: fixedIdentity() },
+    );
+    if (!pkcs.ok) throw new Error(pkcs.outcome.message);
+    const pd = decodeSyncml(pkcs.payload.bytes);
+    if (!pd.ok) throw new Error('the PKCS message does not decode');
+    const pfx = decodePfxInstalls(pd.message).installs[0]!.install;
+    expect(pfx.containerName).toBeDefined();
+    expect(r.enrolments[0]!.settings.containerName).toBe(pfx.containerName);
+  });
+
+  it('a SAN given twice (the UPN flag and a custom UPN SAN) is sent once, the first kept', () => {
+    const l = leaves(atomicOf(profile({ subjectAlternativeNameType: ['userPrincipalName'] })));
+    expect(l['Add Install/SubjectAlternativeNames']).toBe('11+ada@contoso.com;3+ADA-DEVICE.contoso.com');
+    const twice = leaves(
+      atomicOf(
+        profile({
+          customSubjectAlternativeNames: [
+            { sanType: 'domainNameService', name: '{{DeviceName}}.contoso.com' },
+            { sanType: 'userPrincipalName', name: '{{UserPrincipalName}}' },
+            { sanType: 'domainNameService', name: 'ADA-DEVICE.contoso.com' },
+            // the same value as another type is another SAN
+            { sanType: 'emailAddress', name: '{{UserPrincipalName}}' },
+          ],
+        }),
+      ),
+    );
+    expect(twice['Add Install/SubjectAlternativeNames']).toBe(
+      '3+ADA-DEVICE.contoso.com;11+ada@contoso.com;2+ada@contoso.com',
+    );
+  });
+
+  it('EKUs reach EKUMapping, and the profile says the CA’s template decides the certificate’s EKUs', () => {
+    const p = profile();
+    expect(leaves(atomicOf(p))['Add Install/EKUMapping']).toBe('1.3.6.1.5.5.7.3.2+1.3.6.1.4.1.311.20.2.2');
+    const unused = unusedSettingsOf(p).filter((u) => u.path === 'extendedKeyUsages');
+    expect(unused).toHaveLength(1);
+    expect(unused[0]!.code).toBe('PROFILE_SETTING_UNUSED');
+    expect(unused[0]!.advice).toMatch(/template/);
+    expect(unused[0]!.advice).toMatch(/applicationPolicies/);
+    expect(unusedSettingsOf(profile({ extendedKeyUsages: [] }))).toEqual([]);
   });
 });
