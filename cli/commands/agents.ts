@@ -4,6 +4,7 @@ import type { AgentsRun } from '../../simulator/fleet/agents.ts';
 import { FLEET_SECRET_ENV } from '../../simulator/fleet/fleet-secret.ts';
 import { DEFAULT_TIME_SCALE } from '../../simulator/fleet/scaled-clock.ts';
 import { DEVICES_RULE, numberCoerce, TIME_SCALE_RULE } from '../numeric-options.ts';
+import { seedCoerce } from '../seed-option.ts';
 import { tenantCoerce } from '../tenant-option.ts';
 import { interruptOnSignal } from '../interrupt.ts';
 import { keyOriginsLine } from '../../simulator/report/console.ts';
@@ -50,7 +51,11 @@ export function splitFleetOptions(y: Argv): Argv {
       coerce: numberCoerce(DEVICES_RULE),
       describe: 'Fleet size, a whole number from 1 (overrides the scenario; same on every side).',
     })
-    .option('seed', { type: 'string', describe: 'Seed (overrides the scenario; same on every side).' })
+    .option('seed', {
+      type: 'string',
+      coerce: seedCoerce(),
+      describe: 'Seed, a text that is not empty (overrides the scenario; same on every side).',
+    })
     .option('mqtt-version', { type: 'number', choices: [4, 5], default: 4, describe: 'MQTT 3.1.1 (4) or 5.' })
     .option('out', {
       type: 'string',

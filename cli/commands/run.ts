@@ -5,6 +5,7 @@ import { AUTO_CHILD_BROKER_MIN_DEVICES, MAX_AGENT_HOSTS } from '../../simulator/
 import type { runCommand } from '../../simulator/fleet/run-command.ts';
 import { DEVICES_RULE, numberCoerce, WORKERS_RULE } from '../numeric-options.ts';
 import { interruptOnSignal } from '../interrupt.ts';
+import { seedCoerce } from '../seed-option.ts';
 import { EXIT, interruptedExitCode } from '../output.ts';
 
 /** `certfleet run [SCENARIO] [--devices N] [--seed S] [--broker URL] [--out DIR] [--json]` */
@@ -23,7 +24,11 @@ export const runCommandModule: CommandModule = {
         coerce: numberCoerce(DEVICES_RULE),
         describe: 'Fleet size, a whole number from 1 (overrides the scenario).',
       })
-      .option('seed', { type: 'string', describe: 'Seed (overrides the scenario).' })
+      .option('seed', {
+        type: 'string',
+        coerce: seedCoerce(),
+        describe: 'Seed, a text that is not empty (overrides the scenario).',
+      })
       .option('broker', {
         type: 'string',
         describe:

@@ -20,17 +20,40 @@ export interface ScenarioProblem {
   message: string;
 }
 
-/** `file:line:column: path: message`. */
+/**
+ * `file:line:column: path: message`. Our own text is never cut: the user text a message quotes is cut where
+ * it is quoted ({@link quoted}), and a message that still runs past {@link MAX_MESSAGE_CHARS} (a huge value
+ * quoted by a rule outside the scenario readers, from a hostile file) loses its middle, not its end, so the
+ * fix that closes a message ("…, or drop android-device-admin from platforms") always arrives.
+ */
 export function formatProblem(p: ScenarioProblem): string {
-  // a problem that quotes a huge value (a hostile file) is cut: the line and key path say where it is
-  const message =
-    p.message.length > MAX_MESSAGE_CHARS ? `${p.message.slice(0, MAX_MESSAGE_CHARS)}…` : p.message;
-  const path = p.path.length > MAX_MESSAGE_CHARS ? `${p.path.slice(0, MAX_MESSAGE_CHARS)}…` : p.path;
-  return `${p.file}:${p.line}:${p.column}: ${path === '' ? '(top level)' : path}: ${message}`;
+  const path = p.path.length > MAX_PATH_CHARS ? `${p.path.slice(0, MAX_PATH_CHARS)}…` : p.path;
+  return `${p.file}:${p.line}:${p.column}: ${path === '' ? '(top level)' : path}: ${cutMiddle(p.message)}`;
 }
 
-/** Longest problem text printed; longer ones are cut. */
-const MAX_MESSAGE_CHARS = 500;
+/**
+ * Longest problem text printed whole: far above any message the scenario readers and the profile model
+ * write themselves (the longest known, the device administrator's list of every named subject format, is
+ * some 600 characters); only a message quoting a huge value reaches it.
+ */
+export const MAX_MESSAGE_CHARS = 2000;
+/** Longest key path printed; a longer one (a huge key) is cut. */
+const MAX_PATH_CHARS = 500;
+/** Longest user text (a key, a value) a problem quotes; longer ones are cut where they are quoted. */
+export const MAX_QUOTE_CHARS = 200;
+
+/** `text`, or its beginning and end around ` … ` when it is longer than MAX_MESSAGE_CHARS. */
+function cutMiddle(text: string): string {
+  if (text.length <= MAX_MESSAGE_CHARS) return text;
+  const half = Math.floor((MAX_MESSAGE_CHARS - 3) / 2);
+  return `${text.slice(0, half)} … ${text.slice(text.length - half)}`;
+}
+
+/** User text to quote in a problem: as it is, or its first MAX_QUOTE_CHARS characters and `…`. */
+export function quoted(value: unknown): string {
+  const text = String(value);
+  return text.length > MAX_QUOTE_CHARS ? `${text.slice(0, MAX_QUOTE_CHARS)}…` : text;
+}
 
 /** The SCENARIO_INVALID error listing every problem (also in `details.problems`). */
 export function scenarioInvalid(file: string, problems: readonly ScenarioProblem[]): CertfleetError {
@@ -111,8 +134,8 @@ export class Checker {
         e.keyPos,
         path,
         near !== undefined
-          ? `unknown key '${e.key}': did you mean '${near}'?`
-          : `unknown key '${e.key}' (allowed here: ${allowed.join(', ')})`,
+          ? `unknown key '${quoted(e.key)}': did you mean '${near}'?`
+          : `unknown key '${quoted(e.key)}' (allowed here: ${allowed.join(', ')})`,
       );
     }
     for (const k of required) {
@@ -155,7 +178,7 @@ export class Checker {
       return this.add(
         at.node.pos,
         at.path,
-        `must be ${kind} from ${min} to ${max}, not ${JSON.stringify(v)}`,
+        `must be ${kind} from ${min} to ${max}, not ${quoted(JSON.stringify(v))}`,
       );
     }
     return v;
@@ -166,7 +189,7 @@ export class Checker {
     const v = this.scalar(at, 'true or false');
     if (at === undefined || v === undefined) return undefined;
     if (typeof v !== 'boolean')
-      return this.add(at.node.pos, at.path, `must be true or false, not ${JSON.stringify(v)}`);
+      return this.add(at.node.pos, at.path, `must be true or false, not ${quoted(JSON.stringify(v))}`);
     return v;
   }
 
@@ -175,7 +198,7 @@ export class Checker {
     const v = this.scalar(at, `one of ${allowed.join(', ')}`);
     if (at === undefined || v === undefined) return undefined;
     if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-    return this.add(at.node.pos, at.path, `unknown ${what} '${String(v)}'${suggestion(String(v), allowed)}`);
+    return this.add(at.node.pos, at.path, `unknown ${what} '${quoted(v)}'${suggestion(String(v), allowed)}`);
   }
 
   /** A duration such as `30s`, `8h`, `300d`, `10mo`, `2y`, at least `minMs` and at most MAX_DURATION_MS (pki/limits.ts). */
@@ -187,7 +210,7 @@ export class Checker {
       return this.add(
         at.node.pos,
         at.path,
-        `'${String(v)}' is not a duration: write a number and a unit (ms, s, m, h, d, w, mo, y), e.g. 30s, 8h, 300d, 10mo, 2y`,
+        `'${quoted(v)}' is not a duration: write a number and a unit (ms, s, m, h, d, w, mo, y), e.g. 30s, 8h, 300d, 10mo, 2y`,
       );
     }
     if (ms < minMs)
@@ -196,7 +219,7 @@ export class Checker {
       return this.add(
         at.node.pos,
         at.path,
-        `'${String(v)}' is longer than a scenario may run: at most ${formatDuration(MAX_DURATION_MS)} (10 years of virtual time)`,
+        `'${quoted(v)}' is longer than a scenario may run: at most ${formatDuration(MAX_DURATION_MS)} (10 years of virtual time)`,
       );
     }
     return ms;
@@ -212,7 +235,7 @@ export class Checker {
       return this.add(
         at.node.pos,
         at.path,
-        `must be true, false or a share from 0 to 1 (e.g. 0.1 or 10%), not ${JSON.stringify(v)}`,
+        `must be true, false or a share from 0 to 1 (e.g. 0.1 or 10%), not ${quoted(JSON.stringify(v))}`,
       );
     }
     return n;
@@ -240,7 +263,7 @@ export class Checker {
       return this.add(
         at.node.pos,
         at.path,
-        `'${text}' is not a number or comparison: write e.g. 1, ">=1", "<3"${opts.percent ? ', ">=0.9", "90%"' : ''}${words.length > 0 ? ` or ${words.join(', ')}` : ''}`,
+        `'${quoted(text)}' is not a number or comparison: write e.g. 1, ">=1", "<3"${opts.percent ? ', ">=0.9", "90%"' : ''}${words.length > 0 ? ` or ${words.join(', ')}` : ''}`,
       );
     }
     const op = (m[1] === '==' ? '=' : (m[1] ?? '=')) as NumberCheck['op'];

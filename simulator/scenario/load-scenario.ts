@@ -9,8 +9,9 @@ import { basename, dirname, resolve } from 'node:path';
 import { CertfleetError } from '../../pki/errors.ts';
 import { readFailureReason } from '../../pki/fs-error.ts';
 import { formatBytes, MAX_DESCRIPTION_CHARS, MAX_SCENARIO_BYTES } from '../../pki/limits.ts';
-import { Checker, scenarioInvalid, type At } from './checker.ts';
-import { DURATION_UNITS } from './durations.ts';
+import { MDM_DEVICE_TEMPLATE } from '../service/mdm/mdm-device-template.ts';
+import { Checker, quoted, scenarioInvalid, type At } from './checker.ts';
+import { DURATION_UNITS, formatDuration } from './durations.ts';
 import { readCa } from './read-ca.ts';
 import { readExpectations } from './read-expectations.ts';
 import { readFleet } from './read-fleet.ts';
@@ -18,8 +19,9 @@ import { readProfilesAll, CA_ROOT_PLACEHOLDER } from './read-profiles.ts';
 import { readImportedPfx } from './read-imported.ts';
 import { readRestrictions } from './read-restrictions.ts';
 import { readActions } from './read-actions.ts';
+import { closest } from './suggest.ts';
 import type { CaSpec, Scenario } from './types.ts';
-import { parseYamlTree, type MapNode } from './yaml-tree.ts';
+import { entryOf, parseYamlTree, type MapNode, type Position } from './yaml-tree.ts';
 
 /** Default virtual start of a run. */
 export const DEFAULT_START = '2026-01-01T00:00:00Z';
@@ -118,6 +120,14 @@ export function loadScenario(source: ScenarioSource): Scenario {
     !(typeof seedValue === 'number' && Number.isFinite(seedValue))
   ) {
     c.add(seedAt.node.pos, seedAt.path, 'must be a text or a number');
+  } else if (seedAt !== undefined && typeof seedValue === 'string' && seedValue.trim() === '') {
+    // every host of the run's clock is sent the seed, and the clock protocol refuses an empty one
+    // (protocol/wire/clock-messages.ts): said here, on its line, before anything is written
+    c.add(
+      seedAt.node.pos,
+      seedAt.path,
+      `must not be empty: write a text or a number (the same seed gives the same fleet), or leave seed out to use the name${name === undefined ? '' : ` ('${quoted(name)}')`}`,
+    );
   }
   const durationAt = c.get(map, 'duration');
   const durationMs =
@@ -153,25 +163,52 @@ export function loadScenario(source: ScenarioSource): Scenario {
   const importedPfx = readImportedPfx(c, c.get(map, 'importedPfx'));
   // A template the CA lacks or does not publish is accepted, as a real tenant accepts the profile; each
   // request for it then fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800, docs/errors.md §4.1) —
-  // issue 12 point 2. The scenario says so as a warning, for every profile (issue 13 point 5).
+  // issue 12 point 2. The scenario says so as a warning, for every profile (issue 13 point 5), on its
+  // `template:` line, with the closest template's name and the templates the run's CA has: the scenario's
+  // and the MDM service's own, added at service start (simulator/service/mdm/mdm-device-template.ts). The
+  // CA finds a template whatever its case, as AD CS does (simulator/service/ca/policy-module.ts).
   if (ca?.type === 'fresh') {
     const templates = ca.templates.map((t) => t.name);
-    const unpublished = new Set(ca.unpublished ?? []);
-    const warnOf = (name: string): string | undefined =>
-      !templates.includes(name)
-        ? `the CA has no template '${name}' (templates: ${templates.join(', ')}): each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800); add it under ca.templates if that is not the point`
-        : unpublished.has(name)
-          ? `template '${name}' is not published on the CA: each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800)`
-          : undefined;
+    const serviceAdds = !templates.some((t) => t.toLowerCase() === MDM_DEVICE_TEMPLATE.toLowerCase());
+    if (serviceAdds) templates.push(MDM_DEVICE_TEMPLATE);
+    const unpublished = new Set((ca.unpublished ?? []).map((t) => t.toLowerCase()));
+    const warnOf = (name: string): string | undefined => {
+      const known = templates.find((t) => t.toLowerCase() === name.toLowerCase());
+      if (known === undefined) {
+        const near = closest(name, templates);
+        return `the CA has no template '${quoted(name)}'${near === undefined ? '' : `: did you mean '${near}'?`} (the CA's templates: ${templates.join(', ')}); each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800): add it under ca.templates if that is not the point`;
+      }
+      if (serviceAdds && known === MDM_DEVICE_TEMPLATE)
+        return `template '${known}' is the MDM service's own (device-management certificates), which only the service may enrol for: each request fails at the CA with CA_TEMPLATE_DENIED (0x80094012); name another of the CA's templates (${templates.filter((t) => t !== known).join(', ')})`;
+      return unpublished.has(known.toLowerCase())
+        ? `template '${known}' is not published on the CA: each request fails at the CA with CA_TEMPLATE_NOT_SUPPORTED (0x80094800)`
+        : undefined;
+    };
     for (const p of read.profiles) {
       for (const m of Object.values(p.models)) {
         const w = m?.kind === 'pkcs-certificate' ? warnOf(m.certificateTemplateName) : undefined;
         if (w !== undefined) {
-          c.warn({ line: p.line, column: 1 }, `profiles[${profileIndexAt(map, p.line)}].template`, w);
+          const where = templateAt(map, p.line);
+          c.warn(where.pos, where.path, w);
           break;
         }
       }
     }
+  }
+  // A ramp longer than the run plans devices to enrol after its end: they never enrol and their rows are
+  // DEVICE_NEVER_ENROLLED, which fails the run unless an expectation names them (scenarios/README.md
+  // "expect"). That may be the point of a scenario, so it is a warning, not a problem.
+  if (fleet !== undefined && durationMs !== undefined && fleet.rampMs > durationMs) {
+    const fleetAt = c.get(map, 'fleet');
+    const rampAt = fleetAt?.node.type === 'map' ? c.get(fleetAt as At<MapNode>, 'ramp') : undefined;
+    const late = lateDevices(fleet.devices, fleet.rampMs, durationMs);
+    c.warn(
+      rampAt?.node.pos ?? map.node.pos,
+      rampAt?.path ?? 'fleet.ramp',
+      `${durationText(rampAt, fleet.rampMs)} is longer than duration ${durationAt === undefined ? `${formatDuration(durationMs)} (the default)` : durationText(durationAt, durationMs)}: ` +
+        `the devices planned after the end never enrol (${late}) and are DEVICE_NEVER_ENROLLED; ` +
+        'shorten the ramp or lengthen the duration',
+    );
   }
   const runStart =
     ca?.type === 'folder' && start !== undefined && !Number.isNaN(start)
@@ -332,6 +369,44 @@ function readConnectors(
 function profileIndexAt(map: At<MapNode>, line: number): number {
   const profiles = map.node.entries.find((e) => e.key === 'profiles')?.value;
   return profiles?.type === 'seq' ? profiles.items.findIndex((i) => i.pos.line === line) : -1;
+}
+
+/**
+ * Where a profile's template is written: its `template:` value, else its `graph:` export (the template is
+ * the export's certificateTemplateName), else the profile itself.
+ */
+function templateAt(map: At<MapNode>, line: number): { pos: Position; path: string } {
+  const index = profileIndexAt(map, line);
+  const path = `profiles[${index}]`;
+  const profiles = map.node.entries.find((e) => e.key === 'profiles')?.value;
+  const item = profiles?.type === 'seq' ? profiles.items[index] : undefined;
+  if (item?.type !== 'map') return { pos: { line, column: 1 }, path: `${path}.template` };
+  for (const key of ['template', 'graph']) {
+    const e = entryOf(item, key);
+    if (e !== undefined) return { pos: e.value.pos, path: `${path}.${key}` };
+  }
+  return { pos: item.pos, path: `${path}.template` };
+}
+
+/**
+ * How many of `devices` a ramp longer than the run plans after its end, as text. Device i enrols at
+ * start + ramp × (i + u) / devices, u uniform in [0, 1) (plan-fleet.ts), so on average
+ * devices × (ramp − duration) / ramp of them; the same share of a fleet resized with --devices.
+ */
+function lateDevices(devices: number, rampMs: number, durationMs: number): string {
+  const share = (rampMs - durationMs) / rampMs;
+  const n = Math.round(devices * share);
+  const percent = Math.round(share * 100);
+  return n === 0
+    ? `perhaps the last of ${devices}`
+    : `about ${n} of ${devices}${percent > 0 && percent < 100 ? `, ${percent} % of the fleet` : ''}`;
+}
+
+/** A duration as the file writes it (`3d`), else as certfleet writes it. */
+function durationText(at: At | undefined, ms: number): string {
+  return at?.node.type === 'scalar' && typeof at.node.value === 'string'
+    ? quoted(at.node.value.trim())
+    : formatDuration(ms);
 }
 
 /** Profile names written in the file even when the profiles themselves have problems (for expectation checks). */

@@ -13,7 +13,7 @@ import {
   type EnrollmentKind,
   type Platform,
 } from '../../profiles/model/platform.ts';
-import { child, type At, type Checker } from './checker.ts';
+import { child, quoted, type At, type Checker } from './checker.ts';
 import type { MapNode } from './yaml-tree.ts';
 import { DURATION_UNITS } from './durations.ts';
 import { mixCandidates } from './mix-candidates.ts';
@@ -269,8 +269,16 @@ function readVersions(c: Checker, at: At | undefined, platform: Platform): OsVer
     for (const i of items) {
       const s = c.string(i, true);
       if (s === undefined) continue;
-      if (!/^\d+(\.\d+)*$/.test(s)) c.add(i.node.pos, i.path, `'${s}' is not a version such as ${known[0]}`);
-      else versions.push(s);
+      if (/^\d+(\.\d+)*$/.test(s)) versions.push(s);
+      else if (parseVersionFilter(s) !== undefined) {
+        // `osVersions: ['>=12']`: a filter written as a list item; the filter is the value itself
+        const key = /[A-Za-z]+$/.exec(at.path)?.[0] ?? 'osVersions';
+        c.add(
+          i.node.pos,
+          i.path,
+          `'${quoted(s)}' is a version filter, not a version: a filter is written alone, without the list (${key}: '${quoted(s.trim())}'); a list takes exact versions such as [${known.slice(0, 2).join(', ')}]`,
+        );
+      } else c.add(i.node.pos, i.path, `'${quoted(s)}' is not a version such as ${known[0]}`);
     }
     if (items.length === 0) return c.add(at.node.pos, at.path, 'must list at least one version');
     return versions.length === items.length ? { type: 'list', versions } : undefined;

@@ -512,16 +512,21 @@ function reportModelProblem(
 
 /**
  * Family-specific reshaping for Android device administrator, whose Graph type has neither a custom
- * subject nor custom SANs: a custom subject that is exactly a named format's template (`CN={{UserName}}`
- * is `commonName`, profiles/model/profile-names.ts) becomes that format, and the e-mail / UPN SANs become
- * the SAN type flags.
+ * subject nor custom SANs: a custom subject that is exactly a named format's template, case aside
+ * (`CN={{UserName}}` or `CN={{username}}` is `commonName`, profiles/model/profile-names.ts), becomes that
+ * format, and the e-mail / UPN SANs (`{{EmailAddress}}`, `{{UserPrincipalName}}`, case aside) become the
+ * SAN type flags.
  */
 function adaptToFamily(c: Checker, map: At<MapNode>, family: ProfileFamily, input: Rec): Rec | undefined {
   if (family !== 'android-device-admin') return input;
   let settings = input;
   if (settings['subjectNameFormat'] === 'custom') {
     const subject = settings['subjectNameFormatString'];
-    const named = Object.entries(SUBJECT_FORMAT_TEMPLATES).find(([, t]) => t.user.template === subject)?.[0];
+    // variable names match case-insensitively, as everywhere (profiles/variables/catalogue.ts), and so do
+    // DN attribute types (pki/dn-attributes.ts): `cn={{imei}}` is commonNameAsIMEI
+    const named = Object.entries(SUBJECT_FORMAT_TEMPLATES).find(
+      ([, t]) => typeof subject === 'string' && t.user.template.toLowerCase() === subject.toLowerCase(),
+    )?.[0];
     if (named === undefined) {
       const at = c.get(map, 'subject');
       const forms = Object.entries(SUBJECT_FORMAT_TEMPLATES)
@@ -543,8 +548,8 @@ function adaptToFamily(c: Checker, map: At<MapNode>, family: ProfileFamily, inpu
   const sanAt = c.get(map, 'san');
   for (const [i, s] of sans.entries()) {
     const ok =
-      (s.sanType === 'emailAddress' && s.name === '{{EmailAddress}}') ||
-      (s.sanType === 'userPrincipalName' && s.name === '{{UserPrincipalName}}');
+      (s.sanType === 'emailAddress' && s.name.toLowerCase() === '{{emailaddress}}') ||
+      (s.sanType === 'userPrincipalName' && s.name.toLowerCase() === '{{userprincipalname}}');
     if (ok) flags.push(s.sanType);
     else {
       const item = sanAt && c.list(sanAt)?.[i];

@@ -4,13 +4,14 @@
  *
  * Parsing uses the `yaml` package's document API with a `LineCounter` (eemeli/yaml docs, "Documents" and
  * "LineCounter"): syntax errors, duplicate keys and bad indentation come back from `parseDocument` with
- * their `linePos`, and become one SCENARIO_PARSE error. Anchors/aliases are resolved; tags are refused.
+ * their `linePos`, and become one SCENARIO_PARSE error (a duplicate key is named, with where it was first
+ * given). Anchors/aliases are resolved; tags are refused.
  *
  * Hostile files are refused with SCENARIO_INVALID before they exhaust memory or stack (pki/limits.ts): more
  * than MAX_SCENARIO_ALIASES aliases, more than MAX_SCENARIO_NODES nodes once aliases are expanded (an alias
  * bomb), nesting deeper than MAX_NESTING_DEPTH (also when the yaml parser's own recursion gives out).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { CertfleetError } from '../../pki/errors.ts';
 import { MAX_NESTING_DEPTH, MAX_SCENARIO_ALIASES, MAX_SCENARIO_NODES } from '../../pki/limits.ts';
@@ -83,10 +84,16 @@ export function parseYamlTree(text: string, file: string): TreeNode {
     throw e;
   }
   if (doc.errors.length > 0) {
+    const duplicates = doc.errors.some((e) => e.code === 'DUPLICATE_KEY') ? duplicateKeys(doc) : new Map();
     const lines = doc.errors.map((e) => {
       const p = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       const first = e.message.split('\n')[0] ?? e.message;
-      return { line: p.line, column: p.col, message: first.replace(/ at line \d+, column \d+:?$/, '') };
+      const dup = e.code === 'DUPLICATE_KEY' ? duplicates.get(e.pos[0]) : undefined;
+      const message =
+        dup === undefined
+          ? first.replace(/ at line \d+, column \d+:?$/, '')
+          : duplicateMessage(dup, lineCounter.linePos(dup.firstAt));
+      return { line: p.line, column: p.col, message };
     });
     throw new CertfleetError(
       'SCENARIO_PARSE',
@@ -156,6 +163,46 @@ export function parseYamlTree(text: string, file: string): TreeNode {
     throw parseError(file, at, 'unexpected YAML node');
   };
   return convert(doc.contents, 0);
+}
+
+/** A key given again in the same map: the key, and where it was first given. */
+interface DuplicateKey {
+  key: string;
+  /** Offset of the first occurrence of the key. */
+  firstAt: number;
+}
+
+/**
+ * Every key given twice in one map, by the offset of the later one (where the yaml package reports
+ * DUPLICATE_KEY, whose message "Map keys must be unique" names neither the key nor its first place). The
+ * document keeps both pairs (yaml's compose pushes the pair after reporting it).
+ */
+function duplicateKeys(doc: Document.Parsed): Map<number, DuplicateKey> {
+  const found = new Map<number, DuplicateKey>();
+  try {
+    visit(doc, {
+      Map(_key, map) {
+        const first = new Map<unknown, number>();
+        for (const pair of map.items) {
+          const k = pair.key as YamlNode | null;
+          if (!isScalar(k) || k.range === undefined || k.range === null) continue;
+          const at = first.get(k.value);
+          if (at === undefined) first.set(k.value, k.range[0]);
+          else found.set(k.range[0], { key: String(k.value), firstAt: at });
+        }
+      },
+    });
+  } catch (e) {
+    // a document nested too deep for the walk: the message stays the yaml package's own
+    if (!(e instanceof RangeError)) throw e;
+  }
+  return found;
+}
+
+/** `map keys must be unique: 'devices' is given twice in this map (first on line 3, column 3); keep one`. */
+function duplicateMessage(dup: DuplicateKey, first: { line: number; col: number }): string {
+  const key = dup.key.length > 100 ? `${dup.key.slice(0, 100)}…` : dup.key;
+  return `map keys must be unique: '${key}' is given twice in this map (first on line ${first.line}, column ${first.col}); keep one`;
 }
 
 /**
