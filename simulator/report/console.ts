@@ -119,7 +119,8 @@ export function renderSummary(result: RunResult, options: RenderSummaryOptions):
     out.push(
       paint(
         'yellow',
-        `Warnings: ${warnings.length} setting${warnings.length === 1 ? '' : 's'} of the scenario had no effect`,
+        // settings without effect, and what the scenario asks that will not go as written (a ramp past the end)
+        `Warnings: ${warnings.length} about the scenario`,
       ),
     );
     for (const w of warnings)

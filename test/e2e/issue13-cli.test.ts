@@ -385,7 +385,7 @@ describe(
     });
 
     it('the misspelled Graph property and the dropped O=… are warnings in the console and report.json', () => {
-      expect(r.stdout).toContain('Warnings: 2 settings of the scenario had no effect');
+      expect(r.stdout).toContain('Warnings: 2 about the scenario');
       expect(r.stdout).toMatch(
         /causes\.yaml:23:\d+: profiles\[2\]\.graph: wifi-graph\.json: renewalThresholdPercentag is not a property of #microsoft\.graph\.windows10PkcsCertificateProfile: did you mean renewalThresholdPercentage\?/,
       );
