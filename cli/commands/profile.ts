@@ -76,6 +76,8 @@ const compileCommand: CommandModule = {
       ...(a['scep-url'] !== undefined && { scepUrl: String(a['scep-url']) }),
     });
     process.stderr.write(formatWarnings(r.warnings));
+    // settings without effect, as a run warns of them: said, never failing the compile
+    for (const u of r.unusedSettings) process.stderr.write(`warning ${u.code}: ${u.path}: ${u.advice}\n`);
     process.stdout.write(r.summary);
   },
 };

@@ -10,6 +10,12 @@
  *   types (`appleSubjectNameFormat` 1 = commonNameAsEmail, 3 = commonNameIncludingEmail) and the general
  *   table otherwise (1 = commonNameIncludingEmail, 2 = commonNameAsEmail).
  * - `null` counts as absent (Graph returns nulls for unset properties).
+ * - `trustedRootCertificate` (Graph Binary) is the base64 of a `.cer` file, DER or Base-64 (PEM) encoded: the
+ *   model decodes it (validate-profile.ts certificateDer, the one place every reader shares) and keeps the
+ *   DER; PEM with other than one CERTIFICATE block is PROFILE_INVALID.
+ * - A custom SAN of `sanType` none (0), Graph's "no subject alternative name", adds no SAN: it is left out of
+ *   the model and listed as having no effect. SCEP `keySize` size1024 is refused: the simulated devices make
+ *   RSA keys of 2048 bits or more (import-scep.ts).
  * - `rootCertificate` relationship: an expanded object `{ id }` (as `$expand=rootCertificate` returns it; its
  *   `@odata.type`, when given, must be the trusted-root type of the same platform) or
  *   `rootCertificate@odata.bind` with a URL ending in `deviceConfigurations('<id>')` or
@@ -67,6 +73,11 @@ export interface GraphUnused {
   path: string;
   /** Why it has no effect, phrased to follow the path. */
   message: string;
+  /**
+   * `PROFILE_SETTING_UNUSED` for a setting the model keeps but nothing acts on (profiles/model
+   * unused-settings.ts, as a run warns of it); absent for a property the import reads past.
+   */
+  code?: 'PROFILE_SETTING_UNUSED';
 }
 
 /** Result of {@link importGraphProfile}. */
@@ -192,6 +203,8 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
   const info: GraphTypeInfo = GRAPH_TYPES[graphType];
   const problems: ProfileProblem[] = [];
   const ignored: string[] = [];
+  /** Entries read and left out of the model because they have no effect (a custom SAN of type none). */
+  const dropped: GraphUnused[] = [];
   const model: Rec = { kind: info.kind, family: info.family };
   const bad = (path: string, rule: string): undefined => {
     problems.push({ path, rule, code: 'PROFILE_INVALID' });
@@ -237,6 +250,7 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
   if (info.kind === 'trusted-certificate') {
     if (present('trustedRootCertificate')) {
       const v = json['trustedRootCertificate'];
+      // base64 of the DER or of one PEM CERTIFICATE block: decoded, PEM to DER, by the model (readCertificate)
       if (typeof v === 'string') model['certificate'] = v;
       else bad('trustedRootCertificate', 'must be a base64 string (Graph Binary)');
     }
@@ -339,16 +353,29 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
       problems,
       (e, path) => {
         if (!isRecord(e)) return bad(path, 'must be an object {sanType, name}');
+        // every member of the enum, `none` (0) included: Graph binds it
         const r = decodeEnum(
           SUBJECT_ALTERNATIVE_NAME_TYPE,
           e['sanType'],
           joinPath(path, 'sanType'),
           'subjectAlternativeNameType',
-          ['none'],
+          [],
         );
         if (!r.ok) {
           problems.push(r.problem);
           return undefined;
+        }
+        if (r.name === 'none') {
+          // Graph's "no subject alternative name": the entry names no SAN attribute, so the certificate gets
+          // none from it [inferred]; dropped from the model and listed as without effect
+          const name = e['name'];
+          if (name !== undefined && name !== null && typeof name !== 'string')
+            return bad(joinPath(path, 'name'), 'must be a string');
+          dropped.push({
+            path,
+            message: `has sanType none (0), Graph's "no subject alternative name": it adds no SAN to the certificate${typeof name === 'string' && name !== '' ? `, and its name ${JSON.stringify(name)} is dropped` : ''}; give it the type of the SAN you mean (emailAddress, userPrincipalName, domainNameService, universalResourceIdentifier) or remove it`,
+          });
+          return DROP;
         }
         return { sanType: r.name, name: e['name'] };
       },
@@ -369,7 +396,7 @@ function importOrThrow(input: string | unknown): Extract<GraphImportResult, { ok
     throw profileInvalidError(`The Graph profile ${GRAPH_TYPE_PREFIX}${graphType}`, [...problems, ...mapped]);
   }
   const warnings = validated.warnings.map((w) => ({ ...w, path: graphPathOf(w.path) }));
-  const unused = unusedProperties(json, graphType, info, ignored, validated.value);
+  const unused = unusedProperties(json, graphType, info, ignored, validated.value, dropped);
   return { ok: true, profile: validated.value, graphType, ignored, unused, warnings };
 }
 
@@ -386,6 +413,7 @@ function unusedProperties(
   info: GraphTypeInfo,
   ignored: readonly string[],
   profile: CertificateProfile,
+  dropped: readonly GraphUnused[],
 ): GraphUnused[] {
   const type = `${GRAPH_TYPE_PREFIX}${graphType}`;
   const known = [
@@ -431,6 +459,8 @@ function unusedProperties(
           'is an OData annotation naming the rootCertificate relationship (not the root profile’s id); certfleet does not read it',
       });
     }
+    // entries of this property left out of the model (`customSubjectAlternativeNames[1]`), in the export's order
+    out.push(...dropped.filter((d) => d.path.startsWith(`${key}[`)));
   }
   if (profile.kind === 'pkcs-imported-certificate') out.push(...importedUnused(json, type));
   if (profile.kind === 'pkcs-certificate' || profile.kind === 'scep-certificate') {
@@ -454,12 +484,15 @@ function unusedProperties(
   return out;
 }
 
+/** What a {@link readList} callback returns for an entry that is valid but left out of the model. */
+const DROP = Symbol('drop');
+
 function readList(
   json: Rec,
   own: ReadonlySet<string>,
   key: string,
   problems: ProfileProblem[],
-  each: (e: unknown, path: string) => Rec | undefined,
+  each: (e: unknown, path: string) => Rec | typeof DROP | undefined,
   model: Rec,
 ): void {
   const v = json[key];
@@ -469,11 +502,13 @@ function readList(
     return;
   }
   const out: Rec[] = [];
+  let failed = false;
   v.forEach((e, i) => {
     const r = each(e, joinPath(key, i));
-    if (r !== undefined) out.push(r);
+    if (r === undefined) failed = true;
+    else if (r !== DROP) out.push(r);
   });
-  if (out.length === v.length) model[key] = out;
+  if (!failed) model[key] = out;
 }
 
 function readAccess(json: Rec, own: ReadonlySet<string>, problems: ProfileProblem[], model: Rec): void {

@@ -123,3 +123,26 @@ export const KEY_SIZE_BITS: Record<KeySize, 1024 | 2048 | 4096> = {
   size2048: 2048,
   size4096: 4096,
 };
+
+/**
+ * The key sizes certfleet's simulated devices make for SCEP: RSA of 2048 bits or more (pki/keys.ts makes no
+ * smaller RSA key). Intune also offers 1024 (Graph `keySize` size1024), which a reader of a profile refuses
+ * with {@link unsimulatedKeySizeRule} — a limit of the simulator, said before any device fails on it.
+ */
+export const SIMULATED_KEY_SIZES: readonly KeySize[] = ['size2048', 'size4096'];
+
+/**
+ * Why `keySize` cannot be simulated (phrased to follow the setting's path), or undefined when it can. `spell`
+ * writes a size as the reader's input does: `size1024` in Graph JSON, `1024` in a scenario.
+ *
+ * @example
+ * unsimulatedKeySizeRule('size1024', (s) => String(KEY_SIZE_BITS[s]))
+ * // → "1024 is an Intune option, but certfleet's simulated devices make RSA keys of 2048 bits or more only; use 2048 or 4096"
+ */
+export function unsimulatedKeySizeRule(
+  keySize: KeySize,
+  spell: (size: KeySize) => string,
+): string | undefined {
+  if (SIMULATED_KEY_SIZES.includes(keySize)) return undefined;
+  return `${spell(keySize)} is an Intune option, but certfleet's simulated devices make RSA keys of ${Math.min(...SIMULATED_KEY_SIZES.map((s) => KEY_SIZE_BITS[s]))} bits or more only; use ${SIMULATED_KEY_SIZES.map(spell).join(' or ')}`;
+}

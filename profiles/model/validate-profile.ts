@@ -8,6 +8,7 @@ import { isStrictBase64 } from '../../pki/base64.ts';
 import { MAX_BASE64_CHARS } from '../../pki/limits.ts';
 import { isCertfleetError } from '../../pki/errors.ts';
 import { parseCertificate, type Certificate } from '../../pki/certificate.ts';
+import { looksLikePem, pemToDer } from '../../pki/pem.ts';
 import { checkTemplate } from '../variables/validate-template.ts';
 import {
   APPLE_DEPLOYMENT_CHANNEL,
@@ -86,12 +87,52 @@ export function trustedCertificateProblem(der: Uint8Array): string | undefined {
     cert = parseCertificate(der);
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    return `must be a DER-encoded X.509 certificate: ${e.message.replace(/\.$/, '')}`;
+    return `must be a DER-encoded X.509 certificate (or one PEM CERTIFICATE block): ${e.message.replace(/\.$/, '')}`;
   }
   if (cert.basicConstraints?.ca === true) return undefined;
   if (cert.basicConstraints === undefined && cert.isSelfSigned) return undefined;
   // TRUSTDOC: trusted certificate profiles deliver root or intermediate CA certificates only
   return `must be a root or intermediate CA certificate (basicConstraints cA=TRUE): "${cert.subjectText}" is not a CA, and trusted certificate profiles deliver only root or intermediate certificates; deliver a leaf through a PKCS profile`;
+}
+
+/**
+ * The DER bytes of the certificate a trusted-certificate profile carries, given as a `.cer` file's bytes: DER
+ * as they are, or PEM — one `-----BEGIN CERTIFICATE-----` block (RFC 7468), what Windows calls a "Base-64
+ * encoded X.509 (.CER)" file — decoded to its DER. TRUSTDOC asks for the root "as a public certificate
+ * (.cer)" and the admin center takes that file in either encoding **[inferred]**, so a Graph
+ * `trustedRootCertificate` may hold the base64 of either; devices receive the DER (a Windows node named by
+ * its SHA-1, Apple `PayloadContent` data, Android ONC `X509`). Anything else — PEM text with another label,
+ * several blocks (a chain), or text around the block — is refused with why (`rule`, phrased to follow the
+ * path); whether DER bytes are a CA certificate is {@link trustedCertificateProblem}'s question.
+ *
+ * @example
+ * certificateDer(readFileSync('root.pem')) // → { ok: true, der: <the bytes of root.cer> }
+ */
+export function certificateDer(
+  bytes: Uint8Array,
+): { ok: true; der: Uint8Array } | { ok: false; rule: string } {
+  if (!looksLikePem(bytes)) return { ok: true, der: bytes };
+  const text = Buffer.from(bytes).toString('latin1');
+  const labels = [...text.matchAll(/-----BEGIN ([^\r\n]*?)-----/g)].map((m) => m[1] ?? '');
+  const pemRule = (why: string): { ok: false; rule: string } => ({
+    ok: false,
+    rule: `holds PEM text ${why}; a trusted certificate profile carries one certificate: give the DER bytes or one "-----BEGIN CERTIFICATE-----" block (a .cer file, DER or Base-64 encoded)`,
+  });
+  if (labels.length !== 1)
+    return pemRule(`with ${labels.length} blocks (${labels.map((l) => `"${l}"`).join(', ')})`);
+  if (labels[0] !== 'CERTIFICATE') return pemRule(`labelled "${labels[0] ?? ''}", not "CERTIFICATE"`);
+  const end = text.indexOf('-----END CERTIFICATE-----');
+  if (end >= 0 && text.slice(end + '-----END CERTIFICATE-----'.length).trim() !== '')
+    return pemRule('with text after its "-----END CERTIFICATE-----" line');
+  try {
+    return { ok: true, der: new Uint8Array(pemToDer(text, ['CERTIFICATE'], 'CERT_PARSE')) };
+  } catch (e) {
+    if (!isCertfleetError(e)) throw e;
+    return {
+      ok: false,
+      rule: `holds a PEM certificate that does not decode: ${e.message.replace(/\.$/, '')}`,
+    };
+  }
 }
 
 /** A plain-data object being read. */
@@ -391,16 +432,23 @@ function readDescription(r: Reader): string | undefined {
 function readCertificate(r: Reader, boundLater: boolean): Uint8Array | undefined {
   const v = r.obj['certificate'];
   if (v === undefined) return r.bad('certificate', 'is required (the DER bytes of the CA certificate)');
-  let der: Uint8Array;
+  let bytes: Uint8Array;
   if (v instanceof Uint8Array) {
-    der = new Uint8Array(v);
+    bytes = new Uint8Array(v);
   } else if (typeof v === 'string' && v.length > MAX_BASE64_CHARS) {
     return r.bad('certificate', `is longer than the ${MAX_BASE64_CHARS} base64 characters certfleet decodes`);
   } else if (typeof v === 'string' && isStrictBase64(v) && v !== '') {
-    der = new Uint8Array(Buffer.from(v, 'base64'));
+    bytes = new Uint8Array(Buffer.from(v, 'base64'));
   } else {
-    return r.bad('certificate', 'must be DER bytes or a base64 string');
+    return r.bad(
+      'certificate',
+      'must be DER bytes or a base64 string (of the DER bytes, or of one PEM CERTIFICATE block)',
+    );
   }
+  // one place for every reader (Graph trustedRootCertificate, certfleet JSON, a scenario): PEM becomes DER
+  const decoded = certificateDer(bytes);
+  if (!decoded.ok) return r.bad('certificate', decoded.rule);
+  const der = decoded.der;
   const problem = boundLater ? undefined : trustedCertificateProblem(der);
   if (problem !== undefined) return r.bad('certificate', problem);
   return der;

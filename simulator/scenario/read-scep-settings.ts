@@ -8,6 +8,8 @@
  */
 import { HASH_ALGORITHMS, KEY_USAGES } from '../../profiles/model/enums.ts';
 import type { ProfileFamily } from '../../profiles/model/platform.ts';
+import type { KeySize } from '../../profiles/model/enums.ts';
+import { KEY_SIZE_BITS, unsimulatedKeySizeRule } from '../../profiles/model/scep-profile.ts';
 import { child, type At, type Checker } from './checker.ts';
 import type { MapNode } from './yaml-tree.ts';
 
@@ -69,15 +71,14 @@ export function readScepSettings(
     const bits = c.number(sizeAt, 1024, 4096, true);
     if (bits !== undefined && KEY_SIZE_OF_BITS[String(bits)] === undefined)
       c.add(sizeAt.node.pos, sizeAt.path, `must be one of ${Object.keys(KEY_SIZE_OF_BITS).join(', ')}`);
-    else if (bits === 1024)
+    else if (bits !== undefined) {
       // Intune offers 1024 (Graph keySize size1024), but the simulated devices make only the RSA sizes pki/keys.ts
       // supports (2048+): refused here, with the reason, rather than failing KEY_UNSUPPORTED on every device
-      c.add(
-        sizeAt.node.pos,
-        sizeAt.path,
-        "1024 is an Intune option, but certfleet's simulated devices make RSA keys of 2048 bits or more only; use 2048 or 4096",
-      );
-    else if (bits !== undefined) s['keySize'] = KEY_SIZE_OF_BITS[String(bits)];
+      const size = KEY_SIZE_OF_BITS[String(bits)] as KeySize;
+      const why = unsimulatedKeySizeRule(size, (k) => String(KEY_SIZE_BITS[k]));
+      if (why !== undefined) c.add(sizeAt.node.pos, sizeAt.path, why);
+      else s['keySize'] = size;
+    }
   }
   for (const [key, table] of [
     ['keyUsage', KEY_USAGES],

@@ -13,7 +13,10 @@ import { parseCertificate } from '../../pki/index.ts';
 import { compileProfile, seededIds, type IssuedIdentity } from '../../profiles/compile/index.ts';
 import { PROFILE_FAMILY_INFO } from '../../profiles/model/platform.ts';
 import type { ProfileWarning } from '../../profiles/model/problem.ts';
+import type { PkcsCertificateProfile } from '../../profiles/model/profile.ts';
 import { subjectTemplateOf, sanTemplatesOf } from '../../profiles/model/profile-names.ts';
+import type { UnusedSetting } from '../../profiles/model/unused-settings.ts';
+import { CaDirectory } from '../service/ca/ca-directory.ts';
 import { EnterpriseCa } from '../service/ca/enterprise-ca.ts';
 import { reserveOutput, type ReservedOutput } from '../service/ca/output-file.ts';
 import { CONNECTOR_GROUP } from '../service/ca/template.ts';
@@ -157,19 +160,28 @@ export interface ProfileCompileOptions {
   scepUrl?: string;
 }
 
-/**
- * `profile compile`: the native payload a device of that inventory receives, written to `out`. A PKCS
- * certificate is issued from the CA in `ca` first (issueForDevice). Any outcome that stops it — a missing
- * variable, the escaped-subject issue, a CA denial — is thrown as its CertfleetError and nothing is written.
- */
-export async function profileCompile(o: ProfileCompileOptions): Promise<{
+/** What {@link profileCompile} returns. */
+export interface ProfileCompileResult {
   summary: string;
   format: string;
   request?: SubmittedRequest;
   /** The profile's advisory warnings (the CLI prints them on stderr); the payload was written anyway. */
   warnings: ProfileWarning[];
-}> {
-  const { profile, warnings } = loadProfileFile(o.profile);
+  /**
+   * The profile's settings that nothing acts on (`PROFILE_SETTING_UNUSED`, as a run warns of them; the CLI
+   * prints them on stderr): the payload was written without them.
+   */
+  unusedSettings: UnusedSetting[];
+}
+
+/**
+ * `profile compile`: the native payload a device of that inventory receives, written to `out`. A PKCS
+ * certificate is issued from the CA in `ca` first (issueForDevice), when the profile names that CA as a run's
+ * connector finds it (CA_UNAVAILABLE otherwise). Any outcome that stops it — a missing variable, the
+ * escaped-subject issue, a CA denial — is thrown as its CertfleetError and nothing is written.
+ */
+export async function profileCompile(o: ProfileCompileOptions): Promise<ProfileCompileResult> {
+  const { profile, warnings, unusedSettings } = loadProfileFile(o.profile);
   const { device, facts } = loadDeviceFile(o.device);
   if (profile.kind === 'pkcs-imported-certificate') {
     throw new CertfleetError(
@@ -187,17 +199,42 @@ export async function profileCompile(o: ProfileCompileOptions): Promise<{
   // (docs/architecture.md house rule 7), as `ca issue` does
   const reserved = reserveOutput(o.out, 0o600);
   try {
-    return await compileInto(o, reserved, { profile, warnings, device, facts });
+    return { ...(await compileInto(o, reserved, { profile, warnings, device, facts })), unusedSettings };
   } finally {
     reserved.abort(); // nothing once committed
   }
+}
+
+/**
+ * Throws the connector's CA_UNAVAILABLE (0x800706BA) when the profile's `certificationAuthority` /
+ * `certificationAuthorityName` do not name the CA of `--ca`: the very check a run's connector makes
+ * (simulator/service/ca/ca-directory.ts CaDirectory.find, with the run's one CA), so the export a run fails
+ * with does not compile here from another CA. Nothing is issued.
+ */
+function reachableCa(ca: EnterpriseCa, profile: PkcsCertificateProfile, folder: string): void {
+  const found = CaDirectory.of(ca).find(profile.certificationAuthority, profile.certificationAuthorityName);
+  if (found.ok) return;
+  const e = found.error;
+  throw new CertfleetError(
+    e.code,
+    `${e.message} Compiling, the connector reaches only the CA of --ca ${folder} (${ca.configString}): give the --ca folder of the CA the profile names, or set the profile's certificationAuthority and certificationAuthorityName to that CA's.`,
+    {
+      details: {
+        ...e.details,
+        certificationAuthority: profile.certificationAuthority,
+        certificationAuthorityName: profile.certificationAuthorityName,
+        caFolder: folder,
+        caConfigString: ca.configString,
+      },
+    },
+  );
 }
 
 async function compileInto(
   o: ProfileCompileOptions,
   reserved: ReservedOutput,
   loaded: Pick<LoadedProfile, 'profile' | 'warnings'> & Pick<LoadedDevice, 'device' | 'facts'>,
-): Promise<{ summary: string; format: string; request?: SubmittedRequest; warnings: ProfileWarning[] }> {
+): Promise<Omit<ProfileCompileResult, 'unusedSettings'>> {
   const { profile, warnings, device, facts } = loaded;
   const ids = seededIds(o.seed);
   let issued: IssuedIdentity | undefined;
@@ -205,6 +242,7 @@ async function compileInto(
   const lines: string[] = [];
   if (profile.kind === 'pkcs-certificate' && o.ca !== undefined) {
     const ca = EnterpriseCa.open(o.ca);
+    reachableCa(ca, profile, o.ca);
     const r = await issueForDevice(ca, profile, facts, {
       requester: { identity: 'certfleet-connector', groups: [CONNECTOR_GROUP] },
       password: o.password ?? randomPassword(20, 'pfx-password'),

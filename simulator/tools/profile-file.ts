@@ -11,10 +11,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { CertfleetError } from '../../pki/errors.ts';
-import { importGraphProfile, type GraphUnused } from '../../profiles/graph/import-graph.ts';
+import { graphPathOf, importGraphProfile, type GraphUnused } from '../../profiles/graph/import-graph.ts';
 import type { GraphTypeName } from '../../profiles/graph/odata-types.ts';
 import { profileInvalidError, type ProfileWarning } from '../../profiles/model/problem.ts';
 import type { CertificateProfile } from '../../profiles/model/profile.ts';
+import { unsimulatedKeySizeRule } from '../../profiles/model/scep-profile.ts';
+import { unusedSettingsOf, type UnusedSetting } from '../../profiles/model/unused-settings.ts';
 import { validateProfile } from '../../profiles/model/validate-profile.ts';
 
 /** A loaded profile and where it came from. */
@@ -25,8 +27,17 @@ export interface LoadedProfile {
   graphType?: GraphTypeName;
   /** Graph properties certfleet does not model (ignored), for Graph JSON. */
   ignored: string[];
-  /** Graph properties without effect (unknown ones included), each with why (profiles/graph GraphUnused). */
+  /**
+   * What has no effect, each with why (profiles/graph GraphUnused): Graph properties the import reads past
+   * (unknown ones included), then the settings nothing acts on ({@link unusedSettings}, code
+   * `PROFILE_SETTING_UNUSED`), as a run warns of both.
+   */
   unused: GraphUnused[];
+  /**
+   * The settings set (to other than their default) that nothing acts on: profiles/model unusedSettingsOf, the
+   * run's `PROFILE_SETTING_UNUSED` warnings, with the path of the file's format (Graph or model).
+   */
+  unusedSettings: UnusedSetting[];
   /** Advisory warnings (documented risky variable uses); the profile loaded anyway. */
   warnings: ProfileWarning[];
 }
@@ -68,7 +79,20 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
     const output = Array.isArray(printed) || Array.isArray(printedUnused);
     const r = validateProfile(output ? model : json, { asGraphService: true });
     if (!r.ok) throw profileInvalidError(`The certfleet profile ${source}`, r.problems);
-    return { profile: r.value, format: 'certfleet', ignored: [], unused: [], warnings: r.warnings };
+    // the simulator's limit, as the Graph import and a scenario refuse it (profiles/model/scep-profile.ts)
+    const keySize =
+      r.value.kind === 'scep-certificate' ? unsimulatedKeySizeRule(r.value.keySize, (k) => k) : undefined;
+    if (keySize !== undefined)
+      throw profileInvalidError(`The certfleet profile ${source}`, [
+        { path: 'keySize', rule: keySize, code: 'PROFILE_INVALID' },
+      ]);
+    return withUnusedSettings({
+      profile: r.value,
+      format: 'certfleet',
+      ignored: [],
+      unused: [],
+      warnings: r.warnings,
+    });
   }
   const r = importGraphProfile(text);
   if (!r.ok) {
@@ -77,14 +101,35 @@ export function parseProfileText(text: string, source: string): LoadedProfile {
       details: r.error.details,
     });
   }
-  return {
+  return withUnusedSettings({
     profile: r.profile,
     format: 'graph',
     graphType: r.graphType,
     ignored: r.ignored,
     unused: r.unused,
     warnings: r.warnings,
-  };
+  });
+}
+
+/**
+ * Adds the settings nothing acts on (profiles/model unusedSettingsOf, the very list a run warns of) to a
+ * loaded profile, at the path of its format; one the import already lists (the `rootCertificate` link) is
+ * not said twice.
+ */
+function withUnusedSettings(loaded: Omit<LoadedProfile, 'unusedSettings'>): LoadedProfile {
+  const unusedSettings = unusedSettingsOf(loaded.profile).map((u) => ({
+    ...u,
+    path: loaded.format === 'graph' ? graphPathOf(u.path) : u.path,
+  }));
+  const listed = (path: string): boolean =>
+    loaded.unused.some((u) => u.path === path || u.path.startsWith(`${path}@`));
+  const unused: GraphUnused[] = [
+    ...loaded.unused,
+    ...unusedSettings
+      .filter((u) => !listed(u.path))
+      .map((u) => ({ path: u.path, message: `has no effect [${u.code}]: ${u.advice}`, code: u.code })),
+  ];
+  return { ...loaded, unused, unusedSettings };
 }
 
 /** Reads and parses a profile file. */

@@ -461,3 +461,169 @@ describe.concurrent('regression issue 3: advisory warnings are shown, and do not
     expect([r.status, r.stderr]).toEqual([0, '']);
   });
 });
+
+describe.concurrent('regression (QA walkthrough): profile import and compile say what a run says', () => {
+  /** A Windows PKCS Graph export naming the CA of `ca init` (its config string and name). */
+  const graphPkcs = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    '@odata.type': '#microsoft.graph.windows10PkcsCertificateProfile',
+    displayName: 'Contoso Wi-Fi (Graph)',
+    certificationAuthority: 'ca01.certfleet.test\\Certfleet Issuing CA',
+    certificationAuthorityName: 'Certfleet Issuing CA',
+    certificateTemplateName: 'CertfleetUser',
+    certificateStore: 'user',
+    subjectNameFormat: 'custom',
+    subjectNameFormatString: 'CN={{UserName}}',
+    subjectAlternativeNameType: 'userPrincipalName',
+    keyStorageProvider: 'useSoftwareKsp',
+    ...extra,
+  });
+  const serverAuth = {
+    extendedKeyUsages: [{ name: 'Server Authentication', objectIdentifier: '1.3.6.1.5.5.7.3.1' }],
+  };
+  const EKU_UNUSED =
+    'extendedKeyUsages has no effect [PROFILE_SETTING_UNUSED]: the issued certificate carries the EKUs of its certificate template';
+
+  it('a trusted root exported as base64 of a PEM .cer compiles with the true SHA-1 node name and the DER', async () => {
+    const der = readFileSync(file('ca/root.cer'));
+    const pem = readFileSync(file('ca/root.pem'), 'utf8');
+    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const profile = writeJson('root-pem.json', {
+      '@odata.type': '#microsoft.graph.windows81TrustedRootCertificate',
+      displayName: 'Root (Base-64 .cer)',
+      certFileName: 'root.cer',
+      destinationStore: 'computerCertStoreRoot',
+      trustedRootCertificate: Buffer.from(pem).toString('base64'),
+    });
+    const imported = await certfleet(['profile', 'import', profile, '--json']);
+    expect([imported.status, imported.stderr]).toEqual([0, '']);
+    expect((JSON.parse(imported.stdout) as { certificate: string }).certificate).toBe(der.toString('base64'));
+    const out = file('root-pem.xml');
+    const r = await certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      profile,
+      '--device',
+      deviceFile('pc-root-pem.json', { platform: 'windows', kind: 'entra-joined' }),
+      '--out',
+      out,
+    ]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const sha1 = parseCertificate(der).sha1Thumbprint;
+    const xml = readFileSync(out, 'utf8');
+    expect(xml).toContain(`./Device/Vendor/MSFT/RootCATrustedCertificates/Root/${sha1}/EncodedCertificate`);
+    expect(xml).toContain(der.toString('base64'));
+  });
+
+  it('profile import lists a setting without effect (PROFILE_SETTING_UNUSED), as text and in --json', async () => {
+    const profile = writeJson('unused-eku.json', graphPkcs(serverAuth));
+    const text = await certfleet(['profile', 'import', profile]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(
+      /^ {2}no effect +extendedKeyUsages has no effect \[PROFILE_SETTING_UNUSED\]: /m,
+    );
+    expect(text.stdout).toContain(EKU_UNUSED);
+    const json = await certfleet(['profile', 'import', profile, '--json']);
+    expect(json.status).toBe(0);
+    expect((JSON.parse(json.stdout) as { unused: unknown }).unused).toEqual([
+      {
+        path: 'extendedKeyUsages',
+        message: expect.stringContaining(EKU_UNUSED.slice('extendedKeyUsages '.length)),
+        code: 'PROFILE_SETTING_UNUSED',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'EKUs on macOS SCEP',
+      {
+        '@odata.type': '#microsoft.graph.macOSScepCertificateProfile',
+        scepServerUrls: ['https://ndes.contoso.test/certsrv/mscep/mscep.dll'],
+        ...serverAuth,
+      },
+      'extendedKeyUsages',
+    ],
+    [
+      'keyUsage on Android device-owner SCEP',
+      {
+        '@odata.type': '#microsoft.graph.androidDeviceOwnerScepCertificateProfile',
+        scepServerUrls: ['https://ndes.contoso.test/certsrv/mscep/mscep.dll'],
+        keyUsage: 'digitalSignature',
+      },
+      'keyUsage',
+    ],
+    [
+      'a DigiCert CA type on Android device-owner PKCS',
+      {
+        '@odata.type': '#microsoft.graph.androidDeviceOwnerPkcsCertificateProfile',
+        certificationAuthority: 'ca01.certfleet.test',
+        certificationAuthorityName: 'Certfleet Issuing CA',
+        certificateTemplateName: 'CertfleetUser',
+        certificationAuthorityType: 'digiCert',
+      },
+      'certificationAuthorityType',
+    ],
+  ] as const)('profile import lists %s as without effect', async (_n, json, path) => {
+    const profile = writeJson(`unused-${path}.json`, { displayName: 'Unused', ...json });
+    const r = await certfleet(['profile', 'import', profile, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const unused = (JSON.parse(r.stdout) as { unused?: { path: string; code?: string }[] }).unused ?? [];
+    expect(unused.filter((u) => u.code === 'PROFILE_SETTING_UNUSED').map((u) => u.path)).toEqual([path]);
+  });
+
+  it('profile compile says a setting without effect on stderr, writes the payload and exits 0', async () => {
+    const out = file('unused-eku.xml');
+    const r = await certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      writeJson('unused-eku-compile.json', graphPkcs(serverAuth)),
+      '--device',
+      deviceFile('pc-unused-eku.json', { platform: 'windows', kind: 'entra-joined' }),
+      '--ca',
+      file('ca'),
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning PROFILE_SETTING_UNUSED: extendedKeyUsages: the issued certificate carries the EKUs of its certificate template/m,
+    );
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('profile compile of a profile naming another CA fails CA_UNAVAILABLE as a run does; nothing issued or written', async () => {
+    // a copy of the shared CA: the other cases of this file issue from theirs at the same time
+    const ca = file('ca-other-authority');
+    cpSync(file('ca'), ca, { recursive: true });
+    const issued = (): string => readFileSync(join(ca, 'issued.jsonl'), 'utf8');
+    const before = issued();
+    const out = file('other-ca.xml');
+    const r = await certfleet([
+      'profile',
+      'compile',
+      '--profile',
+      writeJson(
+        'other-ca.json',
+        graphPkcs({
+          certificationAuthority: 'ca99.contoso.com\\Other CA',
+          certificationAuthorityName: 'Other CA',
+        }),
+      ),
+      '--device',
+      deviceFile('pc-other-ca.json', { platform: 'windows', kind: 'entra-joined' }),
+      '--ca',
+      ca,
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error CA_UNAVAILABLE: The connector cannot reach the CA the profile names/);
+    expect(r.stderr).toContain("certificationAuthority 'ca99.contoso.com\\Other CA'");
+    expect(r.stderr).toContain('0x800706BA');
+    expect(r.stderr).toContain(`--ca ${ca} (ca01.certfleet.test\\Certfleet Issuing CA)`);
+    expect(existsSync(out)).toBe(false);
+    expect(issued()).toBe(before);
+  });
+});

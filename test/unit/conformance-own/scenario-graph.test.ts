@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { derToPem } from '../../../pki/pem.ts';
 import { loadScenario } from '../../../simulator/scenario/index.ts';
 import { OWN_GRAPH_DIR, ownRoot, trustedGraphExport } from './samples.ts';
 
@@ -90,6 +91,48 @@ profiles:
       const p = (e.details['problems'] as { line: number; message: string }[])[0]!;
       expect(p.line).toBe(4);
       expect(p.message).toContain(message);
+    }
+  });
+
+  it('regression (QA walkthrough): a trusted root exported as base64 of a PEM .cer reaches the run as its DER', () => {
+    const der = ownRoot().der;
+    const pemExport = join(work, 'mac-trusted-pem.json');
+    const exported = trustedGraphExport('macOSTrustedRootCertificate', der);
+    exported['trustedRootCertificate'] = Buffer.from(derToPem(der, 'CERTIFICATE')).toString('base64');
+    writeFileSync(pemExport, JSON.stringify(exported));
+    const s = loadScenario({
+      text: `fleet: { devices: 1, mix: [{ platform: macos, kind: user }] }\nprofiles:\n  - { graph: '${pemExport}' }\n`,
+      file: 'own.yaml',
+    });
+    const model = s.profiles[0]!.models.macos;
+    if (model?.kind !== 'trusted-certificate') throw new Error(String(model?.kind));
+    expect(Buffer.from(model.certificate).equals(Buffer.from(der))).toBe(true);
+  });
+
+  it('regression (QA walkthrough): a Graph SCEP export with keySize size1024 is refused at load, as inline keySize 1024 is', () => {
+    const scep = join(work, 'ios-scep-1024.json');
+    writeFileSync(
+      scep,
+      JSON.stringify({
+        '@odata.type': '#microsoft.graph.iosScepCertificateProfile',
+        displayName: 'iOS SCEP 1024',
+        scepServerUrls: ['https://ndes.contoso.test/certsrv/mscep/mscep.dll'],
+        keySize: 'size1024',
+      }),
+    );
+    try {
+      loadScenario({
+        text: `fleet: { devices: 1 }\nprofiles:\n  - { graph: '${scep}' }\n`,
+        file: 'own.yaml',
+      });
+      throw new Error('loaded');
+    } catch (e) {
+      if (!isCertfleetError(e, 'SCENARIO_INVALID')) throw e;
+      const p = (e.details['problems'] as { line: number; message: string }[])[0]!;
+      expect(p.line).toBe(3);
+      expect(p.message).toMatch(
+        /\[PROFILE_INVALID\].*keySize: size1024 is an Intune option, but certfleet's simulated devices make RSA keys of 2048 bits or more only; use size2048 or size4096/,
+      );
     }
   });
 

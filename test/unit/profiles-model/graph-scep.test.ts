@@ -36,7 +36,7 @@ const EXTRA: Record<ScepFamily, Record<string, unknown>> = {
     ...DEVICE,
   },
   macos: { hashAlgorithm: ['sha1'], allowAllAppsAccess: true, subjectNameFormat: 'commonNameAsSerialNumber' },
-  ios: { subjectNameFormat: 'commonNameIncludingEmail', keySize: 'size1024' },
+  ios: { subjectNameFormat: 'commonNameIncludingEmail', keySize: 'size2048' },
   'android-work-profile': { hashAlgorithm: ['sha2'], subjectNameFormat: 'commonNameAsEmail' },
   'android-device-owner': {
     certificateAccess: { type: 'specificApps', packageIds: ['com.contoso.vpn', 'com.contoso.wifi'] },
@@ -136,13 +136,13 @@ describe('SCEP Graph round trips', () => {
 describe('SCEP Graph import: enums by name and by number', () => {
   it('reads keyUsage/hashAlgorithm flags as a member list or a sum, keySize by name or number', () => {
     const a = importGraphProfile(
-      graph('android-work-profile', { keyUsage: 3, hashAlgorithm: 'sha1', keySize: 0 }),
+      graph('android-work-profile', { keyUsage: 3, hashAlgorithm: 'sha1', keySize: 2 }),
     );
     if (!a.ok) throw a.error;
     expect(a.profile).toMatchObject({
       keyUsage: ['keyEncipherment', 'digitalSignature'],
       hashAlgorithm: ['sha1'],
-      keySize: 'size1024',
+      keySize: 'size4096',
     });
     const b = importGraphProfile(
       graph('android-work-profile', { keyUsage: 'digitalSignature', keySize: 'size2048' }),
@@ -167,6 +167,26 @@ describe('SCEP Graph import: enums by name and by number', () => {
       'commonNameIncludingEmail',
     );
   });
+});
+
+describe('SCEP Graph import: keySize size1024 (QA walkthrough)', () => {
+  it.each([['size1024'], [0]] as const)(
+    'refuses keySize %j as a scenario refuses keySize 1024: the simulated devices make 2048-bit RSA keys or larger',
+    (keySize) => {
+      for (const family of SCEP_GRAPH_FAMILIES) {
+        const r = importGraphProfile(graph(family, { keySize }));
+        if (r.ok) throw new Error(`${family}: expected a refusal`);
+        expect(r.error.code).toBe('PROFILE_INVALID');
+        expect(r.problems).toEqual([
+          {
+            path: 'keySize',
+            rule: "size1024 is an Intune option, but certfleet's simulated devices make RSA keys of 2048 bits or more only; use size2048 or size4096",
+            code: 'PROFILE_INVALID',
+          },
+        ]);
+      }
+    },
+  );
 });
 
 describe('SCEP Graph import refuses what Graph refuses, with each Graph path', () => {

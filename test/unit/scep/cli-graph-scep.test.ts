@@ -77,9 +77,15 @@ describe('certfleet profile import with a SCEP Graph export', () => {
     writeFileSync(join(work, 'model.json'), first.stdout);
     const again = certfleet(['profile', 'import', '--json', join(work, 'model.json')]);
     expect(again.status, again.stderr).toBe(0);
-    // the export's properties without effect (`unused`) are the export's, not the model's
+    // `unused` is output, not settings: the export's properties without effect are the export's; the
+    // settings nothing acts on are the model's too, so the model lists them again, at its own paths
     const { unused: _unused, ...settings } = model;
-    expect(JSON.parse(again.stdout)).toEqual(settings);
+    const { unused: againUnused, ...againSettings } = JSON.parse(again.stdout) as Record<string, unknown>;
+    expect(againSettings).toEqual(settings);
+    expect((againUnused as { path: string; code?: string }[]).map((u) => [u.path, u.code])).toEqual([
+      ['hashAlgorithm', 'PROFILE_SETTING_UNUSED'],
+      ['rootCertificateId', 'PROFILE_SETTING_UNUSED'],
+    ]);
   });
 
   it('refuses Android device administrator SCEP with PROFILE_INVALID, printing nothing on stdout', () => {
