@@ -16,9 +16,9 @@ import {
   ANDROID12_WORK_PROFILE,
   APPLE_USER_ENROLLMENT,
   decisiveAbsence,
-  type AbsenceOrigin,
+  type AbsenceRule,
 } from '../../profiles/variables/absence-policy.ts';
-import type { AbsenceReason, AttributeName } from './device.ts';
+import type { AttributeName } from './device.ts';
 
 /** What the rules look at. */
 export interface AvailabilityContext {
@@ -35,18 +35,7 @@ export interface AvailabilityContext {
 }
 
 /** One availability rule. */
-export interface AvailabilityRule {
-  /** Stable id, used by tests and reports. */
-  readonly id: string;
-  /** Where the absence comes from: decides which rule wins when several hold (absence-policy.ts). */
-  readonly origin: AbsenceOrigin;
-  readonly attributes: readonly AttributeName[];
-  readonly reason: AbsenceReason;
-  /** Why, in a sentence a QA engineer can act on. */
-  readonly explanation: string;
-  readonly source: string;
-  readonly applies: (c: AvailabilityContext) => boolean;
-}
+export type AvailabilityRule = AbsenceRule<AvailabilityContext>;
 
 /** The user attributes (absent on user-less devices). */
 export const USER_ATTRIBUTES: readonly AttributeName[] = [

@@ -75,9 +75,11 @@ export interface PolicyView {
   readonly enrolledOsVersion: string;
 }
 
-/** A rule of the platform's enrollment that keeps device identifiers from the MDM service. */
-export interface EnrollmentPolicy {
-  readonly id: 'android12-work-profile' | 'apple-user-enrollment';
+/** A rule that makes attributes absent on the devices it applies to (`C`: what it looks at). */
+export interface AbsenceRule<C> {
+  /** Stable id, used by tests and reports. */
+  readonly id: string;
+  /** Where the absence comes from: decides which rule wins when several hold (the precedence rule above). */
   readonly origin: AbsenceOrigin;
   readonly attributes: readonly AttributeName[];
   /** The absence reason the device reports for them. */
@@ -85,7 +87,12 @@ export interface EnrollmentPolicy {
   /** Why, in a sentence a QA engineer can act on. */
   readonly explanation: string;
   readonly source: string;
-  readonly applies: (v: PolicyView) => boolean;
+  readonly applies: (v: C) => boolean;
+}
+
+/** A rule of the platform's enrollment that keeps device identifiers from the MDM service. */
+export interface EnrollmentPolicy extends AbsenceRule<PolicyView> {
+  readonly id: 'android12-work-profile' | 'apple-user-enrollment';
 }
 
 /**
