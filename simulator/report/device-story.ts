@@ -4,6 +4,8 @@
  * end of the run, each profile's outcome with its native status, the payloads it was sent, and its
  * timeline. Pure; colour is an argument. Text from the run is reduced to printable single lines.
  */
+import type { AttributeName } from '../../agent/device/device.ts';
+import { recordedAbsenceText } from '../scenario/absence-causes.ts';
 import { oneLine, painter, type Paint } from './ansi.ts';
 import { nativeText } from './report-json.ts';
 import type { DeviceStory } from './run-db.ts';
@@ -71,7 +73,10 @@ export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStory
   h('Attributes');
   const attrs: [string, string][] = [
     ...Object.entries(d.attributes).map(([k, v]): [string, string] => [k, v]),
-    ...Object.entries(d.absent).map(([k, why]): [string, string] => [k, `(absent: ${why})`]),
+    ...Object.entries(d.absent).map(([k, why]): [string, string] => {
+      const rule = recordedAbsenceText(d, k as AttributeName);
+      return [k, `(absent: ${why}${rule === undefined ? '' : ` — ${rule}`})`];
+    }),
   ].sort(([a], [b]) => byCodeUnits(a, b));
   out.push(...(attrs.length ? kv(attrs, paint, (v) => v.startsWith('(absent: ')) : ['  (none recorded)']));
 

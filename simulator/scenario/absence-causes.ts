@@ -69,6 +69,53 @@ export function availabilityContextOf(device: Device): AvailabilityContext {
   };
 }
 
+/**
+ * The availability context of a device as a run database records it (`DeviceRecord`: its platform, kind and
+ * facts), for readers after the run (`show device`); undefined when the record lacks a fact the rules read.
+ */
+export function availabilityContextOfRecord(record: {
+  platform: Device['platform'];
+  kind: Device['enrollmentKind'];
+  facts: Record<string, unknown>;
+}): AvailabilityContext | undefined {
+  const f = record.facts;
+  const hardware = f.hardware as Record<string, unknown> | undefined;
+  const user = f.user as { synced?: unknown } | null | undefined;
+  if (
+    typeof f.enrolledOsVersion !== 'string' ||
+    typeof f.cellular !== 'boolean' ||
+    typeof hardware?.cdma !== 'boolean' ||
+    typeof hardware.wifi !== 'boolean' ||
+    user === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    platform: record.platform,
+    enrollmentKind: record.kind,
+    enrolledOsVersion: f.enrolledOsVersion,
+    hasUser: user !== null,
+    userSynced: user?.synced === true,
+    cellular: f.cellular,
+    cdma: hardware.cdma,
+    wifi: hardware.wifi,
+  };
+}
+
+/**
+ * The short text of the availability rule that makes `attribute` absent on a recorded device (as the
+ * failure summary names it: "Apple User Enrollment hides hardware identifiers"), or undefined when no rule
+ * does (the device did not report it, or the scenario removed it) or the record cannot say.
+ */
+export function recordedAbsenceText(
+  record: Parameters<typeof availabilityContextOfRecord>[0],
+  attribute: AttributeName,
+): string | undefined {
+  const context = availabilityContextOfRecord(record);
+  const rule = context === undefined ? undefined : absenceRule(context, attribute);
+  return rule === undefined ? undefined : (RULE_CAUSES[rule.id]?.text ?? rule.explanation);
+}
+
 function percent(share: number): string {
   return `${Math.round(share * 1000) / 10} %`;
 }

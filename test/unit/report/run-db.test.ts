@@ -481,6 +481,18 @@ describe('renderDeviceStory', () => {
     expect(renderDeviceStory(evil)).toContain('Device x[2Jy z');
   });
 
+  it('names the rule behind an absence, as the failure summary does', () => {
+    const device = deviceRecordOf(
+      generateDevice({ seed: 'rundb', index: 0, platform: 'ios', kind: 'user' }),
+      true,
+    );
+    const text = renderDeviceStory({ ...story, device });
+    expect(text).toMatch(
+      / imei +\(absent: not-reported — Apple User Enrollment hides hardware identifiers\)\n/,
+    );
+    expect(text).toContain('(absent: not-on-platform — only Windows devices have a computer account SID)');
+  });
+
   it('says so when a device has nothing recorded', () => {
     const empty = renderDeviceStory({
       ...story,

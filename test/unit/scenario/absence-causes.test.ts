@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AVAILABILITY_RULES } from '../../../agent/device/availability.ts';
 import { generateDevice, type GenerateDeviceOptions } from '../../../agent/device/generate.ts';
-import { absenceCausesOf, RULE_CAUSES } from '../../../simulator/scenario/absence-causes.ts';
+import {
+  absenceCausesOf,
+  recordedAbsenceText,
+  RULE_CAUSES,
+} from '../../../simulator/scenario/absence-causes.ts';
+import { deviceRecordOf } from '../../../simulator/report/run-db.ts';
 import { loadScenario, planFleet } from '../../../simulator/scenario/index.ts';
 
 const plan = (generate: GenerateDeviceOptions): { generate: GenerateDeviceOptions } => ({ generate });
@@ -87,6 +92,24 @@ describe('absenceCausesOf', () => {
     const options: GenerateDeviceOptions = { seed: 'causes', index: 3, ...o } as GenerateDeviceOptions;
     const d = generateDevice(options);
     expect(absenceCausesOf(d, plan(options))[attribute]).toMatchObject({ source, rule });
+    // `show device` reads the device back from run.db and names the same rule
+    const record = JSON.parse(JSON.stringify(deviceRecordOf(d, true))) as ReturnType<typeof deviceRecordOf>;
+    expect(recordedAbsenceText(record, attribute)).toBe(RULE_CAUSES[rule]?.text);
+  });
+
+  it('a recorded device names no rule where none holds, or where its record lacks the facts the rules read', () => {
+    const options: GenerateDeviceOptions = {
+      seed: 'causes',
+      index: 1,
+      platform: 'windows',
+      kind: 'entra-joined',
+      overrides: { attributes: { emailAddress: null } },
+    };
+    const record = deviceRecordOf(generateDevice(options), true);
+    expect(record.absent.emailAddress).toBe('not-reported');
+    expect(recordedAbsenceText(record, 'emailAddress')).toBeUndefined(); // removed by the scenario, not a rule
+    expect(recordedAbsenceText(record, 'udid')).toBe(RULE_CAUSES['udid-apple-only']?.text);
+    expect(recordedAbsenceText({ ...record, facts: {} }, 'udid')).toBeUndefined();
   });
 
   it('the scenario’s own fleet.missing, with its share — and a platform rule wins over it', () => {
