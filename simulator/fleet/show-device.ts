@@ -7,7 +7,20 @@
 import { renderDeviceStory } from '../report/device-story.ts';
 import { RunDb, type DeviceStory } from '../report/run-db.ts';
 import { CertfleetError } from '../../pki/errors.ts';
-import { resolveRunFolder } from './run-folder.ts';
+import { readRunManifest, resolveRunFolder } from './run-folder.ts';
+
+/** What `show device` says of the key stores of a wall-paced run, which collects none. */
+export const WALL_PACED_STORES =
+  "a wall-paced run (serve --wall-paced) does not collect the devices' key stores; each certfleet agents keeps its devices' stores in the agents.db of its --out folder";
+
+/** True when the run folder's manifest says the run went on a scaled wall clock (false when it cannot say). */
+function wallPaced(dir: string): boolean {
+  try {
+    return readRunManifest(dir).wallPaced !== undefined;
+  } catch {
+    return false; // a folder without a readable manifest (an older run): its stores are what run.db holds
+  }
+}
 
 /** Options of {@link showDevice}. */
 export interface ShowDeviceOptions {
@@ -46,6 +59,7 @@ export function loadDeviceStory(
     const id = db.resolveDevice(query);
     const story = db.deviceStory(id);
     if (!story) throw new CertfleetError('USAGE', `No device "${query}" in the run ${dir}.`);
+    if (wallPaced(dir)) story.storesNotCollected = WALL_PACED_STORES;
     return { dir, story };
   } finally {
     db.close();

@@ -102,7 +102,9 @@ export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStory
   }
 
   h('Key stores (end of run)');
-  if (story.stores.length === 0) out.push('  (empty)');
+  if (story.storesNotCollected !== undefined)
+    out.push(`  (not collected: ${oneLine(story.storesNotCollected)})`);
+  else if (story.stores.length === 0) out.push('  (empty)');
   let store = '';
   for (const it of story.stores) {
     if (it.store !== store) {

@@ -126,6 +126,11 @@ export interface DeviceStory {
   /** The last inventory the device reported. */
   inventory?: InventoryRecord;
   stores: StoreSnapshotItem[];
+  /**
+   * Why `stores` is empty for every device of the run when the run collected none (a `serve --wall-paced`
+   * run: each `agents` keeps its devices' stores in its own agents.db); absent when the run collected them.
+   */
+  storesNotCollected?: string;
   deliveries: DeliveryRecord[];
   outcomes: DeviceProfileOutcome[];
   timeline: RunEvent[];

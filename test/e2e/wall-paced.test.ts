@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { showDevice, WALL_PACED_STORES } from '../../simulator/fleet/show-device.ts';
 import type { ReportJson } from '../../simulator/report/report-json.ts';
 import { startCli, stopAll, waitForOutput, type CliProcess } from './fixtures/cli-process.ts';
 
@@ -106,6 +107,11 @@ describe('--wall-paced: serve and agents on a scaled wall clock', () => {
     ]);
     // the agents host kept the devices' key stores
     expect(existsSync(join(work, 'agents', 'agents.db'))).toBe(true);
+    // … and `show device` on serve's folder says where they are, not that the device's stores were empty
+    const shown = showDevice({ device: '#0', run: out });
+    expect(shown.story.stores).toEqual([]);
+    expect(shown.text).toContain(`Key stores (end of run)\n  (not collected: ${WALL_PACED_STORES})`);
+    expect(shown.text).not.toContain('(empty)');
     await stopAll([broker]);
   }, 300_000);
 });
