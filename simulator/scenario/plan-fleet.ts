@@ -30,8 +30,6 @@ export interface DevicePlan {
   tags: string[];
   /** Virtual time it enrols (within the ramp), epoch ms. */
   enrolAt: number;
-  /** Offset of its check-ins within the check-in interval, ms (spreads check-ins over the interval). */
-  checkInOffsetMs: number;
   /** When it is offline (sorted, may overlap). */
   offline: TimeWindow[];
   /** Delay before it answers each payload; 0 when it is not a slow device. */
@@ -129,7 +127,6 @@ export function planDevice(scenario: Scenario, index: number): DevicePlan {
 
   const enrolAt =
     scenario.start + Math.floor((fleet.rampMs * (index + r.fork('ramp').next())) / fleet.devices);
-  const checkInOffsetMs = Math.floor(r.fork('check-in').next() * scenario.checkInIntervalMs);
   const end = scenario.start + scenario.durationMs;
   const offline: TimeWindow[] = [];
   const ro = r.fork('offline');
@@ -151,7 +148,6 @@ export function planDevice(scenario: Scenario, index: number): DevicePlan {
     kind,
     tags: [...entry.tags],
     enrolAt,
-    checkInOffsetMs,
     offline,
     slowDelayMs,
     locked,

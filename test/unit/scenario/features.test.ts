@@ -122,8 +122,6 @@ describe('regression issue 5: checkInInterval', () => {
   ])('%j', (line, ms) => {
     const s = loadScenario({ text: `${line}fleet: { devices: 3 }\n`, file: 'c.yaml' });
     expect(s.checkInIntervalMs).toBe(ms);
-    // each device's check-ins are spread within the interval
-    for (const p of planFleet(s)) expect(p.checkInOffsetMs).toBeLessThan(ms);
   });
 
   it.each(['checkInInterval: 30s\n', 'checkInInterval: often\n'])('%j is a problem', (line) => {
