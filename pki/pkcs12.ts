@@ -224,10 +224,22 @@ function bagAttributes(friendlyName: string | undefined, localKeyId: Buffer): Ui
 // ------------------------------------------------------------------------------------------------
 // Parsing
 
-function parseError(where: string, message: string, cause?: unknown): CertfleetError {
+/**
+ * Why a PKCS#12 that decodes is still no identity (`details.identity` of its PKCS12_PARSE): no key bag, several
+ * key bags, or a key no certificate matches — a device may answer these differently from undecodable bytes
+ * (Apple: 9006 "Certificate is not an identity", 9001 "Too many certificates in a payload").
+ */
+export type Pkcs12IdentityProblem = 'no-key' | 'several-keys' | 'no-matching-certificate';
+
+function parseError(
+  where: string,
+  message: string,
+  cause?: unknown,
+  identity?: Pkcs12IdentityProblem,
+): CertfleetError {
   return new CertfleetError('PKCS12_PARSE', `Not a readable PKCS#12 at ${where}: ${message}`, {
     cause,
-    details: { where },
+    details: { where, ...(identity !== undefined && { identity }) },
   });
 }
 
@@ -611,6 +623,8 @@ function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
       keys.length === 0
         ? 'no private key bag found; a PKCS#12 identity needs exactly one.'
         : `${keys.length} private key bags found; a PKCS#12 identity needs exactly one.`,
+      undefined,
+      keys.length === 0 ? 'no-key' : 'several-keys',
     );
   }
   const keyBag = keys[0] as Bag;
@@ -627,7 +641,12 @@ function assemble(bags: Bag[], macAlgorithm: string): ParsedPkcs12 {
     !!keyBag.localKeyId && !!c.bag.localKeyId && keyBag.localKeyId.equals(c.bag.localKeyId);
   const leaf = byKey.find(byId) ?? byKey[0] ?? certs.find(byId);
   if (!leaf) {
-    throw parseError('SafeContents', 'no certificate matches the private key (by public key or localKeyId).');
+    throw parseError(
+      'SafeContents',
+      'no certificate matches the private key (by public key or localKeyId).',
+      undefined,
+      'no-matching-certificate',
+    );
   }
   // Leaf first, then its issuers as far as they are present, then whatever else is in the file.
   const ordered = [leaf];

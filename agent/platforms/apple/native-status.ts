@@ -42,12 +42,31 @@ export const APPLE_CASES = {
     mapping: 'inferred',
     source: 'docs/errors.md §2.3 "Malformed certificate data" (code documented, case mapping inferred)',
   },
-  /** A PKCS#12 that is not one (or has no / several keys): 9005, as for malformed certificate data. */
+  /** A PKCS#12 that is not one (bytes that do not decode as a PFX): 9005, as for malformed certificate data. */
   pkcs12Parse: {
     code: 'PKCS12_PARSE',
     error: 'certificateMalformed',
     mapping: 'inferred',
     source: 'docs/errors.md §2.3 "Malformed certificate data (root or PKCS#12 content)"',
+  },
+  /**
+   * A PKCS#12 that decodes but holds no identity (no private key, or a key no certificate in it matches): 9006
+   * "Certificate is not an identity".
+   */
+  pkcs12NotIdentity: {
+    code: 'PKCS12_PARSE',
+    error: 'certificateNotIdentity',
+    mapping: 'inferred',
+    source:
+      'docs/errors.md §2.3 "Malformed certificate data (root or PKCS#12 content)": 9006 when the PKCS#12 has no private key (code documented, case mapping inferred)',
+  },
+  /** A PKCS#12 with several private keys (several identities; the payload takes one): 9001. */
+  pkcs12SeveralIdentities: {
+    code: 'PKCS12_PARSE',
+    error: 'certificateTooMany',
+    mapping: 'inferred',
+    source:
+      'docs/errors.md §2.3 "Malformed certificate data (root or PKCS#12 content)": 9001 when it has more than one identity (code documented, case mapping inferred); ADM com.apple.security.pkcs12 "Only one certificate may be included."',
   },
   /** A PKCS#12 algorithm certfleet does not implement: reported as malformed data. */
   pkcs12Unsupported: {

@@ -7,7 +7,9 @@
  *    tried as the empty password: an MDM install cannot prompt for one. **iOS** refuses an empty (or absent)
  *    password outright: iOS historically cannot install a .p12 exported with an empty password (docs/formats.md
  *    §1.6, Radar 12307889) — modelled as PKCS12_BAD_PASSWORD (Apple 9000, inferred).
- * 2. It holds exactly one identity (pki parsePkcs12: one key bag and a matching certificate; else PKCS12_PARSE).
+ * 2. It holds exactly one identity (pki parsePkcs12: one key bag and a matching certificate; else PKCS12_PARSE,
+ *    answered 9006 "Certificate is not an identity" for no key or no matching certificate, 9001 for several
+ *    keys, 9005 for bytes that are no PFX: docs/errors.md §2.3).
  * 3. The identity certificate is valid on the device clock (else INSTALL_CERT_EXPIRED, certfleet policy).
  * 4. **iOS**: a leaf with the nonRepudiation key usage is refused (INSTALL_KEY_USAGE_REFUSED). This is
  *    certfleet's model of PFXDOC's instruction "For iOS/iPadOS certificate templates … deselect Signature is
@@ -26,7 +28,7 @@
  *    PKCS keys are stored not exportable (PFXDOC: "the private key is marked as not exportable").
  */
 import { isCertfleetError, parseCertificate, verifyChain, type Certificate } from '../../../pki/index.ts';
-import { parsePkcs12, type ParsedPkcs12 } from '../../../pki/pkcs12.ts';
+import { parsePkcs12, type ParsedPkcs12, type Pkcs12IdentityProblem } from '../../../pki/pkcs12.ts';
 import type { Pkcs12CertificatePayload } from '../../../profiles/apple/index.ts';
 import { untrustedChainText } from '../../missing-root.ts';
 import type { AppleCase } from './native-status.ts';
@@ -67,7 +69,13 @@ export function pkcs12Verdict(p: Pkcs12CertificatePayload, ctx: VerdictContext):
     parsed = parsePkcs12(p.PayloadContent, password);
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    const kase = PKCS12_CASES[e.code] ?? 'pkcs12Parse';
+    const identity = e.details['identity'] as Pkcs12IdentityProblem | undefined;
+    const kase =
+      identity === undefined
+        ? (PKCS12_CASES[e.code] ?? 'pkcs12Parse')
+        : identity === 'several-keys'
+          ? 'pkcs12SeveralIdentities'
+          : 'pkcs12NotIdentity';
     if (kase === 'pkcs12BadPassword') {
       return refuse(
         kase,

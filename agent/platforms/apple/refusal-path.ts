@@ -9,6 +9,8 @@ import type { AppleCase } from './native-status.ts';
 const REFUSAL_KEYS: Readonly<Record<AppleCase, { at: 'payload' | 'profile'; key: string } | undefined>> = {
   certParse: { at: 'payload', key: 'PayloadContent' },
   pkcs12Parse: { at: 'payload', key: 'PayloadContent' },
+  pkcs12NotIdentity: { at: 'payload', key: 'PayloadContent' },
+  pkcs12SeveralIdentities: { at: 'payload', key: 'PayloadContent' },
   pkcs12Unsupported: { at: 'payload', key: 'PayloadContent' },
   pkcs12BadPassword: { at: 'payload', key: 'Password' },
   pkcs12EmptyPasswordIos: { at: 'payload', key: 'Password' },

@@ -12,6 +12,7 @@ import {
 } from '../../../profiles/apple/index.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
 import { T0, YEAR } from '../pki/hierarchy.ts';
+import { plainPfx } from '../pkcs12/openssl-fixtures.ts';
 import {
   ADAPTERS,
   DEFAULT_KEYCHAIN,
@@ -176,6 +177,26 @@ describe.each(ENROLLMENTS)(
         code: 'PKCS12_PARSE',
         cause: ['MCCertificateErrorDomain', 9005],
         says: /cannot be read/,
+      },
+      {
+        name: 'a PKCS#12 without a private key',
+        payloads: () => [pkcs12Payload(plainPfx([], [Buffer.from(h.leaf.der)]), 'p.id', SECRET)],
+        code: 'PKCS12_PARSE',
+        cause: ['MCCertificateErrorDomain', 9006],
+        says: /no private key bag/,
+      },
+      {
+        name: 'a PKCS#12 with two private keys',
+        payloads: () => [
+          pkcs12Payload(
+            plainPfx([h.leafKey.privateKey, poolKey('rsa2048', 3).privateKey], [Buffer.from(h.leaf.der)]),
+            'p.id',
+            SECRET,
+          ),
+        ],
+        code: 'PKCS12_PARSE',
+        cause: ['MCCertificateErrorDomain', 9001],
+        says: /2 private key bags/,
       },
       {
         name: 'expired identity',

@@ -7,6 +7,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeInteger, encodeOctetString, encodeOid, encodeSequence, encodeTlv } from '../../../pki/der.ts';
 import { poolKey } from '../../fixtures/key-pool.ts';
 
 /** One identity: its key, its DER leaf and the chain that follows it (leaf first). */
@@ -135,4 +136,26 @@ export function pemCertificates(text: string): Buffer[] {
 /** Reads a file as bytes. */
 export function readBytes(path: string): Buffer {
   return readFileSync(path);
+}
+
+/**
+ * A PKCS#12 without MAC or encryption holding `keys` (PKCS#8 key bags) and `certificates` (DER) in one
+ * SafeContents — shapes `openssl pkcs12 -export` cannot write (several keys), built by hand (RFC 7292 §4).
+ */
+export function plainPfx(keys: KeyObject[], certificates: Buffer[]): Buffer {
+  const DATA = '1.2.840.113549.1.7.1';
+  const bag = (id: string, value: Uint8Array): Uint8Array =>
+    encodeSequence([encodeOid(id), encodeTlv(0xa0, value)]);
+  const safeContents = encodeSequence([
+    ...keys.map((k) => bag('1.2.840.113549.1.12.10.1.1', k.export({ type: 'pkcs8', format: 'der' }))),
+    ...certificates.map((der) =>
+      bag(
+        '1.2.840.113549.1.12.10.1.3',
+        encodeSequence([encodeOid('1.2.840.113549.1.9.22.1'), encodeTlv(0xa0, encodeOctetString(der))]),
+      ),
+    ),
+  ]);
+  const data = (content: Uint8Array): Uint8Array =>
+    encodeSequence([encodeOid(DATA), encodeTlv(0xa0, encodeOctetString(content))]);
+  return Buffer.from(encodeSequence([encodeInteger(3), data(encodeSequence([data(safeContents)]))]));
 }

@@ -17,7 +17,7 @@ import {
 } from '../../../pki/pkcs12-asn1.ts';
 import { makeMacData, readMacData } from '../../../pki/pkcs12-mac.ts';
 import { conformancePath, itConformance } from '../../fixtures/conformance.ts';
-import { makeFixtures, openssl, opensslBytes, type Pkcs12Fixtures } from './openssl-fixtures.ts';
+import { makeFixtures, openssl, opensslBytes, plainPfx, type Pkcs12Fixtures } from './openssl-fixtures.ts';
 
 let fx: Pkcs12Fixtures;
 beforeAll(() => {
@@ -495,5 +495,34 @@ describe('build argument checks', () => {
       } as Parameters<typeof buildPkcs12>[0]),
     );
     expect(e.code).toBe(code);
+  });
+});
+
+const IDENTITY_PASSWORD = 'identity-test-password';
+
+describe('a PKCS#12 that decodes but holds no identity says why (details.identity)', () => {
+  it.each([
+    ['no key (`openssl pkcs12 -export -nokeys`)', 'no-key', /no private key bag/],
+    ['a key and no certificate (`-nocerts`)', 'no-matching-certificate', /no certificate matches/],
+    ['two keys', 'several-keys', /2 private key bags/],
+  ] as const)('%s → PKCS12_PARSE, identity %s', (name, identity, message) => {
+    let p12: Buffer;
+    if (identity === 'several-keys') {
+      p12 = plainPfx([fx.rsa.privateKey, fx.ec.privateKey], [fx.rsa.leaf, fx.ec.leaf]);
+    } else {
+      const out = fx.file(`${identity}.p12`, '');
+      const only =
+        identity === 'no-key' ? ['-nokeys', '-in', fx.rsa.leafPem] : ['-nocerts', '-inkey', fx.rsa.keyPem];
+      opensslBytes(['pkcs12', '-export', ...only, '-passout', `pass:${IDENTITY_PASSWORD}`, '-out', out]);
+      p12 = readFileSync(out);
+    }
+    const e = codeOf(() => parsePkcs12(p12, IDENTITY_PASSWORD));
+    expect(e.code, name).toBe('PKCS12_PARSE');
+    expect(e.message).toMatch(message);
+    expect(e.details.identity).toBe(identity);
+  });
+
+  it('bytes that are no PFX carry no identity reason', () => {
+    expect(codeOf(() => parsePkcs12(fx.rsa.leaf, IDENTITY_PASSWORD)).details.identity).toBeUndefined();
   });
 });
