@@ -443,10 +443,18 @@ export class EnterpriseCa {
     } catch (e) {
       return Promise.reject(e);
     }
+    // a request that cannot be encoded (a SAN that is no IA5String…) throws here, before it joins the queue:
+    // queued, it would never settle and would hold back every later issue of this CA
+    let started: Promise<Certificate>;
+    try {
+      started = startCertificate(prepared.options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<IssuedCertificate>((resolve, reject) => {
       const pending: PendingIssue = { ...prepared, req, resolve, reject };
       this.#pending.push(pending);
-      startCertificate(prepared.options).then(
+      started.then(
         (c) => {
           pending.certificate ??= c;
           this.#recordSigned();

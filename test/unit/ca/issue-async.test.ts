@@ -109,6 +109,20 @@ describe('EnterpriseCa.issueAsync (signature off the main thread)', () => {
     expect(asyncCa.issuedRecords()).toHaveLength(2);
     expect(asyncCa.issuedRecords()).toEqual(syncCa.issuedRecords());
   });
+  it('a request that cannot be encoded (a DNS SAN outside ASCII) rejects, and the issues after it are not held back', async () => {
+    const ca = await newCa('async-unencodable');
+    const bad = ca.issueAsync(request(1, { san: [{ type: 'dns', value: 'Tim\u2019s iPhone' }] }));
+    const next = ca.issueAsync(request(2));
+    const error = await bad.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCertfleetError(error) && error.code).toBe('CERT_BAD_INPUT');
+    // before the fix the failed request stayed at the head of the queue and this never settled (the test
+    // timed out); nothing here reads the CA synchronously, which would flush the queue and hide it
+    expect((await next).record.subject).toBe('CN=User 2,O=Contoso');
+    expect(ca.issuedRecords()).toHaveLength(1);
+  });
   it('a synchronous issue() or read while some are being signed records those first, in call order: the record never depends on when the thread pool finishes', async () => {
     const syncCa = await newCa('sync-mixed');
     const asyncCa = await newCa('async-mixed');
