@@ -63,6 +63,8 @@ export const ERROR_CODES = {
     'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
   CONNECTOR_EMPTY_SAN:
     'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
+  CONNECTOR_SAN_NOT_IA5:
+    'CRYPT_E_INVALID_IA5_STRING 0x80092022: a DNS, e-mail or URI SAN of the request holds a character outside 7-bit ASCII (a device name such as Tim\u2019s iPhone in a DNS SAN), which the connector cannot encode.',
   PFX_IMPORT_INVALID:
     'A user PFX cannot be imported: unknown purpose, a user name that is not a UPN, or a PFX without a key and its certificate.',
   PFX_NOT_IMPORTED:

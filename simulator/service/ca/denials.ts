@@ -121,6 +121,15 @@ export const CA_DENIALS = {
   CONNECTOR_EMPTY_SAN: info(0x80070057, 'E_INVALIDARG', 'The parameter is incorrect.', {
     disposition: 'error',
   }),
+  // A DNS, e-mail or URI SAN is an IA5String (RFC 5280 §4.2.1.6): encoding one that holds a character outside
+  // 7-bit ASCII fails in CryptEncodeObject with CRYPT_E_INVALID_IA5_STRING (learn.microsoft.com, X509_ALTERNATE_NAME
+  // encoding; winerror.h). That the connector reports this value when it builds the request is inferred.
+  CONNECTOR_SAN_NOT_IA5: info(
+    0x80092022,
+    'CRYPT_E_INVALID_IA5_STRING',
+    'The string contains a character not in the 7 bit ASCII character set.',
+    { disposition: 'error', confidence: 'inferred' },
+  ),
   // The connector's SID setting is on (EnableSidSecurityExtension, PFXDOC) and the request has no SID to put in
   // the extension: the connector cannot build it and the request never reaches the CA. No document names the
   // result; the CertEnroll failure a connector logged while building the SID extension is E_POINTER 0x80004003

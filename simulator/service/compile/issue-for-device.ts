@@ -139,6 +139,10 @@ export async function issueForDevice(
  *   if (r.ok) compileProfile(profile, facts, { ids, issued: r.issued, request: resolved.request });
  * }
  */
+/** SAN types that are IA5Strings (RFC 5280 §4.2.1.6); a UPN is a UTF8String in an otherName. */
+const IA5_SAN_TYPES: ReadonlySet<string> = new Set(['dns', 'email', 'uri']);
+const SAN_TYPE_LABEL: Readonly<Record<string, string>> = { dns: 'DNS', email: 'e-mail', uri: 'URI' };
+
 export async function issueForRequest(
   ca: EnterpriseCa,
   request: CertificateRequestSpec,
@@ -154,6 +158,32 @@ export async function issueForRequest(
       `subject ${request.subject}`,
     );
     return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+  }
+  // A DNS, e-mail or URI SAN is an IA5String: one with a character outside 7-bit ASCII (a device name such as
+  // "Tim’s iPhone" in a DNS SAN) cannot be encoded, and the request fails at the connector, before the CA
+  const notIa5 = request.sans.flatMap((s) => {
+    const at = IA5_SAN_TYPES.has(s.type) ? [...s.value].findIndex((c) => c.charCodeAt(0) > 0x7f) : -1;
+    return at < 0 ? [] : [{ san: s, character: [...s.value][at] as string }];
+  });
+  const firstBad = notIa5[0];
+  if (firstBad !== undefined) {
+    const { san, character } = firstBad;
+    const code = (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    const e = denial(
+      'CONNECTOR_SAN_NOT_IA5',
+      `The connector cannot encode the request's ${SAN_TYPE_LABEL[san.type] ?? san.type} SAN: it takes 7-bit ASCII only (IA5String). ` +
+        `"${san.value}" holds "${character}" (U+${code}); use a variable whose value is ASCII (such as {{AAD_Device_ID}} or {{DeviceId}}) or rename the device`,
+      `subject ${request.subject}`,
+    );
+    return {
+      ok: false,
+      outcome: {
+        kind: 'CaDenied',
+        code: e.code,
+        message: e.message,
+        native: { ...e.details, san: san.type },
+      },
+    };
   }
   // KB5014754 strong mapping: with the connector's SID setting on, a user certificate (every platform) or a
   // Windows device certificate needs the principal's on-premises SID (docs/formats.md §5.3).

@@ -27,6 +27,7 @@ describe('issue 12 point 3: the service status of an outcome', () => {
     'CA_TEMPLATE_NOT_SUPPORTED',
     'CONNECTOR_EMPTY_SAN',
     'CONNECTOR_SID_UNAVAILABLE',
+    'CONNECTOR_SAN_NOT_IA5',
     'SUBJECT_ESCAPED_CHARS',
   ] as const)('a request the connector or CA refused (%s) shows 0x87D1FDF4, no PFX found', (code) => {
     expect(serviceStatusOf({ status: 'failed', code })).toEqual({
