@@ -6,12 +6,21 @@
  * `runFleet({ only: [index] })` brings up the same device, with the same service, connectors and CA
  * templates, on the same virtual clock.
  *
- * The replay matches when the device has the same id and every profile ends with the same status and code
- * as in the original run. What can legitimately differ: effects of other devices (an enrollment device
- * limit, connector contention) — the comparison then shows which profile moved.
+ * Retire actions are the one part of a scenario that chooses among the fleet (`retire: {platform: ios,
+ * count: 1}` takes the first enrolled iOS devices then): chosen again in a fleet of one, the replayed device
+ * would always be first. The truth is the original run's `retired` event, so the replay pins each retire
+ * action to what the original did (scenario-actions.ts pinRetirements): the device is retired at the action
+ * that retired it in the original run, and by no other (none at all when the original never retired it).
+ * The other actions (removeProfile, caRequests, renewIssuingCa, uploadIssuingCa) and connector outages act
+ * on a profile, the CA or a connector, whatever the fleet: they run as written.
+ *
+ * The replay matches when the device has the same id, is retired at the same instant (or in neither run),
+ * and every profile ends with the same status and code as in the original run. What can legitimately
+ * differ: effects of other devices (an enrollment device limit, connector contention) — the comparison then
+ * shows which profile moved.
  */
 import { join } from 'node:path';
-import type { DeviceProfileOutcome, RunInterruption } from '../run-model.ts';
+import type { DeviceProfileOutcome, RunEvent, RunInterruption } from '../run-model.ts';
 import type { DeviceStory } from '../report/run-db.ts';
 import { painter } from '../report/ansi.ts';
 import { runFleet, type BrokerChoice } from './run-fleet.ts';
@@ -41,6 +50,15 @@ export interface ReplayRow {
   same: boolean;
 }
 
+/** When the device was retired (its `retired` event, ISO time), in the original run and in the replay. */
+export interface ReplayRetirement {
+  /** Absent: never retired in that run. */
+  original?: string;
+  replay?: string;
+  /** Retired at the same instant in both runs, or in neither. */
+  same: boolean;
+}
+
 /** What {@link replayDevice} found. */
 export interface ReplayResult {
   /** The original run folder and the replay's folder. */
@@ -50,7 +68,9 @@ export interface ReplayResult {
   /** The device id the replay generated (equal to `device.id` unless the scenario changed). */
   replayedId: string | undefined;
   rows: ReplayRow[];
-  /** Same device id, same profiles, each with the same status and code. */
+  /** The device's retirement in both runs (the replay retires it only where the original did). */
+  retirement: ReplayRetirement;
+  /** Same device id, same retirement, same profiles, each with the same status and code. */
   match: boolean;
   /** Set when the original run was interrupted (issue 10 point 7): its outcomes stop at that instant. */
   originalInterrupted?: RunInterruption;
@@ -81,6 +101,11 @@ export function compareOutcomes(
   });
 }
 
+/** The instant of the first `retired` event of `device` among `events`, if any. */
+function retiredAt(events: readonly RunEvent[], device: string | undefined): string | undefined {
+  return events.find((e) => e.type === 'retired' && e.device === device)?.at;
+}
+
 /** Re-runs one device of a run alone and compares its outcomes with the original run's. */
 export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
   const run = resolveRunFolder(o.run, o.runsDir);
@@ -89,6 +114,8 @@ export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
   const d = story.device;
   const out = o.out ?? join(run, 'replay', d.id);
   const { scenario } = manifest;
+  // the replay's retire actions do what the original's did to this device (see the file comment)
+  const originalRetired = retiredAt(story.timeline, d.id);
   const fleet = await runFleet({
     scenario:
       scenario.text !== undefined
@@ -97,6 +124,7 @@ export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
     seed: manifest.seed,
     devices: manifest.devices,
     only: [d.index],
+    retired: originalRetired !== undefined ? [{ index: d.index, at: Date.parse(originalRetired) }] : [],
     out,
     ...(o.broker ? { broker: o.broker } : {}),
   });
@@ -105,16 +133,28 @@ export async function replayDevice(o: ReplayOptions): Promise<ReplayResult> {
     story.outcomes,
     fleet.result.outcomes.filter((x) => x.device === replayedId),
   );
-  const match = replayedId === d.id && rows.length > 0 && rows.every((r) => r.same);
+  const replayRetired = retiredAt(fleet.result.events, replayedId);
+  const retirement: ReplayRetirement = {
+    ...(originalRetired !== undefined && { original: originalRetired }),
+    ...(replayRetired !== undefined && { replay: replayRetired }),
+    same: originalRetired === replayRetired,
+  };
+  // a device retired in both runs may have no outcome rows left (the retirement removed its profiles)
+  const match =
+    replayedId === d.id &&
+    retirement.same &&
+    (rows.length > 0 || originalRetired !== undefined) &&
+    rows.every((r) => r.same);
   return {
     run,
     out,
     device: d,
     replayedId,
     rows,
+    retirement,
     match,
     ...(story.run.interrupted !== undefined && { originalInterrupted: story.run.interrupted }),
-    text: renderReplay(d, replayedId, rows, match, o.color ?? false, out, story.run.interrupted),
+    text: renderReplay(d, replayedId, rows, retirement, match, o.color ?? false, out, story.run.interrupted),
   };
 }
 
@@ -122,6 +162,7 @@ function renderReplay(
   d: DeviceStory['device'],
   replayedId: string | undefined,
   rows: ReplayRow[],
+  retirement: ReplayRetirement,
   match: boolean,
   color: boolean,
   out: string,
@@ -136,7 +177,8 @@ function renderReplay(
       paint(
         'yellow',
         `The original run was INTERRUPTED by ${interrupted.signal} at virtual ${interrupted.at}: its outcomes are ` +
-          'those of that instant, the replay runs to the end, so a DIFFERENT row may only mean the original stopped early.',
+          'those of that instant, the replay runs to the end, so a DIFFERENT row may only mean the original stopped early ' +
+          '(a retire action after that instant retires nobody in the replay: the original never carried it out).',
       ),
     );
   if (replayedId !== d.id)
@@ -146,7 +188,8 @@ function renderReplay(
         `The replay generated device ${replayedId ?? '(none)'} at index #${d.index}: the scenario or seed is not the run's.`,
       ),
     );
-  const w = Math.max(7, ...rows.map((r) => r.profile.length));
+  const retiredRow = retirement.original !== undefined || retirement.replay !== undefined;
+  const w = Math.max(7, ...rows.map((r) => r.profile.length), retiredRow ? '(device)'.length : 0);
   const cell = (x: ReplayRow['original']): string => (x ? `${x.status} ${x.code}` : '(none)').padEnd(34);
   lines.push('', `  ${'PROFILE'.padEnd(w)}  ${'ORIGINAL'.padEnd(34)}  ${'REPLAY'.padEnd(34)}`);
   for (const r of rows) {
@@ -158,10 +201,21 @@ function renderReplay(
       lines.push(`  ${' '.repeat(w)}  ${message.replace(/\s+/g, ' ')}`);
   }
   if (rows.length === 0) lines.push('  (the device has no outcomes in either run)');
+  if (retiredRow) {
+    const when = (at: string | undefined): string => (at ? `retired ${at}` : 'not retired').padEnd(34);
+    lines.push(
+      `  ${'(device)'.padEnd(w)}  ${when(retirement.original)}  ${when(retirement.replay)}  ${retirement.same ? paint('green', 'same') : paint('red', 'DIFFERENT')}`,
+    );
+  }
   lines.push(
     '',
     match
-      ? paint('green', 'Reproduced: every profile ends with the same status and code as in the original run.')
+      ? paint(
+          'green',
+          retirement.original !== undefined
+            ? 'Reproduced: retired at the same instant, and every profile ends with the same status and code as in the original run.'
+            : 'Reproduced: every profile ends with the same status and code as in the original run.',
+        )
       : paint('red', 'Not reproduced: see the rows marked DIFFERENT.'),
     `Replay run folder: ${out} (certfleet show device ${d.id.slice(0, 8)} --run ${out})`,
   );

@@ -37,6 +37,7 @@ import { buildRunResult, serviceCa, serviceSide, TENANT, type FleetRun } from '.
 import { onlineAt, serviceLocalSide } from './engine-fleet.ts';
 import { hostClientId, SERVICE_CLIENT_ID } from './fleet-secret.ts';
 import { RUN_MANIFEST_FORMAT, writeRunManifest } from './run-folder.ts';
+import { pinRetirements, type OriginalRetirement } from './scenario-actions.ts';
 import { wallClockTlsStart } from './wall-clock-start.ts';
 
 export { TENANT, type BrokerChoice, type FleetRun };
@@ -69,6 +70,13 @@ export interface RunFleetOptions {
   onEvent?: (e: RunEvent) => void;
   /** Only devices with these indices (replay of one device). */
   only?: number[];
+  /**
+   * Replay: the devices the original run retired (fleet index, instant). Each retire action then retires
+   * exactly the devices the original retired at it, and no other (scenario-actions.ts pinRetirements); an
+   * empty list: no retire action retires anyone. Without it, a retire action chooses among the enrolled
+   * devices of this run, as `run` and `serve` do.
+   */
+  retired?: readonly OriginalRetirement[];
   /**
    * The secret broker passwords derive from (fleet-secret.ts): give the `CERTFLEET_FLEET_SECRET` value to
    * run against a broker started by `certfleet broker`. Default: a random one for this run.
@@ -129,6 +137,7 @@ async function runWithKeys(
   let scenario = loaded;
   if (o.devices !== undefined) scenario = { ...scenario, fleet: { ...scenario.fleet, devices: o.devices } };
   if (o.seed !== undefined) scenario = { ...scenario, seed: o.seed };
+  if (o.retired !== undefined) scenario = pinRetirements(scenario, o.retired);
   const dir = resolve(o.out);
   mkdirSync(dir, { recursive: true });
   writeRunManifest(dir, {
