@@ -4,9 +4,11 @@
  *
  * Encoding: stable key order, 2-space JSON, trailing newline; bytes as base64. Decoding: JSON that does not
  * parse → ANDROID_POLICY_PARSE with line/column; schema errors → ANDROID_POLICY_INVALID with a JSON path
- * (`$.openNetworkConfiguration.Certificates[0].GUID`). Every problem is collected. The legacy ONC `Trust` key
- * is accepted beside or instead of `TrustBits` with a note (docs/formats.md §3.2 quirk); `TrustBits` itself is
- * accepted with a note that AMAPI does not support it and a device ignores it (docs/formats.md §3.1).
+ * (`$.openNetworkConfiguration.Certificates[0].GUID`). Every problem is collected. The Certificate keys AMAPI
+ * marks "not supported" — `Remove` and `TrustBits`, and `Trust`, the legacy spelling of `TrustBits` in older
+ * Chromium files (docs/formats.md §3.2 quirk) — are refused at their path (docs/formats.md §3.1: refused rather
+ * than ignored is certfleet's reading, inferred). `NetworkConfigurations` stays opaque here: the device checks
+ * the networks (agent/platforms/android/onc-networks.ts).
  */
 import { isStrictBase64 } from '../../pki/base64.ts';
 import { formatBytes, MAX_BASE64_CHARS, MAX_PAYLOAD_BYTES } from '../../pki/limits.ts';
@@ -56,9 +58,7 @@ function oncToJson(onc: OpenNetworkConfiguration): Record<string, unknown> {
   if (onc.NetworkConfigurations !== undefined) out.NetworkConfigurations = onc.NetworkConfigurations;
   out.Certificates = onc.Certificates.map((c) => {
     if (c.Type === 'Client') return { GUID: c.GUID, Type: c.Type, PKCS12: c.PKCS12.toString('base64') };
-    const a: Record<string, unknown> = { GUID: c.GUID, Type: c.Type, X509: c.X509.toString('base64') };
-    if (c.TrustBits !== undefined) a.TrustBits = c.TrustBits;
-    return a;
+    return { GUID: c.GUID, Type: c.Type, X509: c.X509.toString('base64') };
   });
   return out;
 }
@@ -80,6 +80,19 @@ interface Ctx {
 
 // Android application id: dot-separated segments starting with a letter (two segments at least).
 const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
+
+/**
+ * The ONC Certificate keys AMAPI does not support (docs/formats.md §3.1, AMAPI-NET), with the refusal text.
+ * `Trust` is the legacy spelling of `TrustBits` (docs/formats.md §3.2 quirk), refused alike.
+ */
+const NOT_SUPPORTED_CERTIFICATE_KEYS: readonly (readonly [key: string, why: string])[] = [
+  ['Remove', 'AMAPI does not support "Remove"; omit the certificate from the configuration instead'],
+  [
+    'TrustBits',
+    'AMAPI does not support "TrustBits"; remove it (a referenced Authority is trusted where it is used)',
+  ],
+  ['Trust', 'AMAPI does not support "TrustBits", and "Trust" is its legacy spelling; remove it'],
+];
 
 function invalid(ctx: Ctx, path: string, message: string): void {
   ctx.problems.push(
@@ -273,12 +286,9 @@ function readCertificate(ctx: Ctx, v: JsonValue, path: string): OncCertificate |
     return undefined;
   }
   const before = ctx.problems.length;
-  if (v.Remove !== undefined) {
-    invalid(
-      ctx,
-      `${path}.Remove`,
-      'AMAPI does not support "Remove"; omit the certificate from the configuration instead',
-    );
+  // AMAPI-NET: Certificate objects — "Remove is not supported", "TrustBits is not supported" (refused: inferred).
+  for (const [key, why] of NOT_SUPPORTED_CERTIFICATE_KEYS) {
+    if (v[key] !== undefined) invalid(ctx, `${path}.${key}`, why);
   }
   const guid = str(ctx, v, path, 'GUID', true);
   const type = v.Type;
@@ -286,11 +296,10 @@ function readCertificate(ctx: Ctx, v: JsonValue, path: string): OncCertificate |
     invalid(ctx, `${path}.Type`, '"Type" is required (Authority, Server or Client)');
     return undefined;
   }
+  const refused = NOT_SUPPORTED_CERTIFICATE_KEYS.map(([key]) => key);
   if (type === 'Client') {
-    only(ctx, v, path, ['GUID', 'Type', 'PKCS12', 'Remove'], {
+    only(ctx, v, path, ['GUID', 'Type', 'PKCS12', ...refused], {
       X509: 'a Client certificate carries PKCS12, not X509',
-      TrustBits: 'TrustBits applies to Authority/Server certificates only',
-      Trust: 'Trust applies to Authority/Server certificates only',
     });
     const pkcs12 = bytes(
       ctx,
@@ -303,15 +312,12 @@ function readCertificate(ctx: Ctx, v: JsonValue, path: string): OncCertificate |
     return { GUID: guid, Type: 'Client', PKCS12: pkcs12 };
   }
   if (type === 'Authority' || type === 'Server') {
-    only(ctx, v, path, ['GUID', 'Type', 'X509', 'TrustBits', 'Trust', 'Remove'], {
+    only(ctx, v, path, ['GUID', 'Type', 'X509', ...refused], {
       PKCS12: `an ${type} certificate carries X509, not PKCS12`,
     });
     const x509 = bytes(ctx, v, path, 'X509', `an ${type} certificate needs "X509" (base64 DER)`);
-    const trustBits = readTrust(ctx, v, path);
     if (guid === undefined || x509 === undefined || ctx.problems.length > before) return undefined;
-    const cert: OncCertificate = { GUID: guid, Type: type, X509: x509 };
-    if (trustBits !== undefined) cert.TrustBits = trustBits;
-    return cert;
+    return { GUID: guid, Type: type, X509: x509 };
   }
   invalid(
     ctx,
@@ -327,38 +333,6 @@ function stringArray(ctx: Ctx, v: JsonValue, path: string): string[] | undefined
     return undefined;
   }
   return v as string[];
-}
-
-function readTrust(ctx: Ctx, v: Record<string, JsonValue>, path: string): string[] | undefined {
-  const bits = v.TrustBits === undefined ? undefined : stringArray(ctx, v.TrustBits, `${path}.TrustBits`);
-  const legacy = v.Trust === undefined ? undefined : stringArray(ctx, v.Trust, `${path}.Trust`);
-  if (legacy !== undefined) {
-    const differs = bits !== undefined && JSON.stringify(bits) !== JSON.stringify(legacy);
-    ctx.notes.push({
-      path: `${path}.Trust`,
-      message:
-        bits === undefined
-          ? 'legacy ONC key "Trust" read as "TrustBits" (older Chromium test files use it)'
-          : `legacy ONC key "Trust" present beside "TrustBits"${differs ? '; their values differ and "TrustBits" wins' : ''}`,
-    });
-  }
-  const result = bits ?? legacy;
-  if (result !== undefined) {
-    ctx.notes.push({
-      path: `${path}.${bits !== undefined ? 'TrustBits' : 'Trust'}`,
-      message:
-        'AMAPI does not support TrustBits: the device ignores it (an Authority is trusted where it is referenced)',
-    });
-    const unknown = result.filter((b) => b !== 'Web');
-    if (unknown.length > 0) {
-      // ONC: TrustBits values other than the known flags are ignored
-      ctx.notes.push({
-        path: `${path}.TrustBits`,
-        message: `unknown trust flags ignored: ${unknown.join(', ')}`,
-      });
-    }
-  }
-  return result;
 }
 
 function readAccess(ctx: Ctx, v: JsonValue | undefined, path: string): KeyPairAccess | undefined {

@@ -5,7 +5,8 @@
  * documented. certfleet therefore defines its own minimal shape, kept close to AMAPI naming:
  * - an AMAPI-style `Policy` (docs/formats.md §3.1, AMAPI-DISC) whose `openNetworkConfiguration` carries ONC
  *   `Certificates[]` entries exactly as the Chromium ONC spec defines them (docs/formats.md §3.2: `GUID`, `Type`,
- *   `X509` for Authority/Server, `PKCS12` for Client, optional `TrustBits`);
+ *   `X509` for Authority/Server, `PKCS12` for Client; AMAPI supports neither `Remove` nor `TrustBits`, so
+ *   the decoder refuses both — docs/formats.md §3.1);
  * - a certfleet extension, `certificateCommands`, standing for what the device-policy controller (DPC) does with
  *   those entries through DevicePolicyManager (docs/formats.md §3.3): `INSTALL_CA_CERT` (DPM `installCaCert`) and
  *   `INSTALL_KEY_PAIR` (DPM `installKeyPair`) with the access rule Intune offers on fully managed, dedicated and
@@ -21,14 +22,13 @@ export type OncCertificateType = 'Authority' | 'Server' | 'Client';
 
 /**
  * An ONC `Certificates[]` entry for a CA or server certificate (docs/formats.md §3.2): `X509` is the DER (bare base64
- * on the wire). `TrustBits` is kept for fidelity with the ONC spec but AMAPI does not support it (docs/formats.md
- * §3.1, AMAPI-NET): the decoder accepts it (and the legacy `Trust` key) with a note, and a device ignores it.
+ * on the wire). No `TrustBits`: AMAPI does not support it (docs/formats.md §3.1, AMAPI-NET) and the decoder refuses
+ * it, with its legacy spelling `Trust`.
  */
 export interface OncAuthorityCertificate {
   GUID: string;
   Type: 'Authority' | 'Server';
   X509: Buffer;
-  TrustBits?: string[];
 }
 
 /**
@@ -47,8 +47,8 @@ export type OncCertificate = OncAuthorityCertificate | OncClientCertificate;
 
 /**
  * `Policy.openNetworkConfiguration` (docs/formats.md §3.1): ONC top-level object. `Type` is omitted or
- * `UnencryptedConfiguration` (AMAPI-NET). `NetworkConfigurations` is carried as opaque JSON (Wi-Fi is out of
- * scope for certificate profiles).
+ * `UnencryptedConfiguration` (AMAPI-NET). `NetworkConfigurations` is carried as opaque JSON; the device checks
+ * each network when it applies the policy (agent/platforms/android/onc-networks.ts).
  */
 export interface OpenNetworkConfiguration {
   Type?: 'UnencryptedConfiguration';

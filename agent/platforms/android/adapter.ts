@@ -45,13 +45,13 @@ import {
   type PlatformAdapter,
 } from '../../platform-adapter.ts';
 import { DEFAULT_RENEWAL_THRESHOLD } from '../../renewal/renewal.ts';
-import { ANDROID_KIND_RULES } from './enrollment-rules.ts';
-import { androidNative, nonComplianceDetail } from './native-status.ts';
+import { ANDROID_KIND_RULES, apiLevelOf } from './enrollment-rules.ts';
+import { ANDROID_NATIVE_CASES, androidNative, nonComplianceDetail } from './native-status.ts';
 import { commandRef, planPolicy, type CommandPlan } from './plan.ts';
 import { enrolScepCommands } from './scep-policy.ts';
 import type { AndroidScepResult } from './scep-enrol.ts';
 import { deliverDeviceAdmin } from './device-admin.ts';
-import { missingKeyAliases } from './onc-networks.ts';
+import { missingKeyAliases, oncNetworkProblems } from './onc-networks.ts';
 import { untrustedChainText } from '../../missing-root.ts';
 import {
   androidItems,
@@ -222,6 +222,13 @@ function deliver(
   );
   const networkFailures: InstallOutcome[] = [];
   const details = plans.flatMap((p) => (p.ok ? [] : [p.detail]));
+  // What the device refuses in the policy's Wi-Fi networks whatever it holds (onc-networks.ts, AMAPI-NET).
+  const networks = policy.openNetworkConfiguration?.NetworkConfigurations;
+  const networkProblems = oncNetworkProblems(
+    networks,
+    policy.openNetworkConfiguration?.Certificates ?? [],
+    apiLevelOf(ctx.device.osVersion),
+  );
   try {
     const results = ctx.db.transaction(() => {
       const written = plans.map((p) =>
@@ -247,13 +254,27 @@ function deliver(
         );
       });
       refreshTrust(ctx.db, deviceId, now);
-      // Android Enterprise checks the policy's Wi-Fi networks against the key pairs it now holds (AMAPI).
+      // Android Enterprise refuses the networks found above, then checks the others against the key pairs it
+      // now holds (AMAPI).
       const aliases = new Set(
         androidItems(ctx.db, deviceId)
           .filter((i) => i.kind === 'identity' && typeof i.attrs.alias === 'string')
           .map((i) => i.attrs.alias as string),
       );
-      for (const m of missingKeyAliases(policy.openNetworkConfiguration?.NetworkConfigurations, aliases)) {
+      for (const np of networkProblems) {
+        const detail: NonComplianceDetail = {
+          ...nonComplianceDetail(np.case, np.fieldPath),
+          ...(np.wifiGuid !== undefined && {
+            specificNonComplianceContext: { oncWifiContext: { wifiGuid: np.wifiGuid } },
+          }),
+        };
+        details.push(detail);
+        networkFailures.push(
+          outcome(ctx, np.guid, 'failed', ANDROID_NATIVE_CASES[np.case].code, np.message, detail),
+        );
+      }
+      const refused = new Set(networkProblems.filter((np) => np.blocking).map((np) => np.index));
+      for (const m of missingKeyAliases(networks, aliases, refused)) {
         const detail: NonComplianceDetail = {
           ...nonComplianceDetail('oncKeyPairAliasMissing', m.fieldPath),
           specificNonComplianceContext: { oncWifiContext: { wifiGuid: m.guid } },

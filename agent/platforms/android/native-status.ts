@@ -111,6 +111,42 @@ export const ANDROID_NATIVE_CASES = {
     source:
       'G1 SpecificNonComplianceReason ONC_WIFI_KEY_PAIR_ALIAS_NOT_CORRESPONDING_TO_EXISTING_KEY (documented, docs/errors.md §3.2); AMAPI-NET ClientCertKeyPairAlias',
   },
+  oncWifiInvalidValue: {
+    code: 'ANDROID_POLICY_INVALID',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    specific: 'ONC_WIFI_INVALID_VALUE',
+    confidence: 'documented',
+    source:
+      'G1 SpecificNonComplianceReason ONC_WIFI_INVALID_VALUE (fieldPath names the value); AMAPI-NET supported values (Type WiFi, Security, Outer, Inner, ClientCertType, ProxySettings, MACAddressRandomizationMode, WEP-PSK length, DomainSuffixMatch); docs/errors.md §3.3 "Wrong field value in ONC"',
+  },
+  oncWifiInvalidValueInferred: {
+    code: 'ANDROID_POLICY_INVALID',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    specific: 'ONC_WIFI_INVALID_VALUE',
+    confidence: 'inferred',
+    source:
+      'AMAPI-NET marks the key "not supported" (ClientCertPattern, SaveCredentials, UseSystemCAs, AllowGatewayARPPolling, SignalStrength) or the reference names no usable certificate; refused rather than ignored is certfleet\'s reading (docs/formats.md §3.1); G1 ONC_WIFI_INVALID_VALUE',
+  },
+  oncWifiApiLevel: {
+    code: 'INSTALL_NOT_ALLOWED',
+    reason: 'API_LEVEL',
+    setting: 'openNetworkConfiguration',
+    specific: 'ONC_WIFI_API_LEVEL',
+    confidence: 'documented',
+    source:
+      'G1 SpecificNonComplianceReason ONC_WIFI_API_LEVEL; AMAPI-NET: MACAddressRandomizationMode applies to Android 13 and later; docs/errors.md §3.3 "An ONC feature needs a newer Android"',
+  },
+  oncWifiInvalidEnterpriseConfig: {
+    code: 'ANDROID_POLICY_INVALID',
+    reason: 'INVALID_VALUE',
+    setting: 'openNetworkConfiguration',
+    specific: 'ONC_WIFI_INVALID_ENTERPRISE_CONFIG',
+    confidence: 'documented',
+    source:
+      'G1 SpecificNonComplianceReason ONC_WIFI_INVALID_ENTERPRISE_CONFIG (root CA or domain name missing); AMAPI-NET DomainSuffixMatch; docs/errors.md §3.3 "Enterprise Wi-Fi without root CA"',
+  },
   scepEnrolFailed: {
     // the code of a refusal is the enrolment's own (SCEP_REQUEST_FAILED, SCEP_HTTP, SCEP_PENDING,
     // INSTALL_UNTRUSTED_CHAIN, KEY_UNSUPPORTED…); this is the usual one

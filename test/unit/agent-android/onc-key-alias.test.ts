@@ -10,6 +10,8 @@ import { encodeAndroidPolicy } from '../../../profiles/android/index.ts';
 import { ALIAS, androidDevice, CLIENT_GUID, contextFor, hierarchy, pkcs12Of, policyOf } from './fixtures.ts';
 
 const WIFI_GUID = 'C0FFEE00-0000-4000-8000-00000000F1F1';
+const RADIUS_ROOT_GUID = 'C0FFEE00-0000-4000-8000-00000000CA01';
+// A secure enterprise network (root CA + DomainSuffixMatch), as Android requires (onc-networks.ts).
 const wifi = (alias: string) => ({
   GUID: WIFI_GUID,
   Name: 'Corp Wi-Fi',
@@ -17,13 +19,25 @@ const wifi = (alias: string) => ({
   WiFi: {
     SSID: 'corp',
     Security: 'WPA-EAP',
-    EAP: { Outer: 'EAP-TLS', ClientCertType: 'KeyPairAlias', ClientCertKeyPairAlias: alias },
+    EAP: {
+      Outer: 'EAP-TLS',
+      ClientCertType: 'KeyPairAlias',
+      ClientCertKeyPairAlias: alias,
+      ServerCARefs: [RADIUS_ROOT_GUID],
+      DomainSuffixMatch: ['radius.example.com'],
+    },
   },
 });
 
 function policyWith(networkAlias: string): Buffer {
-  const p = policyOf({ keyPairs: [{ guid: CLIENT_GUID, alias: ALIAS, pkcs12: pkcs12Of(hierarchy()) }] });
+  const h = hierarchy();
+  const p = policyOf({ keyPairs: [{ guid: CLIENT_GUID, alias: ALIAS, pkcs12: pkcs12Of(h) }] });
   p.openNetworkConfiguration!.NetworkConfigurations = [wifi(networkAlias)];
+  p.openNetworkConfiguration!.Certificates.push({
+    GUID: RADIUS_ROOT_GUID,
+    Type: 'Authority',
+    X509: h.root.der,
+  });
   return encodeAndroidPolicy(p);
 }
 

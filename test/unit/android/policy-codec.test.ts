@@ -71,11 +71,11 @@ describe('Android policy round trips', () => {
   it.each<[string, AndroidPolicy]>([
     ['empty policy', {}],
     [
-      'Server certificate with TrustBits and opaque NetworkConfigurations',
+      'Server certificate and opaque NetworkConfigurations',
       {
         openNetworkConfiguration: {
           NetworkConfigurations: [{ GUID: 'wifi-1', Name: 'Corp', Type: 'WiFi' }],
-          Certificates: [{ GUID: 's1', Type: 'Server', X509: Buffer.from([1, 2, 3]), TrustBits: ['Web'] }],
+          Certificates: [{ GUID: 's1', Type: 'Server', X509: Buffer.from([1, 2, 3]) }],
         },
       },
     ],
@@ -298,45 +298,30 @@ describe('decodeAndroidPolicy: bad JSON → ANDROID_POLICY_PARSE with line and c
   });
 });
 
-describe('the legacy ONC "Trust" key and TrustBits (docs/formats.md §3.2 quirk; AMAPI does not support TrustBits)', () => {
-  it.each<[string, Record<string, unknown>, string[], RegExp[]]>([
+describe('Certificate keys AMAPI does not support are all refused (docs/formats.md §3.1: Remove, TrustBits; §3.2 legacy Trust)', () => {
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['Remove on an Authority', { ...auth, Remove: true }, 'Remove', /does not support "Remove"/],
     [
-      'Trust instead of TrustBits',
-      { Trust: ['Web'] },
-      ['Web'],
-      [/legacy ONC key "Trust" read as "TrustBits"/, /AMAPI does not support TrustBits/],
+      'TrustBits on an Authority',
+      { ...auth, TrustBits: ['Web'] },
+      'TrustBits',
+      /does not support "TrustBits"/,
     ],
     [
-      'Trust beside equal TrustBits',
-      { Trust: ['Web'], TrustBits: ['Web'] },
-      ['Web'],
-      [/beside "TrustBits"$/, /AMAPI does not support/],
+      'TrustBits on a Server',
+      { ...auth, Type: 'Server', TrustBits: [] },
+      'TrustBits',
+      /does not support "TrustBits"/,
     ],
-    [
-      'Trust beside different TrustBits',
-      { Trust: ['Web', 'X'], TrustBits: ['Web'] },
-      ['Web'],
-      [/values differ and "TrustBits" wins/],
-    ],
-    [
-      'TrustBits with an unknown flag',
-      { TrustBits: ['Web', 'Email'] },
-      ['Web', 'Email'],
-      [/AMAPI does not support/, /unknown trust flags ignored: Email/],
-    ],
-  ])('%s', (_n, extra, bits, notes) => {
-    const r = decodeAndroidPolicy(onc([{ ...auth, ...extra }]));
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    const cert = r.policy.openNetworkConfiguration?.Certificates[0];
-    expect(cert?.Type !== 'Client' && cert?.TrustBits).toEqual(bits);
-    for (const n of notes)
-      expect(
-        r.notes.map((x) => x.message).some((m) => n.test(m)),
-        n.source,
-      ).toBe(true);
-    // re-encoding writes TrustBits only: the legacy key does not survive
-    expect(encodeAndroidPolicy(r.policy).toString()).not.toContain('"Trust"');
+    ['legacy Trust on an Authority', { ...auth, Trust: ['Web'] }, 'Trust', /legacy spelling/],
+    ['TrustBits on a Client', { ...client, TrustBits: ['Web'] }, 'TrustBits', /does not support "TrustBits"/],
+  ])('%s', (_n, cert, key, message) => {
+    const r = decodeAndroidPolicy(onc([cert]));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const path = `$.openNetworkConfiguration.Certificates[0].${key}`;
+    expect(r.problems.map((p) => [p.code, p.details.path])).toEqual([['ANDROID_POLICY_INVALID', path]]);
+    expect(r.problems[0]?.message).toMatch(message);
   });
 });
 
