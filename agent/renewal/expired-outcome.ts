@@ -5,11 +5,17 @@
  * The agent sends it once per certificate, as an outcome of the profile that installed it, so the service
  * records it among the run's outcomes like any other failure. The store remembers which certificate was
  * reported ({@link markExpiryReported}); a renewed certificate has another thumbprint and is reported anew.
+ *
+ * Two moments find an expired certificate: a check-in (the device was offline, or checked in too rarely,
+ * past the expiry), and the install of a renewal that arrives after the certificate it replaces expired
+ * with no check-in in between (a renewal held at the CA, a late answer). The second is reported the same
+ * way — once, `RENEWAL_EXPIRED`, before the install's own outcome — naming the gap the device spent without
+ * a valid certificate ({@link lapsedOutcome}), and the install's message names it too ({@link noteLapse}).
  */
 import type { Device } from '../device/device.ts';
 import type { InstallOutcome, NativeStatus } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext } from '../platform-adapter.ts';
-import { updateProfileMeta, type RenewalDecision } from './renewal.ts';
+import { checkRenewals, updateProfileMeta, type RenewalDecision } from './renewal.ts';
 
 /**
  * The native side of the report. Inferred: no OS sends a status of its own when a certificate expires — the
@@ -53,4 +59,67 @@ export function markExpiryReported(ctx: DeviceContext, decision: RenewalDecision
     expiryReportedFor: decision.thumbprint,
     expiryReportedAt: ctx.clock.now().toISOString(),
   });
+}
+
+/** A span of clock time in words, to the second: `1 h 5 min`, `2 min 30 s`, `3 d 4 h` (its two largest units). */
+export function spanText(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1_000],
+  ];
+  let rest = Math.max(0, Math.round(ms / 1_000) * 1_000);
+  const counts = units.map(([u, size]) => {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    return { u, n };
+  });
+  const first = counts.findIndex((c) => c.n > 0);
+  if (first < 0) return '0 s';
+  return counts
+    .slice(first, first + 2)
+    .filter((c) => c.n > 0)
+    .map((c) => `${c.n} ${c.u}`)
+    .join(' ');
+}
+
+/**
+ * The identity certificates of `ref` that have expired now (their renewal decision is `expired`): taken
+ * before a payload of that profile is installed, to tell afterwards whether the install replaced one.
+ */
+export function expiredOf(ctx: DeviceContext, ref: string): RenewalDecision[] {
+  return checkRenewals(ctx, { locked: false }).filter((d) => d.ref === ref && d.action === 'expired');
+}
+
+/** Those of `expired` ({@link expiredOf}) that are no longer in the device's stores: an install replaced them. */
+export function replacedOf(ctx: DeviceContext, expired: readonly RenewalDecision[]): RenewalDecision[] {
+  if (expired.length === 0) return [];
+  const held = new Set(ctx.db.items(ctx.device.id, { kind: 'identity' }).map((i) => i.thumbprint));
+  return expired.filter((d) => !held.has(d.thumbprint));
+}
+
+/** How long the device was without `decision`'s (expired) certificate's replacement, up to `at`. */
+function lapseOf(decision: RenewalDecision, at: Date): string {
+  return spanText(at.getTime() - Date.parse(decision.notAfter));
+}
+
+/**
+ * The report of a certificate that expired before its renewal installed at `at` (nothing reported it
+ * before): `RENEWAL_EXPIRED`, as {@link expiredOutcome}, with the gap in its message.
+ */
+export function lapsedOutcome(device: Device, decision: RenewalDecision, at: Date): InstallOutcome {
+  return {
+    ...expiredOutcome(device, decision),
+    message: `The certificate ${decision.subject} expired at ${decision.notAfter} before it was renewed; its renewal installed at ${at.toISOString()}, so the device was without a valid certificate for ${lapseOf(decision, at)}.`,
+  };
+}
+
+/** The install's message, with the expiry of the certificate it replaced and the gap (`RENEWAL_EXPIRED`). */
+export function noteLapse(message: string, replaced: readonly RenewalDecision[], at: Date): string {
+  const notes = replaced.map(
+    (d) =>
+      `The certificate it replaces (${d.thumbprint}) had expired at ${d.notAfter} (RENEWAL_EXPIRED): the device was without a valid certificate for ${lapseOf(d, at)}.`,
+  );
+  return [message, ...notes].join(' ');
 }

@@ -23,7 +23,15 @@ import type { StoreDb } from '../keystore/store-db.ts';
 import type { InstallOutcome } from '../../protocol/wire/outcome.ts';
 import type { DeviceContext, ManagementIdentity, PlatformAdapter } from '../platform-adapter.ts';
 import { isUntrustedInstall, TrustRecheck } from './trust-recheck.ts';
-import { expiredOutcome, expiryReported, markExpiryReported } from '../renewal/expired-outcome.ts';
+import {
+  expiredOf,
+  expiredOutcome,
+  expiryReported,
+  lapsedOutcome,
+  markExpiryReported,
+  noteLapse,
+  replacedOf,
+} from '../renewal/expired-outcome.ts';
 import { checkRenewals, markRenewalRequested, type RenewalDecision } from '../renewal/renewal.ts';
 import type {
   CheckIn,
@@ -237,6 +245,11 @@ export class DeviceAgent {
       renewalThreshold: t.threshold,
       commandUuid: uuidFrom(m.payload, this.#o.device.id),
     };
+    // the profile's certificates that expired unrenewed, before this payload replaces them (a renewal late);
+    // read now: the install rewrites the profile's record, and with it which expiry was reported
+    const ref = this.#refOfProfile(t.profileId);
+    const expired = ref === undefined ? [] : expiredOf(this.context, ref);
+    const reported = new Set(expired.filter((d) => expiryReported(this.context, d)).map((d) => d.thumbprint));
     // awaited inside the message's handler: the ledger counts the message in progress (the host is not
     // idle, the virtual clock does not move) until a network enrolment (SCEP) has answered
     const { adapter } = this.#o;
@@ -246,8 +259,35 @@ export class DeviceAgent {
     if (this.#stopped) return;
     const { tenant, device } = this.#o;
     await this.#transport.publish(deviceOutTopic(tenant, device.id, 'status', t.profileId), result.reply);
-    await this.#reportOutcomes(t.profileId, result.outcomes);
-    await this.#recheckTrust(t.profileId, result.outcomes);
+    const outcomes = await this.#reportLapses(t.profileId, expired, reported, result.outcomes);
+    await this.#reportOutcomes(t.profileId, outcomes);
+    await this.#recheckTrust(t.profileId, outcomes);
+  }
+
+  /**
+   * A renewal that installed after the certificate it replaces expired (`expired`, read before the install;
+   * `reported`: the thumbprints a check-in already reported): the expiry nothing reported yet is reported
+   * now, once, before the install (`RENEWAL_EXPIRED`, naming the gap without a valid certificate), and the
+   * install's message says it in either case. The replaced certificate is gone from the store, so no later
+   * check-in sees it again. Returns the install's outcomes to report.
+   */
+  async #reportLapses(
+    profileId: string,
+    expired: readonly RenewalDecision[],
+    reported: ReadonlySet<string>,
+    outcomes: InstallOutcome[],
+  ): Promise<InstallOutcome[]> {
+    if (expired.length === 0 || !outcomes.some((o) => o.status === 'installed')) return outcomes;
+    const replaced = replacedOf(this.context, expired);
+    if (replaced.length === 0) return outcomes;
+    const at = this.#o.clock.now();
+    for (const d of replaced) {
+      if (reported.has(d.thumbprint)) continue; // a check-in reported it already
+      await this.#reportOutcomes(profileId, [lapsedOutcome(this.#o.device, d, at)]);
+    }
+    return outcomes.map((o) =>
+      o.status === 'installed' ? { ...o, message: noteLapse(o.message, replaced, at) } : o,
+    );
   }
 
   /**
@@ -348,16 +388,19 @@ export class DeviceAgent {
     await this.#publishJson(deviceOutTopic(tenant, device.id, 'checkin'), checkIn);
     const ctx = this.context;
     const apple = device.platform === 'macos' || device.platform === 'ios';
-    for (const d of checkRenewals(ctx, { locked: false })) {
+    // the lock state as it is now (checkRenewals applies it to Apple devices only, and gives a deferral its
+    // own message: RENEWAL_DEFERRED_LOCKED, "… the device is locked; it renews once unlocked")
+    const locked = apple && (this.#o.isLocked?.() ?? device.lockState === 'locked');
+    for (const d of checkRenewals(ctx, { locked })) {
       if (d.action === 'expired') {
         await this.#reportExpired(d);
         continue;
       }
-      if (d.action !== 'renew') continue;
-      if (apple && (this.#o.isLocked?.() ?? device.lockState === 'locked')) {
-        this.#o.onRenewalDeferred?.({ ...d, action: 'deferred-locked', code: 'RENEWAL_DEFERRED_LOCKED' });
+      if (d.action === 'deferred-locked') {
+        this.#o.onRenewalDeferred?.(d);
         continue;
       }
+      if (d.action !== 'renew') continue;
       const profileId = this.#profileIdOfRef(d.ref);
       if (!profileId) continue;
       const req: RenewRequest = {

@@ -10,7 +10,9 @@
  *   install of a renewed certificate; a *renewal* is a `renewed` event; a *failure* is a `failed` event (an
  *   expiry included) or a device × profile row failed by a refused enrolment; a *deferral* is a
  *   `renewal-deferred` event (a locked Apple device that put a due renewal off, recorded in run.db only); an
- *   *expiry* is a `failed` event with the code `RENEWAL_EXPIRED`. A device × profile that fails twice counts
+ *   *expiry* is a `failed` event with the code `RENEWAL_EXPIRED` — the device reports it at its first check-in
+ *   past the expiry, or at the install of a renewal that came after it (agent/renewal/expired-outcome.ts),
+ *   so an expiry counts even when the row ends installed. A device × profile that fails twice counts
  *   twice: the series counts what happened, the summary counts where each row ended.
  * - **Per minute** (the at-scale journey: "throughput, connector load and failures per minute"), whatever
  *   the bucket: for installs, failures and renewals, and for the certificates each connector issued (its

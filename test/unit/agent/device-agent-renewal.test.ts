@@ -104,6 +104,13 @@ describe.each(['macos', 'ios'] as const)(
       expect(w.renewRequests()).toEqual([]);
       expect(w.deferred.length).toBeGreaterThan(0);
       expect(w.deferred[0]).toMatchObject({ action: 'deferred-locked', code: 'RENEWAL_DEFERRED_LOCKED' });
+      // the deferral's own message (the renewal-deferred event's text), not the "renew" decision's
+      for (const d of w.deferred) {
+        expect(d.message).toMatch(
+          /^Renewal is due \(\d+\.\d % remains, threshold 20 %\) but the device is locked; it renews once unlocked\.$/,
+        );
+        expect(d.message).not.toMatch(/: renew\.$/);
+      }
       locked = false;
       await w.agent.checkInNow();
       expect(w.renewRequests()).toHaveLength(1);

@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generateDevice } from '../../../agent/device/generate.ts';
 import { StoreDb, type StoreItem } from '../../../agent/keystore/store-db.ts';
 import type { DeviceContext } from '../../../agent/platform-adapter.ts';
+import {
+  expiredOf,
+  lapsedOutcome,
+  noteLapse,
+  replacedOf,
+  spanText,
+} from '../../../agent/renewal/expired-outcome.ts';
 import { checkRenewals, markRenewalRequested } from '../../../agent/renewal/renewal.ts';
 import { FixedClock } from '../../../protocol/runtime/clock.ts';
 import type { Platform } from '../../../profiles/model/platform.ts';
@@ -101,5 +108,41 @@ describe('renewal thresholds out of range fall back to the default', () => {
       meta: { renewalThreshold: threshold },
     });
     expect(checkRenewals(ctx)[0]?.threshold).toBe(20);
+  });
+});
+
+describe('a renewal that installs after the certificate it replaces expired', () => {
+  it('finds the expired certificate before the install and, once replaced, reports the gap', () => {
+    const ctx = ctxAt('windows', 1.01, { locked: false });
+    expect(expiredOf(ctxAt('windows', 0.99), 'profile-1')).toEqual([]);
+    const expired = expiredOf(ctx, 'profile-1');
+    expect(expired).toHaveLength(1);
+    expect(expiredOf(ctx, 'another-profile')).toEqual([]);
+    // still in the store: nothing replaced it
+    expect(replacedOf(ctx, expired)).toEqual([]);
+    ctx.db.removeItems(ctx.device.id, { ref: 'profile-1' });
+    expect(replacedOf(ctx, expired)).toEqual(expired);
+    const at = new Date(Date.parse(expired[0]!.notAfter) + 65 * 60_000 + 30_000);
+    expect(lapsedOutcome(ctx.device, expired[0]!, at)).toMatchObject({
+      status: 'failed',
+      code: 'RENEWAL_EXPIRED',
+      message: `The certificate ${expired[0]!.subject} expired at ${expired[0]!.notAfter} before it was renewed; its renewal installed at ${at.toISOString()}, so the device was without a valid certificate for 1 h 5 min.`,
+    });
+    expect(noteLapse('Installed.', expired, at)).toBe(
+      `Installed. The certificate it replaces (${'AB'.repeat(20)}) had expired at ${expired[0]!.notAfter} (RENEWAL_EXPIRED): the device was without a valid certificate for 1 h 5 min.`,
+    );
+  });
+
+  it.each([
+    [0, '0 s'],
+    [400, '0 s'],
+    [15_000, '15 s'],
+    [90_000, '1 min 30 s'],
+    [3_600_000, '1 h'],
+    [3_900_000 + 30_000, '1 h 5 min'],
+    [2 * DAY + 3 * 3_600_000 + 59_000, '2 d 3 h'],
+    [DAY + 5 * 60_000, '1 d'],
+  ])('spanText(%d) is %s', (ms, text) => {
+    expect(spanText(ms)).toBe(text);
   });
 });

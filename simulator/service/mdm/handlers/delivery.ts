@@ -24,6 +24,7 @@ import {
   type ResolveRequestResult,
 } from '../../../../profiles/compile/index.ts';
 import type { CertificateProfile } from '../../../../profiles/model/profile.ts';
+import type { OutcomeCode } from '../../../../protocol/wire/outcome.ts';
 import { encryptPfxPasswordForDevice } from '../../../../profiles/windows/pfx-password.ts';
 import { notApplicableReason } from '../applicability.ts';
 import { enqueueImported, startImportedDelivery } from './imported-delivery.ts';
@@ -365,9 +366,46 @@ export function answered(d: Delivery): void {
     const { payload: _sent, ...kept } = d.sent;
     d.sent = kept;
   }
+  // The timer of a delivery that awaits an answer is its no-answer timer; any other is the re-check of a
+  // request the CA holds (result.ts armPendingRecheck), which an answer about the installed certificate
+  // (its expiry reported while the renewal waits) must not cancel: the renewal would never be fetched.
+  if (d.awaiting) {
+    d.timer?.cancel();
+    d.timer = undefined;
+  }
   d.awaiting = false;
-  d.timer?.cancel();
-  d.timer = undefined;
+}
+
+/**
+ * The CA holds a renewal's request (result.ts). The device keeps the certificate it has, so the row keeps
+ * the outcome it has — installed while that certificate is valid, as a tenant goes on showing the profile
+ * installed while a renewal is in flight; `RENEWAL_EXPIRED` once the device reports the certificate expired
+ * meanwhile (agent/renewal/expired-outcome.ts) — and the hold is an event, naming the certificate in use.
+ */
+export function renewalHeld(ctx: DeliveryContext, d: Delivery, code: OutcomeCode, message: string): void {
+  // the connector's message ends with what it means for a first issue (the profile stays pending): not so here
+  const held = message.replace(/;\s*the profile stays pending until [^;]*$/, '.');
+  ctx.event(
+    'certificate-pending',
+    `${code}: ${held} Renewal pending: ${installedCertificateNote(ctx, d)}`,
+    d.device.id,
+    d.assignment.name,
+  );
+}
+
+/** True when the certificate a renewal replaces has expired by now (the renewal comes late). */
+export function replacesExpired(ctx: DeliveryContext, d: Delivery): boolean {
+  const end = d.current === undefined ? NaN : Date.parse(d.current.notAfter);
+  return Number.isFinite(end) && end <= ctx.clock.now().getTime();
+}
+
+/** The certificate a renewal replaces, for the renewal's events: its serial, and until when it is (was) valid. */
+function installedCertificateNote(ctx: DeliveryContext, d: Delivery): string {
+  const current = d.current;
+  if (current === undefined) return 'the device keeps the certificate it has.';
+  return replacesExpired(ctx, d)
+    ? `the installed certificate ${current.serial} expired at ${current.notAfter} (RENEWAL_EXPIRED once the device reports it).`
+    : `the installed certificate ${current.serial} stays in use (valid until ${current.notAfter}); the profile stays installed.`;
 }
 
 /**

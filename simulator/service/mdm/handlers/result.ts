@@ -11,7 +11,7 @@ import type { IssuedIdentity } from '../../../../profiles/compile/index.ts';
 import { isImportedPfxResult, isImportedPfxWork, type ResultMessage } from '../../connector/protocol.ts';
 import type { Delivery } from '../stores/deliveries.ts';
 import type { ServiceContext } from './context.ts';
-import { compileAndSend, enqueue, type DeliveryContext } from './delivery.ts';
+import { compileAndSend, enqueue, renewalHeld, replacesExpired, type DeliveryContext } from './delivery.ts';
 import { handleImportedResult } from './imported-delivery.ts';
 
 /** How soon a held request is looked at again (virtual time) [inferred: the connector's own schedule is not documented]. */
@@ -64,10 +64,14 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   }
   if (!result.ok && result.pending === true) {
     // The CA holds the request: the profile stays pending, and the request goes back to the connectors
-    // an hour later (virtual time) to retrieve what a certificate manager decided (issue 12 point 2).
+    // an hour later (virtual time) to retrieve what a certificate manager decided (issue 12 point 2). A
+    // renewal's row keeps its outcome: the device still holds its certificate (delivery.ts renewalHeld).
     const code = errorCode(result.code);
-    ctx.setOutcome(d, 'pending', code, result.message, result.native);
-    ctx.event('certificate-pending', `${code}: ${result.message}`, d.device.id, d.assignment.name);
+    if (d.reason === 'renewal') renewalHeld(ctx, d, code, result.message);
+    else {
+      ctx.setOutcome(d, 'pending', code, result.message, result.native);
+      ctx.event('certificate-pending', `${code}: ${result.message}`, d.device.id, d.assignment.name);
+    }
     armPendingRecheck(ctx, d, PENDING_RECHECK_MS);
     return;
   }
@@ -80,9 +84,14 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
   }
   ctx.reports.counters.certificatesIssued += 1;
   d.sentCert = { serial: result.serial, thumbprint: result.thumbprint, notAfter: result.notAfter };
+  // a renewal issued after the certificate it replaces expired says so (the device reports the gap)
+  const late =
+    d.reason === 'renewal' && d.current !== undefined && replacesExpired(ctx, d)
+      ? `; certificate ${d.current.serial} it replaces expired at ${d.current.notAfter}`
+      : '';
   ctx.event(
     'issued',
-    `certificate ${result.serial} by ${connectorId} (${d.reason ?? 'initial'})`,
+    `certificate ${result.serial} by ${connectorId} (${d.reason ?? 'initial'}${late})`,
     d.device.id,
     d.assignment.name,
   );
@@ -99,7 +108,8 @@ export async function handleResult(ctx: ResultContext, msg: ResultMessage): Prom
 /**
  * Arms the re-check of a request the CA holds, `wait` ms from now (an hour; a resumed service: what was
  * left of it, resume.ts): the request goes back to the connectors, the profile stays pending with the
- * outcome it has now.
+ * outcome it has now. A renewal's row is left as it is then (installed, or RENEWAL_EXPIRED if the device
+ * reported its certificate expired meanwhile): the hold does not make it pending.
  */
 export function armPendingRecheck(ctx: DeliveryContext, d: Delivery, wait: number): void {
   const reason = d.reason ?? 'initial';
@@ -108,6 +118,6 @@ export function armPendingRecheck(ctx: DeliveryContext, d: Delivery, wait: numbe
   d.timer = ctx.clock.after(wait, () => {
     if (d.removed || ctx.stopped()) return;
     enqueue(ctx, d, reason);
-    ctx.setOutcome(d, 'pending', code, message, native);
+    if (reason !== 'renewal') ctx.setOutcome(d, 'pending', code, message, native);
   });
 }

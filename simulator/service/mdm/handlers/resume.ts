@@ -14,7 +14,10 @@ export function rearmTimer(ctx: DeliveryContext, d: Delivery): boolean {
   const wait = d.timerAt - ctx.clock.now().getTime();
   if (wait <= 0) return false;
   if (d.awaiting && d.sent !== undefined) armNoAnswer(ctx, d, d.attempt, wait);
-  else if (d.outcome.status === 'pending' && d.requestId === undefined) armPendingRecheck(ctx, d, wait);
+  // a held request's re-check: a first issuance's row is pending; a renewal's keeps its installed row
+  // while the CA holds it (result.ts), so its reason says it
+  else if ((d.outcome.status === 'pending' || d.reason === 'renewal') && d.requestId === undefined)
+    armPendingRecheck(ctx, d, wait);
   else return false;
   return true;
 }
