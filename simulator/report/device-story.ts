@@ -52,9 +52,18 @@ export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStory
     out.push('', paint('bold', t));
   };
 
+  // a retired device says so, and when (the service's `retired` event in its timeline), whatever its
+  // record's enrolled mark: it did enrol, and is no longer enrolled (run.db files of older runs kept the mark)
+  const retired = story.timeline.find((e) => e.type === 'retired');
+  const state =
+    retired !== undefined
+      ? paint('red', `retired ${oneLine(retired.at)}`)
+      : d.enrolled
+        ? paint('green', 'enrolled')
+        : paint('red', 'not enrolled');
   out.push(
     `${paint('bold', `Device ${oneLine(d.id)}`)} (#${d.index}) · ${d.platform} / ${oneLine(d.kind)} · OS ${oneLine(d.osVersion)} · ` +
-      `${oneLine(d.model)} · ${d.enrolled ? paint('green', 'enrolled') : paint('red', 'not enrolled')}`,
+      `${oneLine(d.model)} · ${state}`,
   );
   out.push(
     `Run: scenario ${oneLine(story.run.scenario)} · seed ${oneLine(story.run.seed)} · started ${oneLine(story.run.startedAt)}`,

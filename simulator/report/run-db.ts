@@ -594,9 +594,14 @@ export class RunDb {
     }
   }
 
-  /** Records the end of a run: metrics, expectations, finish time, and every final outcome. */
+  /**
+   * Records the end of a run: metrics, expectations, finish time, every final outcome, and whether each
+   * device of `result.devicesList` is enrolled at the end (a device retired during the run is not: its
+   * record, marked enrolled when it enrolled, says what report.json says).
+   */
   finishRun(result: RunResult, finishedAt: string = result.metrics.virtualEnd): void {
     for (const o of result.outcomes) this.recordOutcome(o);
+    for (const d of result.devicesList) this.recordEnrolled(d.id, d.enrolled);
     this.#enqueue('UPDATE run SET finished_at = ?, metrics = ?, expectations = ? WHERE id = 1', [
       finishedAt,
       JSON.stringify(result.metrics),

@@ -88,6 +88,40 @@ describe('retire and remove', () => {
     expect(crl.entries).toHaveLength(2);
   });
 
+  it('regression: a retired device\u2019s rows leave the outcomes (they stayed installed), as a removed assignment\u2019s do', async () => {
+    const w = await world({
+      assignments: (ca) => [toAll('root', trusted('ios', ca.root.der)), toAll('wifi', pkcs('ios'))],
+    });
+    const a = await w.enrol({ platform: 'ios', kind: 'device' });
+    const b = await w.enrol({ platform: 'ios', kind: 'device' });
+    await w.run(60_000);
+    expect(outcomeOf(w.service, a.id, 'wifi')).toMatchObject({ status: 'installed' });
+    await w.service.retireDevice(a.id);
+    await w.settle();
+    const rows = (): string[] =>
+      w.service
+        .outcomes()
+        .map(
+          (o) => `${o.device === a.id ? 'a' : o.device === b.id ? 'b' : o.device}/${o.profile}/${o.status}`,
+        )
+        .sort();
+    // the retired device has no row left: none says installed while its certificate is revoked
+    expect(rows()).toEqual(['b/root/installed', 'b/wifi/installed']);
+    // a late answer from it changes nothing
+    await a.reportInstalled('wifi');
+    await w.settle();
+    expect(rows()).toEqual(['b/root/installed', 'b/wifi/installed']);
+    // its deliveries are withdrawn once: removing the assignment later neither sends it a second removal
+    // nor records a second `removed` event for it
+    await w.service.removeAssignment('wifi');
+    await w.settle();
+    expect(a.received.filter((r) => r.topic.endsWith('/in/remove/wifi'))).toHaveLength(1);
+    expect(
+      w.service.events().filter((e) => e.type === 'removed' && e.device === a.id && e.profile === 'wifi'),
+    ).toHaveLength(1);
+    expect(rows()).toEqual(['b/root/installed']);
+  });
+
   it('removing an assignment revokes its certificates on every device and drops it from the outcomes', async () => {
     const w = await world({
       assignments: (ca) => [toAll('root', trusted('ios', ca.root.der)), toAll('wifi', pkcs('ios'))],

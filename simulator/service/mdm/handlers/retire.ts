@@ -1,7 +1,10 @@
 /**
  * Administration: retire a device. Its PKCS and SCEP certificates (SCEP: those the SCEP connector reported
  * for it) and its management certificate are revoked (cessationOfOperation), a CRL is published, and the
- * device is told to remove each profile it was sent.
+ * device is told to remove each profile it was sent. Its deliveries are marked removed, as when an assignment
+ * is removed (remove-assignment.ts): their rows leave the outcomes — the profiles are no longer on the device,
+ * and no expectation can pass on rows that say they are installed — and no later message, timer or
+ * administration touches them again. The run's device list says it is not enrolled; its timeline, retired.
  * A retired device cannot enrol again in the run (handlers/enroll.ts).
  */
 import type { ServiceContext } from './context.ts';
@@ -18,6 +21,7 @@ export async function retireDevice(ctx: RetireContext, deviceId: string): Promis
   for (const d of ctx.deliveries.ofDevice(deviceId)) {
     if (d.removed) continue;
     revoked += await withdraw(ctx, d, 'retired');
+    d.removed = true;
   }
   if (device.managementSerial !== undefined && ctx.revoke(device.managementSerial, 'cessationOfOperation')) {
     revoked += 1;
