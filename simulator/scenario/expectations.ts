@@ -184,10 +184,16 @@ function judgeRows(
       rowSelected(e.where, factsOf(o, summaries, options)),
   );
   if (rows.length === 0) {
+    // rows leave the outcomes when their profile is removed or their device retired (scenario actions)
+    const gone = result.events.filter((ev) => ev.type === 'retired' || ev.type === 'removed').length;
     return {
       text: e.text,
       held: false,
-      detail: `selected no devices — check the where clause and the profile name (${describeWhere(e)}); the run has ${result.outcomes.length} device × profile rows`,
+      detail:
+        `selected no devices — check the where clause and the profile name (${describeWhere(e)}); the run has ${result.outcomes.length} device × profile rows` +
+        (gone > 0
+          ? `, after the scenario's actions removed profiles or retired devices (${gone} removed or retired event${gone === 1 ? '' : 's'}): their rows leave the report`
+          : ''),
       ...about,
       selected: 0,
       passing: 0,

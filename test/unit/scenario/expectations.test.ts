@@ -171,6 +171,24 @@ describe('without extra facts', () => {
     expect(r!.detail).toContain('selected no devices');
   });
 
+  it('a zero selection after retire or removeProfile actions says their rows left the report', () => {
+    const yaml = `  - { text: t, where: { platform: ios }, status: installed }`;
+    const [plain] = evaluateExpectations(scenarioWith(yaml).expect, result);
+    expect(plain!.detail).not.toContain('retired');
+    const retired: RunResult = {
+      ...result,
+      events: [
+        ...result.events,
+        { at: '2026-01-02T00:00:00.000Z', type: 'retired', detail: 'x', device: 'd9' },
+      ],
+    };
+    const [r] = evaluateExpectations(scenarioWith(yaml).expect, retired);
+    expect(r!.held).toBe(false);
+    expect(r!.detail).toMatch(
+      /^selected no devices .* retired devices \(1 removed or retired event\): their rows leave the report$/,
+    );
+  });
+
   it('reads ownership / enrolledOsVersion / tags from the device summary when it carries them', () => {
     const withFacts: RunResult = {
       ...result,
