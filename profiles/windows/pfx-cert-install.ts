@@ -160,7 +160,9 @@ const CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'PFXCertInstall'];
 
 /**
  * Reads every PFXCertInstall operation of a decoded message. Each problem carries `details.cmdId` and the
- * `details.status` a device answers: unknown leaf → 404; Add/Replace of Get-only Thumbprint/Status → 405; a
+ * `details.status` a device answers: unknown leaf → 404; Add/Replace of Get-only Thumbprint/Status → 405; an
+ * Exec on any PFX node → 405 (CCI gives no PFX node Exec: KeyLocation, PFXCertBlob… support "Add, Get,
+ * Replace", `{UniqueID}` "Add, Delete, Get, Replace", Status and Thumbprint "Get"; OMADM 405); a
  * Format that is not the node's (e.g. PFXCertBlob as chr, the CCI example's quirk) → 415; the same leaf written
  * twice → 418; and, on the PFXCertBlob command, 500 for a bad value or an illegal combination (not inside
  * Atomic, blob not last, PFXKeyExportable true with KeyLocation ≠ 3, KeyLocation 4 without ContainerName,
@@ -171,7 +173,13 @@ export function decodePfxInstalls(message: SyncmlMessage): PfxDecodeResult {
   const result: PfxDecodeResult = { installs: [], deletes: [], problems: [], warnings: [] };
   const groups = new Map<string, { scope: LocUriScope; uniqueId: string; writes: LeafWrite[] }>();
   for (const { command, parents } of walkCommands(message.body)) {
-    if (command.kind !== 'Add' && command.kind !== 'Replace' && command.kind !== 'Delete') continue;
+    if (
+      command.kind !== 'Add' &&
+      command.kind !== 'Replace' &&
+      command.kind !== 'Delete' &&
+      command.kind !== 'Exec'
+    )
+      continue;
     const atomic = [...parents].reverse().find((p) => p.kind === 'Atomic');
     for (const item of command.items) {
       if (item.target === undefined) continue;
@@ -186,6 +194,24 @@ export function decodePfxInstalls(message: SyncmlMessage): PfxDecodeResult {
       const [uniqueId, leaf, ...extra] = split.segments.slice(CSP.length);
       if (uniqueId === undefined) {
         problem(405, `${command.kind} on PFXCertInstall itself is not allowed (Get only)`);
+        continue;
+      }
+      if (command.kind === 'Exec') {
+        // CCI lists each node's supported operations; no PFX node has Exec (OMADM 405 "Command not allowed")
+        if (leaf === undefined) {
+          problem(
+            405,
+            `Exec is not allowed on PFXCertInstall/${uniqueId}: the node supports Add, Delete, Get, Replace only`,
+          );
+        } else if (extra.length > 0 || !Object.prototype.hasOwnProperty.call(PFX_LEAVES, leaf)) {
+          problem(
+            404,
+            `the node "${[leaf, ...extra].join('/')}" does not exist under PFXCertInstall/${uniqueId}`,
+          );
+        } else {
+          const access = PFX_LEAVES[leaf as PfxLeaf].writable ? 'Add, Get, Replace' : 'Get';
+          problem(405, `Exec is not allowed on ${leaf}: the node supports ${access} only`);
+        }
         continue;
       }
       const key = `${split.scope}/${uniqueId}`;
@@ -257,10 +283,25 @@ function readGroup(result: PfxDecodeResult, scope: LocUriScope, uniqueId: string
   const faults: string[] = [];
   const value = (leaf: PfxLeaf): LeafWrite | undefined =>
     writes.slice(0, blobIndex).findLast((w) => w.leaf === leaf);
-  const after = writes.slice(blobIndex + 1).map((w) => w.leaf);
+  // A parameter written after the blob: when it was set before the blob too (an Add, then a Replace of the
+  // same node in one Atomic, which OMADM does not support), the install already ran with the earlier value and
+  // it is that later command that fails; when it was not, the install ran without it and the blob fails.
+  const before = new Set(writes.slice(0, blobIndex).map((w) => w.leaf));
+  const afterBlob = writes.slice(blobIndex + 1);
+  for (const w of afterBlob.filter((x) => before.has(x.leaf))) {
+    result.problems.push(
+      syncmlProblem(
+        'SYNCML_INVALID',
+        `PFXCertInstall/${uniqueId}: ${w.leaf} is written again after PFXCertBlob, whose Add already started the installation with the earlier value; a ${w.command} of a node added earlier in the same Atomic is not supported (set each parameter once, before PFXCertBlob).`,
+        { locUri: w.locUri, cmdId: w.cmdId, status: 500 },
+      ),
+    );
+  }
+  const after = [...new Set(afterBlob.filter((x) => !before.has(x.leaf)).map((w) => w.leaf))];
   if (after.length > 0) {
+    const names = after.length === 1 ? after[0] : `${after.slice(0, -1).join(', ')} and ${after.at(-1)}`;
     faults.push(
-      `${after.join(', ')} come after PFXCertBlob; the blob's Add triggers installation, so every other parameter must be set before it (send PFXCertBlob last)`,
+      `${names} ${after.length === 1 ? 'comes' : 'come'} after PFXCertBlob; the blob's Add triggers installation, so every other parameter must be set before it (send PFXCertBlob last)`,
     );
   }
   if (blob.atomicCmdId === undefined) {

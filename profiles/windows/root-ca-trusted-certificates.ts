@@ -103,7 +103,9 @@ export function buildTrustedCertAdd(install: TrustedCertInstall, cmdId: number):
  * Reads every RootCATrustedCertificates operation of a decoded message (items under other CSPs are ignored;
  * Get commands are not operations). Illegal operations become problems with the SyncML status a device
  * answers (in `details.status`): `./User/.../Root` → 405 (the User tree has no Root node; code inferred,
- * docs/errors.md §1.2), a store that does not exist → 404, Add/Replace of a Get-only leaf → 405, a Format other
+ * docs/errors.md §1.2), a store that does not exist → 404, Add/Replace of a Get-only leaf → 405, an Exec on any
+ * node → 405 (RCA gives no node Exec: "The supported operations are Add, Get, and Replace" for
+ * EncodedCertificate, Get and Delete for the certificate node, Get for the others; OMADM 405), a Format other
  * than b64 → 415, base64 with line breaks or invalid → 500 (docs/errors.md §1.2, inferred). A node name that is not
  * a 40-hex thumbprint is tolerated (Windows accepts free-text names in practice, FLEET) but flagged as a
  * warning.
@@ -111,7 +113,13 @@ export function buildTrustedCertAdd(install: TrustedCertInstall, cmdId: number):
 export function decodeTrustedCertOperations(message: SyncmlMessage): TrustedCertDecodeResult {
   const result: TrustedCertDecodeResult = { operations: [], problems: [], warnings: [] };
   for (const { command } of walkCommands(message.body)) {
-    if (command.kind !== 'Add' && command.kind !== 'Replace' && command.kind !== 'Delete') continue;
+    if (
+      command.kind !== 'Add' &&
+      command.kind !== 'Replace' &&
+      command.kind !== 'Delete' &&
+      command.kind !== 'Exec'
+    )
+      continue;
     for (const item of command.items) {
       if (item.target === undefined) continue;
       const split = splitLocUri(item.target);
@@ -135,19 +143,11 @@ function readOperation(
     result.problems.push(syncmlProblem('SYNCML_INVALID', `${locUri}: ${message}`, { locUri, cmdId, status }));
   };
   const [store, thumbprint, leaf, ...extra] = rest;
-  if (store === undefined || thumbprint === undefined) {
-    problem(
-      405,
-      `${command.kind} needs a store and a certificate node (…/{Store}/{Thumbprint}/EncodedCertificate)`,
-    );
-    return;
-  }
-  if (!(ROOT_CA_STORES as readonly string[]).includes(store)) {
+  if (store !== undefined && !(ROOT_CA_STORES as readonly string[]).includes(store)) {
     problem(404, `"${store}" is not a RootCATrustedCertificates store (${ROOT_CA_STORES.join(', ')})`);
     return;
   }
-  const typedStore = store as RootCaStore;
-  if (scope === 'User' && typedStore === 'Root') {
+  if (scope === 'User' && store === 'Root') {
     problem(405, './User configuration is not supported for RootCATrustedCertificates/Root; use ./Device');
     return;
   }
@@ -158,6 +158,29 @@ function readOperation(
     problem(404, `the node "${rest.slice(2).join('/')}" does not exist under a certificate`);
     return;
   }
+  if (command.kind === 'Exec') {
+    // RCA lists each node's supported operations; none of them has Exec (OMADM 405 "Command not allowed")
+    const [node, access] =
+      store === undefined
+        ? ['RootCATrustedCertificates', 'Get']
+        : thumbprint === undefined
+          ? [store, 'Get']
+          : leaf === undefined
+            ? [`${store}/{CertHash}`, 'Delete, Get']
+            : leaf === 'EncodedCertificate'
+              ? [leaf, 'Add, Get, Replace']
+              : [leaf, 'Get'];
+    problem(405, `Exec is not allowed on ${node}: the node supports ${access} only`);
+    return;
+  }
+  if (store === undefined || thumbprint === undefined) {
+    problem(
+      405,
+      `${command.kind} needs a store and a certificate node (…/{Store}/{Thumbprint}/EncodedCertificate)`,
+    );
+    return;
+  }
+  const typedStore = store as RootCaStore;
   if (leaf !== undefined && GET_ONLY_LEAVES.has(leaf)) {
     problem(405, `${leaf} is read-only (Get); ${command.kind} is not allowed`);
     return;

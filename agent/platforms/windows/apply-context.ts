@@ -9,7 +9,7 @@ import type { OutcomeCode } from '../../../protocol/wire/outcome.ts';
 import type { DeliveryMeta, DeviceContext } from '../../platform-adapter.ts';
 import type { StoreItem } from '../../keystore/store-db.ts';
 import type { Win32Name } from './native-status.ts';
-import { WINDOWS_STORES } from './stores.ts';
+import { UNTRUSTED_STORES, WINDOWS_STORES } from './stores.ts';
 
 /** Everything an applier needs. */
 export interface ApplyEnv {
@@ -83,7 +83,9 @@ export interface TrustResult {
 /**
  * Whether `cert` chains to an installed machine Root at `now`, through the installed CA certificates (machine
  * and user). The Windows chain engine trusts the LocalMachine Root store for every user; the CSP cannot put
- * a root into the user's Root store.
+ * a root into the user's Root store. A chain that holds a certificate of an UntrustedCertificates store
+ * (machine or user) is not trusted: RCA's store "to immediately flag certificates that have been compromised
+ * and no longer usable" (https://learn.microsoft.com/windows/client-management/mdm/rootcacertificates-csp).
  */
 export function evaluateTrust(env: ApplyEnv, cert: Certificate): TrustResult {
   const { db, device } = env.ctx;
@@ -93,14 +95,24 @@ export function evaluateTrust(env: ApplyEnv, cert: Certificate): TrustResult {
     ...db.items(device.id, { store: WINDOWS_STORES.userCa }),
   ]);
   const result = verifyChain({ leaf: cert, intermediates, trustedRoots: roots, at: env.now });
-  if (result.ok) return { trusted: true, code: 'OK', problems: [] };
-  const timeOnly = result.problems.every(
-    (p) => p.code === 'CHAIN_EXPIRED' || p.code === 'CHAIN_NOT_YET_VALID',
+  const distrusted = new Set(
+    UNTRUSTED_STORES.flatMap((store) => db.items(device.id, { store }).map((i) => i.thumbprint)),
   );
+  const problems: ChainProblem[] = [...result.problems];
+  for (const c of distrusted.size === 0 ? [] : result.chain) {
+    if (!distrusted.has(c.sha1Thumbprint)) continue;
+    problems.push({
+      code: 'CHAIN_UNTRUSTED',
+      message: `"${c.subjectText}" (${c.sha1Thumbprint}) is in an UntrustedCertificates store: Windows distrusts it explicitly.`,
+      certificate: c,
+    });
+  }
+  if (problems.length === 0) return { trusted: true, code: 'OK', problems: [] };
+  const timeOnly = problems.every((p) => p.code === 'CHAIN_EXPIRED' || p.code === 'CHAIN_NOT_YET_VALID');
   return {
     trusted: false,
     code: timeOnly ? 'INSTALL_CERT_EXPIRED' : 'INSTALL_UNTRUSTED_CHAIN',
-    problems: result.problems,
+    problems,
   };
 }
 

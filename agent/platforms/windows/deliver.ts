@@ -45,7 +45,7 @@ import { isSuccess, type ApplyEnv, type PendingOutcome } from './apply-context.t
 import { nativeRow, windowsNative } from './native-status.ts';
 import { nodeValue } from './node-values.ts';
 import { applyPfxDelete, applyPfxInstall, foldReplacements } from './pfx-apply.ts';
-import { classifyProblem } from './problem-outcome.ts';
+import { classifyProblem, payloadNode } from './problem-outcome.ts';
 import { applyScepDelete, applyScepEnrol } from './scep-apply.ts';
 import { takeScepResult } from './scep-node.ts';
 import { applyTrustedCert } from './trusted-cert-apply.ts';
@@ -219,7 +219,13 @@ class Delivery {
       return;
     }
     const reason = `Atomic ${atomic.cmdId} failed (507): ${failures[0] ?? ''}`;
-    this.outcomes.push(...collected.map((o) => (o.status === 'installed' ? rolledBack(o, reason) : o)));
+    // what installed is rolled back (216); an outcome whose own command failed keeps its status (e.g. the
+    // 418 UNCHANGED of a trusted certificate already on the device, trusted-cert-apply.ts)
+    this.outcomes.push(
+      ...collected.map((o) =>
+        o.status === 'installed' && isSuccess(syncmlOf(o)) ? rolledBack(o, reason) : o,
+      ),
+    );
   }
 
   private command(cmd: SyncmlCommand, inAtomic: boolean): CmdResult {
@@ -241,9 +247,37 @@ class Delivery {
       if ('outcome' in r) outcomes.push(r.outcome);
       else accepted = Math.max(accepted, r.code);
     }
-    if (actions.length === 0) outcomes.push(...this.unmodelled(cmd));
+    if (actions.length === 0) {
+      outcomes.push(...this.unmodelled(cmd));
+      if (cmd.kind === 'Exec') outcomes.push(...this.execNotAllowed(cmd));
+    }
     const failed = outcomes.find((o) => !isSuccess(syncmlOf(o)));
     return { code: failed === undefined ? accepted : syncmlOf(failed), outcomes };
+  }
+
+  /**
+   * An Exec on a node of a modelled CSP that no decoder turned into an action or a problem: only
+   * ClientCertificateInstall/SCEP/{id}/Install/Enroll supports Exec (CCI); on any other node the command is
+   * not allowed, 405 (OMADM "Command not allowed"), never a silent 200. The decoders already answer the
+   * nodes they know (pfx-cert-install.ts, root-ca-trusted-certificates.ts, scep-install-decode.ts); this is
+   * the rule for whatever they leave.
+   */
+  private execNotAllowed(cmd: SyncmlItemCommand): PendingOutcome[] {
+    const out: PendingOutcome[] = [];
+    for (const item of cmd.items) {
+      if (item.target === undefined) continue;
+      const segments = splitLocUri(item.target).segments;
+      if (!KNOWN_CSPS.some((csp) => csp.every((s, i) => segments[i] === s))) continue;
+      out.push({
+        payload: payloadNode(item.target),
+        status: 'failed',
+        code: 'SYNCML_INVALID',
+        message: `${item.target}: Exec is not allowed on this node (its supported operations do not include Exec); a device answers 405 Command not allowed.`,
+        syncml: 405,
+        csp: null,
+      });
+    }
+    return out;
   }
 
   /** Items outside the CSPs certfleet models: a real device has them, this one answers 404. */

@@ -1,13 +1,15 @@
 /**
- * The certificates a Windows device holds (`held()`): Root → root, CA → intermediate, My → identity, with
- * trust evaluated now against the current stores (an intermediate delivered before its root becomes trusted
- * once the root arrives; an expired certificate stops being trusted).
+ * The certificates a Windows device holds (`held()`): Root → root, CA → intermediate, My → identity, the
+ * other RootCATrustedCertificates stores by their certificate (stores.ts heldKindOf), with trust evaluated
+ * now against the current stores (an intermediate delivered before its root becomes trusted once the root
+ * arrives; an expired certificate stops being trusted; a certificate in UntrustedCertificates, or chaining
+ * through one, is not trusted).
  *
  * The user view shows what certmgr.msc shows a standard user **[inferred]** from the Windows logical-store
  * model: the user's Root and CA logical stores include the LocalMachine ones, but the Personal (My) store does
  * not, so machine My identities are hidden; nothing else is.
  */
-import { parseCertificate } from '../../../pki/certificate.ts';
+import { parseCertificate, type Certificate } from '../../../pki/certificate.ts';
 import { heldFromItem, type DeviceContext, type HeldCertificate } from '../../platform-adapter.ts';
 import { evaluateTrust } from './apply-context.ts';
 import { heldKindOf, WINDOWS_STORES } from './stores.ts';
@@ -19,12 +21,14 @@ export function heldCertificates(ctx: DeviceContext, view: 'admin' | 'user'): He
   for (const item of ctx.db.items(ctx.device.id, { storePrefix: 'windows/' })) {
     if (item.kind === 'key') continue;
     if (view === 'user' && item.store === WINDOWS_STORES.machineMy) continue;
-    const held = heldFromItem(item, heldKindOf(item.store));
+    let cert: Certificate | undefined;
     try {
-      held.trusted = evaluateTrust(env, parseCertificate(item.certificate)).trusted;
+      cert = parseCertificate(item.certificate);
     } catch {
-      held.trusted = false;
+      cert = undefined;
     }
+    const held = heldFromItem(item, heldKindOf(item.store, cert));
+    held.trusted = cert !== undefined && evaluateTrust(env, cert).trusted;
     out.push(held);
   }
   const rank: Record<HeldCertificate['kind'], number> = { root: 0, intermediate: 1, identity: 2 };

@@ -1,7 +1,8 @@
 /**
  * The simulated Windows device (issue 4 "Key stores" and "Install and status" for Windows): OMA-DM SyncML in,
- * RootCATrustedCertificates and ClientCertificateInstall/PFXCertInstall applied to the machine Root/CA/My and
- * user CA/My stores, SyncML Status/Results out. Decisions and sources: README.md in this folder.
+ * RootCATrustedCertificates and ClientCertificateInstall/PFXCertInstall applied to the machine and user stores
+ * (My and every RootCATrustedCertificates store, stores.ts), SyncML Status/Results out. Decisions and sources:
+ * README.md in this folder.
  *
  * @example
  * const { outcomes, reply } = windowsAdapter.deliver({ device, db, clock, identity }, syncmlBytes);

@@ -74,6 +74,8 @@ export const WINDOWS_NATIVE_TABLE = {
   UNCHANGED: {
     syncml: 200,
     csp: 'ERROR_SUCCESS',
+    // trusted-cert-apply.ts overrides it with 418 for an Add of a RootCATrustedCertificates node that already
+    // holds the certificate (S1 418 "Add of a node that already exists"; no Intune code: installed)
     source: '[certfleet] issue 4: duplicate delivery is idempotent success',
   },
   INSTALL_UNTRUSTED_CHAIN: {
@@ -194,7 +196,9 @@ export function windowsNative(
   const csp = override.csp === null ? undefined : (override.csp ?? row.csp);
   const native: Extract<NativeStatus, { platform: 'windows' }> = { platform: 'windows', syncml };
   if (csp !== undefined) native.cspStatus = dwordText(WIN32[csp]);
-  const intune = intuneCode(syncml);
+  // a success code with a failing status (418 UNCHANGED: the certificate is already installed) is no
+  // failure to Intune, so it carries no Intune error code
+  const intune = code === 'OK' || code === 'UNCHANGED' ? undefined : intuneCode(syncml);
   if (intune !== undefined) native.intune = intune;
   return native;
 }

@@ -10,7 +10,8 @@
  * URI-encoded, separated by `/`, Format `node` (docs/formats.md §2.1 "Commands": "Get (on an interior node,
  * the child names come back URI-encoded)", OMADM): `…/ClientCertificateInstall/PFXCertInstall` lists the
  * installed UniqueIDs of that scope, `…/PFXCertInstall/{UniqueID}` the leaves this device answers,
- * `…/RootCATrustedCertificates` its stores, `…/RootCATrustedCertificates/{store}` the thumbprints installed
+ * `…/RootCATrustedCertificates` the stores of that tree on this device's build (stores.ts rcaStoresOf; a store
+ * it lacks is 404), `…/RootCATrustedCertificates/{store}` the thumbprints installed
  * there, `…/{store}/{thumbprint}` its read-only leaves. A list with no child is an empty Data (the node
  * exists); an absent UniqueID or thumbprint is 404.
  *
@@ -22,7 +23,6 @@ import { splitLocUri } from '../../../profiles/windows/loc-uri.ts';
 import { pfxLocUri } from '../../../profiles/windows/pfx-cert-install.ts';
 import { pfxStatusValues, type NodeValue } from '../../../profiles/windows/device-reply.ts';
 import {
-  ROOT_CA_STORES,
   trustedCertLocUri,
   type RootCaStore,
 } from '../../../profiles/windows/root-ca-trusted-certificates.ts';
@@ -30,6 +30,7 @@ import { coHoldersOf, itemsHeldBy } from '../../keystore/shared-items.ts';
 import type { DeviceContext } from '../../platform-adapter.ts';
 import { statusNodeValue } from './native-status.ts';
 import { scepNodeRef, scepNodeValue } from './scep-node.ts';
+import { rcaStoresOf } from './stores.ts';
 
 const PFX_CSP = ['Vendor', 'MSFT', 'ClientCertificateInstall', 'PFXCertInstall'];
 const RCA_CSP = ['Vendor', 'MSFT', 'RootCATrustedCertificates'];
@@ -96,10 +97,13 @@ function pfxValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'):
 }
 
 function rcaValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'): NodeValue | undefined {
-  if (rest.length === 0) return childList(ROOT_CA_STORES);
+  // the stores this device has in the tree of `scope` (no ./User Root; UntrustedCertificates and OemEsim
+  // only from the build that brought them, RCA; stores.ts)
+  const stores: readonly string[] = rcaStoresOf(scope, ctx.device.osVersion);
+  if (rest.length === 0) return childList(stores);
   if (rest.length <= 2) {
     const [store, node] = rest as [string, string | undefined];
-    if (!(ROOT_CA_STORES as readonly string[]).includes(store)) return undefined;
+    if (!stores.includes(store)) return undefined;
     if (node !== undefined) {
       const ref = trustedCertLocUri(scope, store as RootCaStore, node);
       return itemsHeldBy(ctx.db, ctx.device.id, ref).length > 0 ? childList(RCA_LEAVES) : undefined;
@@ -110,7 +114,7 @@ function rcaValue(ctx: DeviceContext, rest: string[], scope: 'Device' | 'User'):
   }
   const [store, node, leaf, ...extra] = rest;
   if (store === undefined || node === undefined || leaf === undefined || extra.length > 0) return undefined;
-  if (!(ROOT_CA_STORES as readonly string[]).includes(store)) return undefined;
+  if (!stores.includes(store)) return undefined;
   const ref = trustedCertLocUri(scope, store as RootCaStore, node);
   const item = itemsHeldBy(ctx.db, ctx.device.id, ref)[0];
   if (item === undefined) return undefined;

@@ -90,13 +90,13 @@ describe('RootCATrustedCertificates Add (RCA, docs/formats.md §2.4)', () => {
       undefined,
     ],
     [
-      'an RCA store certfleet does not model (TrustedPeople) → 404',
+      'the RCA TrustedPeople store (any certificate, no chain check) → installed',
       () => trustedAdd(hierarchy().root, 1, { store: 'TrustedPeople' }),
-      'INSTALL_STORE_NOT_SUPPORTED',
-      'failed',
-      404,
-      undefined,
-      undefined,
+      'OK',
+      'installed',
+      200,
+      '0x00000000',
+      'windows/machine/TrustedPeople',
     ],
     [
       'bytes that are not a certificate → CERT_PARSE',
@@ -218,7 +218,7 @@ describe('RootCATrustedCertificates Add (RCA, docs/formats.md §2.4)', () => {
     if (/node name/.test(_name)) expect(o?.message).toMatch(/not the certificate's SHA-1/);
   });
 
-  it('root then intermediate: the intermediate is trusted; Add again → UNCHANGED; other content → 418; Replace → replaced', () => {
+  it('root then intermediate: the intermediate is trusted; Add again → 418 UNCHANGED; other content → 418; Replace → replaced', () => {
     const ctx = ctxFor(db);
     const h = hierarchy();
     const first = windowsAdapter.deliver(
@@ -235,7 +235,8 @@ describe('RootCATrustedCertificates Add (RCA, docs/formats.md §2.4)', () => {
       ['installed', 'UNCHANGED'],
       ['installed', 'UNCHANGED'],
     ]);
-    expect(codes(reply(again.reply))).toEqual({ 1: 200, 2: 200 });
+    // OMADM 418 "Already exists" for an Add of an existing node; the certificates stay installed
+    expect(codes(reply(again.reply))).toEqual({ 1: 418, 2: 418 });
     expect(snapshot(ctx)).toEqual(after);
 
     const other = selfSigned({ ca: true, index: 8 });

@@ -273,7 +273,7 @@ const pfxNegative: [string, string, number, RegExp][] = [
         addXml('4', pfxUri('PFXCertPassword'), 'chr', 'x'),
     ),
     500,
-    /PFXCertPassword come after PFXCertBlob/,
+    /PFXCertPassword comes after PFXCertBlob/,
   ],
   [
     'not inside Atomic',
