@@ -68,6 +68,17 @@ export interface DeviceFacts {
   absent: Partial<Record<AttributeName, AbsenceReason>>;
 }
 
+/** Compares dotted versions numerically (`10.0.19045` < `10.0.22631`, `9` < `12`); missing parts are 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
 /** Major version number of a dotted version string (NaN when it does not start with digits). */
 export function majorVersion(version: string): number {
   const m = /^\s*(\d+)/.exec(version);

@@ -15,7 +15,7 @@ import { base64Fault, decodeBase64, encodeBase64 } from './base64-strict.ts';
 import { splitLocUri, type LocUriScope } from './loc-uri.ts';
 import type { SyncmlContainer, SyncmlFormat, SyncmlItemCommand, SyncmlMessage } from './syncml-model.ts';
 import { syncmlProblem } from './syncml-problem.ts';
-import { walkCommands } from './syncml-walk.ts';
+import { isNodeChange, walkCommands } from './syncml-walk.ts';
 
 /** CCI KeyLocation: 1 TPM or fail, 2 TPM else software, 3 software, 4 Windows Hello for Business. */
 export type PfxKeyLocation = 1 | 2 | 3 | 4;
@@ -173,13 +173,7 @@ export function decodePfxInstalls(message: SyncmlMessage): PfxDecodeResult {
   const result: PfxDecodeResult = { installs: [], deletes: [], problems: [], warnings: [] };
   const groups = new Map<string, { scope: LocUriScope; uniqueId: string; writes: LeafWrite[] }>();
   for (const { command, parents } of walkCommands(message.body)) {
-    if (
-      command.kind !== 'Add' &&
-      command.kind !== 'Replace' &&
-      command.kind !== 'Delete' &&
-      command.kind !== 'Exec'
-    )
-      continue;
+    if (!isNodeChange(command)) continue;
     const atomic = [...parents].reverse().find((p) => p.kind === 'Atomic');
     for (const item of command.items) {
       if (item.target === undefined) continue;

@@ -13,7 +13,7 @@ import { base64Fault, decodeBase64, encodeBase64 } from './base64-strict.ts';
 import { splitLocUri, type LocUriScope } from './loc-uri.ts';
 import type { SyncmlItem, SyncmlItemCommand, SyncmlMessage } from './syncml-model.ts';
 import { syncmlProblem } from './syncml-problem.ts';
-import { walkCommands } from './syncml-walk.ts';
+import { isNodeChange, walkCommands } from './syncml-walk.ts';
 
 /** The stores of the CSP (RCA; docs/formats.md §2.4). Intune uses Root and CA. */
 export const ROOT_CA_STORES = [
@@ -113,13 +113,7 @@ export function buildTrustedCertAdd(install: TrustedCertInstall, cmdId: number):
 export function decodeTrustedCertOperations(message: SyncmlMessage): TrustedCertDecodeResult {
   const result: TrustedCertDecodeResult = { operations: [], problems: [], warnings: [] };
   for (const { command } of walkCommands(message.body)) {
-    if (
-      command.kind !== 'Add' &&
-      command.kind !== 'Replace' &&
-      command.kind !== 'Delete' &&
-      command.kind !== 'Exec'
-    )
-      continue;
+    if (!isNodeChange(command)) continue;
     for (const item of command.items) {
       if (item.target === undefined) continue;
       const split = splitLocUri(item.target);

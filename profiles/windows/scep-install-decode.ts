@@ -33,7 +33,7 @@ import { splitLocUri, type LocUriScope } from './loc-uri.ts';
 import { SCEP_INSTALL_LEAVES, scepLocUri } from './scep-install.ts';
 import type { SyncmlFormat, SyncmlMessage } from './syncml-model.ts';
 import { syncmlProblem } from './syncml-problem.ts';
-import { walkCommands } from './syncml-walk.ts';
+import { isNodeChange, walkCommands } from './syncml-walk.ts';
 
 /** Every leaf of `SCEP/{UniqueID}/Install` a server may write, with its CCI format: those this project sends (scep-install.ts), and the rest. */
 export const SCEP_WRITABLE_LEAVES = {
@@ -138,13 +138,7 @@ export function decodeScepInstalls(message: SyncmlMessage): ScepDecodeResult {
   const result: ScepDecodeResult = { enrolments: [], deletes: [], problems: [] };
   const groups = new Map<string, { scope: LocUriScope; uniqueId: string; writes: Write[]; execs: Exec[] }>();
   for (const [seq, { command, parents }] of walkCommands(message.body).entries()) {
-    if (
-      command.kind !== 'Add' &&
-      command.kind !== 'Replace' &&
-      command.kind !== 'Delete' &&
-      command.kind !== 'Exec'
-    )
-      continue;
+    if (!isNodeChange(command)) continue;
     const atomic = [...parents].reverse().find((p) => p.kind === 'Atomic');
     for (const item of command.items) {
       if (item.target === undefined) continue;

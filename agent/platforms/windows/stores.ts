@@ -11,6 +11,7 @@
  */
 import type { Certificate } from '../../../pki/certificate.ts';
 import type { HeldCertificate } from '../../platform-adapter.ts';
+import { compareVersions } from '../../../profiles/variables/facts.ts';
 import type { LocUriScope } from '../../../profiles/windows/loc-uri.ts';
 import { ROOT_CA_STORES, type RootCaStore } from '../../../profiles/windows/root-ca-trusted-certificates.ts';
 
@@ -64,17 +65,6 @@ const RELEASE_OF_BUILD: Record<string, string> = {
   '10.0.22000': 'Windows 11 21H2',
 };
 
-/** Compares dotted versions numerically (`10.0.19045.4651` < `10.0.22000`); missing parts are 0. */
-function compareBuilds(a: string, b: string): number {
-  const pa = a.split('.').map((p) => Number.parseInt(p, 10) || 0);
-  const pb = b.split('.').map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
 /** The store scope segment for a LocURI scope (`./Device` → machine, `./User` → user). */
 export function storeScope(scope: LocUriScope): 'machine' | 'user' {
   return scope === 'Device' ? 'machine' : 'user';
@@ -95,7 +85,7 @@ export function trustedStoreFor(scope: LocUriScope, store: RootCaStore): Windows
  */
 export function rcaStoreMissingOn(store: RootCaStore, osVersion: string): string | undefined {
   const first = RCA_STORE_FIRST_BUILD[store];
-  if (compareBuilds(osVersion, first) >= 0) return undefined;
+  if (compareVersions(osVersion, first) >= 0) return undefined;
   return `the ${store} store first exists on ${RELEASE_OF_BUILD[first] ?? first} (${first}), and this device runs ${osVersion}`;
 }
 

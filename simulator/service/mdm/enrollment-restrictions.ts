@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from '../../../pki/errors.ts';
 import type { EnrollmentKind, Platform } from '../../../profiles/model/platform.ts';
+import { compareVersions } from '../../../profiles/variables/facts.ts';
 
 /** The restriction set of a tenant; everything allowed when a field is absent. */
 export interface EnrollmentRestrictions {
@@ -40,16 +41,7 @@ export interface EnrollmentRefusal {
   message: string;
 }
 
-/** Compares dotted versions numerically (`10.0.19045` < `10.0.22631`, `9` < `12`); missing parts are 0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map((p) => Number.parseInt(p, 10) || 0);
-  const pb = b.split('.').map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
+export { compareVersions }; // profiles/variables/facts.ts: the device side compares builds with it too
 
 /**
  * The first restriction that refuses `c`, or undefined when the device may enrol.
