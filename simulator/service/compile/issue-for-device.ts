@@ -16,7 +16,7 @@
  */
 import type { KeyPair } from '../../../pki/index.ts';
 import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
-import { isCertfleetError, parseDn, type ErrorCode } from '../../../pki/index.ts';
+import { isCertfleetError, parseDn, type CertfleetError, type ErrorCode } from '../../../pki/index.ts';
 import {
   resolveRequest,
   type CertificateRequestSpec,
@@ -139,6 +139,14 @@ export async function issueForDevice(
  *   if (r.ok) compileProfile(profile, facts, { ids, issued: r.issued, request: resolved.request });
  * }
  */
+/** The result of a request the connector or the CA refused with `e` (its details, and `native` beside them). */
+function refused(e: CertfleetError, native: Record<string, unknown> = {}): { ok: false; outcome: CaDenied } {
+  return {
+    ok: false,
+    outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: { ...e.details, ...native } },
+  };
+}
+
 /** SAN types that are IA5Strings (RFC 5280 §4.2.1.6); a UPN is a UTF8String in an otherName. */
 const IA5_SAN_TYPES: ReadonlySet<string> = new Set(['dns', 'email', 'uri']);
 const SAN_TYPE_LABEL: Readonly<Record<string, string>> = { dns: 'DNS', email: 'e-mail', uri: 'URI' };
@@ -157,7 +165,7 @@ export async function issueForRequest(
       `The request carries an empty ${empty.map((s) => s.type).join(', ')} SAN (the user has no e-mail address, so {{EmailAddress}} resolved to nothing); give the user an e-mail address in Entra ID or use another SAN such as the UPN`,
       `subject ${request.subject}`,
     );
-    return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+    return refused(e);
   }
   // A DNS, e-mail or URI SAN is an IA5String: one with a character outside 7-bit ASCII (a device name such as
   // "Tim’s iPhone" in a DNS SAN) cannot be encoded, and the request fails at the connector, before the CA
@@ -175,15 +183,7 @@ export async function issueForRequest(
         `"${san.value}" holds "${character}" (U+${code}); use a variable whose value is ASCII (such as {{AAD_Device_ID}} or {{DeviceId}}) or rename the device`,
       `subject ${request.subject}`,
     );
-    return {
-      ok: false,
-      outcome: {
-        kind: 'CaDenied',
-        code: e.code,
-        message: e.message,
-        native: { ...e.details, san: san.type },
-      },
-    };
+    return refused(e, { san: san.type });
   }
   // KB5014754 strong mapping: with the connector's SID setting on, a user certificate (every platform) or a
   // Windows device certificate needs the principal's on-premises SID (docs/formats.md §5.3).
@@ -199,15 +199,7 @@ export async function issueForRequest(
             : 'Hybrid join the device to the on-premises domain, or issue a user certificate instead'),
         `subject ${request.subject}`,
       );
-      return {
-        ok: false,
-        outcome: {
-          kind: 'CaDenied',
-          code: e.code,
-          message: e.message,
-          native: { ...e.details, principal: sid.principal, absence: sid.reason },
-        },
-      };
+      return refused(e, { principal: sid.principal, absence: sid.reason });
     }
     if (sid.kind === 'sid') securityIdentifier = sid.value;
   }
@@ -278,7 +270,7 @@ export async function issueForRequest(
     });
   } catch (e) {
     if (!isCertfleetError(e)) throw e;
-    return { ok: false, outcome: { kind: 'CaDenied', code: e.code, message: e.message, native: e.details } };
+    return refused(e);
   }
 
   // Defence in depth: a CA that alters the requested subject is caught too (not expected of the simulated CA).
