@@ -62,8 +62,14 @@ export interface MosquittoOptions {
   /**
    * A folder for Mosquitto's persistence database (`persistence true`, `persistence_location`): persistent
    * sessions and their queued messages survive a restart on the same folder (kept on close). Mosquitto 2.0
-   * writes it as a snapshot, here every second (`autosave_interval 1`) and on a clean stop: a SIGKILL loses
-   * what changed in the last second — the agents' and the service's re-sends cover that.
+   * writes it whole, as a snapshot: here at the end of every pass of its event loop that changed something
+   * (`autosave_on_changes true` with `autosave_interval 1`: a session opened, a subscription, a message
+   * queued or acknowledged — mosquitto.conf(5)), and on a clean stop. A SIGKILL therefore loses only what the
+   * pass it interrupts changed: once a client has had an answer to a later packet, what it did before is on
+   * disk. (Saved every second instead, a device's session opened in the last second before a SIGKILL was
+   * gone after the restart, and a message the service then published to that device was acknowledged and
+   * dropped for want of a subscriber: a run stalled with RUN_STALLED.) The cost is one write of the whole
+   * database per busy pass, growing with the sessions and queued messages it holds.
    */
   persistenceDir?: string;
 }
@@ -216,7 +222,12 @@ function renderConf(dir: string, ports: Ports, tls: boolean, host: string, persi
   return [
     ...listeners,
     ...(persistenceDir !== undefined
-      ? ['persistence true', `persistence_location ${persistenceDir}/`, 'autosave_interval 1']
+      ? [
+          'persistence true',
+          `persistence_location ${persistenceDir}/`,
+          'autosave_on_changes true',
+          'autosave_interval 1',
+        ]
       : ['persistence false']),
     // no retained messages: certfleet needs none, and a device must not plant one for later subscribers
     'retain_available false',
