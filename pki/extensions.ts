@@ -136,7 +136,9 @@ export function keyIdentifier(publicKey: KeyObject): string {
 function ia5(value: string, what: string): Buffer {
   // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(value)) {
-    throw new CertfleetError('CERT_BAD_INPUT', `The ${what} "${value}" must be ASCII (IA5String).`, {
+    // the value in a second sentence: the first is the cause, the same for every device a failure summary
+    // groups (simulator/report/summary.ts), where a device's name in it made one group per device
+    throw new CertfleetError('CERT_BAD_INPUT', `A ${what} must be ASCII (IA5String). "${value}" is not.`, {
       details: { value },
     });
   }
