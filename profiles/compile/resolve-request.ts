@@ -16,10 +16,11 @@
  * A SAN the profile gives twice (the same type and value, e.g. the `userPrincipalName` flag and a custom UPN
  * SAN of `{{UserPrincipalName}}`) is requested once (unique-sans.ts).
  *
- * Key size: a PKCS profile has no key-size setting in Graph (docs/formats.md §4.3); the connector makes a 2048-bit
- * RSA key, the template minimum PFXDOC requires ("template minimum 2048", docs/formats.md §5.2) [inferred], unless
- * the run asks for another size (a scenario profile's `keySize`, carried by the service's assignment into the
- * request, so that the device's key storage rules see the key the connector really made).
+ * Key size: a PKCS profile has no key-size setting in Graph (docs/formats.md §4.3), so the request names none; the
+ * connector makes the template's minimum, at least 2048 bits (PFXDOC sets the size in the template, docs/formats.md
+ * §5.2; simulator/service/ca/template.ts connectorKeySizeFor), unless the run asks for a size (a scenario profile's
+ * `keySize`, carried by the service's assignment into the request), so that the device's key storage rules see the
+ * key the connector really made.
  */
 import { CertfleetError, formatDn, parseDn, type SanEntry } from '../../pki/index.ts';
 import { PROFILE_FAMILY_INFO } from '../model/platform.ts';
@@ -31,7 +32,7 @@ import { requestSid, type RequestSid } from './request-sid.ts';
 import { validationError, type CompileFailure, type ValidationError } from './outcomes.ts';
 import { withoutRepeatedSans } from './unique-sans.ts';
 
-/** The RSA key size the connector generates for a PKCS certificate by default [inferred, see the module comment]. */
+/** The smallest RSA key size a connector makes for a PKCS certificate (the template minimum PFXDOC requires). */
 export const PKCS_KEY_SIZE = 2048;
 
 /** The RSA key sizes a connector can be asked for (a scenario profile's `keySize`; docs/formats.md §5.2 "Key size"). */
@@ -55,8 +56,11 @@ export interface CertificateRequestSpec {
   /** Characters the subject writes with a backslash escape among `+ , ; =` (docs/formats.md §5.2 known issue). */
   escapedSpecials: string[];
   sans: SanEntry[];
-  /** RSA key size the connector generates: {@link PKCS_KEY_SIZE} unless the run asks for another. */
-  keySize: PkcsKeySize;
+  /**
+   * The RSA key size the run asks the connector for (a scenario profile's `keySize`); absent, the connector
+   * makes the template's minimum, at least {@link PKCS_KEY_SIZE} (see the module comment).
+   */
+  keySize?: PkcsKeySize;
   validity: ValidityPeriod;
   /** Certificate template name on the CA (`certificateTemplateName`). */
   template: string;
@@ -162,7 +166,6 @@ export function resolveRequest(profile: PkcsCertificateProfile, facts: DeviceFac
       intendedSubject,
       escapedSpecials,
       sans,
-      keySize: PKCS_KEY_SIZE,
       validity: { ...profile.validity },
       template: profile.certificateTemplateName,
       ca: profile.certificationAuthority,

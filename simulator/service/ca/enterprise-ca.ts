@@ -368,6 +368,12 @@ export class EnterpriseCa {
     return this.config.configString;
   }
 
+  /** The template named `name` (case-insensitive, as the policy module finds it), published or not. */
+  template(name: string): CertificateTemplate | undefined {
+    const lower = name.toLowerCase();
+    return this.config.templates.find((t) => t.name.toLowerCase() === lower);
+  }
+
   /** The templates that exist, with whether this CA publishes each. */
   templates(): { template: CaConfig['templates'][number]; published: boolean }[] {
     return this.config.templates.map((t) => ({

@@ -9,7 +9,7 @@ import { generateKeyPair, type Certificate, type KeyPair, type SanEntry } from '
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import type { EnterpriseCa, IssuedCertificate, Requester } from './enterprise-ca.ts';
-import type { ValidityPeriod } from './template.ts';
+import { connectorKeySizeFor, type ValidityPeriod } from './template.ts';
 
 /** A PKCS (server-side key) request. */
 export interface PfxRequest {
@@ -17,7 +17,7 @@ export interface PfxRequest {
   template?: string;
   subject: string;
   san?: SanEntry[];
-  /** RSA key size for the server-side key (2048 default). */
+  /** RSA key size for the server-side key (default: the template's minimum, at least 2048). */
   keySize?: 2048 | 3072 | 4096;
   /** Use a key made elsewhere (tests pass pool keys; connectors may pre-generate). */
   keyPair?: KeyPair;
@@ -50,7 +50,9 @@ export interface IssuedPfx extends IssuedCertificate {
 
 /** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA unless `chain: leaf`). */
 export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<IssuedPfx> {
-  const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size: req.keySize ?? 2048 }));
+  const size =
+    req.keySize ?? connectorKeySizeFor(req.template === undefined ? undefined : ca.template(req.template));
+  const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size }));
   // signed off this thread, recorded in call order (enterprise-ca.ts issueAsync)
   const issued = await ca.issueAsync({
     template: req.template,

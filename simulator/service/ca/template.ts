@@ -68,6 +68,21 @@ export interface CertificateTemplate {
   permissions: TemplatePermission[];
 }
 
+/**
+ * The RSA key size a certificate connector makes for a PKCS request on `template` when the run does not ask
+ * for one (a scenario profile's `keySize`): the template's minimum, at least 2048. An Intune PKCS profile has
+ * no key-size setting (Graph windows10PkcsCertificateProfile and the other PKCS resources have none); the
+ * PKCS guide sets the size in the template ("Minimum key size" on the Cryptography tab: 2048, or 4096 for
+ * Windows and Android), and the connector's request follows the template (docs/formats.md §5.2 "Key size").
+ * @see https://learn.microsoft.com/mem/intune/protect/certificates-pfx-configure
+ */
+export function connectorKeySizeFor(
+  template: Pick<CertificateTemplate, 'minimumKeySize'> | undefined,
+): 2048 | 3072 | 4096 {
+  const min = template?.minimumKeySize ?? 2048;
+  return min > 3072 ? 4096 : min > 2048 ? 3072 : 2048;
+}
+
 /** The group the simulated certificate connectors (and the CLI) belong to by default. */
 export const CONNECTOR_GROUP = 'CertfleetConnectors';
 

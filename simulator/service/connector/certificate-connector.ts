@@ -20,12 +20,12 @@ import { randomPassword } from '../../../pki/secret-witness.ts';
 import { generateKeyPair, type KeyPair } from '../../../pki/index.ts';
 import type { KeySource } from '../../../pki/key-factory.ts';
 import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
-import { PKCS_KEY_SIZE, type PkcsKeySize } from '../../../profiles/compile/index.ts';
+import type { PkcsKeySize } from '../../../profiles/compile/index.ts';
 import { CaDirectory } from '../ca/ca-directory.ts';
 import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import type { PfxChain } from '../ca/issue-pfx.ts';
-import { CONNECTOR_GROUP } from '../ca/template.ts';
+import { CONNECTOR_GROUP, connectorKeySizeFor } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
 import { packPfx } from '../ca/issue-pfx.ts';
 import type { ConnectorKeyJournal } from './key-journal.ts';
@@ -46,6 +46,8 @@ export interface CertificateConnectorOptions extends LeasePolling {
   concurrency?: number;
   /** RSA-2048 keys (a KeyFactory, or the test pool); other sizes are generated natively. Default: native. */
   keys?: KeySource;
+  /** Keys of the larger sizes a run or a template asks for (tests: the fixture pool's); default: native. */
+  largerKeys?: Partial<Record<3072 | 4096, KeySource>>;
   /** The identity the connector submits as; default its id, member of CertfleetConnectors. */
   requester?: Requester;
   /** Legacy PKCS#12 algorithms (3DES + SHA-1 MAC) for every PFX; default false (AES-256 + SHA-256). */
@@ -145,7 +147,7 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
       return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
     let keyPair: KeyPair;
     try {
-      keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
+      keyPair = await this.#limiter.run(() => this.#key(keySizeOf(work, target.ca)));
     } catch (e) {
       return this.client.report(lease, {
         ok: false,
@@ -225,7 +227,7 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
     let held = this.#directory.held(key);
     if (held === undefined) {
       try {
-        const keyPair = await this.#limiter.run(() => this.#key(work.request.keySize ?? PKCS_KEY_SIZE));
+        const keyPair = await this.#limiter.run(() => this.#key(keySizeOf(work, ca)));
         held = { state: 'pending', keyPair, since: now, ca };
       } catch (e) {
         return this.client.report(lease, {
@@ -324,10 +326,16 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
 
   /**
    * The connector's one key-generation step (a key pool may serve it): the size the request asks for —
-   * RSA-2048 from `keys` when given, other sizes natively.
+   * RSA-2048 from `keys`, larger sizes from `largerKeys`, when given; natively otherwise.
    */
   async #key(size: PkcsKeySize): Promise<KeyPair> {
-    if (size === 2048 && this.#o.keys !== undefined) return this.#o.keys.take();
+    const source = size === 2048 ? this.#o.keys : this.#o.largerKeys?.[size];
+    if (source !== undefined) return source.take();
     return generateKeyPair({ kind: 'rsa', size });
   }
+}
+
+/** The key size of `work`'s request: the run's (a profile's `keySize`), else the template's (connectorKeySizeFor). */
+function keySizeOf(work: CertificateWork, ca: EnterpriseCa): PkcsKeySize {
+  return work.request.keySize ?? connectorKeySizeFor(ca.template(work.request.template));
 }

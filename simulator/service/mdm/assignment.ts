@@ -37,7 +37,8 @@ export interface ProfileAssignment {
   exclude?: GroupFilter[];
   /**
    * PKCS: the RSA key size the connector generates for this profile (a scenario profile's `keySize`);
-   * PKCS_KEY_SIZE (2048) when absent. Carried into each certificate request (handlers/delivery.ts `requestOf`).
+   * absent, the template's minimum, at least 2048 (ca/template.ts connectorKeySizeFor). Carried into each
+   * certificate request (handlers/delivery.ts `requestOf`).
    */
   keySize?: PkcsKeySize;
 }

@@ -124,13 +124,13 @@ describe('resolveRequest: SAN types and the SID URI', () => {
     );
   });
 
-  it('validity, template, CA and key size come from the profile', () => {
+  it('validity, template and CA come from the profile; no key size (the template sets it, the connector follows)', () => {
     const r = resolveRequest(pkcsProfile('macos', { validity: { value: 6, unit: 'months' } }), FACTS.macos);
     expect(r.ok && [r.request.validity, r.request.template, r.request.ca, r.request.keySize]).toEqual([
       { value: 6, unit: 'months' },
       'CertfleetUser',
       'ca01.certfleet.test\\Certfleet Issuing CA',
-      2048,
+      undefined,
     ]);
   });
 });

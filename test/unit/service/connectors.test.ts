@@ -100,8 +100,8 @@ describe('connectors', () => {
     expect(outcomeOf(w.service, d.id, 'wifi')?.status).toBe('installed');
   });
 
-  it('a CA denial becomes a failed outcome with the CA code and HRESULT', async () => {
-    const w = await world({ assignments: [toAll('wifi', pkcs('android-device-owner'))] });
+  /** The world's CA with CertfleetUser's minimum key size at 4096 (its Cryptography tab). */
+  const minimum4096 = (w: Awaited<ReturnType<typeof world>>): void =>
     w.ca.configureTemplates({
       templates: w.ca
         .templates()
@@ -109,6 +109,37 @@ describe('connectors', () => {
           t.template.name === 'CertfleetUser' ? { ...t.template, minimumKeySize: 4096 } : t.template,
         ),
     });
+
+  it('a template whose minimum key size is 4096: the connector makes a 4096-bit key (no profile key size), the CA issues', async () => {
+    // An Intune PKCS profile has no key size: the template's Cryptography tab sets it (PFXDOC), and the
+    // connector's request follows it. Before, the connector made 2048 bits whatever the template said and the
+    // CA denied every request with CA_KEY_LENGTH, which no tenant can get.
+    let taken = 0;
+    const keys4096: KeySource = {
+      take: () => {
+        taken++;
+        return Promise.resolve(poolKey('rsa4096'));
+      },
+    };
+    const w = await world({
+      assignments: [toAll('wifi', pkcs('android-device-owner'))],
+      connector: { largerKeys: { 4096: keys4096 } },
+    });
+    minimum4096(w);
+    const d = await w.enrol({ platform: 'android', kind: 'fully-managed' });
+    await w.run(60_000);
+    expect(outcomeOf(w.service, d.id, 'wifi')?.status).toBe('installed');
+    // one 4096-bit key made, and the CA (whose policy module denies a key below the template's minimum)
+    // issued on it
+    expect(taken).toBe(1);
+    expect(pkcsRecords(w)).toHaveLength(1);
+  });
+
+  it('a CA denial becomes a failed outcome with the CA code and HRESULT (the run asks for 2048 bits, the template wants 4096)', async () => {
+    const w = await world({
+      assignments: [{ ...toAll('wifi', pkcs('android-device-owner')), keySize: 2048 }],
+    });
+    minimum4096(w);
     const d = await w.enrol({ platform: 'android', kind: 'fully-managed' });
     await w.run(60_000);
     const o = outcomeOf(w.service, d.id, 'wifi');

@@ -84,7 +84,10 @@ export function requestOf(d: Delivery): ResolveRequestResult {
   const resolved = resolveRequest(profile, d.device.facts!);
   if (!resolved.ok) return resolved;
   // the key size the run asks for reaches the connector (issue 12 point 1)
-  const request = { ...resolved.request, keySize: d.assignment.keySize ?? resolved.request.keySize };
+  const request = {
+    ...resolved.request,
+    ...(d.assignment.keySize !== undefined && { keySize: d.assignment.keySize }),
+  };
   d.request = request;
   return { ok: true, request };
 }
