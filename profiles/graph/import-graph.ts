@@ -119,7 +119,10 @@ export function graphPathOf(modelPath: string): string {
   return modelPath;
 }
 
-function parseText(text: string): unknown {
+function parseText(raw: string): unknown {
+  // A UTF-8 byte order mark, as Windows PowerShell 5.1's `Out-File`/`Set-Content -Encoding UTF8` write
+  // before an exported profile: RFC 8259 §8.1 lets a parser ignore it, and certfleet does.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (text.length > MAX_JSON_BYTES) {
     throw new CertfleetError(
       'GRAPH_PARSE',
@@ -140,6 +143,15 @@ function parseText(text: string): unknown {
 
 function graphTypeOf(obj: Rec): GraphTypeName {
   const raw = obj['@odata.type'];
+  const list = obj['value'];
+  if (raw === undefined && Array.isArray(list)) {
+    // a collection response (GET …/deviceConfigurations): `{"@odata.context": …, "value": [ … ]}`
+    throw new CertfleetError(
+      'GRAPH_PARSE',
+      `The Graph JSON is a collection response (a "value" list of ${list.length} item${list.length === 1 ? '' : 's'}), not one profile. certfleet imports one certificate profile per file: save one item of "value", or GET …/deviceConfigurations/{id}.`,
+      { details: { path: 'value', items: list.length } },
+    );
+  }
   if (typeof raw !== 'string') {
     throw new CertfleetError(
       'GRAPH_UNSUPPORTED_TYPE',

@@ -104,6 +104,18 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
+/**
+ * A failure's one-line `message` attribute, the summary a CI dashboard shows: the first line, and when it
+ * ends with a colon before a list (`bad.yaml has 4 problems; fix them and run again:`, one problem per line
+ * below), the first item and how many more, so the line names a problem; the element's text keeps them all.
+ */
+function headline(text: string): string {
+  const [first = '', ...rest] = text.split('\n');
+  const items = rest.map((l) => l.trim()).filter((l) => l !== '');
+  if (!first.trimEnd().endsWith(':') || items.length === 0) return first;
+  return `${first.trimEnd()} ${items[0]}${items.length > 1 ? ` (and ${items.length - 1} more)` : ''}`;
+}
+
 /** How junit.xml judges one device × profile row (see the module comment). */
 export type RowVerdict =
   | { kind: 'passed' }
@@ -407,7 +419,7 @@ export function renderFailureJunit(f: RunFailure, options: Pick<JunitOptions, 'h
   const what = f.stage === 'load' ? 'load the scenario' : 'run the scenario';
   const testcase =
     `    <testcase${attrs({ classname: 'certfleet.scenario', name: `${what} ${f.scenario}`, time: seconds(f.seconds) })}>\n` +
-    `      <failure${attrs({ message: `${f.code}: ${firstLine(f.message)}`, type: f.code })}>${xmlText(`error ${f.code}: ${f.message}`)}</failure>\n` +
+    `      <failure${attrs({ message: `${f.code}: ${headline(f.message)}`, type: f.code })}>${xmlText(`error ${f.code}: ${f.message}`)}</failure>\n` +
     '    </testcase>';
   const suite: Suite = {
     name: 'certfleet.scenario',

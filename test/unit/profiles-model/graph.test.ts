@@ -284,6 +284,26 @@ describe('failures', () => {
       expect(r.error.message).toContain(t);
     }
   });
+  it('a UTF-8 byte order mark before the JSON (Windows PowerShell 5.1 exports) is ignored (RFC 8259 §8.1)', () => {
+    const text = JSON.stringify(base('windows10PkcsCertificateProfile', { renewalThresholdPercentage: 25 }));
+    const plain = importGraphProfile(text);
+    const bom = importGraphProfile(`\ufeff${text}`);
+    expect(plain.ok).toBe(true);
+    expect(bom).toEqual(plain);
+    // a byte order mark elsewhere is still a syntax error
+    expect(importGraphProfile(` \ufeff${text}`).ok).toBe(false);
+  });
+  it('a collection response ({"value": [...]}) → GRAPH_PARSE saying so, with how many items', () => {
+    const item = base('windows10PkcsCertificateProfile');
+    const r = importGraphProfile({
+      '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceManagement/deviceConfigurations',
+      value: [item, item],
+    });
+    expect(!r.ok && r.error.code).toBe('GRAPH_PARSE');
+    expect(!r.ok && r.error.message).toMatch(
+      /a collection response \(a "value" list of 2 items\), not one profile/,
+    );
+  });
   it('missing @odata.type → GRAPH_UNSUPPORTED_TYPE', () => {
     const r = importGraphProfile({ displayName: 'x' });
     expect(!r.ok && r.error.code).toBe('GRAPH_UNSUPPORTED_TYPE');

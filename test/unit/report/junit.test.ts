@@ -378,9 +378,36 @@ describe('renderFailureJunit', () => {
       name: 'load the scenario broken.yaml',
       verdict: 'failure',
       type: 'SCENARIO_INVALID',
-      message: 'SCENARIO_INVALID: broken.yaml has 1 problem; fix it and run again:',
+      // the attribute (what a CI dashboard shows on one line) names the problem, not only how many
+      message:
+        'SCENARIO_INVALID: broken.yaml has 1 problem; fix it and run again: broken.yaml:3:3: fleet.devies: unknown key',
     });
     expect(d.suites[0]?.cases[0]?.text).toContain('broken.yaml:3:3: fleet.devies: unknown key');
+  });
+
+  it('several problems: the attribute gives the first and how many more; a message that is no list, its first line', () => {
+    const failure = (message: string) =>
+      readJunit(
+        renderFailureJunit({
+          scenario: 'b.yaml',
+          code: 'SCENARIO_INVALID',
+          message,
+          stage: 'load',
+          startedAt: 0,
+          seconds: 0,
+        }),
+      ).suites[0]?.cases[0];
+    const four = failure(
+      'b.yaml has 4 problems; fix them and run again:\n  b.yaml:3:3: fleet.devies: unknown key\n  b.yaml:3:3: fleet.devices: is required\n  b.yaml:6:29: profiles[1].graph: cannot read x\n  b.yaml:8:25: expect[0].profile: unknown profile',
+    );
+    expect(four?.message).toBe(
+      'SCENARIO_INVALID: b.yaml has 4 problems; fix them and run again: b.yaml:3:3: fleet.devies: unknown key (and 3 more)',
+    );
+    expect(four?.text).toContain('b.yaml:8:25: expect[0].profile: unknown profile');
+    expect(failure('no broker at mqtt://x\nsecond line')?.message).toBe(
+      'SCENARIO_INVALID: no broker at mqtt://x',
+    );
+    expect(failure('a list follows:')?.message).toBe('SCENARIO_INVALID: a list follows:');
   });
 
   it('a run that fails after loading is a "run" failure; a usage error writes nothing', () => {
