@@ -84,10 +84,14 @@ export async function startConnectorPool(
         o.clock.schedule(w.from, async () => {
           const c = running.get(plan.id);
           running.delete(plan.id);
+          const others =
+            running.size > 0
+              ? 'its leased requests go to another connector when the leases run out'
+              : 'no other connector is running: requests wait until one polls again';
           o.onEvent?.({
             at: o.clock.now().toISOString(),
             type: 'connector-down',
-            detail: `${plan.id} stopped until ${new Date(w.to).toISOString()}; its leased requests go to another connector when the leases run out`,
+            detail: `${plan.id} stopped until ${new Date(w.to).toISOString()}; ${others}`,
           });
           await c?.stop();
         });

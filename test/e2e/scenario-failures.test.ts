@@ -60,9 +60,11 @@ describe('regression issue 5: connectorDown and slowDevice in a run', { timeout:
     });
     expect(result.outcomes.map((o) => o.status)).toEqual(plans.map(() => 'installed'));
 
-    // the connector going down (and back), at its planned window
+    // the connector going down (and back), at its planned window — in the run's events (report.json) too
     const downEvent = live.find((e) => e.type === 'connector-down');
     expect(downEvent?.detail).toContain(downId);
+    expect(downEvent?.detail).toContain('its leased requests go to another connector');
+    expect(result.events.filter((e) => e.type === 'connector-down')).toEqual([downEvent]);
     expect(ms(downEvent!.at)).toBe(window.from);
     expect(ms(live.find((e) => e.type === 'connector-up')!.at)).toBe(window.to);
     // while it is down, the other connector takes every request
@@ -90,5 +92,50 @@ describe('regression issue 5: connectorDown and slowDevice in a run', { timeout:
     // its timers is due (a slow device's answer above among them)
     expect(engine!.instants).toBeGreaterThan(400);
     expect(engine!.waves).toBeLessThan(engine!.instants / 4);
+  });
+
+  // QA walkthrough: with one connector down at the end, the rows waiting for a certificate said only
+  // "Waiting for a certificate connector", and the outage was nowhere but in run.db
+  it('the only connector down at the end: waiting rows name the outage; report events have it', async () => {
+    const text = [
+      'name: only-connector-down',
+      'seed: down-3',
+      'duration: 2d',
+      'connectors: { count: 1, pollInterval: 30s, idleBackoff: off }',
+      'fleet:',
+      '  devices: 6',
+      '  ramp: 2d',
+      '  failures:',
+      '    connectorDown: { probability: 1, duration: 20h }',
+      '  mix: [{ platform: windows, kind: entra-joined }]',
+      'profiles:',
+      "  - { name: Device cert, type: pkcs, platforms: [windows], template: CertfleetDevice, certificateType: device, subject: 'CN={{DeviceName}}' }",
+      '',
+    ].join('\n');
+    const file = join(work, 'only-down.yaml');
+    const scenario = loadScenario({ text, file, baseDir: work });
+    const [plan] = planConnectors(scenario);
+    const window = plan!.down[0]!;
+    // the plan puts the outage over the run's end (checked, so that the case is what it says)
+    expect(window.to).toBeGreaterThan(scenario.start + scenario.durationMs);
+    const { result } = await runFleet({
+      scenario: { text, file, baseDir: work },
+      out: join(work, 'only-down'),
+    });
+    const waiting = result.outcomes.filter((o) => o.code === 'CERTIFICATE_NOT_ISSUED');
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const o of waiting) {
+      expect(o.status).toBe('pending');
+      expect(o.message).toContain(
+        `The only certificate connector was down when the run ended (the scenario's fleet.failures.connectorDown): connector-1 from ${new Date(window.from).toISOString()} until ${new Date(window.to).toISOString()}.`,
+      );
+    }
+    // rows that got their certificate before the outage say nothing of it
+    for (const o of result.outcomes.filter((x) => x.status === 'installed'))
+      expect(o.message).not.toContain('connector-1 from');
+    const down = result.events.filter((e) => e.type === 'connector-down');
+    expect(down.map((e) => e.detail)).toEqual([
+      `connector-1 stopped until ${new Date(window.to).toISOString()}; no other connector is running: requests wait until one polls again`,
+    ]);
   });
 });

@@ -41,6 +41,7 @@ import { crlWriter, scheduleActions } from '../scenario-actions.ts';
 import { serviceRecorder } from '../service-recorder.ts';
 import { SeededSerials } from './ca-serials.ts';
 import type { FleetPart } from './fleet-builder.ts';
+import { noteConnectorOutages } from './connector-outages.ts';
 import { completeOutcomes, unreachedGate } from './unreached-devices.ts';
 import { need, recordingSchedules, type FleetContext } from './fleet-context.ts';
 
@@ -263,6 +264,8 @@ export function serviceSide(o: ServiceSideOptions = {}): FleetPart<FleetContext>
         pkcs12,
         onEvent: (e) => {
           runDb.recordEvent(e);
+          // in the service's event list too, so report.json (and a resumed run's) has the outages
+          service.note(e);
           o.onEvent?.(e);
         },
       });
@@ -351,7 +354,7 @@ export function buildRunResult(i: RunResultInput): RunResult {
   const outcomes = completeOutcomes({
     scenario,
     devices: i.devices,
-    outcomes: service.outcomes().map(named),
+    outcomes: noteConnectorOutages(service.outcomes().map(named), planConnectors(scenario), end),
     events: serviceEvents,
     known: new Set(service.devices().map((d) => d.id)),
     enrolled: enrolledIds,

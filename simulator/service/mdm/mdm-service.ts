@@ -133,6 +133,14 @@ export class MdmService {
     ];
   }
 
+  /**
+   * Adds an event the run observed outside the service (a connector stopped or started again:
+   * fleet/connector-pool.ts) to its event list, which the reports read; no hook sees it.
+   */
+  note(event: RunEvent): void {
+    this.#ctx.reports.record(event);
+  }
+
   /** Every event so far, in order. */
   events(): RunEvent[] {
     return this.#ctx.reports.events();
