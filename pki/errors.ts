@@ -50,7 +50,7 @@ export const ERROR_CODES = {
   CA_VALIDITY_TOO_LONG: 'The requested validity exceeds what the template or the issuing CA allows.',
   CA_STANDALONE_NO_TEMPLATES: 'A standalone (non-enterprise) CA does not use certificate templates.',
   CA_KEY_NOT_EXPORTABLE:
-    'The template does not allow private-key export, which server-side (PKCS) issuance needs.',
+    'No longer emitted (CONNECTOR_KEY_NOT_EXPORTABLE): the template does not allow private-key export, which server-side (PKCS) issuance needs.',
   CA_SERIAL_NOT_FOUND: 'No certificate with that serial number was issued by this CA.',
   CA_ALREADY_REVOKED: 'The certificate is already revoked.',
   CA_UNAVAILABLE:
@@ -63,6 +63,8 @@ export const ERROR_CODES = {
     'A request the CA held was neither issued nor denied in time; the connector gave up on it.',
   CONNECTOR_EMPTY_SAN:
     'E_INVALIDARG 0x80070057: the request reached the connector with an empty SAN (an e-mail SAN for a user without e-mail).',
+  CONNECTOR_KEY_NOT_EXPORTABLE:
+    'NTE_BAD_KEY_STATE 0x8009000B: the template does not allow private-key export (Request Handling), so the connector cannot export the key it made into the PFX; the CA issued the certificate, which never reaches the device.',
   CONNECTOR_SAN_NOT_IA5:
     'CRYPT_E_INVALID_IA5_STRING 0x80092022: a DNS, e-mail or URI SAN of the request holds a character outside 7-bit ASCII (a device name such as Tim\u2019s iPhone in a DNS SAN), which the connector cannot encode.',
   PFX_IMPORT_INVALID:

@@ -96,11 +96,25 @@ export const CA_DENIALS = {
     'The requested certificate template is not supported by this CA.',
     { disposition: 'error', confidence: 'inferred' },
   ),
+  // No longer emitted: the CA does not check the template's export flag (CT_FLAG_EXPORTABLE_KEY is an
+  // instruction to the client, MS-CRTD 2.27), so the failure is the connector's (CONNECTOR_KEY_NOT_EXPORTABLE).
+  // The code and its row stay (codes are never reused).
   CA_KEY_NOT_EXPORTABLE: info(
     0x8009400a,
     'CERTSRV_E_KEY_ARCHIVAL_NOT_CONFIGURED',
     'Cannot archive private key. The certification authority is not configured for key archival.',
     { confidence: 'inferred' },
+  ),
+  // The template does not allow the private key to be exported (Request Handling; PFXDOC requires it for
+  // PKCS): the connector makes its key under the template's export policy (CT_FLAG_EXPORTABLE_KEY, "instructs
+  // the client to allow other applications to copy the private key to a .pfx file", MS-CRTD 2.27), the CA
+  // issues, and the export into the PFX fails. NTE_BAD_KEY_STATE is CryptoAPI's answer to exporting a key not
+  // marked exportable (winerror.h); that the connector reports it is inferred. The CA's disposition: issued.
+  CONNECTOR_KEY_NOT_EXPORTABLE: info(
+    0x8009000b,
+    'NTE_BAD_KEY_STATE',
+    'Key not valid for use in specified state.',
+    { disposition: 'issued', confidence: 'inferred' },
   ),
   // The connector never reaches a CA: the profile's certificationAuthority / certificationAuthorityName name
   // no CA it can talk to. PKCSTS (docs/errors.md §4.1): "RPC server is unavailable 0x800706ba"; the value is

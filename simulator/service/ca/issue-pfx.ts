@@ -9,6 +9,7 @@ import { generateKeyPair, type Certificate, type KeyPair, type SanEntry } from '
 import { buildPkcs12 } from '../../../pki/pkcs12.ts';
 import type { Pkcs12Builder } from '../../../pki/pkcs12-pool.ts';
 import type { EnterpriseCa, IssuedCertificate, Requester } from './enterprise-ca.ts';
+import { denial } from './denials.ts';
 import { connectorKeySizeFor, type ValidityPeriod } from './template.ts';
 
 /** A PKCS (server-side key) request. */
@@ -78,8 +79,18 @@ export async function packPfx(
   ca: EnterpriseCa,
   certificate: Certificate,
   keyPair: KeyPair,
-  o: Pick<PfxRequest, 'password' | 'legacy' | 'pkcs12' | 'chain'>,
+  o: Pick<PfxRequest, 'password' | 'legacy' | 'pkcs12' | 'chain' | 'template'>,
 ): Promise<Buffer> {
+  // The connector made its key under the template's export policy: a template without "Allow private key to
+  // be exported" leaves a key the export into the PFX refuses, after the CA issued (denials.ts).
+  const template = o.template === undefined ? undefined : ca.template(o.template);
+  if (template !== undefined && !template.allowPrivateKeyExport) {
+    throw denial(
+      'CONNECTOR_KEY_NOT_EXPORTABLE',
+      `Template '${template.name}' does not allow the private key to be exported (Request Handling), so the connector cannot put the key it made into the PFX; the CA issued certificate ${certificate.serialNumber}, which never reaches the device`,
+      `template ${template.name}`,
+    );
+  }
   const job = {
     privateKey: keyPair.privateKey,
     certificates: o.chain === 'leaf' ? [certificate.der] : [certificate.der, ca.issuing.der],

@@ -139,14 +139,9 @@ export function checkRequest(input: PolicyInput): PolicyDecision {
       );
     }
 
-    // 4. Request handling: a server-side (PKCS) key must be exportable.
-    if (req.serverSideKey && !template.allowPrivateKeyExport) {
-      throw denial(
-        'CA_KEY_NOT_EXPORTABLE',
-        `Template '${template.name}' does not allow the private key to be exported, which PKCS issuance needs (the key is made on the connector)`,
-        what,
-      );
-    }
+    // 4. Request handling: the CA does not look at "Allow private key to be exported" (CT_FLAG_EXPORTABLE_KEY
+    // instructs the client, MS-CRTD 2.27): a PKCS connector fails later, exporting its key into the PFX
+    // (issue-pfx.ts packPfx, CONNECTOR_KEY_NOT_EXPORTABLE).
   }
 
   // 5. Subject name: supplied in the request, or built from the requester's directory object.

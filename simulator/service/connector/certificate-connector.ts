@@ -186,6 +186,7 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
     const password = randomPassword(20, 'pfx-password');
     try {
       const pfx = await packPfx(ca, prior.certificate, keyPair, {
+        template: lease.work.request.template,
         password,
         ...(this.#o.legacyPkcs12 === true && { legacy: true }),
         ...(this.#o.pkcs12 !== undefined && { pkcs12: this.#o.pkcs12 }),
@@ -206,6 +207,7 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
         ok: false,
         code: isCertfleetError(e) ? e.code : 'INTERNAL',
         message: `The connector ${this.#o.id} could not pack the certificate ${prior.record.serial} the CA had issued for this request: ${(e as Error).message}`,
+        ...(isCertfleetError(e) && { native: e.details }),
       });
     }
   }

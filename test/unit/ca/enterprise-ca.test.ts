@@ -373,16 +373,6 @@ describe('issuance', () => {
       message: /not a valid distinguished name/,
     },
     {
-      name: 'private key export not allowed for PKCS',
-      code: 'CA_KEY_NOT_EXPORTABLE',
-      hresult: '0x8009400A',
-      setup: (ca) =>
-        ca.configureTemplates({
-          templates: defaultTemplates().map((t) => ({ ...t, allowPrivateKeyExport: false })),
-        }),
-      message: /does not allow the private key to be exported/,
-    },
-    {
       name: 'standalone CA refuses templates',
       code: 'CA_STANDALONE_NO_TEMPLATES',
       hresult: '0x80094800',
@@ -410,6 +400,17 @@ describe('issuance', () => {
     // A denial records nothing.
     expect(readFileSync(join(ca.dir, 'issued.jsonl'), 'utf8')).toBe(before);
     expect(EnterpriseCa.open(ca.dir).issuedRecords()).toHaveLength(0);
+  });
+
+  it('issues on a template that does not allow private-key export: the flag instructs the client, the CA does not check it (MS-CRTD 2.27)', async () => {
+    // a PKCS connector fails afterwards, exporting its key (issue-pfx.ts, CONNECTOR_KEY_NOT_EXPORTABLE)
+    const ca = await newCa({});
+    ca.configureTemplates({
+      templates: defaultTemplates().map((t) => ({ ...t, allowPrivateKeyExport: false })),
+    });
+    const issued = ca.issue(request({}));
+    expect(issued.certificate.subjectText).toContain('Ada Lovelace');
+    expect(EnterpriseCa.open(ca.dir).issuedRecords()).toHaveLength(1);
   });
 
   type Ace = { principal: string; read: boolean; enroll: boolean };

@@ -150,6 +150,30 @@ describe('connectors', () => {
     expect(pkcsRecords(w)).toHaveLength(0);
   });
 
+  it('a template without "Allow private key to be exported": the CA issues, the connector cannot export the key (CONNECTOR_KEY_NOT_EXPORTABLE, NTE_BAD_KEY_STATE); nothing reaches the device', async () => {
+    // before, the CA denied it with CERTSRV_E_KEY_ARCHIVAL_NOT_CONFIGURED, a key-archival error that does not apply
+    const w = await world({ assignments: [toAll('wifi', pkcs('android-device-owner'))] });
+    w.ca.configureTemplates({
+      templates: w.ca
+        .templates()
+        .map((t) =>
+          t.template.name === 'CertfleetUser' ? { ...t.template, allowPrivateKeyExport: false } : t.template,
+        ),
+    });
+    const d = await w.enrol({ platform: 'android', kind: 'fully-managed' });
+    await w.run(60_000);
+    const o = outcomeOf(w.service, d.id, 'wifi');
+    expect(o).toMatchObject({ status: 'failed', code: 'CONNECTOR_KEY_NOT_EXPORTABLE' });
+    expect(o?.message).toContain("Template 'CertfleetUser' does not allow the private key to be exported");
+    expect(o?.native).toMatchObject({
+      hresult: '0x8009000B',
+      symbolic: 'NTE_BAD_KEY_STATE',
+      disposition: 'issued',
+    });
+    expect(pkcsRecords(w)).toHaveLength(1); // the CA issued it
+    expect(d.payloads()).toEqual([]);
+  });
+
   it('an escaped special character in the subject fails with SUBJECT_ESCAPED_CHARS and nothing is delivered', async () => {
     const w = await world({
       assignments: [toAll('wifi', pkcs('windows', { subjectNameFormatString: 'CN=Test user\\, LLC' }))],
