@@ -5,7 +5,7 @@
 import type { Device } from '../../agent/device/device.ts';
 import { generateDevice } from '../../agent/device/generate.ts';
 import { deviceRecordOf, type RunDb } from '../report/run-db.ts';
-import { planFleet, type DevicePlan, type Scenario } from '../scenario/index.ts';
+import { absenceCausesOf, planFleet, type DevicePlan, type Scenario } from '../scenario/index.ts';
 import type { DirectoryEntry } from '../service/mdm/index.ts';
 import { directoryEntryOf } from './directory-entry.ts';
 
@@ -32,7 +32,7 @@ export function planDevices(
     const device = generateDevice(plan.generate);
     devices.push({ device, plan });
     directory.set(device.id, directoryEntryOf(device, plan.tags));
-    if (record) runDb.recordDevice(deviceRecordOf(device, false));
+    if (record) runDb.recordDevice(deviceRecordOf(device, false, removedByScenario(device, plan, scenario)));
   }
   if (!record) return { devices, directory };
   runDb.recordRun({
@@ -42,4 +42,13 @@ export function planDevices(
     devices: devices.length,
   });
   return { devices, directory };
+}
+
+/** The attributes of `device` the scenario removed (`fleet.missing`), each with its cause in words. */
+function removedByScenario(device: Device, plan: DevicePlan, scenario: Scenario): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [attribute, cause] of Object.entries(absenceCausesOf(device, plan, scenario.fleet.missing))) {
+    if (cause?.source === 'scenario') out[attribute] = cause.text;
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import type { AttributeName } from '../../agent/device/device.ts';
 import { recordedAbsenceText } from '../scenario/absence-causes.ts';
 import { oneLine, painter, type Paint } from './ansi.ts';
 import { nativeText } from './report-json.ts';
-import type { DeviceStory } from './run-db.ts';
+import { REMOVED_BY_SCENARIO, type DeviceStory } from './run-db.ts';
 import { byCodeUnits } from './summary.ts';
 
 /** Options of {@link renderDeviceStory}. */
@@ -80,17 +80,22 @@ export function renderDeviceStory(story: DeviceStory, options: RenderDeviceStory
   }
 
   h('Attributes');
+  const { [REMOVED_BY_SCENARIO]: removed, ...factsShown } = d.facts;
+  const removedByScenario = (typeof removed === 'object' && removed !== null ? removed : {}) as Record<
+    string,
+    string
+  >;
   const attrs: [string, string][] = [
     ...Object.entries(d.attributes).map(([k, v]): [string, string] => [k, v]),
     ...Object.entries(d.absent).map(([k, why]): [string, string] => {
-      const rule = recordedAbsenceText(d, k as AttributeName);
+      const rule = recordedAbsenceText(d, k as AttributeName) ?? removedByScenario[k];
       return [k, `(absent: ${why}${rule === undefined ? '' : ` — ${rule}`})`];
     }),
   ].sort(([a], [b]) => byCodeUnits(a, b));
   out.push(...(attrs.length ? kv(attrs, paint, (v) => v.startsWith('(absent: ')) : ['  (none recorded)']));
 
   const facts: [string, string][] = [];
-  flatten(d.facts, '', facts);
+  flatten(factsShown, '', facts);
   if (facts.length) {
     h('Facts');
     out.push(...kv(facts, paint));

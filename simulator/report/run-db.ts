@@ -144,9 +144,21 @@ export interface CreateRunDbOptions {
   batchSize?: number;
 }
 
-/** Builds the {@link DeviceRecord} of a simulated device. */
-export function deviceRecordOf(device: Device, enrolled: boolean): DeviceRecord {
-  const { id, index, platform, enrollmentKind, osVersion, model, attributes, absent, ...facts } = device;
+/** The facts key of the attributes the scenario removed (`fleet.missing`), with why: `show device` says so. */
+export const REMOVED_BY_SCENARIO = 'removedByScenario';
+
+/**
+ * Builds the {@link DeviceRecord} of a simulated device; `removedByScenario`: the absent attributes the
+ * scenario removed, each with its cause in words (simulator/scenario/absence-causes.ts), kept in its facts.
+ */
+export function deviceRecordOf(
+  device: Device,
+  enrolled: boolean,
+  removedByScenario: Record<string, string> = {},
+): DeviceRecord {
+  const { id, index, platform, enrollmentKind, osVersion, model, attributes, absent, ...rest } = device;
+  const facts =
+    Object.keys(removedByScenario).length > 0 ? { ...rest, [REMOVED_BY_SCENARIO]: removedByScenario } : rest;
   return {
     id,
     index,

@@ -15,7 +15,9 @@ import { generateDevice } from '../../../agent/device/index.ts';
 import { inventoryOf } from '../../../agent/device/inventory.ts';
 import type { StoreItem } from '../../../agent/keystore/store-db.ts';
 import { isCertfleetError } from '../../../pki/errors.ts';
+import { planDevices } from '../../../simulator/fleet/plan-devices.ts';
 import { renderDeviceStory } from '../../../simulator/report/device-story.ts';
+import { loadScenario } from '../../../simulator/scenario/index.ts';
 import {
   RUN_DB_FILE,
   RunDb,
@@ -491,6 +493,31 @@ describe('renderDeviceStory', () => {
       / imei +\(absent: not-reported — Apple User Enrollment hides hardware identifiers\)\n/,
     );
     expect(text).toContain('(absent: not-on-platform — only Windows devices have a computer account SID)');
+  });
+
+  it('an attribute the scenario removed (fleet.missing) says so, as the failure summary does; not listed among the facts', () => {
+    // QA walkthrough: an iPhone with a modem whose IMEI the scenario removed read "imei (absent: not-reported)"
+    const text = [
+      'name: removed',
+      'seed: removed-1',
+      'duration: 1h',
+      'fleet:',
+      '  devices: 1',
+      '  missing: { imei: 1 }',
+      '  mix: [{ platform: ios, kind: device, cellular: true }]',
+      'profiles:',
+      '  - { name: Root, type: trusted-certificate, platforms: all, certificate: root }',
+      '',
+    ].join('\n');
+    const scenario = loadScenario({ text, file: join(tmpdir(), 'removed.yaml'), baseDir: tmpdir() });
+    const db = RunDb.create(':memory:');
+    const [{ device }] = planDevices(scenario, db).devices as [{ device: { id: string } }];
+    const rendered = renderDeviceStory(db.deviceStory(device.id)!);
+    db.close();
+    expect(rendered).toMatch(
+      / imei +\(absent: not-reported — removed by the scenario \(fleet\.missing\.imei: 100 % of devices\)\)\n/,
+    );
+    expect(rendered).not.toContain('removedByScenario');
   });
 
   it('says so when a device has nothing recorded', () => {
