@@ -511,7 +511,7 @@ describe('renderDeviceStory', () => {
     ].join('\n');
     const scenario = loadScenario({ text, file: join(tmpdir(), 'removed.yaml'), baseDir: tmpdir() });
     const db = RunDb.create(':memory:');
-    const [{ device }] = planDevices(scenario, db).devices as [{ device: { id: string } }];
+    const { device } = planDevices(scenario, db).devices[0]!;
     const rendered = renderDeviceStory(db.deviceStory(device.id)!);
     db.close();
     expect(rendered).toMatch(
