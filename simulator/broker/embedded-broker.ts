@@ -22,7 +22,8 @@ import { CertfleetError } from '../../pki/errors.ts';
 import { aclAllows, type BrokerIdentity } from '../../protocol/wire/topic-acl.ts';
 import { tenantRoot } from '../../protocol/wire/topics.ts';
 import type { BrokerHandle } from './broker-handle.ts';
-import { sqlitePersistence } from './sqlite-persistence.ts';
+import { guardPacketIds, type GuardedPersistence } from './packet-id-guard.ts';
+import { memoryPersistence, sqlitePersistence } from './sqlite-persistence.ts';
 import { toCredentialTable, type BrokerAccountInit, type CredentialTable } from './credential-table.ts';
 
 /** TLS settings of the embedded broker (PEM). */
@@ -122,10 +123,13 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   };
 
   const persistence = o.dataDir !== undefined ? sqlitePersistence(o.dataDir) : undefined;
+  const store = persistence ?? memoryPersistence();
+  // new messages never take an identifier the session's queue still holds (packet-id-guard.ts)
+  const ids = guardPacketIds(store as unknown as GuardedPersistence);
   /** With a data folder: each QoS 1 publish accepted, by its key in the folder until it is routed. */
   const acceptedKeys = new WeakMap<object, number>();
   const aedes = await Aedes.createBroker({
-    ...(persistence !== undefined ? { persistence: persistence as never } : {}),
+    persistence: store as never,
     authenticate(client, username, password, done) {
       let identity: BrokerIdentity | undefined;
       if (o.tls) {
@@ -167,7 +171,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       }
       identities.set(client, identity);
       byClientId.set(client.id, identity);
-      done(null, true);
+      ids.admit(client).then(
+        () => done(null, true),
+        (err: unknown) => done(err as AuthenticateError, null),
+      );
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // a stored will of a gone client: checked when it was set

@@ -80,6 +80,15 @@ type MemoryPersistenceClass = new (opts?: object) => MemoryPersistence;
 const AsyncMemoryPersistence = require('aedes-persistence/asyncPersistence.js') as MemoryPersistenceClass;
 const PacketClass = require('aedes-packet') as new (p: StoredPacket) => StoredPacket;
 
+/** aedes-persistence's in-memory persistence (what aedes uses when given none): a broker without `--data`. */
+export function memoryPersistence(): MemoryPersistence & {
+  outgoingStream(client: ClientRef): AsyncIterable<unknown>;
+} {
+  return new AsyncMemoryPersistence() as MemoryPersistence & {
+    outgoingStream(client: ClientRef): AsyncIterable<unknown>;
+  };
+}
+
 function encode(p: StoredPacket): string {
   const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload;
   return JSON.stringify({ ...p, payload: payload.toString('base64') });
