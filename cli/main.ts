@@ -9,10 +9,22 @@ import { COMMAND_NAMES, commandsFor } from './commands/index.ts';
 import { ENV_PREFIX, ignoreUndeclaredEnv } from './env-options.ts';
 import { reportFailure } from './output.ts';
 import { limitHeapGrowth } from '../simulator/fleet/heap-growth.ts';
+import { suggestion } from '../profiles/model/suggest.ts';
 
 limitHeapGrowth();
 
 const args = hideBin(process.argv);
+
+// yargs answers --help before it checks the command: `certfleet bogus --help` printed the CLI's help and
+// exited 0, where `certfleet bogus` is a usage error (exit 2). A first word that is no command is one either way.
+const first = args[0];
+if (first !== undefined && !first.startsWith('-') && !COMMAND_NAMES.includes(first)) {
+  const hint = suggestion(first, COMMAND_NAMES, 20);
+  process.stderr.write(
+    `error USAGE: Unknown command '${first}'${hint}${hint.endsWith('?') ? '' : '.'}\nRun 'certfleet --help' for usage.\n`,
+  );
+  process.exit(2);
+}
 const cli = yargs(args)
   .scriptName('certfleet')
   .usage('$0 <command> [options]\n\nSimulate MDM certificate deployment across fleets of devices.')

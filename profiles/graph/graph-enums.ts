@@ -24,7 +24,7 @@ export function decodeEnum<T extends Record<string, number>>(
     ok: false,
     problem: {
       path,
-      rule: `must be a ${enumName} member name or number: ${list}; got ${JSON.stringify(value)}`,
+      rule: `must be ${/^[aeiou]/i.test(enumName) ? 'an' : 'a'} ${enumName} member name or number: ${list}; got ${JSON.stringify(value)}`,
       code: 'PROFILE_INVALID',
     },
   };

@@ -68,4 +68,16 @@ describe('regression (QA walkthrough): an unknown subcommand is named, not the o
       stderr: "error USAGE: Name a pfx command: import or list.\nRun 'certfleet pfx --help' for usage.\n",
     });
   });
+
+  it('an unknown first word is a usage error with or without --help (--help printed the CLI help, exit 0)', () => {
+    expect(cli(['import', '--help'])).toEqual({
+      status: 2,
+      stderr:
+        "error USAGE: Unknown command 'import' (use one of: run, show, diff, replay, broker, serve, agents, demo, ca, scep, keys, pfx, device, inspect, profile).\nRun 'certfleet --help' for usage.\n",
+    });
+    expect(cli(['rn'])).toEqual({
+      status: 2,
+      stderr: "error USAGE: Unknown command 'rn': did you mean 'run'?\nRun 'certfleet --help' for usage.\n",
+    });
+  });
 });

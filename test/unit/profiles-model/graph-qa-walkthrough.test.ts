@@ -8,6 +8,7 @@
  * - a custom SAN of `sanType` none (0), a member of Graph's enum, imports, adds no SAN, and is listed as
  *   having no effect; a wrong sanType's message lists every member, none (0) included.
  */
+import { decodeEnum } from '../../../profiles/graph/graph-enums.ts';
 import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../../pki/index.ts';
 import { derToPem } from '../../../pki/pem.ts';
@@ -172,5 +173,16 @@ describe('customSubjectAlternativeNames[].sanType none (0)', () => {
     expect(r.problems.map((p) => [p.path, p.rule])).toEqual([
       ['customSubjectAlternativeNames[0].name', 'must be a string'],
     ]);
+  });
+});
+
+describe('enum problems read as English', () => {
+  it('"an" before a vowel: must be an appleSubjectNameFormat member…, a subjectNameFormat member…', () => {
+    const apple = decodeEnum({ commonName: 0 }, 'x', 'subjectNameFormat', 'appleSubjectNameFormat');
+    expect(!apple.ok && apple.problem.rule).toMatch(
+      /^must be an appleSubjectNameFormat member name or number/,
+    );
+    const other = decodeEnum({ commonName: 0 }, 'x', 'subjectNameFormat', 'subjectNameFormat');
+    expect(!other.ok && other.problem.rule).toMatch(/^must be a subjectNameFormat member name or number/);
   });
 });
