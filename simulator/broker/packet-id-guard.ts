@@ -28,24 +28,28 @@ export interface QueuedPacket {
   messageId?: number;
 }
 
-/** The identifiers one session's queue holds: by message (broker id and counter), and how many per id. */
+/**
+ * The identifiers one session's queue holds: by message (broker id and counter), and how many per id. A
+ * message sent under two identifiers (aedes delivers a message both from the resumed session's queue and
+ * live, the second under a new one) keeps both until it is cleared: a PUBACK may still come for either.
+ */
 class SessionIds {
-  readonly byMessage = new Map<string, number>();
+  readonly byMessage = new Map<string, number[]>();
   readonly uses = new Map<number, number>();
 
   set(message: string, id: number): void {
-    const before = this.byMessage.get(message);
-    if (before === id) return;
-    if (before !== undefined) this.release(before);
-    this.byMessage.set(message, id);
+    const ids = this.byMessage.get(message);
+    if (ids?.includes(id)) return;
+    if (ids === undefined) this.byMessage.set(message, [id]);
+    else ids.push(id);
     this.uses.set(id, (this.uses.get(id) ?? 0) + 1);
   }
 
   delete(message: string): void {
-    const id = this.byMessage.get(message);
-    if (id === undefined) return;
+    const ids = this.byMessage.get(message);
+    if (ids === undefined) return;
     this.byMessage.delete(message);
-    this.release(id);
+    for (const id of ids) this.release(id);
   }
 
   private release(id: number): void {
