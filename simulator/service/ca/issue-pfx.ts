@@ -49,11 +49,22 @@ export interface IssuedPfx extends IssuedCertificate {
   pfx: Buffer;
 }
 
+/**
+ * The RSA key size of a server-side key for `template` on `ca`: the size the run asks for (a scenario profile's
+ * `keySize`), else the template's minimum, at least 2048 (template.ts connectorKeySizeFor).
+ */
+export function pfxKeySize(
+  ca: EnterpriseCa,
+  template: string | undefined,
+  asked?: 2048 | 3072 | 4096,
+): 2048 | 3072 | 4096 {
+  return asked ?? connectorKeySizeFor(template === undefined ? undefined : ca.template(template));
+}
+
 /** Generates the key (unless given), issues, and packs the PKCS#12 (leaf, then the issuing CA unless `chain: leaf`). */
 export async function issuePfx(ca: EnterpriseCa, req: PfxRequest): Promise<IssuedPfx> {
-  const size =
-    req.keySize ?? connectorKeySizeFor(req.template === undefined ? undefined : ca.template(req.template));
-  const keyPair = req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size }));
+  const keyPair =
+    req.keyPair ?? (await generateKeyPair({ kind: 'rsa', size: pfxKeySize(ca, req.template, req.keySize) }));
   // signed off this thread, recorded in call order (enterprise-ca.ts issueAsync)
   const issued = await ca.issueAsync({
     template: req.template,

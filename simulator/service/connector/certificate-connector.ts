@@ -25,9 +25,9 @@ import { CaDirectory } from '../ca/ca-directory.ts';
 import { denial } from '../ca/denials.ts';
 import type { EnterpriseCa, Requester } from '../ca/enterprise-ca.ts';
 import type { PfxChain } from '../ca/issue-pfx.ts';
-import { CONNECTOR_GROUP, connectorKeySizeFor } from '../ca/template.ts';
+import { CONNECTOR_GROUP } from '../ca/template.ts';
 import { issueForRequest } from '../compile/issue-for-device.ts';
-import { packPfx } from '../ca/issue-pfx.ts';
+import { packPfx, pfxKeySize } from '../ca/issue-pfx.ts';
 import type { ConnectorKeyJournal } from './key-journal.ts';
 import { Limiter } from './limiter.ts';
 import { LeasedConnector, type LeasePolling } from './leased-connector.ts';
@@ -147,7 +147,9 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
       return this.#processHeld(lease, target.ca, entry?.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS);
     let keyPair: KeyPair;
     try {
-      keyPair = await this.#limiter.run(() => this.#key(keySizeOf(work, target.ca)));
+      keyPair = await this.#limiter.run(() =>
+        this.#key(pfxKeySize(target.ca, work.request.template, work.request.keySize)),
+      );
     } catch (e) {
       return this.client.report(lease, {
         ok: false,
@@ -229,7 +231,9 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
     let held = this.#directory.held(key);
     if (held === undefined) {
       try {
-        const keyPair = await this.#limiter.run(() => this.#key(keySizeOf(work, ca)));
+        const keyPair = await this.#limiter.run(() =>
+          this.#key(pfxKeySize(ca, work.request.template, work.request.keySize)),
+        );
         held = { state: 'pending', keyPair, since: now, ca };
       } catch (e) {
         return this.client.report(lease, {
@@ -335,9 +339,4 @@ export class CertificateConnector extends LeasedConnector<CertificateWork> {
     if (source !== undefined) return source.take();
     return generateKeyPair({ kind: 'rsa', size });
   }
-}
-
-/** The key size of `work`'s request: the run's (a profile's `keySize`), else the template's (connectorKeySizeFor). */
-function keySizeOf(work: CertificateWork, ca: EnterpriseCa): PkcsKeySize {
-  return work.request.keySize ?? connectorKeySizeFor(ca.template(work.request.template));
 }
